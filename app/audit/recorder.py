@@ -1,0 +1,82 @@
+"""Appending to the audit trail. The event joins the caller's transaction, so an action and its
+record commit together or not at all."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.chain import GENESIS_HASH, event_hash
+from app.store.base import utcnow
+from app.store.models import AuditChainHead, AuditEvent
+from app.vault.redaction import REDACTOR
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and from where. ``system`` actions (jobs, the command line) have no operator."""
+
+    id: uuid.UUID | None
+    name: str
+    source_ip: str | None = None
+    user_agent: str | None = None
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls(id=None, name=name)
+
+
+def _clip(value: str | None, size: int) -> str | None:
+    if value is None:
+        return None
+    return value if len(value) <= size else value[: size - 1] + "…"
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    action: str,
+    summary: str,
+    actor: Actor,
+    category: str = "operator",
+    outcome: str = "ok",
+    onboarding_id: uuid.UUID | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    # Lock the head: appends are serial, which is what makes the sequence gap-free.
+    head = (
+        await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update())
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=1, seq=0, hash=GENESIS_HASH)
+        session.add(head)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        occurred_at=utcnow(),
+        category=category,
+        action=action,
+        outcome=outcome,
+        actor_id=actor.id,
+        actor_name=_clip(actor.name, 200),
+        onboarding_id=onboarding_id,
+        subject_type=subject_type,
+        subject_id=_clip(subject_id, 200),
+        summary=_clip(REDACTOR.text(summary), 500) or "",
+        details=REDACTOR.data(details or {}),
+        source_ip=_clip(actor.source_ip, 64),
+        user_agent=_clip(actor.user_agent, 300),
+        prev_hash=head.hash,
+        hash="",
+    )
+    event.hash = event_hash(event, head.hash)
+    session.add(event)
+    head.seq = event.seq
+    head.hash = event.hash
+    await session.flush()
+    return event

@@ -1,0 +1,1 @@
+"""Operators: passwords, sign-in with throttling, sessions, first-run setup, roles."""

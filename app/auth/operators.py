@@ -1,0 +1,124 @@
+"""Managing operators: add, change role, disable and enable, reset a password.
+
+Guards: nobody disables or demotes themselves, and the last active administrator stays one,
+so the application can never be left without someone able to manage it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor, record
+from app.auth.passwords import hash_password, password_problems
+from app.auth.sessions import end_all_sessions
+from app.common.validation import FormReader, ValidationFailed
+from app.store.models import Operator, OperatorRole
+from app.store.repositories.operators import OperatorRepository
+from app.vault import Secret
+
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@+-]{1,63}", re.IGNORECASE)
+USERNAME_HINT = (
+    "Use 2 to 64 characters: letters, digits and . _ @ + - (starting with a letter or digit)."
+)
+ROLE_CHOICES = [role.value for role in OperatorRole]
+
+
+class OperatorNotFound(Exception):
+    pass
+
+
+async def _get(session: AsyncSession, operator_id: uuid.UUID) -> Operator:
+    operator = await OperatorRepository(session).get(operator_id)
+    if operator is None:
+        raise OperatorNotFound(str(operator_id))
+    return operator
+
+
+async def create_operator(session: AsyncSession, form: FormReader, actor: Actor) -> Operator:
+    repo = OperatorRepository(session)
+    username = form.text("username", label="Username", max_length=64, pattern=USERNAME_PATTERN,
+                         pattern_hint=USERNAME_HINT).lower()
+    display_name = form.text("display_name", label="Display name", max_length=200)
+    role = form.choice("role", label="Role", choices=ROLE_CHOICES)
+    password = form.secret("password", label="Initial password", max_length=1024)
+    if password and "password" not in form.errors:
+        problems = password_problems(password, username=username)
+        if problems:
+            form.errors["password"] = " ".join(problems)
+    if username and "username" not in form.errors and await repo.by_username(username) is not None:
+        form.errors["username"] = "An operator with this username already exists."
+    form.raise_if_invalid()
+    operator = Operator(
+        username=username,
+        display_name=display_name,
+        role=role,
+        password_hash=await asyncio.to_thread(hash_password, Secret(password)),
+        is_active=True,
+    )
+    repo.add(operator)
+    await session.flush()
+    await record(session, action="operator_create", actor=actor, subject_type="operator",
+                 subject_id=str(operator.id),
+                 summary=f"Operator {username} created with role {role}",
+                 details={"username": username, "role": role})
+    return operator
+
+
+async def change_role(session: AsyncSession, operator_id: uuid.UUID, form: FormReader, actor: Actor) -> Operator:
+    operator = await _get(session, operator_id)
+    role = form.choice("role", label="Role", choices=ROLE_CHOICES)
+    form.raise_if_invalid()
+    if role == operator.role:
+        return operator
+    if operator.id == actor.id:
+        raise ValidationFailed({"role": "You cannot change your own role. Ask another administrator."})
+    if operator.role == OperatorRole.ADMIN.value and operator.is_active:
+        if await OperatorRepository(session).count_active_admins() <= 1:
+            raise ValidationFailed({"role": "This is the last active administrator; make another one first."})
+    old = operator.role
+    # Roles are read from the database on every request, so the change applies at once.
+    operator.role = role
+    await record(session, action="operator_role_change", actor=actor, subject_type="operator",
+                 subject_id=str(operator.id),
+                 summary=f"Role of {operator.username} changed from {old} to {role}",
+                 details={"from": old, "to": role})
+    return operator
+
+
+async def set_active(session: AsyncSession, operator_id: uuid.UUID, active: bool, actor: Actor) -> Operator:
+    operator = await _get(session, operator_id)
+    if operator.is_active == active:
+        return operator
+    if not active:
+        if operator.id == actor.id:
+            raise ValidationFailed({}, "You cannot disable your own account.")
+        if operator.role == OperatorRole.ADMIN.value and await OperatorRepository(session).count_active_admins() <= 1:
+            raise ValidationFailed({}, "This is the last active administrator; make another one first.")
+    operator.is_active = active
+    ended = 0
+    if not active:
+        ended = await end_all_sessions(session, operator)
+    await record(session, action="operator_enable" if active else "operator_disable", actor=actor,
+                 subject_type="operator", subject_id=str(operator.id),
+                 summary=f"Operator {operator.username} {'enabled' if active else 'disabled'}"
+                 + (f"; {ended} session(s) ended" if ended else ""))
+    return operator
+
+
+async def reset_password(session: AsyncSession, operator_id: uuid.UUID, form: FormReader, actor: Actor) -> Operator:
+    operator = await _get(session, operator_id)
+    password = form.secret("password", label="New password", max_length=1024)
+    if password and "password" not in form.errors:
+        problems = password_problems(password, username=operator.username)
+        if problems:
+            form.errors["password"] = " ".join(problems)
+    form.raise_if_invalid()
+    operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
+    await end_all_sessions(session, operator)
+    await record(session, action="operator_password_reset", actor=actor, subject_type="operator",
+                 subject_id=str(operator.id), summary=f"Password of {operator.username} reset")
+    return operator

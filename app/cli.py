@@ -1,0 +1,226 @@
+"""The ``onboard`` command line: run the server, migrate, manage operators and the vault key."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+
+from app.settings import Settings, load_settings
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Okta onboarding wizard: server, database and key management.")
+db_cli = typer.Typer(no_args_is_help=True, help="Database migrations.")
+cli.add_typer(db_cli, name="db")
+
+
+def _settings() -> Settings:
+    from app.observability import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return settings
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from app.store.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.resolved_database_url, revision)
+    typer.echo(f"Database is at {revision}.")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base")]) -> None:
+    """Undo migrations down to REVISION."""
+    from app.store.migrate import downgrade
+
+    settings = _settings()
+    downgrade(settings.resolved_database_url, revision)
+    typer.echo(f"Database is at {revision}.")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one."""
+    from app.store.migrate import current_revision, head_revision
+
+    settings = _settings()
+    typer.echo(f"current: {current_revision(settings.resolved_database_url)}  head: {head_revision()}")
+
+
+async def _issue_setup_link(settings: Settings) -> str | None:
+    from app.auth.setup import issue_setup_token
+    from app.store.db import Database
+
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.session() as session:
+            token = await issue_setup_token(session, settings)
+    finally:
+        await db.dispose()
+    if token is None:
+        return None
+    return f"{settings.resolved_public_url}/setup?token={token}"
+
+
+def _check_ready(settings: Settings) -> None:
+    from app.main import key_source_for
+    from app.store.migrate import is_up_to_date
+    from app.vault import KeyRingError
+
+    try:
+        key_source_for(settings)
+    except KeyRingError as exc:
+        _fail(f"Cannot start: {exc}.")
+    if not is_up_to_date(settings.resolved_database_url):
+        _fail("The database is not migrated to the newest revision. Run `onboard db upgrade` first.")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Run the web server."""
+    import uvicorn
+
+    from app.main import create_app
+
+    overrides: dict[str, object] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    settings = load_settings(**overrides) if overrides else _settings()
+    if overrides:
+        from app.observability import configure_logging
+
+        configure_logging(settings.log_level)
+    _check_ready(settings)
+    link = asyncio.run(_issue_setup_link(settings))
+    typer.echo("")
+    typer.secho(f"  Okta onboarding wizard: {settings.resolved_public_url}/", bold=True)
+    if link:
+        typer.echo("  No operator exists yet. Open this one-time link to choose the first administrator's")
+        typer.echo("  password (it is valid for "
+                   f"{settings.setup_token_hours} hours, and a new one is printed at every start):")
+        typer.secho(f"  {link}", fg=typer.colors.GREEN)
+    typer.echo("")
+    sys.stdout.flush()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                access_log=False, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+                server_header=False)
+
+
+@cli.command("setup-link")
+def setup_link() -> None:
+    """Print a new one-time setup link (only while no operator exists)."""
+    settings = _settings()
+    _check_ready(settings)
+    link = asyncio.run(_issue_setup_link(settings))
+    if link is None:
+        _fail("Setup is already complete: operators exist. Sign in, or use `onboard create-operator`.")
+    typer.echo(link)
+
+
+@cli.command("create-operator")
+def create_operator(
+    username: Annotated[str, typer.Option(help="Sign-in name")],
+    role: Annotated[str, typer.Option(help="admin, operator or auditor")] = "operator",
+    display_name: Annotated[str | None, typer.Option(help="Name shown in the app")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
+) -> None:
+    """Create an operator account (asks for the password without echoing it)."""
+    from app.audit import Actor
+    from app.auth.operators import create_operator as create
+    from app.common.validation import FormReader, ValidationFailed
+    from app.store.db import Database
+
+    settings = _settings()
+    _check_ready(settings)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            _fail("The two passwords do not match.")
+    form = FormReader({"username": username, "display_name": display_name or username, "role": role,
+                       "password": password})
+
+    async def run() -> str:
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.session() as session:
+                operator = await create(session, form, Actor.system("command line"))
+                return f"Created {operator.username} ({operator.role_enum.label})."
+        finally:
+            await db.dispose()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except ValidationFailed as exc:
+        _fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items()) or exc.message)
+
+
+@cli.command("generate-key")
+def generate_key() -> None:
+    """Print a new random vault key, for ONBOARD_SECRET_KEY."""
+    from app.vault.keyring import Key
+
+    typer.echo(Key.generate().encoded())
+
+
+@cli.command("rotate-key")
+def rotate_key(
+    retire: Annotated[bool, typer.Option(help="Also remove old keys that no stored secret uses any more")] = False,
+) -> None:
+    """Make a new vault key and re-encrypt every stored secret with it.
+
+    With a key file, the new key is generated and written there (old keys stay for reading).
+    With ONBOARD_SECRET_KEY, put the new key there and the old one in ONBOARD_SECRET_KEY_PREVIOUS,
+    restart the servers, then run this to re-encrypt."""
+    from app.main import key_source_for
+    from app.store.db import Database
+    from app.vault.rotation import rotate
+
+    settings = _settings()
+    _check_ready(settings)
+    source = key_source_for(settings)
+
+    async def run() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            report = await rotate(db, source, retire=retire)
+        finally:
+            await db.dispose()
+        if report.new_key_id:
+            typer.echo(f"New primary key {report.new_key_id} written to {source.key_file}.")
+        else:
+            typer.echo(f"Primary key {source.ring().primary.id_hex} (from the environment).")
+        typer.echo(f"Re-encrypted {report.resealed} secret(s).")
+        if report.retired_key_ids:
+            typer.echo(f"Retired key(s) no secret uses: {', '.join(report.retired_key_ids)}.")
+        if report.kept_key_ids:
+            typer.echo(f"Old key(s) still kept for reading: {', '.join(report.kept_key_ids)}"
+                       " (run again with --retire once every server has picked up the new key).")
+
+    asyncio.run(run())
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Small pieces shared by every layer: validation errors and text rules."""

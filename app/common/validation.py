@@ -1,0 +1,105 @@
+"""Reading and checking submitted values, with messages meant for the person who typed them.
+
+A service raises :class:`ValidationFailed` with one message per field; the page shows each next
+to its field and keeps what was typed (never a password).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+
+class ValidationFailed(Exception):
+    def __init__(self, errors: Mapping[str, str], message: str | None = None) -> None:
+        self.errors = dict(errors)
+        self.message = message or "Some values need attention."
+        super().__init__(self.message)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def has_control_characters(value: str, *, multiline: bool = False) -> bool:
+    if _CONTROL.search(value):
+        return True
+    return not multiline and ("\n" in value or "\r" in value or "\t" in value)
+
+
+class FormReader:
+    """Reads fields from submitted form data, collecting an error per field."""
+
+    def __init__(self, data: Mapping[str, str]) -> None:
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def _raw(self, name: str) -> str:
+        value = self.data.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    def text(
+        self,
+        name: str,
+        *,
+        label: str,
+        required: bool = True,
+        max_length: int = 200,
+        min_length: int = 0,
+        multiline: bool = False,
+        pattern: re.Pattern[str] | None = None,
+        pattern_hint: str = "",
+        strip: bool = True,
+        missing: str | None = None,
+    ) -> str:
+        """``label`` is the field's name as the page shows it ("Display name")."""
+        value = self._raw(name)
+        if strip:
+            value = value.strip()
+        value = unicodedata.normalize("NFC", value)
+        if not value:
+            if required:
+                self.errors[name] = missing or f"Enter the {label.lower()}."
+            return ""
+        if len(value) > max_length:
+            self.errors[name] = f"{label} must be at most {max_length} characters."
+        elif len(value) < min_length:
+            self.errors[name] = f"{label} must be at least {min_length} characters."
+        elif has_control_characters(value, multiline=multiline):
+            self.errors[name] = f"{label} contains characters that are not allowed."
+        elif pattern is not None and not pattern.fullmatch(value):
+            self.errors[name] = pattern_hint or f"{label} is not in the expected form."
+        return value
+
+    def secret(self, name: str, *, label: str, required: bool = True, max_length: int = 4096,
+               missing: str | None = None) -> str:
+        """A password or token: not stripped (spaces may matter), never echoed back."""
+        value = self._raw(name)
+        if not value:
+            if required:
+                self.errors[name] = missing or f"Enter the {label.lower()}."
+            return ""
+        if len(value) > max_length:
+            self.errors[name] = f"{label} is too long (at most {max_length} characters)."
+        elif has_control_characters(value):
+            self.errors[name] = f"{label} contains characters that are not allowed."
+        return value
+
+    def choice(self, name: str, *, label: str, choices: Iterable[str], required: bool = True) -> str:
+        value = self._raw(name).strip()
+        allowed = list(choices)
+        if not value:
+            if required:
+                self.errors[name] = f"Choose the {label.lower()}."
+            return ""
+        if value not in allowed:
+            self.errors[name] = f"Choose a {label.lower()} from the list."
+            return ""
+        return value
+
+    def boolean(self, name: str) -> bool:
+        return self._raw(name).strip().lower() in {"1", "true", "on", "yes"}
+
+    def raise_if_invalid(self, message: str | None = None) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors, message)

@@ -1,0 +1,106 @@
+"""Process-wide configuration, read once from the environment (prefix ``ONBOARD_``).
+
+Only ``DATABASE_URL`` is unprefixed, because that is the name every hosting platform sets.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONBOARD_", extra="ignore", frozen=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "ONBOARD_DATABASE_URL")
+    )
+
+    # The vault key: a base64url-encoded 32-byte key. Previous keys (comma separated) are still
+    # accepted for reading, so a key supplied by the environment can be rotated.
+    secret_key: SecretStr | None = None
+    secret_key_previous: SecretStr | None = None
+    key_file: Path | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # The address people type into a browser; printed in the setup link. Defaults to http://host:port.
+    public_url: str | None = None
+    # Trust X-Forwarded-For/-Proto from these proxy addresses (uvicorn's forwarded_allow_ips).
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    session_idle_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 14)
+
+    # Failed sign-ins for one account within the window: from `signin_slow_after` on, each answer
+    # is delayed (doubling from `signin_delay_seconds`); at `signin_lock_after` the account locks.
+    signin_window_minutes: int = 15
+    signin_slow_after: int = 3
+    signin_lock_after: int = 6
+    signin_lock_minutes: int = 15
+    signin_delay_seconds: float = 0.5
+    signin_delay_max_seconds: float = 8.0
+
+    setup_token_hours: int = 24
+
+    # The sandbox Okta: a stateful fake org. Off in production unless explicitly enabled.
+    sandbox_enabled: bool | None = None
+
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_db_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        # Platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def sandbox(self) -> bool:
+        if self.sandbox_enabled is not None:
+            return self.sandbox_enabled
+        return not self.is_production
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'onboard.db').resolve()}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file or (self.data_dir / "vault.key")
+
+    @property
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,18 @@
+"""Every table of the application. Import from here so Alembic and the repositories see them all."""
+
+from app.store.models.audit import AuditChainHead, AuditEvent
+from app.store.models.operators import Operator, OperatorRole
+from app.store.models.secrets import SealedSecret
+from app.store.models.sessions import SignInThrottle, WebSession
+from app.store.models.setup import SetupToken
+
+__all__ = [
+    "AuditChainHead",
+    "AuditEvent",
+    "Operator",
+    "OperatorRole",
+    "SealedSecret",
+    "SetupToken",
+    "SignInThrottle",
+    "WebSession",
+]

@@ -1,0 +1,40 @@
+"""People who use the wizard, and the role that decides what each may do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
+
+
+class OperatorRole(StrEnum):
+    ADMIN = "admin"  # everything, including operators and settings
+    OPERATOR = "operator"  # runs onboardings
+    AUDITOR = "auditor"  # reads and exports, changes nothing
+
+    @property
+    def label(self) -> str:
+        return {"admin": "Administrator", "operator": "Operator", "auditor": "Auditor"}[self.value]
+
+
+class Operator(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "operators"
+    __table_args__ = (
+        CheckConstraint("role in ('admin', 'operator', 'auditor')", name="role_known"),
+    )
+
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    # Null for accounts that can only sign in through the company's identity provider.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    @property
+    def role_enum(self) -> OperatorRole:
+        return OperatorRole(self.role)

@@ -1,0 +1,1 @@
+"""All database queries live here, one module per aggregate. Repositories never commit."""

@@ -1,0 +1,47 @@
+"""Queries for operators."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.store.models import Operator
+
+
+class OperatorRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, operator_id: uuid.UUID) -> Operator | None:
+        return await self.session.get(Operator, operator_id)
+
+    async def by_username(self, username: str) -> Operator | None:
+        result = await self.session.execute(select(Operator).where(Operator.username == username))
+        return result.scalar_one_or_none()
+
+    async def count(self) -> int:
+        return int((await self.session.execute(select(func.count()).select_from(Operator))).scalar_one())
+
+    async def count_active_admins(self) -> int:
+        query = select(func.count()).select_from(Operator).where(
+            Operator.role == "admin", Operator.is_active.is_(True)
+        )
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def list_all(self) -> Sequence[Operator]:
+        result = await self.session.execute(
+            select(Operator).order_by(Operator.is_active.desc(), Operator.username)
+        )
+        return result.scalars().all()
+
+    async def list_active(self) -> Sequence[Operator]:
+        result = await self.session.execute(
+            select(Operator).where(Operator.is_active.is_(True)).order_by(Operator.display_name)
+        )
+        return result.scalars().all()
+
+    def add(self, operator: Operator) -> None:
+        self.session.add(operator)

@@ -1,0 +1,16 @@
+"""Sealed secrets: AES-GCM encryption bound to where a ciphertext lives, under a rotatable key ring."""
+
+from app.vault.keyring import KeyRing, KeyRingError, KeySource, load_key_source
+from app.vault.sealed import SealContext, SealError, Vault
+from app.vault.secret import Secret
+
+__all__ = [
+    "KeyRing",
+    "KeyRingError",
+    "KeySource",
+    "SealContext",
+    "SealError",
+    "Secret",
+    "Vault",
+    "load_key_source",
+]

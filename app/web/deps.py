@@ -1,0 +1,110 @@
+"""Request dependencies: the database session (committed at the request boundary), the signed-in
+operator, role checks, and the actor recorded in the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from app.audit import Actor
+from app.auth.sessions import resolve_session
+from app.store.models import Operator, OperatorRole
+from app.web.csrf import SESSION_COOKIE
+from app.web.state import app_state
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class OperatorView:
+    """What pages show of the signed-in operator. A plain copy, so error pages can still render
+    it after the request's database session rolled back."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+
+    @property
+    def role_enum(self) -> OperatorRole:
+        return OperatorRole(self.role)
+
+    @classmethod
+    def of(cls, operator: Operator) -> OperatorView:
+        return cls(operator.id, operator.username, operator.display_name, operator.role)
+
+
+class RoleRequired(Exception):
+    def __init__(self, allowed: tuple[OperatorRole, ...], operator: OperatorView) -> None:
+        self.allowed = allowed
+        self.operator = operator
+        super().__init__("role required")
+
+
+async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with app_state(request).db.sessions() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit is an
+# error page, never a success page for work that was not saved.
+DbSession = Annotated[AsyncSession, Depends(_db_session, scope="function")]
+
+
+async def optional_operator(request: Request, db: DbSession) -> Operator | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    operator = None
+    if token:
+        active = await resolve_session(db, token, app_state(request).settings)
+        operator = active.operator if active else None
+    request.state.operator = OperatorView.of(operator) if operator else None
+    return operator
+
+
+async def signed_in_operator(
+    operator: Annotated[Operator | None, Depends(optional_operator)],
+) -> Operator:
+    if operator is None:
+        raise NotSignedIn()
+    return operator
+
+
+CurrentOperator = Annotated[Operator, Depends(signed_in_operator)]
+
+
+def require_role(*roles: OperatorRole) -> Callable[..., Coroutine[Any, Any, Operator]]:
+    async def dependency(operator: CurrentOperator) -> Operator:
+        if operator.role_enum not in roles:
+            raise RoleRequired(roles, OperatorView.of(operator))
+        return operator
+
+    return dependency
+
+
+AdminOperator = Annotated[Operator, Depends(require_role(OperatorRole.ADMIN))]
+# Anyone who may change onboardings: not auditors.
+ActingOperator = Annotated[Operator, Depends(require_role(OperatorRole.ADMIN, OperatorRole.OPERATOR))]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def actor_for(request: Request, operator: Operator | None) -> Actor:
+    ua = request.headers.get("user-agent")
+    if operator is None:
+        return Actor(id=None, name="anonymous", source_ip=client_ip(request), user_agent=ua)
+    return Actor(id=operator.id, name=operator.username, source_ip=client_ip(request), user_agent=ua)

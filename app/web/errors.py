@@ -1,0 +1,139 @@
+"""Error pages. They say what happened and what to do; they never show internals, and a
+database outage is a 503 that says so rather than a 500."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from urllib.parse import quote
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.web.csrf import CsrfFailed
+from app.web.deps import NotSignedIn, RoleRequired
+from app.web.templating import is_htmx, render
+
+log = logging.getLogger("onboard.errors")
+
+_TITLES = {
+    400: "The request was not understood",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed",
+    413: "Too much data",
+    500: "Something went wrong",
+    503: "Temporarily unavailable",
+}
+
+
+def error_page(request: Request, status: int, message: str, *, title: str | None = None,
+               error_id: str | None = None) -> Response:
+    context = {"title": title or _TITLES.get(status, "Error"), "message": message, "status": status,
+               "error_id": error_id}
+    if not hasattr(request.state, "operator"):
+        request.state.operator = None
+    try:
+        return render(request, "errors/error.html", context, status_code=status, block="main" if is_htmx(request) else None)
+    except Exception:  # the template itself failed (e.g. during a database outage): plain text
+        log.exception("error page failed to render")
+        return Response(f"{context['title']}: {message}", status_code=status, media_type="text/plain")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
+        target = request.url.path
+        if request.url.query and request.method == "GET":
+            target += "?" + request.url.query
+        url = "/sign-in?next=" + quote(target, safe="")
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": url})
+        if request.method != "GET":
+            return error_page(request, 401, "Your session has ended. Sign in again, then repeat the action.",
+                              title="Signed out")
+        return Response(status_code=303, headers={"location": url})
+
+    @app.exception_handler(RoleRequired)
+    async def _role_required(request: Request, exc: RoleRequired) -> Response:
+        allowed = " or ".join(role.label for role in exc.allowed)
+        return error_page(
+            request, 403,
+            f"This needs the {allowed} role; your role is {exc.operator.role_enum.label}. "
+            "Ask an administrator if you need it.",
+        )
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        if not hasattr(request.state, "operator"):
+            request.state.operator = None
+        return error_page(
+            request, 403,
+            f"{exc.reason} Nothing was changed. Go back, reload the page and try again.",
+            title="The form could not be accepted",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if not hasattr(request.state, "operator"):
+            request.state.operator = None
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 500 else ""
+        if exc.status_code == 404:
+            message = "There is nothing at this address. Check the link, or start from the home page."
+        elif exc.status_code == 405:
+            message = "This address does not accept that kind of request."
+        return error_page(request, exc.status_code, message or _TITLES.get(exc.status_code, "Error"),
+                          title=_TITLES.get(exc.status_code))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, _exc: RequestValidationError) -> Response:
+        if not hasattr(request.state, "operator"):
+            request.state.operator = None
+        return error_page(request, 400, "Some of the submitted values were missing or malformed. "
+                          "Go back and check the form.")
+
+    async def _database_down(request: Request, exc: Exception) -> Response:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        request.state.operator = None
+        return error_page(request, 503, "The database cannot be reached right now. Nothing was lost; "
+                          "try again in a minute.", title="Temporarily unavailable")
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> Response:
+        if exc.connection_invalidated or _is_connectivity(exc):
+            return await _database_down(request, exc)
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(request: Request, exc: PoolTimeout) -> Response:
+        return await _database_down(request, exc)
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> Response:
+        if exc.connection_invalidated or _is_connectivity(exc):
+            return await _database_down(request, exc)
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        error_id = secrets.token_hex(4)
+        log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
+        if not hasattr(request.state, "operator"):
+            request.state.operator = None
+        return error_page(request, 500, "The error was logged. If it happens again, give an administrator "
+                          "this reference.", error_id=error_id)
+
+
+def _is_connectivity(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower() if exc.orig is not None else ""
+    return any(
+        marker in text
+        for marker in ("connection refused", "could not connect", "server closed the connection",
+                       "terminating connection", "connection is closed", "unable to open database",
+                       "connection timeout", "the database system is")
+    )

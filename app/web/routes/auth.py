@@ -1,0 +1,88 @@
+"""Sign-in and sign-out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.auth.sessions import end_session, start_session
+from app.auth.setup import needs_setup
+from app.auth.signin import sign_in
+from app.auth.tokens import new_token, token_hash
+from app.audit import record
+from app.store.models import Operator
+from app.vault import Secret
+from app.web.csrf import SESSION_COOKIE
+from app.web.deps import CurrentOperator, DbSession, actor_for, optional_operator
+from app.web.flash import set_flash
+from app.web.responses import redirect, safe_next
+from app.web.state import app_state
+from app.web.templating import render
+
+router = APIRouter()
+
+
+def _sign_in_page(request: Request, *, username: str = "", error: str | None = None,
+                  next_url: str = "/", status_code: int = 200, no_operators: bool = False) -> Response:
+    return render(request, "auth/sign_in.html",
+                  {"username": username, "error": error, "next_url": next_url, "no_operators": no_operators},
+                  status_code=status_code)
+
+
+@router.get("/sign-in", name="sign_in")
+async def sign_in_form(request: Request, db: DbSession,
+                       operator: Annotated[Operator | None, Depends(optional_operator)]) -> Response:
+    next_url = safe_next(request.query_params.get("next"))
+    if operator is not None:
+        return redirect(request, next_url)
+    return _sign_in_page(request, next_url=next_url, no_operators=await needs_setup(db))
+
+
+@router.post("/sign-in", name="sign_in_submit")
+async def sign_in_submit(request: Request, db: DbSession) -> Response:
+    form = await request.form()
+    username = str(form.get("username", ""))[:200]
+    password = str(form.get("password", ""))[:1024]
+    next_url = safe_next(str(form.get("next", "")) or None)
+    request.state.operator = None
+    if not username.strip() or not password:
+        return _sign_in_page(request, username=username, next_url=next_url, status_code=400,
+                             error="Enter your username and password.")
+    state = app_state(request)
+    outcome = await sign_in(db, state.settings, username, Secret(password), actor_for(request, None))
+    if outcome.operator is None:
+        await db.commit()  # the failure counter and its audit event must stick
+        if outcome.delay_seconds:
+            await state.sleep(outcome.delay_seconds)
+        return _sign_in_page(request, username=username, next_url=next_url, error=outcome.message,
+                             status_code=429 if outcome.locked_until else 401)
+    # A fresh session token every time: a token planted before sign-in is worth nothing after it.
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await end_session(db, old)
+    token = await start_session(db, outcome.operator, state.settings,
+                                source_ip=actor_for(request, None).source_ip,
+                                user_agent=request.headers.get("user-agent"))
+    response = redirect(request, next_url)
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
+    request.scope.setdefault("state", {})["rotate_csrf"] = new_token()
+    return response
+
+
+@router.post("/sign-out", name="sign_out")
+async def sign_out(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await end_session(db, token)
+    await record(db, action="sign_out", actor=actor_for(request, operator), subject_type="operator",
+                 subject_id=str(operator.id), summary=f"{operator.username} signed out",
+                 details={"session": token_hash(token)[:12] if token else None})
+    response = redirect(request, "/sign-in")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    request.scope.setdefault("state", {})["rotate_csrf"] = new_token()
+    set_flash(request, response, "You are signed out.", "info")
+    return response

@@ -1,0 +1,113 @@
+"""The operators page: administrators add people, change roles, disable and enable accounts."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.auth import operators as service
+from app.common.validation import FormReader, ValidationFailed
+from app.store.models import OperatorRole
+from app.store.repositories.operators import OperatorRepository
+from app.web.deps import AdminOperator, DbSession, actor_for
+from app.web.flash import set_flash
+from app.web.responses import redirect
+from app.web.templating import render
+
+router = APIRouter(prefix="/operators")
+
+ROLES = [(role.value, role.label) for role in OperatorRole]
+
+
+async def _page(request: Request, db: DbSession, *, status_code: int = 200, errors: dict[str, str] | None = None,
+                values: dict[str, str] | None = None, message: str | None = None,
+                row_errors: dict[str, dict[str, str]] | None = None) -> Response:
+    operators = await OperatorRepository(db).list_all()
+    return render(request, "operators/list.html", {
+        "operators": operators, "roles": ROLES, "errors": errors or {}, "values": values or {},
+        "message": message, "row_errors": row_errors or {},
+    }, status_code=status_code)
+
+
+async def _form(request: Request) -> FormReader:
+    data = await request.form()
+    return FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+
+
+def _parse_id(operator_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(operator_id)
+    except ValueError:
+        raise HTTPException(404) from None
+
+
+@router.get("", name="operators")
+async def operators_page(request: Request, db: DbSession, admin: AdminOperator) -> Response:
+    return await _page(request, db)
+
+
+@router.post("", name="operator_create")
+async def operator_create(request: Request, db: DbSession, admin: AdminOperator) -> Response:
+    form = await _form(request)
+    try:
+        created = await service.create_operator(db, form, actor_for(request, admin))
+    except ValidationFailed as exc:
+        await db.rollback()
+        values = {k: form.data.get(k, "") for k in ("username", "display_name", "role")}
+        return await _page(request, db, status_code=400, errors=exc.errors, values=values, message=exc.message)
+    response = redirect(request, str(request.url_for("operators")))
+    set_flash(request, response, f"Operator {created.username} added as {created.role_enum.label}.")
+    return response
+
+
+async def _row_action(request: Request, db: DbSession, operator_id: str, action: str, admin: AdminOperator) -> Response:
+    target = _parse_id(operator_id)
+    actor = actor_for(request, admin)
+    try:
+        if action == "role":
+            changed = await service.change_role(db, target, await _form(request), actor)
+            note = f"{changed.username} is now {changed.role_enum.label}."
+        elif action == "disable":
+            changed = await service.set_active(db, target, False, actor)
+            note = f"{changed.username} is disabled and signed out everywhere."
+        elif action == "enable":
+            changed = await service.set_active(db, target, True, actor)
+            note = f"{changed.username} is enabled."
+        else:
+            changed = await service.reset_password(db, target, await _form(request), actor)
+            note = f"The password of {changed.username} was reset; their sessions have ended."
+    except service.OperatorNotFound:
+        raise HTTPException(404) from None
+    except ValidationFailed as exc:
+        await db.rollback()
+        row = dict(exc.errors) or {"row": exc.message}
+        if "row" not in row:
+            row["row"] = next(iter(exc.errors.values()))
+        return await _page(request, db, status_code=400, row_errors={operator_id: row})
+    response = redirect(request, str(request.url_for("operators")))
+    set_flash(request, response, note)
+    return response
+
+
+@router.post("/{operator_id}/role", name="operator_role")
+async def operator_role(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
+    return await _row_action(request, db, operator_id, "role", admin)
+
+
+@router.post("/{operator_id}/disable", name="operator_disable")
+async def operator_disable(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
+    return await _row_action(request, db, operator_id, "disable", admin)
+
+
+@router.post("/{operator_id}/enable", name="operator_enable")
+async def operator_enable(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
+    return await _row_action(request, db, operator_id, "enable", admin)
+
+
+@router.post("/{operator_id}/password", name="operator_password")
+async def operator_password(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
+    return await _row_action(request, db, operator_id, "password", admin)

@@ -1,0 +1,101 @@
+"""Jinja2 set-up: one template per screen, per-request globals from context processors, and
+partial rendering for htmx requests (the block the request targets, not the whole page)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import jinja2
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from app.settings import PROJECT_ROOT
+
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+def _format_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime(fmt)
+
+
+def _relative_time(value: datetime | None) -> str:
+    if value is None:
+        return "never"
+    seconds = int((datetime.now(UTC) - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def _base_context(request: Request) -> dict[str, Any]:
+    from app.web.csrf import csrf_token
+    from app.web.flash import pop_flash
+
+    operator = getattr(request.state, "operator", None)
+    return {
+        "operator": operator,
+        "csrf_token": csrf_token(request),
+        "flash": pop_flash(request),
+        "is_htmx": is_htmx(request),
+        "sandbox_enabled": request.app.state.onboard.settings.sandbox,
+        "current_path": request.url.path,
+    }
+
+
+def build_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["time"] = _format_time
+    env.filters["ago"] = _relative_time
+    # Macros as a global rather than per-template imports, so a block rendered on its own for htmx
+    # has them too (a template's top-level imports only run when the whole page renders).
+    env.globals["ui"] = env.get_template("_macros.html").module
+    return Jinja2Templates(env=env, context_processors=[_base_context])
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    block: str | None = None,
+) -> HTMLResponse:
+    """The whole page, or for an htmx request the block named after its target element
+    (``hx-target="#operator-list"`` renders ``{% block operator_list %}``; default ``main``)."""
+    templates: Jinja2Templates = request.app.state.onboard.templates
+    if block is None and is_htmx(request):
+        target = request.headers.get("hx-target", "").lstrip("#").replace("-", "_")
+        template = templates.env.get_template(name)
+        block = target if target in template.blocks else "main"
+    if block is None:
+        response = templates.TemplateResponse(
+            request, name, dict(context or {}), status_code=status_code, headers=headers
+        )
+        return response
+    template = templates.env.get_template(name)
+    full: dict[str, Any] = {"request": request}
+    for processor in templates.context_processors:
+        full.update(processor(request))
+    full.update(context or {})
+    html = "".join(template.blocks[block](template.new_context(full)))
+    return HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))

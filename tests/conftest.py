@@ -1,0 +1,150 @@
+"""Test fixtures. Database tests run on the migrated schema, once on SQLite and once on Postgres;
+each test starts from empty tables. Postgres is not optional: if it cannot be reached the run
+fails (pass ``--db=sqlite`` to run only SQLite on a machine without it)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.auth.passwords import PasswordHasherChoice
+from app.settings import Environment, Settings
+from app.store.base import Base
+from app.store.db import create_sync_engine
+from app.store.migrate import upgrade
+from app.vault.keyring import Key
+
+PasswordHasherChoice.use_fast_hashing()
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ONBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", default="sqlite,postgres",
+                     help="comma-separated database backends to run database tests on")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" in metafunc.fixturenames:
+        backends = [b.strip() for b in metafunc.config.getoption("--db").split(",") if b.strip()]
+        metafunc.parametrize("db_backend", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def db_backend(request: pytest.FixtureRequest) -> str:
+    backend: str = request.param
+    return backend
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _create_postgres_database() -> str:
+    name = f"onboard_test_{_worker()}_{secrets.token_hex(3)}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.fail(
+            f"Postgres at {make_url(POSTGRES_ADMIN_URL).render_as_string()} is unreachable ({exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}). The Postgres run is mandatory; start the server, or pass --db=sqlite "
+            "to run only the SQLite half locally.",
+            pytrace=False,
+        )
+    finally:
+        admin.dispose()
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_database_factory(db_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Makes new, empty (unmigrated) databases of the backend under test; drops them at the end."""
+    created: list[str] = []
+
+    def make() -> str:
+        if db_backend == "sqlite":
+            path = tmp_path_factory.mktemp("sqlite") / f"{uuid.uuid4().hex}.db"
+            url = f"sqlite:///{path}"
+        else:
+            url = _create_postgres_database()
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        if not url.startswith("sqlite"):
+            _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def migrated_url(empty_database_factory: object) -> str:
+    url: str = empty_database_factory()  # type: ignore[operator]
+    upgrade(url)
+    return url
+
+
+def reset_database(url: str) -> None:
+    engine = create_sync_engine(url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+                conn.execute(text("DELETE FROM sqlite_sequence")) if conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+            conn.execute(text("INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_url: str) -> Iterator[str]:
+    """A migrated database with empty tables, the same for every test."""
+    reset_database(migrated_url)
+    yield migrated_url
+
+
+@pytest.fixture
+def vault_key() -> str:
+    return Key.generate().encoded()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, vault_key: str) -> Settings:
+    return Settings(
+        environment=Environment.TEST,
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        secret_key=vault_key,  # type: ignore[arg-type]
+        sandbox_enabled=True,
+    )
+
+
+def run(coro: object) -> object:
+    """Run a coroutine from a synchronous test."""
+    return asyncio.run(coro)  # type: ignore[arg-type]

@@ -1,0 +1,104 @@
+"""Helpers shared by the tests: a browser-like client, operators, and reading pages."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from app.audit import Actor
+from app.auth.operators import create_operator
+from app.common.validation import FormReader
+from app.main import create_app
+from app.settings import Settings
+from app.store.db import Database
+from app.store.models import Operator
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def add_operator(settings: Settings, username: str, role: str = "operator", password: str = PASSWORD,
+                 display_name: str | None = None) -> Operator:
+    async def go() -> Operator:
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.session() as session:
+                return await create_operator(
+                    session,
+                    FormReader({"username": username, "display_name": display_name or username.title(),
+                                "role": role, "password": password}),
+                    Actor.system("test"),
+                )
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+class Web:
+    """A TestClient that behaves like a person with a browser: it reads CSRF tokens from the
+    pages it loads and sends them back with forms."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.last_csrf: str | None = None
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        response = self.client.get(url, **kwargs)
+        match = _CSRF.search(response.text)
+        if match:
+            self.last_csrf = match.group(1)
+        return response
+
+    def post(self, url: str, data: dict[str, str] | None = None, *, page: str | None = None,
+             csrf: bool = True, **kwargs: Any) -> Any:
+        data = dict(data or {})
+        if csrf:
+            if page is not None:
+                self.get(page)
+            if self.last_csrf is None:
+                self.get("/sign-in")
+            if self.last_csrf is None:
+                self.get("/")
+            data.setdefault("csrf_token", self.last_csrf or "")
+        response = self.client.post(url, data=data, **kwargs)
+        match = _CSRF.search(response.text)
+        # After a redirect the next page decides the token (it changes at sign-in and sign-out).
+        self.last_csrf = match.group(1) if match else None
+        return response
+
+    def set_cookie(self, name: str, value: str) -> None:
+        """Replace a cookie the way an attacker or a replay would (one value, no duplicates)."""
+        jar = self.client.cookies
+        for cookie in list(jar.jar):
+            if cookie.name == name:
+                jar.delete(name, domain=cookie.domain, path=cookie.path)
+        jar.set(name, value, domain="testserver.local", path="/")
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> Any:
+        self.last_csrf = None
+        response = self.post("/sign-in", {"username": username, "password": password})
+        self.last_csrf = None
+        return response
+
+    def sign_out(self) -> Any:
+        self.get("/")
+        return self.post("/sign-out")
+
+
+@contextmanager
+def web_client(settings: Settings, *, base_url: str = "http://testserver", **kwargs: Any) -> Iterator[Web]:
+    app = create_app(settings)
+    with TestClient(app, base_url=base_url, follow_redirects=False, **kwargs) as client:
+        yield Web(client)

@@ -1,0 +1,99 @@
+"""CSRF: every state-changing request needs the page's token; nothing changes without it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.settings import Settings
+from app.store.db import create_sync_engine
+from app.store.models import Operator
+from tests.support import add_operator, csrf_from, web_client
+
+NEW_OPERATOR = {"username": "newbie", "display_name": "New Person", "role": "operator",
+                "password": "a long enough password"}
+
+
+def _operator_count(settings: Settings) -> int:
+    engine = create_sync_engine(settings.resolved_database_url)
+    with engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(Operator)).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+class TestCsrf:
+    def test_form_post_without_token_is_refused_and_changes_nothing(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            response = web.post("/operators", NEW_OPERATOR, csrf=False)
+        assert response.status_code == 403
+        assert "security token is missing or out of date" in response.text
+        assert "Nothing was changed" in response.text
+        assert _operator_count(settings) == 1
+
+    def test_token_from_another_session_is_refused(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as other:
+            other.sign_in("boss")
+            foreign = csrf_from(other.get("/operators").text)
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            response = web.post("/operators", {**NEW_OPERATOR, "csrf_token": foreign})
+        assert response.status_code == 403
+        assert _operator_count(settings) == 1
+
+    def test_token_in_the_htmx_header_is_accepted(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            page = web.get("/operators").text
+            token = csrf_from(page)
+            assert f'hx-headers=\'{{"X-CSRF-Token": "{token}"}}\'' in page
+            response = web.client.post("/operators", data=NEW_OPERATOR,
+                                       headers={"X-CSRF-Token": token, "HX-Request": "true"})
+        assert response.status_code == 204
+        assert response.headers["HX-Redirect"].endswith("/operators")
+        assert _operator_count(settings) == 2
+
+    def test_wrong_htmx_header_is_refused(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            web.get("/operators")
+            response = web.client.post("/operators", data=NEW_OPERATOR,
+                                       headers={"X-CSRF-Token": "0" * 64, "HX-Request": "true"})
+        assert response.status_code == 403
+        assert _operator_count(settings) == 1
+
+    def test_cross_site_origin_is_refused_even_with_a_token(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            web.get("/operators")
+            response = web.post("/operators", NEW_OPERATOR, headers={"Origin": "https://evil.example"})
+        assert response.status_code == 403
+        assert "came from another site" in response.text
+        assert _operator_count(settings) == 1
+
+    def test_sign_in_form_needs_the_token_too(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            response = web.post("/sign-in", {"username": "boss", "password": "x"}, csrf=False)
+        assert response.status_code == 403
+
+    def test_token_changes_at_sign_in(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            before = csrf_from(web.get("/sign-in").text)
+            web.sign_in("boss")
+            after = csrf_from(web.get("/").text)
+        assert before != after
+
+    def test_sign_out_needs_the_token(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            response = web.post("/sign-out", csrf=False)
+            assert response.status_code == 403
+            assert web.get("/").status_code == 200

@@ -1,0 +1,187 @@
+"""The operators page: adding people, roles, disabling, password resets, and the guards."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.settings import Settings
+from app.store.db import create_sync_engine
+from app.store.models import AuditEvent, Operator
+from tests.support import PASSWORD, add_operator, web_client
+
+
+def _operator(settings: Settings, username: str) -> Operator:
+    engine = create_sync_engine(settings.resolved_database_url)
+    with engine.connect() as conn:
+        row = conn.execute(select(Operator).where(Operator.username == username)).one()
+    engine.dispose()
+    return row  # type: ignore[return-value]
+
+
+NEW = {"username": "Carol.Help", "display_name": "Carol from the help desk", "role": "operator",
+       "password": "help desk password 1"}
+
+
+class TestAddOperator:
+    def test_admin_adds_an_operator_who_can_then_sign_in(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            response = web.post("/operators", NEW, page="/operators")
+            assert response.status_code == 303
+            page = web.get("/operators")
+            assert "Operator carol.help added as Operator." in page.text
+            assert "Carol from the help desk" in page.text
+        with web_client(settings) as web:
+            assert web.sign_in("carol.help", "help desk password 1").status_code == 303
+
+    def test_duplicate_username_is_explained(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        add_operator(settings, "carol.help")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            response = web.post("/operators", NEW, page="/operators")
+        assert response.status_code == 400
+        assert "An operator with this username already exists." in response.text
+        assert 'value="Carol from the help desk"' in response.text
+        assert "help desk password 1" not in response.text
+
+    def test_every_field_is_checked(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            response = web.post("/operators", {"username": "", "display_name": "x" * 201, "role": "root",
+                                               "password": "short"}, page="/operators")
+        assert response.status_code == 400
+        for message in ("Enter the username.", "Display name must be at most 200 characters.",
+                        "Choose a role from the list.", "Use at least 12 characters."):
+            assert message in response.text
+
+    def test_operator_creation_is_audited(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            web.post("/operators", NEW, page="/operators")
+        engine = create_sync_engine(settings.resolved_database_url)
+        with engine.connect() as conn:
+            event = conn.execute(select(AuditEvent).where(AuditEvent.action == "operator_create")
+                                 .order_by(AuditEvent.seq.desc())).first()
+        engine.dispose()
+        assert event is not None
+        assert event.actor_name == "boss"
+        assert "carol.help" in event.summary
+
+
+class TestRoles:
+    def test_admin_changes_a_role(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        target = add_operator(settings, "ana")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            response = web.post(f"/operators/{target.id}/role", {"role": "auditor"}, page="/operators")
+        assert response.status_code == 303
+        assert _operator(settings, "ana").role == "auditor"
+
+    def test_role_change_applies_to_an_open_session_at_once(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        target = add_operator(settings, "ana", "admin")
+        with web_client(settings) as ana:
+            ana.sign_in("ana")
+            assert ana.get("/operators").status_code == 200
+            with web_client(settings) as boss:
+                boss.sign_in("boss")
+                boss.post(f"/operators/{target.id}/role", {"role": "operator"}, page="/operators")
+            assert ana.get("/operators").status_code == 403
+
+    def test_admin_cannot_change_their_own_role(self, settings: Settings) -> None:
+        boss = add_operator(settings, "boss", "admin")
+        add_operator(settings, "other", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            response = web.post(f"/operators/{boss.id}/role", {"role": "operator"}, page="/operators")
+        assert response.status_code == 400
+        assert "You cannot change your own role" in response.text
+        assert _operator(settings, "boss").role == "admin"
+
+    def test_unknown_operator_is_a_404(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            assert web.post("/operators/not-a-uuid/role", {"role": "operator"}, page="/operators").status_code == 404
+            missing = "00000000-0000-0000-0000-000000000000"
+            assert web.post(f"/operators/{missing}/disable", page="/operators").status_code == 404
+
+
+class TestDisable:
+    def test_disabling_ends_the_operators_sessions_at_once(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        target = add_operator(settings, "ana")
+        with web_client(settings) as ana:
+            ana.sign_in("ana")
+            assert ana.get("/").status_code == 200
+            with web_client(settings) as boss:
+                boss.sign_in("boss")
+                response = boss.post(f"/operators/{target.id}/disable", page="/operators")
+                assert response.status_code == 303
+                assert "ana is disabled and signed out everywhere." in boss.get("/operators").text
+            assert ana.get("/").status_code == 303
+        with web_client(settings) as ana:
+            assert ana.sign_in("ana").status_code == 401
+
+    def test_enable_restores_access(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        target = add_operator(settings, "ana")
+        with web_client(settings) as boss:
+            boss.sign_in("boss")
+            boss.post(f"/operators/{target.id}/disable", page="/operators")
+            boss.post(f"/operators/{target.id}/enable", page="/operators")
+        with web_client(settings) as ana:
+            assert ana.sign_in("ana").status_code == 303
+
+    def test_admin_cannot_disable_themselves(self, settings: Settings) -> None:
+        boss = add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            response = web.post(f"/operators/{boss.id}/disable", page="/operators")
+        assert response.status_code == 400
+        assert "You cannot disable your own account." in response.text
+        assert _operator(settings, "boss").is_active
+
+    def test_the_last_admin_cannot_be_demoted(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        other = add_operator(settings, "other", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            assert web.post(f"/operators/{other.id}/disable", page="/operators").status_code == 303
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            # boss is now the only active admin; another admin tries nothing, boss cannot demote self.
+            boss = _operator(settings, "boss")
+            response = web.post(f"/operators/{boss.id}/role", {"role": "auditor"}, page="/operators")
+        assert response.status_code == 400
+
+
+class TestPasswordReset:
+    def test_reset_sets_the_new_password_and_ends_sessions(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        target = add_operator(settings, "ana")
+        with web_client(settings) as ana:
+            ana.sign_in("ana")
+            with web_client(settings) as boss:
+                boss.sign_in("boss")
+                response = boss.post(f"/operators/{target.id}/password", {"password": "a brand new password"},
+                                     page="/operators")
+                assert response.status_code == 303
+            assert ana.get("/").status_code == 303
+        with web_client(settings) as ana:
+            assert ana.sign_in("ana", PASSWORD).status_code == 401
+            assert ana.sign_in("ana", "a brand new password").status_code == 303
+
+    def test_weak_password_is_refused(self, settings: Settings) -> None:
+        add_operator(settings, "boss", "admin")
+        target = add_operator(settings, "ana")
+        with web_client(settings) as boss:
+            boss.sign_in("boss")
+            response = boss.post(f"/operators/{target.id}/password", {"password": "ana"}, page="/operators")
+        assert response.status_code == 400
+        assert "Use at least 12 characters." in response.text
