@@ -18,7 +18,6 @@ from app.web.routes import auth, health, home, operators, setup
 from app.web.state import AppState
 from app.web.templating import build_templates
 
-
 # Every screen's router; tests walk this list to check each route's access rules.
 ROUTERS = [health.router, auth.router, setup.router, home.router, operators.router]
 

@@ -63,6 +63,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    @field_validator("secret_key", "secret_key_previous", mode="before")
+    @classmethod
+    def _blank_key_is_no_key(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db_url(cls, value: str | None) -> str | None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from app.store.base import Base
 from app.store import models  # noqa: F401 - registers every table on Base.metadata
+from app.store.base import Base
 from app.store.db import create_sync_engine
 
 config = context.config

@@ -60,7 +60,8 @@ class TestProtectedRoutes:
 WRONG_ROLES = [(entry, role) for entry in PROTECTED for role in sorted(EVERYONE - entry.allowed)]
 
 
-@pytest.mark.parametrize(("entry", "role"), WRONG_ROLES, ids=lambda v: v if isinstance(v, str) else f"{v.method} {v.path}")
+@pytest.mark.parametrize(("entry", "role"), WRONG_ROLES,
+                         ids=lambda v: v if isinstance(v, str) else f"{v.method} {v.path}")
 def test_wrong_role_is_refused(settings: Settings, entry: Entry, role: str) -> None:
     add_operator(settings, f"user-{role}", role)
     with web_client(settings) as web:

@@ -73,7 +73,6 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 2000) -> Chai
             .where(AuditEvent.seq >= expected_seq)
             .order_by(AuditEvent.seq)
             .limit(batch_size)
-            .execution_options(yield_per=batch_size)
         )
         events = (await session.execute(query)).scalars().all()
         for event in events:

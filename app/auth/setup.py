@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
-from app.auth.operators import USERNAME_PATTERN, USERNAME_HINT
+from app.auth.operators import USERNAME_HINT, USERNAME_PATTERN
 from app.auth.passwords import hash_password, password_problems
 from app.auth.tokens import new_token, token_hash
 from app.common.validation import FormReader, ValidationFailed
@@ -85,6 +85,7 @@ async def complete_setup(session: AsyncSession, token: str, form: FormReader, ac
         role=OperatorRole.ADMIN.value,
         password_hash=await asyncio.to_thread(hash_password, Secret(password)),
         is_active=True,
+        last_sign_in_at=utcnow(),  # setup signs them in
     )
     OperatorRepository(session).add(operator)
     setup_token.used_at = utcnow()

@@ -39,7 +39,8 @@ def error_page(request: Request, status: int, message: str, *, title: str | None
     if not hasattr(request.state, "operator"):
         request.state.operator = None
     try:
-        return render(request, "errors/error.html", context, status_code=status, block="main" if is_htmx(request) else None)
+        return render(request, "errors/error.html", context, status_code=status,
+                      block="main" if is_htmx(request) else None)
     except Exception:  # the template itself failed (e.g. during a database outage): plain text
         log.exception("error page failed to render")
         return Response(f"{context['title']}: {message}", status_code=status, media_type="text/plain")

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.audit import record
 from app.auth.sessions import end_session, start_session
 from app.auth.setup import needs_setup
 from app.auth.signin import sign_in
 from app.auth.tokens import new_token, token_hash
-from app.audit import record
 from app.store.models import Operator
 from app.vault import Secret
 from app.web.csrf import SESSION_COOKIE

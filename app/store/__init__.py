@@ -1,0 +1,1 @@
+"""Persistence: models, repositories, engines and migrations."""

@@ -1,0 +1,94 @@
+"""A real server process for browser tests: `onboard serve` on a free port, against its own
+database, with its output captured (the setup link is read from it, as a person would)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from app.settings import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def setup_link(self) -> str:
+        match = re.search(r"(http://\S+/setup\?token=\S+)", self.output)
+        assert match, self.output
+        return match.group(1)
+
+
+@contextmanager
+def live_server(database_url: str, data_dir: Path, *, extra_env: dict[str, str] | None = None,
+                migrate: bool = True) -> Iterator[LiveServer]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ONBOARD_DATA_DIR": str(data_dir),
+        "ONBOARD_ENVIRONMENT": "development",
+        "ONBOARD_PORT": str(port),
+        "ONBOARD_HOST": "127.0.0.1",
+        "ONBOARD_SIGNIN_DELAY_SECONDS": "0",
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        subprocess.run([sys.executable, "-m", "app.cli", "db", "upgrade"], env=env, cwd=PROJECT_ROOT,
+                       check=True, capture_output=True, timeout=120)
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env, cwd=PROJECT_ROOT,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    server = LiveServer(url=url, log_path=log_path, process=process, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"server exited early:\n{server.output}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"server did not start:\n{server.output}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,77 @@
+"""The `onboard` command line, run as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from app.settings import PROJECT_ROOT, Settings
+from app.vault.keyring import Key
+from tests.support import web_client
+
+
+def onboard(settings: Settings, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": settings.resolved_database_url,
+        "ONBOARD_DATA_DIR": str(settings.data_dir),
+        "ONBOARD_ENVIRONMENT": "test",
+        **(env or {}),
+    }
+    if settings.secret_key and "ONBOARD_SECRET_KEY" not in (env or {}) and "ONBOARD_KEY_FILE" not in (env or {}):
+        environment["ONBOARD_SECRET_KEY"] = settings.secret_key.get_secret_value()
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], input=stdin, capture_output=True, text=True,
+                          env=environment, cwd=PROJECT_ROOT, timeout=120, check=False)
+
+
+class TestCommandLine:
+    def test_generate_key_prints_a_usable_key(self, settings: Settings) -> None:
+        result = onboard(settings, "generate-key")
+        assert result.returncode == 0
+        Key.decode(result.stdout.strip(), where="output")
+
+    def test_create_operator_from_stdin(self, settings: Settings) -> None:
+        result = onboard(settings, "create-operator", "--username", "cli.admin", "--role", "admin",
+                         "--password-stdin", stdin="a password from the cli\n")
+        assert result.returncode == 0, result.stderr
+        assert "Created cli.admin (Administrator)." in result.stdout
+        with web_client(settings) as web:
+            assert web.sign_in("cli.admin", "a password from the cli").status_code == 303
+
+    def test_create_operator_explains_a_bad_password(self, settings: Settings) -> None:
+        result = onboard(settings, "create-operator", "--username", "x1", "--password-stdin", stdin="short\n")
+        assert result.returncode == 1
+        assert "Use at least 12 characters." in result.stderr
+
+    def test_setup_link_only_before_the_first_operator(self, settings: Settings) -> None:
+        first = onboard(settings, "setup-link")
+        assert first.returncode == 0
+        assert "/setup?token=" in first.stdout
+        onboard(settings, "create-operator", "--username", "someone", "--password-stdin",
+                stdin="a password from the cli\n")
+        again = onboard(settings, "setup-link")
+        assert again.returncode == 1
+        assert "Setup is already complete" in again.stderr
+
+    def test_rotate_key_with_a_key_file(self, settings: Settings, tmp_path: Path) -> None:
+        key_file = tmp_path / "keys" / "vault.key"
+        env = {"ONBOARD_KEY_FILE": str(key_file), "ONBOARD_SECRET_KEY": ""}
+        result = onboard(settings, "rotate-key", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "New primary key" in result.stdout and "Re-encrypted 0 secret(s)." in result.stdout
+
+    def test_commands_refuse_an_unmigrated_database(self, tmp_path: Path) -> None:
+        settings = Settings(database_url=f"sqlite:///{tmp_path}/empty.db", data_dir=tmp_path,
+                            secret_key=Key.generate().encoded())  # type: ignore[arg-type]
+        result = onboard(settings, "setup-link")
+        assert result.returncode == 1
+        assert "Run `onboard db upgrade` first." in result.stderr
+
+    def test_production_refuses_to_start_without_a_key(self, settings: Settings, tmp_path: Path) -> None:
+        result = onboard(settings, "setup-link", env={"ONBOARD_ENVIRONMENT": "production", "ONBOARD_SECRET_KEY": "",
+                                                     "ONBOARD_DATA_DIR": str(tmp_path / "fresh")})
+        assert result.returncode == 1
+        assert "never generates a key" in result.stderr
