@@ -46,7 +46,7 @@ browser:
 	fi
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/ruff check app tests bench migrations scripts
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
