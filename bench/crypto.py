@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.auth.passwords import _PRODUCTION  # noqa: E402
-from app.vault import SealContext, Vault  # noqa: E402
-from app.vault.keyring import Key, KeySource  # noqa: E402
+from app.auth.passwords import _PRODUCTION
+from app.vault import SealContext, Vault
+from app.vault.keyring import Key, KeySource
 
 
 def main() -> None:

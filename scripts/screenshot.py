@@ -9,11 +9,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import Page  # noqa: E402
+from playwright.sync_api import Page
 
-from app.settings import PROJECT_ROOT  # noqa: E402
-from tests.browser import chromium, watched_page  # noqa: E402
-from tests.live import live_server  # noqa: E402
+from app.settings import PROJECT_ROOT
+from tests.browser import chromium, watched_page
+from tests.live import live_server
 
 OUTPUT = PROJECT_ROOT / "docs" / "screenshot.png"
 
