@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 from typing import Annotated
 
@@ -219,6 +220,9 @@ def rotate_key(
 
 
 def main() -> None:
+    # Files this process creates (the SQLite database, its journal, the key file) are the
+    # service's alone.
+    os.umask(0o077)
     cli()
 
 

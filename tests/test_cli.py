@@ -75,3 +75,12 @@ class TestCommandLine:
                                                      "ONBOARD_DATA_DIR": str(tmp_path / "fresh")})
         assert result.returncode == 1
         assert "never generates a key" in result.stderr
+
+
+def test_data_files_are_private_to_the_service(tmp_path: Path) -> None:
+    data = tmp_path / "private"
+    settings = Settings(database_url=f"sqlite:///{data}/onboard.db", data_dir=data)
+    result = onboard(settings, "db", "upgrade", env={"ONBOARD_SECRET_KEY": ""})
+    assert result.returncode == 0, result.stderr
+    assert oct((data / "onboard.db").stat().st_mode & 0o777) == oct(0o600)
+    assert oct(data.stat().st_mode & 0o777) == oct(0o700)
