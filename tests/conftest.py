@@ -24,6 +24,8 @@ from app.vault.keyring import Key
 
 PasswordHasherChoice.use_fast_hashing()
 
+pytest_plugins = ["tests.okta_fixtures"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "ONBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -1,0 +1,1 @@
+"""Pytest fixtures for the sandbox Okta and the Okta client (registered from conftest.py)."""
