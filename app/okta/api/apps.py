@@ -1,0 +1,68 @@
+"""Apps: finding an installed app, its scope grants, user and group assignments, client secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.okta.api.base import Area
+from app.okta.models import App, AppGroup, AppUser, Grant
+from app.vault import Secret
+
+APPS = "/api/v1/apps"
+APP = "/api/v1/apps/{appId}"
+
+
+class Apps(Area):
+    async def search(self, prefix: str) -> list[App]:
+        """Apps whose name or label starts with ``prefix`` (Okta's ``q``)."""
+        return await self.collect(App, APPS, params={"q": prefix, "limit": 50})
+
+    async def get(self, app_id: str) -> App | None:
+        async def call() -> App:
+            return self.parse(App, (await self.http.call("GET", APP, path_params={"appId": app_id})).data)
+
+        return await self.maybe(call)
+
+    async def grants(self, app_id: str) -> list[Grant]:
+        return await self.collect(Grant, APP + "/grants", path_params={"appId": app_id})
+
+    async def grant(self, app_id: str, issuer: str, scope: str) -> Grant:
+        response = await self.http.call("POST", APP + "/grants", path_params={"appId": app_id},
+                                        json_body={"issuer": issuer, "scopeId": scope})
+        return self.parse(Grant, response.data)
+
+    async def revoke_grant(self, app_id: str, grant_id: str) -> None:
+        await self.http.call("DELETE", APP + "/grants/{grantId}", path_params={"appId": app_id, "grantId": grant_id})
+
+    async def users(self, app_id: str) -> list[AppUser]:
+        return await self.collect(AppUser, APP + "/users", path_params={"appId": app_id})
+
+    async def assign_user(self, app_id: str, user_id: str) -> AppUser:
+        response = await self.http.call("POST", APP + "/users", path_params={"appId": app_id},
+                                        json_body={"id": user_id, "scope": "USER"})
+        return self.parse(AppUser, response.data)
+
+    async def unassign_user(self, app_id: str, user_id: str) -> None:
+        await self.http.call("DELETE", APP + "/users/{userId}", path_params={"appId": app_id, "userId": user_id})
+
+    async def groups(self, app_id: str) -> list[AppGroup]:
+        return await self.collect(AppGroup, APP + "/groups", path_params={"appId": app_id})
+
+    async def assign_group(self, app_id: str, group_id: str) -> AppGroup:
+        response = await self.http.call("PUT", APP + "/groups/{groupId}",
+                                        path_params={"appId": app_id, "groupId": group_id}, json_body={})
+        return self.parse(AppGroup, response.data)
+
+    async def unassign_group(self, app_id: str, group_id: str) -> None:
+        await self.http.call("DELETE", APP + "/groups/{groupId}", path_params={"appId": app_id, "groupId": group_id})
+
+    async def client_secrets(self, app_id: str) -> list[dict[str, Any]]:
+        data = (await self.http.call("GET", APP + "/credentials/secrets", path_params={"appId": app_id})).data
+        return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
+    async def new_client_secret(self, app_id: str) -> tuple[str, Secret]:
+        """A new system-generated client secret (returns its id and the value, shown once)."""
+        response = await self.http.call("POST", APP + "/credentials/secrets", path_params={"appId": app_id},
+                                        json_body={})
+        data = response.data if isinstance(response.data, dict) else {}
+        return str(data.get("id", "")), Secret(str(data.get("client_secret", "")))

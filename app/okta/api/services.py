@@ -1,0 +1,32 @@
+"""API service integrations from the Okta Integration Network (e.g. Authomize)."""
+
+from __future__ import annotations
+
+from app.okta.api.base import Area
+from app.okta.models import ApiServiceIntegration
+from app.vault import Secret
+
+SERVICES = "/integrations/api/v1/api-services"
+SERVICE = "/integrations/api/v1/api-services/{apiServiceId}"
+
+
+class Services(Area):
+    async def all(self) -> list[ApiServiceIntegration]:
+        return await self.collect(ApiServiceIntegration, SERVICES)
+
+    async def get(self, service_id: str) -> ApiServiceIntegration | None:
+        async def call() -> ApiServiceIntegration:
+            data = (await self.http.call("GET", SERVICE, path_params={"apiServiceId": service_id})).data
+            return self.parse(ApiServiceIntegration, data)
+
+        return await self.maybe(call)
+
+    async def install(self, type_key: str, scopes: list[str]) -> tuple[ApiServiceIntegration, Secret]:
+        """Install; the client secret comes back only in this response, as a Secret."""
+        response = await self.http.call("POST", SERVICES, json_body={"type": type_key, "grantedScopes": scopes})
+        data = dict(response.data) if isinstance(response.data, dict) else {}
+        secret = Secret(str(data.pop("clientSecret", "")))
+        return self.parse(ApiServiceIntegration, data), secret
+
+    async def uninstall(self, service_id: str) -> None:
+        await self.http.call("DELETE", SERVICE, path_params={"apiServiceId": service_id})

@@ -1,0 +1,33 @@
+"""API token metadata. Okta has no API to create a token: a person does that in the Admin Console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.okta.api.base import Area
+from app.okta.models import ApiToken
+
+TOKENS = "/api/v1/api-tokens"
+TOKEN = "/api/v1/api-tokens/{apiTokenId}"  # noqa: S105 - a path, not a secret
+
+
+class Tokens(Area):
+    async def all(self) -> list[ApiToken]:
+        return await self.collect(ApiToken, TOKENS)
+
+    async def of_user(self, user_id: str) -> list[ApiToken]:
+        return [token for token in await self.all() if token.userId == user_id]
+
+    async def get(self, token_id: str) -> ApiToken | None:
+        async def call() -> ApiToken:
+            return self.parse(ApiToken, (await self.http.call("GET", TOKEN, path_params={"apiTokenId": token_id})).data)
+
+        return await self.maybe(call)
+
+    async def set_network(self, token_id: str, name: str, network: dict[str, Any]) -> ApiToken:
+        response = await self.http.call("PUT", TOKEN, path_params={"apiTokenId": token_id},
+                                        json_body={"name": name, "network": network})
+        return self.parse(ApiToken, response.data)
+
+    async def revoke(self, token_id: str) -> None:
+        await self.http.call("DELETE", TOKEN, path_params={"apiTokenId": token_id})

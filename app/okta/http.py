@@ -1,0 +1,349 @@
+"""The one door to Okta: builds every URL from the org origin and a path template, sends with
+the credential, respects rate limits, retries what is safe to retry, classifies failures,
+follows pagination links verbatim, and reports each attempt to the call log.
+
+Retry rules: a 429 is retried (any method: Okta did not process the request) after waiting until
+the reset Okta names; 5xx, timeouts, dropped connections and garbled bodies are retried only for
+reads; writes fail at once with a typed error, and the caller (an idempotent ensure-action)
+looks the object up before trying again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from app.common.clock import SYSTEM_CLOCK, Clock
+from app.okta.calllog import CallHook, EventHook, OktaCall, RateLimitWait
+from app.okta.credentials import Credential
+from app.okta.errors import (
+    OktaError,
+    OktaMalformedResponse,
+    OktaRateLimited,
+    OktaRedirectRefused,
+    OktaTransportError,
+    OktaUnauthorized,
+    api_error,
+)
+from app.okta.orgurl import OrgUrl
+from app.okta.ratelimit import OrgRateLimiter, RateLimitPolicy
+
+USER_AGENT = "okta-onboard/0.1 (+https://github.com/)"
+_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-zA-Z]+)"?')
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class OktaResponse:
+    status: int
+    headers: Mapping[str, str]
+    data: Any
+    request_id: str | None
+
+    @property
+    def links(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for value in self.headers.get("link", "").split(","):
+            match = _LINK.search(value)
+            if match:
+                found[match.group(2)] = match.group(1)
+        return found
+
+    def next_link(self) -> str | None:
+        link = self.links.get("next")
+        if link:
+            return link
+        if isinstance(self.data, dict):
+            nxt = (self.data.get("_links") or {}).get("next")
+            if isinstance(nxt, dict) and nxt.get("href"):
+                return str(nxt["href"])
+        return None
+
+
+def build_path(template: str, path_params: Mapping[str, str] | None) -> str:
+    params = {k: quote(str(v), safe="") for k, v in (path_params or {}).items()}
+    try:
+        return template.format(**params)
+    except KeyError as exc:
+        raise ValueError(f"missing path parameter {exc} for {template}") from None
+
+
+class OktaHttp:
+    def __init__(
+        self,
+        org: OrgUrl,
+        credential: Credential | None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        limiter: OrgRateLimiter | None = None,
+        on_call: CallHook | None = None,
+        on_event: EventHook | None = None,
+        timeout: float = 30.0,
+        read_retries: int = 2,
+    ) -> None:
+        self.org = org
+        self.credential = credential
+        self.clock = clock
+        self.limiter = limiter or OrgRateLimiter(clock, RateLimitPolicy())
+        self.on_call = on_call
+        self.on_event = on_event
+        self.read_retries = read_retries
+        self.calls_made = 0
+        self._client = httpx.AsyncClient(
+            base_url=org.origin,
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            trust_env=False,  # no proxy or netrc credentials from the environment
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> OktaHttp:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
+
+    # -- public calls -----------------------------------------------------------------------
+
+    async def call(
+        self,
+        method: str,
+        template: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        auth: bool = True,
+    ) -> OktaResponse:
+        url = self.org.origin + build_path(template, path_params)
+        return await self._send(method.upper(), url, template, params=params, json_body=json_body, auth=auth)
+
+    async def follow(self, url: str, template: str) -> OktaResponse:
+        """GET a pagination link exactly as Okta gave it, after checking it points at the org."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        if origin != self.org.origin:
+            raise OktaError(f"Okta's next-page link points at {origin}, not at the org; not following it.",
+                            method="GET", path=template)
+        return await self._send("GET", url, template, params=None, json_body=None, auth=True)
+
+    async def pages(
+        self,
+        template: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        items: Callable[[Any], list[Any]] | None = None,
+        stop_on_empty: bool = False,
+    ) -> AsyncIterator[list[Any]]:
+        """Each page's items, following ``rel="next"`` (or ``_links.next``) until there is none."""
+        extract = items or (lambda data: data if isinstance(data, list) else [])
+        response = await self.call("GET", template, path_params=path_params, params=params)
+        seen: set[str] = set()
+        while True:
+            page = extract(response.data)
+            yield page
+            nxt = response.next_link()
+            if not nxt or nxt in seen or (stop_on_empty and not page):
+                return
+            seen.add(nxt)
+            response = await self.follow(nxt, template)
+
+    async def iterate(self, template: str, **kwargs: Any) -> AsyncIterator[Any]:
+        async for page in self.pages(template, **kwargs):
+            for item in page:
+                yield item
+
+    async def token_request(self, form: Mapping[str, str], *, auth_header: str | None) -> dict[str, Any]:
+        """POST to the org authorization server's token endpoint (OAuth error format)."""
+        template = "/oauth2/v1/token"
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if auth_header:
+            headers["Authorization"] = auth_header
+        request = self._client.build_request("POST", self.org.origin + template, data=dict(form), headers=headers)
+        response, duration = await self._exchange(request, "POST", template, attempt=1)
+        await self._record_response(response, duration, "POST", template, 1)
+        if response.status_code != 200:
+            body = _json_or_none(response)
+            raise api_error(response.status_code, body, method="POST", path=template,
+                            request_id=response.headers.get("x-okta-request-id"))
+        data = _json_or_none(response)
+        if not isinstance(data, dict) or "access_token" not in data:
+            raise OktaMalformedResponse("Okta's token endpoint answered without an access token.",
+                                        method="POST", path=template)
+        return data
+
+    # -- the machinery ----------------------------------------------------------------------
+
+    async def _send(self, method: str, url: str, template: str, *, params: Mapping[str, Any] | None,
+                    json_body: Any, auth: bool) -> OktaResponse:
+        key = f"{method} {template}"
+        attempt = 0
+        retry_for: str | None = None
+        unauthorized_retry_done = False
+        while True:
+            attempt += 1
+            await self._wait_for_budget(key, template)
+            headers: dict[str, str] = {}
+            if auth and self.credential is not None:
+                headers["Authorization"] = await self.credential.authorization(self)
+            if retry_for:
+                headers["X-Okta-Retry-For"] = retry_for
+                headers["X-Okta-Retry-Count"] = str(attempt - 1)
+            request = self._client.build_request(method, url, params=_clean(params), json=json_body,
+                                                 headers=headers)
+            try:
+                response, duration = await self._exchange(request, method, template, attempt=attempt, key=key)
+            except OktaTransportError as exc:
+                if method in READ_METHODS and attempt <= self.read_retries:
+                    await self.clock.sleep(_backoff(attempt))
+                    continue
+                raise exc from None
+            request_id = response.headers.get("x-okta-request-id")
+            status = response.status_code
+            data: Any = None
+            malformed = False
+            if 200 <= status < 300 and status != 204 and response.content:
+                try:
+                    data = response.json()
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    malformed = True
+            await self._record_response(response, duration, method, template, attempt,
+                                        "malformed" if malformed else None)
+
+            if status == 429:
+                wait = self.limiter.wait_after_429(response.headers)
+                if wait is None or attempt > self.limiter.policy.max_429_retries:
+                    raise api_error(429, _json_or_none(response), method=method, path=template,
+                                    request_id=request_id)
+                retry_for = request_id
+                await self._pause(wait, template, "429")
+                continue
+            if 300 <= status < 400:
+                raise OktaRedirectRefused(
+                    f"Okta answered {method} {template} with a redirect ({status}); the wizard never follows "
+                    "redirects with a credential. Check the org address.", method=method, path=template,
+                    request_id=request_id)
+            if status >= 500 and method in READ_METHODS and attempt <= self.read_retries:
+                await self.clock.sleep(_backoff(attempt))
+                continue
+            if status == 401 and self.credential is not None and not unauthorized_retry_done \
+                    and self.credential.kind != "api_token":
+                # A cached OAuth access token may have been revoked or expired early: fetch a new one once.
+                self.credential.forget()
+                unauthorized_retry_done = True
+                continue
+            if status >= 400:
+                raise api_error(status, _json_or_none(response), method=method, path=template,
+                                request_id=request_id)
+            if malformed:
+                if method in READ_METHODS and attempt <= self.read_retries:
+                    await self.clock.sleep(_backoff(attempt))
+                    continue
+                raise OktaMalformedResponse(
+                    f"Okta answered {method} {template} with a body that is not JSON; the change may or may "
+                    "not have been made. Retry: the wizard checks what exists before writing again.",
+                    method=method, path=template, request_id=request_id)
+            return OktaResponse(status=status, headers=response.headers, data=data, request_id=request_id)
+
+    async def _exchange(self, request: httpx.Request, method: str, template: str, *, attempt: int,
+                        key: str | None = None) -> tuple[httpx.Response, float]:
+        """Send one request under the org's concurrency cap; record the attempt."""
+        async with self.limiter.slot():
+            if key:
+                self.limiter.sent(key)
+            started = time.perf_counter()
+            self.calls_made += 1
+            try:
+                response = await self._client.send(request)
+                await response.aread()
+            except httpx.TimeoutException:
+                await self._settle(key, None)
+                await self._record(method, template, None, _ms(started), attempt, None, "timeout")
+                raise OktaTransportError(f"Okta did not answer {method} {template} in time.", kind="timeout",
+                                         method=method, path=template) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                await self._settle(key, None)
+                await self._record(method, template, None, _ms(started), attempt, None, "dropped")
+                raise OktaTransportError(f"The connection to Okta dropped during {method} {template}.",
+                                         kind="dropped", method=method, path=template) from exc
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.NetworkError) as exc:
+                await self._settle(key, None)
+                await self._record(method, template, None, _ms(started), attempt, None, "connect")
+                raise OktaTransportError(f"Could not connect to {self.org.display_domain}.", kind="connect",
+                                         method=method, path=template) from exc
+            await self._settle(key, response.headers)
+        return response, _ms(started)
+
+    async def _record_response(self, response: httpx.Response, duration_ms: float, method: str, template: str,
+                               attempt: int, outcome: str | None = None) -> None:
+        status = response.status_code
+        if outcome is None:
+            outcome = "ok" if status < 300 else "redirect" if status < 400 else "rate_limited" if status == 429 \
+                else "http_error"
+        error_code = None
+        if status >= 400:
+            body = _json_or_none(response)
+            if isinstance(body, dict):
+                error_code = body.get("errorCode") or body.get("error")
+        await self._record(method, template, status, duration_ms, attempt,
+                           response.headers.get("x-okta-request-id"), outcome, error_code)
+
+    async def _settle(self, key: str | None, headers: Mapping[str, str] | None) -> None:
+        if key:
+            self.limiter.answered(key, headers)
+
+    async def _wait_for_budget(self, key: str, template: str) -> None:
+        wait = self.limiter.wait_needed(key)
+        if wait > 0:
+            await self._pause(wait, template, "reserve")
+
+    async def _pause(self, seconds: float, template: str, reason: str) -> None:
+        if self.on_event is not None:
+            await self.on_event(RateLimitWait(seconds=seconds, until=self.clock.now() + seconds, path=template,
+                                              reason=reason))
+        await self.clock.sleep(seconds)
+
+    async def _record(self, method: str, template: str, status: int | None, duration_ms: float, attempt: int,
+                      request_id: str | None, outcome: str, error_code: str | None = None) -> None:
+        if self.on_call is not None:
+            await self.on_call(OktaCall(org=self.org.host, method=method, path=template, status=status,
+                                        duration_ms=round(duration_ms, 1), attempt=attempt, request_id=request_id,
+                                        outcome=outcome, error_code=str(error_code) if error_code else None))
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _backoff(attempt: int) -> float:
+    # Short, bounded pauses for transient read failures (429s are timed from Okta's headers instead).
+    return float(min(0.5 * 2 ** (attempt - 1), 4.0))
+
+
+def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not params:
+        return None
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return None
+
+
+__all__ = ["OktaHttp", "OktaRateLimited", "OktaResponse", "OktaUnauthorized", "build_path"]
