@@ -1,0 +1,285 @@
+"""The HTTP door, against scripted Okta answers: waits, retries, refusals and the call log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from app.common.clock import FakeClock
+from app.okta import (
+    ApiTokenCredential,
+    OktaForbidden,
+    OktaMalformedResponse,
+    OktaRateLimited,
+    OktaServerError,
+    OktaTransportError,
+    OktaUnauthorized,
+    normalise_org_url,
+    static_secret,
+)
+from app.okta.calllog import OktaCall, RateLimitWait
+from app.okta.errors import OktaError, OktaRedirectRefused
+from app.okta.http import OktaHttp
+from app.okta.ratelimit import OrgRateLimiter, RateLimitPolicy
+from app.vault import Secret
+
+ORG = normalise_org_url("acme.okta.com")
+TOKEN = "00canary-ssws-token-value-1234"
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(status, content=json.dumps(body).encode(),
+                          headers={"content-type": "application/json", "x-okta-request-id": f"req-{status}",
+                                   **(headers or {})})
+
+
+def _limits(limit: int, remaining: int, reset: float) -> dict[str, str]:
+    return {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": str(remaining),
+            "x-rate-limit-reset": str(int(reset))}
+
+
+class Harness:
+    def __init__(self, handler: Callable[[httpx.Request], Any], *, policy: RateLimitPolicy | None = None) -> None:
+        self.clock = FakeClock()
+        self.calls: list[OktaCall] = []
+        self.events: list[RateLimitWait] = []
+        self.requests: list[httpx.Request] = []
+
+        async def record(call: OktaCall) -> None:
+            self.calls.append(call)
+
+        async def event(wait: RateLimitWait) -> None:
+            self.events.append(wait)
+
+        async def wrapped(request: httpx.Request) -> httpx.Response:
+            self.requests.append(request)
+            result = handler(request)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result  # type: ignore[no-any-return]
+
+        limiter = OrgRateLimiter(self.clock, policy or RateLimitPolicy(jitter_seconds=0))
+        self.http = OktaHttp(ORG, ApiTokenCredential(static_secret(Secret(TOKEN))),
+                             transport=httpx.MockTransport(wrapped), clock=self.clock, limiter=limiter,
+                             on_call=record, on_event=event)
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+class TestRateLimits:
+    def test_429_waits_until_the_reset_then_succeeds(self) -> None:
+        answers: list[httpx.Response] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            return answers.pop(0)
+
+        h = Harness(handler)
+        reset = h.clock.now() + 41
+        answers.extend([
+            _json(429, {"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit"},
+                  _limits(600, 0, reset)),
+            _json(200, {"id": "00u1"}, _limits(600, 599, reset + 60)),
+        ])
+        response = run(h.http.call("GET", "/api/v1/users/{userId}", path_params={"userId": "00u1"}))
+        assert response.data == {"id": "00u1"}
+        assert h.clock.slept == [41]
+        assert [e.message for e in h.events] == ["waiting 00:41 for Okta's rate limit"]
+        assert h.requests[1].headers["X-Okta-Retry-For"] == "req-429"
+        assert h.requests[1].headers["X-Okta-Retry-Count"] == "1"
+
+    def test_429_is_retried_for_writes_too(self) -> None:
+        answers = [_json(429, {"errorCode": "E0000047"}, {**_limits(50, 0, 1_800_000_005)}),
+                   _json(201, {"id": "ra1"})]
+        h = Harness(lambda r: answers.pop(0))
+        response = run(h.http.call("POST", "/api/v1/users/{userId}/roles", path_params={"userId": "00u1"},
+                                   json_body={"type": "READ_ONLY_ADMIN"}))
+        assert response.status == 201
+
+    def test_429_without_reset_headers_is_an_error_not_a_guess(self) -> None:
+        h = Harness(lambda r: _json(429, {"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit"}))
+        with pytest.raises(OktaRateLimited) as info:
+            run(h.http.call("GET", "/api/v1/users"))
+        assert info.value.transient
+        assert h.clock.slept == []
+
+    def test_gives_up_after_the_allowed_number_of_429s(self) -> None:
+        h = Harness(lambda r: _json(429, {"errorCode": "E0000047"}, _limits(10, 0, 1_800_000_010)))
+        with pytest.raises(OktaRateLimited):
+            run(h.http.call("GET", "/api/v1/users"))
+        assert len(h.requests) == 1 + h.http.limiter.policy.max_429_retries
+
+    def test_wait_is_bounded(self) -> None:
+        h = Harness(lambda r: _json(429, {}, _limits(10, 0, 1_800_000_000 + 3600)),
+                    policy=RateLimitPolicy(jitter_seconds=0, max_wait_seconds=120, max_429_retries=1))
+        with pytest.raises(OktaRateLimited):
+            run(h.http.call("GET", "/api/v1/users"))
+        assert h.clock.slept and all(pause == 120 for pause in h.clock.slept)
+
+    def test_reserve_is_kept_for_other_apps(self) -> None:
+        """With 100 per window and a 10% reserve, the client pauses when 10 remain, before any 429."""
+        state = {"remaining": 100, "reset": 1_800_000_060.0}
+        served: dict[float, int] = {}
+        h: Harness
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            now = h.clock.now()
+            if now >= state["reset"]:
+                state["remaining"], state["reset"] = 100, now + 60
+            if state["remaining"] <= 0:
+                return _json(429, {"errorCode": "E0000047"}, _limits(100, 0, state["reset"]))
+            state["remaining"] -= 1
+            served[state["reset"]] = served.get(state["reset"], 0) + 1
+            return _json(200, [], _limits(100, int(state["remaining"]), state["reset"]))
+
+        h = Harness(handler)
+
+        async def many() -> None:
+            for _ in range(250):
+                await h.http.call("GET", "/api/v1/groups")
+
+        run(many())
+        assert not [c for c in h.calls if c.status == 429]
+        assert h.events and all(e.reason == "reserve" for e in h.events)
+        # Never more than 90 of a window's 100 requests were spent: the reserve stayed untouched.
+        assert max(served.values()) == 90
+        assert sum(served.values()) == 250
+
+    def test_at_most_two_calls_in_flight(self) -> None:
+        active = {"now": 0, "max": 0}
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            active["now"] += 1
+            active["max"] = max(active["max"], active["now"])
+            await asyncio.sleep(0.005)
+            active["now"] -= 1
+            return _json(200, {})
+
+        h = Harness(handler)
+
+        async def burst() -> None:
+            await asyncio.gather(*(h.http.call("GET", "/api/v1/org") for _ in range(12)))
+
+        run(burst())
+        assert active["max"] == 2
+
+
+class TestRetriesAndErrors:
+    def test_server_error_on_a_read_is_retried(self) -> None:
+        answers = [_json(503, {"errorCode": "E0000009", "errorSummary": "Internal Server Error"}),
+                   _json(200, {"ok": 1})]
+        h = Harness(lambda r: answers.pop(0))
+        assert run(h.http.call("GET", "/api/v1/org")).data == {"ok": 1}
+        assert [c.attempt for c in h.calls] == [1, 2]
+
+    def test_server_error_on_a_write_is_not_retried(self) -> None:
+        h = Harness(lambda r: _json(500, {"errorCode": "E0000009", "errorSummary": "Internal Server Error",
+                                          "errorId": "oae123"}))
+        with pytest.raises(OktaServerError) as info:
+            run(h.http.call("POST", "/api/v1/iam/roles", json_body={"label": "x"}))
+        assert len(h.requests) == 1
+        assert info.value.transient and info.value.error_id == "oae123"
+        assert "E0000009" in info.value.message
+
+    def test_timeout_on_a_read_is_retried_then_reported(self) -> None:
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise httpx.ReadTimeout("slow", request=request)
+
+        h = Harness(handler)
+        with pytest.raises(OktaTransportError) as info:
+            run(h.http.call("GET", "/api/v1/org"))
+        assert info.value.kind == "timeout"
+        assert len(h.requests) == 1 + h.http.read_retries
+        assert [c.outcome for c in h.calls] == ["timeout"] * 3
+
+    def test_dropped_connection_on_a_write_is_reported_once(self) -> None:
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise httpx.RemoteProtocolError("peer closed connection", request=request)
+
+        h = Harness(handler)
+        with pytest.raises(OktaTransportError) as info:
+            run(h.http.call("POST", "/api/v1/users", json_body={}))
+        assert info.value.kind == "dropped" and info.value.transient
+        assert len(h.requests) == 1
+
+    def test_malformed_json_on_a_write_says_the_change_may_have_happened(self) -> None:
+        h = Harness(lambda r: httpx.Response(200, content=b"{not json", headers={"content-type": "application/json"}))
+        with pytest.raises(OktaMalformedResponse, match="may or may not have been made"):
+            run(h.http.call("POST", "/api/v1/iam/roles", json_body={}))
+        assert [c.outcome for c in h.calls] == ["malformed"]
+
+    def test_redirects_are_refused_not_followed(self) -> None:
+        h = Harness(lambda r: httpx.Response(302, headers={"location": "https://evil.example/steal"}))
+        with pytest.raises(OktaRedirectRefused):
+            run(h.http.call("GET", "/api/v1/users/me"))
+        assert len(h.requests) == 1
+
+    def test_401_explains_an_invalid_or_expired_token(self) -> None:
+        h = Harness(lambda r: _json(401, {"errorCode": "E0000011", "errorSummary": "Invalid token provided"}))
+        with pytest.raises(OktaUnauthorized) as info:
+            run(h.http.call("GET", "/api/v1/users/{userId}", path_params={"userId": "me"}))
+        assert "E0000011" in info.value.message and "expired" in info.value.message
+        assert not info.value.transient
+
+    def test_403_names_the_role_and_scope_the_call_needs(self) -> None:
+        h = Harness(lambda r: _json(403, {"errorCode": "E0000006", "errorSummary": "You do not have permission"}))
+        with pytest.raises(OktaForbidden) as info:
+            run(h.http.call("POST", "/api/v1/users/{userId}/roles", path_params={"userId": "00u1"}, json_body={}))
+        assert "Super Administrator" in info.value.message
+        assert "okta.roles.manage" in info.value.message
+
+    def test_error_causes_are_kept(self) -> None:
+        h = Harness(lambda r: _json(400, {"errorCode": "E0000001", "errorSummary": "Api validation failed: login",
+                                          "errorCauses": [{"errorSummary": "login: already exists"}]}))
+        with pytest.raises(OktaError) as info:
+            run(h.http.call("POST", "/api/v1/users", json_body={}))
+        assert "login: already exists" in info.value.message
+
+
+class TestPaginationAndSafety:
+    def test_follows_link_headers_verbatim(self) -> None:
+        def handler(request: httpx.Request) -> httpx.Response:
+            page = int(request.url.params.get("after", "0"))
+            headers = {}
+            if page < 4:
+                headers["link"] = (f'<https://acme.okta.com/api/v1/users?limit=2&after={page + 1}>; rel="next", '
+                                   '<https://acme.okta.com/api/v1/users?limit=2>; rel="self"')
+            return _json(200, [{"id": f"u{page}a"}, {"id": f"u{page}b"}], headers)
+
+        h = Harness(handler)
+
+        async def collect() -> list[str]:
+            return [u["id"] async for u in h.http.iterate("/api/v1/users", params={"limit": 2})]
+
+        assert len(run(collect())) == 10
+        assert [str(r.url) for r in h.requests][1] == "https://acme.okta.com/api/v1/users?limit=2&after=1"
+
+    def test_a_next_link_to_another_host_is_not_followed(self) -> None:
+        h = Harness(lambda r: _json(200, [], {"link": '<https://evil.example/api/v1/users?after=x>; rel="next"'}))
+
+        async def collect() -> list[Any]:
+            return [u async for u in h.http.iterate("/api/v1/users")]
+
+        with pytest.raises(OktaError, match="not at the org"):
+            run(collect())
+        assert len(h.requests) == 1
+
+    def test_call_log_has_templates_and_no_credentials(self) -> None:
+        h = Harness(lambda r: _json(200, {"id": "00u1"}))
+        run(h.http.call("GET", "/api/v1/users/{userId}", path_params={"userId": "someone@acme.example"}))
+        assert h.requests[0].headers["Authorization"] == f"SSWS {TOKEN}"
+        call = h.calls[0]
+        assert call.path == "/api/v1/users/{userId}"
+        assert call.method == "GET" and call.status == 200 and call.outcome == "ok" and call.attempt == 1
+        assert TOKEN not in repr(h.calls) and "someone@acme.example" not in repr(h.calls)
+
+    def test_path_parameters_are_escaped(self) -> None:
+        h = Harness(lambda r: _json(200, {"id": "x"}))
+        run(h.http.call("GET", "/api/v1/users/{userId}", path_params={"userId": "../../api-tokens"}))
+        assert h.requests[0].url.raw_path == b"/api/v1/users/..%2F..%2Fapi-tokens"
