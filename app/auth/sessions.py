@@ -3,6 +3,7 @@ ended at sign-out or when an operator is disabled."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,8 +21,9 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class ActiveSession:
-    session_id: object
+    session_id: uuid.UUID
     operator: Operator
+    needs_touch: bool = False
 
 
 async def start_session(
@@ -30,7 +32,9 @@ async def start_session(
 ) -> str:
     token = new_token()
     now = utcnow()
-    SessionRepository(session).add(
+    repo = SessionRepository(session)
+    await repo.delete_expired(now)
+    repo.add(
         WebSession(
             token_hash=token_hash(token),
             operator_id=operator.id,
@@ -53,11 +57,15 @@ async def resolve_session(session: AsyncSession, token: str, settings: Settings)
     now = utcnow()
     idle_limit = found.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if now >= found.expires_at or now >= idle_limit or not found.operator.is_active:
-        await repo.delete_by_token_hash(found.token_hash)
+        # Expired sessions are refused here; the row is cleared by the next sign-in or sign-out
+        # write (this may be a read-only request).
         return None
-    if now - found.last_seen_at >= TOUCH_EVERY:
-        await repo.touch(found.id, now)
-    return ActiveSession(session_id=found.id, operator=found.operator)
+    return ActiveSession(session_id=found.id, operator=found.operator,
+                         needs_touch=now - found.last_seen_at >= TOUCH_EVERY)
+
+
+async def touch_session(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await SessionRepository(session).touch(session_id, utcnow())
 
 
 async def end_session(session: AsyncSession, token: str) -> None:

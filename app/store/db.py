@@ -44,8 +44,10 @@ def ensure_sqlite_directory(url: str) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL so readers never wait for a writer; every transaction starts IMMEDIATE so two writers
-    queue on the busy timeout instead of one failing at once when it upgrades a read lock."""
+    """WAL so readers never wait for a writer. A unit of work that will write starts with
+    BEGIN IMMEDIATE (execution option ``sqlite_begin``), so two writers queue on the busy timeout
+    instead of one failing at once when it upgrades a read lock; reads start DEFERRED and never
+    block anyone."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -59,7 +61,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {'IMMEDIATE' if mode == 'IMMEDIATE' else 'DEFERRED'}")
 
 
 def create_sync_engine(url: str, **kwargs: Any) -> Engine:
@@ -68,6 +71,7 @@ def create_sync_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine)
+        engine = engine.execution_options(sqlite_begin="IMMEDIATE")
     return engine
 
 
@@ -84,7 +88,10 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(aurl, **kwargs)
         if is_sqlite(url):
             _configure_sqlite(self.engine.sync_engine)
+        # Reads; and writes, for units of work that will write (IMMEDIATE on SQLite).
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.write_sessions = async_sessionmaker(self.engine.execution_options(sqlite_begin="IMMEDIATE"),
+                                                 expire_on_commit=False, autoflush=False)
 
     @property
     def dialect(self) -> str:
@@ -92,8 +99,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: commits if the block finishes, rolls back if it raises."""
-        async with self.sessions() as session:
+        """A unit of work that writes: commits if the block finishes, rolls back if it raises."""
+        async with self.write_sessions() as session:
             try:
                 yield session
                 await session.commit()

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from app.audit import Actor
-from app.auth.sessions import resolve_session
+from app.auth.sessions import resolve_session, touch_session
 from app.store.models import Operator, OperatorRole
 from app.web.csrf import SESSION_COOKIE
 from app.web.state import app_state
@@ -50,7 +50,10 @@ class RoleRequired(Exception):
 
 
 async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with app_state(request).db.sessions() as session:
+    db = app_state(request).db
+    # Pages read; forms write. On SQLite a writing request takes the write lock when it begins.
+    factory = db.sessions if request.method in ("GET", "HEAD") else db.write_sessions
+    async with factory() as session:
         try:
             yield session
             await session.commit()
@@ -68,8 +71,13 @@ async def optional_operator(request: Request, db: DbSession) -> Operator | None:
     token = request.cookies.get(SESSION_COOKIE)
     operator = None
     if token:
-        active = await resolve_session(db, token, app_state(request).settings)
+        state = app_state(request)
+        active = await resolve_session(db, token, state.settings)
         operator = active.operator if active else None
+        if active is not None and active.needs_touch:
+            # A separate short write, so reading pages never holds the database's write lock.
+            async with state.db.session() as writer:
+                await touch_session(writer, active.session_id)
     request.state.operator = OperatorView.of(operator) if operator else None
     return operator
 
