@@ -219,6 +219,26 @@ def rotate_key(
     asyncio.run(run())
 
 
+@cli.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8010,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    seed: Annotated[str | None, typer.Option(help="Seed the org: 'demo' for the demo org")] = None,
+    pipeline: Annotated[str, typer.Option(help="idx (Identity Engine) or v1 (Classic Engine)")] = "idx",
+) -> None:
+    """Run the sandbox Okta org on its own; prints its address (and with --seed demo the admin token)."""
+    from app.sandbox.server import serve as serve_sandbox
+
+    if seed not in (None, "demo"):
+        _fail("--seed takes 'demo' (or nothing for an empty org).")
+    if pipeline not in ("idx", "v1"):
+        _fail("--pipeline is idx (Identity Engine) or v1 (Classic Engine).")
+    if not load_settings().sandbox:
+        _fail("The sandbox is turned off here (ONBOARD_SANDBOX_ENABLED, or production). It is a fake Okta org"
+              " for development and tests only.")
+    serve_sandbox(host=host, port=port, pipeline=pipeline, seed=seed)
+
+
 def main() -> None:
     # Files this process creates (the SQLite database, its journal, the key file) are the
     # service's alone.

@@ -1,0 +1,60 @@
+"""The org itself: the unauthenticated well-known document (Identity Engine or Classic), org
+settings, custom domains, user types and the user profile schema."""
+
+from __future__ import annotations
+
+from app.sandbox.api.context import Call, Reply, handles
+from app.sandbox.domain import schema as schema_domain
+from app.sandbox.timestamps import iso
+
+
+@handles("getWellknownOrgMetadata")
+def well_known(call: Call) -> Reply:
+    return Reply(200, {"id": call.org.org_id, "pipeline": call.org.pipeline,
+                       "_links": {"organization": {"href": call.org.base_url}}})
+
+
+@handles("getOrgSettings")
+def org_settings(call: Call) -> Reply:
+    org = call.org
+    return Reply(200, {
+        "id": org.org_id,
+        "companyName": org.company_name,
+        "subdomain": org.subdomain,
+        "status": "ACTIVE",
+        "website": "https://www.example.com",
+        "created": iso(org.created),
+        "lastUpdated": iso(org.created),
+        "_links": {
+            "preferences": {"href": f"{org.base_url}/api/v1/org/preferences"},
+            "uploadLogo": {"href": f"{org.base_url}/api/v1/org/logo", "hints": {"allow": ["POST"]}},
+            "oktaCommunication": {"href": f"{org.base_url}/api/v1/org/privacy/oktaCommunication"},
+            "oktaSupport": {"href": f"{org.base_url}/api/v1/org/privacy/oktaSupport"},
+            "contacts": {"href": f"{org.base_url}/api/v1/org/contacts"},
+        },
+    })
+
+
+@handles("listCustomDomains")
+def list_domains(call: Call) -> Reply:
+    # The sandbox org has no custom URL domain, so Okta's answer is an empty list.
+    return Reply(200, {"domains": []})
+
+
+@handles("listUserTypes")
+def list_user_types(call: Call) -> Reply:
+    return Reply(200, [schema_domain.render_user_type(call.org, user_type)
+                       for user_type in call.org.user_types.listing()])
+
+
+@handles("getUserSchema")
+def get_schema(call: Call) -> Reply:
+    schema = schema_domain.find_schema(call.org, call.params["schemaId"])
+    return Reply(200, schema_domain.render_schema(call.org, schema))
+
+
+@handles("updateUserProfile")
+def update_schema(call: Call) -> Reply:
+    schema = schema_domain.find_schema(call.org, call.params["schemaId"])
+    schema_domain.update_schema(call.org, schema, call.json(), call.actor())
+    return Reply(200, schema_domain.render_schema(call.org, schema))

@@ -1,0 +1,79 @@
+"""The demo org: what the product's demo mode and browser tests start from.
+
+A super admin, Sam Super, with a SUPER_ADMIN API token; about forty people across three email
+domains (some staged, some deactivated); the usual groups; "Drata - OIDC" installed from the
+catalog as a person would; Authomize in the API service integration catalog; and Okta's default
+user schema (the email property's end-user permission is READ_ONLY unless told otherwise)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.sandbox.ids import api_token_value
+from app.sandbox.org import SandboxOrg
+
+ADMIN_LOGIN = "sam.super@acme.example"
+
+_FIRST = ("Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Imani", "Jonas", "Kira", "Luis",
+          "Mona", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sven", "Tara")
+_LAST = ("Lovelace", "Okafor", "Martin", "Patel", "Rossi", "Haddad", "Hopper", "Tanaka", "Diallo", "Berg",
+         "Novak", "Garcia", "Khan", "Larsen", "Ivanova", "Shah", "Byrne", "Alvarez", "Lund", "Reddy")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOrg:
+    admin_user_id: str
+    admin_token: str
+    admin_login: str
+    drata_app_id: str
+    drata_client_id: str
+    group_ids: dict[str, str]
+
+
+def seed_demo_org(org: SandboxOrg, *, email_permission: str = "READ_ONLY",
+                  admin_token: str | None = None) -> DemoOrg:
+    """Seed ``org`` and remember the seed, so ``org.reset()`` (and ``POST /__sandbox__/reset``)
+    rebuilds the same org with the same admin token value."""
+    token_value = admin_token or api_token_value()
+    _seed(org, email_permission, token_value)
+    org.register_seeder(lambda again: _seed(again, email_permission, token_value))
+    assert org.demo is not None
+    return org.demo
+
+
+def _seed(org: SandboxOrg, email_permission: str, token_value: str) -> DemoOrg:
+    org.company_name = "Acme Corporation"
+    org.subdomain = "acme"
+    org.set_base_permission("email", email_permission)
+    groups = {name: org.add_group(name, description)["id"] for name, description in (
+        ("Engineering", "Product engineering"),
+        ("Sales", "Sales and account management"),
+        ("Contractors", "External contractors"),
+        ("Drata Users", "People who use Drata"),
+    )}
+    groups["Everyone"] = next(group.id for group in org.groups if group.type == "BUILT_IN")
+
+    admin = org.add_user(ADMIN_LOGIN, first_name="Sam", last_name="Super", groups=["Engineering", "Drata Users"])
+    org.assign_role(admin["id"], "SUPER_ADMIN")
+
+    # Forty people: staff on two domains, contractors on a third; a few staged or deactivated.
+    for index in range(40):
+        first, last = _FIRST[index % len(_FIRST)], _LAST[(index * 7) % len(_LAST)]
+        if index % 5 == 4:
+            domain, team = "contractors.example", ["Contractors"]
+        elif index % 3 == 2:
+            domain, team = "acme-corp.example", ["Sales"]
+        else:
+            domain, team = "acme.example", ["Engineering"]
+        if index % 4 == 0:
+            team.append("Drata Users")
+        status = "STAGED" if index in (7, 23) else "DEPROVISIONED" if index in (11, 31, 38) else "ACTIVE"
+        org.add_user(f"{first.lower()}.{last.lower()}{index}@{domain}", first_name=first, last_name=last,
+                     status=status, groups=team, profile={"department": team[0]})
+
+    drata = org.add_app("Drata - OIDC", name="drata", redirect_uris=["https://app.drata.com/callback/okta"])
+    org.issue_api_token(admin["id"], "Onboarding wizard (demo)", value=token_value)
+    org.demo = DemoOrg(admin_user_id=admin["id"], admin_token=token_value, admin_login=ADMIN_LOGIN,
+                       drata_app_id=drata["id"], drata_client_id=drata["credentials"]["oauthClient"]["client_id"],
+                       group_ids=groups)
+    return org.demo
