@@ -1,1 +1,59 @@
-"""Pytest fixtures for the sandbox Okta and the Okta client (registered from conftest.py)."""
+"""Pytest fixtures for the sandbox Okta and the Okta client (registered from conftest.py).
+
+``okta_transport`` serves ``sandbox_org`` in process and validates every exchange against Okta's
+spec (tests/okta_spec.py); a test that caused a violation fails at teardown with the list, so a
+client test cannot pass while sending Okta something Okta's spec forbids, nor the sandbox while
+answering something Okta would not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from app.common.clock import FakeClock
+from app.sandbox import DemoOrg, SandboxOrg, SandboxTransport, seed_demo_org
+from tests.okta_spec import OktaSpecValidator, Violation, format_violations
+
+
+@pytest.fixture(scope="session")
+def spec_validator() -> OktaSpecValidator:
+    return OktaSpecValidator()
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sandbox_org(fake_clock: FakeClock) -> SandboxOrg:
+    """The demo org on a fake clock. Its seed is ``sandbox_org.demo`` (a :class:`DemoOrg`)."""
+    org = SandboxOrg(clock=fake_clock)
+    seed_demo_org(org)
+    return org
+
+
+@pytest.fixture
+def demo_org(sandbox_org: SandboxOrg) -> DemoOrg:
+    assert sandbox_org.demo is not None
+    return sandbox_org.demo
+
+
+@pytest.fixture
+def okta_violations() -> list[Violation]:
+    """Spec violations recorded by ``okta_transport`` (a test may inspect them)."""
+    return []
+
+
+@pytest.fixture
+def okta_transport(sandbox_org: SandboxOrg, spec_validator: OktaSpecValidator,
+                   okta_violations: list[Violation]) -> Iterator[SandboxTransport]:
+    def observe(request: httpx.Request, response: httpx.Response) -> None:
+        okta_violations.extend(spec_validator.check(request, response))
+
+    yield SandboxTransport(sandbox_org, observer=observe)
+    if okta_violations:
+        pytest.fail("Exchanges with the sandbox Okta broke Okta's OpenAPI spec:\n"
+                    + format_violations(okta_violations), pytrace=False)
