@@ -1,0 +1,132 @@
+"""The sandbox's control plane (JSON under /__sandbox__) and its minimal Admin Console (HTML)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import httpx
+
+from app.sandbox import DemoOrg, SandboxOrg
+from tests.sandbox.conftest import Connect
+
+
+class TestControlPlane:
+    def test_state_has_counts_and_a_compact_dump(self, connect: Connect, sandbox_org: SandboxOrg) -> None:
+        state = connect().get("/__sandbox__/state").json()
+        assert state["org"]["id"] == sandbox_org.org_id
+        assert state["counts"]["users"] == len(sandbox_org.users) == 41
+        sam = next(user for user in state["users"] if user["login"] == "sam.super@acme.example")
+        assert sam["roles"] == ["SUPER_ADMIN"]
+        assert state["schema"]["email"] == [{"principal": "SELF", "action": "READ_ONLY"}]
+
+    def test_add_list_and_clear_faults(self, connect: Connect, okta: httpx.Client) -> None:
+        control = connect()
+        added = control.post("/__sandbox__/faults", json={"kind": "server_error", "path": "/api/v1/org", "times": 2})
+        assert added.status_code == 201 and added.json()["status"] == 500
+        assert [rule["kind"] for rule in control.get("/__sandbox__/faults").json()] == ["server_error"]
+        assert okta.get("/api/v1/org").status_code == 500
+        assert control.delete("/__sandbox__/faults").status_code == 204
+        assert okta.get("/api/v1/org").status_code == 200
+
+    def test_a_bad_fault_is_400(self, connect: Connect) -> None:
+        for body in ({"kind": "nope"}, {"kind": "latency"}, {"kind": "drop", "times": "x"}, {"kind": "drop", "x": 1}):
+            response = connect().post("/__sandbox__/faults", json=body)
+            assert response.status_code == 400 and response.json()["error"]
+
+    def test_config_changes_page_size_and_consistency(self, connect: Connect, okta: httpx.Client,
+                                                      sandbox_org: SandboxOrg) -> None:
+        response = connect().post("/__sandbox__/config", json={"page_size": 5, "eventual_consistency_ms": 10})
+        assert response.json()["pageSize"] == 5 and sandbox_org.eventual_consistency_ms == 10
+        assert len(okta.get("/api/v1/users").json()) == 5
+        assert connect().post("/__sandbox__/config", json={"page_size": 0}).status_code == 400
+
+    def test_reset_reseeds_and_keeps_the_admin_token(self, connect: Connect, okta: httpx.Client,
+                                                     demo_org: DemoOrg, sandbox_org: SandboxOrg) -> None:
+        okta.post("/api/v1/iam/roles", json={"label": "Temporary", "description": "d",
+                                             "permissions": ["okta.users.read"]})
+        response = connect().post("/__sandbox__/reset")
+        assert response.status_code == 200 and response.json()["counts"]["customRoles"] == 0
+        assert len(sandbox_org.custom_roles) == 0
+        me = okta.get("/api/v1/users/me")
+        assert me.status_code == 200 and me.json()["profile"]["login"] == demo_org.admin_login
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: set[str] = set()
+        self.fields: dict[str, str] = {}
+        self.inputs: dict[str, dict[str, str]] = {}
+        self.scripts = 0
+        self.inline_styles = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if "style" in attributes or tag == "style":
+            self.inline_styles += 1
+        if tag == "script":
+            self.scripts += 1
+        if tag == "label":
+            self.labels.add(attributes.get("for", ""))
+        if tag in ("input", "select", "textarea"):
+            self.fields[attributes["id"]] = tag
+            self.inputs[attributes["id"]] = attributes
+
+
+def _parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+class TestConsole:
+    def test_the_page_is_plain_accessible_html(self, connect: Connect) -> None:
+        response = connect().get("/__sandbox__/console")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+        assert "script-src" not in response.headers["Content-Security-Policy"]
+        page = _parse(response.text)
+        assert page.scripts == 0 and page.inline_styles == 0
+        assert set(page.fields) <= page.labels, "every field needs a label"
+        assert {"user_id", "name", "network-anywhere", "network-zone", "zone"} <= set(page.fields)
+        assert "Onboarding wizard (demo)" in response.text
+
+    def test_create_a_token_as_a_user_and_see_it_once(self, connect: Connect, sandbox_org: SandboxOrg,
+                                                      okta: httpx.Client) -> None:
+        user = sandbox_org.add_user("svc.defender@acme.example", first_name="Defender", last_name="Service")
+        sandbox_org.assign_role(user["id"], "SUPER_ADMIN")
+        console = connect()
+        response = console.post("/__sandbox__/console/tokens",
+                                data={"user_id": user["id"], "name": "Defender", "network": "ANYWHERE"})
+        assert response.status_code == 201
+        value = _parse(response.text).inputs["token-value"]["value"]
+        assert re.fullmatch(r"00[\w-]{40}", value)
+        assert connect(value).get("/api/v1/users/me").json()["id"] == user["id"]
+        token = next(t for t in okta.get("/api/v1/api-tokens").json() if t["name"] == "Defender")
+        assert token["userId"] == user["id"] and token["network"] == {"connection": "ANYWHERE"}
+        assert value not in console.get("/__sandbox__/console").text
+
+    def test_a_token_limited_to_a_network_zone(self, connect: Connect, sandbox_org: SandboxOrg,
+                                               demo_org: DemoOrg) -> None:
+        zone = next(zone for zone in sandbox_org.network_zones if zone.name == "LegacyIpZone")
+        response = connect().post("/__sandbox__/console/tokens", data={
+            "user_id": demo_org.admin_user_id, "name": "Zoned", "network": "ZONE", "zone": zone.id})
+        assert response.status_code == 201
+        token = next(t for t in sandbox_org.api_tokens if t.name == "Zoned")
+        assert token.network == {"connection": "ZONE", "include": [zone.id]}
+
+    def test_missing_fields_are_explained(self, connect: Connect, demo_org: DemoOrg) -> None:
+        response = connect().post("/__sandbox__/console/tokens", data={"user_id": demo_org.admin_user_id, "name": ""})
+        assert response.status_code == 400 and "Give the token a name." in response.text
+        assert 'aria-invalid="true"' in response.text
+
+    def test_only_administrators_can_sign_in(self, connect: Connect, sandbox_org: SandboxOrg) -> None:
+        user = sandbox_org.add_user("plain@acme.example")
+        page = connect().get("/__sandbox__/console").text
+        assert "plain@acme.example" not in page
+        response = connect().post("/__sandbox__/console/tokens", data={"user_id": user["id"], "name": "x"})
+        assert response.status_code == 400 and "Choose an administrator" in response.text
+
+    def test_the_stylesheet_is_served(self, connect: Connect) -> None:
+        response = connect().get("/__sandbox__/console.css")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
