@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -66,7 +66,10 @@ class _Exchange:
         self.path = request.url.path
         self.request_id = ids.request_id()
         self.rate: RateLimitStatus | None = None
-        uri = self.path + (f"?{request.url.query}" if request.url.query else "")
+        # The path as sent (still percent-encoded), for links and the System Log's requestUri.
+        raw_path = request.scope.get("raw_path")
+        sent_path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else quote(self.path)
+        uri = sent_path + (f"?{request.url.query}" if request.url.query else "")
         client = request.client
         self.info = RequestInfo(request_id=self.request_id, method=self.method, uri=uri,
                                 ip_address=client.host if client else "127.0.0.1",

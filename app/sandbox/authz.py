@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.sandbox.domain import oauth, roles, tokens
-from app.sandbox.errors import OktaError, access_denied, invalid_token
+from app.sandbox.errors import access_denied, invalid_token
 from app.sandbox.operations import Operation
 
 if TYPE_CHECKING:
@@ -168,7 +168,3 @@ def authorize(org: SandboxOrg, principal: Principal, operation: Operation, *, re
         return
     raise access_denied()
 
-
-def require_super_admin(org: SandboxOrg, principal: Principal) -> None:
-    if not is_super_admin(org, principal):
-        raise OktaError(403, "E0000006", "You do not have permission to perform the requested action")

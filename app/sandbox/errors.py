@@ -52,7 +52,8 @@ def not_found(what: str) -> OktaError:
 
 
 def path_not_found() -> OktaError:
-    return OktaError(404, "E0000007", "Not found: Resource not found: the requested path")
+    # Okta's catalogue has a code of its own for a path that names no endpoint.
+    return OktaError(404, "E0000008", "The requested path was not found")
 
 
 def method_not_allowed() -> OktaError:

@@ -71,8 +71,7 @@ class SandboxOrg:
         self.clock: Clock = clock or SYSTEM_CLOCK
         self.page_size = page_size
         self.eventual_consistency_ms = eventual_consistency_ms
-        self.rate_limits = rate_limits or RateLimitConfig()
-        self.rate_limiter = RateLimiter(self.rate_limits, self.clock)
+        self.rate_limiter = RateLimiter(rate_limits or RateLimitConfig(), self.clock)
         self.faults = FaultPlan()
         self.org_id = ids.okta_id(ids.ORG)
         self.company_name = "Sandbox Org"
@@ -83,6 +82,16 @@ class SandboxOrg:
         # What seed_demo_org made, when the org is the demo org.
         self.demo: DemoOrg | None = None
         self._install()
+
+    @property
+    def rate_limits(self) -> RateLimitConfig:
+        return self.rate_limiter.config
+
+    @rate_limits.setter
+    def rate_limits(self, config: RateLimitConfig) -> None:
+        """Change the buckets; counting starts afresh."""
+        self.rate_limiter.config = config
+        self.rate_limiter.reset()
 
     def _table(self) -> Table[Any]:
         return Table(self.clock.now, lambda: self.eventual_consistency_ms)

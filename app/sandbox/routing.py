@@ -1,5 +1,5 @@
 """Matching a request path to an Okta operation, with Okta's answers when nothing matches: 404
-E0000007 for an unknown path and 405 E0000022 for a known path with the wrong method.
+E0000008 for an unknown path and 405 E0000022 for a known path with the wrong method.
 
 A literal segment beats a placeholder, so ``DELETE /api/v1/api-tokens/current`` is
 revokeCurrentApiToken while ``GET /api/v1/api-tokens/current`` is getApiToken with the id
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.sandbox.errors import OktaError, method_not_allowed, path_not_found
+from app.sandbox.errors import method_not_allowed, path_not_found
 from app.sandbox.operations import OPERATIONS, Operation
 
 
@@ -45,10 +45,3 @@ def match(method: str, path: str) -> tuple[Operation, dict[str, str]]:
         raise error
     raise path_not_found()
 
-
-def is_known_path(path: str) -> bool:
-    try:
-        match("GET", path)
-    except OktaError as error:
-        return error.status == 405
-    return True

@@ -29,7 +29,7 @@ class TestRateLimits:
 
     def test_an_empty_bucket_is_429_until_the_reset(self, okta: httpx.Client, sandbox_org: SandboxOrg,
                                                     fake_clock: FakeClock) -> None:
-        sandbox_org.rate_limiter.config = RateLimitConfig.of(overrides={"/api/v1/users": 3})
+        sandbox_org.rate_limits = RateLimitConfig.of(overrides={"/api/v1/users": 3})
         remaining = [int(okta.get("/api/v1/users/me").headers["X-Rate-Limit-Remaining"]) for _ in range(3)]
         assert remaining == [2, 1, 0]
         limited = okta.get("/api/v1/users")
@@ -42,7 +42,7 @@ class TestRateLimits:
         assert okta.get("/api/v1/users").status_code == 200
 
     def test_a_method_specific_bucket(self, okta: httpx.Client, sandbox_org: SandboxOrg) -> None:
-        sandbox_org.rate_limiter.config = RateLimitConfig.of(overrides={"POST /api/v1/iam/roles": 1})
+        sandbox_org.rate_limits = RateLimitConfig.of(overrides={"POST /api/v1/iam/roles": 1})
         body = {"label": "One", "description": "d", "permissions": ["okta.users.read"]}
         assert okta.post("/api/v1/iam/roles", json=body).status_code == 200
         assert okta.post("/api/v1/iam/roles", json={**body, "label": "Two"}).status_code == 429

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 
 import httpx
 
-from app.sandbox import SandboxOrg
+from app.sandbox import DemoOrg, SandboxOrg, SandboxTransport
+from app.sandbox.operations import OPERATIONS
 from tests.okta_spec import Violation
 from tests.sandbox.conftest import Connect, accept_invalid_requests, error_code
 
@@ -71,9 +74,9 @@ class TestErrors:
         assert body["errorCode"] == "E0000007" and body["errorLink"] == "E0000007"
         assert body["errorId"].startswith("oae")
 
-    def test_an_unknown_path_is_404_e0000007(self, okta: httpx.Client) -> None:
+    def test_an_unknown_path_is_404_e0000008(self, okta: httpx.Client) -> None:
         response = okta.get("/api/v1/no-such-thing")
-        assert response.status_code == 404 and error_code(response) == "E0000007"
+        assert response.status_code == 404 and error_code(response) == "E0000008"
 
     def test_creating_an_api_token_is_405_e0000022(self, okta: httpx.Client) -> None:
         response = okta.post("/api/v1/api-tokens", json={"name": "nope"})
@@ -103,3 +106,41 @@ class TestErrors:
     def test_a_bad_query_number_is_400_not_a_crash(self, okta: httpx.Client) -> None:
         response = okta.get("/api/v1/users", params={"after": "%%%"})
         assert response.status_code == 400 and error_code(response) == "E0000001"
+
+
+_ODD_BODIES = [b"{not json", b"[]", b"null", b'"text"', json.dumps({
+    "profile": [], "label": 5, "description": None, "permissions": "x", "resources": [1], "type": 7,
+    "additions": {}, "members": [None], "settings": "x", "name": [], "role": {}, "resource-set": 1,
+    "grantedScopes": "x", "issuer": 1, "scopeId": [], "id": 5, "priority": "x", "network": "x",
+    "credentials": "x", "groupIds": "x", "definitions": {"custom": {"properties": {"x": 5}},
+                                                         "base": {"properties": {"email": []}}}}).encode()]
+_ODD_QUERIES = ["", "?limit=abc", "?after=zzz", "?filter=((", "?search=a%20eq", "?since=yesterday&sortOrder=UP"]
+
+
+class TestLeniency:
+    def test_no_operation_crashes_on_odd_input(self, sandbox_org: SandboxOrg, demo_org: DemoOrg) -> None:
+        # Deliberately invalid requests, so this transport does not validate against the spec; it
+        # only watches for answers Okta would never give to a bad request.
+        failures: list[str] = []
+
+        def watch(request: httpx.Request, response: httpx.Response) -> None:
+            if response.status_code >= 500 or not response.headers.get("X-Okta-Request-Id"):
+                failures.append(f"{request.method} {request.url} {request.content[:40]!r} -> {response.status_code}")
+
+        ids = {"id": demo_org.admin_user_id, "userId": demo_org.admin_user_id, "appId": demo_org.drata_app_id,
+               "groupId": demo_org.group_ids["Sales"], "schemaId": "default"}
+
+        async def exercise() -> None:
+            async with httpx.AsyncClient(transport=SandboxTransport(sandbox_org, observer=watch),
+                                         base_url=sandbox_org.base_url,
+                                         headers={"Authorization": f"SSWS {demo_org.admin_token}",
+                                                  "Content-Type": "application/json"}) as client:
+                for operation in OPERATIONS:
+                    path = re.sub(r"\{(\w+)\}", lambda match: ids.get(match.group(1), "x"), operation.path)
+                    bodies = _ODD_BODIES if operation.method in ("POST", "PUT", "PATCH") else [b""]
+                    for query in _ODD_QUERIES:
+                        for body in bodies:
+                            await client.request(operation.method, path + query, content=body)
+
+        asyncio.run(exercise())
+        assert not failures, "\n".join(failures)

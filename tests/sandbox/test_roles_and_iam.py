@@ -250,3 +250,19 @@ class TestBindings:
         okta.post(f"/api/v1/iam/resource-sets/{set_id}/bindings", json={
             "role": role_id, "members": [f"{sandbox_org.base_url}/api/v1/users/{user_id}"]})
         assert okta.delete(f"/api/v1/iam/roles/{role_id}").status_code == 400
+
+
+class TestLabelsInPaths:
+    def test_next_links_keep_a_label_with_spaces_encoded(self, okta: httpx.Client, make_admin: MakeAdmin,
+                                                         sandbox_org: SandboxOrg) -> None:
+        set_id = _resource_set(okta, sandbox_org).json()["id"]
+        for number in range(3):
+            role_id = _role(okta, f"Bound {number}", ["okta.users.read"]).json()["id"]
+            user_id, _ = make_admin()
+            okta.post(f"/api/v1/iam/resource-sets/{set_id}/bindings", json={
+                "role": role_id, "members": [f"{sandbox_org.base_url}/api/v1/users/{user_id}"]})
+        sandbox_org.page_size = 2
+        first = okta.get(f"/api/v1/iam/resource-sets/{DEFENDER}/bindings").json()
+        next_href = first["_links"]["next"]["href"]
+        assert "Microsoft%20Defender%20for%20Identity" in next_href and " " not in next_href
+        assert len(okta.get(next_href).json()["roles"]) == 1
