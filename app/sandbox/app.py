@@ -215,9 +215,11 @@ def create_sandbox_app(org: SandboxOrg, *, standalone: bool = False) -> ASGIApp:
     happen on the socket instead of raising for :class:`~app.sandbox.SandboxTransport`."""
     from app.sandbox.console import console_routes
     from app.sandbox.control import control_routes
+    from app.sandbox.welcome import welcome_routes
 
     app = Starlette(routes=[
         Mount("/__sandbox__", routes=[*control_routes(), *console_routes()]),
+        *welcome_routes(),
         Route("/{path:path}", _okta, methods=ALL_METHODS),
     ])
     app.state.org = org

@@ -22,10 +22,10 @@ from app.sandbox.entities import User
 from app.sandbox.org import SandboxOrg
 from app.sandbox.timestamps import iso
 
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
 _CSS = (Path(__file__).parent / "templates" / "console.css").read_text(encoding="utf-8")
-_SECURITY_HEADERS = {
+SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -50,11 +50,11 @@ def _page(request: Request, *, status: int = 200, errors: dict[str, str] | None 
                "network": "Any IP" if token.network.get("connection") == "ANYWHERE" else "Network zone",
                "created": iso(token.created), "expires": iso(tokens_domain.expires_at(token))}
               for token in org.api_tokens]
-    html = _templates.get_template("console.html").render(
+    html = templates.get_template("console.html").render(
         org=org, admins=_admins(org), zones=list(org.network_zones), tokens=tokens, errors=errors or {},
         created=created, form=form or {}, action=request.url_for("console_create_token").path,
         stylesheet=request.url_for("console_css").path)
-    return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
 async def console(request: Request) -> Response:

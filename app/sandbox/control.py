@@ -3,7 +3,7 @@ and demos of a standalone sandbox inspect the org, inject faults and start over.
 
 - ``GET /__sandbox__/state``: counts and a compact dump of the org.
 - ``GET|POST|DELETE /__sandbox__/faults``: list, add (body: ``kind`` and the optional ``method``,
-  ``path``, ``times``, ``delay_ms``, ``status``, ``processed`` of ``FaultPlan.add``) or clear rules.
+  ``path``, ``times``, ``delay_ms``, ``status``, ``processed``, ``skip`` of ``FaultPlan.add``) or clear rules.
 - ``POST /__sandbox__/config``: change ``eventual_consistency_ms`` or ``page_size``.
 - ``POST /__sandbox__/reset``: a new org with the seeds applied so far (the demo keeps its token).
 """
@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from app.sandbox.faults import FaultKind
 from app.sandbox.org import SandboxOrg
 
-_FAULT_FIELDS = {"kind", "method", "path", "times", "delay_ms", "status", "processed"}
+_FAULT_FIELDS = {"kind", "method", "path", "times", "delay_ms", "status", "processed", "skip"}
 
 
 def _org(request: Request) -> SandboxOrg:
@@ -61,7 +61,7 @@ async def add_fault(request: Request) -> Response:
     kind = body.get("kind")
     if kind not in {str(member) for member in FaultKind}:
         return _problem(f"kind must be one of {', '.join(str(member) for member in FaultKind)}.")
-    for field in ("times", "delay_ms", "status"):
+    for field in ("times", "delay_ms", "status", "skip"):
         value = body.get(field)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             return _problem(f"{field} must be an integer.")
@@ -71,7 +71,8 @@ async def add_fault(request: Request) -> Response:
     try:
         rule = _org(request).faults.add(
             kind, method=body.get("method"), path=body.get("path"), times=body.get("times", 1),
-            delay_ms=body.get("delay_ms") or 0, status=body.get("status"), processed=bool(body.get("processed")))
+            delay_ms=body.get("delay_ms") or 0, status=body.get("status"), processed=bool(body.get("processed")),
+            skip=body.get("skip") or 0)
     except ValueError as error:
         return _problem(str(error))
     return JSONResponse(rule.to_json(), status_code=201)

@@ -6,7 +6,8 @@ rule names a kind, optionally a method and a path, and how many matching calls i
 does anything else, so a fault can hit any endpoint, authenticated or not.
 
 ``processed=True`` applies a fault *after* the request has been carried out: the write happened
-but the client never hears about it, the case an idempotent client has to survive."""
+but the client never hears about it, the case an idempotent client has to survive. ``skip=N`` lets
+the first N matching calls through untouched (to fail, say, the second role assignment of a run)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ class FaultRule:
     delay_ms: int = 0
     status: int | None = None
     processed: bool = False
+    skip: int = 0
     id: int = field(default_factory=lambda: next(_ids))
     _matcher: re.Pattern[str] | None = field(init=False, repr=False, default=None)
 
@@ -84,7 +86,8 @@ class FaultRule:
         uses_status = self.kind in _DEFAULT_STATUS
         return {"id": self.id, "kind": str(self.kind), "method": self.method, "path": self.path,
                 "times": self.times, "delay_ms": self.delay_ms,
-                "status": self.effective_status if uses_status else None, "processed": self.processed}
+                "status": self.effective_status if uses_status else None, "processed": self.processed,
+                "skip": self.skip}
 
 
 class FaultPlan:
@@ -95,18 +98,20 @@ class FaultPlan:
 
     def add(self, kind: FaultKind | str, *, method: str | None = None, path: str | None = None,
             times: int | None = 1, delay_ms: int = 0, status: int | None = None,
-            processed: bool = False) -> FaultRule:
+            processed: bool = False, skip: int = 0) -> FaultRule:
         fault = FaultKind(kind)
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for every matching call)")
         if delay_ms < 0:
             raise ValueError("delay_ms cannot be negative")
+        if skip < 0:
+            raise ValueError("skip cannot be negative")
         if fault is FaultKind.SERVER_ERROR and status is not None and not 500 <= status <= 599:
             raise ValueError("a server_error status must be 5xx")
         if fault is FaultKind.LATENCY and delay_ms == 0:
             raise ValueError("a latency fault needs delay_ms")
         rule = FaultRule(kind=fault, method=method, path=path, times=times, delay_ms=delay_ms,
-                         status=status, processed=processed)
+                         status=status, processed=processed, skip=skip)
         self._rules.append(rule)
         return rule
 
@@ -124,6 +129,9 @@ class FaultPlan:
         failure_taken = False
         for rule in self._rules:
             if not rule.matches(method, path):
+                continue
+            if rule.skip > 0:
+                rule.skip -= 1
                 continue
             if rule.kind is not FaultKind.LATENCY:
                 if failure_taken:

@@ -113,6 +113,7 @@ class SandboxOrg:
         self.schemas: dict[str, UserSchema] = {}
         self.events: list[LogEvent] = []
         self.token_index: dict[str, str] = {}  # sha256 of a token value -> token id
+        self.activation_tokens: dict[str, str] = {}  # activation token -> user id (until used)
         self.access_tokens: dict[str, AccessToken] = {}
         self.api_service_catalog: dict[str, CatalogEntry] = {}
         self.add_catalog_entry(api_services_domain.authomize_entry())
@@ -246,6 +247,10 @@ class SandboxOrg:
         if zone is None:
             raise ValueError(f"no network zone {ref}")
         return zone.id
+
+    def complete_activation(self, user_id: str, password: str = SEED_PASSWORD) -> None:
+        """What a person does with an activation link: choose a password; the user becomes ACTIVE."""
+        users_domain.complete_activation(self, self.users[user_id], password)
 
     def set_base_permission(self, name: str, action: str) -> None:
         """Set the end user's permission on a base profile property, e.g. ``("email", "HIDE")``."""

@@ -217,7 +217,23 @@ def activate_user(org: SandboxOrg, user: User, *, send_email: bool, actor: Actor
     if send_email:
         return {}
     token = secrets.token_urlsafe(15)
+    org.activation_tokens[token] = user.id
     return {"activationUrl": f"{org.base_url}/welcome/{token}", "activationToken": token}
+
+
+def complete_activation(org: SandboxOrg, user: User, password: str) -> None:
+    """The person behind a PROVISIONED user followed the activation link and chose a password."""
+    if user.status != "PROVISIONED":
+        raise ValueError(f"{user.login} is {user.status}, not waiting for activation")
+    check_password(password, user.login)
+    now = org.clock.now()
+    user.status, user.has_password = "ACTIVE", True
+    user.activated = user.status_changed = user.password_changed = user.last_updated = now
+    for token, owner in list(org.activation_tokens.items()):
+        if owner == user.id:
+            del org.activation_tokens[token]
+    actor = Actor(user.id, "User", user.login, user.display_name)
+    syslog.record(org, actor, "user.account.update_password", "Update password for Okta user", [user_target(user)])
 
 
 def deactivate_user(org: SandboxOrg, user: User, *, actor: Actor | None) -> None:
