@@ -8,18 +8,25 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.common.clock import SYSTEM_CLOCK, Clock
+from app.connections.gateway import OktaGateway, TransportFactory
+from app.engine.engine import Engine
+from app.engine.jobs import JobHandle, JobRunner
+from app.okta.ratelimit import RateLimiterRegistry
+from app.playbooks.loader import PlaybookLibrary
 from app.settings import PROJECT_ROOT, Settings, load_settings
 from app.store.db import Database
 from app.vault import KeySource, Vault, load_key_source
 from app.web.csrf import csrf_protect
 from app.web.errors import install_error_handlers
 from app.web.middleware import BrowserMiddleware
-from app.web.routes import auth, health, home, operators, setup
+from app.web.routes import auth, connections, health, home, onboardings, operators, settings_page, setup
 from app.web.state import AppState
 from app.web.templating import build_templates
 
 # Every screen's router; tests walk this list to check each route's access rules.
-ROUTERS = [health.router, auth.router, setup.router, home.router, operators.router]
+ROUTERS = [health.router, auth.router, setup.router, home.router, operators.router, connections.router,
+           onboardings.router, settings_page.router]
 
 
 def key_source_for(settings: Settings) -> KeySource:
@@ -32,17 +39,40 @@ def key_source_for(settings: Settings) -> KeySource:
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
-               keys: KeySource | None = None) -> FastAPI:
+               keys: KeySource | None = None, clock: Clock = SYSTEM_CLOCK,
+               okta_transport: TransportFactory | None = None, sandbox: object | None = None,
+               library: PlaybookLibrary | None = None) -> FastAPI:
+    """``okta_transport`` and ``sandbox`` let tests (and the demo) serve Okta in-process."""
     settings = settings or load_settings()
     keys = keys or key_source_for(settings)
     database = db or Database(settings.resolved_database_url)
-    state = AppState(settings=settings, db=database, keys=keys, vault=Vault(keys), templates=build_templates())
+    vault = Vault(keys)
+    library = library or PlaybookLibrary.load()
+    gateway = OktaGateway(database, vault, clock, RateLimiterRegistry(clock),
+                          sandbox_origin=settings.sandbox_url if settings.sandbox else None,
+                          transport_factory=okta_transport, timeout_seconds=settings.okta_timeout_seconds)
+    engine = Engine(database, vault, library, gateway, clock)
+    jobs = JobRunner(database, lease_seconds=settings.job_lease_seconds, poll_seconds=settings.job_poll_seconds)
+
+    async def run_verify(handle: JobHandle) -> None:
+        await engine.verify(handle)
+
+    jobs.register("apply", engine.apply)
+    jobs.register("verify", run_verify)
+    jobs.register("reverify", run_verify)
+    jobs.register("undo", engine.undo)
+    state = AppState(settings=settings, db=database, keys=keys, vault=vault, templates=build_templates(),
+                     library=library, gateway=gateway, engine=engine, jobs=jobs, clock=clock, sandbox=sandbox)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if db is None:
-            await database.dispose()
+        jobs.start()
+        try:
+            yield
+        finally:
+            await jobs.stop()
+            if db is None:
+                await database.dispose()
 
     app = FastAPI(
         title="Okta onboarding wizard",

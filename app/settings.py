@@ -60,6 +60,16 @@ class Settings(BaseSettings):
 
     # The sandbox Okta: a stateful fake org. Off in production unless explicitly enabled.
     sandbox_enabled: bool | None = None
+    # Where the sandbox answers (`onboard sandbox`, or the demo one `onboard serve` starts).
+    sandbox_url: str = "http://127.0.0.1:8010"
+    # Whether `onboard serve` starts a seeded sandbox org beside the wizard (the demo).
+    demo: bool | None = None
+
+    # Background jobs: how long a job's lease lasts without a heartbeat, and how often a server
+    # looks for jobs to take over (after a crash).
+    job_lease_seconds: float = Field(default=30.0, ge=1.0)
+    job_poll_seconds: float = Field(default=5.0, ge=0.1)
+    okta_timeout_seconds: float = Field(default=30.0, ge=1.0)
 
     log_level: str = "INFO"
 
@@ -91,6 +101,12 @@ class Settings(BaseSettings):
         if self.sandbox_enabled is not None:
             return self.sandbox_enabled
         return not self.is_production
+
+    @property
+    def run_demo(self) -> bool:
+        if self.demo is not None:
+            return self.demo and self.sandbox
+        return self.sandbox and self.environment is Environment.DEVELOPMENT
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -71,7 +71,8 @@ def test_wrong_role_is_refused(settings: Settings, entry: Entry, role: str) -> N
     assert "This needs the" in response.text  # type: ignore[attr-defined]
 
 
-GET_PAGES = [e for e in PROTECTED if e.method == "GET"]
+# Pages of one object (an onboarding) get their fragment checks with a real object in their own tests.
+GET_PAGES = [e for e in PROTECTED if e.method == "GET" and "{" not in e.path]
 
 
 @pytest.mark.parametrize("entry", GET_PAGES, ids=lambda e: e.path)

@@ -32,8 +32,8 @@ def test_pages_are_not_cached_but_static_files_are_allowed_to_be(settings: Setti
 INLINE = [
     re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
     re.compile(r"<style[\s>]", re.I),
-    re.compile(r"\sstyle=", re.I),
-    re.compile(r"\son[a-z]+=", re.I),
+    re.compile(r"<[a-z][^>]*\sstyle=", re.I),
+    re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I),
     re.compile(r"\shx-on", re.I),
     re.compile(r"javascript:", re.I),
     re.compile(r"https?://(?!127\.0\.0\.1)[a-z0-9.-]+\.[a-z]{2,}/[^\"']*\.(js|css)", re.I),

@@ -67,7 +67,24 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_db_session, scope="function")]
 
 
-async def optional_operator(request: Request, db: DbSession) -> Operator | None:
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with app_state(request).db.sessions() as session:
+        yield session
+
+
+# For form posts that call Okta: the request itself only reads, and the services it calls write
+# their results in short units of work of their own. No write lock is held while Okta answers.
+ReadDbSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+
+
+async def _operator_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with app_state(request).db.sessions() as session:
+        yield session
+
+
+async def optional_operator(
+    request: Request, db: Annotated[AsyncSession, Depends(_operator_session, scope="function")]
+) -> Operator | None:
     token = request.cookies.get(SESSION_COOKIE)
     operator = None
     if token:

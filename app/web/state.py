@@ -1,14 +1,21 @@
-"""What every request can reach: settings, the database, the vault, templates."""
+"""What every request can reach: settings, the database, the vault, templates, the playbooks,
+the Okta gateway, the engine and its job runner."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
+from app.common.clock import SYSTEM_CLOCK, Clock
+from app.connections.gateway import OktaGateway
+from app.engine.engine import Engine
+from app.engine.jobs import JobRunner
+from app.playbooks.loader import PlaybookLibrary
 from app.settings import Settings
 from app.store.db import Database
 from app.vault import KeySource, Vault
@@ -21,6 +28,13 @@ class AppState:
     keys: KeySource
     vault: Vault
     templates: Jinja2Templates
+    library: PlaybookLibrary
+    gateway: OktaGateway
+    engine: Engine
+    jobs: JobRunner
+    clock: Clock = SYSTEM_CLOCK
+    # The in-process sandbox org (demo mode), if one runs; its admin token makes the demo connection.
+    sandbox: Any = None
     # How the sign-in throttle waits; tests replace it to observe delays without spending them.
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from app.onboardings.service import AWS_REGIONS
 from app.settings import PROJECT_ROOT
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -68,6 +69,7 @@ def build_templates() -> Jinja2Templates:
     # Macros as a global rather than per-template imports, so a block rendered on its own for htmx
     # has them too (a template's top-level imports only run when the whole page renders).
     env.globals["ui"] = env.get_template("_macros.html").module
+    env.globals["aws_regions"] = [(region, region) for region in AWS_REGIONS]
     return Jinja2Templates(env=env, context_processors=[_base_context])
 
 

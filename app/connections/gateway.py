@@ -1,0 +1,88 @@
+"""Builds Okta clients for the rest of the application: the org address re-validated, the
+credential read from the vault at call time, the process-wide rate limiter of that org, and
+every call written to the audit trail (in its own short transaction, so a failed step still
+leaves the record of the calls it made)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+import httpx
+
+from app.audit import Actor, record
+from app.common.clock import Clock
+from app.okta.calllog import EventHook, OktaCall
+from app.okta.client import OktaClient
+from app.okta.credentials import ApiTokenCredential, Credential
+from app.okta.http import OktaHttp
+from app.okta.orgurl import OrgUrl, normalise_org_url
+from app.okta.ratelimit import RateLimiterRegistry
+from app.store.db import Database
+from app.store.models import OktaConnection
+from app.store.repositories.secrets import SecretRepository
+from app.vault import Secret, Vault
+
+TransportFactory = Callable[[OrgUrl], httpx.AsyncBaseTransport | None]
+
+
+class ConnectionUnusable(Exception):
+    """The stored connection cannot be used (retired, credential destroyed, address refused)."""
+
+
+@dataclass
+class OktaGateway:
+    db: Database
+    vault: Vault
+    clock: Clock
+    limiters: RateLimiterRegistry
+    sandbox_origin: str | None = None
+    transport_factory: TransportFactory | None = None
+    timeout_seconds: float = 30.0
+
+    def org(self, raw: str, allowed_custom_domains: Collection[str] = ()) -> OrgUrl:
+        return normalise_org_url(raw, allowed_custom_domains=allowed_custom_domains,
+                                 sandbox_origin=self.sandbox_origin)
+
+    def stored_org(self, connection: OktaConnection, allowed_custom_domains: Collection[str] = ()) -> OrgUrl:
+        """A stored address is checked again on every use: settings may have changed since."""
+        try:
+            return self.org(connection.org_origin, allowed_custom_domains)
+        except ValueError as exc:
+            raise ConnectionUnusable(str(exc)) from None
+
+    def stored_credential(self, connection: OktaConnection) -> Credential:
+        if connection.retired_at is not None or connection.credential_secret_id is None:
+            raise ConnectionUnusable("This Okta connection was retired; add the credential again.")
+        secret_id = connection.credential_secret_id
+
+        async def read() -> Secret:
+            async with self.db.sessions() as session:
+                return await SecretRepository(session, self.vault).read(secret_id)
+
+        return ApiTokenCredential(read)
+
+    def client(self, org: OrgUrl, credential: Credential | None, *, actor: Actor,
+               onboarding_id: uuid.UUID | None = None, on_event: EventHook | None = None,
+               audit: bool = True) -> OktaClient:
+        async def on_call(call: OktaCall) -> None:
+            if not audit:
+                return
+            async with self.db.session() as session:
+                await record(
+                    session, category="okta", action="okta_call", actor=actor, onboarding_id=onboarding_id,
+                    outcome="ok" if call.ok else "failed",
+                    summary=f"{call.method} {call.path} → {call.status or call.outcome}",
+                    subject_type="okta_org", subject_id=call.org,
+                    details={"method": call.method, "path": call.path, "status": call.status,
+                             "duration_ms": call.duration_ms, "attempt": call.attempt,
+                             "okta_request_id": call.request_id, "outcome": call.outcome,
+                             "error_code": call.error_code},
+                )
+
+        transport = self.transport_factory(org) if self.transport_factory else None
+        http = OktaHttp(org, credential, transport=transport, clock=self.clock,
+                        limiter=self.limiters.for_org(org.origin), on_call=on_call, on_event=on_event,
+                        timeout=self.timeout_seconds)
+        return OktaClient(http)

@@ -1,0 +1,163 @@
+"""Adding an Okta connection: the address is validated, a preflight runs with the credential
+(who it belongs to, whether it is Super Admin, the org, Identity Engine or Classic, rate-limit
+headroom), and only if that succeeds is the credential sealed and the connection kept. A bad
+credential gets Okta's answer in plain words, and nothing is stored."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor, record
+from app.common.validation import FormReader, ValidationFailed
+from app.connections.gateway import OktaGateway
+from app.okta.client import OktaClient
+from app.okta.credentials import ApiTokenCredential, static_secret
+from app.okta.errors import OktaError, OktaForbidden, OktaUnauthorized
+from app.okta.orgurl import OrgUrl, OrgUrlError
+from app.store.base import utcnow
+from app.store.db import Database
+from app.store.models import AppSetting, OktaConnection
+from app.store.repositories.secrets import SecretRepository
+from app.vault import Secret, Vault
+
+ALLOWED_DOMAINS_KEY = "okta:allowed_custom_domains"
+
+
+@dataclass
+class PreflightReport:
+    org_id: str
+    pipeline: str
+    domain: str
+    owner: dict[str, Any]
+    roles: list[str]
+    is_super_admin: bool
+    headroom: dict[str, Any] | None = None
+    custom_domain: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def engine_label(self) -> str:
+        return {"idx": "Identity Engine", "v1": "Classic Engine"}.get(self.pipeline, self.pipeline or "unknown")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def run_preflight(okta: OktaClient) -> PreflightReport:
+    metadata = await okta.org.metadata()
+    owner = await okta.users.me()
+    roles = await okta.roles.of_user(owner.id)
+    types = sorted({r.type for r in roles})
+    headroom = None
+    buckets = okta.http.limiter.buckets
+    if buckets:
+        tightest = min(buckets.values(), key=lambda b: b.remaining / max(b.limit, 1))
+        headroom = {"limit": tightest.limit, "remaining": tightest.remaining, "reset": tightest.reset}
+    return PreflightReport(
+        org_id=metadata.id, pipeline=metadata.pipeline or "", domain=okta.http.org.display_domain,
+        owner={"id": owner.id, "login": owner.profile.login, "email": owner.profile.email,
+               "name": owner.display_name},
+        roles=types, is_super_admin="SUPER_ADMIN" in types, headroom=headroom,
+        custom_domain=metadata.custom_domain_url,
+    )
+
+
+async def allowed_custom_domains(session: AsyncSession) -> list[str]:
+    row = await session.get(AppSetting, ALLOWED_DOMAINS_KEY)
+    return [str(d) for d in (row.value if row else []) or []]
+
+
+def explain(exc: OktaError) -> str:
+    if isinstance(exc, OktaUnauthorized):
+        return ("Okta did not accept this API token: it is wrong, expired, revoked, or its owner is deactivated. "
+                f"({exc.okta_said})")
+    if isinstance(exc, OktaForbidden):
+        return ("The token works but its owner may not read their own roles; the wizard needs a Super "
+                f"Administrator's token. ({exc.okta_said})")
+    return exc.message
+
+
+async def check_credential(gateway: OktaGateway, org: OrgUrl, token: Secret, actor: Actor) -> PreflightReport:
+    async with gateway.client(org, ApiTokenCredential(static_secret(token)), actor=actor) as okta:
+        try:
+            return await run_preflight(okta)
+        except OktaError as exc:
+            raise ValidationFailed({"api_token": explain(exc)}, "The preflight with this credential failed; "
+                                   "nothing was stored.") from None
+
+
+async def add_connection(db: Database, vault: Vault, gateway: OktaGateway, form: FormReader, actor: Actor,
+                         custom_domains: Collection[str]) -> tuple[OktaConnection, PreflightReport]:
+    raw_url = form.text("org_url", label="Okta address", max_length=300)
+    token_text = form.secret("api_token", label="API token", max_length=500)
+    label = form.text("label", label="Name", required=False, max_length=200)
+    org: OrgUrl | None = None
+    if raw_url and "org_url" not in form.errors:
+        try:
+            org = gateway.org(raw_url, custom_domains)
+        except OrgUrlError as exc:
+            form.errors["org_url"] = str(exc)
+    form.raise_if_invalid("The connection was not added.")
+    assert org is not None
+    token = Secret(token_text)
+    report = await check_credential(gateway, org, token, actor)
+    async with db.session() as session:
+        connection = OktaConnection(id=uuid.uuid4(), label=label or org.display_domain, org_origin=org.origin,
+                                    org_kind=org.kind, credential_kind="api_token", scopes=[],
+                                    preflight=report.as_dict(), checked_at=utcnow(), created_by_id=actor.id)
+        connection.credential_secret_id = await SecretRepository(session, vault).store("okta-admin-token", token)
+        session.add(connection)
+        await record(session, action="connection_add", actor=actor, subject_type="okta_connection",
+                     subject_id=str(connection.id),
+                     summary=f"Okta connection to {org.display_domain} added (token of "
+                             f"{report.owner.get('login')}, fingerprint {token.fingerprint()})",
+                     details={"org": org.origin, "super_admin": report.is_super_admin,
+                              "pipeline": report.pipeline})
+    return connection, report
+
+
+async def recheck(db: Database, gateway: OktaGateway, connection_id: uuid.UUID, actor: Actor,
+                  custom_domains: Collection[str]) -> PreflightReport:
+    async with db.sessions() as session:
+        connection = await session.get(OktaConnection, connection_id)
+    if connection is None:
+        raise LookupError("no such connection")
+    org = gateway.stored_org(connection, custom_domains)
+    async with gateway.client(org, gateway.stored_credential(connection), actor=actor) as okta:
+        try:
+            report = await run_preflight(okta)
+        except OktaError as exc:
+            raise ValidationFailed({}, explain(exc)) from None
+    async with db.session() as session:
+        stored = await session.get(OktaConnection, connection_id)
+        assert stored is not None
+        stored.preflight = report.as_dict()
+        stored.checked_at = utcnow()
+        await record(session, action="connection_check", actor=actor, subject_type="okta_connection",
+                     subject_id=str(connection_id), summary=f"Preflight of {org.display_domain} passed")
+    return report
+
+
+async def list_connections(session: AsyncSession) -> list[OktaConnection]:
+    rows = await session.execute(select(OktaConnection).where(OktaConnection.retired_at.is_(None))
+                                 .order_by(OktaConnection.label))
+    return list(rows.scalars())
+
+
+async def retire(session: AsyncSession, vault: Vault, connection_id: uuid.UUID, actor: Actor) -> OktaConnection:
+    connection = await session.get(OktaConnection, connection_id)
+    if connection is None:
+        raise LookupError("no such connection")
+    if connection.credential_secret_id is not None:
+        await SecretRepository(session, vault).destroy(connection.credential_secret_id)
+    connection.retired_at = utcnow()
+    await record(session, action="connection_retire", actor=actor, subject_type="okta_connection",
+                 subject_id=str(connection_id), summary=f"Okta connection {connection.label} retired; its "
+                                                        "credential was destroyed")
+    return connection

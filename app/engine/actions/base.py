@@ -1,0 +1,114 @@
+"""An action is an idempotent command on one Okta object, found by its natural key (a login, a
+role label, an attribute name): plan it (read only), apply it (adopt what exists, create what
+does not, refuse to overwrite what differs), and undo it (remove only what it created).
+
+Before any write, an action checkpoints its intent. If the server dies between Okta's answer
+and the checkpoint of the result, the next attempt sees the intent, looks the object up again
+(patiently: Okta is eventually consistent) and records it as created by us, not adopted."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from app.engine.context import Context
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActionError(Exception):
+    """The action cannot proceed; ``message`` tells the operator why and what to do."""
+
+    def __init__(self, message: str, *, conflict: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.conflict = conflict
+
+
+@dataclass
+class PlanItem:
+    verdict: str  # create, adopt, unchanged, change, remove, conflict, deferred, skip
+    summary: str
+    calls: list[str] = field(default_factory=list)
+    object_type: str | None = None
+    object_id: str | None = None
+    detail: str | None = None
+    # What the plan learned that later items can use (the id of an object it will adopt).
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Applied:
+    outcome: str  # created, adopted, unchanged, changed, removed
+    summary: str
+    object_type: str | None = None
+    object_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == "created"
+
+
+@dataclass
+class Record:
+    """The action's checkpoint as the engine last saved it."""
+
+    state: str = "pending"
+    outcome: str | None = None
+    created_by_us: bool = False
+    object_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def intent(self) -> str | None:
+        value = self.details.get("intent")
+        return str(value) if value else None
+
+
+class Action(ABC):
+    kind: ClassVar[str]
+    params_model: ClassVar[type[Params]]
+    # Shown in preflight: which actions fail without a Super Administrator credential.
+    needs_super_admin: ClassVar[bool] = True
+    description: ClassVar[str] = ""
+
+    def __init__(self, raw_params: dict[str, Any]) -> None:
+        self.raw_params = raw_params
+
+    def params(self, ctx: Context) -> Any:
+        return self.params_model.model_validate(ctx.scope.render(self.raw_params))
+
+    @abstractmethod
+    async def plan(self, ctx: Context) -> PlanItem: ...
+
+    @abstractmethod
+    async def apply(self, ctx: Context, record: Record) -> Applied: ...
+
+    async def undo(self, ctx: Context, record: Record) -> str | None:
+        """Remove what apply created (only called when the record says we created or changed
+        something). Returns a summary, or None if there was nothing left to remove."""
+        return None
+
+
+_REGISTRY: dict[str, type[Action]] = {}
+
+
+def register(cls: type[Action]) -> type[Action]:
+    if cls.kind in _REGISTRY:
+        raise ValueError(f"action kind {cls.kind} registered twice")
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+def registry() -> dict[str, type[Action]]:
+    # Importing the modules registers their actions.
+    from app.engine.actions import iam, roles, schema, users  # noqa: F401
+
+    return dict(_REGISTRY)

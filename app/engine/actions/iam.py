@@ -1,0 +1,170 @@
+"""Custom admin roles and resource sets, found by label. An existing one with the same label is
+adopted if it matches, and reported as a conflict (never overwritten) if it does not."""
+
+from __future__ import annotations
+
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
+from app.engine.context import Context
+from app.engine.resources import permission_gaps, same_resources
+from app.okta.errors import OktaApiError, OktaBadRequest, OktaConflict
+from app.okta.models import CustomRole, ResourceSet
+
+
+class CustomRoleParams(Params):
+    label: str
+    description: str
+    permissions: list[str]
+    fact: str = "custom_role_id"
+
+
+async def _role(ctx: Context, label: str) -> CustomRole | None:
+    role: CustomRole | None = await ctx.cached(f"role:{label}", lambda: ctx.okta.iam.role(label))
+    return role
+
+
+async def _role_permissions(ctx: Context, role_id: str) -> list[str]:
+    perms: list[str] = await ctx.cached(f"perms:{role_id}", lambda: ctx.okta.iam.permissions(role_id))
+    return perms
+
+
+def _describe_gaps(missing: set[str], extra: set[str]) -> str:
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(sorted(missing)))
+    if extra:
+        parts.append("has extra " + ", ".join(sorted(extra)))
+    return "; ".join(parts)
+
+
+@register
+class EnsureCustomRole(Action):
+    kind = "okta_custom_role"
+    params_model = CustomRoleParams
+    description = "Create or adopt a custom admin role"
+
+    async def plan(self, ctx: Context) -> PlanItem:
+        p: CustomRoleParams = self.params(ctx)
+        role = await _role(ctx, p.label)
+        body = f'POST /api/v1/iam/roles {{"label": "{p.label}", "permissions": [{", ".join(p.permissions)}]}}'
+        if role is None:
+            return PlanItem("create", f"Create the custom role '{p.label}' with {len(p.permissions)} permissions",
+                            calls=[body], object_type="custom_role")
+        missing, extra = permission_gaps(p.permissions, await _role_permissions(ctx, role.id))
+        if missing or extra:
+            return PlanItem("conflict", f"A role labelled '{p.label}' exists with other permissions",
+                            object_type="custom_role", object_id=role.id,
+                            detail=f"It {_describe_gaps(missing, extra)}. The wizard will not change it: rename "
+                                   "or fix that role in the Admin Console, then plan again.")
+        return PlanItem("adopt", f"Use the existing custom role '{p.label}' (same permissions)",
+                        object_type="custom_role", object_id=role.id, facts={p.fact: role.id})
+
+    async def apply(self, ctx: Context, record: Record) -> Applied:
+        p: CustomRoleParams = self.params(ctx)
+        ctx.forget(f"role:{p.label}")
+        role = await _role(ctx, p.label)
+        if role is None and record.intent == "create":
+            role = await ctx.look_again(lambda: ctx.okta.iam.role(p.label))
+        ours = record.intent == "create" or record.created_by_us
+        if role is None:
+            await ctx.intend("create", {"label": p.label})
+            try:
+                role = await ctx.okta.iam.create_role(p.label, p.description, p.permissions)
+            except (OktaConflict, OktaBadRequest) as exc:
+                role = await ctx.look_again(lambda: ctx.okta.iam.role(p.label))
+                if role is None:
+                    raise exc from None
+            ours = True
+        else:
+            ctx.forget(f"perms:{role.id}")
+            missing, extra = permission_gaps(p.permissions, await _role_permissions(ctx, role.id))
+            if missing or extra:
+                raise ActionError(f"The custom role '{p.label}' exists with other permissions: it "
+                                  f"{_describe_gaps(missing, extra)}. It was not changed; fix or rename it in the "
+                                  "Admin Console and retry.", conflict=True)
+        return Applied("created" if ours else "adopted",
+                       f"{'Created' if ours else 'Adopted'} the custom role '{p.label}'", object_type="custom_role",
+                       object_id=role.id, details={"label": p.label}, facts={p.fact: role.id})
+
+    async def undo(self, ctx: Context, record: Record) -> str | None:
+        if not record.object_id or await ctx.okta.iam.role(record.object_id) is None:
+            return None
+        try:
+            await ctx.okta.iam.delete_role(record.object_id)
+        except OktaApiError as exc:
+            raise ActionError(f"Okta would not delete the custom role ({exc.okta_said}); it may still be "
+                              "assigned to someone else.") from exc
+        return f"Deleted the custom role '{record.details.get('label', record.object_id)}'"
+
+
+class ResourceSetParams(Params):
+    label: str
+    description: str
+    resources: list[str]
+    fact: str = "resource_set_id"
+
+
+@register
+class EnsureResourceSet(Action):
+    kind = "okta_resource_set"
+    params_model = ResourceSetParams
+    description = "Create or adopt a resource set"
+
+    async def _compare(self, ctx: Context, p: ResourceSetParams, set_id: str) -> tuple[set[str], set[str]]:
+        have = await ctx.cached(f"resources:{set_id}", lambda: ctx.okta.iam.resources(set_id))
+        org = ctx.scope.org
+        return same_resources(p.resources, [r.orn or r.link("self") or r.id for r in have],
+                              org_id=org.org_id if org else "", partition=org.partition if org else "okta")
+
+    async def plan(self, ctx: Context) -> PlanItem:
+        p: ResourceSetParams = self.params(ctx)
+        found: ResourceSet | None = await ctx.cached(f"rs:{p.label}", lambda: ctx.okta.iam.resource_set(p.label))
+        if found is None:
+            return PlanItem("create", f"Create the resource set '{p.label}' with {len(p.resources)} resources",
+                            calls=[f'POST /api/v1/iam/resource-sets {{"label": "{p.label}", "resources": '
+                                   f'[{", ".join(p.resources)}]}}'], object_type="resource_set")
+        missing, extra = await self._compare(ctx, p, found.id)
+        if missing or extra:
+            return PlanItem("conflict", f"A resource set labelled '{p.label}' exists with other resources",
+                            object_type="resource_set", object_id=found.id,
+                            detail=f"It {_describe_gaps(missing, extra)}. The wizard will not change it.")
+        return PlanItem("adopt", f"Use the existing resource set '{p.label}' (same resources)",
+                        object_type="resource_set", object_id=found.id, facts={p.fact: found.id})
+
+    async def apply(self, ctx: Context, record: Record) -> Applied:
+        p: ResourceSetParams = self.params(ctx)
+        found = await ctx.okta.iam.resource_set(p.label)
+        if found is None and record.intent == "create":
+            found = await ctx.look_again(lambda: ctx.okta.iam.resource_set(p.label))
+        ours = record.intent == "create" or record.created_by_us
+        if found is None:
+            await ctx.intend("create", {"label": p.label})
+            try:
+                found = await ctx.okta.iam.create_resource_set(p.label, p.description, p.resources)
+            except (OktaConflict, OktaBadRequest) as exc:
+                found = await ctx.look_again(lambda: ctx.okta.iam.resource_set(p.label))
+                if found is None:
+                    raise exc from None
+            ours = True
+        else:
+            ctx.forget(f"resources:{found.id}")
+            missing, extra = await self._compare(ctx, p, found.id)
+            if missing and ours:
+                # Our own set, created before a crash with fewer resources: complete it.
+                await ctx.okta.iam.add_resources(found.id, p.resources)
+            elif missing or extra:
+                raise ActionError(f"The resource set '{p.label}' exists with other resources: it "
+                                  f"{_describe_gaps(missing, extra)}. It was not changed; fix or rename it in the "
+                                  "Admin Console and retry.", conflict=True)
+        return Applied("created" if ours else "adopted",
+                       f"{'Created' if ours else 'Adopted'} the resource set '{p.label}'", object_type="resource_set",
+                       object_id=found.id, details={"label": p.label}, facts={p.fact: found.id})
+
+    async def undo(self, ctx: Context, record: Record) -> str | None:
+        if not record.object_id or await ctx.okta.iam.resource_set(record.object_id) is None:
+            return None
+        try:
+            await ctx.okta.iam.delete_resource_set(record.object_id)
+        except OktaApiError as exc:
+            raise ActionError(f"Okta would not delete the resource set ({exc.okta_said}); it may still be "
+                              "bound to other admins.") from exc
+        return f"Deleted the resource set '{record.details.get('label', record.object_id)}'"

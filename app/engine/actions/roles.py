@@ -1,0 +1,199 @@
+"""Admin roles of a user: assign a standard role, remove one (Super Admin, after the token
+exists), and assign a custom role on a resource set. Undo removes only the assignment the
+wizard made for this user, never a whole binding."""
+
+from __future__ import annotations
+
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
+from app.engine.context import Context
+from app.okta.errors import OktaConflict
+from app.okta.models import RoleAssignment
+
+ROLE_LABELS = {
+    "SUPER_ADMIN": "Super Administrator",
+    "ORG_ADMIN": "Organization Administrator",
+    "READ_ONLY_ADMIN": "Read-Only Administrator",
+    "HELP_DESK_ADMIN": "Help Desk Administrator",
+    "APP_ADMIN": "Application Administrator",
+    "USER_ADMIN": "Group Administrator",
+    "API_ACCESS_MANAGEMENT_ADMIN": "API Access Management Administrator",
+    "REPORT_ADMIN": "Report Administrator",
+    "GROUP_MEMBERSHIP_ADMIN": "Group Membership Administrator",
+}
+
+
+def role_label(role_type: str) -> str:
+    return ROLE_LABELS.get(role_type, role_type)
+
+
+async def user_roles(ctx: Context, user_id: str) -> list[RoleAssignment]:
+    roles: list[RoleAssignment] = await ctx.cached(f"roles:{user_id}", lambda: ctx.okta.roles.of_user(user_id))
+    return roles
+
+
+def _user_ref_unknown(ctx: Context, template: str) -> bool:
+    return not ctx.scope.can_render(template)
+
+
+class StandardRoleParams(Params):
+    user: str
+    role: str
+
+
+@register
+class EnsureStandardRole(Action):
+    kind = "okta_standard_role"
+    params_model = StandardRoleParams
+    description = "Assign a standard admin role"
+
+    async def plan(self, ctx: Context) -> PlanItem:
+        role = self.raw_params["role"]
+        calls = [f'POST /api/v1/users/{{id}}/roles {{"type": "{role}"}}']
+        if _user_ref_unknown(ctx, self.raw_params["user"]):
+            return PlanItem("create", f"Assign {role_label(role)} to the new service account", calls=calls,
+                            object_type="role_assignment")
+        p: StandardRoleParams = self.params(ctx)
+        existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        if existing:
+            return PlanItem("unchanged", f"{role_label(p.role)} is already assigned", object_type="role_assignment",
+                            object_id=existing[0].id)
+        return PlanItem("create", f"Assign {role_label(p.role)}", calls=calls, object_type="role_assignment")
+
+    async def apply(self, ctx: Context, record: Record) -> Applied:
+        p: StandardRoleParams = self.params(ctx)
+        ctx.forget(f"roles:{p.user}")
+        existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        if existing:
+            ours = record.intent == "create" or record.created_by_us
+            return Applied("created" if ours else "unchanged",
+                           f"{role_label(p.role)} {'assigned' if ours else 'was already assigned'}",
+                           object_type="role_assignment", object_id=existing[0].id,
+                           details={"role": p.role, "user": p.user})
+        await ctx.intend("create", {"role": p.role, "user": p.user})
+        try:
+            assignment = await ctx.okta.roles.assign_standard(p.user, p.role)
+        except OktaConflict:
+            # E0000090: already assigned (our earlier attempt got through); find it.
+            ctx.forget(f"roles:{p.user}")
+            found = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+            if not found:
+                raise
+            assignment = found[0]
+        ctx.forget(f"roles:{p.user}")
+        return Applied("created", f"Assigned {role_label(p.role)}", object_type="role_assignment",
+                       object_id=assignment.id, details={"role": p.role, "user": p.user})
+
+    async def undo(self, ctx: Context, record: Record) -> str | None:
+        user = str(record.details.get("user", ""))
+        role = str(record.details.get("role", ""))
+        if not user or not record.object_id:
+            return None
+        if await ctx.okta.users.get(user) is None:
+            return None
+        current = [r for r in await ctx.okta.roles.of_user(user) if r.id == record.object_id]
+        if not current:
+            return None
+        await ctx.okta.roles.unassign(user, record.object_id)
+        return f"Removed {role_label(role)} from the service account"
+
+
+@register
+class RemoveStandardRole(Action):
+    kind = "okta_remove_standard_role"
+    params_model = StandardRoleParams
+    description = "Remove a standard admin role"
+
+    async def plan(self, ctx: Context) -> PlanItem:
+        role = self.raw_params["role"]
+        calls = ["GET /api/v1/users/{id}/roles", "DELETE /api/v1/users/{id}/roles/{roleAssignmentId}"]
+        if _user_ref_unknown(ctx, self.raw_params["user"]):
+            return PlanItem("remove", f"Remove {role_label(role)} from the service account", calls=calls,
+                            object_type="role_assignment")
+        p: StandardRoleParams = self.params(ctx)
+        existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        if not existing:
+            return PlanItem("unchanged", f"{role_label(p.role)} is not assigned", object_type="role_assignment")
+        return PlanItem("remove", f"Remove {role_label(p.role)}", calls=calls, object_type="role_assignment",
+                        object_id=existing[0].id)
+
+    async def apply(self, ctx: Context, record: Record) -> Applied:
+        p: StandardRoleParams = self.params(ctx)
+        if ctx.scope.admin.get("id") == p.user:
+            raise ActionError("The wizard will not remove a role from the account whose credential it uses.")
+        ctx.forget(f"roles:{p.user}")
+        existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        if not existing:
+            return Applied("unchanged" if record.intent is None else "removed",
+                           f"{role_label(p.role)} is not assigned", object_type="role_assignment",
+                           details={"role": p.role, "user": p.user})
+        await ctx.intend("remove", {"role": p.role, "user": p.user, "assignment": existing[0].id})
+        for assignment in existing:
+            await ctx.okta.roles.unassign(p.user, assignment.id)
+        ctx.forget(f"roles:{p.user}")
+        return Applied("removed", f"Removed {role_label(p.role)}", object_type="role_assignment",
+                       object_id=existing[0].id, details={"role": p.role, "user": p.user})
+
+
+class CustomRoleAssignmentParams(Params):
+    user: str
+    role: str  # custom role id
+    resource_set: str  # resource set id
+    role_label: str = "the custom role"
+
+
+@register
+class EnsureCustomRoleAssignment(Action):
+    kind = "okta_custom_role_assignment"
+    params_model = CustomRoleAssignmentParams
+    description = "Assign a custom role on a resource set"
+
+    @staticmethod
+    def _matching(roles: list[RoleAssignment], p: CustomRoleAssignmentParams) -> list[RoleAssignment]:
+        return [r for r in roles if r.type == "CUSTOM" and r.role == p.role and r.resource_set == p.resource_set]
+
+    async def plan(self, ctx: Context) -> PlanItem:
+        label = self.raw_params.get("role_label", "the custom role")
+        calls = ['POST /api/v1/users/{id}/roles {"type": "CUSTOM", "role": "{roleId}", '
+                 '"resource-set": "{resourceSetId}"}']
+        if not ctx.scope.can_render(self.raw_params):
+            return PlanItem("create", f"Assign {label} on its resource set", calls=calls,
+                            object_type="role_assignment")
+        p: CustomRoleAssignmentParams = self.params(ctx)
+        existing = self._matching(await user_roles(ctx, p.user), p)
+        if existing:
+            return PlanItem("unchanged", f"{p.role_label} is already assigned on the resource set",
+                            object_type="role_assignment", object_id=existing[0].id)
+        return PlanItem("create", f"Assign {p.role_label} on its resource set", calls=calls,
+                        object_type="role_assignment")
+
+    async def apply(self, ctx: Context, record: Record) -> Applied:
+        p: CustomRoleAssignmentParams = self.params(ctx)
+        ctx.forget(f"roles:{p.user}")
+        existing = self._matching(await user_roles(ctx, p.user), p)
+        details = {"user": p.user, "role": p.role, "resource_set": p.resource_set}
+        if existing:
+            ours = record.intent == "create" or record.created_by_us
+            return Applied("created" if ours else "unchanged", f"{p.role_label} assigned on the resource set",
+                           object_type="role_assignment", object_id=existing[0].id, details=details)
+        await ctx.intend("create", details)
+        try:
+            assignment = await ctx.okta.roles.assign_custom(p.user, p.role, p.resource_set)
+        except OktaConflict:
+            ctx.forget(f"roles:{p.user}")
+            found = self._matching(await user_roles(ctx, p.user), p)
+            if not found:
+                raise
+            assignment = found[0]
+        ctx.forget(f"roles:{p.user}")
+        return Applied("created", f"Assigned {p.role_label} on the resource set", object_type="role_assignment",
+                       object_id=assignment.id, details=details)
+
+    async def undo(self, ctx: Context, record: Record) -> str | None:
+        user = str(record.details.get("user", ""))
+        if not user or not record.object_id or await ctx.okta.users.get(user) is None:
+            return None
+        if not [r for r in await ctx.okta.roles.of_user(user) if r.id == record.object_id]:
+            return None
+        # Only this user's membership goes; the binding and its other members stay.
+        await ctx.okta.roles.unassign(user, record.object_id)
+        return "Removed the custom role assignment of the service account"

@@ -1,0 +1,110 @@
+"""The service account: a dedicated Okta user, created inactive and activated without email so
+that the operator gets the activation link (shown once, kept sealed until the account is used)."""
+
+from __future__ import annotations
+
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
+from app.engine.context import Context
+from app.okta.errors import OktaBadRequest
+from app.okta.models import User
+from app.vault import Secret
+
+SERVICE_ACCOUNT_TYPE = "Service Account"
+
+
+class UserParams(Params):
+    login: str
+    email: str
+    first_name: str
+    last_name: str
+    user_type: str = SERVICE_ACCOUNT_TYPE
+    fact: str = "service_account_id"  # where the user's id is remembered
+    activation_secret: str = "activation_link"  # noqa: S105 - the name under which it is kept
+
+
+@register
+class EnsureUser(Action):
+    kind = "okta_user"
+    params_model = UserParams
+    needs_super_admin = False
+    description = "Create or adopt a dedicated service account"
+
+    async def _find(self, ctx: Context, login: str) -> User | None:
+        user: User | None = await ctx.cached(f"user:{login}", lambda: ctx.okta.users.find_by_login(login))
+        return user
+
+    def _check_adoptable(self, ctx: Context, user: User, p: UserParams) -> None:
+        if user.id == ctx.scope.admin.get("id"):
+            raise ActionError(f"{p.login} is the account of the credential the wizard uses. Choose another "
+                              "login for the service account.", conflict=True)
+        if (user.profile.userType or "") != p.user_type:
+            raise ActionError(
+                f"A user with the login {p.login} already exists and is not marked as a "
+                f"'{p.user_type}' (its user type is '{user.profile.userType or 'empty'}'). The wizard will not "
+                "change the roles of an existing person's account: choose another login, or set that "
+                "account's User Type to the service-account value first.", conflict=True)
+
+    async def plan(self, ctx: Context) -> PlanItem:
+        p: UserParams = self.params(ctx)
+        user = await self._find(ctx, p.login)
+        if user is None:
+            return PlanItem("create", f"Create the user {p.login} ({p.first_name} {p.last_name}, user type "
+                            f"'{p.user_type}'), then activate it without email to get its activation link",
+                            calls=["POST /api/v1/users?activate=false",
+                                   "POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false"],
+                            object_type="user")
+        try:
+            self._check_adoptable(ctx, user, p)
+        except ActionError as exc:
+            return PlanItem("conflict", f"User {p.login} exists", object_type="user", object_id=user.id,
+                            detail=exc.message)
+        return PlanItem("adopt", f"Use the existing service account {p.login} ({user.status})", object_type="user",
+                        object_id=user.id, facts={p.fact: user.id})
+
+    async def apply(self, ctx: Context, record: Record) -> Applied:
+        p: UserParams = self.params(ctx)
+        ctx.forget(f"user:{p.login}")
+        user = await self._find(ctx, p.login)
+        if user is None and record.intent == "create":
+            user = await ctx.look_again(lambda: ctx.okta.users.find_by_login(p.login))
+        created = record.intent == "create" and user is not None
+        if user is not None and not created and not record.created_by_us:
+            self._check_adoptable(ctx, user, p)
+        if user is None:
+            await ctx.intend("create", {"login": p.login})
+            profile = {"login": p.login, "email": p.email, "firstName": p.first_name, "lastName": p.last_name,
+                       "userType": p.user_type}
+            try:
+                user = await ctx.okta.users.create(profile, activate=False)
+            except OktaBadRequest as exc:
+                if "already exists" not in exc.okta_said.lower():
+                    raise
+                user = await ctx.look_again(lambda: ctx.okta.users.find_by_login(p.login))
+                if user is None:
+                    raise
+            created = True
+        created = created or record.created_by_us
+        if user.status == "STAGED":
+            await ctx.intend("activate" if created else "adopt", {"login": p.login, "user_id": user.id})
+            result = await ctx.okta.users.activate(user.id, send_email=False)
+            link = result.get("activationUrl")
+            if link:
+                await ctx.keep_secret(p.activation_secret, "Activation link of the service account",
+                                      Secret(str(link)), None)
+            user = await ctx.okta.users.get(user.id) or user
+        return Applied("created" if created else "adopted",
+                       f"{'Created' if created else 'Adopted'} {p.login} (status {user.status})",
+                       object_type="user", object_id=user.id,
+                       details={"login": p.login, "status": user.status}, facts={p.fact: user.id,
+                                                                               p.fact + "_login": p.login})
+
+    async def undo(self, ctx: Context, record: Record) -> str | None:
+        user_id = record.object_id
+        user = await ctx.okta.users.get(user_id) if user_id else None
+        if user is None or user_id is None:
+            return None
+        if user.status != "DEPROVISIONED":
+            await ctx.okta.users.deactivate(user_id)
+        await ctx.okta.users.delete(user_id)
+        return f"Deleted the user {record.details.get('login', user_id)}"
+

@@ -1,0 +1,72 @@
+"""A check proves one item of a document's verification list against Okta (passed, or failed
+with what was found and what to do), or asks a named person to attest what Okta cannot show."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from app.engine.context import Context
+
+
+class CheckParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class CheckOutcome:
+    status: str  # passed, failed, needs_attestation, attested
+    found: str
+    remedy: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def passed(cls, found: str, **evidence: Any) -> CheckOutcome:
+        return cls("passed", found, None, evidence)
+
+    @classmethod
+    def failed(cls, found: str, remedy: str, **evidence: Any) -> CheckOutcome:
+        return cls("failed", found, remedy, evidence)
+
+
+@dataclass
+class CheckState:
+    """What the engine knows besides Okta: action checkpoints and attestations."""
+
+    actions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    attestations: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class Check(ABC):
+    kind: ClassVar[str]
+    params_model: ClassVar[type[CheckParams]]
+    manual: ClassVar[bool] = False
+
+    def __init__(self, key: str, raw_params: dict[str, Any]) -> None:
+        self.key = key
+        self.raw_params = raw_params
+
+    def params(self, ctx: Context) -> Any:
+        return self.params_model.model_validate(ctx.scope.render(self.raw_params))
+
+    @abstractmethod
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome: ...
+
+
+_REGISTRY: dict[str, type[Check]] = {}
+
+
+def register(cls: type[Check]) -> type[Check]:
+    if cls.kind in _REGISTRY:
+        raise ValueError(f"check kind {cls.kind} registered twice")
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+def check_registry() -> dict[str, type[Check]]:
+    from app.engine.checks import library  # noqa: F401
+
+    return dict(_REGISTRY)

@@ -1,0 +1,310 @@
+"""The checks the five documents need. Each reads through the phase cache, so a verification
+run reads every Okta object once however many items look at it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from app.engine.actions.roles import role_label
+from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.context import Context
+from app.engine.resources import permission_gaps, same_resources
+from app.engine.scope import TemplateError
+from app.okta.models import RoleAssignment, User, UserSchema, self_permission
+
+
+class NoParams(CheckParams):
+    pass
+
+
+@register
+class Attest(Check):
+    """What only a person can confirm (a licence, a vendor console): needs a named attestation."""
+
+    kind = "attest"
+    params_model = NoParams
+    manual = True
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        found = state.attestations.get(self.key)
+        if found:
+            return CheckOutcome("attested", f"Attested by {found['by']} on {found['at']}"
+                                + (f": {found['note']}" if found.get("note") else ""), None, dict(found))
+        return CheckOutcome("needs_attestation", "Not attested yet",
+                            "Do this step, then attest it with your name.")
+
+
+class ActionParams(CheckParams):
+    action: str
+
+
+@register
+class ActionDone(Check):
+    """A step the wizard did and recorded (with Okta's object id as evidence)."""
+
+    kind = "action_done"
+    params_model = ActionParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p: ActionParams = self.params(ctx)
+        record = state.actions.get(p.action)
+        if record and record.get("state") == "done":
+            return CheckOutcome.passed(f"{record.get('summary') or 'Done'}"
+                                       + (f" (Okta id {record['object_id']})" if record.get("object_id") else ""),
+                                       object_id=record.get("object_id"), outcome=record.get("outcome"))
+        return CheckOutcome.failed("Not done yet", "Apply the plan: the wizard does this step.")
+
+
+async def _user(ctx: Context, user_id: str) -> User | None:
+    user: User | None = await ctx.cached(f"userid:{user_id}", lambda: ctx.okta.users.get(user_id))
+    return user
+
+
+async def _roles(ctx: Context, user_id: str) -> list[RoleAssignment]:
+    roles: list[RoleAssignment] = await ctx.cached(f"roles:{user_id}", lambda: ctx.okta.roles.of_user(user_id))
+    return roles
+
+
+class UserStatusParams(CheckParams):
+    user: str
+    statuses: list[str] = Field(default_factory=lambda: ["ACTIVE"])
+    remedy: str = "Open the activation link, set the account's password and enrol its MFA."
+
+
+def _rendered(check: Check, ctx: Context) -> Any | None:
+    try:
+        return check.params(ctx)
+    except TemplateError:
+        return None
+
+
+@register
+class UserStatus(Check):
+    kind = "user_status"
+    params_model = UserStatusParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p: UserStatusParams | None = _rendered(self, ctx)
+        if p is None:
+            return CheckOutcome.failed("The account does not exist yet", "Apply the plan first.")
+        user = await _user(ctx, p.user)
+        if user is None:
+            return CheckOutcome.failed("The account is not in Okta (deleted?)",
+                                       "Apply the plan again to recreate it.")
+        if user.status in p.statuses:
+            return CheckOutcome.passed(f"{user.profile.login} is {user.status}", user_id=user.id)
+        return CheckOutcome.failed(f"{user.profile.login} is {user.status}", p.remedy, user_id=user.id)
+
+
+class CustomExpectation(CheckParams):
+    role: str
+    resource_set: str
+    label: str = "the custom role"
+
+
+class UserRolesParams(CheckParams):
+    user: str
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    custom: list[CustomExpectation] = Field(default_factory=list)
+    exact: bool = False
+
+
+@register
+class UserRoles(Check):
+    kind = "user_roles"
+    params_model = UserRolesParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p: UserRolesParams | None = _rendered(self, ctx)
+        if p is None:
+            return CheckOutcome.failed("The objects this check needs do not exist yet", "Apply the plan first.")
+        roles = await _roles(ctx, p.user)
+        standard = {r.type for r in roles if r.type != "CUSTOM"}
+        custom = {(r.role, r.resource_set) for r in roles if r.type == "CUSTOM"}
+        problems = [f"{role_label(t)} is missing" for t in p.include if t not in standard]
+        problems += [f"{role_label(t)} is assigned and must not be" for t in p.exclude if t in standard]
+        problems += [f"{c.label} on its resource set is missing" for c in p.custom
+                     if (c.role, c.resource_set) not in custom]
+        if p.exact:
+            allowed = set(p.include)
+            problems += [f"unexpected role {role_label(t)}" for t in standard - allowed]
+            expected_custom = {(c.role, c.resource_set) for c in p.custom}
+            problems += [f"unexpected custom role {r} on {s}" for r, s in custom - expected_custom]
+        found = ", ".join(sorted(role_label(t) for t in standard) +
+                          [f"custom role {r} on {s}" for r, s in sorted((str(a), str(b)) for a, b in custom)]) \
+            or "no admin roles"
+        evidence = {"roles": sorted(standard), "custom": sorted(f"{r}@{s}" for r, s in custom)}
+        if problems:
+            return CheckOutcome.failed(f"Roles: {found}. " + "; ".join(problems) + ".",
+                                       "Apply the plan again (it only adds what is missing), or fix the roles in "
+                                       "Security > Administrators.", **evidence)
+        return CheckOutcome.passed(f"Roles: {found}", **evidence)
+
+
+class CustomRoleParams(CheckParams):
+    role: str
+    permissions: list[str]
+
+
+@register
+class CustomRoleCheck(Check):
+    kind = "custom_role"
+    params_model = CustomRoleParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p: CustomRoleParams | None = _rendered(self, ctx)
+        if p is None:
+            return CheckOutcome.failed("The role does not exist yet", "Apply the plan first.")
+        role = await ctx.cached(f"role:{p.role}", lambda: ctx.okta.iam.role(p.role))
+        if role is None:
+            return CheckOutcome.failed("The custom role is not in Okta", "Apply the plan again to recreate it.")
+        actual = await ctx.cached(f"perms:{role.id}", lambda: ctx.okta.iam.permissions(role.id))
+        missing, extra = permission_gaps(p.permissions, actual)
+        if missing or extra:
+            return CheckOutcome.failed(
+                f"'{role.label}' has permissions {', '.join(sorted(actual)) or 'none'}"
+                + (f"; missing {', '.join(sorted(missing))}" if missing else "")
+                + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""),
+                "Restore the permissions in Security > Administrators > Roles.", role_id=role.id,
+                permissions=sorted(actual))
+        return CheckOutcome.passed(f"'{role.label}' has {', '.join(sorted(p.permissions))}", role_id=role.id,
+                                   permissions=sorted(actual))
+
+
+class ResourceSetCheckParams(CheckParams):
+    resource_set: str
+    resources: list[str]
+
+
+@register
+class ResourceSetCheck(Check):
+    kind = "resource_set"
+    params_model = ResourceSetCheckParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p: ResourceSetCheckParams | None = _rendered(self, ctx)
+        if p is None:
+            return CheckOutcome.failed("The resource set does not exist yet", "Apply the plan first.")
+        found = await ctx.cached(f"rs:{p.resource_set}", lambda: ctx.okta.iam.resource_set(p.resource_set))
+        if found is None:
+            return CheckOutcome.failed("The resource set is not in Okta", "Apply the plan again to recreate it.")
+        have = await ctx.cached(f"resources:{found.id}", lambda: ctx.okta.iam.resources(found.id))
+        org = ctx.scope.org
+        missing, extra = same_resources(p.resources, [r.orn or r.link("self") or r.id for r in have],
+                                        org_id=org.org_id if org else "", partition=org.partition if org else "okta")
+        listed = sorted(r.orn or r.id for r in have)
+        if missing or extra:
+            return CheckOutcome.failed(f"'{found.label}' holds {', '.join(listed) or 'nothing'}"
+                                       + (f"; missing {', '.join(sorted(missing))}" if missing else "")
+                                       + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""),
+                                       "Restore the resources in Security > Administrators > Resources.",
+                                       resource_set_id=found.id, resources=listed)
+        return CheckOutcome.passed(f"'{found.label}' holds exactly the {len(p.resources)} expected resources",
+                                   resource_set_id=found.id, resources=listed)
+
+
+class AttributeExpectation(CheckParams):
+    name: str
+    type: str = "string"
+    permission: str | None = None  # exact SELF permission expected
+    at_least: str | None = None  # minimum SELF permission (READ_ONLY accepts READ_WRITE)
+    base: bool = False
+
+
+class AttributesParams(CheckParams):
+    attributes: list[AttributeExpectation]
+    schema_id: str = "default"
+
+
+RANK = {"HIDE": 0, "READ_ONLY": 1, "READ_WRITE": 2}
+
+
+@register
+class SchemaAttributes(Check):
+    kind = "schema_attributes"
+    params_model = AttributesParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p: AttributesParams = self.params(ctx)
+        schema: UserSchema = await ctx.cached(f"schema:{p.schema_id}",
+                                              lambda: ctx.okta.schemas.user_schema(p.schema_id))
+        problems: list[str] = []
+        seen: list[str] = []
+        for want in p.attributes:
+            attr = schema.base_property(want.name) if want.base else schema.custom_property(want.name)
+            if attr is None:
+                problems.append(f"{want.name} is missing")
+                continue
+            permission = self_permission(attr)
+            seen.append(f"{want.name} ({attr.get('type')}, {permission or 'no user permission'})")
+            if attr.get("type") != want.type:
+                problems.append(f"{want.name} is {attr.get('type')}, not {want.type}")
+            if want.permission and permission != want.permission:
+                problems.append(f"{want.name}'s user permission is {permission}, not {want.permission}")
+            if want.at_least and RANK.get(permission or "HIDE", 0) < RANK[want.at_least]:
+                problems.append(f"{want.name}'s user permission is {permission or 'Hide'}; it must be at least "
+                                f"{want.at_least}")
+        if problems:
+            return CheckOutcome.failed("; ".join(problems) + ".",
+                                       "Fix the attributes in Directory > Profile Editor > User (default), or apply "
+                                       "the plan again.", attributes=seen)
+        return CheckOutcome.passed("Present: " + ", ".join(seen), attributes=seen)
+
+
+class TokenParams(CheckParams):
+    user: str
+
+
+@register
+class ServiceToken(Check):
+    """The token the operator pasted belonged to the service account; its metadata still exists
+    in Okta with the "Any IP" network condition."""
+
+    kind = "service_token"
+    params_model = TokenParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        facts = ctx.scope.facts
+        token_id = facts.get("service_token_id")
+        if not token_id:
+            return CheckOutcome.failed("No token has been verified yet",
+                                       "Sign in as the service account, create the token, and paste it here once.")
+        p: TokenParams | None = _rendered(self, ctx)
+        token = await ctx.cached(f"token:{token_id}", lambda: ctx.okta.tokens.get(str(token_id)))
+        if token is None:
+            return CheckOutcome.failed(f"Token {token_id} no longer exists in Okta (revoked or expired)",
+                                       "Create a new token as the service account and paste it again.",
+                                       token_id=token_id)
+        if p is not None and token.userId != p.user:
+            return CheckOutcome.failed(f"Token {token_id} belongs to {token.userId}, not to the service account",
+                                       "Create the token while signed in as the service account.", token_id=token_id)
+        if token.network_connection != "ANYWHERE":
+            return CheckOutcome.failed(f"Token '{token.name}' is limited to network zones "
+                                       f"({token.network_connection})", "Use 'Set to Any IP' on this step.",
+                                       token_id=token_id)
+        return CheckOutcome.passed(f"Token '{token.name}' ({token_id}, fingerprint "
+                                   f"{facts.get('service_token_fingerprint', '?')}) belongs to the service account, "
+                                   "Any IP", token_id=token_id, expires_at=token.expiresAt)
+
+
+class FactParams(CheckParams):
+    fact: str
+    found: str
+    missing: str
+    remedy: str
+
+
+@register
+class FactCheck(Check):
+    kind = "fact"
+    params_model = FactParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p: FactParams = FactParams.model_validate(self.raw_params)
+        value = ctx.scope.facts.get(p.fact)
+        if value:
+            return CheckOutcome.passed(ctx.scope.render(p.found) if ctx.scope.can_render(p.found) else p.found)
+        return CheckOutcome.failed(p.missing, p.remedy)

@@ -1,0 +1,67 @@
+"""What an action or a check works with: the Okta client, the values it may refer to, and the
+hooks back into the engine (checkpoint an intent, keep a secret, cache a read)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.common.clock import Clock
+from app.engine.scope import Scope
+from app.okta.client import OktaClient
+from app.vault import Secret
+
+IntentHook = Callable[[str, dict[str, Any]], Awaitable[None]]
+SecretHook = Callable[[str, str, Secret, str | None], Awaitable[None]]
+
+
+async def _no_intent(_kind: str, _data: dict[str, Any]) -> None:
+    return None
+
+
+async def _no_secret(_purpose: str, _label: str, _value: Secret, _destroy_on: str | None) -> None:
+    return None
+
+
+@dataclass
+class Context:
+    okta: OktaClient
+    scope: Scope
+    clock: Clock
+    intend: IntentHook = _no_intent
+    keep_secret: SecretHook = _no_secret
+    # Reads made during one phase (plan, apply, verify), so no object is read twice in it.
+    memo: dict[str, Any] = field(default_factory=dict)
+    # For eventual consistency: how often and how long to look again for an object that a
+    # write we cannot confirm may have created.
+    settle_attempts: int = 4
+    settle_delay_seconds: float = 1.0
+
+    async def cached(self, key: str, read: Callable[[], Awaitable[Any]]) -> Any:
+        """Read once per phase; callers running at the same time share the one read."""
+        if key not in self.memo:
+            self.memo[key] = asyncio.ensure_future(read())
+        try:
+            return await asyncio.shield(self.memo[key])
+        except BaseException:
+            if key in self.memo and self.memo[key].done():
+                del self.memo[key]  # a failed read is not remembered
+            raise
+
+    def forget(self, *prefixes: str) -> None:
+        for key in list(self.memo):
+            if key.startswith(prefixes):
+                del self.memo[key]
+
+    async def look_again(self, read: Callable[[], Awaitable[Any]]) -> Any:
+        """Read until something is found or the settle budget is spent (Okta is eventually
+        consistent: an object created a moment ago can be missing from reads for a while)."""
+        result = await read()
+        attempt = 1
+        while result in (None, [], {}) and attempt < self.settle_attempts:
+            await self.clock.sleep(self.settle_delay_seconds * attempt)
+            result = await read()
+            attempt += 1
+        return result

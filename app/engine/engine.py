@@ -1,0 +1,436 @@
+"""The engine's phases for one onboarding: plan (read only), apply (checkpoint after every
+action), verify and re-verify (the document's checklist; drift against the last run), undo
+(reverse order, only what this onboarding created). No database transaction is held while
+Okta is being called: each phase reads, calls Okta, then writes its checkpoint in a short unit
+of work."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from app.audit import Actor, record
+from app.common.clock import Clock
+from app.connections.gateway import OktaGateway
+from app.engine.actions import Action, ActionError, Applied, PlanItem, registry
+from app.engine.checks import CheckOutcome, check_registry
+from app.engine.context import Context
+from app.engine.jobs import JobHandle
+from app.engine.runtime import Loaded, load
+from app.engine.scope import TemplateError
+from app.engine.status import derive_status
+from app.okta.calllog import RateLimitWait
+from app.okta.client import OktaClient
+from app.okta.errors import OktaError
+from app.playbooks.loader import PlaybookLibrary
+from app.playbooks.schema import ActionSpec, StepSpec
+from app.store.base import utcnow
+from app.store.db import Database
+from app.store.models import (
+    CheckResult,
+    Onboarding,
+    OnboardingAction,
+    OnboardingPlan,
+    OnboardingSecret,
+    VerificationRun,
+)
+from app.store.repositories.secrets import SecretRepository
+from app.vault import Secret, Vault
+
+
+class EngineError(Exception):
+    """A phase cannot run; the message says why (no confirmed plan, for instance)."""
+
+
+@dataclass
+class Engine:
+    db: Database
+    vault: Vault
+    library: PlaybookLibrary
+    gateway: OktaGateway
+    clock: Clock
+
+    # -- shared plumbing ---------------------------------------------------------------------
+
+    async def _load(self, onboarding_id: uuid.UUID) -> Loaded:
+        async with self.db.sessions() as session:
+            return await load(session, self.library, onboarding_id)
+
+    def _client(self, loaded: Loaded, actor: Actor, handle: JobHandle | None = None) -> OktaClient:
+        org = self.gateway.stored_org(loaded.connection)
+        credential = self.gateway.stored_credential(loaded.connection)
+
+        async def on_event(wait: RateLimitWait) -> None:
+            if handle is not None:
+                await handle.progress(waiting=wait.message, waiting_until=wait.until)
+
+        return self.gateway.client(org, credential, actor=actor, onboarding_id=loaded.onboarding.id,
+                                   on_event=on_event)
+
+    def _context(self, okta: OktaClient, loaded: Loaded) -> Context:
+        return Context(okta=okta, scope=loaded.scope, clock=self.clock)
+
+    @staticmethod
+    def _active_actions(loaded: Loaded) -> list[tuple[StepSpec, ActionSpec]]:
+        scope = loaded.scope
+        return [(step, spec) for step, spec in loaded.playbook.actions()
+                if scope.condition(step.when) and scope.condition(spec.when)]
+
+    @staticmethod
+    def _instance(spec: ActionSpec) -> Action:
+        return registry()[spec.kind](spec.params)
+
+    async def _touch(self, onboarding_id: uuid.UUID, **values: Any) -> None:
+        async with self.db.session() as session:
+            await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id)
+                                  .values(revision=Onboarding.revision + 1, last_activity_at=utcnow(), **values))
+
+    async def refresh_status(self, onboarding_id: uuid.UUID) -> None:
+        async with self.db.session() as session:
+            loaded = await load(session, self.library, onboarding_id)
+            last_run = (await session.execute(
+                select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
+                .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
+            status, waiting_for, note = derive_status(loaded, last_run)
+            onboarding = loaded.onboarding
+            if onboarding.status in ("undone", "closed"):
+                return
+            onboarding.status = status
+            onboarding.waiting_for = waiting_for
+            onboarding.status_note = note
+            if status == "completed" and onboarding.completed_at is None:
+                onboarding.completed_at = utcnow()
+            onboarding.revision += 1
+            onboarding.last_activity_at = utcnow()
+
+    # -- plan ---------------------------------------------------------------------------------
+
+    async def plan(self, onboarding_id: uuid.UUID, actor: Actor) -> uuid.UUID:
+        loaded = await self._load(onboarding_id)
+        items: list[dict[str, Any]] = []
+        async with self._client(loaded, actor) as okta:
+            ctx = self._context(okta, loaded)
+            for step, spec in self._active_actions(loaded):
+                done = loaded.records.get(spec.key)
+                if done is not None and done.state == "done":
+                    item = PlanItem("unchanged", f"Done earlier: {done.summary}", object_type=done.object_type,
+                                    object_id=done.object_id)
+                else:
+                    action = self._instance(spec)
+                    try:
+                        item = await action.plan(ctx)
+                    except TemplateError:
+                        item = PlanItem("create", f"{action.description} (once the earlier steps exist)")
+                    except ActionError as exc:
+                        item = PlanItem("conflict", action.description, detail=exc.message)
+                ctx.scope.facts.update(item.facts)
+                entry = asdict(item)
+                entry.pop("facts", None)
+                entry.update(step_key=step.key, step_title=step.title, action_key=spec.key, kind=spec.kind,
+                             requires=list(spec.requires))
+                items.append(entry)
+        plan = OnboardingPlan(id=uuid.uuid4(), onboarding_id=onboarding_id, created_by_id=actor.id, items=items)
+        async with self.db.session() as session:
+            session.add(plan)
+            counts = {v: sum(1 for i in items if i["verdict"] == v) for v in {i["verdict"] for i in items}}
+            await record(session, action="plan", actor=actor, onboarding_id=onboarding_id, subject_type="plan",
+                         subject_id=str(plan.id),
+                         summary="Plan made: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())),
+                         details={"counts": counts})
+        await self._touch(onboarding_id)
+        return plan.id
+
+    async def confirm_plan(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID, actor: Actor) -> OnboardingPlan:
+        async with self.db.session() as session:
+            plan = await session.get(OnboardingPlan, plan_id)
+            if plan is None or plan.onboarding_id != onboarding_id:
+                raise EngineError("That plan does not belong to this onboarding.")
+            newest = (await session.execute(select(OnboardingPlan.id).where(
+                OnboardingPlan.onboarding_id == onboarding_id).order_by(OnboardingPlan.created_at.desc()).limit(1)
+            )).scalar_one()
+            if newest != plan.id:
+                raise EngineError("A newer plan exists; review and confirm that one.")
+            conflicts = [i for i in plan.items if i["verdict"] == "conflict"]
+            if conflicts:
+                raise EngineError("The plan has conflicts the wizard will not overwrite. Resolve them in Okta, "
+                                  "then plan again.")
+            if plan.confirmed_at is None:
+                plan.confirmed_at = utcnow()
+                plan.confirmed_by_id = actor.id
+                await record(session, action="plan_confirm", actor=actor, onboarding_id=onboarding_id,
+                             subject_type="plan", subject_id=str(plan.id), summary="Plan confirmed")
+            return plan
+
+    async def confirmed_plan(self, onboarding_id: uuid.UUID) -> OnboardingPlan | None:
+        async with self.db.sessions() as session:
+            return (await session.execute(select(OnboardingPlan).where(
+                OnboardingPlan.onboarding_id == onboarding_id, OnboardingPlan.confirmed_at.is_not(None))
+                .order_by(OnboardingPlan.confirmed_at.desc()).limit(1))).scalar_one_or_none()
+
+    # -- apply --------------------------------------------------------------------------------
+
+    async def _checkpoint(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int,
+                          **values: Any) -> OnboardingAction:
+        async with self.db.session() as session:
+            row = (await session.execute(select(OnboardingAction).where(
+                OnboardingAction.onboarding_id == loaded.onboarding.id,
+                OnboardingAction.action_key == spec.key))).scalar_one_or_none()
+            if row is None:
+                row = OnboardingAction(onboarding_id=loaded.onboarding.id, step_key=step.key, action_key=spec.key,
+                                       kind=spec.kind, position=position, state="pending", details={})
+                session.add(row)
+            for key, value in values.items():
+                setattr(row, key, value)
+            await session.flush()
+            loaded.records[spec.key] = row
+            return row
+
+    async def _store_secret(self, onboarding_id: uuid.UUID, purpose: str, label: str, value: Secret,
+                            destroy_on: str | None) -> None:
+        async with self.db.session() as session:
+            repo = SecretRepository(session, self.vault)
+            existing = (await session.execute(select(OnboardingSecret).where(
+                OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.purpose == purpose))
+            ).scalar_one_or_none()
+            if existing is not None:
+                await repo.replace(existing.secret_id, value)
+                existing.destroyed_at = None
+                existing.label = label
+                return
+            secret_id = await repo.store(f"onboarding:{purpose}", value)
+            session.add(OnboardingSecret(onboarding_id=onboarding_id, purpose=purpose, label=label,
+                                         secret_id=secret_id, destroy_on=destroy_on))
+
+    async def apply(self, handle: JobHandle) -> None:
+        actor = await self._job_actor(handle)
+        if await self.confirmed_plan(handle.onboarding_id) is None:
+            raise EngineError("Nothing is applied before a plan is confirmed.")
+        loaded = await self._load(handle.onboarding_id)
+        await self._touch(handle.onboarding_id, status="in_progress", status_note=None)
+        async with self.db.session() as session:
+            await record(session, action="apply_resume" if handle.resumed else "apply", actor=actor,
+                         onboarding_id=handle.onboarding_id, subject_type="job", subject_id=str(handle.job_id),
+                         summary="Apply resumed after an interruption" if handle.resumed else "Apply started")
+        deferred: list[str] = []
+        async with self._client(loaded, actor, handle) as okta:
+            ctx = self._context(okta, loaded)
+            for position, (step, spec) in enumerate(self._active_actions(loaded)):
+                current = loaded.record(spec.key)
+                if current.state == "done":
+                    continue
+                missing = [fact for fact in spec.requires if not loaded.scope.facts.get(fact)]
+                if missing:
+                    deferred.append(spec.key)
+                    continue
+                await handle.progress(action=spec.key, step=step.title, waiting=None)
+                row = await self._checkpoint(loaded, step, spec, position, state="applying", error=None,
+                                             attempts=(loaded.records[spec.key].attempts + 1
+                                                       if spec.key in loaded.records else 1))
+                ctx.intend = self._intent_hook(loaded, step, spec, position, row.details or {})
+                ctx.keep_secret = self._secret_hook(handle.onboarding_id)
+                try:
+                    applied = await self._instance(spec).apply(ctx, current)
+                except (ActionError, OktaError, TemplateError) as exc:
+                    message = _failure_message(step, spec, exc)
+                    await self._checkpoint(loaded, step, spec, position, state="failed", error=message)
+                    await self._fail(handle.onboarding_id, actor, step, spec, message)
+                    raise EngineError(message) from exc
+                await self._done(loaded, step, spec, position, applied, current, actor)
+        await self.refresh_status(handle.onboarding_id)
+        async with self.db.session() as session:
+            await record(session, action="apply_done", actor=actor, onboarding_id=handle.onboarding_id,
+                         subject_type="job", subject_id=str(handle.job_id),
+                         summary="Apply finished" + (f"; waiting to run {', '.join(deferred)}" if deferred else ""))
+
+    def _intent_hook(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int,
+                     details: dict[str, Any]) -> Any:
+        async def intend(kind: str, data: dict[str, Any]) -> None:
+            await self._checkpoint(loaded, step, spec, position, state="applying",
+                                   details={**details, **data, "intent": kind})
+
+        return intend
+
+    def _secret_hook(self, onboarding_id: uuid.UUID) -> Any:
+        async def keep(purpose: str, label: str, value: Secret, destroy_on: str | None) -> None:
+            await self._store_secret(onboarding_id, purpose, label, value, destroy_on)
+
+        return keep
+
+    async def _done(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int, applied: Applied,
+                    before: Any, actor: Actor) -> None:
+        created_by_us = applied.created or bool(before.created_by_us)
+        outcome = applied.outcome if not before.created_by_us or applied.outcome != "unchanged" else before.outcome
+        async with self.db.session() as session:
+            row = (await session.execute(select(OnboardingAction).where(
+                OnboardingAction.onboarding_id == loaded.onboarding.id,
+                OnboardingAction.action_key == spec.key))).scalar_one()
+            row.state = "done"
+            row.outcome = outcome
+            row.created_by_us = created_by_us
+            row.object_type = applied.object_type
+            row.object_id = applied.object_id
+            row.summary = applied.summary[:500]
+            row.details = {**applied.details}
+            row.error = None
+            onboarding = await session.get(Onboarding, loaded.onboarding.id)
+            assert onboarding is not None
+            if applied.facts:
+                onboarding.facts = {**(onboarding.facts or {}), **applied.facts}
+                loaded.scope.facts.update(applied.facts)
+            onboarding.revision += 1
+            onboarding.last_activity_at = utcnow()
+            await record(session, action="apply_action", actor=actor, onboarding_id=loaded.onboarding.id,
+                         subject_type=applied.object_type or spec.kind, subject_id=applied.object_id,
+                         summary=f"{step.title}: {applied.summary}",
+                         details={"action": spec.key, "outcome": outcome, "object_id": applied.object_id})
+            loaded.records[spec.key] = row
+
+    async def _fail(self, onboarding_id: uuid.UUID, actor: Actor, step: StepSpec, spec: ActionSpec,
+                    message: str) -> None:
+        async with self.db.session() as session:
+            await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id).values(
+                status="blocked", waiting_for=None, status_note=message[:500], revision=Onboarding.revision + 1,
+                last_activity_at=utcnow()))
+            await record(session, action="apply_action", outcome="failed", actor=actor, onboarding_id=onboarding_id,
+                         subject_type=spec.kind, summary=f"{step.title}: failed", details={"action": spec.key,
+                                                                                          "error": message})
+
+    async def _job_actor(self, handle: JobHandle) -> Actor:
+        from app.store.models import Operator
+
+        if handle.started_by_id is None:
+            return Actor.system("job")
+        async with self.db.sessions() as session:
+            operator = await session.get(Operator, handle.started_by_id)
+        name = operator.username if operator else "unknown"
+        return Actor(handle.started_by_id, name)
+
+    # -- verify -------------------------------------------------------------------------------
+
+    async def verify(self, handle: JobHandle) -> uuid.UUID:
+        actor = await self._job_actor(handle)
+        loaded = await self._load(handle.onboarding_id)
+        checks = [(step, spec) for step, spec in loaded.playbook.checks()
+                  if loaded.scope.condition(step.when) and loaded.scope.condition(spec.when)]
+        registry_ = check_registry()
+        state = loaded.check_state()
+        await handle.progress(action="verify", step="Checking against Okta", waiting=None)
+        async with self._client(loaded, actor, handle) as okta:
+            ctx = self._context(okta, loaded)
+
+            async def evaluate(spec: Any) -> CheckOutcome:
+                try:
+                    return await registry_[spec.kind](spec.key, spec.params).evaluate(ctx, state)
+                except OktaError as exc:
+                    return CheckOutcome.failed(f"Could not check: {exc.message}", "Verify again later.")
+
+            # Independent checks run together; reads they share are made once (the phase cache).
+            outcomes = await asyncio.gather(*(evaluate(spec) for _step, spec in checks))
+        async with self.db.session() as session:
+            previous = (await session.execute(
+                select(VerificationRun).where(VerificationRun.onboarding_id == handle.onboarding_id)
+                .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
+            before: dict[str, str] = {}
+            if previous is not None:
+                before = {r.check_key: r.status for r in (await session.execute(
+                    select(CheckResult).where(CheckResult.run_id == previous.id))).scalars()}
+            run = VerificationRun(id=uuid.uuid4(), onboarding_id=handle.onboarding_id, kind=handle.kind,
+                                  started_by_id=handle.started_by_id)
+            session.add(run)
+            await session.flush()
+            drift: list[dict[str, Any]] = []
+            for (step, spec), outcome in zip(checks, outcomes, strict=True):
+                session.add(CheckResult(run_id=run.id, onboarding_id=handle.onboarding_id, step_key=step.key,
+                                        check_key=spec.key, status=outcome.status, found=outcome.found[:4000],
+                                        remedy=outcome.remedy, evidence=_jsonable(outcome.evidence)))
+                if before.get(spec.key) in ("passed", "attested") and outcome.status == "failed":
+                    drift.append({"check": spec.key, "label": spec.label, "step": step.title, "found": outcome.found,
+                                  "remedy": outcome.remedy})
+            run.passed = sum(1 for o in outcomes if o.status in ("passed", "attested"))
+            run.failed = sum(1 for o in outcomes if o.status == "failed")
+            run.needs_attestation = sum(1 for o in outcomes if o.status == "needs_attestation")
+            run.drift = drift
+            await record(session, action=handle.kind, actor=actor, onboarding_id=handle.onboarding_id,
+                         outcome="ok" if not run.failed else "failed", subject_type="verification",
+                         subject_id=str(run.id),
+                         summary=f"{'Re-verified' if handle.kind == 'reverify' else 'Verified'}: {run.passed} passed, "
+                                 f"{run.failed} failed, {run.needs_attestation} to attest"
+                                 + (f"; drift in {len(drift)}" if drift else ""),
+                         details={"drift": [d["check"] for d in drift]})
+        await self.refresh_status(handle.onboarding_id)
+        return run.id
+
+    # -- undo ---------------------------------------------------------------------------------
+
+    async def undo_list(self, onboarding_id: uuid.UUID) -> list[OnboardingAction]:
+        """What undo would remove or restore, in the order it would do it."""
+        loaded = await self._load(onboarding_id)
+        rows = [row for row in loaded.records.values()
+                if row.state in ("done", "failed", "applying") and (row.created_by_us or row.outcome == "changed")]
+        return sorted(rows, key=lambda row: row.position, reverse=True)
+
+    async def undo(self, handle: JobHandle) -> None:
+        actor = await self._job_actor(handle)
+        loaded = await self._load(handle.onboarding_id)
+        specs = {spec.key: (step, spec) for step, spec in loaded.playbook.actions()}
+        async with self._client(loaded, actor, handle) as okta:
+            ctx = self._context(okta, loaded)
+            for row in await self.undo_list(handle.onboarding_id):
+                step, spec = specs[row.action_key]
+                await handle.progress(action=spec.key, step=f"Undo: {step.title}", waiting=None)
+                try:
+                    summary = await self._instance(spec).undo(ctx, loaded.record(spec.key))
+                except (ActionError, OktaError) as exc:
+                    message = f"Undo stopped at '{step.title}': {getattr(exc, 'message', str(exc))}"
+                    await self._touch(handle.onboarding_id, status="blocked", status_note=message[:500])
+                    async with self.db.session() as session:
+                        await record(session, action="undo_action", outcome="failed", actor=actor,
+                                     onboarding_id=handle.onboarding_id, summary=message)
+                    raise EngineError(message) from exc
+                async with self.db.session() as session:
+                    db_row = await session.get(OnboardingAction, row.id)
+                    assert db_row is not None
+                    db_row.state = "undone"
+                    await record(session, action="undo_action", actor=actor, onboarding_id=handle.onboarding_id,
+                                 subject_type=row.object_type, subject_id=row.object_id,
+                                 summary=f"Undo {step.title}: {summary or 'nothing left to remove'}")
+        async with self.db.session() as session:
+            onboarding = await session.get(Onboarding, handle.onboarding_id)
+            assert onboarding is not None
+            onboarding.status = "undone"
+            onboarding.waiting_for = None
+            onboarding.status_note = "Everything this onboarding created was removed."
+            onboarding.revision += 1
+            onboarding.last_activity_at = utcnow()
+            secrets = (await session.execute(select(OnboardingSecret).where(
+                OnboardingSecret.onboarding_id == handle.onboarding_id,
+                OnboardingSecret.destroyed_at.is_(None)))).scalars().all()
+            repo = SecretRepository(session, self.vault)
+            for secret in secrets:
+                await repo.destroy(secret.secret_id)
+                secret.destroyed_at = utcnow()
+            await record(session, action="undo", actor=actor, onboarding_id=handle.onboarding_id,
+                         summary="Undo finished: the org is as it was before this onboarding")
+
+
+def _failure_message(step: StepSpec, spec: ActionSpec, exc: Exception) -> str:
+    what = getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, TemplateError):
+        what = f"a value it needs is missing ({exc}); an earlier step may not have run"
+    retry = " Retry continues from here." if getattr(exc, "transient", False) else ""
+    request = getattr(exc, "request_id", None)
+    return f"'{step.title}' ({spec.kind}) failed: {what}{retry}" + (f" [Okta request {request}]" if request else "")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

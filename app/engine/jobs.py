@@ -1,0 +1,204 @@
+"""Background jobs (apply, verify, undo) with leases.
+
+A job row is inserted when an operator asks for a run; a partial unique index allows one active
+(queued or running) job per onboarding, so two operators pressing Apply at once get one run
+(the database refuses the second insert, on SQLite and Postgres alike). A process claims a job
+with one atomic UPDATE and keeps its lease fresh with heartbeats; if the process dies, the lease
+runs out and any process (the restarted one, or another) claims the job again and resumes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.store.base import utcnow
+from app.store.db import Database
+from app.store.models import Job, Onboarding
+
+log = logging.getLogger("onboard.jobs")
+
+
+class JobBusy(Exception):
+    """Another run of this onboarding is already queued or running."""
+
+
+@dataclass
+class JobHandle:
+    runner: JobRunner
+    job_id: uuid.UUID
+    onboarding_id: uuid.UUID
+    kind: str
+    started_by_id: uuid.UUID | None
+    resumed: bool
+    progress_data: dict[str, Any] = field(default_factory=dict)
+
+    async def progress(self, **values: Any) -> None:
+        """Record what the job is doing, for the page that polls it."""
+        self.progress_data.update(values)
+        async with self.runner.db.session() as session:
+            await session.execute(update(Job).where(Job.id == self.job_id).values(progress=dict(self.progress_data)))
+            await session.execute(update(Onboarding).where(Onboarding.id == self.onboarding_id)
+                                  .values(revision=Onboarding.revision + 1, last_activity_at=utcnow()))
+
+
+Handler = Callable[[JobHandle], Awaitable[None]]
+
+
+class JobRunner:
+    def __init__(self, db: Database, *, lease_seconds: float = 30.0, poll_seconds: float = 5.0) -> None:
+        self.db = db
+        self.handlers: dict[str, Handler] = {}
+        self.owner = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._supervisor: asyncio.Task[None] | None = None
+        self._running: set[uuid.UUID] = set()
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self.handlers[kind] = handler
+
+    async def submit(self, onboarding_id: uuid.UUID, kind: str, started_by_id: uuid.UUID | None) -> uuid.UUID:
+        job = Job(id=uuid.uuid4(), onboarding_id=onboarding_id, kind=kind, state="queued",
+                  started_by_id=started_by_id, progress={})
+        try:
+            async with self.db.session() as session:
+                session.add(job)
+        except IntegrityError:
+            raise JobBusy("This onboarding already has a run in progress; it was not started twice.") from None
+        self.schedule(job.id)
+        return job.id
+
+    def schedule(self, job_id: uuid.UUID) -> None:
+        if job_id in self._running:
+            return
+        task = asyncio.get_running_loop().create_task(self._run(job_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _claim(self, job_id: uuid.UUID) -> Job | None:
+        now = utcnow()
+        async with self.db.session() as session:
+            current = await session.get(Job, job_id)
+            if current is None:
+                return None
+            resumed = current.state == "running"
+            result = await session.execute(
+                update(Job)
+                .where(Job.id == job_id,
+                       or_(Job.state == "queued",
+                           (Job.state == "running") & (Job.lease_expires_at < now)))
+                .values(state="running", lease_owner=self.owner,
+                        lease_expires_at=now + timedelta(seconds=self.lease_seconds),
+                        started_at=current.started_at or now,
+                        resumed_count=Job.resumed_count + (1 if resumed else 0))
+            )
+            if (getattr(result, "rowcount", 0) or 0) != 1:
+                return None
+        async with self.db.sessions() as session:
+            return await session.get(Job, job_id)
+
+    async def _heartbeat(self, job_id: uuid.UUID, worker: asyncio.Task[None]) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            async with self.db.session() as session:
+                result = await session.execute(
+                    update(Job).where(Job.id == job_id, Job.lease_owner == self.owner, Job.state == "running")
+                    .values(lease_expires_at=utcnow() + timedelta(seconds=self.lease_seconds)))
+            if (getattr(result, "rowcount", 0) or 0) != 1:
+                log.warning("lost the lease of job %s; stopping it", job_id)
+                worker.cancel()
+                return
+
+    async def _run(self, job_id: uuid.UUID) -> None:
+        job = await self._claim(job_id)
+        if job is None:
+            return
+        handler = self.handlers.get(job.kind)
+        self._running.add(job_id)
+        handle = JobHandle(self, job.id, job.onboarding_id, job.kind, job.started_by_id,
+                           resumed=job.resumed_count > 0, progress_data=dict(job.progress or {}))
+        worker = asyncio.current_task()
+        assert worker is not None
+        beat = asyncio.get_running_loop().create_task(self._heartbeat(job_id, worker))
+        state, error = "succeeded", None
+        try:
+            if handler is None:
+                raise RuntimeError(f"no handler for job kind {job.kind}")
+            await handler(handle)
+        except asyncio.CancelledError:
+            beat.cancel()
+            self._running.discard(job_id)
+            raise  # the lease runs out; the job is resumed later
+        except Exception as exc:  # the handler has recorded what failed; the job just ends
+            log.exception("job %s (%s) failed", job_id, job.kind)
+            state, error = "failed", str(exc)[:2000]
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
+        async with self.db.session() as session:
+            await session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self.owner)
+                                  .values(state=state, error=error, finished_at=utcnow(), lease_expires_at=None))
+            await session.execute(update(Onboarding).where(Onboarding.id == job.onboarding_id)
+                                  .values(revision=Onboarding.revision + 1))
+        self._running.discard(job_id)
+
+    async def claimable(self) -> list[uuid.UUID]:
+        now = utcnow()
+        async with self.db.sessions() as session:
+            rows = await session.execute(
+                select(Job.id).where(or_(Job.state == "queued",
+                                         (Job.state == "running") & (Job.lease_expires_at < now))))
+            return list(rows.scalars())
+
+    async def supervise_once(self) -> int:
+        ids = [i for i in await self.claimable() if i not in self._running]
+        for job_id in ids:
+            self.schedule(job_id)
+        return len(ids)
+
+    async def _supervise(self) -> None:
+        while True:
+            try:
+                await self.supervise_once()
+            except Exception:  # the database may be away for a while; try again next round
+                log.warning("job supervisor could not check for jobs", exc_info=True)
+            await asyncio.sleep(self.poll_seconds)
+
+    def start(self) -> None:
+        if self._supervisor is None:
+            self._supervisor = asyncio.get_running_loop().create_task(self._supervise())
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks) + ([self._supervisor] if self._supervisor else [])
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._supervisor = None
+        # A clean stop hands its jobs back at once instead of letting the leases run out.
+        with contextlib.suppress(Exception):
+            async with self.db.session() as session:
+                await session.execute(update(Job).where(Job.lease_owner == self.owner, Job.state == "running")
+                                      .values(lease_expires_at=utcnow()))
+
+    async def wait_idle(self, limit_seconds: float = 30.0) -> None:
+        """Wait until this process runs no job (tests and the command line use it)."""
+        deadline = asyncio.get_running_loop().time() + limit_seconds
+        while self._tasks:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("jobs still running")
+            await asyncio.sleep(0.01)

@@ -1,0 +1,107 @@
+"""Everything an engine phase needs about one onboarding, loaded in one place: its playbook,
+scope (inputs with defaults, facts, settings with overrides, org, admin), action records and
+attestations."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.engine.actions import Record
+from app.engine.checks import CheckState
+from app.engine.scope import OrgInfo, Scope, TemplateError
+from app.playbooks.loader import PlaybookLibrary, effective_settings
+from app.playbooks.schema import Playbook
+from app.store.models import AppSetting, Attestation, OktaConnection, Onboarding, OnboardingAction
+
+
+def partition_of(origin: str) -> str:
+    return "oktapreview" if origin.endswith(".oktapreview.com") else "okta"
+
+
+def org_info(connection: OktaConnection, admin_console: str = "") -> OrgInfo:
+    origin = connection.org_origin
+    return OrgInfo(origin=origin, display_domain=origin.split("://", 1)[1],
+                   org_id=str(connection.preflight.get("org_id", "")),
+                   pipeline=str(connection.preflight.get("pipeline", "")), partition=partition_of(origin),
+                   admin_console=admin_console)
+
+
+def admin_info(connection: OktaConnection) -> dict[str, Any]:
+    owner = connection.preflight.get("owner") or {}
+    email = str(owner.get("email") or owner.get("login") or "")
+    return {"id": owner.get("id"), "login": owner.get("login"), "email": email,
+            "email_domain": email.split("@", 1)[1] if "@" in email else "example.com"}
+
+
+def fill_inputs(playbook: Playbook, given: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """The inputs as given, with each missing one taken from its (rendered) default, in order."""
+    values = dict(given)
+    scope.inputs = values
+    for spec in playbook.inputs:
+        if values.get(spec.key) in (None, "") and spec.default is not None:
+            try:
+                values[spec.key] = scope.render(spec.default)
+            except TemplateError:
+                continue
+    return values
+
+
+async def overrides(session: AsyncSession, playbook: Playbook) -> dict[str, Any]:
+    rows = (await session.execute(select(AppSetting).where(AppSetting.key.like(f"playbook:{playbook.key}:%"))))
+    return {row.key: row.value for row in rows.scalars()}
+
+
+@dataclass
+class Loaded:
+    onboarding: Onboarding
+    connection: OktaConnection
+    playbook: Playbook
+    scope: Scope
+    records: dict[str, OnboardingAction] = field(default_factory=dict)
+    attestations: dict[str, Attestation] = field(default_factory=dict)
+
+    def record(self, action_key: str) -> Record:
+        row = self.records.get(action_key)
+        if row is None:
+            return Record()
+        return Record(state=row.state, outcome=row.outcome, created_by_us=row.created_by_us,
+                      object_id=row.object_id, details=dict(row.details or {}))
+
+    def check_state(self) -> CheckState:
+        return CheckState(
+            actions={key: {"state": row.state, "outcome": row.outcome, "object_id": row.object_id,
+                           "summary": row.summary} for key, row in self.records.items()},
+            attestations={key: {"by": a.operator_name, "at": f"{a.attested_at:%Y-%m-%d %H:%M} UTC",
+                                "note": a.note, "operator_id": str(a.operator_id)}
+                          for key, a in self.attestations.items()},
+        )
+
+
+async def load(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> Loaded:
+    onboarding = await session.get(Onboarding, onboarding_id)
+    if onboarding is None:
+        raise LookupError(f"no onboarding {onboarding_id}")
+    connection = await session.get(OktaConnection, onboarding.connection_id)
+    if connection is None:
+        raise LookupError("the onboarding's Okta connection is gone")
+    playbook = library.get(onboarding.vendor)
+    scope = Scope(facts=dict(onboarding.facts or {}), org=org_info(connection), admin=admin_info(connection))
+    raw_settings = effective_settings(playbook, await overrides(session, playbook))
+    scope.settings = {}
+    for name, value in raw_settings.items():
+        try:
+            scope.settings[name] = scope.render(value)
+        except TemplateError:
+            scope.settings[name] = value
+    scope.inputs = fill_inputs(playbook, dict(onboarding.inputs or {}), scope)
+    records = {row.action_key: row for row in (await session.execute(
+        select(OnboardingAction).where(OnboardingAction.onboarding_id == onboarding_id))).scalars()}
+    attestations = {row.check_key: row for row in (await session.execute(
+        select(Attestation).where(Attestation.onboarding_id == onboarding_id, Attestation.withdrawn_at.is_(None))
+        .order_by(Attestation.attested_at))).scalars()}
+    return Loaded(onboarding, connection, playbook, scope, records, attestations)

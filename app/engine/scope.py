@@ -1,0 +1,134 @@
+"""Values a playbook can refer to: ``{input.x}``, ``{fact.x}``, ``{setting.x}``, ``{org.x}``,
+``{admin.x}``; and the tiny condition language of ``when:`` (``input.mode == read_write``,
+``fact.x``, ``not input.y``, joined by ``and``). Nothing is evaluated as code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_REF = re.compile(r"\{([a-z]+)\.([A-Za-z0-9_]+)\}")
+
+
+class TemplateError(KeyError):
+    pass
+
+
+@dataclass
+class OrgInfo:
+    origin: str
+    display_domain: str
+    org_id: str = ""
+    pipeline: str = ""
+    partition: str = "okta"
+    admin_console: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"origin": self.origin, "display_domain": self.display_domain, "id": self.org_id,
+                "pipeline": self.pipeline, "partition": self.partition, "admin_console": self.admin_console,
+                "identity_engine": "yes" if self.pipeline == "idx" else "no"}
+
+
+@dataclass
+class Scope:
+    inputs: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    org: OrgInfo | None = None
+    admin: dict[str, Any] = field(default_factory=dict)
+
+    def lookup(self, namespace: str, name: str) -> Any:
+        table: dict[str, Any]
+        if namespace == "input":
+            table = self.inputs
+        elif namespace == "fact":
+            table = self.facts
+        elif namespace == "setting":
+            table = self.settings
+        elif namespace == "org":
+            table = self.org.as_dict() if self.org else {}
+        elif namespace == "admin":
+            table = self.admin
+        else:
+            raise TemplateError(f"unknown namespace {namespace}")
+        if name not in table:
+            raise TemplateError(f"{namespace}.{name} is not known yet")
+        return table[name]
+
+    def has(self, namespace: str, name: str) -> bool:
+        try:
+            self.lookup(namespace, name)
+        except TemplateError:
+            return False
+        return True
+
+    def render(self, value: Any) -> Any:
+        """Fill templates in a string, or in every string of a list or dict.
+
+        A string that is exactly one reference keeps the referenced value's type (a list stays a
+        list), so ``"{setting.permissions}"`` can stand for a list of permissions."""
+        if isinstance(value, str):
+            whole = _REF.fullmatch(value)
+            if whole:
+                return self.lookup(whole.group(1), whole.group(2))
+            return _REF.sub(lambda m: str(self.lookup(m.group(1), m.group(2))), value)
+        if isinstance(value, list):
+            out: list[Any] = []
+            for item in value:
+                rendered = self.render(item)
+                out.extend(rendered if isinstance(rendered, list) and isinstance(item, str) and _REF.fullmatch(item)
+                           else [rendered])
+            return out
+        if isinstance(value, dict):
+            return {k: self.render(v) for k, v in value.items()}
+        return value
+
+    def can_render(self, value: Any) -> bool:
+        try:
+            self.render(value)
+        except TemplateError:
+            return False
+        return True
+
+    def condition(self, expression: str | None) -> bool:
+        if not expression:
+            return True
+        return all(self._clause(part.strip()) for part in expression.split(" and "))
+
+    def _clause(self, clause: str) -> bool:
+        negate = clause.startswith("not ")
+        if negate:
+            clause = clause[4:].strip()
+        for op in ("==", "!="):
+            if op in clause:
+                left, right = (p.strip() for p in clause.split(op, 1))
+                value = self._value(left)
+                result = str(value).lower() == right.lower() if op == "==" else str(value).lower() != right.lower()
+                return result != negate
+        value = self._value(clause)
+        truthy = bool(value) and str(value).lower() not in ("false", "no", "0", "none")
+        return truthy != negate
+
+    def _value(self, reference: str) -> Any:
+        namespace, _, name = reference.partition(".")
+        if not name:
+            raise TemplateError(f"bad reference {reference!r}")
+        try:
+            return self.lookup(namespace, name)
+        except TemplateError:
+            return None
+
+
+def references(value: Any) -> list[tuple[str, str]]:
+    """Every ``{namespace.name}`` a template refers to (for start-up validation)."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, str):
+        found.extend((m.group(1), m.group(2)) for m in _REF.finditer(value))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(references(item))
+    elif isinstance(value, dict):
+        for item in value.values():
+            found.extend(references(item))
+    return found

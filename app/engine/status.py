@@ -1,0 +1,47 @@
+"""Where an onboarding stands, derived from its records: blocked by an error, waiting for a
+person (the service account's token, the vendor's console, a timer, an attestation), in
+progress, or completed (the last verification passed every item)."""
+
+from __future__ import annotations
+
+from app.engine.runtime import Loaded
+from app.store.models import VerificationRun
+
+
+def derive_status(loaded: Loaded, last_run: VerificationRun | None) -> tuple[str, str | None, str | None]:
+    scope = loaded.scope
+    failed = [row for row in loaded.records.values() if row.state == "failed"]
+    if failed:
+        return "blocked", None, (failed[0].error or "An action failed.")[:500]
+    actions = [(step, spec) for step, spec in loaded.playbook.actions()
+               if scope.condition(step.when) and scope.condition(spec.when)]
+    pending = [(step, spec) for step, spec in actions
+               if loaded.records.get(spec.key) is None or loaded.records[spec.key].state != "done"]
+    if not loaded.records and pending:
+        return "draft", None, "Plan and apply to start."
+    gated = [(step, spec) for step, spec in pending if any(not scope.facts.get(f) for f in spec.requires)]
+    runnable = [item for item in pending if item not in gated]
+    if runnable:
+        return "in_progress", None, f"Next: {runnable[0][0].title}"
+    for _section, step in loaded.playbook.steps():
+        if not scope.condition(step.when):
+            continue
+        verified = scope.facts.get("service_token_verified")
+        if step.task is not None and step.task.kind == "service_token" and not verified:
+            return "waiting", "service_token", f"Waiting for the service account's token: {step.title}"
+        if step.task is not None and step.task.kind == "timer":
+            until = scope.facts.get(f"timer_{step.key}_until")
+            if until is None or until == "running":
+                return "waiting", "timer", f"Waiting: {step.title}"
+    if gated:
+        return "in_progress", None, f"Ready to continue: {gated[0][0].title}"
+    if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0:
+        return "completed", None, "Every item of the checklist passed or was attested."
+    attest_steps = [step for step, check in loaded.playbook.checks()
+                    if check.kind == "attest" and check.key not in loaded.attestations
+                    and scope.condition(step.when) and scope.condition(check.when)]
+    if attest_steps:
+        first = attest_steps[0]
+        waiting = first.waiting_for if first.waiting_for in ("vendor_console", "timer") else "operator"
+        return "waiting", waiting, f"Waiting for attestation: {first.title}"
+    return "in_progress", None, "Verify to complete the onboarding."

@@ -1,0 +1,1 @@
+"""Onboardings: starting one, its inputs, tokens, attestations and kept secrets."""

@@ -1,0 +1,205 @@
+"""What operators do to an onboarding besides running the engine: start one, give the inputs,
+paste the service account's token once (verified, never stored), fix its network condition,
+attest a manual item, reveal a kept secret."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor, record
+from app.common.validation import FormReader, ValidationFailed
+from app.connections.gateway import OktaGateway
+from app.engine.engine import Engine
+from app.engine.runtime import load
+from app.okta.credentials import ApiTokenCredential, static_secret
+from app.okta.errors import OktaError, OktaUnauthorized
+from app.playbooks.schema import InputSpec, Playbook
+from app.store.base import utcnow
+from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingSecret
+from app.store.repositories.secrets import SecretDestroyed, SecretRepository
+from app.vault import Secret, Vault
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+AWS_ACCOUNT = re.compile(r"\d{12}")
+EVENT_SOURCE = re.compile(r"[A-Za-z0-9.\-_]{1,75}")
+AWS_REGIONS = ["ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+               "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
+               "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2"]
+
+
+class NotAllowed(Exception):
+    pass
+
+
+async def create_onboarding(session: AsyncSession, playbook: Playbook, connection: OktaConnection,
+                            actor: Actor) -> Onboarding:
+    onboarding = Onboarding(id=uuid.uuid4(), vendor=playbook.key, playbook_version=playbook.version,
+                            connection_id=connection.id, org_origin=connection.org_origin, status="draft",
+                            created_by_id=actor.id, assignee_id=actor.id, inputs={}, facts={},
+                            status_note="Check the values, then make the plan.")
+    session.add(onboarding)
+    await session.flush()
+    await record(session, action="onboarding_create", actor=actor, onboarding_id=onboarding.id,
+                 subject_type="onboarding", subject_id=str(onboarding.id),
+                 summary=f"{playbook.name} onboarding started for {connection.org_origin}")
+    return onboarding
+
+
+def read_input(form: FormReader, spec: InputSpec) -> Any:
+    name, label = f"input_{spec.key}", spec.label
+    if spec.kind == "email":
+        return form.text(name, label=label, required=spec.required, max_length=spec.max_length, pattern=EMAIL,
+                         pattern_hint=f"{label} must be an email address, like name@example.com.")
+    if spec.kind == "choice":
+        return form.choice(name, label=label, choices=[c for c, _ in spec.choices], required=spec.required)
+    if spec.kind == "boolean":
+        return form.boolean(name)
+    if spec.kind == "aws_account":
+        return form.text(name, label=label, required=spec.required, max_length=12, pattern=AWS_ACCOUNT,
+                         pattern_hint="An AWS account id is exactly 12 digits.")
+    if spec.kind == "aws_region":
+        return form.choice(name, label=label, choices=AWS_REGIONS, required=spec.required)
+    if spec.kind == "aws_event_source":
+        return form.text(name, label=label, required=spec.required, max_length=75, pattern=EVENT_SOURCE,
+                         pattern_hint="Use 1 to 75 letters, digits, dots, dashes or underscores (no spaces).")
+    if spec.kind in ("group_names", "user_logins", "lines"):
+        text = form.text(name, label=label, required=spec.required, max_length=spec.max_length, multiline=True)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    return form.text(name, label=label, required=spec.required, max_length=spec.max_length)
+
+
+async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, form: FormReader,
+                      keys: Sequence[str], actor: Actor) -> dict[str, Any]:
+    values = dict(onboarding.inputs or {})
+    for key in keys:
+        values[key] = read_input(form, playbook.input(key))
+    form.raise_if_invalid("The values were not saved.")
+    if any(row for row in [onboarding.facts.get("service_account_id")]) and \
+            values.get("service_account_login") != (onboarding.inputs or {}).get("service_account_login"):
+        raise ValidationFailed({"input_service_account_login": "The service account already exists; its login "
+                                "can no longer change here."})
+    onboarding.inputs = values
+    onboarding.revision += 1
+    onboarding.last_activity_at = utcnow()
+    await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
+                 subject_type="onboarding", subject_id=str(onboarding.id),
+                 summary="Values saved: " + ", ".join(sorted(keys)),
+                 details={k: values[k] for k in keys if not isinstance(values[k], list)})
+    return values
+
+
+async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor: Actor,
+                               user_fact: str = "service_account_id") -> dict[str, Any]:
+    """Prove the pasted token is the service account's, find its metadata, keep only its id and a
+    fingerprint. The token itself is dropped when this returns."""
+    async with engine.db.sessions() as session:
+        loaded = await load(session, engine.library, onboarding_id)
+    service_account = loaded.scope.facts.get(user_fact)
+    if not service_account:
+        raise ValidationFailed({}, "Create the service account first (apply the plan).")
+    gateway: OktaGateway = engine.gateway
+    org = gateway.stored_org(loaded.connection)
+    async with gateway.client(org, ApiTokenCredential(static_secret(token)), actor=actor,
+                              onboarding_id=onboarding_id) as as_service:
+        try:
+            owner = await as_service.users.me()
+        except OktaUnauthorized:
+            raise ValidationFailed({"service_token": "Okta does not accept this token: check you copied all of "
+                                    "it, and that it was created in this org."}) from None
+        except OktaError as exc:
+            raise ValidationFailed({"service_token": f"The token could not be checked: {exc.message}"}) from None
+    if owner.id != service_account:
+        raise ValidationFailed({"service_token": f"This token belongs to {owner.profile.login}, not to the "
+                                "service account. Sign in as the service account and create the token there."})
+    async with gateway.client(org, gateway.stored_credential(loaded.connection), actor=actor,
+                              onboarding_id=onboarding_id) as admin:
+        tokens = await admin.tokens.of_user(service_account)
+    if not tokens:
+        raise ValidationFailed({"service_token": "The token works, but Okta lists no token metadata for the "
+                                "service account yet. Wait a moment and paste it again."})
+    newest = max(tokens, key=lambda t: t.created or "")
+    facts = {"service_token_verified": True, "service_token_id": newest.id,
+             "service_token_fingerprint": token.fingerprint(), "service_token_name": newest.name,
+             "service_token_network": newest.network_connection, "service_token_owner": owner.profile.login}
+    async with engine.db.session() as session:
+        onboarding = await session.get(Onboarding, onboarding_id)
+        assert onboarding is not None
+        onboarding.facts = {**(onboarding.facts or {}), **facts}
+        await record(session, action="service_token_verify", actor=actor, onboarding_id=onboarding_id,
+                     subject_type="api_token", subject_id=newest.id,
+                     summary=f"Service account token verified: '{newest.name}' ({newest.id}), fingerprint "
+                             f"{token.fingerprint()}, network {newest.network_connection}",
+                     details={"token_id": newest.id, "fingerprint": token.fingerprint(),
+                              "candidates": len(tokens)})
+    await engine.refresh_status(onboarding_id)
+    return facts
+
+
+async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Actor) -> None:
+    async with engine.db.sessions() as session:
+        loaded = await load(session, engine.library, onboarding_id)
+    token_id = loaded.scope.facts.get("service_token_id")
+    if not token_id:
+        raise ValidationFailed({}, "No token has been verified yet.")
+    gateway = engine.gateway
+    async with gateway.client(gateway.stored_org(loaded.connection), gateway.stored_credential(loaded.connection),
+                              actor=actor, onboarding_id=onboarding_id) as admin:
+        token = await admin.tokens.get(str(token_id))
+        if token is None:
+            raise ValidationFailed({}, "The token no longer exists in Okta.")
+        await admin.tokens.set_network(token.id, token.name or "API token", {"connection": "ANYWHERE"})
+    async with engine.db.session() as session:
+        onboarding = await session.get(Onboarding, onboarding_id)
+        assert onboarding is not None
+        onboarding.facts = {**(onboarding.facts or {}), "service_token_network": "ANYWHERE"}
+        await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
+                     subject_type="api_token", subject_id=str(token_id), summary="Token network set to Any IP")
+
+
+async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboarding: Onboarding, check_key: str,
+                 note: str, actor: Actor) -> Attestation:
+    found = [(step, check) for step, check in playbook.checks() if check.key == check_key and check.kind == "attest"]
+    if not found:
+        raise ValidationFailed({}, "There is nothing to attest under that name.")
+    step, check = found[0]
+    if actor.id is None:
+        raise NotAllowed("attestations need a named operator")
+    attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
+                              operator_id=actor.id, operator_name=actor.name, note=note or None)
+    session.add(attestation)
+    # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
+    secrets = (await session.execute(select(OnboardingSecret).where(
+        OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.destroyed_at.is_(None)))).scalars().all()
+    repo = SecretRepository(session, vault)
+    for secret in secrets:
+        if secret.destroy_on == check.key or secret.purpose == check.destroys_secret:
+            await repo.destroy(secret.secret_id)
+            secret.destroyed_at = utcnow()
+    onboarding.revision += 1
+    onboarding.last_activity_at = utcnow()
+    await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
+                 subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
+    return attestation
+
+
+async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboarding, purpose: str,
+                        actor: Actor) -> tuple[str, Secret]:
+    secret = (await session.execute(select(OnboardingSecret).where(
+        OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.purpose == purpose))).scalar_one_or_none()
+    if secret is None or secret.destroyed_at is not None:
+        raise ValidationFailed({}, "That value is no longer kept: it was destroyed when its step was done.")
+    try:
+        value = await SecretRepository(session, vault).read(secret.secret_id)
+    except SecretDestroyed:
+        raise ValidationFailed({}, "That value was destroyed.") from None
+    secret.reveal_count += 1
+    await record(session, action="secret_reveal", actor=actor, onboarding_id=onboarding.id,
+                 subject_type="onboarding_secret", subject_id=purpose,
+                 summary=f"Revealed: {secret.label} (reveal #{secret.reveal_count})")
+    return secret.label, value

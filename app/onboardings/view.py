@@ -1,0 +1,244 @@
+"""What the onboarding page shows, assembled from the playbook and the records: each section
+and step with its state, the wizard's actions (with Okta ids and Admin Console links), what the
+operator must do, and the latest check results; plus the plan, the running job and the drift."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.engine.runtime import Loaded, load
+from app.engine.scope import TemplateError
+from app.playbooks.loader import PlaybookLibrary
+from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
+from app.store.models import (
+    CheckResult,
+    Job,
+    OnboardingAction,
+    OnboardingPlan,
+    OnboardingSecret,
+    Operator,
+    VerificationRun,
+)
+
+ACTORS = {
+    "wizard": "The wizard, through the Okta API",
+    "okta_console": "You, in the Okta Admin Console",
+    "service_account": "You, signed in as the service account",
+    "vendor_console": "You, in the vendor's console",
+    "cloud_console": "You, in the cloud provider's console",
+}
+
+CONSOLE_PATHS = {
+    "user": "/admin/user/profile/view/{id}",
+    "custom_role": "/admin/access/admin/roles",
+    "resource_set": "/admin/access/admin/resources",
+    "role_assignment": "/admin/access/admin",
+    "schema_attribute": "/admin/universaldirectory",
+    "api_token": "/admin/access/api/tokens",
+    "app": "/admin/app/instance/{id}",
+    "api_service": "/admin/apps/api-services",
+    "log_stream": "/admin/logstreaming",
+}
+
+
+@dataclass
+class ActionView:
+    key: str
+    kind: str
+    state: str
+    outcome: str | None
+    summary: str | None
+    object_type: str | None
+    object_id: str | None
+    console_link: str | None
+    error: str | None
+    waiting_on: list[str]
+    created_by_us: bool
+
+
+@dataclass
+class CheckView:
+    spec: CheckSpec
+    status: str | None
+    found: str | None
+    remedy: str | None
+    attested_by: str | None = None
+    attested_at: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class StepView:
+    section: SectionSpec
+    step: StepSpec
+    actor_label: str
+    state: str
+    actions: list[ActionView] = field(default_factory=list)
+    checks: list[CheckView] = field(default_factory=list)
+    paste: list[tuple[str, str, str]] = field(default_factory=list)
+    inputs: list[tuple[InputSpec, Any]] = field(default_factory=list)
+    console_link: str | None = None
+
+
+@dataclass
+class OnboardingView:
+    loaded: Loaded
+    sections: list[tuple[SectionSpec, list[StepView]]]
+    plan: OnboardingPlan | None
+    job: Job | None
+    last_job: Job | None
+    last_run: VerificationRun | None
+    secrets: list[OnboardingSecret]
+    people: dict[str, str]
+    inputs_locked: bool
+
+    @property
+    def onboarding(self) -> Any:
+        return self.loaded.onboarding
+
+    @property
+    def playbook(self) -> Any:
+        return self.loaded.playbook
+
+    @property
+    def preflight(self) -> dict[str, Any]:
+        return dict(self.loaded.connection.preflight or {})
+
+    @property
+    def plan_confirmed(self) -> bool:
+        return self.plan is not None and self.plan.confirmed_at is not None
+
+    @property
+    def has_failure(self) -> bool:
+        return any(r.state == "failed" for r in self.loaded.records.values())
+
+    @property
+    def pending_actions(self) -> int:
+        return sum(1 for _s, steps in self.sections for v in steps for a in v.actions
+                   if a.state not in ("done", "undone"))
+
+    @property
+    def runnable_actions(self) -> int:
+        return sum(1 for _s, steps in self.sections for v in steps for a in v.actions
+                   if a.state not in ("done", "undone") and not a.waiting_on)
+
+    @property
+    def applied_any(self) -> bool:
+        return any(r.state == "done" for r in self.loaded.records.values())
+
+    @property
+    def finished(self) -> bool:
+        return self.onboarding.status in ("undone", "closed")
+
+
+def _console(loaded: Loaded, object_type: str | None, object_id: str | None) -> str | None:
+    if object_type is None or object_type not in CONSOLE_PATHS or loaded.scope.org is None:
+        return None
+    return _console_path(loaded, CONSOLE_PATHS[object_type].format(id=object_id or ""))
+
+
+def _step_state(view: StepView, loaded: Loaded) -> str:
+    if any(a.state == "failed" for a in view.actions):
+        return "failed"
+    statuses = [c.status for c in view.checks]
+    if view.actions and all(a.state in ("done", "undone") for a in view.actions) and \
+            all(s in ("passed", "attested", None) for s in statuses):
+        return "done"
+    if view.actions and any(a.waiting_on for a in view.actions if a.state != "done"):
+        return "waiting"
+    if view.step.task is not None and view.step.task.kind == "service_token":
+        return "done" if loaded.scope.facts.get("service_token_verified") else "todo"
+    if statuses and all(s in ("passed", "attested") for s in statuses):
+        return "done"
+    if "failed" in statuses:
+        return "attention"
+    if view.actions:
+        return "todo"
+    return "todo" if view.checks else "info"
+
+
+async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> OnboardingView:
+    loaded = await load(session, library, onboarding_id)
+    scope = loaded.scope
+    plan = (await session.execute(select(OnboardingPlan).where(OnboardingPlan.onboarding_id == onboarding_id)
+                                  .order_by(OnboardingPlan.created_at.desc()).limit(1))).scalar_one_or_none()
+    jobs = (await session.execute(select(Job).where(Job.onboarding_id == onboarding_id)
+                                  .order_by(Job.created_at.desc()).limit(1))).scalars().all()
+    last_job = jobs[0] if jobs else None
+    job = last_job if last_job is not None and last_job.state in ("queued", "running") else None
+    last_run = (await session.execute(select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
+                                      .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
+    results: dict[str, CheckResult] = {}
+    if last_run is not None:
+        results = {r.check_key: r for r in (await session.execute(
+            select(CheckResult).where(CheckResult.run_id == last_run.id))).scalars()}
+    secrets = list((await session.execute(select(OnboardingSecret).where(
+        OnboardingSecret.onboarding_id == onboarding_id).order_by(OnboardingSecret.created_at))).scalars())
+    ids = {loaded.onboarding.created_by_id, loaded.onboarding.assignee_id}
+    people = {str(op.id): op.display_name for op in (await session.execute(
+        select(Operator).where(Operator.id.in_([i for i in ids if i])))).scalars()}
+
+    sections: list[tuple[SectionSpec, list[StepView]]] = []
+    for section in loaded.playbook.sections:
+        views: list[StepView] = []
+        for step in section.steps:
+            if not scope.condition(step.when):
+                continue
+            view = StepView(section=section, step=step, actor_label=ACTORS[step.actor], state="todo")
+            for spec in step.actions:
+                if not scope.condition(spec.when):
+                    continue
+                row: OnboardingAction | None = loaded.records.get(spec.key)
+                waiting = [f for f in spec.requires if not scope.facts.get(f)]
+                view.actions.append(ActionView(
+                    key=spec.key, kind=spec.kind, state=row.state if row else "pending",
+                    outcome=row.outcome if row else None, summary=row.summary if row else None,
+                    object_type=row.object_type if row else None, object_id=row.object_id if row else None,
+                    console_link=_console(loaded, row.object_type, row.object_id) if row else None,
+                    error=row.error if row else None, waiting_on=waiting,
+                    created_by_us=bool(row and row.created_by_us)))
+            for check in step.checks:
+                if not scope.condition(check.when):
+                    continue
+                attestation = loaded.attestations.get(check.key)
+                result = results.get(check.key)
+                status = result.status if result else None
+                if check.kind == "attest":
+                    status = "attested" if attestation else "needs_attestation"
+                view.checks.append(CheckView(
+                    spec=check, status=status, found=result.found if result else None,
+                    remedy=result.remedy if result else None,
+                    attested_by=attestation.operator_name if attestation else None,
+                    attested_at=f"{attestation.attested_at:%Y-%m-%d %H:%M} UTC" if attestation else None,
+                    note=attestation.note if attestation else None))
+            if step.task is not None:
+                for paste in step.task.paste:
+                    try:
+                        value = str(scope.render(paste.value))
+                    except TemplateError:
+                        value = "(known once the earlier steps are done)"
+                    view.paste.append((paste.label, value, paste.note))
+                if step.task.console_path and scope.org is not None:
+                    view.console_link = _console_path(loaded, step.task.console_path)
+            view.inputs = [(library.get(loaded.playbook.key).input(k), scope.inputs.get(k)) for k in step.inputs]
+            view.state = _step_state(view, loaded)
+            views.append(view)
+        if views:
+            sections.append((section, views))
+    inputs_locked = any(r.state in ("done", "applying", "failed") for r in loaded.records.values())
+    return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
+                          secrets=secrets, people=people, inputs_locked=inputs_locked)
+
+
+def _console_path(loaded: Loaded, path: str) -> str:
+    org = loaded.scope.org
+    assert org is not None
+    if loaded.connection.org_kind == "sandbox":
+        return f"{org.origin}/__sandbox__/console"
+    first, rest = org.display_domain.split(".", 1)
+    return f"https://{first}-admin.{rest}{path}"

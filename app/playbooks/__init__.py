@@ -1,0 +1,1 @@
+"""Vendors are data: one YAML playbook per vendor document, validated at start-up."""

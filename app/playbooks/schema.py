@@ -1,0 +1,166 @@
+"""The shape of a playbook. A playbook mirrors its vendor document: the document's sections in
+order; in each, numbered steps titled as the document titles them (short titles only, no prose),
+who acts, the inputs, the Okta actions, the checks that prove the step, and the notes and
+warnings. ``doc`` on every step names the section and step numbers of the document it covers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+Actor = Literal["wizard", "okta_console", "service_account", "vendor_console", "cloud_console"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DocRef(Strict):
+    section: str
+    steps: list[str] = Field(default_factory=list)  # "1", "2", "P1"... as the document numbers them
+
+
+class SettingSpec(Strict):
+    """A value the api map marks unsure; administrators can override it in Settings."""
+
+    label: str
+    default: str | list[str]
+    help: str
+    unsure: bool = True
+
+
+class InputSpec(Strict):
+    key: str
+    label: str
+    kind: Literal["text", "email", "choice", "boolean", "aws_account", "aws_region", "aws_event_source",
+                  "group_names", "user_logins", "lines"] = "text"
+    default: str | None = None
+    help: str = ""
+    required: bool = True
+    max_length: int = 200
+    choices: list[tuple[str, str]] = Field(default_factory=list)
+    when: str | None = None  # e.g. "input.mode == read_write"
+
+
+class ActionSpec(Strict):
+    key: str
+    kind: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    # Facts that must be true before this action may run, e.g. "service_token_verified".
+    requires: list[str] = Field(default_factory=list)
+    when: str | None = None
+
+
+class CheckSpec(Strict):
+    key: str
+    kind: str  # a check of the library, or "attest" for what only a person can confirm
+    label: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    when: str | None = None
+    # For attestations: a secret of the onboarding that is destroyed once this is attested.
+    destroys_secret: str | None = None
+
+
+class PasteValue(Strict):
+    label: str
+    value: str  # template, e.g. "{org.display_domain}"
+    note: str = ""
+
+
+class TaskSpec(Strict):
+    """What a person does for this step, with the exact places to click and values to paste."""
+
+    kind: Literal["instructions", "service_token", "timer", "choose"] = "instructions"
+    instructions: list[str] = Field(default_factory=list)
+    console_path: str | None = None  # a path in the Okta Admin Console, linked for the operator
+    paste: list[PasteValue] = Field(default_factory=list)
+    timer_minutes: int | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class StepSpec(Strict):
+    key: str
+    number: str
+    title: str = Field(max_length=90)
+    actor: Actor
+    doc: DocRef
+    notes: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    inputs: list[str] = Field(default_factory=list)  # keys of playbook inputs asked at this step
+    actions: list[ActionSpec] = Field(default_factory=list)
+    checks: list[CheckSpec] = Field(default_factory=list)
+    task: TaskSpec | None = None
+    when: str | None = None
+    waiting_for: Literal["service_token", "vendor_console", "timer", "operator"] | None = None
+
+
+class SectionSpec(Strict):
+    key: str
+    title: str
+    notes: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    steps: list[StepSpec]
+
+
+class Playbook(Strict):
+    key: str
+    version: str
+    name: str
+    vendor: str
+    document: str  # file name under the vendor documents
+    document_title: str
+    summary: str
+    needs: list[str]
+    settings: dict[str, SettingSpec] = Field(default_factory=dict)
+    inputs: list[InputSpec] = Field(default_factory=list)
+    sections: list[SectionSpec]
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9-]{1,62}", value):
+            raise ValueError("playbook key must be lowercase letters, digits and dashes")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> Playbook:
+        seen: set[str] = set()
+        for section in self.sections:
+            for step in section.steps:
+                for key in [step.key] + [a.key for a in step.actions] + [c.key for c in step.checks]:
+                    if not KEY.match(key):
+                        raise ValueError(f"{key!r} is not a valid key")
+                for key in [f"step:{step.key}"] + [f"action:{a.key}" for a in step.actions] + \
+                        [f"check:{c.key}" for c in step.checks]:
+                    if key in seen:
+                        raise ValueError(f"duplicate {key}")
+                    seen.add(key)
+                for name in step.inputs:
+                    if name not in {i.key for i in self.inputs}:
+                        raise ValueError(f"step {step.key} asks for unknown input {name}")
+        return self
+
+    # -- navigation --
+    def steps(self) -> list[tuple[SectionSpec, StepSpec]]:
+        return [(section, step) for section in self.sections for step in section.steps]
+
+    def step(self, key: str) -> StepSpec:
+        for _section, step in self.steps():
+            if step.key == key:
+                return step
+        raise KeyError(key)
+
+    def actions(self) -> list[tuple[StepSpec, ActionSpec]]:
+        return [(step, action) for _section, step in self.steps() for action in step.actions]
+
+    def checks(self) -> list[tuple[StepSpec, CheckSpec]]:
+        return [(step, check) for _section, step in self.steps() for check in step.checks]
+
+    def input(self, key: str) -> InputSpec:
+        for spec in self.inputs:
+            if spec.key == key:
+                return spec
+        raise KeyError(key)

@@ -1,0 +1,34 @@
+"""Okta connections: an org address and the operator's credential for it (sealed in the vault)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
+
+
+class OktaConnection(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "okta_connections"
+
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    org_origin: Mapped[str] = mapped_column(String(300), nullable=False, index=True)
+    org_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # okta, custom, sandbox
+    credential_kind: Mapped[str] = mapped_column(String(32), nullable=False)  # api_token, service_app
+    credential_secret_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("sealed_secrets.id", ondelete="SET NULL"), nullable=True)
+    # Only for service apps: the client id (not secret) and the scopes requested.
+    client_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # What the last preflight learned: owner, roles, org id, pipeline; never the credential.
+    preflight: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"),
+                                                            nullable=True)
+    # Whether another operator may use this stored credential after a handoff.
+    shareable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,109 @@
+"""Okta connections: the orgs the wizard may work on and the credential for each (never shown)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.common.validation import FormReader, ValidationFailed
+from app.connections import service
+from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for
+from app.web.flash import set_flash
+from app.web.responses import redirect
+from app.web.state import app_state
+from app.web.templating import render
+
+router = APIRouter(prefix="/connections")
+
+
+async def _page(request: Request, db: DbSession | ReadDbSession, *, status_code: int = 200,
+                errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                message: str | None = None) -> Response:
+    state = app_state(request)
+    return render(request, "connections/list.html", {
+        "connections": await service.list_connections(db), "errors": errors or {}, "values": values or {},
+        "message": message, "sandbox_available": state.sandbox is not None,
+        "sandbox_url": state.settings.sandbox_url,
+    }, status_code=status_code)
+
+
+def _id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise HTTPException(404) from None
+
+
+@router.get("", name="connections")
+async def connections_page(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
+    return await _page(request, db)
+
+
+@router.post("", name="connection_add")
+async def connection_add(request: Request, db: ReadDbSession, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    data = await request.form()
+    form = FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+    try:
+        _connection, report = await service.add_connection(
+            state.db, state.vault, state.gateway, form, actor_for(request, operator),
+            await service.allowed_custom_domains(db))
+    except ValidationFailed as exc:
+        values = {k: form.data.get(k, "") for k in ("org_url", "label")}
+        return await _page(request, db, status_code=400, errors=exc.errors, values=values, message=exc.message)
+    response = redirect(request, str(request.url_for("connections")))
+    set_flash(request, response, f"Connection to {report.domain} added: the token belongs to "
+                                 f"{report.owner.get('login')}"
+                                 + (" (Super Administrator)." if report.is_super_admin else
+                                    " (not a Super Administrator: some steps will fail)."))
+    return response
+
+
+@router.post("/sandbox", name="connection_add_sandbox")
+async def connection_add_sandbox(request: Request, db: ReadDbSession, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    demo = state.sandbox
+    if demo is None:
+        raise HTTPException(404)
+    form = FormReader({"org_url": state.settings.sandbox_url, "api_token": demo.admin_token,
+                       "label": "Sandbox org (demo)"})
+    try:
+        _connection, report = await service.add_connection(state.db, state.vault, state.gateway, form,
+                                                           actor_for(request, operator), [])
+    except ValidationFailed as exc:
+        return await _page(request, db, status_code=400, errors={}, message=exc.message)
+    response = redirect(request, str(request.url_for("connections")))
+    set_flash(request, response, f"The sandbox org at {report.domain} is ready to use.")
+    return response
+
+
+@router.post("/{connection_id}/check", name="connection_check")
+async def connection_check(request: Request, db: ReadDbSession, connection_id: str,
+                           operator: ActingOperator) -> Response:
+    state = app_state(request)
+    try:
+        report = await service.recheck(state.db, state.gateway, _id(connection_id), actor_for(request, operator),
+                                       await service.allowed_custom_domains(db))
+    except LookupError:
+        raise HTTPException(404) from None
+    except ValidationFailed as exc:
+        return await _page(request, db, status_code=400, message=exc.message)
+    response = redirect(request, str(request.url_for("connections")))
+    set_flash(request, response, f"Preflight of {report.domain} passed.")
+    return response
+
+
+@router.post("/{connection_id}/retire", name="connection_retire")
+async def connection_retire(request: Request, db: DbSession, connection_id: str, operator: ActingOperator) -> Response:
+    try:
+        connection = await service.retire(db, app_state(request).vault, _id(connection_id),
+                                          actor_for(request, operator))
+    except LookupError:
+        raise HTTPException(404) from None
+    response = redirect(request, str(request.url_for("connections")))
+    set_flash(request, response, f"Connection {connection.label} retired; its credential was destroyed.")
+    return response

@@ -1,0 +1,274 @@
+"""The onboarding screens: start one, the stepper page, and every operator action on it. Each
+route parses, calls one service or the engine, and redirects back to the page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.common.validation import FormReader, ValidationFailed
+from app.connections.service import list_connections
+from app.engine.engine import EngineError
+from app.engine.jobs import JobBusy
+from app.onboardings import service
+from app.onboardings.view import build_view
+from app.store.models import Job, OktaConnection, Onboarding
+from app.vault import Secret
+from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for
+from app.web.flash import set_flash
+from app.web.responses import redirect
+from app.web.state import app_state
+from app.web.templating import render
+
+router = APIRouter(prefix="/onboardings")
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise HTTPException(404) from None
+
+
+async def _onboarding(db: Any, onboarding_id: str) -> Onboarding:
+    found = await db.get(Onboarding, _uuid(onboarding_id))
+    if found is None:
+        raise HTTPException(404)
+    return found  # type: ignore[no-any-return]
+
+
+async def _form(request: Request) -> FormReader:
+    data = await request.form()
+    return FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+
+
+def _back(request: Request, onboarding_id: uuid.UUID | str, message: str | None = None, level: str = "success",
+          anchor: str = "") -> Response:
+    response = redirect(request, str(request.url_for("onboarding", onboarding_id=str(onboarding_id))) + anchor)
+    if message:
+        set_flash(request, response, message, level)
+    return response
+
+
+async def _page(request: Request, db: Any, onboarding_id: uuid.UUID, *, status_code: int = 200,
+                errors: dict[str, str] | None = None, message: str | None = None,
+                revealed: tuple[str, str] | None = None) -> Response:
+    view = await build_view(db, app_state(request).library, onboarding_id)
+    return render(request, "onboardings/detail.html", {"view": view, "errors": errors or {}, "message": message,
+                                                        "revealed": revealed}, status_code=status_code)
+
+
+# -- start ------------------------------------------------------------------------------------
+
+@router.get("/new", name="onboarding_new")
+async def new_onboarding(request: Request, db: DbSession, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    return render(request, "onboardings/new.html", {
+        "playbooks": state.library.all(), "connections": await list_connections(db), "errors": {},
+        "chosen": request.query_params.get("vendor", ""), "sandbox_available": state.sandbox is not None})
+
+
+@router.post("", name="onboarding_create")
+async def create_onboarding(request: Request, db: DbSession, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    form = await _form(request)
+    vendor = form.choice("vendor", label="Vendor", choices=[p.key for p in state.library.all()])
+    connection_value = form.text("connection", label="Okta connection", max_length=64,
+                                 missing="Choose the Okta org to work on, or add a connection first.")
+    connection = None
+    if connection_value and "connection" not in form.errors:
+        try:
+            connection = await db.get(OktaConnection, uuid.UUID(connection_value))
+        except ValueError:
+            connection = None
+        if connection is None or connection.retired_at is not None:
+            form.errors["connection"] = "Choose one of the listed Okta connections."
+    if form.errors:
+        return render(request, "onboardings/new.html", {
+            "playbooks": state.library.all(), "connections": await list_connections(db), "errors": form.errors,
+            "chosen": vendor, "sandbox_available": state.sandbox is not None}, status_code=400)
+    assert connection is not None
+    onboarding = await service.create_onboarding(db, state.library.get(vendor), connection,
+                                                 actor_for(request, operator))
+    return _back(request, onboarding.id, f"{state.library.get(vendor).name} onboarding started.")
+
+
+# -- the page ---------------------------------------------------------------------------------
+
+@router.get("/{onboarding_id}", name="onboarding")
+async def onboarding_page(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
+    found = await _onboarding(db, onboarding_id)
+    return await _page(request, db, found.id)
+
+
+@router.get("/{onboarding_id}/progress", name="onboarding_progress")
+async def onboarding_progress(request: Request, db: DbSession, onboarding_id: str,
+                              operator: CurrentOperator) -> Response:
+    found = await _onboarding(db, onboarding_id)
+    job = (await db.execute(select(Job).where(Job.onboarding_id == found.id).order_by(Job.created_at.desc())
+                            .limit(1))).scalar_one_or_none()
+    active = job is not None and job.state in ("queued", "running")
+    headers = {} if active else {"HX-Refresh": "true"}
+    return render(request, "onboardings/_progress.html", {"job": job, "onboarding": found, "active": active},
+                  headers=headers, block="progress")
+
+
+# -- values and plan --------------------------------------------------------------------------
+
+@router.post("/{onboarding_id}/inputs", name="onboarding_inputs")
+async def save_inputs(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    playbook = state.library.get(found.vendor)
+    form = await _form(request)
+    step_key = form.text("step", label="Step", max_length=64)
+    try:
+        keys = playbook.step(step_key).inputs
+    except KeyError:
+        raise HTTPException(404) from None
+    try:
+        await service.save_inputs(db, playbook, found, form, keys, actor_for(request, operator))
+    except ValidationFailed as exc:
+        await db.rollback()
+        return await _page(request, db, found.id, status_code=400, errors=exc.errors, message=exc.message)
+    return _back(request, found.id, "Values saved. Make the plan to see what the wizard will do.",
+                 anchor=f"#step-{step_key}")
+
+
+@router.post("/{onboarding_id}/plan", name="onboarding_plan")
+async def make_plan(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    try:
+        await state.engine.plan(found.id, actor_for(request, operator))
+    except Exception as exc:  # an Okta failure while reading: say so on the page
+        message = getattr(exc, "message", None) or str(exc)
+        return _back(request, found.id, f"The plan could not be made: {message}", "error")
+    return _back(request, found.id, "Plan ready: review it, then confirm to apply.", anchor="#plan")
+
+
+@router.post("/{onboarding_id}/plans/{plan_id}/confirm", name="onboarding_confirm")
+async def confirm_plan(request: Request, db: ReadDbSession, onboarding_id: str, plan_id: str,
+                       operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    actor = actor_for(request, operator)
+    try:
+        await state.engine.confirm_plan(found.id, _uuid(plan_id), actor)
+        await state.jobs.submit(found.id, "apply", operator.id)
+    except (EngineError, JobBusy) as exc:
+        return _back(request, found.id, str(exc), "error")
+    return _back(request, found.id, "Plan confirmed: the wizard is applying it.", anchor="#progress")
+
+
+async def _submit(request: Request, db: Any, onboarding_id: str, operator: Any, kind: str, note: str) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    if kind == "apply" and await state.engine.confirmed_plan(found.id) is None:
+        return _back(request, found.id, "Make and confirm the plan first: nothing is written before that.", "error")
+    try:
+        await state.jobs.submit(found.id, kind, operator.id)
+    except JobBusy as exc:
+        return _back(request, found.id, str(exc), "warning")
+    return _back(request, found.id, note, anchor="#progress")
+
+
+@router.post("/{onboarding_id}/apply", name="onboarding_apply")
+async def apply(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    return await _submit(request, db, onboarding_id, operator, "apply", "Applying: the wizard continues from the "
+                         "first step not yet done.")
+
+
+@router.post("/{onboarding_id}/verify", name="onboarding_verify")
+async def verify(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    return await _submit(request, db, onboarding_id, operator, "verify", "Verifying against Okta.")
+
+
+@router.post("/{onboarding_id}/reverify", name="onboarding_reverify")
+async def reverify(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    return await _submit(request, db, onboarding_id, operator, "reverify", "Re-verifying: looking for drift.")
+
+
+@router.get("/{onboarding_id}/undo", name="onboarding_undo_confirm")
+async def undo_confirm(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    items = await state.engine.undo_list(found.id)
+    return render(request, "onboardings/undo.html", {"onboarding": found, "items": items,
+                                                     "playbook": state.library.get(found.vendor)})
+
+
+@router.post("/{onboarding_id}/undo", name="onboarding_undo")
+async def undo(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    return await _submit(request, db, onboarding_id, operator, "undo", "Undoing: removing what this onboarding "
+                         "created, newest first.")
+
+
+# -- operator steps ---------------------------------------------------------------------------
+
+@router.post("/{onboarding_id}/token", name="onboarding_token")
+async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    form = await _form(request)
+    value = form.secret("service_token", label="Token value", max_length=500,
+                        missing="Paste the token value you copied as the service account.")
+    try:
+        form.raise_if_invalid()
+        facts = await service.verify_service_token(state.engine, found.id, Secret(value.strip()),
+                                                   actor_for(request, operator))
+    except ValidationFailed as exc:
+        return await _page(request, db, found.id, status_code=400, errors=exc.errors, message=exc.message)
+    note = "Token verified: it belongs to the service account. Its value was not kept."
+    if facts.get("service_token_network") != "ANYWHERE":
+        note += " It is limited to network zones; set it to Any IP on this step."
+    return _back(request, found.id, note)
+
+
+@router.post("/{onboarding_id}/token/any-ip", name="onboarding_token_any_ip")
+async def token_any_ip(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    try:
+        await service.set_token_any_ip(state.engine, found.id, actor_for(request, operator))
+    except ValidationFailed as exc:
+        return _back(request, found.id, exc.message, "error")
+    return _back(request, found.id, "The token now allows Any IP.")
+
+
+@router.post("/{onboarding_id}/attest/{check_key}", name="onboarding_attest")
+async def attest(request: Request, db: DbSession, onboarding_id: str, check_key: str,
+                 operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    form = await _form(request)
+    note = form.text("note", label="Note", required=False, max_length=1000, multiline=True)
+    if form.errors:
+        return await _page(request, db, found.id, status_code=400, errors=form.errors, message="Not attested.")
+    try:
+        await service.attest(db, state.vault, state.library.get(found.vendor), found, check_key, note,
+                             actor_for(request, operator))
+    except ValidationFailed as exc:
+        raise HTTPException(404, exc.message) from None
+    await db.commit()
+    await state.engine.refresh_status(found.id)
+    return _back(request, found.id, f"Attested by {operator.display_name}.")
+
+
+@router.post("/{onboarding_id}/secrets/{purpose}", name="onboarding_reveal")
+async def reveal(request: Request, db: DbSession, onboarding_id: str, purpose: str,
+                 operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    try:
+        label, value = await service.reveal_secret(db, state.vault, found, purpose, actor_for(request, operator))
+    except ValidationFailed as exc:
+        return _back(request, found.id, exc.message, "warning")
+    await db.commit()
+    return await _page(request, db, found.id, revealed=(label, value.reveal()))

@@ -1,0 +1,110 @@
+"""Administrator settings: custom Okta domains that may be called, and the playbook values the
+api map marks unsure (an ORN form, permission strings, catalog keys)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.audit import record
+from app.common.validation import FormReader
+from app.connections.service import ALLOWED_DOMAINS_KEY, allowed_custom_domains
+from app.engine.runtime import overrides
+from app.playbooks.loader import setting_key
+from app.store.models import AppSetting
+from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for
+from app.web.flash import set_flash
+from app.web.responses import redirect
+from app.web.state import app_state
+from app.web.templating import render
+
+router = APIRouter(prefix="/settings")
+
+DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+async def _page(request: Request, db: DbSession, *, errors: dict[str, str] | None = None,
+                status_code: int = 200) -> Response:
+    state = app_state(request)
+    values = {}
+    for playbook in state.library.all():
+        values.update(await overrides(db, playbook))
+    return render(request, "settings.html", {
+        "domains": await allowed_custom_domains(db), "playbooks": state.library.all(), "overrides": values,
+        "errors": errors or {}, "setting_key": setting_key}, status_code=status_code)
+
+
+async def _save(db: DbSession, key: str, value: object, operator_id: object) -> None:
+    row = await db.get(AppSetting, key)
+    if row is None:
+        db.add(AppSetting(key=key, value=value, updated_by_id=operator_id))
+    else:
+        row.value = value
+        row.updated_by_id = operator_id  # type: ignore[assignment]
+
+
+@router.get("", name="settings")
+async def settings_page(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
+    return await _page(request, db)
+
+
+@router.post("/domains", name="settings_domains")
+async def save_domains(request: Request, db: DbSession, admin: AdminOperator) -> Response:
+    data = await request.form()
+    form = FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+    text = form.text("domains", label="Custom domains", required=False, max_length=4000, multiline=True)
+    domains = sorted({line.strip().lower().rstrip(".") for line in text.splitlines() if line.strip()})
+    bad = [d for d in domains if not DOMAIN.fullmatch(d)]
+    if bad or form.errors:
+        return await _page(request, db, status_code=400, errors=form.errors or {
+            "domains": f"Not a host name: {', '.join(bad)}. Enter one host name per line, like login.acme.com."})
+    await _save(db, ALLOWED_DOMAINS_KEY, domains, admin.id)
+    await record(db, action="settings_change", actor=actor_for(request, admin), subject_type="setting",
+                 subject_id=ALLOWED_DOMAINS_KEY, summary=f"Allowed custom Okta domains: {', '.join(domains) or 'none'}",
+                 details={"domains": domains})
+    response = redirect(request, str(request.url_for("settings")))
+    set_flash(request, response, "Custom domains saved.")
+    return response
+
+
+@router.post("/playbooks/{playbook_key}", name="settings_playbook")
+async def save_playbook_settings(request: Request, db: DbSession, playbook_key: str, admin: AdminOperator) -> Response:
+    state = app_state(request)
+    if playbook_key not in state.library:
+        from starlette.exceptions import HTTPException
+
+        raise HTTPException(404)
+    playbook = state.library.get(playbook_key)
+    data = await request.form()
+    form = FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+    changed = []
+    for name, spec in playbook.settings.items():
+        field = f"setting_{name}"
+        if isinstance(spec.default, list):
+            text = form.text(field, label=spec.label, required=False, max_length=4000, multiline=True)
+            value: object = [line.strip() for line in text.splitlines() if line.strip()]
+        else:
+            value = form.text(field, label=spec.label, required=False, max_length=500)
+        if value in ("", []):
+            value = None
+        key = setting_key(playbook.key, name)
+        row = await db.get(AppSetting, key)
+        if value is None:
+            if row is not None:
+                await db.delete(row)
+                changed.append(f"{name} reset to default")
+        elif row is None or row.value != value:
+            await _save(db, key, value, admin.id)
+            changed.append(name)
+    if form.errors:
+        await db.rollback()
+        return await _page(request, db, errors=form.errors, status_code=400)
+    if changed:
+        await record(db, action="settings_change", actor=actor_for(request, admin), subject_type="setting",
+                     subject_id=playbook.key, summary=f"{playbook.name} settings changed: {', '.join(changed)}")
+    response = redirect(request, str(request.url_for("settings")))
+    set_flash(request, response, f"{playbook.name}: settings saved." if changed else "Nothing changed.")
+    return response

@@ -1,0 +1,265 @@
+"""Microsoft Defender for Identity, end to end through the engine against the sandbox Okta:
+the final org state, idempotence, adoption, conflicts, retries after failures at every action,
+concurrent applies, drift, and undo."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from app.common.clock import FakeClock
+from app.sandbox import SandboxOrg, SandboxTransport
+from app.settings import Settings
+from tests.harness import Wizard, wizard
+
+VENDOR = "defender-for-identity"
+LOGIN = "mdi-service@acme.example"
+LABEL = "Microsoft Defender for Identity"
+PERMISSIONS = {"okta.users.lifecycle.manage", "okta.users.credentials.manage", "okta.iam.read"}
+
+
+def person_activates(org: SandboxOrg, user_id: str) -> None:
+    """What the operator does with the activation link: choose a password (the account is active)."""
+    org.complete_activation(user_id)
+
+
+def start(w: Wizard) -> uuid.UUID:
+    return w.start(VENDOR, w.connect(), service_account_login=LOGIN)
+
+
+def run_to_the_token(w: Wizard, oid: uuid.UUID) -> str:
+    w.plan(oid)
+    job = w.apply(oid)
+    assert job.state == "succeeded", job.error
+    return str(w.onboarding(oid).facts["service_account_id"])
+
+
+def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
+    svc = run_to_the_token(w, oid)
+    person_activates(org, svc)
+    token = org.issue_api_token(svc, "Defender for Identity")
+    w.paste_token(oid, token)
+    job = w.apply(oid)
+    assert job.state == "succeeded", job.error
+    w.attest_all(oid)
+    job = w.verify(oid)
+    assert job.state == "succeeded", job.error
+    return svc
+
+
+def org_snapshot(org: SandboxOrg) -> dict[str, Any]:
+    """What matters of the org for this vendor, independent of ids and timestamps."""
+    user = org.find_user(LOGIN)
+    roles = sorted(r["type"] for r in org.user_roles(user["id"])) if user else []
+    custom = sorted(p for p in org.schema_properties() if p in ("ObjectSid", "ObjectGuid", "DistinguishedName"))
+    return {
+        "user": user["status"] if user else None,
+        "roles": roles,
+        "custom_roles": sorted(r.label for r in org.custom_roles),
+        "resource_sets": sorted(r.label for r in org.resource_sets),
+        "attributes": custom,
+        "users_named": sum(1 for u in org.users if u.login == LOGIN),
+    }
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock) -> Any:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        yield harness
+
+
+class TestDefenderEndToEnd:
+    def test_final_org_state_matches_the_document(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        svc = finish(w, oid, sandbox_org)
+        roles = sandbox_org.user_roles(svc)
+        assert sorted(r["type"] for r in roles) == ["CUSTOM", "READ_ONLY_ADMIN"]
+        custom = next(r for r in roles if r["type"] == "CUSTOM")
+        role = next(r for r in sandbox_org.custom_roles if r.label == LABEL)
+        rset = next(r for r in sandbox_org.resource_sets if r.label == LABEL)
+        assert custom["role"] == role.id and custom["resource-set"] == rset.id
+        assert set(role.permissions) == PERMISSIONS
+        props = sandbox_org.schema_properties()
+        for name in ("ObjectSid", "ObjectGuid", "DistinguishedName"):
+            assert props[name]["type"] == "string"
+            assert props[name]["permissions"] == [{"principal": "SELF", "action": "READ_ONLY"}]
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "completed", onboarding.status_note
+        assert "service_token_fingerprint" in onboarding.facts
+
+    def test_super_admin_is_removed_only_after_the_token(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        svc = run_to_the_token(w, oid)
+        assert "SUPER_ADMIN" in {r["type"] for r in sandbox_org.user_roles(svc)}
+        onboarding = w.onboarding(oid)
+        assert (onboarding.status, onboarding.waiting_for) == ("waiting", "service_token")
+        assert w.actions(oid)["drop_super_admin"].state == "pending" if "drop_super_admin" in w.actions(oid) else True
+
+    def test_a_token_of_someone_else_is_refused(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        from app.common.validation import ValidationFailed
+
+        oid = start(w)
+        run_to_the_token(w, oid)
+        other = sandbox_org.demo.admin_token if sandbox_org.demo else ""
+        with pytest.raises(ValidationFailed) as info:
+            w.paste_token(oid, other)
+        assert "not to the service account" in info.value.errors["service_token"]
+        assert not w.onboarding(oid).facts.get("service_token_verified")
+
+
+class TestIdempotence:
+    def test_applying_twice_creates_nothing_new(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        before = org_snapshot(sandbox_org)
+        events = len(sandbox_org.events)
+        w.plan(oid)
+        assert w.apply(oid).state == "succeeded"
+        assert org_snapshot(sandbox_org) == before
+        writes = sandbox_org.events[events:]
+        assert writes == [], [e.body["eventType"] for e in writes]
+
+    def test_existing_role_and_resource_set_are_adopted(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        org_id = sandbox_org.org_id
+        sandbox_org.add_custom_role(LABEL, sorted(PERMISSIONS))
+        sandbox_org.add_resource_set(LABEL, [f"{sandbox_org.base_url}/api/v1/users",
+                                             f"orn:okta:iam:{org_id}:contained_resources"])
+        oid = start(w)
+        verdicts = {i["action_key"]: i["verdict"] for i in w.plan(oid)}
+        assert verdicts["role"] == "adopt" and verdicts["resources"] == "adopt"
+        assert w.apply(oid).state == "succeeded"
+        actions = w.actions(oid)
+        assert actions["role"].outcome == "adopted" and not actions["role"].created_by_us
+        assert len(sandbox_org.custom_roles) == 1 and len(sandbox_org.resource_sets) == 1
+
+    def test_a_conflicting_role_is_reported_not_overwritten(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        from app.engine.engine import EngineError
+
+        seeded = sandbox_org.add_custom_role(LABEL, ["okta.users.read"])
+        oid = start(w)
+        items = w.draft_plan(oid)
+        conflict = next(i for i in items if i["action_key"] == "role")
+        assert conflict["verdict"] == "conflict"
+        assert "okta.users.read" in conflict["detail"] and "will not change it" in conflict["detail"]
+        with pytest.raises(EngineError, match="conflicts"):
+            w.plan(oid)
+        role = next(r for r in sandbox_org.custom_roles if r.id == seeded["id"])
+        assert list(role.permissions) == ["okta.users.read"]
+
+    def test_an_existing_person_is_never_taken_as_the_service_account(self, w: Wizard,
+                                                                        sandbox_org: SandboxOrg) -> None:
+        sandbox_org.add_user(LOGIN, first_name="Real", last_name="Person")
+        oid = start(w)
+        item = next(i for i in w.draft_plan(oid) if i["action_key"] == "service_account")
+        assert item["verdict"] == "conflict"
+        assert "will not change the roles of an existing person" in item["detail"]
+
+
+ACTION_PATHS = [
+    ("service_account", "POST", "/api/v1/users"),
+    ("super_admin", "POST", "/api/v1/users/{userId}/roles"),
+    ("attributes", "POST", "/api/v1/meta/schemas/user/{schemaId}"),
+    ("role", "POST", "/api/v1/iam/roles"),
+    ("resources", "POST", "/api/v1/iam/resource-sets"),
+    ("read_only_admin", "POST", "/api/v1/users/{userId}/roles"),
+]
+
+
+class TestRetry:
+    @pytest.mark.parametrize(("action", "method", "path"), ACTION_PATHS, ids=[a for a, _m, _p in ACTION_PATHS])
+    def test_failure_then_retry_ends_like_an_uninterrupted_run(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                                action: str, method: str, path: str) -> None:
+        oid = start(w)
+        w.plan(oid)
+        already = {"service_account": 0, "super_admin": 0, "read_only_admin": 1}.get(action, 0)
+        sandbox_org.faults.add("server_error", method=method, path=path, times=1, skip=already)
+        failed = w.apply(oid)
+        assert failed.state == "failed"
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "blocked"
+        assert "failed" in (onboarding.status_note or "") and "Okta" in (onboarding.status_note or "")
+        assert w.actions(oid)[action].state == "failed"
+        assert w.apply(oid).state == "succeeded"
+        svc = str(w.onboarding(oid).facts["service_account_id"])
+        person_activates(sandbox_org, svc)
+        w.paste_token(oid, sandbox_org.issue_api_token(svc, "Defender"))
+        assert w.apply(oid).state == "succeeded"
+        assert org_snapshot(sandbox_org) == {
+            "user": "ACTIVE", "roles": ["CUSTOM", "READ_ONLY_ADMIN"], "custom_roles": [LABEL],
+            "resource_sets": [LABEL], "attributes": ["DistinguishedName", "ObjectGuid", "ObjectSid"],
+            "users_named": 1}
+
+    def test_a_timed_out_create_is_found_not_repeated(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """The write reached Okta but the answer was lost: the retry finds the role and records it
+        as created by this onboarding (so undo will remove it)."""
+        oid = start(w)
+        w.plan(oid)
+        sandbox_org.faults.add("timeout", method="POST", path="/api/v1/iam/roles", times=1, processed=True)
+        assert w.apply(oid).state == "failed"
+        assert len(sandbox_org.custom_roles) == 1
+        assert w.apply(oid).state == "succeeded"
+        assert len(sandbox_org.custom_roles) == 1
+        assert w.actions(oid)["role"].created_by_us
+
+
+class TestConcurrency:
+    def test_two_applies_at_once_run_once(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        from app.engine.jobs import JobBusy
+
+        oid = start(w)
+        w.plan(oid)
+
+        async def both() -> list[object]:
+            import asyncio
+
+            results = await asyncio.gather(w.state.jobs.submit(oid, "apply", w.actor.id),
+                                           w.state.jobs.submit(oid, "apply", w.actor.id), return_exceptions=True)
+            await w.state.jobs.wait_idle(60)
+            return list(results)
+
+        results = w.run(both)
+        assert sum(isinstance(r, JobBusy) for r in results) == 1
+        assert sum(1 for u in sandbox_org.users if u.login == LOGIN) == 1
+
+
+class TestDriftAndUndo:
+    def test_drift_is_detected(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        svc = finish(w, oid, sandbox_org)
+        assert w.onboarding(oid).status == "completed"
+        sandbox_org.assign_role(svc, "SUPER_ADMIN")
+        role = next(r for r in sandbox_org.custom_roles if r.label == LABEL)
+        del role.permissions["okta.iam.read"]
+        w.verify(oid, "reverify")
+
+        async def last_run() -> Any:
+            from sqlalchemy import select
+
+            from app.store.models import VerificationRun
+
+            async with w.state.db.sessions() as session:
+                return (await session.execute(select(VerificationRun).order_by(
+                    VerificationRun.finished_at.desc()).limit(1))).scalar_one()
+
+        run = w.run(last_run)
+        drifted = {d["check"] for d in run.drift}
+        assert {"final_roles", "role_permissions"} <= drifted
+        assert any("Super Administrator is assigned and must not be" in d["found"] for d in run.drift)
+
+    def test_undo_leaves_the_org_as_it_was(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        before = org_snapshot(sandbox_org)
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        assert w.job(oid, "undo").state == "succeeded"
+        assert org_snapshot(sandbox_org) == before
+        assert w.onboarding(oid).status == "undone"
+
+    def test_undo_keeps_what_was_adopted(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        sandbox_org.add_custom_role(LABEL, sorted(PERMISSIONS))
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        assert w.job(oid, "undo").state == "succeeded"
+        assert [r.label for r in sandbox_org.custom_roles] == [LABEL]
+        assert sandbox_org.find_user(LOGIN) is None
