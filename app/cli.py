@@ -239,6 +239,23 @@ def sandbox(
     serve_sandbox(host=host, port=port, pipeline=pipeline, seed=seed)
 
 
+@cli.command()
+def coverage(check: Annotated[bool, typer.Option(help="Only check that docs/coverage.md is current")] = False) -> None:
+    """Write docs/coverage.md: every document step and the playbook step that covers it."""
+    from app.playbooks import coverage as cov
+    from app.playbooks.loader import PlaybookLibrary
+
+    text = cov.render(PlaybookLibrary.load())
+    if check:
+        current = cov.COVERAGE_FILE.read_text() if cov.COVERAGE_FILE.exists() else ""
+        if current != text:
+            _fail("docs/coverage.md is out of date: run `onboard coverage`.")
+        typer.echo("docs/coverage.md is current.")
+        return
+    cov.write()
+    typer.echo(f"Wrote {cov.COVERAGE_FILE}.")
+
+
 def main() -> None:
     # Files this process creates (the SQLite database, its journal, the key file) are the
     # service's alone.

@@ -68,6 +68,7 @@ MATRIX: list[Entry] = [
     Entry("POST", "/onboardings/{onboarding_id}/token/any-ip", ACTING, f"/onboardings/{ZERO_ID}/token/any-ip"),
     Entry("POST", "/onboardings/{onboarding_id}/attest/{check_key}", ACTING,
           f"/onboardings/{ZERO_ID}/attest/licence_confirmed"),
+    Entry("POST", "/onboardings/{onboarding_id}/timers/{step_key}", ACTING, f"/onboardings/{ZERO_ID}/timers/x"),
     Entry("POST", "/onboardings/{onboarding_id}/secrets/{purpose}", ACTING,
           f"/onboardings/{ZERO_ID}/secrets/activation_link"),
 ]

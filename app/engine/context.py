@@ -15,6 +15,8 @@ from app.vault import Secret
 
 IntentHook = Callable[[str, dict[str, Any]], Awaitable[None]]
 SecretHook = Callable[[str, str, Secret, str | None], Awaitable[None]]
+SecretReader = Callable[[str], Awaitable[Secret | None]]
+ProgressHook = Callable[[str], Awaitable[None]]
 
 
 async def _no_intent(_kind: str, _data: dict[str, Any]) -> None:
@@ -25,6 +27,14 @@ async def _no_secret(_purpose: str, _label: str, _value: Secret, _destroy_on: st
     return None
 
 
+async def _no_reader(_purpose: str) -> Secret | None:
+    return None
+
+
+async def _no_progress(_message: str) -> None:
+    return None
+
+
 @dataclass
 class Context:
     okta: OktaClient
@@ -32,6 +42,10 @@ class Context:
     clock: Clock
     intend: IntentHook = _no_intent
     keep_secret: SecretHook = _no_secret
+    # A secret this onboarding keeps (a client secret, say), or None if it was destroyed.
+    read_secret: SecretReader = _no_reader
+    # Tell the page what a long check is doing ("read 4,000 of 100,000 users").
+    progress: ProgressHook = _no_progress
     # Reads made during one phase (plan, apply, verify), so no object is read twice in it.
     memo: dict[str, Any] = field(default_factory=dict)
     # For eventual consistency: how often and how long to look again for an object that a

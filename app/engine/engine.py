@@ -71,8 +71,30 @@ class Engine:
         return self.gateway.client(org, credential, actor=actor, onboarding_id=loaded.onboarding.id,
                                    on_event=on_event)
 
-    def _context(self, okta: OktaClient, loaded: Loaded) -> Context:
-        return Context(okta=okta, scope=loaded.scope, clock=self.clock)
+    def _context(self, okta: OktaClient, loaded: Loaded, handle: JobHandle | None = None) -> Context:
+        ctx = Context(okta=okta, scope=loaded.scope, clock=self.clock)
+        onboarding_id = loaded.onboarding.id
+
+        async def read_secret(purpose: str) -> Secret | None:
+            return await self.kept_secret(onboarding_id, purpose)
+
+        ctx.read_secret = read_secret
+        if handle is not None:
+            async def progress(message: str) -> None:
+                await handle.progress(detail=message)
+
+            ctx.progress = progress
+        return ctx
+
+    async def kept_secret(self, onboarding_id: uuid.UUID, purpose: str) -> Secret | None:
+        """A secret the onboarding still keeps, for a check that needs it (never shown)."""
+        async with self.db.sessions() as session:
+            row = (await session.execute(select(OnboardingSecret).where(
+                OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.purpose == purpose))
+            ).scalar_one_or_none()
+            if row is None or row.destroyed_at is not None:
+                return None
+            return await SecretRepository(session, self.vault).read(row.secret_id)
 
     @staticmethod
     def _active_actions(loaded: Loaded) -> list[tuple[StepSpec, ActionSpec]]:
@@ -95,7 +117,7 @@ class Engine:
             last_run = (await session.execute(
                 select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
                 .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
-            status, waiting_for, note = derive_status(loaded, last_run)
+            status, waiting_for, note = derive_status(loaded, last_run, self.clock.now())
             onboarding = loaded.onboarding
             if onboarding.status in ("undone", "closed"):
                 return
@@ -217,7 +239,7 @@ class Engine:
                          summary="Apply resumed after an interruption" if handle.resumed else "Apply started")
         deferred: list[str] = []
         async with self._client(loaded, actor, handle) as okta:
-            ctx = self._context(okta, loaded)
+            ctx = self._context(okta, loaded, handle)
             for position, (step, spec) in enumerate(self._active_actions(loaded)):
                 current = loaded.record(spec.key)
                 if current.state == "done":
@@ -320,7 +342,7 @@ class Engine:
         state = loaded.check_state()
         await handle.progress(action="verify", step="Checking against Okta", waiting=None)
         async with self._client(loaded, actor, handle) as okta:
-            ctx = self._context(okta, loaded)
+            ctx = self._context(okta, loaded, handle)
 
             async def evaluate(spec: Any) -> CheckOutcome:
                 try:

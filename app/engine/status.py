@@ -8,7 +8,12 @@ from app.engine.runtime import Loaded
 from app.store.models import VerificationRun
 
 
-def derive_status(loaded: Loaded, last_run: VerificationRun | None) -> tuple[str, str | None, str | None]:
+def timer_fact(step_key: str) -> str:
+    return f"timer_{step_key}"
+
+
+def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
+                  ) -> tuple[str, str | None, str | None]:
     scope = loaded.scope
     failed = [row for row in loaded.records.values() if row.state == "failed"]
     if failed:
@@ -30,9 +35,9 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None) -> tuple[str
         if step.task is not None and step.task.kind == "service_token" and not verified:
             return "waiting", "service_token", f"Waiting for the service account's token: {step.title}"
         if step.task is not None and step.task.kind == "timer":
-            until = scope.facts.get(f"timer_{step.key}_until")
-            if until is None or until == "running":
-                return "waiting", "timer", f"Waiting: {step.title}"
+            timer = scope.facts.get(timer_fact(step.key)) or {}
+            if timer and float(timer.get("until", 0)) > now:
+                return "waiting", "timer", f"Waiting for the timer of '{step.title}'"
     if gated:
         return "in_progress", None, f"Ready to continue: {gated[0][0].title}"
     if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0:

@@ -17,6 +17,7 @@ from app.common.validation import FormReader, ValidationFailed
 from app.connections.gateway import OktaGateway
 from app.engine.engine import Engine
 from app.engine.runtime import load
+from app.engine.status import timer_fact
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
 from app.playbooks.schema import InputSpec, Playbook
@@ -160,6 +161,24 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
         onboarding.facts = {**(onboarding.facts or {}), "service_token_network": "ANYWHERE"}
         await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=str(token_id), summary="Token network set to Any IP")
+
+
+async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,
+                      now: float, actor: Actor) -> dict[str, float]:
+    """Start (or restart) the wait a step asks for; the page and the checks count down from it."""
+    try:
+        step = playbook.step(step_key)
+    except KeyError:
+        raise ValidationFailed({}, "There is no such step.") from None
+    if step.task is None or step.task.kind != "timer" or not step.task.timer_minutes:
+        raise ValidationFailed({}, "This step has no timer.")
+    timer = {"started": now, "until": now + step.task.timer_minutes * 60}
+    onboarding.facts = {**(onboarding.facts or {}), timer_fact(step.key): timer}
+    onboarding.revision += 1
+    onboarding.last_activity_at = utcnow()
+    await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
+                 subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'")
+    return timer
 
 
 async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboarding: Onboarding, check_key: str,

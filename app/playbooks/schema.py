@@ -105,6 +105,13 @@ class SectionSpec(Strict):
     steps: list[StepSpec]
 
 
+class OutlineSection(Strict):
+    """A section of the vendor document and the numbers of its steps, as the document numbers them."""
+
+    title: str
+    steps: list[str] = Field(default_factory=list)
+
+
 class Playbook(Strict):
     key: str
     version: str
@@ -116,6 +123,8 @@ class Playbook(Strict):
     needs: list[str]
     settings: dict[str, SettingSpec] = Field(default_factory=dict)
     inputs: list[InputSpec] = Field(default_factory=list)
+    # The document's own structure: every section and numbered step must be covered by a step.
+    outline: list[OutlineSection]
     sections: list[SectionSpec]
 
     @field_validator("key")
@@ -141,6 +150,23 @@ class Playbook(Strict):
                 for name in step.inputs:
                     if name not in {i.key for i in self.inputs}:
                         raise ValueError(f"step {step.key} asks for unknown input {name}")
+        outline = {o.title: set(o.steps) for o in self.outline}
+        covered: dict[str, set[str]] = {title: set() for title in outline}
+        for section in self.sections:
+            for step in section.steps:
+                if step.doc.section not in outline:
+                    raise ValueError(f"step {step.key} refers to section '{step.doc.section}', which is not in the "
+                                     "document outline")
+                unknown = set(step.doc.steps) - outline[step.doc.section]
+                if unknown:
+                    raise ValueError(f"step {step.key} refers to steps {sorted(unknown)} that section "
+                                     f"'{step.doc.section}' does not have")
+                covered[step.doc.section].update(step.doc.steps or ["(section)"])
+        for title, numbers in outline.items():
+            missing = numbers - covered[title]
+            if missing or not covered[title]:
+                raise ValueError(f"document section '{title}' step(s) {sorted(missing) or ['(section)']} are "
+                                 "covered by no playbook step")
         return self
 
     # -- navigation --

@@ -28,6 +28,12 @@ def _format_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str
     return value.astimezone(UTC).strftime(fmt)
 
 
+def _epoch(value: float | None, fmt: str = "%H:%M UTC") -> str:
+    if value is None:
+        return "—"
+    return datetime.fromtimestamp(float(value), UTC).strftime(fmt)
+
+
 def _relative_time(value: datetime | None) -> str:
     if value is None:
         return "never"
@@ -66,6 +72,7 @@ def build_templates() -> Jinja2Templates:
     )
     env.filters["time"] = _format_time
     env.filters["ago"] = _relative_time
+    env.filters["epoch"] = _epoch
     # Macros as a global rather than per-template imports, so a block rendered on its own for htmx
     # has them too (a template's top-level imports only run when the whole page renders).
     env.globals["ui"] = env.get_template("_macros.html").module

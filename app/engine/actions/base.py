@@ -108,7 +108,14 @@ def register(cls: type[Action]) -> type[Action]:
 
 
 def registry() -> dict[str, type[Action]]:
-    # Importing the modules registers their actions.
-    from app.engine.actions import iam, roles, schema, users  # noqa: F401
+    """Every action kind. Each module of this package registers its actions when imported, so
+    adding a kind of Okta object is adding a module."""
+    import importlib
+    import pkgutil
 
+    import app.engine.actions as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name != "base":
+            importlib.import_module(f"{package.__name__}.{module.name}")
     return dict(_REGISTRY)

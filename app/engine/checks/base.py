@@ -67,6 +67,13 @@ def register(cls: type[Check]) -> type[Check]:
 
 
 def check_registry() -> dict[str, type[Check]]:
-    from app.engine.checks import library  # noqa: F401
+    """Every check kind; each module of this package registers its checks when imported."""
+    import importlib
+    import pkgutil
 
+    import app.engine.checks as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name != "base":
+            importlib.import_module(f"{package.__name__}.{module.name}")
     return dict(_REGISTRY)

@@ -59,9 +59,11 @@ def _back(request: Request, onboarding_id: uuid.UUID | str, message: str | None 
 async def _page(request: Request, db: Any, onboarding_id: uuid.UUID, *, status_code: int = 200,
                 errors: dict[str, str] | None = None, message: str | None = None,
                 revealed: tuple[str, str] | None = None) -> Response:
-    view = await build_view(db, app_state(request).library, onboarding_id)
+    state = app_state(request)
+    view = await build_view(db, state.library, onboarding_id)
     return render(request, "onboardings/detail.html", {"view": view, "errors": errors or {}, "message": message,
-                                                        "revealed": revealed}, status_code=status_code)
+                                                        "revealed": revealed, "now": state.clock.now()},
+                  status_code=status_code)
 
 
 # -- start ------------------------------------------------------------------------------------
@@ -259,6 +261,22 @@ async def attest(request: Request, db: DbSession, onboarding_id: str, check_key:
     await db.commit()
     await state.engine.refresh_status(found.id)
     return _back(request, found.id, f"Attested by {operator.display_name}.")
+
+
+@router.post("/{onboarding_id}/timers/{step_key}", name="onboarding_timer")
+async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_key: str,
+                      operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    try:
+        timer = await service.start_timer(db, state.library.get(found.vendor), found, step_key, state.clock.now(),
+                                          actor_for(request, operator))
+    except ValidationFailed as exc:
+        raise HTTPException(404, exc.message) from None
+    await db.commit()
+    await state.engine.refresh_status(found.id)
+    minutes = round((timer["until"] - timer["started"]) / 60)
+    return _back(request, found.id, f"Timer started: {minutes} minutes.", anchor=f"#step-{step_key}")
 
 
 @router.post("/{onboarding_id}/secrets/{purpose}", name="onboarding_reveal")
