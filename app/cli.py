@@ -6,7 +6,7 @@ import asyncio
 import getpass
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -110,6 +110,14 @@ def serve(
         configure_logging(settings.log_level)
     _check_ready(settings)
     link = asyncio.run(_issue_setup_link(settings))
+    demo = None
+    sandbox_app = None
+    if settings.run_demo:
+        from urllib.parse import urlsplit
+
+        from app.sandbox.server import build
+
+        _org, sandbox_app, demo = build(base_url=settings.sandbox_url, pipeline="idx", seed="demo")
     typer.echo("")
     typer.secho(f"  Okta onboarding wizard: {settings.resolved_public_url}/", bold=True)
     if link:
@@ -117,11 +125,31 @@ def serve(
         typer.echo("  password (it is valid for "
                    f"{settings.setup_token_hours} hours, and a new one is printed at every start):")
         typer.secho(f"  {link}", fg=typer.colors.GREEN)
+    if demo is not None:
+        typer.echo(f"  Sandbox Okta org (demo): {settings.sandbox_url}  (Okta connections > Use the sandbox org;")
+        typer.echo(f"  its Admin Console, for the steps a person does: {settings.sandbox_url}/__sandbox__/console)")
     typer.echo("")
     sys.stdout.flush()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                access_log=False, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
-                server_header=False)
+    app = create_app(settings, sandbox=demo)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                            proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+                            server_header=False)
+    if sandbox_app is None:
+        uvicorn.Server(config).run()
+        return
+    parts = urlsplit(settings.sandbox_url)
+    sandbox_config = uvicorn.Config(sandbox_app, host=parts.hostname or "127.0.0.1", port=parts.port or 8010,
+                                    log_config=None, access_log=False, server_header=False, date_header=False)
+    asyncio.run(_serve_together([uvicorn.Server(config), uvicorn.Server(sandbox_config)]))
+
+
+async def _serve_together(servers: list[Any]) -> None:
+    """Run the wizard and the demo sandbox in one process; when one stops (Ctrl-C), stop both."""
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 @cli.command("setup-link")

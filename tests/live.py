@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -35,6 +36,12 @@ class LiveServer:
     log_path: Path
     process: subprocess.Popen[bytes]
     env: dict[str, str]
+    sandbox_url: str
+
+    def sandbox_state(self) -> dict[str, Any]:
+        """The demo sandbox org as it is now (its control API)."""
+        state: dict[str, Any] = httpx.get(f"{self.sandbox_url}/__sandbox__/state", timeout=10).json()
+        return state
 
     @property
     def output(self) -> str:
@@ -50,6 +57,7 @@ class LiveServer:
 def live_server(database_url: str, data_dir: Path, *, extra_env: dict[str, str] | None = None,
                 migrate: bool = True) -> Iterator[LiveServer]:
     port = free_port()
+    sandbox_port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -58,6 +66,9 @@ def live_server(database_url: str, data_dir: Path, *, extra_env: dict[str, str] 
         "ONBOARD_PORT": str(port),
         "ONBOARD_HOST": "127.0.0.1",
         "ONBOARD_SIGNIN_DELAY_SECONDS": "0",
+        # The demo sandbox org on a port of its own, so parallel test workers do not collide.
+        "ONBOARD_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
+        "ONBOARD_JOB_POLL_SECONDS": "0.5",
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
@@ -70,7 +81,8 @@ def live_server(database_url: str, data_dir: Path, *, extra_env: dict[str, str] 
         process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env, cwd=PROJECT_ROOT,
                                    stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    server = LiveServer(url=url, log_path=log_path, process=process, env=env)
+    server = LiveServer(url=url, log_path=log_path, process=process, env=env,
+                        sandbox_url=f"http://127.0.0.1:{sandbox_port}")
     try:
         deadline = time.monotonic() + 60
         while True:
