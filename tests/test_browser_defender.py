@@ -5,57 +5,27 @@ sandbox org's final state is read back."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser import chromium, watched_page
-from tests.live import LiveServer, live_server
+from tests.flows import (
+    activate_and_create_token,
+    attest_all,
+    first_admin,
+    paste_token,
+    start_onboarding,
+    use_sandbox_org,
+    wait_for_job,
+)
+from tests.live import live_server
 
 pytestmark = pytest.mark.browser
 
 SERVICE_LOGIN = "mdi-service@acme.example"
 ACCOUNT_PASSWORD = "Quiet-Harbor-42"
-
-
-def first_admin(page: Page, server: LiveServer) -> None:
-    page.goto(server.setup_link())
-    page.get_by_label("Username").fill("alex.admin")
-    page.get_by_label("Your name").fill("Alex Admin")
-    page.get_by_label("Password", exact=True).fill("alex admin password")
-    page.get_by_label("Password again").fill("alex admin password")
-    page.get_by_role("button", name="Create administrator").click()
-    expect(page.get_by_text("Welcome, Alex Admin")).to_be_visible()
-
-
-def use_sandbox_org(page: Page) -> None:
-    page.get_by_role("link", name="Okta connections").click()
-    page.get_by_role("button", name="Use the sandbox org").click()
-    expect(page.get_by_text("is ready to use")).to_be_visible()
-
-
-def start_onboarding(page: Page, vendor: str) -> None:
-    page.get_by_role("link", name="Onboardings").click()
-    page.get_by_role("link", name="New onboarding").click()
-    page.get_by_label(re.compile(vendor)).check()
-    page.get_by_role("button", name="Start onboarding").click()
-    expect(page.get_by_text("onboarding started")).to_be_visible()
-
-
-def wait_for_job(page: Page) -> None:
-    """The progress panel polls while a job runs and reloads the page when it is done."""
-    expect(page.locator("#progress-region")).to_have_count(0, timeout=30_000)
-
-
-def attest_all(page: Page) -> None:
-    while True:
-        buttons = page.get_by_role("button", name=re.compile("^I confirm:"))
-        if buttons.count() == 0:
-            return
-        buttons.first.click()
-        expect(page.get_by_text("Attested by Alex Admin.")).to_be_visible()
 
 
 def test_defender_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) -> None:
@@ -89,29 +59,8 @@ def test_defender_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) -
             expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 
             # The person behind the account: activation link, then a token in the Admin Console.
-            page.get_by_role("button", name="Reveal").click()
-            link = page.locator(".secret-value").inner_text()
-            assert "/welcome/" in link
-            activation = page.context.new_page()
-            activation.goto(link)
-            activation.get_by_label("Password", exact=True).fill(ACCOUNT_PASSWORD)
-            activation.get_by_label("Password again").fill(ACCOUNT_PASSWORD)
-            activation.get_by_role("button", name="Activate").click()
-            expect(activation.get_by_text(f"{SERVICE_LOGIN} is active")).to_be_visible()
-            activation.get_by_role("link", name="sign in to the Admin Console as this account").click()
-            select = activation.get_by_label("Signed in as")
-            option = select.locator("option", has_text=SERVICE_LOGIN)
-            select.select_option(option.get_attribute("value"))
-            activation.get_by_label("Token name").fill("Defender for Identity")
-            activation.get_by_label("Any IP").check()
-            activation.get_by_role("button", name="Create token").click()
-            token = activation.get_by_label("Token value").input_value()
-            activation.close()
-
-            page.reload()
-            page.locator("#step-copy_token").get_by_label("Token value").fill(token)
-            page.get_by_role("button", name="Check the token").click()
-            expect(page.get_by_text("Token verified: it belongs to the service account.")).to_be_visible()
+            token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Defender for Identity")
+            paste_token(page, "copy_token", token)
             assert token not in page.content()
 
             page.get_by_role("button", name="Continue").click()

@@ -152,7 +152,9 @@ class EnsureCustomRoleAssignment(Action):
         return [r for r in roles if r.type == "CUSTOM" and r.role == p.role and r.resource_set == p.resource_set]
 
     async def plan(self, ctx: Context) -> PlanItem:
-        label = self.raw_params.get("role_label", "the custom role")
+        label = str(self.raw_params.get("role_label", "the custom role"))
+        if ctx.scope.can_render(label):
+            label = str(ctx.scope.render(label))
         calls = ['POST /api/v1/users/{id}/roles {"type": "CUSTOM", "role": "{roleId}", '
                  '"resource-set": "{resourceSetId}"}']
         if not ctx.scope.can_render(self.raw_params):

@@ -1,0 +1,81 @@
+"""Steps of the wizard in a real browser, shared by the browser tests (and scripts/screenshot.py)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.live import LiveServer
+
+
+def first_admin(page: Page, server: LiveServer) -> None:
+    page.goto(server.setup_link())
+    page.get_by_label("Username").fill("alex.admin")
+    page.get_by_label("Your name").fill("Alex Admin")
+    page.get_by_label("Password", exact=True).fill("alex admin password")
+    page.get_by_label("Password again").fill("alex admin password")
+    page.get_by_role("button", name="Create administrator").click()
+    expect(page.get_by_text("Welcome, Alex Admin")).to_be_visible()
+
+
+def use_sandbox_org(page: Page) -> None:
+    page.get_by_role("link", name="Okta connections").click()
+    page.get_by_role("button", name="Use the sandbox org").click()
+    expect(page.get_by_text("is ready to use")).to_be_visible()
+
+
+def start_onboarding(page: Page, vendor: str) -> None:
+    page.get_by_role("link", name="Onboardings").click()
+    page.get_by_role("link", name="New onboarding").click()
+    page.get_by_label(re.compile(vendor)).check()
+    page.get_by_role("button", name="Start onboarding").click()
+    expect(page.get_by_text("onboarding started")).to_be_visible()
+
+
+def wait_for_job(page: Page) -> None:
+    """The progress panel polls while a job runs and reloads the page when it is done."""
+    expect(page.locator("#progress-region")).to_have_count(0, timeout=30_000)
+
+
+def attest_all(page: Page) -> None:
+    while True:
+        buttons = page.get_by_role("button", name=re.compile("^I confirm:"))
+        if buttons.count() == 0:
+            return
+        buttons.first.click()
+        expect(page.get_by_text("Attested by Alex Admin.")).to_be_visible()
+
+
+def activate_and_create_token(page: Page, login: str, password: str, token_name: str) -> str:
+    """As the person behind the service account: open the activation link the wizard keeps,
+    choose a password, sign in to the sandbox's Admin Console as the account and create a token.
+    Returns the token value (shown once, like Okta's console)."""
+    page.get_by_role("button", name="Reveal").click()
+    link = page.locator(".secret-value").inner_text()
+    other = page.context.new_page()
+    other.goto(link)
+    other.get_by_label("Password", exact=True).fill(password)
+    other.get_by_label("Password again").fill(password)
+    other.get_by_role("button", name="Activate").click()
+    expect(other.get_by_text(f"{login} is active")).to_be_visible()
+    other.get_by_role("link", name="sign in to the Admin Console as this account").click()
+    create_token_in_console(other, login, token_name)
+    token = other.get_by_label("Token value").input_value()
+    other.close()
+    page.reload()
+    return token
+
+
+def create_token_in_console(console: Page, login: str, token_name: str) -> None:
+    select = console.get_by_label("Signed in as")
+    select.select_option(select.locator("option", has_text=login).get_attribute("value"))
+    console.get_by_label("Token name").fill(token_name)
+    console.get_by_label("Any IP").check()
+    console.get_by_role("button", name="Create token").click()
+
+
+def paste_token(page: Page, step_key: str, token: str) -> None:
+    page.locator(f"#step-{step_key}").get_by_label("Token value").fill(token)
+    page.get_by_role("button", name="Check the token").click()
+    expect(page.get_by_text("Token verified: it belongs to the service account.")).to_be_visible()
