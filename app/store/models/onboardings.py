@@ -183,3 +183,22 @@ class AppSetting(Base):
 
 
 
+
+
+class Handoff(UUIDPrimaryKey, Base):
+    """An onboarding handed from one operator to another (or to the help-desk queue), with the
+    note saying what is done and what is waiting. The receiver acknowledges it by reading the
+    summary."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_onboarding_created", "onboarding_id", "created_at"),)
+
+    onboarding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"),
+                                                     nullable=False)
+    from_operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), nullable=False)
+    # None: the help-desk queue, where any operator may take it.
+    to_operator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
