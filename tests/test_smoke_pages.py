@@ -37,4 +37,4 @@ class TestHome:
             response = web.get("/")
         assert response.status_code == 200
         assert "<h1>Onboardings</h1>" in response.text
-        assert "No onboardings yet" in response.text
+        assert "0 onboardings" in response.text

@@ -4,9 +4,9 @@ operator, role checks, and the actor recorded in the audit trail."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,18 +110,30 @@ async def signed_in_operator(
 CurrentOperator = Annotated[Operator, Depends(signed_in_operator)]
 
 
-def require_role(*roles: OperatorRole) -> Callable[..., Coroutine[Any, Any, Operator]]:
-    async def dependency(operator: CurrentOperator) -> Operator:
-        if operator.role_enum not in roles:
-            raise RoleRequired(roles, OperatorView.of(operator))
-        return operator
+class RoleGate:
+    """A dependency that lets only the given roles through (``Depends(gate.dependency)``)."""
 
-    return dependency
+    def __init__(self, roles: tuple[OperatorRole, ...]) -> None:
+        self.roles = roles
+
+        async def check(operator: CurrentOperator) -> Operator:
+            if operator.role_enum not in self.roles:
+                raise RoleRequired(self.roles, OperatorView.of(operator))
+            return operator
+
+        self.dependency = Depends(check)
+        self.check = check
 
 
-AdminOperator = Annotated[Operator, Depends(require_role(OperatorRole.ADMIN))]
+def require_role(*roles: OperatorRole) -> RoleGate:
+    return RoleGate(roles)
+
+
+AdminOperator = Annotated[Operator, require_role(OperatorRole.ADMIN).dependency]
 # Anyone who may change onboardings: not auditors.
-ActingOperator = Annotated[Operator, Depends(require_role(OperatorRole.ADMIN, OperatorRole.OPERATOR))]
+ActingOperator = Annotated[Operator, require_role(OperatorRole.ADMIN, OperatorRole.OPERATOR).dependency]
+# Administrators and auditors: the audit trail.
+AuditReader = Annotated[Operator, require_role(OperatorRole.ADMIN, OperatorRole.AUDITOR).dependency]
 
 
 def client_ip(request: Request) -> str | None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Uuid
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Uuid, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.base import Base, UTCDateTime
@@ -48,3 +48,12 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigIntId, nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+def _refuse(_mapper: object, _connection: object, target: object) -> None:
+    raise RuntimeError(f"{type(target).__name__} rows are append-only; the application never changes or deletes them")
+
+
+# No update or delete path exists for events in the application; make one impossible by mistake.
+event.listen(AuditEvent, "before_update", _refuse)
+event.listen(AuditEvent, "before_delete", _refuse)

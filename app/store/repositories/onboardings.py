@@ -1,24 +1,143 @@
-"""Queries for onboarding lists."""
+"""Queries for onboarding lists: the views (mine, the help-desk queue, waiting, completed, all),
+filters, and keyset pagination (newest activity first), so the first, a middle and the last page
+of 10,000 onboardings cost the same."""
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.store.models import Onboarding, Operator
+
+VIEWS = ("mine", "queue", "waiting", "completed", "all")
+PAGE_SIZE = 25
+
+
+@dataclass
+class ListQuery:
+    view: str = "all"
+    vendor: str = ""
+    status: str = ""
+    operator: str = ""  # assignee id
+    org: str = ""  # part of the org address
+    since: date | None = None
+    until: date | None = None
+    me: uuid.UUID | None = None
+
+    def filters(self) -> list[Any]:
+        where: list[Any] = []
+        if self.view == "mine" and self.me is not None:
+            where.append(Onboarding.assignee_id == self.me)
+        elif self.view == "queue":
+            where.append(Onboarding.assignee_id.is_(None))
+            where.append(Onboarding.status.not_in(("completed", "undone", "closed")))
+        elif self.view == "waiting":
+            where.append(Onboarding.status.in_(("waiting", "blocked")))
+        elif self.view == "completed":
+            where.append(Onboarding.status == "completed")
+        if self.vendor:
+            where.append(Onboarding.vendor == self.vendor)
+        if self.status:
+            if ":" in self.status:
+                status, waiting_for = self.status.split(":", 1)
+                where.extend([Onboarding.status == status, Onboarding.waiting_for == waiting_for])
+            else:
+                where.append(Onboarding.status == self.status)
+        if self.operator:
+            try:
+                where.append(Onboarding.assignee_id == uuid.UUID(self.operator))
+            except ValueError:
+                where.append(Onboarding.id.is_(None))  # an unknown operator matches nothing
+        if self.org:
+            where.append(Onboarding.org_origin.contains(self.org.strip().lower()))
+        if self.since:
+            where.append(Onboarding.last_activity_at >= datetime.combine(self.since, time.min, UTC))
+        if self.until:
+            where.append(Onboarding.last_activity_at < datetime.combine(self.until + timedelta(days=1), time.min, UTC))
+        return where
+
+
+def encode_cursor(moment: datetime, onboarding_id: uuid.UUID) -> str:
+    raw = f"{moment.astimezone(UTC).isoformat()}|{onboarding_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, _, ident = raw.partition("|")
+        return datetime.fromisoformat(moment), uuid.UUID(ident)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Page:
+    rows: Sequence[Any]
+    total: int
+    newer: str | None = None  # cursor for the page before (newer activity)
+    older: str | None = None  # cursor for the page after
+    is_first: bool = True
+    is_last: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class OnboardingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def recent(self, limit: int = 50) -> Sequence[Any]:
+    def _base(self, query: ListQuery) -> Select[Onboarding, str]:
         assignee = aliased(Operator)
-        query = (select(Onboarding, assignee.display_name.label("assignee_name"))
-                 .outerjoin(assignee, assignee.id == Onboarding.assignee_id)
-                 .order_by(Onboarding.last_activity_at.desc(), Onboarding.id).limit(limit))
-        return (await self.session.execute(query)).all()
+        return (select(Onboarding, assignee.display_name.label("assignee_name"))
+                .outerjoin(assignee, assignee.id == Onboarding.assignee_id)
+                .where(*query.filters()))
+
+    async def page(self, query: ListQuery, *, after: str | None = None, before: str | None = None,
+                   last: bool = False, size: int = PAGE_SIZE) -> Page:
+        order_key = tuple_(Onboarding.last_activity_at, Onboarding.id)
+        base = self._base(query)
+        total = int((await self.session.execute(
+            select(func.count()).select_from(Onboarding).where(*query.filters()))).scalar_one())
+        ascending = False
+        if before and (cursor := decode_cursor(before)):
+            statement = base.where(order_key > tuple_(*cursor)).order_by(
+                Onboarding.last_activity_at.asc(), Onboarding.id.asc())
+            ascending = True
+        elif last:
+            statement = base.order_by(Onboarding.last_activity_at.asc(), Onboarding.id.asc())
+            ascending = True
+        elif after and (cursor := decode_cursor(after)):
+            statement = base.where(order_key < tuple_(*cursor)).order_by(
+                Onboarding.last_activity_at.desc(), Onboarding.id.desc())
+        else:
+            statement = base.order_by(Onboarding.last_activity_at.desc(), Onboarding.id.desc())
+        rows = list((await self.session.execute(statement.limit(size + 1))).all())
+        more = len(rows) > size
+        rows = rows[:size]
+        if ascending:
+            rows.reverse()
+        page = Page(rows=rows, total=total)
+        if rows:
+            first, final = rows[0].Onboarding, rows[-1].Onboarding
+            if ascending:
+                page.is_first = not more
+                page.is_last = last or before is None
+            else:
+                page.is_first = after is None
+                page.is_last = not more
+            if not page.is_first:
+                page.newer = encode_cursor(first.last_activity_at, first.id)
+            if not page.is_last:
+                page.older = encode_cursor(final.last_activity_at, final.id)
+        return page
+
+    async def recent(self, limit: int = 50) -> Sequence[Any]:
+        return (await self.page(ListQuery(), size=limit)).rows

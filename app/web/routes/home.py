@@ -1,24 +1,62 @@
-"""The home page: the list of onboardings."""
+"""The home page: onboardings as lists (mine, the help-desk queue, waiting, completed, all), with
+filters by vendor, status, operator, org and date, a page at a time."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.store.repositories.onboardings import OnboardingRepository
+from app.store.models import Operator
+from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
 from app.web.deps import CurrentOperator, DbSession
 from app.web.state import app_state
 from app.web.templating import render
 
 router = APIRouter()
 
+STATUSES = [("draft", "Draft"), ("in_progress", "In progress"), ("waiting:service_token", "Waiting for a token"),
+            ("waiting:vendor_console", "Waiting for the vendor's console"), ("waiting:timer", "Waiting for a timer"),
+            ("waiting:operator", "Waiting for an attestation"), ("blocked", "Blocked by an error"),
+            ("completed", "Completed"), ("undone", "Undone"), ("closed", "Closed")]
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
 
 @router.get("/", name="home")
 async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
+    params = request.query_params
     library = app_state(request).library
-    rows = await OnboardingRepository(db).recent()
+    default_view = "all" if operator.role == "auditor" else "mine"
+    view = params.get("view", default_view)
+    if view not in VIEWS:
+        view = default_view
+    query = ListQuery(view=view, vendor=params.get("vendor", "")[:64], status=params.get("status", "")[:40],
+                      operator=params.get("operator", "")[:40], org=params.get("org", "")[:200],
+                      since=_date(params.get("since")), until=_date(params.get("until")), me=operator.id)
+    if query.vendor and query.vendor not in library:
+        query.vendor = ""
+    page = await OnboardingRepository(db).page(query, after=params.get("after"), before=params.get("before"),
+                                               last=params.get("page") == "last")
     items = [{"onboarding": row.Onboarding, "assignee": row.assignee_name,
               "vendor": library.get(row.Onboarding.vendor).name if row.Onboarding.vendor in library
-              else row.Onboarding.vendor} for row in rows]
-    return render(request, "home.html", {"items": items})
+              else row.Onboarding.vendor} for row in page.rows]
+    operators = (await db.execute(select(Operator).where(Operator.role != "auditor")
+                                  .order_by(Operator.display_name))).scalars().all()
+    filters = {k: v for k, v in {"view": view, "vendor": query.vendor, "status": query.status,
+                                 "operator": query.operator, "org": query.org,
+                                 "since": query.since.isoformat() if query.since else "",
+                                 "until": query.until.isoformat() if query.until else ""}.items() if v}
+    return render(request, "home.html", {"items": items, "page": page, "view": view, "filters": filters,
+                                         "playbooks": library.all(), "statuses": STATUSES, "operators": operators,
+                                         "views": [("mine", "Mine"), ("queue", "Help-desk queue"),
+                                                   ("waiting", "Waiting"), ("completed", "Completed"),
+                                                   ("all", "All")]})

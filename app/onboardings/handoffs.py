@@ -1,0 +1,151 @@
+"""Handing an onboarding to a colleague (or to the help-desk queue), taking it from the queue,
+acknowledging the handoff by reading its summary, and who may act on an onboarding at all.
+
+Operators act on the onboardings assigned to them; administrators on any; auditors on none. A
+queued onboarding is taken first. Kept secrets are revealed only to the current assignee."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor, record
+from app.common.validation import FormReader, ValidationFailed
+from app.store.base import utcnow
+from app.store.models import Handoff, OktaConnection, Onboarding, OnboardingSecret, Operator, OperatorRole
+from app.store.repositories.secrets import SecretRepository
+from app.vault import Vault
+
+QUEUE = "queue"
+
+
+class NotYours(Exception):
+    """The operator may see this onboarding but not act on it; the message says who can."""
+
+
+def may_act(onboarding: Onboarding, operator_id: uuid.UUID, role: str) -> bool:
+    if role == OperatorRole.ADMIN.value:
+        return True
+    if role != OperatorRole.OPERATOR.value:
+        return False
+    return onboarding.assignee_id == operator_id
+
+
+def require_act(onboarding: Onboarding, operator_id: uuid.UUID, role: str, assignee_name: str | None) -> None:
+    if may_act(onboarding, operator_id, role):
+        return
+    if onboarding.assignee_id is None:
+        raise NotYours("This onboarding is in the help-desk queue: take it first.")
+    raise NotYours(f"This onboarding is assigned to {assignee_name or 'someone else'}; ask them or an administrator "
+                   "to hand it to you.")
+
+
+def may_use_credential(connection: OktaConnection, operator_id: uuid.UUID) -> bool:
+    """Whether this operator may call Okta with the connection's stored credential."""
+    return connection.shareable or connection.created_by_id == operator_id
+
+
+async def hand_off(session: AsyncSession, onboarding: Onboarding, form: FormReader, actor: Actor) -> Handoff:
+    target = form.text("to", label="Colleague", max_length=64, missing="Choose a colleague or the help-desk queue.")
+    note = form.text("note", label="Note", max_length=4000, min_length=10, multiline=True,
+                     missing="Write what is done and what is waiting: the next person starts from your note.")
+    to_operator: Operator | None = None
+    if target and "to" not in form.errors and target != QUEUE:
+        try:
+            to_operator = await session.get(Operator, uuid.UUID(target))
+        except ValueError:
+            to_operator = None
+        if to_operator is None or not to_operator.is_active or to_operator.role == OperatorRole.AUDITOR.value:
+            form.errors["to"] = "Choose an active operator or administrator from the list."
+        elif to_operator.id == onboarding.assignee_id:
+            form.errors["to"] = "The onboarding is already assigned to this person."
+    form.raise_if_invalid("The onboarding was not handed off.")
+    assert actor.id is not None
+    handoff = Handoff(onboarding_id=onboarding.id, from_operator_id=actor.id,
+                      to_operator_id=to_operator.id if to_operator else None, note=note)
+    session.add(handoff)
+    onboarding.assignee_id = to_operator.id if to_operator else None
+    onboarding.revision += 1
+    onboarding.last_activity_at = utcnow()
+    where = to_operator.display_name if to_operator else "the help-desk queue"
+    await record(session, action="handoff", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
+                 subject_id=str(onboarding.id), summary=f"Handed off to {where}",
+                 details={"to": str(to_operator.id) if to_operator else QUEUE, "note": note})
+    return handoff
+
+
+async def take(session: AsyncSession, onboarding: Onboarding, actor: Actor, role: str) -> None:
+    if role == OperatorRole.AUDITOR.value:
+        raise NotYours("Auditors do not take onboardings.")
+    if onboarding.assignee_id is not None and onboarding.assignee_id != actor.id and role != OperatorRole.ADMIN.value:
+        raise NotYours("Only onboardings in the help-desk queue can be taken.")
+    onboarding.assignee_id = actor.id
+    onboarding.revision += 1
+    onboarding.last_activity_at = utcnow()
+    await record(session, action="take", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
+                 subject_id=str(onboarding.id), summary=f"{actor.name} took the onboarding")
+
+
+async def latest_handoff(session: AsyncSession, onboarding_id: uuid.UUID) -> Handoff | None:
+    return (await session.execute(select(Handoff).where(Handoff.onboarding_id == onboarding_id)
+                                  .order_by(Handoff.created_at.desc()).limit(1))).scalar_one_or_none()
+
+
+async def handoffs(session: AsyncSession, onboarding_id: uuid.UUID) -> list[Handoff]:
+    return list((await session.execute(select(Handoff).where(Handoff.onboarding_id == onboarding_id)
+                                       .order_by(Handoff.created_at))).scalars())
+
+
+async def acknowledge(session: AsyncSession, onboarding: Onboarding, actor: Actor) -> None:
+    latest = await latest_handoff(session, onboarding.id)
+    if latest is None or latest.acknowledged_at is not None:
+        return
+    if latest.to_operator_id not in (None, actor.id):
+        return
+    latest.acknowledged_at = utcnow()
+    latest.acknowledged_by_id = actor.id
+    await record(session, action="handoff_read", actor=actor, onboarding_id=onboarding.id,
+                 subject_type="handoff", subject_id=str(latest.id), summary="Handoff summary read")
+
+
+async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, form: FormReader, actor: Actor) -> None:
+    reason = form.text("reason", label="Reason", max_length=1000, multiline=True,
+                       missing="Say why the onboarding is closed (for the audit report).")
+    form.raise_if_invalid("The onboarding was not closed.")
+    repo = SecretRepository(session, vault)
+    destroyed = 0
+    for secret in (await session.execute(select(OnboardingSecret).where(
+            OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.destroyed_at.is_(None)))).scalars():
+        await repo.destroy(secret.secret_id)
+        secret.destroyed_at = utcnow()
+        destroyed += 1
+    onboarding.status = "closed"
+    onboarding.waiting_for = None
+    onboarding.status_note = f"Closed: {reason}"[:500]
+    onboarding.revision += 1
+    onboarding.last_activity_at = utcnow()
+    await record(session, action="close", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
+                 subject_id=str(onboarding.id),
+                 summary=f"Onboarding closed ({reason})"
+                 + (f"; {destroyed} kept secret(s) destroyed" if destroyed else ""))
+
+
+async def switch_connection(session: AsyncSession, onboarding: Onboarding, connection_id: str, actor: Actor) -> None:
+    """Resume with one's own credential for the same org."""
+    try:
+        connection = await session.get(OktaConnection, uuid.UUID(connection_id))
+    except ValueError:
+        connection = None
+    if connection is None or connection.retired_at is not None:
+        raise ValidationFailed({"connection": "Choose one of your Okta connections."})
+    if connection.org_origin != onboarding.org_origin:
+        raise ValidationFailed({"connection": "That connection is for another Okta org."})
+    if not may_use_credential(connection, actor.id or uuid.UUID(int=0)):
+        raise ValidationFailed({"connection": "That credential belongs to someone else and may not be reused."})
+    onboarding.connection_id = connection.id
+    onboarding.revision += 1
+    await record(session, action="connection_switch", actor=actor, onboarding_id=onboarding.id,
+                 subject_type="okta_connection", subject_id=str(connection.id),
+                 summary=f"Continuing with the credential of connection '{connection.label}'")

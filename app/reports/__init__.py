@@ -1,0 +1,1 @@
+"""Audit records of an onboarding: the report (page and PDF) and streaming event exports."""

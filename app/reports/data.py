@@ -1,0 +1,158 @@
+"""What an audit report holds, gathered once and shared by the page and the PDF: the vendor and
+document, the org, the checklist with every item's result and evidence (what was found, which
+Okta object ids, who attested and when), the timeline with handoffs, and the verification of the
+audit chain over the stretch that holds this onboarding's events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.chain import ChainReport, verify_range
+from app.engine.runtime import load
+from app.playbooks.loader import PlaybookLibrary
+from app.store.base import utcnow
+from app.store.models import AuditEvent, CheckResult, Handoff, Operator, VerificationRun
+
+
+@dataclass
+class ChecklistItem:
+    section: str
+    step: str
+    label: str
+    status: str
+    found: str
+    evidence: dict[str, Any]
+    attested_by: str | None = None
+    attested_at: datetime | None = None
+    note: str | None = None
+
+
+@dataclass
+class ActionRow:
+    step: str
+    summary: str
+    object_type: str | None
+    object_id: str | None
+    outcome: str | None
+    created_by_us: bool
+    state: str
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    actor: str
+    action: str
+    summary: str
+    outcome: str
+
+
+@dataclass
+class Report:
+    onboarding_id: uuid.UUID
+    vendor: str
+    vendor_company: str
+    document: str
+    document_title: str
+    org: str
+    org_id: str
+    status: str
+    status_note: str | None
+    started_at: datetime
+    completed_at: datetime | None
+    created_by: str
+    assignee: str
+    verified_at: datetime | None
+    checklist: list[ChecklistItem]
+    actions: list[ActionRow]
+    timeline: list[TimelineEntry]
+    okta_calls: int
+    operators: list[str]
+    chain: ChainReport
+    chain_range: tuple[int, int] | None
+    generated_at: datetime = field(default_factory=utcnow)
+    generated_by: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for item in self.checklist:
+            out[item.status] = out.get(item.status, 0) + 1
+        return out
+
+
+STATUS_LABELS = {"passed": "passed", "failed": "FAILED", "attested": "attested", "needs_attestation": "not attested",
+                 "not_verified": "not verified yet"}
+
+
+async def build_report(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,
+                       generated_by: str) -> Report:
+    loaded = await load(session, library, onboarding_id)
+    onboarding, playbook = loaded.onboarding, loaded.playbook
+    names = {op.id: op.display_name for op in (await session.execute(select(Operator))).scalars()}
+    last_run = (await session.execute(select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
+                                      .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
+    results: dict[str, CheckResult] = {}
+    if last_run is not None:
+        results = {r.check_key: r for r in (await session.execute(
+            select(CheckResult).where(CheckResult.run_id == last_run.id))).scalars()}
+    checklist: list[ChecklistItem] = []
+    for section in playbook.sections:
+        for step in section.steps:
+            if not loaded.scope.condition(step.when):
+                continue
+            for check in step.checks:
+                if not loaded.scope.condition(check.when):
+                    continue
+                attestation = loaded.attestations.get(check.key)
+                result = results.get(check.key)
+                if attestation is not None:
+                    status, found = "attested", f"Attested by {attestation.operator_name}"
+                elif result is not None:
+                    status, found = result.status, result.found or ""
+                else:
+                    status, found = "not_verified", "Not verified yet"
+                evidence = dict(result.evidence) if result is not None and result.evidence else {}
+                checklist.append(ChecklistItem(
+                    section=section.title, step=f"{step.number} {step.title}", label=check.label, status=status,
+                    found=found, evidence=evidence,
+                    attested_by=attestation.operator_name if attestation else None,
+                    attested_at=attestation.attested_at if attestation else None,
+                    note=attestation.note if attestation else None))
+    steps = {step.key: step.title for _s, step in playbook.steps()}
+    actions = [ActionRow(step=steps.get(row.step_key, row.step_key), summary=row.summary or row.action_key,
+                         object_type=row.object_type, object_id=row.object_id, outcome=row.outcome,
+                         created_by_us=row.created_by_us, state=row.state)
+               for row in sorted(loaded.records.values(), key=lambda r: r.position)]
+    events = (await session.execute(
+        select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
+        .order_by(AuditEvent.seq))).scalars().all()
+    timeline = [TimelineEntry(at=e.occurred_at, actor=e.actor_name or "system", action=e.action, summary=e.summary,
+                              outcome=e.outcome) for e in events]
+    bounds = (await session.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq), func.count())
+                                    .where(AuditEvent.onboarding_id == onboarding_id))).one()
+    okta_calls = int((await session.execute(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "okta"))).scalar_one())
+    chain_range = (int(bounds[0]), int(bounds[1])) if bounds[0] is not None else None
+    chain = await verify_range(session, *chain_range) if chain_range else ChainReport(True, 0)
+    handoff_people = {h.from_operator_id for h in (await session.execute(
+        select(Handoff).where(Handoff.onboarding_id == onboarding_id))).scalars()}
+    people = {e.actor_name for e in events if e.actor_id is not None} | \
+        {names.get(i, "") for i in handoff_people if i}
+    return Report(
+        onboarding_id=onboarding.id, vendor=playbook.name, vendor_company=playbook.vendor, document=playbook.document,
+        document_title=playbook.document_title, org=onboarding.org_origin,
+        org_id=str(loaded.connection.preflight.get("org_id", "")), status=onboarding.status,
+        status_note=onboarding.status_note, started_at=onboarding.created_at, completed_at=onboarding.completed_at,
+        created_by=names.get(onboarding.created_by_id, "?"),
+        assignee=names.get(onboarding.assignee_id, "the help-desk queue") if onboarding.assignee_id
+        else "the help-desk queue",
+        verified_at=last_run.finished_at if last_run else None, checklist=checklist, actions=actions,
+        timeline=timeline, okta_calls=okta_calls, operators=sorted(p for p in people if p), chain=chain,
+        chain_range=chain_range, generated_by=generated_by)

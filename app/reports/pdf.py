@@ -1,0 +1,107 @@
+"""The audit report as a PDF (fpdf2: pure Python, fonts vendored, so nothing to install)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from app.reports.data import STATUS_LABELS, Report
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+def _when(moment: object) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if hasattr(moment, "strftime") else "—"
+
+
+class _Document(FPDF):
+    def __init__(self, report: Report) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.report = report
+        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.add_font("DejaVuMono", "", str(FONTS / "DejaVuSansMono.ttf"))
+        self.set_auto_page_break(auto=True, margin=15)
+        self.set_title(f"Audit report: {report.vendor} onboarding")
+        self.set_author("Okta onboarding wizard")
+        self.set_creator("Okta onboarding wizard")
+
+    def header(self) -> None:
+        self.set_font("DejaVu", "", 8)
+        self.set_text_color(90, 100, 117)
+        self.cell(0, 5, f"Audit report · {self.report.vendor} · {self.report.org}", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 8)
+        self.set_text_color(90, 100, 117)
+        self.cell(0, 5, f"Generated {_when(self.report.generated_at)} by {self.report.generated_by} · page "
+                        f"{self.page_no()}/{{nb}}", align="C")
+
+    def heading(self, text: str, size: int = 13) -> None:
+        self.ln(2)
+        self.set_font("DejaVu", "B", size)
+        self.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        self.set_font("DejaVu", "", 9)
+
+    def para(self, text: str) -> None:
+        self.set_font("DejaVu", "", 9)
+        self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def render_pdf(report: Report) -> bytes:
+    pdf = _Document(report)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.heading(f"{report.vendor} onboarding", 16)
+    pdf.para(f"Document: {report.document_title} ({report.document})")
+    pdf.para(f"Okta org: {report.org} (org id {report.org_id or 'unknown'})")
+    pdf.para(f"Status: {report.status}" + (f" — {report.status_note}" if report.status_note else ""))
+    pdf.para(f"Started {_when(report.started_at)} by {report.created_by}; completed {_when(report.completed_at)}; "
+             f"owner {report.assignee}.")
+    pdf.para(f"Operators involved: {', '.join(report.operators) or '—'}. Okta calls recorded: {report.okta_calls}.")
+    chain = "intact" if report.chain.ok else f"BROKEN: {report.chain.message}"
+    span = f" (events {report.chain_range[0]}–{report.chain_range[1]}, {report.chain.events_checked} checked)" \
+        if report.chain_range else ""
+    pdf.para(f"Audit chain over this onboarding's events: {chain}{span}.")
+
+    pdf.heading("Checklist")
+    pdf.para(f"Last verification: {_when(report.verified_at)}. " +
+             ", ".join(f"{n} {STATUS_LABELS.get(k, k)}" for k, n in sorted(report.counts.items())))
+    heading_style = FontFace(emphasis="BOLD", fill_color=(238, 240, 245))
+    pdf.set_font("DejaVu", "", 8)
+    with pdf.table(col_widths=(40, 55, 20, 75), headings_style=heading_style, line_height=4.5,
+                   text_align="LEFT") as table:
+        table.row(["Step", "Item", "Result", "Evidence"])
+        for item in report.checklist:
+            evidence = item.found
+            ids = [f"{k}: {v}" for k, v in item.evidence.items() if k.endswith("_id") and v]
+            if ids:
+                evidence += " (" + "; ".join(ids) + ")"
+            if item.attested_by:
+                evidence = f"Attested by {item.attested_by} on {_when(item.attested_at)}" + \
+                    (f": {item.note}" if item.note else "")
+            table.row([f"{item.section} › {item.step}", item.label, STATUS_LABELS.get(item.status, item.status),
+                       evidence])
+
+    pdf.heading("What the wizard did in Okta")
+    pdf.set_font("DejaVu", "", 8)
+    with pdf.table(col_widths=(45, 75, 40, 30), headings_style=heading_style, line_height=4.5,
+                   text_align="LEFT") as table:
+        table.row(["Step", "Action", "Okta object", "Outcome"])
+        for action in report.actions:
+            outcome = f"{action.outcome or action.state}{' (created here)' if action.created_by_us else ''}"
+            table.row([action.step, action.summary, action.object_id or "—", outcome])
+
+    pdf.heading("Timeline")
+    pdf.set_font("DejaVu", "", 8)
+    with pdf.table(col_widths=(32, 28, 130), headings_style=heading_style, line_height=4.5,
+                   text_align="LEFT") as table:
+        table.row(["When", "Who", "What"])
+        for entry in report.timeline:
+            table.row([_when(entry.at), entry.actor, entry.summary + ("" if entry.outcome == "ok" else
+                                                                     f" ({entry.outcome})")])
+    return bytes(pdf.output())

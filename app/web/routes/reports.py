@@ -1,0 +1,76 @@
+"""Audit records of an onboarding: the printable report, its PDF, and the events as JSON or CSV
+(streamed). Every role may read and export them; exports are themselves audited."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from app.audit import record
+from app.reports import exports
+from app.reports.data import STATUS_LABELS, build_report
+from app.reports.pdf import render_pdf
+from app.store.models import Onboarding
+from app.web.deps import CurrentOperator, DbSession, actor_for
+from app.web.state import app_state
+from app.web.templating import render
+
+router = APIRouter(prefix="/onboardings")
+
+
+async def _onboarding(db: DbSession, onboarding_id: str) -> Onboarding:
+    try:
+        found = await db.get(Onboarding, uuid.UUID(onboarding_id))
+    except ValueError:
+        found = None
+    if found is None:
+        raise HTTPException(404)
+    return found
+
+
+def _filename(onboarding: Onboarding, suffix: str) -> str:
+    return f"onboarding-{onboarding.vendor}-{str(onboarding.id)[:8]}.{suffix}"
+
+
+@router.get("/{onboarding_id}/report", name="onboarding_report")
+async def report_page(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
+    found = await _onboarding(db, onboarding_id)
+    report = await build_report(db, app_state(request).library, found.id, operator.display_name)
+    return render(request, "onboardings/report.html", {"report": report, "labels": STATUS_LABELS})
+
+
+@router.get("/{onboarding_id}/report.pdf", name="onboarding_report_pdf")
+async def report_pdf(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    report = await build_report(db, state.library, found.id, operator.display_name)
+    body = render_pdf(report)
+    async with state.db.session() as session:
+        await record(session, action="export", actor=actor_for(request, operator), onboarding_id=found.id,
+                     subject_type="report", subject_id="pdf", summary="Audit report downloaded as PDF")
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(found, "pdf")}"'})
+
+
+@router.get("/{onboarding_id}/events.{fmt}", name="onboarding_events")
+async def events_export(request: Request, db: DbSession, onboarding_id: str, fmt: str,
+                        operator: CurrentOperator) -> Response:
+    state = app_state(request)
+    if fmt not in ("json", "csv"):
+        raise HTTPException(404)
+    found = await _onboarding(db, onboarding_id)
+    async with state.db.session() as session:
+        await record(session, action="export", actor=actor_for(request, operator), onboarding_id=found.id,
+                     subject_type="events", subject_id=fmt, summary=f"Audit events exported as {fmt.upper()}")
+    disposition = {"Content-Disposition": f'attachment; filename="{_filename(found, fmt)}"'}
+    if fmt == "json":
+        header = {"onboarding": str(found.id), "vendor": found.vendor, "org": found.org_origin,
+                  "status": found.status, "exported_by": operator.username}
+        return StreamingResponse(exports.json_stream(state.db, found.id, header), media_type="application/json",
+                                 headers=disposition)
+    return StreamingResponse(exports.csv_stream(state.db, found.id), media_type="text/csv; charset=utf-8",
+                             headers=disposition)

@@ -1,0 +1,219 @@
+"""Handing an onboarding to a colleague or the help-desk queue: the note, the summary, who may act,
+who may reveal kept secrets, when a stored credential may be reused, and closing."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from app.common.clock import FakeClock
+from app.sandbox import SandboxOrg, SandboxTransport
+from app.settings import Settings
+from app.store.models import AuditEvent, Handoff, OktaConnection, Onboarding, OnboardingSecret, SealedSecret
+from tests.harness import Wizard, wizard
+from tests.support import Web, add_operator
+
+VENDOR = "defender-for-identity"
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+      fake_clock: FakeClock) -> Iterator[Wizard]:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        yield harness
+
+
+@pytest.fixture
+def people(settings: Settings) -> dict[str, Any]:
+    return {name: add_operator(settings, name, role) for name, role in
+            (("amy", "operator"), ("bob", "operator"), ("cat", "operator"), ("aud", "auditor"))}
+
+
+def _started_by(w: Wizard, web: Web, who: str) -> uuid.UUID:
+    connection = w.connect()
+    web.sign_in(who)
+    response = web.post("/onboardings", {"vendor": VENDOR, "connection": str(connection)}, page="/onboardings/new")
+    assert response.status_code == 303, response.text
+    return uuid.UUID(re.search(r"/onboardings/([0-9a-f-]{36})", response.headers["location"]).group(1))  # type: ignore[union-attr]
+
+
+def _onboarding(w: Wizard, oid: uuid.UUID) -> Onboarding:
+    return w.onboarding(oid)
+
+
+def _events(w: Wizard, oid: uuid.UUID, action: str) -> list[AuditEvent]:
+    async def get() -> list[AuditEvent]:
+        async with w.state.db.sessions() as session:
+            return list((await session.execute(select(AuditEvent).where(
+                AuditEvent.onboarding_id == oid, AuditEvent.action == action))).scalars())
+
+    return w.run(get)
+
+
+class TestHandOff:
+    def test_hand_off_to_a_colleague_with_a_note(self, w: Wizard, people: dict[str, Any]) -> None:
+        web = Web(w.client)
+        oid = _started_by(w, web, "amy")
+        page = f"/onboardings/{oid}"
+        response = web.post(f"{page}/handoff", {"to": str(people["bob"].id),
+                                                "note": "Plan applied; waiting for the token of the account."},
+                            page=page)
+        assert response.status_code == 303
+        assert _onboarding(w, oid).assignee_id == people["bob"].id
+        [event] = _events(w, oid, "handoff")
+        assert event.actor_name == "amy" and "Bob" in event.summary
+        # Amy can read but no longer act.
+        assert web.post(f"{page}/plan", page=page).status_code == 403
+        web.sign_out()
+        web.sign_in("bob")
+        mine = web.get("/?view=mine").text
+        assert f"/onboardings/{oid}" in mine
+        banner = web.get(page).text
+        assert "Handed to you by Amy" in banner and "waiting for the token of the account" in banner
+        summary = web.get(f"{page}/summary").text
+        assert "Plan applied; waiting for the token" in summary and "Still to do" in summary
+        assert web.post(f"{page}/summary/read", page=f"{page}/summary").status_code == 303
+        assert "Handed to you by" not in web.get(page).text
+        assert _events(w, oid, "handoff_read")
+
+    def test_the_note_is_required_and_the_target_checked(self, w: Wizard, people: dict[str, Any]) -> None:
+        web = Web(w.client)
+        oid = _started_by(w, web, "amy")
+        page = f"/onboardings/{oid}"
+        response = web.post(f"{page}/handoff", {"to": str(people["bob"].id), "note": ""}, page=page)
+        assert response.status_code == 400
+        assert "Write what is done and what is waiting" in response.text
+        response = web.post(f"{page}/handoff", {"to": str(people["aud"].id), "note": "Please finish this one"},
+                            page=page)
+        assert response.status_code == 400
+        assert "Choose an active operator or administrator" in response.text
+        assert _onboarding(w, oid).assignee_id == people["amy"].id
+
+    def test_queue_then_take(self, w: Wizard, people: dict[str, Any]) -> None:
+        web = Web(w.client)
+        oid = _started_by(w, web, "amy")
+        page = f"/onboardings/{oid}"
+        web.post(f"{page}/handoff", {"to": "queue", "note": "Anyone: the vendor console step is left."}, page=page)
+        assert _onboarding(w, oid).assignee_id is None
+        web.sign_out()
+        web.sign_in("cat")
+        queue = web.get("/?view=queue").text
+        assert f"/onboardings/{oid}" in queue
+        assert "in the help-desk queue" in web.get(page).text
+        assert web.post(f"{page}/plan", page=page).status_code == 403
+        response = web.post(f"{page}/take", page=page)
+        assert response.status_code == 303 and response.headers["location"].endswith("/summary")
+        assert _onboarding(w, oid).assignee_id == people["cat"].id
+        assert f"/onboardings/{oid}" not in web.get("/?view=queue").text
+
+    def test_an_auditor_can_read_but_not_take(self, w: Wizard, people: dict[str, Any]) -> None:
+        web = Web(w.client)
+        oid = _started_by(w, web, "amy")
+        web.post(f"/onboardings/{oid}/handoff", {"to": "queue", "note": "For whoever is free next."},
+                 page=f"/onboardings/{oid}")
+        web.sign_out()
+        web.sign_in("aud")
+        assert web.get(f"/onboardings/{oid}").status_code == 200
+        assert web.get(f"/onboardings/{oid}/summary").status_code == 200
+        assert web.post(f"/onboardings/{oid}/take", page=f"/onboardings/{oid}").status_code == 403
+
+
+class TestSecretsAndCredentials:
+    def _to_token_step(self, w: Wizard, web: Web, who: str) -> uuid.UUID:
+        oid = _started_by(w, web, who)
+        page = f"/onboardings/{oid}"
+        assert web.post(f"{page}/plan", page=page).status_code == 303
+        plan = re.search(r"/plans/([0-9a-f-]{36})/confirm", web.get(page).text).group(1)  # type: ignore[union-attr]
+        assert web.post(f"{page}/plans/{plan}/confirm", page=page).status_code == 303
+        w.run(lambda: w.state.jobs.wait_idle(60))
+        return oid
+
+    def test_only_the_assignee_reveals_and_each_reveal_is_audited(self, w: Wizard, people: dict[str, Any]) -> None:
+        web = Web(w.client)
+        oid = self._to_token_step(w, web, "amy")
+        page = f"/onboardings/{oid}"
+        first = web.post(f"{page}/secrets/activation_link", page=page)
+        assert first.status_code == 200 and "/welcome/" in first.text
+        second = web.post(f"{page}/secrets/activation_link", page=page)
+        assert "revealed 2 times" in second.text
+        assert len(_events(w, oid, "secret_reveal")) == 2
+        web.sign_out()
+        web.sign_in("ana.admin", "correct horse battery staple")
+        refused = web.post(f"{page}/secrets/activation_link", page=page)
+        assert refused.status_code == 403
+        assert "/welcome/" not in refused.text
+
+    def test_closing_destroys_kept_secrets(self, w: Wizard, people: dict[str, Any]) -> None:
+        web = Web(w.client)
+        oid = self._to_token_step(w, web, "amy")
+        page = f"/onboardings/{oid}"
+        assert web.post(f"{page}/close", {"reason": ""}, page=page).status_code == 400
+        assert web.post(f"{page}/close", {"reason": "Vendor contract cancelled"}, page=page).status_code == 303
+        onboarding = _onboarding(w, oid)
+        assert onboarding.status == "closed" and "Vendor contract cancelled" in (onboarding.status_note or "")
+
+        async def kept() -> list[tuple[OnboardingSecret, SealedSecret]]:
+            async with w.state.db.sessions() as session:
+                rows = await session.execute(select(OnboardingSecret, SealedSecret).join(
+                    SealedSecret, SealedSecret.id == OnboardingSecret.secret_id).where(
+                    OnboardingSecret.onboarding_id == oid))
+                return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+
+        rows = w.run(kept)
+        assert rows and all(o.destroyed_at and s.ciphertext == b"" for o, s in rows)
+        assert web.post(f"{page}/secrets/activation_link", page=page).status_code in (303, 403)
+
+    def test_a_credential_that_may_not_be_reused_asks_for_ones_own(self, w: Wizard, people: dict[str, Any]) -> None:
+        web = Web(w.client)
+        oid = _started_by(w, web, "amy")
+        page = f"/onboardings/{oid}"
+
+        async def forbid() -> None:
+            async with w.state.db.session() as session:
+                await session.execute(update(OktaConnection).values(shareable=False))
+
+        w.run(forbid)
+        web.post(f"{page}/handoff", {"to": str(people["bob"].id), "note": "Over to you, Bob: plan next."}, page=page)
+        web.sign_out()
+        web.sign_in("bob")
+        assert "Continue with your own credential" in web.get(page).text
+        refused = web.post(f"{page}/plan", page=page)
+        assert refused.status_code == 403 and "belongs to someone else" in refused.text
+        # Bob adds his own connection to the same org and switches to it.
+        assert w.org.demo is not None
+        web.post("/connections", {"org_url": w.org.base_url, "api_token": w.org.demo.admin_token, "label": "Bob's"},
+                 page="/connections")
+
+        async def bobs() -> uuid.UUID:
+            async with w.state.db.sessions() as session:
+                return (await session.execute(select(OktaConnection.id).where(
+                    OktaConnection.created_by_id == people["bob"].id))).scalar_one()
+
+        bob_connection = w.run(bobs)
+        assert web.post(f"{page}/connection", {"connection": str(bob_connection)}, page=page).status_code == 303
+        assert web.post(f"{page}/plan", page=page).status_code == 303
+
+
+def test_handoffs_are_listed_in_order(w: Wizard, people: dict[str, Any]) -> None:
+    web = Web(w.client)
+    oid = _started_by(w, web, "amy")
+    page = f"/onboardings/{oid}"
+    web.post(f"{page}/handoff", {"to": str(people["bob"].id), "note": "First handoff note here."}, page=page)
+    web.sign_out()
+    web.sign_in("bob")
+    web.post(f"{page}/handoff", {"to": str(people["cat"].id), "note": "Second handoff note here."}, page=page)
+
+    async def get() -> list[Handoff]:
+        async with w.state.db.sessions() as session:
+            return list((await session.execute(select(Handoff).where(Handoff.onboarding_id == oid)
+                                                .order_by(Handoff.created_at))).scalars())
+
+    notes = [h.note for h in w.run(get)]
+    assert notes == ["First handoff note here.", "Second handoff note here."]
+    summary = web.get(f"{page}/summary").text
+    assert summary.index("First handoff note") < summary.index("Second handoff note")

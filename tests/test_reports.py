@@ -1,0 +1,154 @@
+"""Audit records of a completed Defender onboarding: the printable report, the PDF (rendered to an
+image and read back), streaming JSON and CSV exports, and the audit-trail page and command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Iterator
+
+import pypdfium2
+import pytest
+from sqlalchemy import update
+
+from app.common.clock import FakeClock
+from app.sandbox import SandboxOrg, SandboxTransport
+from app.settings import Settings
+from app.store.models import AuditEvent
+from tests.engine.test_defender import finish
+from tests.harness import Wizard, wizard
+from tests.support import PASSWORD, Web, add_operator
+
+
+@pytest.fixture
+def done(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+         fake_clock: FakeClock) -> Iterator[tuple[Wizard, uuid.UUID]]:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as w:
+        oid = w.start("defender-for-identity", w.connect(), service_account_login="mdi-service@acme.example")
+        finish(w, oid, sandbox_org)
+        add_operator(settings, "aud", "auditor")
+        yield w, oid
+
+
+def _auditor(w: Wizard) -> Web:
+    web = Web(w.client)
+    web.sign_in("aud")
+    return web
+
+
+class TestReport:
+    def test_printable_report_has_the_checklist_evidence_and_timeline(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        w, oid = done
+        html = _auditor(w).get(f"/onboardings/{oid}/report").text
+        assert "Microsoft Defender for Identity onboarding" in html
+        assert "Integrate Okta with Microsoft Defender for Identity" in html
+        assert "The custom role has exactly the three permissions" in html
+        assert "Attested by ana.admin" in html
+        assert "role_id: cr0" in html  # Okta object ids as evidence
+        assert "Audit chain intact" in html
+        assert "Service account token verified" in html  # the timeline
+
+    def test_pdf_renders_and_contains_the_checklist(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        w, oid = done
+        response = _auditor(w).get(f"/onboardings/{oid}/report.pdf")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+        pdf = pypdfium2.PdfDocument(response.content)
+        try:
+            image = pdf[0].render(scale=1).to_pil()
+            assert image.width > 500 and image.getextrema() != ((255, 255), (255, 255), (255, 255))
+            # Table cells wrap their text, so compare with the line breaks folded away.
+            text = " ".join(" ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).split())
+        finally:
+            pdf.close()
+        for label in ("Checklist", "The dedicated account exists", "ObjectSid, ObjectGuid and DistinguishedName",
+                      "The Okta instance appears in the Defender table as enabled", "ana.admin"):
+            assert label in text, label
+
+    def test_events_export_as_json_and_csv(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        w, oid = done
+        web = _auditor(w)
+        data = json.loads(web.get(f"/onboardings/{oid}/events.json").text)
+        assert data["onboarding"] == str(oid)
+        seqs = [e["seq"] for e in data["events"]]
+        assert seqs == sorted(seqs) and len(seqs) > 20
+        assert {e["category"] for e in data["events"]} == {"operator", "okta"}
+        assert all(len(e["hash"]) == 64 for e in data["events"])
+        rows = list(csv.DictReader(io.StringIO(web.get(f"/onboardings/{oid}/events.csv").text)))
+        # The CSV also holds the event that recorded the JSON export made a moment before.
+        assert [int(r["seq"]) for r in rows][: len(seqs)] == seqs
+        assert rows[-1]["action"] == "export"
+        assert rows[0].keys() >= {"seq", "occurred_at", "actor_name", "summary", "hash"}
+
+    def test_exports_are_audited(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        w, oid = done
+        web = _auditor(w)
+        web.get(f"/onboardings/{oid}/report.pdf")
+        data = json.loads(web.get(f"/onboardings/{oid}/events.json").text)
+        assert any(e["action"] == "export" and e["actor_name"] == "aud" for e in data["events"])
+
+    def test_unknown_export_format_is_404(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        w, oid = done
+        assert _auditor(w).get(f"/onboardings/{oid}/events.xml").status_code == 404
+
+
+class TestAuditTrailPage:
+    def test_intact_chain(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        w, _oid = done
+        page = _auditor(w).get("/audit/verify").text
+        assert "Audit chain intact" in page
+
+    def test_tampering_is_named(self, done: tuple[Wizard, uuid.UUID], settings: Settings) -> None:
+        from app.store.db import create_sync_engine
+
+        from sqlalchemy import func, select
+
+        w, _oid = done
+        engine = create_sync_engine(settings.resolved_database_url)
+        with engine.begin() as conn:
+            seq = conn.execute(select(func.min(AuditEvent.seq)).where(AuditEvent.onboarding_id == _oid)).scalar_one()
+            conn.execute(update(AuditEvent).where(AuditEvent.seq == seq + 3).values(summary="nothing to see"))
+        engine.dispose()
+        page = _auditor(w).get("/audit/verify").text
+        assert f"Audit chain broken at event {seq + 3}" in page
+        report = _auditor(w).get(f"/onboardings/{_oid}/report").text
+        assert "broken" in report
+
+    def test_filtering_events(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        w, _oid = done
+        page = _auditor(w).get("/audit?category=okta").text
+        assert "GET /api/v1/users/{userId}" in page or "/api/v1/" in page
+        assert "Attested:" not in page
+
+    def test_the_application_cannot_change_an_event(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        from sqlalchemy import select
+
+        w, _oid = done
+
+        async def edit() -> None:
+            async with w.state.db.session() as session:
+                event = (await session.execute(select(AuditEvent).limit(1))).scalar_one()
+                event.summary = "rewritten"
+
+        with pytest.raises(RuntimeError, match="append-only"):
+            w.run(edit)
+
+        async def remove() -> None:
+            async with w.state.db.session() as session:
+                event = (await session.execute(select(AuditEvent).limit(1))).scalar_one()
+                await session.delete(event)
+
+        with pytest.raises(RuntimeError, match="append-only"):
+            w.run(remove)
+
+
+def test_operators_see_reports_but_not_the_audit_trail(done: tuple[Wizard, uuid.UUID], settings: Settings) -> None:
+    w, oid = done
+    add_operator(settings, "opal", "operator")
+    web = Web(w.client)
+    web.sign_in("opal", PASSWORD)
+    assert web.get(f"/onboardings/{oid}/report").status_code == 200
+    assert web.get("/audit").status_code == 403
