@@ -1,0 +1,106 @@
+"""A handoff in the browser: Amy starts a Defender onboarding and stops at the service account's
+token, handing it to the help-desk queue with a note; Bob takes it from the queue, reads the
+summary and finishes it; the auditor reads the report, sees both of them in the timeline, and
+downloads the PDF, which is rendered to an image and read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import chromium, watched_page
+from tests.flows import (
+    activate_and_create_token,
+    add_operator_in_ui,
+    attest_all,
+    first_admin,
+    paste_token,
+    sign_in,
+    sign_out,
+    start_onboarding,
+    use_sandbox_org,
+    wait_for_job,
+)
+from tests.live import live_server
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a long enough password"
+NOTE = "Plan applied. Waiting for someone to sign in as the service account and create its token."
+
+
+def test_handoff_through_the_queue_and_the_auditors_pdf(tmp_path: Path, migrated_url: str) -> None:
+    from tests.conftest import reset_database
+
+    reset_database(migrated_url)
+    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
+        with watched_page(browser, artifacts=tmp_path / "artifacts") as (page, watch):
+            first_admin(page, server)
+            for username, name, role in (("amy", "Amy Operator", "operator"), ("bob", "Bob Helpdesk", "operator"),
+                                         ("aud", "Ada Auditor", "auditor")):
+                add_operator_in_ui(page, username, name, role, PASSWORD)
+            use_sandbox_org(page)
+            sign_out(page)
+
+            # Amy: start, plan, apply, stop at the token, hand off to the queue.
+            sign_in(page, server, "amy", PASSWORD)
+            start_onboarding(page, "Microsoft Defender for Identity")
+            onboarding_url = page.url.split("#")[0]
+            page.get_by_role("button", name="Make the plan").click()
+            page.get_by_role("button", name="Confirm and apply").click()
+            wait_for_job(page)
+            page.get_by_text("Hand off").first.click()
+            page.get_by_label("Hand to").select_option("queue")
+            page.get_by_label("Note: what is done, what is waiting").fill(NOTE)
+            page.get_by_role("button", name="Hand off").click()
+            expect(page.get_by_text("Handed off to the help-desk queue.")).to_be_visible()
+            sign_out(page)
+
+            # Bob: the queue, the summary, then finishing it.
+            sign_in(page, server, "bob", PASSWORD)
+            page.get_by_role("link", name="Help-desk queue", exact=True).click()
+            page.get_by_role("link", name="Microsoft Defender for Identity").click()
+            page.get_by_role("button", name="Take it").click()
+            expect(page.get_by_role("heading", name="Handoff notes")).to_be_visible()
+            expect(page.get_by_text(NOTE)).to_be_visible()
+            page.get_by_role("button", name="I have read this: continue the onboarding").click()
+            token = activate_and_create_token(page, "defender-for-identity@acme.example", "Quiet-Harbor-42",
+                                              "Defender for Identity")
+            paste_token(page, "copy_token", token)
+            page.get_by_role("button", name="Continue").click()
+            wait_for_job(page)
+            attest_all(page)
+            page.get_by_role("button", name="Verify").click()
+            wait_for_job(page)
+            expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
+            sign_out(page)
+
+            # The auditor: the report names both operators; the PDF holds the checklist.
+            sign_in(page, server, "aud", PASSWORD)
+            page.goto(onboarding_url)
+            expect(page.get_by_role("button", name="Make the plan")).to_have_count(0)
+            page.get_by_role("link", name="audit report").click()
+            timeline = page.locator(".timeline-table")
+            expect(timeline.get_by_text("amy", exact=True).first).to_be_visible()
+            expect(timeline.get_by_text("bob", exact=True).first).to_be_visible()
+            expect(timeline.get_by_text("Handed off to the help-desk queue")).to_be_visible()
+            with page.expect_download() as download_info:
+                page.get_by_role("link", name="Download PDF").click()
+            pdf_path = tmp_path / "report.pdf"
+            download_info.value.save_as(pdf_path)
+            watch.assert_clean()
+
+    document = pypdfium2.PdfDocument(pdf_path.read_bytes())
+    try:
+        image = document[0].render(scale=2).to_pil()
+        image.save(tmp_path / "report-page-1.png")
+        assert image.getextrema() != ((255, 255), (255, 255), (255, 255))
+        text = " ".join(" ".join(document[i].get_textpage().get_text_range() for i in range(len(document))).split())
+    finally:
+        document.close()
+    for expected in ("Checklist", "The dedicated account exists", "The custom role has exactly the three permissions",
+                     "Operators involved", "amy", "bob", "Audit chain over this onboarding's events: intact"):
+        assert expected in text, expected
