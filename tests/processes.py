@@ -1,0 +1,160 @@
+"""Real processes for the reliability tests: a standalone sandbox Okta (which outlives the wizard
+servers the tests kill), wizard servers started and killed with SIGKILL, and an HTTP client that
+signs in and submits forms like a browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.settings import PROJECT_ROOT
+from tests.live import free_port
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], log: Path, deadline_seconds: float = 60) -> None:
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"process exited early:\n{log.read_text(errors='replace')}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no answer from {url}:\n{log.read_text(errors='replace')}")
+        time.sleep(0.05)
+
+
+@dataclass
+class Sandbox:
+    url: str
+    admin_token: str
+    process: subprocess.Popen[bytes]
+
+    def state(self) -> dict[str, Any]:
+        data: dict[str, Any] = httpx.get(f"{self.url}/__sandbox__/state", timeout=10).json()
+        return data
+
+    def fault(self, **rule: Any) -> None:
+        httpx.post(f"{self.url}/__sandbox__/faults", json=rule, timeout=10).raise_for_status()
+
+    def clear_faults(self) -> None:
+        httpx.delete(f"{self.url}/__sandbox__/faults", timeout=10).raise_for_status()
+
+
+@contextmanager
+def sandbox_process(tmp: Path) -> Iterator[Sandbox]:
+    port = free_port()
+    log = tmp / "sandbox.log"
+    env = {**os.environ, "ONBOARD_ENVIRONMENT": "development", "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "app.cli", "sandbox", "--port", str(port), "--seed", "demo"],
+                                   cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(f"{url}/.well-known/okta-organization", process, log)
+        token = re.search(r"Demo admin token: (\S+)", log.read_text()).group(1)  # type: ignore[union-attr]
+        yield Sandbox(url=url, admin_token=token, process=process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Wizard:
+    """One wizard server process at a time, restartable, on the same database and port."""
+
+    database_url: str
+    data_dir: Path
+    sandbox_url: str
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DATABASE_URL": self.database_url, "ONBOARD_DATA_DIR": str(self.data_dir),
+                "ONBOARD_ENVIRONMENT": "development", "ONBOARD_DEMO": "false", "ONBOARD_PORT": str(self.port),
+                "ONBOARD_SANDBOX_URL": self.sandbox_url, "ONBOARD_JOB_LEASE_SECONDS": "2",
+                "ONBOARD_JOB_POLL_SECONDS": "0.3", "ONBOARD_SIGNIN_DELAY_SECONDS": "0", "PYTHONUNBUFFERED": "1",
+                **self.extra_env}
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=PROJECT_ROOT, env=self.env(),
+                              input=stdin, capture_output=True, text=True, timeout=120, check=False)
+
+    def start(self) -> None:
+        self.starts += 1
+        log = self.data_dir / f"server-{self.starts}.log"
+        with log.open("wb") as out:
+            self.process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=PROJECT_ROOT,
+                                            env=self.env(), stdout=out, stderr=subprocess.STDOUT)
+        _wait(f"{self.url}/healthz", self.process, log)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, leases are not handed back, nothing is flushed."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
+class Browser:
+    """Forms over HTTP with cookies and CSRF tokens, against whichever server is up."""
+
+    def __init__(self, wizard: Wizard) -> None:
+        self.wizard = wizard
+        self.cookies = httpx.Cookies()
+
+    def _client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.wizard.url, cookies=self.cookies, follow_redirects=False, timeout=30)
+
+    def get(self, path: str) -> httpx.Response:
+        with self._client() as client:
+            response = client.get(path)
+            self.cookies.update(client.cookies)
+            return response
+
+    def post(self, path: str, data: dict[str, str] | None = None, *, page: str) -> httpx.Response:
+        token = _CSRF.search(self.get(page).text)
+        assert token, f"no form on {page}"
+        with self._client() as client:
+            response = client.post(path, data={**(data or {}), "csrf_token": token.group(1)})
+            self.cookies.update(client.cookies)
+            return response
+
+    def sign_in(self, username: str, password: str) -> None:
+        response = self.post("/sign-in", {"username": username, "password": password}, page="/sign-in")
+        assert response.status_code == 303, response.text
