@@ -16,6 +16,7 @@ from app.okta.api.schemas import Schemas
 from app.okta.api.services import Services
 from app.okta.api.tokens import Tokens
 from app.okta.api.users import Users
+from app.okta.credentials import Credential
 from app.okta.http import OktaHttp
 
 
@@ -37,6 +38,12 @@ class OktaClient:
     @property
     def origin(self) -> str:
         return self.http.org.origin
+
+    def with_credential(self, credential: Credential | None) -> OktaClient:
+        """A client for the same org over the same door, acting as another principal (for
+        example an API service integration proving its client credentials). Close it when done;
+        the door stays open for this client."""
+        return OktaClient(self.http.with_credential(credential))
 
     def user_url(self, user_id: str) -> str:
         """A user as a resource-set binding member (Okta wants the REST URL)."""

@@ -10,6 +10,7 @@ looks the object up before trying again.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
@@ -105,9 +106,20 @@ class OktaHttp:
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             trust_env=False,  # no proxy or netrc credentials from the environment
         )
+        self._owns_client = True
+
+    def with_credential(self, credential: Credential | None) -> OktaHttp:
+        """The same door to the same org (connection pool, rate limiter, clock, call log) proving
+        itself with another credential: a vendor's integration credentials under test, say. The
+        result borrows this door's connection pool; closing it leaves the pool to its owner."""
+        sibling = copy.copy(self)
+        sibling.credential = credential
+        sibling._owns_client = False
+        return sibling
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._owns_client:
+            await self._client.aclose()
 
     async def __aenter__(self) -> OktaHttp:
         return self

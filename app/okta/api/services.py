@@ -30,3 +30,11 @@ class Services(Area):
 
     async def uninstall(self, service_id: str) -> None:
         await self.http.call("DELETE", SERVICE, path_params={"apiServiceId": service_id})
+
+    async def new_client_secret(self, service_id: str) -> tuple[str, Secret]:
+        """A new system-generated client secret for an installed integration (at most two may
+        exist); returns its id and the value, which Okta shows only in this response."""
+        response = await self.http.call("POST", SERVICE + "/credentials/secrets",
+                                        path_params={"apiServiceId": service_id})
+        data = response.data if isinstance(response.data, dict) else {}
+        return str(data.get("id", "")), Secret(str(data.get("client_secret", "")))

@@ -55,6 +55,12 @@ class Users(Area):
         """Okta deletes in two steps: the first DELETE deactivates, the second removes."""
         await self.http.call("DELETE", USER, path_params={"userId": user_id}, params={"sendEmail": "false"})
 
+    async def first(self, *, limit: int = 1, fields: str | None = None) -> list[User]:
+        """The first ``limit`` users Okta lists (one call, no paging): enough to prove a
+        credential can read users."""
+        response = await self.http.call("GET", USERS, params={"limit": limit, "fields": fields})
+        return self.parse_list(User, response.data)
+
     def pages(self, *, filter: str | None = None, search: str | None = None, limit: int = 200,
               fields: str | None = None) -> AsyncIterator[list[Any]]:
         return self.http.pages(USERS, params={"filter": filter, "search": search, "limit": limit, "fields": fields})
