@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from app.common.clock import Clock
 from app.engine.scope import Scope
@@ -16,7 +16,14 @@ from app.vault import Secret
 IntentHook = Callable[[str, dict[str, Any]], Awaitable[None]]
 SecretHook = Callable[[str, str, Secret, str | None], Awaitable[None]]
 SecretReader = Callable[[str], Awaitable[Secret | None]]
-ProgressHook = Callable[[str], Awaitable[None]]
+
+
+class ProgressHook(Protocol):
+    """Tells the page what a long phase is doing; ``done`` and ``total`` (when known) draw a
+    progress bar, e.g. ("Read 4,000 users", done=4000, total=None)."""
+
+    def __call__(self, message: str, /, *, done: int | None = None,
+                 total: int | None = None) -> Awaitable[None]: ...
 
 
 async def _no_intent(_kind: str, _data: dict[str, Any]) -> None:
@@ -31,7 +38,7 @@ async def _no_reader(_purpose: str) -> Secret | None:
     return None
 
 
-async def _no_progress(_message: str) -> None:
+async def _no_progress(_message: str, /, *, done: int | None = None, total: int | None = None) -> None:
     return None
 
 

@@ -80,8 +80,8 @@ class Engine:
 
         ctx.read_secret = read_secret
         if handle is not None:
-            async def progress(message: str) -> None:
-                await handle.progress(detail=message)
+            async def progress(message: str, *, done: int | None = None, total: int | None = None) -> None:
+                await handle.progress(detail=message, done=done, total=total)
 
             ctx.progress = progress
         return ctx
@@ -372,6 +372,12 @@ class Engine:
                 if before.get(spec.key) in ("passed", "attested") and outcome.status == "failed":
                     drift.append({"check": spec.key, "label": spec.label, "step": step.title, "found": outcome.found,
                                   "remedy": outcome.remedy})
+            # What checks learned for later runs (a smoke test's result, say, once its secret is gone).
+            learned = {key: value for o in outcomes for key, value in o.facts.items()}
+            if learned:
+                onboarding = await session.get(Onboarding, handle.onboarding_id)
+                assert onboarding is not None
+                onboarding.facts = {**(onboarding.facts or {}), **_jsonable(learned)}
             run.passed = sum(1 for o in outcomes if o.status in ("passed", "attested"))
             run.failed = sum(1 for o in outcomes if o.status == "failed")
             run.needs_attestation = sum(1 for o in outcomes if o.status == "needs_attestation")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,10 +26,12 @@ def partition_of(origin: str) -> str:
 
 def org_info(connection: OktaConnection, admin_console: str = "") -> OrgInfo:
     origin = connection.org_origin
+    # Preflight read the custom URL domain from /.well-known/okta-organization (_links.alternate).
+    custom = str(connection.preflight.get("custom_domain") or "")
     return OrgInfo(origin=origin, display_domain=origin.split("://", 1)[1],
                    org_id=str(connection.preflight.get("org_id", "")),
                    pipeline=str(connection.preflight.get("pipeline", "")), partition=partition_of(origin),
-                   admin_console=admin_console)
+                   admin_console=admin_console, custom_domain=urlsplit(custom).netloc or custom)
 
 
 def admin_info(connection: OktaConnection) -> dict[str, Any]:

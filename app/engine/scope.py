@@ -23,11 +23,13 @@ class OrgInfo:
     pipeline: str = ""
     partition: str = "okta"
     admin_console: str = ""
+    # The org's custom URL domain (host only), or "" when it has none.
+    custom_domain: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {"origin": self.origin, "display_domain": self.display_domain, "id": self.org_id,
                 "pipeline": self.pipeline, "partition": self.partition, "admin_console": self.admin_console,
-                "identity_engine": "yes" if self.pipeline == "idx" else "no"}
+                "identity_engine": "yes" if self.pipeline == "idx" else "no", "custom_domain": self.custom_domain}
 
 
 @dataclass

@@ -22,6 +22,8 @@ class CheckOutcome:
     found: str
     remedy: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    # Facts the engine keeps for later runs and templates (e.g. when a smoke test last passed).
+    facts: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def passed(cls, found: str, **evidence: Any) -> CheckOutcome:
