@@ -78,13 +78,13 @@ def create_sync_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """The application's handle on its database: one async engine and its session factory."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30) -> None:
         self.url = url
         aurl = async_url(url)
         ensure_sqlite_directory(aurl)
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
         if not is_sqlite(url):
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_timeout=10)
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
         self.engine: AsyncEngine = create_async_engine(aurl, **kwargs)
         if is_sqlite(url):
             _configure_sqlite(self.engine.sync_engine)

@@ -77,19 +77,15 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 ReadDbSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
-async def _operator_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with app_state(request).db.sessions() as session:
-        yield session
-
-
-async def optional_operator(
-    request: Request, db: Annotated[AsyncSession, Depends(_operator_session, scope="function")]
-) -> Operator | None:
+async def optional_operator(request: Request) -> Operator | None:
+    """The signed-in operator, read in a short session of its own that is closed at once: a
+    request holds no database connection for the operator while it works (or waits on Okta)."""
     token = request.cookies.get(SESSION_COOKIE)
     operator = None
     if token:
         state = app_state(request)
-        active = await resolve_session(db, token, state.settings)
+        async with state.db.sessions() as session:
+            active = await resolve_session(session, token, state.settings)
         operator = active.operator if active else None
         if active is not None and active.needs_touch:
             # A separate short write, so reading pages never holds the database's write lock.

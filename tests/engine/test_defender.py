@@ -263,3 +263,23 @@ class TestDriftAndUndo:
         assert w.job(oid, "undo").state == "succeeded"
         assert [r.label for r in sandbox_org.custom_roles] == [LABEL]
         assert sandbox_org.find_user(LOGIN) is None
+
+
+class TestRunsThatCannotStart:
+    def test_a_retired_connection_blocks_the_run_with_the_reason(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        from app.connections.service import retire
+
+        oid = start(w)
+        w.plan(oid)
+        connection_id = w.onboarding(oid).connection_id
+
+        async def retire_it() -> None:
+            async with w.state.db.session() as session:
+                await retire(session, w.state.vault, connection_id, w.actor)
+
+        w.run(retire_it)
+        assert w.apply(oid).state == "failed"
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "blocked"
+        assert "The apply run stopped: This Okta connection was retired" in (onboarding.status_note or "")
+        assert sandbox_org.find_user(LOGIN) is None

@@ -1,0 +1,307 @@
+"""Authomize, end to end through the engine against the sandbox Okta: the integration installed
+with exactly the six scopes, its client secret kept only until the Authomize step is attested,
+the client-credentials smoke test (passing, failing, and honest once the secret is gone), a
+hand-installed integration adopted, idempotence, retries after failures, and undo."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from app.common.clock import FakeClock
+from app.engine.engine import EngineError
+from app.sandbox import SandboxOrg, SandboxTransport
+from app.sandbox.domain import api_services as services_domain
+from app.sandbox.domain.actors import Actor as SandboxActor
+from app.sandbox.domain.api_services import CatalogEntry
+from app.settings import Settings
+from app.store.models import AppSetting
+from tests.harness import Wizard, wizard
+from tests.support import Web
+from tests.vendors.readback import database_text, kept_secret, last_results, plan_item, write_events
+
+VENDOR = "authomize"
+SCOPES = {"okta.users.read", "okta.idps.read", "okta.roles.read", "okta.groups.read", "okta.apps.read",
+          "okta.logs.read"}
+TOKEN_EVENT = "app.oauth2.as.token.grant.access_token"
+
+
+def start(w: Wizard) -> uuid.UUID:
+    return w.start(VENDOR, w.connect())
+
+
+def install(w: Wizard, oid: uuid.UUID) -> None:
+    w.plan(oid)
+    job = w.apply(oid)
+    assert job.state == "succeeded", job.error
+
+
+def finish(w: Wizard, oid: uuid.UUID) -> None:
+    """Apply, verify while the secret is kept (the smoke test runs), attest, verify again."""
+    install(w, oid)
+    assert w.verify(oid).state == "succeeded"
+    w.attest_all(oid)
+    assert w.verify(oid).state == "succeeded"
+
+
+def integrations(org: SandboxOrg) -> list[Any]:
+    return list(org.api_services)
+
+
+def the_secret(org: SandboxOrg) -> str:
+    [integration] = integrations(org)
+    return str(integration.secrets[-1].value)
+
+
+def hand_install(org: SandboxOrg, type_key: str = "authomize_identity_security") -> Any:
+    """What a person does in Applications > API Services Integrations > Add Integration."""
+    admin = org.users[org.demo.admin_user_id] if org.demo else None
+    actor = SandboxActor(admin.id, "User", admin.login, admin.display_name) if admin else SandboxActor.system()
+    integration, _secret = services_domain.install(org, {"type": type_key, "grantedScopes": sorted(SCOPES)}, actor)
+    return integration
+
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+      fake_clock: FakeClock) -> Iterator[Wizard]:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        yield harness
+
+class TestAuthomizeEndToEnd:
+    def test_the_integration_has_exactly_the_six_scopes_and_the_onboarding_completes(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        finish(w, oid)
+        [integration] = integrations(sandbox_org)
+        assert integration.type == "authomize_identity_security"
+        assert set(integration.granted_scopes) == SCOPES and len(integration.granted_scopes) == 6
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "completed", onboarding.status_note
+        assert onboarding.facts["authomize_client_id"] == integration.id
+        results = last_results(w, oid)
+        assert {key for key, r in results.items() if r.status not in ("passed", "attested")} == set()
+        assert results["integration_scopes"].status == "passed"
+
+    def test_the_secret_is_kept_until_the_authomize_step_is_attested_then_destroyed(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        install(w, oid)
+        secret = the_secret(sandbox_org)
+        row, sealed = kept_secret(w, oid, "authomize_client_secret")
+        assert row.destroyed_at is None and row.destroy_on == "authomize_connected"
+        assert secret not in database_text(w)  # sealed, never in plaintext
+
+        # The page shows the client id and reveals the secret only when asked (a colleague can too).
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}").text
+        [integration] = integrations(sandbox_org)
+        assert integration.id in page and "Client secret of the Authomize integration" in page
+        assert secret not in page
+        revealed = web.post(f"/onboardings/{oid}/secrets/authomize_client_secret", page=f"/onboardings/{oid}")
+        assert revealed.status_code == 200 and secret in revealed.text
+        assert secret not in database_text(w)  # the reveal is recorded, the value is not
+
+        w.verify(oid)
+        w.attest_all(oid)
+        row, sealed = kept_secret(w, oid, "authomize_client_secret")
+        assert row.destroyed_at is not None
+        assert sealed.destroyed_at is not None and sealed.ciphertext == b""
+        assert w.run(lambda: w.state.engine.kept_secret(oid, "authomize_client_secret")) is None
+        assert secret not in database_text(w)
+        assert "Client secret of the Authomize integration" not in web.get(f"/onboardings/{oid}").text
+
+
+class TestSmokeTest:
+    def test_it_gets_a_token_with_the_six_scopes_and_reads_a_user(self, w: Wizard,
+                                                                  sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        install(w, oid)
+        before = len(sandbox_org.events_of(TOKEN_EVENT))
+        w.verify(oid)
+        result = last_results(w, oid)["credentials_work"]
+        assert result.status == "passed", result.found
+        assert set(result.evidence["granted"]) == SCOPES and result.evidence["user"]
+        assert len(sandbox_org.events_of(TOKEN_EVENT)) == before + 1
+        assert w.onboarding(oid).facts["authomize_smoke_test"]["status"] == "passed"
+
+    def test_after_the_secret_is_destroyed_it_shows_the_earlier_proof_without_running_again(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        finish(w, oid)
+        tokens = len(sandbox_org.events_of(TOKEN_EVENT))
+        w.verify(oid, "reverify")
+        result = last_results(w, oid)["credentials_work"]
+        assert result.status == "passed"
+        assert result.found.startswith("Proven on ") and "Not run again since" in result.found
+        assert "attested by ana.admin" in result.found
+        assert result.evidence["rerun"] is False
+        assert len(sandbox_org.events_of(TOKEN_EVENT)) == tokens  # no token was asked for
+
+    def test_missing_scopes_fail_it_and_stay_failed_once_the_secret_is_gone(self, w: Wizard,
+                                                                            sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        install(w, oid)
+        [integration] = integrations(sandbox_org)
+        integration.granted_scopes.remove("okta.logs.read")
+        w.verify(oid)
+        results = last_results(w, oid)
+        assert results["credentials_work"].status == "failed"
+        assert "invalid_scope" in (results["credentials_work"].found or "")
+        assert "apply the plan again" in (results["credentials_work"].remedy or "")
+        assert results["integration_scopes"].status == "failed"
+        assert "missing okta.logs.read" in (results["integration_scopes"].found or "")
+        assert w.onboarding(oid).facts["authomize_smoke_test"]["status"] == "failed"
+
+        w.attest_all(oid)  # the secret is destroyed: the last real result stands, not a fresh "pass"
+        w.verify(oid)
+        result = last_results(w, oid)["credentials_work"]
+        assert result.status == "failed"
+        assert result.found.startswith("Failed when last run on ") and "Not run again since" in result.found
+        assert w.onboarding(oid).status != "completed"
+
+    def test_a_wrong_secret_fails_it(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        install(w, oid)
+        [integration] = integrations(sandbox_org)
+        integration.secrets[0].value = "rotated-elsewhere-0123456789"
+        w.verify(oid)
+        result = last_results(w, oid)["credentials_work"]
+        assert result.status == "failed"
+        assert "refused the client credentials" in (result.found or "")
+        assert "invalid_client" in (result.found or "")
+
+    def test_attesting_before_any_smoke_test_is_reported_honestly(self, w: Wizard) -> None:
+        oid = start(w)
+        install(w, oid)
+        w.attest_all(oid)
+        w.verify(oid)
+        result = last_results(w, oid)["credentials_work"]
+        assert result.status == "failed"
+        assert result.found.startswith("Never run:")
+
+
+class TestHandInstalled:
+    def test_an_integration_installed_by_hand_is_found_and_adopted(self, w: Wizard,
+                                                                  sandbox_org: SandboxOrg) -> None:
+        done_by_hand = hand_install(sandbox_org)
+        oid = start(w)
+        item = plan_item(w.plan(oid), "integration")
+        assert item["verdict"] == "adopt" and item["object_id"] == done_by_hand.id
+        assert w.apply(oid).state == "succeeded"
+        assert [i.id for i in integrations(sandbox_org)] == [done_by_hand.id]
+        action = w.actions(oid)["integration"]
+        assert action.outcome == "adopted" and not action.created_by_us
+        onboarding = w.onboarding(oid)
+        assert onboarding.facts["authomize_client_id"] == done_by_hand.id
+        assert "authomize_client_secret_kept" not in onboarding.facts
+        w.verify(oid)
+        results = last_results(w, oid)
+        assert "credentials_work" not in results  # no secret to test with: not on the checklist
+        assert results["integration_scopes"].status == "passed"
+        assert w.job(oid, "undo").state == "succeeded"
+        assert [i.id for i in integrations(sandbox_org)] == [done_by_hand.id]  # adopted, so kept
+
+    def test_a_hand_install_under_another_catalog_key_is_found_by_name(self, w: Wizard,
+                                                                      sandbox_org: SandboxOrg) -> None:
+        entry = services_domain.authomize_entry()
+        sandbox_org.add_catalog_entry(CatalogEntry("authomize_itdr", entry.name, entry.scopes,
+                                                   entry.config_guide_url))
+        done_by_hand = hand_install(sandbox_org, "authomize_itdr")
+        oid = start(w)
+        assert plan_item(w.plan(oid), "integration")["verdict"] == "adopt"
+        assert w.apply(oid).state == "succeeded"
+        assert len(integrations(sandbox_org)) == 1
+        assert w.onboarding(oid).facts["authomize_client_id"] == done_by_hand.id
+
+    def test_a_hand_install_with_other_scopes_is_a_conflict_not_changed(self, w: Wizard,
+                                                                       sandbox_org: SandboxOrg) -> None:
+        services_domain.install(sandbox_org, {"type": "authomize_identity_security",
+                                              "grantedScopes": ["okta.users.read"]}, SandboxActor.system())
+        oid = start(w)
+        item = plan_item(w.draft_plan(oid), "integration")
+        assert item["verdict"] == "conflict"
+        assert "lacks" in item["detail"] and "okta.logs.read" in item["detail"]
+        with pytest.raises(EngineError, match="conflicts"):
+            w.plan(oid)
+        [integration] = integrations(sandbox_org)
+        assert integration.granted_scopes == ["okta.users.read"]
+
+    def test_an_unknown_catalog_key_tells_the_operator_what_to_do(self, w: Wizard,
+                                                                 sandbox_org: SandboxOrg) -> None:
+        async def override() -> None:
+            async with w.state.db.session() as session:
+                session.add(AppSetting(key="playbook:authomize:integration_type", value="authomize_guess"))
+
+        w.run(override)
+        oid = start(w)
+        w.plan(oid)
+        job = w.apply(oid)
+        assert job.state == "failed"
+        note = w.onboarding(oid).status_note or ""
+        assert "authomize_guess" in note and "install the integration by hand" in note
+        assert integrations(sandbox_org) == []
+
+
+class TestIdempotenceAndRetry:
+    def test_applying_again_writes_nothing(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        finish(w, oid)
+        since = len(sandbox_org.events)
+        items = w.plan(oid)
+        assert {i["verdict"] for i in items} == {"unchanged"}
+        assert w.apply(oid).state == "succeeded"
+        assert write_events(sandbox_org, since) == []
+        assert len(integrations(sandbox_org)) == 1
+
+    def test_a_failed_install_is_retried_to_the_same_end(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        w.plan(oid)
+        sandbox_org.faults.add("server_error", method="POST", path="/integrations/api/v1/api-services", times=1)
+        assert w.apply(oid).state == "failed"
+        assert w.onboarding(oid).status == "blocked"
+        assert w.actions(oid)["integration"].state == "failed"
+        assert integrations(sandbox_org) == []
+        assert w.apply(oid).state == "succeeded"
+        assert len(integrations(sandbox_org)) == 1
+        w.verify(oid)
+        assert last_results(w, oid)["credentials_work"].status == "passed"
+
+    def test_an_install_whose_answer_was_lost_is_found_and_given_a_new_secret(self, w: Wizard,
+                                                                             sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        w.plan(oid)
+        sandbox_org.faults.add("timeout", method="POST", path="/integrations/api/v1/api-services", times=1,
+                               processed=True)
+        assert w.apply(oid).state == "failed"
+        assert len(integrations(sandbox_org)) == 1  # it reached Okta; the secret in the answer did not reach us
+        assert w.apply(oid).state == "succeeded"
+        [integration] = integrations(sandbox_org)
+        assert len(integration.secrets) == 2
+        action = w.actions(oid)["integration"]
+        assert action.created_by_us and action.object_id == integration.id
+        _row, _sealed = kept_secret(w, oid, "authomize_client_secret")
+        assert w.run(lambda: w.state.engine.kept_secret(oid, "authomize_client_secret")).reveal() == \
+            integration.secrets[1].value
+        w.verify(oid)
+        assert last_results(w, oid)["credentials_work"].status == "passed"
+        assert w.job(oid, "undo").state == "succeeded"  # ours, so undo removes it
+        assert integrations(sandbox_org) == []
+
+
+class TestUndo:
+    def test_undo_uninstalls_what_it_installed_and_destroys_the_secret(self, w: Wizard,
+                                                                      sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        install(w, oid)
+        secret = the_secret(sandbox_org)
+        assert w.job(oid, "undo").state == "succeeded"
+        assert integrations(sandbox_org) == []
+        row, _sealed = kept_secret(w, oid, "authomize_client_secret")
+        assert row.destroyed_at is not None
+        assert w.onboarding(oid).status == "undone"
+        assert secret not in database_text(w)
