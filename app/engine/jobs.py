@@ -195,6 +195,11 @@ class JobRunner:
                 await session.execute(update(Job).where(Job.lease_owner == self.owner, Job.state == "running")
                                       .values(lease_expires_at=utcnow()))
 
+    @property
+    def busy(self) -> bool:
+        """Whether this process is running a job right now."""
+        return bool(self._tasks)
+
     async def wait_idle(self, limit_seconds: float = 30.0) -> None:
         """Wait until this process runs no job (tests and the command line use it)."""
         deadline = asyncio.get_running_loop().time() + limit_seconds
