@@ -12,6 +12,12 @@ class Groups(Area):
                                     params={"search": f"profile.name eq {quote_filter_value(name)}", "limit": 2})
         return groups[0] if groups else None
 
+    async def named_like(self, prefix: str, *, limit: int = 10) -> list[Group]:
+        """Groups whose name starts with ``prefix`` (Okta's ``q``: one call, no paging), to
+        suggest the group a person meant."""
+        response = await self.http.call("GET", "/api/v1/groups", params={"q": prefix, "limit": limit})
+        return self.parse_list(Group, response.data)
+
     async def all(self, *, limit: int = 200) -> list[Group]:
         return await self.collect(Group, "/api/v1/groups", params={"limit": limit})
 

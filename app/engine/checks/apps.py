@@ -1,0 +1,104 @@
+"""Checks on an app installed from the catalog: an Okta API scope is granted to it, and the users
+and groups the operator chose are assigned to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.context import Context
+from app.engine.scope import TemplateError
+from app.okta.errors import OktaNotFound
+from app.okta.models import AppGroup, AppUser, Grant, Group, User
+
+
+class GrantCheckParams(CheckParams):
+    app: str
+    scope: str
+    app_label: str = "the app"
+
+
+@register
+class AppGrant(Check):
+    kind = "app_grant"
+    params_model = GrantCheckParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        try:
+            p: GrantCheckParams = self.params(ctx)
+        except TemplateError:
+            return CheckOutcome.failed("The app has not been found yet", "Install it, then apply the plan.")
+        try:
+            grants: list[Grant] = await ctx.cached(f"grants:{p.app}", lambda: ctx.okta.apps.grants(p.app))
+        except OktaNotFound:
+            return CheckOutcome.failed(f"{p.app_label} ({p.app}) is no longer in Okta",
+                                       "Install it again from the catalog, then apply the plan again.")
+        granted = sorted(g.scopeId for g in grants if (g.status or "ACTIVE") == "ACTIVE")
+        if p.scope in granted:
+            return CheckOutcome.passed(f"{p.scope} is granted to {p.app_label}", granted=granted)
+        return CheckOutcome.failed(f"{p.app_label} is granted {', '.join(granted) or 'no Okta API scope'}, not "
+                                   f"{p.scope}", f"Apply the plan again, or grant {p.scope} on the app's Okta API "
+                                   "Scopes tab.", granted=granted)
+
+
+class AssignmentCheckParams(CheckParams):
+    app: str
+    # Logins and group names; an optional input the operator never filled in means none.
+    users: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+    app_label: str = "the app"
+
+
+def _names(ctx: Context, raw: Any) -> list[str]:
+    try:
+        value = ctx.scope.render(raw)
+    except TemplateError:
+        return []  # an optional list the operator never filled in
+    return [str(v).strip() for v in (value if isinstance(value, list) else str(value).splitlines()) if str(v).strip()]
+
+
+@register
+class AppAssignments(Check):
+    """Every chosen user has the app (directly or through a group) and every chosen group is
+    assigned to it."""
+
+    kind = "app_assignments"
+    params_model = AssignmentCheckParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        try:
+            app_id = str(ctx.scope.render(self.raw_params["app"]))
+        except TemplateError:
+            return CheckOutcome.failed("The app has not been found yet", "Install it, then apply the plan.")
+        label = str(self.raw_params.get("app_label", "the app"))
+        logins, names = _names(ctx, self.raw_params.get("users", [])), _names(ctx, self.raw_params.get("groups", []))
+        try:
+            app_users: list[AppUser] = await ctx.cached(f"app_users:{app_id}", lambda: ctx.okta.apps.users(app_id))
+            app_groups: list[AppGroup] = await ctx.cached(f"app_groups:{app_id}",
+                                                          lambda: ctx.okta.apps.groups(app_id))
+        except OktaNotFound:
+            return CheckOutcome.failed(f"{label} ({app_id}) is no longer in Okta",
+                                       "Install it again from the catalog, then apply the plan again.")
+        having = {u.id for u in app_users}
+        assigned = {g.id for g in app_groups}
+        problems: list[str] = []
+        for login in logins:
+            user: User | None = await ctx.okta.users.find_by_login(login)
+            if user is None or user.id not in having:
+                problems.append(f"{login} does not have it")
+        for name in names:
+            group: Group | None = await ctx.okta.groups.find_by_name(name)
+            if group is None or group.id not in assigned:
+                problems.append(f"group {name} is not assigned")
+        evidence = {"users": len(having), "groups": sorted(assigned)}
+        if problems:
+            return CheckOutcome.failed(f"{label}: " + "; ".join(problems),
+                                       f"Apply the plan again, or assign them in Applications > {label} > "
+                                       "Assignments.", **evidence)
+        if not logins and not names:
+            return CheckOutcome.failed(f"No users or groups were chosen for {label}",
+                                       "Choose who should have it on this step, then plan and apply again.")
+        chosen = ", ".join(logins + [f"group {n}" for n in names])
+        return CheckOutcome.passed(f"{label} is assigned to {chosen} ({len(having)} people have it)", **evidence)

@@ -1,0 +1,103 @@
+"""Checks on the org's directory as a whole: the email domains of all active users (read page by
+page, keeping only a count per domain, so memory stays flat however large the org), and that a
+group the operator named exists."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.context import Context
+from app.engine.scope import TemplateError
+from app.okta.models import Group
+
+NO_EMAIL = "(no email)"
+# How many domains the page and the recorded fact list; the count of the rest is kept.
+LISTED_DOMAINS = 20
+
+
+class EmailDomainsParams(CheckParams):
+    page_size: int = 200  # Okta's maximum for /api/v1/users
+    # An attestation that several domains are fine (the vendor enabled them), if the playbook has one.
+    accepted_by: str | None = None
+    # Facts for the playbook: whether several domains were found, and the counts.
+    multiple_fact: str = "email_domains_multiple"
+    counts_fact: str = "email_domains"
+    vendor: str = "the vendor"
+
+
+def _domain(item: Any) -> str:
+    profile = item.get("profile") if isinstance(item, dict) else None
+    email = str((profile or {}).get("email") or "")
+    return email.rsplit("@", 1)[1].strip().lower() if "@" in email else NO_EMAIL
+
+
+def _listing(counts: Counter[str]) -> str:
+    top = counts.most_common(LISTED_DOMAINS)
+    text = ", ".join(f"{domain} ({count:,})" for domain, count in top)
+    rest = len(counts) - len(top)
+    return text + (f" and {rest} more" if rest > 0 else "")
+
+
+@register
+class EmailDomains(Check):
+    """All active users' email addresses share one domain (or several were accepted)."""
+
+    kind = "email_domains"
+    params_model = EmailDomainsParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p: EmailDomainsParams = self.params(ctx)
+        counts: Counter[str] = Counter()
+        users = pages = 0
+        # Only the fields the count needs; each page is dropped before the next is read.
+        async for page in ctx.okta.users.pages(filter='status eq "ACTIVE"', limit=p.page_size,
+                                               fields="id,status,profile:(email)"):
+            pages += 1
+            for item in page:
+                counts[_domain(item)] += 1
+            users += len(page)
+            await ctx.progress(f"Counting email domains: {users:,} active users read", done=users)
+        evidence: dict[str, Any] = {"users": users, "pages": pages, "domains": dict(counts.most_common(LISTED_DOMAINS)),
+                                    "domain_count": len(counts)}
+        facts = {p.multiple_fact: len(counts) > 1, p.counts_fact: evidence}
+        if len(counts) <= 1:
+            only = next(iter(counts), None)
+            found = f"All {users:,} active users have addresses on {only}" if only else "The org has no active users"
+            return CheckOutcome("passed", found, None, evidence, facts)
+        found = f"The {users:,} active users' addresses are on {len(counts)} domains: {_listing(counts)}"
+        accepted = state.attestations.get(p.accepted_by or "")
+        if accepted:
+            return CheckOutcome("passed", f"{found}. {p.vendor} syncs them all (attested by {accepted['by']} on "
+                                f"{accepted['at']})", None, evidence, facts)
+        return CheckOutcome("failed", found,
+                            f"{p.vendor} syncs one email domain unless its Technical Support enables more: ask them, "
+                            "then attest it on this step; or give every person an address on one domain.",
+                            evidence, facts)
+
+
+class GroupParams(CheckParams):
+    name: str
+    purpose: str = "the group"
+
+
+@register
+class GroupExists(Check):
+    kind = "group_exists"
+    params_model = GroupParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        try:
+            p: GroupParams = self.params(ctx)
+        except TemplateError:
+            return CheckOutcome.failed("No group was named", "Name the group on this step, or leave it empty.")
+        group: Group | None = await ctx.cached(f"group:{p.name}", lambda: ctx.okta.groups.find_by_name(p.name))
+        if group is None:
+            # Suggest the org's groups that start like the name given (a typo is the usual cause).
+            similar = await ctx.okta.groups.named_like(p.name[:3]) if p.name[:3].strip() else []
+            hint = f" Groups starting with '{p.name[:3]}': {', '.join(g.name for g in similar)}." if similar else ""
+            return CheckOutcome.failed(f"No Okta group is named '{p.name}'.{hint}",
+                                       f"Correct {p.purpose} (as named in Directory > Groups), or leave it empty.",
+                                       suggestions=[g.name for g in similar])
+        return CheckOutcome.passed(f"The group '{group.name}' exists ({group.id})", group_id=group.id)

@@ -1,0 +1,345 @@
+"""Drata, end to end through the engine against the sandbox Okta: the email attribute's user
+permission (only the permission changes), the read-only service account and its token, the
+hand-installed Drata - OIDC app found (never created), its scope grant and assignments, its
+client secret kept until the Drata step is attested, the optional attributes, the email-domain
+scan, idempotence, retries after failures, and undo of only what the onboarding made."""
+
+from __future__ import annotations
+
+import copy
+import math
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from app.common.clock import FakeClock
+from app.engine.engine import EngineError
+from app.sandbox import SandboxOrg, SandboxTransport
+from app.settings import Settings
+from app.store.models import OktaConnection
+from tests.harness import Wizard, wizard
+from tests.support import Web
+from tests.vendors.readback import database_text, kept_secret, last_results, okta_calls, plan_item, write_events
+
+VENDOR = "drata"
+LOGIN = "drata-service@acme.example"
+PEOPLE = ["ada.lovelace0@acme.example", "ben.tanaka1@acme.example"]
+
+
+def start(w: Wizard, **inputs: Any) -> uuid.UUID:
+    values: dict[str, Any] = {"app_users": PEOPLE, "app_groups": ["Drata Users"], "custom_attributes": True,
+                              "group_label": "Engineering"}
+    values.update(inputs)
+    return w.start(VENDOR, w.connect(), **values)
+
+
+def apply(w: Wizard, oid: uuid.UUID) -> str:
+    w.plan(oid)
+    job = w.apply(oid)
+    assert job.state == "succeeded", job.error
+    return str(w.onboarding(oid).facts["service_account_id"])
+
+
+def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
+    svc = apply(w, oid)
+    org.complete_activation(svc)
+    w.paste_token(oid, org.issue_api_token(svc, "Drata"))
+    assert w.verify(oid).state == "succeeded"
+    w.attest_all(oid)  # the several-domains attestation appears once the scan has flagged them
+    assert w.verify(oid).state == "succeeded"
+    return svc
+
+
+def drata_app(org: SandboxOrg) -> Any:
+    app = org.find_app("Drata - OIDC")
+    assert app is not None
+    return app
+
+
+def email_attribute(org: SandboxOrg) -> dict[str, Any]:
+    return copy.deepcopy(org.default_schema.base["email"])
+
+
+def active_users(org: SandboxOrg) -> int:
+    return sum(1 for user in org.users if user.status == "ACTIVE")
+
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+      fake_clock: FakeClock) -> Iterator[Wizard]:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        yield harness
+
+class TestDrataEndToEnd:
+    def test_final_org_state_matches_the_document(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        sandbox_org.set_base_permission("email", "HIDE")
+        before = email_attribute(sandbox_org)
+        oid = start(w)
+        item = plan_item(w.draft_plan(oid), "email_readable")
+        assert item["verdict"] == "change" and "from HIDE to READ_ONLY" in item["summary"]
+        assert email_attribute(sandbox_org) == before  # nothing is written before the plan is confirmed
+        svc = apply(w, oid)
+
+        # The app's client secret is kept sealed for the Drata step, and only there.
+        app = drata_app(sandbox_org)
+        secret = sandbox_org.client_secret(app.id)
+        row, _sealed = kept_secret(w, oid, "drata_client_secret")
+        assert row.destroyed_at is None and row.destroy_on == "drata_connected"
+        assert w.run(lambda: w.state.engine.kept_secret(oid, "drata_client_secret")).reveal() == secret
+        assert secret not in database_text(w)
+
+        sandbox_org.complete_activation(svc)
+        w.paste_token(oid, sandbox_org.issue_api_token(svc, "Drata"))
+        assert w.verify(oid).state == "succeeded"
+        w.attest_all(oid)  # the several-domains attestation appears once the scan has flagged them
+        assert w.verify(oid).state == "succeeded"
+
+        row, sealed = kept_secret(w, oid, "drata_client_secret")
+        assert row.destroyed_at is not None and sealed.ciphertext == b""
+        assert secret not in database_text(w)
+
+        after = email_attribute(sandbox_org)
+        assert after["permissions"] == [{"principal": "SELF", "action": "READ_ONLY"}]
+        assert {k: v for k, v in after.items() if k != "permissions"} == \
+            {k: v for k, v in before.items() if k != "permissions"}
+
+        assert sorted(r["type"] for r in sandbox_org.user_roles(svc)) == ["READ_ONLY_ADMIN"]
+        assert sandbox_org.users[svc].status == "ACTIVE"
+
+        assert [g.scope_id for g in app.grants.values()] == ["okta.users.read.self"]
+        people = {sandbox_org.find_user(login)["id"] for login in PEOPLE}  # type: ignore[index]
+        assert people <= set(app.users)
+        assert sandbox_org.demo is not None
+        assert set(app.groups) == {sandbox_org.demo.group_ids["Drata Users"]}
+
+        props = sandbox_org.schema_properties()
+        assert props["drataStartDate"]["type"] == "string"
+        assert props["drataContractor"]["type"] == "boolean"
+
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "completed", onboarding.status_note
+        assert onboarding.facts["drata_client_id"] == app.credentials["oauthClient"]["client_id"]
+        assert onboarding.facts["drata_app_id"] == app.id
+        assert len(sandbox_org.apps) == 1  # found, never created
+
+    def test_the_page_shows_drata_s_connection_drawer(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        apply(w, oid)
+
+        connection_id = w.onboarding(oid).connection_id
+
+        async def custom_domain() -> None:
+            async with w.state.db.session() as session:
+                connection = await session.get(OktaConnection, connection_id)
+                assert connection is not None
+                connection.preflight = {**connection.preflight, "custom_domain": "https://login.acme.example"}
+
+        w.run(custom_domain)
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}").text
+        drawer = page[page.index('id="step-enter_drata_values"'):]
+        drawer = drawer[:drawer.index("</li>")]
+        app = drata_app(sandbox_org)
+        for label in ("Organization", "Custom URL Domain (Optional)", "API Key", "Group Label (Optional)",
+                      "Application Client ID", "Application Client Secret"):
+            assert label in drawer, label
+        assert sandbox_org.base_url.split("://", 1)[1] in drawer
+        assert "login.acme.example" in drawer and "https://login.acme.example" not in drawer
+        assert app.credentials["oauthClient"]["client_id"] in drawer
+        assert "Engineering" in drawer
+        assert sandbox_org.client_secret(app.id) not in page
+
+
+class TestEmailPermission:
+    def test_read_write_is_left_alone(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        sandbox_org.set_base_permission("email", "READ_WRITE")
+        oid = start(w)
+        assert plan_item(w.plan(oid), "email_readable")["verdict"] == "unchanged"
+        since = len(sandbox_org.events)
+        assert w.apply(oid).state == "succeeded"
+        assert "user.schema.update" not in " ".join(write_events(sandbox_org, since))
+        assert email_attribute(sandbox_org)["permissions"][0]["action"] == "READ_WRITE"
+
+
+class TestTheDrataApp:
+    def test_a_missing_app_is_deferred_then_found_once_installed_by_hand(self, w: Wizard,
+                                                                       sandbox_org: SandboxOrg) -> None:
+        sandbox_org.apps.remove(drata_app(sandbox_org).id)
+        oid = start(w)
+        item = plan_item(w.plan(oid), "drata_app")
+        assert item["verdict"] == "deferred"
+        assert "Browse App Catalog" in item["detail"] and "never installs it" in item["detail"]
+        assert w.apply(oid).state == "failed"
+        note = w.onboarding(oid).status_note or ""
+        assert "is not installed in Okta yet" in note and "Retry" in note
+        assert len(sandbox_org.apps) == 0  # never created
+        sandbox_org.add_app("Drata \u2013 OIDC", name="drata")  # the catalog's en dash
+        assert w.apply(oid).state == "succeeded"
+        app = next(iter(sandbox_org.apps))
+        assert w.onboarding(oid).facts["drata_app_id"] == app.id
+        assert [g.scope_id for g in app.grants.values()] == ["okta.users.read.self"]
+
+    def test_unknown_people_and_groups_are_named_in_the_plan(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, app_users=["nobody@acme.example", "luis.alvarez11@acme-corp.example"], app_groups=["Ghosts"])
+        item = plan_item(w.draft_plan(oid), "app_assignments")
+        assert item["verdict"] == "conflict"
+        assert "no Okta user has the login 'nobody@acme.example'" in item["detail"]
+        assert "no Okta group is named 'Ghosts'" in item["detail"]
+        assert "deactivated" in item["detail"]  # index 11 of the demo people is deactivated
+        with pytest.raises(EngineError, match="conflicts"):
+            w.plan(oid)
+
+    def test_choosing_nobody_is_refused(self, w: Wizard) -> None:
+        oid = start(w, app_users=[], app_groups=[])
+        item = plan_item(w.draft_plan(oid), "app_assignments")
+        assert item["verdict"] == "conflict" and "at least one user or group" in item["detail"]
+
+    def test_an_existing_grant_and_assignment_are_adopted_and_kept_by_undo(self, w: Wizard,
+                                                                         sandbox_org: SandboxOrg) -> None:
+        from app.sandbox.domain import apps as apps_domain
+        from app.sandbox.domain.actors import Actor as SandboxActor
+
+        app = drata_app(sandbox_org)
+        system = SandboxActor.system()
+        apps_domain.grant_scope(sandbox_org, app, {"issuer": sandbox_org.base_url,
+                                                   "scopeId": "okta.users.read.self"}, system)
+        first = sandbox_org.users[sandbox_org.find_user(PEOPLE[0])["id"]]  # type: ignore[index]
+        apps_domain.assign_user(sandbox_org, app, first, {}, system)
+        oid = start(w)
+        items = w.plan(oid)
+        assert plan_item(items, "user_scope_grant")["verdict"] == "unchanged"
+        assert w.apply(oid).state == "succeeded"
+        assert w.actions(oid)["user_scope_grant"].outcome == "adopted"
+        assert w.job(oid, "undo").state == "succeeded"
+        assert [g.scope_id for g in app.grants.values()] == ["okta.users.read.self"]
+        assert set(app.users) == {first.id}  # ours removed, the one that was there kept
+        assert app.groups == {}
+
+
+class TestEmailDomains:
+    def test_several_domains_are_flagged_until_attested(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        svc = apply(w, oid)
+        sandbox_org.complete_activation(svc)
+        w.verify(oid)
+        result = last_results(w, oid)["one_email_domain"]
+        assert result.status == "failed"
+        assert "3 domains" in (result.found or "") and "acme-corp.example" in (result.found or "")
+        assert "Drata syncs one email domain" in (result.remedy or "")
+        assert result.evidence["users"] == active_users(sandbox_org)
+        assert w.onboarding(oid).facts["drata_email_domains_multiple"] is True
+        w.attest_all(oid)
+        w.verify(oid)
+        result = last_results(w, oid)["one_email_domain"]
+        assert result.status == "passed" and "attested by ana.admin" in (result.found or "")
+
+    def test_one_domain_passes_and_asks_for_no_attestation(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        for user in sandbox_org.users:
+            if user.status == "ACTIVE" and not user.login.endswith("@acme.example"):
+                user.status = "SUSPENDED"
+        oid = start(w)
+        apply(w, oid)
+        w.verify(oid)
+        results = last_results(w, oid)
+        assert results["one_email_domain"].status == "passed"
+        assert results["one_email_domain"].found.startswith("All ")
+        assert "several_domains_enabled" not in results
+
+    def test_a_large_org_is_read_in_pages_of_200_with_progress(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        for index in range(450):
+            sandbox_org.add_user(f"person{index}@acme.example")
+        oid = start(w, app_users=[])  # no logins to look up: the scan is the only user listing
+        apply(w, oid)
+        calls = okta_calls(w, "GET", "/api/v1/users")
+        job = w.verify(oid)
+        active = active_users(sandbox_org)
+        assert active > 400  # several pages of 200
+        result = last_results(w, oid)["one_email_domain"]
+        assert result.evidence["users"] == active
+        assert result.evidence["pages"] == math.ceil(active / 200)
+        assert okta_calls(w, "GET", "/api/v1/users") - calls == math.ceil(active / 200)
+        assert job.progress["done"] == active and "active users read" in job.progress["detail"]
+
+
+class TestOptionalValues:
+    def test_left_out_they_add_nothing_and_check_nothing(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, custom_attributes=False, group_label="")
+        items = w.plan(oid)
+        assert "drata_attributes" not in {i["action_key"] for i in items}
+        assert w.apply(oid).state == "succeeded"
+        assert "drataStartDate" not in sandbox_org.schema_properties()
+        w.verify(oid)
+        results = last_results(w, oid)
+        assert "group_label_exists" not in results and "drata_attributes_present" not in results
+
+    def test_an_unknown_group_label_is_flagged(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, group_label="Enginering")
+        apply(w, oid)
+        w.verify(oid)
+        result = last_results(w, oid)["group_label_exists"]
+        assert result.status == "failed" and "No Okta group is named 'Enginering'" in (result.found or "")
+        assert "Groups starting with 'Eng': Engineering." in (result.found or "")
+
+
+class TestIdempotence:
+    def test_applying_again_writes_nothing(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        sandbox_org.set_base_permission("email", "HIDE")
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        since = len(sandbox_org.events)
+        assert {i["verdict"] for i in w.plan(oid)} <= {"unchanged"}
+        assert w.apply(oid).state == "succeeded"
+        assert write_events(sandbox_org, since) == []
+
+
+# Each new action of the Drata playbook, failed once by Okta, then retried.
+FAILURES = [
+    ("drata_app", "server_error", "GET", "/api/v1/apps", 3),  # a read is retried twice by the client first
+    ("user_scope_grant", "server_error", "POST", "/api/v1/apps/{appId}/grants", 1),
+    ("app_assignments", "server_error", "PUT", "/api/v1/apps/{appId}/groups/{groupId}", 1),
+    ("user_scope_grant", "timeout", "POST", "/api/v1/apps/{appId}/grants", 1),
+    ("app_assignments", "timeout", "POST", "/api/v1/apps/{appId}/users", 1),
+]
+
+
+class TestRetry:
+    @pytest.mark.parametrize(("action", "fault", "method", "path", "times"), FAILURES,
+                             ids=[f"{a}-{f}-{m}" for a, f, m, _p, _t in FAILURES])
+    def test_a_failure_then_retry_ends_like_an_uninterrupted_run(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                                action: str, fault: str, method: str, path: str,
+                                                                times: int) -> None:
+        oid = start(w)
+        w.plan(oid)
+        # A timeout here is one whose write reached Okta: the retry must find it, not repeat it.
+        sandbox_org.faults.add(fault, method=method, path=path, times=times, processed=fault == "timeout")
+        assert w.apply(oid).state == "failed"
+        assert w.onboarding(oid).status == "blocked"
+        assert w.actions(oid)[action].state == "failed"
+        assert w.apply(oid).state == "succeeded"
+        app = drata_app(sandbox_org)
+        assert [g.scope_id for g in app.grants.values()] == ["okta.users.read.self"]
+        people = {sandbox_org.find_user(login)["id"] for login in PEOPLE}  # type: ignore[index]
+        assert set(app.users) == people and len(app.groups) == 1
+        assert w.actions(oid)[action].state == "done"
+        # What the failed attempt made is still known as this onboarding's: undo removes it all.
+        assert w.job(oid, "undo").state == "succeeded"
+        assert app.grants == {} and app.users == {} and app.groups == {}
+
+
+class TestUndo:
+    def test_undo_restores_the_org_and_keeps_the_app(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        sandbox_org.set_base_permission("email", "HIDE")
+        before = email_attribute(sandbox_org)
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        assert w.job(oid, "undo").state == "succeeded"
+        assert email_attribute(sandbox_org) == before
+        assert sandbox_org.find_user(LOGIN) is None
+        assert "drataStartDate" not in sandbox_org.schema_properties()
+        app = drata_app(sandbox_org)
+        assert app.grants == {} and app.users == {} and app.groups == {}
+        assert w.onboarding(oid).status == "undone"
