@@ -20,6 +20,7 @@ from app.engine.actions import Action, ActionError, Applied, PlanItem, registry
 from app.engine.checks import CheckOutcome, check_registry
 from app.engine.context import Context
 from app.engine.jobs import JobHandle
+from app.engine.requirements import describe, unmet
 from app.engine.runtime import Loaded, load
 from app.engine.scope import TemplateError
 from app.engine.status import derive_status
@@ -153,7 +154,7 @@ class Engine:
                 entry = asdict(item)
                 entry.pop("facts", None)
                 entry.update(step_key=step.key, step_title=step.title, action_key=spec.key, kind=spec.kind,
-                             requires=list(spec.requires))
+                             requires=list(spec.requires), requires_text=describe(loaded.playbook, spec.requires))
                 items.append(entry)
         plan = OnboardingPlan(id=uuid.uuid4(), onboarding_id=onboarding_id, created_by_id=actor.id, items=items)
         async with self.db.session() as session:
@@ -244,8 +245,7 @@ class Engine:
                 current = loaded.record(spec.key)
                 if current.state == "done":
                     continue
-                missing = [fact for fact in spec.requires if not loaded.scope.facts.get(fact)]
-                if missing:
+                if unmet(loaded.scope, spec.requires):
                     deferred.append(spec.key)
                     continue
                 await handle.progress(action=spec.key, step=step.title, waiting=None)

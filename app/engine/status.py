@@ -4,6 +4,7 @@ progress, or completed (the last verification passed every item)."""
 
 from __future__ import annotations
 
+from app.engine.requirements import describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.store.models import VerificationRun
 
@@ -24,7 +25,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
                if loaded.records.get(spec.key) is None or loaded.records[spec.key].state != "done"]
     if not loaded.records and pending:
         return "draft", None, "Plan and apply to start."
-    gated = [(step, spec) for step, spec in pending if any(not scope.facts.get(f) for f in spec.requires)]
+    gated = [(step, spec) for step, spec in pending if unmet(scope, spec.requires)]
     runnable = [item for item in pending if item not in gated]
     if runnable:
         return "in_progress", None, f"Next: {runnable[0][0].title}"
@@ -38,6 +39,11 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
             timer = scope.facts.get(timer_fact(step.key)) or {}
             if timer and float(timer.get("until", 0)) > now:
                 return "waiting", "timer", f"Waiting for the timer of '{step.title}'"
+    for step, spec in gated:
+        missing = unmet(scope, spec.requires)
+        if waits_for_inputs(missing):
+            # Values the document gives only later (a vendor console shows them): the operator's turn.
+            return "waiting", "operator", f"Waiting until {describe(loaded.playbook, missing)}: {step.title}"
     if gated:
         return "in_progress", None, f"Ready to continue: {gated[0][0].title}"
     if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.okta.api.access import Access
 from app.okta.api.apps import Apps
 from app.okta.api.groups import Groups
 from app.okta.api.iam import Iam
@@ -34,6 +35,7 @@ class OktaClient:
         self.log_streams = LogStreams(http)
         self.logs = Logs(http)
         self.groups = Groups(http)
+        self.access = Access(http)
 
     @property
     def origin(self) -> str:

@@ -16,13 +16,16 @@ from app.audit import Actor, record
 from app.common.validation import FormReader, ValidationFailed
 from app.connections.gateway import OktaGateway
 from app.engine.engine import Engine
-from app.engine.runtime import load
+from app.engine.requirements import locked_inputs
+from app.engine.runtime import Loaded, admin_info, fill_inputs, load, org_info
+from app.engine.scope import Scope
 from app.engine.status import timer_fact
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
 from app.playbooks.schema import InputSpec, Playbook
+from app.playbooks.tasks import ServiceTokenTask
 from app.store.base import utcnow
-from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingSecret
+from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction, OnboardingSecret
 from app.store.repositories.secrets import SecretDestroyed, SecretRepository
 from app.vault import Secret, Vault
 
@@ -81,6 +84,19 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     for key in keys:
         values[key] = read_input(form, playbook.input(key))
     form.raise_if_invalid("The values were not saved.")
+    states = {row.action_key: row.state for row in (await session.execute(select(OnboardingAction).where(
+        OnboardingAction.onboarding_id == onboarding.id))).scalars()}
+    connection = await session.get(OktaConnection, onboarding.connection_id)
+    # Compare with the values the actions used: what was saved, or else the default.
+    used = fill_inputs(playbook, dict(onboarding.inputs or {}), Scope(
+        facts=dict(onboarding.facts or {}), org=org_info(connection) if connection else None,
+        admin=admin_info(connection) if connection else {}))
+    locked = locked_inputs(playbook, states)
+    changed_locked = [key for key in keys if key in locked and values.get(key) != used.get(key)]
+    if changed_locked:
+        raise ValidationFailed({f"input_{key}": f"{playbook.input(key).label} can no longer change: the wizard has "
+                                "already acted on it in Okta. Undo the onboarding to start again with other values."
+                                for key in changed_locked}, "The values were not saved.")
     if any(row for row in [onboarding.facts.get("service_account_id")]) and \
             values.get("service_account_login") != (onboarding.inputs or {}).get("service_account_login"):
         raise ValidationFailed({"input_service_account_login": "The service account already exists; its login "
@@ -95,13 +111,24 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     return values
 
 
+def _token_task(loaded: Loaded) -> ServiceTokenTask:
+    """The parameters of the step that asks for the token (the first one shown, if a playbook
+    has one per mode); the defaults if none declares any."""
+    for _section, step in loaded.playbook.steps():
+        if step.task is not None and step.task.kind == "service_token" and loaded.scope.condition(step.when):
+            return ServiceTokenTask.model_validate(step.task.params)
+    return ServiceTokenTask()
+
+
 async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor: Actor,
-                               user_fact: str = "service_account_id") -> dict[str, Any]:
-    """Prove the pasted token is the service account's, find its metadata, keep only its id and a
+                               user_fact: str | None = None) -> dict[str, Any]:
+    """Prove the pasted token is the service account's, run the step's probes with it (each a
+    boolean fact: may the token read this?), find its metadata, keep only its id and a
     fingerprint. The token itself is dropped when this returns."""
     async with engine.db.sessions() as session:
         loaded = await load(session, engine.library, onboarding_id)
-    service_account = loaded.scope.facts.get(user_fact)
+    task = _token_task(loaded)
+    service_account = loaded.scope.facts.get(user_fact or task.user_fact)
     if not service_account:
         raise ValidationFailed({}, "Create the service account first (apply the plan).")
     gateway: OktaGateway = engine.gateway
@@ -115,9 +142,17 @@ async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: 
                                     "it, and that it was created in this org."}) from None
         except OktaError as exc:
             raise ValidationFailed({"service_token": f"The token could not be checked: {exc.message}"}) from None
-    if owner.id != service_account:
-        raise ValidationFailed({"service_token": f"This token belongs to {owner.profile.login}, not to the "
-                                "service account. Sign in as the service account and create the token there."})
+        if owner.id != service_account:
+            raise ValidationFailed({"service_token": f"This token belongs to {owner.profile.login}, not to the "
+                                    "service account. Sign in as the service account and create the token there."})
+        probed: dict[str, bool] = {}
+        for probe in task.probes:
+            try:
+                probed[probe.fact] = await as_service.access.can_read(probe.path)
+            except OktaError as exc:
+                raise ValidationFailed({"service_token": f"The token belongs to the service account, but checking "
+                                        f"what it may read ({probe.path}) failed: {exc.message} Paste it again "
+                                        "in a moment."}) from None
     async with gateway.client(org, gateway.stored_credential(loaded.connection), actor=actor,
                               onboarding_id=onboarding_id) as admin:
         tokens = await admin.tokens.of_user(service_account)
@@ -127,7 +162,8 @@ async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: 
     newest = max(tokens, key=lambda t: t.created or "")
     facts = {"service_token_verified": True, "service_token_id": newest.id,
              "service_token_fingerprint": token.fingerprint(), "service_token_name": newest.name,
-             "service_token_network": newest.network_connection, "service_token_owner": owner.profile.login}
+             "service_token_network": newest.network_connection, "service_token_owner": owner.profile.login,
+             **probed}
     async with engine.db.session() as session:
         onboarding = await session.get(Onboarding, onboarding_id)
         assert onboarding is not None
@@ -135,9 +171,11 @@ async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: 
         await record(session, action="service_token_verify", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=newest.id,
                      summary=f"Service account token verified: '{newest.name}' ({newest.id}), fingerprint "
-                             f"{token.fingerprint()}, network {newest.network_connection}",
+                             f"{token.fingerprint()}, network {newest.network_connection}"
+                             + "".join(f"; {probe.path} {'readable' if probed[probe.fact] else 'refused (403)'}"
+                                       for probe in task.probes),
                      details={"token_id": newest.id, "fingerprint": token.fingerprint(),
-                              "candidates": len(tokens)})
+                              "candidates": len(tokens), "probes": probed})
     await engine.refresh_status(onboarding_id)
     return facts
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.engine.requirements import describe, locked_inputs, unmet
 from app.engine.runtime import Loaded, load
 from app.engine.scope import TemplateError
 from app.playbooks.loader import PlaybookLibrary
@@ -59,6 +60,7 @@ class ActionView:
     error: str | None
     waiting_on: list[str]
     created_by_us: bool
+    waiting_label: str = ""  # the requirements in words ("'Region' is given")
 
 
 @dataclass
@@ -83,6 +85,8 @@ class StepView:
     paste: list[tuple[str, str, str]] = field(default_factory=list)
     inputs: list[tuple[InputSpec, Any]] = field(default_factory=list)
     console_link: str | None = None
+    # The step's values can no longer change: the wizard has acted in Okta on one of them.
+    inputs_locked: bool = False
 
 
 @dataclass
@@ -183,6 +187,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     people = {str(op.id): op.display_name for op in (await session.execute(
         select(Operator).where(Operator.id.in_([i for i in ids if i])))).scalars()}
 
+    locked = locked_inputs(loaded.playbook, {key: row.state for key, row in loaded.records.items()})
     sections: list[tuple[SectionSpec, list[StepView]]] = []
     for section in loaded.playbook.sections:
         views: list[StepView] = []
@@ -194,14 +199,15 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 if not scope.condition(spec.when):
                     continue
                 row: OnboardingAction | None = loaded.records.get(spec.key)
-                waiting = [f for f in spec.requires if not scope.facts.get(f)]
+                waiting = unmet(scope, spec.requires)
                 view.actions.append(ActionView(
                     key=spec.key, kind=spec.kind, state=row.state if row else "pending",
                     outcome=row.outcome if row else None, summary=row.summary if row else None,
                     object_type=row.object_type if row else None, object_id=row.object_id if row else None,
                     console_link=_console(loaded, row.object_type, row.object_id) if row else None,
                     error=row.error if row else None, waiting_on=waiting,
-                    created_by_us=bool(row and row.created_by_us)))
+                    created_by_us=bool(row and row.created_by_us),
+                    waiting_label=describe(loaded.playbook, waiting)))
             for check in step.checks:
                 if not scope.condition(check.when):
                     continue
@@ -226,6 +232,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 if step.task.console_path and scope.org is not None:
                     view.console_link = _console_path(loaded, step.task.console_path)
             view.inputs = [(library.get(loaded.playbook.key).input(k), scope.inputs.get(k)) for k in step.inputs]
+            view.inputs_locked = bool(locked & set(step.inputs))
             view.state = _step_state(view, loaded)
             views.append(view)
         if views:

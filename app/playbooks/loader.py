@@ -15,6 +15,7 @@ from app.engine.actions import registry
 from app.engine.checks import check_registry
 from app.engine.scope import references
 from app.playbooks.schema import Playbook
+from app.playbooks.tasks import ServiceTokenTask
 
 VENDOR_DIR = Path(__file__).resolve().parent / "vendors"
 NAMESPACES = {"input", "fact", "setting", "org", "admin"}
@@ -57,10 +58,20 @@ def validate(playbook: Playbook) -> Playbook:
         if step.task is not None:
             for value in step.task.paste:
                 _check_references(playbook, f"step {step.key} paste", value.value)
+            if step.task.kind == "service_token":
+                try:
+                    ServiceTokenTask.model_validate(step.task.params)
+                except ValidationError as exc:
+                    raise PlaybookError(f"{playbook.key}: step {step.key} has invalid token task parameters: "
+                                        f"{exc.errors()[0]['msg']}") from exc
         for action in step.actions:
             if action.kind not in actions:
                 raise PlaybookError(f"{playbook.key}: action {action.key} has unknown kind {action.kind}")
             _check_params(playbook, f"action {action.key}", actions[action.kind].params_model, action.params)
+            for requirement in action.requires:
+                if requirement.startswith("input.") and requirement[len("input."):] not in \
+                        {i.key for i in playbook.inputs}:
+                    raise PlaybookError(f"{playbook.key}: action {action.key} requires undefined {requirement}")
             _check_references(playbook, f"action {action.key}", action.params)
         for check in step.checks:
             if check.kind not in checks:

@@ -1,0 +1,47 @@
+"""Log stream checks: the stream the document asks for exists in Okta with the AWS settings the
+vendor gave, and is active (an inactive stream sends nothing)."""
+
+from __future__ import annotations
+
+from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.context import Context
+from app.engine.scope import TemplateError
+from app.okta.models import LogStream
+
+
+class LogStreamParams(CheckParams):
+    name: str
+    account_id: str
+    event_source_name: str
+    region: str
+
+
+@register
+class LogStreamCheck(Check):
+    kind = "log_stream"
+    params_model = LogStreamParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        try:
+            p: LogStreamParams = self.params(ctx)
+        except TemplateError:
+            return CheckOutcome.failed("The AWS account, event source name and region are not given yet",
+                                       "Copy them from the vendor's console into this step, then apply.")
+        streams: list[LogStream] = await ctx.cached("log_streams", ctx.okta.log_streams.all)
+        stream = next((s for s in streams if s.name.lower() == p.name.lower()), None)
+        if stream is None:
+            return CheckOutcome.failed(f"No log stream named '{p.name}' in Okta",
+                                       "Apply the plan (again) to create it.")
+        wanted = {"accountId": p.account_id, "eventSourceName": p.event_source_name, "region": p.region}
+        wrong = [f"{key} is {stream.settings.get(key)!r}, not {value!r}" for key, value in wanted.items()
+                 if stream.settings.get(key) != value]
+        evidence = {"log_stream_id": stream.id, "status": stream.status, "settings": dict(stream.settings)}
+        if stream.type != "aws_eventbridge" or wrong:
+            return CheckOutcome.failed(f"Log stream '{stream.name}' ({stream.type}): " + "; ".join(wrong or [
+                "not an AWS EventBridge stream"]), "Okta cannot change a stream's settings: delete it in Reports > "
+                "Log Streaming and apply again.", **evidence)
+        if stream.status != "ACTIVE":
+            return CheckOutcome.failed(f"Log stream '{stream.name}' is {stream.status}, so it sends nothing",
+                                       "Activate it in Reports > Log Streaming.", **evidence)
+        return CheckOutcome.passed(f"Log stream '{stream.name}' is active, to AWS account {p.account_id}, "
+                                   f"event source {p.event_source_name}, region {p.region}", **evidence)

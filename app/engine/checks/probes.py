@@ -1,0 +1,33 @@
+"""What the service account's token proved it may do when it was pasted (the probes of a
+``service_token`` task, stored as boolean facts). The token itself is never kept, so this is the
+proof as of that moment; pasting the token again renews it."""
+
+from __future__ import annotations
+
+from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.context import Context
+
+
+class ProbeParams(CheckParams):
+    fact: str
+    expect: bool  # what the playbook's advice relies on: allowed (true) or refused (false)
+    proven: str  # what was found when the probe agrees
+    contrary: str  # what was found when it does not
+    remedy: str
+
+
+@register
+class TokenProbe(Check):
+    kind = "token_probe"
+    params_model = ProbeParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p: ProbeParams = ProbeParams.model_validate(self.raw_params)
+        facts = ctx.scope.facts
+        if not facts.get("service_token_verified") or p.fact not in facts:
+            return CheckOutcome.failed("Not proven yet: the service account's token has not been pasted here",
+                                       "Paste the token on the token step; the wizard tries it and records the "
+                                       "outcome.")
+        if bool(facts[p.fact]) == p.expect:
+            return CheckOutcome.passed(p.proven, **{p.fact: bool(facts[p.fact])})
+        return CheckOutcome.failed(p.contrary, p.remedy, **{p.fact: bool(facts[p.fact])})

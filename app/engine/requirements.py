@@ -1,0 +1,71 @@
+"""What an action waits for before it may run, and which inputs can no longer change.
+
+An action's ``requires`` names facts (``service_token_verified``: the service account's token was
+pasted and verified) or inputs the operator gives only later in the document (``input.aws_region``:
+values Oort shows once its integration exists). Either way the action is in the plan from the
+start, and runs on the first apply after its requirements are met. An input is fixed once an
+action that used it has acted in Okta, so the records never disagree with the values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from app.engine.scope import Scope, references
+from app.playbooks.schema import Playbook
+
+INPUT_PREFIX = "input."
+# What each known fact means to an operator; other facts are described by their name.
+FACT_LABELS = {
+    "service_token_verified": "the service account's token is verified",
+}
+ACTED_STATES = frozenset({"done", "applying", "failed"})
+
+
+def is_met(scope: Scope, requirement: str) -> bool:
+    if requirement.startswith(INPUT_PREFIX):
+        value = scope.inputs.get(requirement[len(INPUT_PREFIX):])
+        return value not in (None, "", [])
+    return bool(scope.facts.get(requirement))
+
+
+def unmet(scope: Scope, requires: Iterable[str]) -> list[str]:
+    """The requirements not met yet, in the order the playbook lists them."""
+    return [requirement for requirement in requires if not is_met(scope, requirement)]
+
+
+def waits_for_inputs(requirements: Iterable[str]) -> bool:
+    return any(r.startswith(INPUT_PREFIX) for r in requirements)
+
+
+def describe(playbook: Playbook, requirements: Iterable[str]) -> str:
+    """The requirements in words: "the service account's token is verified", "'Region' is given"."""
+    parts: list[str] = []
+    for requirement in requirements:
+        if requirement.startswith(INPUT_PREFIX):
+            name = requirement[len(INPUT_PREFIX):]
+            try:
+                parts.append(f"'{playbook.input(name).label}' is given")
+            except KeyError:
+                parts.append(f"{name} is given")
+        else:
+            parts.append(FACT_LABELS.get(requirement, requirement.replace("_", " ") + " is known"))
+    return " and ".join(parts)
+
+
+def locked_inputs(playbook: Playbook, states: Mapping[str, str]) -> set[str]:
+    """Inputs an action has used in Okta (``states``: action key -> state). Defaults that refer to
+    another input (the email defaults to the login) lock that input too."""
+    defaults: dict[str, Any] = {spec.key: spec.default for spec in playbook.inputs}
+    locked: set[str] = set()
+    for _step, action in playbook.actions():
+        if states.get(action.key) not in ACTED_STATES:
+            continue
+        pending = [name for namespace, name in references(action.params) if namespace == "input"]
+        while pending:
+            name = pending.pop()
+            if name in locked:
+                continue
+            locked.add(name)
+            pending.extend(n for namespace, n in references(defaults.get(name)) if namespace == "input")
+    return locked

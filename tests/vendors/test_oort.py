@@ -1,0 +1,394 @@
+"""Oort, end to end through the engine against the sandbox Okta: both setups (read-only,
+read/write), the Identity Engine or Classic advice for the Advanced tab, the User Schema box
+proven with the service account's token, the EventBridge log stream (its values given late, its
+validation, conflicts, retries after failures), idempotence and undo."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.common.clock import FakeClock
+from app.common.validation import FormReader, ValidationFailed
+from app.engine.engine import EngineError
+from app.onboardings import service
+from app.onboardings.view import OnboardingView, build_view
+from app.playbooks.loader import VENDOR_DIR, PlaybookError, load_file
+from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from app.sandbox.domain import roles as sandbox_roles
+from app.settings import Settings
+from app.store.models import Onboarding
+from tests.harness import Wizard, wizard
+
+VENDOR = "oort"
+LOGIN = "oort-service-account@acme.example"
+ROLE_LABEL = "Oort Remediation"
+PRESET = {"okta.users.read", "okta.users.userprofile.manage", "okta.users.lifecycle.suspend",
+          "okta.users.lifecycle.unsuspend", "okta.users.lifecycle.clearSessions",
+          "okta.users.groupMembership.manage", "okta.groups.members.manage"}
+AWS = {"aws_account_id": "123456789012", "event_source_name": "oort-acme-okta_events",
+       "aws_region": "us-east-2"}
+STREAM_SETTINGS = {"accountId": "123456789012", "eventSourceName": "oort-acme-okta_events",
+                   "region": "us-east-2"}
+
+
+@pytest.fixture
+def pipeline() -> str:
+    return "idx"
+
+
+@pytest.fixture
+def sandbox_org(fake_clock: FakeClock, pipeline: str) -> SandboxOrg:
+    """The demo org, on Identity Engine unless a test parametrises ``pipeline``."""
+    org = SandboxOrg(clock=fake_clock, pipeline=pipeline)
+    seed_demo_org(org)
+    return org
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock) -> Any:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        yield harness
+
+
+def start(w: Wizard, **inputs: Any) -> uuid.UUID:
+    return w.start(VENDOR, w.connect(), **inputs)
+
+
+def apply_ok(w: Wizard, oid: uuid.UUID) -> None:
+    job = w.apply(oid)
+    assert job.state == "succeeded", job.error
+
+
+def paste_token(w: Wizard, org: SandboxOrg, oid: uuid.UUID) -> dict[str, Any]:
+    svc = str(w.onboarding(oid).facts["service_account_id"])
+    org.complete_activation(svc)
+    return w.paste_token(oid, org.issue_api_token(svc, "Oort"))
+
+
+def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
+    """Plan, apply, activate, paste the token, apply again, attest, verify."""
+    w.plan(oid)
+    apply_ok(w, oid)
+    paste_token(w, org, oid)
+    apply_ok(w, oid)
+    w.attest_all(oid)
+    assert w.verify(oid).state == "succeeded"
+    return str(w.onboarding(oid).facts["service_account_id"])
+
+
+def view(w: Wizard, oid: uuid.UUID) -> OnboardingView:
+    async def build() -> OnboardingView:
+        async with w.state.db.sessions() as session:
+            return await build_view(session, w.state.library, oid)
+
+    return w.run(build)
+
+
+def steps_shown(w: Wizard, oid: uuid.UUID) -> set[str]:
+    return {sv.step.key for _section, steps in view(w, oid).sections for sv in steps}
+
+
+def checks(w: Wizard, oid: uuid.UUID) -> dict[str, tuple[str | None, str | None]]:
+    return {c.spec.key: (c.status, c.found) for _s, steps in view(w, oid).sections for sv in steps for c in sv.checks}
+
+
+def role_types(org: SandboxOrg, user_id: str) -> list[str]:
+    return sorted(r["type"] for r in org.user_roles(user_id))
+
+
+def snapshot(org: SandboxOrg) -> dict[str, Any]:
+    user = org.find_user(LOGIN)
+    return {"user": user["status"] if user else None,
+            "roles": role_types(org, user["id"]) if user else [],
+            "custom_roles": sorted(r.label for r in org.custom_roles),
+            "resource_sets": sorted(r.label for r in org.resource_sets),
+            "log_streams": sorted((s.name, tuple(sorted(s.settings.items()))) for s in org.log_streams)}
+
+
+def save_inputs(w: Wizard, oid: uuid.UUID, step: str, values: dict[str, str]) -> None:
+    async def go() -> None:
+        async with w.state.db.session() as session:
+            onboarding = await session.get(Onboarding, oid)
+            assert onboarding is not None
+            playbook = w.state.library.get(VENDOR)
+            form = FormReader({f"input_{k}": v for k, v in values.items()})
+            await service.save_inputs(session, playbook, onboarding, form, playbook.step(step).inputs, w.actor)
+
+    w.run(go)
+
+
+class TestReadOnly:
+    def test_read_only_setup_ends_with_exactly_read_only_administrator(self, w: Wizard,
+                                                                         sandbox_org: SandboxOrg) -> None:
+        oid = start(w, **AWS)
+        svc = finish(w, oid, sandbox_org)
+        assert role_types(sandbox_org, svc) == ["READ_ONLY_ADMIN"]
+        user = sandbox_org.find_user(LOGIN)
+        assert user is not None
+        assert user["profile"]["userType"] == "Service Account"
+        assert "Service Account" in f"{user['profile']['firstName']} {user['profile']['lastName']}"
+        assert not sandbox_org.custom_roles and not sandbox_org.resource_sets
+        [stream] = list(sandbox_org.log_streams)
+        assert (stream.name, stream.type, stream.status, stream.settings) == (
+            "Oort", "aws_eventbridge", "ACTIVE", STREAM_SETTINGS)
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "completed", onboarding.status_note
+        # Read-Only Administrator may not read the user schema: proven with the token, box left unticked.
+        assert onboarding.facts["service_token_reads_schema"] is False
+        shown = steps_shown(w, oid)
+        assert "schema_box_leave" in shown and "schema_box_tick" not in shown
+        assert checks(w, oid)["token_refused_schema"][0] == "passed"
+        # The read/write steps are not part of this setup.
+        assert not {"assign_help_desk", "create_custom_role", "copy_token_read_write"} & shown
+
+    def test_schema_check_adds_organization_administrator_proven_by_the_token(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, schema_check=True, **AWS)
+        svc = finish(w, oid, sandbox_org)
+        assert role_types(sandbox_org, svc) == ["ORG_ADMIN", "READ_ONLY_ADMIN"]
+        onboarding = w.onboarding(oid)
+        assert onboarding.facts["service_token_reads_schema"] is True
+        assert onboarding.status == "completed", onboarding.status_note
+        found = checks(w, oid)
+        assert found["token_reads_schema"] == ("passed", "Okta let the service account's token read the user "
+                                                         "schema: tick User Schema.")
+        assert found["schema_box_ticked"][0] == "attested"
+
+    def test_a_token_refused_the_schema_blocks_the_user_schema_box(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, schema_check=True, **AWS)
+        w.plan(oid)
+        apply_ok(w, oid)
+        svc = str(w.onboarding(oid).facts["service_account_id"])
+        # Someone removes Organization Administrator before the token is pasted.
+        org_admin = next(a for a in sandbox_roles.assignments_of(sandbox_org, svc) if a.type == "ORG_ADMIN")
+        sandbox_roles.unassign(sandbox_org, sandbox_org.users[svc], org_admin, None)
+        paste_token(w, sandbox_org, oid)
+        assert w.onboarding(oid).facts["service_token_reads_schema"] is False
+        w.attest_all(oid)
+        w.verify(oid)
+        found = checks(w, oid)
+        status, text = found["token_reads_schema"]
+        assert status == "failed" and "refused" in (text or "")
+        # The box is never offered for attestation while the token cannot read the schema.
+        assert "schema_box_ticked" not in found
+        assert w.onboarding(oid).status != "completed"
+
+
+class TestReadWrite:
+    def test_read_write_adds_help_desk_and_the_custom_role_on_its_resource_set(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, access="read_write", **AWS)
+        svc = finish(w, oid, sandbox_org)
+        roles = sandbox_org.user_roles(svc)
+        assert sorted(r["type"] for r in roles) == ["CUSTOM", "HELP_DESK_ADMIN", "READ_ONLY_ADMIN"]
+        role = next(r for r in sandbox_org.custom_roles if r.label == ROLE_LABEL)
+        rset = next(r for r in sandbox_org.resource_sets if r.label == ROLE_LABEL)
+        custom = next(r for r in roles if r["type"] == "CUSTOM")
+        assert (custom["role"], custom["resource-set"]) == (role.id, rset.id)
+        assert set(role.permissions) == PRESET
+        org_id = sandbox_org.org_id
+        assert sorted(r.orn for r in rset.resources.values()) == [f"orn:okta:directory:{org_id}:groups",
+                                                                  f"orn:okta:directory:{org_id}:users"]
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "completed", onboarding.status_note
+        shown = steps_shown(w, oid)
+        assert {"assign_help_desk", "create_custom_role", "copy_token_read_write"} <= shown
+        assert "copy_token_read_only" not in shown
+
+    def test_the_page_says_the_document_lists_no_permissions(self, w: Wizard) -> None:
+        oid = start(w, access="read_write")
+        step = next(sv for _s, steps in view(w, oid).sections for sv in steps if sv.step.key == "create_custom_role")
+        assert any("lists no permissions" in note for note in step.step.notes)
+        playbook = w.state.library.get(VENDOR)
+        assert playbook.settings["custom_role_permissions"].unsure
+        assert set(playbook.settings["custom_role_permissions"].default) == PRESET
+
+
+class TestAdvancedTabAdvice:
+    def test_identity_engine_says_tick_the_four_boxes(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, **AWS)
+        finish(w, oid, sandbox_org)
+        shown = steps_shown(w, oid)
+        assert "advanced_identity_engine" in shown and "advanced_classic" not in shown
+        assert checks(w, oid)["engine_is_identity_engine"][0] == "passed"
+
+    @pytest.mark.parametrize("pipeline", ["v1"])
+    def test_classic_engine_says_leave_them_unticked(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, **AWS)
+        finish(w, oid, sandbox_org)
+        shown = steps_shown(w, oid)
+        assert "advanced_classic" in shown and "advanced_identity_engine" not in shown
+        assert checks(w, oid)["engine_is_classic"] == ("passed", "Okta reports Classic Engine (pipeline 'v1')")
+        assert w.onboarding(oid).status == "completed"
+
+    def test_a_changed_engine_is_drift(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, **AWS)
+        finish(w, oid, sandbox_org)
+        sandbox_org.pipeline = "v1"
+        w.verify(oid, "reverify")
+        status, found = checks(w, oid)["engine_is_identity_engine"]
+        assert status == "failed" and "Classic Engine" in (found or "")
+
+
+class TestLogStreamValues:
+    def test_the_stream_waits_for_oorts_values_given_after_the_first_apply(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        item = next(i for i in w.plan(oid) if i["action_key"] == "log_stream")
+        assert item["verdict"] == "create" and "once its AWS account" in item["summary"]
+        assert "'AWS account id' is given" in item["requires_text"]
+        apply_ok(w, oid)
+        assert "log_stream" not in w.actions(oid) and not sandbox_org.log_streams
+        paste_token(w, sandbox_org, oid)
+        onboarding = w.onboarding(oid)
+        assert (onboarding.status, onboarding.waiting_for) == ("waiting", "operator")
+        assert "'AWS account id' is given" in (onboarding.status_note or "")
+        # The service account's values are fixed now; Oort's AWS values are not.
+        page = view(w, oid)
+        locks = {sv.step.key: sv.inputs_locked for _s, steps in page.sections for sv in steps}
+        assert locks["create_account"] and not locks["event_streaming_tab"]
+        save_inputs(w, oid, "event_streaming_tab", {**AWS, "log_stream_name": "Oort"})
+        apply_ok(w, oid)
+        assert [s.settings for s in sandbox_org.log_streams] == [STREAM_SETTINGS]
+
+    def test_values_the_wizard_acted_on_cannot_change(self, w: Wizard) -> None:
+        oid = start(w)
+        w.plan(oid)
+        apply_ok(w, oid)
+        with pytest.raises(ValidationFailed) as info:
+            save_inputs(w, oid, "create_account", {"service_account_login": "someone.else@acme.example",
+                                                   "service_account_email": LOGIN, "first_name": "Oort",
+                                                   "last_name": "Service Account"})
+        assert "can no longer change" in info.value.errors["input_service_account_login"]
+
+    @pytest.mark.parametrize(("field", "value", "message"), [
+        ("aws_account_id", "12345", "An AWS account id is exactly 12 digits."),
+        ("aws_account_id", "12345678901a", "An AWS account id is exactly 12 digits."),
+        ("event_source_name", "oort okta stream", "no spaces"),
+        ("event_source_name", "x" * 76, "at most 75 characters"),
+        ("aws_region", "mars-north-1", "Choose a region from the list."),
+    ])
+    def test_bad_aws_values_are_refused_with_a_clear_message(self, w: Wizard, field: str, value: str,
+                                                              message: str) -> None:
+        oid = start(w)
+        with pytest.raises(ValidationFailed) as info:
+            save_inputs(w, oid, "event_streaming_tab", {**AWS, "log_stream_name": "Oort", field: value})
+        assert message in info.value.errors[f"input_{field}"]
+        assert not w.onboarding(oid).inputs.get(field)
+
+    def test_an_existing_stream_with_other_settings_is_a_conflict(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        seeded = sandbox_org.add_log_stream("Oort", {**STREAM_SETTINGS, "region": "eu-west-1"})
+        oid = start(w, **AWS)
+        item = next(i for i in w.draft_plan(oid) if i["action_key"] == "log_stream")
+        assert item["verdict"] == "conflict"
+        assert "'eu-west-1', not 'us-east-2'" in item["detail"] and "will not replace it" in item["detail"]
+        with pytest.raises(EngineError, match="conflicts"):
+            w.plan(oid)
+        assert [(s.id, s.settings["region"]) for s in sandbox_org.log_streams] == [(seeded["id"], "eu-west-1")]
+
+    def test_a_conflict_appearing_after_the_plan_stops_the_apply(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w, **AWS)
+        w.plan(oid)
+        sandbox_org.add_log_stream("oort", {**STREAM_SETTINGS, "accountId": "999999999999"})
+        job = w.apply(oid)
+        assert job.state == "failed"
+        row = w.actions(oid)["log_stream"]
+        assert row.state == "failed" and "999999999999" in (row.error or "")
+        assert len(sandbox_org.log_streams) == 1
+
+    def test_an_existing_stream_with_the_same_settings_is_adopted_and_kept_by_undo(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        seeded = sandbox_org.add_log_stream("Oort", dict(STREAM_SETTINGS))
+        oid = start(w, **AWS)
+        item = next(i for i in w.plan(oid) if i["action_key"] == "log_stream")
+        assert item["verdict"] == "adopt"
+        finish_after_plan(w, oid, sandbox_org)
+        row = w.actions(oid)["log_stream"]
+        assert (row.outcome, row.created_by_us, row.object_id) == ("adopted", False, seeded["id"])
+        assert w.job(oid, "undo").state == "succeeded"
+        assert [s.id for s in sandbox_org.log_streams] == [seeded["id"]]
+
+    def test_the_org_holds_at_most_two_streams(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        sandbox_org.add_log_stream("Splunk A", {**STREAM_SETTINGS, "eventSourceName": "a"})
+        sandbox_org.add_log_stream("Splunk B", {**STREAM_SETTINGS, "eventSourceName": "b"})
+        oid = start(w, **AWS)
+        item = next(i for i in w.draft_plan(oid) if i["action_key"] == "log_stream")
+        assert item["verdict"] == "conflict"
+        assert "already has 2 log streams, the most Okta allows" in item["detail"]
+
+
+def finish_after_plan(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> None:
+    apply_ok(w, oid)
+    paste_token(w, org, oid)
+    apply_ok(w, oid)
+    w.attest_all(oid)
+    w.verify(oid)
+
+
+class TestIdempotenceAndUndo:
+    @pytest.mark.parametrize("access", ["read_only", "read_write"])
+    def test_applying_twice_writes_nothing(self, w: Wizard, sandbox_org: SandboxOrg, access: str) -> None:
+        oid = start(w, access=access, schema_check=True, **AWS)
+        finish(w, oid, sandbox_org)
+        before, events = snapshot(sandbox_org), len(sandbox_org.events)
+        w.plan(oid)
+        apply_ok(w, oid)
+        assert snapshot(sandbox_org) == before
+        assert sandbox_org.events[events:] == [], [e.body["eventType"] for e in sandbox_org.events[events:]]
+
+    def test_undo_leaves_the_org_as_it_was(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        before = snapshot(sandbox_org)
+        oid = start(w, access="read_write", schema_check=True, **AWS)
+        finish(w, oid, sandbox_org)
+        assert snapshot(sandbox_org) != before
+        assert w.job(oid, "undo").state == "succeeded"
+        assert snapshot(sandbox_org) == before
+        assert sandbox_org.events_of("system.log_stream.lifecycle.delete")
+        assert w.onboarding(oid).status == "undone"
+
+
+class TestRetry:
+    @pytest.mark.parametrize("fault", ["server_error", "timeout"])
+    def test_a_failed_log_stream_create_is_retried_without_a_duplicate(
+            self, w: Wizard, sandbox_org: SandboxOrg, fault: str) -> None:
+        oid = start(w, **AWS)
+        w.plan(oid)
+        # A timeout that Okta processed: the stream exists but the answer was lost.
+        sandbox_org.faults.add(fault, method="POST", path="/api/v1/logStreams", times=1,
+                               processed=fault == "timeout")
+        assert w.apply(oid).state == "failed"
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "blocked" and "log stream" in (onboarding.status_note or "").lower()
+        assert w.actions(oid)["log_stream"].state == "failed"
+        apply_ok(w, oid)
+        assert [s.settings for s in sandbox_org.log_streams] == [STREAM_SETTINGS]
+        row = w.actions(oid)["log_stream"]
+        assert row.state == "done" and row.created_by_us
+        assert w.job(oid, "undo").state == "succeeded"
+        assert not sandbox_org.log_streams
+
+
+class TestTokenProbesInPlaybooks:
+    def _variant(self, tmp_path: Path, probe: dict[str, str]) -> Path:
+        data = yaml.safe_load((VENDOR_DIR / "oort.yaml").read_text())
+        for section in data["sections"]:
+            for step in section["steps"]:
+                if (step.get("task") or {}).get("kind") == "service_token":
+                    step["task"]["params"]["probes"] = [probe]
+        path = tmp_path / "oort.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return path
+
+    @pytest.mark.parametrize("path", ["/api/v1/../admin", "https://evil.example/api/v1/users",
+                                      "/api/v1/users/{id}", "/api/v1/logs?since=x"])
+    def test_a_probe_outside_a_fixed_api_path_is_refused_at_start_up(self, tmp_path: Path, path: str) -> None:
+        with pytest.raises(PlaybookError, match="invalid token task parameters"):
+            load_file(self._variant(tmp_path, {"fact": "reads_x", "path": path}))
+
+    def test_a_probe_path_loads(self, tmp_path: Path) -> None:
+        load_file(self._variant(tmp_path, {"fact": "reads_groups", "path": "/api/v1/groups"}))
