@@ -66,6 +66,8 @@ MATRIX: list[Entry] = [
     Entry("POST", "/onboardings/{onboarding_id}/undo", ACTING, f"/onboardings/{ZERO_ID}/undo"),
     Entry("POST", "/onboardings/{onboarding_id}/token", ACTING, f"/onboardings/{ZERO_ID}/token"),
     Entry("POST", "/onboardings/{onboarding_id}/token/any-ip", ACTING, f"/onboardings/{ZERO_ID}/token/any-ip"),
+    Entry("POST", "/onboardings/{onboarding_id}/test-event/{check_key}", ACTING,
+          f"/onboardings/{ZERO_ID}/test-event/recent_events"),
     Entry("POST", "/onboardings/{onboarding_id}/attest/{check_key}", ACTING,
           f"/onboardings/{ZERO_ID}/attest/licence_confirmed"),
     Entry("POST", "/onboardings/{onboarding_id}/timers/{step_key}", ACTING, f"/onboardings/{ZERO_ID}/timers/x"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from app.connections.gateway import OktaGateway
 from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs
 from app.engine.runtime import Loaded, admin_info, fill_inputs, load, org_info
-from app.engine.scope import Scope
+from app.engine.scope import Scope, TemplateError
 from app.engine.status import timer_fact
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
@@ -260,3 +261,37 @@ async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboard
                  subject_type="onboarding_secret", subject_id=purpose,
                  summary=f"Revealed: {secret.label} (reveal #{secret.reveal_count})")
     return secret.label, value
+
+
+async def generate_test_event(engine: Engine, onboarding_id: uuid.UUID, check_key: str, actor: Actor) -> str:
+    """Make Okta write a harmless, audited System Log event for a check that found none: a partial
+    update of the title of the user the check names (the service account), stamped with the time
+    so the profile really changes (Okta logs only real changes)."""
+    async with engine.db.sessions() as session:
+        loaded = await load(session, engine.library, onboarding_id)
+    found = [check for step, check in loaded.playbook.checks()
+             if check.key == check_key and check.kind == "system_log_recent" and check.params.get("test_event_user")
+             and loaded.scope.condition(step.when) and loaded.scope.condition(check.when)]
+    if not found:
+        raise ValidationFailed({}, "This step cannot generate a test event.")
+    try:
+        user_id = str(loaded.scope.render(found[0].params["test_event_user"]))
+    except TemplateError:
+        raise ValidationFailed({}, "Create the service account first (apply the plan): the test event changes its "
+                                   "title.") from None
+    stamp = datetime.fromtimestamp(engine.clock.now(), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    title = f"Onboarding wizard test event {stamp}"
+    gateway = engine.gateway
+    async with gateway.client(gateway.stored_org(loaded.connection), gateway.stored_credential(loaded.connection),
+                              actor=actor, onboarding_id=onboarding_id) as admin:
+        try:
+            user = await admin.users.update_profile(user_id, {"title": title})
+        except OktaError as exc:
+            raise ValidationFailed({}, f"Okta did not take the test change: {exc.message}") from None
+    async with engine.db.session() as session:
+        await record(session, action="test_event", actor=actor, onboarding_id=onboarding_id, subject_type="user",
+                     subject_id=user.id, summary=f"Generated a System Log event: set the title of "
+                                                 f"{user.profile.login} to '{title}'",
+                     details={"check": check_key, "title": title})
+    await engine.refresh_status(onboarding_id)
+    return f"Okta recorded a profile update of {user.profile.login}. Verify again to see it."

@@ -244,6 +244,18 @@ async def token_any_ip(request: Request, db: ReadDbSession, onboarding_id: str, 
     return _back(request, found.id, "The token now allows Any IP.")
 
 
+@router.post("/{onboarding_id}/test-event/{check_key}", name="onboarding_test_event")
+async def test_event(request: Request, db: ReadDbSession, onboarding_id: str, check_key: str,
+                     operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _onboarding(db, onboarding_id)
+    try:
+        note = await service.generate_test_event(state.engine, found.id, check_key, actor_for(request, operator))
+    except ValidationFailed as exc:
+        return _back(request, found.id, exc.message, "error")
+    return _back(request, found.id, note)
+
+
 @router.post("/{onboarding_id}/attest/{check_key}", name="onboarding_attest")
 async def attest(request: Request, db: DbSession, onboarding_id: str, check_key: str,
                  operator: ActingOperator) -> Response:

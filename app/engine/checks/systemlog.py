@@ -1,0 +1,109 @@
+"""System Log checks for connectors that ingest it (Microsoft Sentinel): that Okta is writing
+events at all (the document's "ensure your Okta account is generating system logs"), and a
+preview of what the connector backfills (the hour before it was created), counted by following
+Okta's pagination. Each read is made once per phase through the phase cache."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import Field
+
+from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.context import Context
+from app.engine.status import timer_fact
+from app.okta.models import LogEvent
+
+# Okta keeps the System Log for 90 days; older windows cannot be counted.
+RETENTION_SECONDS = 90 * 86_400
+
+
+def _moment(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _clock_time(epoch: float) -> str:
+    return _moment(epoch).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class RecentParams(CheckParams):
+    minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # The user whose profile title the "Generate a test event" button updates (a template such
+    # as "{fact.service_account_id}"); without it the page offers no button.
+    test_event_user: str | None = None
+
+
+@register
+class SystemLogRecent(Check):
+    kind = "system_log_recent"
+    params_model = RecentParams
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p = RecentParams.model_validate(self.raw_params)
+        since = ctx.clock.now() - p.minutes * 60
+        latest: LogEvent | None = await ctx.cached(
+            f"syslog:recent:{p.minutes}", lambda: ctx.okta.logs.first(since=_moment(since)))
+        if latest is None:
+            remedy = "Do something Okta records (sign in to the Admin Console, say), then verify again."
+            if p.test_event_user:
+                remedy = ("Use 'Generate a test event' on this step (it updates the service account's title, which "
+                          "Okta records), then verify again.")
+            return CheckOutcome.failed(f"Okta wrote no System Log event since {_clock_time(since)} (the last "
+                                       f"{p.minutes} minutes)", remedy, since=since)
+        return CheckOutcome.passed(f"Okta is writing System Log events: the latest is {latest.eventType} at "
+                                   f"{latest.published}", event_type=latest.eventType, published=latest.published)
+
+
+class BackfillParams(CheckParams):
+    timer_step: str  # the step whose timer the operator started when creating the connector
+    window_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    page_size: int = Field(default=1000, ge=1, le=1000)
+
+
+@register
+class SystemLogBackfill(Check):
+    """How many events the connector backfills: those of the window before its creation. The
+    creation moment is when the operator started the timer of the connect step."""
+
+    kind = "system_log_backfill"
+    params_model = BackfillParams
+
+    async def _count(self, ctx: Context, since: float, until: float, page_size: int) -> dict[str, Any]:
+        count, pages = 0, 0
+        types: dict[str, int] = {}
+        # A bounded query (since and until): Okta's last page has no next link.
+        async for page in ctx.okta.logs.pages(since=_moment(since), until=_moment(until), limit=page_size):
+            pages += 1
+            count += len(page)
+            for event in page:
+                if isinstance(event, dict):
+                    name = str(event.get("eventType", "?"))
+                    types[name] = types.get(name, 0) + 1
+            await ctx.progress(f"Backfill preview: {count:,} events counted ({pages} page{'s' if pages != 1 else ''})")
+        return {"count": count, "pages": pages, "types": types}
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        p = BackfillParams.model_validate(self.raw_params)
+        timer = ctx.scope.facts.get(timer_fact(p.timer_step)) or {}
+        if not timer.get("started"):
+            return CheckOutcome.failed("The connector's creation time is not recorded yet",
+                                       "Start the timer on the step where you select Connect, as you create the "
+                                       "connector; the wizard takes that moment as its creation time.")
+        created = float(timer["started"])
+        since = created - p.window_minutes * 60
+        if ctx.clock.now() - since > RETENTION_SECONDS:
+            return CheckOutcome.failed(f"The window before the connector's creation ({_clock_time(since)}) is older "
+                                       "than the 90 days Okta keeps", "Nothing to preview: the connector ingests "
+                                       "only new events.", created=created)
+        found = await ctx.cached(f"syslog:backfill:{since}:{created}:{p.page_size}",
+                                 lambda: self._count(ctx, since, created, p.page_size))
+        window = f"from {_clock_time(since)} to {_clock_time(created)}"
+        top = sorted(found["types"].items(), key=lambda item: (-item[1], item[0]))[:3]
+        if not found["count"]:
+            return CheckOutcome.passed(f"Nothing to backfill: Okta wrote no events {window}; the "
+                                       "OktaSystemLogs table fills with new events only", created=created, count=0)
+        return CheckOutcome.passed(
+            f"The connector backfills {found['count']:,} events {window} ({found['pages']} page"
+            f"{'s' if found['pages'] != 1 else ''} read), mostly " + ", ".join(f"{name} ({n})" for name, n in top),
+            created=created, count=found["count"], pages=found["pages"])

@@ -1,0 +1,283 @@
+"""Microsoft Sentinel's unified connector, end to end through the engine against the sandbox Okta:
+the read-only service account and its token (proven able to read the System Log), the values to
+paste, the Azure and ingestion timers, the System Log checks (recent events, a generated test
+event, the backfill preview counted across pages), idempotence and undo."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.audit import Actor as AuditActor
+from app.common.clock import FakeClock
+from app.common.validation import ValidationFailed
+from app.engine.checks import CheckState
+from app.engine.checks.systemlog import SystemLogBackfill
+from app.engine.context import Context
+from app.engine.scope import Scope
+from app.okta.credentials import ApiTokenCredential, static_secret
+from app.onboardings import service
+from app.onboardings.view import OnboardingView, build_view
+from app.sandbox import SandboxOrg, SandboxTransport
+from app.sandbox.domain import roles as sandbox_roles
+from app.sandbox.domain import syslog
+from app.sandbox.domain.actors import Actor as SandboxActor
+from app.settings import Settings
+from app.store.models import AuditEvent, Onboarding
+from app.vault import Secret
+from tests.harness import Wizard, wizard
+
+VENDOR = "sentinel-unified-connector"
+LOGIN = "sentinel-connector@acme.example"
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock) -> Any:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        yield harness
+
+
+def start(w: Wizard, **inputs: Any) -> uuid.UUID:
+    return w.start(VENDOR, w.connect(), workspace_name="sentinel-prod", **inputs)
+
+
+def apply_ok(w: Wizard, oid: uuid.UUID) -> None:
+    job = w.apply(oid)
+    assert job.state == "succeeded", job.error
+
+
+def paste_token(w: Wizard, org: SandboxOrg, oid: uuid.UUID) -> dict[str, Any]:
+    svc = str(w.onboarding(oid).facts["service_account_id"])
+    org.complete_activation(svc)
+    return w.paste_token(oid, org.issue_api_token(svc, "Microsoft Sentinel"))
+
+
+def start_timer(w: Wizard, oid: uuid.UUID, step: str) -> dict[str, float]:
+    async def go() -> dict[str, float]:
+        async with w.state.db.session() as session:
+            onboarding = await session.get(Onboarding, oid)
+            assert onboarding is not None
+            timer = await service.start_timer(session, w.state.library.get(VENDOR), onboarding, step,
+                                              w.state.clock.now(), w.actor)
+        await w.state.engine.refresh_status(oid)
+        return timer
+
+    return w.run(go)
+
+
+def make_test_event(w: Wizard, oid: uuid.UUID, check_key: str = "recent_events") -> str:
+    return w.run(lambda: service.generate_test_event(w.state.engine, oid, check_key, w.actor))
+
+
+def up_to_the_connector(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
+    w.plan(oid)
+    apply_ok(w, oid)
+    paste_token(w, org, oid)
+    apply_ok(w, oid)
+    return str(w.onboarding(oid).facts["service_account_id"])
+
+
+def view(w: Wizard, oid: uuid.UUID) -> OnboardingView:
+    async def build() -> OnboardingView:
+        async with w.state.db.sessions() as session:
+            return await build_view(session, w.state.library, oid)
+
+    return w.run(build)
+
+
+def checks(w: Wizard, oid: uuid.UUID) -> dict[str, tuple[str | None, str | None, str | None]]:
+    return {c.spec.key: (c.status, c.found, c.remedy)
+            for _s, steps in view(w, oid).sections for sv in steps for c in sv.checks}
+
+
+def snapshot(org: SandboxOrg) -> dict[str, Any]:
+    user = org.find_user(LOGIN)
+    return {"user": user["status"] if user else None,
+            "roles": sorted(r["type"] for r in org.user_roles(user["id"])) if user else [],
+            "users": len(org.users), "custom_roles": len(org.custom_roles), "log_streams": len(org.log_streams)}
+
+
+def events_between(org: SandboxOrg, since: float, until: float) -> int:
+    return sum(1 for event in org.events if since <= event.published < until)
+
+
+class TestEndToEnd:
+    def test_complete_onboarding(self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        oid = start(w, azure_roles_just_assigned=True)
+        start_timer(w, oid, "azure_propagation")
+        fake_clock.advance(15 * 60)
+        svc = up_to_the_connector(w, oid, sandbox_org)
+        assert sorted(r["type"] for r in sandbox_org.user_roles(svc)) == ["READ_ONLY_ADMIN"]
+        user = sandbox_org.find_user(LOGIN)
+        assert user is not None and user["profile"]["userType"] == "Service Account"
+        onboarding = w.onboarding(oid)
+        assert onboarding.facts["service_token_reads_logs"] is True
+        created = start_timer(w, oid, "connect")["started"]
+        w.attest_all(oid)
+        fake_clock.advance(31 * 60)
+        # Nothing happened in Okta for half an hour: the wizard makes it log a harmless change.
+        make_test_event(w, oid)
+        assert w.verify(oid).state == "succeeded"
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "completed", onboarding.status_note
+        found = checks(w, oid)
+        assert found["recent_events"][0] == "passed" and "user.account.update_profile" in (found["recent_events"][1]
+                                                                                            or "")
+        expected = events_between(sandbox_org, created - 3600, created)
+        assert expected > 0
+        assert found["backfill_counted"][0] == "passed"
+        assert f"backfills {expected:,} events" in (found["backfill_counted"][1] or "")
+        assert found["token_reads_logs"][0] == "passed"
+        assert found["ingestion_time_passed"][0] == "passed"
+        assert found["azure_roles_propagated"][0] == "passed"
+
+    def test_the_values_to_paste(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        paste = {sv.step.key: sv.paste for _s, steps in view(w, oid).sections for sv in steps}
+        domain = dict((label, value) for label, value, _note in paste["name_and_connection"])["Domain name"]
+        assert domain == sandbox_org.base_url.split("://", 1)[1] and "://" not in domain
+        api_key_note = next(note for label, _value, note in paste["name_and_connection"] if label == "API key")
+        assert "no Authorization prefix" in api_key_note
+        name = next(value for label, value, _note in paste["name_and_connection"] if label == "Connector name")
+        assert name == f"Okta ({domain})"
+        assert paste["select_products"] == [("Workspace", "sentinel-prod", "")]
+
+
+class TestTimers:
+    def test_the_azure_wait_is_asked_only_after_a_new_role(self, w: Wizard) -> None:
+        oid = start(w)
+        assert "azure_roles_propagated" not in checks(w, oid)
+        oid = start(w, azure_roles_just_assigned=True)
+        assert "azure_roles_propagated" in checks(w, oid)
+
+    def test_ingestion_waits_thirty_minutes_from_the_connector(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                                fake_clock: FakeClock) -> None:
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        start_timer(w, oid, "connect")
+        onboarding = w.onboarding(oid)
+        assert (onboarding.status, onboarding.waiting_for) == ("waiting", "timer")
+        fake_clock.advance(10 * 60)
+        w.verify(oid)
+        status, found, remedy = checks(w, oid)["ingestion_time_passed"]
+        assert status == "failed" and "20 minutes left" in (found or "") and remedy
+        fake_clock.advance(20 * 60)
+        w.verify(oid)
+        assert checks(w, oid)["ingestion_time_passed"][0] == "passed"
+
+
+class TestSystemLog:
+    def test_no_recent_event_offers_a_test_event_which_is_audited(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                                   fake_clock: FakeClock) -> None:
+        oid = start(w)
+        svc = up_to_the_connector(w, oid, sandbox_org)
+        fake_clock.advance(16 * 60)
+        w.verify(oid)
+        status, found, remedy = checks(w, oid)["recent_events"]
+        assert status == "failed" and "no System Log event" in (found or "")
+        assert "Generate a test event" in (remedy or "")
+        before = len(sandbox_org.events_of("user.account.update_profile"))
+        note = make_test_event(w, oid)
+        assert LOGIN in note
+        updates = sandbox_org.events_of("user.account.update_profile")
+        assert len(updates) == before + 1 and updates[-1]["target"][0]["id"] == svc
+        assert (sandbox_org.find_user(LOGIN) or {})["profile"]["title"].startswith("Onboarding wizard test event")
+
+        async def audited() -> list[AuditEvent]:
+            async with w.state.db.sessions() as session:
+                return list((await session.execute(select(AuditEvent).where(
+                    AuditEvent.action == "test_event"))).scalars())
+
+        [entry] = w.run(audited)
+        assert entry.onboarding_id == oid and entry.subject_id == svc
+        w.verify(oid)
+        assert checks(w, oid)["recent_events"][0] == "passed"
+
+    def test_a_test_event_needs_a_check_that_offers_one(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        with pytest.raises(ValidationFailed, match="Create the service account first"):
+            make_test_event(w, oid)
+        with pytest.raises(ValidationFailed, match="cannot generate a test event"):
+            make_test_event(w, oid, "token_verified")
+
+    def test_the_backfill_preview_needs_the_connectors_creation_time(self, w: Wizard,
+                                                                      sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        w.verify(oid)
+        status, found, remedy = checks(w, oid)["backfill_counted"]
+        assert status == "failed" and "creation time" in (found or "") and "Start the timer" in (remedy or "")
+
+    def test_the_backfill_count_follows_every_page_and_reads_once(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        someone = SandboxActor("00u1someone0000000000", "User", "someone@acme.example", "Some One")
+        for _ in range(23):
+            syslog.record(sandbox_org, someone, "user.session.start", "User login to Okta")
+            fake_clock.advance(60)
+        created = fake_clock.now()
+        fake_clock.advance(5 * 60)
+        syslog.record(sandbox_org, someone, "user.session.start", "After the connector: not backfilled")
+        expected = events_between(sandbox_org, created - 3600, created)
+        assert expected >= 23
+        w.connect()
+        progress: list[str] = []
+
+        async def evaluate() -> list[Any]:
+            org = w.state.gateway.org(sandbox_org.base_url)
+            demo = sandbox_org.demo
+            assert demo is not None
+            async with w.state.gateway.client(org, ApiTokenCredential(static_secret(Secret(demo.admin_token))),
+                                              actor=AuditActor.system("test")) as okta:
+                ctx = Context(okta=okta, scope=Scope(facts={"timer_connect": {"started": created}}),
+                              clock=fake_clock)
+
+                async def record(message: str, **_: Any) -> None:
+                    progress.append(message)
+
+                ctx.progress = record
+                check = SystemLogBackfill("backfill", {"timer_step": "connect", "page_size": 7})
+                first = await check.evaluate(ctx, CheckState())
+                again = await check.evaluate(ctx, CheckState())
+                return [first, again]
+
+        first, again = w.run(evaluate)
+        assert first.status == "passed" and first.evidence["count"] == expected
+        assert first.evidence["pages"] == math.ceil(expected / 7) == len(progress)
+        assert f"{expected} events" in first.found and "user.session.start (23)" in first.found
+        assert again.evidence == first.evidence and len(progress) == math.ceil(expected / 7)
+
+    def test_a_token_that_cannot_read_the_log_fails_its_check(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        w.plan(oid)
+        apply_ok(w, oid)
+        svc = str(w.onboarding(oid).facts["service_account_id"])
+        [assignment] = sandbox_roles.assignments_of(sandbox_org, svc)
+        sandbox_roles.unassign(sandbox_org, sandbox_org.users[svc], assignment, None)
+        paste_token(w, sandbox_org, oid)
+        assert w.onboarding(oid).facts["service_token_reads_logs"] is False
+        w.verify(oid)
+        status, found, _remedy = checks(w, oid)["token_reads_logs"]
+        assert status == "failed" and "403" in (found or "")
+
+
+class TestIdempotenceAndUndo:
+    def test_applying_twice_writes_nothing(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        before, events = snapshot(sandbox_org), len(sandbox_org.events)
+        w.plan(oid)
+        apply_ok(w, oid)
+        assert snapshot(sandbox_org) == before
+        assert sandbox_org.events[events:] == []
+
+    def test_undo_leaves_the_org_as_it_was(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        before = snapshot(sandbox_org)
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        assert snapshot(sandbox_org) != before
+        assert w.job(oid, "undo").state == "succeeded"
+        assert snapshot(sandbox_org) == before
