@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from app.common.clock import FakeClock
 from app.engine.engine import EngineError
 from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
-from app.store.models import OktaConnection
+from app.store.models import Job, OktaConnection
 from tests.harness import Wizard, wizard
 from tests.support import Web
 from tests.vendors.readback import database_text, kept_secret, last_results, okta_calls, plan_item, write_events
@@ -263,6 +264,19 @@ class TestEmailDomains:
         assert result.evidence["pages"] == math.ceil(active / 200)
         assert okta_calls(w, "GET", "/api/v1/users") - calls == math.ceil(active / 200)
         assert job.progress["done"] == active and "active users read" in job.progress["detail"]
+
+        # While such a scan runs, the progress panel the page polls shows the count and a bar.
+        async def running(state: str) -> None:
+            async with w.state.db.session() as session:
+                await session.execute(update(Job).where(Job.id == job.id).values(state=state))
+
+        w.run(lambda: running("running"))
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        panel = web.get(f"/onboardings/{oid}/progress", headers={"HX-Request": "true"}).text
+        w.run(lambda: running("succeeded"))
+        assert f"Counting email domains: {active:,} active users read" in panel
+        assert '<progress class="progress__bar"' in panel
 
 
 class TestOptionalValues:
