@@ -135,8 +135,11 @@ class TestEndToEnd:
         assert found["ingestion_time_passed"][0] == "passed"
         assert found["azure_roles_propagated"][0] == "passed"
 
-    def test_the_values_to_paste(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+    def test_the_values_to_paste_and_the_azure_wait_only_after_a_new_role(self, w: Wizard,
+                                                                           sandbox_org: SandboxOrg) -> None:
         oid = start(w)
+        assert "azure_roles_propagated" not in checks(w, oid)
+        assert "azure_roles_propagated" in checks(w, start(w, azure_roles_just_assigned=True))
         paste = {sv.step.key: sv.paste for _s, steps in view(w, oid).sections for sv in steps}
         domain = dict((label, value) for label, value, _note in paste["name_and_connection"])["Domain name"]
         assert domain == sandbox_org.base_url.split("://", 1)[1] and "://" not in domain
@@ -148,16 +151,14 @@ class TestEndToEnd:
 
 
 class TestTimers:
-    def test_the_azure_wait_is_asked_only_after_a_new_role(self, w: Wizard) -> None:
-        oid = start(w)
-        assert "azure_roles_propagated" not in checks(w, oid)
-        oid = start(w, azure_roles_just_assigned=True)
-        assert "azure_roles_propagated" in checks(w, oid)
-
     def test_ingestion_waits_thirty_minutes_from_the_connector(self, w: Wizard, sandbox_org: SandboxOrg,
                                                                 fake_clock: FakeClock) -> None:
         oid = start(w)
         up_to_the_connector(w, oid, sandbox_org)
+        # Before Connect, the backfill preview has no creation time to count back from.
+        w.verify(oid)
+        status, found, remedy = checks(w, oid)["backfill_counted"]
+        assert status == "failed" and "creation time" in (found or "") and "Start the timer" in (remedy or "")
         start_timer(w, oid, "connect")
         onboarding = w.onboarding(oid)
         assert (onboarding.status, onboarding.waiting_for) == ("waiting", "timer")
@@ -203,14 +204,6 @@ class TestSystemLog:
             make_test_event(w, oid)
         with pytest.raises(ValidationFailed, match="cannot generate a test event"):
             make_test_event(w, oid, "token_verified")
-
-    def test_the_backfill_preview_needs_the_connectors_creation_time(self, w: Wizard,
-                                                                      sandbox_org: SandboxOrg) -> None:
-        oid = start(w)
-        up_to_the_connector(w, oid, sandbox_org)
-        w.verify(oid)
-        status, found, remedy = checks(w, oid)["backfill_counted"]
-        assert status == "failed" and "creation time" in (found or "") and "Start the timer" in (remedy or "")
 
     def test_the_backfill_count_follows_every_page_and_reads_once(
             self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
@@ -265,19 +258,16 @@ class TestSystemLog:
 
 
 class TestIdempotenceAndUndo:
-    def test_applying_twice_writes_nothing(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
-        oid = start(w)
-        up_to_the_connector(w, oid, sandbox_org)
-        before, events = snapshot(sandbox_org), len(sandbox_org.events)
-        w.plan(oid)
-        apply_ok(w, oid)
-        assert snapshot(sandbox_org) == before
-        assert sandbox_org.events[events:] == []
-
-    def test_undo_leaves_the_org_as_it_was(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+    def test_applying_again_writes_nothing_and_undo_leaves_the_org_as_it_was(self, w: Wizard,
+                                                                              sandbox_org: SandboxOrg) -> None:
         before = snapshot(sandbox_org)
         oid = start(w)
         up_to_the_connector(w, oid, sandbox_org)
-        assert snapshot(sandbox_org) != before
+        after, events = snapshot(sandbox_org), len(sandbox_org.events)
+        assert after != before
+        w.plan(oid)
+        apply_ok(w, oid)
+        assert snapshot(sandbox_org) == after
+        assert sandbox_org.events[events:] == []
         assert w.job(oid, "undo").state == "succeeded"
         assert snapshot(sandbox_org) == before
