@@ -124,8 +124,7 @@ def save_inputs(w: Wizard, oid: uuid.UUID, step: str, values: dict[str, str]) ->
 
 class TestReadOnly:
     def test_read_only_setup_ends_with_exactly_read_only_administrator_then_reapply_writes_nothing(
-            self, w: Wizard,
-                                                                         sandbox_org: SandboxOrg) -> None:
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w, **AWS)
         svc = finish(w, oid, sandbox_org)
         assert role_types(sandbox_org, svc) == ["READ_ONLY_ADMIN"]
