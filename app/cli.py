@@ -117,7 +117,8 @@ def serve(
 
         from app.sandbox.server import build
 
-        _org, sandbox_app, demo = build(base_url=settings.sandbox_url, pipeline="idx", seed="demo")
+        _org, sandbox_app, demo = build(base_url=settings.sandbox_url, pipeline="idx", seed="demo",
+                                        wizard_url=settings.resolved_public_url)
     typer.echo("")
     typer.secho(f"  Okta onboarding wizard: {settings.resolved_public_url}/", bold=True)
     if link:
@@ -128,6 +129,7 @@ def serve(
     if demo is not None:
         typer.echo(f"  Sandbox Okta org (demo): {settings.sandbox_url}  (Okta connections > Use the sandbox org;")
         typer.echo(f"  its Admin Console, for the steps a person does: {settings.sandbox_url}/__sandbox__/console)")
+        typer.echo(f"  Its sign-in app, to try Settings > identity provider: {settings.sandbox_url}/__sandbox__/oidc")
     typer.echo("")
     sys.stdout.flush()
     app = create_app(settings, sandbox=demo)

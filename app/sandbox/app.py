@@ -1,5 +1,6 @@
-"""The sandbox as an ASGI app: the Okta endpoints, ``/oauth2/v1/token``, and the sandbox's own
-control plane and console under ``/__sandbox__``.
+"""The sandbox as an ASGI app: the Okta endpoints, ``/oauth2/v1/token``, the OpenID Connect
+endpoints (``app.sandbox.oidc``), and the sandbox's own control plane and console under
+``/__sandbox__``.
 
 Every Okta request goes through the same steps, in Okta's order: injected faults (which act
 before anything else, like a failing network or gateway), the rate-limit bucket, authentication
@@ -26,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.sandbox import ids, routing
 from app.sandbox.api import HANDLERS, Call, Reply
 from app.sandbox.authz import Principal, authenticate, authorize
-from app.sandbox.domain import oauth
+from app.sandbox.domain import oauth, oidc
 from app.sandbox.domain.actors import RequestInfo
 from app.sandbox.errors import OktaError, error_body, rate_limited, server_error
 from app.sandbox.faults import FaultKind, FaultRule, SimulatedDrop, SimulatedTimeout
@@ -155,7 +156,10 @@ class _Exchange:
         no_store = {"Cache-Control": "no-store", "Pragma": "no-cache"}
         form = dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
         try:
-            token = oauth.issue(self.org, form, self.request.headers.get("authorization"), self.info)
+            if form.get("grant_type") == oidc.AUTHORIZATION_CODE:  # OpenID Connect sign-in (app.sandbox.oidc)
+                token = oidc.exchange_code(self.org, form, self.request.headers.get("authorization"))
+            else:
+                token = oauth.issue(self.org, form, self.request.headers.get("authorization"), self.info)
         except oauth.OAuthError as error:
             return self.respond(error.status, error.body(), headers=no_store)
         return self.respond(200, token, headers=no_store)
@@ -215,9 +219,11 @@ def create_sandbox_app(org: SandboxOrg, *, standalone: bool = False) -> ASGIApp:
     happen on the socket instead of raising for :class:`~app.sandbox.SandboxTransport`."""
     from app.sandbox.console import console_routes
     from app.sandbox.control import control_routes
+    from app.sandbox.oidc import oidc_routes
     from app.sandbox.welcome import welcome_routes
 
     app = Starlette(routes=[
+        *oidc_routes(),
         Mount("/__sandbox__", routes=[*control_routes(), *console_routes()]),
         *welcome_routes(),
         Route("/{path:path}", _okta, methods=ALL_METHODS),

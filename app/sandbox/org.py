@@ -20,6 +20,7 @@ from app.sandbox.domain import apps as apps_domain
 from app.sandbox.domain import custom_roles as custom_roles_domain
 from app.sandbox.domain import groups as groups_domain
 from app.sandbox.domain import log_streams as log_streams_domain
+from app.sandbox.domain import oidc as oidc_domain
 from app.sandbox.domain import resource_sets as sets_domain
 from app.sandbox.domain import roles as roles_domain
 from app.sandbox.domain import schema as schema_domain
@@ -78,6 +79,8 @@ class SandboxOrg:
         self.subdomain = "sandbox"
         # Signs the sandbox's OAuth access tokens (JWT-shaped, verifiable by nobody outside).
         self.signing_key = secrets.token_bytes(32)
+        # Signs OpenID Connect ID tokens (RS256, published at /oauth2/v1/keys); kept across resets.
+        self.oidc_key = oidc_domain.SigningKey()
         self._seeders: list[Callable[[SandboxOrg], object]] = []
         # What seed_demo_org made, when the org is the demo org.
         self.demo: DemoOrg | None = None
@@ -115,6 +118,7 @@ class SandboxOrg:
         self.token_index: dict[str, str] = {}  # sha256 of a token value -> token id
         self.activation_tokens: dict[str, str] = {}  # activation token -> user id (until used)
         self.access_tokens: dict[str, AccessToken] = {}
+        self.oidc = oidc_domain.OidcRegistry()  # sign-in clients and their authorization codes
         self.api_service_catalog: dict[str, CatalogEntry] = {}
         self.add_catalog_entry(api_services_domain.authomize_entry())
         schema_domain.install_default_type(self)
@@ -198,6 +202,14 @@ class SandboxOrg:
     def client_secret(self, app_id: str) -> str:
         """The app's first active client secret (what the Admin Console's Sign On tab shows)."""
         return next(secret.value for secret in self.apps[app_id].secrets if secret.status == "ACTIVE")
+
+    def add_oidc_client(self, redirect_uris: Sequence[str], *, name: str = "OIDC web app",
+                        client_id: str | None = None, client_secret: str | None = None) -> tuple[str, str]:
+        """Register a web app for OpenID Connect sign-in, as a person would in the Admin Console;
+        returns its (client id, client secret). Only these exact redirect URIs are accepted."""
+        client = oidc_domain.register_client(self, redirect_uris, name=name, client_id=client_id,
+                                             client_secret=client_secret)
+        return client.client_id, client.client_secret
 
     def add_catalog_entry(self, entry: CatalogEntry) -> None:
         self.api_service_catalog[entry.type] = entry

@@ -2,17 +2,24 @@
 
 A super admin, Sam Super, with a SUPER_ADMIN API token; about forty people across three email
 domains (some staged, some deactivated); the usual groups; "Drata - OIDC" installed from the
-catalog as a person would; Authomize in the API service integration catalog; and Okta's default
-user schema (the email property's end-user permission is READ_ONLY unless told otherwise)."""
+catalog as a person would; Authomize in the API service integration catalog; Okta's default
+user schema (the email property's end-user permission is READ_ONLY unless told otherwise); and an
+OpenID Connect app for the wizard's own sign-in, whose redirect URI is the wizard's callback."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.sandbox import ids
 from app.sandbox.ids import api_token_value
 from app.sandbox.org import SandboxOrg
 
 ADMIN_LOGIN = "sam.super@acme.example"
+# Where the wizard answers by default (`make run`), and the path of its OpenID Connect callback
+# (app.web.routes.oidc_sign_in; a test keeps the two in step).
+WIZARD_URL = "http://127.0.0.1:8000"
+WIZARD_CALLBACK_PATH = "/sign-in/oidc/callback"
+WIZARD_APP_NAME = "Okta onboarding wizard"
 
 _FIRST = ("Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Imani", "Jonas", "Kira", "Luis",
           "Mona", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sven", "Tara")
@@ -28,20 +35,27 @@ class DemoOrg:
     drata_app_id: str
     drata_client_id: str
     group_ids: dict[str, str]
+    # The OIDC app with which operators sign in to the wizard (see WIZARD_CALLBACK_PATH).
+    wizard_client_id: str = ""
+    wizard_client_secret: str = ""
 
 
 def seed_demo_org(org: SandboxOrg, *, email_permission: str = "READ_ONLY",
-                  admin_token: str | None = None) -> DemoOrg:
+                  admin_token: str | None = None, wizard_url: str = WIZARD_URL) -> DemoOrg:
     """Seed ``org`` and remember the seed, so ``org.reset()`` (and ``POST /__sandbox__/reset``)
-    rebuilds the same org with the same admin token value."""
+    rebuilds the same org with the same admin token value and the same wizard sign-in client.
+    ``wizard_url`` is the wizard's address, for the sign-in client's redirect URI."""
     token_value = admin_token or api_token_value()
-    _seed(org, email_permission, token_value)
-    org.register_seeder(lambda again: _seed(again, email_permission, token_value))
+    wizard_client = (ids.okta_id(ids.APP), ids.client_secret_value(),
+                     wizard_url.rstrip("/") + WIZARD_CALLBACK_PATH)
+    _seed(org, email_permission, token_value, wizard_client)
+    org.register_seeder(lambda again: _seed(again, email_permission, token_value, wizard_client))
     assert org.demo is not None
     return org.demo
 
 
-def _seed(org: SandboxOrg, email_permission: str, token_value: str) -> DemoOrg:
+def _seed(org: SandboxOrg, email_permission: str, token_value: str,
+          wizard_client: tuple[str, str, str]) -> DemoOrg:
     org.company_name = "Acme Corporation"
     org.subdomain = "acme"
     org.set_base_permission("email", email_permission)
@@ -73,7 +87,9 @@ def _seed(org: SandboxOrg, email_permission: str, token_value: str) -> DemoOrg:
 
     drata = org.add_app("Drata - OIDC", name="drata", redirect_uris=["https://app.drata.com/callback/okta"])
     org.issue_api_token(admin["id"], "Onboarding wizard (demo)", value=token_value)
+    client_id, client_secret, callback = wizard_client
+    org.add_oidc_client([callback], name=WIZARD_APP_NAME, client_id=client_id, client_secret=client_secret)
     org.demo = DemoOrg(admin_user_id=admin["id"], admin_token=token_value, admin_login=ADMIN_LOGIN,
                        drata_app_id=drata["id"], drata_client_id=drata["credentials"]["oauthClient"]["client_id"],
-                       group_ids=groups)
+                       group_ids=groups, wizard_client_id=client_id, wizard_client_secret=client_secret)
     return org.demo

@@ -9,12 +9,14 @@ from starlette.types import ASGIApp
 from app.common.clock import SystemClock
 from app.sandbox.app import create_sandbox_app
 from app.sandbox.org import SandboxOrg
-from app.sandbox.seed import DemoOrg, seed_demo_org
+from app.sandbox.seed import WIZARD_URL, DemoOrg, seed_demo_org
 
 
-def build(*, base_url: str, pipeline: str, seed: str | None) -> tuple[SandboxOrg, ASGIApp, DemoOrg | None]:
+def build(*, base_url: str, pipeline: str, seed: str | None,
+          wizard_url: str = WIZARD_URL) -> tuple[SandboxOrg, ASGIApp, DemoOrg | None]:
+    """``wizard_url``: where the wizard answers, for the demo's sign-in app's redirect URI."""
     org = SandboxOrg(base_url=base_url, pipeline=pipeline, clock=SystemClock())
-    demo = seed_demo_org(org) if seed == "demo" else None
+    demo = seed_demo_org(org, wizard_url=wizard_url) if seed == "demo" else None
     return org, create_sandbox_app(org, standalone=True), demo
 
 
@@ -27,5 +29,6 @@ def serve(*, host: str, port: int, pipeline: str, seed: str | None) -> None:
     if demo is not None:
         print(f"Demo admin:       {demo.admin_login}", flush=True)
         print(f"Demo admin token: {demo.admin_token}", flush=True)
+        print(f"Wizard sign-in:   {org.base_url}/__sandbox__/oidc (OpenID Connect app)", flush=True)
     # The sandbox sets Date itself (from the org clock); uvicorn must not add a second one.
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, date_header=False)
