@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.auth.oidc import RelyingParty
+from app.auth.oidc import TransportFactory as OidcTransportFactory
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.connections.gateway import OktaGateway, TransportFactory
 from app.engine.engine import Engine
@@ -20,13 +22,13 @@ from app.vault import KeySource, Vault, load_key_source
 from app.web.csrf import csrf_protect
 from app.web.errors import install_error_handlers
 from app.web.middleware import BrowserMiddleware
-from app.web.routes import auth, connections, health, home, onboardings, operators, settings_page, setup
+from app.web.routes import auth, connections, health, home, oidc_sign_in, onboardings, operators, settings_page, setup
 from app.web.state import AppState
 from app.web.templating import build_templates
 
 # Every screen's router; tests walk this list to check each route's access rules.
-ROUTERS = [health.router, auth.router, setup.router, home.router, operators.router, connections.router,
-           onboardings.router, settings_page.router]
+ROUTERS = [health.router, auth.router, oidc_sign_in.router, setup.router, home.router, operators.router,
+           connections.router, onboardings.router, settings_page.router]
 
 
 def key_source_for(settings: Settings) -> KeySource:
@@ -41,8 +43,9 @@ def key_source_for(settings: Settings) -> KeySource:
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
                keys: KeySource | None = None, clock: Clock = SYSTEM_CLOCK,
                okta_transport: TransportFactory | None = None, sandbox: object | None = None,
-               library: PlaybookLibrary | None = None) -> FastAPI:
-    """``okta_transport`` and ``sandbox`` let tests (and the demo) serve Okta in-process."""
+               library: PlaybookLibrary | None = None, oidc_transport: OidcTransportFactory | None = None) -> FastAPI:
+    """``okta_transport`` and ``sandbox`` let tests (and the demo) serve Okta in-process;
+    ``oidc_transport`` does the same for the identity provider operators sign in with."""
     settings = settings or load_settings()
     keys = keys or key_source_for(settings)
     database = db or Database(settings.resolved_database_url)
@@ -61,8 +64,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     jobs.register("verify", run_verify)
     jobs.register("reverify", run_verify)
     jobs.register("undo", engine.undo)
+    oidc = RelyingParty(transport_factory=oidc_transport, clock=clock,
+                        sandbox_origin=settings.sandbox_url if settings.sandbox else None)
     state = AppState(settings=settings, db=database, keys=keys, vault=vault, templates=build_templates(),
-                     library=library, gateway=gateway, engine=engine, jobs=jobs, clock=clock, sandbox=sandbox)
+                     library=library, gateway=gateway, engine=engine, jobs=jobs, clock=clock, sandbox=sandbox,
+                     oidc=oidc)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
+from app.auth.oidc import RelyingParty
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.connections.gateway import OktaGateway
 from app.engine.engine import Engine
@@ -37,6 +38,8 @@ class AppState:
     sandbox: Any = None
     # How the sign-in throttle waits; tests replace it to observe delays without spending them.
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+    # Signing in with the company's identity provider (OpenID Connect); its HTTP is injectable.
+    oidc: RelyingParty = field(default_factory=RelyingParty)
 
 
 def app_state(request: Request) -> AppState:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, String
+from sqlalchemy import Boolean, CheckConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
@@ -25,6 +25,9 @@ class Operator(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "operators"
     __table_args__ = (
         CheckConstraint("role in ('admin', 'operator', 'auditor')", name="role_known"),
+        # One operator per identity at the identity provider; an identity is both parts or neither.
+        UniqueConstraint("external_issuer", "external_subject"),
+        CheckConstraint("(external_issuer IS NULL) = (external_subject IS NULL)", name="external_identity_whole"),
     )
 
     username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -34,6 +37,10 @@ class Operator(UUIDPrimaryKey, Timestamps, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Who this operator is at the company's identity provider (OpenID Connect ``iss`` and ``sub``),
+    # for operators who sign in there; null for local accounts.
+    external_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    external_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     @property
     def role_enum(self) -> OperatorRole:

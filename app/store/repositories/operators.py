@@ -22,6 +22,13 @@ class OperatorRepository:
         result = await self.session.execute(select(Operator).where(Operator.username == username))
         return result.scalar_one_or_none()
 
+    async def by_external_identity(self, issuer: str, subject: str) -> Operator | None:
+        """The operator linked to an identity at the company's identity provider."""
+        result = await self.session.execute(
+            select(Operator).where(Operator.external_issuer == issuer, Operator.external_subject == subject)
+        )
+        return result.scalar_one_or_none()
+
     async def count(self) -> int:
         return int((await self.session.execute(select(func.count()).select_from(Operator))).scalar_one())
 

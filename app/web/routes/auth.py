@@ -1,14 +1,17 @@
-"""Sign-in and sign-out."""
+"""Sign-in and sign-out. Every way of signing in (a password here, the identity provider in
+``oidc_sign_in``) ends in :func:`open_session`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.audit import record
+from app.auth.oidc_config import load_config
 from app.auth.sessions import end_session, start_session
 from app.auth.setup import needs_setup
 from app.auth.signin import sign_in
@@ -25,11 +28,30 @@ from app.web.templating import render
 router = APIRouter()
 
 
-def _sign_in_page(request: Request, *, username: str = "", error: str | None = None,
-                  next_url: str = "/", status_code: int = 200, no_operators: bool = False) -> Response:
+async def _sign_in_page(request: Request, db: AsyncSession, *, username: str = "", error: str | None = None,
+                        next_url: str = "/", status_code: int = 200, no_operators: bool = False) -> Response:
+    oidc = await load_config(db)
     return render(request, "auth/sign_in.html",
-                  {"username": username, "error": error, "next_url": next_url, "no_operators": no_operators},
+                  {"username": username, "error": error, "next_url": next_url, "no_operators": no_operators,
+                   "oidc_provider": oidc.display_name if oidc.enabled else None},
                   status_code=status_code)
+
+
+async def open_session(request: Request, db: AsyncSession, operator: Operator, next_url: str) -> Response:
+    """Sign ``operator`` in: a new session, its cookie, a new CSRF cookie, and the way onward."""
+    state = app_state(request)
+    # A fresh session token every time: a token planted before sign-in is worth nothing after it.
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await end_session(db, old)
+    token = await start_session(db, operator, state.settings,
+                                source_ip=actor_for(request, None).source_ip,
+                                user_agent=request.headers.get("user-agent"))
+    response = redirect(request, next_url)
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
+    request.scope.setdefault("state", {})["rotate_csrf"] = new_token()
+    return response
 
 
 @router.get("/sign-in", name="sign_in")
@@ -38,7 +60,7 @@ async def sign_in_form(request: Request, db: DbSession,
     next_url = safe_next(request.query_params.get("next"))
     if operator is not None:
         return redirect(request, next_url)
-    return _sign_in_page(request, next_url=next_url, no_operators=await needs_setup(db))
+    return await _sign_in_page(request, db, next_url=next_url, no_operators=await needs_setup(db))
 
 
 @router.post("/sign-in", name="sign_in_submit")
@@ -49,28 +71,17 @@ async def sign_in_submit(request: Request, db: DbSession) -> Response:
     next_url = safe_next(str(form.get("next", "")) or None)
     request.state.operator = None
     if not username.strip() or not password:
-        return _sign_in_page(request, username=username, next_url=next_url, status_code=400,
-                             error="Enter your username and password.")
+        return await _sign_in_page(request, db, username=username, next_url=next_url, status_code=400,
+                                   error="Enter your username and password.")
     state = app_state(request)
     outcome = await sign_in(db, state.settings, username, Secret(password), actor_for(request, None))
     if outcome.operator is None:
         await db.commit()  # the failure counter and its audit event must stick
         if outcome.delay_seconds:
             await state.sleep(outcome.delay_seconds)
-        return _sign_in_page(request, username=username, next_url=next_url, error=outcome.message,
-                             status_code=429 if outcome.locked_until else 401)
-    # A fresh session token every time: a token planted before sign-in is worth nothing after it.
-    old = request.cookies.get(SESSION_COOKIE)
-    if old:
-        await end_session(db, old)
-    token = await start_session(db, outcome.operator, state.settings,
-                                source_ip=actor_for(request, None).source_ip,
-                                user_agent=request.headers.get("user-agent"))
-    response = redirect(request, next_url)
-    secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
-    request.scope.setdefault("state", {})["rotate_csrf"] = new_token()
-    return response
+        return await _sign_in_page(request, db, username=username, next_url=next_url, error=outcome.message,
+                                   status_code=429 if outcome.locked_until else 401)
+    return await open_session(request, db, outcome.operator, next_url)
 
 
 @router.post("/sign-out", name="sign_out")

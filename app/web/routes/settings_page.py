@@ -1,16 +1,19 @@
-"""Administrator settings: custom Okta domains that may be called, and the playbook values the
-api map marks unsure (an ORN form, permission strings, catalog keys)."""
+"""Administrator settings: custom Okta domains that may be called, the playbook values the
+api map marks unsure (an ORN form, permission strings, catalog keys), and sign-in with the
+company's identity provider."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.audit import record
-from app.common.validation import FormReader
+from app.auth.oidc_config import ROLE_ORDER, load_config, save_config
+from app.common.validation import FormReader, ValidationFailed
 from app.connections.service import ALLOWED_DOMAINS_KEY, allowed_custom_domains
 from app.engine.runtime import overrides
 from app.playbooks.loader import setting_key
@@ -18,6 +21,7 @@ from app.store.models import AppSetting
 from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for
 from app.web.flash import set_flash
 from app.web.responses import redirect
+from app.web.routes.oidc_sign_in import redirect_uri
 from app.web.state import app_state
 from app.web.templating import render
 
@@ -26,15 +30,32 @@ router = APIRouter(prefix="/settings")
 DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
+async def _oidc_view(request: Request, db: DbSession, typed: Mapping[str, str] | None) -> dict[str, object]:
+    """The identity provider section: what is stored, or what was just typed (never the secret)."""
+    config = await load_config(db)
+    view: dict[str, object] = {
+        "enabled": config.enabled, "provider_name": config.provider_name, "issuer": config.issuer,
+        "client_id": config.client_id, "claim": config.claim, "has_secret": config.client_secret_id is not None,
+        "redirect_uri": redirect_uri(request),
+        "roles": [(role.value, role.label, "\n".join(config.values_for(role))) for role in ROLE_ORDER]}
+    if typed is not None:
+        view.update({name: typed.get(f"oidc_{name}", "") for name in ("provider_name", "issuer", "client_id",
+                                                                      "claim")})
+        view["enabled"] = FormReader(typed).boolean("oidc_enabled")
+        view["roles"] = [(role.value, role.label, typed.get(f"oidc_{role.value}_values", "")) for role in ROLE_ORDER]
+    return view
+
+
 async def _page(request: Request, db: DbSession, *, errors: dict[str, str] | None = None,
-                status_code: int = 200) -> Response:
+                status_code: int = 200, oidc_typed: Mapping[str, str] | None = None) -> Response:
     state = app_state(request)
     values = {}
     for playbook in state.library.all():
         values.update(await overrides(db, playbook))
     return render(request, "settings.html", {
         "domains": await allowed_custom_domains(db), "playbooks": state.library.all(), "overrides": values,
-        "errors": errors or {}, "setting_key": setting_key}, status_code=status_code)
+        "errors": errors or {}, "setting_key": setting_key, "oidc": await _oidc_view(request, db, oidc_typed)},
+        status_code=status_code)
 
 
 async def _save(db: DbSession, key: str, value: object, operator_id: object) -> None:
@@ -107,4 +128,21 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
                      subject_id=playbook.key, summary=f"{playbook.name} settings changed: {', '.join(changed)}")
     response = redirect(request, str(request.url_for("settings")))
     set_flash(request, response, f"{playbook.name}: settings saved." if changed else "Nothing changed.")
+    return response
+
+
+@router.post("/sign-in", name="settings_oidc")
+async def save_oidc_settings(request: Request, db: DbSession, admin: AdminOperator) -> Response:
+    state = app_state(request)
+    data = await request.form()
+    typed = {k: v for k, v in data.items() if isinstance(v, str)}
+    try:
+        changed = await save_config(db, state.vault, typed, actor_for(request, admin),
+                                    sandbox_origin=state.settings.sandbox_url if state.settings.sandbox else None)
+    except ValidationFailed as exc:
+        await db.rollback()
+        return await _page(request, db, errors=exc.errors, status_code=400, oidc_typed=typed)
+    response = redirect(request, str(request.url_for("settings")))
+    set_flash(request, response, f"Identity provider sign-in saved: {', '.join(changed)}." if changed
+              else "Nothing changed.")
     return response
