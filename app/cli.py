@@ -16,6 +16,8 @@ cli = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Okta onboarding wizard: server, database and key management.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database migrations.")
 cli.add_typer(db_cli, name="db")
+audit_cli = typer.Typer(no_args_is_help=True, help="The audit trail.")
+cli.add_typer(audit_cli, name="audit")
 
 
 def _settings() -> Settings:
@@ -267,6 +269,29 @@ def sandbox(
         _fail("The sandbox is turned off here (ONBOARD_SANDBOX_ENABLED, or production). It is a fake Okta org"
               " for development and tests only.")
     serve_sandbox(host=host, port=port, pipeline=pipeline, seed=seed)
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; exits 1 and names the first broken event if it is broken."""
+    from app.audit.chain import verify_chain
+    from app.store.db import Database
+
+    settings = _settings()
+    _check_ready(settings)
+
+    async def run() -> object:
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.sessions() as session:
+                return await verify_chain(session)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(run())
+    typer.echo(report.message)  # type: ignore[attr-defined]
+    if not report.ok:  # type: ignore[attr-defined]
+        raise typer.Exit(code=1)
 
 
 @cli.command()

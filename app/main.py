@@ -22,13 +22,26 @@ from app.vault import KeySource, Vault, load_key_source
 from app.web.csrf import csrf_protect
 from app.web.errors import install_error_handlers
 from app.web.middleware import BrowserMiddleware
-from app.web.routes import auth, connections, health, home, oidc_sign_in, onboardings, operators, settings_page, setup
+from app.web.routes import (
+    audit,
+    auth,
+    connections,
+    health,
+    home,
+    oidc_sign_in,
+    onboardings,
+    operators,
+    reports,
+    settings_page,
+    setup,
+)
 from app.web.state import AppState
 from app.web.templating import build_templates
+from app.web.urls import register_routes
 
 # Every screen's router; tests walk this list to check each route's access rules.
 ROUTERS = [health.router, auth.router, oidc_sign_in.router, setup.router, home.router, operators.router,
-           connections.router, onboardings.router, settings_page.router]
+           connections.router, onboardings.router, reports.router, settings_page.router, audit.router]
 
 
 def key_source_for(settings: Settings) -> KeySource:
@@ -60,10 +73,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     async def run_verify(handle: JobHandle) -> None:
         await engine.verify(handle)
 
-    jobs.register("apply", engine.apply)
-    jobs.register("verify", run_verify)
-    jobs.register("reverify", run_verify)
-    jobs.register("undo", engine.undo)
+    jobs.register("apply", engine.guarded(engine.apply))
+    jobs.register("verify", engine.guarded(run_verify))
+    jobs.register("reverify", engine.guarded(run_verify))
+    jobs.register("undo", engine.guarded(engine.undo))
     oidc = RelyingParty(transport_factory=oidc_transport, clock=clock,
                         sandbox_origin=settings.sandbox_url if settings.sandbox else None)
     state = AppState(settings=settings, db=database, keys=keys, vault=vault, templates=build_templates(),
@@ -96,4 +109,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    register_routes(ROUTERS)
     return app

@@ -84,3 +84,24 @@ def test_data_files_are_private_to_the_service(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert oct((data / "onboard.db").stat().st_mode & 0o777) == oct(0o600)
     assert oct(data.stat().st_mode & 0o777) == oct(0o700)
+
+
+def test_audit_verify_command_names_the_broken_event(settings: Settings) -> None:
+    from sqlalchemy import update
+
+    from app.store.db import create_sync_engine
+    from app.store.models import AuditEvent
+
+    for name in ("one", "two", "three"):
+        onboard(settings, "create-operator", "--username", f"user.{name}", "--password-stdin",
+                stdin="a password from the cli\n")
+    intact = onboard(settings, "audit", "verify")
+    assert intact.returncode == 0
+    assert "Audit chain intact: 3 events verified." in intact.stdout
+    engine = create_sync_engine(settings.resolved_database_url)
+    with engine.begin() as conn:
+        conn.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(summary="edited"))
+    engine.dispose()
+    broken = onboard(settings, "audit", "verify")
+    assert broken.returncode == 1
+    assert "Audit chain broken at event 2: its contents were changed" in broken.stdout

@@ -102,9 +102,9 @@ class TestAuditTrailPage:
         assert "Audit chain intact" in page
 
     def test_tampering_is_named(self, done: tuple[Wizard, uuid.UUID], settings: Settings) -> None:
-        from app.store.db import create_sync_engine
-
         from sqlalchemy import func, select
+
+        from app.store.db import create_sync_engine
 
         w, _oid = done
         engine = create_sync_engine(settings.resolved_database_url)

@@ -130,6 +130,28 @@ class Engine:
             onboarding.revision += 1
             onboarding.last_activity_at = utcnow()
 
+    def guarded(self, run: Any) -> Any:
+        """A job handler that, when a run stops for a reason the phase did not record itself (the
+        vault cannot open the credential, Okta is unreachable before the first action...), marks
+        the onboarding blocked with that reason, so the page says why instead of spinning."""
+
+        async def handler(handle: JobHandle) -> None:
+            try:
+                await run(handle)
+            except EngineError:
+                raise
+            except Exception as exc:
+                message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                note = f"The {handle.kind} run stopped: {message}"[:500]
+                await self._touch(handle.onboarding_id, status="blocked", status_note=note)
+                async with self.db.session() as session:
+                    await record(session, action=handle.kind, outcome="failed", actor=await self._job_actor(handle),
+                                 onboarding_id=handle.onboarding_id, subject_type="job",
+                                 subject_id=str(handle.job_id), summary=note)
+                raise
+
+        return handler
+
     # -- plan ---------------------------------------------------------------------------------
 
     async def plan(self, onboarding_id: uuid.UUID, actor: Actor) -> uuid.UUID:
@@ -186,6 +208,8 @@ class Engine:
                 plan.confirmed_by_id = actor.id
                 await record(session, action="plan_confirm", actor=actor, onboarding_id=onboarding_id,
                              subject_type="plan", subject_id=str(plan.id), summary="Plan confirmed")
+                await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id)
+                                      .values(revision=Onboarding.revision + 1, last_activity_at=utcnow()))
             return plan
 
     async def confirmed_plan(self, onboarding_id: uuid.UUID) -> OnboardingPlan | None:

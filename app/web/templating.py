@@ -77,6 +77,9 @@ def build_templates() -> Jinja2Templates:
     # has them too (a template's top-level imports only run when the whole page renders).
     env.globals["ui"] = env.get_template("_macros.html").module
     env.globals["aws_regions"] = [(region, region) for region in AWS_REGIONS]
+    from app.web.urls import template_url_for
+
+    env.globals["url_for"] = template_url_for
     return Jinja2Templates(env=env, context_processors=[_base_context])
 
 
