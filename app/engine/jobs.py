@@ -76,6 +76,10 @@ class JobRunner:
         try:
             async with self.db.session() as session:
                 session.add(job)
+                await session.flush()
+                # A new run changes the onboarding's page (the progress panel appears).
+                await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id)
+                                      .values(revision=Onboarding.revision + 1))
         except IntegrityError:
             raise JobBusy("This onboarding already has a run in progress; it was not started twice.") from None
         self.schedule(job.id)

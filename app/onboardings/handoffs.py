@@ -106,6 +106,7 @@ async def acknowledge(session: AsyncSession, onboarding: Onboarding, actor: Acto
         return
     latest.acknowledged_at = utcnow()
     latest.acknowledged_by_id = actor.id
+    onboarding.revision += 1
     await record(session, action="handoff_read", actor=actor, onboarding_id=onboarding.id,
                  subject_type="handoff", subject_id=str(latest.id), summary="Handoff summary read")
 

@@ -198,6 +198,7 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
         onboarding = await session.get(Onboarding, onboarding_id)
         assert onboarding is not None
         onboarding.facts = {**(onboarding.facts or {}), "service_token_network": "ANYWHERE"}
+        onboarding.revision += 1
         await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=str(token_id), summary="Token network set to Any IP")
 
@@ -257,6 +258,7 @@ async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboard
     except SecretDestroyed:
         raise ValidationFailed({}, "That value was destroyed.") from None
     secret.reveal_count += 1
+    onboarding.revision += 1
     await record(session, action="secret_reveal", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding_secret", subject_id=purpose,
                  summary=f"Revealed: {secret.label} (reveal #{secret.reveal_count})")

@@ -99,6 +99,7 @@ class OnboardingView:
     last_run: VerificationRun | None
     secrets: list[OnboardingSecret]
     people: dict[str, str]
+    operators: list[Operator]
     inputs_locked: bool
 
     @property
@@ -183,9 +184,9 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             select(CheckResult).where(CheckResult.run_id == last_run.id))).scalars()}
     secrets = list((await session.execute(select(OnboardingSecret).where(
         OnboardingSecret.onboarding_id == onboarding_id).order_by(OnboardingSecret.created_at))).scalars())
-    ids = {loaded.onboarding.created_by_id, loaded.onboarding.assignee_id}
-    people = {str(op.id): op.display_name for op in (await session.execute(
-        select(Operator).where(Operator.id.in_([i for i in ids if i])))).scalars()}
+    # Every operator (a small table): names for the page, and the colleagues a handoff can go to.
+    operators = list((await session.execute(select(Operator).order_by(Operator.display_name))).scalars())
+    people = {str(op.id): op.display_name for op in operators}
 
     locked = locked_inputs(loaded.playbook, {key: row.state for key, row in loaded.records.items()})
     sections: list[tuple[SectionSpec, list[StepView]]] = []
@@ -239,7 +240,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             sections.append((section, views))
     inputs_locked = any(r.state in ("done", "applying", "failed") for r in loaded.records.values())
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
-                          secrets=secrets, people=people, inputs_locked=inputs_locked)
+                          secrets=secrets, people=people, operators=operators, inputs_locked=inputs_locked)
 
 
 def _console_path(loaded: Loaded, path: str) -> str:

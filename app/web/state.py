@@ -20,6 +20,7 @@ from app.playbooks.loader import PlaybookLibrary
 from app.settings import Settings
 from app.store.db import Database
 from app.vault import KeySource, Vault
+from app.web.pagecache import PageCache
 
 
 @dataclass
@@ -36,6 +37,8 @@ class AppState:
     clock: Clock = SYSTEM_CLOCK
     # The in-process sandbox org (demo mode), if one runs; its admin token makes the demo connection.
     sandbox: Any = None
+    # Rendered onboarding pages, by revision (see app/web/pagecache.py).
+    pages: PageCache = field(default_factory=PageCache)
     # How the sign-in throttle waits; tests replace it to observe delays without spending them.
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
     # Signing in with the company's identity provider (OpenID Connect); its HTTP is injectable.

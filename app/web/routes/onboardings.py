@@ -10,18 +10,19 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from app.common.validation import FormReader, ValidationFailed
 from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
-from app.onboardings import service
+from app.onboardings import handoffs, service
 from app.onboardings.view import build_view
-from app.store.models import Job, OktaConnection, Onboarding
+from app.store.models import Job, OktaConnection, Onboarding, Operator
 from app.vault import Secret
+from app.web.csrf import csrf_token
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for
-from app.web.flash import set_flash
+from app.web.flash import FLASH_COOKIE, set_flash
 from app.web.responses import redirect
 from app.web.state import app_state
 from app.web.templating import render
@@ -43,6 +44,23 @@ async def _onboarding(db: Any, onboarding_id: str) -> Onboarding:
     return found  # type: ignore[no-any-return]
 
 
+async def _acting(request: Request, db: Any, onboarding_id: str, operator: Any, *, okta: bool = False
+                  ) -> Onboarding:
+    """The onboarding, if this operator may act on it (and, for Okta calls, use its credential)."""
+    found = await _onboarding(db, onboarding_id)
+    assignee = await db.get(Operator, found.assignee_id) if found.assignee_id else None
+    try:
+        handoffs.require_act(found, operator.id, operator.role, assignee.display_name if assignee else None)
+    except handoffs.NotYours as exc:
+        raise HTTPException(403, str(exc)) from None
+    if okta:
+        connection = await db.get(OktaConnection, found.connection_id)
+        if connection is not None and not handoffs.may_use_credential(connection, operator.id):
+            raise HTTPException(403, "The stored Okta credential of this onboarding belongs to someone else and may "
+                                "not be reused: continue with your own credential (on the onboarding page).")
+    return found
+
+
 async def _form(request: Request) -> FormReader:
     data = await request.form()
     return FormReader({k: v for k, v in data.items() if isinstance(v, str)})
@@ -61,9 +79,27 @@ async def _page(request: Request, db: Any, onboarding_id: uuid.UUID, *, status_c
                 revealed: tuple[str, str] | None = None) -> Response:
     state = app_state(request)
     view = await build_view(db, state.library, onboarding_id)
-    return render(request, "onboardings/detail.html", {"view": view, "errors": errors or {}, "message": message,
-                                                        "revealed": revealed, "now": state.clock.now()},
-                  status_code=status_code)
+    me = request.state.operator
+    onboarding = view.onboarding
+    latest = await handoffs.latest_handoff(db, onboarding_id)
+    people = {str(op.id): op for op in view.operators}
+    credential_ok = handoffs.may_use_credential(view.loaded.connection, me.id)
+    own = [] if credential_ok else [
+        c for c in await list_connections(db)
+        if c.org_origin == onboarding.org_origin and c.id != onboarding.connection_id
+        and handoffs.may_use_credential(c, me.id)]
+    context = {
+        "view": view, "errors": errors or {}, "message": message, "revealed": revealed, "now": state.clock.now(),
+        "may_act": handoffs.may_act(onboarding, me.id, me.role),
+        "latest_handoff": latest, "people": people,
+        "handoff_unread": latest is not None and latest.acknowledged_at is None
+                          and latest.to_operator_id in (None, me.id),
+        "handoff_targets": [op for op in people.values() if op.is_active and op.role != "auditor"
+                            and op.id != onboarding.assignee_id],
+        "credential_ok": credential_ok, "own_connections": own,
+        "is_assignee": onboarding.assignee_id == me.id,
+    }
+    return render(request, "onboardings/detail.html", context, status_code=status_code)
 
 
 # -- start ------------------------------------------------------------------------------------
@@ -105,8 +141,17 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
 
 @router.get("/{onboarding_id}", name="onboarding")
 async def onboarding_page(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
+    state = app_state(request)
     found = await _onboarding(db, onboarding_id)
-    return await _page(request, db, found.id)
+    cacheable = FLASH_COOKIE not in request.cookies
+    key = (found.id, found.revision, operator.id, operator.role, csrf_token(request),
+           request.headers.get("hx-request"), request.headers.get("hx-target"))
+    if cacheable and (body := state.pages.get(key)) is not None:
+        return HTMLResponse(body)
+    response = await _page(request, db, found.id)
+    if cacheable and response.status_code == 200:
+        state.pages.put(key, bytes(response.body))
+    return response
 
 
 @router.get("/{onboarding_id}/progress", name="onboarding_progress")
@@ -126,7 +171,7 @@ async def onboarding_progress(request: Request, db: DbSession, onboarding_id: st
 @router.post("/{onboarding_id}/inputs", name="onboarding_inputs")
 async def save_inputs(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator)
     playbook = state.library.get(found.vendor)
     form = await _form(request)
     step_key = form.text("step", label="Step", max_length=64)
@@ -137,8 +182,9 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
     try:
         await service.save_inputs(db, playbook, found, form, keys, actor_for(request, operator))
     except ValidationFailed as exc:
-        await db.rollback()
-        return await _page(request, db, found.id, status_code=400, errors=exc.errors, message=exc.message)
+        oid = found.id
+        await db.rollback()  # nothing half-written; the page is drawn from the database as it was
+        return await _page(request, db, oid, status_code=400, errors=exc.errors, message=exc.message)
     return _back(request, found.id, "Values saved. Make the plan to see what the wizard will do.",
                  anchor=f"#step-{step_key}")
 
@@ -146,7 +192,7 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
 @router.post("/{onboarding_id}/plan", name="onboarding_plan")
 async def make_plan(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator, okta=True)
     try:
         await state.engine.plan(found.id, actor_for(request, operator))
     except Exception as exc:  # an Okta failure while reading: say so on the page
@@ -159,7 +205,7 @@ async def make_plan(request: Request, db: ReadDbSession, onboarding_id: str, ope
 async def confirm_plan(request: Request, db: ReadDbSession, onboarding_id: str, plan_id: str,
                        operator: ActingOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator, okta=True)
     actor = actor_for(request, operator)
     try:
         await state.engine.confirm_plan(found.id, _uuid(plan_id), actor)
@@ -171,7 +217,7 @@ async def confirm_plan(request: Request, db: ReadDbSession, onboarding_id: str, 
 
 async def _submit(request: Request, db: Any, onboarding_id: str, operator: Any, kind: str, note: str) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator, okta=True)
     if kind == "apply" and await state.engine.confirmed_plan(found.id) is None:
         return _back(request, found.id, "Make and confirm the plan first: nothing is written before that.", "error")
     try:
@@ -200,7 +246,7 @@ async def reverify(request: Request, db: ReadDbSession, onboarding_id: str, oper
 @router.get("/{onboarding_id}/undo", name="onboarding_undo_confirm")
 async def undo_confirm(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator, okta=True)
     items = await state.engine.undo_list(found.id)
     return render(request, "onboardings/undo.html", {"onboarding": found, "items": items,
                                                      "playbook": state.library.get(found.vendor)})
@@ -217,7 +263,7 @@ async def undo(request: Request, db: ReadDbSession, onboarding_id: str, operator
 @router.post("/{onboarding_id}/token", name="onboarding_token")
 async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator, okta=True)
     form = await _form(request)
     value = form.secret("service_token", label="Token value", max_length=500,
                         missing="Paste the token value you copied as the service account.")
@@ -236,7 +282,7 @@ async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, o
 @router.post("/{onboarding_id}/token/any-ip", name="onboarding_token_any_ip")
 async def token_any_ip(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator, okta=True)
     try:
         await service.set_token_any_ip(state.engine, found.id, actor_for(request, operator))
     except ValidationFailed as exc:
@@ -248,7 +294,7 @@ async def token_any_ip(request: Request, db: ReadDbSession, onboarding_id: str, 
 async def test_event(request: Request, db: ReadDbSession, onboarding_id: str, check_key: str,
                      operator: ActingOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator, okta=True)
     try:
         note = await service.generate_test_event(state.engine, found.id, check_key, actor_for(request, operator))
     except ValidationFailed as exc:
@@ -260,7 +306,7 @@ async def test_event(request: Request, db: ReadDbSession, onboarding_id: str, ch
 async def attest(request: Request, db: DbSession, onboarding_id: str, check_key: str,
                  operator: ActingOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator)
     form = await _form(request)
     note = form.text("note", label="Note", required=False, max_length=1000, multiline=True)
     if form.errors:
@@ -279,7 +325,7 @@ async def attest(request: Request, db: DbSession, onboarding_id: str, check_key:
 async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_key: str,
                       operator: ActingOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await _acting(request, db, onboarding_id, operator)
     try:
         timer = await service.start_timer(db, state.library.get(found.vendor), found, step_key, state.clock.now(),
                                           actor_for(request, operator))
@@ -296,9 +342,86 @@ async def reveal(request: Request, db: DbSession, onboarding_id: str, purpose: s
                  operator: ActingOperator) -> Response:
     state = app_state(request)
     found = await _onboarding(db, onboarding_id)
+    if found.assignee_id != operator.id:
+        # Kept secrets go only to the person the onboarding is assigned to, whatever their role.
+        raise HTTPException(403, "Only the operator this onboarding is assigned to can reveal its kept secrets.")
     try:
         label, value = await service.reveal_secret(db, state.vault, found, purpose, actor_for(request, operator))
     except ValidationFailed as exc:
         return _back(request, found.id, exc.message, "warning")
     await db.commit()
     return await _page(request, db, found.id, revealed=(label, value.reveal()))
+
+
+# -- handoffs ---------------------------------------------------------------------------------
+
+@router.get("/{onboarding_id}/summary", name="onboarding_summary")
+async def summary(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
+    found = await _onboarding(db, onboarding_id)
+    state = app_state(request)
+    view = await build_view(db, state.library, found.id)
+    history = await handoffs.handoffs(db, found.id)
+    names = {str(op.id): op.display_name for op in (await db.execute(select(Operator))).scalars()}
+    return render(request, "onboardings/summary.html", {"view": view, "history": history, "names": names})
+
+
+@router.post("/{onboarding_id}/summary/read", name="onboarding_summary_read")
+async def summary_read(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    found = await _onboarding(db, onboarding_id)
+    await handoffs.acknowledge(db, found, actor_for(request, operator))
+    return _back(request, found.id)
+
+
+@router.post("/{onboarding_id}/handoff", name="onboarding_handoff")
+async def hand_off(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    found = await _acting(request, db, onboarding_id, operator)
+    form = await _form(request)
+    try:
+        handoff = await handoffs.hand_off(db, found, form, actor_for(request, operator))
+    except ValidationFailed as exc:
+        oid = found.id
+        await db.rollback()  # nothing half-written; the page is drawn from the database as it was
+        return await _page(request, db, oid, status_code=400, errors=exc.errors, message=exc.message)
+    target = await db.get(Operator, handoff.to_operator_id) if handoff.to_operator_id else None
+    return _back(request, found.id, f"Handed off to {target.display_name if target else 'the help-desk queue'}.")
+
+
+@router.post("/{onboarding_id}/take", name="onboarding_take")
+async def take(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    found = await _onboarding(db, onboarding_id)
+    try:
+        await handoffs.take(db, found, actor_for(request, operator), operator.role)
+    except handoffs.NotYours as exc:
+        raise HTTPException(403, str(exc)) from None
+    await db.commit()
+    response = redirect(request, str(request.url_for("onboarding_summary", onboarding_id=str(found.id))))
+    set_flash(request, response, "It is yours now. Read the handoff summary, then continue.")
+    return response
+
+
+@router.post("/{onboarding_id}/close", name="onboarding_close")
+async def close(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await _acting(request, db, onboarding_id, operator)
+    form = await _form(request)
+    try:
+        await handoffs.close(db, state.vault, found, form, actor_for(request, operator))
+    except ValidationFailed as exc:
+        oid = found.id
+        await db.rollback()  # nothing half-written; the page is drawn from the database as it was
+        return await _page(request, db, oid, status_code=400, errors=exc.errors, message=exc.message)
+    return _back(request, found.id, "Onboarding closed; its kept secrets were destroyed.")
+
+
+@router.post("/{onboarding_id}/connection", name="onboarding_connection")
+async def switch_connection(request: Request, db: DbSession, onboarding_id: str,
+                            operator: ActingOperator) -> Response:
+    found = await _acting(request, db, onboarding_id, operator)
+    form = await _form(request)
+    try:
+        await handoffs.switch_connection(db, found, form.data.get("connection", ""), actor_for(request, operator))
+    except ValidationFailed as exc:
+        oid = found.id
+        await db.rollback()  # nothing half-written; the page is drawn from the database as it was
+        return await _page(request, db, oid, status_code=400, errors=exc.errors, message=exc.message)
+    return _back(request, found.id, "The onboarding now uses your own Okta credential.")
