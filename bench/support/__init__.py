@@ -1,0 +1,1 @@
+"""Shared pieces of the benchmarks: seeding realistic data, running servers, load generation."""
