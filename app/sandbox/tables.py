@@ -33,9 +33,16 @@ class Table(Generic[T]):
         self._delay_ms = delay_ms
         self._items: dict[str, T] = {}
         self._visible_from: dict[str, float] = {}
+        # Items usually arrive in creation order, so iteration needs no sort (a 100,000-user org
+        # is listed page by page, and each page walks the table).
+        self._in_order = True
+        self._last_seq = 0
 
     # Strongly consistent access (writes, uniqueness checks, tests).
     def add(self, item: T) -> T:
+        if item.id in self._items or item.seq < self._last_seq:
+            self._in_order = False
+        self._last_seq = max(self._last_seq, item.seq)
         self._items[item.id] = item
         self._visible_from[item.id] = self._now() + self._delay_ms() / 1000
         return item
@@ -54,6 +61,8 @@ class Table(Generic[T]):
         return item_id in self._items
 
     def __iter__(self) -> Iterator[T]:
+        if self._in_order:
+            return iter(list(self._items.values()))
         return iter(sorted(self._items.values(), key=lambda item: item.seq))
 
     def __len__(self) -> int:
@@ -65,8 +74,15 @@ class Table(Generic[T]):
     def clear(self) -> None:
         self._items.clear()
         self._visible_from.clear()
+        self._in_order = True
+        self._last_seq = 0
 
     # Eventually consistent access (GET by id and lists).
+    def hide(self, item_id: str, until: float) -> None:
+        """Keep an item out of reads until ``until`` (org-clock seconds): an ``invisible`` fault."""
+        if item_id in self._items:
+            self._visible_from[item_id] = max(until, self._visible_from.get(item_id, until))
+
     def is_visible(self, item: T) -> bool:
         return self._visible_from.get(item.id, 0.0) <= self._now()
 

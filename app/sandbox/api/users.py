@@ -13,7 +13,7 @@ from app.sandbox.domain import roles as roles_domain
 from app.sandbox.domain import users as users_domain
 from app.sandbox.entities import Json, User
 from app.sandbox.errors import not_found, validation_failed
-from app.sandbox.paging import paginate
+from app.sandbox.paging import decode_cursor, encode_cursor, paginate
 
 USERS_MAX_LIMIT = 200
 GROUPS_MAX_LIMIT = 10_000
@@ -75,20 +75,41 @@ def list_users(call: Call) -> Reply:
             str(user.profile.get(key) or "").lower().startswith(lowered) for key in ("firstName", "lastName", "email"))]
         return call.page([_render(call, user) for user in found[:limit]], None)
     users = org.users.listing()
-    rendered = [(user, _render(call, user)) for user in users]
-    if search is not None or filter_text is not None:
-        node = _query_search(search) if search is not None else _query_filter(filter_text or "",
-                                                                               _USER_FILTER_ATTRIBUTES)
-        rendered = [(user, item) for user, item in rendered
-                    if scim.evaluate(node, scim.json_lookup(item), case_sensitive=search is None)]
-    else:
-        rendered = [(user, item) for user, item in rendered if user.status != "DEPROVISIONED"]
-    items = [item for _, item in rendered]
-    ordered, by_offset = _sorted(call, items) if search is not None else (items, False)
-    seqs = {user.id: user.seq for user, _ in rendered}
+    if search is None:
+        return _page_in_creation_order(call, users, filter_text)
+    # `search` results are sorted (sortBy/sortOrder) and paged by offset.
+    node = _query_search(search)
+    items = [item for item in (_render(call, user) for user in users)
+             if scim.evaluate(node, scim.json_lookup(item), case_sensitive=False)]
+    ordered, by_offset = _sorted(call, items)
+    seqs = {user.id: user.seq for user in users}
     page, cursor = paginate(ordered, after=call.text("after"), limit=call.limit(maximum=USERS_MAX_LIMIT),
                             key=None if by_offset else (lambda item: seqs[item["id"]]))
     return call.page(page, cursor)
+
+
+def _page_in_creation_order(call: Call, users: list[User], filter_text: str | None) -> Reply:
+    """A page of the users list (optionally filtered), rendering only the users it serves: the
+    cursor says where the previous page stopped, so a 100,000-user org is not rendered per page."""
+    node = _query_filter(filter_text, _USER_FILTER_ATTRIBUTES) if filter_text is not None else None
+    after = call.text("after")
+    last = decode_cursor(after) if after else None
+    limit = call.limit(maximum=USERS_MAX_LIMIT)
+    page: list[tuple[User, Json]] = []
+    more = False
+    for user in users:
+        if last is not None and user.seq <= last:
+            continue
+        if node is None and user.status == "DEPROVISIONED":
+            continue
+        item = _render(call, user)
+        if node is not None and not scim.evaluate(node, scim.json_lookup(item), case_sensitive=True):
+            continue
+        if len(page) == limit:
+            more = True
+            break
+        page.append((user, item))
+    return call.page([item for _, item in page], encode_cursor(page[-1][0].seq) if more and page else None)
 
 
 @handles("createUser")
