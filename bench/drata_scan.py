@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import math
 import platform
-import socket
 import subprocess
 import sys
 import time
@@ -36,14 +35,9 @@ from app.okta.calllog import OktaCall
 from app.okta.http import OktaHttp
 from app.okta.ratelimit import OrgRateLimiter
 from app.vault import Secret
+from tests.live import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_org(users: int) -> tuple[subprocess.Popen[str], str, str]:
