@@ -76,6 +76,22 @@ class Context:
             if key.startswith(prefixes):
                 del self.memo[key]
 
+    def remember(self, key: str, value: Any) -> None:
+        """What a write answered is the object as it now is: later readers in this phase get it
+        without asking Okta again."""
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        done.set_result(value)
+        self.memo[key] = done
+
+    def revise(self, key: str, change: Callable[[Any], Any]) -> None:
+        """After a write whose effect is known (an assignment added or removed), bring the
+        remembered read up to date; if nothing usable is remembered, the next reader reads."""
+        known = self.memo.get(key)
+        if known is None or not known.done() or known.cancelled() or known.exception() is not None:
+            self.memo.pop(key, None)
+            return
+        self.remember(key, change(known.result()))
+
     async def look_again(self, read: Callable[[], Awaitable[Any]]) -> Any:
         """Read until something is found or the settle budget is spent (Okta is eventually
         consistent: an object created a moment ago can be missing from reads for a while)."""

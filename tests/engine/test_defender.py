@@ -121,6 +121,26 @@ class TestIdempotence:
         writes = sandbox_org.events[events:]
         assert writes == [], [e.body["eventType"] for e in writes]
 
+    def test_a_second_onboarding_of_a_configured_org_writes_nothing(self, w: Wizard,
+                                                                     sandbox_org: SandboxOrg) -> None:
+        """The account already has its token, so the temporary Super Admin is not assigned again
+        (nor removed again), and every other object is adopted."""
+        first = start(w)
+        svc = finish(w, first, sandbox_org)
+        token = sandbox_org.issue_api_token(svc, "Defender again")
+        before, events = org_snapshot(sandbox_org), len(sandbox_org.events)
+        second = start(w)
+        item = next(i for i in w.plan(second) if i["action_key"] == "super_admin")
+        assert item["verdict"] == "unchanged" and "already has the API token" in item["summary"]
+        assert w.apply(second).state == "succeeded"
+        w.paste_token(second, token)
+        assert w.apply(second).state == "succeeded"
+        assert sandbox_org.events[events:] == [], [e.body["eventType"] for e in sandbox_org.events[events:]]
+        assert org_snapshot(sandbox_org) == before
+        w.attest_all(second)
+        assert w.verify(second).state == "succeeded"
+        assert w.onboarding(second).status == "completed"
+
     def test_existing_role_and_resource_set_are_adopted(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         org_id = sandbox_org.org_id
         sandbox_org.add_custom_role(LABEL, sorted(PERMISSIONS))

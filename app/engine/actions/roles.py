@@ -7,7 +7,7 @@ from __future__ import annotations
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
 from app.okta.errors import OktaConflict
-from app.okta.models import RoleAssignment
+from app.okta.models import ApiToken, RoleAssignment, User
 
 ROLE_LABELS = {
     "SUPER_ADMIN": "Super Administrator",
@@ -31,6 +31,12 @@ async def user_roles(ctx: Context, user_id: str) -> list[RoleAssignment]:
     return roles
 
 
+def _added(ctx: Context, user_id: str, assignment: RoleAssignment) -> None:
+    """The phase's read of the user's roles now includes ``assignment`` (no second read)."""
+    ctx.revise(f"roles:{user_id}",
+               lambda roles: roles if any(r.id == assignment.id for r in roles) else [*roles, assignment])
+
+
 def _user_ref_unknown(ctx: Context, template: str) -> bool:
     return not ctx.scope.can_render(template)
 
@@ -38,6 +44,26 @@ def _user_ref_unknown(ctx: Context, template: str) -> bool:
 class StandardRoleParams(Params):
     user: str
     role: str
+    # A role the account needs only while its API token is created (Defender's Super Admin): an
+    # account that already has a token does not get it again.
+    while_no_token: bool = False
+
+
+async def existing_token(ctx: Context, user_id: str) -> ApiToken | None:
+    """The newest API token the account already has. Only an active account can have one (a
+    person signs in as it to create it), so an account not yet active costs no token read."""
+    user: User | None = await ctx.cached(f"userid:{user_id}", lambda: ctx.okta.users.get(user_id))
+    if user is None or user.status != "ACTIVE":
+        return None
+    tokens: list[ApiToken] = await ctx.cached("api_tokens", ctx.okta.tokens.all)
+    mine = [token for token in tokens if token.userId == user_id]
+    return max(mine, key=lambda token: token.created or "") if mine else None
+
+
+def _not_needed(role: str, token: ApiToken) -> str:
+    return (f"{role_label(role)} is not needed: the account already has the API token '{token.name or token.id}', "
+            f"and {role_label(role)} is assigned only while a token is created. If you no longer have that "
+            "token's value, revoke it (Security > API > Tokens) and plan again.")
 
 
 @register
@@ -57,11 +83,14 @@ class EnsureStandardRole(Action):
         if existing:
             return PlanItem("unchanged", f"{role_label(p.role)} is already assigned", object_type="role_assignment",
                             object_id=existing[0].id)
+        token = await existing_token(ctx, p.user) if p.while_no_token else None
+        if token is not None:
+            return PlanItem("unchanged", _not_needed(p.role, token), object_type="role_assignment")
         return PlanItem("create", f"Assign {role_label(p.role)}", calls=calls, object_type="role_assignment")
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: StandardRoleParams = self.params(ctx)
-        ctx.forget(f"roles:{p.user}")
+        # The phase's read of the user's roles is current: every write below brings it up to date.
         existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
         if existing:
             ours = record.intent == "create" or record.created_by_us
@@ -69,6 +98,10 @@ class EnsureStandardRole(Action):
                            f"{role_label(p.role)} {'assigned' if ours else 'was already assigned'}",
                            object_type="role_assignment", object_id=existing[0].id,
                            details={"role": p.role, "user": p.user})
+        token = await existing_token(ctx, p.user) if p.while_no_token and record.intent is None else None
+        if token is not None:
+            return Applied("unchanged", _not_needed(p.role, token), object_type="role_assignment",
+                           details={"role": p.role, "user": p.user, "token": token.id})
         await ctx.intend("create", {"role": p.role, "user": p.user})
         try:
             assignment = await ctx.okta.roles.assign_standard(p.user, p.role)
@@ -79,7 +112,7 @@ class EnsureStandardRole(Action):
             if not found:
                 raise
             assignment = found[0]
-        ctx.forget(f"roles:{p.user}")
+        _added(ctx, p.user, assignment)
         return Applied("created", f"Assigned {role_label(p.role)}", object_type="role_assignment",
                        object_id=assignment.id, details={"role": p.role, "user": p.user})
 
@@ -120,16 +153,16 @@ class RemoveStandardRole(Action):
         p: StandardRoleParams = self.params(ctx)
         if ctx.scope.admin.get("id") == p.user:
             raise ActionError("The wizard will not remove a role from the account whose credential it uses.")
-        ctx.forget(f"roles:{p.user}")
         existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
         if not existing:
             return Applied("unchanged" if record.intent is None else "removed",
                            f"{role_label(p.role)} is not assigned", object_type="role_assignment",
                            details={"role": p.role, "user": p.user})
         await ctx.intend("remove", {"role": p.role, "user": p.user, "assignment": existing[0].id})
+        gone = {assignment.id for assignment in existing}
         for assignment in existing:
             await ctx.okta.roles.unassign(p.user, assignment.id)
-        ctx.forget(f"roles:{p.user}")
+        ctx.revise(f"roles:{p.user}", lambda roles: [r for r in roles if r.id not in gone])
         return Applied("removed", f"Removed {role_label(p.role)}", object_type="role_assignment",
                        object_id=existing[0].id, details={"role": p.role, "user": p.user})
 
@@ -170,7 +203,6 @@ class EnsureCustomRoleAssignment(Action):
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: CustomRoleAssignmentParams = self.params(ctx)
-        ctx.forget(f"roles:{p.user}")
         existing = self._matching(await user_roles(ctx, p.user), p)
         details = {"user": p.user, "role": p.role, "resource_set": p.resource_set}
         if existing:
@@ -186,7 +218,7 @@ class EnsureCustomRoleAssignment(Action):
             if not found:
                 raise
             assignment = found[0]
-        ctx.forget(f"roles:{p.user}")
+        _added(ctx, p.user, assignment)
         return Applied("created", f"Assigned {p.role_label} on the resource set", object_type="role_assignment",
                        object_id=assignment.id, details=details)
 

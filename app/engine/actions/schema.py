@@ -69,7 +69,7 @@ class EnsureAttributes(Action):
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: AttributesParams = self.params(ctx)
-        ctx.forget(f"schema:{p.schema_id}")
+        # The phase's read of the schema is current: each schema write below replaces it.
         missing, _present, conflicts = self._sort(await _schema(ctx, p.schema_id), p)
         if conflicts:
             raise ActionError("; ".join(conflicts) + ". They were not changed; fix them in the Profile Editor and "
@@ -78,8 +78,8 @@ class EnsureAttributes(Action):
         if missing:
             created += [a.name for a in missing]
             await ctx.intend("create", {"created": created})
-            await ctx.okta.schemas.add_custom_properties({a.name: a.body() for a in missing}, p.schema_id)
-            ctx.forget(f"schema:{p.schema_id}")
+            ctx.remember(f"schema:{p.schema_id}", await ctx.okta.schemas.add_custom_properties(
+                {a.name: a.body() for a in missing}, p.schema_id))
         return Applied("created" if created else "unchanged",
                        f"Attributes {', '.join(a.name for a in p.attributes)} present"
                        + (f" (added {', '.join(created)})" if created else ""),
@@ -133,7 +133,6 @@ class EnsureBasePermission(Action):
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: BasePermissionParams = self.params(ctx)
-        ctx.forget(f"schema:{p.schema_id}")
         attribute, current = await self._current(ctx, p)
         previous = record.details.get("previous", current) if record.intent else current
         if PERMISSION_RANK.get(current or "HIDE", 0) >= PERMISSION_RANK[p.at_least]:
@@ -143,8 +142,8 @@ class EnsureBasePermission(Action):
                            object_id=p.attribute, details={"previous": previous, "now": current,
                                                            "schema_id": p.schema_id})
         await ctx.intend("change", {"previous": current})
-        await ctx.okta.schemas.set_base_permission(p.attribute, attribute, p.set_to, p.schema_id)
-        ctx.forget(f"schema:{p.schema_id}")
+        ctx.remember(f"schema:{p.schema_id}", await ctx.okta.schemas.set_base_permission(
+            p.attribute, attribute, p.set_to, p.schema_id))
         return Applied("changed", f"User permission of '{p.attribute}' changed from {current} to {p.set_to}",
                        object_type="schema_attribute", object_id=p.attribute,
                        details={"previous": current, "now": p.set_to, "schema_id": p.schema_id})

@@ -31,6 +31,8 @@ class EnsureUser(Action):
 
     async def _find(self, ctx: Context, login: str) -> User | None:
         user: User | None = await ctx.cached(f"user:{login}", lambda: ctx.okta.users.find_by_login(login))
+        if user is not None:
+            ctx.remember(f"userid:{user.id}", user)  # later steps name the account by id
         return user
 
     def _check_adoptable(self, ctx: Context, user: User, p: UserParams) -> None:
@@ -92,6 +94,7 @@ class EnsureUser(Action):
                 await ctx.keep_secret(p.activation_secret, "Activation link of the service account",
                                       Secret(str(link)), None)
             user = await ctx.okta.users.get(user.id) or user
+            ctx.remember(f"userid:{user.id}", user)
         return Applied("created" if created else "adopted",
                        f"{'Created' if created else 'Adopted'} {p.login} (status {user.status})",
                        object_type="user", object_id=user.id,
