@@ -24,13 +24,13 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.sandbox import ids, routing
+from app.sandbox import ids, routing, visibility
 from app.sandbox.api import HANDLERS, Call, Reply
 from app.sandbox.authz import Principal, authenticate, authorize
 from app.sandbox.domain import oauth, oidc
 from app.sandbox.domain.actors import RequestInfo
 from app.sandbox.errors import OktaError, error_body, rate_limited, server_error
-from app.sandbox.faults import FaultKind, FaultRule, SimulatedDrop, SimulatedTimeout
+from app.sandbox.faults import MODIFIERS, FaultKind, FaultRule, SimulatedDrop, SimulatedTimeout
 from app.sandbox.operations import OPERATIONS
 from app.sandbox.org import SandboxOrg
 from app.sandbox.ratelimit import RateLimitStatus
@@ -102,10 +102,14 @@ class _Exchange:
         delay = sum(rule.delay_ms for rule in faults if rule.kind is FaultKind.LATENCY)
         if delay:
             await self.org.clock.sleep(delay / 1000)
-        failure = next((rule for rule in faults if rule.kind is not FaultKind.LATENCY), None)
+        failure = next((rule for rule in faults if rule.kind not in MODIFIERS), None)
         if failure is not None and not failure.processed:
             return await self._fault(failure)
+        hide_ms = max((rule.delay_ms for rule in faults if rule.kind is FaultKind.INVISIBLE), default=0)
+        before = visibility.inventory(self.org) if hide_ms else None
         response = self._handle()
+        if before is not None:
+            visibility.hide_created(self.org, before, hide_ms / 1000)
         if failure is not None:
             return await self._fault(failure)
         return response

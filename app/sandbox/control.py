@@ -4,6 +4,8 @@ and demos of a standalone sandbox inspect the org, inject faults and start over.
 - ``GET /__sandbox__/state``: counts and a compact dump of the org.
 - ``GET|POST|DELETE /__sandbox__/faults``: list, add (body: ``kind`` and the optional ``method``,
   ``path``, ``times``, ``delay_ms``, ``status``, ``processed``, ``skip`` of ``FaultPlan.add``) or clear rules.
+  ``{"kind": "invisible", "method": "POST", "path": "/api/v1/users", "delay_ms": 2000}`` keeps the next
+  user created out of reads for two seconds of org-clock time.
 - ``POST /__sandbox__/config``: change ``eventual_consistency_ms`` or ``page_size``.
 - ``POST /__sandbox__/reset``: a new org with the seeds applied so far (the demo keeps its token).
 """

@@ -7,7 +7,13 @@ does anything else, so a fault can hit any endpoint, authenticated or not.
 
 ``processed=True`` applies a fault *after* the request has been carried out: the write happened
 but the client never hears about it, the case an idempotent client has to survive. ``skip=N`` lets
-the first N matching calls through untouched (to fail, say, the second role assignment of a run)."""
+the first N matching calls through untouched (to fail, say, the second role assignment of a run).
+
+``invisible`` stands for Okta's replicas: the objects the call creates stay out of reads (GET by id,
+lists, searches) for ``delay_ms`` of org-clock time, while writes and uniqueness checks already see
+them. Like ``latency`` it changes a call without failing it, so it combines with a failure rule on
+the same call: ``invisible`` plus a processed ``drop`` is a create whose answer was lost and whose
+object a retry cannot find at first. The plan keeps what it hid in :attr:`FaultPlan.hidden`."""
 
 from __future__ import annotations
 
@@ -26,6 +32,11 @@ class FaultKind(StrEnum):
     DROP = "drop"  # connection lost: httpx.RemoteProtocolError in process, a reset socket standalone
     RATE_LIMIT_BURST = "rate_limit_burst"  # 429 E0000047 with rate-limit headers and a reset in the future
     MALFORMED_JSON = "malformed_json"  # 200 whose body is not JSON
+    INVISIBLE = "invisible"  # what the call creates is missing from reads for delay_ms of org-clock time
+
+
+# Kinds that change a call without failing it: every matching one applies, besides one failure.
+MODIFIERS = frozenset({FaultKind.LATENCY, FaultKind.INVISIBLE})
 
 
 class SimulatedTimeout(Exception):
@@ -38,6 +49,35 @@ class SimulatedDrop(Exception):
 
 _DEFAULT_STATUS = {FaultKind.SERVER_ERROR: 500, FaultKind.RATE_LIMIT_BURST: 429, FaultKind.MALFORMED_JSON: 200}
 _ids = itertools.count(1)
+
+# An object's key: ("users", id) for an item of one of the org's tables (the attribute's name), or,
+# for objects inside others, ("grant", app id, grant id), ("app_user", app id, user id),
+# ("app_group", app id, group id), ("member", resource set id, role id, member id) and
+# ("property", schema id, attribute name).
+ObjectKey = tuple[str, ...]
+
+
+class Hidden:
+    """Objects kept out of reads until a moment of the org clock (see ``invisible``)."""
+
+    def __init__(self) -> None:
+        self._until: dict[ObjectKey, float] = {}
+
+    def hide(self, key: ObjectKey, until: float) -> None:
+        self._until[key] = max(until, self._until.get(key, until))
+
+    def visible(self, key: ObjectKey, now: float) -> bool:
+        until = self._until.get(key)
+        if until is None:
+            return True
+        if until <= now:
+            del self._until[key]
+            return True
+        return False
+
+    def count(self, now: float) -> int:
+        """How many objects are hidden at ``now``."""
+        return sum(1 for until in self._until.values() if until > now)
 
 
 def _path_matcher(path: str | None) -> re.Pattern[str] | None:
@@ -91,10 +131,11 @@ class FaultRule:
 
 
 class FaultPlan:
-    """The org's fault rules, in the order they were added."""
+    """The org's fault rules, in the order they were added, and what ``invisible`` rules hid."""
 
     def __init__(self) -> None:
         self._rules: list[FaultRule] = []
+        self.hidden = Hidden()
 
     def add(self, kind: FaultKind | str, *, method: str | None = None, path: str | None = None,
             times: int | None = 1, delay_ms: int = 0, status: int | None = None,
@@ -108,8 +149,8 @@ class FaultPlan:
             raise ValueError("skip cannot be negative")
         if fault is FaultKind.SERVER_ERROR and status is not None and not 500 <= status <= 599:
             raise ValueError("a server_error status must be 5xx")
-        if fault is FaultKind.LATENCY and delay_ms == 0:
-            raise ValueError("a latency fault needs delay_ms")
+        if fault in MODIFIERS and delay_ms == 0:
+            raise ValueError(f"a {fault} fault needs delay_ms")
         rule = FaultRule(kind=fault, method=method, path=path, times=times, delay_ms=delay_ms,
                          status=status, processed=processed, skip=skip)
         self._rules.append(rule)
@@ -123,8 +164,9 @@ class FaultPlan:
         return [rule for rule in self._rules if rule.times is None or rule.times > 0]
 
     def take(self, method: str, path: str) -> list[FaultRule]:
-        """The rules that apply to this call, each counted down once. All matching latency rules
-        apply; of the others only the first matching one does (a call can fail only one way)."""
+        """The rules that apply to this call, each counted down once. All matching latency and
+        invisible rules apply; of the others only the first matching one does (a call can fail only
+        one way)."""
         taken: list[FaultRule] = []
         failure_taken = False
         for rule in self._rules:
@@ -133,7 +175,7 @@ class FaultPlan:
             if rule.skip > 0:
                 rule.skip -= 1
                 continue
-            if rule.kind is not FaultKind.LATENCY:
+            if rule.kind not in MODIFIERS:
                 if failure_taken:
                     continue
                 failure_taken = True

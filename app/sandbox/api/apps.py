@@ -12,6 +12,7 @@ from app.sandbox.domain import users as users_domain
 from app.sandbox.entities import Application
 from app.sandbox.errors import not_found
 from app.sandbox.paging import paginate
+from app.sandbox.visibility import visible
 
 APPS_MAX_LIMIT = 200
 APP_USERS_MAX_LIMIT = 500
@@ -67,7 +68,8 @@ def get_app(call: Call) -> Reply:
 @handles("listScopeConsentGrants")
 def list_grants(call: Call) -> Reply:
     app = _app(call)
-    grants = sorted(app.grants.values(), key=lambda grant: grant.seq)
+    grants = sorted((grant for grant in app.grants.values() if visible(call.org, "grant", app.id, grant.id)),
+                    key=lambda grant: grant.seq)
     return Reply(200, [apps_domain.render_grant(call.org, app, grant) for grant in grants])
 
 
@@ -82,7 +84,7 @@ def grant(call: Call) -> Reply:
 def get_grant(call: Call) -> Reply:
     app = _app(call)
     found = app.grants.get(call.params["grantId"])
-    if found is None:
+    if found is None or not visible(call.org, "grant", app.id, found.id):
         raise not_found(f"{call.params['grantId']} (OAuth2ScopeConsentGrant)")
     return Reply(200, apps_domain.render_grant(call.org, app, found))
 
@@ -98,7 +100,7 @@ def revoke_grant(call: Call) -> Reply:
 @handles("listApplicationUsers")
 def list_app_users(call: Call) -> Reply:
     app = _app(call)
-    entries = apps_domain.app_user_entries(call.org, app)
+    entries = apps_domain.app_user_entries(call.org, app, consistent=False)
     q = call.text("q")
     if q is not None:
         lowered = q.lower()
@@ -126,7 +128,7 @@ def assign_user(call: Call) -> Reply:
 @handles("getApplicationUser")
 def get_app_user(call: Call) -> Reply:
     app = _app(call)
-    for entry in apps_domain.app_user_entries(call.org, app):
+    for entry in apps_domain.app_user_entries(call.org, app, consistent=False):
         if entry[0].id == call.params["userId"]:
             return Reply(200, apps_domain.render_app_user(call.org, app, *entry))
     raise not_found(f"{call.params['userId']} (AppUser)")
@@ -143,7 +145,9 @@ def unassign_user(call: Call) -> Reply:
 @handles("listApplicationGroupAssignments")
 def list_app_groups(call: Call) -> Reply:
     app = _app(call)
-    assignments = sorted(app.groups.values(), key=lambda assignment: assignment.seq)
+    assignments = sorted((assignment for assignment in app.groups.values()
+                          if visible(call.org, "app_group", app.id, assignment.group_id)),
+                         key=lambda assignment: assignment.seq)
     q = call.text("q")
     if q is not None:
         names = {group.id: group.name.lower() for group in call.org.groups}
@@ -157,7 +161,7 @@ def list_app_groups(call: Call) -> Reply:
 def get_app_group(call: Call) -> Reply:
     app = _app(call)
     assignment = app.groups.get(call.params["groupId"])
-    if assignment is None:
+    if assignment is None or not visible(call.org, "app_group", app.id, assignment.group_id):
         raise not_found(f"{call.params['groupId']} (ApplicationGroupAssignment)")
     return Reply(200, apps_domain.render_group_assignment(call.org, app, assignment))
 

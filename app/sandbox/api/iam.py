@@ -10,6 +10,7 @@ from app.sandbox.domain import resource_sets as sets_domain
 from app.sandbox.entities import CustomRole, ResourceSet
 from app.sandbox.errors import not_found, validation_failed
 from app.sandbox.paging import paginate
+from app.sandbox.visibility import visible
 
 RESOURCES_MAX_LIMIT = 100
 
@@ -191,7 +192,9 @@ def delete_binding(call: Call) -> Reply:
 def list_members(call: Call) -> Reply:
     resource_set = _set(call)
     role, binding = sets_domain.find_binding(call.org, resource_set, call.params["roleIdOrLabel"])
-    members = sorted(binding.members.values(), key=lambda member: member.seq)
+    members = sorted((member for member in binding.members.values()
+                      if visible(call.org, "member", resource_set.id, role.id, member.id)),
+                     key=lambda member: member.seq)
     page, cursor = paginate(members, after=call.text("after"), limit=call.limit(maximum=100),
                             key=lambda member: member.seq)
     href = sets_domain.binding_href(call.org, resource_set, role.id)
@@ -211,9 +214,9 @@ def add_members(call: Call) -> Reply:
 @handles("getMemberOfBinding")
 def get_member(call: Call) -> Reply:
     resource_set = _set(call)
-    _, binding = sets_domain.find_binding(call.org, resource_set, call.params["roleIdOrLabel"])
+    role, binding = sets_domain.find_binding(call.org, resource_set, call.params["roleIdOrLabel"])
     member = binding.members.get(call.params["memberId"])
-    if member is None:
+    if member is None or not visible(call.org, "member", resource_set.id, role.id, member.id):
         raise not_found(f"{call.params['memberId']} (Member)")
     return Reply(200, sets_domain.render_member(member))
 

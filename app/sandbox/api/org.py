@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.sandbox.api.context import Call, Reply, handles
 from app.sandbox.domain import schema as schema_domain
 from app.sandbox.timestamps import iso
+from app.sandbox.visibility import visible
 
 
 @handles("getWellknownOrgMetadata")
@@ -50,7 +51,13 @@ def list_user_types(call: Call) -> Reply:
 @handles("getUserSchema")
 def get_schema(call: Call) -> Reply:
     schema = schema_domain.find_schema(call.org, call.params["schemaId"])
-    return Reply(200, schema_domain.render_schema(call.org, schema))
+    rendered = schema_domain.render_schema(call.org, schema)
+    custom = rendered["definitions"]["custom"]
+    unseen = {name for name in custom["properties"] if not visible(call.org, "property", schema.id, name)}
+    if unseen:  # attributes an invisible fault keeps out of reads for now
+        custom["properties"] = {k: v for k, v in custom["properties"].items() if k not in unseen}
+        custom["required"] = [name for name in custom["required"] if name not in unseen]
+    return Reply(200, rendered)
 
 
 @handles("updateUserProfile")

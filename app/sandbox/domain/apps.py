@@ -28,6 +28,7 @@ from app.sandbox.errors import invalid_status, not_found, validation_failed
 from app.sandbox.scopes import GRANTABLE_SCOPES
 from app.sandbox.tables import next_seq
 from app.sandbox.timestamps import iso
+from app.sandbox.visibility import visible
 
 if TYPE_CHECKING:
     from app.sandbox.org import SandboxOrg
@@ -185,19 +186,21 @@ def unassign_user(org: SandboxOrg, app: Application, user_id: str, actor: Actor 
                                  user.display_name if user else user_id), app_target(app)])
 
 
-def app_user_entries(org: SandboxOrg, app: Application) -> list[tuple[User, str, float, Json]]:
+def app_user_entries(org: SandboxOrg, app: Application, *, consistent: bool = True
+                     ) -> list[tuple[User, str, float, Json]]:
     """Everyone with the app, as (user, scope, assigned at, profile): direct assignments first
-    seen, then members of assigned groups, as Okta lists them."""
+    seen, then members of assigned groups, as Okta lists them. A read (``consistent=False``) leaves
+    out assignments an ``invisible`` fault hides."""
     from app.sandbox.domain.groups import member_ids
 
     entries: dict[str, tuple[User, str, float, Json]] = {}
     for assignment in sorted(app.users.values(), key=lambda a: a.seq):
         user = org.users.get(assignment.user_id)
-        if user is not None:
+        if user is not None and (consistent or visible(org, "app_user", app.id, user.id)):
             entries[user.id] = (user, "USER", assignment.created, assignment.profile)
     for group_assignment in sorted(app.groups.values(), key=lambda a: a.seq):
         group = org.groups.get(group_assignment.group_id)
-        if group is None:
+        if group is None or not (consistent or visible(org, "app_group", app.id, group.id)):
             continue
         for user_id in member_ids(org, group):
             user = org.users.get(user_id)

@@ -19,6 +19,7 @@ from app.sandbox.entities import BindingMember, CustomRole, Json, ResourceSet, S
 from app.sandbox.errors import not_found, role_already_assigned, validation_failed
 from app.sandbox.tables import next_seq
 from app.sandbox.timestamps import iso
+from app.sandbox.visibility import visible
 
 if TYPE_CHECKING:
     from app.sandbox.org import SandboxOrg
@@ -88,7 +89,8 @@ def assignments_of(org: SandboxOrg, user_id: str, *, consistent: bool = True) ->
             if role is None:
                 continue
             custom.extend(CustomAssignment(resource_set, role, member) for member in binding.members.values()
-                          if member.kind == "user" and member.principal_id == user_id)
+                          if member.kind == "user" and member.principal_id == user_id
+                          and (consistent or visible(org, "member", resource_set.id, role_id, member.id)))
     custom.sort(key=lambda custom_assignment: custom_assignment.member.seq)
     found.extend(custom)
     return found
