@@ -69,6 +69,16 @@ class TestSignIn:
         assert response.status_code == 400
         assert "Enter your username and password." in response.text
 
+    def test_a_username_with_control_characters_is_refused_by_its_field(self, settings: Settings) -> None:
+        # Postgres cannot even compare a text value holding NUL: this must not reach the database.
+        add_operator(settings, "ana")
+        with web_client(settings) as web:
+            web.get("/sign-in")
+            response = web.post("/sign-in", {"username": "ana\x00", "password": "whatever it is"})
+        assert response.status_code == 400
+        assert "A username has no control characters or line breaks." in response.text
+        assert 'value="ana"' in response.text
+
     def test_session_is_rotated_at_sign_in(self, settings: Settings) -> None:
         add_operator(settings, "ana")
         add_operator(settings, "ben")

@@ -123,7 +123,8 @@ class TestLists:
         with web_client(settings) as web:
             web.sign_in("amy")
             for query in ("view=nonsense", "since=yesterday", "operator=not-a-uuid", "after=garbage",
-                          "vendor=<script>", "org=%27%20OR%201=1"):
+                          "vendor=<script>", "org=%27%20OR%201=1", "org=acme%00", "status=%00",
+                          "after=%00"):
                 response = web.get(f"/?{query}")
                 assert response.status_code == 200, query
                 assert "<script>" not in response.text.split("<main", 1)[1]

@@ -27,6 +27,10 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     return not multiline and ("\n" in value or "\r" in value or "\t" in value)
 
 
+def without_control_characters(value: str) -> str:
+    return _CONTROL.sub("", value).replace("\r", "").replace("\n", " ").replace("\t", " ")
+
+
 class FormReader:
     """Reads fields from submitted form data, collecting an error per field."""
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.audit.chain import verify_chain
+from app.common.validation import without_control_characters
 from app.store.models import AuditEvent
 from app.web.deps import AuditReader, DbSession
 from app.web.templating import render
@@ -25,7 +26,7 @@ async def audit_page(request: Request, db: DbSession, operator: AuditReader) -> 
 async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     params = request.query_params
     query = select(AuditEvent).order_by(AuditEvent.seq.desc())
-    action = params.get("action", "")[:64]
+    action = without_control_characters(params.get("action", ""))[:64]
     category = params.get("category", "")
     if action:
         query = query.where(AuditEvent.action == action)

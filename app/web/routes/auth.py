@@ -16,6 +16,7 @@ from app.auth.sessions import end_session, start_session
 from app.auth.setup import needs_setup
 from app.auth.signin import sign_in
 from app.auth.tokens import new_token, token_hash
+from app.common.validation import has_control_characters, without_control_characters
 from app.store.models import Operator
 from app.vault import Secret
 from app.web.csrf import SESSION_COOKIE
@@ -73,6 +74,10 @@ async def sign_in_submit(request: Request, db: DbSession) -> Response:
     if not username.strip() or not password:
         return await _sign_in_page(request, db, username=username, next_url=next_url, status_code=400,
                                    error="Enter your username and password.")
+    if has_control_characters(username):
+        # No account has such a name; the database (Postgres) could not even look it up.
+        return await _sign_in_page(request, db, username=without_control_characters(username), next_url=next_url,
+                                   status_code=400, error="A username has no control characters or line breaks.")
     state = app_state(request)
     outcome = await sign_in(db, state.settings, username, Secret(password), actor_for(request, None))
     if outcome.operator is None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.common.validation import without_control_characters
 from app.store.models import Operator
 from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
 from app.web.deps import CurrentOperator, DbSession
@@ -39,8 +40,12 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
     view = params.get("view", default_view)
     if view not in VIEWS:
         view = default_view
-    query = ListQuery(view=view, vendor=params.get("vendor", "")[:64], status=params.get("status", "")[:40],
-                      operator=params.get("operator", "")[:40], org=params.get("org", "")[:200],
+    def text(name: str, length: int) -> str:
+        # Filters come from the address bar: nothing a database could choke on (Postgres refuses NUL).
+        return without_control_characters(params.get(name, ""))[:length]
+
+    query = ListQuery(view=view, vendor=text("vendor", 64), status=text("status", 40),
+                      operator=text("operator", 40), org=text("org", 200),
                       since=_date(params.get("since")), until=_date(params.get("until")), me=operator.id)
     if query.vendor and query.vendor not in library:
         query.vendor = ""
