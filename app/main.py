@@ -14,7 +14,7 @@ from app.common.clock import SYSTEM_CLOCK, Clock
 from app.connections.gateway import OktaGateway, TransportFactory
 from app.engine.engine import Engine
 from app.engine.jobs import JobHandle, JobRunner
-from app.okta.ratelimit import RateLimiterRegistry
+from app.okta.ratelimit import RateLimiterRegistry, RateLimitPolicy
 from app.playbooks.loader import PlaybookLibrary
 from app.settings import PROJECT_ROOT, Settings, load_settings
 from app.store.db import Database
@@ -64,7 +64,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     database = db or Database(settings.resolved_database_url)
     vault = Vault(keys)
     library = library or PlaybookLibrary.load()
-    gateway = OktaGateway(database, vault, clock, RateLimiterRegistry(clock),
+    gateway = OktaGateway(database, vault, clock,
+                          RateLimiterRegistry(clock, RateLimitPolicy(max_in_flight=settings.okta_max_in_flight)),
                           sandbox_origin=settings.sandbox_url if settings.sandbox else None,
                           transport_factory=okta_transport, timeout_seconds=settings.okta_timeout_seconds)
     engine = Engine(database, vault, library, gateway, clock)

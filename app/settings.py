@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=30.0, ge=1.0)
     job_poll_seconds: float = Field(default=5.0, ge=0.1)
     okta_timeout_seconds: float = Field(default=30.0, ge=1.0)
+    # Okta calls per org at once (writes stay two at a time). Okta allows 75 simultaneous requests
+    # per org, 35 on the Integrator Free plan, shared with the org's other integrations.
+    okta_max_in_flight: int = Field(default=16, ge=1, le=35)
 
     log_level: str = "INFO"
 

@@ -34,7 +34,7 @@ from app.okta.errors import (
     api_error,
 )
 from app.okta.orgurl import OrgUrl
-from app.okta.ratelimit import OrgRateLimiter, RateLimitPolicy
+from app.okta.ratelimit import Bucket, OrgRateLimiter, RateLimitPolicy
 
 USER_AGENT = "okta-onboard/0.1 (+https://github.com/)"
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-zA-Z]+)"?')
@@ -207,7 +207,6 @@ class OktaHttp:
         unauthorized_retry_done = False
         while True:
             attempt += 1
-            await self._wait_for_budget(key, template)
             headers: dict[str, str] = {}
             if auth and self.credential is not None:
                 headers["Authorization"] = await self.credential.authorization(self)
@@ -216,8 +215,10 @@ class OktaHttp:
                 headers["X-Okta-Retry-Count"] = str(attempt - 1)
             request = self._client.build_request(method, url, params=_clean(params), json=json_body,
                                                  headers=headers)
+            claimed = await self._wait_for_budget(key, template)
             try:
-                response, duration = await self._exchange(request, method, template, attempt=attempt, key=key)
+                response, duration = await self._exchange(request, method, template, attempt=attempt, key=key,
+                                                          claimed=claimed)
             except OktaTransportError as exc:
                 if method in READ_METHODS and attempt <= self.read_retries:
                     await self.clock.sleep(_backoff(attempt))
@@ -271,33 +272,36 @@ class OktaHttp:
             return OktaResponse(status=status, headers=response.headers, data=data, request_id=request_id)
 
     async def _exchange(self, request: httpx.Request, method: str, template: str, *, attempt: int,
-                        key: str | None = None) -> tuple[httpx.Response, float]:
-        """Send one request under the org's concurrency cap; record the attempt."""
-        async with self.limiter.slot():
+                        key: str | None = None, claimed: Bucket | None = None) -> tuple[httpx.Response, float]:
+        """Send one request under the org's concurrency cap; record the attempt. ``claimed`` is
+        the rate-limit bucket the request was counted against: released when Okta answers, or
+        when the request fails or is abandoned, with whatever the answer taught about the bucket."""
+        answered: Mapping[str, str] | None = None
+        try:
+            async with self.limiter.slot(write=method not in READ_METHODS):
+                started = time.perf_counter()
+                self.calls_made += 1
+                try:
+                    response = await self._client.send(request)
+                    await response.aread()
+                except httpx.TimeoutException:
+                    await self._record(method, template, None, _ms(started), attempt, None, "timeout")
+                    raise OktaTransportError(f"Okta did not answer {method} {template} in time.", kind="timeout",
+                                             method=method, path=template) from None
+                except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                    await self._record(method, template, None, _ms(started), attempt, None, "dropped")
+                    raise OktaTransportError(f"The connection to Okta dropped during {method} {template}.",
+                                             kind="dropped", method=method, path=template) from exc
+                except (httpx.ConnectError, httpx.ConnectTimeout, httpx.NetworkError) as exc:
+                    await self._record(method, template, None, _ms(started), attempt, None, "connect")
+                    raise OktaTransportError(f"Could not connect to {self.org.display_domain}.", kind="connect",
+                                             method=method, path=template) from exc
+                duration = _ms(started)
+                answered = response.headers
+        finally:
             if key:
-                self.limiter.sent(key)
-            started = time.perf_counter()
-            self.calls_made += 1
-            try:
-                response = await self._client.send(request)
-                await response.aread()
-            except httpx.TimeoutException:
-                await self._settle(key, None)
-                await self._record(method, template, None, _ms(started), attempt, None, "timeout")
-                raise OktaTransportError(f"Okta did not answer {method} {template} in time.", kind="timeout",
-                                         method=method, path=template) from None
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-                await self._settle(key, None)
-                await self._record(method, template, None, _ms(started), attempt, None, "dropped")
-                raise OktaTransportError(f"The connection to Okta dropped during {method} {template}.",
-                                         kind="dropped", method=method, path=template) from exc
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.NetworkError) as exc:
-                await self._settle(key, None)
-                await self._record(method, template, None, _ms(started), attempt, None, "connect")
-                raise OktaTransportError(f"Could not connect to {self.org.display_domain}.", kind="connect",
-                                         method=method, path=template) from exc
-            await self._settle(key, response.headers)
-        return response, _ms(started)
+                self.limiter.answered(key, answered, claimed)
+        return response, duration
 
     async def _record_response(self, response: httpx.Response, duration_ms: float, method: str, template: str,
                                attempt: int, outcome: str | None = None) -> None:
@@ -313,20 +317,20 @@ class OktaHttp:
         await self._record(method, template, status, duration_ms, attempt,
                            response.headers.get("x-okta-request-id"), outcome, error_code)
 
-    async def _settle(self, key: str | None, headers: Mapping[str, str] | None) -> None:
-        if key:
-            self.limiter.answered(key, headers)
-
-    async def _wait_for_budget(self, key: str, template: str) -> None:
-        wait = self.limiter.wait_needed(key)
-        if wait > 0:
+    async def _wait_for_budget(self, key: str, template: str) -> Bucket | None:
+        """Wait until ``key``'s bucket is above its reserve, then claim one request from it."""
+        while True:
+            wait, claimed = self.limiter.claim(key)
+            if wait <= 0:
+                return claimed
             await self._pause(wait, template, "reserve")
 
     async def _pause(self, seconds: float, template: str, reason: str) -> None:
+        # A wait is until a moment (the window's reset): time spent telling the page counts.
+        began = self.clock.now()
         if self.on_event is not None:
-            await self.on_event(RateLimitWait(seconds=seconds, until=self.clock.now() + seconds, path=template,
-                                              reason=reason))
-        await self.clock.sleep(seconds)
+            await self.on_event(RateLimitWait(seconds=seconds, until=began + seconds, path=template, reason=reason))
+        await self.clock.sleep(max(0.0, seconds - (self.clock.now() - began)))
 
     async def _record(self, method: str, template: str, status: int | None, duration_ms: float, attempt: int,
                       request_id: str | None, outcome: str, error_code: str | None = None) -> None:

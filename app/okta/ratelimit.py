@@ -3,36 +3,50 @@
 Every response's ``X-Rate-Limit-*`` headers update the known state of its bucket. Before a call,
 if the bucket's remaining requests (minus those already in flight) have fallen to the reserve
 (default 10% of the bucket), the call waits for the window to reset instead of spending the
-reserve. A 429 waits until Okta's reset time (bounded, plus a little jitter), never a blind
-exponential backoff. At most ``max_in_flight`` calls per org run at once.
+reserve. The check and the claim of a request from the bucket happen together, so calls sent at
+the same time cannot overspend it between them. A 429 waits until Okta's reset time (bounded,
+plus a little jitter), never a blind exponential backoff.
 
 Okta does not say which endpoints share a bucket. Calls are grouped by method and path
-template; when two groups report the same limit and the same reset moment they are treated as
-one bucket, and the lower remaining count wins.
+template; groups that report the same limit and the same reset moment are taken to be one
+bucket. A group not heard from yet (or whose window has ended) is presumed to share the most
+depleted bucket still in its window: it waits when that bucket is down to its reserve, and its
+call counts against that bucket until Okta's answer says which bucket it really is. Waiting for
+a window is cheaper than a 429, which Okta also counts against the org.
+
+Concurrency: at most ``max_in_flight`` calls per org at once, of which at most
+``max_writes_in_flight`` change something. Okta allows 75 simultaneous requests per org (35 on
+the Integrator Free plan), shared with the org's other integrations; the wizard's default of 16
+lets a verification's independent reads go out together while leaving most of that to others.
+Writes stay two at a time: the engine makes them one after another anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 from app.common.clock import Clock
 
+WINDOW_SECONDS = 60.0
 
-@dataclass
+
+@dataclass(eq=False)
 class Bucket:
     limit: int
     remaining: int
     reset: float  # epoch seconds
-    pending: int = 0  # sent, not yet answered
+    pending: int = 0  # claimed by calls sent (or about to be), not yet answered
 
 
 @dataclass
 class RateLimitPolicy:
     reserve_fraction: float = 0.10
-    max_in_flight: int = 2
+    max_in_flight: int = 16
+    max_writes_in_flight: int = 2
     max_wait_seconds: float = 300.0
     jitter_seconds: float = 1.0
     max_429_retries: int = 3
@@ -52,57 +66,82 @@ def parse_headers(headers: Mapping[str, str]) -> tuple[int, int, float] | None:
 class OrgRateLimiter:
     clock: Clock
     policy: RateLimitPolicy = field(default_factory=RateLimitPolicy)
+    # Method and path template -> its bucket; groups sharing a bucket share the object.
     buckets: dict[str, Bucket] = field(default_factory=dict)
-    _semaphores: dict[int, asyncio.Semaphore] = field(default_factory=dict)
+    _semaphores: dict[int, tuple[asyncio.Semaphore, asyncio.Semaphore]] = field(default_factory=dict)
 
-    def slot(self) -> asyncio.Semaphore:
-        """The per-org concurrency cap, one semaphore per event loop (a semaphore is loop-bound)."""
+    @contextlib.asynccontextmanager
+    async def slot(self, *, write: bool = False) -> AsyncIterator[None]:
+        """The per-org concurrency cap (semaphores per event loop: a semaphore is loop-bound)."""
         loop = id(asyncio.get_running_loop())
         if loop not in self._semaphores:
-            self._semaphores[loop] = asyncio.Semaphore(self.policy.max_in_flight)
-        return self._semaphores[loop]
+            self._semaphores[loop] = (asyncio.Semaphore(self.policy.max_in_flight),
+                                      asyncio.Semaphore(self.policy.max_writes_in_flight))
+        calls, writes = self._semaphores[loop]
+        async with contextlib.AsyncExitStack() as stack:
+            if write:
+                await stack.enter_async_context(writes)
+            await stack.enter_async_context(calls)
+            yield
 
     def reserve_of(self, bucket: Bucket) -> int:
         return max(1, int(bucket.limit * self.policy.reserve_fraction + 0.999))
 
-    def wait_needed(self, key: str) -> float:
-        """Seconds to wait before sending on ``key`` to keep the reserve untouched (0: go)."""
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            return 0.0
+    def _live(self) -> list[Bucket]:
+        """The known buckets, each in its current window. A bucket whose window has ended starts
+        the next one full (Okta's limits are per minute); calls still in flight keep counting
+        against it, since they may land in the new window. The next answer corrects the guess."""
         now = self.clock.now()
-        if bucket.reset <= now:
-            # The window has reset: the old counts no longer apply.
-            self.buckets.pop(key, None)
-            return 0.0
+        unique: dict[int, Bucket] = {id(bucket): bucket for bucket in self.buckets.values()}
+        for bucket in unique.values():
+            if bucket.reset <= now:
+                windows = int((now - bucket.reset) // WINDOW_SECONDS) + 1
+                bucket.reset += windows * WINDOW_SECONDS
+                bucket.remaining = bucket.limit
+        return list(unique.values())
+
+    def bucket_of(self, key: str) -> Bucket | None:
+        """The bucket ``key`` is known to use, or (not heard from in this window) the most
+        depleted bucket still in its window; None if no bucket is known."""
+        live = self._live()
+        if key in self.buckets:
+            return self.buckets[key]
+        if not live:
+            return None
+        return min(live, key=lambda b: (b.remaining - b.pending) / max(b.limit, 1))
+
+    def claim(self, key: str) -> tuple[float, Bucket | None]:
+        """Take one request from ``key``'s bucket if it is above its reserve: (0, the bucket,
+        which the answer must release). Otherwise (seconds to wait, None): claim again then."""
+        bucket = self.bucket_of(key)
+        if bucket is None:
+            return 0.0, None
         if bucket.remaining - bucket.pending > self.reserve_of(bucket):
-            return 0.0
-        return min(bucket.reset - now + self._jitter(), self.policy.max_wait_seconds)
+            bucket.pending += 1
+            return 0.0, bucket
+        wait = bucket.reset - self.clock.now() + self._jitter()
+        return min(max(wait, 0.0), self.policy.max_wait_seconds), None
 
     def _jitter(self) -> float:
         return random.uniform(0, self.policy.jitter_seconds)  # noqa: S311 - spreading retries, not security
 
-    def sent(self, key: str) -> None:
-        bucket = self.buckets.get(key)
-        if bucket is not None:
-            bucket.pending += 1
-
-    def answered(self, key: str, headers: Mapping[str, str] | None) -> None:
-        bucket = self.buckets.get(key)
-        if bucket is not None and bucket.pending > 0:
-            bucket.pending -= 1
+    def answered(self, key: str, headers: Mapping[str, str] | None, claimed: Bucket | None = None) -> None:
+        """Release the claim and learn the bucket from Okta's headers."""
+        if claimed is not None and claimed.pending > 0:
+            claimed.pending -= 1
         parsed = parse_headers(headers) if headers is not None else None
         if parsed is None:
             return
         limit, remaining, reset = parsed
-        pending = bucket.pending if bucket is not None else 0
-        if bucket is not None and bucket.reset == reset and bucket.limit == limit:
+        if reset <= self.clock.now():
+            return  # an answer from a window that has ended says nothing about the current one
+        same = next((b for b in self._live() if b.limit == limit and b.reset == reset), None)
+        if same is None:
+            same = Bucket(limit=limit, remaining=remaining, reset=reset)
+        else:
             # Answers can arrive out of order; within one window the count only goes down.
-            remaining = min(remaining, bucket.remaining)
-        self.buckets[key] = Bucket(limit=limit, remaining=remaining, reset=reset, pending=pending)
-        for other_key, other in self.buckets.items():
-            if other_key != key and other.limit == limit and other.reset == reset:
-                other.remaining = min(other.remaining, remaining)
+            same.remaining = min(same.remaining, remaining)
+        self.buckets[key] = same
 
     def wait_after_429(self, headers: Mapping[str, str]) -> float | None:
         """How long Okta asked us to wait; None if it did not say (then the 429 is an error)."""

@@ -151,7 +151,8 @@ class TestRateLimits:
         assert max(served.values()) == 90
         assert sum(served.values()) == 250
 
-    def test_at_most_two_calls_in_flight(self) -> None:
+    @pytest.mark.parametrize(("method", "cap"), [("GET", 16), ("POST", 2)])
+    def test_at_most_sixteen_calls_in_flight_of_which_two_writes(self, method: str, cap: int) -> None:
         active = {"now": 0, "max": 0}
 
         async def handler(request: httpx.Request) -> httpx.Response:
@@ -164,10 +165,34 @@ class TestRateLimits:
         h = Harness(handler)
 
         async def burst() -> None:
-            await asyncio.gather(*(h.http.call("GET", "/api/v1/org") for _ in range(12)))
+            await asyncio.gather(*(h.http.call(method, "/api/v1/org") for _ in range(40)))
 
         run(burst())
-        assert active["max"] == 2
+        assert active["max"] == cap
+
+    def test_calls_sent_together_do_not_overspend_a_bucket(self) -> None:
+        """Twelve reads at once on five endpoints sharing one bucket with 6 left (reserve 1 of 10):
+        five go, the rest wait for the window; none gets a 429."""
+        state = {"remaining": 6, "reset": 1_800_000_060.0}
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            await asyncio.sleep(0.001)
+            if h.clock.now() >= state["reset"]:
+                state["remaining"], state["reset"] = 10, h.clock.now() + 60
+            if state["remaining"] <= 0:
+                return _json(429, {"errorCode": "E0000047"}, _limits(10, 0, state["reset"]))
+            state["remaining"] -= 1
+            return _json(200, [], _limits(10, int(state["remaining"]), state["reset"]))
+
+        h = Harness(handler)
+
+        async def burst() -> None:
+            await h.http.call("GET", "/api/v1/org")  # learns the bucket: 5 left
+            await asyncio.gather(*(h.http.call("GET", f"/api/v1/things{i % 5}") for i in range(12)))
+
+        run(burst())
+        assert not [c for c in h.calls if c.status == 429]
+        assert len(h.calls) == 13 and h.events and all(e.reason == "reserve" for e in h.events)
 
 
 class TestRetriesAndErrors:
