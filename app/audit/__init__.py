@@ -1,6 +1,6 @@
 """The audit trail: who did what, when, from where; every Okta call; hash-chained."""
 
 from app.audit.chain import ChainReport, verify_chain
-from app.audit.recorder import Actor, record
+from app.audit.recorder import Actor, Entry, record, record_many
 
-__all__ = ["Actor", "ChainReport", "record", "verify_chain"]
+__all__ = ["Actor", "ChainReport", "Entry", "record", "record_many", "verify_chain"]

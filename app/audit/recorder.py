@@ -4,6 +4,7 @@ record commit together or not at all."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,31 @@ async def record(
     subject_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    [event] = await record_many(session, [Entry(action=action, summary=summary, actor=actor, category=category,
+                                                outcome=outcome, onboarding_id=onboarding_id,
+                                                subject_type=subject_type, subject_id=subject_id,
+                                                details=details)])
+    return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event to append (the arguments of :func:`record`)."""
+
+    action: str
+    summary: str
+    actor: Actor
+    category: str = "operator"
+    outcome: str = "ok"
+    onboarding_id: uuid.UUID | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    details: dict[str, Any] | None = None
+
+
+async def record_many(session: AsyncSession, entries: Sequence[Entry]) -> list[AuditEvent]:
+    """Append several events in order, locking the chain head once (the Okta calls of a phase
+    answered together are written in one go)."""
     # Lock the head: appends are serial, which is what makes the sequence gap-free.
     head = (
         await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update())
@@ -56,27 +82,31 @@ async def record(
     if head is None:
         head = AuditChainHead(id=1, seq=0, hash=GENESIS_HASH)
         session.add(head)
-    event = AuditEvent(
-        seq=head.seq + 1,
-        occurred_at=utcnow(),
-        category=category,
-        action=action,
-        outcome=outcome,
-        actor_id=actor.id,
-        actor_name=_clip(actor.name, 200),
-        onboarding_id=onboarding_id,
-        subject_type=subject_type,
-        subject_id=_clip(subject_id, 200),
-        summary=_clip(REDACTOR.text(summary), 500) or "",
-        details=REDACTOR.data(details or {}),
-        source_ip=_clip(actor.source_ip, 64),
-        user_agent=_clip(actor.user_agent, 300),
-        prev_hash=head.hash,
-        hash="",
-    )
-    event.hash = event_hash(event, head.hash)
-    session.add(event)
-    head.seq = event.seq
-    head.hash = event.hash
+    events: list[AuditEvent] = []
+    for entry in entries:
+        actor = entry.actor
+        event = AuditEvent(
+            seq=head.seq + 1,
+            occurred_at=utcnow(),
+            category=entry.category,
+            action=entry.action,
+            outcome=entry.outcome,
+            actor_id=actor.id,
+            actor_name=_clip(actor.name, 200),
+            onboarding_id=entry.onboarding_id,
+            subject_type=entry.subject_type,
+            subject_id=_clip(entry.subject_id, 200),
+            summary=_clip(REDACTOR.text(entry.summary), 500) or "",
+            details=REDACTOR.data(entry.details or {}),
+            source_ip=_clip(actor.source_ip, 64),
+            user_agent=_clip(actor.user_agent, 300),
+            prev_hash=head.hash,
+            hash="",
+        )
+        event.hash = event_hash(event, head.hash)
+        session.add(event)
+        head.seq = event.seq
+        head.hash = event.hash
+        events.append(event)
     await session.flush()
-    return event
+    return events

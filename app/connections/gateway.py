@@ -1,19 +1,20 @@
 """Builds Okta clients for the rest of the application: the org address re-validated, the
 credential read from the vault at call time, the process-wide rate limiter of that org, and
-every call written to the audit trail (in its own short transaction, so a failed step still
-leaves the record of the calls it made)."""
+every call written to the audit trail (in a short transaction of its own, shared only with calls
+answered at the same moment, and before the call returns, so a failed step still leaves the
+record of the calls it made)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import httpx
 
-from app.audit import Actor, record
+from app.audit import Actor, Entry, record_many
 from app.common.clock import Clock
-from app.okta.calllog import EventHook, OktaCall
+from app.okta.calllog import CallBatcher, EventHook, OktaCall
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, Credential
 from app.okta.http import OktaHttp
@@ -66,12 +67,12 @@ class OktaGateway:
     def client(self, org: OrgUrl, credential: Credential | None, *, actor: Actor,
                onboarding_id: uuid.UUID | None = None, on_event: EventHook | None = None,
                audit: bool = True) -> OktaClient:
-        async def on_call(call: OktaCall) -> None:
+        async def write(calls: Sequence[OktaCall]) -> None:
             if not audit:
                 return
             async with self.db.session() as session:
-                await record(
-                    session, category="okta", action="okta_call", actor=actor, onboarding_id=onboarding_id,
+                await record_many(session, [Entry(
+                    category="okta", action="okta_call", actor=actor, onboarding_id=onboarding_id,
                     outcome="ok" if call.ok else "failed",
                     summary=f"{call.method} {call.path} → {call.status or call.outcome}",
                     subject_type="okta_org", subject_id=call.org,
@@ -79,7 +80,10 @@ class OktaGateway:
                              "duration_ms": call.duration_ms, "attempt": call.attempt,
                              "okta_request_id": call.request_id, "outcome": call.outcome,
                              "error_code": call.error_code},
-                )
+                ) for call in calls])
+
+        # Calls answered together are written to the trail together (one transaction).
+        on_call = CallBatcher(write)
 
         transport = self.transport_factory(org) if self.transport_factory else None
         http = OktaHttp(org, credential, transport=transport, clock=self.clock,

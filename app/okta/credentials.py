@@ -11,6 +11,7 @@ of the call (through a ``SecretSource``), never holds it longer than needed, and
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,9 +44,22 @@ class Credential(Protocol):
 class ApiTokenCredential:
     secret: SecretSource
     kind: str = "api_token"
+    _reading: asyncio.Future[Secret] | None = field(default=None, repr=False)
 
     async def authorization(self, http: OktaHttp) -> str:
-        return "SSWS " + (await self.secret()).reveal()
+        # Calls sent at the same moment share one read of the vault; once they have the token it
+        # is not kept, and the next call reads it again.
+        if self._reading is None:
+            reading = asyncio.ensure_future(self.secret())
+            reading.add_done_callback(self._read_done)
+            self._reading = reading
+        return "SSWS " + (await asyncio.shield(self._reading)).reveal()
+
+    def _read_done(self, reading: asyncio.Future[Secret]) -> None:
+        if self._reading is reading:
+            self._reading = None
+        if not reading.cancelled():
+            reading.exception()  # observed here; each waiter gets it raised
 
     def forget(self) -> None:
         return None
