@@ -55,6 +55,9 @@ class Context:
     progress: ProgressHook = _no_progress
     # Reads made during one phase (plan, apply, verify), so no object is read twice in it.
     memo: dict[str, Any] = field(default_factory=dict)
+    # The onboarding's action checkpoints as the phase began (action key -> Record): what earlier
+    # steps did, e.g. whether this onboarding assigned a role that a later step removes.
+    records: dict[str, Any] = field(default_factory=dict)
     # For eventual consistency: how often and how long to look again for an object that a
     # write we cannot confirm may have created.
     settle_attempts: int = 4

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.clock import Clock
@@ -73,7 +74,8 @@ class Engine:
                                    on_event=on_event)
 
     def _context(self, okta: OktaClient, loaded: Loaded, handle: JobHandle | None = None) -> Context:
-        ctx = Context(okta=okta, scope=loaded.scope, clock=self.clock)
+        ctx = Context(okta=okta, scope=loaded.scope, clock=self.clock,
+                      records={key: loaded.record(key) for key in loaded.records})
         onboarding_id = loaded.onboarding.id
 
         async def read_secret(purpose: str) -> Secret | None:
@@ -114,21 +116,24 @@ class Engine:
 
     async def refresh_status(self, onboarding_id: uuid.UUID) -> None:
         async with self.db.session() as session:
-            loaded = await load(session, self.library, onboarding_id)
-            last_run = (await session.execute(
-                select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
-                .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
-            status, waiting_for, note = derive_status(loaded, last_run, self.clock.now())
-            onboarding = loaded.onboarding
-            if onboarding.status in ("undone", "closed"):
-                return
-            onboarding.status = status
-            onboarding.waiting_for = waiting_for
-            onboarding.status_note = note
-            if status == "completed" and onboarding.completed_at is None:
-                onboarding.completed_at = utcnow()
-            onboarding.revision += 1
-            onboarding.last_activity_at = utcnow()
+            await self._refresh_status(session, onboarding_id)
+
+    async def _refresh_status(self, session: AsyncSession, onboarding_id: uuid.UUID) -> None:
+        loaded = await load(session, self.library, onboarding_id)
+        last_run = (await session.execute(
+            select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
+            .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
+        status, waiting_for, note = derive_status(loaded, last_run, self.clock.now())
+        onboarding = loaded.onboarding
+        if onboarding.status in ("undone", "closed"):
+            return
+        onboarding.status = status
+        onboarding.waiting_for = waiting_for
+        onboarding.status_note = note
+        if status == "completed" and onboarding.completed_at is None:
+            onboarding.completed_at = utcnow()
+        onboarding.revision += 1
+        onboarding.last_activity_at = utcnow()
 
     def guarded(self, run: Any) -> Any:
         """A job handler that, when a run stops for a reason the phase did not record itself (the
@@ -413,7 +418,9 @@ class Engine:
                                  f"{run.failed} failed, {run.needs_attestation} to attest"
                                  + (f"; drift in {len(drift)}" if drift else ""),
                          details={"drift": [d["check"] for d in drift]})
-        await self.refresh_status(handle.onboarding_id)
+            # The onboarding's status follows from this run: written in the same transaction.
+            await session.flush()
+            await self._refresh_status(session, handle.onboarding_id)
         return run.id
 
     # -- undo ---------------------------------------------------------------------------------

@@ -268,6 +268,30 @@ class TestDriftAndUndo:
         assert {"final_roles", "role_permissions"} <= drifted
         assert any("Super Administrator is assigned and must not be" in d["found"] for d in run.drift)
 
+    def test_a_deleted_role_and_resource_set_are_reported_as_gone(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """Their parts are read alongside them (by the known id); the 404s on the parts of an
+        object that is gone do not hide that it is gone."""
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        sandbox_org.custom_roles.remove(next(r for r in sandbox_org.custom_roles if r.label == LABEL).id)
+        sandbox_org.resource_sets.remove(next(r for r in sandbox_org.resource_sets if r.label == LABEL).id)
+        assert w.verify(oid, "reverify").state == "succeeded"
+
+        async def results() -> dict[str, tuple[str, str]]:
+            from sqlalchemy import select
+
+            from app.store.models import CheckResult, VerificationRun
+
+            async with w.state.db.sessions() as session:
+                run = (await session.execute(select(VerificationRun).order_by(
+                    VerificationRun.finished_at.desc()).limit(1))).scalar_one()
+                rows = (await session.execute(select(CheckResult).where(CheckResult.run_id == run.id))).scalars()
+                return {r.check_key: (r.status, r.found) for r in rows}
+
+        found = w.run(results)
+        assert found["role_permissions"] == ("failed", "The custom role is not in Okta")
+        assert found["resource_set_contents"] == ("failed", "The resource set is not in Okta")
+
     def test_undo_leaves_the_org_as_it_was(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         before = org_snapshot(sandbox_org)
         oid = start(w)

@@ -78,6 +78,7 @@ class EnsureUser(Action):
                        "userType": p.user_type}
             try:
                 user = await ctx.okta.users.create(profile, activate=False)
+                ctx.remember(f"roles:{user.id}", [])  # a user made a moment ago holds no admin role
             except OktaBadRequest as exc:
                 if "already exists" not in exc.okta_said.lower():
                     raise

@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import Field
 
-from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register, together
 from app.engine.context import Context
 from app.engine.scope import TemplateError
 from app.okta.errors import OktaNotFound
-from app.okta.models import AppGroup, AppUser, Grant, Group, User
+from app.okta.models import Grant, Group, User
 
 
 class GrantCheckParams(CheckParams):
@@ -59,6 +59,16 @@ def _names(ctx: Context, raw: Any) -> list[str]:
     return [str(v).strip() for v in (value if isinstance(value, list) else str(value).splitlines()) if str(v).strip()]
 
 
+async def _user_by_login(ctx: Context, login: str) -> User | None:
+    user: User | None = await ctx.cached(f"user:{login}", lambda: ctx.okta.users.find_by_login(login))
+    return user
+
+
+async def _group_by_name(ctx: Context, name: str) -> Group | None:
+    group: Group | None = await ctx.cached(f"group:{name}", lambda: ctx.okta.groups.find_by_name(name))
+    return group
+
+
 @register
 class AppAssignments(Check):
     """Every chosen user has the app (directly or through a group) and every chosen group is
@@ -74,24 +84,24 @@ class AppAssignments(Check):
             return CheckOutcome.failed("The app has not been found yet", "Install it, then apply the plan.")
         label = str(self.raw_params.get("app_label", "the app"))
         logins, names = _names(ctx, self.raw_params.get("users", [])), _names(ctx, self.raw_params.get("groups", []))
+        # The app's assignments and the chosen people and groups need nothing from each other: all
+        # are read at once.
         try:
-            app_users: list[AppUser] = await ctx.cached(f"app_users:{app_id}", lambda: ctx.okta.apps.users(app_id))
-            app_groups: list[AppGroup] = await ctx.cached(f"app_groups:{app_id}",
-                                                          lambda: ctx.okta.apps.groups(app_id))
+            app_users, app_groups, *found = await together(
+                ctx.cached(f"app_users:{app_id}", lambda: ctx.okta.apps.users(app_id)),
+                ctx.cached(f"app_groups:{app_id}", lambda: ctx.okta.apps.groups(app_id)),
+                *(_user_by_login(ctx, login) for login in logins), *(_group_by_name(ctx, name) for name in names))
         except OktaNotFound:
             return CheckOutcome.failed(f"{label} ({app_id}) is no longer in Okta",
                                        "Install it again from the catalog, then apply the plan again.")
         having = {u.id for u in app_users}
         assigned = {g.id for g in app_groups}
-        problems: list[str] = []
-        for login in logins:
-            user: User | None = await ctx.okta.users.find_by_login(login)
-            if user is None or user.id not in having:
-                problems.append(f"{login} does not have it")
-        for name in names:
-            group: Group | None = await ctx.okta.groups.find_by_name(name)
-            if group is None or group.id not in assigned:
-                problems.append(f"group {name} is not assigned")
+        users: list[User | None] = found[:len(logins)]
+        groups: list[Group | None] = found[len(logins):]
+        problems = [f"{login} does not have it" for login, user in zip(logins, users, strict=True)
+                    if user is None or user.id not in having]
+        problems += [f"group {name} is not assigned" for name, group in zip(names, groups, strict=True)
+                     if group is None or group.id not in assigned]
         evidence = {"users": len(having), "groups": sorted(assigned)}
         if problems:
             return CheckOutcome.failed(f"{label}: " + "; ".join(problems),

@@ -12,7 +12,8 @@ from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState,
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
 from app.engine.scope import TemplateError
-from app.okta.models import RoleAssignment, User, UserSchema, self_permission
+from app.okta.errors import OktaNotFound
+from app.okta.models import Resource, RoleAssignment, User, UserSchema, self_permission
 
 
 class NoParams(CheckParams):
@@ -147,10 +148,14 @@ class UserRoles(Check):
 class CustomRoleParams(CheckParams):
     role: str
     permissions: list[str]
+    label: str = "the custom role"  # how the page names it (the role's label)
 
 
 @register
 class CustomRoleCheck(Check):
+    """The role's permissions, read by its known id: one read proves both that the role is still
+    there (Okta answers 404 for a deleted role) and what it may do."""
+
     kind = "custom_role"
     params_model = CustomRoleParams
 
@@ -158,29 +163,33 @@ class CustomRoleCheck(Check):
         p: CustomRoleParams | None = _rendered(self, ctx)
         if p is None:
             return CheckOutcome.failed("The role does not exist yet", "Apply the plan first.")
-        role = await ctx.cached(f"role:{p.role}", lambda: ctx.okta.iam.role(p.role))
-        if role is None:
+        try:
+            actual: list[str] = await ctx.cached(f"perms:{p.role}", lambda: ctx.okta.iam.permissions(p.role))
+        except OktaNotFound:
             return CheckOutcome.failed("The custom role is not in Okta", "Apply the plan again to recreate it.")
-        actual = await ctx.cached(f"perms:{role.id}", lambda: ctx.okta.iam.permissions(role.id))
         missing, extra = permission_gaps(p.permissions, actual)
         if missing or extra:
             return CheckOutcome.failed(
-                f"'{role.label}' has permissions {', '.join(sorted(actual)) or 'none'}"
+                f"'{p.label}' has permissions {', '.join(sorted(actual)) or 'none'}"
                 + (f"; missing {', '.join(sorted(missing))}" if missing else "")
                 + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""),
-                "Restore the permissions in Security > Administrators > Roles.", role_id=role.id,
+                "Restore the permissions in Security > Administrators > Roles.", role_id=p.role,
                 permissions=sorted(actual))
-        return CheckOutcome.passed(f"'{role.label}' has {', '.join(sorted(p.permissions))}", role_id=role.id,
+        return CheckOutcome.passed(f"'{p.label}' has {', '.join(sorted(p.permissions))}", role_id=p.role,
                                    permissions=sorted(actual))
 
 
 class ResourceSetCheckParams(CheckParams):
     resource_set: str
     resources: list[str]
+    label: str = "the resource set"  # how the page names it (the set's label)
 
 
 @register
 class ResourceSetCheck(Check):
+    """The set's resources, read by its known id: one read proves both that the set is still
+    there (Okta answers 404 for a deleted set) and what it holds."""
+
     kind = "resource_set"
     params_model = ResourceSetCheckParams
 
@@ -188,22 +197,23 @@ class ResourceSetCheck(Check):
         p: ResourceSetCheckParams | None = _rendered(self, ctx)
         if p is None:
             return CheckOutcome.failed("The resource set does not exist yet", "Apply the plan first.")
-        found = await ctx.cached(f"rs:{p.resource_set}", lambda: ctx.okta.iam.resource_set(p.resource_set))
-        if found is None:
+        try:
+            have: list[Resource] = await ctx.cached(f"resources:{p.resource_set}",
+                                                    lambda: ctx.okta.iam.resources(p.resource_set))
+        except OktaNotFound:
             return CheckOutcome.failed("The resource set is not in Okta", "Apply the plan again to recreate it.")
-        have = await ctx.cached(f"resources:{found.id}", lambda: ctx.okta.iam.resources(found.id))
         org = ctx.scope.org
         missing, extra = same_resources(p.resources, [r.orn or r.link("self") or r.id for r in have],
                                         org_id=org.org_id if org else "", partition=org.partition if org else "okta")
         listed = sorted(r.orn or r.id for r in have)
         if missing or extra:
-            return CheckOutcome.failed(f"'{found.label}' holds {', '.join(listed) or 'nothing'}"
+            return CheckOutcome.failed(f"'{p.label}' holds {', '.join(listed) or 'nothing'}"
                                        + (f"; missing {', '.join(sorted(missing))}" if missing else "")
                                        + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""),
                                        "Restore the resources in Security > Administrators > Resources.",
-                                       resource_set_id=found.id, resources=listed)
-        return CheckOutcome.passed(f"'{found.label}' holds exactly the {len(p.resources)} expected resources",
-                                   resource_set_id=found.id, resources=listed)
+                                       resource_set_id=p.resource_set, resources=listed)
+        return CheckOutcome.passed(f"'{p.label}' holds exactly the {len(p.resources)} expected resources",
+                                   resource_set_id=p.resource_set, resources=listed)
 
 
 class AttributeExpectation(CheckParams):
