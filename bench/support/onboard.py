@@ -1,0 +1,250 @@
+"""Complete onboardings of the five vendors, driven through the real application and engine
+(tests/harness.py) against the in-process sandbox Okta, with every request the sandbox receives
+recorded and labelled with the phase that made it. Shared by bench/okta_calls.py,
+bench/latency.py and bench/rate_limits.py.
+
+A phase is one thing an operator starts: the connection's preflight, a plan, an apply run,
+pasting the service account's token, a verification (or re-verification) run, the Sentinel
+"Generate a test event" button. What a person does in the Okta Admin Console (activating the
+service account, creating its token) is done with the sandbox's helpers and makes no request."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import httpx
+
+from app.common.clock import Clock, FakeClock
+from app.onboardings import service
+from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from app.sandbox.ratelimit import RateLimitConfig
+from app.settings import Environment, Settings
+from app.store.migrate import upgrade
+from app.store.models import Onboarding
+from app.vault.keyring import Key
+from tests.harness import Wizard, wizard
+
+VENDORS = ["defender-for-identity", "oort", "sentinel-unified-connector", "authomize", "drata"]
+READ_METHODS = {"GET", "HEAD"}
+TOKEN_ENDPOINT = "/oauth2/v1/token"
+
+
+@dataclass
+class Call:
+    """One request the sandbox answered (or a transport failure), in the order sent."""
+
+    index: int
+    phase: str
+    run: int  # which run of the phase (each plan, apply, verify... is a run of its own)
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    status: int | None
+    authorization: str
+    request_body: str
+    response_body: Any
+    next_link: str | None
+    started: float  # perf_counter seconds
+    ended: float
+
+    @property
+    def url(self) -> str:
+        return self.path + ("?" + "&".join(f"{k}={v}" for k, v in self.query) if self.query else "")
+
+    @property
+    def is_read(self) -> bool:
+        # A token request changes nothing in the org's configuration: counted with the reads.
+        return self.method in READ_METHODS or self.path == TOKEN_ENDPOINT
+
+    @property
+    def is_write(self) -> bool:
+        return not self.is_read
+
+
+@dataclass
+class Recorder:
+    """Records what the sandbox receives; ``phase`` labels the calls made while it is open."""
+
+    calls: list[Call] = field(default_factory=list)
+    current: str = "outside"
+    run: int = 0
+    runs: list[tuple[int, str]] = field(default_factory=list)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[int]:
+        self.run += 1
+        self.runs.append((self.run, name))
+        previous = self.current
+        self.current = name
+        try:
+            yield self.run
+        finally:
+            self.current = previous
+
+    def of_run(self, run: int) -> list[Call]:
+        return [call for call in self.calls if call.run == run]
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """The sandbox transport, with every exchange recorded (full URL, query, body) for the bench."""
+
+    def __init__(self, org: SandboxOrg, recorder: Recorder) -> None:
+        self.inner = SandboxTransport(org)
+        self.recorder = recorder
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import time
+
+        started = time.perf_counter()
+        phase, run = self.recorder.current, self.recorder.run
+        status: int | None = None
+        body: Any = None
+        link: str | None = None
+        try:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            status = response.status_code
+            try:
+                body = json.loads(response.content) if response.content else None
+            except ValueError:
+                body = None
+            for value in response.headers.get_list("link"):
+                if 'rel="next"' in value:
+                    link = value.split(";", 1)[0].strip().strip("<>")
+            return response
+        finally:
+            parts = urlsplit(str(request.url))
+            self.recorder.calls.append(Call(
+                index=len(self.recorder.calls), phase=phase, run=run, method=request.method,
+                path=unquote(parts.path), query=tuple(sorted(parse_qsl(parts.query, keep_blank_values=True))),
+                status=status, authorization=request.headers.get("authorization", ""),
+                request_body=request.content.decode("utf-8", "replace") if request.content else "",
+                response_body=body, next_link=link, started=started, ended=time.perf_counter()))
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@dataclass
+class Bench:
+    """One wizard (its own database) over one sandbox org, everything recorded."""
+
+    w: Wizard
+    org: SandboxOrg
+    clock: FakeClock
+    recorder: Recorder
+    tokens: dict[str, str] = field(default_factory=dict)  # vendor -> the service account's token value
+    connection: uuid.UUID | None = None
+
+
+@contextmanager
+def bench_wizard(*, rate_limits: RateLimitConfig | None = None, clock: FakeClock | None = None,
+                 org_clock: Clock | None = None) -> Iterator[Bench]:
+    """A migrated SQLite database in a temporary directory, the demo org on a fake clock, and the
+    application driving it. ``org_clock`` (if given) is the clock the sandbox spends latency
+    faults on (bench/latency.py gives one whose sleeps take real time)."""
+    clock = clock or FakeClock()
+    org = SandboxOrg(clock=clock, rate_limits=rate_limits)
+    seed_demo_org(org)
+    if org_clock is not None:
+        org.clock = org_clock
+    recorder = Recorder()
+    transport = RecordingTransport(org, recorder)
+    with tempfile.TemporaryDirectory(prefix="okta-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade(url)
+        settings = Settings(environment=Environment.TEST, database_url=url, data_dir=Path(tmp) / "data",
+                            secret_key=Key.generate().encoded(), sandbox_enabled=True)  # type: ignore[arg-type]
+        with wizard(settings, org, transport, clock) as w:
+            yield Bench(w, org, clock, recorder)
+
+
+# -- the five onboardings ----------------------------------------------------------------------
+
+AWS = {"aws_account_id": "123456789012", "event_source_name": "oort-acme-okta_events", "aws_region": "us-east-2"}
+INPUTS: dict[str, dict[str, Any]] = {
+    "defender-for-identity": {"service_account_login": "mdi-service@acme.example"},
+    "oort": {"access": "read_write", "schema_check": True, **AWS},
+    "sentinel-unified-connector": {"workspace_name": "sentinel-prod"},
+    "authomize": {},
+    "drata": {"app_users": ["ada.lovelace0@acme.example", "ben.tanaka1@acme.example"],
+              "app_groups": ["Drata Users"], "custom_attributes": True, "group_label": "Engineering"},
+}
+TOKEN_NAMES = {"defender-for-identity": "Defender for Identity", "oort": "Oort",
+               "sentinel-unified-connector": "Microsoft Sentinel", "drata": "Drata"}
+
+
+class OnboardingFailed(AssertionError):
+    pass
+
+
+def _ok(job: Any, what: str) -> None:
+    if job.state != "succeeded":
+        raise OnboardingFailed(f"{what}: {job.state}: {job.error}")
+
+
+def _facts(b: Bench, oid: uuid.UUID) -> dict[str, Any]:
+    return dict(b.w.onboarding(oid).facts or {})
+
+
+def _start_timer(b: Bench, oid: uuid.UUID, vendor: str, step: str) -> None:
+    w = b.w
+
+    async def go() -> None:
+        async with w.state.db.session() as session:
+            onboarding = await session.get(Onboarding, oid)
+            assert onboarding is not None
+            await service.start_timer(session, w.state.library.get(vendor), onboarding, step, w.state.clock.now(),
+                                      w.actor)
+        await w.state.engine.refresh_status(oid)
+
+    w.run(go)
+
+
+def onboard(b: Bench, vendor: str, *, after_apply: Callable[[], None] | None = None) -> uuid.UUID:
+    """One onboarding of ``vendor`` from the new-onboarding form to 'completed'. On an org where
+    the vendor is configured already (a second onboarding), the operator pastes the token the
+    service account already has."""
+    w, org, rec = b.w, b.org, b.recorder
+    with rec.phase("preflight"):
+        connection = w.connect()
+    oid = w.start(vendor, connection, **INPUTS[vendor])
+    with rec.phase("plan"):
+        w.plan(oid)
+    with rec.phase("apply"):
+        _ok(w.apply(oid), f"{vendor} apply")
+    if after_apply is not None:
+        after_apply()
+    if vendor in TOKEN_NAMES:
+        svc = str(_facts(b, oid)["service_account_id"])
+        if vendor not in b.tokens:
+            # The person behind the account: activation link, sign-in, Create Token (Any IP).
+            if org.users[svc].status != "ACTIVE":
+                org.complete_activation(svc)
+            b.tokens[vendor] = org.issue_api_token(svc, TOKEN_NAMES[vendor])
+        with rec.phase("token"):
+            w.paste_token(oid, b.tokens[vendor])
+        with rec.phase("apply"):
+            _ok(w.apply(oid), f"{vendor} apply after the token")
+    if vendor == "sentinel-unified-connector":
+        _start_timer(b, oid, vendor, "connect")
+        b.clock.advance(31 * 60)  # the document's 30-minute ingestion wait
+        with rec.phase("test_event"):
+            w.run(lambda: service.generate_test_event(w.state.engine, oid, "recent_events", w.actor))
+    with rec.phase("verify"):
+        _ok(w.verify(oid), f"{vendor} verify")
+    w.attest_all(oid)  # attestations appear as checks pass (Drata's several domains, Authomize's secret)
+    with rec.phase("verify"):
+        _ok(w.verify(oid), f"{vendor} verify after attesting")
+    onboarding = w.onboarding(oid)
+    if onboarding.status != "completed":
+        raise OnboardingFailed(f"{vendor} ended {onboarding.status}: {onboarding.status_note}")
+    return oid
