@@ -51,7 +51,7 @@ class Call:
     authorization: str
     request_body: str
     response_body: Any
-    next_link: str | None
+    next_link: str | None  # the next page's URL, written as ``url`` is
     started: float  # perf_counter seconds
     ended: float
 
@@ -93,6 +93,13 @@ class Recorder:
         return [call for call in self.calls if call.run == run]
 
 
+def _as_url(url: str) -> str:
+    """A URL as :attr:`Call.url` writes it (path decoded, query sorted), to compare them."""
+    parts = urlsplit(url)
+    query = sorted(parse_qsl(parts.query, keep_blank_values=True))
+    return unquote(parts.path) + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
+
+
 class RecordingTransport(httpx.AsyncBaseTransport):
     """The sandbox transport, with every exchange recorded (full URL, query, body) for the bench."""
 
@@ -118,7 +125,10 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 body = None
             for value in response.headers.get_list("link"):
                 if 'rel="next"' in value:
-                    link = value.split(";", 1)[0].strip().strip("<>")
+                    link = _as_url(value.split(";", 1)[0].strip().strip("<>"))
+            if link is None and isinstance(body, dict):
+                href = ((body.get("_links") or {}).get("next") or {}).get("href")  # the IAM lists' next page
+                link = _as_url(str(href)) if href else None
             return response
         finally:
             parts = urlsplit(str(request.url))
