@@ -180,6 +180,11 @@ def main() -> None:
           f"median of {runs} runs; at most {RateLimitPolicy().max_in_flight} Okta calls in flight per org")
     print(f"{'vendor':<28} {'calls':>5} {'chain':>5} {'peak':>4} {'bound':>7} {'okta':>7} {'wall':>7} {'worst':>7} "
           f"{'ratio':>6}")
+    def verdict(ok: bool) -> str:
+        if args.smoke or latency != 200:
+            return ""  # the target is set for 200 ms; a smoke run only proves the script works
+        return "ok" if ok else "MISSED"
+
     missed = []
     cases = [(vendor, vendor, 0) for vendor in vendors]
     if args.bigger_org and not args.smoke and "drata" in vendors:
@@ -191,12 +196,12 @@ def main() -> None:
         if not ok:
             missed.append(name)
         print(f"{name:<28} {r['calls']:>5} {r['chain']:>5} {r['peak']:>4} {r['bound']:>6.2f}s {r['okta']:>6.2f}s "
-              f"{r['wall']:>6.2f}s {r['worst']:>6.2f}s {ratio:>5.2f}x {'ok' if ok else 'MISSED'}")
+              f"{r['wall']:>6.2f}s {r['worst']:>6.2f}s {ratio:>5.2f}x {verdict(ok)}")
     print("calls: Okta calls of one re-verify; chain: longest chain of dependent calls; peak: most calls in "
           "flight at once;")
     print(f"bound: chain x {latency} ms; okta: first request to last answer; wall: job submitted to job done "
           f"(median run); worst: slowest run; ratio: wall / bound (target <= {TARGET}x)")
-    if missed and not args.smoke:
+    if verdict(True) and missed:
         print("target missed for: " + ", ".join(missed))
 
 
