@@ -24,6 +24,7 @@ REQUIREMENTS: dict[tuple[str, str], Requirement] = {
     ("POST", "/api/v1/users/{userId}"): Requirement(_ORG, "okta.users.manage"),
     ("DELETE", "/api/v1/users/{userId}"): Requirement(_ORG, "okta.users.manage"),
     ("POST", "/api/v1/users/{userId}/lifecycle/activate"): Requirement(_ORG, "okta.users.manage"),
+    ("POST", "/api/v1/users/{userId}/lifecycle/reactivate"): Requirement(_ORG, "okta.users.manage"),
     ("POST", "/api/v1/users/{userId}/lifecycle/deactivate"): Requirement(_ORG, "okta.users.manage"),
     ("GET", "/api/v1/users/{userId}/roles"): Requirement(_READ, "okta.roles.read"),
     ("POST", "/api/v1/users/{userId}/roles"): Requirement(_SUPER, "okta.roles.manage"),

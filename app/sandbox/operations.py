@@ -44,6 +44,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("updateUser", "POST", "/api/v1/users/{id}", "okta.users.manage"),
     Operation("deleteUser", "DELETE", "/api/v1/users/{id}", "okta.users.manage"),
     Operation("activateUser", "POST", "/api/v1/users/{id}/lifecycle/activate", "okta.users.manage"),
+    Operation("reactivateUser", "POST", "/api/v1/users/{id}/lifecycle/reactivate", "okta.users.manage"),
     Operation("deactivateUser", "POST", "/api/v1/users/{id}/lifecycle/deactivate", "okta.users.manage"),
     Operation("listUserGroups", "GET", "/api/v1/users/{id}/groups", "okta.users.read"),
     # Role assignments of a user (standard and custom)

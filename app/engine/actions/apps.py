@@ -165,6 +165,10 @@ class EnsureAppGrant(Action):
     def _granted(grants: list[Grant], scope: str) -> Grant | None:
         return next((g for g in grants if g.scopeId == scope and (g.status or "ACTIVE") == "ACTIVE"), None)
 
+    async def _fresh_grant(self, ctx: Context, p: GrantParams) -> Grant | None:
+        ctx.forget(f"grants:{p.app}")
+        return self._granted(await _grants(ctx, p.app), p.scope)
+
     async def plan(self, ctx: Context) -> PlanItem:
         scope, label = self.raw_params["scope"], self.raw_params.get("app_label", "the app")
         calls = [f'POST /api/v1/apps/{{appId}}/grants {{"issuer": "{{org}}", "scopeId": "{scope}"}}']
@@ -192,9 +196,9 @@ class EnsureAppGrant(Action):
         try:
             grant = await ctx.okta.apps.grant(p.app, p.issuer, p.scope)
         except OktaBadRequest:
-            # Okta refuses a second grant of the same scope: our earlier attempt got through.
-            ctx.forget(f"grants:{p.app}")
-            found = self._granted(await _grants(ctx, p.app), p.scope)
+            # Okta refuses a second grant of the same scope: our earlier attempt got through (and
+            # Okta's list of grants can lag behind it, so look patiently).
+            found = await ctx.look_again(lambda: self._fresh_grant(ctx, p))
             if found is None:
                 raise
             grant = found

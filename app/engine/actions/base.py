@@ -9,12 +9,16 @@ and the checkpoint of the result, the next attempt sees the intent, looks the ob
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from app.engine.context import Context
+from app.okta.errors import OktaNotFound
+
+T = TypeVar("T")
 
 
 class Params(BaseModel):
@@ -95,6 +99,21 @@ class Action(ABC):
         """Remove what apply created (only called when the record says we created or changed
         something). Returns a summary, or None if there was nothing left to remove."""
         return None
+
+
+async def settled(ctx: Context, read: Callable[[], Awaitable[T]]) -> T:
+    """Read something that exists (an object this onboarding has just made, say). Okta serves
+    reads from replicas, so one may answer 404 for a moment after the write: look again, as
+    patiently as ``Context.look_again`` does, before believing it."""
+    attempt = 1
+    while True:
+        try:
+            return await read()
+        except OktaNotFound:
+            if attempt >= ctx.settle_attempts:
+                raise
+            await ctx.clock.sleep(ctx.settle_delay_seconds * attempt)
+            attempt += 1
 
 
 _REGISTRY: dict[str, type[Action]] = {}

@@ -4,7 +4,7 @@ wizard made for this user, never a whole binding."""
 
 from __future__ import annotations
 
-from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, settled
 from app.engine.context import Context
 from app.okta.errors import OktaConflict
 from app.okta.models import ApiToken, RoleAssignment, User
@@ -27,8 +27,15 @@ def role_label(role_type: str) -> str:
 
 
 async def user_roles(ctx: Context, user_id: str) -> list[RoleAssignment]:
-    roles: list[RoleAssignment] = await ctx.cached(f"roles:{user_id}", lambda: ctx.okta.roles.of_user(user_id))
+    # The user may be one this onboarding has just created, which Okta can deny for a moment.
+    roles: list[RoleAssignment] = await ctx.cached(
+        f"roles:{user_id}", lambda: settled(ctx, lambda: ctx.okta.roles.of_user(user_id)))
     return roles
+
+
+async def _fresh_roles(ctx: Context, user_id: str) -> list[RoleAssignment]:
+    ctx.forget(f"roles:{user_id}")
+    return await user_roles(ctx, user_id)
 
 
 def _added(ctx: Context, user_id: str, assignment: RoleAssignment) -> None:
@@ -106,15 +113,19 @@ class EnsureStandardRole(Action):
         try:
             assignment = await ctx.okta.roles.assign_standard(p.user, p.role)
         except OktaConflict:
-            # E0000090: already assigned (our earlier attempt got through); find it.
-            ctx.forget(f"roles:{p.user}")
-            found = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+            # E0000090: already assigned (our earlier attempt got through); find it, patiently, as
+            # Okta's list can lag behind the assignment.
+            found = await ctx.look_again(lambda: self._of_type(ctx, p))
             if not found:
                 raise
             assignment = found[0]
         _added(ctx, p.user, assignment)
         return Applied("created", f"Assigned {role_label(p.role)}", object_type="role_assignment",
                        object_id=assignment.id, details={"role": p.role, "user": p.user})
+
+    @staticmethod
+    async def _of_type(ctx: Context, p: StandardRoleParams) -> list[RoleAssignment]:
+        return [r for r in await _fresh_roles(ctx, p.user) if r.type == p.role]
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
         user = str(record.details.get("user", ""))
@@ -154,9 +165,15 @@ class RemoveStandardRole(Action):
         if ctx.scope.admin.get("id") == p.user:
             raise ActionError("The wizard will not remove a role from the account whose credential it uses.")
         existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        if not existing and record.intent is None:
+            # A role assigned a moment ago (by an earlier step) can be missing from Okta's list for
+            # a while: look again before concluding it is not assigned, rather than leave it behind.
+            existing = await ctx.look_again(lambda: EnsureStandardRole._of_type(ctx, p))
         if not existing:
+            # Not assigned, or removed by an earlier attempt whose answer was lost.
             return Applied("unchanged" if record.intent is None else "removed",
                            f"{role_label(p.role)} is not assigned", object_type="role_assignment",
+                           object_id=record.details.get("assignment") if record.intent == "remove" else None,
                            details={"role": p.role, "user": p.user})
         await ctx.intend("remove", {"role": p.role, "user": p.user, "assignment": existing[0].id})
         gone = {assignment.id for assignment in existing}
@@ -183,6 +200,9 @@ class EnsureCustomRoleAssignment(Action):
     @staticmethod
     def _matching(roles: list[RoleAssignment], p: CustomRoleAssignmentParams) -> list[RoleAssignment]:
         return [r for r in roles if r.type == "CUSTOM" and r.role == p.role and r.resource_set == p.resource_set]
+
+    async def _fresh_matching(self, ctx: Context, p: CustomRoleAssignmentParams) -> list[RoleAssignment]:
+        return self._matching(await _fresh_roles(ctx, p.user), p)
 
     async def plan(self, ctx: Context) -> PlanItem:
         label = str(self.raw_params.get("role_label", "the custom role"))
@@ -213,8 +233,8 @@ class EnsureCustomRoleAssignment(Action):
         try:
             assignment = await ctx.okta.roles.assign_custom(p.user, p.role, p.resource_set)
         except OktaConflict:
-            ctx.forget(f"roles:{p.user}")
-            found = self._matching(await user_roles(ctx, p.user), p)
+            # Assigned by an earlier attempt whose answer was lost; Okta's list can lag behind it.
+            found = await ctx.look_again(lambda: self._fresh_matching(ctx, p))
             if not found:
                 raise
             assignment = found[0]

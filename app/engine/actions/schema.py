@@ -76,7 +76,8 @@ class EnsureAttributes(Action):
                               "retry.", conflict=True)
         created = list(record.details.get("created", [])) if record.intent else []
         if missing:
-            created += [a.name for a in missing]
+            # An attribute an earlier attempt meant to add is named once, whether or not it got through.
+            created = list(dict.fromkeys([*created, *(a.name for a in missing)]))
             await ctx.intend("create", {"created": created})
             ctx.remember(f"schema:{p.schema_id}", await ctx.okta.schemas.add_custom_properties(
                 {a.name: a.body() for a in missing}, p.schema_id))

@@ -69,7 +69,8 @@ class EnsureUser(Action):
         user = await self._find(ctx, p.login)
         if user is None and record.intent == "create":
             user = await ctx.look_again(lambda: ctx.okta.users.find_by_login(p.login))
-        created = record.intent == "create" and user is not None
+        # An intent to create or to activate what was created means an earlier attempt made the user.
+        created = record.intent in ("create", "activate") and user is not None
         if user is not None and not created and not record.created_by_us:
             self._check_adoptable(ctx, user, p)
         if user is None:
@@ -87,14 +88,23 @@ class EnsureUser(Action):
                     raise
             created = True
         created = created or record.created_by_us
-        if user.status == "STAGED":
+        lost_link = (user.status == "PROVISIONED" and created
+                     and await ctx.read_secret(p.activation_secret) is None)
+        if user.status == "STAGED" or lost_link:
             await ctx.intend("activate" if created else "adopt", {"login": p.login, "user_id": user.id})
-            result = await ctx.okta.users.activate(user.id, send_email=False)
+            if lost_link:
+                # The activation reached Okta but its answer, the only one with the link, was lost:
+                # a new link replaces it (and the lost one stops working).
+                result = await ctx.okta.users.reactivate(user.id, send_email=False)
+            else:
+                result = await ctx.okta.users.activate(user.id, send_email=False)
             link = result.get("activationUrl")
             if link:
                 await ctx.keep_secret(p.activation_secret, "Activation link of the service account",
                                       Secret(str(link)), None)
-            user = await ctx.okta.users.get(user.id) or user
+            # Its new status; a user created a moment ago can be missing from reads for a while.
+            user_id = user.id
+            user = await ctx.look_again(lambda: ctx.okta.users.get(user_id)) or user
             ctx.remember(f"userid:{user.id}", user)
         return Applied("created" if created else "adopted",
                        f"{'Created' if created else 'Adopted'} {p.login} (status {user.status})",

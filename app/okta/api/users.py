@@ -47,6 +47,13 @@ class Users(Area):
                                         params={"sendEmail": str(send_email).lower()})
         return response.data if isinstance(response.data, dict) else {}
 
+    async def reactivate(self, user_id: str, *, send_email: bool = False) -> dict[str, Any]:
+        """A new activation link for a PROVISIONED user (the earlier links stop working)."""
+        response = await self.http.call("POST", "/api/v1/users/{userId}/lifecycle/reactivate",
+                                        path_params={"userId": user_id},
+                                        params={"sendEmail": str(send_email).lower()})
+        return response.data if isinstance(response.data, dict) else {}
+
     async def deactivate(self, user_id: str) -> None:
         await self.http.call("POST", "/api/v1/users/{userId}/lifecycle/deactivate", path_params={"userId": user_id},
                              params={"sendEmail": "false"})

@@ -161,6 +161,13 @@ def activate_user(call: Call) -> Reply:
                                                  actor=call.actor()))
 
 
+@handles("reactivateUser")
+def reactivate_user(call: Call) -> Reply:
+    user = _user(call, consistent=True)
+    return Reply(200, users_domain.reactivate_user(call.org, user, send_email=call.flag("sendEmail", False),
+                                                   actor=call.actor()))
+
+
 @handles("deactivateUser")
 def deactivate_user(call: Call) -> Reply:
     call.flag("sendEmail", False)  # Okta mails the admin; the sandbox has no mail, but checks the flag

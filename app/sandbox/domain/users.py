@@ -214,11 +214,28 @@ def activate_user(org: SandboxOrg, user: User, *, send_email: bool, actor: Actor
     if user.status == "ACTIVE":
         user.activated = now
     syslog.record(org, actor, "user.lifecycle.activate", "Activate Okta user", [user_target(user)])
+    return _activation_link(org, user, send_email=send_email)
+
+
+def _activation_link(org: SandboxOrg, user: User, *, send_email: bool) -> Json:
     if send_email:
         return {}
     token = secrets.token_urlsafe(15)
     org.activation_tokens[token] = user.id
     return {"activationUrl": f"{org.base_url}/welcome/{token}", "activationToken": token}
+
+
+def reactivate_user(org: SandboxOrg, user: User, *, send_email: bool, actor: Actor | None) -> Json:
+    """Restart the activation of a PROVISIONED user (one who never used the link): the earlier
+    links stop working, a new one is returned (or mailed)."""
+    if user.status != "PROVISIONED":
+        raise invalid_status()
+    for token, owner in list(org.activation_tokens.items()):
+        if owner == user.id:
+            del org.activation_tokens[token]
+    user.last_updated = org.clock.now()
+    syslog.record(org, actor, "user.lifecycle.reactivate", "Reactivate Okta user", [user_target(user)])
+    return _activation_link(org, user, send_email=send_email)
 
 
 def complete_activation(org: SandboxOrg, user: User, password: str) -> None:
