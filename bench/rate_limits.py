@@ -84,12 +84,12 @@ def main() -> None:
                   f"{(clock.now() - at) / 60:>8.1f}m {status:>10}")
         simulated = clock.now() - begin
     print(f"{'all':<28} {total_calls:>6} {total_429:>5} {len(clock.slept):>6} {simulated / 60:>8.1f}m")
-    print(f"simulated time {simulated / 60:.1f} min: {clock.waited / 60:.1f} min waiting for the bucket or a "
-          f"retry, {clock.advanced / 60:.1f} min of the documents' own waits (Sentinel's ingestion), the rest "
-          "the sandbox's answers")
-    print(f"at {args.limit}/min minus the reserve, {total_calls} calls need at least "
-          f"{total_calls / (args.limit - max(1, round(args.limit * policy.reserve_fraction + 0.499))):.1f} min; "
-          f"real time {time.perf_counter() - started:.1f} s")
+    per_window = args.limit - max(1, int(args.limit * policy.reserve_fraction + 0.999))
+    print(f"simulated time {simulated / 60:.1f} min: {clock.waited / 60:.1f} min of waits (for the bucket's "
+          f"window, or any other pause), {clock.advanced / 60:.1f} min of the documents' own waits (Sentinel's "
+          "ingestion); answers take no simulated time")
+    print(f"{total_calls} calls at {per_window} per window ({args.limit} less the reserve) fill "
+          f"{total_calls / per_window:.1f} one-minute windows; real time {time.perf_counter() - started:.1f} s")
     print("429s: answers 429 received by the wizard (target 0); waits: the wizard's pauses (rate-limit "
           "reserve, and any other timed wait)")
     if total_429:
