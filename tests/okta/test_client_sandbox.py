@@ -86,9 +86,9 @@ class TestRateLimitsAgainstTheSandbox:
         assert all(c.status == 200 for c in rec.calls)
         assert rec.waits and all(w.reason == "reserve" for w in rec.waits)
 
-    def test_two_concurrent_clients_stay_within_two_in_flight(self, sandbox_org: SandboxOrg,
-                                                               okta_transport: SandboxTransport,
-                                                               fake_clock: FakeClock) -> None:
+    def test_concurrent_calls_of_one_client_all_complete(self, sandbox_org: SandboxOrg,
+                                                         okta_transport: SandboxTransport,
+                                                         fake_clock: FakeClock) -> None:
         sandbox_org.faults.add("latency", delay_ms=5, times=None)
         rec = Recorder()
         okta = client(sandbox_org, okta_transport, fake_clock, rec)
