@@ -13,6 +13,7 @@ from app.common.clock import FakeClock
 from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from tests.harness import Wizard, wizard
+from tests.vendors.readback import okta_calls
 
 VENDOR = "defender-for-identity"
 LOGIN = "mdi-service@acme.example"
@@ -134,7 +135,10 @@ class TestIdempotence:
         assert item["verdict"] == "unchanged" and "already has the API token" in item["summary"]
         assert w.apply(second).state == "succeeded"
         w.paste_token(second, token)
+        role_reads = okta_calls(w, "GET", "/api/v1/users/{userId}/roles")
         assert w.apply(second).state == "succeeded"
+        # Super Admin was never assigned by this onboarding: one look at the roles, no waiting for it.
+        assert okta_calls(w, "GET", "/api/v1/users/{userId}/roles") == role_reads + 1
         assert sandbox_org.events[events:] == [], [e.body["eventType"] for e in sandbox_org.events[events:]]
         assert org_snapshot(sandbox_org) == before
         w.attest_all(second)

@@ -38,6 +38,13 @@ async def _fresh_roles(ctx: Context, user_id: str) -> list[RoleAssignment]:
     return await user_roles(ctx, user_id)
 
 
+def _assigned_here(ctx: Context, user_id: str, role: str) -> bool:
+    """Whether an earlier step of this onboarding assigned ``role`` to the user (a role it did
+    not assign, on an org set up before, is not waited for)."""
+    return any((r.created_by_us or r.intent == "create") and r.details.get("role") == role
+               and r.details.get("user") == user_id for r in ctx.records.values())
+
+
 def _added(ctx: Context, user_id: str, assignment: RoleAssignment) -> None:
     """The phase's read of the user's roles now includes ``assignment`` (no second read)."""
     ctx.revise(f"roles:{user_id}",
@@ -165,7 +172,7 @@ class RemoveStandardRole(Action):
         if ctx.scope.admin.get("id") == p.user:
             raise ActionError("The wizard will not remove a role from the account whose credential it uses.")
         existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
-        if not existing and record.intent is None:
+        if not existing and record.intent is None and _assigned_here(ctx, p.user, p.role):
             # A role assigned a moment ago (by an earlier step) can be missing from Okta's list for
             # a while: look again before concluding it is not assigned, rather than leave it behind.
             existing = await ctx.look_again(lambda: EnsureStandardRole._of_type(ctx, p))
