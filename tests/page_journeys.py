@@ -118,6 +118,25 @@ def page_forms(html: str) -> tuple[Form, ...]:
     return tuple(parser.forms)
 
 
+class _Inputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.inputs: dict[str, dict[str, str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = {k: v or "" for k, v in attrs}
+        if tag == "input" and "name" in named:
+            self.inputs.setdefault(named["name"], named)
+
+
+def input_attributes(html: str, name: str) -> dict[str, str]:
+    """The attributes of the first input named ``name``, as a browser reads them."""
+    parser = _Inputs()
+    parser.feed(html)
+    parser.close()
+    return parser.inputs[name]
+
+
 # -- what a flow showed --------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from app.common.clock import FakeClock
 from app.sandbox import SandboxOrg, SandboxTransport, ids, seed_demo_org
 from app.settings import Settings
 from tests.canary import assert_no_canary, database_bytes
-from tests.page_journeys import Journey, journey
+from tests.page_journeys import Journey, input_attributes, journey
 
 # Every logger, at its most talkative: the wizard's own, uvicorn's, httpx/httpcore, SQLAlchemy's.
 LOGGERS = ["", "onboard", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore", "sqlalchemy",
@@ -139,6 +139,13 @@ def test_canary_secrets_of_an_onboarding_leak_nowhere(vendor: str, canaries: Can
         refusing = {"/sign-in": 303, "/sign-in/oidc": 404, "/sign-in/oidc/callback": 400, "/setup": 410}
         assert {url: s.status for url, s in seen.items()} == {url: refusing.get(url, 200) for url in seen}
         _what_the_flow_used(j, vendor, canaries, flow)
+        # The browser is told not to remember what is typed into the secret fields.
+        for url, name in (("/connections", "api_token"), (f"/onboardings/{oid}", "service_token")):
+            if name == "service_token" and not flow.service_token:
+                continue
+            attributes = input_attributes(seen[url].text, name)
+            assert (attributes["type"], attributes.get("autocomplete"), "required" in attributes) == \
+                ("password", "off", True), attributes
         client_id = _client_id(j, vendor)
 
     secrets = canaries.all()
