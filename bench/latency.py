@@ -9,8 +9,10 @@ Honest delay. The latency is a sandbox latency fault spent in real time: while t
 runs, the org's clock keeps the fake clock's time (so tokens, timers and rate-limit windows are
 unchanged) but its sleep, which is where a latency fault waits, is ``asyncio.sleep``. Calls that
 the wizard sends at the same time overlap for real; calls it sends one after the other add up.
-The wall time is the operator's: from submitting the re-verify job until the job is finished
-(database work, audit records and the job runner included).
+The wall time is the operator's, as the product records it: from the re-verify job's row being
+stored (the operator pressed the button) to the job's end being stored (the results and the
+onboarding's status written), so database work, audit records and the job runner are included;
+the bench's own polling for the job is not.
 
 The longest dependent chain is measured, not assumed. Every call of the run is recorded with its
 full URL, its Authorization header and its answer. A call B depends on an earlier call A when B
@@ -30,7 +32,6 @@ import argparse
 import asyncio
 import platform
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -144,10 +145,11 @@ def measure(vendor: str, latency_ms: int, runs: int, verbose: bool, extra_users:
         measured: list[tuple[float, float, int, list[Call]]] = []
         for _ in range(runs):
             with b.recorder.phase("reverify") as run:
-                started = time.perf_counter()
                 job = b.w.verify(oid, "reverify")
-                wall = time.perf_counter() - started
             assert job.state == "succeeded", job.error
+            assert job.finished_at is not None
+            # As the product records it: the job stored on the operator's request, to its end stored.
+            wall = (job.finished_at - job.created_at).total_seconds()
             calls = b.recorder.of_run(run)
             okta_span = (max(c.ended for c in calls) - min(c.started for c in calls)) if calls else 0.0
             measured.append((wall, okta_span, in_flight_peak(calls), calls))
@@ -199,7 +201,7 @@ def main() -> None:
               f"{r['wall']:>6.2f}s {r['worst']:>6.2f}s {ratio:>5.2f}x {verdict(ok)}")
     print("calls: Okta calls of one re-verify; chain: longest chain of dependent calls; peak: most calls in "
           "flight at once;")
-    print(f"bound: chain x {latency} ms; okta: first request to last answer; wall: job submitted to job done "
+    print(f"bound: chain x {latency} ms; okta: first request to last answer; wall: job stored to job done "
           f"(median run); worst: slowest run; ratio: wall / bound (target <= {TARGET}x)")
     if verdict(True) and missed:
         print("target missed for: " + ", ".join(missed))
