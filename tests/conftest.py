@@ -21,6 +21,7 @@ from app.store.base import Base
 from app.store.db import create_sync_engine
 from app.store.migrate import upgrade
 from app.vault.keyring import Key
+from app.vault.redaction import REDACTOR
 
 PasswordHasherChoice.use_fast_hashing()
 
@@ -29,6 +30,15 @@ pytest_plugins = ["tests.okta_fixtures"]
 POSTGRES_ADMIN_URL = os.environ.get(
     "ONBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redactor() -> Iterator[None]:
+    """The redactor remembers every secret the process handled: a hostile payload another test used
+    as a token would otherwise be masked inside this test's Okta values."""
+    REDACTOR.forget_all()
+    yield
+    REDACTOR.forget_all()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -73,6 +73,13 @@ class Redactor:
                 self._values.popitem(last=False)
             self._regex = None
 
+    def forget_all(self) -> None:
+        """Drop every remembered plaintext (the patterns stay). Tests start each case from here, so
+        one case's secrets do not mask another case's values."""
+        with self._lock:
+            self._values.clear()
+            self._regex = None
+
     def _known(self) -> re.Pattern[str] | None:
         with self._lock:
             if self._regex is None and self._values:
