@@ -31,6 +31,7 @@ class Entry:
 MATRIX: list[Entry] = [
     Entry("GET", "/healthz", PUBLIC),
     Entry("GET", "/readyz", PUBLIC),
+    Entry("GET", "/favicon.ico", PUBLIC),
     Entry("GET", "/sign-in", PUBLIC),
     Entry("POST", "/sign-in", PUBLIC),
     Entry("GET", "/sign-in/oidc", PUBLIC),
