@@ -76,7 +76,9 @@ def read_input(form: FormReader, spec: InputSpec) -> Any:
     if spec.kind in ("group_names", "user_logins", "lines"):
         text = form.text(name, label=label, required=spec.required, max_length=spec.max_length, multiline=True)
         return [line.strip() for line in text.splitlines() if line.strip()]
-    return form.text(name, label=label, required=spec.required, max_length=spec.max_length)
+    return form.text(name, label=label, required=spec.required, max_length=spec.max_length,
+                     pattern=re.compile(spec.pattern) if spec.pattern else None,
+                     pattern_hint=spec.pattern_hint or f"{label} is not in the form it must have.")
 
 
 async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, form: FormReader,

@@ -41,8 +41,21 @@ class InputSpec(Strict):
     help: str = ""
     required: bool = True
     max_length: int = 200
+    # For text: a regular expression the whole value must match, and what to tell the operator.
+    pattern: str | None = None
+    pattern_hint: str = ""
     choices: list[tuple[str, str]] = Field(default_factory=list)
     when: str | None = None  # e.g. "input.mode == read_write"
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)  # a bad expression stops the playbook from loading, not a form
+            except re.error as exc:
+                raise ValueError(f"pattern is not a regular expression: {exc}") from None
+        return value
 
 
 class ActionSpec(Strict):

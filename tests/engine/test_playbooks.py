@@ -55,3 +55,35 @@ def test_administrator_overrides_win_over_defaults() -> None:
     values = effective_settings(playbook, {setting_key(playbook.key, "iam_resource"): "orn:custom"})
     assert values["iam_resource"] == "orn:custom"
     assert values["custom_role_permissions"] == playbook.settings["custom_role_permissions"].default
+
+
+def test_values_okta_would_refuse_are_refused_by_their_field_before_anything_runs() -> None:
+    from app.common.validation import FormReader
+    from app.onboardings.service import read_input
+
+    checked = 0
+    for playbook in PlaybookLibrary.load().all():
+        for spec in playbook.inputs:
+            if spec.key in ("first_name", "last_name"):
+                form = FormReader({f"input_{spec.key}": "n" * 51})
+                read_input(form, spec)
+                assert "50" in form.errors[f"input_{spec.key}"]
+                checked += 1
+            if spec.key == "role_label":
+                form = FormReader({"input_role_label": "Security/Read only"})
+                read_input(form, spec)
+                assert "cannot contain a slash" in form.errors["input_role_label"]
+                form = FormReader({"input_role_label": "Security read only"})
+                assert read_input(form, spec) == "Security read only" and not form.errors
+                checked += 1
+    assert checked == 10  # four playbooks with a service account's names, two with a custom role
+
+
+def test_a_playbook_with_a_broken_input_pattern_does_not_load(tmp_path: Path) -> None:
+    def change(doc: dict[str, object]) -> None:
+        inputs = doc["inputs"]
+        assert isinstance(inputs, list)
+        inputs[0]["pattern"] = "[unclosed"
+
+    with pytest.raises(PlaybookError):
+        load_file(_variant(tmp_path, change))
