@@ -41,7 +41,7 @@ ADMIN_FIRST, ADMIN_LAST = hostile_name("hx-adm1"), hostile_name("hx-adm2")
 AWS = {"accountId": "123456789012", "eventSourceName": "oort_acme_okta", "region": "us-east-2"}
 # Not pages: attachments the browser saves without rendering, the probes' JSON, and the progress
 # fragment htmx swaps into the onboarding page (which is visited, and showed it while jobs ran).
-NOT_PAGES = (".pdf", ".json", ".csv", "/healthz", "/readyz", "/progress")
+NOT_PAGES = (".pdf", ".json", ".csv", "/healthz", "/readyz", "/progress", "/favicon.ico")
 
 # Runs in every page before its own scripts: reports Content-Security-Policy violations to the test
 # as they happen (so none is lost to a navigation).

@@ -135,8 +135,9 @@ def test_canary_secrets_of_an_onboarding_leak_nowhere(vendor: str, canaries: Can
         assert done.status == "completed", done.status_note
         seen = j.visit_everything(oid)
         # Signed in, the sign-in page sends you home; without an identity provider or a setup
-        # token, its routes refuse. Every other page is there.
-        refusing = {"/sign-in": 303, "/sign-in/oidc": 404, "/sign-in/oidc/callback": 400, "/setup": 410}
+        # token, its routes refuse; the icon's old address points to the new. Every other page is there.
+        refusing = {"/sign-in": 303, "/sign-in/oidc": 404, "/sign-in/oidc/callback": 400, "/setup": 410,
+                    "/favicon.ico": 301}
         assert {url: s.status for url, s in seen.items()} == {url: refusing.get(url, 200) for url in seen}
         _what_the_flow_used(j, vendor, canaries, flow)
         # The browser is told not to remember what is typed into the secret fields.
