@@ -32,7 +32,9 @@ def sign_in(url: str) -> str:
         token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         response = client.post("/sign-in", data={"username": ADMIN, "password": ADMIN_PASSWORD, "csrf_token": token})
         assert response.status_code == 303, response.text
-        return f"onboard_session={client.cookies['onboard_session']}"
+        # Every cookie the browser would send back: the session and the form-protection seed (without
+        # it each request would look like a new visitor's, and get a new seed and a new page).
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
 def main() -> None:
