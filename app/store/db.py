@@ -82,9 +82,13 @@ class Database:
         self.url = url
         aurl = async_url(url)
         ensure_sqlite_directory(aurl)
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        # A server database may drop a pooled connection (restart, failover, idle timeout): ping it
+        # before use. A SQLite file cannot, and the ping would cost each request two more hops to
+        # the connection's thread.
+        kwargs: dict[str, Any] = {}
         if not is_sqlite(url):
-            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
+            kwargs.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                          pool_timeout=pool_timeout)
         self.engine: AsyncEngine = create_async_engine(aurl, **kwargs)
         if is_sqlite(url):
             _configure_sqlite(self.engine.sync_engine)
