@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from app.common.validation import FormReader, ValidationFailed
 from app.connections.service import list_connections
@@ -146,12 +146,9 @@ async def onboarding_page(request: Request, db: DbSession, onboarding_id: str, o
     cacheable = FLASH_COOKIE not in request.cookies
     key = (found.id, found.revision, operator.id, operator.role, csrf_token(request),
            request.headers.get("hx-request"), request.headers.get("hx-target"))
-    if cacheable and (body := state.pages.get(key)) is not None:
-        return HTMLResponse(body)
-    response = await _page(request, db, found.id)
-    if cacheable and response.status_code == 200:
-        state.pages.put(key, bytes(response.body))
-    return response
+    if not cacheable:
+        return await _page(request, db, found.id)
+    return await state.pages.page(key, lambda: _page(request, db, found.id))
 
 
 @router.get("/{onboarding_id}/progress", name="onboarding_progress")
