@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import getpass
 import os
 import sys
@@ -135,6 +136,11 @@ def serve(
     typer.echo("")
     sys.stdout.flush()
     app = create_app(settings, sandbox=demo)
+    # What start-up built (playbooks, templates, the ORM's mappings) lives as long as the process:
+    # keep it out of the garbage collector's full passes, which would otherwise walk it again and
+    # again and stall requests while they do.
+    gc.collect()
+    gc.freeze()
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
                             proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
                             server_header=False)
