@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -17,13 +16,7 @@ import httpx
 import pytest
 
 from app.settings import PROJECT_ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.live import free_port
 
 
 def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -39,7 +32,7 @@ class Server:
 
 @pytest.fixture
 def standalone(tmp_path: Path) -> Iterator[Server]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "sandbox", "--port", str(port), "--seed", "demo"],
         cwd=PROJECT_ROOT, env=_environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -107,7 +100,7 @@ class TestStandaloneServer:
 
 class TestCommandLine:
     def test_refuses_to_run_where_the_sandbox_is_off(self, tmp_path: Path) -> None:
-        result = subprocess.run([sys.executable, "-m", "app.cli", "sandbox", "--port", str(_free_port())],
+        result = subprocess.run([sys.executable, "-m", "app.cli", "sandbox", "--port", str(free_port())],
                                 cwd=PROJECT_ROOT, env=_environment(tmp_path, ONBOARD_SANDBOX_ENABLED="false"),
                                 capture_output=True, text=True, timeout=60, check=False)
         assert result.returncode == 1 and "sandbox is turned off" in result.stderr
