@@ -171,6 +171,27 @@ class TestLaterSignIns:
         assert len(linked) == 1 and linked[0].username.startswith("idp-") and linked[0].role == "operator"
 
 
+    def test_the_operators_page_marks_provider_accounts_whose_password_is_kept_there(
+            self, web: OidcWeb, settings: Settings) -> None:
+        web.oidc_sign_in(SAM)
+        sam = _operator(settings, SAM)
+        web.sign_out()
+        add_operator(settings, "ana.admin", "admin")
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get("/operators").text
+        row = page.split(f"<code>{SAM}</code>", 1)[1].split("</tr>", 1)[0]
+        assert "identity provider" in row and "Password kept by the identity provider." in row
+        assert "Reset password" not in row
+        ana = page.split("<code>ana.admin</code>", 1)[1].split("</tr>", 1)[0]
+        assert "identity provider" not in ana and "Reset password" in ana
+        # Nor through the address: a local password would be a way in that the provider cannot end.
+        refused = web.post(f"/operators/{sam.id}/password", {"password": "Another-long-passw0rd!"}, page="/operators")
+        assert refused.status_code == 400
+        assert "signs in with the company&#39;s identity provider" in refused.text
+        assert _operator(settings, SAM).password_hash is None
+        assert _audit(settings, "operator_password_reset") == []
+
+
 class TestRefusals:
     def test_no_matching_group_means_no_access(self, web: OidcWeb, settings: Settings,
                                                sandbox_org: SandboxOrg) -> None:

@@ -111,6 +111,12 @@ async def set_active(session: AsyncSession, operator_id: uuid.UUID, active: bool
 
 async def reset_password(session: AsyncSession, operator_id: uuid.UUID, form: FormReader, actor: Actor) -> Operator:
     operator = await _get(session, operator_id)
+    if operator.external_issuer is not None:
+        # A password would open a second way in that the provider (which ends access by removing
+        # the person from its groups) knows nothing of.
+        form.errors["password"] = (f"{operator.username} signs in with the company's identity provider; "
+                                   "their password is kept there, not here.")
+        form.raise_if_invalid()
     password = form.secret("password", label="New password", max_length=1024)
     if password and "password" not in form.errors:
         problems = password_problems(password, username=operator.username)
