@@ -97,7 +97,13 @@ class TestCustomRoleAssignment:
             "type": "CUSTOM", "role": role["id"], "resource-set": resource_set["id"]}).json()
         assert okta.delete(f"/api/v1/users/{user_id}/roles/{assignment['id']}").status_code == 204
         assert okta.get(f"/api/v1/users/{user_id}/roles").json() == []
-        assert sandbox_org.resource_sets[resource_set["id"]].bindings == {}
+        # The binding stays, empty, until it is deleted (as the recorded Terraform runs show), and
+        # its role cannot be deleted meanwhile.
+        binding = sandbox_org.resource_sets[resource_set["id"]].bindings[role["id"]]
+        assert binding.members == {}
+        assert okta.delete(f"/api/v1/iam/roles/{role['id']}").status_code == 400
+        assert okta.delete(f"/api/v1/iam/resource-sets/{resource_set['id']}/bindings/{role['id']}").status_code == 204
+        assert okta.delete(f"/api/v1/iam/roles/{role['id']}").status_code == 204
 
 
 class TestCustomRoles:

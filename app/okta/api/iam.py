@@ -88,6 +88,9 @@ class Iam(Area):
                                         json_body={"role": role_id, "members": members})
         return response.data if isinstance(response.data, dict) else {}
 
+    async def delete_binding(self, set_id: str, role_id: str) -> None:
+        await self.http.call("DELETE", BINDING, path_params={"resourceSetIdOrLabel": set_id, "roleIdOrLabel": role_id})
+
     async def binding_members(self, set_id: str, role_id: str) -> list[BindingMember]:
         return await self.collect(BindingMember, MEMBERS,
                                   path_params={"resourceSetIdOrLabel": set_id, "roleIdOrLabel": role_id},

@@ -214,9 +214,9 @@ def remove_binding_member(org: SandboxOrg, resource_set: ResourceSet, role: Cust
     member = binding.members.pop(member_id, None)
     if member is None:
         raise not_found(f"{member_id} (Member)")
-    if not binding.members:
-        # A binding without members grants nothing; Okta drops it with its last member.
-        resource_set.bindings.pop(role.id, None)
+    # A binding that loses its last member stays, empty, until it is deleted (as Okta's does: the
+    # recorded Terraform runs delete the binding itself before its role), and while it stays its
+    # role cannot be deleted.
     syslog.record(org, actor, "iam.resourceset.bindings.delete", "Remove a member from a role binding",
                   _binding_targets(resource_set, role, [member]))
 
