@@ -51,6 +51,17 @@ class RoleAssignment(OktaObject):
     role: str | None = None  # custom role id (CUSTOM only)
     resource_set: str | None = Field(default=None, alias="resource-set")
 
+    @property
+    def via_group(self) -> bool:
+        """Held through a group: it shows in the user's role list but belongs to the group, and
+        only the group's assignment can be removed."""
+        return (self.assignmentType or "").upper() == "GROUP"
+
+    @property
+    def group_id(self) -> str | None:
+        href = self.link("assignee") or ""
+        return href.rstrip("/").rsplit("/", 1)[-1] if self.via_group and "/groups/" in href else None
+
 
 class CustomRole(OktaObject):
     id: str

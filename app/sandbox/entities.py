@@ -57,10 +57,13 @@ class Group:
 class StandardRoleAssignment:
     id: str
     seq: int
-    user_id: str
+    user_id: str  # "" for a group's assignment
     type: str
     created: float
     last_updated: float
+    # A role assigned to a group: every member holds it, and it shows in each member's role list
+    # with assignmentType GROUP (it can be removed only from the group).
+    group_id: str | None = None
 
 
 @dataclass(eq=False)

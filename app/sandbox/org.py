@@ -239,6 +239,10 @@ class SandboxOrg:
         standard = roles_domain.assign_standard(self, user, role_type, None)
         return roles_domain.render_assignment(self, user, standard)
 
+    def assign_group_role(self, group_id: str, role_type: str) -> None:
+        """Give a group a standard role: its members hold it through the group (assignmentType GROUP)."""
+        roles_domain.assign_standard_to_group(self, group_id, role_type)
+
     def issue_api_token(self, user_id: str, name: str = "Sandbox token", network_connection: str = "ANYWHERE", *,
                         zones: Sequence[str] = (), value: str | None = None) -> str:
         """Create an API token as ``user_id`` would in the Admin Console; returns its value.

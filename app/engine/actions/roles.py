@@ -1,12 +1,12 @@
 """Admin roles of a user: assign a standard role, remove one (Super Admin, after the token
 exists), and assign a custom role on a resource set. Undo removes only the assignment the
-wizard made for this user, never a whole binding."""
+wizard made for this user, and the binding only once no one else is in it."""
 
 from __future__ import annotations
 
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, settled
 from app.engine.context import Context
-from app.okta.errors import OktaConflict
+from app.okta.errors import OktaConflict, OktaNotFound
 from app.okta.models import ApiToken, RoleAssignment, User
 
 ROLE_LABELS = {
@@ -95,8 +95,9 @@ class EnsureStandardRole(Action):
         p: StandardRoleParams = self.params(ctx)
         existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
         if existing:
-            return PlanItem("unchanged", f"{role_label(p.role)} is already assigned", object_type="role_assignment",
-                            object_id=existing[0].id)
+            how = "" if any(not r.via_group for r in existing) else " (through a group)"
+            return PlanItem("unchanged", f"{role_label(p.role)} is already assigned{how}",
+                            object_type="role_assignment", object_id=existing[0].id)
         token = await existing_token(ctx, p.user) if p.while_no_token else None
         if token is not None:
             return PlanItem("unchanged", _not_needed(p.role, token), object_type="role_assignment")
@@ -105,13 +106,18 @@ class EnsureStandardRole(Action):
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: StandardRoleParams = self.params(ctx)
         # The phase's read of the user's roles is current: every write below brings it up to date.
-        existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        held = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        existing = [r for r in held if not r.via_group]
         if existing:
             ours = record.intent == "create" or record.created_by_us
             return Applied("created" if ours else "unchanged",
                            f"{role_label(p.role)} {'assigned' if ours else 'was already assigned'}",
                            object_type="role_assignment", object_id=existing[0].id,
                            details={"role": p.role, "user": p.user})
+        if held and record.intent is None:
+            # Held through a group: counted, never claimed (undo must not touch the group's role).
+            return Applied("unchanged", f"{role_label(p.role)} is held through a group", object_type="role_assignment",
+                           details={"role": p.role, "user": p.user, "group": held[0].group_id})
         token = await existing_token(ctx, p.user) if p.while_no_token and record.intent is None else None
         if token is not None:
             return Applied("unchanged", _not_needed(p.role, token), object_type="role_assignment",
@@ -132,7 +138,8 @@ class EnsureStandardRole(Action):
 
     @staticmethod
     async def _of_type(ctx: Context, p: StandardRoleParams) -> list[RoleAssignment]:
-        return [r for r in await _fresh_roles(ctx, p.user) if r.type == p.role]
+        """The user's own (direct) assignments of the role, read afresh."""
+        return [r for r in await _fresh_roles(ctx, p.user) if r.type == p.role and not r.via_group]
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
         user = str(record.details.get("user", ""))
@@ -141,7 +148,7 @@ class EnsureStandardRole(Action):
             return None
         if await ctx.okta.users.get(user) is None:
             return None
-        current = [r for r in await ctx.okta.roles.of_user(user) if r.id == record.object_id]
+        current = [r for r in await ctx.okta.roles.of_user(user) if r.id == record.object_id and not r.via_group]
         if not current:
             return None
         await ctx.okta.roles.unassign(user, record.object_id)
@@ -161,7 +168,11 @@ class RemoveStandardRole(Action):
             return PlanItem("remove", f"Remove {role_label(role)} from the service account", calls=calls,
                             object_type="role_assignment")
         p: StandardRoleParams = self.params(ctx)
-        existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        held = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        existing = [r for r in held if not r.via_group]
+        if any(r.via_group for r in held):
+            return PlanItem("conflict", f"{role_label(p.role)} is held through a group", object_type="role_assignment",
+                            detail=await _through_group(ctx, p.role, held))
         if not existing:
             return PlanItem("unchanged", f"{role_label(p.role)} is not assigned", object_type="role_assignment")
         return PlanItem("remove", f"Remove {role_label(p.role)}", calls=calls, object_type="role_assignment",
@@ -171,24 +182,43 @@ class RemoveStandardRole(Action):
         p: StandardRoleParams = self.params(ctx)
         if ctx.scope.admin.get("id") == p.user:
             raise ActionError("The wizard will not remove a role from the account whose credential it uses.")
-        existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        held = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        existing = [r for r in held if not r.via_group]
         if not existing and record.intent is None and _assigned_here(ctx, p.user, p.role):
             # A role assigned a moment ago (by an earlier step) can be missing from Okta's list for
             # a while: look again before concluding it is not assigned, rather than leave it behind.
             existing = await ctx.look_again(lambda: EnsureStandardRole._of_type(ctx, p))
-        if not existing:
+        through_group = any(r.via_group for r in held)
+        if not existing and not through_group:
             # Not assigned, or removed by an earlier attempt whose answer was lost.
             return Applied("unchanged" if record.intent is None else "removed",
                            f"{role_label(p.role)} is not assigned", object_type="role_assignment",
                            object_id=record.details.get("assignment") if record.intent == "remove" else None,
                            details={"role": p.role, "user": p.user})
-        await ctx.intend("remove", {"role": p.role, "user": p.user, "assignment": existing[0].id})
-        gone = {assignment.id for assignment in existing}
-        for assignment in existing:
-            await ctx.okta.roles.unassign(p.user, assignment.id)
-        ctx.revise(f"roles:{p.user}", lambda roles: [r for r in roles if r.id not in gone])
+        if existing:
+            await ctx.intend("remove", {"role": p.role, "user": p.user, "assignment": existing[0].id})
+            gone = {assignment.id for assignment in existing}
+            for assignment in existing:
+                await ctx.okta.roles.unassign(p.user, assignment.id)
+            ctx.revise(f"roles:{p.user}", lambda roles: [r for r in roles if r.id not in gone])
+        if through_group:
+            # Never through the user endpoint: the role is the group's, and so is the decision.
+            raise ActionError(await _through_group(ctx, p.role, held), conflict=True)
         return Applied("removed", f"Removed {role_label(p.role)}", object_type="role_assignment",
                        object_id=existing[0].id, details={"role": p.role, "user": p.user})
+
+
+async def _through_group(ctx: Context, role: str, held: list[RoleAssignment]) -> str:
+    """Why a role held through a group stays, and what the administrator does about it. Okta's
+    user endpoint cannot remove a group's role, and the wizard would not strip a whole group."""
+    names = []
+    for group_id in sorted({r.group_id for r in held if r.via_group and r.group_id}):
+        group = await ctx.okta.groups.get(group_id)
+        names.append(f"'{group.name}'" if group else group_id)
+    groups = ", ".join(names) or "a group"
+    return (f"The service account holds {role_label(role)} through its membership of {groups}. The wizard "
+            "removes only roles assigned to the account itself. Remove the account from that group (Directory > "
+            f"Groups), or ask whoever owns the group whether it should hold {role_label(role)}, then retry.")
 
 
 class CustomRoleAssignmentParams(Params):
@@ -250,11 +280,37 @@ class EnsureCustomRoleAssignment(Action):
                        object_id=assignment.id, details=details)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
+        """What Okta's own tools do (the recorded Terraform runs): remove our member from the
+        binding, then delete the binding if no one else is in it. An empty binding grants nothing
+        but keeps its role from being deleted, so leaving it would stop the role's own undo."""
         user = str(record.details.get("user", ""))
-        if not user or not record.object_id or await ctx.okta.users.get(user) is None:
+        set_id = str(record.details.get("resource_set", ""))
+        role_id = str(record.details.get("role", ""))
+        if not user or not set_id or not role_id or not record.object_id:
             return None
-        if not [r for r in await ctx.okta.roles.of_user(user) if r.id == record.object_id]:
-            return None
-        # Only this user's membership goes; the binding and its other members stay.
-        await ctx.okta.roles.unassign(user, record.object_id)
-        return "Removed the custom role assignment of the service account"
+        try:
+            members = await ctx.okta.iam.binding_members(set_id, role_id)
+        except OktaNotFound:
+            return None  # the resource set or its binding is gone, and the membership with it
+        ours = [m for m in members if m.id == record.object_id or _is_user(m.link("self"), user)]
+        others = [m for m in members if m not in ours]
+        for member in ours:
+            try:
+                await ctx.okta.iam.remove_binding_member(set_id, role_id, member.id)
+            except OktaNotFound:
+                pass  # removed by an earlier attempt whose answer was lost
+        done = []
+        if ours:
+            done.append("Removed the service account from the custom role's binding")
+        if not others:
+            try:
+                await ctx.okta.iam.delete_binding(set_id, role_id)
+            except OktaNotFound:
+                pass
+            else:
+                done.append("deleted the binding, which had no other member")
+        return "; ".join(done) if done else None
+
+
+def _is_user(href: str | None, user_id: str) -> bool:
+    return bool(href) and str(href).rstrip("/").endswith(f"/api/v1/users/{user_id}")

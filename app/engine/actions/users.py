@@ -3,7 +3,9 @@ that the operator gets the activation link (shown once, kept sealed until the ac
 
 from __future__ import annotations
 
+from app.engine import asked_inputs
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
+from app.engine.actions.schema import cached_schema
 from app.engine.context import Context
 from app.okta.errors import OktaBadRequest
 from app.okta.models import User
@@ -50,18 +52,41 @@ class EnsureUser(Action):
         p: UserParams = self.params(ctx)
         user = await self._find(ctx, p.login)
         if user is None:
-            return PlanItem("create", f"Create the user {p.login} ({p.first_name} {p.last_name}, user type "
-                            f"'{p.user_type}'), then activate it without email to get its activation link",
-                            calls=["POST /api/v1/users?activate=false",
-                                   "POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false"],
-                            object_type="user")
+            return await self._plan_create(ctx, p)
         try:
             self._check_adoptable(ctx, user, p)
         except ActionError as exc:
             return PlanItem("conflict", f"User {p.login} exists", object_type="user", object_id=user.id,
                             detail=exc.message)
+        if user.status == "DEPROVISIONED":
+            # Confirming the plan is the operator's consent to bring the account back; undo puts it
+            # back to deactivated.
+            return PlanItem("adopt", f"Reactivate the deactivated service account {p.login}: Okta gives a new "
+                            "activation link, to be used as for a new account", object_type="user",
+                            object_id=user.id, facts={p.fact: user.id},
+                            calls=["POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false"])
         return PlanItem("adopt", f"Use the existing service account {p.login} ({user.status})", object_type="user",
                         object_id=user.id, facts={p.fact: user.id})
+
+    async def _plan_create(self, ctx: Context, p: UserParams) -> PlanItem:
+        """Okta refuses a new user without the attributes an admin made required, so the plan
+        reads the user schema (the read the attribute steps share) and asks for each of them."""
+        required = asked_inputs.required_attributes(await cached_schema(ctx, "default"))
+        facts = {asked_inputs.FACT: [a.model_dump() for a in required]}
+        calls = ["POST /api/v1/users?activate=false", "POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false"]
+        summary = (f"Create the user {p.login} ({p.first_name} {p.last_name}, user type '{p.user_type}'), then "
+                   "activate it without email to get its activation link")
+        if not required:
+            return PlanItem("create", summary, calls=calls, object_type="user", facts=facts)
+        found = "The user schema requires " + ", ".join(a.describe() for a in required)
+        absent = asked_inputs.missing(required, ctx.scope.inputs)
+        if absent:
+            return PlanItem("conflict", f"{found}: Okta will not create {p.login} without them", object_type="user",
+                            facts=facts, detail="Give " + ", ".join(a.title for a in absent) + " in this step's "
+                            "values (they are asked for now), save, then make the plan again.")
+        return PlanItem("create", f"{summary}. {found}: sent as given ("
+                        + ", ".join(f"{a.name}={ctx.scope.inputs[a.key]!r}" for a in required) + ")",
+                        calls=calls, object_type="user", facts=facts)
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: UserParams = self.params(ctx)
@@ -75,7 +100,9 @@ class EnsureUser(Action):
             self._check_adoptable(ctx, user, p)
         if user is None:
             await ctx.intend("create", {"login": p.login})
-            profile = {"login": p.login, "email": p.email, "firstName": p.first_name, "lastName": p.last_name,
+            # The required attributes the plan found, as the operator gave them.
+            profile = {**asked_inputs.profile_values(ctx.scope.facts, ctx.scope.inputs),
+                       "login": p.login, "email": p.email, "firstName": p.first_name, "lastName": p.last_name,
                        "userType": p.user_type}
             try:
                 user = await ctx.okta.users.create(profile, activate=False)
@@ -88,9 +115,19 @@ class EnsureUser(Action):
                     raise
             created = True
         created = created or record.created_by_us
-        lost_link = (user.status == "PROVISIONED" and created
+        # A deactivated account that is adopted comes back (the confirmed plan said so), or an
+        # earlier attempt brought it back already: it then waits for its activation link's use.
+        reactivated = record.intent == "reactivate" or (user.status == "DEPROVISIONED" and not created)
+        lost_link = (user.status == "PROVISIONED" and (created or reactivated)
                      and await ctx.read_secret(p.activation_secret) is None)
-        if user.status == "STAGED" or lost_link:
+        if user.status == "DEPROVISIONED" and not created:
+            await ctx.intend("reactivate", {"login": p.login, "user_id": user.id})
+            result = await ctx.okta.users.activate(user.id, send_email=False)
+            await self._keep_link(ctx, p, result)
+            user_id = user.id
+            user = await ctx.look_again(lambda: ctx.okta.users.get(user_id)) or user
+            ctx.remember(f"userid:{user.id}", user)
+        elif user.status == "STAGED" or lost_link:
             await ctx.intend("activate" if created else "adopt", {"login": p.login, "user_id": user.id})
             if lost_link:
                 # The activation reached Okta but its answer, the only one with the link, was lost:
@@ -98,24 +135,38 @@ class EnsureUser(Action):
                 result = await ctx.okta.users.reactivate(user.id, send_email=False)
             else:
                 result = await ctx.okta.users.activate(user.id, send_email=False)
-            link = result.get("activationUrl")
-            if link:
-                await ctx.keep_secret(p.activation_secret, "Activation link of the service account",
-                                      Secret(str(link)), None)
+            await self._keep_link(ctx, p, result)
             # Its new status; a user created a moment ago can be missing from reads for a while.
             user_id = user.id
             user = await ctx.look_again(lambda: ctx.okta.users.get(user_id)) or user
             ctx.remember(f"userid:{user.id}", user)
+        if reactivated and not created:
+            return Applied("changed", f"Reactivated the deactivated account {p.login} (status {user.status})",
+                           object_type="user", object_id=user.id,
+                           details={"login": p.login, "status": user.status, "reactivated": True},
+                           facts={p.fact: user.id, p.fact + "_login": p.login})
         return Applied("created" if created else "adopted",
                        f"{'Created' if created else 'Adopted'} {p.login} (status {user.status})",
                        object_type="user", object_id=user.id,
                        details={"login": p.login, "status": user.status}, facts={p.fact: user.id,
                                                                                p.fact + "_login": p.login})
 
+    @staticmethod
+    async def _keep_link(ctx: Context, p: UserParams, result: dict[str, object]) -> None:
+        link = result.get("activationUrl")
+        if link:
+            await ctx.keep_secret(p.activation_secret, "Activation link of the service account", Secret(str(link)), None)
+
     async def undo(self, ctx: Context, record: Record) -> str | None:
         user_id = record.object_id
         user = await ctx.okta.users.get(user_id) if user_id else None
         if user is None or user_id is None:
+            return None
+        if not record.created_by_us:
+            # An account this onboarding only reactivated goes back to deactivated, and stays.
+            if record.details.get("reactivated") and user.status != "DEPROVISIONED":
+                await ctx.okta.users.deactivate(user_id)
+                return f"Deactivated {record.details.get('login', user_id)} again, as it was before"
             return None
         if user.status != "DEPROVISIONED":
             await ctx.okta.users.deactivate(user_id)

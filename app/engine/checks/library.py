@@ -126,7 +126,11 @@ class UserRoles(Check):
         standard = {r.type for r in roles if r.type != "CUSTOM"}
         custom = {(r.role, r.resource_set) for r in roles if r.type == "CUSTOM"}
         problems = [f"{role_label(t)} is missing" for t in p.include if t not in standard]
-        problems += [f"{role_label(t)} is assigned and must not be" for t in p.exclude if t in standard]
+        # Roles held through a group count: Okta lists them with the user's own (assignmentType GROUP).
+        by_group = {r.type for r in roles if r.type != "CUSTOM" and r.via_group} - {
+            r.type for r in roles if r.type != "CUSTOM" and not r.via_group}
+        problems += [f"{role_label(t)} is {'held through a group' if t in by_group else 'assigned'} and must not be"
+                     for t in p.exclude if t in standard]
         problems += [f"{c.label} on its resource set is missing" for c in p.custom
                      if (c.role, c.resource_set) not in custom]
         if p.exact:

@@ -57,7 +57,8 @@ Assignment = StandardRoleAssignment | CustomAssignment
 def assign_standard(org: SandboxOrg, user: User, role_type: str, actor: Actor | None) -> StandardRoleAssignment:
     if role_type not in ASSIGNABLE:
         raise validation_failed("type", f"type: '{role_type}' is not a role type that can be assigned.")
-    if any(existing.user_id == user.id and existing.type == role_type for existing in org.role_assignments):
+    if any(existing.user_id == user.id and existing.group_id is None and existing.type == role_type
+           for existing in org.role_assignments):
         raise role_already_assigned()
     now = org.clock.now()
     assignment = StandardRoleAssignment(id=ids.okta_id(ids.STANDARD_ROLE_ASSIGNMENT), seq=next_seq(),
@@ -67,6 +68,32 @@ def assign_standard(org: SandboxOrg, user: User, role_type: str, actor: Actor | 
                   [{**syslog.target(user.id, "User", user.login, user.display_name),
                     "detailEntry": {"privilegeGranted": STANDARD_ROLES[role_type]}}])
     return assignment
+
+
+def assign_standard_to_group(org: SandboxOrg, group_id: str, role_type: str) -> StandardRoleAssignment:
+    """A standard role held by a group (``POST /api/v1/groups/{groupId}/roles`` in Okta; here
+    seeded through the control API): each member holds it, through the group."""
+    if role_type not in ASSIGNABLE:
+        raise validation_failed("type", f"type: '{role_type}' is not a role type that can be assigned.")
+    if group_id not in org.groups:
+        raise not_found(f"{group_id} (UserGroup)")
+    if any(existing.group_id == group_id and existing.type == role_type for existing in org.role_assignments):
+        raise role_already_assigned()
+    now = org.clock.now()
+    assignment = StandardRoleAssignment(id=ids.okta_id(ids.STANDARD_ROLE_ASSIGNMENT), seq=next_seq(), user_id="",
+                                        type=role_type, created=now, last_updated=now, group_id=group_id)
+    org.role_assignments.add(assignment)
+    return assignment
+
+
+def _group_ids(org: SandboxOrg, user_id: str) -> set[str]:
+    from app.sandbox.domain.groups import groups_of
+
+    return {group.id for group in groups_of(org, user_id)}
+
+
+def _held(assignment: StandardRoleAssignment, user_id: str, group_ids: set[str]) -> bool:
+    return assignment.user_id == user_id if assignment.group_id is None else assignment.group_id in group_ids
 
 
 def assign_custom(org: SandboxOrg, user: User, role: CustomRole, resource_set: ResourceSet,
@@ -81,7 +108,9 @@ def assign_custom(org: SandboxOrg, user: User, role: CustomRole, resource_set: R
 
 def assignments_of(org: SandboxOrg, user_id: str, *, consistent: bool = True) -> list[Assignment]:
     standard = org.role_assignments.values() if consistent else org.role_assignments.listing()
-    found: list[Assignment] = [assignment for assignment in standard if assignment.user_id == user_id]
+    group_ids = _group_ids(org, user_id)
+    # Real role lists include the roles a user holds through a group (assignmentType GROUP).
+    found: list[Assignment] = [assignment for assignment in standard if _held(assignment, user_id, group_ids)]
     custom: list[CustomAssignment] = []
     for resource_set in org.resource_sets:
         for role_id, binding in resource_set.bindings.items():
@@ -105,6 +134,9 @@ def find_assignment(org: SandboxOrg, user_id: str, assignment_id: str, *, consis
 
 def unassign(org: SandboxOrg, user: User, assignment: Assignment, actor: Actor | None) -> None:
     if isinstance(assignment, StandardRoleAssignment):
+        if assignment.group_id is not None:
+            # The user holds it through a group: it is not the user's to remove.
+            raise not_found(f"{assignment.id} (RoleAssignment)")
         org.role_assignments.remove(assignment.id)
         syslog.record(org, actor, "user.account.privilege.revoke", "Revoke user privilege",
                       [{**syslog.target(user.id, "User", user.login, user.display_name),
@@ -116,7 +148,8 @@ def unassign(org: SandboxOrg, user: User, assignment: Assignment, actor: Actor |
 
 
 def standard_types(org: SandboxOrg, user_id: str) -> set[str]:
-    return {assignment.type for assignment in org.role_assignments if assignment.user_id == user_id}
+    group_ids = _group_ids(org, user_id)
+    return {assignment.type for assignment in org.role_assignments if _held(assignment, user_id, group_ids)}
 
 
 def custom_grants(org: SandboxOrg, user_id: str) -> list[tuple[CustomRole, ResourceSet]]:
@@ -138,7 +171,7 @@ def custom_grants(org: SandboxOrg, user_id: str) -> list[tuple[CustomRole, Resou
 
 
 def remove_all_for_user(org: SandboxOrg, user_id: str) -> None:
-    for assignment in [a for a in org.role_assignments if a.user_id == user_id]:
+    for assignment in [a for a in org.role_assignments if a.user_id == user_id and a.group_id is None]:
         org.role_assignments.remove(assignment.id)
     for resource_set in org.resource_sets:
         for role_id, binding in list(resource_set.bindings.items()):
@@ -151,6 +184,11 @@ def remove_all_for_user(org: SandboxOrg, user_id: str) -> None:
 def render_assignment(org: SandboxOrg, user: User, assignment: Assignment) -> Json:
     assignee = {"href": f"{org.base_url}/api/v1/users/{user.id}"}
     if isinstance(assignment, StandardRoleAssignment):
+        if assignment.group_id is not None:
+            return {"id": assignment.id, "label": STANDARD_ROLES[assignment.type], "type": assignment.type,
+                    "status": "ACTIVE", "created": iso(assignment.created),
+                    "lastUpdated": iso(assignment.last_updated), "assignmentType": "GROUP",
+                    "_links": {"assignee": {"href": f"{org.base_url}/api/v1/groups/{assignment.group_id}"}}}
         return {"id": assignment.id, "label": STANDARD_ROLES[assignment.type], "type": assignment.type,
                 "status": "ACTIVE", "created": iso(assignment.created), "lastUpdated": iso(assignment.last_updated),
                 "assignmentType": "USER", "_links": {"assignee": assignee}}

@@ -1,0 +1,168 @@
+"""Role assignments and their undo as real Okta has them (issue: real Okta, not only our fake):
+no third-party-admin flag on assignments, and an undo that removes the custom-role binding the way
+Okta's own tools do, so the role it created can then be deleted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from app.common.clock import FakeClock
+from app.sandbox import SandboxOrg, SandboxTransport
+from app.settings import Settings
+from tests.engine.test_defender import LABEL, LOGIN, PERMISSIONS, finish, run_to_the_token, start
+from tests.harness import Wizard, wizard
+
+
+@pytest.fixture
+def sent(okta_transport: SandboxTransport) -> list[httpx.Request]:
+    """Every request the wizard sent to the sandbox, in order."""
+    seen: list[httpx.Request] = []
+    inner = okta_transport.observer
+
+    def observe(request: httpx.Request, response: httpx.Response) -> None:
+        seen.append(request)
+        if inner is not None:
+            inner(request, response)
+
+    okta_transport.observer = observe
+    return seen
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock,
+      sent: list[httpx.Request]) -> Any:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        yield harness
+
+
+def _role_posts(sent: list[httpx.Request]) -> list[httpx.Request]:
+    return [r for r in sent if r.method == "POST" and r.url.path.endswith("/roles")
+            and r.url.path.startswith("/api/v1/users/")]
+
+
+class TestRoleAssignmentsKeepOktaSupport:
+    def test_no_assignment_makes_the_service_account_a_third_party_admin(
+            self, w: Wizard, sandbox_org: SandboxOrg, sent: list[httpx.Request]) -> None:
+        finish(w, start(w), sandbox_org)
+        posts = _role_posts(sent)
+        # Super Admin (while the token is made), Read-Only Admin, and the custom role.
+        assert len(posts) == 3
+        for request in posts:
+            assert "disableNotifications" not in request.url.params, request.url
+
+
+class TestUndoOfACustomRoleAssignment:
+    def test_removes_the_member_then_the_empty_binding_so_the_role_can_go(
+            self, w: Wizard, sandbox_org: SandboxOrg, sent: list[httpx.Request]) -> None:
+        # The resource set exists already (adopted, so undo keeps it); the role is the wizard's.
+        org_id = sandbox_org.org_id
+        sandbox_org.add_resource_set(LABEL, [f"{sandbox_org.base_url}/api/v1/users",
+                                             f"orn:okta:iam:{org_id}:contained_resources"])
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        resource_set = next(s for s in sandbox_org.resource_sets if s.label == LABEL)
+        assert len(resource_set.bindings) == 1
+        del sent[:]
+
+        job = w.job(oid, "undo")
+
+        assert job.state == "succeeded", job.error
+        assert [s.label for s in sandbox_org.resource_sets] == [LABEL]
+        assert resource_set.bindings == {}
+        assert LABEL not in [r.label for r in sandbox_org.custom_roles]
+        deletes = [r.url.path for r in sent if r.method == "DELETE" and "/bindings/" in r.url.path]
+        # The order of the recorded Terraform runs: the member, then the binding, then the role.
+        assert len(deletes) == 2 and "/members/" in deletes[0] and deletes[1].endswith(
+            deletes[0].split("/bindings/")[1].split("/")[0])
+        role_delete = next(i for i, r in enumerate(sent) if r.method == "DELETE"
+                           and r.url.path.startswith("/api/v1/iam/roles/"))
+        binding_delete = next(i for i, r in enumerate(sent) if r.method == "DELETE"
+                              and "/bindings/" in r.url.path and "/members/" not in r.url.path)
+        assert binding_delete < role_delete
+
+    def test_keeps_a_binding_that_has_other_members(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        # Role and set exist already, and a colleague holds the role on the set (all adopted).
+        role = sandbox_org.add_custom_role(LABEL, sorted(PERMISSIONS))
+        sandbox_org.add_resource_set(LABEL, [f"{sandbox_org.base_url}/api/v1/users",
+                                             f"orn:okta:iam:{sandbox_org.org_id}:contained_resources"])
+        colleague = sandbox_org.add_user("colleague@acme.example")
+        sandbox_org.assign_role(colleague["id"], "CUSTOM", role=role["id"], resource_set=LABEL)
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        binding = next(s for s in sandbox_org.resource_sets if s.label == LABEL).bindings[role["id"]]
+        assert len(binding.members) == 2
+
+        job = w.job(oid, "undo")
+
+        assert job.state == "succeeded", job.error
+        assert [m.principal_id for m in binding.members.values()] == [colleague["id"]]
+        assert [r["type"] for r in sandbox_org.user_roles(colleague["id"])] == ["CUSTOM"]
+        assert [r.label for r in sandbox_org.custom_roles] == [LABEL]
+
+
+def _service_account(org: SandboxOrg, **kwargs: Any) -> dict[str, Any]:
+    return org.add_user(LOGIN, first_name="Defender", last_name="Service", profile={"userType": "Service Account"},
+                        **kwargs)
+
+
+def _failed_message(w: Wizard, oid: Any) -> str:
+    return str(w.onboarding(oid).status_note or "")
+
+
+class TestRolesHeldThroughAGroup:
+    def test_the_plan_counts_them_and_names_the_group_it_cannot_change(self, w: Wizard,
+                                                                       sandbox_org: SandboxOrg) -> None:
+        svc = _service_account(sandbox_org)
+        group = sandbox_org.add_group("Okta Admins", members=[svc["id"]])
+        sandbox_org.assign_group_role(group["id"], "SUPER_ADMIN")
+        listed = sandbox_org.user_roles(svc["id"])
+        assert [(r["type"], r["assignmentType"]) for r in listed] == [("SUPER_ADMIN", "GROUP")]
+
+        items = {item["action_key"]: item for item in w.draft_plan(start(w))}
+
+        assert items["super_admin"]["verdict"] == "unchanged"
+        assert "through a group" in items["super_admin"]["summary"]
+        assert items["drop_super_admin"]["verdict"] == "conflict"
+        assert "through its membership of 'Okta Admins'" in items["drop_super_admin"]["detail"]
+
+    def test_apply_never_removes_a_groups_role_through_the_user(
+            self, w: Wizard, sandbox_org: SandboxOrg, sent: list[httpx.Request]) -> None:
+        oid = start(w)
+        svc = run_to_the_token(w, oid)
+        sandbox_org.complete_activation(svc)
+        # Between plan and apply, someone puts the account in a group that holds Super Admin.
+        group = sandbox_org.add_group("Okta Admins", members=[svc])
+        sandbox_org.assign_group_role(group["id"], "SUPER_ADMIN")
+        w.paste_token(oid, sandbox_org.issue_api_token(svc, "Defender for Identity"))
+
+        job = w.apply(oid)
+
+        assert job.state == "failed"
+        assert "through its membership of 'Okta Admins'" in _failed_message(w, oid)
+        # Its own Super Admin went; the group's stays where it was.
+        assert [(r["type"], r["assignmentType"]) for r in sandbox_org.user_roles(svc)
+                if r["type"] == "SUPER_ADMIN"] == [("SUPER_ADMIN", "GROUP")]
+        user_deletes = [r.url.path for r in sent if r.method == "DELETE" and "/roles/" in r.url.path]
+        assert len(user_deletes) == 1
+
+
+class TestADeactivatedServiceAccount:
+    def test_is_reactivated_once_the_plan_says_so_and_deactivated_again_by_undo(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        svc = _service_account(sandbox_org, status="DEPROVISIONED", password=None)
+        oid = start(w)
+
+        items = {item["action_key"]: item for item in w.plan(oid)}
+        job = w.apply(oid)
+
+        assert items["service_account"]["verdict"] == "adopt"
+        assert "Reactivate the deactivated service account" in items["service_account"]["summary"]
+        assert job.state == "succeeded", job.error
+        assert sandbox_org.find_user(LOGIN)["status"] == "PROVISIONED"
+        assert w.onboarding(oid).waiting_for  # the person's step: the activation link, not a silent wait
+        assert w.job(oid, "undo").state == "succeeded"
+        user = sandbox_org.find_user(LOGIN)
+        assert user is not None and user["id"] == svc["id"] and user["status"] == "DEPROVISIONED"
