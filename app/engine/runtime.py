@@ -20,17 +20,15 @@ from app.playbooks.schema import Playbook
 from app.store.models import AppSetting, Attestation, OktaConnection, Onboarding, OnboardingAction
 
 
-def partition_of(origin: str) -> str:
-    return "oktapreview" if origin.endswith(".oktapreview.com") else "okta"
-
-
 def org_info(connection: OktaConnection, admin_console: str = "") -> OrgInfo:
     origin = connection.org_origin
     # Preflight read the custom URL domain from /.well-known/okta-organization (_links.alternate).
     custom = str(connection.preflight.get("custom_domain") or "")
     return OrgInfo(origin=origin, display_domain=origin.split("://", 1)[1],
                    org_id=str(connection.preflight.get("org_id", "")),
-                   pipeline=str(connection.preflight.get("pipeline", "")), partition=partition_of(origin),
+                   pipeline=str(connection.preflight.get("pipeline", "")),
+                   # Learned from the ORNs Okta returns, never guessed from the domain.
+                   partition=str(connection.preflight.get("partition") or ""),
                    admin_console=admin_console, custom_domain=urlsplit(custom).netloc or custom)
 
 

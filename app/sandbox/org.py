@@ -60,7 +60,7 @@ SEED_PASSWORD = "Tq7-Vm2x-Rk9z"  # noqa: S105
 class SandboxOrg:
     def __init__(self, *, base_url: str = "http://127.0.0.1:8010", pipeline: str = "idx", clock: Clock | None = None,
                  page_size: int = 20, rate_limits: RateLimitConfig | None = None,
-                 eventual_consistency_ms: int = 0) -> None:
+                 eventual_consistency_ms: int = 0, partition: str = "okta") -> None:
         if pipeline not in PIPELINES:
             raise ValueError(f"pipeline must be one of {PIPELINES}")
         if page_size < 1:
@@ -75,6 +75,9 @@ class SandboxOrg:
         self.rate_limiter = RateLimiter(rate_limits or RateLimitConfig(), self.clock)
         self.faults = FaultPlan()
         self.org_id = ids.okta_id(ids.ORG)
+        # The ORN partition of the org's cell ("okta", "oktapreview", ...): Okta shows it only in
+        # the ORNs it returns, so a client must learn it from those, not from the domain.
+        self.partition = partition
         self.company_name = "Sandbox Org"
         self.subdomain = "sandbox"
         # Signs the sandbox's OAuth access tokens (JWT-shaped, verifiable by nobody outside).
@@ -223,6 +226,11 @@ class SandboxOrg:
         resource_set = sets_domain.create_resource_set(
             self, {"label": label, "description": description, "resources": list(resources)}, None)
         return sets_domain.render_resource_set(self, resource_set)
+
+    def add_set_resources(self, resource_set: str, resources: Sequence[str]) -> None:
+        """Add resources to a resource set (by id or label), as an administrator does in the Admin Console."""
+        sets_domain.add_resources(self, sets_domain.find_resource_set(self, resource_set, consistent=True),
+                                  list(resources), None)
 
     def assign_role(self, user_id: str, role_type: str, *, role: str | None = None,
                     resource_set: str | None = None) -> Json:

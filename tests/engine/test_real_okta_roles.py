@@ -166,3 +166,49 @@ class TestADeactivatedServiceAccount:
         assert w.job(oid, "undo").state == "succeeded"
         user = sandbox_org.find_user(LOGIN)
         assert user is not None and user["id"] == svc["id"] and user["status"] == "DEPROVISIONED"
+
+
+def _override(w: Wizard, name: str, value: Any) -> None:
+    from app.playbooks.loader import setting_key
+    from app.store.models import AppSetting
+
+    async def save() -> None:
+        async with w.state.db.session() as session:
+            await session.merge(AppSetting(key=setting_key("defender-for-identity", name), value=value))
+
+    w.run(save)
+
+
+class TestTheOrgsOrnPartition:
+    def test_is_learned_from_the_orns_okta_returns_not_from_the_domain(
+            self, w: Wizard, sandbox_org: SandboxOrg, sent: list[httpx.Request]) -> None:
+        # A preview cell reached through an address that says nothing about it (127.0.0.1).
+        sandbox_org.partition = "oktapreview"
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+
+        resource_set = next(s for s in sandbox_org.resource_sets if s.label == LABEL)
+        orns = sorted(r.orn for r in resource_set.resources.values())
+        org_id = sandbox_org.org_id
+        assert orns == [f"orn:oktapreview:directory:{org_id}:users", f"orn:oktapreview:iam:{org_id}:contained_resources"]
+        assert w.onboarding(oid).status == "completed"
+
+    def test_a_refused_iam_resource_stops_with_what_was_sent_and_the_clicks_then_retry_goes_on(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        wrong = "orn:okta:iam:00oNOTTHISORG:contained_resources"
+        _override(w, "iam_resource", wrong)
+        oid = start(w)
+        w.plan(oid)
+
+        job = w.apply(oid)
+
+        assert job.state == "failed"
+        note = _failed_message(w, oid)
+        assert wrong in note and "Add resource" in note and "Identity and Access Management" in note
+        resource_set = next(s for s in sandbox_org.resource_sets if s.label == LABEL)
+        assert len(resource_set.resources) == 1  # the users resource: the set exists, half made
+        # The administrator adds it by hand in the Admin Console, then retries.
+        sandbox_org.add_set_resources(LABEL, [f"orn:okta:iam:{sandbox_org.org_id}:contained_resources"])
+        _override(w, "iam_resource", f"orn:okta:iam:{sandbox_org.org_id}:contained_resources")
+        job = w.apply(oid)
+        assert job.state == "succeeded", job.error

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
-from app.engine.resources import permission_gaps, same_resources
-from app.okta.errors import OktaApiError, OktaBadRequest, OktaConflict
-from app.okta.models import CustomRole, ResourceSet
+from app.engine.resources import canonical, permission_gaps, same_resources
+from app.okta.errors import OktaApiError, OktaBadRequest, OktaConflict, OktaNotFound
+from app.okta.models import CustomRole, Resource, ResourceSet
 
 
 class CustomRoleParams(Params):
@@ -96,6 +96,27 @@ class EnsureCustomRole(Action):
         return f"Deleted the custom role '{record.details.get('label', record.object_id)}'"
 
 
+# An ORN whose partition is not known yet (``orn:{org.partition}:…`` before Okta has shown the
+# org's partition): the partition is learned from the ORNs Okta returns for the set's resources.
+_NO_PARTITION = "orn::"
+# Where an administrator adds a resource to a resource set by hand.
+_ADD_BY_HAND = ("Security > Administrators > Resources > '{label}' > Edit > Add resource > Identity and Access "
+                "Management > All Identity and Access Management resources > Save changes; then Retry here.")
+
+
+def _shown(resource: str) -> str:
+    return resource.replace(_NO_PARTITION, "orn:{partition}:", 1) if resource.startswith(_NO_PARTITION) else resource
+
+
+def _partition_of(resources: list[Resource]) -> str | None:
+    """The org's ORN partition, as Okta wrote it in the ORNs it returned."""
+    for resource in resources:
+        parts = (resource.orn or "").split(":")
+        if len(parts) > 2 and parts[0] == "orn" and parts[1]:
+            return parts[1]
+    return None
+
+
 class ResourceSetParams(Params):
     label: str
     description: str
@@ -120,8 +141,7 @@ class EnsureResourceSet(Action):
         found: ResourceSet | None = await ctx.cached(f"rs:{p.label}", lambda: ctx.okta.iam.resource_set(p.label))
         if found is None:
             return PlanItem("create", f"Create the resource set '{p.label}' with {len(p.resources)} resources",
-                            calls=[f'POST /api/v1/iam/resource-sets {{"label": "{p.label}", "resources": '
-                                   f'[{", ".join(p.resources)}]}}'], object_type="resource_set")
+                            calls=self._create_calls(p), object_type="resource_set")
         missing, extra = await self._compare(ctx, p, found.id)
         if missing or extra:
             return PlanItem("conflict", f"A resource set labelled '{p.label}' exists with other resources",
@@ -129,6 +149,46 @@ class EnsureResourceSet(Action):
                             detail=f"It {_describe_gaps(missing, extra)}. The wizard will not change it.")
         return PlanItem("adopt", f"Use the existing resource set '{p.label}' (same resources)",
                         object_type="resource_set", object_id=found.id, facts={p.fact: found.id})
+
+    @staticmethod
+    def _split(resources: list[str]) -> tuple[list[str], list[str]]:
+        """(sent at creation, added after it): ORNs go in a second call, so that a refused ORN
+        (Okta publishes no ORN for some resources) is named on its own, and so that the set's URL
+        resources show the org's ORN partition first."""
+        urls = [r for r in resources if not r.startswith("orn:")]
+        return (urls, [r for r in resources if r.startswith("orn:")]) if urls else (resources, [])
+
+    def _create_calls(self, p: ResourceSetParams) -> list[str]:
+        first, later = self._split(p.resources)
+        calls = [f'POST /api/v1/iam/resource-sets {{"label": "{p.label}", "resources": [{", ".join(first)}]}}']
+        if any(r.startswith(_NO_PARTITION) for r in later):
+            calls.append("GET /api/v1/iam/resource-sets/{id}/resources (the org's ORN partition)")
+        if later:
+            calls.append(f'PATCH /api/v1/iam/resource-sets/{{id}}/resources {{"additions": '
+                         f'[{", ".join(_shown(r) for r in later)}]}}')
+        return calls
+
+    async def _add(self, ctx: Context, p: ResourceSetParams, set_id: str, wanted: list[str]) -> None:
+        """Add ``wanted`` to our set, each ORN with the partition Okta uses for this org."""
+        if any(r.startswith(_NO_PARTITION) for r in wanted):
+            have = await ctx.cached(f"resources:{set_id}", lambda: ctx.okta.iam.resources(set_id))
+            partition = _partition_of(have)
+            if partition is None:
+                raise ActionError(f"Okta returned no ORN for the resources of '{p.label}', so the org's ORN "
+                                  "partition is unknown and these resources cannot be named: "
+                                  f"{', '.join(_shown(r) for r in wanted)}. Add them by hand: "
+                                  + _ADD_BY_HAND.format(label=p.label))
+            if ctx.scope.org is not None:
+                ctx.scope.org.partition = partition
+            wanted = [f"orn:{partition}:" + r[len(_NO_PARTITION):] if r.startswith(_NO_PARTITION) else r
+                      for r in wanted]
+        try:
+            await ctx.okta.iam.add_resources(set_id, wanted)
+        except (OktaBadRequest, OktaNotFound) as exc:
+            raise ActionError(f"Okta refused the resource {', '.join(wanted)} (sent to the resource set "
+                              f"'{p.label}'). Add it by hand: " + _ADD_BY_HAND.format(label=p.label)
+                              + f" Okta said: {exc.okta_said}", conflict=True) from exc
+        ctx.forget(f"resources:{set_id}")
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: ResourceSetParams = self.params(ctx)
@@ -138,19 +198,26 @@ class EnsureResourceSet(Action):
         ours = record.intent == "create" or record.created_by_us
         if found is None:
             await ctx.intend("create", {"label": p.label})
+            first, later = self._split(p.resources)
             try:
-                found = await ctx.okta.iam.create_resource_set(p.label, p.description, p.resources)
+                found = await ctx.okta.iam.create_resource_set(p.label, p.description, first)
             except (OktaConflict, OktaBadRequest) as exc:
                 found = await ctx.look_again(lambda: ctx.okta.iam.resource_set(p.label))
                 if found is None:
                     raise exc from None
+            else:
+                ctx.forget(f"resources:{found.id}")
+                if later:
+                    await self._add(ctx, p, found.id, later)
             ours = True
         else:
             ctx.forget(f"resources:{found.id}")
             missing, extra = await self._compare(ctx, p, found.id)
+            org = ctx.scope.org
             if missing and ours:
-                # Our own set, created before a crash with fewer resources: complete it.
-                await ctx.okta.iam.add_resources(found.id, p.resources)
+                # Our own set, created before a crash or a refused ORN with fewer resources: complete it.
+                await self._add(ctx, p, found.id, [r for r in p.resources if canonical(
+                    r, org_id=org.org_id if org else "") in missing])
             elif missing or extra:
                 raise ActionError(f"The resource set '{p.label}' exists with other resources: it "
                                   f"{_describe_gaps(missing, extra)}. It was not changed; fix or rename it in the "

@@ -3,7 +3,8 @@
 Okta names a resource either by REST URL (``https://{domain}/api/v1/users``) or by ORN
 (``orn:okta:directory:{orgId}:users``); both forms of one resource are the same resource, so the
 sandbox reduces every identifier to its canonical ORN. "All Identity and Access Management
-resources" has only an ORN: ``orn:okta:iam:{orgId}:contained_resources``.
+resources" has only an ORN: ``orn:okta:iam:{orgId}:contained_resources``. The partition
+(``okta`` here) is the org's cell's (``SandboxOrg.partition``); an ORN with another is refused.
 
 Each resource also has a *kind* (users, groups, apps or iam) that decides which custom-role
 permissions it makes effective (see ``app.sandbox.authz``)."""
@@ -19,9 +20,6 @@ from app.sandbox.errors import OktaError, validation_failed
 
 if TYPE_CHECKING:
     from app.sandbox.org import SandboxOrg
-
-PARTITION = "okta"
-
 
 @dataclass(frozen=True, slots=True)
 class ResourceRef:
@@ -53,7 +51,7 @@ def _api_path(org: SandboxOrg, url: str, field: str) -> tuple[str, str]:
 
 
 def _directory(org: SandboxOrg, rest: str) -> str:
-    return f"orn:{PARTITION}:directory:{org.org_id}:{rest}"
+    return f"orn:{org.partition}:directory:{org.org_id}:{rest}"
 
 
 def _from_parts(org: SandboxOrg, segments: list[str], app_name: str | None, field: str, raw: str) -> ResourceRef:
@@ -73,16 +71,16 @@ def _from_parts(org: SandboxOrg, segments: list[str], app_name: str | None, fiel
             return ResourceRef(_directory(org, f"groups:{group_id}:contained_resources"),
                                f"{base}/groups/{group_id}/users", "users")
         case ["apps"] if app_name is None:
-            return ResourceRef(f"orn:{PARTITION}:idp:{org.org_id}:apps", f"{base}/apps", "apps")
+            return ResourceRef(f"orn:{org.partition}:idp:{org.org_id}:apps", f"{base}/apps", "apps")
         case ["apps"]:
-            return ResourceRef(f"orn:{PARTITION}:idp:{org.org_id}:apps:{app_name}",
+            return ResourceRef(f"orn:{org.partition}:idp:{org.org_id}:apps:{app_name}",
                                f'{base}/apps/?filter=name+eq+"{app_name}"', "apps")
         case ["apps", app_id]:
             app = org.apps.get(app_id)
             if app is None:
                 raise _bad(field, raw, f"there is no app {app_id}.")
-            return ResourceRef(f"orn:{PARTITION}:idp:{org.org_id}:apps:{app.name}:{app_id}", f"{base}/apps/{app_id}",
-                               "apps")
+            return ResourceRef(f"orn:{org.partition}:idp:{org.org_id}:apps:{app.name}:{app_id}",
+                               f"{base}/apps/{app_id}", "apps")
     raise _bad(field, raw, "the sandbox knows users, groups, a group, a group's users, apps and IAM resources.")
 
 
@@ -92,8 +90,8 @@ def parse_resource(org: SandboxOrg, value: object, field: str = "resources") -> 
     text = value.strip()
     if text.startswith("orn:"):
         pieces = text.split(":")
-        if len(pieces) < 5 or pieces[1] != PARTITION:
-            raise _bad(field, text, f"an ORN reads orn:{PARTITION}:{{service}}:{{orgId}}:{{objectType}}.")
+        if len(pieces) < 5 or pieces[1] != org.partition:
+            raise _bad(field, text, f"an ORN reads orn:{org.partition}:{{service}}:{{orgId}}:{{objectType}}.")
         service, org_id, rest = pieces[2], pieces[3], pieces[4:]
         if org_id != org.org_id:
             raise _bad(field, text, f"it names another org (this org is {org.org_id}).")
