@@ -7,6 +7,13 @@ reserve. The check and the claim of a request from the bucket happen together, s
 the same time cannot overspend it between them. A 429 waits until Okta's reset time (bounded,
 plus a little jitter), never a blind exponential backoff.
 
+Okta's clock, not ours: ``X-Rate-Limit-Reset`` is a moment on Okta's clock, so a wait is
+``reset - Date`` of the same answer, as Okta's SDKs compute it (okta-sdk-golang
+``Get429BackoffTime``, okta-sdk-python ``calculate_backoff``). Resets are stored converted to the
+local clock using the offset that answer's ``Date`` shows, so a local clock minutes off neither
+waits minutes too long nor calls again before the window has reset. Without a ``Date`` header the
+reset is taken as a moment on the local clock.
+
 Okta does not say which endpoints share a bucket. Calls are grouped by method and path
 template; groups that report the same limit and the same reset moment are taken to be one
 bucket. A group not heard from yet (or whose window has ended) is presumed to share the most
@@ -28,6 +35,8 @@ import contextlib
 import random
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 
 from app.common.clock import Clock
 
@@ -38,8 +47,9 @@ WINDOW_SECONDS = 60.0
 class Bucket:
     limit: int
     remaining: int
-    reset: float  # epoch seconds
+    reset: float  # epoch seconds on the local clock
     pending: int = 0  # claimed by calls sent (or about to be), not yet answered
+    okta_reset: float = 0.0  # the same moment as Okta names it (X-Rate-Limit-Reset): identifies the window
 
 
 @dataclass
@@ -60,6 +70,27 @@ def parse_headers(headers: Mapping[str, str]) -> tuple[int, int, float] | None:
     except (KeyError, ValueError):
         return None
     return limit, remaining, reset
+
+
+def okta_date(headers: Mapping[str, str]) -> float | None:
+    """The ``Date`` of Okta's answer (epoch seconds on Okta's clock), or None if absent or unreadable."""
+    raw = headers.get("date")
+    if not raw:
+        return None
+    try:
+        moment = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:  # "-0000": HTTP dates are GMT
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def local_reset(headers: Mapping[str, str], reset: float, now: float) -> float:
+    """Okta's reset moment on the local clock: ``now + (reset - Date)``; ``reset`` itself when the
+    answer has no ``Date``."""
+    date = okta_date(headers)
+    return reset if date is None else now + (reset - date)
 
 
 @dataclass
@@ -97,6 +128,7 @@ class OrgRateLimiter:
             if bucket.reset <= now:
                 windows = int((now - bucket.reset) // WINDOW_SECONDS) + 1
                 bucket.reset += windows * WINDOW_SECONDS
+                bucket.okta_reset += windows * WINDOW_SECONDS
                 bucket.remaining = bucket.limit
         return list(unique.values())
 
@@ -129,27 +161,34 @@ class OrgRateLimiter:
         """Release the claim and learn the bucket from Okta's headers."""
         if claimed is not None and claimed.pending > 0:
             claimed.pending -= 1
-        parsed = parse_headers(headers) if headers is not None else None
+        if headers is None:
+            return
+        parsed = parse_headers(headers)
         if parsed is None:
             return
-        limit, remaining, reset = parsed
+        limit, remaining, okta_reset = parsed
+        reset = local_reset(headers, okta_reset, self.clock.now())
         if reset <= self.clock.now():
             return  # an answer from a window that has ended says nothing about the current one
-        same = next((b for b in self._live() if b.limit == limit and b.reset == reset), None)
+        # One window is recognised by Okta's own reset value; the local one differs by a fraction of
+        # a second from answer to answer (Date has whole seconds).
+        same = next((b for b in self._live() if b.limit == limit and b.okta_reset == okta_reset), None)
         if same is None:
-            same = Bucket(limit=limit, remaining=remaining, reset=reset)
+            same = Bucket(limit=limit, remaining=remaining, reset=reset, okta_reset=okta_reset)
         else:
             # Answers can arrive out of order; within one window the count only goes down.
             same.remaining = min(same.remaining, remaining)
         self.buckets[key] = same
 
     def wait_after_429(self, headers: Mapping[str, str]) -> float | None:
-        """How long Okta asked us to wait; None if it did not say (then the 429 is an error)."""
+        """How long Okta asked us to wait: its reset minus its ``Date`` (the local clock's now when
+        there is no Date); None if it did not name a reset (then the 429 is an error)."""
         parsed = parse_headers(headers)
         if parsed is None:
             return None
         _limit, _remaining, reset = parsed
-        delay = max(0.0, reset - self.clock.now()) + self._jitter()
+        now = self.clock.now()
+        delay = max(0.0, local_reset(headers, reset, now) - now) + self._jitter()
         return min(delay, self.policy.max_wait_seconds)
 
 
