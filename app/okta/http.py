@@ -1,6 +1,7 @@
 """The one door to Okta: builds every URL from the org origin and a path template, sends with
 the credential, respects rate limits, retries what is safe to retry, classifies failures,
-follows pagination links verbatim, and reports each attempt to the call log.
+follows pagination links (verbatim, or from the org's admin host to the org), and reports each
+attempt to the call log.
 
 Retry rules: a 429 is retried (any method: Okta did not process the request) after waiting until
 the reset Okta names; 5xx, timeouts, dropped connections and garbled bodies are retried only for
@@ -25,6 +26,7 @@ from app.common.clock import SYSTEM_CLOCK, Clock
 from app.okta.calllog import CallHook, EventHook, OktaCall, RateLimitWait
 from app.okta.credentials import Credential
 from app.okta.errors import (
+    ErrorCategory,
     OktaError,
     OktaMalformedResponse,
     OktaRateLimited,
@@ -32,6 +34,7 @@ from app.okta.errors import (
     OktaTransportError,
     OktaUnauthorized,
     api_error,
+    categorise,
 )
 from app.okta.orgurl import OrgUrl
 from app.okta.ratelimit import Bucket, OrgRateLimiter, RateLimitPolicy
@@ -143,13 +146,16 @@ class OktaHttp:
         return await self._send(method.upper(), url, template, params=params, json_body=json_body, auth=auth)
 
     async def follow(self, url: str, template: str) -> OktaResponse:
-        """GET a pagination link exactly as Okta gave it, after checking it points at the org."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}".lower()
-        if origin != self.org.origin:
+        """GET a pagination link as Okta gave it (path and query untouched), after checking it
+        points at the org: its own origin or, as ``/api/v1/iam`` lists answer, its Admin Console
+        host, which is sent to the org origin (see :meth:`OrgUrl.link_on_org`)."""
+        target = self.org.link_on_org(url)
+        if target is None:
+            parts = urlsplit(url)
+            origin = f"{parts.scheme}://{parts.netloc}".lower()
             raise OktaError(f"Okta's next-page link points at {origin}, not at the org; not following it.",
                             method="GET", path=template)
-        return await self._send("GET", url, template, params=None, json_body=None, auth=True)
+        return await self._send("GET", target, template, params=None, json_body=None, auth=True)
 
     async def pages(
         self,
@@ -253,7 +259,8 @@ class OktaHttp:
                 await self.clock.sleep(_backoff(attempt))
                 continue
             if status == 401 and self.credential is not None and not unauthorized_retry_done \
-                    and self.credential.kind != "api_token":
+                    and self.credential.kind != "api_token" and _error_category(response) is not \
+                    ErrorCategory.FEATURE_NOT_ENABLED:
                 # A cached OAuth access token may have been revoked or expired early: fetch a new one once.
                 self.credential.forget()
                 unauthorized_retry_done = True
@@ -353,6 +360,12 @@ def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not params:
         return None
     return {k: v for k, v in params.items() if v is not None}
+
+
+def _error_category(response: httpx.Response) -> ErrorCategory:
+    body = _json_or_none(response)
+    code = body.get("errorCode") if isinstance(body, dict) else None
+    return categorise(response.status_code, str(code) if code else None)
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -40,12 +40,58 @@ class OrgUrl:
         """The domain as vendor consoles want it: no scheme (``acme.okta.com``)."""
         return self.origin.split("://", 1)[1]
 
+    @property
+    def admin_origin(self) -> str | None:
+        """The org's Admin Console origin (``https://acme-admin.okta.com``), where Okta puts the
+        links of ``/api/v1/iam`` answers; for the sandbox, its admin alias (the same rule as
+        ``app.sandbox.paging.admin_base_url``). None for a custom domain, whose admin host the
+        wizard cannot know."""
+        if self.kind == "okta":
+            first, rest = self.host.split(".", 1)
+            return f"https://{first}-admin.{rest}"
+        if self.kind == "sandbox":
+            return _sandbox_admin_origin(self.origin)
+        return None
+
     def admin_console(self, path: str = "") -> str:
         """A link into the Okta Admin Console (``acme-admin.okta.com``) for the operator to open."""
         if self.kind != "okta":
             return self.origin + path
-        first, rest = self.host.split(".", 1)
-        return f"https://{first}-admin.{rest}{path}"
+        return f"{self.admin_origin}{path}"
+
+    def link_on_org(self, url: str) -> str | None:
+        """``url`` (a link Okta gave) as a URL on the org origin, or None if it is not this org's.
+
+        Okta's links point at the org (``acme.okta.com``) or, on ``/api/v1/iam`` lists, at its
+        Admin Console host (``acme-admin.okta.com``): both are the same org and the same API. A
+        link on the admin host is sent to the org origin with the same path and query, as Okta's
+        Go SDK does with every next link (``okta/response.go`` keeps only path and query), so
+        the credential only ever goes to the org origin. Anything else (another org, a look-alike
+        such as ``evil-admin.okta.com``, another scheme or port, user-info) is refused."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return None
+        if parts.username is not None or parts.password is not None or not parts.hostname:
+            return None
+        scheme = parts.scheme.lower()
+        default_port = {"https": 443, "http": 80}.get(scheme)
+        netloc = parts.hostname.lower() + (f":{port}" if port is not None and port != default_port else "")
+        origin = f"{scheme}://{netloc}"
+        if origin not in {self.origin, self.admin_origin}:
+            return None
+        rest = parts.path or "/"
+        return self.origin + rest + (f"?{parts.query}" if parts.query else "")
+
+
+def _sandbox_admin_origin(origin: str) -> str:
+    """``http://127.0.0.1:8010`` -> ``http://127-0-0-1-admin.localhost:8010``: the sandbox's
+    stand-in for an org's ``-admin`` host (a ``.localhost`` name cannot be anyone else's)."""
+    parts = urlsplit(origin)
+    host = (parts.hostname or "").lower()
+    label = host.replace(".", "-").replace(":", "-").strip("[]-")
+    return f"{parts.scheme}://{label}-admin.localhost" + (f":{parts.port}" if parts.port is not None else "")
 
 
 def _reason(message: str) -> OrgUrlError:

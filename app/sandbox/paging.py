@@ -3,7 +3,13 @@ announced in a ``Link: <…>; rel="next"`` header (or, on ``/api/v1/iam`` lists,
 
 A cursor holds the position of the last item served: the item's creation sequence for lists in
 creation order (so deletions between pages neither skip nor repeat items), or an offset for sorted
-search results. It is base64url so clients treat it as the opaque token it is."""
+search results. It is base64url so clients treat it as the opaque token it is.
+
+Real Okta answers ``/api/v1/iam`` lists with links on the org's Admin Console host
+(``https://acme-admin.okta.com/...`` for ``acme.okta.com``), not on the org host the client called;
+clients must map them back to the org. The sandbox does the same on its admin alias
+(:func:`admin_base_url`), so a client that only follows links on the exact origin it called fails
+here as it would against a real org."""
 
 from __future__ import annotations
 
@@ -11,10 +17,30 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from app.sandbox.errors import validation_failed
 
 T = TypeVar("T")
+
+
+def admin_base_url(base_url: str) -> str:
+    """The sandbox's stand-in for Okta's ``{org}-admin`` host: ``http://127.0.0.1:8010`` becomes
+    ``http://127-0-0-1-admin.localhost:8010``. A name under ``.localhost`` (reserved for loopback,
+    RFC 6761) cannot belong to anyone else; the scheme and port stay the sandbox's own. The client
+    recognises the same form (``app.okta.orgurl``) and sends such links to the org origin."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    label = host.replace(".", "-").replace(":", "-").strip("[]-")
+    netloc = f"{label}-admin.localhost" + (f":{parts.port}" if parts.port is not None else "")
+    return urlunsplit((parts.scheme, netloc, "", "", "")).rstrip("/")
+
+
+def on_admin_host(base_url: str, url: str) -> str:
+    """``url`` (on the sandbox's origin ``base_url``) moved to its admin alias, as Okta does."""
+    if url.startswith(base_url):
+        return admin_base_url(base_url) + url[len(base_url):]
+    return url
 
 
 def encode_cursor(position: int) -> str:

@@ -295,6 +295,47 @@ class TestPaginationAndSafety:
             run(collect())
         assert len(h.requests) == 1
 
+    def test_iam_next_links_on_the_admin_host_are_followed_on_the_org(self) -> None:
+        """Real Okta answers /api/v1/iam lists with links on acme-admin.okta.com (recorded in
+        TestAccOktaAdminRoleCustomAssignments); the pages are fetched from the org itself."""
+        def handler(request: httpx.Request) -> httpx.Response:
+            page = int(request.url.params.get("after", "0"))
+            links: dict[str, Any] = {"self": {"href": "https://acme-admin.okta.com/api/v1/iam/roles"}}
+            if page < 2:
+                links["next"] = {"href": f"https://acme-admin.okta.com/api/v1/iam/roles?after={page + 1}&limit=1"}
+            return _json(200, {"roles": [{"id": f"cr{page}"}], "_links": links})
+
+        h = Harness(handler)
+
+        async def collect() -> list[str]:
+            items = [r async for r in h.http.iterate("/api/v1/iam/roles", params={"limit": 1},
+                                                     items=lambda data: data["roles"])]
+            return [r["id"] for r in items]
+
+        assert run(collect()) == ["cr0", "cr1", "cr2"]
+        assert [str(r.url) for r in h.requests] == [
+            "https://acme.okta.com/api/v1/iam/roles?limit=1",
+            "https://acme.okta.com/api/v1/iam/roles?after=1&limit=1",
+            "https://acme.okta.com/api/v1/iam/roles?after=2&limit=1",
+        ]
+        assert all(r.headers["Authorization"] == f"SSWS {TOKEN}" for r in h.requests)
+
+    @pytest.mark.parametrize("link", [
+        "https://evil-admin.okta.com/api/v1/iam/roles?after=x",
+        "https://other-admin.okta.com/api/v1/iam/roles?after=x",
+        "http://acme-admin.okta.com/api/v1/iam/roles?after=x",
+        "https://acme-admin.okta.com:8443/api/v1/iam/roles?after=x",
+    ])
+    def test_an_admin_looking_link_to_anyone_else_is_not_followed(self, link: str) -> None:
+        h = Harness(lambda r: _json(200, {"roles": [], "_links": {"next": {"href": link}}}))
+
+        async def collect() -> list[Any]:
+            return [r async for r in h.http.iterate("/api/v1/iam/roles", items=lambda data: data["roles"])]
+
+        with pytest.raises(OktaError, match="not at the org"):
+            run(collect())
+        assert len(h.requests) == 1
+
     def test_call_log_has_templates_and_no_credentials(self) -> None:
         h = Harness(lambda r: _json(200, {"id": "00u1"}))
         run(h.http.call("GET", "/api/v1/users/{userId}", path_params={"userId": "someone@acme.example"}))

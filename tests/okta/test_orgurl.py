@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.okta.orgurl import OrgUrlError, normalise_org_url
+from app.sandbox.paging import admin_base_url
 
 SANDBOX = "http://127.0.0.1:8010"
 
@@ -143,3 +144,48 @@ class TestSandbox:
     def test_other_loopback_ports_are_not_the_sandbox(self) -> None:
         with pytest.raises(OrgUrlError):
             normalise_org_url("http://127.0.0.1:8011", sandbox_origin=SANDBOX)
+
+
+@pytest.mark.parametrize(
+    ("org", "link", "sent_to"),
+    [
+        ("acme.okta.com", "https://acme.okta.com/api/v1/users?after=x", "https://acme.okta.com/api/v1/users?after=x"),
+        ("acme.okta.com", "https://acme-admin.okta.com/api/v1/iam/resource-sets?after=iamA&limit=2",
+         "https://acme.okta.com/api/v1/iam/resource-sets?after=iamA&limit=2"),
+        ("acme.okta.com", "https://ACME-ADMIN.okta.com:443/api/v1/iam/roles?after=cr0",
+         "https://acme.okta.com/api/v1/iam/roles?after=cr0"),
+        ("acme.oktapreview.com", "https://acme-admin.oktapreview.com/api/v1/iam/roles?after=cr0",
+         "https://acme.oktapreview.com/api/v1/iam/roles?after=cr0"),
+        ("acme.okta-emea.com", "https://acme-admin.okta-emea.com/api/v1/iam/roles",
+         "https://acme.okta-emea.com/api/v1/iam/roles"),
+    ],
+)
+def test_links_on_the_org_or_its_admin_host_are_sent_to_the_org(org: str, link: str, sent_to: str) -> None:
+    assert normalise_org_url(org).link_on_org(link) == sent_to
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://evil-admin.okta.com/api/v1/iam/roles?after=x",  # another org's admin host
+        "https://other.okta.com/api/v1/iam/roles?after=x",  # another org
+        "https://acme-admin.oktapreview.com/api/v1/iam/roles",  # same name, another Okta cell
+        "https://acme-admin-admin.okta.com/api/v1/iam/roles",
+        "http://acme-admin.okta.com/api/v1/iam/roles",  # another scheme
+        "https://acme-admin.okta.com:8443/api/v1/iam/roles",  # another port
+        "https://user@acme-admin.okta.com/api/v1/iam/roles",  # user-info
+        "https://acme-admin.okta.com.evil.example/api/v1/iam/roles",
+        "/api/v1/iam/roles?after=x",
+    ],
+)
+def test_links_anywhere_else_are_refused(link: str) -> None:
+    assert normalise_org_url("acme.okta.com").link_on_org(link) is None
+
+
+def test_the_sandbox_admin_alias_is_the_one_the_sandbox_links_to() -> None:
+    org = normalise_org_url(SANDBOX, sandbox_origin=SANDBOX)
+    assert org.admin_origin == admin_base_url(SANDBOX) == "http://127-0-0-1-admin.localhost:8010"
+    link = f"{admin_base_url(SANDBOX)}/api/v1/iam/roles?after=c3"
+    assert org.link_on_org(link) == f"{SANDBOX}/api/v1/iam/roles?after=c3"
+    assert org.link_on_org("http://evil-admin.localhost:8010/api/v1/iam/roles") is None
+    assert org.link_on_org("http://127-0-0-1-admin.localhost:8011/api/v1/iam/roles") is None

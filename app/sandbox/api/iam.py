@@ -1,15 +1,16 @@
 """Custom roles, resource sets and role bindings (``/api/v1/iam``). These lists announce their next
 page in the body (``_links.next``), not in a Link header, and address roles and resource sets by
-id or by label."""
+id or by label. As on a real org, the next-page link points at the org's admin host (here the
+sandbox's admin alias, see ``app.sandbox.paging``), which the client must map back to the org."""
 
 from __future__ import annotations
 
 from app.sandbox.api.context import Call, Reply, handles
 from app.sandbox.domain import custom_roles as roles_domain
 from app.sandbox.domain import resource_sets as sets_domain
-from app.sandbox.entities import CustomRole, ResourceSet
+from app.sandbox.entities import CustomRole, Json, ResourceSet
 from app.sandbox.errors import not_found, validation_failed
-from app.sandbox.paging import paginate
+from app.sandbox.paging import on_admin_host, paginate
 from app.sandbox.visibility import visible
 
 RESOURCES_MAX_LIMIT = 100
@@ -27,6 +28,15 @@ def _rs_href(call: Call, resource_set: ResourceSet) -> str:
     return f"{call.org.base_url}/api/v1/iam/resource-sets/{resource_set.id}"
 
 
+def _links(call: Call, next_cursor: str | None, extra: dict[str, Json] | None = None) -> Json:
+    """``_links`` of an IAM list, its ``next`` on the admin host as Okta answers it."""
+    links: dict[str, Json] = dict(call.body_links(next_cursor, extra))
+    nxt = links.get("next")
+    if isinstance(nxt, dict) and isinstance(nxt.get("href"), str):
+        links["next"] = {**nxt, "href": on_admin_host(call.org.base_url, nxt["href"])}
+    return links
+
+
 # Custom roles
 
 @handles("listRoles")
@@ -34,7 +44,7 @@ def list_roles(call: Call) -> Reply:
     page, cursor = paginate(call.org.custom_roles.listing(), after=call.text("after"),
                             limit=call.limit(maximum=100), key=lambda role: role.seq)
     return Reply(200, {"roles": [roles_domain.render_role(call.org, role) for role in page],
-                       "_links": call.body_links(cursor)})
+                       "_links": _links(call, cursor)})
 
 
 @handles("createRole")
@@ -100,7 +110,7 @@ def list_resource_sets(call: Call) -> Reply:
     page, cursor = paginate(call.org.resource_sets.listing(), after=call.text("after"),
                             limit=call.limit(maximum=100), key=lambda resource_set: resource_set.seq)
     return Reply(200, {"resource-sets": [sets_domain.render_resource_set(call.org, rs) for rs in page],
-                       "_links": call.body_links(cursor)})
+                       "_links": _links(call, cursor)})
 
 
 @handles("createResourceSet")
@@ -133,7 +143,7 @@ def list_resources(call: Call) -> Reply:
                             limit=call.limit(maximum=RESOURCES_MAX_LIMIT), key=lambda resource: resource.seq)
     href = _rs_href(call, resource_set)
     return Reply(200, {"resources": [sets_domain.render_resource(call.org, resource_set, r) for r in page],
-                       "_links": call.body_links(cursor, {"self": {"href": f"{href}/resources"},
+                       "_links": _links(call, cursor, {"self": {"href": f"{href}/resources"},
                                                           "resource-set": {"href": href}})})
 
 
@@ -162,7 +172,7 @@ def list_bindings(call: Call) -> Reply:
     roles = [{"id": binding.role_id,
               "_links": {"self": {"href": f"{call.org.base_url}/api/v1/iam/roles/{binding.role_id}"},
                          "members": {"href": f"{href}/bindings/{binding.role_id}/members"}}} for binding in page]
-    return Reply(200, {"roles": roles, "_links": call.body_links(cursor, {"self": {"href": f"{href}/bindings"},
+    return Reply(200, {"roles": roles, "_links": _links(call, cursor, {"self": {"href": f"{href}/bindings"},
                                                                          "resource-set": {"href": href}})})
 
 
@@ -199,7 +209,7 @@ def list_members(call: Call) -> Reply:
                             key=lambda member: member.seq)
     href = sets_domain.binding_href(call.org, resource_set, role.id)
     return Reply(200, {"members": [sets_domain.render_member(member) for member in page],
-                       "_links": call.body_links(cursor, {"self": {"href": f"{href}/members"},
+                       "_links": _links(call, cursor, {"self": {"href": f"{href}/members"},
                                                           "binding": {"href": href}})})
 
 
