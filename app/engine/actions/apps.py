@@ -16,7 +16,7 @@ from app.engine.actions.base import Action, ActionError, Applied, Params, PlanIt
 from app.engine.actions.services import kept_fact
 from app.engine.context import Context
 from app.engine.scope import TemplateError
-from app.okta.errors import OktaBadRequest, OktaNotFound
+from app.okta.errors import OktaApiError, OktaNotFound
 from app.okta.models import App, Grant, Group, User
 from app.vault import Secret
 
@@ -195,9 +195,12 @@ class EnsureAppGrant(Action):
         await ctx.intend("create", details)
         try:
             grant = await ctx.okta.apps.grant(p.app, p.issuer, p.scope)
-        except OktaBadRequest:
-            # Okta refuses a second grant of the same scope: our earlier attempt got through (and
-            # Okta's list of grants can lag behind it, so look patiently).
+        except OktaApiError as exc:
+            # Okta refuses a second grant of the same scope (a duplicate code, or the spec's 400
+            # E0000001): our earlier attempt may have got through. Okta's list of grants can lag
+            # behind it, so look patiently; anything else is not a duplicate.
+            if not exc.may_be_duplicate:
+                raise
             found = await ctx.look_again(lambda: self._fresh_grant(ctx, p))
             if found is None:
                 raise

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, settled
 from app.engine.context import Context
-from app.okta.errors import OktaConflict, OktaNotFound
+from app.okta.errors import OktaApiError, OktaNotFound
 from app.okta.models import ApiToken, RoleAssignment, User
 
 ROLE_LABELS = {
@@ -125,9 +125,11 @@ class EnsureStandardRole(Action):
         await ctx.intend("create", {"role": p.role, "user": p.user})
         try:
             assignment = await ctx.okta.roles.assign_standard(p.user, p.role)
-        except OktaConflict:
-            # E0000090: already assigned (our earlier attempt got through); find it, patiently, as
-            # Okta's list can lag behind the assignment.
+        except OktaApiError as exc:
+            # Okta's code says "already assigned" (E0000090, E0000263, whatever the status): our
+            # earlier attempt got through. Find it, patiently, as Okta's list can lag behind.
+            if not exc.is_duplicate:
+                raise
             found = await ctx.look_again(lambda: self._of_type(ctx, p))
             if not found:
                 raise
@@ -269,8 +271,11 @@ class EnsureCustomRoleAssignment(Action):
         await ctx.intend("create", details)
         try:
             assignment = await ctx.okta.roles.assign_custom(p.user, p.role, p.resource_set)
-        except OktaConflict:
-            # Assigned by an earlier attempt whose answer was lost; Okta's list can lag behind it.
+        except OktaApiError as exc:
+            # Assigned by an earlier attempt whose answer was lost (Okta's duplicate codes); Okta's
+            # list can lag behind it.
+            if not exc.is_duplicate:
+                raise
             found = await ctx.look_again(lambda: self._fresh_matching(ctx, p))
             if not found:
                 raise
