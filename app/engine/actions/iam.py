@@ -3,7 +3,7 @@ adopted if it matches, and reported as a conflict (never overwritten) if it does
 
 from __future__ import annotations
 
-from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, settled
 from app.engine.context import Context
 from app.engine.resources import canonical, permission_gaps, same_resources
 from app.okta.errors import OktaApiError, OktaBadRequest, OktaConflict, OktaNotFound
@@ -171,7 +171,8 @@ class EnsureResourceSet(Action):
     async def _add(self, ctx: Context, p: ResourceSetParams, set_id: str, wanted: list[str]) -> None:
         """Add ``wanted`` to our set, each ORN with the partition Okta uses for this org."""
         if any(r.startswith(_NO_PARTITION) for r in wanted):
-            have = await ctx.cached(f"resources:{set_id}", lambda: ctx.okta.iam.resources(set_id))
+            # A set made a moment ago can be missing from reads for a while (Okta's replicas).
+            have = await ctx.cached(f"resources:{set_id}", lambda: settled(ctx, lambda: ctx.okta.iam.resources(set_id)))
             partition = _partition_of(have)
             if partition is None:
                 raise ActionError(f"Okta returned no ORN for the resources of '{p.label}', so the org's ORN "
@@ -183,7 +184,7 @@ class EnsureResourceSet(Action):
             wanted = [f"orn:{partition}:" + r[len(_NO_PARTITION):] if r.startswith(_NO_PARTITION) else r
                       for r in wanted]
         try:
-            await ctx.okta.iam.add_resources(set_id, wanted)
+            await settled(ctx, lambda: ctx.okta.iam.add_resources(set_id, wanted))
         except (OktaBadRequest, OktaNotFound) as exc:
             raise ActionError(f"Okta refused the resource {', '.join(wanted)} (sent to the resource set "
                               f"'{p.label}'). Add it by hand: " + _ADD_BY_HAND.format(label=p.label)
