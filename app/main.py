@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     jobs.register("verify", engine.guarded(run_verify))
     jobs.register("reverify", engine.guarded(run_verify))
     jobs.register("undo", engine.guarded(engine.undo))
+    jobs.register("undo_shared", engine.guarded(engine.undo_shared))
     oidc = RelyingParty(transport_factory=oidc_transport, clock=clock,
                         sandbox_origin=settings.sandbox_url if settings.sandbox else None)
     state = AppState(settings=settings, db=database, keys=keys, vault=vault, templates=build_templates(),

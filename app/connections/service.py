@@ -39,6 +39,9 @@ class PreflightReport:
     is_super_admin: bool
     headroom: dict[str, Any] | None = None
     custom_domain: str | None = None
+    # The org's own Okta address (``_links.organization`` of its well-known document): what the
+    # API and the vendors' documents need, even when the wizard reaches the org by a custom domain.
+    okta_domain: str | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -64,7 +67,7 @@ async def run_preflight(okta: OktaClient) -> PreflightReport:
         owner={"id": owner.id, "login": owner.profile.login, "email": owner.profile.email,
                "name": owner.display_name},
         roles=types, is_super_admin="SUPER_ADMIN" in types, headroom=headroom,
-        custom_domain=metadata.custom_domain_url,
+        custom_domain=metadata.custom_domain_url, okta_domain=metadata.organization_url,
     )
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.connections.service import ALLOWED_DOMAINS_KEY
 from app.engine.actions import Record
 from app.engine.checks import CheckState
 from app.engine.scope import OrgInfo, Scope, TemplateError
@@ -21,7 +22,9 @@ from app.store.models import AppSetting, Attestation, OktaConnection, Onboarding
 
 
 def org_info(connection: OktaConnection, admin_console: str = "") -> OrgInfo:
-    origin = connection.org_origin
+    # Okta's own domain where the API or a document needs it (grant issuers, resource URLs, the
+    # domain a vendor asks for), not the custom domain the connection may use to reach the org.
+    origin = str(connection.preflight.get("okta_domain") or connection.org_origin).rstrip("/")
     # Preflight read the custom URL domain from /.well-known/okta-organization (_links.alternate).
     custom = str(connection.preflight.get("custom_domain") or "")
     return OrgInfo(origin=origin, display_domain=origin.split("://", 1)[1],
@@ -65,6 +68,9 @@ class Loaded:
     scope: Scope
     records: dict[str, OnboardingAction] = field(default_factory=dict)
     attestations: dict[str, Attestation] = field(default_factory=dict)
+    # The custom domains an administrator allows now (read only for a connection that uses one):
+    # a stored address is checked against them at every use.
+    custom_domains: list[str] = field(default_factory=list)
 
     def record(self, action_key: str) -> Record:
         row = self.records.get(action_key)
@@ -105,4 +111,8 @@ async def load(session: AsyncSession, library: PlaybookLibrary, onboarding_id: u
     attestations = {row.check_key: row for row in (await session.execute(
         select(Attestation).where(Attestation.onboarding_id == onboarding_id, Attestation.withdrawn_at.is_(None))
         .order_by(Attestation.attested_at))).scalars()}
-    return Loaded(onboarding, connection, playbook, scope, records, attestations)
+    custom_domains: list[str] = []
+    if connection.org_kind == "custom":
+        allowed = await session.get(AppSetting, ALLOWED_DOMAINS_KEY)
+        custom_domains = [str(d) for d in (allowed.value if allowed else None) or []]
+    return Loaded(onboarding, connection, playbook, scope, records, attestations, custom_domains)

@@ -17,6 +17,7 @@ class TemplateError(KeyError):
 
 @dataclass
 class OrgInfo:
+    # The org's own Okta address (acme.okta.com), even when it is reached by a custom domain.
     origin: str
     display_domain: str
     org_id: str = ""

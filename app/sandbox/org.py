@@ -78,6 +78,8 @@ class SandboxOrg:
         # The ORN partition of the org's cell ("okta", "oktapreview", ...): Okta shows it only in
         # the ORNs it returns, so a client must learn it from those, not from the domain.
         self.partition = partition
+        # A custom URL domain (host) the org is also reached by; Okta's own domain stays base_url.
+        self.custom_domain: str | None = None
         self.company_name = "Sandbox Org"
         self.subdomain = "sandbox"
         # Signs the sandbox's OAuth access tokens (JWT-shaped, verifiable by nobody outside).

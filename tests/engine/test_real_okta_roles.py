@@ -14,6 +14,7 @@ from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from tests.engine.test_defender import LABEL, LOGIN, PERMISSIONS, finish, run_to_the_token, start
 from tests.harness import Wizard, wizard
+from tests.support import Web
 
 
 @pytest.fixture
@@ -190,7 +191,8 @@ class TestTheOrgsOrnPartition:
         resource_set = next(s for s in sandbox_org.resource_sets if s.label == LABEL)
         orns = sorted(r.orn for r in resource_set.resources.values())
         org_id = sandbox_org.org_id
-        assert orns == [f"orn:oktapreview:directory:{org_id}:users", f"orn:oktapreview:iam:{org_id}:contained_resources"]
+        assert orns == [f"orn:oktapreview:directory:{org_id}:users",
+                        f"orn:oktapreview:iam:{org_id}:contained_resources"]
         assert w.onboarding(oid).status == "completed"
 
     def test_a_refused_iam_resource_stops_with_what_was_sent_and_the_clicks_then_retry_goes_on(
@@ -212,3 +214,149 @@ class TestTheOrgsOrnPartition:
         _override(w, "iam_resource", f"orn:okta:iam:{sandbox_org.org_id}:contained_resources")
         job = w.apply(oid)
         assert job.state == "succeeded", job.error
+
+
+class TestAnOrgReachedByItsCustomDomain:
+    def test_gets_oktas_own_domain_where_the_api_needs_it(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        from app.common.validation import FormReader
+        from app.connections.service import ALLOWED_DOMAINS_KEY, add_connection
+        from app.onboardings import service
+        from app.store.models import AppSetting, OktaConnection
+
+        async def allow() -> None:
+            async with w.state.db.session() as session:
+                session.add(AppSetting(key=ALLOWED_DOMAINS_KEY, value=["login.acme.example"]))
+
+        w.run(allow)
+        sandbox_org.custom_domain = "login.acme.example"
+        demo = sandbox_org.demo
+        assert demo is not None
+        form = FormReader({"org_url": "https://login.acme.example", "api_token": demo.admin_token, "label": "Acme"})
+        connection, report = w.run(lambda: add_connection(w.state.db, w.state.vault, w.state.gateway, form, w.actor,
+                                                          ["login.acme.example"]))
+        assert connection.org_origin == "https://login.acme.example"
+        assert report.okta_domain == sandbox_org.base_url
+
+        async def begin() -> Any:
+            async with w.state.db.session() as session:
+                stored = await session.get(OktaConnection, connection.id)
+                onboarding = await service.create_onboarding(session, w.state.library.get("defender-for-identity"),
+                                                             stored, w.actor)
+                onboarding.inputs = {"service_account_login": LOGIN}
+                return onboarding.id
+
+        oid = w.run(begin)
+        finish(w, oid, sandbox_org)
+
+        # The resource set names the users resource by Okta's domain (the custom domain is refused).
+        resource_set = next(s for s in sandbox_org.resource_sets if s.label == LABEL)
+        hrefs = [r.href for r in resource_set.resources.values() if r.href]
+        assert hrefs == [f"{sandbox_org.base_url}/api/v1/users"]
+        assert w.onboarding(oid).status == "completed"
+
+
+def _latest_checks(w: Wizard, oid: Any) -> dict[str, tuple[str, str]]:
+    from sqlalchemy import select
+
+    from app.store.models import CheckResult, VerificationRun
+
+    async def results() -> dict[str, tuple[str, str]]:
+        async with w.state.db.sessions() as session:
+            run = (await session.execute(select(VerificationRun).where(VerificationRun.onboarding_id == oid)
+                                         .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one()
+            rows = (await session.execute(select(CheckResult).where(CheckResult.run_id == run.id))).scalars()
+            return {r.check_key: (r.status, r.found) for r in rows}
+
+    return w.run(results)
+
+
+class TestUndoOfObjectsAnotherOnboardingAdopted:
+    def _two(self, w: Wizard, org: SandboxOrg) -> tuple[Any, Any]:
+        first = start(w)
+        finish(w, first, org)
+        second = start(w)  # the same vendor again, on the same org: it adopts the first one's objects
+        w.plan(second)
+        job = w.apply(second)
+        assert job.state == "succeeded", job.error
+        return first, second
+
+    def test_keeps_them_and_names_who_uses_them(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        first, second = self._two(w, sandbox_org)
+        shared = w.run(lambda: w.state.engine.shared_with(first))
+        assert shared and all([o.id for o in users] == [second] for users in shared.values())
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        page = web.get(f"/onboardings/{first}/undo")
+        assert page.status_code == 200
+        assert "also used by" in page.text and f"onboarding {str(second)[:8]}" in page.text
+        assert 'name="remove_shared"' in page.text
+
+        assert w.job(first, "undo").state == "succeeded"
+
+        # Account, role and resource set stay for the second onboarding, which still verifies.
+        assert sandbox_org.find_user(LOGIN) is not None
+        assert LABEL in [r.label for r in sandbox_org.custom_roles]
+        assert LABEL in [s.label for s in sandbox_org.resource_sets]
+        assert "kept" in str(w.onboarding(first).status_note)
+        assert w.verify(second).state == "succeeded"
+        checks = _latest_checks(w, second)
+        assert checks["role_permissions"][0] == "passed" and checks["resource_set_contents"][0] == "passed"
+
+    def test_removes_them_when_confirmed_and_the_other_verify_reports_what_is_gone(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        first, second = self._two(w, sandbox_org)
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+
+        # The operator ticks "Remove them anyway" on the undo page.
+        answer = web.post(f"/onboardings/{first}/undo", {"remove_shared": "yes"}, page=f"/onboardings/{first}/undo")
+        assert answer.status_code in (200, 303)
+        w.run(lambda: w.state.jobs.wait_idle(60))
+
+        assert sandbox_org.find_user(LOGIN) is None
+        assert w.verify(second).state == "succeeded"
+        checks = _latest_checks(w, second)
+        assert checks["role_permissions"] == ("failed", "The custom role is not in Okta")
+
+
+class TestDuplicatesAreRecognisedByOktasCodes:
+    @pytest.mark.parametrize(("status", "code"), [(409, "E0000090"), (400, "E0000090"), (409, "E0000263")])
+    def test_a_lost_assignment_answer_then_okta_says_already_assigned(
+            self, w: Wizard, sandbox_org: SandboxOrg, monkeypatch: pytest.MonkeyPatch, status: int, code: str) -> None:
+        from app.sandbox import errors
+        from app.sandbox.domain import roles
+
+        monkeypatch.setattr(roles, "role_already_assigned", lambda: errors.OktaError(
+            status, code, "The role specified is already assigned to the user."))
+        oid = start(w)
+        w.plan(oid)
+        # Super Admin reaches Okta but its answer is lost; the retry is told it is a duplicate.
+        # ...and stays out of Okta's role list for a while, so the retry assigns it again.
+        sandbox_org.faults.add("drop", method="POST", path="/api/v1/users/{userId}/roles", processed=True)
+        sandbox_org.faults.add("invisible", method="POST", path="/api/v1/users/{userId}/roles", delay_ms=3000)
+        assert w.apply(oid).state == "failed"
+
+        job = w.apply(oid)
+
+        assert job.state == "succeeded", job.error
+        svc = str(w.onboarding(oid).facts["service_account_id"])
+        assert sorted(r["type"] for r in sandbox_org.user_roles(svc)) == ["CUSTOM", "READ_ONLY_ADMIN", "SUPER_ADMIN"]
+
+    def test_a_concurrent_change_is_not_taken_for_a_duplicate(
+            self, w: Wizard, sandbox_org: SandboxOrg, monkeypatch: pytest.MonkeyPatch) -> None:
+        from app.sandbox import errors
+        from app.sandbox.domain import roles
+
+        monkeypatch.setattr(roles, "role_already_assigned", lambda: errors.OktaError(
+            409, "E0000268", "Another change to this admin's roles is in progress."))
+        oid = start(w)
+        w.plan(oid)
+        # ...and stays out of Okta's role list for a while, so the retry assigns it again.
+        sandbox_org.faults.add("drop", method="POST", path="/api/v1/users/{userId}/roles", processed=True)
+        sandbox_org.faults.add("invisible", method="POST", path="/api/v1/users/{userId}/roles", delay_ms=3000)
+        assert w.apply(oid).state == "failed"
+
+        job = w.apply(oid)
+
+        assert job.state == "failed"
+        assert "E0000268" in str(w.onboarding(oid).status_note)

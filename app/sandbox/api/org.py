@@ -11,8 +11,10 @@ from app.sandbox.visibility import visible
 
 @handles("getWellknownOrgMetadata")
 def well_known(call: Call) -> Reply:
-    return Reply(200, {"id": call.org.org_id, "pipeline": call.org.pipeline,
-                       "_links": {"organization": {"href": call.org.base_url}}})
+    links = {"organization": {"href": call.org.base_url}}
+    if call.org.custom_domain:
+        links["alternate"] = {"href": f"https://{call.org.custom_domain}"}
+    return Reply(200, {"id": call.org.org_id, "pipeline": call.org.pipeline, "_links": links})
 
 
 @handles("getOrgSettings")

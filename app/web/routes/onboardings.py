@@ -245,14 +245,19 @@ async def undo_confirm(request: Request, db: DbSession, onboarding_id: str, oper
     state = app_state(request)
     found = await _acting(request, db, onboarding_id, operator, okta=True)
     items = await state.engine.undo_list(found.id)
-    return render(request, "onboardings/undo.html", {"onboarding": found, "items": items,
+    shared = await state.engine.shared_with(found.id)
+    return render(request, "onboardings/undo.html", {"onboarding": found, "items": items, "shared": shared,
                                                      "playbook": state.library.get(found.vendor)})
 
 
 @router.post("/{onboarding_id}/undo", name="onboarding_undo")
 async def undo(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    form = await request.form()
+    if form.get("remove_shared") == "yes":
+        return await _submit(request, db, onboarding_id, operator, "undo_shared", "Undoing: removing what this "
+                             "onboarding created, including objects other onboardings use, newest first.")
     return await _submit(request, db, onboarding_id, operator, "undo", "Undoing: removing what this onboarding "
-                         "created, newest first.")
+                         "created, newest first; objects other onboardings use are kept.")
 
 
 # -- operator steps ---------------------------------------------------------------------------
