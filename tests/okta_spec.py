@@ -66,6 +66,9 @@ SPEC_EXCEPTIONS: dict[str, str] = {
     "empty-content-map": "Six responses (e.g. deleteUser 204, deactivateUser 200) declare `content: {}`, which"
                          " openapi-core can satisfy neither with a body nor without one; they are read as"
                          " declaring no content.",
+    "schema-section-id-type-sent": "UserSchemaBase and UserSchemaPublic mark id and type readOnly, but Okta's"
+                                   " Terraform provider sends them (#base/#custom, object) in every schema update"
+                                   " and Okta accepts them (recorded); they may be sent.",
     "custom-role-example-href-typo": "The example CustomRoleResponseUser has the key 'href\"' under"
                                      " _links.assignee. Examples are never validated, so nothing is exempted in"
                                      " code; listed so nobody copies the example.",
@@ -112,6 +115,12 @@ def patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
     required = schemas["LogStream"]["required"]
     assert "_links" in required, "LogStream no longer requires _links: review EXCEPTIONS.md"
     schemas["LogStream"]["required"] = [name for name in required if name != "_links"]
+    # spec/okta/EXCEPTIONS.md#schema-section-id-type-sent
+    for name in ("UserSchemaBase", "UserSchemaPublic"):
+        for key in ("id", "type"):
+            assert schemas[name]["properties"][key].get("readOnly"), f"{name}.{key}: review EXCEPTIONS.md"
+            schemas[name]["properties"][key] = {k: v for k, v in schemas[name]["properties"][key].items()
+                                                if k != "readOnly"}
     return patched
 
 

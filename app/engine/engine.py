@@ -18,6 +18,7 @@ from app.audit import Actor, record
 from app.common.clock import Clock
 from app.connections.gateway import OktaGateway
 from app.engine.actions import Action, ActionError, Applied, PlanItem, registry
+from app.engine.asked_inputs import FACT as ASKED_INPUTS
 from app.engine.checks import CheckOutcome, check_registry
 from app.engine.context import Context
 from app.engine.jobs import JobHandle
@@ -63,7 +64,7 @@ class Engine:
             return await load(session, self.library, onboarding_id)
 
     def _client(self, loaded: Loaded, actor: Actor, handle: JobHandle | None = None) -> OktaClient:
-        org = self.gateway.stored_org(loaded.connection)
+        org = self.gateway.stored_org(loaded.connection, loaded.custom_domains)
         credential = self.gateway.stored_credential(loaded.connection)
 
         async def on_event(wait: RateLimitWait) -> None:
@@ -162,6 +163,7 @@ class Engine:
     async def plan(self, onboarding_id: uuid.UUID, actor: Actor) -> uuid.UUID:
         loaded = await self._load(onboarding_id)
         items: list[dict[str, Any]] = []
+        asked: dict[str, list[Any]] = {}  # inputs the org makes necessary, by step (app/engine/asked_inputs.py)
         async with self._client(loaded, actor) as okta:
             ctx = self._context(okta, loaded)
             for step, spec in self._active_actions(loaded):
@@ -177,6 +179,9 @@ class Engine:
                         item = PlanItem("create", f"{action.description} (once the earlier steps exist)")
                     except ActionError as exc:
                         item = PlanItem("conflict", action.description, detail=exc.message)
+                found = item.facts.pop(ASKED_INPUTS, None)
+                if found:
+                    asked.setdefault(step.key, []).extend(found)
                 ctx.scope.facts.update(item.facts)
                 entry = asdict(item)
                 entry.pop("facts", None)
@@ -186,6 +191,10 @@ class Engine:
         plan = OnboardingPlan(id=uuid.uuid4(), onboarding_id=onboarding_id, created_by_id=actor.id, items=items)
         async with self.db.session() as session:
             session.add(plan)
+            onboarding = await session.get(Onboarding, onboarding_id)
+            if onboarding is not None and (onboarding.facts or {}).get(ASKED_INPUTS, {}) != asked:
+                # Kept so the step's form asks for them and apply sends what the operator gave.
+                onboarding.facts = {**(onboarding.facts or {}), ASKED_INPUTS: asked}
             counts = {v: sum(1 for i in items if i["verdict"] == v) for v in {i["verdict"] for i in items}}
             await record(session, action="plan", actor=actor, onboarding_id=onboarding_id, subject_type="plan",
                          subject_id=str(plan.id),
@@ -432,14 +441,52 @@ class Engine:
                 if row.state in ("done", "failed", "applying") and (row.created_by_us or row.outcome == "changed")]
         return sorted(rows, key=lambda row: row.position, reverse=True)
 
-    async def undo(self, handle: JobHandle) -> None:
+    async def shared_with(self, onboarding_id: uuid.UUID) -> dict[str, list[Onboarding]]:
+        """For each Okta object undo would remove, the other live onboardings that adopted it (and
+        so depend on it): undo keeps those unless the operator says to remove them as well."""
+        rows = await self.undo_list(onboarding_id)
+        ids = {row.object_id for row in rows if row.object_id}
+        if not ids:
+            return {}
+        async with self.db.sessions() as session:
+            found = (await session.execute(
+                select(OnboardingAction.object_id, Onboarding)
+                .join(Onboarding, Onboarding.id == OnboardingAction.onboarding_id)
+                .where(OnboardingAction.object_id.in_(ids), OnboardingAction.onboarding_id != onboarding_id,
+                       OnboardingAction.state == "done", Onboarding.status.not_in(("undone", "closed")))
+            )).all()
+        shared: dict[str, list[Onboarding]] = {}
+        for object_id, other in found:
+            if other not in shared.setdefault(str(object_id), []):
+                shared[str(object_id)].append(other)
+        return shared
+
+    async def undo_shared(self, handle: JobHandle) -> None:
+        """Undo that also removes objects other onboardings adopted (the operator confirmed it)."""
+        await self.undo(handle, keep_shared=False)
+
+    async def undo(self, handle: JobHandle, *, keep_shared: bool = True) -> None:
         actor = await self._job_actor(handle)
         loaded = await self._load(handle.onboarding_id)
         specs = {spec.key: (step, spec) for step, spec in loaded.playbook.actions()}
+        shared = await self.shared_with(handle.onboarding_id) if keep_shared else {}
+        kept = 0
         async with self._client(loaded, actor, handle) as okta:
             ctx = self._context(okta, loaded)
             for row in await self.undo_list(handle.onboarding_id):
                 step, spec = specs[row.action_key]
+                users = shared.get(row.object_id or "")
+                if users:
+                    async with self.db.session() as session:
+                        db_row = await session.get(OnboardingAction, row.id)
+                        assert db_row is not None
+                        db_row.state = "kept"
+                        names = ", ".join(f"{o.vendor} onboarding {str(o.id)[:8]}" for o in users)
+                        await record(session, action="undo_action", actor=actor, onboarding_id=handle.onboarding_id,
+                                     subject_type=row.object_type, subject_id=row.object_id,
+                                     summary=f"Undo {step.title}: kept, because {names} uses it")
+                    kept += 1
+                    continue
                 await handle.progress(action=spec.key, step=f"Undo: {step.title}", waiting=None)
                 try:
                     summary = await self._instance(spec).undo(ctx, loaded.record(spec.key))
@@ -462,7 +509,9 @@ class Engine:
             assert onboarding is not None
             onboarding.status = "undone"
             onboarding.waiting_for = None
-            onboarding.status_note = "Everything this onboarding created was removed."
+            onboarding.status_note = (
+                f"Removed what only this onboarding used; kept {kept} object{'s' if kept != 1 else ''} that other "
+                "onboardings use (see the audit trail)." if kept else "Everything this onboarding created was removed.")
             onboarding.revision += 1
             onboarding.last_activity_at = utcnow()
             secrets = (await session.execute(select(OnboardingSecret).where(

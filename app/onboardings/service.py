@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.common.validation import FormReader, ValidationFailed
 from app.connections.gateway import OktaGateway
+from app.engine import asked_inputs
 from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs
 from app.engine.runtime import Loaded, admin_info, fill_inputs, load, org_info
@@ -86,6 +87,12 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     values = dict(onboarding.inputs or {})
     for key in keys:
         values[key] = read_input(form, playbook.input(key))
+    # The step's inputs the last plan added (required profile attributes of the org's schema).
+    extra = asked_inputs.asked(onboarding.facts or {}, form.text("step", label="Step", required=False,
+                                                                 max_length=64))
+    for attribute in extra:
+        values[attribute.key] = attribute.read(form, read_input)
+    keys = [*keys, *(attribute.key for attribute in extra)]
     form.raise_if_invalid("The values were not saved.")
     states = {row.action_key: row.state for row in (await session.execute(select(OnboardingAction).where(
         OnboardingAction.onboarding_id == onboarding.id))).scalars()}
@@ -135,7 +142,7 @@ async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: 
     if not service_account:
         raise ValidationFailed({}, "Create the service account first (apply the plan).")
     gateway: OktaGateway = engine.gateway
-    org = gateway.stored_org(loaded.connection)
+    org = gateway.stored_org(loaded.connection, loaded.custom_domains)
     async with gateway.client(org, ApiTokenCredential(static_secret(token)), actor=actor,
                               onboarding_id=onboarding_id) as as_service:
         try:
@@ -190,7 +197,8 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
     if not token_id:
         raise ValidationFailed({}, "No token has been verified yet.")
     gateway = engine.gateway
-    async with gateway.client(gateway.stored_org(loaded.connection), gateway.stored_credential(loaded.connection),
+    async with gateway.client(gateway.stored_org(loaded.connection, loaded.custom_domains),
+                              gateway.stored_credential(loaded.connection),
                               actor=actor, onboarding_id=onboarding_id) as admin:
         token = await admin.tokens.get(str(token_id))
         if token is None:
@@ -286,7 +294,8 @@ async def generate_test_event(engine: Engine, onboarding_id: uuid.UUID, check_ke
     stamp = datetime.fromtimestamp(engine.clock.now(), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     title = f"Onboarding wizard test event {stamp}"
     gateway = engine.gateway
-    async with gateway.client(gateway.stored_org(loaded.connection), gateway.stored_credential(loaded.connection),
+    async with gateway.client(gateway.stored_org(loaded.connection, loaded.custom_domains),
+                              gateway.stored_credential(loaded.connection),
                               actor=actor, onboarding_id=onboarding_id) as admin:
         try:
             user = await admin.users.update_profile(user_id, {"title": title})

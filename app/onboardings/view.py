@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.engine import asked_inputs
 from app.engine.requirements import describe, locked_inputs, unmet
 from app.engine.runtime import Loaded, load
 from app.engine.scope import TemplateError
@@ -233,6 +234,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 if step.task.console_path and scope.org is not None:
                     view.console_link = _console_path(loaded, step.task.console_path)
             view.inputs = [(library.get(loaded.playbook.key).input(k), scope.inputs.get(k)) for k in step.inputs]
+            view.inputs += [(a.spec(), scope.inputs.get(a.key)) for a in asked_inputs.asked(scope.facts, step.key)]
             view.inputs_locked = bool(locked & set(step.inputs))
             view.state = _step_state(view, loaded)
             views.append(view)

@@ -8,6 +8,7 @@ and demos of a standalone sandbox inspect the org, inject faults and start over.
   user created out of reads for two seconds of org-clock time.
 - ``POST /__sandbox__/config``: change ``eventual_consistency_ms`` or ``page_size``.
 - ``POST /__sandbox__/reset``: a new org with the seeds applied so far (the demo keeps its token).
+- ``POST /__sandbox__/schema/required``: make a profile attribute required for new users.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.sandbox.domain import schema as schema_domain
+from app.sandbox.errors import OktaError
 from app.sandbox.faults import FaultKind
 from app.sandbox.org import SandboxOrg
 
@@ -99,6 +102,24 @@ async def configure(request: Request) -> Response:
     return JSONResponse(org.state()["org"])
 
 
+async def require_attribute(request: Request) -> Response:
+    """Make a profile attribute required (a custom one is added if missing), as an admin does in
+    the Profile Editor: ``{"name", "title"?, "type"?, "description"?, "enum"?}``."""
+    body = await _body(request)
+    if body is None or not isinstance(body.get("name"), str) or set(body) - {"name", "title", "type", "description",
+                                                                              "enum"}:
+        return _problem("Send a JSON object with name, and optionally title, type, description, enum.")
+    try:
+        attribute = schema_domain.require_attribute(
+            _org(request), body["name"], **{key: body[key] for key in ("title", "type", "description", "enum")
+                                            if key in body})
+    except OktaError as exc:
+        return _problem("; ".join(exc.causes) or exc.summary)
+    except ValueError as exc:
+        return _problem(str(exc))
+    return JSONResponse({"name": body["name"], "attribute": attribute})
+
+
 async def reset(request: Request) -> Response:
     org = _org(request)
     org.reset()
@@ -113,4 +134,5 @@ def control_routes() -> list[BaseRoute]:
         Route("/faults", clear_faults, methods=["DELETE"]),
         Route("/config", configure, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
+        Route("/schema/required", require_attribute, methods=["POST"]),
     ]

@@ -8,9 +8,12 @@ OpenID Connect app for the wizard's own sign-in, whose redirect URI is the wizar
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.sandbox import ids
+from app.sandbox.domain import schema as schema_domain
 from app.sandbox.ids import api_token_value
 from app.sandbox.org import SandboxOrg
 
@@ -41,21 +44,25 @@ class DemoOrg:
 
 
 def seed_demo_org(org: SandboxOrg, *, email_permission: str = "READ_ONLY",
-                  admin_token: str | None = None, wizard_url: str = WIZARD_URL) -> DemoOrg:
+                  admin_token: str | None = None, wizard_url: str = WIZARD_URL,
+                  required_attributes: Sequence[Mapping[str, Any]] = ()) -> DemoOrg:
     """Seed ``org`` and remember the seed, so ``org.reset()`` (and ``POST /__sandbox__/reset``)
     rebuilds the same org with the same admin token value and the same wizard sign-in client.
-    ``wizard_url`` is the wizard's address, for the sign-in client's redirect URI."""
+    ``wizard_url`` is the wizard's address, for the sign-in client's redirect URI.
+    ``required_attributes`` (``{"name", "title", "type", "description", "enum"}`` each) are made
+    required once the people exist, as on an org whose admin requires them for new users."""
     token_value = admin_token or api_token_value()
     wizard_client = (ids.okta_id(ids.APP), ids.client_secret_value(),
                      wizard_url.rstrip("/") + WIZARD_CALLBACK_PATH)
-    _seed(org, email_permission, token_value, wizard_client)
-    org.register_seeder(lambda again: _seed(again, email_permission, token_value, wizard_client))
+    required = [dict(attribute) for attribute in required_attributes]
+    _seed(org, email_permission, token_value, wizard_client, required)
+    org.register_seeder(lambda again: _seed(again, email_permission, token_value, wizard_client, required))
     assert org.demo is not None
     return org.demo
 
 
 def _seed(org: SandboxOrg, email_permission: str, token_value: str,
-          wizard_client: tuple[str, str, str]) -> DemoOrg:
+          wizard_client: tuple[str, str, str], required: Sequence[Mapping[str, Any]] = ()) -> DemoOrg:
     org.company_name = "Acme Corporation"
     org.subdomain = "acme"
     org.set_base_permission("email", email_permission)
@@ -92,4 +99,7 @@ def _seed(org: SandboxOrg, email_permission: str, token_value: str,
     org.demo = DemoOrg(admin_user_id=admin["id"], admin_token=token_value, admin_login=ADMIN_LOGIN,
                        drata_app_id=drata["id"], drata_client_id=drata["credentials"]["oauthClient"]["client_id"],
                        group_ids=groups, wizard_client_id=client_id, wizard_client_secret=client_secret)
+    for attribute in required:
+        schema_domain.require_attribute(org, str(attribute["name"]), **{
+            key: attribute[key] for key in ("title", "type", "description", "enum") if key in attribute})
     return org.demo

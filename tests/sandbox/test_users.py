@@ -62,7 +62,10 @@ class TestCreateUser:
 
     def test_an_undefined_profile_property_is_refused(self, okta: httpx.Client) -> None:
         response = _new_user(okta, "odd@acme.example", favouriteColour="green")
-        assert response.status_code == 400 and "favouriteColour" in response.json()["errorSummary"]
+        # Okta's words (recorded: TestAccResourceOktaUser_invalidCustomProfileAttribute).
+        assert response.status_code == 400 and response.json()["errorSummary"] == "Api validation failed: newUser"
+        assert response.json()["errorCauses"] == [
+            {"errorSummary": "Property name 'favouriteColour' is not defined in profile"}]
 
     def test_activating_a_staged_user_without_email_returns_the_activation_link(self, okta: httpx.Client) -> None:
         user = _new_user(okta, "later@acme.example", activate=False).json()

@@ -19,7 +19,9 @@ class Attribute(Params):
     permission: str = "READ_ONLY"
 
     def body(self) -> dict[str, Any]:
-        return {"title": self.title, "type": self.type,
+        # The keys Okta's Terraform provider sends for a custom attribute; never required, so
+        # adding it cannot make the creation of any user fail.
+        return {"title": self.title, "type": self.type, "required": False, "master": {"type": "PROFILE_MASTER"},
                 "permissions": [{"principal": "SELF", "action": self.permission}]}
 
 
@@ -28,9 +30,13 @@ class AttributesParams(Params):
     schema_id: str = "default"
 
 
-async def _schema(ctx: Context, schema_id: str) -> UserSchema:
+async def cached_schema(ctx: Context, schema_id: str) -> UserSchema:
+    """The user schema, read once per phase run and shared by every step that needs it."""
     schema: UserSchema = await ctx.cached(f"schema:{schema_id}", lambda: ctx.okta.schemas.user_schema(schema_id))
     return schema
+
+
+_schema = cached_schema
 
 
 @register

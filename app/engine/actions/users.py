@@ -155,7 +155,8 @@ class EnsureUser(Action):
     async def _keep_link(ctx: Context, p: UserParams, result: dict[str, object]) -> None:
         link = result.get("activationUrl")
         if link:
-            await ctx.keep_secret(p.activation_secret, "Activation link of the service account", Secret(str(link)), None)
+            await ctx.keep_secret(p.activation_secret, "Activation link of the service account", Secret(str(link)),
+                                  None)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
         user_id = record.object_id

@@ -21,19 +21,27 @@ class Schemas(Area):
 
     async def add_custom_properties(self, properties: dict[str, dict[str, Any]],
                                     schema_id: str = "default") -> UserSchema:
-        return await self.update_user_schema({"definitions": {"custom": {"properties": properties}}}, schema_id)
+        return await self.update_user_schema(_definitions("custom", properties), schema_id)
 
     async def remove_custom_properties(self, names: list[str], schema_id: str = "default") -> UserSchema:
-        return await self.update_user_schema(
-            {"definitions": {"custom": {"properties": {name: None for name in names}}}}, schema_id)
+        return await self.update_user_schema(_definitions("custom", {name: None for name in names}), schema_id)
 
     async def set_base_permission(self, name: str, current: dict[str, Any], action: str,
                                   schema_id: str = "default") -> UserSchema:
-        """Change only the end user's permission on a base attribute, resending its title and type
-        as they are (Okta requires them) and nothing else."""
+        """Change only the end user's permission on a base attribute, resending its title, type,
+        ``required`` and ``master`` as they are: Okta's own tools (the Terraform provider) send
+        exactly these, so a base property is never made optional or remastered by omission."""
         attribute: dict[str, Any] = {key: current[key] for key in ("title", "type") if key in current}
+        attribute["required"] = bool(current.get("required", False))
+        attribute["master"] = current.get("master") or {"type": "PROFILE_MASTER"}
         attribute["permissions"] = [{"principal": "SELF", "action": action}]
-        return await self.update_user_schema({"definitions": {"base": {"properties": {name: attribute}}}}, schema_id)
+        return await self.update_user_schema(_definitions("base", {name: attribute}), schema_id)
 
     async def user_types(self) -> list[UserType]:
         return self.parse_list(UserType, (await self.http.call("GET", "/api/v1/meta/types/user")).data)
+
+
+def _definitions(section: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """The body of a schema update in the shape Okta's own tools send (the Terraform provider's
+    recorded requests): the section object names itself (``#custom`` / ``#base``) and its type."""
+    return {"definitions": {section: {"id": f"#{section}", "type": "object", "properties": properties}}}

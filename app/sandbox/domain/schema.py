@@ -274,3 +274,30 @@ def set_base_permission(org: SandboxOrg, name: str, action: str, *, type_id: str
         raise ValueError(f"action must be one of {PERMISSION_ACTIONS}")
     schema = org.schemas[type_id or default_type(org).id]
     schema.base[name]["permissions"] = [{"principal": "SELF", "action": action}]
+
+
+def require_attribute(org: SandboxOrg, name: str, *, title: str | None = None, type: str = "string",
+                      description: str | None = None, enum: list[Any] | None = None,
+                      type_id: str | None = None) -> Json:
+    """Seed/control helper: make a profile attribute required, as an admin does in the Profile
+    Editor (a custom one is added first if missing). Okta then refuses to create a user without it
+    (400 E0000001 "<name>: The field cannot be left blank")."""
+    schema = org.schemas[type_id or default_type(org).id]
+    if name in schema.base:
+        schema.base[name]["required"] = True
+        schema.last_updated = org.clock.now()
+        return schema.base[name]
+    if not _VARIABLE_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a valid variable name")
+    given: Json = {"title": title or name, "type": type, "required": True}
+    if description:
+        given["description"] = description
+    if enum:
+        if type == "array":
+            given["items"] = {"type": "string", "enum": list(enum)}
+        else:
+            given["enum"] = list(enum)
+    attribute = _custom_attribute(name, given, schema.custom.get(name))
+    schema.custom[name] = attribute
+    schema.last_updated = org.clock.now()
+    return attribute

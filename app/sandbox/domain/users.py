@@ -114,6 +114,8 @@ def check_profile(org: SandboxOrg, profile: Mapping[str, Any], type_id: str, *, 
     definitions = {**schema.base, **schema.custom}
     for name in profile:
         if name not in definitions:
+            if user_id is None:  # Okta's words on creation (recorded: invalidCustomProfileAttribute)
+                raise validation_failed("newUser", f"Property name '{name}' is not defined in profile")
             raise validation_failed(name, f"{name}: Property name '{name}' is not defined in profile")
     for name, value in profile.items():
         _check_value(name, value, definitions[name])
