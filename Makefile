@@ -11,11 +11,12 @@ PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 export ONBOARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help run install install-test browser test lint typecheck pytest constraints bench-smoke clean
+.PHONY: help run install install-test browser test test-live lint typecheck pytest constraints bench-smoke clean
 
 help:
 	@echo "make run    start the wizard on http://127.0.0.1:8000 (first run prints a setup link)"
 	@echo "make test   install test dependencies and Chromium, then run lint, types and the whole suite"
+	@echo "make test-live  run each vendor's onboarding against a real Okta org (see README)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,11 @@ pytest: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: install-test lint typecheck pytest
+
+# Each vendor's onboarding against a real Okta org (ONBOARD_LIVE_OKTA_URL, ONBOARD_LIVE_OKTA_TOKEN);
+# the person's steps are prompted on the terminal (-s). Skipped, saying why, without the variables.
+test-live: $(VENV)/.installed-test
+	$(BIN)/pytest tests/live_okta/test_live_okta.py -m live_okta -s -rs -p no:cacheprovider $(PYTEST_ARGS)
 
 constraints:
 	rm -rf /tmp/onboard-constraints && $(PYTHON) -m venv /tmp/onboard-constraints
