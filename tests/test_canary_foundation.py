@@ -79,7 +79,8 @@ def test_canaries_stored_through_the_app_leak_nowhere(settings: Settings, app_lo
         db = Database(settings.resolved_database_url)
         try:
             async with db.session() as session:
-                await SecretRepository(session, Vault(key_source_for(settings))).store("test", Secret(VAULT_VALUE))
+                await SecretRepository(session, Vault(key_source_for(settings))).store("test", Secret(VAULT_VALUE),
+                                                                                       owner="test")
         finally:
             await db.dispose()
 

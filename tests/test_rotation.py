@@ -17,6 +17,7 @@ from app.vault.keyring import Key, KeySource
 from app.vault.rotation import rotate
 
 ROWS = 450  # more than two batches
+OWNER = "test-owner"
 
 
 async def _store_many(db: Database, vault: Vault, n: int) -> dict[uuid.UUID, str]:
@@ -25,14 +26,14 @@ async def _store_many(db: Database, vault: Vault, n: int) -> dict[uuid.UUID, str
         repo = SecretRepository(session, vault)
         for i in range(n):
             value = f"secret-number-{i}-{uuid.uuid4().hex}"
-            stored[await repo.store("test", Secret(value))] = value
+            stored[await repo.store("test", Secret(value), owner=OWNER)] = value
     return stored
 
 
 async def _read_all(db: Database, vault: Vault, ids: dict[uuid.UUID, str]) -> dict[uuid.UUID, str]:
     async with db.session() as session:
         repo = SecretRepository(session, vault)
-        return {i: (await repo.read(i)).reveal() for i in ids}
+        return {i: (await repo.read(i, purpose="test", owner=OWNER)).reveal() for i in ids}
 
 
 async def _key_ids(db: Database) -> set[str]:
@@ -94,7 +95,7 @@ class TestRotation:
                 stored = await _store_many(db, vault, 3)
                 gone = next(iter(stored))
                 async with db.session() as session:
-                    assert await SecretRepository(session, vault).destroy(gone)
+                    assert await SecretRepository(session, vault).destroy(gone, purpose="test", owner=OWNER)
                 report = await rotate(db, source)
                 assert report.resealed == 2
                 async with db.session() as session:

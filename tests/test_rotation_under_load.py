@@ -56,7 +56,9 @@ def test_rotation_during_applies_loses_nothing(settings: Settings, sandbox_org: 
             async with w.state.db.sessions() as session:
                 rows = (await session.execute(select(SealedSecret).where(SealedSecret.destroyed_at.is_(None)))
                         ).scalars().all()
-                values = [(await SecretRepository(session, fresh).read(row.id)).reveal() for row in rows]
+                repo = SecretRepository(session, fresh)
+                values = [(await repo.read(row.id, purpose=row.purpose, owner=row.owner or "")).reveal()
+                          for row in rows]
                 assert all(fresh.key_id_of(row.ciphertext) == first.new_key_id for row in rows), \
                     [seal_context(row) for row in rows]
                 return values

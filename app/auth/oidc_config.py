@@ -23,6 +23,7 @@ from app.vault import Secret, Vault
 
 SETTINGS_KEY = "oidc_sign_in"
 SECRET_PURPOSE = "oidc-client-secret"  # noqa: S105 - a purpose label, not a secret
+SECRET_OWNER = "oidc-sign-in"  # noqa: S105 - whose secret it is: the sign-in settings
 DEFAULT_CLAIM = "groups"
 DEFAULT_PROVIDER_NAME = "your identity provider"
 # First match wins, in this order: someone in both the admin and the auditor group is an admin.
@@ -92,7 +93,8 @@ async def load_config(session: AsyncSession) -> OidcConfig:
 async def read_client_secret(session: AsyncSession, vault: Vault, config: OidcConfig) -> Secret | None:
     if config.client_secret_id is None or not await SecretRepository(session, vault).exists(config.client_secret_id):
         return None
-    return await SecretRepository(session, vault).read(config.client_secret_id)
+    return await SecretRepository(session, vault).read(config.client_secret_id, purpose=SECRET_PURPOSE,
+                                                       owner=SECRET_OWNER)
 
 
 def origin_of(url: str) -> str:
@@ -169,12 +171,12 @@ async def save_config(session: AsyncSession, vault: Vault, data: Mapping[str, st
         replaced = False
         if secret_id is not None:
             try:
-                await repository.replace(secret_id, Secret(secret))
+                await repository.replace(secret_id, Secret(secret), purpose=SECRET_PURPOSE, owner=SECRET_OWNER)
                 replaced = True
             except KeyError:  # the sealed row is gone (say, a partial restore): store a new one
                 pass
         if not replaced:
-            secret_id = await repository.store(SECRET_PURPOSE, Secret(secret))
+            secret_id = await repository.store(SECRET_PURPOSE, Secret(secret), owner=SECRET_OWNER)
     config = OidcConfig(enabled=enabled, provider_name=provider_name, issuer=issuer, client_id=client_id,
                         client_secret_id=secret_id, claim=claim, role_values=role_values)
     changes = []

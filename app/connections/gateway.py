@@ -22,7 +22,7 @@ from app.okta.orgurl import OrgUrl, normalise_org_url
 from app.okta.ratelimit import RateLimiterRegistry
 from app.store.db import Database
 from app.store.models import OktaConnection
-from app.store.repositories.secrets import SecretRepository
+from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
 from app.vault import Secret, Vault
 
 TransportFactory = Callable[[OrgUrl], httpx.AsyncBaseTransport | None]
@@ -57,10 +57,12 @@ class OktaGateway:
         if connection.retired_at is not None or connection.credential_secret_id is None:
             raise ConnectionUnusable("This Okta connection was retired; add the credential again.")
         secret_id = connection.credential_secret_id
+        owner = connection_owner(connection.id)
 
         async def read() -> Secret:
             async with self.db.sessions() as session:
-                return await SecretRepository(session, self.vault).read(secret_id)
+                return await SecretRepository(session, self.vault).read(secret_id, purpose=CREDENTIAL_PURPOSE,
+                                                                        owner=owner)
 
         return ApiTokenCredential(read)
 

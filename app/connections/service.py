@@ -23,7 +23,7 @@ from app.okta.orgurl import OrgUrl, OrgUrlError
 from app.store.base import utcnow
 from app.store.db import Database
 from app.store.models import AppSetting, OktaConnection
-from app.store.repositories.secrets import SecretRepository
+from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
 from app.vault import Secret, Vault
 
 ALLOWED_DOMAINS_KEY = "okta:allowed_custom_domains"
@@ -114,7 +114,8 @@ async def add_connection(db: Database, vault: Vault, gateway: OktaGateway, form:
         connection = OktaConnection(id=uuid.uuid4(), label=label or org.display_domain, org_origin=org.origin,
                                     org_kind=org.kind, credential_kind="api_token", scopes=[],
                                     preflight=report.as_dict(), checked_at=utcnow(), created_by_id=actor.id)
-        connection.credential_secret_id = await SecretRepository(session, vault).store("okta-admin-token", token)
+        connection.credential_secret_id = await SecretRepository(session, vault).store(
+            CREDENTIAL_PURPOSE, token, owner=connection_owner(connection.id))
         session.add(connection)
         await record(session, action="connection_add", actor=actor, subject_type="okta_connection",
                      subject_id=str(connection.id),
@@ -158,7 +159,8 @@ async def retire(session: AsyncSession, vault: Vault, connection_id: uuid.UUID, 
     if connection is None:
         raise LookupError("no such connection")
     if connection.credential_secret_id is not None:
-        await SecretRepository(session, vault).destroy(connection.credential_secret_id)
+        await SecretRepository(session, vault).destroy(connection.credential_secret_id, purpose=CREDENTIAL_PURPOSE,
+                                                       owner=connection_owner(connection.id))
     connection.retired_at = utcnow()
     await record(session, action="connection_retire", actor=actor, subject_type="okta_connection",
                  subject_id=str(connection_id), summary=f"Okta connection {connection.label} retired; its "

@@ -41,7 +41,7 @@ from app.store.models import (
     OnboardingSecret,
     VerificationRun,
 )
-from app.store.repositories.secrets import SecretRepository
+from app.store.repositories.secrets import SecretRepository, onboarding_owner
 from app.vault import Secret, Vault
 
 
@@ -98,7 +98,8 @@ class Engine:
             ).scalar_one_or_none()
             if row is None or row.destroyed_at is not None:
                 return None
-            return await SecretRepository(session, self.vault).read(row.secret_id)
+            return await SecretRepository(session, self.vault).read(
+                row.secret_id, purpose=f"onboarding:{purpose}", owner=onboarding_owner(onboarding_id))
 
     @staticmethod
     def _active_actions(loaded: Loaded) -> list[tuple[StepSpec, ActionSpec]]:
@@ -258,11 +259,12 @@ class Engine:
                 OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.purpose == purpose))
             ).scalar_one_or_none()
             if existing is not None:
-                await repo.replace(existing.secret_id, value)
+                await repo.replace(existing.secret_id, value, purpose=f"onboarding:{purpose}",
+                                   owner=onboarding_owner(onboarding_id))
                 existing.destroyed_at = None
                 existing.label = label
                 return
-            secret_id = await repo.store(f"onboarding:{purpose}", value)
+            secret_id = await repo.store(f"onboarding:{purpose}", value, owner=onboarding_owner(onboarding_id))
             session.add(OnboardingSecret(onboarding_id=onboarding_id, purpose=purpose, label=label,
                                          secret_id=secret_id, destroy_on=destroy_on))
 
@@ -519,7 +521,8 @@ class Engine:
                 OnboardingSecret.destroyed_at.is_(None)))).scalars().all()
             repo = SecretRepository(session, self.vault)
             for secret in secrets:
-                await repo.destroy(secret.secret_id)
+                await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
+                                   owner=onboarding_owner(secret.onboarding_id))
                 secret.destroyed_at = utcnow()
             await record(session, action="undo", actor=actor, onboarding_id=handle.onboarding_id,
                          summary="Undo finished: the org is as it was before this onboarding")

@@ -15,7 +15,7 @@ from app.audit import Actor, record
 from app.common.validation import FormReader, ValidationFailed
 from app.store.base import utcnow
 from app.store.models import Handoff, OktaConnection, Onboarding, OnboardingSecret, Operator, OperatorRole
-from app.store.repositories.secrets import SecretRepository
+from app.store.repositories.secrets import SecretRepository, onboarding_owner
 from app.vault import Vault
 
 QUEUE = "queue"
@@ -119,7 +119,8 @@ async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, for
     destroyed = 0
     for secret in (await session.execute(select(OnboardingSecret).where(
             OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.destroyed_at.is_(None)))).scalars():
-        await repo.destroy(secret.secret_id)
+        await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
+                           owner=onboarding_owner(onboarding.id))
         secret.destroyed_at = utcnow()
         destroyed += 1
     onboarding.status = "closed"

@@ -28,8 +28,8 @@ from app.playbooks.schema import InputSpec, Playbook
 from app.playbooks.tasks import ServiceTokenTask
 from app.store.base import utcnow
 from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction, OnboardingSecret
-from app.store.repositories.secrets import SecretDestroyed, SecretRepository
-from app.vault import Secret, Vault
+from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
+from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 AWS_ACCOUNT = re.compile(r"\d{12}")
@@ -248,7 +248,8 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     repo = SecretRepository(session, vault)
     for secret in secrets:
         if secret.destroy_on == check.key or secret.purpose == check.destroys_secret:
-            await repo.destroy(secret.secret_id)
+            await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
+                               owner=onboarding_owner(onboarding.id))
             secret.destroyed_at = utcnow()
     onboarding.revision += 1
     onboarding.last_activity_at = utcnow()
@@ -261,12 +262,26 @@ async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboard
                         actor: Actor) -> tuple[str, Secret]:
     secret = (await session.execute(select(OnboardingSecret).where(
         OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.purpose == purpose))).scalar_one_or_none()
+
+    async def refused(reason: str, message: str) -> ValidationFailed:
+        # Recorded like a reveal: who asked for what, and why nothing was shown.
+        await record(session, action="secret_reveal_refused", actor=actor, onboarding_id=onboarding.id,
+                     subject_type="onboarding_secret", subject_id=purpose[:64], summary=f"Reveal refused: {reason}")
+        return ValidationFailed({}, message)
+
     if secret is None or secret.destroyed_at is not None:
-        raise ValidationFailed({}, "That value is no longer kept: it was destroyed when its step was done.")
+        raise await refused("the value is no longer kept",
+                            "That value is no longer kept: it was destroyed when its step was done.")
     try:
-        value = await SecretRepository(session, vault).read(secret.secret_id)
+        value = await SecretRepository(session, vault).read(
+            secret.secret_id, purpose=f"onboarding:{purpose}", owner=onboarding_owner(onboarding.id))
     except SecretDestroyed:
-        raise ValidationFailed({}, "That value was destroyed.") from None
+        raise await refused("the value was destroyed", "That value was destroyed.") from None
+    except (SecretMismatch, SealError, KeyError):
+        # The row points at a secret that is not this onboarding's (a swapped reference): never opened.
+        raise await refused("the stored reference does not point at this onboarding's secret",
+                            "That value cannot be shown: its record does not match this onboarding. "
+                            "The attempt was recorded; tell an administrator.") from None
     secret.reveal_count += 1
     onboarding.revision += 1
     await record(session, action="secret_reveal", actor=actor, onboarding_id=onboarding.id,

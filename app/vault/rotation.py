@@ -44,8 +44,11 @@ async def reseal_all(db: Database, vault: Vault, *, batch_size: int = 200) -> in
             repo = SecretRepository(session, vault)
             rows = await repo.batch_needing_reseal(primary, batch_size)
             for row in rows:
-                row.ciphertext = vault.reseal(row.ciphertext, seal_context(row))
+                # A secret sealed before owners were recorded is bound to its owner now.
+                row.ciphertext = vault.reseal(row.ciphertext, seal_context(row),
+                                              seal_context(row, bound=row.owner is not None))
                 row.key_id = vault.key_id_of(row.ciphertext)
+                row.owner_bound = row.owner is not None
             total += len(rows)
         if len(rows) < batch_size:
             return total

@@ -31,9 +31,15 @@ class SealContext:
     column: str
     row_id: str
     purpose: str
+    # Who the secret belongs to ("connection:<id>", "onboarding:<id>"): when given it is bound into
+    # the associated data too, so a ciphertext moved to another owner's row, or a row relabelled
+    # with another owner, fails to open. Empty for secrets sealed before owners were recorded.
+    owner: str = ""
 
     def associated_data(self) -> bytes:
-        parts = ("onboard-vault/1", self.table, self.column, self.row_id, self.purpose)
+        parts: tuple[str, ...] = ("onboard-vault/1", self.table, self.column, self.row_id, self.purpose)
+        if self.owner:
+            parts = ("onboard-vault/2", self.table, self.column, self.row_id, self.purpose, self.owner)
         for part in parts:
             if "\x00" in part:
                 raise ValueError("NUL in seal context")
@@ -80,6 +86,7 @@ class Vault:
     def needs_reseal(self, blob: bytes) -> bool:
         return self.key_id_of(blob) != self.keys.ring().primary.id_hex
 
-    def reseal(self, blob: bytes, context: SealContext) -> bytes:
-        """Re-encrypt under the primary key without the plaintext ever becoming a Python str."""
-        return self._seal_bytes(self._open_bytes(blob, context), context)
+    def reseal(self, blob: bytes, context: SealContext, new_context: SealContext | None = None) -> bytes:
+        """Re-encrypt under the primary key (and ``new_context``, when the associated data changes)
+        without the plaintext ever becoming a Python str."""
+        return self._seal_bytes(self._open_bytes(blob, context), new_context or context)

@@ -17,8 +17,26 @@ class SecretDestroyed(Exception):
     """The secret was destroyed on purpose (its step is done); it cannot be read again."""
 
 
-def seal_context(row: SealedSecret) -> SealContext:
-    return SealContext(table="sealed_secrets", column="ciphertext", row_id=str(row.id), purpose=row.purpose)
+class SecretMismatch(Exception):
+    """The row a reference points at is not the secret the reader expects (another purpose or
+    another owner): a swapped reference, never opened."""
+
+
+def seal_context(row: SealedSecret, *, bound: bool | None = None) -> SealContext:
+    bind = row.owner_bound if bound is None else bound
+    return SealContext(table="sealed_secrets", column="ciphertext", row_id=str(row.id), purpose=row.purpose,
+                       owner=(row.owner or "") if bind else "")
+
+
+CREDENTIAL_PURPOSE = "okta-admin-token"  # the purpose of an Okta connection's credential
+
+
+def connection_owner(connection_id: uuid.UUID) -> str:
+    return f"connection:{connection_id}"
+
+
+def onboarding_owner(onboarding_id: uuid.UUID) -> str:
+    return f"onboarding:{onboarding_id}"
 
 
 class SecretRepository:
@@ -26,17 +44,25 @@ class SecretRepository:
         self.session = session
         self.vault = vault
 
-    async def store(self, purpose: str, value: Secret) -> uuid.UUID:
-        row = SealedSecret(id=uuid.uuid4(), purpose=purpose, key_id="", ciphertext=b"")
+    async def store(self, purpose: str, value: Secret, *, owner: str) -> uuid.UUID:
+        row = SealedSecret(id=uuid.uuid4(), purpose=purpose, key_id="", ciphertext=b"", owner=owner,
+                           owner_bound=True)
         self._seal_into(row, value)
         self.session.add(row)
         await self.session.flush()
         return row.id
 
-    async def read(self, secret_id: uuid.UUID) -> Secret:
+    async def _expected(self, secret_id: uuid.UUID, purpose: str, owner: str) -> SealedSecret:
         row = await self.session.get(SealedSecret, secret_id)
         if row is None:
             raise KeyError(f"no sealed secret {secret_id}")
+        if row.purpose != purpose or row.owner != owner:
+            raise SecretMismatch(f"sealed secret {secret_id} is not the {purpose} of {owner}")
+        return row
+
+    async def read(self, secret_id: uuid.UUID, *, purpose: str, owner: str) -> Secret:
+        """The secret, if the row is the ``purpose`` secret of ``owner`` (else :class:`SecretMismatch`)."""
+        row = await self._expected(secret_id, purpose, owner)
         if row.destroyed_at is not None:
             raise SecretDestroyed(f"the secret was destroyed at {row.destroyed_at:%Y-%m-%d %H:%M} UTC")
         return self.vault.open(row.ciphertext, seal_context(row))
@@ -45,18 +71,19 @@ class SecretRepository:
         row = await self.session.get(SealedSecret, secret_id)
         return row is not None and row.destroyed_at is None
 
-    async def replace(self, secret_id: uuid.UUID, value: Secret) -> None:
-        row = await self.session.get(SealedSecret, secret_id)
-        if row is None:
-            raise KeyError(f"no sealed secret {secret_id}")
+    async def replace(self, secret_id: uuid.UUID, value: Secret, *, purpose: str, owner: str) -> None:
+        row = await self._expected(secret_id, purpose, owner)
+        row.owner_bound = True
         self._seal_into(row, value)
         row.destroyed_at = None
 
-    async def destroy(self, secret_id: uuid.UUID) -> bool:
+    async def destroy(self, secret_id: uuid.UUID, *, purpose: str, owner: str) -> bool:
         """Overwrite the ciphertext; the row stays so references and the audit trail still resolve."""
         row = await self.session.get(SealedSecret, secret_id)
         if row is None or row.destroyed_at is not None:
             return False
+        if row.purpose != purpose or row.owner != owner:
+            raise SecretMismatch(f"sealed secret {secret_id} is not the {purpose} of {owner}")
         row.ciphertext = b""
         row.key_id = "destroyed"
         row.destroyed_at = utcnow()
@@ -69,7 +96,10 @@ class SecretRepository:
     async def batch_needing_reseal(self, primary_key_id: str, limit: int) -> Sequence[SealedSecret]:
         query = (
             select(SealedSecret)
-            .where(SealedSecret.destroyed_at.is_(None), SealedSecret.key_id != primary_key_id)
+            # Under an older key, or not yet bound to its owner (sealed before owners were recorded).
+            .where(SealedSecret.destroyed_at.is_(None),
+                   (SealedSecret.key_id != primary_key_id)
+                   | (SealedSecret.owner.is_not(None) & SealedSecret.owner_bound.is_(False)))
             .order_by(SealedSecret.id)
             .limit(limit)
             # A concurrent replace() of the same row waits for us instead of being overwritten.

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.audit import record
 from app.common.validation import FormReader, ValidationFailed
 from app.connections.service import list_connections
 from app.engine.engine import EngineError
@@ -346,10 +347,15 @@ async def reveal(request: Request, db: DbSession, onboarding_id: str, purpose: s
     found = await _onboarding(db, onboarding_id)
     if found.assignee_id != operator.id:
         # Kept secrets go only to the person the onboarding is assigned to, whatever their role.
+        await record(db, action="secret_reveal_refused", actor=actor_for(request, operator), onboarding_id=found.id,
+                     subject_type="onboarding_secret", subject_id=purpose[:64],
+                     summary="Reveal refused: not the operator this onboarding is assigned to")
+        await db.commit()
         raise HTTPException(403, "Only the operator this onboarding is assigned to can reveal its kept secrets.")
     try:
         label, value = await service.reveal_secret(db, state.vault, found, purpose, actor_for(request, operator))
     except ValidationFailed as exc:
+        await db.commit()  # the refusal's audit event
         return _back(request, found.id, exc.message, "warning")
     await db.commit()
     return await _page(request, db, found.id, revealed=(label, value.reveal()))
