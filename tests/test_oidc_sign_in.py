@@ -205,6 +205,38 @@ class TestRefusals:
         assert refusal[0].details["reason"] == "no_role"
         assert "Contractors" in refusal[0].details["values"]
 
+    def test_leaving_the_mapped_groups_ends_the_sessions_and_the_access_at_once(
+            self, web: OidcWeb, settings: Settings, sandbox_org: SandboxOrg) -> None:
+        web.oidc_sign_in(SAM)
+        assert web.get("/").status_code == 200  # signed in, as an operator (Engineering)
+        user = sandbox_org.find_user(SAM)
+        engineering = sandbox_org.find_group("Engineering")
+        assert user is not None and engineering is not None
+        engineering.members.discard(user["id"])  # the provider's admin takes Sam out of the group
+        with oidc_client(settings, sandbox_org) as elsewhere:
+            refused = elsewhere.oidc_sign_in(SAM)
+        assert refused.status_code == 403
+        # The session Sam still had in the first browser ends with the refusal, not at its expiry.
+        assert web.get("/").status_code in (302, 303)
+        sam = _operator(settings, SAM)
+        assert sam.is_active is False and sam.disabled_by_provider is True
+        disabled = _audit(settings, "operator_disable")
+        assert len(disabled) == 1 and "gives no role any more; 1 session(s) ended" in disabled[0].summary
+
+        _add_to_group(sandbox_org, SAM, "Engineering")  # back in the group: the provider gives access back
+        web.sign_out()
+        assert web.oidc_sign_in(SAM).status_code == 303
+        sam = _operator(settings, SAM)
+        assert sam.is_active is True and sam.disabled_by_provider is False and sam.role == "operator"
+
+    def test_an_administrator_s_disable_is_not_undone_by_the_provider(self, web: OidcWeb,
+                                                                     settings: Settings) -> None:
+        web.oidc_sign_in(SAM)
+        _execute(settings, update(Operator).where(Operator.username == SAM).values(is_active=False))
+        web.sign_out()
+        assert web.oidc_sign_in(SAM).status_code == 403
+        assert _operator(settings, SAM).is_active is False
+
     def test_a_missing_claim_is_explained(self, settings: Settings, sandbox_org: SandboxOrg) -> None:
         configure(settings, sandbox_org, claim="wizard_roles")
         with oidc_client(settings, sandbox_org) as web:

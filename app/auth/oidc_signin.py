@@ -18,6 +18,7 @@ from app.audit import Actor, record
 from app.auth.oidc import OidcFailure, VerifiedIdentity
 from app.auth.oidc_config import OidcConfig
 from app.auth.operators import USERNAME_PATTERN
+from app.auth.sessions import end_all_sessions
 from app.store.base import utcnow
 from app.store.models import Operator
 from app.store.repositories.operators import OperatorRepository
@@ -53,7 +54,8 @@ def role_from_claims(config: OidcConfig, identity: VerifiedIdentity) -> str:
             f"{config.display_name} did not include the “{config.claim}” claim in your sign-in, so the wizard cannot "
             "tell which role you have. Ask an administrator: the app at the provider must send that claim (in Okta, "
             "a groups claim on the app's Sign On tab), or Settings must name the claim it does send.",
-            status=403, outcome="denied", details={"claim": config.claim, "subject": identity.subject})
+            status=403, outcome="denied",
+            details={"claim": config.claim, "issuer": identity.issuer, "subject": identity.subject})
     role = config.role_for(values)
     if role is None:
         raise OidcFailure(
@@ -61,7 +63,8 @@ def role_from_claims(config: OidcConfig, identity: VerifiedIdentity) -> str:
             f"You signed in at {config.display_name}, but none of your “{config.claim}” values gives access to this "
             "wizard. Ask an administrator to add you to a group that is mapped to a role.",
             status=403, outcome="denied",
-            details={"claim": config.claim, "values": list(values[:_AUDITED_VALUES]), "subject": identity.subject})
+            details={"claim": config.claim, "values": list(values[:_AUDITED_VALUES]), "issuer": identity.issuer,
+                     "subject": identity.subject})
     return role.value
 
 
@@ -90,6 +93,15 @@ async def sign_in_with_identity(session: AsyncSession, config: OidcConfig, ident
                      subject_id=str(operator.id),
                      summary=f"Operator {username} created at first sign-in with {config.display_name}, role {role}",
                      details={"username": username, **details})
+    elif not operator.is_active and operator.disabled_by_provider:
+        # Removed when the provider last refused; a role maps again, so the provider gives access back.
+        operator.is_active, operator.disabled_by_provider, previous = True, False, operator.role
+        operator.role = role
+        await record(session, action="operator_enable", actor=_provider_actor(config), subject_type="operator",
+                     subject_id=str(operator.id),
+                     summary=f"Operator {operator.username} enabled again with role {role}: the “{config.claim}” "
+                             f"claim from {config.display_name} maps to a role again (was {previous})",
+                     details={"username": operator.username, **details})
     elif not operator.is_active:
         raise OidcFailure("operator_disabled", "Your wizard account is disabled. Ask an administrator to enable it.",
                           status=403, outcome="denied", operator_id=str(operator.id),
@@ -110,7 +122,27 @@ async def sign_in_with_identity(session: AsyncSession, config: OidcConfig, ident
     return operator
 
 
+# Refusals that say the provider no longer gives this person any role.
+_NO_ROLE = frozenset({"no_role", "no_claim"})
+
+
 async def record_refusal(session: AsyncSession, failure: OidcFailure, actor: Actor, provider: str) -> None:
+    """Audit a refused sign-in. When the provider says the person has no role any more (they left
+    the mapped groups), an operator they already are loses access now: every session ends and the
+    account is disabled, not left working until its sessions expire."""
+    issuer, subject = failure.details.get("issuer"), failure.details.get("subject")
+    if failure.reason in _NO_ROLE and isinstance(issuer, str) and isinstance(subject, str):
+        operator = await OperatorRepository(session).by_external_identity(issuer, subject)
+        if operator is not None and operator.is_active:
+            operator.is_active = False
+            operator.disabled_by_provider = True
+            ended = await end_all_sessions(session, operator)
+            failure.operator_id = str(operator.id)
+            await record(session, action="operator_disable", actor=Actor.system(f"{provider} (identity provider)"),
+                         subject_type="operator", subject_id=str(operator.id),
+                         summary=f"Operator {operator.username} disabled: {provider} gives no role any more"
+                                 + (f"; {ended} session(s) ended" if ended else ""),
+                         details={"method": "oidc", "reason": failure.reason, "sessions_ended": ended})
     await record(session, action="sign_in", outcome=failure.outcome, actor=actor, subject_type="operator",
                  subject_id=failure.operator_id,
                  summary=f"Sign-in with {provider} refused: {failure.reason.replace('_', ' ')}",

@@ -99,6 +99,7 @@ async def set_active(session: AsyncSession, operator_id: uuid.UUID, active: bool
         if operator.role == OperatorRole.ADMIN.value and await OperatorRepository(session).count_active_admins() <= 1:
             raise ValidationFailed({}, "This is the last active administrator; make another one first.")
     operator.is_active = active
+    operator.disabled_by_provider = False  # an administrator's decision, either way
     ended = 0
     if not active:
         ended = await end_all_sessions(session, operator)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
@@ -36,6 +36,10 @@ class Operator(UUIDPrimaryKey, Timestamps, Base):
     # Null for accounts that can only sign in through the company's identity provider.
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Disabled because the identity provider refused a sign-in (no group maps to a role any more):
+    # a later sign-in that maps a role enables the account again; an administrator's disable does not.
+    disabled_by_provider: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                       server_default=false())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Who this operator is at the company's identity provider (OpenID Connect ``iss`` and ``sub``),
     # for operators who sign in there; null for local accounts.
