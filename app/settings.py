@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     signin_lock_minutes: int = 15
     signin_delay_seconds: float = 0.5
     signin_delay_max_seconds: float = 8.0
+    # Failed sign-ins from one source address within the window (any accounts) that pause it.
+    signin_source_limit: int = 30
 
     setup_token_hours: int = 24
 

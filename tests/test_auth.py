@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from app.settings import Settings
@@ -195,8 +197,10 @@ class TestThrottle:
             web.sign_in("ana")
         engine = create_sync_engine(settings.resolved_database_url)
         with engine.connect() as conn:
-            assert conn.execute(select(SignInThrottle)).first() is None
+            # The account's count is gone; the address keeps its own (a flood is not reset by a success).
+            keys = [row.key for row in conn.execute(select(SignInThrottle))]
         engine.dispose()
+        assert [key[:2] for key in keys] == ["s:"]
 
 
 async def _no_sleep(_seconds: float) -> None:
@@ -230,3 +234,147 @@ class TestSignOut:
                     last_seen_at=utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)))
             engine.dispose()
             assert web.get("/").status_code == 303
+
+
+def _throttle_keys(settings: Settings) -> list[str]:
+    engine = create_sync_engine(settings.resolved_database_url)
+    with engine.connect() as conn:
+        keys = [row.key for row in conn.execute(select(SignInThrottle))]
+    engine.dispose()
+    return keys
+
+
+def _lock_from(settings: Settings, address: str, username: str, times: int) -> object:
+    with web_client(settings, client=(address, 50000)) as attacker:
+        attacker.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+        response = None
+        for _ in range(times):
+            response = attacker.sign_in(username, "wrong password!!")
+    return response
+
+
+class TestLockingCannotBeTurnedOnAPerson:
+    """Issue 12, finding 4: six bad passwords from anywhere used to lock any account, every
+    administrator included, and nobody could lift it."""
+
+    def test_an_attacker_s_failures_do_not_lock_the_person_out_from_elsewhere(self, settings: Settings) -> None:
+        add_operator(settings, "ana", "admin")
+        locked = _lock_from(settings, "203.0.113.7", "ana", settings.signin_lock_after)
+        assert locked.status_code == 429  # type: ignore[attr-defined]
+        with web_client(settings, client=("198.51.100.20", 50000)) as ana:
+            assert ana.sign_in("ana").status_code == 303
+
+    def test_one_address_flooding_many_accounts_is_paused(self, settings: Settings) -> None:
+        settings = settings.model_copy(update={"signin_source_limit": 8})
+        with web_client(settings, client=("203.0.113.8", 50000)) as attacker:
+            attacker.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+            answers = [attacker.sign_in(f"user{i}", "guess-guess-guess") for i in range(8)]
+            assert [a.status_code for a in answers[:7]] == [401] * 7
+            assert answers[7].status_code == 429
+            assert "Too many failed sign-ins from your address" in answers[7].text
+            add_operator(settings, "ben")
+            assert attacker.sign_in("ben").status_code == 429  # even the right password, from there
+
+    def test_an_administrator_unlocks_an_account_and_it_is_audited(self, settings: Settings) -> None:
+        add_operator(settings, "ana", "admin")
+        add_operator(settings, "bob", "operator")
+        _lock_from(settings, "203.0.113.9", "bob", settings.signin_lock_after)
+        with web_client(settings) as admin:
+            assert admin.sign_in("ana").status_code == 303
+            page = admin.get("/operators").text
+            assert "Locked from 1 address" in page and "Unlock sign-in" in page
+            bob_id = _operator_id(settings, "bob")
+            done = admin.post(f"/operators/{bob_id}/unlock", {}, page="/operators")
+            assert done.status_code == 303
+            assert "Locked from" not in admin.get("/operators").text
+        with web_client(settings, client=("203.0.113.9", 50000)) as bob:
+            assert bob.sign_in("bob").status_code == 303
+        assert [e.summary for e in _events(settings, "operator_unlock")] == ["Sign-in of bob unlocked (1 address)"]
+
+    def test_only_administrators_may_unlock(self, settings: Settings) -> None:
+        add_operator(settings, "olga", "operator")
+        add_operator(settings, "bob", "operator")
+        with web_client(settings) as olga:
+            assert olga.sign_in("olga").status_code == 303
+            olga.get("/")
+            answer = olga.post(f"/operators/{_operator_id(settings, 'bob')}/unlock", {}, page="/")
+            assert answer.status_code == 403
+
+    def test_a_password_reset_unlocks(self, settings: Settings) -> None:
+        add_operator(settings, "ana", "admin")
+        add_operator(settings, "bob", "operator")
+        _lock_from(settings, "203.0.113.10", "bob", settings.signin_lock_after)
+        with web_client(settings) as admin:
+            assert admin.sign_in("ana").status_code == 303
+            admin.get("/operators")
+            done = admin.post(f"/operators/{_operator_id(settings, 'bob')}/password",
+                              {"password": "a-new-Password-for-bob-42"}, page="/operators")
+            assert done.status_code == 303
+        with web_client(settings, client=("203.0.113.10", 50000)) as bob:
+            assert bob.sign_in("bob", "a-new-Password-for-bob-42").status_code == 303
+
+
+class TestWhatFailedSignInsKeep:
+    def test_a_name_that_is_no_account_is_not_stored(self, settings: Settings) -> None:
+        typed = "Summer-Password-2026!"  # a password typed into the username field
+        with web_client(settings) as web:
+            web.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+            assert web.sign_in(typed, "whatever-else").status_code == 401
+        assert not any(typed.lower() in key for key in _throttle_keys(settings))
+        failed = _events(settings, "sign_in")
+        assert failed and all(typed.lower() not in (e.summary + str(e.subject_id) + str(e.details)).lower()
+                              for e in failed)
+        assert "Failed sign-in for an unknown username" in failed[-1].summary
+
+
+def _operator_id(settings: Settings, username: str) -> str:
+    from app.store.models import Operator
+
+    engine = create_sync_engine(settings.resolved_database_url)
+    with engine.connect() as conn:
+        found = conn.execute(select(Operator.id).where(Operator.username == username)).scalar_one()
+    engine.dispose()
+    return str(found)
+
+
+def _events(settings: Settings, action: str) -> list[AuditEvent]:
+    engine = create_sync_engine(settings.resolved_database_url)
+    with engine.connect() as conn:
+        rows = list(conn.execute(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+    engine.dispose()
+    return rows  # type: ignore[return-value]
+
+
+class TestSignInHoldsNoLockWhileHashing:
+    """Issue 12, finding 3: each attempt held SQLite's write lock while argon2 ran, so anonymous
+    clients stalled every administrator's save. While the password is checked, another
+    connection must be able to take the write lock at once."""
+
+    def test_the_write_lock_is_free_while_the_password_is_checked(self, settings: Settings,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+        if not settings.resolved_database_url.startswith("sqlite"):
+            pytest.skip("SQLite's single write lock; Postgres locks rows")
+        from app.auth import passwords, signin
+
+        add_operator(settings, "ana")
+        seen: list[str] = []
+
+        def checking(stored_hash: str, password: object) -> bool:
+            path = settings.resolved_database_url.split("///", 1)[1]
+            probe = sqlite3.connect(path, timeout=0.05)
+            try:
+                probe.execute("BEGIN IMMEDIATE")  # fails with "database is locked" if a writer holds it
+                probe.execute("ROLLBACK")
+                seen.append("free")
+            except sqlite3.OperationalError as exc:
+                seen.append(str(exc))
+            finally:
+                probe.close()
+            return passwords.verify_password(stored_hash, password)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(signin, "verify_password", checking)
+        with web_client(settings) as web:
+            web.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+            assert web.sign_in("ana", "wrong password!!").status_code == 401
+            assert web.sign_in("ana").status_code == 303
+        assert seen == ["free", "free"]

@@ -13,6 +13,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
+from app.auth import signin
 from app.auth.passwords import hash_password, password_problems
 from app.auth.sessions import end_all_sessions
 from app.common.validation import FormReader, ValidationFailed
@@ -126,6 +127,18 @@ async def reset_password(session: AsyncSession, operator_id: uuid.UUID, form: Fo
     form.raise_if_invalid()
     operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
     await end_all_sessions(session, operator)
+    locked = await signin.unlock(session, operator)  # a new password starts with a clean slate
     await record(session, action="operator_password_reset", actor=actor, subject_type="operator",
-                 subject_id=str(operator.id), summary=f"Password of {operator.username} reset")
+                 subject_id=str(operator.id), summary=f"Password of {operator.username} reset"
+                 + (f"; unlocked ({locked} address{'es' if locked != 1 else ''})" if locked else ""))
     return operator
+
+
+async def unlock(session: AsyncSession, operator_id: uuid.UUID, actor: Actor) -> tuple[Operator, int]:
+    """An administrator ends the sign-in locks of an account (from every address), audited."""
+    operator = await _get(session, operator_id)
+    locked = await signin.unlock(session, operator)
+    await record(session, action="operator_unlock", actor=actor, subject_type="operator",
+                 subject_id=str(operator.id),
+                 summary=f"Sign-in of {operator.username} unlocked ({locked} address{'es' if locked != 1 else ''})")
+    return operator, locked

@@ -1,8 +1,14 @@
-"""Signing in with a username and password: slowed after a few failures, locked after more."""
+"""Signing in with a username and password: slowed after a few failures, locked after more.
+
+Failures count per account and source address (one attacker cannot lock a person out from
+elsewhere) and per source address (a flood from one address is paused, whatever accounts it
+tries). Administrators unlock an account from the operators page, and a password reset unlocks it."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +21,7 @@ from app.audit import Actor, record
 from app.auth.passwords import burn_equivalent_time, hash_password, needs_rehash, verify_password
 from app.settings import Settings
 from app.store.base import utcnow
-from app.store.db import dialect_name
+from app.store.db import Database, dialect_name
 from app.store.models import Operator, SignInThrottle
 from app.store.repositories.operators import OperatorRepository
 from app.vault import Secret
@@ -48,6 +54,25 @@ def lock_message(locked_until: datetime, now: datetime) -> str:
     )
 
 
+def account_key(username: str, source_ip: str | None) -> str:
+    """The lock counts failures per account *and* source address, so an attacker elsewhere cannot
+    lock a person out. The name is hashed: a password typed into the username field is not kept."""
+    return f"a:{_digest(normalise_username(username))}|{source_ip or '-'}"
+
+
+def account_prefix(username: str) -> str:
+    return f"a:{_digest(normalise_username(username))}|"
+
+
+def source_key(source_ip: str | None) -> str:
+    """Failures from one address, whatever the account: a flood from one source is held back too."""
+    return f"s:{source_ip or '-'}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(("onboard-sign-in\x00" + text).encode()).hexdigest()[:40]
+
+
 async def _locked_throttle(session: AsyncSession, key: str, now: datetime) -> SignInThrottle:
     """The throttle row for ``key``, created if needed and locked for this transaction."""
     insert = pg_insert if dialect_name(session) == "postgresql" else sqlite_insert
@@ -60,11 +85,94 @@ async def _locked_throttle(session: AsyncSession, key: str, now: datetime) -> Si
     return (await session.execute(query.execution_options(populate_existing=True))).scalar_one()
 
 
+@dataclass(frozen=True)
+class _Found:
+    operator_id: uuid.UUID | None
+    username: str | None
+    password_hash: str | None
+    is_active: bool
+    locked_until: datetime | None  # the later of the account-and-source and the source locks
+    source_locked: bool
+
+
+async def _look(db: Database, key: str, username: str, source_ip: str | None, now: datetime) -> _Found:
+    async with db.sessions() as session:
+        operator = await OperatorRepository(session).by_username(username)
+        rows = {row.key: row for row in (await session.execute(select(SignInThrottle).where(
+            SignInThrottle.key.in_([key, source_key(source_ip)])))).scalars()}
+    locks = [(row.locked_until, row.key.startswith("s:")) for row in rows.values()
+             if row.locked_until is not None and row.locked_until > now]
+    until = max((lock for lock, _ in locks), default=None)
+    return _Found(operator.id if operator else None, operator.username if operator else None,
+                  operator.password_hash if operator else None, bool(operator and operator.is_active), until,
+                  any(source for _, source in locks))
+
+
+def _subject(found: _Found) -> tuple[str | None, str]:
+    """The audit subject and the name to show: an operator's id and name, or nothing of what was
+    typed when no such account exists (it may be a password typed into the wrong field)."""
+    if found.operator_id is None:
+        return None, "an unknown username"
+    return str(found.operator_id), f"'{found.username}'"
+
+
 async def sign_in(
-    session: AsyncSession, settings: Settings, username: str, password: Secret, actor: Actor
+    db: Database, settings: Settings, username: str, password: Secret, actor: Actor
 ) -> SignInOutcome:
-    key = normalise_username(username)
+    """Check a username and password. No database transaction is open while the password is
+    hashed (argon2 takes a good fraction of a second): on SQLite a transaction that writes holds
+    the database's only write lock, and anonymous attempts must not stall everyone's work."""
+    name = normalise_username(username)
+    key = account_key(name, actor.source_ip)
     now = utcnow()
+    found = await _look(db, key, name, actor.source_ip, now)
+    subject_id, shown = _subject(found)
+
+    if found.locked_until is not None:
+        async with db.session() as session:
+            await record(session, action="sign_in", outcome="denied", actor=actor,
+                         summary=f"Sign-in refused for {shown}: "
+                                 + ("too many failures from this address" if found.source_locked else "account locked"),
+                         subject_type="operator", subject_id=subject_id)
+        message = source_lock_message(found.locked_until, now) if found.source_locked else \
+            lock_message(found.locked_until, now)
+        return SignInOutcome(None, message, locked_until=found.locked_until)
+
+    if found.password_hash is None:
+        await asyncio.to_thread(burn_equivalent_time, password)
+        valid = False
+    else:
+        valid = await asyncio.to_thread(verify_password, found.password_hash, password)
+    new_hash = None
+    if valid and found.password_hash and needs_rehash(found.password_hash):
+        new_hash = await asyncio.to_thread(hash_password, password)
+
+    async with db.session() as session:
+        if valid and found.operator_id is not None:
+            operator = await session.get(Operator, found.operator_id)
+            if operator is None or operator.password_hash != found.password_hash:
+                # Changed between the read and now (a reset, say): as if the password were wrong.
+                valid = False
+            elif not operator.is_active:
+                await record(session, action="sign_in", outcome="denied", actor=actor,
+                             summary=f"Sign-in refused for {shown}: account disabled",
+                             subject_type="operator", subject_id=subject_id)
+                return SignInOutcome(None, "This account is disabled. Ask an administrator to enable it.")
+            else:
+                await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
+                operator.last_sign_in_at = now
+                if new_hash:
+                    operator.password_hash = new_hash
+                await record(session, action="sign_in", actor=Actor(operator.id, operator.username,
+                                                                    actor.source_ip, actor.user_agent),
+                             summary=f"{operator.username} signed in", subject_type="operator",
+                             subject_id=str(operator.id))
+                return SignInOutcome(operator)
+        return await _failed(session, settings, key, actor, subject_id, shown, now)
+
+
+async def _failed(session: AsyncSession, settings: Settings, key: str, actor: Actor, subject_id: str | None,
+                  shown: str, now: datetime) -> SignInOutcome:
     # Counters for names nobody has tried for a day are of no use; keep the table small.
     await session.execute(
         delete(SignInThrottle).where(
@@ -72,48 +180,24 @@ async def sign_in(
             (SignInThrottle.locked_until.is_(None)) | (SignInThrottle.locked_until < now),
         )
     )
-    throttle = await _locked_throttle(session, key, now)
-
-    if throttle.locked_until is not None and throttle.locked_until > now:
-        await record(session, action="sign_in", outcome="denied", actor=actor,
-                     summary=f"Sign-in refused for '{key}': account locked", subject_type="operator",
-                     subject_id=key)
-        return SignInOutcome(None, lock_message(throttle.locked_until, now), locked_until=throttle.locked_until)
-
-    operator = await OperatorRepository(session).by_username(key)
-    if operator is None or operator.password_hash is None:
-        await asyncio.to_thread(burn_equivalent_time, password)
-        valid = False
-    else:
-        valid = await asyncio.to_thread(verify_password, operator.password_hash, password)
-
-    if valid and operator is not None:
-        if not operator.is_active:
-            await record(session, action="sign_in", outcome="denied", actor=actor,
-                         summary=f"Sign-in refused for '{key}': account disabled",
-                         subject_type="operator", subject_id=str(operator.id))
-            return SignInOutcome(None, "This account is disabled. Ask an administrator to enable it.")
-        await session.delete(throttle)
-        operator.last_sign_in_at = now
-        if operator.password_hash and needs_rehash(operator.password_hash):
-            operator.password_hash = await asyncio.to_thread(hash_password, password)
-        await record(session, action="sign_in", actor=Actor(operator.id, operator.username,
-                                                            actor.source_ip, actor.user_agent),
-                     summary=f"{operator.username} signed in", subject_type="operator",
-                     subject_id=str(operator.id))
-        return SignInOutcome(operator)
-
     window = timedelta(minutes=settings.signin_window_minutes)
-    if now - throttle.window_started_at > window or throttle.failures == 0:
-        throttle.failures = 0
-        throttle.window_started_at = now
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    throttle.locked_until = None
+    lock_for = timedelta(minutes=settings.signin_lock_minutes)
+    source = await _locked_throttle(session, source_key(actor.source_ip), now)
+    throttle = await _locked_throttle(session, key, now)
+    for row in (source, throttle):
+        if now - row.window_started_at > window or row.failures == 0:
+            row.failures = 0
+            row.window_started_at = now
+        row.failures += 1
+        row.last_failure_at = now
+        row.locked_until = None
     message = GENERIC_FAILURE
     delay = 0.0
-    if throttle.failures >= settings.signin_lock_after:
-        throttle.locked_until = now + timedelta(minutes=settings.signin_lock_minutes)
+    if source.failures >= settings.signin_source_limit:
+        source.locked_until = now + lock_for
+        message = source_lock_message(source.locked_until, now)
+    elif throttle.failures >= settings.signin_lock_after:
+        throttle.locked_until = now + lock_for
         message = lock_message(throttle.locked_until, now)
     else:
         left = settings.signin_lock_after - throttle.failures
@@ -126,9 +210,44 @@ async def sign_in(
                 f" {left} more failed attempt{'s' if left != 1 else ''} will lock this account for "
                 f"{settings.signin_lock_minutes} minutes."
             )
+    locked_until = source.locked_until or throttle.locked_until
     await record(session, action="sign_in", outcome="failed", actor=actor,
-                 summary=f"Failed sign-in for '{key}' ({throttle.failures} in a row)",
-                 subject_type="operator", subject_id=key,
-                 details={"failures": throttle.failures,
-                          "locked": throttle.locked_until is not None})
-    return SignInOutcome(None, message, delay_seconds=delay, locked_until=throttle.locked_until)
+                 summary=f"Failed sign-in for {shown} ({throttle.failures} in a row from this address)",
+                 subject_type="operator", subject_id=subject_id,
+                 details={"failures": throttle.failures, "failures_from_address": source.failures,
+                          "locked": locked_until is not None})
+    return SignInOutcome(None, message, delay_seconds=delay, locked_until=locked_until)
+
+
+def source_lock_message(locked_until: datetime, now: datetime) -> str:
+    minutes = _minutes_until(locked_until, now)
+    return (
+        f"Too many failed sign-ins from your address. Sign-in from it is paused until {locked_until:%H:%M} UTC "
+        f"(about {minutes} minute{'s' if minutes != 1 else ''})."
+    )
+
+
+async def unlock(session: AsyncSession, operator: Operator) -> int:
+    """End every lock and failure count of ``operator``'s account, from every address (an
+    administrator's unlock, a password reset). Returns how many addresses were locked."""
+    prefix = account_prefix(operator.username)
+    rows = (await session.execute(select(SignInThrottle).where(SignInThrottle.key.startswith(prefix, autoescape=True))
+                                  )).scalars().all()
+    now = utcnow()
+    locked = sum(1 for row in rows if row.locked_until is not None and row.locked_until > now)
+    await session.execute(delete(SignInThrottle).where(SignInThrottle.key.startswith(prefix, autoescape=True)))
+    return locked
+
+
+async def locked_addresses(session: AsyncSession, usernames: list[str]) -> dict[str, int]:
+    """For each username, how many addresses its account is locked for now (the operators page)."""
+    now = utcnow()
+    rows = (await session.execute(select(SignInThrottle.key).where(
+        SignInThrottle.key.startswith("a:"), SignInThrottle.locked_until > now))).scalars().all()
+    by_prefix = {account_prefix(name): name for name in usernames}
+    counts: dict[str, int] = {}
+    for key in rows:
+        name = by_prefix.get(key.split("|", 1)[0] + "|")
+        if name is not None:
+            counts[name] = counts.get(name, 0) + 1
+    return counts

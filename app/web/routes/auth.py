@@ -20,7 +20,7 @@ from app.common.validation import has_control_characters, without_control_charac
 from app.store.models import Operator
 from app.vault import Secret
 from app.web.csrf import SESSION_COOKIE
-from app.web.deps import CurrentOperator, DbSession, actor_for, optional_operator
+from app.web.deps import CurrentOperator, DbSession, ReadDbSession, actor_for, optional_operator
 from app.web.flash import set_flash
 from app.web.responses import redirect, safe_next
 from app.web.state import app_state
@@ -65,7 +65,9 @@ async def sign_in_form(request: Request, db: DbSession,
 
 
 @router.post("/sign-in", name="sign_in_submit")
-async def sign_in_submit(request: Request, db: DbSession) -> Response:
+async def sign_in_submit(request: Request, db: ReadDbSession) -> Response:
+    # A read session only: sign_in writes in short transactions of its own, never while argon2
+    # runs, so anonymous attempts cannot hold SQLite's write lock and stall everyone's work.
     form = await request.form()
     username = str(form.get("username", ""))[:200]
     password = str(form.get("password", ""))[:1024]
@@ -79,14 +81,14 @@ async def sign_in_submit(request: Request, db: DbSession) -> Response:
         return await _sign_in_page(request, db, username=without_control_characters(username), next_url=next_url,
                                    status_code=400, error="A username has no control characters or line breaks.")
     state = app_state(request)
-    outcome = await sign_in(db, state.settings, username, Secret(password), actor_for(request, None))
+    outcome = await sign_in(state.db, state.settings, username, Secret(password), actor_for(request, None))
     if outcome.operator is None:
-        await db.commit()  # the failure counter and its audit event must stick
         if outcome.delay_seconds:
             await state.sleep(outcome.delay_seconds)
         return await _sign_in_page(request, db, username=username, next_url=next_url, error=outcome.message,
                                    status_code=429 if outcome.locked_until else 401)
-    return await open_session(request, db, outcome.operator, next_url)
+    async with state.db.session() as session:
+        return await open_session(request, session, outcome.operator, next_url)
 
 
 @router.post("/sign-out", name="sign_out")

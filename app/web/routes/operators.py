@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.auth import operators as service
+from app.auth.signin import locked_addresses
 from app.common.validation import FormReader, ValidationFailed
 from app.store.models import OperatorRole
 from app.store.repositories.operators import OperatorRepository
@@ -27,8 +28,9 @@ async def _page(request: Request, db: DbSession, *, status_code: int = 200, erro
                 values: dict[str, str] | None = None, message: str | None = None,
                 row_errors: dict[str, dict[str, str]] | None = None) -> Response:
     operators = await OperatorRepository(db).list_all()
+    locked = await locked_addresses(db, [person.username for person in operators])
     return render(request, "operators/list.html", {
-        "operators": operators, "roles": ROLES, "errors": errors or {}, "values": values or {},
+        "operators": operators, "roles": ROLES, "errors": errors or {}, "values": values or {}, "locked": locked,
         "message": message, "row_errors": row_errors or {},
     }, status_code=status_code)
 
@@ -77,9 +79,13 @@ async def _row_action(request: Request, db: DbSession, operator_id: str, action:
         elif action == "enable":
             changed = await service.set_active(db, target, True, actor)
             note = f"{changed.username} is enabled."
+        elif action == "unlock":
+            changed, addresses = await service.unlock(db, target, actor)
+            note = (f"{changed.username} is unlocked ({addresses} address{'es' if addresses != 1 else ''})."
+                    if addresses else f"{changed.username} was not locked.")
         else:
             changed = await service.reset_password(db, target, await _form(request), actor)
-            note = f"The password of {changed.username} was reset; their sessions have ended."
+            note = f"The password of {changed.username} was reset; their sessions have ended and it is unlocked."
     except service.OperatorNotFound:
         raise HTTPException(404) from None
     except ValidationFailed as exc:
@@ -106,6 +112,11 @@ async def operator_disable(request: Request, db: DbSession, operator_id: str, ad
 @router.post("/{operator_id}/enable", name="operator_enable")
 async def operator_enable(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
     return await _row_action(request, db, operator_id, "enable", admin)
+
+
+@router.post("/{operator_id}/unlock", name="operator_unlock")
+async def operator_unlock(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
+    return await _row_action(request, db, operator_id, "unlock", admin)
 
 
 @router.post("/{operator_id}/password", name="operator_password")
