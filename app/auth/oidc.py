@@ -20,10 +20,10 @@ import base64
 import binascii
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from authlib.common.security import generate_token
@@ -40,7 +40,7 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet
 
-from app.auth.oidc_config import OidcConfig, issuer_problem, origin_of
+from app.auth.oidc_config import OidcConfig, address_problem, issuer_problem, origin_of, resolve
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.vault import SealContext, SealError, Secret, Vault
 
@@ -174,6 +174,8 @@ class RelyingParty:
     clock: Clock = SYSTEM_CLOCK
     timeout_seconds: float = TIMEOUT_SECONDS
     sandbox_origin: str | None = None
+    # Resolves a host name before every connection (tests give their own; see address_problem).
+    resolver: Callable[[str], Awaitable[list[str]]] = resolve
 
     def _client(self) -> httpx.AsyncClient:
         transport = self.transport_factory() if self.transport_factory else None
@@ -194,13 +196,29 @@ class RelyingParty:
                               "issuer and client ID in Settings.", status=503,
                               details={"problem": problem or "no client id"})
 
+    def _is_sandbox(self, issuer: str) -> bool:
+        return bool(self.sandbox_origin) and origin_of(issuer) == origin_of(self.sandbox_origin or "")
+
     def _endpoint_problem(self, url: object, issuer: str) -> bool:
         if not isinstance(url, str) or not url:
             return True
-        if self.sandbox_origin and origin_of(issuer) == origin_of(self.sandbox_origin):
+        if self._is_sandbox(issuer):
             # The sandbox's endpoints are on the sandbox's own http address, and only there.
-            return origin_of(url) != origin_of(self.sandbox_origin)
-        return issuer_problem(url, None) is not None
+            return origin_of(url) != origin_of(self.sandbox_origin or "")
+        # On the issuer's own host: a provider's document cannot send the server elsewhere.
+        return issuer_problem(url, None) is not None or origin_of(url) != origin_of(issuer)
+
+    async def _check_address(self, config: OidcConfig) -> None:
+        """Before connecting: the issuer's name must not resolve to this machine, its local link
+        or (unless an administrator allowed it) a private network."""
+        if self._is_sandbox(config.issuer):
+            return
+        host = urlsplit(config.issuer).hostname or ""
+        problem = address_problem(host, await self.resolver(host), config.allow_private_network)
+        if problem:
+            raise OidcFailure("private_address", "Sign-in with the identity provider is refused: " + problem
+                              + " Sign in with your username and password, and tell an administrator.", status=503,
+                              details={"host": host})
 
     async def _get_json(self, client: httpx.AsyncClient, url: str, what: str, issuer: str) -> dict[str, Any]:
         try:
@@ -239,7 +257,8 @@ class RelyingParty:
         bad = [name for name, value in endpoints.items() if self._endpoint_problem(value, issuer)]
         if bad:
             raise OidcFailure("bad_metadata", f"The identity provider's configuration lacks a usable "
-                              f"{', '.join(bad)} (each must be an https address). An administrator should check "
+                              f"{', '.join(bad)} (each must be an https address on the issuer's own host). An "
+                              "administrator should check "
                               "the issuer URL in Settings.", status=502, details={"missing": bad})
         published = document.get("id_token_signing_alg_values_supported")
         algorithms = tuple(a for a in published if a in ALLOWED_ALGORITHMS) if isinstance(published, list) else ()
@@ -250,6 +269,7 @@ class RelyingParty:
     async def begin(self, config: OidcConfig, redirect_uri: str, next_url: str) -> tuple[str, Flow]:
         """The provider's authorize URL to send the browser to, and the flow to keep for the callback."""
         self.check_config(config)
+        await self._check_address(config)
         async with self._client() as client:
             metadata = await self.discover(client, config.issuer)
         flow = Flow(state=generate_token(32), nonce=generate_token(32), code_verifier=generate_token(64),
@@ -268,6 +288,10 @@ class RelyingParty:
         if (flow.issuer, flow.client_id) != (config.issuer, config.client_id):
             raise OidcFailure("config_changed", "The identity provider settings changed while you were signing in. "
                               + _START_AGAIN)
+        if not secrets.compare_digest(str(query.get("state") or "").encode(), flow.state.encode()):
+            # Checked before anything else the answer says: a forged error description is never shown.
+            raise OidcFailure("state_mismatch", "The answer from the identity provider does not belong to the "
+                              "sign-in this browser started, so it was refused. " + _START_AGAIN)
         if query.get("error"):
             error = str(query.get("error"))[:100]
             description = str(query.get("error_description") or "")[:300]
@@ -284,6 +308,7 @@ class RelyingParty:
         except MissingCodeException:
             raise OidcFailure("no_code", "The identity provider sent this browser back without a sign-in code. "
                               + _START_AGAIN) from None
+        await self._check_address(config)
         async with self._client() as client:
             metadata = await self.discover(client, config.issuer)
             tokens = await self._exchange(client, metadata, config, client_secret, str(answer["code"]), flow,

@@ -6,9 +6,12 @@ Stored as one row of ``app_settings``; the secret's plaintext lives only in ``se
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import re
+import socket
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +47,10 @@ class OidcConfig:
     claim: str = DEFAULT_CLAIM
     # Claim values that grant each role, keyed by the role's value ("admin", "operator", "auditor").
     role_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # An administrator's explicit choice: the provider is on the company's private network. Without
+    # it, an issuer whose name resolves to a private address is refused (loopback and link-local
+    # addresses always are), so the server cannot be made to call into its own network.
+    allow_private_network: bool = False
 
     @property
     def display_name(self) -> str:
@@ -65,7 +72,8 @@ class OidcConfig:
         return {"enabled": self.enabled, "provider_name": self.provider_name, "issuer": self.issuer,
                 "client_id": self.client_id,
                 "client_secret_id": str(self.client_secret_id) if self.client_secret_id else None,
-                "claim": self.claim, "role_values": {role: list(values) for role, values in self.role_values.items()}}
+                "claim": self.claim, "role_values": {role: list(values) for role, values in self.role_values.items()},
+                "allow_private_network": self.allow_private_network}
 
     @classmethod
     def from_json(cls, value: object) -> OidcConfig:
@@ -82,6 +90,7 @@ class OidcConfig:
             claim=str(value.get("claim") or DEFAULT_CLAIM),
             role_values={role.value: tuple(str(v) for v in (roles or {}).get(role.value, []) or [])
                          for role in ROLE_ORDER},
+            allow_private_network=value.get("allow_private_network") is True,
         )
 
 
@@ -118,7 +127,38 @@ def issuer_problem(issuer: str, sandbox_origin: str | None) -> str | None:
     if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment or port == 0:
         return ("Enter only the issuer's address, like https://acme.okta.com or "
                 "https://acme.okta.com/oauth2/default: no user name, query or fragment.")
+    try:
+        ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return None
+    return "Enter the issuer by its name, like https://acme.okta.com, not by an IP address."
+
+
+def address_problem(host: str, addresses: Iterable[str], allow_private: bool) -> str | None:
+    """Why the server must not connect to ``host`` at these resolved addresses, or None.
+    Loopback, link-local (cloud metadata), multicast, unspecified and reserved addresses are always
+    refused; private ones only when an administrator said the provider is on the private network."""
+    for text in addresses:
+        try:
+            address = ipaddress.ip_address(text.split("%", 1)[0])
+        except ValueError:
+            return f"{host} resolves to {text}, which is not an address."
+        if address.is_loopback or address.is_link_local or address.is_multicast or address.is_unspecified \
+                or address.is_reserved:
+            return f"{host} resolves to {address}, an address of this machine or its local link; it is refused."
+        if not address.is_global and not allow_private:
+            return (f"{host} resolves to {address}, a private address. If the identity provider really is on the "
+                    "company's private network, tick “The provider is on our private network”.")
     return None
+
+
+async def resolve(host: str) -> list[str]:
+    """The addresses ``host`` resolves to (empty when it does not resolve)."""
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+    except OSError:
+        return []
+    return sorted({str(info[4][0]) for info in found})
 
 
 def _values(form: FormReader, role: OperatorRole) -> tuple[str, ...]:
@@ -133,7 +173,8 @@ def _values(form: FormReader, role: OperatorRole) -> tuple[str, ...]:
 
 
 async def save_config(session: AsyncSession, vault: Vault, data: Mapping[str, str], actor: Actor, *,
-                      sandbox_origin: str | None) -> list[str]:
+                      sandbox_origin: str | None,
+                      resolver: Callable[[str], Awaitable[list[str]]] = resolve) -> list[str]:
     """Check and store the settings; returns what changed, for the page. Raises ValidationFailed
     with a message per field. The client secret is replaced only when a new one was typed."""
     current = await load_config(session)
@@ -156,6 +197,13 @@ async def save_config(session: AsyncSession, vault: Vault, data: Mapping[str, st
     claim = form.text("oidc_claim", label="Claim to read", required=False, max_length=100, pattern=CLAIM_PATTERN,
                       pattern_hint="Enter a claim name such as groups (letters, digits and . _ : -).") or DEFAULT_CLAIM
     role_values = {role.value: _values(form, role) for role in ROLE_ORDER}
+    allow_private = form.boolean("oidc_allow_private_network")
+    is_sandbox = bool(sandbox_origin) and issuer.rstrip("/").lower() == (sandbox_origin or "").rstrip("/").lower()
+    if issuer and "oidc_issuer" not in form.errors and not is_sandbox:
+        host = urlsplit(issuer).hostname or ""
+        problem = address_problem(host, await resolver(host), allow_private)
+        if problem:
+            form.errors["oidc_issuer"] = problem
     has_secret = current.client_secret_id is not None and await SecretRepository(session, vault).exists(
         current.client_secret_id)
     if enabled and not secret and not has_secret and "oidc_client_secret" not in form.errors:
@@ -178,13 +226,15 @@ async def save_config(session: AsyncSession, vault: Vault, data: Mapping[str, st
         if not replaced:
             secret_id = await repository.store(SECRET_PURPOSE, Secret(secret), owner=SECRET_OWNER)
     config = OidcConfig(enabled=enabled, provider_name=provider_name, issuer=issuer, client_id=client_id,
-                        client_secret_id=secret_id, claim=claim, role_values=role_values)
+                        client_secret_id=secret_id, claim=claim, role_values=role_values,
+                        allow_private_network=allow_private)
     changes = []
     if config.enabled != current.enabled:
         changes.append("turned on" if enabled else "turned off")
     compared: dict[str, Callable[[OidcConfig], object]] = {
         "provider name": lambda c: c.provider_name, "issuer": lambda c: c.issuer,
         "client ID": lambda c: c.client_id, "claim": lambda c: c.claim,
+        "private network": lambda c: c.allow_private_network,
         "role mapping": lambda c: [c.values_for(role) for role in ROLE_ORDER]}
     changes += [label for label, value in compared.items() if value(config) != value(current)]
     if secret:

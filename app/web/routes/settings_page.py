@@ -36,12 +36,14 @@ async def _oidc_view(request: Request, db: DbSession, typed: Mapping[str, str] |
     view: dict[str, object] = {
         "enabled": config.enabled, "provider_name": config.provider_name, "issuer": config.issuer,
         "client_id": config.client_id, "claim": config.claim, "has_secret": config.client_secret_id is not None,
+        "allow_private_network": config.allow_private_network,
         "redirect_uri": redirect_uri(request),
         "roles": [(role.value, role.label, "\n".join(config.values_for(role))) for role in ROLE_ORDER]}
     if typed is not None:
         view.update({name: typed.get(f"oidc_{name}", "") for name in ("provider_name", "issuer", "client_id",
                                                                       "claim")})
         view["enabled"] = FormReader(typed).boolean("oidc_enabled")
+        view["allow_private_network"] = FormReader(typed).boolean("oidc_allow_private_network")
         view["roles"] = [(role.value, role.label, typed.get(f"oidc_{role.value}_values", "")) for role in ROLE_ORDER]
     return view
 
@@ -138,7 +140,8 @@ async def save_oidc_settings(request: Request, db: DbSession, admin: AdminOperat
     typed = {k: v for k, v in data.items() if isinstance(v, str)}
     try:
         changed = await save_config(db, state.vault, typed, actor_for(request, admin),
-                                    sandbox_origin=state.settings.sandbox_url if state.settings.sandbox else None)
+                                    sandbox_origin=state.settings.sandbox_url if state.settings.sandbox else None,
+                                    resolver=state.oidc.resolver)
     except ValidationFailed as exc:
         await db.rollback()
         return await _page(request, db, errors=exc.errors, status_code=400, oidc_typed=typed)
