@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.settings import Settings
@@ -185,3 +186,25 @@ class TestPasswordReset:
             response = boss.post(f"/operators/{target.id}/password", {"password": "ana"}, page="/operators")
         assert response.status_code == 400
         assert "Use at least 12 characters." in response.text
+
+
+class TestGuessablePasswords:
+    """Issue 12, finding 11: ``password1234`` was accepted. Common passwords, keyboard patterns and
+    ones built from the person's name or this product's words are refused, with the reason."""
+
+    @pytest.mark.parametrize("password", ["password1234", "qwertyuiop123", "ana.lovelace2026", "okta12345678", "Password2026!",
+                                          "onboarding123456"])
+    def test_each_is_refused_with_advice(self, settings: Settings, password: str) -> None:
+        add_operator(settings, "boss", "admin")
+        target = add_operator(settings, "ana.lovelace")
+        with web_client(settings) as boss:
+            boss.sign_in("boss")
+            response = boss.post(f"/operators/{target.id}/password", {"password": password}, page="/operators")
+        assert response.status_code == 400, password
+        assert "This password is too easy to guess." in response.text
+
+    def test_a_long_passphrase_is_accepted(self) -> None:
+        from app.auth.passwords import password_problems
+
+        assert password_problems("marmalade orbit tundra 47", username="ana.lovelace") == []
+        assert password_problems("x" * 200 + "Qz7!", username="ana")[0].startswith("This password is too easy")

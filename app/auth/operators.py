@@ -47,7 +47,7 @@ async def create_operator(session: AsyncSession, form: FormReader, actor: Actor)
     role = form.choice("role", label="Role", choices=ROLE_CHOICES)
     password = form.secret("password", label="Initial password", max_length=1024)
     if password and "password" not in form.errors:
-        problems = password_problems(password, username=username)
+        problems = password_problems(password, username=username, context=[display_name])
         if problems:
             form.errors["password"] = " ".join(problems)
     if username and "username" not in form.errors and await repo.by_username(username) is not None:
@@ -121,7 +121,7 @@ async def reset_password(session: AsyncSession, operator_id: uuid.UUID, form: Fo
         form.raise_if_invalid()
     password = form.secret("password", label="New password", max_length=1024)
     if password and "password" not in form.errors:
-        problems = password_problems(password, username=operator.username)
+        problems = password_problems(password, username=operator.username, context=[operator.display_name])
         if problems:
             form.errors["password"] = " ".join(problems)
     form.raise_if_invalid()

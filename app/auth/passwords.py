@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 from app.vault import Secret
 
@@ -53,7 +56,25 @@ def burn_equivalent_time(password: Secret) -> None:
     verify_password(_DUMMY_HASH[key], password)
 
 
-def password_problems(password: str, *, username: str = "", confirm: str | None = None) -> list[str]:
+# Words an attacker of this wizard would try first, beside the person's own names.
+CONTEXT_WORDS = ("okta", "onboard", "onboarding", "wizard", "admin", "administrator", "helpdesk", "operator")
+MIN_SCORE = 3  # zxcvbn's "safely unguessable: moderate protection from offline slow-hash attacks"
+
+
+def _guessable(password: str, username: str, context: Iterable[str]) -> list[str]:
+    """Why the password is too easy to guess (common, a keyboard pattern, the person's name or this
+    product's words with digits), from zxcvbn's estimate; empty when it is strong enough."""
+    words = [w for w in (username, *username.replace("@", ".").split("."), *context, *CONTEXT_WORDS) if w]
+    result = zxcvbn(password[:72], user_inputs=words)
+    if result["score"] >= MIN_SCORE:
+        return []
+    feedback = result.get("feedback") or {}
+    said = " ".join(str(part) for part in (feedback.get("warning"), *(feedback.get("suggestions") or [])) if part)
+    return [("This password is too easy to guess. " + said).strip()]
+
+
+def password_problems(password: str, *, username: str = "", confirm: str | None = None,
+                      context: Iterable[str] = ()) -> list[str]:
     """Reasons a chosen password is refused, phrased for the person choosing it."""
     problems = []
     if len(password) < MIN_LENGTH:
@@ -66,6 +87,8 @@ def password_problems(password: str, *, username: str = "", confirm: str | None 
         problems.append("The password must not be the username.")
     if len(set(password)) < 5 and len(password) >= MIN_LENGTH:
         problems.append("Use more different characters.")
+    elif MIN_LENGTH <= len(password) <= MAX_LENGTH and not problems:
+        problems += _guessable(password, username, context)
     if confirm is not None and confirm != password:
         problems.append("The two passwords do not match.")
     return problems

@@ -73,7 +73,7 @@ async def complete_setup(session: AsyncSession, token: str, form: FormReader, ac
     password = form.secret("password", label="Password", max_length=1024)
     confirm = form.secret("confirm_password", label="Password again", max_length=1024)
     if password and "password" not in form.errors:
-        problems = password_problems(password, username=username, confirm=confirm or None)
+        problems = password_problems(password, username=username, confirm=confirm or None, context=[display_name])
         if problems:
             form.errors["password"] = " ".join(problems)
     form.raise_if_invalid()

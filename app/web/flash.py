@@ -1,20 +1,38 @@
-"""One-shot messages shown on the page after a redirect ("Operator added.")."""
+"""One-shot messages shown on the page after a redirect ("Operator added.").
+
+The cookie is signed (HMAC-SHA256 with a key derived from the vault's primary key; older keys
+still verify after a rotation), so nobody can plant a message of their choosing in someone's
+browser ("Your session expired, call ...") through a cookie set by a sibling domain."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
-from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.vault.keyring import Key
+from app.web.state import app_state
+
 FLASH_COOKIE = "onboard_flash"
 LEVELS = ("success", "info", "warning", "error")
+_LABEL = b"onboard-flash-cookie\x00"
+
+
+def _signature(key: Key, payload: bytes) -> str:
+    derived = hmac.new(key.material, _LABEL, hashlib.sha256).digest()
+    mac = hmac.new(derived, payload, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
 def set_flash(request: Request, response: Response, text: str, level: str = "success") -> None:
-    payload = quote(json.dumps({"level": level if level in LEVELS else "info", "text": text[:300]}))
-    response.set_cookie(FLASH_COOKIE, payload, max_age=60, httponly=True, samesite="lax",
+    body = json.dumps({"level": level if level in LEVELS else "info", "text": text[:300]}).encode()
+    payload = base64.urlsafe_b64encode(body).decode().rstrip("=")
+    signature = _signature(app_state(request).keys.ring().primary, payload.encode())
+    response.set_cookie(FLASH_COOKIE, f"{payload}.{signature}", max_age=60, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/")
 
 
@@ -23,8 +41,13 @@ def pop_flash(request: Request) -> dict[str, str] | None:
     if not raw:
         return None
     request.state.clear_flash = True
+    payload, _, signature = raw.partition(".")
+    ring = app_state(request).keys.ring()
+    if not signature or not any(hmac.compare_digest(_signature(key, payload.encode()), signature)
+                                for key in (ring.primary, *ring.previous)):
+        return None  # not ours: never shown
     try:
-        data = json.loads(unquote(raw))
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         level, text = str(data["level"]), str(data["text"])
     except (ValueError, KeyError, TypeError):
         return None

@@ -376,6 +376,9 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
 @router.post("/{onboarding_id}/summary/read", name="onboarding_summary_read")
 async def summary_read(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     found = await _onboarding(db, onboarding_id)
+    if found.assignee_id != operator.id:
+        # Reading the handoff summary is the receiver's act: it tells the sender the work was taken up.
+        raise HTTPException(403, "Only the operator this onboarding is assigned to can mark its handoff as read.")
     await handoffs.acknowledge(db, found, actor_for(request, operator))
     return _back(request, found.id)
 
