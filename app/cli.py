@@ -79,12 +79,13 @@ async def _issue_setup_link(settings: Settings) -> str | None:
 
 
 def _check_ready(settings: Settings) -> None:
+    from app.audit.keys import use_keys
     from app.main import key_source_for
     from app.store.migrate import is_up_to_date
     from app.vault import KeyRingError
 
     try:
-        key_source_for(settings)
+        use_keys(key_source_for(settings))  # the audit chain is keyed from the vault's key ring
     except KeyRingError as exc:
         _fail(f"Cannot start: {exc}.")
     if not is_up_to_date(settings.resolved_database_url):
@@ -278,26 +279,69 @@ def sandbox(
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the audit trail's hash chain; exits 1 and names the first broken event if it is broken."""
-    from app.audit.chain import verify_chain
+def audit_verify(
+    anchor: Annotated[str | None, typer.Option(
+        help="An anchor file from `onboard audit anchor`: also prove nothing up to it was removed or changed")] = None,
+) -> None:
+    """Check the audit trail's keyed hash chain; exits 1 and names the first broken event if it is broken."""
+    from pathlib import Path
+
+    from app.audit.anchor import AnchorError, read_anchor, verify_with_anchor
+    from app.audit.chain import ChainReport, verify_chain
+    from app.audit.keys import current_ring
     from app.store.db import Database
 
     settings = _settings()
     _check_ready(settings)
+    statement = None
+    if anchor is not None:
+        try:
+            statement = read_anchor(Path(anchor).read_text(), current_ring())
+        except OSError as exc:
+            _fail(f"Cannot read the anchor {anchor}: {exc.strerror or exc}.")
+        except AnchorError as exc:
+            _fail(f"Audit chain not verified: {exc}.")
 
-    async def run() -> object:
+    async def run() -> ChainReport:
         db = Database(settings.resolved_database_url)
         try:
             async with db.sessions() as session:
+                if statement is not None:
+                    return await verify_with_anchor(session, statement)
                 return await verify_chain(session)
         finally:
             await db.dispose()
 
     report = asyncio.run(run())
-    typer.echo(report.message)  # type: ignore[attr-defined]
-    if not report.ok:  # type: ignore[attr-defined]
+    typer.echo(report.message)
+    if not report.ok:
         raise typer.Exit(code=1)
+
+
+@audit_cli.command("anchor")
+def audit_anchor() -> None:
+    """Print a signed statement of the chain head (sequence, keyed hash, time) to keep outside the database;
+    `onboard audit verify --anchor FILE` later proves nothing up to it was removed or changed."""
+    import json
+
+    from app.audit.anchor import make_anchor
+    from app.store.db import Database
+
+    settings = _settings()
+    _check_ready(settings)
+
+    async def run() -> tuple[Any, dict[str, Any]]:
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.sessions() as session:
+                return await make_anchor(session)
+        finally:
+            await db.dispose()
+
+    report, statement = asyncio.run(run())
+    if not report.ok:
+        _fail(f"No anchor: {report.message}")
+    typer.echo(json.dumps(statement, indent=2))
 
 
 @cli.command()

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.audit.keys import use_keys as use_audit_keys
 from app.auth.oidc import RelyingParty
 from app.auth.oidc import TransportFactory as OidcTransportFactory
 from app.common.clock import SYSTEM_CLOCK, Clock
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     ``oidc_transport`` does the same for the identity provider operators sign in with."""
     settings = settings or load_settings()
     keys = keys or key_source_for(settings)
+    use_audit_keys(keys)  # the audit chain's HMAC key is derived from the vault's key ring
     database = db or Database(settings.resolved_database_url)
     vault = Vault(keys)
     library = library or PlaybookLibrary.load()

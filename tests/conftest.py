@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from app.audit.keys import use_keys as use_audit_keys
 from app.auth.passwords import PasswordHasherChoice
 from app.settings import Environment, Settings
 from app.store.base import Base
 from app.store.db import create_sync_engine
 from app.store.migrate import upgrade
-from app.vault.keyring import Key
+from app.vault.keyring import Key, KeySource
 from app.vault.redaction import REDACTOR
 
 PasswordHasherChoice.use_fast_hashing()
@@ -148,6 +149,9 @@ def vault_key() -> str:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, vault_key: str) -> Settings:
+    # The audit chain is keyed from the vault's keys; a test that records before it builds an app
+    # uses this test's key (as the server and the command line would).
+    use_audit_keys(KeySource(env_key=vault_key, env_previous=None, key_file=None, create_file=False))
     return Settings(
         environment=Environment.TEST,
         database_url=database_url,

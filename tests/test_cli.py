@@ -105,3 +105,55 @@ def test_audit_verify_command_names_the_broken_event(settings: Settings) -> None
     broken = onboard(settings, "audit", "verify")
     assert broken.returncode == 1
     assert "Audit chain broken at event 2: its contents were changed" in broken.stdout
+
+
+def test_audit_anchor_and_verify_with_it_catch_a_shortened_chain(settings: Settings, tmp_path: Path) -> None:
+    """`onboard audit anchor` prints a signed statement of the head; kept outside the database, it
+    proves with `verify --anchor` that the newest events were deleted even when the head was moved."""
+    from sqlalchemy import delete, select, update
+
+    from app.store.db import create_sync_engine
+    from app.store.models import AuditChainHead, AuditEvent
+
+    for name in ("one", "two", "three"):
+        onboard(settings, "create-operator", "--username", f"user.{name}", "--password-stdin",
+                stdin="a password from the cli\n")
+    anchored = onboard(settings, "audit", "anchor")
+    assert anchored.returncode == 0, anchored.stderr
+    anchor = tmp_path / "anchor.json"
+    anchor.write_text(anchored.stdout)
+    intact = onboard(settings, "audit", "verify", "--anchor", str(anchor))
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    assert "Audit chain intact: 3 events verified." in intact.stdout
+    assert "matches the anchor at event 3" in intact.stdout
+    engine = create_sync_engine(settings.resolved_database_url)
+    with engine.begin() as conn:
+        second = conn.execute(select(AuditEvent.hash).where(AuditEvent.seq == 2)).scalar_one()
+        conn.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
+        conn.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=2, hash=second))
+    engine.dispose()
+    broken = onboard(settings, "audit", "verify", "--anchor", str(anchor))
+    assert broken.returncode == 1
+    assert "Audit chain broken at event 3: the chain ends at event 2 but the anchor" in broken.stdout
+    anchor.write_text(anchored.stdout.replace('"sequence": 3', '"sequence": 2'))
+    forged = onboard(settings, "audit", "verify", "--anchor", str(anchor))
+    assert forged.returncode == 1
+    assert "signature does not match" in forged.stderr
+
+
+def test_audit_verify_reports_a_wiped_trail(settings: Settings) -> None:
+    from sqlalchemy import delete
+
+    from app.store.db import create_sync_engine
+    from app.store.models import AuditChainHead, AuditEvent
+
+    onboard(settings, "create-operator", "--username", "user.one", "--password-stdin",
+            stdin="a password from the cli\n")
+    engine = create_sync_engine(settings.resolved_database_url)
+    with engine.begin() as conn:
+        conn.execute(delete(AuditEvent))
+        conn.execute(delete(AuditChainHead))
+    engine.dispose()
+    result = onboard(settings, "audit", "verify")
+    assert result.returncode == 1
+    assert "Audit chain broken at event 1: the trail is empty but the database has 1 operator(s)" in result.stdout

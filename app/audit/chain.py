@@ -1,22 +1,32 @@
 """The hash chain over audit events, and its verification.
 
-Each event's hash covers its own fields and the previous event's hash. Editing an event breaks
-its hash; deleting or reordering events breaks the sequence or the link to the previous hash;
-deleting the newest events is caught by comparing the last event with the chain head.
+Each event's hash is an HMAC, under a key derived from the vault's key ring (never stored in the
+database), over its own fields and the previous event's hash. Editing an event breaks its hash,
+and someone with only the database cannot compute a new one; deleting or reordering events breaks
+the sequence or the link to the previous hash; deleting the newest events is caught by comparing
+the last event with the chain head, and, when the head was moved too, by an anchor kept outside
+the database (:mod:`app.audit.anchor`). An empty trail on a database that has operators or
+onboardings (each of which was audited) is reported as deleted.
+
+Events written before the chain was keyed have no key id and the old unkeyed SHA-256; they are
+accepted only before the first keyed event, and the report says how many there are.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.store.models import AuditChainHead, AuditEvent
+from app.audit.keys import chain_key, current_ring, find_key
+from app.store.models import AuditChainHead, AuditEvent, Onboarding, Operator
+from app.vault.keyring import KeyRing
 
 GENESIS_HASH = "0" * 64
 
@@ -25,8 +35,8 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def event_hash(event: AuditEvent, prev_hash: str) -> str:
-    payload: dict[str, Any] = {
+def _payload(event: AuditEvent, prev_hash: str) -> dict[str, Any]:
+    return {
         "seq": event.seq,
         "occurred_at": _iso(event.occurred_at),
         "category": event.category,
@@ -43,8 +53,21 @@ def event_hash(event: AuditEvent, prev_hash: str) -> str:
         "user_agent": event.user_agent,
         "prev_hash": prev_hash,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(event: AuditEvent, prev_hash: str) -> str:
+    """The unkeyed hash of events written before the chain was keyed (``key_id`` NULL)."""
+    return hashlib.sha256(_canonical(_payload(event, prev_hash))).hexdigest()
+
+
+def keyed_hash(event: AuditEvent, prev_hash: str, key: bytes) -> str:
+    """HMAC-SHA256 under a chain key (:func:`app.audit.keys.chain_key`); covers the key id too."""
+    payload = {**_payload(event, prev_hash), "key_id": event.key_id, "scheme": "hmac-sha256/1"}
+    return hmac.new(key, _canonical(payload), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -53,25 +76,72 @@ class ChainReport:
     events_checked: int
     first_broken_seq: int | None = None
     problem: str | None = None
+    legacy_events: int = 0
+    anchor_seq: int | None = None
 
     @property
     def message(self) -> str:
-        if self.ok:
-            return f"Audit chain intact: {self.events_checked} events verified."
-        return f"Audit chain broken at event {self.first_broken_seq}: {self.problem}"
+        if not self.ok:
+            if self.first_broken_seq is None:
+                return f"Audit chain not intact: {self.problem}"
+            return f"Audit chain broken at event {self.first_broken_seq}: {self.problem}"
+        text = f"Audit chain intact: {self.events_checked} events verified."
+        if self.legacy_events:
+            text += (f" The first {self.legacy_events} were written before the chain was keyed and are checked"
+                     " with the old unkeyed hash (anyone with write access to the database could recompute it;"
+                     " an anchor taken since protects them).")
+        if self.anchor_seq is not None:
+            text += (f" The chain matches the anchor at event {self.anchor_seq}:"
+                     " nothing up to it was removed or changed.")
+        return text
 
 
-async def verify_range(session: AsyncSession, first_seq: int, last_seq: int, *, batch_size: int = 2000
-                       ) -> ChainReport:
+class _Checker:
+    """Checks one event after another: its link, its hash under the key it names, and that no
+    unkeyed event follows a keyed one."""
+
+    def __init__(self, ring: KeyRing, *, keyed_seen: bool = False) -> None:
+        self.ring = ring
+        self.keyed_seen = keyed_seen
+        self.legacy = 0
+        self._keys: dict[str, bytes] = {}
+
+    def problem(self, event: AuditEvent, prev_hash: str) -> str | None:
+        if event.prev_hash != prev_hash:
+            return "it does not follow the event before it (deleted or reordered)"
+        if event.key_id is None:
+            if self.keyed_seen:
+                return "it is unkeyed but follows keyed events (it was rewritten without the key)"
+            if not hmac.compare_digest(event_hash(event, prev_hash), event.hash):
+                return "its contents were changed after it was written"
+            self.legacy += 1
+            return None
+        self.keyed_seen = True
+        key = self._keys.get(event.key_id)
+        if key is None:
+            vault_key = find_key(self.ring, event.key_id)
+            if vault_key is None:
+                return f"it was chained with key {event.key_id}, which is not in the vault's key ring"
+            key = self._keys[event.key_id] = chain_key(vault_key)
+        if not hmac.compare_digest(keyed_hash(event, prev_hash, key), event.hash):
+            return "its contents were changed after it was written"
+        return None
+
+
+async def verify_range(session: AsyncSession, first_seq: int, last_seq: int, *, batch_size: int = 2000,
+                       ring: KeyRing | None = None) -> ChainReport:
     """Verify the stretch of the chain from ``first_seq`` to ``last_seq``: each event's hash, each
     link, and the link into the stretch from the event before it."""
+    keyed_seen = False
     if first_seq > 1:
         before = (await session.execute(select(AuditEvent).where(AuditEvent.seq == first_seq - 1))).scalar_one_or_none()
         if before is None:
             return ChainReport(False, 0, first_seq - 1, f"event {first_seq - 1} is missing")
         prev_hash = before.hash
+        keyed_seen = before.key_id is not None
     else:
         prev_hash = GENESIS_HASH
+    checker = _Checker(ring or current_ring(), keyed_seen=keyed_seen)
     expected = first_seq
     checked = 0
     while expected <= last_seq:
@@ -84,19 +154,25 @@ async def verify_range(session: AsyncSession, first_seq: int, last_seq: int, *, 
             if event.seq != expected:
                 return ChainReport(False, checked, expected,
                                    f"event {expected} is missing (next found is {event.seq})")
-            if event.prev_hash != prev_hash:
-                return ChainReport(False, checked, event.seq,
-                                   "it does not follow the event before it (deleted or reordered)")
-            if event_hash(event, prev_hash) != event.hash:
-                return ChainReport(False, checked, event.seq, "its contents were changed after it was written")
+            problem = checker.problem(event, prev_hash)
+            if problem:
+                return ChainReport(False, checked, event.seq, problem)
             prev_hash = event.hash
             expected += 1
             checked += 1
         session.expunge_all()
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, legacy_events=checker.legacy)
 
 
-async def verify_chain(session: AsyncSession, *, batch_size: int = 2000) -> ChainReport:
+async def _audited_rows(session: AsyncSession) -> tuple[int, int]:
+    operators = (await session.execute(select(func.count()).select_from(Operator))).scalar_one()
+    onboardings = (await session.execute(select(func.count()).select_from(Onboarding))).scalar_one()
+    return int(operators), int(onboardings)
+
+
+async def verify_chain(session: AsyncSession, *, batch_size: int = 2000, ring: KeyRing | None = None
+                       ) -> ChainReport:
+    checker = _Checker(ring or current_ring())
     head = await session.get(AuditChainHead, 1)
     expected_seq = 1
     prev_hash = GENESIS_HASH
@@ -114,11 +190,9 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 2000) -> Chai
             if event.seq != expected_seq:
                 return ChainReport(False, checked, expected_seq,
                                    f"event {expected_seq} is missing (next found is {event.seq})")
-            if event.prev_hash != prev_hash:
-                return ChainReport(False, checked, event.seq,
-                                   "it does not follow the event before it (deleted or reordered)")
-            if event_hash(event, prev_hash) != event.hash:
-                return ChainReport(False, checked, event.seq, "its contents were changed after it was written")
+            problem = checker.problem(event, prev_hash)
+            if problem:
+                return ChainReport(False, checked, event.seq, problem)
             prev_hash = event.hash
             last_seq = event.seq
             expected_seq += 1
@@ -134,4 +208,10 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 2000) -> Chai
                                f"events {last_seq + 1} to {head_seq} were deleted (the chain head is at {head_seq})")
         return ChainReport(False, checked, head_seq + 1 if head_seq < last_seq else last_seq,
                            "the chain head does not match the last event")
-    return ChainReport(True, checked)
+    if checked == 0:
+        operators, onboardings = await _audited_rows(session)
+        if operators or onboardings:
+            return ChainReport(False, 0, 1, f"the trail is empty but the database has {operators} operator(s) and"
+                                            f" {onboardings} onboarding(s), each of which was audited:"
+                                            " its events were deleted")
+    return ChainReport(True, checked, legacy_events=checker.legacy)

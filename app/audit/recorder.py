@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.chain import GENESIS_HASH, event_hash
+from app.audit.chain import GENESIS_HASH, keyed_hash
+from app.audit.keys import chain_key, current_ring
 from app.store.base import utcnow
 from app.store.models import AuditChainHead, AuditEvent
 from app.vault.redaction import REDACTOR
@@ -75,6 +76,9 @@ class Entry:
 async def record_many(session: AsyncSession, entries: Sequence[Entry]) -> list[AuditEvent]:
     """Append several events in order, locking the chain head once (the Okta calls of a phase
     answered together are written in one go)."""
+    # The key first: with none configured, fail before touching the chain.
+    signing = current_ring().primary
+    key = chain_key(signing)
     # Lock the head: appends are serial, which is what makes the sequence gap-free.
     head = (
         await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update())
@@ -102,8 +106,9 @@ async def record_many(session: AsyncSession, entries: Sequence[Entry]) -> list[A
             user_agent=_clip(actor.user_agent, 300),
             prev_hash=head.hash,
             hash="",
+            key_id=signing.id_hex,
         )
-        event.hash = event_hash(event, head.hash)
+        event.hash = keyed_hash(event, head.hash, key)
         session.add(event)
         head.seq = event.seq
         head.hash = event.hash

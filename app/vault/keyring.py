@@ -17,6 +17,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 KEY_BYTES = 32
 KEY_ID_BYTES = 8
 KEY_FILE_MODE = 0o600
@@ -50,6 +53,12 @@ class Key:
 
     def encoded(self) -> str:
         return base64.urlsafe_b64encode(self.material).decode().rstrip("=")
+
+    def derive(self, label: str) -> bytes:
+        """A separate 32-byte key for another use (``label`` names it), derived with HKDF-SHA256:
+        knowing a derived key reveals neither this key nor any other derived key."""
+        return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
+                    info=b"onboard-derived-key\x00" + label.encode()).derive(self.material)
 
     @classmethod
     def generate(cls) -> Key:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from app.store.db import Database
+from app.store.models import AuditEvent
 from app.store.repositories.secrets import SecretRepository, seal_context
 from app.vault.keyring import Key, KeyRing, KeySource, write_key_file
 from app.vault.sealed import Vault
@@ -59,6 +62,9 @@ async def retire_unused_keys(db: Database, source: KeySource) -> tuple[list[str]
     ring = source.reload()
     async with db.session() as session:
         in_use = await SecretRepository(session, Vault(source)).key_ids_in_use()
+        # The audit trail's events chained under an old key verify only with it: such a key stays.
+        in_use |= {key_id for key_id in (await session.execute(
+            select(AuditEvent.key_id).where(AuditEvent.key_id.is_not(None)).distinct())).scalars() if key_id}
     keep = tuple(k for k in ring.previous if k.id_hex in in_use)
     retired = [k.id_hex for k in ring.previous if k.id_hex not in in_use]
     if path is not None and retired:

@@ -37,6 +37,9 @@ class AuditEvent(Base):
     user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The vault key whose derived key chained this event (HMAC); NULL for events written before the
+    # chain was keyed, whose hash is the old unkeyed SHA-256.
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class AuditChainHead(Base):
