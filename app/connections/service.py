@@ -15,14 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.validation import FormReader, ValidationFailed
-from app.connections.gateway import OktaGateway
+from app.connections.gateway import ConnectionUnusable, OktaGateway
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaForbidden, OktaUnauthorized
 from app.okta.orgurl import OrgUrl, OrgUrlError
 from app.store.base import utcnow
 from app.store.db import Database
-from app.store.models import AppSetting, OktaConnection
+from app.store.models import AppSetting, OktaConnection, Onboarding, OperatorRole
 from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
 from app.vault import Secret, Vault
 
@@ -132,6 +132,9 @@ async def recheck(db: Database, gateway: OktaGateway, connection_id: uuid.UUID, 
         connection = await session.get(OktaConnection, connection_id)
     if connection is None:
         raise LookupError("no such connection")
+    if connection.retired_at is not None:
+        raise ConnectionUnusable("This Okta connection was retired: its credential was destroyed, so there is "
+                                 "nothing to check. Add the connection again to use this org.")
     org = gateway.stored_org(connection, custom_domains)
     async with gateway.client(org, gateway.stored_credential(connection), actor=actor) as okta:
         try:
@@ -151,6 +154,34 @@ async def recheck(db: Database, gateway: OktaGateway, connection_id: uuid.UUID, 
 async def list_connections(session: AsyncSession) -> list[OktaConnection]:
     rows = await session.execute(select(OktaConnection).where(OktaConnection.retired_at.is_(None))
                                  .order_by(OktaConnection.label))
+    return list(rows.scalars())
+
+
+# Onboardings that still call Okta with their connection (a plan to apply, a check to re-run,
+# or an undo to come): retiring the connection stops them.
+IN_USE_STATUSES = ("draft", "in_progress", "waiting", "blocked", "completed")
+
+
+class NotAllowed(Exception):
+    """This operator may not run a preflight with, or retire, this connection."""
+
+
+def may_manage(connection: OktaConnection, operator_id: uuid.UUID, role: str) -> bool:
+    """Administrators may check and retire any connection; others only the ones they added."""
+    return role == OperatorRole.ADMIN.value or (connection.created_by_id is not None
+                                                and connection.created_by_id == operator_id)
+
+
+def require_manage(connection: OktaConnection, operator_id: uuid.UUID, role: str) -> None:
+    if not may_manage(connection, operator_id, role):
+        raise NotAllowed("Only an administrator or the person who added this Okta connection may check or "
+                         "retire it.")
+
+
+async def onboardings_using(session: AsyncSession, connection_id: uuid.UUID) -> list[Onboarding]:
+    rows = await session.execute(select(Onboarding).where(Onboarding.connection_id == connection_id,
+                                                          Onboarding.status.in_(IN_USE_STATUSES))
+                                 .order_by(Onboarding.last_activity_at.desc(), Onboarding.id))
     return list(rows.scalars())
 
 

@@ -21,6 +21,18 @@ COLUMNS = ["seq", "occurred_at", "category", "action", "outcome", "actor_name", 
 BATCH = 1000
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (a full-width "＝" too, in some).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def defuse(value: Any) -> Any:
+    """Every text cell of a CSV export: one that a spreadsheet would run as a formula is prefixed
+    with an apostrophe, so it is shown as the text it is."""
+    if isinstance(value, str) and value.lstrip(" ")[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
 def _row(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.seq, "occurred_at": event.occurred_at.isoformat(), "category": event.category,
@@ -62,12 +74,7 @@ async def csv_stream(db: Database, onboarding_id: uuid.UUID) -> AsyncIterator[by
     writer.writeheader()
     async for row in events(db, onboarding_id):
         row = {**row, "details": json.dumps(row["details"], ensure_ascii=False)}
-        for key in ("summary", "actor_name", "subject_id", "user_agent", "details"):
-            value = row.get(key)
-            # Spreadsheets run cells that start with = + - @ as formulas; defuse them.
-            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-                row[key] = "'" + value
-        writer.writerow(row)
+        writer.writerow({key: defuse(value) for key, value in row.items()})
         if buffer.tell() > 64_000:
             yield buffer.getvalue().encode()
             buffer.seek(0)

@@ -3,6 +3,7 @@ operator, role checks, and the actor recorded in the audit trail."""
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -133,7 +134,15 @@ AuditReader = Annotated[Operator, require_role(OperatorRole.ADMIN, OperatorRole.
 
 
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address, or None when it is not an IP address: behind a trusted proxy it comes
+    from X-Forwarded-For, which may carry anything (``=HYPERLINK(...)`` for a spreadsheet, say)."""
+    host = request.client.host if request.client else None
+    if not host:
+        return None
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
 
 
 def actor_for(request: Request, operator: Operator | None) -> Actor:

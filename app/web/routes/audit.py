@@ -33,7 +33,8 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     if category in ("operator", "okta"):
         query = query.where(AuditEvent.category == category)
     before = params.get("before", "")
-    if before.isdigit():
+    # ASCII digits only ("²" is a digit to str.isdigit but not to int), and within a BIGINT.
+    if before.isascii() and before.isdigit() and len(before) <= 18:
         query = query.where(AuditEvent.seq < int(before))
     events = (await db.execute(query.limit(PAGE + 1))).scalars().all()
     more = len(events) > PAGE

@@ -11,6 +11,8 @@ from starlette.responses import Response
 
 from app.common.validation import FormReader, ValidationFailed
 from app.connections import service
+from app.connections.gateway import ConnectionUnusable
+from app.store.models import OktaConnection, Operator
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for
 from app.web.flash import set_flash
 from app.web.responses import redirect
@@ -81,15 +83,37 @@ async def connection_add_sandbox(request: Request, db: ReadDbSession, operator: 
     return response
 
 
+async def _manageable(db: DbSession | ReadDbSession, connection_id: str, operator: Operator) -> OktaConnection:
+    """The connection, if this operator may run a preflight with it or retire it."""
+    connection = await db.get(OktaConnection, _id(connection_id))
+    if connection is None:
+        raise HTTPException(404)
+    try:
+        service.require_manage(connection, operator.id, operator.role)
+    except service.NotAllowed as exc:
+        raise HTTPException(403, str(exc)) from None
+    return connection
+
+
+def _retired(connection: OktaConnection) -> str:
+    return (f"The connection {connection.label} was retired: its credential was destroyed, so it cannot be "
+            "checked or retired again. Add the connection again to use this org.")
+
+
 @router.post("/{connection_id}/check", name="connection_check")
 async def connection_check(request: Request, db: ReadDbSession, connection_id: str,
                            operator: ActingOperator) -> Response:
     state = app_state(request)
+    connection = await _manageable(db, connection_id, operator)
+    if connection.retired_at is not None:
+        return await _page(request, db, status_code=409, message=_retired(connection))
     try:
-        report = await service.recheck(state.db, state.gateway, _id(connection_id), actor_for(request, operator),
+        report = await service.recheck(state.db, state.gateway, connection.id, actor_for(request, operator),
                                        await service.allowed_custom_domains(db))
     except LookupError:
         raise HTTPException(404) from None
+    except ConnectionUnusable as exc:
+        return await _page(request, db, status_code=409, message=str(exc))
     except ValidationFailed as exc:
         return await _page(request, db, status_code=400, message=exc.message)
     response = redirect(request, str(request.url_for("connections")))
@@ -99,11 +123,29 @@ async def connection_check(request: Request, db: ReadDbSession, connection_id: s
 
 @router.post("/{connection_id}/retire", name="connection_retire")
 async def connection_retire(request: Request, db: DbSession, connection_id: str, operator: ActingOperator) -> Response:
-    try:
-        connection = await service.retire(db, app_state(request).vault, _id(connection_id),
-                                          actor_for(request, operator))
-    except LookupError:
-        raise HTTPException(404) from None
+    connection = await _manageable(db, connection_id, operator)
+    if connection.retired_at is not None:
+        return await _page(request, db, status_code=409, message=_retired(connection))
+    using = await service.onboardings_using(db, connection.id)
+    if using:
+        # Retiring stops these onboardings: only when the person saw this very list and confirmed it.
+        data = await request.form()
+        seen = {value for value in data.getlist("onboarding") if isinstance(value, str)}
+        confirmed = data.get("confirm") == "yes" and {str(o.id) for o in using} <= seen
+        if not confirmed:
+            library = app_state(request).library
+            asked = data.get("confirming") == "yes"
+            error = None
+            if asked:
+                error = ("Onboardings started using this connection since the list was shown: read it again."
+                         if data.get("confirm") == "yes" else
+                         "Tick the box to confirm that these onboardings stop, or keep the connection.")
+            return render(request, "connections/retire.html", {
+                "connection": connection, "error": error,
+                "onboardings": [{"onboarding": o, "vendor": library.get(o.vendor).name if o.vendor in library
+                                 else o.vendor} for o in using],
+            }, status_code=409 if asked else 200)
+    connection = await service.retire(db, app_state(request).vault, connection.id, actor_for(request, operator))
     response = redirect(request, str(request.url_for("connections")))
     set_flash(request, response, f"Connection {connection.label} retired; its credential was destroyed.")
     return response

@@ -1,0 +1,231 @@
+"""Findings 2, 8, 9 and 10 of the security review (issue 12): who may check or retire an Okta
+connection, formula injection through ``source_ip`` in CSV exports, reachable 500s, and forged
+lines in the server log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.audit import Actor, record
+from app.common.clock import FakeClock
+from app.observability import RedactingFilter
+from app.sandbox import SandboxOrg, SandboxTransport
+from app.settings import Settings
+from app.store.models import AuditEvent, OktaConnection
+from tests.harness import Wizard, wizard
+from tests.support import Web, add_operator, web_client
+
+VENDOR = "defender-for-identity"
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+      fake_clock: FakeClock) -> Iterator[Wizard]:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        add_operator(settings, "oli", "operator")
+        yield harness
+
+
+def _connection(w: Wizard, connection_id: uuid.UUID) -> OktaConnection:
+    async def get() -> OktaConnection:
+        async with w.state.db.sessions() as session:
+            found = await session.get(OktaConnection, connection_id)
+            assert found is not None
+            return found
+
+    return w.run(get)
+
+
+def _actions(w: Wizard, subject_id: uuid.UUID) -> list[str]:
+    async def get() -> list[str]:
+        async with w.state.db.sessions() as session:
+            rows = await session.execute(select(AuditEvent.action).where(AuditEvent.subject_id == str(subject_id))
+                                         .order_by(AuditEvent.seq))
+            return list(rows.scalars())
+
+    return w.run(get)
+
+
+def _signed_in(w: Wizard, username: str) -> Web:
+    web = Web(w.client)
+    response = web.sign_in(username)
+    assert response.status_code == 303, response.text
+    return web
+
+
+# -- finding 2: checking and retiring connections -----------------------------------------------
+
+class TestConnectionsAreManagedByAdminsAndTheirCreator:
+    def test_an_operator_may_not_check_or_retire_an_administrators_connection(self, w: Wizard) -> None:
+        connection_id = w.connect()  # added by ana.admin
+        web = _signed_in(w, "oli")
+        page = web.get("/connections")
+        assert page.status_code == 200
+        assert f"/connections/{connection_id}/retire" not in page.text  # no buttons that would be refused
+        for action in ("check", "retire"):
+            response: Any = web.post(f"/connections/{connection_id}/{action}", {"confirm": "yes",
+                                     "confirming": "yes"}, page="/connections")
+            assert response.status_code == 403, (action, response.status_code)
+            assert "Only an administrator or the person who added this Okta connection" in response.text
+        assert _connection(w, connection_id).retired_at is None
+        assert _actions(w, connection_id) == ["connection_add"]
+
+    def test_an_operator_may_check_and_retire_the_connection_they_added(self, w: Wizard) -> None:
+        web = _signed_in(w, "oli")
+        response: Any = web.post("/connections/sandbox", page="/connections")
+        assert response.status_code == 303, response.text
+        page = web.get("/connections")
+        connection_id = uuid.UUID(page.text.split("/connections/")[1].split("/")[0])
+        assert web.post(f"/connections/{connection_id}/check", page="/connections").status_code == 303
+        assert web.post(f"/connections/{connection_id}/retire", page="/connections").status_code == 303
+        assert _connection(w, connection_id).retired_at is not None
+        assert _actions(w, connection_id) == ["connection_add", "connection_check", "connection_retire"]
+
+    def test_an_administrator_may_check_a_colleagues_connection(self, w: Wizard) -> None:
+        web = _signed_in(w, "oli")
+        web.post("/connections/sandbox", page="/connections")
+        connection_id = uuid.UUID(web.get("/connections").text.split("/connections/")[1].split("/")[0])
+        web.sign_out()
+        web = _signed_in(w, "ana.admin")
+        assert web.post(f"/connections/{connection_id}/check", page="/connections").status_code == 303
+
+    def test_retiring_a_connection_in_use_lists_its_onboardings_and_needs_confirmation(self, w: Wizard) -> None:
+        connection_id = w.connect()
+        oid = w.start(VENDOR, connection_id)
+        web = _signed_in(w, "ana.admin")
+        url = f"/connections/{connection_id}/retire"
+
+        first: Any = web.post(url, page="/connections")
+        assert first.status_code == 200
+        assert "Retire the connection" in first.text
+        assert f'/onboardings/{oid}">' in first.text  # a link to each onboarding it would stop
+        assert "Defender for Identity" in first.text and "Draft" in first.text
+        assert _connection(w, connection_id).retired_at is None
+
+        unticked: Any = web.post(url, {"confirming": "yes", "onboarding": str(oid)})
+        assert unticked.status_code == 409
+        assert "Tick the box" in unticked.text
+        assert _connection(w, connection_id).retired_at is None
+
+        # An onboarding that started using it after the list was shown: asked again.
+        second = w.start(VENDOR, connection_id)
+        stale: Any = web.post(url, {"confirming": "yes", "confirm": "yes", "onboarding": str(oid)})
+        assert stale.status_code == 409
+        assert f'/onboardings/{second}">' in stale.text
+        assert _connection(w, connection_id).retired_at is None
+
+        confirmed: Any = web.client.post(url, data={"csrf_token": web.last_csrf or "", "confirming": "yes",
+                                                    "confirm": "yes", "onboarding": [str(oid), str(second)]})
+        assert confirmed.status_code == 303, confirmed.text
+        assert _connection(w, connection_id).retired_at is not None
+        assert _actions(w, connection_id)[-1] == "connection_retire"
+
+    def test_checking_or_retiring_a_retired_connection_is_a_clear_page(self, w: Wizard) -> None:
+        connection_id = w.connect()
+        web = _signed_in(w, "ana.admin")
+        assert web.post(f"/connections/{connection_id}/retire", page="/connections").status_code == 303
+        for action in ("check", "retire"):
+            response: Any = web.post(f"/connections/{connection_id}/{action}", page="/connections")
+            assert response.status_code == 409, (action, response.status_code)
+            assert "was retired" in response.text
+        assert _actions(w, connection_id) == ["connection_add", "connection_retire"]
+
+
+# -- finding 9: reachable 500s (the property-based sweep is tests/test_no_500.py) -----------------
+
+class TestNoServerErrors:
+    def test_progress_of_an_onboarding_with_no_job(self, w: Wizard) -> None:
+        oid = w.start(VENDOR, w.connect())
+        web = _signed_in(w, "oli")
+        response: Any = web.get(f"/onboardings/{oid}/progress")
+        assert response.status_code == 200
+        assert "Nothing running" in response.text
+
+    @pytest.mark.parametrize("before", ["²", "9" * 30, "٣", "-1", "1e3", str(2**63)])
+    def test_audit_with_a_before_that_is_no_position(self, w: Wizard, before: str) -> None:
+        web = _signed_in(w, "ana.admin")
+        response: Any = web.get("/audit", params={"before": before})
+        assert response.status_code == 200
+        assert "connection_add" in response.text or "Audit" in response.text
+
+
+# -- finding 10: log forging ------------------------------------------------------------------
+
+def test_an_encoded_newline_in_the_path_does_not_forge_a_log_line(settings: Settings) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        with web_client(settings) as web:
+            web.get("/healthz%0D%0A2026-01-01 00:00:00,000 INFO onboard.access: GET /admin 200 1.0ms%1B[2J")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    lines = [line for line in stream.getvalue().splitlines()
+             if re.match(r"\S+ \S+ INFO onboard\.access: ", line)]
+    assert len(lines) == 1, lines  # one request, one line
+    assert "\\r\\n2026-01-01" in lines[0] and "\\x1b[2J" in lines[0]
+    assert not any(ch in stream.getvalue() for ch in "\r\x1b")
+
+
+def test_every_logged_value_has_its_control_characters_escaped() -> None:
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "user %s said %r", ("a\nb\u2028", "c\x85d"), None)
+    try:
+        raise ValueError("boom\n2026-01-01 00:00:00,000 INFO forged: line")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    assert RedactingFilter().filter(record)
+    text = logging.Formatter("%(asctime)s %(message)s").format(record)
+    first, *traceback = text.split("\n")
+    assert first.endswith("user a\\nb\\u2028 said 'c\\x85d'")
+    assert all(line.startswith("  ") for line in traceback)  # no traceback line can pass for a record
+
+
+# -- finding 8: formula injection through source_ip ---------------------------------------------
+
+class TestSourceAddressesAndCsvCells:
+    def test_only_an_ip_address_is_stored_as_the_source(self, w: Wizard, settings: Settings) -> None:
+        for client, stored in [('=HYPERLINK("http://evil.example","x")', None), ("2001:db8::1", "2001:db8::1"),
+                               ("198.51.100.4", "198.51.100.4"), ("198.51.100.4, 10.0.0.1", None)]:
+            with web_client(settings, client=(client, 1)) as web:
+                assert web.sign_in("oli").status_code == 303
+
+            async def last() -> str | None:
+                async with w.state.db.sessions() as session:
+                    return (await session.execute(select(AuditEvent.source_ip).where(AuditEvent.action == "sign_in")
+                                                  .order_by(AuditEvent.seq.desc()).limit(1))).scalar_one()
+
+            assert w.run(last) == stored, client
+
+    def test_every_cell_of_the_csv_export_is_defused(self, w: Wizard) -> None:
+        oid = w.start(VENDOR, w.connect())
+        hostile = Actor(w.actor.id, "-2+3", source_ip="=cmd|' /C calc'!A0", user_agent="@SUM(1)")
+
+        async def add() -> None:
+            async with w.state.db.session() as session:
+                await record(session, action="+danger", summary="=1+1", actor=hostile, onboarding_id=oid,
+                             subject_type="=x", subject_id="\tTAB", details={})
+
+        w.run(add)
+        web = _signed_in(w, "ana.admin")
+        response: Any = web.get(f"/onboardings/{oid}/events.csv")
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(response.text)))
+        cells = [cell for row in rows[1:] for cell in row]
+        assert "'=cmd|' /C calc'!A0" in cells and "'=1+1" in cells and "'+danger" in cells
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
