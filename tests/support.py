@@ -11,9 +11,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.audit import Actor
+from app.audit.keys import use_keys as use_audit_keys
 from app.auth.operators import create_operator
 from app.common.validation import FormReader
-from app.main import create_app
+from app.main import create_app, key_source_for
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import Operator
@@ -30,6 +31,10 @@ def csrf_from(html: str) -> str:
 
 def add_operator(settings: Settings, username: str, role: str = "operator", password: str = PASSWORD,
                  display_name: str | None = None) -> Operator:
+    # The audit trail is keyed from the settings' vault key (also where no fixture or app set it up,
+    # as in set-ups made while tests are collected).
+    use_audit_keys(key_source_for(settings))
+
     async def go() -> Operator:
         db = Database(settings.resolved_database_url)
         try:

@@ -70,7 +70,7 @@ def list_grants(call: Call) -> Reply:
     app = _app(call)
     grants = sorted((grant for grant in app.grants.values() if visible(call.org, "grant", app.id, grant.id)),
                     key=lambda grant: grant.seq)
-    return Reply(200, [apps_domain.render_grant(call.org, app, grant) for grant in grants])
+    return Reply(200, [apps_domain.render_grant(call.org, app, grant, embedded=False) for grant in grants])
 
 
 @handles("grantConsentToScope")

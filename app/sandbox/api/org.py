@@ -58,7 +58,11 @@ def get_schema(call: Call) -> Reply:
     unseen = {name for name in custom["properties"] if not visible(call.org, "property", schema.id, name)}
     if unseen:  # attributes an invisible fault keeps out of reads for now
         custom["properties"] = {k: v for k, v in custom["properties"].items() if k not in unseen}
-        custom["required"] = [name for name in custom["required"] if name not in unseen]
+        required = [name for name in custom.get("required", []) if name not in unseen]
+        if required:
+            custom["required"] = required
+        else:  # Okta leaves an empty list out
+            custom.pop("required", None)
     return Reply(200, rendered)
 
 

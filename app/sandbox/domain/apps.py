@@ -138,9 +138,11 @@ def revoke_grant(org: SandboxOrg, app: Application, grant_id: str, actor: Actor)
                   [app_target(app), syslog.target(grant.scope_id, "Scope", grant.scope_id, grant.scope_id)])
 
 
-def render_grant(org: SandboxOrg, app: Application, grant: ScopeGrant) -> Json:
+def render_grant(org: SandboxOrg, app: Application, grant: ScopeGrant, *, embedded: bool = True) -> Json:
+    """A grant; Okta embeds its scope when answering for one grant, not in the list (recorded:
+    TestAccResourceOktaAppOAuthApplication_apiScope)."""
     href = f"{org.base_url}/api/v1/apps/{app.id}"
-    return {
+    rendered: Json = {
         "id": grant.id, "status": "ACTIVE", "created": iso(grant.created),
         "createdBy": {"id": grant.created_by_id, "type": grant.created_by_type},
         "lastUpdated": iso(grant.last_updated), "issuer": grant.issuer, "clientId": app.client_id,
@@ -149,6 +151,9 @@ def render_grant(org: SandboxOrg, app: Application, grant: ScopeGrant) -> Json:
                    "self": {"href": f"{href}/grants/{grant.id}", "hints": {"allow": ["GET", "DELETE"]}},
                    "client": {"href": f"{org.base_url}/oauth2/v1/clients/{app.client_id}", "title": app.label}},
     }
+    if not embedded:
+        del rendered["_embedded"]
+    return rendered
 
 
 # Assignments

@@ -12,6 +12,7 @@ from app.sandbox.domain import syslog
 from app.sandbox.domain.actors import Actor
 from app.sandbox.entities import CustomRole, Json, Permission
 from app.sandbox.errors import OktaError, not_found, validation_failed
+from app.sandbox.paging import admin_base_url
 from app.sandbox.tables import next_seq
 from app.sandbox.timestamps import iso
 
@@ -129,18 +130,22 @@ def remove_permission(org: SandboxOrg, role: CustomRole, permission: str, actor:
                   [role_target(role), syslog.target(permission, "PERMISSION", permission, permission)])
 
 
+def _role_href(org: SandboxOrg, role: CustomRole) -> str:
+    """Okta links a custom role and its permissions on the org's ``-admin`` host (recorded:
+    TestAccResourceOktaAdminRoleCustom_crud), unlike resource sets, which stay on the org host."""
+    return f"{admin_base_url(org.base_url)}/api/v1/iam/roles/{role.id}"
+
+
 def render_role(org: SandboxOrg, role: CustomRole) -> Json:
-    href = f"{org.base_url}/api/v1/iam/roles/{role.id}"
+    href = _role_href(org, role)
     return {"id": role.id, "label": role.label, "description": role.description, "created": iso(role.created),
             "lastUpdated": iso(role.last_updated),
             "_links": {"permissions": {"href": f"{href}/permissions"}, "self": {"href": href}}}
 
 
 def render_permission(org: SandboxOrg, role: CustomRole, permission: Permission) -> Json:
-    href = f"{org.base_url}/api/v1/iam/roles/{role.id}"
-    rendered: Json = {"label": permission.label, "created": iso(permission.created),
-                      "lastUpdated": iso(permission.last_updated),
-                      "_links": {"role": {"href": href}, "self": {"href": f"{href}/permissions/{permission.label}"}}}
-    if permission.conditions:
-        rendered["conditions"] = permission.conditions
-    return rendered
+    href = _role_href(org, role)
+    # Okta always sends ``conditions``, null when the permission has none.
+    return {"label": permission.label, "created": iso(permission.created),
+            "lastUpdated": iso(permission.last_updated), "conditions": permission.conditions or None,
+            "_links": {"role": {"href": href}, "self": {"href": f"{href}/permissions/{permission.label}"}}}

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from app.sandbox.org import SandboxOrg
 
 EVERYONE = "Everyone"
+# Where Okta serves the groups' default logos (never fetched by the sandbox or the wizard).
+GROUP_LOGO_CDN = "https://ok1static.oktacdn.com/assets/img/logos/groups/odyssey"
 
 
 def create_group(org: SandboxOrg, name: str, description: str = "", *, built_in: bool = False) -> Group:
@@ -59,11 +61,11 @@ def render_group(org: SandboxOrg, group: Group) -> Json:
         "objectClass": ["okta:user_group"],
         "type": group.type,
         "profile": {"name": group.name, "description": group.description},
+        # As recorded: logos on Okta's CDN, and no ``self`` link.
         "_links": {
-            "logo": [{"name": "medium", "href": f"{org.base_url}/assets/img/logos/groups/okta-medium.png",
-                      "type": "image/png"}],
+            "logo": [{"name": size, "href": f"{GROUP_LOGO_CDN}/okta-{size}.png", "type": "image/png"}
+                     for size in ("medium", "large")],
             "users": {"href": f"{href}/users"},
             "apps": {"href": f"{href}/apps"},
-            "self": {"href": href},
         },
     }

@@ -242,6 +242,10 @@ def render_resource(org: SandboxOrg, resource_set: ResourceSet, resource: Resour
                                         f"/resources/{resource.id}"}}
     if resource.href:
         links["self"] = {"href": resource.href}
+        # Okta also names a whole-collection resource by its kind (recorded: ``users``, ``groups``).
+        kind = resource.href.rstrip("/").rsplit("/", 1)[-1]
+        if kind in ("users", "groups") and resource.href.rstrip("/").endswith(f"/api/v1/{kind}"):
+            links[kind] = {"href": resource.href}
     return {"id": resource.id, "orn": resource.orn, "created": iso(resource.created),
             "lastUpdated": iso(resource.created), "_links": links}
 

@@ -33,7 +33,8 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
 
 # (name, title, extra keywords); all base properties are strings.
 _BASE: tuple[tuple[str, str, Json], ...] = (
-    ("login", "Username", {"required": True, "minLength": 5, "maxLength": 100, "pattern": ".+"}),
+    # As Okta's default schema is recorded: no ``pattern`` on login, no maxLength on the address fields.
+    ("login", "Username", {"required": True, "minLength": 5, "maxLength": 100}),
     ("firstName", "First name", {"required": True, "minLength": 1, "maxLength": 50}),
     ("lastName", "Last name", {"required": True, "minLength": 1, "maxLength": 50}),
     ("middleName", "Middle name", {}),
@@ -47,12 +48,12 @@ _BASE: tuple[tuple[str, str, Json], ...] = (
     ("secondEmail", "Secondary email", {"format": "email"}),
     ("mobilePhone", "Mobile phone", {"maxLength": 100}),
     ("primaryPhone", "Primary phone", {"maxLength": 100}),
-    ("streetAddress", "Street address", {"maxLength": 1024}),
-    ("city", "City", {"maxLength": 128}),
-    ("state", "State", {"maxLength": 128}),
-    ("zipCode", "Zip code", {"maxLength": 50}),
+    ("streetAddress", "Street address", {}),
+    ("city", "City", {}),
+    ("state", "State", {}),
+    ("zipCode", "Zip code", {}),
     ("countryCode", "Country code", {"format": "country-code"}),
-    ("postalAddress", "Postal Address", {"maxLength": 4096}),
+    ("postalAddress", "Postal Address", {}),
     ("preferredLanguage", "Preferred language", {"format": "language-code"}),
     ("locale", "Locale", {"format": "locale"}),
     ("timezone", "Time zone", {"format": "timezone"}),
@@ -116,8 +117,22 @@ def schema_for_type(org: SandboxOrg, type_id: str) -> UserSchema:
     return org.schemas[type_id]
 
 
+def _shown(properties: Mapping[str, Json]) -> Json:
+    """Properties as Okta shows them: ``required`` only when true (a ``false`` one is dropped, as
+    recorded in TestAccOktaUserBaseSchema_crud and TestAccResourceOktaUserSchema_enum_string)."""
+    shown: Json = {}
+    for name, attribute in properties.items():
+        shown[name] = {key: copy.deepcopy(value) for key, value in attribute.items()
+                       if not (key == "required" and not value)}
+    return shown
+
+
 def render_schema(org: SandboxOrg, schema: UserSchema) -> Json:
     user_type = org.user_types[schema.type_id]
+    custom: Json = {"id": "#custom", "type": "object", "properties": _shown(schema.custom)}
+    required_custom = [name for name, attribute in schema.custom.items() if attribute.get("required")]
+    if required_custom:  # Okta leaves the list out when it would be empty
+        custom["required"] = required_custom
     schema_ref = "default" if user_type.default else schema.id
     return {
         "id": f"{org.base_url}/meta/schemas/user/{schema_ref}",
@@ -128,16 +143,17 @@ def render_schema(org: SandboxOrg, schema: UserSchema) -> Json:
         "lastUpdated": iso(schema.last_updated),
         "created": iso(schema.created),
         "definitions": {
-            "custom": {"id": "#custom", "type": "object", "properties": copy.deepcopy(schema.custom),
-                       "required": [name for name, attribute in schema.custom.items() if attribute.get("required")]},
-            "base": {"id": "#base", "type": "object", "properties": copy.deepcopy(schema.base),
+            "custom": custom,
+            "base": {"id": "#base", "type": "object", "properties": _shown(schema.base),
                      "required": [name for name in BASE_REQUIRED if schema.base[name].get("required")]},
         },
         "type": "object",
         # Okta sends JSON-Schema pointers here, resolved against this document's definitions.
         "properties": {"profile": {"allOf": [{"$ref": "#/definitions/custom"}, {"$ref": "#/definitions/base"}]}},
-        "_links": {"self": {"href": f"{org.base_url}/api/v1/meta/schemas/user/{schema.id}", "method": "GET"},
-                   "type": {"href": f"{org.base_url}/api/v1/meta/types/user/{user_type.id}"}},
+        "_links": {"self": {"rel": "self", "href": f"{org.base_url}/api/v1/meta/schemas/user/{schema.id}",
+                            "method": "GET"},
+                   "type": {"rel": "type", "href": f"{org.base_url}/api/v1/meta/types/user/{user_type.id}",
+                            "method": "GET"}},
     }
 
 

@@ -40,6 +40,13 @@ def render_user(org: SandboxOrg, user: User) -> Json:
         links["activate"] = {"href": f"{href}/lifecycle/activate", "method": "POST"}
     else:
         links["deactivate"] = {"href": f"{href}/lifecycle/deactivate", "method": "POST"}
+    # The lifecycle links Okta adds by status, as recorded (TestAccResourceOktaUser_*).
+    if user.status == "PROVISIONED":
+        links["reactivate"] = {"href": f"{href}/lifecycle/reactivate", "method": "POST"}
+        links["resetPassword"] = {"href": f"{href}/lifecycle/reset_password", "method": "POST"}
+        links["suspend"] = {"href": f"{href}/lifecycle/suspend", "method": "POST"}
+    if user.status == "DEPROVISIONED":
+        links["delete"] = {"href": href, "method": "DELETE"}
     schema_id = schema_domain.schema_for_type(org, user.type_id).id
     links["schema"] = {"href": f"{org.base_url}/api/v1/meta/schemas/user/{schema_id}"}
     links["type"] = {"href": f"{org.base_url}/api/v1/meta/types/user/{user.type_id}"}
@@ -56,7 +63,8 @@ def render_user(org: SandboxOrg, user: User) -> Json:
         "lastUpdated": iso(user.last_updated),
         "passwordChanged": iso(user.password_changed) if user.password_changed is not None else None,
         "type": {"id": user.type_id},
-        "profile": dict(user.profile),
+        # Okta's answers always carry the base profile's optional phone and second email (null when unset).
+        "profile": {"mobilePhone": None, "secondEmail": None, **user.profile},
         "credentials": credentials,
         "_links": links,
     }
@@ -173,7 +181,8 @@ def create_user(org: SandboxOrg, profile: Mapping[str, Any], *, password: str | 
         status = "PASSWORD_EXPIRED" if expire_password else "ACTIVE"
     user = User(id=ids.okta_id(ids.USER), seq=next_seq(), status=status, created=now, last_updated=now,
                 profile=clean, type_id=chosen_type, has_password=password is not None,
-                activated=now if status in ("ACTIVE", "PASSWORD_EXPIRED") else None,
+                # Okta stamps ``activated`` when activation starts, PROVISIONED included (recorded).
+                activated=now if status != "STAGED" else None,
                 status_changed=now if status != "STAGED" else None,
                 password_changed=now if password is not None else None, password_expired=expire_password)
     org.users.add(user)
@@ -212,9 +221,7 @@ def activate_user(org: SandboxOrg, user: User, *, send_email: bool, actor: Actor
         raise invalid_status()
     now = org.clock.now()
     user.status = "ACTIVE" if user.has_password else "PROVISIONED"
-    user.status_changed = user.last_updated = now
-    if user.status == "ACTIVE":
-        user.activated = now
+    user.status_changed = user.last_updated = user.activated = now
     syslog.record(org, actor, "user.lifecycle.activate", "Activate Okta user", [user_target(user)])
     return _activation_link(org, user, send_email=send_email)
 
