@@ -28,11 +28,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.audit import Actor
+from app.audit.keys import use_keys
 from app.auth.operators import create_operator
 from app.common.validation import FormReader
 from app.store.db import Database
 from app.store.migrate import upgrade
-from app.vault.keyring import Key
+from app.vault.keyring import Key, KeySource
 from bench.support.bulk import seed
 from bench.support.servers import python, server
 from tests.live import free_port
@@ -81,6 +82,10 @@ def main() -> None:
             big_id, _ids = seed(url, onboardings=onboardings, events=events, big_onboarding_events=big)
             seeded = time.perf_counter() - started
 
+            key = Key.generate().encoded()
+            # The server's key keys the audit trail; the admin's creation is recorded with it too.
+            use_keys(KeySource(env_key=key, env_previous=None, key_file=None, create_file=False))
+
             async def add_admin() -> None:
                 db = Database(url)
                 try:
@@ -92,7 +97,6 @@ def main() -> None:
                     await db.dispose()
 
             asyncio.run(add_admin())
-            key = Key.generate().encoded()
             env = {"DATABASE_URL": url, "ONBOARD_ENVIRONMENT": "production", "ONBOARD_SECRET_KEY": key,
                    "ONBOARD_SANDBOX_ENABLED": "false", "ONBOARD_DATA_DIR": str(data)}
             port = free_port()
