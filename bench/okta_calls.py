@@ -59,8 +59,11 @@ MINIMUM: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
     # Super Admin. Token: /users/me with the pasted token, the token list (its id, Any IP).
     # Verify (two runs, 6 reads each): the account (active), the token (Any IP), the schema, the
     # role's permissions (row 10), the set's resources (row 11), the account's roles.
+    # The set is created with its URL resources, then "All IAM resources" is added by ORN in a
+    # second write, with the ORN partition learned from the ORNs Okta lists for the set (one
+    # read): the partition is Okta's to say, never derived from the domain (+1 read, +1 write).
     "defender-for-identity": {
-        "fresh": {"preflight": (3, 0), "plan": (4, 0), "apply": (5, 9), "token": (2, 0), "verify": (12, 0)},
+        "fresh": {"preflight": (3, 0), "plan": (4, 0), "apply": (6, 10), "token": (2, 0), "verify": (12, 0)},
         "configured": {"preflight": (3, 0), "plan": (8, 0), "apply": (9, 0), "token": (2, 0), "verify": (12, 0)},
     },
     # Oort, read/write with the User Schema box and the EventBridge log stream. Plan: the account,
@@ -103,7 +106,8 @@ MINIMUM: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
     # client secret (kept for the Drata step); writes: the 2 attributes (one schema POST; email is
     # READ_ONLY already in the demo org), create, activate, Read-Only Admin, the okta.users.read.self
     # grant, 2 people and 1 group assigned (8). Token: /users/me, the token list. Verify (13 per
-    # run): the active users' emails (one page of 200), the wizard credential's roles (Organization
+    # run): every user's email, of every status Drata syncs (one filtered listing, one page of 200 on
+    # the demo org; DEPROVISIONED included, no extra call), the wizard credential's roles (Organization
     # owner), the account's roles, the account, the schema, the token, the app's users, grants and
     # groups, the optional group by name, the 2 people by login, the assigned group by name.
     "drata": {

@@ -102,9 +102,12 @@ class Wizard:
     def verify(self, onboarding_id: uuid.UUID, kind: str = "verify") -> Job:
         return self.job(onboarding_id, kind)
 
-    def paste_token(self, onboarding_id: uuid.UUID, token: str) -> dict[str, Any]:
+    def paste_token(self, onboarding_id: uuid.UUID, token: str, *, name: str | None = None,
+                    token_id: str | None = None) -> dict[str, Any]:
+        """Paste the token as the page does: with the name the operator gave it (by default the
+        name the wizard proposes) and, when the wizard asked, the id of the token they picked."""
         return self.run(lambda: service.verify_service_token(self.state.engine, onboarding_id, Secret(token),
-                                                             self.actor))
+                                                             self.actor, token_name=name, token_id=token_id))
 
     def attest_all(self, onboarding_id: uuid.UUID) -> None:
         async def go() -> None:

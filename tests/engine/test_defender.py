@@ -134,7 +134,8 @@ class TestIdempotence:
         item = next(i for i in w.plan(second) if i["action_key"] == "super_admin")
         assert item["verdict"] == "unchanged" and "already has the API token" in item["summary"]
         assert w.apply(second).state == "succeeded"
-        w.paste_token(second, token)
+        w.paste_token(second, token, name="Defender again")  # the name the operator gave this one
+        assert w.onboarding(second).facts["service_token_name"] == "Defender again"
         role_reads = okta_calls(w, "GET", "/api/v1/users/{userId}/roles")
         assert w.apply(second).state == "succeeded"
         # Super Admin was never assigned by this onboarding: one look at the roles, no waiting for it.

@@ -262,8 +262,10 @@ class LiveRun:
 
         return self.call(go)
 
-    def paste_token(self, onboarding_id: uuid.UUID, token: str) -> None:
-        self.call(lambda: service.verify_service_token(self.state.engine, onboarding_id, Secret(token), self.actor))
+    def paste_token(self, onboarding_id: uuid.UUID, token: str, name: str) -> None:
+        """Paste the token with the name the person gave it (the wizard finds it by that name)."""
+        self.call(lambda: service.verify_service_token(self.state.engine, onboarding_id, Secret(token), self.actor,
+                                                       token_name=name))
 
     def attest(self, onboarding_id: uuid.UUID) -> None:
         """Each confirmation the onboarding still needs, asked of the person; a no leaves it open."""
@@ -324,7 +326,7 @@ class LiveRun:
                     self.person.activate(login, link)
                 else:
                     self.person.tell(f"No activation link is kept for {login}: it was activated before.")
-                self.paste_token(oid, self.person.create_token(login, str(account), spec.token_name))
+                self.paste_token(oid, self.person.create_token(login, str(account), spec.token_name), spec.token_name)
                 self._apply(oid, report, "apply after the token")
             self.attest(oid)
             report.jobs["verify"] = self.job(oid, "verify").state

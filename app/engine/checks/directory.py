@@ -1,11 +1,13 @@
-"""Checks on the org's directory as a whole: the email domains of all active users (read page by
-page, keeping only a count per domain, so memory stays flat however large the org), and that a
-group the operator named exists."""
+"""Checks on the org's directory as a whole: the email domains of the users a vendor syncs (every
+status it names, read page by page, keeping only a count per domain and per status, so memory stays
+flat however large the org), and that a group the operator named exists."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+
+from pydantic import Field, field_validator
 
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
@@ -15,6 +17,10 @@ from app.okta.models import Group
 NO_EMAIL = "(no email)"
 # How many domains the page and the recorded fact list; the count of the rest is kept.
 LISTED_DOMAINS = 20
+# Every status an Okta user can have. GET /api/v1/users without a filter omits DEPROVISIONED users;
+# a filter naming the statuses returns exactly those, DEPROVISIONED included (Okta's spec, listUsers).
+USER_STATUSES = ("STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED",
+                 "DEPROVISIONED")
 
 
 class EmailDomainsParams(CheckParams):
@@ -25,6 +31,24 @@ class EmailDomainsParams(CheckParams):
     multiple_fact: str = "email_domains_multiple"
     counts_fact: str = "email_domains"
     vendor: str = "the vendor"
+    # The statuses of the users the vendor syncs, whose addresses are counted.
+    statuses: list[str] = Field(default_factory=lambda: list(USER_STATUSES), min_length=1)
+
+    @field_validator("statuses")
+    @classmethod
+    def _statuses(cls, value: list[str]) -> list[str]:
+        unknown = [status for status in value if status not in USER_STATUSES]
+        if unknown:
+            raise ValueError(f"unknown user status(es) {', '.join(unknown)}")
+        return [status for status in USER_STATUSES if status in value]
+
+
+def status_filter(statuses: list[str]) -> str:
+    return " or ".join(f'status eq "{status}"' for status in statuses)
+
+
+def _statuses_text(statuses: list[str]) -> str:
+    return "all statuses" if len(statuses) == len(USER_STATUSES) else ", ".join(statuses)
 
 
 def _domain(item: Any) -> str:
@@ -42,7 +66,7 @@ def _listing(counts: Counter[str]) -> str:
 
 @register
 class EmailDomains(Check):
-    """All active users' email addresses share one domain (or several were accepted)."""
+    """The email addresses of the users the vendor syncs share one domain (or several were accepted)."""
 
     kind = "email_domains"
     params_model = EmailDomainsParams
@@ -50,23 +74,32 @@ class EmailDomains(Check):
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         p: EmailDomainsParams = self.params(ctx)
         counts: Counter[str] = Counter()
+        by_status: Counter[str] = Counter()
         users = pages = 0
-        # Only the fields the count needs; each page is dropped before the next is read.
-        async for page in ctx.okta.users.pages(filter='status eq "ACTIVE"', limit=p.page_size,
+        # One filtered listing covers every status named (DEPROVISIONED too, which an unfiltered
+        # listing omits). Only the fields the count needs; each page is dropped before the next.
+        async for page in ctx.okta.users.pages(filter=status_filter(p.statuses), limit=p.page_size,
                                                fields="id,status,profile:(email)"):
             pages += 1
             for item in page:
                 counts[_domain(item)] += 1
+                by_status[str(item.get("status") if isinstance(item, dict) else "") or "?"] += 1
             users += len(page)
-            await ctx.progress(f"Counting email domains: {users:,} active users read", done=users)
+            await ctx.progress(f"Counting email domains: {users:,} users read", done=users)
+        counted = _statuses_text(p.statuses)
+        per_status = ", ".join(f"{by_status[s]:,} {s}" for s in p.statuses if by_status[s])
+        about = f"Counted: users of {counted} ({', '.join(p.statuses)})" + \
+            (f"; found {per_status}" if per_status else "")
         evidence: dict[str, Any] = {"users": users, "pages": pages, "domains": dict(counts.most_common(LISTED_DOMAINS)),
-                                    "domain_count": len(counts)}
+                                    "domain_count": len(counts), "statuses": list(p.statuses),
+                                    "by_status": dict(by_status)}
         facts = {p.multiple_fact: len(counts) > 1, p.counts_fact: evidence}
         if len(counts) <= 1:
             only = next(iter(counts), None)
-            found = f"All {users:,} active users have addresses on {only}" if only else "The org has no active users"
+            found = (f"All {users:,} users have addresses on {only}. {about}" if only else
+                     f"The org has no users to count. {about}")
             return CheckOutcome("passed", found, None, evidence, facts)
-        found = f"The {users:,} active users' addresses are on {len(counts)} domains: {_listing(counts)}"
+        found = f"The {users:,} users' addresses are on {len(counts)} domains: {_listing(counts)}. {about}"
         accepted = state.attestations.get(p.accepted_by or "")
         if accepted:
             return CheckOutcome("passed", f"{found}. {p.vendor} syncs them all (attested by {accepted['by']} on "

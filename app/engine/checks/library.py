@@ -270,12 +270,23 @@ class SchemaAttributes(Check):
 
 class TokenParams(CheckParams):
     user: str
+    # True only where the vendor's document asks for Any IP; elsewhere the token's network setting
+    # is reported as information and never fails the check.
+    any_ip: bool = False
+
+
+def network_text(network: dict[str, Any]) -> str:
+    if not network or network.get("connection") == "ANYWHERE":
+        return "Any IP"
+    parts = [f"{key} {', '.join(str(zone) for zone in network.get(key) or [])}" for key in ("include", "exclude")
+             if network.get(key)]
+    return f"network zones ({'; '.join(parts)})" if parts else str(network.get("connection"))
 
 
 @register
 class ServiceToken(Check):
-    """The token the operator pasted belonged to the service account; its metadata still exists
-    in Okta with the "Any IP" network condition."""
+    """The token the operator pasted (matched by id when it was verified) belonged to the service
+    account and its metadata still exists in Okta; with ``any_ip``, it allows Any IP."""
 
     kind = "service_token"
     params_model = TokenParams
@@ -283,7 +294,7 @@ class ServiceToken(Check):
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         facts = ctx.scope.facts
         token_id = facts.get("service_token_id")
-        if not token_id:
+        if not token_id or not facts.get("service_token_verified"):
             return CheckOutcome.failed("No token has been verified yet",
                                        "Sign in as the service account, create the token, and paste it here once.")
         p: TokenParams | None = _rendered(self, ctx)
@@ -295,13 +306,16 @@ class ServiceToken(Check):
         if p is not None and token.userId != p.user:
             return CheckOutcome.failed(f"Token {token_id} belongs to {token.userId}, not to the service account",
                                        "Create the token while signed in as the service account.", token_id=token_id)
-        if token.network_connection != "ANYWHERE":
-            return CheckOutcome.failed(f"Token '{token.name}' is limited to network zones "
-                                       f"({token.network_connection})", "Use 'Set to Any IP' on this step.",
-                                       token_id=token_id)
+        network = network_text(token.network)
+        if p is not None and p.any_ip and token.network_connection != "ANYWHERE":
+            return CheckOutcome.failed(f"Token '{token.name}' is limited to {network}; the vendor's document asks "
+                                       "for Any IP", "Use 'Set to Any IP' on this step.",
+                                       token_id=token_id, network=token.network)
+        about = "Any IP, as the vendor's document asks" if p is not None and p.any_ip else \
+            f"network: {network} (for information: the vendor's document asks for no network setting)"
         return CheckOutcome.passed(f"Token '{token.name}' ({token_id}, fingerprint "
-                                   f"{facts.get('service_token_fingerprint', '?')}) belongs to the service account, "
-                                   "Any IP", token_id=token_id, expires_at=token.expiresAt)
+                                   f"{facts.get('service_token_fingerprint', '?')}) belongs to the service account; "
+                                   f"{about}", token_id=token_id, expires_at=token.expiresAt, network=token.network)
 
 
 class FactParams(CheckParams):

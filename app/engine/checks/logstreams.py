@@ -14,6 +14,15 @@ class LogStreamParams(CheckParams):
     account_id: str
     event_source_name: str
     region: str
+    # A fact to keep the name of the partner event source Okta creates in the AWS account, for the
+    # step that associates it with an event bus there.
+    partner_source_fact: str | None = None
+
+
+def partner_event_source(okta_domain: str, event_source_name: str) -> str:
+    """The partner event source Okta creates in AWS for an EventBridge log stream, named as Okta's
+    help ("Add an AWS EventBridge log stream") gives it: aws.partner/okta.com/<org subdomain>/<name>."""
+    return f"aws.partner/okta.com/{okta_domain.split('.', 1)[0]}/{event_source_name}"
 
 
 @register
@@ -43,5 +52,9 @@ class LogStreamCheck(Check):
         if stream.status != "ACTIVE":
             return CheckOutcome.failed(f"Log stream '{stream.name}' is {stream.status}, so it sends nothing",
                                        "Activate it in Reports > Log Streaming.", **evidence)
-        return CheckOutcome.passed(f"Log stream '{stream.name}' is active, to AWS account {p.account_id}, "
-                                   f"event source {p.event_source_name}, region {p.region}", **evidence)
+        outcome = CheckOutcome.passed(f"Log stream '{stream.name}' is active, to AWS account {p.account_id}, "
+                                      f"event source {p.event_source_name}, region {p.region}", **evidence)
+        if p.partner_source_fact and ctx.scope.org is not None:
+            outcome.facts[p.partner_source_fact] = partner_event_source(ctx.scope.org.display_domain,
+                                                                        p.event_source_name)
+        return outcome

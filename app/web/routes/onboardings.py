@@ -270,15 +270,25 @@ async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, o
     form = await _form(request)
     value = form.secret("service_token", label="Token value", max_length=500,
                         missing="Paste the token value you copied as the service account.")
+    # The name the operator gave the token (prefilled with the wizard's proposal), and, when the
+    # wizard asked which of the account's tokens it is, the one they picked.
+    name = form.text("service_token_name", label="Token name", required=False, max_length=100)
+    picked = form.text("service_token_id", label="Token", required=False, max_length=40)
     try:
         form.raise_if_invalid()
         facts = await service.verify_service_token(state.engine, found.id, Secret(value.strip()),
-                                                   actor_for(request, operator))
+                                                   actor_for(request, operator), token_name=name or None,
+                                                   token_id=picked or None)
     except ValidationFailed as exc:
-        return await _page(request, db, found.id, status_code=400, errors=exc.errors, message=exc.message)
-    note = "Token verified: it belongs to the service account. Its value was not kept."
+        oid = found.id
+        await db.rollback()  # read again: the tokens to pick from were just kept as a fact
+        return await _page(request, db, oid, status_code=400, errors=exc.errors, message=exc.message)
+    note = ("Token verified: it belongs to the service account. Its value was not kept. It is the account's token "
+            f"'{facts.get('service_token_name')}' ({facts.get('service_token_id')}).")
     if facts.get("service_token_network") != "ANYWHERE":
-        note += " It is limited to network zones; set it to Any IP on this step."
+        note += (" It is limited to network zones; the vendor's document asks for Any IP: set it on this step."
+                 if facts.get("service_token_any_ip_required") else
+                 f" Its network setting: {facts.get('service_token_network_text')} (for information).")
     return _back(request, found.id, note)
 
 
