@@ -95,10 +95,11 @@ MINIMUM: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
     # first run, while the secret is kept, the smoke test: a token request with the client
     # credentials and one user read with the access token. After the Authomize step is attested
     # the secret is destroyed, so the second run reads only the integration. A second onboarding
-    # never had the secret: no smoke test.
+    # adopts the integration, whose secret it never saw: apply reads its secrets (to recognise one
+    # an interrupted attempt made) and makes a new one, kept like the first, so verify is the same.
     "authomize": {
         "fresh": {"preflight": (3, 0), "plan": (1, 0), "apply": (1, 1), "verify": (4, 0)},
-        "configured": {"preflight": (3, 0), "plan": (1, 0), "apply": (1, 0), "verify": (2, 0)},
+        "configured": {"preflight": (3, 0), "plan": (1, 0), "apply": (2, 1), "verify": (4, 0)},
     },
     # Drata. Plan: the schema (email permission, optional attributes), the account, the Drata app
     # by name, its grants, the 2 chosen people by login, the chosen group by name, the app's user
@@ -116,6 +117,10 @@ MINIMUM: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
                        "verify": (26, 0)},
     },
 }
+# Writes a second onboarding must make on the org the first one configured (not counted against
+# the target of none): an adopted Authomize integration's client secret was shown only at install,
+# so the new onboarding makes its own through the secrets endpoint.
+REQUIRED_ON_CONFIGURED: dict[tuple[str, str], int] = {("authomize", "apply"): 1}
 # Where the product stays above the minimum, and why (printed under the table).
 ABOVE_MINIMUM = ("apply on a fresh org reads the service account once more after activating it, to "
                  "record its real status (PROVISIONED): +1 read for Defender, Oort, Sentinel and Drata.")
@@ -182,14 +187,15 @@ def main() -> None:
                     for url in row.twice_urls:
                         print(f"    read twice in one {phase} run: GET {url}")
                     if state == "configured" and phase not in OPERATOR_ONLY:
-                        configured_writes += row.writes
+                        configured_writes += max(0, row.writes - REQUIRED_ON_CONFIGURED.get((vendor, phase), 0))
                     if (row.reads, row.writes) != (min_r, min_w):
                         above.append(f"{vendor} {state} {phase}: {row.reads}/{row.writes} against {min_r}/{min_w}")
                 if args.calls:
                     for call in calls:
                         print(f"      {call.phase:<10} run {call.run:>3} {call.method:<6} {call.url} -> {call.status}")
     print(f"objects read twice in one run of a phase: {twice_total} (target 0)")
-    print(f"writes on the configured org: {configured_writes} (target 0; Sentinel's test-event button not counted)")
+    print(f"writes on the configured org: {configured_writes} (target 0; Sentinel's test-event button and the "
+          "client secret an adopted Authomize integration needs not counted)")
     print("away from the minimum: " + ("none" if not above else ""))
     for line in above:
         print(f"  {line}")

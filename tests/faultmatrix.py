@@ -26,10 +26,12 @@ from sqlalchemy import func, select
 from app.common.clock import FakeClock
 from app.main import create_app
 from app.okta.http import READ_METHODS
+from app.playbooks.loader import setting_key
 from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
 from app.settings import Environment, Settings
 from app.store.migrate import upgrade
-from app.store.models import AuditEvent, Job, OnboardingSecret
+from app.store.models import AppSetting, AuditEvent, Job, OnboardingSecret
 from app.vault import Secret
 from app.vault.keyring import Key
 from tests.harness import Wizard
@@ -47,6 +49,8 @@ class Vendor:
     inputs: dict[str, Any]
     # What the org looks like before the onboarding, beyond the demo seed.
     prepare: Callable[[SandboxOrg], None] | None = None
+    # Playbook settings an administrator set (by name), e.g. a catalog key the org knows.
+    settings: dict[str, str] = field(default_factory=dict)
 
     def new_org(self, clock: FakeClock) -> SandboxOrg:
         org = SandboxOrg(clock=clock)
@@ -65,7 +69,9 @@ VENDORS = [
     Vendor("defender", "defender-for-identity", {"service_account_login": "mdi-service@acme.example"}),
     Vendor("oort", "oort", {"access": "read_write", "schema_check": True, **AWS}),
     Vendor("sentinel", "sentinel-unified-connector", {"workspace_name": "sentinel-prod"}),
-    Vendor("authomize", "authomize", {}),
+    # The sandbox's catalog key for Authomize, not the playbook's default guess (which Okta refuses:
+    # tests/vendors/test_authomize_catalog.py); the matrix covers the install path.
+    Vendor("authomize", "authomize", {}, settings={"integration_type": AUTHOMIZE_TYPE}),
     Vendor("drata", "drata", {"app_users": PEOPLE, "app_groups": ["Drata Users"], "custom_attributes": True,
                               "group_label": "Engineering"}, prepare=_email_hidden),
 ]
@@ -156,6 +162,13 @@ def activate_with_the_kept_link(w: Wizard, org: SandboxOrg, oid: uuid.UUID) -> N
 def run_onboarding(w: Wizard, vendor: Vendor, org: SandboxOrg, apply: ApplyHook = apply_ok) -> uuid.UUID:
     """Start, plan, then apply until every planned action is done: between applies the account is
     activated with its link and its API token pasted, when an action waits for that token."""
+    if vendor.settings:
+        async def configure() -> None:
+            async with w.state.db.session() as session:
+                for name, value in vendor.settings.items():
+                    await session.merge(AppSetting(key=setting_key(vendor.playbook, name), value=value))
+
+        w.run(configure)
     oid = w.start(vendor.playbook, w.connect(), **vendor.inputs)
     planned = {item["action_key"] for item in w.plan(oid)}
     phase = 0

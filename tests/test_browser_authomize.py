@@ -1,25 +1,47 @@
 """Authomize, start to finish in a real browser against a real server and its demo sandbox org: new
-onboarding, plan, apply (the API service integration installed), verify (the smoke test proves
-the client credentials), the client secret revealed once for the Authomize console and proven
-against the sandbox's token endpoint, attest (the secret is destroyed), completed. Then the
-sandbox org's final state is read back."""
+onboarding, plan, apply. The playbook's catalog key is a guess and the sandbox, like Okta, refuses
+it: the page shows the guided install (the Admin Console clicks and the six scopes), a person
+installs the integration by hand, Retry adopts it by name and makes it a new client secret. Verify
+(the smoke test proves the client credentials), the secret revealed once for the Authomize console
+and proven against the sandbox's token endpoint, attest (the secret is destroyed), completed. Then
+the sandbox org's final state is read back."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.browser import chromium, watched_page
 from tests.flows import attest_all, first_admin, start_onboarding, use_sandbox_org, wait_for_job
-from tests.live import live_server
+from tests.live import LiveServer, live_server
 
 pytestmark = pytest.mark.browser
 
 SCOPES = ["okta.apps.read", "okta.groups.read", "okta.idps.read", "okta.logs.read", "okta.roles.read",
           "okta.users.read"]
+SANDBOX_KEY = AUTHOMIZE_TYPE  # Okta's key in the sandbox's catalog, not the playbook's default
+CLICKS = "Applications > API Service Integrations > Add Integration > Authomize Identity Security > Install"
+
+
+def install_by_hand(server: LiveServer) -> tuple[str, str]:
+    """What the person does in the Admin Console (which calls Okta's API with their session): the
+    integration installed under Okta's own key; Okta shows its first secret to them only."""
+    admin = next(u for u in server.sandbox_state()["users"] if "SUPER_ADMIN" in u["roles"])
+    page = httpx.post(f"{server.sandbox_url}/__sandbox__/console/tokens", timeout=10,
+                      data={"user_id": admin["id"], "name": "console session", "network": "ANYWHERE"})
+    assert page.status_code == 201, page.text
+    match = re.search(r'name="token-value" type="text" value="([^"]+)"', page.text)
+    assert match
+    installed = httpx.post(f"{server.sandbox_url}/integrations/api/v1/api-services", timeout=10,
+                           headers={"Authorization": f"SSWS {match.group(1)}"},
+                           json={"type": SANDBOX_KEY, "grantedScopes": SCOPES})
+    assert installed.status_code == 201, installed.text
+    return str(installed.json()["id"]), str(installed.json()["clientSecret"])
 
 
 def test_authomize_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) -> None:
@@ -42,8 +64,16 @@ def test_authomize_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) 
 
             page.get_by_role("button", name="Confirm and apply").click()
             wait_for_job(page)
+            # Okta refused the guessed key: the page says what to click instead, and nothing was made.
+            expect(page.get_by_text("Okta refused the catalog key 'authomize_identity_security'").first).to_be_visible()
+            expect(page.get_by_text(CLICKS).first).to_be_visible()
+            assert server.sandbox_state()["counts"]["apiServices"] == 0
+
+            client_id, first_secret = install_by_hand(server)
+            page.get_by_role("button", name="Retry").first.click()
+            wait_for_job(page)
             [integration] = server.sandbox_state()["apiServices"]
-            client_id = integration["id"]
+            assert integration["id"] == client_id  # found by name and adopted, not installed again
             expect(page.locator("#step-enter_credentials").get_by_text(client_id)).to_be_visible()
 
             # The smoke test runs while the wizard still keeps the secret.
@@ -57,6 +87,7 @@ def test_authomize_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) 
             expect(kept.get_by_text("Client secret of the Authomize integration")).to_be_visible()
             kept.get_by_role("button", name="Reveal").click()
             secret = page.locator(".secret-value").inner_text()
+            assert secret != first_secret  # the wizard's own secret, made through the secrets endpoint
             token = httpx.post(f"{server.sandbox_url}/oauth2/v1/token", auth=(client_id, secret), timeout=10,
                                data={"grant_type": "client_credentials", "scope": " ".join(SCOPES)})
             assert token.status_code == 200, token.text
@@ -75,6 +106,6 @@ def test_authomize_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) 
 
         state = server.sandbox_state()
         [integration] = state["apiServices"]
-        assert integration["type"] == "authomize_identity_security"
+        assert integration["type"] == SANDBOX_KEY
         assert sorted(integration["grantedScopes"]) == SCOPES
         assert secret not in server.output

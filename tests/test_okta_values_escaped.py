@@ -22,10 +22,12 @@ from html.parser import HTMLParser
 import pytest
 
 from app.common.clock import FakeClock
+from app.playbooks.loader import setting_key
 from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
 from app.sandbox.domain import api_services as services_domain
 from app.sandbox.domain.actors import Actor as SandboxActor
 from app.settings import Settings
+from app.store.models import AppSetting
 from tests.hostile import hostile, hostile_name, shown_prefix
 from tests.page_journeys import Journey, Shown, journey, pdf_text
 from tests.support import PASSWORD
@@ -72,7 +74,7 @@ def seed_hostile(org: SandboxOrg) -> None:
     org.add_log_stream(STREAM, dict(AWS))
     actor = SandboxActor(admin.id, "User", admin.login, admin.display_name)
     integration, _secret = services_domain.install(
-        org, {"type": "authomize_identity_security", "grantedScopes": AUTHOMIZE_SCOPES}, actor)
+        org, {"type": services_domain.AUTHOMIZE_TYPE, "grantedScopes": AUTHOMIZE_SCOPES}, actor)
     integration.name = INTEGRATION
 
 
@@ -124,6 +126,13 @@ def test_okta_values_are_text_on_every_page_and_data_in_every_export(
     with journey(settings, org, okta_transport, fake_clock) as j:
         j.first_admin(settings, "ana.admin", PASSWORD)
         assert org.demo is not None
+
+        async def authomize_key() -> None:  # the sandbox's catalog key (the default is a guess)
+            async with j.state.db.session() as session:
+                session.add(AppSetting(key=setting_key("authomize", "integration_type"),
+                                       value=services_domain.AUTHOMIZE_TYPE))
+
+        j.run(authomize_key)
         connection = j.connect(org.demo.admin_token)
         run = Run(j, {})
         for vendor, steps in FLOWS.items():

@@ -146,6 +146,16 @@ class ApiServiceIntegration(OktaObject):
     createdAt: str | None = None
 
 
+class ApiServiceIntegrationSecret(OktaObject):
+    """A client secret of an API service integration. ``client_secret`` is the value only in the
+    answer that created it; lists and lifecycle answers carry a masked form."""
+
+    id: str
+    status: str | None = None
+    created: str | None = None
+    lastUpdated: str | None = None
+
+
 class LogStream(OktaObject):
     id: str
     type: str

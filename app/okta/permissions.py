@@ -81,6 +81,14 @@ REQUIREMENTS: dict[tuple[str, str], Requirement] = {
     ("POST", "/integrations/api/v1/api-services"): Requirement(_SUPER, "okta.oauthIntegrations.manage"),
     ("DELETE", "/integrations/api/v1/api-services/{apiServiceId}"):
         Requirement(_SUPER, "okta.oauthIntegrations.manage"),
+    ("GET", "/integrations/api/v1/api-services/{apiServiceId}/credentials/secrets"):
+        Requirement(_SUPER, "okta.oauthIntegrations.read"),
+    ("POST", "/integrations/api/v1/api-services/{apiServiceId}/credentials/secrets"):
+        Requirement(_SUPER, "okta.oauthIntegrations.manage"),
+    ("POST", "/integrations/api/v1/api-services/{apiServiceId}/credentials/secrets/{secretId}/lifecycle/deactivate"):
+        Requirement(_SUPER, "okta.oauthIntegrations.manage"),
+    ("DELETE", "/integrations/api/v1/api-services/{apiServiceId}/credentials/secrets/{secretId}"):
+        Requirement(_SUPER, "okta.oauthIntegrations.manage"),
     ("GET", "/api/v1/logStreams"): Requirement(_SUPER, "okta.logStreams.read"),
     ("GET", "/api/v1/logStreams/{logStreamId}"): Requirement(_SUPER, "okta.logStreams.read"),
     ("POST", "/api/v1/logStreams"): Requirement(_SUPER, "okta.logStreams.manage"),

@@ -119,6 +119,12 @@ OPERATIONS: tuple[Operation, ...] = (
               "okta.oauthIntegrations.read"),
     Operation("createApiServiceIntegrationInstanceSecret", "POST", _API_SERVICE + "/credentials/secrets",
               "okta.oauthIntegrations.manage"),
+    Operation("deleteApiServiceIntegrationInstanceSecret", "DELETE", _API_SERVICE + "/credentials/secrets/{secretId}",
+              "okta.oauthIntegrations.manage"),
+    Operation("activateApiServiceIntegrationInstanceSecret", "POST",
+              _API_SERVICE + "/credentials/secrets/{secretId}/lifecycle/activate", "okta.oauthIntegrations.manage"),
+    Operation("deactivateApiServiceIntegrationInstanceSecret", "POST",
+              _API_SERVICE + "/credentials/secrets/{secretId}/lifecycle/deactivate", "okta.oauthIntegrations.manage"),
     # Log streams
     Operation("listLogStreams", "GET", "/api/v1/logStreams", "okta.logStreams.read"),
     Operation("createLogStream", "POST", "/api/v1/logStreams", "okta.logStreams.manage"),

@@ -24,11 +24,13 @@ import httpx
 
 from app.common.clock import Clock, FakeClock
 from app.onboardings import service
+from app.playbooks.loader import setting_key
 from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
 from app.sandbox.ratelimit import RateLimitConfig
 from app.settings import Environment, Settings
 from app.store.migrate import upgrade
-from app.store.models import Onboarding
+from app.store.models import AppSetting, Onboarding
 from app.vault.keyring import Key
 from tests.harness import Wizard, wizard
 
@@ -188,6 +190,9 @@ INPUTS: dict[str, dict[str, Any]] = {
     "drata": {"app_users": ["ada.lovelace0@acme.example", "ben.tanaka1@acme.example"],
               "app_groups": ["Drata Users"], "custom_attributes": True, "group_label": "Engineering"},
 }
+# Playbook settings an administrator set: Authomize's catalog key as the sandbox's catalog has it
+# (the playbook's default is a guess that Okta refuses; the bench measures the installed path).
+SETTINGS: dict[str, dict[str, str]] = {"authomize": {"integration_type": AUTHOMIZE_TYPE}}
 TOKEN_NAMES = {"defender-for-identity": "Defender for Identity", "oort": "Oort",
                "sentinel-unified-connector": "Microsoft Sentinel", "drata": "Drata"}
 
@@ -226,6 +231,13 @@ def onboard(b: Bench, vendor: str, *, after_apply: Callable[[], None] | None = N
     w, org, rec = b.w, b.org, b.recorder
     with rec.phase("preflight"):
         connection = w.connect()
+    if vendor in SETTINGS:
+        async def configure() -> None:
+            async with w.state.db.session() as session:
+                for name, value in SETTINGS[vendor].items():
+                    await session.merge(AppSetting(key=setting_key(vendor, name), value=value))
+
+        w.run(configure)
     oid = w.start(vendor, connection, **INPUTS[vendor])
     with rec.phase("plan"):
         w.plan(oid)

@@ -11,10 +11,11 @@ import pytest
 
 from app.common.clock import FakeClock
 from app.sandbox import DemoOrg, SandboxOrg
+from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.okta_spec import Violation
 from tests.sandbox.conftest import Connect, error_code
 
-AUTHOMIZE = {"type": "authomize_identity_security",
+AUTHOMIZE = {"type": AUTHOMIZE_TYPE,
              "grantedScopes": ["okta.users.read", "okta.groups.read", "okta.roles.read", "okta.apps.read",
                                "okta.logs.read", "okta.idps.read"]}
 EVENTBRIDGE: dict[str, Any] = {"type": "aws_eventbridge", "name": "Oort",
@@ -126,6 +127,46 @@ class TestApiServiceIntegrations:
         service_id = okta.post("/integrations/api/v1/api-services", json=AUTHOMIZE).json()["id"]
         assert okta.delete(f"/integrations/api/v1/api-services/{service_id}").status_code == 204
         assert service_id not in sandbox_org.api_services
+
+    def test_the_playbook_default_key_is_not_the_catalog_key(self, okta: httpx.Client) -> None:
+        """Okta's keys are not derived from the display name (Anzenna's is anzennaapiservice): the
+        sandbox refuses the playbook's guess the way Okta refuses an unknown type."""
+        response = okta.post("/integrations/api/v1/api-services",
+                             json={**AUTHOMIZE, "type": "authomize_identity_security"})
+        assert response.status_code == 400 and error_code(response) == "E0000001"
+        assert "authomize_identity_security" in response.json()["errorCauses"][0]["errorSummary"]
+
+    def test_a_secret_is_deactivated_then_deleted(self, okta: httpx.Client, sandbox_org: SandboxOrg) -> None:
+        service_id = okta.post("/integrations/api/v1/api-services", json=AUTHOMIZE).json()["id"]
+        base = f"/integrations/api/v1/api-services/{service_id}/credentials/secrets"
+        created = okta.post(base).json()
+        secret_id = created["id"]
+        refused = okta.delete(f"{base}/{secret_id}")  # Okta deletes only an inactive secret
+        assert refused.status_code == 400 and error_code(refused) == "E0000001"
+        deactivated = okta.post(f"{base}/{secret_id}/lifecycle/deactivate")
+        assert deactivated.status_code == 200 and deactivated.json()["status"] == "INACTIVE"
+        assert deactivated.json()["client_secret"].startswith("***")
+        assert "delete" in deactivated.json()["_links"]
+        activated = okta.post(f"{base}/{secret_id}/lifecycle/activate")
+        assert activated.status_code == 200 and activated.json()["status"] == "ACTIVE"
+        okta.post(f"{base}/{secret_id}/lifecycle/deactivate")
+        assert okta.delete(f"{base}/{secret_id}").status_code == 204
+        listed = [s["id"] for s in okta.get(base).json()]
+        assert secret_id not in listed and len(listed) == 1
+        missing = okta.delete(f"{base}/{secret_id}")
+        assert missing.status_code == 404 and error_code(missing) == "E0000007"
+        events = [e.body["eventType"] for e in sandbox_org.events][-4:]
+        assert events == ["app.oauth2.credentials.lifecycle.deactivate", "app.oauth2.credentials.lifecycle.activate",
+                          "app.oauth2.credentials.lifecycle.deactivate", "app.oauth2.credentials.lifecycle.delete"]
+
+    def test_an_inactive_secret_gets_no_token(self, okta: httpx.Client) -> None:
+        body = okta.post("/integrations/api/v1/api-services", json=AUTHOMIZE).json()
+        base = f"/integrations/api/v1/api-services/{body['id']}/credentials/secrets"
+        [first] = okta.get(base).json()
+        okta.post(f"{base}/{first['id']}/lifecycle/deactivate")
+        token = okta.post("/oauth2/v1/token", headers=_basic(body["id"], body["clientSecret"]),
+                          data={"grant_type": "client_credentials", "scope": "okta.users.read"})
+        assert token.status_code == 401 and token.json()["error"] == "invalid_client"
 
 
 def _basic(client_id: str, secret: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ import httpx
 
 from app.common.clock import FakeClock
 from app.sandbox import DemoOrg, SandboxOrg
+from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.sandbox.conftest import Connect, MakeAdmin, error_code
 
 AWS_STREAM = {"type": "aws_eventbridge", "name": "Oort",
@@ -103,7 +104,7 @@ class TestAdminRoles:
                                                                 make_admin: MakeAdmin) -> None:
         _, token = make_admin("ORG_ADMIN", "APP_ADMIN")
         response = connect(token).post("/integrations/api/v1/api-services", json={
-            "type": "authomize_identity_security", "grantedScopes": ["okta.users.read"]})
+            "type": AUTHOMIZE_TYPE, "grantedScopes": ["okta.users.read"]})
         assert response.status_code == 403 and error_code(response) == "E0000006"
 
     def test_a_token_loses_super_admin_powers_as_soon_as_its_owner_does(

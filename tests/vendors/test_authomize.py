@@ -1,7 +1,9 @@
 """Authomize, end to end through the engine against the sandbox Okta: the integration installed
-with exactly the six scopes, its client secret kept only until the Authomize step is attested,
-the client-credentials smoke test (passing, failing, and honest once the secret is gone), a
-hand-installed integration adopted, idempotence, retries after failures, and undo."""
+with exactly the six scopes (the catalog key set to the sandbox's, which is not the playbook's
+default guess: tests/vendors/test_authomize_catalog.py covers the guess being refused), its
+client secret kept only until the Authomize step is attested, the client-credentials smoke test
+(passing, failing, and honest once the secret is gone), a hand-installed integration adopted,
+idempotence, retries after failures, and undo."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import pytest
 
 from app.common.clock import FakeClock
 from app.engine.engine import EngineError
+from app.playbooks.loader import setting_key
 from app.sandbox import SandboxOrg, SandboxTransport
 from app.sandbox.domain import api_services as services_domain
 from app.sandbox.domain.actors import Actor as SandboxActor
-from app.sandbox.domain.api_services import CatalogEntry
+from app.sandbox.domain.api_services import AUTHOMIZE_TYPE, CatalogEntry
 from app.settings import Settings
 from app.store.models import AppSetting
 from tests.harness import Wizard, wizard
@@ -56,7 +59,16 @@ def the_secret(org: SandboxOrg) -> str:
     return str(integration.secrets[-1].value)
 
 
-def hand_install(org: SandboxOrg, type_key: str = "authomize_identity_security") -> Any:
+def use_catalog_key(w: Wizard, key: str) -> None:
+    """What an administrator does in Settings: set the Authomize integration's catalog key."""
+    async def override() -> None:
+        async with w.state.db.session() as session:
+            await session.merge(AppSetting(key=setting_key(VENDOR, "integration_type"), value=key))
+
+    w.run(override)
+
+
+def hand_install(org: SandboxOrg, type_key: str = AUTHOMIZE_TYPE) -> Any:
     """What a person does in Applications > API Services Integrations > Add Integration."""
     admin = org.users[org.demo.admin_user_id] if org.demo else None
     actor = SandboxActor(admin.id, "User", admin.login, admin.display_name) if admin else SandboxActor.system()
@@ -69,6 +81,7 @@ def hand_install(org: SandboxOrg, type_key: str = "authomize_identity_security")
 def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
       fake_clock: FakeClock) -> Iterator[Wizard]:
     with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        use_catalog_key(harness, AUTHOMIZE_TYPE)  # the key Okta (the sandbox) knows
         yield harness
 
 class TestAuthomizeEndToEnd:
@@ -77,7 +90,7 @@ class TestAuthomizeEndToEnd:
         oid = start(w)
         finish(w, oid)
         [integration] = integrations(sandbox_org)
-        assert integration.type == "authomize_identity_security"
+        assert integration.type == AUTHOMIZE_TYPE
         assert set(integration.granted_scopes) == SCOPES and len(integration.granted_scopes) == 6
         onboarding = w.onboarding(oid)
         assert onboarding.status == "completed", onboarding.status_note
@@ -195,13 +208,14 @@ class TestHandInstalled:
         assert w.apply(oid).state == "succeeded"
         assert [i.id for i in integrations(sandbox_org)] == [done_by_hand.id]
         action = w.actions(oid)["integration"]
-        assert action.outcome == "adopted" and not action.created_by_us
+        # Adopted, with a new client secret of ours: "changed", not created.
+        assert action.outcome == "changed" and not action.created_by_us
         onboarding = w.onboarding(oid)
         assert onboarding.facts["authomize_client_id"] == done_by_hand.id
-        assert "authomize_client_secret_kept" not in onboarding.facts
+        assert onboarding.facts["authomize_client_secret_kept"] is True
         w.verify(oid)
         results = last_results(w, oid)
-        assert "credentials_work" not in results  # no secret to test with: not on the checklist
+        assert results["credentials_work"].status == "passed"  # the new secret works
         assert results["integration_scopes"].status == "passed"
         assert w.job(oid, "undo").state == "succeeded"
         assert [i.id for i in integrations(sandbox_org)] == [done_by_hand.id]  # adopted, so kept
@@ -220,7 +234,7 @@ class TestHandInstalled:
 
     def test_a_hand_install_with_other_scopes_is_a_conflict_not_changed(self, w: Wizard,
                                                                        sandbox_org: SandboxOrg) -> None:
-        services_domain.install(sandbox_org, {"type": "authomize_identity_security",
+        services_domain.install(sandbox_org, {"type": AUTHOMIZE_TYPE,
                                               "grantedScopes": ["okta.users.read"]}, SandboxActor.system())
         oid = start(w)
         item = plan_item(w.draft_plan(oid), "integration")
@@ -233,17 +247,13 @@ class TestHandInstalled:
 
     def test_an_unknown_catalog_key_tells_the_operator_what_to_do(self, w: Wizard,
                                                                  sandbox_org: SandboxOrg) -> None:
-        async def override() -> None:
-            async with w.state.db.session() as session:
-                session.add(AppSetting(key="playbook:authomize:integration_type", value="authomize_guess"))
-
-        w.run(override)
+        use_catalog_key(w, "authomize_guess")
         oid = start(w)
         w.plan(oid)
         job = w.apply(oid)
         assert job.state == "failed"
         note = w.onboarding(oid).status_note or ""
-        assert "authomize_guess" in note and "install the integration by hand" in note
+        assert "authomize_guess" in note and "by hand" in note
         assert integrations(sandbox_org) == []
 
 

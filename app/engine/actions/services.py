@@ -2,18 +2,32 @@
 through the API with the scopes the vendor's document lists, or, when a person installed it by
 hand, found by its catalog type or display name and adopted.
 
+Okta does not publish every vendor's catalog key, and a real key cannot be derived from the
+display name (a recorded one: "Anzenna" is ``anzennaapiservice``), so the key is a setting whose
+default may be wrong. When Okta refuses it, the action stops at its step with a guided install
+(the Admin Console clicks and the scopes to select), remembers the refusal so it does not send the
+same key again, and finds the hand-installed integration by name on Retry or the next plan.
+
 Okta returns an integration's client secret in the install response only, so the wizard keeps
 that secret sealed until the vendor-side step is attested (a colleague can finish the step after a
 handoff), then the engine destroys it. An adopted integration's secret was never shown to the
-wizard and is not kept. Undo uninstalls only an integration this onboarding installed."""
+wizard, so apply makes it a new client secret (``POST .../credentials/secrets``) and keeps that
+one the same way. Undo uninstalls only an integration this onboarding installed; for an adopted
+one it deactivates and deletes the secret it made, and leaves the integration."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
 from app.okta.errors import OktaBadRequest, OktaNotFound
 from app.okta.models import ApiServiceIntegration
 from app.vault import Secret
+
+SECRETS_CALL = "POST /integrations/api/v1/api-services/{apiServiceId}/credentials/secrets"
+# What a person clicks in the Admin Console to install a catalog integration.
+CONSOLE_INSTALL = "Applications > API Service Integrations > Add Integration"
 
 
 class ServiceIntegrationParams(Params):
@@ -42,14 +56,43 @@ def _matching(services: list[ApiServiceIntegration], p: ServiceIntegrationParams
     return [s for s in services if (s.name or "").casefold().strip() == wanted]
 
 
-def _scope_gaps(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> str:
-    have, want = set(found.grantedScopes), set(p.scopes)
-    parts = []
-    if want - have:
-        parts.append("lacks " + ", ".join(sorted(want - have)))
-    if have - want:
-        parts.append("also has " + ", ".join(sorted(have - want)))
-    return "; ".join(parts)
+def _missing(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> list[str]:
+    return sorted(set(p.scopes) - set(found.grantedScopes))
+
+
+def _extra(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> list[str]:
+    return sorted(set(found.grantedScopes) - set(p.scopes))
+
+
+def _extras_note(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> str:
+    extra = _extra(found, p)
+    if not extra:
+        return ""
+    return (f"It also has {', '.join(extra)}, beyond the {len(p.scopes)} scopes the document lists; the wizard "
+            "leaves them as they are (revoke them on the integration's Okta API Scopes tab if the vendor should "
+            "not have them)")
+
+
+def _missing_message(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> str:
+    return (f"'{found.name or p.name}' ({found.id}) lacks {', '.join(_missing(found, p))}. Okta's API cannot grant "
+            "scopes to an installed API service integration, and the wizard will not reinstall one it did not "
+            f"install: in the Admin Console open Applications > API Service Integrations > {found.name or p.name}, "
+            "grant the missing scopes on its Okta API Scopes tab (or uninstall it and install it again with "
+            f"{', '.join(p.scopes)}), then plan again.")
+
+
+def _guided(p: ServiceIntegrationParams, okta_said: str = "") -> str:
+    """The guided install shown when Okta refused the catalog key (what to click comes first: the
+    onboarding's status line keeps only the start of a long message)."""
+    return (f"Okta refused the catalog key '{p.type}'. Install '{p.name}' by hand: in the Admin Console, "
+            f"{CONSOLE_INSTALL} > {p.name} > Install, with exactly the scopes {', '.join(p.scopes)}. Then select "
+            "Retry: the wizard finds it by name, adopts it and makes it a new client secret. (Okta does not publish "
+            "this key; if you learn the right one, set it in Settings.)" + (f" Okta said: {okta_said}" if okta_said
+                                                                              else ""))
+
+
+def _refused(record: Record, p: ServiceIntegrationParams) -> bool:
+    return record.details.get("refused_type") == p.type and record.details.get("name") == p.name
 
 
 @register
@@ -68,7 +111,7 @@ class EnsureServiceIntegration(Action):
             ids = ", ".join(s.id for s in found)
             raise ActionError(f"{len(found)} '{p.name}' integrations are installed ({ids}); the wizard cannot tell "
                               "which one the vendor should use. Uninstall the extra ones in Applications > API "
-                              "Services Integrations, then plan again.", conflict=True)
+                              "Service Integrations, then plan again.", conflict=True)
         return found[0] if found else None
 
     async def plan(self, ctx: Context) -> PlanItem:
@@ -78,21 +121,26 @@ class EnsureServiceIntegration(Action):
         except ActionError as exc:
             return PlanItem("conflict", f"Install '{p.name}'", object_type="api_service", detail=exc.message)
         if found is None:
+            if any(_refused(record, p) for record in ctx.records.values() if isinstance(record, Record)):
+                return PlanItem("deferred", f"Find '{p.name}' once a person has installed it in the Admin Console "
+                                "(Okta refused the catalog key)", object_type="api_service",
+                                calls=["GET /integrations/api/v1/api-services"], detail=_guided(p))
             return PlanItem("create", f"Install '{p.name}' (catalog type {p.type}) with the scopes "
                             f"{', '.join(p.scopes)}; Okta shows its client secret once: the wizard keeps it sealed "
                             "until the vendor step is attested",
                             calls=[f'POST /integrations/api/v1/api-services {{"type": "{p.type}", "grantedScopes": '
-                                   f'[{", ".join(p.scopes)}]}}'], object_type="api_service")
-        gaps = _scope_gaps(found, p)
-        if gaps:
-            return PlanItem("conflict", f"'{found.name or p.name}' is installed with other scopes",
-                            object_type="api_service", object_id=found.id,
-                            detail=f"It {gaps}. Okta does not change an installed integration's scopes through the "
-                                   "API and the wizard will not reinstall it: uninstall it in Applications > API "
-                                   "Services Integrations (or fix its scopes there), then plan again.")
+                                   f'[{", ".join(p.scopes)}]}}'], object_type="api_service",
+                            detail="Okta does not publish every vendor's catalog key. If it refuses this one, the "
+                                   "wizard stops here with the Admin Console steps to install the integration by "
+                                   "hand, then finds it by name.")
+        if _missing(found, p):
+            return PlanItem("conflict", f"'{found.name or p.name}' is installed without scopes the vendor needs",
+                            object_type="api_service", object_id=found.id, detail=_missing_message(found, p))
         return PlanItem("adopt", f"Use '{found.name or p.name}', installed by hand (client id {found.id}). Okta "
-                        "showed its client secret only at install, so the wizard cannot hand it on",
-                        object_type="api_service", object_id=found.id, facts={p.fact: found.id})
+                        "showed its client secret only to whoever installed it, so the wizard makes it a new client "
+                        "secret and keeps that one sealed until the vendor step is attested",
+                        calls=[SECRETS_CALL.replace("{apiServiceId}", found.id)], object_type="api_service",
+                        object_id=found.id, detail=_extras_note(found, p) or None, facts={p.fact: found.id})
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: ServiceIntegrationParams = self.params(ctx)
@@ -101,17 +149,19 @@ class EnsureServiceIntegration(Action):
             # Our earlier install may have reached Okta without its answer reaching us.
             found = await ctx.look_again(lambda: self._find(ctx, p, fresh=True))
         ours = record.intent == "create" or record.created_by_us
-        details = {"type": p.type, "name": p.name, "scopes": list(p.scopes)}
+        details: dict[str, Any] = {"type": p.type, "name": p.name, "scopes": list(p.scopes)}
         if found is None:
+            if _refused(record, p):
+                # Okta refused this key before: ask the person again rather than Okta.
+                raise ActionError("It is not installed yet. " + _guided(p))
             await ctx.intend("create", details)
             try:
                 installed, secret = await ctx.okta.services.install(p.type, p.scopes)
             except (OktaBadRequest, OktaNotFound) as exc:
-                raise ActionError(
-                    f"Okta refused to install '{p.name}' with the type key '{p.type}' ({exc.okta_said}). Okta does "
-                    "not publish every vendor's key, so this one may be wrong: install the integration by hand "
-                    "(Applications > API Services Integrations > Add Integration) and select Retry (the wizard "
-                    "finds it by name), or set the right key in Settings.") from exc
+                # Remembered in the checkpoint: the next plan shows the guided install and the
+                # next apply does not send the refused key again.
+                await ctx.intend("guided", {**details, "refused_type": p.type, "okta_said": exc.okta_said})
+                raise ActionError(_guided(p, exc.okta_said)) from exc
             facts = {p.fact: installed.id, **await self._keep(ctx, p, secret)}
             return Applied("created", f"Installed '{installed.name or p.name}' (client id {installed.id}) with "
                            f"{len(installed.grantedScopes)} scopes", object_type="api_service",
@@ -128,14 +178,47 @@ class EnsureServiceIntegration(Action):
                 summary += "; its first client secret never reached the wizard, so a new one was made"
             return Applied("created", summary, object_type="api_service", object_id=found.id,
                            details={**details, "id": found.id}, facts=facts)
-        gaps = _scope_gaps(found, p)
-        if gaps:
-            raise ActionError(f"'{found.name or p.name}' ({found.id}) is installed with other scopes: it {gaps}. It "
-                              "was not changed; uninstall it (or fix its scopes) in Applications > API Services "
-                              "Integrations, then plan again.", conflict=True)
-        return Applied("adopted", f"Adopted '{found.name or p.name}' installed by hand (client id {found.id}); its "
-                       "client secret was shown only to whoever installed it", object_type="api_service",
-                       object_id=found.id, details={**details, "id": found.id}, facts={p.fact: found.id})
+        if _missing(found, p):
+            raise ActionError(_missing_message(found, p), conflict=True)
+        return await self._adopt(ctx, p, found, record, details)
+
+    async def _adopt(self, ctx: Context, p: ServiceIntegrationParams, found: ApiServiceIntegration, record: Record,
+                     details: dict[str, Any]) -> Applied:
+        """Adopt a hand install: its secret is unknown, so make it a new one and keep that."""
+        existing = await ctx.okta.services.client_secrets(found.id)
+        before = [s.id for s in existing]
+        if record.intent == "new_secret" and record.details.get("id") == found.id:
+            # An earlier attempt may have made a secret whose answer (its only showing) was lost:
+            # remove that one before making another (an integration holds two at most).
+            known = set(record.details.get("secrets_before") or [])
+            for lost in [s.id for s in existing if s.id not in known]:
+                await self._remove_secret(ctx, found.id, lost)
+            before = [sid for sid in before if sid in known]
+        if len(before) >= 2:
+            raise ActionError(self._two_secrets(found, p))
+        await ctx.intend("new_secret", {**details, "id": found.id, "secrets_before": before})
+        try:
+            secret_id, secret = await ctx.okta.services.new_client_secret(found.id)
+        except OktaBadRequest as exc:
+            raise ActionError(f"{self._two_secrets(found, p)} Okta said: {exc.okta_said}") from exc
+        facts: dict[str, Any] = {p.fact: found.id, **await self._keep(ctx, p, secret)}
+        summary = (f"Adopted '{found.name or p.name}' installed by hand (client id {found.id}) and made it a new "
+                   "client secret, kept sealed until the vendor step is attested")
+        note = _extras_note(found, p)
+        if note:
+            summary += f". {note}"
+        # "changed": the integration now holds a secret this onboarding made, which undo removes.
+        return Applied("changed", summary, object_type="api_service", object_id=found.id,
+                       details={**details, "id": found.id, "adopted": True, "secret_id": secret_id,
+                                "extra_scopes": _extra(found, p)}, facts=facts)
+
+    @staticmethod
+    def _two_secrets(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> str:
+        name = found.name or p.name
+        return (f"The wizard needs to make '{name}' ({found.id}) a new client secret (the first one was shown only "
+                "to whoever installed it), and an integration holds two client secrets at most. In the Admin "
+                f"Console, Applications > API Service Integrations > {name}: deactivate and delete a client secret "
+                "that nothing uses, then select Retry.")
 
     @staticmethod
     async def _keep(ctx: Context, p: ServiceIntegrationParams, secret: Secret) -> dict[str, bool]:
@@ -144,9 +227,26 @@ class EnsureServiceIntegration(Action):
         await ctx.keep_secret(p.secret_purpose, p.secret_label, secret, p.destroy_on)
         return {kept_fact(p.secret_purpose): True}
 
+    @staticmethod
+    async def _remove_secret(ctx: Context, service_id: str, secret_id: str) -> bool:
+        """Deactivate, then delete (Okta deletes only inactive secrets); False if it is gone."""
+        try:
+            await ctx.okta.services.deactivate_client_secret(service_id, secret_id)
+            await ctx.okta.services.delete_client_secret(service_id, secret_id)
+        except OktaNotFound:
+            return False
+        return True
+
     async def undo(self, ctx: Context, record: Record) -> str | None:
         if not record.object_id or await ctx.okta.services.get(record.object_id) is None:
             return None
+        name = record.details.get("name", record.object_id)
+        if not record.created_by_us:
+            # Adopted: the integration stays; only the client secret this onboarding made goes.
+            secret_id = record.details.get("secret_id")
+            if not secret_id or not await self._remove_secret(ctx, record.object_id, str(secret_id)):
+                return None
+            return f"Deactivated and deleted the client secret the wizard made for '{name}'; the integration stays"
         # Uninstalling also revokes the scopes Okta granted at install.
         await ctx.okta.services.uninstall(record.object_id)
-        return f"Uninstalled '{record.details.get('name', record.object_id)}'"
+        return f"Uninstalled '{name}'"

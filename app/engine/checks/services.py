@@ -13,6 +13,9 @@ class IntegrationParams(CheckParams):
     integration: str  # the integration's id (its client id)
     scopes: list[str]
     name: str = "the integration"
+    # Scopes beyond the listed ones are noted, not failed (an integration a person installed by
+    # hand may carry more; the wizard adopts it as it is).
+    extra_allowed: bool = False
 
 
 @register
@@ -34,6 +37,10 @@ class ServiceIntegrationScopes(Check):
                                        "id and secret.", integration=p.integration)
         have, want = set(found.grantedScopes), set(p.scopes)
         evidence = {"integration": found.id, "type": found.type, "scopes": sorted(have)}
+        if p.extra_allowed and have > want:
+            return CheckOutcome.passed(f"'{found.name or p.name}' (client id {found.id}) has the {len(want)} scopes "
+                                       f"{', '.join(sorted(want))}, and also {', '.join(sorted(have - want))}, which "
+                                       "the document does not list", extra=sorted(have - want), **evidence)
         if have != want:
             problems = ([f"missing {', '.join(sorted(want - have))}"] if want - have else []) + \
                 ([f"unexpected {', '.join(sorted(have - want))}"] if have - want else [])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from app.okta.api.base import Area
-from app.okta.models import ApiServiceIntegration
+from app.okta.models import ApiServiceIntegration, ApiServiceIntegrationSecret
 from app.vault import Secret
 
 SERVICES = "/integrations/api/v1/api-services"
 SERVICE = "/integrations/api/v1/api-services/{apiServiceId}"
+SECRETS = SERVICE + "/credentials/secrets"
+SECRET = SECRETS + "/{secretId}"
 
 
 class Services(Area):
@@ -34,7 +36,19 @@ class Services(Area):
     async def new_client_secret(self, service_id: str) -> tuple[str, Secret]:
         """A new system-generated client secret for an installed integration (at most two may
         exist); returns its id and the value, which Okta shows only in this response."""
-        response = await self.http.call("POST", SERVICE + "/credentials/secrets",
-                                        path_params={"apiServiceId": service_id})
+        response = await self.http.call("POST", SECRETS, path_params={"apiServiceId": service_id})
         data = response.data if isinstance(response.data, dict) else {}
         return str(data.get("id", "")), Secret(str(data.get("client_secret", "")))
+
+    async def client_secrets(self, service_id: str) -> list[ApiServiceIntegrationSecret]:
+        """The integration's client secrets (values masked: Okta shows a value only when made)."""
+        response = await self.http.call("GET", SECRETS, path_params={"apiServiceId": service_id})
+        return self.parse_list(ApiServiceIntegrationSecret, response.data)
+
+    async def deactivate_client_secret(self, service_id: str, secret_id: str) -> None:
+        await self.http.call("POST", SECRET + "/lifecycle/deactivate",
+                             path_params={"apiServiceId": service_id, "secretId": secret_id})
+
+    async def delete_client_secret(self, service_id: str, secret_id: str) -> None:
+        """Delete a secret; Okta deletes only inactive ones, so deactivate it first."""
+        await self.http.call("DELETE", SECRET, path_params={"apiServiceId": service_id, "secretId": secret_id})

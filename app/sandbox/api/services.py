@@ -55,3 +55,27 @@ def create_secret(call: Call) -> Reply:
     service = _service(call, consistent=True)
     secret = services_domain.add_secret(call.org, service, call.actor())
     return Reply(201, apps_domain.render_secret(secret, services_domain.href(call.org, service), masked=False))
+
+
+def _secret_reply(call: Call, service: ApiServiceIntegration, status: str) -> Reply:
+    secret = services_domain.find_secret(service, call.params["secretId"])
+    services_domain.set_secret_status(call.org, service, secret, status, call.actor())
+    return Reply(200, apps_domain.render_secret(secret, services_domain.href(call.org, service), masked=True))
+
+
+@handles("activateApiServiceIntegrationInstanceSecret")
+def activate_secret(call: Call) -> Reply:
+    return _secret_reply(call, _service(call, consistent=True), "ACTIVE")
+
+
+@handles("deactivateApiServiceIntegrationInstanceSecret")
+def deactivate_secret(call: Call) -> Reply:
+    return _secret_reply(call, _service(call, consistent=True), "INACTIVE")
+
+
+@handles("deleteApiServiceIntegrationInstanceSecret")
+def delete_secret(call: Call) -> Reply:
+    service = _service(call, consistent=True)
+    secret = services_domain.find_secret(service, call.params["secretId"])
+    services_domain.delete_secret(call.org, service, secret, call.actor())
+    return Reply(204)

@@ -2,7 +2,14 @@
 
 Installing one (``POST /integrations/api/v1/api-services``) grants it the scopes asked for, which
 must be among the scopes the catalog entry allows, and returns the client secret once, in that
-response only. The integration's id is its OAuth client id for ``/oauth2/v1/token``."""
+response only. The integration's id is its OAuth client id for ``/oauth2/v1/token``.
+
+Catalog keys are Okta's own and are not derived from the display name (a recorded one: "Anzenna"
+is ``anzennaapiservice``). The sandbox's Authomize entry therefore uses a key other than the
+playbook's default guess, so the wizard's tests meet the refusal a wrong key gets on a real org.
+
+Client secrets (at most two): ``POST .../credentials/secrets`` makes one and shows its value in that
+answer only; a secret is deactivated, then deleted (an active one cannot be deleted)."""
 
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from app.sandbox.domain import apps as apps_domain
 from app.sandbox.domain import syslog
 from app.sandbox.domain.actors import Actor
 from app.sandbox.entities import ApiServiceIntegration, ClientSecret, Json
-from app.sandbox.errors import validation_failed
+from app.sandbox.errors import not_found, validation_failed
 from app.sandbox.scopes import SPEC_SCOPES
 from app.sandbox.tables import next_seq
 from app.sandbox.timestamps import iso
@@ -32,9 +39,14 @@ class CatalogEntry:
     config_guide_url: str
 
 
+# Authomize's key in the sandbox's catalog: realistic in form (compare ``anzennaapiservice``) and
+# deliberately not the playbook's default, which is a guess made from the display name.
+AUTHOMIZE_TYPE = "authomizeapiservice"
+
+
 def authomize_entry() -> CatalogEntry:
     return CatalogEntry(
-        type="authomize_identity_security",
+        type=AUTHOMIZE_TYPE,
         name="Authomize Identity Security",
         scopes=frozenset({"okta.users.read", "okta.idps.read", "okta.roles.read", "okta.groups.read",
                           "okta.apps.read", "okta.logs.read", "okta.policies.read", "okta.authorizationServers.read"}),
@@ -94,6 +106,32 @@ def add_secret(org: SandboxOrg, integration: ApiServiceIntegration, actor: Actor
     syslog.record(org, actor, "app.oauth2.credentials.lifecycle.create", "Create an OAuth client secret",
                   [integration_target(integration)])
     return secret
+
+
+def find_secret(integration: ApiServiceIntegration, secret_id: str) -> ClientSecret:
+    for secret in integration.secrets:
+        if secret.id == secret_id:
+            return secret
+    raise not_found(f"{secret_id} (ApiServiceIntegrationInstanceSecret)")
+
+
+def set_secret_status(org: SandboxOrg, integration: ApiServiceIntegration, secret: ClientSecret, status: str,
+                      actor: Actor) -> ClientSecret:
+    if secret.status != status:
+        secret.status = status
+        secret.last_updated = org.clock.now()
+        verb = "activate" if status == "ACTIVE" else "deactivate"
+        syslog.record(org, actor, f"app.oauth2.credentials.lifecycle.{verb}",
+                      f"{verb.capitalize()} an OAuth client secret", [integration_target(integration)])
+    return secret
+
+
+def delete_secret(org: SandboxOrg, integration: ApiServiceIntegration, secret: ClientSecret, actor: Actor) -> None:
+    if secret.status == "ACTIVE":
+        raise validation_failed("secretId", "secretId: An active client secret can't be deleted; deactivate it first.")
+    integration.secrets.remove(secret)
+    syslog.record(org, actor, "app.oauth2.credentials.lifecycle.delete", "Delete an OAuth client secret",
+                  [integration_target(integration)])
 
 
 def href(org: SandboxOrg, integration: ApiServiceIntegration) -> str:
