@@ -19,6 +19,8 @@ from typing import Protocol
 
 import httpx
 
+from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
+
 
 class Person(Protocol):
     def tell(self, message: str) -> None:
@@ -32,6 +34,13 @@ class Person(Protocol):
 
     def create_token(self, login: str, user_id: str, token_name: str) -> str:
         """Sign in as the account, create an API token named ``token_name`` (Any IP), return its value."""
+
+    def install_integration(self, name: str, scopes: list[str]) -> None:
+        """Install the API service integration ``name`` from the catalog with ``scopes`` (Okta refused
+        the wizard's catalog key, so a person does it in the Admin Console)."""
+
+    def uninstall_integration(self, name: str) -> None:
+        """Uninstall the integration installed by hand for the run (undo leaves what it adopted)."""
 
 
 class TerminalPerson:
@@ -69,6 +78,21 @@ class TerminalPerson:
             self.out("[live] Nothing was pasted; try again.")
 
 
+    def install_integration(self, name: str, scopes: list[str]) -> None:
+        self.out("\n[live] Manual step: Okta refused the wizard's catalog key, so install the integration by hand.\n"
+                 f"  1. Admin Console: Applications > API Service Integrations > Add Integration > {name} > Install.\n"
+                 f"  2. Grant exactly these scopes: {', '.join(scopes)}.\n"
+                 "  3. You need not copy the client secret: the wizard makes a new one.")
+        while not self.confirm(f"Is {name} installed?"):
+            self.out("[live] The run waits until it is installed.")
+
+    def uninstall_integration(self, name: str) -> None:
+        self.out(f"\n[live] Manual step: uninstall {name} (Applications > API Service Integrations > {name} > "
+                 "Uninstall); you installed it for this run, and the wizard never removes what it adopted.")
+        while not self.confirm(f"Is {name} uninstalled?"):
+            self.out("[live] The org is compared with how it was found once it is uninstalled.")
+
+
 _TOKEN_VALUE = re.compile(r'id="token-value"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*id="token-value"')
 
 
@@ -77,8 +101,12 @@ class SandboxPerson:
     page behind the link (choose a password) and the Admin Console (sign in as the account, create
     a token). It never calls the sandbox's internals, so the run is the one a real org gets."""
 
-    def __init__(self, sandbox_url: str, *, answers: bool = True, log: list[str] | None = None) -> None:
+    def __init__(self, sandbox_url: str, *, answers: bool = True, log: list[str] | None = None,
+                 admin_token: str | None = None) -> None:
         self.sandbox_url = sandbox_url.rstrip("/")
+        # The Admin Console acts with the admin's session; here, the admin's token does the same calls.
+        self.admin_token = admin_token
+        self.installed: dict[str, str] = {}
         self.answers = answers
         self.log = log if log is not None else []
         self.password = "Live-" + secrets.token_urlsafe(12) + "9a"
@@ -116,3 +144,22 @@ class SandboxPerson:
         value = html.unescape(match.group(1) or match.group(2))
         self.handled.append(value)
         return value
+
+    def install_integration(self, name: str, scopes: list[str]) -> None:
+        assert self.admin_token, "the sandbox person needs the admin's token to act in the console"
+        catalog = {"Authomize Identity Security": AUTHOMIZE_TYPE}  # what the console lists under that name
+        with httpx.Client(base_url=self.sandbox_url, timeout=10,
+                          headers={"Authorization": f"SSWS {self.admin_token}"}) as http:
+            installed = http.post("/integrations/api/v1/api-services", json={"type": catalog[name],
+                                                                             "grantedScopes": scopes})
+        assert installed.status_code == 201, installed.text[:500]
+        self.installed[name] = str(installed.json()["id"])
+        self.handled.append(str(installed.json()["clientSecret"]))
+        self.log.append(f"installed {name} by hand")
+
+    def uninstall_integration(self, name: str) -> None:
+        with httpx.Client(base_url=self.sandbox_url, timeout=10,
+                          headers={"Authorization": f"SSWS {self.admin_token}"}) as http:
+            gone = http.delete(f"/integrations/api/v1/api-services/{self.installed.pop(name)}")
+        assert gone.status_code == 204, gone.text[:500]
+        self.log.append(f"uninstalled {name}")
