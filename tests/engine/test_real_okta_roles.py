@@ -4,12 +4,14 @@ Okta's own tools do, so the role it created can then be deleted."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
 from app.common.clock import FakeClock
+from app.okta.models import RoleAssignment
 from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from tests.engine.test_defender import LABEL, LOGIN, PERMISSIONS, finish, run_to_the_token, start
@@ -360,3 +362,40 @@ class TestDuplicatesAreRecognisedByOktasCodes:
 
         assert job.state == "failed"
         assert "E0000268" in str(w.onboarding(oid).status_note)
+
+
+class TestCustomRolesHeldThroughAGroup:
+    """Okta lists a custom role that a group's binding member gives with assignmentType GROUP, and
+    the user endpoint cannot remove it; the sandbox answers the same, and the client sees it."""
+
+    def test_listed_as_group_and_not_removable_through_the_user(self, sandbox_org: SandboxOrg,
+                                                                  okta_transport: SandboxTransport) -> None:
+        from app.sandbox.domain import resource_sets as sets_domain
+        from app.sandbox.domain.resource_sets import MemberRef
+
+        svc = _service_account(sandbox_org)
+        group = sandbox_org.add_group("Identity Readers", members=[svc["id"]])
+        role = sandbox_org.add_custom_role(LABEL, sorted(PERMISSIONS))
+        resource_set = sandbox_org.add_resource_set("Everything", [f"{sandbox_org.base_url}/api/v1/users"])
+        found_set = next(s for s in sandbox_org.resource_sets if s.id == resource_set["id"])
+        found_role = sandbox_org.custom_roles[role["id"]]
+        sets_domain.add_member(sandbox_org, found_set, found_role,
+                               MemberRef("group", group["id"], f"{sandbox_org.base_url}/api/v1/groups/{group['id']}"),
+                               None)
+
+        listed = sandbox_org.user_roles(svc["id"])
+        assert [(r["type"], r["assignmentType"]) for r in listed] == [("CUSTOM", "GROUP")]
+        assert listed[0]["_links"]["assignee"]["href"].endswith(f"/api/v1/groups/{group['id']}")
+
+        async def go() -> tuple[list[Any], int]:
+            assert sandbox_org.demo is not None
+            async with httpx.AsyncClient(transport=okta_transport, base_url=sandbox_org.base_url,
+                                         headers={"Authorization": f"SSWS {sandbox_org.demo.admin_token}"}) as http:
+                roles = (await http.get(f"/api/v1/users/{svc['id']}/roles")).json()
+                removed = await http.delete(f"/api/v1/users/{svc['id']}/roles/{roles[0]['id']}")
+                return roles, removed.status_code
+
+        roles, status = asyncio.run(go())
+        assert status == 404
+        assert [RoleAssignment.model_validate(r).via_group for r in roles] == [True]
+        assert [(r["type"], r["assignmentType"]) for r in sandbox_org.user_roles(svc["id"])] == [("CUSTOM", "GROUP")]

@@ -255,8 +255,11 @@ class EnsureCustomRoleAssignment(Action):
         p: CustomRoleAssignmentParams = self.params(ctx)
         existing = self._matching(await user_roles(ctx, p.user), p)
         if existing:
-            return PlanItem("unchanged", f"{p.role_label} is already assigned on the resource set",
-                            object_type="role_assignment", object_id=existing[0].id)
+            direct = [r for r in existing if not r.via_group]
+            how = "" if direct else " through a group" + (f" ({existing[0].group_id})" if existing[0].group_id
+                                                          else "") + "; undo leaves the group's binding alone"
+            return PlanItem("unchanged", f"{p.role_label} is already assigned on the resource set{how}",
+                            object_type="role_assignment", object_id=(direct or existing)[0].id)
         return PlanItem("create", f"Assign {p.role_label} on its resource set", calls=calls,
                         object_type="role_assignment")
 
@@ -265,9 +268,12 @@ class EnsureCustomRoleAssignment(Action):
         existing = self._matching(await user_roles(ctx, p.user), p)
         details = {"user": p.user, "role": p.role, "resource_set": p.resource_set}
         if existing:
-            ours = record.intent == "create" or record.created_by_us
-            return Applied("created" if ours else "unchanged", f"{p.role_label} assigned on the resource set",
-                           object_type="role_assignment", object_id=existing[0].id, details=details)
+            direct = [r for r in existing if not r.via_group]
+            # Held only through a group: the group's binding member is not ours, whatever the intent.
+            ours = bool(direct) and (record.intent == "create" or record.created_by_us)
+            return Applied("created" if ours else "unchanged", f"{p.role_label} assigned on the resource set"
+                           + ("" if direct else " (through a group)"),
+                           object_type="role_assignment", object_id=(direct or existing)[0].id, details=details)
         await ctx.intend("create", details)
         try:
             assignment = await ctx.okta.roles.assign_custom(p.user, p.role, p.resource_set)

@@ -117,8 +117,10 @@ def assignments_of(org: SandboxOrg, user_id: str, *, consistent: bool = True) ->
             role = org.custom_roles.get(role_id)
             if role is None:
                 continue
+            # A group member of the binding gives the role to every user of the group (listed as GROUP).
             custom.extend(CustomAssignment(resource_set, role, member) for member in binding.members.values()
-                          if member.kind == "user" and member.principal_id == user_id
+                          if ((member.kind == "user" and member.principal_id == user_id)
+                              or (member.kind == "group" and member.principal_id in group_ids))
                           and (consistent or visible(org, "member", resource_set.id, role_id, member.id)))
     custom.sort(key=lambda custom_assignment: custom_assignment.member.seq)
     found.extend(custom)
@@ -142,6 +144,9 @@ def unassign(org: SandboxOrg, user: User, assignment: Assignment, actor: Actor |
                       [{**syslog.target(user.id, "User", user.login, user.display_name),
                         "detailEntry": {"privilegeRevoked": STANDARD_ROLES[assignment.type]}}])
         return
+    if assignment.member.kind == "group":
+        # Held through a group's binding member: not the user's to remove.
+        raise not_found(f"{assignment.member.id} (RoleAssignment)")
     binding = assignment.resource_set.bindings[assignment.role.id]
     sets_domain.remove_binding_member(org, assignment.resource_set, assignment.role, binding, assignment.member.id,
                                       actor)
@@ -195,8 +200,11 @@ def render_assignment(org: SandboxOrg, user: User, assignment: Assignment) -> Js
     role, resource_set, member = assignment.role, assignment.resource_set, assignment.member
     role_href = f"{org.base_url}/api/v1/iam/roles/{role.id}"
     binding = sets_domain.binding_href(org, resource_set, role.id)
+    if member.kind == "group":
+        assignee = {"href": f"{org.base_url}/api/v1/groups/{member.principal_id}"}
     return {"id": member.id, "role": role.id, "label": role.label, "type": "CUSTOM", "status": "ACTIVE",
-            "created": iso(member.created), "lastUpdated": iso(member.last_updated), "assignmentType": "USER",
+            "created": iso(member.created), "lastUpdated": iso(member.last_updated),
+            "assignmentType": "GROUP" if member.kind == "group" else "USER",
             "resource-set": resource_set.id,
             "_links": {"assignee": assignee,
                        "resource-set": {"href": f"{org.base_url}/api/v1/iam/resource-sets/{resource_set.id}"},
