@@ -18,8 +18,10 @@ class TestWellKnown:
     def test_needs_no_token_and_names_the_pipeline(self, connect: Connect, sandbox_org: SandboxOrg) -> None:
         response = connect().get("/.well-known/okta-organization")
         assert response.status_code == 200
-        assert response.json() == {"id": sandbox_org.org_id, "pipeline": "idx",
-                                   "_links": {"organization": {"href": sandbox_org.base_url}}}
+        body = response.json()
+        assert {key: body[key] for key in ("id", "pipeline", "_links")} == {
+            "id": sandbox_org.org_id, "pipeline": "idx", "_links": {"organization": {"href": sandbox_org.base_url}}}
+        assert set(body) == {"id", "cell", "pipeline", "_links", "settings"}  # as recorded from real Okta
 
     def test_a_classic_org_says_v1(self, connect: Connect, sandbox_org: SandboxOrg) -> None:
         sandbox_org.pipeline = "v1"

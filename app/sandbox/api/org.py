@@ -14,7 +14,11 @@ def well_known(call: Call) -> Reply:
     links = {"organization": {"href": call.org.base_url}}
     if call.org.custom_domain:
         links["alternate"] = {"href": f"https://{call.org.custom_domain}"}
-    return Reply(200, {"id": call.org.org_id, "pipeline": call.org.pipeline, "_links": links})
+    # The keys and types real Okta answers with (recorded: TestAccDataSourceOktaOrgMetadata_read).
+    return Reply(200, {"id": call.org.org_id, "cell": "sandbox1", "pipeline": call.org.pipeline, "_links": links,
+                       "settings": {"analyticsCollectionEnabled": False, "bugReportingEnabled": True,
+                                    "omEnabled": False, "pssoEnabled": False, "desktopMFAEnabled": False,
+                                    "itpEnabled": False}})
 
 
 @handles("getOrgSettings")

@@ -52,7 +52,8 @@ def check_network(org: SandboxOrg, network: Any) -> Json:
         if unknown:
             raise validation_failed("network", f"network.{key}: unknown network zone(s) {', '.join(unknown)}.")
         checked[key] = list(zone_ids)
-    if not checked.get("include"):
+    if not checked.get("include") and not checked.get("exclude"):
+        # Okta accepts a zone list on either side (recorded: ZONE with only ``exclude``), not neither.
         raise validation_failed("network", "network.include: a ZONE connection needs at least one zone.")
     return checked
 
