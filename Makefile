@@ -10,6 +10,8 @@ PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 # The Postgres the suite must also pass on (mandatory: unreachable means failure, not a skip).
 export ONBOARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+# Parallel workers (pytest-xdist), one per core: each has its own databases and ports.
+PYTEST_WORKERS ?= -n auto
 
 .PHONY: help run install install-test browser test test-live lint typecheck pytest constraints bench-smoke clean
 
@@ -53,7 +55,7 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 pytest: install-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: install-test lint typecheck pytest
 

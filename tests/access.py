@@ -46,6 +46,7 @@ MATRIX: list[Entry] = [
     Entry("POST", "/operators/{operator_id}/disable", ADMIN, f"/operators/{ZERO_ID}/disable"),
     Entry("POST", "/operators/{operator_id}/enable", ADMIN, f"/operators/{ZERO_ID}/enable"),
     Entry("POST", "/operators/{operator_id}/password", ADMIN, f"/operators/{ZERO_ID}/password"),
+    Entry("POST", "/operators/{operator_id}/unlock", ADMIN, f"/operators/{ZERO_ID}/unlock"),
     Entry("GET", "/connections", EVERYONE),
     Entry("POST", "/connections", ACTING),
     Entry("POST", "/connections/sandbox", ACTING),
