@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -26,6 +29,7 @@ from app.store.models import Operator, SignInThrottle
 from app.store.repositories.operators import OperatorRepository
 from app.vault import Secret
 
+T = TypeVar("T")
 GENERIC_FAILURE = "The username or password is incorrect."
 STALE_AFTER = timedelta(days=1)
 
@@ -52,6 +56,24 @@ def lock_message(locked_until: datetime, now: datetime) -> str:
         f"Too many failed sign-ins for this account. It is locked until {locked_until:%H:%M} UTC "
         f"(about {minutes} minute{'s' if minutes != 1 else ''}). Try again then, or ask an administrator."
     )
+
+
+# Password hashing is CPU-bound (argon2id, several lanes): at most this many sign-in hashes run at
+# once, so a flood of attempts queues here instead of taking every core from the requests of people
+# at work (bench/signin_flood.py). Half the cores, at least one.
+HASH_SLOTS = max(1, (os.cpu_count() or 2) // 2)
+_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+async def _hashing(function: Callable[..., T], *args: Any) -> T:
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        for stale in [other for other in _slots if other.is_closed()]:
+            del _slots[stale]
+        slots = _slots[loop] = asyncio.Semaphore(HASH_SLOTS)
+    async with slots:
+        return await asyncio.to_thread(function, *args)
 
 
 def account_key(username: str, source_ip: str | None) -> str:
@@ -139,13 +161,13 @@ async def sign_in(
         return SignInOutcome(None, message, locked_until=found.locked_until)
 
     if found.password_hash is None:
-        await asyncio.to_thread(burn_equivalent_time, password)
+        await _hashing(burn_equivalent_time, password)
         valid = False
     else:
-        valid = await asyncio.to_thread(verify_password, found.password_hash, password)
+        valid = await _hashing(verify_password, found.password_hash, password)
     new_hash = None
     if valid and found.password_hash and needs_rehash(found.password_hash):
-        new_hash = await asyncio.to_thread(hash_password, password)
+        new_hash = await _hashing(hash_password, password)
 
     async with db.session() as session:
         if valid and found.operator_id is not None:
