@@ -16,6 +16,7 @@ RUN useradd --system --create-home --home-dir /srv/onboard onboard \
 WORKDIR /srv/onboard/app
 COPY pyproject.toml constraints.txt README.md ./
 COPY app ./app
+COPY okta_sandbox ./okta_sandbox
 RUN pip install --no-cache-dir -c constraints.txt .
 COPY alembic.ini ./
 COPY migrations ./migrations

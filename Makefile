@@ -49,7 +49,7 @@ browser:
 	fi
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check app tests bench migrations scripts
+	$(BIN)/ruff check app okta_sandbox tests bench migrations scripts
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

@@ -119,7 +119,7 @@ def serve(
     if settings.run_demo:
         from urllib.parse import urlsplit
 
-        from app.sandbox.server import build
+        from okta_sandbox.server import build
 
         _org, sandbox_app, demo = build(base_url=settings.sandbox_url, pipeline="idx", seed="demo",
                                         wizard_url=settings.resolved_public_url)
@@ -266,7 +266,7 @@ def sandbox(
     pipeline: Annotated[str, typer.Option(help="idx (Identity Engine) or v1 (Classic Engine)")] = "idx",
 ) -> None:
     """Run the sandbox Okta org on its own; prints its address (and with --seed demo the admin token)."""
-    from app.sandbox.server import serve as serve_sandbox
+    from okta_sandbox.server import serve as serve_sandbox
 
     if seed not in (None, "demo"):
         _fail("--seed takes 'demo' (or nothing for an empty org).")

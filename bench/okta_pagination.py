@@ -21,8 +21,8 @@ from app.okta import ApiTokenCredential, OktaClient, normalise_org_url, static_s
 from app.okta.calllog import OktaCall
 from app.okta.http import OktaHttp
 from app.okta.ratelimit import OrgRateLimiter
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.vault import Secret
+from okta_sandbox import SandboxOrg, SandboxTransport
 
 
 async def read_all(org: SandboxOrg, token: str, page_size: int) -> tuple[int, int, float]:

@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.common.clock import FakeClock
 from app.okta.ratelimit import RateLimitPolicy
-from app.sandbox.ratelimit import RateLimitConfig
 from bench.support.onboard import VENDORS, bench_wizard, onboard
+from okta_sandbox.ratelimit import RateLimitConfig
 
 
 class OverlappingClock(FakeClock):

@@ -2,7 +2,7 @@
 
 Reads the resolvable copy of Okta's spec (default: /work/shared/okta/management-openapi.patched.yaml,
 provenance in spec/okta/SOURCE.md), keeps exactly the operations listed in
-``app.sandbox.operations.OPERATIONS`` (with their path-level parameters) and every component they
+``okta_sandbox.operations.OPERATIONS`` (with their path-level parameters) and every component they
 reference, transitively (``$ref`` strings and discriminator mappings), and writes
 spec/okta/management-subset.yaml. The output is deterministic: the same input gives the same bytes.
 
@@ -21,7 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.sandbox.operations import OPERATIONS  # noqa: E402  (needs the project root on sys.path)
+from okta_sandbox.operations import OPERATIONS  # noqa: E402  (needs the project root on sys.path)
 
 DEFAULT_INPUT = Path("/work/shared/okta/management-openapi.patched.yaml")
 DEFAULT_OUTPUT = ROOT / "spec" / "okta" / "management-subset.yaml"

@@ -38,14 +38,14 @@ import httpx
 import yaml
 
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
-from app.sandbox import ids as sandbox_ids
-from app.sandbox.domain.api_services import CatalogEntry
-from app.sandbox.entities import UserSchema, UserType
-from app.sandbox.errors import OktaError
-from app.sandbox.paging import admin_base_url
-from app.sandbox.routing import match
-from app.sandbox.tables import next_seq
+from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from okta_sandbox import ids as sandbox_ids
+from okta_sandbox.domain.api_services import CatalogEntry
+from okta_sandbox.entities import UserSchema, UserType
+from okta_sandbox.errors import OktaError
+from okta_sandbox.paging import admin_base_url
+from okta_sandbox.routing import match
+from okta_sandbox.tables import next_seq
 
 RECORDINGS = Path(__file__).parent / "recordings" / "okta"
 

@@ -27,13 +27,13 @@ from app.common.clock import FakeClock
 from app.main import create_app
 from app.okta.http import READ_METHODS
 from app.playbooks.loader import setting_key
-from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
-from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
 from app.settings import Environment, Settings
 from app.store.migrate import upgrade
 from app.store.models import AppSetting, AuditEvent, Job, OnboardingSecret
 from app.vault import Secret
 from app.vault.keyring import Key
+from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.harness import Wizard
 from tests.support import add_operator
 

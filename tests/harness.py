@@ -18,11 +18,11 @@ from app.common.validation import FormReader
 from app.connections.service import add_connection
 from app.main import create_app
 from app.onboardings import service
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from app.store.models import Job, OktaConnection, Onboarding, OnboardingAction
 from app.vault import Secret
 from app.web.state import AppState
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.support import add_operator
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from app.common.clock import FakeClock
-from app.sandbox import DemoOrg, SandboxOrg, SandboxTransport, seed_demo_org
+from okta_sandbox import DemoOrg, SandboxOrg, SandboxTransport, seed_demo_org
 from tests.okta_spec import OktaSpecValidator, Violation, format_violations
 
 

@@ -22,10 +22,10 @@ from fastapi.testclient import TestClient
 from app.auth.setup import issue_setup_token
 from app.common.clock import FakeClock
 from app.main import create_app
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from app.store.models import Onboarding
 from app.web.state import AppState
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.access import MATRIX
 
 T = TypeVar("T")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.access import MATRIX, PUBLIC, Entry
 from tests.harness import Wizard, wizard
 from tests.support import Web, add_operator

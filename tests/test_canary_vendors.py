@@ -20,10 +20,10 @@ import pytest
 
 from app.common.clock import FakeClock
 from app.playbooks.loader import setting_key
-from app.sandbox import SandboxOrg, SandboxTransport, ids, seed_demo_org
-from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
 from app.settings import Settings
 from app.store.models import AppSetting
+from okta_sandbox import SandboxOrg, SandboxTransport, ids, seed_demo_org
+from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.canary import assert_no_canary, database_bytes
 from tests.page_journeys import Journey, input_attributes, journey
 

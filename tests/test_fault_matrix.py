@@ -32,11 +32,11 @@ import pytest
 
 from app.okta.http import OktaHttp
 from app.okta.ratelimit import RateLimitPolicy
-from app.sandbox import SandboxOrg
-from app.sandbox.faults import FaultKind, FaultRule
 from app.settings import Environment, Settings
 from app.store.migrate import upgrade
 from app.vault.keyring import Key
+from okta_sandbox import SandboxOrg
+from okta_sandbox.faults import FaultKind, FaultRule
 from tests.faultmatrix import (
     BY_KEY,
     OPERATOR,

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select, update
 
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from app.store.models import AuditEvent, Handoff, OktaConnection, Onboarding, OnboardingSecret, SealedSecret
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.harness import Wizard, wizard
 from tests.support import Web, add_operator
 

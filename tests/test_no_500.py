@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from app.common.clock import FakeClock
 from app.connections.service import retire
 from app.main import ROUTERS
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.harness import Wizard, wizard
 from tests.support import Web, add_operator
 

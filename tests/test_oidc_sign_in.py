@@ -19,12 +19,12 @@ from sqlalchemy import select, update
 
 from app.auth.oidc_config import SETTINGS_KEY
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport
-from app.sandbox.seed import WIZARD_CALLBACK_PATH
 from app.settings import Settings
 from app.store.db import create_sync_engine
 from app.store.models import AppSetting, AuditEvent, Operator, SealedSecret
 from app.web.routes.oidc_sign_in import CALLBACK_PATH
+from okta_sandbox import SandboxOrg, SandboxTransport
+from okta_sandbox.seed import WIZARD_CALLBACK_PATH
 from tests.canary import assert_no_canary, database_bytes
 from tests.oidc_flow import PROVIDER, OidcWeb, configure, oidc_client, path_of, with_query
 from tests.support import add_operator
@@ -67,7 +67,7 @@ def web(settings: Settings, sandbox_org: SandboxOrg) -> Iterator[OidcWeb]:
 
 
 def _add_to_group(org: SandboxOrg, login: str, group: str) -> None:
-    from app.sandbox.domain.groups import add_member
+    from okta_sandbox.domain.groups import add_member
 
     user = org.find_user(login)
     found = org.find_group(group)

@@ -23,11 +23,11 @@ import pytest
 
 from app.common.clock import FakeClock
 from app.playbooks.loader import setting_key
-from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
-from app.sandbox.domain import api_services as services_domain
-from app.sandbox.domain.actors import Actor as SandboxActor
 from app.settings import Settings
 from app.store.models import AppSetting
+from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from okta_sandbox.domain import api_services as services_domain
+from okta_sandbox.domain.actors import Actor as SandboxActor
 from tests.hostile import hostile, hostile_name, shown_prefix
 from tests.page_journeys import Journey, Shown, journey, pdf_text
 from tests.support import PASSWORD

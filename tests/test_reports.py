@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import update
 
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from app.store.models import AuditEvent
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.engine.test_defender import finish
 from tests.harness import Wizard, wizard
 from tests.support import PASSWORD, Web, add_operator

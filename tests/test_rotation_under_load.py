@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select
 
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from app.store.models import SealedSecret
 from app.store.repositories.secrets import SecretRepository, seal_context
 from app.vault import Vault
 from app.vault.keyring import KeySource
 from app.vault.rotation import rotate
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.harness import wizard
 
 

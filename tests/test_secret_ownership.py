@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select, update
 
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import AuditEvent, OktaConnection, OnboardingSecret, SealedSecret
@@ -22,6 +21,7 @@ from app.store.repositories.secrets import SecretMismatch, SecretRepository, sea
 from app.vault import Secret, Vault
 from app.vault.keyring import KeySource
 from app.vault.rotation import rotate
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.engine.test_defender import VENDOR
 from tests.harness import Wizard, wizard
 from tests.support import Web

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from app.audit import Actor, record
 from app.common.clock import FakeClock
 from app.observability import RedactingFilter
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from app.store.models import AuditEvent, OktaConnection
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.harness import Wizard, wizard
 from tests.support import Web, add_operator, web_client
 

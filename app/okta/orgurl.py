@@ -44,7 +44,7 @@ class OrgUrl:
     def admin_origin(self) -> str | None:
         """The org's Admin Console origin (``https://acme-admin.okta.com``), where Okta puts the
         links of ``/api/v1/iam`` answers; for the sandbox, its admin alias (the same rule as
-        ``app.sandbox.paging.admin_base_url``). None for a custom domain, whose admin host the
+        ``okta_sandbox.paging.admin_base_url``). None for a custom domain, whose admin host the
         wizard cannot know."""
         if self.kind == "okta":
             first, rest = self.host.split(".", 1)

@@ -9,9 +9,9 @@ import argparse
 import uvicorn
 
 from app.common.clock import SystemClock
-from app.sandbox.app import create_sandbox_app
-from app.sandbox.domain import users as users_domain
-from app.sandbox.org import SandboxOrg
+from okta_sandbox.app import create_sandbox_app
+from okta_sandbox.domain import users as users_domain
+from okta_sandbox.org import SandboxOrg
 
 DOMAINS = ("acme.example", "acme.example", "acme.example", "acme-labs.example")
 

@@ -25,13 +25,13 @@ import httpx
 from app.common.clock import Clock, FakeClock
 from app.onboardings import service
 from app.playbooks.loader import setting_key
-from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
-from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
-from app.sandbox.ratelimit import RateLimitConfig
 from app.settings import Environment, Settings
 from app.store.migrate import upgrade
 from app.store.models import AppSetting, Onboarding
 from app.vault.keyring import Key
+from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
+from okta_sandbox.ratelimit import RateLimitConfig
 from tests.harness import Wizard, wizard
 
 VENDORS = ["defender-for-identity", "oort", "sentinel-unified-connector", "authomize", "drata"]

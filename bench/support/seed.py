@@ -8,9 +8,9 @@ import uuid
 from pathlib import Path
 
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
 from app.settings import Environment, Settings
 from app.store.migrate import upgrade
+from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
 from tests.engine.test_defender import finish
 from tests.harness import wizard
 

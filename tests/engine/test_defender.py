@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.harness import Wizard, wizard
 from tests.vendors.readback import okta_calls
 

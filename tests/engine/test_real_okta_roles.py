@@ -12,8 +12,8 @@ import pytest
 
 from app.common.clock import FakeClock
 from app.okta.models import RoleAssignment
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.engine.test_defender import LABEL, LOGIN, PERMISSIONS, finish, run_to_the_token, start
 from tests.harness import Wizard, wizard
 from tests.support import Web
@@ -325,8 +325,8 @@ class TestDuplicatesAreRecognisedByOktasCodes:
     @pytest.mark.parametrize(("status", "code"), [(409, "E0000090"), (400, "E0000090"), (409, "E0000263")])
     def test_a_lost_assignment_answer_then_okta_says_already_assigned(
             self, w: Wizard, sandbox_org: SandboxOrg, monkeypatch: pytest.MonkeyPatch, status: int, code: str) -> None:
-        from app.sandbox import errors
-        from app.sandbox.domain import roles
+        from okta_sandbox import errors
+        from okta_sandbox.domain import roles
 
         monkeypatch.setattr(roles, "role_already_assigned", lambda: errors.OktaError(
             status, code, "The role specified is already assigned to the user."))
@@ -346,8 +346,8 @@ class TestDuplicatesAreRecognisedByOktasCodes:
 
     def test_a_concurrent_change_is_not_taken_for_a_duplicate(
             self, w: Wizard, sandbox_org: SandboxOrg, monkeypatch: pytest.MonkeyPatch) -> None:
-        from app.sandbox import errors
-        from app.sandbox.domain import roles
+        from okta_sandbox import errors
+        from okta_sandbox.domain import roles
 
         monkeypatch.setattr(roles, "role_already_assigned", lambda: errors.OktaError(
             409, "E0000268", "Another change to this admin's roles is in progress."))
@@ -370,8 +370,8 @@ class TestCustomRolesHeldThroughAGroup:
 
     def test_listed_as_group_and_not_removable_through_the_user(self, sandbox_org: SandboxOrg,
                                                                   okta_transport: SandboxTransport) -> None:
-        from app.sandbox.domain import resource_sets as sets_domain
-        from app.sandbox.domain.resource_sets import MemberRef
+        from okta_sandbox.domain import resource_sets as sets_domain
+        from okta_sandbox.domain.resource_sets import MemberRef
 
         svc = _service_account(sandbox_org)
         group = sandbox_org.add_group("Identity Readers", members=[svc["id"]])

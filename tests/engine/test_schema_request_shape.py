@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from app.common.clock import FakeClock
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.harness import Wizard, wizard
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "recordings" / "okta"

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import uvicorn
 
-from app.sandbox.org import SandboxOrg
-from app.sandbox.server import build
+from okta_sandbox.org import SandboxOrg
+from okta_sandbox.server import build
 from tests.live import free_port
 
 URL_VARIABLE = "ONBOARD_LIVE_OKTA_URL"

@@ -19,7 +19,7 @@ from typing import Protocol
 
 import httpx
 
-from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
+from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 
 
 class Person(Protocol):

@@ -23,8 +23,8 @@ from app.okta.calllog import OktaCall, RateLimitWait
 from app.okta.errors import OktaForbidden, OktaRateLimited
 from app.okta.http import OktaHttp
 from app.okta.ratelimit import OrgRateLimiter, RateLimitPolicy
-from app.sandbox import RateLimitConfig, SandboxOrg, SandboxTransport
 from app.vault import Secret
+from okta_sandbox import RateLimitConfig, SandboxOrg, SandboxTransport
 
 
 class Recorder:

@@ -14,9 +14,9 @@ from app.okta import ApiTokenCredential, OktaClient, normalise_org_url, static_s
 from app.okta.calllog import OktaCall
 from app.okta.http import OktaHttp
 from app.okta.ratelimit import OrgRateLimiter, RateLimitPolicy
-from app.sandbox import SandboxOrg, SandboxTransport
-from app.sandbox.paging import admin_base_url
 from app.vault import Secret
+from okta_sandbox import SandboxOrg, SandboxTransport
+from okta_sandbox.paging import admin_base_url
 
 
 def _client(org: SandboxOrg, transport: SandboxTransport, clock: FakeClock, calls: list[OktaCall]) -> OktaClient:

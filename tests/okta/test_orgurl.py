@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.okta.orgurl import OrgUrlError, normalise_org_url
-from app.sandbox.paging import admin_base_url
+from okta_sandbox.paging import admin_base_url
 
 SANDBOX = "http://127.0.0.1:8010"
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from app.sandbox import DemoOrg, SandboxOrg, SandboxTransport
+from okta_sandbox import DemoOrg, SandboxOrg, SandboxTransport
 from tests.okta_spec import Violation
 
 _logins = itertools.count(1)

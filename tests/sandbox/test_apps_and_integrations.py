@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app.common.clock import FakeClock
-from app.sandbox import DemoOrg, SandboxOrg
-from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
+from okta_sandbox import DemoOrg, SandboxOrg
+from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.okta_spec import Violation
 from tests.sandbox.conftest import Connect, error_code
 

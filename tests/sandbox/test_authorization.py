@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 
 from app.common.clock import FakeClock
-from app.sandbox import DemoOrg, SandboxOrg
-from app.sandbox.domain.api_services import AUTHOMIZE_TYPE
+from okta_sandbox import DemoOrg, SandboxOrg
+from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.sandbox.conftest import Connect, MakeAdmin, error_code
 
 AWS_STREAM = {"type": "aws_eventbridge", "name": "Oort",

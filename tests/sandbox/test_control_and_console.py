@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import httpx
 
-from app.sandbox import DemoOrg, SandboxOrg
+from okta_sandbox import DemoOrg, SandboxOrg
 from tests.sandbox.conftest import Connect
 
 

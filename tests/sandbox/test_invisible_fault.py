@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app.common.clock import FakeClock
-from app.sandbox import DemoOrg, SandboxOrg
+from okta_sandbox import DemoOrg, SandboxOrg
 from tests.sandbox.conftest import Connect, error_code
 
 LOGIN = "replica.lag@acme.example"

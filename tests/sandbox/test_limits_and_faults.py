@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from app.common.clock import FakeClock
-from app.sandbox import DemoOrg, FaultKind, RateLimitConfig, SandboxOrg, SandboxTransport
+from okta_sandbox import DemoOrg, FaultKind, RateLimitConfig, SandboxOrg, SandboxTransport
 from tests.sandbox.conftest import Connect, error_code
 
 

@@ -16,8 +16,8 @@ from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet, RSAKey
 
 from app.common.clock import FakeClock
-from app.sandbox import DemoOrg, SandboxOrg
-from app.sandbox.seed import WIZARD_CALLBACK_PATH, WIZARD_URL
+from okta_sandbox import DemoOrg, SandboxOrg
+from okta_sandbox.seed import WIZARD_CALLBACK_PATH, WIZARD_URL
 from tests.sandbox.conftest import Connect
 
 CALLBACK = WIZARD_URL + WIZARD_CALLBACK_PATH
@@ -226,7 +226,7 @@ class TestTokens:
 
     def test_a_deactivated_user_gets_no_tokens(self, provider: httpx.Client, sandbox_org: SandboxOrg,
                                                demo_org: DemoOrg) -> None:
-        from app.sandbox.domain.users import deactivate_user
+        from okta_sandbox.domain.users import deactivate_user
 
         code = _code(provider, demo_org, demo_org.admin_user_id)
         deactivate_user(sandbox_org, sandbox_org.users[demo_org.admin_user_id], actor=None)

@@ -8,8 +8,8 @@ import re
 
 import httpx
 
-from app.sandbox import DemoOrg, SandboxOrg, SandboxTransport
-from app.sandbox.operations import OPERATIONS
+from okta_sandbox import DemoOrg, SandboxOrg, SandboxTransport
+from okta_sandbox.operations import OPERATIONS
 from tests.okta_spec import Violation
 from tests.sandbox.conftest import Connect, accept_invalid_requests, error_code
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from app.sandbox import DemoOrg, SandboxOrg
+from okta_sandbox import DemoOrg, SandboxOrg
 from tests.sandbox.conftest import error_code
 
 LOGIN = "relinked@acme.example"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.sandbox import DemoOrg, SandboxOrg
+from okta_sandbox import DemoOrg, SandboxOrg
 from tests.okta_spec import Violation
 from tests.sandbox.conftest import MakeAdmin, accept_invalid_requests, error_code
 

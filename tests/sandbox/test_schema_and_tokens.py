@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.sandbox import DemoOrg, SandboxOrg
+from okta_sandbox import DemoOrg, SandboxOrg
 from tests.sandbox.conftest import Connect, MakeAdmin, error_code
 
 SCHEMA = "/api/v1/meta/schemas/user/default"

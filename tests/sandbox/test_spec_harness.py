@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.sandbox.api import HANDLERS
-from app.sandbox.operations import OPERATIONS
-from app.sandbox.scopes import SPEC_SCOPES
+from okta_sandbox.api import HANDLERS
+from okta_sandbox.operations import OPERATIONS
+from okta_sandbox.scopes import SPEC_SCOPES
 from tests.okta_spec import ROOT, SPEC_EXCEPTIONS, SPEC_PATH, OktaSpecValidator, load_spec
 
 BASE = "http://127.0.0.1:8010"

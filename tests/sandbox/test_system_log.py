@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 
 from app.common.clock import FakeClock
-from app.sandbox import DemoOrg, SandboxOrg
-from app.sandbox.timestamps import iso
+from okta_sandbox import DemoOrg, SandboxOrg
+from okta_sandbox.timestamps import iso
 
 
 def _create_user(okta: httpx.Client, login: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.sandbox import DemoOrg, SandboxOrg
+from okta_sandbox import DemoOrg, SandboxOrg
 from tests.okta_spec import Violation
 from tests.sandbox.conftest import accept_invalid_requests, error_code
 

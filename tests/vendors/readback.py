@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.sandbox import SandboxOrg
 from app.store.base import Base
 from app.store.models import AuditEvent, CheckResult, OnboardingSecret, SealedSecret, VerificationRun
+from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
 
 

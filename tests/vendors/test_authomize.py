@@ -16,12 +16,12 @@ import pytest
 from app.common.clock import FakeClock
 from app.engine.engine import EngineError
 from app.playbooks.loader import setting_key
-from app.sandbox import SandboxOrg, SandboxTransport
-from app.sandbox.domain import api_services as services_domain
-from app.sandbox.domain.actors import Actor as SandboxActor
-from app.sandbox.domain.api_services import AUTHOMIZE_TYPE, CatalogEntry
 from app.settings import Settings
 from app.store.models import AppSetting
+from okta_sandbox import SandboxOrg, SandboxTransport
+from okta_sandbox.domain import api_services as services_domain
+from okta_sandbox.domain.actors import Actor as SandboxActor
+from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE, CatalogEntry
 from tests.harness import Wizard, wizard
 from tests.support import Web
 from tests.vendors.readback import database_text, kept_secret, last_results, plan_item, write_events

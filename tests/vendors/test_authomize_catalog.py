@@ -16,10 +16,10 @@ import pytest
 
 from app.common.clock import FakeClock
 from app.engine.engine import EngineError
-from app.sandbox import SandboxOrg, SandboxTransport
-from app.sandbox.domain import api_services as services_domain
-from app.sandbox.domain.actors import Actor as SandboxActor
 from app.settings import Settings
+from okta_sandbox import SandboxOrg, SandboxTransport
+from okta_sandbox.domain import api_services as services_domain
+from okta_sandbox.domain.actors import Actor as SandboxActor
 from tests.harness import Wizard, wizard
 from tests.support import Web
 from tests.vendors.readback import database_text, kept_secret, last_results, okta_calls, plan_item, write_events

@@ -17,9 +17,9 @@ import pytest
 
 from app.common.clock import FakeClock
 from app.onboardings.view import OnboardingView, build_view
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from app.store.models import OktaConnection
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.harness import Wizard, wizard
 from tests.support import Web
 from tests.vendors.readback import last_results

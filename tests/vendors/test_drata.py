@@ -17,9 +17,9 @@ from sqlalchemy import update
 
 from app.common.clock import FakeClock
 from app.engine.engine import EngineError
-from app.sandbox import SandboxOrg, SandboxTransport
 from app.settings import Settings
 from app.store.models import Job, OktaConnection
+from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.harness import Wizard, wizard
 from tests.support import Web
 from tests.vendors.readback import database_text, kept_secret, last_results, okta_calls, plan_item, write_events
@@ -202,8 +202,8 @@ class TestTheDrataApp:
 
     def test_an_existing_grant_and_assignment_are_adopted_and_kept_by_undo(self, w: Wizard,
                                                                          sandbox_org: SandboxOrg) -> None:
-        from app.sandbox.domain import apps as apps_domain
-        from app.sandbox.domain.actors import Actor as SandboxActor
+        from okta_sandbox.domain import apps as apps_domain
+        from okta_sandbox.domain.actors import Actor as SandboxActor
 
         app = drata_app(sandbox_org)
         system = SandboxActor.system()

@@ -18,10 +18,10 @@ from app.engine.engine import EngineError
 from app.onboardings import service
 from app.onboardings.view import OnboardingView, build_view
 from app.playbooks.loader import VENDOR_DIR, PlaybookError, load_file
-from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
-from app.sandbox.domain import roles as sandbox_roles
 from app.settings import Settings
 from app.store.models import Onboarding
+from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from okta_sandbox.domain import roles as sandbox_roles
 from tests.harness import Wizard, wizard
 
 VENDOR = "oort"

@@ -16,9 +16,9 @@ import yaml
 
 from app.common.clock import FakeClock
 from app.engine.engine import EngineError
-from app.sandbox import SandboxOrg, SandboxTransport
-from app.sandbox.domain import schema as schema_domain
 from app.settings import Settings
+from okta_sandbox import SandboxOrg, SandboxTransport
+from okta_sandbox.domain import schema as schema_domain
 from tests.harness import Wizard, wizard
 from tests.support import Web
 

@@ -22,13 +22,13 @@ from app.engine.scope import Scope
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.onboardings import service
 from app.onboardings.view import OnboardingView, build_view
-from app.sandbox import SandboxOrg, SandboxTransport
-from app.sandbox.domain import roles as sandbox_roles
-from app.sandbox.domain import syslog
-from app.sandbox.domain.actors import Actor as SandboxActor
 from app.settings import Settings
 from app.store.models import AuditEvent, Onboarding
 from app.vault import Secret
+from okta_sandbox import SandboxOrg, SandboxTransport
+from okta_sandbox.domain import roles as sandbox_roles
+from okta_sandbox.domain import syslog
+from okta_sandbox.domain.actors import Actor as SandboxActor
 from tests.harness import Wizard, wizard
 
 VENDOR = "sentinel-unified-connector"

@@ -13,8 +13,8 @@ import pytest
 from app.common.clock import FakeClock
 from app.common.validation import ValidationFailed
 from app.onboardings import service
-from app.sandbox import SandboxOrg, SandboxTransport, seed_demo_org
 from app.settings import Settings
+from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
 from tests.harness import Wizard, wizard
 from tests.support import Web
 

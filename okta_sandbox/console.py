@@ -1,0 +1,108 @@
+"""A minimal Admin Console for the one step only a person can do: signing in as a user and
+creating an API token, whose value is shown once. Used by the product's demo and browser tests.
+
+Plain HTML forms, a label on every field, no scripts and no inline styles (the product's browser
+tests fail on console errors and its pages run under a strict Content-Security-Policy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from okta_sandbox import ids
+from okta_sandbox.domain import roles as roles_domain
+from okta_sandbox.domain import tokens as tokens_domain
+from okta_sandbox.domain.actors import Actor, RequestInfo
+from okta_sandbox.entities import User
+from okta_sandbox.org import SandboxOrg
+from okta_sandbox.timestamps import iso
+
+templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                         autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+_CSS = (Path(__file__).parent / "templates" / "console.css").read_text(encoding="utf-8")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def _org(request: Request) -> SandboxOrg:
+    org: SandboxOrg = request.app.state.org
+    return org
+
+
+def _admins(org: SandboxOrg) -> list[User]:
+    """Who can sign in to the Admin Console: active users with an admin role."""
+    return [user for user in org.users if user.status == "ACTIVE" and roles_domain.assignments_of(org, user.id)]
+
+
+def _page(request: Request, *, status: int = 200, errors: dict[str, str] | None = None,
+          created: dict[str, str] | None = None, form: dict[str, str] | None = None) -> HTMLResponse:
+    org = _org(request)
+    users = {user.id: user for user in org.users}
+    tokens = [{"name": token.name, "owner": users[token.user_id].login if token.user_id in users else token.user_id,
+               "network": "Any IP" if token.network.get("connection") == "ANYWHERE" else "Network zone",
+               "created": iso(token.created), "expires": iso(tokens_domain.expires_at(token))}
+              for token in org.api_tokens]
+    html = templates.get_template("console.html").render(
+        org=org, admins=_admins(org), zones=list(org.network_zones), tokens=tokens, errors=errors or {},
+        created=created, form=form or {}, action=request.url_for("console_create_token").path,
+        stylesheet=request.url_for("console_css").path)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+async def console(request: Request) -> Response:
+    return _page(request)
+
+
+async def create_token(request: Request) -> Response:
+    org = _org(request)
+    form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    errors: dict[str, str] = {}
+    user = org.users.get(form.get("user_id", ""))
+    if user is None or user not in _admins(org):
+        errors["user_id"] = "Choose an administrator to sign in as."
+    name = form.get("name", "").strip()
+    if not name:
+        errors["name"] = "Give the token a name."
+    connection = form.get("network", "ANYWHERE")
+    network: dict[str, object] = {"connection": "ANYWHERE"}
+    if connection == "ZONE":
+        zone = form.get("zone", "")
+        if zone not in org.network_zones:
+            errors["zone"] = "Choose a network zone."
+        network = {"connection": "ZONE", "include": [zone]}
+    elif connection != "ANYWHERE":
+        errors["network"] = "Choose where the token may be used."
+    if errors or user is None:
+        return _page(request, status=400, errors=errors, form=form)
+    client = request.client
+    info = RequestInfo(request_id=ids.request_id(), method="POST", uri=request.url.path,
+                       ip_address=client.host if client else "127.0.0.1",
+                       user_agent=request.headers.get("user-agent", ""))
+    actor = Actor(user.id, "User", user.login, user.display_name, info)
+    token, value = tokens_domain.issue_token(org, user.id, name, network, actor=actor)
+    return _page(request, status=201, created={"name": token.name, "value": value, "owner": user.login})
+
+
+async def stylesheet(request: Request) -> Response:
+    return Response(_CSS, media_type="text/css", headers={"Cache-Control": "no-cache"})
+
+
+async def root(request: Request) -> Response:
+    return RedirectResponse(request.url_for("console").path, status_code=303)
+
+
+def console_routes() -> list[BaseRoute]:
+    return [
+        Route("/", root, methods=["GET"]),
+        Route("/console", console, methods=["GET"], name="console"),
+        Route("/console/tokens", create_token, methods=["POST"], name="console_create_token"),
+        Route("/console.css", stylesheet, methods=["GET"], name="console_css"),
+    ]
