@@ -50,6 +50,7 @@ browser:
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app okta_sandbox tests bench migrations scripts
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

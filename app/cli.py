@@ -232,7 +232,7 @@ def rotate_key(
     restart the servers, then run this to re-encrypt."""
     from app.main import key_source_for
     from app.store.db import Database
-    from app.vault.rotation import rotate
+    from app.store.rotation import rotate
 
     settings = _settings()
     _check_ready(settings)

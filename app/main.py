@@ -12,9 +12,9 @@ from app.audit.keys import use_keys as use_audit_keys
 from app.auth.oidc import RelyingParty
 from app.auth.oidc import TransportFactory as OidcTransportFactory
 from app.common.clock import SYSTEM_CLOCK, Clock
-from app.connections.gateway import OktaGateway, TransportFactory
 from app.engine.engine import Engine
 from app.engine.jobs import JobHandle, JobRunner
+from app.okta.gateway import OktaGateway, TransportFactory
 from app.okta.ratelimit import RateLimiterRegistry, RateLimitPolicy
 from app.playbooks.loader import PlaybookLibrary
 from app.settings import PROJECT_ROOT, Settings, load_settings

@@ -285,7 +285,7 @@ class TestKeys:
         assert not report.ok and report.first_broken_seq == 1 and "not in the vault's key ring" in report.message
 
     def test_retiring_keeps_a_key_the_trail_needs(self, settings: Settings, tmp_path: Path) -> None:
-        from app.vault.rotation import rotate
+        from app.store.rotation import rotate
 
         source = KeySource(env_key=None, env_previous=None, key_file=tmp_path / "vault.key", create_file=True)
         use_keys(source)

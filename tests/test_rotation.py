@@ -12,9 +12,9 @@ from app.settings import Settings
 from app.store.db import Database
 from app.store.models import SealedSecret
 from app.store.repositories.secrets import SecretRepository
+from app.store.rotation import rotate
 from app.vault import Secret, Vault
 from app.vault.keyring import Key, KeySource
-from app.vault.rotation import rotate
 
 ROWS = 450  # more than two batches
 OWNER = "test-owner"

@@ -12,9 +12,9 @@ from app.common.clock import FakeClock
 from app.settings import Settings
 from app.store.models import SealedSecret
 from app.store.repositories.secrets import SecretRepository, seal_context
+from app.store.rotation import rotate
 from app.vault import Vault
 from app.vault.keyring import KeySource
-from app.vault.rotation import rotate
 from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.harness import wizard
 

@@ -18,9 +18,9 @@ from app.settings import Settings
 from app.store.db import Database
 from app.store.models import AuditEvent, OktaConnection, OnboardingSecret, SealedSecret
 from app.store.repositories.secrets import SecretMismatch, SecretRepository, seal_context
+from app.store.rotation import rotate
 from app.vault import Secret, Vault
 from app.vault.keyring import KeySource
-from app.vault.rotation import rotate
 from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.engine.test_defender import VENDOR
 from tests.harness import Wizard, wizard

@@ -15,18 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.validation import FormReader, ValidationFailed
-from app.connections.gateway import ConnectionUnusable, OktaGateway
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaForbidden, OktaUnauthorized
+from app.okta.gateway import ConnectionUnusable, OktaGateway
 from app.okta.orgurl import OrgUrl, OrgUrlError
 from app.store.base import utcnow
 from app.store.db import Database
-from app.store.models import AppSetting, OktaConnection, Onboarding, OperatorRole
+from app.store.models import OktaConnection, Onboarding, OperatorRole
+
+# The routes ask this service which custom domains are allowed (the query lives with the settings).
+from app.store.repositories.app_settings import allowed_custom_domains as allowed_custom_domains
 from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
 from app.vault import Secret, Vault
-
-ALLOWED_DOMAINS_KEY = "okta:allowed_custom_domains"
 
 
 @dataclass
@@ -69,11 +70,6 @@ async def run_preflight(okta: OktaClient) -> PreflightReport:
         roles=types, is_super_admin="SUPER_ADMIN" in types, headroom=headroom,
         custom_domain=metadata.custom_domain_url, okta_domain=metadata.organization_url,
     )
-
-
-async def allowed_custom_domains(session: AsyncSession) -> list[str]:
-    row = await session.get(AppSetting, ALLOWED_DOMAINS_KEY)
-    return [str(d) for d in (row.value if row else []) or []]
 
 
 def explain(exc: OktaError) -> str:

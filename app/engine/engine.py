@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.clock import Clock
-from app.connections.gateway import OktaGateway
 from app.engine.actions import Action, ActionError, Applied, PlanItem, registry
 from app.engine.asked_inputs import FACT as ASKED_INPUTS
 from app.engine.checks import CheckOutcome, check_registry
@@ -29,6 +28,7 @@ from app.engine.status import derive_status
 from app.okta.calllog import RateLimitWait
 from app.okta.client import OktaClient
 from app.okta.errors import OktaError
+from app.okta.gateway import OktaGateway
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.base import utcnow

@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.connections.service import ALLOWED_DOMAINS_KEY
 from app.engine.actions import Record
 from app.engine.checks import CheckState
 from app.engine.scope import OrgInfo, Scope, TemplateError
 from app.playbooks.loader import PlaybookLibrary, effective_settings
 from app.playbooks.schema import Playbook
 from app.store.models import AppSetting, Attestation, OktaConnection, Onboarding, OnboardingAction
+from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY
 
 
 def org_info(connection: OktaConnection, admin_console: str = "") -> OrgInfo:

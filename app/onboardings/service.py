@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.validation import FormReader, ValidationFailed
-from app.connections.gateway import OktaGateway
 from app.engine import asked_inputs
 from app.engine.checks.library import network_text
 from app.engine.engine import Engine
@@ -25,6 +24,7 @@ from app.engine.scope import Scope, TemplateError
 from app.engine.status import timer_fact
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
+from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.playbooks.schema import InputSpec, Playbook
 from app.playbooks.tasks import ServiceTokenTask

@@ -13,9 +13,9 @@ from starlette.requests import Request
 
 from app.auth.oidc import RelyingParty
 from app.common.clock import SYSTEM_CLOCK, Clock
-from app.connections.gateway import OktaGateway
 from app.engine.engine import Engine
 from app.engine.jobs import JobRunner
+from app.okta.gateway import OktaGateway
 from app.playbooks.loader import PlaybookLibrary
 from app.settings import Settings
 from app.store.db import Database

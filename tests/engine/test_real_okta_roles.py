@@ -221,9 +221,10 @@ class TestTheOrgsOrnPartition:
 class TestAnOrgReachedByItsCustomDomain:
     def test_gets_oktas_own_domain_where_the_api_needs_it(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         from app.common.validation import FormReader
-        from app.connections.service import ALLOWED_DOMAINS_KEY, add_connection
+        from app.connections.service import add_connection
         from app.onboardings import service
         from app.store.models import AppSetting, OktaConnection
+        from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY
 
         async def allow() -> None:
             async with w.state.db.session() as session:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from app.common.validation import FormReader, ValidationFailed
 from app.connections import service
-from app.connections.gateway import ConnectionUnusable
+from app.okta.gateway import ConnectionUnusable
 from app.store.models import OktaConnection, Operator
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for
 from app.web.flash import set_flash

@@ -14,10 +14,10 @@ from starlette.responses import Response
 from app.audit import record
 from app.auth.oidc_config import ROLE_ORDER, load_config, save_config
 from app.common.validation import FormReader, ValidationFailed
-from app.connections.service import ALLOWED_DOMAINS_KEY, allowed_custom_domains
 from app.engine.runtime import overrides
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
+from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY, allowed_custom_domains
 from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for
 from app.web.flash import set_flash
 from app.web.responses import redirect
