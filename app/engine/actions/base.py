@@ -83,6 +83,10 @@ class Action(ABC):
     # Shown in preflight: which actions fail without a Super Administrator credential.
     needs_super_admin: ClassVar[bool] = True
     description: ClassVar[str] = ""
+    # The facts its plan or apply may set (``PlanItem.facts``, ``Applied.facts``), so playbooks are
+    # checked at load: a fact name, or a pattern filled from the parameters ("{fact}_login": the
+    # value of the ``fact`` parameter, or its default, then "_login"; none when that value is None).
+    produces: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, raw_params: dict[str, Any]) -> None:
         self.raw_params = raw_params

@@ -49,6 +49,9 @@ class Check(ABC):
     kind: ClassVar[str]
     params_model: ClassVar[type[CheckParams]]
     manual: ClassVar[bool] = False
+    # The facts its outcome may keep (``CheckOutcome.facts``), as names or patterns filled from the
+    # parameters, like ``Action.produces``.
+    produces: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, key: str, raw_params: dict[str, Any]) -> None:
         self.key = key
