@@ -15,6 +15,7 @@ from app.common.clock import SYSTEM_CLOCK, Clock
 from app.connections.gateway import OktaGateway, TransportFactory
 from app.engine.engine import Engine
 from app.engine.jobs import JobHandle, JobRunner
+from app.engine.kinds import KINDS
 from app.okta.ratelimit import RateLimiterRegistry, RateLimitPolicy
 from app.playbooks.loader import PlaybookLibrary
 from app.settings import PROJECT_ROOT, Settings, load_settings
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     use_audit_keys(keys)  # the audit chain's HMAC key is derived from the vault's key ring
     database = db or Database(settings.resolved_database_url)
     vault = Vault(keys)
-    library = library or PlaybookLibrary.load()
+    library = library or PlaybookLibrary.load(KINDS)
     gateway = OktaGateway(database, vault, clock,
                           RateLimiterRegistry(clock, RateLimitPolicy(max_in_flight=settings.okta_max_in_flight)),
                           sandbox_origin=settings.sandbox_url if settings.sandbox else None,
