@@ -361,7 +361,7 @@ class TestTokenProbesInPlaybooks:
         for section in data["sections"]:
             for step in section["steps"]:
                 if (step.get("task") or {}).get("kind") == "service_token":
-                    step["task"]["params"]["probes"] = [probe]
+                    step["task"]["params"].setdefault("probes", []).append(probe)  # keep the facts used
         path = tmp_path / "oort.yaml"
         path.write_text(yaml.safe_dump(data))
         return path
