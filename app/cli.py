@@ -347,17 +347,19 @@ def audit_anchor() -> None:
 @cli.command()
 def coverage(check: Annotated[bool, typer.Option(help="Only check that docs/coverage.md is current")] = False) -> None:
     """Write docs/coverage.md: every document step and the playbook step that covers it."""
+    from app.engine.kinds import KINDS
     from app.playbooks import coverage as cov
     from app.playbooks.loader import PlaybookLibrary
 
-    text = cov.render(PlaybookLibrary.load())
+    library = PlaybookLibrary.load(KINDS)
+    text = cov.render(library)
     if check:
         current = cov.COVERAGE_FILE.read_text() if cov.COVERAGE_FILE.exists() else ""
         if current != text:
             _fail("docs/coverage.md is out of date: run `onboard coverage`.")
         typer.echo("docs/coverage.md is current.")
         return
-    cov.write()
+    cov.write(library)
     typer.echo(f"Wrote {cov.COVERAGE_FILE}.")
 
 

@@ -14,6 +14,7 @@ from app.auth.oidc import TransportFactory as OidcTransportFactory
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.engine.engine import Engine
 from app.engine.jobs import JobHandle, JobRunner
+from app.engine.kinds import KINDS
 from app.okta.gateway import OktaGateway, TransportFactory
 from app.okta.ratelimit import RateLimiterRegistry, RateLimitPolicy
 from app.playbooks.loader import PlaybookLibrary
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     use_audit_keys(keys)  # the audit chain's HMAC key is derived from the vault's key ring
     database = db or Database(settings.resolved_database_url)
     vault = Vault(keys)
-    library = library or PlaybookLibrary.load()
+    library = library or PlaybookLibrary.load(KINDS)
     gateway = OktaGateway(database, vault, clock,
                           RateLimiterRegistry(clock, RateLimitPolicy(max_in_flight=settings.okta_max_in_flight)),
                           sandbox_origin=settings.sandbox_url if settings.sandbox else None,

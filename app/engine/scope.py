@@ -1,14 +1,18 @@
 """Values a playbook can refer to: ``{input.x}``, ``{fact.x}``, ``{setting.x}``, ``{org.x}``,
 ``{admin.x}``; and the tiny condition language of ``when:`` (``input.mode == read_write``,
-``fact.x``, ``not input.y``, joined by ``and``). Nothing is evaluated as code."""
+``fact.x``, ``not input.y``, joined by ``and``). Both are parsed by app/playbooks/templates.py,
+which the loader checks playbooks with; here they are filled and evaluated. Nothing is evaluated
+as code."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-_REF = re.compile(r"\{([a-z]+)\.([A-Za-z0-9_]+)\}")
+from app.playbooks.templates import REF as _REF
+from app.playbooks.templates import Clause, clauses, references
+
+__all__ = ["OrgInfo", "Scope", "TemplateError", "references"]
 
 
 class TemplateError(KeyError):
@@ -95,23 +99,16 @@ class Scope:
         return True
 
     def condition(self, expression: str | None) -> bool:
-        if not expression:
-            return True
-        return all(self._clause(part.strip()) for part in expression.split(" and "))
+        return all(self._clause(clause) for clause in clauses(expression))
 
-    def _clause(self, clause: str) -> bool:
-        negate = clause.startswith("not ")
-        if negate:
-            clause = clause[4:].strip()
-        for op in ("==", "!="):
-            if op in clause:
-                left, right = (p.strip() for p in clause.split(op, 1))
-                value = self._value(left)
-                result = str(value).lower() == right.lower() if op == "==" else str(value).lower() != right.lower()
-                return result != negate
-        value = self._value(clause)
+    def _clause(self, clause: Clause) -> bool:
+        value = self._value(clause.reference)
+        if clause.op is not None:
+            same = str(value).lower() == clause.right.lower()
+            result = same if clause.op == "==" else not same
+            return result != clause.negate
         truthy = bool(value) and str(value).lower() not in ("false", "no", "0", "none")
-        return truthy != negate
+        return truthy != clause.negate
 
     def _value(self, reference: str) -> Any:
         namespace, _, name = reference.partition(".")
@@ -121,17 +118,3 @@ class Scope:
             return self.lookup(namespace, name)
         except TemplateError:
             return None
-
-
-def references(value: Any) -> list[tuple[str, str]]:
-    """Every ``{namespace.name}`` a template refers to (for start-up validation)."""
-    found: list[tuple[str, str]] = []
-    if isinstance(value, str):
-        found.extend((m.group(1), m.group(2)) for m in _REF.finditer(value))
-    elif isinstance(value, list):
-        for item in value:
-            found.extend(references(item))
-    elif isinstance(value, dict):
-        for item in value.values():
-            found.extend(references(item))
-    return found

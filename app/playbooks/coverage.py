@@ -68,8 +68,8 @@ def render(library: PlaybookLibrary) -> str:
     return "\n".join(lines)
 
 
-def write(library: PlaybookLibrary | None = None) -> str:
-    text = render(library or PlaybookLibrary.load())
+def write(library: PlaybookLibrary) -> str:
+    text = render(library)
     COVERAGE_FILE.parent.mkdir(parents=True, exist_ok=True)
     COVERAGE_FILE.write_text(text)
     return text

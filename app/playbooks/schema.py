@@ -1,17 +1,36 @@
 """The shape of a playbook. A playbook mirrors its vendor document: the document's sections in
 order; in each, numbered steps titled as the document titles them (short titles only, no prose),
 who acts, the inputs, the Okta actions, the checks that prove the step, and the notes and
-warnings. ``doc`` on every step names the section and step numbers of the document it covers."""
+warnings. ``doc`` on every step names the section and step numbers of the document it covers.
+
+``kind:`` means four different things, by where it is written:
+
+- on an input (``InputKind``): the kind of form field and its validation (text, email, choice...);
+  a fixed list, checked here;
+- on an action (``ActionKind``): which Okta object it creates or adopts, a kind of the engine's
+  action registry (app/engine/actions); checked at load against that registry only;
+- on a check (``CheckKind``): which verification it runs, a kind of the engine's check registry
+  (app/engine/checks), ``attest`` for what a person confirms; checked against that registry only;
+- on a task (``TaskKind``): what a person does for the step (follow instructions, paste the
+  service account's token, wait for a timer); a fixed list, checked here.
+
+Action and check kinds are only names here: the loader checks them against the catalog the engine
+supplies (app/playbooks/kinds.py, app/playbooks/validation.py)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 Actor = Literal["wizard", "okta_console", "service_account", "vendor_console", "cloud_console"]
+InputKind = Literal["text", "email", "choice", "boolean", "aws_account", "aws_region", "aws_event_source",
+                    "group_names", "user_logins", "lines"]
+TaskKind = Literal["instructions", "service_token", "timer", "choose"]
+ActionKind = Annotated[str, Field(description="a kind of the engine's action registry, e.g. okta_user")]
+CheckKind = Annotated[str, Field(description="a kind of the engine's check registry, e.g. user_roles, attest")]
 
 
 class Strict(BaseModel):
@@ -35,8 +54,7 @@ class SettingSpec(Strict):
 class InputSpec(Strict):
     key: str
     label: str
-    kind: Literal["text", "email", "choice", "boolean", "aws_account", "aws_region", "aws_event_source",
-                  "group_names", "user_logins", "lines"] = "text"
+    kind: InputKind = "text"  # the form field
     default: str | None = None
     help: str = ""
     required: bool = True
@@ -60,7 +78,7 @@ class InputSpec(Strict):
 
 class ActionSpec(Strict):
     key: str
-    kind: str
+    kind: ActionKind
     params: dict[str, Any] = Field(default_factory=dict)
     # Facts that must be true before this action may run, e.g. "service_token_verified".
     requires: list[str] = Field(default_factory=list)
@@ -69,7 +87,7 @@ class ActionSpec(Strict):
 
 class CheckSpec(Strict):
     key: str
-    kind: str  # a check of the library, or "attest" for what only a person can confirm
+    kind: CheckKind  # a check of the library, or "attest" for what only a person can confirm
     label: str
     params: dict[str, Any] = Field(default_factory=dict)
     when: str | None = None
@@ -86,7 +104,7 @@ class PasteValue(Strict):
 class TaskSpec(Strict):
     """What a person does for this step, with the exact places to click and values to paste."""
 
-    kind: Literal["instructions", "service_token", "timer", "choose"] = "instructions"
+    kind: TaskKind = "instructions"
     instructions: list[str] = Field(default_factory=list)
     console_path: str | None = None  # a path in the Okta Admin Console, linked for the operator
     paste: list[PasteValue] = Field(default_factory=list)

@@ -45,3 +45,25 @@ class ServiceTokenTask(BaseModel):
 
     user_fact: str = "service_account_id"  # the fact holding the id the token must belong to
     probes: list[TokenProbe] = Field(default_factory=list)
+
+
+# The facts a verified service token leaves (app/onboardings/service.py, verify_service_token),
+# besides one boolean fact per probe.
+SERVICE_TOKEN_FACTS = frozenset({
+    "service_token_verified", "service_token_id", "service_token_fingerprint", "service_token_name",
+    "service_token_network", "service_token_network_text", "service_token_owner", "service_token_any_ip_required",
+    "service_token_candidates"})
+
+
+def timer_fact(step_key: str) -> str:
+    """The fact a step's started timer is kept in (its start and end)."""
+    return f"timer_{step_key}"
+
+
+def task_facts(step_key: str, kind: str, token: ServiceTokenTask | None = None) -> set[str]:
+    """The facts a person's task of this kind produces once done."""
+    if kind == "service_token":
+        return set(SERVICE_TOKEN_FACTS) | {probe.fact for probe in (token.probes if token else [])}
+    if kind == "timer":
+        return {timer_fact(step_key)}
+    return set()

@@ -17,13 +17,14 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from app.engine.kinds import KINDS
 from app.playbooks.loader import PlaybookLibrary
 from app.store.db import async_url
 from app.store.models import Onboarding, OnboardingAction
 
 engine = create_async_engine(async_url(os.environ["DATABASE_URL"]))
 sessions = async_sessionmaker(engine, expire_on_commit=False)
-library = PlaybookLibrary.load()
+library = PlaybookLibrary.load(KINDS)
 template = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ playbook.name }}</title><link rel="stylesheet" href="/static/app.css"></head><body>

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.engine.kinds import KINDS
 from app.playbooks.loader import VENDOR_DIR, PlaybookError, PlaybookLibrary, effective_settings, load_file, setting_key
 
 
 def test_every_shipped_playbook_loads() -> None:
-    library = PlaybookLibrary.load()
+    library = PlaybookLibrary.load(KINDS)
     assert "defender-for-identity" in library
     for playbook in library.all():
         assert playbook.sections and playbook.needs
@@ -47,11 +48,11 @@ def _first_action(data: dict) -> dict:  # type: ignore[type-arg]
 ])
 def test_invalid_playbooks_are_refused(tmp_path: Path, change: object, message: str) -> None:
     with pytest.raises(PlaybookError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        load_file(_variant(tmp_path, change))
+        load_file(_variant(tmp_path, change), KINDS)
 
 
 def test_administrator_overrides_win_over_defaults() -> None:
-    playbook = PlaybookLibrary.load().get("defender-for-identity")
+    playbook = PlaybookLibrary.load(KINDS).get("defender-for-identity")
     values = effective_settings(playbook, {setting_key(playbook.key, "iam_resource"): "orn:custom"})
     assert values["iam_resource"] == "orn:custom"
     assert values["custom_role_permissions"] == playbook.settings["custom_role_permissions"].default
@@ -62,7 +63,7 @@ def test_values_okta_would_refuse_are_refused_by_their_field_before_anything_run
     from app.onboardings.service import read_input
 
     checked = 0
-    for playbook in PlaybookLibrary.load().all():
+    for playbook in PlaybookLibrary.load(KINDS).all():
         for spec in playbook.inputs:
             if spec.key in ("first_name", "last_name"):
                 form = FormReader({f"input_{spec.key}": "n" * 51})
@@ -86,4 +87,4 @@ def test_a_playbook_with_a_broken_input_pattern_does_not_load(tmp_path: Path) ->
         inputs[0]["pattern"] = "[unclosed"
 
     with pytest.raises(PlaybookError):
-        load_file(_variant(tmp_path, change))
+        load_file(_variant(tmp_path, change), KINDS)

@@ -15,6 +15,7 @@ import yaml
 from app.common.clock import FakeClock
 from app.common.validation import FormReader, ValidationFailed
 from app.engine.engine import EngineError
+from app.engine.kinds import KINDS
 from app.onboardings import service
 from app.onboardings.view import OnboardingView, build_view
 from app.playbooks.loader import VENDOR_DIR, PlaybookError, load_file
@@ -360,7 +361,7 @@ class TestTokenProbesInPlaybooks:
         for section in data["sections"]:
             for step in section["steps"]:
                 if (step.get("task") or {}).get("kind") == "service_token":
-                    step["task"]["params"]["probes"] = [probe]
+                    step["task"]["params"].setdefault("probes", []).append(probe)  # keep the facts used
         path = tmp_path / "oort.yaml"
         path.write_text(yaml.safe_dump(data))
         return path
@@ -369,7 +370,7 @@ class TestTokenProbesInPlaybooks:
                                       "/api/v1/users/{id}", "/api/v1/logs?since=x"])
     def test_a_probe_outside_a_fixed_api_path_is_refused_at_start_up(self, tmp_path: Path, path: str) -> None:
         with pytest.raises(PlaybookError, match="invalid token task parameters"):
-            load_file(self._variant(tmp_path, {"fact": "reads_x", "path": path}))
+            load_file(self._variant(tmp_path, {"fact": "reads_x", "path": path}), KINDS)
 
     def test_a_probe_path_loads(self, tmp_path: Path) -> None:
-        load_file(self._variant(tmp_path, {"fact": "reads_groups", "path": "/api/v1/groups"}))
+        load_file(self._variant(tmp_path, {"fact": "reads_groups", "path": "/api/v1/groups"}), KINDS)

@@ -53,6 +53,7 @@ class OinAppParams(Params):
 @register
 class FindInstalledApp(Action):
     kind = "okta_oin_app"
+    produces = frozenset({"{fact}", "{client_id_fact}", "{secret_purpose}_kept"})
     params_model = OinAppParams
     needs_super_admin = False
     description = "Find an app installed from the catalog"

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from app.common.registry import KindRegistry
 from app.engine.context import Context
 from app.okta.errors import OktaNotFound
 
@@ -82,6 +83,10 @@ class Action(ABC):
     # Shown in preflight: which actions fail without a Super Administrator credential.
     needs_super_admin: ClassVar[bool] = True
     description: ClassVar[str] = ""
+    # The facts its plan or apply may set (``PlanItem.facts``, ``Applied.facts``), so playbooks are
+    # checked at load: a fact name, or a pattern filled from the parameters ("{fact}_login": the
+    # value of the ``fact`` parameter, or its default, then "_login"; none when that value is None).
+    produces: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, raw_params: dict[str, Any]) -> None:
         self.raw_params = raw_params
@@ -116,25 +121,11 @@ async def settled(ctx: Context, read: Callable[[], Awaitable[T]]) -> T:
             attempt += 1
 
 
-_REGISTRY: dict[str, type[Action]] = {}
-
-
-def register(cls: type[Action]) -> type[Action]:
-    if cls.kind in _REGISTRY:
-        raise ValueError(f"action kind {cls.kind} registered twice")
-    _REGISTRY[cls.kind] = cls
-    return cls
+ACTIONS: KindRegistry[Action] = KindRegistry("action", "app.engine.actions")
+register = ACTIONS.register
 
 
 def registry() -> dict[str, type[Action]]:
     """Every action kind. Each module of this package registers its actions when imported, so
     adding a kind of Okta object is adding a module."""
-    import importlib
-    import pkgutil
-
-    import app.engine.actions as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name != "base":
-            importlib.import_module(f"{package.__name__}.{module.name}")
-    return dict(_REGISTRY)
+    return ACTIONS.all()

@@ -39,6 +39,7 @@ def _describe_gaps(missing: set[str], extra: set[str]) -> str:
 @register
 class EnsureCustomRole(Action):
     kind = "okta_custom_role"
+    produces = frozenset({"{fact}"})
     params_model = CustomRoleParams
     description = "Create or adopt a custom admin role"
 
@@ -127,6 +128,7 @@ class ResourceSetParams(Params):
 @register
 class EnsureResourceSet(Action):
     kind = "okta_resource_set"
+    produces = frozenset({"{fact}"})
     params_model = ResourceSetParams
     description = "Create or adopt a resource set"
 

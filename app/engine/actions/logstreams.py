@@ -73,6 +73,7 @@ def _differences(stream: LogStream, p: EventBridgeParams) -> list[str]:
 @register
 class EnsureEventBridgeLogStream(Action):
     kind = "okta_log_stream"
+    produces = frozenset({"{fact}"})
     params_model = EventBridgeParams
     description = "Create or adopt an AWS EventBridge log stream"
 

@@ -98,6 +98,7 @@ def _refused(record: Record, p: ServiceIntegrationParams) -> bool:
 @register
 class EnsureServiceIntegration(Action):
     kind = "okta_api_service_integration"
+    produces = frozenset({"{fact}", "{secret_purpose}_kept"})
     params_model = ServiceIntegrationParams
     description = "Install or adopt an API service integration"
 

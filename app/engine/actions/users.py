@@ -27,6 +27,8 @@ class UserParams(Params):
 @register
 class EnsureUser(Action):
     kind = "okta_user"
+    # the user's id and login; the plan also keeps the profile attributes the org asks for (asked_inputs)
+    produces = frozenset({"{fact}", "{fact}_login", asked_inputs.FACT})
     params_model = UserParams
     needs_super_admin = False
     description = "Create or adopt a dedicated service account"

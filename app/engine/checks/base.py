@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from app.common.registry import KindRegistry
 from app.engine.context import Context
 
 
@@ -48,6 +49,9 @@ class Check(ABC):
     kind: ClassVar[str]
     params_model: ClassVar[type[CheckParams]]
     manual: ClassVar[bool] = False
+    # The facts its outcome may keep (``CheckOutcome.facts``), as names or patterns filled from the
+    # parameters, like ``Action.produces``.
+    produces: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, key: str, raw_params: dict[str, Any]) -> None:
         self.key = key
@@ -74,24 +78,10 @@ async def together(*reads: Awaitable[Any], missing_first: bool = False) -> list[
     return list(results)
 
 
-_REGISTRY: dict[str, type[Check]] = {}
-
-
-def register(cls: type[Check]) -> type[Check]:
-    if cls.kind in _REGISTRY:
-        raise ValueError(f"check kind {cls.kind} registered twice")
-    _REGISTRY[cls.kind] = cls
-    return cls
+CHECKS: KindRegistry[Check] = KindRegistry("check", "app.engine.checks")
+register = CHECKS.register
 
 
 def check_registry() -> dict[str, type[Check]]:
     """Every check kind; each module of this package registers its checks when imported."""
-    import importlib
-    import pkgutil
-
-    import app.engine.checks as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name != "base":
-            importlib.import_module(f"{package.__name__}.{module.name}")
-    return dict(_REGISTRY)
+    return CHECKS.all()

@@ -69,6 +69,7 @@ class EmailDomains(Check):
     """The email addresses of the users the vendor syncs share one domain (or several were accepted)."""
 
     kind = "email_domains"
+    produces = frozenset({"{multiple_fact}", "{counts_fact}"})
     params_model = EmailDomainsParams
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:

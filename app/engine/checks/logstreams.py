@@ -28,6 +28,7 @@ def partner_event_source(okta_domain: str, event_source_name: str) -> str:
 @register
 class LogStreamCheck(Check):
     kind = "log_stream"
+    produces = frozenset({"{partner_source_fact}"})
     params_model = LogStreamParams
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:

@@ -36,6 +36,7 @@ def _when(epoch: float) -> str:
 @register
 class ClientCredentialsSmokeTest(Check):
     kind = "client_credentials"
+    produces = frozenset({"{result_fact}"})
     params_model = ClientCredentialsParams
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:

@@ -1,0 +1,158 @@
+"""A playbook that would fail only when an onboarding reaches it does not load: a misspelt or
+not-yet-produced ``{fact.x}``, a ``when:`` or ``requires:`` naming nothing, an unknown action or
+check kind. Each message names the file and the step. The playbooks package does not import the
+engine; the engine supplies its kinds."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.engine.kinds import KINDS
+from app.engine.scope import OrgInfo, Scope
+from app.engine.status import timer_fact as engine_timer_fact
+from app.playbooks.kinds import pattern_fields
+from app.playbooks.loader import VENDOR_DIR, PlaybookError, PlaybookLibrary, load_file
+from app.playbooks.tasks import timer_fact
+from app.playbooks.templates import ORG_NAMES
+
+SOURCE = "defender-for-identity.yaml"
+Doc = dict[str, Any]
+
+
+def _step(doc: Doc, key: str) -> Doc:
+    for section in doc["sections"]:
+        for step in section["steps"]:
+            if step["key"] == key:
+                return step  # type: ignore[no-any-return]
+    raise AssertionError(key)
+
+
+def _action(doc: Doc, step: str, key: str) -> Doc:
+    return next(a for a in _step(doc, step)["actions"] if a["key"] == key)
+
+
+def _check(doc: Doc, step: str, key: str) -> Doc:
+    return next(c for c in _step(doc, step)["checks"] if c["key"] == key)
+
+
+def _load_variant(tmp_path: Path, change: Callable[[Doc], object]) -> None:
+    doc = yaml.safe_load((VENDOR_DIR / SOURCE).read_text())
+    change(doc)
+    path = tmp_path / SOURCE
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    load_file(path, KINDS)
+
+
+BROKEN: list[tuple[str, Callable[[Doc], object], str]] = [
+    ("misspelt fact in an action",
+     lambda d: _action(d, "assign_resource_set", "custom_role_assignment")["params"].update(
+         role="{fact.custom_role_idd}"),
+     "defender-for-identity.yaml, step 'assign_resource_set', action 'custom_role_assignment': "
+     "{fact.custom_role_idd}: fact custom_role_idd is not produced by any earlier step; "
+     "did you mean fact.custom_role_id?"),
+    ("fact used before the step that produces it",
+     lambda d: _action(d, "create_role", "role")["params"].update(label="{fact.resource_set_id}"),
+     "defender-for-identity.yaml, step 'create_role', action 'role': {fact.resource_set_id}: fact resource_set_id is "
+     "produced only later, by action 'resources' of step 'create_resource_set'"),
+    ("misspelt fact in a check",
+     lambda d: _check(d, "create_role", "role_permissions")["params"].update(role="{fact.role_id}"),
+     "defender-for-identity.yaml, step 'create_role', check 'role_permissions': {fact.role_id}: fact role_id is not "
+     "produced by any earlier step; did you mean fact.custom_role_id?"),
+    ("when: on a missing input",
+     lambda d: _step(d, "create_role").update(when="input.custom_rol"),
+     "defender-for-identity.yaml, step 'create_role': when: input.custom_rol: undefined input custom_rol"),
+    ("when: on a step, which a condition cannot name",
+     lambda d: _step(d, "create_resource_set").update(when="step.create_role"),
+     "defender-for-identity.yaml, step 'create_resource_set': when: step.create_role: unknown namespace step"),
+    ("when: on a fact nothing produces",
+     lambda d: _action(d, "create_role", "role").update(when="fact.role_ready"),
+     "defender-for-identity.yaml, step 'create_role', action 'role': when: fact.role_ready: fact role_ready is not "
+     "produced by any earlier step"),
+    ("when: on a check with no namespace",
+     lambda d: _check(d, "create_role", "role_permissions").update(when="custom_role_id"),
+     "defender-for-identity.yaml, step 'create_role', check 'role_permissions': when: 'custom_role_id': "
+     "'custom_role_id' is not namespace.name"),
+    ("requires: a fact nothing produces",
+     lambda d: _action(d, "remove_super_admin", "drop_super_admin").update(requires=["service_token_verifed"]),
+     "defender-for-identity.yaml, step 'remove_super_admin', action 'drop_super_admin': "
+     "requires: service_token_verifed: fact service_token_verifed is not produced by any earlier step; "
+     "did you mean fact.service_token_verified?"),
+    ("unknown action kind",
+     lambda d: _action(d, "create_role", "role").update(kind="okta_custom_rol"),
+     "defender-for-identity.yaml, step 'create_role': action 'role' has unknown kind okta_custom_rol (not a registered "
+     "action kind; did you mean okta_custom_role?)"),
+    ("a check kind used as an action kind",
+     lambda d: _action(d, "create_role", "role").update(kind="custom_role"),
+     "defender-for-identity.yaml, step 'create_role': action 'role' has unknown kind custom_role"),
+    ("unknown check kind",
+     lambda d: _check(d, "create_role", "role_permissions").update(kind="custom_roles"),
+     "defender-for-identity.yaml, step 'create_role': check 'role_permissions' has unknown kind custom_roles (not a "
+     "registered check kind; did you mean custom_role?)"),
+    ("an action kind used as a check kind",
+     lambda d: _check(d, "create_role", "role_permissions").update(kind="okta_custom_role"),
+     "defender-for-identity.yaml, step 'create_role': check 'role_permissions' has unknown kind okta_custom_role"),
+    ("misspelt value of the org in a setting",
+     lambda d: d["settings"]["users_resource"].update(default="{org.orign}/api/v1/users"),
+     "defender-for-identity.yaml, setting 'users_resource': {org.orign}: undefined value of the org orign; did you "
+     "mean org.origin?"),
+    ("a fact name given as a template",
+     lambda d: _action(d, "create_role", "role")["params"].update(fact="{input.role_label}"),
+     "defender-for-identity.yaml, step 'create_role': action 'role': parameter fact names a fact, so it must be a "
+     "plain name"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), [(c, m) for _name, c, m in BROKEN], ids=[n for n, _c, _m in BROKEN])
+def test_a_broken_playbook_does_not_load_and_says_where(tmp_path: Path, change: Callable[[Doc], object],
+                                                        message: str) -> None:
+    with pytest.raises(PlaybookError, match="^" + re.escape(message)):
+        _load_variant(tmp_path, change)
+
+
+def test_the_unchanged_variant_loads(tmp_path: Path) -> None:
+    _load_variant(tmp_path, lambda d: None)
+
+
+def test_the_five_shipped_playbooks_load() -> None:
+    library = PlaybookLibrary.load(KINDS)
+    assert sorted(p.key for p in library.all()) == ["authomize", "defender-for-identity", "drata", "oort",
+                                                     "sentinel-unified-connector"]
+
+
+def test_the_playbooks_package_does_not_import_the_engine() -> None:
+    package = Path(__file__).resolve().parents[2] / "app" / "playbooks"
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n == "app.engine" or n.startswith("app.engine.") for n in names), path.name
+
+
+def test_every_produces_pattern_names_parameters_of_its_kind() -> None:
+    for kinds in (KINDS.actions(), KINDS.checks()):
+        for name, kind in kinds.items():
+            for pattern in kind.produces:
+                missing = set(pattern_fields(pattern)) - set(kind.params_model.model_fields)
+                assert not missing, f"{name} produces {pattern} from unknown parameters {missing}"
+
+
+def test_what_the_loader_knows_of_the_engine_matches_it() -> None:
+    assert set(OrgInfo("https://acme.okta.com", "acme.okta.com").as_dict()) == ORG_NAMES
+    assert timer_fact("wait") == engine_timer_fact("wait")
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    (None, True), ("", True), ("input.mode == read_write", True), ("input.mode != read_write", False),
+    ("not input.mode == read_write", False), ("fact.ok", True), ("not fact.ok", False), ("fact.no", False),
+    ("fact.missing", False), ("input.mode == READ_WRITE and fact.ok", True), ("fact.ok and not fact.no", True),
+])
+def test_conditions_evaluate_as_before(expression: str | None, expected: bool) -> None:
+    scope = Scope(inputs={"mode": "read_write"}, facts={"ok": True, "no": "false"})
+    assert scope.condition(expression) is expected
