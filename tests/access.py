@@ -1,6 +1,6 @@
 """The access matrix: every route of the application, and who may use it.
 
-``tests/test_access.py`` checks each entry signed out, with each wrong role and with a right one,
+``tests/web/test_access.py`` checks each entry signed out, with each wrong role and with a right one,
 and fails when a route exists that is not listed here, so no page escapes these checks.
 """
 

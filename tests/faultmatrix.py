@@ -1,4 +1,4 @@
-"""What the fault matrix (tests/test_fault_matrix.py) runs on: each vendor's onboarding driven
+"""What the fault matrix (tests/engine/test_fault_matrix.py) runs on: each vendor's onboarding driven
 start to finish the way an operator drives it, one shared wizard serving many sandbox orgs, the
 discovery of every Okta call an uninterrupted run makes (from the audit trail), and the org's state
 normalised so that two runs can be compared (ids and timestamps left out, objects named by their

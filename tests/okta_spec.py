@@ -346,4 +346,4 @@ def format_violations(violations: list[Violation]) -> str:
 
 # spec/okta/EXCEPTIONS.md#log-stream-lifecycle-empty-body and spec/okta/EXCEPTIONS.md#grant-consent-status:
 # nothing is exempted in code (the sandbox answers as the spec says); they record where real Okta
-# answers otherwise (tests/recordings/okta/), which tests/test_conformance.py lists as differences.
+# answers otherwise (tests/recordings/okta/), which tests/sandbox/test_conformance.py lists as differences.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium, watched_page
+from tests.browser.driver import chromium, watched_page
 from tests.flows import first_admin
 from tests.live import live_server
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import chromium, watched_page
+from tests.browser.driver import chromium, watched_page
 from tests.flows import (
     attest_all,
     create_token_in_console,

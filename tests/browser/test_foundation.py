@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium, watched_page
+from tests.browser.driver import chromium, watched_page
 from tests.live import live_server
 
 pytestmark = pytest.mark.browser

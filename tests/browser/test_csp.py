@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Page, expect
 
-from tests.browser import chromium
+from tests.browser.driver import chromium
 from tests.flows import (
     activate_and_create_token,
     attest_all,

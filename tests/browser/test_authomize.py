@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
-from tests.browser import chromium, watched_page
+from tests.browser.driver import chromium, watched_page
 from tests.flows import attest_all, first_admin, start_onboarding, use_sandbox_org, wait_for_job
 from tests.live import LiveServer, live_server
 

@@ -11,7 +11,7 @@ import pypdfium2
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium, watched_page
+from tests.browser.driver import chromium, watched_page
 from tests.flows import (
     activate_and_create_token,
     add_operator_in_ui,

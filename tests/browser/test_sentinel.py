@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from app.store.db import create_sync_engine
 from app.store.models import Onboarding
-from tests.browser import chromium, watched_page
+from tests.browser.driver import chromium, watched_page
 from tests.flows import (
     activate_and_create_token,
     attest_all,

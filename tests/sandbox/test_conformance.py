@@ -35,7 +35,7 @@ from tests.conformance import (
 )
 
 APP_BY_ID = re.compile(r"idp:(?P<org>[^:]+):apps:(?P<id>0oa[0-9A-Za-z]+)")
-FIDELITY = Path(__file__).resolve().parent.parent / "docs" / "fidelity.md"
+FIDELITY = Path(__file__).resolve().parents[2] / "docs" / "fidelity.md"
 
 
 class _Summary:
