@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
-from tests.live import CHROMIUM, CHROMIUM_ARGS
+from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 
 @contextmanager
@@ -66,3 +66,14 @@ def watched_page(browser: Browser, *, viewport: tuple[int, int] = (1280, 900), j
         raise
     finally:
         context.close()
+
+
+@dataclass
+class Journey:
+    """What a browser journey works with (the fixtures of tests/browser/conftest.py make it): the
+    wizard's server, the browser, a page and the watch on its console."""
+
+    server: LiveServer
+    browser: Browser
+    page: Page
+    watch: ConsoleWatch

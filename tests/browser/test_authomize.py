@@ -9,16 +9,15 @@ the sandbox org's final state is read back."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
-from tests.browser.driver import chromium, watched_page
-from tests.flows import attest_all, first_admin, start_onboarding, use_sandbox_org, wait_for_job
-from tests.live import LiveServer, live_server
+from tests.browser.driver import Journey
+from tests.flows import attest_all, start_onboarding, wait_for_job
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -44,68 +43,62 @@ def install_by_hand(server: LiveServer) -> tuple[str, str]:
     return str(installed.json()["id"]), str(installed.json()["clientSecret"])
 
 
-def test_authomize_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) -> None:
-    from tests.conftest import reset_database
+def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
+    server, page, watch = sandbox_journey.server, sandbox_journey.page, sandbox_journey.watch
+    start_onboarding(page, "Authomize")
+    onboarding_url = page.url.split("#")[0]
 
-    reset_database(migrated_url)
-    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
-        with watched_page(browser, artifacts=tmp_path / "artifacts") as (page, watch):
-            first_admin(page, server)
-            use_sandbox_org(page)
-            start_onboarding(page, "Authomize")
-            onboarding_url = page.url.split("#")[0]
+    page.get_by_role("button", name="Make the plan").click()
+    plan = page.locator("#plan")
+    expect(plan.get_by_text("Not confirmed: nothing has been written to Okta.")).to_be_visible()
+    expect(plan.get_by_text("Install 'Authomize Identity Security'")).to_be_visible()
+    expect(plan.get_by_text("POST /integrations/api/v1/api-services")).to_be_visible()
+    assert server.sandbox_state()["counts"]["apiServices"] == 0  # nothing written before confirming
 
-            page.get_by_role("button", name="Make the plan").click()
-            plan = page.locator("#plan")
-            expect(plan.get_by_text("Not confirmed: nothing has been written to Okta.")).to_be_visible()
-            expect(plan.get_by_text("Install 'Authomize Identity Security'")).to_be_visible()
-            expect(plan.get_by_text("POST /integrations/api/v1/api-services")).to_be_visible()
-            assert server.sandbox_state()["counts"]["apiServices"] == 0  # nothing written before confirming
+    page.get_by_role("button", name="Confirm and apply").click()
+    wait_for_job(page)
+    # Okta refused the guessed key: the page says what to click instead, and nothing was made.
+    expect(page.get_by_text("Okta refused the catalog key 'authomize_identity_security'").first).to_be_visible()
+    expect(page.get_by_text(CLICKS).first).to_be_visible()
+    assert server.sandbox_state()["counts"]["apiServices"] == 0
 
-            page.get_by_role("button", name="Confirm and apply").click()
-            wait_for_job(page)
-            # Okta refused the guessed key: the page says what to click instead, and nothing was made.
-            expect(page.get_by_text("Okta refused the catalog key 'authomize_identity_security'").first).to_be_visible()
-            expect(page.get_by_text(CLICKS).first).to_be_visible()
-            assert server.sandbox_state()["counts"]["apiServices"] == 0
+    client_id, first_secret = install_by_hand(server)
+    page.get_by_role("button", name="Retry").first.click()
+    wait_for_job(page)
+    [integration] = server.sandbox_state()["apiServices"]
+    assert integration["id"] == client_id  # found by name and adopted, not installed again
+    expect(page.locator("#step-enter_credentials").get_by_text(client_id)).to_be_visible()
 
-            client_id, first_secret = install_by_hand(server)
-            page.get_by_role("button", name="Retry").first.click()
-            wait_for_job(page)
-            [integration] = server.sandbox_state()["apiServices"]
-            assert integration["id"] == client_id  # found by name and adopted, not installed again
-            expect(page.locator("#step-enter_credentials").get_by_text(client_id)).to_be_visible()
+    # The smoke test runs while the wizard still keeps the secret.
+    page.get_by_role("button", name="Verify").click()
+    wait_for_job(page)
+    smoke = page.locator("#step-smoke_test")
+    expect(smoke.get_by_text("got an access token from the org authorization server")).to_be_visible()
 
-            # The smoke test runs while the wizard still keeps the secret.
-            page.get_by_role("button", name="Verify").click()
-            wait_for_job(page)
-            smoke = page.locator("#step-smoke_test")
-            expect(smoke.get_by_text("got an access token from the org authorization server")).to_be_visible()
+    # The operator reveals the secret once and pastes it into Authomize; it works there.
+    kept = page.get_by_role("region", name="Kept for a later step")
+    expect(kept.get_by_text("Client secret of the Authomize integration")).to_be_visible()
+    kept.get_by_role("button", name="Reveal").click()
+    secret = page.locator(".secret-value").inner_text()
+    assert secret != first_secret  # the wizard's own secret, made through the secrets endpoint
+    token = httpx.post(f"{server.sandbox_url}/oauth2/v1/token", auth=(client_id, secret), timeout=10,
+                       data={"grant_type": "client_credentials", "scope": " ".join(SCOPES)})
+    assert token.status_code == 200, token.text
+    page.goto(onboarding_url)
+    assert secret not in page.content()  # shown once, on request only
 
-            # The operator reveals the secret once and pastes it into Authomize; it works there.
-            kept = page.get_by_role("region", name="Kept for a later step")
-            expect(kept.get_by_text("Client secret of the Authomize integration")).to_be_visible()
-            kept.get_by_role("button", name="Reveal").click()
-            secret = page.locator(".secret-value").inner_text()
-            assert secret != first_secret  # the wizard's own secret, made through the secrets endpoint
-            token = httpx.post(f"{server.sandbox_url}/oauth2/v1/token", auth=(client_id, secret), timeout=10,
-                               data={"grant_type": "client_credentials", "scope": " ".join(SCOPES)})
-            assert token.status_code == 200, token.text
-            page.goto(onboarding_url)
-            assert secret not in page.content()  # shown once, on request only
+    attest_all(page)
+    expect(page.get_by_role("region", name="Kept for a later step")).to_have_count(0)
+    page.get_by_role("button", name="Re-verify").click()
+    wait_for_job(page)
+    expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
+    expect(page.get_by_text("0 failed")).to_be_visible()
+    expect(smoke.get_by_text("Not run again since")).to_be_visible()
+    assert secret not in page.content()
+    watch.assert_clean()
 
-            attest_all(page)
-            expect(page.get_by_role("region", name="Kept for a later step")).to_have_count(0)
-            page.get_by_role("button", name="Re-verify").click()
-            wait_for_job(page)
-            expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
-            expect(page.get_by_text("0 failed")).to_be_visible()
-            expect(smoke.get_by_text("Not run again since")).to_be_visible()
-            assert secret not in page.content()
-            watch.assert_clean()
-
-        state = server.sandbox_state()
-        [integration] = state["apiServices"]
-        assert integration["type"] == SANDBOX_KEY
-        assert sorted(integration["grantedScopes"]) == SCOPES
-        assert secret not in server.output
+    state = server.sandbox_state()
+    [integration] = state["apiServices"]
+    assert integration["type"] == SANDBOX_KEY
+    assert sorted(integration["grantedScopes"]) == SCOPES
+    assert secret not in server.output

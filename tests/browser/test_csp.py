@@ -10,13 +10,11 @@ hold an image or inline script that came from Okta; the hostile values show as t
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Dialog, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect
 
-from tests.browser.driver import chromium
 from tests.flows import (
     activate_and_create_token,
     attest_all,
@@ -27,7 +25,7 @@ from tests.flows import (
     wait_for_job,
 )
 from tests.hostile import hostile, hostile_name
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 from tests.page_journeys import get_urls
 
 pytestmark = pytest.mark.browser
@@ -107,100 +105,96 @@ def _user_id(server: LiveServer, login: str) -> str:
     return str(next(u["id"] for u in server.sandbox_state()["users"] if u["login"] == login))
 
 
-def test_every_page_keeps_to_the_content_security_policy(tmp_path: Path, migrated_url: str) -> None:
-    from tests.conftest import reset_database
-
-    reset_database(migrated_url)
+def test_every_page_keeps_to_the_content_security_policy(server: LiveServer, browser: Browser) -> None:
     watch = Watch()
-    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
-        # What the org held before the wizard came: a log stream and an admin named by someone hostile.
-        token = _sandbox_admin_token(server)
-        _okta(server, token, "POST", "/api/v1/logStreams", {"type": "aws_eventbridge", "name": STREAM,
-                                                             "settings": AWS})
-        _okta(server, token, "POST", f"/api/v1/users/{_user_id(server, 'sam.super@acme.example')}",
-              {"profile": {"firstName": ADMIN_FIRST, "lastName": ADMIN_LAST}})
+    # What the org held before the wizard came: a log stream and an admin named by someone hostile.
+    token = _sandbox_admin_token(server)
+    _okta(server, token, "POST", "/api/v1/logStreams", {"type": "aws_eventbridge", "name": STREAM,
+                                                         "settings": AWS})
+    _okta(server, token, "POST", f"/api/v1/users/{_user_id(server, 'sam.super@acme.example')}",
+          {"profile": {"firstName": ADMIN_FIRST, "lastName": ADMIN_LAST}})
 
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.expose_function("reportProblem", watch.report)
-        context.add_init_script(WATCH_CSP)
-        context.on("page", watch.attach)
-        page = context.new_page()
-        try:
-            first_admin(page, server)
-            use_sandbox_org(page)
-            start_onboarding(page, "Oort")
-            onboarding_url = page.url.split("#")[0]
-            oid = onboarding_url.rsplit("/", 1)[1]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.expose_function("reportProblem", watch.report)
+    context.add_init_script(WATCH_CSP)
+    context.on("page", watch.attach)
+    page = context.new_page()
+    try:
+        first_admin(page, server)
+        use_sandbox_org(page)
+        start_onboarding(page, "Oort")
+        onboarding_url = page.url.split("#")[0]
+        oid = onboarding_url.rsplit("/", 1)[1]
 
-            streaming = page.locator("#step-event_streaming_tab")
-            streaming.get_by_label("AWS account id").fill(AWS["accountId"])
-            streaming.get_by_label("Event source name").fill(AWS["eventSourceName"])
-            streaming.get_by_label("Region").select_option(AWS["region"])
-            streaming.get_by_label("Name of the Okta log stream").fill(STREAM)
-            streaming.get_by_role("button", name="Save values").click()
-            expect(page.get_by_text("Values saved.")).to_be_visible()
+        streaming = page.locator("#step-event_streaming_tab")
+        streaming.get_by_label("AWS account id").fill(AWS["accountId"])
+        streaming.get_by_label("Event source name").fill(AWS["eventSourceName"])
+        streaming.get_by_label("Region").select_option(AWS["region"])
+        streaming.get_by_label("Name of the Okta log stream").fill(STREAM)
+        streaming.get_by_role("button", name="Save values").click()
+        expect(page.get_by_text("Values saved.")).to_be_visible()
 
-            page.get_by_role("button", name="Make the plan").click()
-            expect(page.locator("#plan").get_by_text(f"Use the existing log stream '{STREAM}'",
-                                                     exact=False)).to_be_visible()
-            page.get_by_role("button", name="Confirm and apply").click()
+        page.get_by_role("button", name="Make the plan").click()
+        expect(page.locator("#plan").get_by_text(f"Use the existing log stream '{STREAM}'",
+                                                 exact=False)).to_be_visible()
+        page.get_by_role("button", name="Confirm and apply").click()
+        wait_for_job(page)
+
+        # In Okta, someone renames the new service account; its token gets a hostile name too.
+        _okta(server, token, "POST", f"/api/v1/users/{_user_id(server, SERVICE_LOGIN)}",
+              {"profile": {"firstName": SERVICE_FIRST}})
+        service_token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, TOKEN_NAME)
+        paste_token(page, "copy_token_read_only", service_token)
+        if page.get_by_role("button", name="Continue").count():
+            page.get_by_role("button", name="Continue").click()
             wait_for_job(page)
+        attest_all(page)
+        page.get_by_role("button", name=re.compile("^(Re-)?[Vv]erify$")).click()
+        wait_for_job(page)
+        expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
 
-            # In Okta, someone renames the new service account; its token gets a hostile name too.
-            _okta(server, token, "POST", f"/api/v1/users/{_user_id(server, SERVICE_LOGIN)}",
-                  {"profile": {"firstName": SERVICE_FIRST}})
-            service_token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, TOKEN_NAME)
-            paste_token(page, "copy_token_read_only", service_token)
-            if page.get_by_role("button", name="Continue").count():
-                page.get_by_role("button", name="Continue").click()
-                wait_for_job(page)
-            attest_all(page)
-            page.get_by_role("button", name=re.compile("^(Re-)?[Vv]erify$")).click()
-            wait_for_job(page)
-            expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
-
-            # Every page of the application, this onboarding's included.
-            visited = 0
-            urls = get_urls(oid)
-            for url in urls:
-                if url.endswith(NOT_PAGES):
-                    fetched = page.request.get(server.url + url)
-                    assert fetched.status == 200, url
-                    if url.endswith((".pdf", ".json", ".csv")):
-                        assert fetched.headers["content-disposition"].startswith("attachment;"), url
-                    continue
-                response = page.goto(server.url + url)
-                assert response is not None, url
-                if response.status >= 400:
-                    watch.refused.add(response.url)
+        # Every page of the application, this onboarding's included.
+        visited = 0
+        urls = get_urls(oid)
+        for url in urls:
+            if url.endswith(NOT_PAGES):
+                fetched = page.request.get(server.url + url)
+                assert fetched.status == 200, url
+                if url.endswith((".pdf", ".json", ".csv")):
+                    assert fetched.headers["content-disposition"].startswith("attachment;"), url
+                continue
+            response = page.goto(server.url + url)
+            assert response is not None, url
+            if response.status >= 400:
+                watch.refused.add(response.url)
+            page.wait_for_load_state("load")
+            injected = page.locator("img, svg, iframe, object, embed, script:not([src])").count()
+            if injected:
+                watch.report(f"{url}: {injected} image, frame or inline script element(s)")
+            visited += 1
+            older = page.get_by_role("link", name="Older ›")
+            while url == "/audit" and older.count():  # the whole audit trail, page by page
+                older.click()
                 page.wait_for_load_state("load")
-                injected = page.locator("img, svg, iframe, object, embed, script:not([src])").count()
-                if injected:
-                    watch.report(f"{url}: {injected} image, frame or inline script element(s)")
                 visited += 1
-                older = page.get_by_role("link", name="Older ›")
-                while url == "/audit" and older.count():  # the whole audit trail, page by page
-                    older.click()
-                    page.wait_for_load_state("load")
-                    visited += 1
-            assert visited >= len([url for url in urls if not url.endswith(NOT_PAGES)])
-            watch.assert_clean()
+        assert visited >= len([url for url in urls if not url.endswith(NOT_PAGES)])
+        watch.assert_clean()
 
-            # The hostile values are on the onboarding page, as text.
-            page.goto(onboarding_url)
-            for value in (STREAM, TOKEN_NAME, SERVICE_FIRST):
-                expect(page.locator("main").get_by_text(value, exact=False).first).to_be_visible()
+        # The hostile values are on the onboarding page, as text.
+        page.goto(onboarding_url)
+        for value in (STREAM, TOKEN_NAME, SERVICE_FIRST):
+            expect(page.locator("main").get_by_text(value, exact=False).first).to_be_visible()
 
-            # The watch hears a violation when there is one: an inline script is refused and reported.
-            page.evaluate("() => { const s = document.createElement('script');"
-                          " s.textContent = 'window.ran = true'; document.body.append(s); }")
-            for _ in range(40):
-                if watch.problems:
-                    break
-                page.wait_for_timeout(50)
-            assert page.evaluate("() => window.ran === undefined")
-            assert len(watch.problems) >= 1 and all("script-src" in p or "Content Security Policy" in p
-                                                    for p in watch.problems), watch.problems
-        finally:
-            context.close()
-        assert service_token not in server.output
+        # The watch hears a violation when there is one: an inline script is refused and reported.
+        page.evaluate("() => { const s = document.createElement('script');"
+                      " s.textContent = 'window.ran = true'; document.body.append(s); }")
+        for _ in range(40):
+            if watch.problems:
+                break
+            page.wait_for_timeout(50)
+        assert page.evaluate("() => window.ran === undefined")
+        assert len(watch.problems) >= 1 and all("script-src" in p or "Content Security Policy" in p
+                                                for p in watch.problems), watch.problems
+    finally:
+        context.close()
+    assert service_token not in server.output

@@ -5,22 +5,17 @@ sandbox org's final state is read back."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.driver import chromium, watched_page
+from tests.browser.driver import Journey
 from tests.flows import (
     activate_and_create_token,
     attest_all,
-    first_admin,
     paste_token,
     start_onboarding,
-    use_sandbox_org,
     wait_for_job,
 )
-from tests.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -28,55 +23,49 @@ SERVICE_LOGIN = "mdi-service@acme.example"
 ACCOUNT_PASSWORD = "Quiet-Harbor-42"
 
 
-def test_defender_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) -> None:
-    from tests.conftest import reset_database
+def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
+    server, page, watch = sandbox_journey.server, sandbox_journey.page, sandbox_journey.watch
+    start_onboarding(page, "Microsoft Defender for Identity")
 
-    reset_database(migrated_url)
-    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
-        with watched_page(browser, artifacts=tmp_path / "artifacts") as (page, watch):
-            first_admin(page, server)
-            use_sandbox_org(page)
-            start_onboarding(page, "Microsoft Defender for Identity")
+    # Preflight: the sandbox admin's token is a Super Administrator's.
+    expect(page.get_by_role("heading", name="Preflight")).to_be_visible()
+    expect(page.locator(".preflight").get_by_text("sam.super@acme.example")).to_be_visible()
 
-            # Preflight: the sandbox admin's token is a Super Administrator's.
-            expect(page.get_by_role("heading", name="Preflight")).to_be_visible()
-            expect(page.locator(".preflight").get_by_text("sam.super@acme.example")).to_be_visible()
+    step = page.locator("#step-create_account")
+    step.get_by_label("Service account username (an email address)").fill(SERVICE_LOGIN)
+    step.get_by_role("button", name="Save values").click()
+    expect(page.get_by_text("Values saved.")).to_be_visible()
 
-            step = page.locator("#step-create_account")
-            step.get_by_label("Service account username (an email address)").fill(SERVICE_LOGIN)
-            step.get_by_role("button", name="Save values").click()
-            expect(page.get_by_text("Values saved.")).to_be_visible()
+    page.get_by_role("button", name="Make the plan").click()
+    plan = page.locator("#plan")
+    expect(plan.get_by_text("Not confirmed: nothing has been written to Okta.")).to_be_visible()
+    expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
+    expect(plan.get_by_text("POST /api/v1/iam/roles")).to_be_visible()
+    assert server.sandbox_state()["counts"]["customRoles"] == 0  # nothing written before confirming
 
-            page.get_by_role("button", name="Make the plan").click()
-            plan = page.locator("#plan")
-            expect(plan.get_by_text("Not confirmed: nothing has been written to Okta.")).to_be_visible()
-            expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
-            expect(plan.get_by_text("POST /api/v1/iam/roles")).to_be_visible()
-            assert server.sandbox_state()["counts"]["customRoles"] == 0  # nothing written before confirming
+    page.get_by_role("button", name="Confirm and apply").click()
+    wait_for_job(page)
+    expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 
-            page.get_by_role("button", name="Confirm and apply").click()
-            wait_for_job(page)
-            expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
+    # The person behind the account: activation link, then a token in the Admin Console.
+    token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Defender for Identity")
+    paste_token(page, "copy_token", token)
+    assert token not in page.content()
 
-            # The person behind the account: activation link, then a token in the Admin Console.
-            token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Defender for Identity")
-            paste_token(page, "copy_token", token)
-            assert token not in page.content()
+    page.get_by_role("button", name="Continue").click()
+    wait_for_job(page)
+    attest_all(page)
+    page.get_by_role("button", name="Verify").click()
+    wait_for_job(page)
+    expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
+    expect(page.get_by_text("0 failed")).to_be_visible()
+    watch.assert_clean()
 
-            page.get_by_role("button", name="Continue").click()
-            wait_for_job(page)
-            attest_all(page)
-            page.get_by_role("button", name="Verify").click()
-            wait_for_job(page)
-            expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
-            expect(page.get_by_text("0 failed")).to_be_visible()
-            watch.assert_clean()
-
-        state = server.sandbox_state()
-        service_account = next(u for u in state["users"] if u["login"] == SERVICE_LOGIN)
-        assert service_account["status"] == "ACTIVE"
-        assert sorted(service_account["roles"]) == ["CUSTOM:Microsoft Defender for Identity", "READ_ONLY_ADMIN"]
-        assert {"ObjectSid", "ObjectGuid", "DistinguishedName"} <= set(state["schema"]["custom"])
-        role = next(r for r in state["customRoles"] if r["label"] == "Microsoft Defender for Identity")
-        assert role["permissions"] == ["okta.iam.read", "okta.users.credentials.manage", "okta.users.lifecycle.manage"]
-        assert token not in server.output
+    state = server.sandbox_state()
+    service_account = next(u for u in state["users"] if u["login"] == SERVICE_LOGIN)
+    assert service_account["status"] == "ACTIVE"
+    assert sorted(service_account["roles"]) == ["CUSTOM:Microsoft Defender for Identity", "READ_ONLY_ADMIN"]
+    assert {"ObjectSid", "ObjectGuid", "DistinguishedName"} <= set(state["schema"]["custom"])
+    role = next(r for r in state["customRoles"] if r["label"] == "Microsoft Defender for Identity")
+    assert role["permissions"] == ["okta.iam.read", "okta.users.credentials.manage", "okta.users.lifecycle.manage"]
+    assert token not in server.output

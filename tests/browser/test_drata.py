@@ -8,22 +8,18 @@ is destroyed), completed. Then the sandbox org's final state is read back."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.driver import chromium, watched_page
+from tests.browser.driver import Journey
 from tests.flows import (
     attest_all,
     create_token_in_console,
-    first_admin,
     paste_token,
     start_onboarding,
-    use_sandbox_org,
     wait_for_job,
 )
-from tests.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -61,77 +57,71 @@ def activate_and_create_token(page: Page, onboarding_url: str) -> str:
     return token
 
 
-def test_drata_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) -> None:
-    from tests.conftest import reset_database
+def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
+    server, page, watch = sandbox_journey.server, sandbox_journey.page, sandbox_journey.watch
+    start_onboarding(page, "Drata")
+    onboarding_url = page.url.split("#")[0]
 
-    reset_database(migrated_url)
-    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
-        with watched_page(browser, artifacts=tmp_path / "artifacts") as (page, watch):
-            first_admin(page, server)
-            use_sandbox_org(page)
-            start_onboarding(page, "Drata")
-            onboarding_url = page.url.split("#")[0]
+    assign = page.locator("#step-assign_app")
+    assign.get_by_label(re.compile("People who sign in to Drata")).fill("\n".join(PEOPLE))
+    assign.get_by_label(re.compile("Groups who sign in to Drata")).fill("Drata Users")
+    save_step_values(page, "assign_app")
+    page.locator("#step-start_date_attributes").get_by_label(
+        "Add the drataStartDate and drataContractor attributes").check()
+    save_step_values(page, "start_date_attributes")
+    page.locator("#step-choose_group").get_by_label(re.compile("Group label to sync")).fill("Engineering")
+    save_step_values(page, "choose_group")
 
-            assign = page.locator("#step-assign_app")
-            assign.get_by_label(re.compile("People who sign in to Drata")).fill("\n".join(PEOPLE))
-            assign.get_by_label(re.compile("Groups who sign in to Drata")).fill("Drata Users")
-            save_step_values(page, "assign_app")
-            page.locator("#step-start_date_attributes").get_by_label(
-                "Add the drataStartDate and drataContractor attributes").check()
-            save_step_values(page, "start_date_attributes")
-            page.locator("#step-choose_group").get_by_label(re.compile("Group label to sync")).fill("Engineering")
-            save_step_values(page, "choose_group")
+    page.get_by_role("button", name="Make the plan").click()
+    plan = page.locator("#plan")
+    expect(plan.get_by_text("Use 'Drata - OIDC' installed from the catalog")).to_be_visible()
+    expect(plan.get_by_text("Grant okta.users.read.self to Drata - OIDC")).to_be_visible()
+    expect(plan.get_by_text(f"Assign Drata - OIDC to {PEOPLE[0]}")).to_be_visible()
+    before = server.sandbox_state()
+    assert before["apps"][0]["grants"] == [] and before["apps"][0]["users"] == []
 
-            page.get_by_role("button", name="Make the plan").click()
-            plan = page.locator("#plan")
-            expect(plan.get_by_text("Use 'Drata - OIDC' installed from the catalog")).to_be_visible()
-            expect(plan.get_by_text("Grant okta.users.read.self to Drata - OIDC")).to_be_visible()
-            expect(plan.get_by_text(f"Assign Drata - OIDC to {PEOPLE[0]}")).to_be_visible()
-            before = server.sandbox_state()
-            assert before["apps"][0]["grants"] == [] and before["apps"][0]["users"] == []
+    page.get_by_role("button", name="Confirm and apply").click()
+    wait_for_job(page)
+    expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 
-            page.get_by_role("button", name="Confirm and apply").click()
-            wait_for_job(page)
-            expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
+    token = activate_and_create_token(page, onboarding_url)
+    paste_token(page, "create_token", token)
+    assert token not in page.content()
 
-            token = activate_and_create_token(page, onboarding_url)
-            paste_token(page, "create_token", token)
-            assert token not in page.content()
+    page.get_by_role("button", name="Verify").click()
+    wait_for_job(page)
+    domains = page.locator("#step-email_domains")
+    expect(domains.get_by_text(re.compile(r"addresses are on 3 domains"))).to_be_visible()
+    expect(domains.get_by_role("button", name=re.compile("I confirm: Drata Technical Support"))).to_be_visible()
 
-            page.get_by_role("button", name="Verify").click()
-            wait_for_job(page)
-            domains = page.locator("#step-email_domains")
-            expect(domains.get_by_text(re.compile(r"addresses are on 3 domains"))).to_be_visible()
-            expect(domains.get_by_role("button", name=re.compile("I confirm: Drata Technical Support"))).to_be_visible()
+    # Drata's connection drawer: each field with the value to paste.
+    drawer = page.locator("#step-enter_drata_values")
+    app = server.sandbox_state()["apps"][0]
+    for field, value in (("Organization", server.sandbox_url.split("://", 1)[1]),
+                         ("Application Client ID", app["id"]), ("Group Label (Optional)", "Engineering")):
+        expect(drawer.get_by_role("row", name=re.compile(re.escape(field)))).to_contain_text(value)
+    secret = reveal(page, "Client secret of the Drata - OIDC app")
+    assert len(secret) >= 14
+    page.goto(onboarding_url)
+    assert secret not in page.content()
 
-            # Drata's connection drawer: each field with the value to paste.
-            drawer = page.locator("#step-enter_drata_values")
-            app = server.sandbox_state()["apps"][0]
-            for field, value in (("Organization", server.sandbox_url.split("://", 1)[1]),
-                                 ("Application Client ID", app["id"]), ("Group Label (Optional)", "Engineering")):
-                expect(drawer.get_by_role("row", name=re.compile(re.escape(field)))).to_contain_text(value)
-            secret = reveal(page, "Client secret of the Drata - OIDC app")
-            assert len(secret) >= 14
-            page.goto(onboarding_url)
-            assert secret not in page.content()
+    attest_all(page)
+    expect(page.get_by_role("region", name="Kept for a later step")
+           .get_by_text("Client secret of the Drata - OIDC app")).to_have_count(0)
+    page.get_by_role("button", name="Re-verify").click()
+    wait_for_job(page)
+    expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
+    expect(page.get_by_text("0 failed")).to_be_visible()
+    assert secret not in page.content()
+    watch.assert_clean()
 
-            attest_all(page)
-            expect(page.get_by_role("region", name="Kept for a later step")
-                   .get_by_text("Client secret of the Drata - OIDC app")).to_have_count(0)
-            page.get_by_role("button", name="Re-verify").click()
-            wait_for_job(page)
-            expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
-            expect(page.get_by_text("0 failed")).to_be_visible()
-            assert secret not in page.content()
-            watch.assert_clean()
-
-        state = server.sandbox_state()
-        users = {u["login"]: u for u in state["users"]}
-        assert users[SERVICE_LOGIN]["status"] == "ACTIVE"
-        assert users[SERVICE_LOGIN]["roles"] == ["READ_ONLY_ADMIN"]
-        [app] = state["apps"]
-        assert app["label"] == "Drata - OIDC" and app["grants"] == ["okta.users.read.self"]
-        assert {users[login]["id"] for login in PEOPLE} <= set(app["users"]) and len(app["groups"]) == 1
-        assert {"drataStartDate", "drataContractor"} <= set(state["schema"]["custom"])
-        assert state["schema"]["email"] == [{"principal": "SELF", "action": "READ_ONLY"}]
-        assert token not in server.output and secret not in server.output
+    state = server.sandbox_state()
+    users = {u["login"]: u for u in state["users"]}
+    assert users[SERVICE_LOGIN]["status"] == "ACTIVE"
+    assert users[SERVICE_LOGIN]["roles"] == ["READ_ONLY_ADMIN"]
+    [app] = state["apps"]
+    assert app["label"] == "Drata - OIDC" and app["grants"] == ["okta.users.read.self"]
+    assert {users[login]["id"] for login in PEOPLE} <= set(app["users"]) and len(app["groups"]) == 1
+    assert {"drataStartDate", "drataContractor"} <= set(state["schema"]["custom"])
+    assert state["schema"]["email"] == [{"principal": "SELF", "action": "READ_ONLY"}]
+    assert token not in server.output and secret not in server.output

@@ -3,82 +3,79 @@ signing out and in as them; no console errors on any page; usable at 320 px and 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser.driver import chromium, watched_page
-from tests.live import live_server
+from tests.browser.driver import Journey, watched_page
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
-def test_setup_add_operator_sign_out_and_in(tmp_path: Path, migrated_url: str) -> None:
-    from tests.conftest import reset_database
+def test_setup_add_operator_sign_out_and_in(journey: Journey) -> None:
+    server, page, watch = journey.server, journey.page, journey.watch
+    page.goto(server.setup_link())
+    expect(page.get_by_role("heading", name="Set up the first administrator")).to_be_visible()
+    page.get_by_label("Username").fill("first.admin")
+    page.get_by_label("Your name").fill("First Admin")
+    page.get_by_label("Password", exact=True).fill("first admin password")
+    page.get_by_label("Password again").fill("first admin password")
+    page.get_by_role("button", name="Create administrator").click()
+    expect(page.get_by_text("Welcome, First Admin")).to_be_visible()
+    expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
 
-    reset_database(migrated_url)
-    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
-        with watched_page(browser, artifacts=tmp_path / "artifacts") as (page, watch):
-            page.goto(server.setup_link())
-            expect(page.get_by_role("heading", name="Set up the first administrator")).to_be_visible()
-            page.get_by_label("Username").fill("first.admin")
-            page.get_by_label("Your name").fill("First Admin")
-            page.get_by_label("Password", exact=True).fill("first admin password")
-            page.get_by_label("Password again").fill("first admin password")
-            page.get_by_role("button", name="Create administrator").click()
-            expect(page.get_by_text("Welcome, First Admin")).to_be_visible()
-            expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Operators").click()
+    add = page.get_by_role("region", name="Add an operator")
+    add.get_by_label("Username").fill("helpdesk.hal")
+    add.get_by_label("Display name").fill("Hal from the help desk")
+    add.get_by_label("Role").select_option("operator")
+    add.get_by_label("Initial password").fill("help desk password")
+    add.get_by_role("button", name="Add operator").click()
+    expect(page.get_by_text("Operator helpdesk.hal added as Operator.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Hal from the help desk")).to_be_visible()
 
-            page.get_by_role("link", name="Operators").click()
-            add = page.get_by_role("region", name="Add an operator")
-            add.get_by_label("Username").fill("helpdesk.hal")
-            add.get_by_label("Display name").fill("Hal from the help desk")
-            add.get_by_label("Role").select_option("operator")
-            add.get_by_label("Initial password").fill("help desk password")
-            add.get_by_role("button", name="Add operator").click()
-            expect(page.get_by_text("Operator helpdesk.hal added as Operator.")).to_be_visible()
-            expect(page.get_by_role("cell", name="Hal from the help desk")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
 
-            page.get_by_role("button", name="Sign out").click()
-            expect(page.get_by_text("You are signed out.")).to_be_visible()
-
-            page.get_by_label("Username").fill("helpdesk.hal")
-            page.get_by_label("Password").fill("help desk password")
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
-            expect(page.locator(".site-user__name")).to_contain_text("Hal from the help desk")
-            # An operator has no Operators link, and the page itself refuses them.
-            expect(page.get_by_role("link", name="Operators")).to_have_count(0)
-            watch.expect_refusal(server.url + "/operators")
-            page.goto(server.url + "/operators")
-            expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
-            watch.assert_clean()
+    page.get_by_label("Username").fill("helpdesk.hal")
+    page.get_by_label("Password").fill("help desk password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
+    expect(page.locator(".site-user__name")).to_contain_text("Hal from the help desk")
+    # An operator has no Operators link, and the page itself refuses them.
+    expect(page.get_by_role("link", name="Operators")).to_have_count(0)
+    watch.expect_refusal(server.url + "/operators")
+    page.goto(server.url + "/operators")
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    watch.assert_clean()
 
 
-def test_small_screens_and_no_javascript(tmp_path: Path, migrated_url: str) -> None:
+@pytest.fixture
+def boss(server: LiveServer, migrated_url: str) -> None:
+    """An administrator made straight in the database. Named before ``browser`` in the test's
+    arguments, so it runs first: it uses ``asyncio.run``, which cannot run once Playwright's loop is."""
     from app.settings import Settings
-    from tests.conftest import reset_database
     from tests.support import add_operator
 
-    reset_database(migrated_url)
     add_operator(Settings(database_url=migrated_url), "boss", "admin")
-    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
-        with watched_page(browser, viewport=(320, 640), javascript=False) as (page, watch):
-            page.goto(server.url + "/sign-in")
-            page.get_by_label("Username").fill("boss")
-            page.get_by_label("Password").fill("correct horse battery staple")
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
-            page.goto(server.url + "/operators")
-            expect(page.get_by_role("heading", name="Operators", exact=True)).to_be_visible()
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 320, f"page scrolls sideways at 320 px ({width} px wide)"
-            watch.assert_clean()
-        with watched_page(browser) as (page, watch):
-            watch.expect_refusal(server.url + "/no-such-page")
-            page.goto(server.url + "/no-such-page")
-            page.keyboard.press("Tab")
-            focused = page.evaluate("document.activeElement.textContent")
-            assert "Skip to content" in focused
-            watch.assert_clean()
+
+
+def test_small_screens_and_no_javascript(boss: None, server: LiveServer, browser: Browser) -> None:
+    with watched_page(browser, viewport=(320, 640), javascript=False) as (page, watch):
+        page.goto(server.url + "/sign-in")
+        page.get_by_label("Username").fill("boss")
+        page.get_by_label("Password").fill("correct horse battery staple")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
+        page.goto(server.url + "/operators")
+        expect(page.get_by_role("heading", name="Operators", exact=True)).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"page scrolls sideways at 320 px ({width} px wide)"
+        watch.assert_clean()
+    with watched_page(browser) as (page, watch):
+        watch.expect_refusal(server.url + "/no-such-page")
+        page.goto(server.url + "/no-such-page")
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent")
+        assert "Skip to content" in focused
+        watch.assert_clean()

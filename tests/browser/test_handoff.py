@@ -11,12 +11,11 @@ import pypdfium2
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.driver import chromium, watched_page
+from tests.browser.driver import Journey
 from tests.flows import (
     activate_and_create_token,
     add_operator_in_ui,
     attest_all,
-    first_admin,
     paste_token,
     sign_in,
     sign_out,
@@ -24,7 +23,6 @@ from tests.flows import (
     use_sandbox_org,
     wait_for_job,
 )
-from tests.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -32,66 +30,61 @@ PASSWORD = "a long enough password"
 NOTE = "Plan applied. Waiting for someone to sign in as the service account and create its token."
 
 
-def test_handoff_through_the_queue_and_the_auditors_pdf(tmp_path: Path, migrated_url: str) -> None:
-    from tests.conftest import reset_database
+def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, tmp_path: Path) -> None:
+    server, page, watch = admin_journey.server, admin_journey.page, admin_journey.watch
+    for username, name, role in (("amy", "Amy Operator", "operator"), ("bob", "Bob Helpdesk", "operator"),
+                                 ("aud", "Ada Auditor", "auditor")):
+        add_operator_in_ui(page, username, name, role, PASSWORD)
+    use_sandbox_org(page)
+    sign_out(page)
 
-    reset_database(migrated_url)
-    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
-        with watched_page(browser, artifacts=tmp_path / "artifacts") as (page, watch):
-            first_admin(page, server)
-            for username, name, role in (("amy", "Amy Operator", "operator"), ("bob", "Bob Helpdesk", "operator"),
-                                         ("aud", "Ada Auditor", "auditor")):
-                add_operator_in_ui(page, username, name, role, PASSWORD)
-            use_sandbox_org(page)
-            sign_out(page)
+    # Amy: start, plan, apply, stop at the token, hand off to the queue.
+    sign_in(page, server, "amy", PASSWORD)
+    start_onboarding(page, "Microsoft Defender for Identity")
+    onboarding_url = page.url.split("#")[0]
+    page.get_by_role("button", name="Make the plan").click()
+    page.get_by_role("button", name="Confirm and apply").click()
+    wait_for_job(page)
+    page.get_by_text("Hand off").first.click()
+    page.get_by_label("Hand to").select_option("queue")
+    page.get_by_label("Note: what is done, what is waiting").fill(NOTE)
+    page.get_by_role("button", name="Hand off").click()
+    expect(page.get_by_text("Handed off to the help-desk queue.")).to_be_visible()
+    sign_out(page)
 
-            # Amy: start, plan, apply, stop at the token, hand off to the queue.
-            sign_in(page, server, "amy", PASSWORD)
-            start_onboarding(page, "Microsoft Defender for Identity")
-            onboarding_url = page.url.split("#")[0]
-            page.get_by_role("button", name="Make the plan").click()
-            page.get_by_role("button", name="Confirm and apply").click()
-            wait_for_job(page)
-            page.get_by_text("Hand off").first.click()
-            page.get_by_label("Hand to").select_option("queue")
-            page.get_by_label("Note: what is done, what is waiting").fill(NOTE)
-            page.get_by_role("button", name="Hand off").click()
-            expect(page.get_by_text("Handed off to the help-desk queue.")).to_be_visible()
-            sign_out(page)
+    # Bob: the queue, the summary, then finishing it.
+    sign_in(page, server, "bob", PASSWORD)
+    page.get_by_role("link", name="Help-desk queue", exact=True).click()
+    page.get_by_role("link", name="Microsoft Defender for Identity").click()
+    page.get_by_role("button", name="Take it").click()
+    expect(page.get_by_role("heading", name="Handoff notes")).to_be_visible()
+    expect(page.get_by_text(NOTE)).to_be_visible()
+    page.get_by_role("button", name="I have read this: continue the onboarding").click()
+    token = activate_and_create_token(page, "defender-for-identity@acme.example", "Quiet-Harbor-42",
+                                      "Defender for Identity")
+    paste_token(page, "copy_token", token)
+    page.get_by_role("button", name="Continue").click()
+    wait_for_job(page)
+    attest_all(page)
+    page.get_by_role("button", name="Verify").click()
+    wait_for_job(page)
+    expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
+    sign_out(page)
 
-            # Bob: the queue, the summary, then finishing it.
-            sign_in(page, server, "bob", PASSWORD)
-            page.get_by_role("link", name="Help-desk queue", exact=True).click()
-            page.get_by_role("link", name="Microsoft Defender for Identity").click()
-            page.get_by_role("button", name="Take it").click()
-            expect(page.get_by_role("heading", name="Handoff notes")).to_be_visible()
-            expect(page.get_by_text(NOTE)).to_be_visible()
-            page.get_by_role("button", name="I have read this: continue the onboarding").click()
-            token = activate_and_create_token(page, "defender-for-identity@acme.example", "Quiet-Harbor-42",
-                                              "Defender for Identity")
-            paste_token(page, "copy_token", token)
-            page.get_by_role("button", name="Continue").click()
-            wait_for_job(page)
-            attest_all(page)
-            page.get_by_role("button", name="Verify").click()
-            wait_for_job(page)
-            expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
-            sign_out(page)
-
-            # The auditor: the report names both operators; the PDF holds the checklist.
-            sign_in(page, server, "aud", PASSWORD)
-            page.goto(onboarding_url)
-            expect(page.get_by_role("button", name="Make the plan")).to_have_count(0)
-            page.get_by_role("link", name="audit report").click()
-            timeline = page.locator(".timeline-table")
-            expect(timeline.get_by_text("amy", exact=True).first).to_be_visible()
-            expect(timeline.get_by_text("bob", exact=True).first).to_be_visible()
-            expect(timeline.get_by_text("Handed off to the help-desk queue")).to_be_visible()
-            with page.expect_download() as download_info:
-                page.get_by_role("link", name="Download PDF").click()
-            pdf_path = tmp_path / "report.pdf"
-            download_info.value.save_as(pdf_path)
-            watch.assert_clean()
+    # The auditor: the report names both operators; the PDF holds the checklist.
+    sign_in(page, server, "aud", PASSWORD)
+    page.goto(onboarding_url)
+    expect(page.get_by_role("button", name="Make the plan")).to_have_count(0)
+    page.get_by_role("link", name="audit report").click()
+    timeline = page.locator(".timeline-table")
+    expect(timeline.get_by_text("amy", exact=True).first).to_be_visible()
+    expect(timeline.get_by_text("bob", exact=True).first).to_be_visible()
+    expect(timeline.get_by_text("Handed off to the help-desk queue")).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    pdf_path = tmp_path / "report.pdf"
+    download_info.value.save_as(pdf_path)
+    watch.assert_clean()
 
     document = pypdfium2.PdfDocument(pdf_path.read_bytes())
     try:

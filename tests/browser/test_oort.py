@@ -8,22 +8,18 @@ completed. Then the sandbox org's final state is read back."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.driver import chromium, watched_page
+from tests.browser.driver import Journey
 from tests.flows import (
     activate_and_create_token,
     attest_all,
-    first_admin,
     paste_token,
     start_onboarding,
-    use_sandbox_org,
     wait_for_job,
 )
-from tests.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -34,93 +30,87 @@ PRESET = ["okta.groups.members.manage", "okta.users.groupMembership.manage", "ok
           "okta.users.userprofile.manage"]
 
 
-def test_oort_read_write_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) -> None:
-    from tests.conftest import reset_database
+def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
+    server, page, watch = sandbox_journey.server, sandbox_journey.page, sandbox_journey.watch
+    start_onboarding(page, "Oort")
+    onboarding_url = page.url.split("#")[0]
 
-    reset_database(migrated_url)
-    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
-        with watched_page(browser, artifacts=tmp_path / "artifacts") as (page, watch):
-            first_admin(page, server)
-            use_sandbox_org(page)
-            start_onboarding(page, "Oort")
-            onboarding_url = page.url.split("#")[0]
+    choice = page.locator("#step-choose_access")
+    choice.get_by_label("Kind of setup").select_option("read_write")
+    choice.get_by_label("Also assign Organization Administrator, for Oort's User Schema check").check()
+    choice.get_by_role("button", name="Save values").click()
+    expect(page.get_by_text("Values saved.")).to_be_visible()
+    # The read/write steps appear; the read-only token steps give way to "Generate the API Token".
+    expect(page.locator("#step-create_custom_role")).to_contain_text("lists no permissions")
+    expect(page.locator("#step-copy_token_read_only")).to_have_count(0)
 
-            choice = page.locator("#step-choose_access")
-            choice.get_by_label("Kind of setup").select_option("read_write")
-            choice.get_by_label("Also assign Organization Administrator, for Oort's User Schema check").check()
-            choice.get_by_role("button", name="Save values").click()
-            expect(page.get_by_text("Values saved.")).to_be_visible()
-            # The read/write steps appear; the read-only token steps give way to "Generate the API Token".
-            expect(page.locator("#step-create_custom_role")).to_contain_text("lists no permissions")
-            expect(page.locator("#step-copy_token_read_only")).to_have_count(0)
+    page.get_by_role("button", name="Make the plan").click()
+    plan = page.locator("#plan")
+    expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
+    expect(plan.get_by_text("Assign Help Desk Administrator to the new service account")).to_be_visible()
+    expect(plan.get_by_text("Create the custom role 'Oort Remediation' with 7 permissions")).to_be_visible()
+    expect(plan.get_by_text(re.compile("Create the AWS EventBridge log stream 'Oort' once"))).to_be_visible()
+    expect(plan.get_by_text("Runs after: 'AWS account id' is given")).to_be_visible()
+    assert server.sandbox_state()["counts"]["customRoles"] == 0  # nothing written before confirming
 
-            page.get_by_role("button", name="Make the plan").click()
-            plan = page.locator("#plan")
-            expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
-            expect(plan.get_by_text("Assign Help Desk Administrator to the new service account")).to_be_visible()
-            expect(plan.get_by_text("Create the custom role 'Oort Remediation' with 7 permissions")).to_be_visible()
-            expect(plan.get_by_text(re.compile("Create the AWS EventBridge log stream 'Oort' once"))).to_be_visible()
-            expect(plan.get_by_text("Runs after: 'AWS account id' is given")).to_be_visible()
-            assert server.sandbox_state()["counts"]["customRoles"] == 0  # nothing written before confirming
+    page.get_by_role("button", name="Confirm and apply").click()
+    wait_for_job(page)
+    expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 
-            page.get_by_role("button", name="Confirm and apply").click()
-            wait_for_job(page)
-            expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
+    token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Oort")
+    paste_token(page, "copy_token_read_write", token)
+    assert token not in page.content()
 
-            token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Oort")
-            paste_token(page, "copy_token_read_write", token)
-            assert token not in page.content()
+    # Oort's console values, and the Advanced tab advice for this Identity Engine org.
+    values = page.locator("#step-integration_values")
+    expect(values.get_by_role("row", name=re.compile("Instance URL"))).to_contain_text(server.sandbox_url)
+    expect(values.get_by_role("row", name=re.compile("Display name"))).to_contain_text("Okta-acme.example")
+    expect(page.locator("#step-advanced_identity_engine")).to_contain_text("Authenticators to Users")
+    expect(page.locator("#step-advanced_classic")).to_have_count(0)
+    expect(page.locator("#step-schema_box_leave")).to_have_count(0)
 
-            # Oort's console values, and the Advanced tab advice for this Identity Engine org.
-            values = page.locator("#step-integration_values")
-            expect(values.get_by_role("row", name=re.compile("Instance URL"))).to_contain_text(server.sandbox_url)
-            expect(values.get_by_role("row", name=re.compile("Display name"))).to_contain_text("Okta-acme.example")
-            expect(page.locator("#step-advanced_identity_engine")).to_contain_text("Authenticators to Users")
-            expect(page.locator("#step-advanced_classic")).to_have_count(0)
-            expect(page.locator("#step-schema_box_leave")).to_have_count(0)
+    # Oort's Event Streaming tab gives the AWS values only now; wrong ones are refused (400).
+    watch.expect_refusal(f"{onboarding_url}/inputs")
+    streaming = page.locator("#step-event_streaming_tab")
+    streaming.get_by_label("AWS account id").fill("12345")
+    streaming.get_by_label("Event source name").fill("oort okta")
+    streaming.get_by_role("button", name="Save values").click()
+    streaming = page.locator("#step-event_streaming_tab")
+    expect(streaming.locator("#input_aws_account_id-error")).to_contain_text(
+        "An AWS account id is exactly 12 digits.")
+    expect(streaming.locator("#input_event_source_name-error")).to_contain_text(
+        "Use 1 to 75 letters, digits, dots, dashes or underscores (no spaces).")
+    streaming.get_by_label("AWS account id").fill("123456789012")
+    streaming.get_by_label("Event source name").fill("oort_acme_okta")
+    streaming.get_by_label("Region").select_option("eu-west-1")
+    streaming.get_by_role("button", name="Save values").click()
+    expect(page.get_by_text("Values saved.")).to_be_visible()
+    page.get_by_role("button", name="Continue").click()
+    wait_for_job(page)
+    expect(page.locator("#step-register_log_stream")).to_contain_text("Created the log stream 'Oort'")
 
-            # Oort's Event Streaming tab gives the AWS values only now; wrong ones are refused (400).
-            watch.expect_refusal(f"{onboarding_url}/inputs")
-            streaming = page.locator("#step-event_streaming_tab")
-            streaming.get_by_label("AWS account id").fill("12345")
-            streaming.get_by_label("Event source name").fill("oort okta")
-            streaming.get_by_role("button", name="Save values").click()
-            streaming = page.locator("#step-event_streaming_tab")
-            expect(streaming.locator("#input_aws_account_id-error")).to_contain_text(
-                "An AWS account id is exactly 12 digits.")
-            expect(streaming.locator("#input_event_source_name-error")).to_contain_text(
-                "Use 1 to 75 letters, digits, dots, dashes or underscores (no spaces).")
-            streaming.get_by_label("AWS account id").fill("123456789012")
-            streaming.get_by_label("Event source name").fill("oort_acme_okta")
-            streaming.get_by_label("Region").select_option("eu-west-1")
-            streaming.get_by_role("button", name="Save values").click()
-            expect(page.get_by_text("Values saved.")).to_be_visible()
-            page.get_by_role("button", name="Continue").click()
-            wait_for_job(page)
-            expect(page.locator("#step-register_log_stream")).to_contain_text("Created the log stream 'Oort'")
+    attest_all(page)
+    page.get_by_role("button", name="Verify").click()
+    wait_for_job(page)
+    expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
+    expect(page.get_by_text("0 failed")).to_be_visible()
+    expect(page.locator("#step-schema_box_tick")).to_contain_text(
+        "Okta let the service account's token read the user schema")
+    expect(page.locator("#step-register_log_stream")).to_contain_text(
+        "to AWS account 123456789012, event source oort_acme_okta, region eu-west-1")
+    watch.assert_clean()
 
-            attest_all(page)
-            page.get_by_role("button", name="Verify").click()
-            wait_for_job(page)
-            expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
-            expect(page.get_by_text("0 failed")).to_be_visible()
-            expect(page.locator("#step-schema_box_tick")).to_contain_text(
-                "Okta let the service account's token read the user schema")
-            expect(page.locator("#step-register_log_stream")).to_contain_text(
-                "to AWS account 123456789012, event source oort_acme_okta, region eu-west-1")
-            watch.assert_clean()
-
-        state = server.sandbox_state()
-        account = next(u for u in state["users"] if u["login"] == SERVICE_LOGIN)
-        assert account["status"] == "ACTIVE"
-        assert sorted(account["roles"]) == ["CUSTOM:Oort Remediation", "HELP_DESK_ADMIN", "ORG_ADMIN",
-                                            "READ_ONLY_ADMIN"]
-        role = next(r for r in state["customRoles"] if r["label"] == "Oort Remediation")
-        assert role["permissions"] == PRESET
-        resources = next(r for r in state["resourceSets"] if r["label"] == "Oort Remediation")
-        org_id = state["org"]["id"]
-        assert sorted(resources["resources"]) == [f"orn:okta:directory:{org_id}:groups",
-                                                  f"orn:okta:directory:{org_id}:users"]
-        assert [(s["name"], s["type"], s["status"]) for s in state["logStreams"]] == [
-            ("Oort", "aws_eventbridge", "ACTIVE")]
-        assert token not in server.output
+    state = server.sandbox_state()
+    account = next(u for u in state["users"] if u["login"] == SERVICE_LOGIN)
+    assert account["status"] == "ACTIVE"
+    assert sorted(account["roles"]) == ["CUSTOM:Oort Remediation", "HELP_DESK_ADMIN", "ORG_ADMIN",
+                                    "READ_ONLY_ADMIN"]
+    role = next(r for r in state["customRoles"] if r["label"] == "Oort Remediation")
+    assert role["permissions"] == PRESET
+    resources = next(r for r in state["resourceSets"] if r["label"] == "Oort Remediation")
+    org_id = state["org"]["id"]
+    assert sorted(resources["resources"]) == [f"orn:okta:directory:{org_id}:groups",
+                                          f"orn:okta:directory:{org_id}:users"]
+    assert [(s["name"], s["type"], s["status"]) for s in state["logStreams"]] == [
+    ("Oort", "aws_eventbridge", "ACTIVE")]
+    assert token not in server.output

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -17,17 +16,14 @@ from sqlalchemy import select, update
 
 from app.store.db import create_sync_engine
 from app.store.models import Onboarding
-from tests.browser.driver import chromium, watched_page
+from tests.browser.driver import Journey
 from tests.flows import (
     activate_and_create_token,
     attest_all,
-    first_admin,
     paste_token,
     start_onboarding,
-    use_sandbox_org,
     wait_for_job,
 )
-from tests.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -48,71 +44,65 @@ def end_the_wait(database_url: str, onboarding_id: uuid.UUID, step: str) -> None
         engine.dispose()
 
 
-def test_sentinel_onboarding_in_the_browser(tmp_path: Path, migrated_url: str) -> None:
-    from tests.conftest import reset_database
+def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_url: str) -> None:
+    server, page, watch = sandbox_journey.server, sandbox_journey.page, sandbox_journey.watch
+    start_onboarding(page, "Microsoft Sentinel")
+    onboarding_id = uuid.UUID(page.url.split("#")[0].rstrip("/").rsplit("/", 1)[1])
 
-    reset_database(migrated_url)
-    with live_server(migrated_url, tmp_path / "data") as server, chromium() as browser:
-        with watched_page(browser, artifacts=tmp_path / "artifacts") as (page, watch):
-            first_admin(page, server)
-            use_sandbox_org(page)
-            start_onboarding(page, "Microsoft Sentinel")
-            onboarding_id = uuid.UUID(page.url.split("#")[0].rstrip("/").rsplit("/", 1)[1])
+    workspace = page.locator("#step-choose_workspace")
+    workspace.get_by_label("Sentinel workspace for Okta").fill("sentinel-prod")
+    workspace.get_by_role("button", name="Save values").click()
+    expect(page.get_by_text("Values saved.")).to_be_visible()
 
-            workspace = page.locator("#step-choose_workspace")
-            workspace.get_by_label("Sentinel workspace for Okta").fill("sentinel-prod")
-            workspace.get_by_role("button", name="Save values").click()
-            expect(page.get_by_text("Values saved.")).to_be_visible()
+    page.get_by_role("button", name="Make the plan").click()
+    plan = page.locator("#plan")
+    expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
+    expect(plan.get_by_text("Assign Read-Only Administrator to the new service account")).to_be_visible()
+    page.get_by_role("button", name="Confirm and apply").click()
+    wait_for_job(page)
+    expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 
-            page.get_by_role("button", name="Make the plan").click()
-            plan = page.locator("#plan")
-            expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
-            expect(plan.get_by_text("Assign Read-Only Administrator to the new service account")).to_be_visible()
-            page.get_by_role("button", name="Confirm and apply").click()
-            wait_for_job(page)
-            expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
+    token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Microsoft Sentinel")
+    paste_token(page, "copy_token", token)
+    assert token not in page.content()
 
-            token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Microsoft Sentinel")
-            paste_token(page, "copy_token", token)
-            assert token not in page.content()
+    # The connector wizard's values: the domain without https://, the key without a prefix.
+    domain = server.sandbox_url.split("://", 1)[1]
+    connection = page.locator("#step-name_and_connection")
+    expect(connection.get_by_role("row", name=re.compile("Domain name"))).to_contain_text(domain)
+    expect(connection.get_by_role("row", name=re.compile("Domain name"))).not_to_contain_text("http")
+    expect(connection.get_by_role("row", name=re.compile("API key"))).to_contain_text(
+        "no Authorization prefix")
+    expect(connection.get_by_role("row", name=re.compile("Connector name"))).to_contain_text(
+        f"Okta ({domain})")
+    expect(page.locator("#step-select_products").get_by_role("row", name=re.compile("Workspace"))
+           ).to_contain_text("sentinel-prod")
 
-            # The connector wizard's values: the domain without https://, the key without a prefix.
-            domain = server.sandbox_url.split("://", 1)[1]
-            connection = page.locator("#step-name_and_connection")
-            expect(connection.get_by_role("row", name=re.compile("Domain name"))).to_contain_text(domain)
-            expect(connection.get_by_role("row", name=re.compile("Domain name"))).not_to_contain_text("http")
-            expect(connection.get_by_role("row", name=re.compile("API key"))).to_contain_text(
-                "no Authorization prefix")
-            expect(connection.get_by_role("row", name=re.compile("Connector name"))).to_contain_text(
-                f"Okta ({domain})")
-            expect(page.locator("#step-select_products").get_by_role("row", name=re.compile("Workspace"))
-                   ).to_contain_text("sentinel-prod")
+    connect = page.locator("#step-connect")
+    connect.get_by_role("button", name="Start the 30-minute timer").click()
+    expect(page.get_by_text("Timer started: 30 minutes.")).to_be_visible()
+    expect(page.locator("#step-connect").get_by_text(re.compile(r"Waiting until .* min left"))).to_be_visible()
+    attest_all(page)
 
-            connect = page.locator("#step-connect")
-            connect.get_by_role("button", name="Start the 30-minute timer").click()
-            expect(page.get_by_text("Timer started: 30 minutes.")).to_be_visible()
-            expect(page.locator("#step-connect").get_by_text(re.compile(r"Waiting until .* min left"))).to_be_visible()
-            attest_all(page)
+    page.get_by_role("button", name="Verify").click()
+    wait_for_job(page)
+    expect(page.locator("#step-ingestion_wait")).to_contain_text("minutes left")
+    expect(page.locator("#step-recent_events")).to_contain_text("Okta is writing System Log events")
+    expect(page.locator("#step-backfill_preview")).to_contain_text(re.compile(r"backfills \d+ events"))
+    expect(page.locator("#step-copy_token")).to_contain_text(
+        "Okta let the service account's token read the System Log.")
 
-            page.get_by_role("button", name="Verify").click()
-            wait_for_job(page)
-            expect(page.locator("#step-ingestion_wait")).to_contain_text("minutes left")
-            expect(page.locator("#step-recent_events")).to_contain_text("Okta is writing System Log events")
-            expect(page.locator("#step-backfill_preview")).to_contain_text(re.compile(r"backfills \d+ events"))
-            expect(page.locator("#step-copy_token")).to_contain_text(
-                "Okta let the service account's token read the System Log.")
+    end_the_wait(migrated_url, onboarding_id, "connect")
+    page.get_by_role("button", name="Re-verify").click()
+    wait_for_job(page)
+    expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
+    expect(page.get_by_text("0 failed")).to_be_visible()
+    watch.assert_clean()
 
-            end_the_wait(migrated_url, onboarding_id, "connect")
-            page.get_by_role("button", name="Re-verify").click()
-            wait_for_job(page)
-            expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
-            expect(page.get_by_text("0 failed")).to_be_visible()
-            watch.assert_clean()
-
-        state = server.sandbox_state()
-        account = next(u for u in state["users"] if u["login"] == SERVICE_LOGIN)
-        assert account["status"] == "ACTIVE" and account["roles"] == ["READ_ONLY_ADMIN"]
-        [token_meta] = [t for t in state["apiTokens"] if t["userId"] == account["id"]]
-        assert token_meta["network"] == {"connection": "ANYWHERE"}
-        assert state["counts"]["customRoles"] == 0 and state["counts"]["logStreams"] == 0
-        assert token not in server.output
+    state = server.sandbox_state()
+    account = next(u for u in state["users"] if u["login"] == SERVICE_LOGIN)
+    assert account["status"] == "ACTIVE" and account["roles"] == ["READ_ONLY_ADMIN"]
+    [token_meta] = [t for t in state["apiTokens"] if t["userId"] == account["id"]]
+    assert token_meta["network"] == {"connection": "ANYWHERE"}
+    assert state["counts"]["customRoles"] == 0 and state["counts"]["logStreams"] == 0
+    assert token not in server.output
