@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,13 @@ ROLE_CHOICES = [role.value for role in OperatorRole]
 
 class OperatorNotFound(Exception):
     pass
+
+
+async def _audit(session: AsyncSession, actor: Actor, action: str, operator: Operator, summary: str,
+                 details: dict[str, Any] | None = None) -> None:
+    """Every change to an operator account is an audit event about that operator."""
+    await record(session, action=action, actor=actor, subject_type="operator", subject_id=str(operator.id),
+                 summary=summary, details=details)
 
 
 async def _get(session: AsyncSession, operator_id: uuid.UUID) -> Operator:
@@ -62,10 +70,8 @@ async def create_operator(session: AsyncSession, form: FormReader, actor: Actor)
     )
     repo.add(operator)
     await session.flush()
-    await record(session, action="operator_create", actor=actor, subject_type="operator",
-                 subject_id=str(operator.id),
-                 summary=f"Operator {username} created with role {role}",
-                 details={"username": username, "role": role})
+    await _audit(session, actor, "operator_create", operator, f"Operator {username} created with role {role}",
+                 {"username": username, "role": role})
     return operator
 
 
@@ -83,10 +89,8 @@ async def change_role(session: AsyncSession, operator_id: uuid.UUID, form: FormR
     old = operator.role
     # Roles are read from the database on every request, so the change applies at once.
     operator.role = role
-    await record(session, action="operator_role_change", actor=actor, subject_type="operator",
-                 subject_id=str(operator.id),
-                 summary=f"Role of {operator.username} changed from {old} to {role}",
-                 details={"from": old, "to": role})
+    await _audit(session, actor, "operator_role_change", operator,
+                 f"Role of {operator.username} changed from {old} to {role}", {"from": old, "to": role})
     return operator
 
 
@@ -104,9 +108,8 @@ async def set_active(session: AsyncSession, operator_id: uuid.UUID, active: bool
     ended = 0
     if not active:
         ended = await end_all_sessions(session, operator)
-    await record(session, action="operator_enable" if active else "operator_disable", actor=actor,
-                 subject_type="operator", subject_id=str(operator.id),
-                 summary=f"Operator {operator.username} {'enabled' if active else 'disabled'}"
+    await _audit(session, actor, "operator_enable" if active else "operator_disable", operator,
+                 f"Operator {operator.username} {'enabled' if active else 'disabled'}"
                  + (f"; {ended} session(s) ended" if ended else ""))
     return operator
 
@@ -128,8 +131,7 @@ async def reset_password(session: AsyncSession, operator_id: uuid.UUID, form: Fo
     operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
     await end_all_sessions(session, operator)
     locked = await signin.unlock(session, operator)  # a new password starts with a clean slate
-    await record(session, action="operator_password_reset", actor=actor, subject_type="operator",
-                 subject_id=str(operator.id), summary=f"Password of {operator.username} reset"
+    await _audit(session, actor, "operator_password_reset", operator, f"Password of {operator.username} reset"
                  + (f"; unlocked ({locked} address{'es' if locked != 1 else ''})" if locked else ""))
     return operator
 
@@ -138,7 +140,6 @@ async def unlock(session: AsyncSession, operator_id: uuid.UUID, actor: Actor) ->
     """An administrator ends the sign-in locks of an account (from every address), audited."""
     operator = await _get(session, operator_id)
     locked = await signin.unlock(session, operator)
-    await record(session, action="operator_unlock", actor=actor, subject_type="operator",
-                 subject_id=str(operator.id),
-                 summary=f"Sign-in of {operator.username} unlocked ({locked} address{'es' if locked != 1 else ''})")
+    await _audit(session, actor, "operator_unlock", operator,
+                 f"Sign-in of {operator.username} unlocked ({locked} address{'es' if locked != 1 else ''})")
     return operator, locked

@@ -11,10 +11,12 @@ from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from app.audit import Actor
 from app.auth.sessions import resolve_session, touch_session
+from app.common.validation import FormReader
 from app.store.models import Operator, OperatorRole
 from app.web.csrf import SESSION_COOKIE
 from app.web.state import app_state
@@ -150,3 +152,18 @@ def actor_for(request: Request, operator: Operator | None) -> Actor:
     if operator is None:
         return Actor(id=None, name="anonymous", source_ip=client_ip(request), user_agent=ua)
     return Actor(id=operator.id, name=operator.username, source_ip=client_ip(request), user_agent=ua)
+
+
+def uuid_or_404(value: str) -> uuid.UUID:
+    """An id taken from the URL: one that is not a UUID names nothing, so it is a 404 (not a 500 or
+    a 422 that would tell a prober how ids look)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise HTTPException(404) from None
+
+
+async def read_form(request: Request) -> FormReader:
+    """The posted form's text fields (an uploaded file is never a text field)."""
+    data = await request.form()
+    return FormReader({k: v for k, v in data.items() if isinstance(v, str)})

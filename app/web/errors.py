@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -104,16 +104,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_page(request, 503, "The database cannot be reached right now. Nothing was lost; "
                           "try again in a minute.", title="Temporarily unavailable")
 
-    @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError) -> Response:
-        if exc.connection_invalidated or _is_connectivity(exc):
-            return await _database_down(request, exc)
-        return await _unexpected(request, exc)
-
     @app.exception_handler(PoolTimeout)
     async def _pool(request: Request, exc: PoolTimeout) -> Response:
         return await _database_down(request, exc)
 
+    # OperationalError is a DBAPIError: Starlette picks this handler for it too (by the exception's MRO).
     @app.exception_handler(DBAPIError)
     async def _dbapi(request: Request, exc: DBAPIError) -> Response:
         if exc.connection_invalidated or _is_connectivity(exc):

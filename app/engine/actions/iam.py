@@ -36,6 +36,20 @@ def _describe_gaps(missing: set[str], extra: set[str]) -> str:
     return "; ".join(parts)
 
 
+def _differs(what: str, held: str, missing: set[str], extra: set[str]) -> ActionError:
+    """An object of ours by name that holds something else: never changed, since a person (or
+    another tool) may rely on it as it is."""
+    return ActionError(f"The {what} exists with other {held}: it "
+                       f"{_describe_gaps(missing, extra)}. It was not changed; fix or rename it in the "
+                       "Admin Console and retry.", conflict=True)
+
+
+def _ensured(ours: bool, what: str, object_type: str, object_id: str, label: str, fact: str) -> Applied:
+    """Created by this step, or adopted as it was found with the same content."""
+    return Applied("created" if ours else "adopted", f"{'Created' if ours else 'Adopted'} the {what}",
+                   object_type=object_type, object_id=object_id, details={"label": label}, facts={fact: object_id})
+
+
 @register
 class EnsureCustomRole(Action):
     kind = "okta_custom_role"
@@ -79,12 +93,8 @@ class EnsureCustomRole(Action):
             ctx.forget(f"perms:{role.id}")
             missing, extra = permission_gaps(p.permissions, await _role_permissions(ctx, role.id))
             if missing or extra:
-                raise ActionError(f"The custom role '{p.label}' exists with other permissions: it "
-                                  f"{_describe_gaps(missing, extra)}. It was not changed; fix or rename it in the "
-                                  "Admin Console and retry.", conflict=True)
-        return Applied("created" if ours else "adopted",
-                       f"{'Created' if ours else 'Adopted'} the custom role '{p.label}'", object_type="custom_role",
-                       object_id=role.id, details={"label": p.label}, facts={p.fact: role.id})
+                raise _differs(f"custom role '{p.label}'", "permissions", missing, extra)
+        return _ensured(ours, f"custom role '{p.label}'", "custom_role", role.id, p.label, p.fact)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
         if not record.object_id or await ctx.okta.iam.role(record.object_id) is None:
@@ -222,12 +232,8 @@ class EnsureResourceSet(Action):
                 await self._add(ctx, p, found.id, [r for r in p.resources if canonical(
                     r, org_id=org.org_id if org else "") in missing])
             elif missing or extra:
-                raise ActionError(f"The resource set '{p.label}' exists with other resources: it "
-                                  f"{_describe_gaps(missing, extra)}. It was not changed; fix or rename it in the "
-                                  "Admin Console and retry.", conflict=True)
-        return Applied("created" if ours else "adopted",
-                       f"{'Created' if ours else 'Adopted'} the resource set '{p.label}'", object_type="resource_set",
-                       object_id=found.id, details={"label": p.label}, facts={p.fact: found.id})
+                raise _differs(f"resource set '{p.label}'", "resources", missing, extra)
+        return _ensured(ours, f"resource set '{p.label}'", "resource_set", found.id, p.label, p.fact)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
         if not record.object_id or await ctx.okta.iam.resource_set(record.object_id) is None:

@@ -4,6 +4,8 @@ wizard made for this user, and the binding only once no one else is in it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, settled
 from app.engine.context import Context
 from app.okta.errors import OktaApiError, OktaNotFound
@@ -49,6 +51,22 @@ def _added(ctx: Context, user_id: str, assignment: RoleAssignment) -> None:
     """The phase's read of the user's roles now includes ``assignment`` (no second read)."""
     ctx.revise(f"roles:{user_id}",
                lambda roles: roles if any(r.id == assignment.id for r in roles) else [*roles, assignment])
+
+
+async def _assign(ctx: Context, assign: Callable[[], Awaitable[RoleAssignment]],
+                  find: Callable[[], Awaitable[list[RoleAssignment]]]) -> RoleAssignment:
+    """Assign the role. When Okta says it is already assigned (its duplicate codes, E0000090 or
+    E0000263, whatever the status), an earlier attempt whose answer was lost got through: find it,
+    patiently, as Okta's list can lag behind it."""
+    try:
+        return await assign()
+    except OktaApiError as exc:
+        if not exc.is_duplicate:
+            raise
+        found: list[RoleAssignment] = await ctx.look_again(find)
+        if not found:
+            raise
+        return found[0]
 
 
 def _user_ref_unknown(ctx: Context, template: str) -> bool:
@@ -123,17 +141,8 @@ class EnsureStandardRole(Action):
             return Applied("unchanged", _not_needed(p.role, token), object_type="role_assignment",
                            details={"role": p.role, "user": p.user, "token": token.id})
         await ctx.intend("create", {"role": p.role, "user": p.user})
-        try:
-            assignment = await ctx.okta.roles.assign_standard(p.user, p.role)
-        except OktaApiError as exc:
-            # Okta's code says "already assigned" (E0000090, E0000263, whatever the status): our
-            # earlier attempt got through. Find it, patiently, as Okta's list can lag behind.
-            if not exc.is_duplicate:
-                raise
-            found = await ctx.look_again(lambda: self._of_type(ctx, p))
-            if not found:
-                raise
-            assignment = found[0]
+        assignment = await _assign(ctx, lambda: ctx.okta.roles.assign_standard(p.user, p.role),
+                                   lambda: self._of_type(ctx, p))
         _added(ctx, p.user, assignment)
         return Applied("created", f"Assigned {role_label(p.role)}", object_type="role_assignment",
                        object_id=assignment.id, details={"role": p.role, "user": p.user})
@@ -275,17 +284,8 @@ class EnsureCustomRoleAssignment(Action):
                            + ("" if direct else " (through a group)"),
                            object_type="role_assignment", object_id=(direct or existing)[0].id, details=details)
         await ctx.intend("create", details)
-        try:
-            assignment = await ctx.okta.roles.assign_custom(p.user, p.role, p.resource_set)
-        except OktaApiError as exc:
-            # Assigned by an earlier attempt whose answer was lost (Okta's duplicate codes); Okta's
-            # list can lag behind it.
-            if not exc.is_duplicate:
-                raise
-            found = await ctx.look_again(lambda: self._fresh_matching(ctx, p))
-            if not found:
-                raise
-            assignment = found[0]
+        assignment = await _assign(ctx, lambda: ctx.okta.roles.assign_custom(p.user, p.role, p.resource_set),
+                                   lambda: self._fresh_matching(ctx, p))
         _added(ctx, p.user, assignment)
         return Applied("created", f"Assigned {p.role_label} on the resource set", object_type="role_assignment",
                        object_id=assignment.id, details=details)

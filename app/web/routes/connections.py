@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -13,7 +11,7 @@ from app.common.validation import FormReader, ValidationFailed
 from app.connections import service
 from app.okta.gateway import ConnectionUnusable
 from app.store.models import OktaConnection, Operator
-from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for
+from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_form, uuid_or_404
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.state import app_state
@@ -33,13 +31,6 @@ async def _page(request: Request, db: DbSession | ReadDbSession, *, status_code:
     }, status_code=status_code)
 
 
-def _id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise HTTPException(404) from None
-
-
 @router.get("", name="connections")
 async def connections_page(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
     return await _page(request, db)
@@ -48,8 +39,7 @@ async def connections_page(request: Request, db: DbSession, operator: CurrentOpe
 @router.post("", name="connection_add")
 async def connection_add(request: Request, db: ReadDbSession, operator: ActingOperator) -> Response:
     state = app_state(request)
-    data = await request.form()
-    form = FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+    form = await read_form(request)
     try:
         _connection, report = await service.add_connection(
             state.db, state.vault, state.gateway, form, actor_for(request, operator),
@@ -85,7 +75,7 @@ async def connection_add_sandbox(request: Request, db: ReadDbSession, operator: 
 
 async def _manageable(db: DbSession | ReadDbSession, connection_id: str, operator: Operator) -> OktaConnection:
     """The connection, if this operator may run a preflight with it or retire it."""
-    connection = await db.get(OktaConnection, _id(connection_id))
+    connection = await db.get(OktaConnection, uuid_or_404(connection_id))
     if connection is None:
         raise HTTPException(404)
     try:

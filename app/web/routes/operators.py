@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -11,10 +9,10 @@ from starlette.responses import Response
 
 from app.auth import operators as service
 from app.auth.signin import locked_addresses
-from app.common.validation import FormReader, ValidationFailed
+from app.common.validation import ValidationFailed
 from app.store.models import OperatorRole
 from app.store.repositories.operators import OperatorRepository
-from app.web.deps import AdminOperator, DbSession, actor_for
+from app.web.deps import AdminOperator, DbSession, actor_for, read_form, uuid_or_404
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.templating import render
@@ -35,18 +33,6 @@ async def _page(request: Request, db: DbSession, *, status_code: int = 200, erro
     }, status_code=status_code)
 
 
-async def _form(request: Request) -> FormReader:
-    data = await request.form()
-    return FormReader({k: v for k, v in data.items() if isinstance(v, str)})
-
-
-def _parse_id(operator_id: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(operator_id)
-    except ValueError:
-        raise HTTPException(404) from None
-
-
 @router.get("", name="operators")
 async def operators_page(request: Request, db: DbSession, admin: AdminOperator) -> Response:
     return await _page(request, db)
@@ -54,7 +40,7 @@ async def operators_page(request: Request, db: DbSession, admin: AdminOperator) 
 
 @router.post("", name="operator_create")
 async def operator_create(request: Request, db: DbSession, admin: AdminOperator) -> Response:
-    form = await _form(request)
+    form = await read_form(request)
     try:
         created = await service.create_operator(db, form, actor_for(request, admin))
     except ValidationFailed as exc:
@@ -67,11 +53,11 @@ async def operator_create(request: Request, db: DbSession, admin: AdminOperator)
 
 
 async def _row_action(request: Request, db: DbSession, operator_id: str, action: str, admin: AdminOperator) -> Response:
-    target = _parse_id(operator_id)
+    target = uuid_or_404(operator_id)
     actor = actor_for(request, admin)
     try:
         if action == "role":
-            changed = await service.change_role(db, target, await _form(request), actor)
+            changed = await service.change_role(db, target, await read_form(request), actor)
             note = f"{changed.username} is now {changed.role_enum.label}."
         elif action == "disable":
             changed = await service.set_active(db, target, False, actor)
@@ -84,7 +70,7 @@ async def _row_action(request: Request, db: DbSession, operator_id: str, action:
             note = (f"{changed.username} is unlocked ({addresses} address{'es' if addresses != 1 else ''})."
                     if addresses else f"{changed.username} was not locked.")
         else:
-            changed = await service.reset_password(db, target, await _form(request), actor)
+            changed = await service.reset_password(db, target, await read_form(request), actor)
             note = f"The password of {changed.username} was reset; their sessions have ended and it is unlocked."
     except service.OperatorNotFound:
         raise HTTPException(404) from None

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,7 +13,7 @@ from app.reports import exports
 from app.reports.data import STATUS_LABELS, build_report
 from app.reports.pdf import render_pdf
 from app.store.models import Onboarding
-from app.web.deps import CurrentOperator, DbSession, actor_for
+from app.web.deps import CurrentOperator, DbSession, actor_for, uuid_or_404
 from app.web.state import app_state
 from app.web.templating import render
 
@@ -23,10 +21,7 @@ router = APIRouter(prefix="/onboardings")
 
 
 async def _onboarding(db: DbSession, onboarding_id: str) -> Onboarding:
-    try:
-        found = await db.get(Onboarding, uuid.UUID(onboarding_id))
-    except ValueError:
-        found = None
+    found = await db.get(Onboarding, uuid_or_404(onboarding_id))
     if found is None:
         raise HTTPException(404)
     return found

@@ -18,7 +18,7 @@ from app.engine.runtime import overrides
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY, allowed_custom_domains
-from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for
+from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for, read_form
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.routes.oidc_sign_in import redirect_uri
@@ -76,8 +76,7 @@ async def settings_page(request: Request, db: DbSession, operator: CurrentOperat
 
 @router.post("/domains", name="settings_domains")
 async def save_domains(request: Request, db: DbSession, admin: AdminOperator) -> Response:
-    data = await request.form()
-    form = FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+    form = await read_form(request)
     text = form.text("domains", label="Custom domains", required=False, max_length=4000, multiline=True)
     domains = sorted({line.strip().lower().rstrip(".") for line in text.splitlines() if line.strip()})
     bad = [d for d in domains if not DOMAIN.fullmatch(d)]
@@ -101,8 +100,7 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
 
         raise HTTPException(404)
     playbook = state.library.get(playbook_key)
-    data = await request.form()
-    form = FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+    form = await read_form(request)
     changed = []
     for name, spec in playbook.settings.items():
         field = f"setting_{name}"
