@@ -15,6 +15,7 @@ from app.audit.chain import GENESIS_HASH, keyed_hash
 from app.audit.keys import chain_key, current_ring
 from app.store.base import utcnow
 from app.store.models import AuditChainHead, AuditEvent
+from app.store.statuses import Outcome
 from app.vault.redaction import REDACTOR
 
 
@@ -45,7 +46,7 @@ async def record(
     summary: str,
     actor: Actor,
     category: str = "operator",
-    outcome: str = "ok",
+    outcome: str = Outcome.ok,
     onboarding_id: uuid.UUID | None = None,
     subject_type: str | None = None,
     subject_id: str | None = None,
@@ -66,7 +67,7 @@ class Entry:
     summary: str
     actor: Actor
     category: str = "operator"
-    outcome: str = "ok"
+    outcome: str = Outcome.ok
     onboarding_id: uuid.UUID | None = None
     subject_type: str | None = None
     subject_id: str | None = None

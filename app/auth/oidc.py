@@ -42,6 +42,7 @@ from joserfc.jwk import KeySet
 
 from app.auth.oidc_config import OidcConfig, address_problem, issuer_problem, origin_of, resolve
 from app.common.clock import SYSTEM_CLOCK, Clock
+from app.store.statuses import Outcome
 from app.vault import SealContext, SealError, Secret, Vault
 
 FLOW_COOKIE = "onboard_oidc"
@@ -68,7 +69,7 @@ class OidcFailure(Exception):
     ``message`` says to the person what happened and what to do; ``details`` add facts for the
     audit trail (never a token or secret)."""
 
-    def __init__(self, reason: str, message: str, *, status: int = 400, outcome: str = "failed",
+    def __init__(self, reason: str, message: str, *, status: int = 400, outcome: str = Outcome.failed,
                  details: Mapping[str, Any] | None = None, operator_id: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason

@@ -22,6 +22,7 @@ from app.auth.sessions import end_all_sessions
 from app.store.base import utcnow
 from app.store.models import Operator
 from app.store.repositories.operators import OperatorRepository
+from app.store.statuses import Outcome
 
 # How many of the claim's values the audit trail keeps when no role matched (enough to see why).
 _AUDITED_VALUES = 20
@@ -54,7 +55,7 @@ def role_from_claims(config: OidcConfig, identity: VerifiedIdentity) -> str:
             f"{config.display_name} did not include the “{config.claim}” claim in your sign-in, so the wizard cannot "
             "tell which role you have. Ask an administrator: the app at the provider must send that claim (in Okta, "
             "a groups claim on the app's Sign On tab), or Settings must name the claim it does send.",
-            status=403, outcome="denied",
+            status=403, outcome=Outcome.denied,
             details={"claim": config.claim, "issuer": identity.issuer, "subject": identity.subject})
     role = config.role_for(values)
     if role is None:
@@ -62,7 +63,7 @@ def role_from_claims(config: OidcConfig, identity: VerifiedIdentity) -> str:
             "no_role",
             f"You signed in at {config.display_name}, but none of your “{config.claim}” values gives access to this "
             "wizard. Ask an administrator to add you to a group that is mapped to a role.",
-            status=403, outcome="denied",
+            status=403, outcome=Outcome.denied,
             details={"claim": config.claim, "values": list(values[:_AUDITED_VALUES]), "issuer": identity.issuer,
                      "subject": identity.subject})
     return role.value
@@ -104,7 +105,7 @@ async def sign_in_with_identity(session: AsyncSession, config: OidcConfig, ident
                      details={"username": operator.username, **details})
     elif not operator.is_active:
         raise OidcFailure("operator_disabled", "Your wizard account is disabled. Ask an administrator to enable it.",
-                          status=403, outcome="denied", operator_id=str(operator.id),
+                          status=403, outcome=Outcome.denied, operator_id=str(operator.id),
                           details={"username": operator.username, **details})
     elif operator.role != role:
         previous = operator.role

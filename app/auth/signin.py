@@ -27,6 +27,7 @@ from app.store.base import utcnow
 from app.store.db import Database, dialect_name
 from app.store.models import Operator, SignInThrottle
 from app.store.repositories.operators import OperatorRepository
+from app.store.statuses import Outcome
 from app.vault import Secret
 
 T = TypeVar("T")
@@ -152,7 +153,7 @@ async def sign_in(
 
     if found.locked_until is not None:
         async with db.session() as session:
-            await record(session, action="sign_in", outcome="denied", actor=actor,
+            await record(session, action="sign_in", outcome=Outcome.denied, actor=actor,
                          summary=f"Sign-in refused for {shown}: "
                                  + ("too many failures from this address" if found.source_locked else "account locked"),
                          subject_type="operator", subject_id=subject_id)
@@ -176,7 +177,7 @@ async def sign_in(
                 # Changed between the read and now (a reset, say): as if the password were wrong.
                 valid = False
             elif not operator.is_active:
-                await record(session, action="sign_in", outcome="denied", actor=actor,
+                await record(session, action="sign_in", outcome=Outcome.denied, actor=actor,
                              summary=f"Sign-in refused for {shown}: account disabled",
                              subject_type="operator", subject_id=subject_id)
                 return SignInOutcome(None, "This account is disabled. Ask an administrator to enable it.")
@@ -233,7 +234,7 @@ async def _failed(session: AsyncSession, settings: Settings, key: str, actor: Ac
                 f"{settings.signin_lock_minutes} minutes."
             )
     locked_until = source.locked_until or throttle.locked_until
-    await record(session, action="sign_in", outcome="failed", actor=actor,
+    await record(session, action="sign_in", outcome=Outcome.failed, actor=actor,
                  summary=f"Failed sign-in for {shown} ({throttle.failures} in a row from this address)",
                  subject_type="operator", subject_id=subject_id,
                  details={"failures": throttle.failures, "failures_from_address": source.failures,

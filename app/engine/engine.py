@@ -11,7 +11,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
@@ -42,6 +42,8 @@ from app.store.models import (
     VerificationRun,
 )
 from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.repositories.state import touch
+from app.store.statuses import ActionState, CheckStatus, OnboardingStatus, Outcome
 from app.vault import Secret, Vault
 
 
@@ -113,8 +115,7 @@ class Engine:
 
     async def _touch(self, onboarding_id: uuid.UUID, **values: Any) -> None:
         async with self.db.session() as session:
-            await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id)
-                                  .values(revision=Onboarding.revision + 1, last_activity_at=utcnow(), **values))
+            await touch(session, onboarding_id, **values)
 
     async def refresh_status(self, onboarding_id: uuid.UUID) -> None:
         async with self.db.session() as session:
@@ -127,15 +128,14 @@ class Engine:
             .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
         status, waiting_for, note = derive_status(loaded, last_run, self.clock.now())
         onboarding = loaded.onboarding
-        if onboarding.status in ("undone", "closed"):
+        if onboarding.status in OnboardingStatus.finished():
             return
         onboarding.status = status
         onboarding.waiting_for = waiting_for
         onboarding.status_note = note
-        if status == "completed" and onboarding.completed_at is None:
+        if status == OnboardingStatus.completed and onboarding.completed_at is None:
             onboarding.completed_at = utcnow()
-        onboarding.revision += 1
-        onboarding.last_activity_at = utcnow()
+        await touch(session, onboarding.id)
 
     def guarded(self, run: Any) -> Any:
         """A job handler that, when a run stops for a reason the phase did not record itself (the
@@ -150,9 +150,10 @@ class Engine:
             except Exception as exc:
                 message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
                 note = f"The {handle.kind} run stopped: {message}"[:500]
-                await self._touch(handle.onboarding_id, status="blocked", status_note=note)
+                await self._touch(handle.onboarding_id, status=OnboardingStatus.blocked, status_note=note)
                 async with self.db.session() as session:
-                    await record(session, action=handle.kind, outcome="failed", actor=await self._job_actor(handle),
+                    await record(session, action=handle.kind, outcome=Outcome.failed,
+                                 actor=await self._job_actor(handle),
                                  onboarding_id=handle.onboarding_id, subject_type="job",
                                  subject_id=str(handle.job_id), summary=note)
                 raise
@@ -169,7 +170,7 @@ class Engine:
             ctx = self._context(okta, loaded)
             for step, spec in self._active_actions(loaded):
                 done = loaded.records.get(spec.key)
-                if done is not None and done.state == "done":
+                if done is not None and done.state == ActionState.done:
                     item = PlanItem("unchanged", f"Done earlier: {done.summary}", object_type=done.object_type,
                                     object_id=done.object_id)
                 else:
@@ -223,8 +224,7 @@ class Engine:
                 plan.confirmed_by_id = actor.id
                 await record(session, action="plan_confirm", actor=actor, onboarding_id=onboarding_id,
                              subject_type="plan", subject_id=str(plan.id), summary="Plan confirmed")
-                await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id)
-                                      .values(revision=Onboarding.revision + 1, last_activity_at=utcnow()))
+                await touch(session, onboarding_id)
             return plan
 
     async def confirmed_plan(self, onboarding_id: uuid.UUID) -> OnboardingPlan | None:
@@ -243,7 +243,7 @@ class Engine:
                 OnboardingAction.action_key == spec.key))).scalar_one_or_none()
             if row is None:
                 row = OnboardingAction(onboarding_id=loaded.onboarding.id, step_key=step.key, action_key=spec.key,
-                                       kind=spec.kind, position=position, state="pending", details={})
+                                       kind=spec.kind, position=position, state=ActionState.pending, details={})
                 session.add(row)
             for key, value in values.items():
                 setattr(row, key, value)
@@ -273,7 +273,7 @@ class Engine:
         if await self.confirmed_plan(handle.onboarding_id) is None:
             raise EngineError("Nothing is applied before a plan is confirmed.")
         loaded = await self._load(handle.onboarding_id)
-        await self._touch(handle.onboarding_id, status="in_progress", status_note=None)
+        await self._touch(handle.onboarding_id, status=OnboardingStatus.in_progress, status_note=None)
         async with self.db.session() as session:
             await record(session, action="apply_resume" if handle.resumed else "apply", actor=actor,
                          onboarding_id=handle.onboarding_id, subject_type="job", subject_id=str(handle.job_id),
@@ -283,13 +283,13 @@ class Engine:
             ctx = self._context(okta, loaded, handle)
             for position, (step, spec) in enumerate(self._active_actions(loaded)):
                 current = loaded.record(spec.key)
-                if current.state == "done":
+                if current.state == ActionState.done:
                     continue
                 if unmet(loaded.scope, spec.requires):
                     deferred.append(spec.key)
                     continue
                 await handle.progress(action=spec.key, step=step.title, waiting=None)
-                row = await self._checkpoint(loaded, step, spec, position, state="applying", error=None,
+                row = await self._checkpoint(loaded, step, spec, position, state=ActionState.applying, error=None,
                                              attempts=(loaded.records[spec.key].attempts + 1
                                                        if spec.key in loaded.records else 1))
                 ctx.intend = self._intent_hook(loaded, step, spec, position, row.details or {})
@@ -298,7 +298,7 @@ class Engine:
                     applied = await self._instance(spec).apply(ctx, current)
                 except (ActionError, OktaError, TemplateError) as exc:
                     message = _failure_message(step, spec, exc)
-                    await self._checkpoint(loaded, step, spec, position, state="failed", error=message)
+                    await self._checkpoint(loaded, step, spec, position, state=ActionState.failed, error=message)
                     await self._fail(handle.onboarding_id, actor, step, spec, message)
                     raise EngineError(message) from exc
                 await self._done(loaded, step, spec, position, applied, current, actor)
@@ -311,7 +311,7 @@ class Engine:
     def _intent_hook(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int,
                      details: dict[str, Any]) -> Any:
         async def intend(kind: str, data: dict[str, Any]) -> None:
-            await self._checkpoint(loaded, step, spec, position, state="applying",
+            await self._checkpoint(loaded, step, spec, position, state=ActionState.applying,
                                    details={**details, **data, "intent": kind})
 
         return intend
@@ -330,7 +330,7 @@ class Engine:
             row = (await session.execute(select(OnboardingAction).where(
                 OnboardingAction.onboarding_id == loaded.onboarding.id,
                 OnboardingAction.action_key == spec.key))).scalar_one()
-            row.state = "done"
+            row.state = ActionState.done
             row.outcome = outcome
             row.created_by_us = created_by_us
             row.object_type = applied.object_type
@@ -343,8 +343,7 @@ class Engine:
             if applied.facts:
                 onboarding.facts = {**(onboarding.facts or {}), **applied.facts}
                 loaded.scope.facts.update(applied.facts)
-            onboarding.revision += 1
-            onboarding.last_activity_at = utcnow()
+            await touch(session, onboarding.id)
             await record(session, action="apply_action", actor=actor, onboarding_id=loaded.onboarding.id,
                          subject_type=applied.object_type or spec.kind, subject_id=applied.object_id,
                          summary=f"{step.title}: {applied.summary}",
@@ -354,10 +353,10 @@ class Engine:
     async def _fail(self, onboarding_id: uuid.UUID, actor: Actor, step: StepSpec, spec: ActionSpec,
                     message: str) -> None:
         async with self.db.session() as session:
-            await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id).values(
-                status="blocked", waiting_for=None, status_note=message[:500], revision=Onboarding.revision + 1,
-                last_activity_at=utcnow()))
-            await record(session, action="apply_action", outcome="failed", actor=actor, onboarding_id=onboarding_id,
+            await touch(session, onboarding_id, status=OnboardingStatus.blocked, waiting_for=None,
+                        status_note=message[:500])
+            await record(session, action="apply_action", outcome=Outcome.failed, actor=actor,
+                         onboarding_id=onboarding_id,
                          subject_type=spec.kind, summary=f"{step.title}: failed", details={"action": spec.key,
                                                                                           "error": message})
 
@@ -409,7 +408,7 @@ class Engine:
                 session.add(CheckResult(run_id=run.id, onboarding_id=handle.onboarding_id, step_key=step.key,
                                         check_key=spec.key, status=outcome.status, found=outcome.found[:4000],
                                         remedy=outcome.remedy, evidence=_jsonable(outcome.evidence)))
-                if before.get(spec.key) in ("passed", "attested") and outcome.status == "failed":
+                if before.get(spec.key) in CheckStatus.good() and outcome.status == CheckStatus.failed:
                     drift.append({"check": spec.key, "label": spec.label, "step": step.title, "found": outcome.found,
                                   "remedy": outcome.remedy})
             # What checks learned for later runs (a smoke test's result, say, once its secret is gone).
@@ -418,12 +417,12 @@ class Engine:
                 onboarding = await session.get(Onboarding, handle.onboarding_id)
                 assert onboarding is not None
                 onboarding.facts = {**(onboarding.facts or {}), **_jsonable(learned)}
-            run.passed = sum(1 for o in outcomes if o.status in ("passed", "attested"))
-            run.failed = sum(1 for o in outcomes if o.status == "failed")
-            run.needs_attestation = sum(1 for o in outcomes if o.status == "needs_attestation")
+            run.passed = sum(1 for o in outcomes if o.status in CheckStatus.good())
+            run.failed = sum(1 for o in outcomes if o.status == CheckStatus.failed)
+            run.needs_attestation = sum(1 for o in outcomes if o.status == CheckStatus.needs_attestation)
             run.drift = drift
             await record(session, action=handle.kind, actor=actor, onboarding_id=handle.onboarding_id,
-                         outcome="ok" if not run.failed else "failed", subject_type="verification",
+                         outcome=Outcome.ok if not run.failed else Outcome.failed, subject_type="verification",
                          subject_id=str(run.id),
                          summary=f"{'Re-verified' if handle.kind == 'reverify' else 'Verified'}: {run.passed} passed, "
                                  f"{run.failed} failed, {run.needs_attestation} to attest"
@@ -440,7 +439,7 @@ class Engine:
         """What undo would remove or restore, in the order it would do it."""
         loaded = await self._load(onboarding_id)
         rows = [row for row in loaded.records.values()
-                if row.state in ("done", "failed", "applying") and (row.created_by_us or row.outcome == "changed")]
+                if row.state in ActionState.acted() and (row.created_by_us or row.outcome == "changed")]
         return sorted(rows, key=lambda row: row.position, reverse=True)
 
     async def shared_with(self, onboarding_id: uuid.UUID) -> dict[str, list[Onboarding]]:
@@ -455,7 +454,8 @@ class Engine:
                 select(OnboardingAction.object_id, Onboarding)
                 .join(Onboarding, Onboarding.id == OnboardingAction.onboarding_id)
                 .where(OnboardingAction.object_id.in_(ids), OnboardingAction.onboarding_id != onboarding_id,
-                       OnboardingAction.state == "done", Onboarding.status.not_in(("undone", "closed")))
+                       OnboardingAction.state == ActionState.done,
+                       Onboarding.status.not_in(OnboardingStatus.finished()))
             )).all()
         shared: dict[str, list[Onboarding]] = {}
         for object_id, other in found:
@@ -482,7 +482,7 @@ class Engine:
                     async with self.db.session() as session:
                         db_row = await session.get(OnboardingAction, row.id)
                         assert db_row is not None
-                        db_row.state = "kept"
+                        db_row.state = ActionState.kept
                         names = ", ".join(f"{o.vendor} onboarding {str(o.id)[:8]}" for o in users)
                         await record(session, action="undo_action", actor=actor, onboarding_id=handle.onboarding_id,
                                      subject_type=row.object_type, subject_id=row.object_id,
@@ -494,28 +494,27 @@ class Engine:
                     summary = await self._instance(spec).undo(ctx, loaded.record(spec.key))
                 except (ActionError, OktaError) as exc:
                     message = f"Undo stopped at '{step.title}': {getattr(exc, 'message', str(exc))}"
-                    await self._touch(handle.onboarding_id, status="blocked", status_note=message[:500])
+                    await self._touch(handle.onboarding_id, status=OnboardingStatus.blocked, status_note=message[:500])
                     async with self.db.session() as session:
-                        await record(session, action="undo_action", outcome="failed", actor=actor,
+                        await record(session, action="undo_action", outcome=Outcome.failed, actor=actor,
                                      onboarding_id=handle.onboarding_id, summary=message)
                     raise EngineError(message) from exc
                 async with self.db.session() as session:
                     db_row = await session.get(OnboardingAction, row.id)
                     assert db_row is not None
-                    db_row.state = "undone"
+                    db_row.state = ActionState.undone
                     await record(session, action="undo_action", actor=actor, onboarding_id=handle.onboarding_id,
                                  subject_type=row.object_type, subject_id=row.object_id,
                                  summary=f"Undo {step.title}: {summary or 'nothing left to remove'}")
         async with self.db.session() as session:
             onboarding = await session.get(Onboarding, handle.onboarding_id)
             assert onboarding is not None
-            onboarding.status = "undone"
+            onboarding.status = OnboardingStatus.undone
             onboarding.waiting_for = None
             onboarding.status_note = (
                 f"Removed what only this onboarding used; kept {kept} object{'s' if kept != 1 else ''} that other "
                 "onboardings use (see the audit trail)." if kept else "Everything this onboarding created was removed.")
-            onboarding.revision += 1
-            onboarding.last_activity_at = utcnow()
+            await touch(session, onboarding.id)
             secrets = (await session.execute(select(OnboardingSecret).where(
                 OnboardingSecret.onboarding_id == handle.onboarding_id,
                 OnboardingSecret.destroyed_at.is_(None)))).scalars().all()

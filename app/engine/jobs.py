@@ -25,7 +25,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.store.base import utcnow
 from app.store.db import Database
-from app.store.models import Job, Onboarding
+from app.store.models import Job
+from app.store.repositories.state import touch
+from app.store.statuses import JobState
 
 log = logging.getLogger("onboard.jobs")
 
@@ -49,8 +51,7 @@ class JobHandle:
         self.progress_data.update(values)
         async with self.runner.db.session() as session:
             await session.execute(update(Job).where(Job.id == self.job_id).values(progress=dict(self.progress_data)))
-            await session.execute(update(Onboarding).where(Onboarding.id == self.onboarding_id)
-                                  .values(revision=Onboarding.revision + 1, last_activity_at=utcnow()))
+            await touch(session, self.onboarding_id)
 
 
 Handler = Callable[[JobHandle], Awaitable[None]]
@@ -71,15 +72,14 @@ class JobRunner:
         self.handlers[kind] = handler
 
     async def submit(self, onboarding_id: uuid.UUID, kind: str, started_by_id: uuid.UUID | None) -> uuid.UUID:
-        job = Job(id=uuid.uuid4(), onboarding_id=onboarding_id, kind=kind, state="queued",
+        job = Job(id=uuid.uuid4(), onboarding_id=onboarding_id, kind=kind, state=JobState.queued,
                   started_by_id=started_by_id, progress={})
         try:
             async with self.db.session() as session:
                 session.add(job)
                 await session.flush()
                 # A new run changes the onboarding's page (the progress panel appears).
-                await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id)
-                                      .values(revision=Onboarding.revision + 1))
+                await touch(session, onboarding_id, activity=False)
         except IntegrityError:
             raise JobBusy("This onboarding already has a run in progress; it was not started twice.") from None
         self.schedule(job.id)
@@ -98,13 +98,13 @@ class JobRunner:
             current = await session.get(Job, job_id)
             if current is None:
                 return None
-            resumed = current.state == "running"
+            resumed = current.state == JobState.running
             result = await session.execute(
                 update(Job)
                 .where(Job.id == job_id,
-                       or_(Job.state == "queued",
-                           (Job.state == "running") & (Job.lease_expires_at < now)))
-                .values(state="running", lease_owner=self.owner,
+                       or_(Job.state == JobState.queued,
+                           (Job.state == JobState.running) & (Job.lease_expires_at < now)))
+                .values(state=JobState.running, lease_owner=self.owner,
                         lease_expires_at=now + timedelta(seconds=self.lease_seconds),
                         started_at=current.started_at or now,
                         resumed_count=Job.resumed_count + (1 if resumed else 0))
@@ -119,7 +119,7 @@ class JobRunner:
             await asyncio.sleep(self.lease_seconds / 3)
             async with self.db.session() as session:
                 result = await session.execute(
-                    update(Job).where(Job.id == job_id, Job.lease_owner == self.owner, Job.state == "running")
+                    update(Job).where(Job.id == job_id, Job.lease_owner == self.owner, Job.state == JobState.running)
                     .values(lease_expires_at=utcnow() + timedelta(seconds=self.lease_seconds)))
             if (getattr(result, "rowcount", 0) or 0) != 1:
                 log.warning("lost the lease of job %s; stopping it", job_id)
@@ -137,7 +137,7 @@ class JobRunner:
         worker = asyncio.current_task()
         assert worker is not None
         beat = asyncio.get_running_loop().create_task(self._heartbeat(job_id, worker))
-        state, error = "succeeded", None
+        state, error = JobState.succeeded, None
         try:
             if handler is None:
                 raise RuntimeError(f"no handler for job kind {job.kind}")
@@ -148,23 +148,22 @@ class JobRunner:
             raise  # the lease runs out; the job is resumed later
         except Exception as exc:  # the handler has recorded what failed; the job just ends
             log.exception("job %s (%s) failed", job_id, job.kind)
-            state, error = "failed", str(exc)[:2000]
+            state, error = JobState.failed, str(exc)[:2000]
         beat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beat
         async with self.db.session() as session:
             await session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self.owner)
                                   .values(state=state, error=error, finished_at=utcnow(), lease_expires_at=None))
-            await session.execute(update(Onboarding).where(Onboarding.id == job.onboarding_id)
-                                  .values(revision=Onboarding.revision + 1))
+            await touch(session, job.onboarding_id, activity=False)
         self._running.discard(job_id)
 
     async def claimable(self) -> list[uuid.UUID]:
         now = utcnow()
         async with self.db.sessions() as session:
             rows = await session.execute(
-                select(Job.id).where(or_(Job.state == "queued",
-                                         (Job.state == "running") & (Job.lease_expires_at < now))))
+                select(Job.id).where(or_(Job.state == JobState.queued,
+                                         (Job.state == JobState.running) & (Job.lease_expires_at < now))))
             return list(rows.scalars())
 
     async def supervise_once(self) -> int:
@@ -196,7 +195,7 @@ class JobRunner:
         # A clean stop hands its jobs back at once instead of letting the leases run out.
         with contextlib.suppress(Exception):
             async with self.db.session() as session:
-                await session.execute(update(Job).where(Job.lease_owner == self.owner, Job.state == "running")
+                await session.execute(update(Job).where(Job.lease_owner == self.owner, Job.state == JobState.running)
                                       .values(lease_expires_at=utcnow()))
 
     @property

@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.engine.requirements import describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.store.models import VerificationRun
+from app.store.statuses import ActionState, OnboardingStatus, WaitingFor
 
 
 def timer_fact(step_key: str) -> str:
@@ -14,45 +15,48 @@ def timer_fact(step_key: str) -> str:
 
 
 def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
-                  ) -> tuple[str, str | None, str | None]:
+                  ) -> tuple[OnboardingStatus, WaitingFor | None, str | None]:
     scope = loaded.scope
-    failed = [row for row in loaded.records.values() if row.state == "failed"]
+    failed = [row for row in loaded.records.values() if row.state == ActionState.failed]
     if failed:
-        return "blocked", None, (failed[0].error or "An action failed.")[:500]
+        return OnboardingStatus.blocked, None, (failed[0].error or "An action failed.")[:500]
     actions = [(step, spec) for step, spec in loaded.playbook.actions()
                if scope.condition(step.when) and scope.condition(spec.when)]
     pending = [(step, spec) for step, spec in actions
-               if loaded.records.get(spec.key) is None or loaded.records[spec.key].state != "done"]
+               if loaded.records.get(spec.key) is None or loaded.records[spec.key].state != ActionState.done]
     if not loaded.records and pending:
-        return "draft", None, "Plan and apply to start."
+        return OnboardingStatus.draft, None, "Plan and apply to start."
     gated = [(step, spec) for step, spec in pending if unmet(scope, spec.requires)]
     runnable = [item for item in pending if item not in gated]
     if runnable:
-        return "in_progress", None, f"Next: {runnable[0][0].title}"
+        return OnboardingStatus.in_progress, None, f"Next: {runnable[0][0].title}"
     for _section, step in loaded.playbook.steps():
         if not scope.condition(step.when):
             continue
         verified = scope.facts.get("service_token_verified")
         if step.task is not None and step.task.kind == "service_token" and not verified:
-            return "waiting", "service_token", f"Waiting for the service account's token: {step.title}"
+            return (OnboardingStatus.waiting, WaitingFor.service_token,
+                    f"Waiting for the service account's token: {step.title}")
         if step.task is not None and step.task.kind == "timer":
             timer = scope.facts.get(timer_fact(step.key)) or {}
             if timer and float(timer.get("until", 0)) > now:
-                return "waiting", "timer", f"Waiting for the timer of '{step.title}'"
+                return OnboardingStatus.waiting, WaitingFor.timer, f"Waiting for the timer of '{step.title}'"
     for step, spec in gated:
         missing = unmet(scope, spec.requires)
         if waits_for_inputs(missing):
             # Values the document gives only later (a vendor console shows them): the operator's turn.
-            return "waiting", "operator", f"Waiting until {describe(loaded.playbook, missing)}: {step.title}"
+            return (OnboardingStatus.waiting, WaitingFor.operator,
+                    f"Waiting until {describe(loaded.playbook, missing)}: {step.title}")
     if gated:
-        return "in_progress", None, f"Ready to continue: {gated[0][0].title}"
+        return OnboardingStatus.in_progress, None, f"Ready to continue: {gated[0][0].title}"
     if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0:
-        return "completed", None, "Every item of the checklist passed or was attested."
+        return OnboardingStatus.completed, None, "Every item of the checklist passed or was attested."
     attest_steps = [step for step, check in loaded.playbook.checks()
                     if check.kind == "attest" and check.key not in loaded.attestations
                     and scope.condition(step.when) and scope.condition(check.when)]
     if attest_steps:
         first = attest_steps[0]
-        waiting = first.waiting_for if first.waiting_for in ("vendor_console", "timer") else "operator"
-        return "waiting", waiting, f"Waiting for attestation: {first.title}"
-    return "in_progress", None, "Verify to complete the onboarding."
+        waiting = WaitingFor(first.waiting_for) if first.waiting_for in (WaitingFor.vendor_console, WaitingFor.timer) \
+            else WaitingFor.operator
+        return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
+    return OnboardingStatus.in_progress, None, "Verify to complete the onboarding."

@@ -16,6 +16,8 @@ from app.common.validation import FormReader, ValidationFailed
 from app.store.base import utcnow
 from app.store.models import Handoff, OktaConnection, Onboarding, OnboardingSecret, Operator, OperatorRole
 from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.repositories.state import touch
+from app.store.statuses import OnboardingStatus
 from app.vault import Vault
 
 QUEUE = "queue"
@@ -67,8 +69,7 @@ async def hand_off(session: AsyncSession, onboarding: Onboarding, form: FormRead
                       to_operator_id=to_operator.id if to_operator else None, note=note)
     session.add(handoff)
     onboarding.assignee_id = to_operator.id if to_operator else None
-    onboarding.revision += 1
-    onboarding.last_activity_at = utcnow()
+    await touch(session, onboarding.id)
     where = to_operator.display_name if to_operator else "the help-desk queue"
     await record(session, action="handoff", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id), summary=f"Handed off to {where}",
@@ -82,8 +83,7 @@ async def take(session: AsyncSession, onboarding: Onboarding, actor: Actor, role
     if onboarding.assignee_id is not None and onboarding.assignee_id != actor.id and role != OperatorRole.ADMIN.value:
         raise NotYours("Only onboardings in the help-desk queue can be taken.")
     onboarding.assignee_id = actor.id
-    onboarding.revision += 1
-    onboarding.last_activity_at = utcnow()
+    await touch(session, onboarding.id)
     await record(session, action="take", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id), summary=f"{actor.name} took the onboarding")
 
@@ -106,7 +106,7 @@ async def acknowledge(session: AsyncSession, onboarding: Onboarding, actor: Acto
         return
     latest.acknowledged_at = utcnow()
     latest.acknowledged_by_id = actor.id
-    onboarding.revision += 1
+    await touch(session, onboarding.id, activity=False)
     await record(session, action="handoff_read", actor=actor, onboarding_id=onboarding.id,
                  subject_type="handoff", subject_id=str(latest.id), summary="Handoff summary read")
 
@@ -123,11 +123,10 @@ async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, for
                            owner=onboarding_owner(onboarding.id))
         secret.destroyed_at = utcnow()
         destroyed += 1
-    onboarding.status = "closed"
+    onboarding.status = OnboardingStatus.closed
     onboarding.waiting_for = None
     onboarding.status_note = f"Closed: {reason}"[:500]
-    onboarding.revision += 1
-    onboarding.last_activity_at = utcnow()
+    await touch(session, onboarding.id)
     await record(session, action="close", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id),
                  summary=f"Onboarding closed ({reason})"
@@ -147,7 +146,7 @@ async def switch_connection(session: AsyncSession, onboarding: Onboarding, conne
     if not may_use_credential(connection, actor.id or uuid.UUID(int=0)):
         raise ValidationFailed({"connection": "That credential belongs to someone else and may not be reused."})
     onboarding.connection_id = connection.id
-    onboarding.revision += 1
+    await touch(session, onboarding.id, activity=False)
     await record(session, action="connection_switch", actor=actor, onboarding_id=onboarding.id,
                  subject_type="okta_connection", subject_id=str(connection.id),
                  summary=f"Continuing with the credential of connection '{connection.label}'")

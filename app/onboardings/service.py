@@ -31,6 +31,8 @@ from app.playbooks.tasks import ServiceTokenTask
 from app.store.base import utcnow
 from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction, OnboardingSecret
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
+from app.store.repositories.state import touch
+from app.store.statuses import OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -48,7 +50,8 @@ class NotAllowed(Exception):
 async def create_onboarding(session: AsyncSession, playbook: Playbook, connection: OktaConnection,
                             actor: Actor) -> Onboarding:
     onboarding = Onboarding(id=uuid.uuid4(), vendor=playbook.key, playbook_version=playbook.version,
-                            connection_id=connection.id, org_origin=connection.org_origin, status="draft",
+                            connection_id=connection.id, org_origin=connection.org_origin,
+                            status=OnboardingStatus.draft,
                             created_by_id=actor.id, assignee_id=actor.id, inputs={}, facts={},
                             status_note="Check the values, then make the plan.")
     session.add(onboarding)
@@ -114,8 +117,7 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
         raise ValidationFailed({"input_service_account_login": "The service account already exists; its login "
                                 "can no longer change here."})
     onboarding.inputs = values
-    onboarding.revision += 1
-    onboarding.last_activity_at = utcnow()
+    await touch(session, onboarding.id)
     await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
                  summary="Values saved: " + ", ".join(sorted(keys)),
@@ -299,7 +301,7 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
         assert onboarding is not None
         onboarding.facts = {**(onboarding.facts or {}), "service_token_network": "ANYWHERE",
                             "service_token_network_text": "Any IP"}
-        onboarding.revision += 1
+        await touch(session, onboarding.id, activity=False)
         await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=str(token_id),
                      summary=f"Token '{token.name}' ({token.id}) network set to Any IP")
@@ -316,8 +318,7 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
         raise ValidationFailed({}, "This step has no timer.")
     timer = {"started": now, "until": now + step.task.timer_minutes * 60}
     onboarding.facts = {**(onboarding.facts or {}), timer_fact(step.key): timer}
-    onboarding.revision += 1
-    onboarding.last_activity_at = utcnow()
+    await touch(session, onboarding.id)
     await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
                  subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'")
     return timer
@@ -343,8 +344,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
             await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
                                owner=onboarding_owner(onboarding.id))
             secret.destroyed_at = utcnow()
-    onboarding.revision += 1
-    onboarding.last_activity_at = utcnow()
+    await touch(session, onboarding.id)
     await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
                  subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
     return attestation
@@ -375,7 +375,7 @@ async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboard
                             "That value cannot be shown: its record does not match this onboarding. "
                             "The attempt was recorded; tell an administrator.") from None
     secret.reveal_count += 1
-    onboarding.revision += 1
+    await touch(session, onboarding.id, activity=False)
     await record(session, action="secret_reveal", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding_secret", subject_id=purpose,
                  summary=f"Revealed: {secret.label} (reveal #{secret.reveal_count})")

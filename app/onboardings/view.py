@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +27,22 @@ from app.store.models import (
     Operator,
     VerificationRun,
 )
+from app.store.statuses import ActionState, CheckStatus, JobState, OnboardingStatus
+
+
+class StepState(StrEnum):
+    """How a step of the page is drawn (its badge and whether it is open)."""
+
+    failed = "failed"
+    done = "done"
+    waiting = "waiting"
+    todo = "todo"
+    attention = "attention"
+    info = "info"
+
+
+# Action states after which the action needs nothing more (applied, or removed by Undo).
+SETTLED = (ActionState.done, ActionState.undone)
 
 ACTORS = {
     "wizard": "The wizard, through the Okta API",
@@ -121,25 +138,25 @@ class OnboardingView:
 
     @property
     def has_failure(self) -> bool:
-        return any(r.state == "failed" for r in self.loaded.records.values())
+        return any(r.state == ActionState.failed for r in self.loaded.records.values())
 
     @property
     def pending_actions(self) -> int:
         return sum(1 for _s, steps in self.sections for v in steps for a in v.actions
-                   if a.state not in ("done", "undone"))
+                   if a.state not in SETTLED)
 
     @property
     def runnable_actions(self) -> int:
         return sum(1 for _s, steps in self.sections for v in steps for a in v.actions
-                   if a.state not in ("done", "undone") and not a.waiting_on)
+                   if a.state not in SETTLED and not a.waiting_on)
 
     @property
     def applied_any(self) -> bool:
-        return any(r.state == "done" for r in self.loaded.records.values())
+        return any(r.state == ActionState.done for r in self.loaded.records.values())
 
     @property
     def finished(self) -> bool:
-        return self.onboarding.status in ("undone", "closed")
+        return self.onboarding.status in OnboardingStatus.finished()
 
 
 def _console(loaded: Loaded, object_type: str | None, object_id: str | None) -> str | None:
@@ -148,24 +165,24 @@ def _console(loaded: Loaded, object_type: str | None, object_id: str | None) -> 
     return _console_path(loaded, CONSOLE_PATHS[object_type].format(id=object_id or ""))
 
 
-def _step_state(view: StepView, loaded: Loaded) -> str:
-    if any(a.state == "failed" for a in view.actions):
-        return "failed"
+def _step_state(view: StepView, loaded: Loaded) -> StepState:
+    if any(a.state == ActionState.failed for a in view.actions):
+        return StepState.failed
     statuses = [c.status for c in view.checks]
-    if view.actions and all(a.state in ("done", "undone") for a in view.actions) and \
-            all(s in ("passed", "attested", None) for s in statuses):
-        return "done"
-    if view.actions and any(a.waiting_on for a in view.actions if a.state != "done"):
-        return "waiting"
+    if view.actions and all(a.state in SETTLED for a in view.actions) and \
+            all(s is None or s in CheckStatus.good() for s in statuses):
+        return StepState.done
+    if view.actions and any(a.waiting_on for a in view.actions if a.state != ActionState.done):
+        return StepState.waiting
     if view.step.task is not None and view.step.task.kind == "service_token":
-        return "done" if loaded.scope.facts.get("service_token_verified") else "todo"
-    if statuses and all(s in ("passed", "attested") for s in statuses):
-        return "done"
-    if "failed" in statuses:
-        return "attention"
+        return StepState.done if loaded.scope.facts.get("service_token_verified") else StepState.todo
+    if statuses and all(s in CheckStatus.good() for s in statuses):
+        return StepState.done
+    if CheckStatus.failed in statuses:
+        return StepState.attention
     if view.actions:
-        return "todo"
-    return "todo" if view.checks else "info"
+        return StepState.todo
+    return StepState.todo if view.checks else StepState.info
 
 
 async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> OnboardingView:
@@ -176,7 +193,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     jobs = (await session.execute(select(Job).where(Job.onboarding_id == onboarding_id)
                                   .order_by(Job.created_at.desc()).limit(1))).scalars().all()
     last_job = jobs[0] if jobs else None
-    job = last_job if last_job is not None and last_job.state in ("queued", "running") else None
+    job = last_job if last_job is not None and last_job.state in JobState.active() else None
     last_run = (await session.execute(select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
                                       .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
     results: dict[str, CheckResult] = {}
@@ -196,14 +213,14 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
         for step in section.steps:
             if not scope.condition(step.when):
                 continue
-            view = StepView(section=section, step=step, actor_label=ACTORS[step.actor], state="todo")
+            view = StepView(section=section, step=step, actor_label=ACTORS[step.actor], state=StepState.todo)
             for spec in step.actions:
                 if not scope.condition(spec.when):
                     continue
                 row: OnboardingAction | None = loaded.records.get(spec.key)
                 waiting = unmet(scope, spec.requires)
                 view.actions.append(ActionView(
-                    key=spec.key, kind=spec.kind, state=row.state if row else "pending",
+                    key=spec.key, kind=spec.kind, state=row.state if row else ActionState.pending,
                     outcome=row.outcome if row else None, summary=row.summary if row else None,
                     object_type=row.object_type if row else None, object_id=row.object_id if row else None,
                     console_link=_console(loaded, row.object_type, row.object_id) if row else None,
@@ -217,7 +234,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 result = results.get(check.key)
                 status = result.status if result else None
                 if check.kind == "attest":
-                    status = "attested" if attestation else "needs_attestation"
+                    status = CheckStatus.attested if attestation else CheckStatus.needs_attestation
                 view.checks.append(CheckView(
                     spec=check, status=status, found=result.found if result else None,
                     remedy=result.remedy if result else None,
@@ -240,7 +257,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             views.append(view)
         if views:
             sections.append((section, views))
-    inputs_locked = any(r.state in ("done", "applying", "failed") for r in loaded.records.values())
+    inputs_locked = any(r.state in ActionState.acted() for r in loaded.records.values())
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
                           secrets=secrets, people=people, operators=operators, inputs_locked=inputs_locked)
 

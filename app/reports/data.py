@@ -18,6 +18,7 @@ from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.base import utcnow
 from app.store.models import AuditEvent, CheckResult, Handoff, Operator, VerificationRun
+from app.store.statuses import CheckStatus
 
 
 @dataclass
@@ -87,8 +88,9 @@ class Report:
         return out
 
 
-STATUS_LABELS = {"passed": "passed", "failed": "FAILED", "attested": "attested", "needs_attestation": "not attested",
-                 "not_verified": "not verified yet"}
+STATUS_LABELS: dict[str, str] = {
+    CheckStatus.passed: "passed", CheckStatus.failed: "FAILED", CheckStatus.attested: "attested",
+    CheckStatus.needs_attestation: "not attested", CheckStatus.not_verified: "not verified yet"}
 
 
 async def build_report(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,
@@ -112,12 +114,13 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
                     continue
                 attestation = loaded.attestations.get(check.key)
                 result = results.get(check.key)
+                status: str
                 if attestation is not None:
-                    status, found = "attested", f"Attested by {attestation.operator_name}"
+                    status, found = CheckStatus.attested, f"Attested by {attestation.operator_name}"
                 elif result is not None:
                     status, found = result.status, result.found or ""
                 else:
-                    status, found = "not_verified", "Not verified yet"
+                    status, found = CheckStatus.not_verified, "Not verified yet"
                 evidence = dict(result.evidence) if result is not None and result.evidence else {}
                 checklist.append(ChecklistItem(
                     section=section.title, step=f"{step.number} {step.title}", label=check.label, status=status,

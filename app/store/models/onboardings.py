@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
+from app.store.statuses import ActionState, JobState, OnboardingStatus
 
 
 class Onboarding(UUIDPrimaryKey, Timestamps, Base):
@@ -26,7 +27,7 @@ class Onboarding(UUIDPrimaryKey, Timestamps, Base):
     connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("okta_connections.id"), nullable=False)
     org_origin: Mapped[str] = mapped_column(String(300), nullable=False, index=True)
     # draft, in_progress, waiting, blocked, completed, undone, closed
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=OnboardingStatus.draft)
     # service_token, vendor_console, timer, operator, or None
     waiting_for: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -53,7 +54,7 @@ class OnboardingAction(UUIDPrimaryKey, Base):
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     # pending, applying (a write may be in flight), done, failed, undone
-    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default=ActionState.pending)
     # created, adopted, unchanged, changed, removed (what apply did)
     outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_by_us: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -95,7 +96,7 @@ class Job(UUIDPrimaryKey, Base):
                                                      nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # apply, verify, reverify, undo
     # queued, running, succeeded, failed, cancelled
-    state: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default=JobState.queued)
     started_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

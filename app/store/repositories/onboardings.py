@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.store.models import Onboarding, Operator
+from app.store.statuses import OnboardingStatus
 
 VIEWS = ("mine", "queue", "waiting", "completed", "all")
 PAGE_SIZE = 25
@@ -38,11 +39,11 @@ class ListQuery:
             where.append(Onboarding.assignee_id == self.me)
         elif self.view == "queue":
             where.append(Onboarding.assignee_id.is_(None))
-            where.append(Onboarding.status.not_in(("completed", "undone", "closed")))
+            where.append(Onboarding.status.not_in((OnboardingStatus.completed, *OnboardingStatus.finished())))
         elif self.view == "waiting":
-            where.append(Onboarding.status.in_(("waiting", "blocked")))
+            where.append(Onboarding.status.in_((OnboardingStatus.waiting, OnboardingStatus.blocked)))
         elif self.view == "completed":
-            where.append(Onboarding.status == "completed")
+            where.append(Onboarding.status == OnboardingStatus.completed)
         if self.vendor:
             where.append(Onboarding.vendor == self.vendor)
         if self.status:

@@ -13,16 +13,20 @@ from starlette.responses import Response
 from app.common.validation import without_control_characters
 from app.store.models import Operator
 from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
+from app.store.statuses import OnboardingStatus, WaitingFor
 from app.web.deps import CurrentOperator, DbSession
 from app.web.state import app_state
 from app.web.templating import render
 
 router = APIRouter()
 
-STATUSES = [("draft", "Draft"), ("in_progress", "In progress"), ("waiting:service_token", "Waiting for a token"),
-            ("waiting:vendor_console", "Waiting for the vendor's console"), ("waiting:timer", "Waiting for a timer"),
-            ("waiting:operator", "Waiting for an attestation"), ("blocked", "Blocked by an error"),
-            ("completed", "Completed"), ("undone", "Undone"), ("closed", "Closed")]
+S, W = OnboardingStatus, WaitingFor
+STATUSES = [(S.draft, "Draft"), (S.in_progress, "In progress"),
+            (f"{S.waiting}:{W.service_token}", "Waiting for a token"),
+            (f"{S.waiting}:{W.vendor_console}", "Waiting for the vendor's console"),
+            (f"{S.waiting}:{W.timer}", "Waiting for a timer"),
+            (f"{S.waiting}:{W.operator}", "Waiting for an attestation"), (S.blocked, "Blocked by an error"),
+            (S.completed, "Completed"), (S.undone, "Undone"), (S.closed, "Closed")]
 
 
 def _date(value: str | None) -> date | None:

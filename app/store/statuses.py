@@ -1,0 +1,96 @@
+"""Every status word the wizard stores, one enum per vocabulary.
+
+These are the values of the `status` and `state` columns; the pages, the lists' filters and the
+reports read them. Being `StrEnum`s, a member is its string (it compares equal to it, and is what
+the database and the JSON exports hold), so the column types and the stored rows do not change;
+what changes is that a misspelt status is a name error instead of a row no query ever finds.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OnboardingStatus(StrEnum):
+    """Where an onboarding stands (`onboardings.status`), derived by `app/engine/status.py`."""
+
+    draft = "draft"
+    in_progress = "in_progress"
+    waiting = "waiting"
+    blocked = "blocked"
+    completed = "completed"
+    undone = "undone"
+    closed = "closed"
+
+    @classmethod
+    def finished(cls) -> tuple[OnboardingStatus, ...]:
+        """Statuses after which nothing is left to do (an undone or closed onboarding stays so)."""
+        return cls.undone, cls.closed
+
+    @classmethod
+    def open(cls) -> tuple[OnboardingStatus, ...]:
+        """Statuses of an onboarding still in someone's hands (or its objects still in Okta)."""
+        return cls.draft, cls.in_progress, cls.waiting, cls.blocked, cls.completed
+
+
+class WaitingFor(StrEnum):
+    """What a waiting onboarding waits for (`onboardings.waiting_for`)."""
+
+    service_token = "service_token"  # noqa: S105 (a step's name, not a credential)
+    timer = "timer"
+    vendor_console = "vendor_console"
+    operator = "operator"
+
+
+class ActionState(StrEnum):
+    """An action's checkpoint (`onboarding_actions.state`): `applying` is the intent written before
+    the Okta call, so a restart knows a write may have happened."""
+
+    pending = "pending"
+    applying = "applying"
+    done = "done"
+    failed = "failed"
+    undone = "undone"
+    kept = "kept"
+
+    @classmethod
+    def acted(cls) -> frozenset[ActionState]:
+        """States in which the action has (or may have) written to Okta."""
+        return frozenset({cls.done, cls.applying, cls.failed})
+
+
+class JobState(StrEnum):
+    """A background job's state (`jobs.state`)."""
+
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
+    @classmethod
+    def active(cls) -> tuple[JobState, ...]:
+        return cls.queued, cls.running
+
+
+class CheckStatus(StrEnum):
+    """A verification check's result (`check_results.status`)."""
+
+    passed = "passed"
+    failed = "failed"
+    attested = "attested"
+    needs_attestation = "needs_attestation"
+    # Never stored: what a report says of a check no verification run has looked at yet.
+    not_verified = "not_verified"
+
+    @classmethod
+    def good(cls) -> tuple[CheckStatus, ...]:
+        """Results that count as done on the checklist."""
+        return cls.passed, cls.attested
+
+
+class Outcome(StrEnum):
+    """How an audited action ended (`audit_events.outcome`)."""
+
+    ok = "ok"
+    failed = "failed"
+    denied = "denied"
