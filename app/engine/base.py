@@ -1,0 +1,162 @@
+"""What every phase of the engine shares: the onboarding loaded with its playbook, an Okta client
+with the stored credential (every call audited, rate-limit waits shown on the job's progress), the
+phase's context for actions and checks, the status derived after a change, and the job handler
+that records why a run stopped. The phases build on it: plan and apply (`engine.py`), verify
+(`verify.py`) and undo (`undo.py`)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor, record
+from app.common.clock import Clock
+from app.engine.actions import Action, registry
+from app.engine.context import Context
+from app.engine.jobs import JobHandle
+from app.engine.runtime import Loaded, load
+from app.engine.status import derive_status
+from app.okta.calllog import RateLimitWait
+from app.okta.client import OktaClient
+from app.okta.gateway import OktaGateway
+from app.playbooks.loader import PlaybookLibrary
+from app.playbooks.schema import ActionSpec, StepSpec
+from app.store.base import utcnow
+from app.store.db import Database
+from app.store.models import (
+    OnboardingSecret,
+    VerificationRun,
+)
+from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.repositories.state import touch
+from app.store.statuses import OnboardingStatus, Outcome
+from app.vault import Secret, Vault
+
+
+class EngineError(Exception):
+    """A phase cannot run; the message says why (no confirmed plan, for instance)."""
+
+
+@dataclass
+class EngineBase:
+    db: Database
+    vault: Vault
+    library: PlaybookLibrary
+    gateway: OktaGateway
+    clock: Clock
+
+    # -- shared plumbing ---------------------------------------------------------------------
+
+    async def _load(self, onboarding_id: uuid.UUID) -> Loaded:
+        async with self.db.sessions() as session:
+            return await load(session, self.library, onboarding_id)
+
+    def _client(self, loaded: Loaded, actor: Actor, handle: JobHandle | None = None) -> OktaClient:
+        org = self.gateway.stored_org(loaded.connection, loaded.custom_domains)
+        credential = self.gateway.stored_credential(loaded.connection)
+
+        async def on_event(wait: RateLimitWait) -> None:
+            if handle is not None:
+                await handle.progress(waiting=wait.message, waiting_until=wait.until)
+
+        return self.gateway.client(org, credential, actor=actor, onboarding_id=loaded.onboarding.id,
+                                   on_event=on_event)
+
+    def _context(self, okta: OktaClient, loaded: Loaded, handle: JobHandle | None = None) -> Context:
+        ctx = Context(okta=okta, scope=loaded.scope, clock=self.clock,
+                      records={key: loaded.record(key) for key in loaded.records})
+        onboarding_id = loaded.onboarding.id
+
+        async def read_secret(purpose: str) -> Secret | None:
+            return await self.kept_secret(onboarding_id, purpose)
+
+        ctx.read_secret = read_secret
+        if handle is not None:
+            async def progress(message: str, *, done: int | None = None, total: int | None = None) -> None:
+                await handle.progress(detail=message, done=done, total=total)
+
+            ctx.progress = progress
+        return ctx
+
+    async def kept_secret(self, onboarding_id: uuid.UUID, purpose: str) -> Secret | None:
+        """A secret the onboarding still keeps, for a check that needs it (never shown)."""
+        async with self.db.sessions() as session:
+            row = (await session.execute(select(OnboardingSecret).where(
+                OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.purpose == purpose))
+            ).scalar_one_or_none()
+            if row is None or row.destroyed_at is not None:
+                return None
+            return await SecretRepository(session, self.vault).read(
+                row.secret_id, purpose=f"onboarding:{purpose}", owner=onboarding_owner(onboarding_id))
+
+    @staticmethod
+    def _active_actions(loaded: Loaded) -> list[tuple[StepSpec, ActionSpec]]:
+        scope = loaded.scope
+        return [(step, spec) for step, spec in loaded.playbook.actions()
+                if scope.condition(step.when) and scope.condition(spec.when)]
+
+    @staticmethod
+    def _instance(spec: ActionSpec) -> Action:
+        return registry()[spec.kind](spec.params)
+
+    async def _touch(self, onboarding_id: uuid.UUID, **values: Any) -> None:
+        async with self.db.session() as session:
+            await touch(session, onboarding_id, **values)
+
+    async def refresh_status(self, onboarding_id: uuid.UUID) -> None:
+        async with self.db.session() as session:
+            await self._refresh_status(session, onboarding_id)
+
+    async def _refresh_status(self, session: AsyncSession, onboarding_id: uuid.UUID) -> None:
+        loaded = await load(session, self.library, onboarding_id)
+        last_run = (await session.execute(
+            select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
+            .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
+        status, waiting_for, note = derive_status(loaded, last_run, self.clock.now())
+        onboarding = loaded.onboarding
+        if onboarding.status in OnboardingStatus.finished():
+            return
+        onboarding.status = status
+        onboarding.waiting_for = waiting_for
+        onboarding.status_note = note
+        if status == OnboardingStatus.completed and onboarding.completed_at is None:
+            onboarding.completed_at = utcnow()
+        await touch(session, onboarding.id)
+
+    def guarded(self, run: Any) -> Any:
+        """A job handler that, when a run stops for a reason the phase did not record itself (the
+        vault cannot open the credential, Okta is unreachable before the first action...), marks
+        the onboarding blocked with that reason, so the page says why instead of spinning."""
+
+        async def handler(handle: JobHandle) -> None:
+            try:
+                await run(handle)
+            except EngineError:
+                raise
+            except Exception as exc:
+                message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                note = f"The {handle.kind} run stopped: {message}"[:500]
+                await self._touch(handle.onboarding_id, status=OnboardingStatus.blocked, status_note=note)
+                async with self.db.session() as session:
+                    await record(session, action=handle.kind, outcome=Outcome.failed,
+                                 actor=await self._job_actor(handle),
+                                 onboarding_id=handle.onboarding_id, subject_type="job",
+                                 subject_id=str(handle.job_id), summary=note)
+                raise
+
+        return handler
+
+    async def _job_actor(self, handle: JobHandle) -> Actor:
+        from app.store.models import Operator
+
+        if handle.started_by_id is None:
+            return Actor.system("job")
+        async with self.db.sessions() as session:
+            operator = await session.get(Operator, handle.started_by_id)
+        name = operator.username if operator else "unknown"
+        return Actor(handle.started_by_id, name)
+

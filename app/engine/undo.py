@@ -1,0 +1,118 @@
+"""The undo phase: in reverse order, remove only what this onboarding created (or restore what it
+changed), keep what other live onboardings adopted unless the operator says otherwise, then
+destroy the secrets the onboarding kept."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from app.audit import record
+from app.engine.actions import ActionError
+from app.engine.base import EngineBase, EngineError
+from app.engine.jobs import JobHandle
+from app.okta.errors import OktaError
+from app.store.base import utcnow
+from app.store.models import (
+    Onboarding,
+    OnboardingAction,
+    OnboardingSecret,
+)
+from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.repositories.state import touch
+from app.store.statuses import ActionState, OnboardingStatus, Outcome
+
+
+class UndoPhase(EngineBase):
+    async def undo_list(self, onboarding_id: uuid.UUID) -> list[OnboardingAction]:
+        """What undo would remove or restore, in the order it would do it."""
+        loaded = await self._load(onboarding_id)
+        rows = [row for row in loaded.records.values()
+                if row.state in ActionState.acted() and (row.created_by_us or row.outcome == "changed")]
+        return sorted(rows, key=lambda row: row.position, reverse=True)
+
+    async def shared_with(self, onboarding_id: uuid.UUID) -> dict[str, list[Onboarding]]:
+        """For each Okta object undo would remove, the other live onboardings that adopted it (and
+        so depend on it): undo keeps those unless the operator says to remove them as well."""
+        rows = await self.undo_list(onboarding_id)
+        ids = {row.object_id for row in rows if row.object_id}
+        if not ids:
+            return {}
+        async with self.db.sessions() as session:
+            found = (await session.execute(
+                select(OnboardingAction.object_id, Onboarding)
+                .join(Onboarding, Onboarding.id == OnboardingAction.onboarding_id)
+                .where(OnboardingAction.object_id.in_(ids), OnboardingAction.onboarding_id != onboarding_id,
+                       OnboardingAction.state == ActionState.done,
+                       Onboarding.status.not_in(OnboardingStatus.finished()))
+            )).all()
+        shared: dict[str, list[Onboarding]] = {}
+        for object_id, other in found:
+            if other not in shared.setdefault(str(object_id), []):
+                shared[str(object_id)].append(other)
+        return shared
+
+    async def undo_shared(self, handle: JobHandle) -> None:
+        """Undo that also removes objects other onboardings adopted (the operator confirmed it)."""
+        await self.undo(handle, keep_shared=False)
+
+    async def undo(self, handle: JobHandle, *, keep_shared: bool = True) -> None:
+        actor = await self._job_actor(handle)
+        loaded = await self._load(handle.onboarding_id)
+        specs = {spec.key: (step, spec) for step, spec in loaded.playbook.actions()}
+        shared = await self.shared_with(handle.onboarding_id) if keep_shared else {}
+        kept = 0
+        async with self._client(loaded, actor, handle) as okta:
+            ctx = self._context(okta, loaded)
+            for row in await self.undo_list(handle.onboarding_id):
+                step, spec = specs[row.action_key]
+                users = shared.get(row.object_id or "")
+                if users:
+                    async with self.db.session() as session:
+                        db_row = await session.get(OnboardingAction, row.id)
+                        assert db_row is not None
+                        db_row.state = ActionState.kept
+                        names = ", ".join(f"{o.vendor} onboarding {str(o.id)[:8]}" for o in users)
+                        await record(session, action="undo_action", actor=actor, onboarding_id=handle.onboarding_id,
+                                     subject_type=row.object_type, subject_id=row.object_id,
+                                     summary=f"Undo {step.title}: kept, because {names} uses it")
+                    kept += 1
+                    continue
+                await handle.progress(action=spec.key, step=f"Undo: {step.title}", waiting=None)
+                try:
+                    summary = await self._instance(spec).undo(ctx, loaded.record(spec.key))
+                except (ActionError, OktaError) as exc:
+                    message = f"Undo stopped at '{step.title}': {getattr(exc, 'message', str(exc))}"
+                    await self._touch(handle.onboarding_id, status=OnboardingStatus.blocked, status_note=message[:500])
+                    async with self.db.session() as session:
+                        await record(session, action="undo_action", outcome=Outcome.failed, actor=actor,
+                                     onboarding_id=handle.onboarding_id, summary=message)
+                    raise EngineError(message) from exc
+                async with self.db.session() as session:
+                    db_row = await session.get(OnboardingAction, row.id)
+                    assert db_row is not None
+                    db_row.state = ActionState.undone
+                    await record(session, action="undo_action", actor=actor, onboarding_id=handle.onboarding_id,
+                                 subject_type=row.object_type, subject_id=row.object_id,
+                                 summary=f"Undo {step.title}: {summary or 'nothing left to remove'}")
+        async with self.db.session() as session:
+            onboarding = await session.get(Onboarding, handle.onboarding_id)
+            assert onboarding is not None
+            onboarding.status = OnboardingStatus.undone
+            onboarding.waiting_for = None
+            onboarding.status_note = (
+                f"Removed what only this onboarding used; kept {kept} object{'s' if kept != 1 else ''} that other "
+                "onboardings use (see the audit trail)." if kept else "Everything this onboarding created was removed.")
+            await touch(session, onboarding.id)
+            secrets = (await session.execute(select(OnboardingSecret).where(
+                OnboardingSecret.onboarding_id == handle.onboarding_id,
+                OnboardingSecret.destroyed_at.is_(None)))).scalars().all()
+            repo = SecretRepository(session, self.vault)
+            for secret in secrets:
+                await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
+                                   owner=onboarding_owner(secret.onboarding_id))
+                secret.destroyed_at = utcnow()
+            await record(session, action="undo", actor=actor, onboarding_id=handle.onboarding_id,
+                         summary="Undo finished: the org is as it was before this onboarding")
+

@@ -1,0 +1,96 @@
+"""The verify and re-verify phase: the document's checklist evaluated against Okta (independent
+checks together, shared reads made once), stored as one run with its results, drift against the
+previous run, and the onboarding's status derived in the same transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from app.audit import record
+from app.engine.base import EngineBase
+from app.engine.checks import CheckOutcome, check_registry
+from app.engine.jobs import JobHandle
+from app.okta.errors import OktaError
+from app.store.models import (
+    CheckResult,
+    Onboarding,
+    VerificationRun,
+)
+from app.store.statuses import CheckStatus, Outcome
+
+
+class VerifyPhase(EngineBase):
+    async def verify(self, handle: JobHandle) -> uuid.UUID:
+        actor = await self._job_actor(handle)
+        loaded = await self._load(handle.onboarding_id)
+        checks = [(step, spec) for step, spec in loaded.playbook.checks()
+                  if loaded.scope.condition(step.when) and loaded.scope.condition(spec.when)]
+        registry_ = check_registry()
+        state = loaded.check_state()
+        await handle.progress(action="verify", step="Checking against Okta", waiting=None)
+        async with self._client(loaded, actor, handle) as okta:
+            ctx = self._context(okta, loaded, handle)
+
+            async def evaluate(spec: Any) -> CheckOutcome:
+                try:
+                    return await registry_[spec.kind](spec.key, spec.params).evaluate(ctx, state)
+                except OktaError as exc:
+                    return CheckOutcome.failed(f"Could not check: {exc.message}", "Verify again later.")
+
+            # Independent checks run together; reads they share are made once (the phase cache).
+            outcomes = await asyncio.gather(*(evaluate(spec) for _step, spec in checks))
+        async with self.db.session() as session:
+            previous = (await session.execute(
+                select(VerificationRun).where(VerificationRun.onboarding_id == handle.onboarding_id)
+                .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
+            before: dict[str, str] = {}
+            if previous is not None:
+                before = {r.check_key: r.status for r in (await session.execute(
+                    select(CheckResult).where(CheckResult.run_id == previous.id))).scalars()}
+            run = VerificationRun(id=uuid.uuid4(), onboarding_id=handle.onboarding_id, kind=handle.kind,
+                                  started_by_id=handle.started_by_id)
+            session.add(run)
+            await session.flush()
+            drift: list[dict[str, Any]] = []
+            for (step, spec), outcome in zip(checks, outcomes, strict=True):
+                session.add(CheckResult(run_id=run.id, onboarding_id=handle.onboarding_id, step_key=step.key,
+                                        check_key=spec.key, status=outcome.status, found=outcome.found[:4000],
+                                        remedy=outcome.remedy, evidence=_jsonable(outcome.evidence)))
+                if before.get(spec.key) in CheckStatus.good() and outcome.status == CheckStatus.failed:
+                    drift.append({"check": spec.key, "label": spec.label, "step": step.title, "found": outcome.found,
+                                  "remedy": outcome.remedy})
+            # What checks learned for later runs (a smoke test's result, say, once its secret is gone).
+            learned = {key: value for o in outcomes for key, value in o.facts.items()}
+            if learned:
+                onboarding = await session.get(Onboarding, handle.onboarding_id)
+                assert onboarding is not None
+                onboarding.facts = {**(onboarding.facts or {}), **_jsonable(learned)}
+            run.passed = sum(1 for o in outcomes if o.status in CheckStatus.good())
+            run.failed = sum(1 for o in outcomes if o.status == CheckStatus.failed)
+            run.needs_attestation = sum(1 for o in outcomes if o.status == CheckStatus.needs_attestation)
+            run.drift = drift
+            await record(session, action=handle.kind, actor=actor, onboarding_id=handle.onboarding_id,
+                         outcome=Outcome.ok if not run.failed else Outcome.failed, subject_type="verification",
+                         subject_id=str(run.id),
+                         summary=f"{'Re-verified' if handle.kind == 'reverify' else 'Verified'}: {run.passed} passed, "
+                                 f"{run.failed} failed, {run.needs_attestation} to attest"
+                                 + (f"; drift in {len(drift)}" if drift else ""),
+                         details={"drift": [d["check"] for d in drift]})
+            # The onboarding's status follows from this run: written in the same transaction.
+            await session.flush()
+            await self._refresh_status(session, handle.onboarding_id)
+        return run.id
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
