@@ -17,7 +17,7 @@ from app.common.clock import FakeClock
 from app.common.validation import FormReader
 from app.connections.service import add_connection
 from app.main import create_app
-from app.onboardings import service
+from app.onboardings import service, tokens
 from app.settings import Settings
 from app.store.models import Job, OktaConnection, Onboarding, OnboardingAction
 from app.vault import Secret
@@ -106,7 +106,7 @@ class Wizard:
                     token_id: str | None = None) -> dict[str, Any]:
         """Paste the token as the page does: with the name the operator gave it (by default the
         name the wizard proposes) and, when the wizard asked, the id of the token they picked."""
-        return self.run(lambda: service.verify_service_token(self.state.engine, onboarding_id, Secret(token),
+        return self.run(lambda: tokens.verify_service_token(self.state.engine, onboarding_id, Secret(token),
                                                              self.actor, token_name=name, token_id=token_id))
 
     def attest_all(self, onboarding_id: uuid.UUID) -> None:

@@ -1,6 +1,6 @@
 """What operators do to an onboarding besides running the engine: start one, give the inputs,
-paste the service account's token once (verified, never stored), fix its network condition,
-attest a manual item, reveal a kept secret."""
+start a step's timer, attest a manual item, reveal a kept secret, send a test event. The service
+account's token has its own module (`tokens.py`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,20 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.common.validation import FormReader, ValidationFailed
 from app.engine import asked_inputs
-from app.engine.checks.library import network_text
 from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs
-from app.engine.runtime import Loaded, admin_info, fill_inputs, load, org_info
+from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError
 from app.engine.status import timer_fact
-from app.okta.credentials import ApiTokenCredential, static_secret
-from app.okta.errors import OktaError, OktaUnauthorized
-from app.okta.gateway import OktaGateway
-from app.okta.models import ApiToken
+from app.okta.errors import OktaError
 from app.playbooks.schema import InputSpec, Playbook
-from app.playbooks.tasks import ServiceTokenTask
-from app.store.base import utcnow
-from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction, OnboardingSecret
+from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction
+from app.store.repositories.progress import destroy_kept_secrets, kept_secret_row
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import touch
 from app.store.statuses import OnboardingStatus
@@ -125,186 +120,6 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     return values
 
 
-def _token_task(loaded: Loaded) -> ServiceTokenTask:
-    """The parameters of the step that asks for the token (the first one shown, if a playbook
-    has one per mode); the defaults if none declares any."""
-    for _section, step in loaded.playbook.steps():
-        if step.task is not None and step.task.kind == "service_token" and loaded.scope.condition(step.when):
-            return ServiceTokenTask.model_validate(step.task.params)
-    return ServiceTokenTask()
-
-
-TOKEN_NAME_INPUT = "service_token_name"  # noqa: S105 - an input key: the name the wizard proposes
-TOKEN_ID = re.compile(r"[A-Za-z0-9]{1,40}")
-
-
-def proposed_token_name(loaded: Loaded) -> str:
-    """The name the wizard proposes for the service account's token (a playbook input)."""
-    return str(loaded.scope.inputs.get(TOKEN_NAME_INPUT) or "").strip()
-
-
-def any_ip_required(loaded: Loaded) -> bool:
-    """Whether a token check of this onboarding requires Any IP (only where the vendor's document
-    asks for it); elsewhere the token's network setting is shown as information."""
-    return any(check.kind == "service_token" and check.params.get("any_ip") is True
-               and loaded.scope.condition(step.when) and loaded.scope.condition(check.when)
-               for step, check in loaded.playbook.checks())
-
-
-def _network_text(token: ApiToken) -> str:
-    return network_text(token.network)
-
-
-def _candidate(token: ApiToken) -> dict[str, Any]:
-    return {"id": token.id, "name": token.name, "created": token.created, "expires_at": token.expiresAt,
-            "network": _network_text(token)}
-
-
-def match_token(tokens: Sequence[ApiToken], name: str, chosen_id: str | None) -> ApiToken | None:
-    """The service account's token the operator pasted, never a guess: the one they picked by id;
-    else the only one with the name they gave it; else the account's only token (the pasted one
-    authenticated as the account, so it is that one). None when it is ambiguous: ask."""
-    if chosen_id:
-        return next((token for token in tokens if token.id == chosen_id), None)
-    wanted = name.strip().casefold()
-    named = [token for token in tokens if (token.name or "").strip().casefold() == wanted] if wanted else []
-    if len(named) == 1:
-        return named[0]
-    if not named and len(tokens) == 1:
-        return tokens[0]
-    return None
-
-
-async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor: Actor,
-                               user_fact: str | None = None, *, token_name: str | None = None,
-                               token_id: str | None = None) -> dict[str, Any]:
-    """Prove the pasted token is the service account's, run the step's probes with it (each a
-    boolean fact: may the token read this?), find its metadata, keep only its id and a
-    fingerprint. The token itself is dropped when this returns.
-
-    Okta lists token metadata, never values, so the token is found among the account's tokens by
-    the name the operator gave it (``token_name``, by default the name the wizard proposed). When
-    several of the account's tokens have that name, or none has it and the account has several,
-    the candidates are kept as a fact and the operator is asked to paste again and pick one
-    (``token_id``)."""
-    async with engine.db.sessions() as session:
-        loaded = await load(session, engine.library, onboarding_id)
-    task = _token_task(loaded)
-    service_account = loaded.scope.facts.get(user_fact or task.user_fact)
-    if not service_account:
-        raise ValidationFailed({}, "Create the service account first (apply the plan).")
-    name = (token_name if token_name is not None else proposed_token_name(loaded)).strip()
-    chosen = (token_id or "").strip() or None
-    if chosen is not None and not TOKEN_ID.fullmatch(chosen):
-        raise ValidationFailed({"service_token_id": "Pick one of the tokens listed."})
-    gateway: OktaGateway = engine.gateway
-    org = gateway.stored_org(loaded.connection, loaded.custom_domains)
-    async with gateway.client(org, ApiTokenCredential(static_secret(token)), actor=actor,
-                              onboarding_id=onboarding_id) as as_service:
-        try:
-            owner = await as_service.users.me()
-        except OktaUnauthorized:
-            raise ValidationFailed({"service_token": "Okta does not accept this token: check you copied all of "
-                                    "it, and that it was created in this org."}) from None
-        except OktaError as exc:
-            raise ValidationFailed({"service_token": f"The token could not be checked: {exc.message}"}) from None
-        if owner.id != service_account:
-            raise ValidationFailed({"service_token": f"This token belongs to {owner.profile.login}, not to the "
-                                    "service account. Sign in as the service account and create the token there."})
-        probed: dict[str, bool] = {}
-        for probe in task.probes:
-            try:
-                probed[probe.fact] = await as_service.access.can_read(probe.path)
-            except OktaError as exc:
-                raise ValidationFailed({"service_token": f"The token belongs to the service account, but checking "
-                                        f"what it may read ({probe.path}) failed: {exc.message} Paste it again "
-                                        "in a moment."}) from None
-    async with gateway.client(org, gateway.stored_credential(loaded.connection), actor=actor,
-                              onboarding_id=onboarding_id) as admin:
-        tokens = await admin.tokens.of_user(service_account)
-    if not tokens:
-        raise ValidationFailed({"service_token": "The token works, but Okta lists no token metadata for the "
-                                "service account yet. Wait a moment and paste it again."})
-    matched = match_token(tokens, name, chosen)
-    if matched is None:
-        await _ask_which_token(engine, onboarding_id, actor, tokens, name, chosen)
-    facts: dict[str, Any] = {
-        "service_token_verified": True, "service_token_id": matched.id,
-        "service_token_fingerprint": token.fingerprint(), "service_token_name": matched.name,
-        "service_token_network": matched.network_connection, "service_token_network_text": _network_text(matched),
-        "service_token_owner": owner.profile.login, "service_token_any_ip_required": any_ip_required(loaded),
-        "service_token_candidates": [], **probed}
-    how = ("picked by the operator among " if chosen else "named ") + (
-        f"{len(tokens)} tokens of the account" if chosen else f"'{name}'" if name else "(no name given)")
-    if not chosen and (matched.name or "").strip().casefold() != name.casefold():
-        how = f"the account's only token (named '{matched.name}', not '{name}')"
-    async with engine.db.session() as session:
-        onboarding = await session.get(Onboarding, onboarding_id)
-        assert onboarding is not None
-        onboarding.facts = {**(onboarding.facts or {}), **facts}
-        await record(session, action="service_token_verify", actor=actor, onboarding_id=onboarding_id,
-                     subject_type="api_token", subject_id=matched.id,
-                     summary=f"Service account token verified: '{matched.name}' ({matched.id}), {how}, fingerprint "
-                             f"{token.fingerprint()}, network {_network_text(matched)}"
-                             + "".join(f"; {probe.path} {'readable' if probed[probe.fact] else 'refused (403)'}"
-                                       for probe in task.probes),
-                     details={"token_id": matched.id, "fingerprint": token.fingerprint(), "matched_by": how,
-                              "candidates": len(tokens), "probes": probed})
-    await engine.refresh_status(onboarding_id)
-    return facts
-
-
-async def _ask_which_token(engine: Engine, onboarding_id: uuid.UUID, actor: Actor, tokens: Sequence[ApiToken],
-                           name: str, chosen: str | None) -> NoReturn:
-    """Keep the account's tokens as a fact for the page to list, then raise: the operator pastes
-    again and picks one. Nothing is verified meanwhile."""
-    candidates = [_candidate(t) for t in sorted(tokens, key=lambda t: (t.created or "", t.id))]
-    same = sum(1 for t in tokens if (t.name or "").strip().casefold() == name.casefold()) if name else 0
-    if chosen:
-        message = "The token you picked is not one of the service account's tokens: paste it again and pick it."
-    else:
-        message = (f"The service account has {same} tokens named '{name}'" if same else
-                   f"None of the service account's {len(tokens)} tokens is named '{name}'") + \
-            ": paste the token again and pick the one you pasted (their names and creation dates are listed)."
-    async with engine.db.session() as session:
-        onboarding = await session.get(Onboarding, onboarding_id)
-        assert onboarding is not None
-        onboarding.facts = {**(onboarding.facts or {}), "service_token_candidates": candidates}
-        await record(session, action="service_token_ambiguous", actor=actor, onboarding_id=onboarding_id,
-                     subject_type="onboarding", subject_id=str(onboarding_id),
-                     summary=f"Which of the service account's {len(tokens)} tokens was pasted is not certain: "
-                             + message.split(":", 1)[0],
-                     details={"candidates": [c["id"] for c in candidates], "name": name, "picked": chosen})
-    raise ValidationFailed({"service_token_id": message}, message)
-
-
-async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Actor) -> None:
-    """Set the matched token (the one the operator pasted, by its id) to Any IP; no other token."""
-    async with engine.db.sessions() as session:
-        loaded = await load(session, engine.library, onboarding_id)
-    token_id = loaded.scope.facts.get("service_token_id")
-    if not token_id or not loaded.scope.facts.get("service_token_verified"):
-        raise ValidationFailed({}, "No token has been verified yet.")
-    gateway = engine.gateway
-    async with gateway.client(gateway.stored_org(loaded.connection, loaded.custom_domains),
-                              gateway.stored_credential(loaded.connection),
-                              actor=actor, onboarding_id=onboarding_id) as admin:
-        token = await admin.tokens.get(str(token_id))
-        if token is None:
-            raise ValidationFailed({}, "The token no longer exists in Okta.")
-        service_account = loaded.scope.facts.get(_token_task(loaded).user_fact)
-        if token.userId != service_account:
-            raise ValidationFailed({}, f"Token {token.id} is not the service account's: nothing was changed.")
-        await admin.tokens.set_network(token.id, token.name or "API token", {"connection": "ANYWHERE"})
-    async with engine.db.session() as session:
-        onboarding = await session.get(Onboarding, onboarding_id)
-        assert onboarding is not None
-        onboarding.facts = {**(onboarding.facts or {}), "service_token_network": "ANYWHERE",
-                            "service_token_network_text": "Any IP"}
-        await touch(session, onboarding.id, activity=False)
-        await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
-                     subject_type="api_token", subject_id=str(token_id),
-                     summary=f"Token '{token.name}' ({token.id}) network set to Any IP")
 
 
 async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,
@@ -336,14 +151,8 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
     session.add(attestation)
     # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
-    secrets = (await session.execute(select(OnboardingSecret).where(
-        OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.destroyed_at.is_(None)))).scalars().all()
-    repo = SecretRepository(session, vault)
-    for secret in secrets:
-        if secret.destroy_on == check.key or secret.purpose == check.destroys_secret:
-            await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
-                               owner=onboarding_owner(onboarding.id))
-            secret.destroyed_at = utcnow()
+    await destroy_kept_secrets(session, vault, onboarding.id, lambda secret: secret.destroy_on == check.key
+                               or secret.purpose == check.destroys_secret)
     await touch(session, onboarding.id)
     await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
                  subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
@@ -352,8 +161,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
 
 async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboarding, purpose: str,
                         actor: Actor) -> tuple[str, Secret]:
-    secret = (await session.execute(select(OnboardingSecret).where(
-        OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.purpose == purpose))).scalar_one_or_none()
+    secret = await kept_secret_row(session, onboarding.id, purpose)
 
     async def refused(reason: str, message: str) -> ValidationFailed:
         # Recorded like a reveal: who asked for what, and why nothing was shown.

@@ -29,7 +29,7 @@ from app.main import create_app
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError
 from app.okta.orgurl import OrgUrl
-from app.onboardings import service
+from app.onboardings import service, tokens
 from app.settings import Environment, Settings
 from app.store.migrate import upgrade
 from app.store.models import Job, OktaConnection, Onboarding
@@ -269,7 +269,7 @@ class LiveRun:
 
     def paste_token(self, onboarding_id: uuid.UUID, token: str, name: str) -> None:
         """Paste the token with the name the person gave it (the wizard finds it by that name)."""
-        self.call(lambda: service.verify_service_token(self.state.engine, onboarding_id, Secret(token), self.actor,
+        self.call(lambda: tokens.verify_service_token(self.state.engine, onboarding_id, Secret(token), self.actor,
                                                        token_name=name))
 
     def attest(self, onboarding_id: uuid.UUID) -> None:

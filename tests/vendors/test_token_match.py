@@ -12,7 +12,7 @@ import pytest
 
 from app.common.clock import FakeClock
 from app.common.validation import ValidationFailed
-from app.onboardings import service
+from app.onboardings import tokens
 from app.settings import Settings
 from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
 from tests.harness import Wizard, wizard
@@ -69,7 +69,7 @@ class TestMatchedByName:
 
         assert facts["service_token_id"] == pasted_id != newer_id
         assert facts["service_token_name"] == "Oort"
-        w.run(lambda: service.set_token_any_ip(w.state.engine, oid, w.actor))
+        w.run(lambda: tokens.set_token_any_ip(w.state.engine, oid, w.actor))
         assert network(sandbox_org, pasted_id) == "ANYWHERE"
         assert network(sandbox_org, newer_id) == "ZONE"  # the other token was not touched
 

@@ -17,9 +17,10 @@ from app.common.validation import FormReader, ValidationFailed
 from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
-from app.onboardings import handoffs, service
+from app.onboardings import handoffs, service, tokens
 from app.onboardings.view import build_view
 from app.store.models import Job, OktaConnection, Onboarding, Operator
+from app.store.statuses import ACTIVE_JOBS
 from app.vault import Secret
 from app.web.csrf import csrf_token
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for
@@ -158,7 +159,7 @@ async def onboarding_progress(request: Request, db: DbSession, onboarding_id: st
     found = await _onboarding(db, onboarding_id)
     job = (await db.execute(select(Job).where(Job.onboarding_id == found.id).order_by(Job.created_at.desc())
                             .limit(1))).scalar_one_or_none()
-    active = job is not None and job.state in ("queued", "running")
+    active = job is not None and job.state in ACTIVE_JOBS
     headers = {} if active else {"HX-Refresh": "true"}
     return render(request, "onboardings/_progress.html", {"job": job, "onboarding": found, "active": active},
                   headers=headers, block="progress")
@@ -276,7 +277,7 @@ async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, o
     picked = form.text("service_token_id", label="Token", required=False, max_length=40)
     try:
         form.raise_if_invalid()
-        facts = await service.verify_service_token(state.engine, found.id, Secret(value.strip()),
+        facts = await tokens.verify_service_token(state.engine, found.id, Secret(value.strip()),
                                                    actor_for(request, operator), token_name=name or None,
                                                    token_id=picked or None)
     except ValidationFailed as exc:
@@ -297,7 +298,7 @@ async def token_any_ip(request: Request, db: ReadDbSession, onboarding_id: str, 
     state = app_state(request)
     found = await _acting(request, db, onboarding_id, operator, okta=True)
     try:
-        await service.set_token_any_ip(state.engine, found.id, actor_for(request, operator))
+        await tokens.set_token_any_ip(state.engine, found.id, actor_for(request, operator))
     except ValidationFailed as exc:
         return _back(request, found.id, exc.message, "error")
     return _back(request, found.id, "The token now allows Any IP.")
