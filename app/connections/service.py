@@ -27,7 +27,7 @@ from app.store.models import OktaConnection, Onboarding, OperatorRole
 # The routes ask this service which custom domains are allowed (the query lives with the settings).
 from app.store.repositories.app_settings import allowed_custom_domains as allowed_custom_domains
 from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
-from app.store.statuses import OnboardingStatus
+from app.store.statuses import OPEN
 from app.vault import Secret, Vault
 
 
@@ -156,7 +156,7 @@ async def list_connections(session: AsyncSession) -> list[OktaConnection]:
 
 # Onboardings that still call Okta with their connection (a plan to apply, a check to re-run,
 # or an undo to come): retiring the connection stops them.
-IN_USE_STATUSES = OnboardingStatus.open()
+IN_USE_STATUSES = OPEN
 
 
 class NotAllowed(Exception):

@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
@@ -27,13 +26,9 @@ from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.base import utcnow
 from app.store.db import Database
-from app.store.models import (
-    OnboardingSecret,
-    VerificationRun,
-)
-from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.repositories.progress import latest_run, read_kept_secret
 from app.store.repositories.state import touch
-from app.store.statuses import OnboardingStatus, Outcome
+from app.store.statuses import FINISHED, OnboardingStatus, Outcome
 from app.vault import Secret, Vault
 
 
@@ -85,13 +80,7 @@ class EngineBase:
     async def kept_secret(self, onboarding_id: uuid.UUID, purpose: str) -> Secret | None:
         """A secret the onboarding still keeps, for a check that needs it (never shown)."""
         async with self.db.sessions() as session:
-            row = (await session.execute(select(OnboardingSecret).where(
-                OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.purpose == purpose))
-            ).scalar_one_or_none()
-            if row is None or row.destroyed_at is not None:
-                return None
-            return await SecretRepository(session, self.vault).read(
-                row.secret_id, purpose=f"onboarding:{purpose}", owner=onboarding_owner(onboarding_id))
+            return await read_kept_secret(session, self.vault, onboarding_id, purpose)
 
     @staticmethod
     def _active_actions(loaded: Loaded) -> list[tuple[StepSpec, ActionSpec]]:
@@ -113,12 +102,10 @@ class EngineBase:
 
     async def _refresh_status(self, session: AsyncSession, onboarding_id: uuid.UUID) -> None:
         loaded = await load(session, self.library, onboarding_id)
-        last_run = (await session.execute(
-            select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
-            .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
+        last_run = await latest_run(session, onboarding_id)
         status, waiting_for, note = derive_status(loaded, last_run, self.clock.now())
         onboarding = loaded.onboarding
-        if onboarding.status in OnboardingStatus.finished():
+        if onboarding.status in FINISHED:
             return
         onboarding.status = status
         onboarding.waiting_for = waiting_for

@@ -31,6 +31,7 @@ from app.store.models import (
     OnboardingPlan,
     OnboardingSecret,
 )
+from app.store.repositories.progress import kept_secret_row
 from app.store.repositories.secrets import SecretRepository, onboarding_owner
 from app.store.repositories.state import touch
 from app.store.statuses import ActionState, OnboardingStatus, Outcome
@@ -138,9 +139,7 @@ class Engine(VerifyPhase, UndoPhase):
                             destroy_on: str | None) -> None:
         async with self.db.session() as session:
             repo = SecretRepository(session, self.vault)
-            existing = (await session.execute(select(OnboardingSecret).where(
-                OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.purpose == purpose))
-            ).scalar_one_or_none()
+            existing = await kept_secret_row(session, onboarding_id, purpose)
             if existing is not None:
                 await repo.replace(existing.secret_id, value, purpose=f"onboarding:{purpose}",
                                    owner=onboarding_owner(onboarding_id))

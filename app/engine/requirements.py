@@ -13,14 +13,14 @@ from typing import Any
 
 from app.engine.scope import Scope, references
 from app.playbooks.schema import Playbook
-from app.store.statuses import ActionState
+from app.store.statuses import ACTED
 
 INPUT_PREFIX = "input."
 # What each known fact means to an operator; other facts are described by their name.
 FACT_LABELS = {
     "service_token_verified": "the service account's token is verified",
 }
-ACTED_STATES = ActionState.acted()
+ACTED_STATES = ACTED
 
 
 def is_met(scope: Scope, requirement: str) -> bool:

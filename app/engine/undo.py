@@ -13,15 +13,13 @@ from app.engine.actions import ActionError
 from app.engine.base import EngineBase, EngineError
 from app.engine.jobs import JobHandle
 from app.okta.errors import OktaError
-from app.store.base import utcnow
 from app.store.models import (
     Onboarding,
     OnboardingAction,
-    OnboardingSecret,
 )
-from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import touch
-from app.store.statuses import ActionState, OnboardingStatus, Outcome
+from app.store.statuses import ACTED, FINISHED, ActionState, OnboardingStatus, Outcome
 
 
 class UndoPhase(EngineBase):
@@ -29,7 +27,7 @@ class UndoPhase(EngineBase):
         """What undo would remove or restore, in the order it would do it."""
         loaded = await self._load(onboarding_id)
         rows = [row for row in loaded.records.values()
-                if row.state in ActionState.acted() and (row.created_by_us or row.outcome == "changed")]
+                if row.state in ACTED and (row.created_by_us or row.outcome == "changed")]
         return sorted(rows, key=lambda row: row.position, reverse=True)
 
     async def shared_with(self, onboarding_id: uuid.UUID) -> dict[str, list[Onboarding]]:
@@ -45,7 +43,7 @@ class UndoPhase(EngineBase):
                 .join(Onboarding, Onboarding.id == OnboardingAction.onboarding_id)
                 .where(OnboardingAction.object_id.in_(ids), OnboardingAction.onboarding_id != onboarding_id,
                        OnboardingAction.state == ActionState.done,
-                       Onboarding.status.not_in(OnboardingStatus.finished()))
+                       Onboarding.status.not_in(FINISHED))
             )).all()
         shared: dict[str, list[Onboarding]] = {}
         for object_id, other in found:
@@ -105,14 +103,7 @@ class UndoPhase(EngineBase):
                 f"Removed what only this onboarding used; kept {kept} object{'s' if kept != 1 else ''} that other "
                 "onboardings use (see the audit trail)." if kept else "Everything this onboarding created was removed.")
             await touch(session, onboarding.id)
-            secrets = (await session.execute(select(OnboardingSecret).where(
-                OnboardingSecret.onboarding_id == handle.onboarding_id,
-                OnboardingSecret.destroyed_at.is_(None)))).scalars().all()
-            repo = SecretRepository(session, self.vault)
-            for secret in secrets:
-                await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
-                                   owner=onboarding_owner(secret.onboarding_id))
-                secret.destroyed_at = utcnow()
+            await destroy_kept_secrets(session, self.vault, handle.onboarding_id)
             await record(session, action="undo", actor=actor, onboarding_id=handle.onboarding_id,
                          summary="Undo finished: the org is as it was before this onboarding")
 

@@ -8,8 +8,6 @@ import asyncio
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
 from app.audit import record
 from app.engine.base import EngineBase
 from app.engine.checks import CheckOutcome, check_registry
@@ -20,7 +18,8 @@ from app.store.models import (
     Onboarding,
     VerificationRun,
 )
-from app.store.statuses import CheckStatus, Outcome
+from app.store.repositories.progress import latest_results
+from app.store.statuses import GOOD, CheckStatus, Outcome
 
 
 class VerifyPhase(EngineBase):
@@ -44,13 +43,8 @@ class VerifyPhase(EngineBase):
             # Independent checks run together; reads they share are made once (the phase cache).
             outcomes = await asyncio.gather(*(evaluate(spec) for _step, spec in checks))
         async with self.db.session() as session:
-            previous = (await session.execute(
-                select(VerificationRun).where(VerificationRun.onboarding_id == handle.onboarding_id)
-                .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
-            before: dict[str, str] = {}
-            if previous is not None:
-                before = {r.check_key: r.status for r in (await session.execute(
-                    select(CheckResult).where(CheckResult.run_id == previous.id))).scalars()}
+            _previous, previous_results = await latest_results(session, handle.onboarding_id)
+            before = {key: row.status for key, row in previous_results.items()}
             run = VerificationRun(id=uuid.uuid4(), onboarding_id=handle.onboarding_id, kind=handle.kind,
                                   started_by_id=handle.started_by_id)
             session.add(run)
@@ -60,7 +54,7 @@ class VerifyPhase(EngineBase):
                 session.add(CheckResult(run_id=run.id, onboarding_id=handle.onboarding_id, step_key=step.key,
                                         check_key=spec.key, status=outcome.status, found=outcome.found[:4000],
                                         remedy=outcome.remedy, evidence=_jsonable(outcome.evidence)))
-                if before.get(spec.key) in CheckStatus.good() and outcome.status == CheckStatus.failed:
+                if before.get(spec.key) in GOOD and outcome.status == CheckStatus.failed:
                     drift.append({"check": spec.key, "label": spec.label, "step": step.title, "found": outcome.found,
                                   "remedy": outcome.remedy})
             # What checks learned for later runs (a smoke test's result, say, once its secret is gone).
@@ -69,7 +63,7 @@ class VerifyPhase(EngineBase):
                 onboarding = await session.get(Onboarding, handle.onboarding_id)
                 assert onboarding is not None
                 onboarding.facts = {**(onboarding.facts or {}), **_jsonable(learned)}
-            run.passed = sum(1 for o in outcomes if o.status in CheckStatus.good())
+            run.passed = sum(1 for o in outcomes if o.status in GOOD)
             run.failed = sum(1 for o in outcomes if o.status == CheckStatus.failed)
             run.needs_attestation = sum(1 for o in outcomes if o.status == CheckStatus.needs_attestation)
             run.drift = drift

@@ -23,6 +23,7 @@ from app.okta.ratelimit import RateLimiterRegistry
 from app.store.db import Database
 from app.store.models import OktaConnection
 from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
+from app.store.statuses import Outcome
 from app.vault import Secret, Vault
 
 TransportFactory = Callable[[OrgUrl], httpx.AsyncBaseTransport | None]
@@ -75,7 +76,7 @@ class OktaGateway:
             async with self.db.session() as session:
                 await record_many(session, [Entry(
                     category="okta", action="okta_call", actor=actor, onboarding_id=onboarding_id,
-                    outcome="ok" if call.ok else "failed",
+                    outcome=Outcome.ok if call.ok else Outcome.failed,
                     summary=f"{call.method} {call.path} → {call.status or call.outcome}",
                     subject_type="okta_org", subject_id=call.org,
                     details={"method": call.method, "path": call.path, "status": call.status,

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.common.validation import FormReader, ValidationFailed
 from app.store.base import utcnow
-from app.store.models import Handoff, OktaConnection, Onboarding, OnboardingSecret, Operator, OperatorRole
-from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.models import Handoff, OktaConnection, Onboarding, Operator, OperatorRole
+from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import touch
 from app.store.statuses import OnboardingStatus
 from app.vault import Vault
@@ -115,14 +115,7 @@ async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, for
     reason = form.text("reason", label="Reason", max_length=1000, multiline=True,
                        missing="Say why the onboarding is closed (for the audit report).")
     form.raise_if_invalid("The onboarding was not closed.")
-    repo = SecretRepository(session, vault)
-    destroyed = 0
-    for secret in (await session.execute(select(OnboardingSecret).where(
-            OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.destroyed_at.is_(None)))).scalars():
-        await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
-                           owner=onboarding_owner(onboarding.id))
-        secret.destroyed_at = utcnow()
-        destroyed += 1
+    destroyed = await destroy_kept_secrets(session, vault, onboarding.id)
     onboarding.status = OnboardingStatus.closed
     onboarding.waiting_for = None
     onboarding.status_note = f"Closed: {reason}"[:500]

@@ -19,7 +19,6 @@ from app.engine.scope import TemplateError
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
-    CheckResult,
     Job,
     OnboardingAction,
     OnboardingPlan,
@@ -27,7 +26,8 @@ from app.store.models import (
     Operator,
     VerificationRun,
 )
-from app.store.statuses import ActionState, CheckStatus, JobState, OnboardingStatus
+from app.store.repositories.progress import latest_results
+from app.store.statuses import ACTED, ACTIVE_JOBS, FINISHED, GOOD, ActionState, CheckStatus
 
 
 class StepState(StrEnum):
@@ -156,7 +156,7 @@ class OnboardingView:
 
     @property
     def finished(self) -> bool:
-        return self.onboarding.status in OnboardingStatus.finished()
+        return self.onboarding.status in FINISHED
 
 
 def _console(loaded: Loaded, object_type: str | None, object_id: str | None) -> str | None:
@@ -170,13 +170,13 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
         return StepState.failed
     statuses = [c.status for c in view.checks]
     if view.actions and all(a.state in SETTLED for a in view.actions) and \
-            all(s is None or s in CheckStatus.good() for s in statuses):
+            all(s is None or s in GOOD for s in statuses):
         return StepState.done
     if view.actions and any(a.waiting_on for a in view.actions if a.state != ActionState.done):
         return StepState.waiting
     if view.step.task is not None and view.step.task.kind == "service_token":
         return StepState.done if loaded.scope.facts.get("service_token_verified") else StepState.todo
-    if statuses and all(s in CheckStatus.good() for s in statuses):
+    if statuses and all(s in GOOD for s in statuses):
         return StepState.done
     if CheckStatus.failed in statuses:
         return StepState.attention
@@ -193,13 +193,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     jobs = (await session.execute(select(Job).where(Job.onboarding_id == onboarding_id)
                                   .order_by(Job.created_at.desc()).limit(1))).scalars().all()
     last_job = jobs[0] if jobs else None
-    job = last_job if last_job is not None and last_job.state in JobState.active() else None
-    last_run = (await session.execute(select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
-                                      .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
-    results: dict[str, CheckResult] = {}
-    if last_run is not None:
-        results = {r.check_key: r for r in (await session.execute(
-            select(CheckResult).where(CheckResult.run_id == last_run.id))).scalars()}
+    job = last_job if last_job is not None and last_job.state in ACTIVE_JOBS else None
+    last_run, results = await latest_results(session, onboarding_id)
     secrets = list((await session.execute(select(OnboardingSecret).where(
         OnboardingSecret.onboarding_id == onboarding_id).order_by(OnboardingSecret.created_at))).scalars())
     # Every operator (a small table): names for the page, and the colleagues a handoff can go to.
@@ -257,7 +252,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             views.append(view)
         if views:
             sections.append((section, views))
-    inputs_locked = any(r.state in ActionState.acted() for r in loaded.records.values())
+    inputs_locked = any(r.state in ACTED for r in loaded.records.values())
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
                           secrets=secrets, people=people, operators=operators, inputs_locked=inputs_locked)
 

@@ -17,7 +17,8 @@ from app.audit.chain import ChainReport, verify_range
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.base import utcnow
-from app.store.models import AuditEvent, CheckResult, Handoff, Operator, VerificationRun
+from app.store.models import AuditEvent, Handoff, Operator
+from app.store.repositories.progress import latest_results
 from app.store.statuses import CheckStatus
 
 
@@ -98,12 +99,7 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     loaded = await load(session, library, onboarding_id)
     onboarding, playbook = loaded.onboarding, loaded.playbook
     names = {op.id: op.display_name for op in (await session.execute(select(Operator))).scalars()}
-    last_run = (await session.execute(select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
-                                      .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
-    results: dict[str, CheckResult] = {}
-    if last_run is not None:
-        results = {r.check_key: r for r in (await session.execute(
-            select(CheckResult).where(CheckResult.run_id == last_run.id))).scalars()}
+    last_run, results = await latest_results(session, onboarding_id)
     checklist: list[ChecklistItem] = []
     for section in playbook.sections:
         for step in section.steps:

@@ -8,6 +8,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from app.reports.data import STATUS_LABELS, Report
+from app.store.statuses import Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -102,6 +103,6 @@ def render_pdf(report: Report) -> bytes:
                    text_align="LEFT") as table:
         table.row(["When", "Who", "What"])
         for entry in report.timeline:
-            table.row([_when(entry.at), entry.actor, entry.summary + ("" if entry.outcome == "ok" else
+            table.row([_when(entry.at), entry.actor, entry.summary + ("" if entry.outcome == Outcome.ok else
                                                                      f" ({entry.outcome})")])
     return bytes(pdf.output())

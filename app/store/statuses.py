@@ -22,16 +22,6 @@ class OnboardingStatus(StrEnum):
     undone = "undone"
     closed = "closed"
 
-    @classmethod
-    def finished(cls) -> tuple[OnboardingStatus, ...]:
-        """Statuses after which nothing is left to do (an undone or closed onboarding stays so)."""
-        return cls.undone, cls.closed
-
-    @classmethod
-    def open(cls) -> tuple[OnboardingStatus, ...]:
-        """Statuses of an onboarding still in someone's hands (or its objects still in Okta)."""
-        return cls.draft, cls.in_progress, cls.waiting, cls.blocked, cls.completed
-
 
 class WaitingFor(StrEnum):
     """What a waiting onboarding waits for (`onboardings.waiting_for`)."""
@@ -53,11 +43,6 @@ class ActionState(StrEnum):
     undone = "undone"
     kept = "kept"
 
-    @classmethod
-    def acted(cls) -> frozenset[ActionState]:
-        """States in which the action has (or may have) written to Okta."""
-        return frozenset({cls.done, cls.applying, cls.failed})
-
 
 class JobState(StrEnum):
     """A background job's state (`jobs.state`)."""
@@ -66,10 +51,6 @@ class JobState(StrEnum):
     running = "running"
     succeeded = "succeeded"
     failed = "failed"
-
-    @classmethod
-    def active(cls) -> tuple[JobState, ...]:
-        return cls.queued, cls.running
 
 
 class CheckStatus(StrEnum):
@@ -82,11 +63,6 @@ class CheckStatus(StrEnum):
     # Never stored: what a report says of a check no verification run has looked at yet.
     not_verified = "not_verified"
 
-    @classmethod
-    def good(cls) -> tuple[CheckStatus, ...]:
-        """Results that count as done on the checklist."""
-        return cls.passed, cls.attested
-
 
 class Outcome(StrEnum):
     """How an audited action ended (`audit_events.outcome`)."""
@@ -94,3 +70,13 @@ class Outcome(StrEnum):
     ok = "ok"
     failed = "failed"
     denied = "denied"
+
+
+# The groups the queries and pages ask about.
+FINISHED = (OnboardingStatus.undone, OnboardingStatus.closed)  # nothing is left to do, ever
+# Still in someone's hands, or its objects still in Okta (a connection retired under it stops it).
+OPEN = (OnboardingStatus.draft, OnboardingStatus.in_progress, OnboardingStatus.waiting, OnboardingStatus.blocked,
+        OnboardingStatus.completed)
+ACTED = frozenset({ActionState.done, ActionState.applying, ActionState.failed})  # may have written to Okta
+ACTIVE_JOBS = (JobState.queued, JobState.running)
+GOOD = (CheckStatus.passed, CheckStatus.attested)  # counts as done on the checklist

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from app.common.registry import KindRegistry
 from app.engine.context import Context
 from app.okta.errors import OktaNotFound
+from app.store.statuses import ActionState
 
 T = TypeVar("T")
 
@@ -65,7 +66,7 @@ class Applied:
 class Record:
     """The action's checkpoint as the engine last saved it."""
 
-    state: str = "pending"
+    state: str = ActionState.pending
     outcome: str | None = None
     created_by_us: bool = False
     object_id: str | None = None

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.common.registry import KindRegistry
 from app.engine.context import Context
+from app.store.statuses import CheckStatus
 
 
 class CheckParams(BaseModel):
@@ -21,7 +22,7 @@ class CheckParams(BaseModel):
 
 @dataclass
 class CheckOutcome:
-    status: str  # passed, failed, needs_attestation, attested
+    status: CheckStatus
     found: str
     remedy: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -30,11 +31,11 @@ class CheckOutcome:
 
     @classmethod
     def passed(cls, found: str, **evidence: Any) -> CheckOutcome:
-        return cls("passed", found, None, evidence)
+        return cls(CheckStatus.passed, found, None, evidence)
 
     @classmethod
     def failed(cls, found: str, remedy: str, **evidence: Any) -> CheckOutcome:
-        return cls("failed", found, remedy, evidence)
+        return cls(CheckStatus.failed, found, remedy, evidence)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState,
 from app.engine.context import Context
 from app.engine.scope import TemplateError
 from app.okta.models import Group
+from app.store.statuses import CheckStatus
 
 NO_EMAIL = "(no email)"
 # How many domains the page and the recorded fact list; the count of the rest is kept.
@@ -99,13 +100,14 @@ class EmailDomains(Check):
             only = next(iter(counts), None)
             found = (f"All {users:,} users have addresses on {only}. {about}" if only else
                      f"The org has no users to count. {about}")
-            return CheckOutcome("passed", found, None, evidence, facts)
+            return CheckOutcome(CheckStatus.passed, found, None, evidence, facts)
         found = f"The {users:,} users' addresses are on {len(counts)} domains: {_listing(counts)}. {about}"
         accepted = state.attestations.get(p.accepted_by or "")
         if accepted:
-            return CheckOutcome("passed", f"{found}. {p.vendor} syncs them all (attested by {accepted['by']} on "
+            return CheckOutcome(CheckStatus.passed,
+                                f"{found}. {p.vendor} syncs them all (attested by {accepted['by']} on "
                                 f"{accepted['at']})", None, evidence, facts)
-        return CheckOutcome("failed", found,
+        return CheckOutcome(CheckStatus.failed, found,
                             f"{p.vendor} syncs one email domain unless its Technical Support enables more: ask them, "
                             "then attest it on this step; or give every person an address on one domain.",
                             evidence, facts)

@@ -14,6 +14,7 @@ from app.engine.resources import permission_gaps, same_resources
 from app.engine.scope import TemplateError
 from app.okta.errors import OktaNotFound
 from app.okta.models import Resource, RoleAssignment, User, UserSchema, self_permission
+from app.store.statuses import ActionState, CheckStatus
 
 
 class NoParams(CheckParams):
@@ -31,9 +32,9 @@ class Attest(Check):
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         found = state.attestations.get(self.key)
         if found:
-            return CheckOutcome("attested", f"Attested by {found['by']} on {found['at']}"
+            return CheckOutcome(CheckStatus.attested, f"Attested by {found['by']} on {found['at']}"
                                 + (f": {found['note']}" if found.get("note") else ""), None, dict(found))
-        return CheckOutcome("needs_attestation", "Not attested yet",
+        return CheckOutcome(CheckStatus.needs_attestation, "Not attested yet",
                             "Do this step, then attest it with your name.")
 
 
@@ -51,7 +52,7 @@ class ActionDone(Check):
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         p: ActionParams = self.params(ctx)
         record = state.actions.get(p.action)
-        if record and record.get("state") == "done":
+        if record and record.get("state") == ActionState.done:
             return CheckOutcome.passed(f"{record.get('summary') or 'Done'}"
                                        + (f" (Okta id {record['object_id']})" if record.get("object_id") else ""),
                                        object_id=record.get("object_id"), outcome=record.get("outcome"))

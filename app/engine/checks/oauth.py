@@ -17,6 +17,7 @@ from app.engine.context import Context
 from app.engine.scope import TemplateError
 from app.okta.credentials import ClientSecretCredential, static_secret
 from app.okta.errors import OktaApiError, OktaError, OktaForbidden, OktaUnauthorized
+from app.store.statuses import CheckStatus
 from app.vault import Secret
 
 
@@ -114,7 +115,7 @@ class ClientCredentialsSmokeTest(Check):
                 rerun=False)
         at = _when(float(record.get("at") or 0))
         evidence = {"rerun": False, "last_run": at, "client_id": record.get("client_id")}
-        if record["status"] == "passed":
+        if record["status"] == CheckStatus.passed:
             return CheckOutcome.passed(f"Proven on {at}: {record.get('found')}. Not run again since: {why}.",
                                        **evidence)
         return CheckOutcome.failed(f"Failed when last run on {at}: {record.get('found')}. Not run again since: "

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.store.models import Onboarding, Operator
-from app.store.statuses import OnboardingStatus
+from app.store.statuses import FINISHED, OnboardingStatus
 
 VIEWS = ("mine", "queue", "waiting", "completed", "all")
 PAGE_SIZE = 25
@@ -39,7 +39,7 @@ class ListQuery:
             where.append(Onboarding.assignee_id == self.me)
         elif self.view == "queue":
             where.append(Onboarding.assignee_id.is_(None))
-            where.append(Onboarding.status.not_in((OnboardingStatus.completed, *OnboardingStatus.finished())))
+            where.append(Onboarding.status.not_in((OnboardingStatus.completed, *FINISHED)))
         elif self.view == "waiting":
             where.append(Onboarding.status.in_((OnboardingStatus.waiting, OnboardingStatus.blocked)))
         elif self.view == "completed":

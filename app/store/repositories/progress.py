@@ -1,0 +1,73 @@
+"""An onboarding's progress rows that several parts of the wizard read: its latest verification
+run with the results, and the secrets it keeps (a client secret for the operator to paste, a token
+a smoke test needs) until the step that uses them is attested, the onboarding is undone or closed.
+
+The page, the report, the engine's status and its drift comparison all mean the same thing by
+"the latest run", and every secret an onboarding keeps is destroyed the same way (the sealed value
+erased, the row marked): written once here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.store.base import utcnow
+from app.store.models import CheckResult, OnboardingSecret, VerificationRun
+from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.vault import Secret, Vault
+
+
+async def latest_run(session: AsyncSession, onboarding_id: uuid.UUID) -> VerificationRun | None:
+    """The onboarding's most recent verification run, if it was ever verified."""
+    found: VerificationRun | None = (await session.execute(
+        select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
+        .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
+    return found
+
+
+async def latest_results(session: AsyncSession, onboarding_id: uuid.UUID
+                         ) -> tuple[VerificationRun | None, dict[str, CheckResult]]:
+    """The latest run and its results by check key (empty before the first run)."""
+    run = await latest_run(session, onboarding_id)
+    if run is None:
+        return None, {}
+    rows = (await session.execute(select(CheckResult).where(CheckResult.run_id == run.id))).scalars()
+    return run, {row.check_key: row for row in rows}
+
+
+async def kept_secret_row(session: AsyncSession, onboarding_id: uuid.UUID, purpose: str) -> OnboardingSecret | None:
+    """The row of the secret kept for `purpose` (destroyed or not), if one was ever kept."""
+    found: OnboardingSecret | None = (await session.execute(select(OnboardingSecret).where(
+        OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.purpose == purpose))).scalar_one_or_none()
+    return found
+
+
+async def read_kept_secret(session: AsyncSession, vault: Vault, onboarding_id: uuid.UUID,
+                           purpose: str) -> Secret | None:
+    """The value of a secret the onboarding still keeps, for a check that needs it (never shown)."""
+    row = await kept_secret_row(session, onboarding_id, purpose)
+    if row is None or row.destroyed_at is not None:
+        return None
+    return await SecretRepository(session, vault).read(
+        row.secret_id, purpose=f"onboarding:{purpose}", owner=onboarding_owner(onboarding_id))
+
+
+async def destroy_kept_secrets(session: AsyncSession, vault: Vault, onboarding_id: uuid.UUID,
+                               which: Callable[[OnboardingSecret], bool] = lambda _secret: True) -> int:
+    """Destroy the onboarding's live secrets that `which` selects (all of them by default): the
+    sealed value is erased and the row says when. Returns how many were destroyed."""
+    repo = SecretRepository(session, vault)
+    destroyed = 0
+    for secret in (await session.execute(select(OnboardingSecret).where(
+            OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.destroyed_at.is_(None)))).scalars().all():
+        if not which(secret):
+            continue
+        await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
+                           owner=onboarding_owner(onboarding_id))
+        secret.destroyed_at = utcnow()
+        destroyed += 1
+    return destroyed
