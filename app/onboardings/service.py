@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
+from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
 from app.common.validation import FormReader, ValidationFailed
 from app.engine import asked_inputs
 from app.engine.engine import Engine
@@ -31,11 +32,6 @@ from app.store.statuses import OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-AWS_ACCOUNT = re.compile(r"\d{12}")
-EVENT_SOURCE = re.compile(r"[A-Za-z0-9.\-_]{1,75}")
-AWS_REGIONS = ["ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
-               "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
-               "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2"]
 
 
 class NotAllowed(Exception):

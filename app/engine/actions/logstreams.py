@@ -5,23 +5,15 @@ the stream is created. Undo deletes the stream only if this onboarding created i
 
 from __future__ import annotations
 
-import re
-
 from pydantic import field_validator
 
+from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
 from app.okta.errors import OktaApiError, OktaBadRequest
 from app.okta.models import LogStream
 
 EVENTBRIDGE = "aws_eventbridge"
-# Okta's rules for EventBridge settings (its documentation; the spec's own eventSourceName
-# pattern accepts a single character only, see spec/okta/EXCEPTIONS.md).
-AWS_REGIONS = ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
-               "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
-               "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2")
-_ACCOUNT = re.compile(r"\d{12}")
-_EVENT_SOURCE = re.compile(r"[A-Za-z0-9.\-_]{1,75}")
 # Okta allows this many log streams in an org.
 MAX_STREAMS = 2
 
@@ -36,14 +28,14 @@ class EventBridgeParams(Params):
     @field_validator("account_id")
     @classmethod
     def _account(cls, value: str) -> str:
-        if not _ACCOUNT.fullmatch(value):
+        if not AWS_ACCOUNT.fullmatch(value):
             raise ValueError(f"The AWS account id must be exactly 12 digits, not {value!r}.")
         return value
 
     @field_validator("event_source_name")
     @classmethod
     def _source(cls, value: str) -> str:
-        if not _EVENT_SOURCE.fullmatch(value):
+        if not EVENT_SOURCE.fullmatch(value):
             raise ValueError(f"The event source name {value!r} must be 1 to 75 letters, digits, dots, dashes or "
                              "underscores, with no spaces.")
         return value
