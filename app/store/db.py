@@ -19,22 +19,32 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def async_url(url: str) -> str:
+def _with_driver(url: str, drivers: dict[str, str]) -> str:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
-    if parsed.get_backend_name() == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return url
+    driver = drivers.get(parsed.get_backend_name())
+    return parsed.set(drivername=driver).render_as_string(hide_password=False) if driver else url
+
+
+def async_url(url: str) -> str:
+    """The URL with the driver the server uses (aiosqlite, psycopg's async mode)."""
+    return _with_driver(url, {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"})
 
 
 def sync_url(url: str) -> str:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
-    if parsed.get_backend_name() == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return url
+    """The URL with the driver migrations and the command line use."""
+    return _with_driver(url, {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"})
+
+
+@asynccontextmanager
+async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session that commits if the block finishes and rolls back if it raises."""
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
 
 
 def ensure_sqlite_directory(url: str) -> None:
@@ -104,13 +114,8 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work that writes: commits if the block finishes, rolls back if it raises."""
-        async with self.write_sessions() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        async with unit_of_work(self.write_sessions) as session:
+            yield session
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from app.audit import Actor
 from app.auth.sessions import resolve_session, touch_session
 from app.common.validation import FormReader
+from app.store.db import unit_of_work
 from app.store.models import Operator, OperatorRole
 from app.web.csrf import SESSION_COOKIE
 from app.web.state import app_state
@@ -56,13 +57,8 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
     db = app_state(request).db
     # Pages read; forms write. On SQLite a writing request takes the write lock when it begins.
     factory = db.sessions if request.method in ("GET", "HEAD") else db.write_sessions
-    async with factory() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with unit_of_work(factory) as session:
+        yield session
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is an
