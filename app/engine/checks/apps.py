@@ -25,11 +25,10 @@ class AppGrant(Check):
     kind = "app_grant"
     params_model = GrantCheckParams
 
-    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        try:
-            p: GrantCheckParams = self.params(ctx)
-        except TemplateError:
-            return CheckOutcome.failed("The app has not been found yet", "Install it, then apply the plan.")
+    def unready(self) -> CheckOutcome:
+        return CheckOutcome.failed("The app has not been found yet", "Install it, then apply the plan.")
+
+    async def check(self, ctx: Context, state: CheckState, p: GrantCheckParams) -> CheckOutcome:
         try:
             grants: list[Grant] = await ctx.cached(f"grants:{p.app}", lambda: ctx.okta.apps.grants(p.app))
         except OktaNotFound:

@@ -4,7 +4,7 @@ with what was found and what to do), or asks a named person to attest what Okta 
 from __future__ import annotations
 
 import asyncio
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.common.registry import KindRegistry
 from app.engine.context import Context
+from app.engine.scope import TemplateError
 from app.store.statuses import CheckStatus
 
 
@@ -61,8 +62,26 @@ class Check(ABC):
     def params(self, ctx: Context) -> Any:
         return self.params_model.model_validate(ctx.scope.render(self.raw_params))
 
-    @abstractmethod
-    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome: ...
+    def unready(self) -> CheckOutcome | None:
+        """What the check reports while a value its parameters name is not known yet (the step
+        that learns it has not run), or None when that cannot happen to it."""
+        return None
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        """Render the parameters and `check` them against Okta; a parameter an earlier step has not
+        produced yet gives the check's `unready` outcome (a check that names none fails loudly)."""
+        try:
+            params = self.params(ctx)
+        except TemplateError:
+            outcome = self.unready()
+            if outcome is None:
+                raise
+            return outcome
+        return await self.check(ctx, state, params)
+
+    async def check(self, ctx: Context, state: CheckState, params: Any) -> CheckOutcome:
+        """The check itself, with its parameters rendered (checks that override `evaluate` skip it)."""
+        raise NotImplementedError(f"{type(self).__name__} overrides neither check nor evaluate")
 
 
 async def together(*reads: Awaitable[Any], missing_first: bool = False) -> list[Any]:

@@ -11,7 +11,6 @@ from pydantic import Field, field_validator
 
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
-from app.engine.scope import TemplateError
 from app.okta.models import Group
 from app.store.statuses import CheckStatus
 
@@ -123,11 +122,10 @@ class GroupExists(Check):
     kind = "group_exists"
     params_model = GroupParams
 
-    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        try:
-            p: GroupParams = self.params(ctx)
-        except TemplateError:
-            return CheckOutcome.failed("No group was named", "Name the group on this step, or leave it empty.")
+    def unready(self) -> CheckOutcome:
+        return CheckOutcome.failed("No group was named", "Name the group on this step, or leave it empty.")
+
+    async def check(self, ctx: Context, state: CheckState, p: GroupParams) -> CheckOutcome:
         group: Group | None = await ctx.cached(f"group:{p.name}", lambda: ctx.okta.groups.find_by_name(p.name))
         if group is None:
             # Suggest the org's groups that start like the name given (a typo is the usual cause).

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
-from app.engine.scope import TemplateError
 from app.okta.models import LogStream
 
 
@@ -31,12 +30,11 @@ class LogStreamCheck(Check):
     produces = frozenset({"{partner_source_fact}"})
     params_model = LogStreamParams
 
-    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        try:
-            p: LogStreamParams = self.params(ctx)
-        except TemplateError:
-            return CheckOutcome.failed("The AWS account, event source name and region are not given yet",
+    def unready(self) -> CheckOutcome:
+        return CheckOutcome.failed("The AWS account, event source name and region are not given yet",
                                        "Copy them from the vendor's console into this step, then apply.")
+
+    async def check(self, ctx: Context, state: CheckState, p: LogStreamParams) -> CheckOutcome:
         streams: list[LogStream] = await ctx.cached("log_streams", ctx.okta.log_streams.all)
         stream = next((s for s in streams if s.name.lower() == p.name.lower()), None)
         if stream is None:

@@ -14,7 +14,6 @@ from typing import Any
 
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
-from app.engine.scope import TemplateError
 from app.okta.credentials import ClientSecretCredential, static_secret
 from app.okta.errors import OktaApiError, OktaError, OktaForbidden, OktaUnauthorized
 from app.store.statuses import CheckStatus
@@ -40,12 +39,11 @@ class ClientCredentialsSmokeTest(Check):
     produces = frozenset({"{result_fact}"})
     params_model = ClientCredentialsParams
 
-    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        try:
-            p: ClientCredentialsParams = self.params(ctx)
-        except TemplateError:
-            return CheckOutcome.failed(f"{self.raw_params.get('name', 'The integration')} is not installed yet",
+    def unready(self) -> CheckOutcome:
+        return CheckOutcome.failed(f"{self.raw_params.get('name', 'The integration')} is not installed yet",
                                        "Apply the plan first.")
+
+    async def check(self, ctx: Context, state: CheckState, p: ClientCredentialsParams) -> CheckOutcome:
         secret = await ctx.read_secret(p.secret)
         if secret is None:
             return self._from_record(p, ctx.scope.facts.get(p.result_fact), state)

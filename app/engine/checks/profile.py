@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
-from app.engine.scope import TemplateError
 from app.okta.models import User
 
 # The profile attributes a check may name, and "name": first and last name together.
@@ -32,11 +31,10 @@ class UserProfileCheck(Check):
     kind = "user_profile"
     params_model = ProfileParams
 
-    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        try:
-            p: ProfileParams = self.params(ctx)
-        except TemplateError:
-            return CheckOutcome.failed("The account does not exist yet", "Apply the plan first.")
+    def unready(self) -> CheckOutcome:
+        return CheckOutcome.failed("The account does not exist yet", "Apply the plan first.")
+
+    async def check(self, ctx: Context, state: CheckState, p: ProfileParams) -> CheckOutcome:
         user: User | None = await ctx.cached(f"userid:{p.user}", lambda: ctx.okta.users.get(p.user))
         if user is None:
             return CheckOutcome.failed("The account is not in Okta (deleted?)", "Apply the plan again to recreate it.")

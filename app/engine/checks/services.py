@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
-from app.engine.scope import TemplateError
 from app.okta.models import ApiServiceIntegration
 
 
@@ -23,12 +22,11 @@ class ServiceIntegrationScopes(Check):
     kind = "api_service_integration"
     params_model = IntegrationParams
 
-    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        try:
-            p: IntegrationParams = self.params(ctx)
-        except TemplateError:
-            return CheckOutcome.failed(f"{self.raw_params.get('name', 'The integration')} is not installed yet",
+    def unready(self) -> CheckOutcome:
+        return CheckOutcome.failed(f"{self.raw_params.get('name', 'The integration')} is not installed yet",
                                        "Apply the plan: the wizard installs it.")
+
+    async def check(self, ctx: Context, state: CheckState, p: IntegrationParams) -> CheckOutcome:
         found: ApiServiceIntegration | None = await ctx.cached(
             f"api_service:{p.integration}", lambda: ctx.okta.services.get(p.integration))
         if found is None:
