@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -85,26 +87,14 @@ async def _row_action(request: Request, db: DbSession, operator_id: str, action:
     return response
 
 
-@router.post("/{operator_id}/role", name="operator_role")
-async def operator_role(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
-    return await _row_action(request, db, operator_id, "role", admin)
+def _row_route(action: str) -> Callable[..., Awaitable[Response]]:
+    async def route(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
+        return await _row_action(request, db, operator_id, action, admin)
+
+    return route
 
 
-@router.post("/{operator_id}/disable", name="operator_disable")
-async def operator_disable(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
-    return await _row_action(request, db, operator_id, "disable", admin)
-
-
-@router.post("/{operator_id}/enable", name="operator_enable")
-async def operator_enable(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
-    return await _row_action(request, db, operator_id, "enable", admin)
-
-
-@router.post("/{operator_id}/unlock", name="operator_unlock")
-async def operator_unlock(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
-    return await _row_action(request, db, operator_id, "unlock", admin)
-
-
-@router.post("/{operator_id}/password", name="operator_password")
-async def operator_password(request: Request, db: DbSession, operator_id: str, admin: AdminOperator) -> Response:
-    return await _row_action(request, db, operator_id, "password", admin)
+# One form per row action, each at its own address (operator_role, operator_disable, ...).
+for _action in ("role", "disable", "enable", "unlock", "password"):
+    router.add_api_route(f"/{{operator_id}}/{_action}", _row_route(_action), methods=["POST"],
+                         name=f"operator_{_action}")
