@@ -331,20 +331,17 @@ class EnsureAppAssignments(Action):
         # Assignments an earlier attempt made (or was about to make when it failed): those stay ours.
         made_users = list(dict.fromkeys(str(u) for u in record.details.get("users", [])))
         made_groups = list(dict.fromkeys(str(g) for g in record.details.get("groups", [])))
-        for user in users:
-            if user.id in direct:
-                continue
-            if user.id not in made_users:
-                made_users.append(user.id)
-            await ctx.intend("assign", {"app": p.app, "users": made_users, "groups": made_groups})
-            await ctx.okta.apps.assign_user(p.app, user.id)
-        for group in groups:
-            if group.id in assigned_groups:
-                continue
-            if group.id not in made_groups:
-                made_groups.append(group.id)
-            await ctx.intend("assign", {"app": p.app, "users": made_users, "groups": made_groups})
-            await ctx.okta.apps.assign_group(p.app, group.id)
+        # People, then groups: each assignment is checkpointed as ours before Okta is asked.
+        for wanted, present, ours, assign in (
+                ([u.id for u in users], direct, made_users, ctx.okta.apps.assign_user),
+                ([g.id for g in groups], assigned_groups, made_groups, ctx.okta.apps.assign_group)):
+            for object_id in wanted:
+                if object_id in present:
+                    continue
+                if object_id not in ours:
+                    ours.append(object_id)
+                await ctx.intend("assign", {"app": p.app, "users": made_users, "groups": made_groups})
+                await assign(p.app, object_id)
         made = bool(made_users or made_groups)
         who = ", ".join([u.profile.login or u.id for u in users] + [f"group {g.name}" for g in groups])
         return Applied("created" if made else "unchanged",

@@ -3,6 +3,8 @@ adopted if it matches, and reported as a conflict (never overwritten) if it does
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, settled
 from app.engine.context import Context
 from app.engine.resources import canonical, permission_gaps, same_resources
@@ -97,14 +99,8 @@ class EnsureCustomRole(Action):
         return _ensured(ours, f"custom role '{p.label}'", "custom_role", role.id, p.label, p.fact)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
-        if not record.object_id or await ctx.okta.iam.role(record.object_id) is None:
-            return None
-        try:
-            await ctx.okta.iam.delete_role(record.object_id)
-        except OktaApiError as exc:
-            raise ActionError(f"Okta would not delete the custom role ({exc.okta_said}); it may still be "
-                              "assigned to someone else.") from exc
-        return f"Deleted the custom role '{record.details.get('label', record.object_id)}'"
+        return await _delete(record, ctx.okta.iam.role, ctx.okta.iam.delete_role, "custom role",
+                             "it may still be assigned to someone else.")
 
 
 # An ORN whose partition is not known yet (``orn:{org.partition}:…`` before Okta has shown the
@@ -236,11 +232,18 @@ class EnsureResourceSet(Action):
         return _ensured(ours, f"resource set '{p.label}'", "resource_set", found.id, p.label, p.fact)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
-        if not record.object_id or await ctx.okta.iam.resource_set(record.object_id) is None:
-            return None
-        try:
-            await ctx.okta.iam.delete_resource_set(record.object_id)
-        except OktaApiError as exc:
-            raise ActionError(f"Okta would not delete the resource set ({exc.okta_said}); it may still be "
-                              "bound to other admins.") from exc
-        return f"Deleted the resource set '{record.details.get('label', record.object_id)}'"
+        return await _delete(record, ctx.okta.iam.resource_set, ctx.okta.iam.delete_resource_set, "resource set",
+                             "it may still be bound to other admins.")
+
+
+async def _delete(record: Record, find: Callable[[str], Awaitable[object | None]],
+                  delete: Callable[[str], Awaitable[object]], what: str, refusal: str) -> str | None:
+    """Undo of an object this onboarding created: already gone is done; Okta refusing (the object
+    is still in use) stops undo with Okta's reason and the likely cause."""
+    if not record.object_id or await find(record.object_id) is None:
+        return None
+    try:
+        await delete(record.object_id)
+    except OktaApiError as exc:
+        raise ActionError(f"Okta would not delete the {what} ({exc.okta_said}); {refusal}") from exc
+    return f"Deleted the {what} '{record.details.get('label', record.object_id)}'"
