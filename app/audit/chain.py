@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -142,26 +143,42 @@ async def verify_range(session: AsyncSession, first_seq: int, last_seq: int, *, 
     else:
         prev_hash = GENESIS_HASH
     checker = _Checker(ring or current_ring(), keyed_seen=keyed_seen)
-    expected = first_seq
-    checked = 0
-    while expected <= last_seq:
+    walk = _Walk(checker, first_seq, prev_hash)
+    while walk.expected <= last_seq:
         events = (await session.execute(
-            select(AuditEvent).where(AuditEvent.seq >= expected, AuditEvent.seq <= last_seq)
+            select(AuditEvent).where(AuditEvent.seq >= walk.expected, AuditEvent.seq <= last_seq)
             .order_by(AuditEvent.seq).limit(batch_size))).scalars().all()
         if not events:
-            return ChainReport(False, checked, expected, f"event {expected} is missing")
-        for event in events:
-            if event.seq != expected:
-                return ChainReport(False, checked, expected,
-                                   f"event {expected} is missing (next found is {event.seq})")
-            problem = checker.problem(event, prev_hash)
-            if problem:
-                return ChainReport(False, checked, event.seq, problem)
-            prev_hash = event.hash
-            expected += 1
-            checked += 1
+            return ChainReport(False, walk.checked, walk.expected, f"event {walk.expected} is missing")
+        broken = walk.take(events)
+        if broken:
+            return broken
         session.expunge_all()
-    return ChainReport(True, checked, legacy_events=checker.legacy)
+    return ChainReport(True, walk.checked, legacy_events=checker.legacy)
+
+
+@dataclass
+class _Walk:
+    """Events read in order from `expected`: each must be the next number and carry the hash that
+    follows from the one before (`_Checker`); the first that does not ends the walk with a report."""
+
+    checker: _Checker
+    expected: int
+    prev_hash: str
+    checked: int = 0
+
+    def take(self, events: Sequence[AuditEvent]) -> ChainReport | None:
+        for event in events:
+            if event.seq != self.expected:
+                return ChainReport(False, self.checked, self.expected,
+                                   f"event {self.expected} is missing (next found is {event.seq})")
+            problem = self.checker.problem(event, self.prev_hash)
+            if problem:
+                return ChainReport(False, self.checked, event.seq, problem)
+            self.prev_hash = event.hash
+            self.expected += 1
+            self.checked += 1
+        return None
 
 
 async def _audited_rows(session: AsyncSession) -> tuple[int, int]:
@@ -174,32 +191,17 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 2000, ring: K
                        ) -> ChainReport:
     checker = _Checker(ring or current_ring())
     head = await session.get(AuditChainHead, 1)
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
-    checked = 0
-    last_seq = 0
+    walk = _Walk(checker, 1, GENESIS_HASH)
     while True:
-        query = (
-            select(AuditEvent)
-            .where(AuditEvent.seq >= expected_seq)
-            .order_by(AuditEvent.seq)
-            .limit(batch_size)
-        )
-        events = (await session.execute(query)).scalars().all()
-        for event in events:
-            if event.seq != expected_seq:
-                return ChainReport(False, checked, expected_seq,
-                                   f"event {expected_seq} is missing (next found is {event.seq})")
-            problem = checker.problem(event, prev_hash)
-            if problem:
-                return ChainReport(False, checked, event.seq, problem)
-            prev_hash = event.hash
-            last_seq = event.seq
-            expected_seq += 1
-            checked += 1
+        events = (await session.execute(select(AuditEvent).where(AuditEvent.seq >= walk.expected)
+                                        .order_by(AuditEvent.seq).limit(batch_size))).scalars().all()
+        broken = walk.take(events)
+        if broken:
+            return broken
         session.expunge_all()
         if len(events) < batch_size:
             break
+    checked, prev_hash, last_seq = walk.checked, walk.prev_hash, walk.expected - 1
     head_seq = head.seq if head else 0
     head_hash = head.hash if head else GENESIS_HASH
     if head_seq != last_seq or head_hash != prev_hash:
