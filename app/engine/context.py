@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from app.common.clock import Clock
 from app.engine.scope import Scope
@@ -17,6 +17,8 @@ IntentHook = Callable[[str, dict[str, Any]], Awaitable[None]]
 SecretHook = Callable[[str, str, Secret, str | None], Awaitable[None]]
 SecretReader = Callable[[str], Awaitable[Secret | None]]
 
+
+T = TypeVar("T")
 
 class ProgressHook(Protocol):
     """Tells the page what a long phase is doing; ``done`` and ``total`` (when known) draw a
@@ -63,12 +65,13 @@ class Context:
     settle_attempts: int = 4
     settle_delay_seconds: float = 1.0
 
-    async def cached(self, key: str, read: Callable[[], Awaitable[Any]]) -> Any:
+    async def cached(self, key: str, read: Callable[[], Awaitable[T]]) -> T:
         """Read once per phase; callers running at the same time share the one read."""
         if key not in self.memo:
             self.memo[key] = asyncio.ensure_future(read())
         try:
-            return await asyncio.shield(self.memo[key])
+            found: T = await asyncio.shield(self.memo[key])
+            return found
         except BaseException:
             if key in self.memo and self.memo[key].done():
                 del self.memo[key]  # a failed read is not remembered

@@ -152,8 +152,7 @@ class GrantParams(Params):
 
 
 async def _grants(ctx: Context, app_id: str) -> list[Grant]:
-    grants: list[Grant] = await ctx.cached(f"grants:{app_id}", lambda: ctx.okta.apps.grants(app_id))
-    return grants
+    return await ctx.cached(f"grants:{app_id}", lambda: ctx.okta.apps.grants(app_id))
 
 
 @register

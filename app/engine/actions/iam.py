@@ -20,13 +20,11 @@ class CustomRoleParams(Params):
 
 
 async def _role(ctx: Context, label: str) -> CustomRole | None:
-    role: CustomRole | None = await ctx.cached(f"role:{label}", lambda: ctx.okta.iam.role(label))
-    return role
+    return await ctx.cached(f"role:{label}", lambda: ctx.okta.iam.role(label))
 
 
 async def _role_permissions(ctx: Context, role_id: str) -> list[str]:
-    perms: list[str] = await ctx.cached(f"perms:{role_id}", lambda: ctx.okta.iam.permissions(role_id))
-    return perms
+    return await ctx.cached(f"perms:{role_id}", lambda: ctx.okta.iam.permissions(role_id))
 
 
 def _describe_gaps(missing: set[str], extra: set[str]) -> str:

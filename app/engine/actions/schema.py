@@ -32,8 +32,7 @@ class AttributesParams(Params):
 
 async def cached_schema(ctx: Context, schema_id: str) -> UserSchema:
     """The user schema, read once per phase run and shared by every step that needs it."""
-    schema: UserSchema = await ctx.cached(f"schema:{schema_id}", lambda: ctx.okta.schemas.user_schema(schema_id))
-    return schema
+    return await ctx.cached(f"schema:{schema_id}", lambda: ctx.okta.schemas.user_schema(schema_id))
 
 
 _schema = cached_schema

@@ -59,13 +59,11 @@ def _names(ctx: Context, raw: Any) -> list[str]:
 
 
 async def _user_by_login(ctx: Context, login: str) -> User | None:
-    user: User | None = await ctx.cached(f"user:{login}", lambda: ctx.okta.users.find_by_login(login))
-    return user
+    return await ctx.cached(f"user:{login}", lambda: ctx.okta.users.find_by_login(login))
 
 
 async def _group_by_name(ctx: Context, name: str) -> Group | None:
-    group: Group | None = await ctx.cached(f"group:{name}", lambda: ctx.okta.groups.find_by_name(name))
-    return group
+    return await ctx.cached(f"group:{name}", lambda: ctx.okta.groups.find_by_name(name))
 
 
 @register

@@ -60,13 +60,11 @@ class ActionDone(Check):
 
 
 async def _user(ctx: Context, user_id: str) -> User | None:
-    user: User | None = await ctx.cached(f"userid:{user_id}", lambda: ctx.okta.users.get(user_id))
-    return user
+    return await ctx.cached(f"userid:{user_id}", lambda: ctx.okta.users.get(user_id))
 
 
 async def _roles(ctx: Context, user_id: str) -> list[RoleAssignment]:
-    roles: list[RoleAssignment] = await ctx.cached(f"roles:{user_id}", lambda: ctx.okta.roles.of_user(user_id))
-    return roles
+    return await ctx.cached(f"roles:{user_id}", lambda: ctx.okta.roles.of_user(user_id))
 
 
 class UserStatusParams(CheckParams):
