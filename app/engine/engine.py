@@ -34,7 +34,7 @@ from app.store.models import (
 from app.store.repositories.progress import kept_secret_row
 from app.store.repositories.secrets import SecretRepository, onboarding_owner
 from app.store.repositories.state import touch
-from app.store.statuses import ActionState, OnboardingStatus, Outcome
+from app.store.statuses import ActionOutcome, ActionState, OnboardingStatus, Outcome, Verdict
 from app.vault import Secret
 
 __all__ = ["Engine", "EngineError"]
@@ -55,16 +55,16 @@ class Engine(VerifyPhase, UndoPhase):
             for step, spec in self._active_actions(loaded):
                 done = loaded.records.get(spec.key)
                 if done is not None and done.state == ActionState.done:
-                    item = PlanItem("unchanged", f"Done earlier: {done.summary}", object_type=done.object_type,
+                    item = PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}", object_type=done.object_type,
                                     object_id=done.object_id)
                 else:
                     action = self._instance(spec)
                     try:
                         item = await action.plan(ctx)
                     except TemplateError:
-                        item = PlanItem("create", f"{action.description} (once the earlier steps exist)")
+                        item = PlanItem(Verdict.create, f"{action.description} (once the earlier steps exist)")
                     except ActionError as exc:
-                        item = PlanItem("conflict", action.description, detail=exc.message)
+                        item = PlanItem(Verdict.conflict, action.description, detail=exc.message)
                 found = item.facts.pop(ASKED_INPUTS, None)
                 if found:
                     asked.setdefault(step.key, []).extend(found)
@@ -99,7 +99,7 @@ class Engine(VerifyPhase, UndoPhase):
             )).scalar_one()
             if newest != plan.id:
                 raise EngineError("A newer plan exists; review and confirm that one.")
-            conflicts = [i for i in plan.items if i["verdict"] == "conflict"]
+            conflicts = [i for i in plan.items if i["verdict"] == Verdict.conflict]
             if conflicts:
                 raise EngineError("The plan has conflicts the wizard will not overwrite. Resolve them in Okta, "
                                   "then plan again.")
@@ -207,7 +207,8 @@ class Engine(VerifyPhase, UndoPhase):
     async def _done(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int, applied: Applied,
                     before: Any, actor: Actor) -> None:
         created_by_us = applied.created or bool(before.created_by_us)
-        outcome = applied.outcome if not before.created_by_us or applied.outcome != "unchanged" else before.outcome
+        outcome = applied.outcome if not before.created_by_us or applied.outcome != ActionOutcome.unchanged \
+            else before.outcome
         async with self.db.session() as session:
             row = (await session.execute(select(OnboardingAction).where(
                 OnboardingAction.onboarding_id == loaded.onboarding.id,

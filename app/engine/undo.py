@@ -19,7 +19,7 @@ from app.store.models import (
 )
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import touch
-from app.store.statuses import ACTED, FINISHED, ActionState, OnboardingStatus, Outcome
+from app.store.statuses import ACTED, FINISHED, ActionOutcome, ActionState, OnboardingStatus, Outcome
 
 
 class UndoPhase(EngineBase):
@@ -27,7 +27,7 @@ class UndoPhase(EngineBase):
         """What undo would remove or restore, in the order it would do it."""
         loaded = await self._load(onboarding_id)
         rows = [row for row in loaded.records.values()
-                if row.state in ACTED and (row.created_by_us or row.outcome == "changed")]
+                if row.state in ACTED and (row.created_by_us or row.outcome == ActionOutcome.changed)]
         return sorted(rows, key=lambda row: row.position, reverse=True)
 
     async def shared_with(self, onboarding_id: uuid.UUID) -> dict[str, list[Onboarding]]:

@@ -80,3 +80,41 @@ OPEN = (OnboardingStatus.draft, OnboardingStatus.in_progress, OnboardingStatus.w
 ACTED = frozenset({ActionState.done, ActionState.applying, ActionState.failed})  # may have written to Okta
 ACTIVE_JOBS = (JobState.queued, JobState.running)
 GOOD = (CheckStatus.passed, CheckStatus.attested)  # counts as done on the checklist
+
+
+class Verdict(StrEnum):
+    """What a plan says it will do with one object (a plan item's `verdict`, like `terraform plan`)."""
+
+    create = "create"
+    adopt = "adopt"
+    unchanged = "unchanged"
+    change = "change"
+    remove = "remove"
+    conflict = "conflict"  # exists with other content: the wizard will not overwrite it
+    deferred = "deferred"  # found only once a person has done their part
+
+
+class ActionOutcome(StrEnum):
+    """What applying an action did (`onboarding_actions.outcome`); undo removes what was created
+    and restores what was changed."""
+
+    created = "created"
+    adopted = "adopted"
+    unchanged = "unchanged"
+    changed = "changed"
+    removed = "removed"
+
+
+class Intent(StrEnum):
+    """The write an action checkpointed before calling Okta (its record's `intent`), so a retry
+    after a crash knows what may already have happened."""
+
+    create = "create"
+    activate = "activate"
+    reactivate = "reactivate"
+    adopt = "adopt"
+    assign = "assign"
+    change = "change"
+    remove = "remove"
+    new_secret = "new_secret"  # noqa: S105 (the name of a step, not a secret)
+    guided = "guided"

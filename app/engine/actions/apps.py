@@ -18,6 +18,7 @@ from app.engine.context import Context
 from app.engine.scope import TemplateError
 from app.okta.errors import OktaApiError, OktaNotFound
 from app.okta.models import App, Grant, Group, User
+from app.store.statuses import ActionOutcome, Intent, Verdict
 from app.vault import Secret
 
 # Okta's catalog labels use an en dash where people type a hyphen ("Drata – OIDC").
@@ -94,16 +95,16 @@ class FindInstalledApp(Action):
         try:
             app, others = await self._find(ctx, p)
         except ActionError as exc:
-            return PlanItem("conflict", f"Find '{p.label}'", object_type="app", detail=exc.message)
+            return PlanItem(Verdict.conflict, f"Find '{p.label}'", object_type="app", detail=exc.message)
         if app is None:
-            return PlanItem("deferred", f"Find '{p.label}' once a person has installed it", object_type="app",
+            return PlanItem(Verdict.deferred, f"Find '{p.label}' once a person has installed it", object_type="app",
                             calls=[f"GET /api/v1/apps?q={p.search}"], detail=self._missing(p, others))
         problem = self._usable(app, p)
         if problem:
-            return PlanItem("conflict", f"'{app.label}' is installed but unusable", object_type="app",
+            return PlanItem(Verdict.conflict, f"'{app.label}' is installed but unusable", object_type="app",
                             object_id=app.id, detail=problem)
         reads = ["GET /api/v1/apps/{appId}/credentials/secrets"] if p.secret_purpose else []
-        return PlanItem("adopt", f"Use '{app.label}' installed from the catalog (client id {app.client_id})"
+        return PlanItem(Verdict.adopt, f"Use '{app.label}' installed from the catalog (client id {app.client_id})"
                         + ("; read its client secret and keep it sealed until the vendor step is attested"
                            if p.secret_purpose else ""),
                         calls=reads, object_type="app", object_id=app.id,
@@ -126,7 +127,7 @@ class FindInstalledApp(Action):
                 summary += "; its client secret is kept sealed for the vendor step"
             else:
                 summary += f"; {note}"
-        return Applied("adopted", summary, object_type="app", object_id=app.id,
+        return Applied(ActionOutcome.adopted, summary, object_type="app", object_id=app.id,
                        details={"label": app.label, "client_id": app.client_id}, facts=facts)
 
     @staticmethod
@@ -173,14 +174,15 @@ class EnsureAppGrant(Action):
         scope, label = self.raw_params["scope"], self.raw_params.get("app_label", "the app")
         calls = [f'POST /api/v1/apps/{{appId}}/grants {{"issuer": "{{org}}", "scopeId": "{scope}"}}']
         if not ctx.scope.can_render(self.raw_params):
-            return PlanItem("create", f"Grant {scope} to {label} (once the app is found)", calls=calls,
+            return PlanItem(Verdict.create, f"Grant {scope} to {label} (once the app is found)", calls=calls,
                             object_type="app_grant")
         p: GrantParams = self.params(ctx)
         existing = self._granted(await _grants(ctx, p.app), p.scope)
         if existing:
-            return PlanItem("unchanged", f"{p.scope} is already granted to {p.app_label}", object_type="app_grant",
+            return PlanItem(Verdict.unchanged,
+                            f"{p.scope} is already granted to {p.app_label}", object_type="app_grant",
                             object_id=existing.id)
-        return PlanItem("create", f"Grant {p.scope} to {p.app_label}", calls=calls, object_type="app_grant")
+        return PlanItem(Verdict.create, f"Grant {p.scope} to {p.app_label}", calls=calls, object_type="app_grant")
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: GrantParams = self.params(ctx)
@@ -188,11 +190,11 @@ class EnsureAppGrant(Action):
         details = {"app": p.app, "scope": p.scope}
         existing = self._granted(await _grants(ctx, p.app), p.scope)
         if existing:
-            ours = record.intent == "create" or record.created_by_us
-            return Applied("created" if ours else "adopted",
+            ours = record.intent == Intent.create or record.created_by_us
+            return Applied(ActionOutcome.created if ours else ActionOutcome.adopted,
                            f"{p.scope} {'granted' if ours else 'was already granted'} to {p.app_label}",
                            object_type="app_grant", object_id=existing.id, details=details)
-        await ctx.intend("create", details)
+        await ctx.intend(Intent.create, details)
         try:
             grant = await ctx.okta.apps.grant(p.app, p.issuer, p.scope)
         except OktaApiError as exc:
@@ -206,7 +208,7 @@ class EnsureAppGrant(Action):
                 raise
             grant = found
         ctx.forget(f"grants:{p.app}")
-        return Applied("created", f"Granted {p.scope} to {p.app_label}", object_type="app_grant",
+        return Applied(ActionOutcome.created, f"Granted {p.scope} to {p.app_label}", object_type="app_grant",
                        object_id=grant.id, details=details)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
@@ -307,20 +309,20 @@ class EnsureAppAssignments(Action):
                 where=self.raw_params.get("where", "this step"),
                 require_one=self.raw_params.get("require_one", True)))
         except ActionError as exc:
-            return PlanItem("conflict", f"Assign {label}", object_type="app_assignment", detail=exc.message)
+            return PlanItem(Verdict.conflict, f"Assign {label}", object_type="app_assignment", detail=exc.message)
         who = ", ".join([u.profile.login or u.id for u in users] + [f"group {g.name}" for g in groups])
         calls = ["POST /api/v1/apps/{appId}/users (one per user)", "PUT /api/v1/apps/{appId}/groups/{groupId}"]
         if not ctx.scope.can_render(self.raw_params["app"]):
-            return PlanItem("create", f"Assign {label} to {who} (once the app is found)", calls=calls,
+            return PlanItem(Verdict.create, f"Assign {label} to {who} (once the app is found)", calls=calls,
                             object_type="app_assignment")
         app_id = str(ctx.scope.render(self.raw_params["app"]))
         direct, assigned_groups = await self._current(ctx, app_id)
         missing = [u.profile.login or u.id for u in users if u.id not in direct] + \
             [f"group {g.name}" for g in groups if g.id not in assigned_groups]
         if not missing:
-            return PlanItem("unchanged", f"{label} is already assigned to {who}", object_type="app_assignment",
+            return PlanItem(Verdict.unchanged, f"{label} is already assigned to {who}", object_type="app_assignment",
                             object_id=app_id)
-        return PlanItem("create", f"Assign {label} to {', '.join(missing)}", calls=calls,
+        return PlanItem(Verdict.create, f"Assign {label} to {', '.join(missing)}", calls=calls,
                         object_type="app_assignment", object_id=app_id)
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
@@ -339,11 +341,11 @@ class EnsureAppAssignments(Action):
                     continue
                 if object_id not in ours:
                     ours.append(object_id)
-                await ctx.intend("assign", {"app": p.app, "users": made_users, "groups": made_groups})
+                await ctx.intend(Intent.assign, {"app": p.app, "users": made_users, "groups": made_groups})
                 await assign(p.app, object_id)
         made = bool(made_users or made_groups)
         who = ", ".join([u.profile.login or u.id for u in users] + [f"group {g.name}" for g in groups])
-        return Applied("created" if made else "unchanged",
+        return Applied(ActionOutcome.created if made else ActionOutcome.unchanged,
                        f"{p.app_label} is assigned to {who}"
                        + (f" ({len(made_users)} user and {len(made_groups)} group assignments made)" if made else
                           " (all were assigned already)"),

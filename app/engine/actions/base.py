@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from app.common.registry import KindRegistry
 from app.engine.context import Context
 from app.okta.errors import OktaNotFound
-from app.store.statuses import ActionState
+from app.store.statuses import ActionOutcome, ActionState, Verdict
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ class ActionError(Exception):
 
 @dataclass
 class PlanItem:
-    verdict: str  # create, adopt, unchanged, change, remove, conflict, deferred, skip
+    verdict: Verdict
     summary: str
     calls: list[str] = field(default_factory=list)
     object_type: str | None = None
@@ -50,7 +50,7 @@ class PlanItem:
 
 @dataclass
 class Applied:
-    outcome: str  # created, adopted, unchanged, changed, removed
+    outcome: ActionOutcome
     summary: str
     object_type: str | None = None
     object_id: str | None = None
@@ -59,7 +59,7 @@ class Applied:
 
     @property
     def created(self) -> bool:
-        return self.outcome == "created"
+        return self.outcome == ActionOutcome.created
 
 
 @dataclass

@@ -10,6 +10,7 @@ from app.engine.context import Context
 from app.engine.resources import canonical, permission_gaps, same_resources
 from app.okta.errors import OktaApiError, OktaBadRequest, OktaConflict, OktaNotFound
 from app.okta.models import CustomRole, Resource, ResourceSet
+from app.store.statuses import ActionOutcome, Intent, Verdict
 
 
 class CustomRoleParams(Params):
@@ -46,7 +47,8 @@ def _differs(what: str, held: str, missing: set[str], extra: set[str]) -> Action
 
 def _ensured(ours: bool, what: str, object_type: str, object_id: str, label: str, fact: str) -> Applied:
     """Created by this step, or adopted as it was found with the same content."""
-    return Applied("created" if ours else "adopted", f"{'Created' if ours else 'Adopted'} the {what}",
+    return Applied(ActionOutcome.created if ours else ActionOutcome.adopted,
+                   f"{'Created' if ours else 'Adopted'} the {what}",
                    object_type=object_type, object_id=object_id, details={"label": label}, facts={fact: object_id})
 
 
@@ -62,26 +64,26 @@ class EnsureCustomRole(Action):
         role = await _role(ctx, p.label)
         body = f'POST /api/v1/iam/roles {{"label": "{p.label}", "permissions": [{", ".join(p.permissions)}]}}'
         if role is None:
-            return PlanItem("create", f"Create the custom role '{p.label}' with {len(p.permissions)} permissions",
+            return PlanItem(Verdict.create, f"Create the custom role '{p.label}' with {len(p.permissions)} permissions",
                             calls=[body], object_type="custom_role")
         missing, extra = permission_gaps(p.permissions, await _role_permissions(ctx, role.id))
         if missing or extra:
-            return PlanItem("conflict", f"A role labelled '{p.label}' exists with other permissions",
+            return PlanItem(Verdict.conflict, f"A role labelled '{p.label}' exists with other permissions",
                             object_type="custom_role", object_id=role.id,
                             detail=f"It {_describe_gaps(missing, extra)}. The wizard will not change it: rename "
                                    "or fix that role in the Admin Console, then plan again.")
-        return PlanItem("adopt", f"Use the existing custom role '{p.label}' (same permissions)",
+        return PlanItem(Verdict.adopt, f"Use the existing custom role '{p.label}' (same permissions)",
                         object_type="custom_role", object_id=role.id, facts={p.fact: role.id})
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: CustomRoleParams = self.params(ctx)
         ctx.forget(f"role:{p.label}")
         role = await _role(ctx, p.label)
-        if role is None and record.intent == "create":
+        if role is None and record.intent == Intent.create:
             role = await ctx.look_again(lambda: ctx.okta.iam.role(p.label))
-        ours = record.intent == "create" or record.created_by_us
+        ours = record.intent == Intent.create or record.created_by_us
         if role is None:
-            await ctx.intend("create", {"label": p.label})
+            await ctx.intend(Intent.create, {"label": p.label})
             try:
                 role = await ctx.okta.iam.create_role(p.label, p.description, p.permissions)
             except (OktaConflict, OktaBadRequest) as exc:
@@ -146,14 +148,14 @@ class EnsureResourceSet(Action):
         p: ResourceSetParams = self.params(ctx)
         found: ResourceSet | None = await ctx.cached(f"rs:{p.label}", lambda: ctx.okta.iam.resource_set(p.label))
         if found is None:
-            return PlanItem("create", f"Create the resource set '{p.label}' with {len(p.resources)} resources",
+            return PlanItem(Verdict.create, f"Create the resource set '{p.label}' with {len(p.resources)} resources",
                             calls=self._create_calls(p), object_type="resource_set")
         missing, extra = await self._compare(ctx, p, found.id)
         if missing or extra:
-            return PlanItem("conflict", f"A resource set labelled '{p.label}' exists with other resources",
+            return PlanItem(Verdict.conflict, f"A resource set labelled '{p.label}' exists with other resources",
                             object_type="resource_set", object_id=found.id,
                             detail=f"It {_describe_gaps(missing, extra)}. The wizard will not change it.")
-        return PlanItem("adopt", f"Use the existing resource set '{p.label}' (same resources)",
+        return PlanItem(Verdict.adopt, f"Use the existing resource set '{p.label}' (same resources)",
                         object_type="resource_set", object_id=found.id, facts={p.fact: found.id})
 
     @staticmethod
@@ -200,11 +202,11 @@ class EnsureResourceSet(Action):
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: ResourceSetParams = self.params(ctx)
         found = await ctx.okta.iam.resource_set(p.label)
-        if found is None and record.intent == "create":
+        if found is None and record.intent == Intent.create:
             found = await ctx.look_again(lambda: ctx.okta.iam.resource_set(p.label))
-        ours = record.intent == "create" or record.created_by_us
+        ours = record.intent == Intent.create or record.created_by_us
         if found is None:
-            await ctx.intend("create", {"label": p.label})
+            await ctx.intend(Intent.create, {"label": p.label})
             first, later = self._split(p.resources)
             try:
                 found = await ctx.okta.iam.create_resource_set(p.label, p.description, first)

@@ -12,6 +12,7 @@ from app.engine.actions.base import Action, ActionError, Applied, Params, PlanIt
 from app.engine.context import Context
 from app.okta.errors import OktaApiError, OktaBadRequest
 from app.okta.models import LogStream
+from app.store.statuses import ActionOutcome, Intent, Verdict
 
 EVENTBRIDGE = "aws_eventbridge"
 # Okta allows this many log streams in an org.
@@ -97,25 +98,25 @@ class EnsureEventBridgeLogStream(Action):
         calls = ['POST /api/v1/logStreams {"type": "aws_eventbridge", "name": ..., "settings": {accountId, '
                  'eventSourceName, region}}']
         if not ctx.scope.can_render(self.raw_params):
-            return PlanItem("create", f"Create the AWS EventBridge log stream '{name}' once its AWS account, "
+            return PlanItem(Verdict.create, f"Create the AWS EventBridge log stream '{name}' once its AWS account, "
                             "event source name and region are given", calls=calls, object_type="log_stream")
         try:
             p = self.params(ctx)
         except ActionError as exc:
-            return PlanItem("conflict", f"Log stream '{name}'", object_type="log_stream", detail=exc.message)
+            return PlanItem(Verdict.conflict, f"Log stream '{name}'", object_type="log_stream", detail=exc.message)
         found = await self._named(ctx, p.name)
         if found is not None:
             if _differences(found, p):
-                return PlanItem("conflict", f"A log stream named '{p.name}' exists with other settings",
+                return PlanItem(Verdict.conflict, f"A log stream named '{p.name}' exists with other settings",
                                 object_type="log_stream", object_id=found.id, detail=self._conflict(found, p))
-            return PlanItem("adopt", f"Use the existing log stream '{p.name}' (same AWS settings, "
+            return PlanItem(Verdict.adopt, f"Use the existing log stream '{p.name}' (same AWS settings, "
                             f"{found.status or 'status unknown'})", object_type="log_stream", object_id=found.id,
                             facts={p.fact: found.id})
         if len(await self._streams(ctx)) >= MAX_STREAMS:
-            return PlanItem("conflict", f"Create the log stream '{p.name}'", object_type="log_stream",
+            return PlanItem(Verdict.conflict, f"Create the log stream '{p.name}'", object_type="log_stream",
                             detail=f"The org already has {MAX_STREAMS} log streams, the most Okta allows. Remove one "
                                    "in Reports > Log Streaming, then plan again.")
-        return PlanItem("create", f"Create the AWS EventBridge log stream '{p.name}' to account {p.account_id}, "
+        return PlanItem(Verdict.create, f"Create the AWS EventBridge log stream '{p.name}' to account {p.account_id}, "
                         f"event source {p.event_source_name}, region {p.region}", calls=calls,
                         object_type="log_stream")
 
@@ -123,12 +124,12 @@ class EnsureEventBridgeLogStream(Action):
         p = self.params(ctx)
         ctx.forget("log_streams")
         found = await self._named(ctx, p.name)
-        if found is None and record.intent == "create":
+        if found is None and record.intent == Intent.create:
             # Our create may have reached Okta before the answer was lost: look again, patiently.
             found = await ctx.look_again(lambda: self._find_fresh(ctx, p.name))
-        ours = record.intent == "create" or record.created_by_us
+        ours = record.intent == Intent.create or record.created_by_us
         if found is None:
-            await ctx.intend("create", {"name": p.name})
+            await ctx.intend(Intent.create, {"name": p.name})
             try:
                 found = await ctx.okta.log_streams.create(EVENTBRIDGE, p.name, p.settings())
             except OktaBadRequest as exc:
@@ -141,7 +142,7 @@ class EnsureEventBridgeLogStream(Action):
             raise ActionError(self._conflict(found, p), conflict=True)
         ctx.forget("log_streams")
         status = found.status or "status unknown"
-        return Applied("created" if ours else "adopted",
+        return Applied(ActionOutcome.created if ours else ActionOutcome.adopted,
                        f"{'Created' if ours else 'Adopted'} the log stream '{p.name}' ({status})",
                        object_type="log_stream", object_id=found.id,
                        details={"name": p.name, **p.settings()}, facts={p.fact: found.id})

@@ -10,6 +10,7 @@ from app.engine.actions.base import Action, ActionError, Applied, Params, PlanIt
 from app.engine.context import Context
 from app.okta.errors import OktaApiError, OktaNotFound
 from app.okta.models import ApiToken, RoleAssignment, User
+from app.store.statuses import ActionOutcome, Intent, Verdict
 
 ROLE_LABELS = {
     "SUPER_ADMIN": "Super Administrator",
@@ -43,7 +44,7 @@ async def _fresh_roles(ctx: Context, user_id: str) -> list[RoleAssignment]:
 def _assigned_here(ctx: Context, user_id: str, role: str) -> bool:
     """Whether an earlier step of this onboarding assigned ``role`` to the user (a role it did
     not assign, on an org set up before, is not waited for)."""
-    return any((r.created_by_us or r.intent == "create") and r.details.get("role") == role
+    return any((r.created_by_us or r.intent == Intent.create) and r.details.get("role") == role
                and r.details.get("user") == user_id for r in ctx.records.values())
 
 
@@ -108,18 +109,18 @@ class EnsureStandardRole(Action):
         role = self.raw_params["role"]
         calls = [f'POST /api/v1/users/{{id}}/roles {{"type": "{role}"}}']
         if _user_ref_unknown(ctx, self.raw_params["user"]):
-            return PlanItem("create", f"Assign {role_label(role)} to the new service account", calls=calls,
+            return PlanItem(Verdict.create, f"Assign {role_label(role)} to the new service account", calls=calls,
                             object_type="role_assignment")
         p: StandardRoleParams = self.params(ctx)
         existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
         if existing:
             how = "" if any(not r.via_group for r in existing) else " (through a group)"
-            return PlanItem("unchanged", f"{role_label(p.role)} is already assigned{how}",
+            return PlanItem(Verdict.unchanged, f"{role_label(p.role)} is already assigned{how}",
                             object_type="role_assignment", object_id=existing[0].id)
         token = await existing_token(ctx, p.user) if p.while_no_token else None
         if token is not None:
-            return PlanItem("unchanged", _not_needed(p.role, token), object_type="role_assignment")
-        return PlanItem("create", f"Assign {role_label(p.role)}", calls=calls, object_type="role_assignment")
+            return PlanItem(Verdict.unchanged, _not_needed(p.role, token), object_type="role_assignment")
+        return PlanItem(Verdict.create, f"Assign {role_label(p.role)}", calls=calls, object_type="role_assignment")
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: StandardRoleParams = self.params(ctx)
@@ -127,24 +128,25 @@ class EnsureStandardRole(Action):
         held = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
         existing = [r for r in held if not r.via_group]
         if existing:
-            ours = record.intent == "create" or record.created_by_us
-            return Applied("created" if ours else "unchanged",
+            ours = record.intent == Intent.create or record.created_by_us
+            return Applied(ActionOutcome.created if ours else ActionOutcome.unchanged,
                            f"{role_label(p.role)} {'assigned' if ours else 'was already assigned'}",
                            object_type="role_assignment", object_id=existing[0].id,
                            details={"role": p.role, "user": p.user})
         if held and record.intent is None:
             # Held through a group: counted, never claimed (undo must not touch the group's role).
-            return Applied("unchanged", f"{role_label(p.role)} is held through a group", object_type="role_assignment",
+            return Applied(ActionOutcome.unchanged,
+                           f"{role_label(p.role)} is held through a group", object_type="role_assignment",
                            details={"role": p.role, "user": p.user, "group": held[0].group_id})
         token = await existing_token(ctx, p.user) if p.while_no_token and record.intent is None else None
         if token is not None:
-            return Applied("unchanged", _not_needed(p.role, token), object_type="role_assignment",
+            return Applied(ActionOutcome.unchanged, _not_needed(p.role, token), object_type="role_assignment",
                            details={"role": p.role, "user": p.user, "token": token.id})
-        await ctx.intend("create", {"role": p.role, "user": p.user})
+        await ctx.intend(Intent.create, {"role": p.role, "user": p.user})
         assignment = await _assign(ctx, lambda: ctx.okta.roles.assign_standard(p.user, p.role),
                                    lambda: self._of_type(ctx, p))
         _added(ctx, p.user, assignment)
-        return Applied("created", f"Assigned {role_label(p.role)}", object_type="role_assignment",
+        return Applied(ActionOutcome.created, f"Assigned {role_label(p.role)}", object_type="role_assignment",
                        object_id=assignment.id, details={"role": p.role, "user": p.user})
 
     @staticmethod
@@ -176,17 +178,18 @@ class RemoveStandardRole(Action):
         role = self.raw_params["role"]
         calls = ["GET /api/v1/users/{id}/roles", "DELETE /api/v1/users/{id}/roles/{roleAssignmentId}"]
         if _user_ref_unknown(ctx, self.raw_params["user"]):
-            return PlanItem("remove", f"Remove {role_label(role)} from the service account", calls=calls,
+            return PlanItem(Verdict.remove, f"Remove {role_label(role)} from the service account", calls=calls,
                             object_type="role_assignment")
         p: StandardRoleParams = self.params(ctx)
         held = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
         existing = [r for r in held if not r.via_group]
         if any(r.via_group for r in held):
-            return PlanItem("conflict", f"{role_label(p.role)} is held through a group", object_type="role_assignment",
+            return PlanItem(Verdict.conflict,
+                            f"{role_label(p.role)} is held through a group", object_type="role_assignment",
                             detail=await _through_group(ctx, p.role, held))
         if not existing:
-            return PlanItem("unchanged", f"{role_label(p.role)} is not assigned", object_type="role_assignment")
-        return PlanItem("remove", f"Remove {role_label(p.role)}", calls=calls, object_type="role_assignment",
+            return PlanItem(Verdict.unchanged, f"{role_label(p.role)} is not assigned", object_type="role_assignment")
+        return PlanItem(Verdict.remove, f"Remove {role_label(p.role)}", calls=calls, object_type="role_assignment",
                         object_id=existing[0].id)
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
@@ -202,12 +205,12 @@ class RemoveStandardRole(Action):
         through_group = any(r.via_group for r in held)
         if not existing and not through_group:
             # Not assigned, or removed by an earlier attempt whose answer was lost.
-            return Applied("unchanged" if record.intent is None else "removed",
+            return Applied(ActionOutcome.unchanged if record.intent is None else ActionOutcome.removed,
                            f"{role_label(p.role)} is not assigned", object_type="role_assignment",
-                           object_id=record.details.get("assignment") if record.intent == "remove" else None,
+                           object_id=record.details.get("assignment") if record.intent == Intent.remove else None,
                            details={"role": p.role, "user": p.user})
         if existing:
-            await ctx.intend("remove", {"role": p.role, "user": p.user, "assignment": existing[0].id})
+            await ctx.intend(Intent.remove, {"role": p.role, "user": p.user, "assignment": existing[0].id})
             gone = {assignment.id for assignment in existing}
             for assignment in existing:
                 await ctx.okta.roles.unassign(p.user, assignment.id)
@@ -215,7 +218,7 @@ class RemoveStandardRole(Action):
         if through_group:
             # Never through the user endpoint: the role is the group's, and so is the decision.
             raise ActionError(await _through_group(ctx, p.role, held), conflict=True)
-        return Applied("removed", f"Removed {role_label(p.role)}", object_type="role_assignment",
+        return Applied(ActionOutcome.removed, f"Removed {role_label(p.role)}", object_type="role_assignment",
                        object_id=existing[0].id, details={"role": p.role, "user": p.user})
 
 
@@ -259,7 +262,7 @@ class EnsureCustomRoleAssignment(Action):
         calls = ['POST /api/v1/users/{id}/roles {"type": "CUSTOM", "role": "{roleId}", '
                  '"resource-set": "{resourceSetId}"}']
         if not ctx.scope.can_render(self.raw_params):
-            return PlanItem("create", f"Assign {label} on its resource set", calls=calls,
+            return PlanItem(Verdict.create, f"Assign {label} on its resource set", calls=calls,
                             object_type="role_assignment")
         p: CustomRoleAssignmentParams = self.params(ctx)
         existing = self._matching(await user_roles(ctx, p.user), p)
@@ -267,9 +270,9 @@ class EnsureCustomRoleAssignment(Action):
             direct = [r for r in existing if not r.via_group]
             how = "" if direct else " through a group" + (f" ({existing[0].group_id})" if existing[0].group_id
                                                           else "") + "; undo leaves the group's binding alone"
-            return PlanItem("unchanged", f"{p.role_label} is already assigned on the resource set{how}",
+            return PlanItem(Verdict.unchanged, f"{p.role_label} is already assigned on the resource set{how}",
                             object_type="role_assignment", object_id=(direct or existing)[0].id)
-        return PlanItem("create", f"Assign {p.role_label} on its resource set", calls=calls,
+        return PlanItem(Verdict.create, f"Assign {p.role_label} on its resource set", calls=calls,
                         object_type="role_assignment")
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
@@ -279,15 +282,17 @@ class EnsureCustomRoleAssignment(Action):
         if existing:
             direct = [r for r in existing if not r.via_group]
             # Held only through a group: the group's binding member is not ours, whatever the intent.
-            ours = bool(direct) and (record.intent == "create" or record.created_by_us)
-            return Applied("created" if ours else "unchanged", f"{p.role_label} assigned on the resource set"
+            ours = bool(direct) and (record.intent == Intent.create or record.created_by_us)
+            return Applied(ActionOutcome.created if ours else ActionOutcome.unchanged,
+                           f"{p.role_label} assigned on the resource set"
                            + ("" if direct else " (through a group)"),
                            object_type="role_assignment", object_id=(direct or existing)[0].id, details=details)
-        await ctx.intend("create", details)
+        await ctx.intend(Intent.create, details)
         assignment = await _assign(ctx, lambda: ctx.okta.roles.assign_custom(p.user, p.role, p.resource_set),
                                    lambda: self._fresh_matching(ctx, p))
         _added(ctx, p.user, assignment)
-        return Applied("created", f"Assigned {p.role_label} on the resource set", object_type="role_assignment",
+        return Applied(ActionOutcome.created,
+                       f"Assigned {p.role_label} on the resource set", object_type="role_assignment",
                        object_id=assignment.id, details=details)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:

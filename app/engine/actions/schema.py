@@ -8,6 +8,7 @@ from typing import Any
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
 from app.okta.models import UserSchema, self_permission
+from app.store.statuses import ActionOutcome, Intent, Verdict
 
 PERMISSION_RANK = {"HIDE": 0, "READ_ONLY": 1, "READ_WRITE": 2}
 
@@ -61,12 +62,12 @@ class EnsureAttributes(Action):
         p: AttributesParams = self.params(ctx)
         missing, present, conflicts = self._sort(await _schema(ctx, p.schema_id), p)
         if conflicts:
-            return PlanItem("conflict", "Attributes exist with another type", object_type="schema_attribute",
+            return PlanItem(Verdict.conflict, "Attributes exist with another type", object_type="schema_attribute",
                             detail="; ".join(conflicts) + ". The wizard will not change them.")
         if not missing:
-            return PlanItem("unchanged", f"Attributes {', '.join(present)} already exist",
+            return PlanItem(Verdict.unchanged, f"Attributes {', '.join(present)} already exist",
                             object_type="schema_attribute")
-        return PlanItem("create", "Add " + ", ".join(f"{a.name} ({a.type}, user permission "
+        return PlanItem(Verdict.create, "Add " + ", ".join(f"{a.name} ({a.type}, user permission "
                                                      f"{a.permission.replace('_', ' ').title()})" for a in missing)
                         + (f"; keep existing {', '.join(present)}" if present else ""),
                         calls=[f"POST /api/v1/meta/schemas/user/{p.schema_id} (only "
@@ -83,10 +84,10 @@ class EnsureAttributes(Action):
         if missing:
             # An attribute an earlier attempt meant to add is named once, whether or not it got through.
             created = list(dict.fromkeys([*created, *(a.name for a in missing)]))
-            await ctx.intend("create", {"created": created})
+            await ctx.intend(Intent.create, {"created": created})
             ctx.remember(f"schema:{p.schema_id}", await ctx.okta.schemas.add_custom_properties(
                 {a.name: a.body() for a in missing}, p.schema_id))
-        return Applied("created" if created else "unchanged",
+        return Applied(ActionOutcome.created if created else ActionOutcome.unchanged,
                        f"Attributes {', '.join(a.name for a in p.attributes)} present"
                        + (f" (added {', '.join(created)})" if created else ""),
                        object_type="schema_attribute", object_id=",".join(a.name for a in p.attributes),
@@ -130,9 +131,9 @@ class EnsureBasePermission(Action):
         p: BasePermissionParams = self.params(ctx)
         _attribute, current = await self._current(ctx, p)
         if PERMISSION_RANK.get(current or "HIDE", 0) >= PERMISSION_RANK[p.at_least]:
-            return PlanItem("unchanged", f"The user permission of '{p.attribute}' is {current}: good",
+            return PlanItem(Verdict.unchanged, f"The user permission of '{p.attribute}' is {current}: good",
                             object_type="schema_attribute", object_id=p.attribute)
-        return PlanItem("change", f"Change the user permission of '{p.attribute}' from {current or 'unset'} to "
+        return PlanItem(Verdict.change, f"Change the user permission of '{p.attribute}' from {current or 'unset'} to "
                         f"{p.set_to} (nothing else on the attribute changes)",
                         calls=[f"POST /api/v1/meta/schemas/user/{p.schema_id} (only {p.attribute}.permissions)"],
                         object_type="schema_attribute", object_id=p.attribute)
@@ -142,15 +143,16 @@ class EnsureBasePermission(Action):
         attribute, current = await self._current(ctx, p)
         previous = record.details.get("previous", current) if record.intent else current
         if PERMISSION_RANK.get(current or "HIDE", 0) >= PERMISSION_RANK[p.at_least]:
-            changed = record.intent == "change"
-            return Applied("changed" if changed else "unchanged",
+            changed = record.intent == Intent.change
+            return Applied(ActionOutcome.changed if changed else ActionOutcome.unchanged,
                            f"User permission of '{p.attribute}' is {current}", object_type="schema_attribute",
                            object_id=p.attribute, details={"previous": previous, "now": current,
                                                            "schema_id": p.schema_id})
-        await ctx.intend("change", {"previous": current})
+        await ctx.intend(Intent.change, {"previous": current})
         ctx.remember(f"schema:{p.schema_id}", await ctx.okta.schemas.set_base_permission(
             p.attribute, attribute, p.set_to, p.schema_id))
-        return Applied("changed", f"User permission of '{p.attribute}' changed from {current} to {p.set_to}",
+        return Applied(ActionOutcome.changed,
+                       f"User permission of '{p.attribute}' changed from {current} to {p.set_to}",
                        object_type="schema_attribute", object_id=p.attribute,
                        details={"previous": current, "now": p.set_to, "schema_id": p.schema_id})
 

@@ -23,6 +23,7 @@ from app.engine.actions.base import Action, ActionError, Applied, Params, PlanIt
 from app.engine.context import Context
 from app.okta.errors import OktaBadRequest, OktaNotFound
 from app.okta.models import ApiServiceIntegration
+from app.store.statuses import ActionOutcome, Intent, Verdict
 from app.vault import Secret
 
 SECRETS_CALL = "POST /integrations/api/v1/api-services/{apiServiceId}/credentials/secrets"
@@ -120,13 +121,14 @@ class EnsureServiceIntegration(Action):
         try:
             found = await self._find(ctx, p)
         except ActionError as exc:
-            return PlanItem("conflict", f"Install '{p.name}'", object_type="api_service", detail=exc.message)
+            return PlanItem(Verdict.conflict, f"Install '{p.name}'", object_type="api_service", detail=exc.message)
         if found is None:
             if any(_refused(record, p) for record in ctx.records.values() if isinstance(record, Record)):
-                return PlanItem("deferred", f"Find '{p.name}' once a person has installed it in the Admin Console "
+                return PlanItem(Verdict.deferred,
+                                f"Find '{p.name}' once a person has installed it in the Admin Console "
                                 "(Okta refused the catalog key)", object_type="api_service",
                                 calls=["GET /integrations/api/v1/api-services"], detail=_guided(p))
-            return PlanItem("create", f"Install '{p.name}' (catalog type {p.type}) with the scopes "
+            return PlanItem(Verdict.create, f"Install '{p.name}' (catalog type {p.type}) with the scopes "
                             f"{', '.join(p.scopes)}; Okta shows its client secret once: the wizard keeps it sealed "
                             "until the vendor step is attested",
                             calls=[f'POST /integrations/api/v1/api-services {{"type": "{p.type}", "grantedScopes": '
@@ -135,9 +137,9 @@ class EnsureServiceIntegration(Action):
                                    "wizard stops here with the Admin Console steps to install the integration by "
                                    "hand, then finds it by name.")
         if _missing(found, p):
-            return PlanItem("conflict", f"'{found.name or p.name}' is installed without scopes the vendor needs",
+            return PlanItem(Verdict.conflict, f"'{found.name or p.name}' is installed without scopes the vendor needs",
                             object_type="api_service", object_id=found.id, detail=_missing_message(found, p))
-        return PlanItem("adopt", f"Use '{found.name or p.name}', installed by hand (client id {found.id}). Okta "
+        return PlanItem(Verdict.adopt, f"Use '{found.name or p.name}', installed by hand (client id {found.id}). Okta "
                         "showed its client secret only to whoever installed it, so the wizard makes it a new client "
                         "secret and keeps that one sealed until the vendor step is attested",
                         calls=[SECRETS_CALL.replace("{apiServiceId}", found.id)], object_type="api_service",
@@ -146,25 +148,26 @@ class EnsureServiceIntegration(Action):
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: ServiceIntegrationParams = self.params(ctx)
         found = await self._find(ctx, p, fresh=True)
-        if found is None and record.intent == "create":
+        if found is None and record.intent == Intent.create:
             # Our earlier install may have reached Okta without its answer reaching us.
             found = await ctx.look_again(lambda: self._find(ctx, p, fresh=True))
-        ours = record.intent == "create" or record.created_by_us
+        ours = record.intent == Intent.create or record.created_by_us
         details: dict[str, Any] = {"type": p.type, "name": p.name, "scopes": list(p.scopes)}
         if found is None:
             if _refused(record, p):
                 # Okta refused this key before: ask the person again rather than Okta.
                 raise ActionError("It is not installed yet. " + _guided(p))
-            await ctx.intend("create", details)
+            await ctx.intend(Intent.create, details)
             try:
                 installed, secret = await ctx.okta.services.install(p.type, p.scopes)
             except (OktaBadRequest, OktaNotFound) as exc:
                 # Remembered in the checkpoint: the next plan shows the guided install and the
                 # next apply does not send the refused key again.
-                await ctx.intend("guided", {**details, "refused_type": p.type, "okta_said": exc.okta_said})
+                await ctx.intend(Intent.guided, {**details, "refused_type": p.type, "okta_said": exc.okta_said})
                 raise ActionError(_guided(p, exc.okta_said)) from exc
             facts = {p.fact: installed.id, **await self._keep(ctx, p, secret)}
-            return Applied("created", f"Installed '{installed.name or p.name}' (client id {installed.id}) with "
+            return Applied(ActionOutcome.created,
+                           f"Installed '{installed.name or p.name}' (client id {installed.id}) with "
                            f"{len(installed.grantedScopes)} scopes", object_type="api_service",
                            object_id=installed.id, details={**details, "id": installed.id}, facts=facts)
         if ours:
@@ -173,11 +176,11 @@ class EnsureServiceIntegration(Action):
             if await ctx.read_secret(p.secret_purpose) is None:
                 # The install reached Okta but its answer, the only one carrying the secret, was lost:
                 # a new secret (an integration may hold two) takes the lost one's place.
-                await ctx.intend("create", {**details, "new_secret": True})
+                await ctx.intend(Intent.create, {**details, "new_secret": True})
                 _secret_id, secret = await ctx.okta.services.new_client_secret(found.id)
                 facts.update(await self._keep(ctx, p, secret))
                 summary += "; its first client secret never reached the wizard, so a new one was made"
-            return Applied("created", summary, object_type="api_service", object_id=found.id,
+            return Applied(ActionOutcome.created, summary, object_type="api_service", object_id=found.id,
                            details={**details, "id": found.id}, facts=facts)
         if _missing(found, p):
             raise ActionError(_missing_message(found, p), conflict=True)
@@ -188,7 +191,7 @@ class EnsureServiceIntegration(Action):
         """Adopt a hand install: its secret is unknown, so make it a new one and keep that."""
         existing = await ctx.okta.services.client_secrets(found.id)
         before = [s.id for s in existing]
-        if record.intent == "new_secret" and record.details.get("id") == found.id:
+        if record.intent == Intent.new_secret and record.details.get("id") == found.id:
             # An earlier attempt may have made a secret whose answer (its only showing) was lost:
             # remove that one before making another (an integration holds two at most).
             known = set(record.details.get("secrets_before") or [])
@@ -197,7 +200,7 @@ class EnsureServiceIntegration(Action):
             before = [sid for sid in before if sid in known]
         if len(before) >= 2:
             raise ActionError(self._two_secrets(found, p))
-        await ctx.intend("new_secret", {**details, "id": found.id, "secrets_before": before})
+        await ctx.intend(Intent.new_secret, {**details, "id": found.id, "secrets_before": before})
         try:
             secret_id, secret = await ctx.okta.services.new_client_secret(found.id)
         except OktaBadRequest as exc:
@@ -209,7 +212,7 @@ class EnsureServiceIntegration(Action):
         if note:
             summary += f". {note}"
         # "changed": the integration now holds a secret this onboarding made, which undo removes.
-        return Applied("changed", summary, object_type="api_service", object_id=found.id,
+        return Applied(ActionOutcome.changed, summary, object_type="api_service", object_id=found.id,
                        details={**details, "id": found.id, "adopted": True, "secret_id": secret_id,
                                 "extra_scopes": _extra(found, p)}, facts=facts)
 

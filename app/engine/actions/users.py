@@ -9,6 +9,7 @@ from app.engine.actions.schema import cached_schema
 from app.engine.context import Context
 from app.okta.errors import OktaBadRequest
 from app.okta.models import User
+from app.store.statuses import ActionOutcome, Intent, Verdict
 from app.vault import Secret
 
 SERVICE_ACCOUNT_TYPE = "Service Account"
@@ -58,16 +59,17 @@ class EnsureUser(Action):
         try:
             self._check_adoptable(ctx, user, p)
         except ActionError as exc:
-            return PlanItem("conflict", f"User {p.login} exists", object_type="user", object_id=user.id,
+            return PlanItem(Verdict.conflict, f"User {p.login} exists", object_type="user", object_id=user.id,
                             detail=exc.message)
         if user.status == "DEPROVISIONED":
             # Confirming the plan is the operator's consent to bring the account back; undo puts it
             # back to deactivated.
-            return PlanItem("adopt", f"Reactivate the deactivated service account {p.login}: Okta gives a new "
+            return PlanItem(Verdict.adopt, f"Reactivate the deactivated service account {p.login}: Okta gives a new "
                             "activation link, to be used as for a new account", object_type="user",
                             object_id=user.id, facts={p.fact: user.id},
                             calls=["POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false"])
-        return PlanItem("adopt", f"Use the existing service account {p.login} ({user.status})", object_type="user",
+        return PlanItem(Verdict.adopt,
+                        f"Use the existing service account {p.login} ({user.status})", object_type="user",
                         object_id=user.id, facts={p.fact: user.id})
 
     async def _plan_create(self, ctx: Context, p: UserParams) -> PlanItem:
@@ -79,14 +81,15 @@ class EnsureUser(Action):
         summary = (f"Create the user {p.login} ({p.first_name} {p.last_name}, user type '{p.user_type}'), then "
                    "activate it without email to get its activation link")
         if not required:
-            return PlanItem("create", summary, calls=calls, object_type="user", facts=facts)
+            return PlanItem(Verdict.create, summary, calls=calls, object_type="user", facts=facts)
         found = "The user schema requires " + ", ".join(a.describe() for a in required)
         absent = asked_inputs.missing(required, ctx.scope.inputs)
         if absent:
-            return PlanItem("conflict", f"{found}: Okta will not create {p.login} without them", object_type="user",
+            return PlanItem(Verdict.conflict,
+                            f"{found}: Okta will not create {p.login} without them", object_type="user",
                             facts=facts, detail="Give " + ", ".join(a.title for a in absent) + " in this step's "
                             "values (they are asked for now), save, then make the plan again.")
-        return PlanItem("create", f"{summary}. {found}: sent as given ("
+        return PlanItem(Verdict.create, f"{summary}. {found}: sent as given ("
                         + ", ".join(f"{a.name}={ctx.scope.inputs[a.key]!r}" for a in required) + ")",
                         calls=calls, object_type="user", facts=facts)
 
@@ -94,14 +97,14 @@ class EnsureUser(Action):
         p: UserParams = self.params(ctx)
         ctx.forget(f"user:{p.login}")
         user = await self._find(ctx, p.login)
-        if user is None and record.intent == "create":
+        if user is None and record.intent == Intent.create:
             user = await ctx.look_again(lambda: ctx.okta.users.find_by_login(p.login))
         # An intent to create or to activate what was created means an earlier attempt made the user.
-        created = record.intent in ("create", "activate") and user is not None
+        created = record.intent in (Intent.create, Intent.activate) and user is not None
         if user is not None and not created and not record.created_by_us:
             self._check_adoptable(ctx, user, p)
         if user is None:
-            await ctx.intend("create", {"login": p.login})
+            await ctx.intend(Intent.create, {"login": p.login})
             # The required attributes the plan found, as the operator gave them.
             profile = {**asked_inputs.profile_values(ctx.scope.facts, ctx.scope.inputs),
                        "login": p.login, "email": p.email, "firstName": p.first_name, "lastName": p.last_name,
@@ -119,18 +122,18 @@ class EnsureUser(Action):
         created = created or record.created_by_us
         # A deactivated account that is adopted comes back (the confirmed plan said so), or an
         # earlier attempt brought it back already: it then waits for its activation link's use.
-        reactivated = record.intent == "reactivate" or (user.status == "DEPROVISIONED" and not created)
+        reactivated = record.intent == Intent.reactivate or (user.status == "DEPROVISIONED" and not created)
         lost_link = (user.status == "PROVISIONED" and (created or reactivated)
                      and await ctx.read_secret(p.activation_secret) is None)
         if user.status == "DEPROVISIONED" and not created:
-            await ctx.intend("reactivate", {"login": p.login, "user_id": user.id})
+            await ctx.intend(Intent.reactivate, {"login": p.login, "user_id": user.id})
             result = await ctx.okta.users.activate(user.id, send_email=False)
             await self._keep_link(ctx, p, result)
             user_id = user.id
             user = await ctx.look_again(lambda: ctx.okta.users.get(user_id)) or user
             ctx.remember(f"userid:{user.id}", user)
         elif user.status == "STAGED" or lost_link:
-            await ctx.intend("activate" if created else "adopt", {"login": p.login, "user_id": user.id})
+            await ctx.intend(Intent.activate if created else Intent.adopt, {"login": p.login, "user_id": user.id})
             if lost_link:
                 # The activation reached Okta but its answer, the only one with the link, was lost:
                 # a new link replaces it (and the lost one stops working).
@@ -143,11 +146,12 @@ class EnsureUser(Action):
             user = await ctx.look_again(lambda: ctx.okta.users.get(user_id)) or user
             ctx.remember(f"userid:{user.id}", user)
         if reactivated and not created:
-            return Applied("changed", f"Reactivated the deactivated account {p.login} (status {user.status})",
+            return Applied(ActionOutcome.changed,
+                           f"Reactivated the deactivated account {p.login} (status {user.status})",
                            object_type="user", object_id=user.id,
                            details={"login": p.login, "status": user.status, "reactivated": True},
                            facts={p.fact: user.id, p.fact + "_login": p.login})
-        return Applied("created" if created else "adopted",
+        return Applied(ActionOutcome.created if created else ActionOutcome.adopted,
                        f"{'Created' if created else 'Adopted'} {p.login} (status {user.status})",
                        object_type="user", object_id=user.id,
                        details={"login": p.login, "status": user.status}, facts={p.fact: user.id,
