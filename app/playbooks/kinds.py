@@ -26,6 +26,8 @@ class Kind(Protocol):
 class KindCatalog(Protocol):
     def actions(self) -> Mapping[str, Kind]: ...
 
+    def __hash__(self) -> int: ...  # the loader keeps checked playbooks per catalog
+
     def checks(self) -> Mapping[str, Kind]: ...
 
 

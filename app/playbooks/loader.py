@@ -4,6 +4,7 @@ the server with a message naming the file and the step (the rules: app/playbooks
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,20 @@ SETTING_PREFIX = "playbook:"
 def load_file(path: Path, kinds: KindCatalog) -> Playbook:
     """One playbook, checked against the action and check kinds the engine supplies
     (app/engine/kinds.py: ``KINDS``)."""
+    return _checked(path.read_text(), path.name, kinds)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked(text: str, name: str, kinds: KindCatalog) -> Playbook:
+    """A playbook's text parsed and checked once per process: a server loads each file once, but
+    the tests and the command line build an app many times, and parsing the five playbooks was a
+    third of a page test's time. Playbooks are frozen models, so sharing one is safe; a file whose
+    text changed is a new entry, and a playbook that fails is not kept (it raises)."""
     try:
-        data = yaml.load(path.read_text(), Loader=_SafeLoader)  # noqa: S506 (the safe loader)
-        return validate(Playbook.model_validate(data), kinds, path.name)
+        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 (the safe loader)
+        return validate(Playbook.model_validate(data), kinds, name)
     except ValidationError as exc:
-        raise PlaybookError(f"{path.name}: {exc}") from exc
+        raise PlaybookError(f"{name}: {exc}") from exc
 
 
 class PlaybookLibrary:

@@ -11,7 +11,6 @@ from starlette.responses import Response, StreamingResponse
 from app.audit import record
 from app.reports import exports
 from app.reports.data import STATUS_LABELS, build_report
-from app.reports.pdf import render_pdf
 from app.store.models import Onboarding
 from app.web.deps import CurrentOperator, DbSession, actor_for, uuid_or_404
 from app.web.state import app_state
@@ -43,6 +42,9 @@ async def report_pdf(request: Request, db: DbSession, onboarding_id: str, operat
     state = app_state(request)
     found = await _onboarding(db, onboarding_id)
     report = await build_report(db, state.library, found.id, operator.display_name)
+    # fpdf takes a fifth of a second to import: only the process that writes a PDF pays for it.
+    from app.reports.pdf import render_pdf
+
     body = render_pdf(report)
     async with state.db.session() as session:
         await record(session, action="export", actor=actor_for(request, operator), onboarding_id=found.id,
