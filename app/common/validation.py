@@ -42,6 +42,18 @@ class FormReader:
         value = self.data.get(name, "")
         return value if isinstance(value, str) else ""
 
+    def _blank(self, name: str, value: str, required: bool, missing: str) -> bool:
+        """Whether nothing was entered; ``missing`` is the field's error when it is required."""
+        if not value and required:
+            self.errors[name] = missing
+        return not value
+
+    def _first_problem(self, name: str, problems: Iterable[tuple[bool, str]]) -> None:
+        """The field's error: the message of the first (found, message) that was found, if any."""
+        message = next((message for found, message in problems if found), None)
+        if message is not None:
+            self.errors[name] = message
+
     def text(
         self,
         name: str,
@@ -61,40 +73,33 @@ class FormReader:
         if strip:
             value = value.strip()
         value = unicodedata.normalize("NFC", value)
-        if not value:
-            if required:
-                self.errors[name] = missing or f"Enter the {label.lower()}."
+        if self._blank(name, value, required, missing or f"Enter the {label.lower()}."):
             return ""
-        if len(value) > max_length:
-            self.errors[name] = f"{label} must be at most {max_length} characters."
-        elif len(value) < min_length:
-            self.errors[name] = f"{label} must be at least {min_length} characters."
-        elif has_control_characters(value, multiline=multiline):
-            self.errors[name] = f"{label} contains characters that are not allowed."
-        elif pattern is not None and not pattern.fullmatch(value):
-            self.errors[name] = pattern_hint or f"{label} is not in the expected form."
+        self._first_problem(name, [
+            (len(value) > max_length, f"{label} must be at most {max_length} characters."),
+            (len(value) < min_length, f"{label} must be at least {min_length} characters."),
+            (has_control_characters(value, multiline=multiline), f"{label} contains characters that are not allowed."),
+            (pattern is not None and not pattern.fullmatch(value),
+             pattern_hint or f"{label} is not in the expected form."),
+        ])
         return value
 
     def secret(self, name: str, *, label: str, required: bool = True, max_length: int = 4096,
                missing: str | None = None) -> str:
         """A password or token: not stripped (spaces may matter), never echoed back."""
         value = self._raw(name)
-        if not value:
-            if required:
-                self.errors[name] = missing or f"Enter the {label.lower()}."
+        if self._blank(name, value, required, missing or f"Enter the {label.lower()}."):
             return ""
-        if len(value) > max_length:
-            self.errors[name] = f"{label} is too long (at most {max_length} characters)."
-        elif has_control_characters(value):
-            self.errors[name] = f"{label} contains characters that are not allowed."
+        self._first_problem(name, [
+            (len(value) > max_length, f"{label} is too long (at most {max_length} characters)."),
+            (has_control_characters(value), f"{label} contains characters that are not allowed."),
+        ])
         return value
 
     def choice(self, name: str, *, label: str, choices: Iterable[str], required: bool = True) -> str:
         value = self._raw(name).strip()
         allowed = list(choices)
-        if not value:
-            if required:
-                self.errors[name] = f"Choose the {label.lower()}."
+        if self._blank(name, value, required, f"Choose the {label.lower()}."):
             return ""
         if value not in allowed:
             self.errors[name] = f"Choose a {label.lower()} from the list."

@@ -74,6 +74,16 @@ def _user_ref_unknown(ctx: Context, template: str) -> bool:
     return not ctx.scope.can_render(template)
 
 
+async def _held(ctx: Context, action: Action,
+                for_new_account: PlanItem) -> PlanItem | tuple[StandardRoleParams, list[RoleAssignment]]:
+    """The rendered parameters and the account's assignments of the role; or, while the account is
+    still to be created (nothing to read yet), the plan line ``for_new_account``."""
+    if _user_ref_unknown(ctx, action.raw_params["user"]):
+        return for_new_account
+    p: StandardRoleParams = action.params(ctx)
+    return p, [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+
+
 class StandardRoleParams(Params):
     user: str
     role: str
@@ -108,11 +118,11 @@ class EnsureStandardRole(Action):
     async def plan(self, ctx: Context) -> PlanItem:
         role = self.raw_params["role"]
         calls = [f'POST /api/v1/users/{{id}}/roles {{"type": "{role}"}}']
-        if _user_ref_unknown(ctx, self.raw_params["user"]):
-            return PlanItem(Verdict.create, f"Assign {role_label(role)} to the new service account", calls=calls,
-                            object_type="role_assignment")
-        p: StandardRoleParams = self.params(ctx)
-        existing = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        found = await _held(ctx, self, PlanItem(Verdict.create, f"Assign {role_label(role)} to the new service account",
+                                                calls=calls, object_type="role_assignment"))
+        if isinstance(found, PlanItem):
+            return found
+        p, existing = found
         if existing:
             how = "" if any(not r.via_group for r in existing) else " (through a group)"
             return PlanItem(Verdict.unchanged, f"{role_label(p.role)} is already assigned{how}",
@@ -177,11 +187,11 @@ class RemoveStandardRole(Action):
     async def plan(self, ctx: Context) -> PlanItem:
         role = self.raw_params["role"]
         calls = ["GET /api/v1/users/{id}/roles", "DELETE /api/v1/users/{id}/roles/{roleAssignmentId}"]
-        if _user_ref_unknown(ctx, self.raw_params["user"]):
-            return PlanItem(Verdict.remove, f"Remove {role_label(role)} from the service account", calls=calls,
-                            object_type="role_assignment")
-        p: StandardRoleParams = self.params(ctx)
-        held = [r for r in await user_roles(ctx, p.user) if r.type == p.role]
+        found = await _held(ctx, self, PlanItem(Verdict.remove, f"Remove {role_label(role)} from the service account",
+                                                calls=calls, object_type="role_assignment"))
+        if isinstance(found, PlanItem):
+            return found
+        p, held = found
         existing = [r for r in held if not r.via_group]
         if any(r.via_group for r in held):
             return PlanItem(Verdict.conflict,
