@@ -31,6 +31,7 @@ from app.web.routes import (
     health,
     home,
     oidc_sign_in,
+    onboarding_handoffs,
     onboardings,
     operators,
     reports,
@@ -43,7 +44,8 @@ from app.web.urls import register_routes
 
 # Every screen's router; tests walk this list to check each route's access rules.
 ROUTERS = [health.router, auth.router, oidc_sign_in.router, setup.router, home.router, operators.router,
-           connections.router, onboardings.router, reports.router, settings_page.router, audit.router]
+           connections.router, onboardings.router, onboarding_handoffs.router, reports.router, settings_page.router,
+           audit.router]
 
 
 def key_source_for(settings: Settings) -> KeySource:

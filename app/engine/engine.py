@@ -31,13 +31,19 @@ from app.store.models import (
     OnboardingPlan,
     OnboardingSecret,
 )
+from app.store.repositories.plans import confirmed_plan, is_stale, new_plan, newest_plan
 from app.store.repositories.progress import kept_secret_row
 from app.store.repositories.secrets import SecretRepository, onboarding_owner
 from app.store.repositories.state import touch
 from app.store.statuses import ActionOutcome, ActionState, OnboardingStatus, Outcome, Verdict
 from app.vault import Secret
 
-__all__ = ["Engine", "EngineError"]
+__all__ = ["STALE_CONFIRMED", "STALE_PLAN", "Engine", "EngineError"]
+
+STALE_PLAN = ("The values changed after this plan was made, so it no longer shows what the wizard would do. "
+              "Make the plan again, review it, then confirm.")
+STALE_CONFIRMED = ("The values changed after the plan was confirmed: nothing was applied. Make the plan again, "
+                   "review it, then confirm.")
 
 
 class Engine(VerifyPhase, UndoPhase):
@@ -74,7 +80,7 @@ class Engine(VerifyPhase, UndoPhase):
                 entry.update(step_key=step.key, step_title=step.title, action_key=spec.key, kind=spec.kind,
                              requires=list(spec.requires), requires_text=describe(loaded.playbook, spec.requires))
                 items.append(entry)
-        plan = OnboardingPlan(id=uuid.uuid4(), onboarding_id=onboarding_id, created_by_id=actor.id, items=items)
+        plan = new_plan(onboarding_id, actor.id, items, loaded.onboarding.inputs)
         async with self.db.session() as session:
             session.add(plan)
             onboarding = await session.get(Onboarding, onboarding_id)
@@ -92,13 +98,14 @@ class Engine(VerifyPhase, UndoPhase):
     async def confirm_plan(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID, actor: Actor) -> OnboardingPlan:
         async with self.db.session() as session:
             plan = await session.get(OnboardingPlan, plan_id)
-            if plan is None or plan.onboarding_id != onboarding_id:
+            onboarding = await session.get(Onboarding, onboarding_id)
+            if plan is None or onboarding is None or plan.onboarding_id != onboarding_id:
                 raise EngineError("That plan does not belong to this onboarding.")
-            newest = (await session.execute(select(OnboardingPlan.id).where(
-                OnboardingPlan.onboarding_id == onboarding_id).order_by(OnboardingPlan.created_at.desc()).limit(1)
-            )).scalar_one()
-            if newest != plan.id:
+            newest = await newest_plan(session, onboarding_id)
+            if newest is None or newest.id != plan.id:
                 raise EngineError("A newer plan exists; review and confirm that one.")
+            if is_stale(plan, onboarding.inputs):
+                raise EngineError(STALE_PLAN)
             conflicts = [i for i in plan.items if i["verdict"] == Verdict.conflict]
             if conflicts:
                 raise EngineError("The plan has conflicts the wizard will not overwrite. Resolve them in Okta, "
@@ -111,11 +118,14 @@ class Engine(VerifyPhase, UndoPhase):
                 await touch(session, onboarding_id)
             return plan
 
-    async def confirmed_plan(self, onboarding_id: uuid.UUID) -> OnboardingPlan | None:
+    async def why_not_apply(self, onboarding_id: uuid.UUID) -> str | None:
+        """Why Apply must not run now (no confirmed plan, or its values changed since), or None."""
         async with self.db.sessions() as session:
-            return (await session.execute(select(OnboardingPlan).where(
-                OnboardingPlan.onboarding_id == onboarding_id, OnboardingPlan.confirmed_at.is_not(None))
-                .order_by(OnboardingPlan.confirmed_at.desc()).limit(1))).scalar_one_or_none()
+            plan = await confirmed_plan(session, onboarding_id)
+            onboarding = await session.get(Onboarding, onboarding_id)
+            if plan is None or onboarding is None:
+                return "Make and confirm the plan first: nothing is written before that."
+            return STALE_CONFIRMED if is_stale(plan, onboarding.inputs) else None
 
     # -- apply --------------------------------------------------------------------------------
 
@@ -152,8 +162,13 @@ class Engine(VerifyPhase, UndoPhase):
 
     async def apply(self, handle: JobHandle) -> None:
         actor = await self._job_actor(handle)
-        if await self.confirmed_plan(handle.onboarding_id) is None:
-            raise EngineError("Nothing is applied before a plan is confirmed.")
+        refused = await self.why_not_apply(handle.onboarding_id)
+        if refused:
+            async with self.db.session() as session:
+                await record(session, action="apply", outcome=Outcome.failed, actor=actor,
+                             onboarding_id=handle.onboarding_id, subject_type="job", subject_id=str(handle.job_id),
+                             summary=f"Apply refused: {refused}")
+            raise EngineError(refused)
         loaded = await self._load(handle.onboarding_id)
         await self._touch(handle.onboarding_id, status=OnboardingStatus.in_progress, status_note=None)
         async with self.db.session() as session:

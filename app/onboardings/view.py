@@ -26,6 +26,7 @@ from app.store.models import (
     Operator,
     VerificationRun,
 )
+from app.store.repositories.plans import is_stale, newest_plan
 from app.store.repositories.progress import latest_results
 from app.store.statuses import ACTED, ACTIVE_JOBS, FINISHED, GOOD, ActionState, CheckStatus
 
@@ -137,6 +138,11 @@ class OnboardingView:
         return self.plan is not None and self.plan.confirmed_at is not None
 
     @property
+    def plan_stale(self) -> bool:
+        """The values changed since the plan was made: it no longer shows what Apply would do."""
+        return self.plan is not None and is_stale(self.plan, self.onboarding.inputs)
+
+    @property
     def has_failure(self) -> bool:
         return any(r.state == ActionState.failed for r in self.loaded.records.values())
 
@@ -188,8 +194,7 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
 async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> OnboardingView:
     loaded = await load(session, library, onboarding_id)
     scope = loaded.scope
-    plan = (await session.execute(select(OnboardingPlan).where(OnboardingPlan.onboarding_id == onboarding_id)
-                                  .order_by(OnboardingPlan.created_at.desc()).limit(1))).scalar_one_or_none()
+    plan = await newest_plan(session, onboarding_id)
     jobs = (await session.execute(select(Job).where(Job.onboarding_id == onboarding_id)
                                   .order_by(Job.created_at.desc()).limit(1))).scalars().all()
     last_job = jobs[0] if jobs else None

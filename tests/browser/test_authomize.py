@@ -48,7 +48,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     start_onboarding(page, "Authomize")
     onboarding_url = page.url.split("#")[0]
 
-    page.get_by_role("button", name="Make the plan").click()
+    page.get_by_role("button", name="Make the plan", exact=True).click()
     plan = page.locator("#plan")
     expect(plan.get_by_text("Not confirmed: nothing has been written to Okta.")).to_be_visible()
     expect(plan.get_by_text("Install 'Authomize Identity Security'")).to_be_visible()

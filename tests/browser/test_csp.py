@@ -134,7 +134,7 @@ def test_every_page_keeps_to_the_content_security_policy(server: LiveServer, bro
         streaming.get_by_role("button", name="Save values").click()
         expect(page.get_by_text("Values saved.")).to_be_visible()
 
-        page.get_by_role("button", name="Make the plan").click()
+        page.get_by_role("button", name="Make the plan", exact=True).click()
         expect(page.locator("#plan").get_by_text(f"Use the existing log stream '{STREAM}'",
                                                  exact=False)).to_be_visible()
         page.get_by_role("button", name="Confirm and apply").click()

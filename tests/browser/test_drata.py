@@ -72,7 +72,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     page.locator("#step-choose_group").get_by_label(re.compile("Group label to sync")).fill("Engineering")
     save_step_values(page, "choose_group")
 
-    page.get_by_role("button", name="Make the plan").click()
+    page.get_by_role("button", name="Make the plan", exact=True).click()
     plan = page.locator("#plan")
     expect(plan.get_by_text("Use 'Drata - OIDC' installed from the catalog")).to_be_visible()
     expect(plan.get_by_text("Grant okta.users.read.self to Drata - OIDC")).to_be_visible()

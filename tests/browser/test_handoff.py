@@ -42,7 +42,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     sign_in(page, server, "amy", PASSWORD)
     start_onboarding(page, "Microsoft Defender for Identity")
     onboarding_url = page.url.split("#")[0]
-    page.get_by_role("button", name="Make the plan").click()
+    page.get_by_role("button", name="Make the plan", exact=True).click()
     page.get_by_role("button", name="Confirm and apply").click()
     wait_for_job(page)
     page.get_by_text("Hand off").first.click()
@@ -74,7 +74,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     # The auditor: the report names both operators; the PDF holds the checklist.
     sign_in(page, server, "aud", PASSWORD)
     page.goto(onboarding_url)
-    expect(page.get_by_role("button", name="Make the plan")).to_have_count(0)
+    expect(page.get_by_role("button", name="Make the plan", exact=True)).to_have_count(0)
     page.get_by_role("link", name="audit report").click()
     timeline = page.locator(".timeline-table")
     expect(timeline.get_by_text("amy", exact=True).first).to_be_visible()

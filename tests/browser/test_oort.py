@@ -44,7 +44,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     expect(page.locator("#step-create_custom_role")).to_contain_text("lists no permissions")
     expect(page.locator("#step-copy_token_read_only")).to_have_count(0)
 
-    page.get_by_role("button", name="Make the plan").click()
+    page.get_by_role("button", name="Make the plan", exact=True).click()
     plan = page.locator("#plan")
     expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
     expect(plan.get_by_text("Assign Help Desk Administrator to the new service account")).to_be_visible()
@@ -84,8 +84,14 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     streaming.get_by_label("Event source name").fill("oort_acme_okta")
     streaming.get_by_label("Region").select_option("eu-west-1")
     streaming.get_by_role("button", name="Save values").click()
-    expect(page.get_by_text("Values saved.")).to_be_visible()
-    page.get_by_role("button", name="Continue").click()
+    # The confirmed plan was made without these values: it is out of date, and nothing more is
+    # applied from it until a plan made from them is confirmed (issue 14).
+    expect(page.get_by_text("Values saved. The plan no longer matches them")).to_be_visible()
+    expect(page.locator("#plan-stale")).to_contain_text("This plan is out of date")
+    expect(page.get_by_role("button", name="Continue")).to_have_count(0)
+    page.get_by_role("button", name="Make the plan again").click()
+    expect(page.locator("#plan")).to_contain_text("123456789012")
+    page.get_by_role("button", name="Confirm and apply").click()
     wait_for_job(page)
     expect(page.locator("#step-register_log_stream")).to_contain_text("Created the log stream 'Oort'")
 

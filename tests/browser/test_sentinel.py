@@ -54,7 +54,7 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     workspace.get_by_role("button", name="Save values").click()
     expect(page.get_by_text("Values saved.")).to_be_visible()
 
-    page.get_by_role("button", name="Make the plan").click()
+    page.get_by_role("button", name="Make the plan", exact=True).click()
     plan = page.locator("#plan")
     expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
     expect(plan.get_by_text("Assign Read-Only Administrator to the new service account")).to_be_visible()

@@ -14,7 +14,7 @@ import yaml
 
 from app.common.clock import FakeClock
 from app.common.validation import FormReader, ValidationFailed
-from app.engine.engine import EngineError
+from app.engine.engine import STALE_CONFIRMED, EngineError
 from app.engine.kinds import KINDS
 from app.onboardings import service
 from app.onboardings.view import OnboardingView, build_view
@@ -267,6 +267,13 @@ class TestLogStreamValues:
                                                    "last_name": "Service Account"})
         assert "can no longer change" in info.value.errors["input_service_account_login"]
         save_inputs(w, oid, "event_streaming_tab", {**AWS, "log_stream_name": "Oort"})
+        # The confirmed plan did not know these values: it is out of date, and Apply refuses it
+        # until a plan made from them is confirmed (issue 14).
+        refused = w.apply(oid)
+        assert refused.state == "failed" and refused.error == STALE_CONFIRMED
+        assert not sandbox_org.log_streams
+        item = next(i for i in w.plan(oid) if i["action_key"] == "log_stream")
+        assert item["verdict"] == "create" and "once its AWS account" not in item["summary"], item
         apply_ok(w, oid)
         assert [s.settings for s in sandbox_org.log_streams] == [STREAM_SETTINGS]
 

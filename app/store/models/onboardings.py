@@ -77,6 +77,10 @@ class OnboardingPlan(UUIDPrimaryKey, Base):
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    # The inputs the plan was made from and their digest (app/store/repositories/plans.py): a plan
+    # whose inputs changed since is stale. None on plans made before they were kept.
+    inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    inputs_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Job(UUIDPrimaryKey, Base):

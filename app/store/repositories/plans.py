@@ -1,0 +1,59 @@
+"""An onboarding's plans, and what binds a plan to the values it was made from.
+
+A plan shows exactly what the wizard will create, adopt or leave alone *for the values given when
+it was made*. Once a value changes (the service account's login, a group's name), that plan no
+longer describes what Apply would do: it is stale. The plan keeps the digest of the inputs it was
+made from (and the inputs themselves, for the record); a stale plan cannot be confirmed, and Apply
+refuses to run on a confirmed plan that has gone stale. Plans made before the digest was kept have
+none and are taken as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.store.models import OnboardingPlan
+
+
+def inputs_digest(inputs: Mapping[str, Any] | None) -> str:
+    """The SHA-256 of the inputs in a canonical JSON form (keys sorted; an empty value is kept, so
+    clearing a field changes the digest)."""
+    canonical = json.dumps(dict(inputs or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def is_stale(plan: OnboardingPlan, inputs: Mapping[str, Any] | None) -> bool:
+    """Whether the onboarding's inputs changed since ``plan`` was made."""
+    return plan.inputs_digest is not None and plan.inputs_digest != inputs_digest(inputs)
+
+
+def new_plan(onboarding_id: uuid.UUID, actor_id: uuid.UUID | None, items: list[dict[str, Any]],
+             inputs: Mapping[str, Any] | None) -> OnboardingPlan:
+    """A plan bound to the inputs it was made from."""
+    return OnboardingPlan(id=uuid.uuid4(), onboarding_id=onboarding_id, created_by_id=actor_id, items=items,
+                          inputs=dict(inputs or {}), inputs_digest=inputs_digest(inputs))
+
+
+async def newest_plan(session: AsyncSession, onboarding_id: uuid.UUID) -> OnboardingPlan | None:
+    """The plan made last (confirmed or not): the only one that can be confirmed."""
+    found: OnboardingPlan | None = (await session.execute(
+        select(OnboardingPlan).where(OnboardingPlan.onboarding_id == onboarding_id)
+        .order_by(OnboardingPlan.created_at.desc()).limit(1))).scalar_one_or_none()
+    return found
+
+
+async def confirmed_plan(session: AsyncSession, onboarding_id: uuid.UUID) -> OnboardingPlan | None:
+    """The plan confirmed last: what Apply carries out."""
+    found: OnboardingPlan | None = (await session.execute(
+        select(OnboardingPlan).where(OnboardingPlan.onboarding_id == onboarding_id,
+                                     OnboardingPlan.confirmed_at.is_not(None))
+        .order_by(OnboardingPlan.confirmed_at.desc()).limit(1))).scalar_one_or_none()
+    return found

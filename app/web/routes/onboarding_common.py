@@ -1,0 +1,93 @@
+"""What every onboarding route shares: finding the onboarding (404), whether this operator may act
+on it and use its credential (403), drawing its page, and going back to it with a message."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.common.validation import ValidationFailed
+from app.connections.service import list_connections
+from app.onboardings import handoffs
+from app.onboardings.view import build_view
+from app.store.models import OktaConnection, Onboarding, Operator
+from app.web.deps import uuid_or_404
+from app.web.flash import set_flash
+from app.web.responses import redirect
+from app.web.state import app_state
+from app.web.templating import render
+
+
+async def onboarding_or_404(db: Any, onboarding_id: str) -> Onboarding:
+    found = await db.get(Onboarding, uuid_or_404(onboarding_id))
+    if found is None:
+        raise HTTPException(404)
+    return found  # type: ignore[no-any-return]
+
+
+async def acting(request: Request, db: Any, onboarding_id: str, operator: Any, *, okta: bool = False
+                  ) -> Onboarding:
+    """The onboarding, if this operator may act on it (and, for Okta calls, use its credential)."""
+    found = await onboarding_or_404(db, onboarding_id)
+    assignee = await db.get(Operator, found.assignee_id) if found.assignee_id else None
+    try:
+        handoffs.require_act(found, operator.id, operator.role, assignee.display_name if assignee else None)
+    except handoffs.NotYours as exc:
+        raise HTTPException(403, str(exc)) from None
+    if okta:
+        connection = await db.get(OktaConnection, found.connection_id)
+        if connection is not None and not handoffs.may_use_credential(connection, operator.id):
+            raise HTTPException(403, "The stored Okta credential of this onboarding belongs to someone else and may "
+                                "not be reused: continue with your own credential (on the onboarding page).")
+    return found
+
+
+def back(request: Request, onboarding_id: uuid.UUID | str, message: str | None = None, level: str = "success",
+         anchor: str = "") -> Response:
+    """Back to the onboarding's page (at ``anchor``), with ``message`` shown once."""
+    response = redirect(request, str(request.url_for("onboarding", onboarding_id=str(onboarding_id))) + anchor)
+    if message:
+        set_flash(request, response, message, level)
+    return response
+
+
+async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, status_code: int = 200,
+                    errors: dict[str, str] | None = None, message: str | None = None,
+                    revealed: tuple[str, str] | None = None) -> Response:
+    """The onboarding's page as the database has it, with a refused form's errors or a revealed secret."""
+    state = app_state(request)
+    view = await build_view(db, state.library, onboarding_id)
+    me = request.state.operator
+    onboarding = view.onboarding
+    latest = await handoffs.latest_handoff(db, onboarding_id)
+    people = {str(op.id): op for op in view.operators}
+    credential_ok = handoffs.may_use_credential(view.loaded.connection, me.id)
+    own = [] if credential_ok else [
+        c for c in await list_connections(db)
+        if c.org_origin == onboarding.org_origin and c.id != onboarding.connection_id
+        and handoffs.may_use_credential(c, me.id)]
+    context = {
+        "view": view, "errors": errors or {}, "message": message, "revealed": revealed, "now": state.clock.now(),
+        "may_act": handoffs.may_act(onboarding, me.id, me.role),
+        "latest_handoff": latest, "people": people,
+        "handoff_unread": latest is not None and latest.acknowledged_at is None
+                          and latest.to_operator_id in (None, me.id),
+        "handoff_targets": [op for op in people.values() if op.is_active and op.role != "auditor"
+                            and op.id != onboarding.assignee_id],
+        "credential_ok": credential_ok, "own_connections": own,
+        "is_assignee": onboarding.assignee_id == me.id,
+    }
+    return render(request, "onboardings/detail.html", context, status_code=status_code)
+
+
+
+
+async def refused(request: Request, db: Any, onboarding_id: uuid.UUID, exc: ValidationFailed) -> Response:
+    """A form the service refused: nothing half-written (rolled back), and the page drawn again from
+    the database as it was, with the errors by field."""
+    await db.rollback()
+    return await draw_page(request, db, onboarding_id, status_code=400, errors=exc.errors, message=exc.message)

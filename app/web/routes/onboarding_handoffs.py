@@ -1,0 +1,92 @@
+"""Handing an onboarding to a colleague or the help-desk queue, taking it, reading its handoff
+summary, closing it, and switching it to the operator's own Okta credential."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.common.validation import ValidationFailed
+from app.onboardings import handoffs
+from app.onboardings.view import build_view
+from app.store.models import Operator
+from app.web.deps import ActingOperator, CurrentOperator, DbSession, actor_for, read_form
+from app.web.flash import set_flash
+from app.web.responses import redirect
+from app.web.routes.onboarding_common import acting, back, onboarding_or_404, refused
+from app.web.state import app_state
+from app.web.templating import render
+
+router = APIRouter(prefix="/onboardings")
+
+
+@router.get("/{onboarding_id}/summary", name="onboarding_summary")
+async def summary(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
+    found = await onboarding_or_404(db, onboarding_id)
+    state = app_state(request)
+    view = await build_view(db, state.library, found.id)
+    history = await handoffs.handoffs(db, found.id)
+    names = {str(op.id): op.display_name for op in (await db.execute(select(Operator))).scalars()}
+    return render(request, "onboardings/summary.html", {"view": view, "history": history, "names": names})
+
+
+@router.post("/{onboarding_id}/summary/read", name="onboarding_summary_read")
+async def summary_read(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    found = await onboarding_or_404(db, onboarding_id)
+    if found.assignee_id != operator.id:
+        # Reading the handoff summary is the receiver's act: it tells the sender the work was taken up.
+        raise HTTPException(403, "Only the operator this onboarding is assigned to can mark its handoff as read.")
+    await handoffs.acknowledge(db, found, actor_for(request, operator))
+    return back(request, found.id)
+
+
+@router.post("/{onboarding_id}/handoff", name="onboarding_handoff")
+async def hand_off(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    found = await acting(request, db, onboarding_id, operator)
+    form = await read_form(request)
+    try:
+        handoff = await handoffs.hand_off(db, found, form, actor_for(request, operator))
+    except ValidationFailed as exc:
+        return await refused(request, db, found.id, exc)
+    target = await db.get(Operator, handoff.to_operator_id) if handoff.to_operator_id else None
+    return back(request, found.id, f"Handed off to {target.display_name if target else 'the help-desk queue'}.")
+
+
+@router.post("/{onboarding_id}/take", name="onboarding_take")
+async def take(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    found = await onboarding_or_404(db, onboarding_id)
+    try:
+        await handoffs.take(db, found, actor_for(request, operator), operator.role)
+    except handoffs.NotYours as exc:
+        raise HTTPException(403, str(exc)) from None
+    await db.commit()
+    response = redirect(request, str(request.url_for("onboarding_summary", onboarding_id=str(found.id))))
+    set_flash(request, response, "It is yours now. Read the handoff summary, then continue.")
+    return response
+
+
+@router.post("/{onboarding_id}/close", name="onboarding_close")
+async def close(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    state = app_state(request)
+    found = await acting(request, db, onboarding_id, operator)
+    form = await read_form(request)
+    try:
+        await handoffs.close(db, state.vault, found, form, actor_for(request, operator))
+    except ValidationFailed as exc:
+        return await refused(request, db, found.id, exc)
+    return back(request, found.id, "Onboarding closed; its kept secrets were destroyed.")
+
+
+@router.post("/{onboarding_id}/connection", name="onboarding_connection")
+async def switch_connection(request: Request, db: DbSession, onboarding_id: str,
+                            operator: ActingOperator) -> Response:
+    found = await acting(request, db, onboarding_id, operator)
+    form = await read_form(request)
+    try:
+        await handoffs.switch_connection(db, found, form.data.get("connection", ""), actor_for(request, operator))
+    except ValidationFailed as exc:
+        return await refused(request, db, found.id, exc)
+    return back(request, found.id, "The onboarding now uses your own Okta credential.")

@@ -1,0 +1,139 @@
+"""Issue 14, point 1: a plan is bound to the values it was made from. Once a value changes the plan
+is out of date: the page says so, hides Confirm (and Apply), offers to plan again, and the server
+refuses to confirm it or to apply a confirmed plan whose values changed since. Nothing is written
+to Okta that the confirmed plan did not name."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from app.audit import Actor
+from app.common.clock import FakeClock
+from app.engine.engine import STALE_CONFIRMED, STALE_PLAN
+from app.settings import Settings
+from app.store.models import Job, Onboarding
+from app.store.repositories.plans import inputs_digest
+from okta_sandbox import SandboxOrg, SandboxTransport
+from tests.page_journeys import Form, Journey, journey
+
+PASSWORD = "a long enough password"
+FIRST = "defender-first@acme.example"
+SECOND = "defender-second@acme.example"
+
+
+@pytest.fixture
+def j(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+      fake_clock: FakeClock) -> Iterator[Journey]:
+    with journey(settings, sandbox_org, okta_transport, fake_clock) as started:
+        started.first_admin(settings, "ana.admin", PASSWORD)
+        yield started
+
+
+def _defender(j: Journey, login: str) -> uuid.UUID:
+    assert j.org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(j.org.demo.admin_token))
+    j.save_values(oid, "create_account", service_account_login=login, service_account_email=login)
+    return oid
+
+
+def _values_form(j: Journey, oid: uuid.UUID) -> Form:
+    page = j.get(f"/onboardings/{oid}").text
+    return next(f for f in j.forms(page, "/inputs") if ("step", "create_account") in f.fields)
+
+
+def _logins(org: SandboxOrg) -> set[str]:
+    return {user.login for user in org.users.values()}
+
+
+def test_inputs_digest_changes_with_any_value() -> None:
+    base = {"service_account_login": FIRST, "groups": ["a", "b"]}
+    assert inputs_digest(base) == inputs_digest(dict(reversed(list(base.items()))))
+    assert inputs_digest(base) != inputs_digest({**base, "service_account_login": SECOND})
+    assert inputs_digest(base) != inputs_digest({**base, "groups": ["b", "a"]})
+    assert inputs_digest(base) != inputs_digest({**base, "extra": ""})
+
+
+def test_a_plan_made_before_a_change_cannot_be_confirmed(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, FIRST)
+    url = f"/onboardings/{oid}"
+    planned = j.submit(j.form(j.get(url).text, "/plan"))
+    assert "Plan ready" in planned.text and FIRST in planned.text
+    confirm = j.form(planned.text, "/confirm")  # the button as the page drew it before the change
+
+    saved = j.submit(_values_form(j, oid), input_service_account_login=SECOND, input_service_account_email=SECOND)
+    assert "Values saved. The plan no longer matches them" in saved.text
+    page = j.get(url).text
+    assert "This plan is out of date" in page
+    assert "Confirm and apply" not in page and not j.forms(page, "/confirm")
+    assert j.forms(page, "/plan", button="Make the plan again")
+
+    # A confirm sent anyway (an old tab, a double click) is refused and applies nothing.
+    refused = j.submit(confirm)
+    assert STALE_PLAN in refused.text
+    j.wait_for_jobs()
+    assert not {FIRST, SECOND} & _logins(sandbox_org)
+    assert j.onboarding(oid).status == "draft"
+
+    replanned = j.submit(j.form(refused.text, "/plan", button="Make the plan again"))
+    assert "This plan is out of date" not in replanned.text and SECOND in replanned.text
+    j.submit(j.form(replanned.text, "/confirm"))
+    j.wait_for_jobs()
+    assert SECOND in _logins(sandbox_org) and FIRST not in _logins(sandbox_org)
+
+
+def test_apply_refuses_a_confirmed_plan_whose_values_changed(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Values changed between confirming and a later Apply (a job started from an old page, or the
+    engine itself): the job fails with the reason and Okta is not called to create anything."""
+    oid = _defender(j, FIRST)
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    page = j.get(url).text
+    # Confirm, but change the values before the job runs: the engine checks again when it starts.
+    state = j.state
+
+    async def confirm_then_change() -> None:
+        plan_id = uuid.UUID(page.split("/plans/", 1)[1].split("/confirm", 1)[0])
+        await state.engine.confirm_plan(oid, plan_id, Actor.system("test"))
+        async with state.db.session() as session:
+            onboarding = await session.get(Onboarding, oid)
+            assert onboarding is not None
+            onboarding.inputs = {**onboarding.inputs, "service_account_login": SECOND}
+        await state.jobs.submit(oid, "apply", None)
+        await state.jobs.wait_idle(30)
+
+    j.run(confirm_then_change)
+
+    async def last_job() -> Job:
+        async with state.db.sessions() as session:
+            return (await session.execute(select(Job).where(Job.onboarding_id == oid))).scalars().one()
+
+    job = j.run(last_job)
+    assert job.state == "failed" and job.error == STALE_CONFIRMED
+    assert not {FIRST, SECOND} & _logins(sandbox_org)
+    page = j.get(url).text
+    assert "This plan is out of date" in page and "nothing more is applied from it" in page
+    assert not j.forms(page, "/apply")
+    # The page's Apply (from an old tab) is refused the same way, before any job starts.
+    refused = j.client.post(f"{url}/apply", data={"csrf_token": page.split('name="csrf_token" value="', 1)[1]
+                                                  .split('"', 1)[0]})
+    assert refused.status_code == 303 and refused.headers["location"].endswith("#plan")
+    assert STALE_CONFIRMED in j.get(refused.headers["location"].split("#")[0]).text
+
+
+def test_save_and_make_the_plan_plans_the_values_just_typed(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, FIRST)
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    form = _values_form(j, oid)
+    assert "Save and make the plan" in form.buttons
+    data = form.data(input_service_account_login=SECOND, input_service_account_email=SECOND, then="plan")
+    response = j.client.post(form.action.replace("http://testserver", ""), data=data)
+    assert response.status_code == 303 and response.headers["location"].endswith("#plan")
+    shown = j.get(response.headers["location"].split("#")[0]).text
+    assert "Values saved. Plan ready" in shown
+    assert "This plan is out of date" not in shown and SECOND in shown and j.forms(shown, "/confirm")
+    assert j.onboarding(oid).inputs["service_account_login"] == SECOND
