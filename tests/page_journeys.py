@@ -59,13 +59,23 @@ class _Forms(HTMLParser):
         self._textarea: tuple[str, list[str]] | None = None
         self._select: tuple[str, list[tuple[str, bool]]] | None = None
         self._button: list[str] | None = None
+        self._by_id: dict[str, Form] = {}
+        # The form the open textarea, select or button belongs to (its own, or the one its form= names).
+        self._owner: Form | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
             self._form = Form(a.get("action", ""), a.get("method", "get").lower())
             self.forms.append(self._form)
-        if self._form is None or "disabled" in a:
+            if a.get("id"):
+                self._by_id[a["id"]] = self._form
+        if tag == "option" and self._select is not None:
+            self._select[1].append((a.get("value", ""), "selected" in a))
+            return
+        # A control outside its form joins the one its form= attribute names, as a browser does.
+        owner = self._by_id.get(a["form"]) if a.get("form") else self._form
+        if owner is None or "disabled" in a:
             return
         name = a.get("name", "")
         if tag == "input":
@@ -74,13 +84,15 @@ class _Forms(HTMLParser):
                 return
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
-            self._form.fields.append((name, a.get("value", "on" if kind in ("checkbox", "radio") else "")))
-        elif tag == "textarea" and name:
+            owner.fields.append((name, a.get("value", "on" if kind in ("checkbox", "radio") else "")))
+        elif tag in ("textarea", "select", "button"):
+            self._owner = owner
+        if tag == "input":
+            return
+        if tag == "textarea" and name:
             self._textarea = (name, [])
         elif tag == "select" and name:
             self._select = (name, [])
-        elif tag == "option" and self._select is not None:
-            self._select[1].append((a.get("value", ""), "selected" in a))
         elif tag == "button":
             self._button = []
 
@@ -91,19 +103,18 @@ class _Forms(HTMLParser):
             self._button.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._form is None:
-            return
-        if tag == "textarea" and self._textarea is not None:
+        owner = self._owner
+        if tag == "textarea" and self._textarea is not None and owner is not None:
             text = "".join(self._textarea[1])
-            self._form.fields.append((self._textarea[0], text[1:] if text.startswith("\n") else text))
+            owner.fields.append((self._textarea[0], text[1:] if text.startswith("\n") else text))
             self._textarea = None
-        elif tag == "select" and self._select is not None:
+        elif tag == "select" and self._select is not None and owner is not None:
             name, options = self._select
             chosen = next((value for value, selected in options if selected), options[0][0] if options else "")
-            self._form.fields.append((name, chosen))
+            owner.fields.append((name, chosen))
             self._select = None
-        elif tag == "button" and self._button is not None:
-            self._form.buttons.append(" ".join("".join(self._button).split()))
+        elif tag == "button" and self._button is not None and owner is not None:
+            owner.buttons.append(" ".join("".join(self._button).split()))
             self._button = None
         elif tag == "form":
             self._form = None
@@ -289,8 +300,10 @@ class Journey:
     def save_values(self, onboarding_id: uuid.UUID, step: str, **values: str | None) -> None:
         """The values of one step, as typed into its form (``input_`` is added to each name)."""
         page = self.get(f"/onboardings/{onboarding_id}").text
-        form = next(f for f in self.forms(page, "/inputs") if ("step", step) in f.fields)
-        response = self.post_form(form, {f"input_{name}": value for name, value in values.items()})
+        # The page's one form of values, saved with this step's button (as a person presses it).
+        [form] = self.forms(page, "/inputs")
+        assert any(key == "steps" and step in value.split(",") for key, value in form.fields), form.fields
+        response = self.post_form(form, {"at": step, **{f"input_{name}": value for name, value in values.items()}})
         assert "Values saved" in response.text, response.text
 
     def complete(self, onboarding_id: uuid.UUID, *, service_token: Callable[[str], str] | None = None,

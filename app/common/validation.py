@@ -31,6 +31,20 @@ def without_control_characters(value: str) -> str:
     return _CONTROL.sub("", value).replace("\r", "").replace("\n", " ").replace("\t", " ")
 
 
+# Names that keep their capital inside a sentence ("Enter the Okta address.").
+PROPER_NOUNS = frozenset({"Okta", "AWS", "Microsoft", "Azure", "Sentinel", "Defender", "Drata", "Oort", "Authomize",
+                          "Slack", "SMTP", "API", "URL", "ID"})
+
+
+def in_sentence(label: str) -> str:
+    """A field's label as it reads inside a sentence: "Display name" -> "display name", but
+    "AWS account id" and "Okta address" keep their product names and acronyms as written."""
+    first, _space, rest = label.partition(" ")
+    if first in PROPER_NOUNS or (len(first) > 1 and first.isupper()):
+        return label
+    return first[:1].lower() + first[1:] + (" " + rest if rest else "")
+
+
 class FormReader:
     """Reads fields from submitted form data, collecting an error per field."""
 
@@ -73,7 +87,7 @@ class FormReader:
         if strip:
             value = value.strip()
         value = unicodedata.normalize("NFC", value)
-        if self._blank(name, value, required, missing or f"Enter the {label.lower()}."):
+        if self._blank(name, value, required, missing or f"Enter the {in_sentence(label)}."):
             return ""
         self._first_problem(name, [
             (len(value) > max_length, f"{label} must be at most {max_length} characters."),
@@ -88,7 +102,7 @@ class FormReader:
                missing: str | None = None) -> str:
         """A password or token: not stripped (spaces may matter), never echoed back."""
         value = self._raw(name)
-        if self._blank(name, value, required, missing or f"Enter the {label.lower()}."):
+        if self._blank(name, value, required, missing or f"Enter the {in_sentence(label)}."):
             return ""
         self._first_problem(name, [
             (len(value) > max_length, f"{label} is too long (at most {max_length} characters)."),
@@ -99,10 +113,10 @@ class FormReader:
     def choice(self, name: str, *, label: str, choices: Iterable[str], required: bool = True) -> str:
         value = self._raw(name).strip()
         allowed = list(choices)
-        if self._blank(name, value, required, f"Choose the {label.lower()}."):
+        if self._blank(name, value, required, f"Choose the {in_sentence(label)}."):
             return ""
         if value not in allowed:
-            self.errors[name] = f"Choose a {label.lower()} from the list."
+            self.errors[name] = f"Choose a {in_sentence(label)} from the list."
             return ""
         return value
 

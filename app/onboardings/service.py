@@ -79,16 +79,23 @@ def read_input(form: FormReader, spec: InputSpec) -> Any:
 
 
 async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, form: FormReader,
-                      keys: Sequence[str], actor: Actor) -> dict[str, Any]:
+                      keys: Sequence[str], actor: Actor, steps: Sequence[str] = (),
+                      required_now: Sequence[str] | None = None) -> dict[str, Any]:
+    """Save the values of ``keys`` (the inputs of ``steps``, the steps the page's form holds) all
+    at once: one invalid value saves none, and every error is reported. A required value left
+    empty is an error only among ``required_now`` (the step whose Save was pressed; all of ``keys``
+    when None): another step's value may not be known yet (Oort's AWS values come after the first
+    apply), and it is asked for when that step is saved or planned."""
     values = dict(onboarding.inputs or {})
-    for key in keys:
+    given = [key for key in keys if required_now is None or key in required_now
+             or not playbook.input(key).required or str(form.data.get(f"input_{key}", "")).strip()]
+    for key in given:
         values[key] = read_input(form, playbook.input(key))
-    # The step's inputs the last plan added (required profile attributes of the org's schema).
-    extra = asked_inputs.asked(onboarding.facts or {}, form.text("step", label="Step", required=False,
-                                                                 max_length=64))
+    # The steps' inputs the last plan added (required profile attributes of the org's schema).
+    extra = [attribute for step in steps for attribute in asked_inputs.asked(onboarding.facts or {}, step)]
     for attribute in extra:
         values[attribute.key] = attribute.read(form, read_input)
-    keys = [*keys, *(attribute.key for attribute in extra)]
+    keys = [*given, *(attribute.key for attribute in extra)]
     form.raise_if_invalid("The values were not saved.")
     states = {row.action_key: row.state for row in (await session.execute(select(OnboardingAction).where(
         OnboardingAction.onboarding_id == onboarding.id))).scalars()}
@@ -114,8 +121,6 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
                  summary="Values saved: " + ", ".join(sorted(keys)),
                  details={k: values[k] for k in keys if not isinstance(values[k], list)})
     return values
-
-
 
 
 async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,

@@ -138,6 +138,11 @@ class OnboardingView:
         return self.plan is not None and self.plan.confirmed_at is not None
 
     @property
+    def input_steps(self) -> list[str]:
+        """The steps whose values can still change: the page's one form of values holds them all."""
+        return [sv.step.key for _s, steps in self.sections for sv in steps if sv.inputs and not sv.inputs_locked]
+
+    @property
     def plan_stale(self) -> bool:
         """The values changed since the plan was made: it no longer shows what Apply would do."""
         return self.plan is not None and is_stale(self.plan, self.onboarding.inputs)

@@ -42,7 +42,8 @@ def _defender(j: Journey, login: str) -> uuid.UUID:
 
 def _values_form(j: Journey, oid: uuid.UUID) -> Form:
     page = j.get(f"/onboardings/{oid}").text
-    return next(f for f in j.forms(page, "/inputs") if ("step", "create_account") in f.fields)
+    [form] = j.forms(page, "/inputs")
+    return form
 
 
 def _logins(org: SandboxOrg) -> set[str]:
@@ -64,7 +65,8 @@ def test_a_plan_made_before_a_change_cannot_be_confirmed(j: Journey, sandbox_org
     assert "Plan ready" in planned.text and FIRST in planned.text
     confirm = j.form(planned.text, "/confirm")  # the button as the page drew it before the change
 
-    saved = j.submit(_values_form(j, oid), input_service_account_login=SECOND, input_service_account_email=SECOND)
+    saved = j.submit(_values_form(j, oid), at="create_account", input_service_account_login=SECOND,
+                     input_service_account_email=SECOND)
     assert "Values saved. The plan no longer matches them" in saved.text
     page = j.get(url).text
     assert "This plan is out of date" in page

@@ -4,6 +4,7 @@ on it and use its credential (403), drawing its page, and going back to it with 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -57,7 +58,7 @@ def back(request: Request, onboarding_id: uuid.UUID | str, message: str | None =
 
 async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, status_code: int = 200,
                     errors: dict[str, str] | None = None, message: str | None = None,
-                    revealed: tuple[str, str] | None = None) -> Response:
+                    revealed: tuple[str, str] | None = None, typed: Mapping[str, str] | None = None) -> Response:
     """The onboarding's page as the database has it, with a refused form's errors or a revealed secret."""
     state = app_state(request)
     view = await build_view(db, state.library, onboarding_id)
@@ -71,7 +72,8 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         if c.org_origin == onboarding.org_origin and c.id != onboarding.connection_id
         and handoffs.may_use_credential(c, me.id)]
     context = {
-        "view": view, "errors": errors or {}, "message": message, "revealed": revealed, "now": state.clock.now(),
+        "view": view, "errors": errors or {}, "typed": dict(typed or {}), "message": message, "revealed": revealed,
+        "now": state.clock.now(),
         "may_act": handoffs.may_act(onboarding, me.id, me.role),
         "latest_handoff": latest, "people": people,
         "handoff_unread": latest is not None and latest.acknowledged_at is None
@@ -86,8 +88,10 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
 
 
 
-async def refused(request: Request, db: Any, onboarding_id: uuid.UUID, exc: ValidationFailed) -> Response:
+async def refused(request: Request, db: Any, onboarding_id: uuid.UUID, exc: ValidationFailed,
+                  typed: Mapping[str, str] | None = None) -> Response:
     """A form the service refused: nothing half-written (rolled back), and the page drawn again from
-    the database as it was, with the errors by field."""
+    the database as it was, with the errors by field and the values as ``typed`` (none is lost)."""
     await db.rollback()
-    return await draw_page(request, db, onboarding_id, status_code=400, errors=exc.errors, message=exc.message)
+    return await draw_page(request, db, onboarding_id, status_code=400, errors=exc.errors, message=exc.message,
+                           typed=typed)

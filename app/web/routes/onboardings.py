@@ -104,20 +104,28 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
     then_plan = form.data.get("then") == "plan"
     found = await acting(request, db, onboarding_id, operator, okta=then_plan)
     playbook = state.library.get(found.vendor)
-    step_key = form.text("step", label="Step", max_length=64)
+    # One form holds the values of every step still open ("steps"); a single step's form ("step")
+    # is what older pages and scripts send.
+    steps = [key for key in (form.data.get("steps") or form.data.get("step") or "").split(",") if key]
     try:
-        keys = playbook.step(step_key).inputs
+        keys = [key for step in steps for key in playbook.step(step).inputs]
     except KeyError:
         raise HTTPException(404) from None
+    if not steps:
+        raise HTTPException(404)
+    # The step whose Save was pressed must be complete; the others' missing values can wait.
+    at = form.data.get("at") if form.data.get("at") in steps else None
+    required_now = playbook.step(at).inputs if at else [] if "steps" in form.data else None
     try:
-        await service.save_inputs(db, playbook, found, form, keys, actor_for(request, operator))
+        await service.save_inputs(db, playbook, found, form, keys, actor_for(request, operator), steps=steps,
+                                  required_now=required_now)
     except ValidationFailed as exc:
-        return await refused(request, db, found.id, exc)
+        return await refused(request, db, found.id, exc, typed=form.data)
     if then_plan:
         await db.commit()  # the plan reads the values in its own session
         return await _make_plan(request, found.id, operator, saved=True)
-    return back(request, found.id, _saved_note(await newest_plan(db, found.id), found),
-                 anchor=f"#step-{step_key}")
+    note = _saved_note(await newest_plan(db, found.id), found)
+    return back(request, found.id, note, anchor=f"#step-{at or steps[0]}")
 
 
 @router.post("/{onboarding_id}/plan", name="onboarding_plan")

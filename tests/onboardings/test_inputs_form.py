@@ -1,0 +1,92 @@
+"""Issue 14, point 2: forms never drop input. The page's values are one form: any step's Save keeps
+everything typed in every step; a refused save redraws every value as typed (nothing reset, no
+region chosen for the person); a required value of another step may wait."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from app.common.clock import FakeClock
+from app.settings import Settings
+from okta_sandbox import SandboxOrg, SandboxTransport
+from tests.page_journeys import Form, Journey, input_attributes, journey
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def j(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+      fake_clock: FakeClock) -> Iterator[Journey]:
+    with journey(settings, sandbox_org, okta_transport, fake_clock) as started:
+        started.first_admin(settings, "ana.admin", PASSWORD)
+        yield started
+
+
+def _start(j: Journey, vendor: str) -> uuid.UUID:
+    assert j.org.demo is not None
+    return j.start(vendor, j.connect(j.org.demo.admin_token))
+
+
+def _values_form(html: str) -> Form:
+    [form] = Journey.forms(html, "/inputs")
+    return form
+
+
+def _selected(html: str, name: str) -> str:
+    select = re.search(rf'<select id="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, f"no select {name}"
+    chosen = re.findall(r'<option value="([^"]*)" selected>', select.group(1))
+    assert len(chosen) == 1, chosen
+    return chosen[0]
+
+
+def test_one_save_keeps_what_was_typed_in_every_step(j: Journey) -> None:
+    """Drata's page asks for values in five steps: typing in four and pressing one Save keeps all four."""
+    oid = _start(j, "drata")
+    page = j.get(f"/onboardings/{oid}").text
+    form = _values_form(page)
+    assert {b for b in form.buttons} >= {"Save values", "Save and make the plan"}
+    saved = j.submit(form, at="assign_app", input_group_label="Drata Users",
+                     input_service_account_login="drata.svc@acme.example",
+                     input_service_account_email="drata.svc@acme.example",
+                     input_app_users="ada.lovelace0@acme.example", input_access_review="1")
+    assert "Values saved" in saved.text, saved.text
+    inputs = j.onboarding(oid).inputs
+    assert inputs["group_label"] == "Drata Users"
+    assert inputs["service_account_login"] == "drata.svc@acme.example"
+    assert inputs["app_users"] == ["ada.lovelace0@acme.example"]
+    assert inputs["access_review"] is True
+
+
+def test_a_refused_save_redraws_every_value_as_typed(j: Journey) -> None:
+    oid = _start(j, "oort")
+    page = j.get(f"/onboardings/{oid}").text
+    # Nothing is chosen for the person: the region starts on a prompt, not on a region.
+    assert _selected(page, "input_aws_region") == ""
+    refused = j.submit(_values_form(page), at="event_streaming_tab", input_aws_account_id="12345",
+                       input_event_source_name="oort_acme_okta", input_aws_region="eu-west-1",
+                       input_log_stream_name="Oort to AWS")
+    assert refused.status_code == 400
+    assert "An AWS account id is exactly 12 digits." in refused.text
+    assert input_attributes(refused.text, "input_aws_account_id")["value"] == "12345"
+    assert input_attributes(refused.text, "input_event_source_name")["value"] == "oort_acme_okta"
+    assert input_attributes(refused.text, "input_log_stream_name")["value"] == "Oort to AWS"
+    assert _selected(refused.text, "input_aws_region") == "eu-west-1"
+    # Nothing was saved: one invalid value saves none.
+    assert not j.onboarding(oid).inputs.get("event_source_name")
+
+
+def test_another_steps_missing_value_does_not_block_a_save(j: Journey) -> None:
+    """Oort's AWS values come from Oort's console after the first apply: saving the service
+    account's values must not ask for them; saving their own step does."""
+    oid = _start(j, "oort")
+    form = _values_form(j.get(f"/onboardings/{oid}").text)
+    saved = j.submit(form, at="create_account", input_first_name="Oort", input_last_name="Service")
+    assert "Values saved" in saved.text
+    assert j.onboarding(oid).inputs["first_name"] == "Oort"
+    refused = j.submit(_values_form(saved.text), at="event_streaming_tab")
+    assert refused.status_code == 400 and "Enter the AWS account id." in refused.text
