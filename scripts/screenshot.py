@@ -11,7 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.settings import PROJECT_ROOT
-from tests.browser import chromium, watched_page
+from tests.browser.driver import chromium, watched_page
 from tests.flows import first_admin, start_onboarding, use_sandbox_org, wait_for_job
 from tests.live import live_server
 
@@ -26,7 +26,7 @@ def main() -> None:
                 first_admin(page, server)
                 use_sandbox_org(page)
                 start_onboarding(page, "Microsoft Defender for Identity")
-                page.get_by_role("button", name="Make the plan").click()
+                page.get_by_role("button", name="Make the plan", exact=True).click()
                 page.get_by_role("button", name="Confirm and apply").click()
                 wait_for_job(page)
                 page.evaluate("window.scrollTo(0, 0)")

@@ -337,6 +337,7 @@ class Journey:
                     form = self.form(refused.text, "/token")
                 response = self.submit(form, service_token=service_token(account))
                 assert "Token verified" in response.text, response.text
+                self.wait_for_jobs()  # what waited for the token runs at once
                 continue
             apply = self.forms(page, "/apply")
             if apply:

@@ -127,6 +127,13 @@ class Engine(VerifyPhase, UndoPhase):
                 return "Make and confirm the plan first: nothing is written before that."
             return STALE_CONFIRMED if is_stale(plan, onboarding.inputs) else None
 
+    async def has_work(self, onboarding_id: uuid.UUID) -> bool:
+        """Whether an Apply now would do something: an action not done whose requirements are met
+        (after the service account's token is verified, removing Super Admin is one)."""
+        loaded = await self._load(onboarding_id)
+        return any(loaded.record(spec.key).state != ActionState.done and not unmet(loaded.scope, spec.requires)
+                   for _step, spec in self._active_actions(loaded))
+
     # -- apply --------------------------------------------------------------------------------
 
     async def _checkpoint(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int,

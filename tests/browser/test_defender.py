@@ -52,8 +52,12 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     paste_token(page, "copy_token", token)
     assert token not in page.content()
 
-    page.get_by_role("button", name="Continue").click()
+    # Super Admin goes as soon as the token is verified: nobody has to press Continue (issue 14).
+    expect(page.get_by_text("The steps that waited for it are running now.")).to_be_visible()
     wait_for_job(page)
+    roles = next(u for u in server.sandbox_state()["users"] if u["login"] == SERVICE_LOGIN)["roles"]
+    assert "SUPER_ADMIN" not in roles, roles
+    expect(page.get_by_role("button", name="Continue")).to_have_count(0)
     attest_all(page)
     page.get_by_role("button", name="Verify").click()
     wait_for_job(page)

@@ -4,6 +4,7 @@ redirects back to the page."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -244,6 +245,13 @@ async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, o
         note += (" It is limited to network zones; the vendor's document asks for Any IP: set it on this step."
                  if facts.get("service_token_any_ip_required") else
                  f" Its network setting: {facts.get('service_token_network_text')} (for information).")
+    # What waited for the token (removing Super Admin from the account) runs now, within the plan
+    # already confirmed, instead of waiting for someone to press Continue.
+    if await state.engine.why_not_apply(found.id) is None and await state.engine.has_work(found.id):
+        with contextlib.suppress(JobBusy):
+            await state.jobs.submit(found.id, "apply", operator.id)
+            note += " The steps that waited for it are running now."
+            return back(request, found.id, note, anchor="#progress")
     return back(request, found.id, note)
 
 
