@@ -26,7 +26,7 @@ from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.base import utcnow
 from app.store.db import Database
-from app.store.repositories.progress import latest_run, read_kept_secret
+from app.store.repositories.progress import destroy_kept_secrets, latest_run, read_kept_secret
 from app.store.repositories.state import touch
 from app.store.statuses import FINISHED, OnboardingStatus, Outcome
 from app.vault import Secret, Vault
@@ -112,6 +112,15 @@ class EngineBase:
         onboarding.status_note = note
         if status == OnboardingStatus.completed and onboarding.completed_at is None:
             onboarding.completed_at = utcnow()
+            # Every step is done, so is every value kept for one (the activation link): only one
+            # a check reads again when it is re-verified (a smoke test's client secret) stays.
+            needed = {str(value) for _step, check in loaded.playbook.checks() for value in check.params.values()}
+            destroyed = await destroy_kept_secrets(session, self.vault, onboarding.id,
+                                                   lambda secret: secret.purpose not in needed)
+            if destroyed:
+                await record(session, action="secrets_destroyed", actor=Actor.system("engine"),
+                             onboarding_id=onboarding.id, subject_type="onboarding", subject_id=str(onboarding.id),
+                             summary=f"Onboarding completed: {destroyed} kept value(s) destroyed")
         await touch(session, onboarding.id)
 
     def guarded(self, run: Any) -> Any:

@@ -22,6 +22,7 @@ from app.okta.models import ApiToken
 from app.playbooks.tasks import ServiceTokenTask
 from app.store.models import Onboarding
 from app.store.repositories.state import touch
+from app.store.statuses import Outcome
 from app.vault import Secret
 
 
@@ -78,6 +79,25 @@ def match_token(tokens: Sequence[ApiToken], name: str, chosen_id: str | None) ->
 async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor: Actor,
                                user_fact: str | None = None, *, token_name: str | None = None,
                                token_id: str | None = None) -> dict[str, Any]:
+    """`_verify` the pasted token; a refused paste (another person's token, a mistyped one) is in
+    the audit trail with the reason, never with the token."""
+    try:
+        return await _verify(engine, onboarding_id, token, actor, user_fact, token_name=token_name,
+                             token_id=token_id)
+    except ValidationFailed as exc:
+        if exc.errors.get("service_token_id") and exc.message:
+            raise  # asked which of several tokens it is: recorded as such
+        reason = "; ".join(exc.errors.values()) or exc.message
+        async with engine.db.session() as session:
+            await record(session, action="service_token_verify", outcome=Outcome.failed, actor=actor,
+                         onboarding_id=onboarding_id, subject_type="service_token", subject_id="pasted",
+                         summary=f"Service account token refused: {reason}"[:500])
+        raise
+
+
+async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor: Actor,
+                  user_fact: str | None = None, *, token_name: str | None = None,
+                  token_id: str | None = None) -> dict[str, Any]:
     """Prove the pasted token is the service account's, run the step's probes with it (each a
     boolean fact: may the token read this?), find its metadata, keep only its id and a
     fingerprint. The token itself is dropped when this returns.

@@ -1,0 +1,72 @@
+"""Issue 14, point 4: a refused token paste (here a Super Administrator's own token instead of the
+service account's) is in the audit trail with its reason, and never with the token; no kept value
+(the activation link) outlives a completed onboarding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from app.common.clock import FakeClock
+from app.common.validation import ValidationFailed
+from app.settings import Settings
+from app.store.models import AuditEvent, OnboardingSecret
+from okta_sandbox import SandboxOrg, SandboxTransport
+from tests.harness import Wizard, wizard
+from tests.page_journeys import journey
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+      fake_clock: FakeClock) -> Iterator[Wizard]:
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        yield harness
+
+
+def test_a_refused_token_paste_is_audited_without_the_token(w: Wizard, sandbox_org: SandboxOrg) -> None:
+    assert sandbox_org.demo is not None
+    oid = w.start("defender-for-identity", w.connect())
+    w.plan(oid)
+    assert w.apply(oid).state == "succeeded"
+    admins_own = sandbox_org.demo.admin_token
+    with pytest.raises(ValidationFailed) as refused:
+        w.paste_token(oid, admins_own)
+    assert "not to the service account" in refused.value.errors["service_token"]
+
+    async def events() -> list[AuditEvent]:
+        async with w.state.db.sessions() as session:
+            return list((await session.execute(select(AuditEvent).where(
+                AuditEvent.onboarding_id == oid, AuditEvent.action == "service_token_verify"))).scalars())
+
+    [event] = w.run(events)
+    assert event.outcome == "failed" and event.actor_name == "ana.admin"
+    assert event.summary.startswith("Service account token refused: This token belongs to ")
+    assert admins_own not in f"{event.summary} {event.details}"
+
+
+def test_nothing_kept_outlives_a_completed_onboarding(settings: Settings, sandbox_org: SandboxOrg,
+                                                       okta_transport: SandboxTransport, fake_clock: FakeClock) -> None:
+    """The page says a kept value is destroyed when its step is done: once every step is, the
+    activation link cannot be revealed any more."""
+    with journey(settings, sandbox_org, okta_transport, fake_clock) as j:
+        j.first_admin(settings, "ana.admin", "a long enough password")
+        assert sandbox_org.demo is not None
+        oid = j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+        done = j.complete(oid, service_token=lambda account: sandbox_org.issue_api_token(account, "Defender"))
+        assert done.status == "completed", done.status_note
+
+        async def kept() -> list[OnboardingSecret]:
+            async with j.state.db.sessions() as session:
+                return list((await session.execute(select(OnboardingSecret).where(
+                    OnboardingSecret.onboarding_id == oid))).scalars())
+
+        rows = j.run(kept)
+        assert rows and all(row.destroyed_at is not None for row in rows), [(r.purpose, r.destroyed_at) for r in rows]
+        page = j.get(f"/onboardings/{oid}").text
+        assert not j.forms(page, "/secrets/activation_link")
+        csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        refused = j.get(j.client.post(f"/onboardings/{oid}/secrets/activation_link",
+                                      data={"csrf_token": csrf}).headers["location"])
+        assert "That value is no longer kept" in refused.text
