@@ -23,12 +23,12 @@ from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError
 from app.engine.status import timer_fact
 from app.okta.errors import OktaError
-from app.playbooks.schema import InputSpec, Playbook
-from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction
-from app.store.repositories.progress import destroy_kept_secrets, kept_secret_row
+from app.playbooks.schema import CheckSpec, InputSpec, Playbook
+from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction, OnboardingSecret
+from app.store.repositories.progress import destroy_kept_secrets, kept_secret_row, latest_results
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import touch
-from app.store.statuses import OnboardingStatus
+from app.store.statuses import CheckStatus, OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -148,6 +148,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     step, check = found[0]
     if actor.id is None:
         raise NotAllowed("attestations need a named operator")
+    await _refuse_a_dead_end(session, playbook, onboarding, check)
     attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
     session.add(attestation)
@@ -158,6 +159,26 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
                  subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
     return attestation
+
+
+async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
+                             check: CheckSpec) -> None:
+    """Attesting ``check`` destroys the values kept for its step. When a check still reads one of
+    them (Authomize's client-credentials test reads the client secret) and has not passed, the
+    onboarding could never be verified after it: refuse, and say to verify first."""
+    doomed = {secret.purpose for secret in (await session.execute(select(OnboardingSecret).where(
+        OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.destroyed_at.is_(None)))).scalars()
+        if secret.destroy_on == check.key or secret.purpose == check.destroys_secret}
+    if not doomed:
+        return
+    _run, results = await latest_results(session, onboarding.id)
+    for _step, reader in playbook.checks():
+        needs = doomed & {str(value) for value in reader.params.values()}
+        result = results.get(reader.key)
+        if reader.kind != "attest" and needs and (result is None or result.status != CheckStatus.passed):
+            raise ValidationFailed({}, f"Verify first: the check '{reader.label}' needs the value kept for this "
+                                   "step, and attesting the step destroys it. Press Verify; once that check has "
+                                   "passed, attest.")
 
 
 async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboarding, purpose: str,
