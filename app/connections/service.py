@@ -45,6 +45,9 @@ class PreflightReport:
     # API and the vendors' documents need, even when the wizard reaches the org by a custom domain.
     okta_domain: str | None = None
     problems: list[str] = field(default_factory=list)
+    # Set when the operator already had a connection to this org with this account's token: its
+    # label (that connection now holds the new token; no second one was added).
+    replaced: str | None = None
 
     @property
     def engine_label(self) -> str:
@@ -108,6 +111,20 @@ async def add_connection(db: Database, vault: Vault, gateway: OktaGateway, form:
     token = Secret(token_text)
     report = await check_credential(gateway, org, token, actor)
     async with db.session() as session:
+        twin = await _same_account(session, org.origin, report, actor)
+        if twin is not None and twin.credential_secret_id is not None:
+            # Two connections to one org with one account's token cannot be told apart in the
+            # lists: the one this operator has keeps the token just pasted instead.
+            await SecretRepository(session, vault).replace(twin.credential_secret_id, token,
+                                                           purpose=CREDENTIAL_PURPOSE, owner=connection_owner(twin.id))
+            report.replaced = twin.label
+            twin.preflight = report.as_dict()
+            twin.checked_at = utcnow()
+            await record(session, action="connection_token_replaced", actor=actor, subject_type="okta_connection",
+                         subject_id=str(twin.id),
+                         summary=f"Okta connection {twin.label} to {org.display_domain}: token of "
+                                 f"{report.owner.get('login')} replaced (fingerprint {token.fingerprint()})")
+            return twin, report
         connection = OktaConnection(id=uuid.uuid4(), label=label or org.display_domain, org_origin=org.origin,
                                     org_kind=org.kind, credential_kind="api_token", scopes=[],
                                     preflight=report.as_dict(), checked_at=utcnow(), created_by_id=actor.id)
@@ -121,6 +138,16 @@ async def add_connection(db: Database, vault: Vault, gateway: OktaGateway, form:
                      details={"org": org.origin, "super_admin": report.is_super_admin,
                               "pipeline": report.pipeline})
     return connection, report
+
+
+async def _same_account(session: AsyncSession, origin: str, report: PreflightReport,
+                        actor: Actor) -> OktaConnection | None:
+    """This operator's connection (not retired) to the same org with a token of the same account."""
+    rows = (await session.execute(select(OktaConnection).where(
+        OktaConnection.org_origin == origin, OktaConnection.created_by_id == actor.id,
+        OktaConnection.retired_at.is_(None)))).scalars()
+    return next((row for row in rows if (row.preflight or {}).get("owner", {}).get("id") == report.owner.get("id")),
+                None)
 
 
 async def recheck(db: Database, gateway: OktaGateway, connection_id: uuid.UUID, actor: Actor,

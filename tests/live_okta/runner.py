@@ -1,6 +1,6 @@
 """One vendor's onboarding against an Okta org, driven through the wizard's own services and engine
 (the entry points the pages call): add the connection (preflight), start the onboarding, plan,
-confirm, apply, the person's steps, apply again, attest, verify, undo, and a comparison of the
+confirm, apply, the person's steps, apply again, verify, attest, verify, undo, and a comparison of the
 objects the wizard touches before and after.
 
 The same code runs on a real org (``make test-live``) and, in CI, on the sandbox served over HTTP
@@ -333,6 +333,9 @@ class LiveRun:
                     self.person.tell(f"No activation link is kept for {login}: it was activated before.")
                 self.paste_token(oid, self.person.create_token(login, str(account), spec.token_name), spec.token_name)
                 self._apply(oid, report, "apply after the token")
+            # Verify before attesting: a check may still need a value that attesting destroys (the
+            # Authomize client secret), and the wizard refuses to attest before it has passed.
+            self.job(oid, "verify")
             self.attest(oid)
             report.jobs["verify"] = self.job(oid, "verify").state
             done = self.onboarding(oid)

@@ -48,8 +48,10 @@ async def connection_add(request: Request, db: ReadDbSession, operator: ActingOp
         values = {k: form.data.get(k, "") for k in ("org_url", "label")}
         return await _page(request, db, status_code=400, errors=exc.errors, values=values, message=exc.message)
     response = redirect(request, str(request.url_for("connections")))
-    set_flash(request, response, f"Connection to {report.domain} added: the token belongs to "
-                                 f"{report.owner.get('login')}"
+    done = (f"You already had the connection '{report.replaced}' to {report.domain} with this account: it now "
+            "uses the token just pasted, and the token" if report.replaced else
+            f"Connection to {report.domain} added: the token")
+    set_flash(request, response, f"{done} belongs to {report.owner.get('login')}"
                                  + (" (Super Administrator)." if report.is_super_admin else
                                     " (not a Super Administrator: some steps will fail)."))
     return response
