@@ -90,3 +90,17 @@ def test_another_steps_missing_value_does_not_block_a_save(j: Journey) -> None:
     assert j.onboarding(oid).inputs["first_name"] == "Oort"
     refused = j.submit(_values_form(saved.text), at="event_streaming_tab")
     assert refused.status_code == 400 and "Enter the AWS account id." in refused.text
+
+
+def test_the_same_org_and_account_twice_is_one_connection(j: Journey) -> None:
+    """Issue 14, point 7: 'Use the sandbox org' twice made two connections the dropdown could not
+    tell apart. The second paste of a token of the same account replaces the first's token."""
+    assert j.org.demo is not None
+    first = j.connect(j.org.demo.admin_token)
+    page = j.get("/connections").text
+    again = j.submit(j.form(page, "/connections"), org_url=j.org.base_url, api_token=j.org.demo.admin_token,
+                     label="Sandbox again")
+    assert "You already had the connection &#39;Sandbox&#39;" in again.text
+    assert "it now uses the token just pasted" in again.text
+    new = j.get("/onboardings/new").text
+    assert [value for name, value in j.form(new, "/onboardings").fields if name == "connection"] == [str(first)]
