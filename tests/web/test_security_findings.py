@@ -87,7 +87,7 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         page = web.get("/connections")
         connection_id = uuid.UUID(page.text.split("/connections/")[1].split("/")[0])
         assert web.post(f"/connections/{connection_id}/check", page="/connections").status_code == 303
-        assert web.post(f"/connections/{connection_id}/retire", page="/connections").status_code == 303
+        _retire(web, connection_id)
         assert _connection(w, connection_id).retired_at is not None
         assert _actions(w, connection_id) == ["connection_add", "connection_check", "connection_retire"]
 
@@ -133,7 +133,7 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
     def test_checking_or_retiring_a_retired_connection_is_a_clear_page(self, w: Wizard) -> None:
         connection_id = w.connect()
         web = _signed_in(w, "ana.admin")
-        assert web.post(f"/connections/{connection_id}/retire", page="/connections").status_code == 303
+        _retire(web, connection_id)
         for action in ("check", "retire"):
             response: Any = web.post(f"/connections/{connection_id}/{action}", page="/connections")
             assert response.status_code == 409, (action, response.status_code)
@@ -229,3 +229,12 @@ class TestSourceAddressesAndCsvCells:
         cells = [cell for row in rows[1:] for cell in row]
         assert "'=cmd|' /C calc'!A0" in cells and "'=1+1" in cells and "'+danger" in cells
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def _retire(web: Any, connection_id: uuid.UUID) -> None:
+    """Retire as a person does: the button asks first (issue 14: the credential is destroyed)."""
+    url = f"/connections/{connection_id}/retire"
+    asked = web.post(url, page="/connections")
+    assert asked.status_code == 200 and "I understand that its credential is destroyed" in asked.text, asked.text
+    assert web.post(url, {"confirming": "yes"}).status_code == 409  # the box not ticked: nothing retired
+    assert web.post(url, {"confirming": "yes", "confirm": "yes"}).status_code == 303

@@ -119,24 +119,24 @@ async def connection_retire(request: Request, db: DbSession, connection_id: str,
     if connection.retired_at is not None:
         return await _page(request, db, status_code=409, message=_retired(connection))
     using = await service.onboardings_using(db, connection.id)
-    if using:
-        # Retiring stops these onboardings: only when the person saw this very list and confirmed it.
-        data = await request.form()
-        seen = {value for value in data.getlist("onboarding") if isinstance(value, str)}
-        confirmed = data.get("confirm") == "yes" and {str(o.id) for o in using} <= seen
-        if not confirmed:
-            library = app_state(request).library
-            asked = data.get("confirming") == "yes"
-            error = None
-            if asked:
-                error = ("Onboardings started using this connection since the list was shown: read it again."
-                         if data.get("confirm") == "yes" else
-                         "Tick the box to confirm that these onboardings stop, or keep the connection.")
-            return render(request, "connections/retire.html", {
-                "connection": connection, "error": error,
-                "onboardings": [{"onboarding": o, "vendor": library.get(o.vendor).name if o.vendor in library
-                                 else o.vendor} for o in using],
-            }, status_code=409 if asked else 200)
+    # Retiring destroys the credential (and stops the onboardings that use it): only when the person
+    # saw what it does, and the very list of onboardings it stops, and confirmed it.
+    data = await request.form()
+    seen = {value for value in data.getlist("onboarding") if isinstance(value, str)}
+    confirmed = data.get("confirm") == "yes" and {str(o.id) for o in using} <= seen
+    if not confirmed:
+        library = app_state(request).library
+        asked = data.get("confirming") == "yes"
+        error = None
+        if asked:
+            error = ("Onboardings started using this connection since the list was shown: read it again."
+                     if data.get("confirm") == "yes" else
+                     "Tick the box to confirm, or keep the connection.")
+        return render(request, "connections/retire.html", {
+            "connection": connection, "error": error,
+            "onboardings": [{"onboarding": o, "vendor": library.get(o.vendor).name if o.vendor in library
+                             else o.vendor} for o in using],
+        }, status_code=409 if asked else 200)
     connection = await service.retire(db, app_state(request).vault, connection.id, actor_for(request, operator))
     response = redirect(request, str(request.url_for("connections")))
     set_flash(request, response, f"Connection {connection.label} retired; its credential was destroyed.")
