@@ -6,24 +6,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
-import pytest
-
-from app.common.clock import FakeClock
-from app.settings import Settings
-from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.page_journeys import Form, Journey, input_attributes, journey
-
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def j(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
-      fake_clock: FakeClock) -> Iterator[Journey]:
-    with journey(settings, sandbox_org, okta_transport, fake_clock) as started:
-        started.first_admin(settings, "ana.admin", PASSWORD)
-        yield started
+from tests.page_journeys import Form, Journey, input_attributes
 
 
 def _start(j: Journey, vendor: str) -> uuid.UUID:

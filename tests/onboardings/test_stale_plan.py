@@ -6,31 +6,19 @@ to Okta that the confirmed plan did not name."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
 from app.audit import Actor
-from app.common.clock import FakeClock
 from app.engine.engine import STALE_CONFIRMED, STALE_PLAN
-from app.settings import Settings
 from app.store.models import Job, Onboarding
 from app.store.repositories.plans import inputs_digest
-from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.page_journeys import Form, Journey, journey
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import Form, Journey
 
-PASSWORD = "a long enough password"
 FIRST = "defender-first@acme.example"
 SECOND = "defender-second@acme.example"
 
-
-@pytest.fixture
-def j(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
-      fake_clock: FakeClock) -> Iterator[Journey]:
-    with journey(settings, sandbox_org, okta_transport, fake_clock) as started:
-        started.first_admin(settings, "ana.admin", PASSWORD)
-        yield started
 
 
 def _defender(j: Journey, login: str) -> uuid.UUID:
