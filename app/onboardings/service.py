@@ -28,7 +28,7 @@ from app.store.models import Attestation, OktaConnection, Onboarding, Onboarding
 from app.store.repositories.progress import destroy_kept_secrets, kept_secret_row, latest_results
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import touch
-from app.store.statuses import CheckStatus, OnboardingStatus
+from app.store.statuses import OPEN, CheckStatus, OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -51,6 +51,13 @@ async def create_onboarding(session: AsyncSession, playbook: Playbook, connectio
                  subject_type="onboarding", subject_id=str(onboarding.id),
                  summary=f"{playbook.name} onboarding started for {connection.org_origin}")
     return onboarding
+
+
+async def open_onboardings(session: AsyncSession, vendor: str, org_origin: str) -> list[Onboarding]:
+    """The vendor's onboardings on that org that are not finished, oldest first."""
+    return list((await session.execute(select(Onboarding).where(
+        Onboarding.vendor == vendor, Onboarding.org_origin == org_origin, Onboarding.status.in_(list(OPEN)))
+        .order_by(Onboarding.created_at))).scalars())
 
 
 def read_input(form: FormReader, spec: InputSpec) -> Any:

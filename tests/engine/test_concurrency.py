@@ -25,7 +25,8 @@ LABEL = "Microsoft Defender for Identity"
 
 
 def _planned(browser: Browser, connection: str, login: str) -> tuple[str, str]:
-    response = browser.post("/onboardings", {"vendor": "defender-for-identity", "connection": connection},
+    response = browser.post("/onboardings", {"vendor": "defender-for-identity", "connection": connection,
+                                            "start_another": "1"},
                             page="/onboardings/new")
     onboarding = re.search(r"/onboardings/([0-9a-f-]{36})", response.headers["location"]).group(1)  # type: ignore[union-attr]
     page = f"/onboardings/{onboarding}"

@@ -29,7 +29,8 @@ LABEL = "Microsoft Defender for Identity"
 
 
 def _start_onboarding(browser: Browser, connection: str, login: str) -> str:
-    response = browser.post("/onboardings", {"vendor": "defender-for-identity", "connection": connection},
+    response = browser.post("/onboardings", {"vendor": "defender-for-identity", "connection": connection,
+                                            "start_another": "1"},
                             page="/onboardings/new")
     assert response.status_code == 303, response.text
     onboarding = re.search(r"/onboardings/([0-9a-f-]{36})", response.headers["location"]).group(1)  # type: ignore[union-attr]

@@ -88,3 +88,23 @@ def test_the_same_org_and_account_twice_is_one_connection(j: Journey) -> None:
     assert "it now uses the token just pasted" in again.text
     new = j.get("/onboardings/new").text
     assert [value for name, value in j.form(new, "/onboardings").fields if name == "connection"] == [str(first)]
+
+
+def test_a_second_onboarding_of_a_vendor_on_an_org_asks_first(j: Journey) -> None:
+    """Issue 14, point 7: it started without a word; now the page names the open one and starts
+    another only when the person ticks that they mean it (the chosen vendor and org are kept)."""
+    first = _start(j, "oort")
+    page = j.get("/onboardings/new").text
+    connection = next(value for name, value in j.form(page, "/onboardings").fields if name == "connection")
+    asked = j.client.post("/onboardings", data=j.form(page, "/onboardings").data(vendor="oort",
+                                                                                 connection=connection))
+    assert asked.status_code == 409
+    assert "This vendor already has an onboarding on this org" in asked.text
+    assert f'/onboardings/{first}"' in asked.text
+    form = j.form(asked.text, "/onboardings")
+    assert ("vendor", "oort") in form.fields and ("connection", connection) in form.fields
+    started = j.client.post("/onboardings", data=form.data(start_another="1"))
+    assert started.status_code == 303 and str(first) not in started.headers["location"]
+    # Another vendor on the same org is no question.
+    other = j.client.post("/onboardings", data=form.data(vendor="drata"))
+    assert other.status_code == 303

@@ -64,6 +64,14 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
             "playbooks": state.library.all(), "connections": await list_connections(db), "errors": form.errors,
             "chosen": vendor, "sandbox_available": state.sandbox is not None}, status_code=400)
     assert connection is not None
+    # A second onboarding of one vendor on one org is usually a mistake (two service accounts, two
+    # roles): say which is open already, and start another only when the person ticks that they mean it.
+    open_ones = await service.open_onboardings(db, vendor, connection.org_origin)
+    if open_ones and not form.boolean("start_another"):
+        return render(request, "onboardings/new.html", {
+            "playbooks": state.library.all(), "connections": await list_connections(db), "errors": {},
+            "chosen": vendor, "chosen_connection": str(connection.id), "already_open": open_ones,
+            "sandbox_available": state.sandbox is not None}, status_code=409)
     onboarding = await service.create_onboarding(db, state.library.get(vendor), connection,
                                                  actor_for(request, operator))
     return back(request, onboarding.id, f"{state.library.get(vendor).name} onboarding started.")
