@@ -71,7 +71,7 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
         return render(request, "onboardings/new.html", {
             "playbooks": state.library.all(), "connections": await list_connections(db), "errors": {},
             "chosen": vendor, "chosen_connection": str(connection.id), "already_open": open_ones,
-            "sandbox_available": state.sandbox is not None}, status_code=409)
+            "sandbox_available": state.sandbox is not None})  # a question, as the retire page asks its first
     onboarding = await service.create_onboarding(db, state.library.get(vendor), connection,
                                                  actor_for(request, operator))
     return back(request, onboarding.id, f"{state.library.get(vendor).name} onboarding started.")
