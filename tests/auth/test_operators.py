@@ -141,8 +141,13 @@ class TestDisable:
 
     def test_admin_cannot_disable_themselves(self, settings: Settings) -> None:
         boss = add_operator(settings, "boss", "admin")
+        ana = add_operator(settings, "ana")
         with web_client(settings) as web:
             web.sign_in("boss")
+            page = web.get("/operators").text
+            # Not offered on your own row (issue 14, point 10); offered on a colleague's.
+            assert f"/operators/{boss.id}/disable" not in page and "Your own account" in page
+            assert f"/operators/{ana.id}/disable" in page
             response = web.post(f"/operators/{boss.id}/disable", page="/operators")
         assert response.status_code == 400
         assert "You cannot disable your own account." in response.text
