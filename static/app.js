@@ -7,3 +7,41 @@ document.addEventListener("htmx:afterSwap", function (event) {
     target.focus();
   }
 });
+
+// Copy buttons: each copies the text of the element its data-copy-target names. They are hidden in
+// the page and shown here, so a browser without this script never shows a button that does nothing.
+function showCopyButtons(root) {
+  root.querySelectorAll(".copy-button[hidden]").forEach(function (button) {
+    button.hidden = false;
+  });
+}
+function copied(button, ok) {
+  var label = button.firstChild;
+  label.textContent = ok ? "Copied" : "Select and copy";
+  window.setTimeout(function () { label.textContent = "Copy"; }, 2000);
+}
+document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+document.addEventListener("htmx:afterSwap", function (event) { showCopyButtons(event.detail.target || document); });
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest(".copy-button");
+  if (!button) {
+    return;
+  }
+  var source = document.getElementById(button.getAttribute("data-copy-target"));
+  if (!source) {
+    return;
+  }
+  var text = source.textContent;
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(function () { copied(button, true); },
+                                             function () { copied(button, false); });
+    return;
+  }
+  // Without the clipboard API (a plain-http address): select the text so Ctrl+C copies it.
+  var range = document.createRange();
+  range.selectNodeContents(source);
+  var selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  copied(button, document.execCommand && document.execCommand("copy"));
+});

@@ -77,6 +77,12 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
         f"Okta ({domain})")
     expect(page.locator("#step-select_products").get_by_role("row", name=re.compile("Workspace"))
            ).to_contain_text("sentinel-prod")
+    # Every value to paste has a copy button, and it copies exactly the value (issue 14, point 5).
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    domain_row = connection.get_by_role("row", name=re.compile("Domain name"))
+    domain_row.get_by_role("button", name="Copy Domain name").click()
+    expect(domain_row.get_by_role("button", name="Copied Domain name")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == domain
 
     connect = page.locator("#step-connect")
     connect.get_by_role("button", name="Start the 30-minute timer").click()
