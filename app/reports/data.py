@@ -142,8 +142,10 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     chain = await verify_range(session, *chain_range) if chain_range else ChainReport(True, 0)
     handoff_people = {h.from_operator_id for h in (await session.execute(
         select(Handoff).where(Handoff.onboarding_id == onboarding_id))).scalars()}
-    people = {e.actor_name for e in events if e.actor_id is not None} | \
-        {names.get(i, "") for i in handoff_people if i}
+    # One name per person: by operator id (the trail records the username, the hand-offs the id),
+    # named as the operators page names them; a removed operator by the name the trail kept.
+    signed = {e.actor_id: e.actor_name for e in events if e.actor_id is not None}
+    people = {names.get(i) or signed.get(i, "") for i in {*signed, *(h for h in handoff_people if h)}}
     return Report(
         onboarding_id=onboarding.id, vendor=playbook.name, vendor_company=playbook.vendor, document=playbook.document,
         document_title=playbook.document_title, org=onboarding.org_origin,

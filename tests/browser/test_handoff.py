@@ -75,6 +75,8 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     page.goto(onboarding_url)
     expect(page.get_by_role("button", name="Make the plan", exact=True)).to_have_count(0)
     page.get_by_role("link", name="audit report").click()
+    # Each person once, by name (the trail keeps usernames; issue 14 found "Amy Operator, amy").
+    expect(page.locator("dt:text-is('Operators involved') + dd")).to_have_text("Amy Operator, Bob Helpdesk")
     timeline = page.locator(".timeline-table")
     expect(timeline.get_by_text("amy", exact=True).first).to_be_visible()
     expect(timeline.get_by_text("bob", exact=True).first).to_be_visible()
