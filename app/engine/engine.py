@@ -190,7 +190,8 @@ class Engine(VerifyPhase, UndoPhase):
                 if current.state == ActionState.done:
                     continue
                 if unmet(loaded.scope, spec.requires):
-                    deferred.append(spec.key)
+                    if step.title not in deferred:
+                        deferred.append(step.title)  # the trail names steps, not internal keys
                     continue
                 await handle.progress(action=spec.key, step=step.title, waiting=None)
                 row = await self._checkpoint(loaded, step, spec, position, state=ActionState.applying, error=None,
@@ -210,7 +211,7 @@ class Engine(VerifyPhase, UndoPhase):
         async with self.db.session() as session:
             await record(session, action="apply_done", actor=actor, onboarding_id=handle.onboarding_id,
                          subject_type="job", subject_id=str(handle.job_id),
-                         summary="Apply finished" + (f"; waiting to run {', '.join(deferred)}" if deferred else ""))
+                         summary="Apply finished" + (f"; still to do: {'; '.join(deferred)}" if deferred else ""))
 
     def _intent_hook(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int,
                      details: dict[str, Any]) -> Any:

@@ -125,9 +125,17 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     await touch(session, onboarding.id)
     await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
-                 summary="Values saved: " + ", ".join(sorted(keys)),
+                 summary="Values saved: " + ", ".join(_label(playbook, key) for key in keys),
                  details={k: values[k] for k in keys if not isinstance(values[k], list)})
     return values
+
+
+def _label(playbook: Playbook, key: str) -> str:
+    """An input as the page names it (the trail and the report are read by people, not by code)."""
+    try:
+        return playbook.input(key).label
+    except KeyError:
+        return key  # an attribute the org's schema asked for: its name is what the page shows
 
 
 async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,

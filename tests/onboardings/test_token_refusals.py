@@ -70,3 +70,20 @@ def test_nothing_kept_outlives_a_completed_onboarding(settings: Settings, sandbo
         refused = j.get(j.client.post(f"/onboardings/{oid}/secrets/activation_link",
                                       data={"csrf_token": csrf}).headers["location"])
         assert "That value is no longer kept" in refused.text
+
+
+def test_the_trail_names_steps_and_fields_not_internal_keys(w: Wizard) -> None:
+    """Issue 14, point 8: 'waiting to run drop_super_admin' and 'Values saved: first_name' were the
+    playbook's keys, shown to people in the timeline and the PDF."""
+    oid = w.start("defender-for-identity", w.connect())
+    w.plan(oid)
+    assert w.apply(oid).state == "succeeded"
+
+    async def summaries() -> dict[str, str]:
+        async with w.state.db.sessions() as session:
+            return {e.action: e.summary for e in (await session.execute(select(AuditEvent).where(
+                AuditEvent.onboarding_id == oid))).scalars()}
+
+    done = w.run(summaries)["apply_done"]
+    assert "still to do: " in done and "Remove the Super Admin role" in done, done
+    assert "drop_super_admin" not in done
