@@ -45,3 +45,12 @@ document.addEventListener("click", function (event) {
   selection.addRange(range);
   copied(button, document.execCommand && document.execCommand("copy"));
 });
+
+// After a refused submit, focus moves to the summary of what needs attention (its links lead to
+// each field), so keyboard and screen-reader users start where the problem is.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector(".error-summary");
+  if (summary) {
+    summary.focus();
+  }
+});

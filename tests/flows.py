@@ -28,7 +28,8 @@ def use_sandbox_org(page: Page) -> None:
 def start_onboarding(page: Page, vendor: str) -> None:
     page.get_by_role("link", name="Onboardings", exact=True).click()
     page.get_by_role("link", name="New onboarding").click()
-    page.get_by_label(re.compile(vendor)).check()
+    # Each vendor's radio is named by the vendor alone, not by its whole card (issue 14, point 9).
+    page.get_by_role("radio", name=vendor, exact=True).check()
     page.get_by_role("button", name="Start onboarding").click()
     expect(page.get_by_text("onboarding started")).to_be_visible()
 

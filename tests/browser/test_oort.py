@@ -80,6 +80,9 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
         "An AWS account id is exactly 12 digits.")
     expect(streaming.locator("#input_event_source_name-error")).to_contain_text(
         "Use 1 to 75 letters, digits, dots, dashes or underscores (no spaces).")
+    # Focus moves to the summary of what needs attention; the values typed are still there (issue 14).
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(streaming.get_by_label("Event source name")).to_have_value("oort okta")
     streaming.get_by_label("AWS account id").fill("123456789012")
     streaming.get_by_label("Event source name").fill("oort_acme_okta")
     streaming.get_by_label("Region").select_option("eu-west-1")

@@ -46,7 +46,7 @@ def end_the_wait(database_url: str, onboarding_id: uuid.UUID, step: str) -> None
 
 def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_url: str) -> None:
     server, page, watch = sandbox_journey.server, sandbox_journey.page, sandbox_journey.watch
-    start_onboarding(page, "Microsoft Sentinel")
+    start_onboarding(page, "Microsoft Sentinel (unified connector)")
     onboarding_id = uuid.UUID(page.url.split("#")[0].rstrip("/").rsplit("/", 1)[1])
 
     workspace = page.locator("#step-choose_workspace")
