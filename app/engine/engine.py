@@ -80,7 +80,7 @@ class Engine(VerifyPhase, UndoPhase):
                 entry.update(step_key=step.key, step_title=step.title, action_key=spec.key, kind=spec.kind,
                              requires=list(spec.requires), requires_text=describe(loaded.playbook, spec.requires))
                 items.append(entry)
-        plan = new_plan(onboarding_id, actor.id, items, loaded.onboarding.inputs)
+        plan = new_plan(onboarding_id, actor.id, items, {**(loaded.onboarding.inputs or {}), **loaded.scope.inputs})
         async with self.db.session() as session:
             session.add(plan)
             onboarding = await session.get(Onboarding, onboarding_id)

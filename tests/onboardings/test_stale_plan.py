@@ -127,3 +127,15 @@ def test_save_and_make_the_plan_plans_the_values_just_typed(j: Journey, sandbox_
     assert "Values saved. Plan ready" in shown
     assert "This plan is out of date" not in shown and SECOND in shown and j.forms(shown, "/confirm")
     assert j.onboarding(oid).inputs["service_account_login"] == SECOND
+
+
+def test_saving_the_values_the_plan_used_leaves_it_current(j: Journey) -> None:
+    """Pressing Save without a change (the fields show the defaults the plan used) is no change."""
+    assert j.org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(j.org.demo.admin_token))
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    saved = j.submit(_values_form(j, oid), at="create_account")
+    assert "They are the ones the plan was made from" in saved.text
+    page = j.get(url).text
+    assert "This plan is out of date" not in page and j.forms(page, "/confirm")

@@ -2,9 +2,9 @@
 
 A plan shows exactly what the wizard will create, adopt or leave alone *for the values given when
 it was made*. Once a value changes (the service account's login, a group's name), that plan no
-longer describes what Apply would do: it is stale. The plan keeps the digest of the inputs it was
-made from (and the inputs themselves, for the record); a stale plan cannot be confirmed, and Apply
-refuses to run on a confirmed plan that has gone stale. Plans made before the digest was kept have
+longer describes what Apply would do: it is stale. The plan keeps the values it was made with
+(defaults included) and their digest, for the record; a stale plan cannot be confirmed, and Apply
+refuses to run on a confirmed plan that has gone stale. Plans made before the values were kept have
 none and are taken as they are.
 """
 
@@ -31,13 +31,17 @@ def inputs_digest(inputs: Mapping[str, Any] | None) -> str:
 
 
 def is_stale(plan: OnboardingPlan, inputs: Mapping[str, Any] | None) -> bool:
-    """Whether the onboarding's inputs changed since ``plan`` was made."""
-    return plan.inputs_digest is not None and plan.inputs_digest != inputs_digest(inputs)
+    """Whether a value the operator saved differs from the one ``plan`` was made with. The plan keeps
+    the values it used, defaults included, so saving the value a default already gave (pressing
+    Save without a change) leaves the plan as it was."""
+    if plan.inputs is None:
+        return False
+    return any(plan.inputs.get(key) != value for key, value in (inputs or {}).items())
 
 
 def new_plan(onboarding_id: uuid.UUID, actor_id: uuid.UUID | None, items: list[dict[str, Any]],
              inputs: Mapping[str, Any] | None) -> OnboardingPlan:
-    """A plan bound to the inputs it was made from."""
+    """A plan bound to the inputs it was made from: every value it used (saved or default)."""
     return OnboardingPlan(id=uuid.uuid4(), onboarding_id=onboarding_id, created_by_id=actor_id, items=items,
                           inputs=dict(inputs or {}), inputs_digest=inputs_digest(inputs))
 
