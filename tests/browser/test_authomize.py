@@ -56,6 +56,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     assert server.sandbox_state()["counts"]["apiServices"] == 0  # nothing written before confirming
 
     page.get_by_role("button", name="Confirm and apply").click()
+    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
     wait_for_job(page)
     # Okta refused the guessed key: the page says what to click instead, and nothing was made.
     expect(page.get_by_text("Okta refused the catalog key 'authomize_identity_security'").first).to_be_visible()

@@ -138,6 +138,8 @@ def test_every_page_keeps_to_the_content_security_policy(server: LiveServer, bro
         expect(page.locator("#plan").get_by_text(f"Use the existing log stream '{STREAM}'",
                                                  exact=False)).to_be_visible()
         page.get_by_role("button", name="Confirm and apply").click()
+        # The page after the click (not the plan page still shown under load) before waiting on its job.
+        expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
         wait_for_job(page)
 
         # In Okta, someone renames the new service account; its token gets a hostile name too.

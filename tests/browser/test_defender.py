@@ -44,6 +44,7 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     assert server.sandbox_state()["counts"]["customRoles"] == 0  # nothing written before confirming
 
     page.get_by_role("button", name="Confirm and apply").click()
+    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 

@@ -81,6 +81,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     assert before["apps"][0]["grants"] == [] and before["apps"][0]["users"] == []
 
     page.get_by_role("button", name="Confirm and apply").click()
+    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 

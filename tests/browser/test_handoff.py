@@ -44,6 +44,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     onboarding_url = page.url.split("#")[0]
     page.get_by_role("button", name="Make the plan", exact=True).click()
     page.get_by_role("button", name="Confirm and apply").click()
+    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
     wait_for_job(page)
     page.get_by_text("Hand off").first.click()
     page.get_by_label("Hand to").select_option("queue")

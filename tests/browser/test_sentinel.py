@@ -59,6 +59,7 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
     expect(plan.get_by_text("Assign Read-Only Administrator to the new service account")).to_be_visible()
     page.get_by_role("button", name="Confirm and apply").click()
+    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 
