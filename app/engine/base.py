@@ -114,7 +114,7 @@ class EngineBase:
             onboarding.completed_at = utcnow()
             # Every step is done, so is every value kept for one (the activation link): only one
             # a check reads again when it is re-verified (a smoke test's client secret) stays.
-            needed = {str(value) for _step, check in loaded.playbook.checks() for value in check.params.values()}
+            needed = {name for _step, check in loaded.playbook.checks() for name in check.names()}
             destroyed = await destroy_kept_secrets(session, self.vault, onboarding.id,
                                                    lambda secret: secret.purpose not in needed)
             if destroyed:

@@ -24,8 +24,8 @@ from app.engine.scope import Scope, TemplateError
 from app.engine.status import timer_fact
 from app.okta.errors import OktaError
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook
-from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction, OnboardingSecret
-from app.store.repositories.progress import destroy_kept_secrets, kept_secret_row, latest_results
+from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction
+from app.store.repositories.progress import destroy_kept_secrets, kept_secret_row, latest_results, live_kept_secrets
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import touch
 from app.store.statuses import OPEN, CheckStatus, OnboardingStatus
@@ -168,8 +168,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
     session.add(attestation)
     # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
-    await destroy_kept_secrets(session, vault, onboarding.id, lambda secret: secret.destroy_on == check.key
-                               or secret.purpose == check.destroys_secret)
+    await destroy_kept_secrets(session, vault, onboarding.id, check.destroys)
     await touch(session, onboarding.id)
     await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
                  subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
@@ -181,14 +180,12 @@ async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboardi
     """Attesting ``check`` destroys the values kept for its step. When a check still reads one of
     them (Authomize's client-credentials test reads the client secret) and has not passed, the
     onboarding could never be verified after it: refuse, and say to verify first."""
-    doomed = {secret.purpose for secret in (await session.execute(select(OnboardingSecret).where(
-        OnboardingSecret.onboarding_id == onboarding.id, OnboardingSecret.destroyed_at.is_(None)))).scalars()
-        if secret.destroy_on == check.key or secret.purpose == check.destroys_secret}
+    doomed = {secret.purpose for secret in await live_kept_secrets(session, onboarding.id) if check.destroys(secret)}
     if not doomed:
         return
     _run, results = await latest_results(session, onboarding.id)
     for _step, reader in playbook.checks():
-        needs = doomed & {str(value) for value in reader.params.values()}
+        needs = doomed & reader.names()
         result = results.get(reader.key)
         if reader.kind != "attest" and needs and (result is None or result.status != CheckStatus.passed):
             raise ValidationFailed({}, f"Verify first: the check '{reader.label}' needs the value kept for this "

@@ -94,6 +94,15 @@ class CheckSpec(Strict):
     # For attestations: a secret of the onboarding that is destroyed once this is attested.
     destroys_secret: str | None = None
 
+    def names(self) -> set[str]:
+        """Its parameters' values as plain text: a kept secret the check reads is named among them
+        (``secret: authomize_client_secret``)."""
+        return {str(value) for value in self.params.values()}
+
+    def destroys(self, secret: Any) -> bool:
+        """Whether attesting this check destroys ``secret`` (an onboarding's kept secret row)."""
+        return bool(secret.destroy_on == self.key or secret.purpose == self.destroys_secret)
+
 
 class PasteValue(Strict):
     label: str

@@ -56,14 +56,19 @@ async def read_kept_secret(session: AsyncSession, vault: Vault, onboarding_id: u
         row.secret_id, purpose=f"onboarding:{purpose}", owner=onboarding_owner(onboarding_id))
 
 
+async def live_kept_secrets(session: AsyncSession, onboarding_id: uuid.UUID) -> list[OnboardingSecret]:
+    """The onboarding's kept secrets not destroyed yet."""
+    return list((await session.execute(select(OnboardingSecret).where(
+        OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.destroyed_at.is_(None)))).scalars())
+
+
 async def destroy_kept_secrets(session: AsyncSession, vault: Vault, onboarding_id: uuid.UUID,
                                which: Callable[[OnboardingSecret], bool] = lambda _secret: True) -> int:
     """Destroy the onboarding's live secrets that `which` selects (all of them by default): the
     sealed value is erased and the row says when. Returns how many were destroyed."""
     repo = SecretRepository(session, vault)
     destroyed = 0
-    for secret in (await session.execute(select(OnboardingSecret).where(
-            OnboardingSecret.onboarding_id == onboarding_id, OnboardingSecret.destroyed_at.is_(None)))).scalars().all():
+    for secret in await live_kept_secrets(session, onboarding_id):
         if not which(secret):
             continue
         await repo.destroy(secret.secret_id, purpose=f"onboarding:{secret.purpose}",
