@@ -19,6 +19,7 @@ from app.engine.scope import TemplateError
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
+    Attestation,
     Job,
     OnboardingAction,
     OnboardingPlan,
@@ -88,9 +89,7 @@ class CheckView:
     status: str | None
     found: str | None
     remedy: str | None
-    attested_by: str | None = None
-    attested_at: str | None = None
-    note: str | None = None
+    attestation: Attestation | None = None  # who attested, when, and their note
 
 
 @dataclass
@@ -242,10 +241,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     status = CheckStatus.attested if attestation else CheckStatus.needs_attestation
                 view.checks.append(CheckView(
                     spec=check, status=status, found=result.found if result else None,
-                    remedy=result.remedy if result else None,
-                    attested_by=attestation.operator_name if attestation else None,
-                    attested_at=f"{attestation.attested_at:%Y-%m-%d %H:%M} UTC" if attestation else None,
-                    note=attestation.note if attestation else None))
+                    remedy=result.remedy if result else None, attestation=attestation))
             if step.task is not None:
                 for paste in step.task.paste:
                     try:

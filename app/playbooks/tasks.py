@@ -8,34 +8,24 @@ ticked only when such a probe proves the account can read the user schema."""
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from app.common.patterns import matching
 from app.playbooks.schema import KEY
 
 # A fixed Management API path to read: no templates, no query, no way out of /api/v1/.
-PROBE_PATH = re.compile(r"/api/v1(/[A-Za-z0-9_\-.]+)+")
+PROBE_PATH = re.compile(r"(?!.*\.\.)/api/v1(/[A-Za-z0-9_\-.]+)+")
 
 
 class TokenProbe(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fact: str  # where the outcome is stored (true: allowed, false: refused with 403)
-    path: str  # a GET the token makes, e.g. /api/v1/meta/schemas/user/default
-
-    @field_validator("fact")
-    @classmethod
-    def _fact(cls, value: str) -> str:
-        if not KEY.fullmatch(value):
-            raise ValueError(f"probe fact {value!r} must be lowercase letters, digits and underscores")
-        return value
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not PROBE_PATH.fullmatch(value) or ".." in value:
-            raise ValueError(f"probe path {value!r} must be a fixed path under /api/v1/")
-        return value
+    # where the outcome is stored (true: allowed, false: refused with 403)
+    fact: Annotated[str, matching(KEY, "probe fact {value!r} must be lowercase letters, digits and underscores")]
+    # a GET the token makes, e.g. /api/v1/meta/schemas/user/default
+    path: Annotated[str, matching(PROBE_PATH, "probe path {value!r} must be a fixed path under /api/v1/")]
 
 
 class ServiceTokenTask(BaseModel):

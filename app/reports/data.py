@@ -17,7 +17,7 @@ from app.audit.chain import ChainReport, verify_range
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.base import utcnow
-from app.store.models import AuditEvent, Handoff, Operator
+from app.store.models import Attestation, AuditEvent, Handoff, Operator
 from app.store.repositories.progress import latest_results
 from app.store.statuses import CheckStatus
 
@@ -30,9 +30,7 @@ class ChecklistItem:
     status: str
     found: str
     evidence: dict[str, Any]
-    attested_by: str | None = None
-    attested_at: datetime | None = None
-    note: str | None = None
+    attestation: Attestation | None = None  # who attested, when, and their note
 
 
 @dataclass
@@ -120,10 +118,7 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
                 evidence = dict(result.evidence) if result is not None and result.evidence else {}
                 checklist.append(ChecklistItem(
                     section=section.title, step=f"{step.number} {step.title}", label=check.label, status=status,
-                    found=found, evidence=evidence,
-                    attested_by=attestation.operator_name if attestation else None,
-                    attested_at=attestation.attested_at if attestation else None,
-                    note=attestation.note if attestation else None))
+                    found=found, evidence=evidence, attestation=attestation))
     steps = {step.key: step.title for _s, step in playbook.steps()}
     actions = [ActionRow(step=steps.get(row.step_key, row.step_key), summary=row.summary or row.action_key,
                          object_type=row.object_type, object_id=row.object_id, outcome=row.outcome,

@@ -82,9 +82,9 @@ def render_pdf(report: Report) -> bytes:
             ids = [f"{k}: {v}" for k, v in item.evidence.items() if k.endswith("_id") and v]
             if ids:
                 evidence += " (" + "; ".join(ids) + ")"
-            if item.attested_by:
-                evidence = f"Attested by {item.attested_by} on {_when(item.attested_at)}" + \
-                    (f": {item.note}" if item.note else "")
+            if (attested := item.attestation) is not None:
+                evidence = f"Attested by {attested.operator_name} on {_when(attested.attested_at)}" + \
+                    (f": {attested.note}" if attested.note else "")
             table.row([f"{item.section} › {item.step}", item.label, STATUS_LABELS.get(item.status, item.status),
                        evidence])
 

@@ -5,9 +5,12 @@ the stream is created. Undo deletes the stream only if this onboarding created i
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import field_validator
 
 from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
+from app.common.patterns import matching
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
 from app.okta.errors import OktaApiError, OktaBadRequest
@@ -21,25 +24,12 @@ MAX_STREAMS = 2
 
 class EventBridgeParams(Params):
     name: str
-    account_id: str
-    event_source_name: str
+    account_id: Annotated[str, matching(AWS_ACCOUNT, "The AWS account id must be exactly 12 digits, not {value!r}.")]
+    event_source_name: Annotated[str, matching(
+        EVENT_SOURCE, "The event source name {value!r} must be 1 to 75 letters, digits, dots, dashes or underscores, "
+        "with no spaces.")]
     region: str
     fact: str = "log_stream_id"
-
-    @field_validator("account_id")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        if not AWS_ACCOUNT.fullmatch(value):
-            raise ValueError(f"The AWS account id must be exactly 12 digits, not {value!r}.")
-        return value
-
-    @field_validator("event_source_name")
-    @classmethod
-    def _source(cls, value: str) -> str:
-        if not EVENT_SOURCE.fullmatch(value):
-            raise ValueError(f"The event source name {value!r} must be 1 to 75 letters, digits, dots, dashes or "
-                             "underscores, with no spaces.")
-        return value
 
     @field_validator("region")
     @classmethod

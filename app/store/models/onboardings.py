@@ -14,6 +14,13 @@ from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from app.store.statuses import ActionState, JobState, OnboardingStatus
 
 
+class OnboardingChild:
+    """A row that belongs to one onboarding and is deleted with it."""
+
+    onboarding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"),
+                                                     nullable=False)
+
+
 class Onboarding(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "onboardings"
     __table_args__ = (
@@ -41,14 +48,12 @@ class Onboarding(UUIDPrimaryKey, Timestamps, Base):
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class OnboardingAction(UUIDPrimaryKey, Base):
+class OnboardingAction(UUIDPrimaryKey, OnboardingChild, Base):
     """The checkpoint of one playbook action: what the wizard found or did in Okta."""
 
     __tablename__ = "onboarding_actions"
     __table_args__ = (UniqueConstraint("onboarding_id", "action_key"),)
 
-    onboarding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"),
-                                                     nullable=False)
     step_key: Mapped[str] = mapped_column(String(64), nullable=False)
     action_key: Mapped[str] = mapped_column(String(128), nullable=False)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -83,7 +88,7 @@ class OnboardingPlan(UUIDPrimaryKey, Base):
     inputs_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
-class Job(UUIDPrimaryKey, Base):
+class Job(UUIDPrimaryKey, OnboardingChild, Base):
     """A background run (apply, verify, undo) with a lease: a crashed server's job is taken over
     when its lease runs out, and at most one active job per onboarding exists (a partial unique
     index, enforced by SQLite and Postgres alike)."""
@@ -96,8 +101,6 @@ class Job(UUIDPrimaryKey, Base):
         Index("ix_jobs_state_lease", "state", "lease_expires_at"),
     )
 
-    onboarding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"),
-                                                     nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # apply, verify, reverify, undo
     # queued, running, succeeded, failed, cancelled
     state: Mapped[str] = mapped_column(String(16), nullable=False, default=JobState.queued)
@@ -126,13 +129,11 @@ class VerificationRun(UUIDPrimaryKey, Base):
     drift: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
 
 
-class CheckResult(UUIDPrimaryKey, Base):
+class CheckResult(UUIDPrimaryKey, OnboardingChild, Base):
     __tablename__ = "check_results"
     __table_args__ = (Index("ix_check_results_run", "run_id"),)
 
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("verification_runs.id", ondelete="CASCADE"), nullable=False)
-    onboarding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"),
-                                                     nullable=False)
     step_key: Mapped[str] = mapped_column(String(64), nullable=False)
     check_key: Mapped[str] = mapped_column(String(128), nullable=False)
     # passed, failed, needs_attestation, attested
@@ -142,12 +143,10 @@ class CheckResult(UUIDPrimaryKey, Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
 
-class Attestation(UUIDPrimaryKey, Base):
+class Attestation(UUIDPrimaryKey, OnboardingChild, Base):
     __tablename__ = "attestations"
     __table_args__ = (Index("ix_attestations_onboarding_check", "onboarding_id", "check_key"),)
 
-    onboarding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"),
-                                                     nullable=False)
     step_key: Mapped[str] = mapped_column(String(64), nullable=False)
     check_key: Mapped[str] = mapped_column(String(128), nullable=False)
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), nullable=False)
@@ -157,15 +156,13 @@ class Attestation(UUIDPrimaryKey, Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class OnboardingSecret(UUIDPrimaryKey, Base):
+class OnboardingSecret(UUIDPrimaryKey, OnboardingChild, Base):
     """A secret a later step needs (an activation link, a client secret to paste into a vendor's
     console): sealed, revealed only on request, destroyed when its step is done."""
 
     __tablename__ = "onboarding_secrets"
     __table_args__ = (UniqueConstraint("onboarding_id", "purpose"),)
 
-    onboarding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"),
-                                                     nullable=False)
     purpose: Mapped[str] = mapped_column(String(64), nullable=False)
     label: Mapped[str] = mapped_column(String(200), nullable=False)
     secret_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sealed_secrets.id"), nullable=False)
@@ -190,7 +187,7 @@ class AppSetting(Base):
 
 
 
-class Handoff(UUIDPrimaryKey, Base):
+class Handoff(UUIDPrimaryKey, OnboardingChild, Base):
     """An onboarding handed from one operator to another (or to the help-desk queue), with the
     note saying what is done and what is waiting. The receiver acknowledges it by reading the
     summary."""
@@ -198,8 +195,6 @@ class Handoff(UUIDPrimaryKey, Base):
     __tablename__ = "handoffs"
     __table_args__ = (Index("ix_handoffs_onboarding_created", "onboarding_id", "created_at"),)
 
-    onboarding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"),
-                                                     nullable=False)
     from_operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), nullable=False)
     # None: the help-desk queue, where any operator may take it.
     to_operator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
