@@ -54,3 +54,14 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus();
   }
 });
+
+// A page drawn for one step (a revealed secret) brings that step into view: the value is next to
+// the step that needs it, not at the top of a long page.
+document.addEventListener("DOMContentLoaded", function () {
+  var here = document.querySelector("[data-scroll-here]");
+  if (here && !document.querySelector(".error-summary")) {
+    here.setAttribute("tabindex", "-1");
+    here.scrollIntoView({ block: "center" });
+    here.focus({ preventScroll: true });
+  }
+});

@@ -52,7 +52,7 @@ def activate_and_create_token(page: Page, login: str, password: str, token_name:
     """As the person behind the service account: open the activation link the wizard keeps,
     choose a password, sign in to the sandbox's Admin Console as the account and create a token.
     Returns the token value (shown once, like Okta's console)."""
-    page.get_by_role("button", name="Reveal").click()
+    reveal_secret(page, "Activation link of the service account")
     link = page.locator(".secret-value").inner_text()
     other = page.context.new_page()
     other.goto(link)
@@ -66,6 +66,21 @@ def activate_and_create_token(page: Page, login: str, password: str, token_name:
     other.close()
     page.reload()
     return token
+
+
+def reveal_secret(page: Page, label: str) -> str:
+    """Reveal a kept secret on the step that needs it; the page comes back with the value there."""
+    page.get_by_role("button", name=f"Reveal {label}").click()
+    value = page.locator(".secret-value")
+    expect(value).to_be_visible()
+    return value.inner_text()
+
+
+def unfold(page: Page, step_key: str) -> None:
+    """Open a finished step, folded on the page, as a person clicks its title."""
+    step = page.locator(f"#step-{step_key}")
+    if step.locator("details.step__fold:not([open])").count():
+        step.locator("summary").first.click()
 
 
 def create_token_in_console(console: Page, login: str, token_name: str) -> None:

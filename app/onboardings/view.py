@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from app.engine import asked_inputs
 from app.engine.requirements import describe, locked_inputs, unmet
 from app.engine.runtime import Loaded, load
 from app.engine.scope import TemplateError
+from app.onboardings.next_step import NextStep, SectionProgress, checked_by_okta, next_step, progress
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
@@ -29,19 +30,7 @@ from app.store.models import (
 )
 from app.store.repositories.plans import is_stale, newest_plan
 from app.store.repositories.progress import latest_results
-from app.store.statuses import ACTED, ACTIVE_JOBS, FINISHED, GOOD, ActionState, CheckStatus
-
-
-class StepState(StrEnum):
-    """How a step of the page is drawn (its badge and whether it is open)."""
-
-    failed = "failed"
-    done = "done"
-    waiting = "waiting"
-    todo = "todo"
-    attention = "attention"
-    info = "info"
-
+from app.store.statuses import ACTED, ACTIVE_JOBS, FINISHED, GOOD, ActionState, CheckStatus, StepState
 
 # Action states after which the action needs nothing more (applied, or removed by Undo).
 SETTLED = (ActionState.done, ActionState.undone)
@@ -105,6 +94,14 @@ class StepView:
     console_link: str | None = None
     # The step's values can no longer change: the wizard has acted in Okta on one of them.
     inputs_locked: bool = False
+    # Kept secrets this step needs (their life ends with one of its checks): revealed right here.
+    secrets: list[OnboardingSecret] = field(default_factory=list)
+
+    @property
+    def folds(self) -> bool:
+        """Drawn folded: finished, or only to read, with nothing on it to type, paste or reveal."""
+        open_inputs = bool(self.inputs) and not self.inputs_locked
+        return self.state in (StepState.done, StepState.info) and not (self.paste or self.secrets or open_inputs)
 
 
 @dataclass
@@ -168,6 +165,25 @@ class OnboardingView:
     def finished(self) -> bool:
         return self.onboarding.status in FINISHED
 
+    @property
+    def held_secrets(self) -> set[str]:
+        """Kept secrets a step of the page offers to reveal (where they are needed)."""
+        return {secret.purpose for _s, steps in self.sections for sv in steps for secret in sv.secrets}
+
+    @cached_property
+    def next(self) -> NextStep:
+        """The one thing to do now (the card at the top of the page)."""
+        return next_step(self)
+
+    @property
+    def next_checked_by_okta(self) -> bool:
+        """The next step is a person's task the wizard can check in Okta now."""
+        return self.next.step is not None and self.applied_any and checked_by_okta(self.next.step)
+
+    @property
+    def progress(self) -> list[SectionProgress]:
+        return progress(self, self.next.step)
+
 
 def _console(loaded: Loaded, object_type: str | None, object_id: str | None) -> str | None:
     if object_type is None or object_type not in CONSOLE_PATHS or loaded.scope.org is None:
@@ -210,6 +226,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     operators = list((await session.execute(select(Operator).order_by(Operator.display_name))).scalars())
     people = {str(op.id): op.display_name for op in operators}
 
+    revealed_by_task = {purpose for _s, step in loaded.playbook.steps() if step.task is not None
+                        for purpose in step.task.reveals}
     locked = locked_inputs(loaded.playbook, {key: row.state for key, row in loaded.records.items()})
     sections: list[tuple[SectionSpec, list[StepView]]] = []
     for section in loaded.playbook.sections:
@@ -254,6 +272,11 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             view.inputs = [(library.get(loaded.playbook.key).input(k), scope.inputs.get(k)) for k in step.inputs]
             view.inputs += [(a.spec(), scope.inputs.get(a.key)) for a in asked_inputs.asked(scope.facts, step.key)]
             view.inputs_locked = bool(locked & set(step.inputs))
+            # A kept secret is offered where a step says it is used (``reveals``), else at the step
+            # whose attestation ends its life.
+            reveals = step.task.reveals if step.task is not None else []
+            view.secrets = [s for s in secrets if s.destroyed_at is None and (s.purpose in reveals or (
+                s.purpose not in revealed_by_task and any(c.destroys(s) for c in step.checks)))]
             view.state = _step_state(view, loaded)
             views.append(view)
         if views:

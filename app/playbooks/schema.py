@@ -118,6 +118,8 @@ class TaskSpec(Strict):
     console_path: str | None = None  # a path in the Okta Admin Console, linked for the operator
     paste: list[PasteValue] = Field(default_factory=list)
     timer_minutes: int | None = None
+    # Kept secrets (by purpose, e.g. activation_link) this step needs: offered for reveal right here.
+    reveals: list[str] = Field(default_factory=list)
     params: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -118,3 +118,14 @@ class Intent(StrEnum):
     remove = "remove"
     new_secret = "new_secret"  # noqa: S105 (the name of a step, not a secret)
     guided = "guided"
+
+
+class StepState(StrEnum):
+    """How a step of an onboarding's page is drawn (its badge and whether it is open)."""
+
+    failed = "failed"
+    done = "done"
+    waiting = "waiting"
+    todo = "todo"
+    attention = "attention"
+    info = "info"

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.browser.driver import Journey
-from tests.flows import attest_all, start_onboarding, wait_for_job
+from tests.flows import attest_all, reveal_secret, start_onboarding, unfold, wait_for_job
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -73,14 +73,16 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     # The smoke test runs while the wizard still keeps the secret.
     page.get_by_role("button", name="Verify").click()
     wait_for_job(page)
+    unfold(page, "smoke_test")
     smoke = page.locator("#step-smoke_test")
     expect(smoke.get_by_text("got an access token from the org authorization server")).to_be_visible()
 
     # The operator reveals the secret once and pastes it into Authomize; it works there.
     kept = page.get_by_role("region", name="Kept for a later step")
     expect(kept.get_by_text("Client secret of the Authomize integration")).to_be_visible()
-    kept.get_by_role("button", name="Reveal").click()
-    secret = page.locator(".secret-value").inner_text()
+    # Revealed on the step that needs it (where it is pasted into Authomize), not above the page.
+    secret = reveal_secret(page, "Client secret of the Authomize integration")
+    expect(page.locator("#step-enter_credentials .secret-value")).to_be_visible()
     assert secret != first_secret  # the wizard's own secret, made through the secrets endpoint
     token = httpx.post(f"{server.sandbox_url}/oauth2/v1/token", auth=(client_id, secret), timeout=10,
                        data={"grant_type": "client_credentials", "scope": " ".join(SCOPES)})
@@ -94,6 +96,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     wait_for_job(page)
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
+    unfold(page, "smoke_test")
     expect(smoke.get_by_text("Not run again since")).to_be_visible()
     assert secret not in page.content()
     watch.assert_clean()

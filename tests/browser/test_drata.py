@@ -17,6 +17,7 @@ from tests.flows import (
     attest_all,
     create_token_in_console,
     paste_token,
+    reveal_secret,
     start_onboarding,
     wait_for_job,
 )
@@ -33,16 +34,12 @@ def save_step_values(page: Page, step_key: str) -> None:
     expect(page.get_by_text("Values saved.")).to_be_visible()
 
 
-def reveal(page: Page, label: str) -> str:
-    kept = page.get_by_role("region", name="Kept for a later step")
-    kept.locator("li", has_text=label).get_by_role("button", name="Reveal").click()
-    return page.locator(".secret-value").inner_text()
 
 
 def activate_and_create_token(page: Page, onboarding_url: str) -> str:
     """The person behind the service account: the activation link the wizard keeps, a password,
     then a token created in the sandbox's Admin Console as the account."""
-    link = reveal(page, "Activation link of the service account")
+    link = reveal_secret(page, "Activation link of the service account")
     other = page.context.new_page()
     other.goto(link)
     other.get_by_label("Password", exact=True).fill(ACCOUNT_PASSWORD)
@@ -101,7 +98,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     for field, value in (("Organization", server.sandbox_url.split("://", 1)[1]),
                          ("Application Client ID", app["id"]), ("Group Label (Optional)", "Engineering")):
         expect(drawer.get_by_role("row", name=re.compile(re.escape(field)))).to_contain_text(value)
-    secret = reveal(page, "Client secret of the Drata - OIDC app")
+    secret = reveal_secret(page, "Client secret of the Drata - OIDC app")
     assert len(secret) >= 14
     page.goto(onboarding_url)
     assert secret not in page.content()

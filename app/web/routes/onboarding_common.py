@@ -58,7 +58,7 @@ def back(request: Request, onboarding_id: uuid.UUID | str, message: str | None =
 
 async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, status_code: int = 200,
                     errors: dict[str, str] | None = None, message: str | None = None,
-                    revealed: tuple[str, str] | None = None, typed: Mapping[str, str] | None = None) -> Response:
+                    revealed: tuple[str, str, str] | None = None, typed: Mapping[str, str] | None = None) -> Response:
     """The onboarding's page as the database has it, with a refused form's errors or a revealed secret."""
     state = app_state(request)
     view = await build_view(db, state.library, onboarding_id)

@@ -260,7 +260,7 @@ async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, o
             await state.jobs.submit(found.id, "apply", operator.id)
             note += " The steps that waited for it are running now."
             return back(request, found.id, note, anchor="#progress")
-    return back(request, found.id, note)
+    return back(request, found.id, note, anchor="#next-step")
 
 
 @router.post("/{onboarding_id}/token/any-ip", name="onboarding_token_any_ip")
@@ -270,8 +270,8 @@ async def token_any_ip(request: Request, db: ReadDbSession, onboarding_id: str, 
     try:
         await tokens.set_token_any_ip(state.engine, found.id, actor_for(request, operator))
     except ValidationFailed as exc:
-        return back(request, found.id, exc.message, "error")
-    return back(request, found.id, "The token now allows Any IP.")
+        return back(request, found.id, exc.message, "error", anchor="#next-step")
+    return back(request, found.id, "The token now allows Any IP.", anchor="#next-step")
 
 
 @router.post("/{onboarding_id}/test-event/{check_key}", name="onboarding_test_event")
@@ -282,8 +282,8 @@ async def test_event(request: Request, db: ReadDbSession, onboarding_id: str, ch
     try:
         note = await service.generate_test_event(state.engine, found.id, check_key, actor_for(request, operator))
     except ValidationFailed as exc:
-        return back(request, found.id, exc.message, "error")
-    return back(request, found.id, note)
+        return back(request, found.id, exc.message, "error", anchor="#next-step")
+    return back(request, found.id, note, anchor="#next-step")
 
 
 @router.post("/{onboarding_id}/attest/{check_key}", name="onboarding_attest")
@@ -302,7 +302,7 @@ async def attest(request: Request, db: DbSession, onboarding_id: str, check_key:
         raise HTTPException(404, exc.message) from None
     await db.commit()
     await state.engine.refresh_status(found.id)
-    return back(request, found.id, f"Attested by {operator.display_name}.")
+    return back(request, found.id, f"Attested by {operator.display_name}.", anchor="#next-step")
 
 
 @router.post("/{onboarding_id}/timers/{step_key}", name="onboarding_timer")
@@ -339,4 +339,4 @@ async def reveal(request: Request, db: DbSession, onboarding_id: str, purpose: s
         await db.commit()  # the refusal's audit event
         return back(request, found.id, exc.message, "warning")
     await db.commit()
-    return await draw_page(request, db, found.id, revealed=(label, value.reveal()))
+    return await draw_page(request, db, found.id, revealed=(label, value.reveal(), purpose))

@@ -1,0 +1,127 @@
+"""The one thing to do now on an onboarding's page, and where the operator is in the document.
+
+The page draws it as the card at its top, holding the action itself: the button (make the plan,
+apply, retry, verify) or the person's whole step (the paste field, the reveal, the attest button),
+so nobody hunts for it on a page thousands of pixels tall. It is derived here, in one place, from
+the same view the rest of the page is drawn from, in the order a person works: finish what runs,
+fix what failed, plan, confirm, apply, then the person's steps in the document's order, then verify.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState
+
+if TYPE_CHECKING:
+    from app.onboardings.view import OnboardingView, StepView
+
+
+class NextKind(StrEnum):
+    finished = "finished"  # completed, closed or retired: nothing more to do here
+    working = "working"  # the wizard is running a job
+    retry = "retry"  # an action failed
+    plan = "plan"  # no plan, or one made from other values
+    confirm = "confirm"  # a plan waits to be read and confirmed
+    apply = "apply"  # confirmed actions are ready to run
+    person = "person"  # a step only a person can do
+    verify = "verify"  # everything is done: check it against Okta
+
+
+@dataclass
+class NextStep:
+    kind: NextKind
+    title: str
+    detail: str | None = None
+    step: StepView | None = None  # the person's step, drawn inside the card with its controls
+
+
+@dataclass
+class SectionProgress:
+    key: str
+    title: str
+    done: int
+    total: int
+    current: bool
+
+
+def needs_person(view: OnboardingView, sv: StepView) -> bool:
+    """Whether this step waits for something only a person can do now."""
+    if sv.state in (StepState.done, StepState.info):
+        return False
+    task = sv.step.task
+    facts = view.loaded.scope.facts
+    if task is not None and task.kind == "service_token":
+        return not facts.get("service_token_verified")
+    if any(c.status == CheckStatus.failed for c in sv.checks):
+        return True
+    if any(c.spec.kind == "attest" and c.status != CheckStatus.attested for c in sv.checks):
+        return True
+    if sv.inputs and not sv.inputs_locked and any(s.required and v in (None, "", []) for s, v in sv.inputs):
+        return True
+    if task is None:
+        return False
+    # A person's task whose outcome the wizard checks in Okta (the account activated, the token made
+    # as the account): it is the next step until a verification finds it done.
+    return task.kind == "timer" or (sv.step.actor != "wizard" and any(c.status not in GOOD for c in sv.checks))
+
+
+def checked_by_okta(sv: StepView) -> bool:
+    """The step's open items are checks the wizard runs against Okta (so "check it now" finishes it)."""
+    open_checks = [c for c in sv.checks if c.status not in GOOD]
+    return bool(open_checks) and all(c.spec.kind != "attest" for c in open_checks)
+
+
+def next_step(view: OnboardingView) -> NextStep:
+    onboarding = view.onboarding
+    if view.finished:
+        return NextStep(NextKind.finished, "Nothing more to do", onboarding.status_note)
+    if view.job is not None:
+        return NextStep(NextKind.working, "The wizard is working in Okta",
+                        "This page follows it below; you can leave and come back.")
+    steps = [sv for _section, svs in view.sections for sv in svs]
+    failed = next((sv for sv in steps if any(a.state == ActionState.failed for a in sv.actions)), None)
+    if failed is not None:
+        error = next(a.error for a in failed.actions if a.state == ActionState.failed)
+        return NextStep(NextKind.retry, f"Fix what stopped step {failed.step.number}, then retry",
+                        error or "An action failed.", failed)
+    if view.plan is None:
+        return NextStep(NextKind.plan, "Make the plan",
+                        "The wizard reads Okta and lists what it would create, adopt or leave alone. "
+                        "Nothing is written to Okta until you confirm the plan.")
+    if view.plan_stale:
+        return NextStep(NextKind.plan, "Make the plan again",
+                        "Values were saved after the plan was made, so it no longer shows what the wizard would do.")
+    if not view.plan_confirmed:
+        return NextStep(NextKind.confirm, "Read the plan, then confirm it",
+                        "Each line says what the wizard will do and the exact Okta calls.")
+    if view.runnable_actions:
+        count = view.runnable_actions
+        ready = "1 action of the confirmed plan is" if count == 1 else f"{count} actions of the confirmed plan are"
+        return NextStep(NextKind.apply, "Continue: apply the plan" if view.applied_any else "Apply the plan",
+                        f"{ready} ready to run.")
+    person = next((sv for sv in steps if needs_person(view, sv)), None)
+    if person is not None:
+        return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
+                        f"In “{person.section.title}”.", person)
+    if onboarding.status == OnboardingStatus.completed:
+        return NextStep(NextKind.verify, "Completed: every item passed or was attested",
+                        "Re-verify at any time to see whether anything changed in Okta since (drift).")
+    if view.last_run is None:
+        return NextStep(NextKind.verify, "Verify the onboarding",
+                        "The wizard checks every item of the document's checklist against Okta.")
+    return NextStep(NextKind.verify, "Verify again",
+                    "Every step is done; verify to see the checklist as Okta has it now.")
+
+
+def progress(view: OnboardingView, current: StepView | None) -> list[SectionProgress]:
+    """Each section of the document with how many of its steps are done."""
+    out = []
+    for section, svs in view.sections:
+        counted = [sv for sv in svs if sv.state != StepState.info]
+        out.append(SectionProgress(
+            key=section.key, title=section.title, done=sum(1 for sv in counted if sv.state == StepState.done),
+            total=len(counted), current=current is not None and current in svs))
+    return out

@@ -1,0 +1,98 @@
+"""Issue 14, point 5: the onboarding page has one next-step card at its top holding the action
+itself (make the plan, apply, the person's step with its attest button or reveal), a progress list
+of the document's sections, finished steps folded, and each submit comes back to the card. The
+card's action is never drawn a second time (one button per name)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import Journey
+
+
+def _card(page: str) -> str:
+    start = page.index('id="next-step"')
+    return page[start:page.index("</section>", start)]
+
+
+def _defender(j: Journey, sandbox_org: SandboxOrg) -> uuid.UUID:
+    assert sandbox_org.demo is not None
+    return j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+
+
+def test_the_card_leads_through_plan_confirm_and_the_persons_steps(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, sandbox_org)
+    url = f"/onboardings/{oid}"
+
+    page = j.get(url).text
+    card = _card(page)
+    assert "Make the plan" in card and "Nothing is written to Okta until you confirm" in card
+    assert len(j.forms(page, "/plan")) == 1 and j.forms(card, "/plan")  # in the card, not also in the toolbar
+    # The progress list names every section of the document with its count.
+    assert 'aria-label="Sections of the document"' in card
+    assert re.search(r'href="#section-[a-z_]+">Create a dedicated Okta account</a>\s*<span class="hint">0 of \d+ done',
+                     card)
+
+    planned = j.submit(j.form(page, "/plan"))
+    card = _card(planned.text)
+    assert "Read the plan, then confirm it" in card and 'href="#plan"' in card
+    assert not j.forms(card, "/confirm")  # Confirm stays at the end of the plan it confirms
+
+    j.submit(j.form(planned.text, "/confirm"))
+    j.wait_for_jobs()
+    page = j.get(url).text
+    card = _card(page)
+    # The first thing only a person can do, in the document's order, with its own button inside.
+    assert "Step 1: Okta licence is Developer or Enterprise" in card
+    [attest] = j.forms(card, "/attest/licence_confirmed", button="I confirm:")
+    assert 'aria-current="step"' in card
+    # The steps the wizard finished are folded; the step in the card is not drawn twice.
+    assert re.search(r'<details class="step__fold">\s*<summary><h3 class="step__title">'
+                     r'<span class="step__number">1</span> Create a dedicated Okta account', page)
+    assert page.count("I confirm: The Okta org has a Developer or Enterprise licence") == 1
+
+    response = j.client.post(attest.action.replace("http://testserver", ""), data=attest.data())
+    assert response.status_code == 303 and response.headers["location"].endswith("#next-step")
+    page = j.get(url).text
+    card = _card(page)
+    assert "Attested by" in card  # the flash of what was just done, where the page comes back to
+    # Next: the person opens the activation link, revealed right on this step.
+    assert "Step 3: Verify the account" in card
+    [reveal] = j.forms(card, "/secrets/activation_link")
+    assert "Reveal activation link of the service account" in reveal.buttons
+    assert "Done: check it in Okta" in card
+    assert not j.forms(page.replace(card, ""), "/secrets/activation_link")  # one Reveal, on its step
+
+    revealed = j.post_form(reveal, {}, revealed=True)
+    card = _card(revealed.text)
+    assert 'class="secret-value"' in card and "data-scroll-here" in card
+    assert revealed.text.count('class="secret-value"') == 1
+
+
+def test_a_completed_onboarding_says_nothing_is_left(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, sandbox_org)
+    j.complete(oid, service_token=lambda account: sandbox_org.issue_api_token(account, "Defender"))
+    page = j.get(f"/onboardings/{oid}").text
+    card = _card(page)
+    assert "Where it stands" in card and "Completed: every item passed or was attested" in card
+    # What is left is watching for drift: Re-verify, in the card and nowhere else.
+    assert [f.buttons for f in j.forms(card, "")] == [["Re-verify"]]
+    assert len(j.forms(page, "/reverify")) == 1
+    # Every section is done; the applied plan is folded away.
+    assert "0 of" not in card
+    assert "Show the plan&#39;s" in page or "Show the plan's" in page
+
+
+def test_a_failed_action_puts_retry_and_its_step_in_the_card(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, sandbox_org)
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    sandbox_org.faults.add("server_error", method="POST", path="/api/v1/iam/roles", times=4)
+    j.submit(j.form(j.get(url).text, "/confirm"))
+    j.wait_for_jobs()
+    page = j.get(url).text
+    card = _card(page)
+    assert re.search(r"Fix what stopped step [0-9-]+, then retry", card)
+    assert j.forms(card, "/apply", button="Retry") and len(j.forms(page, "/apply")) == 1
