@@ -65,3 +65,21 @@ document.addEventListener("DOMContentLoaded", function () {
     here.focus({ preventScroll: true });
   }
 });
+
+// Moments are sent in UTC; each is shown in the viewer's own time zone, with UTC on hover (its title).
+function localTimes(root) {
+  root.querySelectorAll("time.local-time[datetime]").forEach(function (element) {
+    var at = new Date(element.getAttribute("datetime"));
+    if (isNaN(at.getTime())) {
+      return;
+    }
+    var withDate = /\d{4}-\d{2}-\d{2}/.test(element.textContent);
+    var withSeconds = /\d{2}:\d{2}:\d{2}/.test(element.textContent);
+    var options = { hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+    if (withSeconds) { options.second = "2-digit"; }
+    if (withDate) { options.year = "numeric"; options.month = "short"; options.day = "numeric"; }
+    element.textContent = at.toLocaleString(undefined, options);
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
+document.addEventListener("htmx:afterSwap", function (event) { localTimes(event.detail.target || document); });

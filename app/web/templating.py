@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -23,21 +24,35 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
 
 
-def _format_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
+def _time_element(value: datetime, text: str, *, local: bool) -> Markup:
+    """A moment as ``<time>``: the machine-readable instant, UTC on hover, and (``local``) the text
+    that static/app.js rewrites into the viewer's own time zone. Without the script it reads UTC."""
+    at = value.astimezone(UTC)
+    return Markup('<time datetime="{iso}" title="{utc}"{cls}>{text}</time>').format(
+        iso=at.strftime("%Y-%m-%dT%H:%M:%SZ"), utc=at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        cls=Markup(' class="local-time"') if local else "", text=text)
+
+
+def _format_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> Markup | str:
     if value is None:
         return "—"
-    return value.astimezone(UTC).strftime(fmt)
+    return _time_element(value, value.astimezone(UTC).strftime(fmt), local=True)
 
 
-def _epoch(value: float | None, fmt: str = "%H:%M UTC") -> str:
+def _epoch(value: float | None, fmt: str = "%H:%M UTC") -> Markup | str:
     if value is None:
         return "—"
-    return datetime.fromtimestamp(float(value), UTC).strftime(fmt)
+    at = datetime.fromtimestamp(float(value), UTC)
+    return _time_element(at, at.strftime(fmt), local=True)
 
 
-def _relative_time(value: datetime | None) -> str:
+def _relative_time(value: datetime | None) -> Markup | str:
     if value is None:
         return "never"
+    return _time_element(value, _ago(value), local=False)
+
+
+def _ago(value: datetime) -> str:
     seconds = int((datetime.now(UTC) - value).total_seconds())
     if seconds < 60:
         return "just now"

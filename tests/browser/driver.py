@@ -49,11 +49,16 @@ class ConsoleWatch:
         assert self.errors == [], "\n".join(self.errors)
 
 
+# Where the browser's person is: UTC+13 in December (UTC+12 in July), so a local time never reads as UTC.
+VIEWER_TIMEZONE = "Pacific/Auckland"
+
+
 @contextmanager
 def watched_page(browser: Browser, *, viewport: tuple[int, int] = (1280, 900), javascript: bool = True,
-                 artifacts: Path | None = None) -> Iterator[tuple[Page, ConsoleWatch]]:
+                 artifacts: Path | None = None, timezone: str = VIEWER_TIMEZONE) -> Iterator[tuple[Page, ConsoleWatch]]:
+    # The viewer is not in UTC (the server's zone), so a page that shows local times shows it.
     context: BrowserContext = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                                  java_script_enabled=javascript)
+                                                  java_script_enabled=javascript, timezone_id=timezone)
     watch = ConsoleWatch()
     context.on("page", watch.attach)
     page = context.new_page()

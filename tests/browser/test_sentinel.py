@@ -78,6 +78,13 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
         f"Okta ({domain})")
     expect(page.locator("#step-select_products").get_by_role("row", name=re.compile("Workspace"))
            ).to_contain_text("sentinel-prod")
+    # Moments are shown in the viewer's time zone (here Auckland's), with the UTC instant on hover.
+    made = page.locator("#plan time.local-time").first
+    utc = made.get_attribute("title") or ""
+    assert utc.endswith(" UTC")
+    expect(made).not_to_contain_text("UTC")
+    expect(made).to_contain_text(re.compile(r"GMT\+1[23]"))  # New Zealand's offset, summer or winter
+
     # Every value to paste has a copy button, and it copies exactly the value (issue 14, point 5).
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     domain_row = connection.get_by_role("row", name=re.compile("Domain name"))
