@@ -49,7 +49,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
                     f"Waiting until {describe(loaded.playbook, missing)}: {step.title}")
     if gated:
         return OnboardingStatus.in_progress, None, f"Ready to continue: {gated[0][0].title}"
-    if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0:
+    if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0 and not last_run.waiting:
         return OnboardingStatus.completed, None, "Every item of the checklist passed or was attested."
     attest_steps = [step for step, check in loaded.playbook.checks()
                     if check.kind == "attest" and check.key not in loaded.attestations
@@ -58,5 +58,13 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
         first = attest_steps[0]
         waiting = WaitingFor(first.waiting_for) if first.waiting_for in (WaitingFor.vendor_console, WaitingFor.timer) \
             else WaitingFor.operator
+        if waiting == WaitingFor.timer and not _a_timer_runs(loaded, now):
+            waiting = WaitingFor.operator  # the wait is over: the attestation is the person's to give now
         return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
     return OnboardingStatus.in_progress, None, "Verify to complete the onboarding."
+
+
+def _a_timer_runs(loaded: Loaded, now: float) -> bool:
+    return any(step.task is not None and step.task.kind == "timer"
+               and float((loaded.scope.facts.get(timer_fact(step.key)) or {}).get("until", 0)) > now
+               for _section, step in loaded.playbook.steps())

@@ -66,12 +66,14 @@ class VerifyPhase(EngineBase):
             run.passed = sum(1 for o in outcomes if o.status in GOOD)
             run.failed = sum(1 for o in outcomes if o.status == CheckStatus.failed)
             run.needs_attestation = sum(1 for o in outcomes if o.status == CheckStatus.needs_attestation)
+            run.waiting = sum(1 for o in outcomes if o.status == CheckStatus.waiting)
             run.drift = drift
             await record(session, action=handle.kind, actor=actor, onboarding_id=handle.onboarding_id,
                          outcome=Outcome.ok if not run.failed else Outcome.failed, subject_type="verification",
                          subject_id=str(run.id),
                          summary=f"{'Re-verified' if handle.kind == 'reverify' else 'Verified'}: {run.passed} passed, "
                                  f"{run.failed} failed, {run.needs_attestation} to attest"
+                                 + (f", {run.waiting} waiting" if run.waiting else "")
                                  + (f"; drift in {len(drift)}" if drift else ""),
                          details={"drift": [d["check"] for d in drift]})
             # The onboarding's status follows from this run: written in the same transaction.

@@ -166,6 +166,12 @@ class OnboardingView:
         return self.onboarding.status in FINISHED
 
     @property
+    def open_attestations(self) -> int:
+        """Attestations still to give now (not as counted by the last run: some were given since)."""
+        return sum(1 for _s, steps in self.sections for sv in steps for c in sv.checks
+                   if c.status == CheckStatus.needs_attestation)
+
+    @property
     def held_secrets(self) -> set[str]:
         """Kept secrets a step of the page offers to reveal (where they are needed)."""
         return {secret.purpose for _s, steps in self.sections for sv in steps for secret in sv.secrets}
@@ -206,6 +212,8 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
         return StepState.done
     if CheckStatus.failed in statuses:
         return StepState.attention
+    if CheckStatus.waiting in statuses:
+        return StepState.waiting
     if view.actions:
         return StepState.todo
     return StepState.todo if view.checks else StepState.info

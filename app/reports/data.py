@@ -19,7 +19,7 @@ from app.playbooks.loader import PlaybookLibrary
 from app.store.base import utcnow
 from app.store.models import Attestation, AuditEvent, Handoff, Operator
 from app.store.repositories.progress import latest_results
-from app.store.statuses import CheckStatus
+from app.store.statuses import CHECK_WORDS, CheckStatus
 
 
 @dataclass
@@ -87,9 +87,10 @@ class Report:
         return out
 
 
-STATUS_LABELS: dict[str, str] = {
-    CheckStatus.passed: "passed", CheckStatus.failed: "FAILED", CheckStatus.attested: "attested",
-    CheckStatus.needs_attestation: "not attested", CheckStatus.not_verified: "not verified yet"}
+# The checklist's words, with what an auditor must not miss in capitals and "not attested" for an
+# attestation nobody gave.
+STATUS_LABELS: dict[str, str] = {**CHECK_WORDS, CheckStatus.failed: "FAILED",
+                                 CheckStatus.needs_attestation: "not attested"}
 
 
 async def build_report(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,

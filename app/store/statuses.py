@@ -58,6 +58,8 @@ class CheckStatus(StrEnum):
 
     passed = "passed"
     failed = "failed"
+    # Not yet, and not a fault: a wait the document asks for is running or has not been started.
+    waiting = "waiting"
     attested = "attested"
     needs_attestation = "needs_attestation"
     # Never stored: what a report says of a check no verification run has looked at yet.
@@ -129,3 +131,16 @@ class StepState(StrEnum):
     todo = "todo"
     attention = "attention"
     info = "info"
+
+
+# The words a person reads for each state, everywhere it is shown (pages, reports): one vocabulary.
+STEP_WORDS: dict[str, str] = {
+    StepState.done: "done", StepState.failed: "failed", StepState.waiting: "waiting", StepState.todo: "to do",
+    StepState.attention: "needs attention", StepState.info: "for information"}
+CHECK_WORDS: dict[str, str] = {
+    CheckStatus.passed: "passed", CheckStatus.failed: "failed", CheckStatus.waiting: "waiting",
+    CheckStatus.needs_attestation: "to attest", CheckStatus.attested: "attested",
+    CheckStatus.not_verified: "not checked yet"}
+ACTION_WORDS: dict[str, str] = {
+    ActionState.pending: "not yet", ActionState.applying: "in progress", ActionState.done: "done",
+    ActionState.failed: "failed", ActionState.undone: "undone", ActionState.kept: "kept"}

@@ -158,14 +158,17 @@ class TestTimers:
         # Before Connect, the backfill preview has no creation time to count back from.
         w.verify(oid)
         status, found, remedy = checks(w, oid)["backfill_counted"]
-        assert status == "failed" and "creation time" in (found or "") and "Start the timer" in (remedy or "")
+        # Not a failure: nothing went wrong, the person has not started the connector's timer yet.
+        assert status == "waiting" and "creation time" in (found or "") and "Start the timer" in (remedy or "")
         start_timer(w, oid, "connect")
         onboarding = w.onboarding(oid)
         assert (onboarding.status, onboarding.waiting_for) == ("waiting", "timer")
         fake_clock.advance(10 * 60)
         w.verify(oid)
         status, found, remedy = checks(w, oid)["ingestion_time_passed"]
-        assert status == "failed" and "20 minutes left" in (found or "") and remedy
+        # A running wait is pending, not failed, and the onboarding is not complete while it runs.
+        assert status == "waiting" and "20 minutes left" in (found or "") and remedy
+        assert w.onboarding(oid).status != "completed"
         fake_clock.advance(20 * 60)
         w.verify(oid)
         assert checks(w, oid)["ingestion_time_passed"][0] == "passed"

@@ -38,6 +38,11 @@ class CheckOutcome:
     def failed(cls, found: str, remedy: str, **evidence: Any) -> CheckOutcome:
         return cls(CheckStatus.failed, found, remedy, evidence)
 
+    @classmethod
+    def waiting(cls, found: str, remedy: str, **evidence: Any) -> CheckOutcome:
+        """Not yet, and not a fault: a wait the document asks for is running or not started."""
+        return cls(CheckStatus.waiting, found, remedy, evidence)
+
 
 @dataclass
 class CheckState:

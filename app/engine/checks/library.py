@@ -356,12 +356,12 @@ class TimerElapsed(Check):
         p: TimerParams = TimerParams.model_validate(self.raw_params)
         timer = ctx.scope.facts.get(f"timer_{p.step}") or {}
         if not timer:
-            return CheckOutcome.failed(f"The {p.minutes}-minute wait has not been started",
+            return CheckOutcome.waiting(f"The {p.minutes}-minute wait has not been started",
                                        "Start the timer on this step when you have done what it waits for.")
         until = float(timer["until"])
         ends = datetime.fromtimestamp(until, UTC).strftime("%H:%M UTC")
         if until > ctx.clock.now():
             left = max(1, int((until - ctx.clock.now() + 59) // 60))
-            return CheckOutcome.failed(f"Waiting until {ends} ({left} minute{'s' if left != 1 else ''} left)",
+            return CheckOutcome.waiting(f"Waiting until {ends} ({left} minute{'s' if left != 1 else ''} left)",
                                        "Verify again when the time is up.", until=until)
         return CheckOutcome.passed(f"Waited {p.minutes} minutes (until {ends})", until=until)

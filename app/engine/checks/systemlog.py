@@ -87,7 +87,7 @@ class SystemLogBackfill(Check):
         p = BackfillParams.model_validate(self.raw_params)
         timer = ctx.scope.facts.get(timer_fact(p.timer_step)) or {}
         if not timer.get("started"):
-            return CheckOutcome.failed("The connector's creation time is not recorded yet",
+            return CheckOutcome.waiting("The connector's creation time is not recorded yet",
                                        "Start the timer on the step where you select Connect, as you create the "
                                        "connector; the wizard takes that moment as its creation time.")
         created = float(timer["started"])

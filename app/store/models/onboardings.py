@@ -126,6 +126,7 @@ class VerificationRun(UUIDPrimaryKey, Base):
     passed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     failed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     needs_attestation: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    waiting: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     drift: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
 
 

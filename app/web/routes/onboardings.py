@@ -22,7 +22,7 @@ from app.engine.jobs import JobBusy
 from app.onboardings import service, tokens
 from app.store.models import Job, OktaConnection, Onboarding, OnboardingPlan
 from app.store.repositories.plans import is_stale, newest_plan
-from app.store.statuses import ACTIVE_JOBS
+from app.store.statuses import ACTIVE_JOBS, WaitingFor
 from app.vault import Secret
 from app.web.csrf import csrf_token
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_form, uuid_or_404
@@ -83,6 +83,13 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
 async def onboarding_page(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
     state = app_state(request)
     found = await onboarding_or_404(db, onboarding_id)
+    if found.waiting_for == WaitingFor.timer:
+        # A running timer's minutes change with no write, and its end changes what the onboarding
+        # waits for: derive the status again and draw the page afresh (never "waiting" past the end).
+        await state.engine.refresh_status(found.id)
+        await db.commit()  # end this session's read snapshot (taken before the refresh), then read again
+        await db.refresh(found)
+        return await draw_page(request, db, found.id)
     cacheable = FLASH_COOKIE not in request.cookies
     key = (found.id, found.revision, operator.id, operator.role, csrf_token(request),
            request.headers.get("hx-request"), request.headers.get("hx-target"))

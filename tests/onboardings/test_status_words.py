@@ -1,0 +1,76 @@
+"""Issue 14, point 6: one vocabulary for states, and pending is not failed. A running wait is
+"waiting" (amber), never a red "failed"; its minutes move on the page as the clock does (the page is
+not served from the cache while a timer runs); once it ends the onboarding no longer says it waits
+for a timer; the checklist counts attestations still open now, not as the last run found them."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import Journey
+
+VENDOR = "sentinel-unified-connector"
+
+
+def _up_to_the_connector(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, str]:
+    assert sandbox_org.demo is not None
+    oid = j.start(VENDOR, j.connect(sandbox_org.demo.admin_token))
+    j.save_values(oid, "choose_workspace", workspace_name="sentinel-prod")
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    j.submit(j.form(j.get(url).text, "/confirm"))
+    j.wait_for_jobs()
+    account = str(j.onboarding(oid).facts["service_account_id"])
+    sandbox_org.complete_activation(account)
+    pasted = j.submit(j.form(j.get(url).text, "/token"),
+                      service_token=sandbox_org.issue_api_token(account, "Microsoft Sentinel"))
+    assert "Token verified" in pasted.text, pasted.text
+    j.wait_for_jobs()
+    return oid, url
+
+
+def _pill(page: str, label: str) -> str:
+    """The check pill drawn before a check's label."""
+    found = re.search(r'<span class="pill pill--check-([a-z_]+)">([^<]+)</span>\s*' + re.escape(label), page)
+    assert found, label
+    return f"{found.group(1)}:{found.group(2)}"
+
+
+def test_a_running_wait_is_pending_and_its_end_is_seen(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, url = _up_to_the_connector(j, sandbox_org)
+    j.submit(j.form(j.get(url).text, "/timers/connect"))
+    assert (j.onboarding(oid).status, j.onboarding(oid).waiting_for) == ("waiting", "timer")
+    verify = j.forms(j.get(url).text, "/verify") or j.forms(j.get(url).text, "/reverify")
+    j.submit(verify[0])
+    j.wait_for_jobs()
+
+    page = j.get(url).text
+    assert "30 min left" in page
+    label = "30 minutes have passed since the connector was created"
+    assert _pill(page, label) == "waiting:waiting"  # amber and "waiting", not a red "failed"
+    assert re.search(r'status--warn">\d+ waiting</span>', page)
+    assert j.onboarding(oid).status != "completed"
+
+    j.clock.advance(10 * 60)
+    assert "20 min left" in j.get(url).text  # drawn afresh: the minutes follow the clock
+
+    j.clock.advance(21 * 60)
+    page = j.get(url).text
+    onboarding = j.onboarding(oid)
+    assert onboarding.waiting_for != "timer", onboarding.status_note  # no "Waiting for a timer" past its end
+    assert "Waiting for a timer" not in page and "wait ended at" in page
+
+
+def test_the_checklist_counts_attestations_open_now(j: Journey, sandbox_org: SandboxOrg) -> None:
+    _oid, url = _up_to_the_connector(j, sandbox_org)
+    page = j.get(url).text
+    j.submit((j.forms(page, "/verify") or j.forms(page, "/reverify"))[0])
+    j.wait_for_jobs()
+    page = j.get(url).text
+    counted = int(re.search(r'status--warn">(\d+) to attest</span>', page).group(1))  # type: ignore[union-attr]
+    assert counted >= 1
+    j.submit(j.forms(page, "", button="I confirm:")[0])
+    page = j.get(url).text
+    assert f'status--warn">{counted - 1} to attest</span> now.' in page
