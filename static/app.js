@@ -73,10 +73,11 @@ function localTimes(root) {
     if (isNaN(at.getTime())) {
       return;
     }
-    var withDate = /\d{4}-\d{2}-\d{2}/.test(element.textContent);
-    var withSeconds = /\d{2}:\d{2}:\d{2}/.test(element.textContent);
-    var options = { hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
-    if (withSeconds) { options.second = "2-digit"; }
+    var text = element.textContent;
+    var withDate = /\d{4}-\d{2}-\d{2}/.test(text);
+    var withTime = /\d{2}:\d{2}/.test(text);
+    var options = withTime ? { hour: "2-digit", minute: "2-digit", timeZoneName: "short" } : {};
+    if (/\d{2}:\d{2}:\d{2}/.test(text)) { options.second = "2-digit"; }
     if (withDate) { options.year = "numeric"; options.month = "short"; options.day = "numeric"; }
     element.textContent = at.toLocaleString(undefined, options);
   });

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import uuid
 
+from app.settings import Settings
 from tests.page_journeys import Form, Journey, input_attributes
+from tests.support import PASSWORD, add_operator
 
 
 def _start(j: Journey, vendor: str) -> uuid.UUID:
@@ -33,7 +35,7 @@ def test_one_save_keeps_what_was_typed_in_every_step(j: Journey) -> None:
     oid = _start(j, "drata")
     page = j.get(f"/onboardings/{oid}").text
     form = _values_form(page)
-    assert {b for b in form.buttons} >= {"Save values", "Save and make the plan"}
+    assert {b.split(" (step")[0] for b in form.buttons} >= {"Save values", "Save and make the plan"}
     saved = j.submit(form, at="assign_app", input_group_label="Drata Users",
                      input_service_account_login="drata.svc@acme.example",
                      input_service_account_email="drata.svc@acme.example",
@@ -108,3 +110,19 @@ def test_a_second_onboarding_of_a_vendor_on_an_org_asks_first(j: Journey) -> Non
     # Another vendor on the same org is no question.
     other = j.client.post("/onboardings", data=form.data(vendor="drata"))
     assert other.status_code == 303
+
+
+def test_an_auditor_reads_values_not_fields(j: Journey, settings: Settings) -> None:
+    """Issue 14, point 8: an auditor cannot save, so the values are shown as values, not as
+    editable-looking fields."""
+    oid = _start(j, "defender-for-identity")
+    j.save_values(oid, "create_account", service_account_login="mdi.svc@acme.example",
+                  service_account_email="mdi.svc@acme.example")
+    add_operator(settings, "audrey", "auditor", PASSWORD)
+    j.client.cookies.clear()  # a fresh browser: the auditor's own session
+    j.sign_in("audrey", PASSWORD)
+    page = j.get(f"/onboardings/{oid}").text
+    assert 'name="input_service_account_login"' not in page
+    assert not Journey.forms(page, "/inputs")
+    values = re.search(r'<dl class="facts step__values">(.*?)</dl>', page, re.S)
+    assert values and "mdi.svc@acme.example" in values.group(1)
