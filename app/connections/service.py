@@ -17,7 +17,7 @@ from app.audit import Actor, record
 from app.common.validation import FormReader, ValidationFailed
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
-from app.okta.errors import OktaError, OktaForbidden, OktaUnauthorized
+from app.okta.errors import OktaError, OktaForbidden, OktaTransportError, OktaUnauthorized
 from app.okta.gateway import ConnectionUnusable, OktaGateway
 from app.okta.orgurl import OrgUrl, OrgUrlError
 from app.store.base import utcnow
@@ -90,6 +90,10 @@ async def check_credential(gateway: OktaGateway, org: OrgUrl, token: Secret, act
     async with gateway.client(org, ApiTokenCredential(static_secret(token)), actor=actor) as okta:
         try:
             return await run_preflight(okta)
+        except OktaTransportError as exc:
+            # The org could not be reached at all: a fault of the address or the network, not the token.
+            raise ValidationFailed({"org_url": exc.message}, "The Okta org could not be reached; nothing was "
+                                   "stored.") from None
         except OktaError as exc:
             raise ValidationFailed({"api_token": explain(exc)}, "The preflight with this credential failed; "
                                    "nothing was stored.") from None

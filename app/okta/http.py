@@ -301,8 +301,8 @@ class OktaHttp:
                                              kind="dropped", method=method, path=template) from exc
                 except (httpx.ConnectError, httpx.ConnectTimeout, httpx.NetworkError) as exc:
                     await self._record(method, template, None, _ms(started), attempt, None, "connect")
-                    raise OktaTransportError(f"Could not connect to {self.org.display_domain}.", kind="connect",
-                                             method=method, path=template) from exc
+                    raise OktaTransportError(f"Could not connect to {self.org.display_domain}: {_connect_cause(exc)}.",
+                                             kind="connect", method=method, path=template) from exc
                 duration = _ms(started)
                 answered = response.headers
         finally:
@@ -376,3 +376,17 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 
 __all__ = ["OktaHttp", "OktaRateLimited", "OktaResponse", "OktaUnauthorized", "build_path"]
+
+
+def _connect_cause(exc: Exception) -> str:
+    """Why a connection failed, in words a person can act on (the network error's own text otherwise)."""
+    text = str(exc)
+    lowered = text.lower()
+    if "name or service not known" in lowered or "nodename nor servname" in lowered \
+            or "getaddrinfo" in lowered or "temporary failure in name resolution" in lowered:
+        return "the address does not resolve (DNS): check the org's address"
+    if "connection refused" in lowered:
+        return "the server refused the connection"
+    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+        return "its TLS certificate could not be verified"
+    return text[:200] or type(exc).__name__

@@ -3,13 +3,14 @@ partial rendering for htmx requests (the block the request targets, not the whol
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -23,6 +24,17 @@ TEMPLATE_DIR = PROJECT_ROOT / "templates"
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def _code_spans(text: object) -> Markup:
+    """Text with `backticked` commands and names drawn as code (escaped first, so nothing else is markup)."""
+    out = Markup("")
+    for index, part in enumerate(_CODE_SPAN.split(str(text))):  # text, code, text, code, ...
+        out += Markup("<code>{}</code>").format(part) if index % 2 else escape(part)
+    return out
 
 
 def _time_element(value: datetime, text: str, *, local: bool) -> Markup:
@@ -113,6 +125,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["ago"] = _relative_time
     env.filters["epoch"] = _epoch
     env.filters["in_sentence"] = in_sentence
+    env.filters["code_spans"] = _code_spans
     env.globals["words"] = {"step": STEP_WORDS, "check": CHECK_WORDS, "action": ACTION_WORDS}
     # Macros as a global rather than per-template imports, so a block rendered on its own for htmx
     # has them too (a template's top-level imports only run when the whole page renders).

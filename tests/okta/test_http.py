@@ -233,6 +233,23 @@ class TestRetriesAndErrors:
         assert info.value.kind == "dropped" and info.value.transient
         assert len(h.requests) == 1
 
+    @pytest.mark.parametrize(("raised", "cause"), [
+        (httpx.ConnectError("[Errno -2] Name or service not known"), "the address does not resolve (DNS)"),
+        (httpx.ConnectError("[Errno 111] Connection refused"), "the server refused the connection"),
+        (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+         "its TLS certificate could not be verified"),
+    ])
+    def test_a_failed_connection_says_why(self, raised: Exception, cause: str) -> None:
+        """Issue 14, point 8: "Could not connect to acme.okta.com" alone left the person guessing."""
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise raised
+
+        h = Harness(handler)
+        with pytest.raises(OktaTransportError) as info:
+            run(h.http.call("GET", "/api/v1/org"))
+        assert info.value.kind == "connect"
+        assert info.value.message.startswith(f"Could not connect to {ORG.display_domain}: {cause}")
+
     def test_malformed_json_on_a_write_says_the_change_may_have_happened(self) -> None:
         h = Harness(lambda r: httpx.Response(200, content=b"{not json", headers={"content-type": "application/json"}))
         with pytest.raises(OktaMalformedResponse, match="may or may not have been made"):

@@ -1,0 +1,45 @@
+"""Issue 14, point 8: words as a person reads them. A `backticked` command in a message is drawn as
+code (never as literal backticks), and nothing else in the text becomes markup."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from app.common.clock import FakeClock
+from app.settings import Settings
+from app.web.templating import _code_spans
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import journey
+
+
+def test_backticks_become_code_and_the_rest_stays_text() -> None:
+    shown = str(_code_spans("Print a new one with `onboard setup-link`, then <b>sign in</b>."))
+    assert shown == ("Print a new one with <code>onboard setup-link</code>, then &lt;b&gt;sign in&lt;/b&gt;.")
+
+
+def test_markup_inside_backticks_is_escaped_too() -> None:
+    assert str(_code_spans("`<script>alert(1)</script>`")) == "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"
+    assert str(_code_spans("a lone ` stays")) == "a lone ` stays"
+
+
+def test_an_unreachable_org_is_the_addresses_fault_with_its_cause(settings: Settings, sandbox_org: SandboxOrg,
+                                                                  fake_clock: FakeClock) -> None:
+    """"Could not connect to acme.okta.com", attached to the token field, sent people to fix a token
+    that was fine: the page names the cause and puts it on the address."""
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    transport = httpx.MockTransport(unreachable)
+    with journey(settings, sandbox_org, transport, fake_clock) as j:  # type: ignore[arg-type]
+        j.first_admin(settings, "ana.admin", "a long enough password")
+        page = j.get("/connections").text
+        refused = j.submit(j.form(page, "/connections"), org_url="https://acme.okta.com",
+                           api_token="00" + "x" * 40, label="Acme")
+        assert refused.status_code == 400
+        summary = re.search(r'<div class="notice notice--error error-summary".*?</div>', refused.text, re.S)
+        assert summary is not None
+        assert '<a href="#org_url">Could not connect to acme.okta.com: the address does not resolve (DNS)' \
+            in summary.group(0)
+        assert 'href="#api_token"' not in summary.group(0)
