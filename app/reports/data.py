@@ -17,9 +17,10 @@ from app.audit.chain import ChainReport, verify_range
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.base import utcnow
-from app.store.models import Attestation, AuditEvent, Handoff, Operator
+from app.store.models import Attestation, AuditEvent, Handoff, OnboardingAction, Operator
+from app.store.repositories.plans import confirmed_plan
 from app.store.repositories.progress import latest_results
-from app.store.statuses import CHECK_WORDS, CheckStatus
+from app.store.statuses import CHECK_WORDS, ActionOutcome, ActionState, CheckStatus, Verdict
 
 
 @dataclass
@@ -42,6 +43,35 @@ class ActionRow:
     outcome: str | None
     created_by_us: bool
     state: str
+    planned: str | None = None  # the confirmed plan's verdict for this action (None: not in it)
+    as_planned: bool | None = None  # applied as the confirmed plan said; None: not applied (yet)
+
+
+@dataclass
+class ConfirmedPlan:
+    confirmed_at: datetime
+    confirmed_by: str
+    items: int
+    differences: int = 0
+
+
+# What applying may do for each verdict of the plan, for the action to count as applied as confirmed.
+AS_PLANNED: dict[str, set[str]] = {
+    Verdict.create: {ActionOutcome.created}, Verdict.adopt: {ActionOutcome.adopted, ActionOutcome.unchanged},
+    Verdict.unchanged: {ActionOutcome.unchanged, ActionOutcome.adopted}, Verdict.change: {ActionOutcome.changed},
+    Verdict.remove: {ActionOutcome.removed},
+    Verdict.deferred: {ActionOutcome.created, ActionOutcome.adopted, ActionOutcome.unchanged, ActionOutcome.changed}}
+
+
+def compare_with_plan(row: OnboardingAction, item: dict[str, Any] | None, confirmed_at: datetime) -> bool | None:
+    """Whether ``row`` was applied as the confirmed plan's ``item`` said (None: not applied, or undone)."""
+    if item is None:
+        return False if row.state == ActionState.done and row.updated_at > confirmed_at else None
+    if row.state != ActionState.done:
+        return None
+    if row.updated_at <= confirmed_at:  # done before this plan, which found it so ("done earlier")
+        return item.get("verdict") == Verdict.unchanged
+    return row.outcome in AS_PLANNED.get(str(item.get("verdict")), set())
 
 
 @dataclass
@@ -71,6 +101,7 @@ class Report:
     verified_at: datetime | None
     checklist: list[ChecklistItem]
     actions: list[ActionRow]
+    plan: ConfirmedPlan | None  # the plan confirmed last, and how many actions were applied otherwise
     timeline: list[TimelineEntry]
     okta_calls: int
     operators: list[str]
@@ -121,10 +152,20 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
                     section=section.title, step=f"{step.number} {step.title}", label=check.label, status=status,
                     found=found, evidence=evidence, attestation=attestation))
     steps = {step.key: step.title for _s, step in playbook.steps()}
+    plan = await confirmed_plan(session, onboarding_id)
+    planned = {str(item.get("action_key")): item for item in (plan.items if plan else [])}
     actions = [ActionRow(step=steps.get(row.step_key, row.step_key), summary=row.summary or row.action_key,
                          object_type=row.object_type, object_id=row.object_id, outcome=row.outcome,
-                         created_by_us=row.created_by_us, state=row.state)
+                         created_by_us=row.created_by_us, state=row.state,
+                         planned=str(planned[row.action_key]["verdict"]) if row.action_key in planned else None,
+                         as_planned=compare_with_plan(row, planned.get(row.action_key), plan.confirmed_at)
+                         if plan is not None and plan.confirmed_at is not None else None)
                for row in sorted(loaded.records.values(), key=lambda r: r.position)]
+    confirmed = None
+    if plan is not None and plan.confirmed_at is not None:
+        confirmed = ConfirmedPlan(confirmed_at=plan.confirmed_at, items=len(plan.items),
+                                  confirmed_by=names.get(plan.confirmed_by_id, "?") if plan.confirmed_by_id else "?",
+                                  differences=sum(1 for a in actions if a.as_planned is False))
     events = (await session.execute(
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()
@@ -150,6 +191,6 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
         created_by=names.get(onboarding.created_by_id, "?"),
         assignee=names.get(onboarding.assignee_id, "the help-desk queue") if onboarding.assignee_id
         else "the help-desk queue",
-        verified_at=last_run.finished_at if last_run else None, checklist=checklist, actions=actions,
+        verified_at=last_run.finished_at if last_run else None, checklist=checklist, actions=actions, plan=confirmed,
         timeline=timeline, okta_calls=okta_calls, operators=sorted(p for p in people if p), chain=chain,
         chain_range=chain_range, generated_by=generated_by)

@@ -90,12 +90,18 @@ def render_pdf(report: Report) -> bytes:
 
     pdf.heading("What the wizard did in Okta")
     pdf.set_font("DejaVu", "", 8)
-    with pdf.table(col_widths=(45, 75, 40, 30), headings_style=heading_style, line_height=4.5,
+    if report.plan is not None:
+        differs = (f"{report.plan.differences} action(s) were applied differently from it."
+                   if report.plan.differences else "Every action applied was applied as it said.")
+        pdf.multi_cell(0, 4.5, f"The plan was confirmed {_when(report.plan.confirmed_at)} by "
+                               f"{report.plan.confirmed_by} ({report.plan.items} lines). {differs}")
+    with pdf.table(col_widths=(40, 65, 35, 25, 25), headings_style=heading_style, line_height=4.5,
                    text_align="LEFT") as table:
-        table.row(["Step", "Action", "Okta object", "Outcome"])
+        table.row(["Step", "Action", "Okta object", "Confirmed plan", "Outcome"])
         for action in report.actions:
             outcome = f"{action.outcome or action.state}{' (created here)' if action.created_by_us else ''}"
-            table.row([action.step, action.summary, action.object_id or "—", outcome])
+            planned = (action.planned or "not in it") + (" (DIFFERS)" if action.as_planned is False else "")
+            table.row([action.step, action.summary, action.object_id or "—", planned, outcome])
 
     pdf.heading("Timeline")
     pdf.set_font("DejaVu", "", 8)

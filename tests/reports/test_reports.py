@@ -6,16 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pypdfium2
 import pytest
 from sqlalchemy import update
 
 from app.common.clock import FakeClock
+from app.reports.data import compare_with_plan
 from app.settings import Settings
-from app.store.models import AuditEvent
+from app.store.models import AuditEvent, OnboardingAction
 from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.engine.test_defender import finish
 from tests.harness import Wizard, wizard
@@ -49,6 +52,16 @@ class TestReport:
         assert "role_id: cr0" in html  # Okta object ids as evidence
         assert "Audit chain intact" in html
         assert "Service account token verified" in html  # the timeline
+
+    def test_the_report_holds_the_confirmed_plan_against_what_was_applied(self, done: tuple[Wizard, uuid.UUID]
+                                                                          ) -> None:
+        """Issue 14, point 1: the confirmed plan shows as confirmed (when, by whom), each action beside
+        the plan's verdict, and says whether anything was applied otherwise."""
+        w, oid = done
+        html = _auditor(w).get(f"/onboardings/{oid}/report").text
+        assert re.search(r"The plan was confirmed <time[^>]*>[^<]+</time> by Ana\.Admin \(\d+ lines\)\.", html)
+        assert "Every action applied was applied as it said." in html
+        assert html.count("as confirmed</span>") >= 5 and "differs</span>" not in html
 
     def test_pdf_renders_and_contains_the_checklist(self, done: tuple[Wizard, uuid.UUID]) -> None:
         w, oid = done
@@ -156,3 +169,19 @@ def test_operators_see_reports_but_not_the_audit_trail(done: tuple[Wizard, uuid.
     web.sign_in("opal", PASSWORD)
     assert web.get(f"/onboardings/{oid}/report").status_code == 200
     assert web.get("/audit").status_code == 403
+
+
+def test_an_action_applied_otherwise_than_confirmed_is_a_difference() -> None:
+    confirmed = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    later, earlier = confirmed + timedelta(minutes=5), confirmed - timedelta(minutes=5)
+
+    def row(outcome: str | None, state: str = "done", at: datetime = later) -> OnboardingAction:
+        return OnboardingAction(action_key="a", state=state, outcome=outcome, updated_at=at)
+
+    create = {"action_key": "a", "verdict": "create"}
+    assert compare_with_plan(row("created"), create, confirmed) is True
+    assert compare_with_plan(row("adopted"), create, confirmed) is False  # planned a new object, adopted one
+    assert compare_with_plan(row(None, "pending"), create, confirmed) is None  # not applied yet
+    assert compare_with_plan(row("created", at=earlier), {"action_key": "a", "verdict": "unchanged"}, confirmed)
+    assert compare_with_plan(row("created"), None, confirmed) is False  # applied, though not in the plan
+    assert compare_with_plan(row("created", at=earlier), None, confirmed) is None  # from before that plan
