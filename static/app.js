@@ -84,3 +84,16 @@ function localTimes(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
 document.addEventListener("htmx:afterSwap", function (event) { localTimes(event.detail.target || document); });
+
+// A button whose request takes a while (a token checked with Okta) says so and cannot be pressed
+// twice: its label becomes its data-busy text while the page waits for the answer.
+document.addEventListener("submit", function (event) {
+  var button = event.submitter;
+  if (button && button.hasAttribute("data-busy") && !event.defaultPrevented) {
+    window.setTimeout(function () {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      button.textContent = button.getAttribute("data-busy");
+    }, 0);
+  }
+});

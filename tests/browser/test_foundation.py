@@ -34,6 +34,21 @@ def test_setup_add_operator_sign_out_and_in(journey: Journey) -> None:
     expect(page.get_by_text("Operator helpdesk.hal added as Operator.")).to_be_visible()
     expect(page.get_by_role("cell", name="Hal from the help desk")).to_be_visible()
 
+    # Adding a connection takes a moment (the token is checked with Okta): the button says so and
+    # cannot be pressed twice; once added, the page invites to start an onboarding on it.
+    page.get_by_role("link", name="Okta connections").click()
+    add = page.get_by_role("button", name="Check and add")
+    # The submit as the browser announces it (a dispatched event sends nothing, so the page stays).
+    add.evaluate("(b) => b.form.dispatchEvent(new SubmitEvent('submit', {submitter: b, bubbles: true}))")
+    busy = page.get_by_role("button", name="Checking the token with Okta…")
+    expect(busy).to_be_disabled()
+    expect(busy).to_have_attribute("aria-busy", "true")
+    page.reload()
+    page.get_by_role("button", name="Use the sandbox org").click()
+    expect(page.get_by_text("Next: start an onboarding on it.")).to_be_visible()
+    page.get_by_role("link", name="Start an onboarding on Sandbox org (demo)").click()
+    expect(page.get_by_label("Okta connection").locator("option:checked")).to_contain_text("Sandbox org (demo)")
+
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
 

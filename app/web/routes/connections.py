@@ -28,6 +28,8 @@ async def _page(request: Request, db: DbSession | ReadDbSession, *, status_code:
         "connections": await service.list_connections(db), "errors": errors or {}, "values": values or {},
         "message": message, "sandbox_available": state.sandbox is not None,
         "sandbox_url": state.settings.sandbox_url,
+        # The connection just added: its row invites to start an onboarding on it.
+        "added": request.query_params.get("added", "")[:64],
     }, status_code=status_code)
 
 
@@ -41,19 +43,20 @@ async def connection_add(request: Request, db: ReadDbSession, operator: ActingOp
     state = app_state(request)
     form = await read_form(request)
     try:
-        _connection, report = await service.add_connection(
+        connection, report = await service.add_connection(
             state.db, state.vault, state.gateway, form, actor_for(request, operator),
             await service.allowed_custom_domains(db))
     except ValidationFailed as exc:
         values = {k: form.data.get(k, "") for k in ("org_url", "label")}
         return await _page(request, db, status_code=400, errors=exc.errors, values=values, message=exc.message)
-    response = redirect(request, str(request.url_for("connections")))
+    response = redirect(request, f"{request.url_for('connections')}?added={connection.id}")
     done = (f"You already had the connection '{report.replaced}' to {report.domain} with this account: it now "
             "uses the token just pasted, and the token" if report.replaced else
             f"Connection to {report.domain} added: the token")
     set_flash(request, response, f"{done} belongs to {report.owner.get('login')}"
                                  + (" (Super Administrator)." if report.is_super_admin else
-                                    " (not a Super Administrator: some steps will fail)."))
+                                    " (not a Super Administrator: some steps will fail).")
+                                 + " Next: start an onboarding on it.")
     return response
 
 
@@ -66,12 +69,13 @@ async def connection_add_sandbox(request: Request, db: ReadDbSession, operator: 
     form = FormReader({"org_url": state.settings.sandbox_url, "api_token": demo.admin_token,
                        "label": "Sandbox org (demo)"})
     try:
-        _connection, report = await service.add_connection(state.db, state.vault, state.gateway, form,
-                                                           actor_for(request, operator), [])
+        connection, report = await service.add_connection(state.db, state.vault, state.gateway, form,
+                                                          actor_for(request, operator), [])
     except ValidationFailed as exc:
         return await _page(request, db, status_code=400, errors={}, message=exc.message)
-    response = redirect(request, str(request.url_for("connections")))
-    set_flash(request, response, f"The sandbox org at {report.domain} is ready to use.")
+    response = redirect(request, f"{request.url_for('connections')}?added={connection.id}")
+    set_flash(request, response,
+              f"The sandbox org at {report.domain} is ready to use. Next: start an onboarding on it.")
     return response
 
 

@@ -41,7 +41,9 @@ async def new_onboarding(request: Request, db: DbSession, operator: ActingOperat
     state = app_state(request)
     return render(request, "onboardings/new.html", {
         "playbooks": state.library.all(), "connections": await list_connections(db), "errors": {},
-        "chosen": request.query_params.get("vendor", ""), "sandbox_available": state.sandbox is not None})
+        "chosen": request.query_params.get("vendor", ""), "sandbox_available": state.sandbox is not None,
+        # Started from a connection's row ("Start an onboarding on it"): that org, chosen.
+        "chosen_connection": request.query_params.get("connection", "")[:64]})
 
 
 @router.post("", name="onboarding_create")
