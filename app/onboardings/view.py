@@ -92,6 +92,7 @@ class StepView:
     paste: list[tuple[str, str, str]] = field(default_factory=list)
     inputs: list[tuple[InputSpec, Any]] = field(default_factory=list)
     console_link: str | None = None
+    console_page: str | None = None  # the console page's name ("Security > API > Tokens")
     # The step's values can no longer change: the wizard has acted in Okta on one of them.
     inputs_locked: bool = False
     # Kept secrets this step needs (their life ends with one of its checks): revealed right here.
@@ -277,6 +278,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     view.paste.append((paste.label, value, paste.note))
                 if step.task.console_path and scope.org is not None:
                     view.console_link = _console_path(loaded, step.task.console_path)
+                    view.console_page = CONSOLE_PAGE_NAMES.get(step.task.console_path)
             view.inputs = [(library.get(loaded.playbook.key).input(k), scope.inputs.get(k)) for k in step.inputs]
             view.inputs += [(a.spec(), scope.inputs.get(a.key)) for a in asked_inputs.asked(scope.facts, step.key)]
             view.inputs_locked = bool(locked & set(step.inputs))
@@ -294,10 +296,21 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                           secrets=secrets, people=people, operators=operators, inputs_locked=inputs_locked)
 
 
-def _console_path(loaded: Loaded, path: str) -> str:
+# What each Admin Console page a task links to is called there, so the link names where it goes.
+CONSOLE_PAGE_NAMES = {"/admin/access/api/tokens": "Security > API > Tokens",
+                      "/admin/settings/account": "Settings > Account",
+                      "/admin/apps/oin": "Applications > Browse App Catalog"}
+
+# The pages the sandbox's own Admin Console has (one: a user's API tokens); elsewhere it has no page.
+SANDBOX_CONSOLE = {"/admin/access/api/tokens": "/__sandbox__/console"}
+
+
+def _console_path(loaded: Loaded, path: str) -> str | None:
+    """The exact Admin Console page (``-admin`` host) for ``path``; in the sandbox, its page if it has one."""
     org = loaded.scope.org
     assert org is not None
     if loaded.connection.org_kind == "sandbox":
-        return f"{org.origin}/__sandbox__/console"
+        page = SANDBOX_CONSOLE.get(path)
+        return f"{org.origin}{page}" if page else None
     first, rest = org.display_domain.split(".", 1)
     return f"https://{first}-admin.{rest}{path}"

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from types import SimpleNamespace
+from typing import Any
 
+from app.engine.kinds import KINDS
+from app.onboardings.view import CONSOLE_PAGE_NAMES, _console_path
+from app.playbooks.loader import PlaybookLibrary
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
 
@@ -115,3 +120,28 @@ def test_a_token_limited_to_zones_is_not_shown_as_fine_for_defender(j: Journey, 
     assert warned and "needs Any IP" in warned.group(1)
     assert not re.search(r'status--ok">Verified: token[^<]*(<code>[^<]*</code>[^<]*)*Network:', page)
     assert j.forms(page, "/token/any-ip", button="Set the token to Any IP")
+
+
+def test_console_links_go_to_the_exact_page() -> None:
+    """Issue 14, point 5: "Open this page of the Admin Console" went to the console's home. On a
+    real org it is the exact page on the -admin host; the sandbox links only the page it has."""
+    def loaded(kind: str) -> Any:
+        org = SimpleNamespace(display_domain="acme.okta.com", origin="https://acme.okta.com")
+        return SimpleNamespace(scope=SimpleNamespace(org=org), connection=SimpleNamespace(org_kind=kind))
+
+    assert _console_path(loaded("okta"), "/admin/access/api/tokens") == \
+        "https://acme-admin.okta.com/admin/access/api/tokens"
+    assert _console_path(loaded("sandbox"), "/admin/access/api/tokens") == "https://acme.okta.com/__sandbox__/console"
+    assert _console_path(loaded("sandbox"), "/admin/settings/account") is None
+    # Every page a playbook links is named on the link.
+    paths = {step.task.console_path for playbook in PlaybookLibrary.load(KINDS).all()
+             for _s, step in playbook.steps() if step.task is not None and step.task.console_path}
+    assert paths and paths <= set(CONSOLE_PAGE_NAMES)
+
+
+def test_the_token_step_links_the_sandbox_console_by_its_name(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, sandbox_org)
+    page = j.get(f"/onboardings/{oid}").text
+    assert re.search(r'<a href="[^"]+/__sandbox__/console"[^>]*>Open Security &gt; API &gt; Tokens in the Okta Admin '
+                     r'Console</a> \(signed in as the service account\)', page)
+    assert "Open Settings &gt; Account" not in page  # the sandbox has no such page: no link that lands elsewhere
