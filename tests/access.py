@@ -39,6 +39,8 @@ MATRIX: list[Entry] = [
     Entry("GET", "/setup", PUBLIC),
     Entry("POST", "/setup", PUBLIC),
     Entry("POST", "/sign-out", EVERYONE),
+    Entry("GET", "/account/password", EVERYONE),
+    Entry("POST", "/account/password", EVERYONE),
     Entry("GET", "/", EVERYONE),
     Entry("GET", "/operators", ADMIN),
     Entry("POST", "/operators", ADMIN),

@@ -97,12 +97,25 @@ def paste_token(page: Page, step_key: str, token: str) -> None:
     expect(page.get_by_text("Token verified: it belongs to the service account.")).to_be_visible()
 
 
-def sign_in(page: Page, server: LiveServer, username: str, password: str) -> None:
+def sign_in(page: Page, server: LiveServer, username: str, password: str, *, own_password: str | None = None) -> None:
+    """Sign in; with ``own_password``, the first sign-in of an account an administrator made, where
+    the person must choose their own password before anything else."""
     page.goto(server.url + "/sign-in")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if own_password is not None:
+        choose_own_password(page, password, own_password)
     expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
+
+
+def choose_own_password(page: Page, given: str, own: str) -> None:
+    expect(page.get_by_role("heading", name="Choose your own password")).to_be_visible()
+    page.get_by_label("Current password").fill(given)
+    page.get_by_label("New password", exact=True).fill(own)
+    page.get_by_label("New password again").fill(own)
+    page.get_by_role("button", name="Save my password").click()
+    expect(page.get_by_text("Your password is changed")).to_be_visible()
 
 
 def sign_out(page: Page) -> None:

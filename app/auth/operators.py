@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.auth import signin
-from app.auth.passwords import hash_password, password_problems
+from app.auth.passwords import hash_password, password_problems, verify_password
 from app.auth.sessions import end_all_sessions
 from app.common.validation import FormReader, ValidationFailed
 from app.store.models import Operator, OperatorRole
@@ -67,6 +67,7 @@ async def create_operator(session: AsyncSession, form: FormReader, actor: Actor)
         role=role,
         password_hash=await asyncio.to_thread(hash_password, Secret(password)),
         is_active=True,
+        must_change_password=True,  # the administrator knows this one
     )
     repo.add(operator)
     await session.flush()
@@ -129,6 +130,7 @@ async def reset_password(session: AsyncSession, operator_id: uuid.UUID, form: Fo
             form.errors["password"] = " ".join(problems)
     form.raise_if_invalid()
     operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
+    operator.must_change_password = True  # the administrator knows this one
     await end_all_sessions(session, operator)
     locked = await signin.unlock(session, operator)  # a new password starts with a clean slate
     await _audit(session, actor, "operator_password_reset", operator, f"Password of {operator.username} reset"
@@ -143,3 +145,33 @@ async def unlock(session: AsyncSession, operator_id: uuid.UUID, actor: Actor) ->
     await _audit(session, actor, "operator_unlock", operator,
                  f"Sign-in of {operator.username} unlocked ({locked} address{'es' if locked != 1 else ''})")
     return operator, locked
+
+
+async def change_own_password(session: AsyncSession, operator_id: uuid.UUID, form: FormReader,
+                              actor: Actor) -> Operator:
+    """An operator replaces their password (required after an administrator set it): the current
+    one proves it is them; the new one meets the same rules and differs from it. Audited."""
+    operator = await _get(session, operator_id)
+    if operator.external_issuer is not None or not operator.password_hash:
+        # No password here to change, and setting one would open a second way in.
+        raise ValidationFailed({}, f"{operator.username} signs in with the company's identity provider; the "
+                                   "password is kept there, not here.")
+    current = form.secret("current_password", label="Current password", max_length=1024)
+    password = form.secret("password", label="New password", max_length=1024)
+    again = form.secret("password_again", label="New password again", max_length=1024)
+    if current and not await asyncio.to_thread(
+            verify_password, operator.password_hash, Secret(current)):
+        form.errors["current_password"] = "This is not your current password."  # noqa: S105 - a message
+    if password and "password" not in form.errors:
+        problems = password_problems(password, username=operator.username, confirm=again,
+                                     context=[operator.display_name])
+        if password == current:
+            problems.append("Choose a password other than the one you were given.")
+        if problems:
+            form.errors["password"] = " ".join(problems)
+    form.raise_if_invalid("Your password was not changed.")
+    operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
+    operator.must_change_password = False
+    await _audit(session, actor, "operator_password_changed", operator,
+                 f"{operator.username} chose a new password")
+    return operator

@@ -27,6 +27,10 @@ class NotSignedIn(Exception):
     pass
 
 
+class PasswordChangeRequired(Exception):
+    """An administrator set this operator's password: they choose their own before anything else."""
+
+
 @dataclass(frozen=True)
 class OperatorView:
     """What pages show of the signed-in operator. A plain copy, so error pages can still render
@@ -94,11 +98,17 @@ async def optional_operator(request: Request) -> Operator | None:
     return operator
 
 
+# Where an operator who must choose their own password may still go.
+PASSWORD_CHANGE_PATHS = ("/account/password", "/sign-out")
+
+
 async def signed_in_operator(
-    operator: Annotated[Operator | None, Depends(optional_operator)],
+    request: Request, operator: Annotated[Operator | None, Depends(optional_operator)],
 ) -> Operator:
     if operator is None:
         raise NotSignedIn()
+    if operator.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     return operator
 
 

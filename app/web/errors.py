@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.web.csrf import CsrfFailed
-from app.web.deps import NotSignedIn, RoleRequired
+from app.web.deps import NotSignedIn, PasswordChangeRequired, RoleRequired
 from app.web.templating import is_htmx, render
 
 log = logging.getLogger("onboard.errors")
@@ -58,6 +58,16 @@ def install_error_handlers(app: FastAPI) -> None:
         if request.method != "GET":
             return error_page(request, 401, "Your session has ended. Sign in again, then repeat the action.",
                               title="Signed out")
+        return Response(status_code=303, headers={"location": url})
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password_change_required(request: Request, _exc: PasswordChangeRequired) -> Response:
+        url = "/account/password"
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=403, headers={"HX-Redirect": url})
+        if request.method != "GET":
+            return error_page(request, 403, "Choose your own password first: an administrator set the one you "
+                              "signed in with.", title="Choose your password")
         return Response(status_code=303, headers={"location": url})
 
     @app.exception_handler(RoleRequired)

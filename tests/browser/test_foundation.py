@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.driver import Journey, watched_page
+from tests.flows import choose_own_password
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -55,6 +56,11 @@ def test_setup_add_operator_sign_out_and_in(journey: Journey) -> None:
     page.get_by_label("Username").fill("helpdesk.hal")
     page.get_by_label("Password").fill("help desk password")
     page.get_by_role("button", name="Sign in").click()
+    # The administrator knows the password they gave: Hal chooses his own before any other page.
+    expect(page.get_by_role("heading", name="Choose your own password")).to_be_visible()
+    page.goto(server.url + "/connections")
+    expect(page.get_by_role("heading", name="Choose your own password")).to_be_visible()
+    choose_own_password(page, "help desk password", "hal's own pass phrase")
     expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
     expect(page.locator(".site-user__name")).to_contain_text("Hal from the help desk")
     # An operator has no Operators link, and the page itself refuses them.

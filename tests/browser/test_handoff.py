@@ -39,7 +39,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     sign_out(page)
 
     # Amy: start, plan, apply, stop at the token, hand off to the queue.
-    sign_in(page, server, "amy", PASSWORD)
+    sign_in(page, server, "amy", PASSWORD, own_password=f"{PASSWORD} chosen by amy")
     start_onboarding(page, "Microsoft Defender for Identity")
     onboarding_url = page.url.split("#")[0]
     page.get_by_role("button", name="Make the plan", exact=True).click()
@@ -54,7 +54,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     sign_out(page)
 
     # Bob: the queue, the summary, then finishing it.
-    sign_in(page, server, "bob", PASSWORD)
+    sign_in(page, server, "bob", PASSWORD, own_password=f"{PASSWORD} chosen by bob")
     page.get_by_role("link", name="Help-desk queue", exact=True).click()
     page.get_by_role("link", name="Microsoft Defender for Identity").click()
     page.get_by_role("button", name="Take it").click()
@@ -72,7 +72,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     sign_out(page)
 
     # The auditor: the report names both operators; the PDF holds the checklist.
-    sign_in(page, server, "aud", PASSWORD)
+    sign_in(page, server, "aud", PASSWORD, own_password=f"{PASSWORD} chosen by aud")
     page.goto(onboarding_url)
     expect(page.get_by_role("button", name="Make the plan", exact=True)).to_have_count(0)
     page.get_by_role("link", name="audit report").click()

@@ -36,6 +36,10 @@ class Operator(UUIDPrimaryKey, Timestamps, Base):
     # Null for accounts that can only sign in through the company's identity provider.
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Set when an administrator gave the password (a new account, a reset): the person chooses
+    # their own at the next sign-in before any other page.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                       server_default=false())
     # Disabled because the identity provider refused a sign-in (no group maps to a role any more):
     # a later sign-in that maps a role enables the account again; an administrator's disable does not.
     disabled_by_provider: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,

@@ -12,15 +12,16 @@ from starlette.responses import Response
 
 from app.audit import record
 from app.auth.oidc_config import load_config
+from app.auth.operators import change_own_password
 from app.auth.sessions import end_session, start_session
 from app.auth.setup import needs_setup
 from app.auth.signin import sign_in
 from app.auth.tokens import new_token, token_hash
-from app.common.validation import has_control_characters, without_control_characters
+from app.common.validation import ValidationFailed, has_control_characters, without_control_characters
 from app.store.models import Operator
 from app.vault import Secret
 from app.web.csrf import SESSION_COOKIE
-from app.web.deps import CurrentOperator, DbSession, ReadDbSession, actor_for, optional_operator
+from app.web.deps import CurrentOperator, DbSession, ReadDbSession, actor_for, optional_operator, read_form
 from app.web.flash import set_flash
 from app.web.responses import redirect, safe_next
 from app.web.state import app_state
@@ -103,4 +104,24 @@ async def sign_out(request: Request, db: DbSession, operator: CurrentOperator) -
     response.delete_cookie(SESSION_COOKIE, path="/")
     request.scope.setdefault("state", {})["rotate_csrf"] = new_token()
     set_flash(request, response, "You are signed out.", "info")
+    return response
+
+
+@router.get("/account/password", name="account_password")
+async def password_page(request: Request, operator: CurrentOperator) -> Response:
+    return render(request, "auth/password.html", {"errors": {}, "message": None,
+                                                  "required": operator.must_change_password})
+
+
+@router.post("/account/password", name="account_password_submit")
+async def password_submit(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
+    form = await read_form(request)
+    try:
+        await change_own_password(db, operator.id, form, actor_for(request, operator))
+    except ValidationFailed as exc:
+        await db.rollback()
+        return render(request, "auth/password.html", {"errors": exc.errors, "message": exc.message,
+                                                      "required": operator.must_change_password}, status_code=400)
+    response = redirect(request, "/")
+    set_flash(request, response, "Your password is changed: use it from now on.")
     return response
