@@ -22,7 +22,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         with live_server(f"sqlite:///{data}/onboard.db", data) as server, chromium() as browser:
-            with watched_page(browser, viewport=(1280, 1500)) as (page, watch):
+            with watched_page(browser, viewport=(1280, 1500), timezone="UTC") as (page, watch):
                 first_admin(page, server)
                 use_sandbox_org(page)
                 start_onboarding(page, "Microsoft Defender for Identity")

@@ -173,9 +173,9 @@ class OnboardingView:
                    if c.status == CheckStatus.needs_attestation)
 
     @property
-    def held_secrets(self) -> set[str]:
-        """Kept secrets a step of the page offers to reveal (where they are needed)."""
-        return {secret.purpose for _s, steps in self.sections for sv in steps for secret in sv.secrets}
+    def held_secrets(self) -> dict[str, StepView]:
+        """Kept secrets a step of the page offers to reveal (where they are needed), and that step."""
+        return {secret.purpose: sv for _s, steps in self.sections for sv in steps for secret in sv.secrets}
 
     @cached_property
     def next(self) -> NextStep:
