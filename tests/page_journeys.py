@@ -306,6 +306,24 @@ class Journey:
         response = self.post_form(form, {"at": step, **{f"input_{name}": value for name, value in values.items()}})
         assert "Values saved" in response.text, response.text
 
+    def plan_and_apply(self, onboarding_id: uuid.UUID) -> None:
+        """Make the plan, confirm it, and wait for what it applies."""
+        url = f"/onboardings/{onboarding_id}"
+        self.submit(self.form(self.get(url).text, "/plan"))
+        self.submit(self.form(self.get(url).text, "/confirm"))
+        self.wait_for_jobs()
+
+    def paste_service_token(self, onboarding_id: uuid.UUID, name: str, **token: Any) -> Any:
+        """As the person behind the service account: activate it, make a token (``token``: the
+        sandbox's options, a network zone say) and paste it on the page; the page's answer."""
+        account = str(self.onboarding(onboarding_id).facts["service_account_id"])
+        self.org.complete_activation(account)
+        value = self.org.issue_api_token(account, name, **token)
+        pasted = self.submit(self.form(self.get(f"/onboardings/{onboarding_id}").text, "/token"), service_token=value)
+        assert "Token verified" in pasted.text, pasted.text
+        self.wait_for_jobs()
+        return pasted
+
     def complete(self, onboarding_id: uuid.UUID, *, service_token: Callable[[str], str] | None = None,
                  wrong_tokens: tuple[str, ...] = (), reveal: tuple[str, ...] = (), rounds: int = 12) -> Onboarding:
         """Plan, confirm, then what the page offers, in a person's order, until it is completed:

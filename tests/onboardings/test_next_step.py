@@ -106,16 +106,9 @@ def test_a_failed_action_puts_retry_and_its_step_in_the_card(j: Journey, sandbox
 def test_a_token_limited_to_zones_is_not_shown_as_fine_for_defender(j: Journey, sandbox_org: SandboxOrg) -> None:
     """Issue 14, point 4: Defender's document needs Any IP; a zoned token was drawn in green."""
     oid = _defender(j, sandbox_org)
-    url = f"/onboardings/{oid}"
-    j.submit(j.form(j.get(url).text, "/plan"))
-    j.submit(j.form(j.get(url).text, "/confirm"))
-    j.wait_for_jobs()
-    account = str(j.onboarding(oid).facts["service_account_id"])
-    sandbox_org.complete_activation(account)
-    token = sandbox_org.issue_api_token(account, "Defender", "ZONE", zones=["LegacyIpZone"])
-    pasted = j.submit(j.form(j.get(url).text, "/token"), service_token=token)
-    assert "Token verified" in pasted.text
-    page = j.get(url).text
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Defender", network_connection="ZONE", zones=["LegacyIpZone"])
+    page = j.get(f"/onboardings/{oid}").text
     warned = re.search(r'<p class="status status--warn token-network">([^<]*)</p>', page)
     assert warned and "needs Any IP" in warned.group(1)
     assert not re.search(r'status--ok">Verified: token[^<]*(<code>[^<]*</code>[^<]*)*Network:', page)

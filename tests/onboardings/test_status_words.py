@@ -18,17 +18,9 @@ def _up_to_the_connector(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID
     assert sandbox_org.demo is not None
     oid = j.start(VENDOR, j.connect(sandbox_org.demo.admin_token))
     j.save_values(oid, "choose_workspace", workspace_name="sentinel-prod")
-    url = f"/onboardings/{oid}"
-    j.submit(j.form(j.get(url).text, "/plan"))
-    j.submit(j.form(j.get(url).text, "/confirm"))
-    j.wait_for_jobs()
-    account = str(j.onboarding(oid).facts["service_account_id"])
-    sandbox_org.complete_activation(account)
-    pasted = j.submit(j.form(j.get(url).text, "/token"),
-                      service_token=sandbox_org.issue_api_token(account, "Microsoft Sentinel"))
-    assert "Token verified" in pasted.text, pasted.text
-    j.wait_for_jobs()
-    return oid, url
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Microsoft Sentinel")
+    return oid, f"/onboardings/{oid}"
 
 
 def _pill(page: str, label: str) -> str:
