@@ -50,7 +50,7 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     onboarding_id = uuid.UUID(page.url.split("#")[0].rstrip("/").rsplit("/", 1)[1])
 
     workspace = page.locator("#step-choose_workspace")
-    workspace.get_by_label("Sentinel workspace for Okta").fill("sentinel-prod")
+    workspace.get_by_label("Sentinel workspace for Okta", exact=True).fill("sentinel-prod")
     workspace.get_by_role("button", name="Save values").click()
     expect(page.get_by_text("Values saved.")).to_be_visible()
 
