@@ -39,15 +39,13 @@ def add_operator(settings: Settings, username: str, role: str = "operator", pass
         db = Database(settings.resolved_database_url)
         try:
             async with db.session() as session:
-                created = await create_operator(
+                # Someone who has used the wizard before: their own password chosen already.
+                return await create_operator(
                     session,
                     FormReader({"username": username, "display_name": display_name or username.title(),
                                 "role": role, "password": password}),
                     Actor.system("test"),
                 )
-                # Someone who has used the wizard before: their own password chosen already.
-                created.must_change_password = False
-                return created
         finally:
             await db.dispose()
 

@@ -47,7 +47,11 @@ async def _get(session: AsyncSession, operator_id: uuid.UUID) -> Operator:
     return operator
 
 
-async def create_operator(session: AsyncSession, form: FormReader, actor: Actor) -> Operator:
+async def create_operator(session: AsyncSession, form: FormReader, actor: Actor, *,
+                          password_given: bool = False) -> Operator:
+    """A new operator account. ``password_given``: an administrator chose the password for someone
+    else (the page), so the person must choose their own at first sign-in; the command line is run by
+    the person whose account it is, or sets up the first one, and is not."""
     repo = OperatorRepository(session)
     username = form.text("username", label="Username", max_length=64, pattern=USERNAME_PATTERN,
                          pattern_hint=USERNAME_HINT).lower()
@@ -67,7 +71,7 @@ async def create_operator(session: AsyncSession, form: FormReader, actor: Actor)
         role=role,
         password_hash=await asyncio.to_thread(hash_password, Secret(password)),
         is_active=True,
-        must_change_password=True,  # the administrator knows this one
+        must_change_password=password_given,  # the administrator knows this one
     )
     repo.add(operator)
     await session.flush()

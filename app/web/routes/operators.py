@@ -44,7 +44,7 @@ async def operators_page(request: Request, db: DbSession, admin: AdminOperator) 
 async def operator_create(request: Request, db: DbSession, admin: AdminOperator) -> Response:
     form = await read_form(request)
     try:
-        created = await service.create_operator(db, form, actor_for(request, admin))
+        created = await service.create_operator(db, form, actor_for(request, admin), password_given=True)
     except ValidationFailed as exc:
         await db.rollback()
         values = {k: form.data.get(k, "") for k in ("username", "display_name", "role")}
