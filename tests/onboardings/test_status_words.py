@@ -45,8 +45,10 @@ def test_a_running_wait_is_pending_and_its_end_is_seen(j: Journey, sandbox_org: 
     assert re.search(r'status--warn">\d+ waiting</span>', page)
     assert j.onboarding(oid).status != "completed"
 
+    revision = j.onboarding(oid).revision
     j.clock.advance(10 * 60)
     assert "20 min left" in j.get(url).text  # drawn afresh: the minutes follow the clock
+    assert j.onboarding(oid).revision == revision  # and reading it while the timer runs writes nothing
 
     j.clock.advance(21 * 60)
     page = j.get(url).text

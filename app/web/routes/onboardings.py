@@ -86,11 +86,14 @@ async def onboarding_page(request: Request, db: DbSession, onboarding_id: str, o
     state = app_state(request)
     found = await onboarding_or_404(db, onboarding_id)
     if found.waiting_for == WaitingFor.timer:
-        # A running timer's minutes change with no write, and its end changes what the onboarding
-        # waits for: derive the status again and draw the page afresh (never "waiting" past the end).
-        await state.engine.refresh_status(found.id)
-        await db.commit()  # end this session's read snapshot (taken before the refresh), then read again
-        await db.refresh(found)
+        # A running timer's minutes change with no write: the page is drawn afresh. Its end changes
+        # what the onboarding waits for: then (once) the status is derived again, never "waiting" past it.
+        now = state.clock.now()
+        timers = [value for key, value in (found.facts or {}).items() if key.startswith("timer_") and value]
+        if not any(float(timer.get("until", 0)) > now for timer in timers):
+            await state.engine.refresh_status(found.id)
+            await db.commit()  # end this session's read snapshot (taken before the refresh), then read again
+            await db.refresh(found)
         return await draw_page(request, db, found.id)
     cacheable = FLASH_COOKIE not in request.cookies
     key = (found.id, found.revision, operator.id, operator.role, csrf_token(request),
