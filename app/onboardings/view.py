@@ -16,7 +16,7 @@ from app.engine import asked_inputs
 from app.engine.requirements import describe, locked_inputs, unmet
 from app.engine.runtime import Loaded, load
 from app.engine.scope import TemplateError
-from app.onboardings.next_step import NextStep, SectionProgress, checked_by_okta, next_step, progress
+from app.onboardings.next_step import NextKind, NextStep, SectionProgress, checked_by_okta, next_step, progress
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
@@ -185,7 +185,8 @@ class OnboardingView:
     @property
     def next_checked_by_okta(self) -> bool:
         """The next step is a person's task the wizard can check in Okta now."""
-        return self.next.step is not None and self.applied_any and checked_by_okta(self.next.step)
+        return (self.next.kind == NextKind.person and self.next.step is not None and self.applied_any
+                and checked_by_okta(self.next.step))
 
     @property
     def progress(self) -> list[SectionProgress]:

@@ -101,6 +101,7 @@ def test_a_failed_action_puts_retry_and_its_step_in_the_card(j: Journey, sandbox
     card = _card(page)
     assert re.search(r"Fix what stopped step [0-9-]+, then retry", card)
     assert j.forms(card, "/apply", button="Retry") and len(j.forms(page, "/apply")) == 1
+    assert "Done: check it in Okta" not in card  # the way forward is Retry, not a verification
 
 
 def test_a_token_limited_to_zones_is_not_shown_as_fine_for_defender(j: Journey, sandbox_org: SandboxOrg) -> None:
