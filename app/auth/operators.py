@@ -47,6 +47,18 @@ async def _get(session: AsyncSession, operator_id: uuid.UUID) -> Operator:
     return operator
 
 
+def _refuse_weak_password(form: FormReader, password: str, username: str, display_name: str, *,
+                          confirm: str | None = None, previous: str | None = None) -> None:
+    """Every password chosen here meets the same rules (and, when changed, differs from the last)."""
+    if not password or "password" in form.errors:
+        return
+    problems = password_problems(password, username=username, confirm=confirm, context=[display_name])
+    if previous is not None and password == previous:
+        problems.append("Choose a password other than the one you were given.")
+    if problems:
+        form.errors["password"] = " ".join(problems)
+
+
 async def create_operator(session: AsyncSession, form: FormReader, actor: Actor, *,
                           password_given: bool = False) -> Operator:
     """A new operator account. ``password_given``: an administrator chose the password for someone
@@ -58,10 +70,7 @@ async def create_operator(session: AsyncSession, form: FormReader, actor: Actor,
     display_name = form.text("display_name", label="Display name", max_length=200)
     role = form.choice("role", label="Role", choices=ROLE_CHOICES)
     password = form.secret("password", label="Initial password", max_length=1024)
-    if password and "password" not in form.errors:
-        problems = password_problems(password, username=username, context=[display_name])
-        if problems:
-            form.errors["password"] = " ".join(problems)
+    _refuse_weak_password(form, password, username, display_name)
     if username and "username" not in form.errors and await repo.by_username(username) is not None:
         form.errors["username"] = "An operator with this username already exists."
     form.raise_if_invalid()
@@ -128,10 +137,7 @@ async def reset_password(session: AsyncSession, operator_id: uuid.UUID, form: Fo
                                    "their password is kept there, not here.")
         form.raise_if_invalid()
     password = form.secret("password", label="New password", max_length=1024)
-    if password and "password" not in form.errors:
-        problems = password_problems(password, username=operator.username, context=[operator.display_name])
-        if problems:
-            form.errors["password"] = " ".join(problems)
+    _refuse_weak_password(form, password, operator.username, operator.display_name)
     form.raise_if_invalid()
     operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
     operator.must_change_password = True  # the administrator knows this one
@@ -166,13 +172,7 @@ async def change_own_password(session: AsyncSession, operator_id: uuid.UUID, for
     if current and not await asyncio.to_thread(
             verify_password, operator.password_hash, Secret(current)):
         form.errors["current_password"] = "This is not your current password."  # noqa: S105 - a message
-    if password and "password" not in form.errors:
-        problems = password_problems(password, username=operator.username, confirm=again,
-                                     context=[operator.display_name])
-        if password == current:
-            problems.append("Choose a password other than the one you were given.")
-        if problems:
-            form.errors["password"] = " ".join(problems)
+    _refuse_weak_password(form, password, operator.username, operator.display_name, confirm=again, previous=current)
     form.raise_if_invalid("Your password was not changed.")
     operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
     operator.must_change_password = False

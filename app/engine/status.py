@@ -4,8 +4,12 @@ progress, or completed (the last verification passed every item)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from app.engine.requirements import describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
+from app.playbooks.schema import Playbook
 from app.store.models import VerificationRun
 from app.store.statuses import ActionState, OnboardingStatus, WaitingFor
 
@@ -58,13 +62,14 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
         first = attest_steps[0]
         waiting = WaitingFor(first.waiting_for) if first.waiting_for in (WaitingFor.vendor_console, WaitingFor.timer) \
             else WaitingFor.operator
-        if waiting == WaitingFor.timer and not _a_timer_runs(loaded, now):
+        if waiting == WaitingFor.timer and not timer_runs(loaded.playbook, scope.facts, now):
             waiting = WaitingFor.operator  # the wait is over: the attestation is the person's to give now
         return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
     return OnboardingStatus.in_progress, None, "Verify to complete the onboarding."
 
 
-def _a_timer_runs(loaded: Loaded, now: float) -> bool:
+def timer_runs(playbook: Playbook, facts: Mapping[str, Any], now: float) -> bool:
+    """Whether a wait one of the playbook's steps asks for was started and has not ended yet."""
     return any(step.task is not None and step.task.kind == "timer"
-               and float((loaded.scope.facts.get(timer_fact(step.key)) or {}).get("until", 0)) > now
-               for _section, step in loaded.playbook.steps())
+               and float((facts.get(timer_fact(step.key)) or {}).get("until", 0)) > now
+               for _section, step in playbook.steps())

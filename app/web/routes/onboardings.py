@@ -19,6 +19,7 @@ from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
+from app.engine.status import timer_runs
 from app.onboardings import service, tokens
 from app.store.models import Job, OktaConnection, Onboarding, OnboardingPlan
 from app.store.repositories.plans import is_stale, newest_plan
@@ -88,9 +89,7 @@ async def onboarding_page(request: Request, db: DbSession, onboarding_id: str, o
     if found.waiting_for == WaitingFor.timer:
         # A running timer's minutes change with no write: the page is drawn afresh. Its end changes
         # what the onboarding waits for: then (once) the status is derived again, never "waiting" past it.
-        now = state.clock.now()
-        timers = [value for key, value in (found.facts or {}).items() if key.startswith("timer_") and value]
-        if not any(float(timer.get("until", 0)) > now for timer in timers):
+        if not timer_runs(state.library.get(found.vendor), found.facts or {}, state.clock.now()):
             await state.engine.refresh_status(found.id)
             await db.commit()  # end this session's read snapshot (taken before the refresh), then read again
             await db.refresh(found)
