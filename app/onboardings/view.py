@@ -145,15 +145,6 @@ class OnboardingView:
         return self.plan is not None and is_stale(self.plan, self.onboarding.inputs)
 
     @property
-    def has_failure(self) -> bool:
-        return any(r.state == ActionState.failed for r in self.loaded.records.values())
-
-    @property
-    def pending_actions(self) -> int:
-        return sum(1 for _s, steps in self.sections for v in steps for a in v.actions
-                   if a.state not in SETTLED)
-
-    @property
     def runnable_actions(self) -> int:
         return sum(1 for _s, steps in self.sections for v in steps for a in v.actions
                    if a.state not in SETTLED and not a.waiting_on)
