@@ -66,6 +66,7 @@ class JobRunner:
         self.poll_seconds = poll_seconds
         self._tasks: set[asyncio.Task[None]] = set()
         self._supervisor: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Event | None = None
         self._running: set[uuid.UUID] = set()
 
     def register(self, kind: str, handler: Handler) -> None:
@@ -172,26 +173,36 @@ class JobRunner:
             self.schedule(job_id)
         return len(ids)
 
-    async def _supervise(self) -> None:
-        while True:
+    async def _supervise(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
             try:
                 await self.supervise_once()
             except Exception:  # the database may be away for a while; try again next round
                 log.warning("job supervisor could not check for jobs", exc_info=True)
-            await asyncio.sleep(self.poll_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self.poll_seconds)
 
     def start(self) -> None:
         if self._supervisor is None:
-            self._supervisor = asyncio.get_running_loop().create_task(self._supervise())
+            self._stopping = asyncio.Event()
+            self._supervisor = asyncio.get_running_loop().create_task(self._supervise(self._stopping))
 
     async def stop(self) -> None:
-        tasks = list(self._tasks) + ([self._supervisor] if self._supervisor else [])
+        # The supervisor finishes its round rather than being cancelled inside a query: a query
+        # cancelled there makes the driver close its connection without waiting, and SQLite's
+        # driver then reports to an event loop that has already closed.
+        if self._stopping is not None:
+            self._stopping.set()
+        if self._supervisor is not None:
+            with contextlib.suppress(Exception):
+                await self._supervisor
+        self._supervisor = self._stopping = None
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._supervisor = None
         # A clean stop hands its jobs back at once instead of letting the leases run out.
         with contextlib.suppress(Exception):
             async with self.db.session() as session:
