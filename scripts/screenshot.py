@@ -1,6 +1,11 @@
-"""Regenerate docs/screenshot.png: a real server with a throw-away SQLite database and the demo
-sandbox org, driven by Debian's Chromium through a Defender for Identity onboarding up to the
-service account's token. Run: .venv/bin/python scripts/screenshot.py"""
+"""Regenerate the screenshots in docs/: a real server with a throw-away SQLite database and the demo
+sandbox org, driven by Debian's Chromium through a Defender for Identity onboarding.
+
+- docs/screenshot.png: the onboarding waiting for the service account's token (1280 px wide);
+- docs/screenshot-completed.png: the whole page of the completed onboarding (1366 px wide);
+- docs/screenshot-phone.png: the completed onboarding's first screen on a phone (390 px wide).
+
+Run: .venv/bin/python scripts/screenshot.py"""
 
 from __future__ import annotations
 
@@ -12,10 +17,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.settings import PROJECT_ROOT
 from tests.browser.driver import chromium, watched_page
-from tests.flows import first_admin, start_onboarding, use_sandbox_org, wait_for_job
+from tests.flows import (
+    activate_and_create_token,
+    attest_all,
+    first_admin,
+    paste_token,
+    start_onboarding,
+    use_sandbox_org,
+    wait_for_job,
+)
 from tests.live import live_server
 
-OUTPUT = PROJECT_ROOT / "docs" / "screenshot.png"
+DOCS = PROJECT_ROOT / "docs"
+OUTPUT = DOCS / "screenshot.png"
+COMPLETED = DOCS / "screenshot-completed.png"
+PHONE = DOCS / "screenshot-phone.png"
 
 
 def main() -> None:
@@ -31,8 +47,24 @@ def main() -> None:
                 wait_for_job(page)
                 page.evaluate("window.scrollTo(0, 0)")
                 page.screenshot(path=str(OUTPUT), full_page=False)
+
+                token = activate_and_create_token(page, "defender-for-identity@acme.example", "Quiet-Harbor-42",
+                                                  "Defender for Identity")
+                paste_token(page, "copy_token", token)
+                wait_for_job(page)
+                attest_all(page)
+                page.get_by_role("button", name="Verify").click()
+                wait_for_job(page)
+                url = page.url.split("#")[0]
+                page.set_viewport_size({"width": 1366, "height": 768})
+                page.goto(url)
+                page.screenshot(path=str(COMPLETED), full_page=True)
+                page.set_viewport_size({"width": 390, "height": 844})
+                page.goto(url)
+                page.screenshot(path=str(PHONE), full_page=False)
                 watch.assert_clean()
-    print(f"wrote {OUTPUT}")
+    for written in (OUTPUT, COMPLETED, PHONE):
+        print(f"wrote {written}")
 
 
 if __name__ == "__main__":

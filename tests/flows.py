@@ -77,8 +77,12 @@ def reveal_secret(page: Page, label: str) -> str:
 
 
 def unfold(page: Page, step_key: str) -> None:
-    """Open a finished step, folded on the page, as a person clicks its title."""
+    """Open a finished step, folded on the page, as a person clicks its title (and first its
+    section's, when every step of the section is done and the section is folded too)."""
     step = page.locator(f"#step-{step_key}")
+    section = page.locator("details.section-fold:not([open])", has=step)
+    if section.count():
+        section.locator("summary").first.click()
     if step.locator("details.step__fold:not([open])").count():
         step.locator("summary").first.click()
 

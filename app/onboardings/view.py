@@ -183,6 +183,12 @@ class OnboardingView:
     def progress(self) -> list[SectionProgress]:
         return progress(self, self.next.step)
 
+    @property
+    def folded_sections(self) -> frozenset[str]:
+        """Sections whose every step is done (none of them in the next-step card): each is drawn
+        as one line that opens, so a finished onboarding reads in a few screens."""
+        return frozenset(p.key for p in self.progress if p.total and p.done == p.total and not p.current)
+
 
 def _console(loaded: Loaded, object_type: str | None, object_id: str | None) -> str | None:
     if object_type is None or object_type not in CONSOLE_PATHS or loaded.scope.org is None:

@@ -1,18 +1,23 @@
 """Microsoft Defender for Identity, start to finish in a real browser against a real server and its
 demo sandbox org: new onboarding, preflight, plan, apply, the service account's activation and
 token (in the sandbox's Admin Console, as a person would), verify, attest, completed. Then the
-sandbox org's final state is read back."""
+sandbox org's final state is read back. Every page of the onboarding, at each stage and then as
+each role, passes the accessibility check (axe-core: no serious or critical violation)."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.axe import assert_accessible, pages_for
 from tests.browser.driver import Journey
 from tests.flows import (
     activate_and_create_token,
+    add_operator_in_ui,
     attest_all,
     paste_token,
+    sign_in,
+    sign_out,
     start_onboarding,
     wait_for_job,
 )
@@ -30,6 +35,7 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     # Preflight: the sandbox admin's token is a Super Administrator's.
     expect(page.get_by_role("heading", name="Preflight")).to_be_visible()
     expect(page.locator(".preflight").get_by_text("sam.super@acme.example")).to_be_visible()
+    assert_accessible(page, "a new onboarding")
 
     step = page.locator("#step-create_account")
     step.get_by_label("Service account username (an email address)").fill(SERVICE_LOGIN)
@@ -42,11 +48,13 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
     expect(plan.get_by_text("POST /api/v1/iam/roles")).to_be_visible()
     assert server.sandbox_state()["counts"]["customRoles"] == 0  # nothing written before confirming
+    assert_accessible(page, "the plan, not yet confirmed")
 
     page.get_by_role("button", name="Confirm and apply").click()
     expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
+    assert_accessible(page, "applied, waiting for the token")
 
     # The person behind the account: activation link, then a token in the Admin Console.
     token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Defender for Identity")
@@ -64,6 +72,14 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     wait_for_job(page)
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
+    onboarding_url = page.url.split("#")[0]
+
+    # Completed: finished steps fold, so the record fits a few screens of a laptop.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(onboarding_url)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 2500, f"the completed onboarding's page is {height} px tall at 1366 px wide"
+    _every_page_is_accessible(sandbox_journey, onboarding_url.rsplit("/", 1)[1])
     watch.assert_clean()
 
     state = server.sandbox_state()
@@ -74,3 +90,21 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     role = next(r for r in state["customRoles"] if r["label"] == "Microsoft Defender for Identity")
     assert role["permissions"] == ["okta.iam.read", "okta.users.credentials.manage", "okta.users.lifecycle.manage"]
     assert token not in server.output
+
+
+def _every_page_is_accessible(journey: Journey, onboarding_id: str) -> None:
+    """Each role's every page (this onboarding's among them), signed in as that role."""
+    page, server = journey.page, journey.server
+    for username, role in (("olive.operator", "operator"), ("ada.auditor", "auditor")):
+        add_operator_in_ui(page, username, username.replace(".", " ").title(), role, f"{username} given")
+    for username, role in (("alex.admin", "admin"), ("olive.operator", "operator"), ("ada.auditor", "auditor")):
+        if role != "admin":
+            sign_out(page)
+            sign_in(page, server, username, f"{username} given", own_password=f"{username} chosen")
+        for path in pages_for(role, onboarding_id):
+            refused = role == "operator" and path.endswith("/undo")  # an operator acts on their own onboardings
+            if refused:
+                journey.watch.expect_refusal(server.url + path)
+            response = page.goto(server.url + path)
+            assert response is not None and response.status == (403 if refused else 200), (path, role)
+            assert_accessible(page, f"{path} as {role}")
