@@ -159,7 +159,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
                  note: str, actor: Actor) -> Attestation:
     found = [(step, check) for step, check in playbook.checks() if check.key == check_key and check.kind == "attest"]
     if not found:
-        raise ValidationFailed({}, "There is nothing to attest under that name.")
+        raise LookupError("There is nothing to attest under that name.")
     step, check = found[0]
     if actor.id is None:
         raise NotAllowed("attestations need a named operator")

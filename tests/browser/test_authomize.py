@@ -70,7 +70,15 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     assert integration["id"] == client_id  # found by name and adopted, not installed again
     expect(page.locator("#step-enter_credentials").get_by_text(client_id)).to_be_visible()
 
+    # Attesting the Authomize step first would destroy the secret the smoke test needs: refused,
+    # with the way forward named, and the secret still kept (issue 14: no dead end).
+    watch.expect_refusal(f"{onboarding_url}/attest/authomize_connected")
+    page.get_by_role("button", name="I confirm: Authomize shows Okta as a connected app").click()
+    expect(page.get_by_text("Press Verify; once that check has passed, attest.").first).to_be_visible()
+    expect(page.get_by_role("region", name="Kept for a later step")).to_be_visible()
+
     # The smoke test runs while the wizard still keeps the secret.
+    page.goto(onboarding_url)
     page.get_by_role("button", name="Verify").click()
     wait_for_job(page)
     unfold(page, "smoke_test")

@@ -85,9 +85,21 @@ def test_a_completed_onboarding_says_nothing_is_left(j: Journey, sandbox_org: Sa
     # What is left is watching for drift: Re-verify, in the card and nowhere else.
     assert [f.buttons for f in j.forms(card, "")] == [["Re-verify"]]
     assert len(j.forms(page, "/reverify")) == 1
-    # Every section is done; the applied plan is folded away.
+    # Every section is done; the applied plan is folded away, and so is every section, one line each.
     assert "0 of" not in card
     assert "Show the plan&#39;s" in page or "Show the plan's" in page
+    assert page.count('<details class="section-fold">') == 8
+    assert re.search(r'<details class="section-fold"><summary><h2>Create a custom Okta role '
+                     r'<span class="pill pill--step-done">all done</span></h2></summary>', page)
+
+
+def test_an_unknown_attestation_is_not_found(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, sandbox_org)
+    page = j.get(f"/onboardings/{oid}").text
+    attest = j.form(page, "/attest/licence_confirmed")
+    attest.action = attest.action.replace("licence_confirmed", "no_such_check")
+    refused = j.submit(attest)
+    assert refused.status_code == 404 and "Page not found" in refused.text
 
 
 def test_a_failed_action_puts_retry_and_its_step_in_the_card(j: Journey, sandbox_org: SandboxOrg) -> None:

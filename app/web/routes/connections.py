@@ -75,6 +75,8 @@ async def connection_add_sandbox(request: Request, db: ReadDbSession, operator: 
         return await _page(request, db, status_code=400, errors={}, message=exc.message)
     response = redirect(request, f"{request.url_for('connections')}?added={connection.id}")
     set_flash(request, response,
+              f"You already had the connection '{report.replaced}' to the sandbox org at {report.domain}: no "
+              "second one was made. Next: start an onboarding on it." if report.replaced else
               f"The sandbox org at {report.domain} is ready to use. Next: start an onboarding on it.")
     return response
 

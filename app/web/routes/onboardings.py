@@ -309,8 +309,10 @@ async def attest(request: Request, db: DbSession, onboarding_id: str, check_key:
     try:
         await service.attest(db, state.vault, state.library.get(found.vendor), found, check_key, note,
                              actor_for(request, operator))
-    except ValidationFailed as exc:
-        raise HTTPException(404, exc.message) from None
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValidationFailed as exc:  # refused before anything is written (verify first): the page says why
+        return await draw_page(request, db, found.id, status_code=409, message=exc.message)
     await db.commit()
     await state.engine.refresh_status(found.id)
     return back(request, found.id, f"Attested by {operator.display_name}.", anchor="#next-step")
