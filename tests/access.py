@@ -89,6 +89,8 @@ MATRIX: list[Entry] = [
     Entry("GET", "/onboardings/{onboarding_id}/events.{fmt}", EVERYONE, f"/onboardings/{ZERO_ID}/events.json"),
     Entry("GET", "/audit", frozenset({"admin", "auditor"})),
     Entry("GET", "/audit/verify", frozenset({"admin", "auditor"})),
+    Entry("GET", "/onboardings/{onboarding_id}/secrets/{purpose}", EVERYONE,
+          f"/onboardings/{ZERO_ID}/secrets/activation_link"),
     Entry("POST", "/onboardings/{onboarding_id}/secrets/{purpose}", ACTING,
           f"/onboardings/{ZERO_ID}/secrets/activation_link"),
 ]

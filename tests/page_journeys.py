@@ -416,7 +416,7 @@ def get_urls(onboarding_id: uuid.UUID | str) -> list[str]:
     for entry in MATRIX:
         if entry.method != "GET":
             continue
-        path = entry.path.replace("{onboarding_id}", str(onboarding_id))
+        path = entry.path.replace("{onboarding_id}", str(onboarding_id)).replace("{purpose}", "activation_link")
         assert "{" not in path.replace("{fmt}", ""), f"fill the parameters of {entry.path}"
         urls += [path.replace("{fmt}", fmt) for fmt in ("json", "csv")] if "{fmt}" in path else [path]
     return urls

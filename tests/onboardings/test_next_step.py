@@ -74,6 +74,12 @@ def test_the_card_leads_through_plan_confirm_and_the_persons_steps(j: Journey, s
     card = _card(revealed.text)
     assert 'class="secret-value"' in card and "data-scroll-here" in card
     assert revealed.text.count('class="secret-value"') == 1
+    # The reveal's address opened again (a reload after the POST, a copied link) reveals nothing:
+    # it goes back to the step that offers the button, with a word on why.
+    again = j.client.get(f"{url}/secrets/activation_link")
+    assert again.status_code == 303 and again.headers["location"].endswith(f"{url}#step-verify_account")
+    back = j.get(again.headers["location"]).text
+    assert "shown only when you press its Reveal button" in back and 'class="secret-value"' not in back
 
 
 def test_a_completed_onboarding_says_nothing_is_left(j: Journey, sandbox_org: SandboxOrg) -> None:

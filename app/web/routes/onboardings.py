@@ -334,6 +334,18 @@ async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_
     return back(request, found.id, f"Timer started: {minutes} minutes.", anchor=f"#step-{step_key}")
 
 
+@router.get("/{onboarding_id}/secrets/{purpose}", name="onboarding_reveal_again")
+async def reveal_again(request: Request, db: ReadDbSession, onboarding_id: str, purpose: str,
+                       operator: CurrentOperator) -> Response:
+    """The address of a reveal opened again (a reload, the back button, a copied link): a value is
+    shown only when its Reveal button is pressed, so this goes back to the step that offers it."""
+    found = await onboarding_or_404(db, onboarding_id)
+    playbook = app_state(request).library.get(found.vendor)
+    step = next((step.key for _section, step in playbook.steps() if step.task and purpose in step.task.reveals), None)
+    return back(request, found.id, "A kept value is shown only when you press its Reveal button, and only once.",
+                "info", anchor=f"#step-{step}" if step else "")
+
+
 @router.post("/{onboarding_id}/secrets/{purpose}", name="onboarding_reveal")
 async def reveal(request: Request, db: DbSession, onboarding_id: str, purpose: str,
                  operator: ActingOperator) -> Response:
