@@ -21,6 +21,7 @@ from app.playbooks.loader import PlaybookLibrary
 from app.settings import PROJECT_ROOT, Settings, load_settings
 from app.store.db import Database
 from app.vault import KeySource, Vault, load_key_source
+from app.watch.service import WATCH_JOB, Watch
 from app.web.csrf import csrf_protect
 from app.web.errors import install_error_handlers
 from app.web.middleware import BrowserMiddleware
@@ -76,26 +77,37 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     engine = Engine(database, vault, library, gateway, clock)
     jobs = JobRunner(database, lease_seconds=settings.job_lease_seconds, poll_seconds=settings.job_poll_seconds)
 
+    watch = Watch(database, jobs, library, clock, settings)
+
     async def run_verify(handle: JobHandle) -> None:
-        await engine.verify(handle)
+        try:
+            await engine.verify(handle)
+        except Exception as exc:
+            if handle.kind == WATCH_JOB:  # the watch could not look at all: that is a finding too
+                await watch.after_run(handle.onboarding_id, error=str(exc) or type(exc).__name__)
+            raise
+        await watch.after_run(handle.onboarding_id)
 
     jobs.register("apply", engine.guarded(engine.apply))
     jobs.register("verify", engine.guarded(run_verify))
     jobs.register("reverify", engine.guarded(run_verify))
+    jobs.register(WATCH_JOB, engine.guarded(run_verify))
     jobs.register("undo", engine.guarded(engine.undo))
     jobs.register("undo_shared", engine.guarded(engine.undo_shared))
     oidc = RelyingParty(transport_factory=oidc_transport, clock=clock,
                         sandbox_origin=settings.sandbox_url if settings.sandbox else None)
     state = AppState(settings=settings, db=database, keys=keys, vault=vault, templates=build_templates(),
                      library=library, gateway=gateway, engine=engine, jobs=jobs, clock=clock, sandbox=sandbox,
-                     oidc=oidc)
+                     oidc=oidc, watch=watch)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         jobs.start()
+        watch.start()
         try:
             yield
         finally:
+            await watch.stop()
             await jobs.stop()
             if db is None:
                 await database.dispose()

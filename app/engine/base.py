@@ -149,8 +149,8 @@ class EngineBase:
     async def _job_actor(self, handle: JobHandle) -> Actor:
         from app.store.models import Operator
 
-        if handle.started_by_id is None:
-            return Actor.system("job")
+        if handle.started_by_id is None:  # started by the server itself: the watch, or a job resumed
+            return Actor.system("watch" if handle.kind == "watch" else "job")
         async with self.db.sessions() as session:
             operator = await session.get(Operator, handle.started_by_id)
         name = operator.username if operator else "unknown"

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.base import utcnow
 from app.store.db import Database
@@ -72,11 +73,16 @@ class JobRunner:
     def register(self, kind: str, handler: Handler) -> None:
         self.handlers[kind] = handler
 
-    async def submit(self, onboarding_id: uuid.UUID, kind: str, started_by_id: uuid.UUID | None) -> uuid.UUID:
+    async def submit(self, onboarding_id: uuid.UUID, kind: str, started_by_id: uuid.UUID | None, *,
+                     claim: Callable[[AsyncSession], Awaitable[bool]] | None = None) -> uuid.UUID | None:
+        """Queue a run and start it here. With ``claim``, the run is queued only if the claim
+        (written in the same transaction) succeeds: None if it did not; a busy onboarding undoes it."""
         job = Job(id=uuid.uuid4(), onboarding_id=onboarding_id, kind=kind, state=JobState.queued,
                   started_by_id=started_by_id, progress={})
         try:
             async with self.db.session() as session:
+                if claim is not None and not await claim(session):
+                    return None
                 session.add(job)
                 await session.flush()
                 # A new run changes the onboarding's page (the progress panel appears).

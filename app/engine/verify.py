@@ -19,7 +19,7 @@ from app.store.models import (
     VerificationRun,
 )
 from app.store.repositories.progress import latest_results
-from app.store.statuses import GOOD, CheckStatus, Outcome
+from app.store.statuses import GOOD, RUN_WORDS, CheckStatus, Outcome
 
 
 class VerifyPhase(EngineBase):
@@ -71,7 +71,7 @@ class VerifyPhase(EngineBase):
             await record(session, action=handle.kind, actor=actor, onboarding_id=handle.onboarding_id,
                          outcome=Outcome.ok if not run.failed else Outcome.failed, subject_type="verification",
                          subject_id=str(run.id),
-                         summary=f"{'Re-verified' if handle.kind == 'reverify' else 'Verified'}: {run.passed} passed, "
+                         summary=f"{RUN_WORDS.get(handle.kind, 'Verified')}: {run.passed} passed, "
                                  f"{run.failed} failed, {run.needs_attestation} to attest"
                                  + (f", {run.waiting} waiting" if run.waiting else "")
                                  + (f"; drift in {len(drift)}" if drift else ""),

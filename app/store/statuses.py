@@ -141,6 +141,31 @@ CHECK_WORDS: dict[str, str] = {
     CheckStatus.passed: "passed", CheckStatus.failed: "failed", CheckStatus.waiting: "waiting",
     CheckStatus.needs_attestation: "to attest", CheckStatus.attested: "attested",
     CheckStatus.not_verified: "not checked yet"}
+# A run of the checklist by its kind (`verification_runs.kind`, the job that made it).
+RUN_WORDS: dict[str, str] = {"verify": "Verified", "reverify": "Re-verified", "watch": "Re-verified by the watch"}
 ACTION_WORDS: dict[str, str] = {
     ActionState.pending: "not yet", ActionState.applying: "in progress", ActionState.done: "done",
     ActionState.failed: "failed", ActionState.undone: "undone", ActionState.kept: "kept"}
+
+
+class FindingKind(StrEnum):
+    """What a watch finding is about (`alerts.kind`)."""
+
+    drift = "drift"  # a check of the document's checklist fails now
+    token_expiry = "token_expiry"  # noqa: S105 (a finding's name) the service token expires soon
+    token_unused = "token_unused"  # noqa: S105 (a finding's name) no sign the vendor used the token for a while
+    credential = "credential"  # the connection's own Okta credential could not be used
+
+
+class Health(StrEnum):
+    """A watched onboarding's health on the Health page and the list (derived, not stored)."""
+
+    healthy = "healthy"
+    alerting = "alerting"
+    not_checked = "not_checked"
+    unwatched = "unwatched"
+
+
+HEALTH_WORDS: dict[str, str] = {
+    Health.healthy: "healthy", Health.alerting: "alert open", Health.not_checked: "not checked yet",
+    Health.unwatched: "not watched"}

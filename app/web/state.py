@@ -20,6 +20,7 @@ from app.playbooks.loader import PlaybookLibrary
 from app.settings import Settings
 from app.store.db import Database
 from app.vault import KeySource, Vault
+from app.watch.service import Watch
 from app.web.pagecache import PageCache
 
 
@@ -43,6 +44,8 @@ class AppState:
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
     # Signing in with the company's identity provider (OpenID Connect); its HTTP is injectable.
     oidc: RelyingParty = field(default_factory=RelyingParty)
+    # The watch over completed onboardings (app/watch); None only in states built by hand.
+    watch: Watch | None = None
 
 
 def app_state(request: Request) -> AppState:

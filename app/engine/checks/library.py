@@ -314,7 +314,8 @@ class ServiceToken(Check):
             f"network: {network} (for information: the vendor's document asks for no network setting)"
         return CheckOutcome.passed(f"Token '{token.name}' ({token_id}, fingerprint "
                                    f"{facts.get('service_token_fingerprint', '?')}) belongs to the service account; "
-                                   f"{about}", token_id=token_id, expires_at=token.expiresAt, network=token.network)
+                                   f"{about}", token_id=token_id, expires_at=token.expiresAt,
+                                   token_window=token.tokenWindow, network=token.network)
 
 
 class FactParams(CheckParams):

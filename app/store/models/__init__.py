@@ -18,8 +18,10 @@ from app.store.models.operators import Operator, OperatorRole
 from app.store.models.secrets import SealedSecret
 from app.store.models.sessions import SignInThrottle, WebSession
 from app.store.models.setup import SetupToken
+from app.store.models.watch import Alert
 
 __all__ = [
+    "Alert",
     "AppSetting",
     "Attestation",
     "AuditChainHead",

@@ -44,6 +44,10 @@ class Onboarding(UUIDPrimaryKey, Timestamps, Base):
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The watch (app/watch): when this completed onboarding is next re-verified, and how often
+    # (hours; None: the server's default). One server claims each due run (compare-and-set).
+    watch_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    watch_every_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Bumped on every change of progress, so a page can tell cheaply whether to refresh.
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 

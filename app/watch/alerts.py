@@ -1,0 +1,52 @@
+"""Alerts: a finding raises one alert (audited) and later runs that find it again only mark it
+seen; when a run no longer finds it, it is cleared (audited). Run inside the onboarding's job, so
+two runs of one onboarding never reconcile at once (one active job per onboarding)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor, record
+from app.store.models import Alert
+from app.store.statuses import Outcome
+from app.watch.findings import Finding
+
+
+async def open_alerts(session: AsyncSession, onboarding_id: uuid.UUID) -> list[Alert]:
+    return list((await session.execute(select(Alert).where(
+        Alert.onboarding_id == onboarding_id, Alert.cleared_at.is_(None)).order_by(Alert.raised_at))).scalars())
+
+
+async def reconcile(session: AsyncSession, onboarding_id: uuid.UUID, found: Sequence[Finding], now: datetime,
+                    actor: Actor, *, looked_at: Collection[str] | None = None) -> tuple[list[Alert], list[Alert]]:
+    """Raise what is newly found, clear what is no longer found among what this run looked at
+    (``looked_at``; None: everything). Returns (raised, cleared)."""
+    current = {alert.key: alert for alert in await open_alerts(session, onboarding_id)}
+    raised: list[Alert] = []
+    for finding in found:
+        alert = current.pop(finding.key, None)
+        if alert is not None:
+            alert.last_seen_at, alert.summary, alert.details = now, finding.summary, finding.details
+            continue
+        alert = Alert(id=uuid.uuid4(), onboarding_id=onboarding_id, key=finding.key, kind=finding.kind,
+                      summary=finding.summary, details=finding.details, raised_at=now, last_seen_at=now)
+        session.add(alert)
+        raised.append(alert)
+        await record(session, action="alert_raised", actor=actor, onboarding_id=onboarding_id,
+                     outcome=Outcome.failed, subject_type="alert", subject_id=finding.key[:64],
+                     summary=f"Alert: {finding.summary}"[:500], details={"kind": finding.kind})
+    cleared: list[Alert] = []
+    for key, alert in current.items():
+        if looked_at is not None and key not in looked_at:
+            continue
+        alert.cleared_at = now
+        cleared.append(alert)
+        await record(session, action="alert_cleared", actor=actor, onboarding_id=onboarding_id,
+                     subject_type="alert", subject_id=key[:64],
+                     summary=f"Cleared: {alert.summary}"[:500], details={"kind": alert.kind})
+    return raised, cleared

@@ -1,0 +1,97 @@
+"""What a run of the checklist found that matters after completion: a check that fails now
+(drift), the service token near its expiry or showing no use, the connection's own credential
+failing. Also the evidence, from Okta, that the vendor uses what was set up.
+
+A token's use is *inferred*: Okta restarts a token's window (``tokenWindow``, 30 days) at each use
+and moves ``expiresAt`` with it, so the last use is ``expiresAt`` minus the window. Okta does not
+document the window's rule beyond the field; the live mode (``make test-live``) is where a real org
+confirms it, and the pages label this evidence as inferred.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.store.models import CheckResult
+from app.store.statuses import CheckStatus, FindingKind
+
+DEFAULT_TOKEN_WINDOW = timedelta(days=30)
+TOKEN_CHECK_KIND = "service_token"  # noqa: S105 (a check kind's name)
+
+
+@dataclass(frozen=True)
+class Finding:
+    key: str
+    kind: FindingKind
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """What Okta's metadata of the service token says, as of the latest run."""
+
+    expires_at: datetime
+    last_use: datetime  # inferred: expiresAt minus the window
+    used_since_paste: bool | None  # None: the metadata at paste time was not recorded
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _window(value: object) -> timedelta:
+    match = re.fullmatch(r"P(\d+)D", value) if isinstance(value, str) else None
+    return timedelta(days=int(match.group(1))) if match else DEFAULT_TOKEN_WINDOW
+
+
+def token_use(results: Mapping[str, CheckResult], kinds: Mapping[str, str],
+              facts: Mapping[str, Any]) -> TokenUse | None:
+    """The service token's expiry and inferred last use from the latest run's token check."""
+    for key, result in results.items():
+        if kinds.get(key) != TOKEN_CHECK_KIND or result.status != CheckStatus.passed:
+            continue
+        expires = _when((result.evidence or {}).get("expires_at"))
+        if expires is None:
+            return None
+        at_paste = _when(facts.get("service_token_expires_at"))
+        return TokenUse(expires_at=expires, last_use=expires - _window((result.evidence or {}).get("token_window")),
+                        used_since_paste=None if at_paste is None else expires > at_paste)
+    return None
+
+
+def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kinds: Mapping[str, str],
+             facts: Mapping[str, Any], now: datetime, *, expiry_days: int, unused_days: int) -> list[Finding]:
+    found = [Finding(f"check:{key}", FindingKind.drift, f"{labels.get(key, key)}: {result.found or 'failed'}",
+                     {"check": key, "remedy": result.remedy})
+             for key, result in sorted(results.items()) if result.status == CheckStatus.failed]
+    use = token_use(results, kinds, facts)
+    if use is not None:
+        left = use.expires_at - now
+        if left <= timedelta(days=expiry_days):
+            found.append(Finding("token_expiry", FindingKind.token_expiry,
+                                 f"The service account's API token expires in {max(left.days, 0)} days "
+                                 f"({use.expires_at:%Y-%m-%d %H:%M} UTC) unless the vendor uses it",
+                                 {"expires_at": use.expires_at.isoformat()}))
+        idle = now - use.last_use
+        if idle >= timedelta(days=unused_days):
+            found.append(Finding("token_unused", FindingKind.token_unused,
+                                 f"No sign that the vendor used the service account's API token for {idle.days} days "
+                                 "(inferred from the token's expiry in Okta)",
+                                 {"last_use": use.last_use.isoformat(), "inferred": True}))
+    return found
+
+
+def credential_finding(message: str) -> Finding:
+    return Finding("credential", FindingKind.credential,
+                   f"The watch could not use this onboarding's Okta connection: {message}"[:1000])

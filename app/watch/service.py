@@ -1,0 +1,139 @@
+"""The watch's schedule and its part in every run of the checklist.
+
+Every server looks, each ``watch_tick_seconds``, for completed onboardings whose next run is due,
+and queues a ``watch`` run for each through the job runner. The claim is one compare-and-set
+UPDATE of ``onboardings.watch_next_at`` in the same transaction as the job's insert, so with any
+number of servers exactly one queues the period's run; an onboarding busy with another run (an
+operator's Apply, say) gives the claim back and is tried at the next tick.
+
+After every run of the checklist on a completed onboarding (the watch's, or an operator's
+Re-verify) the findings are reconciled with its alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor
+from app.common.clock import Clock
+from app.engine.jobs import JobBusy, JobRunner
+from app.playbooks.loader import PlaybookLibrary
+from app.settings import Settings
+from app.store.db import Database
+from app.store.models import Onboarding
+from app.store.repositories.progress import latest_results
+from app.store.statuses import OnboardingStatus
+from app.watch.alerts import reconcile
+from app.watch.findings import credential_finding, findings
+
+log = logging.getLogger("onboard.watch")
+
+WATCH_JOB = "watch"
+ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
+ACTOR = Actor.system("watch")
+
+
+def watched() -> ColumnElement[bool]:
+    """The onboardings the watch looks after: completed once, neither undone nor closed."""
+    return Onboarding.completed_at.is_not(None) & Onboarding.status.not_in(list(ENDED))
+
+
+class Watch:
+    def __init__(self, db: Database, jobs: JobRunner, library: PlaybookLibrary, clock: Clock,
+                 settings: Settings) -> None:
+        self.db, self.jobs, self.library, self.clock, self.settings = db, jobs, library, clock, settings
+        self._loop: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Event | None = None
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.now(), UTC)
+
+    def period(self, onboarding: Onboarding) -> timedelta:
+        return timedelta(hours=onboarding.watch_every_hours or self.settings.watch_every_hours)
+
+    async def tick(self) -> list[uuid.UUID]:
+        """Queue the runs that are due; returns the onboardings this server queued a run for."""
+        now = self.now()
+        async with self.db.sessions() as session:
+            rows = list((await session.execute(select(Onboarding).where(watched()))).scalars())
+        queued: list[uuid.UUID] = []
+        for onboarding in rows:
+            period = self.period(onboarding)
+            if onboarding.watch_next_at is None:
+                await self._first_seen(onboarding.id, now + period)
+                continue
+            if onboarding.watch_next_at > now:
+                continue
+
+            async def claim(session: AsyncSession, oid: uuid.UUID = onboarding.id,
+                            then: datetime = now + period) -> bool:
+                result = await session.execute(update(Onboarding).where(
+                    Onboarding.id == oid, Onboarding.watch_next_at <= now).values(watch_next_at=then))
+                return (getattr(result, "rowcount", 0) or 0) == 1
+
+            try:
+                if await self.jobs.submit(onboarding.id, WATCH_JOB, None, claim=claim) is not None:
+                    queued.append(onboarding.id)
+            except JobBusy:
+                log.info("onboarding %s is busy with another run; the watch tries again at the next tick",
+                         onboarding.id)
+        return queued
+
+    async def _first_seen(self, onboarding_id: uuid.UUID, first: datetime) -> None:
+        # A period after the watch first sees it (it was just verified when it completed).
+        async with self.db.session() as session:
+            await session.execute(update(Onboarding).where(
+                Onboarding.id == onboarding_id, Onboarding.watch_next_at.is_(None)).values(watch_next_at=first))
+
+    async def after_run(self, onboarding_id: uuid.UUID, *, error: str | None = None) -> None:
+        """Reconcile the alerts of a completed onboarding with its latest run (or the run's failure)."""
+        now = self.now()
+        async with self.db.session() as session:
+            onboarding = await session.get(Onboarding, onboarding_id)
+            if onboarding is None or onboarding.completed_at is None or onboarding.status in ENDED:
+                return
+            if error is not None:
+                # Nothing was checked: the other alerts stay as they were.
+                await reconcile(session, onboarding_id, [credential_finding(error)], now, ACTOR,
+                                looked_at=frozenset({"credential"}))
+                return
+            playbook = self.library.get(onboarding.vendor)
+            _run, results = await latest_results(session, onboarding_id)
+            specs = {check.key: check for _step, check in playbook.checks()}
+            found = findings(results, {k: c.label for k, c in specs.items()}, {k: c.kind for k, c in specs.items()},
+                             onboarding.facts or {}, now, expiry_days=self.settings.watch_token_expiry_days,
+                             unused_days=self.settings.watch_token_unused_days)
+            await reconcile(session, onboarding_id, found, now, ACTOR)
+
+    # The loop each server runs (started and stopped with the application).
+    def start(self) -> None:
+        if self._loop is None and self.settings.watch_tick_seconds > 0:
+            self._stopping = asyncio.Event()
+            self._loop = asyncio.get_running_loop().create_task(self._run(self._stopping))
+
+    async def _run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self.settings.watch_tick_seconds)
+            if stopping.is_set():
+                return
+            try:
+                await self.tick()
+            except Exception:  # the database may be away for a while; try again next tick
+                log.warning("the watch could not look for due runs", exc_info=True)
+
+    async def stop(self) -> None:
+        # Like the job supervisor: never cancelled inside a query.
+        if self._stopping is not None:
+            self._stopping.set()
+        if self._loop is not None:
+            with contextlib.suppress(Exception):
+                await self._loop
+        self._loop = self._stopping = None

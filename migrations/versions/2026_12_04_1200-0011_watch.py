@@ -1,0 +1,56 @@
+"""The watch over completed onboardings: when each is next re-verified (and an optional period of
+its own), and the alerts re-verifications raise, one open alert per onboarding and finding.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-04 12:00:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import app.store.base
+
+revision: str = '0011'
+down_revision: str | None = '0010'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('onboardings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('watch_next_at', app.store.base.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('watch_every_hours', sa.Integer(), nullable=True))
+    op.create_table(
+        'alerts',
+        sa.Column('key', sa.String(length=200), nullable=False),
+        sa.Column('kind', sa.String(length=32), nullable=False),
+        sa.Column('summary', sa.String(length=1000), nullable=False),
+        sa.Column('details', sa.JSON(), nullable=False),
+        sa.Column('raised_at', app.store.base.UTCDateTime(), nullable=False),
+        sa.Column('last_seen_at', app.store.base.UTCDateTime(), nullable=False),
+        sa.Column('cleared_at', app.store.base.UTCDateTime(), nullable=True),
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.Column('onboarding_id', sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(['onboarding_id'], ['onboardings.id'], name=op.f('fk_alerts_onboarding_id_onboardings'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
+    )
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index('uq_alerts_one_open_per_finding', ['onboarding_id', 'key'], unique=True,
+                              sqlite_where=sa.text('cleared_at IS NULL'),
+                              postgresql_where=sa.text('cleared_at IS NULL'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index('uq_alerts_one_open_per_finding', sqlite_where=sa.text('cleared_at IS NULL'),
+                            postgresql_where=sa.text('cleared_at IS NULL'))
+    op.drop_table('alerts')
+    with op.batch_alter_table('onboardings', schema=None) as batch_op:
+        batch_op.drop_column('watch_every_hours')
+        batch_op.drop_column('watch_next_at')

@@ -1,0 +1,163 @@
+"""Issue 15: every completed onboarding is re-verified on a schedule by the job runner, once per
+period whatever the number of servers; what matters raises one alert (audited) and clears when a
+later run no longer finds it; the service token's use is inferred from Okta's metadata."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from app.engine.jobs import JobRunner
+from app.store.db import Database
+from app.store.models import Alert, AuditEvent, Job, Onboarding, VerificationRun
+from app.watch.service import Watch
+from okta_sandbox import SandboxOrg
+from okta_sandbox.domain import roles as roles_domain
+from okta_sandbox.domain import tokens as tokens_domain
+from tests.page_journeys import Journey
+
+DAY = 24 * 3600
+
+
+def _completed(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, dict[str, str]]:
+    assert sandbox_org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+    made: dict[str, str] = {}
+
+    def token(account: str) -> str:
+        made["value"] = sandbox_org.issue_api_token(account, "Defender")
+        made["account"] = account
+        return made["value"]
+
+    j.complete(oid, service_token=token)
+    return oid, made
+
+
+def _watch(j: Journey) -> Watch:
+    assert j.state.watch is not None
+    return j.state.watch
+
+
+def _tick(j: Journey) -> list[uuid.UUID]:
+    queued = j.run(_watch(j).tick)
+    j.wait_for_jobs()
+    return queued
+
+
+def _rows(j: Journey, query: Any) -> list[Any]:
+    async def read() -> list[Any]:
+        async with j.state.db.sessions() as session:
+            return list((await session.execute(query)).scalars())
+    return j.run(read)
+
+
+def _open_alerts(j: Journey, oid: uuid.UUID) -> list[Alert]:
+    return _rows(j, select(Alert).where(Alert.onboarding_id == oid, Alert.cleared_at.is_(None)))
+
+
+def _audit(j: Journey, action: str) -> list[AuditEvent]:
+    return _rows(j, select(AuditEvent).where(AuditEvent.action == action))
+
+
+def test_a_completed_onboarding_is_re_verified_once_a_period(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, _token = _completed(j, sandbox_org)
+    assert _tick(j) == []  # first seen: it was verified just now, so the first watch is a day later
+    j.clock.advance(DAY - 60)
+    assert _tick(j) == []
+    j.clock.advance(120)
+    assert _tick(j) == [oid]
+    assert _tick(j) == []  # once a period
+    runs = _rows(j, select(VerificationRun).where(VerificationRun.onboarding_id == oid))
+    assert [run.kind for run in runs].count("watch") == 1
+    page = j.get(f"/onboardings/{oid}").text
+    assert "Re-verified by the watch" in page
+    assert _audit(j, "watch")[0].actor_name == "watch"
+
+
+def test_an_onboarding_may_have_its_own_period(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, _token = _completed(j, sandbox_org)
+
+    async def hourly() -> None:
+        async with j.state.db.session() as session:
+            onboarding = await session.get(Onboarding, oid)
+            assert onboarding is not None
+            onboarding.watch_every_hours = 1
+    j.run(hourly)
+    _tick(j)
+    j.clock.advance(3601)
+    assert _tick(j) == [oid]
+
+
+def test_drift_raises_one_alert_and_clears_when_fixed(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, token = _completed(j, sandbox_org)
+    _tick(j)
+    # Someone gives the service account Super Admin again.
+    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
+    j.clock.advance(DAY + 1)
+    assert _tick(j) == [oid]
+    [alert] = _open_alerts(j, oid)
+    assert alert.kind == "drift" and alert.key == "check:final_roles"
+    assert "no Super Admin" in alert.summary
+    # Found again the next day: still one alert, not raised twice.
+    j.clock.advance(DAY + 1)
+    assert _tick(j) == [oid]
+    assert [a.id for a in _open_alerts(j, oid)] == [alert.id]
+    assert len(_audit(j, "alert_raised")) == 1
+
+    # The role is removed: the next run clears it, and the trail says so.
+    user = sandbox_org.users[token["account"]]
+    held = next(a for a in roles_domain.assignments_of(sandbox_org, user.id) if getattr(a, "type", "") == "SUPER_ADMIN")
+    roles_domain.unassign(sandbox_org, user, held, None)
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert _open_alerts(j, oid) == []
+    [cleared] = _audit(j, "alert_cleared")
+    assert "no Super Admin" in cleared.summary
+
+
+def test_an_unused_token_near_its_expiry_alerts_and_the_vendors_use_clears_it(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, token = _completed(j, sandbox_org)
+    _tick(j)
+    for _day in range(24):  # 24 days without the vendor calling Okta with the token
+        j.clock.advance(DAY + 1)
+        _tick(j)
+    kinds = sorted(a.kind for a in _open_alerts(j, oid))
+    assert kinds == ["token_expiry", "token_unused"]
+    # The vendor calls Okta with the token: Okta moves its window, the next run sees the use.
+    assert tokens_domain.authenticate(sandbox_org, token["value"]) is not None
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert _open_alerts(j, oid) == []
+
+
+@pytest.mark.parametrize("servers", [2, 3])
+def test_several_servers_queue_one_run_a_period(j: Journey, sandbox_org: SandboxOrg, servers: int) -> None:
+    oid, _token = _completed(j, sandbox_org)
+    _tick(j)
+    j.clock.advance(DAY + 1)
+    url = j.state.settings.resolved_database_url
+
+    async def race() -> list[list[uuid.UUID]]:
+        databases = [Database(url) for _ in range(servers)]
+        watches = [Watch(db, JobRunner(db), j.state.library, j.clock, j.state.settings) for db in databases]
+        try:
+            queued = await asyncio.gather(*(w.tick() for w in watches))
+            await asyncio.gather(*(w.jobs.wait_idle(60) for w in watches))
+            return queued
+        finally:
+            for w in watches:
+                await w.jobs.stop()
+            for db in databases:
+                await db.dispose()
+
+    queued = j.run(race)
+    assert sorted(len(q) for q in queued) == [0] * (servers - 1) + [1]
+    # The run has finished: another server that looks now finds nothing due until the next period.
+    assert _tick(j) == []
+    jobs = _rows(j, select(func.count()).select_from(Job).where(Job.onboarding_id == oid, Job.kind == "watch"))
+    assert jobs == [1]
