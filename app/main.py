@@ -38,6 +38,7 @@ from app.web.routes import (
     reports,
     settings_page,
     setup,
+    watch,
 )
 from app.web.state import AppState
 from app.web.templating import build_templates
@@ -46,7 +47,7 @@ from app.web.urls import register_routes
 # Every screen's router; tests walk this list to check each route's access rules.
 ROUTERS = [health.router, auth.router, oidc_sign_in.router, setup.router, home.router, operators.router,
            connections.router, onboardings.router, onboarding_handoffs.router, reports.router, settings_page.router,
-           audit.router]
+           audit.router, watch.router]
 
 
 def key_source_for(settings: Settings) -> KeySource:

@@ -77,8 +77,8 @@ class Settings(BaseSettings):
     okta_max_in_flight: int = Field(default=16, ge=1, le=35)
 
     # The watch over completed onboardings (app/watch): how often each is re-verified (an
-    # onboarding may set its own period), how often a server looks for one that is due (0: never;
-    # then `onboard watch` does it, from cron say), and when a service token is worth an alert.
+    # onboarding may set its own period), how often a server looks for one that is due (0: this
+    # server never does; another one must), and when a service token is worth an alert.
     watch_every_hours: int = Field(default=24, ge=1, le=24 * 31)
     watch_tick_seconds: float = Field(default=60.0, ge=0.0)
     watch_token_expiry_days: int = Field(default=7, ge=1, le=29)

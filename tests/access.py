@@ -50,6 +50,7 @@ MATRIX: list[Entry] = [
     Entry("POST", "/operators/{operator_id}/password", ADMIN, f"/operators/{ZERO_ID}/password"),
     Entry("POST", "/operators/{operator_id}/unlock", ADMIN, f"/operators/{ZERO_ID}/unlock"),
     Entry("GET", "/connections", EVERYONE),
+    Entry("GET", "/health", EVERYONE),
     Entry("POST", "/connections", ACTING),
     Entry("POST", "/connections/sandbox", ACTING),
     Entry("POST", "/connections/{connection_id}/check", ACTING, f"/connections/{ZERO_ID}/check"),

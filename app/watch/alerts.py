@@ -8,18 +8,13 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.store.models import Alert
+from app.store.repositories.watch import add_alert, open_alerts
 from app.store.statuses import Outcome
 from app.watch.findings import Finding
-
-
-async def open_alerts(session: AsyncSession, onboarding_id: uuid.UUID) -> list[Alert]:
-    return list((await session.execute(select(Alert).where(
-        Alert.onboarding_id == onboarding_id, Alert.cleared_at.is_(None)).order_by(Alert.raised_at))).scalars())
 
 
 async def reconcile(session: AsyncSession, onboarding_id: uuid.UUID, found: Sequence[Finding], now: datetime,
@@ -33,10 +28,8 @@ async def reconcile(session: AsyncSession, onboarding_id: uuid.UUID, found: Sequ
         if alert is not None:
             alert.last_seen_at, alert.summary, alert.details = now, finding.summary, finding.details
             continue
-        alert = Alert(id=uuid.uuid4(), onboarding_id=onboarding_id, key=finding.key, kind=finding.kind,
-                      summary=finding.summary, details=finding.details, raised_at=now, last_seen_at=now)
-        session.add(alert)
-        raised.append(alert)
+        raised.append(add_alert(session, onboarding_id, key=finding.key, kind=finding.kind, summary=finding.summary,
+                                details=finding.details, now=now))
         await record(session, action="alert_raised", actor=actor, onboarding_id=onboarding_id,
                      outcome=Outcome.failed, subject_type="alert", subject_id=finding.key[:64],
                      summary=f"Alert: {finding.summary}"[:500], details={"kind": finding.kind})

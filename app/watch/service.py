@@ -18,7 +18,6 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor
@@ -29,20 +28,14 @@ from app.settings import Settings
 from app.store.db import Database
 from app.store.models import Onboarding
 from app.store.repositories.progress import latest_results
-from app.store.statuses import OnboardingStatus
+from app.store.repositories.watch import claim_due_run, is_watched, start_watching, watched_onboardings
 from app.watch.alerts import reconcile
 from app.watch.findings import credential_finding, findings
 
 log = logging.getLogger("onboard.watch")
 
 WATCH_JOB = "watch"
-ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
 ACTOR = Actor.system("watch")
-
-
-def watched() -> ColumnElement[bool]:
-    """The onboardings the watch looks after: completed once, neither undone nor closed."""
-    return Onboarding.completed_at.is_not(None) & Onboarding.status.not_in(list(ENDED))
 
 
 class Watch:
@@ -62,7 +55,7 @@ class Watch:
         """Queue the runs that are due; returns the onboardings this server queued a run for."""
         now = self.now()
         async with self.db.sessions() as session:
-            rows = list((await session.execute(select(Onboarding).where(watched()))).scalars())
+            rows = await watched_onboardings(session)
         queued: list[uuid.UUID] = []
         for onboarding in rows:
             period = self.period(onboarding)
@@ -74,9 +67,7 @@ class Watch:
 
             async def claim(session: AsyncSession, oid: uuid.UUID = onboarding.id,
                             then: datetime = now + period) -> bool:
-                result = await session.execute(update(Onboarding).where(
-                    Onboarding.id == oid, Onboarding.watch_next_at <= now).values(watch_next_at=then))
-                return (getattr(result, "rowcount", 0) or 0) == 1
+                return await claim_due_run(session, oid, now, then)
 
             try:
                 if await self.jobs.submit(onboarding.id, WATCH_JOB, None, claim=claim) is not None:
@@ -89,15 +80,14 @@ class Watch:
     async def _first_seen(self, onboarding_id: uuid.UUID, first: datetime) -> None:
         # A period after the watch first sees it (it was just verified when it completed).
         async with self.db.session() as session:
-            await session.execute(update(Onboarding).where(
-                Onboarding.id == onboarding_id, Onboarding.watch_next_at.is_(None)).values(watch_next_at=first))
+            await start_watching(session, onboarding_id, first)
 
     async def after_run(self, onboarding_id: uuid.UUID, *, error: str | None = None) -> None:
         """Reconcile the alerts of a completed onboarding with its latest run (or the run's failure)."""
         now = self.now()
         async with self.db.session() as session:
             onboarding = await session.get(Onboarding, onboarding_id)
-            if onboarding is None or onboarding.completed_at is None or onboarding.status in ENDED:
+            if onboarding is None or not is_watched(onboarding):
                 return
             if error is not None:
                 # Nothing was checked: the other alerts stay as they were.

@@ -161,3 +161,44 @@ def test_several_servers_queue_one_run_a_period(j: Journey, sandbox_org: Sandbox
     assert _tick(j) == []
     jobs = _rows(j, select(func.count()).select_from(Job).where(Job.onboarding_id == oid, Job.kind == "watch"))
     assert jobs == [1]
+
+
+def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey, sandbox_org: SandboxOrg) -> None:
+    assert "No completed onboarding yet" in j.get("/health").text
+    oid, token = _completed(j, sandbox_org)
+    _tick(j)
+    page = j.get("/health").text
+    assert "1 watched onboarding" in page and f"#{str(oid)[:8]}" in page
+    assert "pill--health-healthy" in page and "expires in 30 days" in page
+    # The wizard's own use at paste time does not count as the vendor's.
+    assert "No use of the token since it was pasted" in page and "pill--evidence-not_yet" in page
+
+    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
+    j.clock.advance(DAY + 1)
+    assert tokens_domain.authenticate(sandbox_org, token["value"]) is not None  # the vendor calls Okta
+    _tick(j)
+    page = j.get("/health").text
+    assert "pill--health-alerting" in page and "no Super Admin" in page
+    assert "The token was used after it was pasted" in page and "pill--evidence-found" in page
+    assert "Re-verified by the watch" in page
+    assert "no Super Admin" in j.get("/health?health=alerting").text
+    assert "No completed onboarding" not in (healthy := j.get("/health?health=healthy").text)
+    assert "Nothing here" in healthy and "0 watched onboardings" in healthy
+
+
+def test_the_list_shows_health_and_filters_on_it(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, token = _completed(j, sandbox_org)
+    other = j.start("authomize", j.onboarding(oid).connection_id)
+    listed = j.get("/?view=all").text
+    assert "pill pill--health-healthy\">watched" in listed and "not watched" in listed
+    assert f"#{str(other)[:8]}" not in j.get("/?view=all&health=healthy").text
+    assert f"#{str(oid)[:8]}" in j.get("/?view=all&health=healthy").text
+
+    _tick(j)
+    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    alerting = j.get("/?view=all&health=alerting").text
+    assert f"#{str(oid)[:8]}" in alerting and "1 alert open" in alerting
+    assert f"#{str(other)[:8]}" not in alerting
+    assert f"#{str(oid)[:8]}" not in j.get("/?view=all&health=healthy").text

@@ -15,8 +15,9 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.store.models import Onboarding, Operator
-from app.store.statuses import FINISHED, OnboardingStatus
+from app.store.models import Alert, Onboarding, Operator
+from app.store.repositories.watch import watched
+from app.store.statuses import FINISHED, Health, OnboardingStatus
 
 VIEWS = ("mine", "queue", "waiting", "completed", "all")
 PAGE_SIZE = 25
@@ -32,6 +33,7 @@ class ListQuery:
     since: date | None = None
     until: date | None = None
     me: uuid.UUID | None = None
+    health: str = ""  # alerting: an alert is open; healthy: watched, none open
 
     def filters(self) -> list[Any]:
         where: list[Any] = []
@@ -63,6 +65,11 @@ class ListQuery:
             where.append(Onboarding.last_activity_at >= datetime.combine(self.since, time.min, UTC))
         if self.until:
             where.append(Onboarding.last_activity_at < datetime.combine(self.until + timedelta(days=1), time.min, UTC))
+        alerting = select(Alert.onboarding_id).where(Alert.cleared_at.is_(None))
+        if self.health == Health.alerting:
+            where.append(Onboarding.id.in_(alerting))
+        elif self.health == Health.healthy:
+            where.extend([watched(), Onboarding.id.not_in(alerting)])
         return where
 
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from app.common.validation import without_control_characters
 from app.store.models import Operator
 from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
+from app.store.repositories.watch import is_watched, open_alerts_of
 from app.store.statuses import OnboardingStatus, WaitingFor
 from app.web.deps import CurrentOperator, DbSession
 from app.web.state import app_state
@@ -50,18 +51,21 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
 
     query = ListQuery(view=view, vendor=text("vendor", 64), status=text("status", 40),
                       operator=text("operator", 40), org=text("org", 200),
-                      since=_date(params.get("since")), until=_date(params.get("until")), me=operator.id)
+                      since=_date(params.get("since")), until=_date(params.get("until")), me=operator.id,
+                      health=text("health", 20))
     if query.vendor and query.vendor not in library:
         query.vendor = ""
     page = await OnboardingRepository(db).page(query, after=params.get("after"), before=params.get("before"),
                                                last=params.get("page") == "last")
-    items = [{"onboarding": row.Onboarding, "assignee": row.assignee_name,
+    alerts = await open_alerts_of(db, [row.Onboarding.id for row in page.rows])
+    items = [{"onboarding": row.Onboarding, "assignee": row.assignee_name, "alerts": alerts.get(row.Onboarding.id, []),
+              "watched": is_watched(row.Onboarding),
               "vendor": library.get(row.Onboarding.vendor).name if row.Onboarding.vendor in library
               else row.Onboarding.vendor} for row in page.rows]
     operators = (await db.execute(select(Operator).where(Operator.role != "auditor")
                                   .order_by(Operator.display_name))).scalars().all()
     filters = {k: v for k, v in {"view": view, "vendor": query.vendor, "status": query.status,
-                                 "operator": query.operator, "org": query.org,
+                                 "operator": query.operator, "org": query.org, "health": query.health,
                                  "since": query.since.isoformat() if query.since else "",
                                  "until": query.until.isoformat() if query.until else ""}.items() if v}
     return render(request, "home.html", {"items": items, "page": page, "view": view, "filters": filters,

@@ -1,0 +1,66 @@
+"""The watch's rows: which onboardings are watched, the claim of a due run, and alerts."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.store.models import Alert, Onboarding
+from app.store.statuses import OnboardingStatus
+
+ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
+
+
+def watched() -> ColumnElement[bool]:
+    """The onboardings the watch looks after: completed once, neither undone nor closed."""
+    return Onboarding.completed_at.is_not(None) & Onboarding.status.not_in(list(ENDED))
+
+
+def is_watched(onboarding: Onboarding) -> bool:
+    return onboarding.completed_at is not None and onboarding.status not in ENDED
+
+
+async def watched_onboardings(session: AsyncSession) -> list[Onboarding]:
+    return list((await session.execute(
+        select(Onboarding).where(watched()).order_by(Onboarding.completed_at.desc()))).scalars())
+
+
+async def start_watching(session: AsyncSession, onboarding_id: uuid.UUID, first: datetime) -> None:
+    """Set the first run's time, unless a server already did."""
+    await session.execute(update(Onboarding).where(
+        Onboarding.id == onboarding_id, Onboarding.watch_next_at.is_(None)).values(watch_next_at=first))
+
+
+async def claim_due_run(session: AsyncSession, onboarding_id: uuid.UUID, now: datetime, then: datetime) -> bool:
+    """Move the next run from a due time to ``then``: true for exactly one of any number of
+    servers trying at once (the row is updated only while it is still due)."""
+    result = await session.execute(update(Onboarding).where(
+        Onboarding.id == onboarding_id, Onboarding.watch_next_at <= now).values(watch_next_at=then))
+    return (getattr(result, "rowcount", 0) or 0) == 1
+
+
+async def open_alerts(session: AsyncSession, onboarding_id: uuid.UUID) -> list[Alert]:
+    return list((await session.execute(select(Alert).where(
+        Alert.onboarding_id == onboarding_id, Alert.cleared_at.is_(None)).order_by(Alert.raised_at))).scalars())
+
+
+async def open_alerts_of(session: AsyncSession, onboarding_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Alert]]:
+    found: dict[uuid.UUID, list[Alert]] = defaultdict(list)
+    for alert in (await session.execute(select(Alert).where(
+            Alert.onboarding_id.in_(onboarding_ids), Alert.cleared_at.is_(None)).order_by(Alert.raised_at))).scalars():
+        found[alert.onboarding_id].append(alert)
+    return found
+
+
+def add_alert(session: AsyncSession, onboarding_id: uuid.UUID, *, key: str, kind: str, summary: str,
+              details: dict[str, Any], now: datetime) -> Alert:
+    alert = Alert(id=uuid.uuid4(), onboarding_id=onboarding_id, key=key, kind=kind, summary=summary,
+                  details=details, raised_at=now, last_seen_at=now)
+    session.add(alert)
+    return alert

@@ -1,0 +1,71 @@
+"""What the Health page shows for each watched onboarding: its health, the last run of the
+checklist, the open alerts, the service token's expiry and inferred last use, the evidence from
+Okta that the vendor uses what was set up, and when the watch looks next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.playbooks.loader import PlaybookLibrary
+from app.store.models import Alert, Onboarding, VerificationRun
+from app.store.repositories.progress import latest_results
+from app.store.repositories.watch import open_alerts_of, watched_onboardings
+from app.store.statuses import Health
+from app.watch.findings import TOKEN_CHECK_KIND, TokenUse, token_use
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Whether Okta shows the vendor using what was set up: found, not yet, or cannot tell."""
+
+    state: str  # found | not_yet | cannot_tell
+    text: str
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    onboarding: Onboarding
+    vendor: str
+    health: Health
+    last_run: VerificationRun | None
+    alerts: list[Alert]
+    token: TokenUse | None
+    days_to_expiry: int | None
+    evidence: Evidence
+    next_at: datetime | None
+
+
+def _evidence(has_token_check: bool, token: TokenUse | None) -> Evidence:
+    if not has_token_check:
+        return Evidence("cannot_tell", "Not looked for yet for this vendor's kind of connection")
+    if token is None or token.used_since_paste is None:
+        return Evidence("cannot_tell", "The token's metadata was not read yet")
+    if token.used_since_paste:
+        return Evidence("found", f"The token was used after it was pasted, last on {token.last_use:%Y-%m-%d} "
+                                 "(inferred from its expiry in Okta)")
+    return Evidence("not_yet", "No use of the token since it was pasted (inferred from its expiry in Okta)")
+
+
+async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: datetime,
+                      only: Health | None = None) -> list[HealthRow]:
+    onboardings = await watched_onboardings(session)
+    alerts = await open_alerts_of(session, [o.id for o in onboardings])
+    rows = []
+    for onboarding in onboardings:
+        playbook = library.get(onboarding.vendor)
+        kinds = {check.key: check.kind for _step, check in playbook.checks()}
+        run, results = await latest_results(session, onboarding.id)
+        token = token_use(results, kinds, onboarding.facts or {})
+        open_alerts = alerts.get(onboarding.id, [])
+        health = Health.alerting if open_alerts or (run is not None and run.failed) else \
+            Health.not_checked if run is None else Health.healthy
+        if only is not None and health != only:
+            continue
+        rows.append(HealthRow(
+            onboarding=onboarding, vendor=playbook.name, health=health, last_run=run, alerts=open_alerts, token=token,
+            days_to_expiry=None if token is None else max((token.expires_at - now).days, 0),
+            evidence=_evidence(TOKEN_CHECK_KIND in kinds.values(), token), next_at=onboarding.watch_next_at))
+    return rows
