@@ -17,9 +17,10 @@ from app.audit.chain import ChainReport, verify_range
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.base import utcnow
-from app.store.models import Attestation, AuditEvent, Handoff, OnboardingAction, Operator
+from app.store.models import Attestation, AuditEvent, Handoff, OnboardingAction, Operator, VerificationRun
 from app.store.repositories.plans import confirmed_plan
 from app.store.repositories.progress import latest_results
+from app.store.repositories.watch import alerts_of
 from app.store.statuses import CHECK_WORDS, ActionOutcome, ActionState, CheckStatus, Verdict
 
 
@@ -84,6 +85,16 @@ class TimelineEntry:
 
 
 @dataclass
+class WatchEntry:
+    """An alert the watch raised on this onboarding after completion, and when it cleared."""
+
+    kind: str
+    summary: str
+    raised_at: datetime
+    cleared_at: datetime | None
+
+
+@dataclass
 class Report:
     onboarding_id: uuid.UUID
     vendor: str
@@ -107,6 +118,8 @@ class Report:
     operators: list[str]
     chain: ChainReport
     chain_range: tuple[int, int] | None
+    watch_runs: int = 0  # runs of the checklist the watch made after completion
+    watch: list[WatchEntry] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
     generated_by: str = ""
 
@@ -183,7 +196,12 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     # named as the operators page names them; a removed operator by the name the trail kept.
     signed = {e.actor_id: e.actor_name for e in events if e.actor_id is not None}
     people = {names.get(i) or signed.get(i, "") for i in {*signed, *(h for h in handoff_people if h)}}
+    watch = [WatchEntry(kind=a.kind, summary=a.summary, raised_at=a.raised_at, cleared_at=a.cleared_at)
+             for a in await alerts_of(session, onboarding_id)]
+    watch_runs = int((await session.execute(select(func.count()).select_from(VerificationRun).where(
+        VerificationRun.onboarding_id == onboarding_id, VerificationRun.kind == "watch"))).scalar_one())
     return Report(
+        watch=watch, watch_runs=watch_runs,
         onboarding_id=onboarding.id, vendor=playbook.name, vendor_company=playbook.vendor, document=playbook.document,
         document_title=playbook.document_title, org=onboarding.org_origin,
         org_id=str(loaded.connection.preflight.get("org_id", "")), status=onboarding.status,

@@ -103,6 +103,21 @@ def render_pdf(report: Report) -> bytes:
             planned = (action.planned or "not in it") + (" (DIFFERS)" if action.as_planned is False else "")
             table.row([action.step, action.summary, action.object_id or "—", planned, outcome])
 
+    pdf.heading("The watch")
+    pdf.set_font("DejaVu", "", 8)
+    if report.completed_at is None:
+        pdf.multi_cell(0, 4.5, "Watched once completed: not yet.")
+    else:
+        pdf.multi_cell(0, 4.5, f"Re-verified by the watch {report.watch_runs} time(s) since completion; "
+                               f"{len(report.watch) or 'no'} alert(s).")
+        if report.watch:
+            with pdf.table(col_widths=(32, 126, 32), headings_style=heading_style, line_height=4.5,
+                           text_align="LEFT") as table:
+                table.row(["Raised", "Finding", "Cleared"])
+                for alert in report.watch:
+                    table.row([_when(alert.raised_at), alert.summary,
+                               _when(alert.cleared_at) if alert.cleared_at else "open"])
+
     pdf.heading("Timeline")
     pdf.set_font("DejaVu", "", 8)
     with pdf.table(col_widths=(32, 28, 130), headings_style=heading_style, line_height=4.5,

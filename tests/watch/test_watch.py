@@ -18,7 +18,7 @@ from app.watch.service import Watch
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import roles as roles_domain
 from okta_sandbox.domain import tokens as tokens_domain
-from tests.page_journeys import Journey
+from tests.page_journeys import Journey, pdf_text
 
 DAY = 24 * 3600
 
@@ -202,3 +202,18 @@ def test_the_list_shows_health_and_filters_on_it(j: Journey, sandbox_org: Sandbo
     assert f"#{str(oid)[:8]}" in alerting and "1 alert open" in alerting
     assert f"#{str(other)[:8]}" not in alerting
     assert f"#{str(oid)[:8]}" not in j.get("/?view=all&health=healthy").text
+
+
+def test_the_audit_report_carries_the_watch_history(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, token = _completed(j, sandbox_org)
+    _tick(j)
+    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    report = " ".join(j.get(f"/onboardings/{oid}/report").text.split())
+    assert "The watch" in report and "Re-verified by the watch 1 time since completion; 1 alert:" in report
+    assert "no Super Admin" in report and "status--err\">open" in report
+    pdf = pdf_text(j.get(f"/onboardings/{oid}/report.pdf").content)
+    assert "Re-verified by the watch 1 time(s) since completion; 1 alert(s)." in pdf
+    events = j.get(f"/onboardings/{oid}/events.json").text
+    assert "alert_raised" in events

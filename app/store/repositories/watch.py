@@ -58,6 +58,12 @@ async def open_alerts_of(session: AsyncSession, onboarding_ids: Sequence[uuid.UU
     return found
 
 
+async def alerts_of(session: AsyncSession, onboarding_id: uuid.UUID) -> list[Alert]:
+    """Every alert of the onboarding, open or cleared, oldest first (its watch history)."""
+    return list((await session.execute(select(Alert).where(Alert.onboarding_id == onboarding_id)
+                                       .order_by(Alert.raised_at, Alert.key))).scalars())
+
+
 def add_alert(session: AsyncSession, onboarding_id: uuid.UUID, *, key: str, kind: str, summary: str,
               details: dict[str, Any], now: datetime) -> Alert:
     alert = Alert(id=uuid.uuid4(), onboarding_id=onboarding_id, key=key, kind=kind, summary=summary,
