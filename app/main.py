@@ -21,6 +21,7 @@ from app.playbooks.loader import PlaybookLibrary
 from app.settings import PROJECT_ROOT, Settings, load_settings
 from app.store.db import Database
 from app.vault import KeySource, Vault, load_key_source
+from app.watch.notify import Notifier
 from app.watch.service import WATCH_JOB, Watch
 from app.web.csrf import csrf_protect
 from app.web.errors import install_error_handlers
@@ -31,6 +32,7 @@ from app.web.routes import (
     connections,
     health,
     home,
+    notifications,
     oidc_sign_in,
     onboarding_handoffs,
     onboardings,
@@ -47,7 +49,7 @@ from app.web.urls import register_routes
 # Every screen's router; tests walk this list to check each route's access rules.
 ROUTERS = [health.router, auth.router, oidc_sign_in.router, setup.router, home.router, operators.router,
            connections.router, onboardings.router, onboarding_handoffs.router, reports.router, settings_page.router,
-           audit.router, watch.router]
+           audit.router, watch.router, notifications.router]
 
 
 def key_source_for(settings: Settings) -> KeySource:
@@ -78,7 +80,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     engine = Engine(database, vault, library, gateway, clock)
     jobs = JobRunner(database, lease_seconds=settings.job_lease_seconds, poll_seconds=settings.job_poll_seconds)
 
-    watch = Watch(database, jobs, library, clock, settings)
+    watch = Watch(database, jobs, library, clock, settings, Notifier(database, vault, clock))
 
     async def run_verify(handle: JobHandle) -> None:
         try:

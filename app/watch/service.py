@@ -31,6 +31,7 @@ from app.store.repositories.progress import latest_results
 from app.store.repositories.watch import claim_due_run, is_watched, start_watching, watched_onboardings
 from app.watch.alerts import reconcile
 from app.watch.findings import credential_finding, findings
+from app.watch.notify import Notifier, enqueue
 
 log = logging.getLogger("onboard.watch")
 
@@ -40,8 +41,9 @@ ACTOR = Actor.system("watch")
 
 class Watch:
     def __init__(self, db: Database, jobs: JobRunner, library: PlaybookLibrary, clock: Clock,
-                 settings: Settings) -> None:
+                 settings: Settings, notifier: Notifier) -> None:
         self.db, self.jobs, self.library, self.clock, self.settings = db, jobs, library, clock, settings
+        self.notifier = notifier
         self._loop: asyncio.Task[None] | None = None
         self._stopping: asyncio.Event | None = None
 
@@ -89,18 +91,24 @@ class Watch:
             onboarding = await session.get(Onboarding, onboarding_id)
             if onboarding is None or not is_watched(onboarding):
                 return
+            playbook = self.library.get(onboarding.vendor)
             if error is not None:
                 # Nothing was checked: the other alerts stay as they were.
-                await reconcile(session, onboarding_id, [credential_finding(error)], now, ACTOR,
-                                looked_at=frozenset({"credential"}))
-                return
-            playbook = self.library.get(onboarding.vendor)
-            _run, results = await latest_results(session, onboarding_id)
-            specs = {check.key: check for _step, check in playbook.checks()}
-            found = findings(results, {k: c.label for k, c in specs.items()}, {k: c.kind for k, c in specs.items()},
-                             onboarding.facts or {}, now, expiry_days=self.settings.watch_token_expiry_days,
-                             unused_days=self.settings.watch_token_unused_days)
-            await reconcile(session, onboarding_id, found, now, ACTOR)
+                raised, cleared = await reconcile(session, onboarding_id, [credential_finding(error)], now, ACTOR,
+                                                  looked_at=frozenset({"credential"}))
+            else:
+                _run, results = await latest_results(session, onboarding_id)
+                specs = {check.key: check for _step, check in playbook.checks()}
+                found = findings(results, {k: c.label for k, c in specs.items()},
+                                 {k: c.kind for k, c in specs.items()}, onboarding.facts or {}, now,
+                                 expiry_days=self.settings.watch_token_expiry_days,
+                                 unused_days=self.settings.watch_token_unused_days)
+                raised, cleared = await reconcile(session, onboarding_id, found, now, ACTOR)
+            # The notifications go in the same transaction: a restart now loses none of them.
+            for alert in raised:
+                await enqueue(session, alert, "raised", onboarding, playbook.name, now)
+            for alert in cleared:
+                await enqueue(session, alert, "cleared", onboarding, playbook.name, now)
 
     # The loop each server runs (started and stopped with the application).
     def start(self) -> None:
@@ -118,6 +126,10 @@ class Watch:
                 await self.tick()
             except Exception:  # the database may be away for a while; try again next tick
                 log.warning("the watch could not look for due runs", exc_info=True)
+            try:
+                await self.notifier.deliver_due()
+            except Exception:
+                log.warning("the watch could not send its notifications", exc_info=True)
 
     async def stop(self) -> None:
         # Like the job supervisor: never cancelled inside a query.

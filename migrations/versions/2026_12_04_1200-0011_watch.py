@@ -1,5 +1,6 @@
 """The watch over completed onboardings: when each is next re-verified (and an optional period of
-its own), and the alerts re-verifications raise, one open alert per onboarding and finding.
+its own), the alerts re-verifications raise (one open alert per onboarding and finding), the
+channels alerts are sent to, and each delivery with its retries.
 
 Revision ID: 0011
 Revises: 0010
@@ -45,8 +46,51 @@ def upgrade() -> None:
                               sqlite_where=sa.text('cleared_at IS NULL'),
                               postgresql_where=sa.text('cleared_at IS NULL'))
 
+    op.create_table(
+        'notification_channels',
+        sa.Column('kind', sa.String(length=16), nullable=False),
+        sa.Column('label', sa.String(length=200), nullable=False),
+        sa.Column('target', sa.String(length=1000), nullable=False),
+        sa.Column('settings', sa.JSON(), nullable=False),
+        sa.Column('secret_id', sa.Uuid(), nullable=True),
+        sa.Column('created_at', app.store.base.UTCDateTime(), nullable=False),
+        sa.Column('created_by_id', sa.Uuid(), nullable=True),
+        sa.Column('removed_at', app.store.base.UTCDateTime(), nullable=True),
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(['created_by_id'], ['operators.id'],
+                                name=op.f('fk_notification_channels_created_by_id_operators')),
+        sa.ForeignKeyConstraint(['secret_id'], ['sealed_secrets.id'],
+                                name=op.f('fk_notification_channels_secret_id_sealed_secrets')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_channels')),
+    )
+    op.create_table(
+        'notification_deliveries',
+        sa.Column('channel_id', sa.Uuid(), nullable=False),
+        sa.Column('alert_id', sa.Uuid(), nullable=False),
+        sa.Column('event', sa.String(length=16), nullable=False),
+        sa.Column('payload', sa.JSON(), nullable=False),
+        sa.Column('created_at', app.store.base.UTCDateTime(), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('next_attempt_at', app.store.base.UTCDateTime(), nullable=False),
+        sa.Column('delivered_at', app.store.base.UTCDateTime(), nullable=True),
+        sa.Column('last_error', sa.String(length=1000), nullable=True),
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'],
+                                name=op.f('fk_notification_deliveries_alert_id_alerts'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['channel_id'], ['notification_channels.id'],
+                                name=op.f('fk_notification_deliveries_channel_id_notification_channels'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_deliveries')),
+    )
+    with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_deliveries_due', ['delivered_at', 'next_attempt_at'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_deliveries_due')
+    op.drop_table('notification_deliveries')
+    op.drop_table('notification_channels')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_index('uq_alerts_one_open_per_finding', sqlite_where=sa.text('cleared_at IS NULL'),
                             postgresql_where=sa.text('cleared_at IS NULL'))

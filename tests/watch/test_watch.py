@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.engine.jobs import JobRunner
 from app.store.db import Database
 from app.store.models import Alert, AuditEvent, Job, Onboarding, VerificationRun
+from app.watch.notify import Notifier
 from app.watch.service import Watch
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import roles as roles_domain
@@ -144,7 +145,8 @@ def test_several_servers_queue_one_run_a_period(j: Journey, sandbox_org: Sandbox
 
     async def race() -> list[list[uuid.UUID]]:
         databases = [Database(url) for _ in range(servers)]
-        watches = [Watch(db, JobRunner(db), j.state.library, j.clock, j.state.settings) for db in databases]
+        watches = [Watch(db, JobRunner(db), j.state.library, j.clock, j.state.settings,
+                         Notifier(db, j.state.vault, j.clock)) for db in databases]
         try:
             queued = await asyncio.gather(*(w.tick() for w in watches))
             await asyncio.gather(*(w.jobs.wait_idle(60) for w in watches))

@@ -18,7 +18,7 @@ from app.store.models.operators import Operator, OperatorRole
 from app.store.models.secrets import SealedSecret
 from app.store.models.sessions import SignInThrottle, WebSession
 from app.store.models.setup import SetupToken
-from app.store.models.watch import Alert
+from app.store.models.watch import Alert, NotificationChannel, NotificationDelivery
 
 __all__ = [
     "Alert",
@@ -29,6 +29,8 @@ __all__ = [
     "CheckResult",
     "Handoff",
     "Job",
+    "NotificationChannel",
+    "NotificationDelivery",
     "OktaConnection",
     "Onboarding",
     "OnboardingAction",

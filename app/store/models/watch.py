@@ -3,10 +3,11 @@ re-verifications raised (open until a later run no longer finds them)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.base import Base, UTCDateTime, UUIDPrimaryKey, utcnow
@@ -31,3 +32,38 @@ class Alert(UUIDPrimaryKey, OnboardingChild, Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class NotificationChannel(UUIDPrimaryKey, Base):
+    """Where alerts are sent, set by an administrator: a webhook (its signing secret sealed) or
+    e-mail over SMTP (its password sealed)."""
+
+    __tablename__ = "notification_channels"
+
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # webhook | email
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    target: Mapped[str] = mapped_column(String(1000), nullable=False)  # the webhook URL, or the recipients
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)  # SMTP host, port...
+    secret_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sealed_secrets.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class NotificationDelivery(UUIDPrimaryKey, Base):
+    """One alert (raised or cleared) to one channel. Written in the transaction that raised or
+    cleared the alert, so it survives a restart; sent, and retried with backoff, by the watch."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (Index("ix_notification_deliveries_due", "delivered_at", "next_attempt_at"),)
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notification_channels.id", ondelete="CASCADE"),
+                                                  nullable=False)
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False)
+    event: Mapped[str] = mapped_column(String(16), nullable=False)  # raised | cleared
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(1000), nullable=True)

@@ -18,6 +18,7 @@ from app.engine.runtime import overrides
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY, allowed_custom_domains
+from app.watch.notify import channels, recent_deliveries
 from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for, read_form
 from app.web.flash import set_flash
 from app.web.responses import redirect
@@ -48,16 +49,22 @@ async def _oidc_view(request: Request, db: DbSession, typed: Mapping[str, str] |
     return view
 
 
-async def _page(request: Request, db: DbSession, *, errors: dict[str, str] | None = None,
-                status_code: int = 200, oidc_typed: Mapping[str, str] | None = None) -> Response:
+async def settings_view(request: Request, db: DbSession, *, errors: dict[str, str] | None = None,
+                        status_code: int = 200, oidc_typed: Mapping[str, str] | None = None,
+                        notify_typed: Mapping[str, str] | None = None, message: str | None = None) -> Response:
     state = app_state(request)
     values = {}
     for playbook in state.library.all():
         values.update(await overrides(db, playbook))
+    found = await channels(db)
     return render(request, "settings.html", {
         "domains": await allowed_custom_domains(db), "playbooks": state.library.all(), "overrides": values,
-        "errors": errors or {}, "setting_key": setting_key, "oidc": await _oidc_view(request, db, oidc_typed)},
+        "errors": errors or {}, "message": message, "setting_key": setting_key,
+        "oidc": await _oidc_view(request, db, oidc_typed),
+        "notify": {"channels": found, "names": {c.id: c.label for c in found},
+                   "deliveries": await recent_deliveries(db), "typed": notify_typed or {"starttls": "on"}}},
         status_code=status_code)
+
 
 
 async def _save(db: DbSession, key: str, value: object, operator_id: object) -> None:
@@ -71,7 +78,7 @@ async def _save(db: DbSession, key: str, value: object, operator_id: object) -> 
 
 @router.get("", name="settings")
 async def settings_page(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
-    return await _page(request, db)
+    return await settings_view(request, db)
 
 
 @router.post("/domains", name="settings_domains")
@@ -81,7 +88,7 @@ async def save_domains(request: Request, db: DbSession, admin: AdminOperator) ->
     domains = sorted({line.strip().lower().rstrip(".") for line in text.splitlines() if line.strip()})
     bad = [d for d in domains if not DOMAIN.fullmatch(d)]
     if bad or form.errors:
-        return await _page(request, db, status_code=400, errors=form.errors or {
+        return await settings_view(request, db, status_code=400, errors=form.errors or {
             "domains": f"Not a host name: {', '.join(bad)}. Enter one host name per line, like login.acme.com."})
     await _save(db, ALLOWED_DOMAINS_KEY, domains, admin.id)
     await record(db, action="settings_change", actor=actor_for(request, admin), subject_type="setting",
@@ -122,7 +129,7 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
             changed.append(name)
     if form.errors:
         await db.rollback()
-        return await _page(request, db, errors=form.errors, status_code=400)
+        return await settings_view(request, db, errors=form.errors, status_code=400)
     if changed:
         await record(db, action="settings_change", actor=actor_for(request, admin), subject_type="setting",
                      subject_id=playbook.key, summary=f"{playbook.name} settings changed: {', '.join(changed)}")
@@ -142,7 +149,7 @@ async def save_oidc_settings(request: Request, db: DbSession, admin: AdminOperat
                                     resolver=state.oidc.resolver)
     except ValidationFailed as exc:
         await db.rollback()
-        return await _page(request, db, errors=exc.errors, status_code=400, oidc_typed=typed)
+        return await settings_view(request, db, errors=exc.errors, status_code=400, oidc_typed=typed)
     response = redirect(request, str(request.url_for("settings")))
     set_flash(request, response, f"Identity provider sign-in saved: {', '.join(changed)}." if changed
               else "Nothing changed.")

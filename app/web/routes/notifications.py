@@ -1,0 +1,60 @@
+"""Where the watch's alerts go: an administrator adds a webhook or an e-mail channel, or removes
+one (its sealed secret destroyed). The Settings page lists them with their recent deliveries."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.common.validation import ValidationFailed
+from app.watch.notify import add_channel, read_email, read_webhook, remove_channel
+from app.web.deps import AdminOperator, DbSession, actor_for, read_form, uuid_or_404
+from app.web.flash import set_flash
+from app.web.responses import redirect
+from app.web.routes.settings_page import settings_view
+from app.web.state import app_state
+
+router = APIRouter(prefix="/settings/notifications")
+
+# What a refused form shows again as typed: never its secrets.
+SHOWN_AGAIN = ("webhook_label", "email_label", "recipients", "sender", "smtp_host", "smtp_port", "smtp_username")
+
+
+async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str) -> Response:
+    form = await read_form(request)
+    try:
+        given = read_webhook(form) if kind == "webhook" else read_email(form)
+    except ValidationFailed as exc:
+        typed = {name: form.data.get(name, "") for name in SHOWN_AGAIN}
+        typed["starttls"] = "on" if form.boolean("starttls") else ""
+        return await settings_view(request, db, errors=exc.errors, message=exc.message, status_code=400,
+                                   notify_typed=typed)
+    await add_channel(db, app_state(request).vault, given, actor_for(request, admin))
+    await db.commit()
+    response = redirect(request, str(request.url_for("settings")) + "#notifications")
+    set_flash(request, response, f"Alerts now also go to '{given.label}'.")
+    return response
+
+
+@router.post("/webhook", name="notifications_add_webhook")
+async def add_webhook(request: Request, db: DbSession, admin: AdminOperator) -> Response:
+    return await _add(request, db, admin, "webhook")
+
+
+@router.post("/email", name="notifications_add_email")
+async def add_email(request: Request, db: DbSession, admin: AdminOperator) -> Response:
+    return await _add(request, db, admin, "email")
+
+
+@router.post("/{channel_id}/remove", name="notifications_remove")
+async def remove(request: Request, db: DbSession, channel_id: str, admin: AdminOperator) -> Response:
+    state = app_state(request)
+    assert state.watch is not None
+    removed = await remove_channel(db, state.vault, uuid_or_404(channel_id), actor_for(request, admin),
+                                   state.watch.now())
+    await db.commit()
+    response = redirect(request, str(request.url_for("settings")) + "#notifications")
+    set_flash(request, response, f"'{removed.label}' removed: alerts no longer go there, and its secret is destroyed."
+              if removed else "That channel was already removed.")
+    return response
