@@ -1,5 +1,8 @@
 """A minimal Admin Console for the one step only a person can do: signing in as a user and
 creating an API token, whose value is shown once. Used by the product's demo and browser tests.
+Two more things a person does to a real org, for the watch's demo and tests: give an
+administrator Super Administrator (or take it away), and call Okta with a token as the vendor
+would (which moves the token's expiry, as Okta does at each use).
 
 Plain HTML forms, a label on every field, no scripts and no inline styles (the product's browser
 tests fail on console errors and its pages run under a strict Content-Security-Policy)."""
@@ -43,17 +46,21 @@ def _admins(org: SandboxOrg) -> list[User]:
 
 
 def _page(request: Request, *, status: int = 200, errors: dict[str, str] | None = None,
-          created: dict[str, str] | None = None, form: dict[str, str] | None = None) -> HTMLResponse:
+          created: dict[str, str] | None = None, form: dict[str, str] | None = None,
+          done: str | None = None) -> HTMLResponse:
     org = _org(request)
     users = {user.id: user for user in org.users}
     tokens = [{"name": token.name, "owner": users[token.user_id].login if token.user_id in users else token.user_id,
                "network": "Any IP" if token.network.get("connection") == "ANYWHERE" else "Network zone",
                "created": iso(token.created), "expires": iso(tokens_domain.expires_at(token))}
               for token in org.api_tokens]
+    admins = _admins(org)
     html = templates.get_template("console.html").render(
-        org=org, admins=_admins(org), zones=list(org.network_zones), tokens=tokens, errors=errors or {},
+        org=org, admins=admins, zones=list(org.network_zones), tokens=tokens, errors=errors or {},
         created=created, form=form or {}, action=request.url_for("console_create_token").path,
-        stylesheet=request.url_for("console_css").path)
+        super_admins={user.id for user in admins if "SUPER_ADMIN" in roles_domain.standard_types(org, user.id)},
+        roles_action=request.url_for("console_roles").path, use_action=request.url_for("console_use_token").path,
+        done=done, stylesheet=request.url_for("console_css").path)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
@@ -91,6 +98,47 @@ async def create_token(request: Request) -> Response:
     return _page(request, status=201, created={"name": token.name, "value": value, "owner": user.login})
 
 
+async def _form(request: Request) -> dict[str, str]:
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _console_actor(request: Request, user: User) -> Actor:
+    client = request.client
+    info = RequestInfo(request_id=ids.request_id(), method="POST", uri=request.url.path,
+                       ip_address=client.host if client else "127.0.0.1",
+                       user_agent=request.headers.get("user-agent", ""))
+    return Actor(user.id, "User", user.login, user.display_name, info)
+
+
+async def super_admin(request: Request) -> Response:
+    """Give an administrator Super Administrator, or take it away (as the org's own admin would)."""
+    org = _org(request)
+    form = await _form(request)
+    user = org.users.get(form.get("user_id", ""))
+    if user is None or user not in _admins(org):
+        return _page(request, status=400, errors={"roles": "Choose an administrator."})
+    held = next((a for a in org.role_assignments if a.user_id == user.id and a.group_id is None
+                 and a.type == "SUPER_ADMIN"), None)
+    if form.get("grant") == "1" and held is None:
+        roles_domain.assign_standard(org, user, "SUPER_ADMIN", _console_actor(request, user))
+        return _page(request, done=f"{user.login} is a Super Administrator now.")
+    if form.get("grant") == "0" and held is not None:
+        roles_domain.unassign(org, user, held, _console_actor(request, user))
+        return _page(request, done=f"{user.login} is no longer a Super Administrator.")
+    return _page(request, done="Nothing to change.")
+
+
+async def use_token(request: Request) -> Response:
+    """Call Okta with a token as the vendor would: Okta accepts it and moves its expiry."""
+    org = _org(request)
+    value = (await _form(request)).get("token", "").strip()
+    token = tokens_domain.authenticate(org, value) if value else None
+    if token is None:
+        return _page(request, status=401, errors={"use": "Okta did not accept this token (unknown or expired)."})
+    return _page(request, done=f"Okta accepted the token “{token.name}”: it now expires "
+                               f"{iso(tokens_domain.expires_at(token))}, 30 days after this use.")
+
+
 async def stylesheet(request: Request) -> Response:
     return Response(_CSS, media_type="text/css", headers={"Cache-Control": "no-cache"})
 
@@ -104,5 +152,7 @@ def console_routes() -> list[BaseRoute]:
         Route("/", root, methods=["GET"]),
         Route("/console", console, methods=["GET"], name="console"),
         Route("/console/tokens", create_token, methods=["POST"], name="console_create_token"),
+        Route("/console/roles", super_admin, methods=["POST"], name="console_roles"),
+        Route("/console/tokens/use", use_token, methods=["POST"], name="console_use_token"),
         Route("/console.css", stylesheet, methods=["GET"], name="console_css"),
     ]
