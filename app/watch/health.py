@@ -44,8 +44,7 @@ def _evidence(has_token_check: bool, token: TokenUse | None) -> Evidence:
     if token is None or token.used_since_paste is None:
         return Evidence("cannot_tell", "The token's metadata was not read yet")
     if token.used_since_paste:
-        return Evidence("found", f"The token was used after it was pasted, last on {token.last_use:%Y-%m-%d} "
-                                 "(inferred from its expiry in Okta)")
+        return Evidence("found", "The token was used after it was pasted (inferred from its expiry in Okta)")
     return Evidence("not_yet", "No use of the token since it was pasted (inferred from its expiry in Okta)")
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
+from app.store.models import SealedSecret
 from app.watch.notify import Notifier
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import roles as roles_domain
@@ -192,3 +194,21 @@ def test_notification_secrets_are_never_shown_logged_or_stored_in_clear(
     assert_no_canary([WEBHOOK_SECRET, WEBHOOK_PATH, SMTP_PASSWORD], haystacks)
     settings = " ".join(j.get("/settings").text.split())
     assert settings.count("failing") == 2 and "ConnectionRefusedError" in settings
+
+
+def test_a_removed_channel_gets_nothing_more_and_its_secret_is_destroyed(
+        j: Journey, sandbox_org: SandboxOrg, receiver: Receiver) -> None:
+    _add_webhook(j, receiver.url)
+    page = j.get("/settings").text
+    [remove] = j.forms(page, "/remove", button="Remove Security channel")
+    done = j.submit(remove)
+    assert "removed: alerts no longer go there, and its secret is destroyed" in done.text.replace("&#39;", "'")
+    assert "No channel yet" in done.text
+
+    async def sealed() -> list[Any]:
+        async with j.state.db.sessions() as session:
+            return list((await session.execute(select(SealedSecret.destroyed_at).where(
+                SealedSecret.purpose == "notification_secret"))).scalars())
+    assert all(when is not None for when in j.run(sealed))
+    _drift(j, sandbox_org)
+    assert _deliver(j) == 0 and receiver.received == []
