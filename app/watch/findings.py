@@ -70,11 +70,27 @@ def token_use(results: Mapping[str, CheckResult], kinds: Mapping[str, str],
     return None
 
 
+COULD_NOT_CHECK = "Could not check:"
+
+
+def unreadable(results: Mapping[str, CheckResult]) -> set[str]:
+    """Checks Okta could not be asked about this time (an error, a timeout): they say nothing
+    about drift, so their alerts neither rise nor clear."""
+    return {key for key, result in results.items()
+            if result.status == CheckStatus.failed and (result.found or "").startswith(COULD_NOT_CHECK)}
+
+
 def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kinds: Mapping[str, str],
              facts: Mapping[str, Any], now: datetime, *, expiry_days: int, unused_days: int) -> list[Finding]:
+    unknown = unreadable(results)
+    failed = [key for key, result in results.items() if result.status == CheckStatus.failed]
+    if failed and set(failed) == unknown:
+        # Nothing could be read at all: that is the connection's credential (or Okta) failing.
+        first = results[sorted(unknown)[0]].found or ""
+        return [credential_finding(first.removeprefix(COULD_NOT_CHECK).strip())]
     found = [Finding(f"check:{key}", FindingKind.drift, f"{labels.get(key, key)}: {result.found or 'failed'}",
                      {"check": key, "remedy": result.remedy})
-             for key, result in sorted(results.items()) if result.status == CheckStatus.failed]
+             for key, result in sorted(results.items()) if result.status == CheckStatus.failed and key not in unknown]
     use = token_use(results, kinds, facts)
     if use is not None:
         left = use.expires_at - now

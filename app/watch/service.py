@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,13 +25,14 @@ from app.audit import Actor
 from app.common.clock import Clock
 from app.engine.jobs import JobBusy, JobRunner
 from app.playbooks.loader import PlaybookLibrary
+from app.playbooks.schema import CheckSpec
 from app.settings import Settings
 from app.store.db import Database
-from app.store.models import Onboarding
+from app.store.models import CheckResult, Onboarding
 from app.store.repositories.progress import latest_results
 from app.store.repositories.watch import claim_due_run, is_watched, start_watching, watched_onboardings
 from app.watch.alerts import reconcile
-from app.watch.findings import credential_finding, findings
+from app.watch.findings import TOKEN_CHECK_KIND, Finding, credential_finding, findings, unreadable
 from app.watch.notify import Notifier, enqueue
 
 log = logging.getLogger("onboard.watch")
@@ -103,7 +105,8 @@ class Watch:
                                  {k: c.kind for k, c in specs.items()}, onboarding.facts or {}, now,
                                  expiry_days=self.settings.watch_token_expiry_days,
                                  unused_days=self.settings.watch_token_unused_days)
-                raised, cleared = await reconcile(session, onboarding_id, found, now, ACTOR)
+                raised, cleared = await reconcile(session, onboarding_id, found, now, ACTOR,
+                                                  looked_at=_looked_at(results, specs, found))
             # The notifications go in the same transaction: a restart now loses none of them.
             for alert in raised:
                 await enqueue(session, alert, "raised", onboarding, playbook.name, now)
@@ -139,3 +142,18 @@ class Watch:
             with contextlib.suppress(Exception):
                 await self._loop
         self._loop = self._stopping = None
+
+
+def _looked_at(results: Mapping[str, CheckResult], specs: Mapping[str, CheckSpec],
+               found: Sequence[Finding]) -> frozenset[str] | None:
+    """The alert keys this run can vouch for: a check Okta could not be asked about this time
+    neither raises nor clears its alert (None: every key)."""
+    unknown = unreadable(results)
+    if not unknown:
+        return None
+    if any(finding.key == "credential" for finding in found):
+        return frozenset({"credential"})
+    keys = {f"check:{key}" for key in results if key not in unknown} | {"credential"}
+    if not any(specs[key].kind == TOKEN_CHECK_KIND for key in unknown if key in specs):
+        keys |= {"token_expiry", "token_unused"}
+    return frozenset(keys)

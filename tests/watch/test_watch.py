@@ -219,3 +219,23 @@ def test_the_audit_report_carries_the_watch_history(j: Journey, sandbox_org: San
     assert "Re-verified by the watch 1 time(s) since completion; 1 alert(s)." in pdf
     events = j.get(f"/onboardings/{oid}/events.json").text
     assert "alert_raised" in events
+
+
+def test_a_run_that_cannot_read_okta_raises_one_alert_not_drift(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, token = _completed(j, sandbox_org)
+    _tick(j)
+    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    [drift] = _open_alerts(j, oid)
+    # Okta answers every call with an error for a while: nothing could be checked.
+    sandbox_org.faults.add("server_error", times=None)
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    alerts = {a.key: a for a in _open_alerts(j, oid)}
+    assert set(alerts) == {"credential", drift.key}  # the drift alert is neither re-raised nor cleared
+    assert "could not use this onboarding's Okta connection" in alerts["credential"].summary
+    sandbox_org.faults.clear()
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert [a.key for a in _open_alerts(j, oid)] == [drift.key]
