@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     watch_tick_seconds: float = Field(default=60.0, ge=0.0)
     watch_token_expiry_days: int = Field(default=7, ge=1, le=29)
     watch_token_unused_days: int = Field(default=14, ge=1, le=29)
+    # Runs queued per Okta org each tick (each run reads a handful of endpoints once): see
+    # docs/benchmarks.md for what this costs of the org's rate limits.
+    watch_runs_per_org_per_tick: int = Field(default=5, ge=1, le=50)
 
     log_level: str = "INFO"
 

@@ -61,12 +61,17 @@ class Watch:
         async with self.db.sessions() as session:
             rows = await watched_onboardings(session)
         queued: list[uuid.UUID] = []
+        per_org: dict[str, int] = {}
         for onboarding in rows:
             period = self.period(onboarding)
             if onboarding.watch_next_at is None:
                 await self._first_seen(onboarding.id, now + period)
                 continue
             if onboarding.watch_next_at > now:
+                continue
+            # Okta's rate limits are the org's, shared with its other integrations: a few runs per
+            # org each tick; the rest stay due and go at the next ticks.
+            if per_org.get(onboarding.org_origin, 0) >= self.settings.watch_runs_per_org_per_tick:
                 continue
 
             async def claim(session: AsyncSession, oid: uuid.UUID = onboarding.id,
@@ -76,6 +81,7 @@ class Watch:
             try:
                 if await self.jobs.submit(onboarding.id, WATCH_JOB, None, claim=claim) is not None:
                     queued.append(onboarding.id)
+                    per_org[onboarding.org_origin] = per_org.get(onboarding.org_origin, 0) + 1
             except JobBusy:
                 log.info("onboarding %s is busy with another run; the watch tries again at the next tick",
                          onboarding.id)

@@ -239,3 +239,24 @@ def test_a_run_that_cannot_read_okta_raises_one_alert_not_drift(j: Journey, sand
     j.clock.advance(DAY + 1)
     _tick(j)
     assert [a.key for a in _open_alerts(j, oid)] == [drift.key]
+
+
+def test_runs_on_one_org_are_spread_over_ticks(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, _token = _completed(j, sandbox_org)
+    connection = j.onboarding(oid).connection_id
+    others = [j.start(vendor, connection) for vendor in ("oort", "authomize")]
+
+    async def all_completed_and_due() -> None:
+        async with j.state.db.session() as session:
+            for other in others:
+                onboarding = await session.get(Onboarding, other)
+                assert onboarding is not None
+                onboarding.completed_at, onboarding.status = onboarding.created_at, "completed"
+    j.run(all_completed_and_due)
+    watch = _watch(j)
+    watch.settings = watch.settings.model_copy(update={"watch_runs_per_org_per_tick": 2})
+    _tick(j)
+    j.clock.advance(DAY + 1)
+    assert len(_tick(j)) == 2  # two this tick,
+    assert len(_tick(j)) == 1  # the third at the next
+    assert _tick(j) == []
