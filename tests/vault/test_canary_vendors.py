@@ -142,7 +142,9 @@ def test_canary_secrets_of_an_onboarding_leak_nowhere(vendor: str, canaries: Can
         # Signed in, the sign-in page sends you home; without an identity provider or a setup
         # token, its routes refuse; the icon's old address points to the new. Every other page is there.
         refusing = {"/sign-in": 303, "/sign-in/oidc": 404, "/sign-in/oidc/callback": 400, "/setup": 410,
-                    "/favicon.ico": 301}
+                    "/favicon.ico": 301,
+                    # A reveal's address opened again goes back to the step (nothing revealed by a GET).
+                    f"/onboardings/{oid}/secrets/activation_link": 303}
         assert {url: s.status for url, s in seen.items()} == {url: refusing.get(url, 200) for url in seen}
         _what_the_flow_used(j, vendor, canaries, flow)
         # The browser is told not to remember what is typed into the secret fields.
