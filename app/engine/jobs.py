@@ -24,6 +24,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.ticker import Ticker
 from app.store.base import utcnow
 from app.store.db import Database
 from app.store.models import Job
@@ -66,8 +67,7 @@ class JobRunner:
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self._tasks: set[asyncio.Task[None]] = set()
-        self._supervisor: asyncio.Task[None] | None = None
-        self._stopping: asyncio.Event | None = None
+        self._supervisor = Ticker(self.supervise_once, poll_seconds, name="job supervisor")
         self._running: set[uuid.UUID] = set()
 
     def register(self, kind: str, handler: Handler) -> None:
@@ -179,30 +179,13 @@ class JobRunner:
             self.schedule(job_id)
         return len(ids)
 
-    async def _supervise(self, stopping: asyncio.Event) -> None:
-        while not stopping.is_set():
-            try:
-                await self.supervise_once()
-            except Exception:  # the database may be away for a while; try again next round
-                log.warning("job supervisor could not check for jobs", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self.poll_seconds)
-
     def start(self) -> None:
-        if self._supervisor is None:
-            self._stopping = asyncio.Event()
-            self._supervisor = asyncio.get_running_loop().create_task(self._supervise(self._stopping))
+        self._supervisor.start()
 
     async def stop(self) -> None:
-        # The supervisor finishes its round rather than being cancelled inside a query: a query
-        # cancelled there makes the driver close its connection without waiting, and SQLite's
-        # driver then reports to an event loop that has already closed.
-        if self._stopping is not None:
-            self._stopping.set()
-        if self._supervisor is not None:
-            with contextlib.suppress(Exception):
-                await self._supervisor
-        self._supervisor = self._stopping = None
+        # The supervisor finishes its round (never cancelled inside a query); the jobs are
+        # cancelled, and their leases handed back below.
+        await self._supervisor.stop()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

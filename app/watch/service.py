@@ -12,8 +12,6 @@ Re-verify) the findings are reconciled with its alerts.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -23,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor
 from app.common.clock import Clock
+from app.common.ticker import Ticker
 from app.engine.jobs import JobBusy, JobRunner
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec
@@ -46,8 +45,8 @@ class Watch:
                  settings: Settings, notifier: Notifier) -> None:
         self.db, self.jobs, self.library, self.clock, self.settings = db, jobs, library, clock, settings
         self.notifier = notifier
-        self._loop: asyncio.Task[None] | None = None
-        self._stopping: asyncio.Event | None = None
+        # The first look a tick after the start: a server that starts has other things to do first.
+        self._loop = Ticker(self.round, settings.watch_tick_seconds, name="watch", run_first=False)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.now(), UTC)
@@ -120,35 +119,19 @@ class Watch:
                 await enqueue(session, alert, "cleared", onboarding, playbook.name, now)
 
     # The loop each server runs (started and stopped with the application).
-    def start(self) -> None:
-        if self._loop is None and self.settings.watch_tick_seconds > 0:
-            self._stopping = asyncio.Event()
-            self._loop = asyncio.get_running_loop().create_task(self._run(self._stopping))
+    async def round(self) -> None:
+        """One look: queue the runs that are due, then send the notifications that are due."""
+        try:
+            await self.tick()
+        finally:
+            await self.notifier.deliver_due()
 
-    async def _run(self, stopping: asyncio.Event) -> None:
-        while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self.settings.watch_tick_seconds)
-            if stopping.is_set():
-                return
-            try:
-                await self.tick()
-            except Exception:  # the database may be away for a while; try again next tick
-                log.warning("the watch could not look for due runs", exc_info=True)
-            try:
-                await self.notifier.deliver_due()
-            except Exception:
-                log.warning("the watch could not send its notifications", exc_info=True)
+    def start(self) -> None:
+        if self.settings.watch_tick_seconds > 0:
+            self._loop.start()
 
     async def stop(self) -> None:
-        # Like the job supervisor: never cancelled inside a query.
-        if self._stopping is not None:
-            self._stopping.set()
-        if self._loop is not None:
-            with contextlib.suppress(Exception):
-                await self._loop
-        self._loop = self._stopping = None
-
+        await self._loop.stop()
 
 def _looked_at(results: Mapping[str, CheckResult], specs: Mapping[str, CheckSpec],
                found: Sequence[Finding]) -> frozenset[str] | None:
