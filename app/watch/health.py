@@ -49,7 +49,9 @@ def _evidence(has_token_check: bool, token: TokenUse | None) -> Evidence:
 
 
 async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: datetime,
-                      only: Health | None = None) -> list[HealthRow]:
+                      only: Health | None = None, evidence: str | None = None) -> list[HealthRow]:
+    """The watched onboardings, those of one health or one state of the vendor's evidence
+    (``not_yet``: waiting for the vendor's first call) if asked."""
     onboardings = await watched_onboardings(session)
     alerts = await open_alerts_of(session, [o.id for o in onboardings])
     rows = []
@@ -63,8 +65,11 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             Health.not_checked if run is None else Health.healthy
         if only is not None and health != only:
             continue
+        seen = _evidence(TOKEN_CHECK_KIND in kinds.values(), token)
+        if evidence is not None and seen.state != evidence:
+            continue
         rows.append(HealthRow(
             onboarding=onboarding, vendor=playbook.name, health=health, last_run=run, alerts=open_alerts, token=token,
             days_to_expiry=None if token is None else max((token.expires_at - now).days, 0),
-            evidence=_evidence(TOKEN_CHECK_KIND in kinds.values(), token), next_at=onboarding.watch_next_at))
+            evidence=seen, next_at=onboarding.watch_next_at))
     return rows

@@ -174,6 +174,7 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     assert "pill--health-healthy" in page and "expires in 30 days" in page
     # The wizard's own use at paste time does not count as the vendor's.
     assert "No use of the token since it was pasted" in page and "pill--evidence-not_yet" in page
+    assert f"#{str(oid)[:8]}" in j.get("/health?evidence=not_yet").text  # waiting for the vendor's first call
 
     sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
     j.clock.advance(DAY + 1)
@@ -182,6 +183,7 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     page = j.get("/health").text
     assert "pill--health-alerting" in page and "no Super Admin" in page
     assert "The token was used after it was pasted" in page and "pill--evidence-found" in page
+    assert f"#{str(oid)[:8]}" not in j.get("/health?evidence=not_yet").text
     assert "Re-verified by the watch" in page
     assert "no Super Admin" in j.get("/health?health=alerting").text
     assert "No completed onboarding" not in (healthy := j.get("/health?health=healthy").text)

@@ -21,9 +21,11 @@ async def health_page(request: Request, db: ReadDbSession, operator: CurrentOper
     state = app_state(request)
     wanted = request.query_params.get("health", "")
     only = Health(wanted) if wanted in Health.__members__ else None
+    waiting = request.query_params.get("evidence") == "not_yet"
     assert state.watch is not None
-    rows = await health_rows(db, state.library, state.watch.now(), only)
+    rows = await health_rows(db, state.library, state.watch.now(), only, "not_yet" if waiting else None)
     return render(request, "health.html", {
-        "rows": rows, "chosen": only.value if only else "", "choices": list(Health)[:3],
+        "rows": rows, "chosen": only.value if only else ("first_call" if waiting else ""),
+        "choices": list(Health)[:3],
         "every_hours": state.settings.watch_every_hours, "expiry_days": state.settings.watch_token_expiry_days,
         "unused_days": state.settings.watch_token_unused_days})
