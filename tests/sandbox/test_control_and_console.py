@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 import httpx
 
 from okta_sandbox import DemoOrg, SandboxOrg
+from okta_sandbox.domain import roles as roles_domain
+from okta_sandbox.domain import tokens as tokens_domain
 from tests.sandbox.conftest import Connect
 
 
@@ -69,7 +71,7 @@ class _Page(HTMLParser):
             self.scripts += 1
         if tag == "label":
             self.labels.add(attributes.get("for", ""))
-        if tag in ("input", "select", "textarea"):
+        if tag in ("input", "select", "textarea") and attributes.get("type") != "hidden":  # hidden: no one fills it
             self.fields[attributes["id"]] = tag
             self.inputs[attributes["id"]] = attributes
 
@@ -105,6 +107,35 @@ class TestConsole:
         token = next(t for t in okta.get("/api/v1/api-tokens").json() if t["name"] == "Defender")
         assert token["userId"] == user["id"] and token["network"] == {"connection": "ANYWHERE"}
         assert value not in console.get("/__sandbox__/console").text
+
+    def test_give_and_take_super_administrator_as_the_orgs_admin_would(self, connect: Connect,
+                                                                        sandbox_org: SandboxOrg) -> None:
+        user = sandbox_org.add_user("svc.watched@acme.example")
+        sandbox_org.assign_role(user["id"], "READ_ONLY_ADMIN")
+        console = connect()
+        given = console.post("/__sandbox__/console/roles", data={"user_id": user["id"], "grant": "1"})
+        assert "svc.watched@acme.example is a Super Administrator now." in given.text
+        assert "SUPER_ADMIN" in roles_domain.standard_types(sandbox_org, user["id"])
+        assert sandbox_org.events_of("user.account.privilege.grant")
+        taken = console.post("/__sandbox__/console/roles", data={"user_id": user["id"], "grant": "0"})
+        assert "svc.watched@acme.example is no longer a Super Administrator." in taken.text
+        assert roles_domain.standard_types(sandbox_org, user["id"]) == {"READ_ONLY_ADMIN"}
+        stranger = sandbox_org.add_user("nobody@acme.example")
+        refused = console.post("/__sandbox__/console/roles", data={"user_id": stranger["id"], "grant": "1"})
+        assert refused.status_code == 400 and "Choose an administrator." in refused.text
+
+    def test_calling_okta_with_a_token_moves_its_expiry(self, connect: Connect, sandbox_org: SandboxOrg,
+                                                        demo_org: DemoOrg) -> None:
+        value = sandbox_org.issue_api_token(demo_org.admin_user_id, "Vendor")
+        token = next(t for t in sandbox_org.api_tokens if t.name == "Vendor")
+        before = tokens_domain.expires_at(token)
+        sandbox_org.clock.advance(3600)  # type: ignore[attr-defined]
+        used = connect().post("/__sandbox__/console/tokens/use", data={"token": value})
+        assert used.status_code == 200 and "Okta accepted the token “Vendor”" in used.text
+        assert tokens_domain.expires_at(token) == before + 3600
+        assert value not in used.text
+        unknown = connect().post("/__sandbox__/console/tokens/use", data={"token": "00nope"})
+        assert unknown.status_code == 401 and "Okta did not accept this token" in unknown.text
 
     def test_a_token_limited_to_a_network_zone(self, connect: Connect, sandbox_org: SandboxOrg,
                                                demo_org: DemoOrg) -> None:
