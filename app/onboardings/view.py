@@ -20,6 +20,7 @@ from app.onboardings.next_step import NextKind, NextStep, SectionProgress, check
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
+    Alert,
     Attestation,
     Job,
     OnboardingAction,
@@ -30,6 +31,7 @@ from app.store.models import (
 )
 from app.store.repositories.plans import is_stale, newest_plan
 from app.store.repositories.progress import latest_results
+from app.store.repositories.watch import is_watched, open_alerts
 from app.store.statuses import ACTED, ACTIVE_JOBS, FINISHED, GOOD, ActionState, CheckStatus, StepState
 
 # Action states after which the action needs nothing more (applied, or removed by Undo).
@@ -117,6 +119,7 @@ class OnboardingView:
     people: dict[str, str]
     operators: list[Operator]
     inputs_locked: bool
+    alerts: list[Alert] = field(default_factory=list)  # the watch's open alerts, once completed
 
     @property
     def onboarding(self) -> Any:
@@ -290,8 +293,10 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
         if views:
             sections.append((section, views))
     inputs_locked = any(r.state in ACTED for r in loaded.records.values())
+    alerts = await open_alerts(session, onboarding_id) if is_watched(loaded.onboarding) else []
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
-                          secrets=secrets, people=people, operators=operators, inputs_locked=inputs_locked)
+                          secrets=secrets, people=people, operators=operators, inputs_locked=inputs_locked,
+                          alerts=alerts)
 
 
 # What each Admin Console page a task links to is called there, so the link names where it goes.

@@ -29,6 +29,7 @@ from app.settings import Settings
 from app.store.db import Database
 from app.store.models import CheckResult, Onboarding
 from app.store.repositories.progress import latest_results
+from app.store.repositories.state import touch
 from app.store.repositories.watch import claim_due_run, is_watched, start_watching, watched_onboardings
 from app.watch.alerts import reconcile
 from app.watch.findings import TOKEN_CHECK_KIND, Finding, credential_finding, findings, unreadable
@@ -90,6 +91,7 @@ class Watch:
         # A period after the watch first sees it (it was just verified when it completed).
         async with self.db.session() as session:
             await start_watching(session, onboarding_id, first)
+            await touch(session, onboarding_id, activity=False)  # its page says when the watch looks next
 
     async def after_run(self, onboarding_id: uuid.UUID, *, error: str | None = None) -> None:
         """Reconcile the alerts of a completed onboarding with its latest run (or the run's failure)."""

@@ -103,6 +103,8 @@ def test_drift_raises_one_alert_and_clears_when_fixed(j: Journey, sandbox_org: S
     [alert] = _open_alerts(j, oid)
     assert alert.kind == "drift" and alert.key == "check:final_roles"
     assert "no Super Admin" in alert.summary
+    page = j.get(f"/onboardings/{oid}").text
+    assert "1 alert open</strong> from the watch" in page and "no Super Admin" in page
     # Found again the next day: still one alert, not raised twice.
     j.clock.advance(DAY + 1)
     assert _tick(j) == [oid]
@@ -116,6 +118,7 @@ def test_drift_raises_one_alert_and_clears_when_fixed(j: Journey, sandbox_org: S
     j.clock.advance(DAY + 1)
     _tick(j)
     assert _open_alerts(j, oid) == []
+    assert "no alert is open" in j.get(f"/onboardings/{oid}").text
     [cleared] = _audit(j, "alert_cleared")
     assert "no Super Admin" in cleared.summary
 
