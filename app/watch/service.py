@@ -135,6 +135,7 @@ class Watch:
     async def stop(self) -> None:
         await self._loop.stop()
 
+
 def _looked_at(results: Mapping[str, CheckResult], specs: Mapping[str, CheckSpec],
                found: Sequence[Finding]) -> frozenset[str] | None:
     """The alert keys this run can vouch for: a check Okta could not be asked about this time
