@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     # Runs queued per Okta org each tick (each run reads a handful of endpoints once): see
     # docs/benchmarks.md for what this costs of the org's rate limits.
     watch_runs_per_org_per_tick: int = Field(default=5, ge=1, le=50)
+    # While no call of the vendor with the service token has been seen, the watch looks this often.
+    watch_first_call_hours: int = Field(default=1, ge=1, le=24 * 31)
 
     log_level: str = "INFO"
 

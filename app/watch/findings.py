@@ -21,6 +21,12 @@ from app.store.statuses import CheckStatus, FindingKind
 
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
 TOKEN_CHECK_KIND = "service_token"  # noqa: S105 (a check kind's name)
+FIRST_CALL_SEEN = "vendor_first_call_seen_at"  # the fact set when the watch first sees the vendor's call
+
+
+def waiting_for_first_call(facts: Mapping[str, Any]) -> bool:
+    """A service token was pasted and the vendor has not been seen using it yet."""
+    return bool(facts.get("service_token_expires_at")) and not facts.get(FIRST_CALL_SEEN)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,16 @@ from app.store.repositories.progress import latest_results
 from app.store.repositories.state import touch
 from app.store.repositories.watch import claim_due_run, is_watched, start_watching, watched_onboardings
 from app.watch.alerts import reconcile
-from app.watch.findings import TOKEN_CHECK_KIND, Finding, credential_finding, findings, unreadable
+from app.watch.findings import (
+    FIRST_CALL_SEEN,
+    TOKEN_CHECK_KIND,
+    Finding,
+    credential_finding,
+    findings,
+    token_use,
+    unreadable,
+    waiting_for_first_call,
+)
 from app.watch.notify import Notifier, enqueue
 
 log = logging.getLogger("onboard.watch")
@@ -53,7 +62,11 @@ class Watch:
         return datetime.fromtimestamp(self.clock.now(), UTC)
 
     def period(self, onboarding: Onboarding) -> timedelta:
-        return timedelta(hours=onboarding.watch_every_hours or self.settings.watch_every_hours)
+        every = onboarding.watch_every_hours or self.settings.watch_every_hours
+        if waiting_for_first_call(onboarding.facts or {}):
+            # Waiting for the vendor's first call: look more often, until it is seen.
+            every = min(every, self.settings.watch_first_call_hours)
+        return timedelta(hours=every)
 
     async def tick(self) -> list[uuid.UUID]:
         """Queue the runs that are due; returns the onboardings this server queued a run for."""
@@ -114,6 +127,11 @@ class Watch:
                                  unused_days=self.settings.watch_token_unused_days)
                 raised, cleared = await reconcile(session, onboarding_id, found, now, ACTOR,
                                                   looked_at=_looked_at(results, specs, found))
+                use = token_use(results, {k: c.kind for k, c in specs.items()}, onboarding.facts or {})
+                if use is not None and use.used_since_paste and waiting_for_first_call(onboarding.facts or {}):
+                    # The vendor's first call is seen: from now on the watch looks at its usual pace.
+                    onboarding.facts = {**(onboarding.facts or {}), FIRST_CALL_SEEN: now.isoformat()}
+                    await touch(session, onboarding_id, activity=False)
             # The notifications go in the same transaction: a restart now loses none of them.
             for alert in raised:
                 await enqueue(session, alert, "raised", onboarding, playbook.name, now)

@@ -65,15 +65,27 @@ def _audit(j: Journey, action: str) -> list[AuditEvent]:
 
 
 def test_a_completed_onboarding_is_re_verified_once_a_period(j: Journey, sandbox_org: SandboxOrg) -> None:
-    oid, _token = _completed(j, sandbox_org)
-    assert _tick(j) == []  # first seen: it was verified just now, so the first watch is a day later
-    j.clock.advance(DAY - 60)
+    oid, token = _completed(j, sandbox_org)
+    assert _tick(j) == []  # first seen: it was verified just now
+    # Waiting for the vendor's first call with the service token: the watch looks every hour.
+    j.clock.advance(3600 - 60)
     assert _tick(j) == []
     j.clock.advance(120)
     assert _tick(j) == [oid]
     assert _tick(j) == []  # once a period
+    # The vendor calls Okta with the token; the next run sees it, and from then on it is daily.
+    assert tokens_domain.authenticate(sandbox_org, token["value"]) is not None
+    j.clock.advance(3601)
+    assert _tick(j) == [oid]
+    assert j.onboarding(oid).facts.get("vendor_first_call_seen_at")
+    j.clock.advance(3601)
+    assert _tick(j) == [oid]  # claimed before the call was seen, so an hour after; now daily
+    j.clock.advance(DAY - 120)
+    assert _tick(j) == []
+    j.clock.advance(240)
+    assert _tick(j) == [oid]
     runs = _rows(j, select(VerificationRun).where(VerificationRun.onboarding_id == oid))
-    assert [run.kind for run in runs].count("watch") == 1
+    assert [run.kind for run in runs].count("watch") == 4
     page = j.get(f"/onboardings/{oid}").text
     assert "Re-verified by the watch" in page
     assert _audit(j, "watch")[0].actor_name == "watch"

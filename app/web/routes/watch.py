@@ -27,5 +27,5 @@ async def health_page(request: Request, db: ReadDbSession, operator: CurrentOper
     return render(request, "health.html", {
         "rows": rows, "chosen": only.value if only else ("first_call" if waiting else ""),
         "choices": list(Health)[:3],
-        "every_hours": state.settings.watch_every_hours, "expiry_days": state.settings.watch_token_expiry_days,
-        "unused_days": state.settings.watch_token_unused_days})
+        "every_hours": state.settings.watch_every_hours, "first_call_hours": state.settings.watch_first_call_hours,
+        "expiry_days": state.settings.watch_token_expiry_days, "unused_days": state.settings.watch_token_unused_days})
