@@ -90,6 +90,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                 await watch.after_run(handle.onboarding_id, error=str(exc) or type(exc).__name__)
             raise
         await watch.after_run(handle.onboarding_id)
+        if handle.kind == WATCH_JOB:
+            await watch.vendor_evidence(handle, engine.token_grants)
 
     jobs.register("apply", engine.guarded(engine.apply))
     jobs.register("verify", engine.guarded(run_verify))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime
 from typing import Any
 
 from app.audit import record
@@ -13,6 +14,7 @@ from app.engine.base import EngineBase
 from app.engine.checks import CheckOutcome, check_registry
 from app.engine.jobs import JobHandle
 from app.okta.errors import OktaError
+from app.playbooks.schema import EvidenceSpec
 from app.store.models import (
     CheckResult,
     Onboarding,
@@ -80,6 +82,23 @@ class VerifyPhase(EngineBase):
             await session.flush()
             await self._refresh_status(session, handle.onboarding_id)
         return run.id
+
+
+    async def token_grants(self, handle: JobHandle, spec: EvidenceSpec, since: datetime) -> dict[str, Any]:
+        """Evidence that the vendor's OAuth client got tokens since ``since``: the newest matching
+        System Log event (one call), as the watch records it."""
+        loaded = await self._load(handle.onboarding_id)
+        client_id = str(loaded.scope.render(spec.client_id))
+        types = loaded.scope.render(spec.event_types)
+        types = [types] if isinstance(types, str) else [str(t) for t in types]
+        events = " or ".join(f'eventType eq "{t}"' for t in types)
+        query = f'({events}) and actor.id eq "{client_id}"'
+        async with self._client(loaded, await self._job_actor(handle), handle) as okta:
+            event = await okta.logs.first(since=since, filter=query)
+        looked = f"System Log events {', '.join(types)} for the client {client_id} since {since:%Y-%m-%d %H:%M} UTC"
+        if event is None:
+            return {"state": "not_yet", "looked_for": looked}
+        return {"state": "found", "looked_for": looked, "event_type": event.eventType, "at": event.published}
 
 
 def _jsonable(value: Any) -> Any:

@@ -154,6 +154,16 @@ class OutlineSection(Strict):
     steps: list[str] = Field(default_factory=list)
 
 
+class EvidenceSpec(Strict):
+    """Where the watch looks, after completion, for evidence that the vendor uses what was set up
+    (besides a service token's use, which every playbook with a token check gets): the System Log's
+    token grants to an OAuth client. Both values are templates (a fact, a setting)."""
+
+    kind: Literal["oauth_token_grants"]
+    client_id: str  # e.g. "{fact.authomize_client_id}"
+    event_types: str  # e.g. "{setting.token_grant_event_types}"
+
+
 class Playbook(Strict):
     key: str
     version: str
@@ -165,6 +175,7 @@ class Playbook(Strict):
     needs: list[str]
     settings: dict[str, SettingSpec] = Field(default_factory=dict)
     inputs: list[InputSpec] = Field(default_factory=list)
+    evidence: EvidenceSpec | None = None
     # The document's own structure: every section and numbered step must be covered by a step.
     outline: list[OutlineSection]
     sections: list[SectionSpec]

@@ -22,11 +22,15 @@ from app.store.statuses import CheckStatus, FindingKind
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
 TOKEN_CHECK_KIND = "service_token"  # noqa: S105 (a check kind's name)
 FIRST_CALL_SEEN = "vendor_first_call_seen_at"  # the fact set when the watch first sees the vendor's call
+VENDOR_EVIDENCE = "vendor_evidence"  # what the watch last found where the playbook's evidence shows
 
 
 def waiting_for_first_call(facts: Mapping[str, Any]) -> bool:
-    """A service token was pasted and the vendor has not been seen using it yet."""
-    return bool(facts.get("service_token_expires_at")) and not facts.get(FIRST_CALL_SEEN)
+    """The vendor has not been seen calling Okta yet: a service token was pasted and not used since,
+    or the playbook's evidence (an OAuth client's token grants) was looked for and not found."""
+    expected = bool(facts.get("service_token_expires_at")) or \
+        (facts.get(VENDOR_EVIDENCE) or {}).get("state") == "not_yet"
+    return expected and not facts.get(FIRST_CALL_SEEN)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ Okta that the vendor uses what was set up, and when the watch looks next."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +16,7 @@ from app.store.models import Alert, Onboarding, VerificationRun
 from app.store.repositories.progress import latest_results
 from app.store.repositories.watch import open_alerts_of, watched_onboardings
 from app.store.statuses import Health
-from app.watch.findings import TOKEN_CHECK_KIND, TokenUse, token_use
+from app.watch.findings import TOKEN_CHECK_KIND, VENDOR_EVIDENCE, TokenUse, token_use
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,15 @@ class HealthRow:
     next_at: datetime | None
 
 
-def _evidence(has_token_check: bool, token: TokenUse | None) -> Evidence:
+def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str, Any]) -> Evidence:
+    looked = facts.get(VENDOR_EVIDENCE) or {}
+    if not has_token_check and looked:
+        if looked.get("state") == "found":
+            when = str(looked.get("at", ""))[:16].replace("T", " ")
+            return Evidence("found", f"{looked.get('event_type')} at {when} UTC "
+                                     f"(looked for: {looked.get('looked_for')})")
+        text = "No such event yet" if looked.get("state") == "not_yet" else "Could not look"
+        return Evidence(str(looked.get("state", "cannot_tell")), f"{text} (looked for: {looked.get('looked_for')})")
     if not has_token_check:
         return Evidence("cannot_tell", "Not looked for yet for this vendor's kind of connection")
     if token is None or token.used_since_paste is None:
@@ -65,7 +75,7 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             Health.not_checked if run is None else Health.healthy
         if only is not None and health != only:
             continue
-        seen = _evidence(TOKEN_CHECK_KIND in kinds.values(), token)
+        seen = _evidence(TOKEN_CHECK_KIND in kinds.values(), token, onboarding.facts or {})
         if evidence is not None and seen.state != evidence:
             continue
         rows.append(HealthRow(

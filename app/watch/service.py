@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor
 from app.common.clock import Clock
 from app.common.ticker import Ticker
-from app.engine.jobs import JobBusy, JobRunner
+from app.engine.jobs import JobBusy, JobHandle, JobRunner
+from app.okta.errors import OktaError
 from app.playbooks.loader import PlaybookLibrary
-from app.playbooks.schema import CheckSpec
+from app.playbooks.schema import CheckSpec, EvidenceSpec
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import CheckResult, Onboarding
@@ -35,6 +37,7 @@ from app.watch.alerts import reconcile
 from app.watch.findings import (
     FIRST_CALL_SEEN,
     TOKEN_CHECK_KIND,
+    VENDOR_EVIDENCE,
     Finding,
     credential_finding,
     findings,
@@ -46,7 +49,11 @@ from app.watch.notify import Notifier, enqueue
 
 log = logging.getLogger("onboard.watch")
 
+# Reads, from Okta, the evidence a playbook names (the engine's token_grants).
+EvidenceReader = Callable[[JobHandle, EvidenceSpec, datetime], Awaitable[dict[str, Any]]]
+
 WATCH_JOB = "watch"
+WATCH_STARTED = "watch_started_at"  # the fact: when the watch first saw the onboarding completed
 ACTOR = Actor.system("watch")
 
 
@@ -104,6 +111,10 @@ class Watch:
         # A period after the watch first sees it (it was just verified when it completed).
         async with self.db.session() as session:
             await start_watching(session, onboarding_id, first)
+            row = await session.get(Onboarding, onboarding_id)
+            if row is not None and not (row.facts or {}).get(WATCH_STARTED):
+                # Evidence of the vendor counts from here: the wizard's own calls came before.
+                row.facts = {**(row.facts or {}), WATCH_STARTED: self.now().isoformat()}
             await touch(session, onboarding_id, activity=False)  # its page says when the watch looks next
 
     async def after_run(self, onboarding_id: uuid.UUID, *, error: str | None = None) -> None:
@@ -137,6 +148,31 @@ class Watch:
                 await enqueue(session, alert, "raised", onboarding, playbook.name, now)
             for alert in cleared:
                 await enqueue(session, alert, "cleared", onboarding, playbook.name, now)
+
+    async def vendor_evidence(self, handle: JobHandle, read: EvidenceReader) -> None:
+        """For a playbook that names where the vendor's use shows (an OAuth client's token
+        grants), look there once per watch run and record what was found on the onboarding."""
+        async with self.db.sessions() as session:
+            onboarding = await session.get(Onboarding, handle.onboarding_id)
+        if onboarding is None or not is_watched(onboarding):
+            return
+        spec = self.library.get(onboarding.vendor).evidence
+        started = (onboarding.facts or {}).get(WATCH_STARTED)
+        if spec is None or not started:
+            return
+        try:
+            found = await read(handle, spec, datetime.fromisoformat(started))
+        except OktaError as exc:
+            found = {"state": "cannot_tell", "looked_for": f"the System Log could not be read: {exc.message}"}
+        found["checked_at"] = self.now().isoformat()
+        async with self.db.session() as session:
+            row = await session.get(Onboarding, handle.onboarding_id)
+            assert row is not None
+            facts = {**(row.facts or {}), VENDOR_EVIDENCE: found}
+            if found["state"] == "found" and not facts.get(FIRST_CALL_SEEN):
+                facts[FIRST_CALL_SEEN] = found["checked_at"]
+            row.facts = facts
+            await touch(session, handle.onboarding_id, activity=False)
 
     # The loop each server runs (started and stopped with the application).
     async def round(self) -> None:

@@ -7,6 +7,7 @@ idempotence, retries after failures, and undo."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,10 +19,12 @@ from app.common.validation import ValidationFailed
 from app.engine.engine import EngineError
 from app.playbooks.loader import setting_key
 from app.settings import Settings
-from app.store.models import AppSetting
+from app.store.models import AppSetting, Onboarding
 from okta_sandbox import SandboxOrg, SandboxTransport
 from okta_sandbox.domain import api_services as services_domain
+from okta_sandbox.domain import oauth as oauth_domain
 from okta_sandbox.domain.actors import Actor as SandboxActor
+from okta_sandbox.domain.actors import RequestInfo
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE, CatalogEntry
 from tests.harness import Wizard, wizard
 from tests.support import Web
@@ -325,3 +328,52 @@ class TestUndo:
         assert row.destroyed_at is not None
         assert w.onboarding(oid).status == "undone"
         assert secret not in database_text(w)
+
+
+class TestAuthomizeWatched:
+    """Issue 15: after completion the watch looks in the System Log for token grants to the
+    integration's client: evidence that Authomize is connected (a setting names the event types)."""
+
+    def _tick(self, w: Wizard) -> list[uuid.UUID]:
+        assert w.state.watch is not None
+        queued = w.run(w.state.watch.tick)
+        w.run(lambda: w.state.jobs.wait_idle(60))
+        return queued
+
+    def _evidence(self, w: Wizard, oid: uuid.UUID) -> dict[str, Any]:
+        async def read() -> dict[str, Any]:
+            async with w.state.db.sessions() as session:
+                onboarding = await session.get(Onboarding, oid)
+                assert onboarding is not None
+                return dict(onboarding.facts.get("vendor_evidence") or {})
+        return w.run(read)
+
+    def test_authomize_getting_a_token_is_the_evidence(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                       fake_clock: FakeClock) -> None:
+        oid = start(w)
+        finish(w, oid)  # the wizard's own smoke test got a token before completion: that does not count
+        fake_clock.advance(1)
+        assert self._tick(w) == []  # first seen
+        fake_clock.advance(86_400 + 1)
+        assert self._tick(w) == [oid]
+        looked = self._evidence(w, oid)
+        assert looked["state"] == "not_yet", looked
+        assert "app.oauth2.token.grant.access_token" in looked["looked_for"]
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        health = web.get("/health").text
+        assert "No such event yet" in health and "pill--evidence-not_yet" in health
+
+        # Authomize asks Okta for a token with the integration's credentials.
+        [integration] = integrations(sandbox_org)
+        secret = next(s for s in integration.secrets if s.status == "ACTIVE")
+        basic = base64.b64encode(f"{integration.id}:{secret.value}".encode()).decode()
+        oauth_domain.issue(sandbox_org, {"grant_type": "client_credentials", "scope": "okta.users.read"},
+                           f"Basic {basic}", RequestInfo("req-authomize", "POST", "/oauth2/v1/token", "203.0.113.9",
+                                                         "Authomize"))
+        fake_clock.advance(86_400 + 1)  # claimed before anything was looked for: a day on
+        assert self._tick(w) == [oid]
+        looked = self._evidence(w, oid)
+        assert looked["state"] == "found" and looked["event_type"].endswith("token.grant.access_token")
+        health = web.get("/health").text
+        assert "pill--evidence-found" in health and integration.id in health
