@@ -42,7 +42,8 @@ class HealthRow:
 
 def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str, Any]) -> Evidence:
     looked = facts.get(VENDOR_EVIDENCE) or {}
-    if not has_token_check and looked:
+    token_seen = token is not None and token.used_since_paste
+    if looked and (not has_token_check or (looked.get("state") == "found" and not token_seen)):
         if looked.get("state") == "found":
             when = str(looked.get("at", ""))[:16].replace("T", " ")
             return Evidence("found", f"{looked.get('event_type')} at {when} UTC "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from sqlalchemy import func, select
 from app.engine.jobs import JobRunner
 from app.store.db import Database
 from app.store.models import Alert, AuditEvent, Job, Onboarding, VerificationRun
+from app.watch.findings import TokenUse
+from app.watch.health import _evidence
 from app.watch.notify import Notifier
 from app.watch.service import Watch
 from okta_sandbox import SandboxOrg
@@ -277,3 +280,20 @@ def test_runs_on_one_org_are_spread_over_ticks(j: Journey, sandbox_org: SandboxO
     assert len(_tick(j)) == 2  # two this tick,
     assert len(_tick(j)) == 1  # the third at the next
     assert _tick(j) == []
+
+
+def test_the_evidence_shown_prefers_what_was_found() -> None:
+    moment = datetime(2027, 1, 1, tzinfo=UTC)
+    unused = TokenUse(expires_at=moment, last_use=moment, used_since_paste=False)
+    used = TokenUse(expires_at=moment, last_use=moment, used_since_paste=True)
+    grants = {"vendor_evidence": {"state": "found", "event_type": "app.oauth2.token.grant.id_token",
+                                  "at": "2027-01-02T03:04:05.000Z", "looked_for": "System Log events ... for 0oa1"}}
+    none_yet = {"vendor_evidence": {"state": "not_yet", "looked_for": "System Log events ... for 0oa1"}}
+    # A vendor with a token and an OAuth app (Drata): either use is evidence.
+    assert _evidence(True, unused, grants).state == "found"
+    assert "app.oauth2.token.grant.id_token at 2027-01-02 03:04 UTC" in _evidence(True, unused, grants).text
+    assert _evidence(True, used, none_yet).state == "found"
+    assert _evidence(True, unused, none_yet).state == "not_yet"
+    # Only an OAuth client (Authomize); nothing looked at yet.
+    assert _evidence(False, None, none_yet).text.startswith("No such event yet")
+    assert _evidence(False, None, {}).state == "cannot_tell"
