@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.playbooks.loader import PlaybookLibrary
 from app.store.models import Alert, Onboarding, VerificationRun
 from app.store.repositories.progress import latest_results
-from app.store.repositories.watch import open_alerts_of, watched_onboardings
+from app.store.repositories.watch import is_watched, open_alerts_of, watched_onboardings
 from app.store.statuses import Health
 from app.watch.findings import TOKEN_CHECK_KIND, VENDOR_EVIDENCE, TokenUse, token_use
 
@@ -84,3 +84,13 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             days_to_expiry=None if token is None else max((token.expires_at - now).days, 0),
             evidence=seen, next_at=onboarding.watch_next_at))
     return rows
+
+
+async def evidence_for(session: AsyncSession, library: PlaybookLibrary, onboarding: Onboarding) -> Evidence | None:
+    """What Okta shows of the vendor's use of one watched onboarding (None if it is not watched)."""
+    if not is_watched(onboarding):
+        return None
+    kinds = {check.key: check.kind for _step, check in library.get(onboarding.vendor).checks()}
+    _run, results = await latest_results(session, onboarding.id)
+    return _evidence(TOKEN_CHECK_KIND in kinds.values(), token_use(results, kinds, onboarding.facts or {}),
+                     onboarding.facts or {})

@@ -193,6 +193,8 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     # The wizard's own use at paste time does not count as the vendor's.
     assert "No use of the token since it was pasted" in page and "pill--evidence-not_yet" in page
     assert f"#{str(oid)[:8]}" in j.get("/health?evidence=not_yet").text  # waiting for the vendor's first call
+    onboarding_page = j.get(f"/onboardings/{oid}").text
+    assert "Vendor connected, as Okta shows it" in onboarding_page and "pill--evidence-not_yet" in onboarding_page
 
     sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
     j.clock.advance(DAY + 1)
@@ -202,6 +204,7 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     assert "pill--health-alerting" in page and "no Super Admin" in page
     assert "The token was used after it was pasted" in page and "pill--evidence-found" in page
     assert f"#{str(oid)[:8]}" not in j.get("/health?evidence=not_yet").text
+    assert "pill--evidence-found" in j.get(f"/onboardings/{oid}").text
     assert "Re-verified by the watch" in page
     assert "no Super Admin" in j.get("/health?health=alerting").text
     assert "No completed onboarding" not in (healthy := j.get("/health?health=healthy").text)

@@ -16,6 +16,7 @@ from app.connections.service import list_connections
 from app.onboardings import handoffs
 from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
+from app.watch.health import evidence_for
 from app.web.deps import uuid_or_404
 from app.web.flash import set_flash
 from app.web.responses import redirect
@@ -82,6 +83,8 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
                             and op.id != onboarding.assignee_id],
         "credential_ok": credential_ok, "own_connections": own,
         "is_assignee": onboarding.assignee_id == me.id,
+        # Once completed: what Okta shows of the vendor's use (the watch's evidence).
+        "evidence": await evidence_for(db, state.library, onboarding),
     }
     return render(request, "onboardings/detail.html", context, status_code=status_code)
 
