@@ -51,6 +51,7 @@ MATRIX: list[Entry] = [
     Entry("POST", "/operators/{operator_id}/unlock", ADMIN, f"/operators/{ZERO_ID}/unlock"),
     Entry("GET", "/connections", EVERYONE),
     Entry("GET", "/health", EVERYONE),
+    Entry("POST", "/onboardings/{onboarding_id}/watch", ACTING, f"/onboardings/{ZERO_ID}/watch"),
     Entry("POST", "/settings/notifications/webhook", ADMIN),
     Entry("POST", "/settings/notifications/email", ADMIN),
     Entry("POST", "/settings/notifications/{channel_id}/remove", ADMIN,

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import Actor
+from app.audit import Actor, record
 from app.common.clock import Clock
 from app.common.ticker import Ticker
 from app.engine.jobs import JobBusy, JobHandle, JobRunner
@@ -203,3 +203,13 @@ def _looked_at(results: Mapping[str, CheckResult], specs: Mapping[str, CheckSpec
     if not any(specs[key].kind == TOKEN_CHECK_KIND for key in unknown if key in specs):
         keys |= {"token_expiry", "token_unused"}
     return frozenset(keys)
+
+
+async def set_period(session: AsyncSession, onboarding: Onboarding, hours: int | None, actor: Actor) -> None:
+    """An onboarding's own watch period (None: the server's); the next run is set afresh from it."""
+    onboarding.watch_every_hours = hours
+    onboarding.watch_next_at = None  # the next look sets it a period from then
+    await touch(session, onboarding.id, activity=True)
+    await record(session, action="watch_period", actor=actor, onboarding_id=onboarding.id,
+                 subject_type="onboarding", subject_id=str(onboarding.id),
+                 summary=f"Watch period set to every {hours} hours" if hours else "Watch period set to the default")

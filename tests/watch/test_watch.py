@@ -95,17 +95,27 @@ def test_a_completed_onboarding_is_re_verified_once_a_period(j: Journey, sandbox
 
 
 def test_an_onboarding_may_have_its_own_period(j: Journey, sandbox_org: SandboxOrg) -> None:
-    oid, _token = _completed(j, sandbox_org)
-
-    async def hourly() -> None:
-        async with j.state.db.session() as session:
-            onboarding = await session.get(Onboarding, oid)
-            assert onboarding is not None
-            onboarding.watch_every_hours = 1
-    j.run(hourly)
+    oid, token = _completed(j, sandbox_org)
+    j.clock.advance(1)
+    assert tokens_domain.authenticate(sandbox_org, token["value"]) is not None  # the vendor calls
     _tick(j)
     j.clock.advance(3601)
+    _tick(j)  # the vendor's call is seen: from now on the usual (daily) pace
+    page = j.get(f"/onboardings/{oid}").text
+    form = j.form(page, "/watch")
+    refused = j.submit(form, every_hours="0")
+    assert refused.status_code == 400 and "Enter between 1 and 744 hours" in refused.text
+    saved = j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/watch"), every_hours="6")
+    assert "The watch checks this onboarding every 6 hours from now." in saved.text
+    assert j.onboarding(oid).watch_every_hours == 6
+    assert _audit(j, "watch_period")[0].summary == "Watch period set to every 6 hours"
+    _tick(j)  # the next look sets the next run six hours on
+    j.clock.advance(6 * 3600 - 60)
+    assert _tick(j) == []
+    j.clock.advance(120)
     assert _tick(j) == [oid]
+    reset = j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/watch"), every_hours="")
+    assert "at the usual pace" in reset.text and j.onboarding(oid).watch_every_hours is None
 
 
 def test_drift_raises_one_alert_and_clears_when_fixed(j: Journey, sandbox_org: SandboxOrg) -> None:

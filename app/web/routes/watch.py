@@ -1,7 +1,10 @@
 """The Health page: every completed onboarding the watch looks after, with its last check, open
-alerts, token expiry and vendor evidence. Everyone signed in may read it; nothing here changes."""
+alerts, token expiry and vendor evidence (everyone signed in may read it); and an onboarding's own
+watch period, set by whoever may act on it."""
 
 from __future__ import annotations
+
+import re
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -9,14 +12,17 @@ from starlette.responses import Response
 
 from app.store.statuses import Health
 from app.watch.health import health_rows
-from app.web.deps import CurrentOperator, ReadDbSession
+from app.watch.service import set_period
+from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_form
+from app.web.routes.onboarding_common import acting, back, draw_page
 from app.web.state import app_state
 from app.web.templating import render
 
-router = APIRouter(prefix="/health")
+router = APIRouter()
+MAX_HOURS = 24 * 31
 
 
-@router.get("", name="health")
+@router.get("/health", name="health")
 async def health_page(request: Request, db: ReadDbSession, operator: CurrentOperator) -> Response:
     state = app_state(request)
     wanted = request.query_params.get("health", "")
@@ -29,3 +35,21 @@ async def health_page(request: Request, db: ReadDbSession, operator: CurrentOper
         "choices": list(Health)[:3],
         "every_hours": state.settings.watch_every_hours, "first_call_hours": state.settings.watch_first_call_hours,
         "expiry_days": state.settings.watch_token_expiry_days, "unused_days": state.settings.watch_token_unused_days})
+
+
+@router.post("/onboardings/{onboarding_id}/watch", name="onboarding_watch_period")
+async def watch_period(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    found = await acting(request, db, onboarding_id, operator)
+    form = await read_form(request)
+    text = form.text("every_hours", label="Hours between checks", required=False, max_length=3,
+                     pattern=re.compile(r"\d{1,3}"), pattern_hint="Enter a whole number of hours, like 24.")
+    hours = int(text) if text and not form.errors else None
+    if hours is not None and not 1 <= hours <= MAX_HOURS:
+        form.errors["every_hours"] = f"Enter between 1 and {MAX_HOURS} hours (31 days)."
+    if form.errors:
+        return await draw_page(request, db, found.id, status_code=400, errors=form.errors,
+                               message="The watch period was not changed.")
+    await set_period(db, found, hours, actor_for(request, operator))
+    await db.commit()
+    return back(request, found.id, f"The watch checks this onboarding every {hours} hours from now." if hours
+                else "The watch checks this onboarding at the usual pace from now.", anchor="#next-step")
