@@ -88,8 +88,9 @@ def test_a_completed_onboarding_says_nothing_is_left(j: Journey, sandbox_org: Sa
     page = j.get(f"/onboardings/{oid}").text
     card = _card(page)
     assert "Where it stands" in card and "Completed: every item passed or was attested" in card
-    # What is left is watching for drift: Re-verify, in the card and nowhere else.
-    assert [f.buttons for f in j.forms(card, "")] == [["Re-verify"]]
+    # What is left is watching for drift: Re-verify, in the card and nowhere else, beside the
+    # watch's own pace (issue 15).
+    assert sorted(f.buttons for f in j.forms(card, "")) == [["Re-verify"], ["Save the watch's pace"]]
     assert len(j.forms(page, "/reverify")) == 1
     # Every section is done; the applied plan is folded away, and so is every section, one line each.
     assert "0 of" not in card
