@@ -280,7 +280,7 @@ class Notifier:
                      now: datetime) -> None:
         settings = channel.settings
         message = EmailMessage()
-        message["Subject"] = str(payload["text"])[:200]
+        message["Subject"] = " ".join(str(payload["text"]).split())[:200]  # one line: a header has no breaks
         message["From"] = settings["sender"]
         message["To"] = channel.target
         message["Date"] = now.strftime("%a, %d %b %Y %H:%M:%S +0000")

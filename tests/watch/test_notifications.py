@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from app.store.models import SealedSecret
+from app.store.models import NotificationChannel, SealedSecret
 from app.watch.notify import Notifier
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import roles as roles_domain
@@ -212,3 +212,16 @@ def test_a_removed_channel_gets_nothing_more_and_its_secret_is_destroyed(
     assert all(when is not None for when in j.run(sealed))
     _drift(j, sandbox_org)
     assert _deliver(j) == 0 and receiver.received == []
+
+
+def test_a_finding_on_several_lines_still_makes_one_subject_line(j: Journey, mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    channel = NotificationChannel(kind="email", label="Okta team", target="okta@acme.example",
+                                  settings={"host": "127.0.0.1", "port": port, "sender": "wizard@acme.example",
+                                            "starttls": False, "username": ""})
+    payload = {"text": "[Alert] Oort on acme: the stream\nstopped", "onboarding": {"id": "x", "vendor": "Oort",
+                                                                                  "org": "acme"}}
+    notifier = Notifier(j.state.db, j.state.vault, j.clock)
+    j.run(lambda: notifier._email(channel, payload, {}, notifier.now()))
+    [message] = box.messages
+    assert message["Subject"] == "[Alert] Oort on acme: the stream stopped"
