@@ -5,17 +5,17 @@ Okta that the vendor uses what was set up, and when the watch looks next."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.playbooks.loader import PlaybookLibrary
-from app.store.models import Alert, Onboarding, VerificationRun
+from app.store.models import Alert, CheckResult, Onboarding, VerificationRun
 from app.store.repositories.progress import latest_results
 from app.store.repositories.watch import is_watched, open_alerts_of, watched_onboardings
-from app.store.statuses import Health
+from app.store.statuses import CheckStatus, Health
 from app.watch.findings import TOKEN_CHECK_KIND, VENDOR_EVIDENCE, TokenUse, token_use
 
 
@@ -25,6 +25,19 @@ class Evidence:
 
     state: str  # found | not_yet | cannot_tell
     text: str
+    notes: tuple[str, ...] = ()  # what else Okta shows of the connection (a log stream's state)
+
+
+LOG_STREAM_CHECK = "log_stream"
+
+
+def _with_streams(evidence: Evidence, results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> Evidence:
+    """A log stream (Oort's EventBridge) is part of the connection: its state as the latest run saw
+    it. Okta shows whether a stream is active, not whether its events reach the vendor."""
+    notes = tuple("Log stream active in Okta (Okta does not show whether its events reach the vendor)"
+                  if result.status == CheckStatus.passed else f"Log stream: {result.found or 'not checked'}"
+                  for key, result in sorted(results.items()) if kinds.get(key) == LOG_STREAM_CHECK)
+    return replace(evidence, notes=notes) if notes else evidence
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,8 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             Health.not_checked if run is None else Health.healthy
         if only is not None and health != only:
             continue
-        seen = _evidence(TOKEN_CHECK_KIND in kinds.values(), token, onboarding.facts or {})
+        seen = _with_streams(_evidence(TOKEN_CHECK_KIND in kinds.values(), token, onboarding.facts or {}),
+                             results, kinds)
         if evidence is not None and seen.state != evidence:
             continue
         rows.append(HealthRow(
@@ -92,5 +106,6 @@ async def evidence_for(session: AsyncSession, library: PlaybookLibrary, onboardi
         return None
     kinds = {check.key: check.kind for _step, check in library.get(onboarding.vendor).checks()}
     _run, results = await latest_results(session, onboarding.id)
-    return _evidence(TOKEN_CHECK_KIND in kinds.values(), token_use(results, kinds, onboarding.facts or {}),
-                     onboarding.facts or {})
+    facts = onboarding.facts or {}
+    seen = _evidence(TOKEN_CHECK_KIND in kinds.values(), token_use(results, kinds, facts), facts)
+    return _with_streams(seen, results, kinds)

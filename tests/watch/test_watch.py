@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from app.engine.jobs import JobRunner
 from app.store.db import Database
-from app.store.models import Alert, AuditEvent, Job, Onboarding, VerificationRun
+from app.store.models import Alert, AuditEvent, CheckResult, Job, Onboarding, VerificationRun
 from app.watch.findings import TokenUse
-from app.watch.health import _evidence
+from app.watch.health import Evidence, _evidence, _with_streams
 from app.watch.notify import Notifier
 from app.watch.service import Watch
 from okta_sandbox import SandboxOrg
@@ -310,3 +310,16 @@ def test_the_evidence_shown_prefers_what_was_found() -> None:
     # Only an OAuth client (Authomize); nothing looked at yet.
     assert _evidence(False, None, none_yet).text.startswith("No such event yet")
     assert _evidence(False, None, {}).state == "cannot_tell"
+
+
+def test_a_log_stream_is_shown_as_okta_shows_it() -> None:
+    base = Evidence("not_yet", "No use of the token since it was pasted")
+    kinds = {"log_stream_active": "log_stream", "final_roles": "user_roles"}
+    active = {"log_stream_active": CheckResult(status="passed", found="Log stream 'Oort' is active"),
+              "final_roles": CheckResult(status="passed", found="roles")}
+    [note] = _with_streams(base, active, kinds).notes
+    assert note == "Log stream active in Okta (Okta does not show whether its events reach the vendor)"
+    inactive = "Log stream 'Oort' is INACTIVE, so it sends nothing"
+    stopped = {"log_stream_active": CheckResult(status="failed", found=inactive)}
+    assert _with_streams(base, stopped, kinds).notes == (f"Log stream: {inactive}",)
+    assert _with_streams(base, {}, kinds) == base  # a vendor without a stream
