@@ -166,6 +166,8 @@ class Health(StrEnum):
     unwatched = "unwatched"
 
 
+# Whether Okta shows the vendor using what was set up (app/watch/health.py's Evidence.state).
+EVIDENCE_WORDS: dict[str, str] = {"found": "found", "not_yet": "not yet", "cannot_tell": "cannot tell"}
 HEALTH_WORDS: dict[str, str] = {
     Health.healthy: "healthy", Health.alerting: "alert open", Health.not_checked: "not checked yet",
     Health.unwatched: "not watched"}

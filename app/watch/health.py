@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.playbooks.loader import PlaybookLibrary
+from app.playbooks.schema import Playbook
 from app.store.models import Alert, CheckResult, Onboarding, VerificationRun
 from app.store.repositories.progress import latest_results
 from app.store.repositories.watch import is_watched, open_alerts_of, watched_onboardings
@@ -81,7 +82,7 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
     rows = []
     for onboarding in onboardings:
         playbook = library.get(onboarding.vendor)
-        kinds = {check.key: check.kind for _step, check in playbook.checks()}
+        kinds = check_kinds(playbook)
         run, results = await latest_results(session, onboarding.id)
         token = token_use(results, kinds, onboarding.facts or {})
         open_alerts = alerts.get(onboarding.id, [])
@@ -89,8 +90,7 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             Health.not_checked if run is None else Health.healthy
         if only is not None and health != only:
             continue
-        seen = _with_streams(_evidence(TOKEN_CHECK_KIND in kinds.values(), token, onboarding.facts or {}),
-                             results, kinds)
+        seen = _seen(results, kinds, onboarding.facts or {}, token)
         if evidence is not None and seen.state != evidence:
             continue
         rows.append(HealthRow(
@@ -104,8 +104,16 @@ async def evidence_for(session: AsyncSession, library: PlaybookLibrary, onboardi
     """What Okta shows of the vendor's use of one watched onboarding (None if it is not watched)."""
     if not is_watched(onboarding):
         return None
-    kinds = {check.key: check.kind for _step, check in library.get(onboarding.vendor).checks()}
+    kinds = check_kinds(library.get(onboarding.vendor))
     _run, results = await latest_results(session, onboarding.id)
-    facts = onboarding.facts or {}
-    seen = _evidence(TOKEN_CHECK_KIND in kinds.values(), token_use(results, kinds, facts), facts)
-    return _with_streams(seen, results, kinds)
+    return _seen(results, kinds, onboarding.facts or {}, token_use(results, kinds, onboarding.facts or {}))
+
+
+def check_kinds(playbook: Playbook) -> dict[str, str]:
+    return {check.key: check.kind for _step, check in playbook.checks()}
+
+
+def _seen(results: Mapping[str, CheckResult], kinds: Mapping[str, str], facts: Mapping[str, Any],
+          token: TokenUse | None) -> Evidence:
+    """The evidence as the pages show it: the token's use or the client's grants, and the streams."""
+    return _with_streams(_evidence(TOKEN_CHECK_KIND in kinds.values(), token, facts), results, kinds)

@@ -132,13 +132,13 @@ class Watch:
             else:
                 _run, results = await latest_results(session, onboarding_id)
                 specs = {check.key: check for _step, check in playbook.checks()}
-                found = findings(results, {k: c.label for k, c in specs.items()},
-                                 {k: c.kind for k, c in specs.items()}, onboarding.facts or {}, now,
+                kinds = {key: check.kind for key, check in specs.items()}
+                found = findings(results, {k: c.label for k, c in specs.items()}, kinds, onboarding.facts or {}, now,
                                  expiry_days=self.settings.watch_token_expiry_days,
                                  unused_days=self.settings.watch_token_unused_days)
                 raised, cleared = await reconcile(session, onboarding_id, found, now, ACTOR,
                                                   looked_at=_looked_at(results, specs, found))
-                use = token_use(results, {k: c.kind for k, c in specs.items()}, onboarding.facts or {})
+                use = token_use(results, kinds, onboarding.facts or {})
                 if use is not None and use.used_since_paste and waiting_for_first_call(onboarding.facts or {}):
                     # The vendor's first call is seen: from now on the watch looks at its usual pace.
                     onboarding.facts = {**(onboarding.facts or {}), FIRST_CALL_SEEN: now.isoformat()}
