@@ -9,7 +9,6 @@ import hmac
 import json
 import logging
 import threading
-import uuid
 from collections.abc import Iterator
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,10 +21,9 @@ from sqlalchemy import select
 from app.store.models import NotificationChannel, SealedSecret
 from app.watch.notify import Notifier
 from okta_sandbox import SandboxOrg
-from okta_sandbox.domain import roles as roles_domain
 from tests.canary import assert_no_canary, database_bytes
 from tests.page_journeys import Journey
-from tests.watch.test_watch import DAY, _completed, _tick
+from tests.watch.test_watch import DAY, _drifted, _take_super_admin, _tick
 
 WEBHOOK_SECRET = "canary-webhook-signing-secret-5f1c"
 WEBHOOK_PATH = "/services/T000/B000/canary-path-token-9ad2"
@@ -106,21 +104,12 @@ def _deliver(j: Journey) -> int:
     return j.run(j.state.watch.notifier.deliver_due)
 
 
-def _drift(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, dict[str, str]]:
-    oid, token = _completed(j, sandbox_org)
-    _tick(j)
-    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
-    j.clock.advance(DAY + 1)
-    _tick(j)
-    return oid, token
-
-
 def test_an_alert_and_its_clearing_reach_a_signed_webhook(j: Journey, sandbox_org: SandboxOrg,
                                                          receiver: Receiver) -> None:
     _add_webhook(j, receiver.url)
     settings = j.get("/settings").text
     assert "http://127.0.0.1:" in settings and WEBHOOK_PATH not in settings  # shown as its host only
-    oid, token = _drift(j, sandbox_org)
+    oid, token = _drifted(j, sandbox_org)
     assert _deliver(j) == 1
     [sent] = receiver.received
     assert sent["path"] == WEBHOOK_PATH
@@ -133,9 +122,7 @@ def test_an_alert_and_its_clearing_reach_a_signed_webhook(j: Journey, sandbox_or
     assert sent["headers"]["X-Onboard-Signature"] == f"sha256={expected}"
     assert _deliver(j) == 0  # sent once
 
-    user = sandbox_org.users[token["account"]]
-    held = next(a for a in roles_domain.assignments_of(sandbox_org, user.id) if getattr(a, "type", "") == "SUPER_ADMIN")
-    roles_domain.unassign(sandbox_org, user, held, None)
+    _take_super_admin(sandbox_org, token["account"])
     j.clock.advance(DAY + 1)
     _tick(j)
     assert _deliver(j) == 1
@@ -152,7 +139,7 @@ def test_an_alert_reaches_the_mailbox(j: Journey, sandbox_org: SandboxOrg, mailb
     assert 'value="okta@acme.example"' in refused.text  # what was typed stays
     _settings_form(j, "/settings/notifications/email", email_label="Okta team", recipients="okta@acme.example",
                    sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None)
-    _drift(j, sandbox_org)
+    _drifted(j, sandbox_org)
     assert _deliver(j) == 1
     [message] = box.messages
     assert message["To"] == "okta@acme.example" and message["From"] == "wizard@acme.example"
@@ -164,7 +151,7 @@ def test_a_failed_delivery_is_retried_after_a_restart(j: Journey, sandbox_org: S
                                                       receiver: Receiver) -> None:
     _add_webhook(j, receiver.url)
     receiver.statuses = [500]
-    _drift(j, sandbox_org)
+    _drifted(j, sandbox_org)
     assert _deliver(j) == 0
     page = " ".join(j.get("/settings").text.split())
     assert "failing" in page and "after 1 try: RuntimeError: the webhook answered HTTP 500" in page
@@ -186,7 +173,7 @@ def test_notification_secrets_are_never_shown_logged_or_stored_in_clear(
                    sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port="1", starttls=None,
                    smtp_username="wizard", smtp_password=SMTP_PASSWORD)
     receiver.statuses = [500]
-    oid, _token = _drift(j, sandbox_org)
+    oid, _token = _drifted(j, sandbox_org)
     _deliver(j)  # the webhook answers 500; the SMTP port refuses: both failures are recorded
     pages = j.visit_everything(oid)
     haystacks: dict[str, bytes | str] = {**{k: v.body for k, v in pages.items()}, "logs": caplog.text,
@@ -210,7 +197,7 @@ def test_a_removed_channel_gets_nothing_more_and_its_secret_is_destroyed(
             return list((await session.execute(select(SealedSecret.destroyed_at).where(
                 SealedSecret.purpose == "notification_secret"))).scalars())
     assert all(when is not None for when in j.run(sealed))
-    _drift(j, sandbox_org)
+    _drifted(j, sandbox_org)
     assert _deliver(j) == 0 and receiver.received == []
 
 

@@ -41,6 +41,22 @@ def _completed(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, dict[str
     return oid, made
 
 
+def _drifted(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, dict[str, str]]:
+    """A completed onboarding whose service account someone gave Super Admin again, watched a day on."""
+    oid, token = _completed(j, sandbox_org)
+    _tick(j)
+    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    return oid, token
+
+
+def _take_super_admin(sandbox_org: SandboxOrg, account: str) -> None:
+    user = sandbox_org.users[account]
+    held = next(a for a in roles_domain.assignments_of(sandbox_org, user.id) if getattr(a, "type", "") == "SUPER_ADMIN")
+    roles_domain.unassign(sandbox_org, user, held, None)
+
+
 def _watch(j: Journey) -> Watch:
     assert j.state.watch is not None
     return j.state.watch
@@ -137,9 +153,7 @@ def test_drift_raises_one_alert_and_clears_when_fixed(j: Journey, sandbox_org: S
     assert len(_audit(j, "alert_raised")) == 1
 
     # The role is removed: the next run clears it, and the trail says so.
-    user = sandbox_org.users[token["account"]]
-    held = next(a for a in roles_domain.assignments_of(sandbox_org, user.id) if getattr(a, "type", "") == "SUPER_ADMIN")
-    roles_domain.unassign(sandbox_org, user, held, None)
+    _take_super_admin(sandbox_org, token["account"])
     j.clock.advance(DAY + 1)
     _tick(j)
     assert _open_alerts(j, oid) == []
@@ -240,11 +254,7 @@ def test_the_list_shows_health_and_filters_on_it(j: Journey, sandbox_org: Sandbo
 
 
 def test_the_audit_report_carries_the_watch_history(j: Journey, sandbox_org: SandboxOrg) -> None:
-    oid, token = _completed(j, sandbox_org)
-    _tick(j)
-    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
-    j.clock.advance(DAY + 1)
-    _tick(j)
+    oid, _token = _drifted(j, sandbox_org)
     report = " ".join(j.get(f"/onboardings/{oid}/report").text.split())
     assert "The watch" in report and "Re-verified by the watch 1 time since completion; 1 alert:" in report
     assert "no Super Admin" in report and "status--err\">open" in report
@@ -255,11 +265,7 @@ def test_the_audit_report_carries_the_watch_history(j: Journey, sandbox_org: San
 
 
 def test_a_run_that_cannot_read_okta_raises_one_alert_not_drift(j: Journey, sandbox_org: SandboxOrg) -> None:
-    oid, token = _completed(j, sandbox_org)
-    _tick(j)
-    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
-    j.clock.advance(DAY + 1)
-    _tick(j)
+    oid, _token = _drifted(j, sandbox_org)
     [drift] = _open_alerts(j, oid)
     # Okta answers every call with an error for a while: nothing could be checked.
     sandbox_org.faults.add("server_error", times=None)
