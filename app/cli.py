@@ -80,9 +80,8 @@ async def _issue_setup_link(settings: Settings) -> str | None:
 
 def _check_ready(settings: Settings) -> None:
     from app.audit.keys import use_keys
-    from app.main import key_source_for
     from app.store.migrate import is_up_to_date
-    from app.vault import KeyRingError
+    from app.vault import KeyRingError, key_source_for
 
     try:
         use_keys(key_source_for(settings))  # the audit chain is keyed from the vault's key ring
@@ -230,9 +229,9 @@ def rotate_key(
     With a key file, the new key is generated and written there (old keys stay for reading).
     With ONBOARD_SECRET_KEY, put the new key there and the old one in ONBOARD_SECRET_KEY_PREVIOUS,
     restart the servers, then run this to re-encrypt."""
-    from app.main import key_source_for
     from app.store.db import Database
     from app.store.rotation import rotate
+    from app.vault import key_source_for
 
     settings = _settings()
     _check_ready(settings)

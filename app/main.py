@@ -20,7 +20,7 @@ from app.okta.ratelimit import RateLimiterRegistry, RateLimitPolicy
 from app.playbooks.loader import PlaybookLibrary
 from app.settings import PROJECT_ROOT, Settings, load_settings
 from app.store.db import Database
-from app.vault import KeySource, Vault, load_key_source
+from app.vault import KeySource, Vault, key_source_for
 from app.watch.notify import Notifier
 from app.watch.service import WATCH_JOB, Watch
 from app.web.csrf import csrf_protect
@@ -50,15 +50,6 @@ from app.web.urls import register_routes
 ROUTERS = [health.router, auth.router, oidc_sign_in.router, setup.router, home.router, operators.router,
            connections.router, onboardings.router, onboarding_handoffs.router, reports.router, settings_page.router,
            audit.router, watch.router, notifications.router]
-
-
-def key_source_for(settings: Settings) -> KeySource:
-    return load_key_source(
-        env_key=settings.secret_key.get_secret_value() if settings.secret_key else None,
-        env_previous=settings.secret_key_previous.get_secret_value() if settings.secret_key_previous else None,
-        key_file=settings.resolved_key_file,
-        production=settings.is_production,
-    )
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,

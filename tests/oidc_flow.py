@@ -19,10 +19,10 @@ from fastapi.testclient import TestClient
 from app.audit import Actor
 from app.auth.oidc_config import save_config
 from app.common.clock import Clock
-from app.main import create_app, key_source_for
+from app.main import create_app
 from app.settings import Settings
 from app.store.db import Database
-from app.vault import Vault
+from app.vault import Vault, key_source_for
 from okta_sandbox import SandboxOrg, SandboxTransport, create_sandbox_app
 from tests.support import Web
 

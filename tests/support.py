@@ -14,10 +14,11 @@ from app.audit import Actor
 from app.audit.keys import use_keys as use_audit_keys
 from app.auth.operators import create_operator
 from app.common.validation import FormReader
-from app.main import create_app, key_source_for
+from app.main import create_app
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import Operator
+from app.vault import key_source_for
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

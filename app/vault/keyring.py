@@ -16,9 +16,13 @@ import stat
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 KEY_BYTES = 32
 KEY_ID_BYTES = 8
@@ -213,3 +217,14 @@ def load_key_source(*, env_key: str | None, env_previous: str | None, key_file: 
                        create_file=not production)
     source.ring()  # fail now, at start-up, with the message, rather than at the first secret
     return source
+
+
+def key_source_for(settings: Settings) -> KeySource:
+    """The key ring the settings name: the key (and previous key) from the environment, or the key
+    file; outside production a missing file is created."""
+    return load_key_source(
+        env_key=settings.secret_key.get_secret_value() if settings.secret_key else None,
+        env_previous=settings.secret_key_previous.get_secret_value() if settings.secret_key_previous else None,
+        key_file=settings.resolved_key_file,
+        production=settings.is_production,
+    )

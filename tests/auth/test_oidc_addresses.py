@@ -17,10 +17,9 @@ from app.audit import Actor
 from app.auth.oidc import Flow, OidcFailure, RelyingParty
 from app.auth.oidc_config import OidcConfig, save_config
 from app.common.validation import ValidationFailed
-from app.main import key_source_for
 from app.settings import Settings
 from app.store.db import Database
-from app.vault import Secret, Vault
+from app.vault import Secret, Vault, key_source_for
 
 ISSUER = "https://login.acme.example"
 

@@ -34,9 +34,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture
 def server(tmp_path: Path, migrated_url: str) -> Iterator[LiveServer]:
-    """A wizard server process of its own, on this backend's database emptied for it."""
+    """A wizard server process of its own, on this backend's database emptied for it (migrated
+    once per session: a `db upgrade` process per journey would only find nothing to do)."""
     reset_database(migrated_url)
-    with live_server(migrated_url, tmp_path / "data") as running:
+    with live_server(migrated_url, tmp_path / "data", migrate=False) as running:
         yield running
 
 

@@ -35,7 +35,8 @@ SERVICE_LOGIN = "mdi-watched@acme.example"
 def server(tmp_path: Path, migrated_url: str) -> Iterator[LiveServer]:
     """The wizard's server, its watch looking for due runs every second."""
     reset_database(migrated_url)
-    with live_server(migrated_url, tmp_path / "data", extra_env={"ONBOARD_WATCH_TICK_SECONDS": "1"}) as running:
+    with live_server(migrated_url, tmp_path / "data", migrate=False,
+                     extra_env={"ONBOARD_WATCH_TICK_SECONDS": "1"}) as running:
         yield running
 
 

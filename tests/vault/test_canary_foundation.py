@@ -11,12 +11,11 @@ from collections.abc import Iterator
 import pytest
 
 from app.auth.setup import issue_setup_token
-from app.main import key_source_for
 from app.observability import RedactingFilter
 from app.settings import Settings
 from app.store.db import Database
 from app.store.repositories.secrets import SecretRepository
-from app.vault import Secret, Vault
+from app.vault import Secret, Vault, key_source_for
 from tests.canary import assert_no_canary, database_bytes
 from tests.support import web_client
 

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.main import key_source_for
 from app.settings import Environment, Settings
-from app.vault import KeyRingError, SealContext, SealError, Secret, Vault
+from app.vault import KeyRingError, SealContext, SealError, Secret, Vault, key_source_for
 from app.vault.keyring import Key, KeyRing, KeySource, write_key_file
 from app.vault.redaction import REDACTOR
 
