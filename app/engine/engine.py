@@ -10,8 +10,6 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select
-
 from app.audit import Actor, record
 from app.engine.actions import ActionError, Applied, PlanItem
 from app.engine.asked_inputs import FACT as ASKED_INPUTS
@@ -29,11 +27,9 @@ from app.store.models import (
     Onboarding,
     OnboardingAction,
     OnboardingPlan,
-    OnboardingSecret,
 )
+from app.store.repositories import checkpoints
 from app.store.repositories.plans import confirmed_plan, is_stale, new_plan, newest_plan
-from app.store.repositories.progress import kept_secret_row
-from app.store.repositories.secrets import SecretRepository, onboarding_owner
 from app.store.repositories.state import touch
 from app.store.statuses import ActionOutcome, ActionState, OnboardingStatus, Outcome, Verdict
 from app.vault import Secret
@@ -139,33 +135,10 @@ class Engine(VerifyPhase, UndoPhase):
     async def _checkpoint(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int,
                           **values: Any) -> OnboardingAction:
         async with self.db.session() as session:
-            row = (await session.execute(select(OnboardingAction).where(
-                OnboardingAction.onboarding_id == loaded.onboarding.id,
-                OnboardingAction.action_key == spec.key))).scalar_one_or_none()
-            if row is None:
-                row = OnboardingAction(onboarding_id=loaded.onboarding.id, step_key=step.key, action_key=spec.key,
-                                       kind=spec.kind, position=position, state=ActionState.pending, details={})
-                session.add(row)
-            for key, value in values.items():
-                setattr(row, key, value)
-            await session.flush()
+            row = await checkpoints.checkpoint(session, loaded.onboarding.id, step_key=step.key, action_key=spec.key,
+                                               kind=spec.kind, position=position, **values)
             loaded.records[spec.key] = row
             return row
-
-    async def _store_secret(self, onboarding_id: uuid.UUID, purpose: str, label: str, value: Secret,
-                            destroy_on: str | None) -> None:
-        async with self.db.session() as session:
-            repo = SecretRepository(session, self.vault)
-            existing = await kept_secret_row(session, onboarding_id, purpose)
-            if existing is not None:
-                await repo.replace(existing.secret_id, value, purpose=f"onboarding:{purpose}",
-                                   owner=onboarding_owner(onboarding_id))
-                existing.destroyed_at = None
-                existing.label = label
-                return
-            secret_id = await repo.store(f"onboarding:{purpose}", value, owner=onboarding_owner(onboarding_id))
-            session.add(OnboardingSecret(onboarding_id=onboarding_id, purpose=purpose, label=label,
-                                         secret_id=secret_id, destroy_on=destroy_on))
 
     async def apply(self, handle: JobHandle) -> None:
         actor = await self._job_actor(handle)
@@ -223,7 +196,9 @@ class Engine(VerifyPhase, UndoPhase):
 
     def _secret_hook(self, onboarding_id: uuid.UUID) -> Any:
         async def keep(purpose: str, label: str, value: Secret, destroy_on: str | None) -> None:
-            await self._store_secret(onboarding_id, purpose, label, value, destroy_on)
+            async with self.db.session() as session:
+                await checkpoints.keep_secret(session, self.vault, onboarding_id, purpose=purpose, label=label,
+                                              value=value, destroy_on=destroy_on)
 
         return keep
 
@@ -233,23 +208,11 @@ class Engine(VerifyPhase, UndoPhase):
         outcome = applied.outcome if not before.created_by_us or applied.outcome != ActionOutcome.unchanged \
             else before.outcome
         async with self.db.session() as session:
-            row = (await session.execute(select(OnboardingAction).where(
-                OnboardingAction.onboarding_id == loaded.onboarding.id,
-                OnboardingAction.action_key == spec.key))).scalar_one()
-            row.state = ActionState.done
-            row.outcome = outcome
-            row.created_by_us = created_by_us
-            row.object_type = applied.object_type
-            row.object_id = applied.object_id
-            row.summary = applied.summary[:500]
-            row.details = {**applied.details}
-            row.error = None
-            onboarding = await session.get(Onboarding, loaded.onboarding.id)
-            assert onboarding is not None
-            if applied.facts:
-                onboarding.facts = {**(onboarding.facts or {}), **applied.facts}
-                loaded.scope.facts.update(applied.facts)
-            await touch(session, onboarding.id)
+            row = await checkpoints.mark_done(session, loaded.onboarding.id, spec.key, outcome=outcome,
+                                              created_by_us=created_by_us, object_type=applied.object_type,
+                                              object_id=applied.object_id, summary=applied.summary,
+                                              details=applied.details, facts=applied.facts)
+            loaded.scope.facts.update(applied.facts)
             await record(session, action="apply_action", actor=actor, onboarding_id=loaded.onboarding.id,
                          subject_type=applied.object_type or spec.kind, subject_id=applied.object_id,
                          summary=f"{step.title}: {applied.summary}",

@@ -1,0 +1,82 @@
+"""An onboarding's checkpoints: one row per playbook action saying how far Apply got with it
+(pending, applying with the intent it declared before a write, done with what it made, failed with
+why), and the facts done actions learnt. A resumed Apply (after a crash, a retry or a handoff)
+starts from these rows, so they are written in their own short transactions, before and after each
+Okta write; the engine writes them only through here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.store.models import Onboarding, OnboardingAction, OnboardingSecret
+from app.store.repositories.progress import kept_secret_row
+from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.repositories.state import touch
+from app.store.statuses import ActionOutcome, ActionState
+from app.vault import Secret, Vault
+
+
+async def action_row(session: AsyncSession, onboarding_id: uuid.UUID, action_key: str) -> OnboardingAction | None:
+    found: OnboardingAction | None = (await session.execute(select(OnboardingAction).where(
+        OnboardingAction.onboarding_id == onboarding_id,
+        OnboardingAction.action_key == action_key))).scalar_one_or_none()
+    return found
+
+
+async def checkpoint(session: AsyncSession, onboarding_id: uuid.UUID, *, step_key: str, action_key: str,
+                     kind: str, position: int, **values: Any) -> OnboardingAction:
+    """The action's row with `values` set, made (pending) the first time the action is reached."""
+    row = await action_row(session, onboarding_id, action_key)
+    if row is None:
+        row = OnboardingAction(onboarding_id=onboarding_id, step_key=step_key, action_key=action_key, kind=kind,
+                               position=position, state=ActionState.pending, details={})
+        session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    await session.flush()
+    return row
+
+
+async def mark_done(session: AsyncSession, onboarding_id: uuid.UUID, action_key: str, *, outcome: ActionOutcome,
+                    created_by_us: bool, object_type: str | None, object_id: str | None, summary: str,
+                    details: dict[str, Any], facts: dict[str, Any]) -> OnboardingAction:
+    """The action done: what it made or found, and the facts later actions use, kept on the
+    onboarding. Moves the onboarding's revision (its page shows the step done)."""
+    row = await action_row(session, onboarding_id, action_key)
+    assert row is not None, "an action is checkpointed before it is done"
+    row.state = ActionState.done
+    row.outcome = outcome
+    row.created_by_us = created_by_us
+    row.object_type = object_type
+    row.object_id = object_id
+    row.summary = summary[:500]
+    row.details = dict(details)
+    row.error = None
+    if facts:
+        onboarding = await session.get(Onboarding, onboarding_id)
+        assert onboarding is not None
+        onboarding.facts = {**(onboarding.facts or {}), **facts}
+    await touch(session, onboarding_id)
+    return row
+
+
+async def keep_secret(session: AsyncSession, vault: Vault, onboarding_id: uuid.UUID, *, purpose: str, label: str,
+                      value: Secret, destroy_on: str | None) -> None:
+    """Seal a secret an action made (a client secret the operator pastes in the vendor's console),
+    kept for `purpose` until `destroy_on`; a second one for the same purpose replaces the first."""
+    repo = SecretRepository(session, vault)
+    existing = await kept_secret_row(session, onboarding_id, purpose)
+    if existing is not None:
+        await repo.replace(existing.secret_id, value, purpose=f"onboarding:{purpose}",
+                           owner=onboarding_owner(onboarding_id))
+        existing.destroyed_at = None
+        existing.label = label
+        return
+    secret_id = await repo.store(f"onboarding:{purpose}", value, owner=onboarding_owner(onboarding_id))
+    session.add(OnboardingSecret(onboarding_id=onboarding_id, purpose=purpose, label=label, secret_id=secret_id,
+                                 destroy_on=destroy_on))
