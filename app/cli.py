@@ -182,8 +182,9 @@ def create_operator(
 ) -> None:
     """Create an operator account (asks for the password without echoing it)."""
     from app.audit import Actor
+    from app.auth.operators import NewOperator
     from app.auth.operators import create_operator as create
-    from app.common.validation import FormReader, ValidationFailed
+    from app.common.validation import ValidationFailed
     from app.store.db import Database
 
     settings = _settings()
@@ -194,14 +195,13 @@ def create_operator(
         password = getpass.getpass("Password: ")
         if getpass.getpass("Password again: ") != password:
             _fail("The two passwords do not match.")
-    form = FormReader({"username": username, "display_name": display_name or username, "role": role,
-                       "password": password})
+    new = NewOperator(username=username, display_name=display_name or username, role=role, password=password)
 
     async def run() -> str:
         db = Database(settings.resolved_database_url)
         try:
             async with db.session() as session:
-                operator = await create(session, form, Actor.system("command line"))
+                operator = await create(session, new, Actor.system("command line"))
                 return f"Created {operator.username} ({operator.role_enum.label})."
         finally:
             await db.dispose()

@@ -29,8 +29,7 @@ from sqlalchemy.engine import make_url
 
 from app.audit import Actor
 from app.audit.keys import use_keys
-from app.auth.operators import create_operator
-from app.common.validation import FormReader
+from app.auth.operators import NewOperator, create_operator
 from app.store.db import Database
 from app.store.migrate import upgrade
 from app.vault.keyring import Key, KeySource
@@ -90,8 +89,8 @@ def main() -> None:
                 db = Database(url)
                 try:
                     async with db.session() as session:
-                        await create_operator(session, FormReader({"username": "bench", "display_name": "Bench",
-                                                                   "role": "admin", "password": PASSWORD}),
+                        await create_operator(session, NewOperator(username="bench", display_name="Bench",
+                                                                  role="admin", password=PASSWORD),
                                               Actor.system("bench"))
                 finally:
                     await db.dispose()

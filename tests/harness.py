@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from app.audit import Actor
 from app.common.clock import FakeClock
-from app.common.validation import FormReader
-from app.connections.service import add_connection
+from app.connections.service import NewConnection, add_connection
 from app.main import create_app
 from app.onboardings import service, tokens
 from app.settings import Settings
@@ -48,9 +47,9 @@ class Wizard:
     def connect(self, token: str | None = None) -> uuid.UUID:
         demo = self.org.demo
         assert demo is not None
-        form = FormReader({"org_url": self.org.base_url, "api_token": token or demo.admin_token, "label": "Sandbox"})
+        new = NewConnection(org_url=self.org.base_url, api_token=token or demo.admin_token, label="Sandbox")
         connection, _report = self.run(lambda: add_connection(self.state.db, self.state.vault, self.state.gateway,
-                                                              form, self.actor, []))
+                                                              new, self.actor, []))
         return connection.id
 
     def start(self, vendor: str, connection_id: uuid.UUID, **inputs: Any) -> uuid.UUID:

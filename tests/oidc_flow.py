@@ -17,7 +17,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from app.audit import Actor
-from app.auth.oidc_config import save_config
+from app.auth.oidc_config import SignInSettings, save_config
 from app.common.clock import Clock
 from app.main import create_app
 from app.settings import Settings
@@ -38,11 +38,11 @@ def configure(settings: Settings, org: SandboxOrg, *, mapping: dict[str, list[st
     demo = org.demo
     assert demo is not None
     roles = mapping if mapping is not None else MAPPING
-    data = {"oidc_provider_name": PROVIDER, "oidc_issuer": org.base_url, "oidc_client_id": demo.wizard_client_id,
-            "oidc_client_secret": client_secret if client_secret is not None else demo.wizard_client_secret,
-            "oidc_claim": claim, **{f"oidc_{role}_values": "\n".join(values) for role, values in roles.items()}}
-    if enabled:
-        data["oidc_enabled"] = "on"
+    data = SignInSettings(
+        oidc_enabled=enabled, oidc_provider_name=PROVIDER, oidc_issuer=org.base_url,
+        oidc_client_id=demo.wizard_client_id,
+        oidc_client_secret=client_secret if client_secret is not None else demo.wizard_client_secret,
+        oidc_claim=claim, **{f"oidc_{role}_values": "\n".join(values) for role, values in roles.items()})
 
     async def go() -> None:
         db = Database(settings.resolved_database_url)

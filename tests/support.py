@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.audit import Actor
 from app.audit.keys import use_keys as use_audit_keys
-from app.auth.operators import create_operator
-from app.common.validation import FormReader
+from app.auth.operators import NewOperator, create_operator
 from app.main import create_app
 from app.settings import Settings
 from app.store.db import Database
@@ -43,8 +42,8 @@ def add_operator(settings: Settings, username: str, role: str = "operator", pass
                 # Someone who has used the wizard before: their own password chosen already.
                 return await create_operator(
                     session,
-                    FormReader({"username": username, "display_name": display_name or username.title(),
-                                "role": role, "password": password}),
+                    NewOperator(username=username, display_name=display_name or username.title(), role=role,
+                                password=password),
                     Actor.system("test"),
                 )
         finally:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
-from app.common.validation import FormReader
+from app.common.validation import Fields
 from app.store.models import AppSetting, OperatorRole
 from app.store.repositories.secrets import SecretRepository
 from app.vault import Secret, Vault
@@ -161,7 +161,7 @@ async def resolve(host: str) -> list[str]:
     return sorted({str(info[4][0]) for info in found})
 
 
-def _values(form: FormReader, role: OperatorRole) -> tuple[str, ...]:
+def _values(form: Fields, role: OperatorRole) -> tuple[str, ...]:
     name = f"oidc_{role.value}_values"
     text = form.text(name, label=f"{role.label} values", required=False, max_length=10_000, multiline=True)
     values = tuple(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
@@ -172,14 +172,31 @@ def _values(form: FormReader, role: OperatorRole) -> tuple[str, ...]:
     return values
 
 
-async def save_config(session: AsyncSession, vault: Vault, data: Mapping[str, str], actor: Actor, *,
+@dataclass(frozen=True)
+class SignInSettings:
+    """The identity provider's sign-in as an administrator sets it (each role's claim values one
+    per line; an empty client secret keeps the stored one)."""
+
+    oidc_enabled: bool = False
+    oidc_provider_name: str = ""
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    oidc_claim: str = ""
+    oidc_admin_values: str = ""
+    oidc_operator_values: str = ""
+    oidc_auditor_values: str = ""
+    oidc_allow_private_network: bool = False
+
+
+async def save_config(session: AsyncSession, vault: Vault, given: SignInSettings, actor: Actor, *,
                       sandbox_origin: str | None,
                       resolver: Callable[[str], Awaitable[list[str]]] = resolve) -> list[str]:
     """Check and store the settings; returns what changed, for the page. Raises ValidationFailed
     with a message per field. The client secret is replaced only when a new one was typed."""
     current = await load_config(session)
-    form = FormReader(data)
-    enabled = form.boolean("oidc_enabled")
+    form = Fields.of(given)
+    enabled = given.oidc_enabled
     provider_name = form.text("oidc_provider_name", label="Provider name", required=enabled, max_length=60,
                               missing="Enter the name shown on the sign-in button, like Acme Okta.")
     issuer = form.text("oidc_issuer", label="Issuer URL", required=enabled, max_length=300,
@@ -197,7 +214,7 @@ async def save_config(session: AsyncSession, vault: Vault, data: Mapping[str, st
     claim = form.text("oidc_claim", label="Claim to read", required=False, max_length=100, pattern=CLAIM_PATTERN,
                       pattern_hint="Enter a claim name such as groups (letters, digits and . _ : -).") or DEFAULT_CLAIM
     role_values = {role.value: _values(form, role) for role in ROLE_ORDER}
-    allow_private = form.boolean("oidc_allow_private_network")
+    allow_private = given.oidc_allow_private_network
     is_sandbox = bool(sandbox_origin) and issuer.rstrip("/").lower() == (sandbox_origin or "").rstrip("/").lower()
     if issuer and "oidc_issuer" not in form.errors and not is_sandbox:
         host = urlsplit(issuer).hostname or ""

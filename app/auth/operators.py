@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from app.audit import Actor, record
 from app.auth import signin
 from app.auth.passwords import hash_password, password_problems, verify_password
 from app.auth.sessions import end_all_sessions
-from app.common.validation import FormReader, ValidationFailed
+from app.common.validation import Fields, ValidationFailed
 from app.store.models import Operator, OperatorRole
 from app.store.repositories.operators import OperatorRepository
 from app.vault import Secret
@@ -31,6 +32,34 @@ ROLE_CHOICES = [role.value for role in OperatorRole]
 
 class OperatorNotFound(Exception):
     pass
+
+
+# What a page or the command line asks of this service. Passwords are left out of the repr, so an
+# input that reaches a log line or a traceback does not carry them.
+
+@dataclass(frozen=True)
+class NewOperator:
+    username: str
+    display_name: str
+    role: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    role: str
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    current_password: str = field(repr=False)
+    password: str = field(repr=False)
+    password_again: str = field(repr=False)
 
 
 async def _audit(session: AsyncSession, actor: Actor, action: str, operator: Operator, summary: str,
@@ -47,7 +76,7 @@ async def _get(session: AsyncSession, operator_id: uuid.UUID) -> Operator:
     return operator
 
 
-def _refuse_weak_password(form: FormReader, password: str, username: str, display_name: str, *,
+def _refuse_weak_password(form: Fields, password: str, username: str, display_name: str, *,
                           confirm: str | None = None, previous: str | None = None) -> None:
     """Every password chosen here meets the same rules (and, when changed, differs from the last)."""
     if not password or "password" in form.errors:
@@ -59,12 +88,13 @@ def _refuse_weak_password(form: FormReader, password: str, username: str, displa
         form.errors["password"] = " ".join(problems)
 
 
-async def create_operator(session: AsyncSession, form: FormReader, actor: Actor, *,
+async def create_operator(session: AsyncSession, new: NewOperator, actor: Actor, *,
                           password_given: bool = False) -> Operator:
     """A new operator account. ``password_given``: an administrator chose the password for someone
     else (the page), so the person must choose their own at first sign-in; the command line is run by
     the person whose account it is, or sets up the first one, and is not."""
     repo = OperatorRepository(session)
+    form = Fields.of(new)
     username = form.text("username", label="Username", max_length=64, pattern=USERNAME_PATTERN,
                          pattern_hint=USERNAME_HINT).lower()
     display_name = form.text("display_name", label="Display name", max_length=200)
@@ -89,8 +119,9 @@ async def create_operator(session: AsyncSession, form: FormReader, actor: Actor,
     return operator
 
 
-async def change_role(session: AsyncSession, operator_id: uuid.UUID, form: FormReader, actor: Actor) -> Operator:
+async def change_role(session: AsyncSession, operator_id: uuid.UUID, change: RoleChange, actor: Actor) -> Operator:
     operator = await _get(session, operator_id)
+    form = Fields.of(change)
     role = form.choice("role", label="Role", choices=ROLE_CHOICES)
     form.raise_if_invalid()
     if role == operator.role:
@@ -128,8 +159,10 @@ async def set_active(session: AsyncSession, operator_id: uuid.UUID, active: bool
     return operator
 
 
-async def reset_password(session: AsyncSession, operator_id: uuid.UUID, form: FormReader, actor: Actor) -> Operator:
+async def reset_password(session: AsyncSession, operator_id: uuid.UUID, reset: PasswordReset,
+                         actor: Actor) -> Operator:
     operator = await _get(session, operator_id)
+    form = Fields.of(reset)
     if operator.external_issuer is not None:
         # A password would open a second way in that the provider (which ends access by removing
         # the person from its groups) knows nothing of.
@@ -157,7 +190,7 @@ async def unlock(session: AsyncSession, operator_id: uuid.UUID, actor: Actor) ->
     return operator, locked
 
 
-async def change_own_password(session: AsyncSession, operator_id: uuid.UUID, form: FormReader,
+async def change_own_password(session: AsyncSession, operator_id: uuid.UUID, change: PasswordChange,
                               actor: Actor) -> Operator:
     """An operator replaces their password (required after an administrator set it): the current
     one proves it is them; the new one meets the same rules and differs from it. Audited."""
@@ -166,6 +199,7 @@ async def change_own_password(session: AsyncSession, operator_id: uuid.UUID, for
         # No password here to change, and setting one would open a second way in.
         raise ValidationFailed({}, f"{operator.username} signs in with the company's identity provider; the "
                                    "password is kept there, not here.")
+    form = Fields.of(change)
     current = form.secret("current_password", label="Current password", max_length=1024)
     password = form.secret("password", label="New password", max_length=1024)
     again = form.secret("password_again", label="New password again", max_length=1024)

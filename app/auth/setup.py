@@ -4,6 +4,7 @@ chooses a username and password. It works only while no operator exists."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from app.audit import Actor, record
 from app.auth.operators import USERNAME_HINT, USERNAME_PATTERN
 from app.auth.passwords import hash_password, password_problems
 from app.auth.tokens import new_token, token_hash
-from app.common.validation import FormReader, ValidationFailed
+from app.common.validation import Fields, ValidationFailed
 from app.settings import Settings
 from app.store.base import utcnow
 from app.store.models import Operator, OperatorRole, SetupToken
@@ -65,8 +66,17 @@ async def check_setup_token(session: AsyncSession, token: str, *, lock: bool = F
     return found
 
 
-async def complete_setup(session: AsyncSession, token: str, form: FormReader, actor: Actor) -> Operator:
+@dataclass(frozen=True)
+class FirstAdministrator:
+    username: str
+    display_name: str
+    password: str = field(repr=False)
+    confirm_password: str = field(repr=False)
+
+
+async def complete_setup(session: AsyncSession, token: str, first: FirstAdministrator, actor: Actor) -> Operator:
     setup_token = await check_setup_token(session, token, lock=True)
+    form = Fields.of(first)
     username = form.text("username", label="Username", max_length=64, pattern=USERNAME_PATTERN,
                          pattern_hint=USERNAME_HINT).lower()
     display_name = form.text("display_name", label="Your name", missing="Enter your name.", max_length=200)

@@ -6,6 +6,7 @@ to its field and keeps what was typed (never a password).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -45,12 +46,26 @@ def in_sentence(label: str) -> str:
     return first[:1].lower() + first[1:] + (" " + rest if rest else "")
 
 
-class FormReader:
-    """Reads fields from submitted form data, collecting an error per field."""
+def ticked(value: str) -> bool:
+    """Whether a checkbox's submitted value means it was ticked (a browser sends "on")."""
+    return value.strip().lower() in {"1", "true", "on", "yes"}
 
-    def __init__(self, data: Mapping[str, str]) -> None:
+
+class Fields:
+    """Checks named text values, collecting one error per field: a service checks its typed input
+    with it (``Fields.of(request)``), whoever made that input (a page's form, the command line, a
+    test). Each error is keyed by the input's field name, which the page shows next to the field of
+    the same name."""
+
+    def __init__(self, data: Mapping[str, object]) -> None:
         self.data = data
         self.errors: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, values: object) -> Fields:
+        """The text fields of a service's input (a dataclass instance)."""
+        return cls({field.name: getattr(values, field.name) for field in dataclasses.fields(values)  # type: ignore[arg-type]
+                    if isinstance(getattr(values, field.name), str)})
 
     def _raw(self, name: str) -> str:
         value = self.data.get(name, "")
@@ -121,7 +136,7 @@ class FormReader:
         return value
 
     def boolean(self, name: str) -> bool:
-        return self._raw(name).strip().lower() in {"1", "true", "on", "yes"}
+        return ticked(self._raw(name))
 
     def raise_if_invalid(self, message: str | None = None) -> None:
         if self.errors:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
-from app.common.validation import FormReader, ValidationFailed
+from app.common.validation import Fields, ValidationFailed
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaForbidden, OktaTransportError, OktaUnauthorized
@@ -99,8 +99,16 @@ async def check_credential(gateway: OktaGateway, org: OrgUrl, token: Secret, act
                                    "nothing was stored.") from None
 
 
-async def add_connection(db: Database, vault: Vault, gateway: OktaGateway, form: FormReader, actor: Actor,
+@dataclass(frozen=True)
+class NewConnection:
+    org_url: str  # the org's address as the operator typed it
+    api_token: str = field(repr=False)
+    label: str = ""
+
+
+async def add_connection(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnection, actor: Actor,
                          custom_domains: Collection[str]) -> tuple[OktaConnection, PreflightReport]:
+    form = Fields.of(new)
     raw_url = form.text("org_url", label="Okta address", max_length=300)
     token_text = form.secret("api_token", label="API token", max_length=500)
     label = form.text("label", label="Name", required=False, max_length=200)

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.common.validation import FormReader
+from app.common.validation import Fields
 from app.okta.models import UserSchema
 from app.playbooks.schema import InputSpec
 
@@ -63,12 +63,12 @@ class RequiredAttribute(BaseModel):
                              choices=[(str(v), str(v)) for v in self.enum])
         return InputSpec(key=self.key, label=self.title, help=help_text, max_length=1024)
 
-    def read(self, form: FormReader, read_input: Any) -> Any:
+    def read(self, form: Fields, check_input: Any) -> Any:
         """The operator's value, typed as the schema types the attribute; a wrong one is a form
         error naming the attribute's title."""
         spec = self.spec()
-        raw = read_input(form, spec)
-        name = f"input_{self.key}"
+        raw = check_input(form, spec)
+        name = self.key
         if self.type == "integer" and raw != "":
             if not _INTEGER.fullmatch(str(raw)):
                 form.errors[name] = f"{self.title} must be a whole number, like 42."

@@ -7,12 +7,13 @@ queued onboarding is taken first. Kept secrets are revealed only to the current 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
-from app.common.validation import FormReader, ValidationFailed
+from app.common.validation import Fields, ValidationFailed
 from app.store.base import utcnow
 from app.store.models import Handoff, OktaConnection, Onboarding, Operator, OperatorRole
 from app.store.repositories.progress import destroy_kept_secrets
@@ -49,7 +50,19 @@ def may_use_credential(connection: OktaConnection, operator_id: uuid.UUID) -> bo
     return connection.shareable or connection.created_by_id == operator_id
 
 
-async def hand_off(session: AsyncSession, onboarding: Onboarding, form: FormReader, actor: Actor) -> Handoff:
+@dataclass(frozen=True)
+class HandoffRequest:
+    to: str  # an operator's id, or QUEUE for the help-desk queue
+    note: str  # what is done and what waits: the next person starts from it
+
+
+@dataclass(frozen=True)
+class CloseRequest:
+    reason: str
+
+
+async def hand_off(session: AsyncSession, onboarding: Onboarding, request: HandoffRequest, actor: Actor) -> Handoff:
+    form = Fields.of(request)
     target = form.text("to", label="Colleague", max_length=64, missing="Choose a colleague or the help-desk queue.")
     note = form.text("note", label="Note", max_length=4000, min_length=10, multiline=True,
                      missing="Write what is done and what is waiting: the next person starts from your note.")
@@ -111,7 +124,9 @@ async def acknowledge(session: AsyncSession, onboarding: Onboarding, actor: Acto
                  subject_type="handoff", subject_id=str(latest.id), summary="Handoff summary read")
 
 
-async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, form: FormReader, actor: Actor) -> None:
+async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, request: CloseRequest,
+                actor: Actor) -> None:
+    form = Fields.of(request)
     reason = form.text("reason", label="Reason", max_length=1000, multiline=True,
                        missing="Say why the onboarding is closed (for the audit report).")
     form.raise_if_invalid("The onboarding was not closed.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
-from app.common.validation import FormReader, ValidationFailed
+from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
 from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs
@@ -60,8 +60,9 @@ async def open_onboardings(session: AsyncSession, vendor: str, org_origin: str) 
         .order_by(Onboarding.created_at))).scalars())
 
 
-def read_input(form: FormReader, spec: InputSpec) -> Any:
-    name, label = f"input_{spec.key}", spec.label
+def check_input(form: Fields, spec: InputSpec) -> Any:
+    """The input's value as the actions use it (a list of lines, a flag), or an error on the input."""
+    name, label = spec.key, spec.label
     if spec.kind == "email":
         return form.text(name, label=label, required=spec.required, max_length=spec.max_length, pattern=EMAIL,
                          pattern_hint=f"{label} must be an email address, like name@example.com.")
@@ -85,23 +86,25 @@ def read_input(form: FormReader, spec: InputSpec) -> Any:
                      pattern_hint=spec.pattern_hint or f"{label} is not in the form it must have.")
 
 
-async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, form: FormReader,
+async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],
                       keys: Sequence[str], actor: Actor, steps: Sequence[str] = (),
                       required_now: Sequence[str] | None = None) -> dict[str, Any]:
     """Save the values of ``keys`` (the inputs of ``steps``, the steps the page's form holds) all
-    at once: one invalid value saves none, and every error is reported. A required value left
+    at once, from ``typed``: what the operator typed, by input key (a box ticked is "on"). One
+    invalid value saves none, and every error is reported, keyed by its input. A required value left
     empty is an error only among ``required_now`` (the step whose Save was pressed; all of ``keys``
     when None): another step's value may not be known yet (Oort's AWS values come after the first
     apply), and it is asked for when that step is saved or planned."""
     values = dict(onboarding.inputs or {})
+    form = Fields(typed)
     given = [key for key in keys if required_now is None or key in required_now
-             or not playbook.input(key).required or str(form.data.get(f"input_{key}", "")).strip()]
+             or not playbook.input(key).required or typed.get(key, "").strip()]
     for key in given:
-        values[key] = read_input(form, playbook.input(key))
+        values[key] = check_input(form, playbook.input(key))
     # The steps' inputs the last plan added (required profile attributes of the org's schema).
     extra = [attribute for step in steps for attribute in asked_inputs.asked(onboarding.facts or {}, step)]
     for attribute in extra:
-        values[attribute.key] = attribute.read(form, read_input)
+        values[attribute.key] = attribute.read(form, check_input)
     keys = [*given, *(attribute.key for attribute in extra)]
     form.raise_if_invalid("The values were not saved.")
     states = {row.action_key: row.state for row in (await session.execute(select(OnboardingAction).where(
@@ -114,12 +117,12 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     locked = locked_inputs(playbook, states)
     changed_locked = [key for key in keys if key in locked and values.get(key) != used.get(key)]
     if changed_locked:
-        raise ValidationFailed({f"input_{key}": f"{playbook.input(key).label} can no longer change: the wizard has "
+        raise ValidationFailed({key: f"{playbook.input(key).label} can no longer change: the wizard has "
                                 "already acted on it in Okta. Undo the onboarding to start again with other values."
                                 for key in changed_locked}, "The values were not saved.")
     if any(row for row in [onboarding.facts.get("service_account_id")]) and \
             values.get("service_account_login") != (onboarding.inputs or {}).get("service_account_login"):
-        raise ValidationFailed({"input_service_account_login": "The service account already exists; its login "
+        raise ValidationFailed({"service_account_login": "The service account already exists; its login "
                                 "can no longer change here."})
     onboarding.inputs = values
     await touch(session, onboarding.id)

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.clock import Clock
-from app.common.validation import FormReader
+from app.common.validation import Fields
 from app.store.db import Database
 from app.store.models import Alert, NotificationChannel, NotificationDelivery, Onboarding
 from app.store.repositories.secrets import SecretRepository
@@ -83,7 +83,28 @@ class ChannelInput:
     # signing secret, or the SMTP password
 
 
-def read_webhook(form: FormReader) -> ChannelInput:
+@dataclass(frozen=True)
+class WebhookRequest:
+    webhook_label: str
+    webhook_url: str
+    webhook_secret: str
+
+
+@dataclass(frozen=True)
+class EmailRequest:
+    email_label: str
+    recipients: str  # addresses separated by commas, semicolons or spaces
+    sender: str
+    smtp_host: str
+    smtp_port: str
+    smtp_username: str
+    smtp_password: str
+    starttls: bool
+
+
+def read_webhook(request: WebhookRequest) -> ChannelInput:
+    """The webhook channel the request describes, once its values are checked."""
+    form = Fields.of(request)
     label = form.text("webhook_label", label="Name", max_length=200)
     url = form.text("webhook_url", label="Webhook URL", max_length=1000)
     secret = form.secret("webhook_secret", label="Signing secret", max_length=500)
@@ -102,7 +123,9 @@ def read_webhook(form: FormReader) -> ChannelInput:
                         {"url": url, "secret": secret})
 
 
-def read_email(form: FormReader) -> ChannelInput:
+def read_email(request: EmailRequest) -> ChannelInput:
+    """The e-mail channel the request describes, once its values are checked."""
+    form = Fields.of(request)
     label = form.text("email_label", label="Name", max_length=200)
     recipients = form.text("recipients", label="Recipients", max_length=1000)
     sender = form.text("sender", label="From address", max_length=320, pattern=EMAIL_ADDRESS,
@@ -113,7 +136,7 @@ def read_email(form: FormReader) -> ChannelInput:
                           pattern_hint="Enter the port as a number, like 587.")
     username = form.text("smtp_username", label="SMTP username", required=False, max_length=320)
     password = form.secret("smtp_password", label="SMTP password", required=False, max_length=500)
-    starttls = form.boolean("starttls")
+    starttls = request.starttls
     addresses = [a.strip() for a in re.split(r"[,;\s]+", recipients) if a.strip()]
     if recipients and "recipients" not in form.errors and not all(EMAIL_ADDRESS.fullmatch(a) for a in addresses):
         form.errors["recipients"] = "Enter the recipients' addresses, separated by commas."

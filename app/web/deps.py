@@ -3,11 +3,13 @@ operator, role checks, and the actor recorded in the audit trail."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import typing
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +18,7 @@ from starlette.requests import Request
 
 from app.audit import Actor
 from app.auth.sessions import resolve_session, touch_session
-from app.common.validation import FormReader
+from app.common.validation import Fields, ticked
 from app.store.db import unit_of_work
 from app.store.models import Operator, OperatorRole
 from app.web.csrf import SESSION_COOKIE
@@ -169,7 +171,30 @@ def uuid_or_404(value: str) -> uuid.UUID:
         raise HTTPException(404) from None
 
 
-async def read_form(request: Request) -> FormReader:
+async def form_values(request: Request) -> dict[str, str]:
     """The posted form's text fields (an uploaded file is never a text field)."""
     data = await request.form()
-    return FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+async def read_form(request: Request) -> Fields:
+    return Fields(await form_values(request))
+
+
+Input = TypeVar("Input")
+
+
+def typed_input(kind: type[Input], values: dict[str, str]) -> Input:
+    """A service's typed input (a dataclass) from a form: each field from the form field of the
+    same name, text as typed (the service checks it), a checkbox as whether it was ticked."""
+    hints = typing.get_type_hints(kind)
+    fields = {}
+    for field in dataclasses.fields(kind):  # type: ignore[arg-type]
+        raw = values.get(field.name, "")
+        fields[field.name] = ticked(raw) if hints[field.name] is bool else raw
+    return kind(**fields)
+
+
+async def read_input(request: Request, kind: type[Input]) -> Input:
+    """The posted form as the service's typed input (`typed_input`)."""
+    return typed_input(kind, await form_values(request))

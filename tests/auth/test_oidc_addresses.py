@@ -15,11 +15,12 @@ import pytest
 
 from app.audit import Actor
 from app.auth.oidc import Flow, OidcFailure, RelyingParty
-from app.auth.oidc_config import OidcConfig, save_config
+from app.auth.oidc_config import OidcConfig, SignInSettings, save_config
 from app.common.validation import ValidationFailed
 from app.settings import Settings
 from app.store.db import Database
 from app.vault import Secret, Vault, key_source_for
+from app.web.deps import typed_input
 
 ISSUER = "https://login.acme.example"
 
@@ -40,7 +41,8 @@ def save(settings: Settings, data: dict[str, str], table: dict[str, list[str]]) 
         db = Database(settings.resolved_database_url)
         try:
             async with db.session() as session:
-                return await save_config(session, Vault(key_source_for(settings)), data, Actor.system("test"),
+                return await save_config(session, Vault(key_source_for(settings)), typed_input(SignInSettings, data),
+                                         Actor.system("test"),
                                          sandbox_origin=None, resolver=resolver(table))
         finally:
             await db.dispose()

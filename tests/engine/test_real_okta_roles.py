@@ -220,8 +220,7 @@ class TestTheOrgsOrnPartition:
 
 class TestAnOrgReachedByItsCustomDomain:
     def test_gets_oktas_own_domain_where_the_api_needs_it(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
-        from app.common.validation import FormReader
-        from app.connections.service import add_connection
+        from app.connections.service import NewConnection, add_connection
         from app.onboardings import service
         from app.store.models import AppSetting, OktaConnection
         from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY
@@ -234,7 +233,7 @@ class TestAnOrgReachedByItsCustomDomain:
         sandbox_org.custom_domain = "login.acme.example"
         demo = sandbox_org.demo
         assert demo is not None
-        form = FormReader({"org_url": "https://login.acme.example", "api_token": demo.admin_token, "label": "Acme"})
+        form = NewConnection(org_url="https://login.acme.example", api_token=demo.admin_token, label="Acme")
         connection, report = w.run(lambda: add_connection(w.state.db, w.state.vault, w.state.gateway, form, w.actor,
                                                           ["login.acme.example"]))
         assert connection.org_origin == "https://login.acme.example"

@@ -22,8 +22,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 from app.audit import Actor
-from app.common.validation import FormReader, ValidationFailed
-from app.connections.service import add_connection
+from app.common.validation import ValidationFailed
+from app.connections.service import NewConnection, add_connection
 from app.engine.runtime import load
 from app.main import create_app
 from app.okta.credentials import ApiTokenCredential, static_secret
@@ -185,7 +185,7 @@ class LiveRun:
     # -- the wizard's steps ------------------------------------------------------------------
 
     def connect(self) -> uuid.UUID:
-        form = FormReader({"org_url": self.org_url, "api_token": self.admin_token, "label": "Live run"})
+        form = NewConnection(org_url=self.org_url, api_token=self.admin_token, label="Live run")
         connection, report = self.call(lambda: add_connection(self.state.db, self.state.vault, self.state.gateway,
                                                               form, self.actor, []))
         self.person.tell(f"Connected to {connection.org_origin} as {report.owner.get('login')} "

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from app.audit import record
 from app.auth.oidc_config import load_config
-from app.auth.operators import change_own_password
+from app.auth.operators import PasswordChange, change_own_password
 from app.auth.sessions import end_session, start_session
 from app.auth.setup import needs_setup
 from app.auth.signin import sign_in
@@ -21,7 +21,7 @@ from app.common.validation import ValidationFailed, has_control_characters, with
 from app.store.models import Operator
 from app.vault import Secret
 from app.web.csrf import SESSION_COOKIE
-from app.web.deps import CurrentOperator, DbSession, ReadDbSession, actor_for, optional_operator, read_form
+from app.web.deps import CurrentOperator, DbSession, ReadDbSession, actor_for, optional_operator, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect, safe_next
 from app.web.state import app_state
@@ -115,9 +115,9 @@ async def password_page(request: Request, operator: CurrentOperator) -> Response
 
 @router.post("/account/password", name="account_password_submit")
 async def password_submit(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
-    form = await read_form(request)
+    change = await read_input(request, PasswordChange)
     try:
-        await change_own_password(db, operator.id, form, actor_for(request, operator))
+        await change_own_password(db, operator.id, change, actor_for(request, operator))
     except ValidationFailed as exc:
         await db.rollback()
         return render(request, "auth/password.html", {"errors": exc.errors, "message": exc.message,

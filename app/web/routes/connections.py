@@ -7,11 +7,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.common.validation import FormReader, ValidationFailed
+from app.common.validation import ValidationFailed
 from app.connections import service
 from app.okta.gateway import ConnectionUnusable
 from app.store.models import OktaConnection, Operator
-from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_form, uuid_or_404
+from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_input, uuid_or_404
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.state import app_state
@@ -41,13 +41,13 @@ async def connections_page(request: Request, db: DbSession, operator: CurrentOpe
 @router.post("", name="connection_add")
 async def connection_add(request: Request, db: ReadDbSession, operator: ActingOperator) -> Response:
     state = app_state(request)
-    form = await read_form(request)
+    new = await read_input(request, service.NewConnection)
     try:
         connection, report = await service.add_connection(
-            state.db, state.vault, state.gateway, form, actor_for(request, operator),
+            state.db, state.vault, state.gateway, new, actor_for(request, operator),
             await service.allowed_custom_domains(db))
     except ValidationFailed as exc:
-        values = {k: form.data.get(k, "") for k in ("org_url", "label")}
+        values = {"org_url": new.org_url, "label": new.label}
         return await _page(request, db, status_code=400, errors=exc.errors, values=values, message=exc.message)
     response = redirect(request, f"{request.url_for('connections')}?added={connection.id}")
     done = (f"You already had the connection '{report.replaced}' to {report.domain} with this account: it now "
@@ -66,10 +66,10 @@ async def connection_add_sandbox(request: Request, db: ReadDbSession, operator: 
     demo = state.sandbox
     if demo is None:
         raise HTTPException(404)
-    form = FormReader({"org_url": state.settings.sandbox_url, "api_token": demo.admin_token,
-                       "label": "Sandbox org (demo)"})
+    new = service.NewConnection(org_url=state.settings.sandbox_url, api_token=demo.admin_token,
+                                label="Sandbox org (demo)")
     try:
-        connection, report = await service.add_connection(state.db, state.vault, state.gateway, form,
+        connection, report = await service.add_connection(state.db, state.vault, state.gateway, new,
                                                           actor_for(request, operator), [])
     except ValidationFailed as exc:
         return await _page(request, db, status_code=400, errors={}, message=exc.message)

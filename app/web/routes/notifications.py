@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.common.validation import ValidationFailed
-from app.watch.notify import add_channel, read_email, read_webhook, remove_channel
-from app.web.deps import AdminOperator, DbSession, actor_for, read_form, uuid_or_404
+from app.watch.notify import EmailRequest, WebhookRequest, add_channel, read_email, read_webhook, remove_channel
+from app.web.deps import AdminOperator, DbSession, actor_for, form_values, typed_input, uuid_or_404
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.routes.settings_page import settings_view
@@ -22,12 +22,13 @@ SHOWN_AGAIN = ("webhook_label", "email_label", "recipients", "sender", "smtp_hos
 
 
 async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str) -> Response:
-    form = await read_form(request)
+    values = await form_values(request)
     try:
-        given = read_webhook(form) if kind == "webhook" else read_email(form)
+        given = read_webhook(typed_input(WebhookRequest, values)) if kind == "webhook" \
+            else read_email(typed_input(EmailRequest, values))
     except ValidationFailed as exc:
-        typed = {name: form.data.get(name, "") for name in SHOWN_AGAIN}
-        typed["starttls"] = "on" if form.boolean("starttls") else ""
+        typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
+        typed["starttls"] = "on" if typed_input(EmailRequest, values).starttls else ""
         return await settings_view(request, db, errors=exc.errors, message=exc.message, status_code=400,
                                    notify_typed=typed)
     await add_channel(db, app_state(request).vault, given, actor_for(request, admin))

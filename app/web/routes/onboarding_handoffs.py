@@ -13,7 +13,7 @@ from app.common.validation import ValidationFailed
 from app.onboardings import handoffs
 from app.onboardings.view import build_view
 from app.store.models import Operator
-from app.web.deps import ActingOperator, CurrentOperator, DbSession, actor_for, read_form
+from app.web.deps import ActingOperator, CurrentOperator, DbSession, actor_for, form_values, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.routes.onboarding_common import acting, back, onboarding_or_404, refused
@@ -46,9 +46,9 @@ async def summary_read(request: Request, db: DbSession, onboarding_id: str, oper
 @router.post("/{onboarding_id}/handoff", name="onboarding_handoff")
 async def hand_off(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     found = await acting(request, db, onboarding_id, operator)
-    form = await read_form(request)
+    asked = await read_input(request, handoffs.HandoffRequest)
     try:
-        handoff = await handoffs.hand_off(db, found, form, actor_for(request, operator))
+        handoff = await handoffs.hand_off(db, found, asked, actor_for(request, operator))
     except ValidationFailed as exc:
         return await refused(request, db, found.id, exc)
     target = await db.get(Operator, handoff.to_operator_id) if handoff.to_operator_id else None
@@ -72,9 +72,9 @@ async def take(request: Request, db: DbSession, onboarding_id: str, operator: Ac
 async def close(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     state = app_state(request)
     found = await acting(request, db, onboarding_id, operator)
-    form = await read_form(request)
+    asked = await read_input(request, handoffs.CloseRequest)
     try:
-        await handoffs.close(db, state.vault, found, form, actor_for(request, operator))
+        await handoffs.close(db, state.vault, found, asked, actor_for(request, operator))
     except ValidationFailed as exc:
         return await refused(request, db, found.id, exc)
     return back(request, found.id, "Onboarding closed; its kept secrets were destroyed.")
@@ -84,9 +84,9 @@ async def close(request: Request, db: DbSession, onboarding_id: str, operator: A
 async def switch_connection(request: Request, db: DbSession, onboarding_id: str,
                             operator: ActingOperator) -> Response:
     found = await acting(request, db, onboarding_id, operator)
-    form = await read_form(request)
+    connection = (await form_values(request)).get("connection", "")
     try:
-        await handoffs.switch_connection(db, found, form.data.get("connection", ""), actor_for(request, operator))
+        await handoffs.switch_connection(db, found, connection, actor_for(request, operator))
     except ValidationFailed as exc:
         return await refused(request, db, found.id, exc)
     return back(request, found.id, "The onboarding now uses your own Okta credential.")

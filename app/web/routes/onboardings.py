@@ -26,7 +26,16 @@ from app.store.repositories.plans import is_stale, newest_plan
 from app.store.statuses import ACTIVE_JOBS, WaitingFor
 from app.vault import Secret
 from app.web.csrf import csrf_token
-from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_form, uuid_or_404
+from app.web.deps import (
+    ActingOperator,
+    CurrentOperator,
+    DbSession,
+    ReadDbSession,
+    actor_for,
+    form_values,
+    read_form,
+    uuid_or_404,
+)
 from app.web.flash import FLASH_COOKIE
 from app.web.routes.onboarding_common import acting, back, draw_page, onboarding_or_404, refused
 from app.web.state import app_state
@@ -116,17 +125,19 @@ async def onboarding_progress(request: Request, db: DbSession, onboarding_id: st
 
 # -- values and plan --------------------------------------------------------------------------
 
+INPUT = "input_"  # the prefix of an input's field on the page (templates/onboardings/_step.html)
+
 @router.post("/{onboarding_id}/inputs", name="onboarding_inputs")
 async def save_inputs(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     state = app_state(request)
-    form = await read_form(request)
+    form = await form_values(request)
     # "Save and make the plan" also reads Okta: the operator must be allowed its credential.
-    then_plan = form.data.get("then") == "plan"
+    then_plan = form.get("then") == "plan"
     found = await acting(request, db, onboarding_id, operator, okta=then_plan)
     playbook = state.library.get(found.vendor)
     # One form holds the values of every step still open ("steps"); a single step's form ("step")
     # is what older pages and scripts send.
-    steps = [key for key in (form.data.get("steps") or form.data.get("step") or "").split(",") if key]
+    steps = [key for key in (form.get("steps") or form.get("step") or "").split(",") if key]
     try:
         keys = [key for step in steps for key in playbook.step(step).inputs]
     except KeyError:
@@ -134,13 +145,16 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
     if not steps:
         raise HTTPException(404)
     # The step whose Save was pressed must be complete; the others' missing values can wait.
-    at = form.data.get("at") if form.data.get("at") in steps else None
-    required_now = playbook.step(at).inputs if at else [] if "steps" in form.data else None
+    at = form.get("at") if form.get("at") in steps else None
+    required_now = playbook.step(at).inputs if at else [] if "steps" in form else None
+    # Each input's field is named input_<key>; the service takes (and names errors by) the key.
+    typed = {name.removeprefix(INPUT): value for name, value in form.items() if name.startswith(INPUT)}
     try:
-        await service.save_inputs(db, playbook, found, form, keys, actor_for(request, operator), steps=steps,
+        await service.save_inputs(db, playbook, found, typed, keys, actor_for(request, operator), steps=steps,
                                   required_now=required_now)
     except ValidationFailed as exc:
-        return await refused(request, db, found.id, exc, typed=form.data)
+        errors = ValidationFailed({INPUT + key: error for key, error in exc.errors.items()}, exc.message)
+        return await refused(request, db, found.id, errors, typed=form)
     if then_plan:
         await db.commit()  # the plan reads the values in its own session
         return await _make_plan(request, found.id, operator, saved=True)

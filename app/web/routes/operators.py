@@ -14,7 +14,7 @@ from app.auth.signin import locked_addresses
 from app.common.validation import ValidationFailed
 from app.store.models import OperatorRole
 from app.store.repositories.operators import OperatorRepository
-from app.web.deps import AdminOperator, DbSession, actor_for, read_form, uuid_or_404
+from app.web.deps import AdminOperator, DbSession, actor_for, read_input, uuid_or_404
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.templating import render
@@ -42,12 +42,12 @@ async def operators_page(request: Request, db: DbSession, admin: AdminOperator) 
 
 @router.post("", name="operator_create")
 async def operator_create(request: Request, db: DbSession, admin: AdminOperator) -> Response:
-    form = await read_form(request)
+    new = await read_input(request, service.NewOperator)
     try:
-        created = await service.create_operator(db, form, actor_for(request, admin), password_given=True)
+        created = await service.create_operator(db, new, actor_for(request, admin), password_given=True)
     except ValidationFailed as exc:
         await db.rollback()
-        values = {k: form.data.get(k, "") for k in ("username", "display_name", "role")}
+        values = {"username": new.username, "display_name": new.display_name, "role": new.role}
         return await _page(request, db, status_code=400, errors=exc.errors, values=values, message=exc.message)
     response = redirect(request, str(request.url_for("operators")))
     set_flash(request, response, f"Operator {created.username} added as {created.role_enum.label}.")
@@ -59,7 +59,7 @@ async def _row_action(request: Request, db: DbSession, operator_id: str, action:
     actor = actor_for(request, admin)
     try:
         if action == "role":
-            changed = await service.change_role(db, target, await read_form(request), actor)
+            changed = await service.change_role(db, target, await read_input(request, service.RoleChange), actor)
             note = f"{changed.username} is now {changed.role_enum.label}."
         elif action == "disable":
             changed = await service.set_active(db, target, False, actor)
@@ -72,7 +72,7 @@ async def _row_action(request: Request, db: DbSession, operator_id: str, action:
             note = (f"{changed.username} is unlocked ({addresses} address{'es' if addresses != 1 else ''})."
                     if addresses else f"{changed.username} was not locked.")
         else:
-            changed = await service.reset_password(db, target, await read_form(request), actor)
+            changed = await service.reset_password(db, target, await read_input(request, service.PasswordReset), actor)
             note = f"The password of {changed.username} was reset; their sessions have ended and it is unlocked."
     except service.OperatorNotFound:
         raise HTTPException(404) from None

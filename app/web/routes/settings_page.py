@@ -12,14 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.audit import record
-from app.auth.oidc_config import ROLE_ORDER, load_config, save_config
-from app.common.validation import FormReader, ValidationFailed
+from app.auth.oidc_config import ROLE_ORDER, SignInSettings, load_config, save_config
+from app.common.validation import ValidationFailed
 from app.engine.runtime import overrides
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY, allowed_custom_domains
 from app.watch.notify import channels, recent_deliveries
-from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for, read_form
+from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for, form_values, read_form, typed_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.routes.oidc_sign_in import redirect_uri
@@ -43,8 +43,9 @@ async def _oidc_view(request: Request, db: DbSession, typed: Mapping[str, str] |
     if typed is not None:
         view.update({name: typed.get(f"oidc_{name}", "") for name in ("provider_name", "issuer", "client_id",
                                                                       "claim")})
-        view["enabled"] = FormReader(typed).boolean("oidc_enabled")
-        view["allow_private_network"] = FormReader(typed).boolean("oidc_allow_private_network")
+        given = typed_input(SignInSettings, dict(typed))
+        view["enabled"] = given.oidc_enabled
+        view["allow_private_network"] = given.oidc_allow_private_network
         view["roles"] = [(role.value, role.label, typed.get(f"oidc_{role.value}_values", "")) for role in ROLE_ORDER]
     return view
 
@@ -141,10 +142,9 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
 @router.post("/sign-in", name="settings_oidc")
 async def save_oidc_settings(request: Request, db: DbSession, admin: AdminOperator) -> Response:
     state = app_state(request)
-    data = await request.form()
-    typed = {k: v for k, v in data.items() if isinstance(v, str)}
+    typed = await form_values(request)
     try:
-        changed = await save_config(db, state.vault, typed, actor_for(request, admin),
+        changed = await save_config(db, state.vault, typed_input(SignInSettings, typed), actor_for(request, admin),
                                     sandbox_origin=state.settings.sandbox_url if state.settings.sandbox else None,
                                     resolver=state.oidc.resolver)
     except ValidationFailed as exc:

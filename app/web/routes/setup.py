@@ -7,11 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.auth.sessions import start_session
-from app.auth.setup import SetupUnavailable, check_setup_token, complete_setup
+from app.auth.setup import FirstAdministrator, SetupUnavailable, check_setup_token, complete_setup
 from app.auth.tokens import new_token
-from app.common.validation import FormReader, ValidationFailed
+from app.common.validation import ValidationFailed
 from app.web.csrf import SESSION_COOKIE
-from app.web.deps import DbSession, actor_for
+from app.web.deps import DbSession, actor_for, form_values, typed_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.state import app_state
@@ -36,17 +36,17 @@ async def setup_form(request: Request, db: DbSession) -> Response:
 @router.post("/setup", name="setup_submit")
 async def setup_submit(request: Request, db: DbSession) -> Response:
     request.state.operator = None
-    data = await request.form()
-    token = str(data.get("token", ""))
-    form = FormReader({k: v for k, v in data.items() if isinstance(v, str)})
+    values = await form_values(request)
+    token = values.get("token", "")
     try:
-        operator = await complete_setup(db, token, form, actor_for(request, None))
+        operator = await complete_setup(db, token, typed_input(FirstAdministrator, values),
+                                        actor_for(request, None))
     except SetupUnavailable as exc:
         return render(request, "auth/setup.html", {"unavailable": str(exc), "token": "", "values": {},
                                                    "errors": {}, "message": None}, status_code=410)
     except ValidationFailed as exc:
-        values = {"username": form.data.get("username", ""), "display_name": form.data.get("display_name", "")}
-        return render(request, "auth/setup.html", {"unavailable": None, "token": token, "values": values,
+        typed = {"username": values.get("username", ""), "display_name": values.get("display_name", "")}
+        return render(request, "auth/setup.html", {"unavailable": None, "token": token, "values": typed,
                                                    "errors": exc.errors, "message": exc.message},
                       status_code=400)
     session_token = await start_session(db, operator, app_state(request).settings,
