@@ -19,6 +19,8 @@ from app.playbooks.loader import PlaybookLibrary, effective_settings
 from app.playbooks.schema import Playbook
 from app.store.models import AppSetting, Attestation, OktaConnection, Onboarding, OnboardingAction
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY
+from app.store.repositories.checkpoints import action_rows
+from app.store.repositories.progress import live_attestations
 
 
 def org_info(connection: OktaConnection, admin_console: str = "") -> OrgInfo:
@@ -106,11 +108,8 @@ async def load(session: AsyncSession, library: PlaybookLibrary, onboarding_id: u
         except TemplateError:
             scope.settings[name] = value
     scope.inputs = fill_inputs(playbook, dict(onboarding.inputs or {}), scope)
-    records = {row.action_key: row for row in (await session.execute(
-        select(OnboardingAction).where(OnboardingAction.onboarding_id == onboarding_id))).scalars()}
-    attestations = {row.check_key: row for row in (await session.execute(
-        select(Attestation).where(Attestation.onboarding_id == onboarding_id, Attestation.withdrawn_at.is_(None))
-        .order_by(Attestation.attested_at))).scalars()}
+    records = await action_rows(session, onboarding_id)
+    attestations = await live_attestations(session, onboarding_id)
     custom_domains: list[str] = []
     if connection.org_kind == "custom":
         allowed = await session.get(AppSetting, ALLOWED_DOMAINS_KEY)

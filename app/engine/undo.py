@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-
 from app.audit import record
 from app.engine.actions import ActionError
 from app.engine.base import EngineBase, EngineError
@@ -17,6 +15,7 @@ from app.store.models import (
     Onboarding,
     OnboardingAction,
 )
+from app.store.repositories import checkpoints
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import touch
 from app.store.statuses import ACTED, FINISHED, ActionOutcome, ActionState, OnboardingStatus, Outcome
@@ -38,18 +37,7 @@ class UndoPhase(EngineBase):
         if not ids:
             return {}
         async with self.db.sessions() as session:
-            found = (await session.execute(
-                select(OnboardingAction.object_id, Onboarding)
-                .join(Onboarding, Onboarding.id == OnboardingAction.onboarding_id)
-                .where(OnboardingAction.object_id.in_(ids), OnboardingAction.onboarding_id != onboarding_id,
-                       OnboardingAction.state == ActionState.done,
-                       Onboarding.status.not_in(FINISHED))
-            )).all()
-        shared: dict[str, list[Onboarding]] = {}
-        for object_id, other in found:
-            if other not in shared.setdefault(str(object_id), []):
-                shared[str(object_id)].append(other)
-        return shared
+            return await checkpoints.adopters(session, ids, onboarding_id, FINISHED)
 
     async def undo_shared(self, handle: JobHandle) -> None:
         """Undo that also removes objects other onboardings adopted (the operator confirmed it)."""
@@ -68,9 +56,7 @@ class UndoPhase(EngineBase):
                 users = shared.get(row.object_id or "")
                 if users:
                     async with self.db.session() as session:
-                        db_row = await session.get(OnboardingAction, row.id)
-                        assert db_row is not None
-                        db_row.state = ActionState.kept
+                        await checkpoints.set_action_state(session, row.id, ActionState.kept)
                         names = ", ".join(f"{o.vendor} onboarding {str(o.id)[:8]}" for o in users)
                         await record(session, action="undo_action", actor=actor, onboarding_id=handle.onboarding_id,
                                      subject_type=row.object_type, subject_id=row.object_id,
@@ -88,9 +74,7 @@ class UndoPhase(EngineBase):
                                      onboarding_id=handle.onboarding_id, summary=message)
                     raise EngineError(message) from exc
                 async with self.db.session() as session:
-                    db_row = await session.get(OnboardingAction, row.id)
-                    assert db_row is not None
-                    db_row.state = ActionState.undone
+                    await checkpoints.set_action_state(session, row.id, ActionState.undone)
                     await record(session, action="undo_action", actor=actor, onboarding_id=handle.onboarding_id,
                                  subject_type=row.object_type, subject_id=row.object_id,
                                  summary=f"Undo {step.title}: {summary or 'nothing left to remove'}")

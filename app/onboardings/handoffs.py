@@ -9,14 +9,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.validation import Fields, ValidationFailed
 from app.store.base import utcnow
 from app.store.models import Handoff, OktaConnection, Onboarding, Operator, OperatorRole
-from app.store.repositories.progress import destroy_kept_secrets
+from app.store.repositories.progress import destroy_kept_secrets, latest_handoff
 from app.store.repositories.state import touch
 from app.store.statuses import OnboardingStatus
 from app.vault import Vault
@@ -99,16 +98,6 @@ async def take(session: AsyncSession, onboarding: Onboarding, actor: Actor, role
     await touch(session, onboarding.id)
     await record(session, action="take", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id), summary=f"{actor.name} took the onboarding")
-
-
-async def latest_handoff(session: AsyncSession, onboarding_id: uuid.UUID) -> Handoff | None:
-    return (await session.execute(select(Handoff).where(Handoff.onboarding_id == onboarding_id)
-                                  .order_by(Handoff.created_at.desc()).limit(1))).scalar_one_or_none()
-
-
-async def handoffs(session: AsyncSession, onboarding_id: uuid.UUID) -> list[Handoff]:
-    return list((await session.execute(select(Handoff).where(Handoff.onboarding_id == onboarding_id)
-                                       .order_by(Handoff.created_at))).scalars())
 
 
 async def acknowledge(session: AsyncSession, onboarding: Onboarding, actor: Actor) -> None:

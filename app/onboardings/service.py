@@ -24,7 +24,8 @@ from app.engine.scope import Scope, TemplateError
 from app.engine.status import timer_fact
 from app.okta.errors import OktaError
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook
-from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingAction
+from app.store.models import Attestation, OktaConnection, Onboarding
+from app.store.repositories.checkpoints import action_rows
 from app.store.repositories.progress import destroy_kept_secrets, kept_secret_row, latest_results, live_kept_secrets
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import touch
@@ -107,8 +108,7 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
         values[attribute.key] = attribute.read(form, check_input)
     keys = [*given, *(attribute.key for attribute in extra)]
     form.raise_if_invalid("The values were not saved.")
-    states = {row.action_key: row.state for row in (await session.execute(select(OnboardingAction).where(
-        OnboardingAction.onboarding_id == onboarding.id))).scalars()}
+    states = {key: row.state for key, row in (await action_rows(session, onboarding.id)).items()}
     connection = await session.get(OktaConnection, onboarding.connection_id)
     # Compare with the values the actions used: what was saved, or else the default.
     used = fill_inputs(playbook, dict(onboarding.inputs or {}), Scope(

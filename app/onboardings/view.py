@@ -30,7 +30,7 @@ from app.store.models import (
     VerificationRun,
 )
 from app.store.repositories.plans import is_stale, newest_plan
-from app.store.repositories.progress import latest_results
+from app.store.repositories.progress import kept_secret_rows, latest_job, latest_results
 from app.store.repositories.watch import is_watched, open_alerts
 from app.store.statuses import ACTED, ACTIVE_JOBS, FINISHED, GOOD, ActionState, CheckStatus, StepState
 
@@ -225,13 +225,10 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     loaded = await load(session, library, onboarding_id)
     scope = loaded.scope
     plan = await newest_plan(session, onboarding_id)
-    jobs = (await session.execute(select(Job).where(Job.onboarding_id == onboarding_id)
-                                  .order_by(Job.created_at.desc()).limit(1))).scalars().all()
-    last_job = jobs[0] if jobs else None
+    last_job = await latest_job(session, onboarding_id)
     job = last_job if last_job is not None and last_job.state in ACTIVE_JOBS else None
     last_run, results = await latest_results(session, onboarding_id)
-    secrets = list((await session.execute(select(OnboardingSecret).where(
-        OnboardingSecret.onboarding_id == onboarding_id).order_by(OnboardingSecret.created_at))).scalars())
+    secrets = await kept_secret_rows(session, onboarding_id)
     # Every operator (a small table): names for the page, and the colleagues a handoff can go to.
     operators = list((await session.execute(select(Operator).order_by(Operator.display_name))).scalars())
     people = {str(op.id): op.display_name for op in operators}

@@ -17,9 +17,9 @@ from app.audit.chain import ChainReport, verify_range
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.base import utcnow
-from app.store.models import Attestation, AuditEvent, Handoff, OnboardingAction, Operator, VerificationRun
+from app.store.models import Attestation, AuditEvent, OnboardingAction, Operator, VerificationRun
 from app.store.repositories.plans import confirmed_plan
-from app.store.repositories.progress import latest_results
+from app.store.repositories.progress import handoffs_of, latest_results
 from app.store.repositories.watch import alerts_of
 from app.store.statuses import CHECK_WORDS, ActionOutcome, ActionState, CheckStatus, Verdict
 
@@ -190,8 +190,7 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
         AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "okta"))).scalar_one())
     chain_range = (int(bounds[0]), int(bounds[1])) if bounds[0] is not None else None
     chain = await verify_range(session, *chain_range) if chain_range else ChainReport(True, 0)
-    handoff_people = {h.from_operator_id for h in (await session.execute(
-        select(Handoff).where(Handoff.onboarding_id == onboarding_id))).scalars()}
+    handoff_people = {h.from_operator_id for h in await handoffs_of(session, onboarding_id)}
     # One name per person: by operator id (the trail records the username, the hand-offs the id),
     # named as the operators page names them; a removed operator by the name the trail kept.
     signed = {e.actor_id: e.actor_name for e in events if e.actor_id is not None}

@@ -8,6 +8,7 @@ Okta write; the engine writes them only through here.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -80,3 +81,33 @@ async def keep_secret(session: AsyncSession, vault: Vault, onboarding_id: uuid.U
     secret_id = await repo.store(f"onboarding:{purpose}", value, owner=onboarding_owner(onboarding_id))
     session.add(OnboardingSecret(onboarding_id=onboarding_id, purpose=purpose, label=label, secret_id=secret_id,
                                  destroy_on=destroy_on))
+
+
+async def action_rows(session: AsyncSession, onboarding_id: uuid.UUID) -> dict[str, OnboardingAction]:
+    """Every checkpoint of the onboarding, by action key."""
+    return {row.action_key: row for row in (await session.execute(
+        select(OnboardingAction).where(OnboardingAction.onboarding_id == onboarding_id))).scalars()}
+
+
+async def set_action_state(session: AsyncSession, row_id: uuid.UUID, state: ActionState) -> OnboardingAction:
+    """Undo's mark on a checkpoint: the object removed (undone) or kept for another onboarding."""
+    row = await session.get(OnboardingAction, row_id)
+    assert row is not None, "undo marks checkpoints it has just read"
+    row.state = state
+    return row
+
+
+async def adopters(session: AsyncSession, object_ids: Collection[str], onboarding_id: uuid.UUID,
+                   finished: Collection[str]) -> dict[str, list[Onboarding]]:
+    """For each of these Okta objects, the other onboardings (not `finished`) whose done actions
+    made or adopted it."""
+    found = (await session.execute(
+        select(OnboardingAction.object_id, Onboarding)
+        .join(Onboarding, Onboarding.id == OnboardingAction.onboarding_id)
+        .where(OnboardingAction.object_id.in_(list(object_ids)), OnboardingAction.onboarding_id != onboarding_id,
+               OnboardingAction.state == ActionState.done, Onboarding.status.not_in(list(finished))))).all()
+    shared: dict[str, list[Onboarding]] = {}
+    for object_id, other in found:
+        if other not in shared.setdefault(str(object_id), []):
+            shared[str(object_id)].append(other)
+    return shared

@@ -1,6 +1,7 @@
 """An onboarding's progress rows that several parts of the wizard read: its latest verification
-run with the results, and the secrets it keeps (a client secret for the operator to paste, a token
-a smoke test needs) until the step that uses them is attested, the onboarding is undone or closed.
+run with the results, its attestations, newest job and handoffs, and the secrets it keeps (a
+client secret for the operator to paste, a token a smoke test needs) until the step that uses
+them is attested, the onboarding is undone or closed.
 
 The page, the report, the engine's status and its drift comparison all mean the same thing by
 "the latest run", and every secret an onboarding keeps is destroyed the same way (the sealed value
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.base import utcnow
-from app.store.models import CheckResult, OnboardingSecret, VerificationRun
+from app.store.models import Attestation, CheckResult, Handoff, Job, OnboardingSecret, VerificationRun
 from app.store.repositories.secrets import SecretRepository, onboarding_owner
 from app.vault import Secret, Vault
 
@@ -37,6 +38,13 @@ async def latest_results(session: AsyncSession, onboarding_id: uuid.UUID
         return None, {}
     rows = (await session.execute(select(CheckResult).where(CheckResult.run_id == run.id))).scalars()
     return run, {row.check_key: row for row in rows}
+
+
+async def live_attestations(session: AsyncSession, onboarding_id: uuid.UUID) -> dict[str, Attestation]:
+    """The attestations not withdrawn, by check key, oldest first."""
+    return {row.check_key: row for row in (await session.execute(
+        select(Attestation).where(Attestation.onboarding_id == onboarding_id, Attestation.withdrawn_at.is_(None))
+        .order_by(Attestation.attested_at))).scalars()}
 
 
 async def kept_secret_row(session: AsyncSession, onboarding_id: uuid.UUID, purpose: str) -> OnboardingSecret | None:
@@ -76,3 +84,28 @@ async def destroy_kept_secrets(session: AsyncSession, vault: Vault, onboarding_i
         secret.destroyed_at = utcnow()
         destroyed += 1
     return destroyed
+
+
+async def kept_secret_rows(session: AsyncSession, onboarding_id: uuid.UUID) -> list[OnboardingSecret]:
+    """Every secret the onboarding kept, destroyed or not, oldest first (the page lists them)."""
+    return list((await session.execute(select(OnboardingSecret).where(
+        OnboardingSecret.onboarding_id == onboarding_id).order_by(OnboardingSecret.created_at))).scalars())
+
+
+async def latest_job(session: AsyncSession, onboarding_id: uuid.UUID) -> Job | None:
+    """The onboarding's newest job (running or not), if it ever had one."""
+    found: Job | None = (await session.execute(select(Job).where(Job.onboarding_id == onboarding_id)
+                                               .order_by(Job.created_at.desc()).limit(1))).scalar_one_or_none()
+    return found
+
+
+async def handoffs_of(session: AsyncSession, onboarding_id: uuid.UUID) -> list[Handoff]:
+    """The onboarding's handoffs, oldest first."""
+    return list((await session.execute(select(Handoff).where(Handoff.onboarding_id == onboarding_id)
+                                       .order_by(Handoff.created_at))).scalars())
+
+
+async def latest_handoff(session: AsyncSession, onboarding_id: uuid.UUID) -> Handoff | None:
+    found: Handoff | None = (await session.execute(select(Handoff).where(Handoff.onboarding_id == onboarding_id)
+                                                   .order_by(Handoff.created_at.desc()).limit(1))).scalar_one_or_none()
+    return found

@@ -16,6 +16,7 @@ from app.connections.service import list_connections
 from app.onboardings import handoffs
 from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
+from app.store.repositories.progress import latest_handoff
 from app.watch.health import evidence_for
 from app.web.deps import uuid_or_404
 from app.web.flash import set_flash
@@ -65,7 +66,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
     view = await build_view(db, state.library, onboarding_id)
     me = request.state.operator
     onboarding = view.onboarding
-    latest = await handoffs.latest_handoff(db, onboarding_id)
+    latest = await latest_handoff(db, onboarding_id)
     people = {str(op.id): op for op in view.operators}
     credential_ok = handoffs.may_use_credential(view.loaded.connection, me.id)
     own = [] if credential_ok else [

@@ -13,6 +13,7 @@ from app.common.validation import ValidationFailed
 from app.onboardings import handoffs
 from app.onboardings.view import build_view
 from app.store.models import Operator
+from app.store.repositories.progress import handoffs_of
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, actor_for, form_values, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
@@ -28,7 +29,7 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     found = await onboarding_or_404(db, onboarding_id)
     state = app_state(request)
     view = await build_view(db, state.library, found.id)
-    history = await handoffs.handoffs(db, found.id)
+    history = await handoffs_of(db, found.id)
     names = {str(op.id): op.display_name for op in (await db.execute(select(Operator))).scalars()}
     return render(request, "onboardings/summary.html", {"view": view, "history": history, "names": names})
 

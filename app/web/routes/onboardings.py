@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,8 +20,9 @@ from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
 from app.engine.status import timer_runs
 from app.onboardings import service, tokens
-from app.store.models import Job, OktaConnection, Onboarding, OnboardingPlan
+from app.store.models import OktaConnection, Onboarding, OnboardingPlan
 from app.store.repositories.plans import is_stale, newest_plan
+from app.store.repositories.progress import latest_job
 from app.store.statuses import ACTIVE_JOBS, WaitingFor
 from app.vault import Secret
 from app.web.csrf import csrf_token
@@ -115,8 +115,7 @@ async def onboarding_page(request: Request, db: DbSession, onboarding_id: str, o
 async def onboarding_progress(request: Request, db: DbSession, onboarding_id: str,
                               operator: CurrentOperator) -> Response:
     found = await onboarding_or_404(db, onboarding_id)
-    job = (await db.execute(select(Job).where(Job.onboarding_id == found.id).order_by(Job.created_at.desc())
-                            .limit(1))).scalar_one_or_none()
+    job = await latest_job(db, found.id)
     active = job is not None and job.state in ACTIVE_JOBS
     headers = {} if active else {"HX-Refresh": "true"}
     return render(request, "onboardings/_progress.html", {"job": job, "onboarding": found, "active": active},
