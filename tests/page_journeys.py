@@ -287,10 +287,12 @@ class Journey:
         return uuid.UUID(connection)
 
     # -- an onboarding --
-    def start(self, vendor: str, connection_id: uuid.UUID) -> uuid.UUID:
+    def start(self, vendor: str, connection_id: uuid.UUID, *, another: bool = False) -> uuid.UUID:
+        """Start an onboarding; ``another``: one of this vendor is open on the org already, and the
+        person ticked that they mean to start a second."""
         page = self.get("/onboardings/new").text
         response = self.client.post("/onboardings", data=self.form(page, "/onboardings").data(
-            vendor=vendor, connection=str(connection_id)))
+            vendor=vendor, connection=str(connection_id), start_another="1" if another else None))
         self._keep("POST /onboardings", response)
         assert response.status_code == 303, response.text
         location = response.headers["location"]

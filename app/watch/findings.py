@@ -17,20 +17,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.store.models import CheckResult
+from app.store.repositories.watch import FIRST_CALL_SEEN, VENDOR_EVIDENCE, waiting_for_first_call
 from app.store.statuses import CheckStatus, FindingKind
+
+__all__ = ["FIRST_CALL_SEEN", "VENDOR_EVIDENCE", "waiting_for_first_call"]
 
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
 TOKEN_CHECK_KIND = "service_token"  # noqa: S105 (a check kind's name)
-FIRST_CALL_SEEN = "vendor_first_call_seen_at"  # the fact set when the watch first sees the vendor's call
-VENDOR_EVIDENCE = "vendor_evidence"  # what the watch last found where the playbook's evidence shows
-
-
-def waiting_for_first_call(facts: Mapping[str, Any]) -> bool:
-    """The vendor has not been seen calling Okta yet: a service token was pasted and not used since,
-    or the playbook's evidence (an OAuth client's token grants) was looked for and not found."""
-    expected = bool(facts.get("service_token_expires_at")) or \
-        (facts.get(VENDOR_EVIDENCE) or {}).get("state") == "not_yet"
-    return expected and not facts.get(FIRST_CALL_SEEN)
+# The facts the watch keeps, and whether the vendor's first call is awaited, are defined with the
+# list's filter on them (app/store/repositories/watch.py), so the two cannot disagree.
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from app.engine.jobs import JobRunner
 from app.store.db import Database
 from app.store.models import Alert, AuditEvent, CheckResult, Job, Onboarding, VerificationRun
-from app.watch.findings import TokenUse
+from app.store.repositories.watch import awaiting_first_call
+from app.watch.findings import TokenUse, waiting_for_first_call
 from app.watch.health import Evidence, _evidence, _with_streams
 from app.watch.notify import Notifier
 from app.watch.service import Watch
@@ -217,6 +218,7 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     # The wizard's own use at paste time does not count as the vendor's.
     assert "No use of the token since it was pasted" in page and "pill--evidence-not_yet" in page
     assert f"#{str(oid)[:8]}" in j.get("/health?evidence=not_yet").text  # waiting for the vendor's first call
+    assert f"#{str(oid)[:8]}" in j.get("/?view=all&health=first_call").text  # the list's filter agrees
     onboarding_page = j.get(f"/onboardings/{oid}").text
     assert "Vendor connected, as Okta shows it" in onboarding_page and "pill--evidence-not_yet" in onboarding_page
 
@@ -228,6 +230,7 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     assert "pill--health-alerting" in page and "no Super Admin" in page
     assert "The token was used after it was pasted" in page and "pill--evidence-found" in page
     assert f"#{str(oid)[:8]}" not in j.get("/health?evidence=not_yet").text
+    assert f"#{str(oid)[:8]}" not in j.get("/?view=all&health=first_call").text
     assert "pill--evidence-found" in j.get(f"/onboardings/{oid}").text
     assert "Re-verified by the watch" in page
     assert "no Super Admin" in j.get("/health?health=alerting").text
@@ -251,6 +254,37 @@ def test_the_list_shows_health_and_filters_on_it(j: Journey, sandbox_org: Sandbo
     assert f"#{str(oid)[:8]}" in alerting and "1 alert open" in alerting
     assert f"#{str(other)[:8]}" not in alerting
     assert f"#{str(oid)[:8]}" not in j.get("/?view=all&health=healthy").text
+
+
+FACTS = [{}, {"service_token_expires_at": ""}, {"service_token_expires_at": "2027-01-01T00:00:00Z"},
+         {"service_token_expires_at": "2027-01-01T00:00:00Z", "vendor_first_call_seen_at": "2026-12-04T10:00:00Z"},
+         {"service_token_expires_at": "2027-01-01T00:00:00Z", "vendor_first_call_seen_at": ""},
+         {"service_token_expires_at": None, "vendor_evidence": {"state": "not_yet"}},
+         {"vendor_evidence": {"state": "found"}},
+         {"vendor_evidence": {"state": "not_yet"}, "vendor_first_call_seen_at": "2026-12-04T10:00:00Z"},
+         {"vendor_evidence": None}, {"vendor_evidence": {"state": "cannot_tell"}, "service_token_expires_at": "x"}]
+
+
+def test_the_lists_filter_on_the_first_call_reads_the_facts_as_the_watch_does(j: Journey,
+                                                                             sandbox_org: SandboxOrg) -> None:
+    """The list filters in SQL, the watch decides in Python: on both databases they agree on every
+    shape the facts take (missing, null, empty, set; a token pasted or evidence looked for)."""
+    assert sandbox_org.demo is not None
+    connection = j.connect(sandbox_org.demo.admin_token)
+    made = {j.start("authomize", connection, another=True): facts for facts in FACTS}
+
+    async def set_facts() -> None:
+        async with j.state.db.session() as session:
+            for oid, facts in made.items():
+                row = await session.get(Onboarding, oid)
+                assert row is not None
+                row.facts, row.completed_at, row.status = facts, datetime.now(UTC), "completed"
+    j.run(set_facts)
+    found = set(_rows(j, select(Onboarding.id).where(awaiting_first_call())))
+    assert found == {oid for oid, facts in made.items() if waiting_for_first_call(facts)}
+    assert 0 < len(found) < len(FACTS)
+    listed = j.get("/?view=all&health=first_call").text
+    assert all((f"#{str(oid)[:8]}" in listed) == (oid in found) for oid in made)
 
 
 def test_the_audit_report_carries_the_watch_history(j: Journey, sandbox_org: SandboxOrg) -> None:

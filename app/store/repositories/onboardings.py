@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.store.models import Alert, Onboarding, Operator
-from app.store.repositories.watch import watched
+from app.store.repositories.watch import awaiting_first_call, watched
 from app.store.statuses import FINISHED, Health, OnboardingStatus
 
 VIEWS = ("mine", "queue", "waiting", "completed", "all")
+FIRST_CALL = "first_call"  # the list's health filter: waiting for the vendor's first call
 PAGE_SIZE = 25
 
 
@@ -33,7 +34,8 @@ class ListQuery:
     since: date | None = None
     until: date | None = None
     me: uuid.UUID | None = None
-    health: str = ""  # alerting: an alert is open; healthy: watched, none open
+    health: str = ""  # alerting: an alert is open; healthy: watched, none open; first_call: the
+    # vendor's first call with what was set up is awaited (FIRST_CALL)
 
     def filters(self) -> list[Any]:
         where: list[Any] = []
@@ -70,6 +72,8 @@ class ListQuery:
             where.append(Onboarding.id.in_(alerting))
         elif self.health == Health.healthy:
             where.extend([watched(), Onboarding.id.not_in(alerting)])
+        elif self.health == FIRST_CALL:
+            where.append(awaiting_first_call())
         return where
 
 

@@ -4,17 +4,42 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import Alert, Onboarding
 from app.store.statuses import OnboardingStatus
 
 ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
+
+
+TOKEN_EXPIRES = "service_token_expires_at"  # noqa: S105 (a fact's name) the pasted token's expiry
+FIRST_CALL_SEEN = "vendor_first_call_seen_at"  # the fact set when the watch first sees the vendor's call
+VENDOR_EVIDENCE = "vendor_evidence"  # what the watch last found where the playbook's evidence shows
+
+
+def waiting_for_first_call(facts: Mapping[str, Any]) -> bool:
+    """The vendor has not been seen calling Okta yet: a service token was pasted and not used since,
+    or the playbook's evidence (an OAuth client's token grants) was looked for and not found."""
+    expected = bool(facts.get(TOKEN_EXPIRES)) or (facts.get(VENDOR_EVIDENCE) or {}).get("state") == "not_yet"
+    return expected and not facts.get(FIRST_CALL_SEEN)
+
+
+def _set(fact: ColumnElement[Any]) -> ColumnElement[bool]:
+    """A fact that is there and not empty (as Python's truth reads a string)."""
+    return fact.is_not(None) & (fact != "")
+
+
+def awaiting_first_call() -> ColumnElement[bool]:
+    """`waiting_for_first_call` in SQL, for watched onboardings (the list's filter)."""
+    facts = Onboarding.facts
+    evidence_not_yet: ColumnElement[bool] = facts[(VENDOR_EVIDENCE, "state")].as_string() == "not_yet"
+    expected = _set(facts[TOKEN_EXPIRES].as_string()) | evidence_not_yet
+    return and_(watched(), expected, ~_set(facts[FIRST_CALL_SEEN].as_string()))
 
 
 def watched() -> ColumnElement[bool]:
