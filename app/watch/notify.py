@@ -24,7 +24,7 @@ import smtplib
 import ssl
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -79,15 +79,16 @@ class ChannelInput:
     label: str
     target: str  # what pages show: the recipients, or the webhook's scheme and host only
     settings: dict[str, Any]
-    sealed: dict[str, str]  # sealed in the vault: the webhook's URL (a Slack URL is a credential) and
-    # signing secret, or the SMTP password
+    # Sealed in the vault, never printed: the webhook's URL (a Slack URL is a credential) and
+    # signing secret, or the SMTP password.
+    sealed: dict[str, str] = field(repr=False)
 
 
 @dataclass(frozen=True)
 class WebhookRequest:
     webhook_label: str
-    webhook_url: str
-    webhook_secret: str
+    webhook_url: str = field(repr=False)  # a Slack-style URL is itself a credential
+    webhook_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,8 @@ class EmailRequest:
     smtp_host: str
     smtp_port: str
     smtp_username: str
-    smtp_password: str
-    starttls: bool
+    smtp_password: str = field(repr=False)
+    starttls: bool = True
 
 
 def read_webhook(request: WebhookRequest) -> ChannelInput:
