@@ -5,6 +5,7 @@ fails (pass ``--db=sqlite`` to run only SQLite on a machine without it)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import secrets
 import uuid
@@ -40,6 +41,25 @@ def _fresh_redactor() -> Iterator[None]:
     REDACTOR.forget_all()
     yield
     REDACTOR.forget_all()
+
+
+# The garbage collector's share of the suite: every test builds an application (routes, templates,
+# an engine, a sandbox org), and when the test ends that graph is cyclic garbage, found by the full
+# collections that also walk every module, class and function imported. Measured on
+# tests/web/test_access.py: a quarter of the run in the collector by default, under a tenth with
+# what is imported frozen out of its walks (after collection) and younger garbage collected less
+# often, so each graph is mostly freed young (docs/benchmarks.md, the test suite). The test process
+# only: the servers the suite starts keep Python's defaults.
+GC_THRESHOLDS = (10_000, 50, 50)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
