@@ -30,6 +30,7 @@ from app.store.models import (
 )
 from app.store.repositories import checkpoints
 from app.store.repositories.plans import confirmed_plan, is_stale, new_plan, newest_plan
+from app.store.repositories.progress import keep_secret
 from app.store.repositories.state import touch
 from app.store.statuses import ActionOutcome, ActionState, OnboardingStatus, Outcome, Verdict
 from app.vault import Secret
@@ -197,7 +198,7 @@ class Engine(VerifyPhase, UndoPhase):
     def _secret_hook(self, onboarding_id: uuid.UUID) -> Any:
         async def keep(purpose: str, label: str, value: Secret, destroy_on: str | None) -> None:
             async with self.db.session() as session:
-                await checkpoints.keep_secret(session, self.vault, onboarding_id, purpose=purpose, label=label,
+                await keep_secret(session, self.vault, onboarding_id, purpose=purpose, label=label,
                                               value=value, destroy_on=destroy_on)
 
         return keep

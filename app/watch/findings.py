@@ -17,15 +17,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.store.models import CheckResult
-from app.store.repositories.watch import FIRST_CALL_SEEN, VENDOR_EVIDENCE, waiting_for_first_call
+from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import CheckStatus, FindingKind
-
-__all__ = ["FIRST_CALL_SEEN", "VENDOR_EVIDENCE", "waiting_for_first_call"]
 
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
 TOKEN_CHECK_KIND = "service_token"  # noqa: S105 (a check kind's name)
-# The facts the watch keeps, and whether the vendor's first call is awaited, are defined with the
-# list's filter on them (app/store/repositories/watch.py), so the two cannot disagree.
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ def token_use(results: Mapping[str, CheckResult], kinds: Mapping[str, str],
         expires = _when((result.evidence or {}).get("expires_at"))
         if expires is None:
             return None
-        at_paste = _when(facts.get("service_token_expires_at"))
+        at_paste = _when(facts.get(TOKEN_EXPIRES))
         return TokenUse(expires_at=expires, last_use=expires - _window((result.evidence or {}).get("token_window")),
                         used_since_paste=None if at_paste is None else expires > at_paste)
     return None

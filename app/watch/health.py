@@ -15,9 +15,9 @@ from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import Playbook
 from app.store.models import Alert, CheckResult, Onboarding, VerificationRun
 from app.store.repositories.progress import latest_results
-from app.store.repositories.watch import is_watched, open_alerts_of, watched_onboardings
+from app.store.repositories.watch import VENDOR_EVIDENCE, is_watched, open_alerts_of, watched_onboardings
 from app.store.statuses import CheckStatus, Health
-from app.watch.findings import TOKEN_CHECK_KIND, VENDOR_EVIDENCE, TokenUse, token_use
+from app.watch.findings import TOKEN_CHECK_KIND, TokenUse, token_use
 
 
 @dataclass(frozen=True)

@@ -32,19 +32,20 @@ from app.store.db import Database
 from app.store.models import CheckResult, Onboarding
 from app.store.repositories.progress import latest_results
 from app.store.repositories.state import touch
-from app.store.repositories.watch import claim_due_run, is_watched, start_watching, watched_onboardings
-from app.watch.alerts import reconcile
-from app.watch.findings import (
+
+# The facts the watch keeps, and whether the vendor's first call is awaited, are defined with the
+# list's filter on them, so the two cannot disagree.
+from app.store.repositories.watch import (
     FIRST_CALL_SEEN,
-    TOKEN_CHECK_KIND,
     VENDOR_EVIDENCE,
-    Finding,
-    credential_finding,
-    findings,
-    token_use,
-    unreadable,
+    claim_due_run,
+    is_watched,
+    start_watching,
     waiting_for_first_call,
+    watched_onboardings,
 )
+from app.watch.alerts import reconcile
+from app.watch.findings import TOKEN_CHECK_KIND, Finding, credential_finding, findings, token_use, unreadable
 from app.watch.notify import Notifier, enqueue
 
 log = logging.getLogger("onboard.watch")

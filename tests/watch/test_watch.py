@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from app.engine.jobs import JobRunner
 from app.store.db import Database
 from app.store.models import Alert, AuditEvent, CheckResult, Job, Onboarding, VerificationRun
-from app.store.repositories.watch import awaiting_first_call
-from app.watch.findings import TokenUse, waiting_for_first_call
+from app.store.repositories.watch import awaiting_first_call, waiting_for_first_call
+from app.watch.findings import TokenUse
 from app.watch.health import Evidence, _evidence, _with_streams
 from app.watch.notify import Notifier
 from app.watch.service import Watch

@@ -1,8 +1,9 @@
 """An onboarding's checkpoints: one row per playbook action saying how far Apply got with it
 (pending, applying with the intent it declared before a write, done with what it made, failed with
-why), and the facts done actions learnt. A resumed Apply (after a crash, a retry or a handoff)
-starts from these rows, so they are written in their own short transactions, before and after each
-Okta write; the engine writes them only through here.
+why), the facts done actions learnt, and undo's marks. A resumed Apply (after a crash, a retry or
+a handoff) starts from these rows, so they are written in their own short transactions, before and
+after each Okta write; the engine writes them only through here. The secrets actions keep are with
+the other kept-secret functions, in progress.py.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.store.models import Onboarding, OnboardingAction, OnboardingSecret
-from app.store.repositories.progress import kept_secret_row
-from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.models import Onboarding, OnboardingAction
 from app.store.repositories.state import touch
 from app.store.statuses import ActionOutcome, ActionState
-from app.vault import Secret, Vault
 
 
 async def action_row(session: AsyncSession, onboarding_id: uuid.UUID, action_key: str) -> OnboardingAction | None:
@@ -64,23 +62,6 @@ async def mark_done(session: AsyncSession, onboarding_id: uuid.UUID, action_key:
         onboarding.facts = {**(onboarding.facts or {}), **facts}
     await touch(session, onboarding_id)
     return row
-
-
-async def keep_secret(session: AsyncSession, vault: Vault, onboarding_id: uuid.UUID, *, purpose: str, label: str,
-                      value: Secret, destroy_on: str | None) -> None:
-    """Seal a secret an action made (a client secret the operator pastes in the vendor's console),
-    kept for `purpose` until `destroy_on`; a second one for the same purpose replaces the first."""
-    repo = SecretRepository(session, vault)
-    existing = await kept_secret_row(session, onboarding_id, purpose)
-    if existing is not None:
-        await repo.replace(existing.secret_id, value, purpose=f"onboarding:{purpose}",
-                           owner=onboarding_owner(onboarding_id))
-        existing.destroyed_at = None
-        existing.label = label
-        return
-    secret_id = await repo.store(f"onboarding:{purpose}", value, owner=onboarding_owner(onboarding_id))
-    session.add(OnboardingSecret(onboarding_id=onboarding_id, purpose=purpose, label=label, secret_id=secret_id,
-                                 destroy_on=destroy_on))
 
 
 async def action_rows(session: AsyncSession, onboarding_id: uuid.UUID) -> dict[str, OnboardingAction]:

@@ -54,6 +54,23 @@ async def kept_secret_row(session: AsyncSession, onboarding_id: uuid.UUID, purpo
     return found
 
 
+async def keep_secret(session: AsyncSession, vault: Vault, onboarding_id: uuid.UUID, *, purpose: str, label: str,
+                      value: Secret, destroy_on: str | None) -> None:
+    """Seal a secret an action made (a client secret the operator pastes in the vendor's console),
+    kept for `purpose` until `destroy_on`; a second one for the same purpose replaces the first."""
+    repo = SecretRepository(session, vault)
+    existing = await kept_secret_row(session, onboarding_id, purpose)
+    if existing is not None:
+        await repo.replace(existing.secret_id, value, purpose=f"onboarding:{purpose}",
+                           owner=onboarding_owner(onboarding_id))
+        existing.destroyed_at = None
+        existing.label = label
+        return
+    secret_id = await repo.store(f"onboarding:{purpose}", value, owner=onboarding_owner(onboarding_id))
+    session.add(OnboardingSecret(onboarding_id=onboarding_id, purpose=purpose, label=label, secret_id=secret_id,
+                                 destroy_on=destroy_on))
+
+
 async def read_kept_secret(session: AsyncSession, vault: Vault, onboarding_id: uuid.UUID,
                            purpose: str) -> Secret | None:
     """The value of a secret the onboarding still keeps, for a check that needs it (never shown)."""
