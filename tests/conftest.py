@@ -27,7 +27,7 @@ from app.vault.redaction import REDACTOR
 
 PasswordHasherChoice.use_fast_hashing()
 
-pytest_plugins = ["tests.okta_fixtures"]
+pytest_plugins = ["tests.okta_fixtures", "tests.state_owner"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ONBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -22,12 +22,11 @@ from app.okta.gateway import ConnectionUnusable, OktaGateway
 from app.okta.orgurl import OrgUrl, OrgUrlError
 from app.store.base import utcnow
 from app.store.db import Database
-from app.store.models import OktaConnection, Onboarding, OperatorRole
+from app.store.models import OktaConnection, OperatorRole
 
 # The routes ask this service which custom domains are allowed (the query lives with the settings).
 from app.store.repositories.app_settings import allowed_custom_domains as allowed_custom_domains
 from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
-from app.store.statuses import OPEN
 from app.vault import Secret, Vault
 
 
@@ -193,11 +192,6 @@ async def list_connections(session: AsyncSession) -> list[OktaConnection]:
     return list(rows.scalars())
 
 
-# Onboardings that still call Okta with their connection (a plan to apply, a check to re-run,
-# or an undo to come): retiring the connection stops them.
-IN_USE_STATUSES = OPEN
-
-
 class NotAllowed(Exception):
     """This operator may not run a preflight with, or retire, this connection."""
 
@@ -212,13 +206,6 @@ def require_manage(connection: OktaConnection, operator_id: uuid.UUID, role: str
     if not may_manage(connection, operator_id, role):
         raise NotAllowed("Only an administrator or the person who added this Okta connection may check or "
                          "retire it.")
-
-
-async def onboardings_using(session: AsyncSession, connection_id: uuid.UUID) -> list[Onboarding]:
-    rows = await session.execute(select(Onboarding).where(Onboarding.connection_id == connection_id,
-                                                          Onboarding.status.in_(IN_USE_STATUSES))
-                                 .order_by(Onboarding.last_activity_at.desc(), Onboarding.id))
-    return list(rows.scalars())
 
 
 async def retire(session: AsyncSession, vault: Vault, connection_id: uuid.UUID, actor: Actor) -> OktaConnection:

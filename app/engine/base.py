@@ -24,10 +24,10 @@ from app.okta.client import OktaClient
 from app.okta.gateway import OktaGateway
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
-from app.store.base import utcnow
 from app.store.db import Database
+from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import destroy_kept_secrets, latest_run, read_kept_secret
-from app.store.repositories.state import touch
+from app.store.repositories.state import set_status
 from app.store.statuses import FINISHED, OnboardingStatus, Outcome
 from app.vault import Secret, Vault
 
@@ -92,9 +92,9 @@ class EngineBase:
     def _instance(spec: ActionSpec) -> Action:
         return registry()[spec.kind](spec.params)
 
-    async def _touch(self, onboarding_id: uuid.UUID, **values: Any) -> None:
+    async def _set_status(self, onboarding_id: uuid.UUID, status: OnboardingStatus, note: str | None = None) -> None:
         async with self.db.session() as session:
-            await touch(session, onboarding_id, **values)
+            await set_status(session, onboarding_id, status, note=note)
 
     async def refresh_status(self, onboarding_id: uuid.UUID) -> None:
         async with self.db.session() as session:
@@ -107,11 +107,9 @@ class EngineBase:
         onboarding = loaded.onboarding
         if onboarding.status in FINISHED:
             return
-        onboarding.status = status
-        onboarding.waiting_for = waiting_for
-        onboarding.status_note = note
-        if status == OnboardingStatus.completed and onboarding.completed_at is None:
-            onboarding.completed_at = utcnow()
+        completing = status == OnboardingStatus.completed and onboarding.completed_at is None
+        await set_status(session, onboarding.id, status, waiting_for=waiting_for, note=note)
+        if completing:
             # Every step is done, so is every value kept for one (the activation link): only one
             # a check reads again when it is re-verified (a smoke test's client secret) stays.
             needed = {name for _step, check in loaded.playbook.checks() for name in check.names()}
@@ -121,7 +119,6 @@ class EngineBase:
                 await record(session, action="secrets_destroyed", actor=Actor.system("engine"),
                              onboarding_id=onboarding.id, subject_type="onboarding", subject_id=str(onboarding.id),
                              summary=f"Onboarding completed: {destroyed} kept value(s) destroyed")
-        await touch(session, onboarding.id)
 
     def guarded(self, run: Any) -> Any:
         """A job handler that, when a run stops for a reason the phase did not record itself (the
@@ -136,7 +133,7 @@ class EngineBase:
             except Exception as exc:
                 message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
                 note = f"The {handle.kind} run stopped: {message}"[:500]
-                await self._touch(handle.onboarding_id, status=OnboardingStatus.blocked, status_note=note)
+                await self._set_status(handle.onboarding_id, OnboardingStatus.blocked, note)
                 async with self.db.session() as session:
                     await record(session, action=handle.kind, outcome=Outcome.failed,
                                  actor=await self._job_actor(handle),
@@ -147,12 +144,10 @@ class EngineBase:
         return handler
 
     async def _job_actor(self, handle: JobHandle) -> Actor:
-        from app.store.models import Operator
-
         if handle.started_by_id is None:  # started by the server itself: the watch, or a job resumed
             return Actor.system("watch" if handle.kind == "watch" else "job")
         async with self.db.sessions() as session:
-            operator = await session.get(Operator, handle.started_by_id)
+            operator = await OperatorRepository(session).get(handle.started_by_id)
         name = operator.username if operator else "unknown"
         return Actor(handle.started_by_id, name)
 

@@ -22,16 +22,11 @@ from app.engine.undo import UndoPhase
 from app.engine.verify import VerifyPhase
 from app.okta.errors import OktaError
 from app.playbooks.schema import ActionSpec, StepSpec
-from app.store.base import utcnow
-from app.store.models import (
-    Onboarding,
-    OnboardingAction,
-    OnboardingPlan,
-)
+from app.store.models import OnboardingAction, OnboardingPlan
 from app.store.repositories import checkpoints
-from app.store.repositories.plans import confirmed_plan, is_stale, new_plan, newest_plan
+from app.store.repositories.plans import add_plan, confirm, confirmed_plan, is_stale, new_plan, newest_plan, plan_of
 from app.store.repositories.progress import keep_secret
-from app.store.repositories.state import touch
+from app.store.repositories.state import find_onboarding, get_onboarding, learn, set_status, touch
 from app.store.statuses import ActionOutcome, ActionState, OnboardingStatus, Outcome, Verdict
 from app.vault import Secret
 
@@ -79,24 +74,24 @@ class Engine(VerifyPhase, UndoPhase):
                 items.append(entry)
         plan = new_plan(onboarding_id, actor.id, items, {**(loaded.onboarding.inputs or {}), **loaded.scope.inputs})
         async with self.db.session() as session:
-            session.add(plan)
-            onboarding = await session.get(Onboarding, onboarding_id)
-            if onboarding is not None and (onboarding.facts or {}).get(ASKED_INPUTS, {}) != asked:
+            await add_plan(session, plan)
+            onboarding = await get_onboarding(session, onboarding_id)
+            if (onboarding.facts or {}).get(ASKED_INPUTS, {}) != asked:
                 # Kept so the step's form asks for them and apply sends what the operator gave.
-                onboarding.facts = {**(onboarding.facts or {}), ASKED_INPUTS: asked}
+                await learn(session, onboarding, {ASKED_INPUTS: asked})
             counts = {v: sum(1 for i in items if i["verdict"] == v) for v in {i["verdict"] for i in items}}
             await record(session, action="plan", actor=actor, onboarding_id=onboarding_id, subject_type="plan",
                          subject_id=str(plan.id),
                          summary="Plan made: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())),
                          details={"counts": counts})
-        await self._touch(onboarding_id)
+            await touch(session, onboarding_id)
         return plan.id
 
     async def confirm_plan(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID, actor: Actor) -> OnboardingPlan:
         async with self.db.session() as session:
-            plan = await session.get(OnboardingPlan, plan_id)
-            onboarding = await session.get(Onboarding, onboarding_id)
-            if plan is None or onboarding is None or plan.onboarding_id != onboarding_id:
+            plan = await plan_of(session, onboarding_id, plan_id)
+            onboarding = await find_onboarding(session, onboarding_id)
+            if plan is None or onboarding is None:
                 raise EngineError("That plan does not belong to this onboarding.")
             newest = await newest_plan(session, onboarding_id)
             if newest is None or newest.id != plan.id:
@@ -108,18 +103,16 @@ class Engine(VerifyPhase, UndoPhase):
                 raise EngineError("The plan has conflicts the wizard will not overwrite. Resolve them in Okta, "
                                   "then plan again.")
             if plan.confirmed_at is None:
-                plan.confirmed_at = utcnow()
-                plan.confirmed_by_id = actor.id
+                await confirm(session, plan, actor.id)
                 await record(session, action="plan_confirm", actor=actor, onboarding_id=onboarding_id,
                              subject_type="plan", subject_id=str(plan.id), summary="Plan confirmed")
-                await touch(session, onboarding_id)
             return plan
 
     async def why_not_apply(self, onboarding_id: uuid.UUID) -> str | None:
         """Why Apply must not run now (no confirmed plan, or its values changed since), or None."""
         async with self.db.sessions() as session:
             plan = await confirmed_plan(session, onboarding_id)
-            onboarding = await session.get(Onboarding, onboarding_id)
+            onboarding = await find_onboarding(session, onboarding_id)
             if plan is None or onboarding is None:
                 return "Make and confirm the plan first: nothing is written before that."
             return STALE_CONFIRMED if is_stale(plan, onboarding.inputs) else None
@@ -151,7 +144,7 @@ class Engine(VerifyPhase, UndoPhase):
                              summary=f"Apply refused: {refused}")
             raise EngineError(refused)
         loaded = await self._load(handle.onboarding_id)
-        await self._touch(handle.onboarding_id, status=OnboardingStatus.in_progress, status_note=None)
+        await self._set_status(handle.onboarding_id, OnboardingStatus.in_progress)
         async with self.db.session() as session:
             await record(session, action="apply_resume" if handle.resumed else "apply", actor=actor,
                          onboarding_id=handle.onboarding_id, subject_type="job", subject_id=str(handle.job_id),
@@ -223,8 +216,7 @@ class Engine(VerifyPhase, UndoPhase):
     async def _fail(self, onboarding_id: uuid.UUID, actor: Actor, step: StepSpec, spec: ActionSpec,
                     message: str) -> None:
         async with self.db.session() as session:
-            await touch(session, onboarding_id, status=OnboardingStatus.blocked, waiting_for=None,
-                        status_note=message[:500])
+            await set_status(session, onboarding_id, OnboardingStatus.blocked, note=message)
             await record(session, action="apply_action", outcome=Outcome.failed, actor=actor,
                          onboarding_id=onboarding_id,
                          subject_type=spec.kind, summary=f"{step.title}: failed", details={"action": spec.key,

@@ -21,6 +21,7 @@ from app.store.models import AppSetting, Attestation, OktaConnection, Onboarding
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY
 from app.store.repositories.checkpoints import action_rows
 from app.store.repositories.progress import live_attestations
+from app.store.repositories.state import get_onboarding
 
 
 def org_info(connection: OktaConnection, admin_console: str = "") -> OrgInfo:
@@ -92,9 +93,7 @@ class Loaded:
 
 
 async def load(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> Loaded:
-    onboarding = await session.get(Onboarding, onboarding_id)
-    if onboarding is None:
-        raise LookupError(f"no onboarding {onboarding_id}")
+    onboarding = await get_onboarding(session, onboarding_id)
     connection = await session.get(OktaConnection, onboarding.connection_id)
     if connection is None:
         raise LookupError("the onboarding's Okta connection is gone")

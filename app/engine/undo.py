@@ -17,7 +17,7 @@ from app.store.models import (
 )
 from app.store.repositories import checkpoints
 from app.store.repositories.progress import destroy_kept_secrets
-from app.store.repositories.state import touch
+from app.store.repositories.state import set_status
 from app.store.statuses import ACTED, FINISHED, ActionOutcome, ActionState, OnboardingStatus, Outcome
 
 
@@ -68,7 +68,7 @@ class UndoPhase(EngineBase):
                     summary = await self._instance(spec).undo(ctx, loaded.record(spec.key))
                 except (ActionError, OktaError) as exc:
                     message = f"Undo stopped at '{step.title}': {getattr(exc, 'message', str(exc))}"
-                    await self._touch(handle.onboarding_id, status=OnboardingStatus.blocked, status_note=message[:500])
+                    await self._set_status(handle.onboarding_id, OnboardingStatus.blocked, message)
                     async with self.db.session() as session:
                         await record(session, action="undo_action", outcome=Outcome.failed, actor=actor,
                                      onboarding_id=handle.onboarding_id, summary=message)
@@ -79,14 +79,10 @@ class UndoPhase(EngineBase):
                                  subject_type=row.object_type, subject_id=row.object_id,
                                  summary=f"Undo {step.title}: {summary or 'nothing left to remove'}")
         async with self.db.session() as session:
-            onboarding = await session.get(Onboarding, handle.onboarding_id)
-            assert onboarding is not None
-            onboarding.status = OnboardingStatus.undone
-            onboarding.waiting_for = None
-            onboarding.status_note = (
-                f"Removed what only this onboarding used; kept {kept} object{'s' if kept != 1 else ''} that other "
-                "onboardings use (see the audit trail)." if kept else "Everything this onboarding created was removed.")
-            await touch(session, onboarding.id)
+            note = (f"Removed what only this onboarding used; kept {kept} object{'s' if kept != 1 else ''} that "
+                    "other onboardings use (see the audit trail)." if kept else
+                    "Everything this onboarding created was removed.")
+            await set_status(session, handle.onboarding_id, OnboardingStatus.undone, note=note)
             await destroy_kept_secrets(session, self.vault, handle.onboarding_id)
             await record(session, action="undo", actor=actor, onboarding_id=handle.onboarding_id,
                          summary="Undo finished: the org is as it was before this onboarding")

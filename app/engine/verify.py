@@ -15,12 +15,9 @@ from app.engine.checks import CheckOutcome, check_registry
 from app.engine.jobs import JobHandle
 from app.okta.errors import OktaError
 from app.playbooks.schema import EvidenceSpec
-from app.store.models import (
-    CheckResult,
-    Onboarding,
-    VerificationRun,
-)
-from app.store.repositories.progress import latest_results
+from app.store.models import CheckResult, VerificationRun
+from app.store.repositories.progress import add_run, latest_results
+from app.store.repositories.state import get_onboarding, learn
 from app.store.statuses import GOOD, RUN_WORDS, CheckStatus, Outcome
 
 
@@ -49,27 +46,25 @@ class VerifyPhase(EngineBase):
             before = {key: row.status for key, row in previous_results.items()}
             run = VerificationRun(id=uuid.uuid4(), onboarding_id=handle.onboarding_id, kind=handle.kind,
                                   started_by_id=handle.started_by_id)
-            session.add(run)
-            await session.flush()
+            results: list[CheckResult] = []
             drift: list[dict[str, Any]] = []
             for (step, spec), outcome in zip(checks, outcomes, strict=True):
-                session.add(CheckResult(run_id=run.id, onboarding_id=handle.onboarding_id, step_key=step.key,
-                                        check_key=spec.key, status=outcome.status, found=outcome.found[:4000],
-                                        remedy=outcome.remedy, evidence=_jsonable(outcome.evidence)))
+                results.append(CheckResult(run_id=run.id, onboarding_id=handle.onboarding_id, step_key=step.key,
+                                           check_key=spec.key, status=outcome.status, found=outcome.found[:4000],
+                                           remedy=outcome.remedy, evidence=_jsonable(outcome.evidence)))
                 if before.get(spec.key) in GOOD and outcome.status == CheckStatus.failed:
                     drift.append({"check": spec.key, "label": spec.label, "step": step.title, "found": outcome.found,
                                   "remedy": outcome.remedy})
             # What checks learned for later runs (a smoke test's result, say, once its secret is gone).
             learned = {key: value for o in outcomes for key, value in o.facts.items()}
             if learned:
-                onboarding = await session.get(Onboarding, handle.onboarding_id)
-                assert onboarding is not None
-                onboarding.facts = {**(onboarding.facts or {}), **_jsonable(learned)}
+                await learn(session, await get_onboarding(session, handle.onboarding_id), _jsonable(learned))
             run.passed = sum(1 for o in outcomes if o.status in GOOD)
             run.failed = sum(1 for o in outcomes if o.status == CheckStatus.failed)
             run.needs_attestation = sum(1 for o in outcomes if o.status == CheckStatus.needs_attestation)
             run.waiting = sum(1 for o in outcomes if o.status == CheckStatus.waiting)
             run.drift = drift
+            await add_run(session, run, results)
             await record(session, action=handle.kind, actor=actor, onboarding_id=handle.onboarding_id,
                          outcome=Outcome.ok if not run.failed else Outcome.failed, subject_type="verification",
                          subject_id=str(run.id),

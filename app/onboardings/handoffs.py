@@ -15,8 +15,8 @@ from app.audit import Actor, record
 from app.common.validation import Fields, ValidationFailed
 from app.store.base import utcnow
 from app.store.models import Handoff, OktaConnection, Onboarding, Operator, OperatorRole
-from app.store.repositories.progress import destroy_kept_secrets, latest_handoff
-from app.store.repositories.state import touch
+from app.store.repositories.progress import add_handoff, destroy_kept_secrets, latest_handoff
+from app.store.repositories.state import assign, set_status, touch
 from app.store.statuses import OnboardingStatus
 from app.vault import Vault
 
@@ -79,9 +79,8 @@ async def hand_off(session: AsyncSession, onboarding: Onboarding, request: Hando
     assert actor.id is not None
     handoff = Handoff(onboarding_id=onboarding.id, from_operator_id=actor.id,
                       to_operator_id=to_operator.id if to_operator else None, note=note)
-    session.add(handoff)
-    onboarding.assignee_id = to_operator.id if to_operator else None
-    await touch(session, onboarding.id)
+    await add_handoff(session, handoff)
+    await assign(session, onboarding, to_operator.id if to_operator else None)
     where = to_operator.display_name if to_operator else "the help-desk queue"
     await record(session, action="handoff", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id), summary=f"Handed off to {where}",
@@ -94,8 +93,7 @@ async def take(session: AsyncSession, onboarding: Onboarding, actor: Actor, role
         raise NotYours("Auditors do not take onboardings.")
     if onboarding.assignee_id is not None and onboarding.assignee_id != actor.id and role != OperatorRole.ADMIN.value:
         raise NotYours("Only onboardings in the help-desk queue can be taken.")
-    onboarding.assignee_id = actor.id
-    await touch(session, onboarding.id)
+    await assign(session, onboarding, actor.id)
     await record(session, action="take", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id), summary=f"{actor.name} took the onboarding")
 
@@ -120,10 +118,7 @@ async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, req
                        missing="Say why the onboarding is closed (for the audit report).")
     form.raise_if_invalid("The onboarding was not closed.")
     destroyed = await destroy_kept_secrets(session, vault, onboarding.id)
-    onboarding.status = OnboardingStatus.closed
-    onboarding.waiting_for = None
-    onboarding.status_note = f"Closed: {reason}"[:500]
-    await touch(session, onboarding.id)
+    await set_status(session, onboarding.id, OnboardingStatus.closed, note=f"Closed: {reason}")
     await record(session, action="close", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id),
                  summary=f"Onboarding closed ({reason})"
@@ -142,8 +137,7 @@ async def switch_connection(session: AsyncSession, onboarding: Onboarding, conne
         raise ValidationFailed({"connection": "That connection is for another Okta org."})
     if not may_use_credential(connection, actor.id or uuid.UUID(int=0)):
         raise ValidationFailed({"connection": "That credential belongs to someone else and may not be reused."})
-    onboarding.connection_id = connection.id
-    await touch(session, onboarding.id, activity=False)
+    await touch(session, onboarding.id, activity=False, connection_id=connection.id)
     await record(session, action="connection_switch", actor=actor, onboarding_id=onboarding.id,
                  subject_type="okta_connection", subject_id=str(connection.id),
                  summary=f"Continuing with the credential of connection '{connection.label}'")

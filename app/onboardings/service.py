@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
@@ -26,10 +25,16 @@ from app.okta.errors import OktaError
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook
 from app.store.models import Attestation, OktaConnection, Onboarding
 from app.store.repositories.checkpoints import action_rows
-from app.store.repositories.progress import destroy_kept_secrets, kept_secret_row, latest_results, live_kept_secrets
+from app.store.repositories.progress import (
+    add_attestation,
+    destroy_kept_secrets,
+    kept_secret_row,
+    latest_results,
+    live_kept_secrets,
+)
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
-from app.store.repositories.state import touch
-from app.store.statuses import OPEN, CheckStatus, OnboardingStatus
+from app.store.repositories.state import add_onboarding, learn, set_inputs, touch
+from app.store.statuses import CheckStatus, OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -46,19 +51,11 @@ async def create_onboarding(session: AsyncSession, playbook: Playbook, connectio
                             status=OnboardingStatus.draft,
                             created_by_id=actor.id, assignee_id=actor.id, inputs={}, facts={},
                             status_note="Check the values, then make the plan.")
-    session.add(onboarding)
-    await session.flush()
+    await add_onboarding(session, onboarding)
     await record(session, action="onboarding_create", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
                  summary=f"{playbook.name} onboarding started for {connection.org_origin}")
     return onboarding
-
-
-async def open_onboardings(session: AsyncSession, vendor: str, org_origin: str) -> list[Onboarding]:
-    """The vendor's onboardings on that org that are not finished, oldest first."""
-    return list((await session.execute(select(Onboarding).where(
-        Onboarding.vendor == vendor, Onboarding.org_origin == org_origin, Onboarding.status.in_(list(OPEN)))
-        .order_by(Onboarding.created_at))).scalars())
 
 
 def check_input(form: Fields, spec: InputSpec) -> Any:
@@ -124,8 +121,7 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
             values.get("service_account_login") != (onboarding.inputs or {}).get("service_account_login"):
         raise ValidationFailed({"service_account_login": "The service account already exists; its login "
                                 "can no longer change here."})
-    onboarding.inputs = values
-    await touch(session, onboarding.id)
+    await set_inputs(session, onboarding, values)
     await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
                  summary="Values saved: " + ", ".join(_label(playbook, key) for key in keys),
@@ -151,8 +147,7 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
     if step.task is None or step.task.kind != "timer" or not step.task.timer_minutes:
         raise ValidationFailed({}, "This step has no timer.")
     timer = {"started": now, "until": now + step.task.timer_minutes * 60}
-    onboarding.facts = {**(onboarding.facts or {}), timer_fact(step.key): timer}
-    await touch(session, onboarding.id)
+    await learn(session, onboarding, {timer_fact(step.key): timer}, activity=True)
     await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
                  subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'")
     return timer
@@ -169,7 +164,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     await _refuse_a_dead_end(session, playbook, onboarding, check)
     attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
-    session.add(attestation)
+    await add_attestation(session, attestation)
     # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
     await destroy_kept_secrets(session, vault, onboarding.id, check.destroys)
     await touch(session, onboarding.id)

@@ -20,8 +20,7 @@ from app.okta.errors import OktaError, OktaUnauthorized
 from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.playbooks.tasks import ServiceTokenTask
-from app.store.models import Onboarding
-from app.store.repositories.state import touch
+from app.store.repositories.state import get_onboarding, learn
 from app.store.statuses import Outcome
 from app.vault import Secret
 
@@ -161,9 +160,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
     if not chosen and (matched.name or "").strip().casefold() != name.casefold():
         how = f"the account's only token (named '{matched.name}', not '{name}')"
     async with engine.db.session() as session:
-        onboarding = await session.get(Onboarding, onboarding_id)
-        assert onboarding is not None
-        onboarding.facts = {**(onboarding.facts or {}), **facts}
+        await learn(session, await get_onboarding(session, onboarding_id), facts)
         await record(session, action="service_token_verify", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=matched.id,
                      summary=f"Service account token verified: '{matched.name}' ({matched.id}), {how}, fingerprint "
@@ -189,9 +186,7 @@ async def _ask_which_token(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
                    f"None of the service account's {len(tokens)} tokens is named '{name}'") + \
             ": paste the token again and pick the one you pasted (their names and creation dates are listed)."
     async with engine.db.session() as session:
-        onboarding = await session.get(Onboarding, onboarding_id)
-        assert onboarding is not None
-        onboarding.facts = {**(onboarding.facts or {}), "service_token_candidates": candidates}
+        await learn(session, await get_onboarding(session, onboarding_id), {"service_token_candidates": candidates})
         await record(session, action="service_token_ambiguous", actor=actor, onboarding_id=onboarding_id,
                      subject_type="onboarding", subject_id=str(onboarding_id),
                      summary=f"Which of the service account's {len(tokens)} tokens was pasted is not certain: "
@@ -219,11 +214,8 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
             raise ValidationFailed({}, f"Token {token.id} is not the service account's: nothing was changed.")
         await admin.tokens.set_network(token.id, token.name or "API token", {"connection": "ANYWHERE"})
     async with engine.db.session() as session:
-        onboarding = await session.get(Onboarding, onboarding_id)
-        assert onboarding is not None
-        onboarding.facts = {**(onboarding.facts or {}), "service_token_network": "ANYWHERE",
-                            "service_token_network_text": "Any IP"}
-        await touch(session, onboarding.id, activity=False)
+        await learn(session, await get_onboarding(session, onboarding_id),
+                    {"service_token_network": "ANYWHERE", "service_token_network_text": "Any IP"})
         await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=str(token_id),
                      summary=f"Token '{token.name}' ({token.id}) network set to Any IP")

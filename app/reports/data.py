@@ -17,9 +17,9 @@ from app.audit.chain import ChainReport, verify_range
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.base import utcnow
-from app.store.models import Attestation, AuditEvent, OnboardingAction, Operator, VerificationRun
+from app.store.models import Attestation, AuditEvent, OnboardingAction, Operator
 from app.store.repositories.plans import confirmed_plan
-from app.store.repositories.progress import handoffs_of, latest_results
+from app.store.repositories.progress import handoffs_of, latest_results, runs_of_kind
 from app.store.repositories.watch import alerts_of
 from app.store.statuses import CHECK_WORDS, ActionOutcome, ActionState, CheckStatus, Verdict
 
@@ -197,8 +197,7 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     people = {names.get(i) or signed.get(i, "") for i in {*signed, *(h for h in handoff_people if h)}}
     watch = [WatchEntry(kind=a.kind, summary=a.summary, raised_at=a.raised_at, cleared_at=a.cleared_at)
              for a in await alerts_of(session, onboarding_id)]
-    watch_runs = int((await session.execute(select(func.count()).select_from(VerificationRun).where(
-        VerificationRun.onboarding_id == onboarding_id, VerificationRun.kind == "watch"))).scalar_one())
+    watch_runs = await runs_of_kind(session, onboarding_id, "watch")
     return Report(
         watch=watch, watch_runs=watch_runs,
         onboarding_id=onboarding.id, vendor=playbook.name, vendor_company=playbook.vendor, document=playbook.document,

@@ -31,7 +31,7 @@ from app.settings import Settings
 from app.store.db import Database
 from app.store.models import CheckResult, Onboarding
 from app.store.repositories.progress import latest_results
-from app.store.repositories.state import touch
+from app.store.repositories.state import find_onboarding, get_onboarding, learn, touch
 
 # The facts the watch keeps, and whether the vendor's first call is awaited, are defined with the
 # list's filter on them, so the two cannot disagree.
@@ -112,17 +112,18 @@ class Watch:
         # A period after the watch first sees it (it was just verified when it completed).
         async with self.db.session() as session:
             await start_watching(session, onboarding_id, first)
-            row = await session.get(Onboarding, onboarding_id)
+            row = await find_onboarding(session, onboarding_id)
             if row is not None and not (row.facts or {}).get(WATCH_STARTED):
                 # Evidence of the vendor counts from here: the wizard's own calls came before.
-                row.facts = {**(row.facts or {}), WATCH_STARTED: self.now().isoformat()}
-            await touch(session, onboarding_id, activity=False)  # its page says when the watch looks next
+                await learn(session, row, {WATCH_STARTED: self.now().isoformat()})
+            else:
+                await touch(session, onboarding_id, activity=False)  # its page says when the watch looks next
 
     async def after_run(self, onboarding_id: uuid.UUID, *, error: str | None = None) -> None:
         """Reconcile the alerts of a completed onboarding with its latest run (or the run's failure)."""
         now = self.now()
         async with self.db.session() as session:
-            onboarding = await session.get(Onboarding, onboarding_id)
+            onboarding = await find_onboarding(session, onboarding_id)
             if onboarding is None or not is_watched(onboarding):
                 return
             playbook = self.library.get(onboarding.vendor)
@@ -142,8 +143,7 @@ class Watch:
                 use = token_use(results, kinds, onboarding.facts or {})
                 if use is not None and use.used_since_paste and waiting_for_first_call(onboarding.facts or {}):
                     # The vendor's first call is seen: from now on the watch looks at its usual pace.
-                    onboarding.facts = {**(onboarding.facts or {}), FIRST_CALL_SEEN: now.isoformat()}
-                    await touch(session, onboarding_id, activity=False)
+                    await learn(session, onboarding, {FIRST_CALL_SEEN: now.isoformat()})
             # The notifications go in the same transaction: a restart now loses none of them.
             for alert in raised:
                 await enqueue(session, alert, "raised", onboarding, playbook.name, now)
@@ -154,7 +154,7 @@ class Watch:
         """For a playbook that names where the vendor's use shows (an OAuth client's token
         grants), look there once per watch run and record what was found on the onboarding."""
         async with self.db.sessions() as session:
-            onboarding = await session.get(Onboarding, handle.onboarding_id)
+            onboarding = await find_onboarding(session, handle.onboarding_id)
         if onboarding is None or not is_watched(onboarding):
             return
         spec = self.library.get(onboarding.vendor).evidence
@@ -167,13 +167,11 @@ class Watch:
             found = {"state": "cannot_tell", "looked_for": f"the System Log could not be read: {exc.message}"}
         found["checked_at"] = self.now().isoformat()
         async with self.db.session() as session:
-            row = await session.get(Onboarding, handle.onboarding_id)
-            assert row is not None
-            facts = {**(row.facts or {}), VENDOR_EVIDENCE: found}
-            if found["state"] == "found" and not facts.get(FIRST_CALL_SEEN):
+            row = await get_onboarding(session, handle.onboarding_id)
+            facts: dict[str, Any] = {VENDOR_EVIDENCE: found}
+            if found["state"] == "found" and not (row.facts or {}).get(FIRST_CALL_SEEN):
                 facts[FIRST_CALL_SEEN] = found["checked_at"]
-            row.facts = facts
-            await touch(session, handle.onboarding_id, activity=False)
+            await learn(session, row, facts)
 
     # The loop each server runs (started and stopped with the application).
     async def round(self) -> None:
@@ -208,9 +206,8 @@ def _looked_at(results: Mapping[str, CheckResult], specs: Mapping[str, CheckSpec
 
 async def set_period(session: AsyncSession, onboarding: Onboarding, hours: int | None, actor: Actor) -> None:
     """An onboarding's own watch period (None: the server's); the next run is set afresh from it."""
-    onboarding.watch_every_hours = hours
-    onboarding.watch_next_at = None  # the next look sets it a period from then
-    await touch(session, onboarding.id, activity=True)
+    # The next look sets the next run a period from then.
+    await touch(session, onboarding.id, watch_every_hours=hours, watch_next_at=None)
     await record(session, action="watch_period", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
                  summary=f"Watch period set to every {hours} hours" if hours else "Watch period set to the default")

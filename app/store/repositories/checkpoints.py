@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import Onboarding, OnboardingAction
-from app.store.repositories.state import touch
+from app.store.repositories.state import get_onboarding, learn, touch
 from app.store.statuses import ActionOutcome, ActionState
 
 
@@ -57,10 +57,9 @@ async def mark_done(session: AsyncSession, onboarding_id: uuid.UUID, action_key:
     row.details = dict(details)
     row.error = None
     if facts:
-        onboarding = await session.get(Onboarding, onboarding_id)
-        assert onboarding is not None
-        onboarding.facts = {**(onboarding.facts or {}), **facts}
-    await touch(session, onboarding_id)
+        await learn(session, await get_onboarding(session, onboarding_id), facts, activity=True)
+    else:
+        await touch(session, onboarding_id)
     return row
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from app.store.models import Alert, Onboarding, Operator
 from app.store.repositories.watch import awaiting_first_call, watched
-from app.store.statuses import FINISHED, Health, OnboardingStatus
+from app.store.statuses import FINISHED, OPEN, Health, OnboardingStatus
 
 VIEWS = ("mine", "queue", "waiting", "completed", "all")
 FIRST_CALL = "first_call"  # the list's health filter: waiting for the vendor's first call
@@ -75,6 +75,22 @@ class ListQuery:
         elif self.health == FIRST_CALL:
             where.append(awaiting_first_call())
         return where
+
+
+async def open_onboardings(session: AsyncSession, vendor: str, org_origin: str) -> list[Onboarding]:
+    """The vendor's onboardings on that org that are not finished, oldest first (starting another
+    asks first)."""
+    return list((await session.execute(select(Onboarding).where(
+        Onboarding.vendor == vendor, Onboarding.org_origin == org_origin, Onboarding.status.in_(list(OPEN)))
+        .order_by(Onboarding.created_at))).scalars())
+
+
+async def onboardings_using(session: AsyncSession, connection_id: uuid.UUID) -> list[Onboarding]:
+    """The open onboardings that use an Okta connection, latest activity first: they still call
+    Okta with it (a plan to apply, a check to re-run, an undo to come), so retiring it stops them."""
+    return list((await session.execute(select(Onboarding).where(
+        Onboarding.connection_id == connection_id, Onboarding.status.in_(list(OPEN)))
+        .order_by(Onboarding.last_activity_at.desc(), Onboarding.id))).scalars())
 
 
 def encode_cursor(moment: datetime, onboarding_id: uuid.UUID) -> str:

@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.store.base import utcnow
 from app.store.models import OnboardingPlan
+from app.store.repositories.state import touch
 
 
 def inputs_digest(inputs: Mapping[str, Any] | None) -> str:
@@ -44,6 +46,24 @@ def new_plan(onboarding_id: uuid.UUID, actor_id: uuid.UUID | None, items: list[d
     """A plan bound to the inputs it was made from: every value it used (saved or default)."""
     return OnboardingPlan(id=uuid.uuid4(), onboarding_id=onboarding_id, created_by_id=actor_id, items=items,
                           inputs=dict(inputs or {}), inputs_digest=inputs_digest(inputs))
+
+
+async def add_plan(session: AsyncSession, plan: OnboardingPlan) -> None:
+    """Keep a plan just made (the newest, so the one that can be confirmed)."""
+    session.add(plan)
+
+
+async def plan_of(session: AsyncSession, onboarding_id: uuid.UUID, plan_id: uuid.UUID) -> OnboardingPlan | None:
+    """The plan by its id if it is one of this onboarding's (a plan id from another is None)."""
+    plan = await session.get(OnboardingPlan, plan_id)
+    return plan if plan is not None and plan.onboarding_id == onboarding_id else None
+
+
+async def confirm(session: AsyncSession, plan: OnboardingPlan, actor_id: uuid.UUID | None) -> None:
+    """Mark the plan confirmed by `actor_id` now: Apply carries it out. The onboarding's page shows it."""
+    plan.confirmed_at = utcnow()
+    plan.confirmed_by_id = actor_id
+    await touch(session, plan.onboarding_id)
 
 
 async def newest_plan(session: AsyncSession, onboarding_id: uuid.UUID) -> OnboardingPlan | None:

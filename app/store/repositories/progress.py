@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.base import utcnow
@@ -28,6 +28,29 @@ async def latest_run(session: AsyncSession, onboarding_id: uuid.UUID) -> Verific
         select(VerificationRun).where(VerificationRun.onboarding_id == onboarding_id)
         .order_by(VerificationRun.finished_at.desc()).limit(1))).scalar_one_or_none()
     return found
+
+
+async def add_run(session: AsyncSession, run: VerificationRun, results: list[CheckResult]) -> None:
+    """Keep a verification run and the result of each of its checks."""
+    session.add(run)
+    await session.flush()  # the results refer to it
+    session.add_all(results)
+
+
+async def runs_of_kind(session: AsyncSession, onboarding_id: uuid.UUID, kind: str) -> int:
+    """How many runs of `kind` (the watch's, say) the onboarding has had."""
+    return int((await session.execute(select(func.count()).select_from(VerificationRun).where(
+        VerificationRun.onboarding_id == onboarding_id, VerificationRun.kind == kind))).scalar_one())
+
+
+async def add_attestation(session: AsyncSession, attestation: Attestation) -> None:
+    """Keep what a named person attested."""
+    session.add(attestation)
+
+
+async def add_handoff(session: AsyncSession, handoff: Handoff) -> None:
+    """Keep a handoff and its note (the onboarding's assignee is changed with `state.assign`)."""
+    session.add(handoff)
 
 
 async def latest_results(session: AsyncSession, onboarding_id: uuid.UUID

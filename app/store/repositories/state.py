@@ -1,14 +1,17 @@
-"""The one place an onboarding's `revision` moves.
+"""An onboarding's own row: found, made, and changed only through here, where its `revision` moves.
 
 The page cache (`app/web/pagecache.py`) serves an onboarding's page again for as long as its
 revision has not moved, so every change a person could see on that page must move it; a change
-that forgets to is a stale page. Every writer (the services, the engine, the job runner) calls
-`touch` in the transaction that makes its change, instead of writing `revision` itself.
+that forgets to is a stale page. So nothing else writes the row's values: the services, the engine,
+the watch and the job runner call the function that names their change (`learn` facts, `set_inputs`,
+`assign`, `set_status`), each of which moves the revision in the caller's transaction, or `touch`
+for a change made to a child row (a checkpoint, a plan, an attestation).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import update
@@ -16,6 +19,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.base import utcnow
 from app.store.models import Onboarding
+from app.store.statuses import OnboardingStatus, WaitingFor
+
+
+async def find_onboarding(session: AsyncSession, onboarding_id: uuid.UUID) -> Onboarding | None:
+    """The onboarding, or None if there is none by that id."""
+    return await session.get(Onboarding, onboarding_id)
+
+
+async def get_onboarding(session: AsyncSession, onboarding_id: uuid.UUID) -> Onboarding:
+    """The onboarding, which must exist (a job's or a step's own onboarding): LookupError if not."""
+    onboarding = await session.get(Onboarding, onboarding_id)
+    if onboarding is None:
+        raise LookupError(f"no onboarding {onboarding_id}")
+    return onboarding
+
+
+async def add_onboarding(session: AsyncSession, onboarding: Onboarding) -> Onboarding:
+    """Add a new onboarding and give it its id in this transaction (its audit event names it)."""
+    session.add(onboarding)
+    await session.flush()
+    return onboarding
 
 
 async def touch(session: AsyncSession, onboarding_id: uuid.UUID, *, activity: bool = True,
@@ -31,3 +55,36 @@ async def touch(session: AsyncSession, onboarding_id: uuid.UUID, *, activity: bo
         values.setdefault("last_activity_at", utcnow())
     await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id)
                           .values(revision=Onboarding.revision + 1, **values))
+
+
+async def learn(session: AsyncSession, onboarding: Onboarding, facts: Mapping[str, Any], *,
+                activity: bool = False) -> None:
+    """Add what was learned (from Okta, an action, a check, the watch) to the onboarding's facts;
+    a fact learned again replaces the earlier value."""
+    onboarding.facts = {**(onboarding.facts or {}), **facts}
+    await touch(session, onboarding.id, activity=activity)
+
+
+async def set_inputs(session: AsyncSession, onboarding: Onboarding, values: Mapping[str, Any]) -> None:
+    """Replace the values the operator gave (checked by the service beforehand)."""
+    onboarding.inputs = dict(values)
+    await touch(session, onboarding.id)
+
+
+async def assign(session: AsyncSession, onboarding: Onboarding, operator_id: uuid.UUID | None) -> None:
+    """Give the onboarding to an operator, or to the help-desk queue (None)."""
+    onboarding.assignee_id = operator_id
+    await touch(session, onboarding.id)
+
+
+async def set_status(session: AsyncSession, onboarding_id: uuid.UUID, status: OnboardingStatus, *,
+                     waiting_for: WaitingFor | None = None, note: str | None = None) -> None:
+    """Where the onboarding stands, what it waits for (nothing unless it waits) and the sentence its
+    page shows (at most 500 characters). Completing it stamps when, the first time only. Objects of
+    the onboarding already in the session are updated in memory too."""
+    await touch(session, onboarding_id, status=status, waiting_for=waiting_for,
+                status_note=note[:500] if note is not None else None)
+    if status == OnboardingStatus.completed:
+        await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id,
+                                                       Onboarding.completed_at.is_(None))
+                              .values(completed_at=utcnow()))

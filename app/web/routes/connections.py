@@ -11,6 +11,7 @@ from app.common.validation import ValidationFailed
 from app.connections import service
 from app.okta.gateway import ConnectionUnusable
 from app.store.models import OktaConnection, Operator
+from app.store.repositories.onboardings import onboardings_using
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_input, uuid_or_404
 from app.web.flash import set_flash
 from app.web.responses import redirect
@@ -124,7 +125,7 @@ async def connection_retire(request: Request, db: DbSession, connection_id: str,
     connection = await _manageable(db, connection_id, operator)
     if connection.retired_at is not None:
         return await _page(request, db, status_code=409, message=_retired(connection))
-    using = await service.onboardings_using(db, connection.id)
+    using = await onboardings_using(db, connection.id)
     # Retiring destroys the credential (and stops the onboardings that use it): only when the person
     # saw what it does, and the very list of onboardings it stops, and confirmed it.
     data = await request.form()

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +18,7 @@ from app.onboardings import handoffs
 from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
 from app.store.repositories.progress import latest_handoff
+from app.store.repositories.state import find_onboarding
 from app.watch.health import evidence_for
 from app.web.deps import uuid_or_404
 from app.web.flash import set_flash
@@ -25,11 +27,12 @@ from app.web.state import app_state
 from app.web.templating import render
 
 
-async def onboarding_or_404(db: Any, onboarding_id: str) -> Onboarding:
-    found = await db.get(Onboarding, uuid_or_404(onboarding_id))
+async def onboarding_or_404(db: AsyncSession, onboarding_id: str) -> Onboarding:
+    """The onboarding the address names, or Not Found (a malformed id too)."""
+    found = await find_onboarding(db, uuid_or_404(onboarding_id))
     if found is None:
         raise HTTPException(404)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 async def acting(request: Request, db: Any, onboarding_id: str, operator: Any, *, okta: bool = False

@@ -21,6 +21,7 @@ from app.engine.jobs import JobBusy
 from app.engine.status import timer_runs
 from app.onboardings import service, tokens
 from app.store.models import OktaConnection, Onboarding, OnboardingPlan
+from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import is_stale, newest_plan
 from app.store.repositories.progress import latest_job
 from app.store.statuses import ACTIVE_JOBS, WaitingFor
@@ -78,7 +79,7 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
     assert connection is not None
     # A second onboarding of one vendor on one org is usually a mistake (two service accounts, two
     # roles): say which is open already, and start another only when the person ticks that they mean it.
-    open_ones = await service.open_onboardings(db, vendor, connection.org_origin)
+    open_ones = await open_onboardings(db, vendor, connection.org_origin)
     if open_ones and not form.boolean("start_another"):
         return render(request, "onboardings/new.html", {
             "playbooks": state.library.all(), "connections": await list_connections(db), "errors": {},

@@ -12,18 +12,12 @@ from app.audit import record
 from app.reports import exports
 from app.reports.data import STATUS_LABELS, build_report
 from app.store.models import Onboarding
-from app.web.deps import CurrentOperator, DbSession, actor_for, uuid_or_404
+from app.web.deps import CurrentOperator, DbSession, actor_for
+from app.web.routes.onboarding_common import onboarding_or_404
 from app.web.state import app_state
 from app.web.templating import render
 
 router = APIRouter(prefix="/onboardings")
-
-
-async def _onboarding(db: DbSession, onboarding_id: str) -> Onboarding:
-    found = await db.get(Onboarding, uuid_or_404(onboarding_id))
-    if found is None:
-        raise HTTPException(404)
-    return found
 
 
 def _filename(onboarding: Onboarding, suffix: str) -> str:
@@ -32,7 +26,7 @@ def _filename(onboarding: Onboarding, suffix: str) -> str:
 
 @router.get("/{onboarding_id}/report", name="onboarding_report")
 async def report_page(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
-    found = await _onboarding(db, onboarding_id)
+    found = await onboarding_or_404(db, onboarding_id)
     report = await build_report(db, app_state(request).library, found.id, operator.display_name)
     return render(request, "onboardings/report.html", {"report": report, "labels": STATUS_LABELS})
 
@@ -40,7 +34,7 @@ async def report_page(request: Request, db: DbSession, onboarding_id: str, opera
 @router.get("/{onboarding_id}/report.pdf", name="onboarding_report_pdf")
 async def report_pdf(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
     state = app_state(request)
-    found = await _onboarding(db, onboarding_id)
+    found = await onboarding_or_404(db, onboarding_id)
     report = await build_report(db, state.library, found.id, operator.display_name)
     # fpdf takes a fifth of a second to import: only the process that writes a PDF pays for it.
     from app.reports.pdf import render_pdf
@@ -59,7 +53,7 @@ async def events_export(request: Request, db: DbSession, onboarding_id: str, fmt
     state = app_state(request)
     if fmt not in ("json", "csv"):
         raise HTTPException(404)
-    found = await _onboarding(db, onboarding_id)
+    found = await onboarding_or_404(db, onboarding_id)
     async with state.db.session() as session:
         await record(session, action="export", actor=actor_for(request, operator), onboarding_id=found.id,
                      subject_type="events", subject_id=fmt, summary=f"Audit events exported as {fmt.upper()}")
