@@ -22,6 +22,7 @@ from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
     Alert,
     Attestation,
+    CheckResult,
     Job,
     OnboardingAction,
     OnboardingPlan,
@@ -115,6 +116,7 @@ class OnboardingView:
     job: Job | None
     last_job: Job | None
     last_run: VerificationRun | None
+    results: dict[str, CheckResult]  # the latest run's, by check key
     secrets: list[OnboardingSecret]
     people: dict[str, str]
     operators: list[Operator]
@@ -292,8 +294,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     inputs_locked = any(r.state in ACTED for r in loaded.records.values())
     alerts = await open_alerts(session, onboarding_id) if is_watched(loaded.onboarding) else []
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
-                          secrets=secrets, people=people, operators=operators, inputs_locked=inputs_locked,
-                          alerts=alerts)
+                          results=results, secrets=secrets, people=people, operators=operators,
+                          inputs_locked=inputs_locked, alerts=alerts)
 
 
 # What each Admin Console page a task links to is called there, so the link names where it goes.

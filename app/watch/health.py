@@ -100,12 +100,13 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
     return rows
 
 
-async def evidence_for(session: AsyncSession, library: PlaybookLibrary, onboarding: Onboarding) -> Evidence | None:
-    """What Okta shows of the vendor's use of one watched onboarding (None if it is not watched)."""
+def evidence_for(library: PlaybookLibrary, onboarding: Onboarding, results: Mapping[str, CheckResult]
+                 ) -> Evidence | None:
+    """What Okta shows of the vendor's use of one watched onboarding (None if it is not watched),
+    from its latest run's `results` (by check key) and its facts."""
     if not is_watched(onboarding):
         return None
     kinds = check_kinds(library.get(onboarding.vendor))
-    _run, results = await latest_results(session, onboarding.id)
     return _seen(results, kinds, onboarding.facts or {}, token_use(results, kinds, onboarding.facts or {}))
 
 
