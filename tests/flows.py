@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.live import LiveServer
 
@@ -37,6 +37,15 @@ def start_onboarding(page: Page, vendor: str) -> None:
 def wait_for_job(page: Page) -> None:
     """The progress panel polls while a job runs and reloads the page when it is done."""
     expect(page.locator("#progress-region")).to_have_count(0, timeout=30_000)
+
+
+def press_and_wait(page: Page, button: Locator) -> None:
+    """Press a button that starts a job (Verify, Retry, ...), then wait for the job to end. The
+    press is followed to the page it leads to first: waiting on the page it was pressed on, where
+    nothing runs yet, would return before the job had even started."""
+    with page.expect_navigation():
+        button.click()
+    wait_for_job(page)
 
 
 def attest_all(page: Page) -> None:

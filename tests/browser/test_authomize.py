@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.browser.driver import Journey
-from tests.flows import attest_all, reveal_secret, start_onboarding, unfold, wait_for_job
+from tests.flows import attest_all, press_and_wait, reveal_secret, start_onboarding, unfold, wait_for_job
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -64,8 +64,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     assert server.sandbox_state()["counts"]["apiServices"] == 0
 
     client_id, first_secret = install_by_hand(server)
-    page.get_by_role("button", name="Retry").first.click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Retry").first)
     [integration] = server.sandbox_state()["apiServices"]
     assert integration["id"] == client_id  # found by name and adopted, not installed again
     expect(page.locator("#step-enter_credentials").get_by_text(client_id)).to_be_visible()
@@ -79,8 +78,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
 
     # The smoke test runs while the wizard still keeps the secret.
     page.goto(onboarding_url)
-    page.get_by_role("button", name="Verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Verify"))
     unfold(page, "smoke_test")
     smoke = page.locator("#step-smoke_test")
     expect(smoke.get_by_text("got an access token from the org authorization server")).to_be_visible()
@@ -100,8 +98,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
 
     attest_all(page)
     expect(page.get_by_role("region", name="Kept for a later step")).to_have_count(0)
-    page.get_by_role("button", name="Re-verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Re-verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
     unfold(page, "smoke_test")

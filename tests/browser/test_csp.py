@@ -20,6 +20,7 @@ from tests.flows import (
     attest_all,
     first_admin,
     paste_token,
+    press_and_wait,
     start_onboarding,
     use_sandbox_org,
     wait_for_job,
@@ -148,11 +149,9 @@ def test_every_page_keeps_to_the_content_security_policy(server: LiveServer, bro
         service_token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, TOKEN_NAME)
         paste_token(page, "copy_token_read_only", service_token)
         if page.get_by_role("button", name="Continue").count():
-            page.get_by_role("button", name="Continue").click()
-            wait_for_job(page)
+            press_and_wait(page, page.get_by_role("button", name="Continue"))
         attest_all(page)
-        page.get_by_role("button", name=re.compile("^(Re-)?[Vv]erify$")).click()
-        wait_for_job(page)
+        press_and_wait(page, page.get_by_role("button", name=re.compile("^(Re-)?[Vv]erify$")))
         expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
 
         # Every page of the application, this onboarding's included.

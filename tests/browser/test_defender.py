@@ -16,6 +16,7 @@ from tests.flows import (
     add_operator_in_ui,
     attest_all,
     paste_token,
+    press_and_wait,
     sign_in,
     sign_out,
     start_onboarding,
@@ -74,8 +75,7 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     expect(page.get_by_role("button", name="Continue")).to_have_count(0)
     attest_all(page)
     assert page.url.endswith("#next-step")  # each attestation came back to the card, not the page's top
-    page.get_by_role("button", name="Verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
     onboarding_url = page.url.split("#")[0]

@@ -17,6 +17,7 @@ from tests.flows import (
     attest_all,
     create_token_in_console,
     paste_token,
+    press_and_wait,
     reveal_secret,
     start_onboarding,
     wait_for_job,
@@ -86,8 +87,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     paste_token(page, "create_token", token)
     assert token not in page.content()
 
-    page.get_by_role("button", name="Verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Verify"))
     domains = page.locator("#step-email_domains")
     expect(domains.get_by_text(re.compile(r"addresses are on 3 domains"))).to_be_visible()
     expect(domains.get_by_role("button", name=re.compile("I confirm: Drata Technical Support"))).to_be_visible()
@@ -106,8 +106,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     attest_all(page)
     expect(page.get_by_role("region", name="Kept for a later step")
            .get_by_text("Client secret of the Drata - OIDC app")).to_have_count(0)
-    page.get_by_role("button", name="Re-verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Re-verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
     assert secret not in page.content()

@@ -17,6 +17,7 @@ from tests.flows import (
     add_operator_in_ui,
     attest_all,
     paste_token,
+    press_and_wait,
     sign_in,
     sign_out,
     start_onboarding,
@@ -66,8 +67,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     paste_token(page, "copy_token", token)
     wait_for_job(page)  # removing Super Admin starts on its own once the token is verified
     attest_all(page)
-    page.get_by_role("button", name="Verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     sign_out(page)
 

@@ -17,6 +17,7 @@ from tests.flows import (
     activate_and_create_token,
     attest_all,
     paste_token,
+    press_and_wait,
     start_onboarding,
     wait_for_job,
 )
@@ -101,8 +102,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     expect(page.locator("#step-register_log_stream")).to_contain_text("Created the log stream 'Oort'")
 
     attest_all(page)
-    page.get_by_role("button", name="Verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
     expect(page.locator("#step-schema_box_tick")).to_contain_text(

@@ -21,6 +21,7 @@ from tests.flows import (
     activate_and_create_token,
     attest_all,
     paste_token,
+    press_and_wait,
     start_onboarding,
     wait_for_job,
 )
@@ -98,8 +99,7 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     expect(page.locator("#step-connect").get_by_text(re.compile(r"Waiting until .* min left"))).to_be_visible()
     attest_all(page)
 
-    page.get_by_role("button", name="Verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator("#step-ingestion_wait")).to_contain_text("minutes left")
     expect(page.locator("#step-recent_events")).to_contain_text("Okta is writing System Log events")
     expect(page.locator("#step-backfill_preview")).to_contain_text(re.compile(r"backfills \d+ events"))
@@ -107,8 +107,7 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
         "Okta let the service account's token read the System Log.")
 
     end_the_wait(migrated_url, onboarding_id, "connect")
-    page.get_by_role("button", name="Re-verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Re-verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
     watch.assert_clean()

@@ -22,7 +22,14 @@ from app.store.db import create_sync_engine
 from app.store.models import Onboarding
 from tests.browser.driver import Journey
 from tests.conftest import reset_database
-from tests.flows import activate_and_create_token, attest_all, paste_token, start_onboarding, wait_for_job
+from tests.flows import (
+    activate_and_create_token,
+    attest_all,
+    paste_token,
+    press_and_wait,
+    start_onboarding,
+    wait_for_job,
+)
 from tests.live import LiveServer, live_server
 from tests.watch.test_notifications import Mailbox, Receiver
 
@@ -103,14 +110,12 @@ def _journey(server: LiveServer, page: Page, database_url: str, receiver: Receiv
     step.get_by_label("Service account username (an email address)").fill(SERVICE_LOGIN)
     step.get_by_role("button", name="Save values").click()
     page.get_by_role("button", name="Make the plan", exact=True).click()
-    page.get_by_role("button", name="Confirm and apply").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Confirm and apply"))
     token = activate_and_create_token(page, SERVICE_LOGIN, "Quiet-Harbor-42", "Defender for Identity")
     paste_token(page, "copy_token", token)
     wait_for_job(page)
     attest_all(page)
-    page.get_by_role("button", name="Verify").click()
-    wait_for_job(page)
+    press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
 
     health = server.url + "/health"
