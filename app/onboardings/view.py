@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
@@ -30,6 +29,7 @@ from app.store.models import (
     Operator,
     VerificationRun,
 )
+from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import is_stale, newest_plan
 from app.store.repositories.progress import kept_secret_rows, latest_job, latest_results
 from app.store.repositories.watch import is_watched, open_alerts
@@ -232,7 +232,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     last_run, results = await latest_results(session, onboarding_id)
     secrets = await kept_secret_rows(session, onboarding_id)
     # Every operator (a small table): names for the page, and the colleagues a handoff can go to.
-    operators = list((await session.execute(select(Operator).order_by(Operator.display_name))).scalars())
+    operators = list(await OperatorRepository(session).by_display_name())
     people = {str(op.id): op.display_name for op in operators}
 
     revealed_by_task = {purpose for _s, step in loaded.playbook.steps() if step.task is not None

@@ -17,7 +17,8 @@ from app.audit.chain import ChainReport, verify_range
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.base import utcnow
-from app.store.models import Attestation, AuditEvent, OnboardingAction, Operator
+from app.store.models import Attestation, AuditEvent, OnboardingAction
+from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import confirmed_plan
 from app.store.repositories.progress import handoffs_of, latest_results, runs_of_kind
 from app.store.repositories.watch import alerts_of
@@ -141,7 +142,7 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
                        generated_by: str) -> Report:
     loaded = await load(session, library, onboarding_id)
     onboarding, playbook = loaded.onboarding, loaded.playbook
-    names = {op.id: op.display_name for op in (await session.execute(select(Operator))).scalars()}
+    names = await OperatorRepository(session).display_names()
     last_run, results = await latest_results(session, onboarding_id)
     checklist: list[ChecklistItem] = []
     for section in playbook.sections:

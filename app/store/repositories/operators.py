@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.store.models import Operator
+from app.store.models import Operator, OperatorRole
 
 
 class OperatorRepository:
@@ -49,6 +49,18 @@ class OperatorRepository:
             select(Operator).where(Operator.is_active.is_(True)).order_by(Operator.display_name)
         )
         return result.scalars().all()
+
+    async def by_display_name(self, *, assignable: bool = False) -> Sequence[Operator]:
+        """Every operator by the name people see (the list's filter, a handoff's colleagues);
+        `assignable`: only those who may hold an onboarding (not auditors)."""
+        query = select(Operator).order_by(Operator.display_name)
+        if assignable:
+            query = query.where(Operator.role != OperatorRole.AUDITOR)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def display_names(self) -> dict[uuid.UUID, str]:
+        """Every operator's name as pages and reports show it, by id (removed ones included)."""
+        return {op.id: op.display_name for op in await self.by_display_name()}
 
     def add(self, operator: Operator) -> None:
         self.session.add(operator)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.common.validation import without_control_characters
-from app.store.models import Operator
 from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
+from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.watch import is_watched, open_alerts_of
 from app.store.statuses import OnboardingStatus, WaitingFor
 from app.web.deps import CurrentOperator, DbSession
@@ -62,8 +61,7 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
               "watched": is_watched(row.Onboarding),
               "vendor": library.get(row.Onboarding.vendor).name if row.Onboarding.vendor in library
               else row.Onboarding.vendor} for row in page.rows]
-    operators = (await db.execute(select(Operator).where(Operator.role != "auditor")
-                                  .order_by(Operator.display_name))).scalars().all()
+    operators = await OperatorRepository(db).by_display_name(assignable=True)
     filters = {k: v for k, v in {"view": view, "vendor": query.vendor, "status": query.status,
                                  "operator": query.operator, "org": query.org, "health": query.health,
                                  "since": query.since.isoformat() if query.since else "",

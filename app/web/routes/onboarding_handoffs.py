@@ -4,7 +4,6 @@ summary, closing it, and switching it to the operator's own Okta credential."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,6 +12,7 @@ from app.common.validation import ValidationFailed
 from app.onboardings import handoffs
 from app.onboardings.view import build_view
 from app.store.models import Operator
+from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import handoffs_of
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, actor_for, form_values, read_input
 from app.web.flash import set_flash
@@ -30,7 +30,7 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     state = app_state(request)
     view = await build_view(db, state.library, found.id)
     history = await handoffs_of(db, found.id)
-    names = {str(op.id): op.display_name for op in (await db.execute(select(Operator))).scalars()}
+    names = {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()}
     return render(request, "onboardings/summary.html", {"view": view, "history": history, "names": names})
 
 
