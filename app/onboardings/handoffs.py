@@ -15,6 +15,7 @@ from app.audit import Actor, record
 from app.common.validation import Fields, ValidationFailed
 from app.store.base import utcnow
 from app.store.models import Handoff, OktaConnection, Onboarding, Operator, OperatorRole
+from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import add_handoff, destroy_kept_secrets, latest_handoff
 from app.store.repositories.state import assign, set_status, touch
 from app.store.statuses import OnboardingStatus
@@ -68,7 +69,7 @@ async def hand_off(session: AsyncSession, onboarding: Onboarding, request: Hando
     to_operator: Operator | None = None
     if target and "to" not in form.errors and target != QUEUE:
         try:
-            to_operator = await session.get(Operator, uuid.UUID(target))
+            to_operator = await OperatorRepository(session).get(uuid.UUID(target))
         except ValueError:
             to_operator = None
         if to_operator is None or not to_operator.is_active or to_operator.role == OperatorRole.AUDITOR.value:
