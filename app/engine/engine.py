@@ -78,13 +78,14 @@ class Engine(VerifyPhase, UndoPhase):
             onboarding = await get_onboarding(session, onboarding_id)
             if (onboarding.facts or {}).get(ASKED_INPUTS, {}) != asked:
                 # Kept so the step's form asks for them and apply sends what the operator gave.
-                await learn(session, onboarding, {ASKED_INPUTS: asked})
+                await learn(session, onboarding, {ASKED_INPUTS: asked}, activity=True)
+            else:
+                await touch(session, onboarding_id)  # the page shows the new plan
             counts = {v: sum(1 for i in items if i["verdict"] == v) for v in {i["verdict"] for i in items}}
             await record(session, action="plan", actor=actor, onboarding_id=onboarding_id, subject_type="plan",
                          subject_id=str(plan.id),
                          summary="Plan made: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())),
                          details={"counts": counts})
-            await touch(session, onboarding_id)
         return plan.id
 
     async def confirm_plan(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID, actor: Actor) -> OnboardingPlan:
