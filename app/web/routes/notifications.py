@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.common.validation import ValidationFailed
+from app.common.validation import ValidationFailed, ticked
 from app.watch.notify import EmailRequest, WebhookRequest, add_channel, read_email, read_webhook, remove_channel
 from app.web.deps import AdminOperator, DbSession, actor_for, form_values, typed_input, uuid_or_404
 from app.web.flash import set_flash
@@ -28,7 +28,7 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
             else read_email(typed_input(EmailRequest, values))
     except ValidationFailed as exc:
         typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
-        typed["starttls"] = "on" if typed_input(EmailRequest, values).starttls else ""
+        typed["starttls"] = "on" if ticked(values.get("starttls", "")) else ""
         return await settings_view(request, db, errors=exc.errors, message=exc.message, status_code=400,
                                    notify_typed=typed)
     await add_channel(db, app_state(request).vault, given, actor_for(request, admin))

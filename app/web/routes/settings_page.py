@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from app.audit import record
 from app.auth.oidc_config import ROLE_ORDER, SignInSettings, load_config, save_config
-from app.common.validation import ValidationFailed
+from app.common.validation import ValidationFailed, ticked
 from app.engine.runtime import overrides
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
@@ -43,9 +43,8 @@ async def _oidc_view(request: Request, db: DbSession, typed: Mapping[str, str] |
     if typed is not None:
         view.update({name: typed.get(f"oidc_{name}", "") for name in ("provider_name", "issuer", "client_id",
                                                                       "claim")})
-        given = typed_input(SignInSettings, dict(typed))
-        view["enabled"] = given.oidc_enabled
-        view["allow_private_network"] = given.oidc_allow_private_network
+        view["enabled"] = ticked(typed.get("oidc_enabled", ""))
+        view["allow_private_network"] = ticked(typed.get("oidc_allow_private_network", ""))
         view["roles"] = [(role.value, role.label, typed.get(f"oidc_{role.value}_values", "")) for role in ROLE_ORDER]
     return view
 
