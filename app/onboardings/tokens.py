@@ -21,6 +21,7 @@ from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.playbooks.tasks import ServiceTokenTask
 from app.store.repositories.state import get_onboarding, learn
+from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import Outcome
 from app.vault import Secret
 
@@ -153,7 +154,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         "service_token_network": matched.network_connection, "service_token_network_text": _network_text(matched),
         "service_token_owner": owner.profile.login, "service_token_any_ip_required": any_ip_required(loaded),
         # Okta moves a token's expiry at each use: the watch compares later runs with this one.
-        "service_token_expires_at": matched.expiresAt,
+        TOKEN_EXPIRES: matched.expiresAt,
         "service_token_candidates": [], **probed}
     how = ("picked by the operator among " if chosen else "named ") + (
         f"{len(tokens)} tokens of the account" if chosen else f"'{name}'" if name else "(no name given)")
