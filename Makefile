@@ -10,8 +10,9 @@ PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 # The Postgres the suite must also pass on (mandatory: unreachable means failure, not a skip).
 export ONBOARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
-# Parallel workers (pytest-xdist), one per core: each has its own databases and ports.
-PYTEST_WORKERS ?= -n auto
+# Parallel workers (pytest-xdist), one per core: each has its own databases and ports. A worker
+# that runs out of tests takes some of another's queue (worksteal), so neither waits for the other.
+PYTEST_WORKERS ?= -n auto --dist worksteal
 
 .PHONY: help run install install-test browser test test-live lint typecheck pytest constraints bench-smoke clean
 
