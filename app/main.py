@@ -72,7 +72,7 @@ def _route_table() -> tuple[BaseRoute, ...]:
 
     FastAPI analyses each endpoint's signature and dependencies when a request first reaches an
     included router, and keeps that analysis on the route objects the inclusion made. The server
-    builds one application, but the tests build about two thousand in one process, and the analysis
+    builds one application, but a test run builds about two thousand (a thousand a worker), and the analysis
     was 8 to 18% of their CPU (docs/benchmarks.md). The routes hold no application state (a request's
     ``request.app`` is the application it reached), so every application shares them; they are
     built on an application of their own so that none of them keeps another's state alive (FastAPI
