@@ -76,6 +76,23 @@ def _ago(value: datetime) -> str:
     return "just now"
 
 
+# How soon a running job's progress panel asks again. Most runs end within a second or two (an
+# apply on a small org, a verification): looked at four times a second while young, the page shows
+# the result as soon as it is there instead of up to a second later; a long run (a scan of every
+# user) is asked about once a second. The next ask is scheduled when an answer arrives, so a slow
+# server is never sent a second poll before it answered the first.
+POLL_FAST_MS = 250
+POLL_SLOW_MS = 1000
+POLL_FAST_FOR_SECONDS = 3
+
+
+def _poll_delay_ms(started: datetime | None) -> int:
+    if started is None:
+        return POLL_FAST_MS
+    age = (datetime.now(UTC) - started).total_seconds()
+    return POLL_FAST_MS if age < POLL_FAST_FOR_SECONDS else POLL_SLOW_MS
+
+
 def _base_context(request: Request) -> dict[str, Any]:
     from app.web.csrf import csrf_token
     from app.web.flash import pop_flash
@@ -126,6 +143,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["epoch"] = _epoch
     env.filters["in_sentence"] = in_sentence
     env.filters["code_spans"] = _code_spans
+    env.filters["poll_delay_ms"] = _poll_delay_ms
     env.globals["words"] = {"step": STEP_WORDS, "check": CHECK_WORDS, "action": ACTION_WORDS, "run": RUN_WORDS,
                             "health": HEALTH_WORDS, "evidence": EVIDENCE_WORDS}
     # Macros as a global rather than per-template imports, so a block rendered on its own for htmx
