@@ -41,8 +41,7 @@ SERVICE_LOGIN = "mdi-watched@acme.example"
 @pytest.fixture
 def server(tmp_path: Path, migrated_url: str) -> Iterator[LiveServer]:
     """The wizard's server, its watch looking for due runs four times a second (the test waits for
-    each run it causes: at its production minute, or even at one second, those waits were most of
-    the journey's time)."""
+    each run it causes; at one second, those waits were a fifth of the journey's time)."""
     reset_database(migrated_url)
     with live_server(migrated_url, tmp_path / "data", migrate=False,
                      extra_env={"ONBOARD_WATCH_TICK_SECONDS": "0.25"}) as running:
