@@ -23,6 +23,12 @@ PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+async def no_sleep(_seconds: float) -> None:
+    """An application's ``sleep`` for tests that fail sign-ins on purpose but do not test the
+    delay that slows guessers down (tests/auth does)."""
+    return None
+
+
 def csrf_from(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "page has no CSRF field"

@@ -86,10 +86,8 @@ POLL_SLOW_MS = 1000
 POLL_FAST_FOR_SECONDS = 3
 
 
-def _poll_delay_ms(queued_at: datetime | None) -> int:
+def _poll_delay_ms(queued_at: datetime) -> int:
     """Milliseconds until the panel of a job queued at ``queued_at`` asks again."""
-    if queued_at is None:
-        return POLL_FAST_MS
     age = (datetime.now(UTC) - queued_at).total_seconds()
     return POLL_FAST_MS if age < POLL_FAST_FOR_SECONDS else POLL_SLOW_MS
 

@@ -12,7 +12,7 @@ from app.settings import Settings
 from app.store.base import utcnow
 from app.store.db import create_sync_engine
 from app.store.models import AuditEvent, SignInThrottle, WebSession
-from tests.support import PASSWORD, add_operator, web_client
+from tests.support import PASSWORD, add_operator, no_sleep, web_client
 
 
 def _set_cookie_headers(response: object) -> list[str]:
@@ -170,7 +170,7 @@ class TestThrottle:
     def test_account_locks_with_a_clear_message(self, settings: Settings) -> None:
         add_operator(settings, "ana")
         with web_client(settings) as web:
-            web.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+            web.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
             response = self._fail(web, settings.signin_lock_after)
             assert response.status_code == 429  # type: ignore[attr-defined]
             assert "Too many failed sign-ins for this account. It is locked until" in response.text  # type: ignore[attr-defined]
@@ -182,7 +182,7 @@ class TestThrottle:
     def test_lock_ends_after_its_time(self, settings: Settings) -> None:
         add_operator(settings, "ana")
         with web_client(settings) as web:
-            web.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+            web.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
             self._fail(web, settings.signin_lock_after)
             engine = create_sync_engine(settings.resolved_database_url)
             with engine.begin() as conn:
@@ -201,10 +201,6 @@ class TestThrottle:
             keys = [row.key for row in conn.execute(select(SignInThrottle))]
         engine.dispose()
         assert [key[:2] for key in keys] == ["s:"]
-
-
-async def _no_sleep(_seconds: float) -> None:
-    return None
 
 
 class TestSignOut:
@@ -246,7 +242,7 @@ def _throttle_keys(settings: Settings) -> list[str]:
 
 def _lock_from(settings: Settings, address: str, username: str, times: int) -> object:
     with web_client(settings, client=(address, 50000)) as attacker:
-        attacker.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+        attacker.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
         response = None
         for _ in range(times):
             response = attacker.sign_in(username, "wrong password!!")
@@ -267,7 +263,7 @@ class TestLockingCannotBeTurnedOnAPerson:
     def test_one_address_flooding_many_accounts_is_paused(self, settings: Settings) -> None:
         settings = settings.model_copy(update={"signin_source_limit": 8})
         with web_client(settings, client=("203.0.113.8", 50000)) as attacker:
-            attacker.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+            attacker.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
             answers = [attacker.sign_in(f"user{i}", "guess-guess-guess") for i in range(8)]
             assert [a.status_code for a in answers[:7]] == [401] * 7
             assert answers[7].status_code == 429
@@ -318,7 +314,7 @@ class TestWhatFailedSignInsKeep:
     def test_a_name_that_is_no_account_is_not_stored(self, settings: Settings) -> None:
         typed = "Summer-Password-2026!"  # a password typed into the username field
         with web_client(settings) as web:
-            web.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+            web.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
             assert web.sign_in(typed, "whatever-else").status_code == 401
         assert not any(typed.lower() in key for key in _throttle_keys(settings))
         failed = _events(settings, "sign_in")
@@ -374,7 +370,7 @@ class TestSignInHoldsNoLockWhileHashing:
 
         monkeypatch.setattr(signin, "verify_password", checking)
         with web_client(settings) as web:
-            web.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+            web.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
             assert web.sign_in("ana", "wrong password!!").status_code == 401
             assert web.sign_in("ana").status_code == 303
         assert seen == ["free", "free"]

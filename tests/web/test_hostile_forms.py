@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import AppSetting, AuditEvent, Handoff, OktaConnection, Onboarding, Operator
-from tests.support import add_operator, web_client
+from tests.support import add_operator, no_sleep, web_client
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -95,16 +95,12 @@ def _run(fn: Callable[[dict[str, str], set[str]], None], names: list[str]) -> No
     inner()
 
 
-async def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 class TestHostileForms:
     def test_sign_in(self, settings: Settings) -> None:
         add_operator(settings, "ana", "admin")
         with web_client(settings) as web:
             # Failed sign-ins are slowed down (tests/auth checks how); here only the answers matter.
-            web.client.app.state.onboard.sleep = _no_sleep  # type: ignore[attr-defined]
+            web.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
 
             def attempt(values: dict[str, str], drop: set[str]) -> None:
                 web.get("/sign-in")
