@@ -1,5 +1,6 @@
 """A real server process for browser tests: `onboard serve` on a free port, against its own
-database, with its output captured (the setup link is read from it, as a person would)."""
+database, with its output captured (the setup link is read from it, as a person would). The
+process is forked from one that has imported the wizard already (tests/launch.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from app.settings import PROJECT_ROOT
+from tests.launch import Launched, launch, run
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -44,7 +44,7 @@ def free_port() -> int:
 class LiveServer:
     url: str
     log_path: Path
-    process: subprocess.Popen[bytes]
+    process: Launched
     env: dict[str, str]
     sandbox_url: str
 
@@ -84,12 +84,10 @@ def live_server(database_url: str, data_dir: Path, *, extra_env: dict[str, str] 
     }
     data_dir.mkdir(parents=True, exist_ok=True)
     if migrate:
-        subprocess.run([sys.executable, "-m", "app.cli", "db", "upgrade"], env=env, cwd=PROJECT_ROOT,
-                       check=True, capture_output=True, timeout=120)
+        migrated = run(["db", "upgrade"], env)
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env, cwd=PROJECT_ROOT,
-                                   stdout=log, stderr=subprocess.STDOUT)
+    process = launch(["serve"], env, output=log_path)
     url = f"http://127.0.0.1:{port}"
     server = LiveServer(url=url, log_path=log_path, process=process, env=env,
                         sandbox_url=f"http://127.0.0.1:{sandbox_port}")

@@ -1,6 +1,7 @@
 """Real processes for the reliability tests: a standalone sandbox Okta (which outlives the wizard
 servers the tests kill), wizard servers started and killed with SIGKILL, and an HTTP client that
-signs in and submits forms like a browser."""
+signs in and submits forms like a browser. Each process is forked from one that has imported the
+wizard already (tests/launch.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,13 +18,13 @@ from typing import Any
 
 import httpx
 
-from app.settings import PROJECT_ROOT
+from tests.launch import Launched, launch, run
 from tests.live import free_port
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path, deadline_seconds: float = 60) -> None:
+def _wait(url: str, process: Launched, log: Path, deadline_seconds: float = 60) -> None:
     deadline = time.monotonic() + deadline_seconds
     while True:
         if process.poll() is not None:
@@ -43,7 +43,7 @@ def _wait(url: str, process: subprocess.Popen[bytes], log: Path, deadline_second
 class Sandbox:
     url: str
     admin_token: str
-    process: subprocess.Popen[bytes]
+    process: Launched
 
     def state(self) -> dict[str, Any]:
         data: dict[str, Any] = httpx.get(f"{self.url}/__sandbox__/state", timeout=10).json()
@@ -61,9 +61,7 @@ def sandbox_process(tmp: Path) -> Iterator[Sandbox]:
     port = free_port()
     log = tmp / "sandbox.log"
     env = {**os.environ, "ONBOARD_ENVIRONMENT": "development", "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "app.cli", "sandbox", "--port", str(port), "--seed", "demo"],
-                                   cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process = launch(["sandbox", "--port", str(port), "--seed", "demo"], env, output=log)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(f"{url}/.well-known/okta-organization", process, log)
@@ -87,7 +85,7 @@ class Wizard:
     sandbox_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    process: Launched | None = None
     starts: int = 0
 
     @property
@@ -102,15 +100,12 @@ class Wizard:
                 **self.extra_env}
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=PROJECT_ROOT, env=self.env(),
-                              input=stdin, capture_output=True, text=True, timeout=120, check=False)
+        return run(list(args), self.env(), input=stdin)
 
     def start(self) -> None:
         self.starts += 1
         log = self.data_dir / f"server-{self.starts}.log"
-        with log.open("wb") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=PROJECT_ROOT,
-                                            env=self.env(), stdout=out, stderr=subprocess.STDOUT)
+        self.process = launch(["serve"], self.env(), output=log)
         _wait(f"{self.url}/healthz", self.process, log)
 
     def kill(self) -> None:

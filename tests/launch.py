@@ -1,0 +1,169 @@
+"""`onboard` processes for the tests, forked from a process that has already imported the wizard.
+
+The reliability, command-line and browser tests start about 150 `onboard` processes a run (servers
+killed with SIGKILL and restarted, sandbox orgs, command-line runs), and each new interpreter spent
+about a second of CPU importing FastAPI, SQLAlchemy, uvicorn and the wizard before it did anything
+(a server start cost a second more than the work it then did; docs/benchmarks.md). Here one fork
+server per test process (multiprocessing's ``forkserver``) imports them once, and each process is
+forked from it, then does what ``python -m app.cli ARGS`` does: its own environment, working
+directory, standard streams and arguments, ``main()``, then the interpreter's way out (waiting for
+threads that are not daemons, atexit handlers, the exit status). It is a process of its own, with
+its own pid: SIGKILL kills it alone, and nothing of the test process is in it (the fork server is a
+fresh interpreter, not a copy of pytest).
+
+A process here is not a child of the test process (the fork server's), so :class:`Launched` gives the
+handful of :class:`subprocess.Popen` methods the tests use. tests/test_cli.py still starts one
+command as a user's shell does, so the interpreter's own entry (``python -m app.cli``) stays tested.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from app.settings import PROJECT_ROOT
+
+# What a server, a sandbox org or a command imports before it does anything: the rest of what a
+# command needs (alembic, say) is imported by the process that needs it.
+PRELOAD = ["app.cli", "app.main", "okta_sandbox.server", "uvicorn", "uvicorn.protocols.http.h11_impl",
+           "uvicorn.lifespan.on", "uvicorn.loops.asyncio", "tests.launch"]
+
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+
+
+def _context() -> ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def _exit_code(status: object) -> int:
+    """The exit status ``sys.exit(status)`` gives (a message is printed, and is status 1)."""
+    if status is None:
+        return 0
+    if isinstance(status, int):
+        return status
+    print(status, file=sys.stderr)
+    return 1
+
+
+def _interpreter_exit() -> None:
+    """What the interpreter does after the main module returns: wait for the threads that are not
+    daemons, run the atexit handlers, flush the standard streams."""
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+
+
+def _child(args: list[str], env: dict[str, str], cwd: str, stdin: str, stdout: str, stderr: str) -> None:
+    """In the forked process: become ``python -m app.cli ARGS`` and exit with its status."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    opened = {path: os.open(path, _WRITE, 0o600) for path in dict.fromkeys((stdout, stderr))}
+    reading = os.open(stdin, os.O_RDONLY)
+    os.dup2(reading, 0)
+    os.dup2(opened[stdout], 1)
+    os.dup2(opened[stderr], 2)
+    for fd in (reading, *opened.values()):
+        os.close(fd)
+    sys.stdin = open(0, closefd=False)  # multiprocessing gave the child /dev/null
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # as PYTHONUNBUFFERED would
+    sys.argv = [str(PROJECT_ROOT / "app" / "cli.py"), *args]
+    code = 0
+    try:
+        from app.cli import main
+
+        main()
+    except SystemExit as exited:
+        code = _exit_code(exited.code)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    try:
+        _interpreter_exit()
+    finally:
+        os._exit(code)
+
+
+class Launched:
+    """A process started by :func:`launch`, with the methods of :class:`subprocess.Popen` the tests use."""
+
+    def __init__(self, process: BaseProcess, args: list[str]) -> None:
+        self._process = process
+        self.args = args
+
+    @property
+    def pid(self) -> int:
+        assert self._process.pid is not None
+        return self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.exitcode
+
+    def poll(self) -> int | None:
+        return self._process.exitcode
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._process.join(timeout)
+        code = self._process.exitcode
+        if code is None:
+            raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        return code
+
+    def send_signal(self, sig: int) -> None:
+        if self._process.exitcode is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def launch(args: list[str], env: dict[str, str], *, output: Path, errors: Path | None = None,
+           stdin: Path | None = None, cwd: Path = PROJECT_ROOT) -> Launched:
+    """Start ``onboard ARGS`` (``python -m app.cli ARGS``) with exactly ``env``; its standard output
+    goes to ``output`` and its standard error to ``errors`` (by default the same file)."""
+    process = _context().Process(
+        target=_child, args=(list(args), dict(env), str(cwd), str(stdin or os.devnull), str(output),
+                             str(errors or output)),
+        daemon=True)  # a process a failed test leaves running is stopped when the test process ends
+    process.start()
+    return Launched(process, ["onboard", *args])
+
+
+def run(args: list[str], env: dict[str, str], *, input: str | None = None, timeout: float = 120,
+        cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run([python, -m, app.cli, *args], input=..., capture_output=True, text=True)``."""
+    with tempfile.TemporaryDirectory(prefix="onboard-run-") as tmp:
+        folder = Path(tmp)
+        given = folder / "stdin"
+        given.write_text(input or "")
+        process = launch(args, env, output=folder / "stdout", errors=folder / "stderr", stdin=given, cwd=cwd)
+        try:
+            code = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        return subprocess.CompletedProcess(process.args, code, (folder / "stdout").read_text(),
+                                           (folder / "stderr").read_text())
