@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.axe import assert_accessible, pages_for
+from tests.browser.axe import assert_accessible, pages_for, preload
 from tests.browser.driver import Journey
 from tests.flows import (
     activate_and_create_token,
@@ -101,6 +101,7 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
 def _every_page_is_accessible(journey: Journey, onboarding_id: str) -> None:
     """Each role's every page (this onboarding's among them), signed in as that role."""
     page, server = journey.page, journey.server
+    preload(page.context)
     for username, role in (("olive.operator", "operator"), ("ada.auditor", "auditor")):
         add_operator_in_ui(page, username, username.replace(".", " ").title(), role, f"{username} given")
     for username, role in (("alex.admin", "admin"), ("olive.operator", "operator"), ("ada.auditor", "auditor")):
