@@ -57,6 +57,33 @@ def pytest_configure(config: pytest.Config) -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+# The tests that take longest (a server killed 20 times, two servers at once, a browser journey:
+# 10 to 30 s apiece) run first. The parallel workers share out the rest as they go, taking over half
+# of a busy worker's queue from its end, but cannot split one test: where pytest collected them, the
+# longest ended the run on one worker while the other had been idle for half a minute
+# (docs/benchmarks.md). At the front, they are done before the queues run down.
+LONGEST_FIRST = ("slow", "browser")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first, those of each database together (each database's session set-up is
+    then made twice, not once per switch); otherwise the order stays."""
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, name in enumerate(LONGEST_FIRST) if item.get_closest_marker(name)), len(LONGEST_FIRST))
+
+    backends = list(dict.fromkeys(_backend(item) for item in items))
+    longest = sorted((item for item in items if rank(item) < len(LONGEST_FIRST)),
+                     key=lambda item: (backends.index(_backend(item)), rank(item)))
+    chosen = set(longest)
+    items[:] = longest + [item for item in items if item not in chosen]
+
+
+def _backend(item: pytest.Item) -> object:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("db_backend") if callspec is not None else None
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     gc.collect()
     gc.freeze()
