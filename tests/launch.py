@@ -33,12 +33,11 @@ from pathlib import Path
 
 from app.settings import PROJECT_ROOT
 
-# What a server, a sandbox org or a command imports before it does anything: the rest of what a
-# command needs (alembic, say) is imported by the process that needs it.
-PRELOAD = ["app.cli", "app.main", "okta_sandbox.server", "uvicorn", "uvicorn.protocols.http.h11_impl",
-           "uvicorn.lifespan.on", "uvicorn.loops.asyncio", "tests.launch"]
+# What a server, a sandbox org or a command imports before it does anything (the database check
+# every command makes first included); anything else is imported by the process that needs it.
+PRELOAD = ["app.cli", "app.main", "app.store.migrate", "aiosqlite", "psycopg", "okta_sandbox.server", "uvicorn",
+           "uvicorn.protocols.http.h11_impl", "uvicorn.lifespan.on", "uvicorn.loops.asyncio", "tests.launch"]
 
-_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
 
 def _context() -> ForkServerContext:
@@ -75,7 +74,7 @@ def _child(args: list[str], env: dict[str, str], cwd: str, stdin: str, stdout: s
     os.chdir(cwd)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    opened = {path: os.open(path, _WRITE, 0o600) for path in dict.fromkeys((stdout, stderr))}
+    opened = {path: os.open(path, os.O_WRONLY) for path in dict.fromkeys((stdout, stderr))}
     reading = os.open(stdin, os.O_RDONLY)
     os.dup2(reading, 0)
     os.dup2(opened[stdout], 1)
@@ -142,7 +141,10 @@ class Launched:
 def launch(args: list[str], env: dict[str, str], *, output: Path, errors: Path | None = None,
            stdin: Path | None = None, cwd: Path = PROJECT_ROOT) -> Launched:
     """Start ``onboard ARGS`` (``python -m app.cli ARGS``) with exactly ``env``; its standard output
-    goes to ``output`` and its standard error to ``errors`` (by default the same file)."""
+    goes to ``output`` and its standard error to ``errors`` (by default the same file), both made
+    empty here first, so that they exist even if the process fails before it writes."""
+    for path in {output, errors or output}:
+        path.write_bytes(b"")
     process = _context().Process(
         target=_child, args=(list(args), dict(env), str(cwd), str(stdin or os.devnull), str(output),
                              str(errors or output)),
