@@ -1,19 +1,19 @@
 """`onboard` processes for the tests, forked from a process that has already imported the wizard.
 
-The reliability, command-line and browser tests start about 150 `onboard` processes a run (servers
+The reliability, command-line and browser tests start about 120 `onboard` processes a run (servers
 killed with SIGKILL and restarted, sandbox orgs, command-line runs), and each new interpreter spent
 about a second of CPU importing FastAPI, SQLAlchemy, uvicorn and the wizard before it did anything
-(a server start cost a second more than the work it then did; docs/benchmarks.md). Here one fork
-server per test process (multiprocessing's ``forkserver``) imports them once, and each process is
-forked from it, then does what ``python -m app.cli ARGS`` does: its own environment, working
-directory, standard streams and arguments, ``main()``, then the interpreter's way out (waiting for
-threads that are not daemons, atexit handlers, the exit status). It is a process of its own, with
-its own pid: SIGKILL kills it alone, and nothing of the test process is in it (the fork server is a
-fresh interpreter, not a copy of pytest).
+(docs/benchmarks.md, the test suite's ninth session). Here one fork server per test process
+(multiprocessing's ``forkserver``) imports them once, and each process is forked from it, then does
+what ``python -m app.cli ARGS`` does: its own environment, working directory, standard streams and
+arguments, ``main()``, then the interpreter's way out (waiting for threads that are not daemons,
+atexit handlers, the exit status). It is a process of its own, with its own pid: SIGKILL kills it
+alone, and nothing of the test process is in it (the fork server is a fresh interpreter, not a copy
+of pytest).
 
 A process here is not a child of the test process (the fork server's), so :class:`Launched` gives the
-handful of :class:`subprocess.Popen` methods the tests use. tests/test_cli.py still starts one
-command as a user's shell does, so the interpreter's own entry (``python -m app.cli``) stays tested.
+handful of :class:`subprocess.Popen` methods the tests use. tests/test_cli.py still starts the
+installed `onboard` script once, as a shell does, so the entry point a person uses stays tested.
 """
 
 from __future__ import annotations
