@@ -18,7 +18,12 @@ from tests.support import web_client
 
 def onboard(settings: Settings, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
             ) -> subprocess.CompletedProcess[str]:
-    environment = {
+    return run(list(args), environment(settings, env), input=stdin)
+
+
+def environment(settings: Settings, env: dict[str, str] | None = None) -> dict[str, str]:
+    """What a deployment of ``settings`` sets in the environment, with ``env`` on top."""
+    found = {
         **os.environ,
         "DATABASE_URL": settings.resolved_database_url,
         "ONBOARD_DATA_DIR": str(settings.data_dir),
@@ -26,16 +31,16 @@ def onboard(settings: Settings, *args: str, stdin: str | None = None, env: dict[
         **(env or {}),
     }
     if settings.secret_key and "ONBOARD_SECRET_KEY" not in (env or {}) and "ONBOARD_KEY_FILE" not in (env or {}):
-        environment["ONBOARD_SECRET_KEY"] = settings.secret_key.get_secret_value()
-    return run(list(args), environment, input=stdin)
+        found["ONBOARD_SECRET_KEY"] = settings.secret_key.get_secret_value()
+    return found
 
 
 class TestCommandLine:
-    def test_generate_key_prints_a_usable_key(self) -> None:
+    def test_generate_key_prints_a_usable_key(self, settings: Settings) -> None:
         """The installed command, started the way a shell starts it (a new interpreter)."""
         script = Path(sys.executable).with_name("onboard")
-        result = subprocess.run([str(script), "generate-key"], capture_output=True, text=True, timeout=120,
-                                check=False)
+        result = subprocess.run([str(script), "generate-key"], env=environment(settings), capture_output=True,
+                                text=True, timeout=120, check=False)
         assert result.returncode == 0, result.stderr
         Key.decode(result.stdout.strip(), where="output")
 
