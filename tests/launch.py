@@ -39,7 +39,6 @@ PRELOAD = ["app.cli", "app.main", "app.store.migrate", "aiosqlite", "psycopg", "
            "uvicorn.protocols.http.h11_impl", "uvicorn.lifespan.on", "uvicorn.loops.asyncio", "tests.launch"]
 
 
-
 def _context() -> ForkServerContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
