@@ -112,10 +112,6 @@ class Launched:
         assert self._process.pid is not None
         return self._process.pid
 
-    @property
-    def returncode(self) -> int | None:
-        return self._process.exitcode
-
     def poll(self) -> int | None:
         return self._process.exitcode
 
@@ -135,6 +131,15 @@ class Launched:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
+
+    def stop(self, timeout: float = 10) -> None:
+        """Ask it to shut down (SIGTERM); if it has not within ``timeout`` seconds, SIGKILL."""
+        self.terminate()
+        try:
+            self.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.wait()
 
 
 def launch(args: list[str], env: dict[str, str], *, output: Path, errors: Path | None = None,

@@ -68,12 +68,7 @@ def sandbox_process(tmp: Path) -> Iterator[Sandbox]:
         token = re.search(r"Demo admin token: (\S+)", log.read_text()).group(1)  # type: ignore[union-attr]
         yield Sandbox(url=url, admin_token=token, process=process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.stop()
 
 
 @dataclass
@@ -117,12 +112,7 @@ class Wizard:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            self.process.stop()
             self.process = None
 
 
