@@ -26,10 +26,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+
+import httpx
 
 from app.settings import PROJECT_ROOT
 
@@ -103,9 +107,10 @@ def _child(args: list[str], env: dict[str, str], cwd: str, stdin: str, stdout: s
 class Launched:
     """A process started by :func:`launch`, with the methods of :class:`subprocess.Popen` the tests use."""
 
-    def __init__(self, process: BaseProcess, args: list[str]) -> None:
+    def __init__(self, process: BaseProcess, args: list[str], output: Path) -> None:
         self._process = process
         self.args = args
+        self.output = output
 
     @property
     def pid(self) -> int:
@@ -132,6 +137,26 @@ class Launched:
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
 
+    def until_answering(self, url: str, *, accept: Callable[[int], bool] = lambda status: status < 500,
+                        seconds: float = 60) -> None:
+        """Poll ``url`` until it answers with a status ``accept`` takes (a server that is up);
+        fail with the process's output if it exits first or does not answer within ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.poll() is not None:
+                raise AssertionError(f"{' '.join(self.args)} exited before {url} answered:\n{self._output()}")
+            try:
+                if accept(httpx.get(url, timeout=1).status_code):
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no answer from {url} after {seconds:.0f} s:\n{self._output()}")
+            time.sleep(0.05)
+
+    def _output(self) -> str:
+        return self.output.read_text(errors="replace")
+
     def stop(self, timeout: float = 10) -> None:
         """Ask it to shut down (SIGTERM); if it has not within ``timeout`` seconds, SIGKILL."""
         self.terminate()
@@ -154,7 +179,7 @@ def launch(args: list[str], env: dict[str, str], *, output: Path, errors: Path |
                              str(errors or output)),
         daemon=True)  # a process a failed test leaves running is stopped when the test process ends
     process.start()
-    return Launched(process, ["onboard", *args])
+    return Launched(process, ["onboard", *args], output)
 
 
 def run(args: list[str], env: dict[str, str], *, input: str | None = None, timeout: float = 120,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import socket
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,18 +90,7 @@ def live_server(database_url: str, data_dir: Path, *, extra_env: dict[str, str] 
     server = LiveServer(url=url, log_path=log_path, process=process, env=env,
                         sandbox_url=f"http://127.0.0.1:{sandbox_port}")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{server.output}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"server did not start:\n{server.output}")
-            time.sleep(0.1)
+        process.until_answering(f"{url}/healthz", accept=lambda status: status == 200)
         yield server
     finally:
         process.stop()

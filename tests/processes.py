@@ -9,7 +9,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,21 +21,6 @@ from tests.launch import Launched, launch, run
 from tests.live import free_port
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _wait(url: str, process: Launched, log: Path, deadline_seconds: float = 60) -> None:
-    deadline = time.monotonic() + deadline_seconds
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"process exited early:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no answer from {url}:\n{log.read_text(errors='replace')}")
-        time.sleep(0.05)
 
 
 @dataclass
@@ -64,7 +48,7 @@ def sandbox_process(tmp: Path) -> Iterator[Sandbox]:
     process = launch(["sandbox", "--port", str(port), "--seed", "demo"], env, output=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(f"{url}/.well-known/okta-organization", process, log)
+        process.until_answering(f"{url}/.well-known/okta-organization")
         token = re.search(r"Demo admin token: (\S+)", log.read_text()).group(1)  # type: ignore[union-attr]
         yield Sandbox(url=url, admin_token=token, process=process)
     finally:
@@ -101,7 +85,7 @@ class Wizard:
         self.starts += 1
         log = self.data_dir / f"server-{self.starts}.log"
         self.process = launch(["serve"], self.env(), output=log)
-        _wait(f"{self.url}/healthz", self.process, log)
+        self.process.until_answering(f"{self.url}/healthz")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, leases are not handed back, nothing is flushed."""
