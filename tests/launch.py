@@ -144,17 +144,18 @@ class Launched:
         deadline = time.monotonic() + seconds
         while True:
             if self.poll() is not None:
-                raise AssertionError(f"{' '.join(self.args)} exited before {url} answered:\n{self._output()}")
+                raise AssertionError(f"{' '.join(self.args)} exited before {url} answered:\n{self.printed()}")
             try:
                 if accept(httpx.get(url, timeout=1).status_code):
                     return
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError(f"no answer from {url} after {seconds:.0f} s:\n{self._output()}")
+                raise AssertionError(f"no answer from {url} after {seconds:.0f} s:\n{self.printed()}")
             time.sleep(0.05)
 
-    def _output(self) -> str:
+    def printed(self) -> str:
+        """What the process has written to its output so far."""
         return self.output.read_text(errors="replace")
 
     def stop(self, timeout: float = 10) -> None:

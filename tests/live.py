@@ -41,7 +41,6 @@ def free_port() -> int:
 @dataclass
 class LiveServer:
     url: str
-    log_path: Path
     process: Launched
     env: dict[str, str]
     sandbox_url: str
@@ -53,7 +52,7 @@ class LiveServer:
 
     @property
     def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        return self.process.printed()
 
     def setup_link(self) -> str:
         match = re.search(r"(http://\S+/setup\?token=\S+)", self.output)
@@ -84,10 +83,9 @@ def live_server(database_url: str, data_dir: Path, *, extra_env: dict[str, str] 
     if migrate:
         migrated = run(["db", "upgrade"], env)
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-    log_path = data_dir / "server.log"
-    process = launch(["serve"], env, output=log_path)
+    process = launch(["serve"], env, output=data_dir / "server.log")
     url = f"http://127.0.0.1:{port}"
-    server = LiveServer(url=url, log_path=log_path, process=process, env=env,
+    server = LiveServer(url=url, process=process, env=env,
                         sandbox_url=f"http://127.0.0.1:{sandbox_port}")
     try:
         process.until_answering(f"{url}/healthz", accept=lambda status: status == 200)

@@ -43,13 +43,12 @@ class Sandbox:
 @contextmanager
 def sandbox_process(tmp: Path) -> Iterator[Sandbox]:
     port = free_port()
-    log = tmp / "sandbox.log"
     env = {**os.environ, "ONBOARD_ENVIRONMENT": "development", "PYTHONUNBUFFERED": "1"}
-    process = launch(["sandbox", "--port", str(port), "--seed", "demo"], env, output=log)
+    process = launch(["sandbox", "--port", str(port), "--seed", "demo"], env, output=tmp / "sandbox.log")
     url = f"http://127.0.0.1:{port}"
     try:
         process.until_answering(f"{url}/.well-known/okta-organization")
-        token = re.search(r"Demo admin token: (\S+)", log.read_text()).group(1)  # type: ignore[union-attr]
+        token = re.search(r"Demo admin token: (\S+)", process.printed()).group(1)  # type: ignore[union-attr]
         yield Sandbox(url=url, admin_token=token, process=process)
     finally:
         process.stop()
