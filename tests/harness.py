@@ -5,9 +5,9 @@ Okta served by the spec-validating sandbox transport, and a fake clock for rate-
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -18,30 +18,20 @@ from app.connections.service import NewConnection, add_connection
 from app.main import create_app
 from app.onboardings import service, tokens
 from app.settings import Settings
-from app.store.models import Job, OktaConnection, Onboarding, OnboardingAction
+from app.store.models import Job, Onboarding, OnboardingAction
 from app.vault import Secret
 from app.web.state import AppState
 from okta_sandbox import SandboxOrg, SandboxTransport
+from tests.in_app import InApp
 from tests.support import add_operator
 
-T = TypeVar("T")
 
-
-class Wizard:
+class Wizard(InApp):
     def __init__(self, client: TestClient, state: AppState, org: SandboxOrg, operator_id: uuid.UUID) -> None:
         self.client = client
         self.state = state
         self.org = org
         self.actor = Actor(operator_id, "ana.admin")
-
-    def run(self, make: Callable[[], Awaitable[T]]) -> T:
-        """Run a coroutine in the application's event loop (where its jobs run too)."""
-        async def call() -> T:
-            return await make()
-
-        portal = self.client.portal
-        assert portal is not None
-        return portal.call(call)
 
     # -- setup --
     def connect(self, token: str | None = None) -> uuid.UUID:
@@ -53,16 +43,7 @@ class Wizard:
         return connection.id
 
     def start(self, vendor: str, connection_id: uuid.UUID, **inputs: Any) -> uuid.UUID:
-        async def go() -> uuid.UUID:
-            async with self.state.db.session() as session:
-                connection = await session.get(OktaConnection, connection_id)
-                assert connection is not None
-                onboarding = await service.create_onboarding(session, self.state.library.get(vendor), connection,
-                                                             self.actor)
-                onboarding.inputs = dict(inputs)
-                return onboarding.id
-
-        return self.run(go)
+        return self.new_onboarding(vendor, connection_id, inputs, self.actor)
 
     # -- engine --
     def plan(self, onboarding_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -71,29 +52,10 @@ class Wizard:
         return list(plan.items)
 
     def draft_plan(self, onboarding_id: uuid.UUID) -> list[dict[str, Any]]:
-        from app.store.models import OnboardingPlan
-
-        plan_id = self.run(lambda: self.state.engine.plan(onboarding_id, self.actor))
-
-        async def get() -> list[dict[str, Any]]:
-            async with self.state.db.sessions() as session:
-                plan = await session.get(OnboardingPlan, plan_id)
-                assert plan is not None
-                return list(plan.items)
-
-        return self.run(get)
+        return self.plan_items(self.run(lambda: self.state.engine.plan(onboarding_id, self.actor)))
 
     def job(self, onboarding_id: uuid.UUID, kind: str) -> Job:
-        job_id = self.run(lambda: self.state.jobs.submit(onboarding_id, kind, self.actor.id))
-        self.run(lambda: self.state.jobs.wait_idle(60))
-
-        async def get() -> Job:
-            async with self.state.db.sessions() as session:
-                job = await session.get(Job, job_id)
-                assert job is not None
-                return job
-
-        return self.run(get)
+        return self.finished_job(onboarding_id, kind, self.actor)
 
     def apply(self, onboarding_id: uuid.UUID) -> Job:
         return self.job(onboarding_id, "apply")
@@ -127,15 +89,6 @@ class Wizard:
         self.run(go)
 
     # -- reading --
-    def onboarding(self, onboarding_id: uuid.UUID) -> Onboarding:
-        async def get() -> Onboarding:
-            async with self.state.db.sessions() as session:
-                found = await session.get(Onboarding, onboarding_id)
-                assert found is not None
-                return found
-
-        return self.run(get)
-
     def actions(self, onboarding_id: uuid.UUID) -> dict[str, OnboardingAction]:
         async def get() -> dict[str, OnboardingAction]:
             async with self.state.db.sessions() as session:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, TypeVar
+from typing import Any
 
 import pypdfium2
 from fastapi.testclient import TestClient
@@ -27,8 +27,7 @@ from app.store.models import Onboarding
 from app.web.state import AppState
 from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.access import MATRIX
-
-T = TypeVar("T")
+from tests.in_app import InApp
 
 # -- forms, as a browser reads them -----------------------------------------------------------
 
@@ -176,7 +175,7 @@ def pdf_text(data: bytes) -> str:
     return " ".join(text.split())
 
 
-class Journey:
+class Journey(InApp):
     """A browser-like client of one wizard application, keeping every response it got."""
 
     def __init__(self, client: TestClient, state: AppState, org: SandboxOrg, clock: FakeClock) -> None:
@@ -189,15 +188,6 @@ class Journey:
         self.revealed: list[Shown] = []
 
     # -- plumbing --
-    def run(self, make: Callable[[], Awaitable[T]]) -> T:
-        """Run a coroutine in the application's event loop (where its jobs run too)."""
-        async def call() -> T:
-            return await make()
-
-        portal = self.client.portal
-        assert portal is not None
-        return portal.call(call)
-
     def wait_for_jobs(self) -> None:
         self.run(lambda: self.state.jobs.wait_idle(60))
 
@@ -237,15 +227,6 @@ class Journey:
     def forms(html: str, action_ends: str, *, button: str | None = None) -> list[Form]:
         return [f for f in page_forms(html) if f.action.endswith(action_ends)
                 and (button is None or any(b.startswith(button) for b in f.buttons))]
-
-    def onboarding(self, onboarding_id: uuid.UUID) -> Onboarding:
-        async def get() -> Onboarding:
-            async with self.state.db.sessions() as session:
-                found = await session.get(Onboarding, onboarding_id)
-                assert found is not None
-                return found
-
-        return self.run(get)
 
     # -- the operator --
     def first_admin(self, settings: Settings, username: str, password: str, *, mistyped: str | None = None) -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
@@ -36,11 +36,11 @@ from app.store.models import Job, OktaConnection, Onboarding
 from app.vault import Secret
 from app.vault.keyring import Key
 from app.web.state import AppState
+from tests.in_app import InApp
 from tests.live_okta.person import Person
 from tests.live_okta.recorder import Cassette, RecordingTransport
 from tests.support import add_operator
 
-T = TypeVar("T")
 REFUSED_KEY = "Okta refused the catalog key"  # the install step's guided-install message
 # A job on a real org waits for Okta's eventual consistency and rate limits: minutes, not seconds.
 JOB_TIMEOUT_SECONDS = 600
@@ -121,7 +121,7 @@ def live_settings(data_dir: Path, *, sandbox_url: str | None) -> Settings:
                     sandbox_enabled=sandbox_url is not None, sandbox_url=sandbox_url or "http://127.0.0.1:8010")
 
 
-class LiveRun:
+class LiveRun(InApp):
     def __init__(self, client: TestClient, state: AppState, actor: Actor, person: Person, cassette: Cassette,
                  org_url: str, admin_token: str) -> None:
         self.client = client
@@ -135,15 +135,6 @@ class LiveRun:
         self.report: Report | None = None
         self.admin_login = ""
         self.installed_by_hand: list[str] = []
-
-    def call(self, make: Callable[[], Awaitable[T]]) -> T:
-        """Run a coroutine in the application's event loop (where its jobs run too)."""
-        async def go() -> T:
-            return await make()
-
-        portal = self.client.portal
-        assert portal is not None
-        return portal.call(go)
 
     # -- the org, as the wizard sees it ------------------------------------------------------
 
@@ -174,7 +165,7 @@ class LiveRun:
                     "log_streams": sorted(f"{s.type} {s.name}" for s in await okta.log_streams.all()),
                 }
 
-        return self.call(read)
+        return self.run(read)
 
     async def _org(self, connection_id: uuid.UUID) -> OrgUrl:
         async with self.state.db.sessions() as session:
@@ -186,24 +177,12 @@ class LiveRun:
 
     def connect(self) -> uuid.UUID:
         form = NewConnection(org_url=self.org_url, api_token=self.admin_token, label="Live run")
-        connection, report = self.call(lambda: add_connection(self.state.db, self.state.vault, self.state.gateway,
+        connection, report = self.run(lambda: add_connection(self.state.db, self.state.vault, self.state.gateway,
                                                               form, self.actor, []))
         self.person.tell(f"Connected to {connection.org_origin} as {report.owner.get('login')} "
                          f"({report.engine_label}; Super Admin: {report.is_super_admin})")
         self.admin_login = str(report.owner.get("login") or "")
         return connection.id
-
-    def start(self, vendor: str, connection_id: uuid.UUID, inputs: dict[str, Any]) -> uuid.UUID:
-        async def go() -> uuid.UUID:
-            async with self.state.db.session() as session:
-                connection = await session.get(OktaConnection, connection_id)
-                assert connection is not None
-                onboarding = await service.create_onboarding(session, self.state.library.get(vendor), connection,
-                                                             self.actor)
-                onboarding.inputs = dict(inputs)
-                return onboarding.id
-
-        return self.call(go)
 
     def logins(self, onboarding_id: uuid.UUID) -> list[str]:
         """The logins of the accounts the onboarding creates, with the playbook's defaults filled in."""
@@ -213,43 +192,16 @@ class LiveRun:
             return sorted({str(value) for key, value in loaded.scope.inputs.items()
                            if key.endswith("_login") and isinstance(value, str) and value})
 
-        return self.call(go)
+        return self.run(go)
 
     def draft_plan(self, onboarding_id: uuid.UUID) -> tuple[uuid.UUID, list[dict[str, Any]]]:
-        from app.store.models import OnboardingPlan
-
-        plan_id = self.call(lambda: self.state.engine.plan(onboarding_id, self.actor))
-
-        async def get() -> list[dict[str, Any]]:
-            async with self.state.db.sessions() as session:
-                plan = await session.get(OnboardingPlan, plan_id)
-                assert plan is not None
-                return list(plan.items)
-
-        return plan_id, self.call(get)
+        plan_id = self.run(lambda: self.state.engine.plan(onboarding_id, self.actor))
+        return plan_id, self.plan_items(plan_id)
 
     def job(self, onboarding_id: uuid.UUID, kind: str) -> Job:
-        job_id = self.call(lambda: self.state.jobs.submit(onboarding_id, kind, self.actor.id))
-        self.call(lambda: self.state.jobs.wait_idle(JOB_TIMEOUT_SECONDS))
-
-        async def get() -> Job:
-            async with self.state.db.sessions() as session:
-                job = await session.get(Job, job_id)
-                assert job is not None
-                return job
-
-        job = self.call(get)
+        job = self.finished_job(onboarding_id, kind, self.actor, JOB_TIMEOUT_SECONDS)
         self.person.tell(f"{kind}: {job.state}" + (f" ({job.error})" if job.error else ""))
         return job
-
-    def onboarding(self, onboarding_id: uuid.UUID) -> Onboarding:
-        async def get() -> Onboarding:
-            async with self.state.db.sessions() as session:
-                found = await session.get(Onboarding, onboarding_id)
-                assert found is not None
-                return found
-
-        return self.call(get)
 
     def activation_link(self, onboarding_id: uuid.UUID) -> str:
         """The link the wizard keeps for the person (revealed as the page's Reveal button does);
@@ -265,11 +217,11 @@ class LiveRun:
                     return ""
                 return value.reveal()
 
-        return self.call(go)
+        return self.run(go)
 
     def paste_token(self, onboarding_id: uuid.UUID, token: str, name: str) -> None:
         """Paste the token with the name the person gave it (the wizard finds it by that name)."""
-        self.call(lambda: tokens.verify_service_token(self.state.engine, onboarding_id, Secret(token), self.actor,
+        self.run(lambda: tokens.verify_service_token(self.state.engine, onboarding_id, Secret(token), self.actor,
                                                        token_name=name))
 
     def attest(self, onboarding_id: uuid.UUID) -> None:
@@ -281,7 +233,7 @@ class LiveRun:
                     if check.kind == "attest" and check.key not in loaded.attestations
                     and loaded.scope.condition(step.when) and loaded.scope.condition(check.when)]
 
-        for key, label in self.call(pending):
+        for key, label in self.run(pending):
             if not self.person.confirm(f"I confirm: {label}"):
                 continue
 
@@ -293,17 +245,17 @@ class LiveRun:
                                          onboarding, key, "confirmed during a live run", self.actor)
                 await self.state.engine.refresh_status(onboarding_id)
 
-            self.call(go)
+            self.run(go)
 
     # -- the whole run -----------------------------------------------------------------------
 
-    def run(self, spec: VendorRun) -> Report:
+    def onboard(self, spec: VendorRun) -> Report:
         report = self.report = Report(spec.vendor)
         connection_id = self.connect()
         inputs = dict(spec.inputs)
         if spec.admin_as and not inputs.get(spec.admin_as):
             inputs[spec.admin_as] = [self.admin_login]  # the person running it: known to exist, taken back by undo
-        oid = self.start(spec.vendor, connection_id, inputs)
+        oid = self.new_onboarding(spec.vendor, connection_id, inputs, self.actor)
         logins = self.logins(oid)
         report.before = self.snapshot(connection_id, logins)
         plan_id, items = self.draft_plan(oid)
@@ -320,7 +272,7 @@ class LiveRun:
                 + "\nAdopted objects are kept by undo. Go on?"):
             raise LiveRunRefused("The org already holds objects by these names: " + "; ".join(existing))
         try:
-            self.call(lambda: self.state.engine.confirm_plan(oid, plan_id, self.actor))
+            self.run(lambda: self.state.engine.confirm_plan(oid, plan_id, self.actor))
             self._apply(oid, report, "apply")
             onboarding = self.onboarding(oid)
             account = (onboarding.facts or {}).get("service_account_id")
@@ -381,7 +333,7 @@ class LiveRun:
                      [str(s) for s in loaded.scope.render(spec.params["scopes"])])
                     for _step, spec in loaded.playbook.actions() if spec.kind == "okta_api_service_integration"]
 
-        return self.call(go)
+        return self.run(go)
 
 
 @contextmanager

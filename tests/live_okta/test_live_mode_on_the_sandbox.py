@@ -38,7 +38,7 @@ def test_defender_runs_end_to_end_and_leaves_the_org_as_found(sandbox_server: Sa
     cassette = Cassette()
     settings = live_settings(tmp_path / "wizard", sandbox_url=sandbox_server.url)
     with live_run(settings, person, cassette, sandbox_server.url, sandbox_server.admin_token) as run:
-        report = run.run(DEFENDER)
+        report = run.onboard(DEFENDER)
     path = cassette.save(cassette_path(tmp_path / "recordings", DEFENDER.vendor, "127.0.0.1", "ci"))
 
     assert report.jobs == {"apply": "succeeded", "apply after the token": "succeeded", "verify": "succeeded",
@@ -72,7 +72,7 @@ def test_every_other_vendor_runs_end_to_end_and_leaves_the_org_as_found(vendor: 
     settings = live_settings(tmp_path / "wizard", sandbox_url=sandbox_server.url)
     before = sandbox_server.org.state()["counts"]
     with live_run(settings, person, cassette, sandbox_server.url, sandbox_server.admin_token) as run:
-        report = run.run(VENDORS[vendor])
+        report = run.onboard(VENDORS[vendor])
     assert report.jobs["apply"] == "succeeded" and report.jobs["verify"] == "succeeded", report.jobs
     assert report.jobs["undo"] == "succeeded", report.undo_error
     assert report.leftovers == {}
@@ -105,7 +105,7 @@ def test_an_org_that_already_has_the_names_is_left_alone_when_the_person_says_no
     settings = live_settings(tmp_path / "wizard", sandbox_url=sandbox_server.url)
     with live_run(settings, person, Cassette(), sandbox_server.url, sandbox_server.admin_token) as run, \
             pytest.raises(LiveRunRefused, match="role: adopt"):
-        run.run(DEFENDER)
+        run.onboard(DEFENDER)
     assert any("already holds objects" in line and "-> no" in line for line in person.log)
     after = sandbox_server.org.state()
     assert {k: v for k, v in after["counts"].items() if k != "events"} == \
@@ -120,7 +120,7 @@ def test_an_org_with_a_conflict_is_left_alone_and_the_conflict_named(sandbox_ser
     settings = live_settings(tmp_path / "wizard", sandbox_url=sandbox_server.url)
     with live_run(settings, person, Cassette(), sandbox_server.url, sandbox_server.admin_token) as run, \
             pytest.raises(LiveRunRefused, match="conflicts to resolve in the org first: role: "):
-        run.run(DEFENDER)
+        run.onboard(DEFENDER)
     after = sandbox_server.org.state()
     assert {k: v for k, v in after["counts"].items() if k != "events"} == \
         {k: v for k, v in before.items() if k != "events"}
@@ -144,7 +144,7 @@ def test_a_run_that_fails_half_way_is_still_undone(sandbox_server: SandboxServer
     settings = live_settings(tmp_path / "wizard", sandbox_url=sandbox_server.url)
     with live_run(settings, person, Cassette(), sandbox_server.url, sandbox_server.admin_token) as run:
         with pytest.raises(ValidationFailed) as info:
-            run.run(DEFENDER)
+            run.onboard(DEFENDER)
         report = run.report
     assert "not to the service account" in info.value.errors["service_token"]
     assert report is not None and report.jobs["apply"] == "succeeded" and report.jobs["undo"] == "succeeded"
@@ -161,7 +161,7 @@ def test_what_undo_could_not_remove_is_reported(sandbox_server: SandboxServer, t
     person = SandboxPerson(sandbox_server.url)
     settings = live_settings(tmp_path / "wizard", sandbox_url=sandbox_server.url)
     with live_run(settings, person, Cassette(), sandbox_server.url, sandbox_server.admin_token) as run:
-        report = run.run(DEFENDER)
+        report = run.onboard(DEFENDER)
     assert report.jobs["undo"] == "failed" and report.undo_error
     assert report.leftovers["custom_roles"] == ([], [LABEL])
     assert any(line.startswith("Left in the org after undo") and LABEL in line for line in person.log)

@@ -35,7 +35,7 @@ def test_onboarding_on_a_real_org_leaves_it_as_found(vendor: str, live_org: Live
     person.tell(f"{vendor} on {live_org.url}: connect, plan, apply, your steps, verify, undo.")
     try:
         with live_run(settings, person, cassette, live_org.url, live_org.token) as run:
-            report = run.run(vendor_run(vendor, os.environ.get(INPUTS_VARIABLE, "")))
+            report = run.onboard(vendor_run(vendor, os.environ.get(INPUTS_VARIABLE, "")))
     finally:
         host = urlsplit(live_org.url if "://" in live_org.url else f"https://{live_org.url}").hostname or "org"
         path = cassette.save(cassette_path(live_org.recordings, vendor, host, stamp))

@@ -36,16 +36,6 @@ def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransp
         yield harness
 
 
-def _connection(w: Wizard, connection_id: uuid.UUID) -> OktaConnection:
-    async def get() -> OktaConnection:
-        async with w.state.db.sessions() as session:
-            found = await session.get(OktaConnection, connection_id)
-            assert found is not None
-            return found
-
-    return w.run(get)
-
-
 def _actions(w: Wizard, subject_id: uuid.UUID) -> list[str]:
     async def get() -> list[str]:
         async with w.state.db.sessions() as session:
@@ -77,7 +67,7 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
                                      "confirming": "yes"}, page="/connections")
             assert response.status_code == 403, (action, response.status_code)
             assert "Only an administrator or the person who added this Okta connection" in response.text
-        assert _connection(w, connection_id).retired_at is None
+        assert w.row(OktaConnection, connection_id).retired_at is None
         assert _actions(w, connection_id) == ["connection_add"]
 
     def test_an_operator_may_check_and_retire_the_connection_they_added(self, w: Wizard) -> None:
@@ -88,7 +78,7 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         connection_id = uuid.UUID(page.text.split("/connections/")[1].split("/")[0])
         assert web.post(f"/connections/{connection_id}/check", page="/connections").status_code == 303
         _retire(web, connection_id)
-        assert _connection(w, connection_id).retired_at is not None
+        assert w.row(OktaConnection, connection_id).retired_at is not None
         assert _actions(w, connection_id) == ["connection_add", "connection_check", "connection_retire"]
 
     def test_an_administrator_may_check_a_colleagues_connection(self, w: Wizard) -> None:
@@ -110,24 +100,24 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         assert "Retire the connection" in first.text
         assert f'/onboardings/{oid}">' in first.text  # a link to each onboarding it would stop
         assert "Defender for Identity" in first.text and "Draft" in first.text
-        assert _connection(w, connection_id).retired_at is None
+        assert w.row(OktaConnection, connection_id).retired_at is None
 
         unticked: Any = web.post(url, {"confirming": "yes", "onboarding": str(oid)})
         assert unticked.status_code == 409
         assert "Tick the box" in unticked.text
-        assert _connection(w, connection_id).retired_at is None
+        assert w.row(OktaConnection, connection_id).retired_at is None
 
         # An onboarding that started using it after the list was shown: asked again.
         second = w.start(VENDOR, connection_id)
         stale: Any = web.post(url, {"confirming": "yes", "confirm": "yes", "onboarding": str(oid)})
         assert stale.status_code == 409
         assert f'/onboardings/{second}">' in stale.text
-        assert _connection(w, connection_id).retired_at is None
+        assert w.row(OktaConnection, connection_id).retired_at is None
 
         confirmed: Any = web.client.post(url, data={"csrf_token": web.last_csrf or "", "confirming": "yes",
                                                     "confirm": "yes", "onboarding": [str(oid), str(second)]})
         assert confirmed.status_code == 303, confirmed.text
-        assert _connection(w, connection_id).retired_at is not None
+        assert w.row(OktaConnection, connection_id).retired_at is not None
         assert _actions(w, connection_id)[-1] == "connection_retire"
 
     def test_checking_or_retiring_a_retired_connection_is_a_clear_page(self, w: Wizard) -> None:
