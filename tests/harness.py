@@ -60,6 +60,21 @@ class Wizard(InApp):
     def apply(self, onboarding_id: uuid.UUID) -> Job:
         return self.job(onboarding_id, "apply")
 
+    def to_the_token(self, onboarding_id: uuid.UUID) -> str:
+        """Plan and apply up to the service account's API token: the account's Okta id."""
+        self.plan(onboarding_id)
+        job = self.apply(onboarding_id)
+        assert job.state == "succeeded", job.error
+        return str(self.onboarding(onboarding_id).facts["service_account_id"])
+
+    def activated_at_the_token(self, vendor: str, **inputs: Any) -> tuple[uuid.UUID, str]:
+        """A new onboarding of ``vendor`` applied up to its service account's token, the account
+        activated by its person (in the org, as they would): the onboarding and the account."""
+        oid = self.start(vendor, self.connect(), **inputs)
+        svc = self.to_the_token(oid)
+        self.org.complete_activation(svc)
+        return oid, svc
+
     def verify(self, onboarding_id: uuid.UUID, kind: str = "verify") -> Job:
         return self.job(onboarding_id, kind)
 

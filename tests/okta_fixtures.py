@@ -13,7 +13,9 @@ import httpx
 import pytest
 
 from app.common.clock import FakeClock
+from app.settings import Settings
 from okta_sandbox import DemoOrg, SandboxOrg, SandboxTransport, seed_demo_org
+from tests.harness import Wizard, wizard
 from tests.okta_spec import OktaSpecValidator, Violation, format_violations
 
 
@@ -57,3 +59,13 @@ def okta_transport(sandbox_org: SandboxOrg, spec_validator: OktaSpecValidator,
     if okta_violations:
         pytest.fail("Exchanges with the sandbox Okta broke Okta's OpenAPI spec:\n"
                     + format_violations(okta_violations), pytrace=False)
+
+
+@pytest.fixture
+def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+      fake_clock: FakeClock) -> Iterator[Wizard]:
+    """The wizard in process (tests/harness.py) on this test's database, signed in as an
+    administrator, driving ``sandbox_org`` through ``okta_transport``. A module that needs the org
+    or the application prepared first defines its own ``w``."""
+    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
+        yield harness

@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from app.common.clock import FakeClock
-from app.settings import Settings
-from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.harness import Wizard, wizard
+from okta_sandbox import SandboxOrg
+from tests.harness import Wizard
 from tests.vendors.readback import okta_calls
 
 VENDOR = "defender-for-identity"
@@ -30,15 +28,8 @@ def start(w: Wizard) -> uuid.UUID:
     return w.start(VENDOR, w.connect(), service_account_login=LOGIN)
 
 
-def run_to_the_token(w: Wizard, oid: uuid.UUID) -> str:
-    w.plan(oid)
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
-    return str(w.onboarding(oid).facts["service_account_id"])
-
-
 def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
-    svc = run_to_the_token(w, oid)
+    svc = w.to_the_token(oid)
     person_activates(org, svc)
     token = org.issue_api_token(svc, "Defender for Identity")
     w.paste_token(oid, token)
@@ -65,12 +56,6 @@ def org_snapshot(org: SandboxOrg) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock) -> Any:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
-
-
 class TestDefenderEndToEnd:
     def test_final_org_state_matches_the_document(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)
@@ -92,7 +77,7 @@ class TestDefenderEndToEnd:
 
     def test_super_admin_is_removed_only_after_the_token(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)
-        svc = run_to_the_token(w, oid)
+        svc = w.to_the_token(oid)
         assert "SUPER_ADMIN" in {r["type"] for r in sandbox_org.user_roles(svc)}
         onboarding = w.onboarding(oid)
         assert (onboarding.status, onboarding.waiting_for) == ("waiting", "service_token")
@@ -102,7 +87,7 @@ class TestDefenderEndToEnd:
         from app.common.validation import ValidationFailed
 
         oid = start(w)
-        run_to_the_token(w, oid)
+        w.to_the_token(oid)
         other = sandbox_org.demo.admin_token if sandbox_org.demo else ""
         with pytest.raises(ValidationFailed) as info:
             w.paste_token(oid, other)

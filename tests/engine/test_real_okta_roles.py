@@ -14,7 +14,7 @@ from app.common.clock import FakeClock
 from app.okta.models import RoleAssignment
 from app.settings import Settings
 from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.engine.test_defender import LABEL, LOGIN, PERMISSIONS, finish, run_to_the_token, start
+from tests.engine.test_defender import LABEL, LOGIN, PERMISSIONS, finish, start
 from tests.harness import Wizard, wizard
 from tests.support import Web
 
@@ -134,7 +134,7 @@ class TestRolesHeldThroughAGroup:
     def test_apply_never_removes_a_groups_role_through_the_user(
             self, w: Wizard, sandbox_org: SandboxOrg, sent: list[httpx.Request]) -> None:
         oid = start(w)
-        svc = run_to_the_token(w, oid)
+        svc = w.to_the_token(oid)
         sandbox_org.complete_activation(svc)
         # Between plan and apply, someone puts the account in a group that holds Super Admin.
         group = sandbox_org.add_group("Okta Admins", members=[svc])

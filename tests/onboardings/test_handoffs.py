@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
-from app.common.clock import FakeClock
 from app.settings import Settings
 from app.store.models import AuditEvent, Handoff, OktaConnection, Onboarding, OnboardingSecret, SealedSecret
-from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.harness import Wizard, wizard
+from tests.harness import Wizard
 from tests.support import Web, add_operator
 
 VENDOR = "defender-for-identity"
-
-
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
-      fake_clock: FakeClock) -> Iterator[Wizard]:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ service account's) is in the audit trail with its reason, and never with the tok
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
@@ -14,15 +12,8 @@ from app.common.validation import ValidationFailed
 from app.settings import Settings
 from app.store.models import AuditEvent, OnboardingSecret
 from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.harness import Wizard, wizard
+from tests.harness import Wizard
 from tests.page_journeys import journey
-
-
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
-      fake_clock: FakeClock) -> Iterator[Wizard]:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
 
 
 def test_a_refused_token_paste_is_audited_without_the_token(w: Wizard, sandbox_org: SandboxOrg) -> None:

@@ -15,22 +15,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app.common.clock import FakeClock
 from app.onboardings.view import OnboardingView, build_view
-from app.settings import Settings
 from app.store.models import OktaConnection
-from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.harness import Wizard, wizard
+from okta_sandbox import SandboxOrg
+from tests.harness import Wizard
 from tests.support import Web
 from tests.vendors.readback import last_results
 
 AWS = {"aws_account_id": "123456789012", "event_source_name": "oort-acme-okta_events", "aws_region": "us-east-2"}
-
-
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock) -> Any:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
 
 
 def view(w: Wizard, oid: uuid.UUID) -> OnboardingView:
@@ -39,16 +31,6 @@ def view(w: Wizard, oid: uuid.UUID) -> OnboardingView:
             return await build_view(session, w.state.library, oid)
 
     return w.run(build)
-
-
-def to_the_token(w: Wizard, org: SandboxOrg, vendor: str, **inputs: Any) -> tuple[uuid.UUID, str]:
-    oid = w.start(vendor, w.connect(), **inputs)
-    w.plan(oid)
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
-    svc = str(w.onboarding(oid).facts["service_account_id"])
-    org.complete_activation(svc)
-    return oid, svc
 
 
 # vendor, inputs, the token check's key, whether its document asks for Any IP
@@ -65,7 +47,7 @@ class TestAnyIpOnlyWhereTheDocumentAsks:
                              ids=[row[0] for row in TOKEN_CHECKS])
     def test_a_zone_limited_token(self, w: Wizard, sandbox_org: SandboxOrg, vendor: str, inputs: dict[str, Any],
                                   check: str, asked: bool) -> None:
-        oid, svc = to_the_token(w, sandbox_org, vendor, **inputs)
+        oid, svc = w.activated_at_the_token(vendor, **inputs)
         name = str(w.state.library.get(vendor).input("service_token_name").default)
         token = sandbox_org.issue_api_token(svc, name, "ZONE", zones=["LegacyIpZone"])
         facts = w.paste_token(oid, token)
@@ -86,7 +68,7 @@ class TestAnyIpOnlyWhereTheDocumentAsks:
     @pytest.mark.parametrize(("vendor", "asked"), [("oort", False), ("defender-for-identity", True)])
     def test_the_page_offers_any_ip_only_where_the_document_asks(self, w: Wizard, sandbox_org: SandboxOrg,
                                                                  vendor: str, asked: bool) -> None:
-        oid, svc = to_the_token(w, sandbox_org, vendor)
+        oid, svc = w.activated_at_the_token(vendor)
         name = str(w.state.library.get(vendor).input("service_token_name").default)
         web = Web(w.client)
         assert web.sign_in("ana.admin").status_code == 303
@@ -105,7 +87,7 @@ class TestAnyIpOnlyWhereTheDocumentAsks:
 class TestOortAwsSide:
     def test_the_partner_event_source_association_is_guided_with_the_exact_values(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
-        oid, svc = to_the_token(w, sandbox_org, "oort", **AWS)
+        oid, svc = w.activated_at_the_token("oort", **AWS)
         w.paste_token(oid, sandbox_org.issue_api_token(svc, "Oort"))
         assert w.apply(oid).state == "succeeded"  # the log stream, now the token is verified
         w.verify(oid)

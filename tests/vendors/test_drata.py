@@ -9,18 +9,15 @@ from __future__ import annotations
 import copy
 import math
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
-from app.common.clock import FakeClock
 from app.engine.engine import EngineError
-from app.settings import Settings
 from app.store.models import Job, OktaConnection
-from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.harness import Wizard, wizard
+from okta_sandbox import SandboxOrg
+from tests.harness import Wizard
 from tests.support import Web
 from tests.vendors.readback import database_text, kept_secret, last_results, okta_calls, plan_item, write_events
 
@@ -36,15 +33,8 @@ def start(w: Wizard, **inputs: Any) -> uuid.UUID:
     return w.start(VENDOR, w.connect(), **values)
 
 
-def apply(w: Wizard, oid: uuid.UUID) -> str:
-    w.plan(oid)
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
-    return str(w.onboarding(oid).facts["service_account_id"])
-
-
 def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
-    svc = apply(w, oid)
+    svc = w.to_the_token(oid)
     org.complete_activation(svc)
     w.paste_token(oid, org.issue_api_token(svc, "Drata"))
     assert w.verify(oid).state == "succeeded"
@@ -69,12 +59,6 @@ def synced_users(org: SandboxOrg) -> int:
 
 
 
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
-      fake_clock: FakeClock) -> Iterator[Wizard]:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
-
 class TestDrataEndToEnd:
     def test_final_org_state_matches_the_document(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         sandbox_org.set_base_permission("email", "HIDE")
@@ -83,7 +67,7 @@ class TestDrataEndToEnd:
         item = plan_item(w.draft_plan(oid), "email_readable")
         assert item["verdict"] == "change" and "from HIDE to READ_ONLY" in item["summary"]
         assert email_attribute(sandbox_org) == before  # nothing is written before the plan is confirmed
-        svc = apply(w, oid)
+        svc = w.to_the_token(oid)
 
         # The app's client secret is kept sealed for the Drata step, and only there.
         app = drata_app(sandbox_org)
@@ -129,7 +113,7 @@ class TestDrataEndToEnd:
 
     def test_the_page_shows_drata_s_connection_drawer(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)
-        apply(w, oid)
+        w.to_the_token(oid)
 
         connection_id = w.onboarding(oid).connection_id
 
@@ -225,7 +209,7 @@ class TestTheDrataApp:
 class TestEmailDomains:
     def test_several_domains_are_flagged_until_attested(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)
-        svc = apply(w, oid)
+        svc = w.to_the_token(oid)
         sandbox_org.complete_activation(svc)
         w.verify(oid)
         result = last_results(w, oid)["one_email_domain"]
@@ -244,7 +228,7 @@ class TestEmailDomains:
             if not str(user.profile.get("email") or "").endswith("@acme.example"):
                 user.profile["email"] = user.login.split("@", 1)[0] + "@acme.example"
         oid = start(w)
-        apply(w, oid)
+        w.to_the_token(oid)
         w.verify(oid)
         results = last_results(w, oid)
         assert results["one_email_domain"].status == "passed"
@@ -255,7 +239,7 @@ class TestEmailDomains:
         for index in range(450):
             sandbox_org.add_user(f"person{index}@acme.example")
         oid = start(w, app_users=[])  # no logins to look up: the scan is the only user listing
-        apply(w, oid)
+        w.to_the_token(oid)
         calls = okta_calls(w, "GET", "/api/v1/users")
         job = w.verify(oid)
         active = synced_users(sandbox_org)
@@ -293,7 +277,7 @@ class TestOptionalValues:
 
     def test_an_unknown_group_label_is_flagged(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w, group_label="Enginering")
-        apply(w, oid)
+        w.to_the_token(oid)
         w.verify(oid)
         result = last_results(w, oid)["group_label_exists"]
         assert result.status == "failed" and "No Okta group is named 'Enginering'" in (result.found or "")

@@ -19,11 +19,10 @@ from app.engine.kinds import KINDS
 from app.onboardings import service
 from app.onboardings.view import OnboardingView, build_view
 from app.playbooks.loader import VENDOR_DIR, PlaybookError, load_file
-from app.settings import Settings
 from app.store.models import Onboarding
-from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from okta_sandbox import SandboxOrg, seed_demo_org
 from okta_sandbox.domain import roles as sandbox_roles
-from tests.harness import Wizard, wizard
+from tests.harness import Wizard
 
 VENDOR = "oort"
 LOGIN = "oort-service-account@acme.example"
@@ -48,12 +47,6 @@ def sandbox_org(fake_clock: FakeClock, pipeline: str) -> SandboxOrg:
     org = SandboxOrg(clock=fake_clock, pipeline=pipeline)
     seed_demo_org(org)
     return org
-
-
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock) -> Any:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
 
 
 def start(w: Wizard, **inputs: Any) -> uuid.UUID:

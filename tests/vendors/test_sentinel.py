@@ -22,23 +22,16 @@ from app.engine.scope import Scope
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.onboardings import service
 from app.onboardings.view import OnboardingView, build_view
-from app.settings import Settings
 from app.store.models import AuditEvent, Onboarding
 from app.vault import Secret
-from okta_sandbox import SandboxOrg, SandboxTransport
+from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import roles as sandbox_roles
 from okta_sandbox.domain import syslog
 from okta_sandbox.domain.actors import Actor as SandboxActor
-from tests.harness import Wizard, wizard
+from tests.harness import Wizard
 
 VENDOR = "sentinel-unified-connector"
 LOGIN = "sentinel-connector@acme.example"
-
-
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock) -> Any:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
 
 
 def start(w: Wizard, **inputs: Any) -> uuid.UUID:

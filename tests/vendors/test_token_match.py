@@ -5,43 +5,17 @@ ambiguous the wizard asks, and "Set to Any IP" changes the matched token only.""
 from __future__ import annotations
 
 import re
-import uuid
-from typing import Any
 
 import pytest
 
 from app.common.clock import FakeClock
 from app.common.validation import ValidationFailed
 from app.onboardings import tokens
-from app.settings import Settings
-from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
-from tests.harness import Wizard, wizard
+from okta_sandbox import SandboxOrg
+from tests.harness import Wizard
 from tests.support import Web
 
 VENDOR = "oort"  # its document asks for no network setting; Defender's asks for Any IP (below)
-
-
-@pytest.fixture
-def sandbox_org(fake_clock: FakeClock) -> SandboxOrg:
-    org = SandboxOrg(clock=fake_clock)
-    seed_demo_org(org)
-    return org
-
-
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock) -> Any:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
-
-
-def to_the_token(w: Wizard, org: SandboxOrg, vendor: str = VENDOR) -> tuple[uuid.UUID, str]:
-    oid = w.start(vendor, w.connect())
-    w.plan(oid)
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
-    svc = str(w.onboarding(oid).facts["service_account_id"])
-    org.complete_activation(svc)
-    return oid, svc
 
 
 def token_id(org: SandboxOrg, user_id: str, name: str) -> str:
@@ -59,7 +33,7 @@ def network(org: SandboxOrg, token: str) -> str:
 class TestMatchedByName:
     def test_the_pasted_older_token_is_matched_not_the_newest_and_only_it_gets_any_ip(
             self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
-        oid, svc = to_the_token(w, sandbox_org)
+        oid, svc = w.activated_at_the_token(VENDOR)
         pasted = sandbox_org.issue_api_token(svc, "Oort", "ZONE", zones=["LegacyIpZone"])
         fake_clock.advance(3600)
         sandbox_org.issue_api_token(svc, "Oort backup", "ZONE", zones=["LegacyIpZone"])
@@ -75,7 +49,7 @@ class TestMatchedByName:
 
     def test_the_name_the_operator_typed_wins_over_the_proposal(self, w: Wizard, sandbox_org: SandboxOrg,
                                                                 fake_clock: FakeClock) -> None:
-        oid, svc = to_the_token(w, sandbox_org)
+        oid, svc = w.activated_at_the_token(VENDOR)
         pasted = sandbox_org.issue_api_token(svc, "Oort prod")
         fake_clock.advance(60)
         sandbox_org.issue_api_token(svc, "Oort")  # named as proposed, but not the one pasted
@@ -83,7 +57,7 @@ class TestMatchedByName:
         assert facts["service_token_id"] == token_id(sandbox_org, svc, "Oort prod")
 
     def test_the_account_s_only_token_is_matched_whatever_its_name(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
-        oid, svc = to_the_token(w, sandbox_org)
+        oid, svc = w.activated_at_the_token(VENDOR)
         facts = w.paste_token(oid, sandbox_org.issue_api_token(svc, "Something else"))
         assert facts["service_token_id"] == token_id(sandbox_org, svc, "Something else")
 
@@ -91,7 +65,7 @@ class TestMatchedByName:
 class TestAmbiguousAsks:
     def test_two_tokens_with_the_same_name_make_the_wizard_ask_then_take_the_one_picked(
             self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
-        oid, svc = to_the_token(w, sandbox_org)
+        oid, svc = w.activated_at_the_token(VENDOR)
         pasted = sandbox_org.issue_api_token(svc, "Oort")
         fake_clock.advance(86400)
         sandbox_org.issue_api_token(svc, "Oort")
@@ -111,7 +85,7 @@ class TestAmbiguousAsks:
         assert w.onboarding(oid).facts["service_token_candidates"] == []
 
     def test_no_token_with_the_name_among_several_asks_too(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
-        oid, svc = to_the_token(w, sandbox_org)
+        oid, svc = w.activated_at_the_token(VENDOR)
         pasted = sandbox_org.issue_api_token(svc, "first")
         sandbox_org.issue_api_token(svc, "second")
         with pytest.raises(ValidationFailed) as asked:
@@ -120,7 +94,7 @@ class TestAmbiguousAsks:
 
     def test_a_picked_id_that_is_not_the_account_s_token_is_refused(self, w: Wizard,
                                                                     sandbox_org: SandboxOrg) -> None:
-        oid, svc = to_the_token(w, sandbox_org)
+        oid, svc = w.activated_at_the_token(VENDOR)
         pasted = sandbox_org.issue_api_token(svc, "Oort")
         sandbox_org.issue_api_token(svc, "Oort")
         demo = sandbox_org.demo
@@ -133,7 +107,7 @@ class TestAmbiguousAsks:
 
     def test_the_page_proposes_the_name_and_lists_the_tokens_to_pick_from(
             self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
-        oid, svc = to_the_token(w, sandbox_org)
+        oid, svc = w.activated_at_the_token(VENDOR)
         pasted = sandbox_org.issue_api_token(svc, "Oort")
         fake_clock.advance(60)
         sandbox_org.issue_api_token(svc, "Oort")

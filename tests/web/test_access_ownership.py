@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from app.common.clock import FakeClock
 from app.settings import Settings
-from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.access import MATRIX, PUBLIC, Entry
-from tests.harness import Wizard, wizard
+from tests.harness import Wizard
 from tests.support import Web, add_operator
 
 ONBOARDING_ROUTES = [e for e in MATRIX if e.path.startswith("/onboardings/{onboarding_id}") and e.method == "POST"]
@@ -23,13 +20,6 @@ STATE_CHANGING = [e for e in MATRIX if e.method == "POST"]
 # Routes that any operator may use on a colleague's onboarding: taking it (refused unless it is in
 # the queue, which is checked separately). Marking a handoff summary read is the assignee's alone.
 NOT_OWNER_ONLY = {"/onboardings/{onboarding_id}/take"}
-
-
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
-      fake_clock: FakeClock) -> Iterator[Wizard]:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
 
 
 def _concrete(entry: Entry, onboarding: uuid.UUID) -> str:
