@@ -17,6 +17,7 @@ from app.common.clock import FakeClock
 from app.connections.service import NewConnection, add_connection
 from app.main import create_app
 from app.onboardings import service, tokens
+from app.onboardings.view import OnboardingView, build_view
 from app.settings import Settings
 from app.store.models import Job, Onboarding, OnboardingAction
 from app.vault import Secret
@@ -60,11 +61,22 @@ class Wizard(InApp):
     def apply(self, onboarding_id: uuid.UUID) -> Job:
         return self.job(onboarding_id, "apply")
 
+    def apply_ok(self, onboarding_id: uuid.UUID) -> Job:
+        job = self.apply(onboarding_id)
+        assert job.state == "succeeded", job.error
+        return job
+
+    def activate_and_paste(self, onboarding_id: uuid.UUID, token_name: str) -> dict[str, Any]:
+        """What the service account's person does once the apply stops at the token: activate the
+        account, create its API token (named ``token_name``) in the org, and paste it."""
+        svc = str(self.onboarding(onboarding_id).facts["service_account_id"])
+        self.org.complete_activation(svc)
+        return self.paste_token(onboarding_id, self.org.issue_api_token(svc, token_name))
+
     def to_the_token(self, onboarding_id: uuid.UUID) -> str:
         """Plan and apply up to the service account's API token: the account's Okta id."""
         self.plan(onboarding_id)
-        job = self.apply(onboarding_id)
-        assert job.state == "succeeded", job.error
+        self.apply_ok(onboarding_id)
         return str(self.onboarding(onboarding_id).facts["service_account_id"])
 
     def activated_at_the_token(self, vendor: str, **inputs: Any) -> tuple[uuid.UUID, str]:
@@ -104,6 +116,14 @@ class Wizard(InApp):
         self.run(go)
 
     # -- reading --
+    def view(self, onboarding_id: uuid.UUID) -> OnboardingView:
+        """The onboarding as its page shows it (the view model the template renders)."""
+        async def build() -> OnboardingView:
+            async with self.state.db.sessions() as session:
+                return await build_view(session, self.state.library, onboarding_id)
+
+        return self.run(build)
+
     def actions(self, onboarding_id: uuid.UUID) -> dict[str, OnboardingAction]:
         async def get() -> dict[str, OnboardingAction]:
             async with self.state.db.sessions() as session:

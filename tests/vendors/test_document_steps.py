@@ -8,14 +8,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from app.onboardings.view import OnboardingView, build_view
 from app.store.models import OktaConnection
 from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
@@ -23,14 +21,6 @@ from tests.support import Web
 from tests.vendors.readback import last_results
 
 AWS = {"aws_account_id": "123456789012", "event_source_name": "oort-acme-okta_events", "aws_region": "us-east-2"}
-
-
-def view(w: Wizard, oid: uuid.UUID) -> OnboardingView:
-    async def build() -> OnboardingView:
-        async with w.state.db.sessions() as session:
-            return await build_view(session, w.state.library, oid)
-
-    return w.run(build)
 
 
 # vendor, inputs, the token check's key, whether its document asks for Any IP
@@ -109,7 +99,7 @@ class TestOortAwsSide:
                 return str(connection.preflight.get("okta_domain") or connection.org_origin)
 
         subdomain = urlsplit(w.run(okta_domain)).netloc.split(".", 1)[0]
-        shown = next(sv for _s, steps in view(w, oid).sections for sv in steps if sv.step.key == "associate_event_bus")
+        shown = next(sv for _s, steps in w.view(oid).sections for sv in steps if sv.step.key == "associate_event_bus")
         pasted = {label: value for label, value, _note in shown.paste}
         assert pasted == {"AWS account": "123456789012", "Region": "us-east-2",
                           "Event source name": "oort-acme-okta_events",

@@ -17,7 +17,6 @@ from app.common.validation import ValidationFailed
 from app.engine.engine import STALE_CONFIRMED, EngineError
 from app.engine.kinds import KINDS
 from app.onboardings import service
-from app.onboardings.view import OnboardingView, build_view
 from app.playbooks.loader import VENDOR_DIR, PlaybookError, load_file
 from app.store.models import Onboarding
 from okta_sandbox import SandboxOrg, seed_demo_org
@@ -53,42 +52,23 @@ def start(w: Wizard, **inputs: Any) -> uuid.UUID:
     return w.start(VENDOR, w.connect(), **inputs)
 
 
-def apply_ok(w: Wizard, oid: uuid.UUID) -> None:
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
-
-
-def paste_token(w: Wizard, org: SandboxOrg, oid: uuid.UUID) -> dict[str, Any]:
-    svc = str(w.onboarding(oid).facts["service_account_id"])
-    org.complete_activation(svc)
-    return w.paste_token(oid, org.issue_api_token(svc, "Oort"))
-
-
 def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
     """Plan, apply, activate, paste the token, apply again, attest, verify."""
     w.plan(oid)
-    apply_ok(w, oid)
-    paste_token(w, org, oid)
-    apply_ok(w, oid)
+    w.apply_ok(oid)
+    w.activate_and_paste(oid, "Oort")
+    w.apply_ok(oid)
     w.attest_all(oid)
     assert w.verify(oid).state == "succeeded"
     return str(w.onboarding(oid).facts["service_account_id"])
 
 
-def view(w: Wizard, oid: uuid.UUID) -> OnboardingView:
-    async def build() -> OnboardingView:
-        async with w.state.db.sessions() as session:
-            return await build_view(session, w.state.library, oid)
-
-    return w.run(build)
-
-
 def steps_shown(w: Wizard, oid: uuid.UUID) -> set[str]:
-    return {sv.step.key for _section, steps in view(w, oid).sections for sv in steps}
+    return {sv.step.key for _section, steps in w.view(oid).sections for sv in steps}
 
 
 def checks(w: Wizard, oid: uuid.UUID) -> dict[str, tuple[str | None, str | None]]:
-    return {c.spec.key: (c.status, c.found) for _s, steps in view(w, oid).sections for sv in steps for c in sv.checks}
+    return {c.spec.key: (c.status, c.found) for _s, steps in w.view(oid).sections for sv in steps for c in sv.checks}
 
 
 def role_types(org: SandboxOrg, user_id: str) -> list[str]:
@@ -144,7 +124,7 @@ class TestReadOnly:
         # Applying again writes nothing.
         events = len(sandbox_org.events)
         w.plan(oid)
-        apply_ok(w, oid)
+        w.apply_ok(oid)
         assert sandbox_org.events[events:] == [], [e.body["eventType"] for e in sandbox_org.events[events:]]
 
     def test_schema_check_adds_organization_administrator_proven_by_the_token(
@@ -163,12 +143,12 @@ class TestReadOnly:
     def test_a_token_refused_the_schema_blocks_the_user_schema_box(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w, schema_check=True, **AWS)
         w.plan(oid)
-        apply_ok(w, oid)
+        w.apply_ok(oid)
         svc = str(w.onboarding(oid).facts["service_account_id"])
         # Someone removes Organization Administrator before the token is pasted.
         org_admin = next(a for a in sandbox_roles.assignments_of(sandbox_org, svc) if a.type == "ORG_ADMIN")
         sandbox_roles.unassign(sandbox_org, sandbox_org.users[svc], org_admin, None)
-        paste_token(w, sandbox_org, oid)
+        w.activate_and_paste(oid, "Oort")
         assert w.onboarding(oid).facts["service_token_reads_schema"] is False
         w.attest_all(oid)
         w.verify(oid)
@@ -186,7 +166,7 @@ class TestReadWrite:
         before = snapshot(sandbox_org)
         oid = start(w, access="read_write", schema_check=True, **AWS)
         # The document lists no permissions: the page says so, the preset is an explained setting.
-        step = next(sv for _s, steps in view(w, oid).sections for sv in steps if sv.step.key == "create_custom_role")
+        step = next(sv for _s, steps in w.view(oid).sections for sv in steps if sv.step.key == "create_custom_role")
         assert any("lists no permissions" in note for note in step.step.notes)
         setting = w.state.library.get(VENDOR).settings["custom_role_permissions"]
         assert setting.unsure and set(setting.default) == PRESET
@@ -209,7 +189,7 @@ class TestReadWrite:
         # Applying again writes nothing.
         after, events = snapshot(sandbox_org), len(sandbox_org.events)
         w.plan(oid)
-        apply_ok(w, oid)
+        w.apply_ok(oid)
         assert snapshot(sandbox_org) == after
         assert sandbox_org.events[events:] == [], [e.body["eventType"] for e in sandbox_org.events[events:]]
         # Undo removes everything this onboarding created, the log stream included.
@@ -243,14 +223,14 @@ class TestLogStreamValues:
         item = next(i for i in w.plan(oid) if i["action_key"] == "log_stream")
         assert item["verdict"] == "create" and "once its AWS account" in item["summary"]
         assert "'AWS account id' is given" in item["requires_text"]
-        apply_ok(w, oid)
+        w.apply_ok(oid)
         assert "log_stream" not in w.actions(oid) and not sandbox_org.log_streams
-        paste_token(w, sandbox_org, oid)
+        w.activate_and_paste(oid, "Oort")
         onboarding = w.onboarding(oid)
         assert (onboarding.status, onboarding.waiting_for) == ("waiting", "operator")
         assert "'AWS account id' is given" in (onboarding.status_note or "")
         # The service account's values are fixed now; Oort's AWS values are not.
-        page = view(w, oid)
+        page = w.view(oid)
         locks = {sv.step.key: sv.inputs_locked for _s, steps in page.sections for sv in steps}
         assert locks["create_account"] and not locks["event_streaming_tab"]
         with pytest.raises(ValidationFailed) as info:
@@ -266,7 +246,7 @@ class TestLogStreamValues:
         assert not sandbox_org.log_streams
         item = next(i for i in w.plan(oid) if i["action_key"] == "log_stream")
         assert item["verdict"] == "create" and "once its AWS account" not in item["summary"], item
-        apply_ok(w, oid)
+        w.apply_ok(oid)
         assert [s.settings for s in sandbox_org.log_streams] == [STREAM_SETTINGS]
 
     def test_bad_aws_values_are_refused_with_a_clear_message(self, w: Wizard) -> None:
@@ -326,9 +306,9 @@ class TestLogStreamValues:
 
 
 def finish_after_plan(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> None:
-    apply_ok(w, oid)
-    paste_token(w, org, oid)
-    apply_ok(w, oid)
+    w.apply_ok(oid)
+    w.activate_and_paste(oid, "Oort")
+    w.apply_ok(oid)
     w.attest_all(oid)
     w.verify(oid)
 
@@ -346,7 +326,7 @@ class TestRetry:
         onboarding = w.onboarding(oid)
         assert onboarding.status == "blocked" and "log stream" in (onboarding.status_note or "").lower()
         assert w.actions(oid)["log_stream"].state == "failed"
-        apply_ok(w, oid)
+        w.apply_ok(oid)
         assert [s.settings for s in sandbox_org.log_streams] == [STREAM_SETTINGS]
         row = w.actions(oid)["log_stream"]
         assert row.state == "done" and row.created_by_us

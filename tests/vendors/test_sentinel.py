@@ -21,7 +21,6 @@ from app.engine.context import Context
 from app.engine.scope import Scope
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.onboardings import service
-from app.onboardings.view import OnboardingView, build_view
 from app.store.models import AuditEvent, Onboarding
 from app.vault import Secret
 from okta_sandbox import SandboxOrg
@@ -36,17 +35,6 @@ LOGIN = "sentinel-connector@acme.example"
 
 def start(w: Wizard, **inputs: Any) -> uuid.UUID:
     return w.start(VENDOR, w.connect(), workspace_name="sentinel-prod", **inputs)
-
-
-def apply_ok(w: Wizard, oid: uuid.UUID) -> None:
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
-
-
-def paste_token(w: Wizard, org: SandboxOrg, oid: uuid.UUID) -> dict[str, Any]:
-    svc = str(w.onboarding(oid).facts["service_account_id"])
-    org.complete_activation(svc)
-    return w.paste_token(oid, org.issue_api_token(svc, "Microsoft Sentinel"))
 
 
 def start_timer(w: Wizard, oid: uuid.UUID, step: str) -> dict[str, float]:
@@ -68,23 +56,15 @@ def make_test_event(w: Wizard, oid: uuid.UUID, check_key: str = "recent_events")
 
 def up_to_the_connector(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
     w.plan(oid)
-    apply_ok(w, oid)
-    paste_token(w, org, oid)
-    apply_ok(w, oid)
+    w.apply_ok(oid)
+    w.activate_and_paste(oid, "Microsoft Sentinel")
+    w.apply_ok(oid)
     return str(w.onboarding(oid).facts["service_account_id"])
-
-
-def view(w: Wizard, oid: uuid.UUID) -> OnboardingView:
-    async def build() -> OnboardingView:
-        async with w.state.db.sessions() as session:
-            return await build_view(session, w.state.library, oid)
-
-    return w.run(build)
 
 
 def checks(w: Wizard, oid: uuid.UUID) -> dict[str, tuple[str | None, str | None, str | None]]:
     return {c.spec.key: (c.status, c.found, c.remedy)
-            for _s, steps in view(w, oid).sections for sv in steps for c in sv.checks}
+            for _s, steps in w.view(oid).sections for sv in steps for c in sv.checks}
 
 
 def snapshot(org: SandboxOrg) -> dict[str, Any]:
@@ -133,7 +113,7 @@ class TestEndToEnd:
         oid = start(w)
         assert "azure_roles_propagated" not in checks(w, oid)
         assert "azure_roles_propagated" in checks(w, start(w, azure_roles_just_assigned=True))
-        paste = {sv.step.key: sv.paste for _s, steps in view(w, oid).sections for sv in steps}
+        paste = {sv.step.key: sv.paste for _s, steps in w.view(oid).sections for sv in steps}
         domain = dict((label, value) for label, value, _note in paste["name_and_connection"])["Domain name"]
         assert domain == sandbox_org.base_url.split("://", 1)[1] and "://" not in domain
         api_key_note = next(note for label, _value, note in paste["name_and_connection"] if label == "API key")
@@ -242,11 +222,11 @@ class TestSystemLog:
     def test_a_token_that_cannot_read_the_log_fails_its_check(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)
         w.plan(oid)
-        apply_ok(w, oid)
+        w.apply_ok(oid)
         svc = str(w.onboarding(oid).facts["service_account_id"])
         [assignment] = sandbox_roles.assignments_of(sandbox_org, svc)
         sandbox_roles.unassign(sandbox_org, sandbox_org.users[svc], assignment, None)
-        paste_token(w, sandbox_org, oid)
+        w.activate_and_paste(oid, "Microsoft Sentinel")
         assert w.onboarding(oid).facts["service_token_reads_logs"] is False
         w.verify(oid)
         status, found, _remedy = checks(w, oid)["token_reads_logs"]
@@ -262,7 +242,7 @@ class TestIdempotenceAndUndo:
         after, events = snapshot(sandbox_org), len(sandbox_org.events)
         assert after != before
         w.plan(oid)
-        apply_ok(w, oid)
+        w.apply_ok(oid)
         assert snapshot(sandbox_org) == after
         assert sandbox_org.events[events:] == []
         assert w.job(oid, "undo").state == "succeeded"
