@@ -50,6 +50,17 @@ class LiveServer:
         state: dict[str, Any] = httpx.get(f"{self.sandbox_url}/__sandbox__/state", timeout=10).json()
         return state
 
+    def admin_console_token(self, name: str) -> str:
+        """An API token of the sandbox org's Super Administrator, created in its Admin Console (as
+        a person would, who then sees its value once)."""
+        admin = next(u for u in self.sandbox_state()["users"] if "SUPER_ADMIN" in u["roles"])
+        page = httpx.post(f"{self.sandbox_url}/__sandbox__/console/tokens", timeout=10,
+                          data={"user_id": admin["id"], "name": name, "network": "ANYWHERE"})
+        assert page.status_code == 201, page.text
+        match = re.search(r'name="token-value" type="text" value="([^"]+)"', page.text)
+        assert match, page.text
+        return match.group(1)
+
     @property
     def output(self) -> str:
         return self.process.printed()

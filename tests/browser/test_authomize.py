@@ -8,8 +8,6 @@ the sandbox org's final state is read back."""
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -30,14 +28,9 @@ CLICKS = "Applications > API Service Integrations > Add Integration > Authomize 
 def install_by_hand(server: LiveServer) -> tuple[str, str]:
     """What the person does in the Admin Console (which calls Okta's API with their session): the
     integration installed under Okta's own key; Okta shows its first secret to them only."""
-    admin = next(u for u in server.sandbox_state()["users"] if "SUPER_ADMIN" in u["roles"])
-    page = httpx.post(f"{server.sandbox_url}/__sandbox__/console/tokens", timeout=10,
-                      data={"user_id": admin["id"], "name": "console session", "network": "ANYWHERE"})
-    assert page.status_code == 201, page.text
-    match = re.search(r'name="token-value" type="text" value="([^"]+)"', page.text)
-    assert match
+    session = server.admin_console_token("console session")
     installed = httpx.post(f"{server.sandbox_url}/integrations/api/v1/api-services", timeout=10,
-                           headers={"Authorization": f"SSWS {match.group(1)}"},
+                           headers={"Authorization": f"SSWS {session}"},
                            json={"type": SANDBOX_KEY, "grantedScopes": SCOPES})
     assert installed.status_code == 201, installed.text
     return str(installed.json()["id"]), str(installed.json()["clientSecret"])

@@ -85,17 +85,6 @@ class Watch:
         assert problems == [], "\n".join(problems)
 
 
-def _sandbox_admin_token(server: LiveServer) -> str:
-    """A Super Administrator's token, made in the sandbox's Admin Console as a person would."""
-    admin = next(u for u in server.sandbox_state()["users"] if "SUPER_ADMIN" in u["roles"])
-    page = httpx.post(f"{server.sandbox_url}/__sandbox__/console/tokens", timeout=10,
-                      data={"user_id": admin["id"], "name": "hostile values", "network": "ANYWHERE"})
-    assert page.status_code == 201, page.text
-    match = re.search(r'name="token-value" type="text" value="([^"]+)"', page.text)
-    assert match
-    return match.group(1)
-
-
 def _okta(server: LiveServer, token: str, method: str, path: str, body: dict[str, object]) -> None:
     response = httpx.request(method, f"{server.sandbox_url}{path}", json=body, timeout=10,
                              headers={"Authorization": f"SSWS {token}", "Accept": "application/json"})
@@ -109,7 +98,7 @@ def _user_id(server: LiveServer, login: str) -> str:
 def test_every_page_keeps_to_the_content_security_policy(server: LiveServer, browser: Browser) -> None:
     watch = Watch()
     # What the org held before the wizard came: a log stream and an admin named by someone hostile.
-    token = _sandbox_admin_token(server)
+    token = server.admin_console_token("hostile values")
     _okta(server, token, "POST", "/api/v1/logStreams", {"type": "aws_eventbridge", "name": STREAM,
                                                          "settings": AWS})
     _okta(server, token, "POST", f"/api/v1/users/{_user_id(server, 'sam.super@acme.example')}",
