@@ -50,9 +50,16 @@ def okta_violations() -> list[Violation]:
 
 
 @pytest.fixture
-def okta_transport(sandbox_org: SandboxOrg, spec_validator: OktaSpecValidator,
-                   okta_violations: list[Violation]) -> Iterator[SandboxTransport]:
+def okta_requests() -> list[httpx.Request]:
+    """Every request ``okta_transport`` was sent, in order (a test may inspect or clear them)."""
+    return []
+
+
+@pytest.fixture
+def okta_transport(sandbox_org: SandboxOrg, spec_validator: OktaSpecValidator, okta_violations: list[Violation],
+                   okta_requests: list[httpx.Request]) -> Iterator[SandboxTransport]:
     def observe(request: httpx.Request, response: httpx.Response) -> None:
+        okta_requests.append(request)
         okta_violations.extend(spec_validator.check(request, response))
 
     yield SandboxTransport(sandbox_org, observer=observe)

@@ -10,47 +10,23 @@ from typing import Any
 import httpx
 import pytest
 
-from app.common.clock import FakeClock
 from app.okta.models import RoleAssignment
-from app.settings import Settings
 from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.engine.test_defender import LABEL, LOGIN, PERMISSIONS, finish, start
-from tests.harness import Wizard, wizard
+from tests.harness import Wizard
 from tests.support import Web
 
 
-@pytest.fixture
-def sent(okta_transport: SandboxTransport) -> list[httpx.Request]:
-    """Every request the wizard sent to the sandbox, in order."""
-    seen: list[httpx.Request] = []
-    inner = okta_transport.observer
-
-    def observe(request: httpx.Request, response: httpx.Response) -> None:
-        seen.append(request)
-        if inner is not None:
-            inner(request, response)
-
-    okta_transport.observer = observe
-    return seen
-
-
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock,
-      sent: list[httpx.Request]) -> Any:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
-
-
-def _role_posts(sent: list[httpx.Request]) -> list[httpx.Request]:
-    return [r for r in sent if r.method == "POST" and r.url.path.endswith("/roles")
+def _role_posts(okta_requests: list[httpx.Request]) -> list[httpx.Request]:
+    return [r for r in okta_requests if r.method == "POST" and r.url.path.endswith("/roles")
             and r.url.path.startswith("/api/v1/users/")]
 
 
 class TestRoleAssignmentsKeepOktaSupport:
     def test_no_assignment_makes_the_service_account_a_third_party_admin(
-            self, w: Wizard, sandbox_org: SandboxOrg, sent: list[httpx.Request]) -> None:
+            self, w: Wizard, sandbox_org: SandboxOrg, okta_requests: list[httpx.Request]) -> None:
         finish(w, start(w), sandbox_org)
-        posts = _role_posts(sent)
+        posts = _role_posts(okta_requests)
         # Super Admin (while the token is made), Read-Only Admin, and the custom role.
         assert len(posts) == 3
         for request in posts:
@@ -59,7 +35,7 @@ class TestRoleAssignmentsKeepOktaSupport:
 
 class TestUndoOfACustomRoleAssignment:
     def test_removes_the_member_then_the_empty_binding_so_the_role_can_go(
-            self, w: Wizard, sandbox_org: SandboxOrg, sent: list[httpx.Request]) -> None:
+            self, w: Wizard, sandbox_org: SandboxOrg, okta_requests: list[httpx.Request]) -> None:
         # The resource set exists already (adopted, so undo keeps it); the role is the wizard's.
         org_id = sandbox_org.org_id
         sandbox_org.add_resource_set(LABEL, [f"{sandbox_org.base_url}/api/v1/users",
@@ -68,7 +44,7 @@ class TestUndoOfACustomRoleAssignment:
         finish(w, oid, sandbox_org)
         resource_set = next(s for s in sandbox_org.resource_sets if s.label == LABEL)
         assert len(resource_set.bindings) == 1
-        del sent[:]
+        del okta_requests[:]
 
         job = w.job(oid, "undo")
 
@@ -76,13 +52,13 @@ class TestUndoOfACustomRoleAssignment:
         assert [s.label for s in sandbox_org.resource_sets] == [LABEL]
         assert resource_set.bindings == {}
         assert LABEL not in [r.label for r in sandbox_org.custom_roles]
-        deletes = [r.url.path for r in sent if r.method == "DELETE" and "/bindings/" in r.url.path]
+        deletes = [r.url.path for r in okta_requests if r.method == "DELETE" and "/bindings/" in r.url.path]
         # The order of the recorded Terraform runs: the member, then the binding, then the role.
         assert len(deletes) == 2 and "/members/" in deletes[0] and deletes[1].endswith(
             deletes[0].split("/bindings/")[1].split("/")[0])
-        role_delete = next(i for i, r in enumerate(sent) if r.method == "DELETE"
+        role_delete = next(i for i, r in enumerate(okta_requests) if r.method == "DELETE"
                            and r.url.path.startswith("/api/v1/iam/roles/"))
-        binding_delete = next(i for i, r in enumerate(sent) if r.method == "DELETE"
+        binding_delete = next(i for i, r in enumerate(okta_requests) if r.method == "DELETE"
                               and "/bindings/" in r.url.path and "/members/" not in r.url.path)
         assert binding_delete < role_delete
 
@@ -132,7 +108,7 @@ class TestRolesHeldThroughAGroup:
         assert "through its membership of 'Okta Admins'" in items["drop_super_admin"]["detail"]
 
     def test_apply_never_removes_a_groups_role_through_the_user(
-            self, w: Wizard, sandbox_org: SandboxOrg, sent: list[httpx.Request]) -> None:
+            self, w: Wizard, sandbox_org: SandboxOrg, okta_requests: list[httpx.Request]) -> None:
         oid = start(w)
         svc = w.to_the_token(oid)
         sandbox_org.complete_activation(svc)
@@ -148,7 +124,7 @@ class TestRolesHeldThroughAGroup:
         # Its own Super Admin went; the group's stays where it was.
         assert [(r["type"], r["assignmentType"]) for r in sandbox_org.user_roles(svc)
                 if r["type"] == "SUPER_ADMIN"] == [("SUPER_ADMIN", "GROUP")]
-        user_deletes = [r.url.path for r in sent if r.method == "DELETE" and "/roles/" in r.url.path]
+        user_deletes = [r.url.path for r in okta_requests if r.method == "DELETE" and "/roles/" in r.url.path]
         assert len(user_deletes) == 1
 
 
@@ -184,7 +160,7 @@ def _override(w: Wizard, name: str, value: Any) -> None:
 
 class TestTheOrgsOrnPartition:
     def test_is_learned_from_the_orns_okta_returns_not_from_the_domain(
-            self, w: Wizard, sandbox_org: SandboxOrg, sent: list[httpx.Request]) -> None:
+            self, w: Wizard, sandbox_org: SandboxOrg, okta_requests: list[httpx.Request]) -> None:
         # A preview cell reached through an address that says nothing about it (127.0.0.1).
         sandbox_org.partition = "oktapreview"
         oid = start(w)

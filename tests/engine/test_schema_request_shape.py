@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import yaml
 
-from app.common.clock import FakeClock
-from app.settings import Settings
-from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.harness import Wizard, wizard
+from okta_sandbox import SandboxOrg
+from tests.harness import Wizard
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "recordings" / "okta"
 SCHEMA_URL = "/api/v1/meta/schemas/user/default"
@@ -36,29 +32,6 @@ def recorded_update(cassette: str, section: str) -> dict[str, Any]:
     raise AssertionError(f"{cassette} has no update of definitions.{section}")
 
 
-@pytest.fixture
-def sent(okta_transport: SandboxTransport) -> list[dict[str, Any]]:
-    """The bodies of the schema updates the wizard sends (the spec validator still sees all)."""
-    bodies: list[dict[str, Any]] = []
-    inner = okta_transport.observer
-
-    def observe(request: httpx.Request, response: httpx.Response) -> None:
-        if request.method == "POST" and request.url.path.endswith(SCHEMA_URL):
-            bodies.append(json.loads(request.content))
-        if inner is not None:
-            inner(request, response)
-
-    okta_transport.observer = observe
-    return bodies
-
-
-@pytest.fixture
-def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport, fake_clock: FakeClock,
-      sent: list[dict[str, Any]]) -> Iterator[Wizard]:
-    with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
-        yield harness
-
-
 def drata(w: Wizard) -> uuid.UUID:
     oid = w.start("drata", w.connect(), app_users=["ada.lovelace0@acme.example", "ben.tanaka1@acme.example"],
                   app_groups=["Drata Users"], custom_attributes=True, group_label="Engineering")
@@ -68,7 +41,9 @@ def drata(w: Wizard) -> uuid.UUID:
     return oid
 
 
-def section_update(bodies: list[dict[str, Any]], section: str) -> dict[str, Any]:
+def section_update(sent: list[httpx.Request], section: str) -> dict[str, Any]:
+    """The first update of the user schema's ``section`` the wizard sent."""
+    bodies = [json.loads(r.content) for r in sent if r.method == "POST" and r.url.path.endswith(SCHEMA_URL)]
     found = [body for body in bodies if section in body.get("definitions", {})]
     assert found, f"the wizard sent no update of definitions.{section}"
     return found[0]
@@ -76,10 +51,10 @@ def section_update(bodies: list[dict[str, Any]], section: str) -> dict[str, Any]
 
 class TestSchemaUpdateBodies:
     def test_a_base_permission_change_is_sent_as_terraform_sends_it(self, w: Wizard, sandbox_org: SandboxOrg,
-                                                                     sent: list[dict[str, Any]]) -> None:
+                                                                     okta_requests: list[httpx.Request]) -> None:
         sandbox_org.set_base_permission("email", "HIDE")  # Drata then makes email readable
         drata(w)
-        ours = section_update(sent, "base")
+        ours = section_update(okta_requests, "base")
         theirs = recorded_update("TestAccOktaUserBaseSchema_crud/mm-classic-2022-10-04.yaml", "base")
         assert set(ours) == set(theirs) == {"definitions"}
         assert set(ours["definitions"]["base"]) == set(theirs["definitions"]["base"])
@@ -93,9 +68,9 @@ class TestSchemaUpdateBodies:
         assert sandbox_org.schemas[next(iter(sandbox_org.schemas))].base["email"]["required"] is True
 
     def test_custom_attributes_are_sent_as_terraform_sends_them(self, w: Wizard,
-                                                                 sent: list[dict[str, Any]]) -> None:
+                                                                 okta_requests: list[httpx.Request]) -> None:
         drata(w)
-        ours = section_update(sent, "custom")
+        ours = section_update(okta_requests, "custom")
         theirs = recorded_update("TestAccResourceOktaUserSchema_enum_string/classic-00.yaml", "custom")
         assert set(ours["definitions"]["custom"]) == set(theirs["definitions"]["custom"])
         assert ours["definitions"]["custom"]["id"] == "#custom"
