@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor
 from app.audit.keys import use_keys as use_audit_keys
 from app.auth.operators import NewOperator, create_operator
+from app.auth.setup import issue_setup_token
 from app.main import create_app
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import Operator
 from app.vault import key_source_for
 
+T = TypeVar("T")
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -35,27 +38,33 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def in_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one unit of work on the settings' database, outside any application (as
+    the command line does)."""
+    async def go() -> T:
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.session() as session:
+                return await work(session)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
 def add_operator(settings: Settings, username: str, role: str = "operator", password: str = PASSWORD,
                  display_name: str | None = None) -> Operator:
     # The audit trail is keyed from the settings' vault key (also where no fixture or app set it up,
     # as in set-ups made while tests are collected).
     use_audit_keys(key_source_for(settings))
+    # Someone who has used the wizard before: their own password chosen already.
+    new = NewOperator(username=username, display_name=display_name or username.title(), role=role, password=password)
+    return in_database(settings, lambda session: create_operator(session, new, Actor.system("test")))
 
-    async def go() -> Operator:
-        db = Database(settings.resolved_database_url)
-        try:
-            async with db.session() as session:
-                # Someone who has used the wizard before: their own password chosen already.
-                return await create_operator(
-                    session,
-                    NewOperator(username=username, display_name=display_name or username.title(), role=role,
-                                password=password),
-                    Actor.system("test"),
-                )
-        finally:
-            await db.dispose()
 
-    return asyncio.run(go())
+def setup_token(settings: Settings) -> str | None:
+    """A one-time setup link's token, as the server prints at start (None once an administrator exists)."""
+    return in_database(settings, lambda session: issue_setup_token(session, settings))
 
 
 class Web:

@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from app.auth.setup import issue_setup_token
 from app.settings import Settings
 from app.store.base import utcnow
-from app.store.db import Database, create_sync_engine
+from app.store.db import create_sync_engine
 from app.store.models import Operator, SetupToken
-from tests.support import add_operator, web_client
+from tests.support import add_operator, setup_token, web_client
 
 GOOD = {"username": "first.admin", "display_name": "First Admin", "password": "a very good password",
         "confirm_password": "a very good password"}
 
 
-def _issue(settings: Settings) -> str | None:
-    async def go() -> str | None:
-        db = Database(settings.resolved_database_url)
-        try:
-            async with db.session() as session:
-                return await issue_setup_token(session, settings)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
-
-
 class TestSetup:
     def test_link_creates_the_first_admin_and_signs_them_in(self, settings: Settings) -> None:
-        token = _issue(settings)
+        token = setup_token(settings)
         assert token
         with web_client(settings) as web:
             page = web.get(f"/setup?token={token}")
@@ -51,7 +37,7 @@ class TestSetup:
         assert admin.password_hash.startswith("$argon2id$")
 
     def test_link_works_once(self, settings: Settings) -> None:
-        token = _issue(settings)
+        token = setup_token(settings)
         with web_client(settings) as web:
             web.get(f"/setup?token={token}")
             web.post("/setup", {**GOOD, "token": token})
@@ -61,7 +47,7 @@ class TestSetup:
         assert "Setup is already complete" in again.text
 
     def test_wrong_token_is_refused(self, settings: Settings) -> None:
-        _issue(settings)
+        setup_token(settings)
         with web_client(settings) as web:
             page = web.get("/setup?token=guess")
             assert page.status_code == 410
@@ -70,15 +56,15 @@ class TestSetup:
         assert response.status_code == 410
 
     def test_a_new_link_replaces_the_old_one(self, settings: Settings) -> None:
-        first = _issue(settings)
-        _issue(settings)
+        first = setup_token(settings)
+        setup_token(settings)
         with web_client(settings) as web:
             page = web.get(f"/setup?token={first}")
         assert page.status_code == 410
         assert "expired or was replaced" in page.text
 
     def test_expired_link_is_refused(self, settings: Settings) -> None:
-        token = _issue(settings)
+        token = setup_token(settings)
         engine = create_sync_engine(settings.resolved_database_url)
         with engine.begin() as conn:
             conn.execute(update(SetupToken).values(expires_at=utcnow() - timedelta(minutes=1)))
@@ -88,10 +74,10 @@ class TestSetup:
 
     def test_no_link_once_an_operator_exists(self, settings: Settings) -> None:
         add_operator(settings, "someone", "admin")
-        assert _issue(settings) is None
+        assert setup_token(settings) is None
 
     def test_bad_values_are_explained_and_kept(self, settings: Settings) -> None:
-        token = _issue(settings)
+        token = setup_token(settings)
         with web_client(settings) as web:
             web.get(f"/setup?token={token}")
             response = web.post("/setup", {"token": token or "", "username": "x!", "display_name": "Keep Me",

@@ -10,14 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.auth.setup import issue_setup_token
 from app.observability import RedactingFilter
 from app.settings import Settings
 from app.store.db import Database
 from app.store.repositories.secrets import SecretRepository
 from app.vault import Secret, Vault, key_source_for
 from tests.canary import assert_no_canary, database_bytes
-from tests.support import web_client
+from tests.support import setup_token, web_client
 
 ADMIN_PASSWORD = "canary-admin-password-7d1f"
 OPERATOR_PASSWORD = "canary-operator-password-91ab"
@@ -45,15 +44,7 @@ def app_log() -> Iterator[io.StringIO]:
 def test_canaries_stored_through_the_app_leak_nowhere(settings: Settings, app_log: io.StringIO) -> None:
     pages: list[str] = []
 
-    async def issue() -> str | None:
-        db = Database(settings.resolved_database_url)
-        try:
-            async with db.session() as session:
-                return await issue_setup_token(session, settings)
-        finally:
-            await db.dispose()
-
-    token = asyncio.run(issue())
+    token = setup_token(settings)
     with web_client(settings) as web:
         pages.append(web.get(f"/setup?token={token}").text)
         response = web.post("/setup", {"token": token or "", "username": "boss", "display_name": "Boss",
