@@ -7,17 +7,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
 from app.engine.requirements import describe, locked_inputs, unmet
 from app.engine.runtime import Loaded, load
-from app.engine.scope import TemplateError
+from app.engine.scope import Scope, TemplateError
 from app.onboardings.next_step import NextKind, NextStep, SectionProgress, checked_by_okta, next_step, progress
 from app.playbooks.loader import PlaybookLibrary
-from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
+from app.playbooks.schema import CheckSpec, InputSpec, PasteValue, SectionSpec, StepSpec
 from app.store.models import (
     Alert,
     Attestation,
@@ -84,6 +84,29 @@ class CheckView:
     attestation: Attestation | None = None  # who attested, when, and their note
 
 
+class PasteRow(NamedTuple):
+    """One value to paste. ``copy`` is False for words that are not the value itself (where the
+    person finds it, "leave it empty", a value the earlier steps have not produced yet): those are
+    never offered to the clipboard."""
+
+    label: str
+    text: str
+    note: str
+    copy: bool
+
+
+def _paste_row(scope: Scope, paste: PasteValue) -> PasteRow:
+    if paste.value is None:
+        return PasteRow(paste.label, paste.where or "", paste.note, copy=False)
+    try:
+        value = str(scope.render(paste.value))
+    except TemplateError:
+        return PasteRow(paste.label, "Known once the earlier steps are done", paste.note, copy=False)
+    if not value.strip():
+        return PasteRow(paste.label, "Leave it empty", paste.note, copy=False)
+    return PasteRow(paste.label, value, paste.note, copy=True)
+
+
 @dataclass
 class StepView:
     section: SectionSpec
@@ -92,7 +115,7 @@ class StepView:
     state: str
     actions: list[ActionView] = field(default_factory=list)
     checks: list[CheckView] = field(default_factory=list)
-    paste: list[tuple[str, str, str]] = field(default_factory=list)
+    paste: list[PasteRow] = field(default_factory=list)
     inputs: list[tuple[InputSpec, Any]] = field(default_factory=list)
     console_link: str | None = None
     console_page: str | None = None  # the console page's name ("Security > API > Tokens")
@@ -270,12 +293,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     spec=check, status=status, found=result.found if result else None,
                     remedy=result.remedy if result else None, attestation=attestation))
             if step.task is not None:
-                for paste in step.task.paste:
-                    try:
-                        value = str(scope.render(paste.value))
-                    except TemplateError:
-                        value = "(known once the earlier steps are done)"
-                    view.paste.append((paste.label, value, paste.note))
+                view.paste += [_paste_row(scope, paste) for paste in step.task.paste]
                 if step.task.console_path and scope.org is not None:
                     view.console_link = _console_path(loaded, step.task.console_path)
                     view.console_page = CONSOLE_PAGE_NAMES.get(step.task.console_path)

@@ -105,9 +105,22 @@ class CheckSpec(Strict):
 
 
 class PasteValue(Strict):
+    """One value the person pastes into the vendor's console. Either ``value``, a template the
+    wizard fills in and offers to copy ("{org.display_domain}"), or ``where``: a value the wizard
+    does not hold (the token the person copied, a secret revealed elsewhere), said in words and never
+    offered to copy."""
+
     label: str
-    value: str  # template, e.g. "{org.display_domain}"
+    value: str | None = None
+    where: str | None = None
     note: str = ""
+
+    @model_validator(mode="after")
+    def one_source(self) -> PasteValue:
+        if (self.value is None) == (self.where is None):
+            raise ValueError(f"paste '{self.label}' needs exactly one of value (a template the wizard fills in) "
+                             "or where (words for a value the wizard does not hold)")
+        return self
 
 
 class TaskSpec(Strict):

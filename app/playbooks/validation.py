@@ -182,7 +182,8 @@ class _Checker:
             known |= own_task
             if step.task is not None:
                 for value in step.task.paste:
-                    self.templates(f"{where}, paste '{value.label}'", value.value, known)
+                    if value.value is not None:
+                        self.templates(f"{where}, paste '{value.label}'", value.value, known)
             for check in step.checks:
                 what = f"{where}, check '{check.key}'"
                 self.templates(what, check.params, anywhere)

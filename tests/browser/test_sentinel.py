@@ -92,6 +92,10 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     domain_row.get_by_role("button", name="Copy Domain name").click()
     expect(domain_row.get_by_role("button", name="Copied Domain name")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == domain
+    # The token is the person's to paste: the row says where it is and offers nothing to copy.
+    api_key_row = connection.get_by_role("row", name=re.compile("API key"))
+    expect(api_key_row).to_contain_text("The token value you copied as the service account")
+    expect(api_key_row.get_by_role("button")).to_have_count(0)
 
     connect = page.locator("#step-connect")
     connect.get_by_role("button", name="Start the 30-minute timer").click()

@@ -156,3 +156,17 @@ def test_what_the_loader_knows_of_the_engine_matches_it() -> None:
 def test_conditions_evaluate_as_before(expression: str | None, expected: bool) -> None:
     scope = Scope(inputs={"mode": "read_write"}, facts={"ok": True, "no": "false"})
     assert scope.condition(expression) is expected
+
+
+@pytest.mark.parametrize("both", [True, False], ids=["value and where", "neither"])
+def test_a_value_to_paste_is_either_filled_in_or_said_in_words(tmp_path: Path, both: bool) -> None:
+    def change(doc: Doc) -> None:
+        row = _step(doc, "enter_values")["task"]["paste"][1]
+        if both:
+            row["value"] = "{org.display_domain}"
+        else:
+            del row["where"]
+
+    with pytest.raises(PlaybookError, match=r"(?s)defender-for-identity\.yaml: .*paste 'API token' needs exactly one of "
+                                            r"value \(a template the wizard fills in\) or where"):
+        _load_variant(tmp_path, change)

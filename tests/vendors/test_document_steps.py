@@ -100,7 +100,7 @@ class TestOortAwsSide:
 
         subdomain = urlsplit(w.run(okta_domain)).netloc.split(".", 1)[0]
         shown = next(sv for _s, steps in w.view(oid).sections for sv in steps if sv.step.key == "associate_event_bus")
-        pasted = {label: value for label, value, _note in shown.paste}
+        pasted = {label: value for label, value, _note, _copy in shown.paste}
         assert pasted == {"AWS account": "123456789012", "Region": "us-east-2",
                           "Event source name": "oort-acme-okta_events",
                           "Partner event source": f"aws.partner/okta.com/{subdomain}/oort-acme-okta_events"}
@@ -139,3 +139,23 @@ class TestDrataCountsEveryStatus:
         assert result.evidence["users"] == sum(expected.values())
         for status in ("STAGED", "SUSPENDED", "DEPROVISIONED"):  # each named with its count
             assert f"{expected[status]} {status}" in found
+
+
+class TestOnlyValuesAreOfferedToCopy:
+    """A Copy button copies the value the vendor's console wants, or is not there: words for a value
+    the wizard does not hold (the token the person copied) or has not produced yet are shown as words."""
+
+    def test_the_token_and_values_not_known_yet_have_no_copy(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        connection_id = w.connect()
+        rows = {(sv.step.key, row.label): row for _s, steps in w.view(w.start("oort", connection_id, **AWS)).sections
+                for sv in steps for row in sv.paste}
+        token = rows[("integration_values", "Okta API token")]
+        assert (token.text, token.copy) == ("The token value you copied as the service account", False)
+        source = rows[("associate_event_bus", "Partner event source")]
+        assert (source.text, source.copy) == ("Known once the earlier steps are done", False)
+        assert rows[("associate_event_bus", "AWS account")][1:] == ("123456789012", "", True)
+
+        defender = w.view(w.start("defender-for-identity", connection_id))
+        shown = {row.label: row for _s, steps in defender.sections for sv in steps for row in sv.paste}
+        assert shown["API token"].copy is False and shown["Okta domain"].copy is True
+        assert shown["Okta domain"].text == sandbox_org.base_url.split("://", 1)[1]

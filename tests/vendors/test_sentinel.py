@@ -114,13 +114,13 @@ class TestEndToEnd:
         assert "azure_roles_propagated" not in checks(w, oid)
         assert "azure_roles_propagated" in checks(w, start(w, azure_roles_just_assigned=True))
         paste = {sv.step.key: sv.paste for _s, steps in w.view(oid).sections for sv in steps}
-        domain = dict((label, value) for label, value, _note in paste["name_and_connection"])["Domain name"]
+        domain = dict((label, value) for label, value, _note, _copy in paste["name_and_connection"])["Domain name"]
         assert domain == sandbox_org.base_url.split("://", 1)[1] and "://" not in domain
-        api_key_note = next(note for label, _value, note in paste["name_and_connection"] if label == "API key")
+        api_key_note = next(note for label, _value, note, _copy in paste["name_and_connection"] if label == "API key")
         assert "no Authorization prefix" in api_key_note
-        name = next(value for label, value, _note in paste["name_and_connection"] if label == "Connector name")
+        name = next(value for label, value, _note, _copy in paste["name_and_connection"] if label == "Connector name")
         assert name == f"Okta ({domain})"
-        assert paste["select_products"] == [("Workspace", "sentinel-prod", "")]
+        assert paste["select_products"] == [("Workspace", "sentinel-prod", "", True)]
 
 
 class TestTimers:
