@@ -167,6 +167,6 @@ def test_a_value_to_paste_is_either_filled_in_or_said_in_words(tmp_path: Path, b
         else:
             del row["where"]
 
-    with pytest.raises(PlaybookError, match=r"(?s)defender-for-identity\.yaml: .*paste 'API token' needs exactly one of "
-                                            r"value \(a template the wizard fills in\) or where"):
+    with pytest.raises(PlaybookError, match=r"(?s)defender-for-identity\.yaml: .*paste 'API token' needs exactly "
+                                            r"one of value \(a template the wizard fills in\) or where"):
         _load_variant(tmp_path, change)
