@@ -64,8 +64,27 @@ def needs_person(view: OnboardingView, sv: StepView) -> bool:
     if task is None:
         return False
     # A person's task whose outcome the wizard checks in Okta (the account activated, the token made
-    # as the account): it is the next step until a verification finds it done.
+    # as the account): it is the next step until a verification finds it done. Once the account's
+    # token is verified, the account's own earlier steps evidently happened (the token was made
+    # signed in as it): the verification confirms them, and a failure brings the step back.
+    if sv.step.actor == "service_account" and facts.get("service_token_verified") and \
+            all(c.status is None or c.status in GOOD for c in sv.checks):
+        return False
     return task.kind == "timer" or (sv.step.actor != "wizard" and any(c.status not in GOOD for c in sv.checks))
+
+
+def _token_track(view: OnboardingView, steps: list[StepView]) -> list[StepView]:
+    """While the wizard waits for the service account's token, the account's person's steps up to
+    the token: what unblocks the rest of the plan comes before attestations that can wait."""
+    if view.loaded.scope.facts.get("service_token_verified"):
+        return []
+    track = []
+    for sv in steps:
+        if sv.step.actor == "service_account":
+            track.append(sv)
+        if sv.step.task is not None and sv.step.task.kind == "service_token":
+            return track
+    return []
 
 
 def checked_by_okta(sv: StepView) -> bool:
@@ -102,7 +121,7 @@ def next_step(view: OnboardingView) -> NextStep:
         ready = "1 action of the confirmed plan is" if count == 1 else f"{count} actions of the confirmed plan are"
         return NextStep(NextKind.apply, "Continue: apply the plan" if view.applied_any else "Apply the plan",
                         f"{ready} ready to run.")
-    person = next((sv for sv in steps if needs_person(view, sv)), None)
+    person = next((sv for sv in _token_track(view, steps) + steps if needs_person(view, sv)), None)
     if person is not None:
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
                         f"In “{person.section.title}”.", person)

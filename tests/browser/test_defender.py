@@ -56,11 +56,11 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
     assert_accessible(page, "applied, waiting for the token")
-    # The next-step card holds the first thing a person does, in the document's order, with its button.
+    # The next-step card agrees with the status line: the account's person's step towards the
+    # token, with its button, before the attestations that can wait.
     card = page.locator("#next-step")
-    expect(card.get_by_role("heading", name="Step 1: Okta licence is Developer or Enterprise")).to_be_visible()
-    licence = "I confirm: The Okta org has a Developer or Enterprise licence"
-    expect(card.get_by_role("button", name=licence)).to_be_visible()
+    expect(card.get_by_role("heading", name="Step 3: Verify the account")).to_be_visible()
+    expect(card.get_by_role("button", name="Reveal activation link of the service account")).to_be_visible()
 
     # The person behind the account: activation link, then a token in the Admin Console.
     token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Defender for Identity")
@@ -73,6 +73,10 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     roles = next(u for u in server.sandbox_state()["users"] if u["login"] == SERVICE_LOGIN)["roles"]
     assert "SUPER_ADMIN" not in roles, roles
     expect(page.get_by_role("button", name="Continue")).to_have_count(0)
+    # Then the first thing a person does, in the document's order, with its button in the card.
+    licence = "I confirm: The Okta org has a Developer or Enterprise licence"
+    expect(card.get_by_role("heading", name="Step 1: Okta licence is Developer or Enterprise")).to_be_visible()
+    expect(card.get_by_role("button", name=licence)).to_be_visible()
     attest_all(page)
     assert page.url.endswith("#next-step")  # each attestation came back to the card, not the page's top
     press_and_wait(page, page.get_by_role("button", name="Verify"))

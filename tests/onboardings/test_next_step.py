@@ -14,7 +14,9 @@ from app.engine.kinds import KINDS
 from app.onboardings.view import CONSOLE_PAGE_NAMES, _console_path
 from app.playbooks.loader import PlaybookLibrary
 from okta_sandbox import SandboxOrg
+from tests.harness import Wizard
 from tests.page_journeys import Journey
+from tests.vendors.test_document_steps import AWS
 
 
 def _card(page: str) -> str:
@@ -49,26 +51,20 @@ def test_the_card_leads_through_plan_confirm_and_the_persons_steps(j: Journey, s
     j.wait_for_jobs()
     page = j.get(url).text
     card = _card(page)
-    # The first thing only a person can do, in the document's order, with its own button inside.
-    assert "Step 1: Okta licence is Developer or Enterprise" in card
-    [attest] = j.forms(card, "/attest/licence_confirmed", button="I confirm:")
-    assert 'aria-current="step"' in card
-    # The steps the wizard finished are folded; the step in the card is not drawn twice.
-    assert re.search(r'<details class="step__fold">\s*<summary><h3 class="step__title">'
-                     r'<span class="step__number">1</span> Create a dedicated Okta account', page)
-    assert page.count("I confirm: The Okta org has a Developer or Enterprise licence") == 1
-
-    response = j.client.post(attest.action.replace("http://testserver", ""), data=attest.data())
-    assert response.status_code == 303 and response.headers["location"].endswith("#next-step")
-    page = j.get(url).text
-    card = _card(page)
-    assert "Attested by" in card  # the flash of what was just done, where the page comes back to
-    # Next: the person opens the activation link, revealed right on this step.
+    # The wizard stops at the service account's token: the card leads the account's person to it
+    # first (what unblocks the plan), as the status line says, with the step's own buttons inside.
+    assert "Waiting for the service account&#39;s token" in page or "Waiting for the service account's token" in page
     assert "Step 3: Verify the account" in card
     [reveal] = j.forms(card, "/secrets/activation_link")
     assert "Reveal activation link of the service account" in reveal.buttons
     assert "Done: check it in Okta" in card
     assert not j.forms(page.replace(card, ""), "/secrets/activation_link")  # one Reveal, on its step
+    assert 'aria-current="step"' in card
+    # The steps the wizard finished are folded; an attestation that can wait stays on its own step.
+    assert re.search(r'<details class="step__fold">\s*<summary><h3 class="step__title">'
+                     r'<span class="step__number">1</span> Create a dedicated Okta account', page)
+    assert page.count("I confirm: The Okta org has a Developer or Enterprise licence") == 1
+    assert not j.forms(card, "/attest/licence_confirmed")
 
     revealed = j.post_form(reveal, {}, revealed=True)
     card = _card(revealed.text)
@@ -80,6 +76,20 @@ def test_the_card_leads_through_plan_confirm_and_the_persons_steps(j: Journey, s
     assert again.status_code == 303 and again.headers["location"].endswith(f"{url}#step-verify_account")
     back = j.get(again.headers["location"]).text
     assert "shown only when you press its Reveal button" in back and 'class="secret-value"' not in back
+
+    # The token pasted (what waited for it runs at once), the first thing left in the document's
+    # order is the attestation, with its own button inside the card.
+    j.paste_service_token(oid, "Defender")
+    page = j.get(url).text
+    card = _card(page)
+    assert "Step 1: Okta licence is Developer or Enterprise" in card
+    [attest] = j.forms(card, "/attest/licence_confirmed", button="I confirm:")
+    assert page.count("I confirm: The Okta org has a Developer or Enterprise licence") == 1
+    response = j.client.post(attest.action.replace("http://testserver", ""), data=attest.data())
+    assert response.status_code == 303 and response.headers["location"].endswith("#next-step")
+    card = _card(j.get(url).text)
+    assert "Attested by" in card  # the flash of what was just done, where the page comes back to
+    assert "Step 1: Okta licence" not in card
 
 
 def test_a_completed_onboarding_says_nothing_is_left(j: Journey, sandbox_org: SandboxOrg) -> None:
@@ -158,3 +168,18 @@ def test_the_token_step_links_the_sandbox_console_by_its_name(j: Journey, sandbo
     assert re.search(r'<a href="[^"]+/__sandbox__/console"[^>]*>Open Security &gt; API &gt; Tokens in the Okta Admin '
                      r'Console</a> \(signed in as the service account\)', page)
     assert "Open Settings &gt; Account" not in page  # the sandbox has no such page: no link that lands elsewhere
+
+
+def test_the_card_and_the_status_line_name_the_same_step(w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """The status line said "waiting for the service account's token" while the card sent people to a
+    prerequisite's attestation; and once the token was verified, the card still asked them to sign
+    in as the account that had just made it."""
+    oid, account = w.activated_at_the_token("oort", **AWS)
+    assert w.onboarding(oid).waiting_for == "service_token"
+    assert w.view(oid).next.title == "Step 2: Sign in to the Admin Console as the service account"
+
+    w.paste_token(oid, sandbox_org.issue_api_token(account, "Oort"))
+    onboarding, card = w.onboarding(oid), w.view(oid).next
+    assert onboarding.status_note is not None and onboarding.status_note.startswith("Waiting for attestation: ")
+    assert card.step is not None and card.step.step.actor != "service_account"
+    assert card.title.endswith(": " + onboarding.status_note.removeprefix("Waiting for attestation: "))
