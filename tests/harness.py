@@ -133,6 +133,12 @@ class Wizard(InApp):
 
         return self.run(get)
 
+    def failure(self, onboarding_id: uuid.UUID) -> str:
+        """The whole error of the failed action, as its step shows it (the status line shows only
+        its first sentence)."""
+        [error] = [row.error or "" for row in self.actions(onboarding_id).values() if row.state == "failed"]
+        return error
+
 
 @contextmanager
 def wizard(settings: Settings, org: SandboxOrg, transport: SandboxTransport, clock: FakeClock) -> Iterator[Wizard]:

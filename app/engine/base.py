@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.clock import Clock
+from app.common.text import clip
 from app.engine.actions import Action, registry
 from app.engine.context import Context
 from app.engine.jobs import JobHandle
@@ -132,7 +133,7 @@ class EngineBase:
                 raise
             except Exception as exc:
                 message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-                note = f"The {handle.kind} run stopped: {message}"[:500]
+                note = clip(f"The {handle.kind} run stopped: {message}", 500)
                 await self._set_status(handle.onboarding_id, OnboardingStatus.blocked, note)
                 async with self.db.session() as session:
                     await record(session, action=handle.kind, outcome=Outcome.failed,

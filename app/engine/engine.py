@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from app.audit import Actor, record
+from app.common.text import first_sentence
 from app.engine.actions import ActionError, Applied, PlanItem
 from app.engine.asked_inputs import FACT as ASKED_INPUTS
 from app.engine.base import EngineError
@@ -170,7 +171,7 @@ class Engine(VerifyPhase, UndoPhase):
                 try:
                     applied = await self._instance(spec).apply(ctx, current)
                 except (ActionError, OktaError, TemplateError) as exc:
-                    message = _failure_message(step, spec, exc)
+                    message = _failure_message(step, exc)
                     await self._checkpoint(loaded, step, spec, position, state=ActionState.failed, error=message)
                     await self._fail(handle.onboarding_id, actor, step, spec, message)
                     raise EngineError(message) from exc
@@ -217,18 +218,18 @@ class Engine(VerifyPhase, UndoPhase):
     async def _fail(self, onboarding_id: uuid.UUID, actor: Actor, step: StepSpec, spec: ActionSpec,
                     message: str) -> None:
         async with self.db.session() as session:
-            await set_status(session, onboarding_id, OnboardingStatus.blocked, note=message)
+            await set_status(session, onboarding_id, OnboardingStatus.blocked, note=first_sentence(message))
             await record(session, action="apply_action", outcome=Outcome.failed, actor=actor,
                          onboarding_id=onboarding_id,
                          subject_type=spec.kind, summary=f"{step.title}: failed", details={"action": spec.key,
                                                                                           "error": message})
 
 
-def _failure_message(step: StepSpec, spec: ActionSpec, exc: Exception) -> str:
+def _failure_message(step: StepSpec, exc: Exception) -> str:
     what = getattr(exc, "message", None) or str(exc)
     if isinstance(exc, TemplateError):
         what = f"a value it needs is missing ({exc}); an earlier step may not have run"
     retry = " Retry continues from here." if getattr(exc, "transient", False) else ""
     request = getattr(exc, "request_id", None)
-    return f"'{step.title}' ({spec.kind}) failed: {what}{retry}" + (f" [Okta request {request}]" if request else "")
+    return f"'{step.title}' failed: {what}{retry}" + (f" [Okta request {request}]" if request else "")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.common.text import first_sentence
 from app.engine.requirements import describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.playbooks.schema import Playbook
@@ -23,7 +24,8 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
     scope = loaded.scope
     failed = [row for row in loaded.records.values() if row.state == ActionState.failed]
     if failed:
-        return OnboardingStatus.blocked, None, (failed[0].error or "An action failed.")[:500]
+        # The status line's one sentence; the step shows the whole error, with what to do.
+        return OnboardingStatus.blocked, None, first_sentence(failed[0].error or "An action failed.")
     actions = [(step, spec) for step, spec in loaded.playbook.actions()
                if scope.condition(step.when) and scope.condition(spec.when)]
     pending = [(step, spec) for step, spec in actions

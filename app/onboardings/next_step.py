@@ -103,9 +103,10 @@ def next_step(view: OnboardingView) -> NextStep:
     steps = [sv for _section, svs in view.sections for sv in svs]
     failed = next((sv for sv in steps if any(a.state == ActionState.failed for a in sv.actions)), None)
     if failed is not None:
-        error = next(a.error for a in failed.actions if a.state == ActionState.failed)
+        # The step, drawn in the card, shows the whole error once, with what to do.
         return NextStep(NextKind.retry, f"Fix what stopped step {failed.step.number}, then retry",
-                        error or "An action failed.", failed)
+                        "What Okta answered and what to do are on the step below; Retry continues from there.",
+                        failed)
     if view.plan is None:
         return NextStep(NextKind.plan, "Make the plan",
                         "The wizard reads Okta and lists what it would create, adopt or leave alone. "

@@ -234,16 +234,19 @@ def what_the_operator_sees(w: Wizard, web: Web, baseline: Baseline, cell: Cell, 
     """The failed action, the onboarding and its page all say which step failed and what Okta did;
     the page offers Retry. Then Retry, as the page does it."""
     row = w.actions(oid)[cell.call.action]
-    title, kind = baseline.titles[cell.call.action]
+    title, _kind = baseline.titles[cell.call.action]
     assert row.state == "failed", (row.state, row.error)
     error = row.error or ""
-    assert error.startswith(f"'{title}' ({kind}) failed: "), error
+    assert error.startswith(f"'{title}' failed: "), error  # the step's title, not the action's internal kind
     assert cell.fault.clue is not None and cell.fault.clue in error, f"the message does not say what happened: {error}"
     assert "Retry continues from here." in error, error
     onboarding = w.onboarding(oid)
-    assert (onboarding.status, onboarding.status_note) == ("blocked", error[:500])
+    # The status line: the error's first sentence, whole words only; the page shows all of it.
+    note = onboarding.status_note or ""
+    assert onboarding.status == "blocked" and note.startswith(f"'{title}' failed: ") and len(note) <= 240, note
+    assert error.startswith(note.removesuffix("…")) and (note.endswith((".", "…")) or note == error), note
     page = onboarding_page(web, oid)
-    assert error[:500] in html.unescape(page), "the page does not show the failure"
+    assert error in html.unescape(page), "the page does not show the failure"
     retry = re.search(r'<form method="post" action="([^"]+)"[^>]*>\s*<input[^>]+csrf[^>]+>\s*'
                       r'<button type="submit" class="[^"]*">Retry</button>', page)
     assert retry is not None, "the page offers no Retry"

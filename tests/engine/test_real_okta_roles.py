@@ -88,7 +88,7 @@ def _service_account(org: SandboxOrg, **kwargs: Any) -> dict[str, Any]:
 
 
 def _failed_message(w: Wizard, oid: Any) -> str:
-    return str(w.onboarding(oid).status_note or "")
+    return w.failure(oid)
 
 
 class TestRolesHeldThroughAGroup:

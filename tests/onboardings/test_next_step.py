@@ -129,6 +129,9 @@ def test_a_failed_action_puts_retry_and_its_step_in_the_card(j: Journey, sandbox
     page = j.get(url).text
     card = _card(page)
     assert re.search(r"Fix what stopped step [0-9-]+, then retry", card)
+    # The error is drawn once, on the step inside the card (the card's own words no longer repeat it).
+    assert card.count('class="field-error"') == 1 and "Retry continues from here." in card
+    assert "Retry continues from there." in card
     assert j.forms(card, "/apply", button="Retry") and len(j.forms(page, "/apply")) == 1
     assert "Done: check it in Okta" not in card  # the way forward is Retry, not a verification
 

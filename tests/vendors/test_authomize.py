@@ -265,8 +265,8 @@ class TestHandInstalled:
         w.plan(oid)
         job = w.apply(oid)
         assert job.state == "failed"
-        note = w.onboarding(oid).status_note or ""
-        assert "authomize_guess" in note and "by hand" in note
+        assert "authomize_guess" in (w.onboarding(oid).status_note or "")
+        assert "by hand" in w.failure(oid)
         assert integrations(sandbox_org) == []
 
 

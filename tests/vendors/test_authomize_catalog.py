@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from app.common.clock import FakeClock
 from app.engine.engine import EngineError
@@ -98,15 +99,22 @@ class TestRefusedKeyGuidesTheInstall:
         oid = refused(w, sandbox_org)
         onboarding = w.onboarding(oid)
         assert onboarding.status == "blocked"
-        note = onboarding.status_note or ""
-        # The status line (cut at 500 characters) still carries the key, the clicks and the scopes.
-        assert f"Okta refused the catalog key '{DEFAULT_KEY}'" in note and CLICKS in note
-        assert all(scope in note for scope in SIX) and "Retry" in note
+        # The status line is one whole sentence (it was the error cut at 500 characters, mid-word,
+        # with the action's internal kind); the step carries the whole error, once on the page.
+        title = w.state.library.get(VENDOR).step("install_integration").title
+        assert onboarding.status_note == f"'{title}' failed: Okta refused the catalog key '{DEFAULT_KEY}'."
         action = w.actions(oid)["integration"]
         assert action.state == "failed"
         error = action.error or ""
-        assert CLICKS in error and "E0000001" in error and "Traceback" not in error
+        assert CLICKS in error and all(scope in error for scope in SIX) and "Retry" in error
+        assert "E0000001" in error and "Traceback" not in error and "okta_api_service_integration" not in error
         assert action.details["refused_type"] == DEFAULT_KEY and action.details["intent"] == "guided"
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}").text
+        refusal = escape(f"Okta refused the catalog key '{DEFAULT_KEY}'")
+        assert page.count(refusal) == 2  # the status line, the step's error (the card no longer repeats it)
+        assert page.count(escape(CLICKS)) == 1 and "okta_api_service_integration" not in page
 
     def test_the_next_plan_is_the_guided_install_and_retry_does_not_send_the_key_again(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
@@ -263,5 +271,8 @@ class TestAdoptedSecret:
         w.plan(oid)
         assert w.apply(oid).state == "failed"
         note = w.onboarding(oid).status_note or ""
-        assert "two client secrets at most" in note and "Retry" in note
+        assert note.startswith(f"'{w.state.library.get(VENDOR).step('install_integration').title}' failed: The wizard "
+                               "needs to make 'Authomize Identity Security'") and note.endswith(", and…")
+        error = w.actions(oid)["integration"].error or ""
+        assert "two client secrets at most" in error and "Retry" in error
         assert len(by_hand.secrets) == 2

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.text import clip
 from app.store.base import utcnow
 from app.store.models import Onboarding
 from app.store.statuses import OnboardingStatus, WaitingFor
@@ -83,7 +84,7 @@ async def set_status(session: AsyncSession, onboarding_id: uuid.UUID, status: On
     page shows (at most 500 characters). Completing it stamps when, the first time only. Objects of
     the onboarding already in the session are updated in memory too."""
     await touch(session, onboarding_id, status=status, waiting_for=waiting_for,
-                status_note=note[:500] if note is not None else None)
+                status_note=clip(note, 500) if note is not None else None)
     if status == OnboardingStatus.completed:
         await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id,
                                                        Onboarding.completed_at.is_(None))

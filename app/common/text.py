@@ -1,0 +1,24 @@
+"""Sentences shortened for a status line: never cut mid-word, and a cut says so."""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'‘“])")
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters, else its words up to the limit and an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def first_sentence(text: str, limit: int = 240) -> str:
+    """The first sentence of ``text`` (a full stop followed by a capital starts the next), clipped
+    to ``limit``: what a status line shows of an error the page gives in full elsewhere."""
+    return clip(_SENTENCE_END.split(" ".join(text.split()), 1)[0], limit)
