@@ -78,15 +78,8 @@ def render_pdf(report: Report) -> bytes:
                    text_align="LEFT") as table:
         table.row(["Step", "Item", "Result", "Evidence"])
         for item in report.checklist:
-            evidence = item.found
-            ids = [f"{k}: {v}" for k, v in item.evidence.items() if k.endswith("_id") and v]
-            if ids:
-                evidence += " (" + "; ".join(ids) + ")"
-            if (attested := item.attestation) is not None:
-                evidence = f"Attested by {attested.operator_name} on {_when(attested.attested_at)}" + \
-                    (f": {attested.note}" if attested.note else "")
-            table.row([f"{item.section} › {item.step}", item.label, STATUS_LABELS.get(item.status, item.status),
-                       evidence])
+            evidence = item.evidence_words(_when(item.attestation.attested_at) if item.attestation else "")
+            table.row([f"{item.section} › {item.step}", item.label, item.result, evidence])
 
     pdf.heading("What the wizard did in Okta")
     pdf.set_font("DejaVu", "", 8)

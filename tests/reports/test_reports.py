@@ -48,8 +48,8 @@ class TestReport:
         assert "Microsoft Defender for Identity onboarding" in html
         assert "Integrate Okta with Microsoft Defender for Identity" in html
         assert "The custom role has exactly the three permissions" in html
-        assert "Attested by ana.admin" in html
-        assert "role_id: cr0" in html  # Okta object ids as evidence
+        assert "Attested by Ana.Admin (ana.admin)" in html
+        assert "Custom role “Microsoft Defender for Identity” (id <code>cr0" in html  # Okta objects, ids beside
         assert "Audit chain intact" in html
         assert "Service account token verified" in html  # the timeline
 

@@ -10,7 +10,7 @@ from starlette.responses import Response, StreamingResponse
 
 from app.audit import record
 from app.reports import exports
-from app.reports.data import STATUS_LABELS, build_report
+from app.reports.data import build_report
 from app.store.models import Onboarding
 from app.web.deps import CurrentOperator, DbSession, actor_for
 from app.web.routes.onboarding_common import onboarding_or_404
@@ -28,7 +28,7 @@ def _filename(onboarding: Onboarding, suffix: str) -> str:
 async def report_page(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
     found = await onboarding_or_404(db, onboarding_id)
     report = await build_report(db, app_state(request).library, found.id, operator.display_name)
-    return render(request, "onboardings/report.html", {"report": report, "labels": STATUS_LABELS})
+    return render(request, "onboardings/report.html", {"report": report})
 
 
 @router.get("/{onboarding_id}/report.pdf", name="onboarding_report_pdf")

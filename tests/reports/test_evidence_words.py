@@ -1,0 +1,110 @@
+"""The report's Evidence column says in words what was proven, as an auditor reads it: who attested
+(by name and username), when, and their note; what a check found, with the Okta objects it looked
+at named by their type and label and their ids only beside them. No stored key name (operator_id,
+object_id, role_id...) shows in the page or the PDF, and the Result column uses the product's
+words for a check's status, capitalised."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from html import unescape
+
+from app.reports.data import EVIDENCE_ID_TYPES, EvidenceObject, _in_words, _Known, _objects
+from app.store.statuses import CHECK_WORDS
+from tests.harness import Wizard
+from tests.page_journeys import pdf_text
+from tests.reports import test_reports
+from tests.reports.test_reports import _auditor
+
+done = test_reports.done  # the completed Defender onboarding, shared with the report's other tests
+
+RAW_KEYS = ("operator_id", *EVIDENCE_ID_TYPES)
+ROLE = "Microsoft Defender for Identity"
+_ROW = re.compile(r'<td data-label="Item">(.*?)</td>\s*<td data-label="Result">(.*?)</td>\s*'
+                  r'<td data-label="Evidence">(.*?)</td>', re.S)
+
+
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br>", " ", html))).split())
+
+
+def _checklist(html: str) -> dict[str, tuple[str, str]]:
+    """Each checklist item's Result and Evidence cells, as the text a reader sees."""
+    rows = {_text(item): (_text(result), _text(evidence)) for item, result, evidence in _ROW.findall(html)}
+    assert len(rows) > 10
+    return rows
+
+
+def test_the_evidence_column_says_what_was_proven_in_words(done: tuple[Wizard, uuid.UUID]) -> None:
+    w, oid = done
+    html = _auditor(w).get(f"/onboardings/{oid}/report").text
+    rows = _checklist(html)
+
+    # An attestation: the person by name and username, when, and the note they wrote.
+    _result, licence = rows["The Okta org has a Developer or Enterprise licence"]
+    assert re.fullmatch(r"Attested by Ana\.Admin \(ana\.admin\) on \d{4}-\d\d-\d\d \d\d:\d\d UTC: done in the test",
+                        licence), licence
+
+    # Okta objects by their type and label, the id only beside it.
+    _result, role = rows["The custom role has exactly the three permissions"]
+    assert re.search(rf"Custom role “{ROLE}” \(id cr0\w+\)", role), role
+    _result, resource_set = rows["The resource set holds All users and All IAM resources"]
+    assert re.search(rf"Resource set “{ROLE}” \(id iam\w+\)", resource_set), resource_set
+    _result, account = rows["The dedicated account exists"]
+    assert account.startswith("Created mdi-service@acme.example") and "Okta id" not in account
+    assert re.search(r"Okta user “mdi-service@acme\.example” \(id 00u\w+\)", account), account
+    # A finding that named objects by their ids names them by their labels instead.
+    _result, roles = next(v for k, v in rows.items() if k.startswith("The account has exactly Read-Only"))
+    assert roles.startswith(f"Roles: Read-Only Administrator, custom role “{ROLE}” on resource set “{ROLE}”"), roles
+    assert not re.search(r"custom role cr0|on iam", roles), roles
+
+    # No stored key name anywhere in the page.
+    for key in RAW_KEYS:
+        assert key not in html, key
+
+    # The product's words for a check's status, capitalised as a cell starts.
+    results = {result for result, _evidence in rows.values()}
+    assert results == {CHECK_WORDS["passed"].capitalize(), CHECK_WORDS["attested"].capitalize()}, results
+    assert "Passed" in results and "passed" not in results
+
+
+def test_the_pdf_evidence_is_in_words_too(done: tuple[Wizard, uuid.UUID]) -> None:
+    w, oid = done
+    text = pdf_text(_auditor(w).get(f"/onboardings/{oid}/report.pdf").content)
+    assert re.search(r"Attested by Ana\.Admin \(ana\.admin\) on \d{4}-\d\d-\d\d \d\d:\d\d UTC: done in the test", text)
+    assert re.search(rf"Custom role “{ROLE}” \(id cr0\w+\)", text), text
+    assert f"custom role “{ROLE}” on resource set “{ROLE}”" in text
+    assert text.count(" Passed ") >= 10  # the Result cells ("10 passed" in the counts' sentence)
+    for key in RAW_KEYS:
+        assert key not in text, key
+
+
+def test_the_event_exports_keep_ids_as_data_and_summaries_in_words(done: tuple[Wizard, uuid.UUID]) -> None:
+    """The exports are data: ids stay in their own fields (and the details), while the summaries,
+    the cells people read, hold no key names."""
+    w, oid = done
+    rows = list(csv.DictReader(io.StringIO(_auditor(w).get(f"/onboardings/{oid}/events.csv").text)))
+    assert any(r["subject_id"] for r in rows) and any("object_id" in r["details"] for r in rows)
+    for row in rows:
+        for key in RAW_KEYS:
+            assert key not in row["summary"], row["summary"]
+
+
+def test_findings_name_the_objects_they_can_and_keep_the_ids_they_cannot() -> None:
+    known = {"cr0a": _Known("custom_role", "Role A"), "iam1": _Known("resource_set", "Set 1"),
+             "ra1x": _Known("role_assignment", "Super Administrator")}
+    evidence = {"roles": ["READ_ONLY_ADMIN"], "custom": ["cr0a@iam1", "cr0z@iam9"], "object_id": "ra1x",
+                "client_id": "0oaC", "operator_id": "f03a"}
+    objects = _objects(evidence, known, {"0oaC": "Sentinel app"})
+    assert [o.words for o in objects] == [
+        "Role assignment “Super Administrator” (id ra1x)", "App “Sentinel app” (client id 0oaC)",
+        "Custom role “Role A” (id cr0a)", "Resource set “Set 1” (id iam1)", "Custom role (id cr0z)",
+        "Resource set (id iam9)"]
+    found = "Roles: Read-Only Administrator, custom role cr0a on iam1. unexpected custom role cr0z on iam9."
+    assert _in_words(found, objects, known) == ("Roles: Read-Only Administrator, custom role “Role A” on resource "
+                                                "set “Set 1”. unexpected custom role cr0z on resource set iam9.")
+    assert _in_words("Assigned Super Administrator (Okta id ra1x)", objects, known) == "Assigned Super Administrator"
+    assert EvidenceObject("Okta user", "00u1").words == "Okta user (id 00u1)"
