@@ -102,8 +102,8 @@ class Engine(VerifyPhase, UndoPhase):
                 raise EngineError(STALE_PLAN)
             conflicts = [i for i in plan.items if i["verdict"] == Verdict.conflict]
             if conflicts:
-                raise EngineError("The plan has conflicts the wizard will not overwrite. Resolve them in Okta, "
-                                  "then plan again.")
+                raise EngineError("The plan has conflicts the wizard will not overwrite. Each says what to change, "
+                                  "in Okta or in this onboarding's values; then make the plan again.")
             if plan.confirmed_at is None:
                 await confirm(session, plan, actor.id)
                 await record(session, action="plan_confirm", actor=actor, onboarding_id=onboarding_id,

@@ -232,6 +232,16 @@ class UserSchema(OktaObject):
         return value if isinstance(value, dict) else None
 
 
+# The end user's permission on an attribute: its order, and its name in the Admin Console's Profile Editor.
+PERMISSION_RANK = {"HIDE": 0, "READ_ONLY": 1, "READ_WRITE": 2}
+PERMISSION_WORDS = {"HIDE": "Hide", "READ_ONLY": "Read Only", "READ_WRITE": "Read-Write"}
+
+
+def permission_words(value: str | None) -> str:
+    """A user permission as the Admin Console shows it ("Read Only"); no permission is "not set"."""
+    return PERMISSION_WORDS.get(value or "", value or "not set")
+
+
 def self_permission(attribute: dict[str, Any]) -> str | None:
     """The end user's own permission on an attribute (READ_ONLY, READ_WRITE or HIDE)."""
     for entry in attribute.get("permissions") or []:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState
+from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
@@ -114,6 +114,12 @@ def next_step(view: OnboardingView) -> NextStep:
     if view.plan_stale:
         return NextStep(NextKind.plan, "Make the plan again",
                         "Values were saved after the plan was made, so it no longer shows what the wizard would do.")
+    conflicts = sum(1 for item in view.plan.items if item.get("verdict") == Verdict.conflict)
+    if conflicts and not view.plan_confirmed:
+        return NextStep(NextKind.plan, "Make the plan again",
+                        f"The plan below has {conflicts} conflict{'' if conflicts == 1 else 's'}, so it cannot be "
+                        "confirmed. Change what each says, in Okta or in this onboarding's values, then make the "
+                        "plan again.")
     if not view.plan_confirmed:
         return NextStep(NextKind.confirm, "Read the plan, then confirm it",
                         "Each line says what the wizard will do and the exact Okta calls.")

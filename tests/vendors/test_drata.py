@@ -65,7 +65,7 @@ class TestDrataEndToEnd:
         before = email_attribute(sandbox_org)
         oid = start(w)
         item = plan_item(w.draft_plan(oid), "email_readable")
-        assert item["verdict"] == "change" and "from HIDE to READ_ONLY" in item["summary"]
+        assert item["verdict"] == "change" and "from Hide to Read Only" in item["summary"]
         assert email_attribute(sandbox_org) == before  # nothing is written before the plan is confirmed
         svc = w.to_the_token(oid)
 
@@ -178,6 +178,31 @@ class TestTheDrataApp:
         assert "deactivated" in item["detail"]  # index 11 of the demo people is deactivated
         with pytest.raises(EngineError, match="conflicts"):
             w.plan(oid)
+
+    def test_the_plan_reads_as_values_and_console_words(self, w: Wizard) -> None:
+        """It showed the grant's call with "{setting.user_scope}" unexpanded and the email
+        permission as "READ_ONLY: good"."""
+        plan = w.draft_plan(start(w))
+        shown = [item["summary"] for item in plan] + [call for item in plan for call in item["calls"]]
+        assert not [line for line in shown if "{setting." in line or "{input." in line], shown
+        grant = next(item for item in plan if item["kind"] == "okta_app_grant")
+        assert grant["calls"] == ['POST /api/v1/apps/{appId}/grants {"issuer": "{org}", "scopeId": '
+                                  '"okta.users.read.self"}']
+        email = next(item for item in plan if item["kind"] == "okta_base_attribute_permission")
+        assert email["summary"] == "The user permission of 'email' is already Read Only: nothing to change"
+
+    def test_a_conflict_in_the_values_is_not_sent_to_okta_to_fix(self, w: Wizard) -> None:
+        oid = start(w, app_users=["nobody@acme.example"], app_groups=[])
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}").text
+        web.post(f"/onboardings/{oid}/plan", page=f"/onboardings/{oid}")
+        page = web.get(f"/onboardings/{oid}").text
+        assert "no Okta user has the login &#39;nobody@acme.example&#39;" in page
+        assert ("The plan has 1 conflict. Each line marked conflict says what to change: in Okta, or in this "
+                "onboarding's values.") in page
+        assert "fix or rename it in Okta" not in page and "Confirm and apply" not in page
+        assert "The plan below has 1 conflict, so it cannot be confirmed." in page  # the next-step card
 
     def test_choosing_nobody_is_refused(self, w: Wizard) -> None:
         oid = start(w, app_users=[], app_groups=[])

@@ -171,7 +171,9 @@ class EnsureAppGrant(Action):
         return self._granted(await _grants(ctx, p.app), p.scope)
 
     async def plan(self, ctx: Context) -> PlanItem:
-        scope, label = self.raw_params["scope"], self.raw_params.get("app_label", "the app")
+        # The scope and the app's name are known before the app is (a setting, the playbook's words).
+        scope, label = (str(ctx.scope.render(value)) if ctx.scope.can_render(value) else str(value)
+                        for value in (self.raw_params["scope"], self.raw_params.get("app_label", "the app")))
         calls = [f'POST /api/v1/apps/{{appId}}/grants {{"issuer": "{{org}}", "scopeId": "{scope}"}}']
         if not ctx.scope.can_render(self.raw_params):
             return PlanItem(Verdict.create, f"Grant {scope} to {label} (once the app is found)", calls=calls,

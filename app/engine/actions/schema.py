@@ -7,10 +7,8 @@ from typing import Any
 
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
-from app.okta.models import UserSchema, self_permission
+from app.okta.models import PERMISSION_RANK, UserSchema, permission_words, self_permission
 from app.store.statuses import ActionOutcome, Intent, Verdict
-
-PERMISSION_RANK = {"HIDE": 0, "READ_ONLY": 1, "READ_WRITE": 2}
 
 
 class Attribute(Params):
@@ -131,10 +129,13 @@ class EnsureBasePermission(Action):
         p: BasePermissionParams = self.params(ctx)
         _attribute, current = await self._current(ctx, p)
         if PERMISSION_RANK.get(current or "HIDE", 0) >= PERMISSION_RANK[p.at_least]:
-            return PlanItem(Verdict.unchanged, f"The user permission of '{p.attribute}' is {current}: good",
+            return PlanItem(Verdict.unchanged,
+                            f"The user permission of '{p.attribute}' is already {permission_words(current)}: "
+                            "nothing to change",
                             object_type="schema_attribute", object_id=p.attribute)
-        return PlanItem(Verdict.change, f"Change the user permission of '{p.attribute}' from {current or 'unset'} to "
-                        f"{p.set_to} (nothing else on the attribute changes)",
+        return PlanItem(Verdict.change, f"Change the user permission of '{p.attribute}' from "
+                        f"{permission_words(current)} to {permission_words(p.set_to)} (nothing else on the attribute "
+                        "changes)",
                         calls=[f"POST /api/v1/meta/schemas/user/{p.schema_id} (only {p.attribute}.permissions)"],
                         object_type="schema_attribute", object_id=p.attribute)
 
@@ -145,14 +146,16 @@ class EnsureBasePermission(Action):
         if PERMISSION_RANK.get(current or "HIDE", 0) >= PERMISSION_RANK[p.at_least]:
             changed = record.intent == Intent.change
             return Applied(ActionOutcome.changed if changed else ActionOutcome.unchanged,
-                           f"User permission of '{p.attribute}' is {current}", object_type="schema_attribute",
+                           f"User permission of '{p.attribute}' is {permission_words(current)}",
+                           object_type="schema_attribute",
                            object_id=p.attribute, details={"previous": previous, "now": current,
                                                            "schema_id": p.schema_id})
         await ctx.intend(Intent.change, {"previous": current})
         ctx.remember(f"schema:{p.schema_id}", await ctx.okta.schemas.set_base_permission(
             p.attribute, attribute, p.set_to, p.schema_id))
         return Applied(ActionOutcome.changed,
-                       f"User permission of '{p.attribute}' changed from {current} to {p.set_to}",
+                       f"User permission of '{p.attribute}' changed from {permission_words(current)} to "
+                       f"{permission_words(p.set_to)}",
                        object_type="schema_attribute", object_id=p.attribute,
                        details={"previous": current, "now": p.set_to, "schema_id": p.schema_id})
 

@@ -13,7 +13,15 @@ from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
 from app.engine.scope import TemplateError
 from app.okta.errors import OktaNotFound
-from app.okta.models import Resource, RoleAssignment, User, UserSchema, self_permission
+from app.okta.models import (
+    PERMISSION_RANK,
+    Resource,
+    RoleAssignment,
+    User,
+    UserSchema,
+    permission_words,
+    self_permission,
+)
 from app.store.statuses import ActionState, CheckStatus
 
 
@@ -232,9 +240,6 @@ class AttributesParams(CheckParams):
     schema_id: str = "default"
 
 
-RANK = {"HIDE": 0, "READ_ONLY": 1, "READ_WRITE": 2}
-
-
 @register
 class SchemaAttributes(Check):
     kind = "schema_attributes"
@@ -252,14 +257,15 @@ class SchemaAttributes(Check):
                 problems.append(f"{want.name} is missing")
                 continue
             permission = self_permission(attr)
-            seen.append(f"{want.name} ({attr.get('type')}, {permission or 'no user permission'})")
+            seen.append(f"{want.name} ({attr.get('type')}, user permission {permission_words(permission)})")
             if attr.get("type") != want.type:
                 problems.append(f"{want.name} is {attr.get('type')}, not {want.type}")
             if want.permission and permission != want.permission:
-                problems.append(f"{want.name}'s user permission is {permission}, not {want.permission}")
-            if want.at_least and RANK.get(permission or "HIDE", 0) < RANK[want.at_least]:
-                problems.append(f"{want.name}'s user permission is {permission or 'Hide'}; it must be at least "
-                                f"{want.at_least}")
+                problems.append(f"{want.name}'s user permission is {permission_words(permission)}, not "
+                                f"{permission_words(want.permission)}")
+            if want.at_least and PERMISSION_RANK.get(permission or "HIDE", 0) < PERMISSION_RANK[want.at_least]:
+                problems.append(f"{want.name}'s user permission is {permission_words(permission or 'HIDE')}; it "
+                                f"must be at least {permission_words(want.at_least)}")
         if problems:
             return CheckOutcome.failed("; ".join(problems) + ".",
                                        "Fix the attributes in Directory > Profile Editor > User (default), or apply "
