@@ -82,6 +82,7 @@ class CheckView:
     found: str | None
     remedy: str | None
     attestation: Attestation | None = None  # who attested, when, and their note
+    until: float | None = None  # a timer's end, which ``found`` names in UTC
 
 
 class PasteRow(NamedTuple):
@@ -93,6 +94,11 @@ class PasteRow(NamedTuple):
     text: str
     note: str
     copy: bool
+
+
+def _until(evidence: dict[str, Any] | None) -> float | None:
+    value = (evidence or {}).get("until")
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _paste_row(scope: Scope, paste: PasteValue) -> PasteRow:
@@ -291,7 +297,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     status = CheckStatus.attested if attestation else CheckStatus.needs_attestation
                 view.checks.append(CheckView(
                     spec=check, status=status, found=result.found if result else None,
-                    remedy=result.remedy if result else None, attestation=attestation))
+                    remedy=result.remedy if result else None, attestation=attestation,
+                    until=_until(result.evidence if result else None)))
             if step.task is not None:
                 view.paste += [_paste_row(scope, paste) for paste in step.task.paste]
                 if step.task.console_path and scope.org is not None:

@@ -59,6 +59,16 @@ def _epoch(value: float | None, fmt: str = "%H:%M UTC") -> Markup | str:
     return _time_element(at, at.strftime(fmt), local=True)
 
 
+def _local_times(text: str, until: float | None) -> Markup:
+    """A check's finding whose "HH:MM UTC" names the moment ``until`` (a timer's end), with that
+    moment drawn in the viewer's time zone like every other time on the page."""
+    if until is None:
+        return escape(text)
+    at = datetime.fromtimestamp(float(until), UTC)
+    utc = at.strftime("%H:%M UTC")
+    return _time_element(at, utc, local=True).join(escape(part) for part in text.split(utc))
+
+
 def _relative_time(value: datetime | None) -> Markup | str:
     if value is None:
         return "never"
@@ -140,6 +150,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["time"] = _format_time
     env.filters["ago"] = _relative_time
     env.filters["epoch"] = _epoch
+    env.filters["local_times"] = _local_times
     env.filters["in_sentence"] = in_sentence
     env.filters["code_spans"] = _code_spans
     env.filters["poll_delay_ms"] = _poll_delay_ms

@@ -105,6 +105,10 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
 
     press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator("#step-ingestion_wait")).to_contain_text("minutes left")
+    # The wait's end is in the viewer's time zone, as every other time on the page (it was UTC).
+    ends = page.locator("#step-ingestion_wait .check time.local-time").first
+    expect(ends).to_contain_text(re.compile(r"GMT\+1[23]"))
+    expect(ends).not_to_contain_text("UTC")
     expect(page.locator("#step-recent_events")).to_contain_text("Okta is writing System Log events")
     expect(page.locator("#step-backfill_preview")).to_contain_text(re.compile(r"backfills \d+ events"))
     expect(page.locator("#step-copy_token")).to_contain_text(

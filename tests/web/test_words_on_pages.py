@@ -9,7 +9,7 @@ import httpx
 
 from app.common.clock import FakeClock
 from app.settings import Settings
-from app.web.templating import _code_spans
+from app.web.templating import _code_spans, _local_times
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import journey
 
@@ -22,6 +22,14 @@ def test_backticks_become_code_and_the_rest_stays_text() -> None:
 def test_markup_inside_backticks_is_escaped_too() -> None:
     assert str(_code_spans("`<script>alert(1)</script>`")) == "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"
     assert str(_code_spans("a lone ` stays")) == "a lone ` stays"
+
+
+def test_a_timer_s_end_in_a_finding_is_a_local_time() -> None:
+    until = 1_800_000_000.0  # 2027-01-15 08:00 UTC
+    shown = str(_local_times("Waiting until 08:00 UTC (12 minutes left) & <more>", until))
+    assert shown == ('Waiting until <time datetime="2027-01-15T08:00:00Z" title="2027-01-15 08:00:00 UTC" '
+                     'class="local-time">08:00 UTC</time> (12 minutes left) &amp; &lt;more&gt;')
+    assert str(_local_times("No timer <here>", None)) == "No timer &lt;here&gt;"
 
 
 def test_an_unreachable_org_is_the_addresses_fault_with_its_cause(settings: Settings, sandbox_org: SandboxOrg,
