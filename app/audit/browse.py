@@ -1,16 +1,42 @@
-"""Reading the audit trail a page at a time, newest first, as the audit page browses it."""
+"""Reading the audit trail a page at a time, newest first, as the audit page browses it, and who
+each event names, in words a person reads."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import AuditEvent
 
 CATEGORIES = ("operator", "okta")
+
+# The actors the server records for itself (``Actor.system``), as the pages name them: the
+# wizard's own runs and the watch's re-verifications. Any other name is shown as recorded.
+SYSTEM_ACTORS: dict[str, str] = {
+    "engine": "The wizard (background run)",
+    "job": "The wizard (background run)",
+    "system": "The wizard",
+    "watch": "The watch (background re-verification)",
+    "command line": "The command line (onboard)",
+}
+
+
+def who(event: AuditEvent) -> str:
+    """The Who of an event: the operator's username, or the server's own actor in words. Only an
+    event with no operator and no address is the server's (an anonymous visitor has an address),
+    so nobody is shown as the wizard for signing in as "engine"."""
+    name = event.actor_name or "system"
+    if event.actor_id is None and event.source_ip is None:
+        return SYSTEM_ACTORS.get(name, name)
+    return name
+
+
+def _anywhere(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own ``%`` and ``_`` taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @dataclass(frozen=True)
@@ -27,10 +53,14 @@ class EventPage:
 async def events_page(session: AsyncSession, *, action: str = "", category: str = "", before: int | None = None,
                       size: int = 50) -> EventPage:
     """Up to `size` events older than sequence number `before` (the newest when None), of one
-    `action` and one category (operator or okta) when given; an unknown category is no filter."""
+    category (operator or okta) when given, an unknown category being no filter. `action` is what
+    the person filtering reads in the table: words of an event's description ("Verified"), in any
+    case, or else an action's internal key ("verify")."""
     query = select(AuditEvent).order_by(AuditEvent.seq.desc())
-    if action:
-        query = query.where(AuditEvent.action == action)
+    term = " ".join(action.split()).lower()
+    if term:
+        query = query.where(or_(AuditEvent.action == term,
+                                func.lower(AuditEvent.summary).like(_anywhere(term), escape="\\")))
     if category in CATEGORIES:
         query = query.where(AuditEvent.category == category)
     if before is not None:

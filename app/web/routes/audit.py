@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.audit.browse import events_page
+from app.audit.browse import events_page, who
 from app.audit.chain import verify_chain
 from app.common.validation import without_control_characters
 from app.web.deps import AuditReader, DbSession
@@ -31,7 +31,7 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     older_than = int(before) if before.isascii() and before.isdigit() and len(before) <= 18 else None
     page = await events_page(db, action=action, category=category, before=older_than, size=PAGE)
     return render(request, "audit.html", {"events": page.events, "chain": chain, "more": page.more,
-                                          "next_before": page.next_before,
+                                          "next_before": page.next_before, "who": who,
                                           "action": action, "category": category})
 
 

@@ -5,6 +5,7 @@ company's identity provider."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from fastapi import APIRouter
@@ -13,7 +14,7 @@ from starlette.responses import Response
 
 from app.audit import record
 from app.auth.oidc_config import ROLE_ORDER, SignInSettings, load_config, save_config
-from app.common.validation import ValidationFailed, ticked
+from app.common.validation import Fields, ValidationFailed, has_control_characters, ticked
 from app.engine.runtime import overrides
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
@@ -29,6 +30,60 @@ from app.web.templating import render
 router = APIRouter(prefix="/settings")
 
 DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_NOT_HOST_CHARACTERS = re.compile(r"[^a-z0-9.-]")
+_SHOWN_ENTRY = 60  # characters of a refused line the message quotes
+_NAMED_LINES = 5  # refused lines the message names one by one
+
+
+def _domain_problem(entry: str) -> str | None:
+    """Why one line of the custom domains is not a host name (None when it is one)."""
+    host = entry.lower().rstrip(".")
+    if DOMAIN.fullmatch(host):
+        return None
+    if has_control_characters(entry, multiline=True):
+        return "has an invisible or control character in it"
+    if any(c.isspace() for c in entry):
+        return "has a space in it"
+    if "://" in entry or "/" in entry:
+        return "is a web address: enter only its host name, without https:// or a path"
+    if _NOT_HOST_CHARACTERS.search(host):
+        return "has characters other than the letters a to z, digits, hyphens and dots"
+    return "is not a host name"
+
+
+def _shown(entry: str) -> str:
+    """A refused line as the message quotes it: invisible and control characters (a right-to-left
+    override would reorder the message itself) written as their code, a long line shortened."""
+    entry = "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in ("Cc", "Cf") else c for c in entry)
+    return entry if len(entry) <= _SHOWN_ENTRY else entry[:_SHOWN_ENTRY - 1] + "…"
+
+
+def read_domains(raw: str) -> tuple[list[str], str | None]:
+    """The custom domains typed one per line (lower case, no trailing dot, each once, sorted),
+    and, when a line is not a host name, a message naming each such line by its number and its
+    text as typed, between curly quotes (so quotes or spaces in it are not mistaken for the
+    message's own)."""
+    domains: set[str] = set()
+    refused: list[str] = []
+    # Lines as the text box shows them (a browser sends CRLF), numbered from 1, blank ones counted.
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, start=1):
+        entry = unicodedata.normalize("NFC", line).strip()
+        if not entry:
+            continue
+        problem = _domain_problem(entry)
+        if problem is None:
+            domains.add(entry.lower().rstrip("."))
+        else:
+            refused.append(f"Line {number}, “{_shown(entry)}”, {problem}.")
+    if not refused:
+        return sorted(domains), None
+    named = refused[:_NAMED_LINES]
+    if len(refused) > len(named):
+        more = len(refused) - len(named)
+        named.append("And 1 more line that is not a host name." if more == 1 else
+                     f"And {more} more lines that are not host names.")
+    return sorted(domains), " ".join([*named, "Enter one host name per line, like login.acme.com."])
 
 
 async def _oidc_view(request: Request, db: DbSession, typed: Mapping[str, str] | None) -> dict[str, object]:
@@ -51,14 +106,16 @@ async def _oidc_view(request: Request, db: DbSession, typed: Mapping[str, str] |
 
 async def settings_view(request: Request, db: DbSession, *, errors: dict[str, str] | None = None,
                         status_code: int = 200, oidc_typed: Mapping[str, str] | None = None,
-                        notify_typed: Mapping[str, str] | None = None, message: str | None = None) -> Response:
+                        notify_typed: Mapping[str, str] | None = None, message: str | None = None,
+                        domains_typed: str | None = None) -> Response:
     state = app_state(request)
     values = {}
     for playbook in state.library.all():
         values.update(await overrides(db, playbook))
     found = await channels(db)
     return render(request, "settings.html", {
-        "domains": await allowed_custom_domains(db), "playbooks": state.library.all(), "overrides": values,
+        "domains": await allowed_custom_domains(db), "domains_typed": domains_typed,
+        "playbooks": state.library.all(), "overrides": values,
         "errors": errors or {}, "message": message, "setting_key": setting_key,
         "oidc": await _oidc_view(request, db, oidc_typed),
         "notify": {"channels": found, "names": {c.id: c.label for c in found},
@@ -83,13 +140,16 @@ async def settings_page(request: Request, db: DbSession, operator: CurrentOperat
 
 @router.post("/domains", name="settings_domains")
 async def save_domains(request: Request, db: DbSession, admin: AdminOperator) -> Response:
-    form = await read_form(request)
-    text = form.text("domains", label="Custom domains", required=False, max_length=4000, multiline=True)
-    domains = sorted({line.strip().lower().rstrip(".") for line in text.splitlines() if line.strip()})
-    bad = [d for d in domains if not DOMAIN.fullmatch(d)]
-    if bad or form.errors:
-        return await settings_view(request, db, status_code=400, errors=form.errors or {
-            "domains": f"Not a host name: {', '.join(bad)}. Enter one host name per line, like login.acme.com."})
+    typed = await form_values(request)
+    form = Fields(typed)
+    form.text("domains", label="Custom domains", required=False, max_length=4000, multiline=True)
+    raw = typed.get("domains", "")
+    domains, refusal = read_domains(raw)
+    if refusal or form.errors:
+        # Nothing is saved; the text box gets back exactly what was typed, to be corrected.
+        return await settings_view(request, db, status_code=400, domains_typed=raw,
+                                   message="The custom domains were not saved.",
+                                   errors={"domains": refusal} if refusal else form.errors)
     await _save(db, ALLOWED_DOMAINS_KEY, domains, admin.id)
     await record(db, action="settings_change", actor=actor_for(request, admin), subject_type="setting",
                  subject_id=ALLOWED_DOMAINS_KEY, summary=f"Allowed custom Okta domains: {', '.join(domains) or 'none'}",

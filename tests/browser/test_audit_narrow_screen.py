@@ -1,0 +1,54 @@
+"""The audit trail on a phone (390 px wide, in Debian's Chromium against a real server): long
+unbroken values (an Okta call's path, an IPv6 address) wrap in their cell, and the page never
+scrolls sideways."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from app.audit import Actor, record
+from app.settings import Settings
+from tests.browser.driver import chromium, watched_page
+from tests.live import live_server
+from tests.support import PASSWORD, add_operator, in_database
+
+pytestmark = pytest.mark.browser
+
+PHONE = (390, 844)
+LONG_PATH = ("GET /api/v1/iam/resource-sets/iamA1b2C3d4E5f6G7h8I9j0/bindings/cr0K1l2M3n4O5p6Q7r8S9t"
+             "/members?limit=200&after=0oa1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0 → 200")
+
+
+def test_the_audit_trail_fits_a_phone(settings: Settings, vault_key: str, tmp_path: Path) -> None:
+    async def write(session: Any) -> None:
+        await record(session, action="okta_call", category="okta", summary=LONG_PATH,
+                     actor=Actor(None, "ana", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"))
+        await record(session, action="secrets_destroyed", summary="Secrets destroyed", actor=Actor.system("engine"))
+
+    in_database(settings, write)
+    add_operator(settings, "aud", "auditor")
+    with live_server(settings.resolved_database_url, tmp_path / "live", migrate=False,
+                     extra_env={"ONBOARD_SECRET_KEY": vault_key}) as server, chromium() as browser, \
+            watched_page(browser, viewport=PHONE) as (page, watch):
+        page.goto(server.url + "/sign-in")
+        page.get_by_label("Username").fill("aud")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(server.url + "/audit")
+        expect(page.get_by_role("heading", name="Audit trail", exact=True)).to_be_visible()
+        expect(page.get_by_text("The wizard (background run)")).to_be_visible()
+        expect(page.get_by_text(LONG_PATH)).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE[0], f"the audit trail scrolls sideways at {PHONE[0]} px ({width} px wide)"
+        # The filter finds the call by the words shown, and the page still fits.
+        page.get_by_label("Action").fill("RESOURCE-SETS")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_text(LONG_PATH)).to_be_visible()
+        expect(page.get_by_text("Secrets destroyed")).to_have_count(0)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE[0], f"the filtered audit trail scrolls sideways ({width} px wide)"
+        watch.assert_clean()
