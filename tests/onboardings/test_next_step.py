@@ -36,6 +36,7 @@ def test_the_card_leads_through_plan_confirm_and_the_persons_steps(j: Journey, s
     page = j.get(url).text
     card = _card(page)
     assert "Make the plan" in card and "Nothing is written to Okta until you confirm" in card
+    assert "Close this onboarding without finishing it" in page
     assert len(j.forms(page, "/plan")) == 1 and j.forms(card, "/plan")  # in the card, not also in the toolbar
     # The progress list names every section of the document with its count.
     assert 'aria-label="Sections of the document"' in card
@@ -98,6 +99,9 @@ def test_a_completed_onboarding_says_nothing_is_left(j: Journey, sandbox_org: Sa
     page = j.get(f"/onboardings/{oid}").text
     card = _card(page)
     assert "Where it stands" in card and "Completed: every item passed or was attested" in card
+    # Finished work is not closed "without finishing it": closing it stops the watch, Okta unchanged.
+    assert "without finishing it" not in page and "Close this onboarding and stop watching it" in page
+    assert "The integration stays in Okta as it is; the wizard stops re-verifying it." in page
     # What is left is watching for drift: Re-verify, in the card and nowhere else, beside the
     # watch's own pace (issue 15).
     assert sorted(f.buttons for f in j.forms(card, "")) == [["Re-verify"], ["Save the watch's pace"]]
