@@ -170,3 +170,17 @@ def test_a_value_to_paste_is_either_filled_in_or_said_in_words(tmp_path: Path, b
     with pytest.raises(PlaybookError, match=r"(?s)defender-for-identity\.yaml: .*paste 'API token' needs exactly "
                                             r"one of value \(a template the wizard fills in\) or where"):
         _load_variant(tmp_path, change)
+
+
+def test_steps_shown_together_have_their_own_numbers() -> None:
+    """Two steps of a section may share a number only as alternatives (each with its own ``when:``,
+    one shown): Oort's page showed two steps numbered 4.5."""
+    for playbook in PlaybookLibrary.load(KINDS).all():
+        for section in playbook.sections:
+            numbers: dict[str, list[Any]] = {}
+            for step in section.steps:
+                numbers.setdefault(step.number, []).append(step)
+            for number, steps in numbers.items():
+                conditions = [step.when for step in steps]
+                assert len(steps) == 1 or (None not in conditions and len(set(conditions)) == len(steps)), \
+                    f"{playbook.key}, section '{section.key}': {len(steps)} steps numbered {number}"

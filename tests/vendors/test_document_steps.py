@@ -87,6 +87,8 @@ class TestOortAwsSide:
         assert order.index("register_log_stream") < order.index("associate_event_bus") < order.index("collect_now")
         step = playbook.step("associate_event_bus")
         assert step.actor == "cloud_console" and step.doc.section == "Oort Configuration" and step.doc.steps == ["4.5"]
+        # Both halves of the document's 4.5 are on the page: numbered apart, in the document's order.
+        assert (playbook.step("register_log_stream").number, step.number) == ("4.5a", "4.5b")
         assert any("Partner event sources" in line for line in step.task.instructions) if step.task else False
         assert any("Associate with event bus" in line for line in step.task.instructions) if step.task else False
 
