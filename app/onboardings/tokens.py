@@ -20,6 +20,7 @@ from app.okta.errors import OktaError, OktaUnauthorized
 from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.playbooks.tasks import ServiceTokenTask
+from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
 from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import Outcome
@@ -170,8 +171,28 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
                                        for probe in task.probes),
                      details={"token_id": matched.id, "fingerprint": token.fingerprint(), "matched_by": how,
                               "candidates": len(tokens), "probes": probed})
+        # The account made this token signed in as itself, so what only its person's steps needed
+        # (the activation link) has served: destroyed now, not kept until the onboarding completes.
+        served = _served_by_the_token(loaded)
+        destroyed = await destroy_kept_secrets(session, engine.vault, onboarding_id,
+                                               lambda secret: secret.purpose in served)
+        if destroyed:
+            await record(session, action="secrets_destroyed", actor=actor, onboarding_id=onboarding_id,
+                         subject_type="onboarding", subject_id=str(onboarding_id),
+                         summary=f"Service account token verified: {destroyed} kept value(s) only its person's "
+                                 "steps needed destroyed (the activation link)")
     await engine.refresh_status(onboarding_id)
     return facts
+
+
+def _served_by_the_token(loaded: Loaded) -> set[str]:
+    """Kept secrets revealed only at the service account's own steps (its activation link)."""
+    by_account: set[str] = set()
+    elsewhere: set[str] = set()
+    for _section, step in loaded.playbook.steps():
+        if step.task is not None:
+            (by_account if step.actor == "service_account" else elsewhere).update(step.task.reveals)
+    return by_account - elsewhere
 
 
 async def _ask_which_token(engine: Engine, onboarding_id: uuid.UUID, actor: Actor, tokens: Sequence[ApiToken],

@@ -185,8 +185,13 @@ def test_the_card_and_the_status_line_name_the_same_step(w: Wizard, sandbox_org:
     assert w.onboarding(oid).waiting_for == "service_token"
     assert w.view(oid).next.title == "Step 2: Sign in to the Admin Console as the service account"
 
+    assert [s.purpose for s in w.view(oid).secrets if s.destroyed_at is None] == ["activation_link"]
     w.paste_token(oid, sandbox_org.issue_api_token(account, "Oort"))
-    onboarding, card = w.onboarding(oid), w.view(oid).next
+    onboarding, view = w.onboarding(oid), w.view(oid)
+    card = view.next
+    # The activation link has served (the account made the token): destroyed, no longer listed as kept.
+    assert [s.purpose for s in view.secrets if s.destroyed_at is not None] == ["activation_link"]
+    assert not [s for s in view.secrets if s.destroyed_at is None]
     assert onboarding.status_note is not None and onboarding.status_note.startswith("Waiting for attestation: ")
     assert card.step is not None and card.step.step.actor != "service_account"
     assert card.title.endswith(": " + onboarding.status_note.removeprefix("Waiting for attestation: "))
