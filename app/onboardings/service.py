@@ -76,12 +76,34 @@ def check_input(form: Fields, spec: InputSpec) -> Any:
     if spec.kind == "aws_event_source":
         return form.text(name, label=label, required=spec.required, max_length=75, pattern=EVENT_SOURCE,
                          pattern_hint="Use 1 to 75 letters, digits, dots, dashes or underscores (no spaces).")
-    if spec.kind in ("group_names", "user_logins", "lines"):
+    if spec.kind == "user_logins":
+        return _logins(form, spec)
+    if spec.kind in ("group_names", "lines"):
         text = form.text(name, label=label, required=spec.required, max_length=spec.max_length, multiline=True)
         return [line.strip() for line in text.splitlines() if line.strip()]
     return form.text(name, label=label, required=spec.required, max_length=spec.max_length,
                      pattern=re.compile(spec.pattern) if spec.pattern else None,
                      pattern_hint=spec.pattern_hint or f"{label} is not in the form it must have.")
+
+
+LOGIN_SEPARATORS = re.compile(r"[\n,;]+")
+OKTA_LOGIN_MAX = 100  # Okta's limit for a user's login
+
+
+def _logins(form: Fields, spec: InputSpec) -> list[str]:
+    """Okta logins, one a line (commas and semicolons, as in a pasted list of addresses, separate
+    them too). A login has no spaces and at most 100 characters; whether Okta has each one is
+    the plan's to say."""
+    text = form.text(spec.key, label=spec.label, required=spec.required, max_length=spec.max_length,
+                     multiline=True)
+    logins = [entry.strip() for entry in LOGIN_SEPARATORS.split(text) if entry.strip()]
+    bad = next((login for login in logins if len(login) > OKTA_LOGIN_MAX or any(c.isspace() for c in login)), None)
+    if bad is not None and spec.key not in form.errors:
+        shown = bad if len(bad) <= 60 else bad[:59] + "…"
+        form.errors[spec.key] = (f"“{shown}” is not an Okta login: a login has no spaces and at most "
+                                 f"{OKTA_LOGIN_MAX} characters (usually an email address, like ada@acme.com). "
+                                 "Put one login on each line.")
+    return logins
 
 
 async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],

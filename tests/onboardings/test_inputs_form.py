@@ -66,6 +66,23 @@ def test_a_refused_save_redraws_every_value_as_typed(j: Journey) -> None:
     assert not j.onboarding(oid).inputs.get("event_source_name")
 
 
+def test_the_people_who_sign_in_are_logins(j: Journey) -> None:
+    """Drata's people field took any text ("Ada Lovelace" went to the plan as a login)."""
+    oid = _start(j, "drata")
+    form = _values_form(j.get(f"/onboardings/{oid}").text)
+    refused = j.submit(form, at="assign_app", input_app_users="ada.lovelace0@acme.example\nAda Lovelace")
+    assert refused.status_code == 400
+    assert "“Ada Lovelace” is not an Okta login: a login has no spaces" in refused.text
+    assert "ada.lovelace0@acme.example\nAda Lovelace" in refused.text  # kept as typed
+    assert not j.onboarding(oid).inputs.get("app_users")
+    # A pasted list of addresses, separated by commas or semicolons, is a list of logins.
+    saved = j.submit(_values_form(refused.text), at="assign_app",
+                     input_app_users="ada.lovelace0@acme.example, ben.tanaka1@acme.example;\ncarla@acme.example")
+    assert "Values saved" in saved.text, saved.text
+    assert j.onboarding(oid).inputs["app_users"] == ["ada.lovelace0@acme.example", "ben.tanaka1@acme.example",
+                                                     "carla@acme.example"]
+
+
 def test_another_steps_missing_value_does_not_block_a_save(j: Journey) -> None:
     """Oort's AWS values come from Oort's console after the first apply: saving the service
     account's values must not ask for them; saving their own step does."""
