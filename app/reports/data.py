@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.browse import who
 from app.audit.chain import ChainReport, verify_range
 from app.engine.actions.roles import role_label
 from app.engine.runtime import load
@@ -309,7 +310,7 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     events = (await session.execute(
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()
-    timeline = [TimelineEntry(at=e.occurred_at, actor=e.actor_name or "system", action=e.action, summary=e.summary,
+    timeline = [TimelineEntry(at=e.occurred_at, actor=who(e), action=e.action, summary=e.summary,
                               outcome=e.outcome) for e in events]
     bounds = (await session.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq), func.count())
                                     .where(AuditEvent.onboarding_id == onboarding_id))).one()

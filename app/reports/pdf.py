@@ -8,7 +8,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from app.reports.data import STATUS_LABELS, Report
-from app.store.statuses import Outcome
+from app.store.statuses import ONBOARDING_WORDS, Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -60,7 +60,8 @@ def render_pdf(report: Report) -> bytes:
     pdf.heading(f"{report.vendor} onboarding", 16)
     pdf.para(f"Document: {report.document_title} ({report.document})")
     pdf.para(f"Okta org: {report.org} (org id {report.org_id or 'unknown'})")
-    pdf.para(f"Status: {report.status}" + (f" — {report.status_note}" if report.status_note else ""))
+    status = ONBOARDING_WORDS.get(report.status, report.status)
+    pdf.para(f"Status: {status}" + (f" — {report.status_note}" if report.status_note else ""))
     pdf.para(f"Started {_when(report.started_at)} by {report.created_by}; completed {_when(report.completed_at)}; "
              f"owner {report.assignee}.")
     pdf.para(f"Operators involved: {', '.join(report.operators) or '—'}. Okta calls recorded: {report.okta_calls}.")

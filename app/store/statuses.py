@@ -141,6 +141,13 @@ CHECK_WORDS: dict[str, str] = {
     CheckStatus.passed: "passed", CheckStatus.failed: "failed", CheckStatus.waiting: "waiting",
     CheckStatus.needs_attestation: "to attest", CheckStatus.attested: "attested",
     CheckStatus.not_verified: "not checked yet"}
+ONBOARDING_WORDS: dict[str, str] = {
+    OnboardingStatus.draft: "Draft", OnboardingStatus.in_progress: "In progress", OnboardingStatus.waiting: "Waiting",
+    OnboardingStatus.blocked: "Blocked", OnboardingStatus.completed: "Completed", OnboardingStatus.undone: "Undone",
+    OnboardingStatus.closed: "Closed"}
+WAITING_WORDS: dict[str, str] = {
+    WaitingFor.service_token: "for the service account's token", WaitingFor.vendor_console: "for the vendor's console",
+    WaitingFor.timer: "for a timer", WaitingFor.operator: "for you"}
 # A run of the checklist by its kind (`verification_runs.kind`, the job that made it).
 RUN_WORDS: dict[str, str] = {"verify": "Verified", "reverify": "Re-verified", "watch": "Re-verified by the watch"}
 ACTION_WORDS: dict[str, str] = {

@@ -17,7 +17,16 @@ from starlette.responses import HTMLResponse
 from app.common.aws import AWS_REGIONS
 from app.common.validation import in_sentence
 from app.settings import PROJECT_ROOT
-from app.store.statuses import ACTION_WORDS, CHECK_WORDS, EVIDENCE_WORDS, HEALTH_WORDS, RUN_WORDS, STEP_WORDS
+from app.store.statuses import (
+    ACTION_WORDS,
+    CHECK_WORDS,
+    EVIDENCE_WORDS,
+    HEALTH_WORDS,
+    ONBOARDING_WORDS,
+    RUN_WORDS,
+    STEP_WORDS,
+    WAITING_WORDS,
+)
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
 
@@ -155,7 +164,8 @@ def build_templates() -> Jinja2Templates:
     env.filters["code_spans"] = _code_spans
     env.filters["poll_delay_ms"] = _poll_delay_ms
     env.globals["words"] = {"step": STEP_WORDS, "check": CHECK_WORDS, "action": ACTION_WORDS, "run": RUN_WORDS,
-                            "health": HEALTH_WORDS, "evidence": EVIDENCE_WORDS}
+                            "health": HEALTH_WORDS, "evidence": EVIDENCE_WORDS, "onboarding": ONBOARDING_WORDS,
+                            "waiting": WAITING_WORDS}
     # Macros as a global rather than per-template imports, so a block rendered on its own for htmx
     # has them too (a template's top-level imports only run when the whole page renders).
     env.globals["ui"] = env.get_template("_macros.html").module

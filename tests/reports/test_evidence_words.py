@@ -108,3 +108,13 @@ def test_findings_name_the_objects_they_can_and_keep_the_ids_they_cannot() -> No
                                                 "set “Set 1”. unexpected custom role cr0z on resource set iam9.")
     assert _in_words("Assigned Super Administrator (Okta id ra1x)", objects, known) == "Assigned Super Administrator"
     assert EvidenceObject("Okta user", "00u1").words == "Okta user (id 00u1)"
+
+
+def test_the_status_and_the_timeline_s_who_are_words(done: tuple[Wizard, uuid.UUID]) -> None:
+    """The report's Status read "completed" and its timeline named the server's own work "engine"."""
+    w, oid = done
+    html = _auditor(w).get(f"/onboardings/{oid}/report").text
+    assert "<dt>Status</dt><dd>Completed</dd>" in html
+    who = {_text(cell) for cell in re.findall(r'<td data-label="Who">(.*?)</td>', html, re.S)}
+    assert "ana.admin" in who and not who & {"engine", "system", "watch", "job"}, who  # as /audit names them
+    assert "Status: Completed" in pdf_text(_auditor(w).get(f"/onboardings/{oid}/report.pdf").content)
