@@ -57,6 +57,13 @@ async def new_onboarding(request: Request, db: DbSession, operator: ActingOperat
         "chosen_connection": request.query_params.get("connection", "")[:64]})
 
 
+@router.get("", name="onboarding_new_again")
+async def new_onboarding_again(request: Request, db: DbSession, operator: ActingOperator) -> Response:
+    """The address a refused start leaves in the browser (the form posts here): reloaded or
+    bookmarked, it shows the form again (not a 405), to those who may start one."""
+    return await new_onboarding(request, db, operator)
+
+
 @router.post("", name="onboarding_create")
 async def create_onboarding(request: Request, db: DbSession, operator: ActingOperator) -> Response:
     state = app_state(request)
@@ -75,7 +82,9 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
     if form.errors:
         return render(request, "onboardings/new.html", {
             "playbooks": state.library.all(), "connections": await list_connections(db), "errors": form.errors,
-            "chosen": vendor, "sandbox_available": state.sandbox is not None}, status_code=400)
+            # What was chosen stays chosen (a vendor or connection not listed matches nothing).
+            "chosen": vendor, "chosen_connection": connection_value,
+            "sandbox_available": state.sandbox is not None}, status_code=400)
     assert connection is not None
     # A second onboarding of one vendor on one org is usually a mistake (two service accounts, two
     # roles): say which is open already, and start another only when the person ticks that they mean it.
