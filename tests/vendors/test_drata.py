@@ -202,6 +202,7 @@ class TestTheDrataApp:
         assert ("The plan has 1 conflict. Each line marked conflict says what to change: in Okta, or in this "
                 "onboarding's values.") in page
         assert "fix or rename it in Okta" not in page and "Confirm and apply" not in page
+        assert "Plan made, with 1 conflict to resolve before it can be confirmed." in page and "Plan ready" not in page
         assert "The plan below has 1 conflict, so it cannot be confirmed." in page  # the next-step card
 
     def test_choosing_nobody_is_refused(self, w: Wizard) -> None:

@@ -24,7 +24,7 @@ from app.store.models import OktaConnection, Onboarding, OnboardingPlan
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import is_stale, newest_plan
 from app.store.repositories.progress import latest_job
-from app.store.statuses import ACTIVE_JOBS, WaitingFor
+from app.store.statuses import ACTIVE_JOBS, Verdict, WaitingFor
 from app.vault import Secret
 from app.web.csrf import csrf_token
 from app.web.deps import (
@@ -181,10 +181,17 @@ async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, 
     state = app_state(request)
     done = "Values saved. " if saved else ""
     try:
-        await state.engine.plan(onboarding_id, actor_for(request, operator))
+        plan_id = await state.engine.plan(onboarding_id, actor_for(request, operator))
     except Exception as exc:  # an Okta failure while reading: say so on the page
         message = getattr(exc, "message", None) or str(exc)
         return back(request, onboarding_id, f"{done}The plan could not be made: {message}", "error")
+    async with state.db.sessions() as session:
+        plan = await session.get(OnboardingPlan, plan_id)
+        conflicts = sum(1 for item in (plan.items if plan else []) if item.get("verdict") == Verdict.conflict)
+    if conflicts:
+        many = "" if conflicts == 1 else "s"
+        return back(request, onboarding_id, f"{done}Plan made, with {conflicts} conflict{many} to resolve before it "
+                    "can be confirmed.", "warning", anchor="#plan")
     return back(request, onboarding_id, f"{done}Plan ready: review it, then confirm to apply.", anchor="#plan")
 
 
