@@ -190,8 +190,7 @@ class TestTheOrgsOrnPartition:
         # The administrator adds it by hand in the Admin Console, then retries.
         sandbox_org.add_set_resources(LABEL, [f"orn:okta:iam:{sandbox_org.org_id}:contained_resources"])
         _override(w, "iam_resource", f"orn:okta:iam:{sandbox_org.org_id}:contained_resources")
-        job = w.apply(oid)
-        assert job.state == "succeeded", job.error
+        w.apply_ok(oid)
 
 
 class TestAnOrgReachedByItsCustomDomain:
@@ -314,9 +313,7 @@ class TestDuplicatesAreRecognisedByOktasCodes:
         sandbox_org.faults.add("invisible", method="POST", path="/api/v1/users/{userId}/roles", delay_ms=3000)
         assert w.apply(oid).state == "failed"
 
-        job = w.apply(oid)
-
-        assert job.state == "succeeded", job.error
+        w.apply_ok(oid)
         svc = str(w.onboarding(oid).facts["service_account_id"])
         assert sorted(r["type"] for r in sandbox_org.user_roles(svc)) == ["CUSTOM", "READ_ONLY_ADMIN", "SUPER_ADMIN"]
 

@@ -36,8 +36,7 @@ def drata(w: Wizard) -> uuid.UUID:
     oid = w.start("drata", w.connect(), app_users=["ada.lovelace0@acme.example", "ben.tanaka1@acme.example"],
                   app_groups=["Drata Users"], custom_attributes=True, group_label="Engineering")
     w.plan(oid)
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
+    w.apply_ok(oid)
     return oid
 
 

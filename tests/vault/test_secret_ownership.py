@@ -37,8 +37,7 @@ def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransp
 def onboarding_with_a_link(w: Wizard, login: str) -> uuid.UUID:
     oid = w.start(VENDOR, w.connect(), service_account_login=login)
     w.plan(oid)
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
+    w.apply_ok(oid)
     return oid
 
 

@@ -42,8 +42,7 @@ def start(w: Wizard) -> uuid.UUID:
 
 def install(w: Wizard, oid: uuid.UUID) -> None:
     w.plan(oid)
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
+    w.apply_ok(oid)
 
 
 def finish(w: Wizard, oid: uuid.UUID) -> None:

@@ -71,8 +71,7 @@ def adopted(w: Wizard, org: SandboxOrg, scopes: list[str] = SIX) -> tuple[uuid.U
     by_hand = install_by_hand(org, scopes)
     oid = start(w)
     assert plan_item(w.plan(oid), "integration")["verdict"] == "adopt"
-    job = w.apply(oid)
-    assert job.state == "succeeded", job.error
+    w.apply_ok(oid)
     return oid, by_hand
 
 

@@ -89,8 +89,7 @@ class TestRequiredProfileAttributes:
 
         item = user_item(w.plan(oid))
         assert item["verdict"] == "create" and "costCenterCode='CC-42'" in item["summary"]
-        job = w.apply(oid)
-        assert job.state == "succeeded", job.error
+        w.apply_ok(oid)
         account = next(u for u in sandbox_org.users if u.login == LOGIN)
         assert account.profile["costCenterCode"] == "CC-42"
         assert account.profile["badgeNumber"] == 7 and account.profile["region"] == "APAC"
