@@ -256,6 +256,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     loaded = await load(session, library, onboarding_id)
     scope = loaded.scope
     plan = await newest_plan(session, onboarding_id)
+    # What the plan said each action would do: its line until the action has a summary of its own.
+    planned = {str(item.get("action_key")): str(item.get("summary") or "") for item in (plan.items if plan else [])}
     last_job = await latest_job(session, onboarding_id)
     job = last_job if last_job is not None and last_job.state in ACTIVE_JOBS else None
     last_run, results = await latest_results(session, onboarding_id)
@@ -281,7 +283,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 waiting = unmet(scope, spec.requires)
                 view.actions.append(ActionView(
                     key=spec.key, kind=spec.kind, state=row.state if row else ActionState.pending,
-                    outcome=row.outcome if row else None, summary=row.summary if row else None,
+                    outcome=row.outcome if row else None,
+                    summary=(row.summary if row else None) or planned.get(spec.key) or None,
                     object_type=row.object_type if row else None, object_id=row.object_id if row else None,
                     console_link=_console(loaded, row.object_type, row.object_id) if row else None,
                     error=row.error if row else None, waiting_on=waiting,

@@ -114,6 +114,11 @@ class TestRefusedKeyGuidesTheInstall:
         refusal = escape(f"Okta refused the catalog key '{DEFAULT_KEY}'")
         assert page.count(refusal) == 2  # the status line, the step's error (the card no longer repeats it)
         assert page.count(escape(CLICKS)) == 1 and "okta_api_service_integration" not in page
+        # The failed action is named by what the plan said it would do, not by a generic sentence.
+        view = w.view(oid)
+        assert view.plan is not None
+        assert escape(plan_item(view.plan.items, "integration")["summary"]) in page
+        assert "The wizard does this through the Okta API." not in page
 
     def test_the_next_plan_is_the_guided_install_and_retry_does_not_send_the_key_again(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
