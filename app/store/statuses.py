@@ -141,6 +141,7 @@ CHECK_WORDS: dict[str, str] = {
     CheckStatus.passed: "passed", CheckStatus.failed: "failed", CheckStatus.waiting: "waiting",
     CheckStatus.needs_attestation: "to attest", CheckStatus.attested: "attested",
     CheckStatus.not_verified: "not checked yet"}
+OUTCOME_WORDS: dict[str, str] = {Outcome.ok: "Done", Outcome.failed: "Failed", Outcome.denied: "Refused"}
 ONBOARDING_WORDS: dict[str, str] = {
     OnboardingStatus.draft: "Draft", OnboardingStatus.in_progress: "In progress", OnboardingStatus.waiting: "Waiting",
     OnboardingStatus.blocked: "Blocked", OnboardingStatus.completed: "Completed", OnboardingStatus.undone: "Undone",

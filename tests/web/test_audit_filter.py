@@ -117,3 +117,8 @@ def test_an_operator_cannot_filter_the_trail(settings: Settings) -> None:
     with web_client(settings) as web:
         web.sign_in("opal")
         assert web.get("/audit", params={"action": "verified"}).status_code == 403
+
+
+def test_the_result_is_a_word(auditor: Web) -> None:
+    results = {row["Result"] for row in rows(auditor.get("/audit").text)}
+    assert results == {"Done"}, results  # the stored outcome was shown as "ok"
