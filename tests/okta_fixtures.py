@@ -17,6 +17,7 @@ from app.settings import Settings
 from okta_sandbox import DemoOrg, SandboxOrg, SandboxTransport, seed_demo_org
 from tests.harness import Wizard, wizard
 from tests.okta_spec import OktaSpecValidator, Violation, format_violations
+from tests.page_journeys import Journey, journey
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +77,13 @@ def w(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransp
     or the application prepared first defines its own ``w``."""
     with wizard(settings, sandbox_org, okta_transport, fake_clock) as harness:
         yield harness
+
+
+@pytest.fixture
+def j(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+      fake_clock: FakeClock) -> Iterator[Journey]:
+    """The application driven like a browser (tests/page_journeys.py) on the sandbox org, its first
+    administrator (ana.admin) signed in."""
+    with journey(settings, sandbox_org, okta_transport, fake_clock) as started:
+        started.first_admin(settings, "ana.admin", "a long enough password")
+        yield started

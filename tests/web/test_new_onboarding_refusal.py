@@ -6,28 +6,15 @@ reloaded or bookmarked, it shows the form to those who may start an onboarding."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from html.parser import HTMLParser
 
-import pytest
 from sqlalchemy import func, select
 
-from app.common.clock import FakeClock
 from app.settings import Settings
 from app.store.models import Onboarding
-from okta_sandbox import SandboxOrg, SandboxTransport
-from tests.page_journeys import Journey, journey
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import Journey
 from tests.support import add_operator, web_client
-
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def j(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
-      fake_clock: FakeClock) -> Iterator[Journey]:
-    with journey(settings, sandbox_org, okta_transport, fake_clock) as started:
-        started.first_admin(settings, "ana.admin", PASSWORD)
-        yield started
 
 
 class _Grid(HTMLParser):
