@@ -42,7 +42,8 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
         verified = scope.facts.get("service_token_verified")
         if step.task is not None and step.task.kind == "service_token" and not verified:
             return (OnboardingStatus.waiting, WaitingFor.service_token,
-                    f"Waiting for the service account's token: {step.title}")
+                    f"Waiting for the service account's token: the account's own steps, up to step {step.number} "
+                    f"({step.title})")
         if step.task is not None and step.task.kind == "timer":
             timer = scope.facts.get(timer_fact(step.key)) or {}
             if timer and float(timer.get("until", 0)) > now:

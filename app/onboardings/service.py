@@ -90,6 +90,11 @@ LOGIN_SEPARATORS = re.compile(r"[\n,;]+")
 OKTA_LOGIN_MAX = 100  # Okta's limit for a user's login
 
 
+def _same(value: Any, before: Any) -> bool:
+    """Whether a saved value is what was there: nothing given (empty, unticked) equals nothing."""
+    return value == before or (value in (None, "", [], False) and before in (None, "", [], False))
+
+
 def _logins(form: Fields, spec: InputSpec) -> list[str]:
     """Okta logins, one a line (commas and semicolons, as in a pasted list of addresses, separate
     them too). A login has no spaces and at most 100 characters; whether Okta has each one is
@@ -143,11 +148,15 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
             values.get("service_account_login") != (onboarding.inputs or {}).get("service_account_login"):
         raise ValidationFailed({"service_account_login": "The service account already exists; its login "
                                 "can no longer change here."})
+    # The page's one form sends every step's values: the trail names those this save changed (from
+    # what was saved before, or else the default the page showed).
+    changed = [key for key in keys if not _same(values.get(key), used.get(key))]
     await set_inputs(session, onboarding, values)
     await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
-                 summary="Values saved: " + ", ".join(_label(playbook, key) for key in keys),
-                 details={k: values[k] for k in keys if not isinstance(values[k], list)})
+                 summary=("Values saved: " + ", ".join(_label(playbook, key) for key in changed)) if changed
+                 else "Values saved, none changed",
+                 details={k: values[k] for k in changed if not isinstance(values[k], list)})
     return values
 
 

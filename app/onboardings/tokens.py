@@ -179,8 +179,8 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         if destroyed:
             await record(session, action="secrets_destroyed", actor=actor, onboarding_id=onboarding_id,
                          subject_type="onboarding", subject_id=str(onboarding_id),
-                         summary=f"Service account token verified: {destroyed} kept value(s) only its person's "
-                                 "steps needed destroyed (the activation link)")
+                         summary="Service account token verified, so the account's activation link is no "
+                                 "longer needed: destroyed")
     await engine.refresh_status(onboarding_id)
     return facts
 

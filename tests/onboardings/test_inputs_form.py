@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 import uuid
 
+from sqlalchemy import select
+
 from app.settings import Settings
+from app.store.models import AuditEvent
 from tests.page_journeys import Form, Journey, input_attributes
 from tests.support import PASSWORD, add_operator
 
@@ -81,6 +84,25 @@ def test_the_people_who_sign_in_are_logins(j: Journey) -> None:
     assert "Values saved" in saved.text, saved.text
     assert j.onboarding(oid).inputs["app_users"] == ["ada.lovelace0@acme.example", "ben.tanaka1@acme.example",
                                                      "carla@acme.example"]
+
+
+def test_the_trail_names_the_values_a_save_changed(j: Journey) -> None:
+    """The page's one form sends every step's values; each "Values saved" event listed all of them,
+    so an auditor could not tell one save from another."""
+    oid = _start(j, "drata")
+    saved = j.submit(_values_form(j.get(f"/onboardings/{oid}").text), at="assign_app",
+                     input_app_users="ada.lovelace0@acme.example")
+    j.submit(_values_form(saved.text), at="assign_app", input_group_label="Drata Users")
+    j.submit(_values_form(j.get(f"/onboardings/{oid}").text), at="assign_app")
+
+    async def saves() -> list[str]:
+        async with j.state.db.sessions() as session:
+            return list((await session.execute(select(AuditEvent.summary).where(
+                AuditEvent.onboarding_id == oid, AuditEvent.action == "inputs_save").order_by(AuditEvent.seq)))
+                .scalars())
+
+    assert j.run(saves) == ["Values saved: People who sign in to Drata (logins, one a line)",
+                            "Values saved: Group label to sync", "Values saved, none changed"]
 
 
 def test_another_steps_missing_value_does_not_block_a_save(j: Journey) -> None:
