@@ -102,6 +102,9 @@ def test_a_completed_onboarding_says_nothing_is_left(j: Journey, sandbox_org: Sa
     # Finished work is not closed "without finishing it": closing it stops the watch, Okta unchanged.
     assert "without finishing it" not in page and "Close this onboarding and stop watching it" in page
     assert "The integration stays in Okta as it is; the wizard stops re-verifying it." in page
+    # Nothing failed and nothing is left to attest: neither is drawn as a warning.
+    assert '<span class="status status--ok">0 failed</span>' in page
+    assert '<span class="status status--ok">0 to attest</span>' in page
     # What is left is watching for drift: Re-verify, in the card and nowhere else, beside the
     # watch's own pace (issue 15).
     assert sorted(f.buttons for f in j.forms(card, "")) == [["Re-verify"], ["Save the watch's pace"]]
