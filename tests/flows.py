@@ -53,7 +53,11 @@ def attest_all(page: Page) -> None:
         buttons = page.get_by_role("button", name=re.compile("^I confirm:"))
         if buttons.count() == 0:
             return
-        buttons.first.click()
+        # Waiting for the navigation, not for the "Attested by" flash: the previous attestation's
+        # flash is still on the page, so a text wait returned at once and the next count could run
+        # on a page being replaced (0 buttons), ending the loop with attestations left.
+        with page.expect_navigation():
+            buttons.first.click()
         expect(page.get_by_text(re.compile(r"^Attested by .+\.$"))).to_be_visible()
 
 
