@@ -49,7 +49,7 @@ class SectionProgress:
 
 def needs_person(view: OnboardingView, sv: StepView) -> bool:
     """Whether this step waits for something only a person can do now."""
-    if sv.state in (StepState.done, StepState.info):
+    if sv.state == StepState.done or not sv.tracked:
         return False
     task = sv.step.task
     facts = view.loaded.scope.facts
@@ -146,7 +146,7 @@ def progress(view: OnboardingView, current: StepView | None) -> list[SectionProg
     """Each section of the document with how many of its steps are done."""
     out = []
     for section, svs in view.sections:
-        counted = [sv for sv in svs if sv.state != StepState.info]
+        counted = [sv for sv in svs if sv.tracked]
         out.append(SectionProgress(
             key=section.key, title=section.title, done=sum(1 for sv in counted if sv.state == StepState.done),
             total=len(counted), current=current is not None and current in svs))

@@ -33,7 +33,7 @@ from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import is_stale, newest_plan
 from app.store.repositories.progress import kept_secret_rows, latest_job, latest_results
 from app.store.repositories.watch import is_watched, open_alerts
-from app.store.statuses import ACTED, ACTIVE_JOBS, FINISHED, GOOD, ActionState, CheckStatus, StepState
+from app.store.statuses import ACTED, ACTIVE_JOBS, FINISHED, GOOD, UNTRACKED_STEPS, ActionState, CheckStatus, StepState
 
 # Action states after which the action needs nothing more (applied, or removed by Undo).
 SETTLED = (ActionState.done, ActionState.undone)
@@ -131,10 +131,15 @@ class StepView:
     secrets: list[OnboardingSecret] = field(default_factory=list)
 
     @property
+    def tracked(self) -> bool:
+        """Whether the step has a done or not-done of its own (counted in a section's progress)."""
+        return self.state not in UNTRACKED_STEPS
+
+    @property
     def folds(self) -> bool:
         """Drawn folded: finished, or only to read, with nothing on it to type, paste or reveal."""
         open_inputs = bool(self.inputs) and not self.inputs_locked
-        return self.state in (StepState.done, StepState.info) and not (self.paste or self.secrets or open_inputs)
+        return (self.state == StepState.done or not self.tracked) and not (self.paste or self.secrets or open_inputs)
 
 
 @dataclass
@@ -249,7 +254,10 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
         return StepState.waiting
     if view.actions:
         return StepState.todo
-    return StepState.todo if view.checks else StepState.info
+    if view.checks:
+        return StepState.todo
+    task = view.step.task
+    return StepState.guide if task is not None and task.instructions and view.step.actor != "wizard" else StepState.info
 
 
 async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> OnboardingView:

@@ -47,6 +47,15 @@ def _code_spans(text: object) -> Markup:
     return out
 
 
+_BREAK = re.compile(r"(?<=[/?&:])(?=.)|(?<=.)(?=@)")
+
+
+def _breakable(text: object) -> Markup:
+    """A login, email or Okta call that may wrap before an ``@`` or after a ``/``, ``?``, ``&`` or
+    ``:`` rather than mid-word, where a narrow column breaks it (escaped first)."""
+    return Markup("<wbr>").join(escape(part) for part in _BREAK.split(str(text)))
+
+
 def _time_element(value: datetime, text: str, *, local: bool) -> Markup:
     """A moment as ``<time>``: the machine-readable instant, UTC on hover, and (``local``) the text
     that static/app.js rewrites into the viewer's own time zone. Without the script it reads UTC."""
@@ -163,6 +172,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["local_times"] = _local_times
     env.filters["in_sentence"] = in_sentence
     env.filters["code_spans"] = _code_spans
+    env.filters["breakable"] = _breakable
     env.filters["poll_delay_ms"] = _poll_delay_ms
     env.globals["words"] = {"step": STEP_WORDS, "check": CHECK_WORDS, "action": ACTION_WORDS, "run": RUN_WORDS,
                             "health": HEALTH_WORDS, "evidence": EVIDENCE_WORDS, "onboarding": ONBOARDING_WORDS,

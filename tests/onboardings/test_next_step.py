@@ -200,3 +200,15 @@ def test_the_card_and_the_status_line_name_the_same_step(w: Wizard, sandbox_org:
     assert onboarding.status_note is not None and onboarding.status_note.startswith("Waiting for attestation: ")
     assert card.step is not None and card.step.step.actor != "service_account"
     assert card.title.endswith(": " + onboarding.status_note.removeprefix("Waiting for attestation: "))
+
+
+
+def test_a_persons_step_the_wizard_cannot_check_reads_as_instructions(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Defender's "Enter the domain and the token, then Save" (in Defender's console, checked by the
+    attestation of step 7) was badged "for information", which reads as "nothing to do here"."""
+    page = j.get(f"/onboardings/{_defender(j, sandbox_org)}").text
+    assert re.search(r'Enter the domain and the token, then Save\s*'
+                     r'<span class="pill pill--step-guide">instructions</span>', page)
+    assert "for information" not in page
+    # Counted as before: a section's "n of m done" leaves out what has no done or not-done of its own.
+    assert re.search(r'Connect Okta to Defender for Identity</a>\s*<span class="hint">0 of 1 done', _card(page))

@@ -9,7 +9,7 @@ import httpx
 
 from app.common.clock import FakeClock
 from app.settings import Settings
-from app.web.templating import _code_spans, _local_times
+from app.web.templating import _breakable, _code_spans, _local_times
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import journey
 
@@ -22,6 +22,16 @@ def test_backticks_become_code_and_the_rest_stays_text() -> None:
 def test_markup_inside_backticks_is_escaped_too() -> None:
     assert str(_code_spans("`<script>alert(1)</script>`")) == "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"
     assert str(_code_spans("a lone ` stays")) == "a lone ` stays"
+
+
+def test_logins_and_okta_calls_wrap_between_their_parts_not_mid_word() -> None:
+    """At 1280 px the Preflight's login read "sam.super@acme.exa / mple" and a plan's calls
+    "lifecycle/activa / te": they now offer a break before the @ and after each / ? & and :."""
+    assert str(_breakable("sam.super@acme.example")) == "sam.super<wbr>@acme.example"
+    assert str(_breakable("POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false")) == (
+        "POST /<wbr>api/<wbr>v1/<wbr>users/<wbr>{id}/<wbr>lifecycle/<wbr>activate?<wbr>sendEmail=false")
+    # Escaped part by part: an ampersand's entity is never cut, markup stays text.
+    assert str(_breakable("?a=1&b=<i>")) == "?<wbr>a=1&amp;<wbr>b=&lt;i&gt;"
 
 
 def test_a_timer_s_end_in_a_finding_is_a_local_time() -> None:
