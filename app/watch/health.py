@@ -4,9 +4,9 @@ Okta that the vendor uses what was set up, and when the watch looks next."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +52,9 @@ class HealthRow:
     days_to_expiry: int | None
     evidence: Evidence
     next_at: datetime | None
+    # Not scheduled yet (the watch schedules a newly completed onboarding at its next look, a period
+    # on): next_at is then that estimate.
+    next_estimated: bool = False
 
 
 def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str, Any]) -> Evidence:
@@ -74,9 +77,11 @@ def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str,
 
 
 async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: datetime,
+                      period: Callable[[Onboarding], timedelta],
                       only: Health | None = None, evidence: str | None = None) -> list[HealthRow]:
     """The watched onboardings, those of one health or one state of the vendor's evidence
-    (``not_yet``: waiting for the vendor's first call) if asked."""
+    (``not_yet``: waiting for the vendor's first call) if asked; ``period``: the watch's time
+    between two looks at an onboarding, for the next look of one it has not scheduled yet."""
     onboardings = await watched_onboardings(session)
     alerts = await open_alerts_of(session, [o.id for o in onboardings])
     rows = []
@@ -96,7 +101,8 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
         rows.append(HealthRow(
             onboarding=onboarding, vendor=playbook.name, health=health, last_run=run, alerts=open_alerts, token=token,
             days_to_expiry=None if token is None else max((token.expires_at - now).days, 0),
-            evidence=seen, next_at=onboarding.watch_next_at))
+            evidence=seen, next_at=onboarding.watch_next_at or now + period(onboarding),
+            next_estimated=onboarding.watch_next_at is None))
     return rows
 
 

@@ -69,3 +69,14 @@ def test_no_use_since_the_paste_is_not_shown_as_a_current_last_use(j: Journey, s
     assert token_cell.endswith(f"last use {used_on} (inferred)"), token_cell
     assert "no use since" not in token_cell and "pasted" not in token_cell
     assert "The token was used after it was pasted" in cell(page, "Vendor connected")
+
+
+def test_the_next_check_is_a_time_before_the_watch_has_scheduled_it(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Just completed, the row said "at the watch's next look". It is the watch's period on (an
+    hour while the vendor's first call is awaited), said as an estimate until the watch schedules it."""
+    _completed(j, sandbox_org)
+    expected = datetime.fromtimestamp(j.clock.now() + 3600, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    assert cell(j.get("/health").text, "Next check") == \
+        f"about {expected} (the watch schedules it at its next look)"
+    _tick(j)  # the watch has looked: the time is its own, no longer an estimate
+    assert cell(j.get("/health").text, "Next check") == expected

@@ -29,7 +29,8 @@ async def health_page(request: Request, db: ReadDbSession, operator: CurrentOper
     only = Health(wanted) if wanted in Health.__members__ else None
     waiting = request.query_params.get("evidence") == "not_yet"
     assert state.watch is not None
-    rows = await health_rows(db, state.library, state.watch.now(), only, "not_yet" if waiting else None)
+    rows = await health_rows(db, state.library, state.watch.now(), state.watch.period, only,
+                             "not_yet" if waiting else None)
     return render(request, "health.html", {
         "rows": rows, "chosen": only.value if only else ("first_call" if waiting else ""),
         "choices": list(Health)[:3],
