@@ -84,6 +84,13 @@ class ActionRow:
     planned: str | None = None  # the confirmed plan's verdict for this action (None: not in it)
     as_planned: bool | None = None  # applied as the confirmed plan said; None: not applied (yet)
 
+    @property
+    def outcome_words(self) -> str:
+        """The Outcome column: what applying did, and whether this onboarding made the object when
+        that is not already said ("created (created here)" said it twice)."""
+        done = self.outcome or self.state
+        return f"{done} (created here)" if self.created_by_us and done != ActionOutcome.created else done
+
 
 @dataclass
 class ConfirmedPlan:

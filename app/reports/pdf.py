@@ -93,7 +93,7 @@ def render_pdf(report: Report) -> bytes:
                    text_align="LEFT") as table:
         table.row(["Step", "Action", "Okta object", "Confirmed plan", "Outcome"])
         for action in report.actions:
-            outcome = f"{action.outcome or action.state}{' (created here)' if action.created_by_us else ''}"
+            outcome = action.outcome_words
             planned = (action.planned or "not in it") + (" (DIFFERS)" if action.as_planned is False else "")
             table.row([action.step, action.summary, action.object_id or "—", planned, outcome])
 

@@ -47,12 +47,12 @@ def _code_spans(text: object) -> Markup:
     return out
 
 
-_BREAK = re.compile(r"(?<=[/?&:])(?=.)|(?<=.)(?=@)")
+_BREAK = re.compile(r"(?<=[/?&:,])(?=.)|(?<=.)(?=@)")
 
 
 def _breakable(text: object) -> Markup:
-    """A login, email or Okta call that may wrap before an ``@`` or after a ``/``, ``?``, ``&`` or
-    ``:`` rather than mid-word, where a narrow column breaks it (escaped first)."""
+    """A login, email, Okta call or list of names that may wrap before an ``@`` or after a ``/``,
+    ``?``, ``&``, ``:`` or ``,`` rather than mid-word, where a narrow column breaks it (escaped first)."""
     return Markup("<wbr>").join(escape(part) for part in _BREAK.split(str(text)))
 
 

@@ -12,7 +12,7 @@ import re
 import uuid
 from html import unescape
 
-from app.reports.data import EVIDENCE_ID_TYPES, EvidenceObject, _in_words, _Known, _objects
+from app.reports.data import EVIDENCE_ID_TYPES, ActionRow, EvidenceObject, _in_words, _Known, _objects
 from app.store.statuses import CHECK_WORDS
 from tests.harness import Wizard
 from tests.page_journeys import pdf_text
@@ -55,11 +55,17 @@ def test_the_evidence_column_says_what_was_proven_in_words(done: tuple[Wizard, u
     assert re.search(rf"Resource set “{ROLE}” \(id iam\w+\)", resource_set), resource_set
     _result, account = rows["The dedicated account exists"]
     assert account.startswith("Created mdi-service@acme.example") and "Okta id" not in account
+    # The account's status when it was made, said as then: the "account is active" row says ACTIVE now.
+    assert "(status then PROVISIONED)" in account, account
     assert re.search(r"Okta user “mdi-service@acme\.example” \(id 00u\w+\)", account), account
     # A finding that named objects by their ids names them by their labels instead.
     _result, roles = next(v for k, v in rows.items() if k.startswith("The account has exactly Read-Only"))
     assert roles.startswith(f"Roles: Read-Only Administrator, custom role “{ROLE}” on resource set “{ROLE}”"), roles
     assert not re.search(r"custom role cr0|on iam", roles), roles
+
+    # What applying did, said once: "created", not "created (created here)".
+    outcomes = {_text(cell) for cell in re.findall(r'<td data-label="Outcome">(.*?)</td>', html, re.S)}
+    assert "created" in outcomes and not any("created (created here)" in o for o in outcomes), outcomes
 
     # No stored key name anywhere in the page.
     for key in RAW_KEYS:
@@ -118,3 +124,13 @@ def test_the_status_and_the_timeline_s_who_are_words(done: tuple[Wizard, uuid.UU
     who = {_text(cell) for cell in re.findall(r'<td data-label="Who">(.*?)</td>', html, re.S)}
     assert "ana.admin" in who and not who & {"engine", "system", "watch", "job"}, who  # as /audit names them
     assert "Status: Completed" in pdf_text(_auditor(w).get(f"/onboardings/{oid}/report.pdf").content)
+
+
+def test_the_outcome_names_an_object_made_here_only_where_it_adds_something() -> None:
+    def row(outcome: str | None, ours: bool, state: str = "done") -> str:
+        return ActionRow("1", "x", None, None, outcome, ours, state).outcome_words
+
+    assert row("created", True) == "created"
+    assert row("unchanged", True) == "unchanged (created here)"  # applied again: made by this onboarding
+    assert row("adopted", False) == "adopted"
+    assert row(None, False, "failed") == "failed"

@@ -147,12 +147,14 @@ class EnsureUser(Action):
             ctx.remember(f"userid:{user.id}", user)
         if reactivated and not created:
             return Applied(ActionOutcome.changed,
-                           f"Reactivated the deactivated account {p.login} (status {user.status})",
+                           f"Reactivated the deactivated account {p.login} (status then {user.status})",
                            object_type="user", object_id=user.id,
                            details={"login": p.login, "status": user.status, "reactivated": True},
                            facts={p.fact: user.id, p.fact + "_login": p.login})
+        # "then": this summary is also a later checklist's evidence that the account was made, beside
+        # a check of its status now (ACTIVE once activated), and read as if it were current.
         return Applied(ActionOutcome.created if created else ActionOutcome.adopted,
-                       f"{'Created' if created else 'Adopted'} {p.login} (status {user.status})",
+                       f"{'Created' if created else 'Adopted'} {p.login} (status then {user.status})",
                        object_type="user", object_id=user.id,
                        details={"login": p.login, "status": user.status}, facts={p.fact: user.id,
                                                                                p.fact + "_login": p.login})
