@@ -26,7 +26,7 @@ from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import confirmed_plan
 from app.store.repositories.progress import handoffs_of, latest_results, runs_of_kind
 from app.store.repositories.watch import alerts_of
-from app.store.statuses import CHECK_WORDS, ActionOutcome, ActionState, CheckStatus, Verdict
+from app.store.statuses import CHECK_WORDS, ActionOutcome, ActionState, CheckStatus, Verdict, applied_words
 
 
 @dataclass
@@ -88,8 +88,7 @@ class ActionRow:
     def outcome_words(self) -> str:
         """The Outcome column: what applying did, and whether this onboarding made the object when
         that is not already said ("created (created here)" said it twice)."""
-        done = self.outcome or self.state
-        return f"{done} (created here)" if self.created_by_us and done != ActionOutcome.created else done
+        return applied_words(self.outcome or self.state, self.created_by_us)
 
 
 @dataclass

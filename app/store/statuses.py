@@ -107,6 +107,12 @@ class ActionOutcome(StrEnum):
     removed = "removed"
 
 
+def applied_words(done: str, created_by_us: bool) -> str:
+    """What applying an action did (its outcome, or its state when it has none), with whether this
+    onboarding made the object when the outcome does not already say so ("created (created here)")."""
+    return f"{done} (created here)" if created_by_us and done != ActionOutcome.created else done
+
+
 class Intent(StrEnum):
     """The write an action checkpointed before calling Okta (its record's `intent`), so a retry
     after a crash knows what may already have happened."""

@@ -27,6 +27,7 @@ from app.store.statuses import (
     RUN_WORDS,
     STEP_WORDS,
     WAITING_WORDS,
+    applied_words,
 )
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -173,6 +174,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["in_sentence"] = in_sentence
     env.filters["code_spans"] = _code_spans
     env.filters["breakable"] = _breakable
+    env.globals["applied_words"] = applied_words
     env.filters["poll_delay_ms"] = _poll_delay_ms
     env.globals["words"] = {"step": STEP_WORDS, "check": CHECK_WORDS, "action": ACTION_WORDS, "run": RUN_WORDS,
                             "health": HEALTH_WORDS, "evidence": EVIDENCE_WORDS, "onboarding": ONBOARDING_WORDS,

@@ -212,3 +212,17 @@ def test_a_persons_step_the_wizard_cannot_check_reads_as_instructions(j: Journey
     assert "for information" not in page
     # Counted as before: a section's "n of m done" leaves out what has no done or not-done of its own.
     assert re.search(r'Connect Okta to Defender for Identity</a>\s*<span class="hint">0 of 1 done', _card(page))
+
+
+def test_the_handoff_summary_names_attestations_by_their_words(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """The summary listed attestations by key ("licence_confirmed: by alex.admin"), said
+    "created (created by this onboarding)" and left "Still to do" empty once all was done."""
+    oid = _defender(j, sandbox_org)
+    j.complete(oid, service_token=lambda account: sandbox_org.issue_api_token(account, "Defender"))
+    page = j.get(f"/onboardings/{oid}/summary").text
+    attested = page[page.index('id="attested-title"'):page.index('id="next-title"')]
+    assert "licence_confirmed" not in attested
+    assert re.search(r'<li>The Okta org has a Developer or Enterprise licence <span class="hint">'
+                     r"\(Prerequisites › 1\)</span>: by [^<,]+, <time", attested), attested
+    assert "created (created" not in page and re.search(r'<td data-label="How">created</td>', page)
+    assert "Nothing: every step of the document is done." in page
