@@ -48,7 +48,7 @@ def _code_spans(text: object) -> Markup:
     return out
 
 
-_BREAK = re.compile(r"(?<=[/?&:,])(?=.)|(?<=.)(?=@)")
+_BREAK = re.compile(r"(?<=[/?&:,])(?=[^/])|(?<=.)(?=@)")  # "https://" stays whole
 
 
 def _breakable(text: object) -> Markup:

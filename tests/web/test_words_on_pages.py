@@ -30,6 +30,7 @@ def test_logins_and_okta_calls_wrap_between_their_parts_not_mid_word() -> None:
     assert str(_breakable("sam.super@acme.example")) == "sam.super<wbr>@acme.example"
     assert str(_breakable("POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false")) == (
         "POST /<wbr>api/<wbr>v1/<wbr>users/<wbr>{id}/<wbr>lifecycle/<wbr>activate?<wbr>sendEmail=false")
+    assert str(_breakable("https://acme.okta.com:443")) == "https://<wbr>acme.okta.com:<wbr>443"
     # Escaped part by part: an ampersand's entity is never cut, markup stays text.
     assert str(_breakable("?a=1&b=<i>")) == "?<wbr>a=1&amp;<wbr>b=&lt;i&gt;"
 
