@@ -257,7 +257,7 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
     if view.checks:
         return StepState.todo
     task = view.step.task
-    return StepState.guide if task is not None and task.instructions and view.step.actor != "wizard" else StepState.info
+    return StepState.guide if task is not None and view.step.actor != "wizard" else StepState.info
 
 
 async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> OnboardingView:
