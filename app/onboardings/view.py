@@ -33,7 +33,17 @@ from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import is_stale, newest_plan
 from app.store.repositories.progress import kept_secret_rows, latest_job, latest_results
 from app.store.repositories.watch import is_watched, open_alerts
-from app.store.statuses import ACTED, ACTIVE_JOBS, FINISHED, GOOD, UNTRACKED_STEPS, ActionState, CheckStatus, StepState
+from app.store.statuses import (
+    ACTED,
+    ACTIVE_JOBS,
+    FINISHED,
+    GOOD,
+    UNTRACKED_STEPS,
+    ActionState,
+    CheckStatus,
+    StepState,
+    Verdict,
+)
 
 # Action states after which the action needs nothing more (applied, or removed by Undo).
 SETTLED = (ActionState.done, ActionState.undone)
@@ -264,8 +274,13 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     loaded = await load(session, library, onboarding_id)
     scope = loaded.scope
     plan = await newest_plan(session, onboarding_id)
-    # What the plan said each action would do: its line until the action has a summary of its own.
-    planned = {str(item.get("action_key")): str(item.get("summary") or "") for item in (plan.items if plan else [])}
+    # What the plan said each action would do: its line until the action has a summary of its own;
+    # only a confirmed plan whose values still stand (an unconfirmed or stale one, or a conflict's
+    # line, would describe what Apply will not do).
+    described = plan if plan is not None and plan.confirmed_at is not None and \
+        not is_stale(plan, loaded.onboarding.inputs) else None
+    planned = {str(item.get("action_key")): str(item.get("summary") or "") for item in
+               (described.items if described else []) if item.get("verdict") != Verdict.conflict}
     last_job = await latest_job(session, onboarding_id)
     job = last_job if last_job is not None and last_job.state in ACTIVE_JOBS else None
     last_run, results = await latest_results(session, onboarding_id)

@@ -13,6 +13,7 @@ from app.audit import Actor
 from app.engine.engine import STALE_CONFIRMED, STALE_PLAN
 from app.store.models import Job, Onboarding
 from app.store.repositories.plans import inputs_digest
+from app.store.repositories.state import touch
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Form, Journey
 
@@ -139,3 +140,35 @@ def test_saving_the_values_the_plan_used_leaves_it_current(j: Journey) -> None:
     assert "They are the ones the plan was made from" in saved.text
     page = j.get(url).text
     assert "This plan is out of date" not in page and j.forms(page, "/confirm")
+
+
+def test_a_waiting_action_is_described_by_the_confirmed_plan_only_while_its_values_stand(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    """A step's not-yet action reads as the confirmed plan's line; once a value changes (or before
+    any plan is confirmed) that line would name what Apply will not do, so the step says neither."""
+    oid = _defender(j, FIRST)
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    step = _step(j.get(url).text, "create_account")
+    assert FIRST not in step.split("Values to paste")[0].replace(f'value="{FIRST}"', "")  # unconfirmed: no line
+    sandbox_org.faults.add("server_error", method="POST", path="/api/v1/users", times=4)
+    j.submit(j.form(j.get(url).text, "/confirm"))
+    j.wait_for_jobs()
+    assert f"Create the user {FIRST}" in _step(j.get(url).text, "create_account")  # the confirmed line
+    state = j.state
+
+    async def change_the_values() -> None:  # as Drata's people can change after an apply stopped
+        async with state.db.session() as session:
+            onboarding = await session.get(Onboarding, oid)
+            assert onboarding is not None
+            await touch(session, oid, inputs={**onboarding.inputs, "service_account_login": SECOND})
+
+    j.run(change_the_values)
+    step = _step(j.get(url).text, "create_account")
+    assert "This plan is out of date" in j.get(url).text
+    assert f"Create the user {FIRST}" not in step
+
+
+def _step(page: str, key: str) -> str:
+    start = page.index(f'id="step-{key}"')
+    return page[start:page.index("</li>", start)]
