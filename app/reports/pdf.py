@@ -8,7 +8,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from app.reports.data import STATUS_LABELS, Report
-from app.store.statuses import ONBOARDING_WORDS, Outcome
+from app.store.statuses import ONBOARDING_WORDS, OUTCOME_WORDS, Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -118,6 +118,8 @@ def render_pdf(report: Report) -> bytes:
                    text_align="LEFT") as table:
         table.row(["When", "Who", "What"])
         for entry in report.timeline:
+            # The outcome in the product's words, as the page's timeline says it ("refused", not "denied").
+            said = OUTCOME_WORDS.get(entry.outcome, entry.outcome).lower()
             table.row([_when(entry.at), entry.actor, entry.summary + ("" if entry.outcome == Outcome.ok else
-                                                                     f" ({entry.outcome})")])
+                                                                     f" ({said})")])
     return bytes(pdf.output())

@@ -226,3 +226,15 @@ def test_the_handoff_summary_names_attestations_by_their_words(j: Journey, sandb
                      r"\(Prerequisites › 1\)</span>: by [^<,]+, <time", attested), attested
     assert "created (created" not in page and re.search(r'<td data-label="How">created</td>', page)
     assert "Nothing: every step of the document is done." in page
+
+
+def test_the_summary_of_an_undone_onboarding_does_not_call_it_done(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """After Undo every step reads as settled, and "Still to do" said every step was done."""
+    oid = _defender(j, sandbox_org)
+    j.complete(oid, service_token=lambda account: sandbox_org.issue_api_token(account, "Defender"))
+    undo = j.get(f"/onboardings/{oid}/undo").text
+    j.submit(j.form(undo, "/undo"))
+    j.wait_for_jobs()
+    page = j.get(f"/onboardings/{oid}/summary").text
+    assert "Undone" in page and "every step of the document is done" not in page
+    assert "Nothing: everything this onboarding created was removed from Okta." in page

@@ -12,12 +12,16 @@ import re
 import uuid
 from html import unescape
 
+from app.audit import Actor
+from app.audit.recorder import record
 from app.reports.data import EVIDENCE_ID_TYPES, ActionRow, EvidenceObject, _in_words, _Known, _objects
-from app.store.statuses import CHECK_WORDS
+from app.settings import Settings
+from app.store.statuses import CHECK_WORDS, Outcome
 from tests.harness import Wizard
 from tests.page_journeys import pdf_text
 from tests.reports import test_reports
 from tests.reports.test_reports import _auditor
+from tests.support import add_operator
 
 done = test_reports.done  # the completed Defender onboarding, shared with the report's other tests
 
@@ -134,3 +138,22 @@ def test_the_outcome_names_an_object_made_here_only_where_it_adds_something() ->
     assert row("unchanged", True) == "unchanged (created here)"  # applied again: made by this onboarding
     assert row("adopted", False) == "adopted"
     assert row(None, False, "failed") == "failed"
+
+
+def test_the_pdf_timeline_says_refused_as_the_page_does(w: Wizard, settings: Settings) -> None:
+    """The page's timeline read "(refused)" and the PDF's the stored word "(denied)"."""
+    oid = w.start("defender-for-identity", w.connect())
+    state = w.state
+
+    async def a_refusal() -> None:
+        async with state.db.session() as session:
+            await record(session, action="secret.reveal", summary="Reveal refused: not the assignee",
+                         actor=Actor.system("test"), outcome=Outcome.denied, onboarding_id=oid)
+
+    w.run(a_refusal)
+    add_operator(settings, "aud", "auditor")
+    web = _auditor(w)
+    assert "Reveal refused: not the assignee <span class=\"status status--err\">(refused)</span>" in \
+        web.get(f"/onboardings/{oid}/report").text
+    text = pdf_text(web.get(f"/onboardings/{oid}/report.pdf").content)
+    assert "Reveal refused: not the assignee (refused)" in " ".join(text.split()) and "(denied)" not in text
