@@ -28,6 +28,23 @@ _PATTERNS = [
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
 ]
 
+# A sentence's colon: "this token: check that…", "client secret: Found 'Drata - OIDC'".
+# Only the bare words "token" and "secret" (a password or a client_secret keeps every value masked).
+_PROSE_COLON = re.compile(r"(?i)^(?:token|secret):\s+$")
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    """A key naming a secret and its value, the value masked; except where the "value" is a plain
+    word after a sentence's colon (the audit trail read "this token: *** you copied all of it").
+    Values that look like credentials there (digits or symbols in them) are masked all the same,
+    and so is any value after a password's or client_secret's key; known secrets were masked before
+    this, whatever their shape."""
+    key, found = match.group(1), match.group(2)
+    if _PROSE_COLON.search(key) and found.isalpha():
+        return match.group(0)
+    return f"{key}{MASK}"
+
+
 # Keys whose values are always masked in structured data (dicts), whatever the value looks like.
 SENSITIVE_KEYS = frozenset(
     {
@@ -92,7 +109,7 @@ class Redactor:
         if known is not None:
             value = known.sub(MASK, value)
         value = _PATTERNS[0].sub(lambda m: f"{m.group(1)} {MASK}", value)
-        value = _PATTERNS[1].sub(lambda m: f"{m.group(1)}{MASK}", value)
+        value = _PATTERNS[1].sub(_mask_pair, value)
         value = _PATTERNS[2].sub(MASK, value)
         return value
 

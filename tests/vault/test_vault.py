@@ -103,6 +103,18 @@ class TestSecretValue:
         assert "abcd1234efgh" not in text
         assert "hunter22222" not in text
 
+    def test_redactor_leaves_a_sentence_s_words_after_token_or_secret(self) -> None:
+        """The audit trail read "this token: *** you copied all of it" and "client secret: *** 'Drata
+        - OIDC'": a plain word after a sentence's colon is not a credential; one with digits or
+        symbols, or any after a password's key, still is."""
+        assert REDACTOR.text("Okta does not accept this token: check you copied all of it") == \
+            "Okta does not accept this token: check you copied all of it"
+        assert REDACTOR.text("client ID and client secret: Found 'Drata - OIDC'") == \
+            "client ID and client secret: Found 'Drata - OIDC'"
+        assert REDACTOR.text("token: 00abcdefgh12") == "token: ***"
+        assert REDACTOR.text("password: correcthorse") == "password: ***"
+        assert REDACTOR.text("token:abcdefgh") == "token:***"
+
     def test_redactor_masks_sensitive_keys_in_data(self) -> None:
         data = REDACTOR.data({"name": "x", "clientSecret": "s3cr3t-value", "nested": [{"password": "p"}]})
         assert data == {"name": "x", "clientSecret": "***", "nested": [{"password": "***"}]}
