@@ -262,12 +262,9 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
         return StepState.attention
     if CheckStatus.waiting in statuses:
         return StepState.waiting
-    if view.actions:
+    if view.actions or view.checks:
         return StepState.todo
-    if view.checks:
-        return StepState.todo
-    task = view.step.task
-    return StepState.guide if task is not None and view.step.actor != "wizard" else StepState.info
+    return StepState.guide if view.step.task is not None and view.step.actor != "wizard" else StepState.info
 
 
 async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> OnboardingView:
