@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
+from app.engine.status import timer_fact
+from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict, WaitingFor
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
@@ -27,6 +28,7 @@ class NextKind(StrEnum):
     confirm = "confirm"  # a plan waits to be read and confirmed
     apply = "apply"  # confirmed actions are ready to run
     person = "person"  # a step only a person can do
+    wait = "wait"  # a wait the document asks for runs: nothing to do until it ends
     verify = "verify"  # everything is done: check it against Okta
 
 
@@ -36,6 +38,7 @@ class NextStep:
     title: str
     detail: str | None = None
     step: StepView | None = None  # the person's step, drawn inside the card with its controls
+    until: float | None = None  # a running wait's end (``wait``)
 
 
 @dataclass
@@ -132,6 +135,13 @@ def next_step(view: OnboardingView) -> NextStep:
     if person is not None:
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
                         f"In “{person.section.title}”.", person)
+    if onboarding.status == OnboardingStatus.waiting and onboarding.waiting_for == WaitingFor.timer:
+        waited = _running_wait(view, steps)
+        if waited is not None:
+            sv, until = waited
+            return NextStep(NextKind.wait, f"Step {sv.step.number}: {sv.step.title}",
+                            "Nothing to do until the wait ends. Then verify: the wizard checks the rest of the "
+                            "checklist against Okta.", sv, until)
     if onboarding.status == OnboardingStatus.completed:
         return NextStep(NextKind.verify, "Completed: every item passed or was attested",
                         "Re-verify at any time to see whether anything changed in Okta since (drift).")
@@ -140,6 +150,21 @@ def next_step(view: OnboardingView) -> NextStep:
                         "The wizard checks every item of the document's checklist against Okta.")
     return NextStep(NextKind.verify, "Verify again",
                     "Every step is done; verify to see the checklist as Okta has it now.")
+
+
+def _running_wait(view: OnboardingView, steps: list[StepView]) -> tuple[StepView, float] | None:
+    """The step that waits on the running timer (Sentinel's "Allow 30 minutes for the first data",
+    whose check counts from the connector's timer), and when the wait ends. Only called while the
+    onboarding waits for a timer, so the timer that ends last is one that runs."""
+    facts = view.loaded.scope.facts
+    started = {sv.step.key: float((facts.get(timer_fact(sv.step.key)) or {}).get("until", 0)) for sv in steps
+               if sv.step.task is not None and sv.step.task.kind == "timer" and facts.get(timer_fact(sv.step.key))}
+    if not started:
+        return None
+    key, until = max(started.items(), key=lambda item: item[1])
+    waiting = [sv for sv in steps if sv.step.key == key or any(
+        c.spec.kind == "timer_elapsed" and c.spec.params.get("step") == key for c in sv.checks)]
+    return waiting[-1], until
 
 
 def progress(view: OnboardingView, current: StepView | None) -> list[SectionProgress]:
