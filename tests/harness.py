@@ -115,6 +115,17 @@ class Wizard(InApp):
 
         self.run(go)
 
+    def attest(self, onboarding_id: uuid.UUID, check_key: str) -> None:
+        """One attestation, as its button gives it (refusals raise)."""
+        async def go() -> None:
+            async with self.state.db.session() as session:
+                onboarding = await session.get(Onboarding, onboarding_id)
+                assert onboarding is not None
+                await service.attest(session, self.state.vault, self.state.library.get(onboarding.vendor), onboarding,
+                                     check_key, "done in the test", self.actor)
+
+        self.run(go)
+
     # -- reading --
     def view(self, onboarding_id: uuid.UUID) -> OnboardingView:
         """The onboarding as its page shows it (the view model the template renders)."""

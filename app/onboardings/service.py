@@ -22,7 +22,7 @@ from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError
 from app.engine.status import timer_fact
 from app.okta.errors import OktaError
-from app.playbooks.schema import CheckSpec, InputSpec, Playbook
+from app.playbooks.schema import CheckSpec, InputSpec, Playbook, StepSpec
 from app.store.models import Attestation, OktaConnection, Onboarding
 from app.store.repositories.checkpoints import action_rows
 from app.store.repositories.progress import (
@@ -192,6 +192,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     step, check = found[0]
     if actor.id is None:
         raise NotAllowed("attestations need a named operator")
+    _refuse_without_its_values(playbook, onboarding, step)
     await _refuse_a_dead_end(session, playbook, onboarding, check)
     attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
@@ -202,6 +203,17 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
                  subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
     return attestation
+
+
+def _refuse_without_its_values(playbook: Playbook, onboarding: Onboarding, step: StepSpec) -> None:
+    """A step whose value the person writes (Sentinel's workspace) is not done while that value is
+    empty: attesting it would leave later steps with nothing to paste."""
+    empty = [spec.label for spec in map(playbook.input, step.inputs)
+             if spec.required and spec.when is None and (onboarding.inputs or {}).get(spec.key) in (None, "", [])]
+    if empty:
+        names = " and ".join(f"'{label}'" for label in empty)
+        raise ValidationFailed({}, f"Not attested: {names} is empty. Write it on step {step.number} and save, "
+                               "then attest.")
 
 
 async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,

@@ -18,6 +18,7 @@ from app.engine.scope import Scope, TemplateError
 from app.onboardings.next_step import NextKind, NextStep, SectionProgress, checked_by_okta, next_step, progress
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, PasteValue, SectionSpec, StepSpec
+from app.playbooks.templates import references
 from app.store.models import (
     Alert,
     Attestation,
@@ -111,13 +112,18 @@ def _until(evidence: dict[str, Any] | None) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def _paste_row(scope: Scope, paste: PasteValue) -> PasteRow:
+def _paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec]) -> PasteRow:
     if paste.value is None:
         return PasteRow(paste.label, paste.where or "", paste.note, copy=False)
     try:
         value = str(scope.render(paste.value))
     except TemplateError:
-        return PasteRow(paste.label, "Known once the earlier steps are done", paste.note, copy=False)
+        # A value the operator writes on an earlier step (Sentinel's workspace) names that step.
+        missing = [written_at[name] for space, name in references(paste.value)
+                   if space == "input" and name in written_at and scope.inputs.get(name) in (None, "")]
+        where = f"Written at step {missing[0].number} ({missing[0].title})" if missing else \
+            "Known once the earlier steps are done"
+        return PasteRow(paste.label, where, paste.note, copy=False)
     if not value.strip():
         return PasteRow(paste.label, "Leave it empty", paste.note, copy=False)
     return PasteRow(paste.label, value, paste.note, copy=True)
@@ -290,6 +296,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                         for purpose in step.task.reveals}
     locked = locked_inputs(loaded.playbook, {key: row.state for key, row in loaded.records.items()})
     sections: list[tuple[SectionSpec, list[StepView]]] = []
+    written_at = {key: step for _section, step in reversed(list(loaded.playbook.steps())) for key in step.inputs}
     for section in loaded.playbook.sections:
         views: list[StepView] = []
         for step in section.steps:
@@ -323,7 +330,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     remedy=result.remedy if result else None, attestation=attestation,
                     until=_until(result.evidence if result else None)))
             if step.task is not None:
-                view.paste += [_paste_row(scope, paste) for paste in step.task.paste]
+                view.paste += [_paste_row(scope, paste, written_at) for paste in step.task.paste]
                 if step.task.console_path and scope.org is not None:
                     view.console_link = _console_path(loaded, step.task.console_path)
                     view.console_page = CONSOLE_PAGE_NAMES.get(step.task.console_path)

@@ -147,6 +147,22 @@ class TestTimers:
         assert checks(w, oid)["ingestion_time_passed"][0] == "passed"
 
 
+    def test_the_card_waits_for_the_first_data_even_once_everything_is_attested(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """Step m (the table has Okta's events) can be attested before step l's 30 minutes are up;
+        the card then said "Every step is done; verify again" while the status line said it waited."""
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        until = start_timer(w, oid, "connect")["until"]
+        w.attest_all(oid)
+        fake_clock.advance(10 * 60)
+        card = w.view(oid).next
+        assert card.kind == "wait" and card.title == "Step l: Allow 30 minutes for the first data"
+        assert card.until == until and "Nothing to do until the wait ends" in (card.detail or "")
+        fake_clock.advance(21 * 60)
+        w.run(lambda: w.state.engine.refresh_status(oid))
+        assert w.view(oid).next.title == "Verify the onboarding"
+
 class TestSystemLog:
     def test_no_recent_event_offers_a_test_event_which_is_audited(self, w: Wizard, sandbox_org: SandboxOrg,
                                                                    fake_clock: FakeClock) -> None:
@@ -247,3 +263,17 @@ class TestIdempotenceAndUndo:
         assert sandbox_org.events[events:] == []
         assert w.job(oid, "undo").state == "succeeded"
         assert snapshot(sandbox_org) == before
+
+
+class TestWorkspace:
+    def test_the_workspace_is_written_before_its_step_is_attested(self, w: Wizard) -> None:
+        """Step 1-3 (choose the workspace) could be attested with no workspace written: it read as done,
+        and step 6-7's Workspace said "Known once the earlier steps are done"."""
+        oid = w.start(VENDOR, w.connect())
+        paste = {sv.step.key: sv.paste for _s, steps in w.view(oid).sections for sv in steps}
+        assert paste["select_products"][0].text == ("Written at step 1-3 (Settings > Microsoft Sentinel: "
+                                                    "choose the workspace)")
+        with pytest.raises(ValidationFailed, match=r"'Sentinel workspace for Okta' is empty\. Write it on step 1-3"):
+            w.attest(oid, "workspace_chosen")
+        assert next(sv for _s, steps in w.view(oid).sections for sv in steps
+                    if sv.step.key == "choose_workspace").state == "todo"
