@@ -238,3 +238,16 @@ def test_the_summary_of_an_undone_onboarding_does_not_call_it_done(j: Journey, s
     page = j.get(f"/onboardings/{oid}/summary").text
     assert "Undone" in page and "every step of the document is done" not in page
     assert "Nothing: everything this onboarding created was removed from Okta." in page
+
+
+def test_the_handoff_summary_lists_the_steps_done_elsewhere(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """"Still to do" left out the steps in the vendor's console (the wizard cannot check them), so a
+    colleague taking over half-done work never heard of them; once completed they are not listed."""
+    oid = _defender(j, sandbox_org)
+    page = j.get(f"/onboardings/{oid}/summary").text
+    left = page[page.index('id="next-title"'):]
+    assert "Done elsewhere, which the wizard cannot check" in left
+    assert re.search(r'#step-[a-z_]+">[^<]*Enter the domain and the token, then Save</a>', left), left
+    j.complete(oid, service_token=lambda account: sandbox_org.issue_api_token(account, "Defender"))
+    page = j.get(f"/onboardings/{oid}/summary").text
+    assert "Done elsewhere" not in page and "Nothing: every step of the document is done." in page
