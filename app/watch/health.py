@@ -57,7 +57,8 @@ class HealthRow:
     next_estimated: bool = False
 
 
-def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str, Any]) -> Evidence:
+def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str, Any], looks: bool) -> Evidence:
+    """``looks``: the playbook says where the watch looks for the vendor's use (Authomize's grants)."""
     looked = facts.get(VENDOR_EVIDENCE) or {}
     token_seen = token is not None and token.used_since_paste
     if looked and (not has_token_check or (looked.get("state") == "found" and not token_seen)):
@@ -68,7 +69,9 @@ def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str,
         text = "No such event yet" if looked.get("state") == "not_yet" else "Could not look"
         return Evidence(str(looked.get("state", "cannot_tell")), f"{text} (looked for: {looked.get('looked_for')})")
     if not has_token_check:
-        return Evidence("cannot_tell", "Not looked for yet for this vendor's kind of connection")
+        # Before the watch's first look it has not looked; without a place to look it never will.
+        return Evidence("cannot_tell", "Not looked for yet: the watch looks in Okta's System Log at its next check"
+                        if looks else "Okta shows nothing of this vendor's use of its connection")
     if token is None or token.used_since_paste is None:
         return Evidence("cannot_tell", "The token's metadata was not read yet")
     if token.used_since_paste:
@@ -95,7 +98,7 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             Health.not_checked if run is None else Health.healthy
         if only is not None and health != only:
             continue
-        seen = _seen(results, kinds, onboarding.facts or {}, token)
+        seen = _seen(results, kinds, onboarding.facts or {}, token, playbook.evidence is not None)
         if evidence is not None and seen.state != evidence:
             continue
         rows.append(HealthRow(
@@ -112,8 +115,10 @@ def evidence_for(library: PlaybookLibrary, onboarding: Onboarding, results: Mapp
     from its latest run's `results` (by check key) and its facts."""
     if not is_watched(onboarding):
         return None
-    kinds = check_kinds(library.get(onboarding.vendor))
-    return _seen(results, kinds, onboarding.facts or {}, token_use(results, kinds, onboarding.facts or {}))
+    playbook = library.get(onboarding.vendor)
+    kinds = check_kinds(playbook)
+    return _seen(results, kinds, onboarding.facts or {}, token_use(results, kinds, onboarding.facts or {}),
+                 playbook.evidence is not None)
 
 
 def check_kinds(playbook: Playbook) -> dict[str, str]:
@@ -121,6 +126,6 @@ def check_kinds(playbook: Playbook) -> dict[str, str]:
 
 
 def _seen(results: Mapping[str, CheckResult], kinds: Mapping[str, str], facts: Mapping[str, Any],
-          token: TokenUse | None) -> Evidence:
+          token: TokenUse | None, looks: bool) -> Evidence:
     """The evidence as the pages show it: the token's use or the client's grants, and the streams."""
-    return _with_streams(_evidence(TOKEN_CHECK_KIND in kinds.values(), token, facts), results, kinds)
+    return _with_streams(_evidence(TOKEN_CHECK_KIND in kinds.values(), token, facts, looks), results, kinds)

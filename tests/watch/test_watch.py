@@ -343,13 +343,18 @@ def test_the_evidence_shown_prefers_what_was_found() -> None:
                                   "at": "2027-01-02T03:04:05.000Z", "looked_for": "System Log events ... for 0oa1"}}
     none_yet = {"vendor_evidence": {"state": "not_yet", "looked_for": "System Log events ... for 0oa1"}}
     # A vendor with a token and an OAuth app (Drata): either use is evidence.
-    assert _evidence(True, unused, grants).state == "found"
-    assert "app.oauth2.token.grant.id_token at 2027-01-02 03:04 UTC" in _evidence(True, unused, grants).text
-    assert _evidence(True, used, none_yet).state == "found"
-    assert _evidence(True, unused, none_yet).state == "not_yet"
+    assert _evidence(True, unused, grants, True).state == "found"
+    assert "app.oauth2.token.grant.id_token at 2027-01-02 03:04 UTC" in _evidence(True, unused, grants, True).text
+    assert _evidence(True, used, none_yet, True).state == "found"
+    assert _evidence(True, unused, none_yet, True).state == "not_yet"
     # Only an OAuth client (Authomize); nothing looked at yet.
-    assert _evidence(False, None, none_yet).text.startswith("No such event yet")
-    assert _evidence(False, None, {}).state == "cannot_tell"
+    assert _evidence(False, None, none_yet, True).text.startswith("No such event yet")
+    before = _evidence(False, None, {}, True)
+    assert before.state == "cannot_tell"
+    # Its playbook says where to look: before the first look it is "not looked for yet", not a kind
+    # of connection the watch cannot look at (which is what it read).
+    assert before.text.startswith("Not looked for yet: the watch looks") and "kind of connection" not in before.text
+    assert _evidence(False, None, {}, False).text == "Okta shows nothing of this vendor's use of its connection"
 
 
 def test_a_log_stream_is_shown_as_okta_shows_it() -> None:
