@@ -56,6 +56,8 @@ ACTORS = {
     "vendor_console": "You, in the vendor's console",
     "cloud_console": "You, in the cloud provider's console",
 }
+# A wizard's step that calls nothing (a value to copy, the domain, a note): not "through the Okta API".
+SHOWN_BY_WIZARD = "Shown by the wizard (no Okta call)"
 
 CONSOLE_PATHS = {
     "user": "/admin/user/profile/view/{id}",
@@ -302,7 +304,9 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
         for step in section.steps:
             if not scope.condition(step.when):
                 continue
-            view = StepView(section=section, step=step, actor_label=ACTORS[step.actor], state=StepState.todo)
+            calls = step.actions or step.checks or step.actor != "wizard"
+            view = StepView(section=section, step=step, actor_label=ACTORS[step.actor] if calls else SHOWN_BY_WIZARD,
+                            state=StepState.todo)
             for spec in step.actions:
                 if not scope.condition(spec.when):
                     continue

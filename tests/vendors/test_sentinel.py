@@ -277,3 +277,9 @@ class TestWorkspace:
             w.attest(oid, "workspace_chosen")
         assert next(sv for _s, steps in w.view(oid).sections for sv in steps
                     if sv.step.key == "choose_workspace").state == "todo"
+
+    def test_a_value_to_copy_is_not_said_to_be_done_through_the_okta_api(self, w: Wizard) -> None:
+        """Step h (the domain, without https://) read "The wizard, through the Okta API"."""
+        steps = {sv.step.key: sv for _s, svs in w.view(start(w)).sections for sv in svs}
+        assert steps["domain_name"].actor_label == "Shown by the wizard (no Okta call)"
+        assert steps["create_account"].actor_label == "The wizard, through the Okta API"
