@@ -12,13 +12,15 @@ from typing import Any
 
 from app.audit import Actor, record
 from app.common.text import first_sentence
+from app.engine import asked_inputs
 from app.engine.actions import ActionError, Applied, PlanItem
 from app.engine.asked_inputs import FACT as ASKED_INPUTS
 from app.engine.base import EngineError
 from app.engine.jobs import JobHandle
-from app.engine.requirements import describe, unmet
+from app.engine.requirements import describe, planned_inputs, unmet
 from app.engine.runtime import Loaded
 from app.engine.scope import TemplateError
+from app.engine.status import draft_note
 from app.engine.undo import UndoPhase
 from app.engine.verify import VerifyPhase
 from app.okta.errors import OktaError
@@ -45,7 +47,8 @@ class Engine(VerifyPhase, UndoPhase):
 
     # -- plan ---------------------------------------------------------------------------------
 
-    async def plan(self, onboarding_id: uuid.UUID, actor: Actor) -> uuid.UUID:
+    async def plan(self, onboarding_id: uuid.UUID, actor: Actor) -> OnboardingPlan:
+        """A new plan of the onboarding, stored and returned (its items say what each action would do)."""
         loaded = await self._load(onboarding_id)
         items: list[dict[str, Any]] = []
         asked: dict[str, list[Any]] = {}  # inputs the org makes necessary, by step (app/engine/asked_inputs.py)
@@ -73,7 +76,11 @@ class Engine(VerifyPhase, UndoPhase):
                 entry.update(step_key=step.key, step_title=step.title, action_key=spec.key, kind=spec.kind,
                              requires=list(spec.requires), requires_text=describe(loaded.playbook, spec.requires))
                 items.append(entry)
-        plan = new_plan(onboarding_id, actor.id, items, {**(loaded.onboarding.inputs or {}), **loaded.scope.inputs})
+        # Bound to the values it depends on (and the profile attributes it asked for), so saving
+        # another (a value pasted in the vendor's console) leaves it standing.
+        values = {**(loaded.onboarding.inputs or {}), **loaded.scope.inputs}
+        used = planned_inputs(loaded.playbook) | {a.key for a in asked_inputs.asked({ASKED_INPUTS: asked})}
+        plan = new_plan(onboarding_id, actor.id, items, {key: values.get(key) for key in sorted(used)})
         async with self.db.session() as session:
             await add_plan(session, plan)
             onboarding = await get_onboarding(session, onboarding_id)
@@ -83,11 +90,15 @@ class Engine(VerifyPhase, UndoPhase):
             else:
                 await touch(session, onboarding_id)  # the page shows the new plan
             counts = {v: sum(1 for i in items if i["verdict"] == v) for v in {i["verdict"] for i in items}}
+            if onboarding.status == OnboardingStatus.draft:
+                # The status line says what the page's card says: the plan waits to be read, or redone.
+                await set_status(session, onboarding_id, OnboardingStatus.draft,
+                                 note=draft_note(plan, onboarding.inputs))
             await record(session, action="plan", actor=actor, onboarding_id=onboarding_id, subject_type="plan",
                          subject_id=str(plan.id),
                          summary="Plan made: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())),
                          details={"counts": counts})
-        return plan.id
+        return plan
 
     async def confirm_plan(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID, actor: Actor) -> OnboardingPlan:
         async with self.db.session() as session:
@@ -219,10 +230,11 @@ class Engine(VerifyPhase, UndoPhase):
                     message: str) -> None:
         async with self.db.session() as session:
             await set_status(session, onboarding_id, OnboardingStatus.blocked, note=first_sentence(message))
+            # The trail says why in its line (it read "...: failed (failed)"); the whole message is in details.
+            reason = first_sentence(message.removeprefix(f"'{step.title}' failed: "))
             await record(session, action="apply_action", outcome=Outcome.failed, actor=actor,
-                         onboarding_id=onboarding_id,
-                         subject_type=spec.kind, summary=f"{step.title}: failed", details={"action": spec.key,
-                                                                                          "error": message})
+                         onboarding_id=onboarding_id, subject_type=spec.kind, summary=f"{step.title}: {reason}",
+                         details={"action": spec.key, "error": message})
 
 
 def _failure_message(step: StepSpec, exc: Exception) -> str:

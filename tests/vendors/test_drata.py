@@ -12,10 +12,10 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.engine.engine import EngineError
-from app.store.models import Job, OktaConnection
+from app.store.models import AuditEvent, Job, OktaConnection
 from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
 from tests.support import Web
@@ -163,6 +163,15 @@ class TestTheDrataApp:
         assert "is not installed in Okta yet" in (w.onboarding(oid).status_note or "")
         assert "Retry" in w.failure(oid)
         assert len(sandbox_org.apps) == 0  # never created
+
+        async def failed() -> list[str]:
+            async with w.state.db.sessions() as session:
+                return list((await session.execute(select(AuditEvent.summary).where(
+                    AuditEvent.onboarding_id == oid, AuditEvent.outcome == "failed"))).scalars())
+
+        # The trail says why (it read "The app's client ID and client secret: failed").
+        assert w.run(failed) == ["The app's client ID and client secret: The app 'Drata - OIDC' is not installed "
+                                 "in Okta yet."]
         sandbox_org.add_app("Drata \u2013 OIDC", name="drata")  # the catalog's en dash
         assert w.apply(oid).state == "succeeded"
         app = next(iter(sandbox_org.apps))
