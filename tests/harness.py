@@ -48,12 +48,12 @@ class Wizard(InApp):
 
     # -- engine --
     def plan(self, onboarding_id: uuid.UUID) -> list[dict[str, Any]]:
-        plan_id = self.run(lambda: self.state.engine.plan(onboarding_id, self.actor))
-        plan = self.run(lambda: self.state.engine.confirm_plan(onboarding_id, plan_id, self.actor))
+        made = self.run(lambda: self.state.engine.plan(onboarding_id, self.actor))
+        plan = self.run(lambda: self.state.engine.confirm_plan(onboarding_id, made.id, self.actor))
         return list(plan.items)
 
     def draft_plan(self, onboarding_id: uuid.UUID) -> list[dict[str, Any]]:
-        return self.plan_items(self.run(lambda: self.state.engine.plan(onboarding_id, self.actor)))
+        return self.plan_items(self.run(lambda: self.state.engine.plan(onboarding_id, self.actor)).id)
 
     def job(self, onboarding_id: uuid.UUID, kind: str) -> Job:
         return self.finished_job(onboarding_id, kind, self.actor)

@@ -13,6 +13,7 @@ from typing import Any
 
 from app.engine.scope import Scope, references
 from app.playbooks.schema import Playbook
+from app.playbooks.templates import clauses
 from app.store.statuses import ACTED
 
 INPUT_PREFIX = "input."
@@ -54,19 +55,35 @@ def describe(playbook: Playbook, requirements: Iterable[str]) -> str:
     return " and ".join(parts)
 
 
+def _with_defaults(playbook: Playbook, names: Iterable[str]) -> set[str]:
+    """``names`` and the inputs their defaults refer to (the email defaults to the login)."""
+    defaults: dict[str, Any] = {spec.key: spec.default for spec in playbook.inputs}
+    found: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        pending.extend(n for namespace, n in references(defaults.get(name)) if namespace == "input")
+    return found
+
+
 def locked_inputs(playbook: Playbook, states: Mapping[str, str]) -> set[str]:
     """Inputs an action has used in Okta (``states``: action key -> state). Defaults that refer to
     another input (the email defaults to the login) lock that input too."""
-    defaults: dict[str, Any] = {spec.key: spec.default for spec in playbook.inputs}
-    locked: set[str] = set()
-    for _step, action in playbook.actions():
-        if states.get(action.key) not in ACTED_STATES:
-            continue
-        pending = [name for namespace, name in references(action.params) if namespace == "input"]
-        while pending:
-            name = pending.pop()
-            if name in locked:
-                continue
-            locked.add(name)
-            pending.extend(n for namespace, n in references(defaults.get(name)) if namespace == "input")
-    return locked
+    return _with_defaults(playbook, (name for _step, action in playbook.actions()
+                                     if states.get(action.key) in ACTED_STATES
+                                     for namespace, name in references(action.params) if namespace == "input"))
+
+
+def planned_inputs(playbook: Playbook) -> set[str]:
+    """The inputs a plan depends on: those its actions send (their parameters), those that decide
+    which actions run (a step's or an action's ``when:``) and those an action waits for. A value
+    only a person pastes elsewhere (Sentinel's workspace) is not one: saving it leaves the plan."""
+    names: list[str] = []
+    for step, action in playbook.actions():
+        names += [name for namespace, name in references(action.params) if namespace == "input"]
+        names += [c.name for c in clauses(step.when) + clauses(action.when) if c.namespace == "input"]
+        names += [r[len(INPUT_PREFIX):] for r in action.requires if r.startswith(INPUT_PREFIX)]
+    return _with_defaults(playbook, names)

@@ -11,8 +11,26 @@ from app.common.text import first_sentence
 from app.engine.requirements import describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.playbooks.schema import Playbook
-from app.store.models import VerificationRun
-from app.store.statuses import ActionState, OnboardingStatus, WaitingFor
+from app.store.models import OnboardingPlan, VerificationRun
+from app.store.repositories.plans import is_stale
+from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor
+
+# What a draft's status line says (nothing is applied yet), as the page's card says it.
+DRAFT_NEW = "Check the values, then make the plan."
+DRAFT_PLANNED = "Read the plan, then confirm it."
+DRAFT_CONFLICTS = "Resolve the plan's conflicts, then make the plan again."
+DRAFT_STALE = "Values changed after the plan was made: make the plan again."
+
+
+def draft_note(plan: OnboardingPlan | None, inputs: Mapping[str, Any] | None) -> str:
+    """A draft's status line from its newest plan and the values saved now."""
+    if plan is None:
+        return DRAFT_NEW
+    if is_stale(plan, inputs):
+        return DRAFT_STALE
+    if any(item.get("verdict") == Verdict.conflict for item in plan.items):
+        return DRAFT_CONFLICTS
+    return DRAFT_PLANNED
 
 
 def timer_fact(step_key: str) -> str:

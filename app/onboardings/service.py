@@ -20,11 +20,12 @@ from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs
 from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError
-from app.engine.status import timer_fact
+from app.engine.status import DRAFT_NEW, draft_note, timer_fact
 from app.okta.errors import OktaError
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook, StepSpec
 from app.store.models import Attestation, OktaConnection, Onboarding
 from app.store.repositories.checkpoints import action_rows
+from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import (
     add_attestation,
     destroy_kept_secrets,
@@ -33,7 +34,7 @@ from app.store.repositories.progress import (
     live_kept_secrets,
 )
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
-from app.store.repositories.state import add_onboarding, learn, set_inputs, touch
+from app.store.repositories.state import add_onboarding, learn, set_inputs, set_status, touch
 from app.store.statuses import CheckStatus, OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
@@ -50,7 +51,7 @@ async def create_onboarding(session: AsyncSession, playbook: Playbook, connectio
                             connection_id=connection.id, org_origin=connection.org_origin,
                             status=OnboardingStatus.draft,
                             created_by_id=actor.id, assignee_id=actor.id, inputs={}, facts={},
-                            status_note="Check the values, then make the plan.")
+                            status_note=DRAFT_NEW)
     await add_onboarding(session, onboarding)
     await record(session, action="onboarding_create", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
@@ -152,6 +153,10 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     # what was saved before, or else the default the page showed).
     changed = [key for key in keys if not _same(values.get(key), used.get(key))]
     await set_inputs(session, onboarding, values)
+    if onboarding.status == OnboardingStatus.draft:
+        # The status line follows the plan: made from other values, it is to be made again.
+        await set_status(session, onboarding.id, OnboardingStatus.draft,
+                         note=draft_note(await newest_plan(session, onboarding.id), values))
     await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
                  summary=("Values saved: " + ", ".join(_label(playbook, key) for key in changed)) if changed

@@ -195,7 +195,7 @@ class LiveRun(InApp):
         return self.run(go)
 
     def draft_plan(self, onboarding_id: uuid.UUID) -> tuple[uuid.UUID, list[dict[str, Any]]]:
-        plan_id = self.run(lambda: self.state.engine.plan(onboarding_id, self.actor))
+        plan_id = self.run(lambda: self.state.engine.plan(onboarding_id, self.actor)).id
         return plan_id, self.plan_items(plan_id)
 
     def job(self, onboarding_id: uuid.UUID, kind: str) -> Job:

@@ -257,3 +257,16 @@ def test_the_handoff_summary_lists_the_steps_done_elsewhere(j: Journey, sandbox_
     j.complete(oid, service_token=lambda account: sandbox_org.issue_api_token(account, "Defender"))
     page = j.get(f"/onboardings/{oid}/summary").text
     assert "Done elsewhere" not in page and "Nothing: every step of the document is done." in page
+
+
+def test_an_attestation_not_given_has_nothing_found(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """A verified checklist's attestations read "Found: Not attested yet" under their "to attest" pill."""
+    oid = _defender(j, sandbox_org)
+    j.plan_and_apply(oid)
+    page = j.get(f"/onboardings/{oid}").text
+    j.submit(j.form(page, "/verify"))
+    j.wait_for_jobs()
+    page = j.get(f"/onboardings/{oid}").text
+    assert re.search(r'<span class="pill pill--check-needs_attestation">to attest</span>\s*The Okta org has a '
+                     r'Developer or Enterprise licence\s*<form', page)
+    assert "Not attested yet" not in page

@@ -5,6 +5,8 @@ to Okta that the confirmed plan did not name."""
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 
 from sqlalchemy import select
@@ -140,6 +142,31 @@ def test_saving_the_values_the_plan_used_leaves_it_current(j: Journey) -> None:
     assert "They are the ones the plan was made from" in saved.text
     page = j.get(url).text
     assert "This plan is out of date" not in page and j.forms(page, "/confirm")
+
+
+def test_a_value_the_plan_does_not_use_leaves_it_current(j: Journey) -> None:
+    """Writing Sentinel's workspace (pasted in Microsoft's console, never sent to Okta) made the plan
+    "out of date" and asked for a new one; a value the plan sends still does."""
+    assert j.org.demo is not None
+    oid = j.start("sentinel-unified-connector", j.connect(j.org.demo.admin_token))
+    url = f"/onboardings/{oid}"
+    assert _status_line(j.get(url).text) == "Check the values, then make the plan."
+    j.submit(j.form(j.get(url).text, "/plan"))
+    j.save_values(oid, "choose_workspace", workspace_name="sentinel-prod")
+    page = j.get(url).text
+    assert "This plan is out of date" not in page and j.forms(page, "/confirm")
+    # The line under the title says what the card says (it stayed "Check the values, then make the plan").
+    assert _status_line(page) == "Read the plan, then confirm it."
+    j.save_values(oid, "create_account", service_account_login=FIRST, service_account_email=FIRST)
+    page = j.get(url).text
+    assert "This plan is out of date" in page and not j.forms(page, "/confirm")
+    assert _status_line(page) == "Values changed after the plan was made: make the plan again."
+
+
+def _status_line(page: str) -> str:
+    found = re.search(r'<p class="status-note[^"]*" role="status">([^<]*)</p>', page)
+    assert found, page
+    return html.unescape(found.group(1))
 
 
 def test_a_waiting_action_is_described_by_the_confirmed_plan_only_while_its_values_stand(

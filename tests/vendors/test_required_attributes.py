@@ -96,7 +96,7 @@ class TestRequiredProfileAttributes:
 
     def test_without_the_values_the_plan_cannot_be_confirmed(self, w: Wizard) -> None:
         oid = w.start(VENDOR, w.connect(), workspace_name="sentinel-prod")
-        plan_id = w.run(lambda: w.state.engine.plan(oid, w.actor))
+        plan_id = w.run(lambda: w.state.engine.plan(oid, w.actor)).id
         with pytest.raises(EngineError, match="conflicts"):
             w.run(lambda: w.state.engine.confirm_plan(oid, plan_id, w.actor))
 

@@ -34,11 +34,12 @@ def inputs_digest(inputs: Mapping[str, Any] | None) -> str:
 
 def is_stale(plan: OnboardingPlan, inputs: Mapping[str, Any] | None) -> bool:
     """Whether a value the operator saved differs from the one ``plan`` was made with. The plan keeps
-    the values it used, defaults included, so saving the value a default already gave (pressing
-    Save without a change) leaves the plan as it was."""
+    the values it depends on, defaults included, so saving the value a default already gave
+    (pressing Save without a change), or a value it does not depend on, leaves the plan as it was."""
     if plan.inputs is None:
         return False
-    return any(plan.inputs.get(key) != value for key, value in (inputs or {}).items())
+    saved = inputs or {}
+    return any(key in saved and saved[key] != value for key, value in plan.inputs.items())
 
 
 def new_plan(onboarding_id: uuid.UUID, actor_id: uuid.UUID | None, items: list[dict[str, Any]],

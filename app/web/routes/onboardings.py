@@ -181,13 +181,11 @@ async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, 
     state = app_state(request)
     done = "Values saved. " if saved else ""
     try:
-        plan_id = await state.engine.plan(onboarding_id, actor_for(request, operator))
+        plan = await state.engine.plan(onboarding_id, actor_for(request, operator))
     except Exception as exc:  # an Okta failure while reading: say so on the page
         message = getattr(exc, "message", None) or str(exc)
         return back(request, onboarding_id, f"{done}The plan could not be made: {message}", "error")
-    async with state.db.sessions() as session:
-        plan = await session.get(OnboardingPlan, plan_id)
-        conflicts = sum(1 for item in (plan.items if plan else []) if item.get("verdict") == Verdict.conflict)
+    conflicts = sum(1 for item in plan.items if item.get("verdict") == Verdict.conflict)
     if conflicts:
         many = "" if conflicts == 1 else "s"
         return back(request, onboarding_id, f"{done}Plan made, with {conflicts} conflict{many} to resolve before it "
