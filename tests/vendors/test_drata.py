@@ -195,8 +195,12 @@ class TestTheDrataApp:
         shown = [item["summary"] for item in plan] + [call for item in plan for call in item["calls"]]
         assert not [line for line in shown if "{setting." in line or "{input." in line], shown
         grant = next(item for item in plan if item["kind"] == "okta_app_grant")
-        assert grant["calls"] == ['POST /api/v1/apps/{appId}/grants {"issuer": "{org}", "scopeId": '
-                                  '"okta.users.read.self"}']
+        # Once the app is found, its call names the app and the issuer it sends, not "{appId}" and "{org}".
+        app = drata_app(w.org)
+        assert grant["calls"] == [f'POST /api/v1/apps/{app.id}/grants {{"issuer": "{w.org.base_url}", '
+                                  '"scopeId": "okta.users.read.self"}']
+        assert next(item for item in plan if item["kind"] == "okta_oin_app")["calls"] == [
+            f"GET /api/v1/apps/{app.id}/credentials/secrets"]
         email = next(item for item in plan if item["kind"] == "okta_base_attribute_permission")
         assert email["summary"] == "The user permission of 'email' is already Read Only: nothing to change"
 

@@ -103,7 +103,7 @@ class FindInstalledApp(Action):
         if problem:
             return PlanItem(Verdict.conflict, f"'{app.label}' is installed but unusable", object_type="app",
                             object_id=app.id, detail=problem)
-        reads = ["GET /api/v1/apps/{appId}/credentials/secrets"] if p.secret_purpose else []
+        reads = [f"GET /api/v1/apps/{app.id}/credentials/secrets"] if p.secret_purpose else []
         return PlanItem(Verdict.adopt, f"Use '{app.label}' installed from the catalog (client id {app.client_id})"
                         + ("; read its client secret and keep it sealed until the vendor step is attested"
                            if p.secret_purpose else ""),
@@ -184,6 +184,8 @@ class EnsureAppGrant(Action):
             return PlanItem(Verdict.unchanged,
                             f"{p.scope} is already granted to {p.app_label}", object_type="app_grant",
                             object_id=existing.id)
+        # The app is known now: the call names it and the issuer sent (it read "{appId}" and "{org}").
+        calls = [f'POST /api/v1/apps/{p.app}/grants {{"issuer": "{p.issuer}", "scopeId": "{p.scope}"}}']
         return PlanItem(Verdict.create, f"Grant {p.scope} to {p.app_label}", calls=calls, object_type="app_grant")
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
@@ -324,7 +326,8 @@ class EnsureAppAssignments(Action):
         if not missing:
             return PlanItem(Verdict.unchanged, f"{label} is already assigned to {who}", object_type="app_assignment",
                             object_id=app_id)
-        return PlanItem(Verdict.create, f"Assign {label} to {', '.join(missing)}", calls=calls,
+        return PlanItem(Verdict.create, f"Assign {label} to {', '.join(missing)}",
+                        calls=[call.replace("{appId}", app_id) for call in calls],
                         object_type="app_assignment", object_id=app_id)
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
