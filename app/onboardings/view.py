@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
-from app.engine.requirements import describe, locked_inputs, unmet
+from app.engine.requirements import describe, locked_inputs, planned_inputs, unmet
 from app.engine.runtime import Loaded, load
 from app.engine.scope import Scope, TemplateError
 from app.onboardings.next_step import NextKind, NextStep, SectionProgress, checked_by_okta, next_step, progress
@@ -145,6 +145,9 @@ class StepView:
     console_page: str | None = None  # the console page's name ("Security > API > Tokens")
     # The step's values can no longer change: the wizard has acted in Okta on one of them.
     inputs_locked: bool = False
+    # One of its values changes what the plan does ("Save and make the plan" is offered): not so for a
+    # value only pasted elsewhere (Sentinel's workspace).
+    inputs_planned: bool = False
     # Kept secrets this step needs (their life ends with one of its checks): revealed right here.
     secrets: list[OnboardingSecret] = field(default_factory=list)
 
@@ -298,6 +301,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                         for purpose in step.task.reveals}
     locked = locked_inputs(loaded.playbook, {key: row.state for key, row in loaded.records.items()})
     sections: list[tuple[SectionSpec, list[StepView]]] = []
+    plan_depends_on = planned_inputs(loaded.playbook)
     written_at = {key: step for _section, step in reversed(list(loaded.playbook.steps())) for key in step.inputs}
     for section in loaded.playbook.sections:
         views: list[StepView] = []
@@ -339,7 +343,9 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     view.console_link = _console_path(loaded, step.task.console_path)
                     view.console_page = CONSOLE_PAGE_NAMES.get(step.task.console_path)
             view.inputs = [(library.get(loaded.playbook.key).input(k), scope.inputs.get(k)) for k in step.inputs]
-            view.inputs += [(a.spec(), scope.inputs.get(a.key)) for a in asked_inputs.asked(scope.facts, step.key)]
+            asked = asked_inputs.asked(scope.facts, step.key)
+            view.inputs += [(a.spec(), scope.inputs.get(a.key)) for a in asked]
+            view.inputs_planned = bool(asked) or bool(plan_depends_on & set(step.inputs))
             view.inputs_locked = bool(locked & set(step.inputs))
             # A kept secret is offered where a step says it is used (``reveals``), else at the step
             # whose attestation ends its life.
