@@ -152,6 +152,13 @@ class StepView:
     secrets: list[OnboardingSecret] = field(default_factory=list)
 
     @property
+    def missing_values(self) -> list[str]:
+        """The labels of the step's required values still empty: its attestation waits for them
+        (the service refuses it, and the page says what to write instead of offering it)."""
+        return [spec.label for spec, value in self.inputs
+                if spec.required and spec.when is None and value in (None, "", [])]
+
+    @property
     def tracked(self) -> bool:
         """Whether the step has a done or not-done of its own (counted in a section's progress)."""
         return self.state not in UNTRACKED_STEPS

@@ -157,6 +157,9 @@ def test_a_value_the_plan_does_not_use_leaves_it_current(j: Journey) -> None:
     account = page[page.index('id="step-create_account"'):page.index('id="step-assign_read_only"')]
     assert "Save values" in workspace and "Save and make the plan" not in workspace
     assert "Save and make the plan" in account
+    # Its attestation waits for the workspace: the page says so instead of a button the server refuses.
+    assert "To attest this, first write ‘Sentinel workspace for Okta’ above and save it." in workspace
+    assert "attest/workspace_chosen" not in workspace
     j.submit(j.form(j.get(url).text, "/plan"))
     j.save_values(oid, "choose_workspace", workspace_name="sentinel-prod")
     page = j.get(url).text
