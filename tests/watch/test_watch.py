@@ -221,6 +221,8 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     assert f"#{str(oid)[:8]}" in j.get("/?view=all&health=first_call").text  # the list's filter agrees
     onboarding_page = j.get(f"/onboardings/{oid}").text
     assert "Vendor connected, as Okta shows it" in onboarding_page and "pill--evidence-not_yet" in onboarding_page
+    # "not yet" right after completion is expected, and said to be watched (it read as a fault).
+    assert "the watch looks for that first call every 1 hour." in onboarding_page
 
     sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
     j.clock.advance(DAY + 1)

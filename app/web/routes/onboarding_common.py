@@ -89,6 +89,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "is_assignee": onboarding.assignee_id == me.id,
         # Once completed: what Okta shows of the vendor's use (the watch's evidence).
         "evidence": evidence_for(state.library, onboarding, view.results),
+        "first_call_hours": state.settings.watch_first_call_hours,
     }
     return render(request, "onboardings/detail.html", context, status_code=status_code)
 
