@@ -68,9 +68,10 @@ class VerifyPhase(EngineBase):
             await record(session, action=handle.kind, actor=actor, onboarding_id=handle.onboarding_id,
                          outcome=Outcome.ok if not run.failed else Outcome.failed, subject_type="verification",
                          subject_id=str(run.id),
+                         # In the order the page's checklist line gives them.
                          summary=f"{RUN_WORDS.get(handle.kind, 'Verified')}: {run.passed} passed, "
-                                 f"{run.failed} failed, {run.needs_attestation} to attest"
-                                 + (f", {run.waiting} waiting" if run.waiting else "")
+                                 f"{run.failed} failed, " + (f"{run.waiting} waiting, " if run.waiting else "")
+                                 + f"{run.needs_attestation} to attest"
                                  + (f"; drift in {len(drift)}" if drift else ""),
                          details={"drift": [d["check"] for d in drift]})
             # The onboarding's status follows from this run: written in the same transaction.

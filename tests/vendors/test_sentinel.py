@@ -6,6 +6,7 @@ event, the backfill preview counted across pages), idempotence and undo."""
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from typing import Any
 
@@ -142,6 +143,14 @@ class TestTimers:
         # A running wait is pending, not failed, and the onboarding is not complete while it runs.
         assert status == "waiting" and "20 minutes left" in (found or "") and remedy
         assert w.onboarding(oid).status != "completed"
+
+        async def said() -> str:
+            async with w.state.db.sessions() as session:
+                return (await session.execute(select(AuditEvent.summary).where(
+                    AuditEvent.onboarding_id == oid).order_by(AuditEvent.id.desc()).limit(1))).scalar_one()
+
+        # The trail counts in the page's order: passed, failed, waiting, to attest.
+        assert re.fullmatch(r"(Re-)?[Vv]erified: \d+ passed, \d+ failed, [1-9]\d* waiting, \d+ to attest", w.run(said))
         fake_clock.advance(20 * 60)
         w.verify(oid)
         assert checks(w, oid)["ingestion_time_passed"][0] == "passed"
