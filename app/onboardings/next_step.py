@@ -67,13 +67,18 @@ def needs_person(view: OnboardingView, sv: StepView) -> bool:
     if task is None:
         return False
     # A person's task whose outcome the wizard checks in Okta (the account activated, the token made
-    # as the account): it is the next step until a verification finds it done. Once the account's
-    # token is verified, the account's own earlier steps evidently happened (the token was made
-    # signed in as it): the verification confirms them, and a failure brings the step back.
-    if sv.step.actor == "service_account" and facts.get("service_token_verified") and \
-            all(c.status is None or c.status in GOOD for c in sv.checks):
+    # as the account): it is the next step until a verification finds it done.
+    if evidently_done(view, sv):
         return False
     return task.kind == "timer" or (sv.step.actor != "wizard" and any(c.status not in GOOD for c in sv.checks))
+
+
+def evidently_done(view: OnboardingView, sv: StepView) -> bool:
+    """Once the service account's token is verified, the account's own earlier steps evidently
+    happened (the token was made signed in as it): the next verification confirms them, and a
+    failure brings the step back."""
+    return sv.step.actor == "service_account" and bool(view.loaded.scope.facts.get("service_token_verified")) \
+        and all(c.status is None or c.status in GOOD for c in sv.checks)
 
 
 def _token_track(view: OnboardingView, steps: list[StepView]) -> list[StepView]:

@@ -15,7 +15,15 @@ from app.engine import asked_inputs
 from app.engine.requirements import describe, locked_inputs, planned_inputs, unmet
 from app.engine.runtime import Loaded, load
 from app.engine.scope import Scope, TemplateError
-from app.onboardings.next_step import NextKind, NextStep, SectionProgress, checked_by_okta, next_step, progress
+from app.onboardings.next_step import (
+    NextKind,
+    NextStep,
+    SectionProgress,
+    checked_by_okta,
+    evidently_done,
+    next_step,
+    progress,
+)
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, PasteValue, SectionSpec, StepSpec
 from app.playbooks.templates import references
@@ -234,6 +242,13 @@ class OnboardingView:
     def held_secrets(self) -> dict[str, StepView]:
         """Kept secrets a step of the page offers to reveal (where they are needed), and that step."""
         return {secret.purpose: sv for _s, steps in self.sections for sv in steps for secret in sv.secrets}
+
+    @property
+    def still_to_do(self) -> list[tuple[SectionSpec, StepView]]:
+        """The steps not done, as the handoff summary lists them: not those the verified token shows
+        were done (signing in as the service account), which the next verification confirms."""
+        return [(section, sv) for section, steps in self.sections for sv in steps
+                if sv.tracked and sv.state != StepState.done and not evidently_done(self, sv)]
 
     @cached_property
     def next(self) -> NextStep:

@@ -270,3 +270,18 @@ def test_an_attestation_not_given_has_nothing_found(j: Journey, sandbox_org: San
     assert re.search(r'<span class="pill pill--check-needs_attestation">to attest</span>\s*The Okta org has a '
                      r'Developer or Enterprise licence\s*<form', page)
     assert "Not attested yet" not in page
+
+
+def test_the_handoff_summary_leaves_out_what_the_verified_token_shows_was_done(j: Journey,
+                                                                              sandbox_org: SandboxOrg) -> None:
+    """Once the account's token was verified, the card moved on from "Verify the account", but the
+    summary still listed it (and the token's own step) as still to do, sending a colleague back to it."""
+    oid = _defender(j, sandbox_org)
+    j.plan_and_apply(oid)
+    left = j.get(f"/onboardings/{oid}/summary").text.split('id="next-title"')[1]
+    assert "3 Verify the account</a>" in left
+    j.paste_service_token(oid, "Defender")
+    left = j.get(f"/onboardings/{oid}/summary").text.split('id="next-title"')[1]
+    assert "#step-verify_account" not in left and "#step-create_token" not in left, left
+    # An attestation of the account's person is still to do: the token does not show it.
+    assert "4 Store the account credentials</a>" in left
