@@ -19,7 +19,7 @@ from app.engine.actions import Action, registry
 from app.engine.context import Context
 from app.engine.jobs import JobHandle
 from app.engine.runtime import Loaded, load
-from app.engine.status import derive_status
+from app.engine.status import derive_status, draft_note
 from app.okta.calllog import RateLimitWait
 from app.okta.client import OktaClient
 from app.okta.gateway import OktaGateway
@@ -27,6 +27,7 @@ from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.db import Database
 from app.store.repositories.operators import OperatorRepository
+from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import destroy_kept_secrets, latest_run, read_kept_secret
 from app.store.repositories.state import set_status
 from app.store.statuses import FINISHED, OnboardingStatus, Outcome
@@ -108,6 +109,10 @@ class EngineBase:
         onboarding = loaded.onboarding
         if onboarding.status in FINISHED:
             return
+        if status == OnboardingStatus.draft:
+            # Nothing applied yet: the line says what the card says of the plan (read it, redo it).
+            note = draft_note(loaded.playbook, await newest_plan(session, onboarding.id), onboarding.inputs,
+                              onboarding.facts)
         completing = status == OnboardingStatus.completed and onboarding.completed_at is None
         await set_status(session, onboarding.id, status, waiting_for=waiting_for, note=note)
         if completing:

@@ -17,7 +17,7 @@ from app.engine.actions import ActionError, Applied, PlanItem
 from app.engine.asked_inputs import FACT as ASKED_INPUTS
 from app.engine.base import EngineError
 from app.engine.jobs import JobHandle
-from app.engine.requirements import describe, planned_inputs, unmet
+from app.engine.requirements import describe, plan_is_stale, planned_inputs, unmet
 from app.engine.runtime import Loaded
 from app.engine.scope import TemplateError
 from app.engine.status import draft_note
@@ -27,7 +27,7 @@ from app.okta.errors import OktaError
 from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.models import OnboardingAction, OnboardingPlan
 from app.store.repositories import checkpoints
-from app.store.repositories.plans import add_plan, confirm, confirmed_plan, is_stale, new_plan, newest_plan, plan_of
+from app.store.repositories.plans import add_plan, confirm, confirmed_plan, new_plan, newest_plan, plan_of
 from app.store.repositories.progress import keep_secret
 from app.store.repositories.state import find_onboarding, get_onboarding, learn, set_status, touch
 from app.store.statuses import ActionOutcome, ActionState, OnboardingStatus, Outcome, Verdict
@@ -93,7 +93,7 @@ class Engine(VerifyPhase, UndoPhase):
             if onboarding.status == OnboardingStatus.draft:
                 # The status line says what the page's card says: the plan waits to be read, or redone.
                 await set_status(session, onboarding_id, OnboardingStatus.draft,
-                                 note=draft_note(plan, onboarding.inputs))
+                                 note=draft_note(loaded.playbook, plan, onboarding.inputs, onboarding.facts))
             await record(session, action="plan", actor=actor, onboarding_id=onboarding_id, subject_type="plan",
                          subject_id=str(plan.id),
                          summary="Plan made: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())),
@@ -109,7 +109,7 @@ class Engine(VerifyPhase, UndoPhase):
             newest = await newest_plan(session, onboarding_id)
             if newest is None or newest.id != plan.id:
                 raise EngineError("A newer plan exists; review and confirm that one.")
-            if is_stale(plan, onboarding.inputs):
+            if plan_is_stale(self.library.get(onboarding.vendor), plan, onboarding.inputs, onboarding.facts):
                 raise EngineError(STALE_PLAN)
             conflicts = [i for i in plan.items if i["verdict"] == Verdict.conflict]
             if conflicts:
@@ -128,7 +128,8 @@ class Engine(VerifyPhase, UndoPhase):
             onboarding = await find_onboarding(session, onboarding_id)
             if plan is None or onboarding is None:
                 return "Make and confirm the plan first: nothing is written before that."
-            return STALE_CONFIRMED if is_stale(plan, onboarding.inputs) else None
+            stale = plan_is_stale(self.library.get(onboarding.vendor), plan, onboarding.inputs, onboarding.facts)
+            return STALE_CONFIRMED if stale else None
 
     async def has_work(self, onboarding_id: uuid.UUID) -> bool:
         """Whether an Apply now would do something: an action not done whose requirements are met

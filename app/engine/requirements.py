@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from app.engine import asked_inputs
 from app.engine.scope import Scope, references
 from app.playbooks.schema import Playbook
 from app.playbooks.templates import clauses
+from app.store.models import OnboardingPlan
+from app.store.repositories.plans import is_stale
 from app.store.statuses import ACTED
 
 INPUT_PREFIX = "input."
@@ -75,6 +78,14 @@ def locked_inputs(playbook: Playbook, states: Mapping[str, str]) -> set[str]:
     return _with_defaults(playbook, (name for _step, action in playbook.actions()
                                      if states.get(action.key) in ACTED_STATES
                                      for namespace, name in references(action.params) if namespace == "input"))
+
+
+def plan_is_stale(playbook: Playbook, plan: OnboardingPlan, inputs: Mapping[str, Any] | None,
+                  facts: Mapping[str, Any] | None) -> bool:
+    """Whether a value ``plan`` depends on was saved different since it was made: those of
+    ``planned_inputs`` and the profile attributes the plan asked for (kept in ``facts``)."""
+    depends_on = planned_inputs(playbook) | {a.key for a in asked_inputs.asked(facts or {})}
+    return is_stale(plan, inputs, depends_on)
 
 
 def planned_inputs(playbook: Playbook) -> set[str]:

@@ -8,11 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.common.text import first_sentence
-from app.engine.requirements import describe, unmet, waits_for_inputs
+from app.engine.requirements import describe, plan_is_stale, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.playbooks.schema import Playbook
 from app.store.models import OnboardingPlan, VerificationRun
-from app.store.repositories.plans import is_stale
 from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor
 
 # What a draft's status line says (nothing is applied yet), as the page's card says it.
@@ -22,11 +21,12 @@ DRAFT_CONFLICTS = "Resolve the plan's conflicts, then make the plan again."
 DRAFT_STALE = "Values changed after the plan was made: make the plan again."
 
 
-def draft_note(plan: OnboardingPlan | None, inputs: Mapping[str, Any] | None) -> str:
+def draft_note(playbook: Playbook, plan: OnboardingPlan | None, inputs: Mapping[str, Any] | None,
+               facts: Mapping[str, Any] | None) -> str:
     """A draft's status line from its newest plan and the values saved now."""
     if plan is None:
         return DRAFT_NEW
-    if is_stale(plan, inputs):
+    if plan_is_stale(playbook, plan, inputs, facts):
         return DRAFT_STALE
     if any(item.get("verdict") == Verdict.conflict for item in plan.items):
         return DRAFT_CONFLICTS
@@ -49,7 +49,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
     pending = [(step, spec) for step, spec in actions
                if loaded.records.get(spec.key) is None or loaded.records[spec.key].state != ActionState.done]
     if not loaded.records and pending:
-        return OnboardingStatus.draft, None, "Plan and apply to start."
+        return OnboardingStatus.draft, None, DRAFT_NEW
     gated = [(step, spec) for step, spec in pending if unmet(scope, spec.requires)]
     runnable = [item for item in pending if item not in gated]
     if runnable:

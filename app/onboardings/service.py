@@ -25,7 +25,7 @@ from app.okta.errors import OktaError
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook, StepSpec
 from app.store.models import Attestation, OktaConnection, Onboarding
 from app.store.repositories.checkpoints import action_rows
-from app.store.repositories.plans import newest_plan
+from app.store.repositories.plans import newest_plan, same_value
 from app.store.repositories.progress import (
     add_attestation,
     destroy_kept_secrets,
@@ -91,11 +91,6 @@ LOGIN_SEPARATORS = re.compile(r"[\n,;]+")
 OKTA_LOGIN_MAX = 100  # Okta's limit for a user's login
 
 
-def _same(value: Any, before: Any) -> bool:
-    """Whether a saved value is what was there: nothing given (empty, unticked) equals nothing."""
-    return value == before or (value in (None, "", [], False) and before in (None, "", [], False))
-
-
 def _logins(form: Fields, spec: InputSpec) -> list[str]:
     """Okta logins, one a line (commas and semicolons, as in a pasted list of addresses, separate
     them too). A login has no spaces and at most 100 characters; whether Okta has each one is
@@ -151,12 +146,13 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
                                 "can no longer change here."})
     # The page's one form sends every step's values: the trail names those this save changed (from
     # what was saved before, or else the default the page showed).
-    changed = [key for key in keys if not _same(values.get(key), used.get(key))]
+    changed = [key for key in keys if not same_value(values.get(key), used.get(key))]
     await set_inputs(session, onboarding, values)
     if onboarding.status == OnboardingStatus.draft:
         # The status line follows the plan: made from other values, it is to be made again.
         await set_status(session, onboarding.id, OnboardingStatus.draft,
-                         note=draft_note(await newest_plan(session, onboarding.id), values))
+                         note=draft_note(playbook, await newest_plan(session, onboarding.id), values,
+                                         onboarding.facts))
     await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
                  summary=("Values saved: " + ", ".join(_label(playbook, key) for key in changed)) if changed
@@ -214,7 +210,8 @@ def _refuse_without_its_values(playbook: Playbook, onboarding: Onboarding, step:
     """A step whose value the person writes (Sentinel's workspace) is not done while that value is
     empty: attesting it would leave later steps with nothing to paste."""
     empty = [spec.label for spec in map(playbook.input, step.inputs)
-             if spec.required and spec.when is None and (onboarding.inputs or {}).get(spec.key) in (None, "", [])]
+             if spec.required and spec.when is None and spec.default in (None, "")
+             and (onboarding.inputs or {}).get(spec.key) in (None, "", [])]
     if empty:
         names = " and ".join(f"'{label}'" for label in empty)
         raise ValidationFailed({}, f"Not attested: {names} is empty. Write it on step {step.number} and save, "

@@ -12,9 +12,10 @@ from typing import Any, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
-from app.engine.requirements import describe, locked_inputs, planned_inputs, unmet
+from app.engine.requirements import describe, locked_inputs, plan_is_stale, planned_inputs, unmet
 from app.engine.runtime import Loaded, load
 from app.engine.scope import Scope, TemplateError
+from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
 from app.onboardings.next_step import (
     NextKind,
     NextStep,
@@ -39,7 +40,7 @@ from app.store.models import (
     VerificationRun,
 )
 from app.store.repositories.operators import OperatorRepository
-from app.store.repositories.plans import is_stale, newest_plan
+from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import kept_secret_rows, latest_job, latest_results
 from app.store.repositories.watch import is_watched, open_alerts
 from app.store.statuses import (
@@ -50,6 +51,7 @@ from app.store.statuses import (
     UNTRACKED_STEPS,
     ActionState,
     CheckStatus,
+    OnboardingStatus,
     StepState,
     Verdict,
 )
@@ -67,17 +69,6 @@ ACTORS = {
 # A wizard's step that calls nothing (a value to copy, the domain, a note): not "through the Okta API".
 SHOWN_BY_WIZARD = "Shown by the wizard (no Okta call)"
 
-CONSOLE_PATHS = {
-    "user": "/admin/user/profile/view/{id}",
-    "custom_role": "/admin/access/admin/roles",
-    "resource_set": "/admin/access/admin/resources",
-    "role_assignment": "/admin/access/admin",
-    "schema_attribute": "/admin/universaldirectory",
-    "api_token": "/admin/access/api/tokens",
-    "app": "/admin/app/instance/{id}",
-    "api_service": "/admin/apps/api-services",
-    "log_stream": "/admin/logstreaming",
-}
 
 
 @dataclass
@@ -217,7 +208,8 @@ class OnboardingView:
     @property
     def plan_stale(self) -> bool:
         """The values changed since the plan was made: it no longer shows what Apply would do."""
-        return self.plan is not None and is_stale(self.plan, self.onboarding.inputs)
+        return self.plan is not None and plan_is_stale(self.playbook, self.plan, self.onboarding.inputs,
+                                                       self.onboarding.facts)
 
     @property
     def runnable_actions(self) -> int:
@@ -250,6 +242,18 @@ class OnboardingView:
         return [(section, sv) for section, steps in self.sections for sv in steps
                 if sv.tracked and sv.state != StepState.done and not evidently_done(self, sv)]
 
+    @property
+    def done_elsewhere(self) -> list[tuple[SectionSpec, StepView]]:
+        """Instructions a person follows elsewhere (the vendor's console), which the wizard cannot
+        check, while the onboarding is under way: not a wait, nor one a later step of its section
+        shows was done (Sentinel's connector attested as created covers the connector wizard's
+        pages before it)."""
+        if self.finished or self.onboarding.status == OnboardingStatus.completed:
+            return []
+        return [(section, sv) for section, steps in self.sections for i, sv in enumerate(steps)
+                if sv.state == StepState.guide and not (sv.step.task is not None and sv.step.task.kind == "timer")
+                and not any(later.tracked and later.state == StepState.done for later in steps[i + 1:])]
+
     @cached_property
     def next(self) -> NextStep:
         """The one thing to do now (the card at the top of the page)."""
@@ -270,12 +274,6 @@ class OnboardingView:
         """Sections whose every step is done (none of them in the next-step card): each is drawn
         as one line that opens, so a finished onboarding reads in a few screens."""
         return frozenset(p.key for p in self.progress if p.total and p.done == p.total and not p.current)
-
-
-def _console(loaded: Loaded, object_type: str | None, object_id: str | None) -> str | None:
-    if object_type is None or object_type not in CONSOLE_PATHS or loaded.scope.org is None:
-        return None
-    return _console_path(loaded, CONSOLE_PATHS[object_type].format(id=object_id or ""))
 
 
 def _step_state(view: StepView, loaded: Loaded) -> StepState:
@@ -308,7 +306,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     # only a confirmed plan whose values still stand (an unconfirmed or stale one, or a conflict's
     # line, would describe what Apply will not do).
     described = plan if plan is not None and plan.confirmed_at is not None and \
-        not is_stale(plan, loaded.onboarding.inputs) else None
+        not plan_is_stale(loaded.playbook, plan, loaded.onboarding.inputs, loaded.onboarding.facts) else None
     planned = {str(item.get("action_key")): str(item.get("summary") or "") for item in
                (described.items if described else []) if item.get("verdict") != Verdict.conflict}
     last_job = await latest_job(session, onboarding_id)
@@ -343,7 +341,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     outcome=row.outcome if row else None,
                     summary=(row.summary if row else None) or planned.get(spec.key) or None,
                     object_type=row.object_type if row else None, object_id=row.object_id if row else None,
-                    console_link=_console(loaded, row.object_type, row.object_id) if row else None,
+                    console_link=console_link(loaded, row.object_type, row.object_id) if row else None,
                     error=row.error if row else None, waiting_on=waiting,
                     created_by_us=bool(row and row.created_by_us),
                     waiting_label=describe(loaded.playbook, waiting)))
@@ -362,7 +360,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             if step.task is not None:
                 view.paste += [_paste_row(scope, paste, written_at) for paste in step.task.paste]
                 if step.task.console_path and scope.org is not None:
-                    view.console_link = _console_path(loaded, step.task.console_path)
+                    view.console_link = console_path(loaded, step.task.console_path)
                     view.console_page = CONSOLE_PAGE_NAMES.get(step.task.console_path)
             view.inputs = [(library.get(loaded.playbook.key).input(k), scope.inputs.get(k)) for k in step.inputs]
             asked = asked_inputs.asked(scope.facts, step.key)
@@ -383,23 +381,3 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
                           results=results, secrets=secrets, people=people, operators=operators,
                           inputs_locked=inputs_locked, alerts=alerts)
-
-
-# What each Admin Console page a task links to is called there, so the link names where it goes.
-CONSOLE_PAGE_NAMES = {"/admin/access/api/tokens": "Security > API > Tokens",
-                      "/admin/settings/account": "Settings > Account",
-                      "/admin/apps/oin": "Applications > Browse App Catalog"}
-
-# The pages the sandbox's own Admin Console has (one: a user's API tokens); elsewhere it has no page.
-SANDBOX_CONSOLE = {"/admin/access/api/tokens": "/__sandbox__/console"}
-
-
-def _console_path(loaded: Loaded, path: str) -> str | None:
-    """The exact Admin Console page (``-admin`` host) for ``path``; in the sandbox, its page if it has one."""
-    org = loaded.scope.org
-    assert org is not None
-    if loaded.connection.org_kind == "sandbox":
-        page = SANDBOX_CONSOLE.get(path)
-        return f"{org.origin}{page}" if page else None
-    first, rest = org.display_domain.split(".", 1)
-    return f"https://{first}-admin.{rest}{path}"

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from app.audit import Actor
 from app.engine.engine import STALE_CONFIRMED, STALE_PLAN
-from app.store.models import Job, Onboarding
-from app.store.repositories.plans import inputs_digest
+from app.store.models import Job, Onboarding, OnboardingPlan
+from app.store.repositories.plans import inputs_digest, is_stale
 from app.store.repositories.state import touch
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Form, Journey
@@ -139,7 +139,7 @@ def test_saving_the_values_the_plan_used_leaves_it_current(j: Journey) -> None:
     url = f"/onboardings/{oid}"
     j.submit(j.form(j.get(url).text, "/plan"))
     saved = j.submit(_values_form(j, oid), at="create_account")
-    assert "They are the ones the plan was made from" in saved.text
+    assert "The plan still holds: none of the values it depends on changed." in saved.text
     page = j.get(url).text
     assert "This plan is out of date" not in page and j.forms(page, "/confirm")
 
@@ -166,10 +166,39 @@ def test_a_value_the_plan_does_not_use_leaves_it_current(j: Journey) -> None:
     assert "This plan is out of date" not in page and j.forms(page, "/confirm")
     # The line under the title says what the card says (it stayed "Check the values, then make the plan").
     assert _status_line(page) == "Read the plan, then confirm it."
+    # An attestation derives the status again: the line still follows the plan ("Plan and apply to start").
+    j.submit(j.form(page, "/attest/workspace_chosen"))
+    assert _status_line(j.get(url).text) == "Read the plan, then confirm it."
     j.save_values(oid, "create_account", service_account_login=FIRST, service_account_email=FIRST)
     page = j.get(url).text
     assert "This plan is out of date" in page and not j.forms(page, "/confirm")
     assert _status_line(page) == "Values changed after the plan was made: make the plan again."
+
+
+def test_an_old_plan_or_an_empty_value_is_judged_by_what_the_plan_depends_on() -> None:
+    """Plans stored before plans kept only their own values kept every saved one, but not a value
+    nobody had given yet (Oort's AWS values): saving it later still makes them stale. An optional
+    value saved empty (an unticked box, no users) is no change from none."""
+    old = OnboardingPlan(inputs={"service_account_login": FIRST, "workspace_name": "a"})
+    depends_on = {"service_account_login", "aws_region"}
+    assert not is_stale(old, {"service_account_login": FIRST, "workspace_name": "b"}, depends_on)
+    assert is_stale(old, {"service_account_login": FIRST, "aws_region": "eu-west-1"}, depends_on)
+    assert is_stale(old, {"service_account_login": SECOND}, depends_on)
+    new = OnboardingPlan(inputs={"app_users": None, "schema_check": None})
+    assert not is_stale(new, {"app_users": [], "schema_check": False}, {"app_users", "schema_check"})
+    assert is_stale(new, {"app_users": ["ada@acme.example"]}, {"app_users", "schema_check"})
+
+
+def test_saving_drata_values_the_plan_does_not_depend_on(j: Journey) -> None:
+    """Drata's one form sends its optional lists empty: saving the group label alone, after the
+    card's "Make the plan", marked the plan out of date ([] against the plan's nothing)."""
+    assert j.org.demo is not None
+    oid = j.start("drata", j.connect(j.org.demo.admin_token))
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    saved = j.submit(_values_form(j, oid), at="choose_group", input_group_label="Drata Users")
+    assert "The plan still holds: none of the values it depends on changed." in saved.text, saved.text
+    assert "This plan is out of date" not in j.get(url).text
 
 
 def _status_line(page: str) -> str:

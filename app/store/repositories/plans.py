@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -32,14 +32,25 @@ def inputs_digest(inputs: Mapping[str, Any] | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def is_stale(plan: OnboardingPlan, inputs: Mapping[str, Any] | None) -> bool:
-    """Whether a value the operator saved differs from the one ``plan`` was made with. The plan keeps
-    the values it depends on, defaults included, so saving the value a default already gave
-    (pressing Save without a change), or a value it does not depend on, leaves the plan as it was."""
+def _empty(value: Any) -> bool:
+    return value is None or value is False or value == "" or value == []
+
+
+def same_value(value: Any, before: Any) -> bool:
+    """Whether a saved value is what was there: nothing given (empty, unticked) equals nothing."""
+    return value == before or (_empty(value) and _empty(before))
+
+
+def is_stale(plan: OnboardingPlan, inputs: Mapping[str, Any] | None, depends_on: Iterable[str]) -> bool:
+    """Whether a value the operator saved, among those the plan ``depends_on``, differs from the one
+    ``plan`` was made with. The plan keeps the values it used, defaults included, so saving the
+    value a default already gave (pressing Save without a change), an empty value where there was
+    none, or a value it does not depend on, leaves the plan as it was. (Plans made before it kept
+    only those values kept every value: ``depends_on`` comes from the playbook, not from the plan.)"""
     if plan.inputs is None:
         return False
     saved = inputs or {}
-    return any(key in saved and saved[key] != value for key, value in plan.inputs.items())
+    return any(key in saved and not same_value(saved[key], plan.inputs.get(key)) for key in depends_on)
 
 
 def new_plan(onboarding_id: uuid.UUID, actor_id: uuid.UUID | None, items: list[dict[str, Any]],

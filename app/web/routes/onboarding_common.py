@@ -89,7 +89,9 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "is_assignee": onboarding.assignee_id == me.id,
         # Once completed: what Okta shows of the vendor's use (the watch's evidence).
         "evidence": evidence_for(state.library, onboarding, view.results),
-        "first_call_hours": state.settings.watch_first_call_hours,
+        # How often the watch looks while the vendor's first call is awaited (its pace, if shorter).
+        "first_call_hours": min(onboarding.watch_every_hours or state.settings.watch_every_hours,
+                                state.settings.watch_first_call_hours),
     }
     return render(request, "onboardings/detail.html", context, status_code=status_code)
 
