@@ -20,6 +20,7 @@ from app.okta.errors import OktaError, OktaUnauthorized
 from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.playbooks.tasks import ServiceTokenTask
+from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
 from app.store.repositories.watch import TOKEN_EXPIRES
@@ -156,7 +157,9 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         "service_token_owner": owner.profile.login, "service_token_any_ip_required": any_ip_required(loaded),
         # Okta moves a token's expiry at each use: the watch compares later runs with this one.
         TOKEN_EXPIRES: matched.expiresAt,
-        "service_token_candidates": [], **probed}
+        "service_token_candidates": [], **probed,
+        # When (the database's clock, as a verification run's): a failed result from before is out of date.
+        "service_token_verified_at": utcnow().timestamp()}
     how = ("picked by the operator among " if chosen else "named ") + (
         f"{len(tokens)} tokens of the account" if chosen else f"'{name}'" if name else "(no name given)")
     if not chosen and (matched.name or "").strip().casefold() != name.casefold():

@@ -113,6 +113,13 @@ def _until(evidence: dict[str, Any] | None) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _changed_since(loaded: Loaded, moment: float) -> bool:
+    """Whether an action was applied, or the service account's token verified, after ``moment``."""
+    stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
+    stamps.append(float(loaded.scope.facts.get("service_token_verified_at") or 0))
+    return max(stamps) > moment
+
+
 def _paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec]) -> PasteRow:
     if paste.value is None:
         return PasteRow(paste.label, paste.where or "", paste.note, copy=False)
@@ -322,6 +329,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     locked = locked_inputs(loaded.playbook, {key: row.state for key, row in loaded.records.items()})
     sections: list[tuple[SectionSpec, list[StepView]]] = []
     plan_depends_on = planned_inputs(loaded.playbook)
+    outdated = last_run is not None and _changed_since(loaded, last_run.finished_at.timestamp())
     written_at = {key: step for _section, step in reversed(list(loaded.playbook.steps())) for key in step.inputs}
     for section in loaded.playbook.sections:
         views: list[StepView] = []
@@ -350,6 +358,10 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     continue
                 attestation = loaded.attestations.get(check.key)
                 result = results.get(check.key)
+                if result is not None and result.status == CheckStatus.failed and outdated:
+                    # A failure found before the last apply or token paste may be fixed by it: it is
+                    # not shown as current (the card sent people back to a token already pasted).
+                    result = None
                 status = result.status if result else None
                 if check.kind == "attest":
                     status = CheckStatus.attested if attestation else CheckStatus.needs_attestation

@@ -42,7 +42,7 @@ class ServiceTokenTask(BaseModel):
 SERVICE_TOKEN_FACTS = frozenset({
     "service_token_verified", "service_token_id", "service_token_fingerprint", "service_token_name",
     "service_token_network", "service_token_network_text", "service_token_owner", "service_token_any_ip_required",
-    "service_token_candidates"})
+    "service_token_candidates", "service_token_verified_at"})
 
 
 def timer_fact(step_key: str) -> str:

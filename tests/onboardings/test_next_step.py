@@ -289,3 +289,23 @@ def test_the_handoff_summary_leaves_out_what_the_verified_token_shows_was_done(j
     assert "#step-verify_account" not in left and "#step-create_token" not in left, left
     # An attestation of the account's person is still to do: the token does not show it.
     assert "4 Store the account credentials</a>" in left
+
+
+def test_a_failure_found_before_the_token_was_pasted_is_not_shown_as_current(w: Wizard,
+                                                                             sandbox_org: SandboxOrg) -> None:
+    """Verified before the token was pasted, the token's check failed ("No token has been verified
+    yet"); after the paste the card still showed that failure, with "paste it here" as what to do."""
+    oid, account = w.activated_at_the_token("oort", **AWS)
+    w.verify(oid)
+    failed = {c.spec.key for _s, steps in w.view(oid).sections for sv in steps for c in sv.checks
+              if c.status == "failed"}
+    assert "token_verified_read_only" in failed
+    w.paste_token(oid, sandbox_org.issue_api_token(account, "Oort"))
+    view = w.view(oid)
+    checks = {c.spec.key: c for _s, steps in view.sections for sv in steps for c in sv.checks}
+    assert checks["token_verified_read_only"].status is None and checks["token_verified_read_only"].found is None
+    assert view.next.step is None or not any(c.status == "failed" for c in view.next.step.checks)
+    # Verifying again shows what Okta has now.
+    w.verify(oid)
+    assert {c.spec.key: c.status for _s, steps in w.view(oid).sections for sv in steps
+            for c in sv.checks}["token_verified_read_only"] == "passed"
