@@ -17,7 +17,7 @@ from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
 from app.engine.engine import Engine
-from app.engine.requirements import locked_inputs
+from app.engine.requirements import locked_inputs, unmet, waits_for_inputs
 from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError
 from app.engine.status import DRAFT_NEW, draft_note, timer_fact
@@ -35,7 +35,7 @@ from app.store.repositories.progress import (
 )
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import add_onboarding, learn, set_inputs, set_status, touch
-from app.store.statuses import CheckStatus, OnboardingStatus
+from app.store.statuses import ActionState, CheckStatus, OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -129,11 +129,8 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     keys = [*given, *(attribute.key for attribute in extra)]
     form.raise_if_invalid("The values were not saved.")
     states = {key: row.state for key, row in (await action_rows(session, onboarding.id)).items()}
-    connection = await session.get(OktaConnection, onboarding.connection_id)
     # Compare with the values the actions used: what was saved, or else the default.
-    used = fill_inputs(playbook, dict(onboarding.inputs or {}), Scope(
-        facts=dict(onboarding.facts or {}), org=org_info(connection) if connection else None,
-        admin=admin_info(connection) if connection else {}))
+    used = (await _scope_of(session, playbook, onboarding)).inputs
     locked = locked_inputs(playbook, states)
     changed_locked = [key for key in keys if key in locked and values.get(key) != used.get(key)]
     if changed_locked:
@@ -194,6 +191,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     if actor.id is None:
         raise NotAllowed("attestations need a named operator")
     _refuse_without_its_values(playbook, onboarding, step)
+    await _refuse_before_the_wizard(session, playbook, onboarding, step)
     await _refuse_a_dead_end(session, playbook, onboarding, check)
     attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
@@ -204,6 +202,38 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
                  subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
     return attestation
+
+
+async def _scope_of(session: AsyncSession, playbook: Playbook, onboarding: Onboarding) -> Scope:
+    """The onboarding's scope as its actions see it: facts, org, and the inputs saved or defaulted."""
+    connection = await session.get(OktaConnection, onboarding.connection_id)
+    scope = Scope(facts=dict(onboarding.facts or {}), org=org_info(connection) if connection else None,
+                  admin=admin_info(connection) if connection else {})
+    fill_inputs(playbook, dict(onboarding.inputs or {}), scope)
+    return scope
+
+
+async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
+                                    step: StepSpec) -> None:
+    """A step that comes after the wizard's work in the document cannot have happened before it
+    (Oort's "Test Connectivity succeeded" on a draft, with no service account yet): refuse its
+    attestation while an earlier action is not applied. One that waits for values the person gives
+    later in the document does not hold it back."""
+    scope = await _scope_of(session, playbook, onboarding)
+    rows = await action_rows(session, onboarding.id)
+    for _section, earlier in playbook.steps():
+        if earlier.key == step.key:
+            return
+        if not scope.condition(earlier.when):
+            continue
+        for spec in earlier.actions:
+            row = rows.get(spec.key)
+            if not scope.condition(spec.when) or (row is not None and row.state == ActionState.done) \
+                    or waits_for_inputs(unmet(scope, spec.requires)):
+                continue
+            raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} "
+                                   f"({earlier.title}), which the wizard has not applied yet. Apply the plan first, "
+                                   "then attest.")
 
 
 def _refuse_without_its_values(playbook: Playbook, onboarding: Onboarding, step: StepSpec) -> None:

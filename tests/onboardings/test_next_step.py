@@ -10,6 +10,9 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
+from app.common.validation import ValidationFailed
 from app.engine.kinds import KINDS
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_path
 from app.playbooks.loader import PlaybookLibrary
@@ -255,6 +258,8 @@ def test_the_handoff_summary_lists_the_steps_done_elsewhere(j: Journey, sandbox_
     page = j.get(f"/onboardings/{sentinel}/summary").text
     assert "Name and connection details" in page and "Wait 15 minutes after assigning a role" not in page
     # Once the connector is attested as created, the connector wizard's pages before it evidently were done.
+    j.save_values(sentinel, "choose_workspace", workspace_name="sentinel-prod")
+    j.plan_and_apply(sentinel)
     j.submit(j.form(j.get(f"/onboardings/{sentinel}").text, "/attest/connector_created"))
     page = j.get(f"/onboardings/{sentinel}/summary").text
     assert "Name and connection details" not in page and "Select products" not in page
@@ -309,3 +314,19 @@ def test_a_failure_found_before_the_token_was_pasted_is_not_shown_as_current(w: 
     w.verify(oid)
     assert {c.spec.key: c.status for _s, steps in w.view(oid).sections for sv in steps
             for c in sv.checks}["token_verified_read_only"] == "passed"
+
+
+def test_a_step_after_the_wizards_work_is_not_attested_before_it(w: Wizard) -> None:
+    """On a draft Oort onboarding (no plan, no service account) "I confirm: Oort's Test
+    Connectivity succeeded" was accepted, and the report's timeline showed it before the account
+    existed. A prerequisite before any of the wizard's steps can still be attested at once."""
+    oid = w.start("oort", w.connect(), **AWS)
+    with pytest.raises(ValidationFailed,
+                       match=r"comes after step 1 \(Create the service account, named and typed as one\)"):
+        w.attest(oid, "connectivity_tested")
+    defender = w.start("defender-for-identity", w.connect())
+    w.attest(defender, "licence_confirmed")  # step 1 of the prerequisites, before the wizard's work
+    with pytest.raises(ValidationFailed, match="which the wizard has not applied yet"):
+        w.attest(defender, "credentials_stored")
+    w.to_the_token(oid)
+    w.attest(oid, "connectivity_tested")  # every earlier action is applied (the log stream waits for AWS values)
