@@ -13,11 +13,11 @@ from typing import Any
 
 from app.engine import asked_inputs
 from app.engine.scope import Scope, references
-from app.playbooks.schema import Playbook
+from app.playbooks.schema import Playbook, StepSpec
 from app.playbooks.templates import clauses
 from app.store.models import OnboardingPlan
 from app.store.repositories.plans import is_stale
-from app.store.statuses import ACTED
+from app.store.statuses import ACTED, ActionState
 
 INPUT_PREFIX = "input."
 # What each known fact means to an operator; other facts are described by their name.
@@ -78,6 +78,22 @@ def locked_inputs(playbook: Playbook, states: Mapping[str, str]) -> set[str]:
     return _with_defaults(playbook, (name for _step, action in playbook.actions()
                                      if states.get(action.key) in ACTED_STATES
                                      for namespace, name in references(action.params) if namespace == "input"))
+
+
+def unapplied_before(playbook: Playbook, scope: Scope, states: Mapping[str, str], step_key: str) -> StepSpec | None:
+    """The first step before ``step_key`` in the document with an action not applied yet
+    (``states``: action key -> state), or None. A step that comes after the wizard's work cannot have
+    happened before it; an action that waits for values the person gives later does not count."""
+    for _section, earlier in playbook.steps():
+        if earlier.key == step_key:
+            return None
+        if not scope.condition(earlier.when):
+            continue
+        for spec in earlier.actions:
+            if scope.condition(spec.when) and states.get(spec.key) != ActionState.done \
+                    and not waits_for_inputs(unmet(scope, spec.requires)):
+                return earlier
+    return None
 
 
 def plan_is_stale(playbook: Playbook, plan: OnboardingPlan, inputs: Mapping[str, Any] | None,

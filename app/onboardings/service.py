@@ -17,7 +17,7 @@ from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
 from app.engine.engine import Engine
-from app.engine.requirements import locked_inputs, unmet, waits_for_inputs
+from app.engine.requirements import locked_inputs, unapplied_before
 from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError
 from app.engine.status import DRAFT_NEW, draft_note, timer_fact
@@ -35,7 +35,7 @@ from app.store.repositories.progress import (
 )
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import add_onboarding, learn, set_inputs, set_status, touch
-from app.store.statuses import ActionState, CheckStatus, OnboardingStatus
+from app.store.statuses import CheckStatus, OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -215,25 +215,12 @@ async def _scope_of(session: AsyncSession, playbook: Playbook, onboarding: Onboa
 
 async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
                                     step: StepSpec) -> None:
-    """A step that comes after the wizard's work in the document cannot have happened before it
-    (Oort's "Test Connectivity succeeded" on a draft, with no service account yet): refuse its
-    attestation while an earlier action is not applied. One that waits for values the person gives
-    later in the document does not hold it back."""
-    scope = await _scope_of(session, playbook, onboarding)
-    rows = await action_rows(session, onboarding.id)
-    for _section, earlier in playbook.steps():
-        if earlier.key == step.key:
-            return
-        if not scope.condition(earlier.when):
-            continue
-        for spec in earlier.actions:
-            row = rows.get(spec.key)
-            if not scope.condition(spec.when) or (row is not None and row.state == ActionState.done) \
-                    or waits_for_inputs(unmet(scope, spec.requires)):
-                continue
-            raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} "
-                                   f"({earlier.title}), which the wizard has not applied yet. Apply the plan first, "
-                                   "then attest.")
+    """Oort's "Test Connectivity succeeded" was accepted on a draft with no service account yet."""
+    states = {key: row.state for key, row in (await action_rows(session, onboarding.id)).items()}
+    earlier = unapplied_before(playbook, await _scope_of(session, playbook, onboarding), states, step.key)
+    if earlier is not None:
+        raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
+                               "which the wizard has not applied yet. Apply the plan first, then attest.")
 
 
 def _refuse_without_its_values(playbook: Playbook, onboarding: Onboarding, step: StepSpec) -> None:

@@ -7,14 +7,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
-from app.engine.requirements import describe, locked_inputs, plan_is_stale, planned_inputs, unmet
+from app.engine.requirements import (
+    describe,
+    locked_inputs,
+    plan_is_stale,
+    planned_inputs,
+    unapplied_before,
+    unmet,
+)
 from app.engine.runtime import Loaded, load
-from app.engine.scope import Scope, TemplateError
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
 from app.onboardings.next_step import (
     NextKind,
@@ -25,9 +31,9 @@ from app.onboardings.next_step import (
     next_step,
     progress,
 )
+from app.onboardings.paste import PasteRow, paste_row
 from app.playbooks.loader import PlaybookLibrary
-from app.playbooks.schema import CheckSpec, InputSpec, PasteValue, SectionSpec, StepSpec
-from app.playbooks.templates import references
+from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
     Alert,
     Attestation,
@@ -97,17 +103,6 @@ class CheckView:
     until: float | None = None  # a timer's end, which ``found`` names in UTC
 
 
-class PasteRow(NamedTuple):
-    """One value to paste. ``copy`` is False for words that are not the value itself (where the
-    person finds it, "leave it empty", a value the earlier steps have not produced yet): those are
-    never offered to the clipboard."""
-
-    label: str
-    text: str
-    note: str
-    copy: bool
-
-
 def _until(evidence: dict[str, Any] | None) -> float | None:
     value = (evidence or {}).get("until")
     return float(value) if isinstance(value, int | float) else None
@@ -118,23 +113,6 @@ def _changed_since(loaded: Loaded, moment: float) -> bool:
     stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
     stamps.append(float(loaded.scope.facts.get("service_token_verified_at") or 0))
     return max(stamps) > moment
-
-
-def _paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec]) -> PasteRow:
-    if paste.value is None:
-        return PasteRow(paste.label, paste.where or "", paste.note, copy=False)
-    try:
-        value = str(scope.render(paste.value))
-    except TemplateError:
-        # A value the operator writes on an earlier step (Sentinel's workspace) names that step.
-        missing = [written_at[name] for space, name in references(paste.value)
-                   if space == "input" and name in written_at and scope.inputs.get(name) in (None, "")]
-        where = f"Written at step {missing[0].number} ({missing[0].title})" if missing else \
-            "Known once the earlier steps are done"
-        return PasteRow(paste.label, where, paste.note, copy=False)
-    if not value.strip():
-        return PasteRow(paste.label, "Leave it empty", paste.note, copy=False)
-    return PasteRow(paste.label, value, paste.note, copy=True)
 
 
 @dataclass
@@ -151,6 +129,8 @@ class StepView:
     console_page: str | None = None  # the console page's name ("Security > API > Tokens")
     # The step's values can no longer change: the wizard has acted in Okta on one of them.
     inputs_locked: bool = False
+    # An earlier step whose action is not applied yet: this one's attestation waits for it.
+    after_unapplied: StepSpec | None = None
     # One of its values changes what the plan does ("Save and make the plan" is offered): not so for a
     # value only pasted elsewhere (Sentinel's workspace).
     inputs_planned: bool = False
@@ -329,6 +309,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     locked = locked_inputs(loaded.playbook, {key: row.state for key, row in loaded.records.items()})
     sections: list[tuple[SectionSpec, list[StepView]]] = []
     plan_depends_on = planned_inputs(loaded.playbook)
+    states = {key: row.state for key, row in loaded.records.items()}
     outdated = last_run is not None and _changed_since(loaded, last_run.finished_at.timestamp())
     written_at = {key: step for _section, step in reversed(list(loaded.playbook.steps())) for key in step.inputs}
     for section in loaded.playbook.sections:
@@ -370,7 +351,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     remedy=result.remedy if result else None, attestation=attestation,
                     until=_until(result.evidence if result else None)))
             if step.task is not None:
-                view.paste += [_paste_row(scope, paste, written_at) for paste in step.task.paste]
+                view.paste += [paste_row(scope, paste, written_at) for paste in step.task.paste]
                 if step.task.console_path and scope.org is not None:
                     view.console_link = console_path(loaded, step.task.console_path)
                     view.console_page = CONSOLE_PAGE_NAMES.get(step.task.console_path)
@@ -384,6 +365,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             reveals = step.task.reveals if step.task is not None else []
             view.secrets = [s for s in secrets if s.destroyed_at is None and (s.purpose in reveals or (
                 s.purpose not in revealed_by_task and any(c.destroys(s) for c in step.checks)))]
+            if any(c.kind == "attest" for c in step.checks):
+                view.after_unapplied = unapplied_before(loaded.playbook, scope, states, step.key)
             view.state = _step_state(view, loaded)
             views.append(view)
         if views:

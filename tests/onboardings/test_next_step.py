@@ -324,9 +324,14 @@ def test_a_step_after_the_wizards_work_is_not_attested_before_it(w: Wizard) -> N
     with pytest.raises(ValidationFailed,
                        match=r"comes after step 1 \(Create the service account, named and typed as one\)"):
         w.attest(oid, "connectivity_tested")
+    # The page says so instead of offering the button (the template draws the hint from this).
+    step = next(sv for _s, steps in w.view(oid).sections for sv in steps if sv.step.key == "test_connectivity")
+    assert step.after_unapplied is not None and step.after_unapplied.number == "1"
     defender = w.start("defender-for-identity", w.connect())
     w.attest(defender, "licence_confirmed")  # step 1 of the prerequisites, before the wizard's work
     with pytest.raises(ValidationFailed, match="which the wizard has not applied yet"):
         w.attest(defender, "credentials_stored")
     w.to_the_token(oid)
+    assert next(sv for _s, steps in w.view(oid).sections for sv in steps
+                if sv.step.key == "test_connectivity").after_unapplied is None
     w.attest(oid, "connectivity_tested")  # every earlier action is applied (the log stream waits for AWS values)

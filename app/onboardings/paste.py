@@ -1,0 +1,39 @@
+"""The values a step's task gives to paste elsewhere (the vendor's console), each with the words
+the page shows when it is not known yet."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from app.engine.scope import Scope, TemplateError
+from app.playbooks.schema import PasteValue, StepSpec
+from app.playbooks.templates import references
+
+
+class PasteRow(NamedTuple):
+    """One value to paste. ``copy`` is False for words that are not the value itself (where the
+    person finds it, "leave it empty", a value the earlier steps have not produced yet): those are
+    never offered to the clipboard."""
+
+    label: str
+    text: str
+    note: str
+    copy: bool
+
+
+def paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec]) -> PasteRow:
+    """One value of a step's task to paste, as the page shows it."""
+    if paste.value is None:
+        return PasteRow(paste.label, paste.where or "", paste.note, copy=False)
+    try:
+        value = str(scope.render(paste.value))
+    except TemplateError:
+        # A value the operator writes on an earlier step (Sentinel's workspace) names that step.
+        missing = [written_at[name] for space, name in references(paste.value)
+                   if space == "input" and name in written_at and scope.inputs.get(name) in (None, "")]
+        where = f"Written at step {missing[0].number} ({missing[0].title})" if missing else \
+            "Known once the earlier steps are done"
+        return PasteRow(paste.label, where, paste.note, copy=False)
+    if not value.strip():
+        return PasteRow(paste.label, "Leave it empty", paste.note, copy=False)
+    return PasteRow(paste.label, value, paste.note, copy=True)
