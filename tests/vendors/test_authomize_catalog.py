@@ -194,6 +194,10 @@ class TestAdoptedScopes:
         assert w.apply(oid).state == "failed"
         assert "lacks okta.logs.read" in (w.onboarding(oid).status_note or "")
         assert write_events(sandbox_org, since) == []  # no secret made for an integration that cannot work
+        # The stopped apply's words end with what works there (they said "then plan again").
+        assert "then select Retry." in w.failure(oid) and "plan again" not in w.failure(oid)
+        by_hand.granted_scopes.append("okta.logs.read")
+        assert w.apply(oid).state == "succeeded"
 
 
 class TestAdoptedSecret:

@@ -74,12 +74,13 @@ def _extras_note(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> s
             "not have them)")
 
 
-def _missing_message(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> str:
+def _missing_message(found: ApiServiceIntegration, p: ServiceIntegrationParams, then: str = "plan again") -> str:
+    """``then``: what follows the fix where the message is read (the plan's line, or a stopped apply's Retry)."""
     return (f"'{found.name or p.name}' ({found.id}) lacks {', '.join(_missing(found, p))}. Okta's API cannot grant "
             "scopes to an installed API service integration, and the wizard will not reinstall one it did not "
             f"install: in the Admin Console open Applications > API Service Integrations > {found.name or p.name}, "
             "grant the missing scopes on its Okta API Scopes tab (or uninstall it and install it again with "
-            f"{', '.join(p.scopes)}), then plan again.")
+            f"{', '.join(p.scopes)}), then {then}.")
 
 
 def _guided(p: ServiceIntegrationParams, okta_said: str = "") -> str:
@@ -183,7 +184,7 @@ class EnsureServiceIntegration(Action):
             return Applied(ActionOutcome.created, summary, object_type="api_service", object_id=found.id,
                            details={**details, "id": found.id}, facts=facts)
         if _missing(found, p):
-            raise ActionError(_missing_message(found, p), conflict=True)
+            raise ActionError(_missing_message(found, p, "select Retry"), conflict=True)
         return await self._adopt(ctx, p, found, record, details)
 
     async def _adopt(self, ctx: Context, p: ServiceIntegrationParams, found: ApiServiceIntegration, record: Record,
