@@ -12,12 +12,11 @@ from typing import Any
 
 from app.audit import Actor, record
 from app.common.text import first_sentence
-from app.engine import asked_inputs
 from app.engine.actions import ActionError, Applied, PlanItem
 from app.engine.asked_inputs import FACT as ASKED_INPUTS
 from app.engine.base import EngineError
 from app.engine.jobs import JobHandle
-from app.engine.requirements import describe, plan_is_stale, planned_inputs, unmet
+from app.engine.requirements import describe, plan_depends_on, plan_is_stale, unmet
 from app.engine.runtime import Loaded
 from app.engine.scope import TemplateError
 from app.engine.status import draft_note
@@ -79,7 +78,7 @@ class Engine(VerifyPhase, UndoPhase):
         # Bound to the values it depends on (and the profile attributes it asked for), so saving
         # another (a value pasted in the vendor's console) leaves it standing.
         values = {**(loaded.onboarding.inputs or {}), **loaded.scope.inputs}
-        used = planned_inputs(loaded.playbook) | {a.key for a in asked_inputs.asked({ASKED_INPUTS: asked})}
+        used = plan_depends_on(loaded.playbook, {ASKED_INPUTS: asked})
         plan = new_plan(onboarding_id, actor.id, items, {key: values.get(key) for key in sorted(used)})
         async with self.db.session() as session:
             await add_plan(session, plan)

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.engine import asked_inputs
 from app.engine.scope import Scope, references
-from app.playbooks.schema import Playbook, StepSpec
+from app.playbooks.schema import InputSpec, Playbook, StepSpec
 from app.playbooks.templates import clauses
 from app.store.models import OnboardingPlan
 from app.store.repositories.plans import is_stale
@@ -96,12 +96,22 @@ def unapplied_before(playbook: Playbook, scope: Scope, states: Mapping[str, str]
     return None
 
 
+def plan_depends_on(playbook: Playbook, facts: Mapping[str, Any] | None) -> set[str]:
+    """The inputs a plan depends on: ``planned_inputs`` and the profile attributes it asked for
+    (kept in ``facts``)."""
+    return planned_inputs(playbook) | {a.key for a in asked_inputs.asked(facts or {})}
+
+
 def plan_is_stale(playbook: Playbook, plan: OnboardingPlan, inputs: Mapping[str, Any] | None,
                   facts: Mapping[str, Any] | None) -> bool:
-    """Whether a value ``plan`` depends on was saved different since it was made: those of
-    ``planned_inputs`` and the profile attributes the plan asked for (kept in ``facts``)."""
-    depends_on = planned_inputs(playbook) | {a.key for a in asked_inputs.asked(facts or {})}
-    return is_stale(plan, inputs, depends_on)
+    """Whether a value ``plan`` depends on was saved different since it was made."""
+    return is_stale(plan, inputs, plan_depends_on(playbook, facts))
+
+
+def missing_required(specs: Iterable[tuple[InputSpec, Any]]) -> list[str]:
+    """The labels of required values still empty (each input with its value, defaults filled in):
+    a step's attestation waits for them, on the page and in the service alike."""
+    return [spec.label for spec, value in specs if spec.required and spec.when is None and value in (None, "", [])]
 
 
 def planned_inputs(playbook: Playbook) -> set[str]:

@@ -17,7 +17,7 @@ from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
 from app.engine.engine import Engine
-from app.engine.requirements import locked_inputs, unapplied_before
+from app.engine.requirements import locked_inputs, missing_required, unapplied_before
 from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError
 from app.engine.status import DRAFT_NEW, draft_note, timer_fact
@@ -190,8 +190,14 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     step, check = found[0]
     if actor.id is None:
         raise NotAllowed("attestations need a named operator")
-    _refuse_without_its_values(playbook, onboarding, step)
-    await _refuse_before_the_wizard(session, playbook, onboarding, step)
+    scope = await _scope_of(session, playbook, onboarding)
+    empty = missing_required((playbook.input(key), scope.inputs.get(key)) for key in step.inputs)
+    if empty:
+        # Sentinel's workspace: attesting its step would leave later steps with nothing to paste.
+        names = " and ".join(f"'{label}'" for label in empty)
+        raise ValidationFailed({}, f"Not attested: {names} is empty. Write it on step {step.number} and save, "
+                               "then attest.")
+    await _refuse_before_the_wizard(session, playbook, onboarding, step, scope)
     await _refuse_a_dead_end(session, playbook, onboarding, check)
     attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
@@ -214,25 +220,13 @@ async def _scope_of(session: AsyncSession, playbook: Playbook, onboarding: Onboa
 
 
 async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
-                                    step: StepSpec) -> None:
+                                    step: StepSpec, scope: Scope) -> None:
     """Oort's "Test Connectivity succeeded" was accepted on a draft with no service account yet."""
     states = {key: row.state for key, row in (await action_rows(session, onboarding.id)).items()}
-    earlier = unapplied_before(playbook, await _scope_of(session, playbook, onboarding), states, step.key)
+    earlier = unapplied_before(playbook, scope, states, step.key)
     if earlier is not None:
         raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
                                "which the wizard has not applied yet. Apply the plan first, then attest.")
-
-
-def _refuse_without_its_values(playbook: Playbook, onboarding: Onboarding, step: StepSpec) -> None:
-    """A step whose value the person writes (Sentinel's workspace) is not done while that value is
-    empty: attesting it would leave later steps with nothing to paste."""
-    empty = [spec.label for spec in map(playbook.input, step.inputs)
-             if spec.required and spec.when is None and spec.default in (None, "")
-             and (onboarding.inputs or {}).get(spec.key) in (None, "", [])]
-    if empty:
-        names = " and ".join(f"'{label}'" for label in empty)
-        raise ValidationFailed({}, f"Not attested: {names} is empty. Write it on step {step.number} and save, "
-                               "then attest.")
 
 
 async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,

@@ -15,6 +15,7 @@ from app.engine import asked_inputs
 from app.engine.requirements import (
     describe,
     locked_inputs,
+    missing_required,
     plan_is_stale,
     planned_inputs,
     unapplied_before,
@@ -141,8 +142,7 @@ class StepView:
     def missing_values(self) -> list[str]:
         """The labels of the step's required values still empty: its attestation waits for them
         (the service refuses it, and the page says what to write instead of offering it)."""
-        return [spec.label for spec, value in self.inputs
-                if spec.required and spec.when is None and value in (None, "", [])]
+        return missing_required(self.inputs)
 
     @property
     def tracked(self) -> bool:
@@ -192,7 +192,7 @@ class OnboardingView:
         """The steps whose values can still change: the page's one form of values holds them all."""
         return [sv.step.key for _s, steps in self.sections for sv in steps if sv.inputs and not sv.inputs_locked]
 
-    @property
+    @cached_property
     def plan_stale(self) -> bool:
         """The values changed since the plan was made: it no longer shows what Apply would do."""
         return self.plan is not None and plan_is_stale(self.playbook, self.plan, self.onboarding.inputs,
