@@ -19,7 +19,7 @@ from app.engine.actions import Action, registry
 from app.engine.context import Context
 from app.engine.jobs import JobHandle
 from app.engine.runtime import Loaded, load
-from app.engine.status import derive_status, draft_note
+from app.engine.status import derive_status
 from app.okta.calllog import RateLimitWait
 from app.okta.client import OktaClient
 from app.okta.gateway import OktaGateway
@@ -105,14 +105,11 @@ class EngineBase:
     async def _refresh_status(self, session: AsyncSession, onboarding_id: uuid.UUID) -> None:
         loaded = await load(session, self.library, onboarding_id)
         last_run = await latest_run(session, onboarding_id)
-        status, waiting_for, note = derive_status(loaded, last_run, self.clock.now())
+        status, waiting_for, note = derive_status(loaded, last_run, self.clock.now(),
+                                                  await newest_plan(session, onboarding_id))
         onboarding = loaded.onboarding
         if onboarding.status in FINISHED:
             return
-        if status == OnboardingStatus.draft:
-            # Nothing applied yet: the line says what the card says of the plan (read it, redo it).
-            note = draft_note(loaded.playbook, await newest_plan(session, onboarding.id), onboarding.inputs,
-                              onboarding.facts)
         completing = status == OnboardingStatus.completed and onboarding.completed_at is None
         await set_status(session, onboarding.id, status, waiting_for=waiting_for, note=note)
         if completing:

@@ -19,7 +19,6 @@ from app.engine.jobs import JobHandle
 from app.engine.requirements import describe, plan_depends_on, plan_is_stale, unmet
 from app.engine.runtime import Loaded
 from app.engine.scope import TemplateError
-from app.engine.status import draft_note
 from app.engine.undo import UndoPhase
 from app.engine.verify import VerifyPhase
 from app.okta.errors import OktaError
@@ -89,10 +88,8 @@ class Engine(VerifyPhase, UndoPhase):
             else:
                 await touch(session, onboarding_id)  # the page shows the new plan
             counts = {v: sum(1 for i in items if i["verdict"] == v) for v in {i["verdict"] for i in items}}
-            if onboarding.status == OnboardingStatus.draft:
-                # The status line says what the page's card says: the plan waits to be read, or redone.
-                await set_status(session, onboarding_id, OnboardingStatus.draft,
-                                 note=draft_note(loaded.playbook, plan, onboarding.inputs, onboarding.facts))
+            # The status line says what the page's card says: the plan waits to be read, or redone.
+            await self._refresh_status(session, onboarding_id)
             await record(session, action="plan", actor=actor, onboarding_id=onboarding_id, subject_type="plan",
                          subject_id=str(plan.id),
                          summary="Plan made: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())),

@@ -37,8 +37,19 @@ def timer_fact(step_key: str) -> str:
     return f"timer_{step_key}"
 
 
-def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
+def plan_turn(playbook: Playbook, plan: OnboardingPlan | None, inputs: Mapping[str, Any] | None,
+              facts: Mapping[str, Any] | None) -> str | None:
+    """Once some of the plan is applied, what its newest plan asks of the operator before Apply can
+    go on (as the page's card says it): make it again, or read and confirm it; None while a
+    confirmed plan stands."""
+    if plan is None or (plan.confirmed_at is not None and not plan_is_stale(playbook, plan, inputs, facts)):
+        return None
+    return draft_note(playbook, plan, inputs, facts)
+
+
+def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, plan: OnboardingPlan | None = None
                   ) -> tuple[OnboardingStatus, WaitingFor | None, str | None]:
+    """``plan`` is the onboarding's newest plan: while actions are still to run, the line follows it."""
     scope = loaded.scope
     failed = [row for row in loaded.records.values() if row.state == ActionState.failed]
     if failed:
@@ -48,8 +59,13 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float
                if scope.condition(step.when) and scope.condition(spec.when)]
     pending = [(step, spec) for step, spec in actions
                if loaded.records.get(spec.key) is None or loaded.records[spec.key].state != ActionState.done]
+    inputs, facts = loaded.onboarding.inputs, loaded.onboarding.facts
     if not loaded.records and pending:
-        return OnboardingStatus.draft, None, DRAFT_NEW
+        return OnboardingStatus.draft, None, draft_note(loaded.playbook, plan, inputs, facts)
+    turn = plan_turn(loaded.playbook, plan, inputs, facts) if pending else None
+    if turn is not None:
+        # Values saved after the plan (Oort's AWS values), or a new plan made: Apply waits for the operator.
+        return OnboardingStatus.waiting, WaitingFor.operator, turn
     gated = [(step, spec) for step, spec in pending if unmet(scope, spec.requires)]
     runnable = [item for item in pending if item not in gated]
     if runnable:

@@ -20,12 +20,12 @@ from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs, missing_required, unapplied_before
 from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError
-from app.engine.status import DRAFT_NEW, draft_note, timer_fact
+from app.engine.status import DRAFT_NEW, timer_fact
 from app.okta.errors import OktaError
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook, StepSpec
 from app.store.models import Attestation, OktaConnection, Onboarding
 from app.store.repositories.checkpoints import action_rows
-from app.store.repositories.plans import newest_plan, same_value
+from app.store.repositories.plans import same_value
 from app.store.repositories.progress import (
     add_attestation,
     destroy_kept_secrets,
@@ -34,7 +34,7 @@ from app.store.repositories.progress import (
     live_kept_secrets,
 )
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
-from app.store.repositories.state import add_onboarding, learn, set_inputs, set_status, touch
+from app.store.repositories.state import add_onboarding, learn, set_inputs, touch
 from app.store.statuses import CheckStatus, OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
@@ -145,11 +145,6 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     # what was saved before, or else the default the page showed).
     changed = [key for key in keys if not same_value(values.get(key), used.get(key))]
     await set_inputs(session, onboarding, values)
-    if onboarding.status == OnboardingStatus.draft:
-        # The status line follows the plan: made from other values, it is to be made again.
-        await set_status(session, onboarding.id, OnboardingStatus.draft,
-                         note=draft_note(playbook, await newest_plan(session, onboarding.id), values,
-                                         onboarding.facts))
     await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
                  summary=("Values saved: " + ", ".join(_label(playbook, key) for key in changed)) if changed

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.audit import Actor
 from app.engine.engine import STALE_CONFIRMED, STALE_PLAN
+from app.engine.status import DRAFT_PLANNED, DRAFT_STALE
 from app.store.models import Job, Onboarding, OnboardingPlan
 from app.store.repositories.plans import inputs_digest, is_stale
 from app.store.repositories.state import touch
@@ -237,3 +238,30 @@ def test_a_waiting_action_is_described_by_the_confirmed_plan_only_while_its_valu
 def _step(page: str, key: str) -> str:
     start = page.index(f'id="step-{key}"')
     return page[start:page.index("</li>", start)]
+
+
+def test_the_status_line_follows_the_plan_after_the_first_apply(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Oort's AWS values come after the first apply: once saved, the line said "Waiting until 'AWS
+    account id' is given" while the card said make the plan again. It says what the card says, as the
+    plan is made again and confirmed, and the stream is created."""
+    assert sandbox_org.demo is not None
+    oid = j.start("oort", j.connect(sandbox_org.demo.admin_token))
+    url = f"/onboardings/{oid}"
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Oort")
+    assert "'AWS account id' is given" in _status_line(j.get(url).text)
+
+    j.save_values(oid, "event_streaming_tab", aws_account_id="123456789012", aws_region="us-east-2",
+                  event_source_name="oort-acme-okta_events")
+    page = j.get(url).text
+    assert "Make the plan again" in page
+    assert _status_line(page) == DRAFT_STALE
+    assert (j.onboarding(oid).status, j.onboarding(oid).waiting_for) == ("waiting", "operator")
+
+    j.submit(j.form(page, "/plan", button="Make the plan again"))
+    page = j.get(url).text
+    assert _status_line(page) == DRAFT_PLANNED and j.forms(page, "/confirm")
+    j.submit(j.form(page, "/confirm"))
+    j.wait_for_jobs()
+    assert sandbox_org.log_streams
+    assert _status_line(j.get(url).text) not in (DRAFT_STALE, DRAFT_PLANNED)

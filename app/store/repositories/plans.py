@@ -61,8 +61,10 @@ def new_plan(onboarding_id: uuid.UUID, actor_id: uuid.UUID | None, items: list[d
 
 
 async def add_plan(session: AsyncSession, plan: OnboardingPlan) -> None:
-    """Keep a plan just made (the newest, so the one that can be confirmed)."""
+    """Keep a plan just made (the newest, so the one that can be confirmed): flushed, so the
+    status line drawn from the newest plan in this transaction sees it."""
     session.add(plan)
+    await session.flush()
 
 
 async def plan_of(session: AsyncSession, onboarding_id: uuid.UUID, plan_id: uuid.UUID) -> OnboardingPlan | None:

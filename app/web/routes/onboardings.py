@@ -166,9 +166,10 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
     except ValidationFailed as exc:
         errors = ValidationFailed({INPUT + key: error for key, error in exc.errors.items()}, exc.message)
         return await refused(request, db, found.id, errors, typed=form)
+    await db.commit()  # the plan, and the status line, read the values in their own session
     if then_plan:
-        await db.commit()  # the plan reads the values in its own session
         return await _make_plan(request, found.id, operator, saved=True)
+    await state.engine.refresh_status(found.id)  # the line follows the plan (make it again, or not)
     note = _saved_note(playbook, await newest_plan(db, found.id), found)
     return back(request, found.id, note, anchor=f"#step-{at or steps[0]}")
 
