@@ -1,19 +1,25 @@
 """Issue 14, point 4: a refused token paste (here a Super Administrator's own token instead of the
 service account's) is in the audit trail with its reason, and never with the token; no kept value
-(the activation link) outlives a completed onboarding."""
+(the activation link) outlives a completed onboarding. A refused paste or attestation keeps what the
+person typed beside it (the token's name, the note), never the token."""
 
 from __future__ import annotations
+
+import html
+import re
 
 import pytest
 from sqlalchemy import select
 
 from app.common.clock import FakeClock
 from app.common.validation import ValidationFailed
+from app.playbooks.loader import setting_key
 from app.settings import Settings
-from app.store.models import AuditEvent, OnboardingSecret
+from app.store.models import AppSetting, AuditEvent, OnboardingSecret
 from okta_sandbox import SandboxOrg, SandboxTransport
+from okta_sandbox.domain import api_services as services_domain
 from tests.harness import Wizard
-from tests.page_journeys import journey
+from tests.page_journeys import Journey, journey
 
 
 def test_a_refused_token_paste_is_audited_without_the_token(w: Wizard, sandbox_org: SandboxOrg) -> None:
@@ -78,3 +84,49 @@ def test_the_trail_names_steps_and_fields_not_internal_keys(w: Wizard) -> None:
     done = w.run(summaries)["apply_done"]
     assert "still to do: " in done and "Remove the Super Admin role" in done, done
     assert "drop_super_admin" not in done
+
+
+def _value_of(page: str, element_id: str) -> str:
+    found = re.search(rf'<input id="{re.escape(element_id)}"[^>]*>', page)
+    assert found, element_id
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def test_a_refused_paste_keeps_the_token_name_typed_never_the_token(j: Journey, sandbox_org: SandboxOrg) -> None:
+    assert sandbox_org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+    j.plan_and_apply(oid)
+    url = f"/onboardings/{oid}"
+    admins_own = sandbox_org.demo.admin_token
+    refused = j.submit(j.form(j.get(url).text, "/token"), service_token=admins_own,
+                       service_token_name="defender token of 5 December")
+    assert refused.status_code == 400 and "not to the service account" in refused.text
+    assert _value_of(refused.text, "service_token_name") == "defender token of 5 December"
+    assert admins_own not in refused.text
+    # Drawn afresh, the field proposes the wizard's name again.
+    assert _value_of(j.get(url).text, "service_token_name") != "defender token of 5 December"
+
+
+def test_a_refused_attestation_keeps_its_note(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Authomize's step cannot be attested while the client-credentials test that needs its secret
+    has not passed ("Verify first"): the page says so and keeps the note the person wrote."""
+    async def catalog_key() -> None:  # the sandbox's catalog key (the default is a guess)
+        async with j.state.db.session() as session:
+            session.add(AppSetting(key=setting_key("authomize", "integration_type"),
+                                   value=services_domain.AUTHOMIZE_TYPE))
+
+    j.run(catalog_key)
+    assert sandbox_org.demo is not None
+    oid = j.start("authomize", j.connect(sandbox_org.demo.admin_token))
+    j.plan_and_apply(oid)
+    [integration] = list(sandbox_org.api_services)
+    integration.granted_scopes.remove("okta.logs.read")
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/verify"))
+    j.wait_for_jobs()
+    note = "Tile connected; first sync started at 14:05 <as seen>"
+    refused = j.submit(j.form(j.get(url).text, "/attest/authomize_connected"), note=note)
+    assert refused.status_code == 409 and "Verify first" in refused.text
+    assert _value_of(refused.text, "note-authomize_connected") == note
+    assert "&lt;as seen&gt;" in refused.text  # text, never markup

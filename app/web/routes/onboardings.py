@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.audit import record
-from app.common.validation import ValidationFailed
+from app.common.validation import Fields, ValidationFailed
 from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
@@ -288,7 +288,8 @@ async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, o
                                                    actor_for(request, operator), token_name=name or None,
                                                    token_id=picked or None)
     except ValidationFailed as exc:
-        return await refused(request, db, found.id, exc)  # read again: the tokens to pick from were just kept as a fact
+        # Read again (the tokens to pick from were just kept as a fact); the name typed stays, never the token.
+        return await refused(request, db, found.id, exc, typed={"service_token_name": name})
     note = ("Token verified: it belongs to the service account. Its value was not kept. It is the account's token "
             f"'{facts.get('service_token_name')}' ({facts.get('service_token_id')}).")
     if facts.get("service_token_network") != "ANYWHERE":
@@ -333,8 +334,9 @@ async def attest(request: Request, db: DbSession, onboarding_id: str, check_key:
                  operator: ActingOperator) -> Response:
     state = app_state(request)
     found = await acting(request, db, onboarding_id, operator)
-    form = await read_form(request)
+    form = Fields(posted := await form_values(request))
     note = form.text("note", label="Note", required=False, max_length=1000, multiline=True)
+    typed = {f"note-{check_key}": posted.get("note", "")}  # the page keeps the note typed when it refuses
     if form.errors:
         return await draw_page(request, db, found.id, status_code=400, errors=form.errors, message="Not attested.")
     try:
@@ -343,7 +345,7 @@ async def attest(request: Request, db: DbSession, onboarding_id: str, check_key:
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     except ValidationFailed as exc:  # refused before anything is written (verify first): the page says why
-        return await draw_page(request, db, found.id, status_code=409, message=exc.message)
+        return await draw_page(request, db, found.id, status_code=409, message=exc.message, typed=typed)
     await db.commit()
     await state.engine.refresh_status(found.id)
     return back(request, found.id, f"Attested by {operator.display_name}.", anchor="#next-step")
