@@ -3,11 +3,13 @@ the page shows when it is not known yet."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from app.engine.scope import Scope, TemplateError
 from app.playbooks.schema import PasteValue, StepSpec
 from app.playbooks.templates import references
+from app.store.models import OnboardingSecret
 
 
 class PasteRow(NamedTuple):
@@ -21,8 +23,19 @@ class PasteRow(NamedTuple):
     copy: bool
 
 
-def paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec]) -> PasteRow:
-    """One value of a step's task to paste, as the page shows it."""
+# A kept secret's row before the wizard keeps it, and once it is destroyed.
+NOT_KEPT_YET = "Kept once the wizard creates it: apply the plan"
+KEPT_NO_LONGER = "No longer kept: the wizard destroyed it once its step was attested"
+
+
+def paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec],
+              secrets: Mapping[str, OnboardingSecret] | None = None) -> PasteRow:
+    """One value of a step's task to paste, as the page shows it. ``secrets``: the onboarding's
+    kept secrets by purpose (destroyed ones too), for a row that is one of them."""
+    if paste.secret is not None:
+        kept = (secrets or {}).get(paste.secret)
+        text = NOT_KEPT_YET if kept is None else KEPT_NO_LONGER if kept.destroyed_at is not None else paste.where
+        return PasteRow(paste.label, text or "", paste.note, copy=False)
     if paste.value is None:
         return PasteRow(paste.label, paste.where or "", paste.note, copy=False)
     try:

@@ -300,6 +300,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     job = last_job if last_job is not None and last_job.state in ACTIVE_JOBS else None
     last_run, results = await latest_results(session, onboarding_id)
     secrets = await kept_secret_rows(session, onboarding_id)
+    by_purpose = {secret.purpose: secret for secret in secrets}
     # Every operator (a small table): names for the page, and the colleagues a handoff can go to.
     operators = list(await OperatorRepository(session).by_display_name())
     people = {str(op.id): op.display_name for op in operators}
@@ -351,7 +352,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     remedy=result.remedy if result else None, attestation=attestation,
                     until=_until(result.evidence if result else None)))
             if step.task is not None:
-                view.paste += [paste_row(scope, paste, written_at) for paste in step.task.paste]
+                view.paste += [paste_row(scope, paste, written_at, by_purpose) for paste in step.task.paste]
                 if step.task.console_path and scope.org is not None:
                     view.console_link = console_path(loaded, step.task.console_path)
                     view.console_page = CONSOLE_PAGE_NAMES.get(step.task.console_path)

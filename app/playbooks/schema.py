@@ -114,6 +114,9 @@ class PasteValue(Strict):
     value: str | None = None
     where: str | None = None
     note: str = ""
+    # The kept secret (by purpose, one the step ``reveals``) the value is: ``where`` is said while it
+    # is kept; before the wizard keeps it, and after it is destroyed, the page says so instead.
+    secret: str | None = None
 
     @model_validator(mode="after")
     def one_source(self) -> PasteValue:

@@ -184,6 +184,9 @@ class _Checker:
                 for value in step.task.paste:
                     if value.value is not None:
                         self.templates(f"{where}, paste '{value.label}'", value.value, known)
+                    if value.secret is not None and value.secret not in step.task.reveals:
+                        raise self.fail(where, f"paste '{value.label}': secret {value.secret} is not one the step "
+                                        f"reveals ({', '.join(step.task.reveals) or 'none'})")
             for check in step.checks:
                 what = f"{where}, check '{check.key}'"
                 self.templates(what, check.params, anywhere)

@@ -102,6 +102,11 @@ BROKEN: list[tuple[str, Callable[[Doc], object], str]] = [
      lambda d: d["settings"]["users_resource"].update(default="{org.orign}/api/v1/users"),
      "defender-for-identity.yaml, setting 'users_resource': {org.orign}: undefined value of the org orign; did you "
      "mean org.origin?"),
+    ("a paste row for a secret the step does not reveal",
+     lambda d: _step(d, "verify_account")["task"].setdefault("paste", []).append(
+         {"label": "Activation link", "where": "Reveal it on this step", "secret": "activation_lnk"}),
+     "defender-for-identity.yaml, step 'verify_account': paste 'Activation link': secret activation_lnk is not one "
+     "the step reveals (activation_link)"),
     ("a fact name given as a template",
      lambda d: _action(d, "create_role", "role")["params"].update(fact="{input.role_label}"),
      "defender-for-identity.yaml, step 'create_role': action 'role': parameter fact names a fact, so it must be a "

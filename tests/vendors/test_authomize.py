@@ -17,6 +17,7 @@ import pytest
 from app.common.clock import FakeClock
 from app.common.validation import ValidationFailed
 from app.engine.engine import EngineError
+from app.onboardings.paste import KEPT_NO_LONGER, NOT_KEPT_YET
 from app.playbooks.loader import setting_key
 from app.settings import Settings
 from app.store.models import AppSetting, Onboarding
@@ -56,6 +57,14 @@ def finish(w: Wizard, oid: uuid.UUID) -> None:
 def the_secret_is_kept(w: Wizard, oid: uuid.UUID) -> bool:
     row, _sealed = kept_secret(w, oid, "authomize_client_secret")
     return row.destroyed_at is None
+
+
+def client_secret_row(w: Wizard, oid: uuid.UUID) -> str:
+    """What step 3's "Client Secret" row to paste says."""
+    rows = [row for _s, steps in w.view(oid).sections for sv in steps for row in sv.paste]
+    [row] = [row for row in rows if row.label == "Client Secret"]
+    assert not row.copy
+    return row.text
 
 
 def integrations(org: SandboxOrg) -> list[Any]:
@@ -110,7 +119,10 @@ class TestAuthomizeEndToEnd:
     def test_the_secret_is_kept_until_the_authomize_step_is_attested_then_destroyed(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)
+        # Step 3's row said "Reveal it with the button on this step" before there was a button.
+        assert client_secret_row(w, oid) == NOT_KEPT_YET
         install(w, oid)
+        assert client_secret_row(w, oid) == "Reveal it with the button on this step"
         secret = the_secret(sandbox_org)
         row, sealed = kept_secret(w, oid, "authomize_client_secret")
         assert row.destroyed_at is None and row.destroy_on == "authomize_connected"
@@ -135,6 +147,7 @@ class TestAuthomizeEndToEnd:
         assert w.run(lambda: w.state.engine.kept_secret(oid, "authomize_client_secret")) is None
         assert secret not in database_text(w)
         assert "Client secret of the Authomize integration" not in web.get(f"/onboardings/{oid}").text
+        assert client_secret_row(w, oid) == KEPT_NO_LONGER
 
 
 class TestSmokeTest:
