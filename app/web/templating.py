@@ -79,14 +79,25 @@ def _epoch(value: float | None, fmt: str = "%H:%M UTC") -> Markup | str:
     return _time_element(at, at.strftime(fmt), local=True)
 
 
+_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC)")
+
+
 def _local_times(text: str, until: float | None) -> Markup:
-    """A check's finding whose "HH:MM UTC" names the moment ``until`` (a timer's end), with that
-    moment drawn in the viewer's time zone like every other time on the page."""
-    if until is None:
-        return escape(text)
-    at = datetime.fromtimestamp(float(until), UTC)
-    utc = at.strftime("%H:%M UTC")
-    return _time_element(at, utc, local=True).join(escape(part) for part in text.split(utc))
+    """A check's finding with its moments drawn in the viewer's time zone like every other time on
+    the page: each "YYYY-MM-DD HH:MM UTC" (when a smoke test last ran, an attestation), and the
+    "HH:MM UTC" that names ``until`` (a timer's end)."""
+    parts: list[Markup] = []
+    for index, part in enumerate(_STAMP.split(text)):
+        if index % 2:
+            at = datetime.strptime(part, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+            parts.append(_time_element(at, part, local=True))
+        elif until is not None:
+            at = datetime.fromtimestamp(float(until), UTC)
+            utc = at.strftime("%H:%M UTC")
+            parts.append(_time_element(at, utc, local=True).join(escape(piece) for piece in part.split(utc)))
+        else:
+            parts.append(escape(part))
+    return Markup("").join(parts)
 
 
 def _relative_time(value: datetime | None) -> Markup | str:
