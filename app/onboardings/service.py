@@ -17,13 +17,13 @@ from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
 from app.engine.engine import Engine
-from app.engine.requirements import locked_inputs, missing_required, unapplied_before
+from app.engine.requirements import locked_inputs, missing_required, plan_is_stale, unapplied_before
 from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError
 from app.engine.status import DRAFT_NEW, timer_fact
 from app.okta.errors import OktaError
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook, StepSpec
-from app.store.models import Attestation, OktaConnection, Onboarding
+from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingPlan
 from app.store.repositories.checkpoints import action_rows
 from app.store.repositories.plans import same_value
 from app.store.repositories.progress import (
@@ -151,6 +151,29 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
                  else "Values saved, none changed",
                  details={k: values[k] for k in changed if not isinstance(values[k], list)})
     return values
+
+
+def left_empty(playbook: Playbook, typed: Mapping[str, str], keys: Sequence[str],
+               required_now: Sequence[str] | None) -> list[str]:
+    """The labels of required values sent empty from steps other than the one saved: not saved
+    (each keeps its value, or its default), which the page says rather than silently showing it again."""
+    return [playbook.input(key).label for key in keys if required_now is not None and key not in required_now
+            and key in typed and playbook.input(key).required and not typed[key].strip()]
+
+
+def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onboarding, empty: Sequence[str]) -> str:
+    """What saving values means for the plan (the first is still to be made; an earlier one is out of
+    date once a value it depends on differs from those it was made from), and what was left empty."""
+    if plan is not None and plan_is_stale(playbook, plan, onboarding.inputs, onboarding.facts):
+        note = "Values saved. The plan no longer matches them: make the plan again, review it, then confirm."
+    elif plan is not None:
+        note = "Values saved. The plan still holds: none of the values it depends on changed."
+    else:
+        note = "Values saved. Make the plan to see what the wizard will do."
+    if empty:
+        names = " and ".join(f"'{label}'" for label in empty)
+        note += f" {names} left empty, so not saved: {'it keeps' if len(empty) == 1 else 'they keep'} the value shown."
+    return note
 
 
 def _label(playbook: Playbook, key: str) -> str:

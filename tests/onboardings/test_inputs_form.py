@@ -4,6 +4,7 @@ region chosen for the person); a required value of another step may wait."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 
@@ -165,3 +166,23 @@ def test_an_auditor_reads_values_not_fields(j: Journey, settings: Settings) -> N
     assert not Journey.forms(page, "/inputs")
     values = re.search(r'<dl class="facts step__values">(.*?)</dl>', page, re.S)
     assert values and "mdi.svc@acme.example" in values.group(1)
+
+
+def test_a_required_value_cleared_on_another_step_is_said_not_saved(j: Journey) -> None:
+    """Clearing Oort's service account username and saving the AWS values showed the username again
+    (its default) with no word: the note says it was left empty and keeps the value shown."""
+    oid = _start(j, "oort")
+    page = j.get(f"/onboardings/{oid}").text
+    default = input_attributes(page, "input_service_account_login")["value"]
+    assert default.startswith("oort-service-account@")
+    saved = j.submit(_values_form(page), at="event_streaming_tab", input_service_account_login="",
+                     input_aws_account_id="123456789012", input_aws_region="us-east-2",
+                     input_event_source_name="oort-acme-okta_events")
+    assert saved.status_code == 200
+    assert ("'Service account username (an email address)' left empty, so not saved: it keeps the value shown."
+            in html.unescape(saved.text)), saved.text
+    assert input_attributes(saved.text, "input_service_account_login")["value"] == default
+    assert j.onboarding(oid).inputs["aws_account_id"] == "123456789012"
+    # Saved at its own step, an empty value is an error on the field, as before.
+    refused = j.submit(_values_form(saved.text), at="create_account", input_service_account_login="")
+    assert refused.status_code == 400 and "left empty, so not saved" not in refused.text

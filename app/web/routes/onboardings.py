@@ -18,11 +18,9 @@ from app.common.validation import Fields, ValidationFailed
 from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
-from app.engine.requirements import plan_is_stale
 from app.engine.status import timer_runs
 from app.onboardings import service, tokens
-from app.playbooks.schema import Playbook
-from app.store.models import OktaConnection, Onboarding, OnboardingPlan
+from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import latest_job
@@ -170,7 +168,8 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
     if then_plan:
         return await _make_plan(request, found.id, operator, saved=True)
     await state.engine.refresh_status(found.id)  # the line follows the plan (make it again, or not)
-    note = _saved_note(playbook, await newest_plan(db, found.id), found)
+    note = service.saved_note(playbook, await newest_plan(db, found.id), found,
+                              service.left_empty(playbook, typed, keys, required_now))
     return back(request, found.id, note, anchor=f"#step-{at or steps[0]}")
 
 
@@ -194,16 +193,6 @@ async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, 
         return back(request, onboarding_id, f"{done}Plan made, with {conflicts} conflict{many} to resolve before it "
                     "can be confirmed.", "warning", anchor="#plan")
     return back(request, onboarding_id, f"{done}Plan ready: review it, then confirm to apply.", anchor="#plan")
-
-
-def _saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onboarding) -> str:
-    """What saving values means for the plan: the first one is still to be made; an earlier one is
-    out of date once a value it depends on differs from those it was made from."""
-    if plan is not None and plan_is_stale(playbook, plan, onboarding.inputs, onboarding.facts):
-        return "Values saved. The plan no longer matches them: make the plan again, review it, then confirm."
-    if plan is not None:
-        return "Values saved. The plan still holds: none of the values it depends on changed."
-    return "Values saved. Make the plan to see what the wizard will do."
 
 
 @router.post("/{onboarding_id}/plans/{plan_id}/confirm", name="onboarding_confirm")
