@@ -153,12 +153,15 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     return values
 
 
-def left_empty(playbook: Playbook, typed: Mapping[str, str], keys: Sequence[str],
-               required_now: Sequence[str] | None) -> list[str]:
-    """The labels of required values sent empty from steps other than the one saved: not saved
-    (each keeps its value, or its default), which the page says rather than silently showing it again."""
+async def left_empty(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],
+                     keys: Sequence[str], required_now: Sequence[str] | None) -> list[str]:
+    """After a save, the labels of required values cleared on steps other than the one saved: not
+    saved, each keeps its value (or default), which the page says rather than silently showing it
+    again. A value not given yet (Oort's AWS values) is not one."""
+    shown = (await _scope_of(session, playbook, onboarding)).inputs
     return [playbook.input(key).label for key in keys if required_now is not None and key not in required_now
-            and key in typed and playbook.input(key).required and not typed[key].strip()]
+            and key in typed and playbook.input(key).required and not typed[key].strip()
+            and shown.get(key) not in (None, "", [])]
 
 
 def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onboarding, empty: Sequence[str]) -> str:

@@ -37,7 +37,8 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     onboarding_url = page.url.split("#")[0]
 
     choice = page.locator("#step-choose_access")
-    choice.get_by_label("Kind of setup").select_option("read_write")
+    choice.get_by_role("group", name="Kind of setup").get_by_label(
+        "Read/write: Oort can also take remediation actions").check()
     choice.get_by_label("Also assign Organization Administrator, for Oort's User Schema check").check()
     choice.get_by_role("button", name="Save values").click()
     expect(page.get_by_text("Values saved.")).to_be_visible()

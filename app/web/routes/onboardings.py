@@ -169,7 +169,7 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
         return await _make_plan(request, found.id, operator, saved=True)
     await state.engine.refresh_status(found.id)  # the line follows the plan (make it again, or not)
     note = service.saved_note(playbook, await newest_plan(db, found.id), found,
-                              service.left_empty(playbook, typed, keys, required_now))
+                              await service.left_empty(db, playbook, found, typed, keys, required_now))
     return back(request, found.id, note, anchor=f"#step-{at or steps[0]}")
 
 
