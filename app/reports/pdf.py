@@ -8,9 +8,22 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from app.reports.data import STATUS_LABELS, Report
-from app.store.statuses import ONBOARDING_WORDS, OUTCOME_WORDS, Outcome
+from app.store.statuses import ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+def count_line(counts: dict[str, int]) -> str:
+    """The checklist's counts in the page's order and words: an attested item counts as passed (as
+    the page counts it), and the line says how many of those were attested."""
+    attested = counts.get(CheckStatus.attested, 0)
+    parts = [f"{counts.get(CheckStatus.passed, 0) + attested} passed"
+             + (f" ({attested} of them attested)" if attested else ""),
+             f"{counts.get(CheckStatus.failed, 0)} {STATUS_LABELS[CheckStatus.failed]}"]
+    parts += [f"{counts[status]} {STATUS_LABELS[status]}" for status in (CheckStatus.waiting, CheckStatus.not_verified)
+              if counts.get(status)]
+    parts.append(f"{counts.get(CheckStatus.needs_attestation, 0)} {STATUS_LABELS[CheckStatus.needs_attestation]}.")
+    return ", ".join(parts)
 
 
 def _when(moment: object) -> str:
@@ -71,8 +84,7 @@ def render_pdf(report: Report) -> bytes:
     pdf.para(f"Audit chain over this onboarding's events: {chain}{span}.")
 
     pdf.heading("Checklist")
-    pdf.para(f"Last verification: {_when(report.verified_at)}. " +
-             ", ".join(f"{n} {STATUS_LABELS.get(k, k)}" for k, n in sorted(report.counts.items())))
+    pdf.para(f"Last verification: {_when(report.verified_at)}. {count_line(report.counts)}")
     heading_style = FontFace(emphasis="BOLD", fill_color=(238, 240, 245))
     pdf.set_font("DejaVu", "", 8)
     with pdf.table(col_widths=(40, 55, 20, 75), headings_style=heading_style, line_height=4.5,

@@ -15,6 +15,7 @@ from html import unescape
 from app.audit import Actor
 from app.audit.recorder import record
 from app.reports.data import EVIDENCE_ID_TYPES, ActionRow, EvidenceObject, _in_words, _Known, _objects
+from app.reports.pdf import count_line
 from app.settings import Settings
 from app.store.statuses import CHECK_WORDS, Outcome
 from tests.harness import Wizard
@@ -88,8 +89,16 @@ def test_the_pdf_evidence_is_in_words_too(done: tuple[Wizard, uuid.UUID]) -> Non
     assert re.search(rf"Custom role “{ROLE}” \(id cr0\w+\)", text), text
     assert f"custom role “{ROLE}” on resource set “{ROLE}”" in text
     assert text.count(" Passed ") >= 10  # the Result cells ("10 passed" in the counts' sentence)
+    # The counts as the page counts them: an attested item is passed (it read "2 attested, 10 passed").
+    assert re.search(r"\d+\s+passed\s+\(\d+\s+of\s+them\s+attested\),\s+0\s+FAILED,\s+0\s+not\s+attested\.", text), text
     for key in RAW_KEYS:
         assert key not in text, key
+
+
+def test_the_pdf_counts_read_in_the_pages_order() -> None:
+    counts = {"passed": 9, "attested": 3, "failed": 1, "waiting": 2, "needs_attestation": 1}
+    assert count_line(counts) == "12 passed (3 of them attested), 1 FAILED, 2 waiting, 1 not attested."
+    assert count_line({"passed": 4}) == "4 passed, 0 FAILED, 0 not attested."
 
 
 def test_the_event_exports_keep_ids_as_data_and_summaries_in_words(done: tuple[Wizard, uuid.UUID]) -> None:
