@@ -132,6 +132,8 @@ class StepView:
     inputs_locked: bool = False
     # An earlier step whose action is not applied yet: this one's attestation waits for it.
     after_unapplied: StepSpec | None = None
+    # A person's step the next step's action waits on (Drata's 5a, adding the app 5b finds): not folded until it ran.
+    before_pending: bool = False
     # One of its values changes what the plan does ("Save and make the plan" is offered): not so for a
     # value only pasted elsewhere (Sentinel's workspace).
     inputs_planned: bool = False
@@ -153,7 +155,8 @@ class StepView:
     def folds(self) -> bool:
         """Drawn folded: finished, or only to read, with nothing on it to type, paste or reveal."""
         open_inputs = bool(self.inputs) and not self.inputs_locked
-        return (self.state == StepState.done or not self.tracked) and not (self.paste or self.secrets or open_inputs)
+        return (self.state == StepState.done or not self.tracked) and not (self.paste or self.secrets or open_inputs
+                                                                            or self.before_pending)
 
 
 @dataclass
@@ -369,6 +372,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             if any(c.kind == "attest" for c in step.checks):
                 view.after_unapplied = unapplied_before(loaded.playbook, scope, states, step.key)
             view.state = _step_state(view, loaded)
+            if views and views[-1].state == StepState.guide:
+                views[-1].before_pending = any(a.state != ActionState.done for a in view.actions)
             views.append(view)
         if views:
             sections.append((section, views))

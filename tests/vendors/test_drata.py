@@ -43,6 +43,10 @@ def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
     return svc
 
 
+def step_view(w: Wizard, oid: uuid.UUID, key: str) -> Any:
+    return next(sv for _s, steps in w.view(oid).sections for sv in steps if sv.step.key == key)
+
+
 def drata_app(org: SandboxOrg) -> Any:
     app = org.find_app("Drata - OIDC")
     assert app is not None
@@ -172,8 +176,12 @@ class TestTheDrataApp:
         # The trail says why (it read "The app's client ID and client secret: failed").
         assert w.run(failed) == ["The app's client ID and client secret: The app 'Drata - OIDC' is not installed "
                                  "in Okta yet."]
+        # Step 5a (adding the app by hand) is open on the page while 5b's action has not run: it was
+        # folded away as instructions, so the apply stopped at 5b first.
+        assert not step_view(w, oid, "install_app").folds
         sandbox_org.add_app("Drata \u2013 OIDC", name="drata")  # the catalog's en dash
         assert w.apply(oid).state == "succeeded"
+        assert step_view(w, oid, "install_app").folds
         app = next(iter(sandbox_org.apps))
         assert w.onboarding(oid).facts["drata_app_id"] == app.id
         assert [g.scope_id for g in app.grants.values()] == ["okta.users.read.self"]
