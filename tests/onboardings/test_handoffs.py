@@ -83,6 +83,13 @@ class TestHandOff:
         assert response.status_code == 400
         assert "Choose an active operator or administrator" in response.text
         assert _onboarding(w, oid).assignee_id == people["amy"].id
+        # The note written stays on the refused form (it was lost with the refusal), markup as text.
+        assert '<textarea id="note" name="note" rows="3" maxlength="4000" required>Please finish this one</textarea>' \
+            in response.text
+        response = web.post(f"{page}/handoff", {"to": str(people["bob"].id), "note": "done <b>"}, page=page)
+        assert response.status_code == 400  # too short to start from
+        assert 'required>done &lt;b&gt;</textarea>' in response.text
+        assert f'<option value="{people["bob"].id}" selected>' in response.text
 
     def test_queue_then_take(self, w: Wizard, people: dict[str, Any]) -> None:
         web = Web(w.client)

@@ -50,8 +50,8 @@ async def hand_off(request: Request, db: DbSession, onboarding_id: str, operator
     asked = await read_input(request, handoffs.HandoffRequest)
     try:
         handoff = await handoffs.hand_off(db, found, asked, actor_for(request, operator))
-    except ValidationFailed as exc:
-        return await refused(request, db, found.id, exc)
+    except ValidationFailed as exc:  # the note and the choice stay as written
+        return await refused(request, db, found.id, exc, typed={"handoff_to": asked.to, "handoff_note": asked.note})
     target = await db.get(Operator, handoff.to_operator_id) if handoff.to_operator_id else None
     return back(request, found.id, f"Handed off to {target.display_name if target else 'the help-desk queue'}.")
 
