@@ -131,7 +131,7 @@ class Wizard(InApp):
         """The onboarding as its page shows it (the view model the template renders)."""
         async def build() -> OnboardingView:
             async with self.state.db.sessions() as session:
-                return await build_view(session, self.state.library, onboarding_id)
+                return await build_view(session, self.state.library, onboarding_id, self.state.clock.now())
 
         return self.run(build)
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from app.engine.status import timer_fact
-from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict, WaitingFor
+from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
@@ -50,11 +50,42 @@ class SectionProgress:
     current: bool
 
 
+def _timer(view: OnboardingView, step_key: str) -> float | None:
+    """When the timer a step starts ends (None: not started)."""
+    timer = view.loaded.scope.facts.get(timer_fact(step_key)) or {}
+    return float(timer.get("until", 0)) if timer else None
+
+
+def _wait_over(view: OnboardingView, step_key: str) -> bool:
+    until = _timer(view, step_key)
+    return until is not None and until <= view.now
+
+
+def held_by_a_wait(view: OnboardingView) -> set[str]:
+    """The steps the document puts after a wait in its section (Sentinel's "The OktaSystemLogs
+    table has Okta's events" after "Allow 30 minutes for the first data", a step whose checks count
+    another step's timer), while that wait has not passed: the card does not ask for them before."""
+    held: set[str] = set()
+    for _section, svs in view.sections:
+        waiting = False
+        for sv in svs:
+            if waiting:
+                held.add(sv.step.key)
+            counted = [str(c.spec.params.get("step")) for c in sv.checks if c.spec.kind == "timer_elapsed"]
+            if sv.step.task is None and any(not _wait_over(view, key) for key in counted):
+                waiting = True
+    return held
+
+
 def needs_person(view: OnboardingView, sv: StepView) -> bool:
     """Whether this step waits for something only a person can do now."""
     if sv.state == StepState.done or not sv.tracked:
         return False
     task = sv.step.task
+    if task is not None and task.kind == "timer" and _timer(view, sv.step.key) is not None \
+            and not _wait_over(view, sv.step.key) \
+            and not any(c.spec.kind == "attest" and c.status != CheckStatus.attested for c in sv.checks):
+        return False  # started, nothing to do but wait: the card goes on, and shows the wait once nothing else is left
     facts = view.loaded.scope.facts
     if task is not None and task.kind == "service_token":
         return not facts.get("service_token_verified")
@@ -95,10 +126,12 @@ def _token_track(view: OnboardingView, steps: list[StepView]) -> list[StepView]:
     return []
 
 
-def checked_by_okta(sv: StepView) -> bool:
-    """The step's open items are checks the wizard runs against Okta (so "check it now" finishes it)."""
+def checked_by_okta(view: OnboardingView, sv: StepView) -> bool:
+    """The step's open items are checks the wizard runs against Okta (so "check it now" finishes
+    it); a wait not over yet (not started, or running) is not one."""
     open_checks = [c for c in sv.checks if c.status not in GOOD]
-    return bool(open_checks) and all(c.spec.kind != "attest" for c in open_checks)
+    return bool(open_checks) and all(c.spec.kind != "attest" for c in open_checks) and all(
+        _wait_over(view, str(c.spec.params.get("step"))) for c in open_checks if c.spec.kind == "timer_elapsed")
 
 
 def next_step(view: OnboardingView) -> NextStep:
@@ -136,34 +169,40 @@ def next_step(view: OnboardingView) -> NextStep:
         ready = "1 action of the confirmed plan is" if count == 1 else f"{count} actions of the confirmed plan are"
         return NextStep(NextKind.apply, "Continue: apply the plan" if view.applied_any else "Apply the plan",
                         f"{ready} ready to run.")
-    person = next((sv for sv in _token_track(view, steps) + steps if needs_person(view, sv)), None)
+    held = held_by_a_wait(view)
+    person = next((sv for sv in _token_track(view, steps) + steps if needs_person(view, sv)
+                   and sv.step.key not in held), None)
     if person is not None:
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
                         f"In “{person.section.title}”.", person)
-    if onboarding.status == OnboardingStatus.waiting and onboarding.waiting_for == WaitingFor.timer:
-        waited = _running_wait(view, steps)
-        if waited is not None:
-            sv, until = waited
-            return NextStep(NextKind.wait, f"Step {sv.step.number}: {sv.step.title}",
-                            "Nothing to do until the wait ends. Then verify: the wizard checks the rest of the "
-                            "checklist against Okta.", sv, until)
+    waited = _running_wait(view, steps)
+    if waited is not None:
+        sv, until = waited
+        return NextStep(NextKind.wait, f"Step {sv.step.number}: {sv.step.title}",
+                        "Nothing to do until the wait ends. Then verify: the wizard checks the rest of the "
+                        "checklist against Okta.", sv, until)
     if onboarding.status == OnboardingStatus.completed:
         return NextStep(NextKind.verify, "Completed: every item passed or was attested",
                         "Re-verify at any time to see whether anything changed in Okta since (drift).")
     if view.last_run is None:
         return NextStep(NextKind.verify, "Verify the onboarding",
                         "The wizard checks every item of the document's checklist against Okta.")
+    still = [sv for sv in steps if sv.tracked and sv.state != StepState.done]
+    if still:
+        # Steps the last verification did not find done, or that changed since (it said "Every step is done").
+        numbers = ", ".join(sv.step.number for sv in still[:4]) + (" and more" if len(still) > 4 else "")
+        return NextStep(NextKind.verify, "Verify again",
+                        f"Step{'s' if len(still) > 1 else ''} {numbers} {'are' if len(still) > 1 else 'is'} not shown "
+                        "done yet: verify to check them against Okta as it is now.")
     return NextStep(NextKind.verify, "Verify again",
                     "Every step is done; verify to see the checklist as Okta has it now.")
 
 
 def _running_wait(view: OnboardingView, steps: list[StepView]) -> tuple[StepView, float] | None:
-    """The step that waits on the running timer (Sentinel's "Allow 30 minutes for the first data",
-    whose check counts from the connector's timer), and when the wait ends. Only called while the
-    onboarding waits for a timer, so the timer that ends last is one that runs."""
-    facts = view.loaded.scope.facts
-    started = {sv.step.key: float((facts.get(timer_fact(sv.step.key)) or {}).get("until", 0)) for sv in steps
-               if sv.step.task is not None and sv.step.task.kind == "timer" and facts.get(timer_fact(sv.step.key))}
+    """The step that waits on a running timer (Sentinel's "Allow 30 minutes for the first data",
+    whose check counts from the connector's timer), and when the wait ends; None when none runs."""
+    started = {sv.step.key: until for sv in steps if sv.step.task is not None and sv.step.task.kind == "timer"
+               and (until := _timer(view, sv.step.key)) is not None and until > view.now}
     if not started:
         return None
     key, until = max(started.items(), key=lambda item: item[1])

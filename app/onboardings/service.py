@@ -23,6 +23,7 @@ from app.engine.scope import Scope, TemplateError
 from app.engine.status import DRAFT_NEW, timer_fact
 from app.okta.errors import OktaError
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook, StepSpec
+from app.store.base import utcnow
 from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingPlan
 from app.store.repositories.checkpoints import action_rows
 from app.store.repositories.plans import same_value
@@ -196,7 +197,8 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
         raise ValidationFailed({}, "There is no such step.") from None
     if step.task is None or step.task.kind != "timer" or not step.task.timer_minutes:
         raise ValidationFailed({}, "This step has no timer.")
-    timer = {"started": now, "until": now + step.task.timer_minutes * 60}
+    # "recorded_at": the database's time, as verification runs are stamped (a run before it did not see it).
+    timer = {"started": now, "until": now + step.task.timer_minutes * 60, "recorded_at": utcnow().timestamp()}
     await learn(session, onboarding, {timer_fact(step.key): timer}, activity=True)
     await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
                  subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'")

@@ -22,6 +22,7 @@ from app.engine.requirements import (
     unmet,
 )
 from app.engine.runtime import Loaded, load
+from app.engine.status import timer_fact
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
 from app.onboardings.next_step import (
     NextKind,
@@ -110,9 +111,13 @@ def _until(evidence: dict[str, Any] | None) -> float | None:
 
 
 def _changed_since(loaded: Loaded, moment: float) -> bool:
-    """Whether an action was applied, or the service account's token verified, after ``moment``."""
+    """Whether an action was applied, the service account's token verified, or a timer started
+    after ``moment`` (a wait found "not started" before it was is not one now)."""
+    facts = loaded.scope.facts
     stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
-    stamps.append(float(loaded.scope.facts.get("service_token_verified_at") or 0))
+    stamps.append(float(facts.get("service_token_verified_at") or 0))
+    stamps += [float((facts.get(timer_fact(step.key)) or {}).get("recorded_at", 0))
+               for _s, step in loaded.playbook.steps()]
     return max(stamps) > moment
 
 
@@ -173,6 +178,7 @@ class OnboardingView:
     operators: list[Operator]
     inputs_locked: bool
     alerts: list[Alert] = field(default_factory=list)  # the watch's open alerts, once completed
+    now: float = 0.0  # the clock's time as the view was built: whether a timer still runs
 
     @property
     def onboarding(self) -> Any:
@@ -253,7 +259,7 @@ class OnboardingView:
     def next_checked_by_okta(self) -> bool:
         """The next step is a person's task the wizard can check in Okta now."""
         return (self.next.kind == NextKind.person and self.next.step is not None and self.applied_any
-                and checked_by_okta(self.next.step))
+                and checked_by_okta(self, self.next.step))
 
     @property
     def progress(self) -> list[SectionProgress]:
@@ -277,6 +283,10 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
         return StepState.waiting
     if view.step.task is not None and view.step.task.kind == "service_token":
         return StepState.done if loaded.scope.facts.get("service_token_verified") else StepState.todo
+    if view.step.task is not None and view.step.task.kind == "timer" and view.checks and not loaded.scope.facts.get(
+            timer_fact(view.step.key)):
+        # Attested without its timer (Sentinel's connector): the wait the later steps count from is not started.
+        return StepState.todo
     if statuses and all(s in GOOD for s in statuses):
         return StepState.done
     if CheckStatus.failed in statuses:
@@ -288,7 +298,8 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
     return StepState.guide if view.step.task is not None and view.step.actor != "wizard" else StepState.info
 
 
-async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> OnboardingView:
+async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,
+                     now: float) -> OnboardingView:
     loaded = await load(session, library, onboarding_id)
     scope = loaded.scope
     plan = await newest_plan(session, onboarding_id)
@@ -343,9 +354,10 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     continue
                 attestation = loaded.attestations.get(check.key)
                 result = results.get(check.key)
-                if result is not None and result.status == CheckStatus.failed and outdated:
-                    # A failure found before the last apply or token paste may be fixed by it: it is
-                    # not shown as current (the card sent people back to a token already pasted).
+                if result is not None and result.status in (CheckStatus.failed, CheckStatus.waiting) and outdated:
+                    # A failure found before the last apply, token paste or timer start may be fixed by
+                    # it: it is not shown as current (the card sent people back to a token already
+                    # pasted; a running wait read "has not been started").
                     result = None
                 status = result.status if result else None
                 if check.kind == "attest":
@@ -381,4 +393,4 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     alerts = await open_alerts(session, onboarding_id) if is_watched(loaded.onboarding) else []
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
                           results=results, secrets=secrets, people=people, operators=operators,
-                          inputs_locked=inputs_locked, alerts=alerts)
+                          inputs_locked=inputs_locked, alerts=alerts, now=now)

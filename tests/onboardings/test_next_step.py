@@ -257,10 +257,13 @@ def test_the_handoff_summary_lists_the_steps_done_elsewhere(j: Journey, sandbox_
     sentinel = j.start("sentinel-unified-connector", connection)
     page = j.get(f"/onboardings/{sentinel}/summary").text
     assert "Name and connection details" in page and "Wait 15 minutes after assigning a role" not in page
-    # Once the connector is attested as created, the connector wizard's pages before it evidently were done.
+    # Once the connector is attested as created (and its timer started: step 8 is not done without
+    # it), the connector wizard's pages before it evidently were done.
     j.save_values(sentinel, "choose_workspace", workspace_name="sentinel-prod")
     j.plan_and_apply(sentinel)
     j.submit(j.form(j.get(f"/onboardings/{sentinel}").text, "/attest/connector_created"))
+    assert "Name and connection details" in j.get(f"/onboardings/{sentinel}/summary").text
+    j.submit(j.form(j.get(f"/onboardings/{sentinel}").text, "/timers/connect"))
     page = j.get(f"/onboardings/{sentinel}/summary").text
     assert "Name and connection details" not in page and "Select products" not in page
     j.complete(oid, service_token=lambda account: sandbox_org.issue_api_token(account, "Defender"))

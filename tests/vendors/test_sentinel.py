@@ -22,6 +22,7 @@ from app.engine.context import Context
 from app.engine.scope import Scope
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.onboardings import service
+from app.onboardings.next_step import checked_by_okta, needs_person
 from app.store.models import AuditEvent, Onboarding
 from app.vault import Secret
 from okta_sandbox import SandboxOrg
@@ -171,6 +172,52 @@ class TestTimers:
         fake_clock.advance(21 * 60)
         w.run(lambda: w.state.engine.refresh_status(oid))
         assert w.view(oid).next.title == "Verify the onboarding"
+
+    def test_a_connector_attested_without_its_timer_leads_back_to_the_timer(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """Attesting step 8 before starting its timer folded it away as done, and the card looped on
+        "Every step is done; verify again" with two checks waiting for a timer nobody could see."""
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        for _step, check in w.state.library.get(VENDOR).checks():
+            if check.kind == "attest" and check.key != "oktasystemlogs_present":
+                w.attest(oid, check.key)
+        w.verify(oid)
+        status, found, remedy = checks(w, oid)["ingestion_time_passed"]
+        assert status == "waiting" and "has not been started" in (found or "")
+        assert "Start the timer on step 8 (Connect, and start the 30-minute timer)" in (remedy or "")
+        view = w.view(oid)
+        step = next(sv for _s, steps in view.sections for sv in steps if sv.step.key == "connect")
+        assert step.state == "todo" and not step.folds
+        assert view.next.kind == "person" and view.next.title == "Step 8: Connect, and start the 30-minute timer"
+        # Started: the "not started" finding is not shown as current, and the card waits for the data
+        # before asking for the table (step m), which the document says can take 30 minutes.
+        start_timer(w, oid, "connect")
+        assert checks(w, oid)["ingestion_time_passed"][0] is None
+        fake_clock.advance(5 * 60)
+        view = w.view(oid)
+        assert view.next.kind == "wait" and view.next.title == "Step l: Allow 30 minutes for the first data"
+        fake_clock.advance(26 * 60)
+        assert w.view(oid).next.title == "Step m: The OktaSystemLogs table has Okta's events"
+
+    def test_a_running_azure_wait_does_not_hold_the_okta_steps(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                              fake_clock: FakeClock) -> None:
+        """Step b's 15 minutes are Azure's: while they run the card goes on with what is left (it
+        offered "Done: check it in Okta" for a wait Okta knows nothing of); once over, it is the
+        card's again, to verify."""
+        oid = start(w, azure_roles_just_assigned=True)
+
+        def wait_step() -> tuple[bool, bool]:
+            view = w.view(oid)
+            sv = next(sv for _s, steps in view.sections for sv in steps if sv.step.key == "azure_propagation")
+            return needs_person(view, sv), checked_by_okta(view, sv)
+
+        assert wait_step() == (True, False)  # to start: no check to run yet
+        start_timer(w, oid, "azure_propagation")
+        assert wait_step() == (False, False)  # running: nothing to do but wait
+        fake_clock.advance(16 * 60)
+        assert wait_step() == (True, True)  # over: verify records it
+
 
 class TestSystemLog:
     def test_no_recent_event_offers_a_test_event_which_is_audited(self, w: Wizard, sandbox_org: SandboxOrg,

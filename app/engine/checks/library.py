@@ -347,6 +347,8 @@ class FactCheck(Check):
 class TimerParams(CheckParams):
     step: str
     minutes: int
+    # Where the timer is started, when not on the check's own step (Sentinel's "step 8 (Connect)").
+    started_at: str = "this step"
 
 
 @register
@@ -364,7 +366,7 @@ class TimerElapsed(Check):
         timer = ctx.scope.facts.get(f"timer_{p.step}") or {}
         if not timer:
             return CheckOutcome.waiting(f"The {p.minutes}-minute wait has not been started",
-                                       "Start the timer on this step when you have done what it waits for.")
+                                       f"Start the timer on {p.started_at} when you have done what it waits for.")
         until = float(timer["until"])
         ends = datetime.fromtimestamp(until, UTC).strftime("%H:%M UTC")
         if until > ctx.clock.now():

@@ -66,7 +66,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
                     revealed: tuple[str, str, str] | None = None, typed: Mapping[str, str] | None = None) -> Response:
     """The onboarding's page as the database has it, with a refused form's errors or a revealed secret."""
     state = app_state(request)
-    view = await build_view(db, state.library, onboarding_id)
+    view = await build_view(db, state.library, onboarding_id, state.clock.now())
     me = request.state.operator
     onboarding = view.onboarding
     latest = await latest_handoff(db, onboarding_id)

@@ -28,7 +28,7 @@ router = APIRouter(prefix="/onboardings")
 async def summary(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
     found = await onboarding_or_404(db, onboarding_id)
     state = app_state(request)
-    view = await build_view(db, state.library, found.id)
+    view = await build_view(db, state.library, found.id, state.clock.now())
     history = await handoffs_of(db, found.id)
     names = {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()}
     return render(request, "onboardings/summary.html", {"view": view, "history": history, "names": names})
