@@ -174,7 +174,7 @@ def next_step(view: OnboardingView) -> NextStep:
                    and sv.step.key not in held), None)
     if person is not None:
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
-                        f"In “{person.section.title}”.", person)
+                        f"In “{person.section.title}”." + _guided_before(view, person), person)
     waited = _running_wait(view, steps)
     if waited is not None:
         sv, until = waited
@@ -196,6 +196,22 @@ def next_step(view: OnboardingView) -> NextStep:
                         "done yet: verify to check them against Okta as it is now.")
     return NextStep(NextKind.verify, "Verify again",
                     "Every step is done; verify to see the checklist as Okta has it now.")
+
+
+def _guided_before(view: OnboardingView, person: StepView) -> str:
+    """The steps of the document just before ``person`` in its section that only guide (Sentinel's
+    connector pages 1-4, 5 and 6-7, whose values step 8's Connect needs): the card names them,
+    since it never leads to a step it cannot know done."""
+    steps = next(svs for section, svs in view.sections if section is person.section)
+    before: list[StepView] = []
+    for sv in steps[:steps.index(person)]:
+        before = [*before, sv] if sv.state == StepState.guide else []
+    if not before or person.state == StepState.done:
+        return ""
+    numbers = ", ".join(sv.step.number for sv in before[:-1]) + (" and " if len(before) > 1 else "") + \
+        before[-1].step.number
+    many = len(before) > 1
+    return f" Step{'s' if many else ''} {numbers} just before it (below) come{'' if many else 's'} first."
 
 
 def _running_wait(view: OnboardingView, steps: list[StepView]) -> tuple[StepView, float] | None:

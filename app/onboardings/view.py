@@ -179,6 +179,8 @@ class OnboardingView:
     inputs_locked: bool
     alerts: list[Alert] = field(default_factory=list)  # the watch's open alerts, once completed
     now: float = 0.0  # the clock's time as the view was built: whether a timer still runs
+    # The last run came before the last apply, token paste or timer start: its counts are of then.
+    run_outdated: bool = False
 
     @property
     def onboarding(self) -> Any:
@@ -393,4 +395,4 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     alerts = await open_alerts(session, onboarding_id) if is_watched(loaded.onboarding) else []
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
                           results=results, secrets=secrets, people=people, operators=operators,
-                          inputs_locked=inputs_locked, alerts=alerts, now=now)
+                          inputs_locked=inputs_locked, alerts=alerts, now=now, run_outdated=outdated)

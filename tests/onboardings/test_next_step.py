@@ -313,8 +313,10 @@ def test_a_failure_found_before_the_token_was_pasted_is_not_shown_as_current(w: 
     checks = {c.spec.key: c for _s, steps in view.sections for sv in steps for c in sv.checks}
     assert checks["token_verified_read_only"].status is None and checks["token_verified_read_only"].found is None
     assert view.next.step is None or not any(c.status == "failed" for c in view.next.step.checks)
+    assert view.run_outdated  # the checklist line says its counts are of before (it read "5 failed" beside none)
     # Verifying again shows what Okta has now.
     w.verify(oid)
+    assert not w.view(oid).run_outdated
     assert {c.spec.key: c.status for _s, steps in w.view(oid).sections for sv in steps
             for c in sv.checks}["token_verified_read_only"] == "passed"
 

@@ -339,3 +339,17 @@ class TestWorkspace:
         steps = {sv.step.key: sv for _s, svs in w.view(start(w)).sections for sv in svs}
         assert steps["domain_name"].actor_label == "Shown by the wizard (no Okta call)"
         assert steps["create_account"].actor_label == "The wizard, through the Okta API"
+
+
+def test_the_card_for_connect_names_the_connector_pages_before_it(w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """The card went from the roles straight to step 8's "Select Connect", without the values to
+    enter, which steps 5 and 6-7 (guides the card never leads to) hold."""
+    oid = start(w)
+    up_to_the_connector(w, oid, sandbox_org)
+    for _step, check in w.state.library.get(VENDOR).checks():
+        if check.kind == "attest" and check.key not in ("connector_created", "oktasystemlogs_present"):
+            w.attest(oid, check.key)
+    card = w.view(oid).next
+    assert card.title == "Step 8: Connect, and start the 30-minute timer"
+    assert card.detail == ("In “Configure an Okta connector to a Sentinel workspace”. Steps 1-4, 5 and 6-7 just "
+                           "before it (below) come first.")
