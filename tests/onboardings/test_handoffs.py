@@ -101,12 +101,22 @@ class TestHandOff:
         web.sign_in("cat")
         queue = web.get("/?view=queue").text
         assert f"/onboardings/{oid}" in queue
-        assert "in the help-desk queue" in web.get(page).text
+        queued = web.get(page).text
+        assert "in the help-desk queue" in queued
+        # The card says how to do its step: take it (it said "The person it is assigned to does this").
+        assert "Take it from the help-desk queue (above) to do this." in queued
         assert web.post(f"{page}/plan", page=page).status_code == 403
         response = web.post(f"{page}/take", page=page)
         assert response.status_code == 303 and response.headers["location"].endswith("/summary")
         assert _onboarding(w, oid).assignee_id == people["cat"].id
         assert f"/onboardings/{oid}" not in web.get("/?view=queue").text
+        # The banner says who took it (it still read "Handed to the help-desk queue" to the end), for
+        # the taker only.
+        assert re.search(r"to the help-desk queue by Amy</strong> <time[^>]*>[^<]*</time>, taken by you: “Anyone",
+                         web.get(page).text)
+        web.sign_out()
+        web.sign_in("amy")
+        assert "Handed to the help-desk queue by" not in web.get(page).text
 
     def test_an_auditor_can_read_but_not_take(self, w: Wizard, people: dict[str, Any]) -> None:
         web = Web(w.client)

@@ -81,8 +81,9 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "now": state.clock.now(),
         "may_act": handoffs.may_act(onboarding, me.id, me.role),
         "latest_handoff": latest, "people": people,
+        # For its receiver: the colleague it went to, or whoever took it from the queue (anyone while it is there).
         "handoff_unread": latest is not None and latest.acknowledged_at is None
-                          and latest.to_operator_id in (None, me.id),
+                          and (latest.to_operator_id or onboarding.assignee_id) in (None, me.id),
         "handoff_targets": [op for op in people.values() if op.is_active and op.role != "auditor"
                             and op.id != onboarding.assignee_id],
         "credential_ok": credential_ok, "own_connections": own,
