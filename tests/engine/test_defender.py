@@ -256,6 +256,12 @@ class TestDriftAndUndo:
         drifted = {d["check"] for d in run.drift}
         assert {"final_roles", "role_permissions"} <= drifted
         assert any("Super Administrator is assigned and must not be" in d["found"] for d in run.drift)
+        # Applying again never takes a role away: the words say to remove it (they said "apply the
+        # plan again (it only adds what is missing)", which left the drift as it was).
+        [roles] = [d for d in run.drift if d["check"] == "final_roles"]
+        assert roles["found"].count("Super Administrator is assigned") == 1 and "unexpected role" not in roles["found"]
+        assert roles["remedy"] == ("Remove what must not be there from the account in Security > Administrators "
+                                   "(applying again does not remove roles), then verify again.")
 
     def test_a_deleted_role_and_resource_set_are_reported_as_gone(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         """Their parts are read alongside them (by the known id); the 404s on the parts of an

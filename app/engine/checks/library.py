@@ -132,27 +132,34 @@ class UserRoles(Check):
         roles = await _roles(ctx, p.user)
         standard = {r.type for r in roles if r.type != "CUSTOM"}
         custom = {(r.role, r.resource_set) for r in roles if r.type == "CUSTOM"}
-        problems = [f"{role_label(t)} is missing" for t in p.include if t not in standard]
+        missing = [f"{role_label(t)} is missing" for t in p.include if t not in standard]
+        missing += [f"{c.label} on its resource set is missing" for c in p.custom
+                    if (c.role, c.resource_set) not in custom]
         # Roles held through a group count: Okta lists them with the user's own (assignmentType GROUP).
         by_group = {r.type for r in roles if r.type != "CUSTOM" and r.via_group} - {
             r.type for r in roles if r.type != "CUSTOM" and not r.via_group}
-        problems += [f"{role_label(t)} is {'held through a group' if t in by_group else 'assigned'} and must not be"
-                     for t in p.exclude if t in standard]
-        problems += [f"{c.label} on its resource set is missing" for c in p.custom
-                     if (c.role, c.resource_set) not in custom]
+        extra = [f"{role_label(t)} is {'held through a group' if t in by_group else 'assigned'} and must not be"
+                 for t in p.exclude if t in standard]
         if p.exact:
             allowed = set(p.include)
-            problems += [f"unexpected role {role_label(t)}" for t in standard - allowed]
+            extra += [f"unexpected role {role_label(t)}" for t in standard - allowed if t not in p.exclude]
             expected_custom = {(c.role, c.resource_set) for c in p.custom}
-            problems += [f"unexpected custom role {r} on {s}" for r, s in custom - expected_custom]
+            extra += [f"unexpected custom role {r} on {s}" for r, s in custom - expected_custom]
+        problems = missing + extra
         found = ", ".join(sorted(role_label(t) for t in standard) +
                           [f"custom role {r} on {s}" for r, s in sorted((str(a), str(b)) for a, b in custom)]) \
             or "no admin roles"
         evidence = {"roles": sorted(standard), "custom": sorted(f"{r}@{s}" for r, s in custom)}
         if problems:
-            return CheckOutcome.failed(f"Roles: {found}. " + "; ".join(problems) + ".",
-                                       "Apply the plan again (it only adds what is missing), or fix the roles in "
-                                       "Security > Administrators.", **evidence)
+            # Applying again adds what is missing; it never takes away a role found added after its
+            # work (Super Administrator given back): that is a person's, and the words say so.
+            remedy = ("Apply the plan again (it only adds what is missing), or assign it in Security > "
+                      "Administrators." if missing else "")
+            if extra:
+                remedy += (" " if remedy else "") + ("Remove what must not be there from the account in Security > "
+                                                     "Administrators (applying again does not remove roles), "
+                                                     "then verify again.")
+            return CheckOutcome.failed(f"Roles: {found}. " + "; ".join(problems) + ".", remedy, **evidence)
         return CheckOutcome.passed(f"Roles: {found}", **evidence)
 
 
