@@ -102,6 +102,8 @@ class TestEndToEnd:
         found = checks(w, oid)
         assert found["recent_events"][0] == "passed" and "user.account.update_profile" in (found["recent_events"][1]
                                                                                             or "")
+        # Its moment as the page's others are written (it read Okta's raw "2026-12-05T18:46:00.316Z").
+        assert re.search(r" at \d{4}-\d\d-\d\d \d\d:\d\d UTC$", found["recent_events"][1] or ""), found["recent_events"]
         expected = events_between(sandbox_org, created - 3600, created)
         assert expected > 0
         assert found["backfill_counted"][0] == "passed"

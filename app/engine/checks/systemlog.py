@@ -27,6 +27,15 @@ def _clock_time(epoch: float) -> str:
     return _moment(epoch).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _published(published: str) -> str:
+    """An event's time as the page's other moments are written (it showed Okta's raw
+    "2026-12-05T18:46:00.316Z"); the raw value stays in the evidence."""
+    try:
+        return datetime.fromisoformat(published.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return published
+
+
 class RecentParams(CheckParams):
     minutes: int = Field(default=15, ge=1, le=24 * 60)
     # The user whose profile title the "Generate a test event" button updates (a template such
@@ -52,7 +61,8 @@ class SystemLogRecent(Check):
             return CheckOutcome.failed(f"Okta wrote no System Log event since {_clock_time(since)} (the last "
                                        f"{p.minutes} minutes)", remedy, since=since)
         return CheckOutcome.passed(f"Okta is writing System Log events: the latest is {latest.eventType} at "
-                                   f"{latest.published}", event_type=latest.eventType, published=latest.published)
+                                   f"{_published(latest.published)}", event_type=latest.eventType,
+                                   published=latest.published)
 
 
 class BackfillParams(CheckParams):
