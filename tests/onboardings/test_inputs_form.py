@@ -142,6 +142,8 @@ def test_a_second_onboarding_of_a_vendor_on_an_org_asks_first(j: Journey) -> Non
                                                                                  connection=connection))
     assert asked.status_code == 200
     assert "This vendor already has an onboarding on this org" in asked.text
+    # What a second one does, as its plan will show (it said it "makes a second service account").
+    assert "finds what the first made under the same names" in asked.text
     assert f'/onboardings/{first}"' in asked.text
     form = j.form(asked.text, "/onboardings")
     assert ("vendor", "oort") in form.fields and ("connection", connection) in form.fields
