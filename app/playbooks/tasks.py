@@ -35,6 +35,9 @@ class ServiceTokenTask(BaseModel):
 
     user_fact: str = "service_account_id"  # the fact holding the id the token must belong to
     probes: list[TokenProbe] = Field(default_factory=list)
+    # Said beside a token limited to network zones where the document allows zones but warns of
+    # them (Sentinel: the connector calls from Microsoft's cloud); without it the network is for information.
+    zone_advice: str | None = None
 
 
 # The facts a verified service token leaves (app/onboardings/service.py, verify_service_token),

@@ -72,3 +72,18 @@ def test_the_checklist_counts_attestations_open_now(j: Journey, sandbox_org: San
     assert f'status--warn">{counted} to attest</span>.' in page
     left = "status--warn" if counted > 1 else "status--ok"
     assert re.search(rf'Attested since: 1; <span class="status {left}">{counted - 1} still to attest</span>\.', page)
+
+
+def test_a_token_limited_to_zones_gets_sentinels_advice(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Step f says a token limited to your own network gets no data; a zone-limited token was shown
+    "(for information)" without a word of it."""
+    assert sandbox_org.demo is not None
+    oid = j.start(VENDOR, j.connect(sandbox_org.demo.admin_token))
+    j.save_values(oid, "choose_workspace", workspace_name="sentinel-prod")
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Microsoft Sentinel", network_connection="ZONE", zones=["LegacyIpZone"])
+    page = j.get(f"/onboardings/{oid}").text
+    advice = re.search(r'<p class="status status--warn token-network">([^<]*)</p>', page)
+    assert advice and "check that the zone includes Microsoft&#39;s addresses, or set the token to Any IP" in \
+        advice.group(1), advice
+    assert "(for information)" not in page
