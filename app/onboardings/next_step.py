@@ -161,7 +161,10 @@ def next_step(view: OnboardingView) -> NextStep:
                         f"The plan below has {conflicts} conflict{'' if conflicts == 1 else 's'}, so it cannot be "
                         "confirmed. Change what each says, in Okta or in this onboarding's values, then make the "
                         "plan again.")
-    if not view.plan_confirmed:
+    nothing_to_do = all(item.get("verdict") == Verdict.unchanged for item in view.plan.items) \
+        and not view.runnable_actions
+    if not view.plan_confirmed and not nothing_to_do:
+        # A plan made again of a finished onboarding, every line unchanged, has nothing to confirm.
         return NextStep(NextKind.confirm, "Read the plan, then confirm it",
                         "Each line says what the wizard will do and the exact Okta calls.")
     if view.runnable_actions:

@@ -340,3 +340,17 @@ def test_a_step_after_the_wizards_work_is_not_attested_before_it(w: Wizard) -> N
     assert next(sv for _s, steps in w.view(oid).sections for sv in steps
                 if sv.step.key == "test_connectivity").after_unapplied is None
     w.attest(oid, "connectivity_tested")  # every earlier action is applied (the log stream waits for AWS values)
+
+
+def test_a_plan_made_again_with_nothing_to_do_asks_for_no_confirmation(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """On a completed onboarding, "Plan again" gave every line "unchanged", yet the card turned back
+    to "Read the plan, then confirm it"."""
+    oid = _defender(j, sandbox_org)
+    done = j.complete(oid, service_token=lambda account: sandbox_org.issue_api_token(account, "Defender"))
+    assert done.status == "completed", done.status_note
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    page = j.get(url).text
+    assert "Read the plan, then confirm it" not in _card(page)
+    assert "Completed: every item passed or was attested" in _card(page)
+    assert j.onboarding(oid).status == "completed"
