@@ -134,6 +134,9 @@ class TestAuditTrailPage:
         w, _oid = done
         page = _auditor(w).get("/audit?category=okta").text
         assert "GET /api/v1/users/{userId}" in page or "/api/v1/" in page
+        # Each event's onboarding is named by its vendor (every link read "onboarding").
+        name = w.state.library.get(w.onboarding(_oid).vendor).name
+        assert f'/onboardings/{_oid}">{name} onboarding</a>' in page
         assert "Attested:" not in page
         # Odd values from the address bar are no filter at all, never an error.
         for query in ("action=%00", "category=%00", "before=%00", "action=<script>"):

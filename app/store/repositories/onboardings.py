@@ -85,6 +85,14 @@ async def open_onboardings(session: AsyncSession, vendor: str, org_origin: str) 
         .order_by(Onboarding.created_at))).scalars())
 
 
+async def vendors_of(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The vendor key of each of these onboardings (the audit trail names the onboarding of an event)."""
+    if not ids:
+        return {}
+    return {row.id: row.vendor for row in (await session.execute(
+        select(Onboarding.id, Onboarding.vendor).where(Onboarding.id.in_(set(ids))))).all()}
+
+
 async def onboardings_using(session: AsyncSession, connection_id: uuid.UUID) -> list[Onboarding]:
     """The open onboardings that use an Okta connection, latest activity first: they still call
     Okta with it (a plan to apply, a check to re-run, an undo to come), so retiring it stops them."""

@@ -10,7 +10,9 @@ from starlette.responses import Response
 from app.audit.browse import events_page, who
 from app.audit.chain import verify_chain
 from app.common.validation import without_control_characters
+from app.store.repositories.onboardings import vendors_of
 from app.web.deps import AuditReader, DbSession
+from app.web.state import app_state
 from app.web.templating import render
 
 router = APIRouter(prefix="/audit")
@@ -30,8 +32,12 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     # ASCII digits only ("²" is a digit to str.isdigit but not to int), and within a BIGINT.
     older_than = int(before) if before.isascii() and before.isdigit() and len(before) <= 18 else None
     page = await events_page(db, action=action, category=category, before=older_than, size=PAGE)
+    # Each event's onboarding by its vendor's name (every link read "onboarding"): one query a page.
+    library = app_state(request).library
+    found = await vendors_of(db, [e.onboarding_id for e in page.events if e.onboarding_id])
+    vendors = {str(oid): library.get(vendor).name if vendor in library else vendor for oid, vendor in found.items()}
     return render(request, "audit.html", {"events": page.events, "chain": chain, "more": page.more,
-                                          "next_before": page.next_before, "who": who,
+                                          "next_before": page.next_before, "who": who, "vendors": vendors,
                                           "action": action, "category": category})
 
 
