@@ -68,6 +68,8 @@ def test_the_checklist_counts_attestations_open_now(j: Journey, sandbox_org: San
     assert counted >= 1
     j.submit(j.forms(page, "", button="I confirm:")[0])
     page = j.get(url).text
+    # Attested by the person as the page names people (their display name), not their username.
+    assert re.search(r'Attested by Ana\.Admin on <time', page) and "Attested by ana.admin" not in page
     # The run's count stands as it found it; the one given since is said apart.
     assert f'status--warn">{counted} to attest</span>.' in page
     left = "status--warn" if counted > 1 else "status--ok"
