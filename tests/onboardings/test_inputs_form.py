@@ -188,3 +188,16 @@ def test_a_required_value_cleared_on_another_step_is_said_not_saved(j: Journey) 
     # Saved at its own step, an empty value is an error on the field, as before.
     refused = j.submit(_values_form(saved.text), at="create_account", input_service_account_login="")
     assert refused.status_code == 400 and "left empty, so not saved" not in refused.text
+
+
+def test_drata_takes_one_group_label_only(j: Journey) -> None:
+    """"Engineering, Sales" was accepted under "Connect one group at a time", offered to copy into
+    Drata's drawer, and found wrong only at the last verification."""
+    oid = _start(j, "drata")
+    page = j.get(f"/onboardings/{oid}").text
+    refused = j.submit(_values_form(page), at="choose_group", input_group_label="Engineering, Sales")
+    assert refused.status_code == 400
+    assert "Name one group only: Drata connects one group at a time" in refused.text
+    assert input_attributes(refused.text, "input_group_label")["value"] == "Engineering, Sales"
+    saved = j.submit(_values_form(refused.text), at="choose_group", input_group_label="Engineering")
+    assert "Values saved" in saved.text and j.onboarding(oid).inputs["group_label"] == "Engineering"
