@@ -353,4 +353,6 @@ def test_a_plan_made_again_with_nothing_to_do_asks_for_no_confirmation(j: Journe
     page = j.get(url).text
     assert "Read the plan, then confirm it" not in _card(page)
     assert "Completed: every item passed or was attested" in _card(page)
+    # The checklist line says how many of the passed were attested, as the PDF does.
+    assert re.search(r'\d+ passed</span> \(\d+ of them attested\),', page)
     assert j.onboarding(oid).status == "completed"
