@@ -189,19 +189,27 @@ def _label(playbook: Playbook, key: str) -> str:
 
 
 async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,
-                      now: float, actor: Actor) -> dict[str, float]:
-    """Start (or restart) the wait a step asks for; the page and the checks count down from it."""
+                      now: float, actor: Actor, minutes_ago: str = "") -> dict[str, float]:
+    """Start (or restart) the wait a step asks for; the page and the checks count down from it.
+    ``minutes_ago``: what it waits for began that long ago (a colleague assigned the Azure role
+    before handing over), so the wait is counted from then."""
     try:
         step = playbook.step(step_key)
     except KeyError:
         raise ValidationFailed({}, "There is no such step.") from None
     if step.task is None or step.task.kind != "timer" or not step.task.timer_minutes:
         raise ValidationFailed({}, "This step has no timer.")
+    ago = minutes_ago.strip()
+    if ago and not (ago.isascii() and ago.isdigit() and int(ago) <= step.task.timer_minutes):
+        raise ValidationFailed({"minutes_ago": f"Give whole minutes from 0 to {step.task.timer_minutes}, or leave "
+                                               "it empty to start the wait now."}, "The timer was not started.")
+    started = now - int(ago or 0) * 60
     # "recorded_at": the database's time, as verification runs are stamped (a run before it did not see it).
-    timer = {"started": now, "until": now + step.task.timer_minutes * 60, "recorded_at": utcnow().timestamp()}
+    timer = {"started": started, "until": started + step.task.timer_minutes * 60, "recorded_at": utcnow().timestamp()}
     await learn(session, onboarding, {timer_fact(step.key): timer}, activity=True)
     await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
-                 subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'")
+                 subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'"
+                 + (f", begun {int(ago)} minutes before" if ago and int(ago) else ""))
     return timer
 
 

@@ -99,7 +99,7 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
 
     connect = page.locator("#step-connect")
     connect.get_by_role("button", name="Start the 30-minute timer").click()
-    expect(page.get_by_text("Timer started: 30 minutes.")).to_be_visible()
+    expect(page.get_by_text("Timer started: 30 minutes left.")).to_be_visible()
     expect(page.locator("#step-connect").get_by_text(re.compile(r"Waiting until .* min left"))).to_be_visible()
     attest_all(page)
 

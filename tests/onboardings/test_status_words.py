@@ -89,3 +89,22 @@ def test_a_token_limited_to_zones_gets_sentinels_advice(j: Journey, sandbox_org:
     assert advice and "check that the zone includes Microsoft&#39;s addresses, or set the token to Any IP" in \
         advice.group(1), advice
     assert "(for information)" not in page
+
+
+def test_a_wait_begun_before_the_handover_counts_from_then(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """A colleague assigned the Azure role before handing over: the only choice was a new 15 minutes
+    from now. The timer takes how long ago it began; nonsense is refused, as typed, at the field."""
+    assert sandbox_org.demo is not None
+    oid = j.start(VENDOR, j.connect(sandbox_org.demo.admin_token))
+    j.save_values(oid, "azure_roles", azure_roles_just_assigned="1")
+    url = f"/onboardings/{oid}"
+    form = j.form(j.get(url).text, "/timers/azure_propagation")
+    refused = j.submit(form, minutes_ago="90")
+    assert refused.status_code == 400
+    assert "Give whole minutes from 0 to 15" in refused.text
+    assert 'href="#minutes_ago-azure_propagation"' in refused.text
+    assert 'id="minutes_ago-azure_propagation" name="minutes_ago" inputmode="numeric" size="3" maxlength="3" ' \
+           'value="90"' in refused.text
+    started = j.submit(j.form(refused.text, "/timers/azure_propagation"), minutes_ago="10")
+    assert "Timer started: 5 minutes left." in started.text
+    assert "5 min left" in j.get(url).text

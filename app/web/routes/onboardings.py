@@ -345,15 +345,20 @@ async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_
                       operator: ActingOperator) -> Response:
     state = app_state(request)
     found = await acting(request, db, onboarding_id, operator)
+    ago = (await form_values(request)).get("minutes_ago", "")
     try:
         timer = await service.start_timer(db, state.library.get(found.vendor), found, step_key, state.clock.now(),
-                                          actor_for(request, operator))
+                                          actor_for(request, operator), minutes_ago=ago)
     except ValidationFailed as exc:
+        if exc.errors:  # the minutes given: said at the step's field (its id), as typed
+            field = f"minutes_ago-{step_key}"
+            return await refused(request, db, found.id, ValidationFailed({field: exc.errors["minutes_ago"]},
+                                                                         exc.message), typed={field: ago})
         raise HTTPException(404, exc.message) from None
     await db.commit()
     await state.engine.refresh_status(found.id)
-    minutes = round((timer["until"] - timer["started"]) / 60)
-    return back(request, found.id, f"Timer started: {minutes} minutes.", anchor=f"#step-{step_key}")
+    left = max(0, round((timer["until"] - state.clock.now()) / 60))
+    return back(request, found.id, f"Timer started: {left} minutes left.", anchor=f"#step-{step_key}")
 
 
 @router.get("/{onboarding_id}/secrets/{purpose}", name="onboarding_reveal_again")
