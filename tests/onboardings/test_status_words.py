@@ -108,3 +108,20 @@ def test_a_wait_begun_before_the_handover_counts_from_then(j: Journey, sandbox_o
     started = j.submit(j.form(refused.text, "/timers/azure_propagation"), minutes_ago="10")
     assert "Timer started: 5 minutes left." in started.text
     assert "5 min left" in j.get(url).text
+
+
+def test_an_adopted_account_has_no_link_to_reveal_and_the_step_says_so(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """A second onboarding adopts the first one's service account: its activation step said
+    "Open the activation link (reveal it on this step)" with no link kept and no button."""
+    assert sandbox_org.demo is not None
+    connection = j.connect(sandbox_org.demo.admin_token)
+    first = j.start(VENDOR, connection)
+    j.save_values(first, "choose_workspace", workspace_name="sentinel-prod")
+    j.plan_and_apply(first)
+    assert "no-activation-link" not in j.get(f"/onboardings/{first}").text  # created: its link is kept
+    second = j.start(VENDOR, connection, another=True)
+    j.save_values(second, "choose_workspace", workspace_name="sentinel-prod")
+    j.plan_and_apply(second)
+    page = j.get(f"/onboardings/{second}").text
+    assert "No activation link is kept: the service account existed before this onboarding" in page
+    assert "Reveal activation link" not in page
