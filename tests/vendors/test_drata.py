@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.engine.engine import EngineError
+from app.onboardings.paste import KEPT_NO_LONGER, NOT_KEPT_YET
 from app.store.models import AuditEvent, Job, OktaConnection
 from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
@@ -142,6 +143,24 @@ class TestDrataEndToEnd:
         assert app.credentials["oauthClient"]["client_id"] in drawer
         assert "Engineering" in drawer
         assert sandbox_org.client_secret(app.id) not in page
+
+
+class TestDrawerSecret:
+    def test_the_client_secret_row_says_whether_the_secret_is_kept(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """C2's row said "Reveal it with the button on this step" once the secret was destroyed, with
+        no button left (a QA walk)."""
+        def row() -> str:
+            rows = step_view(w, oid, "enter_drata_values").paste
+            [found] = [r for r in rows if r.label == "Application Client Secret"]
+            return str(found.text)
+
+        oid = start(w)
+        assert row() == NOT_KEPT_YET
+        w.to_the_token(oid)
+        assert row() == "Reveal it with the button on this step"
+        assert step_view(w, oid, "enter_drata_values").secrets  # and the button is there
+        finish(w, oid, sandbox_org)
+        assert row() == KEPT_NO_LONGER
 
 
 class TestEmailPermission:
