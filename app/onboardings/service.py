@@ -110,17 +110,20 @@ def _logins(form: Fields, spec: InputSpec) -> list[str]:
 
 async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],
                       keys: Sequence[str], actor: Actor, steps: Sequence[str] = (),
-                      required_now: Sequence[str] | None = None) -> dict[str, Any]:
+                      required_now: Sequence[str] | None = None) -> list[str]:
     """Save the values of ``keys`` (the inputs of ``steps``, the steps the page's form holds) all
     at once, from ``typed``: what the operator typed, by input key (a box ticked is "on"). One
     invalid value saves none, and every error is reported, keyed by its input. A required value left
     empty is an error only among ``required_now`` (the step whose Save was pressed; all of ``keys``
     when None): another step's value may not be known yet (Oort's AWS values come after the first
-    apply), and it is asked for when that step is saved or planned."""
+    apply), and it is asked for when that step is saved or planned. Returns the labels of those
+    sent empty that had a value (cleared, not saved: each keeps it), which the page says rather
+    than silently showing it again; a value not given yet is not one."""
     values = dict(onboarding.inputs or {})
     form = Fields(typed)
     given = [key for key in keys if required_now is None or key in required_now
              or not playbook.input(key).required or typed.get(key, "").strip()]
+    skipped = [key for key in keys if key not in given and key in typed]
     for key in given:
         values[key] = check_input(form, playbook.input(key))
     # The steps' inputs the last plan added (required profile attributes of the org's schema).
@@ -151,18 +154,7 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
                  summary=("Values saved: " + ", ".join(_label(playbook, key) for key in changed)) if changed
                  else "Values saved, none changed",
                  details={k: values[k] for k in changed if not isinstance(values[k], list)})
-    return values
-
-
-async def left_empty(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],
-                     keys: Sequence[str], required_now: Sequence[str] | None) -> list[str]:
-    """After a save, the labels of required values cleared on steps other than the one saved: not
-    saved, each keeps its value (or default), which the page says rather than silently showing it
-    again. A value not given yet (Oort's AWS values) is not one."""
-    shown = (await _scope_of(session, playbook, onboarding)).inputs
-    return [playbook.input(key).label for key in keys if required_now is not None and key not in required_now
-            and key in typed and playbook.input(key).required and not typed[key].strip()
-            and shown.get(key) not in (None, "", [])]
+    return [playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])]
 
 
 def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onboarding, empty: Sequence[str]) -> str:
