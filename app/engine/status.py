@@ -37,6 +37,12 @@ def timer_fact(step_key: str) -> str:
     return f"timer_{step_key}"
 
 
+def timer_until(facts: Mapping[str, Any], step_key: str) -> float | None:
+    """When the wait a step's timer counts ends (None: not started)."""
+    timer = facts.get(timer_fact(step_key)) or {}
+    return float(timer.get("until", 0)) if timer else None
+
+
 def plan_turn(playbook: Playbook, plan: OnboardingPlan | None, inputs: Mapping[str, Any] | None,
               facts: Mapping[str, Any] | None) -> str | None:
     """Once some of the plan is applied, what its newest plan asks of the operator before Apply can
@@ -79,8 +85,8 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                     f"Waiting for the service account's token: the account's own steps, up to step {step.number} "
                     f"({step.title})")
         if step.task is not None and step.task.kind == "timer":
-            timer = scope.facts.get(timer_fact(step.key)) or {}
-            if timer and float(timer.get("until", 0)) > now:
+            until = timer_until(scope.facts, step.key)
+            if until is not None and until > now:
                 return OnboardingStatus.waiting, WaitingFor.timer, f"Waiting for the timer of '{step.title}'"
     for step, spec in gated:
         missing = unmet(scope, spec.requires)
@@ -108,5 +114,5 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
 def timer_runs(playbook: Playbook, facts: Mapping[str, Any], now: float) -> bool:
     """Whether a wait one of the playbook's steps asks for was started and has not ended yet."""
     return any(step.task is not None and step.task.kind == "timer"
-               and float((facts.get(timer_fact(step.key)) or {}).get("until", 0)) > now
+               and (timer_until(facts, step.key) or 0) > now
                for _section, step in playbook.steps())

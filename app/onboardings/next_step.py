@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from app.engine.status import timer_fact
+from app.engine.status import timer_until
 from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
@@ -50,14 +50,8 @@ class SectionProgress:
     current: bool
 
 
-def _timer(view: OnboardingView, step_key: str) -> float | None:
-    """When the timer a step starts ends (None: not started)."""
-    timer = view.loaded.scope.facts.get(timer_fact(step_key)) or {}
-    return float(timer.get("until", 0)) if timer else None
-
-
 def _wait_over(view: OnboardingView, step_key: str) -> bool:
-    until = _timer(view, step_key)
+    until = timer_until(view.loaded.scope.facts, step_key)
     return until is not None and until <= view.now
 
 
@@ -82,7 +76,7 @@ def needs_person(view: OnboardingView, sv: StepView) -> bool:
     if sv.state == StepState.done or not sv.tracked:
         return False
     task = sv.step.task
-    if task is not None and task.kind == "timer" and _timer(view, sv.step.key) is not None \
+    if task is not None and task.kind == "timer" and timer_until(view.loaded.scope.facts, sv.step.key) is not None \
             and not _wait_over(view, sv.step.key) \
             and not any(c.spec.kind == "attest" and c.status != CheckStatus.attested for c in sv.checks):
         return False  # started, nothing to do but wait: the card goes on, and shows the wait once nothing else is left
@@ -221,7 +215,7 @@ def _running_wait(view: OnboardingView, steps: list[StepView]) -> tuple[StepView
     """The step that waits on a running timer (Sentinel's "Allow 30 minutes for the first data",
     whose check counts from the connector's timer), and when the wait ends; None when none runs."""
     started = {sv.step.key: until for sv in steps if sv.step.task is not None and sv.step.task.kind == "timer"
-               and (until := _timer(view, sv.step.key)) is not None and until > view.now}
+               and (until := timer_until(view.loaded.scope.facts, sv.step.key)) is not None and until > view.now}
     if not started:
         return None
     key, until = max(started.items(), key=lambda item: item[1])

@@ -22,7 +22,7 @@ from app.engine.requirements import (
     unmet,
 )
 from app.engine.runtime import Loaded, load
-from app.engine.status import timer_fact
+from app.engine.status import timer_fact, timer_until
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
 from app.onboardings.next_step import (
     NextKind,
@@ -285,8 +285,8 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
         return StepState.waiting
     if view.step.task is not None and view.step.task.kind == "service_token":
         return StepState.done if loaded.scope.facts.get("service_token_verified") else StepState.todo
-    if view.step.task is not None and view.step.task.kind == "timer" and view.checks and not loaded.scope.facts.get(
-            timer_fact(view.step.key)):
+    if view.step.task is not None and view.step.task.kind == "timer" and view.checks \
+            and timer_until(loaded.scope.facts, view.step.key) is None:
         # Attested without its timer (Sentinel's connector): the wait the later steps count from is not started.
         return StepState.todo
     if statuses and all(s in GOOD for s in statuses):

@@ -12,6 +12,7 @@ from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState,
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
 from app.engine.scope import TemplateError
+from app.engine.status import timer_until
 from app.okta.errors import OktaNotFound
 from app.okta.models import (
     PERMISSION_RANK,
@@ -370,11 +371,10 @@ class TimerElapsed(Check):
         from datetime import UTC, datetime
 
         p: TimerParams = TimerParams.model_validate(self.raw_params)
-        timer = ctx.scope.facts.get(f"timer_{p.step}") or {}
-        if not timer:
+        until = timer_until(ctx.scope.facts, p.step)
+        if until is None:
             return CheckOutcome.waiting(f"The {p.minutes}-minute wait has not been started",
                                        f"Start the timer on {p.started_at} when you have done what it waits for.")
-        until = float(timer["until"])
         ends = datetime.fromtimestamp(until, UTC).strftime("%H:%M UTC")
         if until > ctx.clock.now():
             left = max(1, int((until - ctx.clock.now() + 59) // 60))
