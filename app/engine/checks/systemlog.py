@@ -31,7 +31,7 @@ def _published(published: str) -> str:
     """An event's time as the page's other moments are written (it showed Okta's raw
     "2026-12-05T18:46:00.316Z"); the raw value stays in the evidence."""
     try:
-        return datetime.fromisoformat(published.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return _clock_time(datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp())
     except ValueError:
         return published
 
