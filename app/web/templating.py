@@ -86,15 +86,15 @@ def _local_times(text: str, until: float | None) -> Markup:
     """A check's finding with its moments drawn in the viewer's time zone like every other time on
     the page: each "YYYY-MM-DD HH:MM UTC" (when a smoke test last ran, an attestation), and the
     "HH:MM UTC" that names ``until`` (a timer's end)."""
+    end = datetime.fromtimestamp(float(until), UTC) if until is not None else None
     parts: list[Markup] = []
     for index, part in enumerate(_STAMP.split(text)):
         if index % 2:
             at = datetime.strptime(part, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
             parts.append(_time_element(at, part, local=True))
-        elif until is not None:
-            at = datetime.fromtimestamp(float(until), UTC)
-            utc = at.strftime("%H:%M UTC")
-            parts.append(_time_element(at, utc, local=True).join(escape(piece) for piece in part.split(utc)))
+        elif end is not None:
+            utc = end.strftime("%H:%M UTC")
+            parts.append(_time_element(end, utc, local=True).join(escape(piece) for piece in part.split(utc)))
         else:
             parts.append(escape(part))
     return Markup("").join(parts)
