@@ -30,6 +30,7 @@ from okta_sandbox.domain import roles as sandbox_roles
 from okta_sandbox.domain import syslog
 from okta_sandbox.domain.actors import Actor as SandboxActor
 from tests.harness import Wizard
+from tests.support import Web
 
 VENDOR = "sentinel-unified-connector"
 LOGIN = "sentinel-connector@acme.example"
@@ -111,6 +112,13 @@ class TestEndToEnd:
         assert found["token_reads_logs"][0] == "passed"
         assert found["ingestion_time_passed"][0] == "passed"
         assert found["azure_roles_propagated"][0] == "passed"
+        # The audit report's evidence draws the wait's end as a moment, like the report's other times
+        # (it stood in UTC beside them).
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        report = web.get(f"/onboardings/{oid}/report").text
+        assert re.search(r'Waited 30 minutes \(until <time datetime="[^"]+" title="[^"]+" class="local-time">'
+                         r'\d\d:\d\d UTC</time>\)', report), report
 
     def test_the_values_to_paste_and_the_azure_wait_only_after_a_new_role(self, w: Wizard,
                                                                            sandbox_org: SandboxOrg) -> None:
