@@ -233,6 +233,22 @@ class TestConcurrency:
         assert sum(1 for u in sandbox_org.users if u.login == LOGIN) == 1
 
 
+def latest_results(w: Wizard) -> dict[str, tuple[str, str]]:
+    """The last verification run's items, by check key: (status, what was found)."""
+    async def results() -> dict[str, tuple[str, str]]:
+        from sqlalchemy import select
+
+        from app.store.models import CheckResult, VerificationRun
+
+        async with w.state.db.sessions() as session:
+            run = (await session.execute(select(VerificationRun).order_by(
+                VerificationRun.finished_at.desc()).limit(1))).scalar_one()
+            rows = (await session.execute(select(CheckResult).where(CheckResult.run_id == run.id))).scalars()
+            return {r.check_key: (r.status, r.found) for r in rows}
+
+    return w.run(results)
+
+
 class TestDriftAndUndo:
     def test_drift_is_detected(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)
@@ -262,6 +278,23 @@ class TestDriftAndUndo:
         assert roles["found"].count("Super Administrator is assigned") == 1 and "unexpected role" not in roles["found"]
         assert roles["remedy"] == ("Remove what must not be there from the account in Security > Administrators "
                                    "(applying again does not remove roles), then verify again.")
+        # The custom role and its resource set are named by their labels, as the audit report names them.
+        assert f"custom role “{LABEL}” on resource set “{LABEL}”" in roles["found"] and role.id not in roles["found"]
+
+    def test_an_unexpected_custom_role_is_named(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """Another custom role on another resource set is named by its label (Okta's listing gives
+        it), the set by its id: the page and the watch's alert said "custom role cr0... on iam..."."""
+        oid = start(w)
+        svc = finish(w, oid, sandbox_org)
+        other = sandbox_org.add_custom_role("Helpdesk resetters", ["okta.users.read"])
+        other_set = sandbox_org.add_resource_set("Helpdesk users", [f"{sandbox_org.base_url}/api/v1/users"])
+        sandbox_org.assign_role(svc, "CUSTOM", role=other["id"], resource_set=other_set["id"])
+        w.verify(oid, "reverify")
+        found = latest_results(w)
+        assert found["final_roles"][0] == "failed"
+        assert (f"unexpected custom role “Helpdesk resetters” on resource set {other_set['id']}"
+                in found["final_roles"][1]), found["final_roles"]
+        assert other["id"] not in found["final_roles"][1]
 
     def test_a_deleted_role_and_resource_set_are_reported_as_gone(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         """Their parts are read alongside them (by the known id); the 404s on the parts of an
@@ -271,19 +304,7 @@ class TestDriftAndUndo:
         sandbox_org.custom_roles.remove(next(r for r in sandbox_org.custom_roles if r.label == LABEL).id)
         sandbox_org.resource_sets.remove(next(r for r in sandbox_org.resource_sets if r.label == LABEL).id)
         assert w.verify(oid, "reverify").state == "succeeded"
-
-        async def results() -> dict[str, tuple[str, str]]:
-            from sqlalchemy import select
-
-            from app.store.models import CheckResult, VerificationRun
-
-            async with w.state.db.sessions() as session:
-                run = (await session.execute(select(VerificationRun).order_by(
-                    VerificationRun.finished_at.desc()).limit(1))).scalar_one()
-                rows = (await session.execute(select(CheckResult).where(CheckResult.run_id == run.id))).scalars()
-                return {r.check_key: (r.status, r.found) for r in rows}
-
-        found = w.run(results)
+        found = latest_results(w)
         assert found["role_permissions"] == ("failed", "The custom role is not in Okta")
         assert found["resource_set_contents"] == ("failed", "The resource set is not in Okta")
 

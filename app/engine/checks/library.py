@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import Field
 
-from app.engine.actions.roles import role_label
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
@@ -17,7 +16,6 @@ from app.okta.errors import OktaNotFound
 from app.okta.models import (
     PERMISSION_RANK,
     Resource,
-    RoleAssignment,
     User,
     UserSchema,
     permission_words,
@@ -72,10 +70,6 @@ async def _user(ctx: Context, user_id: str) -> User | None:
     return await ctx.cached(f"userid:{user_id}", lambda: ctx.okta.users.get(user_id))
 
 
-async def _roles(ctx: Context, user_id: str) -> list[RoleAssignment]:
-    return await ctx.cached(f"roles:{user_id}", lambda: ctx.okta.roles.of_user(user_id))
-
-
 class UserStatusParams(CheckParams):
     user: str
     statuses: list[str] = Field(default_factory=lambda: ["ACTIVE"])
@@ -105,63 +99,6 @@ class UserStatus(Check):
         if user.status in p.statuses:
             return CheckOutcome.passed(f"{user.profile.login} is {user.status}", user_id=user.id)
         return CheckOutcome.failed(f"{user.profile.login} is {user.status}", p.remedy, user_id=user.id)
-
-
-class CustomExpectation(CheckParams):
-    role: str
-    resource_set: str
-    label: str = "the custom role"
-
-
-class UserRolesParams(CheckParams):
-    user: str
-    include: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-    custom: list[CustomExpectation] = Field(default_factory=list)
-    exact: bool = False
-
-
-@register
-class UserRoles(Check):
-    kind = "user_roles"
-    params_model = UserRolesParams
-
-    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        p: UserRolesParams | None = _rendered(self, ctx)
-        if p is None:
-            return CheckOutcome.failed("The objects this check needs do not exist yet", "Apply the plan first.")
-        roles = await _roles(ctx, p.user)
-        standard = {r.type for r in roles if r.type != "CUSTOM"}
-        custom = {(r.role, r.resource_set) for r in roles if r.type == "CUSTOM"}
-        missing = [f"{role_label(t)} is missing" for t in p.include if t not in standard]
-        missing += [f"{c.label} on its resource set is missing" for c in p.custom
-                    if (c.role, c.resource_set) not in custom]
-        # Roles held through a group count: Okta lists them with the user's own (assignmentType GROUP).
-        by_group = {r.type for r in roles if r.type != "CUSTOM" and r.via_group} - {
-            r.type for r in roles if r.type != "CUSTOM" and not r.via_group}
-        extra = [f"{role_label(t)} is {'held through a group' if t in by_group else 'assigned'} and must not be"
-                 for t in p.exclude if t in standard]
-        if p.exact:
-            allowed = set(p.include)
-            extra += [f"unexpected role {role_label(t)}" for t in standard - allowed if t not in p.exclude]
-            expected_custom = {(c.role, c.resource_set) for c in p.custom}
-            extra += [f"unexpected custom role {r} on {s}" for r, s in custom - expected_custom]
-        problems = missing + extra
-        found = ", ".join(sorted(role_label(t) for t in standard) +
-                          [f"custom role {r} on {s}" for r, s in sorted((str(a), str(b)) for a, b in custom)]) \
-            or "no admin roles"
-        evidence = {"roles": sorted(standard), "custom": sorted(f"{r}@{s}" for r, s in custom)}
-        if problems:
-            # Applying again adds what is missing; it never takes away a role found added after its
-            # work (Super Administrator given back): that is a person's, and the words say so.
-            remedy = ("Apply the plan again (it only adds what is missing), or assign it in Security > "
-                      "Administrators." if missing else "")
-            if extra:
-                remedy += (" " if remedy else "") + ("Remove what must not be there from the account in Security > "
-                                                     "Administrators (applying again does not remove roles), "
-                                                     "then verify again.")
-            return CheckOutcome.failed(f"Roles: {found}. " + "; ".join(problems) + ".", remedy, **evidence)
-        return CheckOutcome.passed(f"Roles: {found}", **evidence)
 
 
 class CustomRoleParams(CheckParams):

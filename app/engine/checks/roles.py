@@ -1,0 +1,83 @@
+"""The admin roles an account holds, against what its document asks for: standard roles by type,
+custom roles by (role, resource set), and with ``exact`` nothing else."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from app.engine.actions.roles import role_label
+from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.context import Context
+from app.okta.models import RoleAssignment
+
+
+class CustomExpectation(CheckParams):
+    role: str
+    resource_set: str
+    label: str = "the custom role"
+    set_label: str | None = None  # the resource set's label, to name it on the page
+
+
+class UserRolesParams(CheckParams):
+    user: str
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    custom: list[CustomExpectation] = Field(default_factory=list)
+    exact: bool = False
+
+
+def _custom_words(held: RoleAssignment, expected: list[CustomExpectation]) -> str:
+    """A custom role held, in words (as the audit report names it): Okta's listing gives the role's
+    label, so naming it costs no call; a resource set the document expects is named by its label,
+    another one by its id."""
+    ours = next((c for c in expected if c.resource_set == held.resource_set), None)
+    label = held.label or next((c.label for c in expected if c.role == held.role), None)
+    role = f"custom role “{label}”" if label else f"custom role {held.role}"
+    if ours is None:
+        return f"{role} on resource set {held.resource_set}"
+    return f"{role} on {f'resource set “{ours.set_label}”' if ours.set_label else 'its resource set'}"
+
+
+@register
+class UserRoles(Check):
+    kind = "user_roles"
+    params_model = UserRolesParams
+
+    def unready(self) -> CheckOutcome:
+        return CheckOutcome.failed("The objects this check needs do not exist yet", "Apply the plan first.")
+
+    async def check(self, ctx: Context, state: CheckState, p: UserRolesParams) -> CheckOutcome:
+        # Read through the phase cache: a run reads an account's roles once, whichever items ask.
+        roles = await ctx.cached(f"roles:{p.user}", lambda: ctx.okta.roles.of_user(p.user))
+        standard = {r.type for r in roles if r.type != "CUSTOM"}
+        held = sorted((r for r in roles if r.type == "CUSTOM"), key=lambda r: (str(r.role), str(r.resource_set)))
+        custom = {(r.role, r.resource_set) for r in held}
+        missing = [f"{role_label(t)} is missing" for t in p.include if t not in standard]
+        missing += [f"{c.label} on its resource set is missing" for c in p.custom
+                    if (c.role, c.resource_set) not in custom]
+        # Roles held through a group count: Okta lists them with the user's own (assignmentType GROUP).
+        by_group = {r.type for r in roles if r.type != "CUSTOM" and r.via_group} - {
+            r.type for r in roles if r.type != "CUSTOM" and not r.via_group}
+        extra = [f"{role_label(t)} is {'held through a group' if t in by_group else 'assigned'} and must not be"
+                 for t in p.exclude if t in standard]
+        if p.exact:
+            allowed = set(p.include)
+            extra += [f"unexpected role {role_label(t)}" for t in standard - allowed if t not in p.exclude]
+            expected_custom = {(c.role, c.resource_set) for c in p.custom}
+            extra += [f"unexpected {_custom_words(r, p.custom)}" for r in held
+                      if (r.role, r.resource_set) not in expected_custom]
+        problems = missing + extra
+        found = ", ".join(sorted(role_label(t) for t in standard) + [_custom_words(r, p.custom) for r in held]) \
+            or "no admin roles"
+        evidence = {"roles": sorted(standard), "custom": sorted(f"{r}@{s}" for r, s in custom)}
+        if problems:
+            # Applying again adds what is missing; it never takes away a role found added after its
+            # work (Super Administrator given back): that is a person's, and the words say so.
+            remedy = ("Apply the plan again (it only adds what is missing), or assign it in Security > "
+                      "Administrators." if missing else "")
+            if extra:
+                remedy += (" " if remedy else "") + ("Remove what must not be there from the account in Security > "
+                                                     "Administrators (applying again does not remove roles), "
+                                                     "then verify again.")
+            return CheckOutcome.failed(f"Roles: {found}. " + "; ".join(problems) + ".", remedy, **evidence)
+        return CheckOutcome.passed(f"Roles: {found}", **evidence)
