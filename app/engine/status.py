@@ -96,11 +96,13 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                     f"Waiting until {describe(loaded.playbook, missing)}: {step.title}")
     if gated:
         return OnboardingStatus.in_progress, None, f"Ready to continue: {gated[0][0].title}"
-    if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0 and not last_run.waiting:
-        return OnboardingStatus.completed, None, "Every item of the checklist passed or was attested."
     attest_steps = [step for step, check in loaded.playbook.checks()
                     if check.kind == "attest" and check.key not in loaded.attestations
                     and scope.condition(step.when) and scope.condition(check.when)]
+    # An attestation withdrawn since the run (a value pasted in the vendor's console changed) undoes it.
+    if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0 and not last_run.waiting \
+            and not attest_steps:
+        return OnboardingStatus.completed, None, "Every item of the checklist passed or was attested."
     if attest_steps:
         first = attest_steps[0]
         waiting = WaitingFor(first.waiting_for) if first.waiting_for in (WaitingFor.vendor_console, WaitingFor.timer) \

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from app.engine import asked_inputs
 from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs, missing_required, plan_is_stale, unapplied_before
 from app.engine.runtime import admin_info, fill_inputs, load, org_info
-from app.engine.scope import Scope, TemplateError
+from app.engine.scope import Scope, TemplateError, references
 from app.engine.status import DRAFT_NEW, timer_fact
 from app.okta.errors import OktaError
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook, StepSpec
@@ -32,7 +33,9 @@ from app.store.repositories.progress import (
     destroy_kept_secrets,
     kept_secret_row,
     latest_results,
+    live_attestations,
     live_kept_secrets,
+    withdraw_attestation,
 )
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import add_onboarding, learn, set_inputs, touch
@@ -108,9 +111,18 @@ def _logins(form: Fields, spec: InputSpec) -> list[str]:
     return logins
 
 
+@dataclass
+class Saved:
+    """What a save did besides saving: the values sent empty that kept their value (by label), and
+    the attestations it withdrew (each in words: the step, and the values that changed)."""
+
+    empty: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
+
+
 async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],
                       keys: Sequence[str], actor: Actor, steps: Sequence[str] = (),
-                      required_now: Sequence[str] | None = None) -> list[str]:
+                      required_now: Sequence[str] | None = None) -> Saved:
     """Save the values of ``keys`` (the inputs of ``steps``, the steps the page's form holds) all
     at once, from ``typed``: what the operator typed, by input key (a box ticked is "on"). One
     invalid value saves none, and every error is reported, keyed by its input. A required value left
@@ -118,7 +130,8 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     when None): another step's value may not be known yet (Oort's AWS values come after the first
     apply), and it is asked for when that step is saved or planned. Returns the labels of those
     sent empty that had a value (cleared, not saved: each keeps it), which the page says rather
-    than silently showing it again; a value not given yet is not one."""
+    than silently showing it again (a value not given yet is not one), and the attestations of
+    values pasted in a vendor's console that the save changed, withdrawn."""
     values = dict(onboarding.inputs or {})
     form = Fields(typed)
     given = [key for key in keys if required_now is None or key in required_now
@@ -154,10 +167,38 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
                  summary=("Values saved: " + ", ".join(_label(playbook, key) for key in changed)) if changed
                  else "Values saved, none changed",
                  details={k: values[k] for k in changed if not isinstance(values[k], list)})
-    return [playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])]
+    return Saved(empty=[playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])],
+                 reopened=await _withdraw_pasted(session, playbook, onboarding, changed, actor))
 
 
-def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onboarding, empty: Sequence[str]) -> str:
+async def _withdraw_pasted(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, changed: Sequence[str],
+                           actor: Actor) -> list[str]:
+    """A person attested a step whose values they pasted in the vendor's console (Drata's drawer);
+    a value of those changed since, the console holds the old one: the attestation is withdrawn
+    (kept, for the record) and the step asks again, rather than the checklist passing on a value
+    the vendor never got."""
+    live = await live_attestations(session, onboarding.id) if changed else {}
+    reopened = []
+    for _section, step in playbook.steps():
+        pasted = {name for row in (step.task.paste if step.task else []) for namespace, name in references(row.value)
+                  if namespace == "input"}
+        moved = [_label(playbook, key) for key in changed if key in pasted]
+        attested = [(check, live[check.key]) for check in step.checks if check.kind == "attest" and check.key in live]
+        if not moved or not attested:
+            continue
+        names = " and ".join(f"'{label}'" for label in moved)
+        for check, attestation in attested:
+            await withdraw_attestation(attestation)
+            await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
+                         subject_type="check", subject_id=check.key,
+                         summary=f"Attestation withdrawn: {check.label} ({names} changed since "
+                                 f"{attestation.operator_name} attested it)")
+        reopened.append(f"Step {step.number} is open again: {names} changed after it was attested, and the "
+                        "vendor's console still has the old value. Enter the new one there, then attest again.")
+    return reopened
+
+
+def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onboarding, saved: Saved) -> str:
     """What saving values means for the plan (the first is still to be made; an earlier one is out of
     date once a value it depends on differs from those it was made from), and what was left empty."""
     if plan is not None and plan_is_stale(playbook, plan, onboarding.inputs, onboarding.facts):
@@ -166,10 +207,11 @@ def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onbo
         note = "Values saved. The plan still holds: none of the values it depends on changed."
     else:
         note = "Values saved. Make the plan to see what the wizard will do."
-    if empty:
-        names = " and ".join(f"'{label}'" for label in empty)
-        note += f" {names} left empty, so not saved: {'it keeps' if len(empty) == 1 else 'they keep'} the value shown."
-    return note
+    if saved.empty:
+        names = " and ".join(f"'{label}'" for label in saved.empty)
+        count = len(saved.empty)
+        note += f" {names} left empty, so not saved: {'it keeps' if count == 1 else 'they keep'} the value shown."
+    return " ".join([note, *saved.reopened])
 
 
 def _label(playbook: Playbook, key: str) -> str:

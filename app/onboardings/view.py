@@ -361,6 +361,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     # it: it is not shown as current (the card sent people back to a token already
                     # pasted; a running wait read "has not been started").
                     result = None
+                if check.kind == "attest" and attestation is None and result and result.status == CheckStatus.attested:
+                    result = None  # withdrawn since the run: its "Attested by ..." no longer holds
                 status = result.status if result else None
                 if check.kind == "attest":
                     status = CheckStatus.attested if attestation else CheckStatus.needs_attestation

@@ -48,6 +48,12 @@ async def add_attestation(session: AsyncSession, attestation: Attestation) -> No
     session.add(attestation)
 
 
+async def withdraw_attestation(attestation: Attestation) -> None:
+    """An attestation no longer true of what the page shows (a value pasted in the vendor's console
+    changed since): kept for the record, no longer counted."""
+    attestation.withdrawn_at = utcnow()
+
+
 async def add_handoff(session: AsyncSession, handoff: Handoff) -> None:
     """Keep a handoff and its note (the onboarding's assignee is changed with `state.assign`)."""
     session.add(handoff)

@@ -159,7 +159,7 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
     # Each input's field is named input_<key>; the service takes (and names errors by) the key.
     typed = {name.removeprefix(INPUT): value for name, value in form.items() if name.startswith(INPUT)}
     try:
-        empty = await service.save_inputs(db, playbook, found, typed, keys, actor_for(request, operator),
+        saved = await service.save_inputs(db, playbook, found, typed, keys, actor_for(request, operator),
                                           steps=steps, required_now=required_now)
     except ValidationFailed as exc:
         errors = ValidationFailed({INPUT + key: error for key, error in exc.errors.items()}, exc.message)
@@ -168,7 +168,7 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
     if then_plan:
         return await _make_plan(request, found.id, operator, saved=True)
     await state.engine.refresh_status(found.id)  # the line follows the plan (make it again, or not)
-    note = service.saved_note(playbook, await newest_plan(db, found.id), found, empty)
+    note = service.saved_note(playbook, await newest_plan(db, found.id), found, saved)
     return back(request, found.id, note, anchor=f"#step-{at or steps[0]}")
 
 
