@@ -169,6 +169,15 @@ def next_step(view: OnboardingView) -> NextStep:
     held = held_by_a_wait(view)
     person = next((sv for sv in _token_track(view, steps) + steps if needs_person(view, sv)
                    and sv.step.key not in held), None)
+    unchecked = _unchecked_prerequisites(steps, person) if person is not None else []
+    if person is not None and unchecked:
+        names = " and ".join(f"{sv.step.number} ({sv.step.title})" for sv in unchecked)
+        many = len(unchecked) > 1
+        return NextStep(NextKind.verify, "Check the prerequisites in Okta first",
+                        f"Step{'s' if many else ''} {names} {'are' if many else 'is a'} prerequisite"
+                        f"{'s' if many else ''} the wizard checks against Okta, and {'have' if many else 'has'} not "
+                        f"been checked yet. Verify now, before you give {view.loaded.playbook.vendor} the values "
+                        f"(step {person.step.number}).")
     if person is not None:
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
                         f"In “{person.section.title}”." + _guided_before(view, person), person)
@@ -193,6 +202,18 @@ def next_step(view: OnboardingView) -> NextStep:
                         "done yet: verify to check them against Okta as it is now.")
     return NextStep(NextKind.verify, "Verify again",
                     "Every step is done; verify to see the checklist as Okta has it now.")
+
+
+def _unchecked_prerequisites(steps: list[StepView], person: StepView) -> list[StepView]:
+    """Before a step that hands values to the vendor in its console (Drata's drawer, C2): the steps
+    before it the wizard only checks in Okta (no action, nothing for a person: Drata's P6, every
+    user's email domain) that no verification has looked at yet. A prerequisite found wrong after
+    the vendor has the values (several domains Drata must enable first) is found too late."""
+    if person.step.actor != "vendor_console" or person.step.task is None or not person.step.task.paste:
+        return []
+    return [sv for sv in steps[:steps.index(person)]
+            if sv.tracked and sv.step.actor == "wizard" and not sv.step.actions and sv.step.task is None
+            and sv.checks and all(c.status is None for c in sv.checks)]
 
 
 def _guided_before(view: OnboardingView, person: StepView) -> str:

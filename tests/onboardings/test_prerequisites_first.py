@@ -1,0 +1,45 @@
+"""Before the card sends the person to hand the values to the vendor (Drata's drawer, step C2), the
+document's prerequisites the wizard checks in Okta have been checked: a QA walk found the card at C2
+while P6 (every user's email domain; several need Drata's support first) had never run."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import Journey
+
+
+def _card(j: Journey, oid: uuid.UUID) -> str:
+    page = j.get(f"/onboardings/{oid}").text
+    start = page.index('id="next-step"')
+    card = page[start:page.index('<nav class="next-step__progress"', start)]
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card)))
+
+
+def _drata_at_the_drawer(j: Journey) -> uuid.UUID:
+    assert j.org.demo is not None
+    oid = j.start("drata", j.connect(j.org.demo.admin_token))
+    j.save_values(oid, "assign_app", app_users="ada.lovelace0@acme.example", app_groups="Drata Users")
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Drata")
+    return oid
+
+
+def test_the_card_checks_the_prerequisites_before_the_drawer(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _drata_at_the_drawer(j)
+    card = _card(j, oid)
+    assert "Check the prerequisites in Okta first" in card, card
+    assert ("Steps P1 (Work as a Super Administrator) and P6 (All users' email domains match) are prerequisites "
+            "the wizard checks against Okta, and have not been checked yet. Verify now, before you give Drata the "
+            "values (step C2).") in card, card
+    assert "Verify" in card and "Enter the values in Drata's Okta connection drawer" not in card
+    j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/verify"))
+    j.wait_for_jobs()
+    card = _card(j, oid)
+    assert "Check the prerequisites" not in card
+    # Checked: the card goes on (here to what the scan found: the demo org's users are on more than one
+    # domain, which Drata's support must enable before the drawer).
+    assert "Step P6: All users' email domains match" in card and "are on 3 domains" in card, card
