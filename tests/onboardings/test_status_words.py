@@ -98,7 +98,11 @@ def test_a_wait_begun_before_the_handover_counts_from_then(j: Journey, sandbox_o
     oid = j.start(VENDOR, j.connect(sandbox_org.demo.admin_token))
     j.save_values(oid, "azure_roles", azure_roles_just_assigned="1")
     url = f"/onboardings/{oid}"
-    form = j.form(j.get(url).text, "/timers/azure_propagation")
+    page = j.get(url).text
+    # The field's name, read aloud, is the whole question (it was "begun").
+    assert ('<label for="minutes_ago-azure_propagation"><span aria-hidden="true">begun</span>'
+            '<span class="visually-hidden">Begun how many minutes ago (optional)</span></label>') in page
+    form = j.form(page, "/timers/azure_propagation")
     refused = j.submit(form, minutes_ago="90")
     assert refused.status_code == 400
     assert "Give whole minutes from 0 to 15" in refused.text
