@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.moments import stamp
 from app.engine.actions import Record
 from app.engine.checks import CheckState
 from app.engine.scope import OrgInfo, Scope, TemplateError
@@ -86,7 +87,7 @@ class Loaded:
         return CheckState(
             actions={key: {"state": row.state, "outcome": row.outcome, "object_id": row.object_id,
                            "summary": row.summary} for key, row in self.records.items()},
-            attestations={key: {"by": a.operator_name, "at": f"{a.attested_at:%Y-%m-%d %H:%M} UTC",
+            attestations={key: {"by": a.operator_name, "at": stamp(a.attested_at),
                                 "note": a.note, "operator_id": str(a.operator_id)}
                           for key, a in self.attestations.items()},
         )

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from app.audit import record
+from app.common.moments import stamp
 from app.engine.base import EngineBase
 from app.engine.checks import CheckOutcome, check_registry
 from app.engine.jobs import JobHandle
@@ -91,7 +92,7 @@ class VerifyPhase(EngineBase):
         query = f'({events}) and actor.id eq "{client_id}"'
         async with self._client(loaded, await self._job_actor(handle), handle) as okta:
             event = await okta.logs.first(since=since, filter=query)
-        looked = f"System Log events {', '.join(types)} for the client {client_id} since {since:%Y-%m-%d %H:%M} UTC"
+        looked = f"System Log events {', '.join(types)} for the client {client_id} since {stamp(since)}"
         if event is None:
             return {"state": "not_yet", "looked_for": looked}
         return {"state": "found", "looked_for": looked, "event_type": event.eventType, "at": event.published}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from app.common.moments import stamp
 from app.reports.data import STATUS_LABELS, Report
 from app.store.statuses import ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
 
@@ -26,8 +28,8 @@ def count_line(counts: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-def _when(moment: object) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if hasattr(moment, "strftime") else "—"
+def _when(moment: datetime | None) -> str:
+    return stamp(moment) if isinstance(moment, datetime) else "—"
 
 
 class _Document(FPDF):

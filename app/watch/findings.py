@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.common.moments import stamp
 from app.store.models import CheckResult
 from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import CheckStatus, FindingKind
@@ -98,7 +99,7 @@ def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kind
         if left <= timedelta(days=expiry_days):
             found.append(Finding("token_expiry", FindingKind.token_expiry,
                                  f"The service account's API token expires in {max(left.days, 0)} days "
-                                 f"({use.expires_at:%Y-%m-%d %H:%M} UTC) unless the vendor uses it",
+                                 f"({stamp(use.expires_at)}) unless the vendor uses it",
                                  {"expires_at": use.expires_at.isoformat()}))
         idle = now - use.last_use
         if idle >= timedelta(days=unused_days):

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.common.aws import AWS_REGIONS
+from app.common.moments import STAMP, STAMP_FORMAT, parse_stamp
 from app.common.validation import in_sentence
 from app.settings import PROJECT_ROOT
 from app.store.statuses import (
@@ -66,7 +67,7 @@ def _time_element(value: datetime, text: str, *, local: bool) -> Markup:
         cls=Markup(' class="local-time"') if local else "", text=text)
 
 
-def _format_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> Markup | str:
+def _format_time(value: datetime | None, fmt: str = STAMP_FORMAT) -> Markup | str:
     if value is None:
         return "—"
     return _time_element(value, value.astimezone(UTC).strftime(fmt), local=True)
@@ -79,7 +80,6 @@ def _epoch(value: float | None, fmt: str = "%H:%M UTC") -> Markup | str:
     return _time_element(at, at.strftime(fmt), local=True)
 
 
-_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC)")
 
 
 def _local_times(text: str, until: float | None) -> Markup:
@@ -88,9 +88,9 @@ def _local_times(text: str, until: float | None) -> Markup:
     "HH:MM UTC" that names ``until`` (a timer's end)."""
     end = datetime.fromtimestamp(float(until), UTC) if until is not None else None
     parts: list[Markup] = []
-    for index, part in enumerate(_STAMP.split(text)):
+    for index, part in enumerate(STAMP.split(text)):
         if index % 2:
-            at = datetime.strptime(part, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+            at = parse_stamp(part)
             parts.append(_time_element(at, part, local=True))
         elif end is not None:
             utc = end.strftime("%H:%M UTC")

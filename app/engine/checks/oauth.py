@@ -9,9 +9,9 @@ otherwise."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from app.common.moments import stamp
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.okta.credentials import ClientSecretCredential, static_secret
@@ -27,10 +27,6 @@ class ClientCredentialsParams(CheckParams):
     result_fact: str  # where each real run's result is kept
     destroyed_on: str | None = None  # the attestation that destroys the secret, to name it
     name: str = "the integration"
-
-
-def _when(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @register
@@ -111,7 +107,7 @@ class ClientCredentialsSmokeTest(Check):
                 "without the secret. Check in the vendor's console that the connection works; if it does not, "
                 "generate a new client secret for the integration in the Admin Console and give it to the vendor.",
                 rerun=False)
-        at = _when(float(record.get("at") or 0))
+        at = stamp(float(record.get("at") or 0))
         evidence = {"rerun": False, "last_run": at, "client_id": record.get("client_id")}
         if record["status"] == CheckStatus.passed:
             return CheckOutcome.passed(f"Proven on {at}: {record.get('found')}. Not run again since: {why}.",

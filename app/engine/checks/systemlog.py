@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
+from app.common.moments import stamp
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.status import timer_fact
@@ -23,15 +24,11 @@ def _moment(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def _clock_time(epoch: float) -> str:
-    return _moment(epoch).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _published(published: str) -> str:
     """An event's time as the page's other moments are written (it showed Okta's raw
     "2026-12-05T18:46:00.316Z"); the raw value stays in the evidence."""
     try:
-        return _clock_time(datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp())
+        return stamp(datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp())
     except ValueError:
         return published
 
@@ -58,7 +55,7 @@ class SystemLogRecent(Check):
             if p.test_event_user:
                 remedy = ("Use 'Generate a test event' on this step (it updates the service account's title, which "
                           "Okta records), then verify again.")
-            return CheckOutcome.failed(f"Okta wrote no System Log event since {_clock_time(since)} (the last "
+            return CheckOutcome.failed(f"Okta wrote no System Log event since {stamp(since)} (the last "
                                        f"{p.minutes} minutes)", remedy, since=since)
         return CheckOutcome.passed(f"Okta is writing System Log events: the latest is {latest.eventType} at "
                                    f"{_published(latest.published)}", event_type=latest.eventType,
@@ -103,12 +100,12 @@ class SystemLogBackfill(Check):
         created = float(timer["started"])
         since = created - p.window_minutes * 60
         if ctx.clock.now() - since > RETENTION_SECONDS:
-            return CheckOutcome.failed(f"The window before the connector's creation ({_clock_time(since)}) is older "
+            return CheckOutcome.failed(f"The window before the connector's creation ({stamp(since)}) is older "
                                        "than the 90 days Okta keeps", "Nothing to preview: the connector ingests "
                                        "only new events.", created=created)
         found = await ctx.cached(f"syslog:backfill:{since}:{created}:{p.page_size}",
                                  lambda: self._count(ctx, since, created, p.page_size))
-        window = f"from {_clock_time(since)} to {_clock_time(created)}"
+        window = f"from {stamp(since)} to {stamp(created)}"
         top = sorted(found["types"].items(), key=lambda item: (-item[1], item[0]))[:3]
         if not found["count"]:
             return CheckOutcome.passed(f"Nothing to backfill: Okta wrote no events {window}; the "

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.moments import stamp
 from app.store.base import utcnow
 from app.store.models import SealedSecret
 from app.vault import SealContext, Secret, Vault
@@ -64,7 +65,7 @@ class SecretRepository:
         """The secret, if the row is the ``purpose`` secret of ``owner`` (else :class:`SecretMismatch`)."""
         row = await self._expected(secret_id, purpose, owner)
         if row.destroyed_at is not None:
-            raise SecretDestroyed(f"the secret was destroyed at {row.destroyed_at:%Y-%m-%d %H:%M} UTC")
+            raise SecretDestroyed(f"the secret was destroyed at {stamp(row.destroyed_at)}")
         return self.vault.open(row.ciphertext, seal_context(row))
 
     async def exists(self, secret_id: uuid.UUID) -> bool:

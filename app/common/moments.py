@@ -1,0 +1,24 @@
+"""A moment written in words the way findings, the trail and the report write it: "2026-12-05 18:46
+UTC". The pages find these in a finding's text (``STAMP``) and draw each in the viewer's time zone,
+so every module writes them with ``stamp``, in this one form."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+STAMP_FORMAT = "%Y-%m-%d %H:%M UTC"
+STAMP = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d UTC)")
+
+
+def stamp(moment: datetime | float) -> str:
+    """A datetime (naive ones are UTC, as the database keeps them) or seconds since the epoch."""
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime(STAMP_FORMAT)
+
+
+def parse_stamp(text: str) -> datetime:
+    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC)
