@@ -141,6 +141,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("listGroups", "GET", "/api/v1/groups", "okta.groups.read"),
     Operation("getGroup", "GET", "/api/v1/groups/{groupId}", "okta.groups.read"),
     Operation("listGroupUsers", "GET", "/api/v1/groups/{groupId}/users", "okta.groups.read"),
+    # Network zones (read only: a zone-limited token's zones, named)
+    Operation("getNetworkZone", "GET", "/api/v1/zones/{zoneId}", "okta.networkZones.read"),
 )
 
 OPERATIONS_BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}

@@ -108,6 +108,11 @@ class ApiToken(OktaObject):
         return str(value) if value else None
 
 
+class NetworkZone(OktaObject):
+    id: str
+    name: str
+
+
 class App(OktaObject):
     id: str
     name: str | None = None

@@ -100,6 +100,7 @@ REQUIREMENTS: dict[tuple[str, str], Requirement] = {
     ("GET", "/api/v1/groups/{groupId}"): Requirement(_READ, "okta.groups.read"),
     ("GET", "/api/v1/org"): Requirement(_READ, "okta.orgs.read"),
     ("GET", "/api/v1/domains"): Requirement(_READ, "okta.domains.read"),
+    ("GET", "/api/v1/zones/{zoneId}"): Requirement(_READ, "okta.networkZones.read"),
 }
 
 

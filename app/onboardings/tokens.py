@@ -15,6 +15,7 @@ from app.common.validation import ValidationFailed
 from app.engine.checks.library import network_text
 from app.engine.engine import Engine
 from app.engine.runtime import Loaded, load
+from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
 from app.okta.gateway import OktaGateway
@@ -56,6 +57,21 @@ def any_ip_required(loaded: Loaded) -> bool:
 
 def _network_text(token: ApiToken) -> str:
     return network_text(token.network)
+
+
+async def _zone_names(admin: OktaClient, token: ApiToken) -> dict[str, str]:
+    """The names of the network zones a zone-limited token is limited to, read once (one call per
+    zone; none for an Any IP token), so the page and the trail name them rather than give ids. A
+    credential that may not read zones (okta.networkZones.read) leaves them by id."""
+    names: dict[str, str] = {}
+    for zone_id in dict.fromkeys(str(z) for key in ("include", "exclude") for z in token.network.get(key) or []):
+        try:
+            zone = await admin.tokens.zone(zone_id)
+        except OktaError:
+            break
+        if zone is not None:
+            names[zone_id] = zone.name
+    return names
 
 
 def _candidate(token: ApiToken) -> dict[str, Any]:
@@ -144,16 +160,18 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
     async with gateway.client(org, gateway.stored_credential(loaded.connection), actor=actor,
                               onboarding_id=onboarding_id) as admin:
         tokens = await admin.tokens.of_user(service_account)
-    if not tokens:
-        raise ValidationFailed({"service_token": "The token works, but Okta lists no token metadata for the "
-                                "service account yet. Wait a moment and paste it again."})
-    matched = match_token(tokens, name, chosen)
-    if matched is None:
-        await _ask_which_token(engine, onboarding_id, actor, tokens, name, chosen)
+        if not tokens:
+            raise ValidationFailed({"service_token": "The token works, but Okta lists no token metadata for the "
+                                    "service account yet. Wait a moment and paste it again."})
+        matched = match_token(tokens, name, chosen)
+        if matched is None:
+            await _ask_which_token(engine, onboarding_id, actor, tokens, name, chosen)
+        zone_names = await _zone_names(admin, matched)
     facts: dict[str, Any] = {
         "service_token_verified": True, "service_token_id": matched.id,
         "service_token_fingerprint": token.fingerprint(), "service_token_name": matched.name,
-        "service_token_network": matched.network_connection, "service_token_network_text": _network_text(matched),
+        "service_token_network": matched.network_connection, "service_token_zone_names": zone_names,
+        "service_token_network_text": network_text(matched.network, zone_names),
         "service_token_owner": owner.profile.login, "service_token_any_ip_required": any_ip_required(loaded),
         # Okta moves a token's expiry at each use: the watch compares later runs with this one.
         TOKEN_EXPIRES: matched.expiresAt,
@@ -169,7 +187,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         await record(session, action="service_token_verify", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=matched.id,
                      summary=f"Service account token verified: '{matched.name}' ({matched.id}), {how}, fingerprint "
-                             f"{token.fingerprint()}, network {_network_text(matched)}"
+                             f"{token.fingerprint()}, network {network_text(matched.network, zone_names)}"
                              + "".join(f"; {probe.path} {'readable' if probed[probe.fact] else 'refused (403)'}"
                                        for probe in task.probes),
                      details={"token_id": matched.id, "fingerprint": token.fingerprint(), "matched_by": how,

@@ -9,6 +9,7 @@ from okta_sandbox.api import (  # noqa: F401  (imported for their registrations)
     services,
     tokens,
     users,
+    zones,
 )
 from okta_sandbox.api.context import HANDLERS, Call, Handler, Reply
 

@@ -225,10 +225,17 @@ class TokenParams(CheckParams):
     any_ip: bool = False
 
 
-def network_text(network: dict[str, Any]) -> str:
+def network_text(network: dict[str, Any], zone_names: dict[str, str] | None = None) -> str:
+    """A token's network condition in words; its zones by name where known (read once, when the
+    token was pasted), else by id."""
     if not network or network.get("connection") == "ANYWHERE":
         return "Any IP"
-    parts = [f"{key} {', '.join(str(zone) for zone in network.get(key) or [])}" for key in ("include", "exclude")
+    names = zone_names or {}
+
+    def zone(zone_id: Any) -> str:
+        return f"'{names[zone_id]}'" if zone_id in names else str(zone_id)
+
+    parts = [f"{key} {', '.join(zone(z) for z in network.get(key) or [])}" for key in ("include", "exclude")
              if network.get(key)]
     return f"network zones ({'; '.join(parts)})" if parts else str(network.get("connection"))
 
@@ -256,7 +263,7 @@ class ServiceToken(Check):
         if p is not None and token.userId != p.user:
             return CheckOutcome.failed(f"Token {token_id} belongs to {token.userId}, not to the service account",
                                        "Create the token while signed in as the service account.", token_id=token_id)
-        network = network_text(token.network)
+        network = network_text(token.network, facts.get("service_token_zone_names"))
         if p is not None and p.any_ip and token.network_connection != "ANYWHERE":
             return CheckOutcome.failed(f"Token '{token.name}' is limited to {network}; the vendor's document asks "
                                        "for Any IP", "Use 'Set to Any IP' on this step.",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from app.okta.api.base import Area
-from app.okta.models import ApiToken
+from app.okta.models import ApiToken, NetworkZone
 
 TOKENS = "/api/v1/api-tokens"
 TOKEN = "/api/v1/api-tokens/{apiTokenId}"  # noqa: S105 - a path, not a secret
+ZONE = "/api/v1/zones/{zoneId}"
 
 
 class Tokens(Area):
@@ -28,6 +29,13 @@ class Tokens(Area):
         response = await self.http.call("PUT", TOKEN, path_params={"apiTokenId": token_id},
                                         json_body={"name": name, "network": network})
         return self.parse(ApiToken, response.data)
+
+    async def zone(self, zone_id: str) -> NetworkZone | None:
+        """A network zone a token is limited to, by its id (to name it)."""
+        async def call() -> NetworkZone:
+            return self.parse(NetworkZone, (await self.http.call("GET", ZONE, path_params={"zoneId": zone_id})).data)
+
+        return await self.maybe(call)
 
     async def revoke(self, token_id: str) -> None:
         await self.http.call("DELETE", TOKEN, path_params={"apiTokenId": token_id})
