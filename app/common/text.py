@@ -22,3 +22,8 @@ def first_sentence(text: str, limit: int = 240) -> str:
     """The first sentence of ``text`` (a full stop followed by a capital starts the next), clipped
     to ``limit``: what a status line shows of an error the page gives in full elsewhere."""
     return clip(_SENTENCE_END.split(" ".join(text.split()), 1)[0], limit)
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """"1 line", "2 lines", "0 lines": a number with its noun, never "line(s)"."""
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"

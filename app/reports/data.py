@@ -68,7 +68,9 @@ class ChecklistItem:
         if self.attestation is not None:
             return f"Attested by {self.attested_by} on {when}" + \
                 (f": {self.attestation.note}" if self.attestation.note else "")
-        return "; ".join([self.found, *(o.words for o in self.objects)]) if self.found else \
+        # A finding that ends its sentence is not followed by "; " (it read "... 20:23 UTC.; App ...").
+        found = self.found.rstrip(".") if self.found and self.objects else self.found
+        return "; ".join([found, *(o.words for o in self.objects)]) if found else \
             "; ".join(o.words for o in self.objects)
 
 
@@ -125,6 +127,7 @@ class TimelineEntry:
     action: str
     summary: str
     outcome: str
+    note: str | None = None  # a handoff's note (the event's summary says only where it went)
 
 
 @dataclass
@@ -317,7 +320,8 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()
     timeline = [TimelineEntry(at=e.occurred_at, actor=who(e), action=e.action, summary=e.summary,
-                              outcome=e.outcome) for e in events]
+                              outcome=e.outcome, note=(e.details or {}).get("note") if e.action == "handoff" else None)
+                for e in events]
     bounds = (await session.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq), func.count())
                                     .where(AuditEvent.onboarding_id == onboarding_id))).one()
     okta_calls = int((await session.execute(select(func.count()).select_from(AuditEvent).where(

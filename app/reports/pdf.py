@@ -9,6 +9,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from app.common.moments import stamp
+from app.common.text import counted
 from app.reports.data import STATUS_LABELS, Report
 from app.store.statuses import ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
 
@@ -99,10 +100,12 @@ def render_pdf(report: Report) -> bytes:
     pdf.heading("What the wizard did in Okta")
     pdf.set_font("DejaVu", "", 8)
     if report.plan is not None:
-        differs = (f"{report.plan.differences} action(s) were applied differently from it."
+        differences = report.plan.differences
+        differs = (f"{counted(differences, 'action')} {'was' if differences == 1 else 'were'} applied differently "
+                   "from it."
                    if report.plan.differences else "Every action applied was applied as it said.")
         pdf.multi_cell(0, 4.5, f"The plan was confirmed {_when(report.plan.confirmed_at)} by "
-                               f"{report.plan.confirmed_by} ({report.plan.items} lines). {differs}")
+                               f"{report.plan.confirmed_by} ({counted(report.plan.items, 'line')}). {differs}")
     with pdf.table(col_widths=(40, 65, 35, 25, 25), headings_style=heading_style, line_height=4.5,
                    text_align="LEFT") as table:
         table.row(["Step", "Action", "Okta object", "Confirmed plan", "Outcome"])
@@ -116,8 +119,10 @@ def render_pdf(report: Report) -> bytes:
     if report.completed_at is None:
         pdf.multi_cell(0, 4.5, "Watched once completed: not yet.")
     else:
-        pdf.multi_cell(0, 4.5, f"Re-verified by the watch {report.watch_runs} time(s) since completion; "
-                               f"{len(report.watch) or 'no'} alert(s).")
+        # The page's words: "Re-verified by the watch 1 time since completion; 1 alert:", "...; no alert."
+        alerts = counted(len(report.watch), "alert") if report.watch else "no alert"
+        pdf.multi_cell(0, 4.5, f"Re-verified by the watch {counted(report.watch_runs, 'time')} since completion; "
+                               f"{alerts}.")
         if report.watch:
             with pdf.table(col_widths=(32, 126, 32), headings_style=heading_style, line_height=4.5,
                            text_align="LEFT") as table:
@@ -135,5 +140,6 @@ def render_pdf(report: Report) -> bytes:
             # The outcome in the product's words, as the page's timeline says it ("refused", not "denied").
             said = OUTCOME_WORDS.get(entry.outcome, entry.outcome).lower()
             table.row([_when(entry.at), entry.actor, entry.summary + ("" if entry.outcome == Outcome.ok else
-                                                                     f" ({said})")])
+                                                                     f" ({said})")
+                       + (f"\nNote: “{entry.note}”" if entry.note else "")])
     return bytes(pdf.output())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.common.text import clip, first_sentence
+from app.common.text import clip, counted, first_sentence
 
 
 def test_the_first_sentence_of_an_error() -> None:
@@ -21,3 +21,9 @@ def test_a_long_sentence_is_cut_between_words_and_says_so() -> None:
 def test_text_that_fits_is_kept_whole_with_its_spaces_tidied() -> None:
     assert clip("Waiting  for\nthe token", 500) == "Waiting for the token"
     assert clip("x" * 600, 500) == "x" * 499 + "…"  # one word longer than the limit: cut, still marked
+
+
+def test_a_count_reads_as_a_sentence() -> None:
+    """The PDF said "(1 lines)", "1 action(s)", "0 time(s)" (QA)."""
+    assert [counted(n, "line") for n in (0, 1, 2)] == ["0 lines", "1 line", "2 lines"]
+    assert counted(3, "person", "people") == "3 people"

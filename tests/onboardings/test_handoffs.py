@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from html import unescape
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 from app.settings import Settings
 from app.store.models import AuditEvent, Handoff, OktaConnection, Onboarding, OnboardingSecret, SealedSecret
 from tests.harness import Wizard
+from tests.page_journeys import pdf_text
 from tests.support import Web, add_operator
 
 VENDOR = "defender-for-identity"
@@ -224,3 +226,18 @@ def test_handoffs_are_listed_in_order(w: Wizard, people: dict[str, Any]) -> None
     assert notes == ["First handoff note here.", "Second handoff note here."]
     summary = web.get(f"{page}/summary").text
     assert summary.index("First handoff note") < summary.index("Second handoff note")
+
+
+def test_the_audit_report_carries_the_handoff_note(w: Wizard, people: dict[str, Any]) -> None:
+    """The note says why it was handed over ("I attested 4.2 by mistake"): the report and its PDF
+    gave only "Handed off to the help-desk queue", the note only in the events' JSON (QA)."""
+    web = Web(w.client)
+    oid = _started_by(w, web, "amy")
+    page = f"/onboardings/{oid}"
+    note = "Plan applied; I attested step 4.2 by mistake, please check it with Oort."
+    assert web.post(f"{page}/handoff", {"to": "queue", "note": note}, page=page).status_code == 303
+    web.sign_in("aud")
+    report = " ".join(unescape(web.get(f"{page}/report").text).split())
+    assert f"Handed off to the help-desk queue Note: “{note}”" in " ".join(re.sub(r"<[^>]+>", " ", report).split())
+    pdf = pdf_text(web.get(f"{page}/report.pdf").content)
+    assert f"Note: “{note}”" in pdf, pdf

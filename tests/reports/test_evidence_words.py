@@ -14,7 +14,7 @@ from html import unescape
 
 from app.audit import Actor
 from app.audit.recorder import record
-from app.reports.data import EVIDENCE_ID_TYPES, ActionRow, EvidenceObject, _in_words, _Known, _objects
+from app.reports.data import EVIDENCE_ID_TYPES, ActionRow, ChecklistItem, EvidenceObject, _in_words, _Known, _objects
 from app.reports.pdf import count_line
 from app.settings import Settings
 from app.store.statuses import CHECK_WORDS, Outcome
@@ -127,6 +127,10 @@ def test_findings_name_the_objects_they_can_and_keep_the_ids_they_cannot() -> No
                                                 "set “Set 1”. unexpected custom role cr0z on resource set iam9.")
     assert _in_words("Assigned Super Administrator (Okta id ra1x)", objects, known) == "Assigned Super Administrator"
     assert EvidenceObject("Okta user", "00u1").words == "Okta user (id 00u1)"
+    # A finding that ends its sentence is followed by the objects without a stray "." (".; App").
+    item = ChecklistItem("s", "1", "l", "passed", "Not run again since 2026-12-05 20:23 UTC.", {},
+                         objects=[EvidenceObject("App", "0oa1", "Authomize")])
+    assert item.evidence_words("") == "Not run again since 2026-12-05 20:23 UTC; App “Authomize” (id 0oa1)"
 
 
 def test_the_status_and_the_timeline_s_who_are_words(done: tuple[Wizard, uuid.UUID]) -> None:
