@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,8 +19,11 @@ from app.store.models import Handoff, OktaConnection, Onboarding, Operator, Oper
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import add_handoff, destroy_kept_secrets, latest_handoff
 from app.store.repositories.state import assign, set_status, touch
-from app.store.statuses import OnboardingStatus
+from app.store.statuses import OnboardingStatus, StepState
 from app.vault import Vault
+
+if TYPE_CHECKING:
+    from app.onboardings.view import OnboardingView
 
 QUEUE = "queue"
 
@@ -142,3 +146,16 @@ async def switch_connection(session: AsyncSession, onboarding: Onboarding, conne
     await record(session, action="connection_switch", actor=actor, onboarding_id=onboarding.id,
                  subject_type="okta_connection", subject_id=str(connection.id),
                  summary=f"Continuing with the credential of connection '{connection.label}'")
+
+
+def token_to_pass_on(view: OnboardingView) -> list[str]:
+    """The steps still to do that need the service account's token (Oort's step 3 pastes it in
+    Oort), which a person copied when they made it and the wizard never keeps: once it is verified,
+    whoever takes the onboarding over needs it from whoever made it. The handoff form and the
+    summary the taker reads say so (a QA walk: nothing did)."""
+    facts = view.loaded.scope.facts
+    if not facts.get("service_token_verified") or view.onboarding.status == OnboardingStatus.completed:
+        return []
+    return [f"step {sv.step.number} ({row.label})" for _section, steps in view.sections for sv in steps
+            if sv.state != StepState.done and sv.step.task is not None
+            for row in sv.step.task.paste if row.copied_token]

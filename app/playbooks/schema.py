@@ -117,6 +117,9 @@ class PasteValue(Strict):
     # The kept secret (by purpose, one the step ``reveals``) the value is: ``where`` is said while it
     # is kept; before the wizard keeps it, and after it is destroyed, the page says so instead.
     secret: str | None = None
+    # The service account's API token, which a person copied when they made it and the wizard never
+    # keeps: once it is verified, whoever takes the onboarding over needs it from that person.
+    copied_token: bool = False
 
     @model_validator(mode="after")
     def one_source(self) -> PasteValue:

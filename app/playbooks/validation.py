@@ -184,6 +184,10 @@ class _Checker:
                 for value in step.task.paste:
                     if value.value is not None:
                         self.templates(f"{where}, paste '{value.label}'", value.value, known)
+                    if value.copied_token and not any(s.task is not None and s.task.kind == "service_token"
+                                                      for _section, s in self.playbook.steps()):
+                        raise self.fail(where, f"paste '{value.label}': copied_token, but no step takes the "
+                                        "service account's token")
                     if value.secret is not None and value.secret not in step.task.reveals:
                         raise self.fail(where, f"paste '{value.label}': secret {value.secret} is not one the step "
                                         f"reveals ({', '.join(step.task.reveals) or 'none'})")

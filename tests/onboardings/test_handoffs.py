@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from app.settings import Settings
 from app.store.models import AuditEvent, Handoff, OktaConnection, Onboarding, OnboardingSecret, SealedSecret
+from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
 from tests.page_journeys import pdf_text
 from tests.support import Web, add_operator
@@ -241,3 +242,27 @@ def test_the_audit_report_carries_the_handoff_note(w: Wizard, people: dict[str, 
     assert f"Handed off to the help-desk queue Note: “{note}”" in " ".join(re.sub(r"<[^>]+>", " ", report).split())
     pdf = pdf_text(web.get(f"{page}/report.pdf").content)
     assert f"Note: “{note}”" in pdf, pdf
+
+
+def test_handing_over_after_the_token_says_the_wizard_does_not_keep_it(
+        w: Wizard, people: dict[str, Any], sandbox_org: SandboxOrg) -> None:
+    """The token a person copied is pasted later in the vendor's console (Defender's step 4-6); the
+    wizard never keeps it. Handed over after it was verified, the colleague could not finish, and
+    neither the handoff form nor the summary said so (QA)."""
+    web = Web(w.client)
+    oid = _started_by(w, web, "amy")
+    page = f"/onboardings/{oid}"
+    said = "step 4-6 (API token)"
+    before = unescape(web.get(page).text)
+    assert "does not keep the service account's token" not in before  # no token yet: nobody holds one
+    svc = w.to_the_token(oid)
+    sandbox_org.complete_activation(svc)
+    w.paste_token(oid, sandbox_org.issue_api_token(svc, "Defender"))
+    form = unescape(web.get(page).text)
+    assert (f"The wizard does not keep the service account's token, and {said} still needs it: say where your "
+            "colleague finds it") in form, form
+    assert 'aria-describedby="note-token"' in form
+    web.post(f"{page}/handoff", {"to": "queue", "note": "Token is in the team vault under MDI."}, page=page)
+    web.sign_in("bob")
+    summary = unescape(web.get(f"{page}/summary").text)
+    assert f"You need the service account's token for {said}: the wizard does not keep it." in summary

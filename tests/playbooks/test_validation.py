@@ -189,3 +189,17 @@ def test_steps_shown_together_have_their_own_numbers() -> None:
                 conditions = [step.when for step in steps]
                 assert len(steps) == 1 or (None not in conditions and len(set(conditions)) == len(steps)), \
                     f"{playbook.key}, section '{section.key}': {len(steps)} steps numbered {number}"
+
+
+def test_a_copied_token_row_needs_a_token_step(tmp_path: Path) -> None:
+    """``copied_token`` says a row is the service account's token a person copied: a playbook with no
+    step that takes that token cannot have one (Authomize's integration has no service account)."""
+    doc = yaml.safe_load((VENDOR_DIR / "authomize.yaml").read_text())
+    row = next(row for section in doc["sections"] for step in section["steps"]
+               for row in (step.get("task") or {}).get("paste", []) if row["label"] == "Token (legacy)")
+    row["copied_token"] = True
+    path = tmp_path / "authomize.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(PlaybookError, match=r"^authomize\.yaml, step '\w+': paste 'Token \(legacy\)': copied_token, "
+                                            r"but no step takes the service account's token"):
+        load_file(path, KINDS)

@@ -87,6 +87,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "handoff_targets": [op for op in people.values() if op.is_active and op.role != "auditor"
                             and op.id != onboarding.assignee_id],
         "credential_ok": credential_ok, "own_connections": own,
+        "token_to_pass_on": handoffs.token_to_pass_on(view),
         "is_assignee": onboarding.assignee_id == me.id,
         # Once completed: what Okta shows of the vendor's use (the watch's evidence).
         "evidence": evidence_for(state.library, onboarding, view.results),

@@ -31,7 +31,8 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     view = await build_view(db, state.library, found.id, state.clock.now())
     history = await handoffs_of(db, found.id)
     names = {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()}
-    return render(request, "onboardings/summary.html", {"view": view, "history": history, "names": names})
+    return render(request, "onboardings/summary.html", {"view": view, "history": history, "names": names,
+                                                        "token_to_pass_on": handoffs.token_to_pass_on(view)})
 
 
 @router.post("/{onboarding_id}/summary/read", name="onboarding_summary_read")
