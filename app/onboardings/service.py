@@ -23,6 +23,7 @@ from app.engine.runtime import admin_info, fill_inputs, load, org_info
 from app.engine.scope import Scope, TemplateError, references
 from app.engine.status import DRAFT_NEW, timer_fact
 from app.okta.errors import OktaError
+from app.onboardings.next_step import dead_end_reads
 from app.playbooks.schema import CheckSpec, InputSpec, Playbook, StepSpec
 from app.store.base import utcnow
 from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingPlan
@@ -39,7 +40,7 @@ from app.store.repositories.progress import (
 )
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import add_onboarding, learn, set_inputs, touch
-from app.store.statuses import CheckStatus, OnboardingStatus
+from app.store.statuses import OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -299,17 +300,15 @@ async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboardi
     """Attesting ``check`` destroys the values kept for its step. When a check still reads one of
     them (Authomize's client-credentials test reads the client secret) and has not passed, the
     onboarding could never be verified after it: refuse, and say to verify first."""
-    doomed = {secret.purpose for secret in await live_kept_secrets(session, onboarding.id) if check.destroys(secret)}
-    if not doomed:
+    kept = await live_kept_secrets(session, onboarding.id)
+    if not any(check.destroys(secret) for secret in kept):
         return
     _run, results = await latest_results(session, onboarding.id)
-    for _step, reader in playbook.checks():
-        needs = doomed & reader.names()
-        result = results.get(reader.key)
-        if reader.kind != "attest" and needs and (result is None or result.status != CheckStatus.passed):
-            raise ValidationFailed({}, f"Verify first: the check '{reader.label}' needs the value kept for this "
-                                   "step, and attesting the step destroys it. Press Verify; once that check has "
-                                   "passed, attest.")
+    readers = dead_end_reads(playbook, check, kept, {key: result.status for key, result in results.items()})
+    if readers:
+        raise ValidationFailed({}, f"Verify first: the check '{readers[0].label}' needs the value kept for this "
+                               "step, and attesting the step destroys it. Press Verify; once that check has "
+                               "passed, attest.")
 
 
 async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboarding, purpose: str,

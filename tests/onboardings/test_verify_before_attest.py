@@ -1,0 +1,50 @@
+"""The card never asks for an attestation the wizard would refuse: Authomize's step 6 destroys the
+client secret that the client-credentials test (step 3) still needs, so until that test has passed
+the card asks to verify (it asked to attest, and the press was refused with "Verify first": QA)."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+
+from app.playbooks.loader import setting_key
+from app.store.models import AppSetting
+from okta_sandbox import SandboxOrg
+from okta_sandbox.domain import api_services as services_domain
+from tests.page_journeys import Journey
+
+
+def _card(j: Journey, oid: uuid.UUID) -> str:
+    page = j.get(f"/onboardings/{oid}").text
+    start = page.index('id="next-step"')
+    card = page[start:page.index('<nav class="next-step__progress"', start)]
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", card).split()))
+
+
+def test_the_card_asks_to_verify_before_an_attestation_that_would_be_refused(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    async def catalog_key() -> None:  # the sandbox's catalog key (the default is a guess)
+        async with j.state.db.session() as session:
+            session.add(AppSetting(key=setting_key("authomize", "integration_type"),
+                                   value=services_domain.AUTHOMIZE_TYPE))
+
+    j.run(catalog_key)
+    assert sandbox_org.demo is not None
+    oid = j.start("authomize", j.connect(sandbox_org.demo.admin_token))
+    j.plan_and_apply(oid)
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/attest/authomize_admin"))
+    card = _card(j, oid)
+    assert "Verify before you attest step 6" in card, card
+    assert "I confirm: Authomize shows Okta as a connected app" not in card
+    assert ("Attesting it destroys the value kept for it, which the check 'The client credentials get an access "
+            "token with the six scopes and read a user' still needs and has not passed yet. Verify now; once that "
+            "check has passed, attest.") in card
+    j.submit(j.form(j.get(url).text, "/verify"))
+    j.wait_for_jobs()
+    card = _card(j, oid)
+    # The test passed: now the card offers the attestation, and the wizard takes it.
+    assert "Step 6" in card and "I confirm: Authomize shows Okta as a connected app" in card, card
+    attested = j.submit(j.form(j.get(url).text, "/attest/authomize_connected"))
+    assert attested.status_code in (200, 303) and "Verify first" not in attested.text
