@@ -83,12 +83,21 @@ def locked_inputs(playbook: Playbook, states: Mapping[str, str]) -> set[str]:
 def unapplied_before(playbook: Playbook, scope: Scope, states: Mapping[str, str], step_key: str) -> StepSpec | None:
     """The first step before ``step_key`` in the document with an action not applied yet
     (``states``: action key -> state), or None. A step that comes after the wizard's work cannot have
-    happened before it; an action that waits for values the person gives later does not count."""
+    happened before it; an action that waits for values the person gives later does not count.
+    Likewise a step at or after one that gives the vendor the service account's token cannot have
+    happened before the token exists (Oort's "saved in Oort" was attested with no token yet): then
+    the step that takes the token."""
     for _section, earlier in playbook.steps():
+        if not scope.condition(earlier.when):
+            if earlier.key == step_key:
+                return None
+            continue
+        if earlier.task is not None and any(row.copied_token for row in earlier.task.paste) \
+                and not scope.facts.get("service_token_verified"):
+            return next((token for _s, token in playbook.steps() if token.task is not None
+                         and token.task.kind == "service_token" and scope.condition(token.when)), None)
         if earlier.key == step_key:
             return None
-        if not scope.condition(earlier.when):
-            continue
         for spec in earlier.actions:
             if scope.condition(spec.when) and states.get(spec.key) != ActionState.done \
                     and not waits_for_inputs(unmet(scope, spec.requires)):

@@ -290,6 +290,10 @@ async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, o
     """Oort's "Test Connectivity succeeded" was accepted on a draft with no service account yet."""
     states = {key: row.state for key, row in (await action_rows(session, onboarding.id)).items()}
     earlier = unapplied_before(playbook, scope, states, step.key)
+    if earlier is not None and earlier.task is not None and earlier.task.kind == "service_token":
+        raise ValidationFailed({}, "Not attested: the vendor needs the service account's token for this, and no token "
+                               f"is verified yet. Make it as the account and paste it on step {earlier.number} "
+                               f"({earlier.title}) first, then attest.")
     if earlier is not None:
         raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
                                "which the wizard has not applied yet. Apply the plan first, then attest.")

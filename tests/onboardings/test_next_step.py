@@ -261,6 +261,7 @@ def test_the_handoff_summary_lists_the_steps_done_elsewhere(j: Journey, sandbox_
     # it), the connector wizard's pages before it evidently were done.
     j.save_values(sentinel, "choose_workspace", workspace_name="sentinel-prod")
     j.plan_and_apply(sentinel)
+    j.paste_service_token(sentinel, "Microsoft Sentinel")  # the connector is made with it (step 5)
     j.submit(j.form(j.get(f"/onboardings/{sentinel}").text, "/attest/connector_created"))
     assert "Name and connection details" in j.get(f"/onboardings/{sentinel}/summary").text
     j.submit(j.form(j.get(f"/onboardings/{sentinel}").text, "/timers/connect"))
@@ -337,9 +338,15 @@ def test_a_step_after_the_wizards_work_is_not_attested_before_it(w: Wizard) -> N
     with pytest.raises(ValidationFailed, match="which the wizard has not applied yet"):
         w.attest(defender, "credentials_stored")
     w.to_the_token(oid)
+    # Every earlier action is applied (the log stream waits for AWS values), but Oort tests the
+    # connection with the service account's token (step 3 pastes it): that waits for the token.
+    waits_for = next(sv for _s, steps in w.view(oid).sections for sv in steps
+                     if sv.step.key == "test_connectivity").after_unapplied
+    assert waits_for is not None and waits_for.task is not None and waits_for.task.kind == "service_token"
+    w.activate_and_paste(oid, "Oort")
     assert next(sv for _s, steps in w.view(oid).sections for sv in steps
                 if sv.step.key == "test_connectivity").after_unapplied is None
-    w.attest(oid, "connectivity_tested")  # every earlier action is applied (the log stream waits for AWS values)
+    w.attest(oid, "connectivity_tested")
 
 
 def test_a_plan_made_again_with_nothing_to_do_asks_for_no_confirmation(j: Journey, sandbox_org: SandboxOrg) -> None:

@@ -8,11 +8,17 @@ import html
 import re
 import uuid
 
+import pytest
+
+from app.common.validation import ValidationFailed
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import api_services as services_domain
+from tests.harness import Wizard
 from tests.page_journeys import Journey
+from tests.support import Web
+from tests.vendors.test_document_steps import AWS
 
 
 def _card(j: Journey, oid: uuid.UUID) -> str:
@@ -48,3 +54,20 @@ def test_the_card_asks_to_verify_before_an_attestation_that_would_be_refused(
     assert "Step 6" in card and "I confirm: Authomize shows Okta as a connected app" in card, card
     attested = j.submit(j.form(j.get(url).text, "/attest/authomize_connected"))
     assert attested.status_code in (200, 303) and "Verify first" not in attested.text
+
+
+def test_a_vendor_step_that_needs_the_token_waits_for_it(w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """Oort's 4.2 ("The Okta integration is saved in Oort") was attested right after applying, with no
+    service account token yet: the vendor needs the token for it (step 3 pastes it), so the page says
+    to paste the token first and the wizard refuses, until the token is verified (QA)."""
+    oid, svc = w.activated_at_the_token("oort", **AWS)
+    web = Web(w.client)
+    web.sign_in("ana.admin")
+    page = " ".join(html.unescape(web.get(f"/onboardings/{oid}").text).split())
+    assert ("To attest this, first paste the service account's token on step 4 (Copy the token value): the vendor "
+            "needs it for this.") in page, page
+    with pytest.raises(ValidationFailed, match=r"^Not attested: the vendor needs the service account.s token"):
+        w.attest(oid, "integration_saved")
+    w.paste_token(oid, sandbox_org.issue_api_token(svc, "Oort"))
+    w.attest(oid, "integration_saved")
+    assert "integration_saved" in w.view(oid).loaded.attestations

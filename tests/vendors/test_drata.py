@@ -284,6 +284,7 @@ class TestEmailDomains:
         assert "Drata syncs one email domain" in (result.remedy or "")
         assert result.evidence["users"] == synced_users(sandbox_org)
         assert w.onboarding(oid).facts["drata_email_domains_multiple"] is True
+        w.paste_token(oid, sandbox_org.issue_api_token(svc, "Drata"))  # Drata's drawer (C2) takes it
         w.attest_all(oid)
         w.verify(oid)
         result = last_results(w, oid)["one_email_domain"]
