@@ -110,7 +110,8 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         if waiting == WaitingFor.timer and not timer_runs(loaded.playbook, scope.facts, now):
             waiting = WaitingFor.operator  # the wait is over: the attestation is the person's to give now
         return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
-    return OnboardingStatus.in_progress, None, "Verify to complete the onboarding."
+    return OnboardingStatus.in_progress, None, ("Re-verify to complete the onboarding." if last_run is not None
+                                                else "Verify to complete the onboarding.")
 
 
 def timer_runs(playbook: Playbook, facts: Mapping[str, Any], now: float) -> bool:

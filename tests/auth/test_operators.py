@@ -74,6 +74,16 @@ class TestAddOperator:
 
 
 class TestRoles:
+    def test_the_role_field_says_which_role_is_the_help_desk_s(self, settings: Settings) -> None:
+        """There is a help-desk queue but no help-desk role: the admin had to guess "Operator" (QA)."""
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            page = " ".join(web.get("/operators").text.split())
+        assert ('<p class="hint" id="role-hint">Operator: connects Okta orgs, runs onboardings and takes help-desk '
+                "work from the queue (the role for help-desk staff).") in page
+        assert 'id="role" name="role" aria-describedby="role-hint "' in page
+
     def test_admin_changes_a_role(self, settings: Settings) -> None:
         add_operator(settings, "boss", "admin")
         target = add_operator(settings, "ana")

@@ -22,6 +22,7 @@ from app.store.models import Onboarding
 from okta_sandbox import SandboxOrg, seed_demo_org
 from okta_sandbox.domain import roles as sandbox_roles
 from tests.harness import Wizard
+from tests.support import Web
 
 VENDOR = "oort"
 LOGIN = "oort-service-account@acme.example"
@@ -233,6 +234,11 @@ class TestLogStreamValues:
         page = w.view(oid)
         locks = {sv.step.key: sv.inputs_locked for _s, steps in page.sections for sv in steps}
         assert locks["create_account"] and not locks["event_streaming_tab"]
+        # The page says the way forward for a value that can no longer change (it said only "Fixed").
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        step = web.get(f"/onboardings/{oid}").text.split('id="step-create_account"', 1)[1].split("</li>", 1)[0]
+        assert "Fixed: the wizard has already acted on these values. To use other values, undo the onboarding" in step
         with pytest.raises(ValidationFailed) as info:
             save_inputs(w, oid, "create_account", {"service_account_login": "someone.else@acme.example",
                                                    "service_account_email": LOGIN, "first_name": "Oort",
