@@ -84,6 +84,8 @@ MATRIX: list[Entry] = [
           f"/onboardings/{ZERO_ID}/test-event/recent_events"),
     Entry("POST", "/onboardings/{onboarding_id}/attest/{check_key}", ACTING,
           f"/onboardings/{ZERO_ID}/attest/licence_confirmed"),
+    Entry("POST", "/onboardings/{onboarding_id}/attest/{check_key}/withdraw", ACTING,
+          f"/onboardings/{ZERO_ID}/attest/licence_confirmed/withdraw"),
     Entry("POST", "/onboardings/{onboarding_id}/timers/{step_key}", ACTING, f"/onboardings/{ZERO_ID}/timers/x"),
     Entry("GET", "/onboardings/{onboarding_id}/summary", EVERYONE, f"/onboardings/{ZERO_ID}/summary"),
     Entry("POST", "/onboardings/{onboarding_id}/summary/read", ACTING, f"/onboardings/{ZERO_ID}/summary/read"),

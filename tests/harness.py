@@ -16,7 +16,7 @@ from app.audit import Actor
 from app.common.clock import FakeClock
 from app.connections.service import NewConnection, add_connection
 from app.main import create_app
-from app.onboardings import service, tokens
+from app.onboardings import attestations, tokens
 from app.onboardings.view import OnboardingView, build_view
 from app.settings import Settings
 from app.store.models import Job, Onboarding, OnboardingAction
@@ -109,7 +109,7 @@ class Wizard(InApp):
                 for step, check in playbook.checks():
                     if check.kind == "attest" and check.key not in loaded.attestations and \
                             loaded.scope.condition(step.when) and loaded.scope.condition(check.when):
-                        await service.attest(session, self.state.vault, playbook, onboarding, check.key,
+                        await attestations.attest(session, self.state.vault, playbook, onboarding, check.key,
                                              "done in the test", self.actor)
             await self.state.engine.refresh_status(onboarding_id)
 
@@ -121,8 +121,8 @@ class Wizard(InApp):
             async with self.state.db.session() as session:
                 onboarding = await session.get(Onboarding, onboarding_id)
                 assert onboarding is not None
-                await service.attest(session, self.state.vault, self.state.library.get(onboarding.vendor), onboarding,
-                                     check_key, "done in the test", self.actor)
+                await attestations.attest(session, self.state.vault, self.state.library.get(onboarding.vendor),
+                                          onboarding, check_key, "done in the test", self.actor)
 
         self.run(go)
 

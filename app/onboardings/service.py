@@ -18,25 +18,19 @@ from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
 from app.engine.engine import Engine
-from app.engine.requirements import locked_inputs, missing_required, plan_is_stale, unapplied_before
-from app.engine.runtime import admin_info, fill_inputs, load, org_info
-from app.engine.scope import Scope, TemplateError, references
+from app.engine.requirements import locked_inputs, plan_is_stale
+from app.engine.runtime import load
+from app.engine.scope import TemplateError
 from app.engine.status import DRAFT_NEW, timer_fact
 from app.okta.errors import OktaError
-from app.onboardings.next_step import dead_end_reads
-from app.playbooks.schema import CheckSpec, InputSpec, Playbook, StepSpec
+from app.onboardings.attestations import input_label, scope_of, withdraw_pasted
+from app.playbooks.schema import InputSpec, Playbook
 from app.store.base import utcnow
-from app.store.models import Attestation, OktaConnection, Onboarding, OnboardingPlan
+from app.store.models import OktaConnection, Onboarding, OnboardingPlan
 from app.store.repositories.checkpoints import action_rows
 from app.store.repositories.plans import same_value
 from app.store.repositories.progress import (
-    add_attestation,
-    destroy_kept_secrets,
     kept_secret_row,
-    latest_results,
-    live_attestations,
-    live_kept_secrets,
-    withdraw_attestation,
 )
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import add_onboarding, learn, set_inputs, touch
@@ -44,10 +38,6 @@ from app.store.statuses import OnboardingStatus
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-
-
-class NotAllowed(Exception):
-    pass
 
 
 async def create_onboarding(session: AsyncSession, playbook: Playbook, connection: OktaConnection,
@@ -148,7 +138,7 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     form.raise_if_invalid("The values were not saved.")
     states = {key: row.state for key, row in (await action_rows(session, onboarding.id)).items()}
     # Compare with the values the actions used: what was saved, or else the default.
-    used = (await _scope_of(session, playbook, onboarding)).inputs
+    used = (await scope_of(session, playbook, onboarding)).inputs
     locked = locked_inputs(playbook, states)
     changed_locked = [key for key in keys if key in locked and values.get(key) != used.get(key)]
     if changed_locked:
@@ -165,38 +155,11 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     await set_inputs(session, onboarding, values)
     await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
-                 summary=("Values saved: " + ", ".join(_label(playbook, key) for key in changed)) if changed
+                 summary=("Values saved: " + ", ".join(input_label(playbook, key) for key in changed)) if changed
                  else "Values saved, none changed",
                  details={k: values[k] for k in changed if not isinstance(values[k], list)})
     return Saved(empty=[playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])],
-                 reopened=await _withdraw_pasted(session, playbook, onboarding, changed, actor))
-
-
-async def _withdraw_pasted(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, changed: Sequence[str],
-                           actor: Actor) -> list[str]:
-    """A person attested a step whose values they pasted in the vendor's console (Drata's drawer);
-    a value of those changed since, the console holds the old one: the attestation is withdrawn
-    (kept, for the record) and the step asks again, rather than the checklist passing on a value
-    the vendor never got."""
-    live = await live_attestations(session, onboarding.id) if changed else {}
-    reopened = []
-    for _section, step in playbook.steps():
-        pasted = {name for row in (step.task.paste if step.task else []) for namespace, name in references(row.value)
-                  if namespace == "input"}
-        moved = [_label(playbook, key) for key in changed if key in pasted]
-        attested = [(check, live[check.key]) for check in step.checks if check.kind == "attest" and check.key in live]
-        if not moved or not attested:
-            continue
-        names = " and ".join(f"'{label}'" for label in moved)
-        for check, attestation in attested:
-            await withdraw_attestation(attestation)
-            await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
-                         subject_type="check", subject_id=check.key,
-                         summary=f"Attestation withdrawn: {check.label} ({names} changed since "
-                                 f"{attestation.operator_name} attested it)")
-        reopened.append(f"Step {step.number} is open again: {names} changed after it was attested, and the "
-                        "vendor's console still has the old value. Enter the new one there, then attest again.")
-    return reopened
+                 reopened=await withdraw_pasted(session, playbook, onboarding, changed, actor))
 
 
 def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onboarding, saved: Saved) -> str:
@@ -213,14 +176,6 @@ def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onbo
         count = len(saved.empty)
         note += f" {names} left empty, so not saved: {'it keeps' if count == 1 else 'they keep'} the value shown."
     return " ".join([note, *saved.reopened])
-
-
-def _label(playbook: Playbook, key: str) -> str:
-    """An input as the page names it (the trail and the report are read by people, not by code)."""
-    try:
-        return playbook.input(key).label
-    except KeyError:
-        return key  # an attribute the org's schema asked for: its name is what the page shows
 
 
 async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,
@@ -246,73 +201,6 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
                  subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'"
                  + (f", begun {int(ago)} minutes before" if ago and int(ago) else ""))
     return timer
-
-
-async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboarding: Onboarding, check_key: str,
-                 note: str, actor: Actor) -> Attestation:
-    found = [(step, check) for step, check in playbook.checks() if check.key == check_key and check.kind == "attest"]
-    if not found:
-        raise LookupError("There is nothing to attest under that name.")
-    step, check = found[0]
-    if actor.id is None:
-        raise NotAllowed("attestations need a named operator")
-    scope = await _scope_of(session, playbook, onboarding)
-    empty = missing_required((playbook.input(key), scope.inputs.get(key)) for key in step.inputs)
-    if empty:
-        # Sentinel's workspace: attesting its step would leave later steps with nothing to paste.
-        names = " and ".join(f"'{label}'" for label in empty)
-        raise ValidationFailed({}, f"Not attested: {names} is empty. Write it on step {step.number} and save, "
-                               "then attest.")
-    await _refuse_before_the_wizard(session, playbook, onboarding, step, scope)
-    await _refuse_a_dead_end(session, playbook, onboarding, check)
-    attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
-                              operator_id=actor.id, operator_name=actor.name, note=note or None)
-    await add_attestation(session, attestation)
-    # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
-    await destroy_kept_secrets(session, vault, onboarding.id, check.destroys)
-    await touch(session, onboarding.id)
-    await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
-                 subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
-    return attestation
-
-
-async def _scope_of(session: AsyncSession, playbook: Playbook, onboarding: Onboarding) -> Scope:
-    """The onboarding's scope as its actions see it: facts, org, and the inputs saved or defaulted."""
-    connection = await session.get(OktaConnection, onboarding.connection_id)
-    scope = Scope(facts=dict(onboarding.facts or {}), org=org_info(connection) if connection else None,
-                  admin=admin_info(connection) if connection else {})
-    fill_inputs(playbook, dict(onboarding.inputs or {}), scope)
-    return scope
-
-
-async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
-                                    step: StepSpec, scope: Scope) -> None:
-    """Oort's "Test Connectivity succeeded" was accepted on a draft with no service account yet."""
-    states = {key: row.state for key, row in (await action_rows(session, onboarding.id)).items()}
-    earlier = unapplied_before(playbook, scope, states, step.key)
-    if earlier is not None and earlier.task is not None and earlier.task.kind == "service_token":
-        raise ValidationFailed({}, "Not attested: the vendor needs the service account's token for this, and no token "
-                               f"is verified yet. Make it as the account and paste it on step {earlier.number} "
-                               f"({earlier.title}) first, then attest.")
-    if earlier is not None:
-        raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
-                               "which the wizard has not applied yet. Apply the plan first, then attest.")
-
-
-async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
-                             check: CheckSpec) -> None:
-    """Attesting ``check`` destroys the values kept for its step. When a check still reads one of
-    them (Authomize's client-credentials test reads the client secret) and has not passed, the
-    onboarding could never be verified after it: refuse, and say to verify first."""
-    kept = await live_kept_secrets(session, onboarding.id)
-    if not any(check.destroys(secret) for secret in kept):
-        return
-    _run, results = await latest_results(session, onboarding.id)
-    readers = dead_end_reads(playbook, check, kept, {key: result.status for key, result in results.items()})
-    if readers:
-        raise ValidationFailed({}, f"Verify first: the check '{readers[0].label}' needs the value kept for this "
-                               "step, and attesting the step destroys it. Press Verify; once that check has "
-                               "passed, attest.")
 
 
 async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboarding, purpose: str,

@@ -29,7 +29,7 @@ from app.main import create_app
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError
 from app.okta.orgurl import OrgUrl
-from app.onboardings import service, tokens
+from app.onboardings import attestations, service, tokens
 from app.settings import Environment, Settings
 from app.store.migrate import upgrade
 from app.store.models import Job, OktaConnection, Onboarding
@@ -241,7 +241,7 @@ class LiveRun(InApp):
                 async with self.state.db.session() as session:
                     onboarding = await session.get(Onboarding, onboarding_id)
                     assert onboarding is not None
-                    await service.attest(session, self.state.vault, self.state.library.get(onboarding.vendor),
+                    await attestations.attest(session, self.state.vault, self.state.library.get(onboarding.vendor),
                                          onboarding, key, "confirmed during a live run", self.actor)
                 await self.state.engine.refresh_status(onboarding_id)
 

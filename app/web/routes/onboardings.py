@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.audit import record
-from app.common.validation import Fields, ValidationFailed
+from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
@@ -315,28 +315,6 @@ async def test_event(request: Request, db: ReadDbSession, onboarding_id: str, ch
     except ValidationFailed as exc:
         return back(request, found.id, exc.message, "error", anchor="#next-step")
     return back(request, found.id, note, anchor="#next-step")
-
-
-@router.post("/{onboarding_id}/attest/{check_key}", name="onboarding_attest")
-async def attest(request: Request, db: DbSession, onboarding_id: str, check_key: str,
-                 operator: ActingOperator) -> Response:
-    state = app_state(request)
-    found = await acting(request, db, onboarding_id, operator)
-    form = Fields(posted := await form_values(request))
-    note = form.text("note", label="Note", required=False, max_length=1000, multiline=True)
-    typed = {f"note-{check_key}": posted.get("note", "")}  # the page keeps the note typed when it refuses
-    if form.errors:
-        return await draw_page(request, db, found.id, status_code=400, errors=form.errors, message="Not attested.")
-    try:
-        await service.attest(db, state.vault, state.library.get(found.vendor), found, check_key, note,
-                             actor_for(request, operator))
-    except LookupError as exc:
-        raise HTTPException(404, str(exc)) from None
-    except ValidationFailed as exc:  # refused before anything is written (verify first): the page says why
-        return await draw_page(request, db, found.id, status_code=409, message=exc.message, typed=typed)
-    await db.commit()
-    await state.engine.refresh_status(found.id)
-    return back(request, found.id, f"Attested by {operator.display_name}.", anchor="#next-step")
 
 
 @router.post("/{onboarding_id}/timers/{step_key}", name="onboarding_timer")

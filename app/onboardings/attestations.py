@@ -1,0 +1,155 @@
+"""Attestations: what a named person confirms that only a person can (a licence, a vendor's console),
+refused where it cannot be true yet, and withdrawn (kept for the record) when it no longer holds: a
+value pasted in the vendor's console changed since, or the person says it was given by mistake."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor, record
+from app.common.validation import ValidationFailed
+from app.engine.requirements import missing_required, unapplied_before
+from app.engine.runtime import admin_info, fill_inputs, org_info
+from app.engine.scope import Scope, references
+from app.onboardings.next_step import dead_end_reads
+from app.playbooks.schema import CheckSpec, Playbook, StepSpec
+from app.store.models import Attestation, OktaConnection, Onboarding
+from app.store.repositories.checkpoints import action_rows
+from app.store.repositories.progress import (
+    add_attestation,
+    destroy_kept_secrets,
+    latest_results,
+    live_attestations,
+    live_kept_secrets,
+    withdraw_attestation,
+)
+from app.store.repositories.state import touch
+from app.vault import Vault
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def input_label(playbook: Playbook, key: str) -> str:
+    """An input as the page names it (the trail and the report are read by people, not by code)."""
+    try:
+        return playbook.input(key).label
+    except KeyError:
+        return key  # an attribute the org's schema asked for: its name is what the page shows
+
+
+async def scope_of(session: AsyncSession, playbook: Playbook, onboarding: Onboarding) -> Scope:
+    """The onboarding's scope as its actions see it: facts, org, and the inputs saved or defaulted."""
+    connection = await session.get(OktaConnection, onboarding.connection_id)
+    scope = Scope(facts=dict(onboarding.facts or {}), org=org_info(connection) if connection else None,
+                  admin=admin_info(connection) if connection else {})
+    fill_inputs(playbook, dict(onboarding.inputs or {}), scope)
+    return scope
+
+
+async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboarding: Onboarding, check_key: str,
+                 note: str, actor: Actor) -> Attestation:
+    found = [(step, check) for step, check in playbook.checks() if check.key == check_key and check.kind == "attest"]
+    if not found:
+        raise LookupError("There is nothing to attest under that name.")
+    step, check = found[0]
+    if actor.id is None:
+        raise NotAllowed("attestations need a named operator")
+    scope = await scope_of(session, playbook, onboarding)
+    empty = missing_required((playbook.input(key), scope.inputs.get(key)) for key in step.inputs)
+    if empty:
+        # Sentinel's workspace: attesting its step would leave later steps with nothing to paste.
+        names = " and ".join(f"'{label}'" for label in empty)
+        raise ValidationFailed({}, f"Not attested: {names} is empty. Write it on step {step.number} and save, "
+                               "then attest.")
+    await _refuse_before_the_wizard(session, playbook, onboarding, step, scope)
+    await _refuse_a_dead_end(session, playbook, onboarding, check)
+    attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
+                              operator_id=actor.id, operator_name=actor.name, note=note or None)
+    await add_attestation(session, attestation)
+    # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
+    await destroy_kept_secrets(session, vault, onboarding.id, check.destroys)
+    await touch(session, onboarding.id)
+    await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
+                 subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
+    return attestation
+
+
+
+async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
+                                    step: StepSpec, scope: Scope) -> None:
+    """Oort's "Test Connectivity succeeded" was accepted on a draft with no service account yet."""
+    states = {key: row.state for key, row in (await action_rows(session, onboarding.id)).items()}
+    earlier = unapplied_before(playbook, scope, states, step.key)
+    if earlier is not None and earlier.task is not None and earlier.task.kind == "service_token":
+        raise ValidationFailed({}, "Not attested: the vendor needs the service account's token for this, and no token "
+                               f"is verified yet. Make it as the account and paste it on step {earlier.number} "
+                               f"({earlier.title}) first, then attest.")
+    if earlier is not None:
+        raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
+                               "which the wizard has not applied yet. Apply the plan first, then attest.")
+
+
+async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
+                             check: CheckSpec) -> None:
+    """Attesting ``check`` destroys the values kept for its step. When a check still reads one of
+    them (Authomize's client-credentials test reads the client secret) and has not passed, the
+    onboarding could never be verified after it: refuse, and say to verify first."""
+    kept = await live_kept_secrets(session, onboarding.id)
+    if not any(check.destroys(secret) for secret in kept):
+        return
+    _run, results = await latest_results(session, onboarding.id)
+    readers = dead_end_reads(playbook, check, kept, {key: result.status for key, result in results.items()})
+    if readers:
+        raise ValidationFailed({}, f"Verify first: the check '{readers[0].label}' needs the value kept for this "
+                               "step, and attesting the step destroys it. Press Verify; once that check has "
+                               "passed, attest.")
+
+
+async def withdraw_pasted(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, changed: Sequence[str],
+                           actor: Actor) -> list[str]:
+    """A person attested a step whose values they pasted in the vendor's console (Drata's drawer);
+    a value of those changed since, the console holds the old one: the attestation is withdrawn
+    (kept, for the record) and the step asks again, rather than the checklist passing on a value
+    the vendor never got."""
+    live = await live_attestations(session, onboarding.id) if changed else {}
+    reopened = []
+    for _section, step in playbook.steps():
+        pasted = {name for row in (step.task.paste if step.task else []) for namespace, name in references(row.value)
+                  if namespace == "input"}
+        moved = [input_label(playbook, key) for key in changed if key in pasted]
+        attested = [(check, live[check.key]) for check in step.checks if check.kind == "attest" and check.key in live]
+        if not moved or not attested:
+            continue
+        names = " and ".join(f"'{label}'" for label in moved)
+        for check, attestation in attested:
+            await withdraw_attestation(attestation)
+            await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
+                         subject_type="check", subject_id=check.key,
+                         summary=f"Attestation withdrawn: {check.label} ({names} changed since "
+                                 f"{attestation.operator_name} attested it)")
+        reopened.append(f"Step {step.number} is open again: {names} changed after it was attested, and the "
+                        "vendor's console still has the old value. Enter the new one there, then attest again.")
+    return reopened
+
+
+async def withdraw(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, check_key: str, reason: str,
+                   actor: Actor) -> Attestation:
+    """Withdraw an attestation given by mistake (Oort's "saved in Oort" pressed before it was), with
+    the reason: kept for the record, no longer counted, and the step asks again. A value destroyed
+    when it was attested (a client secret) stays destroyed."""
+    found = next((check for _step, check in playbook.checks() if check.key == check_key and check.kind == "attest"),
+                 None)
+    attestation = (await live_attestations(session, onboarding.id)).get(check_key)
+    if found is None or attestation is None:
+        raise LookupError("There is no attestation to withdraw under that name.")
+    await withdraw_attestation(attestation)
+    await touch(session, onboarding.id)
+    await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
+                 subject_type="check", subject_id=check_key,
+                 summary=f"Attestation withdrawn: {found.label} (given by {attestation.operator_name}; {reason})",
+                 details={"reason": reason, "attested_by": attestation.operator_name})
+    return attestation
