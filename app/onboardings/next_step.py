@@ -75,7 +75,13 @@ def held_by_a_wait(view: OnboardingView) -> set[str]:
 
 def needs_person(view: OnboardingView, sv: StepView) -> bool:
     """Whether this step waits for something only a person can do now."""
-    if sv.state == StepState.done or not sv.tracked:
+    if sv.state == StepState.done:
+        return False
+    # Values only a person can give (Oort's AWS values on 4.4, a step otherwise only to read): the
+    # card asks for them there, not at the wizard's step that waits for them (4.5a: QA).
+    if sv.inputs and not sv.inputs_locked and any(s.required and v in (None, "", []) for s, v in sv.inputs):
+        return True
+    if not sv.tracked:
         return False
     task = sv.step.task
     if task is not None and task.kind == "timer" and timer_until(view.loaded.scope.facts, sv.step.key) is not None \
@@ -88,8 +94,6 @@ def needs_person(view: OnboardingView, sv: StepView) -> bool:
     if any(c.status == CheckStatus.failed for c in sv.checks):
         return True
     if any(c.spec.kind == "attest" and c.status != CheckStatus.attested for c in sv.checks):
-        return True
-    if sv.inputs and not sv.inputs_locked and any(s.required and v in (None, "", []) for s, v in sv.inputs):
         return True
     if task is None:
         return False

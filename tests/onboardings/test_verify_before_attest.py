@@ -73,3 +73,30 @@ def test_a_vendor_step_that_needs_the_token_waits_for_it(w: Wizard, sandbox_org:
     w.paste_token(oid, sandbox_org.issue_api_token(svc, "Oort"))
     w.attest(oid, "integration_saved")
     assert "integration_saved" in w.view(oid).loaded.attestations
+
+
+def test_oorts_aws_values_are_asked_for_where_they_are_written(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """The card sent the person to 4.5a ("failed: ... not given yet. Copy them ... into this step")
+    while the fields are on 4.4: it now asks for them on 4.4, and 4.5a's check waits, not fails (QA)."""
+    assert sandbox_org.demo is not None
+    oid = j.start("oort", j.connect(sandbox_org.demo.admin_token))
+    url = f"/onboardings/{oid}"
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Oort")
+    j.submit(j.form(j.get(url).text, "/verify"))
+    j.wait_for_jobs()
+    for _ in range(8):  # the person's steps before 4.4, as the card offers them
+        card = _card(j, oid)
+        if "Step 4.4" in card:
+            break
+        page = j.get(url).text
+        attest = re.search(r'action="[^"]*(/attest/[a-z_]+)"', page[page.index('id="next-step"'):])
+        assert attest, card
+        j.submit(j.form(page, attest.group(1)))
+    assert "Step 4.4: Edit settings > Event Streaming: copy Oort's AWS values here" in card, card
+    assert "AWS account id" in card and "Step 4.5a" not in card
+    page = j.get(url).text
+    stream = page[page.index('id="step-register_log_stream"'):]
+    stream = html.unescape(stream[:stream.index('id="step-', 10)])
+    assert "The AWS account, event source name and region are not given yet" in stream, stream
+    assert "pill--check-waiting" in stream and "pill--check-failed" not in stream, stream

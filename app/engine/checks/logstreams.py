@@ -31,8 +31,10 @@ class LogStreamCheck(Check):
     params_model = LogStreamParams
 
     def unready(self) -> CheckOutcome:
-        return CheckOutcome.failed("The AWS account, event source name and region are not given yet",
-                                       "Copy them from the vendor's console into this step, then apply.")
+        # Not a fault: the vendor's console shows them only once its side is set up.
+        return CheckOutcome.waiting("The AWS account, event source name and region are not given yet",
+                                    "Write them on the step that asks for them (the vendor's console shows them), "
+                                    "save, then make the plan again and confirm it.")
 
     async def check(self, ctx: Context, state: CheckState, p: LogStreamParams) -> CheckOutcome:
         streams: list[LogStream] = await ctx.cached("log_streams", ctx.okta.log_streams.all)
