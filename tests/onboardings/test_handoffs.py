@@ -102,6 +102,10 @@ class TestHandOff:
         assert _onboarding(w, oid).assignee_id is None
         web.sign_out()
         web.sign_in("cat")
+        # Cat's own list is empty, and says the queue holds work (it said only "Nothing assigned to you").
+        mine = " ".join(web.get("/").text.split())
+        assert "Nothing assigned to you" in mine
+        assert "The help-desk queue holds 1 onboarding</strong> waiting to be taken" in mine
         queue = web.get("/?view=queue").text
         assert f"/onboardings/{oid}" in queue
         queued = web.get(page).text
@@ -266,3 +270,13 @@ def test_handing_over_after_the_token_says_the_wizard_does_not_keep_it(
     web.sign_in("bob")
     summary = unescape(web.get(f"{page}/summary").text)
     assert f"You need the service account's token for {said}: the wizard does not keep it." in summary
+
+
+
+def test_an_auditor_s_lists_are_not_mine_or_the_queue(w: Wizard, people: dict[str, Any]) -> None:
+    """An auditor is never assigned and takes nothing: "Mine" and "Help-desk queue" meant nothing (QA)."""
+    web = Web(w.client)
+    web.sign_in("aud")
+    home = web.get("/").text
+    assert "?view=all" in home and "?view=completed" in home
+    assert "?view=mine" not in home and ">Help-desk queue</a>" not in home

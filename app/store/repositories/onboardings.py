@@ -136,12 +136,16 @@ class OnboardingRepository:
                 .outerjoin(assignee, assignee.id == Onboarding.assignee_id)
                 .where(*query.filters()))
 
+    async def count(self, query: ListQuery) -> int:
+        """How many onboardings a list holds (the help-desk queue's, said on an empty "Mine")."""
+        return int((await self.session.execute(
+            select(func.count()).select_from(Onboarding).where(*query.filters()))).scalar_one())
+
     async def page(self, query: ListQuery, *, after: str | None = None, before: str | None = None,
                    last: bool = False, size: int = PAGE_SIZE) -> Page:
         order_key = tuple_(Onboarding.last_activity_at, Onboarding.id)
         base = self._base(query)
-        total = int((await self.session.execute(
-            select(func.count()).select_from(Onboarding).where(*query.filters()))).scalar_one())
+        total = await self.count(query)
         ascending = False
         if before and (cursor := decode_cursor(before)):
             statement = base.where(order_key > tuple_(*cursor)).order_by(

@@ -62,12 +62,18 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
               "vendor": library.get(row.Onboarding.vendor).name if row.Onboarding.vendor in library
               else row.Onboarding.vendor} for row in page.rows]
     operators = await OperatorRepository(db).by_display_name(assignable=True)
+    # An empty "Mine" says whether the help-desk queue holds work to take (it said only "Nothing").
+    queued = await OnboardingRepository(db).count(ListQuery(view="queue")) \
+        if view == "mine" and not page.rows else 0
+    # Auditors are never assigned and take nothing from the queue: those two lists are not theirs.
+    views = [("mine", "Mine"), ("queue", "Help-desk queue"), ("waiting", "Waiting"), ("completed", "Completed"),
+             ("all", "All")]
+    if operator.role == "auditor":
+        views = [item for item in views if item[0] not in ("mine", "queue")]
     filters = {k: v for k, v in {"view": view, "vendor": query.vendor, "status": query.status,
                                  "operator": query.operator, "org": query.org, "health": query.health,
                                  "since": query.since.isoformat() if query.since else "",
                                  "until": query.until.isoformat() if query.until else ""}.items() if v}
     return render(request, "home.html", {"items": items, "page": page, "view": view, "filters": filters,
                                          "playbooks": library.all(), "statuses": STATUSES, "operators": operators,
-                                         "views": [("mine", "Mine"), ("queue", "Help-desk queue"),
-                                                   ("waiting", "Waiting"), ("completed", "Completed"),
-                                                   ("all", "All")]})
+                                         "views": views, "queued": queued})
