@@ -146,7 +146,7 @@ def next_step(view: OnboardingView) -> NextStep:
     if failed is not None:
         # The step, drawn in the card, shows the whole error once, with what to do.
         return NextStep(NextKind.retry, f"Fix what stopped step {failed.step.number}, then retry",
-                        "What Okta answered and what to do are on the step below; Retry continues from there.",
+                        "What Okta answered and what to do are below, then Retry: it continues from there.",
                         failed)
     if view.plan is None:
         return NextStep(NextKind.plan, "Make the plan",

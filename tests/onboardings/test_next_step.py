@@ -141,8 +141,10 @@ def test_a_failed_action_puts_retry_and_its_step_in_the_card(j: Journey, sandbox
     assert re.search(r"Fix what stopped step [0-9-]+, then retry", card)
     # The error is drawn once, on the step inside the card (the card's own words no longer repeat it).
     assert card.count('class="field-error"') == 1 and "Retry continues from here." in card
-    assert "Retry continues from there." in card
+    assert "What Okta answered and what to do are below, then Retry: it continues from there." in card
     assert j.forms(card, "/apply", button="Retry") and len(j.forms(page, "/apply")) == 1
+    # Retry comes after what to fix (above it, it was pressed first and only failed again: QA).
+    assert card.index('class="field-error"') < card.index(">Retry</button>")
     assert "Done: check it in Okta" not in card  # the way forward is Retry, not a verification
 
 
