@@ -44,17 +44,22 @@ def waits_for_inputs(requirements: Iterable[str]) -> bool:
 
 
 def describe(playbook: Playbook, requirements: Iterable[str]) -> str:
-    """The requirements in words: "the service account's token is verified", "'Region' is given"."""
+    """The requirements in words: "the service account's token is verified", "'AWS account id',
+    'Event source name' and 'Region' are given" (values named once, not "is given and ... is given")."""
+    values: list[str] = []
     parts: list[str] = []
     for requirement in requirements:
         if requirement.startswith(INPUT_PREFIX):
             name = requirement[len(INPUT_PREFIX):]
             try:
-                parts.append(f"'{playbook.input(name).label}' is given")
+                values.append(f"'{playbook.input(name).label}'")
             except KeyError:
-                parts.append(f"{name} is given")
+                values.append(name)
         else:
             parts.append(FACT_LABELS.get(requirement, requirement.replace("_", " ") + " is known"))
+    if values:
+        named = values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+        parts.insert(0, f"{named} {'is' if len(values) == 1 else 'are'} given")
     return " and ".join(parts)
 
 

@@ -24,7 +24,7 @@ class PasteRow(NamedTuple):
 
 
 # A kept secret's row before the wizard keeps it, and once it is destroyed.
-NOT_KEPT_YET = "Kept once the wizard creates it: apply the plan"
+NOT_KEPT_YET = "Not kept yet: the wizard keeps it once the step that makes it has run"
 KEPT_NO_LONGER = "No longer kept: the wizard destroyed it once its step was attested"
 
 

@@ -52,7 +52,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     expect(plan.get_by_text("Assign Help Desk Administrator to the new service account")).to_be_visible()
     expect(plan.get_by_text("Create the custom role 'Oort Remediation' with 7 permissions")).to_be_visible()
     expect(plan.get_by_text(re.compile("Create the AWS EventBridge log stream 'Oort' once"))).to_be_visible()
-    expect(plan.get_by_text("Runs after: 'AWS account id' is given")).to_be_visible()
+    expect(plan.get_by_text("Runs after: 'AWS account id', 'Event source name' and 'Region' are given")).to_be_visible()
     assert server.sandbox_state()["counts"]["customRoles"] == 0  # nothing written before confirming
 
     page.get_by_role("button", name="Confirm and apply").click()

@@ -223,13 +223,13 @@ class TestLogStreamValues:
         oid = start(w)
         item = next(i for i in w.plan(oid) if i["action_key"] == "log_stream")
         assert item["verdict"] == "create" and "once its AWS account" in item["summary"]
-        assert "'AWS account id' is given" in item["requires_text"]
+        assert "'AWS account id', 'Event source name' and 'Region' are given" in item["requires_text"]
         w.apply_ok(oid)
         assert "log_stream" not in w.actions(oid) and not sandbox_org.log_streams
         w.activate_and_paste(oid, "Oort")
         onboarding = w.onboarding(oid)
         assert (onboarding.status, onboarding.waiting_for) == ("waiting", "operator")
-        assert "'AWS account id' is given" in (onboarding.status_note or "")
+        assert "'AWS account id', 'Event source name' and 'Region' are given" in (onboarding.status_note or "")
         # The service account's values are fixed now; Oort's AWS values are not.
         page = w.view(oid)
         locks = {sv.step.key: sv.inputs_locked for _s, steps in page.sections for sv in steps}
