@@ -13,13 +13,13 @@ from sqlalchemy import select
 
 from app.common.clock import FakeClock
 from app.common.validation import ValidationFailed
-from app.playbooks.loader import setting_key
 from app.settings import Settings
-from app.store.models import AppSetting, AuditEvent, OnboardingSecret
+from app.store.models import AuditEvent, OnboardingSecret
 from okta_sandbox import SandboxOrg, SandboxTransport
 from okta_sandbox.domain import api_services as services_domain
 from tests.harness import Wizard
 from tests.page_journeys import Journey, journey
+from tests.vendors.test_authomize import use_catalog_key
 
 
 def test_a_refused_token_paste_is_audited_without_the_token(w: Wizard, sandbox_org: SandboxOrg) -> None:
@@ -111,12 +111,7 @@ def test_a_refused_paste_keeps_the_token_name_typed_never_the_token(j: Journey, 
 def test_a_refused_attestation_keeps_its_note(j: Journey, sandbox_org: SandboxOrg) -> None:
     """Authomize's step cannot be attested while the client-credentials test that needs its secret
     has not passed ("Verify first"): the page says so and keeps the note the person wrote."""
-    async def catalog_key() -> None:  # the sandbox's catalog key (the default is a guess)
-        async with j.state.db.session() as session:
-            session.add(AppSetting(key=setting_key("authomize", "integration_type"),
-                                   value=services_domain.AUTHOMIZE_TYPE))
-
-    j.run(catalog_key)
+    use_catalog_key(j, services_domain.AUTHOMIZE_TYPE)  # the sandbox's (the default is a guess)
     assert sandbox_org.demo is not None
     oid = j.start("authomize", j.connect(sandbox_org.demo.admin_token))
     j.plan_and_apply(oid)

@@ -11,13 +11,12 @@ import uuid
 import pytest
 
 from app.common.validation import ValidationFailed
-from app.playbooks.loader import setting_key
-from app.store.models import AppSetting
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import api_services as services_domain
 from tests.harness import Wizard
 from tests.page_journeys import Journey
 from tests.support import Web
+from tests.vendors.test_authomize import use_catalog_key
 from tests.vendors.test_document_steps import AWS
 
 
@@ -30,12 +29,7 @@ def _card(j: Journey, oid: uuid.UUID) -> str:
 
 def test_the_card_asks_to_verify_before_an_attestation_that_would_be_refused(
         j: Journey, sandbox_org: SandboxOrg) -> None:
-    async def catalog_key() -> None:  # the sandbox's catalog key (the default is a guess)
-        async with j.state.db.session() as session:
-            session.add(AppSetting(key=setting_key("authomize", "integration_type"),
-                                   value=services_domain.AUTHOMIZE_TYPE))
-
-    j.run(catalog_key)
+    use_catalog_key(j, services_domain.AUTHOMIZE_TYPE)  # the sandbox's (the default is a guess)
     assert sandbox_org.demo is not None
     oid = j.start("authomize", j.connect(sandbox_org.demo.admin_token))
     j.plan_and_apply(oid)

@@ -28,6 +28,7 @@ from okta_sandbox.domain.actors import Actor as SandboxActor
 from okta_sandbox.domain.actors import RequestInfo
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE, CatalogEntry
 from tests.harness import Wizard, wizard
+from tests.page_journeys import Journey
 from tests.support import Web
 from tests.vendors.readback import database_text, kept_secret, last_results, plan_item, write_events
 
@@ -76,7 +77,7 @@ def the_secret(org: SandboxOrg) -> str:
     return str(integration.secrets[-1].value)
 
 
-def use_catalog_key(w: Wizard, key: str) -> None:
+def use_catalog_key(w: Wizard | Journey, key: str) -> None:
     """What an administrator does in Settings: set the Authomize integration's catalog key."""
     async def override() -> None:
         async with w.state.db.session() as session:
