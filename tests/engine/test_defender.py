@@ -11,7 +11,7 @@ import pytest
 
 from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
-from tests.vendors.readback import okta_calls
+from tests.vendors.readback import okta_calls, plan_item
 
 VENDOR = "defender-for-identity"
 LOGIN = "mdi-service@acme.example"
@@ -323,6 +323,20 @@ class TestDriftAndUndo:
         assert w.job(oid, "undo").state == "succeeded"
         assert [r.label for r in sandbox_org.custom_roles] == [LABEL]
         assert sandbox_org.find_user(LOGIN) is None
+
+
+class TestASecondOnboarding:
+    def test_the_plan_says_what_an_adopted_account_already_holds(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """A second onboarding adopts the first one's account: its plan said only "Use the existing
+        service account", and its checklist then told the person to remove the roles the first one
+        needs (a QA walk, on Oort). The plan names what the account holds, and that it takes none away."""
+        finish(w, start(w), sandbox_org)
+        second = start(w)
+        item = plan_item(w.draft_plan(second), "service_account")
+        assert item["verdict"] == "adopt"
+        assert item["detail"] == (f"It already holds Read-Only Administrator, custom role '{LABEL}'. The plan adds "
+                                  "only the roles the document asks for and takes none away; another onboarding of "
+                                  "this vendor may use the same account."), item
 
 
 class TestRunsThatCannotStart:

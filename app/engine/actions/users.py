@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.engine import asked_inputs
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
+from app.engine.actions.roles import role_label, user_roles
 from app.engine.actions.schema import cached_schema
 from app.engine.context import Context
 from app.okta.errors import OktaBadRequest
@@ -23,6 +24,20 @@ class UserParams(Params):
     user_type: str = SERVICE_ACCOUNT_TYPE
     fact: str = "service_account_id"  # where the user's id is remembered
     activation_secret: str = "activation_link"  # noqa: S105 - the name under which it is kept
+
+
+async def _roles_held(ctx: Context, user_id: str) -> str | None:
+    """What an adopted account already holds, said in the plan (a second Oort onboarding adopted the
+    first one's account with its Organization Administrator and custom role unsaid, and its
+    checklist then told the person to remove them: QA). Read through the phase cache the role steps
+    read too, so it costs no call of its own."""
+    roles = await user_roles(ctx, user_id)
+    if not roles:
+        return None
+    named = sorted({role_label(r.type) for r in roles if r.type != "CUSTOM"}) + \
+        [f"custom role '{r.label}'" if r.label else "a custom role" for r in roles if r.type == "CUSTOM"]
+    return (f"It already holds {', '.join(named)}. The plan adds only the roles the document asks for and takes "
+            "none away; another onboarding of this vendor may use the same account.")
 
 
 @register
@@ -70,7 +85,7 @@ class EnsureUser(Action):
                             calls=["POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false"])
         return PlanItem(Verdict.adopt,
                         f"Use the existing service account {p.login} ({user.status})", object_type="user",
-                        object_id=user.id, facts={p.fact: user.id})
+                        object_id=user.id, facts={p.fact: user.id}, detail=await _roles_held(ctx, user.id))
 
     async def _plan_create(self, ctx: Context, p: UserParams) -> PlanItem:
         """Okta refuses a new user without the attributes an admin made required, so the plan
