@@ -78,7 +78,6 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     return attestation
 
 
-
 async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
                                     step: StepSpec, scope: Scope) -> None:
     """Oort's "Test Connectivity succeeded" was accepted on a draft with no service account yet."""

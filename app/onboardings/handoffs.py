@@ -156,6 +156,8 @@ def token_to_pass_on(view: OnboardingView) -> list[str]:
     facts = view.loaded.scope.facts
     if not facts.get("service_token_verified") or view.onboarding.status == OnboardingStatus.completed:
         return []
-    return [f"step {sv.step.number} ({row.label})" for _section, steps in view.sections for sv in steps
+    # A step only to read is done once a later step of its section is (Oort's 4.2, "saved in Oort").
+    return [f"step {sv.step.number} ({row.label})" for _section, steps in view.sections for i, sv in enumerate(steps)
             if sv.state != StepState.done and sv.step.task is not None
+            and not any(later.tracked and later.state == StepState.done for later in steps[i + 1:])
             for row in sv.step.task.paste if row.copied_token]

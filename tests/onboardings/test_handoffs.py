@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from app.onboardings import handoffs
 from app.settings import Settings
 from app.store.models import AuditEvent, Handoff, OktaConnection, Onboarding, OnboardingSecret, SealedSecret
 from okta_sandbox import SandboxOrg
@@ -270,6 +271,10 @@ def test_handing_over_after_the_token_says_the_wizard_does_not_keep_it(
     web.sign_in("bob")
     summary = unescape(web.get(f"{page}/summary").text)
     assert f"You need the service account's token for {said}: the wizard does not keep it." in summary
+    # Once the step after it is attested (Defender shows Okta connected), the token has served there.
+    w.apply_ok(oid)  # what waited for the token (removing Super Admin)
+    w.attest(oid, "defender_enabled")
+    assert handoffs.token_to_pass_on(w.view(oid)) == []
 
 
 
