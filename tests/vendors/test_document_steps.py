@@ -91,6 +91,10 @@ class TestOortAwsSide:
         oid, svc = w.activated_at_the_token("oort", **AWS)
         w.paste_token(oid, sandbox_org.issue_api_token(svc, "Oort"))
         assert w.apply(oid).state == "succeeded"  # the log stream, now the token is verified
+        # Known once the stream is made, before any verification (it said "Known once the earlier
+        # steps are done" until a verification had run: QA).
+        facts = w.onboarding(oid).facts
+        assert str(facts.get("log_stream_partner_source", "")).endswith("/oort-acme-okta_events"), facts
         w.verify(oid)
 
         playbook = w.state.library.get("oort")

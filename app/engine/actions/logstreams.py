@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import field_validator
 
-from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
+from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE, partner_event_source
 from app.common.patterns import matching
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
@@ -30,6 +30,9 @@ class EventBridgeParams(Params):
         "with no spaces.")]
     region: str
     fact: str = "log_stream_id"
+    # The fact that names the partner event source Okta creates in AWS with the stream, for the step
+    # that associates it there: known once the stream is made (it was known only after a verification).
+    partner_source_fact: str | None = None
 
     @field_validator("region")
     @classmethod
@@ -56,7 +59,7 @@ def _differences(stream: LogStream, p: EventBridgeParams) -> list[str]:
 @register
 class EnsureEventBridgeLogStream(Action):
     kind = "okta_log_stream"
-    produces = frozenset({"{fact}"})
+    produces = frozenset({"{fact}", "{partner_source_fact}"})
     params_model = EventBridgeParams
     description = "Create or adopt an AWS EventBridge log stream"
 
@@ -135,7 +138,13 @@ class EnsureEventBridgeLogStream(Action):
         return Applied(ActionOutcome.created if ours else ActionOutcome.adopted,
                        f"{'Created' if ours else 'Adopted'} the log stream '{p.name}' ({status})",
                        object_type="log_stream", object_id=found.id,
-                       details={"name": p.name, **p.settings()}, facts={p.fact: found.id})
+                       details={"name": p.name, **p.settings()}, facts={p.fact: found.id, **self._partner(ctx, p)})
+
+    @staticmethod
+    def _partner(ctx: Context, p: EventBridgeParams) -> dict[str, str]:
+        if p.partner_source_fact is None or ctx.scope.org is None:
+            return {}
+        return {p.partner_source_fact: partner_event_source(ctx.scope.org.display_domain, p.event_source_name)}
 
     async def _find_fresh(self, ctx: Context, name: str) -> LogStream | None:
         ctx.forget("log_streams")

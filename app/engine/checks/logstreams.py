@@ -3,6 +3,7 @@ vendor gave, and is active (an inactive stream sends nothing)."""
 
 from __future__ import annotations
 
+from app.common.aws import partner_event_source
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.okta.models import LogStream
@@ -16,12 +17,6 @@ class LogStreamParams(CheckParams):
     # A fact to keep the name of the partner event source Okta creates in the AWS account, for the
     # step that associates it with an event bus there.
     partner_source_fact: str | None = None
-
-
-def partner_event_source(okta_domain: str, event_source_name: str) -> str:
-    """The partner event source Okta creates in AWS for an EventBridge log stream, named as Okta's
-    help ("Add an AWS EventBridge log stream") gives it: aws.partner/okta.com/<org subdomain>/<name>."""
-    return f"aws.partner/okta.com/{okta_domain.split('.', 1)[0]}/{event_source_name}"
 
 
 @register
