@@ -92,15 +92,17 @@ def unapplied_before(playbook: Playbook, scope: Scope, states: Mapping[str, str]
     Likewise a step at or after one that gives the vendor the service account's token cannot have
     happened before the token exists (Oort's "saved in Oort" was attested with no token yet): then
     the step that takes the token."""
+    # The step that takes the token, while none is verified (found once, not per step walked).
+    token_step = None if scope.facts.get("service_token_verified") else next(
+        (token for _s, token in playbook.steps() if token.task is not None and token.task.kind == "service_token"
+         and scope.condition(token.when)), None)
     for _section, earlier in playbook.steps():
         if not scope.condition(earlier.when):
             if earlier.key == step_key:
                 return None
             continue
-        if earlier.task is not None and any(row.copied_token for row in earlier.task.paste) \
-                and not scope.facts.get("service_token_verified"):
-            return next((token for _s, token in playbook.steps() if token.task is not None
-                         and token.task.kind == "service_token" and scope.condition(token.when)), None)
+        if token_step is not None and earlier.task is not None and any(row.copied_token for row in earlier.task.paste):
+            return token_step
         if earlier.key == step_key:
             return None
         for spec in earlier.actions:
