@@ -46,6 +46,16 @@ document.addEventListener("click", function (event) {
   copied(button, document.execCommand && document.execCommand("copy"));
 });
 
+// A page drawn in answer to a form (a refusal, a revealed secret) arrives at the form's address: the
+// address bar shows the page's own instead, so reloading shows the page again rather than sending the
+// form a second time (a second reveal on record), and a copied address opens the page, not a 405.
+document.addEventListener("DOMContentLoaded", function () {
+  var own = document.body.getAttribute("data-page-url");
+  if (own && window.history.replaceState) {
+    window.history.replaceState(null, "", own + window.location.hash);
+  }
+});
+
 // After a refused submit, focus moves to the summary of what needs attention (its links lead to
 // each field), so keyboard and screen-reader users start where the problem is.
 document.addEventListener("DOMContentLoaded", function () {

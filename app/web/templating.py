@@ -208,10 +208,17 @@ def render(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
     block: str | None = None,
+    page_url: str | None = None,
 ) -> HTMLResponse:
     """The whole page, or for an htmx request the block named after its target element
-    (``hx-target="#operator-list"`` renders ``{% block operator_list %}``; default ``main``)."""
+    (``hx-target="#operator-list"`` renders ``{% block operator_list %}``; default ``main``).
+
+    ``page_url`` is the address that shows this page (``GET``) when it is drawn in answer to a form
+    (a refusal, a revealed secret): the browser is told to show it instead of the form's address, so
+    reloading the page, or opening the address again, never sends the form a second time."""
     templates: Jinja2Templates = request.app.state.onboard.templates
+    if page_url and request.method == "POST":
+        context = {**(context or {}), "page_url": page_url}
     if block is None and is_htmx(request):
         target = request.headers.get("hx-target", "").lstrip("#").replace("-", "_")
         template = templates.env.get_template(name)

@@ -86,8 +86,12 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     token = httpx.post(f"{server.sandbox_url}/oauth2/v1/token", auth=(client_id, secret), timeout=10,
                        data={"grant_type": "client_credentials", "scope": " ".join(SCOPES)})
     assert token.status_code == 200, token.text
-    page.goto(onboarding_url)
+    # The address bar shows the onboarding's page, not the reveal form's: reloading shows the page,
+    # it does not reveal (and record) the secret a second time.
+    assert page.url.split("#")[0] == onboarding_url
+    page.reload()
     assert secret not in page.content()  # shown once, on request only
+    expect(kept.get_by_text("revealed 1 time", exact=False)).to_be_visible()
 
     attest_all(page)
     expect(page.get_by_role("region", name="Kept for a later step")).to_have_count(0)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,13 +31,18 @@ from app.web.templating import render
 router = APIRouter()
 
 
+def _sign_in_address(next_url: str) -> str:
+    """The sign-in page's own address, keeping where the person was going."""
+    return "/sign-in" if next_url == "/" else f"/sign-in?{urlencode({'next': next_url})}"
+
+
 async def _sign_in_page(request: Request, db: AsyncSession, *, username: str = "", error: str | None = None,
                         next_url: str = "/", status_code: int = 200, no_operators: bool = False) -> Response:
     oidc = await load_config(db)
     return render(request, "auth/sign_in.html",
                   {"username": username, "error": error, "next_url": next_url, "no_operators": no_operators,
                    "oidc_provider": oidc.display_name if oidc.enabled else None},
-                  status_code=status_code)
+                  status_code=status_code, page_url=_sign_in_address(next_url))
 
 
 async def open_session(request: Request, db: AsyncSession, operator: Operator, next_url: str) -> Response:
@@ -121,7 +127,8 @@ async def password_submit(request: Request, db: DbSession, operator: CurrentOper
     except ValidationFailed as exc:
         await db.rollback()
         return render(request, "auth/password.html", {"errors": exc.errors, "message": exc.message,
-                                                      "required": operator.must_change_password}, status_code=400)
+                                                      "required": operator.must_change_password}, status_code=400,
+                      page_url=request.url_for("account_password").path)
     response = redirect(request, "/")
     set_flash(request, response, "Your password is changed: use it from now on.")
     return response

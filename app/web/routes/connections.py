@@ -31,7 +31,7 @@ async def _page(request: Request, db: DbSession | ReadDbSession, *, status_code:
         "sandbox_url": state.settings.sandbox_url,
         # The connection just added: its row invites to start an onboarding on it.
         "added": request.query_params.get("added", "")[:64],
-    }, status_code=status_code)
+    }, status_code=status_code, page_url=request.url_for("connections").path)
 
 
 @router.get("", name="connections")

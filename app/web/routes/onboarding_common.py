@@ -95,7 +95,8 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "first_call_hours": min(onboarding.watch_every_hours or state.settings.watch_every_hours,
                                 state.settings.watch_first_call_hours),
     }
-    return render(request, "onboardings/detail.html", context, status_code=status_code)
+    return render(request, "onboardings/detail.html", context, status_code=status_code,
+                  page_url=request.url_for("onboarding", onboarding_id=str(onboarding_id)).path)
 
 
 

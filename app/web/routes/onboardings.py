@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
@@ -64,6 +65,12 @@ async def new_onboarding_again(request: Request, db: DbSession, operator: Acting
     return await new_onboarding(request, db, operator)
 
 
+def _new_address(request: Request, vendor: str, connection: str) -> str:
+    """The start form's address with what was chosen, shown instead of the form's after a refusal."""
+    chosen = {name: value for name, value in (("vendor", vendor), ("connection", connection)) if value}
+    return request.url_for("onboarding_new").path + (f"?{urlencode(chosen)}" if chosen else "")
+
+
 @router.post("", name="onboarding_create")
 async def create_onboarding(request: Request, db: DbSession, operator: ActingOperator) -> Response:
     state = app_state(request)
@@ -84,7 +91,8 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
             "playbooks": state.library.all(), "connections": await list_connections(db), "errors": form.errors,
             # What was chosen stays chosen (a vendor or connection not listed matches nothing).
             "chosen": vendor, "chosen_connection": connection_value,
-            "sandbox_available": state.sandbox is not None}, status_code=400)
+            "sandbox_available": state.sandbox is not None}, status_code=400,
+            page_url=_new_address(request, vendor, connection_value))
     assert connection is not None
     # A second onboarding of one vendor on one org is usually a mistake (two service accounts, two
     # roles): say which is open already, and start another only when the person ticks that they mean it.
@@ -93,7 +101,8 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
         return render(request, "onboardings/new.html", {
             "playbooks": state.library.all(), "connections": await list_connections(db), "errors": {},
             "chosen": vendor, "chosen_connection": str(connection.id), "already_open": open_ones,
-            "sandbox_available": state.sandbox is not None})  # a question, as the retire page asks its first
+            "sandbox_available": state.sandbox is not None},  # a question, as the retire page asks its first
+            page_url=_new_address(request, vendor, str(connection.id)))
     onboarding = await service.create_onboarding(db, state.library.get(vendor), connection,
                                                  actor_for(request, operator))
     return back(request, onboarding.id, f"{state.library.get(vendor).name} onboarding started.")

@@ -32,7 +32,7 @@ async def _page(request: Request, db: DbSession, *, status_code: int = 200, erro
     return render(request, "operators/list.html", {
         "operators": operators, "roles": ROLES, "errors": errors or {}, "values": values or {}, "locked": locked,
         "message": message, "row_errors": row_errors or {},
-    }, status_code=status_code)
+    }, status_code=status_code, page_url=request.url_for("operators").path)
 
 
 @router.get("", name="operators")

@@ -120,7 +120,7 @@ async def settings_view(request: Request, db: DbSession, *, errors: dict[str, st
         "oidc": await _oidc_view(request, db, oidc_typed),
         "notify": {"channels": found, "names": {c.id: c.label for c in found},
                    "deliveries": await recent_deliveries(db), "typed": notify_typed or {"starttls": "on"}}},
-        status_code=status_code)
+        status_code=status_code, page_url=request.url_for("settings").path)
 
 
 
