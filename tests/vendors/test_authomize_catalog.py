@@ -114,6 +114,10 @@ class TestRefusedKeyGuidesTheInstall:
         refusal = escape(f"Okta refused the catalog key '{DEFAULT_KEY}'")
         assert page.count(refusal) == 2  # the status line, the step's error (the card no longer repeats it)
         assert page.count(escape(CLICKS)) == 1 and "okta_api_service_integration" not in page
+        # The install by hand is told once, by the error (the step's own instructions told it again,
+        # click by click, below it: QA M6), with the word that the secret Okta shows need not be copied.
+        assert page.count("no need to copy the client secret Okta shows") == 1
+        assert "Select Authomize Identity Security" not in page and "Select exactly these scopes" not in page
         # The failed action is named by what the plan said it would do, not by a generic sentence.
         view = w.view(oid)
         assert view.plan is not None

@@ -88,7 +88,8 @@ def _guided(p: ServiceIntegrationParams, okta_said: str = "") -> str:
     onboarding's status line keeps only the start of a long message)."""
     return (f"Okta refused the catalog key '{p.type}'. Install '{p.name}' by hand: in the Admin Console, "
             f"{CONSOLE_INSTALL} > {p.name} > Install, with exactly the scopes {', '.join(p.scopes)}. Then select "
-            "Retry: the wizard finds it by name, adopts it and makes it a new client secret. (Okta does not publish "
+            "Retry (no need to copy the client secret Okta shows): the wizard finds it by name, adopts it and makes "
+            "it a new client secret. (Okta does not publish "
             "this key; if you learn the right one, set it in Settings.)" + (f" Okta said: {okta_said}" if okta_said
                                                                               else ""))
 
