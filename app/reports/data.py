@@ -20,10 +20,11 @@ from app.audit.chain import ChainReport, verify_range
 from app.engine.actions.roles import role_label
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
+from app.reports.values import GivenValue, given_values
 from app.store.base import utcnow
-from app.store.models import Attestation, AuditEvent, OnboardingAction
+from app.store.models import Attestation, AuditEvent, OnboardingAction, OnboardingPlan
 from app.store.repositories.operators import OperatorRepository
-from app.store.repositories.plans import confirmed_plan
+from app.store.repositories.plans import confirmed_plans
 from app.store.repositories.progress import handoffs_of, latest_results, runs_of_kind
 from app.store.repositories.watch import alerts_of
 from app.store.statuses import CHECK_WORDS, ActionOutcome, ActionState, CheckStatus, Verdict, applied_words
@@ -85,6 +86,7 @@ class ActionRow:
     state: str
     planned: str | None = None  # the confirmed plan's verdict for this action (None: not in it)
     as_planned: bool | None = None  # applied as the confirmed plan said; None: not applied (yet)
+    plan_number: int | None = None  # which confirmed plan it is compared with (1: the first)
 
     @property
     def outcome_words(self) -> str:
@@ -99,6 +101,7 @@ class ConfirmedPlan:
     confirmed_by: str
     items: int
     differences: int = 0
+    number: int = 1  # in the order they were confirmed
 
 
 # What applying may do for each verdict of the plan, for the action to count as applied as confirmed.
@@ -118,6 +121,19 @@ def compare_with_plan(row: OnboardingAction, item: dict[str, Any] | None, confir
     if row.updated_at <= confirmed_at:  # done before this plan, which found it so ("done earlier")
         return item.get("verdict") == Verdict.unchanged
     return row.outcome in AS_PLANNED.get(str(item.get("verdict")), set())
+
+
+def _applied_under(row: OnboardingAction, plans: list[OnboardingPlan]) -> tuple[int, OnboardingPlan | None]:
+    """The plan ``row`` is judged by, numbered from 1: the last one confirmed before it was applied (a
+    later plan found it done); while it is not applied, the plan confirmed last."""
+    if not plans:
+        return 0, None
+    if row.state == ActionState.done:
+        for number in range(len(plans), 0, -1):
+            confirmed_at = plans[number - 1].confirmed_at
+            if confirmed_at is not None and confirmed_at <= row.updated_at:
+                return number, plans[number - 1]
+    return len(plans), plans[-1]
 
 
 @dataclass
@@ -158,7 +174,7 @@ class Report:
     verified_at: datetime | None
     checklist: list[ChecklistItem]
     actions: list[ActionRow]
-    plan: ConfirmedPlan | None  # the plan confirmed last, and how many actions were applied otherwise
+    plans: list[ConfirmedPlan]  # every plan confirmed, the first first, with the actions applied otherwise
     timeline: list[TimelineEntry]
     okta_calls: int
     operators: list[str]
@@ -168,6 +184,12 @@ class Report:
     watch: list[WatchEntry] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
     generated_by: str = ""
+    values: list[GivenValue] = field(default_factory=list)
+
+    @property
+    def plan(self) -> ConfirmedPlan | None:
+        """The plan confirmed last."""
+        return self.plans[-1] if self.plans else None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -302,20 +324,23 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
                     found=found, evidence=evidence, attestation=attestation, attested_by=attested_by,
                     objects=objects))
     steps = {step.key: step.title for _s, step in playbook.steps()}
-    plan = await confirmed_plan(session, onboarding_id)
-    planned = {str(item.get("action_key")): item for item in (plan.items if plan else [])}
-    actions = [ActionRow(step=steps.get(row.step_key, row.step_key), summary=row.summary or row.action_key,
-                         object_type=row.object_type, object_id=row.object_id, outcome=row.outcome,
-                         created_by_us=row.created_by_us, state=row.state,
-                         planned=str(planned[row.action_key]["verdict"]) if row.action_key in planned else None,
-                         as_planned=compare_with_plan(row, planned.get(row.action_key), plan.confirmed_at)
-                         if plan is not None and plan.confirmed_at is not None else None)
-               for row in sorted(loaded.records.values(), key=lambda r: r.position)]
-    confirmed = None
-    if plan is not None and plan.confirmed_at is not None:
-        confirmed = ConfirmedPlan(confirmed_at=plan.confirmed_at, items=len(plan.items),
-                                  confirmed_by=names.get(plan.confirmed_by_id, "?") if plan.confirmed_by_id else "?",
-                                  differences=sum(1 for a in actions if a.as_planned is False))
+    plans = await confirmed_plans(session, onboarding_id)
+    actions = []
+    for row in sorted(loaded.records.values(), key=lambda r: r.position):
+        action = ActionRow(step=steps.get(row.step_key, row.step_key), summary=row.summary or row.action_key,
+                           object_type=row.object_type, object_id=row.object_id, outcome=row.outcome,
+                           created_by_us=row.created_by_us, state=row.state)
+        number, plan = _applied_under(row, plans)
+        if plan is not None and plan.confirmed_at is not None:
+            item = next((i for i in plan.items if i.get("action_key") == row.action_key), None)
+            action.planned = str(item["verdict"]) if item is not None else None
+            action.as_planned = compare_with_plan(row, item, plan.confirmed_at)
+            action.plan_number = number
+        actions.append(action)
+    confirmed = [ConfirmedPlan(confirmed_at=plan.confirmed_at, items=len(plan.items), number=number,
+                               confirmed_by=names.get(plan.confirmed_by_id, "?") if plan.confirmed_by_id else "?",
+                               differences=sum(1 for a in actions if a.plan_number == number and a.as_planned is False))
+                 for number, plan in enumerate(plans, 1) if plan.confirmed_at is not None]
     events = (await session.execute(
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()
@@ -345,6 +370,6 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
         created_by=names.get(onboarding.created_by_id, "?"),
         assignee=names.get(onboarding.assignee_id, "the help-desk queue") if onboarding.assignee_id
         else "the help-desk queue",
-        verified_at=last_run.finished_at if last_run else None, checklist=checklist, actions=actions, plan=confirmed,
+        verified_at=last_run.finished_at if last_run else None, checklist=checklist, actions=actions, plans=confirmed,
         timeline=timeline, okta_calls=okta_calls, operators=sorted(p for p in people if p), chain=chain,
-        chain_range=chain_range, generated_by=generated_by)
+        chain_range=chain_range, generated_by=generated_by, values=given_values(loaded))

@@ -97,21 +97,37 @@ def render_pdf(report: Report) -> bytes:
             evidence = item.evidence_words(_when(item.attestation.attested_at) if item.attestation else "")
             table.row([f"{item.section} › {item.step}", item.label, item.result, evidence])
 
+    if report.values:
+        pdf.heading("Values given")
+        pdf.set_font("DejaVu", "", 8)
+        with pdf.table(col_widths=(60, 60, 70), headings_style=heading_style, line_height=4.5,
+                       text_align="LEFT") as table:
+            table.row(["Step", "Value", "Given"])
+            for value in report.values:
+                table.row([value.step, value.label, value.value])
+
     pdf.heading("What the wizard did in Okta")
     pdf.set_font("DejaVu", "", 8)
-    if report.plan is not None:
-        differences = report.plan.differences
+    several = len(report.plans) > 1
+    if several:
+        pdf.multi_cell(0, 4.5, f"{len(report.plans)} plans were confirmed (the wizard stopped and a plan was made "
+                               "again); each action is compared with the plan it was applied under.",
+                       new_x="LMARGIN", new_y="NEXT")
+    for plan in report.plans:
+        differences = plan.differences
         differs = (f"{counted(differences, 'action')} {'was' if differences == 1 else 'were'} applied differently "
-                   "from it."
-                   if report.plan.differences else "Every action applied was applied as it said.")
-        pdf.multi_cell(0, 4.5, f"The plan was confirmed {_when(report.plan.confirmed_at)} by "
-                               f"{report.plan.confirmed_by} ({counted(report.plan.items, 'line')}). {differs}")
+                   "from it." if differences else
+                   f"Every action applied{' under it' if several else ''} was applied as it said.")
+        pdf.multi_cell(0, 4.5, f"{f'Plan {plan.number}' if several else 'The plan'} was confirmed "
+                               f"{_when(plan.confirmed_at)} by {plan.confirmed_by} ({counted(plan.items, 'line')}). "
+                               f"{differs}", new_x="LMARGIN", new_y="NEXT")
     with pdf.table(col_widths=(40, 65, 35, 25, 25), headings_style=heading_style, line_height=4.5,
                    text_align="LEFT") as table:
         table.row(["Step", "Action", "Okta object", "Confirmed plan", "Outcome"])
         for action in report.actions:
             outcome = action.outcome_words
-            planned = (action.planned or "not in it") + (" (DIFFERS)" if action.as_planned is False else "")
+            planned = ((action.planned or "not in it") + (f" (plan {action.plan_number})" if several else "")
+                       + (" (DIFFERS)" if action.as_planned is False else ""))
             table.row([action.step, action.summary, action.object_id or "—", planned, outcome])
 
     pdf.heading("The watch")

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 
 from app.common.aws import AWS_REGIONS
 from app.common.moments import STAMP, STAMP_FORMAT, parse_stamp
+from app.common.text import counted
 from app.common.validation import in_sentence
 from app.settings import PROJECT_ROOT
 from app.store.statuses import (
@@ -183,6 +184,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["epoch"] = _epoch
     env.filters["local_times"] = _local_times
     env.filters["in_sentence"] = in_sentence
+    env.filters["counted"] = counted
     env.filters["code_spans"] = _code_spans
     env.filters["breakable"] = _breakable
     env.globals["applied_words"] = applied_words

@@ -52,6 +52,9 @@ class TestReport:
         assert "Custom role “Microsoft Defender for Identity” (id <code>cr0" in html  # Okta objects, ids beside
         assert "Audit chain intact" in html
         assert "Service account token verified" in html  # the timeline
+        # The values the onboarding was given, at the step that asks for each.
+        values = html.split('given-values">', 1)[1].split("</table>", 1)[0]
+        assert re.search(r'data-label="Given">mdi-service@acme\.example</td>', values)
 
     def test_the_report_holds_the_confirmed_plan_against_what_was_applied(self, done: tuple[Wizard, uuid.UUID]
                                                                           ) -> None:

@@ -8,6 +8,7 @@ sealed until the Authomize step is attested; undo removes only that secret."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +23,7 @@ from okta_sandbox import SandboxOrg, SandboxTransport
 from okta_sandbox.domain import api_services as services_domain
 from okta_sandbox.domain.actors import Actor as SandboxActor
 from tests.harness import Wizard, wizard
+from tests.page_journeys import pdf_text
 from tests.support import Web
 from tests.vendors.readback import database_text, kept_secret, last_results, okta_calls, plan_item, write_events
 from tests.vendors.test_authomize import use_catalog_key
@@ -157,6 +159,30 @@ class TestRefusedKeyGuidesTheInstall:
         assert w.apply(oid).state == "succeeded"
         [integration] = sandbox_org.api_services
         assert integration.type == services_domain.AUTHOMIZE_TYPE and w.actions(oid)["integration"].created_by_us
+
+    def test_the_report_names_every_plan_confirmed_and_the_values_given(self, w: Wizard,
+                                                                        sandbox_org: SandboxOrg) -> None:
+        """The audit report named only the plan confirmed last: the first one, whose Apply Okta refused,
+        was not on record, and each action was judged by the last plan. Nor did it say the values the
+        person was to enter in Authomize (the integration's name)."""
+        oid = refused(w, sandbox_org)
+        use_catalog_key(w, services_domain.AUTHOMIZE_TYPE)
+        w.plan(oid)
+        assert w.apply(oid).state == "succeeded"
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}/report").text
+        assert "2 plans were confirmed" in page
+        assert re.search(r"Plan 1, confirmed <time[^>]*>[^<]+</time> by Ana\.Admin \(1 line\)\. "
+                         r"Every action applied under it was applied as it said\.", page)
+        assert re.search(r"Plan 2, confirmed <time[^>]*>[^<]+</time> by Ana\.Admin", page)
+        # The integration was installed under the second plan, as it said.
+        assert re.search(r"create \(plan 2\) <span class=\"status status--ok\">as confirmed</span>", page)
+        values = page.split('class="table table--stack given-values"', 1)[1].split("</table>", 1)[0]
+        assert re.search(r">Name of the integration in Authomize</td><td data-label=\"Given\">Okta</td>", values)
+        pdf = pdf_text(web.get(f"/onboardings/{oid}/report.pdf").content)
+        assert "Plan 1 was confirmed" in pdf and "Plan 2 was confirmed" in pdf
+        assert "Values given" in pdf and "Name of the integration in Authomize" in pdf
 
 
 class TestAdoptedScopes:

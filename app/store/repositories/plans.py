@@ -88,6 +88,14 @@ async def newest_plan(session: AsyncSession, onboarding_id: uuid.UUID) -> Onboar
     return found
 
 
+async def confirmed_plans(session: AsyncSession, onboarding_id: uuid.UUID) -> list[OnboardingPlan]:
+    """Every plan confirmed, the first first: what each Apply carried out, for the record."""
+    return list((await session.execute(
+        select(OnboardingPlan).where(OnboardingPlan.onboarding_id == onboarding_id,
+                                     OnboardingPlan.confirmed_at.is_not(None))
+        .order_by(OnboardingPlan.confirmed_at))).scalars().all())
+
+
 async def confirmed_plan(session: AsyncSession, onboarding_id: uuid.UUID) -> OnboardingPlan | None:
     """The plan confirmed last: what Apply carries out."""
     found: OnboardingPlan | None = (await session.execute(

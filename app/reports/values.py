@@ -1,0 +1,49 @@
+"""The values an onboarding was given (the service account's login, the group names, the name of the
+integration in the vendor's console, the AWS account...), as its steps asked for them: an auditor
+reads what the wizard acted on and what the person was told to type in the vendor's console, not
+only that it was done. No value is a secret: tokens and client secrets are never inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine import asked_inputs
+from app.engine.runtime import Loaded
+from app.playbooks.schema import InputSpec
+
+
+@dataclass(frozen=True)
+class GivenValue:
+    step: str  # "3 Create the custom role": where the document asks for it
+    label: str
+    value: str
+
+
+def in_words(spec: InputSpec, value: Any) -> str:
+    """A value as the form showed it: a choice by its text, yes/no, a list joined, "—" for none."""
+    if value is True or value is False:
+        return "yes" if value else "no"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return ", ".join(str(item) for item in value) or "—"
+    if value in (None, ""):
+        return "—"
+    return dict(spec.choices).get(str(value), str(value))
+
+
+def given_values(loaded: Loaded) -> list[GivenValue]:
+    """Each value once, at the first step of the document that asks for it, in the document's order."""
+    scope, seen, given = loaded.scope, set[str](), list[GivenValue]()
+    for _section, step in loaded.playbook.steps():
+        if not scope.condition(step.when):
+            continue
+        specs = [loaded.playbook.input(key) for key in step.inputs]
+        specs += [asked.spec() for asked in asked_inputs.asked(scope.facts, step.key)]
+        for spec in specs:
+            if spec.key in seen or not scope.condition(spec.when):
+                continue
+            seen.add(spec.key)
+            given.append(GivenValue(step=f"{step.number} {step.title}", label=spec.label,
+                                    value=in_words(spec, scope.inputs.get(spec.key))))
+    return given
