@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import uuid
 
+from app.engine.kinds import KINDS
+from app.playbooks.loader import PlaybookLibrary
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
 
@@ -129,3 +131,14 @@ def test_an_adopted_account_has_no_link_to_reveal_and_the_step_says_so(j: Journe
     page = j.get(f"/onboardings/{second}").text
     assert "No activation link is kept: the service account existed before this onboarding" in page
     assert "Reveal activation link" not in page
+    # In place of the instruction to open the link, not beside it (they said the opposite).
+    assert "Open the activation link" not in page
+
+
+def test_every_step_offering_the_activation_link_says_where_it_is_opened() -> None:
+    """The adopted account's word replaces the instruction that names the link: each shipped step
+    that reveals it has one, or the page would keep a dead instruction beside nothing to reveal."""
+    for playbook in PlaybookLibrary.load(KINDS).all():
+        for _section, step in playbook.steps():
+            if step.task is not None and "activation_link" in step.task.reveals:
+                assert any("activation link" in line for line in step.task.instructions), (playbook.key, step.key)
