@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.engine.actions.roles import role_label
+from app.engine.actions.roles import role_label, user_roles
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.okta.models import RoleAssignment
@@ -47,8 +47,9 @@ class UserRoles(Check):
         return CheckOutcome.failed("The objects this check needs do not exist yet", "Apply the plan first.")
 
     async def check(self, ctx: Context, state: CheckState, p: UserRolesParams) -> CheckOutcome:
-        # Read through the phase cache: a run reads an account's roles once, whichever items ask.
-        roles = await ctx.cached(f"roles:{p.user}", lambda: ctx.okta.roles.of_user(p.user))
+        # Read through the phase cache, as the actions read them: a run reads an account's roles
+        # once, whichever items ask (and waits out Okta's moment of denial for an account just made).
+        roles = await user_roles(ctx, p.user)
         standard = {r.type for r in roles if r.type != "CUSTOM"}
         held = sorted((r for r in roles if r.type == "CUSTOM"), key=lambda r: (str(r.role), str(r.resource_set)))
         custom = {(r.role, r.resource_set) for r in held}
