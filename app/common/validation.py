@@ -20,6 +20,8 @@ class ValidationFailed(Exception):
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# The header an Okta API token is sent in, pasted with it: "SSWS ", "Authorization: SSWS ".
+_TOKEN_HEADER = re.compile(r"^(?:authorization\s*:\s*)?ssws\s+", re.IGNORECASE)
 
 
 def has_control_characters(value: str, *, multiline: bool = False) -> bool:
@@ -124,6 +126,13 @@ class Fields:
             (has_control_characters(value), f"{label} contains characters that are not allowed."),
         ])
         return value
+
+    def api_token(self, name: str, *, label: str, max_length: int = 500, missing: str | None = None) -> str:
+        """An Okta API token as people paste it: with the header it goes in copied too
+        (``SSWS 00ab…``, ``Authorization: SSWS 00ab…``) it is the same token, and Okta's refusal of
+        the whole text said to check it was copied whole, which it was."""
+        value = self.secret(name, label=label, max_length=max_length, missing=missing).strip()
+        return _TOKEN_HEADER.sub("", value, count=1)
 
     def choice(self, name: str, *, label: str, choices: Iterable[str], required: bool = True) -> str:
         value = self._raw(name).strip()

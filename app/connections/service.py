@@ -109,7 +109,7 @@ async def add_connection(db: Database, vault: Vault, gateway: OktaGateway, new: 
                          custom_domains: Collection[str]) -> tuple[OktaConnection, PreflightReport]:
     form = Fields.of(new)
     raw_url = form.text("org_url", label="Okta address", max_length=300)
-    token_text = form.secret("api_token", label="API token", max_length=500)
+    token_text = form.api_token("api_token", label="API token")
     label = form.text("label", label="Name", required=False, max_length=200)
     org: OrgUrl | None = None
     if raw_url and "org_url" not in form.errors:

@@ -356,7 +356,8 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     handoff_people = {h.from_operator_id for h in await handoffs_of(session, onboarding_id)}
     # One name per person: by operator id (the trail records the username, the hand-offs the id),
     # named as the operators page names them; a removed operator by the name the trail kept.
-    signed = {e.actor_id: e.actor_name for e in events if e.actor_id is not None}
+    # Reading the record is not taking part: an auditor's exports are in the timeline, not among those involved.
+    signed = {e.actor_id: e.actor_name for e in events if e.actor_id is not None and e.action != "export"}
     people = {names.get(i) or signed.get(i, "") for i in {*signed, *(h for h in handoff_people if h)}}
     watch = [WatchEntry(kind=a.kind, summary=a.summary, raised_at=a.raised_at, cleared_at=a.cleared_at)
              for a in await alerts_of(session, onboarding_id)]

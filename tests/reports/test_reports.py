@@ -105,6 +105,10 @@ class TestReport:
         web.get(f"/onboardings/{oid}/report.pdf")
         data = json.loads(web.get(f"/onboardings/{oid}/events.json").text)
         assert any(e["action"] == "export" and e["actor_name"] == "aud" for e in data["events"])
+        # Reading the record does not make the auditor one of those who did the onboarding (QA M3).
+        page = web.get(f"/onboardings/{oid}/report").text
+        involved = re.search(r"<dt>Operators involved</dt><dd>([^<]*)</dd>", page)
+        assert involved is not None and "Ana.Admin" in involved.group(1) and "aud" not in involved.group(1).lower()
 
     def test_unknown_export_format_is_404(self, done: tuple[Wizard, uuid.UUID]) -> None:
         w, oid = done

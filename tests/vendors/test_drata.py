@@ -143,6 +143,10 @@ class TestDrataEndToEnd:
         assert app.credentials["oauthClient"]["client_id"] in drawer
         assert "Engineering" in drawer
         assert sandbox_org.client_secret(app.id) not in page
+        # The token step says to keep the token somewhere safe, as the document does: the wizard
+        # does not keep it, and the drawer needs it steps later (QA L3).
+        token_step = page[page.index('id="step-create_token"'):]
+        assert "Save it securely, in a password manager for example" in token_step[:token_step.index('id="step-', 9)]
 
 
 class TestDrawerSecret:

@@ -273,15 +273,15 @@ async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, o
     state = app_state(request)
     found = await acting(request, db, onboarding_id, operator, okta=True)
     form = await read_form(request)
-    value = form.secret("service_token", label="Token value", max_length=500,
-                        missing="Paste the token value you copied as the service account.")
+    value = form.api_token("service_token", label="Token value",
+                           missing="Paste the token value you copied as the service account.")
     # The name the operator gave the token (prefilled with the wizard's proposal), and, when the
     # wizard asked which of the account's tokens it is, the one they picked.
     name = form.text("service_token_name", label="Token name", required=False, max_length=100)
     picked = form.text("service_token_id", label="Token", required=False, max_length=40)
     try:
         form.raise_if_invalid()
-        facts = await tokens.verify_service_token(state.engine, found.id, Secret(value.strip()),
+        facts = await tokens.verify_service_token(state.engine, found.id, Secret(value),
                                                    actor_for(request, operator), token_name=name or None,
                                                    token_id=picked or None)
     except ValidationFailed as exc:
