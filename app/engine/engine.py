@@ -15,6 +15,7 @@ from app.common.text import first_sentence
 from app.engine.actions import ActionError, Applied, PlanItem
 from app.engine.asked_inputs import FACT as ASKED_INPUTS
 from app.engine.base import EngineError
+from app.engine.context import Context
 from app.engine.jobs import JobHandle
 from app.engine.requirements import describe, plan_depends_on, plan_is_stale, unmet
 from app.engine.runtime import Loaded
@@ -26,9 +27,9 @@ from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.models import OnboardingAction, OnboardingPlan
 from app.store.repositories import checkpoints
 from app.store.repositories.plans import add_plan, confirm, confirmed_plan, new_plan, newest_plan, plan_of
-from app.store.repositories.progress import keep_secret
+from app.store.repositories.progress import keep_secret, latest_results
 from app.store.repositories.state import find_onboarding, get_onboarding, learn, set_status, touch
-from app.store.statuses import ActionOutcome, ActionState, OnboardingStatus, Outcome, Verdict
+from app.store.statuses import ActionOutcome, ActionState, CheckStatus, OnboardingStatus, Outcome, Verdict
 from app.vault import Secret
 
 __all__ = ["STALE_CONFIRMED", "STALE_PLAN", "Engine", "EngineError"]
@@ -50,13 +51,21 @@ class Engine(VerifyPhase, UndoPhase):
         loaded = await self._load(onboarding_id)
         items: list[dict[str, Any]] = []
         asked: dict[str, list[Any]] = {}  # inputs the org makes necessary, by step (app/engine/asked_inputs.py)
+        async with self.db.sessions() as session:
+            _run, results = await latest_results(session, onboarding_id)
+        # A verification found something wrong: what was done may be gone from Okta since (drift), so
+        # what can be made again is read again; otherwise what was done costs no call.
+        drifted = any(result.status == CheckStatus.failed for result in results.values())
         async with self._client(loaded, actor) as okta:
             ctx = self._context(okta, loaded)
             for step, spec in self._active_actions(loaded):
                 done = loaded.records.get(spec.key)
+                restore = None
                 if done is not None and done.state == ActionState.done:
-                    item = PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}", object_type=done.object_type,
-                                    object_id=done.object_id)
+                    if drifted and self._instance(spec).restores:
+                        restore = await self._restore_item(ctx, spec, done)
+                    item = restore or PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}",
+                                               object_type=done.object_type, object_id=done.object_id)
                 else:
                     action = self._instance(spec)
                     try:
@@ -72,7 +81,8 @@ class Engine(VerifyPhase, UndoPhase):
                 entry = asdict(item)
                 entry.pop("facts", None)
                 entry.update(step_key=step.key, step_title=step.title, action_key=spec.key, kind=spec.kind,
-                             requires=list(spec.requires), requires_text=describe(loaded.playbook, spec.requires))
+                             requires=list(spec.requires), requires_text=describe(loaded.playbook, spec.requires),
+                             restore=restore is not None)
                 items.append(entry)
         # Bound to the values it depends on (and the profile attributes it asked for), so saving
         # another (a value pasted in the vendor's console) leaves it standing.
@@ -95,6 +105,19 @@ class Engine(VerifyPhase, UndoPhase):
                          summary="Plan made: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())),
                          details={"counts": counts})
         return plan
+
+    async def _restore_item(self, ctx: Context, spec: ActionSpec, done: OnboardingAction) -> PlanItem | None:
+        """The plan line that makes ``done`` again when Okta no longer has it, or None (it is there,
+        or cannot be read: the line stays "done earlier")."""
+        try:
+            item = await self._instance(spec).plan(ctx)
+        except (ActionError, OktaError, TemplateError):
+            return None
+        if item.verdict != Verdict.create:
+            ctx.scope.facts.update(item.facts)
+            return None
+        item.summary = f"Gone from Okta since it was done ({done.summary}): {item.summary}"
+        return item
 
     async def confirm_plan(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID, actor: Actor) -> OnboardingPlan:
         async with self.db.session() as session:
@@ -162,9 +185,10 @@ class Engine(VerifyPhase, UndoPhase):
         deferred: list[str] = []
         async with self._client(loaded, actor, handle) as okta:
             ctx = self._context(okta, loaded, handle)
+            restore = await self._to_restore(handle.onboarding_id, loaded)
             for position, (step, spec) in enumerate(self._active_actions(loaded)):
                 current = loaded.record(spec.key)
-                if current.state == ActionState.done:
+                if current.state == ActionState.done and spec.key not in restore:
                     continue
                 if unmet(loaded.scope, spec.requires):
                     if step.title not in deferred:
@@ -189,6 +213,18 @@ class Engine(VerifyPhase, UndoPhase):
             await record(session, action="apply_done", actor=actor, onboarding_id=handle.onboarding_id,
                          subject_type="job", subject_id=str(handle.job_id),
                          summary="Apply finished" + (f"; still to do: {'; '.join(deferred)}" if deferred else ""))
+
+    async def _to_restore(self, onboarding_id: uuid.UUID, loaded: Loaded) -> set[str]:
+        """The done actions the confirmed plan makes again (gone from Okta since), not yet made again
+        under it: a Retry after they were does not read Okta for them twice."""
+        async with self.db.sessions() as session:
+            plan = await confirmed_plan(session, onboarding_id)
+        if plan is None or plan.confirmed_at is None:
+            return set()
+        confirmed_at = plan.confirmed_at
+        return {str(item["action_key"]) for item in plan.items if item.get("restore")
+                and (row := loaded.records.get(str(item["action_key"]))) is not None
+                and not (row.state == ActionState.done and row.updated_at > confirmed_at)}
 
     def _intent_hook(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int,
                      details: dict[str, Any]) -> Any:

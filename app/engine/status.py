@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.common.text import first_sentence
+from app.common.text import counted, first_sentence
 from app.engine.requirements import describe, plan_is_stale, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.playbooks.schema import Playbook
@@ -110,6 +110,11 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         if waiting == WaitingFor.timer and not timer_runs(loaded.playbook, scope.facts, now):
             waiting = WaitingFor.operator  # the wait is over: the attestation is the person's to give now
         return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
+    if last_run is not None and last_run.failed:
+        # Re-verifying alone does not complete it (a role gone from Okta stays gone): say what failed.
+        each = "it says" if last_run.failed == 1 else "each says"
+        return OnboardingStatus.in_progress, None, (f"{counted(last_run.failed, 'check')} failed at the last "
+                                                    f"verification: do what {each}, then re-verify.")
     return OnboardingStatus.in_progress, None, ("Re-verify to complete the onboarding." if last_run is not None
                                                 else "Verify to complete the onboarding.")
 

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from okta_sandbox import SandboxOrg
+from okta_sandbox.domain import roles as roles_domain
 from tests.harness import Wizard
-from tests.vendors.readback import okta_calls, plan_item
+from tests.support import Web
+from tests.vendors.readback import last_results, okta_calls, plan_item
 
 VENDOR = "defender-for-identity"
 LOGIN = "mdi-service@acme.example"
@@ -280,6 +282,57 @@ class TestDriftAndUndo:
                                    "(applying again does not remove roles), then verify again.")
         # The custom role and its resource set are named by their labels, as the audit report names them.
         assert f"custom role “{LABEL}” on resource set “{LABEL}”" in roles["found"] and role.id not in roles["found"]
+
+    def test_a_role_gone_since_is_made_again_by_a_new_plan(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """The drift's remedy said "apply the plan again (it only adds what is missing)", but a new plan
+        said every line was done earlier, without reading Okta, and apply skipped them: the role stayed
+        gone and the alert open (QA walk 2, H1). Once a verification failed, the plan reads again what
+        it can make again, and apply makes it, once."""
+        oid = start(w)
+        svc = finish(w, oid, sandbox_org)
+        [custom] = [r for r in sandbox_org.user_roles(svc) if r["type"] == "CUSTOM"]
+        # As an administrator does in Security > Administrators (DELETE /api/v1/users/{id}/roles/{id}).
+        roles_domain.unassign(sandbox_org, sandbox_org.users[svc],
+                              roles_domain.find_assignment(sandbox_org, svc, custom["id"]), None)
+        w.verify(oid, "reverify")
+        assert w.onboarding(oid).status != "completed"
+        remedy = last_results(w, oid)["final_roles"].remedy or ""
+        assert remedy.startswith("Make the plan again and confirm it: the wizard reads Okta again")
+        # The status line and the card say so (they said "Re-verify to complete", which cannot).
+        assert w.onboarding(oid).status_note == ("1 check failed at the last verification: do what it says, "
+                                                 "then re-verify.")
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        card = web.get(f"/onboardings/{oid}").text.split('class="next-step', 1)[1].split("</section>", 1)[0]
+        assert "Make the plan again" in card and "makes again only what is gone" in card
+        assert "/plan" in card
+
+        reads = okta_calls(w, "GET", "/api/v1/users/{userId}/roles")
+        items = w.plan(oid)
+        restored = plan_item(items, "custom_role_assignment")
+        assert restored["verdict"] == "create" and restored["restore"] is True
+        assert restored["summary"].startswith("Gone from Okta since it was done (")
+        # What is still there stays "done earlier"; what cannot be made again is not read at all.
+        assert plan_item(items, "read_only_admin")["verdict"] == "unchanged"
+        assert not any(i["restore"] for i in items if i["action_key"] != "custom_role_assignment")
+        assert okta_calls(w, "GET", "/api/v1/users/{userId}/roles") == reads + 1  # one read, shared
+        assert w.apply(oid).state == "succeeded"
+        assert any(r["type"] == "CUSTOM" for r in sandbox_org.user_roles(svc))
+        assigned = okta_calls(w, "POST", "/api/v1/users/{userId}/roles")
+        assert w.apply(oid).state == "succeeded"  # a Retry: made again once, not read again
+        assert okta_calls(w, "POST", "/api/v1/users/{userId}/roles") == assigned
+        w.verify(oid, "reverify")
+        assert last_results(w, oid)["final_roles"].status == "passed"
+        assert w.onboarding(oid).status == "completed"
+
+    def test_without_a_failed_check_a_new_plan_reads_nothing_done(self, w: Wizard,
+                                                                  sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        reads = okta_calls(w, "GET", "/api/v1/users/{userId}/roles")
+        items = w.plan(oid)
+        assert all(i["verdict"] == "unchanged" and not i["restore"] for i in items)
+        assert okta_calls(w, "GET", "/api/v1/users/{userId}/roles") == reads
 
     def test_an_unexpected_custom_role_is_named(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         """Another custom role on another resource set is named by its label (Okta's listing gives

@@ -187,7 +187,7 @@ class TestSmokeTest:
         results = last_results(w, oid)
         assert results["credentials_work"].status == "failed"
         assert "invalid_scope" in (results["credentials_work"].found or "")
-        assert "apply the plan again" in (results["credentials_work"].remedy or "")
+        assert "undo this onboarding" in (results["credentials_work"].remedy or "")
         assert results["integration_scopes"].status == "failed"
         assert "missing okta.logs.read" in (results["integration_scopes"].found or "")
         assert w.onboarding(oid).facts["authomize_smoke_test"]["status"] == "failed"

@@ -159,6 +159,7 @@ async def _grants(ctx: Context, app_id: str) -> list[Grant]:
 @register
 class EnsureAppGrant(Action):
     kind = "okta_app_grant"
+    restores = True
     params_model = GrantParams
     description = "Grant an Okta API scope to an app"
 
@@ -260,6 +261,7 @@ def _unique(values: list[str]) -> list[str]:
 @register
 class EnsureAppAssignments(Action):
     kind = "okta_app_assignments"
+    restores = True
     params_model = AssignmentParams
     needs_super_admin = False
     description = "Assign an app to users and groups"

@@ -88,6 +88,11 @@ class Action(ABC):
     # checked at load: a fact name, or a pattern filled from the parameters ("{fact}_login": the
     # value of the ``fact`` parameter, or its default, then "_login"; none when that value is None).
     produces: ClassVar[frozenset[str]] = frozenset()
+    # Whether a plan made after a verification found something wrong may make it again when it is
+    # gone from Okta since it was done (a role unassigned, a grant revoked: drift). Not for what
+    # carries more than itself: a service account (its token), an app or integration (the client
+    # secret the vendor holds), a log stream (the vendor's event source), or what removes things.
+    restores: ClassVar[bool] = False
 
     def __init__(self, raw_params: dict[str, Any]) -> None:
         self.raw_params = raw_params

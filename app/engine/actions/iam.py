@@ -55,6 +55,7 @@ def _ensured(ours: bool, what: str, object_type: str, object_id: str, label: str
 @register
 class EnsureCustomRole(Action):
     kind = "okta_custom_role"
+    restores = True
     produces = frozenset({"{fact}"})
     params_model = CustomRoleParams
     description = "Create or adopt a custom admin role"
@@ -134,6 +135,7 @@ class ResourceSetParams(Params):
 @register
 class EnsureResourceSet(Action):
     kind = "okta_resource_set"
+    restores = True
     produces = frozenset({"{fact}"})
     params_model = ResourceSetParams
     description = "Create or adopt a resource set"

@@ -112,6 +112,7 @@ def _not_needed(role: str, token: ApiToken) -> str:
 @register
 class EnsureStandardRole(Action):
     kind = "okta_standard_role"
+    restores = True
     params_model = StandardRoleParams
     description = "Assign a standard admin role"
 
@@ -255,6 +256,7 @@ class CustomRoleAssignmentParams(Params):
 @register
 class EnsureCustomRoleAssignment(Action):
     kind = "okta_custom_role_assignment"
+    restores = True
     params_model = CustomRoleAssignmentParams
     description = "Assign a custom role on a resource set"
 

@@ -40,6 +40,7 @@ _schema = cached_schema
 @register
 class EnsureAttributes(Action):
     kind = "okta_schema_attributes"
+    restores = True
     params_model = AttributesParams
     needs_super_admin = False
     description = "Add custom profile attributes"
@@ -114,6 +115,7 @@ class BasePermissionParams(Params):
 @register
 class EnsureBasePermission(Action):
     kind = "okta_base_attribute_permission"
+    restores = True
     params_model = BasePermissionParams
     needs_super_admin = False
     description = "Make a base attribute readable by the user"

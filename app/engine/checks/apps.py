@@ -7,7 +7,16 @@ from typing import Any
 
 from pydantic import Field
 
-from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register, together
+from app.engine.checks.base import (
+    MAKE_AGAIN,
+    START_AGAIN,
+    Check,
+    CheckOutcome,
+    CheckParams,
+    CheckState,
+    register,
+    together,
+)
 from app.engine.context import Context
 from app.engine.scope import TemplateError
 from app.okta.errors import OktaNotFound
@@ -33,12 +42,12 @@ class AppGrant(Check):
             grants: list[Grant] = await ctx.cached(f"grants:{p.app}", lambda: ctx.okta.apps.grants(p.app))
         except OktaNotFound:
             return CheckOutcome.failed(f"{p.app_label} ({p.app}) is no longer in Okta",
-                                       "Install it again from the catalog, then apply the plan again.")
+                                       f"Install it again from the catalog, then {START_AGAIN}.")
         granted = sorted(g.scopeId for g in grants if (g.status or "ACTIVE") == "ACTIVE")
         if p.scope in granted:
             return CheckOutcome.passed(f"{p.scope} is granted to {p.app_label}", granted=granted)
         return CheckOutcome.failed(f"{p.app_label} is granted {', '.join(granted) or 'no Okta API scope'}, not "
-                                   f"{p.scope}", f"Apply the plan again, or grant {p.scope} on the app's Okta API "
+                                   f"{p.scope}", f"{MAKE_AGAIN}, or grant {p.scope} on the app's Okta API "
                                    "Scopes tab.", granted=granted)
 
 
@@ -90,7 +99,7 @@ class AppAssignments(Check):
                 *(_user_by_login(ctx, login) for login in logins), *(_group_by_name(ctx, name) for name in names))
         except OktaNotFound:
             return CheckOutcome.failed(f"{label} ({app_id}) is no longer in Okta",
-                                       "Install it again from the catalog, then apply the plan again.")
+                                       f"Install it again from the catalog, then {START_AGAIN}.")
         having = {u.id for u in app_users}
         assigned = {g.id for g in app_groups}
         users: list[User | None] = found[:len(logins)]
@@ -102,7 +111,7 @@ class AppAssignments(Check):
         evidence = {"users": len(having), "groups": sorted(assigned)}
         if problems:
             return CheckOutcome.failed(f"{label}: " + "; ".join(problems),
-                                       f"Apply the plan again, or assign them in Applications > {label} > "
+                                       f"{MAKE_AGAIN}, or assign them in Applications > {label} > "
                                        "Assignments.", **evidence)
         if not logins and not names:
             return CheckOutcome.failed(f"No users or groups were chosen for {label}",

@@ -21,6 +21,15 @@ class CheckParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# What a person does when a check finds gone from Okta what the wizard made. The plan reads again
+# what it can make again (a role, a grant, an attribute: actions that ``restore``) once a
+# verification failed; what carries more than itself (the service account and its token, an app or
+# integration and the client secret the vendor holds) is made again only by a new onboarding.
+MAKE_AGAIN = "Make the plan again and confirm it: the wizard reads Okta again and makes again only what is gone"
+START_AGAIN = ("undo this onboarding (it removes what the wizard made that is left) and start a new one, "
+               "which makes it again")
+
+
 @dataclass
 class CheckOutcome:
     status: CheckStatus

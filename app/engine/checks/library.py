@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.checks.base import MAKE_AGAIN, START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
 from app.engine.scope import TemplateError
@@ -95,7 +95,7 @@ class UserStatus(Check):
         user = await _user(ctx, p.user)
         if user is None:
             return CheckOutcome.failed("The account is not in Okta (deleted?)",
-                                       "Apply the plan again to recreate it.")
+                                       f"Its token and the vendor's setup went with it: {START_AGAIN}.")
         if user.status in p.statuses:
             return CheckOutcome.passed(f"{user.profile.login} is {user.status}", user_id=user.id)
         return CheckOutcome.failed(f"{user.profile.login} is {user.status}", p.remedy, user_id=user.id)
@@ -122,7 +122,7 @@ class CustomRoleCheck(Check):
         try:
             actual: list[str] = await ctx.cached(f"perms:{p.role}", lambda: ctx.okta.iam.permissions(p.role))
         except OktaNotFound:
-            return CheckOutcome.failed("The custom role is not in Okta", "Apply the plan again to recreate it.")
+            return CheckOutcome.failed("The custom role is not in Okta", f"{MAKE_AGAIN}.")
         missing, extra = permission_gaps(p.permissions, actual)
         if missing or extra:
             return CheckOutcome.failed(
@@ -157,7 +157,7 @@ class ResourceSetCheck(Check):
             have: list[Resource] = await ctx.cached(f"resources:{p.resource_set}",
                                                     lambda: ctx.okta.iam.resources(p.resource_set))
         except OktaNotFound:
-            return CheckOutcome.failed("The resource set is not in Okta", "Apply the plan again to recreate it.")
+            return CheckOutcome.failed("The resource set is not in Okta", f"{MAKE_AGAIN}.")
         org = ctx.scope.org
         missing, extra = same_resources(p.resources, [r.orn or r.link("self") or r.id for r in have],
                                         org_id=org.org_id if org else "", partition=org.partition if org else "okta")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.common.moments import stamp
-from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.checks.base import START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.okta.credentials import ClientSecretCredential, static_secret
 from app.okta.errors import OktaApiError, OktaError, OktaForbidden, OktaUnauthorized
@@ -87,8 +87,9 @@ class ClientCredentialsSmokeTest(Check):
                                        "the vendor.", client_id=p.client_id, error=code)
         if code == "invalid_scope":
             return CheckOutcome.failed(f"Okta refused the scopes {', '.join(p.scopes)} ({exc.okta_said})",
-                                       f"{p.name} is not granted all of them: uninstall it and apply the plan again "
-                                       "so it is installed with every scope.", client_id=p.client_id, error=code)
+                                       f"{p.name} is not granted all of them: uninstall it, then "
+                                       f"{START_AGAIN} with every scope.",
+                                       client_id=p.client_id, error=code)
         if code in ("invalid_dpop_proof", "use_dpop_nonce"):
             return CheckOutcome.failed(f"Okta wants a DPoP proof for this client ({exc.okta_said})",
                                        f"Turn off 'Require DPoP' for {p.name} (the vendor's OIN integration does not "

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.checks.base import START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.okta.models import User
 
@@ -37,7 +37,8 @@ class UserProfileCheck(Check):
     async def check(self, ctx: Context, state: CheckState, p: ProfileParams) -> CheckOutcome:
         user: User | None = await ctx.cached(f"userid:{p.user}", lambda: ctx.okta.users.get(p.user))
         if user is None:
-            return CheckOutcome.failed("The account is not in Okta (deleted?)", "Apply the plan again to recreate it.")
+            return CheckOutcome.failed("The account is not in Okta (deleted?)",
+                                       f"Its token and the vendor's setup went with it: {START_AGAIN}.")
         seen = {attribute: _value(user, attribute) for attribute in p.contains}
         described = ", ".join(f"{'name' if a == NAME else a} '{v or 'empty'}'" for a, v in seen.items())
         wrong = [f"{'the name' if a == NAME else a} does not contain '{text}'" for a, text in p.contains.items()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from app.engine.actions.roles import role_label, user_roles
-from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.checks.base import MAKE_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.okta.models import RoleAssignment
 
@@ -74,7 +74,7 @@ class UserRoles(Check):
         if problems:
             # Applying again adds what is missing; it never takes away a role found added after its
             # work (Super Administrator given back): that is a person's, and the words say so.
-            remedy = ("Apply the plan again (it only adds what is missing), or assign it in Security > "
+            remedy = (f"{MAKE_AGAIN} (it adds, it never removes a role), or assign it in Security > "
                       "Administrators." if missing else "")
             if extra:
                 remedy += (" " if remedy else "") + ("Remove what must not be there from the account in Security > "

@@ -3,7 +3,7 @@ vendor's document lists (more would give the vendor more than it asked for; fewe
 
 from __future__ import annotations
 
-from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.checks.base import START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.okta.models import ApiServiceIntegration
 
@@ -31,8 +31,9 @@ class ServiceIntegrationScopes(Check):
             f"api_service:{p.integration}", lambda: ctx.okta.services.get(p.integration))
         if found is None:
             return CheckOutcome.failed(f"{p.name} ({p.integration}) is no longer installed in Okta",
-                                       "Apply the plan again to reinstall it, then give the vendor the new client "
-                                       "id and secret.", integration=p.integration)
+                                       f"{START_AGAIN.capitalize()}, then give the vendor the new client id and "
+                                       "secret.",
+                                       integration=p.integration)
         have, want = set(found.grantedScopes), set(p.scopes)
         evidence = {"integration": found.id, "type": found.type, "scopes": sorted(have)}
         if p.extra_allowed and have > want:
@@ -46,6 +47,6 @@ class ServiceIntegrationScopes(Check):
                 f"'{found.name or p.name}' ({found.id}) has the scopes {', '.join(sorted(have)) or 'none'}; "
                 + "; ".join(problems),
                 "Okta grants an integration's scopes when it is installed: uninstall it in Applications > API "
-                "Services Integrations, then apply the plan again.", **evidence)
+                f"Services Integrations, then {START_AGAIN}.", **evidence)
         return CheckOutcome.passed(f"'{found.name or p.name}' (client id {found.id}) has exactly the "
                                    f"{len(want)} scopes: {', '.join(sorted(want))}", **evidence)
