@@ -10,6 +10,7 @@ from typing import Any
 from app.common.text import counted, first_sentence
 from app.engine.requirements import describe, plan_is_stale, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
+from app.engine.scope import Scope
 from app.playbooks.schema import Playbook
 from app.store.models import OnboardingPlan, VerificationRun
 from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor
@@ -124,3 +125,24 @@ def timer_runs(playbook: Playbook, facts: Mapping[str, Any], now: float) -> bool
     return any(step.task is not None and step.task.kind == "timer"
                and (timer_until(facts, step.key) or 0) > now
                for _section, step in playbook.steps())
+
+
+def held_by_waits(playbook: Playbook, scope: Scope, now: float) -> dict[str, str]:
+    """The steps the document puts after a wait in its section (Sentinel's "The OktaSystemLogs table
+    has Okta's events" after "Allow 30 minutes for the first data", a step whose checks count another
+    step's timer), while that wait has not passed, each with the step whose timer it waits for: what
+    they ask cannot be seen before, so the card does not ask for it and an attestation is refused."""
+    held: dict[str, str] = {}
+    for section in playbook.sections:
+        waiting: str | None = None
+        for step in section.steps:
+            if not scope.condition(step.when):
+                continue
+            if waiting is not None:
+                held[step.key] = waiting
+            counted_timers = [str(check.params.get("step")) for check in step.checks
+                              if check.kind == "timer_elapsed" and scope.condition(check.when)]
+            pending = [key for key in counted_timers if (timer_until(scope.facts, key) or now + 1) > now]
+            if step.task is None and pending and waiting is None:
+                waiting = pending[0]
+    return held

@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
+from app.common.moments import stamp
 from app.common.validation import ValidationFailed
 from app.engine.requirements import missing_required, unapplied_before
 from app.engine.runtime import admin_info, fill_inputs, org_info
 from app.engine.scope import Scope, references
+from app.engine.status import held_by_waits, timer_until
 from app.onboardings.next_step import dead_end_reads
 from app.playbooks.schema import CheckSpec, Playbook, StepSpec
 from app.store.models import Attestation, OktaConnection, Onboarding
@@ -51,7 +53,7 @@ async def scope_of(session: AsyncSession, playbook: Playbook, onboarding: Onboar
 
 
 async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboarding: Onboarding, check_key: str,
-                 note: str, actor: Actor) -> Attestation:
+                 note: str, actor: Actor, *, now: float) -> Attestation:
     found = [(step, check) for step, check in playbook.checks() if check.key == check_key and check.kind == "attest"]
     if not found:
         raise LookupError("There is nothing to attest under that name.")
@@ -66,6 +68,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
         raise ValidationFailed({}, f"Not attested: {names} is empty. Write it on step {step.number} and save, "
                                "then attest.")
     await _refuse_before_the_wizard(session, playbook, onboarding, step, scope)
+    _refuse_during_a_wait(playbook, step, scope, now)
     await _refuse_a_dead_end(session, playbook, onboarding, check)
     attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
@@ -90,6 +93,22 @@ async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, o
     if earlier is not None:
         raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
                                "which the wizard has not applied yet. Apply the plan first, then attest.")
+
+
+def _refuse_during_a_wait(playbook: Playbook, step: StepSpec, scope: Scope, now: float) -> None:
+    """Sentinel's "The OktaSystemLogs table shows Okta's events" was accepted seconds after the
+    connector was made, where the document says the table takes up to 30 minutes to appear."""
+    waited = held_by_waits(playbook, scope, now).get(step.key)
+    if waited is None:
+        return
+    wait = playbook.step(waited)
+    until = timer_until(scope.facts, waited)
+    if until is None:
+        raise ValidationFailed({}, f"Not attested: the document asks to wait after step {wait.number} ({wait.title}) "
+                               "before this can be seen, and its timer is not started. Start it there, then attest "
+                               "once the wait is over.")
+    raise ValidationFailed({}, f"Not attested: the document asks to wait after step {wait.number} ({wait.title}) "
+                           f"before this can be seen; the wait ends at {stamp(until)}. Attest then.")
 
 
 async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from app.engine.checks.base import MAKE_AGAIN
-from app.engine.status import timer_until
+from app.engine.status import held_by_waits, timer_until
 from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
@@ -59,19 +59,8 @@ def _wait_over(view: OnboardingView, step_key: str) -> bool:
 
 
 def held_by_a_wait(view: OnboardingView) -> set[str]:
-    """The steps the document puts after a wait in its section (Sentinel's "The OktaSystemLogs
-    table has Okta's events" after "Allow 30 minutes for the first data", a step whose checks count
-    another step's timer), while that wait has not passed: the card does not ask for them before."""
-    held: set[str] = set()
-    for _section, svs in view.sections:
-        waiting = False
-        for sv in svs:
-            if waiting:
-                held.add(sv.step.key)
-            counted = [str(c.spec.params.get("step")) for c in sv.checks if c.spec.kind == "timer_elapsed"]
-            if sv.step.task is None and any(not _wait_over(view, key) for key in counted):
-                waiting = True
-    return held
+    """The steps after a wait the document asks for, while it has not passed (`held_by_waits`)."""
+    return set(held_by_waits(view.loaded.playbook, view.loaded.scope, view.now))
 
 
 def needs_person(view: OnboardingView, sv: StepView) -> bool:

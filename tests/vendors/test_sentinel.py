@@ -93,8 +93,8 @@ class TestEndToEnd:
         onboarding = w.onboarding(oid)
         assert onboarding.facts["service_token_reads_logs"] is True
         created = start_timer(w, oid, "connect")["started"]
-        w.attest_all(oid)
         fake_clock.advance(31 * 60)
+        w.attest_all(oid)
         # Nothing happened in Okta for half an hour: the wizard makes it log a harmless change.
         make_test_event(w, oid)
         assert w.verify(oid).state == "succeeded"
@@ -169,17 +169,28 @@ class TestTimers:
 
     def test_the_card_waits_for_the_first_data_even_once_everything_is_attested(
             self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
-        """Step m (the table has Okta's events) can be attested before step l's 30 minutes are up;
-        the card then said "Every step is done; verify again" while the status line said it waited."""
+        """Every other step attested, the card waits for step l's 30 minutes (it said "Every step is
+        done; verify again" while the status line said it waited). Step m (the table has Okta's
+        events) cannot be seen before them: attesting it is refused until they are up (QA walk 2, M2:
+        it was accepted seconds after the connector was made)."""
         oid = start(w)
         up_to_the_connector(w, oid, sandbox_org)
+        with pytest.raises(ValidationFailed, match=r"its timer is not started"):
+            w.attest(oid, "oktasystemlogs_present")
         until = start_timer(w, oid, "connect")["until"]
-        w.attest_all(oid)
+        for _step, check in w.state.library.get(VENDOR).checks():
+            if check.kind == "attest" and check.key != "oktasystemlogs_present":
+                w.attest(oid, check.key)
+        with pytest.raises(ValidationFailed, match=r"Not attested: the document asks to wait after step 8 \(Connect"):
+            w.attest(oid, "oktasystemlogs_present")
         fake_clock.advance(10 * 60)
         card = w.view(oid).next
         assert card.kind == "wait" and card.title == "Step l: Allow 30 minutes for the first data"
         assert card.until == until and "Nothing to do until the wait ends" in (card.detail or "")
         fake_clock.advance(21 * 60)
+        w.run(lambda: w.state.engine.refresh_status(oid))
+        assert w.view(oid).next.title == "Step m: The OktaSystemLogs table has Okta's events"
+        w.attest(oid, "oktasystemlogs_present")
         w.run(lambda: w.state.engine.refresh_status(oid))
         assert w.view(oid).next.title == "Verify the onboarding"
 

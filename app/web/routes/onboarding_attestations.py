@@ -30,7 +30,7 @@ async def attest(request: Request, db: DbSession, onboarding_id: str, check_key:
         return await draw_page(request, db, found.id, status_code=400, errors=form.errors, message="Not attested.")
     try:
         await attestations.attest(db, state.vault, state.library.get(found.vendor), found, check_key, note,
-                                  actor_for(request, operator))
+                                  actor_for(request, operator), now=state.clock.now())
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     except ValidationFailed as exc:  # refused before anything is written (verify first): the page says why

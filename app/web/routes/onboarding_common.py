@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
+from app.engine.status import held_by_waits, timer_until
 from app.onboardings import handoffs
 from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
@@ -88,6 +89,9 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
                             and op.id != onboarding.assignee_id],
         "credential_ok": credential_ok, "own_connections": own,
         "token_to_pass_on": handoffs.token_to_pass_on(view),
+        # Steps after a wait the document asks for, still running: their attestation waits too.
+        "held_waits": {key: (view.loaded.playbook.step(wait), timer_until(view.loaded.scope.facts, wait))
+                       for key, wait in held_by_waits(view.loaded.playbook, view.loaded.scope, view.now).items()},
         "is_assignee": onboarding.assignee_id == me.id,
         # Once completed: what Okta shows of the vendor's use (the watch's evidence).
         "evidence": evidence_for(state.library, onboarding, view.results),
