@@ -119,6 +119,12 @@ class Engine(VerifyPhase, UndoPhase):
         item.summary = f"Gone from Okta since it was done ({done.summary}): {item.summary}"
         return item
 
+    async def is_confirmed(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID) -> bool:
+        """Whether the plan was confirmed already (a page left open shows it unconfirmed)."""
+        async with self.db.sessions() as session:
+            plan = await plan_of(session, onboarding_id, plan_id)
+        return plan is not None and plan.confirmed_at is not None
+
     async def confirm_plan(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID, actor: Actor) -> OnboardingPlan:
         async with self.db.session() as session:
             plan = await plan_of(session, onboarding_id, plan_id)
@@ -151,11 +157,13 @@ class Engine(VerifyPhase, UndoPhase):
             return STALE_CONFIRMED if stale else None
 
     async def has_work(self, onboarding_id: uuid.UUID) -> bool:
-        """Whether an Apply now would do something: an action not done whose requirements are met
-        (after the service account's token is verified, removing Super Admin is one)."""
+        """Whether an Apply now would do something: an action not done (or to make again under the
+        confirmed plan) whose requirements are met (after the service account's token is verified,
+        removing Super Admin is one)."""
         loaded = await self._load(onboarding_id)
-        return any(loaded.record(spec.key).state != ActionState.done and not unmet(loaded.scope, spec.requires)
-                   for _step, spec in self._active_actions(loaded))
+        restore = await self._to_restore(onboarding_id, loaded)
+        return any((loaded.record(spec.key).state != ActionState.done or spec.key in restore)
+                   and not unmet(loaded.scope, spec.requires) for _step, spec in self._active_actions(loaded))
 
     # -- apply --------------------------------------------------------------------------------
 

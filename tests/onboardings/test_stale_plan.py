@@ -265,3 +265,25 @@ def test_the_status_line_follows_the_plan_after_the_first_apply(j: Journey, sand
     j.wait_for_jobs()
     assert sandbox_org.log_streams
     assert _status_line(j.get(url).text) not in (DRAFT_STALE, DRAFT_PLANNED)
+
+
+def test_confirm_pressed_again_on_a_page_left_open_applies_nothing_twice(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Two tabs showing the unconfirmed plan: the first confirms it and the wizard applies it; the
+    second's Confirm and apply then said "Plan confirmed: the wizard is applying it." and ran a
+    second apply, for one confirmation (QA walk 2, L1)."""
+    oid = _defender(j, FIRST)
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    left_open = j.form(j.get(url).text, "/confirm")
+    j.submit(left_open)
+    j.wait_for_jobs()
+    again = j.submit(left_open)
+    assert "nothing left to apply" in again.text and "the wizard is applying it" not in again.text
+    j.wait_for_jobs()
+
+    async def applies() -> int:
+        async with j.state.db.sessions() as session:
+            jobs = (await session.execute(select(Job).where(Job.onboarding_id == oid))).scalars().all()
+            return sum(1 for job in jobs if job.kind == "apply")
+
+    assert j.run(applies) == 1

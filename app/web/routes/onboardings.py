@@ -210,7 +210,12 @@ async def confirm_plan(request: Request, db: ReadDbSession, onboarding_id: str, 
     found = await acting(request, db, onboarding_id, operator, okta=True)
     actor = actor_for(request, operator)
     try:
+        earlier = await state.engine.is_confirmed(found.id, uuid_or_404(plan_id))
         await state.engine.confirm_plan(found.id, uuid_or_404(plan_id), actor)
+        if earlier and not await state.engine.has_work(found.id):
+            # Confirmed again from a page left open while it was applied: nothing to run twice.
+            return back(request, found.id, "This plan is confirmed and everything it can do now is done: nothing "
+                        "left to apply.", "info", anchor="#next-step")
         await state.jobs.submit(found.id, "apply", operator.id)
     except (EngineError, JobBusy) as exc:
         return back(request, found.id, str(exc), "error")
