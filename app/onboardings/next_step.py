@@ -165,9 +165,9 @@ def next_step(view: OnboardingView) -> NextStep:
     gone = _gone_from_okta(view, steps)
     if gone is not None:
         return NextStep(NextKind.plan, "Make the plan again",
-                        f"The last verification found gone from Okta what the wizard made (step {gone.step.number}, "
-                        f"{gone.step.title}). A new plan reads Okta again and makes again only what is gone, "
-                        "nothing else; read it, confirm it, then verify.")
+                        f"The last verification found gone from Okta what the wizard made (“{gone}” failed). A new "
+                        "plan reads Okta again and makes again only what is gone, nothing else; read it, confirm it, "
+                        "then verify.")
     held = held_by_a_wait(view)
     person = next((sv for sv in _token_track(view, steps) + steps if needs_person(view, sv)
                    and sv.step.key not in held), None)
@@ -211,14 +211,14 @@ def next_step(view: OnboardingView) -> NextStep:
                     "Every step is done; verify to see the checklist as Okta has it now.")
 
 
-def _gone_from_okta(view: OnboardingView, steps: list[StepView]) -> StepView | None:
-    """The first step whose check the last verification failed with something a new plan makes again
-    (a role unassigned since: drift), while no plan was made since that verification."""
+def _gone_from_okta(view: OnboardingView, steps: list[StepView]) -> str | None:
+    """The label of the first check the last verification failed with something a new plan makes
+    again (a role unassigned since: drift), while no plan was made since that verification."""
     run = view.last_run
     if run is None or run.finished_at is None or (view.plan is not None and view.plan.created_at > run.finished_at):
         return None
-    return next((sv for sv in steps if any(c.status == CheckStatus.failed and (c.remedy or "").startswith(MAKE_AGAIN)
-                                           for c in sv.checks)), None)
+    return next((c.spec.label for sv in steps for c in sv.checks
+                 if c.status == CheckStatus.failed and (c.remedy or "").startswith(MAKE_AGAIN)), None)
 
 
 def dead_end_reads(playbook: Playbook, check: CheckSpec, kept: Iterable[Any],
