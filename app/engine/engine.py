@@ -62,7 +62,7 @@ class Engine(VerifyPhase, UndoPhase):
                 done = loaded.records.get(spec.key)
                 restore = None
                 if done is not None and done.state == ActionState.done:
-                    if drifted and self._instance(spec).restores:
+                    if drifted and self._instance(spec).may_restore():
                         restore = await self._restore_item(ctx, spec, done)
                     item = restore or PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}",
                                                object_type=done.object_type, object_id=done.object_id)

@@ -11,6 +11,7 @@ import pytest
 
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import roles as roles_domain
+from okta_sandbox.domain import tokens as tokens_domain
 from tests.harness import Wizard
 from tests.support import Web
 from tests.vendors.readback import last_results, okta_calls, plan_item
@@ -330,6 +331,22 @@ class TestDriftAndUndo:
         w.verify(oid, "reverify")
         assert last_results(w, oid)["final_roles"].status == "passed"
         assert w.onboarding(oid).status == "completed"
+
+    def test_a_repair_never_gives_super_admin_back(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """Super Admin is held only while the token is made. With the token revoked since, its plan
+        line would assign it again: a repair never does (nothing removes it afterwards)."""
+        oid = start(w)
+        svc = finish(w, oid, sandbox_org)
+        tokens_domain.revoke_user_tokens(sandbox_org, svc, actor=None)
+        [custom] = [r for r in sandbox_org.user_roles(svc) if r["type"] == "CUSTOM"]
+        roles_domain.unassign(sandbox_org, sandbox_org.users[svc],
+                              roles_domain.find_assignment(sandbox_org, svc, custom["id"]), None)
+        w.verify(oid, "reverify")
+        items = w.plan(oid)
+        assert plan_item(items, "super_admin")["verdict"] == "unchanged"
+        assert plan_item(items, "custom_role_assignment")["restore"] is True
+        assert w.apply(oid).state == "succeeded"
+        assert "SUPER_ADMIN" not in {r["type"] for r in sandbox_org.user_roles(svc)}
 
     def test_without_a_failed_check_a_new_plan_reads_nothing_done(self, w: Wizard,
                                                                   sandbox_org: SandboxOrg) -> None:

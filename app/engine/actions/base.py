@@ -97,6 +97,10 @@ class Action(ABC):
     def __init__(self, raw_params: dict[str, Any]) -> None:
         self.raw_params = raw_params
 
+    def may_restore(self) -> bool:
+        """Whether this instance is made again when gone (``restores``; a parameter may say no)."""
+        return self.restores
+
     def params(self, ctx: Context) -> Any:
         return self.params_model.model_validate(ctx.scope.render(self.raw_params))
 

@@ -116,6 +116,11 @@ class EnsureStandardRole(Action):
     params_model = StandardRoleParams
     description = "Assign a standard admin role"
 
+    def may_restore(self) -> bool:
+        # A role held only while a token is created (Super Admin) is never given back by a repair:
+        # with the token revoked since, the plan would assign it again for good.
+        return not self.raw_params.get("while_no_token", False)
+
     async def plan(self, ctx: Context) -> PlanItem:
         role = self.raw_params["role"]
         calls = [f'POST /api/v1/users/{{id}}/roles {{"type": "{role}"}}']
