@@ -165,8 +165,8 @@ def next_step(view: OnboardingView) -> NextStep:
     gone = _gone_from_okta(view, steps)
     if gone is not None:
         return NextStep(NextKind.plan, "Make the plan again",
-                        f"The last verification found gone from Okta what the wizard made (“{gone}” failed). A new "
-                        "plan reads Okta again and makes again only what is gone, nothing else; read it, confirm it, "
+                        f"The last verification found that something the wizard made is gone from Okta (“{gone}” "
+                        "failed). A new plan reads Okta again and makes again only what is gone; read it, confirm it, "
                         "then verify.")
     held = held_by_a_wait(view)
     person = next((sv for sv in _token_track(view, steps) + steps if needs_person(view, sv)

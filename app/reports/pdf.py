@@ -110,8 +110,8 @@ def render_pdf(report: Report) -> bytes:
     pdf.set_font("DejaVu", "", 8)
     several = len(report.plans) > 1
     if several:
-        pdf.multi_cell(0, 4.5, f"{len(report.plans)} plans were confirmed (the wizard stopped and a plan was made "
-                               "again); each action is compared with the plan it was applied under.",
+        pdf.multi_cell(0, 4.5, f"{len(report.plans)} plans were confirmed; each action is compared with the plan it "
+                               "was applied under.",
                        new_x="LMARGIN", new_y="NEXT")
     for plan in report.plans:
         differences = plan.differences
