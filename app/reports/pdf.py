@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from app.reports.data import STATUS_LABELS, Report
 from app.store.statuses import ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"
+HEADINGS = FontFace(emphasis="BOLD", fill_color=(238, 240, 245))
 
 
 def count_line(counts: dict[str, int]) -> str:
@@ -64,6 +66,14 @@ class _Document(FPDF):
         self.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
         self.set_font("DejaVu", "", 9)
 
+    def rows(self, widths: tuple[int, ...], headings: list[str], rows: Iterable[list[str]]) -> None:
+        """A table of 8-point text under bold headings on a grey band, as every table here is drawn."""
+        self.set_font("DejaVu", "", 8)
+        with self.table(col_widths=widths, headings_style=HEADINGS, line_height=4.5, text_align="LEFT") as table:
+            table.row(headings)
+            for row in rows:
+                table.row(row)
+
     def para(self, text: str) -> None:
         self.set_font("DejaVu", "", 9)
         self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
@@ -88,23 +98,14 @@ def render_pdf(report: Report) -> bytes:
 
     pdf.heading("Checklist")
     pdf.para(f"Last verification: {_when(report.verified_at)}. {count_line(report.counts)}")
-    heading_style = FontFace(emphasis="BOLD", fill_color=(238, 240, 245))
-    pdf.set_font("DejaVu", "", 8)
-    with pdf.table(col_widths=(40, 55, 20, 75), headings_style=heading_style, line_height=4.5,
-                   text_align="LEFT") as table:
-        table.row(["Step", "Item", "Result", "Evidence"])
-        for item in report.checklist:
-            evidence = item.evidence_words(_when(item.attestation.attested_at) if item.attestation else "")
-            table.row([f"{item.section} › {item.step}", item.label, item.result, evidence])
+    pdf.rows((40, 55, 20, 75), ["Step", "Item", "Result", "Evidence"], (
+        [f"{item.section} › {item.step}", item.label, item.result,
+         item.evidence_words(_when(item.attestation.attested_at) if item.attestation else "")]
+        for item in report.checklist))
 
     if report.values:
         pdf.heading("Values given")
-        pdf.set_font("DejaVu", "", 8)
-        with pdf.table(col_widths=(60, 60, 70), headings_style=heading_style, line_height=4.5,
-                       text_align="LEFT") as table:
-            table.row(["Step", "Value", "Given"])
-            for value in report.values:
-                table.row([value.step, value.label, value.value])
+        pdf.rows((60, 60, 70), ["Step", "Value", "Given"], ([v.step, v.label, v.value] for v in report.values))
 
     pdf.heading("What the wizard did in Okta")
     pdf.set_font("DejaVu", "", 8)
@@ -121,14 +122,11 @@ def render_pdf(report: Report) -> bytes:
         pdf.multi_cell(0, 4.5, f"{f'Plan {plan.number}' if several else 'The plan'} was confirmed "
                                f"{_when(plan.confirmed_at)} by {plan.confirmed_by} ({counted(plan.items, 'line')}). "
                                f"{differs}", new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(col_widths=(40, 65, 35, 25, 25), headings_style=heading_style, line_height=4.5,
-                   text_align="LEFT") as table:
-        table.row(["Step", "Action", "Okta object", "Confirmed plan", "Outcome"])
-        for action in report.actions:
-            outcome = action.outcome_words
-            planned = ((action.planned or "not in it") + (f" (plan {action.plan_number})" if several else "")
-                       + (" (DIFFERS)" if action.as_planned is False else ""))
-            table.row([action.step, action.summary, action.object_id or "—", planned, outcome])
+    pdf.rows((40, 65, 35, 25, 25), ["Step", "Action", "Okta object", "Confirmed plan", "Outcome"], (
+        [a.step, a.summary, a.object_id or "—",
+         (a.planned or "not in it") + (f" (plan {a.plan_number})" if several else "")
+         + (" (DIFFERS)" if a.as_planned is False else ""), a.outcome_words]
+        for a in report.actions))
 
     pdf.heading("The watch")
     pdf.set_font("DejaVu", "", 8)
@@ -140,22 +138,16 @@ def render_pdf(report: Report) -> bytes:
         pdf.multi_cell(0, 4.5, f"Re-verified by the watch {counted(report.watch_runs, 'time')} since completion; "
                                f"{alerts}.")
         if report.watch:
-            with pdf.table(col_widths=(32, 126, 32), headings_style=heading_style, line_height=4.5,
-                           text_align="LEFT") as table:
-                table.row(["Raised", "Finding", "Cleared"])
-                for alert in report.watch:
-                    table.row([_when(alert.raised_at), alert.summary,
-                               _when(alert.cleared_at) if alert.cleared_at else "open"])
+            pdf.rows((32, 126, 32), ["Raised", "Finding", "Cleared"], (
+                [_when(alert.raised_at), alert.summary, _when(alert.cleared_at) if alert.cleared_at else "open"]
+                for alert in report.watch))
 
     pdf.heading("Timeline")
-    pdf.set_font("DejaVu", "", 8)
-    with pdf.table(col_widths=(32, 28, 130), headings_style=heading_style, line_height=4.5,
-                   text_align="LEFT") as table:
-        table.row(["When", "Who", "What"])
-        for entry in report.timeline:
-            # The outcome in the product's words, as the page's timeline says it ("refused", not "denied").
-            said = OUTCOME_WORDS.get(entry.outcome, entry.outcome).lower()
-            table.row([_when(entry.at), entry.actor, entry.summary + ("" if entry.outcome == Outcome.ok else
-                                                                     f" ({said})")
-                       + (f"\nNote: “{entry.note}”" if entry.note else "")])
+    # The outcome in the product's words, as the page's timeline says it ("refused", not "denied").
+    pdf.rows((32, 28, 130), ["When", "Who", "What"], (
+        [_when(entry.at), entry.actor,
+         entry.summary + ("" if entry.outcome == Outcome.ok else
+                          f" ({OUTCOME_WORDS.get(entry.outcome, entry.outcome).lower()})")
+         + (f"\nNote: “{entry.note}”" if entry.note else "")]
+        for entry in report.timeline))
     return bytes(pdf.output())
