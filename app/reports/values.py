@@ -12,6 +12,7 @@ from typing import Any
 from app.engine import asked_inputs
 from app.engine.runtime import Loaded
 from app.playbooks.schema import InputSpec
+from app.playbooks.templates import references
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,22 @@ def in_words(spec: InputSpec, value: Any) -> str:
     return dict(spec.choices).get(str(value), str(value))
 
 
+def _declared(loaded: Loaded, key: str) -> bool:
+    return any(spec.key == key for spec in loaded.playbook.inputs)
+
+
 def given_values(loaded: Loaded) -> list[GivenValue]:
     """Each value once, at the first step of the document that asks for it, in the document's order."""
     scope, seen, given = loaded.scope, set[str](), list[GivenValue]()
     for _section, step in loaded.playbook.steps():
         if not scope.condition(step.when):
             continue
-        specs = [loaded.playbook.input(key) for key in step.inputs]
+        # Asked on the step, asked by the plan there (attributes the org's schema needs), or a value
+        # of the playbook its actions or pasted values use (the custom role's name, the token's).
+        used = references([[a.params for a in step.actions if scope.condition(a.when)],
+                           [paste.value for paste in step.task.paste] if step.task is not None else []])
+        keys = list(step.inputs) + [name for space, name in used if space == "input" and name not in step.inputs]
+        specs = [loaded.playbook.input(key) for key in dict.fromkeys(keys) if _declared(loaded, key)]
         specs += [asked.spec() for asked in asked_inputs.asked(scope.facts, step.key)]
         for spec in specs:
             if spec.key in seen or not scope.condition(spec.when):

@@ -55,6 +55,9 @@ class TestReport:
         # The values the onboarding was given, at the step that asks for each.
         values = html.split('given-values">', 1)[1].split("</table>", 1)[0]
         assert re.search(r'data-label="Given">mdi-service@acme\.example</td>', values)
+        # A value a step uses without asking it there (the custom role's name), at that step.
+        assert re.search(r'>1-6 Create the role with its three permissions</td><td data-label="Value">[^<]+</td>'
+                         r'<td data-label="Given">Microsoft Defender for Identity</td>', values)
 
     def test_the_report_holds_the_confirmed_plan_against_what_was_applied(self, done: tuple[Wizard, uuid.UUID]
                                                                           ) -> None:
