@@ -89,6 +89,7 @@ def unapplied_before(playbook: Playbook, scope: Scope, states: Mapping[str, str]
     """The first step before ``step_key`` in the document with an action not applied yet
     (``states``: action key -> state), or None. A step that comes after the wizard's work cannot have
     happened before it; an action that waits for values the person gives later does not count.
+    (An action waiting for values a step before ``step_key`` asks for counts: they are the person's to give.)
     Likewise a step at or after one that gives the vendor the service account's token cannot have
     happened before the token exists (Oort's "saved in Oort" was attested with no token yet): then
     the step that takes the token."""
@@ -96,6 +97,7 @@ def unapplied_before(playbook: Playbook, scope: Scope, states: Mapping[str, str]
     token_step = None if scope.facts.get("service_token_verified") else next(
         (token for _s, token in playbook.steps() if token.task is not None and token.task.kind == "service_token"
          and scope.condition(token.when)), None)
+    asked: set[str] = set()  # the values the steps walked ask for
     for _section, earlier in playbook.steps():
         if not scope.condition(earlier.when):
             if earlier.key == step_key:
@@ -105,11 +107,21 @@ def unapplied_before(playbook: Playbook, scope: Scope, states: Mapping[str, str]
             return token_step
         if earlier.key == step_key:
             return None
+        asked.update(earlier.inputs)
         for spec in earlier.actions:
             if scope.condition(spec.when) and states.get(spec.key) != ActionState.done \
-                    and not waits_for_inputs(unmet(scope, spec.requires)):
+                    and not _waits_for_later_values(unmet(scope, spec.requires), asked):
                 return earlier
     return None
+
+
+def _waits_for_later_values(missing: list[str], asked: set[str]) -> bool:
+    """Whether an action not applied waits only for values no step before the one attested asks for
+    (the vendor's console shows them later): it does not hold that step back. Values asked before it
+    (Oort's AWS values at 4.4) do: a step after the action they feed (4.5b, the event source
+    associated) cannot have happened before it runs."""
+    values = [r[len(INPUT_PREFIX):] for r in missing if r.startswith(INPUT_PREFIX)]
+    return bool(values) and not asked.intersection(values)
 
 
 def plan_depends_on(playbook: Playbook, facts: Mapping[str, Any] | None) -> set[str]:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.common.moments import stamp
 from app.common.validation import ValidationFailed
-from app.engine.requirements import missing_required, unapplied_before
+from app.engine.requirements import INPUT_PREFIX, describe, missing_required, unapplied_before, unmet
 from app.engine.runtime import admin_info, fill_inputs, org_info
 from app.engine.scope import Scope, references
 from app.engine.status import held_by_waits, timer_until
@@ -28,6 +28,7 @@ from app.store.repositories.progress import (
     withdraw_attestation,
 )
 from app.store.repositories.state import touch
+from app.store.statuses import ActionState
 from app.vault import Vault
 
 
@@ -91,6 +92,13 @@ async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, o
                                f"is verified yet. Make it as the account and paste it on step {earlier.number} "
                                f"({earlier.title}) first, then attest.")
     if earlier is not None:
+        awaited = [r for spec in earlier.actions
+                   if scope.condition(spec.when) and states.get(spec.key) != ActionState.done
+                   for r in unmet(scope, spec.requires) if r.startswith(INPUT_PREFIX)]
+        if awaited:  # Oort's 4.5b before the AWS values of 4.4 were given: the log stream is not made yet
+            raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
+                                   f"which runs once {describe(playbook, awaited)}. Give them and save; once the "
+                                   "wizard has done that step, attest.")
         raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
                                "which the wizard has not applied yet. Apply the plan first, then attest.")
 

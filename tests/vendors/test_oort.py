@@ -244,6 +244,15 @@ class TestLogStreamValues:
                                                    "service_account_email": LOGIN, "first_name": "Oort",
                                                    "last_name": "Service Account"})
         assert "can no longer change" in info.value.errors["service_account_login"]
+        # What comes after the stream in the document cannot have happened before it is made: the
+        # event source associated (4.5b) and Collect Now (4.6) were accepted with no AWS values yet
+        # and stayed in the completed record (QA walk 3, H2).
+        for key in ("event_source_associated", "event_streaming_saved", "collection_started"):
+            with pytest.raises(ValidationFailed, match=r"comes after step 4\.5a .*which runs once 'AWS account id', "
+                                                       r"'Event source name' and 'Region' are given"):
+                w.attest(oid, key)
+        step = web.get(f"/onboardings/{oid}").text.split('id="step-associate_event_bus"', 1)[1]
+        assert "To attest this, the wizard first does step 4.5a" in step.split('id="step-', 1)[0]
         save_inputs(w, oid, "event_streaming_tab", {**AWS, "log_stream_name": "Oort"})
         # The confirmed plan did not know these values: it is out of date, and Apply refuses it
         # until a plan made from them is confirmed (issue 14).
