@@ -26,7 +26,10 @@ from app.store.models import OktaConnection, OperatorRole
 
 # The routes ask this service which custom domains are allowed (the query lives with the settings).
 from app.store.repositories.app_settings import allowed_custom_domains as allowed_custom_domains
+from app.store.repositories.onboardings import onboardings_using
 from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
+from app.store.repositories.state import set_status
+from app.store.statuses import OnboardingStatus, retired_note
 from app.vault import Secret, Vault
 
 
@@ -216,6 +219,10 @@ async def retire(session: AsyncSession, vault: Vault, connection_id: uuid.UUID, 
         await SecretRepository(session, vault).destroy(connection.credential_secret_id, purpose=CREDENTIAL_PURPOSE,
                                                        owner=connection_owner(connection.id))
     connection.retired_at = utcnow()
+    # The onboardings it served stop now, and say so at once (they read "Completed" and "watched"
+    # until a Re-verify failed): blocked, until another connection to the org is chosen for them.
+    for onboarding in await onboardings_using(session, connection_id):
+        await set_status(session, onboarding.id, OnboardingStatus.blocked, note=retired_note(connection.label))
     await record(session, action="connection_retire", actor=actor, subject_type="okta_connection",
                  subject_id=str(connection_id), summary=f"Okta connection {connection.label} retired; its "
                                                         "credential was destroyed")

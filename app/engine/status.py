@@ -13,7 +13,7 @@ from app.engine.runtime import Loaded
 from app.engine.scope import Scope
 from app.playbooks.schema import Playbook
 from app.store.models import OnboardingPlan, VerificationRun
-from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor
+from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor, retired_note
 
 # What a draft's status line says (nothing is applied yet), as the page's card says it.
 DRAFT_NEW = "Check the values, then make the plan."
@@ -58,6 +58,8 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                   ) -> tuple[OnboardingStatus, WaitingFor | None, str | None]:
     """``plan`` is the onboarding's newest plan: while actions are still to run, the line follows it."""
     scope = loaded.scope
+    if loaded.connection.retired_at is not None:
+        return OnboardingStatus.blocked, None, retired_note(loaded.connection.label)
     failed = [row for row in loaded.records.values() if row.state == ActionState.failed]
     if failed:
         # The status line's one sentence; the step shows the whole error, with what to do.

@@ -56,7 +56,8 @@ class OktaGateway:
 
     def stored_credential(self, connection: OktaConnection) -> Credential:
         if connection.retired_at is not None or connection.credential_secret_id is None:
-            raise ConnectionUnusable("This Okta connection was retired; add the credential again.")
+            raise ConnectionUnusable("This Okta connection was retired: choose another connection to this org on "
+                                     "the onboarding's page (add one in Okta connections if there is none).")
         secret_id = connection.credential_secret_id
         owner = connection_owner(connection.id)
 

@@ -130,8 +130,10 @@ async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, req
                  + (f"; {destroyed} kept secret(s) destroyed" if destroyed else ""))
 
 
-async def switch_connection(session: AsyncSession, onboarding: Onboarding, connection_id: str, actor: Actor) -> None:
-    """Resume with one's own credential for the same org."""
+async def switch_connection(session: AsyncSession, onboarding: Onboarding, connection_id: str,
+                            actor: Actor) -> OktaConnection:
+    """Resume with one's own credential for the same org (or another connection to it, once the one
+    it used was retired)."""
     try:
         connection = await session.get(OktaConnection, uuid.UUID(connection_id))
     except ValueError:
@@ -146,6 +148,7 @@ async def switch_connection(session: AsyncSession, onboarding: Onboarding, conne
     await record(session, action="connection_switch", actor=actor, onboarding_id=onboarding.id,
                  subject_type="okta_connection", subject_id=str(connection.id),
                  summary=f"Continuing with the credential of connection '{connection.label}'")
+    return connection
 
 
 def token_to_pass_on(view: OnboardingView) -> list[str]:

@@ -32,6 +32,7 @@ class NextKind(StrEnum):
     apply = "apply"  # confirmed actions are ready to run
     person = "person"  # a step only a person can do
     wait = "wait"  # a wait the document asks for runs: nothing to do until it ends
+    connection = "connection"  # its Okta connection was retired: another one to the org, first
     verify = "verify"  # everything is done: check it against Okta
 
 
@@ -128,6 +129,12 @@ def next_step(view: OnboardingView) -> NextStep:
     onboarding = view.onboarding
     if view.finished:
         return NextStep(NextKind.finished, "Nothing more to do", onboarding.status_note)
+    connection = view.loaded.connection
+    if connection.retired_at is not None:
+        return NextStep(NextKind.connection, "Choose another Okta connection",
+                        f"The connection '{connection.label}' it used was retired and its credential destroyed: "
+                        f"nothing can be applied, verified or undone until it uses another connection to "
+                        f"{view.onboarding.org_origin}.")
     if view.job is not None:
         return NextStep(NextKind.working, "The wizard is working in Okta",
                         "This page follows it below; you can leave and come back.")

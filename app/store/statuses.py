@@ -193,3 +193,8 @@ EVIDENCE_WORDS: dict[str, str] = {"found": "found", "not_yet": "not yet", "canno
 HEALTH_WORDS: dict[str, str] = {
     Health.healthy: "healthy", Health.alerting: "alert open", Health.not_checked: "not checked yet",
     Health.unwatched: "not watched"}
+
+
+def retired_note(label: str) -> str:
+    """The status line of an onboarding whose Okta connection was retired (its credential destroyed)."""
+    return f"Its Okta connection '{label}' was retired: choose another connection to this org on this page."

@@ -15,7 +15,13 @@ from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import Playbook
 from app.store.models import Alert, CheckResult, Onboarding, VerificationRun
 from app.store.repositories.progress import latest_results
-from app.store.repositories.watch import VENDOR_EVIDENCE, is_watched, open_alerts_of, watched_onboardings
+from app.store.repositories.watch import (
+    VENDOR_EVIDENCE,
+    is_watched,
+    open_alerts_of,
+    retired_connections,
+    watched_onboardings,
+)
 from app.store.statuses import CheckStatus, Health
 from app.watch.findings import TOKEN_CHECK_KIND, TokenUse, token_use
 
@@ -55,6 +61,7 @@ class HealthRow:
     # Not scheduled yet (the watch schedules a newly completed onboarding at its next look, a period
     # on): next_at is then that estimate.
     next_estimated: bool = False
+    stopped: bool = False  # its Okta connection was retired: not watched until another is chosen
 
 
 def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str, Any], looks: bool) -> Evidence:
@@ -86,6 +93,7 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
     (``not_yet``: waiting for the vendor's first call) if asked; ``period``: the watch's time
     between two looks at an onboarding, for the next look of one it has not scheduled yet."""
     onboardings = await watched_onboardings(session)
+    stopped = await retired_connections(session)
     alerts = await open_alerts_of(session, [o.id for o in onboardings])
     rows = []
     for onboarding in onboardings:
@@ -105,7 +113,7 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             onboarding=onboarding, vendor=playbook.name, health=health, last_run=run, alerts=open_alerts, token=token,
             days_to_expiry=None if token is None else max((token.expires_at - now).days, 0),
             evidence=seen, next_at=onboarding.watch_next_at or now + period(onboarding),
-            next_estimated=onboarding.watch_next_at is None))
+            next_estimated=onboarding.watch_next_at is None, stopped=onboarding.connection_id in stopped))
     return rows
 
 

@@ -40,6 +40,7 @@ from app.store.repositories.watch import (
     VENDOR_EVIDENCE,
     claim_due_run,
     is_watched,
+    retired_connections,
     start_watching,
     waiting_for_first_call,
     watched_onboardings,
@@ -81,9 +82,12 @@ class Watch:
         now = self.now()
         async with self.db.sessions() as session:
             rows = await watched_onboardings(session)
+            stopped = await retired_connections(session)
         queued: list[uuid.UUID] = []
         per_org: dict[str, int] = {}
         for onboarding in rows:
+            if onboarding.connection_id in stopped:
+                continue  # nothing can be read with a destroyed credential: its page asks for another connection
             period = self.period(onboarding)
             if onboarding.watch_next_at is None:
                 await self._first_seen(onboarding.id, now + period)

@@ -433,3 +433,46 @@ class TestRunsThatCannotStart:
         assert onboarding.status == "blocked"
         assert "The apply run stopped: This Okta connection was retired" in (onboarding.status_note or "")
         assert sandbox_org.find_user(LOGIN) is None
+
+    def test_a_retired_connection_stops_its_onboardings_at_once_and_another_takes_over(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """Retiring said the onboardings stop "until they are moved to another connection", but a
+        completed one still read Completed and watched, and no page offered to move it (QA walk 3, H1)."""
+        from app.connections.service import retire
+
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        assert w.onboarding(oid).status == "completed"
+        old = w.onboarding(oid).connection_id
+
+        async def retire_it() -> None:
+            async with w.state.db.session() as session:
+                await retire(session, w.state.vault, old, w.actor)
+
+        w.run(retire_it)
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "blocked"
+        assert onboarding.status_note == ("Its Okta connection 'Sandbox' was retired: choose another connection to "
+                                          "this org on this page.")
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}").text
+        card = page.split('class="next-step', 1)[1].split("</section>", 1)[0]
+        assert "Choose another Okta connection" in card and "add one in Okta connections" in card
+
+        # Not watched while it cannot be read: the Health page says it stopped, the watch queues no run.
+        assert w.state.watch is not None
+        for _look in range(2):  # the first look schedules a newly completed one, the second would run it
+            w.state.clock.advance(3 * 24 * 3600)  # type: ignore[attr-defined]
+            assert oid not in w.run(w.state.watch.tick)
+        health = web.get("/health").text
+        assert "stopped" in health and "its Okta connection was retired" in health
+
+        new = w.connect()  # the same org, added again
+        page = web.get(f"/onboardings/{oid}").text
+        card = page.split('class="next-step', 1)[1].split("</section>", 1)[0]
+        assert f'<option value="{new}">' in card
+        moved = web.post(f"/onboardings/{oid}/connection", {"connection": str(new)}, page=f"/onboardings/{oid}")
+        assert moved.status_code == 303
+        assert w.onboarding(oid).connection_id == new and w.onboarding(oid).status == "completed"
+        assert w.verify(oid, "reverify").state == "succeeded"

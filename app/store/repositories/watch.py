@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.store.models import Alert, Onboarding
+from app.store.models import Alert, OktaConnection, Onboarding
 from app.store.statuses import OnboardingStatus
 
 ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
@@ -54,6 +54,12 @@ def is_watched(onboarding: Onboarding) -> bool:
 async def watched_onboardings(session: AsyncSession) -> list[Onboarding]:
     return list((await session.execute(
         select(Onboarding).where(watched()).order_by(Onboarding.completed_at.desc()))).scalars())
+
+
+async def retired_connections(session: AsyncSession) -> set[uuid.UUID]:
+    """The Okta connections retired (their credential destroyed): what used them cannot be watched."""
+    return set((await session.execute(select(OktaConnection.id).where(OktaConnection.retired_at.is_not(None))))
+               .scalars())
 
 
 async def start_watching(session: AsyncSession, onboarding_id: uuid.UUID, first: datetime) -> None:

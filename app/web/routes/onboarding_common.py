@@ -73,7 +73,8 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
     latest = await latest_handoff(db, onboarding_id)
     people = {str(op.id): op for op in view.operators}
     credential_ok = handoffs.may_use_credential(view.loaded.connection, me.id)
-    own = [] if credential_ok else [
+    retired = view.loaded.connection.retired_at is not None
+    own = [] if credential_ok and not retired else [
         c for c in await list_connections(db)
         if c.org_origin == onboarding.org_origin and c.id != onboarding.connection_id
         and handoffs.may_use_credential(c, me.id)]

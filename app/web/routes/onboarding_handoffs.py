@@ -88,7 +88,9 @@ async def switch_connection(request: Request, db: DbSession, onboarding_id: str,
     found = await acting(request, db, onboarding_id, operator)
     connection = (await form_values(request)).get("connection", "")
     try:
-        await handoffs.switch_connection(db, found, connection, actor_for(request, operator))
+        chosen = await handoffs.switch_connection(db, found, connection, actor_for(request, operator))
     except ValidationFailed as exc:
         return await refused(request, db, found.id, exc)
-    return back(request, found.id, "The onboarding now uses your own Okta credential.")
+    await db.commit()
+    await app_state(request).engine.refresh_status(found.id)  # a retired connection blocked it
+    return back(request, found.id, f"The onboarding now uses the connection '{chosen.label}'.", anchor="#next-step")

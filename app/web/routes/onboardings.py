@@ -25,7 +25,7 @@ from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import latest_job
-from app.store.statuses import ACTIVE_JOBS, Verdict, WaitingFor
+from app.store.statuses import ACTIVE_JOBS, OnboardingStatus, Verdict, WaitingFor
 from app.vault import Secret
 from app.web.csrf import csrf_token
 from app.web.deps import (
@@ -122,7 +122,9 @@ async def onboarding_page(request: Request, db: DbSession, onboarding_id: str, o
             await db.commit()  # end this session's read snapshot (taken before the refresh), then read again
             await db.refresh(found)
         return await draw_page(request, db, found.id)
-    cacheable = FLASH_COOKIE not in request.cookies
+    # A blocked one waits on what is kept outside it (another connection to add for a retired one):
+    # drawn afresh, so the connection just added is offered at once.
+    cacheable = FLASH_COOKIE not in request.cookies and found.status != OnboardingStatus.blocked
     key = (found.id, found.revision, operator.id, operator.role, csrf_token(request),
            request.headers.get("hx-request"), request.headers.get("hx-target"))
     if not cacheable:
