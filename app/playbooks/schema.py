@@ -49,6 +49,20 @@ class SettingSpec(Strict):
     default: str | list[str]
     help: str
     unsure: bool = True
+    # For a list: the whole of each item must match (an Okta permission or scope name, say), and
+    # what to tell the administrator when one does not; Settings refuses the list.
+    item_pattern: str | None = None
+    item_hint: str = ""
+
+    @field_validator("item_pattern")
+    @classmethod
+    def _item_pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)  # a bad expression stops the playbook from loading, not a form
+            except re.error as exc:
+                raise ValueError(f"item_pattern is not a regular expression: {exc}") from None
+        return value
 
 
 class InputSpec(Strict):

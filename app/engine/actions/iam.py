@@ -29,12 +29,13 @@ async def _role_permissions(ctx: Context, role_id: str) -> list[str]:
 
 
 def _describe_gaps(missing: set[str], extra: set[str]) -> str:
+    """What follows "it": "lacks a, b and has c besides"."""
     parts = []
     if missing:
-        parts.append("missing " + ", ".join(sorted(missing)))
+        parts.append("lacks " + ", ".join(sorted(missing)))
     if extra:
-        parts.append("has extra " + ", ".join(sorted(extra)))
-    return "; ".join(parts)
+        parts.append("has " + ", ".join(sorted(extra)) + " besides")
+    return " and ".join(parts)
 
 
 def _differs(what: str, held: str, missing: set[str], extra: set[str]) -> ActionError:

@@ -107,7 +107,8 @@ async def _oidc_view(request: Request, db: DbSession, typed: Mapping[str, str] |
 async def settings_view(request: Request, db: DbSession, *, errors: dict[str, str] | None = None,
                         status_code: int = 200, oidc_typed: Mapping[str, str] | None = None,
                         notify_typed: Mapping[str, str] | None = None, message: str | None = None,
-                        domains_typed: str | None = None) -> Response:
+                        domains_typed: str | None = None, settings_typed: Mapping[str, str] | None = None
+                        ) -> Response:
     state = app_state(request)
     values = {}
     for playbook in state.library.all():
@@ -117,6 +118,7 @@ async def settings_view(request: Request, db: DbSession, *, errors: dict[str, st
         "domains": await allowed_custom_domains(db), "domains_typed": domains_typed,
         "playbooks": state.library.all(), "overrides": values,
         "errors": errors or {}, "message": message, "setting_key": setting_key,
+        "settings_typed": settings_typed or {},
         "oidc": await _oidc_view(request, db, oidc_typed),
         "notify": {"channels": found, "names": {c.id: c.label for c in found},
                    "deliveries": await recent_deliveries(db), "typed": notify_typed or {"starttls": "on"}}},
@@ -173,7 +175,13 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
         field = f"setting_{name}"
         if isinstance(spec.default, list):
             text = form.text(field, label=spec.label, required=False, max_length=4000, multiline=True)
-            value: object = [line.strip() for line in text.splitlines() if line.strip()]
+            # One per line, or separated by commas as the default is shown ("a, b, c" was kept as one item).
+            items = [item for item in re.split(r"[\s,]+", text) if item]
+            wrong = [item for item in items if spec.item_pattern and not re.fullmatch(spec.item_pattern, item)]
+            if wrong:
+                form.errors[field] = (f"{spec.label}: not {spec.item_hint or 'a valid item'}: "
+                                      f"{', '.join(repr(item) for item in wrong[:5])}.")
+            value: object = items
         else:
             value = form.text(field, label=spec.label, required=False, max_length=500)
         if value in ("", []):
@@ -189,7 +197,12 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
             changed.append(name)
     if form.errors:
         await db.rollback()
-        return await settings_view(request, db, errors=form.errors, status_code=400)
+        # By the field's id on the page (each playbook has its own form, and two name a setting alike),
+        # the list as typed kept in it.
+        errors = {f"{playbook.key}-{field.removeprefix('setting_')}": text for field, text in form.errors.items()}
+        posted = await form_values(request)
+        typed = {f"{playbook.key}-{name}": posted.get(f"setting_{name}", "") for name in playbook.settings}
+        return await settings_view(request, db, errors=errors, status_code=400, settings_typed=typed)
     if changed:
         await record(db, action="settings_change", actor=actor_for(request, admin), subject_type="setting",
                      subject_id=playbook.key, summary=f"{playbook.name} settings changed: {', '.join(changed)}")

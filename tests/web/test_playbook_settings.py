@@ -1,0 +1,47 @@
+"""Settings of a playbook that are lists (an Oort custom role's permissions, Authomize's scopes): one
+per line or separated by commas, as the default is shown. Typed "a, b, c" was kept as one permission
+named "a, b, c", and a completed onboarding then failed its checks against Okta with the advice to
+restore permissions nobody had changed (QA walk 3, M1). A name that is not a permission is refused,
+on its field, with the list kept as typed."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from app.playbooks.loader import setting_key
+from app.store.models import AppSetting
+from tests.page_journeys import Journey
+
+
+def saved(j: Journey, key: str) -> object:
+    async def read() -> object:
+        async with j.state.db.sessions() as session:
+            row = await session.get(AppSetting, key)
+            return None if row is None else row.value
+    return j.run(read)
+
+
+def test_a_list_setting_takes_commas_and_refuses_what_is_not_a_permission(j: Journey) -> None:
+    form = j.form(j.get("/settings").text, "/settings/playbooks/oort")
+    done = j.submit(form, setting_custom_role_permissions=("okta.users.read,  okta.groups.members.manage\n"
+                                                           "okta.users.lifecycle.suspend"))
+    assert "Oort: settings saved." in done.text
+    assert saved(j, setting_key("oort", "custom_role_permissions")) == [
+        "okta.users.read", "okta.groups.members.manage", "okta.users.lifecycle.suspend"]
+
+    form = j.form(j.get("/settings").text, "/settings/playbooks/oort")
+    typed = "okta.users.read, okta.bogus, users.read"
+    refused = j.submit(form, setting_custom_role_permissions=typed)
+    assert refused.status_code == 400
+    page = html.unescape(refused.text)
+    assert ("Permissions of the Oort remediation role: not an Okta permission name (like okta.users.read): "
+            "'okta.bogus', 'users.read'.") in page
+    assert 'href="#oort-custom_role_permissions"' in refused.text  # the summary leads to the field
+    field = re.search(r'<textarea id="oort-custom_role_permissions"[^>]*>([^<]*)</textarea>', refused.text)
+    assert field is not None and html.unescape(field.group(1)) == typed
+    assert 'aria-invalid="true"' in refused.text.split('id="oort-custom_role_permissions"', 1)[1].split(">", 1)[0]
+    # Nothing was saved from the refused form; the Defender setting of the same name shows no error.
+    assert saved(j, setting_key("oort", "custom_role_permissions")) == [
+        "okta.users.read", "okta.groups.members.manage", "okta.users.lifecycle.suspend"]
+    assert 'id="defender-for-identity-custom_role_permissions-error"' not in refused.text
