@@ -285,3 +285,22 @@ def test_an_auditor_s_lists_are_not_mine_or_the_queue(w: Wizard, people: dict[st
     home = web.get("/").text
     assert "?view=all" in home and "?view=completed" in home
     assert "?view=mine" not in home and ">Help-desk queue</a>" not in home
+
+
+def test_the_summary_does_not_ask_again_for_what_is_done_and_names_the_values(w: Wizard, people: dict[str, Any]
+                                                                              ) -> None:
+    """Oort, handed over once applied: "Still to do" listed the choice saved, the Super Administrator's
+    set-up and "The service account exists" (made by the wizard, never verified yet) as work for the
+    taker, and nothing said which setup was chosen (QA walk 3, M2)."""
+    oid = w.start("oort", w.connect(), access="read_write")
+    w.plan(oid)
+    w.apply_ok(oid)
+    web = Web(w.client)
+    assert web.sign_in("ana.admin").status_code == 303
+    summary = web.get(f"/onboardings/{oid}/summary").text
+    still = summary.split("Still to do</h2>", 1)[1].split("</ul>", 1)[0]
+    assert "The service account exists" not in still and "Choose read-only or read/write" not in still
+    confirm = summary.split('<ul class="to-confirm">', 1)[1].split("</ul>", 1)[0]
+    assert "The service account exists" in confirm
+    values = summary.split('given-values">', 1)[1].split("</table>", 1)[0]
+    assert re.search(r'data-label="Given">[^<]*[Rr]ead/write[^<]*</td>', values), values

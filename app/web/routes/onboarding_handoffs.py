@@ -10,10 +10,13 @@ from starlette.responses import Response
 
 from app.common.validation import ValidationFailed
 from app.onboardings import handoffs
+from app.onboardings.next_step import checked_by_okta
 from app.onboardings.view import build_view
+from app.reports.values import given_values
 from app.store.models import Operator
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import handoffs_of
+from app.store.statuses import GOOD
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, actor_for, form_values, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
@@ -31,8 +34,14 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     view = await build_view(db, state.library, found.id, state.clock.now())
     history = await handoffs_of(db, found.id)
     names = {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()}
-    return render(request, "onboardings/summary.html", {"view": view, "history": history, "names": names,
-                                                        "token_to_pass_on": handoffs.token_to_pass_on(view)})
+    # Steps whose open items are checks the wizard runs against Okta, never run yet (the service
+    # account made, a choice saved): listed as to be confirmed, not as work the taker must do again.
+    to_confirm = [(section, sv) for section, sv in view.still_to_do if checked_by_okta(view, sv)
+                  and all(check.status is None for check in sv.checks if check.status not in GOOD)]
+    return render(request, "onboardings/summary.html", {
+        "view": view, "history": history, "names": names, "token_to_pass_on": handoffs.token_to_pass_on(view),
+        "to_confirm": to_confirm, "still": [item for item in view.still_to_do if item not in to_confirm],
+        "values": given_values(view.loaded)})
 
 
 @router.post("/{onboarding_id}/summary/read", name="onboarding_summary_read")
