@@ -114,7 +114,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             if handle.kind == WATCH_JOB:  # the watch could not look at all: that is a finding too
                 await watch.after_run(handle.onboarding_id, error=str(exc) or type(exc).__name__)
             raise
-        await watch.after_run(handle.onboarding_id)
+        # An alert a person's Re-verify raises is theirs in the trail, not the watch's.
+        await watch.after_run(handle.onboarding_id, actor=await engine.job_actor(handle))
         if handle.kind == WATCH_JOB:
             await watch.vendor_evidence(handle, engine.token_grants)
 

@@ -139,14 +139,14 @@ class EngineBase:
                 await self._set_status(handle.onboarding_id, OnboardingStatus.blocked, note)
                 async with self.db.session() as session:
                     await record(session, action=handle.kind, outcome=Outcome.failed,
-                                 actor=await self._job_actor(handle),
+                                 actor=await self.job_actor(handle),
                                  onboarding_id=handle.onboarding_id, subject_type="job",
                                  subject_id=str(handle.job_id), summary=note)
                 raise
 
         return handler
 
-    async def _job_actor(self, handle: JobHandle) -> Actor:
+    async def job_actor(self, handle: JobHandle) -> Actor:
         if handle.started_by_id is None:  # started by the server itself: the watch, or a job resumed
             return Actor.system("watch" if handle.kind == "watch" else "job")
         async with self.db.sessions() as session:

@@ -176,7 +176,7 @@ class Engine(VerifyPhase, UndoPhase):
             return row
 
     async def apply(self, handle: JobHandle) -> None:
-        actor = await self._job_actor(handle)
+        actor = await self.job_actor(handle)
         refused = await self.why_not_apply(handle.onboarding_id)
         if refused:
             async with self.db.session() as session:

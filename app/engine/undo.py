@@ -44,7 +44,7 @@ class UndoPhase(EngineBase):
         await self.undo(handle, keep_shared=False)
 
     async def undo(self, handle: JobHandle, *, keep_shared: bool = True) -> None:
-        actor = await self._job_actor(handle)
+        actor = await self.job_actor(handle)
         loaded = await self._load(handle.onboarding_id)
         specs = {spec.key: (step, spec) for step, spec in loaded.playbook.actions()}
         shared = await self.shared_with(handle.onboarding_id) if keep_shared else {}

@@ -24,7 +24,7 @@ from app.store.statuses import GOOD, RUN_WORDS, CheckStatus, Outcome
 
 class VerifyPhase(EngineBase):
     async def verify(self, handle: JobHandle) -> uuid.UUID:
-        actor = await self._job_actor(handle)
+        actor = await self.job_actor(handle)
         loaded = await self._load(handle.onboarding_id)
         checks = [(step, spec) for step, spec in loaded.playbook.checks()
                   if loaded.scope.condition(step.when) and loaded.scope.condition(spec.when)]
@@ -90,7 +90,7 @@ class VerifyPhase(EngineBase):
         types = [types] if isinstance(types, str) else [str(t) for t in types]
         events = " or ".join(f'eventType eq "{t}"' for t in types)
         query = f'({events}) and actor.id eq "{client_id}"'
-        async with self._client(loaded, await self._job_actor(handle), handle) as okta:
+        async with self._client(loaded, await self.job_actor(handle), handle) as okta:
             event = await okta.logs.first(since=since, filter=query)
         looked = f"System Log events {', '.join(types)} for the client {client_id} since {stamp(since)}"
         if event is None:

@@ -123,8 +123,9 @@ class Watch:
             else:
                 await touch(session, onboarding_id, activity=False)  # its page says when the watch looks next
 
-    async def after_run(self, onboarding_id: uuid.UUID, *, error: str | None = None) -> None:
-        """Reconcile the alerts of a completed onboarding with its latest run (or the run's failure)."""
+    async def after_run(self, onboarding_id: uuid.UUID, *, error: str | None = None, actor: Actor = ACTOR) -> None:
+        """Reconcile the alerts of a completed onboarding with its latest run (or the run's failure),
+        in the trail as ``actor``'s (the watch's own run, or a person's Re-verify)."""
         now = self.now()
         async with self.db.session() as session:
             onboarding = await find_onboarding(session, onboarding_id)
@@ -142,7 +143,7 @@ class Watch:
                 found = findings(results, {k: c.label for k, c in specs.items()}, kinds, onboarding.facts or {}, now,
                                  expiry_days=self.settings.watch_token_expiry_days,
                                  unused_days=self.settings.watch_token_unused_days)
-                raised, cleared = await reconcile(session, onboarding_id, found, now, ACTOR,
+                raised, cleared = await reconcile(session, onboarding_id, found, now, actor,
                                                   looked_at=_looked_at(results, specs, found))
                 use = token_use(results, kinds, onboarding.facts or {})
                 if use is not None and use.used_since_paste and waiting_for_first_call(onboarding.facts or {}):

@@ -43,6 +43,19 @@ def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
     return svc
 
 
+def raised_by(w: Wizard, oid: uuid.UUID) -> list[str]:
+    """Who the trail says raised each alert of the onboarding."""
+    async def read() -> list[str]:
+        from sqlalchemy import select
+
+        from app.store.models import AuditEvent
+
+        async with w.state.db.sessions() as session:
+            return [e.actor_name for e in (await session.execute(select(AuditEvent).where(
+                AuditEvent.onboarding_id == oid, AuditEvent.action == "alert_raised"))).scalars()]
+    return w.run(read)
+
+
 def org_snapshot(org: SandboxOrg) -> dict[str, Any]:
     """What matters of the org for this vendor, independent of ids and timestamps."""
     user = org.find_user(LOGIN)
@@ -299,6 +312,8 @@ class TestDriftAndUndo:
         assert w.onboarding(oid).status != "completed"
         remedy = last_results(w, oid)["final_roles"].remedy or ""
         assert remedy.startswith("Make the plan again and confirm it: the wizard reads Okta again")
+        # The alert is the person's in the trail: their Re-verify raised it, not the watch (QA walk 3, L4).
+        assert raised_by(w, oid) == [w.actor.name]
         # The status line and the card say so (they said "Re-verify to complete", which cannot).
         assert w.onboarding(oid).status_note == ("1 check failed at the last verification: do what it says, "
                                                  "then re-verify.")

@@ -128,6 +128,8 @@ def test_the_same_org_and_account_twice_is_one_connection(j: Journey) -> None:
                      label="Sandbox again")
     assert "You already had the connection &#39;Sandbox&#39;" in again.text
     assert "it now uses the token just pasted" in again.text
+    # The name typed for it is not dropped without a word (QA walk 3, L3).
+    assert "Its name stays &#39;Sandbox&#39;, not &#39;Sandbox again&#39;." in again.text
     new = j.get("/onboardings/new").text
     assert [value for name, value in j.form(new, "/onboardings").fields if name == "connection"] == [str(first)]
 

@@ -51,13 +51,17 @@ async def connection_add(request: Request, db: ReadDbSession, operator: ActingOp
         values = {"org_url": new.org_url, "label": new.label}
         return await _page(request, db, status_code=400, errors=exc.errors, values=values, message=exc.message)
     response = redirect(request, f"{request.url_for('connections')}?added={connection.id}")
+    typed = (new.label or "").strip()
+    # The connection kept is the one there was: a name typed for a second one is not silently lost.
+    kept_name = (f" Its name stays '{report.replaced}', not '{typed}'."
+                 if report.replaced and typed and typed != report.replaced else "")
     done = (f"You already had the connection '{report.replaced}' to {report.domain} with this account: it now "
             "uses the token just pasted, and the token" if report.replaced else
             f"Connection to {report.domain} added: the token")
     set_flash(request, response, f"{done} belongs to {report.owner.get('login')}"
                                  + (" (Super Administrator)." if report.is_super_admin else
                                     " (not a Super Administrator: some steps will fail).")
-                                 + " Next: start an onboarding on it.")
+                                 + kept_name + " Next: start an onboarding on it.")
     return response
 
 
