@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 Actor = Literal["wizard", "okta_console", "service_account", "vendor_console", "cloud_console"]
@@ -35,6 +35,18 @@ CheckKind = Annotated[str, Field(description="a kind of the engine's check regis
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _compiles(value: str) -> str:
+    try:
+        re.compile(value)  # a bad expression stops the playbook from loading, not a form
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
+# A regular expression a value (or each item of a list) must match whole.
+Regex = Annotated[str, AfterValidator(_compiles)]
 
 
 class DocRef(Strict):
@@ -51,18 +63,8 @@ class SettingSpec(Strict):
     unsure: bool = True
     # For a list: the whole of each item must match (an Okta permission or scope name, say), and
     # what to tell the administrator when one does not; Settings refuses the list.
-    item_pattern: str | None = None
+    item_pattern: Regex | None = None
     item_hint: str = ""
-
-    @field_validator("item_pattern")
-    @classmethod
-    def _item_pattern(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)  # a bad expression stops the playbook from loading, not a form
-            except re.error as exc:
-                raise ValueError(f"item_pattern is not a regular expression: {exc}") from None
-        return value
 
 
 class InputSpec(Strict):
@@ -74,20 +76,10 @@ class InputSpec(Strict):
     required: bool = True
     max_length: int = 200
     # For text: a regular expression the whole value must match, and what to tell the operator.
-    pattern: str | None = None
+    pattern: Regex | None = None
     pattern_hint: str = ""
     choices: list[tuple[str, str]] = Field(default_factory=list)
     when: str | None = None  # e.g. "input.mode == read_write"
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)  # a bad expression stops the playbook from loading, not a form
-            except re.error as exc:
-                raise ValueError(f"pattern is not a regular expression: {exc}") from None
-        return value
 
 
 class ActionSpec(Strict):

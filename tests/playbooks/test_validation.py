@@ -203,3 +203,10 @@ def test_a_copied_token_row_needs_a_token_step(tmp_path: Path) -> None:
     with pytest.raises(PlaybookError, match=r"^authomize\.yaml, step '\w+': paste 'Token \(legacy\)': copied_token, "
                                             r"but no step takes the service account's token"):
         load_file(path, KINDS)
+
+
+def test_a_setting_s_item_pattern_that_is_not_a_regular_expression_does_not_load(tmp_path: Path) -> None:
+    """Settings refuses a list whose items do not match it: a broken one fails at load, not in a form."""
+    with pytest.raises(PlaybookError, match=r"(?s)defender-for-identity\.yaml.*custom_role_permissions\.item_pattern"
+                                            r".*not a regular expression"):
+        _load_variant(tmp_path, lambda d: d["settings"]["custom_role_permissions"].update(item_pattern="okta\\.(["))
