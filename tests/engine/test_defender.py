@@ -294,6 +294,10 @@ class TestDriftAndUndo:
         assert roles["found"].count("Super Administrator is assigned") == 1 and "unexpected role" not in roles["found"]
         assert roles["remedy"] == ("Remove what must not be there from the account in Security > Administrators "
                                    "(applying again does not remove roles), then verify again.")
+        # A role's permissions differ: the way back in Okta, or in Settings if the list expected changed
+        # there since (the check reads today's setting: QA walk 3, M1).
+        [permissions] = [d for d in run.drift if d["check"] == "role_permissions"]
+        assert "if it was changed in Settings since the role was made" in permissions["remedy"]
         # The custom role and its resource set are named by their labels, as the audit report names them.
         assert f"custom role “{LABEL}” on resource set “{LABEL}”" in roles["found"] and role.id not in roles["found"]
 

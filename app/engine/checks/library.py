@@ -129,7 +129,9 @@ class CustomRoleCheck(Check):
                 f"'{p.label}' has permissions {', '.join(sorted(actual)) or 'none'}"
                 + (f"; missing {', '.join(sorted(missing))}" if missing else "")
                 + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""),
-                "Restore the permissions in Security > Administrators > Roles.", role_id=p.role,
+                "Restore the permissions in Security > Administrators > Roles. (The permissions expected are the "
+                "playbook's setting: if it was changed in Settings since the role was made, and Okta is as it was, "
+                "set it back there instead.)", role_id=p.role,
                 permissions=sorted(actual))
         return CheckOutcome.passed(f"'{p.label}' has {', '.join(sorted(p.permissions))}", role_id=p.role,
                                    permissions=sorted(actual))
