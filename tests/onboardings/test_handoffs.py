@@ -302,5 +302,10 @@ def test_the_summary_does_not_ask_again_for_what_is_done_and_names_the_values(w:
     assert "The service account exists" not in still and "Choose read-only or read/write" not in still
     confirm = summary.split('<ul class="to-confirm">', 1)[1].split("</ul>", 1)[0]
     assert "The service account exists" in confirm
+    # What the taker does next stays work: the token's steps (a person's), Oort's AWS values (empty,
+    # in Oort's console) and the log stream waiting for them (QA walk 4, M1: listed as nothing to do).
+    assert "Create an API token" in still and "copy Oort&#39;s AWS values here" in still
+    assert "Create an API token" not in confirm and "log stream" not in confirm
+    assert still.index("Create an API token") < still.index("copy Oort&#39;s AWS values here")  # document order
     values = summary.split('given-values">', 1)[1].split("</table>", 1)[0]
     assert re.search(r'data-label="Given">[^<]*[Rr]ead/write[^<]*</td>', values), values

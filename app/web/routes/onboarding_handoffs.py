@@ -16,7 +16,7 @@ from app.reports.values import given_values
 from app.store.models import Operator
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import handoffs_of
-from app.store.statuses import GOOD
+from app.store.statuses import GOOD, ActionState
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, actor_for, form_values, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
@@ -34,14 +34,21 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     view = await build_view(db, state.library, found.id, state.clock.now())
     history = await handoffs_of(db, found.id)
     names = {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()}
-    # Steps whose open items are checks the wizard runs against Okta, never run yet (the service
-    # account made, a choice saved): listed as to be confirmed, not as work the taker must do again.
-    to_confirm = [(section, sv) for section, sv in view.still_to_do if checked_by_okta(view, sv)
+    # The wizard's own steps whose work is done and whose checks against Okta never ran yet (the
+    # service account made, a choice saved): to be confirmed, not work the taker must do again. A
+    # person's step (the token's) or one whose action waits stays work.
+    to_confirm = [(section, sv) for section, sv in view.still_to_do if sv.step.actor == "wizard"
+                  and all(action.state == ActionState.done for action in sv.actions) and checked_by_okta(view, sv)
                   and all(check.status is None for check in sv.checks if check.status not in GOOD)]
+    # A step elsewhere (the vendor's console) whose values are still empty is not done, whoever says so.
+    empty = [(section, sv) for section, sv in view.done_elsewhere if sv.missing_values]
+    order = {sv.step.key: i for i, sv in enumerate(sv for _section, steps in view.sections for sv in steps)}
     return render(request, "onboardings/summary.html", {
         "view": view, "history": history, "names": names, "token_to_pass_on": handoffs.token_to_pass_on(view),
-        "to_confirm": to_confirm, "still": [item for item in view.still_to_do if item not in to_confirm],
-        "values": given_values(view.loaded)})
+        "to_confirm": to_confirm, "values": given_values(view.loaded),
+        "still": sorted([item for item in view.still_to_do if item not in to_confirm] + empty,
+                        key=lambda item: order[item[1].step.key]),
+        "elsewhere": [item for item in view.done_elsewhere if item not in empty]})
 
 
 @router.post("/{onboarding_id}/summary/read", name="onboarding_summary_read")
