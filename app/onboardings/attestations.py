@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.moments import stamp
+from app.common.text import counted
 from app.common.validation import ValidationFailed
 from app.engine.requirements import INPUT_PREFIX, describe, missing_required, unapplied_before, unmet
 from app.engine.runtime import admin_info, fill_inputs, org_info
@@ -75,10 +76,15 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
     await add_attestation(session, attestation)
     # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
-    await destroy_kept_secrets(session, vault, onboarding.id, check.destroys)
+    destroyed = await destroy_kept_secrets(session, vault, onboarding.id, check.destroys)
     await touch(session, onboarding.id)
     await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
                  subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
+    if destroyed:  # on record, as every other destruction: an auditor sees when the wizard stopped holding it
+        await record(session, action="secrets_destroyed", actor=actor, onboarding_id=onboarding.id,
+                     subject_type="onboarding", subject_id=str(onboarding.id),
+                     summary=f"Attested '{check.label}', so the {counted(destroyed, 'value')} kept for that step "
+                             f"{'was' if destroyed == 1 else 'were'} destroyed")
     return attestation
 
 

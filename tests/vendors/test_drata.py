@@ -165,6 +165,15 @@ class TestDrawerSecret:
         assert step_view(w, oid, "enter_drata_values").secrets  # and the button is there
         finish(w, oid, sandbox_org)
         assert row() == KEPT_NO_LONGER
+        # Its destruction at the attestation is on record, as every other one (QA walk 4, M3), and the
+        # app's line no longer reads as if the secret were still kept.
+        async def events() -> list[str]:
+            async with w.state.db.sessions() as session:
+                return [e.summary for e in (await session.execute(select(AuditEvent).where(
+                    AuditEvent.onboarding_id == oid, AuditEvent.action == "secrets_destroyed"))).scalars()]
+        assert any(s.startswith("Attested 'Drata shows the Okta connection as connected', so the 1 value kept")
+                   for s in w.run(events)), w.run(events)
+        assert "is kept sealed" not in (w.actions(oid)["drata_app"].summary or "")
 
 
 class TestEmailPermission:

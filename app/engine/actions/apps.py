@@ -124,7 +124,7 @@ class FindInstalledApp(Action):
             note = await self._keep_secret(ctx, p, app)
             if note is None:
                 facts[kept_fact(p.secret_purpose)] = True
-                summary += "; its client secret is kept sealed for the vendor step"
+                summary += "; its client secret sealed for the vendor step, until that step is attested"
             else:
                 summary += f"; {note}"
         return Applied(ActionOutcome.adopted, summary, object_type="app", object_id=app.id,
