@@ -56,6 +56,21 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 });
 
+// A form that comes back to its place on the page (#step-…, #plan, #progress) has its message drawn in
+// the next-step card, far above: it is moved to the top of that place and takes focus there, so the
+// person sees (and a screen reader says) "Values saved." where they pressed Save.
+document.addEventListener("DOMContentLoaded", function () {
+  var message = document.querySelector("#next-step [role=status]");
+  var here = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (!message || !here || here.contains(message) || here.closest("#next-step") || document.querySelector(".error-summary")) {
+    return;
+  }
+  here.insertBefore(message, here.firstChild);
+  message.setAttribute("tabindex", "-1");
+  // Once the browser has scrolled to the fragment (which resets the focus it finds).
+  window.addEventListener("load", function () { message.focus({ preventScroll: true }); });
+});
+
 // After a refused submit, focus moves to the summary of what needs attention (its links lead to
 // each field), so keyboard and screen-reader users start where the problem is.
 document.addEventListener("DOMContentLoaded", function () {

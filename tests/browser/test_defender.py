@@ -42,6 +42,11 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     step.get_by_label("Service account username (an email address)").fill(SERVICE_LOGIN)
     step.get_by_role("button", name="Save values").click()
     expect(page.get_by_text("Values saved.")).to_be_visible()
+    # Said where Save was pressed, and focused there (it was drawn in the card, far above: QA walk 4, M4).
+    saved = page.locator("#step-create_account [role=status]")
+    expect(saved).to_contain_text("Values saved.")
+    expect(saved).to_be_focused()
+    expect(saved).to_be_in_viewport()
 
     page.get_by_role("button", name="Make the plan", exact=True).click()
     plan = page.locator("#plan")
