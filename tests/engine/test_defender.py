@@ -4,6 +4,7 @@ concurrent applies, drift, and undo."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -486,11 +487,13 @@ class TestRunsThatCannotStart:
             assert oid not in w.run(w.state.watch.tick)
         health = web.get("/health").text
         assert "stopped" in health and "its Okta connection was retired" in health
+        assert 'pill--health-alerting">stopped</span>' in health  # not "healthy" beside it (QA walk 4, L4)
 
         new = w.connect()  # the same org, added again
         page = web.get(f"/onboardings/{oid}").text
         card = page.split('class="next-step', 1)[1].split("</section>", 1)[0]
-        assert f'<option value="{new}">' in card
+        # Told apart from the retired one, which had the same name (QA walk 4, L1).
+        assert re.search(rf'<option value="{new}">Sandbox, added \d{{4}}-\d\d-\d\d \d\d:\d\d UTC</option>', card)
         moved = web.post(f"/onboardings/{oid}/connection", {"connection": str(new)}, page=f"/onboardings/{oid}")
         assert moved.status_code == 303
         assert w.onboarding(oid).connection_id == new and w.onboarding(oid).status == "completed"
