@@ -11,6 +11,7 @@ import re
 
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
+from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
 
 
@@ -45,3 +46,15 @@ def test_a_list_setting_takes_commas_and_refuses_what_is_not_a_permission(j: Jou
     assert saved(j, setting_key("oort", "custom_role_permissions")) == [
         "okta.users.read", "okta.groups.members.manage", "okta.users.lifecycle.suspend"]
     assert 'id="defender-for-identity-custom_role_permissions-error"' not in refused.text
+
+
+def test_changing_a_setting_says_which_completed_onboardings_it_touches(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """A completed onboarding is re-verified against today's settings: saving another value said only
+    "settings saved", and the next verification reported drift nobody caused in Okta (QA walk 4, M2)."""
+    assert sandbox_org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+    j.complete(oid, service_token=lambda account: sandbox_org.issue_api_token(account, "Defender"))
+    form = j.form(j.get("/settings").text, "/settings/playbooks/defender-for-identity")
+    saved_page = j.submit(form, setting_custom_role_permissions="okta.users.lifecycle.manage, okta.iam.read")
+    assert ("1 completed onboarding of Microsoft Defender for Identity was made with the previous values: the next "
+            "verification compares Okta with these") in html.unescape(saved_page.text)

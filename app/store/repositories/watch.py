@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import Alert, OktaConnection, Onboarding
@@ -54,6 +54,13 @@ def is_watched(onboarding: Onboarding) -> bool:
 async def watched_onboardings(session: AsyncSession) -> list[Onboarding]:
     return list((await session.execute(
         select(Onboarding).where(watched()).order_by(Onboarding.completed_at.desc()))).scalars())
+
+
+async def watched_of_vendor(session: AsyncSession, vendor: str) -> int:
+    """How many completed onboardings of a vendor the watch re-verifies (a setting of its playbook
+    changed now is what their next verification compares Okta with)."""
+    return int((await session.execute(select(func.count()).select_from(Onboarding).where(
+        Onboarding.vendor == vendor, watched()))).scalar_one())
 
 
 async def retired_connections(session: AsyncSession) -> set[uuid.UUID]:

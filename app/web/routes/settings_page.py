@@ -14,11 +14,13 @@ from starlette.responses import Response
 
 from app.audit import record
 from app.auth.oidc_config import ROLE_ORDER, SignInSettings, load_config, save_config
+from app.common.text import counted
 from app.common.validation import Fields, ValidationFailed, has_control_characters, ticked
 from app.engine.runtime import overrides
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY, allowed_custom_domains
+from app.store.repositories.watch import watched_of_vendor
 from app.watch.notify import channels, recent_deliveries
 from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for, form_values, read_form, typed_input
 from app.web.flash import set_flash
@@ -207,7 +209,15 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
         await record(db, action="settings_change", actor=actor_for(request, admin), subject_type="setting",
                      subject_id=playbook.key, summary=f"{playbook.name} settings changed: {', '.join(changed)}")
     response = redirect(request, str(request.url_for("settings")))
-    set_flash(request, response, f"{playbook.name}: settings saved." if changed else "Nothing changed.")
+    watched = await watched_of_vendor(db, playbook.key) if changed else 0
+    if watched:
+        # What those were made with is in Okta already: their next verification compares it with this.
+        set_flash(request, response, f"{playbook.name}: settings saved. {counted(watched, 'completed onboarding')} "
+                                     f"of {playbook.name} {'was' if watched == 1 else 'were'} made with the previous "
+                                     "values: the next verification compares Okta with these, and reports any "
+                                     "difference as drift.", "warning")
+    else:
+        set_flash(request, response, f"{playbook.name}: settings saved." if changed else "Nothing changed.")
     return response
 
 
