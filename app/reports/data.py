@@ -28,6 +28,7 @@ from app.store.repositories.plans import confirmed_plans
 from app.store.repositories.progress import handoffs_of, latest_results, runs_of_kind
 from app.store.repositories.watch import alerts_of
 from app.store.statuses import CHECK_WORDS, ActionOutcome, ActionState, CheckStatus, Verdict, applied_words
+from app.watch.health import Evidence, evidence_for
 
 
 @dataclass
@@ -185,6 +186,8 @@ class Report:
     generated_at: datetime = field(default_factory=utcnow)
     generated_by: str = ""
     values: list[GivenValue] = field(default_factory=list)
+    # Once completed: what Okta shows of the vendor's use, beside the person's word that it connected.
+    vendor_use: Evidence | None = None
 
     @property
     def plan(self) -> ConfirmedPlan | None:
@@ -373,4 +376,5 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
         else "the help-desk queue",
         verified_at=last_run.finished_at if last_run else None, checklist=checklist, actions=actions, plans=confirmed,
         timeline=timeline, okta_calls=okta_calls, operators=sorted(p for p in people if p), chain=chain,
-        chain_range=chain_range, generated_by=generated_by, values=given_values(loaded))
+        chain_range=chain_range, generated_by=generated_by, values=given_values(loaded),
+        vendor_use=evidence_for(library, onboarding, results))

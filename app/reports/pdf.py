@@ -12,7 +12,7 @@ from fpdf.fonts import FontFace
 from app.common.moments import stamp
 from app.common.text import counted
 from app.reports.data import STATUS_LABELS, Report
-from app.store.statuses import ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
+from app.store.statuses import EVIDENCE_WORDS, ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(238, 240, 245))
@@ -130,6 +130,10 @@ def render_pdf(report: Report) -> bytes:
 
     pdf.heading("The watch")
     pdf.set_font("DejaVu", "", 8)
+    if report.vendor_use is not None:
+        use = report.vendor_use
+        pdf.multi_cell(0, 4.5, f"Vendor connected, as Okta shows it: {EVIDENCE_WORDS.get(use.state, use.state)} — "
+                               f"{'; '.join((use.text, *use.notes))}.", new_x="LMARGIN", new_y="NEXT")
     if report.completed_at is None:
         pdf.multi_cell(0, 4.5, "Watched once completed: not yet.")
     else:

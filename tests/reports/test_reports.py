@@ -52,6 +52,8 @@ class TestReport:
         assert "Custom role “Microsoft Defender for Identity” (id <code>cr0" in html  # Okta objects, ids beside
         assert "Audit chain intact" in html
         assert "Service account token verified" in html  # the timeline
+        # What Okta shows of the vendor's use, beside the attestation that it connected (QA walk 4, L3).
+        assert "Vendor connected, as Okta shows it: <strong>not yet</strong> — No use of the token" in html
         # The values the onboarding was given, at the step that asks for each.
         values = html.split('given-values">', 1)[1].split("</table>", 1)[0]
         assert re.search(r'data-label="Given">mdi-service@acme\.example</td>', values)
@@ -84,7 +86,8 @@ class TestReport:
         finally:
             pdf.close()
         for label in ("Checklist", "The dedicated account exists", "ObjectSid, ObjectGuid and DistinguishedName",
-                      "The Okta instance appears in the Defender table as enabled", "ana.admin"):
+                      "The Okta instance appears in the Defender table as enabled", "ana.admin",
+                      "Vendor connected, as Okta shows it: not yet"):
             assert label in text, label
 
     def test_events_export_as_json_and_csv(self, done: tuple[Wizard, uuid.UUID]) -> None:
