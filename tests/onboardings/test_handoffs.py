@@ -3,6 +3,7 @@ who may reveal kept secrets, when a stored credential may be reused, and closing
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from html import unescape
@@ -309,3 +310,17 @@ def test_the_summary_does_not_ask_again_for_what_is_done_and_names_the_values(w:
     assert still.index("Create an API token") < still.index("copy Oort&#39;s AWS values here")  # document order
     values = summary.split('given-values">', 1)[1].split("</table>", 1)[0]
     assert re.search(r'data-label="Given">[^<]*[Rr]ead/write[^<]*</td>', values), values
+
+
+def test_disabling_an_owner_says_what_they_leave_behind(w: Wizard, people: dict[str, Any]) -> None:
+    """Disabling (or making an auditor of) someone who owns onboardings said only that they were
+    disabled: their onboardings waited, still naming them as owner, and nothing led anyone to them."""
+    web = Web(w.client)
+    _started_by(w, web, "amy")
+    web.sign_out()
+    assert web.sign_in("ana.admin").status_code == 303
+    web.post(f"/operators/{people['amy'].id}/disable", page="/operators")
+    assert ("amy is disabled and signed out everywhere. They own 1 open onboarding: hand it to someone else from its "
+            "page") in html.unescape(web.get("/operators").text)
+    web.post(f"/operators/{people['bob'].id}/disable", page="/operators")
+    assert "bob is disabled and signed out everywhere.</" in web.get("/operators").text  # owns none: nothing more

@@ -85,6 +85,13 @@ async def open_onboardings(session: AsyncSession, vendor: str, org_origin: str) 
         .order_by(Onboarding.created_at))).scalars())
 
 
+async def owned_open(session: AsyncSession, operator_id: uuid.UUID) -> int:
+    """How many open onboardings (completed ones are watched, and their alerts go to their owner) an
+    operator owns."""
+    return int((await session.execute(select(func.count()).select_from(Onboarding).where(
+        Onboarding.assignee_id == operator_id, Onboarding.status.in_(list(OPEN))))).scalar_one())
+
+
 async def vendors_of(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The vendor key of each of these onboardings (the audit trail names the onboarding of an event)."""
     if not ids:

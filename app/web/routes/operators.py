@@ -11,8 +11,10 @@ from starlette.responses import Response
 
 from app.auth import operators as service
 from app.auth.signin import locked_addresses
+from app.common.text import counted
 from app.common.validation import ValidationFailed
-from app.store.models import OperatorRole
+from app.store.models import Operator, OperatorRole
+from app.store.repositories.onboardings import owned_open
 from app.store.repositories.operators import OperatorRepository
 from app.web.deps import AdminOperator, DbSession, actor_for, read_input, uuid_or_404
 from app.web.flash import set_flash
@@ -54,16 +56,27 @@ async def operator_create(request: Request, db: DbSession, admin: AdminOperator)
     return response
 
 
+async def _owned(db: DbSession, operator: Operator) -> str:
+    """What an operator who can no longer act leaves behind: the onboardings they own wait for
+    someone to take them over (nothing said so, and their pages still named them as owner)."""
+    count = await owned_open(db, operator.id)
+    if not count:
+        return ""
+    return (f" They own {counted(count, 'open onboarding')}: hand {'it' if count == 1 else 'them'} to someone else "
+            f"from {'its' if count == 1 else 'each'} page (the Onboardings list filters by owner).")
+
+
 async def _row_action(request: Request, db: DbSession, operator_id: str, action: str, admin: AdminOperator) -> Response:
     target = uuid_or_404(operator_id)
     actor = actor_for(request, admin)
     try:
         if action == "role":
             changed = await service.change_role(db, target, await read_input(request, service.RoleChange), actor)
-            note = f"{changed.username} is now {changed.role_enum.label}."
+            note = f"{changed.username} is now {changed.role_enum.label}." + (
+                await _owned(db, changed) if changed.role == "auditor" else "")
         elif action == "disable":
             changed = await service.set_active(db, target, False, actor)
-            note = f"{changed.username} is disabled and signed out everywhere."
+            note = f"{changed.username} is disabled and signed out everywhere." + await _owned(db, changed)
         elif action == "enable":
             changed = await service.set_active(db, target, True, actor)
             note = f"{changed.username} is enabled."
