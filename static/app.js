@@ -65,7 +65,12 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!message || !here || here.contains(message) || here.closest("#next-step") || document.querySelector(".error-summary")) {
     return;
   }
-  here.insertBefore(message, here.firstChild);
+  // Inside a step (a list item); before a panel (the progress panel is redrawn as the run goes on).
+  if (here.tagName === "LI") {
+    here.insertBefore(message, here.firstChild);
+  } else {
+    here.parentNode.insertBefore(message, here);
+  }
   message.setAttribute("tabindex", "-1");
   // Once the browser has scrolled to the fragment (which resets the focus it finds).
   window.addEventListener("load", function () { message.focus({ preventScroll: true }); });

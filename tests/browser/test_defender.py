@@ -58,6 +58,10 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
 
     page.get_by_role("button", name="Confirm and apply").click()
     expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
+    # Said just above the progress panel (not inside it: the panel is redrawn as the run goes on).
+    confirmed = page.locator("#progress").locator("xpath=preceding-sibling::*[1]")
+    expect(confirmed).to_contain_text("Plan confirmed: the wizard is applying it.")
+    expect(confirmed).to_be_focused()
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
     assert_accessible(page, "applied, waiting for the token")
