@@ -106,6 +106,13 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
 
 
 
+async def settle(request: Request, db: Any, onboarding_id: uuid.UUID) -> None:
+    """Commit what the request wrote, then derive the onboarding's status from it (the engine reads
+    in a session of its own, so only once the write is committed)."""
+    await db.commit()
+    await app_state(request).engine.refresh_status(onboarding_id)
+
+
 async def refused(request: Request, db: Any, onboarding_id: uuid.UUID, exc: ValidationFailed,
                   typed: Mapping[str, str] | None = None) -> Response:
     """A form the service refused: nothing half-written (rolled back), and the page drawn again from

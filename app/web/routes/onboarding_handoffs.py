@@ -20,7 +20,7 @@ from app.store.statuses import GOOD, ActionState
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, actor_for, form_values, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
-from app.web.routes.onboarding_common import acting, back, onboarding_or_404, refused
+from app.web.routes.onboarding_common import acting, back, onboarding_or_404, refused, settle
 from app.web.state import app_state
 from app.web.templating import render
 
@@ -107,6 +107,5 @@ async def switch_connection(request: Request, db: DbSession, onboarding_id: str,
         chosen = await handoffs.switch_connection(db, found, connection, actor_for(request, operator))
     except ValidationFailed as exc:
         return await refused(request, db, found.id, exc)
-    await db.commit()
-    await app_state(request).engine.refresh_status(found.id)  # a retired connection blocked it
+    await settle(request, db, found.id)  # a retired connection blocked it
     return back(request, found.id, f"The onboarding now uses the connection '{chosen.label}'.", anchor="#next-step")

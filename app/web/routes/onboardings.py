@@ -39,7 +39,7 @@ from app.web.deps import (
     uuid_or_404,
 )
 from app.web.flash import FLASH_COOKIE
-from app.web.routes.onboarding_common import acting, back, draw_page, onboarding_or_404, refused
+from app.web.routes.onboarding_common import acting, back, draw_page, onboarding_or_404, refused, settle
 from app.web.state import app_state
 from app.web.templating import render
 
@@ -348,8 +348,7 @@ async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_
             return await refused(request, db, found.id, ValidationFailed({field: exc.errors["minutes_ago"]},
                                                                          exc.message), typed={field: ago})
         raise HTTPException(404, exc.message) from None
-    await db.commit()
-    await state.engine.refresh_status(found.id)
+    await settle(request, db, found.id)
     left = max(0, round((timer["until"] - state.clock.now()) / 60))
     return back(request, found.id, f"Timer started: {left} minutes left.", anchor=f"#step-{step_key}")
 
