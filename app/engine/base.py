@@ -18,6 +18,7 @@ from app.common.text import clip
 from app.engine.actions import Action, registry
 from app.engine.context import Context
 from app.engine.jobs import JobHandle
+from app.engine.requirements import Stale
 from app.engine.runtime import Loaded, load
 from app.engine.status import derive_status
 from app.okta.calllog import RateLimitWait
@@ -26,6 +27,7 @@ from app.okta.gateway import OktaGateway
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.db import Database
+from app.store.repositories.onboardings import applying_of_vendor
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import destroy_kept_secrets, latest_run, read_kept_secret
@@ -122,6 +124,22 @@ class EngineBase:
                 await record(session, action="secrets_destroyed", actor=Actor.system("engine"),
                              onboarding_id=onboarding.id, subject_type="onboarding", subject_id=str(onboarding.id),
                              summary=f"Onboarding completed: {destroyed} kept value(s) destroyed")
+
+    async def settings_changed(self, vendor: str) -> int:
+        """After an administrator changed a vendor's settings, each of its onboardings with actions
+        still to apply says again what it waits for (a plan made with the old settings is made
+        again); how many must make their plan again."""
+        async with self.db.sessions() as session:
+            ids = await applying_of_vendor(session, vendor)
+        outdated = 0
+        for onboarding_id in ids:
+            async with self.db.session() as session:
+                plan = await newest_plan(session, onboarding_id)
+                if plan is not None and (await load(session, self.library, onboarding_id)).plan_stale(plan) \
+                        == Stale.settings:
+                    outdated += 1
+                await self._refresh_status(session, onboarding_id)
+        return outdated
 
     def guarded(self, run: Any) -> Any:
         """A job handler that, when a run stops for a reason the phase did not record itself (the

@@ -17,8 +17,8 @@ from app.engine.asked_inputs import FACT as ASKED_INPUTS
 from app.engine.base import EngineError
 from app.engine.context import Context
 from app.engine.jobs import JobHandle
-from app.engine.requirements import describe, plan_depends_on, plan_is_stale, unmet
-from app.engine.runtime import Loaded
+from app.engine.requirements import Stale, describe, plan_depends_on, unmet
+from app.engine.runtime import Loaded, load
 from app.engine.scope import TemplateError
 from app.engine.undo import UndoPhase
 from app.engine.verify import VerifyPhase
@@ -32,12 +32,18 @@ from app.store.repositories.state import find_onboarding, get_onboarding, learn,
 from app.store.statuses import ActionOutcome, ActionState, CheckStatus, OnboardingStatus, Outcome, Verdict
 from app.vault import Secret
 
-__all__ = ["STALE_CONFIRMED", "STALE_PLAN", "Engine", "EngineError"]
+__all__ = ["STALE_CONFIRMED", "STALE_PLAN", "STALE_SETTINGS_CONFIRMED", "STALE_SETTINGS_PLAN", "Engine", "EngineError"]
 
 STALE_PLAN = ("The values changed after this plan was made, so it no longer shows what the wizard would do. "
               "Make the plan again, review it, then confirm.")
 STALE_CONFIRMED = ("The values changed after the plan was confirmed: nothing was applied. Make the plan again, "
                    "review it, then confirm.")
+# An administrator changed a vendor setting (a custom role's permissions, a grant's scopes) that the
+# plan's actions still to apply use: the plan shows the old one.
+STALE_SETTINGS_PLAN = ("An administrator changed this vendor's settings after this plan was made, so it no longer "
+                       "shows what the wizard would do. Make the plan again, review it, then confirm.")
+STALE_SETTINGS_CONFIRMED = ("An administrator changed this vendor's settings after the plan was confirmed: nothing "
+                            "was applied. Make the plan again, review it, then confirm.")
 
 
 class Engine(VerifyPhase, UndoPhase):
@@ -88,7 +94,8 @@ class Engine(VerifyPhase, UndoPhase):
         # another (a value pasted in the vendor's console) leaves it standing.
         values = {**(loaded.onboarding.inputs or {}), **loaded.scope.inputs}
         used = plan_depends_on(loaded.playbook, {ASKED_INPUTS: asked})
-        plan = new_plan(onboarding_id, actor.id, items, {key: values.get(key) for key in sorted(used)})
+        plan = new_plan(onboarding_id, actor.id, items, {key: values.get(key) for key in sorted(used)},
+                        loaded.pending_settings())
         async with self.db.session() as session:
             await add_plan(session, plan)
             onboarding = await get_onboarding(session, onboarding_id)
@@ -134,8 +141,9 @@ class Engine(VerifyPhase, UndoPhase):
             newest = await newest_plan(session, onboarding_id)
             if newest is None or newest.id != plan.id:
                 raise EngineError("A newer plan exists; review and confirm that one.")
-            if plan_is_stale(self.library.get(onboarding.vendor), plan, onboarding.inputs, onboarding.facts):
-                raise EngineError(STALE_PLAN)
+            stale = (await load(session, self.library, onboarding_id)).plan_stale(plan)
+            if stale:
+                raise EngineError(STALE_SETTINGS_PLAN if stale == Stale.settings else STALE_PLAN)
             conflicts = [i for i in plan.items if i["verdict"] == Verdict.conflict]
             if conflicts:
                 raise EngineError("The plan has conflicts the wizard will not overwrite. Each says what to change, "
@@ -153,8 +161,10 @@ class Engine(VerifyPhase, UndoPhase):
             onboarding = await find_onboarding(session, onboarding_id)
             if plan is None or onboarding is None:
                 return "Make and confirm the plan first: nothing is written before that."
-            stale = plan_is_stale(self.library.get(onboarding.vendor), plan, onboarding.inputs, onboarding.facts)
-            return STALE_CONFIRMED if stale else None
+            stale = (await load(session, self.library, onboarding_id)).plan_stale(plan)
+            if stale:
+                return STALE_SETTINGS_CONFIRMED if stale == Stale.settings else STALE_CONFIRMED
+            return None
 
     async def has_work(self, onboarding_id: uuid.UUID) -> bool:
         """Whether an Apply now would do something: an action not done (or to make again under the

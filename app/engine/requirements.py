@@ -9,14 +9,15 @@ action that used it has acted in Okta, so the records never disagree with the va
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any
 
 from app.engine import asked_inputs
 from app.engine.scope import Scope, references
-from app.playbooks.schema import InputSpec, Playbook, StepSpec
+from app.playbooks.schema import ActionSpec, InputSpec, Playbook, StepSpec
 from app.playbooks.templates import clauses
 from app.store.models import OnboardingPlan
-from app.store.repositories.plans import is_stale
+from app.store.repositories.plans import is_stale, settings_changed
 from app.store.statuses import ACTED, ActionState
 
 INPUT_PREFIX = "input."
@@ -130,10 +131,29 @@ def plan_depends_on(playbook: Playbook, facts: Mapping[str, Any] | None) -> set[
     return planned_inputs(playbook) | {a.key for a in asked_inputs.asked(facts or {})}
 
 
+class Stale(StrEnum):
+    """Why a plan no longer shows what Apply would do."""
+
+    values = "values"  # the operator saved a value it depends on
+    settings = "settings"  # an administrator changed a vendor setting its actions still to apply use
+
+
+def action_settings(spec: ActionSpec) -> set[str]:
+    """The vendor settings an action uses: in its parameters or its ``when:``."""
+    return {name for namespace, name in references(spec.params) if namespace == "setting"} | \
+        {c.name for c in clauses(spec.when) if c.namespace == "setting"}
+
+
 def plan_is_stale(playbook: Playbook, plan: OnboardingPlan, inputs: Mapping[str, Any] | None,
-                  facts: Mapping[str, Any] | None) -> bool:
-    """Whether a value ``plan`` depends on was saved different since it was made."""
-    return is_stale(plan, inputs, plan_depends_on(playbook, facts))
+                  facts: Mapping[str, Any] | None, settings: Mapping[str, Any] | None = None) -> Stale | None:
+    """Why ``plan`` is out of date, or None: a value it depends on was saved different since it was
+    made, or one of ``settings`` (those the actions still to apply use, as kept now) differs from
+    the one it was made with (not compared when None: saving values changes no setting)."""
+    if is_stale(plan, inputs, plan_depends_on(playbook, facts)):
+        return Stale.values
+    if settings is not None and settings_changed(plan, settings):
+        return Stale.settings
+    return None
 
 
 def missing_required(specs: Iterable[tuple[InputSpec, Any]]) -> list[str]:

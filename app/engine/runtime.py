@@ -15,14 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.moments import stamp
 from app.engine.actions import Record
 from app.engine.checks import CheckState
+from app.engine.requirements import Stale, action_settings, plan_is_stale
 from app.engine.scope import OrgInfo, Scope, TemplateError
 from app.playbooks.loader import PlaybookLibrary, effective_settings
 from app.playbooks.schema import Playbook
-from app.store.models import AppSetting, Attestation, OktaConnection, Onboarding, OnboardingAction
+from app.store.models import AppSetting, Attestation, OktaConnection, Onboarding, OnboardingAction, OnboardingPlan
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY
 from app.store.repositories.checkpoints import action_rows
+from app.store.repositories.plans import settings_changed
 from app.store.repositories.progress import live_attestations
 from app.store.repositories.state import get_onboarding
+from app.store.statuses import ActionState
 
 
 def org_info(connection: OktaConnection, admin_console: str = "") -> OrgInfo:
@@ -75,6 +78,8 @@ class Loaded:
     # The custom domains an administrator allows now (read only for a connection that uses one):
     # a stored address is checked against them at every use.
     custom_domains: list[str] = field(default_factory=list)
+    # The vendor's settings as an administrator keeps them (defaults filled in, not yet rendered).
+    settings_kept: dict[str, Any] = field(default_factory=dict)
 
     def record(self, action_key: str) -> Record:
         row = self.records.get(action_key)
@@ -82,6 +87,23 @@ class Loaded:
             return Record()
         return Record(state=row.state, outcome=row.outcome, created_by_us=row.created_by_us,
                       object_id=row.object_id, details=dict(row.details or {}))
+
+    def pending_settings(self) -> dict[str, Any]:
+        """The settings (as kept) that the actions not done yet use: a plan made with others is stale."""
+        scope = self.scope
+        names = {name for step, spec in self.playbook.actions()
+                 if scope.condition(step.when) and scope.condition(spec.when)
+                 and self.record(spec.key).state != ActionState.done for name in action_settings(spec)}
+        return {name: self.settings_kept.get(name) for name in sorted(names)}
+
+    def plan_stale(self, plan: OnboardingPlan) -> Stale | None:
+        """Why ``plan`` no longer shows what Apply would do (values or settings changed), or None."""
+        return plan_is_stale(self.playbook, plan, self.onboarding.inputs, self.onboarding.facts,
+                             self.pending_settings())
+
+    def settings_changed_since(self, plan: OnboardingPlan) -> list[str]:
+        """The labels of the settings its actions still to apply use that differ from ``plan``'s."""
+        return [self.playbook.settings[name].label for name in settings_changed(plan, self.pending_settings())]
 
     def check_state(self) -> CheckState:
         return CheckState(
@@ -114,4 +136,4 @@ async def load(session: AsyncSession, library: PlaybookLibrary, onboarding_id: u
     if connection.org_kind == "custom":
         allowed = await session.get(AppSetting, ALLOWED_DOMAINS_KEY)
         custom_domains = [str(d) for d in (allowed.value if allowed else None) or []]
-    return Loaded(onboarding, connection, playbook, scope, records, attestations, custom_domains)
+    return Loaded(onboarding, connection, playbook, scope, records, attestations, custom_domains, raw_settings)

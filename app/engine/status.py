@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.common.text import counted, first_sentence
-from app.engine.requirements import describe, plan_is_stale, unmet, waits_for_inputs
+from app.engine.requirements import Stale, describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.engine.scope import Scope
 from app.playbooks.schema import Playbook
@@ -20,15 +20,16 @@ DRAFT_NEW = "Check the values, then make the plan."
 DRAFT_PLANNED = "Read the plan, then confirm it."
 DRAFT_CONFLICTS = "Resolve the plan's conflicts, then make the plan again."
 DRAFT_STALE = "Values changed after the plan was made: make the plan again."
+DRAFT_STALE_SETTINGS = "The vendor's settings changed after the plan was made: make the plan again."
 
 
-def draft_note(playbook: Playbook, plan: OnboardingPlan | None, inputs: Mapping[str, Any] | None,
-               facts: Mapping[str, Any] | None) -> str:
-    """A draft's status line from its newest plan and the values saved now."""
+def draft_note(loaded: Loaded, plan: OnboardingPlan | None) -> str:
+    """A draft's status line from its newest plan and the values (and settings) kept now."""
     if plan is None:
         return DRAFT_NEW
-    if plan_is_stale(playbook, plan, inputs, facts):
-        return DRAFT_STALE
+    stale = loaded.plan_stale(plan)
+    if stale:
+        return DRAFT_STALE_SETTINGS if stale == Stale.settings else DRAFT_STALE
     if any(item.get("verdict") == Verdict.conflict for item in plan.items):
         return DRAFT_CONFLICTS
     return DRAFT_PLANNED
@@ -44,14 +45,13 @@ def timer_until(facts: Mapping[str, Any], step_key: str) -> float | None:
     return float(timer.get("until", 0)) if timer else None
 
 
-def plan_turn(playbook: Playbook, plan: OnboardingPlan | None, inputs: Mapping[str, Any] | None,
-              facts: Mapping[str, Any] | None) -> str | None:
+def plan_turn(loaded: Loaded, plan: OnboardingPlan | None) -> str | None:
     """Once some of the plan is applied, what its newest plan asks of the operator before Apply can
     go on (as the page's card says it): make it again, or read and confirm it; None while a
     confirmed plan stands."""
-    if plan is None or (plan.confirmed_at is not None and not plan_is_stale(playbook, plan, inputs, facts)):
+    if plan is None or (plan.confirmed_at is not None and not loaded.plan_stale(plan)):
         return None
-    return draft_note(playbook, plan, inputs, facts)
+    return draft_note(loaded, plan)
 
 
 def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, plan: OnboardingPlan | None = None
@@ -68,10 +68,9 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                if scope.condition(step.when) and scope.condition(spec.when)]
     pending = [(step, spec) for step, spec in actions
                if loaded.records.get(spec.key) is None or loaded.records[spec.key].state != ActionState.done]
-    inputs, facts = loaded.onboarding.inputs, loaded.onboarding.facts
     if not loaded.records and pending:
-        return OnboardingStatus.draft, None, draft_note(loaded.playbook, plan, inputs, facts)
-    turn = plan_turn(loaded.playbook, plan, inputs, facts) if pending else None
+        return OnboardingStatus.draft, None, draft_note(loaded, plan)
+    turn = plan_turn(loaded, plan) if pending else None
     if turn is not None:
         # Values saved after the plan (Oort's AWS values), or a new plan made: Apply waits for the operator.
         return OnboardingStatus.waiting, WaitingFor.operator, turn

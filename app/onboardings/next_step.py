@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from app.engine.checks.base import MAKE_AGAIN
+from app.engine.requirements import Stale
 from app.engine.status import held_by_waits, timer_until
 from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
@@ -138,6 +139,11 @@ def next_step(view: OnboardingView) -> NextStep:
     if view.job is not None:
         return NextStep(NextKind.working, "The wizard is working in Okta",
                         "This page follows it below; you can leave and come back.")
+    if view.plan_stale:  # before a failed step: Retry would be refused until it is made again
+        changed = ("An administrator changed this vendor's settings" if view.plan_stale == Stale.settings
+                   else "Values were saved")
+        return NextStep(NextKind.plan, "Make the plan again",
+                        f"{changed} after the plan was made, so it no longer shows what the wizard would do.")
     steps = [sv for _section, svs in view.sections for sv in svs]
     failed = next((sv for sv in steps if any(a.state == ActionState.failed for a in sv.actions)), None)
     if failed is not None:
@@ -149,9 +155,6 @@ def next_step(view: OnboardingView) -> NextStep:
         return NextStep(NextKind.plan, "Make the plan",
                         "The wizard reads Okta and lists what it would create, adopt or leave alone. "
                         "Nothing is written to Okta until you confirm the plan.")
-    if view.plan_stale:
-        return NextStep(NextKind.plan, "Make the plan again",
-                        "Values were saved after the plan was made, so it no longer shows what the wizard would do.")
     conflicts = sum(1 for item in view.plan.items if item.get("verdict") == Verdict.conflict)
     if conflicts and not view.plan_confirmed:
         return NextStep(NextKind.plan, "Make the plan again",

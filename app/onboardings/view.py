@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
 from app.engine.requirements import (
+    Stale,
     describe,
     locked_inputs,
     missing_required,
-    plan_is_stale,
     planned_inputs,
     unapplied_before,
     unmet,
@@ -204,10 +204,9 @@ class OnboardingView:
         return [sv.step.key for _s, steps in self.sections for sv in steps if sv.inputs and not sv.inputs_locked]
 
     @cached_property
-    def plan_stale(self) -> bool:
-        """The values changed since the plan was made: it no longer shows what Apply would do."""
-        return self.plan is not None and plan_is_stale(self.playbook, self.plan, self.onboarding.inputs,
-                                                       self.onboarding.facts)
+    def plan_stale(self) -> Stale | None:
+        """Why the plan no longer shows what Apply would do (values or settings changed), or None."""
+        return self.loaded.plan_stale(self.plan) if self.plan is not None else None
 
     @property
     def runnable_actions(self) -> int:
@@ -308,8 +307,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     # What the plan said each action would do: its line until the action has a summary of its own;
     # only a confirmed plan whose values still stand (an unconfirmed or stale one, or a conflict's
     # line, would describe what Apply will not do).
-    described = plan if plan is not None and plan.confirmed_at is not None and \
-        not plan_is_stale(loaded.playbook, plan, loaded.onboarding.inputs, loaded.onboarding.facts) else None
+    described = plan if plan is not None and plan.confirmed_at is not None and not loaded.plan_stale(plan) else None
     planned = {str(item.get("action_key")): str(item.get("summary") or "") for item in
                (described.items if described else []) if item.get("verdict") != Verdict.conflict}
     last_job = await latest_job(session, onboarding_id)

@@ -90,6 +90,9 @@ class OnboardingPlan(UUIDPrimaryKey, Base):
     # whose inputs changed since is stale. None on plans made before they were kept.
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     inputs_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The vendor settings (as an administrator keeps them, before rendering) that the actions still
+    # to apply used: a plan whose settings changed since is stale too. None on plans made before.
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Job(UUIDPrimaryKey, OnboardingChild, Base):

@@ -53,11 +53,20 @@ def is_stale(plan: OnboardingPlan, inputs: Mapping[str, Any] | None, depends_on:
     return any(key in saved and not same_value(saved[key], plan.inputs.get(key)) for key in depends_on)
 
 
+def settings_changed(plan: OnboardingPlan, settings: Mapping[str, Any]) -> list[str]:
+    """The names of the settings in ``settings`` (as kept now) that differ from those ``plan`` was
+    made with. A setting the plan did not use (its action was done before it) is not compared."""
+    kept = plan.settings or {}
+    return [name for name, value in settings.items() if name in kept and not same_value(value, kept[name])]
+
+
 def new_plan(onboarding_id: uuid.UUID, actor_id: uuid.UUID | None, items: list[dict[str, Any]],
-             inputs: Mapping[str, Any] | None) -> OnboardingPlan:
-    """A plan bound to the inputs it was made from: every value it used (saved or default)."""
+             inputs: Mapping[str, Any] | None, settings: Mapping[str, Any] | None = None) -> OnboardingPlan:
+    """A plan bound to the inputs it was made from (every value it used, saved or default) and to
+    the vendor settings its actions still to apply use."""
     return OnboardingPlan(id=uuid.uuid4(), onboarding_id=onboarding_id, created_by_id=actor_id, items=items,
-                          inputs=dict(inputs or {}), inputs_digest=inputs_digest(inputs))
+                          inputs=dict(inputs or {}), inputs_digest=inputs_digest(inputs),
+                          settings=dict(settings or {}))
 
 
 async def add_plan(session: AsyncSession, plan: OnboardingPlan) -> None:

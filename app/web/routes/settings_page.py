@@ -205,17 +205,27 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
         posted = await form_values(request)
         typed = {f"{playbook.key}-{name}": posted.get(f"setting_{name}", "") for name in playbook.settings}
         return await settings_view(request, db, errors=errors, status_code=400, settings_typed=typed)
+    outdated = 0
     if changed:
         await record(db, action="settings_change", actor=actor_for(request, admin), subject_type="setting",
                      subject_id=playbook.key, summary=f"{playbook.name} settings changed: {', '.join(changed)}")
+        await db.commit()  # the onboardings' plans are judged against the settings saved
+        outdated = await state.engine.settings_changed(playbook.key)
     response = redirect(request, str(request.url_for("settings")))
     watched = await watched_of_vendor(db, playbook.key) if changed else 0
+    notes = []
+    if outdated:
+        # A plan shows what Apply would do: one made with the old values no longer does.
+        notes.append(f"{counted(outdated, 'onboarding')} of {playbook.name} in progress "
+                     f"{'has' if outdated == 1 else 'have'} a plan made with the previous values: "
+                     f"{'its' if outdated == 1 else 'each'} operator makes the plan again before Apply goes on.")
     if watched:
         # What those were made with is in Okta already: their next verification compares it with this.
-        set_flash(request, response, f"{playbook.name}: settings saved. {counted(watched, 'completed onboarding')} "
-                                     f"of {playbook.name} {'was' if watched == 1 else 'were'} made with the previous "
-                                     "values: the next verification compares Okta with these, and reports any "
-                                     "difference as drift.", "warning")
+        notes.append(f"{counted(watched, 'completed onboarding')} of {playbook.name} "
+                     f"{'was' if watched == 1 else 'were'} made with the previous values: the next verification "
+                     "compares Okta with these, and reports any difference as drift.")
+    if notes:
+        set_flash(request, response, " ".join([f"{playbook.name}: settings saved.", *notes]), "warning")
     else:
         set_flash(request, response, f"{playbook.name}: settings saved." if changed else "Nothing changed.")
     return response

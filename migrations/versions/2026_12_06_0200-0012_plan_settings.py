@@ -1,0 +1,31 @@
+"""Plans keep the vendor settings their actions still to apply were made with (a custom role's
+permissions, a grant's scopes), so a plan an administrator's settings change has made out of date
+is stale: it cannot be confirmed, and Apply refuses it. Plans made before have none and are taken
+as they are.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-06 02:00:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0012'
+down_revision: str | None = '0011'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('onboarding_plans', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('settings', sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('onboarding_plans', schema=None) as batch_op:
+        batch_op.drop_column('settings')
