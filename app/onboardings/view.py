@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
+from app.engine.checks.base import answered_by_facts
 from app.engine.requirements import (
     Stale,
     describe,
@@ -76,7 +77,6 @@ ACTORS = {
 }
 # A wizard's step that calls nothing (a value to copy, the domain, a note): not "through the Okta API".
 SHOWN_BY_WIZARD = "Shown by the wizard (no Okta call)"
-
 
 
 @dataclass
@@ -361,12 +361,13 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     result = None
                 if check.kind == "attest" and attestation is None and result and result.status == CheckStatus.attested:
                     result = None  # withdrawn since the run: its "Attested by ..." no longer holds
-                status = result.status if result else None
+                shown = result or answered_by_facts(check, scope)  # till a run: a pasted token's proof, say
+                status = shown.status if shown else None
                 if check.kind == "attest":
                     status = CheckStatus.attested if attestation else CheckStatus.needs_attestation
                 view.checks.append(CheckView(
-                    spec=check, status=status, found=result.found if result else None,
-                    remedy=result.remedy if result else None, attestation=attestation,
+                    spec=check, status=status, found=shown.found if shown else None,
+                    remedy=shown.remedy if shown else None, attestation=attestation,
                     until=_until(result.evidence if result else None)))
             if step.task is not None:
                 view.paste += [paste_row(scope, paste, written_at, by_purpose) for paste in step.task.paste]

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.engine.engine import STALE_SETTINGS_CONFIRMED
 from app.okta.models import RoleAssignment
 from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.engine.test_defender import LABEL, LOGIN, PERMISSIONS, finish, start
@@ -190,6 +191,9 @@ class TestTheOrgsOrnPartition:
         # The administrator adds it by hand in the Admin Console, then retries.
         sandbox_org.add_set_resources(LABEL, [f"orn:okta:iam:{sandbox_org.org_id}:contained_resources"])
         _override(w, "iam_resource", f"orn:okta:iam:{sandbox_org.org_id}:contained_resources")
+        # The plan said the refused resource: Retry under it is refused until it is made again.
+        assert w.apply(oid).error == STALE_SETTINGS_CONFIRMED
+        w.plan(oid)
         w.apply_ok(oid)
 
 

@@ -151,6 +151,9 @@ class TestReadOnly:
         sandbox_roles.unassign(sandbox_org, sandbox_org.users[svc], org_admin, None)
         w.activate_and_paste(oid, "Oort")
         assert w.onboarding(oid).facts["service_token_reads_schema"] is False
+        # What the paste proved is on step 4.1 at once, not "not checked yet" until Verify (QA walk 3, L1).
+        status, text = checks(w, oid)["token_reads_schema"]
+        assert status == "failed" and "refused" in (text or "")
         w.attest_all(oid)
         w.verify(oid)
         found = checks(w, oid)

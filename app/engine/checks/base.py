@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict
 
 from app.common.registry import KindRegistry
 from app.engine.context import Context
-from app.engine.scope import TemplateError
+from app.engine.scope import Scope, TemplateError
+from app.playbooks.schema import CheckSpec
 from app.store.statuses import CheckStatus
 
 
@@ -81,6 +82,12 @@ class Check(ABC):
         that learns it has not run), or None when that cannot happen to it."""
         return None
 
+    def from_facts(self, scope: Scope) -> CheckOutcome | None:
+        """What the check finds from the onboarding's facts alone (no Okta call) once they answer
+        it, so the page shows it at once (a pasted token's proof), not only after the next
+        verification; None for a check that reads Okta, or while the facts do not answer it yet."""
+        return None
+
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         """Render the parameters and `check` them against Okta; a parameter an earlier step has not
         produced yet gives the check's `unready` outcome (a check that names none fails loudly)."""
@@ -119,3 +126,8 @@ register = CHECKS.register
 def check_registry() -> dict[str, type[Check]]:
     """Every check kind; each module of this package registers its checks when imported."""
     return CHECKS.all()
+
+
+def answered_by_facts(spec: CheckSpec, scope: Scope) -> CheckOutcome | None:
+    """What the check finds from the facts alone, or None (see `Check.from_facts`)."""
+    return check_registry()[spec.kind](spec.key, spec.params).from_facts(scope)

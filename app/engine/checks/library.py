@@ -10,7 +10,7 @@ from pydantic import Field
 from app.engine.checks.base import MAKE_AGAIN, START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
-from app.engine.scope import TemplateError
+from app.engine.scope import Scope, TemplateError
 from app.engine.status import timer_until
 from app.okta.errors import OktaNotFound
 from app.okta.models import (
@@ -290,12 +290,15 @@ class FactCheck(Check):
     kind = "fact"
     params_model = FactParams
 
+    def from_facts(self, scope: Scope) -> CheckOutcome | None:
+        p: FactParams = FactParams.model_validate(self.raw_params)
+        if scope.facts.get(p.fact):
+            return CheckOutcome.passed(scope.render(p.found) if scope.can_render(p.found) else p.found)
+        return None
+
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         p: FactParams = FactParams.model_validate(self.raw_params)
-        value = ctx.scope.facts.get(p.fact)
-        if value:
-            return CheckOutcome.passed(ctx.scope.render(p.found) if ctx.scope.can_render(p.found) else p.found)
-        return CheckOutcome.failed(p.missing, p.remedy)
+        return self.from_facts(ctx.scope) or CheckOutcome.failed(p.missing, p.remedy)
 
 
 class TimerParams(CheckParams):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
+from app.engine.scope import Scope
 
 
 class ProbeParams(CheckParams):
@@ -21,13 +22,16 @@ class TokenProbe(Check):
     kind = "token_probe"
     params_model = ProbeParams
 
-    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+    def from_facts(self, scope: Scope) -> CheckOutcome | None:
         p: ProbeParams = ProbeParams.model_validate(self.raw_params)
-        facts = ctx.scope.facts
+        facts = scope.facts
         if not facts.get("service_token_verified") or p.fact not in facts:
-            return CheckOutcome.failed("Not proven yet: the service account's token has not been pasted here",
-                                       "Paste the token on the token step; the wizard tries it and records the "
-                                       "outcome.")
+            return None
         if bool(facts[p.fact]) == p.expect:
             return CheckOutcome.passed(p.proven, **{p.fact: bool(facts[p.fact])})
         return CheckOutcome.failed(p.contrary, p.remedy, **{p.fact: bool(facts[p.fact])})
+
+    async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
+        return self.from_facts(ctx.scope) or CheckOutcome.failed(
+            "Not proven yet: the service account's token has not been pasted here",
+            "Paste the token on the token step; the wizard tries it and records the outcome.")
