@@ -19,6 +19,7 @@ from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFo
 DRAFT_NEW = "Check the values, then make the plan."
 DRAFT_PLANNED = "Read the plan, then confirm it."
 DRAFT_CONFLICTS = "Resolve the plan's conflicts, then make the plan again."
+APPLYING = "Plan confirmed: the wizard is applying it."
 DRAFT_STALE = "Values changed after the plan was made: make the plan again."
 DRAFT_STALE_SETTINGS = "The vendor's settings changed after the plan was made: make the plan again."
 
@@ -69,6 +70,9 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     pending = [(step, spec) for step, spec in actions
                if loaded.records.get(spec.key) is None or loaded.records[spec.key].state != ActionState.done]
     if not loaded.records and pending:
+        if plan is not None and plan.confirmed_at is not None and not loaded.plan_stale(plan):
+            # Confirmed, and Apply on its way: the line said "Read the plan, then confirm it" (QA walk 5, M3).
+            return OnboardingStatus.in_progress, None, APPLYING
         return OnboardingStatus.draft, None, draft_note(loaded, plan)
     turn = plan_turn(loaded, plan) if pending else None
     if turn is not None:
@@ -103,7 +107,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                     and scope.condition(step.when) and scope.condition(check.when)]
     # An attestation withdrawn since the run (a value pasted in the vendor's console changed) undoes it.
     if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0 and not last_run.waiting \
-            and not attest_steps:
+            and not last_run.unchecked and not attest_steps:
         return OnboardingStatus.completed, None, "Every item of the checklist passed or was attested."
     if attest_steps:
         first = attest_steps[0]
@@ -112,11 +116,16 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         if waiting == WaitingFor.timer and not timer_runs(loaded.playbook, scope.facts, now):
             waiting = WaitingFor.operator  # the wait is over: the attestation is the person's to give now
         return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
+    # Once completed, it stays so (the watch's alerts say what drifted since); the line says what to do.
+    after = OnboardingStatus.completed if loaded.onboarding.completed_at is not None else OnboardingStatus.in_progress
     if last_run is not None and last_run.failed:
         # Re-verifying alone does not complete it (a role gone from Okta stays gone): say what failed.
         each = "it says" if last_run.failed == 1 else "each says"
-        return OnboardingStatus.in_progress, None, (f"{counted(last_run.failed, 'check')} failed at the last "
-                                                    f"verification: do what {each}, then re-verify.")
+        return after, None, (f"{counted(last_run.failed, 'check')} failed at the last verification: do what "
+                             f"{each}, then re-verify.")
+    if last_run is not None and last_run.unchecked:
+        return after, None, (f"Okta did not answer {counted(last_run.unchecked, 'check')} at the last verification "
+                             "(nothing was found wrong): verify again in a few minutes.")
     return OnboardingStatus.in_progress, None, ("Re-verify to complete the onboarding." if last_run is not None
                                                 else "Verify to complete the onboarding.")
 

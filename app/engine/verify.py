@@ -19,7 +19,7 @@ from app.playbooks.schema import EvidenceSpec
 from app.store.models import CheckResult, VerificationRun
 from app.store.repositories.progress import add_run, latest_results
 from app.store.repositories.state import get_onboarding, learn
-from app.store.statuses import GOOD, RUN_WORDS, CheckStatus, Outcome
+from app.store.statuses import GOOD, NOT_ANSWERED, RUN_WORDS, CheckStatus, Outcome
 
 
 class VerifyPhase(EngineBase):
@@ -38,6 +38,11 @@ class VerifyPhase(EngineBase):
                 try:
                     return await registry_[spec.kind](spec.key, spec.params).evaluate(ctx, state)
                 except OktaError as exc:
+                    if exc.transient:
+                        # Okta did not answer (a 5xx, a 429 past its wait, a timeout): nothing is found
+                        # wrong, so nothing a person did reads as undone, and no drift is raised.
+                        return CheckOutcome(CheckStatus.unchecked, f"{NOT_ANSWERED} {exc.message}",
+                                            "Verify again in a few minutes.")
                     return CheckOutcome.failed(f"Could not check: {exc.message}", "Verify again later.")
 
             # Independent checks run together; reads they share are made once (the phase cache).
@@ -64,6 +69,7 @@ class VerifyPhase(EngineBase):
             run.failed = sum(1 for o in outcomes if o.status == CheckStatus.failed)
             run.needs_attestation = sum(1 for o in outcomes if o.status == CheckStatus.needs_attestation)
             run.waiting = sum(1 for o in outcomes if o.status == CheckStatus.waiting)
+            run.unchecked = sum(1 for o in outcomes if o.status == CheckStatus.unchecked)
             run.drift = drift
             await add_run(session, run, results)
             await record(session, action=handle.kind, actor=actor, onboarding_id=handle.onboarding_id,
@@ -73,6 +79,7 @@ class VerifyPhase(EngineBase):
                          summary=f"{RUN_WORDS.get(handle.kind, 'Verified')}: {run.passed} passed, "
                                  f"{run.failed} failed, " + (f"{run.waiting} waiting, " if run.waiting else "")
                                  + f"{run.needs_attestation} to attest"
+                                 + (f", {run.unchecked} not answered by Okta" if run.unchecked else "")
                                  + (f"; drift in {len(drift)}" if drift else ""),
                          details={"drift": [d["check"] for d in drift]})
             # The onboarding's status follows from this run: written in the same transaction.

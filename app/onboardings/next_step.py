@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
 from app.engine.requirements import Stale
 from app.engine.status import held_by_waits, timer_until
@@ -178,6 +179,12 @@ def next_step(view: OnboardingView) -> NextStep:
                         f"The last verification found that something the wizard made is gone from Okta (“{gone}” "
                         "failed). A new plan reads Okta again and makes again only what is gone; read it, confirm it, "
                         "then verify.")
+    run = view.last_run
+    if run is not None and run.unchecked and not view.run_outdated:
+        return NextStep(NextKind.verify, "Verify again in a few minutes",
+                        f"Okta did not answer {counted(run.unchecked, 'check')} at the last verification (an error "
+                        "on Okta's side, or its rate limit): nothing was found wrong, and nothing changed. Each says "
+                        "what Okta answered.")
     held = held_by_a_wait(view)
     person = next((sv for sv in _token_track(view, steps) + steps if needs_person(view, sv)
                    and sv.step.key not in held), None)
@@ -204,7 +211,7 @@ def next_step(view: OnboardingView) -> NextStep:
         return NextStep(NextKind.wait, f"Step {sv.step.number}: {sv.step.title}",
                         "Nothing to do until the wait ends. Then verify: the wizard checks the rest of the "
                         "checklist against Okta.", sv, until)
-    if onboarding.status == OnboardingStatus.completed:
+    if onboarding.status == OnboardingStatus.completed and not (run is not None and run.failed):
         return NextStep(NextKind.verify, "Completed: every item passed or was attested",
                         "Re-verify at any time to see whether anything changed in Okta since (drift).")
     if view.last_run is None:

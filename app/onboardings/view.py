@@ -57,6 +57,7 @@ from app.store.statuses import (
     ACTIVE_JOBS,
     FINISHED,
     GOOD,
+    NOT_AGAINST,
     UNTRACKED_STEPS,
     ActionState,
     CheckStatus,
@@ -277,8 +278,7 @@ def _step_state(view: StepView, loaded: Loaded) -> StepState:
     if any(a.state == ActionState.failed for a in view.actions):
         return StepState.failed
     statuses = [c.status for c in view.checks]
-    if view.actions and all(a.state in SETTLED for a in view.actions) and \
-            all(s is None or s in GOOD for s in statuses):
+    if view.actions and all(a.state in SETTLED for a in view.actions) and all(s in NOT_AGAINST for s in statuses):
         return StepState.done
     if view.actions and any(a.waiting_on for a in view.actions if a.state != ActionState.done):
         return StepState.waiting

@@ -62,6 +62,9 @@ class CheckStatus(StrEnum):
     waiting = "waiting"
     attested = "attested"
     needs_attestation = "needs_attestation"
+    # Okta did not answer the check's reads (a 5xx, a 429 past its wait, a timeout): nothing was
+    # found wrong, and nothing proven; the next verification asks again.
+    unchecked = "unchecked"
     # Never stored: what a report says of a check no verification run has looked at yet.
     not_verified = "not_verified"
 
@@ -82,6 +85,10 @@ OPEN = (OnboardingStatus.draft, OnboardingStatus.in_progress, OnboardingStatus.w
 ACTED = frozenset({ActionState.done, ActionState.applying, ActionState.failed})  # may have written to Okta
 ACTIVE_JOBS = (JobState.queued, JobState.running)
 GOOD = (CheckStatus.passed, CheckStatus.attested)  # counts as done on the checklist
+# How an unchecked result's finding begins (what Okta answered follows).
+NOT_ANSWERED = "Okta did not answer:"
+# Says nothing against a step whose actions are done (no result yet, or Okta did not answer).
+NOT_AGAINST: tuple[CheckStatus | None, ...] = (None, *GOOD, CheckStatus.unchecked)
 
 
 class Verdict(StrEnum):
@@ -154,7 +161,7 @@ STEP_WORDS: dict[str, str] = {
 CHECK_WORDS: dict[str, str] = {
     CheckStatus.passed: "passed", CheckStatus.failed: "failed", CheckStatus.waiting: "waiting",
     CheckStatus.needs_attestation: "to attest", CheckStatus.attested: "attested",
-    CheckStatus.not_verified: "not checked yet"}
+    CheckStatus.not_verified: "not checked yet", CheckStatus.unchecked: "could not check"}
 OUTCOME_WORDS: dict[str, str] = {Outcome.ok: "Done", Outcome.failed: "Failed", Outcome.denied: "Refused"}
 ONBOARDING_WORDS: dict[str, str] = {
     OnboardingStatus.draft: "Draft", OnboardingStatus.in_progress: "In progress", OnboardingStatus.waiting: "Waiting",

@@ -19,7 +19,7 @@ from typing import Any
 from app.common.moments import stamp
 from app.store.models import CheckResult
 from app.store.repositories.watch import TOKEN_EXPIRES
-from app.store.statuses import CheckStatus, FindingKind
+from app.store.statuses import NOT_ANSWERED, CheckStatus, FindingKind
 
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
 TOKEN_CHECK_KIND = "service_token"  # noqa: S105 (a check kind's name)
@@ -76,20 +76,20 @@ COULD_NOT_CHECK = "Could not check:"
 
 
 def unreadable(results: Mapping[str, CheckResult]) -> set[str]:
-    """Checks Okta could not be asked about this time (an error, a timeout): they say nothing
-    about drift, so their alerts neither rise nor clear."""
-    return {key for key, result in results.items()
-            if result.status == CheckStatus.failed and (result.found or "").startswith(COULD_NOT_CHECK)}
+    """Checks Okta could not be asked about this time (an error, a timeout, no answer): they say
+    nothing about drift, so their alerts neither rise nor clear."""
+    return {key for key, result in results.items() if result.status == CheckStatus.unchecked
+            or (result.status == CheckStatus.failed and (result.found or "").startswith(COULD_NOT_CHECK))}
 
 
 def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kinds: Mapping[str, str],
              facts: Mapping[str, Any], now: datetime, *, expiry_days: int, unused_days: int) -> list[Finding]:
     unknown = unreadable(results)
-    failed = [key for key, result in results.items() if result.status == CheckStatus.failed]
-    if failed and set(failed) == unknown:
+    wrong = {key for key, result in results.items() if result.status in (CheckStatus.failed, CheckStatus.unchecked)}
+    if wrong and wrong == unknown:
         # Nothing could be read at all: that is the connection's credential (or Okta) failing.
         first = results[sorted(unknown)[0]].found or ""
-        return [credential_finding(first.removeprefix(COULD_NOT_CHECK).strip())]
+        return [credential_finding(first.removeprefix(COULD_NOT_CHECK).removeprefix(NOT_ANSWERED).strip())]
     found = [Finding(f"check:{key}", FindingKind.drift, f"{labels.get(key, key)}: {result.found or 'failed'}",
                      {"check": key, "remedy": result.remedy})
              for key, result in sorted(results.items()) if result.status == CheckStatus.failed and key not in unknown]

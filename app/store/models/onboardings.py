@@ -134,6 +134,8 @@ class VerificationRun(UUIDPrimaryKey, Base):
     failed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     needs_attestation: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     waiting: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # Checks Okta did not answer (a 5xx, a 429 past its wait, a timeout): neither passed nor failed.
+    unchecked: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     drift: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
 
 
