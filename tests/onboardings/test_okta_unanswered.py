@@ -74,6 +74,12 @@ def test_a_completed_onboarding_that_drifted_stays_in_the_completed_list(w: Wiza
     onboarding = w.onboarding(oid)
     assert onboarding.status == "completed" and onboarding.completed_at == completed_at
     assert "failed at the last verification" in (onboarding.status_note or "")
+    # What to do fits an account deactivated since, not one never activated (QA walk 6, M3: it said to
+    # open the activation link, destroyed when the onboarding completed).
+    [active] = [row for row in last_results(w, oid).values() if row.status == "failed"
+                and (row.found or "").endswith("is DEPROVISIONED")]
+    assert (active.remedy or "").startswith("The account was deactivated in Okta, which revokes its API tokens")
+    assert "activation link" not in (active.remedy or "")
     web = Web(w.client)
     assert web.sign_in("ana.admin").status_code == 303
     listed = web.get("/?view=completed").text
