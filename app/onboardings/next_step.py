@@ -149,7 +149,10 @@ def next_step(view: OnboardingView) -> NextStep:
     failed = next((sv for sv in steps if any(a.state == ActionState.failed for a in sv.actions)), None)
     if failed is not None:
         # The step, drawn in the card, shows the whole error once, with what to do.
-        return NextStep(NextKind.retry, f"Fix what stopped step {failed.step.number}, then retry",
+        # "step 1-5" read as a range of steps: the document's steps of its section, said so.
+        number = failed.step.number
+        where = f"steps {number} of “{failed.section.title}”" if "-" in number else f"step {number}"
+        return NextStep(NextKind.retry, f"Fix what stopped {where}, then retry",
                         "What Okta answered and what to do are below, then Retry: it continues from there.",
                         failed)
     if view.plan is None:
