@@ -96,6 +96,7 @@ MATRIX: list[Entry] = [
     Entry("GET", "/onboardings/{onboarding_id}/report", EVERYONE, f"/onboardings/{ZERO_ID}/report"),
     Entry("GET", "/onboardings/{onboarding_id}/report.pdf", EVERYONE, f"/onboardings/{ZERO_ID}/report.pdf"),
     Entry("GET", "/onboardings/{onboarding_id}/events.{fmt}", EVERYONE, f"/onboardings/{ZERO_ID}/events.json"),
+    Entry("GET", "/onboardings/{onboarding_id}/checklist.csv", EVERYONE, f"/onboardings/{ZERO_ID}/checklist.csv"),
     Entry("GET", "/audit", frozenset({"admin", "auditor"})),
     Entry("GET", "/audit/verify", frozenset({"admin", "auditor"})),
     Entry("GET", "/onboardings/{onboarding_id}/secrets/{purpose}", EVERYONE,

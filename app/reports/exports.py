@@ -1,5 +1,7 @@
 """Streaming exports of an onboarding's audit events (JSON and CSV): read in batches by position
-in the chain and written as they are read, so a 20,000-event onboarding costs constant memory."""
+in the chain and written as they are read, so a 20,000-event onboarding costs constant memory. And
+the document's checklist, machine-readable (CSV, and in the JSON's header): the events alone do not
+say which item of the document passed, so a GRC tool could not show it."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.reports.data import Report
 from app.store.db import Database
 from app.store.models import AuditEvent
 from app.vault.redaction import REDACTOR
@@ -19,6 +22,8 @@ from app.vault.redaction import REDACTOR
 COLUMNS = ["seq", "occurred_at", "category", "action", "outcome", "actor_name", "actor_id", "subject_type",
            "subject_id", "summary", "source_ip", "user_agent", "details", "prev_hash", "hash"]
 BATCH = 1000
+CHECKLIST_COLUMNS = ["section", "step", "item", "result", "evidence", "attested_by", "attested_at",
+                     "attestation_note"]
 
 
 # Spreadsheets run a cell that starts with one of these as a formula (a full-width "＝" too, in some).
@@ -80,3 +85,33 @@ async def csv_stream(db: Database, onboarding_id: uuid.UUID) -> AsyncIterator[by
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode()
+
+
+def checklist_rows(report: Report) -> list[dict[str, Any]]:
+    """The document's checklist as the report gives it: one row an item, section by section."""
+    rows = []
+    for item in report.checklist:
+        attested_at = item.attestation.attested_at.isoformat() if item.attestation else None
+        rows.append(REDACTOR.data({
+            "section": item.section, "step": item.step, "item": item.label, "result": item.result,
+            "evidence": item.evidence_words(attested_at or ""), "attested_by": item.attested_by or None,
+            "attested_at": attested_at, "attestation_note": item.attestation.note if item.attestation else None}))
+    return rows
+
+
+def report_header(report: Report, exported_by: str) -> dict[str, Any]:
+    """What the JSON export says before its events: the onboarding, and its checklist as checked."""
+    def when(moment: Any) -> str | None:
+        return moment.isoformat() if moment is not None else None
+    return {"onboarding": str(report.onboarding_id), "vendor": report.vendor, "document": report.document_title,
+            "org": report.org, "status": report.status, "completed_at": when(report.completed_at),
+            "verified_at": when(report.verified_at), "exported_by": exported_by, "checklist": checklist_rows(report)}
+
+
+def checklist_csv(report: Report) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CHECKLIST_COLUMNS)
+    writer.writeheader()
+    for row in checklist_rows(report):
+        writer.writerow({key: defuse(value) for key, value in row.items()})
+    return buffer.getvalue().encode()

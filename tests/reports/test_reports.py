@@ -105,6 +105,32 @@ class TestReport:
         assert rows[-1]["action"] == "export"
         assert rows[0].keys() >= {"seq", "occurred_at", "actor_name", "summary", "hash"}
 
+    def test_the_checklist_is_exported_section_by_section(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        """The JSON and CSV exports were the audit events alone: no row said which item of the
+        document passed, so a GRC tool could not show it (QA walk 6, M5)."""
+        w, oid = done
+        web = _auditor(w)
+        page = web.get(f"/onboardings/{oid}/report").text
+        assert f'/onboardings/{oid}/checklist.csv">checklist (CSV)</a>' in page
+        rows = list(csv.DictReader(io.StringIO(web.get(f"/onboardings/{oid}/checklist.csv").text)))
+        assert list(rows[0]) == ["section", "step", "item", "result", "evidence", "attested_by", "attested_at",
+                                 "attestation_note"]
+        role = next(r for r in rows if r["item"] == "The custom role has exactly the three permissions")
+        assert role["section"] == "Create a custom Okta role" and role["step"].startswith("1-6 ")
+        assert role["result"] == "Passed" and "okta.iam.read" in role["evidence"]
+        attested = next(r for r in rows if r["result"] == "Attested")
+        assert attested["attested_by"] == "Ana.Admin (ana.admin)" and attested["attested_at"]
+        # The document's order, section by section.
+        seen = list(dict.fromkeys(r["section"] for r in rows))
+        document = [section.title for section in w.state.library.get("defender-for-identity").sections]
+        assert len(seen) > 5 and seen == [title for title in document if title in seen]
+        data = json.loads(web.get(f"/onboardings/{oid}/events.json").text)
+        assert data["document"].startswith("Integrate Okta with Microsoft Defender for Identity")
+        assert data["completed_at"] and data["status"] == "completed"
+        assert [(i["item"], i["result"]) for i in data["checklist"]] == [(r["item"], r["result"]) for r in rows]
+        trail = json.loads(web.get(f"/onboardings/{oid}/events.json").text)["events"]
+        assert any(e["summary"] == "Checklist exported as CSV" and e["actor_name"] == "aud" for e in trail)
+
     def test_exports_are_audited(self, done: tuple[Wizard, uuid.UUID]) -> None:
         w, oid = done
         web = _auditor(w)

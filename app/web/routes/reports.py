@@ -59,9 +59,22 @@ async def events_export(request: Request, db: DbSession, onboarding_id: str, fmt
                      subject_type="events", subject_id=fmt, summary=f"Audit events exported as {fmt.upper()}")
     disposition = {"Content-Disposition": f'attachment; filename="{_filename(found, fmt)}"'}
     if fmt == "json":
-        header = {"onboarding": str(found.id), "vendor": found.vendor, "org": found.org_origin,
-                  "status": found.status, "exported_by": operator.username}
+        report = await build_report(db, state.library, found.id, operator.display_name)
+        header = exports.report_header(report, operator.username)
         return StreamingResponse(exports.json_stream(state.db, found.id, header), media_type="application/json",
                                  headers=disposition)
     return StreamingResponse(exports.csv_stream(state.db, found.id), media_type="text/csv; charset=utf-8",
                              headers=disposition)
+
+
+@router.get("/{onboarding_id}/checklist.csv", name="onboarding_checklist")
+async def checklist_export(request: Request, db: DbSession, onboarding_id: str, operator: CurrentOperator) -> Response:
+    """The document's checklist, one row an item, for an auditor's spreadsheet or GRC tool."""
+    state = app_state(request)
+    found = await onboarding_or_404(db, onboarding_id)
+    report = await build_report(db, state.library, found.id, operator.display_name)
+    async with state.db.session() as session:
+        await record(session, action="export", actor=actor_for(request, operator), onboarding_id=found.id,
+                     subject_type="checklist", subject_id="csv", summary="Checklist exported as CSV")
+    return Response(exports.checklist_csv(report), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(found, "checklist.csv")}"'})
