@@ -65,6 +65,10 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
     # An empty "Mine" says whether the help-desk queue holds work to take (it said only "Nothing").
     queued = await OnboardingRepository(db).count(ListQuery(view="queue")) \
         if view == "mine" and not page.rows else 0
+    # The alerts on the onboardings this operator owns, said where they start their day (the watch
+    # alerted only channels an administrator set up: the owner was not told: QA walk 6, M2).
+    my_alerts = await OnboardingRepository(db).count(ListQuery(view="mine", me=operator.id, health="alerting")) \
+        if operator.role != "auditor" and not (view == "mine" and query.health == "alerting") else 0
     # Auditors are never assigned and take nothing from the queue: those two lists are not theirs.
     views = [("mine", "Mine"), ("queue", "Help-desk queue"), ("waiting", "Waiting"), ("completed", "Completed"),
              ("all", "All")]
@@ -76,4 +80,4 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
                                  "until": query.until.isoformat() if query.until else ""}.items() if v}
     return render(request, "home.html", {"items": items, "page": page, "view": view, "filters": filters,
                                          "playbooks": library.all(), "statuses": STATUSES, "operators": operators,
-                                         "views": views, "queued": queued})
+                                         "views": views, "queued": queued, "my_alerts": my_alerts})

@@ -1,0 +1,29 @@
+"""The watch's alerts went only to the channels an administrator set up: the owner of an onboarding
+that drifted was not told where they work (QA walk 6, M2). Their home page says how many of the
+onboardings they own have an open alert, and leads to them; nobody else is told of them as theirs."""
+
+from __future__ import annotations
+
+import html
+
+from app.settings import Settings
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import Journey
+from tests.support import PASSWORD, add_operator
+from tests.watch.test_watch import _drifted
+
+TOLD = "1 onboarding you own has an open alert"
+
+
+def test_the_owner_is_told_on_their_home_page(j: Journey, sandbox_org: SandboxOrg, settings: Settings) -> None:
+    assert TOLD not in html.unescape(j.get("/").text)
+    oid, _token = _drifted(j, sandbox_org)
+    home = html.unescape(j.get("/").text)
+    assert TOLD in home and 'href="/?view=mine&health=alerting"' in home.replace("http://testserver", "")
+    listed = j.get("/?view=mine&health=alerting").text
+    assert f"/onboardings/{oid}" in listed and TOLD not in html.unescape(listed)  # not said again on the list
+
+    add_operator(settings, "olga.op", "operator")
+    j.submit(j.form(j.get("/").text, "/sign-out"))
+    j.sign_in("olga.op", PASSWORD)
+    assert "you own" not in html.unescape(j.get("/").text)
