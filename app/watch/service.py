@@ -151,9 +151,11 @@ class Watch:
                     await learn(session, onboarding, {FIRST_CALL_SEEN: now.isoformat()})
             # The notifications go in the same transaction: a restart now loses none of them.
             for alert in raised:
-                await enqueue(session, alert, "raised", onboarding, playbook.name, now)
+                await enqueue(session, alert, "raised", onboarding, playbook.name, now,
+                              public_url=self.settings.resolved_public_url)
             for alert in cleared:
-                await enqueue(session, alert, "cleared", onboarding, playbook.name, now)
+                await enqueue(session, alert, "cleared", onboarding, playbook.name, now,
+                              public_url=self.settings.resolved_public_url)
 
     async def vendor_evidence(self, handle: JobHandle, read: EvidenceReader) -> None:
         """For a playbook that names where the vendor's use shows (an OAuth client's token
