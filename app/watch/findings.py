@@ -82,6 +82,57 @@ def unreadable(results: Mapping[str, CheckResult]) -> set[str]:
             or (result.status == CheckStatus.failed and (result.found or "").startswith(COULD_NOT_CHECK))}
 
 
+@dataclass(frozen=True)
+class TokenLost:
+    """The latest run read the token's metadata and Okta no longer accepts the token."""
+
+    expired_at: datetime | None  # listed past its expiry; None: gone from Okta (revoked, or dropped once expired)
+    seen: str  # what the check found, in its words
+
+
+def token_lost(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> TokenLost | None:
+    """Whether the token check found the token revoked or expired (not: could not ask Okta)."""
+    for result in _token_results(results, kinds):
+        lost = (result.evidence or {}).get("lost")
+        if result.status == CheckStatus.failed and lost in ("gone", "expired"):
+            expired = _when((result.evidence or {}).get("expires_at")) if lost == "expired" else None
+            return TokenLost(expired_at=expired, seen=result.found or "")
+    return None
+
+
+def token_vouched(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> bool:
+    """Whether this run can say anything of the token's expiry and use: only a token check that
+    passed can. A revoked, expired or unreadable token is not a token the vendor started to use, so
+    its expiry and unused-token alerts must not clear (and read as resolved) on such a run."""
+    return all(result.status == CheckStatus.passed for result in _token_results(results, kinds))
+
+
+def _token_results(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> list[CheckResult]:
+    return [result for key, result in sorted(results.items()) if kinds.get(key) == TOKEN_CHECK_KIND]
+
+
+# What an Okta admin does about the token alerts (the notifications and the Health page say it).
+USE_OR_REVOKE = ("Ask the vendor to check their Okta connection: each call with the token moves its expiry on. "
+                 "If they no longer use it, revoke the token in Okta (Security > API > Tokens).")
+EXPIRED = ("Sign in to Okta as the service account, create a new API token, paste it on this onboarding's page, "
+           "and give it to the vendor.")
+CREDENTIAL = ("Open the onboarding: check its Okta connection on the Connections page (its API token may be "
+              "revoked or expired), or choose another connection.")
+
+
+def _expiry(expires_at: datetime, now: datetime, token_id: object) -> Finding:
+    left = expires_at - now
+    details = {"expires_at": expires_at.isoformat(), "token_id": token_id}
+    if left <= timedelta(0):
+        return Finding("token_expiry", FindingKind.token_expiry,
+                       f"The service account's API token expired on {stamp(expires_at)}: the vendor can no "
+                       "longer connect with it", {**details, "remedy": EXPIRED})
+    when = f"in {left.days} days" if left.days else "within a day"
+    return Finding("token_expiry", FindingKind.token_expiry,
+                   f"The service account's API token expires {when} ({stamp(expires_at)}) unless the vendor uses it",
+                   {**details, "remedy": USE_OR_REVOKE})
+
+
 def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kinds: Mapping[str, str],
              facts: Mapping[str, Any], now: datetime, *, expiry_days: int, unused_days: int) -> list[Finding]:
     unknown = unreadable(results)
@@ -91,25 +142,28 @@ def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kind
         first = results[sorted(unknown)[0]].found or ""
         return [credential_finding(first.removeprefix(COULD_NOT_CHECK).removeprefix(NOT_ANSWERED).strip())]
     found = [Finding(f"check:{key}", FindingKind.drift, f"{labels.get(key, key)}: {result.found or 'failed'}",
-                     {"check": key, "remedy": result.remedy})
+                     {"check": key, "label": labels.get(key, key), "remedy": result.remedy})
              for key, result in sorted(results.items()) if result.status == CheckStatus.failed and key not in unknown]
+    token_id = facts.get("service_token_id")
+    lost = token_lost(results, kinds)
+    if lost is not None and lost.expired_at is not None:
+        # Listed past its expiry: the expiry alert says it has expired (the check's alert says it too).
+        found.append(_expiry(lost.expired_at, now, token_id))
     use = token_use(results, kinds, facts)
     if use is not None:
-        left = use.expires_at - now
-        if left <= timedelta(days=expiry_days):
-            found.append(Finding("token_expiry", FindingKind.token_expiry,
-                                 f"The service account's API token expires in {max(left.days, 0)} days "
-                                 f"({stamp(use.expires_at)}) unless the vendor uses it",
-                                 {"expires_at": use.expires_at.isoformat()}))
+        if use.expires_at - now <= timedelta(days=expiry_days):
+            found.append(_expiry(use.expires_at, now, token_id))
         idle = now - use.last_use
         if idle >= timedelta(days=unused_days):
             found.append(Finding("token_unused", FindingKind.token_unused,
                                  f"No sign that the vendor used the service account's API token for {idle.days} days "
                                  "(inferred from the token's expiry in Okta)",
-                                 {"last_use": use.last_use.isoformat(), "inferred": True}))
+                                 {"last_use": use.last_use.isoformat(), "inferred": True, "token_id": token_id,
+                                  "remedy": USE_OR_REVOKE}))
     return found
 
 
 def credential_finding(message: str) -> Finding:
     return Finding("credential", FindingKind.credential,
-                   f"The watch could not use this onboarding's Okta connection: {message}"[:1000])
+                   f"The watch could not use this onboarding's Okta connection: {message}"[:1000],
+                   {"remedy": CREDENTIAL})

@@ -23,7 +23,7 @@ from app.store.repositories.watch import (
     watched_onboardings,
 )
 from app.store.statuses import CheckStatus, Health
-from app.watch.findings import TOKEN_CHECK_KIND, TokenUse, token_use
+from app.watch.findings import TOKEN_CHECK_KIND, TokenLost, TokenUse, token_lost, token_use
 
 
 @dataclass(frozen=True)
@@ -55,17 +55,26 @@ class HealthRow:
     last_run: VerificationRun | None
     alerts: list[Alert]
     token: TokenUse | None
-    days_to_expiry: int | None
+    days_to_expiry: int | None  # negative once the expiry has passed since the last check
     evidence: Evidence
     next_at: datetime | None
     # Not scheduled yet (the watch schedules a newly completed onboarding at its next look, a period
     # on): next_at is then that estimate.
     next_estimated: bool = False
     stopped: bool = False  # its Okta connection was retired: not watched until another is chosen
+    # The last check read the token's metadata and Okta no longer accepts the token (revoked or expired).
+    lost: TokenLost | None = None
+    has_token: bool = True  # the vendor's checklist has a service token to watch
+
+    @property
+    def lost_words(self) -> str:
+        return lost_words(self.lost) if self.lost is not None else ""
 
 
-def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str, Any], looks: bool) -> Evidence:
-    """``looks``: the playbook says where the watch looks for the vendor's use (Authomize's grants)."""
+def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str, Any], looks: bool,
+              lost: TokenLost | None = None) -> Evidence:
+    """``looks``: the playbook says where the watch looks for the vendor's use (Authomize's grants);
+    ``lost``: the last check found the token revoked or expired."""
     looked = facts.get(VENDOR_EVIDENCE) or {}
     token_seen = token is not None and token.used_since_paste
     if looked and (not has_token_check or (looked.get("state") == "found" and not token_seen)):
@@ -79,11 +88,22 @@ def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str,
         # Before the watch's first look it has not looked; without a place to look it never will.
         return Evidence("cannot_tell", "Not looked for yet: the watch looks in Okta's System Log at its next check"
                         if looks else "Okta shows nothing of this vendor's use of its connection")
+    if lost is not None:
+        # Read, and Okta refuses the token: the vendor cannot connect with it, whatever it did before
+        # (not "not yet": that lists it as waiting for a first call that cannot come).
+        return Evidence("cannot_tell", lost_words(lost) + ": the vendor cannot connect with it")
     if token is None or token.used_since_paste is None:
         return Evidence("cannot_tell", "The token's metadata was not read yet")
     if token.used_since_paste:
         return Evidence("found", "The token was used after it was pasted (inferred from its expiry in Okta)")
     return Evidence("not_yet", "No use of the token since it was pasted (inferred from its expiry in Okta)")
+
+
+def lost_words(lost: TokenLost) -> str:
+    """How a revoked or expired token reads on the pages (an expired token Okta still lists has a date)."""
+    if lost.expired_at is not None:
+        return f"Token expired in Okta on {lost.expired_at:%Y-%m-%d}"
+    return "Token revoked or expired in Okta"
 
 
 async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: datetime,
@@ -106,12 +126,14 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             Health.not_checked if run is None else Health.healthy
         if only is not None and health != only:
             continue
-        seen = _seen(results, kinds, onboarding.facts or {}, token, playbook.evidence is not None)
+        lost = token_lost(results, kinds)
+        seen = _seen(results, kinds, onboarding.facts or {}, token, playbook.evidence is not None, lost)
         if evidence is not None and seen.state != evidence:
             continue
         rows.append(HealthRow(
             onboarding=onboarding, vendor=playbook.name, health=health, last_run=run, alerts=open_alerts, token=token,
-            days_to_expiry=None if token is None else max((token.expires_at - now).days, 0),
+            days_to_expiry=None if token is None else _days_left(token.expires_at - now), lost=lost,
+            has_token=TOKEN_CHECK_KIND in kinds.values(),
             evidence=seen, next_at=onboarding.watch_next_at or now + period(onboarding),
             next_estimated=onboarding.watch_next_at is None, stopped=onboarding.connection_id in stopped))
     return rows
@@ -126,14 +148,19 @@ def evidence_for(library: PlaybookLibrary, onboarding: Onboarding, results: Mapp
     playbook = library.get(onboarding.vendor)
     kinds = check_kinds(playbook)
     return _seen(results, kinds, onboarding.facts or {}, token_use(results, kinds, onboarding.facts or {}),
-                 playbook.evidence is not None)
+                 playbook.evidence is not None, token_lost(results, kinds))
 
 
 def check_kinds(playbook: Playbook) -> dict[str, str]:
     return {check.key: check.kind for _step, check in playbook.checks()}
 
 
+def _days_left(left: timedelta) -> int:
+    """Whole days to the expiry; -1 once it has passed (a page read after the last check)."""
+    return -1 if left <= timedelta(0) else left.days
+
+
 def _seen(results: Mapping[str, CheckResult], kinds: Mapping[str, str], facts: Mapping[str, Any],
-          token: TokenUse | None, looks: bool) -> Evidence:
+          token: TokenUse | None, looks: bool, lost: TokenLost | None) -> Evidence:
     """The evidence as the pages show it: the token's use or the client's grants, and the streams."""
-    return _with_streams(_evidence(TOKEN_CHECK_KIND in kinds.values(), token, facts, looks), results, kinds)
+    return _with_streams(_evidence(TOKEN_CHECK_KIND in kinds.values(), token, facts, looks, lost), results, kinds)

@@ -38,7 +38,7 @@ from app.audit import Actor, record
 from app.common.clock import Clock
 from app.common.validation import Fields
 from app.store.db import Database
-from app.store.models import Alert, NotificationChannel, NotificationDelivery, Onboarding
+from app.store.models import Alert, NotificationChannel, NotificationDelivery, Onboarding, Operator
 from app.store.repositories.secrets import SecretRepository
 from app.vault import Secret, Vault
 
@@ -195,19 +195,53 @@ async def recent_deliveries(session: AsyncSession, limit: int = 20) -> list[Noti
 
 # -- deliveries -----------------------------------------------------------------------------
 
-def _text(event: str, alert: Alert, vendor: str, onboarding: Onboarding) -> str:
-    what = "Alert" if event == "raised" else "Cleared"
-    return f"[{what}] {vendor} on {onboarding.org_origin}: {alert.summary}"
+def _resolved(alert: Alert, onboarding: Onboarding) -> str:
+    """What a cleared alert means, as good news: the problem's own words would read as if it were
+    still there ("... is missing" under a "cleared" heading)."""
+    details = alert.details or {}
+    if alert.kind in ("token_expiry", "token_unused") and details.get("token_id") \
+            and details.get("token_id") != (onboarding.facts or {}).get("service_token_id"):
+        return "a new API token was pasted for the service account."
+    if alert.kind == "token_expiry":
+        return "the service account's API token is no longer close to expiry: the vendor used it, which moved its " \
+               "expiry on in Okta."
+    if alert.kind == "token_unused":
+        return "Okta shows the vendor used the service account's API token again (inferred from its expiry)."
+    if alert.kind == "credential":
+        return "the watch can use this onboarding's Okta connection again."
+    label = details.get("label")
+    return f"this check passes again: {label}." if label else f"the watch no longer finds this: {alert.summary}"
+
+
+def _headline(event: str, alert: Alert, vendor: str, onboarding: Onboarding) -> str:
+    if event == "raised":
+        return f"[Alert] {vendor} on {onboarding.org_origin}: {alert.summary}"
+    return f"[Resolved] {vendor} on {onboarding.org_origin}: {_resolved(alert, onboarding)}"
+
+
+async def _owner(session: AsyncSession, onboarding: Onboarding) -> str:
+    """Who the onboarding is assigned to, by name: the person a reader of the channel turns to."""
+    operator = await session.get(Operator, onboarding.assignee_id) if onboarding.assignee_id else None
+    return operator.display_name if operator is not None else "nobody yet (it is in the help-desk queue)"
 
 
 async def enqueue(session: AsyncSession, alert: Alert, event: str, onboarding: Onboarding, vendor: str,
-                  now: datetime) -> int:
-    """One delivery per channel for this alert's change, in the caller's transaction."""
-    body = {"event": f"alert_{event}", "text": _text(event, alert, vendor, onboarding),
-            "alert": {"key": alert.key, "kind": alert.kind, "summary": alert.summary,
+                  now: datetime, *, public_url: str) -> int:
+    """One delivery per channel for this alert's change, in the caller's transaction. The message
+    stands on its own for someone who reads only the channel: what happened, what to do, who owns
+    the onboarding and a link to it (``public_url``: the wizard's own address)."""
+    headline = _headline(event, alert, vendor, onboarding)
+    remedy = (alert.details or {}).get("remedy") if event == "raised" else None
+    owner = await _owner(session, onboarding)
+    url = f"{public_url.rstrip('/')}/onboardings/{onboarding.id}"
+    lines = [headline, ""] + ([f"What to do: {remedy}"] if remedy else []) + [
+        f"Owner: {owner}", f"Onboarding: {url}", f"Every watched onboarding: {public_url.rstrip('/')}/health"]
+    body = {"event": f"alert_{event}", "headline": headline, "text": "\n".join(lines),
+            "alert": {"key": alert.key, "kind": alert.kind, "summary": alert.summary, "what_to_do": remedy,
                       "raised_at": alert.raised_at.isoformat(),
                       "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None},
-            "onboarding": {"id": str(onboarding.id), "vendor": vendor, "org": onboarding.org_origin}}
+            "onboarding": {"id": str(onboarding.id), "vendor": vendor, "org": onboarding.org_origin, "url": url,
+                           "owner": owner}}
     found = await channels(session)
     for channel in found:
         session.add(NotificationDelivery(id=uuid.uuid4(), channel_id=channel.id, alert_id=alert.id, event=event,
@@ -304,12 +338,15 @@ class Notifier:
                      now: datetime) -> None:
         settings = channel.settings
         message = EmailMessage()
-        message["Subject"] = " ".join(str(payload["text"]).split())[:200]  # one line: a header has no breaks
+        # One line: a header has no breaks (deliveries queued before the headline was kept have only the text).
+        message["Subject"] = " ".join(str(payload.get("headline") or payload["text"]).split())[:200]
         message["From"] = settings["sender"]
         message["To"] = channel.target
         message["Date"] = now.strftime("%a, %d %b %Y %H:%M:%S +0000")
-        message.set_content(f"{payload['text']}\n\nOnboarding {payload['onboarding']['id']} "
-                            f"({payload['onboarding']['vendor']}, {payload['onboarding']['org']}).\n")
+        # A delivery queued before the text carried the link names the onboarding as it did then.
+        old = "" if payload.get("headline") else f"\nOnboarding {payload['onboarding']['id']} " \
+            f"({payload['onboarding']['vendor']}, {payload['onboarding']['org']}).\n"
+        message.set_content(f"{payload['text']}\n{old}")
         password = sealed.get("password")
 
         def send() -> None:

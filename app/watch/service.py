@@ -46,7 +46,7 @@ from app.store.repositories.watch import (
     watched_onboardings,
 )
 from app.watch.alerts import reconcile
-from app.watch.findings import TOKEN_CHECK_KIND, Finding, credential_finding, findings, token_use, unreadable
+from app.watch.findings import Finding, credential_finding, findings, token_use, token_vouched, unreadable
 from app.watch.notify import Notifier, enqueue
 
 log = logging.getLogger("onboard.watch")
@@ -151,9 +151,11 @@ class Watch:
                     await learn(session, onboarding, {FIRST_CALL_SEEN: now.isoformat()})
             # The notifications go in the same transaction: a restart now loses none of them.
             for alert in raised:
-                await enqueue(session, alert, "raised", onboarding, playbook.name, now)
+                await enqueue(session, alert, "raised", onboarding, playbook.name, now,
+                              public_url=self.settings.resolved_public_url)
             for alert in cleared:
-                await enqueue(session, alert, "cleared", onboarding, playbook.name, now)
+                await enqueue(session, alert, "cleared", onboarding, playbook.name, now,
+                              public_url=self.settings.resolved_public_url)
 
     async def vendor_evidence(self, handle: JobHandle, read: EvidenceReader) -> None:
         """For a playbook that names where the vendor's use shows (an OAuth client's token
@@ -197,14 +199,17 @@ class Watch:
 def _looked_at(results: Mapping[str, CheckResult], specs: Mapping[str, CheckSpec],
                found: Sequence[Finding]) -> frozenset[str] | None:
     """The alert keys this run can vouch for: a check Okta could not be asked about this time
-    neither raises nor clears its alert (None: every key)."""
+    neither raises nor clears its alert, and the token's expiry and unused alerts clear only on a
+    run whose token check passed (None: every key)."""
     unknown = unreadable(results)
-    if not unknown:
+    kinds = {key: spec.kind for key, spec in specs.items()}
+    vouched = token_vouched(results, kinds)
+    if not unknown and vouched:
         return None
     if any(finding.key == "credential" for finding in found):
         return frozenset({"credential"})
     keys = {f"check:{key}" for key in results if key not in unknown} | {"credential"}
-    if not any(specs[key].kind == TOKEN_CHECK_KIND for key in unknown if key in specs):
+    if vouched:
         keys |= {"token_expiry", "token_unused"}
     return frozenset(keys)
 

@@ -156,5 +156,5 @@ def _journey(server: LiveServer, page: Page, database_url: str, receiver: Receiv
     _until(page, health, lambda: row.get_by_text("healthy", exact=True).count() == 1, "the alert cleared")
     _until(page, health, lambda: len(receiver.received) >= 2 and len(box.messages) >= 2, "the clearing delivered")
     assert json.loads(receiver.received[1]["body"])["event"] == "alert_cleared"
-    assert box.messages[1]["Subject"].startswith("[Cleared] Microsoft Defender for Identity")
+    assert box.messages[1]["Subject"].startswith("[Resolved] Microsoft Defender for Identity")
     console.close()

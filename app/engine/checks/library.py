@@ -3,10 +3,12 @@ run reads every Okta object once however many items look at it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
 
+from app.common.moments import stamp
 from app.engine.checks.base import MAKE_AGAIN, START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
@@ -257,10 +259,28 @@ def network_text(network: dict[str, Any], zone_names: dict[str, str] | None = No
     return f"network zones ({'; '.join(parts)})" if parts else str(network.get("connection"))
 
 
+NEW_TOKEN = ("Sign in to Okta as the service account, create a new API token, paste it on this onboarding's "  # noqa: S105
+             "page, and give it to the vendor.")
+
+
+def _expired(expires_at: str | None, now: float) -> datetime | None:
+    """When the token expired, if ``expiresAt`` is already past (None: not expired, or unknown)."""
+    if not expires_at:
+        return None
+    try:
+        when = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when if when.timestamp() <= now else None
+
+
 @register
 class ServiceToken(Check):
     """The token the operator pasted (matched by id when it was verified) belonged to the service
-    account and its metadata still exists in Okta; with ``any_ip``, it allows Any IP."""
+    account, its metadata still exists in Okta and it has not expired; with ``any_ip``, it allows
+    Any IP. A token Okta no longer accepts says how it was lost (``lost``: gone or expired), which
+    the watch and the Health page read."""
 
     kind = "service_token"
     params_model = TokenParams
@@ -274,9 +294,17 @@ class ServiceToken(Check):
         p: TokenParams | None = _rendered(self, ctx)
         token = await ctx.cached(f"token:{token_id}", lambda: ctx.okta.tokens.get(str(token_id)))
         if token is None:
+            # Okta revokes a deactivated owner's tokens, and may drop expired ones from the list.
             return CheckOutcome.failed(f"Token {token_id} no longer exists in Okta (revoked or expired)",
-                                       "Create a new token as the service account and paste it again.",
-                                       token_id=token_id)
+                                       NEW_TOKEN, token_id=token_id, lost="gone")
+        expired = _expired(token.expiresAt, ctx.clock.now())
+        if expired is not None:
+            # Okta may keep listing a token past its expiry (the sandbox does) but refuses it: the
+            # metadata being readable proves nothing about whether the vendor can still connect.
+            return CheckOutcome.failed(f"Token '{token.name}' ({token_id}) expired on {stamp(expired)}: Okta refuses "
+                                       "it, so the vendor can no longer connect with it", NEW_TOKEN,
+                                       token_id=token_id, lost="expired", expires_at=token.expiresAt,
+                                       token_window=token.tokenWindow)
         if p is not None and token.userId != p.user:
             return CheckOutcome.failed(f"Token {token_id} belongs to {token.userId}, not to the service account",
                                        "Create the token while signed in as the service account.", token_id=token_id)
