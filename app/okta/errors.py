@@ -274,8 +274,10 @@ def api_error(status: int, body: Any, *, method: str, path: str, request_id: str
         return OktaRateLimited(
             f"Okta's rate limit for {method} {path} is used up ({said}); waited as long as allowed.", **kwargs)
     if status >= 500:
+        # The advice is a sentence of its own in the table; after a semicolon it goes on in lower case.
+        advice = advice[:1].lower() + advice[1:]
         return OktaServerError(f"Okta had an internal error ({said}); "
-                               + (advice or "this usually passes, try again."), **kwargs)
+                               + (advice or "this usually passes; try again."), **kwargs)
     if status == 400:
         return OktaBadRequest(f"Okta rejected the request ({said}).", **kwargs)
     return OktaApiError(f"Okta answered HTTP {status} ({said}). {advice}".rstrip(), **kwargs)
