@@ -262,8 +262,8 @@ class OktaHttp:
                 continue
             if 300 <= status < 400:
                 raise OktaRedirectRefused(
-                    f"Okta answered {method} {shown_path(template)} with a redirect ({status}); the wizard never follows "
-                    "redirects with a credential. Check the org address.", method=method, path=template,
+                    f"Okta answered {method} {shown_path(template)} with a redirect ({status}); the wizard never "
+                    "follows redirects with a credential. Check the org address.", method=method, path=template,
                     request_id=request_id)
             if status >= 500 and method in READ_METHODS and attempt <= self.read_retries:
                 await self.clock.sleep(_backoff(attempt))
