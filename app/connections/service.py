@@ -17,9 +17,10 @@ from app.audit import Actor, record
 from app.common.validation import Fields, ValidationFailed
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
-from app.okta.errors import OktaError, OktaForbidden, OktaTransportError, OktaUnauthorized
+from app.okta.errors import OktaError, OktaForbidden, OktaRateLimited, OktaTransportError, OktaUnauthorized
 from app.okta.gateway import ConnectionUnusable, OktaGateway
 from app.okta.orgurl import OrgUrl, OrgUrlError
+from app.okta.ratelimit import INTERACTIVE
 from app.store.base import utcnow
 from app.store.db import Database
 from app.store.models import OktaConnection, OperatorRole
@@ -89,9 +90,15 @@ def explain(exc: OktaError) -> str:
 
 
 async def check_credential(gateway: OktaGateway, org: OrgUrl, token: Secret, actor: Actor) -> PreflightReport:
-    async with gateway.client(org, ApiTokenCredential(static_secret(token)), actor=actor) as okta:
+    """The preflight of a connection being added. A person waits on the form, so Okta's rate limit
+    or silence fails it within seconds (``INTERACTIVE``), before anything is stored."""
+    async with gateway.client(org, ApiTokenCredential(static_secret(token)), actor=actor,
+                              patience=INTERACTIVE) as okta:
         try:
             return await run_preflight(okta)
+        except OktaRateLimited as exc:
+            # Okta asks the org's callers to slow down: neither the address nor the token is at fault.
+            raise ValidationFailed({}, f"{exc.message} Nothing was stored.") from None
         except OktaTransportError as exc:
             # The org could not be reached at all: a fault of the address or the network, not the token.
             raise ValidationFailed({"org_url": exc.message}, "The Okta org could not be reached; nothing was "
@@ -174,7 +181,8 @@ async def recheck(db: Database, gateway: OktaGateway, connection_id: uuid.UUID, 
         raise ConnectionUnusable("This Okta connection was retired: its credential was destroyed, so there is "
                                  "nothing to check. Add the connection again to use this org.")
     org = gateway.stored_org(connection, custom_domains)
-    async with gateway.client(org, gateway.stored_credential(connection), actor=actor) as okta:
+    async with gateway.client(org, gateway.stored_credential(connection), actor=actor,
+                              patience=INTERACTIVE) as okta:  # a person waits on the Check button
         try:
             report = await run_preflight(okta)
         except OktaError as exc:

@@ -17,7 +17,7 @@ from app.common.clock import Clock
 from app.common.text import clip
 from app.engine.actions import Action, registry
 from app.engine.context import Context
-from app.engine.jobs import JobHandle
+from app.engine.jobs import JobHandle, JobStopped
 from app.engine.requirements import Stale
 from app.engine.runtime import Loaded, load
 from app.engine.status import derive_status
@@ -36,7 +36,7 @@ from app.store.statuses import FINISHED, OnboardingStatus, Outcome
 from app.vault import Secret, Vault
 
 
-class EngineError(Exception):
+class EngineError(JobStopped):
     """A phase cannot run; the message says why (no confirmed plan, for instance)."""
 
 

@@ -24,7 +24,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.text import clip
 from app.common.ticker import Ticker
+from app.okta.errors import OktaError
+from app.okta.gateway import ConnectionUnusable
 from app.store.base import utcnow
 from app.store.db import Database
 from app.store.models import Job
@@ -36,6 +39,16 @@ log = logging.getLogger("onboard.jobs")
 
 class JobBusy(Exception):
     """Another run of this onboarding is already queued or running."""
+
+
+class JobStopped(Exception):
+    """A run stopped for a reason it recorded and the page shows (a phase refused, Okta failed)."""
+
+
+# Failures the phases expect and report themselves (Okta's 500s, dropped connections, a retired
+# connection): one warning line in the server log. A traceback there stands for a bug of the
+# wizard, and an operator reading the log should not have to tell the two apart.
+EXPECTED = (JobStopped, OktaError, ConnectionUnusable)
 
 
 @dataclass
@@ -153,7 +166,10 @@ class JobRunner:
             beat.cancel()
             self._running.discard(job_id)
             raise  # the lease runs out; the job is resumed later
-        except Exception as exc:  # the handler has recorded what failed; the job just ends
+        except EXPECTED as exc:  # the handler has recorded what failed; the job just ends
+            log.warning("job %s (%s) stopped: %s", job_id, job.kind, clip(str(exc), 500))
+            state, error = JobState.failed, str(exc)[:2000]
+        except Exception as exc:  # a bug: the traceback is what finds it
             log.exception("job %s (%s) failed", job_id, job.kind)
             state, error = JobState.failed, str(exc)[:2000]
         beat.cancel()

@@ -13,6 +13,8 @@ connections, a garbled body) from what will fail the same way until someone chan
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -33,6 +35,19 @@ class OktaError(Exception):
     @property
     def operation(self) -> str:
         return f"{self.method} {self.path}".strip()
+
+
+# What to do after a failure that left a write unconfirmed: Retry is safe because every action
+# looks its object up before creating it (a read has nothing to confirm: it is simply asked again).
+UNCONFIRMED_WRITE = ("the change may or may not have been made. Retry: the wizard checks what exists before "
+                     "writing again.")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def shown_path(path: str) -> str:
+    """An API path as a person may read it: a template's placeholders (``{userId}``) are never
+    shown unfilled."""
+    return _PLACEHOLDER.sub("…", path)
 
 
 class OktaTransportError(OktaError):
@@ -216,6 +231,7 @@ class OktaConflict(OktaApiError):
 
 class OktaRateLimited(OktaApiError):
     transient = True
+    retry_after: int | None = None  # seconds, when the wizard gave up waiting for the window to reset
 
 
 class OktaServerError(OktaApiError):
@@ -246,6 +262,8 @@ def api_error(status: int, body: Any, *, method: str, path: str, request_id: str
     }
     probe = OktaApiError("", **kwargs)
     said, category, advice = probe.okta_said, probe.category, probe.advice
+    need = requirement_for(method, path)  # by the template; the sentences show it without placeholders
+    path = shown_path(path)
     if category is ErrorCategory.FEATURE_NOT_ENABLED:
         return OktaFeatureNotEnabled(
             f"Okta says this org does not have the feature {method} {path} needs ({said}). {advice}", **kwargs)
@@ -255,7 +273,6 @@ def api_error(status: int, body: Any, *, method: str, path: str, request_id: str
             + (advice or "The API token is wrong, expired (30 days without use), revoked, or its owner was "
                          "deactivated; create a new token and update the connection."), **kwargs)
     if status in (401, 403):
-        need = requirement_for(method, path)
         hint = (f" This call ({method} {path}) needs the {need.roles} role, or the {need.scope} scope "
                 "for an OAuth app." if need else "")
         if category is ErrorCategory.WRONG_STATE:
@@ -274,8 +291,61 @@ def api_error(status: int, body: Any, *, method: str, path: str, request_id: str
         return OktaRateLimited(
             f"Okta's rate limit for {method} {path} is used up ({said}); waited as long as allowed.", **kwargs)
     if status >= 500:
+        # The advice is a sentence of its own in the table; after a semicolon it goes on in lower case.
+        advice = advice[:1].lower() + advice[1:]
         return OktaServerError(f"Okta had an internal error ({said}); "
-                               + (advice or "this usually passes, try again."), **kwargs)
+                               + (advice or "this usually passes; try again."), **kwargs)
     if status == 400:
         return OktaBadRequest(f"Okta rejected the request ({said}).", **kwargs)
     return OktaApiError(f"Okta answered HTTP {status} ({said}). {advice}".rstrip(), **kwargs)
+
+
+def transport_error(kind: str, *, write: bool, method: str, path: str, org: str = "",
+                    cause: Exception | None = None) -> OktaTransportError:
+    """No usable answer, in words that say what to do: a read is simply asked again; a write may
+    have happened, and Retry finds out. The path stays on the error (for the trail), not in the
+    sentence: it means nothing to an Okta administrator."""
+    if kind == "timeout":
+        happened = "Okta did not answer in time"
+    elif kind == "dropped":
+        happened = "The connection to Okta dropped before Okta answered"
+    else:
+        return OktaTransportError(f"Could not connect to {org}: {connect_cause(cause)}; check the org's address "
+                                  "and try again.", kind=kind, method=method, path=path)
+    then = f", so {UNCONFIRMED_WRITE}" if write else "; try again in a minute."
+    return OktaTransportError(happened + then, kind=kind, method=method, path=path)
+
+
+def malformed_answer(*, write: bool, method: str, path: str, request_id: str | None) -> OktaMalformedResponse:
+    """A body that is not JSON: after a read nothing changed, so only a write talks of a change."""
+    if write:
+        message = f"Okta's answer to {method} {shown_path(path)} is not JSON, so {UNCONFIRMED_WRITE}"
+    else:
+        message = "Okta sent an answer the wizard could not read (not JSON); try again in a minute."
+    return OktaMalformedResponse(message, method=method, path=path, request_id=request_id)
+
+
+def rate_limited_for_now(seconds: float, *, method: str, path: str, request_id: str | None = None) -> OktaRateLimited:
+    """A person is waiting (a form post), and Okta's window resets later than they can wait: said
+    at once, with the time to wait, instead of holding the page."""
+    wait = max(1, math.ceil(seconds))
+    error = OktaRateLimited(
+        f"Okta is limiting this org's API calls (the limit is shared with the org's other apps); try again in "
+        f"{wait} second{'s' if wait != 1 else ''}.", status=429, error_code="E0000047", method=method, path=path,
+        request_id=request_id)
+    error.retry_after = wait
+    return error
+
+
+def connect_cause(exc: Exception | None) -> str:
+    """Why a connection failed, in words a person can act on (the network error's own text otherwise)."""
+    text = str(exc or "")
+    lowered = text.lower()
+    if "name or service not known" in lowered or "nodename nor servname" in lowered \
+            or "getaddrinfo" in lowered or "temporary failure in name resolution" in lowered:
+        return "the address does not resolve (DNS)"
+    if "connection refused" in lowered:
+        return "the server refused the connection"
+    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+        return "its TLS certificate could not be verified"
+    return text[:200] or type(exc).__name__

@@ -19,7 +19,7 @@ from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, Credential
 from app.okta.http import OktaHttp
 from app.okta.orgurl import OrgUrl, normalise_org_url
-from app.okta.ratelimit import RateLimiterRegistry
+from app.okta.ratelimit import BACKGROUND, Patience, RateLimiterRegistry
 from app.store.db import Database
 from app.store.models import OktaConnection
 from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
@@ -70,7 +70,9 @@ class OktaGateway:
 
     def client(self, org: OrgUrl, credential: Credential | None, *, actor: Actor,
                onboarding_id: uuid.UUID | None = None, on_event: EventHook | None = None,
-               audit: bool = True) -> OktaClient:
+               audit: bool = True, patience: Patience = BACKGROUND) -> OktaClient:
+        """``patience``: ``INTERACTIVE`` when a person waits on the request (a form post) rather
+        than a job; see :class:`Patience`."""
         async def write(calls: Sequence[OktaCall]) -> None:
             if not audit:
                 return
@@ -90,7 +92,8 @@ class OktaGateway:
         on_call = CallBatcher(write)
 
         transport = self.transport_factory(org) if self.transport_factory else None
+        timeout = min(self.timeout_seconds, patience.timeout_seconds or self.timeout_seconds)
         http = OktaHttp(org, credential, transport=transport, clock=self.clock,
                         limiter=self.limiters.for_org(org.origin), on_call=on_call, on_event=on_event,
-                        timeout=self.timeout_seconds)
+                        timeout=timeout, read_retries=patience.read_retries, wait_budget=patience.rate_limit_wait)
         return OktaClient(http)

@@ -35,6 +35,10 @@ from app.okta.errors import (
     OktaUnauthorized,
     api_error,
     categorise,
+    malformed_answer,
+    rate_limited_for_now,
+    shown_path,
+    transport_error,
 )
 from app.okta.orgurl import OrgUrl
 from app.okta.ratelimit import Bucket, OrgRateLimiter, RateLimitPolicy
@@ -92,7 +96,11 @@ class OktaHttp:
         on_event: EventHook | None = None,
         timeout: float = 30.0,
         read_retries: int = 2,
+        wait_budget: float | None = None,
     ) -> None:
+        """``wait_budget``: the seconds of rate-limit waits a person can sit through (a form post);
+        a wait beyond it fails at once, saying when to try again. None (a background job): wait
+        as long as the org's policy allows."""
         self.org = org
         self.credential = credential
         self.clock = clock
@@ -100,6 +108,8 @@ class OktaHttp:
         self.on_call = on_call
         self.on_event = on_event
         self.read_retries = read_retries
+        self.wait_budget = wait_budget
+        self.waited = 0.0
         self.calls_made = 0
         self._client = httpx.AsyncClient(
             base_url=org.origin,
@@ -248,12 +258,12 @@ class OktaHttp:
                     raise api_error(429, _json_or_none(response), method=method, path=template,
                                     request_id=request_id)
                 retry_for = request_id
-                await self._pause(wait, template, "429")
+                await self._pause(wait, method, template, "429", request_id)
                 continue
             if 300 <= status < 400:
                 raise OktaRedirectRefused(
-                    f"Okta answered {method} {template} with a redirect ({status}); the wizard never follows "
-                    "redirects with a credential. Check the org address.", method=method, path=template,
+                    f"Okta answered {method} {shown_path(template)} with a redirect ({status}); the wizard never "
+                    "follows redirects with a credential. Check the org address.", method=method, path=template,
                     request_id=request_id)
             if status >= 500 and method in READ_METHODS and attempt <= self.read_retries:
                 await self.clock.sleep(_backoff(attempt))
@@ -272,10 +282,8 @@ class OktaHttp:
                 if method in READ_METHODS and attempt <= self.read_retries:
                     await self.clock.sleep(_backoff(attempt))
                     continue
-                raise OktaMalformedResponse(
-                    f"Okta answered {method} {template} with a body that is not JSON; the change may or may "
-                    "not have been made. Retry: the wizard checks what exists before writing again.",
-                    method=method, path=template, request_id=request_id)
+                raise malformed_answer(write=method not in READ_METHODS, method=method, path=template,
+                                       request_id=request_id)
             return OktaResponse(status=status, headers=response.headers, data=data, request_id=request_id)
 
     async def _exchange(self, request: httpx.Request, method: str, template: str, *, attempt: int,
@@ -293,16 +301,16 @@ class OktaHttp:
                     await response.aread()
                 except httpx.TimeoutException:
                     await self._record(method, template, None, _ms(started), attempt, None, "timeout")
-                    raise OktaTransportError(f"Okta did not answer {method} {template} in time.", kind="timeout",
-                                             method=method, path=template) from None
+                    raise transport_error("timeout", write=method not in READ_METHODS, method=method,
+                                          path=template) from None
                 except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
                     await self._record(method, template, None, _ms(started), attempt, None, "dropped")
-                    raise OktaTransportError(f"The connection to Okta dropped during {method} {template}.",
-                                             kind="dropped", method=method, path=template) from exc
+                    raise transport_error("dropped", write=method not in READ_METHODS, method=method,
+                                          path=template) from exc
                 except (httpx.ConnectError, httpx.ConnectTimeout, httpx.NetworkError) as exc:
                     await self._record(method, template, None, _ms(started), attempt, None, "connect")
-                    raise OktaTransportError(f"Could not connect to {self.org.display_domain}: {_connect_cause(exc)}.",
-                                             kind="connect", method=method, path=template) from exc
+                    raise transport_error("connect", write=method not in READ_METHODS, method=method, path=template,
+                                          org=self.org.display_domain, cause=exc) from exc
                 duration = _ms(started)
                 answered = response.headers
         finally:
@@ -330,9 +338,14 @@ class OktaHttp:
             wait, claimed = self.limiter.claim(key)
             if wait <= 0:
                 return claimed
-            await self._pause(wait, template, "reserve")
+            await self._pause(wait, key.split(" ", 1)[0], template, "reserve")
 
-    async def _pause(self, seconds: float, template: str, reason: str) -> None:
+    async def _pause(self, seconds: float, method: str, template: str, reason: str,
+                     request_id: str | None = None) -> None:
+        if self.wait_budget is not None and self.waited + seconds > self.wait_budget:
+            # A person is waiting: refuse now rather than hold the page past what they (and a proxy) will.
+            raise rate_limited_for_now(seconds, method=method, path=template, request_id=request_id)
+        self.waited += seconds
         # A wait is until a moment (the window's reset): time spent telling the page counts.
         began = self.clock.now()
         if self.on_event is not None:
@@ -377,16 +390,3 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 __all__ = ["OktaHttp", "OktaRateLimited", "OktaResponse", "OktaUnauthorized", "build_path"]
 
-
-def _connect_cause(exc: Exception) -> str:
-    """Why a connection failed, in words a person can act on (the network error's own text otherwise)."""
-    text = str(exc)
-    lowered = text.lower()
-    if "name or service not known" in lowered or "nodename nor servname" in lowered \
-            or "getaddrinfo" in lowered or "temporary failure in name resolution" in lowered:
-        return "the address does not resolve (DNS): check the org's address"
-    if "connection refused" in lowered:
-        return "the server refused the connection"
-    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
-        return "its TLS certificate could not be verified"
-    return text[:200] or type(exc).__name__

@@ -62,6 +62,26 @@ class RateLimitPolicy:
     max_429_retries: int = 3
 
 
+@dataclass(frozen=True)
+class Patience:
+    """How long whoever waits for a client's calls can wait. A background job (Apply, Verify, the
+    watch) waits out Okta's rate-limit window and asks again after a passing failure: nobody holds
+    a page open, and its progress panel says what it waits for. A form post (checking a connection
+    or a pasted token, making a plan) has a person watching a busy button, and often a proxy in
+    front that gives up after 60 s: it waits a few seconds at most, then fails with the time Okta
+    named, before anything is saved. The org's limiter and its reserve are the same for both."""
+
+    rate_limit_wait: float | None  # seconds of rate-limit waits in all; None: as long as the policy allows
+    timeout_seconds: float | None  # for one attempt; None: the configured timeout
+    read_retries: int  # times a read that timed out, dropped or got a 5xx is asked again
+
+
+BACKGROUND = Patience(rate_limit_wait=None, timeout_seconds=None, read_retries=2)
+# Worst case for a person: two attempts of 10 s and a short pause; a 429 whose window resets
+# within 10 s is still waited out (one quick retry beats asking the person to come back).
+INTERACTIVE = Patience(rate_limit_wait=10.0, timeout_seconds=10.0, read_retries=1)
+
+
 def parse_headers(headers: Mapping[str, str]) -> tuple[int, int, float] | None:
     try:
         limit = int(headers["x-rate-limit-limit"])

@@ -20,6 +20,7 @@ from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
 from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
+from app.okta.ratelimit import INTERACTIVE
 from app.playbooks.tasks import ServiceTokenTask
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
@@ -137,15 +138,17 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         raise ValidationFailed({"service_token_id": "Pick one of the tokens listed."})
     gateway: OktaGateway = engine.gateway
     org = gateway.stored_org(loaded.connection, loaded.custom_domains)
+    # A person waits on the paste: Okta's rate limit or silence fails it within seconds (INTERACTIVE),
+    # and nothing is learnt until every call has answered.
     async with gateway.client(org, ApiTokenCredential(static_secret(token)), actor=actor,
-                              onboarding_id=onboarding_id) as as_service:
+                              onboarding_id=onboarding_id, patience=INTERACTIVE) as as_service:
         try:
             owner = await as_service.users.me()
         except OktaUnauthorized:
             raise ValidationFailed({"service_token": "Okta does not accept this token: check you copied all of "
                                     "it, and that it was created in this org."}) from None
         except OktaError as exc:
-            raise ValidationFailed({"service_token": f"The token could not be checked: {exc.message}"}) from None
+            raise ValidationFailed({"service_token": f"The token could not be checked. {exc.message}"}) from None
         if owner.id != service_account:
             raise ValidationFailed({"service_token": f"This token belongs to {owner.profile.login}, not to the "
                                     "service account. Sign in as the service account and create the token there."})
@@ -158,8 +161,12 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
                                         f"what it may read ({probe.path}) failed: {exc.message} Paste it again "
                                         "in a moment."}) from None
     async with gateway.client(org, gateway.stored_credential(loaded.connection), actor=actor,
-                              onboarding_id=onboarding_id) as admin:
-        tokens = await admin.tokens.of_user(service_account)
+                              onboarding_id=onboarding_id, patience=INTERACTIVE) as admin:
+        try:
+            tokens = await admin.tokens.of_user(service_account)
+        except OktaError as exc:
+            raise ValidationFailed({"service_token": "The token belongs to the service account, but its details "
+                                    f"could not be read. {exc.message}"}) from None
         if not tokens:
             raise ValidationFailed({"service_token": "The token works, but Okta lists no token metadata for the "
                                     "service account yet. Wait a moment and paste it again."})

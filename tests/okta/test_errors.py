@@ -128,3 +128,16 @@ def test_a_concurrent_role_change_may_be_retried() -> None:
     error = api_error(409, _body("E0000268"), method="POST", path="/api/v1/users/{userId}/roles", request_id=None)
     assert error.transient
     assert not api_error(409, _body("E0000090"), method="POST", path="/x", request_id=None).transient
+
+
+@pytest.mark.parametrize(("code", "status", "expected"), [
+    ("E0000009", 500, "Okta had an internal error (E0000009: Internal Server Error); this usually passes; try "
+                      "again."),
+    ("E0000010", 503, "Okta had an internal error (E0000010: Internal Server Error); the org is in read-only "
+                      "mode (maintenance); try again later."),
+])
+def test_a_server_error_reads_as_one_sentence(code: str, status: int, expected: str) -> None:
+    """QA walk 5, L4: the advice went on after the semicolon with a capital ("...); This usually passes")."""
+    error = api_error(status, _body(code, "Internal Server Error"), method="GET", path="/api/v1/users",
+                      request_id=None)
+    assert error.message == expected

@@ -115,6 +115,23 @@ class TestRateLimits:
             run(h.http.call("GET", "/api/v1/users"))
         assert len(h.requests) == 1 + h.http.limiter.policy.max_429_retries
 
+    def test_a_person_is_told_when_to_try_again_instead_of_waiting_out_the_window(self) -> None:
+        """QA walk 5, M2: with a budget (a form post), a 429 whose window resets in 41 s fails at once."""
+        h = Harness(lambda r: _json(429, {"errorCode": "E0000047"}, _limits(600, 0, 1_800_000_041)))
+        h.http.wait_budget = 10
+        with pytest.raises(OktaRateLimited) as info:
+            run(h.http.call("GET", "/api/v1/users/me"))
+        assert info.value.message == ("Okta is limiting this org's API calls (the limit is shared with the org's "
+                                      "other apps); try again in 41 seconds.")
+        assert h.clock.slept == [] and len(h.requests) == 1
+
+    def test_a_person_still_waits_a_few_seconds_for_a_window_about_to_reset(self) -> None:
+        answers = [_json(429, {"errorCode": "E0000047"}, _limits(600, 0, 1_800_000_004)), _json(200, {"id": "00u1"})]
+        h = Harness(lambda r: answers.pop(0))
+        h.http.wait_budget = 10
+        assert run(h.http.call("GET", "/api/v1/users/me")).data == {"id": "00u1"}
+        assert h.clock.slept == [4]
+
     def test_wait_is_bounded(self) -> None:
         h = Harness(lambda r: _json(429, {}, _limits(10, 0, 1_800_000_000 + 3600)),
                     policy=RateLimitPolicy(jitter_seconds=0, max_wait_seconds=120, max_429_retries=1))
@@ -255,6 +272,40 @@ class TestRetriesAndErrors:
         with pytest.raises(OktaMalformedResponse, match="may or may not have been made"):
             run(h.http.call("POST", "/api/v1/iam/roles", json_body={}))
         assert [c.outcome for c in h.calls] == ["malformed"]
+
+    def test_malformed_json_on_a_read_says_try_again_not_a_change(self) -> None:
+        """QA walk 5, L1: a read changes nothing, so it must not say "the change may or may not have been made"."""
+        h = Harness(lambda r: httpx.Response(200, content=b"{not json", headers={"content-type": "application/json"}))
+        with pytest.raises(OktaMalformedResponse) as info:
+            run(h.http.call("GET", "/.well-known/okta-organization"))
+        assert info.value.message == "Okta sent an answer the wizard could not read (not JSON); try again in a minute."
+
+    @pytest.mark.parametrize(("method", "raised", "said"), [
+        ("GET", httpx.ReadTimeout("slow"), "Okta did not answer in time; try again in a minute."),
+        ("GET", httpx.RemoteProtocolError("peer closed"),
+         "The connection to Okta dropped before Okta answered; try again in a minute."),
+        ("POST", httpx.RemoteProtocolError("peer closed"),
+         "The connection to Okta dropped before Okta answered, so the change may or may not have been made. "
+         "Retry: the wizard checks what exists before writing again."),
+    ])
+    def test_no_answer_says_what_to_do_and_shows_no_path_template(self, method: str, raised: Exception,
+                                                                   said: str) -> None:
+        """QA walk 5, L2: "The connection to Okta dropped during GET /api/v1/users/{userId}." said
+        neither what to do nor anything an Okta administrator could read."""
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise raised
+
+        h = Harness(handler)
+        with pytest.raises(OktaTransportError) as info:
+            run(h.http.call(method, "/api/v1/users/{userId}", path_params={"userId": "00u1"}))
+        assert info.value.message == said
+        assert info.value.operation == f"{method} /api/v1/users/{{userId}}"  # kept for the trail, not the sentence
+
+    def test_error_sentences_never_show_an_unfilled_placeholder(self) -> None:
+        h = Harness(lambda r: _json(403, {"errorCode": "E0000006", "errorSummary": "no permission"}))
+        with pytest.raises(OktaForbidden) as info:
+            run(h.http.call("GET", "/api/v1/users/{userId}/roles", path_params={"userId": "00u1"}))
+        assert "GET /api/v1/users/…/roles" in info.value.message and "{" not in info.value.message
 
     def test_redirects_are_refused_not_followed(self) -> None:
         h = Harness(lambda r: httpx.Response(302, headers={"location": "https://evil.example/steal"}))

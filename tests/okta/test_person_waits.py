@@ -1,0 +1,103 @@
+"""QA walk 5, M2: a form post a person waits on (Check and add on Okta connections, Check the
+token) held the page 50 to 90 s on one 429 or an Okta timeout, then often succeeded, with nothing
+on screen saying why. Now it waits a few seconds at most, then says what Okta did and when to try
+again, and nothing is saved. Background jobs keep waiting out the window (tests/okta/test_http.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.audit import Actor
+from app.common.clock import FakeClock
+from app.common.validation import ValidationFailed
+from app.okta.ratelimit import BACKGROUND, INTERACTIVE
+from app.store.models import AuditEvent, OktaConnection
+from okta_sandbox import SandboxOrg
+from tests.harness import Wizard
+
+LIMITED = re.compile(r"^Okta is limiting this org's API calls \(the limit is shared with the org's other apps\); "
+                     r"try again in (\d+) seconds?\.")
+
+
+def _connections(w: Wizard) -> int:
+    async def count() -> int:
+        async with w.state.db.sessions() as session:
+            return int((await session.execute(select(func.count()).select_from(OktaConnection))).scalar_one())
+
+    return w.run(count)
+
+
+def _timeouts(w: Wizard) -> int:
+    """Attempts that Okta did not answer, from the audit trail of Okta calls."""
+    async def count() -> int:
+        async with w.state.db.sessions() as session:
+            rows = (await session.execute(select(AuditEvent.summary).where(AuditEvent.action == "okta_call"))).scalars()
+            return sum(1 for summary in rows if summary.endswith("→ timeout"))
+
+    return w.run(count)
+
+
+class TestCheckAndAdd:
+    def test_a_429_fails_at_once_with_the_time_to_wait_and_stores_nothing(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        sandbox_org.faults.add("rate_limit_burst", times=2)
+        waited_before = sum(fake_clock.slept)
+        with pytest.raises(ValidationFailed) as refused:
+            w.connect()
+        match = LIMITED.match(refused.value.message)
+        assert match, refused.value.message
+        assert 10 < int(match.group(1)) <= 61  # the window Okta named, more than a person should sit through
+        assert refused.value.message.endswith("Nothing was stored.")
+        assert sum(fake_clock.slept) - waited_before <= INTERACTIVE.rate_limit_wait
+        assert _connections(w) == 0
+
+    def test_a_silent_okta_is_asked_twice_then_the_person_is_told_to_try_again(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        sandbox_org.faults.add("timeout", times=None)
+        with pytest.raises(ValidationFailed) as refused:
+            w.connect()
+        assert refused.value.errors == {"org_url": "Okta did not answer in time; try again in a minute."}
+        # At most two attempts of 10 s each (a job's calls wait 30 s, three times).
+        assert _timeouts(w) == 1 + INTERACTIVE.read_retries == 2
+        assert INTERACTIVE.timeout_seconds == 10 and BACKGROUND.read_retries == 2
+        assert _connections(w) == 0
+
+
+class TestCheckTheToken:
+    def test_a_429_fails_at_once_and_the_token_is_not_taken_as_verified(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        oid, svc = w.activated_at_the_token("defender-for-identity")
+        token = sandbox_org.issue_api_token(svc, "Defender")
+        sandbox_org.faults.add("rate_limit_burst", times=1)
+        waited_before = sum(fake_clock.slept)
+        with pytest.raises(ValidationFailed) as refused:
+            w.paste_token(oid, token)
+        said = refused.value.errors["service_token"]
+        assert said.startswith("The token could not be checked. Okta is limiting this org's API calls"), said
+        assert re.search(r"try again in \d+ seconds\.$", said), said
+        assert sum(fake_clock.slept) - waited_before <= INTERACTIVE.rate_limit_wait
+        assert not w.onboarding(oid).facts.get("service_token_verified")
+
+    def test_a_dropped_connection_says_what_to_do_without_a_path_template(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        oid, svc = w.activated_at_the_token("defender-for-identity")
+        token = sandbox_org.issue_api_token(svc, "Defender")
+        sandbox_org.faults.add("drop", method="GET", times=None)
+        with pytest.raises(ValidationFailed) as refused:
+            w.paste_token(oid, token)
+        said = refused.value.errors["service_token"]
+        assert said == ("The token could not be checked. The connection to Okta dropped before Okta answered; try "
+                        "again in a minute.")
+        assert "{" not in said
+        assert not w.onboarding(oid).facts.get("service_token_verified")
+
+
+def test_a_background_job_still_waits_out_the_window(w: Wizard) -> None:
+    """The fast refusal is for people: a job's client keeps the org's policy (its panel says it waits)."""
+    org = w.state.gateway.org(w.org.base_url)
+    job = w.state.gateway.client(org, None, actor=Actor.system("job"), audit=False)
+    person = w.state.gateway.client(org, None, actor=Actor.system("job"), audit=False, patience=INTERACTIVE)
+    assert job.http.wait_budget is None and person.http.wait_budget == 10
