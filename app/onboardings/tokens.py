@@ -114,6 +114,14 @@ async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: 
         raise
 
 
+# Above the form when Okta, not the token, failed the paste (it read "Some values need attention").
+OKTA_FAILED = "Okta did not answer, so the token was not checked and nothing was kept: paste it again in a moment."
+
+
+def _okta_failed(text: str, exc: OktaError) -> ValidationFailed:
+    return ValidationFailed({"service_token": text}, OKTA_FAILED if exc.transient else None)
+
+
 async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor: Actor,
                   user_fact: str | None = None, *, token_name: str | None = None,
                   token_id: str | None = None) -> dict[str, Any]:
@@ -148,7 +156,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
             raise ValidationFailed({"service_token": "Okta does not accept this token: check you copied all of "
                                     "it, and that it was created in this org."}) from None
         except OktaError as exc:
-            raise ValidationFailed({"service_token": f"The token could not be checked. {exc.message}"}) from None
+            raise _okta_failed(f"The token could not be checked. {exc.message}", exc) from None
         if owner.id != service_account:
             raise ValidationFailed({"service_token": f"This token belongs to {owner.profile.login}, not to the "
                                     "service account. Sign in as the service account and create the token there."})
@@ -157,16 +165,15 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
             try:
                 probed[probe.fact] = await as_service.access.can_read(probe.path)
             except OktaError as exc:
-                raise ValidationFailed({"service_token": f"The token belongs to the service account, but checking "
-                                        f"what it may read ({probe.path}) failed: {exc.message} Paste it again "
-                                        "in a moment."}) from None
+                raise _okta_failed(f"The token belongs to the service account, but checking what it may read "
+                                   f"({probe.path}) failed: {exc.message} Paste it again in a moment.", exc) from None
     async with gateway.client(org, gateway.stored_credential(loaded.connection), actor=actor,
                               onboarding_id=onboarding_id, patience=INTERACTIVE) as admin:
         try:
             tokens = await admin.tokens.of_user(service_account)
         except OktaError as exc:
-            raise ValidationFailed({"service_token": "The token belongs to the service account, but its details "
-                                    f"could not be read. {exc.message}"}) from None
+            raise _okta_failed("The token belongs to the service account, but its details could not be read. "
+                               f"{exc.message}", exc) from None
         if not tokens:
             raise ValidationFailed({"service_token": "The token works, but Okta lists no token metadata for the "
                                     "service account yet. Wait a moment and paste it again."})

@@ -125,3 +125,23 @@ def test_a_refused_attestation_keeps_its_note(j: Journey, sandbox_org: SandboxOr
     assert refused.status_code == 409 and "Verify first" in refused.text
     assert _value_of(refused.text, "note-authomize_connected") == note
     assert "&lt;as seen&gt;" in refused.text  # text, never markup
+
+
+def test_a_paste_okta_failed_says_so_above_the_form(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Okta answered the paste with its 500: the heading read "Some values need attention", as if
+    the token were mistyped (QA walk 5, L3). It says Okta failed and nothing was kept."""
+    from app.onboardings.tokens import OKTA_FAILED
+
+    assert sandbox_org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+    j.plan_and_apply(oid)
+    account = str(j.onboarding(oid).facts["service_account_id"])
+    sandbox_org.complete_activation(account)
+    value = sandbox_org.issue_api_token(account, "Defender")
+    sandbox_org.faults.add("server_error", method="GET", path="/api/v1/users/me", times=None)
+    page = j.get(f"/onboardings/{oid}").text
+    refused = j.submit(j.form(page, "/token"), service_token=value)
+    text = html.unescape(refused.text)
+    assert refused.status_code == 400 and OKTA_FAILED in text and "Some values need attention" not in text
+    assert "The token could not be checked. Okta had an internal error" in text and value not in text
+    assert not j.onboarding(oid).facts.get("service_token_verified")
