@@ -24,6 +24,7 @@ from app.engine.status import derive_status
 from app.okta.calllog import RateLimitWait
 from app.okta.client import OktaClient
 from app.okta.gateway import OktaGateway
+from app.okta.ratelimit import BACKGROUND, INTERACTIVE
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.db import Database
@@ -62,8 +63,10 @@ class EngineBase:
             if handle is not None:
                 await handle.progress(waiting=wait.message, waiting_until=wait.until)
 
+        # No job: a person waits on the request (Make the plan), so Okta's rate limit or silence fails
+        # it within seconds instead of holding the page (QA walk 5, M2).
         return self.gateway.client(org, credential, actor=actor, onboarding_id=loaded.onboarding.id,
-                                   on_event=on_event)
+                                   on_event=on_event, patience=BACKGROUND if handle is not None else INTERACTIVE)
 
     def _context(self, okta: OktaClient, loaded: Loaded, handle: JobHandle | None = None) -> Context:
         ctx = Context(okta=okta, scope=loaded.scope, clock=self.clock,

@@ -101,3 +101,19 @@ def test_a_background_job_still_waits_out_the_window(w: Wizard) -> None:
     job = w.state.gateway.client(org, None, actor=Actor.system("job"), audit=False)
     person = w.state.gateway.client(org, None, actor=Actor.system("job"), audit=False, patience=INTERACTIVE)
     assert job.http.wait_budget is None and person.http.wait_budget == 10
+
+
+class TestMakeThePlan:
+    def test_a_429_while_the_plan_is_made_fails_at_once_with_the_time_to_wait(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """Make the plan reads Okta while the person waits on the page: it held it for Okta's whole
+        window too (the helper's note on walk 5, M2)."""
+        from app.okta.errors import OktaRateLimited
+
+        oid = w.start("defender-for-identity", w.connect())
+        sandbox_org.faults.add("rate_limit_burst", method="GET", times=2)
+        waited_before = sum(fake_clock.slept)
+        with pytest.raises(OktaRateLimited) as refused:
+            w.draft_plan(oid)
+        assert LIMITED.match(refused.value.message), refused.value.message
+        assert sum(fake_clock.slept) - waited_before <= INTERACTIVE.rate_limit_wait
