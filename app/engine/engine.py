@@ -292,7 +292,8 @@ def _failure_message(step: StepSpec, exc: Exception) -> str:
     what = getattr(exc, "message", None) or str(exc)
     if isinstance(exc, TemplateError):
         what = f"a value it needs is missing ({exc}); an earlier step may not have run"
-    retry = " Retry continues from here." if getattr(exc, "transient", False) else ""
+    # Said once: Okta's own message may already tell to retry ("Retry: the wizard checks what exists").
+    retry = " Retry continues from here." if getattr(exc, "transient", False) and "Retry" not in what else ""
     request = getattr(exc, "request_id", None)
     return f"'{step.title}' failed: {what}{retry}" + (f" [Okta request {request}]" if request else "")
 
