@@ -155,9 +155,11 @@ def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kind
             found.append(_expiry(use.expires_at, now, token_id))
         idle = now - use.last_use
         if idle >= timedelta(days=unused_days):
+            # Said since when, not for how many days: the alert's words stay as they were raised
+            # (they read "16 days", then "31 days" beside the same raised time: QA walk 6, L3).
             found.append(Finding("token_unused", FindingKind.token_unused,
-                                 f"No sign that the vendor used the service account's API token for {idle.days} days "
-                                 "(inferred from the token's expiry in Okta)",
+                                 "No sign that the vendor used the service account's API token since "
+                                 f"{stamp(use.last_use)} (inferred from the token's expiry in Okta)",
                                  {"last_use": use.last_use.isoformat(), "inferred": True, "token_id": token_id,
                                   "remedy": USE_OR_REVOKE}))
     return found

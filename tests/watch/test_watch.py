@@ -172,6 +172,15 @@ def test_an_unused_token_near_its_expiry_alerts_and_the_vendors_use_clears_it(
         _tick(j)
     kinds = sorted(a.kind for a in _open_alerts(j, oid))
     assert kinds == ["token_expiry", "token_unused"]
+    # Its words stay as raised, a day later too (they said "16 days", then "31 days", beside the same
+    # raised time: QA walk 6, L3), and the moment in them is drawn in the reader's time zone (L2).
+    [unused] = [a.summary for a in _open_alerts(j, oid) if a.kind == "token_unused"]
+    assert "API token since 20" in unused and " days" not in unused
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert [a.summary for a in _open_alerts(j, oid) if a.kind == "token_unused"] == [unused]
+    listed = j.get("/health").text.split("No sign that the vendor used", 1)[1].split("</li>", 1)[0]
+    assert "<time " in listed and "local" in listed
     # The vendor calls Okta with the token: Okta moves its window, the next run sees the use.
     assert tokens_domain.authenticate(sandbox_org, token["value"]) is not None
     j.clock.advance(DAY + 1)
