@@ -1,7 +1,8 @@
 """A minimal Admin Console for the one step only a person can do: signing in as a user and
 creating an API token, whose value is shown once. Used by the product's demo and browser tests.
-Two more things a person does to a real org, for the watch's demo and tests: give an
-administrator Super Administrator (or take it away), and call Okta with a token as the vendor
+More things a person does to a real org, for the watch's demo and tests: give an administrator
+Super Administrator (or take it away), deactivate an administrator (which revokes their API tokens,
+as Okta does: a service account someone deactivated), and call Okta with a token as the vendor
 would (which moves the token's expiry, as Okta does at each use).
 
 Plain HTML forms, a label on every field, no scripts and no inline styles (the product's browser
@@ -20,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from okta_sandbox import ids
 from okta_sandbox.domain import roles as roles_domain
 from okta_sandbox.domain import tokens as tokens_domain
+from okta_sandbox.domain import users as users_domain
 from okta_sandbox.domain.actors import Actor, RequestInfo
 from okta_sandbox.entities import User
 from okta_sandbox.org import SandboxOrg
@@ -60,6 +62,7 @@ def _page(request: Request, *, status: int = 200, errors: dict[str, str] | None 
         created=created, form=form or {}, action=request.url_for("console_create_token").path,
         super_admins={user.id for user in admins if "SUPER_ADMIN" in roles_domain.standard_types(org, user.id)},
         roles_action=request.url_for("console_roles").path, use_action=request.url_for("console_use_token").path,
+        deactivate_action=request.url_for("console_deactivate").path,
         done=done, stylesheet=request.url_for("console_css").path)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
@@ -128,6 +131,16 @@ async def super_admin(request: Request) -> Response:
     return _page(request, done="Nothing to change.")
 
 
+async def deactivate(request: Request) -> Response:
+    """Deactivate an administrator, as Directory > People > Deactivate does: Okta revokes their tokens."""
+    org = _org(request)
+    user = org.users.get((await _form(request)).get("user_id", ""))
+    if user is None or user not in _admins(org):
+        return _page(request, status=400, errors={"roles": "Choose an administrator."})
+    users_domain.deactivate_user(org, user, actor=_console_actor(request, user))
+    return _page(request, done=f"{user.login} is deactivated: Okta revoked their API tokens.")
+
+
 async def use_token(request: Request) -> Response:
     """Call Okta with a token as the vendor would: Okta accepts it and moves its expiry."""
     org = _org(request)
@@ -154,5 +167,6 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/tokens", create_token, methods=["POST"], name="console_create_token"),
         Route("/console/roles", super_admin, methods=["POST"], name="console_roles"),
         Route("/console/tokens/use", use_token, methods=["POST"], name="console_use_token"),
+        Route("/console/users/deactivate", deactivate, methods=["POST"], name="console_deactivate"),
         Route("/console.css", stylesheet, methods=["GET"], name="console_css"),
     ]

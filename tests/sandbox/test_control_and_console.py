@@ -124,6 +124,22 @@ class TestConsole:
         refused = console.post("/__sandbox__/console/roles", data={"user_id": stranger["id"], "grant": "1"})
         assert refused.status_code == 400 and "Choose an administrator." in refused.text
 
+    def test_deactivating_an_administrator_revokes_their_tokens(self, connect: Connect,
+                                                               sandbox_org: SandboxOrg) -> None:
+        """For the watch's demo: a service account someone deactivated (QA walk 6, L5)."""
+        user = sandbox_org.add_user("svc.gone@acme.example")
+        sandbox_org.assign_role(user["id"], "READ_ONLY_ADMIN")
+        value = sandbox_org.issue_api_token(user["id"], "Vendor")
+        console = connect()
+        assert "Deactivate svc.gone@acme.example" in console.get("/__sandbox__/console").text
+        done = console.post("/__sandbox__/console/users/deactivate", data={"user_id": user["id"]})
+        assert "svc.gone@acme.example is deactivated: Okta revoked their API tokens." in done.text
+        assert sandbox_org.users[user["id"]].status == "DEPROVISIONED"
+        assert tokens_domain.authenticate(sandbox_org, value) is None
+        assert sandbox_org.events_of("user.lifecycle.deactivate")
+        again = console.post("/__sandbox__/console/users/deactivate", data={"user_id": user["id"]})
+        assert again.status_code == 400 and "Choose an administrator." in again.text
+
     def test_calling_okta_with_a_token_moves_its_expiry(self, connect: Connect, sandbox_org: SandboxOrg,
                                                         demo_org: DemoOrg) -> None:
         value = sandbox_org.issue_api_token(demo_org.admin_user_id, "Vendor")
