@@ -60,7 +60,8 @@ def assert_accessible(page: Page, where: str) -> None:
 NOT_PAGES = frozenset({
     "/healthz", "/readyz", "/favicon.ico", "/sign-in/oidc", "/sign-in/oidc/callback", "/setup",
     "/onboardings/{onboarding_id}/progress", "/onboardings/{onboarding_id}/report.pdf",
-    "/onboardings/{onboarding_id}/events.{fmt}", "/onboardings/{onboarding_id}/secrets/{purpose}",
+    "/onboardings/{onboarding_id}/events.{fmt}", "/onboardings/{onboarding_id}/checklist.csv",
+    "/onboardings/{onboarding_id}/secrets/{purpose}",
 })
 
 
