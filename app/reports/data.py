@@ -205,7 +205,8 @@ class Report:
 # The checklist's words, with what an auditor must not miss in capitals and "not attested" for an
 # attestation nobody gave; RESULT_LABELS are the same words starting a Result cell ("Passed").
 STATUS_LABELS: dict[str, str] = {**CHECK_WORDS, CheckStatus.failed: "FAILED",
-                                 CheckStatus.needs_attestation: "not attested"}
+                                 CheckStatus.needs_attestation: "not attested",
+                                 CheckStatus.unchecked: "not answered by Okta"}
 RESULT_LABELS: dict[str, str] = {key: word[:1].upper() + word[1:] for key, word in STATUS_LABELS.items()}
 
 # What an Okta object is, in words, by the object type the wizard records for it.

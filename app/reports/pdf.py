@@ -25,7 +25,8 @@ def count_line(counts: dict[str, int]) -> str:
     parts = [f"{counts.get(CheckStatus.passed, 0) + attested} passed"
              + (f" ({attested} of them attested)" if attested else ""),
              f"{counts.get(CheckStatus.failed, 0)} {STATUS_LABELS[CheckStatus.failed]}"]
-    parts += [f"{counts[status]} {STATUS_LABELS[status]}" for status in (CheckStatus.waiting, CheckStatus.not_verified)
+    parts += [f"{counts[status]} {STATUS_LABELS[status]}" for status in (CheckStatus.waiting, CheckStatus.unchecked,
+                                                                        CheckStatus.not_verified)
               if counts.get(status)]
     parts.append(f"{counts.get(CheckStatus.needs_attestation, 0)} {STATUS_LABELS[CheckStatus.needs_attestation]}.")
     return ", ".join(parts)
