@@ -122,8 +122,9 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
         run, results = await latest_results(session, onboarding.id)
         token = token_use(results, kinds, onboarding.facts or {})
         open_alerts = alerts.get(onboarding.id, [])
+        # A run Okta left checks of unanswered did not find it healthy: it could not look.
         health = Health.alerting if open_alerts or (run is not None and run.failed) else \
-            Health.not_checked if run is None else Health.healthy
+            Health.not_checked if run is None or run.unchecked else Health.healthy
         if only is not None and health != only:
             continue
         lost = token_lost(results, kinds)

@@ -44,6 +44,9 @@ def test_checks_okta_did_not_answer_are_not_failures(w: Wizard, sandbox_org: San
     assert f"{unanswered} not answered by Okta" in page and "could not check" in page
     assert "Okta did not answer: Okta had an internal error" in page
     assert "What to do: Verify again in a few minutes." in page
+    # Health does not call it healthy: the watch could not look at everything.
+    health = html.unescape(web.get("/health").text)
+    assert f"{unanswered} not answered by Okta" in health and "pill--health-healthy" not in health
 
     sandbox_org.faults.clear()
     w.verify(oid, "reverify")
