@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.reports.data import Report
+from app.reports.checklist import ChecklistOnly
 from app.store.db import Database
 from app.store.models import AuditEvent
 from app.vault.redaction import REDACTOR
@@ -87,10 +87,10 @@ async def csv_stream(db: Database, onboarding_id: uuid.UUID) -> AsyncIterator[by
     yield buffer.getvalue().encode()
 
 
-def checklist_rows(report: Report) -> list[dict[str, Any]]:
+def checklist_rows(checklist: ChecklistOnly) -> list[dict[str, Any]]:
     """The document's checklist as the report gives it: one row an item, section by section."""
     rows = []
-    for item in report.checklist:
+    for item in checklist.items:
         attested_at = item.attestation.attested_at.isoformat() if item.attestation else None
         rows.append(REDACTOR.data({
             "section": item.section, "step": item.step, "item": item.label, "result": item.result,
@@ -99,19 +99,21 @@ def checklist_rows(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def report_header(report: Report, exported_by: str) -> dict[str, Any]:
+def report_header(checklist: ChecklistOnly, exported_by: str) -> dict[str, Any]:
     """What the JSON export says before its events: the onboarding, and its checklist as checked."""
-    def when(moment: Any) -> str | None:
-        return moment.isoformat() if moment is not None else None
-    return {"onboarding": str(report.onboarding_id), "vendor": report.vendor, "document": report.document_title,
-            "org": report.org, "status": report.status, "completed_at": when(report.completed_at),
-            "verified_at": when(report.verified_at), "exported_by": exported_by, "checklist": checklist_rows(report)}
+    onboarding, run = checklist.loaded.onboarding, checklist.last_run
+    return {"onboarding": str(onboarding.id), "vendor": checklist.loaded.playbook.name,
+            "document": checklist.loaded.playbook.document_title, "org": onboarding.org_origin,
+            "status": onboarding.status,
+            "completed_at": onboarding.completed_at.isoformat() if onboarding.completed_at else None,
+            "verified_at": run.finished_at.isoformat() if run is not None else None, "exported_by": exported_by,
+            "checklist": checklist_rows(checklist)}
 
 
-def checklist_csv(report: Report) -> bytes:
+def checklist_csv(checklist: ChecklistOnly) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CHECKLIST_COLUMNS)
     writer.writeheader()
-    for row in checklist_rows(report):
+    for row in checklist_rows(checklist):
         writer.writerow({key: defuse(value) for key, value in row.items()})
     return buffer.getvalue().encode()

@@ -11,7 +11,8 @@ from fpdf.fonts import FontFace
 
 from app.common.moments import stamp
 from app.common.text import counted
-from app.reports.data import STATUS_LABELS, Report
+from app.reports.checklist import STATUS_LABELS
+from app.reports.data import Report
 from app.store.statuses import EVIDENCE_WORDS, ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"

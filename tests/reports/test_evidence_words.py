@@ -14,7 +14,8 @@ from html import unescape
 
 from app.audit import Actor
 from app.audit.recorder import record
-from app.reports.data import EVIDENCE_ID_TYPES, ActionRow, ChecklistItem, EvidenceObject, _in_words, _Known, _objects
+from app.reports.checklist import EVIDENCE_ID_TYPES, ChecklistItem, EvidenceObject, _in_words, _Known, _objects
+from app.reports.data import ActionRow
 from app.reports.pdf import count_line
 from app.settings import Settings
 from app.store.statuses import CHECK_WORDS, Outcome

@@ -10,6 +10,7 @@ from starlette.responses import Response, StreamingResponse
 
 from app.audit import record
 from app.reports import exports
+from app.reports.checklist import build_checklist
 from app.reports.data import build_report
 from app.store.models import Onboarding
 from app.web.deps import CurrentOperator, DbSession, actor_for
@@ -59,8 +60,7 @@ async def events_export(request: Request, db: DbSession, onboarding_id: str, fmt
                      subject_type="events", subject_id=fmt, summary=f"Audit events exported as {fmt.upper()}")
     disposition = {"Content-Disposition": f'attachment; filename="{_filename(found, fmt)}"'}
     if fmt == "json":
-        report = await build_report(db, state.library, found.id, operator.display_name)
-        header = exports.report_header(report, operator.username)
+        header = exports.report_header(await build_checklist(db, state.library, found.id), operator.username)
         return StreamingResponse(exports.json_stream(state.db, found.id, header), media_type="application/json",
                                  headers=disposition)
     return StreamingResponse(exports.csv_stream(state.db, found.id), media_type="text/csv; charset=utf-8",
@@ -72,9 +72,9 @@ async def checklist_export(request: Request, db: DbSession, onboarding_id: str, 
     """The document's checklist, one row an item, for an auditor's spreadsheet or GRC tool."""
     state = app_state(request)
     found = await onboarding_or_404(db, onboarding_id)
-    report = await build_report(db, state.library, found.id, operator.display_name)
+    checklist = await build_checklist(db, state.library, found.id)
     async with state.db.session() as session:
         await record(session, action="export", actor=actor_for(request, operator), onboarding_id=found.id,
                      subject_type="checklist", subject_id="csv", summary="Checklist exported as CSV")
-    return Response(exports.checklist_csv(report), media_type="text/csv; charset=utf-8",
+    return Response(exports.checklist_csv(checklist), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(found, "checklist.csv")}"'})

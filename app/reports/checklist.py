@@ -1,0 +1,210 @@
+"""The document's checklist as an auditor reads it: each item with its result, what was found (the
+Okta objects named, their ids beside), and who attested. The audit report draws it with the rest of
+the record (`data.py`); the exports need it alone (`build_checklist`), without the timeline, the
+plans or the audit chain's check."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.engine.actions.roles import role_label
+from app.engine.runtime import load
+from app.playbooks.loader import PlaybookLibrary
+from app.store.models import Attestation, OnboardingAction, VerificationRun
+from app.store.repositories.operators import OperatorRepository
+from app.store.repositories.progress import latest_results
+from app.store.statuses import CHECK_WORDS, CheckStatus
+
+
+@dataclass
+class EvidenceObject:
+    """An Okta object a check looked at, as an auditor reads it: what it is and its name, with
+    Okta's id beside it as a secondary detail."""
+
+    kind: str  # in words: "Custom role", "Okta user"
+    id: str
+    label: str | None = None
+    id_name: str = "id"  # what the id is called ("client id" for an app's)
+
+    @property
+    def words(self) -> str:
+        named = f"{self.kind} “{self.label}”" if self.label else self.kind
+        return f"{named} ({self.id_name} {self.id})"
+
+
+@dataclass
+class ChecklistItem:
+    section: str
+    step: str
+    label: str
+    status: str
+    found: str  # what the check found, in words (an attested item: who attested)
+    evidence: dict[str, Any]  # the check's structured evidence, as stored (machine-readable)
+    attestation: Attestation | None = None  # who attested, when, and their note
+    attested_by: str = ""  # the attesting person as the report names them: "Ana Admin (ana.admin)"
+    objects: list[EvidenceObject] = field(default_factory=list)  # the Okta objects it proves things of
+
+    @property
+    def result(self) -> str:
+        """The result as the report's Result column shows it."""
+        return RESULT_LABELS.get(self.status, self.status)
+
+    def evidence_words(self, when: str) -> str:
+        """The Evidence cell as one sentence (the PDF's): ``when`` is the attestation's time, written
+        as the caller writes times."""
+        if self.attestation is not None:
+            return f"Attested by {self.attested_by} on {when}" + \
+                (f": {self.attestation.note}" if self.attestation.note else "")
+        # A finding that ends its sentence is not followed by "; " (it read "... 20:23 UTC.; App ...").
+        found = self.found.rstrip(".") if self.found and self.objects else self.found
+        return "; ".join([found, *(o.words for o in self.objects)]) if found else \
+            "; ".join(o.words for o in self.objects)
+
+
+
+
+# The checklist's words, with what an auditor must not miss in capitals and "not attested" for an
+# attestation nobody gave; RESULT_LABELS are the same words starting a Result cell ("Passed").
+STATUS_LABELS: dict[str, str] = {**CHECK_WORDS, CheckStatus.failed: "FAILED",
+                                 CheckStatus.needs_attestation: "not attested",
+                                 CheckStatus.unchecked: "not answered by Okta"}
+RESULT_LABELS: dict[str, str] = {key: word[:1].upper() + word[1:] for key, word in STATUS_LABELS.items()}
+
+# What an Okta object is, in words, by the object type the wizard records for it.
+OBJECT_WORDS: dict[str, str] = {
+    "user": "Okta user", "custom_role": "Custom role", "resource_set": "Resource set",
+    "role_assignment": "Role assignment", "schema_attribute": "Profile attributes", "api_token": "API token",
+    "app": "App", "app_assignment": "App assignment", "app_grant": "Granted scope",
+    "api_service": "API service integration", "log_stream": "Log stream", "group": "Group", "org": "Okta org"}
+# A check's evidence names the objects it looked at by these keys (their values are Okta ids).
+EVIDENCE_ID_TYPES: dict[str, str] = {
+    "object_id": "", "user_id": "user", "role_id": "custom_role", "resource_set_id": "resource_set",
+    "token_id": "api_token", "client_id": "app", "group_id": "group", "org_id": "org",
+    "log_stream_id": "log_stream"}
+_CUSTOM_ROLE = re.compile(r"custom role (\w+) on (\w+)")
+
+
+@dataclass
+class _Known:
+    object_type: str
+    label: str | None
+
+
+def _known_objects(records: list[OnboardingAction]) -> tuple[dict[str, _Known], dict[str, str]]:
+    """The Okta objects this onboarding's actions made or found, by id, with their names; and the
+    apps' names by client id."""
+    known: dict[str, _Known] = {}
+    apps: dict[str, str] = {}
+    for row in records:
+        details = row.details or {}
+        label = next((str(details[k]) for k in ("label", "login", "name") if details.get(k)), None)
+        if row.object_type and row.object_id:
+            known.setdefault(row.object_id, _Known(row.object_type, label))
+        if details.get("client_id") and label:
+            apps[str(details["client_id"])] = label
+    for row in records:  # a role assignment is named by its role, once every role's name is known
+        details = row.details or {}
+        if row.object_type == "role_assignment" and row.object_id and details.get("role"):
+            role = str(details["role"])
+            named = known[role].label if role in known else role_label(role)
+            if details.get("resource_set") and str(details["resource_set"]) in known:
+                named = f"{named} on {known[str(details['resource_set'])].label}"
+            known[row.object_id] = _Known("role_assignment", named)
+    return known, apps
+
+
+def _objects(evidence: dict[str, Any], known: dict[str, _Known], apps: dict[str, str]) -> list[EvidenceObject]:
+    """The objects a check's evidence names by id, in words."""
+    out: list[EvidenceObject] = []
+    for key, object_type in EVIDENCE_ID_TYPES.items():
+        value = evidence.get(key)
+        if not value or not isinstance(value, str | int):
+            continue
+        value = str(value)
+        if key == "client_id":
+            out.append(EvidenceObject(OBJECT_WORDS["app"], value, apps.get(value), id_name="client id"))
+            continue
+        found = known.get(value)
+        kind = object_type or (found.object_type if found else "")
+        out.append(EvidenceObject(OBJECT_WORDS.get(kind, "Okta object"), value, found.label if found else None))
+    for pair in evidence.get("custom") or []:  # a user's custom roles: "role@resource set"
+        role, _, resource_set = str(pair).partition("@")
+        out.append(EvidenceObject(OBJECT_WORDS["custom_role"], role, known[role].label if role in known else None))
+        if resource_set:
+            out.append(EvidenceObject(OBJECT_WORDS["resource_set"], resource_set,
+                                      known[resource_set].label if resource_set in known else None))
+    unique: dict[str, EvidenceObject] = {}
+    for item in out:
+        unique.setdefault(item.id, item)
+    return list(unique.values())
+
+
+def _in_words(found: str, objects: list[EvidenceObject], known: dict[str, _Known]) -> str:
+    """A check's finding with the Okta ids in it named instead (the ids are listed beside it)."""
+    def named(object_id: str) -> str:
+        label = known[object_id].label if object_id in known else None
+        return f"“{label}”" if label else object_id
+
+    found = _CUSTOM_ROLE.sub(lambda m: f"custom role {named(m[1])} on resource set {named(m[2])}", found)
+    for item in objects:
+        found = found.replace(f" (Okta id {item.id})", "")
+    return found
+
+
+def _person(name: str, username: str) -> str:
+    return username if not name or name == username else f"{name} ({username})"
+
+
+@dataclass
+class ChecklistOnly:
+    """The document's checklist as last checked, without the rest of the report (the exports)."""
+
+    loaded: Any
+    last_run: VerificationRun | None
+    items: list[ChecklistItem]
+
+
+async def build_checklist(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> ChecklistOnly:
+    """The checklist alone: the exports need no timeline, plans or audit-chain check (it verifies the
+    chain's whole stretch, and the events export streams in constant memory)."""
+    loaded = await load(session, library, onboarding_id)
+    last_run, results = await latest_results(session, onboarding_id)
+    names = await OperatorRepository(session).display_names()
+    return ChecklistOnly(loaded, last_run, checklist_items(loaded, results, names))
+
+
+def checklist_items(loaded: Any, results: dict[str, Any], names: dict[Any, str]) -> list[ChecklistItem]:
+    playbook = loaded.playbook
+    known, apps = _known_objects(list(loaded.records.values()))
+    checklist: list[ChecklistItem] = []
+    for section in playbook.sections:
+        for step in section.steps:
+            if not loaded.scope.condition(step.when):
+                continue
+            for check in step.checks:
+                if not loaded.scope.condition(check.when):
+                    continue
+                attestation = loaded.attestations.get(check.key)
+                result = results.get(check.key)
+                status: str
+                evidence = dict(result.evidence) if result is not None and result.evidence else {}
+                objects: list[EvidenceObject] = []
+                attested_by = ""
+                if attestation is not None:
+                    attested_by = _person(names.get(attestation.operator_id, ""), attestation.operator_name)
+                    status, found = CheckStatus.attested, f"Attested by {attested_by}"
+                elif result is not None:
+                    objects = _objects(evidence, known, apps)
+                    status, found = result.status, _in_words(result.found or "", objects, known)
+                else:
+                    status, found = CheckStatus.not_verified, "Not verified yet"
+                checklist.append(ChecklistItem(
+                    section=section.title, step=f"{step.number} {step.title}", label=check.label, status=status,
+                    found=found, evidence=evidence, attestation=attestation, attested_by=attested_by,
+                    objects=objects))
+    return checklist
