@@ -18,7 +18,7 @@ from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
 from app.engine.requirements import Stale
 from app.engine.status import held_by_waits, timer_until
-from app.store.statuses import GOOD, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
+from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
@@ -102,7 +102,7 @@ def evidently_done(view: OnboardingView, sv: StepView) -> bool:
     happened (the token was made signed in as it): the next verification confirms them, and a
     failure brings the step back."""
     return sv.step.actor == "service_account" and bool(view.loaded.scope.facts.get("service_token_verified")) \
-        and all(c.status is None or c.status in GOOD for c in sv.checks)
+        and all(c.status in NOT_AGAINST for c in sv.checks)
 
 
 def _token_track(view: OnboardingView, steps: list[StepView]) -> list[StepView]:

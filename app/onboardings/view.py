@@ -23,7 +23,6 @@ from app.engine.requirements import (
     unmet,
 )
 from app.engine.runtime import Loaded, load
-from app.engine.status import timer_fact, timer_until
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
 from app.onboardings.next_step import (
     NextKind,
@@ -35,6 +34,7 @@ from app.onboardings.next_step import (
     progress,
 )
 from app.onboardings.paste import PasteRow, paste_row
+from app.onboardings.step_state import SETTLED, changed_since, step_state
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
@@ -55,9 +55,8 @@ from app.store.repositories.watch import is_watched, open_alerts
 from app.store.statuses import (
     ACTED,
     ACTIVE_JOBS,
+    BEFORE_A_CHANGE,
     FINISHED,
-    GOOD,
-    NOT_AGAINST,
     UNTRACKED_STEPS,
     ActionState,
     CheckStatus,
@@ -65,9 +64,6 @@ from app.store.statuses import (
     StepState,
     Verdict,
 )
-
-# Action states after which the action needs nothing more (applied, or removed by Undo).
-SETTLED = (ActionState.done, ActionState.undone)
 
 ACTORS = {
     "wizard": "The wizard, through the Okta API",
@@ -109,17 +105,6 @@ class CheckView:
 def _until(evidence: dict[str, Any] | None) -> float | None:
     value = (evidence or {}).get("until")
     return float(value) if isinstance(value, int | float) else None
-
-
-def _changed_since(loaded: Loaded, moment: float) -> bool:
-    """Whether an action was applied, the service account's token verified, or a timer started
-    after ``moment`` (a wait found "not started" before it was is not one now)."""
-    facts = loaded.scope.facts
-    stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
-    stamps.append(float(facts.get("service_token_verified_at") or 0))
-    stamps += [float((facts.get(timer_fact(step.key)) or {}).get("recorded_at", 0))
-               for _s, step in loaded.playbook.steps()]
-    return max(stamps) > moment
 
 
 @dataclass
@@ -274,31 +259,6 @@ class OnboardingView:
         return frozenset(p.key for p in self.progress if p.total and p.done == p.total and not p.current)
 
 
-def _step_state(view: StepView, loaded: Loaded) -> StepState:
-    if any(a.state == ActionState.failed for a in view.actions):
-        return StepState.failed
-    statuses = [c.status for c in view.checks]
-    if view.actions and all(a.state in SETTLED for a in view.actions) and all(s in NOT_AGAINST for s in statuses):
-        return StepState.done
-    if view.actions and any(a.waiting_on for a in view.actions if a.state != ActionState.done):
-        return StepState.waiting
-    if view.step.task is not None and view.step.task.kind == "service_token":
-        return StepState.done if loaded.scope.facts.get("service_token_verified") else StepState.todo
-    if view.step.task is not None and view.step.task.kind == "timer" and view.checks \
-            and timer_until(loaded.scope.facts, view.step.key) is None:
-        # Attested without its timer (Sentinel's connector): the wait the later steps count from is not started.
-        return StepState.todo
-    if statuses and all(s in GOOD for s in statuses):
-        return StepState.done
-    if CheckStatus.failed in statuses:
-        return StepState.attention
-    if CheckStatus.waiting in statuses:
-        return StepState.waiting
-    if view.actions or view.checks:
-        return StepState.todo
-    return StepState.guide if view.step.task is not None and view.step.actor != "wizard" else StepState.info
-
-
 async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,
                      now: float) -> OnboardingView:
     loaded = await load(session, library, onboarding_id)
@@ -325,7 +285,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     sections: list[tuple[SectionSpec, list[StepView]]] = []
     plan_depends_on = planned_inputs(loaded.playbook)
     states = {key: row.state for key, row in loaded.records.items()}
-    outdated = last_run is not None and _changed_since(loaded, last_run.finished_at.timestamp())
+    outdated = last_run is not None and changed_since(loaded, last_run.finished_at.timestamp())
     written_at = {key: step for _section, step in reversed(list(loaded.playbook.steps())) for key in step.inputs}
     for section in loaded.playbook.sections:
         views: list[StepView] = []
@@ -354,7 +314,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     continue
                 attestation = loaded.attestations.get(check.key)
                 result = results.get(check.key)
-                if result is not None and result.status in (CheckStatus.failed, CheckStatus.waiting) and outdated:
+                if result is not None and result.status in BEFORE_A_CHANGE and outdated:
                     # A failure found before the last apply, token paste or timer start may be fixed by
                     # it: it is not shown as current (the card sent people back to a token already
                     # pasted; a running wait read "has not been started").
@@ -386,7 +346,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 s.purpose not in revealed_by_task and any(c.destroys(s) for c in step.checks)))]
             if any(c.kind == "attest" for c in step.checks):
                 view.after_unapplied = unapplied_before(loaded.playbook, scope, states, step.key)
-            view.state = _step_state(view, loaded)
+            view.state = step_state(view, loaded)
             if views and views[-1].state == StepState.guide:
                 views[-1].before_pending = any(a.state != ActionState.done for a in view.actions)
             views.append(view)

@@ -85,6 +85,8 @@ OPEN = (OnboardingStatus.draft, OnboardingStatus.in_progress, OnboardingStatus.w
 ACTED = frozenset({ActionState.done, ActionState.applying, ActionState.failed})  # may have written to Okta
 ACTIVE_JOBS = (JobState.queued, JobState.running)
 GOOD = (CheckStatus.passed, CheckStatus.attested)  # counts as done on the checklist
+# Results a later apply, token paste or timer start may have made untrue: not shown as current then.
+BEFORE_A_CHANGE = (CheckStatus.failed, CheckStatus.waiting, CheckStatus.unchecked)
 # How an unchecked result's finding begins (what Okta answered follows).
 NOT_ANSWERED = "Okta did not answer:"
 # Says nothing against a step whose actions are done (no result yet, or Okta did not answer).

@@ -89,3 +89,24 @@ def test_a_completed_onboarding_that_drifted_stays_in_the_completed_list(w: Wiza
     assert f"/onboardings/{oid}" in listed
     # The card does not say every item passed.
     assert w.view(oid).next.title != "Completed: every item passed or was attested"
+
+
+def test_a_check_okta_did_not_answer_before_a_change_is_not_shown_as_current(
+        w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """Unanswered, then the token pasted and everything attested: the card sent the administrator
+    back to "Step 3: Verify the account" (open the activation link) for an active account (review)."""
+    oid = start(w)
+    svc = w.to_the_token(oid)
+    person_activates(sandbox_org, svc)
+    sandbox_org.faults.add("server_error", method="GET", path="/api/v1/users/{userId}", times=None)
+    w.verify(oid)
+    assert last_results(w, oid)["account_active"].status == "unchecked"
+    sandbox_org.faults.clear()
+    w.paste_token(oid, sandbox_org.issue_api_token(svc, "Defender for Identity"))
+    w.apply_ok(oid)
+    w.attest_all(oid)
+    view = w.view(oid)
+    checks = {c.spec.key: c for _s, steps in view.sections for sv in steps for c in sv.checks}
+    assert checks["account_active"].status is None  # from before the paste: not current
+    assert view.next.title in ("Verify the onboarding", "Verify again"), view.next.title
+    assert "Verify the account" not in view.next.title

@@ -1,0 +1,52 @@
+"""A step's state on the page (done, failed, waiting, to do...) from its actions and the latest
+results, and whether a verification run is older than what was done since it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.engine.runtime import Loaded
+from app.engine.status import timer_fact, timer_until
+from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, StepState
+
+if TYPE_CHECKING:
+    from app.onboardings.view import StepView
+
+# Action states after which the action needs nothing more (applied, or removed by Undo).
+SETTLED = (ActionState.done, ActionState.undone)
+
+
+def changed_since(loaded: Loaded, moment: float) -> bool:
+    """Whether an action was applied, the service account's token verified, or a timer started
+    after ``moment`` (a wait found "not started" before it was is not one now)."""
+    facts = loaded.scope.facts
+    stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
+    stamps.append(float(facts.get("service_token_verified_at") or 0))
+    stamps += [float((facts.get(timer_fact(step.key)) or {}).get("recorded_at", 0))
+               for _s, step in loaded.playbook.steps()]
+    return max(stamps) > moment
+
+
+def step_state(view: StepView, loaded: Loaded) -> StepState:
+    if any(a.state == ActionState.failed for a in view.actions):
+        return StepState.failed
+    statuses = [c.status for c in view.checks]
+    if view.actions and all(a.state in SETTLED for a in view.actions) and all(s in NOT_AGAINST for s in statuses):
+        return StepState.done
+    if view.actions and any(a.waiting_on for a in view.actions if a.state != ActionState.done):
+        return StepState.waiting
+    if view.step.task is not None and view.step.task.kind == "service_token":
+        return StepState.done if loaded.scope.facts.get("service_token_verified") else StepState.todo
+    if view.step.task is not None and view.step.task.kind == "timer" and view.checks \
+            and timer_until(loaded.scope.facts, view.step.key) is None:
+        # Attested without its timer (Sentinel's connector): the wait the later steps count from is not started.
+        return StepState.todo
+    if statuses and all(s in GOOD for s in statuses):
+        return StepState.done
+    if CheckStatus.failed in statuses:
+        return StepState.attention
+    if CheckStatus.waiting in statuses:
+        return StepState.waiting
+    if view.actions or view.checks:
+        return StepState.todo
+    return StepState.guide if view.step.task is not None and view.step.actor != "wizard" else StepState.info
