@@ -49,12 +49,16 @@ class VerifyPhase(EngineBase):
             outcomes = await asyncio.gather(*(evaluate(spec) for _step, spec in checks))
         async with self.db.session() as session:
             _previous, previous_results = await latest_results(session, handle.onboarding_id)
-            before = {key: row.status for key, row in previous_results.items()}
+            # What each check last found when Okta answered: a run it did not answer says nothing, so
+            # a failure after it is still drift from the run before (it read as no drift).
+            before = {key: _answered(row) for key, row in previous_results.items()}
             run = VerificationRun(id=uuid.uuid4(), onboarding_id=handle.onboarding_id, kind=handle.kind,
                                   started_by_id=handle.started_by_id)
             results: list[CheckResult] = []
             drift: list[dict[str, Any]] = []
             for (step, spec), outcome in zip(checks, outcomes, strict=True):
+                if outcome.status == CheckStatus.unchecked and before.get(spec.key):
+                    outcome.evidence = {**outcome.evidence, ANSWERED_BEFORE: before[spec.key]}
                 results.append(CheckResult(run_id=run.id, onboarding_id=handle.onboarding_id, step_key=step.key,
                                            check_key=spec.key, status=outcome.status, found=outcome.found[:4000],
                                            remedy=outcome.remedy, evidence=_jsonable(outcome.evidence)))
@@ -103,6 +107,15 @@ class VerifyPhase(EngineBase):
         if event is None:
             return {"state": "not_yet", "looked_for": looked}
         return {"state": "found", "looked_for": looked, "event_type": event.eventType, "at": event.published}
+
+
+ANSWERED_BEFORE = "answered_before"  # kept on an unchecked result: the status the run before it found
+
+
+def _answered(row: CheckResult) -> str | None:
+    if row.status == CheckStatus.unchecked:
+        return (row.evidence or {}).get(ANSWERED_BEFORE)
+    return row.status
 
 
 def _jsonable(value: Any) -> Any:

@@ -110,3 +110,18 @@ def test_a_check_okta_did_not_answer_before_a_change_is_not_shown_as_current(
     assert checks["account_active"].status is None  # from before the paste: not current
     assert view.next.title in ("Verify the onboarding", "Verify again"), view.next.title
     assert "Verify the account" not in view.next.title
+
+
+def test_drift_after_a_run_okta_did_not_answer_is_still_drift(w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """Passed, then unanswered, then failed: the failure was not drift, as if the unanswered run
+    had reset what was known (review)."""
+    oid = start(w)
+    svc = finish(w, oid, sandbox_org)
+    sandbox_org.faults.add("server_error", method="GET", path="/api/v1/users/{userId}", times=None)
+    w.verify(oid, "reverify")
+    assert last_results(w, oid)["account_active"].status == "unchecked"
+    sandbox_org.faults.clear()
+    sandbox_org.users[svc].status = "DEPROVISIONED"
+    w.verify(oid, "reverify")
+    view = w.view(oid)
+    assert view.last_run is not None and "account_active" in [d["check"] for d in view.last_run.drift]
