@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.common.moments import stamp
+from app.engine.checks.base import reads_okta
 from app.store.models import CheckResult
 from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import NOT_ANSWERED, CheckStatus, FindingKind
@@ -136,9 +137,10 @@ def _expiry(expires_at: datetime, now: datetime, token_id: object) -> Finding:
 def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kinds: Mapping[str, str],
              facts: Mapping[str, Any], now: datetime, *, expiry_days: int, unused_days: int) -> list[Finding]:
     unknown = unreadable(results)
-    wrong = {key for key, result in results.items() if result.status in (CheckStatus.failed, CheckStatus.unchecked)}
-    if wrong and wrong == unknown:
-        # Nothing could be read at all: that is the connection's credential (or Okta) failing.
+    answered = [key for key in results if key not in unknown and reads_okta(kinds.get(key, ""))]
+    if unknown and not answered:
+        # Nothing could be read at all: that is the connection's credential (or Okta) failing. One
+        # check left unanswered among others answered is not (it raised this alert: review).
         first = results[sorted(unknown)[0]].found or ""
         return [credential_finding(first.removeprefix(COULD_NOT_CHECK).removeprefix(NOT_ANSWERED).strip())]
     found = [Finding(f"check:{key}", FindingKind.drift, f"{labels.get(key, key)}: {result.found or 'failed'}",

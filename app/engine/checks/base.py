@@ -66,6 +66,9 @@ class Check(ABC):
     kind: ClassVar[str]
     params_model: ClassVar[type[CheckParams]]
     manual: ClassVar[bool] = False
+    # Whether it asks Okta (an attestation, a fact the wizard keeps, a timer do not): a run in which
+    # no check that asks Okta was answered could not use the connection at all.
+    reads_okta: ClassVar[bool] = True
     # The facts its outcome may keep (``CheckOutcome.facts``), as names or patterns filled from the
     # parameters, like ``Action.produces``.
     produces: ClassVar[frozenset[str]] = frozenset()
@@ -126,6 +129,11 @@ register = CHECKS.register
 def check_registry() -> dict[str, type[Check]]:
     """Every check kind; each module of this package registers its checks when imported."""
     return CHECKS.all()
+
+
+def reads_okta(kind: str) -> bool:
+    found = check_registry().get(kind)
+    return found is None or found.reads_okta
 
 
 def answered_by_facts(spec: CheckSpec, scope: Scope) -> CheckOutcome | None:

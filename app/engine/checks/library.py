@@ -35,6 +35,7 @@ class Attest(Check):
     """What only a person can confirm (a licence, a vendor console): needs a named attestation."""
 
     kind = "attest"
+    reads_okta = False
     params_model = NoParams
     manual = True
 
@@ -56,6 +57,7 @@ class ActionDone(Check):
     """A step the wizard did and recorded (with Okta's object id as evidence)."""
 
     kind = "action_done"
+    reads_okta = False
     params_model = ActionParams
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
@@ -331,6 +333,7 @@ class FactParams(CheckParams):
 @register
 class FactCheck(Check):
     kind = "fact"
+    reads_okta = False
     params_model = FactParams
 
     def from_facts(self, scope: Scope) -> CheckOutcome | None:
@@ -357,6 +360,7 @@ class TimerElapsed(Check):
     once its time is up."""
 
     kind = "timer_elapsed"
+    reads_okta = False
     params_model = TimerParams
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:

@@ -20,6 +20,7 @@ class ProbeParams(CheckParams):
 @register
 class TokenProbe(Check):
     kind = "token_probe"
+    reads_okta = False  # what the token proved when it was pasted
     params_model = ProbeParams
 
     def from_facts(self, scope: Scope) -> CheckOutcome | None:
