@@ -20,6 +20,7 @@ from app.engine.jobs import JobHandle
 from app.engine.requirements import Stale, describe, plan_depends_on, unmet
 from app.engine.runtime import Loaded, load
 from app.engine.scope import TemplateError
+from app.engine.status import APPLYING
 from app.engine.undo import UndoPhase
 from app.engine.verify import VerifyPhase
 from app.okta.errors import OktaError
@@ -152,6 +153,8 @@ class Engine(VerifyPhase, UndoPhase):
                 await confirm(session, plan, actor.id)
                 await record(session, action="plan_confirm", actor=actor, onboarding_id=onboarding_id,
                              subject_type="plan", subject_id=str(plan.id), summary="Plan confirmed")
+                await session.flush()
+                await self._refresh_status(session, onboarding_id)  # no longer "Read the plan, then confirm it"
             return plan
 
     async def why_not_apply(self, onboarding_id: uuid.UUID) -> str | None:
@@ -195,7 +198,7 @@ class Engine(VerifyPhase, UndoPhase):
                              summary=f"Apply refused: {refused}")
             raise EngineError(refused)
         loaded = await self._load(handle.onboarding_id)
-        await self._set_status(handle.onboarding_id, OnboardingStatus.in_progress)
+        await self._set_status(handle.onboarding_id, OnboardingStatus.in_progress, APPLYING)
         async with self.db.session() as session:
             await record(session, action="apply_resume" if handle.resumed else "apply", actor=actor,
                          onboarding_id=handle.onboarding_id, subject_type="job", subject_id=str(handle.job_id),

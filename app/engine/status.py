@@ -20,6 +20,7 @@ DRAFT_NEW = "Check the values, then make the plan."
 DRAFT_PLANNED = "Read the plan, then confirm it."
 DRAFT_CONFLICTS = "Resolve the plan's conflicts, then make the plan again."
 APPLYING = "Plan confirmed: the wizard is applying it."
+CONFIRMED = "Plan confirmed; nothing applied yet."
 DRAFT_STALE = "Values changed after the plan was made: make the plan again."
 DRAFT_STALE_SETTINGS = "The vendor's settings changed after the plan was made: make the plan again."
 
@@ -71,8 +72,9 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                if loaded.records.get(spec.key) is None or loaded.records[spec.key].state != ActionState.done]
     if not loaded.records and pending:
         if plan is not None and plan.confirmed_at is not None and not loaded.plan_stale(plan):
-            # Confirmed, and Apply on its way: the line said "Read the plan, then confirm it" (QA walk 5, M3).
-            return OnboardingStatus.in_progress, None, APPLYING
+            # Confirmed: the line said "Read the plan, then confirm it" (QA walk 5, M3). Whether Apply
+            # runs is the job's to say (APPLYING, set when it starts): a busy or stopped one does not.
+            return OnboardingStatus.in_progress, None, CONFIRMED
         return OnboardingStatus.draft, None, draft_note(loaded, plan)
     turn = plan_turn(loaded, plan) if pending else None
     if turn is not None:
