@@ -188,6 +188,12 @@ def next_step(view: OnboardingView) -> NextStep:
                         f"Okta did not answer {counted(run.unchecked, 'check')} at the last verification (an error "
                         "on Okta's side, or its rate limit): nothing was found wrong, and nothing changed. Each says "
                         "what Okta answered.")
+    drifted = _drifted_since_completed(view, steps)
+    if drifted is not None:
+        # Not the step's first-time instructions (an activation link destroyed long ago): what changed.
+        label, remedy = drifted
+        return NextStep(NextKind.verify, "Mend what changed in Okta, then re-verify",
+                        f"“{label}” failed at the last verification. {remedy}")
     held = held_by_a_wait(view)
     person = next((sv for sv in _token_track(view, steps) + steps if needs_person(view, sv)
                    and sv.step.key not in held), None)
@@ -239,6 +245,14 @@ def _gone_from_okta(view: OnboardingView, steps: list[StepView]) -> str | None:
         return None
     return next((c.spec.label for sv in steps for c in sv.checks
                  if c.status == CheckStatus.failed and (c.remedy or "").startswith(MAKE_AGAIN)), None)
+
+
+def _drifted_since_completed(view: OnboardingView, steps: list[StepView]) -> tuple[str, str] | None:
+    """A completed onboarding's first check the last verification failed (drift), with its remedy."""
+    if view.onboarding.completed_at is None or view.last_run is None or view.run_outdated:
+        return None
+    return next(((c.spec.label, c.remedy or "") for sv in steps for c in sv.checks
+                 if c.status == CheckStatus.failed), None)
 
 
 def dead_end_reads(playbook: Playbook, check: CheckSpec, kept: Iterable[Any],

@@ -82,9 +82,9 @@ class UserStatusParams(CheckParams):
 
 _SINCE_ACTIVE = {
     "DEPROVISIONED": "The account was deactivated in Okta, which revokes its API tokens: the vendor can no longer "
-                     "use it. Activate it again in Directory > People (it then needs activating, as a new account "
-                     "does), sign in as it, create a new token, paste it on the token step and give it to the vendor; "
-                     f"or {START_AGAIN}.",
+                     "use it. Reactivate it in Directory > People (its person then sets a password and MFA again "
+                     "from the new activation email), sign in as it, create a new token, paste it on the token step "
+                     f"and give it to the vendor; or {START_AGAIN}.",
     "SUSPENDED": "The account was suspended in Okta: unsuspend it in Directory > People (the account, then More "
                  "Actions > Unsuspend), then re-verify.",
     "LOCKED_OUT": "The account is locked out: unlock it in Directory > People (the account, then Unlock), then "
