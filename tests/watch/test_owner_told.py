@@ -27,3 +27,21 @@ def test_the_owner_is_told_on_their_home_page(j: Journey, sandbox_org: SandboxOr
     j.submit(j.form(j.get("/").text, "/sign-out"))
     j.sign_in("olga.op", PASSWORD)
     assert "you own" not in html.unescape(j.get("/").text)
+
+
+def test_a_completed_onboarding_nobody_owns_is_in_the_queue_once_it_drifts(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Handed to the help-desk queue once completed, then drifted: the queue left out completed
+    onboardings, while the alert's notification said it was there (review)."""
+    from tests.watch.test_watch import DAY, _completed, _tick
+
+    oid, token = _completed(j, sandbox_org)
+    page = j.get(f"/onboardings/{oid}").text
+    handed = j.submit(j.form(page, "/handoff"), to="queue", note="Done; the watch looks after it.")
+    assert "Handed off to the help-desk queue." in handed.text
+    assert f"/onboardings/{oid}" not in j.get("/?view=queue").text  # completed, nothing wrong: not work
+    _tick(j)
+    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert f"/onboardings/{oid}" in j.get("/?view=queue").text

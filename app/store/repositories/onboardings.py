@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -39,11 +39,15 @@ class ListQuery:
 
     def filters(self) -> list[Any]:
         where: list[Any] = []
+        alerting = select(Alert.onboarding_id).where(Alert.cleared_at.is_(None))
         if self.view == "mine" and self.me is not None:
             where.append(Onboarding.assignee_id == self.me)
         elif self.view == "queue":
             where.append(Onboarding.assignee_id.is_(None))
-            where.append(Onboarding.status.not_in((OnboardingStatus.completed, *FINISHED)))
+            # Work to take: not completed, or completed with an alert open (what drifted since needs
+            # someone, and the alert's notification says it is here).
+            where.append(or_(Onboarding.status.not_in((OnboardingStatus.completed, *FINISHED)),
+                             (Onboarding.status == OnboardingStatus.completed) & Onboarding.id.in_(alerting)))
         elif self.view == "waiting":
             where.append(Onboarding.status.in_((OnboardingStatus.waiting, OnboardingStatus.blocked)))
         elif self.view == "completed":
@@ -67,7 +71,6 @@ class ListQuery:
             where.append(Onboarding.last_activity_at >= datetime.combine(self.since, time.min, UTC))
         if self.until:
             where.append(Onboarding.last_activity_at < datetime.combine(self.until + timedelta(days=1), time.min, UTC))
-        alerting = select(Alert.onboarding_id).where(Alert.cleared_at.is_(None))
         if self.health == Health.alerting:
             where.append(Onboarding.id.in_(alerting))
         elif self.health == Health.healthy:
