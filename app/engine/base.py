@@ -6,6 +6,7 @@ that records why a run stopped. The phases build on it: plan and apply (`engine.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -28,13 +29,15 @@ from app.okta.ratelimit import BACKGROUND, INTERACTIVE
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.db import Database
-from app.store.repositories.onboardings import applying_of_vendor
+from app.store.repositories.onboardings import open_of_vendor
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import destroy_kept_secrets, latest_run, read_kept_secret
 from app.store.repositories.state import set_status
 from app.store.statuses import FINISHED, OnboardingStatus, Outcome
 from app.vault import Secret, Vault
+
+log = logging.getLogger("onboard.engine")
 
 
 class EngineError(JobStopped):
@@ -133,15 +136,18 @@ class EngineBase:
         still to apply says again what it waits for (a plan made with the old settings is made
         again); how many must make their plan again."""
         async with self.db.sessions() as session:
-            ids = await applying_of_vendor(session, vendor)
+            ids = await open_of_vendor(session, vendor)
         outdated = 0
         for onboarding_id in ids:
-            async with self.db.session() as session:
-                plan = await newest_plan(session, onboarding_id)
-                if plan is not None and (await load(session, self.library, onboarding_id)).plan_stale(plan) \
-                        == Stale.settings:
-                    outdated += 1
-                await self._refresh_status(session, onboarding_id)
+            try:
+                async with self.db.session() as session:
+                    plan = await newest_plan(session, onboarding_id)
+                    if plan is not None and (await load(session, self.library, onboarding_id)).plan_stale(plan) \
+                            == Stale.settings:
+                        outdated += 1
+                    await self._refresh_status(session, onboarding_id)
+            except Exception:  # the settings are saved: one onboarding that cannot be read stops no other
+                log.exception("status of onboarding %s not refreshed after a settings change", onboarding_id)
         return outdated
 
     def guarded(self, run: Any) -> Any:

@@ -95,8 +95,9 @@ class Engine(VerifyPhase, UndoPhase):
         # another (a value pasted in the vendor's console) leaves it standing.
         values = {**(loaded.onboarding.inputs or {}), **loaded.scope.inputs}
         used = plan_depends_on(loaded.playbook, {ASKED_INPUTS: asked})
+        restoring = {str(item["action_key"]) for item in items if item.get("restore")}
         plan = new_plan(onboarding_id, actor.id, items, {key: values.get(key) for key in sorted(used)},
-                        loaded.pending_settings())
+                        loaded.pending_settings(restoring))
         async with self.db.session() as session:
             await add_plan(session, plan)
             onboarding = await get_onboarding(session, onboarding_id)
@@ -242,10 +243,7 @@ class Engine(VerifyPhase, UndoPhase):
             plan = await confirmed_plan(session, onboarding_id)
         if plan is None or plan.confirmed_at is None:
             return set()
-        confirmed_at = plan.confirmed_at
-        return {str(item["action_key"]) for item in plan.items if item.get("restore")
-                and (row := loaded.records.get(str(item["action_key"]))) is not None
-                and not (row.state == ActionState.done and row.updated_at > confirmed_at)}
+        return {key for key in loaded.restoring(plan) if key in loaded.records}
 
     def _intent_hook(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int,
                      details: dict[str, Any]) -> Any:

@@ -5,6 +5,7 @@ attestations."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,22 +89,32 @@ class Loaded:
         return Record(state=row.state, outcome=row.outcome, created_by_us=row.created_by_us,
                       object_id=row.object_id, details=dict(row.details or {}))
 
-    def pending_settings(self) -> dict[str, Any]:
-        """The settings (as kept) that the actions not done yet use: a plan made with others is stale."""
+    def pending_settings(self, restoring: Collection[str] = ()) -> dict[str, Any]:
+        """The settings (as kept) that the actions still to apply use (not done yet, or done and made
+        again by the plan: ``restoring``): a plan made with others is stale."""
         scope = self.scope
         names = {name for step, spec in self.playbook.actions()
                  if scope.condition(step.when) and scope.condition(spec.when)
-                 and self.record(spec.key).state != ActionState.done for name in action_settings(spec)}
+                 and (self.record(spec.key).state != ActionState.done or spec.key in restoring)
+                 for name in action_settings(spec)}
         return {name: self.settings_kept.get(name) for name in sorted(names)}
+
+    def restoring(self, plan: OnboardingPlan) -> set[str]:
+        """The done actions ``plan`` makes again (gone from Okta since), not yet made again under it."""
+        confirmed = plan.confirmed_at
+        return {str(item["action_key"]) for item in plan.items if item.get("restore")
+                and not (confirmed is not None and (row := self.records.get(str(item["action_key"]))) is not None
+                         and row.state == ActionState.done and row.updated_at > confirmed)}
 
     def plan_stale(self, plan: OnboardingPlan) -> Stale | None:
         """Why ``plan`` no longer shows what Apply would do (values or settings changed), or None."""
         return plan_is_stale(self.playbook, plan, self.onboarding.inputs, self.onboarding.facts,
-                             self.pending_settings())
+                             self.pending_settings(self.restoring(plan)))
 
     def settings_changed_since(self, plan: OnboardingPlan) -> list[str]:
         """The labels of the settings its actions still to apply use that differ from ``plan``'s."""
-        return [self.playbook.settings[name].label for name in settings_changed(plan, self.pending_settings())]
+        return [self.playbook.settings[name].label
+                for name in settings_changed(plan, self.pending_settings(self.restoring(plan)))]
 
     def check_state(self) -> CheckState:
         return CheckState(

@@ -40,8 +40,8 @@ def test_a_plan_made_before_a_settings_change_is_made_again_before_anything_is_a
     confirm = j.form(planned.text, "/confirm")  # as the page drew it before the change
 
     saved = _change_permissions(j, NEW)
-    assert ("1 onboarding of Microsoft Defender for Identity in progress has a plan made with the previous "
-            "values: its operator makes the plan again before Apply goes on.") in saved
+    assert ("1 onboarding of Microsoft Defender for Identity has a plan made with the previous values: its "
+            "operator makes the plan again before Apply goes on.") in saved
     page = j.get(url).text
     text = html.unescape(page)
     assert j.onboarding(oid).status_note == DRAFT_STALE_SETTINGS
@@ -102,3 +102,38 @@ def test_a_setting_only_done_actions_used_leaves_the_plan_standing(w: Wizard, sa
     assert w.onboarding(oid).status_note == before
     assert w.view(oid).plan_stale is None
     assert w.run(lambda: w.state.engine.why_not_apply(oid)) is None
+
+
+def test_a_plan_that_makes_again_what_drifted_is_bound_to_the_settings_too(
+        w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """The custom role deleted in Okta since: the plan makes it again with the permissions set now.
+    Changed before it is confirmed, the plan showed one list and Apply would send the other (review)."""
+    import pytest
+
+    from app.engine.base import EngineError
+    from tests.engine.test_defender import finish
+    from tests.engine.test_defender import start as start_defender
+
+    oid = start_defender(w)
+    finish(w, oid, sandbox_org)
+    [role] = list(sandbox_org.custom_roles)
+    for resource_set in sandbox_org.resource_sets:  # as an administrator does: unbind, then delete
+        resource_set.bindings.pop(role.id, None)
+    sandbox_org.custom_roles.remove(role.id)
+    w.verify(oid, "reverify")
+    made = w.run(lambda: w.state.engine.plan(oid, w.actor))
+    assert any(item.get("restore") and item["action_key"] == "role" for item in made.items)
+
+    async def change() -> int:
+        from app.playbooks.loader import setting_key
+        from app.store.models import AppSetting
+
+        async with w.state.db.session() as session:
+            await session.merge(AppSetting(key=setting_key(VENDOR, "custom_role_permissions"), value=NEW))
+        return await w.state.engine.settings_changed(VENDOR)
+
+    assert w.run(change) == 1
+    with pytest.raises(EngineError) as refused:
+        w.run(lambda: w.state.engine.confirm_plan(oid, made.id, w.actor))
+    assert str(refused.value) == STALE_SETTINGS_PLAN
+    assert not sandbox_org.custom_roles  # nothing made with the permissions the plan did not show

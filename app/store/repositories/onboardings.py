@@ -88,12 +88,11 @@ async def open_onboardings(session: AsyncSession, vendor: str, org_origin: str) 
         .order_by(Onboarding.created_at))).scalars())
 
 
-async def applying_of_vendor(session: AsyncSession, vendor: str) -> list[uuid.UUID]:
-    """The vendor's open onboardings not completed (on any org): those whose plans a change of the
-    vendor's settings can make out of date."""
+async def open_of_vendor(session: AsyncSession, vendor: str) -> list[uuid.UUID]:
+    """The vendor's open onboardings (on any org): those whose plans a change of the vendor's
+    settings can make out of date (a completed one's plan that makes again what drifted, too)."""
     return list((await session.execute(select(Onboarding.id).where(
-        Onboarding.vendor == vendor, Onboarding.status.in_([s for s in OPEN if s != OnboardingStatus.completed]))
-        .order_by(Onboarding.created_at))).scalars())
+        Onboarding.vendor == vendor, Onboarding.status.in_(list(OPEN))).order_by(Onboarding.created_at))).scalars())
 
 
 async def owned_open(session: AsyncSession, operator_id: uuid.UUID) -> int:

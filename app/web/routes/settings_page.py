@@ -216,7 +216,7 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
     notes = []
     if outdated:
         # A plan shows what Apply would do: one made with the old values no longer does.
-        notes.append(f"{counted(outdated, 'onboarding')} of {playbook.name} in progress "
+        notes.append(f"{counted(outdated, 'onboarding')} of {playbook.name} "
                      f"{'has' if outdated == 1 else 'have'} a plan made with the previous values: "
                      f"{'its' if outdated == 1 else 'each'} operator makes the plan again before Apply goes on.")
     if watched:
