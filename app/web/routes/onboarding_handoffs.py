@@ -16,7 +16,7 @@ from app.reports.values import given_values
 from app.store.models import Operator
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import handoffs_of
-from app.store.statuses import GOOD, ActionState
+from app.store.statuses import NOT_AGAINST, ActionState
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, actor_for, form_values, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
@@ -39,7 +39,7 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     # person's step (the token's) or one whose action waits stays work.
     to_confirm = [(section, sv) for section, sv in view.still_to_do if sv.step.actor == "wizard"
                   and all(action.state == ActionState.done for action in sv.actions) and checked_by_okta(view, sv)
-                  and all(check.status is None for check in sv.checks if check.status not in GOOD)]
+                  and all(check.status in NOT_AGAINST for check in sv.checks)]
     # A step elsewhere (the vendor's console) whose values are still empty is not done, whoever says so.
     empty = [(section, sv) for section, sv in view.done_elsewhere if sv.missing_values]
     order = {sv.step.key: i for i, sv in enumerate(sv for _section, steps in view.sections for sv in steps)}
