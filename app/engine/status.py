@@ -126,8 +126,9 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         return after, None, (f"{counted(last_run.failed, 'check')} failed at the last verification: do what "
                              f"{each}, then re-verify.")
     if last_run is not None and last_run.unchecked:
-        return after, None, (f"Okta did not answer {counted(last_run.unchecked, 'check')} at the last verification "
-                             "(nothing was found wrong): verify again in a few minutes.")
+        return after, None, (f"{counted(last_run.unchecked, 'check')} went unanswered at the last verification (an "
+                             "error on Okta's side, or its rate limit; nothing was found wrong): verify again in a "
+                             "few minutes.")
     return OnboardingStatus.in_progress, None, ("Re-verify to complete the onboarding." if last_run is not None
                                                 else "Verify to complete the onboarding.")
 

@@ -83,7 +83,7 @@ class VerifyPhase(EngineBase):
                          summary=f"{RUN_WORDS.get(handle.kind, 'Verified')}: {run.passed} passed, "
                                  f"{run.failed} failed, " + (f"{run.waiting} waiting, " if run.waiting else "")
                                  + f"{run.needs_attestation} to attest"
-                                 + (f", {run.unchecked} not answered by Okta" if run.unchecked else "")
+                                 + (f", {run.unchecked} unanswered" if run.unchecked else "")
                                  + (f"; drift in {len(drift)}" if drift else ""),
                          details={"drift": [d["check"] for d in drift]})
             # The onboarding's status follows from this run: written in the same transaction.

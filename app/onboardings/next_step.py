@@ -185,7 +185,7 @@ def next_step(view: OnboardingView) -> NextStep:
     run = view.last_run
     if run is not None and run.unchecked and not view.run_outdated:
         return NextStep(NextKind.verify, "Verify again in a few minutes",
-                        f"Okta did not answer {counted(run.unchecked, 'check')} at the last verification (an error "
+                        f"{counted(run.unchecked, 'check')} went unanswered at the last verification (an error "
                         "on Okta's side, or its rate limit): nothing was found wrong, and nothing changed. Each says "
                         "what Okta answered.")
     drifted = _drifted_since_completed(view, steps)

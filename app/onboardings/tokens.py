@@ -115,7 +115,7 @@ async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: 
 
 
 # Above the form when Okta, not the token, failed the paste (it read "Some values need attention").
-OKTA_FAILED = "Okta did not answer, so the token was not checked and nothing was kept: paste it again in a moment."
+OKTA_FAILED = "Okta could not check the token now (an error on its side, or its rate limit): nothing was kept."
 
 
 def _okta_failed(text: str, exc: OktaError) -> ValidationFailed:

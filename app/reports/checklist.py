@@ -72,7 +72,7 @@ class ChecklistItem:
 # attestation nobody gave; RESULT_LABELS are the same words starting a Result cell ("Passed").
 STATUS_LABELS: dict[str, str] = {**CHECK_WORDS, CheckStatus.failed: "FAILED",
                                  CheckStatus.needs_attestation: "not attested",
-                                 CheckStatus.unchecked: "not answered by Okta"}
+                                 CheckStatus.unchecked: "unanswered"}
 RESULT_LABELS: dict[str, str] = {key: word[:1].upper() + word[1:] for key, word in STATUS_LABELS.items()}
 
 # What an Okta object is, in words, by the object type the wizard records for it.

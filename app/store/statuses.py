@@ -88,7 +88,7 @@ GOOD = (CheckStatus.passed, CheckStatus.attested)  # counts as done on the check
 # Results a later apply, token paste or timer start may have made untrue: not shown as current then.
 BEFORE_A_CHANGE = (CheckStatus.failed, CheckStatus.waiting, CheckStatus.unchecked)
 # How an unchecked result's finding begins (what Okta answered follows).
-NOT_ANSWERED = "Okta did not answer:"
+NOT_ANSWERED = "Not checked:"
 # Says nothing against a step whose actions are done (no result yet, or Okta did not answer).
 NOT_AGAINST: tuple[CheckStatus | None, ...] = (None, *GOOD, CheckStatus.unchecked)
 

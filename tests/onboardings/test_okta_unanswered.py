@@ -30,8 +30,9 @@ def test_checks_okta_did_not_answer_are_not_failures(w: Wizard, sandbox_org: San
     onboarding = w.onboarding(oid)
     assert onboarding.status == "completed"
     unanswered = sum(1 for s in statuses.values() if s == "unchecked")
-    assert onboarding.status_note == (f"Okta did not answer {unanswered} checks at the last verification (nothing "
-                                      "was found wrong): verify again in a few minutes.")
+    assert onboarding.status_note == (f"{unanswered} checks went unanswered at the last verification (an error on "
+                                      "Okta's side, or its rate limit; nothing was found wrong): verify again in a "
+                                      "few minutes.")
     view = w.view(oid)
     # The wizard's own steps stay done; the card asks to verify again, not to redo a step.
     assert all(sv.state == "done" for _s, steps in view.sections for sv in steps if sv.actions)
@@ -41,12 +42,12 @@ def test_checks_okta_did_not_answer_are_not_failures(w: Wizard, sandbox_org: San
     web = Web(w.client)
     assert web.sign_in("ana.admin").status_code == 303
     page = html.unescape(web.get(f"/onboardings/{oid}").text)
-    assert f"{unanswered} not answered by Okta" in page and "could not check" in page
-    assert "Okta did not answer: Okta had an internal error" in page
+    assert f"{unanswered} unanswered by Okta" in page and "could not check" in page
+    assert "Not checked: Okta had an internal error" in page
     assert "What to do: Verify again in a few minutes." in page
     # Health does not call it healthy: the watch could not look at everything.
     health = html.unescape(web.get("/health").text)
-    assert f"{unanswered} not answered by Okta" in health and "pill--health-healthy" not in health
+    assert f"{unanswered} unanswered by Okta" in health and "pill--health-healthy" not in health
 
     sandbox_org.faults.clear()
     w.verify(oid, "reverify")
@@ -65,7 +66,9 @@ def test_the_first_verification_okta_did_not_answer_does_not_complete(w: Wizard,
     w.verify(oid)
     onboarding = w.onboarding(oid)
     assert onboarding.status == "in_progress" and onboarding.completed_at is None
-    assert (onboarding.status_note or "").startswith("Okta did not answer ")
+    assert (onboarding.status_note or "").endswith("went unanswered at the last verification (an error on Okta's "
+                                                   "side, or its rate limit; nothing was found wrong): verify again "
+                                                   "in a few minutes.")
 
 
 def test_a_completed_onboarding_that_drifted_stays_in_the_completed_list(w: Wizard, sandbox_org: SandboxOrg) -> None:

@@ -18,7 +18,7 @@ def test_one_unanswered_check_raises_no_alert(j: Journey, sandbox_org: SandboxOr
     _tick(j)
     assert _open_alerts(j, oid) == []
     health = j.get("/health").text
-    assert "not answered by Okta" in health and "could not use this onboarding" not in health
+    assert "unanswered by Okta" in health and "could not use this onboarding" not in health
     # Every check Okta is asked about unanswered: that is the connection, and it is said.
     sandbox_org.faults.add("server_error", method="GET", times=None)
     j.clock.advance(DAY + 1)
