@@ -62,7 +62,7 @@ def _page(request: Request, *, status: int = 200, errors: dict[str, str] | None 
         created=created, form=form or {}, action=request.url_for("console_create_token").path,
         super_admins={user.id for user in admins if "SUPER_ADMIN" in roles_domain.standard_types(org, user.id)},
         roles_action=request.url_for("console_roles").path, use_action=request.url_for("console_use_token").path,
-        deactivate_action=request.url_for("console_deactivate").path,
+        deactivate_action=request.url_for("console_deactivate").path, keep=_keep(org),
         done=done, stylesheet=request.url_for("console_css").path)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
@@ -131,11 +131,17 @@ async def super_admin(request: Request) -> Response:
     return _page(request, done="Nothing to change.")
 
 
+def _keep(org: SandboxOrg) -> set[str]:
+    """The demo's own administrator, whose token is the wizard's connection: not offered (one click
+    would stop the demo)."""
+    return {org.demo.admin_user_id} if org.demo is not None else set()
+
+
 async def deactivate(request: Request) -> Response:
     """Deactivate an administrator, as Directory > People > Deactivate does: Okta revokes their tokens."""
     org = _org(request)
     user = org.users.get((await _form(request)).get("user_id", ""))
-    if user is None or user not in _admins(org):
+    if user is None or user not in _admins(org) or user.id in _keep(org):
         return _page(request, status=400, errors={"roles": "Choose an administrator."})
     users_domain.deactivate_user(org, user, actor=_console_actor(request, user))
     return _page(request, done=f"{user.login} is deactivated: Okta revoked their API tokens.")

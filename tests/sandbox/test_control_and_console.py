@@ -124,8 +124,8 @@ class TestConsole:
         refused = console.post("/__sandbox__/console/roles", data={"user_id": stranger["id"], "grant": "1"})
         assert refused.status_code == 400 and "Choose an administrator." in refused.text
 
-    def test_deactivating_an_administrator_revokes_their_tokens(self, connect: Connect,
-                                                               sandbox_org: SandboxOrg) -> None:
+    def test_deactivating_an_administrator_revokes_their_tokens(self, connect: Connect, sandbox_org: SandboxOrg,
+                                                               demo_org: DemoOrg) -> None:
         """For the watch's demo: a service account someone deactivated (QA walk 6, L5)."""
         user = sandbox_org.add_user("svc.gone@acme.example")
         sandbox_org.assign_role(user["id"], "READ_ONLY_ADMIN")
@@ -139,6 +139,11 @@ class TestConsole:
         assert sandbox_org.events_of("user.lifecycle.deactivate")
         again = console.post("/__sandbox__/console/users/deactivate", data={"user_id": user["id"]})
         assert again.status_code == 400 and "Choose an administrator." in again.text
+        # The demo's own administrator (the wizard's connection) is not offered.
+        admin = sandbox_org.users[demo_org.admin_user_id]
+        assert f"Deactivate {admin.login}" not in console.get("/__sandbox__/console").text
+        refused = console.post("/__sandbox__/console/users/deactivate", data={"user_id": admin.id})
+        assert refused.status_code == 400 and admin.status == "ACTIVE"
 
     def test_calling_okta_with_a_token_moves_its_expiry(self, connect: Connect, sandbox_org: SandboxOrg,
                                                         demo_org: DemoOrg) -> None:
