@@ -58,3 +58,20 @@ def test_changing_a_setting_says_which_completed_onboardings_it_touches(j: Journ
     saved_page = j.submit(form, setting_custom_role_permissions="okta.users.lifecycle.manage, okta.iam.read")
     assert ("1 completed onboarding of Microsoft Defender for Identity was made with the previous values: the next "
             "verification compares Okta with these") in html.unescape(saved_page.text)
+
+
+def test_the_trail_names_a_changed_setting_by_its_label(j: Journey) -> None:
+    """The audit entry said `custom_role_permissions` (QA walk 7, L5)."""
+    from sqlalchemy import select
+
+    from app.store.models import AuditEvent
+
+    form = j.form(j.get("/settings").text, "/settings/playbooks/oort")
+    j.submit(form, setting_custom_role_permissions="okta.users.read")
+
+    async def summaries() -> list[str]:
+        async with j.state.db.sessions() as session:
+            return list((await session.execute(select(AuditEvent.summary).where(
+                AuditEvent.action == "settings_change"))).scalars())
+
+    assert j.run(summaries) == ["Oort settings changed: Permissions of the Oort remediation role"]

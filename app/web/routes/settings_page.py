@@ -193,10 +193,10 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
         if value is None:
             if row is not None:
                 await db.delete(row)
-                changed.append(f"{name} reset to default")
+                changed.append(f"{spec.label} reset to its default")
         elif row is None or row.value != value:
             await _save(db, key, value, admin.id)
-            changed.append(name)
+            changed.append(spec.label)  # in the trail by its label, as the page shows it
     if form.errors:
         await db.rollback()
         # By the field's id on the page (each playbook has its own form, and two name a setting alike),
