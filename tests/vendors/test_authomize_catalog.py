@@ -146,6 +146,11 @@ class TestRefusedKeyGuidesTheInstall:
         assert action.state == "done" and action.object_id == by_hand.id and not action.created_by_us
         assert [i.id for i in sandbox_org.api_services] == [by_hand.id]
         assert w.onboarding(oid).facts["authomize_client_id"] == by_hand.id
+        # The secret Okta showed at the hand install stays active, and the step says so (QA walk 7, M4).
+        first = sorted(by_hand.secrets, key=lambda secret: secret.created)[0]
+        assert first.status == "ACTIVE"
+        assert (f"The client secret Okta showed at the install ({first.id}) is still active: once the vendor "
+                "connects with the one the wizard gives, deactivate it") in (action.summary or "")
         # And a fresh plan of a new onboarding adopts it by name too.
         other = start(w)
         item = plan_item(w.draft_plan(other), "integration")

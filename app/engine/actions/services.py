@@ -213,6 +213,12 @@ class EnsureServiceIntegration(Action):
         note = _extras_note(found, p)
         if note:
             summary += f". {note}"
+        if before:
+            # Left active (the vendor may already hold it), but not untold: a working credential
+            # nobody tracks (QA walk 7, M4).
+            summary += (f". The client secret Okta showed at the install ({', '.join(before)}) is still active: once "
+                        "the vendor connects with the one the wizard gives, deactivate it in Applications > API "
+                        f"Services Integrations > {found.name or p.name} > Client secrets")
         # "changed": the integration now holds a secret this onboarding made, which undo removes.
         return Applied(ActionOutcome.changed, summary, object_type="api_service", object_id=found.id,
                        details={**details, "id": found.id, "adopted": True, "secret_id": secret_id,
