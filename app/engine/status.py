@@ -19,7 +19,7 @@ from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFo
 DRAFT_NEW = "Check the values, then make the plan."
 DRAFT_PLANNED = "Read the plan, then confirm it."
 DRAFT_CONFLICTS = "Resolve the plan's conflicts, then make the plan again."
-APPLYING = "Plan confirmed: the wizard is applying it."
+APPLYING = "Applying the confirmed plan."
 CONFIRMED = "Plan confirmed; nothing applied yet."
 DRAFT_STALE = "Values changed after the plan was made: make the plan again."
 DRAFT_STALE_SETTINGS = "The vendor's settings changed after the plan was made: make the plan again."
