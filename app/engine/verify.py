@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +14,14 @@ from app.audit import record
 from app.common.moments import stamp
 from app.engine.base import EngineBase
 from app.engine.checks import CheckOutcome, check_registry
+from app.engine.context import Context
 from app.engine.jobs import JobHandle
+from app.engine.runtime import Loaded
+from app.engine.scope import TemplateError, references
 from app.okta.errors import OktaError
 from app.playbooks.schema import EvidenceSpec
 from app.store.models import CheckResult, VerificationRun
+from app.store.repositories.plans import confirmed_plans, settings_changed_names
 from app.store.repositories.progress import add_run, latest_results
 from app.store.repositories.state import get_onboarding, learn
 from app.store.statuses import GOOD, NOT_ANSWERED, RUN_WORDS, CheckStatus, Outcome
@@ -30,13 +35,15 @@ class VerifyPhase(EngineBase):
                   if loaded.scope.condition(step.when) and loaded.scope.condition(spec.when)]
         registry_ = check_registry()
         state = loaded.check_state()
+        then = await self._settings_then(loaded)
         await handle.progress(action="verify", step="Checking against Okta", waiting=None)
         async with self._client(loaded, actor, handle) as okta:
             ctx = self._context(okta, loaded, handle)
 
             async def evaluate(spec: Any) -> CheckOutcome:
                 try:
-                    return await registry_[spec.kind](spec.key, spec.params).evaluate(ctx, state)
+                    outcome = await registry_[spec.kind](spec.key, spec.params).evaluate(ctx, state)
+                    return await self._as_made(ctx, state, spec, outcome, then, loaded)
                 except OktaError as exc:
                     if exc.transient:
                         # Okta did not answer (a 5xx, a 429 past its wait, a timeout): nothing is found
@@ -62,7 +69,8 @@ class VerifyPhase(EngineBase):
                 results.append(CheckResult(run_id=run.id, onboarding_id=handle.onboarding_id, step_key=step.key,
                                            check_key=spec.key, status=outcome.status, found=outcome.found[:4000],
                                            remedy=outcome.remedy, evidence=_jsonable(outcome.evidence)))
-                if before.get(spec.key) in GOOD and outcome.status == CheckStatus.failed:
+                if before.get(spec.key) in GOOD and outcome.status == CheckStatus.failed \
+                        and not outcome.evidence.get(SETTINGS_CHANGED):
                     drift.append({"check": spec.key, "label": spec.label, "step": step.title, "found": outcome.found,
                                   "remedy": outcome.remedy})
             # What checks learned for later runs (a smoke test's result, say, once its secret is gone).
@@ -92,6 +100,41 @@ class VerifyPhase(EngineBase):
         return run.id
 
 
+    async def _settings_then(self, loaded: Loaded) -> dict[str, Any]:
+        """The vendor settings the confirmed plans were made with that differ from today's, rendered
+        (the newest plan that kept each wins): what Okta was made to, where an administrator changed
+        the setting since."""
+        async with self.db.sessions() as session:
+            plans = await confirmed_plans(session, loaded.onboarding.id)
+        kept: dict[str, Any] = {}
+        for plan in plans:
+            kept.update(plan.settings or {})
+        then: dict[str, Any] = {}
+        for name in settings_changed_names(kept, loaded.settings_kept):
+            try:
+                then[name] = loaded.scope.render(kept[name])
+            except TemplateError:
+                then[name] = kept[name]
+        return then
+
+    async def _as_made(self, ctx: Context, state: Any, spec: Any, outcome: CheckOutcome, then: dict[str, Any],
+                       loaded: Loaded) -> CheckOutcome:
+        """A check that fails against a setting changed since the plan was confirmed, and passes
+        against the value it was made with, says so: Okta is as it was made, nothing drifted there
+        (it read as drift, with "restore the permissions in Okta": QA walk 7, M1)."""
+        names = sorted({name for namespace, name in references(spec.params) if namespace == "setting"} & set(then))
+        if outcome.status != CheckStatus.failed or not names:
+            return outcome
+        scope = replace(ctx.scope, settings={**ctx.scope.settings, **{name: then[name] for name in names}})
+        made = await check_registry()[spec.kind](spec.key, spec.params).evaluate(replace(ctx, scope=scope), state)
+        if made.status != CheckStatus.passed:
+            return outcome
+        labels = " and ".join(f"“{loaded.playbook.settings[name].label}”" for name in names)
+        return CheckOutcome.failed(
+            f"{outcome.found}. Okta is as the onboarding made it: {labels} changed in Settings since",
+            f"Set {labels} back in Settings, or change Okta to match the new value; then re-verify.",
+            **{**outcome.evidence, SETTINGS_CHANGED: names})
+
     async def token_grants(self, handle: JobHandle, spec: EvidenceSpec, since: datetime) -> dict[str, Any]:
         """Evidence that the vendor's OAuth client got tokens since ``since``: the newest matching
         System Log event (one call), as the watch records it."""
@@ -109,6 +152,7 @@ class VerifyPhase(EngineBase):
         return {"state": "found", "looked_for": looked, "event_type": event.eventType, "at": event.published}
 
 
+SETTINGS_CHANGED = "settings_changed"  # a failure explained by a setting changed since: not drift
 ANSWERED_BEFORE = "answered_before"  # kept on an unchecked result: the status the run before it found
 
 

@@ -137,3 +137,36 @@ def test_a_plan_that_makes_again_what_drifted_is_bound_to_the_settings_too(
         w.run(lambda: w.state.engine.confirm_plan(oid, made.id, w.actor))
     assert str(refused.value) == STALE_SETTINGS_PLAN
     assert not sandbox_org.custom_roles  # nothing made with the permissions the plan did not show
+
+
+def test_a_completed_onboarding_checked_against_a_changed_setting_says_okta_is_as_made(
+        w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """The custom role's permissions setting changed after completion: the check failed as drift,
+    with "restore the permissions in Okta", though nothing had changed there (QA walk 7, M1). It says
+    Okta is as the onboarding made it, names the setting, and is not drift; at no extra Okta call."""
+    from app.okta.api.iam import ROLE
+    from tests.engine.test_defender import finish
+    from tests.engine.test_defender import start as start_defender
+    from tests.vendors.readback import last_results, okta_calls
+
+    oid = start_defender(w)
+    finish(w, oid, sandbox_org)
+
+    async def change() -> None:
+        from app.playbooks.loader import setting_key
+        from app.store.models import AppSetting
+
+        async with w.state.db.session() as session:
+            await session.merge(AppSetting(key=setting_key(VENDOR, "custom_role_permissions"), value=NEW))
+
+    w.run(change)
+    calls = okta_calls(w, "GET", ROLE + "/permissions")
+    w.verify(oid, "reverify")
+    assert okta_calls(w, "GET", ROLE + "/permissions") == calls + 1
+    role = last_results(w, oid)["role_permissions"]
+    assert role.status == "failed"
+    assert (role.found or "").endswith("Okta is as the onboarding made it: “Permissions of the Defender custom "
+                                       "role” changed in Settings since")
+    assert (role.remedy or "").startswith("Set “Permissions of the Defender custom role” back in Settings")
+    view = w.view(oid)
+    assert view.last_run is not None and view.last_run.drift == []

@@ -56,7 +56,11 @@ def is_stale(plan: OnboardingPlan, inputs: Mapping[str, Any] | None, depends_on:
 def settings_changed(plan: OnboardingPlan, settings: Mapping[str, Any]) -> list[str]:
     """The names of the settings in ``settings`` (as kept now) that differ from those ``plan`` was
     made with. A setting the plan did not use (its action was done before it) is not compared."""
-    kept = plan.settings or {}
+    return settings_changed_names(plan.settings or {}, settings)
+
+
+def settings_changed_names(kept: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
+    """The names in both whose values differ (``kept``: as a plan was made with them)."""
     return [name for name, value in settings.items() if name in kept and not same_value(value, kept[name])]
 
 
