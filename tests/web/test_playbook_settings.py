@@ -75,3 +75,12 @@ def test_the_trail_names_a_changed_setting_by_its_label(j: Journey) -> None:
                 AuditEvent.action == "settings_change"))).scalars())
 
     assert j.run(summaries) == ["Oort settings changed: Permissions of the Oort remediation role"]
+
+
+def test_notifications_warn_when_their_links_name_this_machine(j: Journey) -> None:
+    """Without ONBOARD_PUBLIC_URL, each alert's link pointed at http://127.0.0.1:8000, and nothing
+    said so (review)."""
+    page = re.sub(r"<[^>]+>", "", html.unescape(j.get("/settings").text))
+    assert "this server's own address: set ONBOARD_PUBLIC_URL to the address people open the wizard at" in page
+    object.__setattr__(j.state.settings, "public_url", "https://wizard.acme.example")
+    assert 'id="public-url-unset"' not in j.get("/settings").text

@@ -123,7 +123,9 @@ async def settings_view(request: Request, db: DbSession, *, errors: dict[str, st
         "settings_typed": settings_typed or {},
         "oidc": await _oidc_view(request, db, oidc_typed),
         "notify": {"channels": found, "names": {c.id: c.label for c in found},
-                   "deliveries": await recent_deliveries(db), "typed": notify_typed or {"starttls": "on"}}},
+                   "deliveries": await recent_deliveries(db), "typed": notify_typed or {"starttls": "on"},
+                   # Without it the links in each message name this machine's own address.
+                   "link_base": None if state.settings.public_url else state.settings.resolved_public_url}},
         status_code=status_code, page_url=request.url_for("settings").path)
 
 
