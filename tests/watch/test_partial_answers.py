@@ -13,12 +13,16 @@ def test_one_unanswered_check_raises_no_alert(j: Journey, sandbox_org: SandboxOr
     oid, _token = _completed(j, sandbox_org)
     _tick(j)
     assert _open_alerts(j, oid) == []
+    assert f"/onboardings/{oid}" in j.get("/?view=all&health=healthy").text
     sandbox_org.faults.add("server_error", method="GET", path="/api/v1/users/{userId}", times=None)
     j.clock.advance(DAY + 1)
     _tick(j)
     assert _open_alerts(j, oid) == []
     health = j.get("/health").text
     assert "unanswered by Okta" in health and "could not use this onboarding" not in health
+    # Nor is it listed as healthy: Okta left part of the checklist unanswered.
+    assert f"/onboardings/{oid}" not in j.get("/?view=all&health=healthy").text
+    assert f"/onboardings/{oid}" in j.get("/?view=all").text
     # Every check Okta is asked about unanswered: that is the connection, and it is said.
     sandbox_org.faults.add("server_error", method="GET", times=None)
     j.clock.advance(DAY + 1)

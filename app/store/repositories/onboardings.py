@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.store.models import Alert, Onboarding, Operator
+from app.store.models import Alert, Onboarding, Operator, VerificationRun
 from app.store.repositories.watch import awaiting_first_call, watched
 from app.store.statuses import FINISHED, OPEN, Health, OnboardingStatus
 
@@ -74,7 +74,13 @@ class ListQuery:
         if self.health == Health.alerting:
             where.append(Onboarding.id.in_(alerting))
         elif self.health == Health.healthy:
-            where.extend([watched(), Onboarding.id.not_in(alerting)])
+            # As Health says it: no alert open, and Okta answered every check of the last run.
+            latest = select(VerificationRun.onboarding_id, func.max(VerificationRun.finished_at).label("at")) \
+                .group_by(VerificationRun.onboarding_id).subquery()
+            unanswered = select(VerificationRun.onboarding_id).join(latest, (
+                VerificationRun.onboarding_id == latest.c.onboarding_id) & (VerificationRun.finished_at == latest.c.at)
+            ).where(VerificationRun.unchecked > 0)
+            where.extend([watched(), Onboarding.id.not_in(alerting), Onboarding.id.not_in(unanswered)])
         elif self.health == FIRST_CALL:
             where.append(awaiting_first_call())
         return where
