@@ -49,8 +49,8 @@ def test_a_plan_made_before_a_settings_change_is_made_again_before_anything_is_a
             "was made, so it no longer shows what the wizard would do.") in text
     assert not j.forms(page, "/confirm") and j.forms(page, "/plan", button="Make the plan again")
 
-    refused = j.submit(confirm)  # an old tab's Confirm
-    assert STALE_SETTINGS_PLAN in html.unescape(refused.text)
+    refused = j.submit(confirm)  # an old tab's Confirm: said as a refusal (QA walk 7, L6)
+    assert f"Not confirmed, nothing applied. {STALE_SETTINGS_PLAN}" in html.unescape(refused.text)
     j.wait_for_jobs()
     assert not sandbox_org.custom_roles
 

@@ -219,7 +219,9 @@ async def confirm_plan(request: Request, db: ReadDbSession, onboarding_id: str, 
             return back(request, found.id, "This plan is confirmed and everything it can do now is done: nothing "
                         "left to apply.", "info", anchor="#next-step")
         await state.jobs.submit(found.id, "apply", operator.id)
-    except (EngineError, JobBusy) as exc:
+    except EngineError as exc:  # said as a refusal: the page's own notice may say why in like words
+        return back(request, found.id, f"Not confirmed, nothing applied. {exc}", "error")
+    except JobBusy as exc:
         return back(request, found.id, str(exc), "error")
     return back(request, found.id, "Plan confirmed: the wizard is applying it.", anchor="#progress")
 
