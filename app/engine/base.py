@@ -110,8 +110,10 @@ class EngineBase:
         async with self.db.session() as session:
             await self._refresh_status(session, onboarding_id)
 
-    async def _refresh_status(self, session: AsyncSession, onboarding_id: uuid.UUID) -> None:
-        loaded = await load(session, self.library, onboarding_id)
+    async def _refresh_status(self, session: AsyncSession, onboarding_id: uuid.UUID,
+                              loaded: Loaded | None = None) -> None:
+        """The status derived again and kept (``loaded``: the onboarding as this session just read it)."""
+        loaded = loaded or await load(session, self.library, onboarding_id)
         last_run = await latest_run(session, onboarding_id)
         status, waiting_for, note = derive_status(loaded, last_run, self.clock.now(),
                                                   await newest_plan(session, onboarding_id))
@@ -141,11 +143,11 @@ class EngineBase:
         for onboarding_id in ids:
             try:
                 async with self.db.session() as session:
+                    loaded = await load(session, self.library, onboarding_id)
                     plan = await newest_plan(session, onboarding_id)
-                    if plan is not None and (await load(session, self.library, onboarding_id)).plan_stale(plan) \
-                            == Stale.settings:
+                    if plan is not None and loaded.plan_stale(plan) == Stale.settings:
                         outdated += 1
-                    await self._refresh_status(session, onboarding_id)
+                    await self._refresh_status(session, onboarding_id, loaded)
             except Exception:  # the settings are saved: one onboarding that cannot be read stops no other
                 log.exception("status of onboarding %s not refreshed after a settings change", onboarding_id)
         return outdated

@@ -143,7 +143,8 @@ class Engine(VerifyPhase, UndoPhase):
             newest = await newest_plan(session, onboarding_id)
             if newest is None or newest.id != plan.id:
                 raise EngineError("A newer plan exists; review and confirm that one.")
-            stale = (await load(session, self.library, onboarding_id)).plan_stale(plan)
+            loaded = await load(session, self.library, onboarding_id)
+            stale = loaded.plan_stale(plan)
             if stale:
                 raise EngineError(STALE_SETTINGS_PLAN if stale == Stale.settings else STALE_PLAN)
             conflicts = [i for i in plan.items if i["verdict"] == Verdict.conflict]
@@ -155,7 +156,8 @@ class Engine(VerifyPhase, UndoPhase):
                 await record(session, action="plan_confirm", actor=actor, onboarding_id=onboarding_id,
                              subject_type="plan", subject_id=str(plan.id), summary="Plan confirmed")
                 await session.flush()
-                await self._refresh_status(session, onboarding_id)  # no longer "Read the plan, then confirm it"
+                # No longer "Read the plan, then confirm it" (confirming changed nothing ``loaded`` holds).
+                await self._refresh_status(session, onboarding_id, loaded)
             return plan
 
     async def why_not_apply(self, onboarding_id: uuid.UUID) -> str | None:

@@ -5,7 +5,7 @@ attestations."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -126,6 +126,17 @@ class Loaded:
         )
 
 
+def rendered_settings(scope: Scope, kept: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings as kept, rendered in ``scope`` (``{org.origin}``); one that cannot be is kept as is."""
+    rendered: dict[str, Any] = {}
+    for name, value in kept.items():
+        try:
+            rendered[name] = scope.render(value)
+        except TemplateError:
+            rendered[name] = value
+    return rendered
+
+
 async def load(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID) -> Loaded:
     onboarding = await get_onboarding(session, onboarding_id)
     connection = await session.get(OktaConnection, onboarding.connection_id)
@@ -134,12 +145,7 @@ async def load(session: AsyncSession, library: PlaybookLibrary, onboarding_id: u
     playbook = library.get(onboarding.vendor)
     scope = Scope(facts=dict(onboarding.facts or {}), org=org_info(connection), admin=admin_info(connection))
     raw_settings = effective_settings(playbook, await overrides(session, playbook))
-    scope.settings = {}
-    for name, value in raw_settings.items():
-        try:
-            scope.settings[name] = scope.render(value)
-        except TemplateError:
-            scope.settings[name] = value
+    scope.settings = rendered_settings(scope, raw_settings)
     scope.inputs = fill_inputs(playbook, dict(onboarding.inputs or {}), scope)
     records = await action_rows(session, onboarding_id)
     attestations = await live_attestations(session, onboarding_id)

@@ -16,8 +16,8 @@ from app.engine.base import EngineBase
 from app.engine.checks import CheckOutcome, check_registry
 from app.engine.context import Context
 from app.engine.jobs import JobHandle
-from app.engine.runtime import Loaded
-from app.engine.scope import TemplateError, references
+from app.engine.runtime import Loaded, rendered_settings
+from app.engine.scope import references
 from app.okta.errors import OktaError
 from app.playbooks.schema import EvidenceSpec
 from app.store.models import CheckResult, VerificationRun
@@ -109,13 +109,8 @@ class VerifyPhase(EngineBase):
         kept: dict[str, Any] = {}
         for plan in plans:
             kept.update(plan.settings or {})
-        then: dict[str, Any] = {}
-        for name in settings_changed_names(kept, loaded.settings_kept):
-            try:
-                then[name] = loaded.scope.render(kept[name])
-            except TemplateError:
-                then[name] = kept[name]
-        return then
+        return rendered_settings(loaded.scope, {name: kept[name]
+                                                for name in settings_changed_names(kept, loaded.settings_kept)})
 
     async def _as_made(self, ctx: Context, state: Any, spec: Any, outcome: CheckOutcome, then: dict[str, Any],
                        loaded: Loaded) -> CheckOutcome:
