@@ -18,6 +18,7 @@ from typing import Any
 
 from app.common.moments import stamp
 from app.engine.checks.base import reads_okta
+from app.engine.checks.library import NEW_TOKEN
 from app.store.models import CheckResult
 from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import NOT_ANSWERED, CheckStatus, FindingKind
@@ -115,8 +116,6 @@ def _token_results(results: Mapping[str, CheckResult], kinds: Mapping[str, str])
 # What an Okta admin does about the token alerts (the notifications and the Health page say it).
 USE_OR_REVOKE = ("Ask the vendor to check their Okta connection: each call with the token moves its expiry on. "
                  "If they no longer use it, revoke the token in Okta (Security > API > Tokens).")
-EXPIRED = ("Sign in to Okta as the service account, create a new API token, paste it on this onboarding's page, "
-           "and give it to the vendor.")
 CREDENTIAL = ("Open the onboarding: check its Okta connection on the Connections page (its API token may be "
               "revoked or expired), or choose another connection.")
 
@@ -127,7 +126,7 @@ def _expiry(expires_at: datetime, now: datetime, token_id: object) -> Finding:
     if left <= timedelta(0):
         return Finding("token_expiry", FindingKind.token_expiry,
                        f"The service account's API token expired on {stamp(expires_at)}: the vendor can no "
-                       "longer connect with it", {**details, "remedy": EXPIRED})
+                       "longer connect with it", {**details, "remedy": NEW_TOKEN})
     when = f"in {left.days} days" if left.days else "within a day"
     return Finding("token_expiry", FindingKind.token_expiry,
                    f"The service account's API token expires {when} ({stamp(expires_at)}) unless the vendor uses it",
