@@ -57,7 +57,8 @@ def test_changing_a_setting_says_which_completed_onboardings_it_touches(j: Journ
     form = j.form(j.get("/settings").text, "/settings/playbooks/defender-for-identity")
     saved_page = j.submit(form, setting_custom_role_permissions="okta.users.lifecycle.manage, okta.iam.read")
     assert ("1 completed onboarding of Microsoft Defender for Identity was made with the previous values: the next "
-            "verification compares Okta with these") in html.unescape(saved_page.text)
+            "verification compares Okta with these, and where Okta is still as it was made, says this setting "
+            "changed.") in html.unescape(saved_page.text)
 
 
 def test_the_trail_names_a_changed_setting_by_its_label(j: Journey) -> None:

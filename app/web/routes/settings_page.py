@@ -222,10 +222,11 @@ async def save_playbook_settings(request: Request, db: DbSession, playbook_key: 
                      f"{'has' if outdated == 1 else 'have'} a plan made with the previous values: "
                      f"{'its' if outdated == 1 else 'each'} operator makes the plan again before Apply goes on.")
     if watched:
-        # What those were made with is in Okta already: their next verification compares it with this.
+        # What those were made with is in Okta already: their next verification compares it with this
+        # (a check Okta still passes with the old value says the setting changed: not drift).
         notes.append(f"{counted(watched, 'completed onboarding')} of {playbook.name} "
                      f"{'was' if watched == 1 else 'were'} made with the previous values: the next verification "
-                     "compares Okta with these, and reports any difference as drift.")
+                     "compares Okta with these, and where Okta is still as it was made, says this setting changed.")
     if notes:
         set_flash(request, response, " ".join([f"{playbook.name}: settings saved.", *notes]), "warning")
     else:
