@@ -112,6 +112,7 @@ class WatchEntry:
     summary: str
     raised_at: datetime
     cleared_at: datetime | None
+    superseded: bool = False  # closed because a later alert speaks for it (a lost token), not resolved
 
 
 @dataclass
@@ -202,7 +203,8 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     # Reading the record is not taking part: an auditor's exports are in the timeline, not among those involved.
     signed = {e.actor_id: e.actor_name for e in events if e.actor_id is not None and e.action != "export"}
     people = {names.get(i) or signed.get(i, "") for i in {*signed, *(h for h in handoff_people if h)}}
-    watch = [WatchEntry(kind=a.kind, summary=a.summary, raised_at=a.raised_at, cleared_at=a.cleared_at)
+    watch = [WatchEntry(kind=a.kind, summary=a.summary, raised_at=a.raised_at, cleared_at=a.cleared_at,
+                        superseded=bool((a.details or {}).get("superseded_by")))
              for a in await alerts_of(session, onboarding_id)]
     watch_runs = await runs_of_kind(session, onboarding_id, "watch")
     return Report(

@@ -12,7 +12,7 @@ from fpdf.fonts import FontFace
 from app.common.moments import stamp
 from app.common.text import counted
 from app.reports.checklist import STATUS_LABELS
-from app.reports.data import Report
+from app.reports.data import Report, WatchEntry
 from app.store.statuses import EVIDENCE_WORDS, ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -35,6 +35,13 @@ def count_line(counts: dict[str, int]) -> str:
 
 def _when(moment: datetime | None) -> str:
     return stamp(moment) if isinstance(moment, datetime) else "—"
+
+
+def _cleared(alert: WatchEntry) -> str:
+    """The page's words: "open", a time, or "superseded by a later alert, <time>"."""
+    if alert.cleared_at is None:
+        return "open"
+    return f"superseded by a later alert, {_when(alert.cleared_at)}" if alert.superseded else _when(alert.cleared_at)
 
 
 class _Document(FPDF):
@@ -145,7 +152,7 @@ def render_pdf(report: Report) -> bytes:
                                f"{alerts}.")
         if report.watch:
             pdf.rows((32, 126, 32), ["Raised", "Finding", "Cleared"], (
-                [_when(alert.raised_at), alert.summary, _when(alert.cleared_at) if alert.cleared_at else "open"]
+                [_when(alert.raised_at), alert.summary, _cleared(alert)]
                 for alert in report.watch))
 
     pdf.heading("Timeline")

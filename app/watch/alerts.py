@@ -1,5 +1,6 @@
 """Alerts: a finding raises one alert (audited) and later runs that find it again only mark it
-seen; when a run no longer finds it, it is cleared (audited). Run inside the onboarding's job, so
+seen; when a run no longer finds it, it is cleared (audited); an alert another one now speaks for
+is superseded (audited, closed, not announced as resolved). Run inside the onboarding's job, so
 two runs of one onboarding never reconcile at once (one active job per onboarding)."""
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from app.watch.findings import Finding
 
 
 async def reconcile(session: AsyncSession, onboarding_id: uuid.UUID, found: Sequence[Finding], now: datetime,
-                    actor: Actor, *, looked_at: Collection[str] | None = None) -> tuple[list[Alert], list[Alert]]:
+                    actor: Actor, *, looked_at: Collection[str] | None = None,
+                    superseded: Collection[str] = (), by: str = "") -> tuple[list[Alert], list[Alert]]:
     """Raise what is newly found, clear what is no longer found among what this run looked at
-    (``looked_at``; None: everything). Returns (raised, cleared)."""
+    (``looked_at``; None: everything), close the open alerts of keys ``superseded`` by the alert
+    keyed ``by``. Returns (raised, cleared): a superseded alert is in neither (its news is the
+    alert that supersedes it, not a resolution)."""
     current = {alert.key: alert for alert in await open_alerts(session, onboarding_id)}
     raised: list[Alert] = []
     for finding in found:
@@ -33,6 +37,15 @@ async def reconcile(session: AsyncSession, onboarding_id: uuid.UUID, found: Sequ
         await record(session, action="alert_raised", actor=actor, onboarding_id=onboarding_id,
                      outcome=Outcome.failed, subject_type="alert", subject_id=finding.key[:64],
                      summary=f"Alert: {finding.summary}"[:500], details={"kind": finding.kind})
+    for key in superseded:
+        alert = current.pop(key, None)
+        if alert is None:
+            continue
+        alert.cleared_at = now
+        alert.details = {**(alert.details or {}), "superseded_by": by}
+        await record(session, action="alert_superseded", actor=actor, onboarding_id=onboarding_id,
+                     subject_type="alert", subject_id=key[:64],
+                     summary=f"Superseded: {alert.summary}"[:500], details={"kind": alert.kind, "by": by[:64]})
     cleared: list[Alert] = []
     for key, alert in current.items():
         if looked_at is not None and key not in looked_at:

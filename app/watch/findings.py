@@ -90,27 +90,34 @@ class TokenLost:
 
     expired_at: datetime | None  # listed past its expiry; None: gone from Okta (revoked, or dropped once expired)
     seen: str  # what the check found, in its words
+    check: str = ""  # the token check's key: its alert is the one alert of a lost token
 
 
 def token_lost(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> TokenLost | None:
     """Whether the token check found the token revoked or expired (not: could not ask Okta)."""
-    for result in _token_results(results, kinds):
+    for key, result in _token_results(results, kinds):
         lost = (result.evidence or {}).get("lost")
         if result.status == CheckStatus.failed and lost in ("gone", "expired"):
             expired = _when((result.evidence or {}).get("expires_at")) if lost == "expired" else None
-            return TokenLost(expired_at=expired, seen=result.found or "")
+            return TokenLost(expired_at=expired, seen=result.found or "", check=key)
     return None
+
+
+# The alerts of a live token (near its expiry, unused): once Okta no longer accepts the token, the
+# token check's alert says so, with the date it expired and what to do; these are superseded, not
+# resolved (three alerts and three notifications spoke of one lost token).
+LIVE_TOKEN_ALERTS = frozenset({"token_expiry", "token_unused"})
 
 
 def token_vouched(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> bool:
     """Whether this run can say anything of the token's expiry and use: only a token check that
     passed can. A revoked, expired or unreadable token is not a token the vendor started to use, so
     its expiry and unused-token alerts must not clear (and read as resolved) on such a run."""
-    return all(result.status == CheckStatus.passed for result in _token_results(results, kinds))
+    return all(result.status == CheckStatus.passed for _key, result in _token_results(results, kinds))
 
 
-def _token_results(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> list[CheckResult]:
-    return [result for key, result in sorted(results.items()) if kinds.get(key) == TOKEN_CHECK_KIND]
+def _token_results(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> list[tuple[str, CheckResult]]:
+    return [(key, result) for key, result in sorted(results.items()) if kinds.get(key) == TOKEN_CHECK_KIND]
 
 
 # What an Okta admin does about the token alerts (the notifications and the Health page say it).
@@ -146,10 +153,6 @@ def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kind
                      {"check": key, "label": labels.get(key, key), "remedy": result.remedy})
              for key, result in sorted(results.items()) if result.status == CheckStatus.failed and key not in unknown]
     token_id = facts.get("service_token_id")
-    lost = token_lost(results, kinds)
-    if lost is not None and lost.expired_at is not None:
-        # Listed past its expiry: the expiry alert says it has expired (the check's alert says it too).
-        found.append(_expiry(lost.expired_at, now, token_id))
     use = token_use(results, kinds, facts)
     if use is not None:
         if use.expires_at - now <= timedelta(days=expiry_days):

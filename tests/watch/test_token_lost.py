@@ -16,7 +16,7 @@ from okta_sandbox.domain import tokens as tokens_domain
 from okta_sandbox.domain import users as users_domain
 from tests.page_journeys import Journey
 from tests.watch.test_notifications import Mailbox, Receiver, _add_webhook, _deliver, _settings_form, mailbox, receiver
-from tests.watch.test_watch import DAY, _completed, _drifted, _open_alerts, _take_super_admin, _tick
+from tests.watch.test_watch import DAY, _audit, _completed, _drifted, _open_alerts, _take_super_admin, _tick
 
 __all__ = ["mailbox", "receiver"]  # the fixtures, used by name
 
@@ -58,11 +58,18 @@ def test_an_expired_token_fails_its_check_and_the_watch_says_it_expired(j: Journ
     assert "expired on" in page and "the vendor can no longer connect with it" in page
     health = _health(j)
     assert "expires in 0 days" not in health and "Token expired in Okta on" in health
-    assert "The service account's API token expired on" in health
+    # One alert for one lost token: the token check's, with the date and what to do; the unused
+    # and expiry alerts it supersedes are closed, not resolved (three alerts said it before).
+    assert [a.key for a in _open_alerts(j, oid)] == ["check:token_any_ip"]
     _deliver(j)
-    sent = "\n".join(_texts(receiver))
-    assert "expired on" in sent and "create a new API token" in sent
-    assert "[Resolved]" not in sent  # neither the unused nor the expiry alert reads as resolved
+    sent = _texts(receiver)
+    assert sum("expired on" in text for text in sent) == 1
+    assert "create a new API token" in "\n".join(sent)
+    assert not any("[Resolved]" in text for text in sent)  # neither the unused nor the expiry alert
+    report = _page(j, f"/onboardings/{oid}/report")
+    assert "superseded by a later alert" in report
+    superseded = sorted(event.summary for event in _audit(j, "alert_superseded"))
+    assert [s[:34] for s in superseded] == ["Superseded: No sign that the vendo", "Superseded: The service account's "]
 
 
 def test_a_revoked_token_does_not_resolve_its_unused_alert(j: Journey, sandbox_org: SandboxOrg,
@@ -76,7 +83,8 @@ def test_a_revoked_token_does_not_resolve_its_unused_alert(j: Journey, sandbox_o
     new = _texts(receiver)[before:]
     assert any("no longer exists in Okta" in text for text in new)
     assert all(json.loads(sent["body"])["event"] == "alert_raised" for sent in receiver.received[before:]), new
-    assert "token_unused" in {a.key for a in _open_alerts(j, oid)}
+    assert sum("token" in text.split("\n")[0] for text in new) == 1, new  # the account's own alert is the other
+    assert "token_unused" not in {a.key for a in _open_alerts(j, oid)}  # superseded by the token check's alert
     health = _health(j)
     assert "Token revoked or expired in Okta" in health and "seen " in health
     assert "none watched" not in health and "metadata was not read yet" not in health
@@ -92,7 +100,7 @@ def test_a_token_okta_dropped_after_its_expiry_keeps_its_alerts(j: Journey, sand
     _tick(j)
     _deliver(j)
     assert not any("[Resolved]" in text for text in _texts(receiver)[before:])
-    assert "token_unused" in {a.key for a in _open_alerts(j, oid)}
+    assert [a.key for a in _open_alerts(j, oid)] == ["check:token_any_ip"]
     assert "Token revoked or expired in Okta" in _health(j)
 
 
