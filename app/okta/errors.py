@@ -325,14 +325,19 @@ def malformed_answer(*, write: bool, method: str, path: str, request_id: str | N
     return OktaMalformedResponse(message, method=method, path=path, request_id=request_id)
 
 
-def rate_limited_for_now(seconds: float, *, method: str, path: str, request_id: str | None = None) -> OktaRateLimited:
+def rate_limited_for_now(seconds: float, *, method: str, path: str, request_id: str | None = None,
+                         reserve: bool = False) -> OktaRateLimited:
     """A person is waiting (a form post), and Okta's window resets later than they can wait: said
-    at once, with the time to wait, instead of holding the page."""
+    at once, with the time to wait, instead of holding the page. ``reserve``: Okta did not refuse
+    anything; the wizard held back, leaving the last of the window to the org's other apps."""
     wait = max(1, math.ceil(seconds))
-    error = OktaRateLimited(
-        f"Okta is limiting this org's API calls (the limit is shared with the org's other apps); try again in "
-        f"{wait} second{'s' if wait != 1 else ''}.", status=429, error_code="E0000047", method=method, path=path,
-        request_id=request_id)
+    when = f"try again in {wait} second{'s' if wait != 1 else ''}."
+    if reserve:
+        said = ("This org's Okta API calls are close to their limit (the limit is shared with the org's other "
+                f"apps), and the wizard leaves what is left of it to them; {when}")
+    else:
+        said = f"Okta is limiting this org's API calls (the limit is shared with the org's other apps); {when}"
+    error = OktaRateLimited(said, status=429, error_code="E0000047", method=method, path=path, request_id=request_id)
     error.retry_after = wait
     return error
 

@@ -344,7 +344,8 @@ class OktaHttp:
                      request_id: str | None = None) -> None:
         if self.wait_budget is not None and self.waited + seconds > self.wait_budget:
             # A person is waiting: refuse now rather than hold the page past what they (and a proxy) will.
-            raise rate_limited_for_now(seconds, method=method, path=template, request_id=request_id)
+            raise rate_limited_for_now(seconds, method=method, path=template, request_id=request_id,
+                                       reserve=reason == "reserve")
         self.waited += seconds
         # A wait is until a moment (the window's reset): time spent telling the page counts.
         began = self.clock.now()

@@ -125,6 +125,19 @@ class TestRateLimits:
                                       "other apps); try again in 41 seconds.")
         assert h.clock.slept == [] and len(h.requests) == 1
 
+    def test_a_person_held_back_by_the_wizards_own_reserve_is_not_told_okta_refused(self) -> None:
+        """Okta answered, 5 of 100 left: the wizard keeps those for the org's other apps. The person
+        is told that, not that Okta is limiting (Okta refused nothing; QA walk 7)."""
+        h = Harness(lambda r: _json(200, {"id": "00u1"}, _limits(100, 5, 1_800_000_030)))
+        h.http.wait_budget = 10
+        run(h.http.call("GET", "/api/v1/users/me"))
+        with pytest.raises(OktaRateLimited) as info:
+            run(h.http.call("GET", "/api/v1/users/me"))
+        assert info.value.message == ("This org's Okta API calls are close to their limit (the limit is shared with "
+                                      "the org's other apps), and the wizard leaves what is left of it to them; "
+                                      "try again in 30 seconds.")
+        assert len(h.requests) == 1 and h.clock.slept == []
+
     def test_a_person_still_waits_a_few_seconds_for_a_window_about_to_reset(self) -> None:
         answers = [_json(429, {"errorCode": "E0000047"}, _limits(600, 0, 1_800_000_004)), _json(200, {"id": "00u1"})]
         h = Harness(lambda r: answers.pop(0))
