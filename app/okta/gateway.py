@@ -95,5 +95,6 @@ class OktaGateway:
         timeout = min(self.timeout_seconds, patience.timeout_seconds or self.timeout_seconds)
         http = OktaHttp(org, credential, transport=transport, clock=self.clock,
                         limiter=self.limiters.for_org(org.origin), on_call=on_call, on_event=on_event,
-                        timeout=timeout, read_retries=patience.read_retries, wait_budget=patience.rate_limit_wait)
+                        timeout=timeout, read_retries=patience.read_retries, wait_budget=patience.rate_limit_wait,
+                        deadline=patience.deadline_seconds)
         return OktaClient(http)

@@ -21,6 +21,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+from httpx import USE_CLIENT_DEFAULT
+from httpx._client import UseClientDefault
 
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.okta.calllog import CallHook, EventHook, OktaCall, RateLimitWait
@@ -97,10 +99,13 @@ class OktaHttp:
         timeout: float = 30.0,
         read_retries: int = 2,
         wait_budget: float | None = None,
+        deadline: float | None = None,
     ) -> None:
         """``wait_budget``: the seconds of rate-limit waits a person can sit through (a form post);
         a wait beyond it fails at once, saying when to try again. None (a background job): wait
-        as long as the org's policy allows."""
+        as long as the org's policy allows. ``deadline``: the seconds, from the first call, all of
+        this client's calls may take together (a form post's reads, each bounded by ``timeout``,
+        add up); past it no request is sent and a read's wait is cut to what is left."""
         self.org = org
         self.credential = credential
         self.clock = clock
@@ -109,6 +114,9 @@ class OktaHttp:
         self.on_event = on_event
         self.read_retries = read_retries
         self.wait_budget = wait_budget
+        self.deadline = deadline
+        self.timeout = timeout
+        self._first_call_at: float | None = None
         self.waited = 0.0
         self.calls_made = 0
         self._client = httpx.AsyncClient(
@@ -229,9 +237,14 @@ class OktaHttp:
             if retry_for:
                 headers["X-Okta-Retry-For"] = retry_for
                 headers["X-Okta-Retry-Count"] = str(attempt - 1)
-            request = self._client.build_request(method, url, params=_clean(params), json=json_body,
-                                                 headers=headers)
             claimed = await self._wait_for_budget(key, template)
+            try:
+                timeout = self._time_left(method, template)
+            except OktaTransportError:
+                self.limiter.answered(key, None, claimed)  # abandoned before it was sent
+                raise
+            request = self._client.build_request(method, url, params=_clean(params), json=json_body,
+                                                 headers=headers, timeout=timeout)
             try:
                 response, duration = await self._exchange(request, method, template, attempt=attempt, key=key,
                                                           claimed=claimed)
@@ -340,9 +353,31 @@ class OktaHttp:
                 return claimed
             await self._pause(wait, key.split(" ", 1)[0], template, "reserve")
 
+    def _time_left(self, method: str, template: str) -> httpx.Timeout | UseClientDefault:
+        """The timeout of the attempt about to be sent: the client's, or for a read what is left
+        of the deadline. Past the deadline nothing is sent (a write is never cut short: a write
+        cut short may have happened, and nobody could say)."""
+        if self.deadline is None:
+            return USE_CLIENT_DEFAULT
+        now = self.clock.now()
+        if self._first_call_at is None:
+            self._first_call_at = now
+        left = self.deadline - (now - self._first_call_at)
+        if left <= 0:
+            raise transport_error("timeout", write=False, method=method, path=template)
+        if method not in READ_METHODS or left >= self.timeout:
+            return USE_CLIENT_DEFAULT
+        return httpx.Timeout(left, connect=min(10.0, left))
+
+    def _past_deadline(self, seconds: float) -> bool:
+        if self.deadline is None or self._first_call_at is None:
+            return False
+        return self.clock.now() - self._first_call_at + seconds > self.deadline
+
     async def _pause(self, seconds: float, method: str, template: str, reason: str,
                      request_id: str | None = None) -> None:
-        if self.wait_budget is not None and self.waited + seconds > self.wait_budget:
+        if (self.wait_budget is not None and self.waited + seconds > self.wait_budget) \
+                or self._past_deadline(seconds):
             # A person is waiting: refuse now rather than hold the page past what they (and a proxy) will.
             raise rate_limited_for_now(seconds, method=method, path=template, request_id=request_id,
                                        reserve=reason == "reserve")

@@ -74,12 +74,15 @@ class Patience:
     rate_limit_wait: float | None  # seconds of rate-limit waits in all; None: as long as the policy allows
     timeout_seconds: float | None  # for one attempt; None: the configured timeout
     read_retries: int  # times a read that timed out, dropped or got a 5xx is asked again
+    deadline_seconds: float | None = None  # for all the calls of one request together; None: no limit
 
 
 BACKGROUND = Patience(rate_limit_wait=None, timeout_seconds=None, read_retries=2)
-# Worst case for a person: two attempts of 10 s and a short pause; a 429 whose window resets
-# within 10 s is still waited out (one quick retry beats asking the person to come back).
-INTERACTIVE = Patience(rate_limit_wait=10.0, timeout_seconds=10.0, read_retries=1)
+# Worst case for one call: two attempts of 10 s and a short pause; a 429 whose window resets
+# within 10 s is still waited out (one quick retry beats asking the person to come back). A form
+# post that makes several reads (Make the plan reads each object it would create) stops at 30 s
+# in all, well before a proxy's 60 s.
+INTERACTIVE = Patience(rate_limit_wait=10.0, timeout_seconds=10.0, read_retries=1, deadline_seconds=30.0)
 
 
 def parse_headers(headers: Mapping[str, str]) -> tuple[int, int, float] | None:

@@ -14,7 +14,7 @@ from app.audit import Actor
 from app.common.clock import FakeClock
 from app.common.validation import ValidationFailed
 from app.okta.ratelimit import BACKGROUND, INTERACTIVE
-from app.store.models import AuditEvent, OktaConnection
+from app.store.models import AuditEvent, OktaConnection, OnboardingPlan
 from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
 
@@ -26,6 +26,14 @@ def _connections(w: Wizard) -> int:
     async def count() -> int:
         async with w.state.db.sessions() as session:
             return int((await session.execute(select(func.count()).select_from(OktaConnection))).scalar_one())
+
+    return w.run(count)
+
+
+def _plans(w: Wizard) -> int:
+    async def count() -> int:
+        async with w.state.db.sessions() as session:
+            return int((await session.execute(select(func.count()).select_from(OnboardingPlan))).scalar_one())
 
     return w.run(count)
 
@@ -117,3 +125,20 @@ class TestMakeThePlan:
             w.draft_plan(oid)
         assert LIMITED.match(refused.value.message), refused.value.message
         assert sum(fake_clock.slept) - waited_before <= INTERACTIVE.rate_limit_wait
+
+    def test_a_slow_okta_stops_the_plan_within_its_deadline_and_keeps_no_plan(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """Each read answering just inside its own 10 s timeout held Make the plan for as many times
+        10 s as it reads objects (the eighteenth session's note): the form post stops at 30 s in all."""
+        from app.okta.errors import OktaTransportError
+
+        oid = w.start("defender-for-identity", w.connect())
+        sandbox_org.faults.add("latency", method="GET", delay_ms=12_000, times=None)
+        began = fake_clock.now()
+        with pytest.raises(OktaTransportError) as refused:
+            w.draft_plan(oid)
+        assert refused.value.message == "Okta did not answer in time; try again in a minute."
+        assert fake_clock.now() - began <= INTERACTIVE.deadline_seconds + INTERACTIVE.timeout_seconds
+        assert _plans(w) == 0
+        sandbox_org.faults.clear()
+        assert w.draft_plan(oid)  # nothing half-made stands in the way
