@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.text import clip
 from app.common.ticker import Ticker
-from app.okta.errors import OktaError
+from app.engine.scope import TemplateError
+from app.okta.errors import ErrorCategory, OktaApiError, OktaError
 from app.okta.gateway import ConnectionUnusable
 from app.store.base import utcnow
 from app.store.db import Database
@@ -49,6 +50,17 @@ class JobStopped(Exception):
 # connection): one warning line in the server log. A traceback there stands for a bug of the
 # wizard, and an operator reading the log should not have to tell the two apart.
 EXPECTED = (JobStopped, OktaError, ConnectionUnusable)
+
+
+def _maybe_a_bug(exc: BaseException) -> bool:
+    """Whether an expected stop may still be the wizard's own mistake: Okta refused what it sent as
+    invalid (a 400: a wrong body, or a setting Okta does not know), or a playbook's value could not
+    be filled in. The page says what happened either way; the log keeps the traceback and Okta's
+    request id for whoever must find out which."""
+    cause = exc.__cause__ if isinstance(exc, JobStopped) else exc
+    if isinstance(cause, OktaApiError):
+        return cause.category in (ErrorCategory.INVALID_INPUT, ErrorCategory.UNKNOWN)
+    return isinstance(cause, TemplateError)
 
 
 @dataclass
@@ -167,7 +179,12 @@ class JobRunner:
             self._running.discard(job_id)
             raise  # the lease runs out; the job is resumed later
         except EXPECTED as exc:  # the handler has recorded what failed; the job just ends
-            log.warning("job %s (%s) stopped: %s", job_id, job.kind, clip(str(exc), 500))
+            if _maybe_a_bug(exc):
+                request_id = getattr(exc.__cause__ or exc, "request_id", None) or "none"
+                log.error("job %s (%s) stopped on what may be the wizard's own mistake (Okta request id %s): %s",
+                          job_id, job.kind, request_id, clip(str(exc), 500), exc_info=exc)
+            else:
+                log.warning("job %s (%s) stopped: %s", job_id, job.kind, clip(str(exc), 500))
             state, error = JobState.failed, str(exc)[:2000]
         except Exception as exc:  # a bug: the traceback is what finds it
             log.exception("job %s (%s) failed", job_id, job.kind)

@@ -9,6 +9,8 @@ import logging
 
 import pytest
 
+from app.playbooks.loader import setting_key
+from app.store.models import AppSetting
 from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
 
@@ -25,6 +27,26 @@ def test_an_okta_failure_in_a_job_is_one_warning_line(w: Wizard, sandbox_org: Sa
     assert [r.levelno for r in logged] == [logging.WARNING]
     assert logged[0].exc_info is None and "Traceback" not in caplog.text
     assert logged[0].getMessage().startswith("job ") and "(apply) stopped: " in logged[0].getMessage()
+
+
+def test_a_request_okta_refuses_as_invalid_keeps_its_traceback_and_request_id(
+        w: Wizard, sandbox_org: SandboxOrg, caplog: pytest.LogCaptureFixture) -> None:
+    """A 400 in Apply may be the wizard's own bug (a wrong body) or a setting Okta does not know:
+    the page says which step failed; the log keeps what finds the cause (the eighteenth session's note)."""
+    async def unknown_permission() -> None:  # valid in shape, unknown to Okta
+        async with w.state.db.session() as session:
+            await session.merge(AppSetting(key=setting_key("defender-for-identity", "custom_role_permissions"),
+                                           value=["okta.users.read", "okta.users.reed"]))
+
+    w.run(unknown_permission)
+    oid = w.start("defender-for-identity", w.connect())
+    w.plan(oid)
+    with caplog.at_level(logging.INFO, logger="onboard.jobs"):
+        assert w.apply(oid).state == "failed"
+    [logged] = [r for r in caplog.records if r.name == "onboard.jobs"]
+    assert logged.levelno == logging.ERROR and logged.exc_info is not None
+    assert "may be the wizard's own mistake (Okta request id " in logged.getMessage()
+    assert "request id none" not in logged.getMessage()
 
 
 def test_a_bug_in_a_job_still_logs_its_traceback(w: Wizard, caplog: pytest.LogCaptureFixture) -> None:
