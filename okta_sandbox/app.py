@@ -128,6 +128,9 @@ class _Exchange:
             reset = max(status.reset, int(self.org.clock.now()) + 1)
             self.rate = RateLimitStatus(status.limit, 0, reset, allowed=False)
             return self.respond(429, rate_limited().body(), headers=marker)
+        if rule.kind is FaultKind.CONCURRENCY_LIMIT:
+            self.rate = RateLimitStatus(0, 0, int(self.org.clock.now()) + 5, allowed=False)
+            return self.respond(429, rate_limited().body(), headers=marker)
         return self.respond(rule.effective_status, raw=_MALFORMED_BODY, headers=marker)
 
     def _handle(self) -> Response:

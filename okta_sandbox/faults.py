@@ -31,6 +31,9 @@ class FaultKind(StrEnum):
     TIMEOUT = "timeout"  # no response: httpx.ReadTimeout in process, a stalled socket standalone
     DROP = "drop"  # connection lost: httpx.RemoteProtocolError in process, a reset socket standalone
     RATE_LIMIT_BURST = "rate_limit_burst"  # 429 E0000047 with rate-limit headers and a reset in the future
+    # 429 E0000047 for too many requests in flight: Okta sends Limit 0 and Remaining 0, and a reset
+    # that is only a suggestion (docs rl2-concurrency); no bucket is spent.
+    CONCURRENCY_LIMIT = "concurrency_limit"
     MALFORMED_JSON = "malformed_json"  # 200 whose body is not JSON
     INVISIBLE = "invisible"  # what the call creates is missing from reads for delay_ms of org-clock time
 
@@ -47,7 +50,8 @@ class SimulatedDrop(Exception):
     """Raised by the app for a ``drop`` fault; the transport turns it into a lost connection."""
 
 
-_DEFAULT_STATUS = {FaultKind.SERVER_ERROR: 500, FaultKind.RATE_LIMIT_BURST: 429, FaultKind.MALFORMED_JSON: 200}
+_DEFAULT_STATUS = {FaultKind.SERVER_ERROR: 500, FaultKind.RATE_LIMIT_BURST: 429, FaultKind.CONCURRENCY_LIMIT: 429,
+                   FaultKind.MALFORMED_JSON: 200}
 _ids = itertools.count(1)
 
 # An object's key: ("users", id) for an item of one of the org's tables (the attribute's name), or,

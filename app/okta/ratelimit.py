@@ -86,10 +86,12 @@ INTERACTIVE = Patience(rate_limit_wait=10.0, timeout_seconds=10.0, read_retries=
 
 
 def parse_headers(headers: Mapping[str, str]) -> tuple[int, int, float] | None:
+    """Okta's ``X-Rate-Limit-*`` values. An answer may repeat them (httpx joins repeats with
+    commas): the smallest of each counts, as Okta's Go SDK takes the smallest reset."""
     try:
-        limit = int(headers["x-rate-limit-limit"])
-        remaining = int(headers["x-rate-limit-remaining"])
-        reset = float(headers["x-rate-limit-reset"])
+        limit = min(int(v) for v in headers["x-rate-limit-limit"].split(","))
+        remaining = min(int(v) for v in headers["x-rate-limit-remaining"].split(","))
+        reset = min(float(v) for v in headers["x-rate-limit-reset"].split(","))
     except (KeyError, ValueError):
         return None
     return limit, remaining, reset
@@ -190,6 +192,11 @@ class OrgRateLimiter:
         if parsed is None:
             return
         limit, remaining, okta_reset = parsed
+        if limit <= 0:
+            # A concurrency 429 (too many requests in flight) says Limit 0 and Remaining 0: it
+            # describes no bucket. Learnt as one, it refilled to 0 each window and stopped every
+            # call to the org until a restart (the Okta review, H1). Its reset is this retry's wait.
+            return
         reset = local_reset(headers, okta_reset, self.clock.now())
         if reset <= self.clock.now():
             return  # an answer from a window that has ended says nothing about the current one

@@ -25,7 +25,7 @@ from app.okta import (
 from app.okta.calllog import OktaCall, RateLimitWait
 from app.okta.errors import OktaError, OktaRedirectRefused
 from app.okta.http import OktaHttp
-from app.okta.ratelimit import OrgRateLimiter, RateLimitPolicy
+from app.okta.ratelimit import OrgRateLimiter, RateLimitPolicy, parse_headers
 from app.vault import Secret
 
 ORG = normalise_org_url("acme.okta.com")
@@ -101,6 +101,32 @@ class TestRateLimits:
         response = run(h.http.call("POST", "/api/v1/users/{userId}/roles", path_params={"userId": "00u1"},
                                    json_body={"type": "READ_ONLY_ADMIN"}))
         assert response.status == 201
+
+    def test_a_concurrency_429_is_waited_once_and_teaches_no_bucket(self) -> None:
+        """Okta answers too many requests in flight with Limit 0 and Remaining 0 (docs rl2-concurrency):
+        learnt as a bucket it refilled to 0 each window and held every later call to the org (the
+        Okta review, H1). It is a wait before one retry; later calls, to any endpoint, go at once."""
+        answers = [_json(429, {"errorCode": "E0000047"}, _limits(0, 0, 1_800_000_005))]
+        h = Harness(lambda r: answers.pop(0) if answers else _json(200, {"id": "00u1"},
+                                                                   _limits(600, 599, 1_800_000_060)))
+        h.http.wait_budget = 100  # bounds the test: the bug waited forever
+        assert run(h.http.call("GET", "/api/v1/users/me")).data == {"id": "00u1"}
+        assert len(h.clock.slept) == 1 and 5 <= h.clock.slept[0] <= 6
+        run(h.http.call("GET", "/api/v1/users/me"))
+        run(h.http.call("GET", "/api/v1/iam/roles"))
+        assert len(h.clock.slept) == 1 and len(h.requests) == 4
+
+    def test_repeated_rate_limit_headers_count_their_smallest_values(self) -> None:
+        """httpx joins a repeated header with commas; Okta's Go SDK takes the smallest reset."""
+        headers = httpx.Headers([("X-Rate-Limit-Limit", "600"), ("X-Rate-Limit-Limit", "100"),
+                                 ("X-Rate-Limit-Remaining", "50"), ("X-Rate-Limit-Remaining", "7"),
+                                 ("X-Rate-Limit-Reset", "1800000060"), ("X-Rate-Limit-Reset", "1800000030")])
+        assert parse_headers(headers) == (100, 7, 1_800_000_030.0)
+        answers = [httpx.Response(429, json={"errorCode": "E0000047"}, headers=headers),
+                   _json(200, {"id": "00u1"})]
+        h = Harness(lambda r: answers.pop(0))
+        assert run(h.http.call("GET", "/api/v1/users/me")).data == {"id": "00u1"}
+        assert len(h.clock.slept) == 1 and 30 <= h.clock.slept[0] <= 31
 
     def test_429_without_reset_headers_is_an_error_not_a_guess(self) -> None:
         h = Harness(lambda r: _json(429, {"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit"}))

@@ -88,6 +88,16 @@ class TestFaults:
             assert int(response.headers["X-Rate-Limit-Reset"]) > fake_clock.now()
         assert okta.get("/api/v1/iam/roles").status_code == 200
 
+    def test_a_concurrency_limit_429_names_no_bucket(self, okta: httpx.Client, sandbox_org: SandboxOrg,
+                                                    fake_clock: FakeClock) -> None:
+        """Okta's concurrency 429: "the first two header values are always 0" (docs rl2-monitor)."""
+        sandbox_org.faults.add("concurrency_limit", path="/api/v1/iam")
+        response = okta.get("/api/v1/iam/roles")
+        assert response.status_code == 429 and error_code(response) == "E0000047"
+        assert (response.headers["X-Rate-Limit-Limit"], response.headers["X-Rate-Limit-Remaining"]) == ("0", "0")
+        assert int(response.headers["X-Rate-Limit-Reset"]) > fake_clock.now()
+        assert okta.get("/api/v1/iam/roles").status_code == 200
+
     def test_malformed_json_is_a_200_that_does_not_parse(self, okta: httpx.Client, sandbox_org: SandboxOrg) -> None:
         sandbox_org.faults.add("malformed_json", path="/api/v1/users")
         response = okta.get("/api/v1/users")
