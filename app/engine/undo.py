@@ -10,6 +10,7 @@ from app.audit import record
 from app.engine.actions import ActionError
 from app.engine.base import EngineBase, EngineError
 from app.engine.jobs import JobHandle
+from app.engine.runtime import Loaded
 from app.okta.errors import OktaError
 from app.store.models import (
     Onboarding,
@@ -24,20 +25,14 @@ from app.store.statuses import ACTED, FINISHED, ActionOutcome, ActionState, Onbo
 class UndoPhase(EngineBase):
     async def undo_list(self, onboarding_id: uuid.UUID) -> list[OnboardingAction]:
         """What undo would remove or restore, in the order it would do it."""
-        loaded = await self._load(onboarding_id)
-        rows = [row for row in loaded.records.values()
-                if row.state in ACTED and (row.created_by_us or row.outcome == ActionOutcome.changed)]
-        return sorted(rows, key=lambda row: row.position, reverse=True)
+        return _undoable(await self._load(onboarding_id))
 
     async def shared_with(self, onboarding_id: uuid.UUID) -> dict[str, list[Onboarding]]:
         """For each Okta object undo would remove, the other live onboardings that adopted it (and
         so depend on it): undo keeps those unless the operator says to remove them as well."""
-        rows = await self.undo_list(onboarding_id)
-        ids = {row.object_id for row in rows if row.object_id}
-        if not ids:
-            return {}
+        loaded = await self._load(onboarding_id)
         async with self.db.sessions() as session:
-            return await checkpoints.adopters(session, ids, onboarding_id, FINISHED)
+            return await checkpoints.adopters(session, _undoable(loaded), loaded.onboarding, FINISHED)
 
     async def undo_shared(self, handle: JobHandle) -> None:
         """Undo that also removes objects other onboardings adopted (the operator confirmed it)."""
@@ -87,3 +82,9 @@ class UndoPhase(EngineBase):
             await record(session, action="undo", actor=actor, onboarding_id=handle.onboarding_id,
                          summary="Undo finished: the org is as it was before this onboarding")
 
+
+def _undoable(loaded: Loaded) -> list[OnboardingAction]:
+    """The checkpoints undo removes or restores (made by this onboarding, or changed by it), last first."""
+    rows = [row for row in loaded.records.values()
+            if row.state in ACTED and (row.created_by_us or row.outcome == ActionOutcome.changed)]
+    return sorted(rows, key=lambda row: row.position, reverse=True)

@@ -376,3 +376,52 @@ class TestCustomRolesHeldThroughAGroup:
         assert status == 404
         assert [RoleAssignment.model_validate(r).via_group for r in roles] == [True]
         assert [(r["type"], r["assignmentType"]) for r in sandbox_org.user_roles(svc["id"])] == [("CUSTOM", "GROUP")]
+
+
+class TestUndoOfAStandardRoleOktaGivesEveryUserTheSameIdFor:
+    """Real Okta's id of a standard role assignment is the role type in base32, the same for every
+    user of every org (TestAccResourceOktaUserAdminRoles_crud: APP_ADMIN is IFIFAX2BIRGUSTQ for two
+    users of two orgs). Undo matched other onboardings' objects on the id alone, so any live
+    onboarding with Read-Only Admin kept this one's on its service account (the Okta review, M2)."""
+
+    OKTA_ID = "KJCUCRC7J5HEYWK7IFCE2SKO"  # base32 of READ_ONLY_ADMIN, as Okta gives it
+
+    def _as_okta_ids_them(self, w: Wizard, *oids: Any) -> None:
+        async def rewrite() -> None:
+            from sqlalchemy import update
+
+            from app.store.models import OnboardingAction
+
+            async with w.state.db.session() as session:
+                await session.execute(update(OnboardingAction).where(
+                    OnboardingAction.onboarding_id.in_(list(oids)), OnboardingAction.action_key == "read_only_admin")
+                    .values(object_id=self.OKTA_ID))
+
+        w.run(rewrite)
+
+    def test_another_service_accounts_role_is_not_a_reason_to_keep_this_ones(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        mine = start(w)
+        svc = finish(w, mine, sandbox_org)
+        theirs = w.start("defender-for-identity", w.connect(), service_account_login="mdi-other@acme.example")
+        other = finish(w, theirs, sandbox_org)
+        self._as_okta_ids_them(w, mine, theirs)
+
+        assert self.OKTA_ID not in w.run(lambda: w.state.engine.shared_with(mine))
+        assert w.job(mine, "undo").state == "succeeded"
+        assert svc not in {u.id for u in sandbox_org.users if u.status == "ACTIVE"}  # deactivated by undo
+        assert "READ_ONLY_ADMIN" in {r["type"] for r in sandbox_org.user_roles(other)}
+
+    def test_the_same_accounts_role_adopted_by_another_onboarding_is_still_kept(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        mine = start(w)
+        finish(w, mine, sandbox_org)
+        theirs = start(w)  # the same service account, adopted
+        svc = w.to_the_token(theirs)
+        w.paste_token(theirs, sandbox_org.issue_api_token(svc, "Defender for Identity, again"))
+        w.apply_ok(theirs)
+        assert w.actions(theirs)["read_only_admin"].state == "done"
+        self._as_okta_ids_them(w, mine, theirs)
+
+        shared = w.run(lambda: w.state.engine.shared_with(mine))
+        assert [o.id for o in shared.get(self.OKTA_ID, [])] == [theirs]

@@ -77,17 +77,33 @@ async def set_action_state(session: AsyncSession, row_id: uuid.UUID, state: Acti
     return row
 
 
-async def adopters(session: AsyncSession, object_ids: Collection[str], onboarding_id: uuid.UUID,
+async def adopters(session: AsyncSession, rows: Collection[OnboardingAction], onboarding: Onboarding,
                    finished: Collection[str]) -> dict[str, list[Onboarding]]:
-    """For each of these Okta objects, the other onboardings (not `finished`) whose done actions
-    made or adopted it."""
+    """For each Okta object of these checkpoints, the other onboardings of the same org (not
+    `finished`) whose done actions made or adopted it. An object is its type and id in one org, and
+    a role assignment also its user: Okta gives a standard role's assignment the same id for every
+    user of every org (base32 of the role's type, as the recordings show), so matching on the id
+    alone kept a role undo should have removed (the Okta review, M2)."""
+    mine = {row.object_id: row for row in rows if row.object_id}
+    if not mine:
+        return {}
     found = (await session.execute(
-        select(OnboardingAction.object_id, Onboarding)
+        select(OnboardingAction, Onboarding)
         .join(Onboarding, Onboarding.id == OnboardingAction.onboarding_id)
-        .where(OnboardingAction.object_id.in_(list(object_ids)), OnboardingAction.onboarding_id != onboarding_id,
+        .where(OnboardingAction.object_id.in_(list(mine)), OnboardingAction.onboarding_id != onboarding.id,
+               Onboarding.org_origin == onboarding.org_origin,
                OnboardingAction.state == ActionState.done, Onboarding.status.not_in(list(finished))))).all()
     shared: dict[str, list[Onboarding]] = {}
-    for object_id, other in found:
-        if other not in shared.setdefault(str(object_id), []):
-            shared[str(object_id)].append(other)
-    return shared
+    for theirs, other in found:
+        object_id = str(theirs.object_id)
+        if _same_object(mine[object_id], theirs) and other not in shared.setdefault(object_id, []):
+            shared[object_id].append(other)
+    return {object_id: others for object_id, others in shared.items() if others}
+
+
+def _same_object(mine: OnboardingAction, theirs: OnboardingAction) -> bool:
+    if mine.object_type != theirs.object_type:
+        return False
+    if mine.object_type == "role_assignment":
+        return (mine.details or {}).get("user") == (theirs.details or {}).get("user")
+    return True
