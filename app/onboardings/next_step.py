@@ -10,7 +10,7 @@ fix what failed, plan, confirm, apply, then the person's steps in the document's
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
 from app.engine.requirements import Stale
 from app.engine.status import held_by_waits, timer_until
+from app.onboardings.step_state import TOKEN_VERIFIED, answered_by_the_token
 from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
@@ -45,6 +46,10 @@ class NextStep:
     detail: str | None = None
     step: StepView | None = None  # the person's step, drawn inside the card with its controls
     until: float | None = None  # a running wait's end (``wait``)
+    # Steps to do just before ``step``, drawn in the card above it: what only guides (Sentinel's
+    # connector pages with the values its Connect needs) and, before the token, the account's steps
+    # the token answers (Defender's "sign in as the account", "create the token").
+    before: list[StepView] = field(default_factory=list)
 
 
 @dataclass
@@ -83,7 +88,9 @@ def needs_person(view: OnboardingView, sv: StepView) -> bool:
         return False  # started, nothing to do but wait: the card goes on, and shows the wait once nothing else is left
     facts = view.loaded.scope.facts
     if task is not None and task.kind == "service_token":
-        return not facts.get("service_token_verified")
+        return not facts.get(TOKEN_VERIFIED)
+    if waits_for_the_token(view, sv):
+        return False  # the token step is where it is done: the card goes there, with this step in it
     if any(c.status == CheckStatus.failed for c in sv.checks):
         return True
     if any(c.spec.kind == "attest" and c.status != CheckStatus.attested for c in sv.checks):
@@ -95,6 +102,15 @@ def needs_person(view: OnboardingView, sv: StepView) -> bool:
     if evidently_done(view, sv):
         return False
     return task.kind == "timer" or (sv.step.actor != "wizard" and any(c.status not in GOOD for c in sv.checks))
+
+
+def waits_for_the_token(view: OnboardingView, sv: StepView) -> bool:
+    """Before the token is verified, a step whose only open checks the token answers (Defender's
+    step 5, "sign in as the account"): nothing on it can be checked until the paste, so its "check
+    it in Okta" looped on the same card (QA walk 8, M1)."""
+    open_checks = [c for c in sv.checks if c.status not in GOOD]
+    return not view.loaded.scope.facts.get(TOKEN_VERIFIED) and bool(open_checks) \
+        and all(answered_by_the_token(c.spec) for c in open_checks)
 
 
 def evidently_done(view: OnboardingView, sv: StepView) -> bool:
@@ -123,6 +139,8 @@ def checked_by_okta(view: OnboardingView, sv: StepView) -> bool:
     """The step's open items are checks the wizard runs against Okta (so "check it now" finishes
     it); a wait not over yet (not started, or running) is not one."""
     open_checks = [c for c in sv.checks if c.status not in GOOD]
+    if waits_for_the_token(view, sv):
+        return False  # the paste answers them (the token step carried a second button: QA walk 8, L7)
     return bool(open_checks) and all(c.spec.kind != "attest" for c in open_checks) and all(
         _wait_over(view, str(c.spec.params.get("step"))) for c in open_checks if c.spec.kind == "timer_elapsed")
 
@@ -212,8 +230,9 @@ def next_step(view: OnboardingView) -> NextStep:
                         f"Attesting it destroys the value kept for it, which the check '{blocked}' still needs and "
                         "has not passed yet. Verify now; once that check has passed, attest.")
     if person is not None:
+        before = _before(view, person, steps)
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
-                        f"In “{person.section.title}”." + _guided_before(view, person), person)
+                        f"In “{person.section.title}”." + _first(person, before), person, before=before)
     waited = _running_wait(view, steps)
     if waited is not None:
         sv, until = waited
@@ -290,20 +309,36 @@ def _unchecked_prerequisites(steps: list[StepView], person: StepView) -> list[St
             and sv.checks and all(c.status is None for c in sv.checks)]
 
 
-def _guided_before(view: OnboardingView, person: StepView) -> str:
-    """The steps of the document just before ``person`` in its section that only guide (Sentinel's
-    connector pages 1-4, 5 and 6-7, whose values step 8's Connect needs): the card names them,
-    since it never leads to a step it cannot know done."""
-    steps = next(svs for section, svs in view.sections if section is person.section)
+def _before(view: OnboardingView, person: StepView, steps: list[StepView]) -> list[StepView]:
+    """The steps to do just before ``person``, in the document's order: the run of steps only to
+    read before it in its section (Sentinel's connector pages 1-4, 5 and 6-7, whose values step 8's
+    Connect needs), and for the token step the account's steps the token answers, across sections
+    (Defender's 5, "sign in as the account"; 1-3; 4-5, "create the token"). The card draws them, since
+    it never leads to a step it cannot know done (their values were in folds below: QA walk 8, M2)."""
+    if person.state == StepState.done:
+        return []
+    task = person.step.task
+    if task is not None and task.kind == "service_token":
+        track = _token_track(view, steps)
+        return [sv for sv in track[:track.index(person)] if sv.state != StepState.done
+                and (sv.state == StepState.guide or waits_for_the_token(view, sv))]
+    own = next(svs for section, svs in view.sections if section is person.section)
     before: list[StepView] = []
-    for sv in steps[:steps.index(person)]:
+    for sv in own[:own.index(person)]:
         before = [*before, sv] if sv.state == StepState.guide else []
-    if not before or person.state == StepState.done:
+    return before
+
+
+def _first(person: StepView, before: list[StepView]) -> str:
+    """The card's words for the steps it draws before ``person``: "Steps 1-3 and 4-5 come first, above it"."""
+    if not before:
         return ""
-    numbers = ", ".join(sv.step.number for sv in before[:-1]) + (" and " if len(before) > 1 else "") + \
-        before[-1].step.number
+    names = [sv.step.number if sv.section is person.section else f"{sv.step.number} of “{sv.section.title}”"
+             for sv in before]
+    listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
     many = len(before) > 1
-    return f" Step{'s' if many else ''} {numbers} just before it (below) come{'' if many else 's'} first."
+    return f" Step{'s' if many else ''} {listed} come{'' if many else 's'} first: {'they are' if many else 'it is'} " \
+           "in this card, above it."
 
 
 def _running_wait(view: OnboardingView, steps: list[StepView]) -> tuple[StepView, float] | None:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
-from app.engine.checks.base import answered_by_facts
+from app.engine.checks.base import CheckOutcome, answered_by_facts
 from app.engine.requirements import (
     Stale,
     describe,
@@ -34,7 +34,7 @@ from app.onboardings.next_step import (
     progress,
 )
 from app.onboardings.paste import PasteRow, paste_row
-from app.onboardings.step_state import SETTLED, changed_since, step_state
+from app.onboardings.step_state import SETTLED, TOKEN_VERIFIED, answered_by_the_token, changed_since, step_state
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
@@ -287,6 +287,10 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     states = {key: row.state for key, row in loaded.records.items()}
     outdated = last_run is not None and changed_since(loaded, last_run.finished_at.timestamp())
     written_at = {key: step for _section, step in reversed(list(loaded.playbook.steps())) for key in step.inputs}
+    check_state = loaded.check_state()
+    token_step = None if scope.facts.get(TOKEN_VERIFIED) else next(
+        (step for _s, step in loaded.playbook.steps() if step.task is not None and step.task.kind == "service_token"
+         and scope.condition(step.when)), None)
     for section in loaded.playbook.sections:
         views: list[StepView] = []
         for step in section.steps:
@@ -321,7 +325,15 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     result = None
                 if check.kind == "attest" and attestation is None and result and result.status == CheckStatus.attested:
                     result = None  # withdrawn since the run: its "Attested by ..." no longer holds
-                shown = result or answered_by_facts(check, scope)  # till a run: a pasted token's proof, say
+                # Till a run: a pasted token's proof, say. What the facts and attestations settle since
+                # the run wins over it (several email domains accepted by an attestation given since).
+                answer = answered_by_facts(check, scope, check_state)
+                shown = answer if answer is not None and answer.status == CheckStatus.passed else (result or answer)
+                if shown is not None and shown.status == CheckStatus.failed and token_step is not None \
+                        and answered_by_the_token(check):
+                    own = step is token_step
+                    shown = CheckOutcome.waiting("Not yet: the service account's token answers it" + (
+                        "." if own else f" (step {token_step.number})."), (shown.remedy or "") if own else "")
                 status = shown.status if shown else None
                 if check.kind == "attest":
                     status = CheckStatus.attested if attestation else CheckStatus.needs_attestation

@@ -310,9 +310,10 @@ def test_a_failure_found_before_the_token_was_pasted_is_not_shown_as_current(w: 
     yet"); after the paste the card still showed that failure, with "paste it here" as what to do."""
     oid, account = w.activated_at_the_token("oort", **AWS)
     w.verify(oid)
-    failed = {c.spec.key for _s, steps in w.view(oid).sections for sv in steps for c in sv.checks
-              if c.status == "failed"}
-    assert "token_verified_read_only" in failed
+    # Before the paste the token's check is waiting for it, not failing (QA walk 8, L7).
+    waiting = {c.spec.key for _s, steps in w.view(oid).sections for sv in steps for c in sv.checks
+               if c.status == "waiting"}
+    assert "token_verified_read_only" in waiting
     w.paste_token(oid, sandbox_org.issue_api_token(account, "Oort"))
     view = w.view(oid)
     checks = {c.spec.key: c for _s, steps in view.sections for sv in steps for c in sv.checks}
@@ -369,3 +370,29 @@ def test_a_plan_made_again_with_nothing_to_do_asks_for_no_confirmation(j: Journe
     # The checklist line says how many of the passed were attested, as the PDF does.
     assert re.search(r'\d+ passed</span> \(\d+ of them attested\),', page)
     assert j.onboarding(oid).status == "completed"
+
+
+def test_the_steps_the_token_answers_lead_to_the_token_not_round_in_a_loop(w: Wizard) -> None:
+    """QA walk 8, M1: after the account was activated and its password stored, Defender's card
+    showed step 5 ("Sign in as the dedicated account"), its check failed ("No token of the
+    dedicated account has been verified yet") and its "Done: check it in Okta" brought the same card
+    back (7 re-verifies in the trail). Only the token paste answers it: the card goes to the paste,
+    with step 5 and the token's steps 1-3 and 4-5 drawn above it, and none of them reads failed."""
+    oid, _account = w.activated_at_the_token("defender-for-identity")
+    w.attest(oid, "licence_confirmed")
+    w.verify(oid)  # "Done: check it in Okta" on step 3
+    w.attest(oid, "credentials_stored")
+    view = w.view(oid)
+    card = view.next
+    assert card.title == "Step 6: Copy the token value"
+    assert [(sv.step.number, sv.section.title) for sv in card.before] == [
+        ("5", "Create a dedicated Okta account"), ("1-3", "Create an API token"), ("4-5", "Create an API token")]
+    assert card.detail == ("In “Create an API token”. Steps 5 of “Create a dedicated Okta account”, 1-3 and 4-5 come "
+                           "first: they are in this card, above it.")
+    steps = {sv.step.key: sv for _s, svs in view.sections for sv in svs}
+    for key in ("sign_in_as_account", "create_token", "copy_token"):
+        assert steps[key].state != "attention" and all(c.status != "failed" for c in steps[key].checks), key
+    [signed_in] = steps["sign_in_as_account"].checks
+    assert signed_in.status == "waiting"
+    assert signed_in.found == "No token of the dedicated account has been verified yet"
+    assert not view.next_checked_by_okta  # no "Done: check it in Okta" on a card only the paste moves on

@@ -303,6 +303,30 @@ class TestEmailDomains:
         result = last_results(w, oid)["one_email_domain"]
         assert result.status == "passed" and "attested by ana.admin" in (result.found or "")
 
+    def test_the_step_names_the_domains_it_asks_about_and_the_attestation_settles_it(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """QA walk 8, M3: after the token was pasted, the card asked to confirm Drata enabled "every
+        domain found" while the check read "not checked yet" and named none (the run was older than
+        the paste); once attested, the step still read failed until another verification."""
+        oid = start(w)
+        svc = w.to_the_token(oid)
+        sandbox_org.complete_activation(svc)
+        w.verify(oid)
+        w.paste_token(oid, sandbox_org.issue_api_token(svc, "Drata"))
+        assert w.view(oid).run_outdated
+        [domains, accepted] = step_view(w, oid, "email_domains").checks
+        assert domains.status == "failed"
+        assert (domains.found or "").startswith("At the last verification, the ")
+        assert "were on 3 domains: acme.example (" in (domains.found or "")
+        assert "acme-corp.example" in (domains.found or "") and "contractors.example" in (domains.found or "")
+        assert accepted.status == "needs_attestation"
+        w.attest(oid, "several_domains_enabled")
+        step = step_view(w, oid, "email_domains")
+        assert step.state == "done" and step.checks[0].status == "passed"
+        assert "Drata syncs them all (attested by ana.admin" in (step.checks[0].found or "")
+        card = w.view(oid).next
+        assert card.step is None or card.step.step.key != "email_domains"
+
     def test_one_domain_passes_and_asks_for_no_attestation(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         for user in sandbox_org.users:
             if not str(user.profile.get("email") or "").endswith("@acme.example"):

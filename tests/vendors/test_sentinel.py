@@ -372,5 +372,8 @@ def test_the_card_for_connect_names_the_connector_pages_before_it(w: Wizard, san
             w.attest(oid, check.key)
     card = w.view(oid).next
     assert card.title == "Step 8: Connect, and start the 30-minute timer"
-    assert card.detail == ("In “Configure an Okta connector to a Sentinel workspace”. Steps 1-4, 5 and 6-7 just "
-                           "before it (below) come first.")
+    assert card.detail == ("In “Configure an Okta connector to a Sentinel workspace”. Steps 1-4, 5 and 6-7 come "
+                           "first: they are in this card, above it.")
+    # With the values Connect needs (they were in steps below the card: QA walk 8, M2).
+    assert [sv.step.number for sv in card.before] == ["1-4", "5", "6-7"]
+    assert {row.label for sv in card.before for row in sv.paste} >= {"Domain name", "API key", "Workspace"}

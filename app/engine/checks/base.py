@@ -85,10 +85,11 @@ class Check(ABC):
         that learns it has not run), or None when that cannot happen to it."""
         return None
 
-    def from_facts(self, scope: Scope) -> CheckOutcome | None:
-        """What the check finds from the onboarding's facts alone (no Okta call) once they answer
-        it, so the page shows it at once (a pasted token's proof), not only after the next
-        verification; None for a check that reads Okta, or while the facts do not answer it yet."""
+    def from_facts(self, scope: Scope, state: CheckState) -> CheckOutcome | None:
+        """What the check finds from the onboarding's facts and attestations alone (no Okta call)
+        once they answer it, so the page shows it at once (a pasted token's proof, an attestation
+        that accepts what the last verification found), not only after the next verification;
+        None for a check that reads Okta, or while they do not answer it yet."""
         return None
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
@@ -136,6 +137,6 @@ def reads_okta(kind: str) -> bool:
     return found is None or found.reads_okta
 
 
-def answered_by_facts(spec: CheckSpec, scope: Scope) -> CheckOutcome | None:
-    """What the check finds from the facts alone, or None (see `Check.from_facts`)."""
-    return check_registry()[spec.kind](spec.key, spec.params).from_facts(scope)
+def answered_by_facts(spec: CheckSpec, scope: Scope, state: CheckState) -> CheckOutcome | None:
+    """What the check finds from the facts and attestations alone, or None (see `Check.from_facts`)."""
+    return check_registry()[spec.kind](spec.key, spec.params).from_facts(scope, state)

@@ -291,8 +291,9 @@ class ServiceToken(Check):
         facts = ctx.scope.facts
         token_id = facts.get("service_token_id")
         if not token_id or not facts.get("service_token_verified"):
-            return CheckOutcome.failed("No token has been verified yet",
-                                       "Sign in as the service account, create the token, and paste it here once.")
+            # Not yet (the paste answers it), not a fault: "failed" before the paste read as broken.
+            return CheckOutcome.waiting("No token has been verified yet",
+                                        "Sign in as the service account, create the token, and paste it here once.")
         p: TokenParams | None = _rendered(self, ctx)
         token = await ctx.cached(f"token:{token_id}", lambda: ctx.okta.tokens.get(str(token_id)))
         if token is None:
@@ -336,7 +337,7 @@ class FactCheck(Check):
     reads_okta = False
     params_model = FactParams
 
-    def from_facts(self, scope: Scope) -> CheckOutcome | None:
+    def from_facts(self, scope: Scope, state: CheckState) -> CheckOutcome | None:
         p: FactParams = FactParams.model_validate(self.raw_params)
         if scope.facts.get(p.fact):
             return CheckOutcome.passed(scope.render(p.found) if scope.can_render(p.found) else p.found)
@@ -344,7 +345,9 @@ class FactCheck(Check):
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         p: FactParams = FactParams.model_validate(self.raw_params)
-        return self.from_facts(ctx.scope) or CheckOutcome.failed(p.missing, p.remedy)
+        # A fact is learnt once and never unlearnt (the token verified): missing, it is not there
+        # *yet*, which counts as "waiting" (it read as failed, and as a fault, before the paste).
+        return self.from_facts(ctx.scope, state) or CheckOutcome.waiting(p.missing, p.remedy)
 
 
 class TimerParams(CheckParams):

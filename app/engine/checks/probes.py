@@ -23,7 +23,7 @@ class TokenProbe(Check):
     reads_okta = False  # what the token proved when it was pasted
     params_model = ProbeParams
 
-    def from_facts(self, scope: Scope) -> CheckOutcome | None:
+    def from_facts(self, scope: Scope, state: CheckState) -> CheckOutcome | None:
         p: ProbeParams = ProbeParams.model_validate(self.raw_params)
         facts = scope.facts
         if not facts.get("service_token_verified") or p.fact not in facts:
@@ -33,6 +33,7 @@ class TokenProbe(Check):
         return CheckOutcome.failed(p.contrary, p.remedy, **{p.fact: bool(facts[p.fact])})
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        return self.from_facts(ctx.scope) or CheckOutcome.failed(
+        # Not yet (the paste answers it), not a fault.
+        return self.from_facts(ctx.scope, state) or CheckOutcome.waiting(
             "Not proven yet: the service account's token has not been pasted here",
             "Paste the token on the token step; the wizard tries it and records the outcome.")
