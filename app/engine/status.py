@@ -111,7 +111,11 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0 and not last_run.waiting \
             and not last_run.unchecked and not attest_steps:
         return OnboardingStatus.completed, None, "Every item of the checklist passed or was attested."
-    if attest_steps:
+    # An optional step chosen since completion is an open item (QA walk 8, M4: it took the onboarding
+    # out of Completed); a required attestation withdrawn since undoes the completion.
+    optional = [] if loaded.onboarding.completed_at is None or not all(step.optional for step in attest_steps) \
+        else attest_steps
+    if attest_steps and not optional:
         first = attest_steps[0]
         waiting = WaitingFor(first.waiting_for) if first.waiting_for in (WaitingFor.vendor_console, WaitingFor.timer) \
             else WaitingFor.operator
@@ -129,8 +133,20 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         return after, None, (f"{counted(last_run.unchecked, 'check')} went unanswered at the last verification (an "
                              "error on Okta's side, or its rate limit; nothing was found wrong): verify again in a "
                              "few minutes.")
+    if optional:
+        return after, None, f"Completed; chosen since, to attest once done: {optional[0].title}"
+    if after == OnboardingStatus.completed and last_run is not None and not last_run.waiting \
+            and last_run.needs_attestation <= _optional_attested_since(loaded, last_run):
+        return after, None, "Every item of the checklist passed or was attested."
     return OnboardingStatus.in_progress, None, ("Re-verify to complete the onboarding." if last_run is not None
                                                 else "Verify to complete the onboarding.")
+
+
+def _optional_attested_since(loaded: Loaded, run: VerificationRun) -> int:
+    """Attestations of optional steps given after ``run`` (what it counted to attest, now given)."""
+    return sum(1 for step, check in loaded.playbook.checks() if step.optional and check.kind == "attest"
+               and (given := loaded.attestations.get(check.key)) is not None
+               and given.attested_at > run.finished_at)
 
 
 def timer_runs(playbook: Playbook, facts: Mapping[str, Any], now: float) -> bool:

@@ -162,6 +162,9 @@ class StepSpec(Strict):
     task: TaskSpec | None = None
     when: str | None = None
     waiting_for: Literal["service_token", "vendor_console", "timer", "operator"] | None = None
+    # The document calls the step optional: its attestation, asked for once chosen after the
+    # onboarding completed (Drata's User Access Review), is an open item, not a reason to undo it.
+    optional: bool = False
 
 
 class SectionSpec(Strict):

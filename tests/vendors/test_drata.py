@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from app.engine.engine import EngineError
 from app.onboardings.paste import KEPT_NO_LONGER, NOT_KEPT_YET
-from app.store.models import AuditEvent, Job, OktaConnection
+from app.store.models import AuditEvent, Job, OktaConnection, Onboarding
 from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
 from tests.support import Web
@@ -446,3 +446,54 @@ class TestUndo:
         app = drata_app(sandbox_org)
         assert app.grants == {} and app.users == {} and app.groups == {}
         assert w.onboarding(oid).status == "undone"
+
+
+class TestAnOptionalStepChosenAfterCompletion:
+    def test_user_access_review_chosen_since_keeps_the_onboarding_completed(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """QA walk 8, M4: ticking R1 ("I will use Okta as Drata's User Access Review source") on a
+        completed onboarding made it "Waiting for you" and took it out of the Completed list. The
+        document calls the step optional: it is an open item of a completed onboarding."""
+        from tests.page_journeys import Journey
+
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        completed_at = w.onboarding(oid).completed_at
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}").text
+        [form] = Journey.forms(page, "/inputs")
+        saved = web.post(form.action, form.data(at="enable_access_review", input_access_review="1"),
+                         follow_redirects=True)
+        assert "Values saved" in saved.text, saved.text
+        onboarding = w.onboarding(oid)
+        assert onboarding.status == "completed" and onboarding.completed_at == completed_at
+        assert onboarding.status_note == ("Completed; chosen since, to attest once done: Optional: turn on User "
+                                          "Access Review in the Okta connection")
+        assert f"/onboardings/{oid}" in web.get("/?view=completed").text
+        assert w.view(oid).next.title == "Step R1: Optional: turn on User Access Review in the Okta connection"
+        w.verify(oid, "reverify")
+        assert w.onboarding(oid).status == "completed"
+        w.attest(oid, "access_review_enabled")
+        w.run(lambda: w.state.engine.refresh_status(oid))  # as the attest route does
+        assert w.onboarding(oid).status_note == "Every item of the checklist passed or was attested."
+        w.verify(oid, "reverify")
+        assert w.onboarding(oid).status == "completed"
+
+    def test_a_required_attestation_withdrawn_still_undoes_completion(self, w: Wizard,
+                                                                      sandbox_org: SandboxOrg) -> None:
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+
+        async def withdraw() -> None:
+            from app.onboardings import attestations
+
+            async with w.state.db.session() as session:
+                onboarding = await session.get(Onboarding, oid)
+                assert onboarding is not None
+                await attestations.withdraw(session, w.state.library.get(VENDOR), onboarding, "drata_connected",
+                                            "the client secret was rotated", w.actor)
+            await w.state.engine.refresh_status(oid)  # as the withdraw route does
+
+        w.run(withdraw)
+        assert w.onboarding(oid).status == "waiting"
