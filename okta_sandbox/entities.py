@@ -65,6 +65,12 @@ class StandardRoleAssignment:
     # with assignmentType GROUP (it can be removed only from the group).
     group_id: str | None = None
 
+    @property
+    def key(self) -> str:
+        """What names the assignment in the org: its id is the role type's, the same for every
+        holder (ids.standard_role_assignment_id), so the holder comes with it."""
+        return f"{self.group_id or self.user_id}/{self.id}"
+
 
 @dataclass(eq=False)
 class Permission:

@@ -3,7 +3,8 @@
 Okta object ids are 20 characters of [0-9A-Za-z] that start with a type prefix (``00u`` users,
 ``00g`` groups, ``0oa`` apps and OAuth clients, ``cr0`` custom roles, ``irb`` role bindings, ...);
 resource-set ids are one character longer. Clients sometimes sniff the prefix, so the sandbox keeps
-it. Values are random: nothing may depend on their order."""
+it. Values are random: nothing may depend on their order. A standard role assignment is the
+exception: its id is not random and not unique (see :func:`standard_role_assignment_id`)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ CUSTOM_ROLE = "cr0"
 RESOURCE_SET = "iam"
 RESOURCE = "ire"
 BINDING_MEMBER = "irb"
-STANDARD_ROLE_ASSIGNMENT = "ra1"
 GRANT = "oag"
 CLIENT_SECRET = "ocs"  # noqa: S105  (an id prefix)
 USER_TYPE = "oty"
@@ -35,6 +35,14 @@ ERROR = "oae"
 
 def okta_id(prefix: str, length: int = 20) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length - len(prefix)))
+
+
+def standard_role_assignment_id(role_type: str) -> str:
+    """Okta's id for an assignment of a standard role: the role type in base32, without padding,
+    the same for every user (and group) of every org (APP_ADMIN is ``IFIFAX2BIRGUSTQ`` for two
+    users in the recordings of TestAccResourceOktaUserAdminRoles_crud). Only the holder and this id
+    together name one assignment, and a client that takes the id alone for it must be caught."""
+    return base64.b32encode(role_type.encode("ascii")).decode("ascii").rstrip("=")
 
 
 def resource_set_id() -> str:

@@ -101,8 +101,10 @@ class SandboxOrg:
         self.rate_limiter.config = config
         self.rate_limiter.reset()
 
-    def _table(self) -> Table[Any]:
-        return Table(self.clock.now, lambda: self.eventual_consistency_ms)
+    def _table(self, key: Callable[[Any], str] | None = None) -> Table[Any]:
+        if key is None:
+            return Table(self.clock.now, lambda: self.eventual_consistency_ms)
+        return Table(self.clock.now, lambda: self.eventual_consistency_ms, key)
 
     def _install(self) -> None:
         """A new org: Okta's default user type and schema, the Everyone group, two network zones."""
@@ -110,7 +112,7 @@ class SandboxOrg:
         self.users: Table[User] = self._table()
         self.groups: Table[Group] = self._table()
         self.apps: Table[Application] = self._table()
-        self.role_assignments: Table[StandardRoleAssignment] = self._table()
+        self.role_assignments: Table[StandardRoleAssignment] = self._table(lambda assignment: assignment.key)
         self.custom_roles: Table[CustomRole] = self._table()
         self.resource_sets: Table[ResourceSet] = self._table()
         self.api_tokens: Table[ApiToken] = self._table()

@@ -25,7 +25,8 @@ def inventory(org: SandboxOrg) -> set[ObjectKey]:
     keys: set[ObjectKey] = set()
     for name in TABLES:
         table: Any = getattr(org, name)
-        keys.update((name, item.id) for item in table)
+        # A table's key, not the id: a standard role assignment's id is shared by every holder.
+        keys.update((name, table.key_of(item)) for item in table)
     for app in org.apps:
         keys.update(("grant", app.id, grant_id) for grant_id in app.grants)
         keys.update(("app_user", app.id, user_id) for user_id in app.users)

@@ -186,6 +186,7 @@ class Outcome:
     reason: str = ""  # why not compared
     differences: list[tuple[str, str, str]] = field(default_factory=list)  # (operation, path, kind)
     sandbox_code: int | None = None
+    sandbox_body: Any = None  # for the few checks of values, not shapes
 
 
 def _success(code: int) -> bool:
@@ -387,7 +388,7 @@ class Replayer:
             if response.status_code != item.code:
                 outcome.differences.append((operation, "", f"status {item.code}/{response.status_code}"))
             recorded = item.recorded_json()
-            ours = response.json() if response.content.strip() else None
+            ours = outcome.sandbox_body = response.json() if response.content.strip() else None
             if recorded is not None or ours is not None:
                 if recorded is not None and ours is not None and _success(item.code) and _success(response.status_code):
                     self.learn(recorded, ours)

@@ -32,8 +32,9 @@ from app.store.migrate import upgrade
 from app.store.models import AppSetting, AuditEvent, Job, OnboardingSecret
 from app.vault import Secret
 from app.vault.keyring import Key
-from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
+from okta_sandbox import SandboxOrg, SandboxTransport, ids, seed_demo_org
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
+from okta_sandbox.domain.roles import STANDARD_ROLES
 from tests.harness import Wizard
 from tests.support import add_operator
 
@@ -300,8 +301,10 @@ def names(org: SandboxOrg) -> dict[str, str]:
             for member in binding.members.values():
                 login = found.get(member.principal_id, member.principal_id)
                 found[member.id] = f"assignment:{login}:{found.get(role_id, role_id)}@{resource_set.label}"
-    for assignment in org.role_assignments:
-        found[assignment.id] = f"assignment:{found.get(assignment.user_id, assignment.user_id)}:{assignment.type}"
+    # Okta's id of a standard role's assignment is the role type's, whoever holds it (and whether
+    # anyone still does): it names the role; the holder is in the action's details.
+    found.update((ids.standard_role_assignment_id(role_type), f"standard_role_assignment:{role_type}")
+                 for role_type in STANDARD_ROLES)
     for stream in org.log_streams:
         found[stream.id] = f"log_stream:{stream.name}"
     for service in org.api_services:
@@ -312,7 +315,7 @@ def names(org: SandboxOrg) -> dict[str, str]:
 
 
 # A sandbox id of an object that no longer exists (a role assignment removed later, say).
-_GONE = re.compile(r"^(00u|00g|0oa|00T|cr0|iam|ire|irb|ra1|oag|ocs|oty|osc)[0-9A-Za-z]{17,18}$")
+_GONE = re.compile(r"^(00u|00g|0oa|00T|cr0|iam|ire|irb|oag|ocs|oty|osc)[0-9A-Za-z]{17,18}$")
 
 
 def _normal(value: Any, known: dict[str, str]) -> Any:
@@ -339,7 +342,8 @@ def org_state(org: SandboxOrg) -> dict[str, Any]:
         "users": sorted((u.login, u.status, u.profile.get("userType"), u.profile.get("firstName"),
                          u.profile.get("lastName")) for u in org.users),
         "groups": sorted((g.name, len(g.members)) for g in org.groups),
-        "role_assignments": sorted([known[a.id] for a in org.role_assignments] + custom_assignments),
+        "role_assignments": sorted([f"assignment:{known.get(a.group_id or a.user_id, a.user_id)}:{a.type}"
+                                    for a in org.role_assignments] + custom_assignments),
         "custom_roles": sorted((r.label, tuple(sorted(r.permissions))) for r in org.custom_roles),
         "resource_sets": sorted((rs.label, tuple(sorted(_normal(r.orn, known) for r in rs.resources.values())),
                                  tuple(sorted(known.get(role_id, role_id) for role_id in rs.bindings)))

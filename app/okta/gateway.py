@@ -48,11 +48,20 @@ class OktaGateway:
                                  sandbox_origin=self.sandbox_origin)
 
     def stored_org(self, connection: OktaConnection, allowed_custom_domains: Collection[str] = ()) -> OrgUrl:
-        """A stored address is checked again on every use: settings may have changed since."""
+        """A stored address is checked again on every use: settings may have changed since. A
+        custom domain comes with the org's Okta address its preflight learned, checked the same way
+        (an Okta org, never a custom domain), so the org's links on it can be followed."""
         try:
-            return self.org(connection.org_origin, allowed_custom_domains)
+            org = self.org(connection.org_origin, allowed_custom_domains)
         except ValueError as exc:
             raise ConnectionUnusable(str(exc)) from None
+        learned = str((connection.preflight or {}).get("okta_domain") or "")
+        if org.kind == "custom" and learned:
+            try:
+                return org.reached_by_custom_domain(self.org(learned))
+            except ValueError:
+                pass  # not an Okta org: its links stay refused, as before preflight learned it
+        return org
 
     def stored_credential(self, connection: OktaConnection) -> Credential:
         if connection.retired_at is not None or connection.credential_secret_id is None:

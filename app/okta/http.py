@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -42,11 +41,11 @@ from app.okta.errors import (
     shown_path,
     transport_error,
 )
+from app.okta.links import parse_links
 from app.okta.orgurl import OrgUrl
 from app.okta.ratelimit import Bucket, OrgRateLimiter, RateLimitPolicy
 
 USER_AGENT = "okta-onboard/0.1 (+https://github.com/)"
-_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-zA-Z]+)"?')
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -59,12 +58,7 @@ class OktaResponse:
 
     @property
     def links(self) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for value in self.headers.get("link", "").split(","):
-            match = _LINK.search(value)
-            if match:
-                found[match.group(2)] = match.group(1)
-        return found
+        return parse_links(self.headers.get("link", ""))
 
     def next_link(self) -> str | None:
         link = self.links.get("next")

@@ -30,6 +30,9 @@ class OrgUrl:
     origin: str  # scheme://host[:port], no path: every request is built from this
     host: str
     kind: str  # "okta", "custom" or "sandbox"
+    # For a custom domain, the org's own address (``acme.okta.com``), once the connection's
+    # preflight has learned it from Okta (see :meth:`reached_by_custom_domain`).
+    okta_org: OrgUrl | None = None
 
     @property
     def is_sandbox(self) -> bool:
@@ -44,14 +47,24 @@ class OrgUrl:
     def admin_origin(self) -> str | None:
         """The org's Admin Console origin (``https://acme-admin.okta.com``), where Okta puts the
         links of ``/api/v1/iam`` answers; for the sandbox, its admin alias (the same rule as
-        ``okta_sandbox.paging.admin_base_url``). None for a custom domain, whose admin host the
-        wizard cannot know."""
+        ``okta_sandbox.paging.admin_base_url``). For a custom domain, its Okta org's admin host,
+        or None while the wizard does not know the org's Okta address."""
         if self.kind == "okta":
             first, rest = self.host.split(".", 1)
             return f"https://{first}-admin.{rest}"
         if self.kind == "sandbox":
             return _sandbox_admin_origin(self.origin)
-        return None
+        return self.okta_org.admin_origin if self.okta_org is not None else None
+
+    def reached_by_custom_domain(self, okta_org: OrgUrl) -> OrgUrl:
+        """This custom domain, knowing its org's Okta address (preflight reads it from Okta:
+        ``_links.organization``). Okta writes the next links of /api/v1/iam lists on the org's
+        ``-admin`` host, and may write others on its Okta domain, whatever address the request
+        used; without knowing them, every list past its first page failed. ``okta_org`` must be
+        an Okta org (or the sandbox): nothing the server calls comes from anywhere else."""
+        if self.kind != "custom" or okta_org.kind not in ("okta", "sandbox"):
+            raise ValueError(f"{okta_org.host} is not the Okta org behind {self.host}")
+        return OrgUrl(origin=self.origin, host=self.host, kind=self.kind, okta_org=okta_org)
 
     def admin_console(self, path: str = "") -> str:
         """A link into the Okta Admin Console (``acme-admin.okta.com``) for the operator to open."""
@@ -66,7 +79,8 @@ class OrgUrl:
         Admin Console host (``acme-admin.okta.com``): both are the same org and the same API. A
         link on the admin host is sent to the org origin with the same path and query, as Okta's
         Go SDK does with every next link (``okta/response.go`` keeps only path and query), so
-        the credential only ever goes to the org origin. Anything else (another org, a look-alike
+        the credential only ever goes to the org origin. For a custom domain, links on its Okta
+        org's two hosts are the org's too, once known. Anything else (another org, a look-alike
         such as ``evil-admin.okta.com``, another scheme or port, user-info) is refused."""
         try:
             parts = urlsplit(url)
@@ -79,7 +93,10 @@ class OrgUrl:
         default_port = {"https": 443, "http": 80}.get(scheme)
         netloc = parts.hostname.lower() + (f":{port}" if port is not None and port != default_port else "")
         origin = f"{scheme}://{netloc}"
-        if origin not in {self.origin, self.admin_origin}:
+        accepted = {self.origin, self.admin_origin}
+        if self.okta_org is not None:
+            accepted.add(self.okta_org.origin)
+        if origin not in accepted:
             return None
         rest = parts.path or "/"
         return self.origin + rest + (f"?{parts.query}" if parts.query else "")

@@ -1,9 +1,10 @@
 """Admin role assignments of a user (``/api/v1/users/{userId}/roles``).
 
-Standard roles (SUPER_ADMIN, ORG_ADMIN, READ_ONLY_ADMIN, ...) are assignments of their own, with
-``ra1…`` ids; assigning one twice is Okta's 409 E0000090. A custom role is assigned as a member of
-a resource-set binding, so its assignment id is the member's ``irb…`` id and it shows up both here
-and under the binding."""
+Standard roles (SUPER_ADMIN, ORG_ADMIN, READ_ONLY_ADMIN, ...) are assignments of their own, whose
+id is Okta's: the role type in base32, the same for every holder, so an assignment is its holder
+and id (``StandardRoleAssignment.key``); assigning one twice is Okta's 409 E0000090. A custom role
+is assigned as a member of a resource-set binding, so its assignment id is the member's ``irb…``
+id and it shows up both here and under the binding."""
 
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def assign_standard(org: SandboxOrg, user: User, role_type: str, actor: Actor | 
            for existing in org.role_assignments):
         raise role_already_assigned()
     now = org.clock.now()
-    assignment = StandardRoleAssignment(id=ids.okta_id(ids.STANDARD_ROLE_ASSIGNMENT), seq=next_seq(),
+    assignment = StandardRoleAssignment(id=ids.standard_role_assignment_id(role_type), seq=next_seq(),
                                         user_id=user.id, type=role_type, created=now, last_updated=now)
     org.role_assignments.add(assignment)
     syslog.record(org, actor, "user.account.privilege.grant", "Grant user privilege",
@@ -80,7 +81,7 @@ def assign_standard_to_group(org: SandboxOrg, group_id: str, role_type: str) -> 
     if any(existing.group_id == group_id and existing.type == role_type for existing in org.role_assignments):
         raise role_already_assigned()
     now = org.clock.now()
-    assignment = StandardRoleAssignment(id=ids.okta_id(ids.STANDARD_ROLE_ASSIGNMENT), seq=next_seq(), user_id="",
+    assignment = StandardRoleAssignment(id=ids.standard_role_assignment_id(role_type), seq=next_seq(), user_id="",
                                         type=role_type, created=now, last_updated=now, group_id=group_id)
     org.role_assignments.add(assignment)
     return assignment
@@ -128,10 +129,15 @@ def assignments_of(org: SandboxOrg, user_id: str, *, consistent: bool = True) ->
 
 
 def find_assignment(org: SandboxOrg, user_id: str, assignment_id: str, *, consistent: bool = False) -> Assignment:
-    for assignment in assignments_of(org, user_id, consistent=consistent):
-        if (assignment.id if isinstance(assignment, StandardRoleAssignment) else assignment.member.id) == assignment_id:
-            return assignment
-    raise not_found(f"{assignment_id} (RoleAssignment)")
+    found = [assignment for assignment in assignments_of(org, user_id, consistent=consistent)
+             if (assignment.id if isinstance(assignment, StandardRoleAssignment) else assignment.member.id)
+             == assignment_id]
+    if not found:
+        raise not_found(f"{assignment_id} (RoleAssignment)")
+    # A role held both directly and through a group is listed twice with one id: the user's own
+    # assignment is the one the user's endpoints read and remove.
+    return next((assignment for assignment in found
+                 if isinstance(assignment, StandardRoleAssignment) and assignment.group_id is None), found[0])
 
 
 def unassign(org: SandboxOrg, user: User, assignment: Assignment, actor: Actor | None) -> None:
@@ -139,7 +145,7 @@ def unassign(org: SandboxOrg, user: User, assignment: Assignment, actor: Actor |
         if assignment.group_id is not None:
             # The user holds it through a group: it is not the user's to remove.
             raise not_found(f"{assignment.id} (RoleAssignment)")
-        org.role_assignments.remove(assignment.id)
+        org.role_assignments.remove(assignment.key)
         syslog.record(org, actor, "user.account.privilege.revoke", "Revoke user privilege",
                       [{**syslog.target(user.id, "User", user.login, user.display_name),
                         "detailEntry": {"privilegeRevoked": STANDARD_ROLES[assignment.type]}}])
@@ -177,7 +183,7 @@ def custom_grants(org: SandboxOrg, user_id: str) -> list[tuple[CustomRole, Resou
 
 def remove_all_for_user(org: SandboxOrg, user_id: str) -> None:
     for assignment in [a for a in org.role_assignments if a.user_id == user_id and a.group_id is None]:
-        org.role_assignments.remove(assignment.id)
+        org.role_assignments.remove(assignment.key)
     for resource_set in org.resource_sets:
         for role_id, binding in list(resource_set.bindings.items()):
             for member_id in [m.id for m in binding.members.values() if m.kind == "user" and m.principal_id == user_id]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.okta.orgurl import OrgUrlError, normalise_org_url
+from app.okta.orgurl import OrgUrl, OrgUrlError, normalise_org_url
 from okta_sandbox.paging import admin_base_url
 
 SANDBOX = "http://127.0.0.1:8010"
@@ -132,6 +132,43 @@ class TestCustomDomains:
     def test_allowing_a_domain_does_not_allow_its_subdomains(self) -> None:
         with pytest.raises(OrgUrlError):
             normalise_org_url("https://evil.login.acme.example", allowed_custom_domains=["login.acme.example"])
+
+    def _custom(self) -> OrgUrl:
+        return normalise_org_url("login.acme.example", allowed_custom_domains=["login.acme.example"])
+
+    def test_links_on_its_okta_org_and_admin_host_are_followed_on_the_custom_domain(self) -> None:
+        """Okta writes IAM next links on the org's -admin host (recorded:
+        classic-00-admin.dne-okta.com), whatever address the request used."""
+        org = self._custom().reached_by_custom_domain(normalise_org_url("acme.okta.com"))
+        assert org.admin_origin == "https://acme-admin.okta.com"
+        assert org.link_on_org("https://acme-admin.okta.com/api/v1/iam/roles?after=cr0b") == \
+            "https://login.acme.example/api/v1/iam/roles?after=cr0b"
+        assert org.link_on_org("https://acme.okta.com/api/v1/users?after=00u2") == \
+            "https://login.acme.example/api/v1/users?after=00u2"
+        assert org.link_on_org("https://login.acme.example/api/v1/users?after=00u2") == \
+            "https://login.acme.example/api/v1/users?after=00u2"
+
+    @pytest.mark.parametrize("link", [
+        "https://other.okta.com/api/v1/users", "https://other-admin.okta.com/api/v1/iam/roles",
+        "https://evil-admin.okta.com/api/v1/iam/roles", "https://acme.oktapreview.com/api/v1/users",
+        "http://acme.okta.com/api/v1/users", "https://acme.okta.com:8443/api/v1/users",
+        "https://x@acme.okta.com/api/v1/users", "https://acme-admin.login.acme.example/api/v1/iam/roles",
+    ])
+    def test_links_anywhere_else_are_still_refused(self, link: str) -> None:
+        org = self._custom().reached_by_custom_domain(normalise_org_url("acme.okta.com"))
+        assert org.link_on_org(link) is None
+
+    def test_without_its_okta_org_a_custom_domain_follows_only_its_own_links(self) -> None:
+        org = self._custom()
+        assert org.admin_origin is None
+        assert org.link_on_org("https://acme-admin.okta.com/api/v1/iam/roles?after=cr0b") is None
+
+    def test_the_okta_org_behind_it_must_be_an_okta_org(self) -> None:
+        other = normalise_org_url("sso.acme.example", allowed_custom_domains=["sso.acme.example"])
+        with pytest.raises(ValueError, match="not the Okta org behind"):
+            self._custom().reached_by_custom_domain(other)
+        with pytest.raises(ValueError):
+            normalise_org_url("acme.okta.com").reached_by_custom_domain(normalise_org_url("acme.okta.com"))
 
 
 class TestSandbox:

@@ -101,6 +101,29 @@ def test_the_fidelity_document_is_current(outcomes: list[Outcome]) -> None:
         assert row in doc, f"docs/fidelity.md must list the known difference {row}"
 
 
+def _standard_role_ids(body: Any) -> dict[str, str]:
+    assignments = body if isinstance(body, list) else [body]
+    return {a["type"]: a["id"] for a in assignments
+            if isinstance(a, dict) and a.get("type") not in (None, "CUSTOM") and "id" in a}
+
+
+def test_standard_role_assignment_ids_are_okta_s(outcomes: list[Outcome]) -> None:
+    """A value, not a shape: Okta's id of a standard role's assignment is the role type's, the same
+    for every user of every org. The sandbox once made one up per assignment, so the wizard took it
+    to name one user's assignment and undo kept a role it should have removed (Okta review M2)."""
+    checked = 0
+    for outcome in outcomes:
+        if outcome.operation not in ("assignRoleToUser", "listAssignedRolesForUser", "getUserAssignedRole"):
+            continue
+        recorded = _standard_role_ids(outcome.interaction.recorded_json())
+        ours = _standard_role_ids(outcome.sandbox_body)
+        for role_type in recorded.keys() & ours.keys():
+            item = outcome.interaction
+            assert ours[role_type] == recorded[role_type], f"{item.cassette}#{item.index} {item.method} {item.path}"
+            checked += 1
+    assert checked >= 10, f"only {checked} standard role assignments compared"
+
+
 # Every recorded body, read by the client's models
 
 

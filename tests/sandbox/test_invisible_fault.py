@@ -77,6 +77,21 @@ class TestTableObjects:
 
 
 class TestObjectsInsideOthers:
+    def test_a_standard_role_assignment_hides_only_its_own_user_s(self, okta: httpx.Client, sandbox_org: SandboxOrg,
+                                                                 fake_clock: FakeClock) -> None:
+        # Another user's assignment of the role has the same id: it stays in reads.
+        holder = sandbox_org.add_user("holder@acme.example")["id"]
+        sandbox_org.assign_role(holder, "READ_ONLY_ADMIN")
+        user = sandbox_org.add_user("standard.role@acme.example")["id"]
+        sandbox_org.faults.add("invisible", method="POST", path="/api/v1/users/{userId}/roles", delay_ms=2000)
+        created = okta.post(f"/api/v1/users/{user}/roles", json={"type": "READ_ONLY_ADMIN"})
+        assert created.status_code == 201
+        assert okta.get(f"/api/v1/users/{user}/roles").json() == []
+        assert okta.get(f"/api/v1/users/{user}/roles/{created.json()['id']}").status_code == 404
+        assert ids_of(okta.get(f"/api/v1/users/{holder}/roles")) == [created.json()["id"]]
+        fake_clock.advance(2)
+        assert ids_of(okta.get(f"/api/v1/users/{user}/roles")) == [created.json()["id"]]
+
     def test_a_custom_role_assignment(self, okta: httpx.Client, sandbox_org: SandboxOrg,
                                       fake_clock: FakeClock) -> None:
         user = sandbox_org.add_user("custom.role@acme.example")["id"]

@@ -56,12 +56,14 @@ class TestIdFormats:
         group = okta.get("/api/v1/groups").json()[0]
         expected = {
             user["id"]: ("00u", 20), group["id"]: ("00g", 20), app_id: ("0oa", 20), role["id"]: ("cr0", 20),
-            resource_set["id"]: ("iam", 21), custom["id"]: ("irb", 20), standard["id"]: ("ra1", 20),
+            resource_set["id"]: ("iam", 21), custom["id"]: ("irb", 20),
             token["id"]: ("00T", 20), grant["id"]: ("oag", 20), sandbox_org.org_id: ("00o", 20),
         }
         for value, (prefix, length) in expected.items():
             assert value.startswith(prefix) and len(value) == length, value
             assert re.fullmatch(r"[0-9A-Za-z]+", value)
+        # A standard role's assignment has no id of its own: Okta's is the role type in base32.
+        assert standard["id"] == "KJCUCRC7J5HEYWK7IFCE2SKO"
 
 
 class TestErrors:

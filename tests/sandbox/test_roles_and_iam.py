@@ -50,6 +50,34 @@ class TestStandardRoleAssignment:
         assert okta.delete(f"/api/v1/users/{user_id}/roles/{org_admin['id']}").status_code == 204
         assert [role["type"] for role in sandbox_org.user_roles(user_id)] == ["READ_ONLY_ADMIN"]
 
+    def test_an_assignment_id_is_the_role_types_for_every_user(self, okta: httpx.Client, make_admin: MakeAdmin,
+                                                               sandbox_org: SandboxOrg) -> None:
+        # Okta's id (recorded: APP_ADMIN is IFIFAX2BIRGUSTQ for two users of two orgs), so a client
+        # that takes the id alone for one assignment meets it here as it would in a real org.
+        first, _ = make_admin("APP_ADMIN")
+        second, _ = make_admin()
+        created = okta.post(f"/api/v1/users/{second}/roles", json={"type": "APP_ADMIN"}).json()
+        assert created["id"] == "IFIFAX2BIRGUSTQ"
+        assert [role["id"] for role in okta.get(f"/api/v1/users/{first}/roles").json()] == ["IFIFAX2BIRGUSTQ"]
+        mine = okta.get(f"/api/v1/users/{second}/roles/IFIFAX2BIRGUSTQ").json()
+        assert mine["_links"]["assignee"]["href"].endswith(f"/api/v1/users/{second}")
+        assert okta.delete(f"/api/v1/users/{second}/roles/IFIFAX2BIRGUSTQ").status_code == 204
+        assert okta.get(f"/api/v1/users/{second}/roles/IFIFAX2BIRGUSTQ").status_code == 404
+        assert [role["type"] for role in sandbox_org.user_roles(first)] == ["APP_ADMIN"]
+
+    def test_a_role_held_directly_and_through_a_group_is_removed_from_the_user_only(
+            self, okta: httpx.Client, make_admin: MakeAdmin, sandbox_org: SandboxOrg) -> None:
+        user_id, _ = make_admin("READ_ONLY_ADMIN")
+        group = sandbox_org.add_group("Auditors", members=[user_id])["id"]
+        sandbox_org.assign_group_role(group, "READ_ONLY_ADMIN")
+        roles = okta.get(f"/api/v1/users/{user_id}/roles").json()
+        assert [(role["id"], role["assignmentType"]) for role in roles] == [
+            ("KJCUCRC7J5HEYWK7IFCE2SKO", "USER"), ("KJCUCRC7J5HEYWK7IFCE2SKO", "GROUP")]
+        assert okta.get(f"/api/v1/users/{user_id}/roles/KJCUCRC7J5HEYWK7IFCE2SKO").json()["assignmentType"] == "USER"
+        assert okta.delete(f"/api/v1/users/{user_id}/roles/KJCUCRC7J5HEYWK7IFCE2SKO").status_code == 204
+        assert [role["assignmentType"] for role in okta.get(f"/api/v1/users/{user_id}/roles").json()] == ["GROUP"]
+        assert okta.delete(f"/api/v1/users/{user_id}/roles/KJCUCRC7J5HEYWK7IFCE2SKO").status_code == 404
+
     def test_an_unknown_role_type_is_refused(self, okta: httpx.Client, make_admin: MakeAdmin,
                                              okta_violations: list[Violation]) -> None:
         user_id, _ = make_admin()
