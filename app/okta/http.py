@@ -15,9 +15,8 @@ import copy
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from httpx import USE_CLIENT_DEFAULT
@@ -41,42 +40,12 @@ from app.okta.errors import (
     shown_path,
     transport_error,
 )
-from app.okta.links import parse_links
 from app.okta.orgurl import OrgUrl
 from app.okta.ratelimit import Bucket, OrgRateLimiter, RateLimitPolicy
+from app.okta.response import OktaResponse, build_path
 
 USER_AGENT = "okta-onboard/0.1 (+https://github.com/)"
 READ_METHODS = frozenset({"GET", "HEAD"})
-
-
-@dataclass(frozen=True)
-class OktaResponse:
-    status: int
-    headers: Mapping[str, str]
-    data: Any
-    request_id: str | None
-
-    @property
-    def links(self) -> dict[str, str]:
-        return parse_links(self.headers.get("link", ""))
-
-    def next_link(self) -> str | None:
-        link = self.links.get("next")
-        if link:
-            return link
-        if isinstance(self.data, dict):
-            nxt = (self.data.get("_links") or {}).get("next")
-            if isinstance(nxt, dict) and nxt.get("href"):
-                return str(nxt["href"])
-        return None
-
-
-def build_path(template: str, path_params: Mapping[str, str] | None) -> str:
-    params = {k: quote(str(v), safe="") for k, v in (path_params or {}).items()}
-    try:
-        return template.format(**params)
-    except KeyError as exc:
-        raise ValueError(f"missing path parameter {exc} for {template}") from None
 
 
 class OktaHttp:
