@@ -3,7 +3,7 @@ results, and whether a verification run is older than what was done since it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.engine.runtime import Loaded
 from app.engine.status import timer_fact, timer_until
@@ -11,7 +11,7 @@ from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, Step
 
 if TYPE_CHECKING:
     from app.onboardings.view import StepView
-    from app.playbooks.schema import CheckSpec
+    from app.playbooks.schema import CheckSpec, Playbook
 
 TOKEN_VERIFIED = "service_token_verified"  # noqa: S105 (a fact's name)
 
@@ -61,3 +61,28 @@ def step_state(view: StepView, loaded: Loaded) -> StepState:
     if view.actions or view.checks:
         return StepState.todo
     return StepState.guide if view.step.task is not None and view.step.actor != "wizard" else StepState.info
+
+
+def served_by_the_token(playbook: Playbook) -> set[str]:
+    """Kept secrets revealed only at the service account's own steps (its activation link): the
+    account made its token signed in as itself, so once that is verified they have served."""
+    by_account: set[str] = set()
+    elsewhere: set[str] = set()
+    for _section, step in playbook.steps():
+        if step.task is not None:
+            (by_account if step.actor == "service_account" else elsewhere).update(step.task.reveals)
+    return by_account - elsewhere
+
+
+def secret_end(playbook: Playbook, secret: Any) -> str:
+    """When a kept secret is destroyed, in the words of the page's "Kept for a later step" (it said
+    "destroyed when its step is done" of the activation link, kept until the token: QA walk 8, L10)."""
+    if secret.purpose in served_by_the_token(playbook):
+        return "destroyed once the service account's token is verified"
+    attested = next((step for step, check in playbook.checks() if check.kind == "attest" and check.destroys(secret)),
+                    None)
+    if attested is not None:
+        return f"destroyed when step {attested.number} is attested"
+    if any(secret.purpose in check.names() for _step, check in playbook.checks()):
+        return "kept while a check reads it at each verification; destroyed by Undo or Close"
+    return "destroyed when the onboarding completes"

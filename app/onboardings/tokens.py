@@ -21,6 +21,7 @@ from app.okta.errors import OktaError, OktaUnauthorized
 from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.okta.ratelimit import INTERACTIVE
+from app.onboardings.step_state import served_by_the_token
 from app.playbooks.tasks import ServiceTokenTask
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
@@ -208,7 +209,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
                               "candidates": len(tokens), "probes": probed})
         # The account made this token signed in as itself, so what only its person's steps needed
         # (the activation link) has served: destroyed now, not kept until the onboarding completes.
-        served = _served_by_the_token(loaded)
+        served = served_by_the_token(loaded.playbook)
         destroyed = await destroy_kept_secrets(session, engine.vault, onboarding_id,
                                                lambda secret: secret.purpose in served)
         if destroyed:
@@ -218,16 +219,6 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
                                  "longer needed: destroyed")
     await engine.refresh_status(onboarding_id)
     return facts
-
-
-def _served_by_the_token(loaded: Loaded) -> set[str]:
-    """Kept secrets revealed only at the service account's own steps (its activation link)."""
-    by_account: set[str] = set()
-    elsewhere: set[str] = set()
-    for _section, step in loaded.playbook.steps():
-        if step.task is not None:
-            (by_account if step.actor == "service_account" else elsewhere).update(step.task.reveals)
-    return by_account - elsewhere
 
 
 async def _ask_which_token(engine: Engine, onboarding_id: uuid.UUID, actor: Actor, tokens: Sequence[ApiToken],

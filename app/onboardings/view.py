@@ -34,7 +34,14 @@ from app.onboardings.next_step import (
     progress,
 )
 from app.onboardings.paste import PasteRow, paste_row
-from app.onboardings.step_state import SETTLED, TOKEN_VERIFIED, answered_by_the_token, changed_since, step_state
+from app.onboardings.step_state import (
+    SETTLED,
+    TOKEN_VERIFIED,
+    answered_by_the_token,
+    changed_since,
+    secret_end,
+    step_state,
+)
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.store.models import (
@@ -212,6 +219,10 @@ class OnboardingView:
         """Attestations still to give now (not as counted by the last run: some were given since)."""
         return sum(1 for _s, steps in self.sections for sv in steps for c in sv.checks
                    if c.status == CheckStatus.needs_attestation)
+
+    def secret_end(self, secret: OnboardingSecret) -> str:
+        """When the kept ``secret`` is destroyed, in words."""
+        return secret_end(self.loaded.playbook, secret)
 
     @property
     def held_secrets(self) -> dict[str, StepView]:

@@ -168,7 +168,7 @@ class Attestation(UUIDPrimaryKey, OnboardingChild, Base):
 
 class OnboardingSecret(UUIDPrimaryKey, OnboardingChild, Base):
     """A secret a later step needs (an activation link, a client secret to paste into a vendor's
-    console): sealed, revealed only on request, destroyed when its step is done."""
+    console): sealed, revealed only on request, destroyed once it has served (`step_state.secret_end`)."""
 
     __tablename__ = "onboarding_secrets"
     __table_args__ = (UniqueConstraint("onboarding_id", "purpose"),)
