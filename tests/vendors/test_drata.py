@@ -515,3 +515,15 @@ def test_the_checklist_line_says_why_more_are_to_attest_than_the_run_counted(w: 
     counted = w.view(oid).last_run.needs_attestation
     assert f"{counted} to attest . Since then, steps reached ask for more: {w.view(oid).open_attestations} to " \
            "attest now ." in page
+
+
+def test_a_conflict_in_a_steps_values_links_to_them(w: Wizard) -> None:
+    """QA walk 8, L9: "Choose at least one user or group …" had no way to the field, far down the page."""
+    oid = w.start(VENDOR, w.connect())
+    items = w.draft_plan(oid)
+    [conflict] = [item for item in items if item["verdict"] == "conflict"]
+    web = Web(w.client)
+    assert web.sign_in("ana.admin").status_code == 303
+    page = web.get(f"/onboardings/{oid}").text
+    assert f'<a href="#step-{conflict["step_key"]}">Change this step\'s values</a>, then make the plan again.' in page
+    assert f'id="step-{conflict["step_key"]}"' in page
