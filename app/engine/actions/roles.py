@@ -50,8 +50,10 @@ def _assigned_here(ctx: Context, user_id: str, role: str) -> bool:
 
 def _added(ctx: Context, user_id: str, assignment: RoleAssignment) -> None:
     """The phase's read of the user's roles now includes ``assignment`` (no second read)."""
-    ctx.revise(f"roles:{user_id}",
-               lambda roles: roles if any(r.id == assignment.id for r in roles) else [*roles, assignment])
+    # Okta gives a standard role's assignment one id for every holder (base32 of its type): the
+    # user's own is told from the one a group gives by ``via_group``, not by the id.
+    ctx.revise(f"roles:{user_id}", lambda roles: roles if any(
+        r.id == assignment.id and not r.via_group for r in roles) else [*roles, assignment])
 
 
 async def _assign(ctx: Context, assign: Callable[[], Awaitable[RoleAssignment]],
@@ -230,7 +232,7 @@ class RemoveStandardRole(Action):
             gone = {assignment.id for assignment in existing}
             for assignment in existing:
                 await ctx.okta.roles.unassign(p.user, assignment.id)
-            ctx.revise(f"roles:{p.user}", lambda roles: [r for r in roles if r.id not in gone])
+            ctx.revise(f"roles:{p.user}", lambda roles: [r for r in roles if r.via_group or r.id not in gone])
         if through_group:
             # Never through the user endpoint: the role is the group's, and so is the decision.
             raise ActionError(await _through_group(ctx, p.role, held), conflict=True)
