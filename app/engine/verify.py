@@ -125,8 +125,9 @@ class VerifyPhase(EngineBase):
         if made.status != CheckStatus.passed:
             return outcome
         labels = " and ".join(f"“{loaded.playbook.settings[name].label}”" for name in names)
+        found = (outcome.found or "").rstrip(".")  # a finding's own full stop, then the sentence
         return CheckOutcome.failed(
-            f"{outcome.found}. Okta is as the onboarding made it: {labels} changed in Settings since",
+            f"{found}. Okta is as the onboarding made it: {labels} changed in Settings since",
             f"Set {labels} back in Settings, or change Okta to match the new value; then re-verify.",
             **{**outcome.evidence, SETTINGS_CHANGED: names})
 
