@@ -101,20 +101,22 @@ MINIMUM: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
         "fresh": {"preflight": (3, 0), "plan": (1, 0), "apply": (1, 1), "verify": (4, 0)},
         "configured": {"preflight": (3, 0), "plan": (1, 0), "apply": (2, 1), "verify": (4, 0)},
     },
-    # Drata. Plan: the schema (email permission, optional attributes), the account, the Drata app
-    # by name, its grants, the 2 chosen people by login, the chosen group by name, the app's user
-    # and group assignments (configured: and the account's roles). Apply: the same and the app's
-    # client secret (kept for the Drata step); writes: the 2 attributes (one schema POST; email is
-    # READ_ONLY already in the demo org), create, activate, Read-Only Admin, the okta.users.read.self
-    # grant, 2 people and 1 group assigned (8). Token: /users/me, the token list. Verify (13 per
-    # run): every user's email, of every status Drata syncs (one filtered listing, one page of 200 on
-    # the demo org; DEPROVISIONED included, no extra call), the wizard credential's roles (Organization
-    # owner), the account's roles, the account, the schema, the token, the app's users, grants and
-    # groups, the optional group by name, the 2 people by login, the assigned group by name.
+    # Drata. Plan: the user types (Drata reads every user's email, and each type has a schema of its
+    # own: api-map row 8), the schema of each (the demo org has the default type only: email
+    # permission, optional attributes), the account, the Drata app by name, its grants, the 2 chosen
+    # people by login, the chosen group by name, the app's user and group assignments (configured: and
+    # the account's roles). Apply: the same and the app's client secret (kept for the Drata step);
+    # writes: the 2 attributes (one schema POST; email is READ_ONLY already in the demo org), create,
+    # activate, Read-Only Admin, the okta.users.read.self grant, 2 people and 1 group assigned (8).
+    # Token: /users/me, the token list. Verify (14 per run): the user types and each one's schema,
+    # every user's email, of every status Drata syncs (one filtered listing, one page of 200 on the
+    # demo org; DEPROVISIONED included, no extra call), the wizard credential's roles (Organization
+    # owner), the account's roles, the account, the token, the app's users, grants and groups, the
+    # optional group by name, the 2 people by login, the assigned group by name.
     "drata": {
-        "fresh": {"preflight": (3, 0), "plan": (9, 0), "apply": (10, 8), "token": (2, 0), "verify": (26, 0)},
-        "configured": {"preflight": (3, 0), "plan": (10, 0), "apply": (11, 0), "token": (2, 0),
-                       "verify": (26, 0)},
+        "fresh": {"preflight": (3, 0), "plan": (10, 0), "apply": (11, 8), "token": (2, 0), "verify": (28, 0)},
+        "configured": {"preflight": (3, 0), "plan": (11, 0), "apply": (12, 0), "token": (2, 0),
+                       "verify": (28, 0)},
     },
 }
 # Writes a second onboarding must make on the org the first one configured (not counted against

@@ -280,9 +280,18 @@ class SandboxOrg:
         """What a person does with an activation link: choose a password; the user becomes ACTIVE."""
         users_domain.complete_activation(self, self.users[user_id], password)
 
-    def set_base_permission(self, name: str, action: str) -> None:
-        """Set the end user's permission on a base profile property, e.g. ``("email", "HIDE")``."""
-        schema_domain.set_base_permission(self, name, action)
+    def set_base_permission(self, name: str, action: str, *, type_id: str | None = None) -> None:
+        """Set the end user's permission on a base profile property, e.g. ``("email", "HIDE")``, in
+        the default user type's schema or, given ``type_id``, in that type's own."""
+        schema_domain.set_base_permission(self, name, action, type_id=type_id)
+
+    def add_user_type(self, name: str, display_name: str, description: str = "") -> Json:
+        """A user type besides the default (a Contractor, say), with a schema of its own."""
+        return schema_domain.render_user_type(self, schema_domain.add_user_type(self, name, display_name,
+                                                                                description))
+
+    def type_schema(self, type_id: str) -> UserSchema:
+        return schema_domain.schema_for_type(self, type_id)
 
     def add_log_stream(self, name: str, settings: Json, stream_type: str = "aws_eventbridge") -> Json:
         stream = log_streams_domain.create(self, {"type": stream_type, "name": name, "settings": settings}, None)

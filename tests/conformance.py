@@ -39,13 +39,11 @@ import yaml
 
 from app.common.clock import FakeClock
 from okta_sandbox import SandboxOrg, SandboxTransport, seed_demo_org
-from okta_sandbox import ids as sandbox_ids
+from okta_sandbox.domain import schema as schema_domain
 from okta_sandbox.domain.api_services import CatalogEntry
-from okta_sandbox.entities import UserSchema, UserType
 from okta_sandbox.errors import OktaError
 from okta_sandbox.paging import admin_base_url
 from okta_sandbox.routing import match
-from okta_sandbox.tables import next_seq
 
 RECORDINGS = Path(__file__).parent / "recordings" / "okta"
 
@@ -315,16 +313,8 @@ class Replayer:
             self.helper_apps.add(answer["id"])
             return True
         if item.path == "/api/v1/meta/types/user":
-            now = self.org.clock.now()
-            user_type = UserType(id=sandbox_ids.okta_id(sandbox_ids.USER_TYPE), seq=next_seq(), name=body["name"],
-                                 display_name=body.get("displayName", body["name"]),
-                                 description=body.get("description", ""), default=False,
-                                 schema_id=sandbox_ids.okta_id(sandbox_ids.USER_SCHEMA), created=now, last_updated=now)
-            self.org.user_types.add(user_type)
-            default = self.org.default_schema
-            self.org.schemas[user_type.id] = UserSchema(id=user_type.schema_id, type_id=user_type.id,
-                                                        base=json.loads(json.dumps(default.base)), custom={},
-                                                        created=now, last_updated=now)
+            user_type = schema_domain.add_user_type(self.org, body["name"], body.get("displayName", body["name"]),
+                                                    body.get("description", ""))
             self.ids[answer["id"]] = user_type.id
             schema_href = (((answer.get("_links") or {}).get("schema") or {}).get("href")) or ""
             recorded_schema = schema_href.rstrip("/").rsplit("/", 1)[-1]

@@ -217,7 +217,24 @@ class LogEvent(OktaObject):
 class UserType(OktaObject):
     id: str
     name: str
+    displayName: str | None = None
     default: bool = False
+
+    @property
+    def label(self) -> str:
+        """The type as the Profile Editor lists it: "User (default)", "Contractor"."""
+        shown = self.displayName or self.name
+        return f"{shown} (default)" if self.default else shown
+
+    @property
+    def schema_id(self) -> str | None:
+        """What to read this type's schema by. The default type's is "default", the name every
+        other step reads it by, so a phase reads it once; another type's is the id that ends its
+        ``_links.schema`` (Okta's schema ids are not derived from the type's)."""
+        if self.default:
+            return "default"
+        href = self.link("schema")
+        return href.rstrip("/").rsplit("/", 1)[-1] if href else None
 
 
 class UserSchema(OktaObject):

@@ -100,6 +100,24 @@ def install_default_type(org: SandboxOrg, *, email_permission: str = "READ_ONLY"
     return user_type
 
 
+def add_user_type(org: SandboxOrg, name: str, display_name: str, description: str = "") -> UserType:
+    """A user type besides the default (``POST /api/v1/meta/types/user``). Per the spec, a new type
+    is "based on the current default schema template" and later changes to the default schema do
+    not reach it: its schema starts as a copy of the default base properties, with no custom ones,
+    and from then on is its own (a Hide set on one type's email is not seen on another's)."""
+    if not _VARIABLE_NAME.fullmatch(name) or any(user_type.name == name for user_type in org.user_types):
+        raise ValueError(f"{name!r} is not a valid, unused user type name")
+    now = org.clock.now()
+    user_type = UserType(id=ids.okta_id(ids.USER_TYPE), seq=next_seq(), name=name, display_name=display_name,
+                         description=description, default=False, schema_id=ids.okta_id(ids.USER_SCHEMA),
+                         created=now, last_updated=now)
+    org.user_types.add(user_type)
+    org.schemas[user_type.id] = UserSchema(id=user_type.schema_id, type_id=user_type.id,
+                                           base=copy.deepcopy(org.schemas[default_type(org).id].base), custom={},
+                                           created=now, last_updated=now)
+    return user_type
+
+
 def default_type(org: SandboxOrg) -> UserType:
     return next(user_type for user_type in org.user_types if user_type.default)
 
@@ -169,8 +187,10 @@ def render_user_type(org: SandboxOrg, user_type: UserType) -> Json:
         "created": iso(user_type.created),
         "lastUpdated": iso(user_type.last_updated),
         "default": user_type.default,
-        "_links": {"self": {"href": f"{org.base_url}/api/v1/meta/types/user/{user_type.id}"},
-                   "schema": {"href": schema_href}},
+        # As recorded (TestAccResourceOktaUser_withUserType): each link names its rel and method.
+        "_links": {"schema": {"rel": "schema", "href": schema_href, "method": "GET"},
+                   "self": {"rel": "self", "href": f"{org.base_url}/api/v1/meta/types/user/{user_type.id}",
+                            "method": "GET"}},
     }
 
 

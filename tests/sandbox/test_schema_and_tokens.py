@@ -77,6 +77,21 @@ class TestUserSchema:
         schema_href = types[0]["_links"]["schema"]["href"]
         assert okta.get(schema_href).json()["definitions"] == okta.get(SCHEMA).json()["definitions"]
 
+    def test_another_user_type_has_a_schema_of_its_own(self, okta: httpx.Client, sandbox_org: SandboxOrg) -> None:
+        """Okta: the default schema "applies to the default user type only"; a new type starts from
+        its base properties, and a change to one type's schema is not seen on the other's."""
+        added = sandbox_org.add_user_type("contractor", "Contractor")
+        types = {user_type["name"]: user_type for user_type in okta.get("/api/v1/meta/types/user").json()}
+        assert set(types) == {"user", "contractor"} and types["contractor"]["default"] is False
+        schema_href = types["contractor"]["_links"]["schema"]["href"]
+        assert schema_href == added["_links"]["schema"]["href"] != types["user"]["_links"]["schema"]["href"]
+        assert okta.get(schema_href).json()["definitions"]["base"] == okta.get(SCHEMA).json()["definitions"]["base"]
+        hide = {"definitions": {"base": {"properties": {"email": {"permissions": [
+            {"principal": "SELF", "action": "HIDE"}]}}}}}
+        assert okta.post(schema_href, json=hide).status_code == 200
+        assert sandbox_org.type_schema(added["id"]).base["email"]["permissions"][0]["action"] == "HIDE"
+        assert sandbox_org.default_schema.base["email"]["permissions"][0]["action"] == "READ_ONLY"
+
 
 class TestApiTokens:
     def test_tokens_are_listed_without_their_value(self, okta: httpx.Client, demo_org: DemoOrg) -> None:

@@ -71,6 +71,8 @@ class TestDrataEndToEnd:
         oid = start(w)
         item = plan_item(w.draft_plan(oid), "email_readable")
         assert item["verdict"] == "change" and "from Hide to Read Only" in item["summary"]
+        # The org has the default user type only: its schema, by the name "default", as before.
+        assert item["calls"] == ["POST /api/v1/meta/schemas/user/default (only email.permissions)"]
         assert email_attribute(sandbox_org) == before  # nothing is written before the plan is confirmed
         svc = w.to_the_token(oid)
 
@@ -386,6 +388,82 @@ class TestOptionalValues:
         result = last_results(w, oid)["group_label_exists"]
         assert result.status == "failed" and "No Okta group is named 'Enginering'" in (result.found or "")
         assert "Groups starting with 'Eng': Engineering." in (result.found or "")
+
+
+def contractors(org: SandboxOrg, email_permission: str) -> str:
+    """A second user type, Contractor, whose own schema gives its users' email ``email_permission``."""
+    type_id = str(org.add_user_type("contractor", "Contractor")["id"])
+    org.set_base_permission("email", email_permission, type_id=type_id)
+    return type_id
+
+
+def type_email(org: SandboxOrg, type_id: str) -> dict[str, Any]:
+    return copy.deepcopy(org.type_schema(type_id).base["email"])
+
+
+class TestUserTypes:
+    """Drata reads every user's email, but the default schema applies to the default user type
+    only (api-map row 8 and Drata P5/S1: "Repeat per user type"): a Contractor type has a schema,
+    and an email permission, of its own."""
+
+    def test_a_hidden_email_in_another_type_fails_then_is_fixed_there_only(self, w: Wizard,
+                                                                          sandbox_org: SandboxOrg) -> None:
+        type_id = contractors(sandbox_org, "HIDE")
+        schema_id = sandbox_org.user_types[type_id].schema_id
+        default_before, hidden = email_attribute(sandbox_org), type_email(sandbox_org, type_id)
+        oid = start(w)
+        w.verify(oid)
+        result = last_results(w, oid)["email_permission_ok"]
+        assert result.status == "failed"
+        assert result.found == "Contractor: email's user permission is Hide; it must be at least Read Only."
+        assert "Profile Editor > Contractor," in (result.remedy or "")
+
+        item = plan_item(w.draft_plan(oid), "email_readable")
+        assert item["verdict"] == "change"
+        assert item["summary"] == ("Change the user permission of 'email' from Hide to Read Only in Contractor; "
+                                   "leave User (default) (Read Only) as it is (nothing else on the attribute "
+                                   "changes)")
+        assert item["calls"] == [f"POST /api/v1/meta/schemas/user/{schema_id} (only email.permissions)"]
+
+        finish(w, oid, sandbox_org)
+        assert last_results(w, oid)["email_permission_ok"].status == "passed"
+        fixed = type_email(sandbox_org, type_id)
+        assert fixed["permissions"] == [{"principal": "SELF", "action": "READ_ONLY"}]
+        assert {k: v for k, v in fixed.items() if k != "permissions"} == \
+            {k: v for k, v in hidden.items() if k != "permissions"}
+        assert email_attribute(sandbox_org) == default_before  # the default type's was right: left alone
+
+        since = len(sandbox_org.events)
+        assert {i["verdict"] for i in w.plan(oid)} <= {"unchanged"}
+        assert w.apply(oid).state == "succeeded"
+        assert write_events(sandbox_org, since) == []
+
+        assert w.job(oid, "undo").state == "succeeded"
+        assert type_email(sandbox_org, type_id) == hidden
+        assert email_attribute(sandbox_org) == default_before
+
+    def test_hidden_in_both_types_both_are_changed(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        sandbox_org.set_base_permission("email", "HIDE")
+        type_id = contractors(sandbox_org, "HIDE")
+        oid = start(w)
+        item = plan_item(w.draft_plan(oid), "email_readable")
+        assert item["summary"] == ("Change the user permission of 'email' from Hide to Read Only in User (default); "
+                                   "from Hide to Read Only in Contractor (nothing else on the attribute changes)")
+        assert len(item["calls"]) == 2
+        finish(w, oid, sandbox_org)
+        for email in (email_attribute(sandbox_org), type_email(sandbox_org, type_id)):
+            assert email["permissions"] == [{"principal": "SELF", "action": "READ_ONLY"}]
+        assert w.job(oid, "undo").state == "succeeded"
+        for email in (email_attribute(sandbox_org), type_email(sandbox_org, type_id)):
+            assert email["permissions"] == [{"principal": "SELF", "action": "HIDE"}]
+
+    def test_readable_in_every_type_is_nothing_to_change(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        contractors(sandbox_org, "READ_WRITE")
+        oid = start(w)
+        item = plan_item(w.draft_plan(oid), "email_readable")
+        assert item["verdict"] == "unchanged"
+        assert item["summary"] == ("The user permission of 'email' is already Read Only in User (default), "
+                                   "Read-Write in Contractor: nothing to change")
 
 
 class TestIdempotence:
