@@ -62,3 +62,25 @@ def test_a_young_run_is_polled_four_times_a_second_then_once_a_second(j: Journey
     assert _poll(panel.text) is None, "a finished run is still polled"
     assert panel.headers.get("HX-Refresh") == "true"
     assert "Verify succeeded." in panel.text
+
+
+def test_a_rate_limit_wait_counts_down_as_the_panel_asks_again(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk 7, L2: the panel said "waiting 01:00 for Okta's rate limit" for the whole minute."""
+    assert sandbox_org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+    job_id = _running_job(j, oid, age_seconds=30)
+    now = j.clock.now()
+    _set(j, job_id, progress={"step": "Create the role", "waiting": "waiting 01:00 for Okta's rate limit",
+                              "waiting_until": now + 60})
+
+    def said() -> str:
+        panel = j.get(f"/onboardings/{oid}/progress", headers={"HX-Request": "true"}).text
+        found = re.search(r"Waiting for Okta's rate limit: (\d+:\d\d) left", panel)
+        return found.group(1) if found else ""
+
+    assert said() == "1:00"
+    assert "Waiting for Okta's rate limit: 1:00 left" in j.get(f"/onboardings/{oid}").text
+    j.clock.advance(18)
+    assert said() == "0:42"
+    j.clock.advance(60)
+    assert said() == ""  # over: the job goes on

@@ -139,7 +139,8 @@ async def onboarding_progress(request: Request, db: DbSession, onboarding_id: st
     job = await latest_job(db, found.id)
     active = job is not None and job.state in ACTIVE_JOBS
     headers = {} if active else {"HX-Refresh": "true"}
-    return render(request, "onboardings/_progress.html", {"job": job, "onboarding": found, "active": active},
+    return render(request, "onboardings/_progress.html", {"job": job, "onboarding": found, "active": active,
+                                                           "now": app_state(request).clock.now()},
                   headers=headers, block="progress")
 
 
