@@ -330,15 +330,25 @@ def _before(view: OnboardingView, person: StepView, steps: list[StepView]) -> li
 
 
 def _first(person: StepView, before: list[StepView]) -> str:
-    """The card's words for the steps it draws before ``person``: "Steps 1-3 and 4-5 come first, above it"."""
+    """The card's words for the steps it draws before ``person``, by section: "Steps 1-3 and 4-5
+    come first", "Step 5 of “Create a dedicated Okta account”, then steps 1-3 and 4-5, come first"."""
     if not before:
         return ""
-    names = [sv.step.number if sv.section is person.section else f"{sv.step.number} of “{sv.section.title}”"
-             for sv in before]
-    listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    groups: list[tuple[StepView, list[str]]] = []
+    for sv in before:
+        if groups and groups[-1][0].section is sv.section:
+            groups[-1][1].append(sv.step.number)
+        else:
+            groups.append((sv, [sv.step.number]))
+    said = []
+    for first, numbers in groups:
+        listed = ", ".join(numbers[:-1]) + (" and " if len(numbers) > 1 else "") + numbers[-1]
+        where = "" if first.section is person.section else f" of “{first.section.title}”"
+        said.append(f"step{'s' if len(numbers) > 1 else ''} {listed}{where}")
+    text = ", then ".join(said)
     many = len(before) > 1
-    return f" Step{'s' if many else ''} {listed} come{'' if many else 's'} first: {'they are' if many else 'it is'} " \
-           "in this card, above it."
+    verb = f", come{'' if many else 's'}" if len(groups) > 1 else f" come{'' if many else 's'}"
+    return f" {text[0].upper()}{text[1:]}{verb} first: {'they are' if many else 'it is'} in this card, above it."
 
 
 def _running_wait(view: OnboardingView, steps: list[StepView]) -> tuple[StepView, float] | None:

@@ -387,8 +387,8 @@ def test_the_steps_the_token_answers_lead_to_the_token_not_round_in_a_loop(w: Wi
     assert card.title == "Step 6: Copy the token value"
     assert [(sv.step.number, sv.section.title) for sv in card.before] == [
         ("5", "Create a dedicated Okta account"), ("1-3", "Create an API token"), ("4-5", "Create an API token")]
-    assert card.detail == ("In “Create an API token”. Steps 5 of “Create a dedicated Okta account”, 1-3 and 4-5 come "
-                           "first: they are in this card, above it.")
+    assert card.detail == ("In “Create an API token”. Step 5 of “Create a dedicated Okta account”, then steps 1-3 "
+                           "and 4-5, come first: they are in this card, above it.")
     steps = {sv.step.key: sv for _s, svs in view.sections for sv in svs}
     for key in ("sign_in_as_account", "create_token", "copy_token"):
         assert steps[key].state != "attention" and all(c.status != "failed" for c in steps[key].checks), key
