@@ -45,6 +45,8 @@ class NextStep:
     detail: str | None = None
     step: StepView | None = None  # the person's step, drawn inside the card with its controls
     until: float | None = None  # a running wait's end (``wait``)
+    # What someone who may not act on it reads instead of ``detail`` (an auditor has no button to press).
+    reader_detail: str | None = None
 
 
 @dataclass
@@ -222,7 +224,9 @@ def next_step(view: OnboardingView) -> NextStep:
                         "checklist against Okta.", sv, until)
     if onboarding.status == OnboardingStatus.completed and not (run is not None and run.failed):
         return NextStep(NextKind.verify, "Completed: every item passed or was attested",
-                        "Re-verify at any time to see whether anything changed in Okta since (drift).")
+                        "Re-verify at any time to see whether anything changed in Okta since (drift).",
+                        reader_detail="The person it is assigned to, or an administrator, can re-verify it at any "
+                                      "time to see whether anything changed in Okta since (drift).")
     if view.last_run is None:
         return NextStep(NextKind.verify, "Verify the onboarding",
                         "The wizard checks every item of the document's checklist against Okta.")
