@@ -65,7 +65,7 @@ MATRIX: list[Entry] = [
     Entry("POST", "/settings/sign-in", ADMIN),
     Entry("POST", "/settings/playbooks/{playbook_key}", ADMIN, "/settings/playbooks/defender-for-identity"),
     Entry("GET", "/onboardings/new", ACTING),
-    Entry("GET", "/onboardings", ACTING),
+    Entry("GET", "/onboardings", EVERYONE),
     Entry("POST", "/onboardings", ACTING),
     Entry("GET", "/onboardings/{onboarding_id}", EVERYONE, f"/onboardings/{ZERO_ID}"),
     Entry("GET", "/onboardings/{onboarding_id}/progress", EVERYONE, f"/onboardings/{ZERO_ID}/progress"),

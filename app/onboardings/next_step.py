@@ -50,6 +50,8 @@ class NextStep:
     # connector pages with the values its Connect needs) and, before the token, the account's steps
     # the token answers (Defender's "sign in as the account", "create the token").
     before: list[StepView] = field(default_factory=list)
+    # What someone who may not act on it reads instead of ``detail`` (an auditor has no button to press).
+    reader_detail: str | None = None
 
 
 @dataclass
@@ -241,7 +243,9 @@ def next_step(view: OnboardingView) -> NextStep:
                         "checklist against Okta.", sv, until)
     if onboarding.status == OnboardingStatus.completed and not (run is not None and run.failed):
         return NextStep(NextKind.verify, "Completed: every item passed or was attested",
-                        "Re-verify at any time to see whether anything changed in Okta since (drift).")
+                        "Re-verify at any time to see whether anything changed in Okta since (drift).",
+                        reader_detail="The person it is assigned to, or an administrator, can re-verify it at any "
+                                      "time to see whether anything changed in Okta since (drift).")
     if view.last_run is None:
         return NextStep(NextKind.verify, "Verify the onboarding",
                         "The wizard checks every item of the document's checklist against Okta.")

@@ -86,6 +86,9 @@ EVIDENCE_ID_TYPES: dict[str, str] = {
     "object_id": "", "user_id": "user", "role_id": "custom_role", "resource_set_id": "resource_set",
     "token_id": "api_token", "client_id": "app", "group_id": "group", "org_id": "org",
     "log_stream_id": "log_stream"}
+# An action that records another object's id names that object: an app's assignments have no id of
+# their own, so their action records the app's (the report read "App assignment (id 0oa…)": QA walk 8).
+RECORDED_ID_TYPES: dict[str, str] = {"app_assignment": "app"}
 _CUSTOM_ROLE = re.compile(r"custom role (\w+) on (\w+)")
 
 
@@ -104,7 +107,10 @@ def _known_objects(records: list[OnboardingAction]) -> tuple[dict[str, _Known], 
         details = row.details or {}
         label = next((str(details[k]) for k in ("label", "login", "name") if details.get(k)), None)
         if row.object_type and row.object_id:
-            known.setdefault(row.object_id, _Known(row.object_type, label))
+            object_type = RECORDED_ID_TYPES.get(row.object_type, row.object_type)
+            have = known.setdefault(row.object_id, _Known(object_type, label))
+            if have.label is None and label and have.object_type == object_type:
+                have.label = label  # whichever of its records came first, the one that names it
         if details.get("client_id") and label:
             apps[str(details["client_id"])] = label
     for row in records:  # a role assignment is named by its role, once every role's name is known

@@ -63,6 +63,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PasswordChangeRequired)
     async def _password_change_required(request: Request, _exc: PasswordChangeRequired) -> Response:
         url = "/account/password"
+        if request.method == "GET" and request.headers.get("hx-request") != "true" and request.url.path != "/":
+            # Keep the page the person opened (a colleague's link) for after the new password.
+            target = request.url.path + ("?" + request.url.query if request.url.query else "")
+            url += "?next=" + quote(target, safe="")
         if request.headers.get("hx-request") == "true":
             return Response(status_code=403, headers={"HX-Redirect": url})
         if request.method != "GET":

@@ -114,6 +114,21 @@ class TestRoles:
         assert "You cannot change your own role" in response.text
         assert _operator(settings, "boss").role == "admin"
 
+    def test_your_own_row_offers_no_role_change(self, settings: Settings) -> None:
+        """QA walk 8, finding 11: a select and a button that are always refused are not offered;
+        the row says who can change it instead."""
+        boss = add_operator(settings, "boss", "admin")
+        other = add_operator(settings, "other", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            page = web.get("/operators").text
+        own_row = page.split(f'id="operator-{boss.id}"')[1].split("</tr>")[0]
+        other_row = page.split(f'id="operator-{other.id}"')[1].split("</tr>")[0]
+        assert f"/operators/{boss.id}/role" not in own_row and "<select" not in own_row
+        assert "Change role" not in own_row
+        assert "Administrator" in own_row and "Another administrator can change your role." in own_row
+        assert f"/operators/{other.id}/role" in other_row and "Change role" in other_row
+
     def test_unknown_operator_is_a_404(self, settings: Settings) -> None:
         add_operator(settings, "boss", "admin")
         with web_client(settings) as web:

@@ -82,3 +82,45 @@ def test_an_admins_reset_asks_for_a_new_own_password_again(settings: Settings) -
     with web_client(settings) as web:
         web.sign_in("hal", "a reset given by the admin")
         assert web.get("/").headers.get("location") == "/account/password"
+
+
+def test_the_link_opened_before_choosing_a_password_is_where_the_person_lands(settings: Settings) -> None:
+    """QA walk 8, finding 6: a help-desk person's first sign-in, from a colleague's link, ends on
+    that link after "Save my password", not on the home page."""
+    _given_by_an_admin(settings, "hank")
+    opened = "/connections?view=all"
+    with web_client(settings) as web:
+        asked = web.get(opened)
+        assert asked.headers["location"] == "/sign-in?next=%2Fconnections%3Fview%3Dall"
+        signed_in = web.post("/sign-in", {"username": "hank", "password": GIVEN, "next": opened},
+                             page=asked.headers["location"])
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == opened
+        sent = web.get(opened)
+        assert sent.status_code == 303
+        assert sent.headers["location"] == "/account/password?next=%2Fconnections%3Fview%3Dall"
+        page = web.get(sent.headers["location"])
+        assert "Choose your own password" in page.text
+        assert '<input type="hidden" name="next" value="/connections?view=all">' in page.text
+
+        # A mistake draws the form again, still on its way to the link.
+        wrong = web.post("/account/password", {"current_password": "not it", "password": OWN, "password_again": OWN,
+                                               "next": opened})
+        assert wrong.status_code == 400
+        assert '<input type="hidden" name="next" value="/connections?view=all">' in wrong.text
+
+        done = web.post("/account/password", {"current_password": GIVEN, "password": OWN, "password_again": OWN,
+                                              "next": opened}, page=sent.headers["location"])
+        assert done.status_code == 303 and done.headers["location"] == opened
+        assert web.get(opened).status_code == 200
+
+
+def test_the_password_form_goes_on_to_same_site_paths_only(settings: Settings) -> None:
+    for hostile in ("https://evil.example/x", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"):
+        _given_by_an_admin(settings, f"hal{len(hostile)}")
+        with web_client(settings) as web:
+            web.sign_in(f"hal{len(hostile)}", GIVEN)
+            page = web.get("/account/password", params={"next": hostile})
+            assert 'name="next"' not in page.text
+            done = web.post("/account/password", {"current_password": GIVEN, "password": OWN, "password_again": OWN,
+                                                  "next": hostile}, page="/account/password")
+            assert done.status_code == 303 and done.headers["location"] == "/", hostile

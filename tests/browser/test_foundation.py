@@ -65,6 +65,10 @@ def test_setup_add_operator_sign_out_and_in(journey: Journey) -> None:
     page.goto(server.url + "/connections")
     expect(page.get_by_role("heading", name="Choose your own password")).to_be_visible()
     choose_own_password(page, "help desk password", "hal's own pass phrase")
+    # On to the page he opened, not the home page (QA walk 8, finding 6).
+    expect(page.get_by_role("heading", name="Okta connections", exact=True)).to_be_visible()
+    assert page.url == server.url + "/connections"
+    page.goto(server.url + "/")
     expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
     expect(page.locator(".site-user__name")).to_contain_text("Hal from the help desk")
     # An operator has no Operators link, and the page itself refuses them.

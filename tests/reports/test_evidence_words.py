@@ -19,11 +19,13 @@ from app.reports.data import ActionRow
 from app.reports.pdf import count_line
 from app.settings import Settings
 from app.store.statuses import CHECK_WORDS, Outcome
+from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
 from tests.page_journeys import pdf_text
 from tests.reports import test_reports
 from tests.reports.test_reports import _auditor
 from tests.support import add_operator
+from tests.vendors import test_drata as drata
 
 done = test_reports.done  # the completed Defender onboarding, shared with the report's other tests
 
@@ -173,3 +175,21 @@ def test_the_pdf_timeline_says_refused_as_the_page_does(w: Wizard, settings: Set
         web.get(f"/onboardings/{oid}/report").text
     text = pdf_text(web.get(f"/onboardings/{oid}/report.pdf").content)
     assert "Reveal refused: not the assignee (refused)" in " ".join(text.split()) and "(denied)" not in text
+
+
+def test_an_app_is_called_an_app_not_its_assignment(w: Wizard, settings: Settings, sandbox_org: SandboxOrg) -> None:
+    """QA walk 8, finding 12: Drata's app was listed as "App assignment (id 0oa…)" in the report,
+    the PDF and the checklist export; its assignments' action records the app's own id."""
+    oid = drata.start(w)
+    drata.finish(w, oid, sandbox_org)
+    app = drata.drata_app(sandbox_org)
+    add_operator(settings, "aud", "auditor")
+    auditor = _auditor(w)
+    _result, found = _checklist(auditor.get(f"/onboardings/{oid}/report").text)[
+        "The Drata - OIDC app is installed and found"]
+    assert f"App “Drata - OIDC” (id {app.id})" in found, found
+    pdf = " ".join(pdf_text(auditor.get(f"/onboardings/{oid}/report.pdf").content).split())
+    exported = auditor.get(f"/onboardings/{oid}/checklist.csv").text
+    for text in (found, pdf, exported):
+        assert "App assignment" not in text
+    assert f"App “Drata - OIDC” (id {app.id})" in exported and f"App “Drata - OIDC” (id {app.id})" in pdf

@@ -11,6 +11,8 @@ from typing import Any
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import OktaConnection, Onboarding
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import Journey
 from tests.support import add_operator, web_client
 
 VENDORS = ["defender-for-identity"]
@@ -128,3 +130,28 @@ class TestLists:
                 response = web.get(f"/?{query}")
                 assert response.status_code == 200, query
                 assert "<script>" not in response.text.split("<main", 1)[1]
+
+
+
+def test_an_empty_home_says_to_connect_okta_first(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk 8, finding 14: the first administrator's empty home page offered "Start an
+    onboarding", whose form then refused them for want of an Okta connection."""
+    empty = j.get("/").text  # the first administrator, just set up
+    assert "there is none yet: add an Okta connection (or use the sandbox org) first, then start an onboarding" \
+        in empty
+    assert '<a class="button button--primary" href="http://testserver/connections">Add an Okta connection</a>' \
+        in empty
+    assert "Start an onboarding" not in empty
+    assert sandbox_org.demo is not None
+    j.connect(sandbox_org.demo.admin_token)
+    connected = j.get("/").text
+    assert "Start an onboarding" in connected and "Add an Okta connection" not in connected
+
+
+def test_an_auditor_s_empty_home_offers_neither(settings: Settings) -> None:
+    add_operator(settings, "aud", "auditor")  # an auditor starts nothing, and connects nothing
+    with web_client(settings) as web:
+        web.sign_in("aud")
+        read_only = web.get("/").text
+    assert "No onboardings match" in read_only
+    assert "Add an Okta connection" not in read_only and "Start an onboarding" not in read_only

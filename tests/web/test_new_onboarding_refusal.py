@@ -1,7 +1,8 @@
 """New onboarding, when the start is refused (no vendor chosen, a connection not listed): the page
 comes back with a 400, the error summary above the vendor cards (not one of the cards), and what
-the person chose still chosen. The address the browser is left at, /onboardings, is a page too:
-reloaded or bookmarked, it shows the form to those who may start an onboarding."""
+the person chose still chosen. The address the browser shows then is the form's own, with what was
+chosen: reloaded or bookmarked, it shows the form again. /onboardings itself is the list of
+onboardings (QA walk 8, finding 14: it showed the start form)."""
 
 from __future__ import annotations
 
@@ -84,10 +85,12 @@ def test_no_vendor_chosen_keeps_the_connection_and_shows_the_error_above_the_car
     assert f'<option value="{connection}" selected>' in page
     assert onboardings(j) == 0
 
-    # A reload of the address the browser shows now is the form again, not an error.
-    reloaded = j.get("/onboardings")
+    # A reload of the address the browser shows now is the form again, not an error, the connection still chosen.
+    shown_address = f"/onboardings/new?connection={connection}"
+    assert f'data-page-url="{shown_address}"' in page
+    reloaded = j.get(shown_address)
     assert reloaded.status_code == 200 and "<h1>New onboarding</h1>" in reloaded.text
-    assert "error-summary" not in reloaded.text
+    assert "error-summary" not in reloaded.text and f'<option value="{connection}" selected>' in reloaded.text
     started = j.client.post("/onboardings", data=j.form(reloaded.text, "/onboardings").data(vendor="oort"))
     assert started.status_code == 303 and onboardings(j) == 1
 
@@ -107,18 +110,26 @@ def test_a_connection_not_listed_keeps_the_vendor_chosen(j: Journey, sandbox_org
     assert onboardings(j) == 0
 
 
-def test_get_onboardings_is_the_form_for_those_who_may_start_one(settings: Settings) -> None:
+def test_get_onboardings_is_the_list(settings: Settings) -> None:
+    """Opened by hand, /onboardings lists the onboardings as the home page does, its tabs and
+    filters from the query, to everyone who reads them; starting one stays at /onboardings/new."""
     add_operator(settings, "oli", "operator")
     add_operator(settings, "aud", "auditor")
     with web_client(settings) as web:
         signed_out = web.get("/onboardings")
         assert signed_out.status_code == 303
-        assert signed_out.headers["location"].startswith("/sign-in?next=")
+        assert signed_out.headers["location"] == "/sign-in?next=%2Fonboardings"
         web.sign_in("aud")
-        refused = web.get("/onboardings")
-        assert refused.status_code == 403 and "This needs the" in refused.text
+        listed = web.get("/onboardings")
+        assert listed.status_code == 200 and "<h1>Onboardings</h1>" in listed.text
+        assert "New onboarding</h1>" not in listed.text
+        assert 'href="http://testserver/?view=all" aria-current="page"' in listed.text
         web.sign_out()
         web.sign_in("oli")
         shown = web.get("/onboardings")
-        assert shown.status_code == 200 and "<h1>New onboarding</h1>" in shown.text
-        assert 'action="http://testserver/onboardings"' in shown.text or 'action="/onboardings"' in shown.text
+        assert shown.status_code == 200 and "<h1>Onboardings</h1>" in shown.text
+        assert "New onboarding</h1>" not in shown.text and 'name="vendor" value=' not in shown.text
+        assert 'href="http://testserver/?view=mine" aria-current="page"' in shown.text
+        queue = web.get("/onboardings?view=queue")
+        assert 'href="http://testserver/?view=queue" aria-current="page"' in queue.text
+        assert "<h1>New onboarding</h1>" in web.get("/onboardings/new").text

@@ -113,22 +113,32 @@ async def sign_out(request: Request, db: DbSession, operator: CurrentOperator) -
     return response
 
 
+def _password_address(next_url: str) -> str:
+    """The password page's own address, keeping where the person was going."""
+    return "/account/password" if next_url == "/" else f"/account/password?{urlencode({'next': next_url})}"
+
+
 @router.get("/account/password", name="account_password")
 async def password_page(request: Request, operator: CurrentOperator) -> Response:
-    return render(request, "auth/password.html", {"errors": {}, "message": None,
+    next_url = safe_next(request.query_params.get("next"))
+    return render(request, "auth/password.html", {"errors": {}, "message": None, "next_url": next_url,
                                                   "required": operator.must_change_password})
 
 
 @router.post("/account/password", name="account_password_submit")
 async def password_submit(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
+    form = await request.form()
+    # Same-site paths only, as at sign-in: the link the person opened before choosing a password.
+    next_url = safe_next(str(form.get("next", "")) or None)
     change = await read_input(request, PasswordChange)
     try:
         await change_own_password(db, operator.id, change, actor_for(request, operator))
     except ValidationFailed as exc:
         await db.rollback()
         return render(request, "auth/password.html", {"errors": exc.errors, "message": exc.message,
+                                                      "next_url": next_url,
                                                       "required": operator.must_change_password}, status_code=400,
-                      page_url=request.url_for("account_password").path)
-    response = redirect(request, "/")
+                      page_url=_password_address(next_url))
+    response = redirect(request, next_url)
     set_flash(request, response, "Your password is changed: use it from now on.")
     return response

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.common.validation import without_control_characters
+from app.connections.service import list_connections
 from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.watch import is_watched, open_alerts_of
@@ -62,6 +63,9 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
               "vendor": library.get(row.Onboarding.vendor).name if row.Onboarding.vendor in library
               else row.Onboarding.vendor} for row in page.rows]
     operators = await OperatorRepository(db).by_display_name(assignable=True)
+    # An empty list for someone who may start one: with no Okta connection yet, that comes first
+    # (the first administrator was sent to a start form that refused them: QA walk 8, finding 14).
+    no_connection = not page.rows and operator.role != "auditor" and not await list_connections(db)
     # An empty "Mine" says whether the help-desk queue holds work to take (it said only "Nothing").
     queued = await OnboardingRepository(db).count(ListQuery(view="queue")) \
         if view == "mine" and not page.rows else 0
@@ -80,4 +84,6 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
                                  "until": query.until.isoformat() if query.until else ""}.items() if v}
     return render(request, "home.html", {"items": items, "page": page, "view": view, "filters": filters,
                                          "playbooks": library.all(), "statuses": STATUSES, "operators": operators,
-                                         "views": views, "queued": queued, "my_alerts": my_alerts})
+                                         "views": views, "queued": queued, "my_alerts": my_alerts,
+                                         "no_connection": no_connection,
+                                         "sandbox_available": app_state(request).sandbox is not None})

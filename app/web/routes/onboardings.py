@@ -39,6 +39,7 @@ from app.web.deps import (
     uuid_or_404,
 )
 from app.web.flash import FLASH_COOKIE
+from app.web.routes.home import home
 from app.web.routes.onboarding_common import acting, back, draw_page, onboarding_or_404, refused, settle
 from app.web.state import app_state
 from app.web.templating import render
@@ -58,11 +59,12 @@ async def new_onboarding(request: Request, db: DbSession, operator: ActingOperat
         "chosen_connection": request.query_params.get("connection", "")[:64]})
 
 
-@router.get("", name="onboarding_new_again")
-async def new_onboarding_again(request: Request, db: DbSession, operator: ActingOperator) -> Response:
-    """The address a refused start leaves in the browser (the form posts here): reloaded or
-    bookmarked, it shows the form again (not a 405), to those who may start one."""
-    return await new_onboarding(request, db, operator)
+@router.get("", name="onboarding_list")
+async def onboarding_list(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
+    """The onboardings, as the home page lists them (its tabs and filters from the query): what a
+    person opening /onboardings expects (it showed the start form: QA walk 8, finding 14). A refused
+    start, which the form posts here, names the form's own address for the address bar (``page_url``)."""
+    return await home(request, db, operator)
 
 
 def _new_address(request: Request, vendor: str, connection: str) -> str:
