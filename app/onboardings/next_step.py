@@ -324,6 +324,8 @@ def _before(view: OnboardingView, person: StepView, steps: list[StepView]) -> li
     task = person.step.task
     if task is not None and task.kind == "service_token":
         track = _token_track(view, steps)
+        if person not in track:
+            return []
         return [sv for sv in track[:track.index(person)] if sv.state != StepState.done
                 and (sv.state == StepState.guide or waits_for_the_token(view, sv))]
     own = next(svs for section, svs in view.sections if section is person.section)
