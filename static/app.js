@@ -127,3 +127,17 @@ document.addEventListener("submit", function (event) {
     }, 0);
   }
 });
+
+// A run that ends reloads its page (HX-Refresh): on what to do next, the card at the top, rather
+// than where the page was scrolled while the run went on (the reload put the person back beside the
+// progress panel, with the new card out of sight on a phone: QA walk 9, M4).
+document.addEventListener("htmx:beforeOnLoad", function (event) {
+  var xhr = event.detail && event.detail.xhr;
+  if (!xhr || xhr.getResponseHeader("HX-Refresh") !== "true" || !document.getElementById("next-step")) {
+    return;
+  }
+  if ("scrollRestoration" in window.history) {
+    window.history.scrollRestoration = "manual";
+  }
+  window.history.replaceState(null, "", window.location.pathname + window.location.search + "#next-step");
+});

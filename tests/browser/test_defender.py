@@ -64,6 +64,8 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     expect(confirmed).to_be_focused()
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
+    # The reload at the end of the run lands on the card, not beside the progress panel (QA walk 9, M4).
+    expect(page.get_by_role("heading", name="Step 3: Verify the account")).to_be_in_viewport()
     assert_accessible(page, "applied, waiting for the token")
     # The next-step card agrees with the status line: the account's person's step towards the
     # token, with its button, before the attestations that can wait.
