@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from app.engine.checks.base import CheckOutcome
 from app.engine.runtime import Loaded
 from app.engine.status import timer_fact, timer_until
 from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, StepState
 
 if TYPE_CHECKING:
-    from app.onboardings.view import StepView
+    from app.onboardings.view import ActionView, StepView
     from app.playbooks.schema import CheckSpec, Playbook
+    from app.store.models import CheckResult
 
 TOKEN_VERIFIED = "service_token_verified"  # noqa: S105 (a fact's name)
 
@@ -86,3 +88,15 @@ def secret_end(playbook: Playbook, secret: Any) -> str:
     if any(secret.purpose in check.names() for _step, check in playbook.checks()):
         return "kept while a check reads it at each verification; destroyed by Undo or Close"
     return "destroyed when the onboarding completes"
+
+
+def before_its_actions(actions: list[ActionView], shown: CheckOutcome | CheckResult) -> CheckOutcome | CheckResult:
+    """A check failing on a step whose actions have not run yet says "not yet", not what to mend:
+    Defender's "no Super Admin" failed, with "remove it in Security > Administrators", while the
+    Super Admin the token needs was still to be removed by the step itself (QA walk 9, M1)."""
+    pending = [a for a in actions if a.state in (ActionState.pending, ActionState.applying)]
+    if not pending:
+        return shown
+    label = next((a.waiting_label for a in pending if a.waiting_on and a.waiting_label), "")
+    when = f"once {label}" if label else "when the plan is applied"
+    return CheckOutcome.waiting(f"Not yet: the wizard does this step {when}; verify afterwards.", "")

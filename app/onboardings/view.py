@@ -38,6 +38,7 @@ from app.onboardings.step_state import (
     SETTLED,
     TOKEN_VERIFIED,
     answered_by_the_token,
+    before_its_actions,
     changed_since,
     secret_end,
     step_state,
@@ -345,6 +346,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     own = step is token_step
                     shown = CheckOutcome.waiting("Not yet: the service account's token answers it" + (
                         "." if own else f" (step {token_step.number})."), (shown.remedy or "") if own else "")
+                if shown is not None and shown.status == CheckStatus.failed:
+                    shown = before_its_actions(view.actions, shown)
                 status = shown.status if shown else None
                 if check.kind == "attest":
                     status = CheckStatus.attested if attestation else CheckStatus.needs_attestation

@@ -396,3 +396,33 @@ def test_the_steps_the_token_answers_lead_to_the_token_not_round_in_a_loop(w: Wi
     assert signed_in.status == "waiting"
     assert signed_in.found == "No token of the dedicated account has been verified yet"
     assert not view.next_checked_by_okta  # no "Done: check it in Okta" on a card only the paste moves on
+
+
+def test_a_check_of_a_step_the_wizard_has_not_done_yet_says_not_yet(w: Wizard) -> None:
+    """QA walk 9, M1: before the token, Defender's "no Super Admin" check read failed, with "Remove
+    what must not be there from the account in Security > Administrators": the Super Admin the
+    token still needs, which the step removes itself once the token is verified."""
+    oid, _account = w.activated_at_the_token("defender-for-identity")
+    w.verify(oid)
+    step = next(sv for _s, steps in w.view(oid).sections for sv in steps if sv.step.key == "remove_super_admin")
+    [roles] = step.checks
+    assert roles.status == "waiting"
+    assert roles.found == ("Not yet: the wizard does this step once the service account's token is verified; "
+                           "verify afterwards.")
+    assert not roles.remedy
+    assert step.state != "attention"
+
+
+def test_an_attestation_after_a_step_that_waits_for_the_token_says_to_paste_it(w: Wizard) -> None:
+    """QA walk 9, M1: Defender's step 7 said "apply the plan, or give the values that step waits
+    for" of step 3, whose only wait was the token (the plan was applied)."""
+    import html as _html
+
+    from tests.support import Web
+
+    oid, _account = w.activated_at_the_token("defender-for-identity")
+    web = Web(w.client)
+    assert web.sign_in("ana.admin").status_code == 303
+    page = " ".join(_html.unescape(web.get(f"/onboardings/{oid}").text).split())
+    assert ("To attest this, the wizard first does step 3 (Remove the Super Admin role), which comes before it, "
+            "once the service account's token is verified: paste the token first.") in page
