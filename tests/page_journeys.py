@@ -362,6 +362,7 @@ class Journey(InApp):
             page = self.get(url).text
             for step_form in self.forms(page, "", button="I confirm:") + self.forms(page, "", button="Generate a"):
                 self.submit(step_form)
+            self.wait_for_jobs()  # the last attestation verifies at once
         onboarding = self.onboarding(onboarding_id)
         raise AssertionError(f"not completed: {onboarding.status} ({onboarding.status_note})")
 

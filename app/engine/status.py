@@ -124,6 +124,10 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
     # Once completed, it stays so (the watch's alerts say what drifted since); the line says what to do.
     after = OnboardingStatus.completed if loaded.onboarding.completed_at is not None else OnboardingStatus.in_progress
+    if last_run is not None and last_run.failed and changed_since(loaded, last_run.finished_at.timestamp()):
+        # Its failures may be mended by what was done since: the page shows none of them as current (the
+        # line said "1 check failed" beside a page that showed none: QA walk 9, M2).
+        return after, None, "Steps were done since the last verification: verify again to see the checklist now."
     if last_run is not None and last_run.failed:
         # Re-verifying alone does not complete it (a role gone from Okta stays gone): say what failed.
         each = "it says" if last_run.failed == 1 else "each says"
@@ -147,6 +151,17 @@ def _optional_attested_since(loaded: Loaded, run: VerificationRun) -> int:
     return sum(1 for step, check in loaded.playbook.checks() if step.optional and check.kind == "attest"
                and (given := loaded.attestations.get(check.key)) is not None
                and given.attested_at > run.finished_at)
+
+
+def changed_since(loaded: Loaded, moment: float) -> bool:
+    """Whether an action was applied, the service account's token verified, or a timer started
+    after ``moment`` (a wait found "not started" before it was is not one now)."""
+    facts = loaded.scope.facts
+    stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
+    stamps.append(float(facts.get("service_token_verified_at") or 0))
+    stamps += [float((facts.get(timer_fact(step.key)) or {}).get("recorded_at", 0))
+               for _s, step in loaded.playbook.steps()]
+    return max(stamps) > moment
 
 
 def timer_runs(playbook: Playbook, facts: Mapping[str, Any], now: float) -> bool:

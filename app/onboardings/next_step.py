@@ -52,6 +52,9 @@ class NextStep:
     before: list[StepView] = field(default_factory=list)
     # What someone who may not act on it reads instead of ``detail`` (an auditor has no button to press).
     reader_detail: str | None = None
+    # Nothing is left but to verify everything done since the last look: an attestation that leads
+    # here verifies at once (the last one was followed by a "Verify again" to press: QA walk 9, M2).
+    finishes: bool = False
 
 
 @dataclass
@@ -248,16 +251,17 @@ def next_step(view: OnboardingView) -> NextStep:
                                       "time to see whether anything changed in Okta since (drift).")
     if view.last_run is None:
         return NextStep(NextKind.verify, "Verify the onboarding",
-                        "The wizard checks every item of the document's checklist against Okta.")
+                        "The wizard checks every item of the document's checklist against Okta.", finishes=True)
     still = [sv for sv in steps if sv.tracked and sv.state != StepState.done]
     if still:
         # Steps the last verification did not find done, or that changed since (it said "Every step is done").
         numbers = ", ".join(sv.step.number for sv in still[:4]) + (" and more" if len(still) > 4 else "")
+        many = len(still) > 1
         return NextStep(NextKind.verify, "Verify again",
-                        f"Step{'s' if len(still) > 1 else ''} {numbers} {'are' if len(still) > 1 else 'is'} not shown "
-                        "done yet: verify to check them against Okta as it is now.")
+                        f"Step{'s' if many else ''} {numbers} {'are' if many else 'is'} not shown done yet: verify to "
+                        f"check {'them' if many else 'it'} against Okta as it is now.", finishes=True)
     return NextStep(NextKind.verify, "Verify again",
-                    "Every step is done; verify to see the checklist as Okta has it now.")
+                    "Every step is done; verify to see the checklist as Okta has it now.", finishes=True)
 
 
 def _gone_from_okta(view: OnboardingView, steps: list[StepView]) -> str | None:

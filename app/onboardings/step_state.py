@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.engine.checks.base import CheckOutcome
 from app.engine.runtime import Loaded
-from app.engine.status import timer_fact, timer_until
+from app.engine.status import timer_until
 from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, StepState
 
 if TYPE_CHECKING:
@@ -27,17 +27,6 @@ def answered_by_the_token(check: CheckSpec) -> bool:
 
 # Action states after which the action needs nothing more (applied, or removed by Undo).
 SETTLED = (ActionState.done, ActionState.undone)
-
-
-def changed_since(loaded: Loaded, moment: float) -> bool:
-    """Whether an action was applied, the service account's token verified, or a timer started
-    after ``moment`` (a wait found "not started" before it was is not one now)."""
-    facts = loaded.scope.facts
-    stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
-    stamps.append(float(facts.get("service_token_verified_at") or 0))
-    stamps += [float((facts.get(timer_fact(step.key)) or {}).get("recorded_at", 0))
-               for _s, step in loaded.playbook.steps()]
-    return max(stamps) > moment
 
 
 def step_state(view: StepView, loaded: Loaded) -> StepState:

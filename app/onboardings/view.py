@@ -23,6 +23,7 @@ from app.engine.requirements import (
     unmet,
 )
 from app.engine.runtime import Loaded, load
+from app.engine.status import changed_since
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
 from app.onboardings.next_step import (
     NextKind,
@@ -39,7 +40,6 @@ from app.onboardings.step_state import (
     TOKEN_VERIFIED,
     answered_by_the_token,
     before_its_actions,
-    changed_since,
     secret_end,
     step_state,
 )
