@@ -97,6 +97,21 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     expect(api_key_row).to_contain_text("The token value you copied as the service account")
     expect(api_key_row.get_by_role("button")).to_have_count(0)
 
+    # On a phone the card with the connector's pages fits: a long address in an instruction wraps
+    # (the page scrolled sideways by 69 px: QA walk 9, L6).
+    card = page.locator("#next-step")
+    for _attestation in range(8):  # the prerequisites first, as the card asks
+        if card.get_by_role("heading", name=re.compile("^Step 8:")).count():
+            break
+        with page.expect_navigation():
+            card.get_by_role("button", name=re.compile("^I confirm:")).first.click()
+    expect(card.locator(".next-step__before")).to_have_count(3)  # the connector's pages 1-4, 5 and 6-7
+    wide = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert wide is not None
+    page.set_viewport_size(wide)
+
     connect = page.locator("#step-connect")
     connect.get_by_role("button", name="Start the 30-minute timer").click()
     expect(page.get_by_text("Timer started: 30 minutes left.")).to_be_visible()
