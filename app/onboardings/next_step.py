@@ -175,7 +175,8 @@ def next_step(view: OnboardingView) -> NextStep:
         # "step 1-5" read as a range of steps: the document's steps of its section, said so.
         number = failed.step.number
         where = f"steps {number} of “{failed.section.title}”" if "-" in number else f"step {number}"
-        return NextStep(NextKind.retry, f"Fix what stopped {where}, then retry",
+        # Said of a passing failure too (an Okta 500: "this usually passes"), so not "fix" (QA walk 9, L7).
+        return NextStep(NextKind.retry, f"{where[0].upper()}{where[1:]} stopped: do what it says, then retry",
                         "What Okta answered and what to do are below, then Retry: it continues from there.",
                         failed)
     if view.plan is None:

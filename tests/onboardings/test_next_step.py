@@ -139,7 +139,7 @@ def test_a_failed_action_puts_retry_and_its_step_in_the_card(j: Journey, sandbox
     page = j.get(url).text
     card = _card(page)
     # The document's steps 1-6 of a section, said so ("step 1-6" read as a range of steps: QA walk 5, L5).
-    assert "Fix what stopped steps 1-6 of “Create a custom Okta role”, then retry" in card
+    assert "Steps 1-6 of “Create a custom Okta role” stopped: do what it says, then retry" in card
     # The error is drawn once, on the step inside the card (the card's own words no longer repeat it).
     assert card.count('class="field-error"') == 1 and "Retry continues from here." in card
     assert "What Okta answered and what to do are below, then Retry: it continues from there." in card

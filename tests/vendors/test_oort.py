@@ -241,7 +241,7 @@ class TestLogStreamValues:
         web = Web(w.client)
         web.sign_in("ana.admin")
         step = web.get(f"/onboardings/{oid}").text.split('id="step-create_account"', 1)[1].split("</li>", 1)[0]
-        assert "Fixed: the wizard has already acted on these values. To use other values, undo the onboarding" in step
+        assert "Locked: the wizard has acted on these values in Okta. To use other values, undo the onboarding" in step
         with pytest.raises(ValidationFailed) as info:
             save_inputs(w, oid, "create_account", {"service_account_login": "someone.else@acme.example",
                                                    "service_account_email": LOGIN, "first_name": "Oort",
