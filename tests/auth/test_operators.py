@@ -129,6 +129,16 @@ class TestRoles:
         assert "Administrator" in own_row and "Another administrator can change your role." in own_row
         assert f"/operators/{other.id}/role" in other_row and "Change role" in other_row
 
+    def test_the_only_administrator_is_told_to_add_another(self, settings: Settings) -> None:
+        """QA walk 9: "Another administrator can change your role" was said to the only one."""
+        boss = add_operator(settings, "boss", "admin")
+        add_operator(settings, "olive", "operator")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            page = web.get("/operators").text
+        own_row = page.split(f'id="operator-{boss.id}"')[1].split("</tr>")[0]
+        assert "You are the only administrator: add another before your role can change." in own_row
+
     def test_unknown_operator_is_a_404(self, settings: Settings) -> None:
         add_operator(settings, "boss", "admin")
         with web_client(settings) as web:
