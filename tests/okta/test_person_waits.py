@@ -142,3 +142,20 @@ class TestMakeThePlan:
         assert _plans(w) == 0
         sandbox_org.faults.clear()
         assert w.draft_plan(oid)  # nothing half-made stands in the way
+
+    def test_a_plan_made_again_that_fails_says_the_plan_shown_is_the_earlier_one(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """QA walk 9, L8: the card still said "Read the plan, then confirm it" under the error."""
+        import html
+
+        from tests.support import Web
+
+        oid = w.start("defender-for-identity", w.connect())
+        w.draft_plan(oid)
+        sandbox_org.faults.add("server_error", method="GET", times=None)
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.post(f"/onboardings/{oid}/plan", page=f"/onboardings/{oid}", follow_redirects=True).text
+        said = " ".join(html.unescape(page).split())
+        assert "The plan could not be made: " in said
+        assert re.search(r"The plan shown is the earlier one, made \d{4}-\d\d-\d\d \d\d:\d\d", said), said[:3000]

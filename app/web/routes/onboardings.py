@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.audit import record
+from app.common.moments import stamp
 from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
 from app.engine.engine import EngineError
@@ -199,6 +200,11 @@ async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, 
         plan = await state.engine.plan(onboarding_id, actor_for(request, operator))
     except Exception as exc:  # an Okta failure while reading: say so on the page
         message = getattr(exc, "message", None) or str(exc)
+        async with state.db.sessions() as session:
+            earlier = await newest_plan(session, onboarding_id)
+        if earlier is not None:
+            # Beside it the card still says "Read the plan": of the earlier one (QA walk 9, L8).
+            message += f" The plan shown is the earlier one, made {stamp(earlier.created_at)}."
         return back(request, onboarding_id, f"{done}The plan could not be made: {message}", "error")
     conflicts = sum(1 for item in plan.items if item.get("verdict") == Verdict.conflict)
     if conflicts:
