@@ -232,9 +232,13 @@ def next_step(view: OnboardingView) -> NextStep:
                         f"(step {person.step.number}).")
     blocked = _attest_would_destroy(view, person, steps) if person is not None else None
     if person is not None and blocked:
-        return NextStep(NextKind.verify, f"Verify before you attest step {person.step.number}",
-                        f"Attesting it destroys the value kept for it, which the check '{blocked}' still needs and "
-                        "has not passed yet. Verify now; once that check has passed, attest.")
+        # With the step itself (its values to give the vendor): the card asked to verify before the
+        # step had been shown at all (QA walk 9, M3).
+        before = _before(view, person, steps)
+        return NextStep(NextKind.verify, f"Step {person.step.number}: {person.step.title}",
+                        f"In “{person.section.title}”.{_first(person, before)} Verify before you attest it: "
+                        f"attesting destroys the value kept for it, which the check '{blocked}' still needs and has "
+                        "not passed yet. Once that check has passed, attest.", person, before=before)
     if person is not None:
         before = _before(view, person, steps)
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",

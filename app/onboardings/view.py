@@ -30,6 +30,7 @@ from app.onboardings.next_step import (
     NextStep,
     SectionProgress,
     checked_by_okta,
+    dead_end_reads,
     evidently_done,
     next_step,
     progress,
@@ -220,6 +221,14 @@ class OnboardingView:
         """Attestations still to give now (not as counted by the last run: some were given since)."""
         return sum(1 for _s, steps in self.sections for sv in steps for c in sv.checks
                    if c.status == CheckStatus.needs_attestation)
+
+    def verify_first(self, check: CheckSpec) -> str | None:
+        """The label of a check that attesting ``check`` now would leave unable to pass (it destroys
+        a value the check reads): the step says to verify first instead of offering the button."""
+        kept = [secret for secret in self.secrets if secret.destroyed_at is None]
+        status_of = {c.spec.key: c.status for _s, steps in self.sections for sv in steps for c in sv.checks}
+        readers = dead_end_reads(self.loaded.playbook, check, kept, status_of)
+        return readers[0].label if readers else None
 
     def secret_end(self, secret: OnboardingSecret) -> str:
         """When the kept ``secret`` is destroyed, in words."""

@@ -115,13 +115,17 @@ def test_a_refused_attestation_keeps_its_note(j: Journey, sandbox_org: SandboxOr
     assert sandbox_org.demo is not None
     oid = j.start("authomize", j.connect(sandbox_org.demo.admin_token))
     j.plan_and_apply(oid)
-    [integration] = list(sandbox_org.api_services)
-    integration.granted_scopes.remove("okta.logs.read")
     url = f"/onboardings/{oid}"
     j.submit(j.form(j.get(url).text, "/verify"))
     j.wait_for_jobs()
+    form = j.form(j.get(url).text, "/attest/authomize_connected")  # offered: the test passed
+    # Then a scope is taken away and a colleague re-verifies: the page the person has is older.
+    [integration] = list(sandbox_org.api_services)
+    integration.granted_scopes.remove("okta.logs.read")
+    j.submit(j.form(j.get(url).text, "/reverify"))
+    j.wait_for_jobs()
     note = "Tile connected; first sync started at 14:05 <as seen>"
-    refused = j.submit(j.form(j.get(url).text, "/attest/authomize_connected"), note=note)
+    refused = j.submit(form, note=note)
     assert refused.status_code == 409 and "Verify first" in refused.text
     assert _value_of(refused.text, "note-authomize_connected") == note
     assert "&lt;as seen&gt;" in refused.text  # text, never markup

@@ -123,7 +123,7 @@ class TestAuthomizeEndToEnd:
         # Step 3's row said "Reveal it with the button on this step" before there was a button.
         assert client_secret_row(w, oid) == NOT_KEPT_YET
         install(w, oid)
-        assert client_secret_row(w, oid) == "Reveal it with the button on this step"
+        assert client_secret_row(w, oid) == "Reveal it with the button on this step (it shows above this table)"
         secret = the_secret(sandbox_org)
         row, sealed = kept_secret(w, oid, "authomize_client_secret")
         assert row.destroyed_at is None and row.destroy_on == "authomize_connected"

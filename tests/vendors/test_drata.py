@@ -163,7 +163,7 @@ class TestDrawerSecret:
         oid = start(w)
         assert row() == NOT_KEPT_YET
         w.to_the_token(oid)
-        assert row() == "Reveal it with the button on this step"
+        assert row() == "Reveal it with the button on this step (it shows above this table)"
         assert step_view(w, oid, "enter_drata_values").secrets  # and the button is there
         finish(w, oid, sandbox_org)
         assert row() == KEPT_NO_LONGER
