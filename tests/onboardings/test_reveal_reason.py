@@ -63,8 +63,8 @@ def test_who_may_not_reveal_reads_why_where_the_button_would_be(w: Wizard, peopl
         "Only Bob, to whom this onboarding is assigned, can reveal the activation link of the service account: to "
         "reveal it yourself, hand the onboarding to yourself (Hand off, below)."}
     _as(web, "amy")  # an operator who no longer has it: no hand-off offered to them
-    assert set(_reasons(web.get(page).text)) == {"Only Bob, to whom this onboarding is assigned, can reveal the activation link of the service "
-                                                      "account."}
+    assert set(_reasons(web.get(page).text)) == {
+        "Only Bob, to whom this onboarding is assigned, can reveal the activation link of the service account."}
 
     _as(web, "bob")
     web.post(f"{page}/handoff", {"to": "queue", "note": "To the queue: activate the account next."}, page=page)
@@ -75,8 +75,8 @@ def test_who_may_not_reveal_reads_why_where_the_button_would_be(w: Wizard, peopl
         "Only the person this onboarding is assigned to can reveal the activation link of the service account: take "
         "the onboarding from the help-desk queue (above) to reveal it."}
     _as(web, "aud")
-    assert set(_reasons(web.get(page).text)) == {"Only the person this onboarding is assigned to can reveal the activation "
-                                                      "link of the service account."}
+    assert set(_reasons(web.get(page).text)) == {
+        "Only the person this onboarding is assigned to can reveal the activation link of the service account."}
 
     # Taken from the queue, it is theirs to reveal again.
     _as(web, "ana.admin")
