@@ -62,11 +62,11 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     assert integration["id"] == client_id  # found by name and adopted, not installed again
     expect(page.locator("#step-enter_credentials").get_by_text(client_id)).to_be_visible()
 
-    # Attesting the Authomize step first would destroy the secret the smoke test needs: refused,
-    # with the way forward named, and the secret still kept (issue 14: no dead end).
-    watch.expect_refusal(f"{onboarding_url}/attest/authomize_connected")
-    page.get_by_role("button", name="I confirm: Authomize shows Okta as a connected app").click()
-    expect(page.get_by_text("Press Verify; once that check has passed, attest.").first).to_be_visible()
+    # Attesting the Authomize step first would destroy the secret the smoke test needs: not offered,
+    # the way forward named, and the secret still kept (issue 14: no dead end; QA walk 9, M3).
+    expect(page.get_by_role("button", name="I confirm: Authomize shows Okta as a connected app")).to_have_count(0)
+    expect(page.get_by_text("To attest this, verify first: attesting destroys the value kept for it").first
+           ).to_be_visible()
     expect(page.get_by_role("region", name="Kept for a later step")).to_be_visible()
 
     # The smoke test runs while the wizard still keeps the secret.
