@@ -157,4 +157,8 @@ def wizard(settings: Settings, org: SandboxOrg, transport: SandboxTransport, clo
     operator = add_operator(settings, "ana.admin", "admin")
     app = create_app(settings, clock=clock, okta_transport=lambda _org: transport, sandbox=org.demo)
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
-        yield Wizard(client, app.state.onboard, org, operator.id)
+        w = Wizard(client, app.state.onboard, org, operator.id)
+        try:
+            yield w
+        finally:
+            w.let_jobs_end()

@@ -5,6 +5,7 @@ the pages: a row by its id, a new onboarding, a background run waited for."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -32,6 +33,13 @@ class InApp:
         portal = self.client.portal
         assert portal is not None
         return portal.call(call)
+
+    def let_jobs_end(self) -> None:
+        """Before the application stops: a job a page started (the last attestation verifies) is let
+        finish, not cancelled inside a query, which leaves its Postgres connection open (a
+        ResourceWarning, an error here, in whichever later test the collector finds it)."""
+        with contextlib.suppress(Exception):
+            self.run(lambda: self.state.jobs.wait_idle(30))
 
     def row(self, model: type[Row], key: uuid.UUID) -> Row:
         """The row of ``model`` with id ``key``, read in a session of its own; it must exist."""

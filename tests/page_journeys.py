@@ -410,4 +410,8 @@ def get_urls(onboarding_id: uuid.UUID | str) -> list[str]:
 def journey(settings: Settings, org: SandboxOrg, transport: SandboxTransport, clock: FakeClock) -> Iterator[Journey]:
     app = create_app(settings, clock=clock, okta_transport=lambda _org: transport, sandbox=org.demo)
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
-        yield Journey(client, app.state.onboard, org, clock)
+        j = Journey(client, app.state.onboard, org, clock)
+        try:
+            yield j
+        finally:
+            j.let_jobs_end()
