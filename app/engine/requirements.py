@@ -15,6 +15,7 @@ from typing import Any
 from app.engine import asked_inputs
 from app.engine.scope import Scope, references
 from app.playbooks.schema import ActionSpec, InputSpec, Playbook, StepSpec
+from app.playbooks.tasks import TOKEN_VERIFIED
 from app.playbooks.templates import clauses
 from app.store.models import OnboardingPlan
 from app.store.repositories.plans import is_stale, settings_changed
@@ -23,7 +24,7 @@ from app.store.statuses import ACTED, ActionState
 INPUT_PREFIX = "input."
 # What each known fact means to an operator; other facts are described by their name.
 FACT_LABELS = {
-    "service_token_verified": "the service account's token is verified",
+    TOKEN_VERIFIED: "the service account's token is verified",
 }
 ACTED_STATES = ACTED
 
@@ -86,6 +87,14 @@ def locked_inputs(playbook: Playbook, states: Mapping[str, str]) -> set[str]:
                                      for namespace, name in references(action.params) if namespace == "input"))
 
 
+def token_step(playbook: Playbook, scope: Scope) -> StepSpec | None:
+    """The step that takes the service account's token (the first shown), while none is verified."""
+    if scope.facts.get(TOKEN_VERIFIED):
+        return None
+    return next((step for _s, step in playbook.steps()
+                 if step.task is not None and step.task.kind == "service_token" and scope.condition(step.when)), None)
+
+
 def unapplied_before(playbook: Playbook, scope: Scope, states: Mapping[str, str], step_key: str) -> StepSpec | None:
     """The first step before ``step_key`` in the document with an action not applied yet
     (``states``: action key -> state), or None. A step that comes after the wizard's work cannot have
@@ -95,17 +104,15 @@ def unapplied_before(playbook: Playbook, scope: Scope, states: Mapping[str, str]
     happened before the token exists (Oort's "saved in Oort" was attested with no token yet): then
     the step that takes the token."""
     # The step that takes the token, while none is verified (found once, not per step walked).
-    token_step = None if scope.facts.get("service_token_verified") else next(
-        (token for _s, token in playbook.steps() if token.task is not None and token.task.kind == "service_token"
-         and scope.condition(token.when)), None)
+    taking_token = token_step(playbook, scope)
     asked: set[str] = set()  # the values the steps walked ask for
     for _section, earlier in playbook.steps():
         if not scope.condition(earlier.when):
             if earlier.key == step_key:
                 return None
             continue
-        if token_step is not None and earlier.task is not None and any(row.copied_token for row in earlier.task.paste):
-            return token_step
+        if taking_token and earlier.task is not None and any(row.copied_token for row in earlier.task.paste):
+            return taking_token
         if earlier.key == step_key:
             return None
         asked.update(earlier.inputs)

@@ -12,6 +12,7 @@ from app.engine.requirements import Stale, describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.engine.scope import Scope
 from app.playbooks.schema import Playbook
+from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.models import OnboardingPlan, VerificationRun
 from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor, retired_note
 
@@ -87,7 +88,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     for _section, step in loaded.playbook.steps():
         if not scope.condition(step.when):
             continue
-        verified = scope.facts.get("service_token_verified")
+        verified = scope.facts.get(TOKEN_VERIFIED)
         if step.task is not None and step.task.kind == "service_token" and not verified:
             return (OnboardingStatus.waiting, WaitingFor.service_token,
                     f"Waiting for the service account's token: the account's own steps, up to step {step.number} "

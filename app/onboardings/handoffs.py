@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.validation import Fields, ValidationFailed
+from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
 from app.store.models import Handoff, OktaConnection, Onboarding, Operator, OperatorRole
 from app.store.repositories.operators import OperatorRepository
@@ -157,7 +158,7 @@ def token_to_pass_on(view: OnboardingView) -> list[str]:
     whoever takes the onboarding over needs it from whoever made it. The handoff form and the
     summary the taker reads say so (a QA walk: nothing did)."""
     facts = view.loaded.scope.facts
-    if not facts.get("service_token_verified") or view.onboarding.status == OnboardingStatus.completed:
+    if not facts.get(TOKEN_VERIFIED) or view.onboarding.status == OnboardingStatus.completed:
         return []
     # A step only to read is done once a later step of its section is (Oort's 4.2, "saved in Oort").
     return [f"step {sv.step.number} ({row.label})" for _section, steps in view.sections for i, sv in enumerate(steps)

@@ -18,7 +18,8 @@ from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
 from app.engine.requirements import Stale
 from app.engine.status import held_by_waits, timer_until
-from app.onboardings.step_state import TOKEN_VERIFIED, answered_by_the_token
+from app.onboardings.step_state import answered_by_the_token
+from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def waits_for_the_token(view: OnboardingView, sv: StepView) -> bool:
     step 5, "sign in as the account"): nothing on it can be checked until the paste, so its "check
     it in Okta" looped on the same card (QA walk 8, M1)."""
     open_checks = [c for c in sv.checks if c.status not in GOOD]
-    return not view.loaded.scope.facts.get(TOKEN_VERIFIED) and bool(open_checks) \
+    return not view.token_verified and bool(open_checks) \
         and all(answered_by_the_token(c.spec) for c in open_checks)
 
 
@@ -122,14 +123,14 @@ def evidently_done(view: OnboardingView, sv: StepView) -> bool:
     """Once the service account's token is verified, the account's own earlier steps evidently
     happened (the token was made signed in as it): the next verification confirms them, and a
     failure brings the step back."""
-    return sv.step.actor == "service_account" and bool(view.loaded.scope.facts.get("service_token_verified")) \
+    return sv.step.actor == "service_account" and view.token_verified \
         and all(c.status in NOT_AGAINST for c in sv.checks)
 
 
 def _token_track(view: OnboardingView, steps: list[StepView]) -> list[StepView]:
     """While the wizard waits for the service account's token, the account's person's steps up to
     the token: what unblocks the rest of the plan comes before attestations that can wait."""
-    if view.loaded.scope.facts.get("service_token_verified"):
+    if view.token_verified:
         return []
     track = []
     for sv in steps:
@@ -230,7 +231,7 @@ def next_step(view: OnboardingView) -> NextStep:
                         f"{'s' if many else ''} the wizard checks against Okta, and {'have' if many else 'has'} not "
                         f"been checked yet. Verify now, before you give {view.loaded.playbook.vendor} the values "
                         f"(step {person.step.number}).")
-    blocked = _attest_would_destroy(view, person, steps) if person is not None else None
+    blocked = _attest_would_destroy(view, person) if person is not None else None
     if person is not None and blocked:
         # With the step itself (its values to give the vendor): the card asked to verify before the
         # step had been shown at all (QA walk 9, M3).
@@ -297,17 +298,20 @@ def dead_end_reads(playbook: Playbook, check: CheckSpec, kept: Iterable[Any],
             and doomed & reader.names() and status_of.get(reader.key) != CheckStatus.passed]
 
 
-def _attest_would_destroy(view: OnboardingView, person: StepView, steps: list[StepView]) -> str | None:
-    """The label of a check that attesting ``person`` now would leave unable to pass (the service
-    refuses the attestation; the card asked for it, and the press was refused: QA)."""
+def attest_blocked_by(view: OnboardingView, check: CheckSpec) -> str | None:
+    """The label of a check that attesting ``check`` now would leave unable to pass (it destroys a
+    value the check reads, and the service refuses it)."""
     kept = [secret for secret in view.secrets if secret.destroyed_at is None]
-    status_of = {c.spec.key: c.status for sv in steps for c in sv.checks}
-    for check in person.checks:
-        if check.spec.kind == "attest" and check.status != CheckStatus.attested:
-            readers = dead_end_reads(view.loaded.playbook, check.spec, kept, status_of)
-            if readers:
-                return readers[0].label
-    return None
+    status_of = {c.spec.key: c.status for _s, steps in view.sections for sv in steps for c in sv.checks}
+    readers = dead_end_reads(view.loaded.playbook, check, kept, status_of)
+    return readers[0].label if readers else None
+
+
+def _attest_would_destroy(view: OnboardingView, person: StepView) -> str | None:
+    """The label of a check that attesting ``person`` now would leave unable to pass (the card asked
+    for it, and the press was refused: QA)."""
+    return next((blocked for check in person.checks if check.spec.kind == "attest"
+                 and check.status != CheckStatus.attested and (blocked := attest_blocked_by(view, check.spec))), None)
 
 
 def _unchecked_prerequisites(steps: list[StepView], person: StepView) -> list[StepView]:

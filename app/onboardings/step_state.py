@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 from app.engine.checks.base import CheckOutcome
 from app.engine.runtime import Loaded
 from app.engine.status import timer_until
+from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, StepState
 
 if TYPE_CHECKING:
     from app.onboardings.view import ActionView, StepView
     from app.playbooks.schema import CheckSpec, Playbook
     from app.store.models import CheckResult
-
-TOKEN_VERIFIED = "service_token_verified"  # noqa: S105 (a fact's name)
 
 
 def answered_by_the_token(check: CheckSpec) -> bool:
@@ -38,7 +37,7 @@ def step_state(view: StepView, loaded: Loaded) -> StepState:
     if view.actions and any(a.waiting_on for a in view.actions if a.state != ActionState.done):
         return StepState.waiting
     if view.step.task is not None and view.step.task.kind == "service_token":
-        return StepState.done if loaded.scope.facts.get("service_token_verified") else StepState.todo
+        return StepState.done if loaded.scope.facts.get(TOKEN_VERIFIED) else StepState.todo
     if view.step.task is not None and view.step.task.kind == "timer" and view.checks \
             and timer_until(loaded.scope.facts, view.step.key) is None:
         # Attested without its timer (Sentinel's connector): the wait the later steps count from is not started.

@@ -22,7 +22,7 @@ from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.okta.ratelimit import INTERACTIVE
 from app.onboardings.step_state import served_by_the_token
-from app.playbooks.tasks import ServiceTokenTask
+from app.playbooks.tasks import TOKEN_VERIFIED, ServiceTokenTask
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
@@ -183,7 +183,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
             await _ask_which_token(engine, onboarding_id, actor, tokens, name, chosen)
         zone_names = await _zone_names(admin, matched)
     facts: dict[str, Any] = {
-        "service_token_verified": True, "service_token_id": matched.id,
+        TOKEN_VERIFIED: True, "service_token_id": matched.id,
         "service_token_fingerprint": token.fingerprint(), "service_token_name": matched.name,
         "service_token_network": matched.network_connection, "service_token_zone_names": zone_names,
         "service_token_network_text": network_text(matched.network, zone_names),
@@ -248,7 +248,7 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
     async with engine.db.sessions() as session:
         loaded = await load(session, engine.library, onboarding_id)
     token_id = loaded.scope.facts.get("service_token_id")
-    if not token_id or not loaded.scope.facts.get("service_token_verified"):
+    if not token_id or not loaded.scope.facts.get(TOKEN_VERIFIED):
         raise ValidationFailed({}, "No token has been verified yet.")
     gateway = engine.gateway
     async with gateway.client(gateway.stored_org(loaded.connection, loaded.custom_domains),

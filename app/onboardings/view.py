@@ -19,6 +19,7 @@ from app.engine.requirements import (
     locked_inputs,
     missing_required,
     planned_inputs,
+    token_step,
     unapplied_before,
     unmet,
 )
@@ -29,8 +30,8 @@ from app.onboardings.next_step import (
     NextKind,
     NextStep,
     SectionProgress,
+    attest_blocked_by,
     checked_by_okta,
-    dead_end_reads,
     evidently_done,
     next_step,
     progress,
@@ -38,7 +39,6 @@ from app.onboardings.next_step import (
 from app.onboardings.paste import PasteRow, paste_row
 from app.onboardings.step_state import (
     SETTLED,
-    TOKEN_VERIFIED,
     answered_by_the_token,
     before_its_actions,
     secret_end,
@@ -46,6 +46,7 @@ from app.onboardings.step_state import (
 )
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
+from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.models import (
     Alert,
     Attestation,
@@ -222,13 +223,18 @@ class OnboardingView:
         return sum(1 for _s, steps in self.sections for sv in steps for c in sv.checks
                    if c.status == CheckStatus.needs_attestation)
 
+    @property
+    def token_verified(self) -> bool:
+        return bool(self.loaded.scope.facts.get(TOKEN_VERIFIED))
+
+    def waits_for_token(self, step: StepSpec) -> bool:
+        """Whether the wizard does ``step`` only once the service account's token is verified, not yet."""
+        return not self.token_verified and any(TOKEN_VERIFIED in action.requires for action in step.actions)
+
     def verify_first(self, check: CheckSpec) -> str | None:
         """The label of a check that attesting ``check`` now would leave unable to pass (it destroys
         a value the check reads): the step says to verify first instead of offering the button."""
-        kept = [secret for secret in self.secrets if secret.destroyed_at is None]
-        status_of = {c.spec.key: c.status for _s, steps in self.sections for sv in steps for c in sv.checks}
-        readers = dead_end_reads(self.loaded.playbook, check, kept, status_of)
-        return readers[0].label if readers else None
+        return attest_blocked_by(self, check)
 
     def secret_end(self, secret: OnboardingSecret) -> str:
         """When the kept ``secret`` is destroyed, in words."""
@@ -309,9 +315,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     outdated = last_run is not None and changed_since(loaded, last_run.finished_at.timestamp())
     written_at = {key: step for _section, step in reversed(list(loaded.playbook.steps())) for key in step.inputs}
     check_state = loaded.check_state()
-    token_step = None if scope.facts.get(TOKEN_VERIFIED) else next(
-        (step for _s, step in loaded.playbook.steps() if step.task is not None and step.task.kind == "service_token"
-         and scope.condition(step.when)), None)
+    taking_token = token_step(loaded.playbook, scope)
     for section in loaded.playbook.sections:
         views: list[StepView] = []
         for step in section.steps:
@@ -352,11 +356,11 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 settled = answer is not None and answer.status == CheckStatus.passed and (
                     result is None or result.status != CheckStatus.unchecked)  # not over "Okta did not answer"
                 shown = answer if settled else (result or answer)
-                if shown is not None and shown.status == CheckStatus.failed and token_step is not None \
+                if shown is not None and shown.status == CheckStatus.failed and taking_token is not None \
                         and answered_by_the_token(check):
-                    own = step is token_step
+                    own = step is taking_token
                     shown = CheckOutcome.waiting("Not yet: the service account's token answers it" + (
-                        "." if own else f" (step {token_step.number})."), (shown.remedy or "") if own else "")
+                        "." if own else f" (step {taking_token.number})."), (shown.remedy or "") if own else "")
                 if shown is not None and shown.status == CheckStatus.failed:
                     shown = before_its_actions(view.actions, shown)
                 status = shown.status if shown else None

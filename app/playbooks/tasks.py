@@ -40,10 +40,13 @@ class ServiceTokenTask(BaseModel):
     zone_advice: str | None = None
 
 
+# The fact a verified service token sets (true): steps and actions that need the token wait for it.
+TOKEN_VERIFIED = "service_token_verified"  # noqa: S105 (a fact's name)
+
 # The facts a verified service token leaves (app/onboardings/service.py, verify_service_token),
 # besides one boolean fact per probe.
 SERVICE_TOKEN_FACTS = frozenset({
-    "service_token_verified", "service_token_id", "service_token_fingerprint", "service_token_name",
+    TOKEN_VERIFIED, "service_token_id", "service_token_fingerprint", "service_token_name",
     "service_token_network", "service_token_network_text", "service_token_owner", "service_token_any_ip_required",
     "service_token_candidates", "service_token_verified_at"})
 

@@ -377,3 +377,24 @@ class TestUndoOfAStandardRoleOktaGivesEveryUserTheSameIdFor:
 
         shared = w.run(lambda: w.state.engine.shared_with(mine))
         assert [o.id for o in shared.get(self.OKTA_ID, [])] == [theirs]
+
+    def test_a_phases_read_keeps_the_users_own_role_beside_the_groups_of_the_same_id(self) -> None:
+        """A resumed assignment (its intent recorded, a group holding the same role since) adds the
+        user's own assignment to the phase's read of their roles even though the group's has its
+        id: told apart by ``assignmentType``, the later steps of the phase see it and undo owns it."""
+        from app.engine.actions.roles import _added
+
+        group = RoleAssignment.model_validate({"id": self.OKTA_ID, "type": "READ_ONLY_ADMIN",
+                                               "assignmentType": "GROUP"})
+        own = RoleAssignment.model_validate({"id": self.OKTA_ID, "type": "READ_ONLY_ADMIN",
+                                             "assignmentType": "USER"})
+        read: dict[str, list[RoleAssignment]] = {"roles:u1": [group]}
+
+        class Phase:
+            def revise(self, key: str, change: Any) -> None:
+                read[key] = change(read[key])
+
+        _added(Phase(), "u1", own)  # type: ignore[arg-type]
+        assert [r.via_group for r in read["roles:u1"]] == [True, False]
+        _added(Phase(), "u1", own)  # type: ignore[arg-type]
+        assert len(read["roles:u1"]) == 2  # added once

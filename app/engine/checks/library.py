@@ -19,6 +19,7 @@ from app.okta.models import (
     Resource,
     User,
 )
+from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.statuses import ActionState, CheckStatus
 
 
@@ -240,7 +241,7 @@ class ServiceToken(Check):
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         facts = ctx.scope.facts
         token_id = facts.get("service_token_id")
-        if not token_id or not facts.get("service_token_verified"):
+        if not token_id or not facts.get(TOKEN_VERIFIED):
             # Not yet (the paste answers it), not a fault: "failed" before the paste read as broken.
             return CheckOutcome.waiting("No token has been verified yet",
                                         "Sign in as the service account, create the token, and paste it here once.")

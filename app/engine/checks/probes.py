@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.scope import Scope
+from app.playbooks.tasks import TOKEN_VERIFIED
 
 
 class ProbeParams(CheckParams):
@@ -26,7 +27,7 @@ class TokenProbe(Check):
     def from_facts(self, scope: Scope, state: CheckState) -> CheckOutcome | None:
         p: ProbeParams = ProbeParams.model_validate(self.raw_params)
         facts = scope.facts
-        if not facts.get("service_token_verified") or p.fact not in facts:
+        if not facts.get(TOKEN_VERIFIED) or p.fact not in facts:
             return None
         if bool(facts[p.fact]) == p.expect:
             return CheckOutcome.passed(p.proven, **{p.fact: bool(facts[p.fact])})
