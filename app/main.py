@@ -103,7 +103,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                           sandbox_origin=settings.sandbox_url if settings.sandbox else None,
                           transport_factory=okta_transport, timeout_seconds=settings.okta_timeout_seconds)
     engine = Engine(database, vault, library, gateway, clock)
-    jobs = JobRunner(database, lease_seconds=settings.job_lease_seconds, poll_seconds=settings.job_poll_seconds)
+    jobs = JobRunner(database, lease_seconds=settings.job_lease_seconds, poll_seconds=settings.job_poll_seconds,
+                     grace_seconds=settings.job_stop_grace_seconds)
 
     watch = Watch(database, jobs, library, clock, settings, Notifier(database, vault, clock))
 
@@ -139,6 +140,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             yield
         finally:
             await watch.stop()
+            # Running jobs get the grace period to end, the rest are cancelled (they resume at the
+            # next start); none is left in a session when the engine is disposed of below.
             await jobs.stop()
             if db is None:
                 await database.dispose()

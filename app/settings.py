@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # looks for jobs to take over (after a crash).
     job_lease_seconds: float = Field(default=30.0, ge=1.0)
     job_poll_seconds: float = Field(default=5.0, ge=0.1)
+    # When the server stops: how long its running jobs are given to end on their own before they
+    # are cancelled (a cancelled job resumes from its last checkpoint at the next start).
+    job_stop_grace_seconds: float = Field(default=5.0, ge=0.0, le=300.0)
     okta_timeout_seconds: float = Field(default=30.0, ge=1.0)
     # Okta calls per org at once (writes stay two at a time). Okta allows 75 simultaneous requests
     # per org, 35 on the Integrator Free plan, shared with the org's other integrations.

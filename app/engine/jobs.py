@@ -5,6 +5,12 @@ A job row is inserted when an operator asks for a run; a partial unique index al
 (the database refuses the second insert, on SQLite and Postgres alike). A process claims a job
 with one atomic UPDATE and keeps its lease fresh with heartbeats; if the process dies, the lease
 runs out and any process (the restarted one, or another) claims the job again and resumes it.
+
+A server that stops (``stop``) takes no new job, gives its running jobs a grace period to end on
+their own (their results recorded), then cancels the rest and waits until each has left its
+database sessions (rolled back, connections returned), so the engine can be disposed of with no
+connection open. A cancelled job keeps its checkpoints and its lease is handed back at once: the
+next server to start resumes it from its last checkpoint, as after a crash.
 """
 
 from __future__ import annotations
@@ -36,6 +42,10 @@ from app.store.repositories.state import touch
 from app.store.statuses import JobState
 
 log = logging.getLogger("onboard.jobs")
+
+
+# How long a stop waits for cancelled jobs to leave their database sessions (at least the grace).
+CANCEL_WAIT_SECONDS = 10.0
 
 
 class JobBusy(Exception):
@@ -85,15 +95,20 @@ Handler = Callable[[JobHandle], Awaitable[None]]
 
 
 class JobRunner:
-    def __init__(self, db: Database, *, lease_seconds: float = 30.0, poll_seconds: float = 5.0) -> None:
+    def __init__(self, db: Database, *, lease_seconds: float = 30.0, poll_seconds: float = 5.0,
+                 grace_seconds: float = 5.0) -> None:
         self.db = db
         self.handlers: dict[str, Handler] = {}
         self.owner = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.grace_seconds = grace_seconds
+        # Each job's task and what it runs (its kind once claimed), for the log of a stop.
+        self._tasks: dict[asyncio.Task[None], uuid.UUID] = {}
+        self._kinds: dict[uuid.UUID, str] = {}
         self._supervisor = Ticker(self.supervise_once, poll_seconds, name="job supervisor")
         self._running: set[uuid.UUID] = set()
+        self._stopping = False
 
     def register(self, kind: str, handler: Handler) -> None:
         self.handlers[kind] = handler
@@ -120,9 +135,21 @@ class JobRunner:
     def schedule(self, job_id: uuid.UUID) -> None:
         if job_id in self._running:
             return
+        if self._stopping:  # the job stays queued: the next server to start runs it
+            log.info("server stopping: job %s stays queued for the next start", job_id)
+            return
         task = asyncio.get_running_loop().create_task(self._run(job_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[task] = job_id
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        job_id = self._tasks.pop(task, None)
+        if job_id is not None and job_id not in self._running:  # (not a second task of a running job)
+            self._kinds.pop(job_id, None)
+
+    def _describe(self, task: asyncio.Task[None]) -> str:
+        job_id = self._tasks.get(task)
+        return f"job {job_id} ({self._kinds.get(job_id, 'not yet claimed') if job_id else 'unknown'})"
 
     async def _claim(self, job_id: uuid.UUID) -> Job | None:
         now = utcnow()
@@ -146,38 +173,49 @@ class JobRunner:
         async with self.db.sessions() as session:
             return await session.get(Job, job_id)
 
-    async def _heartbeat(self, job_id: uuid.UUID, worker: asyncio.Task[None]) -> None:
-        while True:
-            await asyncio.sleep(self.lease_seconds / 3)
+    def _heartbeat(self, job_id: uuid.UUID, worker: asyncio.Task[None]) -> Ticker:
+        """Keeps the job's lease fresh. A Ticker: stopping it never cancels it inside its query."""
+        lost = False
+
+        async def beat() -> None:
+            nonlocal lost
+            if lost:
+                return
             async with self.db.session() as session:
                 result = await session.execute(
                     update(Job).where(Job.id == job_id, Job.lease_owner == self.owner, Job.state == JobState.running)
                     .values(lease_expires_at=utcnow() + timedelta(seconds=self.lease_seconds)))
             if (getattr(result, "rowcount", 0) or 0) != 1:
                 log.warning("lost the lease of job %s; stopping it", job_id)
+                lost = True
                 worker.cancel()
-                return
+
+        return Ticker(beat, self.lease_seconds / 3, name=f"heartbeat of job {job_id}", run_first=False)
 
     async def _run(self, job_id: uuid.UUID) -> None:
+        if self._stopping:
+            return
         job = await self._claim(job_id)
         if job is None:
             return
         handler = self.handlers.get(job.kind)
         self._running.add(job_id)
+        self._kinds[job_id] = job.kind
         handle = JobHandle(self, job.id, job.onboarding_id, job.kind, job.started_by_id,
                            resumed=job.resumed_count > 0, progress_data=dict(job.progress or {}))
         worker = asyncio.current_task()
         assert worker is not None
-        beat = asyncio.get_running_loop().create_task(self._heartbeat(job_id, worker))
+        beat = self._heartbeat(job_id, worker)
+        beat.start()
         state, error = JobState.succeeded, None
         try:
             if handler is None:
                 raise RuntimeError(f"no handler for job kind {job.kind}")
             await handler(handle)
         except asyncio.CancelledError:
-            beat.cancel()
+            await beat.stop()
             self._running.discard(job_id)
-            raise  # the lease runs out; the job is resumed later
+            raise  # the lease is handed back (or runs out); the job is resumed later
         except EXPECTED as exc:  # the handler has recorded what failed; the job just ends
             if _maybe_a_bug(exc):
                 request_id = getattr(exc.__cause__ or exc, "request_id", None) or "none"
@@ -189,9 +227,7 @@ class JobRunner:
         except Exception as exc:  # a bug: the traceback is what finds it
             log.exception("job %s (%s) failed", job_id, job.kind)
             state, error = JobState.failed, str(exc)[:2000]
-        beat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beat
+        await beat.stop()
         async with self.db.session() as session:
             await session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self.owner)
                                   .values(state=state, error=error, finished_at=utcnow(), lease_expires_at=None))
@@ -213,18 +249,34 @@ class JobRunner:
         return len(ids)
 
     def start(self) -> None:
+        self._stopping = False
         self._supervisor.start()
 
-    async def stop(self) -> None:
-        # The supervisor finishes its round (never cancelled inside a query); the jobs are
-        # cancelled, and their leases handed back below.
+    async def stop(self, grace_seconds: float | None = None) -> None:
+        """Stop taking jobs; give the running ones ``grace_seconds`` (by default the runner's) to end
+        on their own, then cancel the rest and wait until they have left their database sessions.
+        A cancelled job's lease is handed back, so the next server to start resumes it."""
+        self._stopping = True
+        # The supervisor finishes its round (never cancelled inside a query) and takes no more.
         await self._supervisor.stop()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        grace = self.grace_seconds if grace_seconds is None else grace_seconds
+        tasks = set(self._tasks)
+        if tasks:
+            log.info("server stopping: waiting up to %.1f s for %d running job(s) to end", grace, len(tasks))
+            _ended, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                log.warning("server stopping: %s did not end within %.1f s; cancelled, it resumes from its last "
+                            "checkpoint at the next start", self._describe(task), grace)
+                task.cancel()
+            if pending:
+                # Cancelled, each job leaves its sessions (rolled back, its connection returned to
+                # the pool) before the engine is disposed of; one that ignores the cancellation is named.
+                _ended, stuck = await asyncio.wait(pending, timeout=max(grace, CANCEL_WAIT_SECONDS))
+                for task in stuck:
+                    log.error("server stopping: %s did not end when cancelled", self._describe(task))
+            for task in tasks:  # (retrieved, an error is not reported again as never retrieved)
+                if task.done() and not task.cancelled() and task.exception() is not None:
+                    log.warning("server stopping: a job's task ended in an error", exc_info=task.exception())
         # A clean stop hands its jobs back at once instead of letting the leases run out.
         with contextlib.suppress(Exception):
             async with self.db.session() as session:
