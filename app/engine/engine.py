@@ -47,6 +47,11 @@ STALE_SETTINGS_CONFIRMED = ("An administrator changed this vendor's settings aft
                             "was applied. Make the plan again, review it, then confirm.")
 
 
+# The verdicts of a done action's plan that a plan made after a failed verification applies again,
+# with what its line says happened in Okta since.
+_RESTORES = {Verdict.create: "Gone from Okta", Verdict.change: "Changed in Okta"}
+
+
 class Engine(VerifyPhase, UndoPhase):
     """Plan and apply; verify and undo come from their phases (`verify.py`, `undo.py`), the shared
     plumbing from `base.py`."""
@@ -116,16 +121,17 @@ class Engine(VerifyPhase, UndoPhase):
         return plan
 
     async def _restore_item(self, ctx: Context, spec: ActionSpec, done: OnboardingAction) -> PlanItem | None:
-        """The plan line that makes ``done`` again when Okta no longer has it, or None (it is there,
-        or cannot be read: the line stays "done earlier")."""
+        """The plan line that makes ``done`` again when Okta no longer has it, or puts it right when
+        what it set differs since (a user type added with its own schema: the action's own change,
+        never a conflict's), or None (it is as done, or cannot be read: the line stays "done earlier")."""
         try:
             item = await self._instance(spec).plan(ctx)
         except (ActionError, OktaError, TemplateError):
             return None
-        if item.verdict != Verdict.create:
+        if item.verdict not in _RESTORES:
             ctx.scope.facts.update(item.facts)
             return None
-        item.summary = f"Gone from Okta since it was done ({done.summary}): {item.summary}"
+        item.summary = f"{_RESTORES[item.verdict]} since it was done ({done.summary}): {item.summary}"
         return item
 
     async def is_confirmed(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID) -> bool:
@@ -239,7 +245,7 @@ class Engine(VerifyPhase, UndoPhase):
                          summary="Apply finished" + (f"; still to do: {'; '.join(deferred)}" if deferred else ""))
 
     async def _to_restore(self, onboarding_id: uuid.UUID, loaded: Loaded) -> set[str]:
-        """The done actions the confirmed plan makes again (gone from Okta since), not yet made again
+        """The done actions the confirmed plan makes again (gone from Okta, or changed, since), not yet made again
         under it: a Retry after they were does not read Okta for them twice."""
         async with self.db.sessions() as session:
             plan = await confirmed_plan(session, onboarding_id)

@@ -100,7 +100,7 @@ class Loaded:
         return {name: self.settings_kept.get(name) for name in sorted(names)}
 
     def restoring(self, plan: OnboardingPlan) -> set[str]:
-        """The done actions ``plan`` makes again (gone from Okta since), not yet made again under it."""
+        """The done actions ``plan`` makes again (gone from Okta, or changed, since), not yet made again under it."""
         confirmed = plan.confirmed_at
         return {str(item["action_key"]) for item in plan.items if item.get("restore")
                 and not (confirmed is not None and (row := self.records.get(str(item["action_key"]))) is not None

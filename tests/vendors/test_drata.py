@@ -466,6 +466,98 @@ class TestUserTypes:
                                    "Read-Write in Contractor: nothing to change")
 
 
+    def test_a_type_added_after_completion_is_put_right_by_a_new_plan(self, w: Wizard,
+                                                                       sandbox_org: SandboxOrg) -> None:
+        """A type an administrator adds once the onboarding is completed has its own schema, with the
+        email hidden: re-verify named it and said "apply the plan again", but the new plan said the
+        step was done earlier, without reading Okta, and apply wrote nothing: the drift stayed. The
+        plan reads the schemas again (once each) and changes that type's only; apply does it once."""
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        type_id = contractors(sandbox_org, "HIDE")
+        schema_id = sandbox_org.user_types[type_id].schema_id
+        default_before = email_attribute(sandbox_org)
+        w.verify(oid, "reverify")
+        result = last_results(w, oid)["email_permission_ok"]
+        assert result.status == "failed"
+        assert result.found == "Contractor: email's user permission is Hide; it must be at least Read Only."
+        # A plan confirmed and applied already does nothing more: the remedy says to make it again.
+        assert result.remedy == ("Fix the attributes in Directory > Profile Editor > Contractor, or make the plan "
+                                 "again and apply it: it reads them again.")
+
+        reads = okta_calls(w, "GET", "/api/v1/meta/schemas/user/{schemaId}")
+        types_read = okta_calls(w, "GET", "/api/v1/meta/types/user")
+        item = plan_item(w.plan(oid), "email_readable")
+        assert item["verdict"] == "change" and item["restore"] is True
+        assert item["summary"] == (
+            "Changed in Okta since it was done (User permission of 'email' is Read Only): "
+            "Change the user permission of 'email' from Hide to Read Only in Contractor; leave User (default) "
+            "(Read Only) as it is (nothing else on the attribute changes)")
+        assert item["calls"] == [f"POST /api/v1/meta/schemas/user/{schema_id} (only email.permissions)"]
+        # The types and each type's schema are read once for the whole plan.
+        assert okta_calls(w, "GET", "/api/v1/meta/types/user") == types_read + 1
+        assert okta_calls(w, "GET", "/api/v1/meta/schemas/user/{schemaId}") == reads + 2
+
+        since, writes = len(sandbox_org.events), okta_calls(w, "POST", "/api/v1/meta/schemas/user/{schemaId}")
+        assert w.apply(oid).state == "succeeded"
+        assert type_email(sandbox_org, type_id)["permissions"] == [{"principal": "SELF", "action": "READ_ONLY"}]
+        assert email_attribute(sandbox_org) == default_before
+        # That type's schema only, once, and in the trail like every call.
+        assert len(write_events(sandbox_org, since)) == 1
+        assert okta_calls(w, "POST", "/api/v1/meta/schemas/user/{schemaId}") == writes + 1
+        trail = w.run(lambda: _trail(w, oid))
+        assert ("Profile Editor > User (default) and each user type: Primary email is Read Only or more: User "
+                "permission of 'email' is Read Only in User (default), changed from Hide to Read Only in "
+                "Contractor") in trail, trail
+        w.verify(oid, "reverify")
+        assert last_results(w, oid)["email_permission_ok"].status == "passed"
+        assert w.onboarding(oid).status == "completed"
+
+        # Applying again (a Retry of the same confirmed plan, or a new plan) writes nothing.
+        since, writes = len(sandbox_org.events), okta_calls(w, "POST", "/api/v1/meta/schemas/user/{schemaId}")
+        reads = okta_calls(w, "GET", "/api/v1/meta/schemas/user/{schemaId}")
+        assert w.apply(oid).state == "succeeded"
+        assert {i["verdict"] for i in w.plan(oid)} <= {"unchanged"}
+        assert w.apply(oid).state == "succeeded"
+        assert write_events(sandbox_org, since) == []
+        assert okta_calls(w, "POST", "/api/v1/meta/schemas/user/{schemaId}") == writes
+        assert okta_calls(w, "GET", "/api/v1/meta/schemas/user/{schemaId}") == reads  # passed: nothing read
+
+        # Undo puts back only what the onboarding changed: the Contractor's email as it was found.
+        assert w.job(oid, "undo").state == "succeeded"
+        assert type_email(sandbox_org, type_id)["permissions"] == [{"principal": "SELF", "action": "HIDE"}]
+
+    def test_a_lost_answer_to_that_change_is_not_sent_again_and_undo_still_knows_it(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """The change reached Okta but its answer did not (a timeout): Retry reads the schema, finds it
+        done, and writes nothing; undo still puts back the permission the type had."""
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        type_id = contractors(sandbox_org, "HIDE")
+        w.verify(oid, "reverify")
+        assert plan_item(w.plan(oid), "email_readable")["restore"] is True
+        sandbox_org.faults.add("timeout", method="POST", path="/api/v1/meta/schemas/user/{schemaId}", times=1,
+                               processed=True)
+        assert w.apply(oid).state == "failed"
+        assert w.actions(oid)["email_readable"].state == "failed"
+        assert type_email(sandbox_org, type_id)["permissions"] == [{"principal": "SELF", "action": "READ_ONLY"}]
+        since = len(sandbox_org.events)
+        assert w.apply(oid).state == "succeeded"
+        assert write_events(sandbox_org, since) == []
+        assert w.actions(oid)["email_readable"].state == "done"
+        w.verify(oid, "reverify")
+        assert last_results(w, oid)["email_permission_ok"].status == "passed"
+        assert w.job(oid, "undo").state == "succeeded"
+        assert type_email(sandbox_org, type_id)["permissions"] == [{"principal": "SELF", "action": "HIDE"}]
+
+
+async def _trail(w: Wizard, oid: uuid.UUID) -> list[str]:
+    async with w.state.db.sessions() as session:
+        rows = await session.execute(select(AuditEvent).where(AuditEvent.onboarding_id == oid,
+                                                              AuditEvent.action == "apply_action"))
+        return [row.summary for row in rows.scalars()]
+
+
 class TestIdempotence:
     def test_applying_again_writes_nothing(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         sandbox_org.set_base_permission("email", "HIDE")

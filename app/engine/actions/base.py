@@ -89,7 +89,9 @@ class Action(ABC):
     # value of the ``fact`` parameter, or its default, then "_login"; none when that value is None).
     produces: ClassVar[frozenset[str]] = frozenset()
     # Whether a plan made after a verification found something wrong may make it again when it is
-    # gone from Okta since it was done (a role unassigned, a grant revoked: drift). Not for what
+    # gone from Okta since it was done (a role unassigned, a grant revoked: drift), or make its own
+    # change again when its plan proposes one (an attribute's user permission, in a user type added
+    # since). Never what its plan calls a conflict: that is not the wizard's to overwrite. Not for what
     # carries more than itself: a service account (its token), an app or integration (the client
     # secret the vendor holds), a log stream (the vendor's event source), or what removes things.
     restores: ClassVar[bool] = False

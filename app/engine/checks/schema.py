@@ -50,7 +50,7 @@ class SchemaAttributes(Check):
         if problems:
             return CheckOutcome.failed("; ".join(problems) + ".",
                                        f"Fix the attributes in Directory > Profile Editor > {', '.join(wrong)}, or "
-                                       "apply the plan again.", attributes=seen)
+                                       "make the plan again and apply it: it reads them again.", attributes=seen)
         return CheckOutcome.passed("Present: " + ", ".join(seen), attributes=seen)
 
 
