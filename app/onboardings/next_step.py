@@ -9,21 +9,20 @@ fix what failed, plan, confirm, apply, then the person's steps in the document's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
 from app.engine.requirements import Stale
 from app.engine.status import held_by_waits, timer_until
+from app.onboardings.dead_ends import attest_would_destroy
 from app.onboardings.step_state import TOKEN_VERIFIED, answered_by_the_token
 from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
-    from app.playbooks.schema import CheckSpec, Playbook
 
 
 class NextKind(StrEnum):
@@ -230,7 +229,7 @@ def next_step(view: OnboardingView) -> NextStep:
                         f"{'s' if many else ''} the wizard checks against Okta, and {'have' if many else 'has'} not "
                         f"been checked yet. Verify now, before you give {view.loaded.playbook.vendor} the values "
                         f"(step {person.step.number}).")
-    blocked = _attest_would_destroy(view, person, steps) if person is not None else None
+    blocked = attest_would_destroy(view, person, steps) if person is not None else None
     if person is not None and blocked:
         # With the step itself (its values to give the vendor): the card asked to verify before the
         # step had been shown at all (QA walk 9, M3).
@@ -285,29 +284,6 @@ def _drifted_since_completed(view: OnboardingView, steps: list[StepView]) -> tup
         return None
     return next(((c.spec.label, c.remedy or "") for sv in steps for c in sv.checks
                  if c.status == CheckStatus.failed), None)
-
-
-def dead_end_reads(playbook: Playbook, check: CheckSpec, kept: Iterable[Any],
-                   status_of: Mapping[str, str | None]) -> list[CheckSpec]:
-    """The checks that read a kept secret (``kept``: the onboarding's secret rows not destroyed)
-    which attesting ``check`` destroys, and have not passed: attested now, the onboarding could never
-    be verified (Authomize's client-credentials test reads the client secret its step 6 destroys)."""
-    doomed = {secret.purpose for secret in kept if check.destroys(secret)}
-    return [reader for _step, reader in playbook.checks() if doomed and reader.kind != "attest"
-            and doomed & reader.names() and status_of.get(reader.key) != CheckStatus.passed]
-
-
-def _attest_would_destroy(view: OnboardingView, person: StepView, steps: list[StepView]) -> str | None:
-    """The label of a check that attesting ``person`` now would leave unable to pass (the service
-    refuses the attestation; the card asked for it, and the press was refused: QA)."""
-    kept = [secret for secret in view.secrets if secret.destroyed_at is None]
-    status_of = {c.spec.key: c.status for sv in steps for c in sv.checks}
-    for check in person.checks:
-        if check.spec.kind == "attest" and check.status != CheckStatus.attested:
-            readers = dead_end_reads(view.loaded.playbook, check.spec, kept, status_of)
-            if readers:
-                return readers[0].label
-    return None
 
 
 def _unchecked_prerequisites(steps: list[StepView], person: StepView) -> list[StepView]:

@@ -25,12 +25,12 @@ from app.engine.requirements import (
 from app.engine.runtime import Loaded, load
 from app.engine.status import changed_since
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
+from app.onboardings.dead_ends import dead_end_reads
 from app.onboardings.next_step import (
     NextKind,
     NextStep,
     SectionProgress,
     checked_by_okta,
-    dead_end_reads,
     evidently_done,
     next_step,
     progress,
