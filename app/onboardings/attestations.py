@@ -16,7 +16,7 @@ from app.engine.requirements import INPUT_PREFIX, describe, missing_required, un
 from app.engine.runtime import admin_info, fill_inputs, org_info
 from app.engine.scope import Scope, references
 from app.engine.status import held_by_waits, timer_until
-from app.onboardings.next_step import dead_end_reads
+from app.onboardings.dead_ends import dead_end_reads
 from app.playbooks.schema import CheckSpec, Playbook, StepSpec
 from app.store.models import Attestation, OktaConnection, Onboarding
 from app.store.repositories.checkpoints import action_rows

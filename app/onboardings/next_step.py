@@ -9,22 +9,21 @@ fix what failed, plan, confirm, apply, then the person's steps in the document's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
 from app.engine.requirements import Stale
 from app.engine.status import held_by_waits, timer_until
+from app.onboardings.dead_ends import attest_would_destroy
 from app.onboardings.step_state import answered_by_the_token
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
-    from app.playbooks.schema import CheckSpec, Playbook
 
 
 class NextKind(StrEnum):
@@ -51,11 +50,16 @@ class NextStep:
     # connector pages with the values its Connect needs) and, before the token, the account's steps
     # the token answers (Defender's "sign in as the account", "create the token").
     before: list[StepView] = field(default_factory=list)
-    # What someone who may not act on it reads instead of ``detail`` (an auditor has no button to press).
+    # What someone who may not act on it reads instead of ``detail`` (an auditor has no button to press,
+    # nor has a help-desk operator before taking it from the queue): never "verify now" (QA walk).
     reader_detail: str | None = None
     # Nothing is left but to verify everything done since the last look: an attestation that leads
     # here verifies at once (the last one was followed by a "Verify again" to press: QA walk 9, M2).
     finishes: bool = False
+
+
+# Who may act on an onboarding (handoffs.may_act), as the card names them to someone who may not.
+WHO_ACTS = "the person it is assigned to, or an administrator,"
 
 
 @dataclass
@@ -179,17 +183,21 @@ def next_step(view: OnboardingView) -> NextStep:
         # Said of a passing failure too (an Okta 500: "this usually passes"), so not "fix" (QA walk 9, L7).
         return NextStep(NextKind.retry, f"{where[0].upper()}{where[1:]} stopped: do what it says, then retry",
                         "What Okta answered and what to do are below, then Retry: it continues from there.",
-                        failed)
+                        failed, reader_detail=f"What Okta answered and what to do are below; then {WHO_ACTS} "
+                                              "retries, and the wizard continues from there.")
     if view.plan is None:
         return NextStep(NextKind.plan, "Make the plan",
                         "The wizard reads Okta and lists what it would create, adopt or leave alone. "
-                        "Nothing is written to Okta until you confirm the plan.")
+                        "Nothing is written to Okta until you confirm the plan.",
+                        reader_detail=f"Once {WHO_ACTS} makes it, the plan lists what the wizard would create, adopt "
+                                      "or leave alone. Nothing is written to Okta until it is confirmed.")
     conflicts = sum(1 for item in view.plan.items if item.get("verdict") == Verdict.conflict)
     if conflicts and not view.plan_confirmed:
+        found = f"The plan below has {counted(conflicts, 'conflict')}, so it cannot be confirmed."
         return NextStep(NextKind.plan, "Make the plan again",
-                        f"The plan below has {conflicts} conflict{'' if conflicts == 1 else 's'}, so it cannot be "
-                        "confirmed. Change what each says, in Okta or in this onboarding's values, then make the "
-                        "plan again.")
+                        f"{found} Change what each says, in Okta or in this onboarding's values, then make the plan "
+                        "again.", reader_detail=f"{found} Each says what {WHO_ACTS} changes, in Okta or in this "
+                                                "onboarding's values, before making the plan again.")
     nothing_to_do = all(item.get("verdict") == Verdict.unchanged for item in view.plan.items) \
         and not view.runnable_actions
     if not view.plan_confirmed and not nothing_to_do:
@@ -206,7 +214,9 @@ def next_step(view: OnboardingView) -> NextStep:
         return NextStep(NextKind.plan, "Make the plan again",
                         f"The last verification found that something the wizard made is gone from Okta (“{gone}” "
                         "failed). A new plan reads Okta again and makes again only what is gone; read it, confirm it, "
-                        "then verify.")
+                        "then verify.", reader_detail=f"The last verification found that something the wizard made is "
+                        f"gone from Okta (“{gone}” failed). A new plan, once {WHO_ACTS} makes and confirms it, makes "
+                        "again only what is gone.")
     run = view.last_run
     if run is not None and run.unchecked and not view.run_outdated:
         return NextStep(NextKind.verify, "Verify again in a few minutes",
@@ -226,20 +236,25 @@ def next_step(view: OnboardingView) -> NextStep:
     if person is not None and unchecked:
         names = " and ".join(f"{sv.step.number} ({sv.step.title})" for sv in unchecked)
         many = len(unchecked) > 1
+        unseen = (f"Step{'s' if many else ''} {names} {'are' if many else 'is a'} prerequisite{'s' if many else ''} "
+                  f"the wizard checks against Okta, and {'have' if many else 'has'} not been checked yet.")
+        vendor = view.loaded.playbook.vendor
         return NextStep(NextKind.verify, "Check the prerequisites in Okta first",
-                        f"Step{'s' if many else ''} {names} {'are' if many else 'is a'} prerequisite"
-                        f"{'s' if many else ''} the wizard checks against Okta, and {'have' if many else 'has'} not "
-                        f"been checked yet. Verify now, before you give {view.loaded.playbook.vendor} the values "
-                        f"(step {person.step.number}).")
-    blocked = _attest_would_destroy(view, person) if person is not None else None
+                        f"{unseen} Verify now, before you give {vendor} the values (step {person.step.number}).",
+                        reader_detail=f"{unseen} {_cap(WHO_ACTS)} verifies {'them' if many else 'it'} before "
+                                      f"{vendor} is given the values (step {person.step.number}).")
+    blocked = attest_would_destroy(view, person) if person is not None else None
     if person is not None and blocked:
         # With the step itself (its values to give the vendor): the card asked to verify before the
         # step had been shown at all (QA walk 9, M3).
         before = _before(view, person, steps)
+        where = f"In “{person.section.title}”.{_first(person, before)}"
         return NextStep(NextKind.verify, f"Step {person.step.number}: {person.step.title}",
-                        f"In “{person.section.title}”.{_first(person, before)} Verify before you attest it: "
-                        f"attesting destroys the value kept for it, which the check '{blocked}' still needs and has "
-                        "not passed yet. Once that check has passed, attest.", person, before=before)
+                        f"{where} Verify before you attest it: attesting destroys the value kept for it, which the "
+                        f"check '{blocked}' still needs and has not passed yet. Once that check has passed, attest.",
+                        person, before=before, reader_detail=f"{where} It is attested only once the check "
+                        f"'{blocked}' has passed (attesting destroys the value kept for it, which that check still "
+                        f"needs): {WHO_ACTS} verifies first.")
     if person is not None:
         before = _before(view, person, steps)
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
@@ -249,12 +264,14 @@ def next_step(view: OnboardingView) -> NextStep:
         sv, until = waited
         return NextStep(NextKind.wait, f"Step {sv.step.number}: {sv.step.title}",
                         "Nothing to do until the wait ends. Then verify: the wizard checks the rest of the "
-                        "checklist against Okta.", sv, until)
+                        "checklist against Okta.", sv, until,
+                        reader_detail=f"Nothing can be done until the wait ends. Then {WHO_ACTS} verifies: the wizard "
+                                      "checks the rest of the checklist against Okta.")
     if onboarding.status == OnboardingStatus.completed and not (run is not None and run.failed):
         return NextStep(NextKind.verify, "Completed: every item passed or was attested",
                         "Re-verify at any time to see whether anything changed in Okta since (drift).",
-                        reader_detail="The person it is assigned to, or an administrator, can re-verify it at any "
-                                      "time to see whether anything changed in Okta since (drift).")
+                        reader_detail=f"{_cap(WHO_ACTS)} can re-verify it at any time to see whether anything "
+                                      "changed in Okta since (drift).")
     if view.last_run is None:
         return NextStep(NextKind.verify, "Verify the onboarding",
                         "The wizard checks every item of the document's checklist against Okta.", finishes=True)
@@ -263,11 +280,19 @@ def next_step(view: OnboardingView) -> NextStep:
         # Steps the last verification did not find done, or that changed since (it said "Every step is done").
         numbers = ", ".join(sv.step.number for sv in still[:4]) + (" and more" if len(still) > 4 else "")
         many = len(still) > 1
+        shown = f"Step{'s' if many else ''} {numbers} {'are' if many else 'is'} not shown done yet"
         return NextStep(NextKind.verify, "Verify again",
-                        f"Step{'s' if many else ''} {numbers} {'are' if many else 'is'} not shown done yet: verify to "
-                        f"check {'them' if many else 'it'} against Okta as it is now.", finishes=True)
+                        f"{shown}: verify to check {'them' if many else 'it'} against Okta as it is now.",
+                        finishes=True, reader_detail=f"{shown}: a verification by {WHO_ACTS} checks "
+                                                     f"{'them' if many else 'it'} against Okta as it is now.")
     return NextStep(NextKind.verify, "Verify again",
-                    "Every step is done; verify to see the checklist as Okta has it now.", finishes=True)
+                    "Every step is done; verify to see the checklist as Okta has it now.", finishes=True,
+                    reader_detail=f"Every step is done; a verification by {WHO_ACTS} shows the checklist "
+                                  "as Okta has it now.")
+
+
+def _cap(text: str) -> str:
+    return text[0].upper() + text[1:]
 
 
 def _gone_from_okta(view: OnboardingView, steps: list[StepView]) -> str | None:
@@ -286,32 +311,6 @@ def _drifted_since_completed(view: OnboardingView, steps: list[StepView]) -> tup
         return None
     return next(((c.spec.label, c.remedy or "") for sv in steps for c in sv.checks
                  if c.status == CheckStatus.failed), None)
-
-
-def dead_end_reads(playbook: Playbook, check: CheckSpec, kept: Iterable[Any],
-                   status_of: Mapping[str, str | None]) -> list[CheckSpec]:
-    """The checks that read a kept secret (``kept``: the onboarding's secret rows not destroyed)
-    which attesting ``check`` destroys, and have not passed: attested now, the onboarding could never
-    be verified (Authomize's client-credentials test reads the client secret its step 6 destroys)."""
-    doomed = {secret.purpose for secret in kept if check.destroys(secret)}
-    return [reader for _step, reader in playbook.checks() if doomed and reader.kind != "attest"
-            and doomed & reader.names() and status_of.get(reader.key) != CheckStatus.passed]
-
-
-def attest_blocked_by(view: OnboardingView, check: CheckSpec) -> str | None:
-    """The label of a check that attesting ``check`` now would leave unable to pass (it destroys a
-    value the check reads, and the service refuses it)."""
-    kept = [secret for secret in view.secrets if secret.destroyed_at is None]
-    status_of = {c.spec.key: c.status for _s, steps in view.sections for sv in steps for c in sv.checks}
-    readers = dead_end_reads(view.loaded.playbook, check, kept, status_of)
-    return readers[0].label if readers else None
-
-
-def _attest_would_destroy(view: OnboardingView, person: StepView) -> str | None:
-    """The label of a check that attesting ``person`` now would leave unable to pass (the card asked
-    for it, and the press was refused: QA)."""
-    return next((blocked for check in person.checks if check.spec.kind == "attest"
-                 and check.status != CheckStatus.attested and (blocked := attest_blocked_by(view, check.spec))), None)
 
 
 def _unchecked_prerequisites(steps: list[StepView], person: StepView) -> list[StepView]:

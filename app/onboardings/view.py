@@ -26,11 +26,11 @@ from app.engine.requirements import (
 from app.engine.runtime import Loaded, load
 from app.engine.status import changed_since
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
+from app.onboardings.dead_ends import attest_blocked_by
 from app.onboardings.next_step import (
     NextKind,
     NextStep,
     SectionProgress,
-    attest_blocked_by,
     checked_by_okta,
     evidently_done,
     next_step,

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +19,7 @@ import pytest
 from app.store.models import OktaConnection
 from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
+from tests.page_journeys import Journey
 from tests.support import Web
 from tests.vendors.readback import last_results
 
@@ -176,3 +179,17 @@ class TestOnlyValuesAreOfferedToCopy:
         shown = {row.label: row for _s, steps in defender.sections for sv in steps for row in sv.paste}
         assert shown["API token"].copy is False and shown["Okta domain"].copy is True
         assert shown["Okta domain"].text == sandbox_org.base_url.split("://", 1)[1]
+
+
+def test_defenders_connect_step_says_what_is_entered_and_saved(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk: steps 4-6 of "Connect Okta to Defender for Identity" read only "Select Save.", saying
+    neither what is saved nor where. They say what the document's steps 4, 5 and 6 do, in its order."""
+    assert sandbox_org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+    j.plan_and_apply(oid)
+    page = j.get(f"/onboardings/{oid}").text
+    start = page.index('id="step-enter_values"')
+    drawn = page[start:page.index('id="step-enabled_in_defender"', start)]
+    step = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", drawn).split()))
+    assert ("In the Connect Okta instance form, enter your Okta domain (below). Paste the API token you copied as "
+            "the dedicated account. Select Save to connect the Okta instance to Defender for Identity.") in step, step

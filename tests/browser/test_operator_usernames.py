@@ -1,0 +1,61 @@
+"""The Operators page in Debian's Chromium (QA walk): usernames broke mid-word on a desktop screen
+("christopher.montgomer|y-smith@acme.example", "ops+helpdesk_europe@a|cme.example"), a column
+squeezed by a rule that let any code break anywhere. On a desktop they stay whole (a username
+longer than the column wraps before its "@"); on a phone the stacked table still fits the width."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.driver import Journey
+from tests.flows import add_operator_in_ui, first_admin
+
+pytestmark = pytest.mark.browser
+
+ORDINARY = ["christopher.montgomery-smith@acme.example", "defender.for.identity.svc.reader",
+            "ops+helpdesk_europe@acme.example"]
+LONGEST = "ops+helpdesk_europe_middle_east_and_africa_line2@acme.example"  # 61 of the 64 characters allowed
+
+# Where each username's text goes onto a new line: the index of each character that starts a line.
+_LINE_STARTS = """() => Object.fromEntries(
+    [...document.querySelectorAll('td[data-label="Username"] code')].map(code => {
+  const tops = [];
+  const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      tops.push(Math.round(range.getBoundingClientRect().top));
+    }
+  }
+  return [code.textContent, tops.flatMap((top, i) => (i && top > tops[i - 1] ? [i] : []))];
+}))"""
+
+
+def _line_starts(page: Page, width: int) -> dict[str, list[int]]:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.reload()
+    starts: dict[str, list[int]] = page.evaluate(_LINE_STARTS)
+    return starts
+
+
+def test_usernames_wrap_only_where_a_reader_expects(journey: Journey) -> None:
+    page = journey.page
+    first_admin(page, journey.server)
+    for number, username in enumerate([*ORDINARY, LONGEST]):
+        add_operator_in_ui(page, username, f"Person {number}", "operator", "a long enough password")
+
+    desktop = _line_starts(page, 1280)
+    for username in ORDINARY:
+        assert desktop[username] == [], f"{username} wraps on a desktop screen at {desktop[username]}"
+    # Longer than its column can be: on a second line from its "@", not mid-name.
+    assert desktop[LONGEST] in ([], [LONGEST.index("@")]), desktop[LONGEST]
+
+    phone = _line_starts(page, 390)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the Operators page scrolls sideways"
+    for username in ORDINARY:
+        for start in phone[username]:
+            assert username[start] == "@" or username[start - 1] == "-", f"{username} breaks at {start} on a phone"
+    journey.watch.assert_clean()
