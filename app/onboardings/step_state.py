@@ -17,6 +17,17 @@ if TYPE_CHECKING:
     from app.store.models import CheckResult
 
 
+ACTORS = {
+    "wizard": "The wizard, through the Okta API",
+    "okta_console": "You, in the Okta Admin Console",
+    "service_account": "You, signed in as the service account",
+    "vendor_console": "You, in the vendor's console",
+    "cloud_console": "You, in the cloud provider's console",
+}
+# A wizard's step that calls nothing (a value to copy, the domain, a note): not "through the Okta API".
+SHOWN_BY_WIZARD = "Shown by the wizard (no Okta call)"
+
+
 def answered_by_the_token(check: CheckSpec) -> bool:
     """A check only the service account's pasted token can answer: the token's own checks, and a
     step's "done while signed in as the account" (Defender's step 5). Before the paste it is not

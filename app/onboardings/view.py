@@ -38,7 +38,9 @@ from app.onboardings.next_step import (
 )
 from app.onboardings.paste import PasteRow, paste_row
 from app.onboardings.step_state import (
+    ACTORS,
     SETTLED,
+    SHOWN_BY_WIZARD,
     answered_by_the_token,
     before_its_actions,
     secret_end,
@@ -74,16 +76,6 @@ from app.store.statuses import (
     StepState,
     Verdict,
 )
-
-ACTORS = {
-    "wizard": "The wizard, through the Okta API",
-    "okta_console": "You, in the Okta Admin Console",
-    "service_account": "You, signed in as the service account",
-    "vendor_console": "You, in the vendor's console",
-    "cloud_console": "You, in the cloud provider's console",
-}
-# A wizard's step that calls nothing (a value to copy, the domain, a note): not "through the Okta API".
-SHOWN_BY_WIZARD = "Shown by the wizard (no Okta call)"
 
 
 @dataclass
@@ -230,6 +222,9 @@ class OnboardingView:
     def waits_for_token(self, step: StepSpec) -> bool:
         """Whether the wizard does ``step`` only once the service account's token is verified, not yet."""
         return not self.token_verified and any(TOKEN_VERIFIED in action.requires for action in step.actions)
+
+    def evidently_done(self, sv: StepView) -> bool:
+        return evidently_done(self, sv)
 
     def verify_first(self, check: CheckSpec) -> str | None:
         """The label of a check that attesting ``check`` now would leave unable to pass (it destroys

@@ -377,3 +377,26 @@ def test_the_card_for_connect_names_the_connector_pages_before_it(w: Wizard, san
     # With the values Connect needs (they were in steps below the card: QA walk 8, M2).
     assert [sv.step.number for sv in card.before] == ["1-4", "5", "6-7"]
     assert {row.label for sv in card.before for row in sv.paste} >= {"Domain name", "API key", "Workspace"}
+
+
+class TestTheAccountsStepsOnceTheTokenIsPasted:
+    def test_say_they_are_done_as_the_token_shows_until_a_verification_counts_them(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """Steps e and f (sign in as the account, create its token) read "to do" after the paste,
+        with the count "3 of 8 done" and nothing saying why (QA walk 10, M5): the page says the
+        token shows them done and that the next verification counts them."""
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        oid = start(w)
+        w.plan(oid)
+        w.apply_ok(oid)
+        hint = "Done, as the token you pasted shows"
+        assert hint not in web.get(f"/onboardings/{oid}").text  # before the paste nothing shows they happened
+        w.activate_and_paste(oid, "Microsoft Sentinel")
+        page = web.get(f"/onboardings/{oid}").text
+        for key in ("activate_account", "create_token"):
+            step = page.split(f'id="step-{key}"', 1)[1].split('id="step-', 1)[0]
+            assert hint in step, key
+        assert page.count(hint) == 2  # not on the token step itself, done already
+        w.verify(oid)
+        assert hint not in web.get(f"/onboardings/{oid}").text  # counted done by the verification
