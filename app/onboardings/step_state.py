@@ -28,6 +28,12 @@ ACTORS = {
 SHOWN_BY_WIZARD = "Shown by the wizard (no Okta call)"
 
 
+def evidence_until(evidence: dict[str, Any] | None) -> float | None:
+    """A timer check's end, from its result's evidence."""
+    value = (evidence or {}).get("until")
+    return float(value) if isinstance(value, int | float) else None
+
+
 def answered_by_the_token(check: CheckSpec) -> bool:
     """A check only the service account's pasted token can answer: the token's own checks, and a
     step's "done while signed in as the account" (Defender's step 5). Before the paste it is not

@@ -43,6 +43,7 @@ from app.onboardings.step_state import (
     SHOWN_BY_WIZARD,
     answered_by_the_token,
     before_its_actions,
+    evidence_until,
     secret_end,
     step_state,
 )
@@ -102,11 +103,6 @@ class CheckView:
     remedy: str | None
     attestation: Attestation | None = None  # who attested, when, and their note
     until: float | None = None  # a timer's end, which ``found`` names in UTC
-
-
-def _until(evidence: dict[str, Any] | None) -> float | None:
-    value = (evidence or {}).get("until")
-    return float(value) if isinstance(value, int | float) else None
 
 
 @dataclass
@@ -222,6 +218,12 @@ class OnboardingView:
     def waits_for_token(self, step: StepSpec) -> bool:
         """Whether the wizard does ``step`` only once the service account's token is verified, not yet."""
         return not self.token_verified and any(TOKEN_VERIFIED in action.requires for action in step.actions)
+
+    @property
+    def token_given_at(self) -> StepView | None:
+        """The step where the person gives the vendor the token's value (which the wizard never keeps)."""
+        return next((sv for _s, steps in self.sections for sv in steps if sv.step.task is not None
+                     and any(row.copied_token for row in sv.step.task.paste)), None)
 
     def evidently_done(self, sv: StepView) -> bool:
         return evidently_done(self, sv)
@@ -364,7 +366,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 view.checks.append(CheckView(
                     spec=check, status=status, found=shown.found if shown else None,
                     remedy=shown.remedy if shown else None, attestation=attestation,
-                    until=_until(result.evidence if result else None)))
+                    until=evidence_until(result.evidence if result else None)))
             if step.task is not None:
                 view.paste += [paste_row(scope, paste, written_at, by_purpose) for paste in step.task.paste]
                 if step.task.console_path and scope.org is not None:

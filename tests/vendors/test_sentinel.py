@@ -400,3 +400,20 @@ class TestTheAccountsStepsOnceTheTokenIsPasted:
         assert page.count(hint) == 2  # not on the token step itself, done already
         w.verify(oid)
         assert hint not in web.get(f"/onboardings/{oid}").text  # counted done by the verification
+
+    def test_the_token_step_says_to_keep_the_value_until_the_connector_takes_it(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """Okta shows a token's value once and the wizard forgets it at step g, while the connector
+        needs it at step 5, four steps on: nothing said so (QA walk 10, H3)."""
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        oid = start(w)
+        w.plan(oid)
+        w.apply_ok(oid)
+        keep = ("Keep the token's value until step 5 (Name and connection details), where you paste it into the "
+                "vendor's console: Okta shows it only once")
+        step_g = web.get(f"/onboardings/{oid}").text.split('id="step-copy_token"', 1)[1].split('id="step-', 1)[0]
+        assert keep in step_g
+        assert "paste that one here." in step_g
+        w.activate_and_paste(oid, "Microsoft Sentinel")
+        assert "paste that one here again." in web.get(f"/onboardings/{oid}").text  # lost after the paste
