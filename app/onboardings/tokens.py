@@ -227,20 +227,23 @@ async def _ask_which_token(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
     again and picks one. Nothing is verified meanwhile."""
     candidates = [_candidate(t) for t in sorted(tokens, key=lambda t: (t.created or "", t.id))]
     same = sum(1 for t in tokens if (t.name or "").strip().casefold() == name.casefold()) if name else 0
+    # Said once: why above the form, what to do beside the list (the two were one sentence, shown
+    # as the form's message and again as the list's error: QA walk, M5).
     if chosen:
-        message = "The token you picked is not one of the service account's tokens: paste it again and pick it."
+        message = "The token you picked is not one of the service account's tokens."
+    elif same:
+        message = f"The service account has {same} tokens named '{name}': the wizard cannot tell which you pasted."
     else:
-        message = (f"The service account has {same} tokens named '{name}'" if same else
-                   f"None of the service account's {len(tokens)} tokens is named '{name}'") + \
-            ": paste the token again and pick the one you pasted (their names and creation dates are listed)."
+        message = f"None of the service account's {len(tokens)} tokens is named '{name}'."
+    pick = "Pick the token you pasted (each is listed with when it was created), then paste it again."
     async with engine.db.session() as session:
         await learn(session, await get_onboarding(session, onboarding_id), {"service_token_candidates": candidates})
         await record(session, action="service_token_ambiguous", actor=actor, onboarding_id=onboarding_id,
                      subject_type="onboarding", subject_id=str(onboarding_id),
                      summary=f"Which of the service account's {len(tokens)} tokens was pasted is not certain: "
-                             + message.split(":", 1)[0],
+                             + message.split(":", 1)[0].rstrip("."),
                      details={"candidates": [c["id"] for c in candidates], "name": name, "picked": chosen})
-    raise ValidationFailed({"service_token_id": message}, message)
+    raise ValidationFailed({"service_token_id": pick}, message)
 
 
 async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Actor) -> None:

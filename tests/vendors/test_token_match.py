@@ -73,7 +73,7 @@ class TestAmbiguousAsks:
 
         with pytest.raises(ValidationFailed) as asked:
             w.paste_token(oid, pasted)
-        assert "2 tokens named 'Oort'" in asked.value.errors["service_token_id"]
+        assert "2 tokens named 'Oort'" in asked.value.message
         facts = w.onboarding(oid).facts
         assert not facts.get("service_token_verified") and not facts.get("service_token_id")
         listed = facts["service_token_candidates"]
@@ -130,6 +130,20 @@ class TestAmbiguousAsks:
         assert done.status_code == 303
         assert w.onboarding(oid).facts["service_token_id"] == ids[1]
 
+    def test_asking_which_token_says_why_once(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """QA walk, M5: the reason was one sentence, shown above the form, again as its link to the
+        list, and again beside the list. Said once now, with what to do beside the list."""
+        oid, svc = w.activated_at_the_token(VENDOR)
+        pasted = sandbox_org.issue_api_token(svc, "Oort")
+        sandbox_org.issue_api_token(svc, "Oort")
+        asked = asked_which(w, oid, pasted)
+        why = summary_heading(asked)
+        assert "2 tokens named &#39;Oort&#39;" in why
+        assert asked.count(why) == 1
+        picker = picker_of(asked)
+        assert '<p class="field-error"><span class="visually-hidden">Error:</span> Pick the token you pasted' in picker
+        assert 'href="#service_token_id">Pick the token you pasted' in asked  # the summary's link to the list
+
     def test_the_tokens_to_pick_from_show_their_times_as_the_pages_write_them(
             self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
         """QA walk, M5: the list gave Okta's raw times ("2027-01-15T08:00:00.000Z")."""
@@ -155,6 +169,12 @@ def asked_which(w: Wizard, oid: object, pasted: str) -> str:
                      page=f"/onboardings/{oid}")
     assert asked.status_code == 400
     return str(asked.text)
+
+
+def summary_heading(page: str) -> str:
+    found = re.search(r'<div class="notice notice--error error-summary"[^>]*>\s*<p><strong>(.*?)</strong>', page)
+    assert found, page
+    return found.group(1)
 
 
 def picker_of(page: str) -> str:
