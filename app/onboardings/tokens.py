@@ -22,7 +22,7 @@ from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.okta.ratelimit import INTERACTIVE
 from app.onboardings.step_state import served_by_the_token
-from app.playbooks.tasks import ServiceTokenTask
+from app.onboardings.token_name import token_name_of, token_task
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
@@ -30,23 +30,13 @@ from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import Outcome
 from app.vault import Secret
 
-
-def _token_task(loaded: Loaded) -> ServiceTokenTask:
-    """The parameters of the step that asks for the token (the first one shown, if a playbook
-    has one per mode); the defaults if none declares any."""
-    for _section, step in loaded.playbook.steps():
-        if step.task is not None and step.task.kind == "service_token" and loaded.scope.condition(step.when):
-            return ServiceTokenTask.model_validate(step.task.params)
-    return ServiceTokenTask()
-
-
-TOKEN_NAME_INPUT = "service_token_name"  # noqa: S105 - an input key: the name the wizard proposes
 TOKEN_ID = re.compile(r"[A-Za-z0-9]{1,40}")
 
 
 def proposed_token_name(loaded: Loaded) -> str:
-    """The name the wizard proposes for the service account's token (a playbook input)."""
-    return str(loaded.scope.inputs.get(TOKEN_NAME_INPUT) or "").strip()
+    """The name the wizard proposes for the service account's token (a playbook input; another
+    where the adopted account already has a token by it: app/onboardings/token_name.py)."""
+    return token_name_of(loaded).name
 
 
 def any_ip_required(loaded: Loaded) -> bool:
@@ -137,7 +127,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
     (``token_id``)."""
     async with engine.db.sessions() as session:
         loaded = await load(session, engine.library, onboarding_id)
-    task = _token_task(loaded)
+    task = token_task(loaded)
     service_account = loaded.scope.facts.get(user_fact or task.user_fact)
     if not service_account:
         raise ValidationFailed({}, "Create the service account first (apply the plan).")
@@ -260,7 +250,7 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
         token = await admin.tokens.get(str(token_id))
         if token is None:
             raise ValidationFailed({}, "The token no longer exists in Okta.")
-        service_account = loaded.scope.facts.get(_token_task(loaded).user_fact)
+        service_account = loaded.scope.facts.get(token_task(loaded).user_fact)
         if token.userId != service_account:
             raise ValidationFailed({}, f"Token {token.id} is not the service account's: nothing was changed.")
         await admin.tokens.set_network(token.id, token.name or "API token", {"connection": "ANYWHERE"})
