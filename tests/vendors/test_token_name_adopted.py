@@ -142,13 +142,17 @@ class TestTheNameProposed:
         assert propose("Oort", []).reason == ""
 
 
-def test_without_a_free_name_the_paste_still_asks(w: Wizard, sandbox_org: SandboxOrg) -> None:
+def test_without_a_free_name_the_paste_still_asks(w: Wizard, sandbox_org: SandboxOrg,
+                                                  okta_requests: list[httpx.Request]) -> None:
     """The first onboarding's token made after the second adopted the account is not known to it:
-    the paste still asks which token was pasted, rather than guess."""
+    the paste still asks which token was pasted, rather than guess. An account not active yet has
+    no token (only a person signed in as it makes one): adopting it lists none."""
     first = w.start(VENDOR, w.connect())
     svc = w.to_the_token(first)
     second = w.start(VENDOR, w.onboarding(first).connection_id)
+    before = token_listings(okta_requests)
     w.to_the_token(second)
+    assert token_listings(okta_requests) == before
     assert name_row(w, second)[0] == "Oort"  # the account had no token yet
     sandbox_org.complete_activation(svc)
     sandbox_org.issue_api_token(svc, "Oort")

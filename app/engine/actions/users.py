@@ -9,7 +9,7 @@ from app.engine.actions.roles import role_label, user_roles
 from app.engine.actions.schema import cached_schema
 from app.engine.context import Context
 from app.okta.errors import OktaBadRequest, OktaError
-from app.okta.models import User
+from app.okta.models import ApiToken, User
 from app.store.statuses import ActionOutcome, Intent, Verdict
 from app.vault import Secret
 
@@ -43,17 +43,21 @@ async def _roles_held(ctx: Context, user_id: str) -> str | None:
             "none away; another onboarding of this vendor may use the same account.")
 
 
-async def _tokens_held(ctx: Context, user_id: str) -> list[dict[str, str | None]] | None:
-    """The API tokens an account the wizard adopts already has, read once as it is adopted (one
-    listing; a new account has none, and a reactivated one lost its tokens when it was deactivated,
-    so neither is read): a second onboarding proposed the first one's token name again, the person
-    made a second token by that name, and the paste could not tell which was pasted (QA walk, M5).
-    None when Okta would not list them: the name is then proposed as given, and the paste asks."""
+async def _tokens_held(ctx: Context, user: User) -> list[dict[str, str | None]] | None:
+    """The API tokens an account the wizard adopts already has, as it is adopted: a second
+    onboarding proposed the first one's token name again, the person made a second token by that
+    name, and the paste could not tell which was pasted (QA walk, M5). Read through the phase cache
+    the role steps read the org's tokens with (Defender's Super Admin, only while no token exists),
+    so at most one listing per Apply; none for an account not active (only a person signed in as
+    it makes a token), nor for a new or reactivated one (which the caller does not ask about). None
+    when Okta would not list them: the name is then proposed as given, and the paste asks."""
+    if user.status != "ACTIVE":
+        return []
     try:
-        tokens = await ctx.okta.tokens.of_user(user_id)
+        tokens: list[ApiToken] = await ctx.cached("api_tokens", ctx.okta.tokens.all)
     except OktaError:
         return None
-    return [{"id": t.id, "name": t.name, "created": t.created} for t in tokens]
+    return [{"id": t.id, "name": t.name, "created": t.created} for t in tokens if t.userId == user.id]
 
 
 @register
@@ -183,7 +187,7 @@ class EnsureUser(Action):
                            details={"login": p.login, "status": user.status, "reactivated": True},
                            facts={p.fact: user.id, p.fact + "_login": p.login})
         facts: dict[str, object] = {p.fact: user.id, p.fact + "_login": p.login}
-        held = None if created else await _tokens_held(ctx, user.id)
+        held = None if created else await _tokens_held(ctx, user)
         if held is not None:
             facts[TOKENS_HELD.format(fact=p.fact)] = held
         # "then": this summary is also a later checklist's evidence that the account was made, beside
