@@ -47,6 +47,11 @@ OPERATOR_ONLY = {"test_event"}  # an operator's button whose point is a write; n
 # attributes become inputs: Okta refuses a user without them); where the playbook's attribute
 # steps read the schema anyway, that one read is shared (Defender, Drata), else it is one more
 # plan read on the fresh org (Oort, Sentinel).
+# On the configured org, the apply that adopts the service account also lists the org's API tokens
+# once (the account's, by their names): the token step then proposes a name none of them has, so the
+# paste can tell the new token from the first onboarding's (QA walk, M5). Defender's role step reads
+# that list anyway (Super Admin only while no token exists), and shares the read: +1 apply read on
+# the configured org for Oort, Sentinel and Drata.
 # Minimum[vendor][org state][phase]
 MINIMUM: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
     # Defender for Identity. Plan: the account by login, the schema (3 attributes), the custom role
@@ -77,7 +82,7 @@ MINIMUM: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
     # permissions, the set's resources.
     "oort": {
         "fresh": {"preflight": (3, 0), "plan": (5, 0), "apply": (4, 9), "token": (3, 0), "verify": (16, 0)},
-        "configured": {"preflight": (3, 0), "plan": (7, 0), "apply": (7, 0), "token": (3, 0), "verify": (16, 0)},
+        "configured": {"preflight": (3, 0), "plan": (7, 0), "apply": (8, 0), "token": (3, 0), "verify": (16, 0)},
     },
     # Microsoft Sentinel. Plan: the account (configured: and its roles). Apply writes: create,
     # activate, Read-Only Admin. Token: /users/me, the System Log read with the token (the
@@ -87,7 +92,7 @@ MINIMUM: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
     "sentinel-unified-connector": {
         "fresh": {"preflight": (3, 0), "plan": (2, 0), "apply": (1, 3), "token": (3, 0), "test_event": (0, 1),
                   "verify": (10, 0)},
-        "configured": {"preflight": (3, 0), "plan": (2, 0), "apply": (2, 0), "token": (3, 0),
+        "configured": {"preflight": (3, 0), "plan": (2, 0), "apply": (3, 0), "token": (3, 0),
                        "test_event": (0, 1), "verify": (10, 0)},
     },
     # Authomize. Plan: the API service integrations (installed?). Apply: the same, and the install
@@ -115,7 +120,7 @@ MINIMUM: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
     # optional group by name, the 2 people by login, the assigned group by name.
     "drata": {
         "fresh": {"preflight": (3, 0), "plan": (10, 0), "apply": (11, 8), "token": (2, 0), "verify": (28, 0)},
-        "configured": {"preflight": (3, 0), "plan": (11, 0), "apply": (12, 0), "token": (2, 0),
+        "configured": {"preflight": (3, 0), "plan": (11, 0), "apply": (13, 0), "token": (2, 0),
                        "verify": (28, 0)},
     },
 }

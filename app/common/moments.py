@@ -22,3 +22,14 @@ def stamp(moment: datetime | float) -> str:
 
 def parse_stamp(text: str) -> datetime:
     return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC)
+
+
+def okta_moment(text: object) -> datetime | None:
+    """A moment as Okta writes it (ISO 8601, "2026-12-05T18:46:02.000Z"), or None when it is not one."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -4,9 +4,11 @@ the page shows when it is not known yet."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import NamedTuple
 
 from app.engine.scope import Scope, TemplateError
+from app.onboardings.token_name import TOKEN_NAME_INPUT, TokenName
 from app.playbooks.schema import PasteValue, StepSpec
 from app.playbooks.templates import references
 from app.store.models import OnboardingSecret
@@ -29,15 +31,20 @@ KEPT_NO_LONGER = "No longer kept: the wizard destroyed it once its step was atte
 
 
 def paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec],
-              secrets: Mapping[str, OnboardingSecret] | None = None) -> PasteRow:
+              secrets: Mapping[str, OnboardingSecret] | None = None, token_name: TokenName | None = None) -> PasteRow:
     """One value of a step's task to paste, as the page shows it. ``secrets``: the onboarding's
-    kept secrets by purpose (destroyed ones too), for a row that is one of them."""
+    kept secrets by purpose (destroyed ones too), for a row that is one of them. ``token_name``:
+    the name proposed for the service account's token, given in place of the input, and why."""
     if paste.secret is not None:
         kept = (secrets or {}).get(paste.secret)
         text = NOT_KEPT_YET if kept is None else KEPT_NO_LONGER if kept.destroyed_at is not None else paste.where
         return PasteRow(paste.label, text or "", paste.note, copy=False)
     if paste.value is None:
         return PasteRow(paste.label, paste.where or "", paste.note, copy=False)
+    note = paste.note
+    if token_name is not None and token_name.reason and ("input", TOKEN_NAME_INPUT) in references(paste.value):
+        scope = replace(scope, inputs={**scope.inputs, TOKEN_NAME_INPUT: token_name.name})
+        note = " ".join(part for part in (token_name.reason, paste.note) if part)
     try:
         value = str(scope.render(paste.value))
     except TemplateError:
@@ -46,7 +53,7 @@ def paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec],
                    if space == "input" and name in written_at and scope.inputs.get(name) in (None, "")]
         where = f"Written at step {missing[0].number} ({missing[0].title})" if missing else \
             "Known once the earlier steps are done"
-        return PasteRow(paste.label, where, paste.note, copy=False)
+        return PasteRow(paste.label, where, note, copy=False)
     if not value.strip():
-        return PasteRow(paste.label, "Leave it empty", paste.note, copy=False)
-    return PasteRow(paste.label, value, paste.note, copy=True)
+        return PasteRow(paste.label, "Leave it empty", note, copy=False)
+    return PasteRow(paste.label, value, note, copy=True)

@@ -22,7 +22,8 @@ from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.okta.ratelimit import INTERACTIVE
 from app.onboardings.step_state import served_by_the_token
-from app.playbooks.tasks import TOKEN_VERIFIED, ServiceTokenTask
+from app.onboardings.token_name import token_name_of, token_task
+from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
@@ -30,23 +31,13 @@ from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import Outcome
 from app.vault import Secret
 
-
-def _token_task(loaded: Loaded) -> ServiceTokenTask:
-    """The parameters of the step that asks for the token (the first one shown, if a playbook
-    has one per mode); the defaults if none declares any."""
-    for _section, step in loaded.playbook.steps():
-        if step.task is not None and step.task.kind == "service_token" and loaded.scope.condition(step.when):
-            return ServiceTokenTask.model_validate(step.task.params)
-    return ServiceTokenTask()
-
-
-TOKEN_NAME_INPUT = "service_token_name"  # noqa: S105 - an input key: the name the wizard proposes
 TOKEN_ID = re.compile(r"[A-Za-z0-9]{1,40}")
 
 
 def proposed_token_name(loaded: Loaded) -> str:
-    """The name the wizard proposes for the service account's token (a playbook input)."""
-    return str(loaded.scope.inputs.get(TOKEN_NAME_INPUT) or "").strip()
+    """The name the wizard proposes for the service account's token (a playbook input; another
+    where the adopted account already has a token by it: app/onboardings/token_name.py)."""
+    return token_name_of(loaded).name
 
 
 def any_ip_required(loaded: Loaded) -> bool:
@@ -137,7 +128,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
     (``token_id``)."""
     async with engine.db.sessions() as session:
         loaded = await load(session, engine.library, onboarding_id)
-    task = _token_task(loaded)
+    task = token_task(loaded)
     service_account = loaded.scope.facts.get(user_fact or task.user_fact)
     if not service_account:
         raise ValidationFailed({}, "Create the service account first (apply the plan).")
@@ -227,20 +218,23 @@ async def _ask_which_token(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
     again and picks one. Nothing is verified meanwhile."""
     candidates = [_candidate(t) for t in sorted(tokens, key=lambda t: (t.created or "", t.id))]
     same = sum(1 for t in tokens if (t.name or "").strip().casefold() == name.casefold()) if name else 0
+    # Said once: why above the form, what to do beside the list (the two were one sentence, shown
+    # as the form's message and again as the list's error: QA walk, M5).
     if chosen:
-        message = "The token you picked is not one of the service account's tokens: paste it again and pick it."
+        message = "The token you picked is not one of the service account's tokens."
+    elif same:
+        message = f"The service account has {same} tokens named '{name}': the wizard cannot tell which you pasted."
     else:
-        message = (f"The service account has {same} tokens named '{name}'" if same else
-                   f"None of the service account's {len(tokens)} tokens is named '{name}'") + \
-            ": paste the token again and pick the one you pasted (their names and creation dates are listed)."
+        message = f"None of the service account's {len(tokens)} tokens is named '{name}'."
+    pick = "Pick the token you pasted (each is listed with when it was created), then paste it again."
     async with engine.db.session() as session:
         await learn(session, await get_onboarding(session, onboarding_id), {"service_token_candidates": candidates})
         await record(session, action="service_token_ambiguous", actor=actor, onboarding_id=onboarding_id,
                      subject_type="onboarding", subject_id=str(onboarding_id),
                      summary=f"Which of the service account's {len(tokens)} tokens was pasted is not certain: "
-                             + message.split(":", 1)[0],
+                             + message.split(":", 1)[0].rstrip("."),
                      details={"candidates": [c["id"] for c in candidates], "name": name, "picked": chosen})
-    raise ValidationFailed({"service_token_id": message}, message)
+    raise ValidationFailed({"service_token_id": pick}, message)
 
 
 async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Actor) -> None:
@@ -257,7 +251,7 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
         token = await admin.tokens.get(str(token_id))
         if token is None:
             raise ValidationFailed({}, "The token no longer exists in Okta.")
-        service_account = loaded.scope.facts.get(_token_task(loaded).user_fact)
+        service_account = loaded.scope.facts.get(token_task(loaded).user_fact)
         if token.userId != service_account:
             raise ValidationFailed({}, f"Token {token.id} is not the service account's: nothing was changed.")
         await admin.tokens.set_network(token.id, token.name or "API token", {"connection": "ANYWHERE"})

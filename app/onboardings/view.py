@@ -47,6 +47,7 @@ from app.onboardings.step_state import (
     secret_end,
     step_state,
 )
+from app.onboardings.token_name import TokenName, token_name_of
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import CheckSpec, InputSpec, SectionSpec, StepSpec
 from app.playbooks.tasks import TOKEN_VERIFIED
@@ -165,6 +166,7 @@ class OnboardingView:
     now: float = 0.0  # the clock's time as the view was built: whether a timer still runs
     # The last run came before the last apply, token paste or timer start: its counts are of then.
     run_outdated: bool = False
+    token_name: TokenName = field(default_factory=lambda: TokenName("", ""))  # proposed for the account's token
 
     @property
     def onboarding(self) -> Any:
@@ -312,6 +314,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     outdated = last_run is not None and changed_since(loaded, last_run.finished_at.timestamp())
     written_at = {key: step for _section, step in reversed(list(loaded.playbook.steps())) for key in step.inputs}
     check_state = loaded.check_state()
+    naming = token_name_of(loaded)
     taking_token = token_step(loaded.playbook, scope)
     for section in loaded.playbook.sections:
         views: list[StepView] = []
@@ -368,7 +371,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     remedy=shown.remedy if shown else None, attestation=attestation,
                     until=evidence_until(result.evidence if result else None)))
             if step.task is not None:
-                view.paste += [paste_row(scope, paste, written_at, by_purpose) for paste in step.task.paste]
+                view.paste += [paste_row(scope, paste, written_at, by_purpose, naming) for paste in step.task.paste]
                 if step.task.console_path and scope.org is not None:
                     view.console_link = console_path(loaded, step.task.console_path)
                     view.console_page = CONSOLE_PAGE_NAMES.get(step.task.console_path)
@@ -394,4 +397,4 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     alerts = await open_alerts(session, onboarding_id) if is_watched(loaded.onboarding) else []
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
                           results=results, secrets=secrets, people=people, operators=operators,
-                          inputs_locked=inputs_locked, alerts=alerts, now=now, run_outdated=outdated)
+                          inputs_locked=inputs_locked, alerts=alerts, now=now, run_outdated=outdated, token_name=naming)

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.common.aws import AWS_REGIONS
-from app.common.moments import STAMP, STAMP_FORMAT, parse_stamp
+from app.common.moments import STAMP, STAMP_FORMAT, okta_moment, parse_stamp
 from app.common.text import counted
 from app.common.validation import in_sentence
 from app.settings import PROJECT_ROOT
@@ -68,7 +68,14 @@ def _time_element(value: datetime, text: str, *, local: bool) -> Markup:
         cls=Markup(' class="local-time"') if local else "", text=text)
 
 
-def _format_time(value: datetime | None, fmt: str = STAMP_FORMAT) -> Markup | str:
+def _format_time(value: datetime | str | None, fmt: str = STAMP_FORMAT) -> Markup | str:
+    """A moment (a datetime, or a time as Okta writes it: a token's creation) in the pages' one
+    form, drawn in the viewer's time zone; a text that is not a moment is shown as it is."""
+    if isinstance(value, str):
+        moment = okta_moment(value)
+        if moment is None:
+            return value
+        value = moment
     if value is None:
         return "—"
     return _time_element(value, value.astimezone(UTC).strftime(fmt), local=True)

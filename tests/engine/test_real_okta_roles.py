@@ -370,7 +370,8 @@ class TestUndoOfAStandardRoleOktaGivesEveryUserTheSameIdFor:
         finish(w, mine, sandbox_org)
         theirs = start(w)  # the same service account, adopted
         svc = w.to_the_token(theirs)
-        w.paste_token(theirs, sandbox_org.issue_api_token(svc, "Defender for Identity, again"))
+        w.paste_token(theirs, sandbox_org.issue_api_token(svc, "Defender for Identity, again"),
+                      name="Defender for Identity, again")  # the name the person gave it, as the form says
         w.apply_ok(theirs)
         assert w.actions(theirs)["read_only_admin"].state == "done"
         self._as_okta_ids_them(w, mine, theirs)

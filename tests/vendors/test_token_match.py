@@ -73,7 +73,7 @@ class TestAmbiguousAsks:
 
         with pytest.raises(ValidationFailed) as asked:
             w.paste_token(oid, pasted)
-        assert "2 tokens named 'Oort'" in asked.value.errors["service_token_id"]
+        assert "2 tokens named 'Oort'" in asked.value.message
         facts = w.onboarding(oid).facts
         assert not facts.get("service_token_verified") and not facts.get("service_token_id")
         listed = facts["service_token_candidates"]
@@ -129,3 +129,55 @@ class TestAmbiguousAsks:
                         follow_redirects=False)
         assert done.status_code == 303
         assert w.onboarding(oid).facts["service_token_id"] == ids[1]
+
+    def test_asking_which_token_says_why_once(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """QA walk, M5: the reason was one sentence, shown above the form, again as its link to the
+        list, and again beside the list. Said once now, with what to do beside the list."""
+        oid, svc = w.activated_at_the_token(VENDOR)
+        pasted = sandbox_org.issue_api_token(svc, "Oort")
+        sandbox_org.issue_api_token(svc, "Oort")
+        asked = asked_which(w, oid, pasted)
+        why = summary_heading(asked)
+        assert "2 tokens named &#39;Oort&#39;" in why
+        assert asked.count(why) == 1
+        picker = picker_of(asked)
+        assert '<p class="field-error"><span class="visually-hidden">Error:</span> Pick the token you pasted' in picker
+        assert 'href="#service_token_id">Pick the token you pasted' in asked  # the summary's link to the list
+
+    def test_the_tokens_to_pick_from_show_their_times_as_the_pages_write_them(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """QA walk, M5: the list gave Okta's raw times ("2027-01-15T08:00:00.000Z")."""
+        oid, svc = w.activated_at_the_token(VENDOR)
+        pasted = sandbox_org.issue_api_token(svc, "Oort")
+        fake_clock.advance(3600)
+        sandbox_org.issue_api_token(svc, "Oort")
+        picker = picker_of(asked_which(w, oid, pasted))
+        candidates = w.onboarding(oid).facts["service_token_candidates"]
+        assert len(candidates) == 2
+        for listed in candidates:
+            assert listed["created"] not in picker and listed["expires_at"] not in picker
+            shown = listed["created"][:16].replace("T", " ") + " UTC"  # "2027-01-15 08:00 UTC"
+            assert re.search(rf'{listed["id"]}</code>\), created <time datetime="[^"]+" title="[^"]+" '
+                             rf'class="local-time">{shown}</time>, expires <time [^>]+>', picker), picker
+
+
+def asked_which(w: Wizard, oid: object, pasted: str) -> str:
+    """The page answering a paste the wizard cannot place among the account's tokens."""
+    web = Web(w.client)
+    assert web.sign_in("ana.admin").status_code == 303
+    asked = web.post(f"/onboardings/{oid}/token", {"service_token": pasted, "service_token_name": "Oort"},
+                     page=f"/onboardings/{oid}")
+    assert asked.status_code == 400
+    return str(asked.text)
+
+
+def summary_heading(page: str) -> str:
+    found = re.search(r'<div class="notice notice--error error-summary"[^>]*>\s*<p><strong>(.*?)</strong>', page)
+    assert found, page
+    return found.group(1)
+
+
+def picker_of(page: str) -> str:
+    """The list of the account's tokens to pick from."""
+    start = page.index("<legend>Which of the service account")
+    return page[start:page.index("</fieldset>", start)]

@@ -8,12 +8,15 @@ from app.engine.actions.base import Action, ActionError, Applied, Params, PlanIt
 from app.engine.actions.roles import role_label, user_roles
 from app.engine.actions.schema import cached_schema
 from app.engine.context import Context
-from app.okta.errors import OktaBadRequest
-from app.okta.models import User
+from app.okta.errors import OktaBadRequest, OktaError
+from app.okta.models import ApiToken, User
 from app.store.statuses import ActionOutcome, Intent, Verdict
 from app.vault import Secret
 
 SERVICE_ACCOUNT_TYPE = "Service Account"
+# Where the API tokens an adopted account already had are kept ("service_account_id_tokens"): the
+# token step proposes a name none of them has (app/onboardings/token_name.py).
+TOKENS_HELD = "{fact}_tokens"
 
 
 class UserParams(Params):
@@ -40,11 +43,28 @@ async def _roles_held(ctx: Context, user_id: str) -> str | None:
             "none away; another onboarding of this vendor may use the same account.")
 
 
+async def _tokens_held(ctx: Context, user: User) -> list[dict[str, str | None]] | None:
+    """The API tokens an account the wizard adopts already has, as it is adopted: a second
+    onboarding proposed the first one's token name again, the person made a second token by that
+    name, and the paste could not tell which was pasted (QA walk, M5). Read through the phase cache
+    the role steps read the org's tokens with (Defender's Super Admin, only while no token exists),
+    so at most one listing per Apply; none for an account not active (only a person signed in as
+    it makes a token), nor for a new or reactivated one (which the caller does not ask about). None
+    when Okta would not list them: the name is then proposed as given, and the paste asks."""
+    if user.status != "ACTIVE":
+        return []
+    try:
+        tokens: list[ApiToken] = await ctx.cached("api_tokens", ctx.okta.tokens.all)
+    except OktaError:
+        return None
+    return [{"id": t.id, "name": t.name, "created": t.created} for t in tokens if t.userId == user.id]
+
+
 @register
 class EnsureUser(Action):
     kind = "okta_user"
     # the user's id and login; the plan also keeps the profile attributes the org asks for (asked_inputs)
-    produces = frozenset({"{fact}", "{fact}_login", asked_inputs.FACT})
+    produces = frozenset({"{fact}", "{fact}_login", TOKENS_HELD, asked_inputs.FACT})
     params_model = UserParams
     needs_super_admin = False
     description = "Create or adopt a dedicated service account"
@@ -166,13 +186,16 @@ class EnsureUser(Action):
                            object_type="user", object_id=user.id,
                            details={"login": p.login, "status": user.status, "reactivated": True},
                            facts={p.fact: user.id, p.fact + "_login": p.login})
+        facts: dict[str, object] = {p.fact: user.id, p.fact + "_login": p.login}
+        held = None if created else await _tokens_held(ctx, user)
+        if held is not None:
+            facts[TOKENS_HELD.format(fact=p.fact)] = held
         # "then": this summary is also a later checklist's evidence that the account was made, beside
         # a check of its status now (ACTIVE once activated), and read as if it were current.
         return Applied(ActionOutcome.created if created else ActionOutcome.adopted,
                        f"{'Created' if created else 'Adopted'} {p.login} (status then {user.status})",
                        object_type="user", object_id=user.id,
-                       details={"login": p.login, "status": user.status}, facts={p.fact: user.id,
-                                                                               p.fact + "_login": p.login})
+                       details={"login": p.login, "status": user.status}, facts=facts)
 
     @staticmethod
     async def _keep_link(ctx: Context, p: UserParams, result: dict[str, object]) -> None:
