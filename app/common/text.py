@@ -27,3 +27,14 @@ def first_sentence(text: str, limit: int = 240) -> str:
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """"1 line", "2 lines", "0 lines": a number with its noun, never "line(s)"."""
     return f"{count} {noun if count == 1 else (plural or noun + 's')}"
+
+
+def lasted(seconds: float) -> str:
+    """How long something lasted, in its two largest units: "3 days 4 hours", "2 hours 5 minutes",
+    "12 minutes", "less than a minute"."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "less than a minute"
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    units = ((days, "day"), (hours, "hour")) if days else ((hours, "hour"), (minutes, "minute"))
+    return " ".join(counted(n, unit) for n, unit in units if n)

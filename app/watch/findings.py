@@ -25,6 +25,7 @@ from app.store.statuses import NOT_ANSWERED, CheckStatus, FindingKind
 
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
 TOKEN_CHECK_KIND = "service_token"  # noqa: S105 (a check kind's name)
+ACCOUNT_CHECK_KIND = "user_status"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,36 @@ def token_lost(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> 
     return None
 
 
+def _title(result: CheckResult, label: str) -> str:
+    """An alert's words: what went wrong first, where the check says it (the checklist item's label
+    read as if all were well: "The service account is active: … is DEPROVISIONED"), then the item."""
+    problem = (result.evidence or {}).get("problem")
+    if problem:
+        return f"{problem}. Checklist item: {label}."
+    return f"{label}: {result.found or 'failed'}"
+
+
+def account_down(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> str | None:
+    """The key of the service account's status check when it found the account not active (or
+    gone), as Okta answered this time; None otherwise."""
+    unknown = unreadable(results)
+    return next((key for key, result in sorted(results.items()) if kinds.get(key) == ACCOUNT_CHECK_KIND
+                 and result.status == CheckStatus.failed and key not in unknown), None)
+
+
+def superseded(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> tuple[frozenset[str], str]:
+    """The alerts this run's one alert now speaks for, and its key: a lost token's is the token
+    check's (which supersedes the live token's), unless the account is down too: then the
+    account's, which supersedes the token check's as well."""
+    lost = token_lost(results, kinds)
+    if lost is None:
+        return frozenset(), ""
+    down = account_down(results, kinds)
+    if down is None:
+        return LIVE_TOKEN_ALERTS, f"check:{lost.check}"
+    return LIVE_TOKEN_ALERTS | {f"check:{lost.check}"}, f"check:{down}"
+
+
 # The alerts of a live token (near its expiry, unused): once Okta no longer accepts the token, the
 # token check's alert says so, with the date it expired and what to do; these are superseded, not
 # resolved (three alerts and three notifications spoke of one lost token).
@@ -149,9 +180,13 @@ def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kind
         # check left unanswered among others answered is not (it raised this alert: review).
         first = results[sorted(unknown)[0]].found or ""
         return [credential_finding(first.removeprefix(COULD_NOT_CHECK).removeprefix(NOT_ANSWERED).strip())]
-    found = [Finding(f"check:{key}", FindingKind.drift, f"{labels.get(key, key)}: {result.found or 'failed'}",
+    # A token lost with its account (deactivated, deleted) is the account's alert, whose remedy
+    # mends both: the token's own ("create a new token") cannot be done before it (QA walk 10, M2).
+    lost, down = token_lost(results, kinds), account_down(results, kinds)
+    found = [Finding(f"check:{key}", FindingKind.drift, _title(result, labels.get(key, key)),
                      {"check": key, "label": labels.get(key, key), "remedy": result.remedy})
-             for key, result in sorted(results.items()) if result.status == CheckStatus.failed and key not in unknown]
+             for key, result in sorted(results.items()) if result.status == CheckStatus.failed and key not in unknown
+             and not (down and lost and key == lost.check)]
     token_id = facts.get("service_token_id")
     use = token_use(results, kinds, facts)
     if use is not None:

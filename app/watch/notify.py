@@ -36,6 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.clock import Clock
+from app.common.moments import stamp
+from app.common.text import clip, lasted
 from app.common.validation import Fields
 from app.store.db import Database
 from app.store.models import Alert, NotificationChannel, NotificationDelivery, Onboarding, Operator
@@ -49,6 +51,7 @@ SECRET_PURPOSE = "notification_secret"  # noqa: S105 (a purpose's name)
 MAX_ATTEMPTS = 12
 BATCH = 20
 SENDING_LEASE = timedelta(minutes=5)
+SUBJECT_LIMIT = 200
 EMAIL_ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 HOST = re.compile(r"[A-Za-z0-9.-]{1,253}")
 
@@ -219,6 +222,22 @@ def _headline(event: str, alert: Alert, vendor: str, onboarding: Onboarding) -> 
     return f"[Resolved] {vendor} on {onboarding.org_origin}: {_resolved(alert, onboarding)}"
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # the database may keep them naive (UTC)
+
+
+def _when(event: str, alert: Alert, onboarding: Onboarding) -> str:
+    """A raised alert: how it clears sooner than the watch's next run (a person's Re-verify, once it
+    is put right), and when that run is. A resolved one: when it began and how long it was open."""
+    if event == "raised":
+        then = f"on {stamp(onboarding.watch_next_at)}" if onboarding.watch_next_at else "at its next scheduled run"
+        return (f"Once it is put right, press Re-verify on the onboarding to clear this alert; otherwise the watch "
+                f"looks again {then}.")
+    raised = _utc(alert.raised_at)
+    cleared = _utc(alert.cleared_at) if alert.cleared_at else raised
+    return f"This alert was raised on {stamp(raised)} and was open for {lasted((cleared - raised).total_seconds())}."
+
+
 async def _owner(session: AsyncSession, onboarding: Onboarding) -> str:
     """Who the onboarding is assigned to, by name: the person a reader of the channel turns to."""
     operator = await session.get(Operator, onboarding.assignee_id) if onboarding.assignee_id else None
@@ -234,7 +253,7 @@ async def enqueue(session: AsyncSession, alert: Alert, event: str, onboarding: O
     remedy = (alert.details or {}).get("remedy") if event == "raised" else None
     owner = await _owner(session, onboarding)
     url = f"{public_url.rstrip('/')}/onboardings/{onboarding.id}"
-    lines = [headline, ""] + ([f"What to do: {remedy}"] if remedy else []) + [
+    lines = [headline, ""] + ([f"What to do: {remedy}"] if remedy else []) + [_when(event, alert, onboarding),
         f"Owner: {owner}", f"Onboarding: {url}", f"Every watched onboarding: {public_url.rstrip('/')}/health"]
     body = {"event": f"alert_{event}", "headline": headline, "text": "\n".join(lines),
             "alert": {"key": alert.key, "kind": alert.kind, "summary": alert.summary, "what_to_do": remedy,
@@ -339,7 +358,8 @@ class Notifier:
         settings = channel.settings
         message = EmailMessage()
         # One line: a header has no breaks (deliveries queued before the headline was kept have only the text).
-        message["Subject"] = " ".join(str(payload.get("headline") or payload["text"]).split())[:200]
+        # Cut at a word, with an ellipsis ("… in Okta (rev" read as garbled): the body has it whole.
+        message["Subject"] = clip(str(payload.get("headline") or payload["text"]), SUBJECT_LIMIT)
         message["From"] = settings["sender"]
         message["To"] = channel.target
         message["Date"] = now.strftime("%a, %d %b %Y %H:%M:%S +0000")

@@ -47,11 +47,10 @@ from app.store.repositories.watch import (
 )
 from app.watch.alerts import reconcile
 from app.watch.findings import (
-    LIVE_TOKEN_ALERTS,
     Finding,
     credential_finding,
     findings,
-    token_lost,
+    superseded,
     token_use,
     token_vouched,
     unreadable,
@@ -152,11 +151,10 @@ class Watch:
                 found = findings(results, {k: c.label for k, c in specs.items()}, kinds, onboarding.facts or {}, now,
                                  expiry_days=self.settings.watch_token_expiry_days,
                                  unused_days=self.settings.watch_token_unused_days)
-                lost = token_lost(results, kinds)
+                spoken_for, by = superseded(results, kinds)
                 raised, cleared = await reconcile(session, onboarding_id, found, now, actor,
                                                   looked_at=_looked_at(results, specs, found),
-                                                  superseded=LIVE_TOKEN_ALERTS if lost else (),
-                                                  by=f"check:{lost.check}" if lost else "")
+                                                  superseded=spoken_for, by=by)
                 use = token_use(results, kinds, onboarding.facts or {})
                 if use is not None and use.used_since_paste and waiting_for_first_call(onboarding.facts or {}):
                     # The vendor's first call is seen: from now on the watch looks at its usual pace.

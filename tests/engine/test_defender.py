@@ -293,8 +293,9 @@ class TestDriftAndUndo:
         # plan again (it only adds what is missing)", which left the drift as it was).
         [roles] = [d for d in run.drift if d["check"] == "final_roles"]
         assert roles["found"].count("Super Administrator is assigned") == 1 and "unexpected role" not in roles["found"]
-        assert roles["remedy"] == ("Remove what must not be there from the account in Security > Administrators "
-                                   "(applying again does not remove roles), then verify again.")
+        # It names the account (QA walk 10, M4: a Super Administrator given back, to an account unnamed).
+        assert roles["remedy"] == (f"Remove what must not be there from the account {LOGIN} in Security > "
+                                   "Administrators (applying again does not remove roles), then verify again.")
         # A role's permissions differ: the way back in Okta, or in Settings if the list expected changed
         # there since (the check reads today's setting: QA walk 3, M1).
         [permissions] = [d for d in run.drift if d["check"] == "role_permissions"]

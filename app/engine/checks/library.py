@@ -89,6 +89,14 @@ _SINCE_ACTIVE = {
 }
 
 
+# What went wrong, as an alert's title says it (the login, then the status).
+_PROBLEM = {
+    "DEPROVISIONED": "{} was deactivated in Okta ({}), which revoked its API tokens: the vendor can no longer connect",
+    "SUSPENDED": "{} was suspended in Okta ({})",
+    "LOCKED_OUT": "{} is locked out in Okta ({})",
+}
+
+
 def _rendered(check: Check, ctx: Context) -> Any | None:
     try:
         return check.params(ctx)
@@ -108,13 +116,17 @@ class UserStatus(Check):
         user = await _user(ctx, p.user)
         if user is None:
             return CheckOutcome.failed("The account is not in Okta (deleted?)",
-                                       f"Its token and the vendor's setup went with it: {START_AGAIN}.")
+                                       f"Its token and the vendor's setup went with it: {START_AGAIN}.", user_id=p.user,
+                                       problem="The account is no longer in Okta (deleted?), and its API token went "
+                                               "with it")
         if user.status in p.statuses:
             return CheckOutcome.passed(f"{user.profile.login} is {user.status}", user_id=user.id)
         # The activation link is for an account never activated; one deactivated, suspended or locked
         # since (drift) is mended in the Admin Console (QA walk 6, M3: it said to open a link destroyed long ago).
         remedy = _SINCE_ACTIVE.get(str(user.status), p.remedy)
-        return CheckOutcome.failed(f"{user.profile.login} is {user.status}", remedy, user_id=user.id)
+        return CheckOutcome.failed(f"{user.profile.login} is {user.status}", remedy, user_id=user.id,
+                                   problem=_PROBLEM.get(str(user.status), "{} is {} in Okta, not active").format(
+                                       user.profile.login, user.status))
 
 
 class CustomRoleParams(CheckParams):
@@ -250,7 +262,9 @@ class ServiceToken(Check):
         if token is None:
             # Okta revokes a deactivated owner's tokens, and may drop expired ones from the list.
             return CheckOutcome.failed(f"Token {token_id} no longer exists in Okta (revoked or expired)",
-                                       NEW_TOKEN, token_id=token_id, lost="gone")
+                                       NEW_TOKEN, token_id=token_id, lost="gone",
+                                       problem=f"The service account's API token was revoked or has expired: token "
+                                               f"{token_id} no longer exists in Okta")
         expired = _expired(token.expiresAt, ctx.clock.now())
         if expired is not None:
             # Okta may keep listing a token past its expiry (the sandbox does) but refuses it: the
@@ -258,7 +272,9 @@ class ServiceToken(Check):
             return CheckOutcome.failed(f"Token '{token.name}' ({token_id}) expired on {stamp(expired)}: Okta refuses "
                                        "it, so the vendor can no longer connect with it", NEW_TOKEN,
                                        token_id=token_id, lost="expired", expires_at=token.expiresAt,
-                                       token_window=token.tokenWindow)
+                                       token_window=token.tokenWindow,
+                                       problem=f"The service account's API token expired on {stamp(expired)}: the "
+                                               "vendor can no longer connect with it")
         if p is not None and token.userId != p.user:
             return CheckOutcome.failed(f"Token {token_id} belongs to {token.userId}, not to the service account",
                                        "Create the token while signed in as the service account.", token_id=token_id)

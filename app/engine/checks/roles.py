@@ -8,6 +8,7 @@ from pydantic import Field
 from app.engine.actions.roles import role_label, user_roles
 from app.engine.checks.base import MAKE_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
+from app.engine.scope import Scope
 from app.okta.models import RoleAssignment
 
 
@@ -38,6 +39,16 @@ def _custom_words(held: RoleAssignment, expected: list[CustomExpectation]) -> st
     return f"{role} on {f'resource set “{ours.set_label}”' if ours.set_label else 'its resource set'}"
 
 
+def _login(scope: Scope, user_id: str) -> str:
+    """The account's login, as the onboarding knows it (the fact kept beside its id when the wizard
+    made it, or the connection's admin), without asking Okta; "" when it is not known."""
+    for name, value in scope.facts.items():
+        login = scope.facts.get(f"{name}_login")
+        if value == user_id and isinstance(login, str) and login:
+            return login
+    return str(scope.admin.get("login") or "") if scope.admin.get("id") == user_id else ""
+
+
 @register
 class UserRoles(Check):
     kind = "user_roles"
@@ -59,26 +70,40 @@ class UserRoles(Check):
         # Roles held through a group count: Okta lists them with the user's own (assignmentType GROUP).
         by_group = {r.type for r in roles if r.type != "CUSTOM" and r.via_group} - {
             r.type for r in roles if r.type != "CUSTOM" and not r.via_group}
-        extra = [f"{role_label(t)} is {'held through a group' if t in by_group else 'assigned'} and must not be"
-                 for t in p.exclude if t in standard]
+        given = [(role_label(t), t in by_group) for t in p.exclude if t in standard]
+        extra = [f"{role} is {'held through a group' if group else 'assigned'} and must not be"
+                 for role, group in given]
+        unexpected: list[str] = []
         if p.exact:
             allowed = set(p.include)
-            extra += [f"unexpected role {role_label(t)}" for t in standard - allowed if t not in p.exclude]
+            unexpected += [f"unexpected role {role_label(t)}" for t in standard - allowed if t not in p.exclude]
             expected_custom = {(c.role, c.resource_set) for c in p.custom}
-            extra += [f"unexpected {_custom_words(r, p.custom)}" for r in held
-                      if (r.role, r.resource_set) not in expected_custom]
+            unexpected += [f"unexpected {_custom_words(r, p.custom)}" for r in held
+                           if (r.role, r.resource_set) not in expected_custom]
+        extra += unexpected
         problems = missing + extra
         found = ", ".join(sorted(role_label(t) for t in standard) + [_custom_words(r, p.custom) for r in held]) \
             or "no admin roles"
         evidence = {"roles": sorted(standard), "custom": sorted(f"{r}@{s}" for r, s in custom)}
         if problems:
+            # Named by its login: an alert that a role was given ("Super Administrator is assigned")
+            # must say to which account, first (QA walk 10, M4: a privilege escalation, unnamed).
+            login = _login(ctx.scope, p.user)
+            account = f"the account {login}" if login else "the account"
             # Applying again adds what is missing; it never takes away a role found added after its
             # work (Super Administrator given back): that is a person's, and the words say so.
             remedy = (f"{MAKE_AGAIN} (it adds, it never removes a role), or assign it in Security > "
                       "Administrators." if missing else "")
             if extra:
-                remedy += (" " if remedy else "") + ("Remove what must not be there from the account in Security > "
+                remedy += (" " if remedy else "") + (f"Remove what must not be there from {account} in Security > "
                                                      "Administrators (applying again does not remove roles), "
                                                      "then verify again.")
-            return CheckOutcome.failed(f"Roles: {found}. " + "; ".join(problems) + ".", remedy, **evidence)
+            # What went wrong, the account named first where a role was given to it: the alert's title.
+            who = login or "the account"
+            titles = [f"{role} is {'held through a group by' if group else 'assigned to'} {who}"
+                      for role, group in given]
+            rest = unexpected + missing
+            problem = "; ".join(titles + rest) if titles else f"{account[0].upper()}{account[1:]}: " + "; ".join(rest)
+            return CheckOutcome.failed(f"Roles: {found}. " + "; ".join(problems) + ".", remedy,
+                                       problem=f"{problem} (its roles: {found})", **evidence)
         return CheckOutcome.passed(f"Roles: {found}", **evidence)

@@ -1,0 +1,173 @@
+"""QA walk 10: what an alert says to the person who reads only it. A deactivated service account is
+one alert, not a second one about its token that cannot be acted on (M2); an alert's title names
+what went wrong, and an e-mail's subject is cut at a word (M2); a role given to the service account
+names the account and says how to clear the alert sooner than the next run (M4); a resolved alert
+says when it began (L5); the wait for the vendor's first call reads as a sentence (L1)."""
+
+from __future__ import annotations
+
+import html
+from email.header import decode_header, make_header
+from typing import Any
+
+from app.common.moments import stamp
+from okta_sandbox import SandboxOrg
+from okta_sandbox.domain import tokens as tokens_domain
+from okta_sandbox.domain import users as users_domain
+from tests.page_journeys import Journey
+from tests.watch.test_notifications import Mailbox, _deliver, _settings_form, mailbox
+from tests.watch.test_watch import DAY, _audit, _completed, _drifted, _open_alerts, _take_super_admin, _tick
+
+__all__ = ["mailbox"]  # the fixture, used by name
+
+
+def _page(j: Journey, path: str) -> str:
+    return " ".join(html.unescape(j.get(path).text).split())
+
+
+def _mail_channel(j: Journey, port: int) -> None:
+    _settings_form(j, "/settings/notifications/email", email_label="Okta team", recipients="okta@acme.example",
+                   sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None)
+
+
+def _subject(message: Any) -> str:
+    return " ".join(str(make_header(decode_header(message["Subject"]))).split())
+
+
+def _body(message: Any) -> str:
+    return " ".join(message.get_payload(decode=True).decode().split())
+
+
+def test_the_wait_for_the_vendors_first_call_reads_as_a_sentence(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, _token = _completed(j, sandbox_org)
+    _tick(j)
+    page = _page(j, f"/onboardings/{oid}")
+    assert "This is normal until the vendor's console is set up and it first calls Okta; the watch looks for " \
+           "that first call every 1 hour." in page
+    assert "Usual until" not in page
+
+
+def _raised_mail(j: Journey, sandbox_org: SandboxOrg, port: int) -> tuple[Any, dict[str, str]]:
+    """A completed onboarding, an e-mail channel, and someone giving the service account Super Admin."""
+    _mail_channel(j, port)
+    oid, token = _drifted(j, sandbox_org)
+    assert _deliver(j) == 1
+    return oid, token
+
+
+def test_a_long_subject_is_cut_at_a_word_and_says_so(j: Journey, sandbox_org: SandboxOrg,
+                                                       mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    _raised_mail(j, sandbox_org, port)
+    [message] = box.messages
+    subject = _subject(message)
+    headline = _body(message).split(" What to do:", 1)[0]
+    assert len(headline) > 200 and subject.endswith("…") and len(subject) <= 200
+    # The subject is the headline's first words, whole: what follows in the headline is no letter.
+    assert headline.startswith(subject[:-1]) and not headline[len(subject) - 1].isalnum(), (subject, headline)
+
+
+def test_a_raised_alert_says_how_to_clear_it_before_the_next_run(j: Journey, sandbox_org: SandboxOrg,
+                                                                 mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    oid, token = _raised_mail(j, sandbox_org, port)
+    next_run = j.onboarding(oid).watch_next_at
+    assert next_run is not None
+    assert "Once it is put right, press Re-verify on the onboarding to clear this alert; otherwise the watch " \
+           f"looks again on {stamp(next_run)}." in _body(box.messages[0])
+    # And it does: the role taken away, Re-verify clears it at once, not at the next run.
+    _take_super_admin(sandbox_org, token["account"])
+    j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/reverify"))
+    j.wait_for_jobs()
+    assert _open_alerts(j, oid) == []
+
+
+def test_a_resolved_alert_says_when_it_was_raised_and_for_how_long(j: Journey, sandbox_org: SandboxOrg,
+                                                                   mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    oid, token = _raised_mail(j, sandbox_org, port)
+    [alert] = _open_alerts(j, oid)
+    _take_super_admin(sandbox_org, token["account"])
+    j.clock.advance(DAY + 2 * 3600)
+    _tick(j)
+    assert _deliver(j) == 1
+    resolved = box.messages[1]
+    assert _subject(resolved).startswith("[Resolved]")
+    assert f"This alert was raised on {stamp(alert.raised_at)} and was open for 1 day 2 hours." in _body(resolved)
+    assert "was raised on" not in _body(box.messages[0])  # the alert itself says it in its Date
+
+
+def _alert_subjects(box: Mailbox, base_url: str) -> list[str]:
+    """Each e-mail's subject after '<vendor> on <org>: ': what the alert says first."""
+    return [_subject(m).split(f"{base_url}: ", 1)[1] for m in box.messages]
+
+
+def test_a_deactivated_service_account_is_one_alert_and_one_email(j: Journey, sandbox_org: SandboxOrg,
+                                                                   mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    _mail_channel(j, port)
+    oid, token = _completed(j, sandbox_org)
+    _tick(j)
+    user = sandbox_org.users[token["account"]]
+    users_domain.deactivate_user(sandbox_org, user, actor=None)  # Okta revokes its tokens
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert _deliver(j) == 1  # one cause, one e-mail (there were two: the account's and its token's)
+    [subject] = _alert_subjects(box, sandbox_org.base_url)
+    assert subject.startswith(f"{user.login} was deactivated in Okta (DEPROVISIONED), which revoked its API "
+                              "tokens"), subject
+    body = _body(box.messages[0])
+    # Its remedy mends the token too, in the order it can be done.
+    assert "Reactivate it in Directory > People" in body and "create a new token, paste it on the token step" in body
+    assert "Sign in to Okta as the service account, create a new API token" not in body
+    assert [a.key for a in _open_alerts(j, oid)] == ["check:account_active"]
+    health = _page(j, "/health")
+    assert f"{user.login} was deactivated in Okta" in health and "The account is active: " not in health
+    assert token["value"] not in body
+
+    # Reactivated, its token is still gone: now the token's own alert, whose remedy can be done.
+    users_domain.activate_user(sandbox_org, user, send_email=False, actor=None)
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert _deliver(j) == 2
+    later = [_subject(m) for m in box.messages[1:]]
+    [resolved] = [s for s in later if s.startswith("[Resolved]")]
+    [raised] = [s for s in later if s.startswith("[Alert]")]
+    assert "this check passes again: The account is active." in resolved
+    assert raised.split(f"{sandbox_org.base_url}: ", 1)[1].startswith(
+        "The service account's API token was revoked or has expired: token "), raised
+    assert "Sign in to Okta as the service account, create a new API token" in _body(
+        next(m for m in box.messages[1:] if _subject(m).startswith("[Alert]")))
+
+
+def test_a_token_alert_open_when_its_account_is_deactivated_is_superseded_not_resolved(
+        j: Journey, sandbox_org: SandboxOrg, mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    _mail_channel(j, port)
+    oid, token = _completed(j, sandbox_org)
+    _tick(j)
+    tokens_domain.revoke_user_tokens(sandbox_org, token["account"], actor=None)
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert [a.key for a in _open_alerts(j, oid)] == ["check:token_any_ip"]
+    users_domain.deactivate_user(sandbox_org, sandbox_org.users[token["account"]], actor=None)
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert [a.key for a in _open_alerts(j, oid)] == ["check:account_active"]
+    _deliver(j)
+    subjects = [_subject(m) for m in box.messages]
+    assert [s[:9] for s in subjects] == ["[Alert] M", "[Alert] M"], subjects  # no "[Resolved]" for the token
+    [superseded] = _audit(j, "alert_superseded")
+    assert superseded.summary.startswith("Superseded: The service account's API token was revoked")
+    assert superseded.details["by"] == "check:account_active"
+
+
+def test_a_role_given_to_the_service_account_names_it_first(j: Journey, sandbox_org: SandboxOrg,
+                                                             mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    _oid, token = _raised_mail(j, sandbox_org, port)
+    login = sandbox_org.users[token["account"]].login
+    [subject] = _alert_subjects(box, sandbox_org.base_url)
+    assert subject.startswith(f"Super Administrator is assigned to {login} (its roles: "), subject
+    body = _body(box.messages[0])
+    assert f"What to do: Remove what must not be there from the account {login} in Security > Administrators" in body
