@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from app.common.moments import stamp
+from app.common.moments import okta_moment, stamp
 from app.engine.checks.base import reads_okta
 from app.engine.checks.library import NEW_TOKEN
 from app.store.models import CheckResult
@@ -45,16 +45,6 @@ class TokenUse:
     used_since_paste: bool | None  # None: the metadata at paste time was not recorded
 
 
-def _when(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _window(value: object) -> timedelta:
     match = re.fullmatch(r"P(\d+)D", value) if isinstance(value, str) else None
     return timedelta(days=int(match.group(1))) if match else DEFAULT_TOKEN_WINDOW
@@ -66,10 +56,10 @@ def token_use(results: Mapping[str, CheckResult], kinds: Mapping[str, str],
     for key, result in results.items():
         if kinds.get(key) != TOKEN_CHECK_KIND or result.status != CheckStatus.passed:
             continue
-        expires = _when((result.evidence or {}).get("expires_at"))
+        expires = okta_moment((result.evidence or {}).get("expires_at"))
         if expires is None:
             return None
-        at_paste = _when(facts.get(TOKEN_EXPIRES))
+        at_paste = okta_moment(facts.get(TOKEN_EXPIRES))
         return TokenUse(expires_at=expires, last_use=expires - _window((result.evidence or {}).get("token_window")),
                         used_since_paste=None if at_paste is None else expires > at_paste)
     return None
@@ -99,7 +89,7 @@ def token_lost(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> 
     for key, result in _token_results(results, kinds):
         lost = (result.evidence or {}).get("lost")
         if result.status == CheckStatus.failed and lost in ("gone", "expired"):
-            expired = _when((result.evidence or {}).get("expires_at")) if lost == "expired" else None
+            expired = okta_moment((result.evidence or {}).get("expires_at")) if lost == "expired" else None
             return TokenLost(expired_at=expired, seen=result.found or "", check=key)
     return None
 

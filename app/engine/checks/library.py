@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.common.moments import stamp
+from app.common.moments import okta_moment, stamp
 from app.engine.checks.base import MAKE_AGAIN, START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
@@ -230,14 +230,8 @@ NEW_TOKEN = ("Sign in to Okta as the service account, create a new API token, pa
 
 def _expired(expires_at: str | None, now: float) -> datetime | None:
     """When the token expired, if ``expiresAt`` is already past (None: not expired, or unknown)."""
-    if not expires_at:
-        return None
-    try:
-        when = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return when if when.timestamp() <= now else None
+    when = okta_moment(expires_at)
+    return when if when is not None and when.timestamp() <= now else None
 
 
 @register
@@ -334,7 +328,7 @@ class TimerElapsed(Check):
     params_model = TimerParams
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        from datetime import UTC, datetime
+        from datetime import datetime
 
         p: TimerParams = TimerParams.model_validate(self.raw_params)
         until = timer_until(ctx.scope.facts, p.step)
