@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -377,3 +378,93 @@ def test_the_card_for_connect_names_the_connector_pages_before_it(w: Wizard, san
     # With the values Connect needs (they were in steps below the card: QA walk 8, M2).
     assert [sv.step.number for sv in card.before] == ["1-4", "5", "6-7"]
     assert {row.label for sv in card.before for row in sv.paste} >= {"Domain name", "API key", "Workspace"}
+
+
+def _card(page: str) -> str:
+    """The next-step card of an onboarding's page, as its text reads (its tags dropped)."""
+    card = page[page.index('id="next-step"'):page.index('<nav class="next-step__progress"')]
+    return " ".join(re.sub(r"<[^>]+>", " ", card).split())
+
+
+class TestWaitsBeforeProceeding:
+    def test_the_azure_wait_holds_the_connector_until_it_ends(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                            fake_clock: FakeClock) -> None:
+        """"Allow 15 minutes for the changes to propagate before proceeding": while step b's wait ran,
+        the card said "Step 8: Connect, and start the 30-minute timer", and its timer and attestation
+        were taken, so the connector was made before the Azure role held (QA walk 10, H1)."""
+        oid = start(w, azure_roles_just_assigned=True)
+        up_to_the_connector(w, oid, sandbox_org)
+        w.attest(oid, "workspace_chosen")
+        w.attest(oid, "azure_roles_held")
+        # Ticked, not started: the wait is still to come.
+        with pytest.raises(ValidationFailed, match=r"^Timer not started: the document asks to wait after step b "
+                                                   r"\(Wait 15 minutes after assigning a role\) before going on, "
+                                                   r"and its timer is not started"):
+            start_timer(w, oid, "connect")
+        until = start_timer(w, oid, "azure_propagation")["until"]
+        fake_clock.advance(5 * 60)
+        card = w.view(oid).next
+        assert (card.kind, card.title, card.until) == ("wait", "Step b: Wait 15 minutes after assigning a role", until)
+        ends = re.escape(datetime.fromtimestamp(until, UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        with pytest.raises(ValidationFailed, match=rf"^Timer not started: the document asks to wait after step b "
+                                                   rf"\(Wait 15 minutes after assigning a role\) before going on; "
+                                                   rf"the wait ends at {ends}\. Start the timer then\."):
+            start_timer(w, oid, "connect")
+        with pytest.raises(ValidationFailed, match=r"^Not attested: the document asks to wait after step b .* before "
+                                                   rf"going on; the wait ends at {ends}"):
+            w.attest(oid, "connector_created")
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        url = f"/onboardings/{oid}"
+        page = web.get(url).text
+        card_text = _card(page)
+        assert "Step b: Wait 15 minutes after assigning a role" in card_text and "Step 8" not in card_text
+        assert "The document asks to let this wait pass before going on with “Configure an Okta connector to a " \
+               "Sentinel workspace”. Nothing to do until it ends." in card_text
+        assert "Waiting until" in card_text and "(10 min left)" in card_text
+        # Step 8 says why, instead of offering its timer and its attestation.
+        assert f"/onboardings/{oid}/timers/connect" not in page
+        assert f"/onboardings/{oid}/attest/connector_created" not in page
+        assert "To start this timer, wait: the document asks to wait after step b (Wait 15 minutes after assigning " \
+               "a role) before going on; the wait ends" in page
+        assert "To attest this, wait: the document allows time after step b (Wait 15 minutes after assigning a " \
+               "role) before going on; the wait ends" in page
+        refused = web.post(f"{url}/timers/connect", {}, page=url)
+        assert refused.status_code == 400 and "Timer not started: the document asks to wait after step b" in \
+            refused.text
+        assert "timer_connect" not in w.onboarding(oid).facts
+        # Over: once verified (the wait recorded), the card goes on to the connector, whose timer starts.
+        fake_clock.advance(10 * 60)
+        assert f"/onboardings/{oid}/timers/connect" in web.get(url).text
+        w.verify(oid)
+        assert w.view(oid).next.title == "Step 8: Connect, and start the 30-minute timer"
+        assert start_timer(w, oid, "connect")["until"] == fake_clock.now() + 30 * 60
+
+    def test_no_role_assigned_holds_nothing(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """The 15 minutes are asked for only once a role was assigned just now."""
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        start_timer(w, oid, "connect")
+        w.attest(oid, "connector_created")
+
+    def test_the_connector_timer_waits_for_the_token(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """Step 8's timer, the connector's creation time the backfill preview counts from, could be
+        started before any token existed, while its attestation said to paste the token first (QA
+        walk 10, M6)."""
+        oid = start(w)
+        w.to_the_token(oid)
+        with pytest.raises(ValidationFailed, match=r"^Timer not started: the vendor needs the service account's "
+                                                   r"token for this, and no token is verified yet\. Make it as the "
+                                                   r"account and paste it on step g \(Copy the token value\) first, "
+                                                   r"then start the timer\."):
+            start_timer(w, oid, "connect")
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}").text
+        assert f"/onboardings/{oid}/timers/connect" not in page
+        assert "To start this timer, first paste the service account's token on step g (Copy the token value): " \
+               "the vendor needs it for this." in page
+        w.activate_and_paste(oid, "Microsoft Sentinel")
+        w.apply_ok(oid)
+        assert f"/onboardings/{oid}/timers/connect" in web.get(f"/onboardings/{oid}").text
+        start_timer(w, oid, "connect")
