@@ -209,11 +209,27 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
     # "recorded_at": the database's time, as verification runs are stamped (a run before it did not see it).
     timer: dict[str, Any] = {"started": started, "until": started + step.task.timer_minutes * 60,
                              "recorded_at": utcnow().timestamp()}
+    if ago and int(ago):
+        # A person's word, not the wizard's measure: the checklist and the exports name who declared
+        # it and when (they read "Waited 30 minutes" of an onboarding done in 2: QA walk 10, H2).
+        timer["declared"] = {"minutes": int(ago), "by": actor.name, "by_id": str(actor.id) if actor.id else None,
+                             "at": now}
     await learn(session, onboarding, {timer_fact(step.key): timer}, activity=True)
     await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
                  subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'"
                  + (f", begun {int(ago)} minutes before" if ago and int(ago) else ""))
     return timer
+
+
+def timer_started_note(timer: dict[str, Any], now: float) -> str:
+    """What the page says once a timer is started: the minutes left, or that a wait declared begun
+    long enough ago is over already (it read "Timer started: 0 minutes left.")."""
+    left = round((float(timer["until"]) - now) / 60)
+    if left > 0:
+        return f"Timer started: {left} minutes left."
+    minutes = round((float(timer["until"]) - float(timer["started"])) / 60)
+    return f"Timer started, counted from {round((now - float(timer['started'])) / 60)} minutes ago: the " \
+           f"{minutes}-minute wait is already over."
 
 
 async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboarding, purpose: str,

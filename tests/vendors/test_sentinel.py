@@ -5,6 +5,8 @@ event, the backfill preview counted across pages), idempotence and undo."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 import uuid
@@ -31,6 +33,7 @@ from okta_sandbox.domain import roles as sandbox_roles
 from okta_sandbox.domain import syslog
 from okta_sandbox.domain.actors import Actor as SandboxActor
 from tests.harness import Wizard
+from tests.page_journeys import pdf_text
 from tests.support import Web
 
 VENDOR = "sentinel-unified-connector"
@@ -468,3 +471,39 @@ class TestWaitsBeforeProceeding:
         w.apply_ok(oid)
         assert f"/onboardings/{oid}/timers/connect" in web.get(f"/onboardings/{oid}").text
         start_timer(w, oid, "connect")
+
+
+class TestDeclaredWaits:
+    def test_a_wait_declared_begun_earlier_is_a_persons_word_in_the_record(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """Both timers started "begun N minutes ago": the report, the PDF and checklist.csv said
+        "Passed — Waited 30 minutes" with nobody named, of an onboarding done in 2 minutes; and the
+        page said "Timer started: 0 minutes left." (QA walk 10, H2 and L2)."""
+        oid = start(w, azure_roles_just_assigned=True)
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        url = f"/onboardings/{oid}"
+        started = web.post(f"{url}/timers/azure_propagation", {"minutes_ago": "15"}, page=url, follow_redirects=True)
+        assert "Timer started, counted from 15 minutes ago: the 15-minute wait is already over." in started.text
+        assert "0 minutes left" not in started.text
+        up_to_the_connector(w, oid, sandbox_org)
+        declared = fake_clock.now()
+        web.post(f"{url}/timers/connect", {"minutes_ago": "30"}, page=url, follow_redirects=True)
+        w.attest_all(oid)
+        make_test_event(w, oid)
+        assert w.verify(oid).state == "succeeded"
+        assert w.onboarding(oid).status == "completed"
+        at = datetime.fromtimestamp(declared, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        report = web.get(f"{url}/report").text
+        assert "Waited 30 minutes" not in report and "Waited 15 minutes" not in report
+        assert re.search(r"Declared begun 30 minutes before by Ana\.Admin \(ana\.admin\) at <time [^>]+>[^<]+</time>; "
+                         r"the wizard measured 0 minutes of the 30 \(until <time", report), report
+        rows = {r["item"]: r for r in csv.DictReader(io.StringIO(web.get(f"{url}/checklist.csv").text))}
+        wait = rows["30 minutes have passed since the connector was created"]
+        assert wait["evidence"].startswith(f"Declared begun 30 minutes before by Ana.Admin (ana.admin) at {at}; the "
+                                           "wizard measured 0 minutes of the 30"), wait
+        assert wait["attested_by"] == "Ana.Admin (ana.admin)" and wait["attested_at"].startswith(
+            datetime.fromtimestamp(declared, UTC).strftime("%Y-%m-%dT%H:%M"))
+        assert rows["15 minutes have passed since the roles were assigned"]["attested_by"] == "Ana.Admin (ana.admin)"
+        pdf = " ".join(pdf_text(web.get(f"{url}/report.pdf").content).split())
+        assert "Declared begun 30 minutes before by Ana.Admin (ana.admin)" in pdf and "Waited 30 minutes" not in pdf

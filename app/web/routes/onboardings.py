@@ -360,8 +360,7 @@ async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_
         errors = {field: exc.errors["minutes_ago"]} if exc.errors else {}  # else a wait or the token first
         return await refused(request, db, found.id, ValidationFailed(errors, exc.message), typed={field: ago})
     await settle(request, db, found.id)
-    left = max(0, round((timer["until"] - state.clock.now()) / 60))
-    return back(request, found.id, f"Timer started: {left} minutes left.", anchor=f"#step-{step_key}")
+    return back(request, found.id, service.timer_started_note(timer, state.clock.now()), anchor=f"#step-{step_key}")
 
 
 @router.get("/{onboarding_id}/secrets/{purpose}", name="onboarding_reveal_again")
