@@ -11,7 +11,7 @@ from app.common.text import counted, first_sentence
 from app.engine.requirements import Stale, describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.engine.scope import Scope
-from app.playbooks.schema import Playbook
+from app.playbooks.schema import Playbook, StepSpec
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.models import OnboardingPlan, VerificationRun
 from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor, retired_note
@@ -172,19 +172,35 @@ def timer_runs(playbook: Playbook, facts: Mapping[str, Any], now: float) -> bool
                for _section, step in playbook.steps())
 
 
+def wait_due(playbook: Playbook, scope: Scope, step: StepSpec, now: float) -> bool:
+    """Whether the wait of a timer step is to be waited out now: its timer runs, or it is not started
+    while a check counts it (Sentinel's 15 minutes, once "I had to assign one of these roles" is ticked)."""
+    until = timer_until(scope.facts, step.key)
+    if until is not None:
+        return until > now
+    return scope.condition(step.when) and any(
+        check.kind == "timer_elapsed" and check.params.get("step") == step.key
+        and scope.condition(counting.when) and scope.condition(check.when) for counting, check in playbook.checks())
+
+
 def held_by_waits(playbook: Playbook, scope: Scope, now: float) -> dict[str, str]:
     """The steps the document puts after a wait in its section (Sentinel's "The OktaSystemLogs table
     has Okta's events" after "Allow 30 minutes for the first data", a step whose checks count another
     step's timer), while that wait has not passed, each with the step whose timer it waits for: what
-    they ask cannot be seen before, so the card does not ask for it and an attestation is refused."""
+    they ask cannot be seen before, so the card does not ask for it and an attestation is refused.
+    So too the steps a wait to finish "before proceeding" declares it holds (``holds``: Sentinel's
+    connector steps during the 15 minutes an Azure role takes), while it is due (`wait_due`)."""
     held: dict[str, str] = {}
+    for _section, step in playbook.steps():
+        if step.task is not None and step.task.holds and wait_due(playbook, scope, step, now):
+            held.update({key: step.key for key in step.task.holds if key not in held})
     for section in playbook.sections:
         waiting: str | None = None
         for step in section.steps:
             if not scope.condition(step.when):
                 continue
             if waiting is not None:
-                held[step.key] = waiting
+                held.setdefault(step.key, waiting)
             counted_timers = [str(check.params.get("step")) for check in step.checks
                               if check.kind == "timer_elapsed" and scope.condition(check.when)]
             pending = [key for key in counted_timers if (timer_until(scope.facts, key) or now + 1) > now]

@@ -69,8 +69,8 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
         names = " and ".join(f"'{label}'" for label in empty)
         raise ValidationFailed({}, f"Not attested: {names} is empty. Write it on step {step.number} and save, "
                                "then attest.")
-    await _refuse_before_the_wizard(session, playbook, onboarding, step, scope)
-    _refuse_during_a_wait(playbook, step, scope, now)
+    await refuse_before_the_wizard(session, playbook, onboarding, step, scope)
+    refuse_during_a_wait(playbook, step, scope, now)
     await _refuse_a_dead_end(session, playbook, onboarding, check)
     attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
                               operator_id=actor.id, operator_name=actor.name, note=note or None)
@@ -88,41 +88,47 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     return attestation
 
 
-async def _refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
-                                    step: StepSpec, scope: Scope) -> None:
-    """Oort's "Test Connectivity succeeded" was accepted on a draft with no service account yet."""
+async def refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
+                                   step: StepSpec, scope: Scope, *, refused: str = "Not attested",
+                                   then: str = "attest") -> None:
+    """Oort's "Test Connectivity succeeded" was accepted on a draft with no service account yet; so
+    was the start of Sentinel's connector timer before the token it is made with (``refused`` and
+    ``then``: the words for what is refused, and what to do once it may be)."""
     states = {key: row.state for key, row in (await action_rows(session, onboarding.id)).items()}
     earlier = unapplied_before(playbook, scope, states, step.key)
     if earlier is not None and earlier.task is not None and earlier.task.kind == "service_token":
-        raise ValidationFailed({}, "Not attested: the vendor needs the service account's token for this, and no token "
+        raise ValidationFailed({}, f"{refused}: the vendor needs the service account's token for this, and no token "
                                f"is verified yet. Make it as the account and paste it on step {earlier.number} "
-                               f"({earlier.title}) first, then attest.")
+                               f"({earlier.title}) first, then {then}.")
     if earlier is not None:
         awaited = [r for spec in earlier.actions
                    if scope.condition(spec.when) and states.get(spec.key) != ActionState.done
                    for r in unmet(scope, spec.requires) if r.startswith(INPUT_PREFIX)]
         if awaited:  # Oort's 4.5b before the AWS values of 4.4 were given: the log stream is not made yet
-            raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
+            raise ValidationFailed({}, f"{refused}: this step comes after step {earlier.number} ({earlier.title}), "
                                    f"which runs once {describe(playbook, awaited)}. Give them and save; once the "
-                                   "wizard has done that step, attest.")
-        raise ValidationFailed({}, f"Not attested: this step comes after step {earlier.number} ({earlier.title}), "
-                               "which the wizard has not applied yet. Apply the plan first, then attest.")
+                                   f"wizard has done that step, {then}.")
+        raise ValidationFailed({}, f"{refused}: this step comes after step {earlier.number} ({earlier.title}), "
+                               f"which the wizard has not applied yet. Apply the plan first, then {then}.")
 
 
-def _refuse_during_a_wait(playbook: Playbook, step: StepSpec, scope: Scope, now: float) -> None:
+def refuse_during_a_wait(playbook: Playbook, step: StepSpec, scope: Scope, now: float, *,
+                         refused: str = "Not attested", then: str = "attest") -> None:
     """Sentinel's "The OktaSystemLogs table shows Okta's events" was accepted seconds after the
-    connector was made, where the document says the table takes up to 30 minutes to appear."""
+    connector was made, where the document says the table takes up to 30 minutes to appear; its
+    connector was attested, and its timer started, during the 15 minutes an Azure role takes."""
     waited = held_by_waits(playbook, scope, now).get(step.key)
     if waited is None:
         return
     wait = playbook.step(waited)
+    why = "before going on" if wait.task is not None and step.key in wait.task.holds else "before this can be seen"
     until = timer_until(scope.facts, waited)
     if until is None:
-        raise ValidationFailed({}, f"Not attested: the document asks to wait after step {wait.number} ({wait.title}) "
-                               "before this can be seen, and its timer is not started. Start it there, then attest "
-                               "once the wait is over.")
-    raise ValidationFailed({}, f"Not attested: the document asks to wait after step {wait.number} ({wait.title}) "
-                           f"before this can be seen; the wait ends at {stamp(until)}. Attest then.")
+        raise ValidationFailed({}, f"{refused}: the document asks to wait after step {wait.number} ({wait.title}) "
+                               f"{why}, and its timer is not started. Start it there, then {then} once the wait is "
+                               "over.")
+    raise ValidationFailed({}, f"{refused}: the document asks to wait after step {wait.number} ({wait.title}) "
+                           f"{why}; the wait ends at {stamp(until)}. {then[:1].upper()}{then[1:]} then.")
 
 
 async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,

@@ -262,6 +262,12 @@ def next_step(view: OnboardingView) -> NextStep:
     waited = _running_wait(view, steps)
     if waited is not None:
         sv, until = waited
+        holds = [s for s in steps if s.state != StepState.done and s.step.key in held
+                 and sv.step.task is not None and s.step.key in sv.step.task.holds]
+        if holds:  # the document asks to let it pass "before proceeding" (its card read "Step 8: Connect": QA walk 10)
+            return NextStep(NextKind.wait, f"Step {sv.step.number}: {sv.step.title}", f"The document asks to let this "
+                            f"wait pass before going on with “{holds[0].section.title}”. Nothing to do until it ends.",
+                            sv, until)
         return NextStep(NextKind.wait, f"Step {sv.step.number}: {sv.step.title}",
                         "Nothing to do until the wait ends. Then verify: the wizard checks the rest of the "
                         "checklist against Okta.", sv, until,

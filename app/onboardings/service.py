@@ -23,7 +23,13 @@ from app.engine.runtime import load
 from app.engine.scope import TemplateError
 from app.engine.status import DRAFT_NEW, timer_fact
 from app.okta.errors import OktaError
-from app.onboardings.attestations import input_label, scope_of, withdraw_pasted
+from app.onboardings.attestations import (
+    input_label,
+    refuse_before_the_wizard,
+    refuse_during_a_wait,
+    scope_of,
+    withdraw_pasted,
+)
 from app.playbooks.schema import InputSpec, Playbook
 from app.store.base import utcnow
 from app.store.models import OktaConnection, Onboarding, OnboardingPlan
@@ -179,28 +185,51 @@ def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onbo
 
 
 async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,
-                      now: float, actor: Actor, minutes_ago: str = "") -> dict[str, float]:
+                      now: float, actor: Actor, minutes_ago: str = "") -> dict[str, Any]:
     """Start (or restart) the wait a step asks for; the page and the checks count down from it.
     ``minutes_ago``: what it waits for began that long ago (a colleague assigned the Azure role
     before handing over), so the wait is counted from then."""
     try:
         step = playbook.step(step_key)
     except KeyError:
-        raise ValidationFailed({}, "There is no such step.") from None
+        raise LookupError("There is no such step.") from None
     if step.task is None or step.task.kind != "timer" or not step.task.timer_minutes:
-        raise ValidationFailed({}, "This step has no timer.")
+        raise LookupError("This step has no timer.")
     ago = minutes_ago.strip()
     if ago and not (ago.isascii() and ago.isdigit() and int(ago) <= step.task.timer_minutes):
         raise ValidationFailed({"minutes_ago": f"Give whole minutes from 0 to {step.task.timer_minutes}, or leave "
                                                "it empty to start the wait now."}, "The timer was not started.")
+    # Refused where its attestation would be (Sentinel's connector: before its token, during the
+    # Azure role's 15 minutes): the backfill preview counts from the moment it is started.
+    scope = await scope_of(session, playbook, onboarding)
+    await refuse_before_the_wizard(session, playbook, onboarding, step, scope, refused="Timer not started",
+                                   then="start the timer")
+    refuse_during_a_wait(playbook, step, scope, now, refused="Timer not started", then="start the timer")
     started = now - int(ago or 0) * 60
     # "recorded_at": the database's time, as verification runs are stamped (a run before it did not see it).
-    timer = {"started": started, "until": started + step.task.timer_minutes * 60, "recorded_at": utcnow().timestamp()}
+    timer: dict[str, Any] = {"started": started, "until": started + step.task.timer_minutes * 60,
+                             "recorded_at": utcnow().timestamp()}
+    if ago and int(ago):
+        # A person's word, not the wizard's measure: the checklist and the exports name who declared
+        # it and when (they read "Waited 30 minutes" of an onboarding done in 2: QA walk 10, H2).
+        timer["declared"] = {"minutes": int(ago), "by": actor.name, "by_id": str(actor.id) if actor.id else None,
+                             "at": now}
     await learn(session, onboarding, {timer_fact(step.key): timer}, activity=True)
     await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
                  subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'"
                  + (f", begun {int(ago)} minutes before" if ago and int(ago) else ""))
     return timer
+
+
+def timer_started_note(timer: dict[str, Any], now: float) -> str:
+    """What the page says once a timer is started: the minutes left, or that a wait declared begun
+    long enough ago is over already (it read "Timer started: 0 minutes left.")."""
+    left = round((float(timer["until"]) - now) / 60)
+    if left > 0:
+        return f"Timer started: {left} minutes left."
+    minutes = round((float(timer["until"]) - float(timer["started"])) / 60)
+    return f"Timer started, counted from {round((now - float(timer['started'])) / 60)} minutes ago: the " \
+           f"{minutes}-minute wait is already over."
 
 
 async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboarding, purpose: str,

@@ -120,7 +120,7 @@ class StepView:
     console_page: str | None = None  # the console page's name ("Security > API > Tokens")
     # The step's values can no longer change: the wizard has acted in Okta on one of them.
     inputs_locked: bool = False
-    # An earlier step whose action is not applied yet: this one's attestation waits for it.
+    # An earlier step whose action is not applied yet: this one's attestation (and timer) waits for it.
     after_unapplied: StepSpec | None = None
     # A person's step the next step's action waits on (Drata's 5a, adding the app 5b finds): not folded until it ran.
     before_pending: bool = False
@@ -385,7 +385,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             reveals = step.task.reveals if step.task is not None else []
             view.secrets = [s for s in secrets if s.destroyed_at is None and (s.purpose in reveals or (
                 s.purpose not in revealed_by_task and any(c.destroys(s) for c in step.checks)))]
-            if any(c.kind == "attest" for c in step.checks):
+            if any(c.kind == "attest" for c in step.checks) or (step.task is not None and step.task.kind == "timer"):
                 view.after_unapplied = unapplied_before(loaded.playbook, scope, states, step.key)
             view.state = step_state(view, loaded)
             if views and views[-1].state == StepState.guide:

@@ -146,6 +146,10 @@ class TaskSpec(Strict):
     # Kept secrets (by purpose, e.g. activation_link) this step needs: offered for reveal right here.
     reveals: list[str] = Field(default_factory=list)
     params: dict[str, Any] = Field(default_factory=dict)
+    # A timer's wait the document asks to finish "before proceeding" (Sentinel's 15 minutes for an
+    # Azure role): the later steps (by key) that cannot be done while it runs, or while it is due and
+    # not started. Their timers and attestations are refused, and the card shows the wait instead.
+    holds: list[str] = Field(default_factory=list)
 
 
 class StepSpec(Strict):
@@ -248,6 +252,18 @@ class Playbook(Strict):
             if missing or not covered[title]:
                 raise ValueError(f"document section '{title}' step(s) {sorted(missing) or ['(section)']} are "
                                  "covered by no playbook step")
+        return self
+
+    @model_validator(mode="after")
+    def _holds(self) -> Playbook:
+        order = [step.key for _section, step in self.steps()]
+        for _section, step in self.steps():
+            held = step.task.holds if step.task is not None else []
+            if held and (step.task is None or step.task.kind != "timer"):
+                raise ValueError(f"step {step.key} holds steps, but only a timer's wait can hold them")
+            for key in held:
+                if key not in order or order.index(key) <= order.index(step.key):
+                    raise ValueError(f"step {step.key} holds '{key}', which is not a step after it")
         return self
 
     # -- navigation --

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +49,12 @@ class ChecklistItem:
     attestation: Attestation | None = None  # who attested, when, and their note
     attested_by: str = ""  # the attesting person as the report names them: "Ana Admin (ana.admin)"
     objects: list[EvidenceObject] = field(default_factory=list)  # the Okta objects it proves things of
+
+    @property
+    def declared_at(self) -> datetime | None:
+        """When a person declared a wait begun before the wizard counted it (named in ``attested_by``)."""
+        at = self.evidence.get("declared_at") if self.attestation is None and self.attested_by else None
+        return datetime.fromtimestamp(float(at), UTC) if at is not None else None
 
     @property
     def result(self) -> str:
@@ -166,6 +173,18 @@ def _person(name: str, username: str) -> str:
     return username if not name or name == username else f"{name} ({username})"
 
 
+def _declared_by(evidence: dict[str, Any], names: dict[Any, str], found: str) -> tuple[str, str]:
+    """Who declared a wait begun before the wizard counted it, as the report names people, and the
+    finding naming them so (the check knows only their username)."""
+    username = str(evidence["declared_by"])
+    try:
+        name = names.get(uuid.UUID(str(evidence.get("declared_by_id"))), "")
+    except ValueError:
+        name = ""
+    person = _person(name, username)
+    return person, found.replace(f" by {username} at ", f" by {person} at ", 1)
+
+
 @dataclass
 class ChecklistOnly:
     """The document's checklist as last checked, without the rest of the report (the exports)."""
@@ -207,6 +226,8 @@ def checklist_items(loaded: Any, results: dict[str, Any], names: dict[Any, str])
                 elif result is not None:
                     objects = _objects(evidence, known, apps)
                     status, found = result.status, _in_words(result.found or "", objects, known)
+                    if evidence.get("declared_by"):  # a person declared the wait begun earlier
+                        attested_by, found = _declared_by(evidence, names, found)
                 else:
                     status, found = CheckStatus.not_verified, "Not verified yet"
                 checklist.append(ChecklistItem(

@@ -91,7 +91,9 @@ def checklist_rows(checklist: ChecklistOnly) -> list[dict[str, Any]]:
     """The document's checklist as the report gives it: one row an item, section by section."""
     rows = []
     for item in checklist.items:
-        attested_at = item.attestation.attested_at.isoformat() if item.attestation else None
+        # A wait declared begun earlier is a person's word too: who and when, in the same columns.
+        moment = item.attestation.attested_at if item.attestation else item.declared_at
+        attested_at = moment.isoformat() if moment else None
         rows.append(REDACTOR.data({
             "section": item.section, "step": item.step, "item": item.label, "result": item.result,
             "evidence": item.evidence_words(attested_at or ""), "attested_by": item.attested_by or None,

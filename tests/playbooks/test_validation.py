@@ -121,6 +121,21 @@ def test_a_broken_playbook_does_not_load_and_says_where(tmp_path: Path, change: 
         _load_variant(tmp_path, change)
 
 
+@pytest.mark.parametrize(("holds", "message"), [
+    (lambda d: _step(d, "verify_account")["task"].update(holds=["store_credentials"]),
+     "step verify_account holds steps, but only a timer's wait can hold them"),
+    (lambda d: _step(d, "verify_account")["task"].update(kind="timer", timer_minutes=5, holds=["licence"]),
+     "step verify_account holds 'licence', which is not a step after it"),
+    (lambda d: _step(d, "verify_account")["task"].update(kind="timer", timer_minutes=5, holds=["store_credential"]),
+     "step verify_account holds 'store_credential', which is not a step after it"),
+])
+def test_a_wait_holds_only_steps_after_it(tmp_path: Path, holds: Callable[[Doc], object], message: str) -> None:
+    """``holds``: the steps a wait the document asks to finish "before proceeding" holds back (Sentinel's
+    connector during the Azure role's 15 minutes); a misspelt or earlier step would hold nothing."""
+    with pytest.raises(PlaybookError, match=re.escape(message)):
+        _load_variant(tmp_path, holds)
+
+
 def test_the_unchanged_variant_loads(tmp_path: Path) -> None:
     _load_variant(tmp_path, lambda d: None)
 

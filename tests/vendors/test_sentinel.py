@@ -5,9 +5,12 @@ event, the backfill preview counted across pages), idempotence and undo."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -30,6 +33,7 @@ from okta_sandbox.domain import roles as sandbox_roles
 from okta_sandbox.domain import syslog
 from okta_sandbox.domain.actors import Actor as SandboxActor
 from tests.harness import Wizard
+from tests.page_journeys import pdf_text
 from tests.support import Web
 
 VENDOR = "sentinel-unified-connector"
@@ -417,3 +421,129 @@ class TestTheAccountsStepsOnceTheTokenIsPasted:
         assert "paste that one here." in step_g
         w.activate_and_paste(oid, "Microsoft Sentinel")
         assert "paste that one here again." in web.get(f"/onboardings/{oid}").text  # lost after the paste
+
+
+def _card(page: str) -> str:
+    """The next-step card of an onboarding's page, as its text reads (its tags dropped)."""
+    card = page[page.index('id="next-step"'):page.index('<nav class="next-step__progress"')]
+    return " ".join(re.sub(r"<[^>]+>", " ", card).split())
+
+
+class TestWaitsBeforeProceeding:
+    def test_the_azure_wait_holds_the_connector_until_it_ends(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                            fake_clock: FakeClock) -> None:
+        """"Allow 15 minutes for the changes to propagate before proceeding": while step b's wait ran,
+        the card said "Step 8: Connect, and start the 30-minute timer", and its timer and attestation
+        were taken, so the connector was made before the Azure role held (QA walk 10, H1)."""
+        oid = start(w, azure_roles_just_assigned=True)
+        up_to_the_connector(w, oid, sandbox_org)
+        w.attest(oid, "workspace_chosen")
+        w.attest(oid, "azure_roles_held")
+        # Ticked, not started: the wait is still to come.
+        with pytest.raises(ValidationFailed, match=r"^Timer not started: the document asks to wait after step b "
+                                                   r"\(Wait 15 minutes after assigning a role\) before going on, "
+                                                   r"and its timer is not started"):
+            start_timer(w, oid, "connect")
+        until = start_timer(w, oid, "azure_propagation")["until"]
+        fake_clock.advance(5 * 60)
+        card = w.view(oid).next
+        assert (card.kind, card.title, card.until) == ("wait", "Step b: Wait 15 minutes after assigning a role", until)
+        ends = re.escape(datetime.fromtimestamp(until, UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        with pytest.raises(ValidationFailed, match=rf"^Timer not started: the document asks to wait after step b "
+                                                   rf"\(Wait 15 minutes after assigning a role\) before going on; "
+                                                   rf"the wait ends at {ends}\. Start the timer then\."):
+            start_timer(w, oid, "connect")
+        with pytest.raises(ValidationFailed, match=r"^Not attested: the document asks to wait after step b .* before "
+                                                   rf"going on; the wait ends at {ends}"):
+            w.attest(oid, "connector_created")
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        url = f"/onboardings/{oid}"
+        page = web.get(url).text
+        card_text = _card(page)
+        assert "Step b: Wait 15 minutes after assigning a role" in card_text and "Step 8" not in card_text
+        assert "The document asks to let this wait pass before going on with “Configure an Okta connector to a " \
+               "Sentinel workspace”. Nothing to do until it ends." in card_text
+        assert "Waiting until" in card_text and "(10 min left)" in card_text
+        # Step 8 says why, instead of offering its timer and its attestation.
+        assert f"/onboardings/{oid}/timers/connect" not in page
+        assert f"/onboardings/{oid}/attest/connector_created" not in page
+        assert "To start this timer, wait: the document asks to wait after step b (Wait 15 minutes after assigning " \
+               "a role) before going on; the wait ends" in page
+        assert "To attest this, wait: the document allows time after step b (Wait 15 minutes after assigning a " \
+               "role) before going on; the wait ends" in page
+        refused = web.post(f"{url}/timers/connect", {}, page=url)
+        assert refused.status_code == 400 and "Timer not started: the document asks to wait after step b" in \
+            refused.text
+        assert "timer_connect" not in w.onboarding(oid).facts
+        # Over: once verified (the wait recorded), the card goes on to the connector, whose timer starts.
+        fake_clock.advance(10 * 60)
+        assert f"/onboardings/{oid}/timers/connect" in web.get(url).text
+        w.verify(oid)
+        assert w.view(oid).next.title == "Step 8: Connect, and start the 30-minute timer"
+        assert start_timer(w, oid, "connect")["until"] == fake_clock.now() + 30 * 60
+
+    def test_no_role_assigned_holds_nothing(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """The 15 minutes are asked for only once a role was assigned just now."""
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        start_timer(w, oid, "connect")
+        w.attest(oid, "connector_created")
+
+    def test_the_connector_timer_waits_for_the_token(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """Step 8's timer, the connector's creation time the backfill preview counts from, could be
+        started before any token existed, while its attestation said to paste the token first (QA
+        walk 10, M6)."""
+        oid = start(w)
+        w.to_the_token(oid)
+        with pytest.raises(ValidationFailed, match=r"^Timer not started: the vendor needs the service account's "
+                                                   r"token for this, and no token is verified yet\. Make it as the "
+                                                   r"account and paste it on step g \(Copy the token value\) first, "
+                                                   r"then start the timer\."):
+            start_timer(w, oid, "connect")
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}").text
+        assert f"/onboardings/{oid}/timers/connect" not in page
+        assert "To start this timer, first paste the service account's token on step g (Copy the token value): " \
+               "the vendor needs it for this." in page
+        w.activate_and_paste(oid, "Microsoft Sentinel")
+        w.apply_ok(oid)
+        assert f"/onboardings/{oid}/timers/connect" in web.get(f"/onboardings/{oid}").text
+        start_timer(w, oid, "connect")
+
+
+class TestDeclaredWaits:
+    def test_a_wait_declared_begun_earlier_is_a_persons_word_in_the_record(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """Both timers started "begun N minutes ago": the report, the PDF and checklist.csv said
+        "Passed — Waited 30 minutes" with nobody named, of an onboarding done in 2 minutes; and the
+        page said "Timer started: 0 minutes left." (QA walk 10, H2 and L2)."""
+        oid = start(w, azure_roles_just_assigned=True)
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        url = f"/onboardings/{oid}"
+        started = web.post(f"{url}/timers/azure_propagation", {"minutes_ago": "15"}, page=url, follow_redirects=True)
+        assert "Timer started, counted from 15 minutes ago: the 15-minute wait is already over." in started.text
+        assert "0 minutes left" not in started.text
+        up_to_the_connector(w, oid, sandbox_org)
+        declared = fake_clock.now()
+        web.post(f"{url}/timers/connect", {"minutes_ago": "30"}, page=url, follow_redirects=True)
+        w.attest_all(oid)
+        make_test_event(w, oid)
+        assert w.verify(oid).state == "succeeded"
+        assert w.onboarding(oid).status == "completed"
+        at = datetime.fromtimestamp(declared, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        report = web.get(f"{url}/report").text
+        assert "Waited 30 minutes" not in report and "Waited 15 minutes" not in report
+        assert re.search(r"Declared begun 30 minutes before by Ana\.Admin \(ana\.admin\) at <time [^>]+>[^<]+</time>; "
+                         r"the wizard measured 0 minutes of the 30 \(until <time", report), report
+        rows = {r["item"]: r for r in csv.DictReader(io.StringIO(web.get(f"{url}/checklist.csv").text))}
+        wait = rows["30 minutes have passed since the connector was created"]
+        assert wait["evidence"].startswith(f"Declared begun 30 minutes before by Ana.Admin (ana.admin) at {at}; the "
+                                           "wizard measured 0 minutes of the 30"), wait
+        assert wait["attested_by"] == "Ana.Admin (ana.admin)" and wait["attested_at"].startswith(
+            datetime.fromtimestamp(declared, UTC).strftime("%Y-%m-%dT%H:%M"))
+        assert rows["15 minutes have passed since the roles were assigned"]["attested_by"] == "Ana.Admin (ana.admin)"
+        pdf = " ".join(pdf_text(web.get(f"{url}/report.pdf").content).split())
+        assert "Declared begun 30 minutes before by Ana.Admin (ana.admin)" in pdf and "Waited 30 minutes" not in pdf

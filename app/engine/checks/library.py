@@ -13,7 +13,7 @@ from app.engine.checks.base import MAKE_AGAIN, START_AGAIN, Check, CheckOutcome,
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
 from app.engine.scope import Scope, TemplateError
-from app.engine.status import timer_until
+from app.engine.status import timer_fact, timer_until
 from app.okta.errors import OktaNotFound
 from app.okta.models import (
     Resource,
@@ -340,4 +340,15 @@ class TimerElapsed(Check):
             left = max(1, int((until - ctx.clock.now() + 59) // 60))
             return CheckOutcome.waiting(f"Waiting until {ends} ({left} minute{'s' if left != 1 else ''} left)",
                                        "Verify again when the time is up.", until=until)
+        declared = (ctx.scope.facts.get(timer_fact(p.step)) or {}).get("declared")
+        if declared:
+            # Begun before the wizard counted it, by a person's word: said so, with who and when (the
+            # audit record read "Waited 30 minutes" of an onboarding done in 2: QA walk 10, H2).
+            at = float(declared["at"])
+            measured = max(0, int((until - at) // 60))
+            return CheckOutcome.passed(
+                f"Declared begun {declared['minutes']} minutes before by {declared['by']} at {stamp(at)}; the wizard "
+                f"measured {measured} minute{'s' if measured != 1 else ''} of the {p.minutes} (until {ends})",
+                until=until, declared_by=declared["by"], declared_by_id=declared.get("by_id"), declared_at=at,
+                declared_minutes=declared["minutes"], measured_minutes=measured)
         return CheckOutcome.passed(f"Waited {p.minutes} minutes (until {ends})", until=until)

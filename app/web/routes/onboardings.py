@@ -353,15 +353,14 @@ async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_
     try:
         timer = await service.start_timer(db, state.library.get(found.vendor), found, step_key, state.clock.now(),
                                           actor_for(request, operator), minutes_ago=ago)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
     except ValidationFailed as exc:
-        if exc.errors:  # the minutes given: said at the step's field (its id), as typed
-            field = f"minutes_ago-{step_key}"
-            return await refused(request, db, found.id, ValidationFailed({field: exc.errors["minutes_ago"]},
-                                                                         exc.message), typed={field: ago})
-        raise HTTPException(404, exc.message) from None
+        field = f"minutes_ago-{step_key}"  # the minutes given: said at the step's field (its id), as typed
+        errors = {field: exc.errors["minutes_ago"]} if exc.errors else {}  # else a wait or the token first
+        return await refused(request, db, found.id, ValidationFailed(errors, exc.message), typed={field: ago})
     await settle(request, db, found.id)
-    left = max(0, round((timer["until"] - state.clock.now()) / 60))
-    return back(request, found.id, f"Timer started: {left} minutes left.", anchor=f"#step-{step_key}")
+    return back(request, found.id, service.timer_started_note(timer, state.clock.now()), anchor=f"#step-{step_key}")
 
 
 @router.get("/{onboarding_id}/secrets/{purpose}", name="onboarding_reveal_again")
