@@ -239,6 +239,9 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     _tick(j)
     page = j.get("/health").text
     assert "pill--health-alerting" in page and "no Super Admin" in page
+    # What to do is beside the alert, as its e-mail says it (it was one click away).
+    alerts = page.split('class="alert-list"', 1)[1].split("</ul>", 1)[0]
+    assert "What to do: Remove what must not be there from the account" in alerts
     assert "The token was used after it was pasted" in page and "pill--evidence-found" in page
     assert f"#{str(oid)[:8]}" not in j.get("/health?evidence=not_yet").text
     assert f"#{str(oid)[:8]}" not in j.get("/?view=all&health=first_call").text
