@@ -230,6 +230,7 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     assert f"#{str(oid)[:8]}" in j.get("/?view=all&health=first_call").text  # the list's filter agrees
     onboarding_page = j.get(f"/onboardings/{oid}").text
     assert "Vendor connected, as Okta shows it" in onboarding_page and "pill--evidence-not_yet" in onboarding_page
+    assert "head-alerts" not in onboarding_page  # no alert, no alert badge
     # "not yet" right after completion is expected, and said to be watched (it read as a fault).
     assert "the watch looks for that first call every 1 hour." in onboarding_page
 
@@ -246,6 +247,8 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     assert f"#{str(oid)[:8]}" not in j.get("/health?evidence=not_yet").text
     assert f"#{str(oid)[:8]}" not in j.get("/?view=all&health=first_call").text
     assert "pill--evidence-found" in j.get(f"/onboardings/{oid}").text
+    head = j.get(f"/onboardings/{oid}").text.split('class="onboarding-head"', 1)[1].split("</header>", 1)[0]
+    assert "Completed" in head and "1 alert open" in head  # not the green badge alone
     assert "Re-verified by the watch" in page
     assert "no Super Admin" in j.get("/health?health=alerting").text
     assert "No completed onboarding" not in (healthy := j.get("/health?health=healthy").text)
