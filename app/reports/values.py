@@ -5,12 +5,13 @@ only that it was done. No value is a secret: tokens and client secrets are never
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.engine import asked_inputs
 from app.engine.runtime import Loaded
+from app.onboardings.token_name import TOKEN_NAME_INPUT
 from app.playbooks.schema import InputSpec
 from app.playbooks.templates import references
 
@@ -55,5 +56,15 @@ def given_values(loaded: Loaded) -> list[GivenValue]:
                 continue
             seen.add(spec.key)
             given.append(GivenValue(step=f"{step.number} {step.title}", label=spec.label,
-                                    value=in_words(spec, scope.inputs.get(spec.key))))
+                                    value=_token_named(scope.facts, in_words(spec, scope.inputs.get(spec.key)))
+                                    if spec.key == TOKEN_NAME_INPUT else in_words(spec, scope.inputs.get(spec.key))))
     return given
+
+
+def _token_named(facts: Mapping[str, Any], proposed: str) -> str:
+    """The token's name as verified, where the person gave it another than the one proposed (a
+    re-pasted "Microsoft Sentinel 2" read as the first token's name: QA walk 10, L6)."""
+    verified = str(facts.get(TOKEN_NAME_INPUT) or "")  # the verified token's name is the fact of that name
+    if not verified or verified.casefold() == proposed.casefold():
+        return proposed
+    return f"{verified} (the token verified; the name proposed was {proposed})"

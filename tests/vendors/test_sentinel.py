@@ -547,3 +547,17 @@ class TestDeclaredWaits:
         assert rows["15 minutes have passed since the roles were assigned"]["attested_by"] == "Ana.Admin (ana.admin)"
         pdf = " ".join(pdf_text(web.get(f"{url}/report.pdf").content).split())
         assert "Declared begun 30 minutes before by Ana.Admin (ana.admin)" in pdf and "Waited 30 minutes" not in pdf
+
+    def test_the_report_gives_the_name_of_the_token_verified_not_only_the_one_proposed(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """"Values given" kept the proposed name after the person's token, named otherwise, was
+        verified: an auditor read the name of a token that does not exist (QA walk 10, L6)."""
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        oid = start(w)
+        w.plan(oid)
+        w.apply_ok(oid)
+        w.activate_and_paste(oid, "Sentinel connector key")
+        values = web.get(f"/onboardings/{oid}/report").text.split('given-values">', 1)[1].split("</table>", 1)[0]
+        assert ('<td data-label="Given">Sentinel connector key (the token verified; the name proposed was Microsoft '
+                'Sentinel)</td>') in values
