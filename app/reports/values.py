@@ -55,9 +55,10 @@ def given_values(loaded: Loaded) -> list[GivenValue]:
             if spec.key in seen or not scope.condition(spec.when):
                 continue
             seen.add(spec.key)
-            given.append(GivenValue(step=f"{step.number} {step.title}", label=spec.label,
-                                    value=_token_named(scope.facts, in_words(spec, scope.inputs.get(spec.key)))
-                                    if spec.key == TOKEN_NAME_INPUT else in_words(spec, scope.inputs.get(spec.key))))
+            value = in_words(spec, scope.inputs.get(spec.key))
+            if spec.key == TOKEN_NAME_INPUT:
+                value = _token_named(scope.facts, value)
+            given.append(GivenValue(step=f"{step.number} {step.title}", label=spec.label, value=value))
     return given
 
 
