@@ -32,12 +32,17 @@ def start(w: Wizard) -> uuid.UUID:
     return w.start(VENDOR, w.connect(), service_account_login=LOGIN)
 
 
-def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
+def past_the_token(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
+    """Applied up to the token, the account activated, its token pasted, the rest applied: the account."""
     svc = w.to_the_token(oid)
     person_activates(org, svc)
-    token = org.issue_api_token(svc, "Defender for Identity")
-    w.paste_token(oid, token)
+    w.paste_token(oid, org.issue_api_token(svc, "Defender for Identity"))
     w.apply_ok(oid)
+    return svc
+
+
+def finish(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
+    svc = past_the_token(w, oid, org)
     w.attest_all(oid)
     job = w.verify(oid)
     assert job.state == "succeeded", job.error

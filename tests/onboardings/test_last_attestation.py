@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.store.models import VerificationRun
 from okta_sandbox import SandboxOrg
-from tests.engine.test_defender import person_activates, start
+from tests.engine.test_defender import past_the_token, person_activates, start
 from tests.harness import Wizard
 from tests.page_journeys import Journey
 from tests.support import Web
@@ -27,10 +27,7 @@ def _runs(w: Wizard, oid: object) -> int:
 
 def test_the_last_attestation_verifies_and_completes(w: Wizard, sandbox_org: SandboxOrg) -> None:
     oid = start(w)
-    svc = w.to_the_token(oid)
-    person_activates(sandbox_org, svc)
-    w.paste_token(oid, sandbox_org.issue_api_token(svc, "Defender for Identity"))
-    w.apply_ok(oid)
+    past_the_token(w, oid, sandbox_org)
     w.verify(oid)
     web = Web(w.client)
     assert web.sign_in("ana.admin").status_code == 303

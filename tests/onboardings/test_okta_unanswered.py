@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from okta_sandbox import SandboxOrg
-from tests.engine.test_defender import finish, person_activates, start
+from tests.engine.test_defender import finish, past_the_token, person_activates, start
 from tests.harness import Wizard
 from tests.support import Web
 from tests.vendors.readback import last_results
@@ -57,10 +57,7 @@ def test_checks_okta_did_not_answer_are_not_failures(w: Wizard, sandbox_org: San
 
 def test_the_first_verification_okta_did_not_answer_does_not_complete(w: Wizard, sandbox_org: SandboxOrg) -> None:
     oid = start(w)
-    svc = w.to_the_token(oid)
-    person_activates(sandbox_org, svc)
-    w.paste_token(oid, sandbox_org.issue_api_token(svc, "Defender for Identity"))
-    w.apply_ok(oid)
+    past_the_token(w, oid, sandbox_org)
     w.attest_all(oid)
     sandbox_org.faults.add("server_error", method="GET", path="/api/v1/users", times=None)
     w.verify(oid)
