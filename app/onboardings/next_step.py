@@ -62,15 +62,6 @@ class NextStep:
 WHO_ACTS = "the person it is assigned to, or an administrator,"
 
 
-@dataclass
-class SectionProgress:
-    key: str
-    title: str
-    done: int
-    total: int
-    current: bool
-
-
 def _wait_over(view: OnboardingView, step_key: str) -> bool:
     until = timer_until(view.loaded.scope.facts, step_key)
     return until is not None and until <= view.now
@@ -386,14 +377,3 @@ def _running_wait(view: OnboardingView, steps: list[StepView]) -> tuple[StepView
     waiting = [sv for sv in steps if sv.step.key == key or any(
         c.spec.kind == "timer_elapsed" and c.spec.params.get("step") == key for c in sv.checks)]
     return waiting[-1], until
-
-
-def progress(view: OnboardingView, current: StepView | None) -> list[SectionProgress]:
-    """Each section of the document with how many of its steps are done."""
-    out = []
-    for section, svs in view.sections:
-        counted = [sv for sv in svs if sv.tracked]
-        out.append(SectionProgress(
-            key=section.key, title=section.title, done=sum(1 for sv in counted if sv.state == StepState.done),
-            total=len(counted), current=current is not None and current in svs))
-    return out
