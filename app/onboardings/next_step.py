@@ -16,11 +16,17 @@ from typing import TYPE_CHECKING
 from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
 from app.engine.requirements import Stale
-from app.engine.status import held_by_waits, timer_until
+from app.engine.status import timer_until
 from app.onboardings.dead_ends import attest_would_destroy
-from app.onboardings.step_state import answered_by_the_token
-from app.playbooks.tasks import TOKEN_VERIFIED
-from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
+from app.onboardings.person_steps import (
+    held_by_a_wait,
+    needs_person,
+    token_track,
+    waits_first,
+    waits_for_the_token,
+    why_later,
+)
+from app.store.statuses import ActionState, CheckStatus, OnboardingStatus, StepState, Verdict
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
@@ -60,90 +66,6 @@ class NextStep:
 
 # Who may act on an onboarding (handoffs.may_act), as the card names them to someone who may not.
 WHO_ACTS = "the person it is assigned to, or an administrator,"
-
-
-def _wait_over(view: OnboardingView, step_key: str) -> bool:
-    until = timer_until(view.loaded.scope.facts, step_key)
-    return until is not None and until <= view.now
-
-
-def held_by_a_wait(view: OnboardingView) -> set[str]:
-    """The steps after a wait the document asks for, while it has not passed (`held_by_waits`)."""
-    return set(held_by_waits(view.loaded.playbook, view.loaded.scope, view.now))
-
-
-def needs_person(view: OnboardingView, sv: StepView) -> bool:
-    """Whether this step waits for something only a person can do now."""
-    if sv.state == StepState.done:
-        return False
-    # Values only a person can give (Oort's AWS values on 4.4, a step otherwise only to read): the
-    # card asks for them there, not at the wizard's step that waits for them (4.5a: QA).
-    if sv.inputs and not sv.inputs_locked and any(s.required and v in (None, "", []) for s, v in sv.inputs):
-        return True
-    if not sv.tracked:
-        return False
-    task = sv.step.task
-    if task is not None and task.kind == "timer" and timer_until(view.loaded.scope.facts, sv.step.key) is not None \
-            and not _wait_over(view, sv.step.key) \
-            and not any(c.spec.kind == "attest" and c.status != CheckStatus.attested for c in sv.checks):
-        return False  # started, nothing to do but wait: the card goes on, and shows the wait once nothing else is left
-    facts = view.loaded.scope.facts
-    if task is not None and task.kind == "service_token":
-        return not facts.get(TOKEN_VERIFIED)
-    if waits_for_the_token(view, sv):
-        return False  # the token step is where it is done: the card goes there, with this step in it
-    if any(c.status == CheckStatus.failed for c in sv.checks):
-        return True
-    if any(c.spec.kind == "attest" and c.status != CheckStatus.attested for c in sv.checks):
-        return True
-    if task is None:
-        return False
-    # A person's task whose outcome the wizard checks in Okta (the account activated, the token made
-    # as the account): it is the next step until a verification finds it done.
-    if evidently_done(view, sv):
-        return False
-    return task.kind == "timer" or (sv.step.actor != "wizard" and any(c.status not in GOOD for c in sv.checks))
-
-
-def waits_for_the_token(view: OnboardingView, sv: StepView) -> bool:
-    """Before the token is verified, a step whose only open checks the token answers (Defender's
-    step 5, "sign in as the account"): nothing on it can be checked until the paste, so its "check
-    it in Okta" looped on the same card (QA walk 8, M1)."""
-    open_checks = [c for c in sv.checks if c.status not in GOOD]
-    return not view.token_verified and bool(open_checks) \
-        and all(answered_by_the_token(c.spec) for c in open_checks)
-
-
-def evidently_done(view: OnboardingView, sv: StepView) -> bool:
-    """Once the service account's token is verified, the account's own earlier steps evidently
-    happened (the token was made signed in as it): the next verification confirms them, and a
-    failure brings the step back."""
-    return sv.step.actor == "service_account" and view.token_verified \
-        and all(c.status in NOT_AGAINST for c in sv.checks)
-
-
-def _token_track(view: OnboardingView, steps: list[StepView]) -> list[StepView]:
-    """While the wizard waits for the service account's token, the account's person's steps up to
-    the token: what unblocks the rest of the plan comes before attestations that can wait."""
-    if view.token_verified:
-        return []
-    track = []
-    for sv in steps:
-        if sv.step.actor == "service_account":
-            track.append(sv)
-        if sv.step.task is not None and sv.step.task.kind == "service_token":
-            return track
-    return []
-
-
-def checked_by_okta(view: OnboardingView, sv: StepView) -> bool:
-    """The step's open items are checks the wizard runs against Okta (so "check it now" finishes
-    it); a wait not over yet (not started, or running) is not one."""
-    open_checks = [c for c in sv.checks if c.status not in GOOD]
-    if waits_for_the_token(view, sv):
-        return False  # the paste answers them (the token step carried a second button: QA walk 8, L7)
-    return bool(open_checks) and all(c.spec.kind != "attest" for c in open_checks) and all(
-        _wait_over(view, str(c.spec.params.get("step"))) for c in open_checks if c.spec.kind == "timer_elapsed")
 
 
 def next_step(view: OnboardingView) -> NextStep:
@@ -221,7 +143,8 @@ def next_step(view: OnboardingView) -> NextStep:
         return NextStep(NextKind.verify, "Mend what changed in Okta, then re-verify",
                         f"“{label}” failed at the last verification. {remedy}")
     held = held_by_a_wait(view)
-    person = next((sv for sv in _token_track(view, steps) + steps if needs_person(view, sv)
+    track = token_track(view, steps)
+    person = next((sv for sv in waits_first(view, steps) + track + steps if needs_person(view, sv)
                    and sv.step.key not in held), None)
     unchecked = _unchecked_prerequisites(steps, person) if person is not None else []
     if person is not None and unchecked:
@@ -249,7 +172,8 @@ def next_step(view: OnboardingView) -> NextStep:
     if person is not None:
         before = _before(view, person, steps)
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
-                        f"In “{person.section.title}”." + _first(person, before), person, before=before)
+                        f"In “{person.section.title}”.{_first(person, before)}{why_later(view, person, track, steps)}",
+                        person, before=before)
     waited = _running_wait(view, steps)
     if waited is not None:
         sv, until = waited
@@ -332,7 +256,7 @@ def _before(view: OnboardingView, person: StepView, steps: list[StepView]) -> li
         return []
     task = person.step.task
     if task is not None and task.kind == "service_token":
-        track = _token_track(view, steps)
+        track = token_track(view, steps)
         if person not in track:
             return []
         return [sv for sv in track[:track.index(person)] if sv.state != StepState.done

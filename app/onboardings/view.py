@@ -27,8 +27,9 @@ from app.engine.runtime import Loaded, load
 from app.engine.status import changed_since
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
 from app.onboardings.dead_ends import attest_blocked_by
-from app.onboardings.next_step import NextKind, NextStep, checked_by_okta, evidently_done, next_step
+from app.onboardings.next_step import NextKind, NextStep, next_step
 from app.onboardings.paste import PasteRow, paste_row
+from app.onboardings.person_steps import checked_by_okta, evidently_done
 from app.onboardings.progress import SectionProgress, progress
 from app.onboardings.step_state import (
     ACTORS,

@@ -25,7 +25,7 @@ from app.engine.context import Context
 from app.engine.scope import Scope
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.onboardings import service
-from app.onboardings.next_step import checked_by_okta, needs_person
+from app.onboardings.person_steps import checked_by_okta, needs_person
 from app.store.models import AuditEvent, Onboarding
 from app.vault import Secret
 from okta_sandbox import SandboxOrg
@@ -381,6 +381,41 @@ def test_the_card_for_connect_names_the_connector_pages_before_it(w: Wizard, san
     # With the values Connect needs (they were in steps below the card: QA walk 8, M2).
     assert [sv.step.number for sv in card.before] == ["1-4", "5", "6-7"]
     assert {row.label for sv in card.before for row in sv.paste} >= {"Domain name", "API key", "Workspace"}
+
+
+class TestTheCardsOrderInThePrerequisites:
+    def test_a_wait_the_connector_needs_is_started_before_the_token(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                                    fake_clock: FakeClock) -> None:
+        """Azure's 15-minute wait after a role is assigned holds the connector's steps: the card led to
+        step e (the token) before 1-3, a and b, so the wait started only after the token (QA walk 10, L4)."""
+        oid = start(w, azure_roles_just_assigned=True)
+        w.plan(oid)
+        w.apply_ok(oid)
+        assert w.view(oid).next.title == "Step 1-3: Settings > Microsoft Sentinel: choose the workspace"
+        w.attest(oid, "workspace_chosen")
+        assert w.view(oid).next.step.step.key == "azure_roles"
+        w.attest(oid, "azure_roles_held")
+        assert w.view(oid).next.title == "Step b: Wait 15 minutes after assigning a role"
+        start_timer(w, oid, "azure_propagation")
+        assert w.view(oid).next.title == "Step e: Sign in as the service account"  # while the wait runs
+
+    def test_without_a_wait_the_token_leads_and_the_card_says_why_the_rest_can_wait(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """The card said "Step e" while steps 1-3 and a, above it in the document, were open, with no
+        word of why (QA walk 10, L4)."""
+        oid = start(w)
+        w.plan(oid)
+        w.apply_ok(oid)
+        card = w.view(oid).next
+        assert card.title == "Step e: Sign in as the service account"
+        assert card.detail == ("In “Prerequisites”. Steps 1-3 and a can wait: what the wizard still has to do in "
+                               "Okta needs the service account's token first.")
+        w.attest(oid, "workspace_chosen")
+        assert w.view(oid).next.detail.endswith(" Step a can wait: what the wizard still has to do in Okta needs "
+                                                "the service account's token first.")
+        w.activate_and_paste(oid, "Microsoft Sentinel")
+        w.apply_ok(oid)
+        assert w.view(oid).next.step.step.key == "azure_roles"  # the token given, the document's order again
 
 
 class TestTheAccountsStepsOnceTheTokenIsPasted:

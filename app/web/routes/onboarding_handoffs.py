@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.common.validation import ValidationFailed
 from app.onboardings import handoffs
-from app.onboardings.next_step import checked_by_okta
+from app.onboardings.person_steps import checked_by_okta
 from app.onboardings.view import build_view
 from app.reports.values import given_values
 from app.store.models import Operator
