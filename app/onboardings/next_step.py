@@ -21,6 +21,7 @@ from app.onboardings.dead_ends import attest_would_destroy
 from app.onboardings.person_steps import (
     held_by_a_wait,
     needs_person,
+    steps_named,
     token_track,
     waits_first,
     waits_for_the_token,
@@ -273,21 +274,10 @@ def _first(person: StepView, before: list[StepView]) -> str:
     come first", "Step 5 of “Create a dedicated Okta account”, then steps 1-3 and 4-5, come first"."""
     if not before:
         return ""
-    groups: list[tuple[StepView, list[str]]] = []
-    for sv in before:
-        if groups and groups[-1][0].section is sv.section:
-            groups[-1][1].append(sv.step.number)
-        else:
-            groups.append((sv, [sv.step.number]))
-    said = []
-    for first, numbers in groups:
-        listed = ", ".join(numbers[:-1]) + (" and " if len(numbers) > 1 else "") + numbers[-1]
-        where = "" if first.section is person.section else f" of “{first.section.title}”"
-        said.append(f"step{'s' if len(numbers) > 1 else ''} {listed}{where}")
-    text = ", then ".join(said)
+    text, groups = steps_named(person, before)
     many = len(before) > 1
-    verb = f", come{'' if many else 's'}" if len(groups) > 1 else f" come{'' if many else 's'}"
-    return f" {text[0].upper()}{text[1:]}{verb} first: {'they are' if many else 'it is'} in this card, above it."
+    verb = f", come{'' if many else 's'}" if groups > 1 else f" come{'' if many else 's'}"
+    return f" {text}{verb} first: {'they are' if many else 'it is'} in this card, above it."
 
 
 def _running_wait(view: OnboardingView, steps: list[StepView]) -> tuple[StepView, float] | None:

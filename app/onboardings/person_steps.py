@@ -106,12 +106,29 @@ def why_later(view: OnboardingView, person: StepView, track: list[StepView], ste
     still need a person (Sentinel's e before its attestations 1-3 and a: QA walk 10, L4)."""
     if person not in track:
         return ""
-    earlier = [sv.step.number for sv in steps[:steps.index(person)] if sv not in track and needs_person(view, sv)]
+    earlier = [sv for sv in steps[:steps.index(person)] if sv not in track and needs_person(view, sv)]
     if not earlier:
         return ""
-    listed = ", ".join(earlier[:-1]) + (" and " if len(earlier) > 1 else "") + earlier[-1]
-    return (f" Step{'s' if len(earlier) > 1 else ''} {listed} can wait: what the wizard still has to do in Okta "
-            "needs the service account's token first.")
+    text, _groups = steps_named(person, earlier)
+    return f" {text} can wait: what the wizard still has to do in Okta needs the service account's token first."
+
+
+def steps_named(person: StepView, svs: list[StepView]) -> tuple[str, int]:
+    """``svs`` named by number, by section, as the card beside ``person`` says them ("Steps 1-3 and a",
+    "Step 5 of “Create a dedicated Okta account”, then steps 1-3 and 4-5"), and how many sections."""
+    groups: list[tuple[StepView, list[str]]] = []
+    for sv in svs:
+        if groups and groups[-1][0].section is sv.section:
+            groups[-1][1].append(sv.step.number)
+        else:
+            groups.append((sv, [sv.step.number]))
+    said = []
+    for first, numbers in groups:
+        listed = ", ".join(numbers[:-1]) + (" and " if len(numbers) > 1 else "") + numbers[-1]
+        where = "" if first.section is person.section else f" of “{first.section.title}”"
+        said.append(f"step{'s' if len(numbers) > 1 else ''} {listed}{where}")
+    text = ", then ".join(said)
+    return text[0].upper() + text[1:], len(groups)
 
 
 def checked_by_okta(view: OnboardingView, sv: StepView) -> bool:
