@@ -85,18 +85,25 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     runnable = [item for item in pending if item not in gated]
     if runnable:
         return OnboardingStatus.in_progress, None, f"Next: {runnable[0][0].title}"
+    running: StepSpec | None = None
     for _section, step in loaded.playbook.steps():
         if not scope.condition(step.when):
             continue
         verified = scope.facts.get(TOKEN_VERIFIED)
-        if step.task is not None and step.task.kind == "service_token" and not verified:
+        if step.task is not None and step.task.kind == "service_token" and not verified \
+                and (running is None or step.key not in held_by_waits(loaded.playbook, scope, now)):
+            # Before a wait that does not hold it, too: the token is the person's to give meanwhile (the
+            # header said "Waiting for the timer" beside a card that asked for step e: QA walk 10, L3).
+            meanwhile = f"; the wait of step {running.number} runs meanwhile" if running is not None else ""
             return (OnboardingStatus.waiting, WaitingFor.service_token,
                     f"Waiting for the service account's token: the account's own steps, up to step {step.number} "
-                    f"({step.title})")
-        if step.task is not None and step.task.kind == "timer":
+                    f"({step.title}){meanwhile}")
+        if step.task is not None and step.task.kind == "timer" and running is None:
             until = timer_until(scope.facts, step.key)
             if until is not None and until > now:
-                return OnboardingStatus.waiting, WaitingFor.timer, f"Waiting for the timer of '{step.title}'"
+                running = step
+    if running is not None:
+        return OnboardingStatus.waiting, WaitingFor.timer, f"Waiting for the timer of '{running.title}'"
     for step, spec in gated:
         missing = unmet(scope, spec.requires)
         if waits_for_inputs(missing):

@@ -398,6 +398,11 @@ class TestTheCardsOrderInThePrerequisites:
         assert w.view(oid).next.title == "Step b: Wait 15 minutes after assigning a role"
         start_timer(w, oid, "azure_propagation")
         assert w.view(oid).next.title == "Step e: Sign in as the service account"  # while the wait runs
+        # The header agrees with the card: it said "Waiting for a timer" beside "Step e" (QA walk 10, L3).
+        onboarding = w.onboarding(oid)
+        assert (onboarding.waiting_for, onboarding.status_note) == (
+            "service_token", "Waiting for the service account's token: the account's own steps, up to step g (Copy "
+                             "the token value); the wait of step b runs meanwhile")
 
     def test_without_a_wait_the_token_leads_and_the_card_says_why_the_rest_can_wait(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
