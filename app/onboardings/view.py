@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
+from app.engine.actions.base import registry as action_registry
 from app.engine.checks.base import CheckOutcome, answered_by_facts
 from app.engine.requirements import (
     Stale,
@@ -88,6 +89,7 @@ class ActionView:
     waiting_on: list[str]
     created_by_us: bool
     waiting_label: str = ""  # the requirements in words ("'Region' is given")
+    preview: str = ""  # what it does, before a plan said it (``Action.preview``)
 
 
 @dataclass
@@ -331,7 +333,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     console_link=console_link(loaded, row.object_type, row.object_id) if row else None,
                     error=row.error if row else None, waiting_on=waiting,
                     created_by_us=bool(row and row.created_by_us),
-                    waiting_label=describe(loaded.playbook, waiting)))
+                    waiting_label=describe(loaded.playbook, waiting),
+                    preview=action_registry()[spec.kind](spec.params).preview(scope)))
             for check in step.checks:
                 if not scope.condition(check.when):
                     continue

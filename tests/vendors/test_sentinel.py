@@ -454,8 +454,8 @@ class TestTheAccountsStepsOnceTheTokenIsPasted:
         oid = start(w)
         w.plan(oid)
         w.apply_ok(oid)
-        keep = ("Keep the token's value until step 5 (Name and connection details), where you paste it into the "
-                "vendor's console: Okta shows it only once")
+        keep = ("Keep the token's value until step 5 of “Configure an Okta connector to a Sentinel workspace” "
+                "(Name and connection details), where you paste it into the vendor's console: Okta shows it only once")
         step_g = web.get(f"/onboardings/{oid}").text.split('id="step-copy_token"', 1)[1].split('id="step-', 1)[0]
         assert keep in step_g
         assert "paste that one here." in step_g

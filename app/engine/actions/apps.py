@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import Field
 
-from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, said
 from app.engine.actions.services import kept_fact
 from app.engine.context import Context
-from app.engine.scope import TemplateError
+from app.engine.scope import Scope, TemplateError
 from app.okta.errors import OktaApiError, OktaNotFound
 from app.okta.models import App, Grant, Group, User
 from app.store.statuses import ActionOutcome, Intent, Verdict
@@ -163,6 +163,10 @@ class EnsureAppGrant(Action):
     params_model = GrantParams
     description = "Grant an Okta API scope to an app"
 
+    def preview(self, scope: Scope) -> str:
+        app = said(scope, self.raw_params.get("app_label"), "the app")
+        return f"Grant {said(scope, self.raw_params.get('scope'), 'an Okta API scope')} to {app}"
+
     @staticmethod
     def _granted(grants: list[Grant], scope: str) -> Grant | None:
         return next((g for g in grants if g.scopeId == scope and (g.status or "ACTIVE") == "ACTIVE"), None)
@@ -265,6 +269,9 @@ class EnsureAppAssignments(Action):
     params_model = AssignmentParams
     needs_super_admin = False
     description = "Assign an app to users and groups"
+
+    def preview(self, scope: Scope) -> str:
+        return f"Assign {said(scope, self.raw_params.get('app_label'), 'the app')} to its users and groups"
 
     def params(self, ctx: Context) -> AssignmentParams:
         raw = dict(self.raw_params)

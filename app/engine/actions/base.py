@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.common.registry import KindRegistry
 from app.engine.context import Context
+from app.engine.scope import Scope
 from app.okta.errors import OktaNotFound
 from app.store.statuses import ActionOutcome, ActionState, Verdict
 
@@ -103,6 +104,12 @@ class Action(ABC):
         """Whether this instance is made again when gone (``restores``; a parameter may say no)."""
         return self.restores
 
+    def preview(self, scope: Scope) -> str:
+        """What it does, in words, before a plan has read Okta: a step lists its actions by it (two
+        read "The wizard does this through the Okta API" side by side: QA walk 11, L5)."""
+        label = said(scope, self.raw_params.get("label"), "")
+        return f"{self.description}: {label}" if label else self.description
+
     def params(self, ctx: Context) -> Any:
         return self.params_model.model_validate(ctx.scope.render(self.raw_params))
 
@@ -116,6 +123,12 @@ class Action(ABC):
         """Remove what apply created (only called when the record says we created or changed
         something). Returns a summary, or None if there was nothing left to remove."""
         return None
+
+
+def said(scope: Scope, value: Any, fallback: str) -> str:
+    """A parameter's value in words for ``Action.preview``: rendered where the scope can already
+    fill it, else ``fallback``."""
+    return str(scope.render(value)) if isinstance(value, str) and scope.can_render(value) else fallback
 
 
 async def settled(ctx: Context, read: Callable[[], Awaitable[T]]) -> T:

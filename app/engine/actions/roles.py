@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, settled
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, said, settled
 from app.engine.context import Context
+from app.engine.scope import Scope
 from app.okta.errors import OktaApiError, OktaNotFound
 from app.okta.models import ApiToken, RoleAssignment, User
 from app.store.statuses import ActionOutcome, Intent, Verdict
@@ -118,6 +119,9 @@ class EnsureStandardRole(Action):
     params_model = StandardRoleParams
     description = "Assign a standard admin role"
 
+    def preview(self, scope: Scope) -> str:
+        return f"Assign {role_label(self.raw_params['role'])} to the service account"
+
     def may_restore(self) -> bool:
         # A role held only while a token is created (Super Admin) is never given back by a repair:
         # with the token revoked since, the plan would assign it again for good.
@@ -191,6 +195,9 @@ class RemoveStandardRole(Action):
     kind = "okta_remove_standard_role"
     params_model = StandardRoleParams
     description = "Remove a standard admin role"
+
+    def preview(self, scope: Scope) -> str:
+        return f"Remove {role_label(self.raw_params['role'])} from the service account"
 
     async def plan(self, ctx: Context) -> PlanItem:
         role = self.raw_params["role"]
@@ -266,6 +273,9 @@ class EnsureCustomRoleAssignment(Action):
     restores = True
     params_model = CustomRoleAssignmentParams
     description = "Assign a custom role on a resource set"
+
+    def preview(self, scope: Scope) -> str:
+        return f"Assign {said(scope, self.raw_params.get('role_label'), 'the custom role')} on its resource set"
 
     @staticmethod
     def _matching(roles: list[RoleAssignment], p: CustomRoleAssignmentParams) -> list[RoleAssignment]:

@@ -4,10 +4,11 @@ that the operator gets the activation link (shown once, kept sealed until the ac
 from __future__ import annotations
 
 from app.engine import asked_inputs
-from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, said
 from app.engine.actions.roles import role_label, user_roles
 from app.engine.actions.schema import cached_schema
 from app.engine.context import Context
+from app.engine.scope import Scope
 from app.okta.errors import OktaBadRequest, OktaError
 from app.okta.models import ApiToken, User
 from app.store.statuses import ActionOutcome, Intent, Verdict
@@ -68,6 +69,10 @@ class EnsureUser(Action):
     params_model = UserParams
     needs_super_admin = False
     description = "Create or adopt a dedicated service account"
+
+    def preview(self, scope: Scope) -> str:
+        login = said(scope, self.raw_params.get("login"), "")
+        return f"{self.description}: {login}" if login else self.description
 
     async def _find(self, ctx: Context, login: str) -> User | None:
         user: User | None = await ctx.cached(f"user:{login}", lambda: ctx.okta.users.find_by_login(login))
