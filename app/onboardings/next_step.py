@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
+from app.engine.checks.library import ServiceToken, UserStatus
 from app.engine.requirements import Stale
 from app.engine.status import timer_until
 from app.onboardings.dead_ends import attest_would_destroy
@@ -227,12 +228,20 @@ def _gone_from_okta(view: OnboardingView, steps: list[StepView]) -> str | None:
                  if c.status == CheckStatus.failed and (c.remedy or "").startswith(MAKE_AGAIN)), None)
 
 
+# Failures that stop the vendor connecting at all, mended first: the account (deactivated, its
+# token revoked with it), then the token; a role to remove from a deactivated account led the card
+# (QA walk 11, M3).
+MENDED_FIRST = (UserStatus.kind, ServiceToken.kind)
+
+
 def _drifted_since_completed(view: OnboardingView, steps: list[StepView]) -> tuple[str, str] | None:
-    """A completed onboarding's first check the last verification failed (drift), with its remedy."""
+    """A completed onboarding's check the last verification failed (drift) to mend first, with its
+    remedy: the account's or the token's before the rest, else the first in the document."""
     if view.onboarding.completed_at is None or view.last_run is None or view.run_outdated:
         return None
-    return next(((c.spec.label, c.remedy or "") for sv in steps for c in sv.checks
-                 if c.status == CheckStatus.failed), None)
+    failed = [c for sv in steps for c in sv.checks if c.status == CheckStatus.failed]
+    failed.sort(key=lambda c: MENDED_FIRST.index(c.spec.kind) if c.spec.kind in MENDED_FIRST else len(MENDED_FIRST))
+    return (failed[0].spec.label, failed[0].remedy or "") if failed else None
 
 
 def _unchecked_prerequisites(steps: list[StepView], person: StepView) -> list[StepView]:

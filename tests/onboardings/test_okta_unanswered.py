@@ -13,6 +13,7 @@ from okta_sandbox import SandboxOrg
 from tests.engine.test_defender import finish, past_the_token, person_activates, start
 from tests.harness import Wizard
 from tests.support import Web
+from tests.vendors import test_drata
 from tests.vendors.readback import last_results
 
 
@@ -94,6 +95,22 @@ def test_a_completed_onboarding_that_drifted_stays_in_the_completed_list(w: Wiza
     assert (card.detail or "").startswith("“The account is active” failed at the last verification. The account was "
                                 "deactivated in Okta")
     assert "activation link" not in (card.detail or "")
+
+
+def test_the_card_mends_a_deactivated_account_before_a_role_given_to_it(w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """Given Super Administrator, then deactivated: the card said first to remove the role (the first
+    failure in the document) from an account that could no longer connect at all (QA walk 11, M3)."""
+    oid = test_drata.start(w)
+    svc = test_drata.finish(w, oid, sandbox_org)
+    assert w.onboarding(oid).status == "completed"
+    sandbox_org.assign_role(svc, "SUPER_ADMIN")
+    sandbox_org.users[svc].status = "DEPROVISIONED"
+    w.verify(oid, "reverify")
+    failed = [row.found for row in last_results(w, oid).values() if row.status == "failed"]
+    assert any("Super Administrator" in (found or "") for found in failed)  # the role is among the failures
+    card = w.view(oid).next
+    assert (card.detail or "").startswith("“The service account is active” failed at the last verification. The "
+                                          "account was deactivated in Okta")
 
 
 def test_a_check_okta_did_not_answer_before_a_change_is_not_shown_as_current(
