@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from okta_sandbox import SandboxOrg
+from tests.engine import test_defender
 from tests.harness import Wizard
 from tests.support import Web
 from tests.vendors import test_drata, test_oort
@@ -28,6 +29,10 @@ def test_each_action_of_a_step_says_what_it_does_before_the_plan(w: Wizard, sand
     assert "Create or adopt a dedicated service account: drata-service@acme.example" in step
     assert "Assign Read-Only Administrator to the service account" in step
     assert "Grant okta.users.read.self to Drata - OIDC" in page
+    # A list of parameters said by name, a custom role by its label (Defender).
+    page = web.get(f"/onboardings/{test_defender.start(w)}").text
+    assert "Add custom profile attributes: ObjectSid, ObjectGuid, DistinguishedName" in page
+    assert "Assign Microsoft Defender for Identity on its resource set" in page
 
 
 def test_the_token_step_names_the_section_of_the_step_it_is_kept_for(w: Wizard, sandbox_org: SandboxOrg) -> None:

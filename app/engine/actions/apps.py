@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
-from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, said
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.actions.services import kept_fact
 from app.engine.context import Context
-from app.engine.scope import Scope, TemplateError
+from app.engine.scope import TemplateError
 from app.okta.errors import OktaApiError, OktaNotFound
 from app.okta.models import App, Grant, Group, User
 from app.store.statuses import ActionOutcome, Intent, Verdict
@@ -162,10 +162,8 @@ class EnsureAppGrant(Action):
     restores = True
     params_model = GrantParams
     description = "Grant an Okta API scope to an app"
-
-    def preview(self, scope: Scope) -> str:
-        app = said(scope, self.raw_params.get("app_label"), "the app")
-        return f"Grant {said(scope, self.raw_params.get('scope'), 'an Okta API scope')} to {app}"
+    preview_words = "Grant {scope} to {app_label}"
+    unknown: ClassVar[dict[str, str]] = {"scope": "an Okta API scope", "app_label": "the app"}
 
     @staticmethod
     def _granted(grants: list[Grant], scope: str) -> Grant | None:
@@ -269,9 +267,8 @@ class EnsureAppAssignments(Action):
     params_model = AssignmentParams
     needs_super_admin = False
     description = "Assign an app to users and groups"
-
-    def preview(self, scope: Scope) -> str:
-        return f"Assign {said(scope, self.raw_params.get('app_label'), 'the app')} to its users and groups"
+    preview_words = "Assign {app_label} to its users and groups"
+    unknown: ClassVar[dict[str, str]] = {"app_label": "the app"}
 
     def params(self, ctx: Context) -> AssignmentParams:
         raw = dict(self.raw_params)

@@ -85,6 +85,10 @@ class Action(ABC):
     # Shown in preflight: which actions fail without a Super Administrator credential.
     needs_super_admin: ClassVar[bool] = True
     description: ClassVar[str] = ""
+    # ``preview``'s words: parameters named in braces, how one is said, and its words until known.
+    preview_words: ClassVar[str] = "{description}: {label}"
+    shown: ClassVar[dict[str, Callable[[Any], str]]] = {}
+    unknown: ClassVar[dict[str, str]] = {}
     # The facts its plan or apply may set (``PlanItem.facts``, ``Applied.facts``), so playbooks are
     # checked at load: a fact name, or a pattern filled from the parameters ("{fact}_login": the
     # value of the ``fact`` parameter, or its default, then "_login"; none when that value is None).
@@ -106,9 +110,17 @@ class Action(ABC):
 
     def preview(self, scope: Scope) -> str:
         """What it does, in words, before a plan has read Okta: a step lists its actions by it (two
-        read "The wizard does this through the Okta API" side by side: QA walk 11, L5)."""
-        label = said(scope, self.raw_params.get("label"), "")
-        return f"{self.description}: {label}" if label else self.description
+        read "The wizard does this through the Okta API" side by side: QA walk 11, L5). The class's
+        ``preview_words`` with its parameters the scope can fill, each as ``shown`` says it, else as
+        ``unknown`` says it; the ``description`` where a parameter is neither."""
+        values = {"description": self.description, **self.unknown}
+        for key, value in self.raw_params.items():
+            if scope.can_render(value) and (shown := self.shown.get(key, str)(scope.render(value))):
+                values[key] = shown
+        try:
+            return self.preview_words.format_map(values)
+        except KeyError:
+            return self.description
 
     def params(self, ctx: Context) -> Any:
         return self.params_model.model_validate(ctx.scope.render(self.raw_params))
@@ -123,12 +135,6 @@ class Action(ABC):
         """Remove what apply created (only called when the record says we created or changed
         something). Returns a summary, or None if there was nothing left to remove."""
         return None
-
-
-def said(scope: Scope, value: Any, fallback: str) -> str:
-    """A parameter's value in words for ``Action.preview``: rendered where the scope can already
-    fill it, else ``fallback``."""
-    return str(scope.render(value)) if isinstance(value, str) and scope.can_render(value) else fallback
 
 
 async def settled(ctx: Context, read: Callable[[], Awaitable[T]]) -> T:

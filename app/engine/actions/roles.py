@@ -5,10 +5,10 @@ wizard made for this user, and the binding only once no one else is in it."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
 
-from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, said, settled
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, settled
 from app.engine.context import Context
-from app.engine.scope import Scope
 from app.okta.errors import OktaApiError, OktaNotFound
 from app.okta.models import ApiToken, RoleAssignment, User
 from app.store.statuses import ActionOutcome, Intent, Verdict
@@ -118,9 +118,8 @@ class EnsureStandardRole(Action):
     restores = True
     params_model = StandardRoleParams
     description = "Assign a standard admin role"
-
-    def preview(self, scope: Scope) -> str:
-        return f"Assign {role_label(self.raw_params['role'])} to the service account"
+    preview_words = "Assign {role} to the service account"
+    shown: ClassVar[dict[str, Callable[[Any], str]]] = {"role": role_label}
 
     def may_restore(self) -> bool:
         # A role held only while a token is created (Super Admin) is never given back by a repair:
@@ -195,9 +194,8 @@ class RemoveStandardRole(Action):
     kind = "okta_remove_standard_role"
     params_model = StandardRoleParams
     description = "Remove a standard admin role"
-
-    def preview(self, scope: Scope) -> str:
-        return f"Remove {role_label(self.raw_params['role'])} from the service account"
+    preview_words = "Remove {role} from the service account"
+    shown: ClassVar[dict[str, Callable[[Any], str]]] = {"role": role_label}
 
     async def plan(self, ctx: Context) -> PlanItem:
         role = self.raw_params["role"]
@@ -273,9 +271,8 @@ class EnsureCustomRoleAssignment(Action):
     restores = True
     params_model = CustomRoleAssignmentParams
     description = "Assign a custom role on a resource set"
-
-    def preview(self, scope: Scope) -> str:
-        return f"Assign {said(scope, self.raw_params.get('role_label'), 'the custom role')} on its resource set"
+    preview_words = "Assign {role_label} on its resource set"
+    unknown: ClassVar[dict[str, str]] = {"role_label": "the custom role"}
 
     @staticmethod
     def _matching(roles: list[RoleAssignment], p: CustomRoleAssignmentParams) -> list[RoleAssignment]:

@@ -4,12 +4,12 @@ or in every user type's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
-from app.engine.scope import Scope
 from app.okta.models import PERMISSION_RANK, UserSchema, permission_words, self_permission
 from app.store.statuses import ActionOutcome, Intent, Verdict
 
@@ -71,10 +71,9 @@ class EnsureAttributes(Action):
     params_model = AttributesParams
     needs_super_admin = False
     description = "Add custom profile attributes"
-
-    def preview(self, scope: Scope) -> str:
-        names = [str(a.get("name")) for a in self.raw_params.get("attributes", []) if isinstance(a, dict)]
-        return f"{self.description}: {', '.join(names)}" if names else self.description
+    preview_words = "{description}: {attributes}"
+    shown: ClassVar[dict[str, Callable[[Any], str]]] = {
+        "attributes": lambda attributes: ", ".join(str(a.get("name")) for a in attributes)}
 
     def _sort(self, schema: UserSchema, p: AttributesParams) -> tuple[list[Attribute], list[str], list[str]]:
         missing, present, conflicts = [], [], []
@@ -163,9 +162,7 @@ class EnsureBasePermission(Action):
     params_model = BasePermissionParams
     needs_super_admin = False
     description = "Make a base attribute readable by the user"
-
-    def preview(self, scope: Scope) -> str:
-        return f"Make the base attribute {self.raw_params.get('attribute')} readable by the user"
+    preview_words = "Make the base attribute {attribute} readable by the user"
 
     async def _current(self, ctx: Context, p: BasePermissionParams) -> list[_Found]:
         found: list[_Found] = []

@@ -4,11 +4,10 @@ that the operator gets the activation link (shown once, kept sealed until the ac
 from __future__ import annotations
 
 from app.engine import asked_inputs
-from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register, said
+from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.actions.roles import role_label, user_roles
 from app.engine.actions.schema import cached_schema
 from app.engine.context import Context
-from app.engine.scope import Scope
 from app.okta.errors import OktaBadRequest, OktaError
 from app.okta.models import ApiToken, User
 from app.store.statuses import ActionOutcome, Intent, Verdict
@@ -31,7 +30,7 @@ class UserParams(Params):
 
 
 async def _roles_held(ctx: Context, user_id: str) -> str | None:
-    """What an adopted account already holds, said in the plan (a second Oort onboarding adopted the
+    """What an adopted account already holds in the plan (a second Oort onboarding adopted the
     first one's account with its Organization Administrator and custom role unsaid, and its
     checklist then told the person to remove them: QA). Read through the phase cache the role steps
     read too, so it costs no call of its own."""
@@ -69,10 +68,7 @@ class EnsureUser(Action):
     params_model = UserParams
     needs_super_admin = False
     description = "Create or adopt a dedicated service account"
-
-    def preview(self, scope: Scope) -> str:
-        login = said(scope, self.raw_params.get("login"), "")
-        return f"{self.description}: {login}" if login else self.description
+    preview_words = "{description}: {login}"
 
     async def _find(self, ctx: Context, login: str) -> User | None:
         user: User | None = await ctx.cached(f"user:{login}", lambda: ctx.okta.users.find_by_login(login))
