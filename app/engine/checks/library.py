@@ -3,6 +3,7 @@ run reads every Okta object once however many items look at it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -316,6 +317,13 @@ class TimerParams(CheckParams):
     minutes: int
     # Where the timer is started, when not on the check's own step (Sentinel's "step 8 (Connect)").
     started_at: str = "this step"
+
+
+def declarer_named(found: str, evidence: Mapping[str, Any] | None, person: str) -> str:
+    """What a timer check found, naming the person who declared its wait begun earlier as ``person``
+    (the page's and the report's way to name people): the check knows only their username."""
+    username = (evidence or {}).get("declared_by")
+    return found.replace(f" by {username} at ", f" by {person} at ", 1) if username and person else found
 
 
 @register
