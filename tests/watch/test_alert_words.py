@@ -219,3 +219,31 @@ def test_a_finding_that_says_what_went_wrong_leads_the_alert() -> None:
     [finding] = findings({"group": failed}, {"group": "The group chosen exists"}, {"group": "group_exists"}, {},
                          datetime.now(UTC), expiry_days=14, unused_days=30)
     assert finding.summary == "No Okta group is named 'Auditors'. Checklist item: The group chosen exists."
+
+
+def test_a_resolution_goes_only_to_the_channels_told_of_the_alert(j: Journey, sandbox_org: SandboxOrg,
+                                                                   mailbox: tuple[Mailbox, int]) -> None:
+    """A channel added while an alert was open got its "[Resolved]" e-mail, of an alert its readers
+    never had; an alert raised after it was added reaches it, raised and resolved."""
+    box, port = mailbox
+    oid, token = _raised_mail(j, sandbox_org, port)
+    _settings_form(j, "/settings/notifications/email", email_label="Late team", recipients="late@acme.example",
+                   sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None)
+    _take_super_admin(sandbox_org, token["account"])
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert _open_alerts(j, oid) == []
+    assert _deliver(j) == 1
+    assert [(m["To"], _subject(m)[:10]) for m in box.messages] == [("okta@acme.example", "[Alert] Mi"),
+                                                                   ("okta@acme.example", "[Resolved]")]
+    # Raised with both channels set: both are told, and both hear it resolved.
+    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    _take_super_admin(sandbox_org, token["account"])
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert _deliver(j) == 4
+    assert sorted((m["To"], _subject(m)[:10]) for m in box.messages[2:]) == [
+        ("late@acme.example", "[Alert] Mi"), ("late@acme.example", "[Resolved]"),
+        ("okta@acme.example", "[Alert] Mi"), ("okta@acme.example", "[Resolved]")]
