@@ -129,7 +129,10 @@ class VerifyPhase(EngineBase):
         return CheckOutcome.failed(
             f"{found}. Okta is as the onboarding made it: {labels} changed in Settings since",
             f"Set {labels} back in Settings, or change Okta to match the new value; then re-verify.",
-            **{**outcome.evidence, SETTINGS_CHANGED: names})
+            **{**outcome.evidence, SETTINGS_CHANGED: names,
+               # Not the check's own words (they say Okta drifted): Okta is as made, the setting moved.
+               "problem": f"{labels} changed in Settings since the onboarding set Okta up: Okta is as it was "
+                          "made, not as the setting now says"})
 
     async def token_grants(self, handle: JobHandle, spec: EvidenceSpec, since: datetime) -> dict[str, Any]:
         """Evidence that the vendor's OAuth client got tokens since ``since``: the newest matching

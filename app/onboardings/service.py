@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
+from app.common.moments import stamp
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
 from app.engine.engine import Engine
@@ -184,11 +185,18 @@ def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onbo
     return " ".join([note, *saved.reopened])
 
 
+# How long ago a person may say what a wait waits for was done: a day is past any wait a document
+# asks for, and the connector's backfill preview counts from it; a week-old "done earlier" is a
+# mistyped number more often than a memory.
+DECLARED_AGO_MINUTES = 24 * 60
+
+
 async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,
                       now: float, actor: Actor, minutes_ago: str = "") -> dict[str, Any]:
     """Start (or restart) the wait a step asks for; the page and the checks count down from it.
     ``minutes_ago``: what it waits for began that long ago (a colleague assigned the Azure role
-    before handing over), so the wait is counted from then."""
+    before handing over), so the wait is counted from then: any moment of the last day (at most the
+    timer's own length refused the Azure role assigned two hours before)."""
     try:
         step = playbook.step(step_key)
     except KeyError:
@@ -196,9 +204,9 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
     if step.task is None or step.task.kind != "timer" or not step.task.timer_minutes:
         raise LookupError("This step has no timer.")
     ago = minutes_ago.strip()
-    if ago and not (ago.isascii() and ago.isdigit() and int(ago) <= step.task.timer_minutes):
-        raise ValidationFailed({"minutes_ago": f"Give whole minutes from 0 to {step.task.timer_minutes}, or leave "
-                                               "it empty to start the wait now."}, "The timer was not started.")
+    if ago and not (ago.isascii() and ago.isdigit() and int(ago) <= DECLARED_AGO_MINUTES):
+        raise ValidationFailed({"minutes_ago": f"Give whole minutes from 0 to {DECLARED_AGO_MINUTES} (a day ago), or "
+                                               "leave it empty to start the wait now."}, "The timer was not started.")
     # Refused where its attestation would be (Sentinel's connector: before its token, during the
     # Azure role's 15 minutes): the backfill preview counts from the moment it is started.
     scope = await scope_of(session, playbook, onboarding)
@@ -216,9 +224,28 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
                              "at": now}
     await learn(session, onboarding, {timer_fact(step.key): timer}, activity=True)
     await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
-                 subject_id=step.key, summary=f"Started the {step.task.timer_minutes}-minute wait of '{step.title}'"
-                 + (f", begun {int(ago)} minutes before" if ago and int(ago) else ""))
+                 subject_id=step.key, summary=_timer_summary(step.task.timer_minutes, step.title, timer, now, actor))
     return timer
+
+
+def _timer_summary(minutes: int, title: str, timer: dict[str, Any], now: float, actor: Actor) -> str:
+    """The trail's words for a started wait; one counted from earlier says from when, and that it is
+    the person's word (it read "..., begun 120 minutes before", which nobody could place)."""
+    started = f"Started the {minutes}-minute wait of '{title}'"
+    if "declared" not in timer:
+        return started
+    ago = int(timer["declared"]["minutes"])
+    over = "; the wait was already over" if float(timer["until"]) <= now else ""
+    return f"{started}, counted from {stamp(float(timer['started']))} ({_span(ago)} earlier): {actor.name} " \
+           f"declared that what it waits for was done then{over}"
+
+
+def _span(minutes: int) -> str:
+    """A number of minutes as a person says it: "45 minutes", "2 hours", "1 hour 5 minutes"."""
+    hours, rest = divmod(minutes, 60)
+    parts = ([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []) + \
+        ([f"{rest} minute{'s' if rest != 1 else ''}"] if rest or not hours else [])
+    return " ".join(parts)
 
 
 def timer_started_note(timer: dict[str, Any], now: float) -> str:
@@ -228,7 +255,7 @@ def timer_started_note(timer: dict[str, Any], now: float) -> str:
     if left > 0:
         return f"Timer started: {left} minutes left."
     minutes = round((float(timer["until"]) - float(timer["started"])) / 60)
-    return f"Timer started, counted from {round((now - float(timer['started'])) / 60)} minutes ago: the " \
+    return f"Timer started, counted from {_span(round((now - float(timer['started'])) / 60))} ago: the " \
            f"{minutes}-minute wait is already over."
 
 
@@ -279,8 +306,8 @@ async def generate_test_event(engine: Engine, onboarding_id: uuid.UUID, check_ke
     except TemplateError:
         raise ValidationFailed({}, "Create the service account first (apply the plan): the test event changes its "
                                    "title.") from None
-    stamp = datetime.fromtimestamp(engine.clock.now(), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    title = f"Onboarding wizard test event {stamp}"
+    moment = datetime.fromtimestamp(engine.clock.now(), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    title = f"Onboarding wizard test event {moment}"
     gateway = engine.gateway
     async with gateway.client(gateway.stored_org(loaded.connection, loaded.custom_domains),
                               gateway.stored_credential(loaded.connection),

@@ -3,9 +3,11 @@ results, and whether a verification run is older than what was done since it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.engine.checks.base import CheckOutcome
+from app.engine.checks.library import declarer_named
 from app.engine.runtime import Loaded
 from app.engine.status import timer_until
 from app.playbooks.tasks import TOKEN_VERIFIED
@@ -32,6 +34,15 @@ def evidence_until(evidence: dict[str, Any] | None) -> float | None:
     """A timer check's end, from its result's evidence."""
     value = (evidence or {}).get("until")
     return float(value) if isinstance(value, int | float) else None
+
+
+def found_words(shown: CheckOutcome | CheckResult | None, people: Mapping[str, str]) -> str | None:
+    """What the page says a check found: a wait declared begun earlier names its person by name, as
+    the page names people (it gave the username where the report gave the name)."""
+    if shown is None or not shown.found:
+        return shown.found if shown is not None else None
+    evidence = shown.evidence or {}
+    return declarer_named(shown.found, evidence, people.get(str(evidence.get("declared_by_id")), ""))
 
 
 def answered_by_the_token(check: CheckSpec) -> bool:

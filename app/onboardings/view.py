@@ -39,6 +39,7 @@ from app.onboardings.step_state import (
     answered_by_the_token,
     before_its_actions,
     evidence_until,
+    found_words,
     secret_end,
     step_state,
 )
@@ -364,9 +365,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 if check.kind == "attest":
                     status = CheckStatus.attested if attestation else CheckStatus.needs_attestation
                 view.checks.append(CheckView(
-                    spec=check, status=status, found=shown.found if shown else None,
-                    remedy=shown.remedy if shown else None, attestation=attestation,
-                    until=evidence_until(result.evidence if result else None)))
+                    spec=check, status=status, found=found_words(shown, people), attestation=attestation,
+                    remedy=shown.remedy if shown else None, until=evidence_until(result.evidence if result else None)))
             if step.task is not None:
                 view.paste += [paste_row(scope, paste, written_at, by_purpose, naming) for paste in step.task.paste]
                 if step.task.console_path and scope.org is not None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine.actions.roles import role_label
+from app.engine.checks.library import declarer_named
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.models import Attestation, OnboardingAction, VerificationRun
@@ -182,7 +183,7 @@ def _declared_by(evidence: dict[str, Any], names: dict[Any, str], found: str) ->
     except ValueError:
         name = ""
     person = _person(name, username)
-    return person, found.replace(f" by {username} at ", f" by {person} at ", 1)
+    return person, declarer_named(found, evidence, person)
 
 
 @dataclass

@@ -95,12 +95,12 @@ def token_lost(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> 
 
 
 def _title(result: CheckResult, label: str) -> str:
-    """An alert's words: what went wrong first, where the check says it (the checklist item's label
-    read as if all were well: "The service account is active: … is DEPROVISIONED"), then the item."""
-    problem = (result.evidence or {}).get("problem")
-    if problem:
-        return f"{problem}. Checklist item: {label}."
-    return f"{label}: {result.found or 'failed'}"
+    """An alert's words: what went wrong first, in a sentence, then the item (the checklist item's
+    label first read as if all were well: "The service account is active: … is DEPROVISIONED").
+    A check whose finding does not lead with what went wrong says it in ``problem``; the others'
+    findings do ("No Okta group is named 'x'", "Okta refused the client credentials (…)")."""
+    problem = (result.evidence or {}).get("problem") or (result.found or "").rstrip(". ") or "The check failed"
+    return f"{problem}. Checklist item: {label}."
 
 
 def account_down(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> str | None:

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
@@ -191,6 +191,19 @@ async def channels(session: AsyncSession) -> list[NotificationChannel]:
                                        .order_by(NotificationChannel.created_at))).scalars())
 
 
+async def told_of(session: AsyncSession, alert: Alert) -> list[NotificationChannel]:
+    """The channels still set that were told of ``alert`` when it was raised (or are being told: its
+    delivery is still retried): only they hear it is resolved. A channel added since heard nothing
+    of it ("[Resolved]" reached people who never had the alert), and one whose delivery gave up
+    never had it either. The raised deliveries are the record: they are kept, never deleted."""
+    told = select(NotificationDelivery.channel_id).where(
+        NotificationDelivery.alert_id == alert.id, NotificationDelivery.event == "raised",
+        or_(NotificationDelivery.delivered_at.is_not(None), NotificationDelivery.attempts < MAX_ATTEMPTS))
+    return list((await session.execute(select(NotificationChannel).where(
+        NotificationChannel.removed_at.is_(None), NotificationChannel.id.in_(told))
+        .order_by(NotificationChannel.created_at))).scalars())
+
+
 async def recent_deliveries(session: AsyncSession, limit: int = 20) -> list[NotificationDelivery]:
     return list((await session.execute(select(NotificationDelivery)
                                        .order_by(NotificationDelivery.created_at.desc()).limit(limit))).scalars())
@@ -246,9 +259,10 @@ async def _owner(session: AsyncSession, onboarding: Onboarding) -> str:
 
 async def enqueue(session: AsyncSession, alert: Alert, event: str, onboarding: Onboarding, vendor: str,
                   now: datetime, *, public_url: str) -> int:
-    """One delivery per channel for this alert's change, in the caller's transaction. The message
-    stands on its own for someone who reads only the channel: what happened, what to do, who owns
-    the onboarding and a link to it (``public_url``: the wizard's own address)."""
+    """One delivery per channel for this alert's change (a clearing: per channel told of its raising),
+    in the caller's transaction. The message stands on its own for someone who reads only the
+    channel: what happened, what to do, who owns the onboarding and a link to it (``public_url``:
+    the wizard's own address)."""
     headline = _headline(event, alert, vendor, onboarding)
     remedy = (alert.details or {}).get("remedy") if event == "raised" else None
     owner = await _owner(session, onboarding)
@@ -261,7 +275,7 @@ async def enqueue(session: AsyncSession, alert: Alert, event: str, onboarding: O
                       "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None},
             "onboarding": {"id": str(onboarding.id), "vendor": vendor, "org": onboarding.org_origin, "url": url,
                            "owner": owner}}
-    found = await channels(session)
+    found = await channels(session) if event == "raised" else await told_of(session, alert)
     for channel in found:
         session.add(NotificationDelivery(id=uuid.uuid4(), channel_id=channel.id, alert_id=alert.id, event=event,
                                          payload=body, created_at=now, next_attempt_at=now))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 
 from app.engine.kinds import KINDS
 from app.playbooks.loader import PlaybookLibrary
@@ -112,15 +113,36 @@ def test_a_wait_begun_before_the_handover_counts_from_then(j: Journey, sandbox_o
     assert "Start the 15-minute timer Done earlier? Count the wait from minutes ago (optional)" in seen, seen
     assert "begun" not in seen.lower()
     form = j.form(page, "/timers/azure_propagation")
-    refused = j.submit(form, minutes_ago="90")
+    refused = j.submit(form, minutes_ago="1441")
     assert refused.status_code == 400
-    assert "Give whole minutes from 0 to 15" in refused.text
+    assert "Give whole minutes from 0 to 1440 (a day ago), or leave it empty to start the wait now." in refused.text
     assert 'href="#minutes_ago-azure_propagation"' in refused.text
-    assert 'id="minutes_ago-azure_propagation" name="minutes_ago" inputmode="numeric" size="3" maxlength="3" ' \
-           'value="90"' in refused.text
+    assert 'id="minutes_ago-azure_propagation" name="minutes_ago" inputmode="numeric" size="4" maxlength="4" ' \
+           'value="1441"' in refused.text
+    assert j.submit(j.form(refused.text, "/timers/azure_propagation"), minutes_ago="2 h").status_code == 400
     started = j.submit(j.form(refused.text, "/timers/azure_propagation"), minutes_ago="10")
     assert "Timer started: 5 minutes left." in started.text
     assert "5 min left" in j.get(url).text
+
+
+def test_a_wait_begun_hours_before_is_accepted_and_the_trail_says_when(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Azure's 15-minute wait, the role assigned two hours before: only 0 to 15 minutes were
+    accepted, so the person could not say so; and the trail read "..., begun 120 minutes before"."""
+    assert sandbox_org.demo is not None
+    oid = j.start(VENDOR, j.connect(sandbox_org.demo.admin_token))
+    j.save_values(oid, "azure_roles", azure_roles_just_assigned="1")
+    url = f"/onboardings/{oid}"
+    assigned = j.clock.now() - 120 * 60
+    started = j.submit(j.form(j.get(url).text, "/timers/azure_propagation"), minutes_ago="120")
+    assert started.status_code == 200, started.text
+    assert "Timer started, counted from 2 hours ago: the 15-minute wait is already over." in started.text
+    trail = j.get("/audit?action=timer_start").text
+    at = datetime.fromtimestamp(assigned, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    said = re.search(r"Started the 15-minute wait of &#39;Wait 15 minutes after assigning a role&#39;, counted from "
+                     r"(?:<time[^>]*>)?([^<(]+?)(?:</time>)? \(2 hours earlier\): ana\.admin declared that what it "
+                     r"waits for was done then; the wait was already over", trail)
+    assert said and said.group(1) == at, trail
+    assert "begun" not in trail
 
 
 def test_an_adopted_account_has_no_link_to_reveal_and_the_step_says_so(j: Journey, sandbox_org: SandboxOrg) -> None:

@@ -26,6 +26,7 @@ from app.engine.scope import Scope
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.onboardings import service
 from app.onboardings.person_steps import checked_by_okta, needs_person
+from app.settings import Settings
 from app.store.models import AuditEvent, Onboarding
 from app.vault import Secret
 from okta_sandbox import SandboxOrg
@@ -34,7 +35,7 @@ from okta_sandbox.domain import syslog
 from okta_sandbox.domain.actors import Actor as SandboxActor
 from tests.harness import Wizard
 from tests.page_journeys import pdf_text
-from tests.support import Web
+from tests.support import Web, add_operator
 
 VENDOR = "sentinel-unified-connector"
 LOGIN = "sentinel-connector@acme.example"
@@ -587,6 +588,22 @@ class TestDeclaredWaits:
         assert rows["15 minutes have passed since the roles were assigned"]["attested_by"] == "Ana.Admin (ana.admin)"
         pdf = " ".join(pdf_text(web.get(f"{url}/report.pdf").content).split())
         assert "Declared begun 30 minutes before by Ana.Admin (ana.admin)" in pdf and "Waited 30 minutes" not in pdf
+
+    def test_the_page_names_who_declared_a_wait_as_it_names_people(self, w: Wizard, settings: Settings) -> None:
+        """The page's finding read "Declared begun 15 minutes before by bea.admin" where the report
+        read "by Beatriz Lopes (bea.admin)": the page names people by name (its attestations too)."""
+        add_operator(settings, "bea.admin", "admin", display_name="Beatriz Lopes")
+        oid = start(w, azure_roles_just_assigned=True)
+        web = Web(w.client)
+        assert web.sign_in("bea.admin").status_code == 303
+        url = f"/onboardings/{oid}"
+        web.post(f"{url}/timers/azure_propagation", {"minutes_ago": "15"}, page=url, follow_redirects=True)
+        w.verify(oid)
+        page = web.get(url).text
+        found = re.search(r"Found: Declared begun 15 minutes before by ([^<]+?) at <time", page)
+        assert found and found.group(1) == "Beatriz Lopes", page
+        assert "bea.admin" not in page
+        assert "Declared begun 15 minutes before by Beatriz Lopes (bea.admin) at" in web.get(f"{url}/report").text
 
     def test_the_report_gives_the_name_of_the_token_verified_not_only_the_one_proposed(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:

@@ -7,10 +7,15 @@ says when it began (L5); the wait for the vendor's first call reads as a sentenc
 from __future__ import annotations
 
 import html
+import re
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from typing import Any
 
 from app.common.moments import stamp
+from app.store.models import CheckResult
+from app.store.statuses import CheckStatus
+from app.watch.findings import findings
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import tokens as tokens_domain
 from okta_sandbox.domain import users as users_domain
@@ -171,3 +176,74 @@ def test_a_role_given_to_the_service_account_names_it_first(j: Journey, sandbox_
     assert subject.startswith(f"Super Administrator is assigned to {login} (its roles: "), subject
     body = _body(box.messages[0])
     assert f"What to do: Remove what must not be there from the account {login} in Security > Administrators" in body
+
+
+def test_every_checks_alert_leads_with_what_went_wrong(j: Journey, sandbox_org: SandboxOrg,
+                                                       mailbox: tuple[Mailbox, int]) -> None:
+    """Only the account, token and role checks said what went wrong first; the others' alerts read
+    "label: found" ("The custom role has exactly the three permissions: 'Microsoft Defender for
+    Identity' has permissions ..."), as if all were well until the reader reached the end."""
+    box, port = mailbox
+    _mail_channel(j, port)
+    oid, _token = _completed(j, sandbox_org)
+    _tick(j)
+    role = next(r for r in sandbox_org.custom_roles if r.label == "Microsoft Defender for Identity")
+    del role.permissions["okta.iam.read"]
+    resources = next(s for s in sandbox_org.resource_sets if s.label == "Microsoft Defender for Identity")
+    users = next(key for key, r in resources.resources.items() if "/api/v1/users" in str(vars(r)))
+    del resources.resources[users]
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert _deliver(j) == 2
+    titles = {a.key: a.summary for a in _open_alerts(j, oid)}
+    assert titles["check:role_permissions"] == (
+        "The custom role 'Microsoft Defender for Identity' lacks the permissions okta.iam.read. Checklist item: The "
+        "custom role has exactly the three permissions."), titles
+    assert re.fullmatch(r"The resource set 'Microsoft Defender for Identity' lacks the resources \S+:users\. "
+                        r"Checklist item: The resource set holds All users and All IAM resources\.",
+                        titles["check:resource_set_contents"]), titles
+    assert set(titles) == {"check:role_permissions", "check:resource_set_contents"}
+    subjects = sorted(_alert_subjects(box, sandbox_org.base_url))
+    assert subjects[0].startswith("The custom role 'Microsoft Defender for Identity' lacks the permissions "
+                                  "okta.iam.read."), subjects
+    assert subjects[1].startswith("The resource set 'Microsoft Defender for Identity' lacks the resources "), subjects
+    health = _page(j, "/health")
+    assert "The custom role 'Microsoft Defender for Identity' lacks the permissions okta.iam.read." in health
+    assert "The custom role has exactly the three permissions:" not in health + " ".join(subjects)
+
+
+def test_a_finding_that_says_what_went_wrong_leads_the_alert() -> None:
+    """A check with no words of its own for the alert: its finding comes first, then the item."""
+    failed = CheckResult(check_key="group", status=CheckStatus.failed, found="No Okta group is named 'Auditors'.",
+                         remedy="Correct the group.", evidence={})
+    [finding] = findings({"group": failed}, {"group": "The group chosen exists"}, {"group": "group_exists"}, {},
+                         datetime.now(UTC), expiry_days=14, unused_days=30)
+    assert finding.summary == "No Okta group is named 'Auditors'. Checklist item: The group chosen exists."
+
+
+def test_a_resolution_goes_only_to_the_channels_told_of_the_alert(j: Journey, sandbox_org: SandboxOrg,
+                                                                   mailbox: tuple[Mailbox, int]) -> None:
+    """A channel added while an alert was open got its "[Resolved]" e-mail, of an alert its readers
+    never had; an alert raised after it was added reaches it, raised and resolved."""
+    box, port = mailbox
+    oid, token = _raised_mail(j, sandbox_org, port)
+    _settings_form(j, "/settings/notifications/email", email_label="Late team", recipients="late@acme.example",
+                   sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None)
+    _take_super_admin(sandbox_org, token["account"])
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert _open_alerts(j, oid) == []
+    assert _deliver(j) == 1
+    assert [(m["To"], _subject(m)[:10]) for m in box.messages] == [("okta@acme.example", "[Alert] Mi"),
+                                                                   ("okta@acme.example", "[Resolved]")]
+    # Raised with both channels set: both are told, and both hear it resolved.
+    sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    _take_super_admin(sandbox_org, token["account"])
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    assert _deliver(j) == 4
+    assert sorted((m["To"], _subject(m)[:10]) for m in box.messages[2:]) == [
+        ("late@acme.example", "[Alert] Mi"), ("late@acme.example", "[Resolved]"),
+        ("okta@acme.example", "[Alert] Mi"), ("okta@acme.example", "[Resolved]")]

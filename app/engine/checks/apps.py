@@ -48,7 +48,9 @@ class AppGrant(Check):
             return CheckOutcome.passed(f"{p.scope} is granted to {p.app_label}", granted=granted)
         return CheckOutcome.failed(f"{p.app_label} is granted {', '.join(granted) or 'no Okta API scope'}, not "
                                    f"{p.scope}", f"{MAKE_AGAIN}, or grant {p.scope} on the app's Okta API "
-                                   "Scopes tab.", granted=granted)
+                                   "Scopes tab.", granted=granted,
+                                   problem=f"{p.app_label} is not granted {p.scope} in Okta (it holds "
+                                           f"{', '.join(granted) or 'no Okta API scope'})")
 
 
 class AssignmentCheckParams(CheckParams):
@@ -112,7 +114,8 @@ class AppAssignments(Check):
         if problems:
             return CheckOutcome.failed(f"{label}: " + "; ".join(problems),
                                        f"{MAKE_AGAIN}, or assign them in Applications > {label} > "
-                                       "Assignments.", **evidence)
+                                       "Assignments.", **evidence,
+                                       problem=f"{label} is no longer assigned as chosen: " + "; ".join(problems))
         if not logins and not names:
             return CheckOutcome.failed(f"No users or groups were chosen for {label}",
                                        "Choose who should have it on this step, then plan and apply again.")

@@ -128,10 +128,13 @@ def _several(p: EmailDomainsParams, found: str, state: CheckState, evidence: dic
     if accepted:
         return CheckOutcome(CheckStatus.passed, f"{found}. {p.vendor} syncs them all (attested by {accepted['by']} on "
                                                 f"{accepted['at']})", None, evidence, facts)
+    domains = int(evidence.get("domain_count") or len(evidence.get("domains") or {}))
+    problem = f"The users' addresses are on {domains} email domains, and {p.vendor} syncs one unless its Technical " \
+              f"Support enables more"
     return CheckOutcome(CheckStatus.failed, found,
                         f"{p.vendor} syncs one email domain unless its Technical Support enables more: ask them, "
                         "then attest it on this step; or give every person an address on one domain.",
-                        evidence, facts)
+                        {**evidence, "problem": problem}, facts)
 
 
 class GroupParams(CheckParams):

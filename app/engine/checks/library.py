@@ -3,6 +3,7 @@ run reads every Okta object once however many items look at it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,7 +65,8 @@ class ActionDone(Check):
             return CheckOutcome.passed(f"{record.get('summary') or 'Done'}"
                                        + (f" (Okta id {record['object_id']})" if record.get("object_id") else ""),
                                        object_id=record.get("object_id"), outcome=record.get("outcome"))
-        return CheckOutcome.failed("Not done yet", "Apply the plan: the wizard does this step.")
+        return CheckOutcome.failed("Not done yet", "Apply the plan: the wizard does this step.",
+                                   problem="The wizard's part of this step is not done")
 
 
 async def _user(ctx: Context, user_id: str) -> User | None:
@@ -129,6 +131,19 @@ class UserStatus(Check):
                                        user.profile.login, user.status))
 
 
+def _named(what: str, label: str) -> str:
+    """An Okta object as an alert's sentence starts with it: "The custom role 'Defender'"."""
+    return f"The {what}" + ("" if label in ("", f"the {what}") else f" '{label}'")
+
+
+def _gaps(subject: str, what: str, missing: Any, extra: Any) -> str:
+    """What an alert says first of an object whose contents differ from what was made: what it lacks, then
+    what it gained (a finding listing all it holds read as if all were well)."""
+    gaps = ([f"lacks the {what} {', '.join(sorted(missing))}"] if missing else []) + \
+        ([f"has the unexpected {what} {', '.join(sorted(extra))}"] if extra else [])
+    return f"{subject} " + " and ".join(gaps)
+
+
 class CustomRoleParams(CheckParams):
     role: str
     permissions: list[str]
@@ -150,7 +165,8 @@ class CustomRoleCheck(Check):
         try:
             actual: list[str] = await ctx.cached(f"perms:{p.role}", lambda: ctx.okta.iam.permissions(p.role))
         except OktaNotFound:
-            return CheckOutcome.failed("The custom role is not in Okta", f"{MAKE_AGAIN}.")
+            return CheckOutcome.failed("The custom role is not in Okta", f"{MAKE_AGAIN}.",
+                                       problem=f"{_named('custom role', p.label)} is no longer in Okta")
         missing, extra = permission_gaps(p.permissions, actual)
         if missing or extra:
             return CheckOutcome.failed(
@@ -159,8 +175,8 @@ class CustomRoleCheck(Check):
                 + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""),
                 "Restore the permissions in Security > Administrators > Roles. (The permissions expected are the "
                 "playbook's setting: if it was changed in Settings since the role was made, and Okta is as it was, "
-                "set it back there instead.)", role_id=p.role,
-                permissions=sorted(actual))
+                "set it back there instead.)", role_id=p.role, permissions=sorted(actual),
+                problem=_gaps(_named("custom role", p.label), "permissions", missing, extra))
         return CheckOutcome.passed(f"'{p.label}' has {', '.join(sorted(p.permissions))}", role_id=p.role,
                                    permissions=sorted(actual))
 
@@ -187,7 +203,8 @@ class ResourceSetCheck(Check):
             have: list[Resource] = await ctx.cached(f"resources:{p.resource_set}",
                                                     lambda: ctx.okta.iam.resources(p.resource_set))
         except OktaNotFound:
-            return CheckOutcome.failed("The resource set is not in Okta", f"{MAKE_AGAIN}.")
+            return CheckOutcome.failed("The resource set is not in Okta", f"{MAKE_AGAIN}.",
+                                       problem=f"{_named('resource set', p.label)} is no longer in Okta")
         org = ctx.scope.org
         missing, extra = same_resources(p.resources, [r.orn or r.link("self") or r.id for r in have],
                                         org_id=org.org_id if org else "", partition=org.partition if org else "okta")
@@ -197,7 +214,8 @@ class ResourceSetCheck(Check):
                                        + (f"; missing {', '.join(sorted(missing))}" if missing else "")
                                        + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""),
                                        "Restore the resources in Security > Administrators > Resources.",
-                                       resource_set_id=p.resource_set, resources=listed)
+                                       resource_set_id=p.resource_set, resources=listed,
+                                       problem=_gaps(_named("resource set", p.label), "resources", missing, extra))
         return CheckOutcome.passed(f"'{p.label}' holds exactly the {len(p.resources)} expected resources",
                                    resource_set_id=p.resource_set, resources=listed)
 
@@ -271,12 +289,16 @@ class ServiceToken(Check):
                                                "vendor can no longer connect with it")
         if p is not None and token.userId != p.user:
             return CheckOutcome.failed(f"Token {token_id} belongs to {token.userId}, not to the service account",
-                                       "Create the token while signed in as the service account.", token_id=token_id)
+                                       "Create the token while signed in as the service account.", token_id=token_id,
+                                       problem=f"The API token recorded is not the service account's: token "
+                                               f"{token_id} belongs to {token.userId}")
         network = network_text(token.network, facts.get("service_token_zone_names"))
         if p is not None and p.any_ip and token.network_connection != "ANYWHERE":
             return CheckOutcome.failed(f"Token '{token.name}' is limited to {network}; the vendor's document asks "
                                        "for Any IP", "Use 'Set to Any IP' on this step.",
-                                       token_id=token_id, network=token.network)
+                                       token_id=token_id, network=token.network,
+                                       problem=f"The service account's API token is limited to {network}, where the "
+                                               "vendor's document asks for Any IP")
         about = "Any IP, as the vendor's document asks" if p is not None and p.any_ip else \
             f"network: {network} (for information: the vendor's document asks for no network setting)"
         return CheckOutcome.passed(f"Token '{token.name}' ({token_id}, fingerprint "
@@ -316,6 +338,13 @@ class TimerParams(CheckParams):
     minutes: int
     # Where the timer is started, when not on the check's own step (Sentinel's "step 8 (Connect)").
     started_at: str = "this step"
+
+
+def declarer_named(found: str, evidence: Mapping[str, Any] | None, person: str) -> str:
+    """What a timer check found, naming the person who declared its wait begun earlier as ``person``
+    (the page's and the report's way to name people): the check knows only their username."""
+    username = (evidence or {}).get("declared_by")
+    return found.replace(f" by {username} at ", f" by {person} at ", 1) if username and person else found
 
 
 @register

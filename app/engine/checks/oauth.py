@@ -107,7 +107,7 @@ class ClientCredentialsSmokeTest(Check):
                 f"Never run: {why}, and the wizard keeps it for no one", "The wizard cannot prove these credentials "
                 "without the secret. Check in the vendor's console that the connection works; if it does not, "
                 "generate a new client secret for the integration in the Admin Console and give it to the vendor.",
-                rerun=False)
+                rerun=False, problem=f"The vendor's client credentials were never tested: {why}")
         at = stamp(float(record.get("at") or 0))
         evidence = {"rerun": False, "last_run": at, "client_id": record.get("client_id")}
         if record["status"] == CheckStatus.passed:
@@ -115,4 +115,5 @@ class ClientCredentialsSmokeTest(Check):
                                        **evidence)
         return CheckOutcome.failed(f"Failed when last run on {at}: {record.get('found')}. Not run again since: "
                                    f"{why}.", str(record.get("remedy") or "Check the integration in Okta."),
-                                   **evidence)
+                                   **evidence, problem=f"The vendor's client credentials failed when last tested, "
+                                                       f"on {at}: {record.get('found')}")

@@ -38,7 +38,9 @@ class UserProfileCheck(Check):
         user: User | None = await ctx.cached(f"userid:{p.user}", lambda: ctx.okta.users.get(p.user))
         if user is None:
             return CheckOutcome.failed("The account is not in Okta (deleted?)",
-                                       f"Its token and the vendor's setup went with it: {START_AGAIN}.")
+                                       f"Its token and the vendor's setup went with it: {START_AGAIN}.",
+                                       problem="The service account is no longer in Okta (deleted?), and its API "
+                                               "token went with it")
         seen = {attribute: _value(user, attribute) for attribute in p.contains}
         described = ", ".join(f"{'name' if a == NAME else a} '{v or 'empty'}'" for a, v in seen.items())
         wrong = [f"{'the name' if a == NAME else a} does not contain '{text}'" for a, text in p.contains.items()
@@ -46,5 +48,7 @@ class UserProfileCheck(Check):
         if wrong:
             return CheckOutcome.failed(f"{user.profile.login}: {described}; " + "; ".join(wrong),
                                        "Edit the account's profile in Directory > People so it is recognisable as a "
-                                       "service account.", user_id=user.id)
+                                       "service account.", user_id=user.id,
+                                       problem=f"The profile of {user.profile.login} no longer marks it as the "
+                                               "vendor's service account: " + "; ".join(wrong))
         return CheckOutcome.passed(f"{user.profile.login}: {described}", user_id=user.id)

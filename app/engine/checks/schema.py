@@ -50,7 +50,9 @@ class SchemaAttributes(Check):
         if problems:
             return CheckOutcome.failed("; ".join(problems) + ".",
                                        f"Fix the attributes in Directory > Profile Editor > {', '.join(wrong)}, or "
-                                       "make the plan again and apply it: it reads them again.", attributes=seen)
+                                       "make the plan again and apply it: it reads them again.", attributes=seen,
+                                       problem="The profile attributes the vendor reads are not as it needs: "
+                                               + "; ".join(problems))
         return CheckOutcome.passed("Present: " + ", ".join(seen), attributes=seen)
 
 

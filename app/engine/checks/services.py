@@ -47,6 +47,7 @@ class ServiceIntegrationScopes(Check):
                 f"'{found.name or p.name}' ({found.id}) has the scopes {', '.join(sorted(have)) or 'none'}; "
                 + "; ".join(problems),
                 "Okta grants an integration's scopes when it is installed: uninstall it in Applications > API "
-                f"Services Integrations, then {START_AGAIN}.", **evidence)
+                f"Services Integrations, then {START_AGAIN}.", **evidence,
+                problem=f"{found.name or p.name} does not have the scopes the vendor needs: " + "; ".join(problems))
         return CheckOutcome.passed(f"'{found.name or p.name}' (client id {found.id}) has exactly the "
                                    f"{len(want)} scopes: {', '.join(sorted(want))}", **evidence)
