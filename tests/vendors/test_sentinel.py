@@ -316,6 +316,49 @@ class TestSystemLog:
         assert first.evidence["pages"] == math.ceil(expected / 7) == len(progress)
         assert f"{expected} events" in first.found and "user.session.start (23)" in first.found
         assert again.evidence == first.evidence and len(progress) == math.ceil(expected / 7)
+        # Counted five minutes after the window closed: kept, and said again without a read.
+        kept = first.facts["backfill_counted"]
+        assert (kept["count"], kept["created"]) == (expected, created)
+
+        async def once_kept() -> Any:
+            org = w.state.gateway.org(sandbox_org.base_url)
+            demo = sandbox_org.demo
+            assert demo is not None
+            async with w.state.gateway.client(org, ApiTokenCredential(static_secret(Secret(demo.admin_token))),
+                                              actor=AuditActor.system("test")) as okta:
+                ctx = Context(okta=okta, scope=Scope(facts={"timer_connect": {"started": created},
+                                                            "backfill_counted": kept}), clock=fake_clock)
+
+                async def no_page(message: str, **_: Any) -> None:
+                    raise AssertionError(f"the kept count was read again: {message}")
+
+                ctx.progress = no_page
+                return await SystemLogBackfill("backfill", {"timer_step": "connect", "page_size": 7}).evaluate(
+                    ctx, CheckState())
+
+        fake_clock.advance(91 * 86_400)  # Okta no longer keeps the window: the kept count still stands
+        said = w.run(once_kept)
+        assert said.status == "passed" and said.found.startswith(first.found + " (counted ")
+        assert said.evidence["count"] == expected
+
+    def test_a_completed_connector_s_backfill_is_no_drift_once_okta_let_its_window_go(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """Ninety days after the connector was made, the backfill preview failed ("older than the 90
+        days Okta keeps"): the watch would raise drift on every completed Sentinel onboarding."""
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        start_timer(w, oid, "connect")
+        fake_clock.advance(31 * 60)
+        w.attest_all(oid)
+        make_test_event(w, oid)
+        assert w.verify(oid).state == "succeeded"
+        assert w.onboarding(oid).status == "completed"
+        counted = checks(w, oid)["backfill_counted"]
+        assert counted[0] == "passed" and "backfill" in (counted[1] or "")
+        fake_clock.advance(91 * 86_400)
+        w.verify(oid, "reverify")
+        status, found, _remedy = checks(w, oid)["backfill_counted"]
+        assert status == "passed" and (found or "").startswith(f"{counted[1]} (counted "), found
 
     def test_a_token_that_cannot_read_the_log_fails_its_check(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)

@@ -66,15 +66,25 @@ class BackfillParams(CheckParams):
     timer_step: str  # the step whose timer the operator started when creating the connector
     window_minutes: int = Field(default=60, ge=1, le=24 * 60)
     page_size: int = Field(default=1000, ge=1, le=1000)
+    fact: str = "backfill_counted"  # where the count is kept once the window is settled
+
+
+# Okta writes an event to its System Log within moments, not at once: a window counted this long
+# after it closed is counted for good.
+SETTLED_SECONDS = 5 * 60
 
 
 @register
 class SystemLogBackfill(Check):
     """How many events the connector backfills: those of the window before its creation. The
-    creation moment is when the operator started the timer of the connect step."""
+    creation moment is when the operator started the timer of the connect step. The window is in
+    the past: once counted after it settled, the count is kept (a fact) and said again, never read
+    again: each verification and watch run read every page of it, a share of the org's log rate
+    limit, and once Okta no longer kept the window (90 days) the watch read it as drift."""
 
     kind = "system_log_backfill"
     params_model = BackfillParams
+    produces = frozenset({"{fact}"})
 
     async def _count(self, ctx: Context, since: float, until: float, page_size: int) -> dict[str, Any]:
         count, pages = 0, 0
@@ -99,18 +109,30 @@ class SystemLogBackfill(Check):
                                        "connector; the wizard takes that moment as its creation time.")
         created = float(timer["started"])
         since = created - p.window_minutes * 60
+        kept = ctx.scope.facts.get(p.fact) or {}
+        if kept.get("created") == created and kept.get("since") == since:
+            return CheckOutcome.passed(f"{kept['found']} (counted {stamp(float(kept['at']))})", created=created,
+                                       count=kept.get("count"), counted_at=kept["at"])
         if ctx.clock.now() - since > RETENTION_SECONDS:
-            return CheckOutcome.failed(f"The window before the connector's creation ({stamp(since)}) is older "
-                                       "than the 90 days Okta keeps", "Nothing to preview: the connector ingests "
-                                       "only new events.", created=created)
+            # Not a fault to mend: the connector backfilled long ago, and Okta has since let the window go.
+            return CheckOutcome.passed(f"The window before the connector's creation ({stamp(since)}) is older "
+                                       "than the 90 days Okta keeps: nothing left to count; the connector "
+                                       "backfilled it when it was created", created=created)
         found = await ctx.cached(f"syslog:backfill:{since}:{created}:{p.page_size}",
                                  lambda: self._count(ctx, since, created, p.page_size))
         window = f"from {stamp(since)} to {stamp(created)}"
         top = sorted(found["types"].items(), key=lambda item: (-item[1], item[0]))[:3]
         if not found["count"]:
-            return CheckOutcome.passed(f"Nothing to backfill: Okta wrote no events {window}; the "
-                                       "OktaSystemLogs table fills with new events only", created=created, count=0)
-        return CheckOutcome.passed(
-            f"The connector backfills {found['count']:,} events {window} ({found['pages']} page"
-            f"{'s' if found['pages'] != 1 else ''} read), mostly " + ", ".join(f"{name} ({n})" for name, n in top),
-            created=created, count=found["count"], pages=found["pages"])
+            outcome = CheckOutcome.passed(f"Nothing to backfill: Okta wrote no events {window}; the "
+                                          "OktaSystemLogs table fills with new events only", created=created, count=0)
+        else:
+            outcome = CheckOutcome.passed(
+                f"The connector backfills {found['count']:,} events {window} ({found['pages']} page"
+                f"{'s' if found['pages'] != 1 else ''} read), mostly "
+                + ", ".join(f"{name} ({n})" for name, n in top), created=created, count=found["count"],
+                pages=found["pages"])
+        now = ctx.clock.now()
+        if now - created >= SETTLED_SECONDS:
+            outcome.facts[p.fact] = {"created": created, "since": since, "count": found["count"],
+                                     "found": outcome.found, "at": now}
+        return outcome
