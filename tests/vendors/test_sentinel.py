@@ -634,19 +634,20 @@ class TestDeclaredWaits:
 
     def test_the_page_names_who_declared_a_wait_as_it_names_people(self, w: Wizard, settings: Settings) -> None:
         """The page's finding read "Declared begun 15 minutes before by bea.admin" where the report
-        read "by Beatriz Lopes (bea.admin)": the page names people by name (its attestations too)."""
+        read "by Beatriz Lopes (bea.admin)": the page names people by name (its attestations too). A
+        wait begun hours before is said in hours ("120 minutes before" read as a count to redo)."""
         add_operator(settings, "bea.admin", "admin", display_name="Beatriz Lopes")
         oid = start(w, azure_roles_just_assigned=True)
         web = Web(w.client)
         assert web.sign_in("bea.admin").status_code == 303
         url = f"/onboardings/{oid}"
-        web.post(f"{url}/timers/azure_propagation", {"minutes_ago": "15"}, page=url, follow_redirects=True)
+        web.post(f"{url}/timers/azure_propagation", {"minutes_ago": "120"}, page=url, follow_redirects=True)
         w.verify(oid)
         page = web.get(url).text
-        found = re.search(r"Found: Declared begun 15 minutes before by ([^<]+?) at <time", page)
+        found = re.search(r"Found: Declared begun 2 hours before by ([^<]+?) at <time", page)
         assert found and found.group(1) == "Beatriz Lopes", page
         assert "bea.admin" not in page
-        assert "Declared begun 15 minutes before by Beatriz Lopes (bea.admin) at" in web.get(f"{url}/report").text
+        assert "Declared begun 2 hours before by Beatriz Lopes (bea.admin) at" in web.get(f"{url}/report").text
 
     def test_the_report_gives_the_name_of_the_token_verified_not_only_the_one_proposed(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:

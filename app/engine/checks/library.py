@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from app.common.moments import okta_moment, stamp
+from app.common.text import counted, lasted
 from app.engine.checks.base import MAKE_AGAIN, START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
@@ -376,8 +377,8 @@ class TimerElapsed(Check):
             at = float(declared["at"])
             measured = max(0, int((until - at) // 60))
             return CheckOutcome.passed(
-                f"Declared begun {declared['minutes']} minutes before by {declared['by']} at {stamp(at)}; the wizard "
-                f"measured {measured} minute{'s' if measured != 1 else ''} of the {p.minutes} (until {ends})",
+                f"Declared begun {lasted(int(declared['minutes']) * 60)} before by {declared['by']} at {stamp(at)}; "
+                f"the wizard measured {counted(measured, 'minute')} of the {p.minutes} (until {ends})",
                 until=until, declared_by=declared["by"], declared_by_id=declared.get("by_id"), declared_at=at,
                 declared_minutes=declared["minutes"], measured_minutes=measured)
         return CheckOutcome.passed(f"Waited {p.minutes} minutes (until {ends})", until=until)
