@@ -94,13 +94,17 @@ def token_lost(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> 
     return None
 
 
+# Between what went wrong and the checklist item in an alert's words: an e-mail subject ends before it.
+ITEM_SAID = " Checklist item: "
+
+
 def _title(result: CheckResult, label: str) -> str:
     """An alert's words: what went wrong first, in a sentence, then the item (the checklist item's
     label first read as if all were well: "The service account is active: … is DEPROVISIONED").
     A check whose finding does not lead with what went wrong says it in ``problem``; the others'
     findings do ("No Okta group is named 'x'", "Okta refused the client credentials (…)")."""
     problem = (result.evidence or {}).get("problem") or (result.found or "").rstrip(". ") or "The check failed"
-    return f"{problem}. Checklist item: {label}."
+    return f"{problem}.{ITEM_SAID}{label}."
 
 
 def account_down(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> str | None:

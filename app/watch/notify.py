@@ -43,6 +43,7 @@ from app.store.db import Database
 from app.store.models import Alert, NotificationChannel, NotificationDelivery, Onboarding, Operator
 from app.store.repositories.secrets import SecretRepository
 from app.vault import Secret, Vault
+from app.watch.findings import ITEM_SAID
 
 log = logging.getLogger("onboard.notify")
 
@@ -229,6 +230,14 @@ def _resolved(alert: Alert, onboarding: Onboarding) -> str:
     return f"this check passes again: {label}." if label else f"the watch no longer finds this: {alert.summary}"
 
 
+def _subject(event: str, alert: Alert, vendor: str, onboarding: Onboarding) -> str:
+    """An e-mail subject an inbox shows whole: the vendor, the org's host and what went wrong, not
+    its checklist item (it ended "… Checklist item: The…", the org a full address: QA walk 11, L9)."""
+    host = urlsplit(onboarding.org_origin).hostname or onboarding.org_origin
+    what = alert.summary.split(ITEM_SAID, 1)[0] if event == "raised" else _resolved(alert, onboarding)
+    return f"[{'Alert' if event == 'raised' else 'Resolved'}] {vendor} on {host}: {what}"
+
+
 def _headline(event: str, alert: Alert, vendor: str, onboarding: Onboarding) -> str:
     if event == "raised":
         return f"[Alert] {vendor} on {onboarding.org_origin}: {alert.summary}"
@@ -269,7 +278,8 @@ async def enqueue(session: AsyncSession, alert: Alert, event: str, onboarding: O
     url = f"{public_url.rstrip('/')}/onboardings/{onboarding.id}"
     lines = [headline, ""] + ([f"What to do: {remedy}"] if remedy else []) + [_when(event, alert, onboarding),
         f"Owner: {owner}", f"Onboarding: {url}", f"Every watched onboarding: {public_url.rstrip('/')}/health"]
-    body = {"event": f"alert_{event}", "headline": headline, "text": "\n".join(lines),
+    body = {"event": f"alert_{event}", "headline": headline, "subject": _subject(event, alert, vendor, onboarding),
+            "text": "\n".join(lines),
             "alert": {"key": alert.key, "kind": alert.kind, "summary": alert.summary, "what_to_do": remedy,
                       "raised_at": alert.raised_at.isoformat(),
                       "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None},
@@ -373,7 +383,8 @@ class Notifier:
         message = EmailMessage()
         # One line: a header has no breaks (deliveries queued before the headline was kept have only the text).
         # Cut at a word, with an ellipsis ("… in Okta (rev" read as garbled): the body has it whole.
-        message["Subject"] = clip(str(payload.get("headline") or payload["text"]), SUBJECT_LIMIT)
+        message["Subject"] = clip(str(payload.get("subject") or payload.get("headline") or payload["text"]),
+                                  SUBJECT_LIMIT)
         message["From"] = settings["sender"]
         message["To"] = channel.target
         message["Date"] = now.strftime("%a, %d %b %Y %H:%M:%S +0000")
