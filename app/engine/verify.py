@@ -21,6 +21,7 @@ from app.engine.scope import references
 from app.okta.errors import OktaError
 from app.playbooks.schema import EvidenceSpec
 from app.store.models import CheckResult, VerificationRun
+from app.store.repositories.onboardings import tokens_verified_elsewhere
 from app.store.repositories.plans import confirmed_plans, settings_changed_names
 from app.store.repositories.progress import add_run, latest_results
 from app.store.repositories.state import get_onboarding, learn
@@ -36,6 +37,9 @@ class VerifyPhase(EngineBase):
         registry_ = check_registry()
         state = loaded.check_state()
         then = await self._settings_then(loaded)
+        async with self.db.sessions() as session:
+            state.tokens_elsewhere = await tokens_verified_elsewhere(session, loaded.onboarding.org_origin,
+                                                                     loaded.onboarding.id)
         await handle.progress(action="verify", step="Checking against Okta", waiting=None)
         async with self._client(loaded, actor, handle) as okta:
             ctx = self._context(okta, loaded, handle)

@@ -54,7 +54,7 @@ def token_use(results: Mapping[str, CheckResult], kinds: Mapping[str, str],
               facts: Mapping[str, Any]) -> TokenUse | None:
     """The service token's expiry and inferred last use from the latest run's token check."""
     for key, result in results.items():
-        if kinds.get(key) != TOKEN_CHECK_KIND or result.status != CheckStatus.passed:
+        if kinds.get(key) != TOKEN_CHECK_KIND or not _token_fine(result):
             continue
         expires = okta_moment((result.evidence or {}).get("expires_at"))
         if expires is None:
@@ -136,9 +136,18 @@ LIVE_TOKEN_ALERTS = frozenset({"token_expiry", "token_unused"})
 
 def token_vouched(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> bool:
     """Whether this run can say anything of the token's expiry and use: only a token check that
-    passed can. A revoked, expired or unreadable token is not a token the vendor started to use, so
+    found its token fine can (passed, or failed only for the account's other tokens). A revoked,
+    expired or unreadable token is not a token the vendor started to use, so
     its expiry and unused-token alerts must not clear (and read as resolved) on such a run."""
-    return all(result.status == CheckStatus.passed for _key, result in _token_results(results, kinds))
+    return all(_token_fine(result) for _key, result in _token_results(results, kinds))
+
+
+def _token_fine(result: CheckResult) -> bool:
+    """Whether the token check found the watched token itself live and as set up: it passed, or it
+    failed only for the service account's other live tokens (``token_live``), whose alert is the
+    check's own; the watched token's expiry and use are still read."""
+    return result.status == CheckStatus.passed or (
+        result.status == CheckStatus.failed and bool((result.evidence or {}).get("token_live")))
 
 
 def _token_results(results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> list[tuple[str, CheckResult]]:

@@ -60,6 +60,10 @@ class CheckState:
 
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)
     attestations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The API tokens other onboardings on the same org (not undone or closed) verified as theirs:
+    # their own token checks watch them, so a service account two onboardings share is not told of
+    # the other's token as one nobody watches (app/engine/checks/other_tokens.py).
+    tokens_elsewhere: frozenset[str] = frozenset()
 
 
 class Check(ABC):

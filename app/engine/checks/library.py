@@ -11,6 +11,7 @@ from pydantic import Field
 
 from app.common.moments import okta_moment, stamp
 from app.common.text import counted, lasted
+from app.engine.checks import other_tokens
 from app.engine.checks.base import MAKE_AGAIN, START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.resources import permission_gaps, same_resources
@@ -258,7 +259,8 @@ class ServiceToken(Check):
     """The token the operator pasted (matched by id when it was verified) belonged to the service
     account, its metadata still exists in Okta and it has not expired; with ``any_ip``, it allows
     Any IP. A token Okta no longer accepts says how it was lost (``lost``: gone or expired), which
-    the watch and the Health page read."""
+    the watch and the Health page read. The account's other live tokens, which no onboarding
+    watches, fail it too, named (app/engine/checks/other_tokens.py)."""
 
     kind = "service_token"
     params_model = TokenParams
@@ -271,7 +273,11 @@ class ServiceToken(Check):
             return CheckOutcome.waiting("No token has been verified yet",
                                         "Sign in as the service account, create the token, and paste it here once.")
         p: TokenParams | None = _rendered(self, ctx)
-        token = await ctx.cached(f"token:{token_id}", lambda: ctx.okta.tokens.get(str(token_id)))
+        # One listing finds the watched token and the account's others; a read by id only for a
+        # token the listing does not show (gone: Okta answers 404; or not listed yet).
+        listed = await other_tokens.listed_tokens(ctx)
+        token = next((t for t in listed if t.id == token_id), None) or \
+            await ctx.cached(f"token:{token_id}", lambda: ctx.okta.tokens.get(str(token_id)))
         if token is None:
             # Okta revokes a deactivated owner's tokens, and may drop expired ones from the list.
             return CheckOutcome.failed(f"Token {token_id} no longer exists in Okta (revoked or expired)",
@@ -302,10 +308,23 @@ class ServiceToken(Check):
                                                "vendor's document asks for Any IP")
         about = "Any IP, as the vendor's document asks" if p is not None and p.any_ip else \
             f"network: {network} (for information: the vendor's document asks for no network setting)"
-        return CheckOutcome.passed(f"Token '{token.name}' ({token_id}, fingerprint "
-                                   f"{facts.get('service_token_fingerprint', '?')}) belongs to the service account; "
-                                   f"{about}", token_id=token_id, expires_at=token.expiresAt,
-                                   token_window=token.tokenWindow, network=token.network)
+        found = (f"Token '{token.name}' ({token_id}, fingerprint {facts.get('service_token_fingerprint', '?')}) "
+                 f"belongs to the service account; {about}")
+        # ``token_live``: the watched token passed every test of its own, so the watch still reads
+        # its expiry and use when the check fails only for the account's other tokens.
+        evidence = {"token_id": token_id, "expires_at": token.expiresAt, "token_window": token.tokenWindow,
+                    "network": token.network, "token_live": True}
+        others = other_tokens.others_of(listed, str(token.userId), str(token_id), state.tokens_elsewhere,
+                                        ctx.clock.now())
+        if others:
+            # Failed, not passed with a note: a failed item is what the page, the status and the
+            # watch's alerts say and act on (a note in a passed row is read as all well), and its
+            # remedy is two clicks in Okta or a paste here.
+            listing = f"{other_tokens.unwatched(len(others))}: {other_tokens.described(others)}"
+            return CheckOutcome.failed(f"{found}; but the account has {listing}", other_tokens.remedy(token.name),
+                                       **evidence, other_tokens=other_tokens.evidence_of(others),
+                                       problem=f"The service account has {listing}")
+        return CheckOutcome.passed(found, **evidence, other_tokens=[])
 
 
 class FactParams(CheckParams):
