@@ -25,7 +25,6 @@ from okta_sandbox.domain import users as users_domain
 from okta_sandbox.domain.actors import Actor, RequestInfo
 from okta_sandbox.entities import User
 from okta_sandbox.org import SandboxOrg
-from okta_sandbox.timestamps import iso
 
 templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
@@ -54,7 +53,8 @@ def _page(request: Request, *, status: int = 200, errors: dict[str, str] | None 
     users = {user.id: user for user in org.users}
     tokens = [{"name": token.name, "owner": users[token.user_id].login if token.user_id in users else token.user_id,
                "network": "Any IP" if token.network.get("connection") == "ANYWHERE" else "Network zone",
-               "created": iso(token.created), "expires": iso(tokens_domain.expires_at(token))}
+               "created": tokens_domain.okta_time(token.created),
+               "expires": tokens_domain.okta_time(tokens_domain.expires_at(token))}
               for token in org.api_tokens]
     admins = _admins(org)
     html = templates.get_template("console.html").render(
@@ -155,7 +155,7 @@ async def use_token(request: Request) -> Response:
     if token is None:
         return _page(request, status=401, errors={"use": "Okta did not accept this token (unknown or expired)."})
     return _page(request, done=f"Okta accepted the token “{token.name}”: it now expires "
-                               f"{iso(tokens_domain.expires_at(token))}, 30 days after this use.")
+                               f"{tokens_domain.okta_time(tokens_domain.expires_at(token))}, 30 days after this use.")
 
 
 async def stylesheet(request: Request) -> Response:

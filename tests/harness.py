@@ -23,6 +23,7 @@ from app.store.models import Job, Onboarding, OnboardingAction
 from app.vault import Secret
 from app.web.state import AppState
 from okta_sandbox import SandboxOrg, SandboxTransport
+from okta_sandbox.domain import tokens as tokens_domain
 from tests.in_app import InApp
 from tests.support import add_operator
 
@@ -96,6 +97,14 @@ class Wizard(InApp):
         name the wizard proposes) and, when the wizard asked, the id of the token they picked."""
         return self.run(lambda: tokens.verify_service_token(self.state.engine, onboarding_id, Secret(token),
                                                              self.actor, token_name=name, token_id=token_id))
+
+    def vendor_calls(self, token: str) -> None:
+        """The vendor, connected, calls Okta with the service account's token a minute on: Okta takes
+        it and moves its expiry (what the wizard reads as a sign of use)."""
+        clock = self.state.clock
+        assert isinstance(clock, FakeClock)
+        clock.advance(60)
+        assert tokens_domain.authenticate(self.org, token) is not None
 
     def attest_all(self, onboarding_id: uuid.UUID) -> None:
         async def go() -> None:

@@ -121,7 +121,8 @@ class Loaded:
             actions={key: {"state": row.state, "outcome": row.outcome, "object_id": row.object_id,
                            "summary": row.summary} for key, row in self.records.items()},
             attestations={key: {"by": a.operator_name, "at": stamp(a.attested_at),
-                                "note": a.note, "operator_id": str(a.operator_id)}
+                                "note": a.note, "operator_id": str(a.operator_id),
+                                **({"warning": a.warning} if a.warning else {})}
                           for key, a in self.attestations.items()},
         )
 

@@ -28,13 +28,18 @@ from app.store.repositories.progress import (
     live_kept_secrets,
     withdraw_attestation,
 )
-from app.store.repositories.state import touch
+from app.store.repositories.state import learn, touch
 from app.store.statuses import ActionState
 from app.vault import Vault
 
 
 class NotAllowed(Exception):
     pass
+
+
+# A fact: by attestation key, the warning the wizard gave as it was asked (app/onboardings/connection_proof.py),
+# drawn beside it until it is given.
+KEPT_WARNINGS = "attestation_warnings"
 
 
 def input_label(playbook: Playbook, key: str) -> str:
@@ -55,7 +60,35 @@ async def scope_of(session: AsyncSession, playbook: Playbook, onboarding: Onboar
 
 
 async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboarding: Onboarding, check_key: str,
-                 note: str, actor: Actor, *, now: float) -> Attestation:
+                 note: str, actor: Actor, *, now: float, warning: str | None = None) -> Attestation:
+    """``warning``: what the wizard warned of and the person confirmed despite (Okta showed no use of
+    the service account's token: app/onboardings/connection_proof.py), kept with the attestation."""
+    step, check = await attestable(session, playbook, onboarding, check_key, actor, now=now)
+    attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
+                              operator_id=actor.id, operator_name=actor.name, note=note or None, warning=warning)
+    await add_attestation(session, attestation)
+    kept = (onboarding.facts or {}).get(KEPT_WARNINGS) or {}
+    if check.key in kept:  # given: its warning is in the record now, no longer one to draw
+        await learn(session, onboarding, {KEPT_WARNINGS: {key: value for key, value in kept.items()
+                                                          if key != check.key}})
+    # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
+    destroyed = await destroy_kept_secrets(session, vault, onboarding.id, check.destroys)
+    await touch(session, onboarding.id)
+    await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
+                 subject_id=check.key, summary=f"Attested: {check.label}" + (f". {warning}" if warning else "")
+                 + (f" ({note})" if note else ""), details={"warning": warning} if warning else None)
+    if destroyed:  # on record, as every other destruction: an auditor sees when the wizard stopped holding it
+        await record(session, action="secrets_destroyed", actor=actor, onboarding_id=onboarding.id,
+                     subject_type="onboarding", subject_id=str(onboarding.id),
+                     summary=f"Attested '{check.label}', so the {counted(destroyed, 'value')} kept for that step "
+                             f"{'was' if destroyed == 1 else 'were'} destroyed")
+    return attestation
+
+
+async def attestable(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, check_key: str,
+                     actor: Actor, *, now: float) -> tuple[StepSpec, CheckSpec]:
+    """The step and attestation ``check_key`` names, once nothing refuses it now (read only: asked
+    too before Okta is read for an attestation that proves the vendor connected)."""
     found = [(step, check) for step, check in playbook.checks() if check.key == check_key and check.kind == "attest"]
     if not found:
         raise LookupError("There is nothing to attest under that name.")
@@ -72,20 +105,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     await refuse_before_the_wizard(session, playbook, onboarding, step, scope)
     refuse_during_a_wait(playbook, step, scope, now)
     await _refuse_a_dead_end(session, playbook, onboarding, check)
-    attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
-                              operator_id=actor.id, operator_name=actor.name, note=note or None)
-    await add_attestation(session, attestation)
-    # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
-    destroyed = await destroy_kept_secrets(session, vault, onboarding.id, check.destroys)
-    await touch(session, onboarding.id)
-    await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
-                 subject_id=check.key, summary=f"Attested: {check.label}" + (f" ({note})" if note else ""))
-    if destroyed:  # on record, as every other destruction: an auditor sees when the wizard stopped holding it
-        await record(session, action="secrets_destroyed", actor=actor, onboarding_id=onboarding.id,
-                     subject_type="onboarding", subject_id=str(onboarding.id),
-                     summary=f"Attested '{check.label}', so the {counted(destroyed, 'value')} kept for that step "
-                             f"{'was' if destroyed == 1 else 'were'} destroyed")
-    return attestation
+    return step, check
 
 
 async def refuse_before_the_wizard(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,

@@ -91,6 +91,16 @@ class ActionSpec(Strict):
     when: str | None = None
 
 
+class ConnectionProof(Strict):
+    """An attestation that proves the vendor connected with the service account's token (Sentinel's
+    "The OktaSystemLogs table shows Okta's events"): before it is recorded, the wizard reads from
+    Okta whether the token was used since it was pasted, and warns when there is no sign of it."""
+
+    # Where, per the vendor's document, the person checks that what they saw is this org's data
+    # read with this token (a template: "{input.workspace_name}"). Said in the warning.
+    where: str = Field(min_length=1, max_length=600)
+
+
 class CheckSpec(Strict):
     key: str
     kind: CheckKind  # a check of the library, or "attest" for what only a person can confirm
@@ -99,6 +109,8 @@ class CheckSpec(Strict):
     when: str | None = None
     # For attestations: a secret of the onboarding that is destroyed once this is attested.
     destroys_secret: str | None = None
+    # For attestations: it proves the vendor connected (app/onboardings/connection_proof.py).
+    proves_connection: ConnectionProof | None = None
 
     def names(self) -> set[str]:
         """Its parameters' values as plain text: a kept secret the check reads is named among them

@@ -18,6 +18,8 @@ and the step.
     - checks, inputs' and settings' defaults and inputs' ``when:`` may use a fact of any step:
       verification runs after every action, wherever the document lists the check, and a check's
       own facts are kept by one verification for the next.
+- An attestation that ``proves_connection`` (the vendor shows Okta's data) comes after the step
+  that takes the service account's token, whose use in Okta the wizard reads when it is given.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.playbooks.kinds import Kind, KindCatalog, ProducesError, produced
 from app.playbooks.schema import ActionSpec, CheckSpec, Playbook, StepSpec
-from app.playbooks.tasks import ServiceTokenTask, task_facts
+from app.playbooks.tasks import TOKEN_VERIFIED, ServiceTokenTask, task_facts
 from app.playbooks.templates import ADMIN_NAMES, NAMESPACES, ORG_NAMES, clauses, references
 
 INPUT_PREFIX = "input."  # in ``requires:``, an input to wait for; anything else is a fact
@@ -195,8 +197,23 @@ class _Checker:
                 what = f"{where}, check '{check.key}'"
                 self.templates(what, check.params, anywhere)
                 self.condition(what, check.when, anywhere)
+                self.proof(what, check, known)
                 known |= self.produced(where, f"check '{check.key}'", self.kind(where, "check", check, checks),
                                        check.params)
+
+
+    def proof(self, where: str, check: CheckSpec, known: Collection[str]) -> None:
+        """``proves_connection``: a person's word that the vendor connected, which the wizard weighs
+        against the token's use in Okta; so only an attestation, after the token is pasted (its
+        words are said when it is attested: the facts known by then)."""
+        if check.proves_connection is None:
+            return
+        if check.kind != "attest":
+            raise self.fail(where, "proves_connection is for an attestation (a check Okta answers proves itself)")
+        if TOKEN_VERIFIED not in known:
+            raise self.fail(where, "proves_connection, but no earlier step takes the service account's token (the "
+                                   "wizard reads the token's use in Okta)")
+        self.templates(f"{where}, proves_connection", check.proves_connection.where, known)
 
 
 def validate(playbook: Playbook, kinds: KindCatalog, source: str) -> Playbook:

@@ -67,7 +67,8 @@ class ChecklistItem:
         as the caller writes times."""
         if self.attestation is not None:
             return f"Attested by {self.attested_by} on {when}" + \
-                (f": {self.attestation.note}" if self.attestation.note else "")
+                (f": {self.attestation.note}" if self.attestation.note else "") + \
+                (f". {self.attestation.warning}" if self.attestation.warning else "")
         # A finding that ends its sentence is not followed by "; " (it read "... 20:23 UTC.; App ...").
         found = self.found.rstrip(".") if self.found and self.objects else self.found
         return "; ".join([found, *(o.words for o in self.objects)]) if found else \

@@ -23,7 +23,7 @@ COLUMNS = ["seq", "occurred_at", "category", "action", "outcome", "actor_name", 
            "subject_id", "summary", "source_ip", "user_agent", "details", "prev_hash", "hash"]
 BATCH = 1000
 CHECKLIST_COLUMNS = ["section", "step", "item", "result", "evidence", "attested_by", "attested_at",
-                     "attestation_note"]
+                     "attestation_note", "attestation_warning"]
 
 
 # Spreadsheets run a cell that starts with one of these as a formula (a full-width "＝" too, in some).
@@ -97,7 +97,8 @@ def checklist_rows(checklist: ChecklistOnly) -> list[dict[str, Any]]:
         rows.append(REDACTOR.data({
             "section": item.section, "step": item.step, "item": item.label, "result": item.result,
             "evidence": item.evidence_words(attested_at or ""), "attested_by": item.attested_by or None,
-            "attested_at": attested_at, "attestation_note": item.attestation.note if item.attestation else None}))
+            "attested_at": attested_at, "attestation_note": item.attestation.note if item.attestation else None,
+            "attestation_warning": item.attestation.warning if item.attestation else None}))
     return rows
 
 

@@ -59,10 +59,16 @@ def token_use(results: Mapping[str, CheckResult], kinds: Mapping[str, str],
         expires = okta_moment((result.evidence or {}).get("expires_at"))
         if expires is None:
             return None
-        at_paste = okta_moment(facts.get(TOKEN_EXPIRES))
         return TokenUse(expires_at=expires, last_use=expires - _window((result.evidence or {}).get("token_window")),
-                        used_since_paste=None if at_paste is None else expires > at_paste)
+                        used_since_paste=used_since_paste(expires, facts))
     return None
+
+
+def used_since_paste(expires_at: datetime, facts: Mapping[str, Any]) -> bool | None:
+    """Whether the token's expiry Okta lists now moved on since the paste (whose own calls came
+    before its expiry was kept): someone, the vendor, called Okta with it. None: not kept then."""
+    at_paste = okta_moment(facts.get(TOKEN_EXPIRES))
+    return None if at_paste is None else expires_at > at_paste
 
 
 COULD_NOT_CHECK = "Could not check:"

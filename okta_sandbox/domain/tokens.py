@@ -8,6 +8,7 @@ kept, as a real org would."""
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,13 @@ def expires_at(token: ApiToken) -> float:
     return token.last_used + TOKEN_WINDOW_DAYS * SECONDS_PER_DAY
 
 
+def okta_time(epoch_seconds: float) -> str:
+    """A token's time as Okta shows it: to the second (every recorded token's ``created``,
+    ``lastUpdated`` and ``expiresAt`` ends in ".000Z"). A call in the same second as the last one
+    does not move the expiry Okta lists; the sandbox's milliseconds showed it, which Okta would not."""
+    return iso(math.floor(epoch_seconds))
+
+
 def authenticate(org: SandboxOrg, value: str) -> ApiToken | None:
     """The live token with this value, its use window refreshed; None if unknown or expired."""
     token_id = org.token_index.get(hash_value(value))
@@ -107,9 +115,9 @@ def render_token(org: SandboxOrg, token: ApiToken) -> Json:
         "clientName": token.client_name,
         "network": dict(token.network),
         "tokenWindow": f"P{TOKEN_WINDOW_DAYS}D",
-        "expiresAt": iso(expires_at(token)),
-        "created": iso(token.created),
-        "lastUpdated": iso(token.last_updated),
+        "expiresAt": okta_time(expires_at(token)),
+        "created": okta_time(token.created),
+        "lastUpdated": okta_time(token.last_updated),
         "_links": {"self": {"href": href, "hints": {"allow": ["GET", "DELETE", "PUT"]}},
                    "user": {"href": f"{org.base_url}/api/v1/users/{token.user_id}", "hints": {"allow": ["GET"]}}},
     }

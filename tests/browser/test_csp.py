@@ -70,6 +70,9 @@ class Watch:
     def report(self, problem: str) -> None:
         self.problems.append(problem)
 
+    def expect_refusal(self, url: str) -> None:
+        self.refused.add(url)
+
     def attach(self, page: Page) -> None:
         page.on("console", lambda message: self.console(page, message))
         page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error} ({page.url})"))
@@ -139,7 +142,7 @@ def test_every_page_keeps_to_the_content_security_policy(server: LiveServer, bro
         paste_token(page, "copy_token_read_only", service_token)
         if page.get_by_role("button", name="Continue").count():
             press_and_wait(page, page.get_by_role("button", name="Continue"))
-        attest_all(page)
+        attest_all(page, watch)
         press_and_wait(page, page.get_by_role("button", name=re.compile("^(Re-)?[Vv]erify$")))
         expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
 

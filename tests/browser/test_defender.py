@@ -87,7 +87,7 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     licence = "I confirm: The Okta org has a Developer or Enterprise licence"
     expect(card.get_by_role("heading", name="Step 1: Okta licence is Developer or Enterprise")).to_be_visible()
     expect(card.get_by_role("button", name=licence)).to_be_visible()
-    attest_all(page)
+    attest_all(page, watch)
     # The last attestation verifies at once: nothing is left to press (QA walk 9, M2).
     verifying = "Nothing else is left: the wizard is verifying the checklist against Okta."
     expect(page.get_by_text(verifying)).to_be_visible()

@@ -103,7 +103,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     page.goto(onboarding_url)
     assert secret not in page.content()
 
-    attest_all(page)
+    attest_all(page, watch)
     expect(page.get_by_role("region", name="Kept for a later step")
            .get_by_text("Client secret of the Drata - OIDC app")).to_have_count(0)
     press_and_wait(page, page.get_by_role("button", name="Re-verify"))

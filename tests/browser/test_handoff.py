@@ -66,7 +66,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
                                       "Defender for Identity")
     paste_token(page, "copy_token", token)
     wait_for_job(page)  # removing Super Admin starts on its own once the token is verified
-    attest_all(page)
+    attest_all(page, watch)
     press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     sign_out(page)

@@ -102,7 +102,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     wait_for_job(page)
     expect(page.locator("#step-register_log_stream")).to_contain_text("Created the log stream 'Oort'")
 
-    attest_all(page)
+    attest_all(page, watch)
     press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()

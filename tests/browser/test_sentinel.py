@@ -116,7 +116,7 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     connect.get_by_role("button", name="Start the 30-minute timer").click()
     expect(page.get_by_text("Timer started: 30 minutes left.")).to_be_visible()
     expect(page.locator("#step-connect").get_by_text(re.compile(r"Waiting until .* min left"))).to_be_visible()
-    attest_all(page)
+    attest_all(page, watch)
     # The table cannot be seen before the document's 30 minutes: its attestation waits for them.
     expect(page.locator("#step-oktasystemlogs_table .attest-waits")).to_contain_text(
         "To attest this, wait: the document allows time after step 8")
@@ -134,7 +134,7 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
 
     end_the_wait(migrated_url, onboarding_id, "connect")
     page.reload()
-    attest_all(page)
+    attest_all(page, watch)
     press_and_wait(page, page.get_by_role("button", name="Re-verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()

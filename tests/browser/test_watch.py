@@ -20,7 +20,7 @@ from sqlalchemy import update
 from app.store.base import utcnow
 from app.store.db import create_sync_engine
 from app.store.models import Onboarding
-from tests.browser.driver import Journey
+from tests.browser.driver import ConsoleWatch, Journey
 from tests.conftest import reset_database
 from tests.flows import (
     activate_and_create_token,
@@ -77,13 +77,14 @@ def test_the_watch_finds_the_vendor_then_alerts_and_clears(sandbox_journey: Jour
     smtp.start()
     with Receiver() as receiver:
         try:
-            _journey(server, page, migrated_url, receiver, box, free_tcp_port)
+            _journey(server, page, migrated_url, receiver, box, free_tcp_port, watch)
         finally:
             smtp.stop()
     watch.assert_clean()
 
 
-def _journey(server: LiveServer, page: Page, database_url: str, receiver: Receiver, box: Mailbox, port: int) -> None:
+def _journey(server: LiveServer, page: Page, database_url: str, receiver: Receiver, box: Mailbox, port: int,
+             watch: ConsoleWatch) -> None:
     # The administrator sends alerts to a webhook and to the Okta team's mailbox.
     page.get_by_role("link", name="Settings").click()
     page.locator("summary", has_text="Add a webhook").click()
@@ -115,7 +116,7 @@ def _journey(server: LiveServer, page: Page, database_url: str, receiver: Receiv
     token = activate_and_create_token(page, SERVICE_LOGIN, "Quiet-Harbor-42", "Defender for Identity")
     paste_token(page, "copy_token", token)
     wait_for_job(page)
-    attest_all(page)
+    attest_all(page, watch)
     press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
 

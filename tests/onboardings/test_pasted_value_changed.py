@@ -58,7 +58,11 @@ def test_changing_a_pasted_value_reopens_the_attested_step(j: Journey, sandbox_o
     [attestation], [event] = _rows(j, oid)
     assert attestation.withdrawn_at is not None
     # Attested again (the new value entered in Drata): completed again, both attestations on record.
-    j.submit(j.form(page, "/attest/drata_connected"), note="group label changed to Finance")
+    warned = j.submit(j.form(page, "/attest/drata_connected"), note="group label changed to Finance")
+    # Drata never called Okta with the token in this journey: the person is warned, and confirms.
+    assert warned.status_code == 409
+    assert "Okta shows no use of the service account's API token" in html.unescape(warned.text)
+    j.submit(j.form(warned.text, "/attest/drata_connected"), despite_no_use="yes")
     assert j.onboarding(oid).status == "completed"
     assert len(_rows(j, oid)[0]) == 2
     assert event.summary == ("Attestation withdrawn: Drata shows the Okta connection as connected "

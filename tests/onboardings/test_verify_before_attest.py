@@ -91,7 +91,7 @@ def test_oorts_aws_values_are_asked_for_where_they_are_written(j: Journey, sandb
         page = j.get(url).text
         attest = re.search(r'action="[^"]*(/attest/[a-z_]+)"', page[page.index('id="next-step"'):])
         assert attest, card
-        j.submit(j.form(page, attest.group(1)))
+        j.attest(j.form(page, attest.group(1)))
     assert "Step 4.4: Edit settings > Event Streaming: copy Oort's AWS values here" in card, card
     assert "AWS account id" in card and "Step 4.5a" not in card
     page = j.get(url).text

@@ -107,6 +107,19 @@ BROKEN: list[tuple[str, Callable[[Doc], object], str]] = [
          {"label": "Activation link", "where": "Reveal it on this step", "secret": "activation_lnk"}),
      "defender-for-identity.yaml, step 'verify_account': paste 'Activation link': secret activation_lnk is not one "
      "the step reveals (activation_link)"),
+    ("proves_connection on a check Okta answers",
+     lambda d: _check(d, "create_role", "role_permissions").update(proves_connection={"where": "in Defender"}),
+     "defender-for-identity.yaml, step 'create_role', check 'role_permissions': proves_connection is for an "
+     "attestation (a check Okta answers proves itself)"),
+    ("proves_connection before the token is pasted",
+     lambda d: _check(d, "licence", "licence_confirmed").update(proves_connection={"where": "in Defender"}),
+     "defender-for-identity.yaml, step 'licence', check 'licence_confirmed': proves_connection, but no earlier step "
+     "takes the service account's token (the wizard reads the token's use in Okta)"),
+    ("a misspelt value in proves_connection's words",
+     lambda d: _check(d, "enabled_in_defender", "defender_enabled").update(
+         proves_connection={"where": "that the instance is {org.display_domian}"}),
+     "defender-for-identity.yaml, step 'enabled_in_defender', check 'defender_enabled', proves_connection: "
+     "{org.display_domian}: undefined value of the org display_domian; did you mean org.display_domain?"),
     ("a fact name given as a template",
      lambda d: _action(d, "create_role", "role")["params"].update(fact="{input.role_label}"),
      "defender-for-identity.yaml, step 'create_role': action 'role': parameter fact names a fact, so it must be a "
@@ -225,3 +238,14 @@ def test_a_setting_s_item_pattern_that_is_not_a_regular_expression_does_not_load
     with pytest.raises(PlaybookError, match=r"(?s)defender-for-identity\.yaml.*custom_role_permissions\.item_pattern"
                                             r".*not a regular expression"):
         _load_variant(tmp_path, lambda d: d["settings"]["custom_role_permissions"].update(item_pattern="okta\\.(["))
+
+
+def test_each_vendor_s_proof_of_connection_is_marked() -> None:
+    """The attestation that the vendor shows Okta's data (or connected with the token) is weighed
+    against the token's use in Okta (QA walk 10, M1): marked on every vendor with a service account's
+    token. Authomize has none (an OAuth service app): nothing of its kind to read."""
+    marked = {playbook.key: [check.key for _step, check in playbook.checks() if check.proves_connection]
+              for playbook in PlaybookLibrary.load(KINDS).all()}
+    assert marked == {"defender-for-identity": ["defender_enabled"], "oort": ["connectivity_tested"],
+                      "sentinel-unified-connector": ["oktasystemlogs_present"], "drata": ["drata_connected"],
+                      "authomize": []}

@@ -114,7 +114,7 @@ class TestReport:
         assert f'/onboardings/{oid}/checklist.csv">checklist (CSV)</a>' in page
         rows = list(csv.DictReader(io.StringIO(web.get(f"/onboardings/{oid}/checklist.csv").text)))
         assert list(rows[0]) == ["section", "step", "item", "result", "evidence", "attested_by", "attested_at",
-                                 "attestation_note"]
+                                 "attestation_note", "attestation_warning"]
         role = next(r for r in rows if r["item"] == "The custom role has exactly the three permissions")
         assert role["section"] == "Create a custom Okta role" and role["step"].startswith("1-6 ")
         assert role["result"] == "Passed" and "okta.iam.read" in role["evidence"]

@@ -3,14 +3,18 @@ metadata (no create, list and update, revoke, owner-only visibility)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from okta_sandbox import DemoOrg, SandboxOrg
+from okta_sandbox.domain import tokens as tokens_domain
 from tests.sandbox.conftest import Connect, MakeAdmin, error_code
 
 SCHEMA = "/api/v1/meta/schemas/user/default"
+RECORDINGS = Path(__file__).parents[1] / "recordings" / "okta"
 
 
 def _custom(name: str, kind: str = "string", action: str = "READ_ONLY") -> dict[str, Any]:
@@ -129,3 +133,26 @@ class TestApiTokens:
     def test_creating_a_token_in_the_console_is_logged(self, sandbox_org: SandboxOrg, demo_org: DemoOrg) -> None:
         event = sandbox_org.events_of("system.api_token.create")[-1]
         assert event["actor"]["id"] == demo_org.admin_user_id
+
+
+def test_a_token_s_times_are_to_the_second_as_okta_shows_them(okta: httpx.Client, sandbox_org: SandboxOrg,
+                                                             demo_org: DemoOrg) -> None:
+    """Every recorded token's times end in ".000Z" (tests/recordings/okta/TestAccDataSourceOktaAPIToken_read):
+    a call in the same second as the last does not move the expiry Okta lists. The sandbox showed it
+    to the millisecond, so the wizard saw a vendor's use there that Okta would not show (QA walk 10, M1)."""
+    recorded = (RECORDINGS / "TestAccDataSourceOktaAPIToken_read" / "oie-00.yaml").read_text()
+    assert re.findall(r'\\"expiresAt\\":\\"[0-9T:.-]+\.(\d{3})Z', recorded) == ["000"] * 5
+    sandbox_org.clock.advance(0.25)  # type: ignore[attr-defined]
+    value = sandbox_org.issue_api_token(demo_org.admin_user_id, "Vendor")
+
+    def listed() -> dict[str, Any]:
+        return next(t for t in okta.get("/api/v1/api-tokens").json() if t["name"] == "Vendor")
+
+    pasted = listed()
+    assert all(pasted[key].endswith(".000Z") for key in ("created", "lastUpdated", "expiresAt"))
+    sandbox_org.clock.advance(0.5)  # the vendor's call, in the same second
+    assert tokens_domain.authenticate(sandbox_org, value) is not None
+    assert listed()["expiresAt"] == pasted["expiresAt"]
+    sandbox_org.clock.advance(1)  # and a second on: Okta shows it
+    assert tokens_domain.authenticate(sandbox_org, value) is not None
+    assert listed()["expiresAt"] > pasted["expiresAt"]

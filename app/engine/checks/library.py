@@ -43,7 +43,8 @@ class Attest(Check):
         found = state.attestations.get(self.key)
         if found:
             return CheckOutcome(CheckStatus.attested, f"Attested by {found['by']} on {found['at']}"
-                                + (f": {found['note']}" if found.get("note") else ""), None, dict(found))
+                                + (f": {found['note']}" if found.get("note") else "")
+                                + (f". {found['warning']}" if found.get("warning") else ""), None, dict(found))
         return CheckOutcome(CheckStatus.needs_attestation, "Not attested yet",
                             "Do this step, then attest it with your name.")
 

@@ -162,6 +162,9 @@ class Attestation(UUIDPrimaryKey, OnboardingChild, Base):
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), nullable=False)
     operator_name: Mapped[str] = mapped_column(String(200), nullable=False)
     note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # What the wizard warned of and the person confirmed despite it (Okta showed no use of the
+    # service account's token when they attested that the vendor shows data), in words; None: none.
+    warning: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     attested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

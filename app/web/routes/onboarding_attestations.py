@@ -11,10 +11,11 @@ from starlette.responses import Response
 
 from app.common.validation import Fields, ValidationFailed
 from app.engine.jobs import JobBusy
-from app.onboardings import attestations, handoffs
+from app.onboardings import attestations, connection_proof, handoffs
 from app.onboardings.view import build_view
 from app.store.models import Onboarding
-from app.web.deps import ActingOperator, DbSession, actor_for, form_values
+from app.store.repositories.state import get_onboarding
+from app.web.deps import ActingOperator, DbSession, ReadDbSession, actor_for, form_values
 from app.web.routes.onboarding_common import acting, back, draw_page, settle
 from app.web.state import AppState, app_state
 
@@ -30,22 +31,35 @@ async def _read(request: Request, db: DbSession, onboarding_id: str, operator: A
 
 
 @router.post("/{onboarding_id}/attest/{check_key}", name="onboarding_attest")
-async def attest(request: Request, db: DbSession, onboarding_id: str, check_key: str,
+async def attest(request: Request, db: ReadDbSession, onboarding_id: str, check_key: str,
                  operator: ActingOperator) -> Response:
+    """A read session: an attestation that proves the vendor connected reads Okta first
+    (connection_proof), and no write lock is held while Okta answers; the attestation is written
+    in a unit of work of its own."""
     state, found, form, posted = await _read(request, db, onboarding_id, operator)
     note = form.text("note", label="Note", required=False, max_length=1000, multiline=True)
+    # Ticked beside the warning that Okta shows no use of the service account's token.
+    despite = form.boolean("despite_no_use")
     typed = {f"note-{check_key}": posted.get("note", "")}  # the page keeps the note typed when it refuses
     if form.errors:
         return await draw_page(request, db, found.id, status_code=400, errors=form.errors, message="Not attested.")
+    actor = actor_for(request, operator)
     try:
-        await attestations.attest(db, state.vault, state.library.get(found.vendor), found, check_key, note,
-                                  actor_for(request, operator), now=state.clock.now())
+        warning = await connection_proof.before_attesting(state.engine, found.id, check_key, actor,
+                                                          now=state.clock.now(), confirmed=despite)
+        async with state.db.session() as session:
+            await attestations.attest(session, state.vault, state.library.get(found.vendor),
+                                      await get_onboarding(session, found.id), check_key, note, actor,
+                                      now=state.clock.now(), warning=warning)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     except ValidationFailed as exc:  # refused before anything is written (verify first): the page says why
-        return await draw_page(request, db, found.id, status_code=409, message=exc.message, typed=typed)
+        oid = found.id
+        await db.rollback()  # drawn as it is now: a warning kept since this request began is shown
+        return await draw_page(request, db, oid, status_code=409, message=exc.message, typed=typed)
     await settle(request, db, found.id)
-    attested = f"Attested by {operator.display_name}."
+    attested = f"Attested by {operator.display_name}." + (
+        " Recorded as confirmed despite the warning that Okta shows no use of the token." if warning else "")
     if await _verify_if_last(request, db, state, found, operator):
         return back(request, found.id, f"{attested} Nothing else is left: the wizard is verifying the checklist "
                                        "against Okta.", anchor="#progress")
