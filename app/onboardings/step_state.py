@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.engine.checks.base import CheckOutcome
-from app.engine.checks.library import declarer_named
+from app.engine.checks.timers import declarer_named
 from app.engine.runtime import Loaded
 from app.engine.status import timer_until
 from app.playbooks.tasks import TOKEN_VERIFIED

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine.actions.roles import role_label
-from app.engine.checks.library import declarer_named
+from app.engine.checks.timers import declarer_named
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.store.models import Attestation, OnboardingAction, VerificationRun

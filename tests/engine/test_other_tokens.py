@@ -10,6 +10,7 @@ import html
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -184,7 +185,7 @@ class TestTheWatch:
                                       "Any IP.")
         _deliver(j)
         [message] = [m for m in box.messages if _subject(m).startswith("[Alert]")]
-        assert _subject(message).split(f"{sandbox_org.base_url}: ", 1)[1].startswith(
+        assert _subject(message).split(f"{urlsplit(sandbox_org.base_url).hostname}: ", 1)[1].startswith(
             "The service account has 1 other live API token the wizard does not watch: 'Spare' (")
         body = _body(message)
         assert "What to do: In Okta (Security > API > Tokens), revoke each of these tokens the vendor does not use" \
