@@ -72,7 +72,7 @@ class EngineBase:
                                    on_event=on_event, patience=BACKGROUND if handle is not None else INTERACTIVE)
 
     def _context(self, okta: OktaClient, loaded: Loaded, handle: JobHandle | None = None) -> Context:
-        ctx = Context(okta=okta, scope=loaded.scope, clock=self.clock,
+        ctx = Context(okta=okta, scope=loaded.scope, clock=self.clock, token_place=loaded.playbook.token_place or "",
                       records={key: loaded.record(key) for key in loaded.records})
         onboarding_id = loaded.onboarding.id
 

@@ -49,6 +49,9 @@ class Context:
     okta: OktaClient
     scope: Scope
     clock: Clock
+    # Where the vendor's console takes a new API token, in its document's words (the playbook's
+    # ``token_place``); empty: the remedies say "give it to the vendor" only.
+    token_place: str = ""
     intend: IntentHook = _no_intent
     keep_secret: SecretHook = _no_secret
     # A secret this onboarding keeps (a client secret, say), or None if it was destroyed.

@@ -220,6 +220,10 @@ class Playbook(Strict):
     settings: dict[str, SettingSpec] = Field(default_factory=dict)
     inputs: list[InputSpec] = Field(default_factory=list)
     evidence: EvidenceSpec | None = None
+    # Where, in the vendor's console, a new API token of the service account replaces the old one,
+    # in the document's own words (an instruction that follows "give it to the vendor"): the token
+    # remedies name the vendor's place. None where the document does not say; the generic words stay.
+    token_place: str | None = None
     # The document's own structure: every section and numbered step must be covered by a step.
     outline: list[OutlineSection]
     sections: list[SectionSpec]

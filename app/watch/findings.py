@@ -167,13 +167,13 @@ CREDENTIAL = ("Open the onboarding: check its Okta connection on the Connections
               "revoked or expired), or choose another connection.")
 
 
-def _expiry(expires_at: datetime, now: datetime, token_id: object) -> Finding:
+def _expiry(expires_at: datetime, now: datetime, token_id: object, remedy: str) -> Finding:
     left = expires_at - now
     details = {"expires_at": expires_at.isoformat(), "token_id": token_id}
     if left <= timedelta(0):
         return Finding("token_expiry", FindingKind.token_expiry,
                        f"The service account's API token expired on {stamp(expires_at)}: the vendor can no "
-                       "longer connect with it", {**details, "remedy": NEW_TOKEN})
+                       "longer connect with it", {**details, "remedy": remedy})
     when = f"in {left.days} days" if left.days else "within a day"
     return Finding("token_expiry", FindingKind.token_expiry,
                    f"The service account's API token expires {when} ({stamp(expires_at)}) unless the vendor uses it",
@@ -181,7 +181,10 @@ def _expiry(expires_at: datetime, now: datetime, token_id: object) -> Finding:
 
 
 def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kinds: Mapping[str, str],
-             facts: Mapping[str, Any], now: datetime, *, expiry_days: int, unused_days: int) -> list[Finding]:
+             facts: Mapping[str, Any], now: datetime, *, expiry_days: int, unused_days: int,
+             lost_token: str = NEW_TOKEN) -> list[Finding]:
+    """``lost_token``: what to do about a token expired, with the vendor's place for a new one
+    (``new_token(playbook.token_place)``), as the token check says it."""
     unknown = unreadable(results)
     answered = [key for key in results if key not in unknown and reads_okta(kinds.get(key, ""))]
     if unknown and not answered:
@@ -200,7 +203,7 @@ def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kind
     use = token_use(results, kinds, facts)
     if use is not None:
         if use.expires_at - now <= timedelta(days=expiry_days):
-            found.append(_expiry(use.expires_at, now, token_id))
+            found.append(_expiry(use.expires_at, now, token_id, lost_token))
         idle = now - use.last_use
         if idle >= timedelta(days=unused_days):
             # Said since when, not for how many days: the alert's words stay as they were raised

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.common.clock import Clock
 from app.common.ticker import Ticker
+from app.engine.checks.library import new_token
 from app.engine.jobs import JobBusy, JobHandle, JobRunner
 from app.okta.errors import OktaError
 from app.playbooks.loader import PlaybookLibrary
@@ -150,7 +151,8 @@ class Watch:
                 kinds = {key: check.kind for key, check in specs.items()}
                 found = findings(results, {k: c.label for k, c in specs.items()}, kinds, onboarding.facts or {}, now,
                                  expiry_days=self.settings.watch_token_expiry_days,
-                                 unused_days=self.settings.watch_token_unused_days)
+                                 unused_days=self.settings.watch_token_unused_days,
+                                 lost_token=new_token(playbook.token_place or ""))
                 spoken_for, by = superseded(results, kinds)
                 raised, cleared = await reconcile(session, onboarding_id, found, now, actor,
                                                   looked_at=_looked_at(results, specs, found),

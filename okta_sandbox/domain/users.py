@@ -220,6 +220,13 @@ def activate_user(org: SandboxOrg, user: User, *, send_email: bool, actor: Actor
     if user.status not in ("STAGED", "DEPROVISIONED"):
         raise invalid_status()
     now = org.clock.now()
+    if user.status == "DEPROVISIONED":
+        # A deactivated user comes back as a new one: pending its person's action, who sets a
+        # password (and MFA) again from the activation link or e-mail [inference: Okta's help
+        # "Activate and deactivate users" mails "instructions for setting up their account"; its
+        # knowledge base has "Activating Deactivated Accounts Without Renewing Login Credentials" as
+        # a question; no recording shows this call]. The old password no longer signs in.
+        user.has_password = False
     user.status = "ACTIVE" if user.has_password else "PROVISIONED"
     user.status_changed = user.last_updated = user.activated = now
     syslog.record(org, actor, "user.lifecycle.activate", "Activate Okta user", [user_target(user)])

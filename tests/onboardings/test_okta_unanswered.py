@@ -83,7 +83,9 @@ def test_a_completed_onboarding_that_drifted_stays_in_the_completed_list(w: Wiza
     [active] = [row for row in last_results(w, oid).values() if row.status == "failed"
                 and (row.found or "").endswith("is DEPROVISIONED")]
     assert (active.remedy or "").startswith("The account was deactivated in Okta, which revokes its API tokens")
-    assert "activation link" not in (active.remedy or "")
+    # Not the first activation's link (destroyed long ago): a new one, which the page's button gets (QA walk 10, M3).
+    assert "Open the activation link" not in (active.remedy or "")
+    assert "Press “Reactivate the service account” on this onboarding's page" in (active.remedy or "")
     web = Web(w.client)
     assert web.sign_in("ana.admin").status_code == 303
     listed = web.get("/?view=completed").text
@@ -94,7 +96,7 @@ def test_a_completed_onboarding_that_drifted_stays_in_the_completed_list(w: Wiza
     assert card.title == "Mend what changed in Okta, then re-verify" and card.step is None
     assert (card.detail or "").startswith("“The account is active” failed at the last verification. The account was "
                                 "deactivated in Okta")
-    assert "activation link" not in (card.detail or "")
+    assert "Open the activation link" not in (card.detail or "") and "new activation link" in (card.detail or "")
 
 
 def test_the_card_mends_a_deactivated_account_before_a_role_given_to_it(w: Wizard, sandbox_org: SandboxOrg) -> None:

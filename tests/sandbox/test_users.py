@@ -161,6 +161,17 @@ class TestLifecycle:
         assert okta.post(f"/api/v1/users/{user['id']}/lifecycle/deactivate").json() == {}
         assert okta.get(f"/api/v1/users/{user['id']}").json()["status"] == "DEPROVISIONED"
         assert okta.post(f"/api/v1/users/{user['id']}/lifecycle/activate?sendEmail=true").json() == {}
+        # Back as a new account, whose person sets a password again (it had one).
+        assert okta.get(f"/api/v1/users/{user['id']}").json()["status"] == "PROVISIONED"
+
+    def test_a_deactivated_user_activated_without_email_gets_a_link_that_works(
+            self, okta: httpx.Client, sandbox_org: SandboxOrg) -> None:
+        user = _new_user(okta, "back@acme.example").json()
+        okta.post(f"/api/v1/users/{user['id']}/lifecycle/deactivate")
+        answer = okta.post(f"/api/v1/users/{user['id']}/lifecycle/activate?sendEmail=false").json()
+        assert answer["activationUrl"].endswith(f"/welcome/{answer['activationToken']}")
+        assert sandbox_org.activation_tokens == {answer["activationToken"]: user["id"]}
+        sandbox_org.complete_activation(user["id"])
         assert okta.get(f"/api/v1/users/{user['id']}").json()["status"] == "ACTIVE"
 
     def test_activating_an_active_user_is_403(self, okta: httpx.Client, demo_org: DemoOrg) -> None:

@@ -129,7 +129,8 @@ def test_a_deactivated_service_account_is_one_alert_and_one_email(j: Journey, sa
                               "tokens"), subject
     body = _body(box.messages[0])
     # Its remedy mends the token too, in the order it can be done.
-    assert "Reactivate it in Directory > People" in body and "create a new token, paste it on the token step" in body
+    assert "Press “Reactivate the service account” on this onboarding's page" in body
+    assert "create a new token, paste it on the token step" in body
     assert "Sign in to Okta as the service account, create a new API token" not in body
     assert [a.key for a in _open_alerts(j, oid)] == ["check:account_active"]
     health = _page(j, "/health")
@@ -138,6 +139,7 @@ def test_a_deactivated_service_account_is_one_alert_and_one_email(j: Journey, sa
 
     # Reactivated, its token is still gone: now the token's own alert, whose remedy can be done.
     users_domain.activate_user(sandbox_org, user, send_email=False, actor=None)
+    sandbox_org.complete_activation(user.id)  # its person sets a password again
     j.clock.advance(DAY + 1)
     _tick(j)
     assert _deliver(j) == 2

@@ -79,16 +79,38 @@ class UserStatusParams(CheckParams):
     remedy: str = "Open the activation link, set the account's password and enrol its MFA."
 
 
-_SINCE_ACTIVE = {
-    "DEPROVISIONED": "The account was deactivated in Okta, which revokes its API tokens: the vendor can no longer "
-                     "use it. Reactivate it in Directory > People (its person then sets a password and MFA again "
-                     "from the new activation email), sign in as it, create a new token, paste it on the token step "
-                     f"and give it to the vendor; or {START_AGAIN}.",
-    "SUSPENDED": "The account was suspended in Okta: unsuspend it in Directory > People (the account, then More "
-                 "Actions > Unsuspend), then re-verify.",
-    "LOCKED_OUT": "The account is locked out: unlock it in Directory > People (the account, then Unlock), then "
-                  "re-verify.",
-}
+def give_to_vendor(place: str) -> str:
+    """The words "give it to the vendor", with where, in its document's words (the playbook's ``token_place``)."""
+    return f"give it to the vendor: {place}" if place else "give it to the vendor"
+
+
+def new_token(place: str = "") -> str:
+    """What to do about a lost API token of the service account (revoked, expired)."""
+    return ("Sign in to Okta as the service account, create a new API token, paste it on this onboarding's "
+            f"page, and {give_to_vendor(place)}.")
+
+
+NEW_TOKEN = new_token()
+
+# The button of the onboarding's page that reactivates a deactivated service account without e-mail
+# and shows its new activation link (app/onboardings/reactivation.py): Okta's e-mail may never reach
+# an account the wizard made without one (QA walk 10, M3).
+REACTIVATE = "Reactivate the service account"
+
+
+def since_active(status: str, place: str = "") -> str | None:
+    """What to do about an account deactivated, suspended or locked since it was active (drift)."""
+    return {
+        "DEPROVISIONED": "The account was deactivated in Okta, which revokes its API tokens: the vendor can no longer "
+                         f"use it. Press “{REACTIVATE}” on this onboarding's page: the wizard reactivates it in "
+                         "Okta without sending e-mail and shows you its new activation link once. Open that link "
+                         "as the account (choose its password and enrol its MFA), sign in to Okta as it, create a "
+                         f"new token, paste it on the token step and {give_to_vendor(place)}; or {START_AGAIN}.",
+        "SUSPENDED": "The account was suspended in Okta: unsuspend it in Directory > People (the account, then More "
+                     "Actions > Unsuspend), then re-verify.",
+        "LOCKED_OUT": "The account is locked out: unlock it in Directory > People (the account, then Unlock), then "
+                      "re-verify.",
+    }.get(status)
 
 
 # What went wrong, as an alert's title says it (the login, then the status).
@@ -123,10 +145,13 @@ class UserStatus(Check):
                                                "with it")
         if user.status in p.statuses:
             return CheckOutcome.passed(f"{user.profile.login} is {user.status}", user_id=user.id)
-        # The activation link is for an account never activated; one deactivated, suspended or locked
-        # since (drift) is mended in the Admin Console (QA walk 6, M3: it said to open a link destroyed long ago).
-        remedy = _SINCE_ACTIVE.get(str(user.status), p.remedy)
+        # The activation link is for an account never activated; one deactivated since (drift) gets a new
+        # link from the page's button (QA walk 10, M3: Okta's e-mail may never reach it), one suspended or
+        # locked is mended in the Admin Console (QA walk 6, M3: it said to open a link destroyed long ago).
+        remedy = since_active(str(user.status), ctx.token_place) or p.remedy
+        # Its status as evidence: the page offers a new activation link for a deactivated account.
         return CheckOutcome.failed(f"{user.profile.login} is {user.status}", remedy, user_id=user.id,
+                                   status=str(user.status),
                                    problem=_PROBLEM.get(str(user.status), "{} is {} in Okta, not active").format(
                                        user.profile.login, user.status))
 
@@ -242,10 +267,6 @@ def network_text(network: dict[str, Any], zone_names: dict[str, str] | None = No
     return f"network zones ({'; '.join(parts)})" if parts else str(network.get("connection"))
 
 
-NEW_TOKEN = ("Sign in to Okta as the service account, create a new API token, paste it on this onboarding's "  # noqa: S105
-             "page, and give it to the vendor.")
-
-
 def _expired(expires_at: str | None, now: float) -> datetime | None:
     """When the token expired, if ``expiresAt`` is already past (None: not expired, or unknown)."""
     when = okta_moment(expires_at)
@@ -279,7 +300,7 @@ class ServiceToken(Check):
         if token is None:
             # Okta revokes a deactivated owner's tokens, and may drop expired ones from the list.
             return CheckOutcome.failed(f"Token {token_id} no longer exists in Okta (revoked or expired)",
-                                       NEW_TOKEN, token_id=token_id, lost="gone",
+                                       new_token(ctx.token_place), token_id=token_id, lost="gone",
                                        problem=f"The service account's API token was revoked or has expired: token "
                                                f"{token_id} no longer exists in Okta")
         expired = _expired(token.expiresAt, ctx.clock.now())
@@ -287,7 +308,7 @@ class ServiceToken(Check):
             # Okta may keep listing a token past its expiry (the sandbox does) but refuses it: the
             # metadata being readable proves nothing about whether the vendor can still connect.
             return CheckOutcome.failed(f"Token '{token.name}' ({token_id}) expired on {stamp(expired)}: Okta refuses "
-                                       "it, so the vendor can no longer connect with it", NEW_TOKEN,
+                                       "it, so the vendor can no longer connect with it", new_token(ctx.token_place),
                                        token_id=token_id, lost="expired", expires_at=token.expiresAt,
                                        token_window=token.tokenWindow,
                                        problem=f"The service account's API token expired on {stamp(expired)}: the "

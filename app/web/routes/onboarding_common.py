@@ -15,7 +15,7 @@ from starlette.responses import Response
 from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
 from app.engine.status import held_by_waits, timer_until
-from app.onboardings import handoffs
+from app.onboardings import handoffs, reactivation
 from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
 from app.store.repositories.progress import latest_handoff
@@ -94,6 +94,10 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "held_waits": {key: (view.loaded.playbook.step(wait), timer_until(view.loaded.scope.facts, wait))
                        for key, wait in held_by_waits(view.loaded.playbook, view.loaded.scope, view.now).items()},
         "is_assignee": onboarding.assignee_id == me.id,
+        # The service account found deactivated since its token: a new activation link, without e-mail.
+        "reactivation": None if view.finished else reactivation.offered(view.loaded, view.results),
+        "reactivation_purpose": reactivation.PURPOSE,
+        "token_place": view.loaded.playbook.token_place,
         # Once completed: what Okta shows of the vendor's use (the watch's evidence).
         "evidence": evidence_for(state.library, onboarding, view.results),
         # How often the watch looks while the vendor's first call is awaited (its pace, if shorter).

@@ -1,6 +1,7 @@
 """The Health page: every completed onboarding the watch looks after, with its last check, open
-alerts, token expiry and vendor evidence (everyone signed in may read it); and an onboarding's own
-watch period, set by whoever may act on it."""
+alerts, token expiry and vendor evidence (everyone signed in may read it); and, by whoever may act
+on an onboarding, its own watch period and a new activation link for its service account once the
+watch found it deactivated."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.common.validation import ValidationFailed
+from app.onboardings import reactivation
 from app.store.statuses import Health
 from app.watch.health import health_rows
 from app.watch.service import set_period
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_form
-from app.web.routes.onboarding_common import acting, back, draw_page
+from app.web.routes.onboarding_common import acting, back, draw_page, onboarding_or_404
 from app.web.state import app_state
 from app.web.templating import render
 
@@ -54,3 +57,26 @@ async def watch_period(request: Request, db: DbSession, onboarding_id: str, oper
     await db.commit()
     return back(request, found.id, f"The watch checks this onboarding every {hours} hours from now." if hours
                 else "The watch checks this onboarding at the usual pace from now.", anchor="#next-step")
+
+
+@router.post("/onboardings/{onboarding_id}/service-account/activation-link", name="onboarding_reactivate")
+async def reactivate(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+    """Reactivate the deactivated service account without e-mail and show its new activation link
+    once, in this response only: a reload goes back to the page without it (it is never kept)."""
+    state = app_state(request)
+    found = await acting(request, db, onboarding_id, operator, okta=True)
+    try:
+        label, link = await reactivation.new_activation_link(state.engine, found.id, actor_for(request, operator))
+    except ValidationFailed as exc:
+        return back(request, found.id, exc.message, "error", anchor="#next-step")
+    return await draw_page(request, db, found.id, revealed=(label, link.reveal(), reactivation.PURPOSE))
+
+
+@router.get("/onboardings/{onboarding_id}/service-account/activation-link", name="onboarding_reactivate_again")
+async def reactivate_again(request: Request, db: ReadDbSession, onboarding_id: str,
+                           operator: CurrentOperator) -> Response:
+    """The address of that answer opened again (a reload, the back button): the link is not kept, so
+    back to the page, which offers the button while the account waits for it."""
+    found = await onboarding_or_404(db, onboarding_id)
+    return back(request, found.id, "An activation link is shown only once, when you press the button: press it "
+                "again for a new one (the earlier link then stops working).", "info", anchor="#next-step")

@@ -1,0 +1,115 @@
+"""A service account deactivated in Okta after its token was verified (the watch's alert, QA walk 10,
+M3): its owner gets it back from the wizard. The remedy used to rely on Okta's activation e-mail,
+which may never reach an account the wizard made without one (``sendEmail=false``); now Okta
+reactivates it without e-mail and answers with a new activation link, shown once to the person who
+pressed the button, as the first activation's link is revealed on its step. The link is never kept
+(not even sealed), logged, or written to the audit trail; pressed again, Okta makes a new one and the
+earlier stops working.
+
+The lifecycle call follows the account's status (api-map "Activate"; the spec's activateUser and
+reactivateUser): a DEPROVISIONED account is activated (``POST /api/v1/users/{id}/lifecycle/activate
+?sendEmail=false`` answers ``activationUrl``), one PROVISIONED since (waiting for its person, the
+link lost) is reactivated (``.../lifecycle/reactivate?sendEmail=false``: a new link)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.audit import Actor, record
+from app.common.validation import ValidationFailed
+from app.engine.checks.library import REACTIVATE
+from app.engine.engine import Engine
+from app.engine.runtime import Loaded, load
+from app.okta.errors import OktaError
+from app.okta.ratelimit import INTERACTIVE
+from app.onboardings.token_name import token_task
+from app.playbooks.tasks import TOKEN_VERIFIED
+from app.store.models import CheckResult
+from app.store.repositories.progress import latest_results
+from app.store.repositories.state import touch
+from app.store.statuses import CheckStatus
+from app.vault import Secret
+
+ACCOUNT_CHECK_KIND = "user_status"
+LINK_LABEL = "New activation link of the service account"
+PURPOSE = "reactivation_link"  # how the page knows the revealed value (never a kept secret's purpose)
+AGAIN = "Get a new activation link"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The button the page shows, for the service account the latest run found down."""
+
+    user_id: str
+    status: str  # as the latest run found it: DEPROVISIONED, or PROVISIONED after an earlier press
+    button: str
+
+
+def offered(loaded: Loaded, results: Mapping[str, CheckResult]) -> Offer | None:
+    """Whether to offer a new activation link: the latest run found the service account deactivated,
+    or waiting for its person again, once its token had been verified. Before that, a PROVISIONED
+    account is on its first activation, whose link its own step keeps and reveals."""
+    facts = loaded.scope.facts
+    account = facts.get(token_task(loaded).user_fact)
+    if not account or not facts.get(TOKEN_VERIFIED):
+        return None
+    kinds = {check.key: check.kind for _step, check in loaded.playbook.checks()}
+    for key, result in sorted(results.items()):
+        evidence = result.evidence or {}
+        if kinds.get(key) != ACCOUNT_CHECK_KIND or result.status != CheckStatus.failed \
+                or evidence.get("user_id") != account:
+            continue
+        status = str(evidence.get("status") or "")
+        if status in ("DEPROVISIONED", "PROVISIONED"):
+            return Offer(str(account), status, REACTIVATE if status == "DEPROVISIONED" else AGAIN)
+    return None
+
+
+async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: Actor) -> tuple[str, Secret]:
+    """Reactivate the service account without e-mail; its new activation link, to show once."""
+    async with engine.db.sessions() as session:
+        loaded = await load(session, engine.library, onboarding_id)
+        _run, results = await latest_results(session, onboarding_id)
+    offer = offered(loaded, results)
+    if offer is None:
+        raise ValidationFailed({}, "The last verification did not find the service account deactivated: nothing "
+                                   "was changed in Okta. Re-verify to see it as Okta has it now.")
+    gateway = engine.gateway
+    try:
+        async with gateway.client(gateway.stored_org(loaded.connection, loaded.custom_domains),
+                                  gateway.stored_credential(loaded.connection), actor=actor,
+                                  onboarding_id=onboarding_id, patience=INTERACTIVE) as admin:
+            # Two calls, only when a person presses the button: the account as Okta has it now (an
+            # admin may have reactivated it in the Admin Console since the last run), then the one
+            # lifecycle call its status allows.
+            user = await admin.users.get(offer.user_id)
+            if user is None:
+                raise ValidationFailed({}, "The service account is no longer in Okta (deleted?): it cannot be "
+                                           "reactivated. Undo this onboarding and start a new one.")
+            login = user.profile.login
+            if user.status == "DEPROVISIONED":
+                answer = await admin.users.activate(user.id, send_email=False)
+            elif user.status == "PROVISIONED":
+                answer = await admin.users.reactivate(user.id, send_email=False)
+            else:
+                raise ValidationFailed({}, f"{login} is {user.status} in Okta now, not deactivated: nothing was "
+                                           "changed. Re-verify to see it as Okta has it now.")
+    except OktaError as exc:
+        raise ValidationFailed({}, f"Okta did not reactivate the service account: {exc.message}") from None
+    link = answer.get("activationUrl")
+    was = "deactivated" if user.status == "DEPROVISIONED" else "waiting for its activation"
+    async with engine.db.session() as session:
+        await touch(session, onboarding_id)
+        # Who, what and when; never the link nor its token.
+        await record(session, action="service_account_reactivate", actor=actor, onboarding_id=onboarding_id,
+                     subject_type="user", subject_id=user.id,
+                     summary=f"Service account {login} ({was}) given a new activation link in Okta, without e-mail"
+                             + ("; the link was shown once to the person who asked, and not kept" if link else
+                                "; Okta returned no link"))
+    if not link:
+        raise ValidationFailed({}, f"Okta reactivated {login} but returned no activation link: press the button "
+                                   "again to ask Okta for a new one.")
+    # Remembered by the log redactor from here on, whatever repeats it.
+    return f"{LINK_LABEL} {login}", Secret(str(link))
