@@ -315,7 +315,7 @@ class TestAdoptedSecret:
         assert w.apply(oid).state == "failed"
         note = w.onboarding(oid).status_note or ""
         assert note.startswith(f"'{w.state.library.get(VENDOR).step('install_integration').title}' failed: The wizard "
-                               "needs to make 'Authomize Identity Security'") and note.endswith(", and…")
+                               "needs to make 'Authomize Identity Security'") and note.endswith("…")
         error = w.actions(oid)["integration"].error or ""
         assert "two client secrets at most" in error and "Retry" in error
         assert len(by_hand.secrets) == 2

@@ -87,7 +87,8 @@ def _guided(p: ServiceIntegrationParams, okta_said: str = "") -> str:
     """The guided install shown when Okta refused the catalog key (what to click comes first: the
     onboarding's status line keeps only the start of a long message)."""
     return (f"Okta refused the catalog key '{p.type}'. Install '{p.name}' by hand: in the Admin Console, "
-            f"{CONSOLE_INSTALL} > {p.name} > Install, with exactly the scopes {', '.join(p.scopes)}. Then select "
+            f"{CONSOLE_INSTALL} > {p.name} > Install, with the scopes {', '.join(p.scopes)} (the wizard needs these "
+            f"{len(p.scopes)}; any more are named, not removed, so select only these). Then select "
             "Retry (no need to copy the client secret Okta shows): the wizard finds it by name, adopts it and makes "
             "it a new client secret. (Okta does not publish "
             "this key; if you learn the right one, set it in Settings.)" + (f" Okta said: {okta_said}" if okta_said
