@@ -36,6 +36,14 @@ def install_by_hand(server: LiveServer) -> tuple[str, str]:
     return str(installed.json()["id"]), str(installed.json()["clientSecret"])
 
 
+def secrets_of(server: LiveServer, client_id: str) -> list[dict[str, str]]:
+    session = server.admin_console_token("console session")
+    listed = httpx.get(f"{server.sandbox_url}/integrations/api/v1/api-services/{client_id}/credentials/secrets",
+                       headers={"Authorization": f"SSWS {session}"}, timeout=10)
+    assert listed.status_code == 200, listed.text
+    return list(listed.json())
+
+
 def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     server, page, watch = sandbox_journey.server, sandbox_journey.page, sandbox_journey.watch
     start_onboarding(page, "Authomize")
@@ -95,6 +103,21 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
 
     attest_all(page)
     expect(page.get_by_role("region", name="Kept for a later step")).to_have_count(0)
+    # The secret Okta showed at the hand install is still active: not "Completed" while it is, and
+    # the card says which one and where, on the step it leads to (QA walk 11, H1).
+    # (told apart from the wizard's by its masked form, which Okta ends with the value's last four)
+    [first] = [s for s in secrets_of(server, client_id) if s["client_secret"] == f"***{first_secret[-4:]}"]
+    card = page.locator("#next-step")
+    expect(card.get_by_text("Step 6: Create; Okta appears as a connected app")).to_be_visible()
+    expect(card.get_by_text(f"1 other client secret is active: secret id {first['id']}")).to_be_visible()
+    expect(card.get_by_text("Applications > API Service Integrations > Authomize Identity Security, its Client "
+                            "secrets")).to_be_visible()
+    expect(page.locator(".onboarding-head").get_by_text("Completed")).to_have_count(0)
+    session = server.admin_console_token("console session")
+    deactivated = httpx.post(f"{server.sandbox_url}/integrations/api/v1/api-services/{client_id}/credentials/secrets/"
+                             f"{first['id']}/lifecycle/deactivate", headers={"Authorization": f"SSWS {session}"},
+                             timeout=10)
+    assert deactivated.status_code == 200, deactivated.text
     press_and_wait(page, page.get_by_role("button", name="Re-verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
