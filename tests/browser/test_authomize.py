@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.browser.driver import Journey
@@ -42,6 +42,25 @@ def secrets_of(server: LiveServer, client_id: str) -> list[dict[str, str]]:
                        headers={"Authorization": f"SSWS {session}"}, timeout=10)
     assert listed.status_code == 200, listed.text
     return list(listed.json())
+
+
+def secret_fits_a_phone(page: Page, secret: str) -> None:
+    """At 390 px the revealed secret wrapped after a hyphen, leaving a lone "-" on a line of its own
+    (QA walk 11, L10): it is one line in a box that scrolls sideways, and the page itself does not."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    box = page.locator("#step-enter_credentials .secret-value")
+    box.scroll_into_view_if_needed()
+    lines = box.evaluate("""element => {
+        const range = document.createRange(); range.selectNodeContents(element);
+        const tops = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+        return {lines: tops.size, scrolls: element.scrollWidth > element.clientWidth, text: element.textContent};
+    }""")
+    assert lines["text"] == secret
+    assert lines["lines"] == 1, f"the revealed secret wraps over {lines['lines']} lines at 390 px"
+    assert lines["scrolls"], "a secret wider than a phone neither wraps nor scrolls"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at 390 px ({width} px wide)"
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
@@ -90,6 +109,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     # Revealed on the step that needs it (where it is pasted into Authomize), not above the page.
     secret = reveal_secret(page, "Client secret of the Authomize integration")
     expect(page.locator("#step-enter_credentials .secret-value")).to_be_visible()
+    secret_fits_a_phone(page, secret)
     assert secret != first_secret  # the wizard's own secret, made through the secrets endpoint
     token = httpx.post(f"{server.sandbox_url}/oauth2/v1/token", auth=(client_id, secret), timeout=10,
                        data={"grant_type": "client_credentials", "scope": " ".join(SCOPES)})
