@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.browser.driver import Journey
@@ -34,6 +34,33 @@ def install_by_hand(server: LiveServer) -> tuple[str, str]:
                            json={"type": SANDBOX_KEY, "grantedScopes": SCOPES})
     assert installed.status_code == 201, installed.text
     return str(installed.json()["id"]), str(installed.json()["clientSecret"])
+
+
+def secrets_of(server: LiveServer, client_id: str) -> list[dict[str, str]]:
+    session = server.admin_console_token("console session")
+    listed = httpx.get(f"{server.sandbox_url}/integrations/api/v1/api-services/{client_id}/credentials/secrets",
+                       headers={"Authorization": f"SSWS {session}"}, timeout=10)
+    assert listed.status_code == 200, listed.text
+    return list(listed.json())
+
+
+def secret_fits_a_phone(page: Page, secret: str) -> None:
+    """At 390 px the revealed secret wrapped after a hyphen, leaving a lone "-" on a line of its own
+    (QA walk 11, L10): it is one line in a box that scrolls sideways, and the page itself does not."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    box = page.locator("#step-enter_credentials .secret-value")
+    box.scroll_into_view_if_needed()
+    lines = box.evaluate("""element => {
+        const range = document.createRange(); range.selectNodeContents(element);
+        const tops = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+        return {lines: tops.size, scrolls: element.scrollWidth > element.clientWidth, text: element.textContent};
+    }""")
+    assert lines["text"] == secret
+    assert lines["lines"] == 1, f"the revealed secret wraps over {lines['lines']} lines at 390 px"
+    assert lines["scrolls"], "a secret wider than a phone neither wraps nor scrolls"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at 390 px ({width} px wide)"
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
@@ -82,6 +109,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     # Revealed on the step that needs it (where it is pasted into Authomize), not above the page.
     secret = reveal_secret(page, "Client secret of the Authomize integration")
     expect(page.locator("#step-enter_credentials .secret-value")).to_be_visible()
+    secret_fits_a_phone(page, secret)
     assert secret != first_secret  # the wizard's own secret, made through the secrets endpoint
     token = httpx.post(f"{server.sandbox_url}/oauth2/v1/token", auth=(client_id, secret), timeout=10,
                        data={"grant_type": "client_credentials", "scope": " ".join(SCOPES)})
@@ -95,6 +123,21 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
 
     attest_all(page)
     expect(page.get_by_role("region", name="Kept for a later step")).to_have_count(0)
+    # The secret Okta showed at the hand install is still active: not "Completed" while it is, and
+    # the card says which one and where, on the step it leads to (QA walk 11, H1).
+    # (told apart from the wizard's by its masked form, which Okta ends with the value's last four)
+    [first] = [s for s in secrets_of(server, client_id) if s["client_secret"] == f"***{first_secret[-4:]}"]
+    card = page.locator("#next-step")
+    expect(card.get_by_text("Step 6: Create; Okta appears as a connected app")).to_be_visible()
+    expect(card.get_by_text(f"1 other client secret is active: secret id {first['id']}")).to_be_visible()
+    expect(card.get_by_text("Applications > API Service Integrations > Authomize Identity Security, its Client "
+                            "secrets")).to_be_visible()
+    expect(page.locator(".onboarding-head").get_by_text("Completed")).to_have_count(0)
+    session = server.admin_console_token("console session")
+    deactivated = httpx.post(f"{server.sandbox_url}/integrations/api/v1/api-services/{client_id}/credentials/secrets/"
+                             f"{first['id']}/lifecycle/deactivate", headers={"Authorization": f"SSWS {session}"},
+                             timeout=10)
+    assert deactivated.status_code == 200, deactivated.text
     press_and_wait(page, page.get_by_role("button", name="Re-verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()

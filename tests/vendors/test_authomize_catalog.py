@@ -17,6 +17,7 @@ import pytest
 from markupsafe import escape
 
 from app.common.clock import FakeClock
+from app.common.moments import stamp
 from app.engine.engine import EngineError
 from app.settings import Settings
 from okta_sandbox import SandboxOrg, SandboxTransport
@@ -149,8 +150,9 @@ class TestRefusedKeyGuidesTheInstall:
         # The secret Okta showed at the hand install stays active, and the step says so (QA walk 7, M4).
         first = sorted(by_hand.secrets, key=lambda secret: secret.created)[0]
         assert first.status == "ACTIVE"
-        assert (f"The client secret Okta showed at the install ({first.id}) is still active: once the vendor "
-                "connects with the one the wizard gives, deactivate it") in (action.summary or "")
+        assert (f"The client secret Okta showed at the install (secret id {first.id}, created "
+                f"{stamp(first.created)}) is still active: once the vendor connects with the one the wizard gives, "
+                "deactivate it") in (action.summary or "")
         # And a fresh plan of a new onboarding adopts it by name too.
         other = start(w)
         item = plan_item(w.draft_plan(other), "integration")
@@ -266,8 +268,14 @@ class TestAdoptedSecret:
         assert row.destroyed_at is not None and sealed.ciphertext == b""
         assert w.run(lambda: w.state.engine.kept_secret(oid, "authomize_client_secret")) is None
         assert w.verify(oid).state == "succeeded"
+        # Not completed while the secret Okta showed at the install is active too (QA walk 11, H1).
+        assert last_results(w, oid)["only_authomize_secret"].status == "failed"
+        assert w.onboarding(oid).status != "completed"
+        services_domain.set_secret_status(sandbox_org, by_hand, original, "INACTIVE", SandboxActor.system())
+        assert w.verify(oid).state == "succeeded"
         assert w.onboarding(oid).status == "completed", w.onboarding(oid).status_note
         assert [s.id for s in by_hand.secrets] == [original.id, ours.id]  # Authomize uses it: left in Okta
+        assert ours.status == "ACTIVE"
 
     def test_undo_removes_only_the_secret_it_made(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid, by_hand = adopted(w, sandbox_org)
@@ -315,7 +323,7 @@ class TestAdoptedSecret:
         assert w.apply(oid).state == "failed"
         note = w.onboarding(oid).status_note or ""
         assert note.startswith(f"'{w.state.library.get(VENDOR).step('install_integration').title}' failed: The wizard "
-                               "needs to make 'Authomize Identity Security'") and note.endswith(", and…")
+                               "needs to make 'Authomize Identity Security'") and note.endswith("…")
         error = w.actions(oid)["integration"].error or ""
         assert "two client secrets at most" in error and "Retry" in error
         assert len(by_hand.secrets) == 2

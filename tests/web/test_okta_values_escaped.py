@@ -73,9 +73,12 @@ def seed_hostile(org: SandboxOrg) -> None:
         org.add_resource_set(label, resources, description=RESOURCE_SET_DESCRIPTION)
     org.add_log_stream(STREAM, dict(AWS))
     actor = SandboxActor(admin.id, "User", admin.login, admin.display_name)
-    integration, _secret = services_domain.install(
+    integration, secret = services_domain.install(
         org, {"type": services_domain.AUTHOMIZE_TYPE, "grantedScopes": AUTHOMIZE_SCOPES}, actor)
     integration.name = INTEGRATION
+    # Its first secret deactivated, as Authomize's checklist asks (only the one the wizard gives the
+    # vendor may stay active): the journey below completes without a person's hand in Okta.
+    services_domain.set_secret_status(org, integration, secret, "INACTIVE", actor)
 
 
 # The values typed on each vendor's steps: names as they are in Okta.

@@ -19,16 +19,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.common.moments import okta_moment, stamp
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
 from app.okta.errors import OktaBadRequest, OktaNotFound
-from app.okta.models import ApiServiceIntegration
+from app.okta.models import ApiServiceIntegration, ApiServiceIntegrationSecret
 from app.store.statuses import ActionOutcome, Intent, Verdict
 from app.vault import Secret
 
 SECRETS_CALL = "POST /integrations/api/v1/api-services/{apiServiceId}/credentials/secrets"
 # What a person clicks in the Admin Console to install a catalog integration.
 CONSOLE_INSTALL = "Applications > API Service Integrations > Add Integration"
+# Where an installed integration's client secrets are listed (and deactivated, then deleted).
+CONSOLE_SECRETS = "the Admin Console: Applications > API Service Integrations > {name}, its Client secrets"
 
 
 class ServiceIntegrationParams(Params):
@@ -45,6 +48,20 @@ class ServiceIntegrationParams(Params):
 def kept_fact(purpose: str) -> str:
     """The fact that says a secret was kept under ``purpose`` (checks use it in ``when:``)."""
     return f"{purpose}_kept"
+
+
+def made_fact(purpose: str) -> str:
+    """The fact naming the id of the client secret the wizard made with ``POST .../credentials/secrets``
+    (an install's answer carries the secret but not its id): the secrets check tells it from others."""
+    return f"{purpose}_id"
+
+
+def secret_named(secret: ApiServiceIntegrationSecret) -> str:
+    """A client secret as the page names it: by id, said to be an id (a bare "ocs..." after "the
+    client secret" read as the secret itself: QA walk 11, L1), and by when it was made, which is what
+    the Admin Console's Client secrets list shows."""
+    made = okta_moment(secret.created)
+    return f"secret id {secret.id}" + (f", created {stamp(made)}" if made else "")
 
 
 def _matching(services: list[ApiServiceIntegration], p: ServiceIntegrationParams) -> list[ApiServiceIntegration]:
@@ -87,7 +104,8 @@ def _guided(p: ServiceIntegrationParams, okta_said: str = "") -> str:
     """The guided install shown when Okta refused the catalog key (what to click comes first: the
     onboarding's status line keeps only the start of a long message)."""
     return (f"Okta refused the catalog key '{p.type}'. Install '{p.name}' by hand: in the Admin Console, "
-            f"{CONSOLE_INSTALL} > {p.name} > Install, with exactly the scopes {', '.join(p.scopes)}. Then select "
+            f"{CONSOLE_INSTALL} > {p.name} > Install, with the scopes {', '.join(p.scopes)} (the wizard needs these "
+            f"{len(p.scopes)}; any more are named, not removed, so select only these). Then select "
             "Retry (no need to copy the client secret Okta shows): the wizard finds it by name, adopts it and makes "
             "it a new client secret. (Okta does not publish "
             "this key; if you learn the right one, set it in Settings.)" + (f" Okta said: {okta_said}" if okta_said
@@ -101,7 +119,7 @@ def _refused(record: Record, p: ServiceIntegrationParams) -> bool:
 @register
 class EnsureServiceIntegration(Action):
     kind = "okta_api_service_integration"
-    produces = frozenset({"{fact}", "{secret_purpose}_kept"})
+    produces = frozenset({"{fact}", "{secret_purpose}_kept", "{secret_purpose}_id"})
     params_model = ServiceIntegrationParams
     description = "Install or adopt an API service integration"
 
@@ -179,8 +197,8 @@ class EnsureServiceIntegration(Action):
                 # The install reached Okta but its answer, the only one carrying the secret, was lost:
                 # a new secret (an integration may hold two) takes the lost one's place.
                 await ctx.intend(Intent.create, {**details, "new_secret": True})
-                _secret_id, secret = await ctx.okta.services.new_client_secret(found.id)
-                facts.update(await self._keep(ctx, p, secret))
+                secret_id, secret = await ctx.okta.services.new_client_secret(found.id)
+                facts.update(await self._keep(ctx, p, secret, secret_id))
                 summary += "; its first client secret never reached the wizard, so a new one was made"
             return Applied(ActionOutcome.created, summary, object_type="api_service", object_id=found.id,
                            details={**details, "id": found.id}, facts=facts)
@@ -207,18 +225,21 @@ class EnsureServiceIntegration(Action):
             secret_id, secret = await ctx.okta.services.new_client_secret(found.id)
         except OktaBadRequest as exc:
             raise ActionError(f"{self._two_secrets(found, p)} Okta said: {exc.okta_said}") from exc
-        facts: dict[str, Any] = {p.fact: found.id, **await self._keep(ctx, p, secret)}
+        facts: dict[str, Any] = {p.fact: found.id, **await self._keep(ctx, p, secret, secret_id)}
         summary = (f"Adopted '{found.name or p.name}' installed by hand (client id {found.id}) and made it a new "
                    "client secret, kept sealed until the vendor step is attested")
         note = _extras_note(found, p)
         if note:
             summary += f". {note}"
-        if before:
-            # Left active (the vendor may already hold it), but not untold: a working credential
-            # nobody tracks (QA walk 7, M4).
-            summary += (f". The client secret Okta showed at the install ({', '.join(before)}) is still active: once "
-                        "the vendor connects with the one the wizard gives, deactivate it in Applications > API "
-                        f"Services Integrations > {found.name or p.name} > Client secrets")
+        left = [s for s in existing if s.id in before and s.status == "ACTIVE"]
+        if left:
+            # Left active (the vendor may already hold it: the wizard cannot tell which secret a
+            # vendor connects with), but not untold, and not left to this sentence: the playbook's
+            # secrets check keeps the onboarding open while it is active (QA walk 7, M4; walk 11, H1).
+            named = "; ".join(secret_named(s) for s in left)
+            where = CONSOLE_SECRETS.format(name=found.name or p.name)
+            summary += (f". The client secret Okta showed at the install ({named}) is still active: once the vendor "
+                        f"connects with the one the wizard gives, deactivate it, then delete it, in {where}")
         # "changed": the integration now holds a secret this onboarding made, which undo removes.
         return Applied(ActionOutcome.changed, summary, object_type="api_service", object_id=found.id,
                        details={**details, "id": found.id, "adopted": True, "secret_id": secret_id,
@@ -233,11 +254,12 @@ class EnsureServiceIntegration(Action):
                 "that nothing uses, then select Retry.")
 
     @staticmethod
-    async def _keep(ctx: Context, p: ServiceIntegrationParams, secret: Secret) -> dict[str, bool]:
+    async def _keep(ctx: Context, p: ServiceIntegrationParams, secret: Secret, secret_id: str = ""
+                    ) -> dict[str, Any]:
         if not secret:
             return {}
         await ctx.keep_secret(p.secret_purpose, p.secret_label, secret, p.destroy_on)
-        return {kept_fact(p.secret_purpose): True}
+        return {kept_fact(p.secret_purpose): True, **({made_fact(p.secret_purpose): secret_id} if secret_id else {})}
 
     @staticmethod
     async def _remove_secret(ctx: Context, service_id: str, secret_id: str) -> bool:

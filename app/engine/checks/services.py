@@ -1,11 +1,15 @@
-"""Checks on API service integrations: the integration is installed with exactly the scopes its
-vendor's document lists (more would give the vendor more than it asked for; fewer breaks it)."""
+"""Checks on API service integrations: the integration is installed with the scopes its vendor's
+document lists (fewer breaks it; more are named, where a hand install may carry them), and the only
+client secret live on it is the one the wizard gave the vendor."""
 
 from __future__ import annotations
 
+from app.common.text import counted
+from app.engine.actions.services import CONSOLE_SECRETS, secret_named
 from app.engine.checks.base import START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
-from app.okta.models import ApiServiceIntegration
+from app.okta.errors import OktaNotFound
+from app.okta.models import ApiServiceIntegration, ApiServiceIntegrationSecret
 
 
 class IntegrationParams(CheckParams):
@@ -51,3 +55,86 @@ class ServiceIntegrationScopes(Check):
                 problem=f"{found.name or p.name} does not have the scopes the vendor needs: " + "; ".join(problems))
         return CheckOutcome.passed(f"'{found.name or p.name}' (client id {found.id}) has exactly the "
                                    f"{len(want)} scopes: {', '.join(sorted(want))}", **evidence)
+
+
+class SecretsParams(CheckParams):
+    integration: str  # the integration's id (its client id)
+    # The fact naming the id of the secret the wizard made and gave the vendor (``made_fact``; a
+    # fact's name, not a kept secret's purpose: a check naming that purpose would read as needing the
+    # secret, and attesting the vendor's step would be refused until it passed). Absent when the
+    # wizard installed the integration: the install's answer carries the secret, not its id.
+    made: str
+    name: str = "the integration"
+    vendor: str = "the vendor"
+
+
+def _listed(secrets: list[ApiServiceIntegrationSecret]) -> str:
+    return "; ".join(secret_named(s) for s in secrets)
+
+
+@register
+class VendorSecretOnly(Check):
+    """The document's intent is one credential, the vendor's. A person who installed the integration
+    by hand (where the wizard sends them when Okta refuses the catalog key) was shown a client secret
+    the wizard never saw, and the wizard gave the vendor a new one: the first stays active, a working
+    credential with the integration's scopes that nobody uses, until someone deactivates it. The
+    wizard does not deactivate it itself: nothing in Okta says which secret a vendor connects with
+    (its token grants name the client, not the secret), so it could cut a vendor that was given the
+    first one. The check keeps the onboarding open, naming the secret and where it is, until it is."""
+
+    kind = "api_service_secrets"
+    params_model = SecretsParams
+
+    def unready(self) -> CheckOutcome:
+        return CheckOutcome.failed(f"{self.raw_params.get('name', 'The integration')} is not installed yet",
+                                   "Apply the plan: the wizard installs it.")
+
+    async def check(self, ctx: Context, state: CheckState, p: SecretsParams) -> CheckOutcome:
+        # One read per verification (GET .../credentials/secrets, okta.oauthIntegrations.read):
+        # values come back masked, and only their ids, statuses and dates are used.
+        try:
+            secrets = await ctx.okta.services.client_secrets(p.integration)
+        except OktaNotFound:
+            return CheckOutcome.failed(f"{p.name} ({p.integration}) is no longer installed in Okta",
+                                       f"{START_AGAIN.capitalize()}, then give {p.vendor} the new client id and "
+                                       "secret.", integration=p.integration)
+        ours = str(ctx.scope.facts.get(p.made) or "")
+        active = [s for s in secrets if s.status == "ACTIVE"]
+        evidence = {"integration": p.integration, "active": [s.id for s in active],
+                    "inactive": [s.id for s in secrets if s.status != "ACTIVE"], "wizards": ours or None}
+        where = CONSOLE_SECRETS.format(name=p.name)
+        mine = next((s for s in secrets if s.id == ours), None)
+        others = [s for s in active if s.id != ours] if ours else active[1:]
+        if not active:
+            again = f"activate {secret_named(mine)} again" if mine else "generate a new client secret"
+            return CheckOutcome.failed(f"No client secret of {p.name} is active: {p.vendor} cannot connect",
+                                       f"In {where}, {again} and give it to {p.vendor} if it is a new one, then "
+                                       "verify again.", **evidence)
+        if ours and (mine is None or mine.status != "ACTIVE"):
+            state_of = "is inactive" if mine else "is gone"
+            return CheckOutcome.failed(
+                f"The client secret the wizard gave {p.vendor} (secret id {ours}) {state_of}, while "
+                f"{_listed(others)} {'is' if len(others) == 1 else 'are'} active",
+                f"If {p.vendor} connected with the secret the wizard gave it, it cannot connect now: in {where}, "
+                f"{'activate it again' if mine else 'generate a new secret and give it to ' + p.vendor}, then "
+                f"deactivate and delete the other. Then verify again.", **evidence)
+        if not others:
+            made = f"the one the wizard gave {p.vendor} ({secret_named(active[0])})" if ours else \
+                f"{secret_named(active[0])}, the one Okta made when the wizard installed it"
+            return CheckOutcome.passed(f"One client secret of {p.name} is active: {made}", **evidence)
+        if mine is not None:  # the wizard's, active, and others beside it
+            one = len(others) == 1
+            # The Admin Console lists secrets by date, not id: the install's is the older one.
+            older = f" (the older {'one' if one else 'ones'}: the wizard's was made after)" \
+                if all((s.created or "") < (mine.created or "") for s in others) else ""
+            return CheckOutcome.failed(
+                f"Besides the client secret the wizard gave {p.vendor} ({secret_named(mine)}), "
+                f"{counted(len(others), 'other client secret')} {'is' if one else 'are'} active: {_listed(others)}",
+                f"The wizard gave {p.vendor} its own secret, so nothing should need {'this one' if one else 'these'}. "
+                f"Once {p.vendor} shows Okta as connected with the wizard's secret, open {where}: deactivate "
+                f"{'it' if one else 'each'}{older}, then delete {'it' if one else 'them'}. Then verify again.",
+                **evidence)
+        return CheckOutcome.failed(
+            f"{counted(len(active), 'client secret')} of {p.name} are active: {_listed(active)}",
+            f"{p.vendor} needs only the one it connects with. In {where}: deactivate the others, then delete "
+            "them. Then verify again.", **evidence)
