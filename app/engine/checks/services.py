@@ -4,6 +4,8 @@ client secret live on it is the one the wizard gave the vendor."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.common.text import counted
 from app.engine.actions.services import CONSOLE_SECRETS, secret_named
 from app.engine.checks.base import START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
@@ -21,23 +23,30 @@ class IntegrationParams(CheckParams):
     extra_allowed: bool = False
 
 
+def _not_installed(raw_params: dict[str, Any]) -> CheckOutcome:
+    return CheckOutcome.failed(f"{raw_params.get('name', 'The integration')} is not installed yet",
+                               "Apply the plan: the wizard installs it.")
+
+
+def _uninstalled(name: str, integration: str, vendor: str) -> CheckOutcome:
+    return CheckOutcome.failed(f"{name} ({integration}) is no longer installed in Okta",
+                               f"{START_AGAIN.capitalize()}, then give {vendor} the new client id and secret.",
+                               integration=integration)
+
+
 @register
 class ServiceIntegrationScopes(Check):
     kind = "api_service_integration"
     params_model = IntegrationParams
 
     def unready(self) -> CheckOutcome:
-        return CheckOutcome.failed(f"{self.raw_params.get('name', 'The integration')} is not installed yet",
-                                       "Apply the plan: the wizard installs it.")
+        return _not_installed(self.raw_params)
 
     async def check(self, ctx: Context, state: CheckState, p: IntegrationParams) -> CheckOutcome:
         found: ApiServiceIntegration | None = await ctx.cached(
             f"api_service:{p.integration}", lambda: ctx.okta.services.get(p.integration))
         if found is None:
-            return CheckOutcome.failed(f"{p.name} ({p.integration}) is no longer installed in Okta",
-                                       f"{START_AGAIN.capitalize()}, then give the vendor the new client id and "
-                                       "secret.",
-                                       integration=p.integration)
+            return _uninstalled(p.name, p.integration, "the vendor")
         have, want = set(found.grantedScopes), set(p.scopes)
         evidence = {"integration": found.id, "type": found.type, "scopes": sorted(have)}
         if p.extra_allowed and have > want:
@@ -86,8 +95,7 @@ class VendorSecretOnly(Check):
     params_model = SecretsParams
 
     def unready(self) -> CheckOutcome:
-        return CheckOutcome.failed(f"{self.raw_params.get('name', 'The integration')} is not installed yet",
-                                   "Apply the plan: the wizard installs it.")
+        return _not_installed(self.raw_params)
 
     async def check(self, ctx: Context, state: CheckState, p: SecretsParams) -> CheckOutcome:
         # One read per verification (GET .../credentials/secrets, okta.oauthIntegrations.read):
@@ -95,9 +103,7 @@ class VendorSecretOnly(Check):
         try:
             secrets = await ctx.okta.services.client_secrets(p.integration)
         except OktaNotFound:
-            return CheckOutcome.failed(f"{p.name} ({p.integration}) is no longer installed in Okta",
-                                       f"{START_AGAIN.capitalize()}, then give {p.vendor} the new client id and "
-                                       "secret.", integration=p.integration)
+            return _uninstalled(p.name, p.integration, p.vendor)
         ours = str(ctx.scope.facts.get(p.made) or "")
         active = [s for s in secrets if s.status == "ACTIVE"]
         evidence = {"integration": p.integration, "active": [s.id for s in active],
