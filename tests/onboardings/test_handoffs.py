@@ -324,3 +324,25 @@ def test_disabling_an_owner_says_what_they_leave_behind(w: Wizard, people: dict[
             "page") in html.unescape(web.get("/operators").text)
     web.post(f"/operators/{people['bob'].id}/disable", page="/operators")
     assert "bob is disabled and signed out everywhere.</" in web.get("/operators").text  # owns none: nothing more
+
+
+def test_the_summary_asks_only_about_steps_elsewhere_before_where_it_stands(
+        w: Wizard, people: dict[str, Any]) -> None:
+    """Drata handed to the queue at the token: the summary told the taker to ask whether C1 (Drata's
+    Connections page, which needs the token and the app's values) was done, a step that cannot have
+    been done yet (QA walk 11, M4). It is still to do, after the token's steps."""
+    oid = w.start("drata", w.connect(), app_users=["ada.lovelace0@acme.example"], app_groups=["Drata Users"])
+    w.plan(oid)
+    w.apply_ok(oid)
+    web = Web(w.client)
+    page = f"/onboardings/{oid}"
+    assert web.sign_in("ana.admin").status_code == 303
+    web.post(f"{page}/handoff", {"to": "queue", "note": "Applied; the token and the Drata drawer are left."},
+             page=page)
+    web.sign_in("cat")
+    assert web.post(f"{page}/take", page=page).status_code == 303
+    summary = web.get(f"{page}/summary").text
+    left = summary.split("Still to do</h2>", 1)[1].split("</section>", 1)[0]
+    still = left.split("</ul>", 1)[0]
+    assert "Done elsewhere" not in left and "Drata: Connections &gt; Identity Providers &gt; Okta" in still
+    assert still.index("Create Token") < still.index("Drata: Connections")  # in the document's order
