@@ -112,12 +112,16 @@ class TestHandOff:
         assert f"/onboardings/{oid}" in queue
         queued = web.get(page).text
         assert "in the help-desk queue" in queued
+        # Its header says whose it is as the queue's list does (it read "owner —": QA walk 11, L7).
+        assert re.search(r'data-label="Owner">Help-desk queue<', queue)
+        assert "· owner: Help-desk queue\n" in queued and "owner —" not in queued
         # The card says how to do its step: take it (it said "The person it is assigned to does this").
         assert "Take it from the help-desk queue (above) to do this." in queued
         assert web.post(f"{page}/plan", page=page).status_code == 403
         response = web.post(f"{page}/take", page=page)
         assert response.status_code == 303 and response.headers["location"].endswith("/summary")
         assert _onboarding(w, oid).assignee_id == people["cat"].id
+        assert "· owner: Cat\n" in web.get(page).text
         assert f"/onboardings/{oid}" not in web.get("/?view=queue").text
         # The banner says who took it (it still read "Handed to the help-desk queue" to the end), for
         # the taker only.
