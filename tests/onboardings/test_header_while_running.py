@@ -1,6 +1,7 @@
 """While a job runs, the onboarding's header says what it does, not the status derived before it
 (it read "Blocked" with the last error in red beside a Retry under way: QA walk 11, M5); the
-preflight's rate-limit headroom says when it was read."""
+preflight's rate-limit headroom says when it was read; and a "Verifying against Okta." message
+is not left above the result once the run has ended (QA walk 11, L6)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,16 @@ def test_a_retry_under_way_reads_as_applying_with_the_last_error_as_the_previous
     assert re.search(r'\(until <time datetime="[^"]+" title="[^"]+ UTC" class="local-time">\d\d:\d\d UTC</time>\)',
                      page)
 
+
+def test_the_page_drawn_after_the_run_ended_drops_its_running_message(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, sandbox_org)
+    url = f"/onboardings/{oid}"
+    j.plan_and_apply(oid)
+    page = j.get(url).text
+    verify = j.form(page, "/verify")
+    answer = j.client.post(verify.action.replace("http://testserver", ""), data=verify.data())
+    assert answer.status_code == 303
+    j.wait_for_jobs()  # the run ended before the page was drawn, as it did in the walk
+    page = j.get(answer.headers["location"]).text
+    assert re.search(r"<p>Verified <time", page)  # the run's result is on the page
+    assert "Verifying against Okta." not in page
