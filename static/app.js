@@ -98,7 +98,11 @@ document.addEventListener("DOMContentLoaded", function () {
 
 // Moments are sent in UTC; each is shown in the viewer's own time zone, with UTC on hover (its title).
 function localTimes(root) {
-  root.querySelectorAll("time.local-time[datetime]").forEach(function (element) {
+  var found = Array.prototype.slice.call(root.querySelectorAll("time.local-time[datetime]"));
+  if (root.matches && root.matches("time.local-time[datetime]")) {
+    found.push(root);
+  }
+  found.forEach(function (element) {
     var at = new Date(element.getAttribute("datetime"));
     if (isNaN(at.getTime())) {
       return;
@@ -113,7 +117,12 @@ function localTimes(root) {
   });
 }
 document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
-document.addEventListener("htmx:afterSwap", function (event) { localTimes(event.detail.target || document); });
+// The swapped-in element, which the event fires on: for an outerHTML swap (the progress panel's),
+// detail.target is the element it replaced, out of the page, so a rate-limit wait's "until" in a new
+// panel stayed in UTC beside times in the viewer's zone (QA walk 11, M5).
+document.addEventListener("htmx:afterSwap", function (event) {
+  localTimes(event.target instanceof Element ? event.target : document);
+});
 
 // A button whose request takes a while (a token checked with Okta) says so and cannot be pressed
 // twice: its label becomes its data-busy text while the page waits for the answer.

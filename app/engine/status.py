@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.common.text import counted, first_sentence
-from app.engine.requirements import Stale, describe, unmet, waits_for_inputs
+from app.engine.requirements import INPUT_PREFIX, Stale, describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.engine.scope import Scope
 from app.playbooks.schema import Playbook, StepSpec
@@ -104,17 +104,23 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                 running = step
     if running is not None:
         return OnboardingStatus.waiting, WaitingFor.timer, f"Waiting for the timer of '{running.title}'"
+    attest_steps = [step for step, check in loaded.playbook.checks()
+                    if check.kind == "attest" and check.key not in loaded.attestations
+                    and scope.condition(step.when) and scope.condition(check.when)]
     for step, spec in gated:
         missing = unmet(scope, spec.requires)
         if waits_for_inputs(missing):
-            # Values the document gives only later (a vendor console shows them): the operator's turn.
+            # Values the document gives only later (a vendor console shows them): the operator's turn,
+            # once the attestations the document puts before the step that asks for them are given,
+            # as the card takes them (Oort's line named its AWS values beside a card at step 4, whose
+            # console shows them only at 4.4, after Save and Test Connectivity: QA walk 11, M1).
+            earlier = _attestations_before(loaded, attest_steps, _asked_at(loaded.playbook, missing, step), now)
+            if earlier:
+                return _waiting_for_attestation(loaded, earlier[0], now)
             return (OnboardingStatus.waiting, WaitingFor.operator,
                     f"Waiting until {describe(loaded.playbook, missing)}: {step.title}")
     if gated:
         return OnboardingStatus.in_progress, None, f"Ready to continue: {gated[0][0].title}"
-    attest_steps = [step for step, check in loaded.playbook.checks()
-                    if check.kind == "attest" and check.key not in loaded.attestations
-                    and scope.condition(step.when) and scope.condition(check.when)]
     # An attestation withdrawn since the run (a value pasted in the vendor's console changed) undoes it.
     if last_run is not None and last_run.failed == 0 and last_run.needs_attestation == 0 and not last_run.waiting \
             and not last_run.unchecked and not attest_steps:
@@ -124,12 +130,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     optional = [] if loaded.onboarding.completed_at is None or not all(step.optional for step in attest_steps) \
         else attest_steps
     if attest_steps and not optional:
-        first = attest_steps[0]
-        waiting = WaitingFor(first.waiting_for) if first.waiting_for in (WaitingFor.vendor_console, WaitingFor.timer) \
-            else WaitingFor.operator
-        if waiting == WaitingFor.timer and not timer_runs(loaded.playbook, scope.facts, now):
-            waiting = WaitingFor.operator  # the wait is over: the attestation is the person's to give now
-        return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
+        return _waiting_for_attestation(loaded, attest_steps[0], now)
     # Once completed, it stays so (the watch's alerts say what drifted since); the line says what to do.
     after = OnboardingStatus.completed if loaded.onboarding.completed_at is not None else OnboardingStatus.in_progress
     if last_run is not None and last_run.failed and changed_since(loaded, last_run.finished_at.timestamp()):
@@ -152,6 +153,31 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         return after, None, "Every item of the checklist passed or was attested."
     return OnboardingStatus.in_progress, None, ("Re-verify to complete the onboarding." if last_run is not None
                                                 else "Verify to complete the onboarding.")
+
+
+def _waiting_for_attestation(loaded: Loaded, first: StepSpec, now: float
+                             ) -> tuple[OnboardingStatus, WaitingFor | None, str | None]:
+    waiting = WaitingFor(first.waiting_for) if first.waiting_for in (WaitingFor.vendor_console, WaitingFor.timer) \
+        else WaitingFor.operator
+    if waiting == WaitingFor.timer and not timer_runs(loaded.playbook, loaded.scope.facts, now):
+        waiting = WaitingFor.operator  # the wait is over: the attestation is the person's to give now
+    return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
+
+
+def _asked_at(playbook: Playbook, missing: list[str], gated: StepSpec) -> StepSpec:
+    """The first step of the document that asks for one of the ``missing`` values (Oort's 4.4, where
+    its console shows the AWS values), else the step that waits for them."""
+    wanted = {r[len(INPUT_PREFIX):] for r in missing if r.startswith(INPUT_PREFIX)}
+    return next((step for _section, step in playbook.steps() if wanted & set(step.inputs)), gated)
+
+
+def _attestations_before(loaded: Loaded, attest_steps: list[StepSpec], step: StepSpec, now: float) -> list[StepSpec]:
+    """The steps with an attestation still to give that the document puts before ``step``, but those a
+    wait holds (the card does not ask for them before it passes)."""
+    order = [each.key for _section, each in loaded.playbook.steps()]
+    held = held_by_waits(loaded.playbook, loaded.scope, now)
+    return [each for each in attest_steps
+            if order.index(each.key) < order.index(step.key) and each.key not in held]
 
 
 def _optional_attested_since(loaded: Loaded, run: VerificationRun) -> int:

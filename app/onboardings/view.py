@@ -70,7 +70,6 @@ from app.store.statuses import (
     UNTRACKED_STEPS,
     ActionState,
     CheckStatus,
-    OnboardingStatus,
     StepState,
     Verdict,
 )
@@ -247,18 +246,6 @@ class OnboardingView:
         were done (signing in as the service account), which the next verification confirms."""
         return [(section, sv) for section, steps in self.sections for sv in steps
                 if sv.tracked and sv.state != StepState.done and not evidently_done(self, sv)]
-
-    @property
-    def done_elsewhere(self) -> list[tuple[SectionSpec, StepView]]:
-        """Instructions a person follows elsewhere (the vendor's console), which the wizard cannot
-        check, while the onboarding is under way: not a wait, nor one a later step of its section
-        shows was done (Sentinel's connector attested as created covers the connector wizard's
-        pages before it)."""
-        if self.finished or self.onboarding.status == OnboardingStatus.completed:
-            return []
-        return [(section, sv) for section, steps in self.sections for i, sv in enumerate(steps)
-                if sv.state == StepState.guide and not (sv.step.task is not None and sv.step.task.kind == "timer")
-                and not any(later.tracked and later.state == StepState.done for later in steps[i + 1:])]
 
     @cached_property
     def next(self) -> NextStep:

@@ -174,6 +174,13 @@ WAITING_WORDS: dict[str, str] = {
     WaitingFor.timer: "for a timer", WaitingFor.operator: "for you"}
 # A run of the checklist by its kind (`verification_runs.kind`, the job that made it).
 RUN_WORDS: dict[str, str] = {"verify": "Verified", "reverify": "Re-verified", "watch": "Re-verified by the watch"}
+# What an onboarding's header says while a job of each kind runs: its stored status is the one derived
+# before, and read "Blocked" with the last error beside a Retry under way (QA walk 11, M5).
+RUNNING_WORDS: dict[str, str] = {
+    "apply": "Applying the confirmed plan.", "verify": "Verifying the checklist against Okta.",
+    "reverify": "Re-verifying the checklist against Okta.", "watch": "The watch is re-verifying the checklist.",
+    "undo": "Undoing what this onboarding created in Okta.", "undo_shared": "Undoing what this onboarding created "
+    "in Okta."}
 ACTION_WORDS: dict[str, str] = {
     ActionState.pending: "not yet", ActionState.applying: "in progress", ActionState.done: "done",
     ActionState.failed: "failed", ActionState.undone: "undone", ActionState.kept: "kept"}

@@ -27,6 +27,7 @@ from app.store.statuses import (
     ONBOARDING_WORDS,
     OUTCOME_WORDS,
     RUN_WORDS,
+    RUNNING_WORDS,
     STEP_WORDS,
     WAITING_WORDS,
     applied_words,
@@ -198,7 +199,8 @@ def build_templates() -> Jinja2Templates:
     env.filters["poll_delay_ms"] = _poll_delay_ms
     env.globals["words"] = {"step": STEP_WORDS, "check": CHECK_WORDS, "action": ACTION_WORDS, "run": RUN_WORDS,
                             "health": HEALTH_WORDS, "evidence": EVIDENCE_WORDS, "onboarding": ONBOARDING_WORDS,
-                            "waiting": WAITING_WORDS, "outcome": OUTCOME_WORDS}
+                            "waiting": WAITING_WORDS, "outcome": OUTCOME_WORDS,
+                            "running": RUNNING_WORDS}
     # Macros as a global rather than per-template imports, so a block rendered on its own for htmx
     # has them too (a template's top-level imports only run when the whole page renders).
     env.globals["ui"] = env.get_template("_macros.html").module

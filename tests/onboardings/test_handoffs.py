@@ -112,12 +112,16 @@ class TestHandOff:
         assert f"/onboardings/{oid}" in queue
         queued = web.get(page).text
         assert "in the help-desk queue" in queued
+        # Its header says whose it is as the queue's list does (it read "owner —": QA walk 11, L7).
+        assert re.search(r'data-label="Owner">Help-desk queue<', queue)
+        assert "· owner: Help-desk queue\n" in queued and "owner —" not in queued
         # The card says how to do its step: take it (it said "The person it is assigned to does this").
         assert "Take it from the help-desk queue (above) to do this." in queued
         assert web.post(f"{page}/plan", page=page).status_code == 403
         response = web.post(f"{page}/take", page=page)
         assert response.status_code == 303 and response.headers["location"].endswith("/summary")
         assert _onboarding(w, oid).assignee_id == people["cat"].id
+        assert "· owner: Cat\n" in web.get(page).text
         assert f"/onboardings/{oid}" not in web.get("/?view=queue").text
         # The banner says who took it (it still read "Handed to the help-desk queue" to the end), for
         # the taker only.
@@ -324,3 +328,25 @@ def test_disabling_an_owner_says_what_they_leave_behind(w: Wizard, people: dict[
             "page") in html.unescape(web.get("/operators").text)
     web.post(f"/operators/{people['bob'].id}/disable", page="/operators")
     assert "bob is disabled and signed out everywhere.</" in web.get("/operators").text  # owns none: nothing more
+
+
+def test_the_summary_asks_only_about_steps_elsewhere_before_where_it_stands(
+        w: Wizard, people: dict[str, Any]) -> None:
+    """Drata handed to the queue at the token: the summary told the taker to ask whether C1 (Drata's
+    Connections page, which needs the token and the app's values) was done, a step that cannot have
+    been done yet (QA walk 11, M4). It is still to do, after the token's steps."""
+    oid = w.start("drata", w.connect(), app_users=["ada.lovelace0@acme.example"], app_groups=["Drata Users"])
+    w.plan(oid)
+    w.apply_ok(oid)
+    web = Web(w.client)
+    page = f"/onboardings/{oid}"
+    assert web.sign_in("ana.admin").status_code == 303
+    web.post(f"{page}/handoff", {"to": "queue", "note": "Applied; the token and the Drata drawer are left."},
+             page=page)
+    web.sign_in("cat")
+    assert web.post(f"{page}/take", page=page).status_code == 303
+    summary = web.get(f"{page}/summary").text
+    left = summary.split("Still to do</h2>", 1)[1].split("</section>", 1)[0]
+    still = left.split("</ul>", 1)[0]
+    assert "Done elsewhere" not in left and "Drata: Connections &gt; Identity Providers &gt; Okta" in still
+    assert still.index("Create Token") < still.index("Drata: Connections")  # in the document's order

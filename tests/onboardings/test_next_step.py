@@ -248,14 +248,28 @@ def test_the_summary_of_an_undone_onboarding_does_not_call_it_done(j: Journey, s
 
 def test_the_handoff_summary_lists_the_steps_done_elsewhere(j: Journey, sandbox_org: SandboxOrg) -> None:
     """"Still to do" left out the steps in the vendor's console (the wizard cannot check them), so a
-    colleague taking over half-done work never heard of them; once completed they are not listed."""
+    colleague taking over half-done work never heard of them; once completed they are not listed.
+    Those past where the onboarding stands are still to do: nobody can have done them yet (QA walk 11,
+    M4); those before it, whoever worked on it is asked about."""
     assert sandbox_org.demo is not None
     connection = j.connect(sandbox_org.demo.admin_token)
     oid = j.start("defender-for-identity", connection)
     page = j.get(f"/onboardings/{oid}/summary").text
     left = page[page.index('id="next-title"'):]
-    assert "Done elsewhere, which the wizard cannot check" in left
-    assert re.search(r'#step-[a-z_]+">[^<]*Enter the domain and the token, then Save</a>', left), left
+    still = left.split("</ul>", 1)[0]
+    assert "Done elsewhere" not in left
+    assert re.search(r'#step-[a-z_]+">[^<]*Enter the domain and the token, then Save</a>', still), still
+    # Past the token, with the card at step 7 (the instance shown enabled), the steps before it are asked about.
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Defender")
+    j.plan_and_apply(oid)
+    for key in ("licence_confirmed", "credentials_stored"):
+        j.submit(j.form(j.get(f"/onboardings/{oid}").text, f"/attest/{key}"))
+    page = j.get(f"/onboardings/{oid}/summary").text
+    left = page[page.index('id="next-title"'):]
+    asked = left.split('id="guided-title"', 1)[1]
+    assert re.search(r'#step-[a-z_]+">[^<]*Enter the domain and the token, then Save</a>', asked), left
+    assert "Verify the instance appears as enabled" in left.split('id="guided-title"', 1)[0]
     # A wait that does not apply is nothing to ask about (Sentinel's Azure wait, no role just assigned).
     sentinel = j.start("sentinel-unified-connector", connection)
     page = j.get(f"/onboardings/{sentinel}/summary").text

@@ -230,6 +230,9 @@ class TestLogStreamValues:
         w.apply_ok(oid)
         assert "log_stream" not in w.actions(oid) and not sandbox_org.log_streams
         w.activate_and_paste(oid, "Oort")
+        for key in ("four_boxes_ticked", "schema_box_unticked", "integration_saved", "connectivity_tested"):
+            w.attest(oid, key)  # steps 4 to 4.3, before Oort's console shows its AWS values (4.4)
+        w.run(lambda: w.state.engine.refresh_status(oid))  # as the attest route does
         onboarding = w.onboarding(oid)
         assert (onboarding.status, onboarding.waiting_for) == ("waiting", "operator")
         assert "'AWS account id', 'Event source name' and 'Region' are given" in (onboarding.status_note or "")
@@ -266,6 +269,39 @@ class TestLogStreamValues:
         assert item["verdict"] == "create" and "once its AWS account" not in item["summary"], item
         w.apply_ok(oid)
         assert [s.settings for s in sandbox_org.log_streams] == [STREAM_SETTINGS]
+
+    def test_the_status_line_names_the_cards_step_before_the_aws_values(self, w: Wizard) -> None:
+        """Oort's console shows its AWS values only at 4.4, after the Advanced tab (4), the User Schema
+        box (4.1), Save (4.2) and Test Connectivity (4.3): the bold line under the title asked for the
+        values while the card below it said step 4 (QA walk 11, M1)."""
+        oid = start(w)
+        w.plan(oid)
+        w.apply_ok(oid)
+        w.activate_and_paste(oid, "Oort")
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+
+        def head_and_card() -> tuple[str, str]:
+            page = web.get(f"/onboardings/{oid}").text
+            note = page.split('class="status-note', 1)[1].split("</p>", 1)[0]
+            return note, page.split('id="next-step-title">', 1)[1].split("</h2>", 1)[0]
+
+        steps = [("four_boxes_ticked",
+                  "Advanced tab: tick Devices, Policy Rules, Authenticators, Authenticators to Users"),
+                 ("schema_box_unticked", "User Schema box: leave it unticked"),
+                 ("integration_saved", "Save"), ("connectivity_tested", "Test Connectivity")]
+        note, card = head_and_card()
+        assert card.startswith(f"Step 4: {steps[0][1]}"), card
+        for key, title in steps:
+            note, _card = head_and_card()
+            assert f"Waiting for attestation: {title}" in note and "AWS account id" not in note, note
+            assert web.post(f"/onboardings/{oid}/attest/{key}", {"note": ""}).status_code == 303
+        # The card stays at step 4 until a verification finds Identity Engine; then both name 4.4's values.
+        assert w.verify(oid).state == "succeeded"
+        note, card = head_and_card()
+        assert "Waiting until &#39;AWS account id&#39;, &#39;Event source name&#39; and &#39;Region&#39; are given" \
+            in note, note
+        assert card.startswith("Step 4.4: Edit settings &gt; Event Streaming"), card
 
     def test_bad_aws_values_are_refused_with_a_clear_message(self, w: Wizard) -> None:
         oid = start(w)

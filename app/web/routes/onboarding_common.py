@@ -54,11 +54,12 @@ async def acting(request: Request, db: Any, onboarding_id: str, operator: Any, *
 
 
 def back(request: Request, onboarding_id: uuid.UUID | str, message: str | None = None, level: str = "success",
-         anchor: str = "") -> Response:
-    """Back to the onboarding's page (at ``anchor``), with ``message`` shown once."""
+         anchor: str = "", *, running: bool = False) -> Response:
+    """Back to the onboarding's page (at ``anchor``), with ``message`` shown once (``running``: only
+    while the job it announces runs)."""
     response = redirect(request, str(request.url_for("onboarding", onboarding_id=str(onboarding_id))) + anchor)
     if message:
-        set_flash(request, response, message, level)
+        set_flash(request, response, message, level, running=running)
     return response
 
 

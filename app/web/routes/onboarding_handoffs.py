@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from app.common.validation import ValidationFailed
 from app.onboardings import handoffs
+from app.onboardings.elsewhere import guided_steps
 from app.onboardings.person_steps import checked_by_okta
 from app.onboardings.view import build_view
 from app.reports.values import given_values
@@ -40,15 +41,17 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     to_confirm = [(section, sv) for section, sv in view.still_to_do if sv.step.actor == "wizard"
                   and all(action.state == ActionState.done for action in sv.actions) and checked_by_okta(view, sv)
                   and all(check.status in NOT_AGAINST for check in sv.checks)]
-    # A step elsewhere (the vendor's console) whose values are still empty is not done, whoever says so.
-    empty = [(section, sv) for section, sv in view.done_elsewhere if sv.missing_values]
+    # Steps elsewhere the document puts past where it stands are still to do, not to ask about; one
+    # before it whose values are still empty is not done either, whoever says so.
+    elsewhere, ahead = guided_steps(view)
+    empty = [(section, sv) for section, sv in elsewhere if sv.missing_values]
     order = {sv.step.key: i for i, sv in enumerate(sv for _section, steps in view.sections for sv in steps)}
     return render(request, "onboardings/summary.html", {
         "view": view, "history": history, "names": names, "token_to_pass_on": handoffs.token_to_pass_on(view),
         "to_confirm": to_confirm, "values": given_values(view.loaded),
-        "still": sorted([item for item in view.still_to_do if item not in to_confirm] + empty,
+        "still": sorted([item for item in view.still_to_do if item not in to_confirm] + empty + ahead,
                         key=lambda item: order[item[1].step.key]),
-        "elsewhere": [item for item in view.done_elsewhere if item not in empty]})
+        "elsewhere": [item for item in elsewhere if item not in empty]})
 
 
 @router.post("/{onboarding_id}/summary/read", name="onboarding_summary_read")

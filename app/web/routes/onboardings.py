@@ -232,7 +232,7 @@ async def confirm_plan(request: Request, db: ReadDbSession, onboarding_id: str, 
         return back(request, found.id, f"Not confirmed, nothing applied. {exc}", "error")
     except JobBusy as exc:
         return back(request, found.id, str(exc), "error")
-    return back(request, found.id, "Plan confirmed: the wizard is applying it.", anchor="#progress")
+    return back(request, found.id, "Plan confirmed: the wizard is applying it.", anchor="#progress", running=True)
 
 
 async def _submit(request: Request, db: Any, onboarding_id: str, operator: Any, kind: str, note: str) -> Response:
@@ -245,7 +245,7 @@ async def _submit(request: Request, db: Any, onboarding_id: str, operator: Any, 
         await state.jobs.submit(found.id, kind, operator.id)
     except JobBusy as exc:
         return back(request, found.id, str(exc), "warning")
-    return back(request, found.id, note, anchor="#progress")
+    return back(request, found.id, note, anchor="#progress", running=True)
 
 
 @router.post("/{onboarding_id}/apply", name="onboarding_apply")

@@ -1,0 +1,71 @@
+"""While a job runs, the onboarding's header says what it does, not the status derived before it
+(it read "Blocked" with the last error in red beside a Retry under way: QA walk 11, M5); the
+preflight's rate-limit headroom says when it was read; and a "Verifying against Okta." message
+is not left above the result once the run has ended (QA walk 11, L6)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+from app.store.base import utcnow
+from app.store.models import Job
+from app.store.statuses import JobState
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import Journey
+
+
+def _header(page: str) -> str:
+    return page.split('<header class="onboarding-head">', 1)[1].split("</header>", 1)[0]
+
+
+def _defender(j: Journey, sandbox_org: SandboxOrg) -> uuid.UUID:
+    assert sandbox_org.demo is not None
+    return j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+
+
+def test_a_retry_under_way_reads_as_applying_with_the_last_error_as_the_previous_attempts(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, sandbox_org)
+    url = f"/onboardings/{oid}"
+    sandbox_org.faults.add("server_error", method="POST", path="/api/v1/users", times=4)
+    j.plan_and_apply(oid)
+    stopped = _header(j.get(url).text)
+    assert "pill--blocked" in stopped and "status-note--blocked" in stopped, stopped
+
+    async def retry_under_way() -> None:  # as Retry leaves it: the job runs, the status is the one before
+        async with j.state.db.session() as session:
+            session.add(Job(onboarding_id=oid, kind="apply", state=JobState.running, started_at=utcnow(),
+                            created_at=utcnow() + timedelta(seconds=1),  # the newest: the failed one is older
+                            progress={"step": "Create the account", "waiting": "waiting for Okta's rate limit",
+                                      "waiting_until": j.clock.now() + 32}))
+
+    j.run(retry_under_way)
+    page = j.get(url).text
+    header = _header(page)
+    assert "pill--blocked" not in header and ">Blocked<" not in header and "status-note--blocked" not in header
+    assert re.search(r'<span class="pill pill--in_progress">In progress</span>', header), header
+    assert re.search(r'status-note--in_progress" role="status">Applying the confirmed plan\.</p>', header), header
+    assert re.search(r"The last attempt stopped here: .*failed", header), header
+    assert "The wizard is working in Okta" in page  # the card, which said so already
+    # The headroom figure is the preflight's, said so, with when it was read (in the viewer's zone).
+    assert re.search(r"left in the window at preflight, <time datetime=\"[^\"]+\" title=\"[^\"]+\" "
+                     r'class="local-time">', page), page.split('id="preflight-title"', 1)[1][:1500]
+    # The rate-limit wait's end is a moment the page localises like the others (static/app.js).
+    assert re.search(r'\(until <time datetime="[^"]+" title="[^"]+ UTC" class="local-time">\d\d:\d\d UTC</time>\)',
+                     page)
+
+
+def test_the_page_drawn_after_the_run_ended_drops_its_running_message(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid = _defender(j, sandbox_org)
+    url = f"/onboardings/{oid}"
+    j.plan_and_apply(oid)
+    page = j.get(url).text
+    verify = j.form(page, "/verify")
+    answer = j.client.post(verify.action.replace("http://testserver", ""), data=verify.data())
+    assert answer.status_code == 303
+    j.wait_for_jobs()  # the run ended before the page was drawn, as it did in the walk
+    page = j.get(answer.headers["location"]).text
+    assert re.search(r"<p>Verified <time", page)  # the run's result is on the page
+    assert "Verifying against Okta." not in page
