@@ -216,7 +216,8 @@ def test_a_waiting_action_is_described_by_the_confirmed_plan_only_while_its_valu
     url = f"/onboardings/{oid}"
     j.submit(j.form(j.get(url).text, "/plan"))
     step = _step(j.get(url).text, "create_account")
-    assert FIRST not in step.split("Values to paste")[0].replace(f'value="{FIRST}"', "")  # unconfirmed: no line
+    assert f"Create the user {FIRST}" not in step  # unconfirmed: not the plan's line, what the step does
+    assert f"Create or adopt a dedicated service account: {FIRST}" in step
     sandbox_org.faults.add("server_error", method="POST", path="/api/v1/users", times=4)
     j.submit(j.form(j.get(url).text, "/confirm"))
     j.wait_for_jobs()
@@ -233,6 +234,7 @@ def test_a_waiting_action_is_described_by_the_confirmed_plan_only_while_its_valu
     step = _step(j.get(url).text, "create_account")
     assert "This plan is out of date" in j.get(url).text
     assert f"Create the user {FIRST}" not in step
+    assert f"Create or adopt a dedicated service account: {SECOND}" in step  # the values as they stand now
 
 
 def _step(page: str, key: str) -> str:

@@ -295,7 +295,11 @@ class TestLogStreamValues:
         for key, title in steps:
             note, _card = head_and_card()
             assert f"Waiting for attestation: {title}" in note and "AWS account id" not in note, note
-            assert web.post(f"/onboardings/{oid}/attest/{key}", {"note": ""}).status_code == 303
+            said = web.post(f"/onboardings/{oid}/attest/{key}", {"note": ""})
+            if key == "connectivity_tested":  # it proves Oort connected, but Oort never called Okta here
+                assert said.status_code == 409 and "Okta shows no use" in said.text
+                said = web.post(f"/onboardings/{oid}/attest/{key}", {"note": "", "despite_no_use": "yes"})
+            assert said.status_code == 303
         # The card stays at step 4 until a verification finds Identity Engine; then both name 4.4's values.
         assert w.verify(oid).state == "succeeded"
         note, card = head_and_card()

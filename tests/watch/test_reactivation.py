@@ -63,7 +63,7 @@ def _deactivated(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, User]:
 
 
 def _link(response: Any) -> str:
-    [link] = re.findall(r'<code class="secret-value" id="revealed-value">([^<]+)</code>', response.text)
+    [link] = re.findall(r'<code class="secret-value" id="revealed-value"[^>]*>([^<]+)</code>', response.text)
     return html.unescape(link)
 
 
