@@ -231,6 +231,7 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     onboarding_page = j.get(f"/onboardings/{oid}").text
     assert "Vendor connected, as Okta shows it" in onboarding_page and "pill--evidence-not_yet" in onboarding_page
     assert "head-alerts" not in onboarding_page  # no alert, no alert badge
+    assert '<span class="pill pill--completed">Completed</span>' in onboarding_page  # green: all well
     # "not yet" right after completion is expected, and said to be watched (it read as a fault).
     assert "the watch looks for that first call every 1 hour." in onboarding_page
 
@@ -249,6 +250,8 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     assert "pill--evidence-found" in j.get(f"/onboardings/{oid}").text
     head = j.get(f"/onboardings/{oid}").text.split('class="onboarding-head"', 1)[1].split("</header>", 1)[0]
     assert "Completed" in head and "1 alert open" in head  # not the green badge alone
+    # Nor the green of all well beside it (QA walk 11, M3): amber while an alert is open.
+    assert '<span class="pill pill--waiting">Completed</span>' in head and "pill--completed" not in head
     assert "Re-verified by the watch" in page
     assert "no Super Admin" in j.get("/health?health=alerting").text
     assert "No completed onboarding" not in (healthy := j.get("/health?health=healthy").text)
