@@ -9,7 +9,7 @@ from okta_sandbox import SandboxOrg
 from tests.engine import test_defender
 from tests.harness import Wizard
 from tests.support import Web
-from tests.vendors import test_drata, test_oort
+from tests.vendors import test_authomize, test_drata, test_oort
 
 
 def _step(page: str, key: str) -> str:
@@ -32,7 +32,14 @@ def test_each_action_of_a_step_says_what_it_does_before_the_plan(w: Wizard, sand
     # A list of parameters said by name, a custom role by its label (Defender).
     page = web.get(f"/onboardings/{test_defender.start(w)}").text
     assert "Add custom profile attributes: ObjectSid, ObjectGuid, DistinguishedName" in page
-    assert "Assign Microsoft Defender for Identity on its resource set" in page
+    assert "Assign the custom role “Microsoft Defender for Identity” on its resource set" in page
+    # A parameter named as the action's own words does not take their place (the role's description in
+    # Okta stood for the action: QA walk 12, M3).
+    assert "Create or adopt a custom admin role: Microsoft Defender for Identity" in page
+    assert "Create or adopt a resource set: Microsoft Defender for Identity" in page
+    assert "(created by the onboarding wizard)" not in page
+    page = web.get(f"/onboardings/{test_authomize.start(w)}").text
+    assert "Install or adopt an API service integration: Authomize Identity Security" in page
 
 
 def test_the_token_step_names_the_section_of_the_step_it_is_kept_for(w: Wizard, sandbox_org: SandboxOrg) -> None:

@@ -86,7 +86,7 @@ class Action(ABC):
     needs_super_admin: ClassVar[bool] = True
     description: ClassVar[str] = ""
     # ``preview``'s words: parameters named in braces, how one is said, and its words until known.
-    preview_words: ClassVar[str] = "{description}: {label}"
+    preview_words: ClassVar[str] = "{what}: {label}"
     shown: ClassVar[dict[str, Callable[[Any], str]]] = {}
     unknown: ClassVar[dict[str, str]] = {}
     # The facts its plan or apply may set (``PlanItem.facts``, ``Applied.facts``), so playbooks are
@@ -112,13 +112,14 @@ class Action(ABC):
         """What it does, in words, before a plan has read Okta: a step lists its actions by it (two
         read "The wizard does this through the Okta API" side by side: QA walk 11, L5). The class's
         ``preview_words`` with its parameters the scope can fill, each as ``shown`` says it, else as
-        ``unknown`` says it; the ``description`` where a parameter is neither."""
-        values = {"description": self.description, **self.unknown}
+        ``unknown`` says it, and ``what`` its ``description`` (a parameter of that name is Okta's
+        description of a role: QA walk 12, M3); the ``description`` alone where a parameter is neither."""
+        values = dict(self.unknown)
         for key, value in self.raw_params.items():
             if scope.can_render(value) and (shown := self.shown.get(key, str)(scope.render(value))):
                 values[key] = shown
         try:
-            return self.preview_words.format_map(values)
+            return self.preview_words.format_map({**values, "what": self.description})
         except KeyError:
             return self.description
 

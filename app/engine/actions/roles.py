@@ -271,8 +271,7 @@ class EnsureCustomRoleAssignment(Action):
     restores = True
     params_model = CustomRoleAssignmentParams
     description = "Assign a custom role on a resource set"
-    preview_words = "Assign {role_label} on its resource set"
-    unknown: ClassVar[dict[str, str]] = {"role_label": "the custom role"}
+    preview_words = "Assign the custom role “{role_label}” on its resource set"
 
     @staticmethod
     def _matching(roles: list[RoleAssignment], p: CustomRoleAssignmentParams) -> list[RoleAssignment]:

@@ -71,7 +71,7 @@ class EnsureAttributes(Action):
     params_model = AttributesParams
     needs_super_admin = False
     description = "Add custom profile attributes"
-    preview_words = "{description}: {attributes}"
+    preview_words = "{what}: {attributes}"
     shown: ClassVar[dict[str, Callable[[Any], str]]] = {
         "attributes": lambda attributes: ", ".join(str(a.get("name")) for a in attributes)}
 

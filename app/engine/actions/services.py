@@ -122,6 +122,7 @@ class EnsureServiceIntegration(Action):
     produces = frozenset({"{fact}", "{secret_purpose}_kept", "{secret_purpose}_id"})
     params_model = ServiceIntegrationParams
     description = "Install or adopt an API service integration"
+    preview_words = "{what}: {name}"
 
     async def _find(self, ctx: Context, p: ServiceIntegrationParams, *, fresh: bool = False
                     ) -> ApiServiceIntegration | None:

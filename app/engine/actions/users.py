@@ -68,7 +68,7 @@ class EnsureUser(Action):
     params_model = UserParams
     needs_super_admin = False
     description = "Create or adopt a dedicated service account"
-    preview_words = "{description}: {login}"
+    preview_words = "{what}: {login}"
 
     async def _find(self, ctx: Context, login: str) -> User | None:
         user: User | None = await ctx.cached(f"user:{login}", lambda: ctx.okta.users.find_by_login(login))
