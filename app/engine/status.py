@@ -86,10 +86,22 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     if runnable:
         return OnboardingStatus.in_progress, None, f"Next: {runnable[0][0].title}"
     running: StepSpec | None = None
+    attest_steps = [step for step, check in loaded.playbook.checks()
+                    if check.kind == "attest" and check.key not in loaded.attestations
+                    and scope.condition(step.when) and scope.condition(check.when)]
     for _section, step in loaded.playbook.steps():
         if not scope.condition(step.when):
             continue
         verified = scope.facts.get(TOKEN_VERIFIED)
+        if step.task is not None and step.task.holds and timer_until(scope.facts, step.key) is None:
+            # The steps up to a wait that holds later ones come first, as the card takes them (Sentinel's
+            # 1-3 and a, then b's 15 minutes: the line said "Waiting for the token": QA walk 12, L1).
+            earlier = _attestations_before(loaded, attest_steps, step, now) + [
+                each for each in attest_steps if each.key == step.key]
+            if earlier:
+                return _waiting_for_attestation(loaded, earlier[0], now)
+            if wait_due(loaded.playbook, scope, step, now):
+                return OnboardingStatus.waiting, WaitingFor.operator, f"Waiting for the timer to start: {step.title}"
         if step.task is not None and step.task.kind == "service_token" and not verified \
                 and (running is None or step.key not in held_by_waits(loaded.playbook, scope, now)):
             # Before a wait that does not hold it, too: the token is the person's to give meanwhile (the
@@ -102,11 +114,11 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
             until = timer_until(scope.facts, step.key)
             if until is not None and until > now:
                 running = step
-    if running is not None:
+    held = held_by_waits(loaded.playbook, scope, now) if running is not None else {}
+    if running is not None and not any(each.key not in held for each in attest_steps):
+        # An attestation the wait does not hold is the person's to give meanwhile, as the card asks
+        # (it said "Waiting for a timer" beside a card at step 1-3: QA walk 12, L1).
         return OnboardingStatus.waiting, WaitingFor.timer, f"Waiting for the timer of '{running.title}'"
-    attest_steps = [step for step, check in loaded.playbook.checks()
-                    if check.kind == "attest" and check.key not in loaded.attestations
-                    and scope.condition(step.when) and scope.condition(check.when)]
     for step, spec in gated:
         missing = unmet(scope, spec.requires)
         if waits_for_inputs(missing):

@@ -92,10 +92,12 @@ def token_track(view: OnboardingView, steps: list[StepView]) -> list[StepView]:
 def waits_first(view: OnboardingView, steps: list[StepView]) -> list[StepView]:
     """The steps up to a wait the document asks to let pass before later steps (``holds``: Azure's 15
     minutes after a role is assigned) that has not started: they come before the token's, so the
-    wait runs while the person does the rest (the card led to the token first: QA walk 10, L4)."""
+    wait runs while the person does the rest (the card led to the token first: QA walk 10, L4). So
+    too when the wait is not needed yet: the steps before it may show it is (a role found missing
+    at Sentinel's step a), and found after the token it started late (QA walk 12, M2)."""
     for i, sv in enumerate(steps):
         task = sv.step.task
-        if task is not None and task.kind == "timer" and task.holds and sv.tracked and sv.state != StepState.done \
+        if task is not None and task.kind == "timer" and task.holds and sv.state != StepState.done \
                 and timer_until(view.loaded.scope.facts, sv.step.key) is None:
             return steps[:i + 1]
     return []

@@ -448,23 +448,47 @@ class TestTheCardsOrderInThePrerequisites:
             "service_token", "Waiting for the service account's token: the account's own steps, up to step g (Copy "
                              "the token value); the wait of step b runs meanwhile")
 
-    def test_without_a_wait_the_token_leads_and_the_card_says_why_the_rest_can_wait(
+    def test_without_a_wait_the_prerequisites_still_come_first_and_the_line_agrees(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
-        """The card said "Step e" while steps 1-3 and a, above it in the document, were open, with no
-        word of why (QA walk 10, L4)."""
+        """The card said "Steps 1-3 and a can wait" for the token, and the line "Waiting for the
+        service account's token": step a may find a role missing, whose 15-minute wait then started
+        only after the token (QA walk 12, M2, L1). The document's prerequisites come first."""
         oid = start(w)
         w.plan(oid)
         w.apply_ok(oid)
         card = w.view(oid).next
-        assert card.title == "Step e: Sign in as the service account"
-        assert card.detail == ("In “Prerequisites”. Steps 1-3 and a can wait: what the wizard still has to do in "
-                               "Okta needs the service account's token first.")
-        w.attest(oid, "workspace_chosen")
-        assert w.view(oid).next.detail.endswith(" Step a can wait: what the wizard still has to do in Okta needs "
-                                                "the service account's token first.")
+        assert card.title == "Step 1-3: Settings > Microsoft Sentinel: choose the workspace"
+        assert w.onboarding(oid).status_note == ("Waiting for attestation: Settings > Microsoft Sentinel: choose the "
+                                                 "workspace")
+        _attest(w, oid, "workspace_chosen")
+        assert w.view(oid).next.step.step.key == "azure_roles"
+        assert w.onboarding(oid).status_note == ("Waiting for attestation: Log Analytics Contributor and Microsoft "
+                                                 "Sentinel Contributor")
+        _attest(w, oid, "azure_roles_held")  # no role assigned just now: no wait
+        assert w.view(oid).next.title == "Step e: Sign in as the service account"
+        assert w.onboarding(oid).waiting_for == "service_token"
+
+    def test_a_wait_started_before_its_attestations_leaves_them_the_persons_meanwhile(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """Step b's wait started at once: the token comes first while it runs, then the attestations
+        before it; the line said "Waiting for a timer" beside a card at step 1-3 (QA walk 12, L1)."""
+        oid = start(w, azure_roles_just_assigned=True)
+        w.plan(oid)
+        w.apply_ok(oid)
+        start_timer(w, oid, "azure_propagation")
+        assert w.view(oid).next.step.step.key == "activate_account"
+        assert w.onboarding(oid).waiting_for == "service_token"
         w.activate_and_paste(oid, "Microsoft Sentinel")
         w.apply_ok(oid)
-        assert w.view(oid).next.step.step.key == "azure_roles"  # the token given, the document's order again
+        assert w.view(oid).next.step.step.key == "choose_workspace"
+        assert w.onboarding(oid).status_note == ("Waiting for attestation: Settings > Microsoft Sentinel: choose the "
+                                                 "workspace")
+
+
+def _attest(w: Wizard, oid: uuid.UUID, key: str) -> None:
+    """An attestation as its button gives it: the status line follows."""
+    w.attest(oid, key)
+    w.run(lambda: w.state.engine.refresh_status(oid))
 
 
 class TestTheAccountsStepsOnceTheTokenIsPasted:
