@@ -21,6 +21,7 @@ from app.playbooks.loader import PlaybookLibrary
 from app.reports.checklist import (
     ChecklistItem,
     checklist_items,
+    count_line,
 )
 from app.reports.values import GivenValue, given_values
 from app.store.base import utcnow
@@ -158,6 +159,11 @@ class Report:
         for item in self.checklist:
             out[item.status] = out.get(item.status, 0) + 1
         return out
+
+    @property
+    def count_words(self) -> str:
+        """The checklist's counts as the page and the PDF say them."""
+        return count_line(self.counts)
 
 
 async def build_report(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,

@@ -11,26 +11,11 @@ from fpdf.fonts import FontFace
 
 from app.common.moments import stamp
 from app.common.text import counted
-from app.reports.checklist import STATUS_LABELS
 from app.reports.data import Report, WatchEntry
-from app.store.statuses import EVIDENCE_WORDS, ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
+from app.store.statuses import EVIDENCE_WORDS, ONBOARDING_WORDS, OUTCOME_WORDS, Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(238, 240, 245))
-
-
-def count_line(counts: dict[str, int]) -> str:
-    """The checklist's counts in the page's order and words: an attested item counts as passed (as
-    the page counts it), and the line says how many of those were attested."""
-    attested = counts.get(CheckStatus.attested, 0)
-    parts = [f"{counts.get(CheckStatus.passed, 0) + attested} passed"
-             + (f" ({attested} of them attested)" if attested else ""),
-             f"{counts.get(CheckStatus.failed, 0)} {STATUS_LABELS[CheckStatus.failed]}"]
-    parts += [f"{counts[status]} {STATUS_LABELS[status]}" for status in (CheckStatus.waiting, CheckStatus.unchecked,
-                                                                        CheckStatus.not_verified)
-              if counts.get(status)]
-    parts.append(f"{counts.get(CheckStatus.needs_attestation, 0)} {STATUS_LABELS[CheckStatus.needs_attestation]}.")
-    return ", ".join(parts)
 
 
 def _when(moment: datetime | None) -> str:
@@ -106,7 +91,7 @@ def render_pdf(report: Report) -> bytes:
     pdf.para(f"Audit chain over this onboarding's events: {chain}{span}.")
 
     pdf.heading("Checklist")
-    pdf.para(f"Last verification: {_when(report.verified_at)}. {count_line(report.counts)}")
+    pdf.para(f"Last verification: {_when(report.verified_at)}. {report.count_words}")
     pdf.rows((40, 55, 20, 75), ["Step", "Item", "Result", "Evidence"], (
         [f"{item.section} › {item.step}", item.label, item.result,
          item.evidence_words(_when(item.attestation.attested_at) if item.attestation else "")]
