@@ -1,6 +1,7 @@
-"""What an auditor reads of a Drata onboarding whose org has users on several email domains, accepted
-by a person's attestation that Drata's support syncs them all (QA walk 11, M2): on the report page, in
-the PDF and in the checklist CSV, and on the onboarding's own page."""
+"""What an auditor reads of a Drata onboarding: users on several email domains accepted by a person's
+attestation that Drata's support syncs them all (QA walk 11, M2), on the report page, in the PDF and
+the checklist CSV and on the onboarding's own page; and the timeline of an Apply that Okta faulted
+(L8): a create the failed call had made, found on retry, the rate-limit waits, and seconds."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
 from tests.page_journeys import pdf_text
 from tests.support import Web, add_operator
-from tests.vendors.test_drata import finish, start
+from tests.vendors.test_drata import LOGIN, finish, start
 
 DOMAINS_ITEM = "Every user's email address (every status) is on one domain (or Drata syncs them all)"
 ACCEPTED = "Accepted on attestation by Ana.Admin (ana.admin): Okta shows 3 email domains"
@@ -81,3 +82,32 @@ def test_one_domain_is_a_pass_as_before(w: Wizard, sandbox_org: SandboxOrg, sett
     text = pdf_text(_auditor(w, settings).get(f"/onboardings/{oid}/report.pdf").content)
     assert f"{DOMAINS_ITEM} Passed" in text
     assert "accepted on attestation" not in text.lower()
+
+
+def _faulted_apply(w: Wizard, org: SandboxOrg, settings: Settings) -> tuple[str, str]:
+    """The walk's faulted Apply: the POST creating the service account answered 500 though Okta made
+    it, then Retry, whose role assignment Okta answered 429 twice. The report's timeline (its HTML)
+    and the PDF's text, as the auditor reads them."""
+    oid = start(w)
+    w.plan(oid)
+    org.faults.add("server_error", method="POST", path="/api/v1/users", processed=True)
+    org.faults.add("rate_limit_burst", method="POST", path="/api/v1/users/{userId}/roles", times=2)
+    assert w.apply(oid).state == "failed"
+    assert org.find_user(LOGIN) is not None  # the call that failed made it
+    w.apply_ok(oid)
+    svc = str(w.onboarding(oid).facts["service_account_id"])
+    org.complete_activation(svc)
+    w.paste_token(oid, org.issue_api_token(svc, "Drata"))
+    web = _auditor(w, settings)
+    timeline = web.get(f"/onboardings/{oid}/report").text.split("timeline-table", 1)[1]
+    return timeline, pdf_text(web.get(f"/onboardings/{oid}/report.pdf").content)
+
+
+def test_what_the_failed_call_created_reads_as_found_on_retry(w: Wizard, sandbox_org: SandboxOrg,
+                                                              settings: Settings) -> None:
+    """QA walk 11, L8 (a): the retry found the account the 500 had made, and read "Created"."""
+    timeline, text = _faulted_apply(w, sandbox_org, settings)
+    assert (f"Add Person: a service account with Read-Only Administrator: Created {LOGIN} (status then PROVISIONED); "
+            "found in Okta on retry: the attempt that failed had created it") in page_text(timeline)
+    assert "found in Okta on retry: the attempt that failed had created it" in text
+
