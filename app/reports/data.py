@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.browse import who
 from app.audit.chain import ChainReport, verify_range
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
@@ -23,6 +22,7 @@ from app.reports.checklist import (
     checklist_items,
     count_line,
 )
+from app.reports.timeline import TimelineEntry, rate_limit_waits, timeline_of
 from app.reports.values import GivenValue, given_values
 from app.store.base import utcnow
 from app.store.models import AuditEvent, OnboardingAction, OnboardingPlan
@@ -93,16 +93,6 @@ def _applied_under(row: OnboardingAction, plans: list[OnboardingPlan]) -> tuple[
             if confirmed_at is not None and confirmed_at <= row.updated_at:
                 return number, plans[number - 1]
     return len(plans), plans[-1]
-
-
-@dataclass
-class TimelineEntry:
-    at: datetime
-    actor: str
-    action: str
-    summary: str
-    outcome: str
-    note: str | None = None  # a handoff's note (the event's summary says only where it went)
 
 
 @dataclass
@@ -194,9 +184,7 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     events = (await session.execute(
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()
-    timeline = [TimelineEntry(at=e.occurred_at, actor=who(e), action=e.action, summary=e.summary,
-                              outcome=e.outcome, note=(e.details or {}).get("note") if e.action == "handoff" else None)
-                for e in events]
+    timeline = timeline_of(events, await rate_limit_waits(session, onboarding_id))
     bounds = (await session.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq), func.count())
                                     .where(AuditEvent.onboarding_id == onboarding_id))).one()
     okta_calls = int((await session.execute(select(func.count()).select_from(AuditEvent).where(

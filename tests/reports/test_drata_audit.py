@@ -111,3 +111,21 @@ def test_what_the_failed_call_created_reads_as_found_on_retry(w: Wizard, sandbox
             "found in Okta on retry: the attempt that failed had created it") in page_text(timeline)
     assert "found in Okta on retry: the attempt that failed had created it" in text
 
+
+def test_the_timeline_shows_rate_limit_waits_and_seconds(w: Wizard, sandbox_org: SandboxOrg,
+                                                         settings: Settings) -> None:
+    """QA walk 11, L8 (b, c): the two 429s and their wait were only in the raw events, and every
+    row was to the minute (thirteen actions read "11:32 PM")."""
+    timeline, text = _faulted_apply(w, sandbox_org, settings)
+    words = page_text(timeline)
+    wait = re.search(r"Waited (\d+) s for Okta's rate limit \(POST /api/v1/users/\{userId\}/roles answered 429 "
+                     r"twice, then 201 on attempt 3\)", words)
+    assert wait is not None and int(wait[1]) > 0, words
+    # Where it happened: before the role it held up.
+    assert words.index(wait[0]) < words.index("Assigned Read-Only Administrator")
+    assert wait[0] in text
+    # Every row to the second, drawn in the viewer's time zone like the page's other times.
+    whens = re.findall(r'<td data-label="When"><time datetime="[^"]+" title="[^"]+" class="local-time">([^<]+)</time>',
+                       timeline)
+    assert whens and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", when) for when in whens), whens
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC ana\.admin Apply started", text), text
