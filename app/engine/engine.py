@@ -241,13 +241,14 @@ class Engine(VerifyPhase, UndoPhase):
                     await self._checkpoint(loaded, step, spec, position, state=ActionState.failed, error=message)
                     await self._fail(handle.onboarding_id, actor, step, spec, message)
                     raise EngineError(message) from exc
-                if current.intent == Intent.create and Intent.create not in declared \
-                        and applied.outcome == ActionOutcome.created:
-                    # An attempt that failed meant to create it, and this one found it without creating
-                    # it: the failed call reached Okta. Said so (it read "Created", as if this retry had).
-                    applied = replace(applied, summary=f"{applied.summary}; {FOUND_ON_RETRY}",
-                                      details={**applied.details, "found_on_retry": True})
-                await self._done(loaded, step, spec, position, applied, current, actor)
+                # An attempt that failed meant to create it, and this one found it without creating it:
+                # the failed call reached Okta. Said so (it read "Created", as if this retry had); the
+                # record's details stay those of a run that never failed (what undo reads).
+                found_on_retry = current.intent == Intent.create and Intent.create not in declared \
+                    and applied.outcome == ActionOutcome.created
+                if found_on_retry:
+                    applied = replace(applied, summary=f"{applied.summary}; {FOUND_ON_RETRY}")
+                await self._done(loaded, step, spec, position, applied, current, actor, found_on_retry)
         await self.refresh_status(handle.onboarding_id)
         async with self.db.session() as session:
             await record(session, action="apply_done", actor=actor, onboarding_id=handle.onboarding_id,
@@ -281,7 +282,7 @@ class Engine(VerifyPhase, UndoPhase):
         return keep
 
     async def _done(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int, applied: Applied,
-                    before: Any, actor: Actor) -> None:
+                    before: Any, actor: Actor, found_on_retry: bool = False) -> None:
         created_by_us = applied.created or bool(before.created_by_us)
         outcome = applied.outcome if not before.created_by_us or applied.outcome != ActionOutcome.unchanged \
             else before.outcome
@@ -294,7 +295,8 @@ class Engine(VerifyPhase, UndoPhase):
             await record(session, action="apply_action", actor=actor, onboarding_id=loaded.onboarding.id,
                          subject_type=applied.object_type or spec.kind, subject_id=applied.object_id,
                          summary=f"{step.title}: {applied.summary}",
-                         details={"action": spec.key, "outcome": outcome, "object_id": applied.object_id})
+                         details={"action": spec.key, "outcome": outcome, "object_id": applied.object_id,
+                                  **({"found_on_retry": True} if found_on_retry else {})})
             loaded.records[spec.key] = row
 
     async def _fail(self, onboarding_id: uuid.UUID, actor: Actor, step: StepSpec, spec: ActionSpec,

@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
+from typing import Any
 
 from app.settings import Settings
 from okta_sandbox import SandboxOrg
@@ -84,7 +86,7 @@ def test_one_domain_is_a_pass_as_before(w: Wizard, sandbox_org: SandboxOrg, sett
     assert "accepted on attestation" not in text.lower()
 
 
-def _faulted_apply(w: Wizard, org: SandboxOrg, settings: Settings) -> tuple[str, str]:
+def _faulted_apply(w: Wizard, org: SandboxOrg, settings: Settings) -> tuple[str, str, list[dict[str, Any]]]:
     """The walk's faulted Apply: the POST creating the service account answered 500 though Okta made
     it, then Retry, whose role assignment Okta answered 429 twice. The report's timeline (its HTML)
     and the PDF's text, as the auditor reads them."""
@@ -100,23 +102,27 @@ def _faulted_apply(w: Wizard, org: SandboxOrg, settings: Settings) -> tuple[str,
     w.paste_token(oid, org.issue_api_token(svc, "Drata"))
     web = _auditor(w, settings)
     timeline = web.get(f"/onboardings/{oid}/report").text.split("timeline-table", 1)[1]
-    return timeline, pdf_text(web.get(f"/onboardings/{oid}/report.pdf").content)
+    events = json.loads(web.get(f"/onboardings/{oid}/events.json").text)["events"]
+    return timeline, pdf_text(web.get(f"/onboardings/{oid}/report.pdf").content), events
 
 
 def test_what_the_failed_call_created_reads_as_found_on_retry(w: Wizard, sandbox_org: SandboxOrg,
                                                               settings: Settings) -> None:
     """QA walk 11, L8 (a): the retry found the account the 500 had made, and read "Created"."""
-    timeline, text = _faulted_apply(w, sandbox_org, settings)
+    timeline, text, events = _faulted_apply(w, sandbox_org, settings)
     assert (f"Add Person: a service account with Read-Only Administrator: Created {LOGIN} (status then PROVISIONED); "
             "found in Okta on retry: the attempt that failed had created it") in page_text(timeline)
     assert "found in Okta on retry: the attempt that failed had created it" in text
+    # The events export says it as data too, for a tool reading the trail.
+    [found] = [e for e in events if e["action"] == "apply_action" and e["details"].get("found_on_retry")]
+    assert found["details"]["action"] == "service_account"
 
 
 def test_the_timeline_shows_rate_limit_waits_and_seconds(w: Wizard, sandbox_org: SandboxOrg,
                                                          settings: Settings) -> None:
     """QA walk 11, L8 (b, c): the two 429s and their wait were only in the raw events, and every
     row was to the minute (thirteen actions read "11:32 PM")."""
-    timeline, text = _faulted_apply(w, sandbox_org, settings)
+    timeline, text, _events = _faulted_apply(w, sandbox_org, settings)
     words = page_text(timeline)
     wait = re.search(r"Waited (\d+) s for Okta's rate limit \(POST /api/v1/users/\{userId\}/roles answered 429 "
                      r"twice, then 201 on attempt 3\)", words)
