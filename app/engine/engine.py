@@ -7,7 +7,7 @@ of work."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from app.audit import Actor, record
@@ -30,7 +30,7 @@ from app.store.repositories import checkpoints
 from app.store.repositories.plans import add_plan, confirm, confirmed_plan, new_plan, newest_plan, plan_of
 from app.store.repositories.progress import keep_secret, latest_results
 from app.store.repositories.state import find_onboarding, get_onboarding, learn, set_status, touch
-from app.store.statuses import ActionOutcome, ActionState, CheckStatus, OnboardingStatus, Outcome, Verdict
+from app.store.statuses import ActionOutcome, ActionState, CheckStatus, Intent, OnboardingStatus, Outcome, Verdict
 from app.vault import Secret
 
 __all__ = ["STALE_CONFIRMED", "STALE_PLAN", "STALE_SETTINGS_CONFIRMED", "STALE_SETTINGS_PLAN", "Engine", "EngineError"]
@@ -49,6 +49,9 @@ STALE_SETTINGS_CONFIRMED = ("An administrator changed this vendor's settings aft
 
 # The verdicts of a done action's plan that a plan made after a failed verification applies again,
 # with what its line says happened in Okta since.
+# What a retry says of an object it found that the attempt before it (failed, or cut short) had
+# created: Okta applied the call whose answer was an error or was lost (a 500 that made the user).
+FOUND_ON_RETRY = "found in Okta on retry: the attempt that failed had created it"
 _RESTORES = {Verdict.create: "Gone from Okta", Verdict.change: "Changed in Okta"}
 
 
@@ -228,7 +231,8 @@ class Engine(VerifyPhase, UndoPhase):
                 row = await self._checkpoint(loaded, step, spec, position, state=ActionState.applying, error=None,
                                              attempts=(loaded.records[spec.key].attempts + 1
                                                        if spec.key in loaded.records else 1))
-                ctx.intend = self._intent_hook(loaded, step, spec, position, row.details or {})
+                declared: list[str] = []  # the writes this attempt meant to make (its intents)
+                ctx.intend = self._intent_hook(loaded, step, spec, position, row.details or {}, declared)
                 ctx.keep_secret = self._secret_hook(handle.onboarding_id)
                 try:
                     applied = await self._instance(spec).apply(ctx, current)
@@ -237,7 +241,14 @@ class Engine(VerifyPhase, UndoPhase):
                     await self._checkpoint(loaded, step, spec, position, state=ActionState.failed, error=message)
                     await self._fail(handle.onboarding_id, actor, step, spec, message)
                     raise EngineError(message) from exc
-                await self._done(loaded, step, spec, position, applied, current, actor)
+                # An attempt that failed meant to create it, and this one found it without creating it:
+                # the failed call reached Okta. Said so (it read "Created", as if this retry had); the
+                # record's details stay those of a run that never failed (what undo reads).
+                found_on_retry = current.intent == Intent.create and Intent.create not in declared \
+                    and applied.outcome == ActionOutcome.created
+                if found_on_retry:
+                    applied = replace(applied, summary=f"{applied.summary}; {FOUND_ON_RETRY}")
+                await self._done(loaded, step, spec, position, applied, current, actor, found_on_retry)
         await self.refresh_status(handle.onboarding_id)
         async with self.db.session() as session:
             await record(session, action="apply_done", actor=actor, onboarding_id=handle.onboarding_id,
@@ -254,8 +265,9 @@ class Engine(VerifyPhase, UndoPhase):
         return {key for key in loaded.restoring(plan) if key in loaded.records}
 
     def _intent_hook(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int,
-                     details: dict[str, Any]) -> Any:
+                     details: dict[str, Any], declared: list[str]) -> Any:
         async def intend(kind: str, data: dict[str, Any]) -> None:
+            declared.append(kind)
             await self._checkpoint(loaded, step, spec, position, state=ActionState.applying,
                                    details={**details, **data, "intent": kind})
 
@@ -270,7 +282,7 @@ class Engine(VerifyPhase, UndoPhase):
         return keep
 
     async def _done(self, loaded: Loaded, step: StepSpec, spec: ActionSpec, position: int, applied: Applied,
-                    before: Any, actor: Actor) -> None:
+                    before: Any, actor: Actor, found_on_retry: bool = False) -> None:
         created_by_us = applied.created or bool(before.created_by_us)
         outcome = applied.outcome if not before.created_by_us or applied.outcome != ActionOutcome.unchanged \
             else before.outcome
@@ -283,7 +295,8 @@ class Engine(VerifyPhase, UndoPhase):
             await record(session, action="apply_action", actor=actor, onboarding_id=loaded.onboarding.id,
                          subject_type=applied.object_type or spec.kind, subject_id=applied.object_id,
                          summary=f"{step.title}: {applied.summary}",
-                         details={"action": spec.key, "outcome": outcome, "object_id": applied.object_id})
+                         details={"action": spec.key, "outcome": outcome, "object_id": applied.object_id,
+                                  **({"found_on_retry": True} if found_on_retry else {})})
             loaded.records[spec.key] = row
 
     async def _fail(self, onboarding_id: uuid.UUID, actor: Actor, step: StepSpec, spec: ActionSpec,

@@ -19,6 +19,8 @@ class OktaCall:
     request_id: str | None
     outcome: str  # ok, http_error, rate_limited, timeout, dropped, connect, malformed, redirect
     error_code: str | None = None
+    # A 429's: how long Okta asked to wait before the call is sent again (its reset), in seconds.
+    wait_s: float | None = None
 
     @property
     def ok(self) -> bool:

@@ -94,7 +94,8 @@ class OktaGateway:
                     details={"method": call.method, "path": call.path, "status": call.status,
                              "duration_ms": call.duration_ms, "attempt": call.attempt,
                              "okta_request_id": call.request_id, "outcome": call.outcome,
-                             "error_code": call.error_code},
+                             "error_code": call.error_code,
+                             **({"wait_s": call.wait_s} if call.wait_s is not None else {})},
                 ) for call in calls])
 
         # Calls answered together are written to the trail together (one transaction).

@@ -225,11 +225,12 @@ class OktaHttp:
                     data = response.json()
                 except (json.JSONDecodeError, UnicodeDecodeError):
                     malformed = True
+            # Before the record: the trail keeps how long Okta asked to wait (the report says it).
+            wait = self.limiter.wait_after_429(response.headers) if status == 429 else None
             await self._record_response(response, duration, method, template, attempt,
-                                        "malformed" if malformed else None)
+                                        "malformed" if malformed else None, wait)
 
             if status == 429:
-                wait = self.limiter.wait_after_429(response.headers)
                 if wait is None or attempt > self.limiter.policy.max_429_retries:
                     raise api_error(429, _json_or_none(response), method=method, path=template,
                                     request_id=request_id)
@@ -295,7 +296,7 @@ class OktaHttp:
         return response, duration
 
     async def _record_response(self, response: httpx.Response, duration_ms: float, method: str, template: str,
-                               attempt: int, outcome: str | None = None) -> None:
+                               attempt: int, outcome: str | None = None, wait: float | None = None) -> None:
         status = response.status_code
         if outcome is None:
             outcome = "ok" if status < 300 else "redirect" if status < 400 else "rate_limited" if status == 429 \
@@ -306,7 +307,7 @@ class OktaHttp:
             if isinstance(body, dict):
                 error_code = body.get("errorCode") or body.get("error")
         await self._record(method, template, status, duration_ms, attempt,
-                           response.headers.get("x-okta-request-id"), outcome, error_code)
+                           response.headers.get("x-okta-request-id"), outcome, error_code, wait)
 
     async def _wait_for_budget(self, key: str, template: str) -> Bucket | None:
         """Wait until ``key``'s bucket is above its reserve, then claim one request from it."""
@@ -352,11 +353,13 @@ class OktaHttp:
         await self.clock.sleep(max(0.0, seconds - (self.clock.now() - began)))
 
     async def _record(self, method: str, template: str, status: int | None, duration_ms: float, attempt: int,
-                      request_id: str | None, outcome: str, error_code: str | None = None) -> None:
+                      request_id: str | None, outcome: str, error_code: str | None = None,
+                      wait: float | None = None) -> None:
         if self.on_call is not None:
             await self.on_call(OktaCall(org=self.org.host, method=method, path=template, status=status,
                                         duration_ms=round(duration_ms, 1), attempt=attempt, request_id=request_id,
-                                        outcome=outcome, error_code=str(error_code) if error_code else None))
+                                        outcome=outcome, error_code=str(error_code) if error_code else None,
+                                        wait_s=round(wait, 1) if wait is not None else None))
 
 
 def _ms(started: float) -> float:

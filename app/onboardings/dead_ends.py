@@ -21,7 +21,8 @@ def dead_end_reads(playbook: Playbook, check: CheckSpec, kept: Iterable[Any],
     be verified (Authomize's client-credentials test reads the client secret its step 6 destroys)."""
     doomed = {secret.purpose for secret in kept if check.destroys(secret)}
     return [reader for _step, reader in playbook.checks() if doomed and reader.kind != "attest"
-            and doomed & reader.names() and status_of.get(reader.key) != CheckStatus.passed]
+            and doomed & reader.names()
+            and status_of.get(reader.key) not in (CheckStatus.passed, CheckStatus.accepted)]
 
 
 def attest_blocked_by(view: OnboardingView, check: CheckSpec) -> str | None:

@@ -338,7 +338,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 # Till a run: a pasted token's proof, say. What the facts and attestations settle since
                 # the run wins over it (several email domains accepted by an attestation given since).
                 answer = answered_by_facts(check, scope, check_state)
-                settled = answer is not None and answer.status == CheckStatus.passed and (
+                settled = answer is not None and answer.status in (CheckStatus.passed, CheckStatus.accepted) and (
                     result is None or result.status != CheckStatus.unchecked)  # not over "Okta did not answer"
                 shown = answer if settled else (result or answer)
                 if shown is not None and shown.status == CheckStatus.failed and taking_token is not None \

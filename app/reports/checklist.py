@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine.actions.roles import role_label
+from app.engine.checks.base import ACCEPTED_BY, UNMET
 from app.engine.checks.timers import declarer_named
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
@@ -50,6 +51,10 @@ class ChecklistItem:
     attestation: Attestation | None = None  # who attested, when, and their note
     attested_by: str = ""  # the attesting person as the report names them: "Ana Admin (ana.admin)"
     objects: list[EvidenceObject] = field(default_factory=list)  # the Okta objects it proves things of
+    # An item Okta fails that an attestation accepted: that attestation (its person is ``attested_by``)
+    # and what Okta shows instead, said in the Result column, not left at the end of the evidence.
+    accepted: Attestation | None = None
+    unmet: str = ""
 
     @property
     def declared_at(self) -> datetime | None:
@@ -59,8 +64,20 @@ class ChecklistItem:
 
     @property
     def result(self) -> str:
-        """The result as the report's Result column shows it."""
-        return RESULT_LABELS.get(self.status, self.status)
+        """The result as the report's Result column shows it: an accepted item says on whose word,
+        and what Okta shows ("Accepted on attestation by Hana Helpdesk (hana): Okta shows 3 email domains")."""
+        label = RESULT_LABELS.get(self.status, self.status)
+        if self.status != CheckStatus.accepted:
+            return label
+        return label + (f" by {self.attested_by}" if self.attested_by else "") \
+            + (f": {self.unmet}" if self.unmet else "")
+
+    @property
+    def attested_at(self) -> datetime | None:
+        """When the person whose word the item rests on gave it (an attestation, one that accepted
+        what Okta fails, or a wait declared begun)."""
+        given = self.attestation or self.accepted
+        return given.attested_at if given is not None else self.declared_at
 
     def evidence_words(self, when: str) -> str:
         """The Evidence cell as one sentence (the PDF's): ``when`` is the attestation's time, written
@@ -75,14 +92,32 @@ class ChecklistItem:
             "; ".join(o.words for o in self.objects)
 
 
-
-
 # The checklist's words, with what an auditor must not miss in capitals and "not attested" for an
 # attestation nobody gave; RESULT_LABELS are the same words starting a Result cell ("Passed").
 STATUS_LABELS: dict[str, str] = {**CHECK_WORDS, CheckStatus.failed: "FAILED",
                                  CheckStatus.needs_attestation: "not attested",
                                  CheckStatus.unchecked: "unanswered"}
 RESULT_LABELS: dict[str, str] = {key: word[:1].upper() + word[1:] for key, word in STATUS_LABELS.items()}
+
+
+def count_line(counts: dict[str, int]) -> str:
+    """The checklist's counts in the page's order and words: an attested item counts as passed (as
+    the page counts it), and the line says how many of those were attested; an item Okta fails that
+    an attestation accepted is counted apart, never as passed."""
+    attested = counts.get(CheckStatus.attested, 0)
+    accepted = counts.get(CheckStatus.accepted, 0)
+    parts = [f"{counts.get(CheckStatus.passed, 0) + attested} passed"
+             + (f" ({attested} of them attested)" if attested else "")]
+    if accepted:
+        parts.append(f"{accepted} {STATUS_LABELS[CheckStatus.accepted]} (Okta does not meet "
+                     f"{'it' if accepted == 1 else 'them'})")
+    parts.append(f"{counts.get(CheckStatus.failed, 0)} {STATUS_LABELS[CheckStatus.failed]}")
+    parts += [f"{counts[status]} {STATUS_LABELS[status]}" for status in (CheckStatus.waiting, CheckStatus.unchecked,
+                                                                        CheckStatus.not_verified)
+              if counts.get(status)]
+    parts.append(f"{counts.get(CheckStatus.needs_attestation, 0)} {STATUS_LABELS[CheckStatus.needs_attestation]}.")
+    return ", ".join(parts)
+
 
 # What an Okta object is, in words, by the object type the wizard records for it.
 OBJECT_WORDS: dict[str, str] = {
@@ -222,6 +257,7 @@ def checklist_items(loaded: Any, results: dict[str, Any], names: dict[Any, str])
                 evidence = dict(result.evidence) if result is not None and result.evidence else {}
                 objects: list[EvidenceObject] = []
                 attested_by = ""
+                accepted: Attestation | None = None
                 if attestation is not None:
                     attested_by = _person(names.get(attestation.operator_id, ""), attestation.operator_name)
                     status, found = CheckStatus.attested, f"Attested by {attested_by}"
@@ -230,10 +266,14 @@ def checklist_items(loaded: Any, results: dict[str, Any], names: dict[Any, str])
                     status, found = result.status, _in_words(result.found or "", objects, known)
                     if evidence.get("declared_by"):  # a person declared the wait begun earlier
                         attested_by, found = _declared_by(evidence, names, found)
+                    if status == CheckStatus.accepted:  # Okta fails it; an attestation accepted it
+                        accepted = loaded.attestations.get(str(evidence.get(ACCEPTED_BY) or ""))
+                        if accepted is not None:
+                            attested_by = _person(names.get(accepted.operator_id, ""), accepted.operator_name)
                 else:
                     status, found = CheckStatus.not_verified, "Not verified yet"
                 checklist.append(ChecklistItem(
                     section=section.title, step=f"{step.number} {step.title}", label=check.label, status=status,
                     found=found, evidence=evidence, attestation=attestation, attested_by=attested_by,
-                    objects=objects))
+                    objects=objects, accepted=accepted, unmet=str(evidence.get(UNMET) or "")))
     return checklist

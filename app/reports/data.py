@@ -14,14 +14,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.browse import who
 from app.audit.chain import ChainReport, verify_range
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
 from app.reports.checklist import (
     ChecklistItem,
     checklist_items,
+    count_line,
 )
+from app.reports.timeline import TimelineEntry, rate_limit_waits, timeline_of
 from app.reports.values import GivenValue, given_values
 from app.store.base import utcnow
 from app.store.models import AuditEvent, OnboardingAction, OnboardingPlan
@@ -95,16 +96,6 @@ def _applied_under(row: OnboardingAction, plans: list[OnboardingPlan]) -> tuple[
 
 
 @dataclass
-class TimelineEntry:
-    at: datetime
-    actor: str
-    action: str
-    summary: str
-    outcome: str
-    note: str | None = None  # a handoff's note (the event's summary says only where it went)
-
-
-@dataclass
 class WatchEntry:
     """An alert the watch raised on this onboarding after completion, and when it cleared."""
 
@@ -159,6 +150,11 @@ class Report:
             out[item.status] = out.get(item.status, 0) + 1
         return out
 
+    @property
+    def count_words(self) -> str:
+        """The checklist's counts as the page and the PDF say them."""
+        return count_line(self.counts)
+
 
 async def build_report(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,
                        generated_by: str) -> Report:
@@ -188,9 +184,7 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     events = (await session.execute(
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()
-    timeline = [TimelineEntry(at=e.occurred_at, actor=who(e), action=e.action, summary=e.summary,
-                              outcome=e.outcome, note=(e.details or {}).get("note") if e.action == "handoff" else None)
-                for e in events]
+    timeline = timeline_of(events, await rate_limit_waits(session, onboarding_id))
     bounds = (await session.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq), func.count())
                                     .where(AuditEvent.onboarding_id == onboarding_id))).one()
     okta_calls = int((await session.execute(select(func.count()).select_from(AuditEvent).where(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fpdf import FPDF
@@ -11,30 +11,22 @@ from fpdf.fonts import FontFace
 
 from app.common.moments import stamp
 from app.common.text import counted
-from app.reports.checklist import STATUS_LABELS
 from app.reports.data import Report, WatchEntry
-from app.store.statuses import EVIDENCE_WORDS, ONBOARDING_WORDS, OUTCOME_WORDS, CheckStatus, Outcome
+from app.store.statuses import EVIDENCE_WORDS, ONBOARDING_WORDS, OUTCOME_WORDS, Outcome
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(238, 240, 245))
 
 
-def count_line(counts: dict[str, int]) -> str:
-    """The checklist's counts in the page's order and words: an attested item counts as passed (as
-    the page counts it), and the line says how many of those were attested."""
-    attested = counts.get(CheckStatus.attested, 0)
-    parts = [f"{counts.get(CheckStatus.passed, 0) + attested} passed"
-             + (f" ({attested} of them attested)" if attested else ""),
-             f"{counts.get(CheckStatus.failed, 0)} {STATUS_LABELS[CheckStatus.failed]}"]
-    parts += [f"{counts[status]} {STATUS_LABELS[status]}" for status in (CheckStatus.waiting, CheckStatus.unchecked,
-                                                                        CheckStatus.not_verified)
-              if counts.get(status)]
-    parts.append(f"{counts.get(CheckStatus.needs_attestation, 0)} {STATUS_LABELS[CheckStatus.needs_attestation]}.")
-    return ", ".join(parts)
-
-
 def _when(moment: datetime | None) -> str:
     return stamp(moment) if isinstance(moment, datetime) else "—"
+
+
+def _to_the_second(moment: datetime) -> str:
+    """A timeline row's moment, in UTC as the PDF's others, to the second: many actions happen
+    within one minute (thirteen read "11:32": QA walk 11, L8)."""
+    at = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # naive ones are UTC, as stored
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _cleared(alert: WatchEntry) -> str:
@@ -106,7 +98,7 @@ def render_pdf(report: Report) -> bytes:
     pdf.para(f"Audit chain over this onboarding's events: {chain}{span}.")
 
     pdf.heading("Checklist")
-    pdf.para(f"Last verification: {_when(report.verified_at)}. {count_line(report.counts)}")
+    pdf.para(f"Last verification: {_when(report.verified_at)}. {report.count_words}")
     pdf.rows((40, 55, 20, 75), ["Step", "Item", "Result", "Evidence"], (
         [f"{item.section} › {item.step}", item.label, item.result,
          item.evidence_words(_when(item.attestation.attested_at) if item.attestation else "")]
@@ -158,7 +150,7 @@ def render_pdf(report: Report) -> bytes:
     pdf.heading("Timeline")
     # The outcome in the product's words, as the page's timeline says it ("refused", not "denied").
     pdf.rows((32, 28, 130), ["When", "Who", "What"], (
-        [_when(entry.at), entry.actor,
+        [_to_the_second(entry.at), entry.actor,
          entry.summary + ("" if entry.outcome == Outcome.ok else
                           f" ({OUTCOME_WORDS.get(entry.outcome, entry.outcome).lower()})")
          + (f"\nNote: “{entry.note}”" if entry.note else "")]

@@ -14,9 +14,16 @@ from html import unescape
 
 from app.audit import Actor
 from app.audit.recorder import record
-from app.reports.checklist import EVIDENCE_ID_TYPES, ChecklistItem, EvidenceObject, _in_words, _Known, _objects
+from app.reports.checklist import (
+    EVIDENCE_ID_TYPES,
+    ChecklistItem,
+    EvidenceObject,
+    _in_words,
+    _Known,
+    _objects,
+    count_line,
+)
 from app.reports.data import ActionRow
-from app.reports.pdf import count_line
 from app.settings import Settings
 from app.store.statuses import CHECK_WORDS, Outcome
 from okta_sandbox import SandboxOrg
@@ -104,6 +111,9 @@ def test_the_pdf_counts_read_in_the_pages_order() -> None:
     assert count_line({"passed": 4}) == "4 passed, 0 FAILED, 0 not attested."
     # Checks Okta did not answer are neither passed nor failed: counted apart.
     assert count_line({"passed": 4, "unchecked": 2}) == "4 passed, 0 FAILED, 2 unanswered, 0 not attested."
+    # What Okta fails and an attestation accepted is never counted as passed (QA walk 11, M2).
+    assert count_line({"passed": 8, "attested": 2, "accepted": 1}) == (
+        "10 passed (2 of them attested), 1 accepted on attestation (Okta does not meet it), 0 FAILED, 0 not attested.")
 
 
 def test_the_event_exports_keep_ids_as_data_and_summaries_in_words(done: tuple[Wizard, uuid.UUID]) -> None:

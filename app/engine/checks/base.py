@@ -30,6 +30,11 @@ MAKE_AGAIN = "Make the plan again and confirm it: the wizard reads Okta again an
 START_AGAIN = ("undo this onboarding (it removes what the wizard made that is left) and start a new one, "
                "which makes it again")
 
+# An accepted outcome's evidence (``CheckStatus.accepted``): the key of the attestation it rests on,
+# and what Okta shows instead of the item ("Okta shows 3 email domains"), for the report's Result.
+ACCEPTED_BY = "accepted_by"
+UNMET = "unmet"
+
 
 @dataclass
 class CheckOutcome:

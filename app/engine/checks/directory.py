@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.checks.base import ACCEPTED_BY, UNMET, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
 from app.engine.scope import Scope
 from app.okta.models import Group
@@ -123,11 +123,15 @@ class EmailDomains(Check):
 
 def _several(p: EmailDomainsParams, found: str, state: CheckState, evidence: dict[str, Any],
              facts: dict[str, Any]) -> CheckOutcome:
-    """Several domains: passed once the vendor's acceptance is attested, failed until then."""
+    """Several domains: accepted once the vendor's acceptance is attested, failed until then. Okta
+    still does not meet the item, so it is not passed: the evidence names the attestation it rests
+    on and what Okta shows, for the report's Result column."""
     accepted = state.attestations.get(p.accepted_by or "")
     if accepted:
-        return CheckOutcome(CheckStatus.passed, f"{found}. {p.vendor} syncs them all (attested by {accepted['by']} on "
-                                                f"{accepted['at']})", None, evidence, facts)
+        unmet = f"Okta shows {int(evidence.get('domain_count') or 0):,} email domains"
+        return CheckOutcome(CheckStatus.accepted,
+                            f"{found}. {p.vendor} syncs them all (attested by {accepted['by']} on {accepted['at']})",
+                            None, {**evidence, ACCEPTED_BY: p.accepted_by, UNMET: unmet}, facts)
     domains = int(evidence.get("domain_count") or len(evidence.get("domains") or {}))
     problem = f"The users' addresses are on {domains} email domains, and {p.vendor} syncs one unless its Technical " \
               f"Support enables more"

@@ -136,6 +136,8 @@ class VerificationRun(UUIDPrimaryKey, Base):
     waiting: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     # Checks Okta did not answer (a 5xx, a 429 past its wait, a timeout): neither passed nor failed.
     unchecked: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # Checks Okta fails that a person's attestation accepted (``CheckStatus.accepted``): not in ``passed``.
+    accepted: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     drift: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
 
 
@@ -146,7 +148,7 @@ class CheckResult(UUIDPrimaryKey, OnboardingChild, Base):
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("verification_runs.id", ondelete="CASCADE"), nullable=False)
     step_key: Mapped[str] = mapped_column(String(64), nullable=False)
     check_key: Mapped[str] = mapped_column(String(128), nullable=False)
-    # passed, failed, needs_attestation, attested
+    # a CheckStatus: passed, failed, waiting, attested, accepted, needs_attestation, unchecked
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     found: Mapped[str | None] = mapped_column(Text, nullable=True)
     remedy: Mapped[str | None] = mapped_column(Text, nullable=True)
