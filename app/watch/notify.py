@@ -36,14 +36,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.clock import Clock
-from app.common.moments import stamp
-from app.common.text import clip, lasted
+from app.common.text import clip
 from app.common.validation import Fields
 from app.store.db import Database
 from app.store.models import Alert, NotificationChannel, NotificationDelivery, Onboarding, Operator
 from app.store.repositories.secrets import SecretRepository
 from app.vault import Secret, Vault
-from app.watch.findings import ITEM_SAID
+from app.watch import messages
 
 log = logging.getLogger("onboard.notify")
 
@@ -212,54 +211,6 @@ async def recent_deliveries(session: AsyncSession, limit: int = 20) -> list[Noti
 
 # -- deliveries -----------------------------------------------------------------------------
 
-def _resolved(alert: Alert, onboarding: Onboarding) -> str:
-    """What a cleared alert means, as good news: the problem's own words would read as if it were
-    still there ("... is missing" under a "cleared" heading)."""
-    details = alert.details or {}
-    if alert.kind in ("token_expiry", "token_unused") and details.get("token_id") \
-            and details.get("token_id") != (onboarding.facts or {}).get("service_token_id"):
-        return "a new API token was pasted for the service account."
-    if alert.kind == "token_expiry":
-        return "the service account's API token is no longer close to expiry: the vendor used it, which moved its " \
-               "expiry on in Okta."
-    if alert.kind == "token_unused":
-        return "Okta shows the vendor used the service account's API token again (inferred from its expiry)."
-    if alert.kind == "credential":
-        return "the watch can use this onboarding's Okta connection again."
-    label = details.get("label")
-    return f"this check passes again: {label}." if label else f"the watch no longer finds this: {alert.summary}"
-
-
-def _subject(event: str, alert: Alert, vendor: str, onboarding: Onboarding) -> str:
-    """An e-mail subject an inbox shows whole: the vendor, the org's host and what went wrong, not
-    its checklist item (it ended "… Checklist item: The…", the org a full address: QA walk 11, L9)."""
-    host = urlsplit(onboarding.org_origin).hostname or onboarding.org_origin
-    what = alert.summary.split(ITEM_SAID, 1)[0] if event == "raised" else _resolved(alert, onboarding)
-    return f"[{'Alert' if event == 'raised' else 'Resolved'}] {vendor} on {host}: {what}"
-
-
-def _headline(event: str, alert: Alert, vendor: str, onboarding: Onboarding) -> str:
-    if event == "raised":
-        return f"[Alert] {vendor} on {onboarding.org_origin}: {alert.summary}"
-    return f"[Resolved] {vendor} on {onboarding.org_origin}: {_resolved(alert, onboarding)}"
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # the database may keep them naive (UTC)
-
-
-def _when(event: str, alert: Alert, onboarding: Onboarding) -> str:
-    """A raised alert: how it clears sooner than the watch's next run (a person's Re-verify, once it
-    is put right), and when that run is. A resolved one: when it began and how long it was open."""
-    if event == "raised":
-        then = f"on {stamp(onboarding.watch_next_at)}" if onboarding.watch_next_at else "at its next scheduled run"
-        return (f"Once it is put right, press Re-verify on the onboarding to clear this alert; otherwise the watch "
-                f"looks again {then}.")
-    raised = _utc(alert.raised_at)
-    cleared = _utc(alert.cleared_at) if alert.cleared_at else raised
-    return f"This alert was raised on {stamp(raised)} and was open for {lasted((cleared - raised).total_seconds())}."
-
-
 async def _owner(session: AsyncSession, onboarding: Onboarding) -> str:
     """Who the onboarding is assigned to, by name: the person a reader of the channel turns to."""
     operator = await session.get(Operator, onboarding.assignee_id) if onboarding.assignee_id else None
@@ -272,14 +223,14 @@ async def enqueue(session: AsyncSession, alert: Alert, event: str, onboarding: O
     in the caller's transaction. The message stands on its own for someone who reads only the
     channel: what happened, what to do, who owns the onboarding and a link to it (``public_url``:
     the wizard's own address)."""
-    headline = _headline(event, alert, vendor, onboarding)
+    headline = messages.headline(event, alert, vendor, onboarding)
     remedy = (alert.details or {}).get("remedy") if event == "raised" else None
     owner = await _owner(session, onboarding)
     url = f"{public_url.rstrip('/')}/onboardings/{onboarding.id}"
-    lines = [headline, ""] + ([f"What to do: {remedy}"] if remedy else []) + [_when(event, alert, onboarding),
+    lines = [headline, ""] + ([f"What to do: {remedy}"] if remedy else []) + [messages.when(event, alert, onboarding),
         f"Owner: {owner}", f"Onboarding: {url}", f"Every watched onboarding: {public_url.rstrip('/')}/health"]
-    body = {"event": f"alert_{event}", "headline": headline, "subject": _subject(event, alert, vendor, onboarding),
-            "text": "\n".join(lines),
+    body = {"event": f"alert_{event}", "headline": headline,
+            "subject": messages.subject(event, alert, vendor, onboarding), "text": "\n".join(lines),
             "alert": {"key": alert.key, "kind": alert.kind, "summary": alert.summary, "what_to_do": remedy,
                       "raised_at": alert.raised_at.isoformat(),
                       "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None},
