@@ -151,9 +151,11 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         return after, None, "Steps were done since the last verification: verify again to see the checklist now."
     if last_run is not None and last_run.failed:
         # Re-verifying alone does not complete it (a role gone from Okta stays gone): say what failed.
-        each = "it says" if last_run.failed == 1 else "each says"
-        return after, None, (f"{counted(last_run.failed, 'check')} failed at the last verification: do what "
-                             f"{each}, then re-verify.")
+        # Several: the card names one at a time, the first to mend (it read "do what each says" beside a
+        # card naming one: QA walk 12, L5).
+        what = "do what it says" if last_run.failed == 1 else "mend the first the page names"
+        return after, None, f"{counted(last_run.failed, 'check')} failed at the last verification: {what}, then " \
+                            "re-verify."
     if last_run is not None and last_run.unchecked:
         return after, None, (f"{counted(last_run.unchecked, 'check')} went unanswered at the last verification (an "
                              "error on Okta's side, or its rate limit; nothing was found wrong): verify again in a "

@@ -211,3 +211,37 @@ async def withdraw(session: AsyncSession, playbook: Playbook, onboarding: Onboar
                  summary=f"Attestation withdrawn: {found.label} (given by {attestation.operator_name}; {reason})",
                  details={"reason": reason, "attested_by": attestation.operator_name})
     return attestation
+
+
+# Why the attestations that the vendor holds the token are asked again when another token replaces it.
+TOKEN_CHANGED = "the token changed ({was} replaced by {now}): the vendor must be given the new one"  # noqa: S105
+
+
+def given_the_token(playbook: Playbook) -> list[CheckSpec]:
+    """The attestations that rest on the vendor holding the service account's token: those of the
+    steps where it is pasted in the vendor's console (``copied_token``) and those that prove the
+    vendor connected (``proves_connection``), given while it held the token of then."""
+    return [check for _section, step in playbook.steps() for check in step.checks if check.kind == "attest" and (
+        check.proves_connection is not None
+        or any(row.copied_token for row in (step.task.paste if step.task else [])))]
+
+
+async def withdraw_for_a_new_token(session: AsyncSession, playbook: Playbook, onboarding: Onboarding,
+                                   was: str, now: str, actor: Actor) -> list[str]:
+    """A new token replaced the verified one (``was``, the id of the one the vendor was given): what
+    was attested of the old one no longer holds (the onboarding read Completed on Defender's "enabled"
+    while Defender held a revoked token: QA walk 12, M1). Withdrawn, kept for the record; the labels."""
+    live = await live_attestations(session, onboarding.id)
+    withdrawn = []
+    for check in given_the_token(playbook):
+        attestation = live.get(check.key)
+        if attestation is None:
+            continue
+        await withdraw_attestation(attestation)
+        reason = TOKEN_CHANGED.format(was=was, now=now)
+        await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
+                     subject_type="check", subject_id=check.key,
+                     summary=f"Attestation withdrawn: {check.label} (given by {attestation.operator_name}; {reason})",
+                     details={"reason": reason, "attested_by": attestation.operator_name})
+        withdrawn.append(check.label)
+    return withdrawn

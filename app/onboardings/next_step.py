@@ -19,6 +19,7 @@ from app.engine.checks.library import ServiceToken, UserStatus
 from app.engine.requirements import Stale
 from app.engine.status import timer_until
 from app.onboardings.dead_ends import attest_would_destroy
+from app.onboardings.lost_token import renew_words, token_to_replace
 from app.onboardings.person_steps import (
     held_by_a_wait,
     needs_person,
@@ -138,6 +139,11 @@ def next_step(view: OnboardingView) -> NextStep:
                         f"{counted(run.unchecked, 'check')} went unanswered at the last verification (an error "
                         "on Okta's side, or its rate limit): nothing was found wrong, and nothing changed. Each says "
                         "what Okta answered.")
+    renew = token_to_replace(view, steps)
+    if renew is not None:
+        # The paste field, in the card: the step read "done" with the dead token (QA walk 12, H1).
+        return NextStep(NextKind.person, f"Step {renew.step.number}: {renew.step.title}", renew_words(view, renew),
+                        renew)
     drifted = _drifted_since_completed(view, steps)
     if drifted is not None:
         # Not the step's first-time instructions (an activation link destroyed long ago): what changed.

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from app.engine.status import held_by_waits, timer_until
 from app.onboardings.step_state import answered_by_the_token
-from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.statuses import GOOD, NOT_AGAINST, CheckStatus, StepState
 
 if TYPE_CHECKING:
@@ -40,9 +39,8 @@ def needs_person(view: OnboardingView, sv: StepView) -> bool:
             and not wait_over(view, sv.step.key) \
             and not any(c.spec.kind == "attest" and c.status != CheckStatus.attested for c in sv.checks):
         return False  # started, nothing to do but wait: the card goes on, and shows the wait once nothing else is left
-    facts = view.loaded.scope.facts
     if task is not None and task.kind == "service_token":
-        return not facts.get(TOKEN_VERIFIED)
+        return True  # not done: no token verified yet, or the verified one was lost since (lost_token.py)
     if waits_for_the_token(view, sv):
         return False  # the token step is where it is done: the card goes there, with this step in it
     if any(c.status == CheckStatus.failed for c in sv.checks):

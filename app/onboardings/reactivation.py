@@ -24,11 +24,13 @@ from app.engine.engine import Engine
 from app.engine.runtime import Loaded, load
 from app.okta.errors import OktaError
 from app.okta.ratelimit import INTERACTIVE
+from app.onboardings.lost_token import RELINKED_AT, relinked_since
 from app.onboardings.token_name import token_task
 from app.playbooks.tasks import TOKEN_VERIFIED
-from app.store.models import CheckResult
+from app.store.base import utcnow
+from app.store.models import CheckResult, VerificationRun
 from app.store.repositories.progress import latest_results
-from app.store.repositories.state import touch
+from app.store.repositories.state import get_onboarding, learn, touch
 from app.store.statuses import CheckStatus
 from app.vault import Secret
 
@@ -47,14 +49,17 @@ class Offer:
     button: str
 
 
-def offered(loaded: Loaded, results: Mapping[str, CheckResult]) -> Offer | None:
-    """Whether to offer a new activation link: the latest run found the service account deactivated,
-    or waiting for its person again, once its token had been verified. Before that, a PROVISIONED
-    account is on its first activation, whose link its own step keeps and reveals."""
+def offered(loaded: Loaded, results: Mapping[str, CheckResult], run: VerificationRun | None = None) -> Offer | None:
+    """Whether to offer a new activation link: the latest run (``run``) found the service account
+    deactivated, or waiting for its person again, once its token had been verified. Before that, a
+    PROVISIONED account is on its first activation, whose link its own step keeps and reveals. Once
+    a link was given since the run, the button offers a new one, not to reactivate it again."""
     facts = loaded.scope.facts
     account = facts.get(token_task(loaded).user_fact)
     if not account or not facts.get(TOKEN_VERIFIED):
         return None
+    if run is not None and float(facts.get("service_token_verified_at") or 0) > run.finished_at.timestamp():
+        return None  # a token pasted since: Okta accepted it, so the account is active again
     kinds = {check.key: check.kind for _step, check in loaded.playbook.checks()}
     for key, result in sorted(results.items()):
         evidence = result.evidence or {}
@@ -63,6 +68,8 @@ def offered(loaded: Loaded, results: Mapping[str, CheckResult]) -> Offer | None:
             continue
         status = str(evidence.get("status") or "")
         if status in ("DEPROVISIONED", "PROVISIONED"):
+            if relinked_since(loaded, run):
+                return Offer(str(account), "PROVISIONED", AGAIN)
             return Offer(str(account), status, REACTIVATE if status == "DEPROVISIONED" else AGAIN)
     return None
 
@@ -71,8 +78,8 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
     """Reactivate the service account without e-mail; its new activation link, to show once."""
     async with engine.db.sessions() as session:
         loaded = await load(session, engine.library, onboarding_id)
-        _run, results = await latest_results(session, onboarding_id)
-    offer = offered(loaded, results)
+        run, results = await latest_results(session, onboarding_id)
+    offer = offered(loaded, results, run)
     if offer is None:
         raise ValidationFailed({}, "The last verification did not find the service account deactivated: nothing "
                                    "was changed in Okta. Re-verify to see it as Okta has it now.")
@@ -101,6 +108,8 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
     link = answer.get("activationUrl")
     was = "deactivated" if user.status == "DEPROVISIONED" else "waiting for its activation"
     async with engine.db.session() as session:
+        if link:  # the card leads to the token step from here on (QA walk 12, H1): the paste proves it active
+            await learn(session, await get_onboarding(session, onboarding_id), {RELINKED_AT: utcnow().timestamp()})
         await touch(session, onboarding_id)
         # Who, what and when; never the link nor its token.
         await record(session, action="service_account_reactivate", actor=actor, onboarding_id=onboarding_id,

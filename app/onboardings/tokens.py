@@ -21,6 +21,7 @@ from app.okta.errors import OktaError, OktaUnauthorized
 from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.okta.ratelimit import INTERACTIVE
+from app.onboardings.attestations import withdraw_for_a_new_token
 from app.onboardings.step_state import served_by_the_token
 from app.onboardings.token_name import token_name_of, token_task
 from app.playbooks.tasks import TOKEN_VERIFIED
@@ -32,6 +33,8 @@ from app.store.statuses import Outcome
 from app.vault import Secret
 
 TOKEN_ID = re.compile(r"[A-Za-z0-9]{1,40}")
+# In what a paste returns, not a fact: the attestations asked again since this token replaced another.
+WITHDRAWN = "withdrawn_attestations"
 
 
 def proposed_token_name(loaded: Loaded) -> str:
@@ -188,8 +191,15 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         f"{len(tokens)} tokens of the account" if chosen else f"'{name}'" if name else "(no name given)")
     if not chosen and (matched.name or "").strip().casefold() != name.casefold():
         how = f"the account's only token (named '{matched.name}', not '{name}')"
+    # The token the vendor was given, when another replaces it: what was attested of it is asked again.
+    was = loaded.scope.facts.get("service_token_id") if loaded.scope.facts.get(TOKEN_VERIFIED) else None
+    withdrawn: list[str] = []
     async with engine.db.session() as session:
-        await learn(session, await get_onboarding(session, onboarding_id), facts)
+        onboarding = await get_onboarding(session, onboarding_id)
+        await learn(session, onboarding, facts)
+        if was and was != matched.id:
+            withdrawn = await withdraw_for_a_new_token(session, loaded.playbook, onboarding, str(was),
+                                                                matched.id, actor)
         await record(session, action="service_token_verify", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=matched.id,
                      summary=f"Service account token verified: '{matched.name}' ({matched.id}), {how}, fingerprint "
@@ -209,7 +219,15 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
                          summary="Service account token verified, so the account's activation link is no "
                                  "longer needed: destroyed")
     await engine.refresh_status(onboarding_id)
-    return facts
+    return {**facts, WITHDRAWN: withdrawn}
+
+
+def asked_again(pasted: dict[str, Any]) -> str:
+    """The paste's words for what it withdrew (short: a flash keeps 300 characters)."""
+    labels = pasted.get(WITHDRAWN) or []
+    if not labels:
+        return ""
+    return f" The vendor has the old one: give it this one, then attest {' and '.join(f'“{a}”' for a in labels)} again."
 
 
 async def _ask_which_token(engine: Engine, onboarding_id: uuid.UUID, actor: Actor, tokens: Sequence[ApiToken],

@@ -28,6 +28,7 @@ from app.engine.runtime import Loaded, load
 from app.engine.status import changed_since
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
 from app.onboardings.dead_ends import attest_blocked_by
+from app.onboardings.lost_token import LostToken, lost_shown, lost_token
 from app.onboardings.next_step import NextKind, NextStep, next_step
 from app.onboardings.paste import PasteRow, paste_row
 from app.onboardings.person_steps import checked_by_okta, evidently_done
@@ -163,6 +164,7 @@ class OnboardingView:
     # The last run came before the last apply, token paste or timer start: its counts are of then.
     run_outdated: bool = False
     token_name: TokenName = field(default_factory=lambda: TokenName("", ""))  # proposed for the account's token
+    lost_token: LostToken | None = None  # the verified token, found revoked or expired by the last run
 
     @property
     def onboarding(self) -> Any:
@@ -300,6 +302,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     check_state = loaded.check_state()
     naming = token_name_of(loaded)
     taking_token = token_step(loaded.playbook, scope)
+    lost = lost_token(loaded, results)
     for section in loaded.playbook.sections:
         views: list[StepView] = []
         for step in section.steps:
@@ -340,7 +343,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 answer = answered_by_facts(check, scope, check_state)
                 settled = answer is not None and answer.status in (CheckStatus.passed, CheckStatus.accepted) and (
                     result is None or result.status != CheckStatus.unchecked)  # not over "Okta did not answer"
-                shown = answer if settled else (result or answer)
+                shown = lost_shown(lost, step, check) or (answer if settled else (result or answer))
                 if shown is not None and shown.status == CheckStatus.failed and taking_token is not None \
                         and answered_by_the_token(check):
                     own = step is taking_token
@@ -381,4 +384,5 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     alerts = await open_alerts(session, onboarding_id) if is_watched(loaded.onboarding) else []
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
                           results=results, secrets=secrets, people=people, operators=operators,
-                          inputs_locked=inputs_locked, alerts=alerts, now=now, run_outdated=outdated, token_name=naming)
+                          inputs_locked=inputs_locked, alerts=alerts, now=now, run_outdated=outdated, token_name=naming,
+                          lost_token=lost)

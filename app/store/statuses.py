@@ -210,7 +210,8 @@ class Health(StrEnum):
 
 
 # Whether Okta shows the vendor using what was set up (app/watch/health.py's Evidence.state).
-EVIDENCE_WORDS: dict[str, str] = {"found": "found", "not_yet": "not yet", "cannot_tell": "cannot tell"}
+# ``lost``: Okta refuses the token, so the vendor cannot connect with it (it read "cannot tell": QA walk 12, L5).
+EVIDENCE_WORDS: dict[str, str] = {"found": "found", "not_yet": "not yet", "cannot_tell": "cannot tell", "lost": "no"}
 HEALTH_WORDS: dict[str, str] = {
     Health.healthy: "healthy", Health.alerting: "alert open", Health.not_checked: "not checked yet",
     Health.unwatched: "not watched"}

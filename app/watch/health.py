@@ -30,7 +30,7 @@ from app.watch.findings import TOKEN_CHECK_KIND, TokenLost, TokenUse, token_lost
 class Evidence:
     """Whether Okta shows the vendor using what was set up: found, not yet, or cannot tell."""
 
-    state: str  # found | not_yet | cannot_tell
+    state: str  # found | not_yet | cannot_tell | lost (Okta refuses the token)
     text: str
     notes: tuple[str, ...] = ()  # what else Okta shows of the connection (a log stream's state)
 
@@ -91,7 +91,7 @@ def _evidence(has_token_check: bool, token: TokenUse | None, facts: Mapping[str,
     if lost is not None:
         # Read, and Okta refuses the token: the vendor cannot connect with it, whatever it did before
         # (not "not yet": that lists it as waiting for a first call that cannot come).
-        return Evidence("cannot_tell", lost_words(lost) + ": the vendor cannot connect with it")
+        return Evidence("lost", lost_words(lost) + ": the vendor cannot connect with it")
     if token is None or token.used_since_paste is None:
         return Evidence("cannot_tell", "The token's metadata was not read yet")
     if token.used_since_paste:

@@ -96,7 +96,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
                        for key, wait in held_by_waits(view.loaded.playbook, view.loaded.scope, view.now).items()},
         "is_assignee": onboarding.assignee_id == me.id,
         # The service account found deactivated since its token: a new activation link, without e-mail.
-        "reactivation": None if view.finished else reactivation.offered(view.loaded, view.results),
+        "reactivation": None if view.finished else reactivation.offered(view.loaded, view.results, view.last_run),
         "reactivation_purpose": reactivation.PURPOSE,
         "token_place": view.loaded.playbook.token_place,
         # Once completed: what Okta shows of the vendor's use (the watch's evidence).
