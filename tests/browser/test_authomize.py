@@ -129,7 +129,9 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     [first] = [s for s in secrets_of(server, client_id) if s["client_secret"] == f"***{first_secret[-4:]}"]
     card = page.locator("#next-step")
     expect(card.get_by_text("Step 6: Create; Okta appears as a connected app")).to_be_visible()
-    expect(card.get_by_text(f"1 other client secret is active: secret id {first['id']}")).to_be_visible()
+    expect(card.get_by_text(f"1 other client secret is active: the secret ending …{first_secret[-4:]} (secret id "
+                            f"{first['id']}", exact=False)).to_be_visible()
+    expect(card.get_by_text(f"deactivate the one ending …{first_secret[-4:]}", exact=False)).to_be_visible()
     expect(card.get_by_text("Applications > API Service Integrations > Authomize Identity Security, its Client "
                             "secrets")).to_be_visible()
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_have_count(0)
