@@ -68,8 +68,8 @@ class TestTheInstallTimeSecret:
                  f"{stamp(original.created, seconds=True)})")
         assert result.status == "failed"
         assert result.found == (f"Besides the client secret the wizard gave Authomize, the secret ending "
-                                f"…{ours.value[-4:]} (secret id {ours.id}, created {stamp(ours.created, seconds=True)}), "
-                                f"1 other client secret is active: {named}")
+                                f"…{ours.value[-4:]} (secret id {ours.id}, created "
+                                f"{stamp(ours.created, seconds=True)}), 1 other client secret is active: {named}")
         assert WHERE in (result.remedy or "")
         # The Admin Console lists secrets by their endings and dates: the install's is the older one.
         assert (f"deactivate the one ending …{original.value[-4:]}, created {stamp(original.created, seconds=True)} "
@@ -91,7 +91,8 @@ class TestTheInstallTimeSecret:
         assert w.verify(oid).state == "succeeded"
         assert w.onboarding(oid).status == "completed", w.onboarding(oid).status_note
         result = last_results(w, oid)[CHECK]
-        assert result.status == "passed" and f"the one the wizard gave Authomize, the secret ending …{ours.value[-4:]} (secret id {ours.id}" \
+        assert result.status == "passed"
+        assert f"the one the wizard gave Authomize, the secret ending …{ours.value[-4:]} (secret id {ours.id}" \
             in result.found
 
     def test_the_wizards_secret_deactivated_instead_is_named(self, w: Wizard, sandbox_org: SandboxOrg,
@@ -103,8 +104,8 @@ class TestTheInstallTimeSecret:
         assert w.verify(oid).state == "succeeded"
         result = last_results(w, oid)[CHECK]
         assert result.status == "failed" and w.onboarding(oid).status != "completed"
-        assert (f"The client secret the wizard gave Authomize (the secret ending …{ours.value[-4:]} (secret id {ours.id}"
-                in (result.found or ""))
+        assert (f"The client secret the wizard gave Authomize (the secret ending …{ours.value[-4:]} "
+                f"(secret id {ours.id}") in (result.found or "")
         assert f"is inactive, while the secret ending …{original.value[-4:]} (secret id {original.id}" \
             in (result.found or "")
         assert "activate it again" in (result.remedy or "")
@@ -149,7 +150,8 @@ def test_two_secrets_made_in_the_same_minute_are_told_apart_as_the_console_lists
     by_hand = install_by_hand(sandbox_org)
     fake_clock.advance(20)  # the person retries at once: the same minute
     oid = start(w)
-    w.apply_ok(oid) if plan_item(w.plan(oid), "integration")["verdict"] == "adopt" else None
+    assert plan_item(w.plan(oid), "integration")["verdict"] == "adopt"
+    w.apply_ok(oid)
     original, ours = by_hand.secrets
     assert stamp(original.created) == stamp(ours.created)  # the minute alone cannot tell them apart
     connected(w, oid)
@@ -160,7 +162,8 @@ def test_two_secrets_made_in_the_same_minute_are_told_apart_as_the_console_lists
     assert f"active: the secret ending {other} (secret id {original.id}" in (result.found or "")
     assert (result.remedy or "").startswith(f"Keep the wizard's secret, the one ending {mine}, created "
                                             f"{stamp(ours.created, seconds=True)}: Authomize was given it")
-    assert f"deactivate the one ending {other}, created {stamp(original.created, seconds=True)}" in (result.remedy or "")
+    assert f"deactivate the one ending {other}, created {stamp(original.created, seconds=True)}" \
+        in (result.remedy or "")
     # The list answer carries only the masked values: no more of a secret than the console shows.
     assert ours.value not in (result.found or "") + (result.remedy or "")
     web = Web(w.client)
