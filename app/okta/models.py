@@ -159,6 +159,17 @@ class ApiServiceIntegrationSecret(OktaObject):
     status: str | None = None
     created: str | None = None
     lastUpdated: str | None = None
+    # Masked in lists ("***MQGQ"): its last characters are what the Admin Console's Client secrets
+    # list shows of each secret, the one detail that tells two made in the same minute apart.
+    client_secret: str | None = None
+    secret_hash: str | None = None
+
+    @property
+    def ending(self) -> str | None:
+        """The value's last four characters, as the console shows them; never more of it (the
+        answer that made a secret carries its whole value)."""
+        shown = (self.client_secret or "").lstrip("*")
+        return shown[-4:] if len(shown) >= 4 else None
 
 
 class LogStream(OktaObject):

@@ -104,14 +104,20 @@ async def _token_use(engine: Engine, loaded: Loaded, actor: Actor) -> str | None
 
 
 def _warning(loaded: Loaded, check: CheckSpec, shown: str) -> str:
-    """The warning at the attestation: what Okta shows, what it may mean, where to check."""
-    assert check.proves_connection is not None
-    where = str(loaded.scope.render(check.proves_connection.where))
-    return (f"{shown[:1].upper()}{shown[1:]}. Okta moves a token's expiry on at each call made with it, and "
-            f"{loaded.playbook.name} calls Okta with this token once it is connected. If it shows Okta's data all "
-            "the same, you may be looking at another place than the one set up here, or it may be connected with "
-            f"another token or to another Okta org. Check {where}. Then attest again; if you are sure, tick the box "
-            "to confirm it despite this warning.")
+    """The warning at the attestation: what Okta shows, that the vendor may simply not have called yet
+    (then waiting is better than confirming: QA walk 12, L3), what else it may mean, where to check;
+    in the item's own words (the playbook's ``seen``)."""
+    proof = check.proves_connection
+    assert proof is not None
+    where = str(loaded.scope.render(proof.where))
+    seen = str(loaded.scope.render(proof.seen))
+    first_call = str(loaded.scope.render(proof.first_call))
+    return (f"{shown[:1].upper()}{shown[1:]}. Okta moves a token's expiry on at each call made with it. "
+            f"{first_call[:1].upper()}{first_call[1:]}: if it was set up only a little while ago, it may simply not "
+            "have called Okta yet. Then wait, and attest again later (the wizard asks Okta again then): that is "
+            f"better than confirming despite this warning. If {seen} all the same, you may be looking at another "
+            "place than the one set up here, or it may be connected with another token or to another Okta org. "
+            f"Check {where}. If you are sure, tick the box to confirm it despite this warning.")
 
 
 async def _keep(engine: Engine, onboarding_id: uuid.UUID, check_key: str, warning: dict[str, Any] | None) -> None:

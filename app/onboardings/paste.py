@@ -23,7 +23,9 @@ class PasteRow(NamedTuple):
     text: str
     note: str
     copy: bool
-
+    # The kept secret the row stands for (its purpose): once it is revealed on the page, the row
+    # says so rather than still asking to reveal it (QA walk 12, L7).
+    secret: str | None = None
 
 # A kept secret's row before the wizard keeps it, and once it is destroyed.
 NOT_KEPT_YET = "Not kept yet: the wizard keeps it once the step that makes it has run"
@@ -38,7 +40,8 @@ def paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec],
     if paste.secret is not None:
         kept = (secrets or {}).get(paste.secret)
         text = NOT_KEPT_YET if kept is None else KEPT_NO_LONGER if kept.destroyed_at is not None else paste.where
-        return PasteRow(paste.label, text or "", paste.note, copy=False)
+        return PasteRow(paste.label, text or "", paste.note, copy=False,
+                        secret=paste.secret if text == paste.where else None)
     if paste.value is None:
         return PasteRow(paste.label, paste.where or "", paste.note, copy=False)
     note = paste.note

@@ -99,6 +99,13 @@ class ConnectionProof(Strict):
     # Where, per the vendor's document, the person checks that what they saw is this org's data
     # read with this token (a template: "{input.workspace_name}"). Said in the warning.
     where: str = Field(min_length=1, max_length=600)
+    # What the person saw, in the attestation's own words ("the Defender table shows the instance as
+    # enabled"): the warning's "If <seen> all the same" (it read Sentinel's "Okta's data" for every
+    # vendor: QA walk 12, L3).
+    seen: str = Field(min_length=1, max_length=300)
+    # When the vendor first calls Okta with the token (connectors read on a schedule): the warning
+    # says the vendor may simply not have called yet, and that waiting beats confirming (walk 12, L3).
+    first_call: str = Field(min_length=1, max_length=300)
 
 
 class CheckSpec(Strict):

@@ -213,7 +213,8 @@ class _Checker:
         if TOKEN_VERIFIED not in known:
             raise self.fail(where, "proves_connection, but no earlier step takes the service account's token (the "
                                    "wizard reads the token's use in Okta)")
-        self.templates(f"{where}, proves_connection", check.proves_connection.where, known)
+        for text in (check.proves_connection.where, check.proves_connection.seen, check.proves_connection.first_call):
+            self.templates(f"{where}, proves_connection", text, known)
 
 
 def validate(playbook: Playbook, kinds: KindCatalog, source: str) -> Playbook:

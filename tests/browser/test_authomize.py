@@ -8,6 +8,8 @@ the sandbox org's final state is read back."""
 
 from __future__ import annotations
 
+import os
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -58,6 +60,18 @@ def secret_fits_a_phone(page: Page, secret: str) -> None:
     assert lines["text"] == secret
     assert lines["lines"] == 1, f"the revealed secret wraps over {lines['lines']} lines at 390 px"
     assert lines["scrolls"], "a secret wider than a phone neither wraps nor scrolls"
+    # Cut at the box's edge it looked whole (QA walk 12, L7): the edge is shaded while more follows,
+    # and the words under it say so; the values table says it was revealed, not to reveal it.
+    cue = box.evaluate("element => getComputedStyle(element).backgroundImage")
+    assert cue.count("radial-gradient") == 2, cue
+    step = page.locator("#step-enter_credentials")
+    expect(step.get_by_text("Longer than the box shows? Scroll it sideways (→), or use Copy: it takes the whole "
+                            "secret.")).to_be_visible()
+    expect(step.get_by_text("Revealed above this table: copy it from there with its Copy button")).to_be_visible()
+    expect(step.get_by_text("Reveal it with the button on this step")).to_have_count(0)
+    shot = os.environ.get("SHOT_DIR")  # to look at it: the box at 390 px
+    if shot:
+        step.screenshot(path=os.path.join(shot, "authomize-secret-390.png"))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways at 390 px ({width} px wide)"
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -129,7 +143,9 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     [first] = [s for s in secrets_of(server, client_id) if s["client_secret"] == f"***{first_secret[-4:]}"]
     card = page.locator("#next-step")
     expect(card.get_by_text("Step 6: Create; Okta appears as a connected app")).to_be_visible()
-    expect(card.get_by_text(f"1 other client secret is active: secret id {first['id']}")).to_be_visible()
+    expect(card.get_by_text(f"1 other client secret is active: the secret ending …{first_secret[-4:]} (secret id "
+                            f"{first['id']}", exact=False)).to_be_visible()
+    expect(card.get_by_text(f"deactivate the one ending …{first_secret[-4:]}", exact=False)).to_be_visible()
     expect(card.get_by_text("Applications > API Service Integrations > Authomize Identity Security, its Client "
                             "secrets")).to_be_visible()
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_have_count(0)

@@ -98,16 +98,20 @@ class TestTheTokenCheck:
         named = (f"'Spare' ({spare.id}, created {as_okta_writes(spare.created)}, expires "
                  f"{as_okta_writes(tokens_domain.expires_at(spare))})")
         assert result.found.endswith(f"but the account has 1 other live API token the wizard does not watch: {named}")
+        # The remedy names the token itself: it is shown on its own (QA walk 12, L4).
         assert result.remedy is not None and result.remedy.startswith(
-            "In Okta (Security > API > Tokens), revoke each of these tokens the vendor does not use")
-        assert "paste that token on the token step with its name" in result.remedy
+            f"In Okta (Security > API > Tokens), revoke the service account's other live token, 'Spare' ({spare.id}), "
+            "if the vendor does not use it, then re-verify. If the vendor uses it instead of 'Defender for Identity', "
+            "paste it on the token step with its name")
+        assert "these tokens" not in result.remedy
         assert result.evidence["other_tokens"] == [{"id": spare.id, "name": "Spare", "created": result.evidence[
             "other_tokens"][0]["created"], "expires_at": result.evidence["other_tokens"][0]["expires_at"]}]
         # Not completed, and the page says why and what to do; never a token's value.
         assert w.onboarding(oid).status != OnboardingStatus.completed
         text = page(w, oid)
         assert f"1 other live API token the wizard does not watch: {named}" in text
-        assert "revoke each of these tokens the vendor does not use" in text
+        assert f"What to do: In Okta (Security > API > Tokens), revoke the service account's other live token, " \
+            f"'Spare' ({spare.id}), if the vendor does not use it" in text
         assert "1 check failed at the last verification: do what it says, then re-verify." in text
         assert secret not in text and secret not in repr(result.evidence)
 
@@ -188,8 +192,8 @@ class TestTheWatch:
         assert _subject(message).split(f"{urlsplit(sandbox_org.base_url).hostname}: ", 1)[1].startswith(
             "The service account has 1 other live API token the wizard does not watch: 'Spare' (")
         body = _body(message)
-        assert "What to do: In Okta (Security > API > Tokens), revoke each of these tokens the vendor does not use" \
-            in body
+        assert ("What to do: In Okta (Security > API > Tokens), revoke the service account's other live token, "
+                f"'Spare' ({spare.id}), if the vendor does not use it") in " ".join(body.split())
         assert made["value"] not in body
 
 
@@ -204,3 +208,14 @@ def test_a_check_failed_only_for_other_tokens_still_tells_the_watched_token_s_ex
     gone = CheckResult(check_key=CHECK, status=CheckStatus.failed, found="…", evidence={"lost": "gone"})
     assert token_use({CHECK: gone}, {CHECK: "service_token"}, {}) is None
     assert not token_vouched({CHECK: gone}, {CHECK: "service_token"})
+
+
+def test_the_remedy_names_two_other_tokens_itself() -> None:
+    """QA walk 12, L4: "revoke each of these tokens" pointed at a list shown elsewhere (the alert's
+    text, below the card's remedy). The remedy names them, so it stands alone."""
+    from app.engine.checks.other_tokens import remedy
+    from app.okta.models import ApiToken
+    said = remedy([ApiToken(id="00Tone", name="Spare"), ApiToken(id="00Ttwo", name="Old sync")], "Defender")
+    assert said.startswith("In Okta (Security > API > Tokens), revoke each of the service account's other live "
+                           "tokens the vendor does not use: 'Spare' (00Tone); 'Old sync' (00Ttwo); then re-verify.")
+    assert "instead of 'Defender'" in said and "these tokens" not in said

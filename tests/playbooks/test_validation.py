@@ -38,6 +38,10 @@ def _action(doc: Doc, step: str, key: str) -> Doc:
     return next(a for a in _step(doc, step)["actions"] if a["key"] == key)
 
 
+# The rest of a proves_connection's words (the warning's "If <seen> all the same", the first call).
+_SAID = {"seen": "Defender shows it", "first_call": "Defender calls on a schedule"}
+
+
 def _check(doc: Doc, step: str, key: str) -> Doc:
     return next(c for c in _step(doc, step)["checks"] if c["key"] == key)
 
@@ -108,16 +112,16 @@ BROKEN: list[tuple[str, Callable[[Doc], object], str]] = [
      "defender-for-identity.yaml, step 'verify_account': paste 'Activation link': secret activation_lnk is not one "
      "the step reveals (activation_link)"),
     ("proves_connection on a check Okta answers",
-     lambda d: _check(d, "create_role", "role_permissions").update(proves_connection={"where": "in Defender"}),
+     lambda d: _check(d, "create_role", "role_permissions").update(proves_connection={"where": "in Defender", **_SAID}),
      "defender-for-identity.yaml, step 'create_role', check 'role_permissions': proves_connection is for an "
      "attestation (a check Okta answers proves itself)"),
     ("proves_connection before the token is pasted",
-     lambda d: _check(d, "licence", "licence_confirmed").update(proves_connection={"where": "in Defender"}),
+     lambda d: _check(d, "licence", "licence_confirmed").update(proves_connection={"where": "in Defender", **_SAID}),
      "defender-for-identity.yaml, step 'licence', check 'licence_confirmed': proves_connection, but no earlier step "
      "takes the service account's token (the wizard reads the token's use in Okta)"),
     ("a misspelt value in proves_connection's words",
      lambda d: _check(d, "enabled_in_defender", "defender_enabled").update(
-         proves_connection={"where": "that the instance is {org.display_domian}"}),
+         proves_connection={"where": "that the instance is {org.display_domian}", **_SAID}),
      "defender-for-identity.yaml, step 'enabled_in_defender', check 'defender_enabled', proves_connection: "
      "{org.display_domian}: undefined value of the org display_domian; did you mean org.display_domain?"),
     ("a fact name given as a template",

@@ -150,9 +150,9 @@ class TestRefusedKeyGuidesTheInstall:
         # The secret Okta showed at the hand install stays active, and the step says so (QA walk 7, M4).
         first = sorted(by_hand.secrets, key=lambda secret: secret.created)[0]
         assert first.status == "ACTIVE"
-        assert (f"The client secret Okta showed at the install (secret id {first.id}, created "
-                f"{stamp(first.created)}) is still active: once the vendor connects with the one the wizard gives, "
-                "deactivate it") in (action.summary or "")
+        assert (f"The client secret Okta showed at the install, the secret ending …{first.value[-4:]} (secret id "
+                f"{first.id}, created {stamp(first.created, seconds=True)}), is still active: once the vendor "
+                "connects with the one the wizard gives, deactivate it") in (action.summary or "")
         # And a fresh plan of a new onboarding adopts it by name too.
         other = start(w)
         item = plan_item(w.draft_plan(other), "integration")

@@ -64,13 +64,16 @@ class TestTheInstallTimeSecret:
         connected(w, oid)
         assert w.onboarding(oid).status != "completed"
         result = last_results(w, oid)[CHECK]
-        named = f"secret id {original.id}, created {stamp(original.created)}"
+        named = (f"the secret ending …{original.value[-4:]} (secret id {original.id}, created "
+                 f"{stamp(original.created, seconds=True)})")
         assert result.status == "failed"
-        assert result.found == (f"Besides the client secret the wizard gave Authomize (secret id {ours.id}, created "
-                                f"{stamp(ours.created)}), 1 other client secret is active: {named}")
+        assert result.found == (f"Besides the client secret the wizard gave Authomize, the secret ending "
+                                f"…{ours.value[-4:]} (secret id {ours.id}, created "
+                                f"{stamp(ours.created, seconds=True)}), 1 other client secret is active: {named}")
         assert WHERE in (result.remedy or "")
-        # The Admin Console lists secrets by date: the install's is the older one.
-        assert "deactivate it (the older one: the wizard's was made after), then delete it" in (result.remedy or "")
+        # The Admin Console lists secrets by their endings and dates: the install's is the older one.
+        assert (f"deactivate the one ending …{original.value[-4:]}, created {stamp(original.created, seconds=True)} "
+                "(the older one: the wizard's was made after), then delete it") in (result.remedy or "")
         # The wizard deactivated nothing: which secret Authomize uses, Okta cannot say.
         assert original.status == "ACTIVE" and not any("deactivate" in e for e in write_events(sandbox_org, since))
 
@@ -80,14 +83,17 @@ class TestTheInstallTimeSecret:
         shown = card(web, oid)
         assert "Step 6: Create; Okta appears as a connected app" in shown
         # (its date drawn in the reader's time zone, as every moment in a finding is)
-        assert f"1 other client secret is active: secret id {original.id}, created <time" in shown
+        assert f"1 other client secret is active: the secret ending …{original.value[-4:]} (secret id {original.id}, " \
+            "created <time" in shown
         assert escape(WHERE) in shown
 
         deactivate(sandbox_org, by_hand, original)
         assert w.verify(oid).state == "succeeded"
         assert w.onboarding(oid).status == "completed", w.onboarding(oid).status_note
         result = last_results(w, oid)[CHECK]
-        assert result.status == "passed" and f"the one the wizard gave Authomize (secret id {ours.id}" in result.found
+        assert result.status == "passed"
+        assert f"the one the wizard gave Authomize, the secret ending …{ours.value[-4:]} (secret id {ours.id}" \
+            in result.found
 
     def test_the_wizards_secret_deactivated_instead_is_named(self, w: Wizard, sandbox_org: SandboxOrg,
             fake_clock: FakeClock) -> None:
@@ -98,8 +104,10 @@ class TestTheInstallTimeSecret:
         assert w.verify(oid).state == "succeeded"
         result = last_results(w, oid)[CHECK]
         assert result.status == "failed" and w.onboarding(oid).status != "completed"
-        assert (f"The client secret the wizard gave Authomize (secret id {ours.id}) is inactive, while secret id "
-                f"{original.id}") in (result.found or "")
+        assert (f"The client secret the wizard gave Authomize (the secret ending …{ours.value[-4:]} "
+                f"(secret id {ours.id}") in (result.found or "")
+        assert f"is inactive, while the secret ending …{original.value[-4:]} (secret id {original.id}" \
+            in (result.found or "")
         assert "activate it again" in (result.remedy or "")
 
     def test_one_secret_passes_when_the_wizard_installed_it(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
@@ -124,10 +132,44 @@ class TestTheInstallTimeSecret:
         oid, by_hand = adopted(w, sandbox_org, fake_clock)
         original = by_hand.secrets[0]
         summary = w.actions(oid)["integration"].summary or ""
-        assert (f"The client secret Okta showed at the install (secret id {original.id}, created "
-                f"{stamp(original.created)}) is still active") in summary
+        assert (f"The client secret Okta showed at the install, the secret ending …{original.value[-4:]} (secret id "
+                f"{original.id}, created {stamp(original.created, seconds=True)}), is still active") in summary
         connected(w, oid)
         web = Web(w.client)
         assert web.sign_in("ana.admin").status_code == 303
         report = web.get(f"/onboardings/{oid}/report").text
         assert f"secret id {original.id}" in report and f"({original.id})" not in report
+
+
+def test_two_secrets_made_in_the_same_minute_are_told_apart_as_the_console_lists_them(
+        w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+    """QA walk 12, M4: both secrets read "created Dec 7, 2026, 12:15 AM" and the remedy's "the older
+    one" could not be read from the page. Each is named by its masked ending, as the Admin Console's
+    Client secrets list shows it, and to the second; the remedy says which to keep and which to
+    deactivate, in a sentence that stands alone."""
+    by_hand = install_by_hand(sandbox_org)
+    fake_clock.advance(20)  # the person retries at once: the same minute
+    oid = start(w)
+    assert plan_item(w.plan(oid), "integration")["verdict"] == "adopt"
+    w.apply_ok(oid)
+    original, ours = by_hand.secrets
+    assert stamp(original.created) == stamp(ours.created)  # the minute alone cannot tell them apart
+    connected(w, oid)
+    result = last_results(w, oid)[CHECK]
+    mine, other = f"…{ours.value[-4:]}", f"…{original.value[-4:]}"
+    assert f"the wizard gave Authomize, the secret ending {mine} (secret id {ours.id}, created " \
+        f"{stamp(ours.created, seconds=True)})" in (result.found or "")
+    assert f"active: the secret ending {other} (secret id {original.id}" in (result.found or "")
+    assert (result.remedy or "").startswith(f"Keep the wizard's secret, the one ending {mine}, created "
+                                            f"{stamp(ours.created, seconds=True)}: Authomize was given it")
+    assert f"deactivate the one ending {other}, created {stamp(original.created, seconds=True)}" \
+        in (result.remedy or "")
+    # The list answer carries only the masked values: no more of a secret than the console shows.
+    assert ours.value not in (result.found or "") + (result.remedy or "")
+    web = Web(w.client)
+    assert web.sign_in("ana.admin").status_code == 303
+    shown = card(web, oid)
+    # The seconds are kept on the page, drawn in the reader's zone (app.js keeps them: HH:MM:SS).
+    assert f'title="{stamp(original.created, seconds=True)}" class="local-time">' \
+        f"{stamp(original.created, seconds=True)}</time>" in shown
+    assert escape(f"deactivate the one ending {other}") in shown

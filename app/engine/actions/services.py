@@ -57,11 +57,13 @@ def made_fact(purpose: str) -> str:
 
 
 def secret_named(secret: ApiServiceIntegrationSecret) -> str:
-    """A client secret as the page names it: by id, said to be an id (a bare "ocs..." after "the
-    client secret" read as the secret itself: QA walk 11, L1), and by when it was made, which is what
-    the Admin Console's Client secrets list shows."""
+    """A client secret as the Admin Console's Client secrets list shows it: by its masked value's
+    last characters, and when it was made, to the second (two secrets made in the same minute read
+    alike to the minute: QA walk 12, M4); and by id, said to be an id (a bare "ocs..." after "the
+    client secret" read as the secret itself: QA walk 11, L1)."""
     made = okta_moment(secret.created)
-    return f"secret id {secret.id}" + (f", created {stamp(made)}" if made else "")
+    detail = f"secret id {secret.id}" + (f", created {stamp(made, seconds=True)}" if made else "")
+    return f"the secret ending …{secret.ending} ({detail})" if secret.ending else detail
 
 
 def _matching(services: list[ApiServiceIntegration], p: ServiceIntegrationParams) -> list[ApiServiceIntegration]:
@@ -239,7 +241,7 @@ class EnsureServiceIntegration(Action):
             # secrets check keeps the onboarding open while it is active (QA walk 7, M4; walk 11, H1).
             named = "; ".join(secret_named(s) for s in left)
             where = CONSOLE_SECRETS.format(name=found.name or p.name)
-            summary += (f". The client secret Okta showed at the install ({named}) is still active: once the vendor "
+            summary += (f". The client secret Okta showed at the install, {named}, is still active: once the vendor "
                         f"connects with the one the wizard gives, deactivate it, then delete it, in {where}")
         # "changed": the integration now holds a secret this onboarding made, which undo removes.
         return Applied(ActionOutcome.changed, summary, object_type="api_service", object_id=found.id,

@@ -340,7 +340,8 @@ class ServiceToken(Check):
             # watch's alerts say and act on (a note in a passed row is read as all well), and its
             # remedy is two clicks in Okta or a paste here.
             listing = f"{other_tokens.unwatched(len(others))}: {other_tokens.described(others)}"
-            return CheckOutcome.failed(f"{found}; but the account has {listing}", other_tokens.remedy(token.name),
+            return CheckOutcome.failed(f"{found}; but the account has {listing}",
+                                       other_tokens.remedy(others, token.name),
                                        **evidence, other_tokens=other_tokens.evidence_of(others),
                                        problem=f"The service account has {listing}")
         return CheckOutcome.passed(found, **evidence, other_tokens=[])

@@ -65,9 +65,17 @@ def unwatched(count: int) -> str:
     return f"{count} other live API token{'s' if count != 1 else ''} the wizard does not watch"
 
 
-def remedy(watched_name: str | None) -> str:
-    return ("In Okta (Security > API > Tokens), revoke each of these tokens the vendor does not use, then "
-            "re-verify. If the vendor uses one of them instead of "
-            f"'{watched_name or 'the token pasted here'}', paste that token on the token step with its name "
-            "(the wizard asks which of the account's tokens it is when it cannot tell), so that the wizard "
-            "watches it; then revoke the others.")
+def remedy(others: Sequence[ApiToken], watched_name: str | None) -> str:
+    """What to do, naming the tokens itself (name and id): the card, the alert and the e-mail show the
+    remedy on its own, and "each of these tokens" pointed at a list shown elsewhere (QA walk 12, L4)."""
+    named = "; ".join(f"'{t.name or t.id}' ({t.id})" for t in others)
+    watched = f"'{watched_name or 'the token pasted here'}'"
+    if len(others) == 1:
+        return (f"In Okta (Security > API > Tokens), revoke the service account's other live token, {named}, "
+                f"if the vendor does not use it, then re-verify. If the vendor uses it instead of {watched}, paste "
+                "it on the token step with its name (the wizard asks which of the account's tokens it is when it "
+                f"cannot tell), so that the wizard watches it; then revoke {watched}.")
+    return (f"In Okta (Security > API > Tokens), revoke each of the service account's other live tokens the vendor "
+            f"does not use: {named}; then re-verify. If the vendor uses one of them instead of {watched}, paste "
+            "that token on the token step with its name (the wizard asks which of the account's tokens it is when "
+            "it cannot tell), so that the wizard watches it; then revoke the others.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.common.moments import okta_moment, stamp
 from app.common.text import counted
 from app.engine.actions.services import CONSOLE_SECRETS, secret_named
 from app.engine.checks.base import START_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
@@ -81,6 +82,13 @@ def _listed(secrets: list[ApiServiceIntegrationSecret]) -> str:
     return "; ".join(secret_named(s) for s in secrets)
 
 
+def _short(secret: ApiServiceIntegrationSecret) -> str:
+    """A secret in a remedy: as the console list shows it, its ending and when it was made."""
+    made = okta_moment(secret.created)
+    named = f"the one ending …{secret.ending}" if secret.ending else f"secret id {secret.id}"
+    return named + (f", created {stamp(made, seconds=True)}" if made else "")
+
+
 @register
 class VendorSecretOnly(Check):
     """The document's intent is one credential, the vendor's. A person who installed the integration
@@ -99,7 +107,7 @@ class VendorSecretOnly(Check):
 
     async def check(self, ctx: Context, state: CheckState, p: SecretsParams) -> CheckOutcome:
         # One read per verification (GET .../credentials/secrets, okta.oauthIntegrations.read):
-        # values come back masked, and only their ids, statuses and dates are used.
+        # values come back masked; their ids, statuses, dates and masked endings are used.
         try:
             secrets = await ctx.okta.services.client_secrets(p.integration)
         except OktaNotFound:
@@ -119,26 +127,29 @@ class VendorSecretOnly(Check):
         if ours and (mine is None or mine.status != "ACTIVE"):
             state_of = "is inactive" if mine else "is gone"
             return CheckOutcome.failed(
-                f"The client secret the wizard gave {p.vendor} (secret id {ours}) {state_of}, while "
+                f"The client secret the wizard gave {p.vendor} ({secret_named(mine) if mine else 'secret id ' + ours}) "
+                f"{state_of}, while "
                 f"{_listed(others)} {'is' if len(others) == 1 else 'are'} active",
                 f"If {p.vendor} connected with the secret the wizard gave it, it cannot connect now: in {where}, "
                 f"{'activate it again' if mine else 'generate a new secret and give it to ' + p.vendor}, then "
                 f"deactivate and delete the other. Then verify again.", **evidence)
         if not others:
-            made = f"the one the wizard gave {p.vendor} ({secret_named(active[0])})" if ours else \
+            made = f"the one the wizard gave {p.vendor}, {secret_named(active[0])}" if ours else \
                 f"{secret_named(active[0])}, the one Okta made when the wizard installed it"
             return CheckOutcome.passed(f"One client secret of {p.name} is active: {made}", **evidence)
         if mine is not None:  # the wizard's, active, and others beside it
             one = len(others) == 1
-            # The Admin Console lists secrets by date, not id: the install's is the older one.
+            # The Admin Console lists secrets with their masked endings and dates: the page names
+            # each the same way, and says which to keep (QA walk 12, M4).
             older = f" (the older {'one' if one else 'ones'}: the wizard's was made after)" \
                 if all((s.created or "") < (mine.created or "") for s in others) else ""
+            drop = "; ".join(_short(s) for s in others)
             return CheckOutcome.failed(
-                f"Besides the client secret the wizard gave {p.vendor} ({secret_named(mine)}), "
+                f"Besides the client secret the wizard gave {p.vendor}, {secret_named(mine)}, "
                 f"{counted(len(others), 'other client secret')} {'is' if one else 'are'} active: {_listed(others)}",
-                f"The wizard gave {p.vendor} its own secret, so nothing should need {'this one' if one else 'these'}. "
-                f"Once {p.vendor} shows Okta as connected with the wizard's secret, open {where}: deactivate "
-                f"{'it' if one else 'each'}{older}, then delete {'it' if one else 'them'}. Then verify again.",
+                f"Keep the wizard's secret, {_short(mine)}: {p.vendor} was given it, so nothing should need "
+                f"{'the other' if one else 'the others'}. Once {p.vendor} shows Okta as connected, open {where}: "
+                f"deactivate {drop}{older}, then delete {'it' if one else 'them'}. Then verify again.",
                 **evidence)
         return CheckOutcome.failed(
             f"{counted(len(active), 'client secret')} of {p.name} are active: {_listed(active)}",
