@@ -21,6 +21,7 @@ from app.engine.status import timer_until
 from app.onboardings.dead_ends import attest_would_destroy
 from app.onboardings.lost_token import renew_words, token_to_replace
 from app.onboardings.person_steps import (
+    failed_once_attested,
     held_by_a_wait,
     needs_person,
     steps_named,
@@ -178,6 +179,13 @@ def next_step(view: OnboardingView) -> NextStep:
                         f"'{blocked}' has passed (attesting destroys the value kept for it, which that check still "
                         f"needs): {WHO_ACTS} verifies first.")
     if person is not None:
+        unmet = failed_once_attested(person)
+        if unmet is not None:
+            # Its steps done and attested, a check of it failed: what is wrong leads, not the steps
+            # before it drawn again (Authomize's 1-2 to 5 above a secret to deactivate: QA walk 12, L6).
+            return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
+                            f"In “{person.section.title}”. “{unmet}” failed at the last verification: what to do "
+                            "is below, then verify again.", person)
         before = _before(view, person, steps)
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
                         f"In “{person.section.title}”.{_first(person, before)}{why_later(view, person, track, steps)}",

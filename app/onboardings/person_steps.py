@@ -139,3 +139,12 @@ def checked_by_okta(view: OnboardingView, sv: StepView) -> bool:
         return False  # the paste answers them (the token step carried a second button: QA walk 8, L7)
     return bool(open_checks) and all(c.spec.kind != "attest" for c in open_checks) and all(
         wait_over(view, str(c.spec.params.get("step"))) for c in open_checks if c.spec.kind == "timer_elapsed")
+
+
+def failed_once_attested(sv: StepView) -> str | None:
+    """The label of the first check of ``sv`` that failed while every attestation of it is given:
+    the person did the step, and what Okta shows still differs (a second client secret active)."""
+    attests = [c for c in sv.checks if c.spec.kind == "attest"]
+    if not attests or any(c.status != CheckStatus.attested for c in attests):
+        return None
+    return next((c.spec.label for c in sv.checks if c.status == CheckStatus.failed), None)

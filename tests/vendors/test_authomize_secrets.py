@@ -82,6 +82,11 @@ class TestTheInstallTimeSecret:
         assert web.sign_in("ana.admin").status_code == 303
         shown = card(web, oid)
         assert "Step 6: Create; Okta appears as a connected app" in shown
+        # What failed leads; the steps before it, done and attested, are not drawn again (QA walk 12, L6).
+        assert "“Only the client secret the wizard gave Authomize is active on the integration” failed at the last " \
+            "verification: what to do is below, then verify again." in shown
+        assert "come first" not in shown
+        assert "next-step__before" not in shown
         # (its date drawn in the reader's time zone, as every moment in a finding is)
         assert f"1 other client secret is active: the secret ending …{original.value[-4:]} (secret id {original.id}, " \
             "created <time" in shown
