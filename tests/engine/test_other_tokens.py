@@ -185,8 +185,9 @@ class TestTheWatch:
         assert alert.summary.startswith(
             f"The service account has 1 other live API token the wizard does not watch: 'Spare' ({spare.id}, "
             f"created {as_okta_writes(spare.created)}, expires "), alert.summary
+        # The item names what failed: true of the watched token alone, it read as all well (QA walk 12, L4).
         assert alert.summary.endswith(". Checklist item: The token belongs to the dedicated account and allows "
-                                      "Any IP.")
+                                      "Any IP; the account has no other live token.")
         _deliver(j)
         [message] = [m for m in box.messages if _subject(m).startswith("[Alert]")]
         assert _subject(message).split(f"{urlsplit(sandbox_org.base_url).hostname}: ", 1)[1].startswith(
