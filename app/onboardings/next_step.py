@@ -55,7 +55,8 @@ class NextStep:
     title: str
     detail: str | None = None
     step: StepView | None = None  # the person's step, drawn inside the card with its controls
-    until: float | None = None  # a running wait's end (``wait``)
+    until: float | None = None  # a running wait's end (``wait``; ``person``: one that runs meanwhile)
+    meanwhile: str = ""  # ``person``: the number of the step whose wait runs meanwhile
     # Steps to do just before ``step``, drawn in the card above it: what only guides (Sentinel's
     # connector pages with the values its Connect needs) and, before the token, the account's steps
     # the token answers (Defender's "sign in as the account", "create the token").
@@ -187,9 +188,14 @@ def next_step(view: OnboardingView) -> NextStep:
                             f"In “{person.section.title}”. “{unmet}” failed at the last verification: what to do "
                             "is below, then verify again.", person)
         before = _before(view, person, steps)
+        # A wait that runs meanwhile, and its end (Sentinel's 15 minutes while the token is made: neither
+        # the card nor the line said how long was left: QA walk 12, L1).
+        waited = _running_wait(view, steps)
+        meanwhile = waited if waited is not None and waited[0] is not person else None
         return NextStep(NextKind.person, f"Step {person.step.number}: {person.step.title}",
                         f"In “{person.section.title}”.{_first(person, before)}{why_later(view, person, track, steps)}",
-                        person, before=before)
+                        person, before=before, until=meanwhile[1] if meanwhile else None,
+                        meanwhile=meanwhile[0].step.number if meanwhile else "")
     waited = _running_wait(view, steps)
     if waited is not None:
         sv, until = waited

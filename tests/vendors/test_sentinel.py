@@ -443,7 +443,14 @@ class TestTheCardsOrderInThePrerequisites:
         w.attest(oid, "azure_roles_held")
         assert w.view(oid).next.title == "Step b: Wait 15 minutes after assigning a role"
         start_timer(w, oid, "azure_propagation")
-        assert w.view(oid).next.title == "Step e: Sign in as the service account"  # while the wait runs
+        card = w.view(oid).next
+        assert card.title == "Step e: Sign in as the service account"  # while the wait runs
+        # And how long it has left (QA walk 12, L1).
+        assert card.meanwhile == "b" and card.until == fake_clock.now() + 15 * 60
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        assert re.search(r"Meanwhile the wait of step b runs until <time[^>]*>[^<]+</time> \(15 min left\)\.",
+                         web.get(f"/onboardings/{oid}").text)
         # The header agrees with the card: it said "Waiting for a timer" beside "Step e" (QA walk 10, L3).
         onboarding = w.onboarding(oid)
         assert (onboarding.waiting_for, onboarding.status_note) == (
