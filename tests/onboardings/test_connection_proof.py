@@ -91,12 +91,19 @@ def _text(response: object) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())  # type: ignore[attr-defined]
 
 
-def test_no_sign_of_use_warns_at_the_attestation_and_the_confirmation_is_on_record(
-        w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
-    oid, _token = _at_the_last_attestation(w, sandbox_org, fake_clock)
+def signed_in_at_the_last_attestation(w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock
+                                      ) -> tuple[uuid.UUID, str, Web, str]:
+    """Sentinel at its last attestation, an administrator signed in: the onboarding, its token, the
+    browser and the page's address."""
+    oid, token = _at_the_last_attestation(w, sandbox_org, fake_clock)
     web = Web(w.client)
     web.sign_in("ana.admin")
-    url = f"/onboardings/{oid}"
+    return oid, token, web, f"/onboardings/{oid}"
+
+
+def test_no_sign_of_use_warns_at_the_attestation_and_the_confirmation_is_on_record(
+        w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+    oid, _token, web, url = signed_in_at_the_last_attestation(w, sandbox_org, fake_clock)
     page = web.get(url).text
     assert "As you confirm this, the wizard asks Okta once whether Microsoft Sentinel (unified connector) has used" \
         in html.unescape(page)
@@ -140,11 +147,8 @@ def test_no_sign_of_use_warns_at_the_attestation_and_the_confirmation_is_on_reco
 
 def test_a_sign_of_use_records_the_attestation_with_no_warning(
         w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
-    oid, token = _at_the_last_attestation(w, sandbox_org, fake_clock)
+    oid, token, web, url = signed_in_at_the_last_attestation(w, sandbox_org, fake_clock)
     w.vendor_calls(token)  # the connector reads the System Log with it
-    web = Web(w.client)
-    web.sign_in("ana.admin")
-    url = f"/onboardings/{oid}"
     reads = _token_reads(w, oid)
     done = web.post(f"{url}/attest/{LAST}", {"note": ""}, page=url, follow_redirects=True)
     said = _text(done)
@@ -160,10 +164,7 @@ def test_a_warning_seen_then_the_vendor_s_use_asks_again_and_records_no_warning(
         w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
     """The person checks, finds the connector had the wrong token, mends it: pressing the plain
     button again reads Okta again, and the warning goes once the token is used."""
-    oid, token = _at_the_last_attestation(w, sandbox_org, fake_clock)
-    web = Web(w.client)
-    web.sign_in("ana.admin")
-    url = f"/onboardings/{oid}"
+    oid, token, web, url = signed_in_at_the_last_attestation(w, sandbox_org, fake_clock)
     assert web.post(f"{url}/attest/{LAST}", {"note": ""}, page=url).status_code == 409
     w.vendor_calls(token)
     assert "I checked: record it despite this warning" in _text(web.get(url))
@@ -198,10 +199,7 @@ def test_a_revoked_token_is_said_so(w: Wizard, sandbox_org: SandboxOrg, fake_clo
 
 def test_the_confirmation_is_refused_signed_out_and_to_an_auditor(
         w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock, settings: Settings) -> None:
-    oid, _token = _at_the_last_attestation(w, sandbox_org, fake_clock)
-    url = f"/onboardings/{oid}"
-    web = Web(w.client)
-    web.sign_in("ana.admin")
+    oid, _token, web, url = signed_in_at_the_last_attestation(w, sandbox_org, fake_clock)
     assert web.post(f"{url}/attest/{LAST}", {"note": ""}, page=url).status_code == 409  # warned
     web.sign_out()
     reads = _token_reads(w, oid)

@@ -20,7 +20,7 @@ from okta_sandbox import SandboxOrg
 from tests.engine.test_defender import past_the_token
 from tests.engine.test_defender import start as start_defender
 from tests.harness import Wizard
-from tests.onboardings.test_connection_proof import LAST, _at_the_last_attestation, _text
+from tests.onboardings.test_connection_proof import LAST, _text, signed_in_at_the_last_attestation
 from tests.support import Web
 
 MOMENT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)? UTC")
@@ -41,10 +41,7 @@ def _around(page: str, words: str, before: int = 600, after: int = 1200) -> str:
 
 def test_the_warning_s_moments_are_in_the_reader_s_zone_everywhere_it_is_read(
         w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
-    oid, _token = _at_the_last_attestation(w, sandbox_org, fake_clock)
-    web = Web(w.client)
-    web.sign_in("ana.admin")
-    url = f"/onboardings/{oid}"
+    _oid, _token, web, url = signed_in_at_the_last_attestation(w, sandbox_org, fake_clock)
     warned = web.post(f"{url}/attest/{LAST}", {"note": ""}, page=url)
     assert warned.status_code == 409
     page = html.unescape(warned.text)
@@ -66,10 +63,7 @@ def test_the_warning_s_moments_are_in_the_reader_s_zone_everywhere_it_is_read(
 
 def test_the_warning_says_the_vendor_may_not_have_called_yet_and_that_waiting_is_better(
         w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
-    oid, _token = _at_the_last_attestation(w, sandbox_org, fake_clock)
-    web = Web(w.client)
-    web.sign_in("ana.admin")
-    url = f"/onboardings/{oid}"
+    _oid, _token, web, url = signed_in_at_the_last_attestation(w, sandbox_org, fake_clock)
     said = _text(web.post(f"{url}/attest/{LAST}", {"note": ""}, page=url))
     assert ("The connector reads Okta's System Log on its own schedule, and its first data can take up to 30 "
             "minutes after it is saved: if it was set up only a little while ago, it may simply not have called "
