@@ -144,7 +144,9 @@ def test_canary_secrets_of_an_onboarding_leak_nowhere(vendor: str, canaries: Can
         refusing = {"/sign-in": 303, "/sign-in/oidc": 404, "/sign-in/oidc/callback": 400, "/setup": 410,
                     "/favicon.ico": 301,
                     # A reveal's address opened again goes back to the step (nothing revealed by a GET).
-                    f"/onboardings/{oid}/secrets/activation_link": 303}
+                    f"/onboardings/{oid}/secrets/activation_link": 303,
+                    # The new activation link's address, for an account not deactivated: back to the page.
+                    f"/onboardings/{oid}/service-account/activation-link": 303}
         assert {url: s.status for url, s in seen.items()} == {url: refusing.get(url, 200) for url in seen}
         _what_the_flow_used(j, vendor, canaries, flow)
         # The browser is told not to remember what is typed into the secret fields.

@@ -131,13 +131,13 @@ class TestEndToEnd:
         assert "azure_roles_propagated" not in checks(w, oid)
         assert "azure_roles_propagated" in checks(w, start(w, azure_roles_just_assigned=True))
         paste = {sv.step.key: sv.paste for _s, steps in w.view(oid).sections for sv in steps}
-        domain = dict((label, value) for label, value, _note, _copy in paste["name_and_connection"])["Domain name"]
+        domain = {row.label: row.text for row in paste["name_and_connection"]}["Domain name"]
         assert domain == sandbox_org.base_url.split("://", 1)[1] and "://" not in domain
-        api_key_note = next(note for label, _value, note, _copy in paste["name_and_connection"] if label == "API key")
+        api_key_note = next(row.note for row in paste["name_and_connection"] if row.label == "API key")
         assert "no Authorization prefix" in api_key_note
-        name = next(value for label, value, _note, _copy in paste["name_and_connection"] if label == "Connector name")
+        name = next(row.text for row in paste["name_and_connection"] if row.label == "Connector name")
         assert name == f"Okta ({domain})"
-        assert paste["select_products"] == [("Workspace", "sentinel-prod", "", True)]
+        assert [row[:4] for row in paste["select_products"]] == [("Workspace", "sentinel-prod", "", True)]
 
 
 class TestTimers:

@@ -81,7 +81,8 @@ def _open_alerts(j: Journey, oid: uuid.UUID) -> list[Alert]:
 
 
 def _audit(j: Journey, action: str) -> list[AuditEvent]:
-    return _rows(j, select(AuditEvent).where(AuditEvent.action == action))
+    """The trail's events of ``action``, in the order they were written (Postgres keeps no order)."""
+    return _rows(j, select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
 
 
 def test_a_completed_onboarding_is_re_verified_once_a_period(j: Journey, sandbox_org: SandboxOrg) -> None:
