@@ -62,7 +62,9 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     page.get_by_role("button", name="Confirm and apply").click()
     expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
     wait_for_job(page)
-    expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
+    # The document's prerequisites first (step a may find a role missing, whose wait then starts early).
+    expect(page.locator(".status-note")).to_contain_text(
+        "Waiting for attestation: Settings > Microsoft Sentinel: choose the workspace")
 
     token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Microsoft Sentinel")
     paste_token(page, "copy_token", token)

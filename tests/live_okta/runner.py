@@ -30,6 +30,7 @@ from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError
 from app.okta.orgurl import OrgUrl
 from app.onboardings import attestations, service, tokens
+from app.playbooks.tasks import TOKEN_VERIFIED
 from app.settings import Environment, Settings
 from app.store.migrate import upgrade
 from app.store.models import Job, OktaConnection, Onboarding
@@ -280,7 +281,9 @@ class LiveRun(InApp):
             self._apply(oid, report, "apply")
             onboarding = self.onboarding(oid)
             account = (onboarding.facts or {}).get("service_account_id")
-            if onboarding.waiting_for == "service_token" and account:
+            # The token is the person's to make whatever the card leads to first (Sentinel's
+            # prerequisites come before it): the account exists and no token of it is verified yet.
+            if account and not (onboarding.facts or {}).get(TOKEN_VERIFIED):
                 login = logins[0] if logins else str(account)
                 link = self.activation_link(oid)
                 if link:
