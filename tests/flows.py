@@ -10,6 +10,10 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.live import LiveServer
 
+# The message after "Confirm and apply": while the run goes on, or once it has ended before the page
+# was drawn (a quick apply), as done.
+PLAN_CONFIRMED = re.compile(r"Plan confirmed: the wizard (is applying|has applied) it")
+
 
 class Refusals(Protocol):
     """A test's watch of the browser's console, told which refusals (4xx pages) are on purpose."""

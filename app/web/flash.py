@@ -28,12 +28,13 @@ def _signature(key: Key, payload: bytes) -> str:
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
-def set_flash(request: Request, response: Response, text: str, level: str = "success", *, running: bool = False
-              ) -> None:
-    """``running``: the message says a job was started ("Verifying against Okta."); the page drawn
-    once that job has ended does not show it (it sat above "Completed" after the run: QA walk 11, L6)."""
+def set_flash(request: Request, response: Response, text: str, level: str = "success", *,
+              ended: str | None = None) -> None:
+    """``ended``: the message says a job was started ("Verifying against Okta."); the page drawn once
+    that job has ended says this instead (it sat above "Completed" after the run: QA walk 11, L6; a
+    run quicker than the page said nothing at all of the button pressed)."""
     body = json.dumps({"level": level if level in LEVELS else "info", "text": text[:300],
-                       "running": running}).encode()
+                       "ended": ended[:300] if ended is not None else None}).encode()
     payload = base64.urlsafe_b64encode(body).decode().rstrip("=")
     signature = _signature(app_state(request).keys.ring().primary, payload.encode())
     response.set_cookie(FLASH_COOKIE, f"{payload}.{signature}", max_age=60, httponly=True, samesite="lax",
@@ -55,5 +56,6 @@ def pop_flash(request: Request) -> dict[str, str] | None:
         level, text = str(data["level"]), str(data["text"])
     except (ValueError, KeyError, TypeError):
         return None
+    ended = data.get("ended")
     return {"level": level if level in LEVELS else "info", "text": text[:300],
-            "running": "yes" if data.get("running") is True else ""}
+            "running": "yes" if isinstance(ended, str) else "", "ended": ended if isinstance(ended, str) else ""}

@@ -16,7 +16,15 @@ from playwright.sync_api import Page, expect
 
 from okta_sandbox.domain.api_services import AUTHOMIZE_TYPE
 from tests.browser.driver import Journey
-from tests.flows import attest_all, press_and_wait, reveal_secret, start_onboarding, unfold, wait_for_job
+from tests.flows import (
+    PLAN_CONFIRMED,
+    attest_all,
+    press_and_wait,
+    reveal_secret,
+    start_onboarding,
+    unfold,
+    wait_for_job,
+)
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -90,7 +98,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     assert server.sandbox_state()["counts"]["apiServices"] == 0  # nothing written before confirming
 
     page.get_by_role("button", name="Confirm and apply").click()
-    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
+    expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
     wait_for_job(page)
     # Okta refused the guessed key: the page says what to click instead, and nothing was made.
     expect(page.get_by_text("Okta refused the catalog key 'authomize_identity_security'").first).to_be_visible()

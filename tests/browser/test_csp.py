@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect
 
 from tests.flows import (
+    PLAN_CONFIRMED,
     activate_and_create_token,
     attest_all,
     first_admin,
@@ -132,7 +133,7 @@ def test_every_page_keeps_to_the_content_security_policy(server: LiveServer, bro
                                                  exact=False)).to_be_visible()
         page.get_by_role("button", name="Confirm and apply").click()
         # The page after the click (not the plan page still shown under load) before waiting on its job.
-        expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
+        expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
         wait_for_job(page)
 
         # In Okta, someone renames the new service account; its token gets a hostile name too.

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from tests.browser.axe import assert_accessible, pages_for, preload
 from tests.browser.driver import Journey
 from tests.flows import (
+    PLAN_CONFIRMED,
     activate_and_create_token,
     add_operator_in_ui,
     attest_all,
@@ -56,10 +57,10 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     assert_accessible(page, "the plan, not yet confirmed")
 
     page.get_by_role("button", name="Confirm and apply").click()
-    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
+    expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
     # Said just above the progress panel (not inside it: the panel is redrawn as the run goes on).
     confirmed = page.locator("#progress").locator("xpath=preceding-sibling::*[1]")
-    expect(confirmed).to_contain_text("Plan confirmed: the wizard is applying it.")
+    expect(confirmed).to_contain_text(PLAN_CONFIRMED)
     expect(confirmed).to_be_focused()
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")

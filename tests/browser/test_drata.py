@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.driver import Journey
 from tests.flows import (
+    PLAN_CONFIRMED,
     attest_all,
     create_token_in_console,
     paste_token,
@@ -79,7 +80,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     assert before["apps"][0]["grants"] == [] and before["apps"][0]["users"] == []
 
     page.get_by_role("button", name="Confirm and apply").click()
-    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
+    expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 

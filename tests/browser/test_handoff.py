@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.driver import Journey
 from tests.flows import (
+    PLAN_CONFIRMED,
     activate_and_create_token,
     add_operator_in_ui,
     attest_all,
@@ -45,7 +46,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     onboarding_url = page.url.split("#")[0]
     page.get_by_role("button", name="Make the plan", exact=True).click()
     page.get_by_role("button", name="Confirm and apply").click()
-    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
+    expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
     wait_for_job(page)
     page.get_by_text("Hand off").first.click()
     page.get_by_label("Hand to").select_option("queue")

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser.driver import Journey
 from tests.flows import (
+    PLAN_CONFIRMED,
     activate_and_create_token,
     attest_all,
     paste_token,
@@ -56,7 +57,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     assert server.sandbox_state()["counts"]["customRoles"] == 0  # nothing written before confirming
 
     page.get_by_role("button", name="Confirm and apply").click()
-    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
+    expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
     wait_for_job(page)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
 
@@ -98,7 +99,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     page.get_by_role("button", name="Make the plan again").click()
     expect(page.locator("#plan")).to_contain_text("123456789012")
     page.get_by_role("button", name="Confirm and apply").click()
-    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
+    expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
     wait_for_job(page)
     expect(page.locator("#step-register_log_stream")).to_contain_text("Created the log stream 'Oort'")
 

@@ -18,6 +18,7 @@ from app.store.db import create_sync_engine
 from app.store.models import Onboarding
 from tests.browser.driver import Journey
 from tests.flows import (
+    PLAN_CONFIRMED,
     activate_and_create_token,
     attest_all,
     paste_token,
@@ -60,7 +61,7 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
     expect(plan.get_by_text("Assign Read-Only Administrator to the new service account")).to_be_visible()
     page.get_by_role("button", name="Confirm and apply").click()
-    expect(page.get_by_text("Plan confirmed: the wizard is applying it.")).to_be_visible()
+    expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
     wait_for_job(page)
     # The document's prerequisites first (step a may find a role missing, whose wait then starts early).
     expect(page.locator(".status-note")).to_contain_text(

@@ -69,3 +69,5 @@ def test_the_page_drawn_after_the_run_ended_drops_its_running_message(j: Journey
     page = j.get(answer.headers["location"]).text
     assert re.search(r"<p>Verified <time", page)  # the run's result is on the page
     assert "Verifying against Okta." not in page
+    # What was pressed is still said, as done (a run quicker than the page said nothing of it).
+    assert "The verification has ended: the checklist below is as Okta answered it." in page

@@ -53,13 +53,21 @@ async def acting(request: Request, db: Any, onboarding_id: str, operator: Any, *
     return found
 
 
+# What the page says of a run once it has ended, in place of the words that announced it.
+ENDED = {"apply": "The wizard's run has ended: what it did is below.",
+         "verify": "The verification has ended: the checklist below is as Okta answered it.",
+         "reverify": "The re-verification has ended: the checklist below is as Okta answered it.",
+         "undo": "The undo has ended: what it removed is below.",
+         "undo_shared": "The undo has ended: what it removed is below."}
+
+
 def back(request: Request, onboarding_id: uuid.UUID | str, message: str | None = None, level: str = "success",
-         anchor: str = "", *, running: bool = False) -> Response:
-    """Back to the onboarding's page (at ``anchor``), with ``message`` shown once (``running``: only
-    while the job it announces runs)."""
+         anchor: str = "", *, ended: str | None = None) -> Response:
+    """Back to the onboarding's page (at ``anchor``), with ``message`` shown once (``ended``: it
+    announces a job, and once that job has ended the page says this instead)."""
     response = redirect(request, str(request.url_for("onboarding", onboarding_id=str(onboarding_id))) + anchor)
     if message:
-        set_flash(request, response, message, level, running=running)
+        set_flash(request, response, message, level, ended=ended)
     return response
 
 

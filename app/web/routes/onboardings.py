@@ -41,7 +41,7 @@ from app.web.deps import (
 )
 from app.web.flash import FLASH_COOKIE
 from app.web.routes.home import home
-from app.web.routes.onboarding_common import acting, back, draw_page, onboarding_or_404, refused, settle
+from app.web.routes.onboarding_common import ENDED, acting, back, draw_page, onboarding_or_404, refused, settle
 from app.web.state import app_state
 from app.web.templating import render
 
@@ -232,7 +232,8 @@ async def confirm_plan(request: Request, db: ReadDbSession, onboarding_id: str, 
         return back(request, found.id, f"Not confirmed, nothing applied. {exc}", "error")
     except JobBusy as exc:
         return back(request, found.id, str(exc), "error")
-    return back(request, found.id, "Plan confirmed: the wizard is applying it.", anchor="#progress", running=True)
+    return back(request, found.id, "Plan confirmed: the wizard is applying it.", anchor="#progress",
+                ended="Plan confirmed: the wizard has applied it; what it did is below.")
 
 
 async def _submit(request: Request, db: Any, onboarding_id: str, operator: Any, kind: str, note: str) -> Response:
@@ -245,7 +246,7 @@ async def _submit(request: Request, db: Any, onboarding_id: str, operator: Any, 
         await state.jobs.submit(found.id, kind, operator.id)
     except JobBusy as exc:
         return back(request, found.id, str(exc), "warning")
-    return back(request, found.id, note, anchor="#progress", running=True)
+    return back(request, found.id, note, anchor="#progress", ended=ENDED[kind])
 
 
 @router.post("/{onboarding_id}/apply", name="onboarding_apply")
