@@ -49,6 +49,9 @@ def test_a_retry_under_way_reads_as_applying_with_the_last_error_as_the_previous
     assert re.search(r'status-note--in_progress" role="status">Applying the confirmed plan\.</p>', header), header
     assert re.search(r"The last attempt stopped here: .*failed", header), header
     assert "The wizard is working in Okta" in page  # the card, which said so already
+    # And the list of onboardings says the same of it (it read "Blocked" there while the run went on).
+    row = j.get("/?view=all").text.split(f"/onboardings/{oid}", 1)[1].split("</tr>", 1)[0]
+    assert '<span class="pill pill--in_progress">In progress</span>' in row and "pill--blocked" not in row, row
     # The headroom figure is the preflight's, said so, with when it was read (in the viewer's zone).
     assert re.search(r"left in the window at preflight, <time datetime=\"[^\"]+\" title=\"[^\"]+\" "
                      r'class="local-time">', page), page.split('id="preflight-title"', 1)[1][:1500]

@@ -11,7 +11,7 @@ erased, the row marked): written once here.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.store.base import utcnow
 from app.store.models import Attestation, CheckResult, Handoff, Job, OnboardingSecret, VerificationRun
 from app.store.repositories.secrets import SecretRepository, onboarding_owner
+from app.store.statuses import ACTIVE_JOBS
 from app.vault import Secret, Vault
 
 
@@ -143,6 +144,13 @@ async def latest_job(session: AsyncSession, onboarding_id: uuid.UUID) -> Job | N
     found: Job | None = (await session.execute(select(Job).where(Job.onboarding_id == onboarding_id)
                                                .order_by(Job.created_at.desc()).limit(1))).scalar_one_or_none()
     return found
+
+
+async def running_jobs_of(session: AsyncSession, onboarding_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Job]:
+    """The job queued or running for each of ``onboarding_ids`` that has one (at most one each)."""
+    jobs = (await session.execute(select(Job).where(Job.onboarding_id.in_(onboarding_ids),
+                                                    Job.state.in_(ACTIVE_JOBS)))).scalars()
+    return {job.onboarding_id: job for job in jobs}
 
 
 async def handoffs_of(session: AsyncSession, onboarding_id: uuid.UUID) -> list[Handoff]:

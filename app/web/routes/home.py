@@ -13,6 +13,7 @@ from app.common.validation import without_control_characters
 from app.connections.service import list_connections
 from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
 from app.store.repositories.operators import OperatorRepository
+from app.store.repositories.progress import running_jobs_of
 from app.store.repositories.watch import is_watched, open_alerts_of
 from app.store.statuses import OnboardingStatus, WaitingFor
 from app.web.deps import CurrentOperator, DbSession
@@ -58,7 +59,10 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
     page = await OnboardingRepository(db).page(query, after=params.get("after"), before=params.get("before"),
                                                last=params.get("page") == "last")
     alerts = await open_alerts_of(db, [row.Onboarding.id for row in page.rows])
+    # A run under way reads "In progress" as on the onboarding's page, not the status from before it.
+    running = await running_jobs_of(db, [row.Onboarding.id for row in page.rows])
     items = [{"onboarding": row.Onboarding, "assignee": row.assignee_name, "alerts": alerts.get(row.Onboarding.id, []),
+              "running": row.Onboarding.id in running,
               "watched": is_watched(row.Onboarding),
               "vendor": library.get(row.Onboarding.vendor).name if row.Onboarding.vendor in library
               else row.Onboarding.vendor} for row in page.rows]
