@@ -47,8 +47,11 @@ def start_onboarding(page: Page, vendor: str) -> None:
 
 
 def wait_for_job(page: Page) -> None:
-    """The progress panel polls while a job runs and reloads the page when it is done."""
+    """The progress panel polls while a job runs and reloads the page when it is done: the panel is
+    gone once the new page begins, which may still be read (what follows counted the buttons of a
+    page half parsed: none, and the hand-off journey stopped with three attestations left)."""
     expect(page.locator("#progress-region")).to_have_count(0, timeout=30_000)
+    page.wait_for_load_state("domcontentloaded")
 
 
 def press_and_wait(page: Page, button: Locator) -> None:
@@ -64,6 +67,7 @@ def attest_all(page: Page, watch: Refusals | None = None) -> None:
     """Every attestation the page offers, in its order. One that proves the vendor connected warns
     when Okta shows no use of the token (a 409 page, which ``watch`` expects): confirmed despite it."""
     while True:
+        page.wait_for_load_state("domcontentloaded")  # never the buttons of a page still being read
         buttons = page.get_by_role("button", name=re.compile("^I confirm:"))
         if buttons.count() == 0:
             return
