@@ -52,7 +52,7 @@ def main() -> None:
                                                   "Defender for Identity")
                 paste_token(page, "copy_token", token)
                 wait_for_job(page)
-                attest_all(page)
+                attest_all(page, watch)
                 page.get_by_role("button", name="Verify").click()
                 wait_for_job(page)
                 url = page.url.split("#")[0]
