@@ -20,13 +20,12 @@ from app.engine.runtime import Loaded
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.models import CheckResult, VerificationRun
 from app.store.statuses import CheckStatus
+from app.watch.findings import ACCOUNT_CHECK_KIND, TOKEN_CHECK_KIND
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
     from app.playbooks.schema import CheckSpec, StepSpec
 
-TOKEN_CHECK_KIND = "service_token"  # noqa: S105 (a check kind's name)
-ACCOUNT_CHECK_KIND = "user_status"
 # A fact: when a new activation link of the service account was last given (app/onboardings/reactivation.py).
 RELINKED_AT = "service_account_relinked_at"
 

@@ -33,8 +33,8 @@ from app.store.repositories.progress import latest_results
 from app.store.repositories.state import get_onboarding, learn, touch
 from app.store.statuses import CheckStatus
 from app.vault import Secret
+from app.watch.findings import ACCOUNT_CHECK_KIND
 
-ACCOUNT_CHECK_KIND = "user_status"
 LINK_LABEL = "New activation link of the service account"
 PURPOSE = "reactivation_link"  # how the page knows the revealed value (never a kept secret's purpose)
 AGAIN = "Get a new activation link"

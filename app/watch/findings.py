@@ -18,14 +18,15 @@ from typing import Any
 
 from app.common.moments import okta_moment, stamp
 from app.engine.checks.base import reads_okta
-from app.engine.checks.library import NEW_TOKEN
+from app.engine.checks.library import NEW_TOKEN, ServiceToken, UserStatus
 from app.store.models import CheckResult
 from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import NOT_ANSWERED, CheckStatus, FindingKind
 
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
-TOKEN_CHECK_KIND = "service_token"  # noqa: S105 (a check kind's name)
-ACCOUNT_CHECK_KIND = "user_status"
+# The check kinds the watch reads beyond pass and fail (the token's use and loss, the account's state).
+TOKEN_CHECK_KIND = ServiceToken.kind
+ACCOUNT_CHECK_KIND = UserStatus.kind
 
 
 @dataclass(frozen=True)

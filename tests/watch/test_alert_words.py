@@ -23,7 +23,16 @@ from okta_sandbox.domain import tokens as tokens_domain
 from okta_sandbox.domain import users as users_domain
 from tests.page_journeys import Journey
 from tests.watch.test_notifications import Mailbox, _deliver, _settings_form, mailbox
-from tests.watch.test_watch import DAY, _audit, _completed, _drifted, _open_alerts, _take_super_admin, _tick
+from tests.watch.test_watch import (
+    DAY,
+    _audit,
+    _completed,
+    _deactivated,
+    _drifted,
+    _open_alerts,
+    _take_super_admin,
+    _tick,
+)
 
 __all__ = ["mailbox"]  # the fixture, used by name
 
@@ -117,12 +126,7 @@ def test_a_deactivated_service_account_is_one_alert_and_one_email(j: Journey, sa
                                                                    mailbox: tuple[Mailbox, int]) -> None:
     box, port = mailbox
     _mail_channel(j, port)
-    oid, token = _completed(j, sandbox_org)
-    _tick(j)
-    user = sandbox_org.users[token["account"]]
-    users_domain.deactivate_user(sandbox_org, user, actor=None)  # Okta revokes its tokens
-    j.clock.advance(DAY + 1)
-    _tick(j)
+    oid, token, user = _deactivated(j, sandbox_org)
     assert _deliver(j) == 1  # one cause, one e-mail (there were two: the account's and its token's)
     [subject] = _alert_subjects(box, sandbox_org.base_url)
     assert subject.startswith(f"{user.login} was deactivated in Okta (DEPROVISIONED), which revoked its API "

@@ -30,7 +30,8 @@ from okta_sandbox.entities import User
 from tests.page_journeys import Journey
 from tests.support import PASSWORD, add_operator
 from tests.watch.test_notifications import Mailbox, _deliver, _settings_form, mailbox
-from tests.watch.test_watch import DAY, _audit, _completed, _open_alerts, _rows, _tick
+from tests.watch.test_watch import DAY, _audit, _open_alerts, _rows, _tick
+from tests.watch.test_watch import _deactivated as deactivated
 
 __all__ = ["mailbox"]  # the fixture, used by name
 
@@ -52,13 +53,7 @@ def _body(message: Any) -> str:
 
 
 def _deactivated(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, User]:
-    """A completed Defender onboarding whose service account someone deactivated, watched a day on."""
-    oid, token = _completed(j, sandbox_org)
-    _tick(j)
-    user = sandbox_org.users[token["account"]]
-    users_domain.deactivate_user(sandbox_org, user, actor=None)  # Okta revokes its tokens
-    j.clock.advance(DAY + 1)
-    _tick(j)
+    oid, _token, user = deactivated(j, sandbox_org)
     return oid, user
 
 

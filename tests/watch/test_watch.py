@@ -23,6 +23,8 @@ from app.watch.service import Watch
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import roles as roles_domain
 from okta_sandbox.domain import tokens as tokens_domain
+from okta_sandbox.domain import users as users_domain
+from okta_sandbox.entities import User
 from tests.page_journeys import Journey, pdf_text
 
 DAY = 24 * 3600
@@ -40,6 +42,17 @@ def _completed(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, dict[str
 
     j.complete(oid, service_token=token)
     return oid, made
+
+
+def _deactivated(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, dict[str, str], User]:
+    """A completed Defender onboarding whose service account someone deactivated, watched a day on."""
+    oid, token = _completed(j, sandbox_org)
+    _tick(j)
+    user = sandbox_org.users[token["account"]]
+    users_domain.deactivate_user(sandbox_org, user, actor=None)  # Okta revokes its tokens
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    return oid, token, user
 
 
 def _drifted(j: Journey, sandbox_org: SandboxOrg) -> tuple[uuid.UUID, dict[str, str]]:
