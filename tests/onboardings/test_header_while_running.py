@@ -49,6 +49,10 @@ def test_a_retry_under_way_reads_as_applying_with_the_last_error_as_the_previous
     assert re.search(r'status-note--in_progress" role="status">Applying the confirmed plan\.</p>', header), header
     assert re.search(r"The last attempt stopped here: .*failed", header), header
     assert "The wizard is working in Okta" in page  # the card, which said so already
+    # The hand-off summary too (its "Next:" gave the error of the attempt before).
+    summary = j.get(f"{url}/summary").text
+    assert '<span class="pill pill--in_progress">In progress</span>' in summary and "pill--blocked" not in summary
+    assert '<p class="status-note">Now: Applying the confirmed plan.</p>' in summary, summary
     # And the list of onboardings says the same of it (it read "Blocked" there while the run went on).
     row = j.get("/?view=all").text.split(f"/onboardings/{oid}", 1)[1].split("</tr>", 1)[0]
     assert '<span class="pill pill--in_progress">In progress</span>' in row and "pill--blocked" not in row, row
