@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.common.moments import okta_moment, stamp
+from app.common.moments import stamp
 from app.engine.checks.base import CheckOutcome
 from app.engine.checks.library import give_to_vendor
 from app.engine.runtime import Loaded
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.models import CheckResult, VerificationRun
-from app.store.statuses import CheckStatus
-from app.watch.findings import ACCOUNT_CHECK_KIND, TOKEN_CHECK_KIND
+from app.watch import findings
+from app.watch.findings import TOKEN_CHECK_KIND, check_kinds, token_lost
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
@@ -48,14 +48,10 @@ def lost_token(loaded: Loaded, results: Mapping[str, CheckResult]) -> LostToken 
     token_id = facts.get("service_token_id")
     if not facts.get(TOKEN_VERIFIED) or not token_id:
         return None
-    kinds = {check.key: check.kind for _step, check in loaded.playbook.checks()}
-    for key, result in results.items():
-        evidence = result.evidence or {}
-        if kinds.get(key) == TOKEN_CHECK_KIND and result.status == CheckStatus.failed \
-                and evidence.get("lost") in ("gone", "expired") and evidence.get("token_id") == token_id:
-            expired = okta_moment(evidence.get("expires_at")) if evidence.get("lost") == "expired" else None
-            return LostToken(str(token_id), stamp(expired) if expired is not None else None)
-    return None
+    lost = token_lost(results, check_kinds(loaded.playbook))
+    if lost is None or (results[lost.check].evidence or {}).get("token_id") != token_id:
+        return None
+    return LostToken(str(token_id), stamp(lost.expired_at) if lost.expired_at is not None else None)
 
 
 def lost_shown(lost: LostToken | None, step: StepSpec, check: CheckSpec) -> CheckOutcome | None:
@@ -69,10 +65,9 @@ def lost_shown(lost: LostToken | None, step: StepSpec, check: CheckSpec) -> Chec
 
 
 def account_down(loaded: Loaded, results: Mapping[str, CheckResult]) -> bool:
-    """The last run found the service account itself not active (deactivated, suspended...)."""
-    kinds = {check.key: check.kind for _step, check in loaded.playbook.checks()}
-    return any(kinds.get(key) == ACCOUNT_CHECK_KIND and result.status == CheckStatus.failed
-               for key, result in results.items())
+    """The last run found the service account itself not active (deactivated, suspended...), as the
+    watch reads it (`findings.account_down`: not a check Okta could not be asked about)."""
+    return findings.account_down(results, check_kinds(loaded.playbook)) is not None
 
 
 def relinked_since(loaded: Loaded, run: VerificationRun | None) -> bool:

@@ -33,7 +33,7 @@ from app.store.repositories.progress import latest_results
 from app.store.repositories.state import get_onboarding, learn, touch
 from app.store.statuses import CheckStatus
 from app.vault import Secret
-from app.watch.findings import ACCOUNT_CHECK_KIND
+from app.watch.findings import ACCOUNT_CHECK_KIND, check_kinds
 
 LINK_LABEL = "New activation link of the service account"
 PURPOSE = "reactivation_link"  # how the page knows the revealed value (never a kept secret's purpose)
@@ -60,7 +60,7 @@ def offered(loaded: Loaded, results: Mapping[str, CheckResult], run: Verificatio
         return None
     if run is not None and float(facts.get("service_token_verified_at") or 0) > run.finished_at.timestamp():
         return None  # a token pasted since: Okta accepted it, so the account is active again
-    kinds = {check.key: check.kind for _step, check in loaded.playbook.checks()}
+    kinds = check_kinds(loaded.playbook)
     for key, result in sorted(results.items()):
         evidence = result.evidence or {}
         if kinds.get(key) != ACCOUNT_CHECK_KIND or result.status != CheckStatus.failed \

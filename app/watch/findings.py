@@ -19,6 +19,7 @@ from typing import Any
 from app.common.moments import okta_moment, stamp
 from app.engine.checks.base import reads_okta
 from app.engine.checks.library import NEW_TOKEN, ServiceToken, UserStatus
+from app.playbooks.schema import Playbook
 from app.store.models import CheckResult
 from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import NOT_ANSWERED, CheckStatus, FindingKind
@@ -80,6 +81,11 @@ def unreadable(results: Mapping[str, CheckResult]) -> set[str]:
     nothing about drift, so their alerts neither rise nor clear."""
     return {key for key, result in results.items() if result.status == CheckStatus.unchecked
             or (result.status == CheckStatus.failed and (result.found or "").startswith(COULD_NOT_CHECK))}
+
+
+def check_kinds(playbook: Playbook) -> dict[str, str]:
+    """Each check's kind by its key: how the findings know the account's and the token's checks."""
+    return {check.key: check.kind for _step, check in playbook.checks()}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.playbooks.loader import PlaybookLibrary
-from app.playbooks.schema import Playbook
 from app.store.models import Alert, CheckResult, Onboarding, VerificationRun
 from app.store.repositories.progress import latest_results
 from app.store.repositories.watch import (
@@ -23,7 +22,7 @@ from app.store.repositories.watch import (
     watched_onboardings,
 )
 from app.store.statuses import CheckStatus, Health
-from app.watch.findings import TOKEN_CHECK_KIND, TokenLost, TokenUse, token_lost, token_use
+from app.watch.findings import TOKEN_CHECK_KIND, TokenLost, TokenUse, check_kinds, token_lost, token_use
 
 
 @dataclass(frozen=True)
@@ -150,10 +149,6 @@ def evidence_for(library: PlaybookLibrary, onboarding: Onboarding, results: Mapp
     kinds = check_kinds(playbook)
     return _seen(results, kinds, onboarding.facts or {}, token_use(results, kinds, onboarding.facts or {}),
                  playbook.evidence is not None, token_lost(results, kinds))
-
-
-def check_kinds(playbook: Playbook) -> dict[str, str]:
-    return {check.key: check.kind for _step, check in playbook.checks()}
 
 
 def _days_left(left: timedelta) -> int:
