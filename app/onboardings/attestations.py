@@ -204,13 +204,19 @@ async def withdraw(session: AsyncSession, playbook: Playbook, onboarding: Onboar
     attestation = (await live_attestations(session, onboarding.id)).get(check_key)
     if found is None or attestation is None:
         raise LookupError("There is no attestation to withdraw under that name.")
-    await withdraw_attestation(attestation)
+    await _withdrawn(session, onboarding, found, attestation, reason, actor)
     await touch(session, onboarding.id)
-    await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
-                 subject_type="check", subject_id=check_key,
-                 summary=f"Attestation withdrawn: {found.label} (given by {attestation.operator_name}; {reason})",
-                 details={"reason": reason, "attested_by": attestation.operator_name})
     return attestation
+
+
+async def _withdrawn(session: AsyncSession, onboarding: Onboarding, check: CheckSpec, attestation: Attestation,
+                     reason: str, actor: Actor) -> None:
+    """Withdraw ``attestation`` of ``check`` for ``reason``, and say so in the trail."""
+    await withdraw_attestation(attestation)
+    await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
+                 subject_type="check", subject_id=check.key,
+                 summary=f"Attestation withdrawn: {check.label} (given by {attestation.operator_name}; {reason})",
+                 details={"reason": reason, "attested_by": attestation.operator_name})
 
 
 # Why the attestations that the vendor holds the token are asked again when another token replaces it.
@@ -237,11 +243,6 @@ async def withdraw_for_a_new_token(session: AsyncSession, playbook: Playbook, on
         attestation = live.get(check.key)
         if attestation is None:
             continue
-        await withdraw_attestation(attestation)
-        reason = TOKEN_CHANGED.format(was=was, now=now)
-        await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
-                     subject_type="check", subject_id=check.key,
-                     summary=f"Attestation withdrawn: {check.label} (given by {attestation.operator_name}; {reason})",
-                     details={"reason": reason, "attested_by": attestation.operator_name})
+        await _withdrawn(session, onboarding, check, attestation, TOKEN_CHANGED.format(was=was, now=now), actor)
         withdrawn.append(check.label)
     return withdrawn
