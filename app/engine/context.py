@@ -11,6 +11,7 @@ from typing import Any, Protocol, TypeVar
 from app.common.clock import Clock
 from app.engine.scope import Scope
 from app.okta.client import OktaClient
+from app.okta.models import ApiToken
 from app.vault import Secret
 
 IntentHook = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -79,6 +80,13 @@ class Context:
             if key in self.memo and self.memo[key].done():
                 del self.memo[key]  # a failed read is not remembered
             raise
+
+    async def api_tokens(self) -> list[ApiToken]:
+        """The org's API tokens, every page (the client follows Okta's ``Link: rel="next"``), listed
+        at most once per phase whoever asks: Apply's role and adoption steps, the token check. Okta
+        lists them org-wide only, by metadata, never a value; an account's are those of its ``userId``."""
+        tokens: list[ApiToken] = await self.cached("api_tokens", self.okta.tokens.all)
+        return tokens
 
     def forget(self, *prefixes: str) -> None:
         for key in list(self.memo):

@@ -101,7 +101,7 @@ async def existing_token(ctx: Context, user_id: str) -> ApiToken | None:
     user: User | None = await ctx.cached(f"userid:{user_id}", lambda: ctx.okta.users.get(user_id))
     if user is None or user.status != "ACTIVE":
         return None
-    tokens: list[ApiToken] = await ctx.cached("api_tokens", ctx.okta.tokens.all)
+    tokens = await ctx.api_tokens()
     mine = [token for token in tokens if token.userId == user_id]
     return max(mine, key=lambda token: token.created or "") if mine else None
 

@@ -9,7 +9,7 @@ from app.engine.actions.roles import role_label, user_roles
 from app.engine.actions.schema import cached_schema
 from app.engine.context import Context
 from app.okta.errors import OktaBadRequest, OktaError
-from app.okta.models import ApiToken, User
+from app.okta.models import User
 from app.store.statuses import ActionOutcome, Intent, Verdict
 from app.vault import Secret
 
@@ -54,7 +54,7 @@ async def _tokens_held(ctx: Context, user: User) -> list[dict[str, str | None]] 
     if user.status != "ACTIVE":
         return []
     try:
-        tokens: list[ApiToken] = await ctx.cached("api_tokens", ctx.okta.tokens.all)
+        tokens = await ctx.api_tokens()
     except OktaError:
         return None
     return [{"id": t.id, "name": t.name, "created": t.created} for t in tokens if t.userId == user.id]

@@ -294,7 +294,9 @@ class ServiceToken(Check):
         p: TokenParams | None = _rendered(self, ctx)
         # One listing finds the watched token and the account's others; a read by id only for a
         # token the listing does not show (gone: Okta answers 404; or not listed yet).
-        listed = await other_tokens.listed_tokens(ctx)
+        # One listing per verification or watch run with a verified token (a call per page; an org's
+        # tokens, tens at most, are usually one page), shared with whatever else in the run lists them.
+        listed = await ctx.api_tokens()
         token = next((t for t in listed if t.id == token_id), None) or \
             await ctx.cached(f"token:{token_id}", lambda: ctx.okta.tokens.get(str(token_id)))
         if token is None:

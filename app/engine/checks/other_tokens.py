@@ -14,21 +14,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from app.common.moments import okta_moment, stamp
-from app.engine.context import Context
 from app.okta.models import ApiToken
-
-# The phase cache's key for the org's token listing: Apply's role and adoption steps read it under
-# the same key (app/engine/actions/roles.py, users.py), so a phase lists the tokens at most once.
-LISTING = "api_tokens"
-
-
-async def listed_tokens(ctx: Context) -> list[ApiToken]:
-    """The org's API tokens, every page (the client follows Okta's ``Link: rel="next"`` headers).
-    Costs one listing (a call per page; an org's tokens, tens at most, are usually one page) per
-    verification or watch run that has a verified token to check, shared with whatever else in the
-    run lists them; none in a run without one."""
-    tokens: list[ApiToken] = await ctx.cached(LISTING, ctx.okta.tokens.all)
-    return tokens
 
 
 def _live(token: ApiToken, now: float) -> bool:
