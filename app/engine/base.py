@@ -58,7 +58,10 @@ class EngineBase:
         async with self.db.sessions() as session:
             return await load(session, self.library, onboarding_id)
 
-    def _client(self, loaded: Loaded, actor: Actor, handle: JobHandle | None = None) -> OktaClient:
+    def okta_for(self, loaded: Loaded, actor: Actor, handle: JobHandle | None = None) -> OktaClient:
+        """An Okta client on the onboarding's stored connection: a job's (``handle``) waits out the
+        rate limit; without one a person waits on the request (the plan, a button), and it fails
+        within seconds instead."""
         org = self.gateway.stored_org(loaded.connection, loaded.custom_domains)
         credential = self.gateway.stored_credential(loaded.connection)
 

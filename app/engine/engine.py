@@ -71,7 +71,7 @@ class Engine(VerifyPhase, UndoPhase):
         # A verification found something wrong: what was done may be gone from Okta since (drift), so
         # what can be made again is read again; otherwise what was done costs no call.
         drifted = any(result.status == CheckStatus.failed for result in results.values())
-        async with self._client(loaded, actor) as okta:
+        async with self.okta_for(loaded, actor) as okta:
             ctx = self._context(okta, loaded)
             for step, spec in self._active_actions(loaded):
                 done = loaded.records.get(spec.key)
@@ -216,7 +216,7 @@ class Engine(VerifyPhase, UndoPhase):
                          onboarding_id=handle.onboarding_id, subject_type="job", subject_id=str(handle.job_id),
                          summary="Apply resumed after an interruption" if handle.resumed else "Apply started")
         deferred: list[str] = []
-        async with self._client(loaded, actor, handle) as okta:
+        async with self.okta_for(loaded, actor, handle) as okta:
             ctx = self._context(okta, loaded, handle)
             restore = await self._to_restore(handle.onboarding_id, loaded)
             for position, (step, spec) in enumerate(self._active_actions(loaded)):

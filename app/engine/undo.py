@@ -44,7 +44,7 @@ class UndoPhase(EngineBase):
         specs = {spec.key: (step, spec) for step, spec in loaded.playbook.actions()}
         shared = await self.shared_with(handle.onboarding_id) if keep_shared else {}
         kept = 0
-        async with self._client(loaded, actor, handle) as okta:
+        async with self.okta_for(loaded, actor, handle) as okta:
             ctx = self._context(okta, loaded)
             for row in await self.undo_list(handle.onboarding_id):
                 step, spec = specs[row.action_key]

@@ -41,7 +41,7 @@ class VerifyPhase(EngineBase):
             state.tokens_elsewhere = await tokens_verified_elsewhere(session, loaded.onboarding.org_origin,
                                                                      loaded.onboarding.id)
         await handle.progress(action="verify", step="Checking against Okta", waiting=None)
-        async with self._client(loaded, actor, handle) as okta:
+        async with self.okta_for(loaded, actor, handle) as okta:
             ctx = self._context(okta, loaded, handle)
 
             async def evaluate(spec: Any) -> CheckOutcome:
@@ -150,7 +150,7 @@ class VerifyPhase(EngineBase):
         types = [types] if isinstance(types, str) else [str(t) for t in types]
         events = " or ".join(f'eventType eq "{t}"' for t in types)
         query = f'({events}) and actor.id eq "{client_id}"'
-        async with self._client(loaded, await self.job_actor(handle), handle) as okta:
+        async with self.okta_for(loaded, await self.job_actor(handle), handle) as okta:
             event = await okta.logs.first(since=since, filter=query)
         looked = f"System Log events {', '.join(types)} for the client {client_id} since {stamp(since)}"
         if event is None:

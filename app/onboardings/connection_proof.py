@@ -21,7 +21,6 @@ from app.common.validation import ValidationFailed
 from app.engine.engine import Engine
 from app.engine.runtime import Loaded, load
 from app.okta.errors import OktaError
-from app.okta.ratelimit import INTERACTIVE
 from app.onboardings.attestations import KEPT_WARNINGS, attestable
 from app.onboardings.handoffs import may_use_credential
 from app.playbooks.schema import CheckSpec
@@ -79,11 +78,8 @@ async def _token_use(engine: Engine, loaded: Loaded, actor: Actor) -> str | None
     if actor.id is None or not may_use_credential(loaded.connection, actor.id):
         return ("the wizard could not ask Okta whether the service account's API token was used: this onboarding's "
                 "Okta connection is another person's")
-    gateway = engine.gateway
     try:
-        async with gateway.client(gateway.stored_org(loaded.connection, loaded.custom_domains),
-                                  gateway.stored_credential(loaded.connection), actor=actor,
-                                  onboarding_id=loaded.onboarding.id, patience=INTERACTIVE) as admin:
+        async with engine.okta_for(loaded, actor) as admin:
             token = await admin.tokens.get(token_id)
     except OktaError as exc:
         return f"the wizard could not ask Okta whether the service account's API token was used ({exc.message})"

@@ -23,7 +23,6 @@ from app.engine.checks.library import REACTIVATE
 from app.engine.engine import Engine
 from app.engine.runtime import Loaded, load
 from app.okta.errors import OktaError
-from app.okta.ratelimit import INTERACTIVE
 from app.onboardings.lost_token import RELINKED_AT, relinked_since
 from app.onboardings.token_name import token_task
 from app.playbooks.tasks import TOKEN_VERIFIED
@@ -83,11 +82,8 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
     if offer is None:
         raise ValidationFailed({}, "The last verification did not find the service account deactivated: nothing "
                                    "was changed in Okta. Re-verify to see it as Okta has it now.")
-    gateway = engine.gateway
     try:
-        async with gateway.client(gateway.stored_org(loaded.connection, loaded.custom_domains),
-                                  gateway.stored_credential(loaded.connection), actor=actor,
-                                  onboarding_id=onboarding_id, patience=INTERACTIVE) as admin:
+        async with engine.okta_for(loaded, actor) as admin:
             # Two calls, only when a person presses the button: the account as Okta has it now (an
             # admin may have reactivated it in the Admin Console since the last run), then the one
             # lifecycle call its status allows.
