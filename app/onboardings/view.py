@@ -31,7 +31,7 @@ from app.onboardings.dead_ends import attest_blocked_by
 from app.onboardings.lost_token import LostToken, lost_shown, lost_token
 from app.onboardings.next_step import NextKind, NextStep, next_step
 from app.onboardings.paste import PasteRow, paste_row
-from app.onboardings.person_steps import checked_by_okta, evidently_done
+from app.onboardings.person_steps import attested_in_full, checked_by_okta, evidently_done
 from app.onboardings.progress import SectionProgress, progress
 from app.onboardings.step_state import (
     ACTORS,
@@ -227,6 +227,9 @@ class OnboardingView:
 
     def evidently_done(self, sv: StepView) -> bool:
         return evidently_done(self, sv)
+
+    def attested_in_full(self, sv: StepView) -> bool:
+        return attested_in_full(sv)
 
     def verify_first(self, check: CheckSpec) -> str | None:
         """The label of a check that attesting ``check`` now would leave unable to pass (it destroys

@@ -5,6 +5,7 @@ validation, conflicts, retries after failures), idempotence and undo."""
 
 from __future__ import annotations
 
+import html
 import uuid
 from pathlib import Path
 from typing import Any
@@ -290,22 +291,62 @@ class TestLogStreamValues:
                   "Advanced tab: tick Devices, Policy Rules, Authenticators, Authenticators to Users"),
                  ("schema_box_unticked", "User Schema box: leave it unticked"),
                  ("integration_saved", "Save"), ("connectivity_tested", "Test Connectivity")]
-        note, card = head_and_card()
-        assert card.startswith(f"Step 4: {steps[0][1]}"), card
-        for key, title in steps:
-            note, _card = head_and_card()
+        for number, (key, title) in zip(("4", "4.1", "4.2", "4.3"), steps, strict=True):
+            note, card = head_and_card()
             assert f"Waiting for attestation: {title}" in note and "AWS account id" not in note, note
+            assert card.startswith(f"Step {number}: {title}"), card
             said = web.post(f"/onboardings/{oid}/attest/{key}", {"note": ""})
             if key == "connectivity_tested":  # it proves Oort connected, but Oort never called Okta here
                 assert said.status_code == 409 and "Okta shows no use" in said.text
                 said = web.post(f"/onboardings/{oid}/attest/{key}", {"note": "", "despite_no_use": "yes"})
             assert said.status_code == 303
-        # The card stays at step 4 until a verification finds Identity Engine; then both name 4.4's values.
-        assert w.verify(oid).state == "succeeded"
+        # Both name 4.4's values at once: no verification in between (Okta's engine is checked with the rest).
         note, card = head_and_card()
         assert "Waiting until &#39;AWS account id&#39;, &#39;Event source name&#39; and &#39;Region&#39; are given" \
             in note, note
         assert card.startswith("Step 4.4: Edit settings &gt; Event Streaming"), card
+
+    @pytest.mark.parametrize(("pipeline", "key", "title", "check"), [
+        ("idx", "four_boxes_ticked",
+         "Advanced tab: tick Devices, Policy Rules, Authenticators, Authenticators to Users",
+         "engine_is_identity_engine"),
+        ("v1", "four_boxes_unticked", "Advanced tab: leave the four Identity Engine boxes unticked",
+         "engine_is_classic")])
+    def test_once_step_4_is_attested_the_card_the_line_the_list_and_the_summary_go_on_to_4_1(
+            self, w: Wizard, key: str, title: str, check: str) -> None:
+        """Step 4 attested, the status line (page, hand-off summary) asked for 4.1 while the card stayed
+        at step 4 with "Done: check it in Okta", until a verification found the engine: Okta cannot
+        show boxes ticked in Oort, and the engine (read when the connection was added) is checked again
+        with the rest of the checklist (QA)."""
+        oid = start(w)
+        w.plan(oid)
+        w.apply_ok(oid)
+        w.activate_and_paste(oid, "Oort")
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        url = f"/onboardings/{oid}"
+        assert web.post(f"{url}/attest/{key}", {"note": ""}).status_code == 303
+        page = " ".join(html.unescape(web.get(url).text).split())
+        note = page.split('class="status-note', 1)[1].split("</p>", 1)[0]
+        card = page.split('id="next-step-title">', 1)[1].split('<nav class="next-step__progress"', 1)[0]
+        then = "User Schema box: leave it unticked (no Organization Administrator)"
+        assert note.endswith(f"Waiting for attestation: {then}"), note
+        assert card.startswith(f"Step 4.1: {then}</h2>"), card
+        assert "Done: check it in Okta" not in card and "I confirm: The User Schema box is left unticked" in card
+        # Step 4 itself says why the card went on, and what of it is still to be checked.
+        step = page.split('id="step-advanced_', 1)[1].split('id="step-', 1)[0]
+        assert f"{title}" in step and "Done, as attested: the next verification checks the rest against Okta" in step
+        assert checks(w, oid)[check] == (None, None)  # not verified: no Okta call was made for it
+        # The onboardings list: the person's turn, as the card says.
+        row = " ".join(html.unescape(web.get("/onboardings").text).split()).split(str(oid), 1)[1].split("</tr>", 1)[0]
+        assert '<td data-label="Status"><span class="pill pill--waiting">Waiting for you</span>' in row, row
+        # The hand-off summary: the same next step, and step 4 left to the next verification, not as work.
+        summary = " ".join(html.unescape(web.get(f"{url}/summary").text).split())
+        assert f'<p class="status-note">Next: Waiting for attestation: {then}</p>' in summary
+        still = summary.split("Still to do</h2>", 1)[1].split("</ul>", 1)[0]
+        confirm = summary.split('<ul class="to-confirm">', 1)[1].split("</ul>", 1)[0]
+        assert title not in still and "4.1 User Schema box" in still, still
+        assert f"Oort Configuration › 4 {title}" in confirm, confirm
 
     def test_bad_aws_values_are_refused_with_a_clear_message(self, w: Wizard) -> None:
         oid = start(w)

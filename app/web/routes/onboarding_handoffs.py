@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app.common.validation import ValidationFailed
 from app.onboardings import handoffs
 from app.onboardings.elsewhere import guided_steps
-from app.onboardings.person_steps import checked_by_okta
+from app.onboardings.person_steps import attested_in_full, checked_by_okta
 from app.onboardings.view import build_view
 from app.reports.values import given_values
 from app.store.models import Operator
@@ -36,9 +36,11 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     history = await handoffs_of(db, found.id)
     names = {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()}
     # The wizard's own steps whose work is done and whose checks against Okta never ran yet (the
-    # service account made, a choice saved): to be confirmed, not work the taker must do again. A
-    # person's step (the token's) or one whose action waits stays work.
-    to_confirm = [(section, sv) for section, sv in view.still_to_do if sv.step.actor == "wizard"
+    # service account made, a choice saved): to be confirmed, not work the taker must do again. So
+    # too a person's step attested in full (Oort's step 4: the card went on to 4.1). A person's step
+    # still to do (the token's) or one whose action waits stays work.
+    to_confirm = [(section, sv) for section, sv in view.still_to_do
+                  if (sv.step.actor == "wizard" or attested_in_full(sv))
                   and all(action.state == ActionState.done for action in sv.actions) and checked_by_okta(view, sv)
                   and all(check.status in NOT_AGAINST for check in sv.checks)]
     # Steps elsewhere the document puts past where it stands are still to do, not to ask about; one
