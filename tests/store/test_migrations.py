@@ -1,14 +1,16 @@
-"""Migrations: every one goes up and back down on both databases, and the migrated schema is
-exactly what the models declare."""
+"""Migrations: every one goes up and back down on both databases, the migrated schema is exactly
+what the models declare, and a migration that converts older rows converts them."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app.store.base import Base
 from app.store.db import create_sync_engine
@@ -51,3 +53,70 @@ def test_migration_files_are_date_named_and_import_no_secrets() -> None:
         source = path.read_text()
         for forbidden in ("app.vault", "secret_key", "ONBOARD_SECRET_KEY", "from app"):
             assert forbidden not in source, f"{path.name} imports {forbidden}"
+
+
+def _insert(conn: Any, table: str, **row: Any) -> None:
+    """A row as the schema of its revision holds it, in plain SQL: the models are the head's. Ids as
+    32 hex digits and moments and JSON as text, which SQLite stores as they are and Postgres casts."""
+    columns = ", ".join(row)
+    conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row)
+
+
+def test_0014_counts_a_result_an_attestation_accepted_apart_from_the_passes(
+        empty_database_factory: Callable[[], str]) -> None:
+    """Before 0014, Drata's email domains accepted on an attestation were stored "passed" and counted
+    among the run's passes (an auditor read "Passed" for an item Okta fails: QA walk 11, M2). 0014
+    finds them by the words the check wrote: the result becomes "accepted", its run counts it apart."""
+    url = empty_database_factory()
+    upgrade(url, "0013")
+    ids = {name: uuid.uuid4().hex for name in ("operator", "connection", "onboarding", "run", "other_run",
+                                                "accepted", "passed", "failed", "other")}
+    at = "2026-12-01 10:00:00"
+    syncs = ("At the last verification, the 12 users' addresses were on 3 domains: acme.example (10), "
+             "acme-corp.example (1) and contractors.example (1). Drata syncs them all (attested by ana.admin on "
+             "2026-12-01 09:58 UTC)")
+    engine = create_sync_engine(url)
+    with engine.begin() as conn:
+        _insert(conn, "operators", id=ids["operator"], username="ana.admin", display_name="Ana", role="admin",
+                is_active=True, created_at=at, updated_at=at)
+        _insert(conn, "okta_connections", id=ids["connection"], label="Acme", org_origin="https://acme.okta.com",
+                org_kind="okta", credential_kind="api_token", scopes="[]", preflight="{}", shareable=False,
+                created_by_id=ids["operator"], created_at=at, updated_at=at)
+        _insert(conn, "onboardings", id=ids["onboarding"], vendor="drata", playbook_version="1",
+                connection_id=ids["connection"], org_origin="https://acme.okta.com", status="completed",
+                created_by_id=ids["operator"], inputs="{}", facts="{}", last_activity_at=at, revision=1,
+                created_at=at, updated_at=at)
+        for run, passed in (("run", 2), ("other_run", 1)):
+            _insert(conn, "verification_runs", id=ids[run], onboarding_id=ids["onboarding"], kind="verify",
+                    finished_at=at, passed=passed, failed=1 if run == "run" else 0, needs_attestation=0, drift="[]")
+        for key, run, status, found in (
+                ("accepted", "run", "passed", syncs),  # the one 0014 converts
+                ("passed", "run", "passed", "Read-Only Administrator is assigned"),
+                ("failed", "run", "failed", syncs),  # only a pass was ever counted as one
+                ("other", "other_run", "passed", "Read-Only Administrator is assigned")):
+            _insert(conn, "check_results", id=ids[key], run_id=ids[run], onboarding_id=ids["onboarding"],
+                    step_key="email_domains", check_key=key, status=status, found=found, evidence="{}")
+
+    def state() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+        """Each result's status by its key; each run's passed, failed (and accepted, once there) by its name."""
+        names = {hex_id: name for name, hex_id in ids.items()}
+        with engine.connect() as conn:
+            results = {key: status for key, status in conn.execute(text("SELECT check_key, status FROM check_results"))}
+            counted = [c["name"] for c in inspect(conn).get_columns("verification_runs")
+                       if c["name"] in ("passed", "failed", "accepted")]
+            runs = {names[uuid.UUID(str(row[0])).hex]: tuple(row[1:]) for row in conn.execute(
+                text(f"SELECT id, {', '.join(sorted(counted, key=['passed', 'failed', 'accepted'].index))} "
+                     "FROM verification_runs"))}
+        return results, runs
+
+    try:
+        upgrade(url, "0014")
+        results, runs = state()
+        assert results == {"accepted": "accepted", "passed": "passed", "failed": "failed", "other": "passed"}
+        assert runs == {"run": (1, 1, 1), "other_run": (1, 0, 0)}  # passed, failed, accepted
+        downgrade(url, "0013")  # the release before counted it as passed: it reads as it did
+        results, runs = state()
+        assert results == {"accepted": "passed", "passed": "passed", "failed": "failed", "other": "passed"}
+        assert runs == {"run": (2, 1), "other_run": (1, 0)}
+    finally:
+        engine.dispose()
