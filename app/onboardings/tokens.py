@@ -162,8 +162,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
             except OktaError as exc:
                 raise _okta_failed(f"The token belongs to the service account, but checking what it may read "
                                    f"({probe.path}) failed: {exc.message} Paste it again in a moment.", exc) from None
-    async with gateway.client(org, gateway.stored_credential(loaded.connection), actor=actor,
-                              onboarding_id=onboarding_id, patience=INTERACTIVE) as admin:
+    async with engine.okta_for(loaded, actor) as admin:
         try:
             tokens = await admin.tokens.of_user(service_account)
         except OktaError as exc:
@@ -262,17 +261,20 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
     token_id = loaded.scope.facts.get("service_token_id")
     if not token_id or not loaded.scope.facts.get(TOKEN_VERIFIED):
         raise ValidationFailed({}, "No token has been verified yet.")
-    gateway = engine.gateway
-    async with gateway.client(gateway.stored_org(loaded.connection, loaded.custom_domains),
-                              gateway.stored_credential(loaded.connection),
-                              actor=actor, onboarding_id=onboarding_id) as admin:
-        token = await admin.tokens.get(str(token_id))
-        if token is None:
-            raise ValidationFailed({}, "The token no longer exists in Okta.")
-        service_account = loaded.scope.facts.get(token_task(loaded).user_fact)
-        if token.userId != service_account:
-            raise ValidationFailed({}, f"Token {token.id} is not the service account's: nothing was changed.")
-        await admin.tokens.set_network(token.id, token.name or "API token", {"connection": "ANYWHERE"})
+    # A person waits on the button: the onboarding's client without a job (person-facing patience) says
+    # Okta's rate limit or silence within seconds, on the page; a job's waited out the window, minutes
+    # on one 429, and its error was a page with a reference only.
+    async with engine.okta_for(loaded, actor) as admin:
+        try:
+            token = await admin.tokens.get(str(token_id))
+            if token is None:
+                raise ValidationFailed({}, "The token no longer exists in Okta.")
+            service_account = loaded.scope.facts.get(token_task(loaded).user_fact)
+            if token.userId != service_account:
+                raise ValidationFailed({}, f"Token {token.id} is not the service account's: nothing was changed.")
+            await admin.tokens.set_network(token.id, token.name or "API token", {"connection": "ANYWHERE"})
+        except OktaError as exc:
+            raise ValidationFailed({}, f"The token could not be set to Any IP. {exc.message}") from None
     async with engine.db.session() as session:
         await learn(session, await get_onboarding(session, onboarding_id),
                     {"service_token_network": "ANYWHERE", "service_token_network_text": "Any IP"})

@@ -6,6 +6,8 @@ again, and nothing is saved. Background jobs keep waiting out the window (tests/
 from __future__ import annotations
 
 import re
+import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -161,3 +163,61 @@ class TestMakeThePlan:
         # (its moment drawn in the reader's zone, as the page's others)
         assert re.search(r'The plan shown is the earlier one, made <time datetime="[^"]+" title="\d{4}-\d\d-\d\d '
                          r'\d\d:\d\d:\d\d UTC"', said), said[:3000]
+
+
+def _page_after(web: Any, oid: uuid.UUID, action: str) -> str:
+    """Press a button of the onboarding's page and read, in words, the page it comes back to."""
+    import html
+
+    said = web.post(f"/onboardings/{oid}/{action}", page=f"/onboardings/{oid}", follow_redirects=True)
+    assert said.status_code == 200
+    return " ".join(html.unescape(said.text).split())
+
+
+class TestTheStepsButtons:
+    """Two buttons of an onboarding's steps call Okta while the person waits on the page: "Set the
+    token to Any IP" (Defender's document asks for it) and Sentinel's "Generate a test event". They
+    used a job's patience: one 429 held the page for Okta's whole window (up to minutes), and the
+    token's then ended on an error page with only a reference."""
+
+    def test_any_ip_on_a_429_answers_at_once_with_the_time_to_wait_and_changes_nothing(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        from tests.support import Web
+
+        oid, svc = w.activated_at_the_token("defender-for-identity")
+        w.paste_token(oid, sandbox_org.issue_api_token(svc, "Defender", "ZONE", zones=["LegacyIpZone"]))
+        token_id = str(w.onboarding(oid).facts["service_token_id"])
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        sandbox_org.faults.add("rate_limit_burst", method="GET", path="/api/v1/api-tokens/{apiTokenId}")
+        waited_before = sum(fake_clock.slept)
+        page = _page_after(web, oid, "token/any-ip")
+        assert sum(fake_clock.slept) - waited_before <= INTERACTIVE.rate_limit_wait
+        said = re.search(r"The token could not be set to Any IP\. (Okta is limiting [^<]*)", page)
+        limited = LIMITED.match(said.group(1)) if said else None
+        assert limited, page[:3000]
+        assert "The token now allows Any IP." not in page
+        token = sandbox_org.api_tokens.get(token_id)
+        assert token is not None and token.network["connection"] == "ZONE"  # nothing was changed
+        fake_clock.advance(int(limited.group(1)))  # the seconds it said
+        assert "The token now allows Any IP." in _page_after(web, oid, "token/any-ip")  # pressed again, when told
+        assert token.network["connection"] == "ANYWHERE"
+
+    def test_a_test_event_on_a_429_answers_at_once_with_the_time_to_wait(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        from tests.support import Web
+        from tests.vendors.test_sentinel import start, up_to_the_connector
+
+        oid = start(w)
+        svc = up_to_the_connector(w, oid, sandbox_org)
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        sandbox_org.faults.add("rate_limit_burst", method="POST", path="/api/v1/users/{userId}")
+        before = len(sandbox_org.events_of("user.account.update_profile"))
+        waited_before = sum(fake_clock.slept)
+        page = _page_after(web, oid, "test-event/recent_events")
+        assert sum(fake_clock.slept) - waited_before <= INTERACTIVE.rate_limit_wait
+        said = re.search(r"Okta did not take the test change: (Okta is limiting [^<]*)", page)
+        assert said and LIMITED.match(said.group(1)), page[:3000]
+        assert len(sandbox_org.events_of("user.account.update_profile")) == before
+        assert not (sandbox_org.find_user(svc) or {}).get("profile", {}).get("title")
