@@ -103,6 +103,7 @@ MATRIX: list[Entry] = [
     Entry("GET", "/onboardings/{onboarding_id}/checklist.csv", EVERYONE, f"/onboardings/{ZERO_ID}/checklist.csv"),
     Entry("GET", "/audit", frozenset({"admin", "auditor"})),
     Entry("GET", "/audit/verify", frozenset({"admin", "auditor"})),
+    Entry("GET", "/audit/events.{fmt}", frozenset({"admin", "auditor"}), "/audit/events.csv"),
     Entry("GET", "/onboardings/{onboarding_id}/secrets/{purpose}", EVERYONE,
           f"/onboardings/{ZERO_ID}/secrets/activation_link"),
     Entry("POST", "/onboardings/{onboarding_id}/secrets/{purpose}", ACTING,

@@ -1,15 +1,20 @@
-"""Reading the audit trail a page at a time, newest first, as the audit page browses it, and who
-each event names, in words a person reads."""
+"""Reading the audit trail as an auditor does: narrowed by what happened, who did it, the vendor
+whose onboarding it was and whole days, a page at a time newest first on the audit page and every
+event oldest first in its export (one filter for both, so the export holds what the page lists);
+and who each event names, in words a person reads."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.store.models import AuditEvent
+from app.common.validation import without_control_characters
+from app.store.models import AuditEvent, Onboarding
 
 CATEGORIES = ("operator", "okta")
 
@@ -21,6 +26,17 @@ SYSTEM_ACTORS: dict[str, str] = {
     "system": "The wizard",
     "watch": "The watch (background re-verification)",
     "command line": "The command line (onboard)",
+}
+
+# The Who filter's choices besides the operators, by the value the address carries: each of the
+# server's own actors once as the Who column names it ("engine" and "job" read the same), the
+# company's identity provider (it disables an account it no longer maps), and a visitor not signed
+# in (a failed sign-in).
+IDENTITY_PROVIDER = " (identity provider)"
+SERVER_WHO: dict[str, str] = {
+    **{name: label for name, label in SYSTEM_ACTORS.items() if name != "job"},
+    "identity provider": "An identity provider (single sign-on)",
+    "visitor": "Someone not signed in (a sign-in attempt)",
 }
 
 
@@ -39,6 +55,109 @@ def _anywhere(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+@dataclass(frozen=True)
+class TrailFilter:
+    """What the person narrowed the trail to; an empty field is no filter. Days are whole UTC days,
+    as the table's times are UTC before the page draws them in the viewer's zone."""
+
+    action: str = ""  # words of the description ("Verified"), or an action's internal key
+    category: str = ""  # operator or okta
+    who: str = ""  # an operator's id, or a key of SERVER_WHO
+    vendor: str = ""  # the vendor key of the onboarding the event belongs to
+    since: date | None = None  # from the start of this day
+    until: date | None = None  # to the end of this day
+
+    def query(self) -> dict[str, str]:
+        """The filter as the address carries it: the older page's link and the export's keep it."""
+        values = {"action": self.action, "category": self.category, "who": self.who, "vendor": self.vendor,
+                  "from": self.since.isoformat() if self.since else "",
+                  "to": self.until.isoformat() if self.until else ""}
+        return {key: value for key, value in values.items() if value}
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """The conditions on audit_events. Each is one the table's indexes serve (seq, occurred_at,
+        actor_id, and onboarding_id with seq) or one checked on the rows those bring."""
+        where: list[ColumnElement[bool]] = []
+        term = " ".join(self.action.split()).lower()
+        if term:
+            where.append(or_(AuditEvent.action == term,
+                             func.lower(AuditEvent.summary).like(_anywhere(term), escape="\\")))
+        if self.category in CATEGORIES:
+            where.append(AuditEvent.category == self.category)
+        if self.who:
+            where.append(_by(self.who))
+        if self.vendor:
+            where.append(AuditEvent.onboarding_id.in_(select(Onboarding.id).where(Onboarding.vendor == self.vendor)))
+        if self.since is not None:
+            where.append(AuditEvent.occurred_at >= _start_of(self.since))
+        if self.until is not None and self.until < date.max:
+            where.append(AuditEvent.occurred_at < _start_of(self.until + timedelta(days=1)))
+        return where
+
+
+def _by(choice: str) -> ColumnElement[bool]:
+    """The events the Who filter's ``choice`` names, as :func:`who` tells them apart: an operator's
+    by their id (whatever they were called then), the server's by the name it recorded itself under
+    with no operator and no address, a visitor's by having an address and no operator."""
+    if choice == "visitor":
+        return and_(AuditEvent.actor_id.is_(None), AuditEvent.source_ip.is_not(None))
+    server = and_(AuditEvent.actor_id.is_(None), AuditEvent.source_ip.is_(None))
+    if choice == "identity provider":
+        return and_(server, AuditEvent.actor_name.like("%" + IDENTITY_PROVIDER))
+    if choice in SYSTEM_ACTORS:
+        names = [name for name, label in SYSTEM_ACTORS.items() if label == SYSTEM_ACTORS[choice]]
+        named = AuditEvent.actor_name.in_(names)
+        return and_(server, or_(named, AuditEvent.actor_name.is_(None)) if "system" in names else named)
+    return AuditEvent.actor_id == uuid.UUID(choice)
+
+
+def _day(text: str, name: str, errors: dict[str, str]) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = f"{name.capitalize()} “{text}” is not a date: write it as year-month-day, like 2026-12-01."
+        return None
+
+
+def read_filter(params: Mapping[str, str], *, people: Collection[uuid.UUID], vendors: Collection[str]
+                ) -> tuple[TrailFilter, dict[str, str]]:
+    """The filter in the address (the page's form, the older link, an export link) and a message for
+    each value that cannot be one, by its field. A refused value is no filter and the others still
+    apply; the page says which was refused, so nobody reads the trail as narrowed when it is not.
+    ``people`` are the operators' ids and ``vendors`` the vendor keys the form offers."""
+    def text(name: str, length: int) -> str:
+        # From the address bar: nothing a database could choke on (Postgres refuses NUL).
+        return without_control_characters(params.get(name, "")).strip()[:length]
+
+    errors: dict[str, str] = {}
+    who_ = text("who", 40)
+    if who_ and who_ not in SERVER_WHO:
+        try:
+            known = uuid.UUID(who_) in people
+        except ValueError:
+            known = False
+        if not known:
+            errors["who"] = "Who is not someone the trail names: choose one from the list."
+            who_ = ""
+    vendor = text("vendor", 64)
+    if vendor and vendor not in vendors:
+        errors["vendor"] = "Vendor is not one the wizard onboards: choose one from the list."
+        vendor = ""
+    since, until = _day(text("from", 32), "from", errors), _day(text("to", 32), "to", errors)
+    if since and until and since > until:
+        errors["to"] = f"To ({until.isoformat()}) is before From ({since.isoformat()}): no day is in between."
+        since = until = None
+    category = params.get("category", "")
+    return TrailFilter(action=text("action", 64), category=category if category in CATEGORIES else "",
+                       who=who_, vendor=vendor, since=since, until=until), errors
+
+
 @dataclass(frozen=True)
 class EventPage:
     events: Sequence[AuditEvent]
@@ -50,19 +169,11 @@ class EventPage:
         return self.events[-1].seq if self.events and self.more else None
 
 
-async def events_page(session: AsyncSession, *, action: str = "", category: str = "", before: int | None = None,
+async def events_page(session: AsyncSession, trail: TrailFilter, *, before: int | None = None,
                       size: int = 50) -> EventPage:
-    """Up to `size` events older than sequence number `before` (the newest when None), of one
-    category (operator or okta) when given, an unknown category being no filter. `action` is what
-    the person filtering reads in the table: words of an event's description ("Verified"), in any
-    case, or else an action's internal key ("verify")."""
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc())
-    term = " ".join(action.split()).lower()
-    if term:
-        query = query.where(or_(AuditEvent.action == term,
-                                func.lower(AuditEvent.summary).like(_anywhere(term), escape="\\")))
-    if category in CATEGORIES:
-        query = query.where(AuditEvent.category == category)
+    """Up to `size` events the filter keeps, older than sequence number `before` (the newest when
+    None), newest first."""
+    query = select(AuditEvent).where(*trail.where()).order_by(AuditEvent.seq.desc())
     if before is not None:
         query = query.where(AuditEvent.seq < before)
     events = (await session.execute(query.limit(size + 1))).scalars().all()

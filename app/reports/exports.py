@@ -1,5 +1,6 @@
-"""Streaming exports of an onboarding's audit events (JSON and CSV): read in batches by position
-in the chain and written as they are read, so a 20,000-event onboarding costs constant memory. And
+"""Streaming exports of audit events (JSON and CSV), an onboarding's or the trail's as the audit
+page filters it: read in batches by position in the chain and written as they are read, so a
+20,000-event onboarding, or the whole trail, costs constant memory. And
 the document's checklist, machine-readable (CSV, and in the JSON's header): the events alone do not
 say which item of the document passed, so a GRC tool could not show it."""
 
@@ -9,10 +10,10 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from app.reports.checklist import ChecklistOnly
 from app.store.db import Database
@@ -39,22 +40,30 @@ def defuse(value: Any) -> Any:
 
 
 def _row(event: AuditEvent) -> dict[str, Any]:
+    """An event as exported. Its description and details were masked when it was written; they are
+    masked again for a secret this process has handled since."""
     return {
         "seq": event.seq, "occurred_at": event.occurred_at.isoformat(), "category": event.category,
         "action": event.action, "outcome": event.outcome, "actor_name": event.actor_name,
         "actor_id": str(event.actor_id) if event.actor_id else None, "subject_type": event.subject_type,
-        "subject_id": event.subject_id, "summary": event.summary, "source_ip": event.source_ip,
+        "subject_id": event.subject_id, "summary": REDACTOR.text(event.summary), "source_ip": event.source_ip,
         "user_agent": event.user_agent, "details": REDACTOR.data(event.details or {}), "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
 
 
-async def events(db: Database, onboarding_id: uuid.UUID) -> AsyncIterator[dict[str, Any]]:
+def of_onboarding(onboarding_id: uuid.UUID) -> list[ColumnElement[bool]]:
+    """The events of one onboarding (the index on onboarding_id and seq serves each batch)."""
+    return [AuditEvent.onboarding_id == onboarding_id]
+
+
+async def events(db: Database, where: Sequence[ColumnElement[bool]]) -> AsyncIterator[dict[str, Any]]:
+    """The events that meet every condition of ``where``, oldest first, as export rows."""
     after = 0
     while True:
         async with db.sessions() as session:
             batch = (await session.execute(
-                select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.seq > after)
+                select(AuditEvent).where(*where, AuditEvent.seq > after)
                 .order_by(AuditEvent.seq).limit(BATCH))).scalars().all()
             rows = [_row(event) for event in batch]
         for row in rows:
@@ -64,20 +73,21 @@ async def events(db: Database, onboarding_id: uuid.UUID) -> AsyncIterator[dict[s
         after = int(rows[-1]["seq"])
 
 
-async def json_stream(db: Database, onboarding_id: uuid.UUID, header: dict[str, Any]) -> AsyncIterator[bytes]:
+async def json_stream(db: Database, where: Sequence[ColumnElement[bool]], header: dict[str, Any]
+                      ) -> AsyncIterator[bytes]:
     yield (json.dumps(header)[:-1] + ', "events": [\n').encode()
     first = True
-    async for row in events(db, onboarding_id):
+    async for row in events(db, where):
         yield (("" if first else ",\n") + json.dumps(row, ensure_ascii=False)).encode()
         first = False
     yield b"\n]}\n"
 
 
-async def csv_stream(db: Database, onboarding_id: uuid.UUID) -> AsyncIterator[bytes]:
+async def csv_stream(db: Database, where: Sequence[ColumnElement[bool]]) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
-    async for row in events(db, onboarding_id):
+    async for row in events(db, where):
         row = {**row, "details": json.dumps(row["details"], ensure_ascii=False)}
         writer.writerow({key: defuse(value) for key, value in row.items()})
         if buffer.tell() > 64_000:

@@ -61,6 +61,7 @@ NOT_PAGES = frozenset({
     "/healthz", "/readyz", "/favicon.ico", "/sign-in/oidc", "/sign-in/oidc/callback", "/setup",
     "/onboardings/{onboarding_id}/progress", "/onboardings/{onboarding_id}/report.pdf",
     "/onboardings/{onboarding_id}/events.{fmt}", "/onboardings/{onboarding_id}/checklist.csv",
+    "/audit/events.{fmt}",
     "/onboardings/{onboarding_id}/secrets/{purpose}",
 })
 

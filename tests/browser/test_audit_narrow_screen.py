@@ -1,9 +1,10 @@
 """The audit trail on a phone (390 px wide, in Debian's Chromium against a real server): long
 unbroken values (an Okta call's path, an IPv6 address) wrap in their cell, and the page never
-scrolls sideways."""
+scrolls sideways, filtered or not."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ def test_the_audit_trail_fits_a_phone(settings: Settings, vault_key: str, tmp_pa
         page.get_by_role("button", name="Sign in").click()
         page.goto(server.url + "/audit")
         expect(page.get_by_role("heading", name="Audit trail", exact=True)).to_be_visible()
-        expect(page.get_by_text("The wizard (background run)")).to_be_visible()
+        expect(page.locator("td[data-label=Who]", has_text="The wizard (background run)")).to_be_visible()
         expect(page.get_by_text(LONG_PATH)).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE[0], f"the audit trail scrolls sideways at {PHONE[0]} px ({width} px wide)"
@@ -51,4 +52,14 @@ def test_the_audit_trail_fits_a_phone(settings: Settings, vault_key: str, tmp_pa
         expect(page.get_by_text("Secrets destroyed")).to_have_count(0)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE[0], f"the filtered audit trail scrolls sideways ({width} px wide)"
+        # Narrowed by who and day instead: the filters in force are listed, each removable, and still fit.
+        page.get_by_role("link", name="Clear", exact=True).click()
+        page.get_by_label("Who").select_option(label="The wizard (background run)")
+        page.get_by_label("From").fill(datetime.now(UTC).date().isoformat())
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_text("Secrets destroyed")).to_be_visible()
+        expect(page.get_by_text(LONG_PATH)).to_have_count(0)
+        expect(page.get_by_role("listitem").filter(has_text="Who: The wizard (background run)")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE[0], f"the audit trail narrowed by who and day scrolls sideways ({width} px wide)"
         watch.assert_clean()

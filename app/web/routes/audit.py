@@ -1,22 +1,87 @@
-"""The audit trail page: verify the hash chain (naming the first broken link) and browse events.
-Administrators and auditors only; nothing here changes anything."""
+"""The audit trail page: verify the hash chain (naming the first broken link), browse events
+narrowed by what happened, who, vendor and day, and export exactly the events the filter keeps.
+Administrators and auditors only; nothing here changes anything (an export is recorded, as every
+export is)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.requests import Request
-from starlette.responses import Response
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
 
-from app.audit.browse import events_page, who
+from fastapi import APIRouter
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from app.audit import record
+from app.audit.browse import CATEGORIES, SERVER_WHO, TrailFilter, events_page, read_filter, who
 from app.audit.chain import verify_chain
-from app.common.validation import without_control_characters
+from app.reports import exports
+from app.store.models import AuditEvent, Operator
 from app.store.repositories.onboardings import vendors_of
-from app.web.deps import AuditReader, DbSession
+from app.store.repositories.operators import OperatorRepository
+from app.web.deps import AuditReader, DbSession, actor_for
 from app.web.state import app_state
 from app.web.templating import render
+from app.web.urls import url_for
 
 router = APIRouter(prefix="/audit")
 PAGE = 50
+KINDS = dict(zip(CATEGORIES, ("Operator actions", "Okta calls"), strict=True))
+FORMATS = ("csv", "json")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filter offers: every operator (disabled ones too: their events stay) and vendor."""
+
+    people: Sequence[Operator]
+    vendors: dict[str, str]  # key: name
+
+    def person(self, operator: Operator) -> str:
+        words = f"{operator.display_name} ({operator.username})"
+        return words if operator.is_active else words + ", disabled"
+
+
+async def _choices(request: Request, db: DbSession) -> Choices:
+    people = await OperatorRepository(db).by_display_name()
+    return Choices(people, {p.key: p.name for p in app_state(request).library.all()})
+
+
+def _read(request: Request, choices: Choices) -> tuple[TrailFilter, dict[str, str]]:
+    return read_filter(request.query_params, people={p.id for p in choices.people}, vendors=choices.vendors)
+
+
+def _iso_day(text: str) -> str:
+    try:
+        return date.fromisoformat(text[:32]).isoformat()
+    except ValueError:
+        return ""
+
+
+def _day(value: date | None, end: bool) -> str:
+    return f"{value.isoformat()}, {'end of the day' if end else '00:00'} UTC" if value else ""
+
+
+def _applied(trail: TrailFilter, choices: Choices) -> list[tuple[str, str, str]]:
+    """Each filter in force as (its address key, its label, what it keeps in words), in the form's order."""
+    people = {str(p.id): choices.person(p) for p in choices.people}
+    words = {"who": ("Who", SERVER_WHO.get(trail.who) or people.get(trail.who, trail.who)),
+             "vendor": ("Vendor", f"{choices.vendors.get(trail.vendor, trail.vendor)} onboardings"),
+             "from": ("From", _day(trail.since, end=False)), "to": ("To", _day(trail.until, end=True)),
+             "category": ("Kind", KINDS.get(trail.category, "")), "action": ("Action", f"“{trail.action}”")}
+    query = trail.query()
+    return [(key, label, text) for key, (label, text) in words.items() if key in query]
+
+
+def _in_words(trail: TrailFilter, choices: Choices) -> str:
+    return "; ".join(f"{label}: {text}" for _key, label, text in _applied(trail, choices)) or "every event"
+
+
+def _link(request: Request, name: str, query: dict[str, str], **params: str) -> str:
+    return str(url_for(request, name, **params).path) + ("?" + urlencode(query) if query else "")
 
 
 @router.get("", name="audit")
@@ -26,21 +91,64 @@ async def audit_page(request: Request, db: DbSession, operator: AuditReader) -> 
 
 async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     params = request.query_params
-    action = without_control_characters(params.get("action", ""))[:64]
-    category = params.get("category", "")
+    choices = await _choices(request, db)
+    trail, errors = _read(request, choices)
     before = params.get("before", "")
     # ASCII digits only ("²" is a digit to str.isdigit but not to int), and within a BIGINT.
     older_than = int(before) if before.isascii() and before.isdigit() and len(before) <= 18 else None
-    page = await events_page(db, action=action, category=category, before=older_than, size=PAGE)
+    page = await events_page(db, trail, before=older_than, size=PAGE)
     # Each event's onboarding by its vendor's name (every link read "onboarding"): one query a page.
-    library = app_state(request).library
     found = await vendors_of(db, [e.onboarding_id for e in page.events if e.onboarding_id])
-    vendors = {str(oid): library.get(vendor).name if vendor in library else vendor for oid, vendor in found.items()}
-    return render(request, "audit.html", {"events": page.events, "chain": chain, "more": page.more,
-                                          "next_before": page.next_before, "who": who, "vendors": vendors,
-                                          "action": action, "category": category})
+    vendors = {str(oid): choices.vendors.get(vendor, vendor) for oid, vendor in found.items()}
+    query = trail.query()
+    context = {
+        "events": page.events, "chain": chain, "who": who, "vendors": vendors, "choices": choices,
+        "server_who": SERVER_WHO, "kinds": KINDS, "errors": errors,
+        # What the person chose stays in the form, a refused choice too, so they can correct it; a
+        # date field holds a date or nothing (its message quotes what was not one).
+        "typed": {**{key: params.get(key, "")[:64] for key in ("action", "category", "who", "vendor")},
+                  **{key: _iso_day(params.get(key, "")) for key in ("from", "to")}},
+        # Each filter in force with the address of the page without it.
+        "applied": [(label, text, _link(request, "audit", {k: v for k, v in query.items() if k != key}))
+                    for key, label, text in _applied(trail, choices)],
+        "older_url": _link(request, "audit", {**query, "before": str(page.next_before)}) if page.next_before else None,
+        "exports": {fmt: _link(request, "audit_events", query, fmt=fmt) for fmt in FORMATS},
+    }
+    return render(request, "audit.html", context, status_code=400 if errors else 200)
 
 
 @router.get("/verify", name="audit_verify")
 async def audit_verify(request: Request, db: DbSession, operator: AuditReader) -> Response:
     return await _page(request, db, chain=await verify_chain(db))
+
+
+@router.get("/events.{fmt}", name="audit_events")
+async def trail_export(request: Request, db: DbSession, fmt: str, operator: AuditReader) -> Response:
+    """Every event the page's filter keeps, oldest first, as CSV or JSON: the columns, masking and
+    formula-defusing of an onboarding's export. It ends with the last event before its own record,
+    so it holds what the trail held when it was asked for, whatever is written while it streams."""
+    if fmt not in FORMATS:
+        raise HTTPException(404)
+    state = app_state(request)
+    choices = await _choices(request, db)
+    trail, errors = _read(request, choices)
+    if errors:  # an address edited by hand: the page says what is wrong, and nothing is exported
+        return RedirectResponse(_link(request, "audit", dict(request.query_params)), status_code=303)
+    words = _in_words(trail, choices)
+    async with state.db.session() as session:
+        event = await record(session, action="export", actor=actor_for(request, operator), subject_type="events",
+                             subject_id=fmt, summary=f"Audit trail exported as {fmt.upper()}: {words}",
+                             details={"filters": trail.query()})
+        through, at = event.seq - 1, event.occurred_at
+    where = [*trail.where(), AuditEvent.seq <= through]
+    disposition = {"Content-Disposition": f'attachment; filename="audit-trail-{at:%Y-%m-%d}-to-event-{through}.{fmt}"'}
+    if fmt == "csv":
+        return StreamingResponse(exports.csv_stream(state.db, where), media_type="text/csv; charset=utf-8",
+                                 headers=disposition)
+    header = {"trail": "audit events of every onboarding and operator", "exported_by": operator.username,
+              "exported_at": at.isoformat(), "filters": trail.query(), "filters_in_words": words,
+              "days_in": "UTC", "through_seq": through,
+              # Verifying means reading the whole chain: not done for each export.
+              "chain": "not verified by this export: verify it on the Audit trail page or with `onboard audit verify`"}
+    return StreamingResponse(exports.json_stream(state.db, where, header), media_type="application/json",
+                             headers=disposition)

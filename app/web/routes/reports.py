@@ -59,11 +59,12 @@ async def events_export(request: Request, db: DbSession, onboarding_id: str, fmt
         await record(session, action="export", actor=actor_for(request, operator), onboarding_id=found.id,
                      subject_type="events", subject_id=fmt, summary=f"Audit events exported as {fmt.upper()}")
     disposition = {"Content-Disposition": f'attachment; filename="{_filename(found, fmt)}"'}
+    where = exports.of_onboarding(found.id)
     if fmt == "json":
         header = exports.report_header(await build_checklist(db, state.library, found.id), operator.username)
-        return StreamingResponse(exports.json_stream(state.db, found.id, header), media_type="application/json",
+        return StreamingResponse(exports.json_stream(state.db, where, header), media_type="application/json",
                                  headers=disposition)
-    return StreamingResponse(exports.csv_stream(state.db, found.id), media_type="text/csv; charset=utf-8",
+    return StreamingResponse(exports.csv_stream(state.db, where), media_type="text/csv; charset=utf-8",
                              headers=disposition)
 
 
