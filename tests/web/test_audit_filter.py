@@ -81,7 +81,7 @@ def test_percent_and_underscore_are_plain_characters(auditor: Web) -> None:
 def test_the_typed_filter_stays_in_the_box(auditor: Web) -> None:
     page = auditor.get("/audit", params={"action": "Verified"}).text
     assert 'name="action" value="Verified"' in page
-    assert "Words from the What column" in page
+    assert "Action: words from the What column" in page
 
 
 def test_who_names_the_wizards_background_work(auditor: Web) -> None:
