@@ -49,6 +49,7 @@ MATRIX: list[Entry] = [
     Entry("POST", "/operators/{operator_id}/enable", ADMIN, f"/operators/{ZERO_ID}/enable"),
     Entry("POST", "/operators/{operator_id}/password", ADMIN, f"/operators/{ZERO_ID}/password"),
     Entry("POST", "/operators/{operator_id}/unlock", ADMIN, f"/operators/{ZERO_ID}/unlock"),
+    Entry("POST", "/operators/{operator_id}/email", ADMIN, f"/operators/{ZERO_ID}/email"),
     Entry("GET", "/connections", EVERYONE),
     Entry("GET", "/health", EVERYONE),
     Entry("POST", "/onboardings/{onboarding_id}/watch", ACTING, f"/onboardings/{ZERO_ID}/watch"),
