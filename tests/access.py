@@ -57,6 +57,8 @@ MATRIX: list[Entry] = [
     Entry("POST", "/settings/notifications/email", ADMIN),
     Entry("POST", "/settings/notifications/{channel_id}/remove", ADMIN,
           f"/settings/notifications/{ZERO_ID}/remove"),
+    Entry("POST", "/settings/notifications/{channel_id}/assignee", ADMIN,
+          f"/settings/notifications/{ZERO_ID}/assignee"),
     Entry("POST", "/connections", ACTING),
     Entry("POST", "/connections/sandbox", ACTING),
     Entry("POST", "/connections/{connection_id}/check", ACTING, f"/connections/{ZERO_ID}/check"),
