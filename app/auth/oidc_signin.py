@@ -4,7 +4,12 @@ The operator is found by the (issuer, subject) pair, never by name or email: a p
 called "alex.admin" must not become the local account of that name. A first sign-in creates the
 operator just in time, without a password. The role comes from the claim mapping at every
 sign-in, so a change of groups at the provider takes effect at the next sign-in; no mapped value
-means no access. Disabled operators stay out. Success and refusal are both audited."""
+means no access. Disabled operators stay out. Success and refusal are both audited.
+
+The operator's e-mail address (where the watch's alerts about their onboardings go) comes from the
+ID token's ``email`` claim only when ``email_verified`` is true, and only while no administrator
+has set or cleared it: the administrator's choice wins, and an unverified or missing claim changes
+nothing. A verified address that changes at the provider follows at the next sign-in."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from app.auth.oidc import OidcFailure, VerifiedIdentity
 from app.auth.oidc_config import OidcConfig
 from app.auth.operators import USERNAME_PATTERN
 from app.auth.sessions import end_all_sessions
+from app.common.validation import is_email_address
 from app.store.base import utcnow
 from app.store.models import Operator
 from app.store.repositories.operators import OperatorRepository
@@ -45,6 +51,29 @@ async def _free_username(repository: OperatorRepository, identity: VerifiedIdent
         if await repository.by_username(name) is None:
             return name
     raise OidcFailure("username_taken", "No username is free for your account. Ask an administrator.", status=409)
+
+
+def verified_email(identity: VerifiedIdentity) -> str | None:
+    """The address the provider vouches for: its ``email`` claim when ``email_verified`` is the JSON
+    true (not a string that says so, nor a missing claim), and the claim is one plain address."""
+    if identity.claims.get("email_verified") is not True:
+        return None
+    email = identity.text("email")
+    return email if is_email_address(email) else None
+
+
+async def _take_email(session: AsyncSession, config: OidcConfig, operator: Operator,
+                      identity: VerifiedIdentity) -> None:
+    """Fill the operator's address from the provider's verified one, unless an administrator chose it."""
+    email = verified_email(identity)
+    if email is None or operator.email_by_admin or operator.email == email:
+        return
+    previous, operator.email = operator.email, email
+    await record(session, action="operator_email", actor=_provider_actor(config), subject_type="operator",
+                 subject_id=str(operator.id),
+                 summary=f"E-mail address of {operator.username} set to {email}, the address {config.display_name} "
+                         "verified",
+                 details={"from": previous, "to": email, "by": "identity provider", "issuer": identity.issuer})
 
 
 def role_from_claims(config: OidcConfig, identity: VerifiedIdentity) -> str:
@@ -115,6 +144,7 @@ async def sign_in_with_identity(session: AsyncSession, config: OidcConfig, ident
                      summary=f"Role of {operator.username} changed from {previous} to {role} by the "
                              f"“{config.claim}” claim from {config.display_name}",
                      details={"from": previous, "to": role, **details})
+    await _take_email(session, config, operator, identity)
     operator.last_sign_in_at = utcnow()
     await record(session, action="sign_in",
                  actor=Actor(operator.id, operator.username, actor.source_ip, actor.user_agent),

@@ -1,4 +1,5 @@
-"""Managing operators: add, change role, disable and enable, reset a password.
+"""Managing operators: add, change role, disable and enable, reset a password, set the e-mail
+address the watch's alerts about their onboardings go to.
 
 Guards: nobody disables or demotes themselves, and the last active administrator stays one,
 so the application can never be left without someone able to manage it.
@@ -18,7 +19,7 @@ from app.audit import Actor, record
 from app.auth import signin
 from app.auth.passwords import hash_password, password_problems, verify_password
 from app.auth.sessions import end_all_sessions
-from app.common.validation import Fields, ValidationFailed
+from app.common.validation import EMAIL_ADDRESS, EMAIL_ADDRESS_LENGTH, Fields, ValidationFailed
 from app.store.models import Operator, OperatorRole
 from app.store.repositories.operators import OperatorRepository
 from app.vault import Secret
@@ -48,6 +49,11 @@ class NewOperator:
 @dataclass(frozen=True)
 class RoleChange:
     role: str
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    email: str  # empty: no address
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,28 @@ async def set_active(session: AsyncSession, operator_id: uuid.UUID, active: bool
     await _audit(session, actor, "operator_enable" if active else "operator_disable", operator,
                  f"Operator {operator.username} {'enabled' if active else 'disabled'}"
                  + (f"; {ended} session(s) ended" if ended else ""))
+    return operator
+
+
+async def set_email(session: AsyncSession, operator_id: uuid.UUID, change: EmailChange, actor: Actor) -> Operator:
+    """An administrator sets or clears the address the watch's alerts about the onboardings assigned
+    to this operator go to (through the e-mail channels set to send to the assignee). Their choice
+    stays: the identity provider's verified address fills only an address no administrator chose,
+    a cleared one included (app/auth/oidc_signin.py). Audited, the address in the trail (it is not
+    a secret; who was to be told is what the trail is for)."""
+    operator = await _get(session, operator_id)
+    form = Fields.of(change)
+    email = form.text("email", label="E-mail address", required=False, max_length=EMAIL_ADDRESS_LENGTH,
+                      pattern=EMAIL_ADDRESS, pattern_hint="Enter one address like name@example.com, or leave it "
+                                                          "empty for none.")
+    form.raise_if_invalid(f"The e-mail address of {operator.username} was not changed.")
+    if operator.email_by_admin and (operator.email or "") == email:
+        return operator
+    previous, operator.email, operator.email_by_admin = operator.email, email or None, True
+    await _audit(session, actor, "operator_email", operator,
+                 f"E-mail address of {operator.username} set to {email}" if email
+                 else f"E-mail address of {operator.username} cleared",
+                 {"from": previous, "to": operator.email, "by": "administrator"})
     return operator
 
 

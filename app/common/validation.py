@@ -24,6 +24,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202
 _TOKEN_HEADER = re.compile(r"^(?:authorization\s*:\s*)?ssws\s+", re.IGNORECASE)
 
 
+# One e-mail address as a person types it (name@example.com): no name or angle brackets around it,
+# no list, no spaces, a domain of labels with a top-level name. It goes into an e-mail's To header
+# as it is, so nothing that could end or add a header gets through.
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+                           r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+EMAIL_ADDRESS_LENGTH = 320
+
+
+def is_email_address(value: str) -> bool:
+    return len(value) <= EMAIL_ADDRESS_LENGTH and EMAIL_ADDRESS.fullmatch(value) is not None
+
+
 def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     if _CONTROL.search(value):
         return True

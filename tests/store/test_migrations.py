@@ -120,3 +120,34 @@ def test_0014_counts_a_result_an_attestation_accepted_apart_from_the_passes(
         assert runs == {"run": (2, 1), "other_run": (1, 0)}
     finally:
         engine.dispose()
+
+
+def test_the_owner_mail_migration_keeps_the_operators_and_goes_back(
+        empty_database_factory: Callable[[], str]) -> None:
+    """0015: an operator's optional e-mail address (and whether an administrator chose it), and the
+    addresses an e-mail delivery was queued for; the operators made before keep their rows, with
+    no address and none chosen, both ways."""
+    from sqlalchemy import text
+
+    url = empty_database_factory()
+    upgrade(url, "0014")
+    engine = create_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO operators (id, username, display_name, role, is_active, created_at, "
+                              "updated_at) VALUES ('00000000000000000000000000000001', 'ana.admin', 'Ana Admin', "
+                              "'admin', true, '2026-12-01 00:00:00', '2026-12-01 00:00:00')"))
+        upgrade(url, "0015")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT username, email, email_by_admin FROM operators")).one() == \
+                ("ana.admin", None, False)
+            conn.execute(text("UPDATE operators SET email = 'ana@acme.example', email_by_admin = true"))
+            columns = {c["name"]: c for c in inspect(conn).get_columns("notification_deliveries")}
+            assert columns["recipients"]["nullable"]
+        downgrade(url, "0014")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT username FROM operators")).scalars().all() == ["ana.admin"]
+            assert "email" not in {c["name"] for c in inspect(conn).get_columns("operators")}
+            assert "recipients" not in {c["name"] for c in inspect(conn).get_columns("notification_deliveries")}
+    finally:
+        engine.dispose()

@@ -11,7 +11,7 @@ from app.auth.oidc_config import SignInSettings
 from app.auth.operators import NewOperator, PasswordChange, PasswordReset
 from app.auth.setup import FirstAdministrator
 from app.connections.service import NewConnection
-from app.watch.notify import EmailRequest, WebhookRequest
+from app.watch.channels import EmailRequest, WebhookRequest
 from app.web.deps import typed_input
 
 CANARY = "canary-7f3e-do-not-print"

@@ -49,6 +49,13 @@ class Operator(UUIDPrimaryKey, Timestamps, Base):
     # for operators who sign in there; null for local accounts.
     external_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
     external_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Where the watch's alerts about the onboardings assigned to this person go, through the e-mail
+    # channels set to send to the assignee (app/watch/audience.py). Set by an administrator on the
+    # operators page, or filled from the identity provider's verified address at sign-in.
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    # An administrator set or cleared the address: the identity provider's no longer changes it
+    # (theirs is the decision; the provider's claim fills only an address nobody chose).
+    email_by_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     @property
     def role_enum(self) -> OperatorRole:

@@ -62,6 +62,11 @@ class NotificationDelivery(UUIDPrimaryKey, Base):
     alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False)
     event: Mapped[str] = mapped_column(String(16), nullable=False)  # raised | cleared
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # The addresses an e-mail goes to, fixed when it is queued: the channel's recipients and, when
+    # the channel says so, the onboarding's assignee then. A restart, a reassignment or a new address
+    # since does not change where a queued message goes. Null for a webhook (and for an e-mail
+    # queued before it was kept: the channel's recipients).
+    recipients: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

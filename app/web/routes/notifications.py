@@ -1,5 +1,6 @@
-"""Where the watch's alerts go: an administrator adds a webhook or an e-mail channel, or removes
-one (its sealed secret destroyed). The Settings page lists them with their recent deliveries."""
+"""Where the watch's alerts go: an administrator adds a webhook or an e-mail channel, turns an
+e-mail channel's sending to each onboarding's assignee on or off, or removes a channel (its sealed
+secret destroyed). The Settings page lists them with their recent deliveries."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.common.validation import ValidationFailed, ticked
-from app.watch.notify import EmailRequest, WebhookRequest, add_channel, read_email, read_webhook, remove_channel
-from app.web.deps import AdminOperator, DbSession, actor_for, form_values, typed_input, uuid_or_404
+from app.watch.channels import (
+    EmailRequest,
+    WebhookRequest,
+    add_channel,
+    read_email,
+    read_webhook,
+    remove_channel,
+    set_to_assignee,
+)
+from app.web.deps import AdminOperator, DbSession, actor_for, form_values, read_form, typed_input, uuid_or_404
 from app.web.flash import set_flash
 from app.web.responses import redirect
 from app.web.routes.settings_page import settings_view
@@ -28,7 +37,8 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
             else read_email(typed_input(EmailRequest, values))
     except ValidationFailed as exc:
         typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
-        typed["starttls"] = "on" if ticked(values.get("starttls", "")) else ""
+        for box in ("starttls", "to_assignee"):
+            typed[box] = "on" if ticked(values.get(box, "")) else ""
         return await settings_view(request, db, errors=exc.errors, message=exc.message, status_code=400,
                                    notify_typed=typed)
     await add_channel(db, app_state(request).vault, given, actor_for(request, admin))
@@ -58,4 +68,23 @@ async def remove(request: Request, db: DbSession, channel_id: str, admin: AdminO
     response = redirect(request, str(request.url_for("settings")) + "#notifications")
     set_flash(request, response, f"'{removed.label}' removed: alerts no longer go there, and its secret is destroyed."
               if removed else "That channel was already removed.")
+    return response
+
+
+@router.post("/{channel_id}/assignee", name="notifications_assignee")
+async def assignee(request: Request, db: DbSession, channel_id: str, admin: AdminOperator) -> Response:
+    """An e-mail channel also sends to each onboarding's assignee, or stops (the box ticked or not)."""
+    on = (await read_form(request)).boolean("to_assignee")
+    try:
+        changed = await set_to_assignee(db, uuid_or_404(channel_id), on, actor_for(request, admin))
+    except ValidationFailed as exc:
+        await db.rollback()
+        return await settings_view(request, db, message=exc.message, status_code=400)
+    await db.commit()
+    response = redirect(request, str(request.url_for("settings")) + "#notifications")
+    if changed is None:
+        set_flash(request, response, "That channel was removed.", "warning")
+    else:
+        set_flash(request, response, f"'{changed.label}' now also sends each alert to the onboarding's assignee."
+                  if on else f"'{changed.label}' no longer sends alerts to the onboarding's assignee.")
     return response

@@ -20,6 +20,8 @@ from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
 from app.store.repositories.progress import latest_handoff
 from app.store.repositories.state import find_onboarding
+from app.store.statuses import FINISHED
+from app.watch.audience import told
 from app.watch.health import evidence_for
 from app.web.deps import uuid_or_404
 from app.web.flash import set_flash
@@ -109,6 +111,9 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "token_place": view.loaded.playbook.token_place,
         # Once completed: what Okta shows of the vendor's use (the watch's evidence).
         "evidence": evidence_for(state.library, onboarding, view.results),
+        # Once watched: who its alerts are sent to (the channels, and its assignee where a channel says so).
+        "told": await told(db, onboarding) if onboarding.completed_at and onboarding.status not in FINISHED
+        else None,
         # How often the watch looks while the vendor's first call is awaited (its pace, if shorter).
         "first_call_hours": min(onboarding.watch_every_hours or state.settings.watch_every_hours,
                                 state.settings.watch_first_call_hours),

@@ -1,4 +1,5 @@
-"""The operators page: administrators add people, change roles, disable and enable accounts."""
+"""The operators page: administrators add people, change roles, disable and enable accounts, and
+set the e-mail address the watch's alerts about each person's onboardings go to."""
 
 from __future__ import annotations
 
@@ -28,12 +29,13 @@ ROLES = [(role.value, role.label) for role in OperatorRole]
 
 async def _page(request: Request, db: DbSession, *, status_code: int = 200, errors: dict[str, str] | None = None,
                 values: dict[str, str] | None = None, message: str | None = None,
-                row_errors: dict[str, dict[str, str]] | None = None) -> Response:
+                row_errors: dict[str, dict[str, str]] | None = None,
+                row_typed: dict[str, dict[str, str]] | None = None) -> Response:
     operators = await OperatorRepository(db).list_all()
     locked = await locked_addresses(db, [person.username for person in operators])
     return render(request, "operators/list.html", {
         "operators": operators, "roles": ROLES, "errors": errors or {}, "values": values or {}, "locked": locked,
-        "message": message, "row_errors": row_errors or {},
+        "message": message, "row_errors": row_errors or {}, "row_typed": row_typed or {},
     }, status_code=status_code, page_url=request.url_for("operators").path)
 
 
@@ -69,8 +71,13 @@ async def _owned(db: DbSession, operator: Operator) -> str:
 async def _row_action(request: Request, db: DbSession, operator_id: str, action: str, admin: AdminOperator) -> Response:
     target = uuid_or_404(operator_id)
     actor = actor_for(request, admin)
+    email = await read_input(request, service.EmailChange) if action == "email" else None
     try:
-        if action == "role":
+        if email is not None:
+            changed = await service.set_email(db, target, email, actor)
+            note = (f"The e-mail address of {changed.username} is now {changed.email}." if changed.email
+                    else f"{changed.username} has no e-mail address now.")
+        elif action == "role":
             changed = await service.change_role(db, target, await read_input(request, service.RoleChange), actor)
             note = f"{changed.username} is now {changed.role_enum.label}." + (
                 await _owned(db, changed) if changed.role == "auditor" else "")
@@ -94,7 +101,9 @@ async def _row_action(request: Request, db: DbSession, operator_id: str, action:
         row = dict(exc.errors) or {"row": exc.message}
         if "row" not in row:
             row["row"] = next(iter(exc.errors.values()))
-        return await _page(request, db, status_code=400, row_errors={operator_id: row})
+        # What was typed stays in its field, to be corrected.
+        typed = {operator_id: {"email": email.email}} if email is not None else None
+        return await _page(request, db, status_code=400, row_errors={operator_id: row}, row_typed=typed)
     response = redirect(request, str(request.url_for("operators")))
     set_flash(request, response, note)
     return response
@@ -108,6 +117,6 @@ def _row_route(action: str) -> Callable[..., Awaitable[Response]]:
 
 
 # One form per row action, each at its own address (operator_role, operator_disable, ...).
-for _action in ("role", "disable", "enable", "unlock", "password"):
+for _action in ("role", "disable", "enable", "unlock", "password", "email"):
     router.add_api_route(f"/{{operator_id}}/{_action}", _row_route(_action), methods=["POST"],
                          name=f"operator_{_action}")

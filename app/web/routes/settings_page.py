@@ -21,7 +21,8 @@ from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY, allowed_custom_domains
 from app.store.repositories.watch import watched_of_vendor
-from app.watch.notify import channels, recent_deliveries
+from app.watch.channels import channels
+from app.watch.notify import recent_deliveries
 from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for, form_values, read_form, typed_input
 from app.web.flash import set_flash
 from app.web.responses import redirect

@@ -1,0 +1,73 @@
+"""Who is told of an onboarding's alerts: the notification channels an administrator set, and,
+through an e-mail channel set to send to the assignee, the person the onboarding is assigned to
+when it is raised or cleared, if that person is active and has an e-mail address.
+
+The deliveries keep the addresses found here when they are queued (app/watch/notify.py), so a
+reassignment since does not reroute them; the onboarding's page says the same in words (``told``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.store.models import NotificationChannel, Onboarding, Operator
+from app.watch.channels import EMAIL, addresses, channels, sends_to_assignee
+
+
+async def assignee_of(session: AsyncSession, onboarding: Onboarding) -> Operator | None:
+    return await session.get(Operator, onboarding.assignee_id) if onboarding.assignee_id else None
+
+
+def owner_words(assignee: Operator | None) -> str:
+    """Who the onboarding is assigned to, by name: the person a reader of the channel turns to."""
+    return assignee.display_name if assignee is not None else "nobody yet (it is in the help-desk queue)"
+
+
+def reachable(assignee: Operator | None) -> str | None:
+    """The assignee's address, when they are to be told: an active operator who has one."""
+    if assignee is None or not assignee.is_active or not assignee.email:
+        return None
+    return assignee.email
+
+
+def recipients(found: Sequence[NotificationChannel], assignee: Operator | None) -> dict[uuid.UUID, list[str]]:
+    """The addresses each e-mail channel's delivery goes to (a webhook has none): its own
+    recipients, and the assignee's address on the first channel set to send to the assignee,
+    unless an e-mail channel told of it has that address among its own already (compared without
+    case). One change of an alert, one message to the assignee."""
+    mail = [channel for channel in found if channel.kind == EMAIL]
+    given = {channel.id: addresses(channel) for channel in mail}
+    address = reachable(assignee)
+    if address is None or address.lower() in {known.lower() for own in given.values() for known in own}:
+        return given
+    carrier = next((channel for channel in mail if sends_to_assignee(channel)), None)
+    if carrier is not None:
+        given[carrier.id].append(address)
+    return given
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+async def told(session: AsyncSession, onboarding: Onboarding) -> str:
+    """In one or two sentences, who an alert raised on ``onboarding`` now would be sent to."""
+    found = await channels(session)
+    if not found:
+        return ("No notification channel is set (Settings), so alerts show only here, on the Health page and in "
+                "the audit trail.")
+    named = _listed([f"{channel.label} ({'e-mail' if channel.kind == EMAIL else 'webhook'})" for channel in found])
+    if not any(sends_to_assignee(channel) for channel in found):
+        return f"Alerts go to: {named}."
+    assignee = await assignee_of(session, onboarding)
+    address = reachable(assignee)
+    if assignee is None:
+        return f"Alerts go to: {named}. It is unassigned (in the help-desk queue), so only the channels are told."
+    if address is not None:
+        return f"Alerts go to: {named}, and {assignee.display_name} <{address}> as the assignee."
+    why = "is disabled" if not assignee.is_active else \
+        "has no e-mail address (an administrator sets one on the Operators page)"
+    return f"Alerts go to: {named}. {assignee.display_name}, the assignee, {why}, so only the channels are told."

@@ -1,0 +1,195 @@
+"""Where the watch's alerts go, as an administrator sets it: a webhook (its URL and signing secret
+sealed in the vault) or e-mail over SMTP (its password sealed), added, removed (its secret
+destroyed), and, for e-mail, whether it also sends to the person each onboarding is assigned to
+(``settings["to_assignee"]``; who that is, in app/watch/audience.py). Every change is audited;
+no page, log line or audit event carries a channel's secret.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor, record
+from app.common.validation import Fields, ValidationFailed
+from app.store.models import NotificationChannel
+from app.store.repositories.secrets import SecretRepository
+from app.vault import Secret, Vault
+
+WEBHOOK, EMAIL = "webhook", "email"
+SECRET_PURPOSE = "notification_secret"  # noqa: S105 (a purpose's name)
+TO_ASSIGNEE = "to_assignee"  # an e-mail channel's setting: also to each onboarding's assignee
+ASSIGNEE_TOO = " and each onboarding's assignee"
+EMAIL_ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+HOST = re.compile(r"[A-Za-z0-9.-]{1,253}")
+
+
+def channel_owner(channel_id: uuid.UUID) -> str:
+    return f"notification_channel:{channel_id}"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# -- channels, as an administrator sets them ------------------------------------------------
+
+@dataclass(frozen=True)
+class ChannelInput:
+    kind: str
+    label: str
+    target: str  # what pages show: the recipients, or the webhook's scheme and host only
+    settings: dict[str, Any]
+    # Sealed in the vault, never printed: the webhook's URL (a Slack URL is a credential) and
+    # signing secret, or the SMTP password.
+    sealed: dict[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    webhook_label: str
+    webhook_url: str = field(repr=False)  # a Slack-style URL is itself a credential
+    webhook_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class EmailRequest:
+    email_label: str
+    recipients: str  # addresses separated by commas, semicolons or spaces
+    sender: str
+    smtp_host: str
+    smtp_port: str
+    smtp_username: str
+    smtp_password: str = field(repr=False)
+    starttls: bool = True
+    # Also send to the person each onboarding is assigned to (their address on the operators page).
+    to_assignee: bool = False
+
+
+def read_webhook(request: WebhookRequest) -> ChannelInput:
+    """The webhook channel the request describes, once its values are checked."""
+    form = Fields.of(request)
+    label = form.text("webhook_label", label="Name", max_length=200)
+    url = form.text("webhook_url", label="Webhook URL", max_length=1000)
+    secret = form.secret("webhook_secret", label="Signing secret", max_length=500)
+    if url and "webhook_url" not in form.errors:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.scheme not in ("https", "http") or not host:
+            form.errors["webhook_url"] = "Enter the webhook's full address, starting with https://."
+        elif parts.scheme == "http" and not _loopback(host):
+            form.errors["webhook_url"] = "Use https:// (plain http is allowed only to this machine's loopback address)."
+    if secret and "webhook_secret" not in form.errors and len(secret) < 16:
+        form.errors["webhook_secret"] = "Use a signing secret of at least 16 characters (the receiver checks it)."  # noqa: S105
+    form.raise_if_invalid("The webhook was not added.")
+    parts = urlsplit(url)
+    return ChannelInput(WEBHOOK, label, f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/…", {},
+                        {"url": url, "secret": secret})
+
+
+def read_email(request: EmailRequest) -> ChannelInput:
+    """The e-mail channel the request describes, once its values are checked."""
+    form = Fields.of(request)
+    label = form.text("email_label", label="Name", max_length=200)
+    recipients = form.text("recipients", label="Recipients", max_length=1000)
+    sender = form.text("sender", label="From address", max_length=320, pattern=EMAIL_ADDRESS,
+                       pattern_hint="Enter the from address like name@example.com.")
+    host = form.text("smtp_host", label="SMTP server", max_length=253, pattern=HOST,
+                     pattern_hint="Enter the SMTP server's host name, like smtp.example.com.")
+    port_text = form.text("smtp_port", label="SMTP port", max_length=5, pattern=re.compile(r"\d{1,5}"),
+                          pattern_hint="Enter the port as a number, like 587.")
+    username = form.text("smtp_username", label="SMTP username", required=False, max_length=320)
+    password = form.secret("smtp_password", label="SMTP password", required=False, max_length=500)
+    starttls = request.starttls
+    addresses = [a.strip() for a in re.split(r"[,;\s]+", recipients) if a.strip()]
+    if recipients and "recipients" not in form.errors and not all(EMAIL_ADDRESS.fullmatch(a) for a in addresses):
+        form.errors["recipients"] = "Enter the recipients' addresses, separated by commas."
+    port = int(port_text) if port_text and "smtp_port" not in form.errors else 0
+    if port_text and "smtp_port" not in form.errors and not 0 < port < 65536:
+        form.errors["smtp_port"] = "Enter a port between 1 and 65535."
+    if host and "smtp_host" not in form.errors and not starttls and not _loopback(host):
+        form.errors["starttls"] = "Keep STARTTLS on: without it the password and alerts cross the network in clear."
+    if username and not password:
+        form.errors["smtp_password"] = "Enter the SMTP password for this username."  # noqa: S105
+    form.raise_if_invalid("The e-mail channel was not added.")
+    return ChannelInput(EMAIL, label, ", ".join(addresses),
+                        {"host": host, "port": port, "username": username, "sender": sender, "starttls": starttls,
+                         TO_ASSIGNEE: request.to_assignee},
+                        {"password": password} if password else {})
+
+
+async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, actor: Actor) -> NotificationChannel:
+    channel = NotificationChannel(id=uuid.uuid4(), kind=given.kind, label=given.label, target=given.target,
+                                  settings=given.settings, created_by_id=actor.id)
+    session.add(channel)
+    await session.flush()
+    if given.sealed:
+        channel.secret_id = await SecretRepository(session, vault).store(
+            SECRET_PURPOSE, Secret(json.dumps(given.sealed)), owner=channel_owner(channel.id))
+    await record(session, action="notification_channel_add", actor=actor, subject_type="notification_channel",
+                 subject_id=str(channel.id),
+                 summary=f"Notifications: {given.kind} '{given.label}' to {given.target}"
+                         f"{ASSIGNEE_TOO if given.settings.get(TO_ASSIGNEE) else ''} added")
+    return channel
+
+
+async def set_to_assignee(session: AsyncSession, channel_id: uuid.UUID, on: bool,
+                          actor: Actor) -> NotificationChannel | None:
+    """Turn on or off an e-mail channel's sending to each onboarding's assignee (None: no such
+    channel, or removed). Deliveries queued already keep the addresses they were given."""
+    channel = await session.get(NotificationChannel, channel_id)
+    if channel is None or channel.removed_at is not None:
+        return None
+    if channel.kind != EMAIL:
+        raise ValidationFailed({}, f"'{channel.label}' is a webhook: only an e-mail channel sends to the assignee.")
+    if sends_to_assignee(channel) == on:
+        return channel
+    channel.settings = {**(channel.settings or {}), TO_ASSIGNEE: on}  # a new dict: the JSON column sees the change
+    await record(session, action="notification_channel_change", actor=actor, subject_type="notification_channel",
+                 subject_id=str(channel.id),
+                 summary=f"Notifications: e-mail '{channel.label}' "
+                         f"{'now also sends' if on else 'no longer sends'} to each onboarding's assignee")
+    return channel
+
+
+def sends_to_assignee(channel: NotificationChannel) -> bool:
+    return channel.kind == EMAIL and bool((channel.settings or {}).get(TO_ASSIGNEE))
+
+
+def addresses(channel: NotificationChannel) -> list[str]:
+    """An e-mail channel's own recipients (its target, as read_email joined them)."""
+    return [address.strip() for address in channel.target.split(",") if address.strip()]
+
+
+async def remove_channel(session: AsyncSession, vault: Vault, channel_id: uuid.UUID, actor: Actor,
+                         now: datetime) -> NotificationChannel | None:
+    channel = await session.get(NotificationChannel, channel_id)
+    if channel is None or channel.removed_at is not None:
+        return None
+    channel.removed_at = now
+    if channel.secret_id is not None:
+        await SecretRepository(session, vault).destroy(channel.secret_id, purpose=SECRET_PURPOSE,
+                                                       owner=channel_owner(channel.id))
+    await record(session, action="notification_channel_remove", actor=actor, subject_type="notification_channel",
+                 subject_id=str(channel.id), summary=f"Notifications: {channel.kind} '{channel.label}' removed "
+                                                     "(its secret destroyed)")
+    return channel
+
+
+async def channels(session: AsyncSession) -> list[NotificationChannel]:
+    return list((await session.execute(select(NotificationChannel).where(NotificationChannel.removed_at.is_(None))
+                                       .order_by(NotificationChannel.created_at))).scalars())
