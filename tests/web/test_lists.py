@@ -130,6 +130,12 @@ class TestLists:
                 response = web.get(f"/?{query}")
                 assert response.status_code == 200, query
                 assert "<script>" not in response.text.split("<main", 1)[1]
+            # A date that is not one is said, not silently dropped while the address names it.
+            page = web.get("/?view=all&since=yesterday&until=2026-02-30").text
+            assert "Active since \u201cyesterday\u201d is not a date (write it as year-month-day, like 2026-12-01): " \
+                "the list is not narrowed by it." in page
+            assert "Active until \u201c2026-02-30\u201d is not a date" in page
+            assert "is not a date" not in web.get("/?view=all&since=2026-11-20").text
 
 
 

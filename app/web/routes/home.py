@@ -31,10 +31,15 @@ STATUSES = [(S.draft, "Draft"), (S.in_progress, "In progress"),
             (S.completed, "Completed"), (S.undone, "Undone"), (S.closed, "Closed")]
 
 
-def _date(value: str | None) -> date | None:
+def _date(value: str | None, label: str, ignored: list[str]) -> date | None:
+    """The day a date filter names; one that is not a date is not applied, and the page says so
+    (the list was drawn unfiltered under an address that named the filter)."""
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
+        shown = without_control_characters(value or "")[:40]
+        ignored.append(f"{label} \u201c{shown}\u201d is not a date (write it as year-month-day, like 2026-12-01): "
+                       "the list is not narrowed by it.")
         return None
 
 
@@ -50,9 +55,11 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
         # Filters come from the address bar: nothing a database could choke on (Postgres refuses NUL).
         return without_control_characters(params.get(name, ""))[:length]
 
+    ignored: list[str] = []
     query = ListQuery(view=view, vendor=text("vendor", 64), status=text("status", 40),
                       operator=text("operator", 40), org=text("org", 200),
-                      since=_date(params.get("since")), until=_date(params.get("until")), me=operator.id,
+                      since=_date(params.get("since"), "Active since", ignored),
+                      until=_date(params.get("until"), "Active until", ignored), me=operator.id,
                       health=text("health", 20))
     if query.vendor and query.vendor not in library:
         query.vendor = ""
@@ -89,5 +96,5 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
     return render(request, "home.html", {"items": items, "page": page, "view": view, "filters": filters,
                                          "playbooks": library.all(), "statuses": STATUSES, "operators": operators,
                                          "views": views, "queued": queued, "my_alerts": my_alerts,
-                                         "no_connection": no_connection,
+                                         "no_connection": no_connection, "ignored": ignored,
                                          "sandbox_available": app_state(request).sandbox is not None})
