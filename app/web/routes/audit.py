@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.audit.browse import events_page, who
+from app.audit.browse import events_page, org_of, who
 from app.audit.chain import verify_chain
 from app.common.validation import without_control_characters
 from app.store.repositories.onboardings import vendors_of
@@ -37,7 +37,8 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     found = await vendors_of(db, [e.onboarding_id for e in page.events if e.onboarding_id])
     vendors = {str(oid): library.get(vendor).name if vendor in library else vendor for oid, vendor in found.items()}
     return render(request, "audit.html", {"events": page.events, "chain": chain, "more": page.more,
-                                          "next_before": page.next_before, "who": who, "vendors": vendors,
+                                          "next_before": page.next_before, "who": who, "org_of": org_of,
+                                          "vendors": vendors,
                                           "action": action, "category": category})
 
 
