@@ -17,6 +17,8 @@ from app.common.validation import without_control_characters
 from app.store.models import AuditEvent, Onboarding
 
 CATEGORIES = ("operator", "okta")
+# The subject of every Okta call's record: the org it went to, by host (never a credential).
+ORG_SUBJECT = "okta_org"
 
 # The actors the server records for itself (``Actor.system``), as the pages name them: the
 # wizard's own runs and the watch's re-verifications. Any other name is shown as recorded.
@@ -48,6 +50,15 @@ def who(event: AuditEvent) -> str:
     if event.actor_id is None and event.source_ip is None:
         return SYSTEM_ACTORS.get(name, name)
     return name
+
+
+def org_of(event: AuditEvent) -> str | None:
+    """The Okta org an Okta call went to (its host), which its row names beside the call: a
+    connection check's calls read "GET /.well-known/okta-organization → connect" with no word of
+    the org that was tried, though the record kept it (QA walk 13, L6)."""
+    if event.category == "okta" and event.subject_type == ORG_SUBJECT and event.subject_id:
+        return event.subject_id
+    return None
 
 
 def _anywhere(text: str) -> str:
@@ -84,8 +95,11 @@ class TrailFilter:
         where: list[ColumnElement[bool]] = []
         term = " ".join(self.action.split()).lower()
         if term:
+            # An Okta call also by the org its row names.
             where.append(or_(AuditEvent.action == term,
-                             func.lower(AuditEvent.summary).like(_anywhere(term), escape="\\")))
+                             func.lower(AuditEvent.summary).like(_anywhere(term), escape="\\"),
+                             and_(AuditEvent.category == "okta", AuditEvent.subject_type == ORG_SUBJECT,
+                                  func.lower(AuditEvent.subject_id).like(_anywhere(term), escape="\\"))))
         if self.category in CATEGORIES:
             where.append(AuditEvent.category == self.category)
         if self.who:

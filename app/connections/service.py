@@ -19,7 +19,7 @@ from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaForbidden, OktaRateLimited, OktaTransportError, OktaUnauthorized
 from app.okta.gateway import ConnectionUnusable, OktaGateway
-from app.okta.orgurl import OrgUrl, OrgUrlError
+from app.okta.orgurl import OrgUrl, OrgUrlError, typed_host
 from app.okta.ratelimit import INTERACTIVE
 from app.store.base import utcnow
 from app.store.db import Database
@@ -30,7 +30,7 @@ from app.store.repositories.app_settings import allowed_custom_domains as allowe
 from app.store.repositories.onboardings import onboardings_using
 from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
 from app.store.repositories.state import set_status
-from app.store.statuses import OnboardingStatus, retired_note
+from app.store.statuses import OnboardingStatus, Outcome, retired_note
 from app.vault import Secret, Vault
 
 
@@ -117,6 +117,39 @@ class NewConnection:
 
 async def add_connection(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnection, actor: Actor,
                          custom_domains: Collection[str]) -> tuple[OktaConnection, PreflightReport]:
+    """Validate, preflight and keep a new connection; a refused one is recorded (who tried which
+    org, and why), though nothing else of it is stored."""
+    try:
+        return await _add(db, vault, gateway, new, actor, custom_domains)
+    except ValidationFailed as exc:
+        await _record_refusal(db, gateway, new.org_url, custom_domains, exc, actor)
+        raise
+
+
+async def _record_refusal(db: Database, gateway: OktaGateway, raw_url: str, custom_domains: Collection[str],
+                          refused: ValidationFailed, actor: Actor) -> None:
+    """The trail's record of a connection that was not added: the only trace was the preflight's
+    Okta calls, naming neither the org nor the person's intent (QA walk 13, L6). The org is named
+    by its host alone (no path, no user-info), and only when it reads as a host name: whatever
+    else was typed in the address field (a token pasted there, say) stays out of the trail."""
+    try:
+        host: str | None = gateway.org(raw_url, custom_domains).display_domain
+    except ValueError:
+        host = typed_host(raw_url)
+    typed = bool((raw_url or "").strip())
+    reasons = list(refused.errors.values()) or [refused.message]
+    if host is None and typed and "org_url" in refused.errors:
+        reasons = ["The address is not a host name.", *(m for f, m in refused.errors.items() if f != "org_url")]
+    why = " ".join(r if r.endswith(".") else r + "." for r in reasons)
+    target = host or ("an address that is not a host name" if typed else "no address")
+    async with db.session() as session:
+        await record(session, action="connection_refused", actor=actor, outcome=Outcome.failed,
+                     subject_type="okta_org", subject_id=host, summary=f"Okta connection to {target} not added: {why}",
+                     details={"org": host, "fields": sorted(refused.errors)})
+
+
+async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnection, actor: Actor,
+               custom_domains: Collection[str]) -> tuple[OktaConnection, PreflightReport]:
     form = Fields.of(new)
     raw_url = form.text("org_url", label="Okta address", max_length=300)
     token_text = form.api_token("api_token", label="API token")

@@ -17,7 +17,9 @@ class OktaCall:
     duration_ms: float
     attempt: int
     request_id: str | None
-    outcome: str  # ok, http_error, rate_limited, timeout, dropped, connect, malformed, redirect
+    # ok, not_found (a 404 the caller said may be the answer: see ``OktaHttp.call``'s absent_ok),
+    # http_error, rate_limited, timeout, dropped, connect, malformed, redirect
+    outcome: str
     error_code: str | None = None
     # A 429's: how long Okta asked to wait before the call is sent again (its reset), in seconds.
     wait_s: float | None = None
@@ -25,6 +27,11 @@ class OktaCall:
     @property
     def ok(self) -> bool:
         return self.outcome == "ok"
+
+    @property
+    def absent_as_expected(self) -> bool:
+        """A 404 the caller expected: the object it looked up is not there (yet)."""
+        return self.outcome == "not_found"
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ class OktaGateway:
             async with self.db.session() as session:
                 await record_many(session, [Entry(
                     category="okta", action="okta_call", actor=actor, onboarding_id=onboarding_id,
-                    outcome=Outcome.ok if call.ok else Outcome.failed,
+                    outcome=Outcome.ok if call.ok else Outcome.not_found if call.absent_as_expected
+                    else Outcome.failed,
                     summary=f"{call.method} {call.path} → {call.status or call.outcome}",
                     subject_type="okta_org", subject_id=call.org,
                     details={"method": call.method, "path": call.path, "status": call.status,

@@ -122,9 +122,13 @@ class OktaHttp:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         auth: bool = True,
+        absent_ok: bool = False,
     ) -> OktaResponse:
+        """``absent_ok``: the caller asks whether the object exists, so a 404 is an answer it
+        expects: still raised, but recorded as ``not_found``, not ``http_error`` (see ``Area.lookup``)."""
         url = self.org.origin + build_path(template, path_params)
-        return await self._send(method.upper(), url, template, params=params, json_body=json_body, auth=auth)
+        return await self._send(method.upper(), url, template, params=params, json_body=json_body, auth=auth,
+                                absent_ok=absent_ok)
 
     async def follow(self, url: str, template: str) -> OktaResponse:
         """GET a pagination link as Okta gave it (path and query untouched), after checking it
@@ -146,10 +150,11 @@ class OktaHttp:
         params: Mapping[str, Any] | None = None,
         items: Callable[[Any], list[Any]] | None = None,
         stop_on_empty: bool = False,
+        absent_ok: bool = False,
     ) -> AsyncIterator[list[Any]]:
         """Each page's items, following ``rel="next"`` (or ``_links.next``) until there is none."""
         extract = items or (lambda data: data if isinstance(data, list) else [])
-        response = await self.call("GET", template, path_params=path_params, params=params)
+        response = await self.call("GET", template, path_params=path_params, params=params, absent_ok=absent_ok)
         seen: set[str] = set()
         while True:
             page = extract(response.data)
@@ -187,7 +192,7 @@ class OktaHttp:
     # -- the machinery ----------------------------------------------------------------------
 
     async def _send(self, method: str, url: str, template: str, *, params: Mapping[str, Any] | None,
-                    json_body: Any, auth: bool) -> OktaResponse:
+                    json_body: Any, auth: bool, absent_ok: bool = False) -> OktaResponse:
         key = f"{method} {template}"
         attempt = 0
         retry_for: str | None = None
@@ -227,8 +232,8 @@ class OktaHttp:
                     malformed = True
             # Before the record: the trail keeps how long Okta asked to wait (the report says it).
             wait = self.limiter.wait_after_429(response.headers) if status == 429 else None
-            await self._record_response(response, duration, method, template, attempt,
-                                        "malformed" if malformed else None, wait)
+            outcome = "malformed" if malformed else "not_found" if absent_ok and status == 404 else None
+            await self._record_response(response, duration, method, template, attempt, outcome, wait)
 
             if status == 429:
                 if wait is None or attempt > self.limiter.policy.max_429_retries:

@@ -111,6 +111,21 @@ def _sandbox_admin_origin(origin: str) -> str:
     return f"{parts.scheme}://{label}-admin.localhost" + (f":{parts.port}" if parts.port is not None else "")
 
 
+def typed_host(raw: str) -> str | None:
+    """The host name in an address as typed, when it is one (labels of letters, digits and
+    hyphens, at least one dot): what a record may say was tried, refused or not. Never the
+    user-info, port or path, nor text that is no host name (a token pasted in the wrong field)."""
+    text = (raw or "").strip()
+    try:
+        host = (urlsplit(text if "://" in text else "https://" + text).hostname or "").lower()
+    except ValueError:
+        return None
+    labels = host.split(".")
+    if len(host) > 253 or len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+        return None
+    return host
+
+
 def _reason(message: str) -> OrgUrlError:
     return OrgUrlError(message + " Enter your org's address, for example acme.okta.com.")
 

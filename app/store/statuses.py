@@ -79,6 +79,9 @@ class Outcome(StrEnum):
     ok = "ok"
     failed = "failed"
     denied = "denied"
+    # An Okta call answered 404 where the caller asked "does it exist (yet)?": an answer, not a
+    # fault (the look-up before the wizard creates a role read "Failed": QA walk 13, M2).
+    not_found = "not_found"
 
 
 # The groups the queries and pages ask about.
@@ -169,7 +172,8 @@ CHECK_WORDS: dict[str, str] = {
     CheckStatus.needs_attestation: "to attest", CheckStatus.attested: "attested",
     CheckStatus.accepted: "accepted on attestation",
     CheckStatus.not_verified: "not checked yet", CheckStatus.unchecked: "could not check"}
-OUTCOME_WORDS: dict[str, str] = {Outcome.ok: "Done", Outcome.failed: "Failed", Outcome.denied: "Refused"}
+OUTCOME_WORDS: dict[str, str] = {Outcome.ok: "Done", Outcome.failed: "Failed", Outcome.denied: "Refused",
+                                 Outcome.not_found: "Not found (expected)"}
 ONBOARDING_WORDS: dict[str, str] = {
     OnboardingStatus.draft: "Draft", OnboardingStatus.in_progress: "In progress", OnboardingStatus.waiting: "Waiting",
     OnboardingStatus.blocked: "Blocked", OnboardingStatus.completed: "Completed", OnboardingStatus.undone: "Undone",

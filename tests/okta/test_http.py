@@ -23,13 +23,15 @@ from app.okta import (
     static_secret,
 )
 from app.okta.calllog import OktaCall, RateLimitWait
-from app.okta.errors import OktaError, OktaRedirectRefused
+from app.okta.client import OktaClient
+from app.okta.errors import OktaError, OktaNotFound, OktaRedirectRefused
 from app.okta.http import OktaHttp
 from app.okta.ratelimit import OrgRateLimiter, RateLimitPolicy, parse_headers
 from app.vault import Secret
 
 ORG = normalise_org_url("acme.okta.com")
 TOKEN = "00canary-ssws-token-value-1234"
+NOT_FOUND = {"errorCode": "E0000007", "errorSummary": "Not found: Resource not found: X (Role)"}
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -456,3 +458,42 @@ class TestPaginationAndSafety:
         h = Harness(lambda r: _json(200, {"id": "x"}))
         run(h.http.call("GET", "/api/v1/users/{userId}", path_params={"userId": "../../api-tokens"}))
         assert h.requests[0].url.raw_path == b"/api/v1/users/..%2F..%2Fapi-tokens"
+
+
+class TestExpectedAbsence:
+    """A look-up whose caller says "not there" is an answer (before creating the object, before
+    undoing it) records its 404 as ``not_found``; every other 404, and any other refusal, stays a
+    failed call. The clean onboarding's own "does the role exist yet?" read as failures (QA walk
+    13, M2)."""
+
+    def test_a_lookup_that_expects_absence_records_not_found(self) -> None:
+        h = Harness(lambda r: _json(404, NOT_FOUND))
+        okta = OktaClient(h.http)
+        assert run(okta.iam.role("Microsoft Defender for Identity", absent_ok=True)) is None
+        assert run(okta.iam.resource_set("Microsoft Defender for Identity", absent_ok=True)) is None
+        assert [(c.path, c.status, c.outcome) for c in h.calls] == [
+            ("/api/v1/iam/roles/{roleIdOrLabel}", 404, "not_found"),
+            ("/api/v1/iam/resource-sets/{resourceSetIdOrLabel}", 404, "not_found")]
+        assert all(c.absent_as_expected and not c.ok for c in h.calls)
+
+    def test_a_404_nobody_said_to_expect_is_a_failed_call(self) -> None:
+        h = Harness(lambda r: _json(404, NOT_FOUND))
+        okta = OktaClient(h.http)
+        assert run(okta.users.get("00u1")) is None  # a check's read: the account is gone
+        with pytest.raises(OktaNotFound):
+            run(okta.iam.permissions("cr01"))  # a check's read of a role that should be there
+        assert [c.outcome for c in h.calls] == ["http_error", "http_error"]
+        assert not any(c.absent_as_expected for c in h.calls)
+
+    def test_expecting_absence_excuses_only_a_404(self) -> None:
+        h = Harness(lambda r: _json(403, {"errorCode": "E0000006", "errorSummary": "You do not have permission"}))
+        with pytest.raises(OktaForbidden):
+            run(OktaClient(h.http).iam.role("Microsoft Defender for Identity", absent_ok=True))
+        assert [(c.status, c.outcome) for c in h.calls] == [(403, "http_error")]
+
+    def test_a_list_whose_owner_may_be_gone(self) -> None:
+        """Undo reads a binding's members; the binding gone with its role is an answer there."""
+        h = Harness(lambda r: _json(404, NOT_FOUND))
+        with pytest.raises(OktaNotFound):
+            run(OktaClient(h.http).iam.binding_members("iam1", "cr01", absent_ok=True))
+        assert [c.outcome for c in h.calls] == ["not_found"]

@@ -223,7 +223,7 @@ class EnsureAppGrant(Action):
         if not app_id or not record.object_id:
             return None
         try:
-            grants = await ctx.okta.apps.grants(app_id)
+            grants = await ctx.okta.apps.grants(app_id, absent_ok=True)
         except OktaNotFound:
             return None  # the app is gone, and its grants with it
         if not any(g.id == record.object_id for g in grants):
@@ -304,9 +304,12 @@ class EnsureAppAssignments(Action):
         return users, groups
 
     @staticmethod
-    async def _current(ctx: Context, app_id: str) -> tuple[set[str], set[str]]:
-        direct = {u.id for u in await ctx.okta.apps.users(app_id) if (u.scope or "USER") == "USER"}
-        groups = {g.id for g in await ctx.okta.apps.groups(app_id)}
+    async def _current(ctx: Context, app_id: str, *, absent_ok: bool = False) -> tuple[set[str], set[str]]:
+        """The app's direct user and group assignments (``absent_ok``: undo asks, and an app gone
+        is an answer there, not a failure)."""
+        direct = {u.id for u in await ctx.okta.apps.users(app_id, absent_ok=absent_ok)
+                  if (u.scope or "USER") == "USER"}
+        groups = {g.id for g in await ctx.okta.apps.groups(app_id, absent_ok=absent_ok)}
         return direct, groups
 
     async def plan(self, ctx: Context) -> PlanItem:
@@ -370,7 +373,7 @@ class EnsureAppAssignments(Action):
         if not app_id or not (made_users or made_groups):
             return None
         try:
-            direct, assigned_groups = await self._current(ctx, app_id)
+            direct, assigned_groups = await self._current(ctx, app_id, absent_ok=True)
         except OktaNotFound:
             return None  # the app is gone, and its assignments with it
         removed = 0

@@ -21,7 +21,17 @@ class CustomRoleParams(Params):
 
 
 async def _role(ctx: Context, label: str) -> CustomRole | None:
-    return await ctx.cached(f"role:{label}", lambda: ctx.okta.iam.role(label))
+    """The role by its label, if there is one: a 404 is the answer expected before it is made."""
+    return await ctx.cached(f"role:{label}", lambda: _role_by_label(ctx, label))
+
+
+async def _role_by_label(ctx: Context, label: str) -> CustomRole | None:
+    return await ctx.okta.iam.role(label, absent_ok=True)
+
+
+async def _set_by_label(ctx: Context, label: str) -> ResourceSet | None:
+    """The resource set by its label, if there is one: a 404 is the answer expected before it is made."""
+    return await ctx.okta.iam.resource_set(label, absent_ok=True)
 
 
 async def _role_permissions(ctx: Context, role_id: str) -> list[str]:
@@ -82,14 +92,14 @@ class EnsureCustomRole(Action):
         ctx.forget(f"role:{p.label}")
         role = await _role(ctx, p.label)
         if role is None and record.intent == Intent.create:
-            role = await ctx.look_again(lambda: ctx.okta.iam.role(p.label))
+            role = await ctx.look_again(lambda: _role_by_label(ctx, p.label))
         ours = record.intent == Intent.create or record.created_by_us
         if role is None:
             await ctx.intend(Intent.create, {"label": p.label})
             try:
                 role = await ctx.okta.iam.create_role(p.label, p.description, p.permissions)
             except (OktaConflict, OktaBadRequest) as exc:
-                role = await ctx.look_again(lambda: ctx.okta.iam.role(p.label))
+                role = await ctx.look_again(lambda: _role_by_label(ctx, p.label))
                 if role is None:
                     raise exc from None
             ours = True
@@ -101,7 +111,9 @@ class EnsureCustomRole(Action):
         return _ensured(ours, f"custom role '{p.label}'", "custom_role", role.id, p.label, p.fact)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
-        return await _delete(record, ctx.okta.iam.role, ctx.okta.iam.delete_role, "custom role",
+        # Already gone is done: its 404 is an answer, not a failure.
+        return await _delete(record, lambda i: ctx.okta.iam.role(i, absent_ok=True), ctx.okta.iam.delete_role,
+                             "custom role",
                              "it may still be assigned to someone else.")
 
 
@@ -149,7 +161,7 @@ class EnsureResourceSet(Action):
 
     async def plan(self, ctx: Context) -> PlanItem:
         p: ResourceSetParams = self.params(ctx)
-        found: ResourceSet | None = await ctx.cached(f"rs:{p.label}", lambda: ctx.okta.iam.resource_set(p.label))
+        found: ResourceSet | None = await ctx.cached(f"rs:{p.label}", lambda: _set_by_label(ctx, p.label))
         if found is None:
             return PlanItem(Verdict.create, f"Create the resource set '{p.label}' with {len(p.resources)} resources",
                             calls=self._create_calls(p), object_type="resource_set")
@@ -204,9 +216,9 @@ class EnsureResourceSet(Action):
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: ResourceSetParams = self.params(ctx)
-        found = await ctx.okta.iam.resource_set(p.label)
+        found = await _set_by_label(ctx, p.label)
         if found is None and record.intent == Intent.create:
-            found = await ctx.look_again(lambda: ctx.okta.iam.resource_set(p.label))
+            found = await ctx.look_again(lambda: _set_by_label(ctx, p.label))
         ours = record.intent == Intent.create or record.created_by_us
         if found is None:
             await ctx.intend(Intent.create, {"label": p.label})
@@ -214,7 +226,7 @@ class EnsureResourceSet(Action):
             try:
                 found = await ctx.okta.iam.create_resource_set(p.label, p.description, first)
             except (OktaConflict, OktaBadRequest) as exc:
-                found = await ctx.look_again(lambda: ctx.okta.iam.resource_set(p.label))
+                found = await ctx.look_again(lambda: _set_by_label(ctx, p.label))
                 if found is None:
                     raise exc from None
             else:
@@ -235,14 +247,15 @@ class EnsureResourceSet(Action):
         return _ensured(ours, f"resource set '{p.label}'", "resource_set", found.id, p.label, p.fact)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
-        return await _delete(record, ctx.okta.iam.resource_set, ctx.okta.iam.delete_resource_set, "resource set",
-                             "it may still be bound to other admins.")
+        return await _delete(record, lambda i: ctx.okta.iam.resource_set(i, absent_ok=True),
+                             ctx.okta.iam.delete_resource_set, "resource set", "it may still be bound to other admins.")
 
 
 async def _delete(record: Record, find: Callable[[str], Awaitable[object | None]],
                   delete: Callable[[str], Awaitable[object]], what: str, refusal: str) -> str | None:
-    """Undo of an object this onboarding created: already gone is done; Okta refusing (the object
-    is still in use) stops undo with Okta's reason and the likely cause."""
+    """Undo of an object this onboarding created: already gone is done (``find`` says a 404 is an
+    answer it expects); Okta refusing (the object is still in use) stops undo with Okta's reason
+    and the likely cause."""
     if not record.object_id or await find(record.object_id) is None:
         return None
     try:

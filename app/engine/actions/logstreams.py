@@ -153,7 +153,8 @@ class EnsureEventBridgeLogStream(Action):
     async def undo(self, ctx: Context, record: Record) -> str | None:
         if not record.object_id:
             return None
-        stream = await ctx.okta.log_streams.get(record.object_id)
+        # Already gone is nothing to undo: its 404 is an answer, not a failure.
+        stream = await ctx.okta.log_streams.get(record.object_id, absent_ok=True)
         if stream is None:
             return None
         try:

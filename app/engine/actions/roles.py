@@ -180,7 +180,8 @@ class EnsureStandardRole(Action):
         role = str(record.details.get("role", ""))
         if not user or not record.object_id:
             return None
-        if await ctx.okta.users.get(user) is None:
+        # The account gone took its roles with it: its 404 is an answer, not a failure.
+        if await ctx.okta.users.get(user, absent_ok=True) is None:
             return None
         current = [r for r in await ctx.okta.roles.of_user(user) if r.id == record.object_id and not r.via_group]
         if not current:
@@ -330,7 +331,7 @@ class EnsureCustomRoleAssignment(Action):
         if not user or not set_id or not role_id or not record.object_id:
             return None
         try:
-            members = await ctx.okta.iam.binding_members(set_id, role_id)
+            members = await ctx.okta.iam.binding_members(set_id, role_id, absent_ok=True)
         except OktaNotFound:
             return None  # the resource set or its binding is gone, and the membership with it
         ours = [m for m in members if m.id == record.object_id or _is_user(m.link("self"), user)]

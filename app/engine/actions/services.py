@@ -275,7 +275,8 @@ class EnsureServiceIntegration(Action):
         return True
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
-        if not record.object_id or await ctx.okta.services.get(record.object_id) is None:
+        # Already uninstalled is nothing to undo: its 404 is an answer, not a failure.
+        if not record.object_id or await ctx.okta.services.get(record.object_id, absent_ok=True) is None:
             return None
         name = record.details.get("name", record.object_id)
         if not record.created_by_us:

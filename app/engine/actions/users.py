@@ -165,8 +165,9 @@ class EnsureUser(Action):
             await ctx.intend(Intent.reactivate, {"login": p.login, "user_id": user.id})
             result = await ctx.okta.users.activate(user.id, send_email=False)
             await self._keep_link(ctx, p, result)
+            # Its new status; a read may miss it for a moment (a 404 then is expected: look again).
             user_id = user.id
-            user = await ctx.look_again(lambda: ctx.okta.users.get(user_id)) or user
+            user = await ctx.look_again(lambda: ctx.okta.users.get(user_id, absent_ok=True)) or user
             ctx.remember(f"userid:{user.id}", user)
         elif user.status == "STAGED" or lost_link:
             await ctx.intend(Intent.activate if created else Intent.adopt, {"login": p.login, "user_id": user.id})
@@ -177,9 +178,10 @@ class EnsureUser(Action):
             else:
                 result = await ctx.okta.users.activate(user.id, send_email=False)
             await self._keep_link(ctx, p, result)
-            # Its new status; a user created a moment ago can be missing from reads for a while.
+            # Its new status; a user created a moment ago can be missing from reads for a while (a
+            # 404 then is expected: look again).
             user_id = user.id
-            user = await ctx.look_again(lambda: ctx.okta.users.get(user_id)) or user
+            user = await ctx.look_again(lambda: ctx.okta.users.get(user_id, absent_ok=True)) or user
             ctx.remember(f"userid:{user.id}", user)
         if reactivated and not created:
             return Applied(ActionOutcome.changed,
@@ -207,7 +209,8 @@ class EnsureUser(Action):
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
         user_id = record.object_id
-        user = await ctx.okta.users.get(user_id) if user_id else None
+        # Already gone is nothing to undo: its 404 is an answer, not a failure.
+        user = await ctx.okta.users.get(user_id, absent_ok=True) if user_id else None
         if user is None or user_id is None:
             return None
         if not record.created_by_us:

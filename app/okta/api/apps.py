@@ -17,14 +17,11 @@ class Apps(Area):
         """Apps whose name or label starts with ``prefix`` (Okta's ``q``)."""
         return await self.collect(App, APPS, params={"q": prefix, "limit": 50})
 
-    async def get(self, app_id: str) -> App | None:
-        async def call() -> App:
-            return self.parse(App, (await self.http.call("GET", APP, path_params={"appId": app_id})).data)
+    async def get(self, app_id: str, *, absent_ok: bool = False) -> App | None:
+        return await self.lookup(App, APP, {"appId": app_id}, absent_ok=absent_ok)
 
-        return await self.maybe(call)
-
-    async def grants(self, app_id: str) -> list[Grant]:
-        return await self.collect(Grant, APP + "/grants", path_params={"appId": app_id})
+    async def grants(self, app_id: str, *, absent_ok: bool = False) -> list[Grant]:
+        return await self.collect(Grant, APP + "/grants", path_params={"appId": app_id}, absent_ok=absent_ok)
 
     async def grant(self, app_id: str, issuer: str, scope: str) -> Grant:
         response = await self.http.call("POST", APP + "/grants", path_params={"appId": app_id},
@@ -34,8 +31,8 @@ class Apps(Area):
     async def revoke_grant(self, app_id: str, grant_id: str) -> None:
         await self.http.call("DELETE", APP + "/grants/{grantId}", path_params={"appId": app_id, "grantId": grant_id})
 
-    async def users(self, app_id: str) -> list[AppUser]:
-        return await self.collect(AppUser, APP + "/users", path_params={"appId": app_id})
+    async def users(self, app_id: str, *, absent_ok: bool = False) -> list[AppUser]:
+        return await self.collect(AppUser, APP + "/users", path_params={"appId": app_id}, absent_ok=absent_ok)
 
     async def assign_user(self, app_id: str, user_id: str) -> AppUser:
         response = await self.http.call("POST", APP + "/users", path_params={"appId": app_id},
@@ -45,8 +42,8 @@ class Apps(Area):
     async def unassign_user(self, app_id: str, user_id: str) -> None:
         await self.http.call("DELETE", APP + "/users/{userId}", path_params={"appId": app_id, "userId": user_id})
 
-    async def groups(self, app_id: str) -> list[AppGroup]:
-        return await self.collect(AppGroup, APP + "/groups", path_params={"appId": app_id})
+    async def groups(self, app_id: str, *, absent_ok: bool = False) -> list[AppGroup]:
+        return await self.collect(AppGroup, APP + "/groups", path_params={"appId": app_id}, absent_ok=absent_ok)
 
     async def assign_group(self, app_id: str, group_id: str) -> AppGroup:
         response = await self.http.call("PUT", APP + "/groups/{groupId}",

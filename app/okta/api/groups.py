@@ -21,12 +21,8 @@ class Groups(Area):
     async def all(self, *, limit: int = 200) -> list[Group]:
         return await self.collect(Group, "/api/v1/groups", params={"limit": limit})
 
-    async def get(self, group_id: str) -> Group | None:
-        async def call() -> Group:
-            data = (await self.http.call("GET", "/api/v1/groups/{groupId}", path_params={"groupId": group_id})).data
-            return self.parse(Group, data)
-
-        return await self.maybe(call)
+    async def get(self, group_id: str, *, absent_ok: bool = False) -> Group | None:
+        return await self.lookup(Group, "/api/v1/groups/{groupId}", {"groupId": group_id}, absent_ok=absent_ok)
 
     async def members(self, group_id: str) -> list[User]:
         return await self.collect(User, "/api/v1/groups/{groupId}/users", path_params={"groupId": group_id})

@@ -19,12 +19,8 @@ MEMBERS = BINDING + "/members"
 
 class Iam(Area):
     # -- custom roles --
-    async def role(self, id_or_label: str) -> CustomRole | None:
-        async def call() -> CustomRole:
-            data = (await self.http.call("GET", ROLE, path_params={"roleIdOrLabel": id_or_label})).data
-            return self.parse(CustomRole, data)
-
-        return await self.maybe(call)
+    async def role(self, id_or_label: str, *, absent_ok: bool = False) -> CustomRole | None:
+        return await self.lookup(CustomRole, ROLE, {"roleIdOrLabel": id_or_label}, absent_ok=absent_ok)
 
     async def roles(self) -> list[CustomRole]:
         return await self.collect(CustomRole, ROLES, key="roles")
@@ -50,12 +46,8 @@ class Iam(Area):
                              path_params={"roleIdOrLabel": role_id, "permissionType": permission})
 
     # -- resource sets --
-    async def resource_set(self, id_or_label: str) -> ResourceSet | None:
-        async def call() -> ResourceSet:
-            data = (await self.http.call("GET", SET, path_params={"resourceSetIdOrLabel": id_or_label})).data
-            return self.parse(ResourceSet, data)
-
-        return await self.maybe(call)
+    async def resource_set(self, id_or_label: str, *, absent_ok: bool = False) -> ResourceSet | None:
+        return await self.lookup(ResourceSet, SET, {"resourceSetIdOrLabel": id_or_label}, absent_ok=absent_ok)
 
     async def resource_sets(self) -> list[ResourceSet]:
         return await self.collect(ResourceSet, SETS, key="resource-sets")
@@ -91,10 +83,10 @@ class Iam(Area):
     async def delete_binding(self, set_id: str, role_id: str) -> None:
         await self.http.call("DELETE", BINDING, path_params={"resourceSetIdOrLabel": set_id, "roleIdOrLabel": role_id})
 
-    async def binding_members(self, set_id: str, role_id: str) -> list[BindingMember]:
+    async def binding_members(self, set_id: str, role_id: str, *, absent_ok: bool = False) -> list[BindingMember]:
         return await self.collect(BindingMember, MEMBERS,
                                   path_params={"resourceSetIdOrLabel": set_id, "roleIdOrLabel": role_id},
-                                  key="members")
+                                  key="members", absent_ok=absent_ok)
 
     async def add_binding_members(self, set_id: str, role_id: str, members: list[str]) -> None:
         await self.http.call("PATCH", MEMBERS, path_params={"resourceSetIdOrLabel": set_id, "roleIdOrLabel": role_id},

@@ -15,12 +15,8 @@ class LogStreams(Area):
     async def all(self) -> list[LogStream]:
         return await self.collect(LogStream, STREAMS)
 
-    async def get(self, stream_id: str) -> LogStream | None:
-        async def call() -> LogStream:
-            response = await self.http.call("GET", STREAM, path_params={"logStreamId": stream_id})
-            return self.parse(LogStream, response.data)
-
-        return await self.maybe(call)
+    async def get(self, stream_id: str, *, absent_ok: bool = False) -> LogStream | None:
+        return await self.lookup(LogStream, STREAM, {"logStreamId": stream_id}, absent_ok=absent_ok)
 
     async def create(self, type_key: str, name: str, settings: dict[str, Any]) -> LogStream:
         body = {"type": type_key, "name": name, "settings": settings}

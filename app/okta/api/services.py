@@ -16,12 +16,8 @@ class Services(Area):
     async def all(self) -> list[ApiServiceIntegration]:
         return await self.collect(ApiServiceIntegration, SERVICES)
 
-    async def get(self, service_id: str) -> ApiServiceIntegration | None:
-        async def call() -> ApiServiceIntegration:
-            data = (await self.http.call("GET", SERVICE, path_params={"apiServiceId": service_id})).data
-            return self.parse(ApiServiceIntegration, data)
-
-        return await self.maybe(call)
+    async def get(self, service_id: str, *, absent_ok: bool = False) -> ApiServiceIntegration | None:
+        return await self.lookup(ApiServiceIntegration, SERVICE, {"apiServiceId": service_id}, absent_ok=absent_ok)
 
     async def install(self, type_key: str, scopes: list[str]) -> tuple[ApiServiceIntegration, Secret]:
         """Install; the client secret comes back only in this response, as a Secret."""

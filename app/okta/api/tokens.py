@@ -19,11 +19,8 @@ class Tokens(Area):
     async def of_user(self, user_id: str) -> list[ApiToken]:
         return [token for token in await self.all() if token.userId == user_id]
 
-    async def get(self, token_id: str) -> ApiToken | None:
-        async def call() -> ApiToken:
-            return self.parse(ApiToken, (await self.http.call("GET", TOKEN, path_params={"apiTokenId": token_id})).data)
-
-        return await self.maybe(call)
+    async def get(self, token_id: str, *, absent_ok: bool = False) -> ApiToken | None:
+        return await self.lookup(ApiToken, TOKEN, {"apiTokenId": token_id}, absent_ok=absent_ok)
 
     async def set_network(self, token_id: str, name: str, network: dict[str, Any]) -> ApiToken:
         response = await self.http.call("PUT", TOKEN, path_params={"apiTokenId": token_id},
@@ -32,10 +29,7 @@ class Tokens(Area):
 
     async def zone(self, zone_id: str) -> NetworkZone | None:
         """A network zone a token is limited to, by its id (to name it)."""
-        async def call() -> NetworkZone:
-            return self.parse(NetworkZone, (await self.http.call("GET", ZONE, path_params={"zoneId": zone_id})).data)
-
-        return await self.maybe(call)
+        return await self.lookup(NetworkZone, ZONE, {"zoneId": zone_id}, absent_ok=False)
 
     async def revoke(self, token_id: str) -> None:
         await self.http.call("DELETE", TOKEN, path_params={"apiTokenId": token_id})

@@ -14,11 +14,8 @@ USER = "/api/v1/users/{userId}"
 
 
 class Users(Area):
-    async def get(self, id_or_login: str) -> User | None:
-        async def call() -> User:
-            return self.parse(User, (await self.http.call("GET", USER, path_params={"userId": id_or_login})).data)
-
-        return await self.maybe(call)
+    async def get(self, id_or_login: str, *, absent_ok: bool = False) -> User | None:
+        return await self.lookup(User, USER, {"userId": id_or_login}, absent_ok=absent_ok)
 
     async def me(self) -> User:
         return self.parse(User, (await self.http.call("GET", USER, path_params={"userId": "me"})).data)

@@ -25,7 +25,7 @@ class AuditEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
     category: Mapped[str] = mapped_column(String(16), nullable=False)  # "operator" or "okta"
     action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    outcome: Mapped[str] = mapped_column(String(16), nullable=False)  # ok, denied, failed
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)  # ok, denied, failed, not_found
     actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True, index=True)
     actor_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     onboarding_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True)

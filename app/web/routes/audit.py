@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from app.audit import record
-from app.audit.browse import CATEGORIES, SERVER_WHO, TrailFilter, events_page, read_filter, who
+from app.audit.browse import CATEGORIES, SERVER_WHO, TrailFilter, events_page, org_of, read_filter, who
 from app.audit.chain import verify_chain
 from app.reports import exports
 from app.store.models import AuditEvent, Operator
@@ -102,7 +102,7 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     vendors = {str(oid): choices.vendors.get(vendor, vendor) for oid, vendor in found.items()}
     query = trail.query()
     context = {
-        "events": page.events, "chain": chain, "who": who, "vendors": vendors, "choices": choices,
+        "events": page.events, "chain": chain, "who": who, "org_of": org_of, "vendors": vendors, "choices": choices,
         "server_who": SERVER_WHO, "kinds": KINDS, "errors": errors,
         # What the person chose stays in the form, a refused choice too, so they can correct it; a
         # date field holds a date or nothing (its message quotes what was not one).

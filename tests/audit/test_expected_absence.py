@@ -1,0 +1,88 @@
+"""The audit trail of the wizard's own "does it exist yet?" look-ups (QA walk 13, M2): a clean
+Defender onboarding showed four Okta calls with Result "Failed" (the role and the resource set
+looked up by label, 404, then created), which an auditor had to ask about. A 404 the caller
+expected reads "Not found (expected)"; a 404 that makes a check fail still reads "Failed"."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from app.audit import verify_chain
+from app.settings import Settings
+from app.store.models import AuditEvent
+from okta_sandbox import SandboxOrg
+from tests.engine.test_defender import LABEL, finish, start
+from tests.harness import Wizard
+from tests.support import Web, add_operator
+from tests.web.test_audit_filter import rows
+
+ROLE = "GET /api/v1/iam/roles/{roleIdOrLabel} → 404"
+SET = "GET /api/v1/iam/resource-sets/{resourceSetIdOrLabel} → 404"
+PERMISSIONS = "GET /api/v1/iam/roles/{roleIdOrLabel}/permissions → 404"
+
+
+def _calls(w: Wizard, oid: uuid.UUID, after: int = 0) -> list[AuditEvent]:
+    async def read() -> list[AuditEvent]:
+        async with w.state.db.sessions() as session:
+            return list((await session.execute(select(AuditEvent).where(
+                AuditEvent.onboarding_id == oid, AuditEvent.category == "okta", AuditEvent.seq > after)
+                .order_by(AuditEvent.seq))).scalars())
+
+    return w.run(read)
+
+
+def _auditor(w: Wizard, settings: Settings) -> Web:
+    add_operator(settings, "aud", "auditor")
+    web = Web(w.client)
+    web.sign_in("aud")
+    return web
+
+
+def _results(web: Web, typed: str) -> list[tuple[str, str]]:
+    """The audit page's rows found by ``typed``, as the auditor reads them: What (its first line) and Result."""
+    page = web.get("/audit", params={"action": typed}).text
+    return [(row["What"].split("Okta org ")[0], row["Result"]) for row in rows(page)]
+
+
+def test_a_clean_onboarding_has_no_failed_okta_call(w: Wizard, sandbox_org: SandboxOrg, settings: Settings) -> None:
+    oid = start(w)
+    finish(w, oid, sandbox_org)
+    calls = _calls(w, oid)
+    assert [e.summary for e in calls if e.outcome == "failed"] == []
+    # The plan and the apply each asked whether the role and the set exist yet (by label), then made them.
+    assert [(e.summary, e.outcome) for e in calls if e.details["status"] == 404] == [
+        (ROLE, "not_found"), (SET, "not_found")] * 2
+    web = _auditor(w, settings)
+    assert _results(web, "roleIdOrLabel} → 404") == [(ROLE, "Not found (expected)")] * 2
+    assert _results(web, "resourceSetIdOrLabel} → 404") == [(SET, "Not found (expected)")] * 2
+    assert "Failed" not in {result for _what, result in _results(web, "/api/v1/")}
+    assert web.get("/audit/verify").text.count("Audit chain intact") == 1
+
+
+def test_a_404_that_fails_a_check_still_reads_failed(w: Wizard, sandbox_org: SandboxOrg, settings: Settings) -> None:
+    """Someone deleted the role: the check's read of it (404) is the failure the checklist names;
+    undo's look-up of the same role (already gone: nothing to delete) is an answer."""
+    oid = start(w)
+    finish(w, oid, sandbox_org)
+    sandbox_org.custom_roles.remove(next(r for r in sandbox_org.custom_roles if r.label == LABEL).id)
+    before = max(e.seq for e in _calls(w, oid))
+    assert w.verify(oid, "reverify").state == "succeeded"
+    reverified = _calls(w, oid, before)
+    assert [(e.summary, e.outcome) for e in reverified if e.details["status"] == 404] == [(PERMISSIONS, "failed")]
+    web = _auditor(w, settings)
+    assert _results(web, "/permissions → 404") == [(PERMISSIONS, "Failed")]
+
+    before = max(e.seq for e in reverified)
+    assert w.job(oid, "undo").state == "succeeded", w.failure(oid)
+    undone = [(e.summary, e.outcome) for e in _calls(w, oid, before) if e.details["status"] == 404]
+    # The service account's membership of the binding went with the role, and the role itself is gone.
+    assert undone == [("GET /api/v1/iam/resource-sets/{resourceSetIdOrLabel}/bindings/{roleIdOrLabel}/members → 404",
+                       "not_found"), (ROLE, "not_found")]
+
+    async def chain() -> bool:
+        async with w.state.db.sessions() as session:
+            return (await verify_chain(session)).ok
+
+    assert w.run(chain)
