@@ -60,7 +60,7 @@ class NotificationDelivery(UUIDPrimaryKey, Base):
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notification_channels.id", ondelete="CASCADE"),
                                                   nullable=False)
     alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False)
-    event: Mapped[str] = mapped_column(String(16), nullable=False)  # raised | cleared
+    event: Mapped[str] = mapped_column(String(16), nullable=False)  # raised | continued | cleared
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
