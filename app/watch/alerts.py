@@ -1,6 +1,7 @@
 """Alerts: a finding raises one alert (audited) and later runs that find it again only mark it
 seen; when a run no longer finds it, it is cleared (audited); an alert another one now speaks for
-is superseded (audited, closed, not announced as resolved). Run inside the onboarding's job, so
+is superseded (audited, closed, not announced as resolved); a person's remedy under way (the
+service account reactivated) is noted on its alert until the next run. Run inside the onboarding's job, so
 two runs of one onboarding never reconcile at once (one active job per onboarding)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from app.audit import Actor, record
 from app.store.models import Alert
 from app.store.repositories.watch import add_alert, open_alerts
 from app.store.statuses import Outcome
-from app.watch.findings import CONTINUES, SPEAKS_FOR, Finding
+from app.watch.findings import CONTINUES, REACTIVATED, SPEAKS_FOR, Finding
 
 
 async def reconcile(session: AsyncSession, onboarding_id: uuid.UUID, found: Sequence[Finding], now: datetime,
@@ -77,3 +78,13 @@ def _continued(old: Alert, finding: Finding) -> dict[str, str]:
     return {"id": str(old.id), "key": old.key, "summary": old.summary, "raised_at": old.raised_at.isoformat(),
             "words": str((old.details or {})[SPEAKS_FOR][finding.key])}
 
+
+async def note_reactivated(session: AsyncSession, onboarding_id: uuid.UUID, key: str, *, login: str, by: str,
+                           at: datetime, remedy: str) -> None:
+    """A person had Okta reactivate the service account the open alert ``key`` is about: its words
+    on the pages say so (``messages.shown``) until the next run replaces them with what Okta has
+    then; the pages make no Okta call to know it. Its words as raised stay in the trail."""
+    for alert in await open_alerts(session, onboarding_id):
+        if alert.key == key:
+            alert.details = {**(alert.details or {}),
+                             REACTIVATED: {"login": login, "by": by, "at": at.isoformat(), "remedy": remedy}}

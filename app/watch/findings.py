@@ -29,6 +29,8 @@ DEFAULT_TOKEN_WINDOW = timedelta(days=30)
 # and, on an alert raised as another's continuation (app/watch/alerts.py), that one (its id, key,
 # words, when it was raised, and these words), whose channels hear of it as that one's update.
 SPEAKS_FOR, CONTINUES = "speaks_for", "continues"
+# An open alert's details: the service account reactivated since it was last seen, by whom and when.
+REACTIVATED = "reactivated"
 # The check kinds the watch reads beyond pass and fail (the token's use and loss, the account's state).
 TOKEN_CHECK_KIND = ServiceToken.kind
 ACCOUNT_CHECK_KIND = UserStatus.kind

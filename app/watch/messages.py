@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from app.common.moments import stamp
 from app.common.text import lasted
 from app.store.models import Alert, Onboarding
-from app.watch.findings import CONTINUES, ITEM_SAID
+from app.watch.findings import CONTINUES, ITEM_SAID, REACTIVATED
 
 
 def resolved(alert: Alert, onboarding: Onboarding) -> str:
@@ -30,6 +30,24 @@ def resolved(alert: Alert, onboarding: Onboarding) -> str:
         return "the watch can use this onboarding's Okta connection again."
     label = details.get("label")
     return f"this check passes again: {label}." if label else f"the watch no longer finds this: {alert.summary}"
+
+
+def shown(alert: Alert) -> str:
+    """An open alert's words on the pages: as the last run found it, unless a person reactivated the
+    service account since (the pages said it was still deactivated until the next run)."""
+    note = (alert.details or {}).get(REACTIVATED)
+    if not note:
+        return alert.summary
+    label = (alert.details or {}).get("label")
+    return (f"{note['login']} was reactivated in Okta by {note['by']} on {stamp(datetime.fromisoformat(note['at']))}: "
+            "it waits for its password to be set with its new activation link, and for the watch's next check"
+            + (f".{ITEM_SAID}{label}." if label else "."))
+
+
+def shown_remedy(alert: Alert) -> str | None:
+    """What to do about an open alert, on the pages: after a reactivation, what is left of it."""
+    details = alert.details or {}
+    return str((details.get(REACTIVATED) or {}).get("remedy") or details.get("remedy") or "") or None
 
 
 def _said(event: str) -> str:

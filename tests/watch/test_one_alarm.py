@@ -3,14 +3,17 @@ tokens; once the person had pressed "Reactivate the service account" and set its
 run resolved the account's alert ("[Resolved]") and raised a new one on the lost token ("[Alert]"):
 a second alarm of the cause they were already mending. Now the token's alert carries the account's
 on: the people told of the first hear one update saying what is left, every alert stays on record,
-and a token lost for another reason still raises its own alarm."""
+and a token lost for another reason still raises its own alarm. And after a Reactivate the pages no
+longer say the account is deactivated until the next run (nor ask Okta to know it)."""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import select
 
 from app.store.models import Alert
@@ -141,3 +144,39 @@ def test_a_token_revoked_while_the_account_is_active_alerts_as_before(
     [subject] = _subjects(box)
     assert subject.startswith(f"[Alert] {VENDOR} on ") and "API token was revoked or has expired" in subject
     assert [a.key for a in _open_alerts(j, oid)] == ["check:token_any_ip"]
+
+
+def _alert_words(page: str) -> str:
+    return page.split("from the watch", 1)[1].split("Open since", 1)[0]
+
+
+def test_after_a_reactivate_the_pages_no_longer_say_the_account_is_deactivated(
+        j: Journey, sandbox_org: SandboxOrg, okta_requests: list[httpx.Request]) -> None:
+    oid, user = _deactivated(j, sandbox_org)
+    url = f"/onboardings/{oid}"
+    deactivated = f"{user.login} was deactivated in Okta (DEPROVISIONED)"
+    assert deactivated in _alert_words(_words(j.get(url).text))
+    _reactivated(j, oid)
+
+    okta_requests.clear()
+    page, health = _words(j.get(url).text), _words(j.get("/health").text)
+    assert okta_requests == []  # the pages said it from the database: no Okta call to draw them
+    said = f"{user.login} was reactivated in Okta by ana.admin on "
+    for words in (_alert_words(page), health):
+        assert deactivated not in words, words
+        assert re.search(re.escape(said) + r"\d{4}-\d\d-\d\d \d\d:\d\d UTC : it waits for its password to be set with "
+                         r"its new activation link, and for the watch's next check\. Checklist item: The account is "
+                         r"active\.", words), words
+    assert "What to do: Open the new activation link as the service account (choose its password and enrol its " \
+           "MFA), sign in to Okta as it, create a new API token, paste it on the token step and give it to the " \
+           "vendor: in the Microsoft Defender Portal" in health
+    assert "Press “Reactivate the service account”" not in health
+    # Its words as raised stay in the trail.
+    [raised] = _audit(j, "alert_raised")
+    assert deactivated in raised.summary
+
+    # The next run says what Okta has then: waiting for its person, not deactivated.
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    words = _alert_words(_words(j.get(url).text))
+    assert f"{user.login} is PROVISIONED in Okta, not active" in words and said not in words, words
