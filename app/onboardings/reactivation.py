@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from app.audit import Actor, record
 from app.common.validation import ValidationFailed
-from app.engine.checks.library import REACTIVATE
+from app.engine.checks.library import REACTIVATE, give_to_vendor
 from app.engine.engine import Engine
 from app.engine.runtime import Loaded, load
 from app.okta.errors import OktaError
@@ -32,6 +32,7 @@ from app.store.repositories.progress import latest_results
 from app.store.repositories.state import get_onboarding, learn, touch
 from app.store.statuses import CheckStatus
 from app.vault import Secret
+from app.watch.alerts import note_reactivated
 from app.watch.findings import ACCOUNT_CHECK_KIND, check_kinds
 
 LINK_LABEL = "New activation link of the service account"
@@ -46,6 +47,7 @@ class Offer:
     user_id: str
     status: str  # as the latest run found it: DEPROVISIONED, or PROVISIONED after an earlier press
     button: str
+    check: str = ""  # the account's status check, on whose open alert the reactivation is noted
 
 
 def offered(loaded: Loaded, results: Mapping[str, CheckResult], run: VerificationRun | None = None) -> Offer | None:
@@ -68,8 +70,8 @@ def offered(loaded: Loaded, results: Mapping[str, CheckResult], run: Verificatio
         status = str(evidence.get("status") or "")
         if status in ("DEPROVISIONED", "PROVISIONED"):
             if relinked_since(loaded, run):
-                return Offer(str(account), "PROVISIONED", AGAIN)
-            return Offer(str(account), status, REACTIVATE if status == "DEPROVISIONED" else AGAIN)
+                return Offer(str(account), "PROVISIONED", AGAIN, key)
+            return Offer(str(account), status, REACTIVATE if status == "DEPROVISIONED" else AGAIN, key)
     return None
 
 
@@ -104,8 +106,13 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
     link = answer.get("activationUrl")
     was = "deactivated" if user.status == "DEPROVISIONED" else "waiting for its activation"
     async with engine.db.session() as session:
+        now = utcnow()
         if link:  # the card leads to the token step from here on (QA walk 12, H1): the paste proves it active
-            await learn(session, await get_onboarding(session, onboarding_id), {RELINKED_AT: utcnow().timestamp()})
+            await learn(session, await get_onboarding(session, onboarding_id), {RELINKED_AT: now.timestamp()})
+        # The watch's alert no longer says the account is deactivated (Okta has it waiting for its
+        # person now), until its next run reads it again.
+        await note_reactivated(session, onboarding_id, f"check:{offer.check}", login=login or "The service account",
+                               by=actor.name, at=now, remedy=_remedy(loaded))
         await touch(session, onboarding_id)
         # Who, what and when; never the link nor its token.
         await record(session, action="service_account_reactivate", actor=actor, onboarding_id=onboarding_id,
@@ -118,3 +125,11 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
                                    "again to ask Okta for a new one.")
     # Remembered by the log redactor from here on, whatever repeats it.
     return f"{LINK_LABEL} {login}", Secret(str(link))
+
+
+def _remedy(loaded: Loaded) -> str:
+    """What is left to do once the account is reactivated (the alert's remedy said to press the button)."""
+    return ("Open the new activation link as the service account (choose its password and enrol its MFA), sign in "
+            "to Okta as it, create a new API token, paste it on the token step and "
+            f"{give_to_vendor(loaded.playbook.token_place or '')}. Lost the link? Press “{AGAIN}” on this "
+            "onboarding's page: Okta makes a new one, and the earlier one stops working.")

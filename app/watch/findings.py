@@ -25,6 +25,12 @@ from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import NOT_ANSWERED, CheckStatus, FindingKind
 
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
+# An alert's details: the alerts it speaks for (their keys), each with the words it goes on in alone;
+# and, on an alert raised as another's continuation (app/watch/alerts.py), that one (its id, key,
+# words, when it was raised, and these words), whose channels hear of it as that one's update.
+SPEAKS_FOR, CONTINUES = "speaks_for", "continues"
+# An open alert's details: the service account reactivated since it was last seen, by whom and when.
+REACTIVATED = "reactivated"
 # The check kinds the watch reads beyond pass and fail (the token's use and loss, the account's state).
 TOKEN_CHECK_KIND = ServiceToken.kind
 ACCOUNT_CHECK_KIND = UserStatus.kind
@@ -189,9 +195,10 @@ def _expiry(expires_at: datetime, now: datetime, token_id: object, remedy: str) 
 
 def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kinds: Mapping[str, str],
              facts: Mapping[str, Any], now: datetime, *, expiry_days: int, unused_days: int,
-             lost_token: str = NEW_TOKEN) -> list[Finding]:
+             lost_token: str = NEW_TOKEN, token_step: str = "") -> list[Finding]:
     """``lost_token``: what to do about a token expired, with the vendor's place for a new one
-    (``new_token(playbook.token_place)``), as the token check says it."""
+    (``new_token(playbook.token_place)``), as the token check says it; ``token_step``: where a new
+    token is pasted (`token_step`)."""
     unknown = unreadable(results)
     answered = [key for key in results if key not in unknown and reads_okta(kinds.get(key, ""))]
     if unknown and not answered:
@@ -203,7 +210,8 @@ def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kind
     # mends both: the token's own ("create a new token") cannot be done before it (QA walk 10, M2).
     lost, down = token_lost(results, kinds), account_down(results, kinds)
     found = [Finding(f"check:{key}", FindingKind.drift, _title(result, labels.get(key, key)),
-                     {"check": key, "label": labels.get(key, key), "remedy": result.remedy})
+                     {"check": key, "label": labels.get(key, key), "remedy": result.remedy}
+                     | (_speaks_for(result, lost.check, token_step) if down == key and lost else {}))
              for key, result in sorted(results.items()) if result.status == CheckStatus.failed and key not in unknown
              and not (down and lost and key == lost.check)]
     token_id = facts.get("service_token_id")
@@ -221,6 +229,33 @@ def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kind
                                  {"last_use": use.last_use.isoformat(), "inferred": True, "token_id": token_id,
                                   "remedy": USE_OR_REVOKE}))
     return found
+
+
+# Why the token was lost, by the account's status when the watch found it down. An account once
+# active is PROVISIONED only once reactivated after its deactivation, waiting for its person.
+_LOST_WHEN = {"DEPROVISIONED": "when it was deactivated", "PROVISIONED": "when it was deactivated",
+              "SUSPENDED": "while it was suspended", "LOCKED_OUT": "while it was locked out"}
+
+
+def _speaks_for(account: CheckResult, token_check: str, token_step: str) -> dict[str, Any]:
+    """The account's alert speaks for the token lost with it (one cause, one alarm). When the account
+    is active again and the token is still lost, the token's alert carries the account's on, in
+    these words (app/watch/alerts.py), not as a new alarm beside a "resolved" one: the person is
+    already on the account's remedy, whose next step is the new token."""
+    when = _LOST_WHEN.get(str((account.evidence or {}).get("status")), "while it was not active")
+    where = f"at {token_step}" if token_step else "on the token step"
+    return {SPEAKS_FOR: {f"check:{token_check}": f"The service account is active again; its API token was removed "
+                                                 f"{when}: create a new one {where}"}}
+
+
+def token_step(playbook: Playbook, check: str) -> str:
+    """Where the onboarding's page takes a new service token, for the token check ``check``: its
+    section's token step, as the page names it ("step 6 (Copy the token value)"); "" if none."""
+    for section, step in playbook.steps():
+        if any(c.key == check for c in step.checks):
+            pasted = [s for s in section.steps if s.task is not None and s.task.kind == TOKEN_CHECK_KIND]
+            return f"step {pasted[0].number} ({pasted[0].title})" if pasted else ""
+    return ""
 
 
 def credential_finding(message: str) -> Finding:

@@ -41,6 +41,7 @@ from app.vault import Secret, Vault
 from app.watch import messages
 from app.watch.audience import assignee_of, owner_words, recipients
 from app.watch.channels import SECRET_PURPOSE, WEBHOOK, channel_owner, channels
+from app.watch.findings import CONTINUES
 
 log = logging.getLogger("onboard.notify")
 
@@ -56,12 +57,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def told_of(session: AsyncSession, alert: Alert) -> list[NotificationChannel]:
-    """The channels still set that were told of ``alert`` when it was raised (or are being told: its
-    delivery is still retried): only they hear it is resolved. A channel added since heard nothing
-    of it ("[Resolved]" reached people who never had the alert), and one whose delivery gave up
-    never had it either. The raised deliveries are the record: they are kept, never deleted."""
+    """The channels still set that were told of ``alert`` when it was raised, or as the update of the
+    alert it carries on (or are being told: its delivery is still retried): only they hear it is
+    resolved. A channel added since heard nothing of it ("[Resolved]" reached people who never had
+    the alert), and one whose delivery gave up never had it either. The raised deliveries are the
+    record: they are kept, never deleted."""
     told = select(NotificationDelivery.channel_id).where(
-        NotificationDelivery.alert_id == alert.id, NotificationDelivery.event == "raised",
+        NotificationDelivery.alert_id == alert.id, NotificationDelivery.event.in_(("raised", "continued")),
         or_(NotificationDelivery.delivered_at.is_not(None), NotificationDelivery.attempts < MAX_ATTEMPTS))
     return list((await session.execute(select(NotificationChannel).where(
         NotificationChannel.removed_at.is_(None), NotificationChannel.id.in_(told))
@@ -77,32 +79,47 @@ async def recent_deliveries(session: AsyncSession, limit: int = 20) -> list[Noti
 
 async def enqueue(session: AsyncSession, alert: Alert, event: str, onboarding: Onboarding, vendor: str,
                   now: datetime, *, public_url: str) -> int:
-    """One delivery per channel for this alert's change (a clearing: per channel told of its raising),
-    in the caller's transaction. The message stands on its own for someone who reads only the
-    channel: what happened, what to do, who owns the onboarding and a link to it (``public_url``:
-    the wizard's own address). An e-mail's addresses are fixed now, the onboarding's assignee as it
-    is at this moment among them where the channel says so (app/watch/audience.py)."""
-    headline = messages.headline(event, alert, vendor, onboarding)
-    remedy = (alert.details or {}).get("remedy") if event == "raised" else None
+    """One delivery per channel for this alert's change (a clearing: per channel told of its raising;
+    ``continued``, an alert raised as the continuation of another: an update to the channels told of
+    that one, and raised to the others, who never heard of it), in the caller's transaction. An
+    e-mail's addresses are fixed now, the onboarding's assignee as it is at this moment among them
+    where the channel says so (app/watch/audience.py)."""
+    if event == "raised":
+        found = [(channel, event) for channel in await channels(session)]
+    elif event == "continued":
+        earlier = await session.get(Alert, uuid.UUID(str(alert.details[CONTINUES]["id"])))
+        told = {channel.id for channel in await told_of(session, earlier)} if earlier is not None else set()
+        found = [(channel, "continued" if channel.id in told else "raised") for channel in await channels(session)]
+    else:
+        found = [(channel, event) for channel in await told_of(session, alert)]
     assignee = await assignee_of(session, onboarding)
-    owner = owner_words(assignee)
+    addresses = recipients([channel for channel, _said in found], assignee)
+    bodies = {said: _payload(alert, said, onboarding, vendor, public_url, owner_words(assignee))
+              for said in {said for _channel, said in found}}
+    for channel, said in found:
+        session.add(NotificationDelivery(id=uuid.uuid4(), channel_id=channel.id, alert_id=alert.id, event=said,
+                                         payload=bodies[said], recipients=addresses.get(channel.id), created_at=now,
+                                         next_attempt_at=now))
+    return len(found)
+
+
+def _payload(alert: Alert, event: str, onboarding: Onboarding, vendor: str, public_url: str,
+             owner: str) -> dict[str, Any]:
+    """The message stands on its own for someone who reads only the channel: what happened, what to
+    do, who owns the onboarding and a link to it (``public_url``: the wizard's own address)."""
+    headline = messages.headline(event, alert, vendor, onboarding)
+    remedy = (alert.details or {}).get("remedy") if event != "cleared" else None
     url = f"{public_url.rstrip('/')}/onboardings/{onboarding.id}"
     lines = [headline, ""] + ([f"What to do: {remedy}"] if remedy else []) + [messages.when(event, alert, onboarding),
         f"Owner: {owner}", f"Onboarding: {url}", f"Every watched onboarding: {public_url.rstrip('/')}/health"]
-    body = {"event": f"alert_{event}", "headline": headline,
+    return {"event": f"alert_{event}", "headline": headline,
             "subject": messages.subject(event, alert, vendor, onboarding), "text": "\n".join(lines),
             "alert": {"key": alert.key, "kind": alert.kind, "summary": alert.summary, "what_to_do": remedy,
                       "raised_at": alert.raised_at.isoformat(),
-                      "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None},
+                      "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None}
+                     | ({"continues": alert.details[CONTINUES]["key"]} if event == "continued" else {}),
             "onboarding": {"id": str(onboarding.id), "vendor": vendor, "org": onboarding.org_origin, "url": url,
                            "owner": owner}}
-    found = await channels(session) if event == "raised" else await told_of(session, alert)
-    addresses = recipients(found, assignee)
-    for channel in found:
-        session.add(NotificationDelivery(id=uuid.uuid4(), channel_id=channel.id, alert_id=alert.id, event=event,
-                                         payload=body, recipients=addresses.get(channel.id), created_at=now,
-                                         next_attempt_at=now))
-    return len(found)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -27,7 +27,7 @@ from app.engine.checks.library import new_token
 from app.engine.jobs import JobBusy, JobHandle, JobRunner
 from app.okta.errors import OktaError
 from app.playbooks.loader import PlaybookLibrary
-from app.playbooks.schema import CheckSpec, EvidenceSpec
+from app.playbooks.schema import CheckSpec, EvidenceSpec, Playbook
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import CheckResult, Onboarding
@@ -48,10 +48,13 @@ from app.store.repositories.watch import (
 )
 from app.watch.alerts import reconcile
 from app.watch.findings import (
+    CONTINUES,
     Finding,
     credential_finding,
     findings,
     superseded,
+    token_lost,
+    token_step,
     token_use,
     token_vouched,
     unreadable,
@@ -152,7 +155,8 @@ class Watch:
                 found = findings(results, {k: c.label for k, c in specs.items()}, kinds, onboarding.facts or {}, now,
                                  expiry_days=self.settings.watch_token_expiry_days,
                                  unused_days=self.settings.watch_token_unused_days,
-                                 lost_token=new_token(playbook.token_place or ""))
+                                 lost_token=new_token(playbook.token_place or ""),
+                                 token_step=_token_step(playbook, results, kinds))
                 spoken_for, by = superseded(results, kinds)
                 raised, cleared = await reconcile(session, onboarding_id, found, now, actor,
                                                   looked_at=_looked_at(results, specs, found),
@@ -162,8 +166,9 @@ class Watch:
                     # The vendor's first call is seen: from now on the watch looks at its usual pace.
                     await learn(session, onboarding, {FIRST_CALL_SEEN: now.isoformat()})
             # The notifications go in the same transaction: a restart now loses none of them.
-            for alert in raised:
-                await enqueue(session, alert, "raised", onboarding, playbook.name, now,
+            for alert in raised:  # one carrying another on: told as its update to those told of that one
+                await enqueue(session, alert, "continued" if CONTINUES in alert.details else "raised",
+                              onboarding, playbook.name, now,
                               public_url=self.settings.resolved_public_url)
             for alert in cleared:
                 await enqueue(session, alert, "cleared", onboarding, playbook.name, now,
@@ -206,6 +211,12 @@ class Watch:
 
     async def stop(self) -> None:
         await self._loop.stop()
+
+
+def _token_step(playbook: Playbook, results: Mapping[str, CheckResult], kinds: Mapping[str, str]) -> str:
+    """Where a new token goes, when this run found the token lost ("" otherwise)."""
+    lost = token_lost(results, kinds)
+    return token_step(playbook, lost.check) if lost is not None else ""
 
 
 def _looked_at(results: Mapping[str, CheckResult], specs: Mapping[str, CheckSpec],

@@ -32,6 +32,7 @@ from app.store.statuses import (
     WAITING_WORDS,
     applied_words,
 )
+from app.watch.messages import shown, shown_remedy
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
 
@@ -197,6 +198,10 @@ def build_templates() -> Jinja2Templates:
     env.filters["counted"] = counted
     env.filters["code_spans"] = _code_spans
     env.filters["breakable"] = _breakable
+    # An open alert's words and remedy on the pages (a person's remedy under way said, as of the
+    # database: no Okta call to draw them).
+    env.filters["alert_words"] = shown
+    env.filters["alert_remedy"] = shown_remedy
     env.globals["applied_words"] = applied_words
     env.filters["poll_delay_ms"] = _poll_delay_ms
     env.globals["words"] = {"step": STEP_WORDS, "check": CHECK_WORDS, "action": ACTION_WORDS, "run": RUN_WORDS,

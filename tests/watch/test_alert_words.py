@@ -141,20 +141,21 @@ def test_a_deactivated_service_account_is_one_alert_and_one_email(j: Journey, sa
     assert f"{user.login} was deactivated in Okta" in health and "The account is active: " not in health
     assert token["value"] not in body
 
-    # Reactivated, its token is still gone: now the token's own alert, whose remedy can be done.
+    # Reactivated (here in the Admin Console), its token is still gone: the token's own alert, whose
+    # remedy can be done now, carries the account's on, as one update of the same cause (it was a
+    # "[Resolved]" and a new "[Alert]": tests/watch/test_one_alarm.py).
     users_domain.activate_user(sandbox_org, user, send_email=False, actor=None)
     sandbox_org.complete_activation(user.id)  # its person sets a password again
     j.clock.advance(DAY + 1)
     _tick(j)
-    assert _deliver(j) == 2
-    later = [_subject(m) for m in box.messages[1:]]
-    [resolved] = [s for s in later if s.startswith("[Resolved]")]
-    [raised] = [s for s in later if s.startswith("[Alert]")]
-    assert "this check passes again: The account is active." in resolved
-    assert raised.split(f"{urlsplit(sandbox_org.base_url).hostname}: ", 1)[1].startswith(
-        "The service account's API token was revoked or has expired: token "), raised
-    assert "Sign in to Okta as the service account, create a new API token" in _body(
-        next(m for m in box.messages[1:] if _subject(m).startswith("[Alert]")))
+    assert _deliver(j) == 1
+    [update] = box.messages[1:]
+    assert _subject(update).split(f"{urlsplit(sandbox_org.base_url).hostname}: ", 1)[1] == (
+        "The service account is active again; its API token was removed when it was deactivated: create a new one "
+        "at step 6 (Copy the token value)"), _subject(update)
+    assert _subject(update).startswith("[Update]")
+    assert "Sign in to Okta as the service account, create a new API token" in _body(update)
+    assert [a.key for a in _open_alerts(j, oid)] == ["check:token_any_ip"]
 
 
 def test_a_token_alert_open_when_its_account_is_deactivated_is_superseded_not_resolved(

@@ -60,7 +60,7 @@ class NotificationDelivery(UUIDPrimaryKey, Base):
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notification_channels.id", ondelete="CASCADE"),
                                                   nullable=False)
     alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False)
-    event: Mapped[str] = mapped_column(String(16), nullable=False)  # raised | cleared
+    event: Mapped[str] = mapped_column(String(16), nullable=False)  # raised | continued | cleared
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     # The addresses an e-mail goes to, fixed when it is queued: the channel's recipients and, when
     # the channel says so, the onboarding's assignee then. A restart, a reassignment or a new address
