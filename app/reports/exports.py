@@ -97,7 +97,7 @@ def checklist_rows(checklist: ChecklistOnly) -> list[dict[str, Any]]:
         attested_at = moment.isoformat() if moment else None
         rows.append(REDACTOR.data({
             "section": item.section, "step": item.step, "item": item.label, "result": item.result,
-            "evidence": item.evidence_words(attested_at or ""), "attested_by": item.attested_by or None,
+            "evidence": item.evidence_words(), "attested_by": item.attested_by or None,
             "attested_at": attested_at, "attestation_note": item.attestation.note if item.attestation else None,
             "attestation_warning": item.attestation.warning if item.attestation else None}))
     return rows

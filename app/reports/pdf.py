@@ -101,7 +101,7 @@ def render_pdf(report: Report) -> bytes:
     pdf.para(f"Last verification: {_when(report.verified_at)}. {report.count_words}")
     pdf.rows((40, 55, 20, 75), ["Step", "Item", "Result", "Evidence"], (
         [f"{item.section} › {item.step}", item.label, item.result,
-         item.evidence_words(_when(item.attestation.attested_at) if item.attestation else "")]
+         item.evidence_words()]
         for item in report.checklist))
 
     if report.values:
