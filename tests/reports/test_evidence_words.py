@@ -103,7 +103,7 @@ def test_the_pdf_evidence_is_in_words_too(done: tuple[Wizard, uuid.UUID]) -> Non
     assert f"custom role “{ROLE}” on resource set “{ROLE}”" in text
     assert text.count(" Passed ") >= 10  # the Result cells ("10 passed" in the counts' sentence)
     # The counts as the page counts them: an attested item is passed (it read "2 attested, 10 passed").
-    assert re.search(r"\d+\s+passed\s+\(\d+\s+of\s+them\s+attested\),\s+0\s+FAILED,\s+0\s+not\s+attested\.", text), text
+    assert re.search(r"\d+\s+passed\s+\(\d+\s+of\s+them\s+attested\),\s+0\s+failed,\s+0\s+not\s+attested\.", text), text
     for key in RAW_KEYS:
         assert key not in text, key
 
@@ -111,12 +111,13 @@ def test_the_pdf_evidence_is_in_words_too(done: tuple[Wizard, uuid.UUID]) -> Non
 def test_the_pdf_counts_read_in_the_pages_order() -> None:
     counts = {"passed": 9, "attested": 3, "failed": 1, "waiting": 2, "needs_attestation": 1}
     assert count_line(counts) == "12 passed (3 of them attested), 1 FAILED, 2 waiting, 1 not attested."
-    assert count_line({"passed": 4}) == "4 passed, 0 FAILED, 0 not attested."
+    # Capitals say a failure an auditor must not miss, never that there is none (QA walk 13, L6).
+    assert count_line({"passed": 4}) == "4 passed, 0 failed, 0 not attested."
     # Checks Okta did not answer are neither passed nor failed: counted apart.
-    assert count_line({"passed": 4, "unchecked": 2}) == "4 passed, 0 FAILED, 2 unanswered, 0 not attested."
+    assert count_line({"passed": 4, "unchecked": 2}) == "4 passed, 0 failed, 2 unanswered, 0 not attested."
     # What Okta fails and an attestation accepted is never counted as passed (QA walk 11, M2).
     assert count_line({"passed": 8, "attested": 2, "accepted": 1}) == (
-        "10 passed (2 of them attested), 1 accepted on attestation (Okta does not meet it), 0 FAILED, 0 not attested.")
+        "10 passed (2 of them attested), 1 accepted on attestation (Okta does not meet it), 0 failed, 0 not attested.")
 
 
 def test_the_event_exports_keep_ids_as_data_and_summaries_in_words(done: tuple[Wizard, uuid.UUID]) -> None:
