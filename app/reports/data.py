@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import ChainReport, verify_range
-from app.engine.runtime import load
 from app.common.text import counted
+from app.engine.runtime import Loaded, load
 from app.playbooks.loader import PlaybookLibrary
 from app.reports.checklist import (
     ChecklistItem,
@@ -182,15 +182,12 @@ class Report:
                f"chain.{chain.notes}"
 
 
-async def build_report(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,
-                       generated_by: str) -> Report:
-    loaded = await load(session, library, onboarding_id)
-    onboarding, playbook = loaded.onboarding, loaded.playbook
-    names = await OperatorRepository(session).display_names()
-    last_run, results = await latest_results(session, onboarding_id)
-    checklist = checklist_items(loaded, results, names)
-    steps = {step.key: step.title for _s, step in playbook.steps()}
-    plans = await confirmed_plans(session, onboarding_id)
+async def applied_actions(session: AsyncSession, loaded: Loaded, names: dict[Any, str]
+                          ) -> tuple[list[ActionRow], list[ConfirmedPlan]]:
+    """What the wizard did in Okta: each action beside the confirmed plan it was applied under, and
+    every plan confirmed, the first first (the report's section, and the JSON export's)."""
+    steps = {step.key: step.title for _s, step in loaded.playbook.steps()}
+    plans = await confirmed_plans(session, loaded.onboarding.id)
     actions = []
     for row in sorted(loaded.records.values(), key=lambda r: r.position):
         action = ActionRow(step=steps.get(row.step_key, row.step_key), summary=row.summary or row.action_key,
@@ -207,6 +204,17 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
                                confirmed_by=names.get(plan.confirmed_by_id, "?") if plan.confirmed_by_id else "?",
                                differences=sum(1 for a in actions if a.plan_number == number and a.as_planned is False))
                  for number, plan in enumerate(plans, 1) if plan.confirmed_at is not None]
+    return actions, confirmed
+
+
+async def build_report(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,
+                       generated_by: str) -> Report:
+    loaded = await load(session, library, onboarding_id)
+    onboarding, playbook = loaded.onboarding, loaded.playbook
+    names = await OperatorRepository(session).display_names()
+    last_run, results = await latest_results(session, onboarding_id)
+    checklist = checklist_items(loaded, results, names)
+    actions, confirmed = await applied_actions(session, loaded, names)
     events = (await session.execute(
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()

@@ -103,17 +103,6 @@ def checklist_rows(checklist: ChecklistOnly) -> list[dict[str, Any]]:
     return rows
 
 
-def report_header(checklist: ChecklistOnly, exported_by: str) -> dict[str, Any]:
-    """What the JSON export says before its events: the onboarding, and its checklist as checked."""
-    onboarding, run = checklist.loaded.onboarding, checklist.last_run
-    return {"onboarding": str(onboarding.id), "vendor": checklist.loaded.playbook.name,
-            "document": checklist.loaded.playbook.document_title, "org": onboarding.org_origin,
-            "status": onboarding.status,
-            "completed_at": onboarding.completed_at.isoformat() if onboarding.completed_at else None,
-            "verified_at": run.finished_at.isoformat() if run is not None else None, "exported_by": exported_by,
-            "checklist": checklist_rows(checklist)}
-
-
 def checklist_csv(checklist: ChecklistOnly) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CHECKLIST_COLUMNS)

@@ -12,6 +12,7 @@ from app.audit import record
 from app.reports import exports
 from app.reports.checklist import build_checklist
 from app.reports.data import build_report
+from app.reports.record import build_header
 from app.store.models import Onboarding
 from app.web.deps import CurrentOperator, DbSession, actor_for
 from app.web.routes.onboarding_common import onboarding_or_404
@@ -60,7 +61,7 @@ async def events_export(request: Request, db: DbSession, onboarding_id: str, fmt
                      subject_type="events", subject_id=fmt, summary=f"Audit events exported as {fmt.upper()}")
     disposition = {"Content-Disposition": f'attachment; filename="{_filename(found, fmt)}"'}
     if fmt == "json":
-        header = exports.report_header(await build_checklist(db, state.library, found.id), operator.username)
+        header = await build_header(db, state.library, found.id, operator.username)
         return StreamingResponse(exports.json_stream(state.db, found.id, header), media_type="application/json",
                                  headers=disposition)
     return StreamingResponse(exports.csv_stream(state.db, found.id), media_type="text/csv; charset=utf-8",
