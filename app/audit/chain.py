@@ -86,7 +86,13 @@ class ChainReport:
             if self.first_broken_seq is None:
                 return f"Audit chain not intact: {self.problem}"
             return f"Audit chain broken at event {self.first_broken_seq}: {self.problem}"
-        text = f"Audit chain intact: {self.events_checked} events verified."
+        return f"Audit chain intact: {self.events_checked} events verified." + self.notes
+
+    @property
+    def notes(self) -> str:
+        """What an intact chain's answer adds (events of the old unkeyed hash, the anchor matched),
+        each a sentence after a space; empty when there is nothing to add."""
+        text = ""
         if self.legacy_events:
             text += (f" The first {self.legacy_events} were written before the chain was keyed and are checked"
                      " with the old unkeyed hash (anyone with write access to the database could recompute it;"

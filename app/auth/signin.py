@@ -12,7 +12,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
@@ -51,10 +51,16 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(1, int((moment - now).total_seconds() + 59) // 60)
 
 
+def _until(moment: datetime) -> str:
+    """The lock's end as the messages say it ("13:43 UTC"): the sign-in page draws it in the
+    reader's own time zone, as every other time on the pages (QA walk 13, L4)."""
+    return moment.astimezone(UTC).strftime("%H:%M UTC")
+
+
 def lock_message(locked_until: datetime, now: datetime) -> str:
     minutes = _minutes_until(locked_until, now)
     return (
-        f"Too many failed sign-ins for this account. It is locked until {locked_until:%H:%M} UTC "
+        f"Too many failed sign-ins for this account. It is locked until {_until(locked_until)} "
         f"(about {minutes} minute{'s' if minutes != 1 else ''}). Try again then, or ask an administrator."
     )
 
@@ -245,7 +251,7 @@ async def _failed(session: AsyncSession, settings: Settings, key: str, actor: Ac
 def source_lock_message(locked_until: datetime, now: datetime) -> str:
     minutes = _minutes_until(locked_until, now)
     return (
-        f"Too many failed sign-ins from your address. Sign-in from it is paused until {locked_until:%H:%M} UTC "
+        f"Too many failed sign-ins from your address. Sign-in from it is paused until {_until(locked_until)} "
         f"(about {minutes} minute{'s' if minutes != 1 else ''})."
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.moments import stamp
 from app.engine.actions.roles import role_label
 from app.engine.checks.base import ACCEPTED_BY, UNMET
 from app.engine.checks.timers import declarer_named
@@ -79,11 +80,12 @@ class ChecklistItem:
         given = self.attestation or self.accepted
         return given.attested_at if given is not None else self.declared_at
 
-    def evidence_words(self, when: str) -> str:
-        """The Evidence cell as one sentence (the PDF's): ``when`` is the attestation's time, written
-        as the caller writes times."""
+    def evidence_words(self) -> str:
+        """The Evidence cell as one sentence, the PDF's and the checklist export's alike: where no
+        reader's time zone is known, the attestation's moment in UTC to the second, as the PDF's
+        timeline has it (the export wrote "2026-12-06T13:22:13.801954+00:00": QA walk 13, L4)."""
         if self.attestation is not None:
-            return f"Attested by {self.attested_by} on {when}" + \
+            return f"Attested by {self.attested_by} on {stamp(self.attestation.attested_at, seconds=True)}" + \
                 (f": {self.attestation.note}" if self.attestation.note else "") + \
                 (f". {self.attestation.warning}" if self.attestation.warning else "")
         # A finding that ends its sentence is not followed by "; " (it read "... 20:23 UTC.; App ...").
@@ -111,7 +113,10 @@ def count_line(counts: dict[str, int]) -> str:
     if accepted:
         parts.append(f"{accepted} {STATUS_LABELS[CheckStatus.accepted]} (Okta does not meet "
                      f"{'it' if accepted == 1 else 'them'})")
-    parts.append(f"{counts.get(CheckStatus.failed, 0)} {STATUS_LABELS[CheckStatus.failed]}")
+    # In capitals only when something failed: "0 FAILED" shouted about nothing, where the
+    # onboarding's page says "0 failed" (QA walk 13, L6).
+    failed = counts.get(CheckStatus.failed, 0)
+    parts.append(f"{failed} {STATUS_LABELS[CheckStatus.failed] if failed else CHECK_WORDS[CheckStatus.failed]}")
     parts += [f"{counts[status]} {STATUS_LABELS[status]}" for status in (CheckStatus.waiting, CheckStatus.unchecked,
                                                                         CheckStatus.not_verified)
               if counts.get(status)]

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import ChainReport, verify_range
-from app.engine.runtime import load
+from app.common.text import counted
+from app.engine.runtime import Loaded, load
 from app.playbooks.loader import PlaybookLibrary
 from app.reports.checklist import (
     ChecklistItem,
@@ -130,6 +131,7 @@ class Report:
     operators: list[str]
     chain: ChainReport
     chain_range: tuple[int, int] | None
+    own_events: int = 0  # this onboarding's events in ``chain_range`` (the others are other work's)
     watch_runs: int = 0  # runs of the checklist the watch made after completion
     watch: list[WatchEntry] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
@@ -155,16 +157,37 @@ class Report:
         """The checklist's counts as the page and the PDF say them."""
         return count_line(self.counts)
 
+    @property
+    def chain_words(self) -> str:
+        """What the audit chain's check covered and found, as the page and the PDF say it. The chain
+        runs through every event of the server, so the stretch from this onboarding's first event to
+        its last holds others' too (sign-ins, other onboardings), checked with them: it read "Audit
+        chain over this onboarding's events (40–105): Audit chain intact: 66 events verified." for 64
+        of its own (QA walk 13, L6)."""
+        if self.chain_range is None:
+            return "No audit event of this onboarding is recorded yet."
+        first, last = self.chain_range
+        chain, stretch = self.chain, f"event {first}" if first == last else f"events {first} to {last}"
+        if not chain.ok:
+            problem = str(chain.problem)
+            at = "" if chain.first_broken_seq is None or problem.startswith("event") \
+                else f"at event {chain.first_broken_seq}, "
+            span = str(first) if first == last else f"{first} to {last}"
+            return f"Audit trail BROKEN, checking this onboarding's events ({span}): {at}{problem}."
+        others = max(0, chain.events_checked - self.own_events)
+        counts = f"{counted(self.own_events, 'event')} and the {counted(others, 'other event')} recorded among them" \
+            if others else counted(self.own_events, "event")
+        verb = "was" if self.own_events + others == 1 else "were"
+        return f"Audit trail intact: this onboarding's {counts} ({stretch}) {verb} checked against the hash " \
+               f"chain.{chain.notes}"
 
-async def build_report(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,
-                       generated_by: str) -> Report:
-    loaded = await load(session, library, onboarding_id)
-    onboarding, playbook = loaded.onboarding, loaded.playbook
-    names = await OperatorRepository(session).display_names()
-    last_run, results = await latest_results(session, onboarding_id)
-    checklist = checklist_items(loaded, results, names)
-    steps = {step.key: step.title for _s, step in playbook.steps()}
-    plans = await confirmed_plans(session, onboarding_id)
+
+async def applied_actions(session: AsyncSession, loaded: Loaded, names: dict[Any, str]
+                          ) -> tuple[list[ActionRow], list[ConfirmedPlan]]:
+    """What the wizard did in Okta: each action beside the confirmed plan it was applied under, and
+    every plan confirmed, the first first (the report's section, and the JSON export's)."""
+    steps = {step.key: step.title for _s, step in loaded.playbook.steps()}
+    plans = await confirmed_plans(session, loaded.onboarding.id)
     actions = []
     for row in sorted(loaded.records.values(), key=lambda r: r.position):
         action = ActionRow(step=steps.get(row.step_key, row.step_key), summary=row.summary or row.action_key,
@@ -181,6 +204,17 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
                                confirmed_by=names.get(plan.confirmed_by_id, "?") if plan.confirmed_by_id else "?",
                                differences=sum(1 for a in actions if a.plan_number == number and a.as_planned is False))
                  for number, plan in enumerate(plans, 1) if plan.confirmed_at is not None]
+    return actions, confirmed
+
+
+async def build_report(session: AsyncSession, library: PlaybookLibrary, onboarding_id: uuid.UUID,
+                       generated_by: str) -> Report:
+    loaded = await load(session, library, onboarding_id)
+    onboarding, playbook = loaded.onboarding, loaded.playbook
+    names = await OperatorRepository(session).display_names()
+    last_run, results = await latest_results(session, onboarding_id)
+    checklist = checklist_items(loaded, results, names)
+    actions, confirmed = await applied_actions(session, loaded, names)
     events = (await session.execute(
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()
@@ -212,5 +246,5 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
         else "the help-desk queue",
         verified_at=last_run.finished_at if last_run else None, checklist=checklist, actions=actions, plans=confirmed,
         timeline=timeline, okta_calls=okta_calls, operators=sorted(p for p in people if p), chain=chain,
-        chain_range=chain_range, generated_by=generated_by, values=given_values(loaded),
+        chain_range=chain_range, own_events=int(bounds[2]), generated_by=generated_by, values=given_values(loaded),
         vendor_use=evidence_for(library, onboarding, results))

@@ -107,21 +107,10 @@ def checklist_rows(checklist: ChecklistOnly) -> list[dict[str, Any]]:
         attested_at = moment.isoformat() if moment else None
         rows.append(REDACTOR.data({
             "section": item.section, "step": item.step, "item": item.label, "result": item.result,
-            "evidence": item.evidence_words(attested_at or ""), "attested_by": item.attested_by or None,
+            "evidence": item.evidence_words(), "attested_by": item.attested_by or None,
             "attested_at": attested_at, "attestation_note": item.attestation.note if item.attestation else None,
             "attestation_warning": item.attestation.warning if item.attestation else None}))
     return rows
-
-
-def report_header(checklist: ChecklistOnly, exported_by: str) -> dict[str, Any]:
-    """What the JSON export says before its events: the onboarding, and its checklist as checked."""
-    onboarding, run = checklist.loaded.onboarding, checklist.last_run
-    return {"onboarding": str(onboarding.id), "vendor": checklist.loaded.playbook.name,
-            "document": checklist.loaded.playbook.document_title, "org": onboarding.org_origin,
-            "status": onboarding.status,
-            "completed_at": onboarding.completed_at.isoformat() if onboarding.completed_at else None,
-            "verified_at": run.finished_at.isoformat() if run is not None else None, "exported_by": exported_by,
-            "checklist": checklist_rows(checklist)}
 
 
 def checklist_csv(checklist: ChecklistOnly) -> bytes:

@@ -92,16 +92,13 @@ def render_pdf(report: Report) -> bytes:
     pdf.para(f"Started {_when(report.started_at)} by {report.created_by}; completed {_when(report.completed_at)}; "
              f"owner {report.assignee}.")
     pdf.para(f"Operators involved: {', '.join(report.operators) or '—'}. Okta calls recorded: {report.okta_calls}.")
-    chain = "intact" if report.chain.ok else f"BROKEN: {report.chain.message}"
-    span = f" (events {report.chain_range[0]}–{report.chain_range[1]}, {report.chain.events_checked} checked)" \
-        if report.chain_range else ""
-    pdf.para(f"Audit chain over this onboarding's events: {chain}{span}.")
+    pdf.para(report.chain_words)
 
     pdf.heading("Checklist")
     pdf.para(f"Last verification: {_when(report.verified_at)}. {report.count_words}")
     pdf.rows((40, 55, 20, 75), ["Step", "Item", "Result", "Evidence"], (
         [f"{item.section} › {item.step}", item.label, item.result,
-         item.evidence_words(_when(item.attestation.attested_at) if item.attestation else "")]
+         item.evidence_words()]
         for item in report.checklist))
 
     if report.values:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
 
@@ -178,6 +179,24 @@ class TestThrottle:
             right = web.sign_in("ana")
         assert right.status_code == 429
         assert "locked until" in right.text
+
+    def test_the_lock_s_end_is_in_the_reader_s_time_zone(self, settings: Settings) -> None:
+        """It read "locked until 13:43 UTC" beside pages in the reader's zone (QA walk 13, L4): the
+        end is a moment the page's script draws locally, UTC on hover, as every other time."""
+        add_operator(settings, "ana")
+        with web_client(settings) as web:
+            web.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
+            response = self._fail(web, settings.signin_lock_after)
+        engine = create_sync_engine(settings.resolved_database_url)
+        with engine.connect() as conn:
+            ends = {row.locked_until for row in conn.execute(select(SignInThrottle)) if row.locked_until}
+        engine.dispose()
+        [end] = ends
+        found = re.search(r'It is locked until <time datetime="([^"]+)" title="([^"]+)" class="local-time">'
+                          r'(\d\d:\d\d UTC)</time> \(about 15 minutes\)\.', response.text)  # type: ignore[attr-defined]
+        assert found is not None, response.text  # type: ignore[attr-defined]
+        assert found[1] == end.strftime("%Y-%m-%dT%H:%M:%SZ") and found[3] == end.strftime("%H:%M UTC")
+        assert found[2] == end.strftime("%Y-%m-%d %H:%M:%S UTC")
 
     def test_lock_ends_after_its_time(self, settings: Settings) -> None:
         add_operator(settings, "ana")

@@ -50,7 +50,7 @@ def test_a_check_okta_fails_accepted_by_attestation_is_not_read_or_counted_as_pa
     assert f'pill--check-accepted">{ACCEPTED}</span>' in row
     words = page_text(report)
     counts = re.search(r"(\d+) passed \((\d+) of them attested\), 1 accepted on attestation \(Okta does not meet it\), "
-                       r"0 FAILED, 0 not attested\.", words)
+                       r"0 failed, 0 not attested\.", words)
     assert counts is not None, words
     items = report.count('<td data-label="Result">')
     assert int(counts[1]) + 1 == items  # every other item passed or was attested; this one is apart

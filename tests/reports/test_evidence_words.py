@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import uuid
+from datetime import datetime, timedelta
 from html import unescape
 
 from app.audit import Actor
@@ -95,12 +96,14 @@ def test_the_evidence_column_says_what_was_proven_in_words(done: tuple[Wizard, u
 def test_the_pdf_evidence_is_in_words_too(done: tuple[Wizard, uuid.UUID]) -> None:
     w, oid = done
     text = pdf_text(_auditor(w).get(f"/onboardings/{oid}/report.pdf").content)
-    assert re.search(r"Attested by Ana\.Admin \(ana\.admin\) on \d{4}-\d\d-\d\d \d\d:\d\d UTC: done in the test", text)
+    # In UTC to the second, as the PDF's timeline and the checklist export say it (QA walk 13, L4).
+    assert re.search(r"Attested by Ana\.Admin \(ana\.admin\) on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: done in the test",
+                     text)
     assert re.search(rf"Custom role “{ROLE}” \(id cr0\w+\)", text), text
     assert f"custom role “{ROLE}” on resource set “{ROLE}”" in text
     assert text.count(" Passed ") >= 10  # the Result cells ("10 passed" in the counts' sentence)
     # The counts as the page counts them: an attested item is passed (it read "2 attested, 10 passed").
-    assert re.search(r"\d+\s+passed\s+\(\d+\s+of\s+them\s+attested\),\s+0\s+FAILED,\s+0\s+not\s+attested\.", text), text
+    assert re.search(r"\d+\s+passed\s+\(\d+\s+of\s+them\s+attested\),\s+0\s+failed,\s+0\s+not\s+attested\.", text), text
     for key in RAW_KEYS:
         assert key not in text, key
 
@@ -108,12 +111,13 @@ def test_the_pdf_evidence_is_in_words_too(done: tuple[Wizard, uuid.UUID]) -> Non
 def test_the_pdf_counts_read_in_the_pages_order() -> None:
     counts = {"passed": 9, "attested": 3, "failed": 1, "waiting": 2, "needs_attestation": 1}
     assert count_line(counts) == "12 passed (3 of them attested), 1 FAILED, 2 waiting, 1 not attested."
-    assert count_line({"passed": 4}) == "4 passed, 0 FAILED, 0 not attested."
+    # Capitals say a failure an auditor must not miss, never that there is none (QA walk 13, L6).
+    assert count_line({"passed": 4}) == "4 passed, 0 failed, 0 not attested."
     # Checks Okta did not answer are neither passed nor failed: counted apart.
-    assert count_line({"passed": 4, "unchecked": 2}) == "4 passed, 0 FAILED, 2 unanswered, 0 not attested."
+    assert count_line({"passed": 4, "unchecked": 2}) == "4 passed, 0 failed, 2 unanswered, 0 not attested."
     # What Okta fails and an attestation accepted is never counted as passed (QA walk 11, M2).
     assert count_line({"passed": 8, "attested": 2, "accepted": 1}) == (
-        "10 passed (2 of them attested), 1 accepted on attestation (Okta does not meet it), 0 FAILED, 0 not attested.")
+        "10 passed (2 of them attested), 1 accepted on attestation (Okta does not meet it), 0 failed, 0 not attested.")
 
 
 def test_the_event_exports_keep_ids_as_data_and_summaries_in_words(done: tuple[Wizard, uuid.UUID]) -> None:
@@ -145,7 +149,7 @@ def test_findings_name_the_objects_they_can_and_keep_the_ids_they_cannot() -> No
     # A finding that ends its sentence is followed by the objects without a stray "." (".; App").
     item = ChecklistItem("s", "1", "l", "passed", "Not run again since 2026-12-05 20:23 UTC.", {},
                          objects=[EvidenceObject("App", "0oa1", "Authomize")])
-    assert item.evidence_words("") == "Not run again since 2026-12-05 20:23 UTC; App “Authomize” (id 0oa1)"
+    assert item.evidence_words() == "Not run again since 2026-12-05 20:23 UTC; App “Authomize” (id 0oa1)"
 
 
 def test_the_status_and_the_timeline_s_who_are_words(done: tuple[Wizard, uuid.UUID]) -> None:
@@ -203,3 +207,44 @@ def test_an_app_is_called_an_app_not_its_assignment(w: Wizard, settings: Setting
     for text in (found, pdf, exported):
         assert "App assignment" not in text
     assert f"App “Drata - OIDC” (id {app.id})" in exported and f"App “Drata - OIDC” (id {app.id})" in pdf
+
+
+def test_the_checklist_export_writes_an_attestation_s_moment_for_people(done: tuple[Wizard, uuid.UUID]) -> None:
+    """Its evidence read "Attested by Helen Helpdesk (helen.helpdesk) on 2026-12-06T13:22:13.801954+00:00"
+    (QA walk 13, L4): a sentence says the moment as the PDF does, in UTC to the second; the
+    attested_at column, for a tool, keeps the instant as ISO 8601."""
+    w, oid = done
+    rows = list(csv.DictReader(io.StringIO(_auditor(w).get(f"/onboardings/{oid}/checklist.csv").text)))
+    attested = [r for r in rows if r["result"] == "Attested"]
+    assert len(attested) >= 2
+    for row in attested:
+        said = re.fullmatch(r"Attested by Ana\.Admin \(ana\.admin\) on (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC: "
+                            r"done in the test", row["evidence"])
+        assert said is not None, row["evidence"]
+        instant = datetime.fromisoformat(row["attested_at"])
+        assert instant.utcoffset() == timedelta(0) and said[1] == instant.strftime("%Y-%m-%d %H:%M:%S")
+    pdf = pdf_text(_auditor(w).get(f"/onboardings/{oid}/report.pdf").content)
+    assert attested[0]["evidence"] in pdf
+
+
+def test_the_timeline_s_sentences_say_their_moments_in_the_reader_s_zone(done: tuple[Wizard, uuid.UUID]) -> None:
+    """The timeline's When column was in the reader's zone and its What, on the same line, said
+    "pasted on 2026-12-06 13:22 UTC: its expiry, 2027-01-05 13:22 UTC" (QA walk 13, L4)."""
+    w, oid = done
+    summary = ("Attested: The vendor uses the token. The service account's token was pasted on 2026-12-06 13:22 UTC: "
+               "its expiry, 2027-01-05 13:22 UTC, had not moved")
+
+    async def attested_with_a_warning() -> None:
+        async with w.state.db.session() as session:
+            await record(session, action="attest", summary=summary, actor=w.actor, onboarding_id=oid)
+
+    w.run(attested_with_a_warning)
+    html = _auditor(w).get(f"/onboardings/{oid}/report").text
+    [what] = [cell for cell in re.findall(r'<td data-label="What">(.*?)</td>', html.split("timeline-table", 1)[1])
+              if "pasted on" in cell]
+    assert ("pasted on <time datetime=\"2026-12-06T13:22:00Z\" title=\"2026-12-06 13:22:00 UTC\" class=\"local-time\">"
+            "2026-12-06 13:22 UTC</time>: its expiry, <time datetime=\"2027-01-05T13:22:00Z\" "
+            "title=\"2027-01-05 13:22:00 UTC\" class=\"local-time\">2027-01-05 13:22 UTC</time>, had not moved") \
+        in what, what
+    # Without a reader's zone, the PDF says it in UTC, as written.
+    assert summary in pdf_text(_auditor(w).get(f"/onboardings/{oid}/report.pdf").content)

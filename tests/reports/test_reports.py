@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 import pypdfium2
 import pytest
@@ -50,7 +51,7 @@ class TestReport:
         assert "The custom role has exactly the three permissions" in html
         assert "Attested by Ana.Admin (ana.admin)" in html
         assert "Custom role “Microsoft Defender for Identity” (id <code>cr0" in html  # Okta objects, ids beside
-        assert "Audit chain intact" in html
+        assert "Audit trail intact: this onboarding&#39;s " in html
         assert "Service account token verified" in html  # the timeline
         # What Okta shows of the vendor's use, beside the attestation that it connected (QA walk 4, L3).
         assert "Vendor connected, as Okta shows it: <strong>not yet</strong> — No use of the token" in html
@@ -146,6 +147,40 @@ class TestReport:
         involved = re.search(r"<dt>Operators involved</dt><dd>([^<]*)</dd>", page)
         assert involved is not None and "Ana.Admin" in involved.group(1) and "aud" not in involved.group(1).lower()
 
+    def test_the_chain_s_check_says_what_it_covered(self, done: tuple[Wizard, uuid.UUID], settings: Settings
+                                                    ) -> None:
+        """It read "Audit chain over this onboarding's events (40–105): Audit chain intact: 66 events
+        verified.", "Audit chain" twice, for 64 events of its own (QA walk 13, L6): the chain runs
+        through everyone's events, so the stretch holds others' (here the auditor's sign-in, before
+        the PDF's download is recorded), and the sentence says so."""
+        from sqlalchemy import func, select
+
+        from app.store.db import create_sync_engine
+
+        w, oid = done
+        web = _auditor(w)  # a sign-in: an event of no onboarding
+        web.get(f"/onboardings/{oid}/report.pdf")  # an event of this one, after it
+        engine = create_sync_engine(settings.resolved_database_url)
+        with engine.connect() as conn:
+            first, last, own = conn.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq), func.count())
+                                            .where(AuditEvent.onboarding_id == oid)).one()
+        engine.dispose()
+        others = last - first + 1 - own
+        assert others >= 1
+        said = (f"Audit trail intact: this onboarding's {own} events and the {others} other "
+                f"event{'s' if others > 1 else ''} recorded among them (events {first} to {last}) were checked "
+                "against the hash chain.")
+        page = web.get(f"/onboardings/{oid}/report").text
+        assert '<p class="notice notice--success">' + escape(said, quote=False).replace("'", "&#39;") + "</p>" in page
+        assert "Audit chain" not in page
+        pdf = pypdfium2.PdfDocument(web.get(f"/onboardings/{oid}/report.pdf").content)
+        try:
+            text = " ".join(" ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).split())
+        finally:
+            pdf.close()
+        assert said in text  # the same words (its own download is recorded once it is written)
+        assert "Audit chain" not in text
+
     def test_unknown_export_format_is_404(self, done: tuple[Wizard, uuid.UUID]) -> None:
         w, oid = done
         assert _auditor(w).get(f"/onboardings/{oid}/events.xml").status_code == 404
@@ -171,7 +206,8 @@ class TestAuditTrailPage:
         page = _auditor(w).get("/audit/verify").text
         assert f"Audit chain broken at event {seq + 3}" in page
         report = _auditor(w).get(f"/onboardings/{_oid}/report").text
-        assert "broken" in report
+        assert (f"Audit trail BROKEN, checking this onboarding&#39;s events ({seq} to ") in report
+        assert f"): at event {seq + 3}, its contents were changed after it was written.</p>" in report
 
     def test_filtering_events(self, done: tuple[Wizard, uuid.UUID]) -> None:
         w, _oid = done

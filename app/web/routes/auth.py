@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -37,11 +38,14 @@ def _sign_in_address(next_url: str) -> str:
 
 
 async def _sign_in_page(request: Request, db: AsyncSession, *, username: str = "", error: str | None = None,
-                        next_url: str = "/", status_code: int = 200, no_operators: bool = False) -> Response:
+                        next_url: str = "/", status_code: int = 200, no_operators: bool = False,
+                        locked_until: datetime | None = None) -> Response:
+    """``locked_until``: the end of a lock the error names, which the page draws in the reader's zone."""
     oidc = await load_config(db)
     return render(request, "auth/sign_in.html",
                   {"username": username, "error": error, "next_url": next_url, "no_operators": no_operators,
-                   "oidc_provider": oidc.display_name if oidc.enabled else None},
+                   "oidc_provider": oidc.display_name if oidc.enabled else None,
+                   "locked_until": locked_until.timestamp() if locked_until else None},
                   status_code=status_code, page_url=_sign_in_address(next_url))
 
 
@@ -93,7 +97,8 @@ async def sign_in_submit(request: Request, db: ReadDbSession) -> Response:
         if outcome.delay_seconds:
             await state.sleep(outcome.delay_seconds)
         return await _sign_in_page(request, db, username=username, next_url=next_url, error=outcome.message,
-                                   status_code=429 if outcome.locked_until else 401)
+                                   status_code=429 if outcome.locked_until else 401,
+                                   locked_until=outcome.locked_until)
     async with state.db.session() as session:
         return await open_session(request, session, outcome.operator, next_url)
 

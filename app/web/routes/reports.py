@@ -12,6 +12,7 @@ from app.audit import record
 from app.reports import exports
 from app.reports.checklist import build_checklist
 from app.reports.data import build_report
+from app.reports.record import build_header
 from app.store.models import Onboarding
 from app.web.deps import CurrentOperator, DbSession, actor_for
 from app.web.routes.onboarding_common import onboarding_or_404
@@ -61,7 +62,7 @@ async def events_export(request: Request, db: DbSession, onboarding_id: str, fmt
     disposition = {"Content-Disposition": f'attachment; filename="{_filename(found, fmt)}"'}
     where = exports.of_onboarding(found.id)
     if fmt == "json":
-        header = exports.report_header(await build_checklist(db, state.library, found.id), operator.username)
+        header = await build_header(db, state.library, found.id, operator.username)
         return StreamingResponse(exports.json_stream(state.db, where, header), media_type="application/json",
                                  headers=disposition)
     return StreamingResponse(exports.csv_stream(state.db, where), media_type="text/csv; charset=utf-8",
