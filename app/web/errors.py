@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from app.web.csrf import CsrfFailed
 from app.web.deps import NotSignedIn, PasswordChangeRequired, RoleRequired
+from app.web.refusals import record_refusal
 from app.web.templating import is_htmx, render
 
 log = logging.getLogger("onboard.errors")
@@ -77,10 +78,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RoleRequired)
     async def _role_required(request: Request, exc: RoleRequired) -> Response:
         allowed = " or ".join(role.label for role in exc.allowed)
+        role = exc.operator.role_enum.label
+        await record_refusal(request, f"This needs the {allowed} role; their role is {role}.")
         return error_page(
             request, 403,
-            f"This needs the {allowed} role; your role is {exc.operator.role_enum.label}. "
-            "Ask an administrator if you need it.",
+            f"This needs the {allowed} role; your role is {role}. Ask an administrator if you need it.",
         )
 
     @app.exception_handler(CsrfFailed)
@@ -98,6 +100,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if not hasattr(request.state, "operator"):
             request.state.operator = None
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 500 else ""
+        if exc.status_code == 403:  # this person may not do this (their role, or whose onboarding it is)
+            await record_refusal(request, message)
         if exc.status_code == 404:
             message = "There is nothing at this address. Check the link, or start from the home page."
         elif exc.status_code == 405:
