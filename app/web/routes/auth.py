@@ -14,7 +14,7 @@ from starlette.responses import Response
 from app.audit import record
 from app.auth.oidc_config import load_config
 from app.auth.operators import PasswordChange, change_own_password
-from app.auth.sessions import end_session, start_session
+from app.auth.sessions import end_session, start_session, why_ended
 from app.auth.setup import needs_setup
 from app.auth.signin import sign_in
 from app.auth.tokens import new_token, token_hash
@@ -37,11 +37,12 @@ def _sign_in_address(next_url: str) -> str:
 
 
 async def _sign_in_page(request: Request, db: AsyncSession, *, username: str = "", error: str | None = None,
-                        next_url: str = "/", status_code: int = 200, no_operators: bool = False) -> Response:
+                        next_url: str = "/", status_code: int = 200, no_operators: bool = False,
+                        ended: str | None = None) -> Response:
     oidc = await load_config(db)
     return render(request, "auth/sign_in.html",
                   {"username": username, "error": error, "next_url": next_url, "no_operators": no_operators,
-                   "oidc_provider": oidc.display_name if oidc.enabled else None},
+                   "oidc_provider": oidc.display_name if oidc.enabled else None, "ended": ended},
                   status_code=status_code, page_url=_sign_in_address(next_url))
 
 
@@ -68,7 +69,13 @@ async def sign_in_form(request: Request, db: DbSession,
     next_url = safe_next(request.query_params.get("next"))
     if operator is not None:
         return redirect(request, next_url)
-    return await _sign_in_page(request, db, next_url=next_url, no_operators=await needs_setup(db))
+    # Sent here because the session ended (disabled, a new password, expired): say why, once.
+    token = request.cookies.get(SESSION_COOKIE)
+    ended = await why_ended(db, token, app_state(request).settings) if token else None
+    response = await _sign_in_page(request, db, next_url=next_url, no_operators=await needs_setup(db), ended=ended)
+    if token:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.post("/sign-in", name="sign_in_submit")
