@@ -14,20 +14,24 @@ from app.settings import Settings
 from app.store.base import utcnow
 from app.store.db import create_sync_engine
 from app.store.models import WebSession
-from tests.support import Web, add_operator, web_client
+from tests.support import PASSWORD, Web, add_operator, csrf_from, web_client
 
 ENDED = re.compile(r'<div class="notice notice--info" role="status"><p>([^<]*)</p></div>')
 
 
 def _landing(web: Web, page: str = "/health") -> str:
     """What the person reads after clicking ``page`` with their old cookie: the sign-in page's notice."""
+    found = ENDED.search(_sign_in_page(web, page))
+    return html.unescape(found.group(1)) if found else ""
+
+
+def _sign_in_page(web: Web, page: str) -> str:
     response = web.get(page)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/sign-in?next=")
     landed = web.get(response.headers["location"])
     assert landed.status_code == 200 and "Sign in" in landed.text
-    found = ENDED.search(landed.text)
-    return html.unescape(found.group(1)) if found else ""
+    return str(landed.text)
 
 
 def _as_boss(settings: Settings, url: str, data: dict[str, str] | None = None) -> None:
@@ -76,6 +80,22 @@ def test_a_new_password_set_by_an_administrator_is_said(settings: Settings) -> N
         _as_boss(settings, f"/operators/{olga.id}/password", {"password": "a brand new password"})
         assert _landing(web, "/onboardings") == ("Your session has ended: an administrator set a new password for "
                                                  "this account. Ask them for it, then sign in and choose your own.")
+
+
+def test_the_form_on_that_page_signs_in(settings: Settings) -> None:
+    """The page's form is for the browser without the old cookie (the page deletes it): its token is
+    bound to no session, or the form would be refused as out of date."""
+    add_operator(settings, "boss", "admin")
+    olga = add_operator(settings, "olga")
+    with web_client(settings) as web:
+        web.sign_in("olga")
+        _as_boss(settings, f"/operators/{olga.id}/disable")
+        _as_boss(settings, f"/operators/{olga.id}/enable")
+        page = _sign_in_page(web, "/health")
+        signed_in = web.client.post("/sign-in", data={"csrf_token": csrf_from(page), "username": "olga",
+                                                      "password": PASSWORD, "next": "/health"})
+        assert signed_in.status_code == 303, signed_in.text
+        assert signed_in.headers["location"] == "/health"
 
 
 def test_a_session_left_idle_or_too_long_says_so(settings: Settings) -> None:

@@ -21,7 +21,7 @@ from app.auth.tokens import new_token, token_hash
 from app.common.validation import ValidationFailed, has_control_characters, without_control_characters
 from app.store.models import Operator
 from app.vault import Secret
-from app.web.csrf import SESSION_COOKIE
+from app.web.csrf import SESSION_COOKIE, for_no_session
 from app.web.deps import CurrentOperator, DbSession, ReadDbSession, actor_for, optional_operator, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect, safe_next
@@ -71,7 +71,10 @@ async def sign_in_form(request: Request, db: DbSession,
         return redirect(request, next_url)
     # Sent here because the session ended (disabled, a new password, expired): say why, once.
     token = request.cookies.get(SESSION_COOKIE)
-    ended = await why_ended(db, token, app_state(request).settings) if token else None
+    ended = None
+    if token:
+        ended = await why_ended(db, token, app_state(request).settings)
+        for_no_session(request)  # the cookie is deleted below: the form is posted without it
     response = await _sign_in_page(request, db, next_url=next_url, no_operators=await needs_setup(db), ended=ended)
     if token:
         response.delete_cookie(SESSION_COOKIE, path="/")
