@@ -145,11 +145,18 @@ class TestSomeoneElsesOnboarding:
         # The plan's request reads only (it calls Okta); the refusal is written all the same.
         response = web.post(f"/onboardings/{oid}/plan", page=f"/onboardings/{oid}")
         assert response.status_code == 403
-        [event] = _refusals(settings)
-        assert event.actor_name == "bob" and event.onboarding_id == oid
-        assert event.summary.startswith("Refused: plan the Microsoft Defender for Identity onboarding. "
-                                        "This onboarding is assigned to Amy")
-        assert (event.subject_type, event.subject_id) == ("onboarding", str(oid))
+        # The handoff's request writes (and had read the onboarding when it was refused): its
+        # transaction has ended by the time the refusal is written, or this would wait on the lock.
+        response = web.post(f"/onboardings/{oid}/handoff", {"to": "queue", "note": "mine now"},
+                            page=f"/onboardings/{oid}")
+        assert response.status_code == 403
+        plan, handoff = _refusals(settings)
+        assert plan.actor_name == "bob" and plan.onboarding_id == oid
+        assert plan.summary.startswith("Refused: plan the Microsoft Defender for Identity onboarding. "
+                                       "This onboarding is assigned to Amy")
+        assert (plan.subject_type, plan.subject_id) == ("onboarding", str(oid))
+        assert handoff.summary.startswith("Refused: hand off the Microsoft Defender for Identity onboarding. ")
+        assert "mine now" not in handoff.summary + json.dumps(handoff.details)
         assert _chain_ok(settings)
 
     def test_a_refused_reveal_reads_refused_and_is_recorded_once(self, w: Wizard, settings: Settings) -> None:
