@@ -21,11 +21,19 @@ audit_cli = typer.Typer(no_args_is_help=True, help="The audit trail.")
 cli.add_typer(audit_cli, name="audit")
 
 
-def _settings() -> Settings:
+def _settings(*, migrating: bool = False) -> Settings:
+    """The settings, with logging configured. Only a command that migrates says what alembic does:
+    every other one checks the database's revision first, and alembic's INFO lines about it
+    ("Context impl SQLiteImpl.") came on stderr before the command's answer. Its warnings and
+    errors are still shown."""
+    import logging
+
     from app.observability import configure_logging
 
     settings = load_settings()
     configure_logging(settings.log_level)
+    if not migrating:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     return settings
 
 
@@ -39,7 +47,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
     """Apply migrations up to REVISION (default: the newest)."""
     from app.store.migrate import upgrade
 
-    settings = _settings()
+    settings = _settings(migrating=True)
     upgrade(settings.resolved_database_url, revision)
     typer.echo(f"Database is at {revision}.")
 
@@ -49,7 +57,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
     """Undo migrations down to REVISION."""
     from app.store.migrate import downgrade
 
-    settings = _settings()
+    settings = _settings(migrating=True)
     downgrade(settings.resolved_database_url, revision)
     typer.echo(f"Database is at {revision}.")
 

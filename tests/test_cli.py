@@ -118,6 +118,26 @@ def test_audit_verify_command_names_the_broken_event(settings: Settings) -> None
     assert "Audit chain broken at event 2: its contents were changed" in broken.stdout
 
 
+def test_audit_verify_says_its_answer_and_nothing_else(settings: Settings) -> None:
+    """It printed alembic's "Context impl SQLiteImpl." and "Will assume non-transactional DDL." on
+    stderr before the answer, from the check that the database is migrated (QA walk 13, L6)."""
+    onboard(settings, "create-operator", "--username", "user.one", "--password-stdin",
+            stdin="a password from the cli\n")
+    result = onboard(settings, "audit", "verify")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "Audit chain intact: 1 events verified.\n", "")
+    anchored = onboard(settings, "audit", "anchor")
+    assert anchored.returncode == 0 and anchored.stderr == ""
+
+
+def test_a_migration_still_says_what_it_ran(tmp_path: Path) -> None:
+    """Quiet checks, not a quiet upgrade: the person who migrates sees each step run."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/fresh.db", data_dir=tmp_path)
+    result = onboard(settings, "db", "upgrade", env={"ONBOARD_SECRET_KEY": ""})
+    assert result.returncode == 0, result.stderr
+    assert "Running upgrade  -> 0001" in result.stderr
+    assert result.stdout == "Database is at head.\n"
+
+
 def test_audit_anchor_and_verify_with_it_catch_a_shortened_chain(settings: Settings, tmp_path: Path) -> None:
     """`onboard audit anchor` prints a signed statement of the head; kept outside the database, it
     proves with `verify --anchor` that the newest events were deleted even when the head was moved."""

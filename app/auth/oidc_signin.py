@@ -28,7 +28,7 @@ from app.common.validation import is_email_address
 from app.store.base import utcnow
 from app.store.models import Operator
 from app.store.repositories.operators import OperatorRepository
-from app.store.statuses import Outcome
+from app.store.statuses import Outcome, SessionEnd
 
 # How many of the claim's values the audit trail keeps when no role matched (enough to see why).
 _AUDITED_VALUES = 20
@@ -167,7 +167,7 @@ async def record_refusal(session: AsyncSession, failure: OidcFailure, actor: Act
         if operator is not None and operator.is_active:
             operator.is_active = False
             operator.disabled_by_provider = True
-            ended = await end_all_sessions(session, operator)
+            ended = await end_all_sessions(session, operator, SessionEnd.disabled)
             failure.operator_id = str(operator.id)
             await record(session, action="operator_disable", actor=Actor.system(f"{provider} (identity provider)"),
                          subject_type="operator", subject_id=str(operator.id),

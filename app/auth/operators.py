@@ -22,6 +22,7 @@ from app.auth.sessions import end_all_sessions
 from app.common.validation import EMAIL_ADDRESS, EMAIL_ADDRESS_LENGTH, Fields, ValidationFailed
 from app.store.models import Operator, OperatorRole
 from app.store.repositories.operators import OperatorRepository
+from app.store.statuses import SessionEnd
 from app.vault import Secret
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@+-]{1,63}", re.IGNORECASE)
@@ -158,7 +159,7 @@ async def set_active(session: AsyncSession, operator_id: uuid.UUID, active: bool
     operator.disabled_by_provider = False  # an administrator's decision, either way
     ended = 0
     if not active:
-        ended = await end_all_sessions(session, operator)
+        ended = await end_all_sessions(session, operator, SessionEnd.disabled)
     await _audit(session, actor, "operator_enable" if active else "operator_disable", operator,
                  f"Operator {operator.username} {'enabled' if active else 'disabled'}"
                  + (f"; {ended} session(s) ended" if ended else ""))
@@ -202,7 +203,7 @@ async def reset_password(session: AsyncSession, operator_id: uuid.UUID, reset: P
     form.raise_if_invalid()
     operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
     operator.must_change_password = True  # the administrator knows this one
-    await end_all_sessions(session, operator)
+    await end_all_sessions(session, operator, SessionEnd.password_reset)
     locked = await signin.unlock(session, operator)  # a new password starts with a clean slate
     await _audit(session, actor, "operator_password_reset", operator, f"Password of {operator.username} reset"
                  + (f"; unlocked ({locked} address{'es' if locked != 1 else ''})" if locked else ""))

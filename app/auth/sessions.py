@@ -1,5 +1,6 @@
 """Server-side sessions: created at sign-in (always a new token), checked on every request,
-ended at sign-out or when an operator is disabled."""
+ended at sign-out or when an operator is disabled or given a new password; and why one ended, for
+the sign-in page the person lands on."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ from app.settings import Settings
 from app.store.base import utcnow
 from app.store.models import Operator, WebSession
 from app.store.repositories.sessions import SessionRepository
+from app.store.statuses import SessionEnd
 
 # last_seen_at is written at most this often, so reading pages does not mean writing on each.
 TOUCH_EVERY = timedelta(seconds=60)
+
+ACCOUNT_DISABLED = "This account is disabled. Ask an administrator to enable it."
+SESSION_ENDED = "Your session has ended. Sign in again."
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,9 @@ async def resolve_session(session: AsyncSession, token: str, settings: Settings)
         return None
     now = utcnow()
     idle_limit = found.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
-    if now >= found.expires_at or now >= idle_limit or not found.operator.is_active:
-        # Expired sessions are refused here; the row is cleared by the next sign-in or sign-out
-        # write (this may be a read-only request).
+    if now >= found.expires_at or now >= idle_limit or not found.operator.is_active or found.ended_at is not None:
+        # Expired and ended sessions are refused here; the row is cleared by the next sign-in or
+        # sign-out write once it expires (this may be a read-only request).
         return None
     return ActiveSession(session_id=found.id, operator=found.operator,
                          needs_touch=now - found.last_seen_at >= TOUCH_EVERY)
@@ -72,5 +77,29 @@ async def end_session(session: AsyncSession, token: str) -> None:
     await SessionRepository(session).delete_by_token_hash(token_hash(token))
 
 
-async def end_all_sessions(session: AsyncSession, operator: Operator) -> int:
-    return await SessionRepository(session).delete_for_operator(operator.id)
+async def end_all_sessions(session: AsyncSession, operator: Operator, reason: SessionEnd) -> int:
+    """End the operator's sessions everywhere, now; the number of them that were live."""
+    return await SessionRepository(session).end_for_operator(operator.id, reason, utcnow())
+
+
+async def why_ended(session: AsyncSession, token: str, settings: Settings) -> str | None:
+    """What the sign-in page says to someone whose session cookie no longer signs them in: why,
+    as far as it is theirs to know (None while the session is live). The cookie was this account's
+    session, so its holder is told what the account's owner would be told at sign-in, no more."""
+    found = await SessionRepository(session).by_token_hash(token_hash(token))
+    if found is None:  # cleared once it expired, or the database was replaced
+        return SESSION_ENDED
+    if not found.operator.is_active:
+        return f"Your session has ended. {ACCOUNT_DISABLED}"
+    if found.ended_reason == SessionEnd.password_reset:
+        return ("Your session has ended: an administrator set a new password for this account. Ask them for it, "
+                "then sign in and choose your own.")
+    if found.ended_at is not None:  # disabled, and enabled again since
+        return SESSION_ENDED
+    now = utcnow()
+    if now >= found.expires_at:
+        return f"Your session has ended: a session lasts at most {settings.session_max_hours} hours. Sign in again."
+    if now >= found.last_seen_at + timedelta(minutes=settings.session_idle_minutes):
+        return (f"Your session has ended after {settings.session_idle_minutes} minutes without activity. "
+                "Sign in again.")
+    return None

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.auth.passwords import burn_equivalent_time, hash_password, needs_rehash, verify_password
+from app.auth.sessions import ACCOUNT_DISABLED
 from app.settings import Settings
 from app.store.base import utcnow
 from app.store.db import Database, dialect_name
@@ -186,7 +187,7 @@ async def sign_in(
                 await record(session, action="sign_in", outcome=Outcome.denied, actor=actor,
                              summary=f"Sign-in refused for {shown}: account disabled",
                              subject_type="operator", subject_id=subject_id)
-                return SignInOutcome(None, "This account is disabled. Ask an administrator to enable it.")
+                return SignInOutcome(None, ACCOUNT_DISABLED)
             else:
                 await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
                 operator.last_sign_in_at = now

@@ -41,7 +41,7 @@ from app.store.repositories.progress import (
 )
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
 from app.store.repositories.state import add_onboarding, learn, set_inputs, touch
-from app.store.statuses import OnboardingStatus
+from app.store.statuses import OnboardingStatus, Outcome
 from app.vault import SealError, Secret, Vault
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -266,7 +266,8 @@ async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboard
     async def refused(reason: str, message: str) -> ValidationFailed:
         # Recorded like a reveal: who asked for what, and why nothing was shown.
         await record(session, action="secret_reveal_refused", actor=actor, onboarding_id=onboarding.id,
-                     subject_type="onboarding_secret", subject_id=purpose[:64], summary=f"Reveal refused: {reason}")
+                     subject_type="onboarding_secret", subject_id=purpose[:64], outcome=Outcome.denied,
+                     summary=f"Reveal refused: {reason}")
         return ValidationFailed({}, message)
 
     if secret is None or secret.destroyed_at is not None:

@@ -84,6 +84,14 @@ class Outcome(StrEnum):
     not_found = "not_found"
 
 
+class SessionEnd(StrEnum):
+    """Why the server ended a person's sessions (`web_sessions.ended_reason`): the sign-in page
+    they land on says so. A session they signed out of is deleted, and needs no words."""
+
+    disabled = "disabled"  # by an administrator, or the identity provider gives no role any more
+    password_reset = "password_reset"  # noqa: S105 - an administrator set a new password (a reason, no password)
+
+
 # The groups the queries and pages ask about.
 FINISHED = (OnboardingStatus.undone, OnboardingStatus.closed)  # nothing is left to do, ever
 # Still in someone's hands, or its objects still in Okta (a connection retired under it stops it).

@@ -33,11 +33,20 @@ def csrf_seed(request: Request) -> str:
 
 def csrf_token(request: Request) -> str:
     session_cookie = request.cookies.get(SESSION_COOKIE, "")
-    binding = "csrf|" + (token_hash(session_cookie) if session_cookie else "anonymous")
+    binding = "csrf|" + (token_hash(session_cookie) if session_cookie else _NO_SESSION)
     override = request.scope.get("state", {}).get("csrf_binding")
     if override is not None:
         binding = override
     return derive(csrf_seed(request), binding)
+
+
+_NO_SESSION = "anonymous"
+
+
+def for_no_session(request: Request) -> None:
+    """This response deletes the session cookie it was sent with (one that no longer signs anyone
+    in): its forms are posted without it, so their token is bound to no session."""
+    request.scope.setdefault("state", {})["csrf_binding"] = "csrf|" + _NO_SESSION
 
 
 def own_origin(request: Request) -> str:

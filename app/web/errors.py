@@ -4,7 +4,9 @@ database outage is a 503 that says so rather than a 500."""
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+import uuid
 from urllib.parse import quote
 
 from fastapi import FastAPI
@@ -15,8 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.store.repositories.state import find_onboarding
 from app.web.csrf import CsrfFailed
-from app.web.deps import NotSignedIn, PasswordChangeRequired, RoleRequired
+from app.web.deps import NotSignedIn, PasswordChangeRequired, RoleRequired, optional_operator
+from app.web.refusals import record_refusal
+from app.web.state import app_state
 from app.web.templating import is_htmx, render
 
 log = logging.getLogger("onboard.errors")
@@ -25,7 +30,7 @@ _TITLES = {
     400: "The request was not understood",
     403: "Not allowed",
     404: "Page not found",
-    405: "Not allowed",
+    405: "Not a page",
     413: "Too much data",
     500: "Something went wrong",
     503: "Temporarily unavailable",
@@ -33,9 +38,10 @@ _TITLES = {
 
 
 def error_page(request: Request, status: int, message: str, *, title: str | None = None,
-               error_id: str | None = None) -> Response:
+               error_id: str | None = None, link: tuple[str, str] | None = None) -> Response:
+    """The error page; ``link`` is (address, words) of the page to go to instead, if there is one."""
     context = {"title": title or _TITLES.get(status, "Error"), "message": message, "status": status,
-               "error_id": error_id}
+               "error_id": error_id, "link": link}
     if not hasattr(request.state, "operator"):
         request.state.operator = None
     try:
@@ -77,10 +83,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RoleRequired)
     async def _role_required(request: Request, exc: RoleRequired) -> Response:
         allowed = " or ".join(role.label for role in exc.allowed)
+        role = exc.operator.role_enum.label
+        await record_refusal(request, f"This needs the {allowed} role; their role is {role}.")
         return error_page(
             request, 403,
-            f"This needs the {allowed} role; your role is {exc.operator.role_enum.label}. "
-            "Ask an administrator if you need it.",
+            f"This needs the {allowed} role; your role is {role}. Ask an administrator if you need it.",
         )
 
     @app.exception_handler(CsrfFailed)
@@ -96,12 +103,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if not hasattr(request.state, "operator"):
-            request.state.operator = None
+            # Refused by the router itself (no such address, or not for this method), before any
+            # route read who is signed in: read it now, so the page keeps its menu like the others.
+            await _who_is_signed_in(request)
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 500 else ""
+        if exc.status_code == 403:  # this person may not do this (their role, or whose onboarding it is)
+            await record_refusal(request, message)
         if exc.status_code == 404:
             message = "There is nothing at this address. Check the link, or start from the home page."
         elif exc.status_code == 405:
-            message = "This address does not accept that kind of request."
+            return await _not_a_page(request)
         return error_page(request, exc.status_code, message or _TITLES.get(exc.status_code, "Error"),
                           title=_TITLES.get(exc.status_code))
 
@@ -137,6 +148,46 @@ def install_error_handlers(app: FastAPI) -> None:
             request.state.operator = None
         return error_page(request, 500, "The error was logged. If it happens again, give an administrator "
                           "this reference.", error_id=error_id)
+
+
+async def _who_is_signed_in(request: Request) -> None:
+    """Who is signed in, for the page's menu: nobody when it cannot be read (the database is down)."""
+    try:
+        await optional_operator(request)
+    except Exception:
+        log.warning("could not read who is signed in for an error page", exc_info=True)
+        request.state.operator = None
+
+
+_ONBOARDING_ACTION = re.compile(r"/onboardings/([0-9a-fA-F-]{36})/")
+
+
+def _onboarding_named(path: str) -> uuid.UUID | None:
+    """The onboarding an action's address names (``/onboardings/{id}/take``), if it names one."""
+    match = _ONBOARDING_ACTION.match(path)
+    try:
+        return uuid.UUID(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
+async def _not_a_page(request: Request) -> Response:
+    """A 405. Opened in the address bar (a bookmark, a reload, a copied link), the address of a
+    button's action: say so, and lead to the onboarding it acts on when it names one the signed-in
+    person can open (nobody signed out learns from this whether an onboarding exists)."""
+    if request.method not in ("GET", "HEAD"):
+        return error_page(request, 405, "This address does not accept that kind of request.",
+                          title="Request not accepted")
+    message = "This address is a button's action: it does its work when its button is pressed, not when it is opened."
+    named = _onboarding_named(request.url.path)
+    if named is not None and request.state.operator is not None:
+        async with app_state(request).db.sessions() as session:
+            found = await find_onboarding(session, named)
+        if found is not None:
+            url = str(request.url_for("onboarding", onboarding_id=str(found.id)))
+            return error_page(request, 405, message + " Open the onboarding instead, and press the button there.",
+                              link=(url, "Open the onboarding"))
+    return error_page(request, 405, message + " Go back to the page that has the button.")
 
 
 def _is_connectivity(exc: DBAPIError) -> bool:

@@ -31,10 +31,21 @@ class TestAddOperator:
             response = web.post("/operators", NEW, page="/operators")
             assert response.status_code == 303
             page = web.get("/operators")
-            assert "Operator carol.help added as Operator." in page.text
+            assert "Account carol.help added as Operator." in page.text
             assert "Carol from the help desk" in page.text
         with web_client(settings) as web:
             assert web.sign_in("carol.help", "help desk password 1").status_code == 303
+
+    @pytest.mark.parametrize(("role", "label"), [("auditor", "Auditor"), ("admin", "Administrator")])
+    def test_the_flash_names_an_account_of_any_role(self, settings: Settings, role: str, label: str) -> None:
+        """It read "Operator audrey.auditor added as Auditor." (QA walk 13, L6)."""
+        add_operator(settings, "boss", "admin")
+        with web_client(settings) as web:
+            web.sign_in("boss")
+            web.post("/operators", {**NEW, "username": "audrey.x", "role": role}, page="/operators")
+            page = web.get("/operators")
+        assert f"Account audrey.x added as {label}." in page.text
+        assert "Operator audrey.x" not in page.text
 
     def test_duplicate_username_is_explained(self, settings: Settings) -> None:
         add_operator(settings, "boss", "admin")

@@ -32,7 +32,7 @@ def test_setup_add_operator_sign_out_and_in(journey: Journey) -> None:
     add.get_by_label("Role").select_option("operator")
     add.get_by_label("Initial password").fill("help desk password")
     add.get_by_role("button", name="Add operator").click()
-    expect(page.get_by_text("Operator helpdesk.hal added as Operator.")).to_be_visible()
+    expect(page.get_by_text("Account helpdesk.hal added as Operator.")).to_be_visible()
     expect(page.get_by_role("cell", name="Hal from the help desk")).to_be_visible()
 
     # Adding a connection takes a moment (the token is checked with Okta): the button says so and

@@ -19,6 +19,7 @@ from app.store.db import Database
 from app.store.models import AuditEvent, OktaConnection, OnboardingSecret, SealedSecret
 from app.store.repositories.secrets import SecretMismatch, SecretRepository, seal_context
 from app.store.rotation import rotate
+from app.store.statuses import Outcome
 from app.vault import Secret, Vault
 from app.vault.keyring import KeySource
 from okta_sandbox import SandboxOrg, SandboxTransport
@@ -69,10 +70,13 @@ def reveal(w: Wizard, oid: uuid.UUID) -> str:
 
 
 def refusals(w: Wizard, oid: uuid.UUID) -> list[str]:
+    """The refused reveals, as the trail records them: refused (the audit page's Result "Refused";
+    they read "Done", QA walk 13, M1)."""
     async def go() -> list[str]:
         async with w.state.db.sessions() as session:
             return list((await session.execute(select(AuditEvent.summary).where(
-                AuditEvent.onboarding_id == oid, AuditEvent.action == "secret_reveal_refused"))).scalars())
+                AuditEvent.onboarding_id == oid, AuditEvent.action == "secret_reveal_refused",
+                AuditEvent.outcome == Outcome.denied))).scalars())
     return w.run(go)
 
 

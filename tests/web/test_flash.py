@@ -32,5 +32,5 @@ def test_the_server_s_own_message_is_shown_once(settings: Settings) -> None:
         done = web.post("/operators", {"username": "bea", "display_name": "Bea", "role": "operator",
                                        "password": "a long enough password 42"}, page="/operators")
         assert done.status_code == 303
-        assert "Operator bea added" in web.get("/operators").text
-        assert "Operator bea added" not in web.get("/operators").text
+        assert "Account bea added" in web.get("/operators").text
+        assert "Account bea added" not in web.get("/operators").text

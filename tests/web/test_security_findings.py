@@ -68,7 +68,8 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
             assert response.status_code == 403, (action, response.status_code)
             assert "Only an administrator or the person who added this Okta connection" in response.text
         assert w.row(OktaConnection, connection_id).retired_at is None
-        assert _actions(w, connection_id) == ["connection_add"]
+        # Nothing checked or retired: only the two attempts, recorded as refused.
+        assert _actions(w, connection_id) == ["connection_add", "access_refused", "access_refused"]
 
     def test_an_operator_may_check_and_retire_the_connection_they_added(self, w: Wizard) -> None:
         web = _signed_in(w, "oli")

@@ -25,6 +25,10 @@ class WebSession(UUIDPrimaryKey, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     source_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Ended by the server (the person disabled, their password reset): refused from then on, and
+    # kept until it would have expired so the sign-in page can say why (`SessionEnd`).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     operator: Mapped[Operator] = relationship(lazy="joined")
 

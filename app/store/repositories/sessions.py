@@ -25,8 +25,11 @@ class SessionRepository:
     async def delete_by_token_hash(self, token_hash: str) -> None:
         await self.session.execute(delete(WebSession).where(WebSession.token_hash == token_hash))
 
-    async def delete_for_operator(self, operator_id: uuid.UUID) -> int:
-        result = await self.session.execute(delete(WebSession).where(WebSession.operator_id == operator_id))
+    async def end_for_operator(self, operator_id: uuid.UUID, reason: str, now: datetime) -> int:
+        """End every live session of an operator, keeping why (until it would have expired)."""
+        result = await self.session.execute(
+            update(WebSession).where(WebSession.operator_id == operator_id, WebSession.ended_at.is_(None))
+            .values(ended_at=now, ended_reason=reason))
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def delete_expired(self, now: datetime) -> None:

@@ -15,14 +15,14 @@ from starlette.responses import Response
 from app.audit import record
 from app.auth.oidc_config import load_config
 from app.auth.operators import PasswordChange, change_own_password
-from app.auth.sessions import end_session, start_session
+from app.auth.sessions import end_session, start_session, why_ended
 from app.auth.setup import needs_setup
 from app.auth.signin import sign_in
 from app.auth.tokens import new_token, token_hash
 from app.common.validation import ValidationFailed, has_control_characters, without_control_characters
 from app.store.models import Operator
 from app.vault import Secret
-from app.web.csrf import SESSION_COOKIE
+from app.web.csrf import SESSION_COOKIE, for_no_session
 from app.web.deps import CurrentOperator, DbSession, ReadDbSession, actor_for, optional_operator, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect, safe_next
@@ -39,13 +39,14 @@ def _sign_in_address(next_url: str) -> str:
 
 async def _sign_in_page(request: Request, db: AsyncSession, *, username: str = "", error: str | None = None,
                         next_url: str = "/", status_code: int = 200, no_operators: bool = False,
-                        locked_until: datetime | None = None) -> Response:
-    """``locked_until``: the end of a lock the error names, which the page draws in the reader's zone."""
+                        locked_until: datetime | None = None, ended: str | None = None) -> Response:
+    """``locked_until``: the end of a lock the error names, which the page draws in the reader's zone;
+    ``ended``: why the session the person had was ended by the server."""
     oidc = await load_config(db)
     return render(request, "auth/sign_in.html",
                   {"username": username, "error": error, "next_url": next_url, "no_operators": no_operators,
                    "oidc_provider": oidc.display_name if oidc.enabled else None,
-                   "locked_until": locked_until.timestamp() if locked_until else None},
+                   "locked_until": locked_until.timestamp() if locked_until else None, "ended": ended},
                   status_code=status_code, page_url=_sign_in_address(next_url))
 
 
@@ -72,7 +73,16 @@ async def sign_in_form(request: Request, db: DbSession,
     next_url = safe_next(request.query_params.get("next"))
     if operator is not None:
         return redirect(request, next_url)
-    return await _sign_in_page(request, db, next_url=next_url, no_operators=await needs_setup(db))
+    # Sent here because the session ended (disabled, a new password, expired): say why, once.
+    token = request.cookies.get(SESSION_COOKIE)
+    ended = None
+    if token:
+        ended = await why_ended(db, token, app_state(request).settings)
+        for_no_session(request)  # the cookie is deleted below: the form is posted without it
+    response = await _sign_in_page(request, db, next_url=next_url, no_operators=await needs_setup(db), ended=ended)
+    if token:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.post("/sign-in", name="sign_in_submit")

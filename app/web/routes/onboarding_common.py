@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.audit import record
 from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
 from app.engine.status import held_by_waits, timer_until
@@ -20,11 +21,12 @@ from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
 from app.store.repositories.progress import latest_handoff
 from app.store.repositories.state import find_onboarding
-from app.store.statuses import FINISHED
+from app.store.statuses import FINISHED, Outcome
 from app.watch.audience import told
 from app.watch.health import evidence_for
-from app.web.deps import uuid_or_404
+from app.web.deps import actor_for, uuid_or_404
 from app.web.flash import set_flash
+from app.web.refusals import mark_recorded
 from app.web.responses import redirect
 from app.web.state import app_state
 from app.web.templating import render
@@ -53,6 +55,19 @@ async def acting(request: Request, db: Any, onboarding_id: str, operator: Any, *
             raise HTTPException(403, "The stored Okta credential of this onboarding belongs to someone else and may "
                                 "not be reused: continue with your own credential (on the onboarding page).")
     return found
+
+
+async def assignee_only(request: Request, db: Any, found: Onboarding, operator: Any, purpose: str) -> None:
+    """Kept secrets go only to the person the onboarding is assigned to, whatever their role: anyone
+    else is refused (403), recorded as a refused reveal (the error page then records nothing more)."""
+    if found.assignee_id == operator.id:
+        return
+    await record(db, action="secret_reveal_refused", actor=actor_for(request, operator), onboarding_id=found.id,
+                 subject_type="onboarding_secret", subject_id=purpose[:64], outcome=Outcome.denied,
+                 summary="Reveal refused: not the operator this onboarding is assigned to")
+    await db.commit()
+    mark_recorded(request)
+    raise HTTPException(403, "Only the operator this onboarding is assigned to can reveal its kept secrets.")
 
 
 # What the page says of a run once it has ended, in place of the words that announced it.

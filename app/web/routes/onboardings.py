@@ -14,7 +14,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.audit import record
 from app.common.moments import stamp
 from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
@@ -41,7 +40,16 @@ from app.web.deps import (
 )
 from app.web.flash import FLASH_COOKIE
 from app.web.routes.home import home
-from app.web.routes.onboarding_common import ENDED, acting, back, draw_page, onboarding_or_404, refused, settle
+from app.web.routes.onboarding_common import (
+    ENDED,
+    acting,
+    assignee_only,
+    back,
+    draw_page,
+    onboarding_or_404,
+    refused,
+    settle,
+)
 from app.web.state import app_state
 from app.web.templating import render
 
@@ -382,13 +390,7 @@ async def reveal(request: Request, db: DbSession, onboarding_id: str, purpose: s
                  operator: ActingOperator) -> Response:
     state = app_state(request)
     found = await onboarding_or_404(db, onboarding_id)
-    if found.assignee_id != operator.id:
-        # Kept secrets go only to the person the onboarding is assigned to, whatever their role.
-        await record(db, action="secret_reveal_refused", actor=actor_for(request, operator), onboarding_id=found.id,
-                     subject_type="onboarding_secret", subject_id=purpose[:64],
-                     summary="Reveal refused: not the operator this onboarding is assigned to")
-        await db.commit()
-        raise HTTPException(403, "Only the operator this onboarding is assigned to can reveal its kept secrets.")
+    await assignee_only(request, db, found, operator, purpose)
     try:
         label, value = await service.reveal_secret(db, state.vault, found, purpose, actor_for(request, operator))
     except ValidationFailed as exc:

@@ -54,7 +54,8 @@ async def operator_create(request: Request, db: DbSession, admin: AdminOperator)
         values = {"username": new.username, "display_name": new.display_name, "role": new.role}
         return await _page(request, db, status_code=400, errors=exc.errors, values=values, message=exc.message)
     response = redirect(request, str(request.url_for("operators")))
-    set_flash(request, response, f"Operator {created.username} added as {created.role_enum.label}.")
+    # "Account": an auditor or an administrator is no operator ("Operator audrey.auditor added as Auditor").
+    set_flash(request, response, f"Account {created.username} added as {created.role_enum.label}.")
     return response
 
 
