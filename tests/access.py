@@ -59,6 +59,7 @@ MATRIX: list[Entry] = [
           f"/settings/notifications/{ZERO_ID}/remove"),
     Entry("POST", "/settings/notifications/{channel_id}/assignee", ADMIN,
           f"/settings/notifications/{ZERO_ID}/assignee"),
+    Entry("POST", "/settings/notifications/{channel_id}/test", ADMIN, f"/settings/notifications/{ZERO_ID}/test"),
     Entry("POST", "/connections", ACTING),
     Entry("POST", "/connections/sandbox", ACTING),
     Entry("POST", "/connections/{connection_id}/check", ACTING, f"/connections/{ZERO_ID}/check"),

@@ -41,6 +41,7 @@ from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, Jos
 from joserfc.jwk import KeySet
 
 from app.auth.oidc_config import OidcConfig, address_problem, issuer_problem, origin_of, resolve
+from app.common import network
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.store.statuses import Outcome
 from app.vault import SealContext, SealError, Secret, Vault
@@ -160,11 +161,9 @@ def open_flow(vault: Vault, cookie: str | None, now: float) -> Flow:
 # -- the relying party ------------------------------------------------------------------------
 
 def _kind(exc: httpx.HTTPError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "it did not answer in time"
-    if isinstance(exc, httpx.ConnectError):
-        return "the connection was refused or the name did not resolve"
-    return "the connection failed"
+    """Why the provider could not be reached, in the words every connection of the server uses (a
+    signed-out visitor reads it: an error none of them describes is not quoted)."""
+    return "the connection failed" if network.failure_of(exc) is network.Failure.OTHER else network.cause(exc)
 
 
 @dataclass
@@ -226,7 +225,7 @@ class RelyingParty:
             response = await client.get(url)
         except httpx.HTTPError as exc:
             raise OidcFailure("unreachable", f"The identity provider at {issuer} could not be reached to read its "
-                              f"{what} ({_kind(exc)}). Try again in a minute; if it keeps failing, sign in with "
+                              f"{what}: {_kind(exc)}. Try again in a minute; if it keeps failing, sign in with "
                               "your username and password and tell an administrator.", status=502,
                               details={"url": url, "error": type(exc).__name__}) from None
         return self._json(response, what, issuer, url)
@@ -329,7 +328,7 @@ class RelyingParty:
             response = await client.post(metadata.token_endpoint, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise OidcFailure("unreachable", f"The identity provider at {config.issuer} could not be reached to "
-                              f"finish the sign-in ({_kind(exc)}). Try again in a minute.", status=502,
+                              f"finish the sign-in: {_kind(exc)}. Try again in a minute.", status=502,
                               details={"url": metadata.token_endpoint, "error": type(exc).__name__}) from None
         if response.status_code != 200:
             error, description = "", ""

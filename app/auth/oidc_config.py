@@ -6,10 +6,8 @@ Stored as one row of ``app_settings``; the secret's plaintext lives only in ``se
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import re
-import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
+from app.common import destinations
 from app.common.validation import Fields
 from app.store.models import AppSetting, OperatorRole
 from app.store.repositories.secrets import SecretRepository
@@ -135,30 +134,17 @@ def issuer_problem(issuer: str, sandbox_origin: str | None) -> str | None:
 
 
 def address_problem(host: str, addresses: Iterable[str], allow_private: bool) -> str | None:
-    """Why the server must not connect to ``host`` at these resolved addresses, or None.
-    Loopback, link-local (cloud metadata), multicast, unspecified and reserved addresses are always
-    refused; private ones only when an administrator said the provider is on the private network."""
-    for text in addresses:
-        try:
-            address = ipaddress.ip_address(text.split("%", 1)[0])
-        except ValueError:
-            return f"{host} resolves to {text}, which is not an address."
-        if address.is_loopback or address.is_link_local or address.is_multicast or address.is_unspecified \
-                or address.is_reserved:
-            return f"{host} resolves to {address}, an address of this machine or its local link; it is refused."
-        if not address.is_global and not allow_private:
-            return (f"{host} resolves to {address}, a private address. If the identity provider really is on the "
-                    "company's private network, tick “The provider is on our private network”.")
-    return None
+    """Why the server must not connect to the provider at ``host`` at these resolved addresses, or
+    None: the one rule of app/common/destinations.py. This machine is never the provider (the
+    sandbox Okta is let through by its exact address before this is asked)."""
+    return destinations.address_problem(host, addresses, private_ok=allow_private, loopback_ok=False,
+                                        service="the identity provider",
+                                        private_choice="The provider is on our private network")
 
 
 async def resolve(host: str) -> list[str]:
     """The addresses ``host`` resolves to (empty when it does not resolve)."""
-    try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, 443, type=socket.SOCK_STREAM)
-    except OSError:
-        return []
-    return sorted({str(info[4][0]) for info in found})
+    return await destinations.resolve(host)
 
 
 def _values(form: Fields, role: OperatorRole) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from app.common import network
 from app.okta.permissions import requirement_for
 
 
@@ -343,14 +344,6 @@ def rate_limited_for_now(seconds: float, *, method: str, path: str, request_id: 
 
 
 def connect_cause(exc: Exception | None) -> str:
-    """Why a connection failed, in words a person can act on (the network error's own text otherwise)."""
-    text = str(exc or "")
-    lowered = text.lower()
-    if "name or service not known" in lowered or "nodename nor servname" in lowered \
-            or "getaddrinfo" in lowered or "temporary failure in name resolution" in lowered:
-        return "the address does not resolve (DNS)"
-    if "connection refused" in lowered:
-        return "the server refused the connection"
-    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
-        return "its TLS certificate could not be verified"
-    return text[:200] or type(exc).__name__
+    """Why a connection to Okta failed, in words a person can act on (app/common/network.py reads
+    the failure for every connection the server makes)."""
+    return network.cause(exc)

@@ -11,6 +11,7 @@ import ipaddress
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
+from app.common import destinations
 from app.common.validation import Fields, ValidationFailed
 from app.store.models import NotificationChannel
 from app.store.repositories.secrets import SecretRepository
@@ -27,6 +29,10 @@ from app.vault import Secret, Vault
 
 WEBHOOK, EMAIL = "webhook", "email"
 SECRET_PURPOSE = "notification_secret"  # noqa: S105 (a purpose's name)
+PRIVATE_NETWORK = "private_network"  # a webhook's setting: its receiver is on the company's private network
+PRIVATE_CHOICE = "The receiver is on our private network"
+RECEIVER = "the webhook's receiver"
+LOOPBACK_NOTE = " (a receiver on this machine is allowed only while the sandbox is enabled, as in the demo)"
 TO_ASSIGNEE = "to_assignee"  # an e-mail channel's setting: also to each onboarding's assignee
 ASSIGNEE_TOO = " and each onboarding's assignee"
 EMAIL_ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
@@ -64,6 +70,8 @@ class WebhookRequest:
     webhook_label: str
     webhook_url: str = field(repr=False)  # a Slack-style URL is itself a credential
     webhook_secret: str = field(repr=False)
+    # The administrator says the receiver is on the company's private network (10.x, 192.168.x...).
+    webhook_private_network: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,8 @@ class EmailRequest:
 
 
 def read_webhook(request: WebhookRequest) -> ChannelInput:
-    """The webhook channel the request describes, once its values are checked."""
+    """The webhook channel the request describes, once its values are checked (where its address
+    points is checked next, by :func:`check_destination`)."""
     form = Fields.of(request)
     label = form.text("webhook_label", label="Name", max_length=200)
     url = form.text("webhook_url", label="Webhook URL", max_length=1000)
@@ -89,16 +98,46 @@ def read_webhook(request: WebhookRequest) -> ChannelInput:
     if url and "webhook_url" not in form.errors:
         parts = urlsplit(url)
         host = parts.hostname or ""
-        if parts.scheme not in ("https", "http") or not host:
+        if parts.scheme not in ("https", "http") or not host or not _port_ok(url):
             form.errors["webhook_url"] = "Enter the webhook's full address, starting with https://."
         elif parts.scheme == "http" and not _loopback(host):
-            form.errors["webhook_url"] = "Use https:// (plain http is allowed only to this machine's loopback address)."
+            form.errors["webhook_url"] = ("Use https:// (plain http is allowed only to a receiver on this machine, "
+                                          "while the sandbox is enabled).")
     if secret and "webhook_secret" not in form.errors and len(secret) < 16:
         form.errors["webhook_secret"] = "Use a signing secret of at least 16 characters (the receiver checks it)."  # noqa: S105
     form.raise_if_invalid("The webhook was not added.")
     parts = urlsplit(url)
-    return ChannelInput(WEBHOOK, label, f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/…", {},
-                        {"url": url, "secret": secret})
+    return ChannelInput(WEBHOOK, label, f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/…",
+                        {PRIVATE_NETWORK: request.webhook_private_network}, {"url": url, "secret": secret})
+
+
+def webhook_place(url: str) -> tuple[str, int]:
+    """The receiver's host and port: all of its address a page or a failure may name."""
+    parts = urlsplit(url)
+    return parts.hostname or "?", (parts.port if _port_ok(url) else None) or (443 if parts.scheme == "https" else 80)
+
+
+def _port_ok(url: str) -> bool:
+    try:
+        urlsplit(url).port  # noqa: B018 (read for its check: a port past 65535 raises)
+    except ValueError:
+        return False
+    return True
+
+
+async def check_destination(given: ChannelInput, *, loopback_ok: bool,
+                            resolver: Callable[[str, int], Awaitable[list[str]]]) -> None:
+    """A webhook only to an address the server may be made to call (app/common/destinations.py):
+    a webhook can make the server post to the services beside it (server-side request forgery)."""
+    if given.kind != WEBHOOK:
+        return
+    host, port = webhook_place(given.sealed["url"])
+    problem = destinations.address_problem(
+        host, await resolver(host, port), private_ok=bool(given.settings.get(PRIVATE_NETWORK)),
+        loopback_ok=loopback_ok, service=RECEIVER, private_choice=PRIVATE_CHOICE,
+        loopback_note=LOOPBACK_NOTE)
+    if problem:
+        raise ValidationFailed({"webhook_url": problem}, "The webhook was not added.")
 
 
 def read_email(request: EmailRequest) -> ChannelInput:

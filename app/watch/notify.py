@@ -1,11 +1,15 @@
 """Notifications of alerts: each alert raised or cleared becomes one delivery per channel, written
 in the transaction that changed the alert (so a restart loses none), and sent by the watch's loop
-with retries and backoff. Failures stay visible on the Settings page. The channels themselves, as
-an administrator sets them, are app/watch/channels.py.
+with retries and backoff. A failure is kept in words an administrator acts on
+(app/watch/delivery_words.py), shown on the channel's row under Settings and, while a channel's
+alerts do not get out, on the Health page (app/watch/channel_state.py); a test message goes the
+same way (app/watch/trial.py). The channels themselves, as an administrator sets them, are
+app/watch/channels.py.
 
 - Webhook: a JSON body with a Slack-compatible ``text``, signed with HMAC-SHA256 over
   ``<timestamp>.<body>`` with the channel's secret (sealed in the vault), sent as
-  ``X-Onboard-Signature: sha256=<hex>`` beside ``X-Onboard-Timestamp``.
+  ``X-Onboard-Signature: sha256=<hex>`` beside ``X-Onboard-Timestamp``; only to an address the
+  server may be made to call (app/common/destinations.py), checked again before each connection.
 - E-mail over SMTP, STARTTLS unless the server is on this machine's loopback and it is turned off;
   the SMTP password is sealed in the vault. It goes to the addresses the delivery kept when it was
   queued: the channel's recipients and, for a channel set so, the onboarding's assignee then.
@@ -23,7 +27,7 @@ import logging
 import smtplib
 import ssl
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -32,6 +36,7 @@ import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common import destinations
 from app.common.clock import Clock
 from app.common.text import clip
 from app.store.db import Database
@@ -40,7 +45,18 @@ from app.store.repositories.secrets import SecretRepository
 from app.vault import Secret, Vault
 from app.watch import messages
 from app.watch.audience import assignee_of, owner_words, recipients
-from app.watch.channels import SECRET_PURPOSE, WEBHOOK, channel_owner, channels
+from app.watch.channels import (
+    LOOPBACK_NOTE,
+    PRIVATE_CHOICE,
+    PRIVATE_NETWORK,
+    RECEIVER,
+    SECRET_PURPOSE,
+    WEBHOOK,
+    channel_owner,
+    channels,
+    webhook_place,
+)
+from app.watch.delivery_words import Undeliverable, WebhookAnswered, failure_words
 from app.watch.findings import CONTINUES
 
 log = logging.getLogger("onboard.notify")
@@ -68,11 +84,6 @@ async def told_of(session: AsyncSession, alert: Alert) -> list[NotificationChann
     return list((await session.execute(select(NotificationChannel).where(
         NotificationChannel.removed_at.is_(None), NotificationChannel.id.in_(told))
         .order_by(NotificationChannel.created_at))).scalars())
-
-
-async def recent_deliveries(session: AsyncSession, limit: int = 20) -> list[NotificationDelivery]:
-    return list((await session.execute(select(NotificationDelivery)
-                                       .order_by(NotificationDelivery.created_at.desc()).limit(limit))).scalars())
 
 
 # -- deliveries -----------------------------------------------------------------------------
@@ -126,13 +137,32 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
+async def sealed_of(session: AsyncSession, vault: Vault, channel: NotificationChannel) -> dict[str, str]:
+    """A channel's sealed values (the webhook's URL and signing secret, the SMTP password),
+    remembered by the log redactor, whatever repeats them."""
+    if channel.secret_id is None or channel.removed_at is not None:
+        return {}
+    sealed: dict[str, str] = json.loads((await SecretRepository(session, vault).read(
+        channel.secret_id, purpose=SECRET_PURPOSE, owner=channel_owner(channel.id))).reveal())
+    for value in sealed.values():
+        Secret(value)
+    return sealed
+
+
 class Notifier:
+    """Sends what is due. ``loopback_ok``: a webhook may be on this machine (while the sandbox is
+    enabled, as the demo and the tests run it: app/common/destinations.py); ``resolver``: the host
+    names' addresses, checked before each connection."""
+
     def __init__(self, db: Database, vault: Vault, clock: Clock, *,
                  http_transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
-                 timeout_seconds: float = 10.0) -> None:
+                 timeout_seconds: float = 10.0, loopback_ok: bool = False,
+                 resolver: Callable[[str, int], Awaitable[list[str]]] = destinations.resolve) -> None:
         self.db, self.vault, self.clock = db, vault, clock
         self.http_transport = http_transport
         self.timeout = timeout_seconds
+        self.loopback_ok = loopback_ok
+        self.resolver = resolver
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.now(), UTC)
@@ -160,32 +190,20 @@ class Notifier:
             delivery = await session.get(NotificationDelivery, delivery_id)
             assert delivery is not None
             channel = await session.get(NotificationChannel, delivery.channel_id)
-            sealed: dict[str, str] = {}
-            if channel is not None and channel.secret_id is not None and channel.removed_at is None:
-                sealed = json.loads((await SecretRepository(session, self.vault).read(
-                    channel.secret_id, purpose=SECRET_PURPOSE, owner=channel_owner(channel.id))).reveal())
-                for value in sealed.values():
-                    Secret(value)  # remembered by the log redactor, whatever repeats it
+            sealed = await sealed_of(session, self.vault, channel) if channel is not None else {}
             payload, to = dict(delivery.payload), delivery.recipients
         error = None
         if channel is None or channel.removed_at is not None:
             error = "The channel was removed."
         else:
-            try:
-                if channel.kind == WEBHOOK:
-                    await self._webhook(channel, payload, sealed, now)
-                else:
-                    await self._email(channel, payload, sealed, now, to=to)
-            except Exception as exc:  # any failure is retried later; its words are kept, never a secret
-                error = f"{type(exc).__name__}: {exc}"
-                for value in sealed.values():
-                    if value:
-                        error = error.replace(value, "[sealed]")
-                log.warning("notification %s to %s failed: %s", delivery_id, channel.kind, error[:300])
+            error = await self.send(channel, payload, sealed, now, to=to, seconds=self.timeout)
+            if error is not None:
+                log.warning("notification %s to %s failed: %s", delivery_id, channel.kind, error)
         async with self.db.session() as session:
             delivery = await session.get(NotificationDelivery, delivery_id)
             assert delivery is not None
             delivery.attempts += 1
+            delivery.last_attempt_at = now
             if error is None:
                 delivery.delivered_at, delivery.last_error = now, None
             else:
@@ -193,8 +211,30 @@ class Notifier:
                 delivery.next_attempt_at = now + backoff(delivery.attempts)
         return 1 if error is None else 0
 
+    async def send(self, channel: NotificationChannel, payload: dict[str, Any], sealed: dict[str, str],
+                   now: datetime, *, to: list[str] | None, seconds: float) -> str | None:
+        """Send one message to ``channel``, giving each connection ``seconds``; None once it got
+        through, else why not, in words an administrator acts on (app/watch/delivery_words.py)."""
+        try:
+            if channel.kind == WEBHOOK:
+                await self._webhook(channel, payload, sealed, now, seconds)
+            else:
+                await self._email(channel, payload, sealed, now, to=to, seconds=seconds)
+        except Exception as exc:  # any failure is said (and a delivery retried later), never a secret
+            return failure_words(channel, sealed.get("url"), exc, seconds=seconds, hidden=sealed.values())
+        return None
+
     async def _webhook(self, channel: NotificationChannel, payload: dict[str, Any], sealed: dict[str, str],
-                       now: datetime) -> None:
+                       now: datetime, seconds: float) -> None:
+        url = sealed["url"]
+        host, port = webhook_place(url)
+        # Where the name points now, not only when the webhook was added (app/common/destinations.py).
+        problem = destinations.address_problem(
+            host, await self.resolver(host, port), private_ok=bool((channel.settings or {}).get(PRIVATE_NETWORK)),
+            loopback_ok=self.loopback_ok, service=RECEIVER, private_choice=PRIVATE_CHOICE,
+            loopback_note=LOOPBACK_NOTE)
+        if problem:
+            raise Undeliverable(f"Not sent: {problem}")
         body = json.dumps(payload, sort_keys=True).encode()
         timestamp = str(int(now.timestamp()))
         headers = {"Content-Type": "application/json", "User-Agent": "okta-onboarding-wizard",
@@ -202,16 +242,16 @@ class Notifier:
         headers["X-Onboard-Signature"] = sign(sealed["secret"], timestamp, body)
         # Straight to the transport: httpx's client logs each request's full URL, and a webhook's
         # URL is a credential (Slack's are). Redirects are not followed.
-        request = httpx.Request("POST", sealed["url"], content=body, headers=headers,
-                                extensions={"timeout": httpx.Timeout(self.timeout).as_dict()})
+        request = httpx.Request("POST", url, content=body, headers=headers,
+                                extensions={"timeout": httpx.Timeout(seconds).as_dict()})
         async with self.http_transport() if self.http_transport else httpx.AsyncHTTPTransport() as transport:
             response = await transport.handle_async_request(request)
             await response.aread()
         if not 200 <= response.status_code < 300:
-            raise RuntimeError(f"the webhook answered HTTP {response.status_code}")
+            raise WebhookAnswered(response.status_code)
 
     async def _email(self, channel: NotificationChannel, payload: dict[str, Any], sealed: dict[str, str],
-                     now: datetime, *, to: list[str] | None = None) -> None:
+                     now: datetime, *, to: list[str] | None = None, seconds: float | None = None) -> None:
         """``to``: the addresses the delivery kept when it was queued (None: one queued before they
         were kept, which goes to the channel's recipients)."""
         settings = channel.settings
@@ -230,7 +270,7 @@ class Notifier:
         password = sealed.get("password")
 
         def send() -> None:
-            with smtplib.SMTP(settings["host"], int(settings["port"]), timeout=self.timeout) as smtp:
+            with smtplib.SMTP(settings["host"], int(settings["port"]), timeout=seconds or self.timeout) as smtp:
                 if settings.get("starttls", True):
                     smtp.starttls(context=ssl.create_default_context())
                 if settings.get("username"):

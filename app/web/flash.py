@@ -19,6 +19,7 @@ from app.web.state import app_state
 
 FLASH_COOKIE = "onboard_flash"
 LEVELS = ("success", "info", "warning", "error")
+FLASH_LIMIT = 300  # characters of a message kept (the cookie is small)
 _LABEL = b"onboard-flash-cookie\x00"
 
 
@@ -33,7 +34,7 @@ def set_flash(request: Request, response: Response, text: str, level: str = "suc
     """``ended``: the message says a job was started ("Verifying against Okta."); the page drawn once
     that job has ended says this instead (it sat above "Completed" after the run: QA walk 11, L6; a
     run quicker than the page said nothing at all of the button pressed)."""
-    body = json.dumps({"level": level if level in LEVELS else "info", "text": text[:300],
+    body = json.dumps({"level": level if level in LEVELS else "info", "text": text[:FLASH_LIMIT],
                        "ended": ended[:300] if ended is not None else None}).encode()
     payload = base64.urlsafe_b64encode(body).decode().rstrip("=")
     signature = _signature(app_state(request).keys.ring().primary, payload.encode())
@@ -57,5 +58,5 @@ def pop_flash(request: Request) -> dict[str, str] | None:
     except (ValueError, KeyError, TypeError):
         return None
     ended = data.get("ended")
-    return {"level": level if level in LEVELS else "info", "text": text[:300],
+    return {"level": level if level in LEVELS else "info", "text": text[:FLASH_LIMIT],
             "running": "yes" if isinstance(ended, str) else "", "ended": ended if isinstance(ended, str) else ""}

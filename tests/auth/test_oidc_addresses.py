@@ -54,7 +54,8 @@ class TestTheSettingsRefuseInternalAddresses:
         ("https://127.0.0.1", {}, "not by an IP address"),
         ("https://169.254.169.254", {}, "not by an IP address"),
         ("https://[::1]", {}, "not by an IP address"),
-        ("https://localhost", {"localhost": ["127.0.0.1", "::1"]}, "an address of this machine or its local link"),
+        ("https://localhost", {"localhost": ["127.0.0.1", "::1"]},
+         "an address of this machine; the server is not made to call its own services"),
         ("https://metadata.acme.example", {"metadata.acme.example": ["169.254.169.254"]}, "local link"),
         ("https://idp.corp.acme.example", {"idp.corp.acme.example": ["10.1.2.3"]}, "a private address"),
     ], ids=["ipv4-loopback", "metadata-ip", "ipv6-loopback", "localhost", "link-local-name", "private-name"])

@@ -3,6 +3,7 @@ what the models declare, and a migration that converts older rows converts them.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -149,5 +150,53 @@ def test_the_owner_mail_migration_keeps_the_operators_and_goes_back(
             assert conn.execute(text("SELECT username FROM operators")).scalars().all() == ["ana.admin"]
             assert "email" not in {c["name"] for c in inspect(conn).get_columns("operators")}
             assert "recipients" not in {c["name"] for c in inspect(conn).get_columns("notification_deliveries")}
+    finally:
+        engine.dispose()
+
+
+def test_the_last_attempt_migration_keeps_a_sent_deliverys_time_and_goes_back(
+        empty_database_factory: Callable[[], str]) -> None:
+    """0017: a delivery keeps when it was last tried (a channel's row and the Health page read it);
+    one sent before has its sending time as its last try, one still failing has none (the pages
+    fall back on when it was queued)."""
+    url = empty_database_factory()
+    upgrade(url, "0016")
+    ids = {name: uuid.uuid4().hex for name in ("operator", "connection", "onboarding", "alert", "channel", "sent",
+                                                "failing")}
+    at, sent_at = "2026-12-01 10:00:00", "2026-12-01 10:00:30"
+    engine = create_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            _insert(conn, "operators", id=ids["operator"], username="ana.admin", display_name="Ana", role="admin",
+                    is_active=True, created_at=at, updated_at=at)
+            _insert(conn, "okta_connections", id=ids["connection"], label="Acme", org_origin="https://acme.okta.com",
+                    org_kind="okta", credential_kind="api_token", scopes="[]", preflight="{}", shareable=False,
+                    created_by_id=ids["operator"], created_at=at, updated_at=at)
+            _insert(conn, "onboardings", id=ids["onboarding"], vendor="drata", playbook_version="1",
+                    connection_id=ids["connection"], org_origin="https://acme.okta.com", status="completed",
+                    created_by_id=ids["operator"], inputs="{}", facts="{}", last_activity_at=at, revision=1,
+                    created_at=at, updated_at=at)
+            _insert(conn, "alerts", id=ids["alert"], onboarding_id=ids["onboarding"], key="credential",
+                    kind="credential", summary="The connection's token is refused", details="{}", raised_at=at,
+                    last_seen_at=at)
+            _insert(conn, "notification_channels", id=ids["channel"], kind="webhook", label="Hook",
+                    target="https://hooks.acme.example/…", settings="{}", created_at=at)
+            for name, delivered in (("sent", sent_at), ("failing", None)):
+                _insert(conn, "notification_deliveries", id=ids[name], channel_id=ids["channel"],
+                        alert_id=ids["alert"], event="raised", payload="{}", created_at=at, attempts=1,
+                        next_attempt_at=at, delivered_at=delivered, last_error=None if delivered else "refused")
+        upgrade(url, "0017")
+        with engine.connect() as conn:
+            kept = conn.execute(text("SELECT settings FROM notification_channels")).scalar()
+            tried = {uuid.UUID(str(row[0])).hex: row[1] for row in conn.execute(
+                text("SELECT id, last_attempt_at FROM notification_deliveries"))}
+        assert tried[ids["failing"]] is None
+        # A webhook added before the private-network tick existed keeps sending: it is kept as ticked.
+        assert (json.loads(kept) if isinstance(kept, str) else kept) == {"private_network": True}
+        assert str(tried[ids["sent"]]).startswith("2026-12-01 10:00:30")
+        downgrade(url, "0016")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM notification_deliveries")).scalar() == 2
+            assert "last_attempt_at" not in {c["name"] for c in inspect(conn).get_columns("notification_deliveries")}
     finally:
         engine.dispose()

@@ -113,7 +113,7 @@ def test_the_assignee_is_sent_the_alert_and_its_resolution(j: Journey, sandbox_o
     assert raised["To"] == f"{CHANNEL}, {ANA}" and box.envelopes == [[CHANNEL, ANA]]
     assert raised["Subject"].startswith("[Alert] Microsoft Defender for Identity") and "Owner: Ana.Admin" in \
         raised.get_payload()
-    assert f"Okta team {CHANNEL}, {ANA} delivered" in _words(j.get("/settings"))  # who it went to, said
+    assert f"Okta team ({CHANNEL}, {ANA}) : delivered" in _words(j.get("/settings"))  # who it went to, said
 
     _cleared(j, sandbox_org, token)
     assert _deliver(j) == 1

@@ -71,4 +71,8 @@ class NotificationDelivery(UUIDPrimaryKey, Base):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When it was last tried, whatever came of it: the channel's state ("last delivery failed at …")
+    # and the Health page's "not getting out since" are read from these.
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Why the last try failed, in the words the pages show (app/watch/delivery_words.py): no secret.
     last_error: Mapped[str | None] = mapped_column(String(1000), nullable=True)

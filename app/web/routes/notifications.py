@@ -1,6 +1,7 @@
 """Where the watch's alerts go: an administrator adds a webhook or an e-mail channel, turns an
-e-mail channel's sending to each onboarding's assignee on or off, or removes a channel (its sealed
-secret destroyed). The Settings page lists them with their recent deliveries."""
+e-mail channel's sending to each onboarding's assignee on or off, sends a channel a test message,
+or removes a channel (its sealed secret destroyed). The Settings page lists them with their state
+and recent deliveries."""
 
 from __future__ import annotations
 
@@ -8,18 +9,22 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.common.text import clip, counted
 from app.common.validation import ValidationFailed, ticked
 from app.watch.channels import (
     EmailRequest,
     WebhookRequest,
     add_channel,
+    check_destination,
     read_email,
     read_webhook,
     remove_channel,
     set_to_assignee,
 )
+from app.watch.notify import Notifier
+from app.watch.trial import send_test
 from app.web.deps import AdminOperator, DbSession, actor_for, form_values, read_form, typed_input, uuid_or_404
-from app.web.flash import set_flash
+from app.web.flash import FLASH_LIMIT, set_flash
 from app.web.responses import redirect
 from app.web.routes.settings_page import settings_view
 from app.web.state import app_state
@@ -32,12 +37,14 @@ SHOWN_AGAIN = ("webhook_label", "email_label", "recipients", "sender", "smtp_hos
 
 async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str) -> Response:
     values = await form_values(request)
+    notifier = _notifier(request)
     try:
         given = read_webhook(typed_input(WebhookRequest, values)) if kind == "webhook" \
             else read_email(typed_input(EmailRequest, values))
+        await check_destination(given, loopback_ok=notifier.loopback_ok, resolver=notifier.resolver)
     except ValidationFailed as exc:
         typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
-        for box in ("starttls", "to_assignee"):
+        for box in ("starttls", "to_assignee", "webhook_private_network"):
             typed[box] = "on" if ticked(values.get(box, "")) else ""
         return await settings_view(request, db, errors=exc.errors, message=exc.message, status_code=400,
                                    notify_typed=typed)
@@ -46,6 +53,14 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
     response = redirect(request, str(request.url_for("settings")) + "#notifications")
     set_flash(request, response, f"Alerts now also go to '{given.label}'.")
     return response
+
+
+def _notifier(request: Request) -> Notifier:
+    """The watch's notifier: the test message goes out as an alert's would, and a webhook's address
+    is checked with its settings (whether this machine may be called: the sandbox)."""
+    state = app_state(request)
+    assert state.watch is not None
+    return state.watch.notifier
 
 
 @router.post("/webhook", name="notifications_add_webhook")
@@ -68,6 +83,29 @@ async def remove(request: Request, db: DbSession, channel_id: str, admin: AdminO
     response = redirect(request, str(request.url_for("settings")) + "#notifications")
     set_flash(request, response, f"'{removed.label}' removed: alerts no longer go there, and its secret is destroyed."
               if removed else "That channel was already removed.")
+    return response
+
+
+@router.post("/{channel_id}/test", name="notifications_test")
+async def test(request: Request, db: DbSession, channel_id: str, admin: AdminOperator) -> Response:
+    """Send the channel a test message now and say on the page whether it got through, and if not
+    why, in the words a failed delivery is kept in (no alert is raised)."""
+    state = app_state(request)
+    trial = await send_test(db, _notifier(request), uuid_or_404(channel_id), actor_for(request, admin),
+                            public_url=state.settings.resolved_public_url)
+    await db.commit()
+    # The top of the page, where the answer is (the notifications come first under it): at the
+    # section's anchor the answer was scrolled out of sight.
+    response = redirect(request, str(request.url_for("settings")))
+    if trial is None:
+        set_flash(request, response, "That channel was removed.", "warning")
+    elif trial.failure is None:
+        waiting = f" {counted(trial.resent, 'alert')} waiting for it {'is' if trial.resent == 1 else 'are'} sent " \
+                  "again at the watch's next look." if trial.resent else ""
+        set_flash(request, response, f"The test message reached '{trial.channel.label}'.{waiting}")
+    else:
+        set_flash(request, response, clip(f"The test message did not reach '{trial.channel.label}': {trial.failure}",
+                                          FLASH_LIMIT), "error")
     return response
 
 

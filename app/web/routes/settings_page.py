@@ -21,8 +21,8 @@ from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY, allowed_custom_domains
 from app.store.repositories.watch import watched_of_vendor
-from app.watch.channels import channels
-from app.watch.notify import recent_deliveries
+from app.watch.channel_state import channel_states, recent_changes
+from app.watch.notify import MAX_ATTEMPTS
 from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for, form_values, read_form, typed_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
@@ -116,15 +116,16 @@ async def settings_view(request: Request, db: DbSession, *, errors: dict[str, st
     values = {}
     for playbook in state.library.all():
         values.update(await overrides(db, playbook))
-    found = await channels(db)
+    states = await channel_states(db)
     return render(request, "settings.html", {
         "domains": await allowed_custom_domains(db), "domains_typed": domains_typed,
         "playbooks": state.library.all(), "overrides": values,
         "errors": errors or {}, "message": message, "setting_key": setting_key,
         "settings_typed": settings_typed or {},
         "oidc": await _oidc_view(request, db, oidc_typed),
-        "notify": {"channels": found, "names": {c.id: c.label for c in found},
-                   "deliveries": await recent_deliveries(db), "typed": notify_typed or {"starttls": "on"},
+        "notify": {"states": states, "names": {state.channel.id: state.channel.label for state in states},
+                   "changes": await recent_changes(db), "typed": notify_typed or {"starttls": "on"},
+                   "max_attempts": MAX_ATTEMPTS,
                    # Without it the links in each message name this machine's own address.
                    "link_base": None if state.settings.public_url else state.settings.resolved_public_url}},
         status_code=status_code, page_url=request.url_for("settings").path)

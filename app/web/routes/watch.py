@@ -1,5 +1,6 @@
 """The Health page: every completed onboarding the watch looks after, with its last check, open
-alerts, token expiry and vendor evidence (everyone signed in may read it); and, by whoever may act
+alerts, token expiry and vendor evidence, and the notification channels whose alerts are not
+getting out (everyone signed in may read it); and, by whoever may act
 on an onboarding, its own watch period and a new activation link for its service account once the
 watch found it deactivated."""
 
@@ -14,6 +15,7 @@ from starlette.responses import Response
 from app.common.validation import ValidationFailed
 from app.onboardings import reactivation
 from app.store.statuses import Health
+from app.watch.channel_state import failing_channels
 from app.watch.health import health_rows
 from app.watch.service import set_period
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_form
@@ -35,7 +37,8 @@ async def health_page(request: Request, db: ReadDbSession, operator: CurrentOper
     rows = await health_rows(db, state.library, state.watch.now(), state.watch.period, only,
                              "not_yet" if waiting else None)
     return render(request, "health.html", {
-        "rows": rows, "chosen": only.value if only else ("first_call" if waiting else ""),
+        "rows": rows, "not_getting_out": await failing_channels(db),
+        "chosen": only.value if only else ("first_call" if waiting else ""),
         "choices": list(Health)[:3],
         "every_hours": state.settings.watch_every_hours, "first_call_hours": state.settings.watch_first_call_hours,
         "expiry_days": state.settings.watch_token_expiry_days, "unused_days": state.settings.watch_token_unused_days})

@@ -1,0 +1,127 @@
+"""QA walk 13, L7: a webhook makes the server post wherever an administrator points it, so it
+follows the one rule the identity provider's address follows (app/common/destinations.py): never
+a link-local address (the cloud metadata service at 169.254.169.254), this machine only while the
+sandbox is enabled (the demo, and these tests' local receivers, the same way), a private address
+only when the administrator ticks that the receiver is on the private network. The form's hint and
+its refusal say why, and the rule is applied again before each message, to where the name points
+then."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from app.audit import Actor
+from app.common.clock import FakeClock
+from app.settings import Settings
+from app.watch.channels import ChannelInput, add_channel
+from okta_sandbox import SandboxOrg, SandboxTransport
+from tests.page_journeys import Journey, journey
+from tests.watch.test_notifications import WEBHOOK_SECRET, Receiver, _settings_form, _words, receiver
+
+__all__ = ["receiver"]
+
+METADATA = ("an address on this machine's local link (where a cloud's metadata service answers with the server's own "
+            "credentials); it is always refused.")
+HINT = "The server itself posts there, so it may not point at the server’s own services: not at this machine"
+
+
+def _add(j: Journey, url: str, **extra: str) -> str:
+    return _words(_settings_form(j, "/settings/notifications/webhook", webhook_label="Hook", webhook_url=url,
+                                 webhook_secret=WEBHOOK_SECRET, **extra).text)
+
+
+def _resolving(j: Journey, table: dict[str, list[str]]) -> None:
+    """Where names point, for the server (the notifier's resolver, which the form asks too)."""
+    async def resolve(host: str, _port: int = 443) -> list[str]:
+        return table.get(host, [host] if host[0].isdigit() or ":" in host else [])
+    assert j.state.watch is not None
+    j.state.watch.notifier.resolver = resolve
+
+
+@pytest.fixture
+def j_production(settings: Settings, sandbox_org: SandboxOrg, okta_transport: SandboxTransport,
+                 fake_clock: FakeClock) -> Iterator[Journey]:
+    """The wizard as a production server runs it: no sandbox."""
+    quiet = settings.model_copy(update={"sandbox_enabled": False})
+    with journey(quiet, sandbox_org, okta_transport, fake_clock) as started:
+        started.first_admin(quiet, "ana.admin", "a long enough password")
+        yield started
+
+
+def test_without_the_sandbox_this_machine_is_refused_and_the_form_says_why(j_production: Journey) -> None:
+    page = _words(j_production.get("/settings").text)
+    assert HINT + ", never at a link-local address (169.254.x.x, where a cloud’s metadata service answers)" in page
+    refused = _add(j_production, "https://127.0.0.1:9/hook")
+    assert "The webhook was not added." in refused
+    assert "127.0.0.1 is an address of this machine; the server is not made to call its own services (a receiver on " \
+           "this machine is allowed only while the sandbox is enabled, as in the demo)." in refused
+    refused = _add(j_production, "http://localhost:8080/hook")
+    assert "localhost resolves to 127.0.0.1, an address of this machine" in refused or \
+        "localhost resolves to ::1, an address of this machine" in refused
+    assert "No channel yet" in _words(j_production.get("/settings").text)
+
+
+def test_with_the_sandbox_a_receiver_on_this_machine_is_allowed_as_the_demo_needs(j: Journey) -> None:
+    page = _words(j.get("/settings").text)
+    assert HINT + " (allowed while the sandbox is enabled, for a local test receiver)" in page
+    assert "Alerts now also go to 'Hook'." in _add(j, "https://127.0.0.1:9/hook")
+
+
+@pytest.mark.parametrize("url", ["https://169.254.169.254/latest/meta-data/", "https://169.254.169.254:8443/x",
+                                 "https://[::ffff:169.254.169.254]/x", "https://[fe80::1]/x"])
+def test_the_metadata_service_is_refused_even_in_the_sandbox_and_on_the_private_network(j: Journey, url: str) -> None:
+    refused = _add(j, url, webhook_private_network="on")
+    assert METADATA in refused and "The webhook was not added." in refused
+
+
+def test_a_name_that_points_at_the_metadata_service_is_refused(j: Journey) -> None:
+    _resolving(j, {"metadata.acme.example": ["169.254.169.254"]})
+    refused = _add(j, "https://metadata.acme.example/hook")
+    assert f"metadata.acme.example resolves to 169.254.169.254, {METADATA}" in refused
+
+
+def test_a_private_receiver_needs_the_administrators_word(j: Journey) -> None:
+    _resolving(j, {"hooks.corp.acme.example": ["10.1.2.3"]})
+    refused = _add(j, "https://hooks.corp.acme.example/hook")
+    assert "hooks.corp.acme.example resolves to 10.1.2.3, a private address. If the webhook's receiver really is on " \
+           "the company's private network, tick “The receiver is on our private network”." in refused
+    added = _add(j, "https://hooks.corp.acme.example/hook", webhook_private_network="on")
+    assert "Alerts now also go to 'Hook'." in added
+    assert "Webhook (signed, HMAC-SHA256, on our private network)" in added
+
+
+def test_the_rule_holds_again_when_a_message_is_sent(j: Journey) -> None:
+    """The name pointed at a public address when the webhook was added; it points at the metadata
+    service now: nothing is sent there, and the test message's answer says why."""
+    table = {"hooks.acme.example": ["93.184.216.34"]}
+    _resolving(j, table)
+    assert "Alerts now also go to 'Hook'." in _add(j, "https://hooks.acme.example/services/T0/B0/secret-path")
+    table["hooks.acme.example"] = ["169.254.169.254"]
+    page = j.get("/settings").text
+    [button] = j.forms(page, "/test", button="Send a test message to Hook")
+    said = _words(j.submit(button).text)
+    assert f"The test message did not reach 'Hook': Not sent: hooks.acme.example resolves to 169.254.169.254, " \
+           f"{METADATA}" in said
+    assert "secret-path" not in said
+
+
+
+def test_a_receiver_on_this_machine_gets_nothing_once_the_sandbox_is_off(j_production: Journey,
+                                                                          receiver: Receiver) -> None:
+    """Added while the sandbox was on (the demo); the server now runs without it: nothing is sent."""
+    given = ChannelInput("webhook", "Local hook", "http://127.0.0.1/…", {},
+                         {"url": receiver.url, "secret": WEBHOOK_SECRET})
+
+    async def add() -> None:
+        async with j_production.state.db.session() as session:
+            await add_channel(session, j_production.state.vault, given, Actor.system("test"))
+    j_production.run(add)
+    page = j_production.get("/settings").text
+    [button] = j_production.forms(page, "/test", button="Send a test message to Local hook")
+    said = _words(j_production.submit(button).text)
+    assert "The test message did not reach 'Local hook': Not sent: 127.0.0.1 is an address of this machine; the " \
+           "server is not made to call its own services (a receiver on this machine is allowed only while the " \
+           "sandbox is enabled, as in the demo)." in said
+    assert receiver.received == []
