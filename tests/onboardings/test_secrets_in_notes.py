@@ -22,9 +22,10 @@ from app.observability import RedactingFilter
 from app.settings import Settings
 from app.store.models import Attestation, Handoff, Onboarding
 from app.vault.redaction import REDACTOR
+from okta_sandbox import SandboxOrg
 from tests.canary import assert_no_canary, database_bytes
 from tests.harness import Wizard
-from tests.page_journeys import pdf_text
+from tests.page_journeys import Journey, pdf_text
 from tests.support import Web, add_operator
 
 # An Okta API token as the Admin Console shows it once ("00" and 40 characters), a client secret
@@ -208,3 +209,22 @@ def test_the_column_masks_whatever_writes_it(w: Wizard, people: dict[str, Any]) 
     w.run(write)
     assert _rows(w, oid)[0] == [f"For the queue: SSWS ***, app {OKTA_APP_ID}"]
 
+
+def test_a_token_pasted_as_the_token_s_name_is_not_given_back(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """The token's name beside its value: the token pasted there too, the paste is refused ("None of
+    the service account's tokens is named '…'"), and neither the refusal nor the name given back
+    repeats it (it did, word for word)."""
+    assert sandbox_org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+    j.plan_and_apply(oid)
+    account = str(j.onboarding(oid).facts["service_account_id"])
+    sandbox_org.complete_activation(account)
+    value = sandbox_org.issue_api_token(account, "Defender")
+    sandbox_org.issue_api_token(account, "Another")  # two tokens: the name tells which was pasted
+    REDACTOR.forget_all()
+    refused = j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/token"), service_token=value,
+                       service_token_name=OKTA_TOKEN)
+    text = unescape(refused.text)
+    assert refused.status_code == 400 and "None of the service account's 2 tokens is named '***'." in text
+    assert re.search(r'<input id="service_token_name"[^>]*value="\*\*\*"', refused.text)
+    assert_no_canary([OKTA_TOKEN, value], {"page": refused.text})
