@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.validation import Fields, ValidationFailed
+from app.onboardings.notes import written
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
 from app.store.models import Handoff, OktaConnection, Onboarding, Operator, OperatorRole
@@ -66,11 +67,19 @@ class CloseRequest:
     reason: str
 
 
-async def hand_off(session: AsyncSession, onboarding: Onboarding, request: HandoffRequest, actor: Actor) -> Handoff:
+@dataclass(frozen=True)
+class HandedOff:
+    to: Operator | None  # None: the help-desk queue
+    masked: tuple[str, ...]  # what was masked in the note, in words (app/onboardings/notes.py)
+
+
+async def hand_off(session: AsyncSession, onboarding: Onboarding, request: HandoffRequest, actor: Actor
+                   ) -> HandedOff:
     form = Fields.of(request)
     target = form.text("to", label="Colleague", max_length=64, missing="Choose a colleague or the help-desk queue.")
-    note = form.text("note", label="Note", max_length=4000, min_length=10, multiline=True,
-                     missing="Write what is done and what is waiting: the next person starts from your note.")
+    # Read by the colleague, the summary, the report and its exports: a token pasted in it is not kept.
+    note = written(form, "note", label="Note", max_length=4000, min_length=10, multiline=True,
+                   missing="Write what is done and what is waiting: the next person starts from your note.")
     to_operator: Operator | None = None
     if target and "to" not in form.errors and target != QUEUE:
         try:
@@ -84,14 +93,14 @@ async def hand_off(session: AsyncSession, onboarding: Onboarding, request: Hando
     form.raise_if_invalid("The onboarding was not handed off.")
     assert actor.id is not None
     handoff = Handoff(onboarding_id=onboarding.id, from_operator_id=actor.id,
-                      to_operator_id=to_operator.id if to_operator else None, note=note)
+                      to_operator_id=to_operator.id if to_operator else None, note=note.text)
     await add_handoff(session, handoff)
     await assign(session, onboarding, to_operator.id if to_operator else None)
     where = to_operator.display_name if to_operator else "the help-desk queue"
     await record(session, action="handoff", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id), summary=f"Handed off to {where}",
-                 details={"to": str(to_operator.id) if to_operator else QUEUE, "note": note})
-    return handoff
+                 details={"to": str(to_operator.id) if to_operator else QUEUE, "note": note.text})
+    return HandedOff(to_operator, note.masked)
 
 
 async def take(session: AsyncSession, onboarding: Onboarding, actor: Actor, role: str) -> None:
@@ -118,17 +127,20 @@ async def acknowledge(session: AsyncSession, onboarding: Onboarding, actor: Acto
 
 
 async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, request: CloseRequest,
-                actor: Actor) -> None:
+                actor: Actor) -> tuple[str, ...]:
+    """Close the onboarding for the reason given; what was masked in the reason, in words."""
     form = Fields.of(request)
-    reason = form.text("reason", label="Reason", max_length=1000, multiline=True,
-                       missing="Say why the onboarding is closed (for the audit report).")
+    given = written(form, "reason", label="Reason", max_length=1000, multiline=True,
+                    missing="Say why the onboarding is closed (for the audit report).")
     form.raise_if_invalid("The onboarding was not closed.")
+    reason = given.text
     destroyed = await destroy_kept_secrets(session, vault, onboarding.id)
     await set_status(session, onboarding.id, OnboardingStatus.closed, note=f"Closed: {reason}")
     await record(session, action="close", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id),
                  summary=f"Onboarding closed ({reason})"
                  + (f"; {destroyed} kept secret(s) destroyed" if destroyed else ""))
+    return given.masked
 
 
 async def switch_connection(session: AsyncSession, onboarding: Onboarding, connection_id: str,

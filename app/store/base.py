@@ -6,8 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, Uuid
+from sqlalchemy import DateTime, Dialect, MetaData, String, Text, TypeDecorator, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.vault.redaction import REDACTOR
 
 # The same constraint names on SQLite and Postgres, so migrations can drop and alter them by name.
 NAMING_CONVENTION = {
@@ -46,6 +48,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class MaskedString(TypeDecorator[str]):
+    """Words a person writes that are kept and shown to others (a hand-off's note, an attestation's
+    note, why an onboarding was closed): a secret pasted into them by mistake (an Okta API token, a
+    client secret, an activation link) is masked on its way into the database, whatever path wrote
+    it. The services mask what a person typed before this, to tell them (app/onboardings/notes.py);
+    this is the net under every write. Stored as the plain column it replaces (no migration)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else REDACTOR.text(value)
+
+
+class MaskedText(MaskedString):
+    """:class:`MaskedString` of unlimited length (a ``TEXT`` column)."""
+
+    impl = Text
+    cache_ok = True
 
 
 def utcnow() -> datetime:

@@ -13,7 +13,8 @@ import pytest
 from app.settings import Environment, Settings
 from app.vault import KeyRingError, SealContext, SealError, Secret, Vault, key_source_for
 from app.vault.keyring import Key, KeyRing, KeySource, write_key_file
-from app.vault.redaction import REDACTOR
+from app.vault.redaction import HANDLED, REDACTOR
+from okta_sandbox.ids import api_token_value, client_secret_value, okta_id, resource_set_id
 
 CTX = SealContext(table="sealed_secrets", column="ciphertext", row_id="row-1", purpose="okta-admin-token")
 
@@ -114,6 +115,45 @@ class TestSecretValue:
         assert REDACTOR.text("token: 00abcdefgh12") == "token: ***"
         assert REDACTOR.text("password: correcthorse") == "password: ***"
         assert REDACTOR.text("token:abcdefgh") == "token:***"
+
+    def test_redactor_knows_the_shapes_of_okta_s_secrets_after_a_restart(self) -> None:
+        """A person pastes an Okta API token, a client secret or an activation link into a note in a
+        process that never handled it (restarted): its shape alone tells, and says what it was."""
+        REDACTOR.forget_all()
+        for _ in range(200):  # as the sandbox makes them, in Okta's shapes
+            token, secret = api_token_value(), client_secret_value()
+            assert REDACTOR.scrub(f"the token {token}, thanks") == ("the token ***, thanks", ("an Okta API token",))
+            assert REDACTOR.scrub(f"secret ({secret}).") == ("secret (***).", ("an Okta client secret",))
+        # An API service integration's secret is 40 characters (Okta's example).
+        assert REDACTOR.text("DRUFXGF9XbLnS9k-Sla3x3POBiIxDreBCdZuFs5B") == "***"
+        assert REDACTOR.scrub("open https://acme.okta.com/welcome/XE6wE17zmphl3KqAPFxO, or "
+                              "https://acme.okta.com/tokens/XE6wE17zmphl3KqAPFxO/verify") == (
+            "open https://acme.okta.com/welcome/***, or https://acme.okta.com/tokens/***/verify",
+            ("an activation link",))
+        assert REDACTOR.text("https://wizard.example/setup?token=Zx81kQ_abc") == "https://wizard.example/setup?token=***"
+        jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIwMHUxIn0.c2lnbmF0dXJl"
+        assert REDACTOR.scrub(f"access token {jwt}") == ("access token ***", ("an access token",))
+        # A plaintext this process handled says its shape when it has one, else that the wizard handled it.
+        Secret("canary-vault-value-3e1f")
+        assert REDACTOR.scrub("canary-vault-value-3e1f").found == (HANDLED,)
+
+    def test_redactor_leaves_okta_ids_digests_and_prose_readable(self) -> None:
+        """Okta's object ids are 20 characters (a resource set's 21): "the app 0oa… was created" in a
+        note stays as written, and so do hex digests (a commit, a SHA-256), a signing key's id, a
+        long URL's words, and "basic" or "bearer" in a sentence (it read "The basic ***")."""
+        REDACTOR.forget_all()
+        ids = [okta_id(prefix) for prefix in ("00u", "00g", "0oa", "00o", "00T", "cr0", "irb", "ocs", "nzo")]
+        kept = [*ids, resource_set_id(), "the app 0oa1b2c3d4e5f6g7h8i9j0 was created", "0oauj98mikme3r9p41d7",
+                "commit 9e4e83d3bc437e18c11b98d4161599a0e95b821d",
+                "1fea082a4f19cfad4299f21bd9fbb085dd598eb03095ea7d69abdfd7e02b6b59",
+                "kid 48X-q9YWQ_p1aXo_HbPDTPbEncSYjFgiJEzhmK8Kq8I",
+                "https://app.tango.us/app/workflow/Setup-Okta-Integration-in-Anzenna-via-Okta-Integration-Network-"
+                "de0830961a114582b9a39bf6a0ecfe53",
+                "POST /api/v1/users/00u1b2c3d4e5f6g7h8i9/lifecycle/activate?sendEmail=false",
+                "The basic licence is enough; Bearer tokens expire; Basic Settings saved."]
+        for text in kept:
+            assert REDACTOR.scrub(text) == (text, ()), text
+        assert REDACTOR.text("Authorization: Basic YWRtaW46cGFzcw==") == "Authorization: Basic ***"
 
     def test_redactor_masks_sensitive_keys_in_data(self) -> None:
         data = REDACTOR.data({"name": "x", "clientSecret": "s3cr3t-value", "nested": [{"password": "p"}]})

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
+from app.store.base import Base, MaskedString, MaskedText, Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from app.store.statuses import ActionState, JobState, OnboardingStatus
 
 
@@ -37,7 +37,8 @@ class Onboarding(UUIDPrimaryKey, Timestamps, Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=OnboardingStatus.draft)
     # service_token, vendor_console, timer, operator, or None
     waiting_for: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    status_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # The sentence the page shows; a close's reason, as the person wrote it, is in it.
+    status_note: Mapped[str | None] = mapped_column(MaskedString(500), nullable=True)
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), nullable=False)
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
@@ -163,7 +164,7 @@ class Attestation(UUIDPrimaryKey, OnboardingChild, Base):
     check_key: Mapped[str] = mapped_column(String(128), nullable=False)
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), nullable=False)
     operator_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    note: Mapped[str | None] = mapped_column(MaskedString(1000), nullable=True)
     # What the wizard warned of and the person confirmed despite it (Okta showed no use of the
     # service account's token when they attested that the vendor shows data), in words; None: none.
     warning: Mapped[str | None] = mapped_column(String(1000), nullable=True)
@@ -213,7 +214,7 @@ class Handoff(UUIDPrimaryKey, OnboardingChild, Base):
     from_operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id"), nullable=False)
     # None: the help-desk queue, where any operator may take it.
     to_operator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
-    note: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str] = mapped_column(MaskedText(), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)

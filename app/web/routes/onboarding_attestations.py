@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from app.common.validation import Fields, ValidationFailed
 from app.engine.jobs import JobBusy
-from app.onboardings import attestations, connection_proof, handoffs
+from app.onboardings import attestations, connection_proof, handoffs, notes
 from app.onboardings.view import build_view
 from app.store.models import Onboarding
 from app.store.repositories.state import get_onboarding
@@ -37,33 +37,40 @@ async def attest(request: Request, db: ReadDbSession, onboarding_id: str, check_
     (connection_proof), and no write lock is held while Okta answers; the attestation is written
     in a unit of work of its own."""
     state, found, form, posted = await _read(request, db, onboarding_id, operator)
-    note = form.text("note", label="Note", required=False, max_length=1000, multiline=True)
+    # Kept with the attestation, in the report and its exports: a token pasted in it is not.
+    note = notes.written(form, "note", label="Note", required=False, max_length=1000, multiline=True)
     # Ticked beside the warning that Okta shows no use of the service account's token.
     despite = form.boolean("despite_no_use")
-    typed = {f"note-{check_key}": posted.get("note", "")}  # the page keeps the note typed when it refuses
+    # The page keeps the note typed when it refuses, a token in it masked (and says so).
+    typed = {f"note-{check_key}": notes.masked(posted.get("note", "")).text}
+    masked = notes.masked_words(note.masked)
     if form.errors:
-        return await draw_page(request, db, found.id, status_code=400, errors=form.errors, message="Not attested.")
+        return await draw_page(request, db, found.id, status_code=400, errors=form.errors,
+                               message=notes.sentences("Not attested.", masked), typed=typed)
     actor = actor_for(request, operator)
     try:
         warning = await connection_proof.before_attesting(state.engine, found.id, check_key, actor,
                                                           now=state.clock.now(), confirmed=despite)
         async with state.db.session() as session:
             await attestations.attest(session, state.vault, state.library.get(found.vendor),
-                                      await get_onboarding(session, found.id), check_key, note, actor,
+                                      await get_onboarding(session, found.id), check_key, note.text, actor,
                                       now=state.clock.now(), warning=warning)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     except ValidationFailed as exc:  # refused before anything is written (verify first): the page says why
         oid = found.id
         await db.rollback()  # drawn as it is now: a warning kept since this request began is shown
-        return await draw_page(request, db, oid, status_code=409, message=exc.message, typed=typed)
+        return await draw_page(request, db, oid, status_code=409, message=notes.sentences(exc.message, masked),
+                               typed=typed)
     await settle(request, db, found.id)
     attested = f"Attested by {operator.display_name}." + (
         " Recorded as confirmed despite the warning that Okta shows no use of the token." if warning else "")
+    level = "warning" if masked else "success"  # the note is not as typed: the person is told why
     if await _verify_if_last(request, db, state, found, operator):
-        return back(request, found.id, f"{attested} Nothing else is left: the wizard is verifying the checklist "
-                                       "against Okta.", anchor="#progress")
-    return back(request, found.id, attested, anchor="#next-step")
+        return back(request, found.id, notes.sentences(
+            attested, masked, "Nothing else is left: the wizard is verifying the checklist against Okta."),
+            level, anchor="#progress")
+    return back(request, found.id, notes.sentences(attested, masked), level, anchor="#next-step")
 
 
 async def _verify_if_last(request: Request, db: DbSession, state: AppState, found: Onboarding,
@@ -89,16 +96,19 @@ async def _verify_if_last(request: Request, db: DbSession, state: AppState, foun
 async def withdraw(request: Request, db: DbSession, onboarding_id: str, check_key: str,
                    operator: ActingOperator) -> Response:
     state, found, form, posted = await _read(request, db, onboarding_id, operator)
-    reason = form.text("reason", label="Why it is withdrawn", max_length=1000, min_length=5, multiline=True,
-                       missing="Say why it is withdrawn (the trail keeps it).")
+    reason = notes.written(form, "reason", label="Why it is withdrawn", max_length=1000, min_length=5,
+                           multiline=True, missing="Say why it is withdrawn (the trail keeps it).")
+    masked = notes.masked_words(reason.masked, "your reason")
     if form.errors:
         errors = {f"withdraw-{check_key}": message for message in form.errors.values()}
-        return await draw_page(request, db, found.id, status_code=400, errors=errors, message="Not withdrawn.",
-                               typed={f"withdraw-{check_key}": posted.get("reason", "")})
+        return await draw_page(request, db, found.id, status_code=400, errors=errors,
+                               message=notes.sentences("Not withdrawn.", masked),
+                               typed={f"withdraw-{check_key}": notes.masked(posted.get("reason", "")).text})
     try:
-        await attestations.withdraw(db, state.library.get(found.vendor), found, check_key, reason,
+        await attestations.withdraw(db, state.library.get(found.vendor), found, check_key, reason.text,
                                     actor_for(request, operator))
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     await settle(request, db, found.id)
-    return back(request, found.id, "Attestation withdrawn: the step asks for it again.", anchor="#next-step")
+    return back(request, found.id, notes.sentences("Attestation withdrawn: the step asks for it again.", masked),
+                "warning" if masked else "success", anchor="#next-step")

@@ -22,6 +22,7 @@ from app.store.models import OktaConnection, Onboarding, Operator
 from app.store.repositories.progress import latest_handoff
 from app.store.repositories.state import find_onboarding
 from app.store.statuses import FINISHED, Outcome
+from app.vault.redaction import REDACTOR
 from app.watch.audience import told
 from app.watch.health import evidence_for
 from app.web.deps import actor_for, uuid_or_404
@@ -149,7 +150,10 @@ async def settle(request: Request, db: Any, onboarding_id: uuid.UUID) -> None:
 async def refused(request: Request, db: Any, onboarding_id: uuid.UUID, exc: ValidationFailed,
                   typed: Mapping[str, str] | None = None) -> Response:
     """A form the service refused: nothing half-written (rolled back), and the page drawn again from
-    the database as it was, with the errors by field and the values as ``typed`` (none is lost)."""
+    the database as it was, with the errors by field and the values as ``typed`` (none is lost).
+    A refusal that repeats what was typed ("None of the tokens is named '…'") never repeats a
+    secret pasted there by mistake."""
     await db.rollback()
-    return await draw_page(request, db, onboarding_id, status_code=400, errors=exc.errors, message=exc.message,
-                           typed=typed)
+    errors = {field: REDACTOR.text(message) for field, message in exc.errors.items()}
+    return await draw_page(request, db, onboarding_id, status_code=400, errors=errors,
+                           message=REDACTOR.text(exc.message), typed=typed)

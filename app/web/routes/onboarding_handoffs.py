@@ -3,18 +3,19 @@ summary, closing it, and switching it to the operator's own Okta credential."""
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.common.validation import ValidationFailed
-from app.onboardings import handoffs
+from app.onboardings import handoffs, notes
 from app.onboardings.elsewhere import guided_steps
 from app.onboardings.person_steps import attested_in_full, checked_by_okta
 from app.onboardings.view import build_view
 from app.reports.values import given_values
-from app.store.models import Operator
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import handoffs_of
 from app.store.statuses import NOT_AGAINST, ActionState
@@ -71,11 +72,13 @@ async def hand_off(request: Request, db: DbSession, onboarding_id: str, operator
     found = await acting(request, db, onboarding_id, operator)
     asked = await read_input(request, handoffs.HandoffRequest)
     try:
-        handoff = await handoffs.hand_off(db, found, asked, actor_for(request, operator))
-    except ValidationFailed as exc:  # the note and the choice stay as written
-        return await refused(request, db, found.id, exc, typed={"handoff_to": asked.to, "handoff_note": asked.note})
-    target = await db.get(Operator, handoff.to_operator_id) if handoff.to_operator_id else None
-    return back(request, found.id, f"Handed off to {target.display_name if target else 'the help-desk queue'}.")
+        handed = await handoffs.hand_off(db, found, asked, actor_for(request, operator))
+    except ValidationFailed as exc:  # the note and the choice stay as written, a token in the note masked
+        kept = notes.masked(asked.note)
+        said = ValidationFailed(exc.errors, notes.sentences(exc.message, notes.masked_words(kept.masked)))
+        return await refused(request, db, found.id, said, typed={"handoff_to": asked.to, "handoff_note": kept.text})
+    where = handed.to.display_name if handed.to else "the help-desk queue"
+    return _told(request, found.id, f"Handed off to {where}.", handed.masked)
 
 
 @router.post("/{onboarding_id}/take", name="onboarding_take")
@@ -97,10 +100,20 @@ async def close(request: Request, db: DbSession, onboarding_id: str, operator: A
     found = await acting(request, db, onboarding_id, operator)
     asked = await read_input(request, handoffs.CloseRequest)
     try:
-        await handoffs.close(db, state.vault, found, asked, actor_for(request, operator))
+        masked = await handoffs.close(db, state.vault, found, asked, actor_for(request, operator))
     except ValidationFailed as exc:
         return await refused(request, db, found.id, exc)
-    return back(request, found.id, "Onboarding closed; its kept secrets were destroyed.")
+    return _told(request, found.id, "Onboarding closed; its kept secrets were destroyed.", masked,
+                 where="your reason")
+
+
+def _told(request: Request, onboarding_id: uuid.UUID, done: str, masked: tuple[str, ...],
+          where: str = "your note") -> Response:
+    """Back to the page saying what was done, and what of the person's words was masked (a warning:
+    the colleague will not find it there)."""
+    if not masked:
+        return back(request, onboarding_id, done)
+    return back(request, onboarding_id, notes.sentences(done, notes.masked_words(masked, where)), level="warning")
 
 
 @router.post("/{onboarding_id}/connection", name="onboarding_connection")

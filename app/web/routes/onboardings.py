@@ -20,7 +20,7 @@ from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
 from app.engine.status import timer_runs
-from app.onboardings import service, tokens
+from app.onboardings import notes, service, tokens
 from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import newest_plan
@@ -313,7 +313,7 @@ async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, o
                                                    token_id=picked or None)
     except ValidationFailed as exc:
         # Read again (the tokens to pick from were just kept as a fact); the name typed stays, never the token.
-        return await refused(request, db, found.id, exc, typed={"service_token_name": name})
+        return await refused(request, db, found.id, exc, typed={"service_token_name": notes.masked(name).text})
     note = ("Token verified: it belongs to the service account. Its value was not kept. It is the account's token "
             f"'{facts.get('service_token_name')}' ({facts.get('service_token_id')}).")
     note += tokens.asked_again(facts)  # the vendor still has the token it replaces (QA walk 12, M1)
