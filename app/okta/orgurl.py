@@ -35,10 +35,6 @@ class OrgUrl:
     okta_org: OrgUrl | None = None
 
     @property
-    def is_sandbox(self) -> bool:
-        return self.kind == "sandbox"
-
-    @property
     def display_domain(self) -> str:
         """The domain as vendor consoles want it: no scheme (``acme.okta.com``)."""
         return self.origin.split("://", 1)[1]

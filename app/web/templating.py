@@ -190,20 +190,14 @@ def build_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["time"] = _format_time
-    env.filters["ago"] = _relative_time
-    env.filters["epoch"] = _epoch
-    env.filters["local_times"] = _local_times
-    env.filters["in_sentence"] = in_sentence
-    env.filters["counted"] = counted
-    env.filters["code_spans"] = _code_spans
-    env.filters["breakable"] = _breakable
-    # An open alert's words and remedy on the pages (a person's remedy under way said, as of the
-    # database: no Okta call to draw them).
-    env.filters["alert_words"] = shown
-    env.filters["alert_remedy"] = shown_remedy
+    env.filters.update({
+        "time": _format_time, "ago": _relative_time, "epoch": _epoch, "local_times": _local_times,
+        "in_sentence": in_sentence, "counted": counted, "code_spans": _code_spans, "breakable": _breakable,
+        # An open alert's words and remedy on the pages (a person's remedy under way said, as of the
+        # database: no Okta call to draw them).
+        "alert_words": shown, "alert_remedy": shown_remedy, "poll_delay_ms": _poll_delay_ms,
+    })
     env.globals["applied_words"] = applied_words
-    env.filters["poll_delay_ms"] = _poll_delay_ms
     env.globals["words"] = {"step": STEP_WORDS, "check": CHECK_WORDS, "action": ACTION_WORDS, "run": RUN_WORDS,
                             "health": HEALTH_WORDS, "evidence": EVIDENCE_WORDS, "onboarding": ONBOARDING_WORDS,
                             "waiting": WAITING_WORDS, "outcome": OUTCOME_WORDS,

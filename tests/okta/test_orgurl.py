@@ -174,7 +174,7 @@ class TestCustomDomains:
 class TestSandbox:
     def test_sandbox_origin_is_allowed_only_when_enabled(self) -> None:
         org = normalise_org_url("http://127.0.0.1:8010", sandbox_origin=SANDBOX)
-        assert org.is_sandbox and org.origin == SANDBOX
+        assert org.kind == "sandbox" and org.origin == SANDBOX
         with pytest.raises(OrgUrlError):
             normalise_org_url("http://127.0.0.1:8010")
 
