@@ -177,4 +177,4 @@ def add_operator_in_ui(page: Page, username: str, name: str, role: str, password
     form.get_by_label("Role").select_option(role)
     form.get_by_label("Initial password").fill(password)
     form.get_by_role("button", name="Add operator").click()
-    expect(page.get_by_text(f"Operator {username} added")).to_be_visible()
+    expect(page.get_by_text(f"Account {username} added")).to_be_visible()

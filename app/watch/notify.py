@@ -33,7 +33,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common import destinations
@@ -149,6 +149,12 @@ async def sealed_of(session: AsyncSession, vault: Vault, channel: NotificationCh
     return sealed
 
 
+# An alert's raise before its update before its clearing when queued at the same moment (one run
+# raises and clears, a clock's resolution): Postgres returned ties in any order, and "[Resolved]"
+# could reach an inbox before the "[Alert]" it resolves.
+_IN_TURN = case({"raised": 0, "continued": 1, "cleared": 2}, value=NotificationDelivery.event, else_=3)
+
+
 class Notifier:
     """Sends what is due. ``loopback_ok``: a webhook may be on this machine (while the sandbox is
     enabled, as the demo and the tests run it: app/common/destinations.py); ``resolver``: the host
@@ -173,7 +179,7 @@ class Notifier:
         async with self.db.sessions() as session:
             due = list((await session.execute(select(NotificationDelivery.id).where(
                 NotificationDelivery.delivered_at.is_(None), NotificationDelivery.next_attempt_at <= now,
-                NotificationDelivery.attempts < MAX_ATTEMPTS).order_by(NotificationDelivery.created_at)
+                NotificationDelivery.attempts < MAX_ATTEMPTS).order_by(NotificationDelivery.created_at, _IN_TURN)
                 .limit(BATCH))).scalars())
         sent = 0
         for delivery_id in due:

@@ -55,6 +55,7 @@ ATTEMPTS: dict[str, str] = {
     "notifications_add_webhook": "add a webhook for alerts",
     "notifications_add_email": "add an e-mail channel for alerts",
     "notifications_remove": "remove {}",
+    "notifications_test": "send a test message through {}",
     "notifications_assignee": "change whether {} also tells each onboarding's assignee",
     "onboarding_create": "start an onboarding",
     "onboarding_inputs": "save the values of {}",

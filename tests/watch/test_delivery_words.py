@@ -51,8 +51,11 @@ SMTP_PASSWORD = "canary-smtp-password-41c9"
 def _errors(j: Journey) -> list[str]:
     async def go() -> list[str]:
         async with j.state.db.sessions() as session:
-            return [error or "" for error in (await session.execute(select(NotificationDelivery.last_error)
-                                                                    .order_by(NotificationDelivery.created_at)))
+            # In the order the channels were added: deliveries queued at one moment tie on created_at.
+            return [error or "" for error in (await session.execute(
+                select(NotificationDelivery.last_error).join(NotificationChannel,
+                                                             NotificationChannel.id == NotificationDelivery.channel_id)
+                .order_by(NotificationDelivery.created_at, NotificationChannel.created_at)))
                     .scalars()]
     return j.run(go)
 
