@@ -150,3 +150,37 @@ document.addEventListener("htmx:beforeOnLoad", function (event) {
   }
   window.history.replaceState(null, "", window.location.pathname + window.location.search + "#next-step");
 });
+
+// Signing out leaves the page: its polls stop, and one already on its way is dropped quietly, so a
+// panel asking as the session ends neither logs a refusal nor sends the person to sign in over the
+// "You are signed out" page (htmx's own abort logs an error: its handlers are let go first). Back on
+// the page from the browser's cache, the panels ask again.
+var signingOut = false;
+var asking = [];
+document.addEventListener("htmx:beforeSend", function (event) {
+  var xhr = event.detail && event.detail.xhr;
+  if (xhr) {
+    asking.push(xhr);
+    xhr.addEventListener("loadend", function () { asking.splice(asking.indexOf(xhr), 1); });
+  }
+});
+document.addEventListener("submit", function (event) {
+  if (event.defaultPrevented || !event.target.hasAttribute("data-signs-out")) {
+    return;
+  }
+  signingOut = true;
+  asking.splice(0).forEach(function (xhr) {
+    xhr.onload = xhr.onerror = xhr.onabort = xhr.ontimeout = null;
+    xhr.abort();
+  });
+});
+document.addEventListener("htmx:beforeRequest", function (event) {
+  if (signingOut) {
+    event.preventDefault();
+  }
+});
+window.addEventListener("pageshow", function (event) {
+  if (event.persisted) {
+    signingOut = false;
+  }
+});

@@ -88,8 +88,12 @@ async def recent_changes(session: AsyncSession, limit: int = 10) -> list[SentCha
     if not picked:
         return []
     keys = {(alert_id, event) for alert_id, event, _ in picked}
-    rows = (await session.execute(select(D).where(D.alert_id.in_({alert_id for alert_id, _ in keys}))
-                                  .order_by(D.created_at))).scalars()
+    # Within a change, its channels in the order they were added (the settings page's order):
+    # deliveries queued at one moment tie on their own time, and Postgres returns ties in any order.
+    rows = (await session.execute(select(D).join(NotificationChannel, NotificationChannel.id == D.channel_id)
+                                  .where(D.alert_id.in_({alert_id for alert_id, _ in keys}))
+                                  .order_by(D.created_at, NotificationChannel.created_at, NotificationChannel.id)
+                                  )).scalars()
     changes: dict[tuple[uuid.UUID, str], SentChange] = {}
     for delivery in rows:
         key = (delivery.alert_id, delivery.event)

@@ -7,7 +7,7 @@ import logging
 import re
 import secrets
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +21,7 @@ from app.store.repositories.state import find_onboarding
 from app.web.csrf import CsrfFailed
 from app.web.deps import NotSignedIn, PasswordChangeRequired, RoleRequired, optional_operator
 from app.web.refusals import record_refusal
+from app.web.responses import safe_next
 from app.web.state import app_state
 from app.web.templating import is_htmx, render
 
@@ -52,15 +53,29 @@ def error_page(request: Request, status: int, message: str, *, title: str | None
         return Response(f"{context['title']}: {message}", status_code=status, media_type="text/plain")
 
 
+def _page_of(request: Request) -> str | None:
+    """The path (and query) of the page an htmx request came from, when it is this site's."""
+    current = urlsplit(request.headers.get("hx-current-url", ""))
+    # Only its path is kept (safe_next: never another site); the host is compared, not the scheme,
+    # which a proxy ending TLS changes.
+    if current.netloc != request.url.netloc or not current.path:
+        return None
+    page = current.path + ("?" + current.query if current.query else "")
+    return page if safe_next(page, "") else None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
         target = request.url.path
         if request.url.query and request.method == "GET":
             target += "?" + request.url.query
-        url = "/sign-in?next=" + quote(target, safe="")
         if request.headers.get("hx-request") == "true":
+            # Back to the page the person was on, not the fragment it asked for: a progress panel
+            # polling when the session ended sent them, signed in again, to a bare panel.
+            url = "/sign-in?next=" + quote(_page_of(request) or target, safe="")
             return Response(status_code=401, headers={"HX-Redirect": url})
+        url = "/sign-in?next=" + quote(target, safe="")
         if request.method != "GET":
             return error_page(request, 401, "Your session has ended. Sign in again, then repeat the action.",
                               title="Signed out")

@@ -87,3 +87,16 @@ def test_htmx_request_gets_a_fragment_not_a_page(settings: Settings, entry: Entr
     assert full.text.lstrip().startswith("<!doctype html>")
     assert "<html" not in partial.text
     assert "<h1" in partial.text
+
+
+def test_a_poll_after_the_session_ended_signs_in_back_to_the_page_not_the_fragment(settings: Settings) -> None:
+    page = "/onboardings/6f1d1a52-3f39-4b3c-9d0e-0c1f6a2b7c11"
+    with web_client(settings) as web:
+        back = web.get(f"{page}/progress", headers={"HX-Request": "true",
+                                                    "HX-Current-URL": f"http://testserver{page}?tab=plan"})
+        elsewhere = web.get(f"{page}/progress", headers={"HX-Request": "true",
+                                                         "HX-Current-URL": f"https://evil.example{page}"})
+    assert back.status_code == 401
+    assert back.headers["HX-Redirect"] == f"/sign-in?next={page.replace('/', '%2F')}%3Ftab%3Dplan"
+    # A page of another site is never where sign-in sends anyone: the request's own path then.
+    assert elsewhere.headers["HX-Redirect"] == f"/sign-in?next={page.replace('/', '%2F')}%2Fprogress"
