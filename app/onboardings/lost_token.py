@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
     from app.playbooks.schema import CheckSpec, StepSpec
 
-# A fact: when a new activation link of the service account was last given (app/onboardings/reactivation.py).
+# Facts: when a new activation link of the service account was last given, and to whom (its
+# operator's name): app/onboardings/reactivation.py.
 RELINKED_AT = "service_account_relinked_at"
+RELINKED_BY = "service_account_relinked_by"
 
 
 @dataclass(frozen=True)

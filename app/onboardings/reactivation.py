@@ -4,7 +4,8 @@ which may never reach an account the wizard made without one (``sendEmail=false`
 reactivates it without e-mail and answers with a new activation link, shown once to the person who
 pressed the button, as the first activation's link is revealed on its step. The link is never kept
 (not even sealed), logged, or written to the audit trail; pressed again, Okta makes a new one and the
-earlier stops working.
+earlier stops working. A press from a page drawn before the last link was given (a double submit, a
+second tab) is refused without asking Okta: it would have voided the link just shown (QA, M2).
 
 The lifecycle call follows the account's status (api-map "Activate"; the spec's activateUser and
 reactivateUser): a DEPROVISIONED account is activated (``POST /api/v1/users/{id}/lifecycle/activate
@@ -18,12 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.audit import Actor, record
+from app.common.moments import stamp
 from app.common.validation import ValidationFailed
 from app.engine.checks.library import REACTIVATE, give_to_vendor
 from app.engine.engine import Engine
 from app.engine.runtime import Loaded, load
 from app.okta.errors import OktaError
-from app.onboardings.lost_token import RELINKED_AT, relinked_since
+from app.onboardings.lost_token import RELINKED_AT, RELINKED_BY, relinked_since
 from app.onboardings.token_name import token_task
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
@@ -48,6 +50,7 @@ class Offer:
     status: str  # as the latest run found it: DEPROVISIONED, or PROVISIONED after an earlier press
     button: str
     check: str = ""  # the account's status check, on whose open alert the reactivation is noted
+    since: str = ""  # when the last link was given, as the page knew it ("" if never): its form sends it back
 
 
 def offered(loaded: Loaded, results: Mapping[str, CheckResult], run: VerificationRun | None = None) -> Offer | None:
@@ -62,6 +65,8 @@ def offered(loaded: Loaded, results: Mapping[str, CheckResult], run: Verificatio
     if run is not None and float(facts.get("service_token_verified_at") or 0) > run.finished_at.timestamp():
         return None  # a token pasted since: Okta accepted it, so the account is active again
     kinds = check_kinds(loaded.playbook)
+    at = facts.get(RELINKED_AT)
+    since = str(at) if isinstance(at, int | float) else ""
     for key, result in sorted(results.items()):
         evidence = result.evidence or {}
         if kinds.get(key) != ACCOUNT_CHECK_KIND or result.status != CheckStatus.failed \
@@ -70,13 +75,15 @@ def offered(loaded: Loaded, results: Mapping[str, CheckResult], run: Verificatio
         status = str(evidence.get("status") or "")
         if status in ("DEPROVISIONED", "PROVISIONED"):
             if relinked_since(loaded, run):
-                return Offer(str(account), "PROVISIONED", AGAIN, key)
-            return Offer(str(account), status, REACTIVATE if status == "DEPROVISIONED" else AGAIN, key)
+                return Offer(str(account), "PROVISIONED", AGAIN, key, since)
+            return Offer(str(account), status, REACTIVATE if status == "DEPROVISIONED" else AGAIN, key, since)
     return None
 
 
-async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: Actor) -> tuple[str, Secret]:
-    """Reactivate the service account without e-mail; its new activation link, to show once."""
+async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: Actor, since: str
+                              ) -> tuple[str, Secret]:
+    """Reactivate the service account without e-mail; its new activation link, to show once.
+    ``since``: the offer's, as the page that was pressed had it."""
     async with engine.db.sessions() as session:
         loaded = await load(session, engine.library, onboarding_id)
         run, results = await latest_results(session, onboarding_id)
@@ -84,6 +91,8 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
     if offer is None:
         raise ValidationFailed({}, "The last verification did not find the service account deactivated: nothing "
                                    "was changed in Okta. Re-verify to see it as Okta has it now.")
+    if since != offer.since:
+        raise ValidationFailed({}, _given_since(loaded))
     try:
         async with engine.okta_for(loaded, actor) as admin:
             # Two calls, only when a person presses the button: the account as Okta has it now (an
@@ -108,7 +117,8 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
     async with engine.db.session() as session:
         now = utcnow()
         if link:  # the card leads to the token step from here on (QA walk 12, H1): the paste proves it active
-            await learn(session, await get_onboarding(session, onboarding_id), {RELINKED_AT: now.timestamp()})
+            await learn(session, await get_onboarding(session, onboarding_id),
+                        {RELINKED_AT: now.timestamp(), RELINKED_BY: actor.name})
         # The watch's alert no longer says the account is deactivated (Okta has it waiting for its
         # person now), until its next run reads it again.
         await note_reactivated(session, onboarding_id, f"check:{offer.check}", login=login or "The service account",
@@ -125,6 +135,15 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
                                    "again to ask Okta for a new one.")
     # Remembered by the log redactor from here on, whatever repeats it.
     return f"{LINK_LABEL} {login}", Secret(str(link))
+
+
+def _given_since(loaded: Loaded) -> str:
+    """Why a press from a page drawn before the last link was given changes nothing: as the database
+    knows it, no Okta call (a new link would void the one just shown)."""
+    facts = loaded.scope.facts
+    return (f"The service account was reactivated in Okta by {facts.get(RELINKED_BY) or 'someone'} on "
+            f"{stamp(float(facts[RELINKED_AT]))}, after the page you pressed was drawn; its new link was shown "
+            f"then. Nothing was changed in Okta: that link still works. Lost it? Press “{AGAIN}”.")
 
 
 def _remedy(loaded: Loaded) -> str:

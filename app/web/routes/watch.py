@@ -18,7 +18,7 @@ from app.store.statuses import Health
 from app.watch.channel_state import failing_channels
 from app.watch.health import health_rows
 from app.watch.service import set_period
-from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_form
+from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, form_values, read_form
 from app.web.routes.onboarding_common import acting, back, draw_page, onboarding_or_404
 from app.web.state import app_state
 from app.web.templating import render
@@ -68,11 +68,15 @@ async def reactivate(request: Request, db: ReadDbSession, onboarding_id: str, op
     once, in this response only: a reload goes back to the page without it (it is never kept)."""
     state = app_state(request)
     found = await acting(request, db, onboarding_id, operator, okta=True)
+    since = (await form_values(request)).get("since", "")
     try:
-        label, link = await reactivation.new_activation_link(state.engine, found.id, actor_for(request, operator))
+        label, link = await reactivation.new_activation_link(state.engine, found.id, actor_for(request, operator),
+                                                             since)
     except ValidationFailed as exc:
         return back(request, found.id, exc.message, "error", anchor="#next-step")
-    return await draw_page(request, db, found.id, revealed=(label, link.reveal(), reactivation.PURPOSE))
+    oid = found.id
+    await db.rollback()  # drawn as it is now: reactivated, by whom and when, not as this request first read it
+    return await draw_page(request, db, oid, revealed=(label, link.reveal(), reactivation.PURPOSE))
 
 
 @router.get("/onboardings/{onboarding_id}/service-account/activation-link", name="onboarding_reactivate_again")
