@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.tokens import new_token, token_hash
+from app.common.moments import stamp
 from app.settings import Settings
 from app.store.base import utcnow
 from app.store.models import Operator, WebSession
@@ -22,6 +23,15 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 ACCOUNT_DISABLED = "This account is disabled. Ask an administrator to enable it."
 SESSION_ENDED = "Your session has ended. Sign in again."
+
+
+@dataclass(frozen=True)
+class Ended:
+    """Why a session cookie no longer signs its holder in, in words (the sign-in page's, and the
+    page a form posted with it is answered with); ``may_sign_in``: whether signing in again helps."""
+
+    words: str
+    may_sign_in: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,24 +92,31 @@ async def end_all_sessions(session: AsyncSession, operator: Operator, reason: Se
     return await SessionRepository(session).end_for_operator(operator.id, reason, utcnow())
 
 
-async def why_ended(session: AsyncSession, token: str, settings: Settings) -> str | None:
+async def why_ended(session: AsyncSession, token: str, settings: Settings) -> Ended | None:
     """What the sign-in page says to someone whose session cookie no longer signs them in: why,
     as far as it is theirs to know (None while the session is live). The cookie was this account's
-    session, so its holder is told what the account's owner would be told at sign-in, no more."""
+    session, so its holder is told what the account's owner would be told at sign-in, and when an
+    administrator disabled it (the moment its sessions ended), no more."""
     found = await SessionRepository(session).by_token_hash(token_hash(token))
     if found is None:  # cleared once it expired, or the database was replaced
-        return SESSION_ENDED
-    if not found.operator.is_active:
-        return f"Your session has ended. {ACCOUNT_DISABLED}"
+        return Ended(SESSION_ENDED)
+    operator = found.operator
+    if not operator.is_active:
+        if found.ended_reason == SessionEnd.disabled and found.ended_at is not None \
+                and not operator.disabled_by_provider:
+            return Ended(f"Your session has ended: an administrator disabled this account on {stamp(found.ended_at)}. "
+                         "Ask an administrator to enable it.", may_sign_in=False)
+        return Ended(f"Your session has ended. {ACCOUNT_DISABLED}", may_sign_in=False)
     if found.ended_reason == SessionEnd.password_reset:
-        return ("Your session has ended: an administrator set a new password for this account. Ask them for it, "
-                "then sign in and choose your own.")
+        return Ended("Your session has ended: an administrator set a new password for this account. Ask them for "
+                     "it, then sign in and choose your own.")
     if found.ended_at is not None:  # disabled, and enabled again since
-        return SESSION_ENDED
+        return Ended(SESSION_ENDED)
     now = utcnow()
     if now >= found.expires_at:
-        return f"Your session has ended: a session lasts at most {settings.session_max_hours} hours. Sign in again."
+        return Ended(f"Your session has ended: a session lasts at most {settings.session_max_hours} hours. "
+                     "Sign in again.")
     if now >= found.last_seen_at + timedelta(minutes=settings.session_idle_minutes):
-        return (f"Your session has ended after {settings.session_idle_minutes} minutes without activity. "
-                "Sign in again.")
+        return Ended(f"Your session has ended after {settings.session_idle_minutes} minutes without activity. "
+                     "Sign in again.")
     return None

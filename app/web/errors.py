@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.auth.sessions import SESSION_ENDED, Ended, why_ended
 from app.store.repositories.state import find_onboarding
-from app.web.csrf import CsrfFailed
+from app.web.csrf import SESSION_COOKIE, CsrfFailed
 from app.web.deps import NotSignedIn, PasswordChangeRequired, RoleRequired, optional_operator
 from app.web.refusals import record_refusal
 from app.web.responses import safe_next
@@ -77,8 +78,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return Response(status_code=401, headers={"HX-Redirect": url})
         url = "/sign-in?next=" + quote(target, safe="")
         if request.method != "GET":
-            return error_page(request, 401, "Your session has ended. Sign in again, then repeat the action.",
-                              title="Signed out")
+            # Why, in the sign-in page's words (a page or a panel goes there, which says it): an
+            # operator disabled meanwhile read "Sign in again", and then could not.
+            ended = await _why_ended(request) or Ended(SESSION_ENDED)
+            return error_page(request, 401, f"{ended.words} Nothing was changed" + (
+                "; repeat the action once you are signed in." if ended.may_sign_in else "."), title="Signed out")
         return Response(status_code=303, headers={"location": url})
 
     @app.exception_handler(PasswordChangeRequired)
@@ -172,6 +176,20 @@ async def _who_is_signed_in(request: Request) -> None:
     except Exception:
         log.warning("could not read who is signed in for an error page", exc_info=True)
         request.state.operator = None
+
+
+async def _why_ended(request: Request) -> Ended | None:
+    """Why the request's session cookie no longer signs it in (None: no cookie, or unreadable)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    state = app_state(request)
+    try:
+        async with state.db.sessions() as session:
+            return await why_ended(session, token, state.settings)
+    except Exception:
+        log.warning("could not read why a session ended for an error page", exc_info=True)
+        return None
 
 
 _ONBOARDING_ACTION = re.compile(r"/onboardings/([0-9a-fA-F-]{36})/")

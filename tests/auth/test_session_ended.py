@@ -16,13 +16,13 @@ from app.store.db import create_sync_engine
 from app.store.models import WebSession
 from tests.support import PASSWORD, Web, add_operator, csrf_from, web_client
 
-ENDED = re.compile(r'<div class="notice notice--info" role="status"><p>([^<]*)</p></div>')
+ENDED = re.compile(r'<div class="notice notice--info" role="status"><p>(.*?)</p></div>')
 
 
 def _landing(web: Web, page: str = "/health") -> str:
     """What the person reads after clicking ``page`` with their old cookie: the sign-in page's notice."""
     found = ENDED.search(_sign_in_page(web, page))
-    return html.unescape(found.group(1)) if found else ""
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))) if found else ""
 
 
 def _sign_in_page(web: Web, page: str) -> str:
@@ -54,7 +54,8 @@ def test_disabled_by_an_administrator_the_person_is_told_so_once(settings: Setti
         web.sign_in("olga")
         assert web.get("/").status_code == 200
         _as_boss(settings, f"/operators/{olga.id}/disable")
-        assert _landing(web) == "Your session has ended. This account is disabled. Ask an administrator to enable it."
+        assert re.fullmatch(r"Your session has ended: an administrator disabled this account on \d{4}-\d\d-\d\d "
+                            r"\d\d:\d\d UTC\. Ask an administrator to enable it\.", _landing(web))
         # Said once: the old cookie is gone, and the page is a plain sign-in page again.
         assert web.client.cookies.get("onboard_session") is None
         assert ENDED.search(web.get("/sign-in").text) is None

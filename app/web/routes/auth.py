@@ -15,7 +15,7 @@ from starlette.responses import Response
 from app.audit import record
 from app.auth.oidc_config import load_config
 from app.auth.operators import PasswordChange, change_own_password
-from app.auth.sessions import end_session, start_session, why_ended
+from app.auth.sessions import Ended, end_session, start_session, why_ended
 from app.auth.setup import needs_setup
 from app.auth.signin import sign_in
 from app.auth.tokens import new_token, token_hash
@@ -39,7 +39,7 @@ def _sign_in_address(next_url: str) -> str:
 
 async def _sign_in_page(request: Request, db: AsyncSession, *, username: str = "", error: str | None = None,
                         next_url: str = "/", status_code: int = 200, no_operators: bool = False,
-                        locked_until: datetime | None = None, ended: str | None = None) -> Response:
+                        locked_until: datetime | None = None, ended: Ended | None = None) -> Response:
     """``locked_until``: the end of a lock the error names, which the page draws in the reader's zone;
     ``ended``: why the session the person had was ended by the server."""
     oidc = await load_config(db)

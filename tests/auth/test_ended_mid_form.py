@@ -1,0 +1,68 @@
+"""QA, M3: an operator whose account an administrator disabled while they were signed in, who then
+submitted a form, read "Your session has ended. Sign in again, then repeat the action.": no reason,
+and signing in again was refused. The page a form is answered with now says why, in the sign-in
+page's words (`why_ended`), which now say when an administrator disabled the account; a page or a
+panel opened leads to the sign-in page, which says the same."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from urllib.parse import unquote
+
+from app.settings import Settings
+from app.store.base import utcnow
+from tests.auth.test_session_ended import _age_sessions, _as_boss, _landing
+from tests.support import add_operator, web_client
+
+DISABLED = (r"Your session has ended: an administrator disabled this account on \d{4}-\d\d-\d\d \d\d:\d\d UTC ?\. "
+            r"Ask an administrator to enable it\.")
+PASSWORD_FORM = {"current_password": "x", "password": "a new long password", "password_again": "a new long password"}
+
+
+def _words(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_a_form_posted_after_being_disabled_says_why(settings: Settings) -> None:
+    add_operator(settings, "boss", "admin")
+    olga = add_operator(settings, "olga")
+    with web_client(settings) as web:
+        web.sign_in("olga")
+        assert web.get("/account/password").status_code == 200  # the form, with its token
+        _as_boss(settings, f"/operators/{olga.id}/disable")
+        answer = web.post("/account/password", PASSWORD_FORM)
+        assert answer.status_code == 401
+        words = _words(answer.text)
+        assert re.search(f"Signed out {DISABLED} Nothing was changed\\. Go to the home page", words), words
+        assert "Sign in again" not in words and "repeat the action" not in words
+        # The time is drawn in the reader's zone, like every other on the pages.
+        assert '<time datetime="' in answer.text
+        # Opening a page, or a panel polling, leads to the sign-in page, which says the same.
+        assert re.fullmatch(DISABLED, _landing(web, "/onboardings"))
+
+
+def test_a_panel_asking_after_being_disabled_leads_to_the_reason(settings: Settings) -> None:
+    add_operator(settings, "boss", "admin")
+    olga = add_operator(settings, "olga")
+    with web_client(settings) as web:
+        web.sign_in("olga")
+        _as_boss(settings, f"/operators/{olga.id}/disable")
+        asked = web.client.get("/onboardings", headers={"HX-Request": "true",
+                                                        "HX-Current-URL": "http://testserver/health"})
+        assert asked.status_code == 401
+        url = asked.headers["HX-Redirect"]
+        assert unquote(url) == "/sign-in?next=/health"
+        assert re.search(DISABLED, _words(web.get(url).text))
+
+
+def test_a_form_posted_after_the_session_ran_out_says_so_and_to_sign_in(settings: Settings) -> None:
+    add_operator(settings, "olga")
+    with web_client(settings) as web:
+        web.sign_in("olga")
+        assert web.get("/account/password").status_code == 200
+        _age_sessions(settings, last_seen_at=utcnow() - timedelta(minutes=settings.session_idle_minutes + 1))
+        words = _words(web.post("/account/password", PASSWORD_FORM).text)
+        assert (f"Your session has ended after {settings.session_idle_minutes} minutes without activity. Sign in "
+                "again. Nothing was changed; repeat the action once you are signed in.") in words, words
