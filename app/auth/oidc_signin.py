@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.auth.oidc import OidcFailure, VerifiedIdentity
 from app.auth.oidc_config import OidcConfig
-from app.auth.operators import USERNAME_PATTERN
+from app.auth.operators import USERNAME_PATTERN, role_label, sessions_ended
 from app.auth.sessions import end_all_sessions
 from app.common.validation import is_email_address
 from app.store.base import utcnow
@@ -121,7 +121,8 @@ async def sign_in_with_identity(session: AsyncSession, config: OidcConfig, ident
                               "again.", status=409, details=details) from None
         await record(session, action="operator_create", actor=_provider_actor(config), subject_type="operator",
                      subject_id=str(operator.id),
-                     summary=f"Operator {username} created at first sign-in with {config.display_name}, role {role}",
+                     summary=f"Operator {username} created at first sign-in with {config.display_name}, role "
+                             f"{role_label(role)}",
                      details={"username": username, **details})
     elif not operator.is_active and operator.disabled_by_provider:
         # Removed when the provider last refused; a role maps again, so the provider gives access back.
@@ -129,8 +130,9 @@ async def sign_in_with_identity(session: AsyncSession, config: OidcConfig, ident
         operator.role = role
         await record(session, action="operator_enable", actor=_provider_actor(config), subject_type="operator",
                      subject_id=str(operator.id),
-                     summary=f"Operator {operator.username} enabled again with role {role}: the “{config.claim}” "
-                             f"claim from {config.display_name} maps to a role again (was {previous})",
+                     summary=f"Operator {operator.username} enabled again with role {role_label(role)}: the "
+                             f"“{config.claim}” claim from {config.display_name} maps to a role again (was "
+                             f"{role_label(previous)})",
                      details={"username": operator.username, **details})
     elif not operator.is_active:
         raise OidcFailure("operator_disabled", "Your wizard account is disabled. Ask an administrator to enable it.",
@@ -141,8 +143,8 @@ async def sign_in_with_identity(session: AsyncSession, config: OidcConfig, ident
         operator.role = role
         await record(session, action="operator_role_change", actor=_provider_actor(config),
                      subject_type="operator", subject_id=str(operator.id),
-                     summary=f"Role of {operator.username} changed from {previous} to {role} by the "
-                             f"“{config.claim}” claim from {config.display_name}",
+                     summary=f"Role of {operator.username} changed from {role_label(previous)} to "
+                             f"{role_label(role)} by the “{config.claim}” claim from {config.display_name}",
                      details={"from": previous, "to": role, **details})
     await _take_email(session, config, operator, identity)
     operator.last_sign_in_at = utcnow()
@@ -172,7 +174,7 @@ async def record_refusal(session: AsyncSession, failure: OidcFailure, actor: Act
             await record(session, action="operator_disable", actor=Actor.system(f"{provider} (identity provider)"),
                          subject_type="operator", subject_id=str(operator.id),
                          summary=f"Operator {operator.username} disabled: {provider} gives no role any more"
-                                 + (f"; {ended} session(s) ended" if ended else ""),
+                                 + sessions_ended(ended),
                          details={"method": "oidc", "reason": failure.reason, "sessions_ended": ended})
     await record(session, action="sign_in", outcome=failure.outcome, actor=actor, subject_type="operator",
                  subject_id=failure.operator_id,

@@ -19,6 +19,7 @@ from app.audit import Actor, record
 from app.auth import signin
 from app.auth.passwords import hash_password, password_problems, verify_password
 from app.auth.sessions import end_all_sessions
+from app.common.text import counted
 from app.common.validation import EMAIL_ADDRESS, EMAIL_ADDRESS_LENGTH, Fields, ValidationFailed
 from app.store.models import Operator, OperatorRole
 from app.store.repositories.operators import OperatorRepository
@@ -30,6 +31,16 @@ USERNAME_HINT = (
     "Use 2 to 64 characters: letters, digits and . _ @ + - (starting with a letter or digit)."
 )
 ROLE_CHOICES = [role.value for role in OperatorRole]
+
+
+def role_label(role: str) -> str:
+    """A role as the pages name it ("Administrator"), for the audit trail's sentences too."""
+    return OperatorRole(role).label
+
+
+def sessions_ended(count: int) -> str:
+    """What an audit sentence adds when an operator's sessions were ended: "; 2 sessions ended"."""
+    return f"; {counted(count, 'session')} ended" if count else ""
 
 
 class OperatorNotFound(Exception):
@@ -121,8 +132,8 @@ async def create_operator(session: AsyncSession, new: NewOperator, actor: Actor,
     )
     repo.add(operator)
     await session.flush()
-    await _audit(session, actor, "operator_create", operator, f"Operator {username} created with role {role}",
-                 {"username": username, "role": role})
+    await _audit(session, actor, "operator_create", operator,
+                 f"Operator {username} created with role {role_label(role)}", {"username": username, "role": role})
     return operator
 
 
@@ -142,7 +153,8 @@ async def change_role(session: AsyncSession, operator_id: uuid.UUID, change: Rol
     # Roles are read from the database on every request, so the change applies at once.
     operator.role = role
     await _audit(session, actor, "operator_role_change", operator,
-                 f"Role of {operator.username} changed from {old} to {role}", {"from": old, "to": role})
+                 f"Role of {operator.username} changed from {role_label(old)} to {role_label(role)}",
+                 {"from": old, "to": role})
     return operator
 
 
@@ -161,8 +173,7 @@ async def set_active(session: AsyncSession, operator_id: uuid.UUID, active: bool
     if not active:
         ended = await end_all_sessions(session, operator, SessionEnd.disabled)
     await _audit(session, actor, "operator_enable" if active else "operator_disable", operator,
-                 f"Operator {operator.username} {'enabled' if active else 'disabled'}"
-                 + (f"; {ended} session(s) ended" if ended else ""))
+                 f"Operator {operator.username} {'enabled' if active else 'disabled'}{sessions_ended(ended)}")
     return operator
 
 

@@ -221,7 +221,7 @@ class TestRefusals:
         sam = _operator(settings, SAM)
         assert sam.is_active is False and sam.disabled_by_provider is True
         disabled = _audit(settings, "operator_disable")
-        assert len(disabled) == 1 and "gives no role any more; 1 session(s) ended" in disabled[0].summary
+        assert len(disabled) == 1 and "gives no role any more; 1 session ended" in disabled[0].summary
 
         _add_to_group(sandbox_org, SAM, "Engineering")  # back in the group: the provider gives access back
         web.sign_out()
