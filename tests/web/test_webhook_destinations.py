@@ -8,6 +8,7 @@ then."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ from app.watch.channels import ChannelInput, add_channel
 from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.page_journeys import Journey, journey
 from tests.watch.test_notifications import WEBHOOK_SECRET, Receiver, _settings_form, _words, receiver
+from tests.web.test_channel_test_message import _at
 
 __all__ = ["receiver"]
 
@@ -125,3 +127,34 @@ def test_a_receiver_on_this_machine_gets_nothing_once_the_sandbox_is_off(j_produ
            "server is not made to call its own services (a receiver on this machine is allowed only while the " \
            "sandbox is enabled, as in the demo)." in said
     assert receiver.received == []
+
+
+def _flash(page: str) -> str:
+    found = re.search(r'<div class="notice notice--\w+" role="status">(.*?)</div>', page, re.S)
+    assert found, "no message at the top of the page"
+    return _words(found.group(1))
+
+
+def test_a_long_refusal_is_never_cut_mid_sentence_or_mid_word(j: Journey) -> None:
+    """QA L3: the answer to a test message was cut mid-sentence at the message's 300 characters,
+    and the audit trail's at 500 mid-word. The top of the page says the test failed and points at
+    the row, which has the words whole; the trail cuts at a word, and says so."""
+    host = "hooks.security-operations.eu-west-1.internal.acme-corporation.example"
+    label = ("Security operations, production alerts for the Okta onboarding wizard: escalations go to the on-call "
+             "engineer through the paging service, see the runbook page on the wiki for who is on call today")
+    _resolving(j, {host: ["93.184.216.34"]})
+    assert "Alerts now also go to" in _words(_settings_form(
+        j, "/settings/notifications/webhook", webhook_label=label, webhook_url=f"https://{host}/hook",
+        webhook_secret=WEBHOOK_SECRET).text)
+    _resolving(j, {host: ["169.254.169.254"]})
+    page = j.get("/settings").text
+    [button] = j.forms(page, "/test", button=f"Send a test message to {label}")
+    answered = j.submit(button).text
+    why = f"Not sent: {host} resolves to 169.254.169.254, {METADATA}"
+    assert _flash(answered) == f"The test message did not reach '{label}': its row under Notifications says why."
+    assert f"Test message failed {_at(j)} UTC: {why}" in _words(answered)
+    trail = _words(j.get("/audit").text)
+    said = re.search(rf"Notifications: test message to webhook '{re.escape(label)}' did not get through: (.*?)…",
+                     trail)
+    assert said, trail
+    assert why.startswith(said.group(1)) and why[len(said.group(1))] == " "  # cut between two words

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.common.text import clip, counted
+from app.common.text import counted
 from app.common.validation import ValidationFailed, ticked
 from app.watch.channels import (
     EmailRequest,
@@ -104,8 +104,12 @@ async def test(request: Request, db: DbSession, channel_id: str, admin: AdminOpe
                   "again at the watch's next look." if trial.resent else ""
         set_flash(request, response, f"The test message reached '{trial.channel.label}'.{waiting}")
     else:
-        set_flash(request, response, clip(f"The test message did not reach '{trial.channel.label}': {trial.failure}",
-                                          FLASH_LIMIT), "error")
+        # The words whole, or, when they do not fit the message, where they are whole: the channel's
+        # row (a cut left "… Not sent…", the reason's start without its end: QA L3).
+        said = f"The test message did not reach '{trial.channel.label}': {trial.failure}"
+        set_flash(request, response, said if len(said) <= FLASH_LIMIT else
+                  f"The test message did not reach '{trial.channel.label}': its row under Notifications says why.",
+                  "error")
     return response
 
 
