@@ -88,9 +88,13 @@ class EmailRequest:
     to_assignee: bool = False
 
 
-def read_webhook(request: WebhookRequest) -> ChannelInput:
-    """The webhook channel the request describes, once its values are checked (where its address
-    points is checked next, by :func:`check_destination`)."""
+async def read_webhook(request: WebhookRequest, *, loopback_ok: bool,
+                       resolver: Callable[[str, int], Awaitable[list[str]]]) -> ChannelInput:
+    """The webhook channel the request describes, once its values are checked, where its address
+    points among them: only where the server may be made to call (app/common/destinations.py: a
+    webhook can make the server post to the services beside it, server-side request forgery). An
+    address never allowed is said before plain http is: "use https://" for the metadata service read
+    as if https would do there (QA L5)."""
     form = Fields.of(request)
     label = form.text("webhook_label", label="Name", max_length=200)
     url = form.text("webhook_url", label="Webhook URL", max_length=1000)
@@ -100,6 +104,9 @@ def read_webhook(request: WebhookRequest) -> ChannelInput:
         host = parts.hostname or ""
         if parts.scheme not in ("https", "http") or not host or not _port_ok(url):
             form.errors["webhook_url"] = "Enter the webhook's full address, starting with https://."
+        elif problem := await destination_problem(url, private_ok=request.webhook_private_network,
+                                                  loopback_ok=loopback_ok, resolver=resolver):
+            form.errors["webhook_url"] = problem
         elif parts.scheme == "http" and not _loopback(host):
             form.errors["webhook_url"] = ("Use https:// (plain http is allowed only to a receiver on this machine, "
                                           "while the sandbox is enabled).")
@@ -125,19 +132,14 @@ def _port_ok(url: str) -> bool:
     return True
 
 
-async def check_destination(given: ChannelInput, *, loopback_ok: bool,
-                            resolver: Callable[[str, int], Awaitable[list[str]]]) -> None:
-    """A webhook only to an address the server may be made to call (app/common/destinations.py):
-    a webhook can make the server post to the services beside it (server-side request forgery)."""
-    if given.kind != WEBHOOK:
-        return
-    host, port = webhook_place(given.sealed["url"])
-    problem = destinations.address_problem(
-        host, await resolver(host, port), private_ok=bool(given.settings.get(PRIVATE_NETWORK)),
-        loopback_ok=loopback_ok, service=RECEIVER, private_choice=PRIVATE_CHOICE,
-        loopback_note=LOOPBACK_NOTE)
-    if problem:
-        raise ValidationFailed({"webhook_url": problem}, "The webhook was not added.")
+async def destination_problem(url: str, *, private_ok: bool, loopback_ok: bool,
+                              resolver: Callable[[str, int], Awaitable[list[str]]]) -> str | None:
+    """Why the server must not post to the webhook at ``url``, where its name points now (None: it
+    may): when it is added, and again before each message (a name may point elsewhere since)."""
+    host, port = webhook_place(url)
+    return destinations.address_problem(host, await resolver(host, port), private_ok=private_ok,
+                                        loopback_ok=loopback_ok, service=RECEIVER, private_choice=PRIVATE_CHOICE,
+                                        loopback_note=LOOPBACK_NOTE)
 
 
 def read_email(request: EmailRequest) -> ChannelInput:

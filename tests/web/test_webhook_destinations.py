@@ -158,3 +158,13 @@ def test_a_long_refusal_is_never_cut_mid_sentence_or_mid_word(j: Journey) -> Non
                      trail)
     assert said, trail
     assert why.startswith(said.group(1)) and why[len(said.group(1))] == " "  # cut between two words
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]:8080/x",
+                                 "http://metadata.acme.example/hook"])
+def test_the_metadata_service_over_http_is_refused_for_what_it_is_first(j: Journey, url: str) -> None:
+    """QA L5: http://169.254.169.254/ was refused for its plain http, as if https there would do."""
+    _resolving(j, {"metadata.acme.example": ["169.254.169.254"]})
+    refused = _add(j, url)
+    assert METADATA in refused and "The webhook was not added." in refused
+    assert "Use https://" not in refused

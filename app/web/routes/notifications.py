@@ -15,7 +15,6 @@ from app.watch.channels import (
     EmailRequest,
     WebhookRequest,
     add_channel,
-    check_destination,
     read_email,
     read_webhook,
     remove_channel,
@@ -39,9 +38,9 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
     values = await form_values(request)
     notifier = _notifier(request)
     try:
-        given = read_webhook(typed_input(WebhookRequest, values)) if kind == "webhook" \
+        given = await read_webhook(typed_input(WebhookRequest, values), loopback_ok=notifier.loopback_ok,
+                                   resolver=notifier.resolver) if kind == "webhook" \
             else read_email(typed_input(EmailRequest, values))
-        await check_destination(given, loopback_ok=notifier.loopback_ok, resolver=notifier.resolver)
     except ValidationFailed as exc:
         typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
         for box in ("starttls", "to_assignee", "webhook_private_network"):
