@@ -146,6 +146,8 @@ def test_an_alert_reaches_the_mailbox(j: Journey, sandbox_org: SandboxOrg, mailb
                              smtp_host="smtp.acme.example", smtp_port=str(port), starttls=None)
     assert refused.status_code == 400 and "Keep STARTTLS on" in refused.text
     assert 'value="okta@acme.example"' in refused.text  # what was typed stays
+    assert "SMTP password (optional) If the server asks for one, enter it again: it is never shown back." in \
+        _words(refused.text)
     _settings_form(j, "/settings/notifications/email", email_label="Okta team", recipients="okta@acme.example",
                    sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None)
     _drifted(j, sandbox_org)

@@ -168,3 +168,18 @@ def test_the_metadata_service_over_http_is_refused_for_what_it_is_first(j: Journ
     refused = _add(j, url)
     assert METADATA in refused and "The webhook was not added." in refused
     assert "Use https://" not in refused
+
+
+def test_a_refused_webhook_keeps_what_was_typed_but_its_secret(j: Journey) -> None:
+    """QA L6: a refused webhook came back with its name and URL empty. They are as typed; the signing
+    secret is never written back, and the form says to enter it again."""
+    _resolving(j, {"hooks.corp.acme.example": ["10.1.2.3"]})
+    page = _settings_form(j, "/settings/notifications/webhook", webhook_label="Corp hook",
+                          webhook_url="https://hooks.corp.acme.example/services/T0/B0", webhook_secret=WEBHOOK_SECRET)
+    assert page.status_code == 400 and "a private address" in _words(page.text)
+    assert 'value="Corp hook"' in page.text and 'value="https://hooks.corp.acme.example/services/T0/B0"' in page.text
+    assert WEBHOOK_SECRET not in page.text
+    assert "Enter it again: it is never shown back." in _words(page.text).split("Signing secret", 1)[1]
+    again = j.submit(j.form(page.text, "/settings/notifications/webhook"), webhook_secret=WEBHOOK_SECRET,
+                     webhook_private_network="on")
+    assert "Alerts now also go to 'Corp hook'." in _words(again.text)

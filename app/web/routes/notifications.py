@@ -30,8 +30,11 @@ from app.web.state import app_state
 
 router = APIRouter(prefix="/settings/notifications")
 
-# What a refused form shows again as typed: never its secrets.
-SHOWN_AGAIN = ("webhook_label", "email_label", "recipients", "sender", "smtp_host", "smtp_port", "smtp_username")
+# What a refused form shows again as typed (the webhook's URL too, in the answer to the person who
+# just typed it, never stored in clear: QA L6): never a signing secret or password, which the form
+# asks for again.
+SHOWN_AGAIN = ("webhook_label", "webhook_url", "email_label", "recipients", "sender", "smtp_host", "smtp_port",
+               "smtp_username")
 
 
 async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str) -> Response:
