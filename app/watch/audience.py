@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import NotificationChannel, Onboarding, Operator
-from app.watch.channels import EMAIL, addresses, channels, sends_to_assignee
+from app.watch.channels import EMAIL, addresses, channels, kind_words, sends_to_assignee
 
 
 async def assignee_of(session: AsyncSession, onboarding: Onboarding) -> Operator | None:
@@ -61,7 +61,7 @@ async def told(session: AsyncSession, onboarding: Onboarding) -> str:
     if not found:
         return ("No notification channel is set (Settings), so alerts show only here, on the Health page and in "
                 "the audit trail.")
-    named = _listed([f"{channel.label} ({'e-mail' if channel.kind == EMAIL else 'webhook'})" for channel in found])
+    named = _listed([f"{channel.label} ({kind_words(channel.kind)})" for channel in found])
     if not any(sends_to_assignee(channel) for channel in found):
         return f"Alerts go to: {named}."
     assignee = await assignee_of(session, onboarding)

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import NotificationChannel, NotificationDelivery
-from app.watch.channels import channels
+from app.watch.channels import channels, receiver_place
 from app.watch.notify import MAX_ATTEMPTS
 
 D = NotificationDelivery
@@ -37,6 +37,11 @@ class ChannelState:
     given_up: int = 0  # ... and those given up, since its last delivery that got through
     since: datetime | None = None  # the oldest of both: its alerts have not got out since then
     next_at: datetime | None = None  # its next try
+
+    @property
+    def place(self) -> str:
+        """Where a webhook's receiver is, when not on the internet ("on this machine")."""
+        return receiver_place(self.channel)
 
     @property
     def tested(self) -> bool:

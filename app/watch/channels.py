@@ -39,6 +39,22 @@ EMAIL_ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 HOST = re.compile(r"[A-Za-z0-9.-]{1,253}")
 
 
+def kind_words(kind: str) -> str:
+    """A channel's kind as the pages and the trail write it: "webhook" or "e-mail"."""
+    return "webhook" if kind == WEBHOOK else "e-mail"
+
+
+def receiver_place(channel: NotificationChannel) -> str:
+    """Where a webhook's receiver is, when it is not on the internet: "on this machine" (the sandbox's
+    demo receiver; a webhook added before the private-network tick is kept as ticked, and one at
+    127.0.0.1 read as on the private network: QA L7), "on our private network" when ticked, else ""."""
+    if channel.kind != WEBHOOK:
+        return ""
+    if _loopback(urlsplit(channel.target).hostname or ""):
+        return "on this machine"
+    return "on our private network" if (channel.settings or {}).get(PRIVATE_NETWORK) else ""
+
+
 def channel_owner(channel_id: uuid.UUID) -> str:
     return f"notification_channel:{channel_id}"
 
@@ -181,10 +197,13 @@ async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, 
     if given.sealed:
         channel.secret_id = await SecretRepository(session, vault).store(
             SECRET_PURPOSE, Secret(json.dumps(given.sealed)), owner=channel_owner(channel.id))
+    ticked = bool(given.settings.get(PRIVATE_NETWORK))
     await record(session, action="notification_channel_add", actor=actor, subject_type="notification_channel",
                  subject_id=str(channel.id),
-                 summary=f"Notifications: {given.kind} '{given.label}' to {given.target}"
-                         f"{ASSIGNEE_TOO if given.settings.get(TO_ASSIGNEE) else ''} added")
+                 summary=f"Notifications: {kind_words(given.kind)} '{given.label}' to {given.target}"
+                         f"{ASSIGNEE_TOO if given.settings.get(TO_ASSIGNEE) else ''} added"
+                         f"{f', with “{PRIVATE_CHOICE}” ticked' if ticked else ''}",
+                 details={PRIVATE_NETWORK: ticked} if given.kind == WEBHOOK else None)
     return channel
 
 
@@ -226,8 +245,8 @@ async def remove_channel(session: AsyncSession, vault: Vault, channel_id: uuid.U
         await SecretRepository(session, vault).destroy(channel.secret_id, purpose=SECRET_PURPOSE,
                                                        owner=channel_owner(channel.id))
     await record(session, action="notification_channel_remove", actor=actor, subject_type="notification_channel",
-                 subject_id=str(channel.id), summary=f"Notifications: {channel.kind} '{channel.label}' removed "
-                                                     "(its secret destroyed)")
+                 subject_id=str(channel.id),
+                 summary=f"Notifications: {kind_words(channel.kind)} '{channel.label}' removed (its secret destroyed)")
     return channel
 
 

@@ -183,3 +183,25 @@ def test_a_refused_webhook_keeps_what_was_typed_but_its_secret(j: Journey) -> No
     again = j.submit(j.form(page.text, "/settings/notifications/webhook"), webhook_secret=WEBHOOK_SECRET,
                      webhook_private_network="on")
     assert "Alerts now also go to 'Corp hook'." in _words(again.text)
+
+
+def test_a_receiver_on_this_machine_is_said_so_and_the_private_tick_is_in_the_trail(j: Journey) -> None:
+    """QA L7: a receiver at 127.0.0.1 (the sandbox's demo) was described as on the private network,
+    and the add's audit event did not say the administrator ticked that box."""
+    added = _add(j, "http://127.0.0.1:9/hook", webhook_private_network="on")
+    assert "Webhook (signed, HMAC-SHA256, on this machine)" in added and "private network)" not in added
+    _resolving(j, {"hooks.corp.acme.example": ["10.1.2.3"], "hooks.acme.example": ["93.184.216.34"]})
+    _settings_form(j, "/settings/notifications/webhook", webhook_label="Corp", webhook_secret=WEBHOOK_SECRET,
+                   webhook_url="https://hooks.corp.acme.example/x", webhook_private_network="on")
+    _settings_form(j, "/settings/notifications/webhook", webhook_label="Public", webhook_secret=WEBHOOK_SECRET,
+                   webhook_url="https://hooks.acme.example/x")
+    kinds = _words(j.get("/settings").text)
+    assert "Corp Webhook (signed, HMAC-SHA256, on our private network)" in kinds
+    assert "Public Webhook (signed, HMAC-SHA256)" in kinds
+    trail = _words(j.get("/audit").text)
+    assert "Notifications: webhook 'Hook' to http://127.0.0.1:9/… added, with “The receiver is on our private " \
+        "network” ticked" in trail
+    assert "Notifications: webhook 'Corp' to https://hooks.corp.acme.example/… added, with “The receiver is on our " \
+        "private network” ticked" in trail
+    assert re.search(r"Notifications: webhook 'Public' to https://hooks\.acme\.example/… added(?!, with)", trail)
+    assert WEBHOOK_SECRET not in trail
