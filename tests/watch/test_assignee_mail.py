@@ -239,7 +239,7 @@ def test_two_working_channels_set_so_each_send_it_to_the_assignee_as_the_page_sa
     box, port = inbox
     hint = _words(j.get("/settings"))
     assert ("Each e-mail channel set so sends it to them, once, even if they are among its recipients: set it on two "
-            "channels and they get each alert from both, so it reaches them while one of the two is failing.") in hint
+            "channels and they get each alert from both, so it reaches them while one of the two is down.") in hint
     _mail_channel(j, "Okta team", f"{CHANNEL}, {ANA}", port)  # the assignee is among this one's recipients
     _mail_channel(j, "Help desk", "desk@acme.example", port)
     _give_address(j, "ana.admin", ANA)
