@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import GENESIS_HASH, keyed_hash
 from app.audit.keys import chain_key, current_ring
+from app.common.text import clip
 from app.store.base import utcnow
 from app.store.models import AuditChainHead, AuditEvent
 from app.store.statuses import Outcome
@@ -37,6 +38,11 @@ def _clip(value: str | None, size: int) -> str | None:
     if value is None:
         return None
     return value if len(value) <= size else value[: size - 1] + "…"
+
+
+def _clip_words(value: str, size: int) -> str:
+    """A summary that fits, cut between two words where it is cut ("… it is alwa…" read as garbled)."""
+    return value if len(value) <= size else clip(value, size)
 
 
 async def record(
@@ -101,7 +107,7 @@ async def record_many(session: AsyncSession, entries: Sequence[Entry]) -> list[A
             onboarding_id=entry.onboarding_id,
             subject_type=entry.subject_type,
             subject_id=_clip(entry.subject_id, 200),
-            summary=_clip(REDACTOR.text(entry.summary), 500) or "",
+            summary=_clip_words(REDACTOR.text(entry.summary), 500),
             details=REDACTOR.data(entry.details or {}),
             source_ip=_clip(actor.source_ip, 64),
             user_agent=_clip(actor.user_agent, 300),

@@ -142,6 +142,12 @@ def cause(exc: BaseException | None) -> str:
     return f"{CAUSES[kind]} ({detail})" if detail else CAUSES[kind]
 
 
+def place(host: str, port: int) -> str:
+    """A host and its port as a URL writes them: an IPv6 address in brackets ("fd00::1:8080" read as
+    one address)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def could_not_reach(what: str, host: str, port: int, exc: BaseException | None, *,
                     seconds: float | None = None) -> str:
     """One sentence for a service that could not be reached: which one, where (host and port only,
@@ -151,4 +157,4 @@ def could_not_reach(what: str, host: str, port: int, exc: BaseException | None, 
     if kind is Failure.TIMEOUT and seconds is not None:
         why = f"it did not answer within {seconds:g} seconds"
     advice = ADVICE[kind].format(what=what, host=host)
-    return f"Could not reach {what} at {host}:{port}: {why}; {advice}."
+    return f"Could not reach {what} at {place(host, port)}: {why}; {advice}."

@@ -1,5 +1,5 @@
 """Who is told of an onboarding's alerts: the notification channels an administrator set, and,
-through an e-mail channel set to send to the assignee, the person the onboarding is assigned to
+through each e-mail channel set to send to the assignee, the person the onboarding is assigned to
 when it is raised or cleared, if that person is active and has an e-mail address.
 
 The deliveries keep the addresses found here when they are queued (app/watch/notify.py), so a
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import NotificationChannel, Onboarding, Operator
-from app.watch.channels import EMAIL, addresses, channels, sends_to_assignee
+from app.watch.channels import EMAIL, addresses, channels, kind_words, sends_to_assignee
 
 
 async def assignee_of(session: AsyncSession, onboarding: Onboarding) -> Operator | None:
@@ -35,17 +35,19 @@ def reachable(assignee: Operator | None) -> str | None:
 
 def recipients(found: Sequence[NotificationChannel], assignee: Operator | None) -> dict[uuid.UUID, list[str]]:
     """The addresses each e-mail channel's delivery goes to (a webhook has none): its own
-    recipients, and the assignee's address on the first channel set to send to the assignee,
-    unless an e-mail channel told of it has that address among its own already (compared without
-    case). One change of an alert, one message to the assignee."""
+    recipients, and the assignee's address on each channel set to send to the assignee, unless it
+    is among that channel's own already (compared without case): one channel, one message to them.
+    Two channels set so send it twice: carried by the first alone, it never reached them while that
+    channel's server was down (QA, M1), and each delivery's addresses are fixed when it is
+    queued, before anyone knows which server will fail."""
     mail = [channel for channel in found if channel.kind == EMAIL]
     given = {channel.id: addresses(channel) for channel in mail}
     address = reachable(assignee)
-    if address is None or address.lower() in {known.lower() for own in given.values() for known in own}:
+    if address is None:
         return given
-    carrier = next((channel for channel in mail if sends_to_assignee(channel)), None)
-    if carrier is not None:
-        given[carrier.id].append(address)
+    for channel in mail:
+        if sends_to_assignee(channel) and address.lower() not in {known.lower() for known in given[channel.id]}:
+            given[channel.id].append(address)
     return given
 
 
@@ -59,7 +61,7 @@ async def told(session: AsyncSession, onboarding: Onboarding) -> str:
     if not found:
         return ("No notification channel is set (Settings), so alerts show only here, on the Health page and in "
                 "the audit trail.")
-    named = _listed([f"{channel.label} ({'e-mail' if channel.kind == EMAIL else 'webhook'})" for channel in found])
+    named = _listed([f"{channel.label} ({kind_words(channel.kind)})" for channel in found])
     if not any(sends_to_assignee(channel) for channel in found):
         return f"Alerts go to: {named}."
     assignee = await assignee_of(session, onboarding)
@@ -67,7 +69,9 @@ async def told(session: AsyncSession, onboarding: Onboarding) -> str:
     if assignee is None:
         return f"Alerts go to: {named}. It is unassigned (in the help-desk queue), so only the channels are told."
     if address is not None:
-        return f"Alerts go to: {named}, and {assignee.display_name} <{address}> as the assignee."
+        carriers = [channel.label for channel in found if sends_to_assignee(channel)]
+        each = f" (from each of {_listed(carriers)})" if len(carriers) > 1 else ""
+        return f"Alerts go to: {named}, and {assignee.display_name} <{address}> as the assignee{each}."
     why = "is disabled" if not assignee.is_active else \
         "has no e-mail address (an administrator sets one on the Operators page)"
     return f"Alerts go to: {named}. {assignee.display_name}, the assignee, {why}, so only the channels are told."

@@ -1,8 +1,9 @@
 """How each notification channel is doing, read from its stored deliveries (no network when a page
 is drawn): when its last delivery was tried and whether it got through, in the words of its
-failure; how many alerts wait for it and since when. The Settings page shows it on the channel's
-row, and the Health page says which channels' alerts are not getting out: a broken channel was
-found only by reading the list of deliveries after a real alert (QA walk 13, M4).
+failure; how many alerts wait for it and since when; and its last test message, kept on the
+channel. The Settings page shows it on the channel's row, and the Health page says which
+channels' alerts are not getting out: a broken channel was found only by reading the list of
+deliveries after a real alert (QA walk 13, M4).
 
 The recent deliveries are grouped by the alert's change they carry: one alert to three channels is
 one message with three states, not the whole message three times (QA walk 13, L2).
@@ -18,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import NotificationChannel, NotificationDelivery
-from app.watch.channels import channels
+from app.watch.channels import channels, receiver_place
 from app.watch.notify import MAX_ATTEMPTS
 
 D = NotificationDelivery
@@ -36,6 +37,16 @@ class ChannelState:
     given_up: int = 0  # ... and those given up, since its last delivery that got through
     since: datetime | None = None  # the oldest of both: its alerts have not got out since then
     next_at: datetime | None = None  # its next try
+
+    @property
+    def place(self) -> str:
+        """Where a webhook's receiver is, when not on the internet ("on this machine")."""
+        return receiver_place(self.channel)
+
+    @property
+    def tested(self) -> bool:
+        """A test message was sent to it (its outcome is the channel's ``test_failure``)."""
+        return self.channel.tested_at is not None
 
     @property
     def failing(self) -> bool:

@@ -39,6 +39,22 @@ EMAIL_ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 HOST = re.compile(r"[A-Za-z0-9.-]{1,253}")
 
 
+def kind_words(kind: str) -> str:
+    """A channel's kind as the pages and the trail write it: "webhook" or "e-mail"."""
+    return "webhook" if kind == WEBHOOK else "e-mail"
+
+
+def receiver_place(channel: NotificationChannel) -> str:
+    """Where a webhook's receiver is, when it is not on the internet: "on this machine" (the sandbox's
+    demo receiver; a webhook added before the private-network tick is kept as ticked, and one at
+    127.0.0.1 read as on the private network: QA L7), "on our private network" when ticked, else ""."""
+    if channel.kind != WEBHOOK:
+        return ""
+    if _loopback(urlsplit(channel.target).hostname or ""):
+        return "on this machine"
+    return "on our private network" if (channel.settings or {}).get(PRIVATE_NETWORK) else ""
+
+
 def channel_owner(channel_id: uuid.UUID) -> str:
     return f"notification_channel:{channel_id}"
 
@@ -88,9 +104,13 @@ class EmailRequest:
     to_assignee: bool = False
 
 
-def read_webhook(request: WebhookRequest) -> ChannelInput:
-    """The webhook channel the request describes, once its values are checked (where its address
-    points is checked next, by :func:`check_destination`)."""
+async def read_webhook(request: WebhookRequest, *, loopback_ok: bool,
+                       resolver: Callable[[str, int], Awaitable[list[str]]]) -> ChannelInput:
+    """The webhook channel the request describes, once its values are checked, where its address
+    points among them: only where the server may be made to call (app/common/destinations.py: a
+    webhook can make the server post to the services beside it, server-side request forgery). An
+    address never allowed is said before plain http is: "use https://" for the metadata service read
+    as if https would do there (QA L5)."""
     form = Fields.of(request)
     label = form.text("webhook_label", label="Name", max_length=200)
     url = form.text("webhook_url", label="Webhook URL", max_length=1000)
@@ -100,6 +120,9 @@ def read_webhook(request: WebhookRequest) -> ChannelInput:
         host = parts.hostname or ""
         if parts.scheme not in ("https", "http") or not host or not _port_ok(url):
             form.errors["webhook_url"] = "Enter the webhook's full address, starting with https://."
+        elif problem := await destination_problem(url, private_ok=request.webhook_private_network,
+                                                  loopback_ok=loopback_ok, resolver=resolver):
+            form.errors["webhook_url"] = problem
         elif parts.scheme == "http" and not _loopback(host):
             form.errors["webhook_url"] = ("Use https:// (plain http is allowed only to a receiver on this machine, "
                                           "while the sandbox is enabled).")
@@ -125,19 +148,14 @@ def _port_ok(url: str) -> bool:
     return True
 
 
-async def check_destination(given: ChannelInput, *, loopback_ok: bool,
-                            resolver: Callable[[str, int], Awaitable[list[str]]]) -> None:
-    """A webhook only to an address the server may be made to call (app/common/destinations.py):
-    a webhook can make the server post to the services beside it (server-side request forgery)."""
-    if given.kind != WEBHOOK:
-        return
-    host, port = webhook_place(given.sealed["url"])
-    problem = destinations.address_problem(
-        host, await resolver(host, port), private_ok=bool(given.settings.get(PRIVATE_NETWORK)),
-        loopback_ok=loopback_ok, service=RECEIVER, private_choice=PRIVATE_CHOICE,
-        loopback_note=LOOPBACK_NOTE)
-    if problem:
-        raise ValidationFailed({"webhook_url": problem}, "The webhook was not added.")
+async def destination_problem(url: str, *, private_ok: bool, loopback_ok: bool,
+                              resolver: Callable[[str, int], Awaitable[list[str]]]) -> str | None:
+    """Why the server must not post to the webhook at ``url``, where its name points now (None: it
+    may): when it is added, and again before each message (a name may point elsewhere since)."""
+    host, port = webhook_place(url)
+    return destinations.address_problem(host, await resolver(host, port), private_ok=private_ok,
+                                        loopback_ok=loopback_ok, service=RECEIVER, private_choice=PRIVATE_CHOICE,
+                                        loopback_note=LOOPBACK_NOTE)
 
 
 def read_email(request: EmailRequest) -> ChannelInput:
@@ -179,10 +197,13 @@ async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, 
     if given.sealed:
         channel.secret_id = await SecretRepository(session, vault).store(
             SECRET_PURPOSE, Secret(json.dumps(given.sealed)), owner=channel_owner(channel.id))
+    ticked = bool(given.settings.get(PRIVATE_NETWORK))
     await record(session, action="notification_channel_add", actor=actor, subject_type="notification_channel",
                  subject_id=str(channel.id),
-                 summary=f"Notifications: {given.kind} '{given.label}' to {given.target}"
-                         f"{ASSIGNEE_TOO if given.settings.get(TO_ASSIGNEE) else ''} added")
+                 summary=f"Notifications: {kind_words(given.kind)} '{given.label}' to {given.target}"
+                         f"{ASSIGNEE_TOO if given.settings.get(TO_ASSIGNEE) else ''} added"
+                         f"{f', with “{PRIVATE_CHOICE}” ticked' if ticked else ''}",
+                 details={PRIVATE_NETWORK: ticked} if given.kind == WEBHOOK else None)
     return channel
 
 
@@ -224,8 +245,8 @@ async def remove_channel(session: AsyncSession, vault: Vault, channel_id: uuid.U
         await SecretRepository(session, vault).destroy(channel.secret_id, purpose=SECRET_PURPOSE,
                                                        owner=channel_owner(channel.id))
     await record(session, action="notification_channel_remove", actor=actor, subject_type="notification_channel",
-                 subject_id=str(channel.id), summary=f"Notifications: {channel.kind} '{channel.label}' removed "
-                                                     "(its secret destroyed)")
+                 subject_id=str(channel.id),
+                 summary=f"Notifications: {kind_words(channel.kind)} '{channel.label}' removed (its secret destroyed)")
     return channel
 
 

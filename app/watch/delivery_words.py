@@ -66,7 +66,7 @@ def _server_said(exc: smtplib.SMTPResponseException) -> str:
 
 def _smtp(host: str, port: int, exc: BaseException) -> str | None:
     """An SMTP server's own refusal, or None when it is a network failure (or none it said)."""
-    server = f"The SMTP server {host}:{port}"
+    server = f"The SMTP server {network.place(host, port)}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         refused = exc.recipients or {}
         names = ", ".join(sorted(refused)) or "the recipients"

@@ -46,15 +46,12 @@ from app.vault import Secret, Vault
 from app.watch import messages
 from app.watch.audience import assignee_of, owner_words, recipients
 from app.watch.channels import (
-    LOOPBACK_NOTE,
-    PRIVATE_CHOICE,
     PRIVATE_NETWORK,
-    RECEIVER,
     SECRET_PURPOSE,
     WEBHOOK,
     channel_owner,
     channels,
-    webhook_place,
+    destination_problem,
 )
 from app.watch.delivery_words import Undeliverable, WebhookAnswered, failure_words
 from app.watch.findings import CONTINUES
@@ -233,12 +230,9 @@ class Notifier:
     async def _webhook(self, channel: NotificationChannel, payload: dict[str, Any], sealed: dict[str, str],
                        now: datetime, seconds: float) -> None:
         url = sealed["url"]
-        host, port = webhook_place(url)
         # Where the name points now, not only when the webhook was added (app/common/destinations.py).
-        problem = destinations.address_problem(
-            host, await self.resolver(host, port), private_ok=bool((channel.settings or {}).get(PRIVATE_NETWORK)),
-            loopback_ok=self.loopback_ok, service=RECEIVER, private_choice=PRIVATE_CHOICE,
-            loopback_note=LOOPBACK_NOTE)
+        problem = await destination_problem(url, private_ok=bool((channel.settings or {}).get(PRIVATE_NETWORK)),
+                                            loopback_ok=self.loopback_ok, resolver=self.resolver)
         if problem:
             raise Undeliverable(f"Not sent: {problem}")
         body = json.dumps(payload, sort_keys=True).encode()

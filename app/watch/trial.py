@@ -5,7 +5,8 @@ kept in. A channel with a wrong host or a closed port was accepted and found bro
 real alert had failed (QA walk 13, M4).
 
 Once a test gets through, the channel's alerts still waiting for a retry are made due now: the
-watch sends them at its next look instead of after their pause. Every test is in the audit trail,
+watch sends them at its next look instead of after their pause. The channel keeps its last test
+(when, and why it failed), which its row under Settings shows; every test is in the audit trail,
 with its outcome and words (never a secret).
 """
 
@@ -24,7 +25,7 @@ from app.audit import Actor, record
 from app.common.moments import stamp
 from app.store.models import NotificationChannel, NotificationDelivery
 from app.store.statuses import Outcome
-from app.watch.channels import WEBHOOK
+from app.watch.channels import kind_words
 from app.watch.notify import MAX_ATTEMPTS, Notifier, sealed_of
 
 # Each connection's time limit: the administrator waits for the answer (a delivery has 10 s).
@@ -73,9 +74,9 @@ async def send_test(session: AsyncSession, notifier: Notifier, channel_id: uuid.
             NotificationDelivery.attempts > 0, NotificationDelivery.attempts < MAX_ATTEMPTS,
             NotificationDelivery.next_attempt_at > now).values(next_attempt_at=now))
         resent = getattr(made_due, "rowcount", 0) or 0
-    kind = "webhook" if channel.kind == WEBHOOK else "e-mail"
+    channel.tested_at, channel.test_failure = now, failure  # the channel's row says so (QA M6)
     await record(session, action="notification_channel_test", actor=actor, subject_type="notification_channel",
                  subject_id=str(channel.id), outcome=Outcome.ok if failure is None else Outcome.failed,
-                 summary=f"Notifications: test message to {kind} '{channel.label}' "
+                 summary=f"Notifications: test message to {kind_words(channel.kind)} '{channel.label}' "
                          + ("got through" if failure is None else f"did not get through: {failure}"))
     return Trial(channel, failure, resent)

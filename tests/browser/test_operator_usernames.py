@@ -59,3 +59,43 @@ def test_usernames_wrap_only_where_a_reader_expects(journey: Journey) -> None:
         for start in phone[username]:
             assert username[start] == "@" or username[start - 1] == "-", f"{username} breaks at {start} on a phone"
     journey.watch.assert_clean()
+
+
+# Each visible "Set e-mail" / "Change e-mail" control: its words as a person reads them (not the
+# visually hidden rest of its name), and on how many lines its "e-mail" is drawn.
+_EMAIL_CONTROLS = """() => [...document.querySelectorAll('td[data-label="E-mail"] summary')]
+  .filter(element => element.offsetParent !== null)
+  .map(element => {
+    const words = [...element.childNodes].filter(node => !(node.classList || {contains: () => false})
+      .contains('visually-hidden')).map(node => node.textContent).join('');
+    const tops = new Set();
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.textContent.indexOf('e-mail');
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + 6);
+      for (const rect of range.getClientRects()) tops.add(Math.round(rect.top));
+    }
+    return [words.trim(), tops.size];
+  })"""
+
+
+def test_the_e_mail_controls_never_break_inside_e_mail_on_a_phone(journey: Journey) -> None:
+    """QA L8: the Operators page's "Set e-mail" read "Set", "e-" and "mail" on three lines in its
+    column, from a phone held sideways to a laptop: "e-mail" is never broken."""
+    page = journey.page
+    first_admin(page, journey.server)
+    add_operator_in_ui(page, "christopher.montgomery-smith@acme.example", "Christopher Montgomery-Smith",
+                       "operator", "a long enough password")
+    for width in (320, 390, 800, 1024, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.reload()
+        controls = page.evaluate(_EMAIL_CONTROLS)
+        assert len(controls) == 2, controls
+        for words, lines in controls:
+            assert words.endswith("e-mail") and lines == 1, (width, words, lines)
+        if width < 768:  # a phone: the stacked table fits
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, f"scrolls sideways at {width} px"
+    journey.watch.assert_clean()

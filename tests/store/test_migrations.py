@@ -200,3 +200,28 @@ def test_the_last_attempt_migration_keeps_a_sent_deliverys_time_and_goes_back(
             assert "last_attempt_at" not in {c["name"] for c in inspect(conn).get_columns("notification_deliveries")}
     finally:
         engine.dispose()
+
+
+def test_the_channel_test_migration_keeps_the_channels_untested_and_goes_back(
+        empty_database_factory: Callable[[], str]) -> None:
+    """0018: a channel keeps its last test message (when, and why it failed); one added before has
+    none on record (its row says "Nothing sent yet." until a delivery or a test)."""
+    url = empty_database_factory()
+    upgrade(url, "0017")
+    channel, at = uuid.uuid4().hex, "2026-12-01 10:00:00"
+    engine = create_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            _insert(conn, "notification_channels", id=channel, kind="email", label="Okta team",
+                    target="okta@acme.example", settings="{}", created_at=at)
+        upgrade(url, "0018")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT label, tested_at, test_failure FROM notification_channels")).one() == \
+                ("Okta team", None, None)
+        downgrade(url, "0017")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT label FROM notification_channels")).scalar() == "Okta team"
+            assert {"tested_at", "test_failure"}.isdisjoint(
+                {c["name"] for c in inspect(conn).get_columns("notification_channels")})
+    finally:
+        engine.dispose()

@@ -204,3 +204,45 @@ def test_a_channel_sends_to_the_assignee_once_it_is_set_to(j: Journey, sandbox_o
     assert f"{CHANNEL} and the person each onboarding is assigned to" in words
     _cleared(j, sandbox_org, token)
     assert _deliver(j) == 1 and box.envelopes[1] == [CHANNEL, ANA]
+
+
+def _mail_channel(j: Journey, label: str, recipients: str, port: int) -> None:
+    added = _settings_form(j, "/settings/notifications/email", email_label=label, recipients=recipients,
+                           sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None,
+                           to_assignee="on")
+    assert f"Alerts now also go to '{label}'" in _words(added), _words(added)
+
+
+def test_the_assignee_is_told_through_the_next_channel_set_so_when_the_first_is_broken(
+        j: Journey, sandbox_org: SandboxOrg, inbox: tuple[Inbox, int]) -> None:
+    """QA, M1: the assignee's address rode only on the first channel set to send to them; with
+    that channel's SMTP server down, they were never told. Each channel set so sends to them."""
+    box, port = inbox
+    _mail_channel(j, "Old relay", CHANNEL, 1)  # nothing listens on port 1: this channel is broken
+    _mail_channel(j, "Help desk", "desk@acme.example", port)
+    _give_address(j, "ana.admin", ANA)
+    oid, token = _drifted(j, sandbox_org)
+    assert _told(j, oid) == (f"Alerts go to: Old relay (e-mail) and Help desk (e-mail), and Ana.Admin <{ANA}> as the "
+                             "assignee (from each of Old relay and Help desk).")
+    assert _deliver(j) == 1
+    assert box.envelopes == [["desk@acme.example", ANA]]  # through the channel that works
+    recent = _words(j.get("/settings")).split("Recent deliveries", 1)[1]
+    assert f"Old relay ({CHANNEL}, {ANA}) : failing after 1 try: Could not reach the SMTP server at 127.0.0.1:1" in \
+        recent
+    assert f"Help desk (desk@acme.example, {ANA}) : delivered" in recent
+    _cleared(j, sandbox_org, token)
+    assert _deliver(j) == 1 and box.envelopes[1] == ["desk@acme.example", ANA]
+
+
+def test_two_working_channels_set_so_each_send_it_to_the_assignee_as_the_page_says(
+        j: Journey, sandbox_org: SandboxOrg, inbox: tuple[Inbox, int]) -> None:
+    box, port = inbox
+    hint = _words(j.get("/settings"))
+    assert ("Each e-mail channel set so sends it to them, once, even if they are among its recipients: set it on two "
+            "channels and they get each alert from both, so it reaches them while one of the two is down.") in hint
+    _mail_channel(j, "Okta team", f"{CHANNEL}, {ANA}", port)  # the assignee is among this one's recipients
+    _mail_channel(j, "Help desk", "desk@acme.example", port)
+    _give_address(j, "ana.admin", ANA)
+    _drifted(j, sandbox_org)
+    assert _deliver(j) == 2
+    assert sorted(box.envelopes) == [["desk@acme.example", ANA], [CHANNEL, ANA]]  # one message from each

@@ -233,3 +233,13 @@ def test_a_receiver_that_never_answers_is_a_timeout_with_the_time_it_was_given(j
         silent.close()
     assert said == (f"Could not reach the webhook's receiver at 127.0.0.1:{port}: it did not answer within 0.5 "
                     "seconds; check that a firewall lets this server reach it, and that it is up.")
+
+
+def test_an_ipv6_receiver_is_written_with_brackets_before_its_port(j: Journey, free_tcp_port: int) -> None:
+    """QA L4: "fd00::1:8080" reads as one address; the receiver is [fd00::1]:8080, as in its URL."""
+    url = f"http://[::1]:{free_tcp_port}/hook"  # nothing listens there
+    _add_webhook(j, url)
+    assert f"http://[::1]:{free_tcp_port}/…" in _words(j.get("/settings").text)
+    said = _send_now(j, "Security channel", url, 2)
+    assert said is not None and said.startswith(f"Could not reach the webhook's receiver at [::1]:{free_tcp_port}: "), \
+        said

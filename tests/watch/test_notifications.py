@@ -146,6 +146,8 @@ def test_an_alert_reaches_the_mailbox(j: Journey, sandbox_org: SandboxOrg, mailb
                              smtp_host="smtp.acme.example", smtp_port=str(port), starttls=None)
     assert refused.status_code == 400 and "Keep STARTTLS on" in refused.text
     assert 'value="okta@acme.example"' in refused.text  # what was typed stays
+    assert "SMTP password (optional) If the server asks for one, enter it again: it is never shown back." in \
+        _words(refused.text)
     _settings_form(j, "/settings/notifications/email", email_label="Okta team", recipients="okta@acme.example",
                    sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None)
     _drifted(j, sandbox_org)
@@ -225,3 +227,30 @@ def test_a_finding_on_several_lines_still_makes_one_subject_line(j: Journey, mai
     j.run(lambda: notifier._email(channel, payload, {}, notifier.now()))
     [message] = box.messages
     assert message["Subject"] == "[Alert] Oort on acme: the stream stopped"
+
+
+_EMAIL_WORD = re.compile(r"(?<![\w.@/-])email(?![\w@./-])", re.I)
+
+
+def test_the_notification_pages_write_e_mail(j: Journey, sandbox_org: SandboxOrg,
+                                             mailbox: tuple[Mailbox, int]) -> None:
+    """QA L8: the pages say "e-mail", and the trail said "Notifications: email 'Okta team' … added"."""
+    _box, port = mailbox
+    _settings_form(j, "/settings/notifications/email", email_label="Okta team", recipients="okta@acme.example",
+                   sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None)
+    _settings_form(j, "/settings/notifications/email", email_label="Old relay", recipients="okta@acme.example",
+                   sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port="1", starttls=None)
+    j.submit(j.form(j.get("/settings").text, "/test", button="Send a test message to Old relay"))
+    j.submit(j.forms(j.get("/settings").text, "/remove", button="Remove Old relay")[0])
+    oid, _token = _drifted(j, sandbox_org)
+    _deliver(j)
+    trail = _words(j.get("/audit?action=Notifications").text)
+    assert "Notifications: e-mail 'Okta team' to okta@acme.example added" in trail
+    assert "Notifications: e-mail 'Old relay' removed (its secret destroyed)" in trail
+    told = re.search(r'<p class="hint watch-told">(.*?)</p>', j.get(f"/onboardings/{oid}").text, re.S)
+    assert told and "Okta team (e-mail)" in _words(told.group(1))
+    for url in ("/settings", "/health", "/operators", "/audit?action=Notifications"):
+        words = _words(j.get(url).text)
+        assert not _EMAIL_WORD.search(words), (url, _EMAIL_WORD.findall(words),
+                                               [words[max(m.start() - 60, 0):m.end() + 20]
+                                                for m in _EMAIL_WORD.finditer(words)])

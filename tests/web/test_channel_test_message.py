@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from typing import Any
 
@@ -122,6 +123,38 @@ def test_a_failing_channel_is_flagged_on_its_row_and_on_health_until_a_test_gets
     assert json.loads(receiver.received[-1]["body"])["event"] == "alert_raised"
     assert "Last delivery got through" in _words(j.get("/settings").text)
     assert "Alerts are not getting out" not in _words(j.get("/health").text)
+
+
+def _states(j: Journey) -> dict[str, str]:
+    """Each channel's State cell, by the channel's name, as a person reads it."""
+    page = j.get("/settings").text
+    rows = re.findall(r'<td data-label="Name">(.*?)</td>.*?<td data-label="State" class="channel-state">(.*?)</td>',
+                      page, re.S)
+    return {_words(name): _words(state).replace(" UTC", "") for name, state in rows}
+
+
+def test_a_test_message_leaves_its_outcome_on_the_channels_row(j: Journey, free_tcp_port: int,
+                                                              receiver: Receiver) -> None:
+    """QA M6: a failed test left the row saying "Nothing sent yet."; the row says when the last test
+    was sent, whether it got through, and if not why."""
+    _settings_form(j, "/settings/notifications/email", email_label="Okta team", recipients="okta@acme.example",
+                   sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(free_tcp_port), starttls=None)
+    _add_webhook(j, receiver.url)
+    assert _states(j) == {"Okta team": "Nothing sent yet.", "Security channel": "Nothing sent yet."}
+    _press_test(j, "Okta team")
+    why = (f"Could not reach the SMTP server at 127.0.0.1:{free_tcp_port}: the server refused the connection; "
+           "check the port, and that the SMTP server is running.")
+    failed_at = _at(j)
+    assert _states(j) == {"Okta team": f"No alert sent yet. Test message failed {failed_at}: {why}",
+                          "Security channel": "Nothing sent yet."}
+    j.clock.advance(120)
+    _press_test(j, "Security channel")
+    assert _states(j) == {"Okta team": f"No alert sent yet. Test message failed {failed_at}: {why}",
+                          "Security channel": f"No alert sent yet. Test message got through {_at(j)}."}
+    assert failed_at != _at(j)
+    page = j.get("/settings").text
+    assert re.search(r'Test message got through</span> <time datetime="[^"]+" title="[^"]+ UTC" '
+                     r'class="local-time">', page)  # in the viewer's time zone, as every time on the page
 
 
 def _at(j: Journey) -> str:

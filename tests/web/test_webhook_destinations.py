@@ -8,6 +8,7 @@ then."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ from app.watch.channels import ChannelInput, add_channel
 from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.page_journeys import Journey, journey
 from tests.watch.test_notifications import WEBHOOK_SECRET, Receiver, _settings_form, _words, receiver
+from tests.web.test_channel_test_message import _at
 
 __all__ = ["receiver"]
 
@@ -125,3 +127,81 @@ def test_a_receiver_on_this_machine_gets_nothing_once_the_sandbox_is_off(j_produ
            "server is not made to call its own services (a receiver on this machine is allowed only while the " \
            "sandbox is enabled, as in the demo)." in said
     assert receiver.received == []
+
+
+def _flash(page: str) -> str:
+    found = re.search(r'<div class="notice notice--\w+" role="status">(.*?)</div>', page, re.S)
+    assert found, "no message at the top of the page"
+    return _words(found.group(1))
+
+
+def test_a_long_refusal_is_never_cut_mid_sentence_or_mid_word(j: Journey) -> None:
+    """QA L3: the answer to a test message was cut mid-sentence at the message's 300 characters,
+    and the audit trail's at 500 mid-word. The top of the page says the test failed and points at
+    the row, which has the words whole; the trail cuts at a word, and says so."""
+    host = "hooks.security-operations.eu-west-1.internal.acme-corporation.example"
+    label = ("Security operations, production alerts for the Okta onboarding wizard: escalations go to the on-call "
+             "engineer through the paging service, see the runbook page on the wiki for who is on call today")
+    _resolving(j, {host: ["93.184.216.34"]})
+    assert "Alerts now also go to" in _words(_settings_form(
+        j, "/settings/notifications/webhook", webhook_label=label, webhook_url=f"https://{host}/hook",
+        webhook_secret=WEBHOOK_SECRET).text)
+    _resolving(j, {host: ["169.254.169.254"]})
+    page = j.get("/settings").text
+    [button] = j.forms(page, "/test", button=f"Send a test message to {label}")
+    answered = j.submit(button).text
+    why = f"Not sent: {host} resolves to 169.254.169.254, {METADATA}"
+    assert _flash(answered) == f"The test message did not reach '{label}': its row under Notifications says why."
+    assert f"Test message failed {_at(j)} UTC: {why}" in _words(answered)
+    trail = _words(j.get("/audit").text)
+    said = re.search(rf"Notifications: test message to webhook '{re.escape(label)}' did not get through: (.*?)…",
+                     trail)
+    assert said, trail
+    assert why.startswith(said.group(1)) and why[len(said.group(1))] == " "  # cut between two words
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]:8080/x",
+                                 "http://metadata.acme.example/hook"])
+def test_the_metadata_service_over_http_is_refused_for_what_it_is_first(j: Journey, url: str) -> None:
+    """QA L5: http://169.254.169.254/ was refused for its plain http, as if https there would do."""
+    _resolving(j, {"metadata.acme.example": ["169.254.169.254"]})
+    refused = _add(j, url)
+    assert METADATA in refused and "The webhook was not added." in refused
+    assert "Use https://" not in refused
+
+
+def test_a_refused_webhook_keeps_what_was_typed_but_its_secret(j: Journey) -> None:
+    """QA L6: a refused webhook came back with its name and URL empty. They are as typed; the signing
+    secret is never written back, and the form says to enter it again."""
+    _resolving(j, {"hooks.corp.acme.example": ["10.1.2.3"]})
+    page = _settings_form(j, "/settings/notifications/webhook", webhook_label="Corp hook",
+                          webhook_url="https://hooks.corp.acme.example/services/T0/B0", webhook_secret=WEBHOOK_SECRET)
+    assert page.status_code == 400 and "a private address" in _words(page.text)
+    assert 'value="Corp hook"' in page.text and 'value="https://hooks.corp.acme.example/services/T0/B0"' in page.text
+    assert WEBHOOK_SECRET not in page.text
+    assert "Enter it again: it is never shown back." in _words(page.text).split("Signing secret", 1)[1]
+    again = j.submit(j.form(page.text, "/settings/notifications/webhook"), webhook_secret=WEBHOOK_SECRET,
+                     webhook_private_network="on")
+    assert "Alerts now also go to 'Corp hook'." in _words(again.text)
+
+
+def test_a_receiver_on_this_machine_is_said_so_and_the_private_tick_is_in_the_trail(j: Journey) -> None:
+    """QA L7: a receiver at 127.0.0.1 (the sandbox's demo) was described as on the private network,
+    and the add's audit event did not say the administrator ticked that box."""
+    added = _add(j, "http://127.0.0.1:9/hook", webhook_private_network="on")
+    assert "Webhook (signed, HMAC-SHA256, on this machine)" in added and "private network)" not in added
+    _resolving(j, {"hooks.corp.acme.example": ["10.1.2.3"], "hooks.acme.example": ["93.184.216.34"]})
+    _settings_form(j, "/settings/notifications/webhook", webhook_label="Corp", webhook_secret=WEBHOOK_SECRET,
+                   webhook_url="https://hooks.corp.acme.example/x", webhook_private_network="on")
+    _settings_form(j, "/settings/notifications/webhook", webhook_label="Public", webhook_secret=WEBHOOK_SECRET,
+                   webhook_url="https://hooks.acme.example/x")
+    kinds = _words(j.get("/settings").text)
+    assert "Corp Webhook (signed, HMAC-SHA256, on our private network)" in kinds
+    assert "Public Webhook (signed, HMAC-SHA256)" in kinds
+    trail = _words(j.get("/audit").text)
+    assert "Notifications: webhook 'Hook' to http://127.0.0.1:9/… added, with “The receiver is on our private " \
+        "network” ticked" in trail
+    assert "Notifications: webhook 'Corp' to https://hooks.corp.acme.example/… added, with “The receiver is on our " \
+        "private network” ticked" in trail
+    assert re.search(r"Notifications: webhook 'Public' to https://hooks\.acme\.example/… added(?!, with)", trail)
+    assert WEBHOOK_SECRET not in trail

@@ -48,6 +48,10 @@ class NotificationChannel(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Its last test message (Settings' "Send a test message"): when it was sent, and why it did not
+    # get through (None: it did), in the words a failed delivery is kept in; the channel's row says so.
+    tested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    test_failure: Mapped[str | None] = mapped_column(String(1000), nullable=True)
 
 
 class NotificationDelivery(UUIDPrimaryKey, Base):

@@ -9,13 +9,12 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.common.text import clip, counted
+from app.common.text import counted
 from app.common.validation import ValidationFailed, ticked
 from app.watch.channels import (
     EmailRequest,
     WebhookRequest,
     add_channel,
-    check_destination,
     read_email,
     read_webhook,
     remove_channel,
@@ -31,17 +30,20 @@ from app.web.state import app_state
 
 router = APIRouter(prefix="/settings/notifications")
 
-# What a refused form shows again as typed: never its secrets.
-SHOWN_AGAIN = ("webhook_label", "email_label", "recipients", "sender", "smtp_host", "smtp_port", "smtp_username")
+# What a refused form shows again as typed (the webhook's URL too, in the answer to the person who
+# just typed it, never stored in clear: QA L6): never a signing secret or password, which the form
+# asks for again.
+SHOWN_AGAIN = ("webhook_label", "webhook_url", "email_label", "recipients", "sender", "smtp_host", "smtp_port",
+               "smtp_username")
 
 
 async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str) -> Response:
     values = await form_values(request)
     notifier = _notifier(request)
     try:
-        given = read_webhook(typed_input(WebhookRequest, values)) if kind == "webhook" \
+        given = await read_webhook(typed_input(WebhookRequest, values), loopback_ok=notifier.loopback_ok,
+                                   resolver=notifier.resolver) if kind == "webhook" \
             else read_email(typed_input(EmailRequest, values))
-        await check_destination(given, loopback_ok=notifier.loopback_ok, resolver=notifier.resolver)
     except ValidationFailed as exc:
         typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
         for box in ("starttls", "to_assignee", "webhook_private_network"):
@@ -104,8 +106,12 @@ async def test(request: Request, db: DbSession, channel_id: str, admin: AdminOpe
                   "again at the watch's next look." if trial.resent else ""
         set_flash(request, response, f"The test message reached '{trial.channel.label}'.{waiting}")
     else:
-        set_flash(request, response, clip(f"The test message did not reach '{trial.channel.label}': {trial.failure}",
-                                          FLASH_LIMIT), "error")
+        # The words whole, or, when they do not fit the message, where they are whole: the channel's
+        # row (a cut left "… Not sent…", the reason's start without its end: QA L3).
+        said = f"The test message did not reach '{trial.channel.label}': {trial.failure}"
+        set_flash(request, response, said if len(said) <= FLASH_LIMIT else
+                  f"The test message did not reach '{trial.channel.label}': its row under Notifications says why.",
+                  "error")
     return response
 
 
