@@ -171,17 +171,21 @@ def test_the_metadata_service_over_http_is_refused_for_what_it_is_first(j: Journ
 
 
 def test_a_refused_webhook_keeps_what_was_typed_but_its_secret(j: Journey) -> None:
-    """QA L6: a refused webhook came back with its name and URL empty. They are as typed; the signing
-    secret is never written back, and the form says to enter it again."""
+    """QA L6: a refused webhook came back with its name empty. It is as typed; the signing secret and
+    the URL are never written back, and the form says to enter them again."""
     _resolving(j, {"hooks.corp.acme.example": ["10.1.2.3"]})
     page = _settings_form(j, "/settings/notifications/webhook", webhook_label="Corp hook",
                           webhook_url="https://hooks.corp.acme.example/services/T0/B0", webhook_secret=WEBHOOK_SECRET)
     assert page.status_code == 400 and "a private address" in _words(page.text)
-    assert 'value="Corp hook"' in page.text and 'value="https://hooks.corp.acme.example/services/T0/B0"' in page.text
-    assert WEBHOOK_SECRET not in page.text
-    assert "Enter it again: it is never shown back." in _words(page.text).split("Signing secret", 1)[1]
+    assert 'value="Corp hook"' in page.text
+    # Its URL is not written back either (a Slack webhook's address is its key); the form names its host.
+    assert "/services/T0/B0" not in page.text and WEBHOOK_SECRET not in page.text
+    words = _words(page.text)
+    assert ("Enter it again (the one at hooks.corp.acme.example): it can hold the receiver’s key, so it is "
+            "never shown back.") in words.split("Webhook URL", 1)[1].split("Signing secret", 1)[0]
+    assert "Enter it again: it is never shown back." in words.split("Signing secret", 1)[1]
     again = j.submit(j.form(page.text, "/settings/notifications/webhook"), webhook_secret=WEBHOOK_SECRET,
-                     webhook_private_network="on")
+                     webhook_url="https://hooks.corp.acme.example/services/T0/B0", webhook_private_network="on")
     assert "Alerts now also go to 'Corp hook'." in _words(again.text)
 
 

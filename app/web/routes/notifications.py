@@ -5,6 +5,8 @@ and recent deliveries."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,11 +32,17 @@ from app.web.state import app_state
 
 router = APIRouter(prefix="/settings/notifications")
 
-# What a refused form shows again as typed (the webhook's URL too, in the answer to the person who
-# just typed it, never stored in clear: QA L6): never a signing secret or password, which the form
-# asks for again.
-SHOWN_AGAIN = ("webhook_label", "webhook_url", "email_label", "recipients", "sender", "smtp_host", "smtp_port",
-               "smtp_username")
+# What a refused form shows again as typed (QA L6): never a signing secret or password, nor a
+# webhook's URL (a Slack webhook's address is its key: the pages show its host only), which the form
+# asks for again, naming the host it was given.
+SHOWN_AGAIN = ("webhook_label", "email_label", "recipients", "sender", "smtp_host", "smtp_port", "smtp_username")
+
+
+def _host_of(url: str) -> str:
+    try:
+        return urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
 
 
 async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str) -> Response:
@@ -46,6 +54,7 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
             else read_email(typed_input(EmailRequest, values))
     except ValidationFailed as exc:
         typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
+        typed["webhook_host"] = _host_of(values.get("webhook_url", ""))
         for box in ("starttls", "to_assignee", "webhook_private_network"):
             typed[box] = "on" if ticked(values.get(box, "")) else ""
         return await settings_view(request, db, errors=exc.errors, message=exc.message, status_code=400,
