@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.validation import without_control_characters
 from app.store.models import AuditEvent, Onboarding
+from app.store.statuses import OUTCOME_WORDS, Outcome
 
 CATEGORIES = ("operator", "okta")
 # The subject of every Okta call's record: the org it went to, by host (never a credential).
@@ -53,9 +54,10 @@ def who(event: AuditEvent) -> str:
 
 
 def org_of(event: AuditEvent) -> str | None:
-    """The Okta org an Okta call went to (its host), which its row names beside the call: a
-    connection check's calls read "GET /.well-known/okta-organization → connect" with no word of
-    the org that was tried, though the record kept it (QA walk 13, L6)."""
+    """The Okta org an Okta call went to (its host, and its port where it has one), which its row
+    names beside the call: a connection check's calls read "GET /.well-known/okta-organization →
+    connect" with no word of the org that was tried, though the record kept it (QA walk 13, L6).
+    Calls recorded before the port was kept name the host alone (a sandbox's read "127.0.0.1")."""
     if event.category == "okta" and event.subject_type == ORG_SUBJECT and event.subject_id:
         return event.subject_id
     return None
@@ -75,7 +77,7 @@ class TrailFilter:
     """What the person narrowed the trail to; an empty field is no filter. Days are whole UTC days,
     as the table's times are UTC before the page draws them in the viewer's zone."""
 
-    action: str = ""  # words of the description ("Verified"), or an action's internal key
+    action: str = ""  # words of the description ("Verified") or of the result ("Not found"), or an internal key
     category: str = ""  # operator or okta
     who: str = ""  # an operator's id, or a key of SERVER_WHO
     vendor: str = ""  # the vendor key of the onboarding the event belongs to
@@ -95,11 +97,13 @@ class TrailFilter:
         where: list[ColumnElement[bool]] = []
         term = " ".join(self.action.split()).lower()
         if term:
-            # An Okta call also by the org its row names.
+            # An Okta call also by the org its row names, and any event by its Result column's words.
+            outcomes = results_meaning(term)
             where.append(or_(AuditEvent.action == term,
                              func.lower(AuditEvent.summary).like(_anywhere(term), escape="\\"),
                              and_(AuditEvent.category == "okta", AuditEvent.subject_type == ORG_SUBJECT,
-                                  func.lower(AuditEvent.subject_id).like(_anywhere(term), escape="\\"))))
+                                  func.lower(AuditEvent.subject_id).like(_anywhere(term), escape="\\")),
+                             *([AuditEvent.outcome.in_(outcomes)] if outcomes else [])))
         if self.category in CATEGORIES:
             where.append(AuditEvent.category == self.category)
         if self.who:
@@ -111,6 +115,15 @@ class TrailFilter:
         if self.until is not None and self.until < date.max:
             where.append(AuditEvent.occurred_at < _start_of(self.until + timedelta(days=1)))
         return where
+
+
+def results_meaning(term: str) -> list[str]:
+    """The outcomes whose words in the Result column hold ``term`` (lower case), or whose stored
+    word it is (the exports' ``outcome``): an expected 404 reads "Not found (expected)" on the page,
+    and the filter found none of them by those words. Not "Done": nearly every event is done, and
+    "done" finds the descriptions that say it ("Applied the plan: 5 done")."""
+    return [outcome for outcome, words in OUTCOME_WORDS.items()
+            if outcome != Outcome.ok and (term in words.lower() or term == outcome)]
 
 
 def _by(choice: str) -> ColumnElement[bool]:

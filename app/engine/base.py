@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.clock import Clock
+from app.common.moments import stamp
 from app.common.text import clip
 from app.engine.actions import Action, registry
 from app.engine.context import Context
@@ -38,6 +39,8 @@ from app.store.statuses import FINISHED, OnboardingStatus, Outcome
 from app.vault import Secret, Vault
 
 log = logging.getLogger("onboard.engine")
+# The trail's record of each time an onboarding became Completed (the report reads the latest).
+COMPLETED = "onboarding_complete"
 
 
 class EngineError(JobStopped):
@@ -124,7 +127,17 @@ class EngineBase:
         if onboarding.status in FINISHED:
             return
         completing = status == OnboardingStatus.completed and onboarding.completed_at is None
+        was, first_completed = onboarding.status, onboarding.completed_at
         await set_status(session, onboarding.id, status, waiting_for=waiting_for, note=note)
+        if status == OnboardingStatus.completed and was != OnboardingStatus.completed:
+            # Each completion is on record, the first and any later one (after an attestation withdrawn
+            # and given again, a re-verification, a restore): the row keeps only the first, and the
+            # audit report showed it as the onboarding's completion long after it was completed again.
+            again = "" if first_completed is None else f" again (first completed {stamp(first_completed)})"
+            await record(session, action=COMPLETED, actor=Actor.system(), onboarding_id=onboarding.id,
+                         subject_type="onboarding", subject_id=str(onboarding.id),
+                         summary=f"Onboarding completed{again}." + (f" {note}" if note else ""),
+                         details={"first_completed_at": first_completed.isoformat() if first_completed else None})
         if completing:
             # Every step is done, so is every value kept for one (the activation link): only one
             # a check reads again when it is re-verified (a smoke test's client secret) stays.

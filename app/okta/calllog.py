@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class OktaCall:
-    org: str
+    org: str  # the org's host, with its port where it has one (a sandbox's): ``127.0.0.1:8010``
     method: str
     path: str  # the template, e.g. /api/v1/users/{userId}/roles: ids stay out of the log
     status: int | None

@@ -361,7 +361,7 @@ class OktaHttp:
                       request_id: str | None, outcome: str, error_code: str | None = None,
                       wait: float | None = None) -> None:
         if self.on_call is not None:
-            await self.on_call(OktaCall(org=self.org.host, method=method, path=template, status=status,
+            await self.on_call(OktaCall(org=self.org.display_domain, method=method, path=template, status=status,
                                         duration_ms=round(duration_ms, 1), attempt=attempt, request_id=request_id,
                                         outcome=outcome, error_code=str(error_code) if error_code else None,
                                         wait_s=round(wait, 1) if wait is not None else None))

@@ -23,6 +23,7 @@ from app.reports.checklist import (
     checklist_items,
     count_line,
 )
+from app.reports.history import OktaChange, completed_again_at, okta_changes
 from app.reports.timeline import TimelineEntry, rate_limit_waits, timeline_of
 from app.reports.values import GivenValue, given_values
 from app.store.base import utcnow
@@ -62,6 +63,7 @@ class ConfirmedPlan:
     items: int
     differences: int = 0
     number: int = 1  # in the order they were confirmed
+    lines: list[dict[str, Any]] = field(default_factory=list)  # the plan's lines, as it was made
 
 
 # What applying may do for each verdict of the plan, for the action to count as applied as confirmed.
@@ -119,7 +121,7 @@ class Report:
     status: str
     status_note: str | None
     started_at: datetime
-    completed_at: datetime | None
+    completed_at: datetime | None  # the latest completion
     created_by: str
     assignee: str
     verified_at: datetime | None
@@ -139,6 +141,8 @@ class Report:
     values: list[GivenValue] = field(default_factory=list)
     # Once completed: what Okta shows of the vendor's use, beside the person's word that it connected.
     vendor_use: Evidence | None = None
+    first_completed_at: datetime | None = None  # when it was completed again since: its first completion
+    okta_changes: list[OktaChange] = field(default_factory=list)  # made in Okta at a person's request, outside the plan
 
     @property
     def plan(self) -> ConfirmedPlan | None:
@@ -200,7 +204,7 @@ async def applied_actions(session: AsyncSession, loaded: Loaded, names: dict[Any
             action.as_planned = compare_with_plan(row, item, plan.confirmed_at)
             action.plan_number = number
         actions.append(action)
-    confirmed = [ConfirmedPlan(confirmed_at=plan.confirmed_at, items=len(plan.items), number=number,
+    confirmed = [ConfirmedPlan(confirmed_at=plan.confirmed_at, items=len(plan.items), number=number, lines=plan.items,
                                confirmed_by=names.get(plan.confirmed_by_id, "?") if plan.confirmed_by_id else "?",
                                differences=sum(1 for a in actions if a.plan_number == number and a.as_planned is False))
                  for number, plan in enumerate(plans, 1) if plan.confirmed_at is not None]
@@ -235,12 +239,15 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
                         superseded=bool((a.details or {}).get("superseded_by")))
              for a in await alerts_of(session, onboarding_id)]
     watch_runs = await runs_of_kind(session, onboarding_id, "watch")
+    again = await completed_again_at(session, onboarding_id)
     return Report(
-        watch=watch, watch_runs=watch_runs,
+        watch=watch, watch_runs=watch_runs, okta_changes=await okta_changes(session, onboarding_id),
+        first_completed_at=onboarding.completed_at if again else None,
         onboarding_id=onboarding.id, vendor=playbook.name, vendor_company=playbook.vendor, document=playbook.document,
         document_title=playbook.document_title, org=onboarding.org_origin,
         org_id=str(loaded.connection.preflight.get("org_id", "")), status=onboarding.status,
-        status_note=onboarding.status_note, started_at=onboarding.created_at, completed_at=onboarding.completed_at,
+        status_note=onboarding.status_note, started_at=onboarding.created_at,
+        completed_at=again or onboarding.completed_at,
         created_by=names.get(onboarding.created_by_id, "?"),
         assignee=names.get(onboarding.assignee_id, "the help-desk queue") if onboarding.assignee_id
         else "the help-desk queue",

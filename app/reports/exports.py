@@ -18,9 +18,12 @@ from sqlalchemy import ColumnElement, select
 from app.reports.checklist import ChecklistOnly
 from app.store.db import Database
 from app.store.models import AuditEvent
+from app.store.statuses import OUTCOME_WORDS
 from app.vault.redaction import REDACTOR
 
-COLUMNS = ["seq", "occurred_at", "category", "action", "outcome", "actor_name", "actor_id", "subject_type",
+# "outcome" is the stored word (not_found), "result" the words the audit page and the report show for
+# it ("Not found (expected)"): a person reading the file reads what the page said.
+COLUMNS = ["seq", "occurred_at", "category", "action", "outcome", "result", "actor_name", "actor_id", "subject_type",
            "subject_id", "summary", "source_ip", "user_agent", "details", "prev_hash", "hash"]
 BATCH = 1000
 CHECKLIST_COLUMNS = ["section", "step", "item", "result", "evidence", "attested_by", "attested_at",
@@ -44,7 +47,8 @@ def _row(event: AuditEvent) -> dict[str, Any]:
     masked again for a secret this process has handled since."""
     return {
         "seq": event.seq, "occurred_at": event.occurred_at.isoformat(), "category": event.category,
-        "action": event.action, "outcome": event.outcome, "actor_name": event.actor_name,
+        "action": event.action, "outcome": event.outcome,
+        "result": OUTCOME_WORDS.get(event.outcome, event.outcome), "actor_name": event.actor_name,
         "actor_id": str(event.actor_id) if event.actor_id else None, "subject_type": event.subject_type,
         "subject_id": event.subject_id, "summary": REDACTOR.text(event.summary), "source_ip": event.source_ip,
         "user_agent": event.user_agent, "details": REDACTOR.data(event.details or {}), "prev_hash": event.prev_hash,

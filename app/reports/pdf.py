@@ -89,8 +89,10 @@ def render_pdf(report: Report) -> bytes:
     pdf.para(f"Okta org: {report.org} (org id {report.org_id or 'unknown'})")
     status = ONBOARDING_WORDS.get(report.status, report.status)
     pdf.para(f"Status: {status}" + (f" — {report.status_note}" if report.status_note else ""))
-    pdf.para(f"Started {_when(report.started_at)} by {report.created_by}; completed {_when(report.completed_at)}; "
-             f"owner {report.assignee}.")
+    again = f" (completed again; first completed {_when(report.first_completed_at)})" \
+        if report.first_completed_at else ""
+    pdf.para(f"Started {_when(report.started_at)} by {report.created_by}; completed {_when(report.completed_at)}"
+             f"{again}; owner {report.assignee}.")
     pdf.para(f"Operators involved: {', '.join(report.operators) or '—'}. Okta calls recorded: {report.okta_calls}.")
     pdf.para(report.chain_words)
 
@@ -125,6 +127,12 @@ def render_pdf(report: Report) -> bytes:
          (a.planned or "not in it") + (f" (plan {a.plan_number})" if several else "")
          + (" (DIFFERS)" if a.as_planned is False else ""), a.outcome_words]
         for a in report.actions))
+    if report.okta_changes:
+        pdf.heading("Outside the plan", 11)
+        pdf.para("Changed in Okta when someone pressed a button on the onboarding's page:")
+        pdf.rows((32, 28, 75, 55), ["When", "Who", "What", "Okta call"], (
+            [_to_the_second(change.at), change.by, change.summary, "\n".join(change.calls) or "none recorded"]
+            for change in report.okta_changes))
 
     pdf.heading("The watch")
     pdf.set_font("DejaVu", "", 8)

@@ -5,7 +5,11 @@ expected reads "Not found (expected)"; a 404 that makes a check fail still reads
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import uuid
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -86,3 +90,46 @@ def test_a_404_that_fails_a_check_still_reads_failed(w: Wizard, sandbox_org: San
             return (await verify_chain(session)).ok
 
     assert w.run(chain)
+
+
+
+def test_an_okta_calls_row_names_the_org_with_its_port(w: Wizard, sandbox_org: SandboxOrg, settings: Settings) -> None:
+    """The rows named the sandbox org by its host without its port ("Okta org 127.0.0.1")."""
+    oid = start(w)
+    w.plan(oid)
+    web = _auditor(w, settings)
+    org = urlsplit(sandbox_org.base_url).netloc
+    assert org.startswith("127.0.0.1:")
+    # The What column: the call, then (on the line below) the org it went to and the onboarding.
+    assert [row["What"] for row in rows(web.get("/audit", params={"action": "okta-organization"}).text)][-1] == \
+        f"GET /.well-known/okta-organization → 200Okta org {org}"
+    assert {row["What"].split("Okta org ", 1)[1] for row in rows(web.get("/audit", params={"category": "okta"}).text)} \
+        == {org, f"{org} · Microsoft Defender for Identity onboarding"}
+    table = list(csv.DictReader(io.StringIO(web.get(f"/onboardings/{oid}/events.csv").text)))
+    assert {row["subject_id"] for row in table if row["category"] == "okta"} == {org}
+
+
+def test_an_expected_404_reads_alike_on_the_page_in_the_filter_and_in_the_exports(
+        w: Wizard, sandbox_org: SandboxOrg, settings: Settings) -> None:
+    """The exports wrote "not_found" where the page says "Not found (expected)", and the Action
+    filter found none of those rows by the words the page shows."""
+    oid = start(w)
+    w.plan(oid)  # it asks whether the role and the resource set exist yet, by label: 404 each
+    web = _auditor(w, settings)
+    expected = [(SET, "Not found (expected)"), (ROLE, "Not found (expected)")]
+    for typed in ("Not found", "not found (EXPECTED)", "expected", "not_found"):
+        assert _results(web, typed) == expected, typed
+    # "Done" is the result of nearly every event: the word finds the descriptions that say it, as before.
+    assert _results(web, "done") == []
+
+    response = web.get("/audit/events.csv", params={"action": "Not found"})
+    table = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(row["summary"], row["result"], row["outcome"]) for row in table] == [
+        (ROLE, "Not found (expected)", "not_found"), (SET, "Not found (expected)", "not_found")]
+    data = json.loads(web.get("/audit/events.json", params={"action": "Not found"}).text)
+    assert [(e["summary"], e["result"], e["outcome"]) for e in data["events"]] == [
+        (ROLE, "Not found (expected)", "not_found"), (SET, "Not found (expected)", "not_found"),
+        ("Audit trail exported as CSV: Action: “Not found”", "Done", "ok")]  # the CSV's record says the words too
+    # The onboarding's own export says it alike.
+    mine = json.loads(web.get(f"/onboardings/{oid}/events.json").text)["events"]
+    assert {e["result"] for e in mine if e["outcome"] == "not_found"} == {"Not found (expected)"}

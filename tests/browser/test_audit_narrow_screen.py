@@ -63,3 +63,41 @@ def test_the_audit_trail_fits_a_phone(settings: Settings, vault_key: str, tmp_pa
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE[0], f"the audit trail narrowed by who and day scrolls sideways ({width} px wide)"
         watch.assert_clean()
+
+
+def test_a_refused_day_says_so_under_its_field(settings: Settings, vault_key: str, tmp_path: Path) -> None:
+    """A day that is not a date: its message stood above its field and stretched the filters' row on
+    a desktop (that field's label and box pushed up and down, out of line with the others'). It now
+    wraps under its own box, on a phone and on a desktop, and the labels and boxes stay level."""
+    add_operator(settings, "aud", "auditor")
+    with live_server(settings.resolved_database_url, tmp_path / "live", migrate=False,
+                     extra_env={"ONBOARD_SECRET_KEY": vault_key}) as server, chromium() as browser:
+        for width, height in ((375, 812), (1280, 900)):
+            with watched_page(browser, viewport=(width, height)) as (page, watch):
+                page.goto(server.url + "/sign-in")
+                page.get_by_label("Username").fill("aud")
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                refused = server.url + "/audit?from=2025-13-01&to=yesterday"
+                watch.expect_refusal(refused)  # the page answers 400: some filters were not applied
+                page.goto(refused)
+                message = page.locator("#from-error")
+                expect(message).to_have_text("Error: From “2025-13-01” is not a date: write it as year-month-day, "
+                                             "like 2026-12-01.")
+                box, said, field = (page.locator(selector).bounding_box()
+                                    for selector in ("#from", "#from-error", ".field:has(#from)"))
+                assert box and said and field
+                assert said["y"] >= box["y"] + box["height"], f"at {width} px the message is not under the box"
+                assert field["x"] <= said["x"] and said["x"] + said["width"] <= field["x"] + field["width"] + 1, \
+                    f"at {width} px the message is wider than its field"
+                if width > 1000:  # the filters share a line: labels and boxes level, the refused one too
+                    names = ("a-category", "who", "from", "to")
+                    labels = [page.locator(f"label[for={name}]").bounding_box() for name in names]
+                    boxes = [page.locator(f"#{name}").bounding_box() for name in names]
+                    tops = [round(found["y"]) for found in labels if found]
+                    assert len(tops) == 4 and max(tops) - min(tops) <= 1, f"the labels are not level: {tops}"
+                    tops = [round(found["y"]) for found in boxes if found]
+                    assert len(tops) == 4 and max(tops) - min(tops) <= 1, f"the boxes are not level: {tops}"
+                width_shown = page.evaluate("document.documentElement.scrollWidth")
+                assert width_shown <= width, f"the audit trail scrolls sideways at {width} px ({width_shown} px wide)"
+                watch.assert_clean()

@@ -152,3 +152,30 @@ def test_the_export_is_for_administrators_and_auditors(settings: Settings, trail
         response = web.get(url)
         assert response.status_code == 200 and "Plan confirmed: 5 actions" in response.text
         assert "Signed out" not in response.text  # bob's
+
+
+def _file_name(web: Web, fmt: str, query: dict[str, str]) -> str:
+    disposition = web.get(f"/audit/events.{fmt}", params=query).headers["content-disposition"]
+    found = re.fullmatch(r'attachment; filename="audit-trail-\d{4}-\d\d-\d\d-to-event-\d+(.*)"', disposition)
+    assert found, disposition
+    return found.group(1)
+
+
+def test_the_file_name_says_which_filters_made_it(auditor: Web, trail: Trail) -> None:
+    """Every export was named "audit-trail-<day>-to-event-<n>", whatever it was narrowed to: a CSV
+    saved among others could not say what it holds. Its name now says each filter, in the form's
+    order, in characters every file system keeps; the JSON says them in its header as well."""
+    query = {"category": "operator", "action": "Plan confirmed", "who": str(trail.ana),
+             "vendor": "defender-for-identity", "from": "2025-03-09", "to": "2025-03-10"}
+    named = "-kind-operator-action-plan-confirmed-who-ana-vendor-defender-for-identity-from-2025-03-09-to-2025-03-10"
+    assert _file_name(auditor, "csv", query) == f"{named}.csv"
+    assert _file_name(auditor, "json", query) == f"{named}.json"
+    data = _json(auditor, query)
+    assert data["filters"] == query and [e["summary"] for e in data["events"]] == ["Plan confirmed: 5 actions"]
+    assert data["filters_in_words"] == ("Who: Ana Admin (ana); Vendor: Microsoft Defender for Identity onboardings; "
+                                        "From: 2025-03-09, 00:00 UTC; To: 2025-03-10, end of the day UTC; "
+                                        "Kind: Operator actions; Action: “Plan confirmed”")
+    # What a person may type becomes letters, digits and hyphens; the server's own actors by their key.
+    odd = {"action": '../"Vérifié"\\ 100% ; rm', "who": "identity provider"}
+    assert _file_name(auditor, "csv", odd) == "-action-verifie-100-rm-who-identity-provider.csv"
+    assert _file_name(auditor, "csv", {}) == ".csv"  # every event: no filter to name

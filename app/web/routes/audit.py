@@ -5,9 +5,11 @@ export is)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -80,6 +82,26 @@ def _in_words(trail: TrailFilter, choices: Choices) -> str:
     return "; ".join(f"{label}: {text}" for _key, label, text in _applied(trail, choices)) or "every event"
 
 
+def _slug(text: str, size: int = 24) -> str:
+    """``text`` in the characters every file system and browser keeps: lower-case ASCII letters and
+    digits, a hyphen for anything else, at most ``size`` of them."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:size].strip("-")
+
+
+def _file_name(trail: TrailFilter, choices: Choices, at: datetime, through: int, fmt: str) -> str:
+    """The export's file name, saying which filters made it, in the form's order ("...-who-ana-
+    from-2025-03-10.csv"): a CSV has no place for them that every spreadsheet reads as data, and
+    the name is what the person keeps. An operator by username, not by id."""
+    usernames = {str(p.id): p.username for p in choices.people}
+    query = trail.query()
+    named = {"category": ("kind", query.get("category", "")), "action": ("action", query.get("action", "")),
+             "who": ("who", usernames.get(trail.who, trail.who)), "vendor": ("vendor", trail.vendor),
+             "from": ("from", query.get("from", "")), "to": ("to", query.get("to", ""))}
+    parts = [f"{label}-{_slug(value)}".rstrip("-") for key, (label, value) in named.items() if key in query]
+    return "-".join([f"audit-trail-{at:%Y-%m-%d}-to-event-{through}", *parts]) + f".{fmt}"
+
+
 def _link(request: Request, name: str, query: dict[str, str], **params: str) -> str:
     return str(url_for(request, name, **params).path) + ("?" + urlencode(query) if query else "")
 
@@ -141,7 +163,7 @@ async def trail_export(request: Request, db: DbSession, fmt: str, operator: Audi
                              details={"filters": trail.query()})
         through, at = event.seq - 1, event.occurred_at
     where = [*trail.where(), AuditEvent.seq <= through]
-    disposition = {"Content-Disposition": f'attachment; filename="audit-trail-{at:%Y-%m-%d}-to-event-{through}.{fmt}"'}
+    disposition = {"Content-Disposition": f'attachment; filename="{_file_name(trail, choices, at, through, fmt)}"'}
     if fmt == "csv":
         return StreamingResponse(exports.csv_stream(state.db, where), media_type="text/csv; charset=utf-8",
                                  headers=disposition)
