@@ -301,10 +301,13 @@ class TestLogStreamValues:
                 said = web.post(f"/onboardings/{oid}/attest/{key}", {"note": "", "despite_no_use": "yes"})
             assert said.status_code == 303
         # Both name 4.4's values at once: no verification in between (Okta's engine is checked with the rest).
+        # And the same step: the line named 4.5a, the stream that waits for the values, beside a card at
+        # 4.4, the Event Streaming tab that shows them (QA).
         note, card = head_and_card()
-        assert "Waiting until &#39;AWS account id&#39;, &#39;Event source name&#39; and &#39;Region&#39; are given" \
-            in note, note
-        assert card.startswith("Step 4.4: Edit settings &gt; Event Streaming"), card
+        asked = "Edit settings &gt; Event Streaming: copy Oort&#39;s AWS values here"
+        assert note.endswith("Waiting until &#39;AWS account id&#39;, &#39;Event source name&#39; and &#39;Region&#39; "
+                             f"are given: {asked}"), note
+        assert card == f"Step 4.4: {asked}", card
 
     @pytest.mark.parametrize(("pipeline", "key", "title", "check"), [
         ("idx", "four_boxes_ticked",
