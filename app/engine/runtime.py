@@ -40,7 +40,8 @@ def org_info(connection: OktaConnection, admin_console: str = "") -> OrgInfo:
                    pipeline=str(connection.preflight.get("pipeline", "")),
                    # Learned from the ORNs Okta returns, never guessed from the domain.
                    partition=str(connection.preflight.get("partition") or ""),
-                   admin_console=admin_console, custom_domain=urlsplit(custom).netloc or custom)
+                   admin_console=admin_console, custom_domain=urlsplit(custom).netloc or custom,
+                   read_at=connection.checked_at.timestamp() if connection.checked_at else None)
 
 
 def admin_info(connection: OktaConnection) -> dict[str, Any]:

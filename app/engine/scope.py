@@ -30,6 +30,9 @@ class OrgInfo:
     admin_console: str = ""
     # The org's custom URL domain (host only), or "" when it has none.
     custom_domain: str = ""
+    # When the connection's preflight read what is known here (its engine), in seconds since the
+    # epoch; None when not known. Not a template name.
+    read_at: float | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {"origin": self.origin, "display_domain": self.display_domain, "id": self.org_id,

@@ -89,7 +89,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     attest_steps = [step for step, check in loaded.playbook.checks()
                     if check.kind == "attest" and check.key not in loaded.attestations
                     and scope.condition(step.when) and scope.condition(check.when)]
-    for _section, step in loaded.playbook.steps():
+    for section, step in loaded.playbook.steps():
         if not scope.condition(step.when):
             continue
         verified = scope.facts.get(TOKEN_VERIFIED)
@@ -106,10 +106,11 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                 and (running is None or step.key not in held_by_waits(loaded.playbook, scope, now)):
             # Before a wait that does not hold it, too: the token is the person's to give meanwhile (the
             # header said "Waiting for the timer" beside a card that asked for step e: QA walk 10, L3).
+            # "Up to step 4" read as maybe not step 4 itself, and Oort has a step 4 in another section (QA).
             meanwhile = f"; the wait of step {running.number} runs meanwhile" if running is not None else ""
             return (OnboardingStatus.waiting, WaitingFor.service_token,
-                    f"Waiting for the service account's token: the account's own steps, up to step {step.number} "
-                    f"({step.title}){meanwhile}")
+                    f"Waiting for the service account's token: the account's own steps, up to and including step "
+                    f"{step.number} of “{section.title}” ({step.title}){meanwhile}")
         if step.task is not None and step.task.kind == "timer" and running is None:
             until = timer_until(scope.facts, step.key)
             if until is not None and until > now:
@@ -126,11 +127,14 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
             # once the attestations the document puts before the step that asks for them are given,
             # as the card takes them (Oort's line named its AWS values beside a card at step 4, whose
             # console shows them only at 4.4, after Save and Test Connectivity: QA walk 11, M1).
-            earlier = _attestations_before(loaded, attest_steps, _asked_at(loaded.playbook, missing, step), now)
+            asked = _asked_at(loaded.playbook, missing, step)
+            earlier = _attestations_before(loaded, attest_steps, asked, now)
             if earlier:
                 return _waiting_for_attestation(loaded, earlier[0], now)
+            # The step that asks for them, as the card names it (the line named 4.5a, the stream that
+            # waits for them, beside a card at 4.4, Oort's Event Streaming tab that shows them: QA).
             return (OnboardingStatus.waiting, WaitingFor.operator,
-                    f"Waiting until {describe(loaded.playbook, missing)}: {step.title}")
+                    f"Waiting until {describe(loaded.playbook, missing)}: {asked.title}")
     if gated:
         return OnboardingStatus.in_progress, None, f"Ready to continue: {gated[0][0].title}"
     # An attestation withdrawn since the run (a value pasted in the vendor's console changed) undoes it.

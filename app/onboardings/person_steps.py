@@ -51,22 +51,11 @@ def needs_person(view: OnboardingView, sv: StepView) -> bool:
         return False
     # A person's task whose outcome the wizard checks in Okta (the account activated, the token made
     # as the account): it is the next step until a verification finds it done. One the person attested
-    # in full is done on their word, as the status line counts it: the card said "check it in Okta" at
-    # Oort's step 4 (Okta reports Identity Engine) while the line asked for 4.1 (QA).
-    if evidently_done(view, sv) or (task.kind != "timer" and attested_in_full(sv)):
+    # in full is done on their word (`attested_in_full`: its state says so, above), as the status line
+    # counts it: the card said "check it in Okta" at Oort's step 4 while the line asked for 4.1 (QA).
+    if evidently_done(view, sv):
         return False
     return task.kind == "timer" or (sv.step.actor != "wizard" and any(c.status not in GOOD for c in sv.checks))
-
-
-def attested_in_full(sv: StepView) -> bool:
-    """A person's step whose attestations are all given and none of whose checks failed: the
-    person's word says it is done, and what Okta shows of it (Oort's step 4: that the org runs the
-    engine whose boxes were ticked) the next verification checks; a failure brings the step back.
-    The status line waits only for attestations not given (`app.engine.status`), so the card does too."""
-    attests = [c for c in sv.checks if c.spec.kind == "attest"]
-    return sv.step.actor != "wizard" and bool(attests) \
-        and all(c.status == CheckStatus.attested for c in attests) \
-        and not any(c.status == CheckStatus.failed for c in sv.checks)
 
 
 def waits_for_the_token(view: OnboardingView, sv: StepView) -> bool:

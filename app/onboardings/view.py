@@ -31,16 +31,18 @@ from app.onboardings.dead_ends import attest_blocked_by
 from app.onboardings.lost_token import LostToken, lost_shown, lost_token
 from app.onboardings.next_step import NextKind, NextStep, next_step
 from app.onboardings.paste import PasteRow, paste_row
-from app.onboardings.person_steps import attested_in_full, checked_by_okta, evidently_done
+from app.onboardings.person_steps import checked_by_okta, evidently_done
 from app.onboardings.progress import SectionProgress, progress
 from app.onboardings.step_state import (
     ACTORS,
     SETTLED,
     SHOWN_BY_WIZARD,
     answered_by_the_token,
+    attested_in_full,
     before_its_actions,
     evidence_until,
     found_words,
+    read_since,
     secret_end,
     step_state,
 )
@@ -68,6 +70,7 @@ from app.store.statuses import (
     ACTIVE_JOBS,
     BEFORE_A_CHANGE,
     FINISHED,
+    GOOD,
     UNTRACKED_STEPS,
     ActionState,
     CheckStatus,
@@ -132,6 +135,12 @@ class StepView:
         """The labels of the step's required values still empty: its attestation waits for them
         (the service refuses it, and the page says what to write instead of offering it)."""
         return missing_required(self.inputs)
+
+    @property
+    def as_attested(self) -> bool:
+        """Done on the person's word, what Okta shows of it still for the next verification to read."""
+        return self.state == StepState.done and attested_in_full(self) \
+            and any(c.status not in GOOD for c in self.checks)
 
     @property
     def tracked(self) -> bool:
@@ -227,9 +236,6 @@ class OnboardingView:
 
     def evidently_done(self, sv: StepView) -> bool:
         return evidently_done(self, sv)
-
-    def attested_in_full(self, sv: StepView) -> bool:
-        return attested_in_full(sv)
 
     def verify_first(self, check: CheckSpec) -> str | None:
         """The label of a check that attesting ``check`` now would leave unable to pass (it destroys
@@ -343,7 +349,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                     result = None  # withdrawn since the run: its "Attested by ..." no longer holds
                 # Till a run: a pasted token's proof, say. What the facts and attestations settle since
                 # the run wins over it (several email domains accepted by an attestation given since).
-                answer = answered_by_facts(check, scope, check_state)
+                answer = read_since(answered_by_facts(check, scope, check_state), last_run, check.key in results)
                 settled = answer is not None and answer.status in (CheckStatus.passed, CheckStatus.accepted) and (
                     result is None or result.status != CheckStatus.unchecked)  # not over "Okta did not answer"
                 shown = lost_shown(lost, step, check) or (answer if settled else (result or answer))

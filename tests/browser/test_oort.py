@@ -102,6 +102,24 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     wait_for_job(page)
     expect(page.locator("#step-register_log_stream")).to_contain_text("Created the log stream 'Oort'")
 
+    # Step 4 attested is done: its badge, its checks (the engine as the connection read it, with when)
+    # and its section's count agree with "the card and the line go on to 4.1" (they read "to do", "not
+    # checked yet" and "1 of 7 done", the log stream alone: QA, M4).
+    with page.expect_navigation():
+        page.locator("#next-step").get_by_role("button", name="I confirm: The four Identity Engine boxes are ticked"
+                                               ).click()
+    expect(page.locator("#next-step-title")).to_have_text(
+        "Step 4.1: User Schema box: tick it once the token proves it can read the schema")
+    expect(page.locator(".status-note")).to_have_text(
+        "Waiting for attestation: User Schema box: tick it once the token proves it can read the schema")
+    step_4 = page.locator("#step-advanced_identity_engine")
+    expect(step_4.locator(".step__title .pill")).to_have_text("done")
+    expect(step_4.locator(".check > .pill")).to_have_text(["passed", "attested"])
+    expect(step_4.locator(".check--passed")).to_contain_text(
+        "Found: Okta reported Identity Engine (pipeline 'idx') when the Okta connection was checked, ")
+    # Counted with it: 4.5a, whose log stream the wizard created.
+    expect(page.locator(".next-step__progress li", has_text="Oort Configuration")).to_contain_text("2 of 7 done")
+
     attest_all(page, watch)
     # The last attestation verifies at once: step 4's Okta check (the org's engine) is the verification's,
     # and the card no longer stopped at it for a "Done: check it in Okta" of its own.

@@ -193,7 +193,8 @@ def test_the_card_and_the_status_line_name_the_same_step(w: Wizard, sandbox_org:
     oid, account = w.activated_at_the_token("oort", **AWS)
     assert w.onboarding(oid).waiting_for == "service_token"
     assert w.onboarding(oid).status_note == ("Waiting for the service account's token: the account's own steps, up to "
-                                             "step 4 (Copy the token value)")
+                                             "and including step 4 of “Read-only Okta Setup Steps” (Copy the token "
+                                             "value)")
     assert w.view(oid).next.title == "Step 2: Sign in to the Admin Console as the service account"
 
     assert [s.purpose for s in w.view(oid).secrets if s.destroyed_at is None] == ["activation_link"]

@@ -6,6 +6,7 @@ validation, conflicts, retries after failures), idempotence and undo."""
 from __future__ import annotations
 
 import html
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -301,10 +302,43 @@ class TestLogStreamValues:
                 said = web.post(f"/onboardings/{oid}/attest/{key}", {"note": "", "despite_no_use": "yes"})
             assert said.status_code == 303
         # Both name 4.4's values at once: no verification in between (Okta's engine is checked with the rest).
+        # And the same step: the line named 4.5a, the stream that waits for the values, beside a card at
+        # 4.4, the Event Streaming tab that shows them (QA).
         note, card = head_and_card()
-        assert "Waiting until &#39;AWS account id&#39;, &#39;Event source name&#39; and &#39;Region&#39; are given" \
-            in note, note
-        assert card.startswith("Step 4.4: Edit settings &gt; Event Streaming"), card
+        asked = "Edit settings &gt; Event Streaming: copy Oort&#39;s AWS values here"
+        assert note.endswith("Waiting until &#39;AWS account id&#39;, &#39;Event source name&#39; and &#39;Region&#39; "
+                             f"are given: {asked}"), note
+        assert card == f"Step 4.4: {asked}", card
+
+    def test_the_console_steps_read_the_same_before_and_after_the_verification(self, w: Wizard) -> None:
+        """Attested, Oort's console steps changed as the page reloaded after the verification the last
+        attestation starts, though nothing of them had changed: step 4 went from "to do" to "done", its
+        engine check from "not checked yet" to "passed", and "Oort Configuration" from "6 of 7 done" to
+        "7 of 7 done" (QA). Done as attested, with the engine as the connection read it, they read the
+        same before the verification and after it."""
+        oid = start(w, **AWS)
+        w.plan(oid)
+        w.apply_ok(oid)
+        w.activate_and_paste(oid, "Oort")
+        w.attest_all(oid)
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+
+        def console_steps() -> tuple[str, list[str], list[str]]:
+            page = " ".join(html.unescape(web.get(f"/onboardings/{oid}").text).split())
+            count = page.split('Oort Configuration</a> <span class="hint">', 1)[1].split("<", 1)[0]
+            section = page.split('id="section-oort_configuration"', 1)[1]
+            step_4 = section.split('id="step-advanced_identity_engine"', 1)[1].split('<li class="step ', 1)[0]
+            return (count, re.findall(r'class="pill pill--step-[a-z]+">([^<]+)<', section),
+                    re.findall(r'class="pill pill--check-[a-z_]+">([^<]+)<', step_4))
+
+        before = console_steps()
+        # The section (folded, all done), its steps 1-3, 4-4.3, 4.4 and 4.5a-4.6, and step 4's two checks.
+        assert before == ("7 of 7 done", ["all done"] + ["instructions"] * 3 + ["done"] * 4 + ["instructions"]
+                          + ["done"] * 3, ["passed", "attested"]), before
+        w.verify(oid)
+        assert w.onboarding(oid).status == "completed"
+        assert console_steps() == before
 
     @pytest.mark.parametrize(("pipeline", "key", "title", "check"), [
         ("idx", "four_boxes_ticked",
@@ -313,11 +347,13 @@ class TestLogStreamValues:
         ("v1", "four_boxes_unticked", "Advanced tab: leave the four Identity Engine boxes unticked",
          "engine_is_classic")])
     def test_once_step_4_is_attested_the_card_the_line_the_list_and_the_summary_go_on_to_4_1(
-            self, w: Wizard, key: str, title: str, check: str) -> None:
+            self, w: Wizard, pipeline: str, key: str, title: str, check: str) -> None:
         """Step 4 attested, the status line (page, hand-off summary) asked for 4.1 while the card stayed
         at step 4 with "Done: check it in Okta", until a verification found the engine: Okta cannot
         show boxes ticked in Oort, and the engine (read when the connection was added) is checked again
-        with the rest of the checklist (QA)."""
+        with the rest of the checklist (QA). Step 4 is done: its badge read "to do", its engine check
+        "not checked yet" beside the connection's read of it, and its section "0 of 7 done", under
+        "Done, as attested" (QA, M4)."""
         oid = start(w)
         w.plan(oid)
         w.apply_ok(oid)
@@ -333,10 +369,18 @@ class TestLogStreamValues:
         assert note.endswith(f"Waiting for attestation: {then}"), note
         assert card.startswith(f"Step 4.1: {then}</h2>"), card
         assert "Done: check it in Okta" not in card and "I confirm: The User Schema box is left unticked" in card
-        # Step 4 itself says why the card went on, and what of it is still to be checked.
-        step = page.split('id="step-advanced_', 1)[1].split('id="step-', 1)[0]
-        assert f"{title}" in step and "Done, as attested: the next verification checks the rest against Okta" in step
-        assert checks(w, oid)[check] == (None, None)  # not verified: no Okta call was made for it
+        # Step 4 reads done, counted in its section, its engine as the connection read it (with when:
+        # no Okta call was made for it) and its boxes as attested.
+        step = page.split('id="step-advanced_', 1)[1].split('<li class="step ', 1)[0]
+        engine = {"idx": "Identity Engine (pipeline 'idx')", "v1": "Classic Engine (pipeline 'v1')"}[pipeline]
+        assert f'{title} <span class="pill pill--step-done">done</span>' in step, step
+        assert re.search(r'<span class="pill pill--check-passed">passed</span> Okta reports [^<]+ for this org '
+                         rf'<p class="hint">Found: Okta reported {re.escape(engine)} when the Okta connection was '
+                         r'checked, <time datetime="[^"]+"[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d UTC</time></p>', step), step
+        assert '<span class="pill pill--check-attested">attested</span>' in step
+        assert "not checked yet" not in step and "to do" not in step and "Done, as attested" not in step
+        assert 'Oort Configuration</a> <span class="hint">1 of 7 done</span>' in page
+        assert checks(w, oid)[check][0] == "passed"
         # The onboardings list: the person's turn, as the card says.
         row = " ".join(html.unescape(web.get("/onboardings").text).split()).split(str(oid), 1)[1].split("</tr>", 1)[0]
         assert '<td data-label="Status"><span class="pill pill--waiting">Waiting for you</span>' in row, row
@@ -346,7 +390,7 @@ class TestLogStreamValues:
         still = summary.split("Still to do</h2>", 1)[1].split("</ul>", 1)[0]
         confirm = summary.split('<ul class="to-confirm">', 1)[1].split("</ul>", 1)[0]
         assert title not in still and "4.1 User Schema box" in still, still
-        assert f"Oort Configuration › 4 {title}" in confirm, confirm
+        assert title not in confirm, confirm  # done: nothing of it is left for the next verification
 
     def test_bad_aws_values_are_refused_with_a_clear_message(self, w: Wizard) -> None:
         oid = start(w)

@@ -454,8 +454,8 @@ class TestTheCardsOrderInThePrerequisites:
         # The header agrees with the card: it said "Waiting for a timer" beside "Step e" (QA walk 10, L3).
         onboarding = w.onboarding(oid)
         assert (onboarding.waiting_for, onboarding.status_note) == (
-            "service_token", "Waiting for the service account's token: the account's own steps, up to step g (Copy "
-                             "the token value); the wait of step b runs meanwhile")
+            "service_token", "Waiting for the service account's token: the account's own steps, up to and including "
+                             "step g of “Prerequisites” (Copy the token value); the wait of step b runs meanwhile")
 
     def test_without_a_wait_the_prerequisites_still_come_first_and_the_line_agrees(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:

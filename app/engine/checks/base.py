@@ -34,6 +34,10 @@ START_AGAIN = ("undo this onboarding (it removes what the wizard made that is le
 # and what Okta shows instead of the item ("Okta shows 3 email domains"), for the report's Result.
 ACCEPTED_BY = "accepted_by"
 UNMET = "unmet"
+# A ``from_facts`` outcome that is a read of Okta made outside a verification (the org's engine, read
+# when the connection was checked): when it was made, in seconds since the epoch. The page shows it
+# until a verification reads Okta again, and a newer run's result over it.
+READ_AT = "read_at"
 
 
 @dataclass

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app.common.validation import ValidationFailed
 from app.onboardings import handoffs, notes
 from app.onboardings.elsewhere import guided_steps
-from app.onboardings.person_steps import attested_in_full, checked_by_okta
+from app.onboardings.person_steps import checked_by_okta
 from app.onboardings.view import build_view
 from app.reports.values import given_values
 from app.store.repositories.operators import OperatorRepository
@@ -38,10 +38,11 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     names = {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()}
     # The wizard's own steps whose work is done and whose checks against Okta never ran yet (the
     # service account made, a choice saved): to be confirmed, not work the taker must do again. So
-    # too a person's step attested in full (Oort's step 4: the card went on to 4.1). A person's step
-    # still to do (the token's) or one whose action waits stays work.
-    to_confirm = [(section, sv) for section, sv in view.still_to_do
-                  if (sv.step.actor == "wizard" or attested_in_full(sv))
+    # too a person's step done as attested whose Okta side no verification has read yet. A person's
+    # step still to do (the token's) or one whose action waits stays work.
+    still_to_do = view.still_to_do
+    to_confirm = [(section, sv) for section, steps in view.sections for sv in steps
+                  if (sv.as_attested or (sv.step.actor == "wizard" and (section, sv) in still_to_do))
                   and all(action.state == ActionState.done for action in sv.actions) and checked_by_okta(view, sv)
                   and all(check.status in NOT_AGAINST for check in sv.checks)]
     # Steps elsewhere the document puts past where it stands are still to do, not to ask about; one
@@ -52,7 +53,7 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     return render(request, "onboardings/summary.html", {
         "view": view, "history": history, "names": names, "token_to_pass_on": handoffs.token_to_pass_on(view),
         "to_confirm": to_confirm, "values": given_values(view.loaded),
-        "still": sorted([item for item in view.still_to_do if item not in to_confirm] + empty + ahead,
+        "still": sorted([item for item in still_to_do if item not in to_confirm] + empty + ahead,
                         key=lambda item: order[item[1].step.key]),
         "elsewhere": [item for item in elsewhere if item not in empty]})
 
