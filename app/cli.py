@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from app.common.text import counted
 from app.settings import Settings, load_settings
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -255,11 +256,13 @@ def rotate_key(
             typer.echo(f"New primary key {report.new_key_id} written to {source.key_file}.")
         else:
             typer.echo(f"Primary key {source.ring().primary.id_hex} (from the environment).")
-        typer.echo(f"Re-encrypted {report.resealed} secret(s).")
+        typer.echo(f"Re-encrypted {counted(report.resealed, 'secret')}.")
         if report.retired_key_ids:
-            typer.echo(f"Retired key(s) no secret uses: {', '.join(report.retired_key_ids)}.")
+            typer.echo(f"Retired {'key' if len(report.retired_key_ids) == 1 else 'keys'} no secret uses: "
+                       f"{', '.join(report.retired_key_ids)}.")
         if report.kept_key_ids:
-            typer.echo(f"Old key(s) still kept for reading: {', '.join(report.kept_key_ids)}"
+            typer.echo(f"Old {'key' if len(report.kept_key_ids) == 1 else 'keys'} still kept for reading: "
+                       f"{', '.join(report.kept_key_ids)}"
                        " (run again with --retire once every server has picked up the new key).")
 
     asyncio.run(run())

@@ -72,7 +72,7 @@ class TestCommandLine:
         env = {"ONBOARD_KEY_FILE": str(key_file), "ONBOARD_SECRET_KEY": ""}
         result = onboard(settings, "rotate-key", env=env)
         assert result.returncode == 0, result.stderr
-        assert "New primary key" in result.stdout and "Re-encrypted 0 secret(s)." in result.stdout
+        assert "New primary key" in result.stdout and "Re-encrypted 0 secrets." in result.stdout
 
     def test_commands_refuse_an_unmigrated_database(self, tmp_path: Path) -> None:
         settings = Settings(database_url=f"sqlite:///{tmp_path}/empty.db", data_dir=tmp_path,
@@ -187,4 +187,5 @@ def test_audit_verify_reports_a_wiped_trail(settings: Settings) -> None:
     engine.dispose()
     result = onboard(settings, "audit", "verify")
     assert result.returncode == 1
-    assert "Audit chain broken at event 1: the trail is empty but the database has 1 operator(s)" in result.stdout
+    assert ("Audit chain broken at event 1: the trail is empty but the database has 1 operator and 0 onboardings"
+            in result.stdout)

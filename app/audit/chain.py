@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.keys import chain_key, current_ring, find_key
+from app.common.text import counted
 from app.store.models import AuditChainHead, AuditEvent, Onboarding, Operator
 from app.vault.keyring import KeyRing
 
@@ -219,7 +220,7 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 2000, ring: K
     if checked == 0:
         operators, onboardings = await _audited_rows(session)
         if operators or onboardings:
-            return ChainReport(False, 0, 1, f"the trail is empty but the database has {operators} operator(s) and"
-                                            f" {onboardings} onboarding(s), each of which was audited:"
-                                            " its events were deleted")
+            held = f"{counted(operators, 'operator')} and {counted(onboardings, 'onboarding')}"
+            return ChainReport(False, 0, 1, f"the trail is empty but the database has {held}, each of which was"
+                                            " audited: its events were deleted")
     return ChainReport(True, checked, legacy_events=checker.legacy)

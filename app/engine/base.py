@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.common.clock import Clock
 from app.common.moments import stamp
-from app.common.text import clip
+from app.common.text import clip, counted
 from app.engine.actions import Action, registry
 from app.engine.context import Context
 from app.engine.jobs import JobHandle, JobStopped
@@ -147,7 +147,7 @@ class EngineBase:
             if destroyed:
                 await record(session, action="secrets_destroyed", actor=Actor.system("engine"),
                              onboarding_id=onboarding.id, subject_type="onboarding", subject_id=str(onboarding.id),
-                             summary=f"Onboarding completed: {destroyed} kept value(s) destroyed")
+                             summary=f"Onboarding completed: {counted(destroyed, 'kept value')} destroyed")
 
     async def settings_changed(self, vendor: str) -> int:
         """After an administrator changed a vendor's settings, each of its onboardings with actions

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
+from app.common.text import counted
 from app.common.validation import Fields, ValidationFailed
 from app.onboardings.notes import written
 from app.playbooks.tasks import TOKEN_VERIFIED
@@ -126,9 +127,22 @@ async def acknowledge(session: AsyncSession, onboarding: Onboarding, actor: Acto
                  subject_type="handoff", subject_id=str(latest.id), summary="Handoff summary read")
 
 
+@dataclass(frozen=True)
+class Closed:
+    masked: tuple[str, ...]  # what was masked in the reason, in words
+    destroyed: int  # how many kept secrets closing destroyed
+
+    @property
+    def said(self) -> str:
+        """What the person is told: what closing destroyed, not a claim it destroyed what was not kept."""
+        if not self.destroyed:
+            return "Onboarding closed; it kept no secret to destroy."
+        return f"Onboarding closed; {counted(self.destroyed, 'kept secret')} destroyed."
+
+
 async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, request: CloseRequest,
-                actor: Actor) -> tuple[str, ...]:
-    """Close the onboarding for the reason given; what was masked in the reason, in words."""
+                actor: Actor) -> Closed:
+    """Close the onboarding for the reason given."""
     form = Fields.of(request)
     given = written(form, "reason", label="Reason", max_length=1000, multiline=True,
                     missing="Say why the onboarding is closed (for the audit report).")
@@ -139,8 +153,8 @@ async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, req
     await record(session, action="close", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id),
                  summary=f"Onboarding closed ({reason})"
-                 + (f"; {destroyed} kept secret(s) destroyed" if destroyed else ""))
-    return given.masked
+                 + (f"; {counted(destroyed, 'kept secret')} destroyed" if destroyed else ""))
+    return Closed(given.masked, destroyed)
 
 
 async def switch_connection(session: AsyncSession, onboarding: Onboarding, connection_id: str,

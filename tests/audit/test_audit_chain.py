@@ -240,7 +240,7 @@ class TestAttacks:
         _execute(settings, update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=0, hash=GENESIS_HASH))
         report = _verify(settings)
         assert not report.ok and report.events_checked == 0
-        assert "the trail is empty but the database has 1 operator(s)" in report.message
+        assert "the trail is empty but the database has 1 operator and 0 onboardings" in report.message
         _execute(settings, delete(AuditChainHead))
         assert not _verify(settings).ok
         assert not _verify_anchor(settings, anchor).ok

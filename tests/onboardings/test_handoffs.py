@@ -186,6 +186,10 @@ class TestSecretsAndCredentials:
 
         rows = w.run(kept)
         assert rows and all(o.destroyed_at and s.ciphertext == b"" for o, s in rows)
+        # The page says what closing destroyed, counted (it said "its kept secrets were destroyed" even
+        # of an onboarding that kept none).
+        told = " ".join(unescape(re.sub(r"<[^>]+>", " ", web.get(page).text)).split())
+        assert f"Onboarding closed; {len(rows)} kept secret{'s' if len(rows) > 1 else ''} destroyed." in told
         assert web.post(f"{page}/secrets/activation_link", page=page).status_code in (303, 403)
 
     def test_a_credential_that_may_not_be_reused_asks_for_ones_own(self, w: Wizard, people: dict[str, Any]) -> None:

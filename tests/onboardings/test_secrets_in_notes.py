@@ -144,7 +144,7 @@ def test_a_token_pasted_in_a_note_is_masked_everywhere_it_is_kept_or_shown(
     # He closes it; his reason has the token too.
     response = web.post(f"{page}/close", {"reason": f"Vendor cancelled. Revoke {OKTA_TOKEN} in Okta."}, page=page)
     assert response.status_code == 303, response.text
-    assert ("Onboarding closed; its kept secrets were destroyed. Something in your reason looked like a secret "
+    assert ("Onboarding closed; it kept no secret to destroy. Something in your reason looked like a secret "
             "(an Okta API token) and was masked: it is not stored.") in _said(web, page)
     assert _rows(w, oid)[2] == "Closed: Vendor cancelled. Revoke *** in Okta."
 

@@ -101,10 +101,10 @@ async def close(request: Request, db: DbSession, onboarding_id: str, operator: A
     found = await acting(request, db, onboarding_id, operator)
     asked = await read_input(request, handoffs.CloseRequest)
     try:
-        masked = await handoffs.close(db, state.vault, found, asked, actor_for(request, operator))
+        closed = await handoffs.close(db, state.vault, found, asked, actor_for(request, operator))
     except ValidationFailed as exc:
         return await refused(request, db, found.id, exc)
-    return _told(request, found.id, "Onboarding closed; its kept secrets were destroyed.", masked,
+    return _told(request, found.id, closed.said, closed.masked,
                  where="your reason")
 
 
