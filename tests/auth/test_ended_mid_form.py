@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from app.settings import Settings
 from app.store.base import utcnow
+from tests.auth.conftest import SignedIn
 from tests.auth.test_session_ended import _age_sessions, _as_boss, _landing
 from tests.support import add_operator, web_client
 
@@ -25,36 +26,30 @@ def _words(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
-def test_a_form_posted_after_being_disabled_says_why(settings: Settings) -> None:
-    add_operator(settings, "boss", "admin")
-    olga = add_operator(settings, "olga")
-    with web_client(settings) as web:
-        web.sign_in("olga")
-        assert web.get("/account/password").status_code == 200  # the form, with its token
-        _as_boss(settings, f"/operators/{olga.id}/disable")
-        answer = web.post("/account/password", PASSWORD_FORM)
-        assert answer.status_code == 401
-        words = _words(answer.text)
-        assert re.search(f"Signed out {DISABLED} Nothing was changed\\. Go to the home page", words), words
-        assert "Sign in again" not in words and "repeat the action" not in words
-        # The time is drawn in the reader's zone, like every other on the pages.
-        assert '<time datetime="' in answer.text
-        # Opening a page, or a panel polling, leads to the sign-in page, which says the same.
-        assert re.fullmatch(DISABLED, _landing(web, "/onboardings"))
+def test_a_form_posted_after_being_disabled_says_why(settings: Settings, olga: SignedIn) -> None:
+    web = olga.web
+    assert web.get("/account/password").status_code == 200  # the form, with its token
+    _as_boss(settings, f"/operators/{olga.operator_id}/disable")
+    answer = web.post("/account/password", PASSWORD_FORM)
+    assert answer.status_code == 401
+    words = _words(answer.text)
+    assert re.search(f"Signed out {DISABLED} Nothing was changed\\. Go to the home page", words), words
+    assert "Sign in again" not in words and "repeat the action" not in words
+    # The time is drawn in the reader's zone, like every other on the pages.
+    assert '<time datetime="' in answer.text
+    # Opening a page, or a panel polling, leads to the sign-in page, which says the same.
+    assert re.fullmatch(DISABLED, _landing(web, "/onboardings"))
 
 
-def test_a_panel_asking_after_being_disabled_leads_to_the_reason(settings: Settings) -> None:
-    add_operator(settings, "boss", "admin")
-    olga = add_operator(settings, "olga")
-    with web_client(settings) as web:
-        web.sign_in("olga")
-        _as_boss(settings, f"/operators/{olga.id}/disable")
-        asked = web.client.get("/onboardings", headers={"HX-Request": "true",
-                                                        "HX-Current-URL": "http://testserver/health"})
-        assert asked.status_code == 401
-        url = asked.headers["HX-Redirect"]
-        assert unquote(url) == "/sign-in?next=/health"
-        assert re.search(DISABLED, _words(web.get(url).text))
+def test_a_panel_asking_after_being_disabled_leads_to_the_reason(settings: Settings, olga: SignedIn) -> None:
+    web = olga.web
+    _as_boss(settings, f"/operators/{olga.operator_id}/disable")
+    asked = web.client.get("/onboardings", headers={"HX-Request": "true",
+                                                    "HX-Current-URL": "http://testserver/health"})
+    assert asked.status_code == 401
+    url = asked.headers["HX-Redirect"]
+    assert unquote(url) == "/sign-in?next=/health"
+    assert re.search(DISABLED, _words(web.get(url).text))
 
 
 def test_a_form_posted_after_the_session_ran_out_says_so_and_to_sign_in(settings: Settings) -> None:

@@ -14,6 +14,7 @@ from app.settings import Settings
 from app.store.base import utcnow
 from app.store.db import create_sync_engine
 from app.store.models import WebSession
+from tests.auth.conftest import SignedIn
 from tests.support import PASSWORD, Web, add_operator, csrf_from, web_client
 
 ENDED = re.compile(r'<div class="notice notice--info" role="status"><p>(.*?)</p></div>')
@@ -47,56 +48,44 @@ def _age_sessions(settings: Settings, **values: object) -> None:
     engine.dispose()
 
 
-def test_disabled_by_an_administrator_the_person_is_told_so_once(settings: Settings) -> None:
-    add_operator(settings, "boss", "admin")
-    olga = add_operator(settings, "olga")
-    with web_client(settings) as web:
-        web.sign_in("olga")
-        assert web.get("/").status_code == 200
-        _as_boss(settings, f"/operators/{olga.id}/disable")
-        assert re.fullmatch(r"Your session has ended: an administrator disabled this account on \d{4}-\d\d-\d\d "
-                            r"\d\d:\d\d UTC\. Ask an administrator to enable it\.", _landing(web))
-        # Said once: the old cookie is gone, and the page is a plain sign-in page again.
-        assert web.client.cookies.get("onboard_session") is None
-        assert ENDED.search(web.get("/sign-in").text) is None
+def test_disabled_by_an_administrator_the_person_is_told_so_once(settings: Settings, olga: SignedIn) -> None:
+    web = olga.web
+    assert web.get("/").status_code == 200
+    _as_boss(settings, f"/operators/{olga.operator_id}/disable")
+    assert re.fullmatch(r"Your session has ended: an administrator disabled this account on \d{4}-\d\d-\d\d "
+                        r"\d\d:\d\d UTC\. Ask an administrator to enable it\.", _landing(web))
+    # Said once: the old cookie is gone, and the page is a plain sign-in page again.
+    assert web.client.cookies.get("onboard_session") is None
+    assert ENDED.search(web.get("/sign-in").text) is None
 
 
-def test_enabled_again_the_old_session_stays_ended(settings: Settings) -> None:
-    add_operator(settings, "boss", "admin")
-    olga = add_operator(settings, "olga")
-    with web_client(settings) as web:
-        web.sign_in("olga")
-        _as_boss(settings, f"/operators/{olga.id}/disable")
-        _as_boss(settings, f"/operators/{olga.id}/enable")
-        assert _landing(web) == "Your session has ended. Sign in again."
-        assert web.sign_in("olga").status_code == 303
-        assert web.get("/").status_code == 200
+def test_enabled_again_the_old_session_stays_ended(settings: Settings, olga: SignedIn) -> None:
+    web = olga.web
+    _as_boss(settings, f"/operators/{olga.operator_id}/disable")
+    _as_boss(settings, f"/operators/{olga.operator_id}/enable")
+    assert _landing(web) == "Your session has ended. Sign in again."
+    assert web.sign_in("olga").status_code == 303
+    assert web.get("/").status_code == 200
 
 
-def test_a_new_password_set_by_an_administrator_is_said(settings: Settings) -> None:
-    add_operator(settings, "boss", "admin")
-    olga = add_operator(settings, "olga")
-    with web_client(settings) as web:
-        web.sign_in("olga")
-        _as_boss(settings, f"/operators/{olga.id}/password", {"password": "a brand new password"})
-        assert _landing(web, "/onboardings") == ("Your session has ended: an administrator set a new password for "
-                                                 "this account. Ask them for it, then sign in and choose your own.")
+def test_a_new_password_set_by_an_administrator_is_said(settings: Settings, olga: SignedIn) -> None:
+    web = olga.web
+    _as_boss(settings, f"/operators/{olga.operator_id}/password", {"password": "a brand new password"})
+    assert _landing(web, "/onboardings") == ("Your session has ended: an administrator set a new password for "
+                                             "this account. Ask them for it, then sign in and choose your own.")
 
 
-def test_the_form_on_that_page_signs_in(settings: Settings) -> None:
+def test_the_form_on_that_page_signs_in(settings: Settings, olga: SignedIn) -> None:
     """The page's form is for the browser without the old cookie (the page deletes it): its token is
     bound to no session, or the form would be refused as out of date."""
-    add_operator(settings, "boss", "admin")
-    olga = add_operator(settings, "olga")
-    with web_client(settings) as web:
-        web.sign_in("olga")
-        _as_boss(settings, f"/operators/{olga.id}/disable")
-        _as_boss(settings, f"/operators/{olga.id}/enable")
-        page = _sign_in_page(web, "/health")
-        signed_in = web.client.post("/sign-in", data={"csrf_token": csrf_from(page), "username": "olga",
-                                                      "password": PASSWORD, "next": "/health"})
-        assert signed_in.status_code == 303, signed_in.text
-        assert signed_in.headers["location"] == "/health"
+    web = olga.web
+    _as_boss(settings, f"/operators/{olga.operator_id}/disable")
+    _as_boss(settings, f"/operators/{olga.operator_id}/enable")
+    page = _sign_in_page(web, "/health")
+    signed_in = web.client.post("/sign-in", data={"csrf_token": csrf_from(page), "username": "olga",
+                                                  "password": PASSWORD, "next": "/health"})
+    assert signed_in.status_code == 303, signed_in.text
+    assert signed_in.headers["location"] == "/health"
 
 
 def test_a_session_left_idle_or_too_long_says_so(settings: Settings) -> None:
