@@ -31,7 +31,7 @@ from app.onboardings.dead_ends import attest_blocked_by
 from app.onboardings.lost_token import LostToken, lost_shown, lost_token
 from app.onboardings.next_step import NextKind, NextStep, next_step
 from app.onboardings.paste import PasteRow, paste_row
-from app.onboardings.person_steps import checked_by_okta, evidently_done
+from app.onboardings.person_steps import checked_by_okta
 from app.onboardings.progress import SectionProgress, progress
 from app.onboardings.step_state import (
     ACTORS,
@@ -143,6 +143,12 @@ class StepView:
             and any(c.status not in GOOD for c in self.checks)
 
     @property
+    def as_token_shows(self) -> bool:
+        """Done as the verified token shows (`shown_by_the_token`), Okta's side for the next verification."""
+        return self.state == StepState.done and self.step.actor == "service_account" \
+            and not attested_in_full(self) and any(c.status not in GOOD for c in self.checks)
+
+    @property
     def tracked(self) -> bool:
         """Whether the step has a done or not-done of its own (counted in a section's progress)."""
         return self.state not in UNTRACKED_STEPS
@@ -234,9 +240,6 @@ class OnboardingView:
         return next((sv for _s, steps in self.sections for sv in steps if sv.step.task is not None
                      and any(row.copied_token for row in sv.step.task.paste)), None)
 
-    def evidently_done(self, sv: StepView) -> bool:
-        return evidently_done(self, sv)
-
     def verify_first(self, check: CheckSpec) -> str | None:
         """The label of a check that attesting ``check`` now would leave unable to pass (it destroys
         a value the check reads): the step says to verify first instead of offering the button."""
@@ -253,10 +256,10 @@ class OnboardingView:
 
     @property
     def still_to_do(self) -> list[tuple[SectionSpec, StepView]]:
-        """The steps not done, as the handoff summary lists them: not those the verified token shows
-        were done (signing in as the service account), which the next verification confirms."""
+        """The steps not done, as the handoff summary lists them (those the verified token shows
+        were done, signing in as the service account, are done: `shown_by_the_token`)."""
         return [(section, sv) for section, steps in self.sections for sv in steps
-                if sv.tracked and sv.state != StepState.done and not evidently_done(self, sv)]
+                if sv.tracked and sv.state != StepState.done]
 
     @cached_property
     def next(self) -> NextStep:

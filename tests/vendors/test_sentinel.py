@@ -501,11 +501,12 @@ def _attest(w: Wizard, oid: uuid.UUID, key: str) -> None:
 
 
 class TestTheAccountsStepsOnceTheTokenIsPasted:
-    def test_say_they_are_done_as_the_token_shows_until_a_verification_counts_them(
+    def test_are_done_and_counted_as_the_token_shows_until_a_verification_reads_them(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         """Steps e and f (sign in as the account, create its token) read "to do" after the paste,
-        with the count "3 of 8 done" and nothing saying why (QA walk 10, M5): the page says the
-        token shows them done and that the next verification counts them."""
+        with the count "3 of 8 done" and nothing saying why (QA walk 10, M5); then "to do" beside
+        "Done, as the token you pasted shows", uncounted until a verification (QA walk 14): they are
+        done and counted, the page saying the token shows it and the next verification reads Okta."""
         web = Web(w.client)
         web.sign_in("ana.admin")
         oid = start(w)
@@ -518,9 +519,11 @@ class TestTheAccountsStepsOnceTheTokenIsPasted:
         for key in ("activate_account", "create_token"):
             step = page.split(f'id="step-{key}"', 1)[1].split('id="step-', 1)[0]
             assert hint in step, key
+            assert '<span class="pill pill--step-done">done</span>' in step and "to do" not in step, step
         assert page.count(hint) == 2  # not on the token step itself, done already
+        assert 'Prerequisites</a> <span class="hint">5 of 7 done</span>' in " ".join(page.split())
         w.verify(oid)
-        assert hint not in web.get(f"/onboardings/{oid}").text  # counted done by the verification
+        assert hint not in web.get(f"/onboardings/{oid}").text  # Okta read by the verification: nothing left to say
 
     def test_the_token_step_says_to_keep_the_value_until_the_connector_takes_it(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
