@@ -175,8 +175,11 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
 
 def _waiting_for_attestation(loaded: Loaded, first: StepSpec, now: float
                              ) -> tuple[OnboardingStatus, WaitingFor | None, str | None]:
-    waiting = WaitingFor(first.waiting_for) if first.waiting_for in (WaitingFor.vendor_console, WaitingFor.timer) \
-        else WaitingFor.operator
+    # A step done in the vendor's console waits for it, whether or not its playbook says so (Oort's
+    # header went "Waiting for you", "Waiting for the vendor's console", "Waiting for you" from one
+    # console step to the next: only 4.3 and 4.6 said so; QA walk 14).
+    said = first.waiting_for or ("vendor_console" if first.actor == "vendor_console" else None)
+    waiting = WaitingFor(said) if said in (WaitingFor.vendor_console, WaitingFor.timer) else WaitingFor.operator
     if waiting == WaitingFor.timer and not timer_runs(loaded.playbook, loaded.scope.facts, now):
         waiting = WaitingFor.operator  # the wait is over: the attestation is the person's to give now
     return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"

@@ -53,6 +53,12 @@ def test_usernames_wrap_only_where_a_reader_expects(journey: Journey) -> None:
     # Longer than its column can be: on a second line from its "@", not mid-name.
     assert desktop[LONGEST] in ([], [LONGEST.index("@")]), desktop[LONGEST]
 
+    # Between a phone and a desktop (a laptop's split screen, a tablet) the page does not scroll
+    # sideways either: at 800 px the table ran 21 px past the screen, its Actions cut (QA walk 14).
+    for width in (800, 1024, 1100):
+        _line_starts(page, width)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"the Operators page scrolls sideways at {width} px ({wide} px wide)"
     phone = _line_starts(page, 390)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the Operators page scrolls sideways"
     for username in ORDINARY:

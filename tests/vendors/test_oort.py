@@ -222,6 +222,35 @@ class TestAdvancedTabAdvice:
         assert status == "failed" and "Identity Engine" in (found or "")
 
 
+class TestWhoTheConsoleStepsWaitFor:
+    def test_every_step_in_oorts_console_waits_for_the_vendors_console(self, w: Wizard) -> None:
+        """The onboardings list and the page's header went "Waiting for the vendor's console", then
+        "Waiting for you", then back, from one step in Oort's console to the next: only steps 4.3 and
+        4.6 said so in the playbook (QA walk 14). Each says the same now."""
+        oid = start(w)
+        w.plan(oid)
+        w.apply_ok(oid)
+        w.activate_and_paste(oid, "Oort")
+        seen = []
+        for key in ("four_boxes_ticked", "schema_box_unticked", "integration_saved", None):
+            w.run(lambda: w.state.engine.refresh_status(oid))  # as the attest route does
+            onboarding = w.onboarding(oid)
+            seen.append((onboarding.status_note, onboarding.waiting_for))
+            if key is not None:
+                w.attest(oid, key)
+        assert seen == [
+            ("Waiting for attestation: Advanced tab: tick Devices, Policy Rules, Authenticators, Authenticators to "
+             "Users", "vendor_console"),
+            ("Waiting for attestation: User Schema box: leave it unticked (no Organization Administrator)",
+             "vendor_console"),
+            ("Waiting for attestation: Save", "vendor_console"),
+            ("Waiting for attestation: Test Connectivity", "vendor_console")]
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        row = " ".join(html.unescape(web.get("/onboardings").text).split()).split(str(oid), 1)[1].split("</tr>", 1)[0]
+        assert '<span class="pill pill--waiting">Waiting for the vendor\'s console</span>' in row, row
+
+
 class TestLogStreamValues:
     def test_the_stream_waits_for_oorts_values_given_after_the_first_apply(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
