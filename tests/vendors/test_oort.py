@@ -410,9 +410,10 @@ class TestLogStreamValues:
         assert "not checked yet" not in step and "to do" not in step and "Done, as attested" not in step
         assert 'Oort Configuration</a> <span class="hint">1 of 7 done</span>' in page
         assert checks(w, oid)[check][0] == "passed"
-        # The onboardings list: the person's turn, as the card says.
+        # The onboardings list: the person's turn, in the vendor's console, as the card says.
         row = " ".join(html.unescape(web.get("/onboardings").text).split()).split(str(oid), 1)[1].split("</tr>", 1)[0]
-        assert '<td data-label="Status"><span class="pill pill--waiting">Waiting for you</span>' in row, row
+        assert ('<td data-label="Status"><span class="pill pill--waiting">Waiting for the vendor\'s console</span>'
+                in row), row
         # The hand-off summary: the same next step, and step 4 left to the next verification, not as work.
         summary = " ".join(html.unescape(web.get(f"{url}/summary").text).split())
         assert f'<p class="status-note">Next: Waiting for attestation: {then}</p>' in summary
