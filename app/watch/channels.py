@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common import destinations
-from app.common.validation import Fields, ValidationFailed
+from app.common.validation import EMAIL_ADDRESS, Fields, ValidationFailed, is_email_address
 from app.store.models import NotificationChannel
 from app.store.repositories.secrets import SecretRepository
 from app.vault import Secret, Vault
@@ -35,7 +35,6 @@ RECEIVER = "the webhook's receiver"
 LOOPBACK_NOTE = " (a receiver on this machine is allowed only while the sandbox is enabled, as in the demo)"
 TO_ASSIGNEE = "to_assignee"  # an e-mail channel's setting: also to each onboarding's assignee
 ASSIGNEE_TOO = " and each onboarding's assignee"
-EMAIL_ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 HOST = re.compile(r"[A-Za-z0-9.-]{1,253}")
 
 
@@ -173,8 +172,13 @@ def read_email(request: EmailRequest) -> ChannelInput:
     password = form.secret("smtp_password", label="SMTP password", required=False, max_length=500)
     starttls = request.starttls
     addresses = [a.strip() for a in re.split(r"[,;\s]+", recipients) if a.strip()]
-    if recipients and "recipients" not in form.errors and not all(EMAIL_ADDRESS.fullmatch(a) for a in addresses):
-        form.errors["recipients"] = "Enter the recipients' addresses, separated by commas."
+    # One pattern for every address the wizard sends to, a person's or a channel's (a channel took
+    # "<ops@acme.example>" and "ops@acme.example." that an operator's e-mail refused): it goes into
+    # the To header as it is.
+    wrong = next((a for a in addresses if not is_email_address(a)), None)
+    if recipients and "recipients" not in form.errors and wrong is not None:
+        form.errors["recipients"] = (f"“{wrong}” is not an e-mail address: enter the recipients' addresses like "
+                                     "name@example.com, separated by commas.")
     port = int(port_text) if port_text and "smtp_port" not in form.errors else 0
     if port_text and "smtp_port" not in form.errors and not 0 < port < 65536:
         form.errors["smtp_port"] = "Enter a port between 1 and 65535."

@@ -1,0 +1,47 @@
+"""An e-mail channel's addresses are checked as an operator's e-mail is: one pattern for every
+address the wizard sends to. A channel took "<ops@acme.example>", "ops@acme.example." and a bare
+IP address after the "@", which an operator's e-mail refused, and its message named none of them
+(QA walk 14, left over)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.common.validation import ValidationFailed, is_email_address
+from app.watch.channels import ChannelInput, EmailRequest, read_email
+from app.web.deps import typed_input
+
+FORM = {"email_label": "Security team", "recipients": "alerts@acme.example", "sender": "wizard@acme.example",
+        "smtp_host": "smtp.acme.example", "smtp_port": "587", "starttls": "on"}
+
+
+def _read(**changed: str) -> ChannelInput:
+    return read_email(typed_input(EmailRequest, {**FORM, **changed}))
+
+
+@pytest.mark.parametrize("recipients", ["alerts@acme.example", "alerts@acme.example, ops+okta@mail.acme.example",
+                                        "alerts@acme.example; it.security@acme.example"])
+def test_addresses_a_person_types_are_taken(recipients: str) -> None:
+    assert _read(recipients=recipients).target == ", ".join(
+        a.strip() for a in recipients.replace(";", ",").split(","))
+
+
+@pytest.mark.parametrize(("recipients", "named"), [
+    ("alerts@acme.example, <ops@acme.example>", "<ops@acme.example>"),
+    ("ops@acme.example.", "ops@acme.example."),
+    ("alerts@acme.example ops@10.0.0.5", "ops@10.0.0.5"),
+    ('"ops"@acme.example', '"ops"@acme.example'),
+])
+def test_an_address_an_operators_e_mail_would_refuse_is_refused_by_name(recipients: str, named: str) -> None:
+    assert not is_email_address(named)  # the operator's e-mail field refuses it too
+    with pytest.raises(ValidationFailed) as refused:
+        _read(recipients=recipients)
+    assert refused.value.errors["recipients"] == (f"“{named}” is not an e-mail address: enter the recipients' "
+                                                  "addresses like name@example.com, separated by commas.")
+    assert refused.value.message == "The e-mail channel was not added."
+
+
+def test_the_from_address_is_checked_the_same_way() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        _read(sender="wizard@acme.example.")
+    assert refused.value.errors["sender"] == "Enter the from address like name@example.com."
