@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from app.audit import Actor, record
 from app.common.moments import stamp
@@ -40,6 +41,9 @@ from app.watch.findings import ACCOUNT_CHECK_KIND, check_kinds
 LINK_LABEL = "New activation link of the service account"
 PURPOSE = "reactivation_link"  # how the page knows the revealed value (never a kept secret's purpose)
 AGAIN = "Get a new activation link"
+# Fact: a press asking Okta for a new link now ({"at": timestamp, "by": name}), and how long it may.
+ASKING = "service_account_relinking"
+ASKING_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,7 @@ def offered(loaded: Loaded, results: Mapping[str, CheckResult], run: Verificatio
     if run is not None and float(facts.get("service_token_verified_at") or 0) > run.finished_at.timestamp():
         return None  # a token pasted since: Okta accepted it, so the account is active again
     kinds = check_kinds(loaded.playbook)
-    at = facts.get(RELINKED_AT)
-    since = str(at) if isinstance(at, int | float) else ""
+    since = _since(facts)
     for key, result in sorted(results.items()):
         evidence = result.evidence or {}
         if kinds.get(key) != ACCOUNT_CHECK_KIND or result.status != CheckStatus.failed \
@@ -92,33 +95,21 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
         raise ValidationFailed({}, "The last verification did not find the service account deactivated: nothing "
                                    "was changed in Okta. Re-verify to see it as Okta has it now.")
     if since != offer.since:
-        raise ValidationFailed({}, _given_since(loaded))
+        raise ValidationFailed({}, _given_since(loaded.scope.facts))
+    await _claim(engine, onboarding_id, actor, since)
     try:
-        async with engine.okta_for(loaded, actor) as admin:
-            # Two calls, only when a person presses the button: the account as Okta has it now (an
-            # admin may have reactivated it in the Admin Console since the last run), then the one
-            # lifecycle call its status allows.
-            user = await admin.users.get(offer.user_id)
-            if user is None:
-                raise ValidationFailed({}, "The service account is no longer in Okta (deleted?): it cannot be "
-                                           "reactivated. Undo this onboarding and start a new one.")
-            login = user.profile.login
-            if user.status == "DEPROVISIONED":
-                answer = await admin.users.activate(user.id, send_email=False)
-            elif user.status == "PROVISIONED":
-                answer = await admin.users.reactivate(user.id, send_email=False)
-            else:
-                raise ValidationFailed({}, f"{login} is {user.status} in Okta now, not deactivated: nothing was "
-                                           "changed. Re-verify to see it as Okta has it now.")
-    except OktaError as exc:
-        raise ValidationFailed({}, f"Okta did not reactivate the service account: {exc.message}") from None
+        user, answer = await _lifecycle(engine, loaded, offer, actor)
+    except BaseException:
+        await _let_go(engine, onboarding_id)
+        raise
+    login = user.profile.login
     link = answer.get("activationUrl")
     was = "deactivated" if user.status == "DEPROVISIONED" else "waiting for its activation"
     async with engine.db.session() as session:
         now = utcnow()
-        if link:  # the card leads to the token step from here on (QA walk 12, H1): the paste proves it active
-            await learn(session, await get_onboarding(session, onboarding_id),
-                        {RELINKED_AT: now.timestamp(), RELINKED_BY: actor.name})
+        # The card leads to the token step from here on (QA walk 12, H1): the paste proves it active.
+        given = {RELINKED_AT: now.timestamp(), RELINKED_BY: actor.name} if link else {}
+        await learn(session, await get_onboarding(session, onboarding_id), {**given, ASKING: None})
         # The watch's alert no longer says the account is deactivated (Okta has it waiting for its
         # person now), until its next run reads it again.
         await note_reactivated(session, onboarding_id, f"check:{offer.check}", login=login or "The service account",
@@ -137,10 +128,69 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
     return f"{LINK_LABEL} {login}", Secret(str(link))
 
 
-def _given_since(loaded: Loaded) -> str:
+async def _lifecycle(engine: Engine, loaded: Loaded, offer: Offer, actor: Actor) -> tuple[Any, dict[str, Any]]:
+    """The account as Okta has it now, and Okta's answer to the one lifecycle call its status allows."""
+    try:
+        async with engine.okta_for(loaded, actor) as admin:
+            # Two calls, only when a person presses the button: the account as Okta has it now (an
+            # admin may have reactivated it in the Admin Console since the last run), then the one
+            # lifecycle call its status allows.
+            user = await admin.users.get(offer.user_id)
+            if user is None:
+                raise ValidationFailed({}, "The service account is no longer in Okta (deleted?): it cannot be "
+                                           "reactivated. Undo this onboarding and start a new one.")
+            if user.status == "DEPROVISIONED":
+                return user, await admin.users.activate(user.id, send_email=False)
+            if user.status == "PROVISIONED":
+                return user, await admin.users.reactivate(user.id, send_email=False)
+            raise ValidationFailed({}, f"{user.profile.login} is {user.status} in Okta now, not deactivated: "
+                                       "nothing was changed. Re-verify to see it as Okta has it now.")
+    except OktaError as exc:
+        raise ValidationFailed({}, f"Okta did not reactivate the service account: {exc.message}") from None
+
+
+async def _claim(engine: Engine, onboarding_id: uuid.UUID, actor: Actor, since: str) -> None:
+    """Mark that this press is asking Okta, unless another is: two presses at once (two tabs, two
+    people) both reached Okta, and the second link voided the first as it was shown (QA walk 14).
+    A compare-and-set on the onboarding's revision, so only one of two at once gets it; a claim
+    left by a server stopped mid-call lapses after ``ASKING_SECONDS``. A link given since the offer
+    was read (a press that ended meanwhile) refuses it too, as an older page's press is refused."""
+    now = utcnow().timestamp()
+    async with engine.db.session() as session:
+        onboarding = await get_onboarding(session, onboarding_id)
+        facts = dict(onboarding.facts or {})
+        if _since(facts) != since:
+            raise ValidationFailed({}, _given_since(facts))
+        held = facts.get(ASKING)
+        if isinstance(held, dict) and now - float(held.get("at") or 0) < ASKING_SECONDS:
+            raise ValidationFailed({}, _asking(str(held.get("by") or "")))
+        facts[ASKING] = {"at": now, "by": actor.name}
+        if not await touch(session, onboarding_id, activity=False, if_revision=onboarding.revision, facts=facts):
+            raise ValidationFailed({}, _asking(""))
+
+
+async def _let_go(engine: Engine, onboarding_id: uuid.UUID) -> None:
+    """This press asks Okta no more (refused, or Okta did not answer): the next may."""
+    async with engine.db.session() as session:
+        await learn(session, await get_onboarding(session, onboarding_id), {ASKING: None})
+
+
+def _asking(by: str) -> str:
+    who = f"{by} pressed" if by else "Someone pressed"
+    return (f"{who} this button a moment ago, and the wizard is asking Okta for that new activation link now. "
+            "Nothing more was asked of Okta, so the link shown to them stays good. Reload this page in a moment to "
+            "see it given.")
+
+
+def _since(facts: Mapping[str, Any]) -> str:
+    """When the last link was given, as the page's form carries it ("" if never)."""
+    at = facts.get(RELINKED_AT)
+    return str(at) if isinstance(at, int | float) else ""
+
+
+def _given_since(facts: Mapping[str, Any]) -> str:
     """Why a press from a page drawn before the last link was given changes nothing: as the database
     knows it, no Okta call (a new link would void the one just shown)."""
-    facts = loaded.scope.facts
     return (f"The service account was reactivated in Okta by {facts.get(RELINKED_BY) or 'someone'} on "
             f"{stamp(float(facts[RELINKED_AT]))}, after the page you pressed was drawn; its new link was shown "
             f"then. Nothing was changed in Okta: that link still works. Lost it? Press “{AGAIN}”.")

@@ -8,6 +8,7 @@ says so, and the token remedies name where the vendor's document says the token 
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -18,11 +19,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app.audit import Actor
+from app.common.validation import ValidationFailed
 from app.engine.checks.library import NEW_TOKEN, new_token
 from app.engine.kinds import KINDS
+from app.onboardings import reactivation
 from app.playbooks.loader import load_file
 from app.settings import Settings
-from app.store.models import AuditEvent, OnboardingSecret
+from app.store.models import AuditEvent, OnboardingSecret, Operator
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import tokens as tokens_domain
 from okta_sandbox.domain import users as users_domain
@@ -226,3 +230,53 @@ def test_a_playbook_without_a_place_keeps_the_generic_words() -> None:
     assert load_file(VENDORS / "authomize.yaml", KINDS).token_place is None  # it has no service account token
     assert new_token("") == NEW_TOKEN == ("Sign in to Okta as the service account, create a new API token, paste it "
                                           "on this onboarding's page, and give it to the vendor.")
+
+
+def test_two_presses_at_once_ask_okta_once(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Two presses of Reactivate at the same moment (two tabs, two people) both reached Okta: the
+    second link voided the first as it was shown (QA walk 14). One asks Okta; the other is refused
+    before any call, saying who is asking, and the link shown stays good."""
+    oid, user = _deactivated(j, sandbox_org)
+    ana = j.run(lambda: _operator(j, "ana.admin"))
+    bob = Actor(id=None, name="bob.helpdesk")
+
+    async def both() -> list[object]:
+        engine = j.state.engine
+        return list(await asyncio.gather(reactivation.new_activation_link(engine, oid, Actor(ana.id, ana.username), ""),
+                                         reactivation.new_activation_link(engine, oid, bob, ""),
+                                         return_exceptions=True))
+
+    first, second = j.run(both)
+    [shown] = [answer for answer in (first, second) if isinstance(answer, tuple)]
+    [refused] = [answer for answer in (first, second) if isinstance(answer, ValidationFailed)]
+    assert refused.message.endswith("pressed this button a moment ago, and the wizard is asking Okta for that new "
+                                    "activation link now. Nothing more was asked of Okta, so the link shown to them "
+                                    "stays good. Reload this page in a moment to see it given."), refused.message
+    # Okta was asked once, and the link shown is the one it holds.
+    assert len(sandbox_org.events_of("user.lifecycle.activate")) == 2  # its first activation, and this one
+    assert not sandbox_org.events_of("user.lifecycle.reactivate")
+    token = shown[1].reveal().rsplit("/", 1)[1]
+    assert sandbox_org.activation_tokens == {token: user.id}
+    assert len(_audit(j, "service_account_reactivate")) == 1
+    # Done, the claim is let go: a press from the page drawn now gets a new link, as it should.
+    page = j.get(f"/onboardings/{oid}").text
+    again = j.post_form(j.form(page, LINK_FORM), {}, revealed=True)
+    assert again.status_code == 200 and _link(again).rsplit("/", 1)[1] != token
+
+
+def test_a_press_refused_by_okta_lets_the_next_one_ask(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """A press Okta did not answer leaves no claim behind: the next press asks Okta again."""
+    oid, user = _deactivated(j, sandbox_org)
+    url = f"/onboardings/{oid}"
+    sandbox_org.faults.add("server_error", method="POST", path=f"/api/v1/users/{user.id}/lifecycle/activate",
+                           times=None)
+    failed = j.post_form(j.form(j.get(url).text, LINK_FORM), {}, revealed=True)
+    assert "Okta did not reactivate the service account" in _words(failed.text)
+    sandbox_org.faults.clear()
+    shown = j.post_form(j.form(j.get(url).text, LINK_FORM), {}, revealed=True)
+    assert shown.status_code == 200 and sandbox_org.activation_tokens == {_link(shown).rsplit("/", 1)[1]: user.id}
+
+
+async def _operator(j: Journey, username: str) -> Operator:
+    async with j.state.db.sessions() as session:
+        return (await session.execute(select(Operator).where(Operator.username == username))).scalar_one()

@@ -44,18 +44,25 @@ async def add_onboarding(session: AsyncSession, onboarding: Onboarding) -> Onboa
 
 
 async def touch(session: AsyncSession, onboarding_id: uuid.UUID, *, activity: bool = True,
-                **values: Any) -> None:
+                if_revision: int | None = None, **values: Any) -> bool:
     """Move the onboarding's revision by one in this transaction, with `values` set alongside.
 
     One `UPDATE ... SET revision = revision + 1`, so two writers at once both count (a read, add
     and write in Python would lose one). Objects of this onboarding already in the session are
     updated in memory too. `activity` also stamps `last_activity_at`, which orders the lists: a
     person's or a phase's change counts as activity, a job starting or ending does not.
+
+    With `if_revision`, only if the revision is still that one (a compare-and-set, for a claim two
+    requests may make at once: the second waits for the first's row lock and then finds nothing to
+    change). Whether the row was changed.
     """
     if activity:
         values.setdefault("last_activity_at", utcnow())
-    await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id)
-                          .values(revision=Onboarding.revision + 1, **values))
+    changed = update(Onboarding).where(Onboarding.id == onboarding_id)
+    if if_revision is not None:
+        changed = changed.where(Onboarding.revision == if_revision)
+    result = await session.execute(changed.values(revision=Onboarding.revision + 1, **values))
+    return bool(getattr(result, "rowcount", 1))
 
 
 async def learn(session: AsyncSession, onboarding: Onboarding, facts: Mapping[str, Any], *,
