@@ -54,6 +54,11 @@ def test_a_check_okta_fails_accepted_by_attestation_is_not_read_or_counted_as_pa
     assert counts is not None, words
     items = report.count('<td data-label="Result">')
     assert int(counts[1]) + 1 == items  # every other item passed or was attested; this one is apart
+    # The onboarding's page says the same, a space after each comma ("attested),1 accepted": QA walk 15, L1).
+    page = web.get(f"/onboardings/{oid}").text
+    checklist = " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split()).split("Checklist ", 1)[1]
+    assert f"{counts[1]} passed ({counts[2]} of them attested), 1 accepted on attestation (Okta does not meet it), " \
+           "0 failed, 0 to attest." in checklist, checklist[:400]
 
     # A cell's line break is read as a space, even before a colon where the line broke.
     text = re.sub(r" (?=[:,.])", "", pdf_text(web.get(f"/onboardings/{oid}/report.pdf").content))

@@ -136,6 +136,15 @@ def test_an_onboarding_may_have_its_own_period(j: Journey, sandbox_org: SandboxO
     form = j.form(page, "/watch")
     refused = j.submit(form, every_hours="0")
     assert refused.status_code == 400 and "Enter between 1 and 744 hours" in refused.text
+    # Out of range however it is typed: 1000 was cut to 100 by the box and saved, -3 was "not a
+    # whole number" (QA walk 15, M2).
+    assert 'maxlength="3"' not in page
+    for typed in ("-3", "1000", "100000", "99999999999"):
+        refused = j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/watch"), every_hours=typed)
+        assert refused.status_code == 400 and "Enter between 1 and 744 hours (31 days)." in refused.text, typed
+    refused = j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/watch"), every_hours="two days")
+    assert refused.status_code == 400 and "Enter a whole number of hours, like 24." in refused.text
+    assert j.onboarding(oid).watch_every_hours is None
     saved = j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/watch"), every_hours="6")
     assert "The watch checks this onboarding every 6 hours from now." in saved.text
     assert j.onboarding(oid).watch_every_hours == 6

@@ -48,8 +48,10 @@ async def health_page(request: Request, db: ReadDbSession, operator: CurrentOper
 async def watch_period(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     found = await acting(request, db, onboarding_id, operator)
     form = await read_form(request)
-    text = form.text("every_hours", label="Hours between checks", required=False, max_length=3,
-                     pattern=re.compile(r"\d{1,3}"), pattern_hint="Enter a whole number of hours, like 24.")
+    # Any whole number is read, so one out of range is refused as such: the box cut 1000 to "100" and
+    # saved it, and "-3" was told to be a whole number (QA walk 15, M2).
+    text = form.text("every_hours", label="Hours between checks", required=False, max_length=12,
+                     pattern=re.compile(r"-?\d{1,11}"), pattern_hint="Enter a whole number of hours, like 24.")
     hours = int(text) if text and not form.errors else None
     if hours is not None and not 1 <= hours <= MAX_HOURS:
         form.errors["every_hours"] = f"Enter between 1 and {MAX_HOURS} hours (31 days)."
