@@ -650,6 +650,23 @@ class TestAnOptionalStepChosenAfterCompletion:
         w.verify(oid, "reverify")
         assert w.onboarding(oid).status == "completed"
 
+    def test_a_value_that_changes_the_plan_says_it_reopens_the_onboarding(self, w: Wizard,
+                                                                           sandbox_org: SandboxOrg) -> None:
+        """Ticking N3's attributes on a completed onboarding and pressing "Save and make the plan" took
+        it out of Completed, with no word beforehand (QA walk 15, H1): the step says so by its button."""
+        reopens = ("This onboarding is completed. A value changed here that changes the plan reopens it: the wizard "
+                   "makes a new plan for you to confirm, and the onboarding is in progress until that plan is "
+                   "applied and verified again.")
+        oid = start(w)
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        assert reopens not in web.get(f"/onboardings/{oid}").text  # not completed yet: nothing to reopen
+        finish(w, oid, sandbox_org)
+        page = " ".join(web.get(f"/onboardings/{oid}").text.split())
+        step = page.split('id="step-start_date_attributes"', 1)[1].split('<li class="step ', 1)[0]
+        assert f'Save and make the plan</button><p class="hint reopens">{reopens}</p>' in step, step
+        assert page.count(reopens) == 1  # at N3 only: no other step's value changes the plan
+
     def test_a_required_attestation_withdrawn_still_undoes_completion(self, w: Wizard,
                                                                       sandbox_org: SandboxOrg) -> None:
         oid = start(w)
