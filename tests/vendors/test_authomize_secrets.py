@@ -178,3 +178,9 @@ def test_two_secrets_made_in_the_same_minute_are_told_apart_as_the_console_lists
     assert f'title="{stamp(original.created, seconds=True)}" class="local-time">' \
         f"{stamp(original.created, seconds=True)}</time>" in shown
     assert escape(f"deactivate the one ending {other}") in shown
+    # The remedy's times too: the finding read "Dec 6, 2026, 09:08:22 PM GMT+1" in the reader's zone
+    # and the remedy below it "2026-12-06 20:08:22 UTC" for the same secret (QA walk 15, M4).
+    remedy = shown.split('<p class="remedy">', 1)[1].split("</p>", 1)[0]
+    for secret in (ours, original):
+        at = stamp(secret.created, seconds=True)
+        assert f'title="{at}" class="local-time">{at}</time>' in remedy, remedy
