@@ -100,7 +100,15 @@ class TestReport:
         assert seqs == sorted(seqs) and len(seqs) > 20
         assert {e["category"] for e in data["events"]} == {"operator", "okta"}
         assert all(len(e["hash"]) == 64 for e in data["events"])
-        rows = list(csv.DictReader(io.StringIO(web.get(f"/onboardings/{oid}/events.csv").text)))
+        table = web.get(f"/onboardings/{oid}/events.csv")
+        rows = list(csv.DictReader(io.StringIO(table.text)))
+        # Each download's name says what it holds: the events' CSV was "….csv" beside "….checklist.csv"
+        # (QA walk 15, L10).
+        stem = f"onboarding-defender-for-identity-{str(oid)[:8]}"
+        assert table.headers["content-disposition"] == f'attachment; filename="{stem}.events.csv"'
+        for url, name in (("events.json", "json"), ("checklist.csv", "checklist.csv"), ("report.pdf", "pdf")):
+            named = web.get(f"/onboardings/{oid}/{url}").headers["content-disposition"]
+            assert named == f'attachment; filename="{stem}.{name}"', url
         # The CSV also holds the event that recorded the JSON export made a moment before.
         assert [int(r["seq"]) for r in rows][: len(seqs)] == seqs
         assert rows[-1]["action"] == "export"
