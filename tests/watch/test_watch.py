@@ -125,14 +125,25 @@ def test_a_completed_onboarding_is_re_verified_once_a_period(j: Journey, sandbox
     assert _audit(j, "watch")[0].actor_name == "watch"
 
 
+def _pace_hint(page: str) -> str:
+    return " ".join(page.split('id="every_hours-hint">', 1)[1].split("</span>", 1)[0].split())
+
+
 def test_an_onboarding_may_have_its_own_period(j: Journey, sandbox_org: SandboxOrg) -> None:
     oid, token = _completed(j, sandbox_org)
+    # What an empty box means, and the hourly looks until the vendor's first call, beside the box: a
+    # "24" placeholder read as the pace beside "again on" an hour later (QA walk 15, M5).
+    page = j.get(f"/onboardings/{oid}").text
+    assert 'placeholder="24"' not in page
+    assert _pace_hint(page) == ("Empty: the usual pace, every 24 hours; until the vendor's first call is seen, the "
+                                "watch looks every 1 hour.")
     j.clock.advance(1)
     assert tokens_domain.authenticate(sandbox_org, token["value"]) is not None  # the vendor calls
     _tick(j)
     j.clock.advance(3601)
     _tick(j)  # the vendor's call is seen: from now on the usual (daily) pace
     page = j.get(f"/onboardings/{oid}").text
+    assert _pace_hint(page) == "Empty: the usual pace, every 24 hours."  # the first call is seen
     form = j.form(page, "/watch")
     refused = j.submit(form, every_hours="0")
     assert refused.status_code == 400 and "Enter between 1 and 744 hours" in refused.text

@@ -133,6 +133,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         # How often the watch looks while the vendor's first call is awaited (its pace, if shorter).
         "first_call_hours": min(onboarding.watch_every_hours or state.settings.watch_every_hours,
                                 state.settings.watch_first_call_hours),
+        "usual_hours": state.settings.watch_every_hours,  # the pace an empty "Check it every" keeps
     }
     return render(request, "onboardings/detail.html", context, status_code=status_code,
                   page_url=request.url_for("onboarding", onboarding_id=str(onboarding_id)).path)
