@@ -146,6 +146,14 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     optional = [] if loaded.onboarding.completed_at is None or not all(step.optional for step in attest_steps) \
         else attest_steps
     if attest_steps and not optional:
+        unchecked = _unchecked_before(loaded, attest_steps[0]) if last_run is None else []
+        if unchecked:
+            # As the card says (`next_step`): the badge read "Waiting for the vendor's console" and
+            # the line named Drata's drawer beside a card asking to verify P1 and P6 first (QA walk 15, M1).
+            names = " and ".join(step.number for step in unchecked)
+            return (OnboardingStatus.waiting, WaitingFor.operator,
+                    f"Check the prerequisites in Okta first: verify step{'s' if len(unchecked) > 1 else ''} {names} "
+                    f"before {loaded.playbook.vendor} is given the values (step {attest_steps[0].number})")
         return _waiting_for_attestation(loaded, attest_steps[0], now)
     # Once completed, it stays so (the watch's alerts say what drifted since); the line says what to do.
     after = OnboardingStatus.completed if loaded.onboarding.completed_at is not None else OnboardingStatus.in_progress
@@ -171,6 +179,16 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         return after, None, "Every item of the checklist passed or was attested."
     return OnboardingStatus.in_progress, None, ("Re-verify to complete the onboarding." if last_run is not None
                                                 else "Verify to complete the onboarding.")
+
+
+def _unchecked_before(loaded: Loaded, first: StepSpec) -> list[StepSpec]:
+    """Before a step that hands values to the vendor in its console (Drata's drawer), the steps the
+    wizard only checks in Okta (no action, nothing for a person), while no verification has run."""
+    if first.actor != "vendor_console" or first.task is None or not first.task.paste:
+        return []
+    order = [step for _section, step in loaded.playbook.steps() if loaded.scope.condition(step.when)]
+    return [step for step in order[:order.index(first)]
+            if step.actor == "wizard" and not step.actions and step.task is None and step.checks]
 
 
 def _waiting_for_attestation(loaded: Loaded, first: StepSpec, now: float

@@ -36,10 +36,17 @@ def test_the_card_checks_the_prerequisites_before_the_drawer(j: Journey, sandbox
             "the wizard checks against Okta, and have not been checked yet. Verify now, before you give Drata the "
             "values (step C2).") in card, card
     assert "Verify" in card and "Enter the values in Drata's Okta connection drawer" not in card
+    # The line and the badge say the same: they read "Waiting for attestation: Enter the values in
+    # Drata's Okta connection drawer" and "Waiting for the vendor's console" (QA walk 15, M1).
+    onboarding = j.onboarding(oid)
+    assert (onboarding.status, onboarding.waiting_for, onboarding.status_note) == (
+        "waiting", "operator", "Check the prerequisites in Okta first: verify steps P1 and P6 before Drata is given "
+        "the values (step C2)")
     j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/verify"))
     j.wait_for_jobs()
     card = _card(j, oid)
     assert "Check the prerequisites" not in card
+    assert "Check the prerequisites" not in (j.onboarding(oid).status_note or "")
     # Checked: the card goes on (here to what the scan found: the demo org's users are on more than one
     # domain, which Drata's support must enable before the drawer).
     assert "Step P6: All users' email domains match" in card and "are on 3 domains" in card, card

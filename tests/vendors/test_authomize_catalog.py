@@ -120,6 +120,11 @@ class TestRefusedKeyGuidesTheInstall:
         # The install by hand is told once, by the error (the step's own instructions told it again,
         # click by click, below it: QA M6), with the word that the secret Okta shows need not be copied.
         assert page.count("no need to copy the client secret Okta shows") == 1
+        # In the card, what to do comes first, before the step's background (on a phone the install by
+        # hand began 1,400 px down, after two paragraphs of notes: QA walk 15, M3).
+        card = page[page.index('id="next-step"'):page.index('<nav class="next-step__progress"')]
+        first_note = card.index('<p class="note">')
+        assert card.index(escape(CLICKS)) < first_note < card.index("step__actions"), card
         assert "Select Authomize Identity Security" not in page and "Select exactly these scopes" not in page
         # The failed action is named by what the plan said it would do, not by a generic sentence.
         view = w.view(oid)
