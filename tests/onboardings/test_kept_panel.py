@@ -11,6 +11,7 @@ import re
 from okta_sandbox import SandboxOrg
 from tests.harness import Wizard
 from tests.support import Web
+from tests.vault.test_secret_ownership import reveal
 from tests.vendors.test_drata import start as start_drata
 
 
@@ -27,12 +28,15 @@ def test_each_kept_value_says_when_it_is_destroyed(w: Wizard, sandbox_org: Sandb
     oid, _account = w.activated_at_the_token("defender-for-identity")
     kept = _kept(w, oid)
     assert "destroyed when its step is done" not in kept
-    assert "Activation link of the service account (revealed 0 times; destroyed once the service account's " \
-           "token is verified)" in kept
+    # "revealed 0 times ... revealed at step 3" read as a contradiction (QA walk 15, L2).
+    assert "Activation link of the service account (not revealed yet; destroyed once the service account's " \
+           "token is verified) its Reveal is at step 3, Verify the account" in kept, kept
+    reveal(w, oid)
+    assert "Activation link of the service account (revealed 1 time;" in _kept(w, oid)
     drata = start_drata(w)
     svc = w.to_the_token(drata)
     sandbox_org.complete_activation(svc)
     w.paste_token(drata, sandbox_org.issue_api_token(svc, "Drata"))
     w.apply_ok(drata)
-    assert "Client secret of the Drata - OIDC app (revealed 0 times; destroyed when step C2 is attested)" \
+    assert "Client secret of the Drata - OIDC app (not revealed yet; destroyed when step C2 is attested)" \
         in _kept(w, drata)
