@@ -146,7 +146,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     optional = [] if loaded.onboarding.completed_at is None or not all(step.optional for step in attest_steps) \
         else attest_steps
     if attest_steps and not optional:
-        unchecked = _unchecked_before(loaded, attest_steps[0]) if last_run is None else []
+        unchecked = checked_only_before(loaded, attest_steps[0]) if last_run is None else []
         if unchecked:
             # As the card says (`next_step`): the badge read "Waiting for the vendor's console" and
             # the line named Drata's drawer beside a card asking to verify P1 and P6 first (QA walk 15, M1).
@@ -181,14 +181,18 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                                                 else "Verify to complete the onboarding.")
 
 
-def _unchecked_before(loaded: Loaded, first: StepSpec) -> list[StepSpec]:
-    """Before a step that hands values to the vendor in its console (Drata's drawer), the steps the
-    wizard only checks in Okta (no action, nothing for a person), while no verification has run."""
+def checked_only_before(loaded: Loaded, first: StepSpec) -> list[StepSpec]:
+    """Before a step that hands values to the vendor in its console (Drata's drawer, C2), the steps
+    the wizard only checks in Okta (no action, nothing for a person: Drata's P6, every user's email
+    domain). Verified before the vendor has the values: a prerequisite found wrong after (several
+    domains Drata must enable first) is found too late. The line and the card both ask it."""
     if first.actor != "vendor_console" or first.task is None or not first.task.paste:
         return []
-    order = [step for _section, step in loaded.playbook.steps() if loaded.scope.condition(step.when)]
+    scope = loaded.scope
+    order = [step for _section, step in loaded.playbook.steps() if scope.condition(step.when)]
     return [step for step in order[:order.index(first)]
-            if step.actor == "wizard" and not step.actions and step.task is None and step.checks]
+            if step.actor == "wizard" and not step.actions and step.task is None
+            and any(scope.condition(check.when) for check in step.checks)]
 
 
 def _waiting_for_attestation(loaded: Loaded, first: StepSpec, now: float

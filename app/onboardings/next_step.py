@@ -17,7 +17,7 @@ from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
 from app.engine.checks.library import ServiceToken, UserStatus
 from app.engine.requirements import Stale
-from app.engine.status import timer_until
+from app.engine.status import checked_only_before, timer_until
 from app.onboardings.dead_ends import attest_would_destroy
 from app.onboardings.lost_token import renew_words, token_to_replace
 from app.onboardings.person_steps import (
@@ -156,7 +156,7 @@ def next_step(view: OnboardingView) -> NextStep:
     track = token_track(view, steps)
     person = next((sv for sv in waits_first(view, steps) + track + steps if needs_person(view, sv)
                    and sv.step.key not in held), None)
-    unchecked = _unchecked_prerequisites(steps, person) if person is not None else []
+    unchecked = _unchecked_prerequisites(view, steps, person) if person is not None else []
     if person is not None and unchecked:
         names = " and ".join(f"{sv.step.number} ({sv.step.title})" for sv in unchecked)
         many = len(unchecked) > 1
@@ -264,16 +264,12 @@ def _drifted_since_completed(view: OnboardingView, steps: list[StepView]) -> tup
     return (failed[0].spec.label, failed[0].remedy or "") if failed else None
 
 
-def _unchecked_prerequisites(steps: list[StepView], person: StepView) -> list[StepView]:
-    """Before a step that hands values to the vendor in its console (Drata's drawer, C2): the steps
-    before it the wizard only checks in Okta (no action, nothing for a person: Drata's P6, every
-    user's email domain) that no verification has looked at yet. A prerequisite found wrong after
-    the vendor has the values (several domains Drata must enable first) is found too late."""
-    if person.step.actor != "vendor_console" or person.step.task is None or not person.step.task.paste:
-        return []
-    return [sv for sv in steps[:steps.index(person)]
-            if sv.tracked and sv.step.actor == "wizard" and not sv.step.actions and sv.step.task is None
-            and sv.checks and all(c.status is None for c in sv.checks)]
+def _unchecked_prerequisites(view: OnboardingView, steps: list[StepView], person: StepView) -> list[StepView]:
+    """The prerequisites to verify before the vendor is given the values (`checked_only_before`)
+    that no verification has looked at yet."""
+    before = {step.key for step in checked_only_before(view.loaded, person.step)}
+    return [sv for sv in steps if sv.step.key in before and sv.tracked and sv.checks
+            and all(c.status is None for c in sv.checks)]
 
 
 def _before(view: OnboardingView, person: StepView, steps: list[StepView]) -> list[StepView]:

@@ -1,6 +1,6 @@
 """Which of an onboarding's steps wait for a person now, and in what order the card takes them:
 the wizard's steps run by themselves, a person's are the card's, except those the token answers
-(done at the token step), those a running wait holds, and those Okta shows evidently done."""
+(done at the token step) and those a running wait holds."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from app.engine.status import held_by_waits, timer_until
 from app.onboardings.step_state import answered_by_the_token
-from app.store.statuses import GOOD, NOT_AGAINST, CheckStatus, StepState
+from app.store.statuses import GOOD, CheckStatus, StepState
 
 if TYPE_CHECKING:
     from app.onboardings.view import OnboardingView, StepView
@@ -51,10 +51,9 @@ def needs_person(view: OnboardingView, sv: StepView) -> bool:
         return False
     # A person's task whose outcome the wizard checks in Okta (the account activated, the token made
     # as the account): it is the next step until a verification finds it done. One the person attested
-    # in full is done on their word (`attested_in_full`: its state says so, above), as the status line
-    # counts it: the card said "check it in Okta" at Oort's step 4 while the line asked for 4.1 (QA).
-    if evidently_done(view, sv):
-        return False
+    # in full is done on their word (`attested_in_full`), and the service account's once its token is
+    # verified (`shown_by_the_token`): their state says so, above, as the status line counts them (the
+    # card said "check it in Okta" at Oort's step 4 while the line asked for 4.1: QA).
     return task.kind == "timer" or (sv.step.actor != "wizard" and any(c.status not in GOOD for c in sv.checks))
 
 
@@ -66,13 +65,6 @@ def waits_for_the_token(view: OnboardingView, sv: StepView) -> bool:
     return not view.token_verified and bool(open_checks) \
         and all(answered_by_the_token(c.spec) for c in open_checks)
 
-
-def evidently_done(view: OnboardingView, sv: StepView) -> bool:
-    """Once the service account's token is verified, the account's own earlier steps evidently
-    happened (the token was made signed in as it): the next verification confirms them, and a
-    failure brings the step back."""
-    return sv.step.actor == "service_account" and view.token_verified \
-        and all(c.status in NOT_AGAINST for c in sv.checks)
 
 
 def token_track(view: OnboardingView, steps: list[StepView]) -> list[StepView]:

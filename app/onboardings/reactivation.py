@@ -26,6 +26,7 @@ from app.engine.checks.library import REACTIVATE, give_to_vendor
 from app.engine.engine import Engine
 from app.engine.runtime import Loaded, load
 from app.okta.errors import OktaError
+from app.okta.models import User
 from app.onboardings.lost_token import RELINKED_AT, RELINKED_BY, relinked_since
 from app.onboardings.token_name import token_task
 from app.playbooks.tasks import TOKEN_VERIFIED
@@ -128,7 +129,7 @@ async def new_activation_link(engine: Engine, onboarding_id: uuid.UUID, actor: A
     return f"{LINK_LABEL} {login}", Secret(str(link))
 
 
-async def _lifecycle(engine: Engine, loaded: Loaded, offer: Offer, actor: Actor) -> tuple[Any, dict[str, Any]]:
+async def _lifecycle(engine: Engine, loaded: Loaded, offer: Offer, actor: Actor) -> tuple[User, dict[str, Any]]:
     """The account as Okta has it now, and Okta's answer to the one lifecycle call its status allows."""
     try:
         async with engine.okta_for(loaded, actor) as admin:
