@@ -48,7 +48,9 @@ def admin_info(connection: OktaConnection) -> dict[str, Any]:
     owner = connection.preflight.get("owner") or {}
     email = str(owner.get("email") or owner.get("login") or "")
     return {"id": owner.get("id"), "login": owner.get("login"), "email": email,
-            "email_domain": email.split("@", 1)[1] if "@" in email else "example.com"}
+            "email_domain": email.split("@", 1)[1] if "@" in email else "example.com",
+            # Its standard admin roles as the preflight read them (`UserRoles.from_facts`); not a template name.
+            "roles": list(connection.preflight.get("roles") or [])}
 
 
 def fill_inputs(playbook: Playbook, given: dict[str, Any], scope: Scope) -> dict[str, Any]:

@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.common.text import counted, first_sentence
+from app.engine.checks.base import CheckOutcome, answered_by_facts
 from app.engine.requirements import INPUT_PREFIX, Stale, describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.engine.scope import Scope
 from app.playbooks.schema import Playbook, StepSpec
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.models import OnboardingPlan, VerificationRun
-from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor, retired_note
+from app.store.statuses import ActionState, CheckStatus, OnboardingStatus, Verdict, WaitingFor, retired_note
 
 # What a draft's status line says (nothing is applied yet), as the page's card says it.
 DRAFT_NEW = "Check the values, then make the plan."
@@ -188,11 +189,22 @@ def checked_only_before(loaded: Loaded, first: StepSpec) -> list[StepSpec]:
     domains Drata must enable first) is found too late. The line and the card both ask it."""
     if first.actor != "vendor_console" or first.task is None or not first.task.paste:
         return []
-    scope = loaded.scope
+    scope, state = loaded.scope, loaded.check_state()
     order = [step for _section, step in loaded.playbook.steps() if scope.condition(step.when)]
+
+    def unknown(step: StepSpec) -> bool:
+        # What Okta told the connection's own check (the credential's Super Administrator, Drata's P1)
+        # is known already: the line asked to verify P1 beside its "Roles: Super Administrator, as Okta
+        # reported when the Okta connection was checked" (QA walk 15, L4).
+        checks = [check for check in step.checks if scope.condition(check.when)]
+        return bool(checks) and not all(_settled(answered_by_facts(check, scope, state)) for check in checks)
+
     return [step for step in order[:order.index(first)]
-            if step.actor == "wizard" and not step.actions and step.task is None
-            and any(scope.condition(check.when) for check in step.checks)]
+            if step.actor == "wizard" and not step.actions and step.task is None and unknown(step)]
+
+
+def _settled(answer: CheckOutcome | None) -> bool:
+    return answer is not None and answer.status in (CheckStatus.passed, CheckStatus.accepted)
 
 
 def _waiting_for_attestation(loaded: Loaded, first: StepSpec, now: float

@@ -32,15 +32,14 @@ def test_the_card_checks_the_prerequisites_before_the_drawer(j: Journey, sandbox
     oid = _drata_at_the_drawer(j)
     card = _card(j, oid)
     assert "Check the prerequisites in Okta first" in card, card
-    assert ("Steps P1 (Work as a Super Administrator) and P6 (All users' email domains match) are prerequisites "
-            "the wizard checks against Okta, and have not been checked yet. Verify now, before you give Drata the "
-            "values (step C2).") in card, card
+    assert ("Step P6 (All users' email domains match) is a prerequisite the wizard checks against Okta, and has not "
+            "been checked yet. Verify now, before you give Drata the values (step C2).") in card, card
     assert "Verify" in card and "Enter the values in Drata's Okta connection drawer" not in card
     # The line and the badge say the same: they read "Waiting for attestation: Enter the values in
     # Drata's Okta connection drawer" and "Waiting for the vendor's console" (QA walk 15, M1).
     onboarding = j.onboarding(oid)
     assert (onboarding.status, onboarding.waiting_for, onboarding.status_note) == (
-        "waiting", "operator", "Check the prerequisites in Okta first: verify steps P1 and P6 before Drata is given "
+        "waiting", "operator", "Check the prerequisites in Okta first: verify step P6 before Drata is given "
         "the values (step C2)")
     j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/verify"))
     j.wait_for_jobs()
@@ -50,3 +49,27 @@ def test_the_card_checks_the_prerequisites_before_the_drawer(j: Journey, sandbox
     # Checked: the card goes on (here to what the scan found: the demo org's users are on more than one
     # domain, which Drata's support must enable before the drawer).
     assert "Step P6: All users' email domains match" in card and "are on 3 domains" in card, card
+
+
+def test_the_super_administrator_the_connection_reported_is_not_asked_again(j: Journey) -> None:
+    """P1 (work as a Super Administrator) is what the connection's check read of its credential's
+    roles: the step said "not checked yet" and the line asked to verify it beside the Preflight
+    panel's "Super Administrator: yes" (QA walk 15, L4). It says what Okta reported, and when."""
+    oid = _drata_at_the_drawer(j)
+    page = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", j.get(f"/onboardings/{oid}").text)))
+    assert re.search(r"Roles: Super Administrator, as Okta reported when the Okta connection was checked, "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d", page), page
+    assert "Steps P1" not in _card(j, oid)
+
+
+def test_a_credential_without_super_administrator_is_named_at_p1_before_any_verification(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    """The connection's check found its owner holds Organization Administrator only: P1 says so at
+    once, and what to do, rather than "not checked yet"."""
+    owner = sandbox_org.add_user("org.admin@acme.example", first_name="Orla", last_name="Admin")
+    sandbox_org.assign_role(owner["id"], "ORG_ADMIN")
+    oid = j.start("drata", j.connect(sandbox_org.issue_api_token(owner["id"], "Wizard")))
+    page = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", j.get(f"/onboardings/{oid}").text)))
+    assert re.search(r"Roles: Organization Administrator, as Okta reported when the Okta connection was checked, "
+                     r"[^.]+\. Super Administrator is missing\.", page), page
+    assert "assign it in Security > Administrators, then check the Okta connection again" in page

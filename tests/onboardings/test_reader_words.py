@@ -71,7 +71,7 @@ def test_an_auditor_is_not_told_to_verify_the_prerequisites_now(j: Journey, sett
     assert "Verify now, before you give Drata the values (step C2)." in _card(j.get(url).text)  # the admin's
     add_operator(settings, "aud", "auditor")
     card = _as(j, "aud", url)
-    assert "have not been checked yet. The person it is assigned to, or an administrator, verifies them before " \
+    assert "has not been checked yet. The person it is assigned to, or an administrator, verifies it before " \
            "Drata is given the values (step C2)." in card, card
     assert "Verify now" not in card and "You can read this onboarding." in card
 

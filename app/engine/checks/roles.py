@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from app.common.moments import stamp
 from app.engine.actions.roles import role_label, user_roles
-from app.engine.checks.base import MAKE_AGAIN, Check, CheckOutcome, CheckParams, CheckState, register
+from app.engine.checks.base import MAKE_AGAIN, READ_AT, Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
-from app.engine.scope import Scope
+from app.engine.scope import Scope, TemplateError
 from app.okta.models import RoleAssignment
 
 
@@ -56,6 +57,34 @@ class UserRoles(Check):
 
     def unready(self) -> CheckOutcome:
         return CheckOutcome.failed("The objects this check needs do not exist yet", "Apply the plan first.")
+
+    def from_facts(self, scope: Scope, state: CheckState) -> CheckOutcome | None:
+        """The wizard's own credential's standard roles, as the connection's preflight read them
+        when it was checked: shown with that time until a verification reads them again, not "not
+        checked yet" beside the Preflight panel's "Super Administrator: yes" (QA walk 15, L4). Only
+        roles it must hold: what must not be there, or custom roles, the preflight does not read."""
+        roles = scope.admin.get("roles")
+        read_at = scope.org.read_at if scope.org is not None else None
+        if not isinstance(roles, list) or read_at is None:
+            return None
+        try:
+            p = UserRolesParams.model_validate(scope.render(self.raw_params))
+        except TemplateError:
+            return None
+        if p.user != scope.admin.get("id") or p.exclude or p.custom or p.exact or not p.include:
+            return None
+        standard = {str(r) for r in roles if r != "CUSTOM"}
+        found = ", ".join(sorted(role_label(t) for t in standard)) or "no admin roles"
+        when = f"when the Okta connection was checked, {stamp(read_at)}"
+        evidence = {"roles": sorted(standard), READ_AT: read_at}
+        missing = [role_label(t) for t in p.include if t not in standard]
+        if missing:
+            return CheckOutcome.failed(
+                f"Roles: {found}, as Okta reported {when}. {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} missing.",
+                "Use a credential whose owner holds it: assign it in Security > Administrators, then check the "
+                "Okta connection again (Connections > Check).", **evidence)
+        return CheckOutcome.passed(f"Roles: {found}, as Okta reported {when}", **evidence)
 
     async def check(self, ctx: Context, state: CheckState, p: UserRolesParams) -> CheckOutcome:
         # Read through the phase cache, as the actions read them: a run reads an account's roles
