@@ -141,9 +141,15 @@ def _journey(server: LiveServer, page: Page, database_url: str, receiver: Receiv
     expect(console.get_by_text(f"{SERVICE_LOGIN} is a Super Administrator now.")).to_be_visible()
     _schedule_comes_round(database_url, onboarding_id)
     # The run's failed check shows first; the alert it raises is written just after, then listed.
-    _until(page, health, lambda: row.locator(".alert-list").count() == 1, "the alert on the Health page")
+    alerts = page.get_by_role("list", name="Open alerts of Microsoft Defender for Identity")
+    _until(page, health, lambda: alerts.count() == 1, "the alert on the Health page")
     expect(row.get_by_text("alert open")).to_be_visible()
-    expect(row).to_contain_text("no Super Admin")
+    expect(alerts).to_contain_text("no Super Admin")
+    # Across the table under its row, not a word a line in the Health column (QA walk 15, L7).
+    page.set_viewport_size({"width": 800, "height": 900})
+    table, listed = page.locator("table").bounding_box(), alerts.bounding_box()
+    assert table is not None and listed is not None and listed["width"] > table["width"] * 0.8, (listed, table)
+    page.set_viewport_size({"width": 1280, "height": 900})
     _until(page, health, lambda: len(receiver.received) >= 1 and len(box.messages) >= 1, "the alert delivered")
     raised = json.loads(receiver.received[0]["body"])
     assert raised["event"] == "alert_raised" and "no Super Admin" in raised["text"]
