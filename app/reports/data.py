@@ -222,7 +222,7 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     events = (await session.execute(
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()
-    timeline = timeline_of(events, await rate_limit_waits(session, onboarding_id))
+    timeline = timeline_of(events, await rate_limit_waits(session, onboarding_id, names), names)
     bounds = (await session.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq), func.count())
                                     .where(AuditEvent.onboarding_id == onboarding_id))).one()
     okta_calls = int((await session.execute(select(func.count()).select_from(AuditEvent).where(

@@ -5,7 +5,7 @@ same call sent again once the wait was over) and the report left out (QA walk 11
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,7 +47,8 @@ async def _next_attempt(session: AsyncSession, event: AuditEvent) -> AuditEvent 
     return found if found is not None and _call(found) == (method, path, attempt + 1) else None
 
 
-async def rate_limit_waits(session: AsyncSession, onboarding_id: uuid.UUID) -> list[TimelineEntry]:
+async def rate_limit_waits(session: AsyncSession, onboarding_id: uuid.UUID,
+                           names: Mapping[uuid.UUID, str] | None = None) -> list[TimelineEntry]:
     """Each wait for Okta's rate limit that ended with the call sent again, as a line: how long, on
     which call, how many 429s. Read from the calls' records (a 429 and the next attempt of the same
     call): one query for the 429s, one for each 429's next attempt (there are few)."""
@@ -76,15 +77,27 @@ async def rate_limit_waits(session: AsyncSession, onboarding_id: uuid.UUID) -> l
         times = "once" if len(chain) == 1 else "twice" if len(chain) == 2 else f"{len(chain)} times"
         answer = (after.details or {}).get("status") or (after.details or {}).get("outcome")
         entries.append(TimelineEntry(
-            at=first.occurred_at, actor=who(first), action="rate_limit_wait", outcome=Outcome.ok, seq=first.seq,
+            at=first.occurred_at, actor=_named(first, names), action="rate_limit_wait", outcome=Outcome.ok,
+            seq=first.seq,
             summary=f"Waited {waited} s for Okta's rate limit ({method} {path} answered 429 {times}, then "
                     f"{answer} on attempt {_call(after)[2]})"))
     return entries
 
 
-def timeline_of(events: Sequence[AuditEvent], waits: list[TimelineEntry]) -> list[TimelineEntry]:
-    """The operator events as lines, with the rate-limit waits where they happened."""
-    lines = [TimelineEntry(at=e.occurred_at, actor=who(e), action=e.action, summary=e.summary, outcome=e.outcome,
+def timeline_of(events: Sequence[AuditEvent], waits: list[TimelineEntry],
+                names: Mapping[uuid.UUID, str] | None = None) -> list[TimelineEntry]:
+    """The operator events as lines, with the rate-limit waits where they happened. With ``names``
+    (operators' names by id), a person is named as the rest of the report names them, with the
+    username the trail keeps: "Alex Admin (alex.admin)" (the timeline said "alex.admin" under
+    "Operators involved: Alex Admin": QA walk 15, L8). The record's export keeps the username."""
+    lines = [TimelineEntry(at=e.occurred_at, actor=_named(e, names), action=e.action, summary=e.summary,
+                           outcome=e.outcome,
                            note=(e.details or {}).get("note") if e.action == "handoff" else None, seq=e.seq)
              for e in events]
     return sorted([*lines, *waits], key=lambda entry: entry.seq)
+
+
+def _named(event: AuditEvent, names: Mapping[uuid.UUID, str] | None) -> str:
+    username = who(event)
+    name = (names or {}).get(event.actor_id) if event.actor_id is not None else None
+    return f"{name} ({username})" if name and name != username else username

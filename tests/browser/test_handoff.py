@@ -80,8 +80,8 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     # Each person once, by name (the trail keeps usernames; issue 14 found "Amy Operator, amy").
     expect(page.locator("dt:text-is('Operators involved') + dd")).to_have_text("Amy Operator, Bob Helpdesk")
     timeline = page.locator(".timeline-table")
-    expect(timeline.get_by_text("amy", exact=True).first).to_be_visible()
-    expect(timeline.get_by_text("bob", exact=True).first).to_be_visible()
+    expect(timeline.get_by_text("Amy Operator (amy)", exact=True).first).to_be_visible()
+    expect(timeline.get_by_text("Bob Helpdesk (bob)", exact=True).first).to_be_visible()
     expect(timeline.get_by_text("Handed off to the help-desk queue")).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download PDF").click()

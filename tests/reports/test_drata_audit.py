@@ -132,6 +132,7 @@ def test_the_timeline_shows_rate_limit_waits_and_seconds(w: Wizard, sandbox_org:
     wait = re.search(r"Waited (\d+) s for Okta's rate limit \(POST /api/v1/users/\{userId\}/roles answered 429 "
                      r"twice, then 201 on attempt 3\)", words)
     assert wait is not None and int(wait[1]) > 0, words
+    assert f"Ana.Admin (ana.admin) {wait[0]}" in words  # named as the other lines are (QA walk 15, L8)
     # Where it happened: before the role it held up.
     assert words.index(wait[0]) < words.index("Assigned Read-Only Administrator")
     assert wait[0] in text
@@ -139,4 +140,4 @@ def test_the_timeline_shows_rate_limit_waits_and_seconds(w: Wizard, sandbox_org:
     whens = re.findall(r'<td data-label="When"><time datetime="[^"]+" title="[^"]+" class="local-time">([^<]+)</time>',
                        timeline)
     assert whens and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", when) for when in whens), whens
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC ana\.admin Apply started", text), text
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC Ana\.Admin \(ana\.admin\) Apply started", text), text

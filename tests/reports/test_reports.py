@@ -53,6 +53,10 @@ class TestReport:
         assert "Custom role “Microsoft Defender for Identity” (id <code>cr0" in html  # Okta objects, ids beside
         assert "Audit trail intact: this onboarding&#39;s " in html
         assert "Service account token verified" in html  # the timeline
+        # Its people named as the rest of the report names them, with the trail's username (QA walk 15, L8).
+        timeline = html.split('class="table table--stack timeline-table">', 1)[1]
+        assert '<td data-label="Who">Ana.Admin (ana.admin)</td>' in timeline
+        assert '<td data-label="Who">ana.admin</td>' not in timeline
         # What Okta shows of the vendor's use, beside the attestation that it connected (QA walk 4, L3).
         assert "Vendor connected, as Okta shows it: <strong>not yet</strong> — No use of the token" in html
         # The values the onboarding was given, at the step that asks for each.
