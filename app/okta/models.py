@@ -41,6 +41,19 @@ class User(OktaObject):
         name = " ".join(p for p in (self.profile.firstName, self.profile.lastName) if p)
         return name or self.profile.login or self.id
 
+    @property
+    def status_words(self) -> str:
+        """Its status as the Admin Console's People list shows it, with the API's name beside:
+        "“Pending user action”, status PROVISIONED"; a report read "status then PROVISIONED" (QA walk 15, L5)."""
+        shown = CONSOLE_STATUS.get(self.status or "")
+        return f"“{shown}”, status {self.status}" if shown else f"status {self.status or 'unknown'}"
+
+
+# The Admin Console's names of the API's user statuses (Directory > People).
+CONSOLE_STATUS = {"STAGED": "Staged", "PROVISIONED": "Pending user action", "ACTIVE": "Active",
+                  "RECOVERY": "Password reset", "PASSWORD_EXPIRED": "Password expired", "LOCKED_OUT": "Locked out",
+                  "SUSPENDED": "Suspended", "DEPROVISIONED": "Deactivated"}
+
 
 class RoleAssignment(OktaObject):
     id: str

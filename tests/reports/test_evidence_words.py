@@ -72,7 +72,7 @@ def test_the_evidence_column_says_what_was_proven_in_words(done: tuple[Wizard, u
     _result, account = rows["The dedicated account exists"]
     assert account.startswith("Created mdi-service@acme.example") and "Okta id" not in account
     # The account's status when it was made, said as then: the "account is active" row says ACTIVE now.
-    assert "(status then PROVISIONED)" in account, account
+    assert "(Okta showed it then as “Pending user action”, status PROVISIONED)" in account, account
     assert re.search(r"Okta user “mdi-service@acme\.example” \(id 00u\w+\)", account), account
     # A finding that named objects by their ids names them by their labels instead.
     _result, roles = next(v for k, v in rows.items() if k.startswith("The account has exactly Read-Only"))

@@ -185,7 +185,8 @@ class EnsureUser(Action):
             ctx.remember(f"userid:{user.id}", user)
         if reactivated and not created:
             return Applied(ActionOutcome.changed,
-                           f"Reactivated the deactivated account {p.login} (status then {user.status})",
+                           f"Reactivated the deactivated account {p.login} "
+                           f"(Okta showed it then as {user.status_words})",
                            object_type="user", object_id=user.id,
                            details={"login": p.login, "status": user.status, "reactivated": True},
                            facts={p.fact: user.id, p.fact + "_login": p.login})
@@ -196,7 +197,7 @@ class EnsureUser(Action):
         # "then": this summary is also a later checklist's evidence that the account was made, beside
         # a check of its status now (ACTIVE once activated), and read as if it were current.
         return Applied(ActionOutcome.created if created else ActionOutcome.adopted,
-                       f"{'Created' if created else 'Adopted'} {p.login} (status then {user.status})",
+                       f"{'Created' if created else 'Adopted'} {p.login} (Okta showed it then as {user.status_words})",
                        object_type="user", object_id=user.id,
                        details={"login": p.login, "status": user.status}, facts=facts)
 
