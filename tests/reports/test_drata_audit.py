@@ -116,7 +116,7 @@ def test_what_the_failed_call_created_reads_as_found_on_retry(w: Wizard, sandbox
     """QA walk 11, L8 (a): the retry found the account the 500 had made, and read "Created"."""
     timeline, text, events = _faulted_apply(w, sandbox_org, settings)
     assert (f"Add Person: a service account with Read-Only Administrator: Created {LOGIN} "
-             "(Okta showed it then as “Pending user action”, status PROVISIONED); "
+            "(Okta showed it then as “Pending user action”, status PROVISIONED); "
             "found in Okta on retry: the attempt that failed had created it") in page_text(timeline)
     assert "found in Okta on retry: the attempt that failed had created it" in text
     # The events export says it as data too, for a tool reading the trail.
