@@ -39,6 +39,7 @@ from app.web.routes import (
     oidc_sign_in,
     onboarding_attestations,
     onboarding_handoffs,
+    onboarding_tokens,
     onboardings,
     operators,
     reports,
@@ -52,8 +53,9 @@ from app.web.urls import register_routes
 
 # Every screen's router; tests walk this list to check each route's access rules.
 ROUTERS = [health.router, auth.router, oidc_sign_in.router, setup.router, home.router, operators.router,
-           connections.router, onboardings.router, onboarding_attestations.router, onboarding_handoffs.router,
-           reports.router, settings_page.router, audit.router, watch.router, notifications.router]
+           connections.router, onboardings.router, onboarding_attestations.router, onboarding_tokens.router,
+           onboarding_handoffs.router, reports.router, settings_page.router, audit.router, watch.router,
+           notifications.router]
 
 # What every application is built with. Form protection is a dependency of every route.
 _APP_OPTIONS: dict[str, Any] = {

@@ -61,21 +61,33 @@ class _Forms(HTMLParser):
         self._by_id: dict[str, Form] = {}
         # The form the open textarea, select or button belongs to (its own, or the one its form= names).
         self._owner: Form | None = None
+        # A button with formaction sends its form's fields elsewhere: a form of its own here, whose
+        # method is its form's (known once that form's tag is read: it may come later in the page).
+        self._sent_elsewhere: list[tuple[Form, Form]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self._form = Form(a.get("action", ""), a.get("method", "get").lower())
+            # A form named by a control before it (form=) was made then; it is filled in here.
+            self._form = self._by_id.pop(a["id"], None) if a.get("id") else None
+            self._form = self._form or Form("", "")
+            self._form.action, self._form.method = a.get("action", ""), a.get("method", "get").lower()
             self.forms.append(self._form)
             if a.get("id"):
                 self._by_id[a["id"]] = self._form
         if tag == "option" and self._select is not None:
             self._select[1].append((a.get("value", ""), "selected" in a))
             return
-        # A control outside its form joins the one its form= attribute names, as a browser does.
-        owner = self._by_id.get(a["form"]) if a.get("form") else self._form
+        # A control outside its form joins the one its form= attribute names, as a browser does,
+        # wherever that form is in the page.
+        owner = self._by_id.setdefault(a["form"], Form("", "")) if a.get("form") else self._form
         if owner is None or "disabled" in a:
             return
+        if tag == "button" and a.get("formaction"):
+            elsewhere = Form(a["formaction"], a.get("formmethod", "").lower(), owner.fields)
+            self.forms.append(elsewhere)
+            self._sent_elsewhere.append((elsewhere, owner))
+            owner = elsewhere
         name = a.get("name", "")
         if tag == "input":
             kind = a.get("type", "text").lower()
@@ -125,6 +137,8 @@ def page_forms(html: str) -> tuple[Form, ...]:
     parser = _Forms()
     parser.feed(html)
     parser.close()
+    for elsewhere, owner in parser._sent_elsewhere:
+        elsewhere.method = elsewhere.method or owner.method
     return tuple(parser.forms)
 
 

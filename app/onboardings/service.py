@@ -116,6 +116,18 @@ class Saved:
 
     empty: list[str] = field(default_factory=list)
     reopened: list[str] = field(default_factory=list)
+    changed: bool = False  # whether any value differs from the one the page showed
+
+    def said(self) -> str:
+        """The save in words before what followed it (the plan it was pressed for), or "" when it
+        changed nothing and left nothing out: the card's Make the plan saves what was typed too."""
+        return " ".join((["Values saved."] if self.changed else []) + ([self.left_empty()] if self.empty else [])
+                        + self.reopened)
+
+    def left_empty(self) -> str:
+        names = " and ".join(f"'{label}'" for label in self.empty)
+        keeps = "it keeps" if len(self.empty) == 1 else "they keep"
+        return f"{names} left empty, so not saved: {keeps} the value shown."
 
 
 async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],
@@ -166,7 +178,7 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
                  else "Values saved, none changed",
                  details={k: values[k] for k in changed if not isinstance(values[k], list)})
     return Saved(empty=[playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])],
-                 reopened=await withdraw_pasted(session, playbook, onboarding, changed, actor))
+                 reopened=await withdraw_pasted(session, playbook, onboarding, changed, actor), changed=bool(changed))
 
 
 def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onboarding, saved: Saved) -> str:
@@ -178,11 +190,7 @@ def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onbo
         note = "Values saved. The plan still holds: none of the values it depends on changed."
     else:
         note = "Values saved. Make the plan to see what the wizard will do."
-    if saved.empty:
-        names = " and ".join(f"'{label}'" for label in saved.empty)
-        count = len(saved.empty)
-        note += f" {names} left empty, so not saved: {'it keeps' if count == 1 else 'they keep'} the value shown."
-    return " ".join([note, *saved.reopened])
+    return " ".join([note, *([saved.left_empty()] if saved.empty else []), *saved.reopened])
 
 
 # How long ago a person may say what a wait waits for was done: a day is past any wait a document

@@ -53,10 +53,10 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
 
     workspace = page.locator("#step-choose_workspace")
     workspace.get_by_label("Sentinel workspace for Okta", exact=True).fill("sentinel-prod")
-    workspace.get_by_role("button", name="Save values").click()
-    expect(page.get_by_text("Values saved.")).to_be_visible()
-
-    page.get_by_role("button", name="Make the plan", exact=True).click()
+    # Typed, not saved: the card's Make the plan takes it along (it was dropped unsaid: QA walk 16, H1).
+    page.locator("#next-step").get_by_role("button", name="Make the plan", exact=True).click()
+    expect(page.get_by_text("Values saved. Plan ready")).to_be_visible()
+    expect(workspace.get_by_label("Sentinel workspace for Okta", exact=True)).to_have_value("sentinel-prod")
     plan = page.locator("#plan")
     expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
     expect(plan.get_by_text("Assign Read-Only Administrator to the new service account")).to_be_visible()

@@ -4,7 +4,6 @@ redirects back to the page."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import Any
 from urllib.parse import urlencode
@@ -20,13 +19,12 @@ from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
 from app.engine.status import timer_runs
-from app.onboardings import notes, service, tokens
+from app.onboardings import service
 from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import latest_job
 from app.store.statuses import ACTIVE_JOBS, OnboardingStatus, Verdict, WaitingFor
-from app.vault import Secret
 from app.web.csrf import csrf_token
 from app.web.deps import (
     ActingOperator,
@@ -161,11 +159,16 @@ INPUT = "input_"  # the prefix of an input's field on the page (templates/onboar
 
 @router.post("/{onboarding_id}/inputs", name="onboarding_inputs")
 async def save_inputs(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
-    state = app_state(request)
     form = await form_values(request)
     # "Save and make the plan" also reads Okta: the operator must be allowed its credential.
     then_plan = form.get("then") == "plan"
     found = await acting(request, db, onboarding_id, operator, okta=then_plan)
+    return await _save_values(request, db, found, operator, form, then_plan=then_plan)
+
+
+async def _save_values(request: Request, db: Any, found: Any, operator: Any, form: dict[str, str], *,
+                       then_plan: bool) -> Response:
+    state = app_state(request)
     playbook = state.library.get(found.vendor)
     # One form holds the values of every step still open ("steps"); a single step's form ("step")
     # is what older pages and scripts send.
@@ -189,21 +192,25 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
         return await refused(request, db, found.id, errors, typed=form)
     await db.commit()  # the plan, and the status line, read the values in their own session
     if then_plan:
-        return await _make_plan(request, found.id, operator, saved=True)
+        return await _make_plan(request, found.id, operator, saved=saved.said())
     await state.engine.refresh_status(found.id)  # the line follows the plan (make it again, or not)
     note = service.saved_note(playbook, await newest_plan(db, found.id), found, saved)
     return back(request, found.id, note, anchor=f"#step-{at or steps[0]}")
 
 
 @router.post("/{onboarding_id}/plan", name="onboarding_plan")
-async def make_plan(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
+async def make_plan(request: Request, db: DbSession, onboarding_id: str, operator: ActingOperator) -> Response:
     found = await acting(request, db, onboarding_id, operator, okta=True)
+    form = await form_values(request)
+    if "steps" in form:  # pressed with the page's values, typed and not saved yet (the card's: QA walk 16, H1)
+        return await _save_values(request, db, found, operator, form, then_plan=True)
+    await db.commit()  # no write lock held while Okta answers
     return await _make_plan(request, found.id, operator)
 
 
-async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, *, saved: bool = False) -> Response:
+async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, *, saved: str = "") -> Response:
     state = app_state(request)
-    done = "Values saved. " if saved else ""
+    done = f"{saved} " if saved else ""
     try:
         plan = await state.engine.plan(onboarding_id, actor_for(request, operator))
     except Exception as exc:  # an Okta failure while reading: say so on the page
@@ -294,65 +301,6 @@ async def undo(request: Request, db: ReadDbSession, onboarding_id: str, operator
 
 
 # -- operator steps ---------------------------------------------------------------------------
-
-@router.post("/{onboarding_id}/token", name="onboarding_token")
-async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
-    state = app_state(request)
-    found = await acting(request, db, onboarding_id, operator, okta=True)
-    form = await read_form(request)
-    value = form.api_token("service_token", label="Token value",
-                           missing="Paste the token value you copied as the service account.")
-    # The name the operator gave the token (prefilled with the wizard's proposal), and, when the
-    # wizard asked which of the account's tokens it is, the one they picked.
-    name = form.text("service_token_name", label="Token name", required=False, max_length=100)
-    picked = form.text("service_token_id", label="Token", required=False, max_length=40)
-    try:
-        form.raise_if_invalid()
-        facts = await tokens.verify_service_token(state.engine, found.id, Secret(value),
-                                                   actor_for(request, operator), token_name=name or None,
-                                                   token_id=picked or None)
-    except ValidationFailed as exc:
-        # Read again (the tokens to pick from were just kept as a fact); the name typed stays, never the token.
-        return await refused(request, db, found.id, exc, typed={"service_token_name": notes.masked(name).text})
-    note = ("Token verified: it belongs to the service account. Its value was not kept. It is the account's token "
-            f"'{facts.get('service_token_name')}' ({facts.get('service_token_id')}).")
-    note += tokens.asked_again(facts)  # the vendor still has the token it replaces (QA walk 12, M1)
-    if facts.get("service_token_network") != "ANYWHERE":
-        note += (" It is limited to network zones; the vendor's document asks for Any IP: set it on this step."
-                 if facts.get("service_token_any_ip_required") else
-                 f" Its network setting: {facts.get('service_token_network_text')} (for information).")
-    # What waited for the token (removing Super Admin from the account) runs now, within the plan
-    # already confirmed, instead of waiting for someone to press Continue.
-    if await state.engine.why_not_apply(found.id) is None and await state.engine.has_work(found.id):
-        with contextlib.suppress(JobBusy):
-            await state.jobs.submit(found.id, "apply", operator.id)
-            note += " The steps that waited for it are running now."
-            return back(request, found.id, note, anchor="#progress")
-    return back(request, found.id, note, anchor="#next-step")
-
-
-@router.post("/{onboarding_id}/token/any-ip", name="onboarding_token_any_ip")
-async def token_any_ip(request: Request, db: ReadDbSession, onboarding_id: str, operator: ActingOperator) -> Response:
-    state = app_state(request)
-    found = await acting(request, db, onboarding_id, operator, okta=True)
-    try:
-        await tokens.set_token_any_ip(state.engine, found.id, actor_for(request, operator))
-    except ValidationFailed as exc:
-        return back(request, found.id, exc.message, "error", anchor="#next-step")
-    return back(request, found.id, "The token now allows Any IP.", anchor="#next-step")
-
-
-@router.post("/{onboarding_id}/test-event/{check_key}", name="onboarding_test_event")
-async def test_event(request: Request, db: ReadDbSession, onboarding_id: str, check_key: str,
-                     operator: ActingOperator) -> Response:
-    state = app_state(request)
-    found = await acting(request, db, onboarding_id, operator, okta=True)
-    try:
-        note = await service.generate_test_event(state.engine, found.id, check_key, actor_for(request, operator))
-    except ValidationFailed as exc:
-        return back(request, found.id, exc.message, "error", anchor="#next-step")
-    return back(request, found.id, note, anchor="#next-step")
-
 
 @router.post("/{onboarding_id}/timers/{step_key}", name="onboarding_timer")
 async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_key: str,
