@@ -11,8 +11,8 @@ from playwright.sync_api import Locator, Page, expect
 from tests.live import LiveServer
 
 # The message after "Confirm and apply": while the run goes on, or once it has ended before the page
-# was drawn (a quick apply), as done.
-PLAN_CONFIRMED = re.compile(r"Plan confirmed: the wizard (is applying|has applied) it")
+# was drawn (a quick apply), what it did.
+PLAN_CONFIRMED = re.compile(r"Plan confirmed: the wizard is applying it|Applied in Okta: ")
 
 
 class Refusals(Protocol):

@@ -40,6 +40,7 @@ def set_flash(request: Request, response: Response, text: str, level: str = "suc
     signature = _signature(app_state(request).keys.ring().primary, payload.encode())
     response.set_cookie(FLASH_COOKIE, f"{payload}.{signature}", max_age=60, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/")
+    request.state.clear_flash = False  # a new message replaces the one this request showed
 
 
 def pop_flash(request: Request) -> dict[str, str] | None:

@@ -17,16 +17,17 @@ from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
 from app.engine.status import held_by_waits, timer_until
 from app.onboardings import handoffs, reactivation
+from app.onboardings.run_ended import STOPPED, run_ended_words
 from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
-from app.store.repositories.progress import latest_handoff
+from app.store.repositories.progress import latest_handoff, latest_job
 from app.store.repositories.state import find_onboarding
 from app.store.statuses import FINISHED, Outcome
 from app.vault.redaction import REDACTOR
 from app.watch.audience import told
 from app.watch.health import evidence_for
 from app.web.deps import actor_for, uuid_or_404
-from app.web.flash import set_flash
+from app.web.flash import FLASH_COOKIE, set_flash
 from app.web.refusals import mark_recorded
 from app.web.responses import redirect
 from app.web.state import app_state
@@ -69,14 +70,6 @@ async def assignee_only(request: Request, db: Any, found: Onboarding, operator: 
     await db.commit()
     mark_recorded(request)
     raise HTTPException(403, "Only the operator this onboarding is assigned to can reveal its kept secrets.")
-
-
-# What the page says of a run once it has ended, in place of the words that announced it.
-ENDED = {"apply": "The wizard's run has ended: what it did is below.",
-         "verify": "The verification has ended: the checklist below is as Okta answered it.",
-         "reverify": "The re-verification has ended: the checklist below is as Okta answered it.",
-         "undo": "The undo has ended: what it removed is below.",
-         "undo_shared": "The undo has ended: what it removed is below."}
 
 
 def back(request: Request, onboarding_id: uuid.UUID | str, message: str | None = None, level: str = "success",
@@ -134,11 +127,21 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "first_call_hours": min(onboarding.watch_every_hours or state.settings.watch_every_hours,
                                 state.settings.watch_first_call_hours),
         "usual_hours": state.settings.watch_every_hours,  # the pace an empty "Check it every" keeps
+        # A run announced by the last press that ended before this page was drawn: what it did.
+        "run_ended": await _run_ended(request, db, view.job, onboarding_id), "STOPPED": STOPPED,
     }
     return render(request, "onboardings/detail.html", context, status_code=status_code,
                   page_url=request.url_for("onboarding", onboarding_id=str(onboarding_id)).path)
 
 
+
+
+async def _run_ended(request: Request, db: Any, running: Any, onboarding_id: uuid.UUID) -> str | None:
+    """Only read with a message waiting to be shown (a flash), and no run going on."""
+    if running is not None or not request.cookies.get(FLASH_COOKIE):
+        return None
+    job = await latest_job(db, onboarding_id)
+    return await run_ended_words(db, job) if job is not None else None
 
 
 async def settle(request: Request, db: Any, onboarding_id: uuid.UUID) -> None:

@@ -20,6 +20,7 @@ from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
 from app.engine.status import timer_runs
 from app.onboardings import service
+from app.onboardings.run_ended import ENDED, STOPPED, run_ended_words
 from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import newest_plan
@@ -36,10 +37,9 @@ from app.web.deps import (
     read_form,
     uuid_or_404,
 )
-from app.web.flash import FLASH_COOKIE
+from app.web.flash import FLASH_COOKIE, set_flash
 from app.web.routes.home import home
 from app.web.routes.onboarding_common import (
-    ENDED,
     acting,
     assignee_only,
     back,
@@ -148,9 +148,13 @@ async def onboarding_progress(request: Request, db: DbSession, onboarding_id: st
     job = await latest_job(db, found.id)
     active = job is not None and job.state in ACTIVE_JOBS
     headers = {} if active else {"HX-Refresh": "true"}
-    return render(request, "onboardings/_progress.html", {"job": job, "onboarding": found, "active": active,
-                                                           "now": app_state(request).clock.now()},
-                  headers=headers, block="progress")
+    response = render(request, "onboardings/_progress.html", {"job": job, "onboarding": found, "active": active,
+                                                               "now": app_state(request).clock.now()},
+                      headers=headers, block="progress")
+    ended = await run_ended_words(db, job) if job is not None and not active else None
+    if ended:  # said on the page the panel reloads (QA walk 16, M3)
+        set_flash(request, response, ended, "error" if ended == STOPPED else "success")
+    return response
 
 
 # -- values and plan --------------------------------------------------------------------------
