@@ -21,8 +21,10 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class CsrfFailed(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, stale: bool = False) -> None:
         self.reason = reason
+        # Our own page's token, bound to another session than the request's (signed out since?).
+        self.stale = stale
         super().__init__(reason)
 
 
@@ -67,4 +69,4 @@ async def csrf_protect(request: Request) -> None:
         value = form.get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None
     if not submitted or not same(submitted, csrf_token(request)):
-        raise CsrfFailed("The form's security token is missing or out of date.")
+        raise CsrfFailed("The form's security token is missing or out of date.", stale=bool(submitted))

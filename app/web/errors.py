@@ -27,6 +27,8 @@ from app.web.state import app_state
 from app.web.templating import is_htmx, render
 
 log = logging.getLogger("onboard.errors")
+# The forms posted by someone not signed in (a stale token there is not a session that ended).
+_SIGNED_OUT_FORMS = ("/sign-in", "/setup")
 
 _TITLES = {
     400: "The request was not understood",
@@ -112,7 +114,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
         if not hasattr(request.state, "operator"):
-            request.state.operator = None
+            await _who_is_signed_in(request)
+        if exc.stale and request.state.operator is None and request.url.path not in _SIGNED_OUT_FORMS:
+            # Signed out meanwhile (in another tab): the form's token was bound to that session. It
+            # read "The form's security token is missing or out of date" (QA walk 16, M4).
+            ended = await _why_ended(request) or Ended(SESSION_ENDED)
+            back = safe_next(urlsplit(request.headers.get("referer", "")).path, "/")
+            return error_page(request, 401, f"{ended.words} Nothing was changed" + (
+                "; repeat the action once you are signed in." if ended.may_sign_in else "."), title="Signed out",
+                link=("/sign-in?next=" + quote(back, safe=""), "Sign in") if ended.may_sign_in else None)
         return error_page(
             request, 403,
             f"{exc.reason} Nothing was changed. Go back, reload the page and try again.",

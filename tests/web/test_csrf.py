@@ -97,3 +97,21 @@ class TestCsrf:
             response = web.post("/sign-out", csrf=False)
             assert response.status_code == 403
             assert web.get("/").status_code == 200
+
+
+def test_a_form_sent_after_signing_out_elsewhere_says_signed_out(settings: Settings) -> None:
+    """Signed out in another tab, then a button pressed on a page left open: it read "The form's
+    security token is missing or out of date" (QA walk 16, M4). Nothing changes, and it says why."""
+    add_operator(settings, "boss", "admin")
+    with web_client(settings) as web:
+        web.sign_in("boss")
+        token = csrf_from(web.get("/operators").text)
+        web.sign_out()  # the other tab
+        response = web.client.post("/operators", data={**NEW_OPERATOR, "csrf_token": token},
+                                   headers={"Referer": "http://testserver/operators"})
+    assert response.status_code == 401
+    assert "Signed out" in response.text and "security token" not in response.text
+    assert "Your session has ended. Sign in again. Nothing was changed; repeat the action once you are signed in." \
+        in response.text
+    assert 'href="/sign-in?next=%2Foperators">Sign in</a>' in response.text
+    assert _operator_count(settings) == 1
