@@ -181,9 +181,9 @@ def test_a_refused_webhook_keeps_what_was_typed_but_its_secret(j: Journey) -> No
     # Its URL is not written back either (a Slack webhook's address is its key); the form names its host.
     assert "/services/T0/B0" not in page.text and WEBHOOK_SECRET not in page.text
     words = _words(page.text)
-    assert ("Enter it again (the one at hooks.corp.acme.example): it can hold the receiver’s key, so it is "
-            "never shown back.") in words.split("Webhook URL", 1)[1].split("Signing secret", 1)[0]
-    assert "Enter it again: it is never shown back." in words.split("Signing secret", 1)[1]
+    assert ("Enter the webhook URL again (the one at hooks.corp.acme.example): it can hold the receiver’s key, so "
+            "it is never shown back.") in words.split("Webhook URL", 1)[1].split("Signing secret", 1)[0]
+    assert "Enter the signing secret again: it is never shown back." in words.split("Signing secret", 1)[1]
     again = j.submit(j.form(page.text, "/settings/notifications/webhook"), webhook_secret=WEBHOOK_SECRET,
                      webhook_url="https://hooks.corp.acme.example/services/T0/B0", webhook_private_network="on")
     assert "Alerts now also go to 'Corp hook'." in _words(again.text)
@@ -209,3 +209,15 @@ def test_a_receiver_on_this_machine_is_said_so_and_the_private_tick_is_in_the_tr
         "private network” ticked" in trail
     assert re.search(r"Notifications: webhook 'Public' to https://hooks\.acme\.example/… added(?!, with)", trail)
     assert WEBHOOK_SECRET not in trail
+
+
+def test_a_webhook_refused_for_its_secret_asks_for_its_url_again_at_the_top(j: Journey) -> None:
+    """QA walk 16, M5: the secret left out, the page listed only the secret, and the URL (never shown
+    back) was refused at the next try: the list at the top names both."""
+    page = _settings_form(j, "/settings/notifications/webhook", webhook_label="Security channel",
+                          webhook_url="https://hooks.slack.com/services/T0/B0/XYZ", webhook_secret="")
+    assert page.status_code == 400
+    summary = _words(page.text.split('error-summary" role="alert"', 1)[1].split("</div>", 1)[0])
+    assert "Enter the signing secret." in summary, summary
+    assert "Enter the webhook URL again (the one at hooks.slack.com)" in summary, summary
+    assert "/services/T0/B0/XYZ" not in page.text
