@@ -92,6 +92,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
     onboarding = view.onboarding
     latest = await latest_handoff(db, onboarding_id)
     people = {str(op.id): op for op in view.operators}
+    labels = {check.key: check.label for _step, check in view.loaded.playbook.checks()}
     credential_ok = handoffs.may_use_credential(view.loaded.connection, me.id)
     retired = view.loaded.connection.retired_at is not None
     own = [] if credential_ok and not retired else [
@@ -118,8 +119,12 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "reactivation": None if view.finished else reactivation.offered(view.loaded, view.results, view.last_run),
         "reactivation_purpose": reactivation.PURPOSE,
         "token_place": view.loaded.playbook.token_place,
-        # Once completed: what Okta shows of the vendor's use (the watch's evidence).
+        # Once completed: what Okta shows of the vendor's use (the watch's evidence), and the attestations
+        # that it connected given despite Okta showing no use then (QA walk 16, M2).
         "evidence": evidence_for(state.library, onboarding, view.results),
+        "confirmed_despite": [(people[str(a.operator_id)].display_name if str(a.operator_id) in people
+                               else a.operator_name, labels.get(a.check_key, a.check_key), a.attested_at)
+                              for a in view.loaded.attestations.values() if a.warning],
         # Once watched: who its alerts are sent to (the channels, and its assignee where a channel says so).
         "told": await told(db, onboarding) if onboarding.completed_at and onboarding.status not in FINISHED
         else None,
