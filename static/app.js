@@ -76,6 +76,19 @@ document.addEventListener("DOMContentLoaded", function () {
   window.addEventListener("load", function () { message.focus({ preventScroll: true }); });
 });
 
+// A page opened at its next-step card (a run's end reloads it there) puts focus on the card: its
+// message of what just happened, else the card itself, so the next Tab goes on from there rather than
+// to the top of the page (QA walk 16, L9).
+document.addEventListener("DOMContentLoaded", function () {
+  var card = document.getElementById("next-step");
+  if (window.location.hash !== "#next-step" || !card || document.querySelector(".error-summary")) {
+    return;
+  }
+  var target = card.querySelector("[role=status]") || card;
+  target.setAttribute("tabindex", "-1");
+  window.addEventListener("load", function () { target.focus({ preventScroll: true }); });
+});
+
 // After a refused submit, focus moves to the summary of what needs attention (its links lead to
 // each field), so keyboard and screen-reader users start where the problem is.
 document.addEventListener("DOMContentLoaded", function () {

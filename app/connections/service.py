@@ -104,7 +104,7 @@ async def check_credential(gateway: OktaGateway, org: OrgUrl, token: Secret, act
             raise ValidationFailed({"org_url": exc.message}, "The Okta org could not be reached; nothing was "
                                    "stored.") from None
         except OktaError as exc:
-            raise ValidationFailed({"api_token": explain(exc)}, "The preflight with this credential failed; "
+            raise ValidationFailed({"api_token": explain(exc)}, "The token could not be checked with Okta; "
                                    "nothing was stored.") from None
 
 

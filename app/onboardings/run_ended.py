@@ -25,7 +25,7 @@ ENDED = {"apply": "The wizard's run has ended: what it did is below.",
          "undo_shared": "The undo has ended: what it removed is below."}
 
 
-STOPPED = "The run stopped before its end: what went wrong, and what to do, is below."
+STOPPED = "The run stopped before its end: this page says what went wrong, and what to do."
 
 
 async def run_ended_words(session: AsyncSession, job: Job) -> str | None:

@@ -132,7 +132,7 @@ class Saved:
 
 async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],
                       keys: Sequence[str], actor: Actor, steps: Sequence[str] = (),
-                      required_now: Sequence[str] | None = None) -> Saved:
+                      required_now: Sequence[str] | None = None, quiet: bool = False) -> Saved:
     """Save the values of ``keys`` (the inputs of ``steps``, the steps the page's form holds) all
     at once, from ``typed``: what the operator typed, by input key (a box ticked is "on"). One
     invalid value saves none, and every error is reported, keyed by its input. A required value left
@@ -141,7 +141,8 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     apply), and it is asked for when that step is saved or planned. Returns the labels of those
     sent empty that had a value (cleared, not saved: each keeps it), which the page says rather
     than silently showing it again (a value not given yet is not one), and the attestations of
-    values pasted in a vendor's console that the save changed, withdrawn."""
+    values pasted in a vendor's console that the save changed, withdrawn. ``quiet``: a save that
+    changed nothing is not recorded (it came with Make the plan, not from a Save button)."""
     values = dict(onboarding.inputs or {})
     form = Fields(typed)
     given = [key for key in keys if required_now is None or key in required_now
@@ -172,12 +173,17 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     # what was saved before, or else the default the page showed).
     changed = [key for key in keys if not same_value(values.get(key), used.get(key))]
     await set_inputs(session, onboarding, values)
+    emptied = [playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])]
+    if quiet and not changed and not emptied:
+        # Make the plan sends the page's values with it: a press that changed none is the plan's alone
+        # (the trail read "Values saved, none changed" before every "Plan made").
+        return Saved()
     await record(session, action="inputs_save", actor=actor, onboarding_id=onboarding.id,
                  subject_type="onboarding", subject_id=str(onboarding.id),
                  summary=("Values saved: " + ", ".join(input_label(playbook, key) for key in changed)) if changed
                  else "Values saved, none changed",
                  details={k: values[k] for k in changed if not isinstance(values[k], list)})
-    return Saved(empty=[playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])],
+    return Saved(empty=emptied,
                  reopened=await withdraw_pasted(session, playbook, onboarding, changed, actor), changed=bool(changed))
 
 

@@ -56,6 +56,15 @@ def error_page(request: Request, status: int, message: str, *, title: str | None
         return Response(f"{context['title']}: {message}", status_code=status, media_type="text/plain")
 
 
+# The page a form is posted from, by the address it posts to (pages send no Referer: no-referrer).
+_POSTED_FROM = re.compile(r"^/onboardings/[0-9a-fA-F-]{36}|^/[a-z-]+")
+
+
+def _page_posted_from(path: str) -> str:
+    found = _POSTED_FROM.match(path)
+    return safe_next(found.group(0) if found else "/", "/")
+
+
 def _page_of(request: Request) -> str | None:
     """The path (and query) of the page an htmx request came from, when it is this site's."""
     current = urlsplit(request.headers.get("hx-current-url", ""))
@@ -115,11 +124,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
         if not hasattr(request.state, "operator"):
             await _who_is_signed_in(request)
+        if exc.stale and request.state.operator is None and request.url.path == "/sign-out":
+            return Response(status_code=303, headers={"location": "/sign-in"})  # signed out already
         if exc.stale and request.state.operator is None and request.url.path not in _SIGNED_OUT_FORMS:
             # Signed out meanwhile (in another tab): the form's token was bound to that session. It
             # read "The form's security token is missing or out of date" (QA walk 16, M4).
             ended = await _why_ended(request) or Ended(SESSION_ENDED)
-            back = safe_next(urlsplit(request.headers.get("referer", "")).path, "/")
+            back = _page_of(request) or _page_posted_from(request.url.path)
             return error_page(request, 401, f"{ended.words} Nothing was changed" + (
                 "; repeat the action once you are signed in." if ended.may_sign_in else "."), title="Signed out",
                 link=("/sign-in?next=" + quote(back, safe=""), "Sign in") if ended.may_sign_in else None)

@@ -66,7 +66,9 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     expect(confirmed).to_be_focused()
     wait_for_job(page)
     # What the run wrote to Okta, on the page it reloads (it said nothing of it: QA walk 16, M3).
-    expect(page.locator("#next-step").get_by_text(re.compile(r"Applied in Okta: \d+ created"))).to_be_visible()
+    applied = page.locator("#next-step").get_by_text(re.compile(r"Applied in Okta: \d+ created"))
+    expect(applied).to_be_visible()
+    expect(applied).to_be_focused()  # the next Tab goes on from the card, not from the top (QA walk 16, L9)
     expect(page.locator(".status-note")).to_contain_text("Waiting for the service account's token")
     # The reload at the end of the run lands on the card, not beside the progress panel (QA walk 9, M4).
     expect(page.get_by_role("heading", name="Step 3: Verify the account")).to_be_in_viewport()

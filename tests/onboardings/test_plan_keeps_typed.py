@@ -54,3 +54,22 @@ def test_plan_again_in_the_toolbar_keeps_a_value_typed_on_the_page(j: Journey, s
     assert "Values saved." in _text(planned.text)
     assert j.onboarding(oid).inputs["workspace_name"] == "sentinel-prod"
     assert 'value="sentinel-prod"' in planned.text
+
+
+def test_make_the_plan_records_no_save_that_changed_nothing(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """The trail read "Values saved, none changed" before every "Plan made" (review of QA walk 16, H1)."""
+    assert sandbox_org.demo is not None
+    oid = j.start("oort", j.connect(sandbox_org.demo.admin_token))
+    j.submit(_pressed(j, j.get(f"/onboardings/{oid}").text, "Make the plan"))
+    trail = _text(j.get(f"/audit?onboarding={oid}").text)
+    assert "Plan made" in trail and "Values saved" not in trail, trail
+
+
+def test_enter_in_a_value_s_box_saves_the_values_and_makes_no_plan(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """A browser's Enter presses the form's first button: the card's Make the plan, which came first on
+    the page, made a plan (review of QA walk 16, H1). The first button of the page's values is a Save."""
+    assert sandbox_org.demo is not None
+    oid = j.start("oort", j.connect(sandbox_org.demo.admin_token))
+    page = j.get(f"/onboardings/{oid}").text
+    first = re.search(r'<button[^>]*form="onboarding-inputs"[^>]*>([^<]*)</button>', page)
+    assert first is not None and first.group(1) == "Save values" and "formaction" not in first.group(0), first

@@ -45,5 +45,5 @@ def test_a_run_that_stopped_does_not_read_as_applied(j: Journey, sandbox_org: Sa
     oid = _confirmed(j, sandbox_org)
     j.wait_for_jobs()
     card = _card(j.get(f"/onboardings/{oid}").text)  # the run ended before the page was drawn
-    assert "The run stopped before its end: what went wrong, and what to do, is below." in card, card
+    assert "The run stopped before its end: this page says what went wrong, and what to do." in card, card
     assert "has applied it" not in card

@@ -31,6 +31,9 @@ def test_a_refused_connection_is_recorded_and_its_calls_name_the_org(settings: S
             page = j.get("/connections").text
             refused = j.submit(j.form(page, "/connections"), org_url=typed, api_token=TOKEN, label="Acme")
             assert refused.status_code == 400, typed
+            # The token's box comes back empty, and the list at the top says so (QA walk 16, L2).
+            summary = refused.text.split('error-summary" role="alert"', 1)[1].split("</div>", 1)[0]
+            assert "Paste the API token again: it is never shown back." in summary
 
         shown = rows(j.get("/audit").text)
         refusals = [(r["Who"], r["What"], r["Result"]) for r in shown if r["What"].startswith("Okta connection to")]

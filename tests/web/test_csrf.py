@@ -107,11 +107,12 @@ def test_a_form_sent_after_signing_out_elsewhere_says_signed_out(settings: Setti
         web.sign_in("boss")
         token = csrf_from(web.get("/operators").text)
         web.sign_out()  # the other tab
-        response = web.client.post("/operators", data={**NEW_OPERATOR, "csrf_token": token},
-                                   headers={"Referer": "http://testserver/operators"})
+        response = web.client.post("/operators", data={**NEW_OPERATOR, "csrf_token": token})
+        again = web.client.post("/sign-out", data={"csrf_token": token})  # a second tab's Sign out
     assert response.status_code == 401
     assert "Signed out" in response.text and "security token" not in response.text
     assert "Your session has ended. Sign in again. Nothing was changed; repeat the action once you are signed in." \
         in response.text
     assert 'href="/sign-in?next=%2Foperators">Sign in</a>' in response.text
     assert _operator_count(settings) == 1
+    assert again.status_code == 303 and again.headers["location"] == "/sign-in"

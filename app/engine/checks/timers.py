@@ -49,7 +49,7 @@ class TimerElapsed(Check):
         if until > ctx.clock.now():
             left = max(1, int((until - ctx.clock.now() + 59) // 60))
             return CheckOutcome.waiting(f"Waiting until {ends} ({left} minute{'s' if left != 1 else ''} left)",
-                                       "Verify again when the time is up.", until=until)
+                                       "Re-verify when the time is up.", until=until)
         declared = (ctx.scope.facts.get(timer_fact(p.step)) or {}).get("declared")
         if declared:
             # Begun before the wizard counted it, by a person's word: said so, with who and when (the

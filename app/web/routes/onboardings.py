@@ -37,7 +37,7 @@ from app.web.deps import (
     read_form,
     uuid_or_404,
 )
-from app.web.flash import FLASH_COOKIE, set_flash
+from app.web.flash import FLASH_COOKIE, FLASH_LIMIT, set_flash
 from app.web.routes.home import home
 from app.web.routes.onboarding_common import (
     acting,
@@ -171,7 +171,7 @@ async def save_inputs(request: Request, db: DbSession, onboarding_id: str, opera
 
 
 async def _save_values(request: Request, db: Any, found: Any, operator: Any, form: dict[str, str], *,
-                       then_plan: bool) -> Response:
+                       then_plan: bool, quiet: bool = False) -> Response:
     state = app_state(request)
     playbook = state.library.get(found.vendor)
     # One form holds the values of every step still open ("steps"); a single step's form ("step")
@@ -190,7 +190,7 @@ async def _save_values(request: Request, db: Any, found: Any, operator: Any, for
     typed = {name.removeprefix(INPUT): value for name, value in form.items() if name.startswith(INPUT)}
     try:
         saved = await service.save_inputs(db, playbook, found, typed, keys, actor_for(request, operator),
-                                          steps=steps, required_now=required_now)
+                                          steps=steps, required_now=required_now, quiet=quiet)
     except ValidationFailed as exc:
         errors = ValidationFailed({INPUT + key: error for key, error in exc.errors.items()}, exc.message)
         return await refused(request, db, found.id, errors, typed=form)
@@ -207,14 +207,15 @@ async def make_plan(request: Request, db: DbSession, onboarding_id: str, operato
     found = await acting(request, db, onboarding_id, operator, okta=True)
     form = await form_values(request)
     if "steps" in form:  # pressed with the page's values, typed and not saved yet (the card's: QA walk 16, H1)
-        return await _save_values(request, db, found, operator, form, then_plan=True)
+        return await _save_values(request, db, found, operator, form, then_plan=True, quiet=True)
     await db.commit()  # no write lock held while Okta answers
     return await _make_plan(request, found.id, operator)
 
 
 async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, *, saved: str = "") -> Response:
     state = app_state(request)
-    done = f"{saved} " if saved else ""
+    # What the save said, unless it would crowd out the plan's own news (the message is kept short).
+    done = f"{saved} " if len(saved) <= FLASH_LIMIT // 3 else "Values saved. " if saved else ""
     try:
         plan = await state.engine.plan(onboarding_id, actor_for(request, operator))
     except Exception as exc:  # an Okta failure while reading: say so on the page
