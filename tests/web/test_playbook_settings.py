@@ -10,9 +10,11 @@ import html
 import re
 
 from app.playbooks.loader import setting_key
+from app.settings import Settings
 from app.store.models import AppSetting
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
+from tests.support import Web, add_operator
 
 
 def saved(j: Journey, key: str) -> object:
@@ -85,3 +87,21 @@ def test_notifications_warn_when_their_links_name_this_machine(j: Journey) -> No
     assert "this server's own address: set ONBOARD_PUBLIC_URL to the address people open the wizard at" in page
     object.__setattr__(j.state.settings, "public_url", "https://wizard.acme.example")
     assert 'id="public-url-unset"' not in j.get("/settings").text
+
+
+def test_who_may_not_change_the_settings_reads_them_as_values(j: Journey, settings: Settings) -> None:
+    """An operator or auditor saw empty greyed boxes under "Leave a field empty to use the default"
+    (QA walk 16, L6): they read the value in use, and whether it is the default or an administrator's."""
+    form = j.form(j.get("/settings").text, "/settings/playbooks/oort")
+    j.submit(form, setting_custom_role_permissions="okta.users.read")
+    add_operator(settings, "aud", "auditor")
+    web = Web(j.client)
+    web.sign_out()
+    web.sign_in("aud")
+    page = web.get("/settings").text
+    oort = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page.split('id="pb-oort-title"', 1)[1]
+                                         .split("</section>", 1)[0]).split()))
+    assert "Permissions of the Oort remediation role unsure okta.users.read set by an administrator" in oort, oort
+    assert "Leave a field empty" not in oort and "<input" not in page.split('id="pb-oort-title"', 1)[1].split(
+        "</section>", 1)[0]
+    assert "Save Oort settings" not in page
