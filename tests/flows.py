@@ -171,10 +171,10 @@ def sign_out(page: Page) -> None:
 
 def add_operator_in_ui(page: Page, username: str, name: str, role: str, password: str) -> None:
     page.get_by_role("link", name="Operators").click()
-    form = page.get_by_role("region", name="Add an operator")
+    form = page.get_by_role("region", name="Add an account")
     form.get_by_label("Username").fill(username)
     form.get_by_label("Display name").fill(name)
     form.get_by_label("Role").select_option(role)
     form.get_by_label("Initial password").fill(password)
-    form.get_by_role("button", name="Add operator").click()
+    form.get_by_role("button", name="Add the account").click()
     expect(page.get_by_text(f"Account {username} added")).to_be_visible()

@@ -91,8 +91,10 @@ class TestRoles:
         with web_client(settings) as web:
             web.sign_in("boss")
             page = " ".join(web.get("/operators").text.split())
-        assert ('<p class="hint" id="role-hint">Operator: connects Okta orgs, runs onboardings and takes help-desk '
-                "work from the queue (the role for help-desk staff).") in page
+        # In the order the list gives them (QA walk 16, L8): Administrator, Operator, Auditor.
+        assert '<p class="hint" id="role-hint">Administrator: everything an operator does, and manages' in page
+        assert ("Operator: connects Okta orgs, runs onboardings and takes help-desk work from the queue (the role "
+                "for help-desk staff). Auditor:") in page
         assert 'id="role" name="role" aria-describedby="role-hint "' in page
 
     def test_admin_changes_a_role(self, settings: Settings) -> None:

@@ -26,12 +26,12 @@ def test_setup_add_operator_sign_out_and_in(journey: Journey) -> None:
     expect(page.get_by_role("heading", name="Onboardings", exact=True)).to_be_visible()
 
     page.get_by_role("link", name="Operators").click()
-    add = page.get_by_role("region", name="Add an operator")
+    add = page.get_by_role("region", name="Add an account")
     add.get_by_label("Username").fill("helpdesk.hal")
     add.get_by_label("Display name").fill("Hal from the help desk")
     add.get_by_label("Role").select_option("operator")
     add.get_by_label("Initial password").fill("help desk password")
-    add.get_by_role("button", name="Add operator").click()
+    add.get_by_role("button", name="Add the account").click()
     expect(page.get_by_text("Account helpdesk.hal added as Operator.")).to_be_visible()
     expect(page.get_by_role("cell", name="Hal from the help desk")).to_be_visible()
 
