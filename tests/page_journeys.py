@@ -130,6 +130,11 @@ class _Forms(HTMLParser):
         elif tag == "form":
             self._form = None
 
+    def close(self) -> None:
+        super().close()
+        for elsewhere, owner in self._sent_elsewhere:  # every form's method is known by now
+            elsewhere.method = elsewhere.method or owner.method
+
 
 @functools.lru_cache(maxsize=16)
 def page_forms(html: str) -> tuple[Form, ...]:
@@ -137,8 +142,6 @@ def page_forms(html: str) -> tuple[Form, ...]:
     parser = _Forms()
     parser.feed(html)
     parser.close()
-    for elsewhere, owner in parser._sent_elsewhere:
-        elsewhere.method = elsewhere.method or owner.method
     return tuple(parser.forms)
 
 

@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.common.text import counted, first_sentence
-from app.engine.checks.base import CheckOutcome, answered_by_facts
+from app.engine.checks.base import answered_by_facts, settles
 from app.engine.requirements import INPUT_PREFIX, Stale, describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.engine.scope import Scope
 from app.playbooks.schema import Playbook, StepSpec
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.models import OnboardingPlan, VerificationRun
-from app.store.statuses import ActionState, CheckStatus, OnboardingStatus, Verdict, WaitingFor, retired_note
+from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor, retired_note
 
 # What a draft's status line says (nothing is applied yet), as the page's card says it.
 DRAFT_NEW = "Check the values, then make the plan."
@@ -197,14 +197,10 @@ def checked_only_before(loaded: Loaded, first: StepSpec) -> list[StepSpec]:
         # is known already: the line asked to verify P1 beside its "Roles: Super Administrator, as Okta
         # reported when the Okta connection was checked" (QA walk 15, L4).
         checks = [check for check in step.checks if scope.condition(check.when)]
-        return bool(checks) and not all(_settled(answered_by_facts(check, scope, state)) for check in checks)
+        return bool(checks) and not all(settles(answered_by_facts(check, scope, state)) for check in checks)
 
     return [step for step in order[:order.index(first)]
             if step.actor == "wizard" and not step.actions and step.task is None and unknown(step)]
-
-
-def _settled(answer: CheckOutcome | None) -> bool:
-    return answer is not None and answer.status in (CheckStatus.passed, CheckStatus.accepted)
 
 
 def _waiting_for_attestation(loaded: Loaded, first: StepSpec, now: float

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engine import asked_inputs
 from app.engine.actions.base import registry as action_registry
-from app.engine.checks.base import CheckOutcome, answered_by_facts
+from app.engine.checks.base import CheckOutcome, answered_by_facts, settles
 from app.engine.requirements import (
     Stale,
     describe,
@@ -353,7 +353,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
                 # Till a run: a pasted token's proof, say. What the facts and attestations settle since
                 # the run wins over it (several email domains accepted by an attestation given since).
                 answer = read_since(answered_by_facts(check, scope, check_state), last_run, check.key in results)
-                settled = answer is not None and answer.status in (CheckStatus.passed, CheckStatus.accepted) and (
+                settled = settles(answer) and (
                     result is None or result.status != CheckStatus.unchecked)  # not over "Okta did not answer"
                 shown = lost_shown(lost, step, check) or (answer if settled else (result or answer))
                 if shown is not None and shown.status == CheckStatus.failed and taking_token is not None \

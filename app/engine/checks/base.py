@@ -153,3 +153,8 @@ def reads_okta(kind: str) -> bool:
 def answered_by_facts(spec: CheckSpec, scope: Scope, state: CheckState) -> CheckOutcome | None:
     """What the check finds from the facts and attestations alone, or None (see `Check.from_facts`)."""
     return check_registry()[spec.kind](spec.key, spec.params).from_facts(scope, state)
+
+
+def settles(answer: CheckOutcome | None) -> bool:
+    """Whether what the facts answer of a check settles it: passed, or accepted on an attestation."""
+    return answer is not None and answer.status in (CheckStatus.passed, CheckStatus.accepted)

@@ -66,9 +66,12 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
                                 "hold the receiver’s key, so it is never shown back.",
                  "webhook_secret": "Enter the signing secret again: it is never shown back.",
                  "smtp_password": "Enter the SMTP password again: it is never shown back."}
-        errors.update({name: f"{errors[name]} {words}" if name in errors and name == "webhook_url" else words
-                       for name, words in again.items()
-                       if values.get(name, "").strip() and (name not in errors or name == "webhook_url")})
+        for name, words in again.items():
+            if not values.get(name, "").strip():
+                continue
+            # The URL's own fault (a private address) still asks for it again: it is not shown back either.
+            errors[name] = f"{errors[name]} {words}" if name == "webhook_url" and name in errors \
+                else errors.get(name, words)
         return await settings_view(request, db, errors=errors, message=exc.message, status_code=400,
                                    notify_typed=typed)
     await add_channel(db, app_state(request).vault, given, actor_for(request, admin))
