@@ -105,7 +105,7 @@ def render_pdf(report: Report) -> bytes:
 
     if report.values:
         pdf.heading("Values given")
-        pdf.rows((60, 60, 70), ["Step", "Value", "Given"], ([v.step, v.label, v.value] for v in report.values))
+        pdf.rows((60, 60, 70), ["Step", "Value", "Given"], ([v.step, v.label, v.words] for v in report.values))
 
     pdf.heading("What the wizard did in Okta")
     pdf.set_font("DejaVu", "", 8)

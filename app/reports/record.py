@@ -37,7 +37,7 @@ HANDOFF_ACTIONS = ("handoff",)
 def _value(value: GivenValue) -> dict[str, Any]:
     # "given", as the report's column: a key named "value" is masked by the redactor (Okta's
     # credentials.password.value), and no given value is a secret.
-    return {"step": value.step, "label": value.label, "given": value.value}
+    return {"step": value.step, "label": value.label, "given": value.value, "default": value.default}
 
 
 def _plan_line(line: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,13 @@ class GivenValue:
     step: str  # "3 Create the custom role": where the document asks for it
     label: str
     value: str
+    # Nobody saved it: the playbook's default, shown in its box and used as it is (QA walk 16, L1:
+    # the hand-off summary listed defaults as values a person had given).
+    default: bool = False
+
+    @property
+    def words(self) -> str:
+        return f"{self.value} (the wizard's default: nobody typed or saved it)" if self.default else self.value
 
 
 def in_words(spec: InputSpec, value: Any) -> str:
@@ -41,6 +48,7 @@ def _declared(loaded: Loaded, key: str) -> bool:
 def given_values(loaded: Loaded) -> list[GivenValue]:
     """Each value once, at the first step of the document that asks for it, in the document's order."""
     scope, seen, given = loaded.scope, set[str](), list[GivenValue]()
+    saved = loaded.onboarding.inputs or {}
     for _section, step in loaded.playbook.steps():
         if not scope.condition(step.when):
             continue
@@ -56,9 +64,11 @@ def given_values(loaded: Loaded) -> list[GivenValue]:
                 continue
             seen.add(spec.key)
             value = in_words(spec, scope.inputs.get(spec.key))
+            unsaved = saved.get(spec.key) in (None, "") and scope.inputs.get(spec.key) not in (None, "", [])
             if spec.key == TOKEN_NAME_INPUT:
                 value = _token_named(scope.facts, value)
-            given.append(GivenValue(step=f"{step.number} {step.title}", label=spec.label, value=value))
+                unsaved = unsaved and not scope.facts.get(TOKEN_NAME_INPUT)  # the name of the token pasted
+            given.append(GivenValue(step=f"{step.number} {step.title}", label=spec.label, value=value, default=unsaved))
     return given
 
 

@@ -354,3 +354,32 @@ def test_the_summary_asks_only_about_steps_elsewhere_before_where_it_stands(
     still = left.split("</ul>", 1)[0]
     assert "Done elsewhere" not in left and "Drata: Connections &gt; Identity Providers &gt; Okta" in still
     assert still.index("Create Token") < still.index("Drata: Connections")  # in the document's order
+
+
+def test_the_summary_says_which_values_nobody_gave(w: Wizard, people: dict[str, Any]) -> None:
+    """"Values given" listed the playbook's defaults, in their boxes but never saved, as values someone
+    had given: the taker could not tell what the sender chose from what the wizard proposed (QA walk
+    16, L1). A default says so until a person saves that step's values."""
+    web = Web(w.client)
+    oid = _started_by(w, web, "amy")
+
+    def given() -> dict[str, str]:
+        summary = web.get(f"/onboardings/{oid}/summary").text
+        rows = re.findall(r'data-label="Value">([^<]*)</td><td data-label="Given">([^<]*)</td>',
+                          summary.split('given-values">', 1)[1].split("</table>", 1)[0])
+        return {html.unescape(label): html.unescape(value) for label, value in rows}
+
+    before = given()
+    assert before["Service account username (an email address)"].endswith(
+        " (the wizard's default: nobody typed or saved it)"), before
+    page = f"/onboardings/{oid}"
+    typed = {"service_account_login": "mdi-svc@acme.example", "service_account_email": "mdi-svc@acme.example",
+             "first_name": "Microsoft Defender", "last_name": "for Identity"}
+    response = web.post(f"{page}/inputs", {"steps": "create_account", "at": "create_account",
+                                            **{f"input_{key}": value for key, value in typed.items()}}, page=page)
+    assert response.status_code == 303, response.text
+    after = given()
+    # Saved: the value typed, and those saved as they were proposed, are the person's now.
+    assert after["Service account username (an email address)"] == "mdi-svc@acme.example"
+    assert after["First name"] == "Microsoft Defender"
+    assert after["Name of the custom role and resource set"].endswith("(the wizard's default: nobody typed or saved it)")

@@ -61,7 +61,10 @@ def test_the_json_export_holds_the_record_the_report_shows(done: tuple[Wizard, u
     given = _cells(html, 'given-values">', ("Step", "Value", "Given"))
     assert ("1 Create a dedicated Okta account", "Service account username (an email address)",
             "mdi-service@acme.example") in given
-    assert [(v["step"], v["label"], v["given"]) for v in data["values_given"]] == given
+    # A default nobody saved is marked apart (the report says so in words).
+    assert [(v["step"], v["label"], v["given"] + (" (the wizard's default: nobody typed or saved it)"
+                                                  if v["default"] else "")) for v in data["values_given"]] == given
+    assert {v["label"]: v["default"] for v in data["values_given"]}["Service account email"] is True
 
     # The plan confirmed: when, by whom, its lines (tests/reports/test_record_history.py), and that
     # nothing was applied otherwise.
