@@ -301,6 +301,19 @@ class TestLogStreamValues:
         w.apply_ok(oid)
         assert [s.settings for s in sandbox_org.log_streams] == [STREAM_SETTINGS]
 
+    def test_each_of_step_4_4s_boxes_says_what_goes_in_it_above_it(self, w: Wizard) -> None:
+        """The region's help came below its box, and the log stream's name had none (QA walk 16, L4): a
+        person read the box before being told what it was for, and could not tell where the name shows."""
+        oid = start(w)
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        step = web.get(f"/onboardings/{oid}").text.split('id="step-event_streaming_tab"', 1)[1].split("</li>", 1)[0]
+        region = step.split('<label for="input_aws_region">', 1)[1]
+        assert region.index("The AWS region Oort shows on its Event Streaming tab.") < region.index("<select")
+        assert re.search(r'<select id="input_aws_region"[^>]*aria-describedby="input_aws_region-hint ?"', region)
+        name = step.split('<label for="input_log_stream_name">', 1)[1]
+        assert name.index("Reports › Log Streaming") < name.index("<input")
+
     def test_the_status_line_names_the_cards_step_before_the_aws_values(self, w: Wizard) -> None:
         """Oort's console shows its AWS values only at 4.4, after the Advanced tab (4), the User Schema
         box (4.1), Save (4.2) and Test Connectivity (4.3): the bold line under the title asked for the
