@@ -58,8 +58,7 @@ async def before_attesting(engine: Engine, onboarding_id: uuid.UUID, check_key: 
         if kept:
             await _keep(engine, onboarding_id, check.key, None)
         return None
-    words = _warning(loaded, check, shown)
-    await _keep(engine, onboarding_id, check.key, {"shown": shown, "words": words, "at": now})
+    await _keep(engine, onboarding_id, check.key, {"shown": shown, **_warning(loaded, check, shown), "at": now})
     raise NoSignOfUse({}, f"Not attested yet: {shown[:1].upper()}{shown[1:]}. The warning at ‘{check.label}’ "
                           "says what to check.")
 
@@ -99,21 +98,23 @@ async def _token_use(engine: Engine, loaded: Loaded, actor: Actor) -> str | None
             + f": its expiry, {stamp(expires)}, had not moved when the wizard read it on {stamp(engine.clock.now())}")
 
 
-def _warning(loaded: Loaded, check: CheckSpec, shown: str) -> str:
-    """The warning at the attestation: what Okta shows, that the vendor may simply not have called yet
-    (then waiting is better than confirming: QA walk 12, L3), what else it may mean, where to check;
-    in the item's own words (the playbook's ``seen``)."""
+def _warning(loaded: Loaded, check: CheckSpec, shown: str) -> dict[str, Any]:
+    """The warning at the attestation: what Okta shows, then the two things it may mean, each with
+    what to do: the vendor may simply not have called yet (then waiting is better than confirming: QA
+    walk 12, L3), or it is looking elsewhere (where to check); in the item's own words (the
+    playbook's ``seen``). Short sentences and one "despite", at the box (QA walk 16, L5: one paragraph
+    of 170 words said "despite" three times)."""
     proof = check.proves_connection
     assert proof is not None
     where = str(loaded.scope.render(proof.where))
     seen = str(loaded.scope.render(proof.seen))
     first_call = str(loaded.scope.render(proof.first_call))
-    return (f"{shown[:1].upper()}{shown[1:]}. Okta moves a token's expiry on at each call made with it. "
-            f"{first_call[:1].upper()}{first_call[1:]}: if it was set up only a little while ago, it may simply not "
-            "have called Okta yet. Then wait, and attest again later (the wizard asks Okta again then): that is "
-            f"better than confirming despite this warning. If {seen} all the same, you may be looking at another "
-            "place than the one set up here, or it may be connected with another token or to another Okta org. "
-            f"Check {where}. If you are sure, tick the box to confirm it despite this warning.")
+    return {"words": f"{shown[:1].upper()}{shown[1:]}. Okta moves a token's expiry on at each call made with it.",
+            "advice": [f"{first_call[:1].upper()}{first_call[1:]}: if it was set up only a little while ago, it may "
+                       "simply not have called Okta yet. Then wait, and attest again later (the wizard asks Okta "
+                       "again then): that is better than confirming now.",
+                       f"If {seen} all the same, check {where}: you may be looking at another place than the one set "
+                       "up here, or it may be connected with another token or to another Okta org."]}
 
 
 async def _keep(engine: Engine, onboarding_id: uuid.UUID, check_key: str, warning: dict[str, Any] | None) -> None:

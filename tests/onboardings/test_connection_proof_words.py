@@ -68,8 +68,14 @@ def test_the_warning_says_the_vendor_may_not_have_called_yet_and_that_waiting_is
     assert ("The connector reads Okta's System Log on its own schedule, and its first data can take up to 30 "
             "minutes after it is saved: if it was set up only a little while ago, it may simply not have called "
             "Okta yet. Then wait, and attest again later (the wizard asks Okta again then): that is better than "
-            "confirming despite this warning.") in said
-    assert "If the OktaSystemLogs table shows Okta's events all the same, you may be looking at another place" in said
+            "confirming now.") in said
+    assert "If the OktaSystemLogs table shows Okta's events all the same, check that you queried" in said
+    # One "despite", at the box that records it; each thing the warning may mean is an item of its own
+    # (QA walk 16, L5: one paragraph of 170 words said "despite" three times).
+    warning = said.split("Okta moves a token's expiry on at each call made with it.", 1)[1].split("I confirm:", 1)[0]
+    assert warning.count("despite") == 1 and "I checked: record it despite this warning" in warning
+    assert len(re.findall(r"<li>", _around(html.unescape(web.get(url).text), f'id="warning-{LAST}"', 0, 3000)
+                          .split("</ul>", 1)[0])) == 2
 
 
 def _defender_at_its_last_attestation(w: Wizard, org: SandboxOrg) -> uuid.UUID:
@@ -91,7 +97,7 @@ def test_defender_s_warning_speaks_of_its_own_item(w: Wizard, sandbox_org: Sandb
     assert warned.status_code == 409
     said = _text(warned)
     assert "The Okta instance appears in the Defender table as enabled" in said  # the item attested
-    assert "If the Defender table shows the Okta instance as enabled all the same, you may be looking" in said
+    assert "If the Defender table shows the Okta instance as enabled all the same, check in the Microsoft" in said
     assert "Okta's data" not in said
     assert "Defender for Identity reads Okta on its own schedule once the instance is saved" in said
     assert "it may simply not have called Okta yet. Then wait, and attest again later" in said

@@ -298,7 +298,10 @@ def test_the_list_shows_health_and_filters_on_it(j: Journey, sandbox_org: Sandbo
     oid, token = _completed(j, sandbox_org)
     other = j.start("authomize", j.onboarding(oid).connection_id)
     listed = j.get("/?view=all").text
-    assert "pill pill--health-healthy\">watched" in listed and "not watched" in listed
+    # The list says what it knows (watched, no alert open), not the Health page's "healthy", which
+    # means a last check passed (QA walk 16, L3).
+    assert "pill pill--health-healthy\">watched, no alert open<" in listed and "not watched" in listed
+    assert ">Watched, no alert open</option>" in listed
     assert f"#{str(other)[:8]}" not in j.get("/?view=all&health=healthy").text
     assert f"#{str(oid)[:8]}" in j.get("/?view=all&health=healthy").text
 
