@@ -120,7 +120,8 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     if running is not None and not any(each.key not in held for each in attest_steps):
         # An attestation the wait does not hold is the person's to give meanwhile, as the card asks
         # (it said "Waiting for a timer" beside a card at step 1-3: QA walk 12, L1).
-        return OnboardingStatus.waiting, WaitingFor.timer, f"Waiting for the timer of '{running.title}'"
+        waits = _waiting_on(loaded, running)
+        return OnboardingStatus.waiting, WaitingFor.timer, f"Waiting: step {waits.number}, {waits.title}"
     for step, spec in gated:
         missing = unmet(scope, spec.requires)
         if waits_for_inputs(missing):
@@ -247,6 +248,17 @@ def changed_since(loaded: Loaded, moment: float) -> bool:
     stamps += [float((facts.get(timer_fact(step.key)) or {}).get("recorded_at", 0))
                for _s, step in loaded.playbook.steps()]
     return max(stamps) > moment
+
+
+def _waiting_on(loaded: Loaded, timer: StepSpec) -> StepSpec:
+    """The step that waits on ``timer``'s wait, as the card names it: the last in the document that
+    counts it (Sentinel's "Allow 30 minutes for the first data" on the timer of step 8), or the timer's
+    own step. The line named the timer's step beside a card that named the wait (QA walk 16, L3)."""
+    scope = loaded.scope
+    counting = [step for _section, step in loaded.playbook.steps() if scope.condition(step.when) and (
+        step.key == timer.key or any(check.kind == "timer_elapsed" and check.params.get("step") == timer.key
+                                     and scope.condition(check.when) for check in step.checks))]
+    return counting[-1] if counting else timer
 
 
 def timer_runs(playbook: Playbook, facts: Mapping[str, Any], now: float) -> bool:

@@ -194,6 +194,10 @@ class TestTimers:
         card = w.view(oid).next
         assert card.kind == "wait" and card.title == "Step l: Allow 30 minutes for the first data"
         assert card.until == until and "Nothing to do until the wait ends" in (card.detail or "")
+        # The status line names the wait the card names, not the step whose timer it counts (it read
+        # "Waiting for the timer of 'Connect, and start the 30-minute timer'": QA walk 16, L3).
+        w.run(lambda: w.state.engine.refresh_status(oid))
+        assert w.onboarding(oid).status_note == "Waiting: step l, Allow 30 minutes for the first data"
         fake_clock.advance(21 * 60)
         w.run(lambda: w.state.engine.refresh_status(oid))
         assert w.view(oid).next.title == "Step m: The OktaSystemLogs table has Okta's events"
