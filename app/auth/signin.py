@@ -158,6 +158,11 @@ async def sign_in(
     found = await _look(db, key, name, actor.source_ip, now)
     subject_id, shown = _subject(found)
 
+    if found.locked_until is None:
+        # The attempt is counted before the password is checked: attempts sent together each found
+        # the count below the limit while the others were still hashing, and 60 at once got 60
+        # answers where the lock allows 6 (security probe, H1).
+        found = await _reserve(db, settings, key, actor.source_ip, found, now)
     if found.locked_until is not None:
         async with db.session() as session:
             await record(session, action="sign_in", outcome=Outcome.denied, actor=actor,
@@ -190,6 +195,7 @@ async def sign_in(
                 return SignInOutcome(None, ACCOUNT_DISABLED)
             else:
                 await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
+                await _release_source(session, settings, actor.source_ip, now)
                 operator.last_sign_in_at = now
                 if new_hash:
                     operator.password_hash = new_hash
@@ -201,50 +207,88 @@ async def sign_in(
         return await _failed(session, settings, key, actor, subject_id, shown, now)
 
 
-async def _failed(session: AsyncSession, settings: Settings, key: str, actor: Actor, subject_id: str | None,
-                  shown: str, now: datetime) -> SignInOutcome:
-    # Counters for names nobody has tried for a day are of no use; keep the table small.
-    await session.execute(
-        delete(SignInThrottle).where(
-            SignInThrottle.last_failure_at < now - STALE_AFTER,
-            (SignInThrottle.locked_until.is_(None)) | (SignInThrottle.locked_until < now),
-        )
-    )
+async def _reserve(db: Database, settings: Settings, key: str, source_ip: str | None, found: _Found,
+                   now: datetime) -> _Found:
+    """Count this attempt as a failure, before its password is checked, in one short transaction
+    that holds both counters' rows; the attempt that reaches a limit sets its lock then, so that
+    those sent beside it are refused without a check. A success gives its count back
+    (``_release_source``, and the account's row is deleted). Returns ``found`` with the lock that
+    refuses this attempt, if one does: one taken by the attempts before it."""
     window = timedelta(minutes=settings.signin_window_minutes)
     lock_for = timedelta(minutes=settings.signin_lock_minutes)
-    source = await _locked_throttle(session, source_key(actor.source_ip), now)
-    throttle = await _locked_throttle(session, key, now)
-    for row in (source, throttle):
-        if now - row.window_started_at > window or row.failures == 0:
-            row.failures = 0
-            row.window_started_at = now
-        row.failures += 1
-        row.last_failure_at = now
+    async with db.session() as session:
+        # Counters for names nobody has tried for a day are of no use; keep the table small.
+        await session.execute(
+            delete(SignInThrottle).where(
+                SignInThrottle.last_failure_at < now - STALE_AFTER,
+                (SignInThrottle.locked_until.is_(None)) | (SignInThrottle.locked_until < now),
+            )
+        )
+        source = await _locked_throttle(session, source_key(source_ip), now)
+        throttle = await _locked_throttle(session, key, now)
+        for row, is_source in ((source, True), (throttle, False)):
+            if row.locked_until is not None and row.locked_until > now:
+                return _Found(found.operator_id, found.username, found.password_hash, found.is_active,
+                              row.locked_until, is_source)
+        for row in (source, throttle):
+            if now - row.window_started_at > window or row.failures == 0:
+                row.failures = 0
+                row.window_started_at = now
+            row.failures += 1
+            row.last_failure_at = now
+            row.locked_until = None
+        if source.failures >= settings.signin_source_limit:
+            source.locked_until = now + lock_for
+        elif throttle.failures >= settings.signin_lock_after:
+            throttle.locked_until = now + lock_for
+    return found
+
+
+async def _release_source(session: AsyncSession, settings: Settings, source_ip: str | None, now: datetime) -> None:
+    """A sign-in that succeeded gives back the failure its reservation counted from its address (and
+    the pause that count set, if it was the one that reached the limit)."""
+    row = (await session.execute(select(SignInThrottle).where(SignInThrottle.key == source_key(source_ip))
+                                 .with_for_update())).scalar_one_or_none()
+    if row is None or row.failures == 0:
+        return
+    row.failures -= 1
+    if row.failures < settings.signin_source_limit and row.locked_until is not None and row.locked_until > now:
         row.locked_until = None
+
+
+async def _failed(session: AsyncSession, settings: Settings, key: str, actor: Actor, subject_id: str | None,
+                  shown: str, now: datetime) -> SignInOutcome:
+    """A wrong password (or no such account): counted when it was reserved; what to say, and how long
+    to wait before saying it, from the counts as they stand."""
+    rows = {row.key: row for row in (await session.execute(select(SignInThrottle).where(
+        SignInThrottle.key.in_([key, source_key(actor.source_ip)])))).scalars()}
+    source, throttle = rows.get(source_key(actor.source_ip)), rows.get(key)
+    source_failures = source.failures if source is not None else 0
+    failures = throttle.failures if throttle is not None else 0
     message = GENERIC_FAILURE
     delay = 0.0
-    if source.failures >= settings.signin_source_limit:
-        source.locked_until = now + lock_for
+    locked_until = None
+    if source is not None and source.locked_until is not None and source.locked_until > now:
+        locked_until = source.locked_until
         message = source_lock_message(source.locked_until, now)
-    elif throttle.failures >= settings.signin_lock_after:
-        throttle.locked_until = now + lock_for
+    elif throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        locked_until = throttle.locked_until
         message = lock_message(throttle.locked_until, now)
     else:
-        left = settings.signin_lock_after - throttle.failures
-        if throttle.failures >= settings.signin_slow_after:
+        left = max(1, settings.signin_lock_after - failures)
+        if failures >= settings.signin_slow_after:
             delay = min(
-                settings.signin_delay_seconds * 2 ** (throttle.failures - settings.signin_slow_after),
+                settings.signin_delay_seconds * 2 ** (failures - settings.signin_slow_after),
                 settings.signin_delay_max_seconds,
             )
             message += (
                 f" {left} more failed attempt{'s' if left != 1 else ''} will lock this account for "
                 f"{settings.signin_lock_minutes} minutes."
             )
-    locked_until = source.locked_until or throttle.locked_until
     await record(session, action="sign_in", outcome=Outcome.failed, actor=actor,
-                 summary=f"Failed sign-in for {shown} ({throttle.failures} in a row from this address)",
+                 summary=f"Failed sign-in for {shown} ({failures} in a row from this address)",
                  subject_type="operator", subject_id=subject_id,
-                 details={"failures": throttle.failures, "failures_from_address": source.failures,
+                 details={"failures": failures, "failures_from_address": source_failures,
                           "locked": locked_until is not None})
     return SignInOutcome(None, message, delay_seconds=delay, locked_until=locked_until)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from datetime import timedelta
@@ -393,3 +394,62 @@ class TestSignInHoldsNoLockWhileHashing:
             assert web.sign_in("ana", "wrong password!!").status_code == 401
             assert web.sign_in("ana").status_code == 303
         assert seen == ["free", "free"]
+
+
+class TestAttemptsSentTogether:
+    """Security probe, H1: the lock was checked before the password and the failure counted after
+    it, so attempts sent at once all passed the check: 60 wrong passwords and the right one, sent
+    together from one address, got 60 answers and a session, where the lock allows 6 tries."""
+
+    def test_attempts_sent_at_once_are_counted_before_their_passwords_are_checked(
+            self, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        from app.audit import Actor
+        from app.auth import passwords, signin
+        from app.store.db import Database
+        from app.vault import Secret
+
+        add_operator(settings, "ana")
+        checked: list[bool] = []
+
+        def checking(stored_hash: str, password: Secret) -> bool:
+            valid = passwords.verify_password(stored_hash, password)
+            checked.append(valid)
+            return valid
+
+        monkeypatch.setattr(signin, "verify_password", checking)
+        actor = Actor(None, "anonymous", "203.0.113.9", "test")
+
+        async def flood() -> tuple[list[signin.SignInOutcome], signin.SignInOutcome]:
+            db = Database(settings.resolved_database_url)
+            try:
+                wrong = await asyncio.gather(*(signin.sign_in(db, settings, "ana", Secret(f"guess number {n}"), actor)
+                                               for n in range(20)))
+                return list(wrong), await signin.sign_in(db, settings, "ana", Secret(PASSWORD), actor)
+            finally:
+                await db.dispose()
+
+        wrong, right = asyncio.run(flood())
+        # Six passwords were checked, as one at a time; the rest were refused unchecked, and so was
+        # the right password, sent after them: the account is locked.
+        assert len(checked) == settings.signin_lock_after and not any(checked)
+        # Those refused unchecked say the account is locked, and so does the one that locked it (those
+        # checked beside it may answer after the lock is set, and say so too).
+        assert sum(outcome.locked_until is not None for outcome in wrong) >= 20 - settings.signin_lock_after + 1
+        assert right.operator is None and right.locked_until is not None
+        assert "Too many failed sign-ins for this account" in (right.message or "")
+
+    def test_a_success_gives_its_count_back_to_the_address(self, settings: Settings) -> None:
+        """Each attempt is counted from its address before its check; one that signs in is not a failure."""
+        add_operator(settings, "ana")
+        with web_client(settings) as web:
+            web.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
+            for _ in range(3):
+                assert web.sign_in("ana").status_code == 303
+                web.sign_out()
+        engine = create_sync_engine(settings.resolved_database_url)
+        try:
+            with engine.connect() as conn:
+                counts = conn.execute(select(SignInThrottle.key, SignInThrottle.failures)).all()
+        finally:
+            engine.dispose()
+        assert all(failures == 0 for _key, failures in counts), counts
