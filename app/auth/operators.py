@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,10 +231,20 @@ async def unlock(session: AsyncSession, operator_id: uuid.UUID, actor: Actor) ->
     return operator, locked
 
 
+async def _plain_check(operator: Operator, current: Secret) -> str | None:
+    assert operator.password_hash is not None
+    if await asyncio.to_thread(verify_password, operator.password_hash, current):
+        return None
+    return "This is not your current password."
+
+
 async def change_own_password(session: AsyncSession, operator_id: uuid.UUID, change: PasswordChange,
-                              actor: Actor) -> Operator:
+                              actor: Actor, this_session: str | None = None,
+                              check: Callable[[Operator, Secret], Awaitable[str | None]] = _plain_check) -> Operator:
     """An operator replaces their password (required after an administrator set it): the current
-    one proves it is them; the new one meets the same rules and differs from it. Audited."""
+    one proves it is them; the new one meets the same rules and differs from it. Their other
+    sessions end (someone who learnt the old password and signed in with it is out: security probe,
+    M2); ``this_session``, the cookie of the one that asked, stays. Audited."""
     operator = await _get(session, operator_id)
     if operator.external_issuer is not None or not operator.password_hash:
         # No password here to change, and setting one would open a second way in.
@@ -243,13 +254,15 @@ async def change_own_password(session: AsyncSession, operator_id: uuid.UUID, cha
     current = form.secret("current_password", label="Current password", max_length=1024)
     password = form.secret("password", label="New password", max_length=1024)
     again = form.secret("password_again", label="New password again", max_length=1024)
-    if current and not await asyncio.to_thread(
-            verify_password, operator.password_hash, Secret(current)):
-        form.errors["current_password"] = "This is not your current password."  # noqa: S105 - a message
+    # ``check``: the current password as the route checks it (counted as a sign-in attempt).
+    if current and (wrong := await check(operator, Secret(current))):
+        form.errors["current_password"] = wrong
     _refuse_weak_password(form, password, operator.username, operator.display_name, confirm=again, previous=current)
     form.raise_if_invalid("Your password was not changed.")
     operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
     operator.must_change_password = False
+    ended = await end_all_sessions(session, operator, SessionEnd.password_changed, but=this_session)
     await _audit(session, actor, "operator_password_changed", operator,
-                 f"{operator.username} chose a new password")
+                 f"{operator.username} chose a new password"
+                 + (f"; {counted(ended, 'other session')} signed out" if ended else ""))
     return operator

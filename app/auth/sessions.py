@@ -87,9 +87,13 @@ async def end_session(session: AsyncSession, token: str) -> None:
     await SessionRepository(session).delete_by_token_hash(token_hash(token))
 
 
-async def end_all_sessions(session: AsyncSession, operator: Operator, reason: SessionEnd) -> int:
-    """End the operator's sessions everywhere, now; the number of them that were live."""
-    return await SessionRepository(session).end_for_operator(operator.id, reason, utcnow())
+async def end_all_sessions(session: AsyncSession, operator: Operator, reason: SessionEnd,
+                           but: str | None = None) -> int:
+    """End the operator's sessions everywhere, now (but the session of the cookie ``but``: the one
+    that asked); the number of them that were live."""
+    repo = SessionRepository(session)
+    kept = await repo.by_token_hash(token_hash(but)) if but else None
+    return await repo.end_for_operator(operator.id, reason, utcnow(), keep=kept.id if kept is not None else None)
 
 
 async def why_ended(session: AsyncSession, token: str, settings: Settings) -> Ended | None:
@@ -107,6 +111,10 @@ async def why_ended(session: AsyncSession, token: str, settings: Settings) -> En
             return Ended(f"Your session has ended: an administrator disabled this account on {stamp(found.ended_at)}. "
                          "Ask an administrator to enable it.", may_sign_in=False)
         return Ended(f"Your session has ended. {ACCOUNT_DISABLED}", may_sign_in=False)
+    if found.ended_reason == SessionEnd.password_changed and found.ended_at is not None:
+        return Ended(f"Your session has ended: the password of this account was changed on {stamp(found.ended_at)}, "
+                     "in another session. Sign in with the new password; if you did not change it, tell an "
+                     "administrator.")
     if found.ended_reason == SessionEnd.password_reset:
         return Ended("Your session has ended: an administrator set a new password for this account. Ask them for "
                      "it, then sign in and choose your own.")

@@ -293,6 +293,30 @@ async def _failed(session: AsyncSession, settings: Settings, key: str, actor: Ac
     return SignInOutcome(None, message, delay_seconds=delay, locked_until=locked_until)
 
 
+async def check_current_password(db: Database, settings: Settings, username: str, password_hash: str,
+                                 password: Secret, actor: Actor) -> str | None:
+    """The current password typed by someone signed in (to change it), counted as a sign-in attempt
+    of that account from that address: a session left open could guess it without limit (security
+    probe, M2). None when it is right; otherwise what the form says."""
+    key = account_key(username, actor.source_ip)
+    now = utcnow()
+    found = await _reserve(db, settings, key, actor.source_ip,
+                           _Found(None, username, password_hash, True, None, False), now)
+    if found.locked_until is not None:
+        return source_lock_message(found.locked_until, now) if found.source_locked else \
+            lock_message(found.locked_until, now)
+    valid = await _hashing(verify_password, password_hash, password)
+    async with db.session() as session:
+        if valid:
+            await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
+            await _release_source(session, settings, actor.source_ip, now)
+            return None
+        throttle = await session.get(SignInThrottle, key)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        return lock_message(throttle.locked_until, now)
+    return "This is not your current password."
+
+
 def source_lock_message(locked_until: datetime, now: datetime) -> str:
     minutes = _minutes_until(locked_until, now)
     return (

@@ -90,6 +90,7 @@ class SessionEnd(StrEnum):
 
     disabled = "disabled"  # by an administrator, or the identity provider gives no role any more
     password_reset = "password_reset"  # noqa: S105 - an administrator set a new password (a reason, no password)
+    password_changed = "password_changed"  # noqa: S105 - the person chose a new one in another session (a reason)
 
 
 # The groups the queries and pages ask about.

@@ -15,7 +15,7 @@ from app.store.base import utcnow
 from app.store.db import create_sync_engine
 from app.store.models import WebSession
 from tests.auth.conftest import SignedIn
-from tests.support import PASSWORD, Web, add_operator, csrf_from, web_client
+from tests.support import PASSWORD, Web, add_operator, csrf_from, no_sleep, web_client
 
 ENDED = re.compile(r'<div class="notice notice--info" role="status"><p>(.*?)</p></div>')
 
@@ -109,3 +109,38 @@ def test_nobody_signed_in_and_a_sign_out_are_not_an_ended_session(settings: Sett
         signed_out = web.sign_out()
         page = web.get(signed_out.headers["location"]).text
         assert "You are signed out." in page and "session has ended" not in page
+
+
+def test_choosing_a_new_password_signs_out_the_other_sessions_and_says_why(settings: Settings, olga: SignedIn
+                                                                          ) -> None:
+    """Changing one's own password left every other session signed in: someone who had learnt the
+    old one and signed in with it stayed in (security probe, M2). The session that changed it goes on."""
+    new = "a pass phrase olga chose herself"
+    with web_client(settings) as laptop:
+        assert laptop.sign_in("olga").status_code == 303
+        changed = laptop.post("/account/password", {"current_password": PASSWORD, "password": new,
+                                                    "password_again": new}, page="/account/password")
+        assert changed.status_code == 303
+        assert laptop.get("/").status_code == 200  # this one goes on
+    assert re.fullmatch(r"Your session has ended: the password of this account was changed on \d{4}-\d\d-\d\d "
+                        r"\d\d:\d\d UTC, in another session\. Sign in with the new password; if you did not change "
+                        r"it, tell an administrator\.", _landing(olga.web))
+    assert olga.web.sign_in("olga", new).status_code == 303
+
+
+def test_the_current_password_cannot_be_guessed_from_a_session_left_open(settings: Settings, olga: SignedIn
+                                                                         ) -> None:
+    """The form that changes one's password took any number of wrong current passwords: a session
+    left open was a way to guess it (security probe, M2). Each counts as a failed sign-in."""
+    web, new = olga.web, "a pass phrase olga chose herself"
+    web.client.app.state.onboard.sleep = no_sleep  # type: ignore[attr-defined]
+    said = [web.post("/account/password", {"current_password": f"guess {n}", "password": new, "password_again": new},
+                     page="/account/password") for n in range(settings.signin_lock_after)]
+    assert all(response.status_code == 400 for response in said)
+    assert "This is not your current password." in said[0].text
+    assert "Too many failed sign-ins for this account" in said[-1].text
+    right = web.post("/account/password", {"current_password": PASSWORD, "password": new, "password_again": new},
+                     page="/account/password")
+    assert right.status_code == 400 and "Too many failed sign-ins for this account" in right.text
+    web.sign_out()
+    assert web.sign_in("olga", PASSWORD).status_code == 429  # the account is locked, as after six failed sign-ins

@@ -382,4 +382,5 @@ def test_the_summary_says_which_values_nobody_gave(w: Wizard, people: dict[str, 
     # Saved: the value typed, and those saved as they were proposed, are the person's now.
     assert after["Service account username (an email address)"] == "mdi-svc@acme.example"
     assert after["First name"] == "Microsoft Defender"
-    assert after["Name of the custom role and resource set"].endswith("(the wizard's default: nobody typed or saved it)")
+    assert after["Name of the custom role and resource set"].endswith(
+        "(the wizard's default: nobody typed or saved it)")  # another step's, not saved

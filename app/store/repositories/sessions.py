@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import SetupToken, SignInThrottle, WebSession
@@ -25,10 +25,12 @@ class SessionRepository:
     async def delete_by_token_hash(self, token_hash: str) -> None:
         await self.session.execute(delete(WebSession).where(WebSession.token_hash == token_hash))
 
-    async def end_for_operator(self, operator_id: uuid.UUID, reason: str, now: datetime) -> int:
-        """End every live session of an operator, keeping why (until it would have expired)."""
+    async def end_for_operator(self, operator_id: uuid.UUID, reason: str, now: datetime,
+                               keep: uuid.UUID | None = None) -> int:
+        """End every live session of an operator (but ``keep``), keeping why (until it would have expired)."""
         result = await self.session.execute(
-            update(WebSession).where(WebSession.operator_id == operator_id, WebSession.ended_at.is_(None))
+            update(WebSession).where(WebSession.operator_id == operator_id, WebSession.ended_at.is_(None),
+                                     WebSession.id != keep if keep is not None else true())
             .values(ended_at=now, ended_reason=reason))
         return int(getattr(result, "rowcount", 0) or 0)
 

@@ -17,7 +17,7 @@ from app.auth.oidc_config import load_config
 from app.auth.operators import PasswordChange, change_own_password
 from app.auth.sessions import Ended, end_session, start_session, why_ended
 from app.auth.setup import needs_setup
-from app.auth.signin import sign_in
+from app.auth.signin import check_current_password, sign_in
 from app.auth.tokens import new_token, token_hash
 from app.common.validation import ValidationFailed, has_control_characters, without_control_characters
 from app.store.models import Operator
@@ -146,8 +146,21 @@ async def password_submit(request: Request, db: DbSession, operator: CurrentOper
     # Same-site paths only, as at sign-in: the link the person opened before choosing a password.
     next_url = safe_next(str(form.get("next", "")) or None)
     change = await read_input(request, PasswordChange)
+    state, actor = app_state(request), actor_for(request, operator)
+    # The current password is checked first, counted as a sign-in attempt in units of work of its
+    # own: before this request's own takes the write lock (SQLite has one), and kept when the change
+    # is refused and rolled back.
+    wrong = await check_current_password(state.db, state.settings, operator.username, operator.password_hash,
+                                         Secret(change.current_password), actor) \
+        if change.current_password and operator.password_hash and operator.external_issuer is None else None
+
+    async def counted_check(_who: Operator, _current: Secret) -> str | None:
+        return wrong
+
     try:
-        await change_own_password(db, operator.id, change, actor_for(request, operator))
+        # The other sessions end; this one, which chose the password, goes on.
+        await change_own_password(db, operator.id, change, actor, this_session=request.cookies.get(SESSION_COOKIE),
+                                  check=counted_check)
     except ValidationFailed as exc:
         await db.rollback()
         return render(request, "auth/password.html", {"errors": exc.errors, "message": exc.message,
