@@ -22,7 +22,7 @@ from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs, plan_is_stale
 from app.engine.runtime import load
 from app.engine.scope import TemplateError
-from app.engine.status import DRAFT_NEW, timer_fact
+from app.engine.status import DRAFT_NEW, PERSON_CHANGED, timer_fact
 from app.okta.errors import OktaError
 from app.onboardings.attestations import (
     input_label,
@@ -132,7 +132,8 @@ class Saved:
 
 async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],
                       keys: Sequence[str], actor: Actor, steps: Sequence[str] = (),
-                      required_now: Sequence[str] | None = None, quiet: bool = False) -> Saved:
+                      required_now: Sequence[str] | None = None, quiet: bool = False,
+                      now: float | None = None) -> Saved:
     """Save the values of ``keys`` (the inputs of ``steps``, the steps the page's form holds) all
     at once, from ``typed``: what the operator typed, by input key (a box ticked is "on"). One
     invalid value saves none, and every error is reported, keyed by its input. A required value left
@@ -172,7 +173,18 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     # The page's one form sends every step's values: the trail names those this save changed (from
     # what was saved before, or else the default the page showed).
     changed = [key for key in keys if not same_value(values.get(key), used.get(key))]
+    # A value sent as its box showed it, the wizard's default, and never saved: not saved now either.
+    # It stays the default, and one made from another value follows that value (the e-mail that
+    # defaults to the login kept the old login's address when the login changed, and Okta made the
+    # account with an address nobody chose: QA walk 17, H1).
+    before = onboarding.inputs or {}
+    for key in given:
+        if key not in changed and before.get(key) in (None, "") and playbook.input(key).default is not None:
+            values.pop(key, None)
     await set_inputs(session, onboarding, values)
+    if changed and now is not None:
+        # What the last verification found of the old values is not current now (``now``: the app's clock).
+        await learn(session, onboarding, {PERSON_CHANGED: now})
     emptied = [playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])]
     if quiet and not changed and not emptied:
         # Make the plan sends the page's values with it: a press that changed none is the plan's alone

@@ -111,9 +111,9 @@ def test_another_steps_missing_value_does_not_block_a_save(j: Journey) -> None:
     account's values must not ask for them; saving their own step does."""
     oid = _start(j, "oort")
     form = _values_form(j.get(f"/onboardings/{oid}").text)
-    saved = j.submit(form, at="create_account", input_first_name="Oort", input_last_name="Service")
+    saved = j.submit(form, at="create_account", input_first_name="Oort Cloud", input_last_name="Service")
     assert "Values saved" in saved.text
-    assert j.onboarding(oid).inputs["first_name"] == "Oort"
+    assert j.onboarding(oid).inputs["first_name"] == "Oort Cloud"
     refused = j.submit(_values_form(saved.text), at="event_streaming_tab")
     assert refused.status_code == 400 and "Enter the AWS account id." in refused.text
 
@@ -203,3 +203,28 @@ def test_drata_takes_one_group_label_only(j: Journey) -> None:
     assert input_attributes(refused.text, "input_group_label")["value"] == "Engineering, Sales"
     saved = j.submit(_values_form(refused.text), at="choose_group", input_group_label="Engineering")
     assert "Values saved" in saved.text and j.onboarding(oid).inputs["group_label"] == "Engineering"
+
+
+def test_a_default_made_from_another_value_follows_it_when_that_value_changes(j: Journey) -> None:
+    """The e-mail defaults to the username: a person changed the username and saved, the e-mail's box
+    sent the old username's address as it showed it, and Okta made the account with an e-mail nobody
+    chose; the plan never named it (QA walk 17, H1)."""
+    oid = _start(j, "defender-for-identity")
+    page = j.get(f"/onboardings/{oid}").text
+    shown = dict(_values_form(page).fields)["input_service_account_email"]
+    assert shown == "defender-for-identity@acme.example"
+    saved = j.submit(_values_form(page), at="create_account", input_service_account_login="mdi-service@acme.example")
+    assert "Values saved" in saved.text, saved.text
+    page = j.get(f"/onboardings/{oid}").text
+    assert dict(_values_form(page).fields)["input_service_account_email"] == "mdi-service@acme.example"
+    j.plan_and_apply(oid)
+    user = j.org.find_user("mdi-service@acme.example")
+    assert user is not None and user["profile"]["email"] == "mdi-service@acme.example"
+    # Typed otherwise, the e-mail is the person's, and the plan names it beside the login.
+    other = j.start("drata", j.onboarding(oid).connection_id)
+    page = j.get(f"/onboardings/{other}").text
+    j.submit(_values_form(page), at="create_service_account", input_service_account_login="svc-drata@acme.example",
+             input_service_account_email="it-alerts@acme.example")
+    url = f"/onboardings/{other}"
+    planned = html.unescape(j.submit(j.form(j.get(url).text, "/plan")).text)
+    assert "Create the user svc-drata@acme.example (" in planned and ", e-mail it-alerts@acme.example" in planned

@@ -114,8 +114,10 @@ class EnsureUser(Action):
         required = asked_inputs.required_attributes(await cached_schema(ctx, "default"))
         facts = {asked_inputs.FACT: [a.model_dump() for a in required]}
         calls = ["POST /api/v1/users?activate=false", "POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false"]
-        summary = (f"Create the user {p.login} ({p.first_name} {p.last_name}, user type '{p.user_type}'), then "
-                   "activate it without email to get its activation link")
+        # The address Okta sends the account's mail to, named where it is not the login (QA walk 17, H1).
+        mail = "" if p.email.casefold() == p.login.casefold() else f", e-mail {p.email}"
+        summary = (f"Create the user {p.login} ({p.first_name} {p.last_name}{mail}, user type '{p.user_type}'), "
+                   "then activate it without email to get its activation link")
         if not required:
             return PlanItem(Verdict.create, summary, calls=calls, object_type="user", facts=facts)
         found = "The user schema requires " + ", ".join(a.describe() for a in required)
