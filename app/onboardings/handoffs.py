@@ -105,13 +105,24 @@ async def hand_off(session: AsyncSession, onboarding: Onboarding, request: Hando
 
 
 async def take(session: AsyncSession, onboarding: Onboarding, actor: Actor, role: str) -> None:
+    """Take an onboarding from the help-desk queue. Only from the queue, an administrator's too: an
+    administrator's Take it on a page drawn before a colleague took it moved it from them, and
+    nobody was told (QA walk 17, M1); an administrator who means to move it hands it on, with a note.
+    The trail keeps where it was taken from (M2)."""
     if role == OperatorRole.AUDITOR.value:
         raise NotYours("Auditors do not take onboardings.")
-    if onboarding.assignee_id is not None and onboarding.assignee_id != actor.id and role != OperatorRole.ADMIN.value:
-        raise NotYours("Only onboardings in the help-desk queue can be taken.")
+    if onboarding.assignee_id == actor.id:
+        return  # a second press: it is theirs already
+    if onboarding.assignee_id is not None:
+        holder = await OperatorRepository(session).get(onboarding.assignee_id)
+        name = holder.display_name if holder is not None else "A colleague"
+        raise NotYours(f"Only onboardings in the help-desk queue can be taken: {name} has this one now. "
+                       + ("To move it, hand it on from its page, with a note." if role == OperatorRole.ADMIN.value
+                          else "They, or an administrator, can hand it on."))
     await assign(session, onboarding, actor.id)
     await record(session, action="take", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
-                 subject_id=str(onboarding.id), summary=f"{actor.name} took the onboarding")
+                 subject_id=str(onboarding.id), summary=f"{actor.name} took the onboarding from the help-desk queue",
+                 details={"from": QUEUE})
 
 
 async def acknowledge(session: AsyncSession, onboarding: Onboarding, actor: Actor) -> None:

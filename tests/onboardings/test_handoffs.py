@@ -384,3 +384,27 @@ def test_the_summary_says_which_values_nobody_gave(w: Wizard, people: dict[str, 
     assert after["First name"] == "Microsoft Defender"
     assert after["Name of the custom role and resource set"].endswith(
         "(the wizard's default: nobody typed or saved it)")  # another step's, not saved
+
+
+def test_a_take_on_a_page_drawn_before_a_colleague_took_it_is_refused_and_the_record_says_who_took_it(
+        w: Wizard, people: dict[str, Any]) -> None:
+    """Bob took an onboarding from the queue; an administrator's Take it, on the page drawn while it
+    was queued, moved it from him and nobody was told (QA walk 17, M1). The JSON record listed
+    hand-offs but no take, so it could not say who held it (M2)."""
+    web = Web(w.client)
+    oid = _started_by(w, web, "amy")
+    page = f"/onboardings/{oid}"
+    web.post(f"{page}/handoff", {"to": "queue", "note": "For whoever is free next."}, page=page)
+    web.sign_out()
+    web.sign_in("bob")
+    assert web.post(f"{page}/take", page=page).status_code == 303
+    web.sign_out()
+    web.sign_in("ana.admin")
+    late = web.post(f"{page}/take", page=page)  # pressed on the page as it was drawn before Bob took it
+    assert late.status_code == 403
+    assert "Only onboardings in the help-desk queue can be taken: Bob has this one now. To move it, hand it on " \
+        "from its page, with a note." in html.unescape(late.text)
+    assert _onboarding(w, oid).assignee_id == people["bob"].id
+    record = web.get(f"{page}/events.json").json()
+    assert [(line["action"], line["summary"]) for line in record["handoffs"]] == [
+        ("handoff", "Handed off to the help-desk queue"), ("take", "bob took the onboarding from the help-desk queue")]
