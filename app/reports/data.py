@@ -32,7 +32,7 @@ from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import confirmed_plans
 from app.store.repositories.progress import handoffs_of, latest_results, runs_of_kind
 from app.store.repositories.watch import alerts_of
-from app.store.statuses import ActionOutcome, ActionState, Verdict, applied_words
+from app.store.statuses import ActionOutcome, ActionState, Outcome, Verdict, applied_words
 from app.watch.health import Evidence, evidence_for
 
 
@@ -232,8 +232,10 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
     handoff_people = {h.from_operator_id for h in await handoffs_of(session, onboarding_id)}
     # One name per person: by operator id (the trail records the username, the hand-offs the id),
     # named as the operators page names them; a removed operator by the name the trail kept.
-    # Reading the record is not taking part: an auditor's exports are in the timeline, not among those involved.
-    signed = {e.actor_id: e.actor_name for e in events if e.actor_id is not None and e.action != "export"}
+    # Reading the record is not taking part: an auditor's exports are in the timeline, not among those
+    # involved; nor is an attempt the wizard refused (an auditor's press: QA walk 17, M6).
+    signed = {e.actor_id: e.actor_name for e in events
+              if e.actor_id is not None and e.action != "export" and e.outcome != Outcome.denied}
     people = {names.get(i) or signed.get(i, "") for i in {*signed, *(h for h in handoff_people if h)}}
     watch = [WatchEntry(kind=a.kind, summary=a.summary, raised_at=a.raised_at, cleared_at=a.cleared_at,
                         superseded=bool((a.details or {}).get("superseded_by")))

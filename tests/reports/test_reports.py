@@ -153,8 +153,12 @@ class TestReport:
         w, oid = done
         web = _auditor(w)
         web.get(f"/onboardings/{oid}/report.pdf")
+        # Nor does an attempt the wizard refused them (QA walk 17, M6: a refused press listed them).
+        page = f"/onboardings/{oid}"
+        assert web.post(f"{page}/verify", page=page).status_code == 403
         data = json.loads(web.get(f"/onboardings/{oid}/events.json").text)
         assert any(e["action"] == "export" and e["actor_name"] == "aud" for e in data["events"])
+        assert any(e["outcome"] == "denied" and e["actor_name"] == "aud" for e in data["events"])
         # Reading the record does not make the auditor one of those who did the onboarding (QA M3).
         page = web.get(f"/onboardings/{oid}/report").text
         involved = re.search(r"<dt>Operators involved</dt><dd>([^<]*)</dd>", page)
