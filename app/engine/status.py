@@ -239,12 +239,20 @@ def _optional_attested_since(loaded: Loaded, run: VerificationRun) -> int:
                and given.attested_at > run.finished_at)
 
 
+# When a person last changed what the checks read, other than by an apply, a token or a timer: values
+# saved different, the token set to Any IP (a finding of the old value read as current beside the
+# fix: QA walk 17, M3).
+PERSON_CHANGED = "person_changed_at"
+
+
 def changed_since(loaded: Loaded, moment: float) -> bool:
-    """Whether an action was applied, the service account's token verified, or a timer started
-    after ``moment`` (a wait found "not started" before it was is not one now)."""
+    """Whether an action was applied, the service account's token verified, a timer started, or a
+    value or the token changed by a person after ``moment`` (a wait found "not started" before it
+    was is not one now)."""
     facts = loaded.scope.facts
     stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
     stamps.append(float(facts.get("service_token_verified_at") or 0))
+    stamps.append(float(facts.get(PERSON_CHANGED) or 0))
     stamps += [float((facts.get(timer_fact(step.key)) or {}).get("recorded_at", 0))
                for _s, step in loaded.playbook.steps()]
     return max(stamps) > moment

@@ -5,6 +5,7 @@ card's action is never drawn a second time (one button per name)."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from types import SimpleNamespace
@@ -159,6 +160,24 @@ def test_a_token_limited_to_zones_is_not_shown_as_fine_for_defender(j: Journey, 
     assert warned and "needs Any IP" in warned.group(1)
     assert not re.search(r'status--ok">Verified: token[^<]*(<code>[^<]*</code>[^<]*)*Network:', page)
     assert j.forms(page, "/token/any-ip", button="Set the token to Any IP")
+
+
+def test_what_a_verification_found_before_the_token_was_set_to_any_ip_is_not_current(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    """After "Set the token to Any IP" the flash said the token now allows Any IP while the step still
+    showed the last verification's "limited to network zones" as its finding (QA walk 17, M3)."""
+    oid = _defender(j, sandbox_org)
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Defender", network_connection="ZONE", zones=["LegacyIpZone"])
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/verify"))
+    j.wait_for_jobs()
+    before = html.unescape(j.get(url).text)
+    assert "is limited to network zones" in before and "run-outdated" not in before
+    fixed = html.unescape(j.submit(j.form(j.get(url).text, "/token/any-ip", button="Set the token to Any IP")).text)
+    assert "The token now allows Any IP." in fixed
+    assert "is limited to network zones" not in fixed
+    assert "These counts are from before the last apply, token, timer or change of values" in fixed
 
 
 def test_console_links_go_to_the_exact_page() -> None:
