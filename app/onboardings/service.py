@@ -132,8 +132,7 @@ class Saved:
 
 async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, typed: Mapping[str, str],
                       keys: Sequence[str], actor: Actor, steps: Sequence[str] = (),
-                      required_now: Sequence[str] | None = None, quiet: bool = False,
-                      now: float | None = None) -> Saved:
+                      required_now: Sequence[str] | None = None, quiet: bool = False) -> Saved:
     """Save the values of ``keys`` (the inputs of ``steps``, the steps the page's form holds) all
     at once, from ``typed``: what the operator typed, by input key (a box ticked is "on"). One
     invalid value saves none, and every error is reported, keyed by its input. A required value left
@@ -182,9 +181,10 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
         if key not in changed and before.get(key) in (None, "") and playbook.input(key).default is not None:
             values.pop(key, None)
     await set_inputs(session, onboarding, values)
-    if changed and now is not None:
-        # What the last verification found of the old values is not current now (``now``: the app's clock).
-        await learn(session, onboarding, {PERSON_CHANGED: now})
+    if changed:
+        # What the last verification found of the old values is not current now (the database's
+        # clock, as a verification run's finish).
+        await learn(session, onboarding, {PERSON_CHANGED: utcnow().timestamp()})
     emptied = [playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])]
     if quiet and not changed and not emptied:
         # Make the plan sends the page's values with it: a press that changed none is the plan's alone

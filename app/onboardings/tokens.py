@@ -279,7 +279,7 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
     async with engine.db.session() as session:
         await learn(session, await get_onboarding(session, onboarding_id),
                     {"service_token_network": "ANYWHERE", "service_token_network_text": "Any IP",
-                     PERSON_CHANGED: engine.clock.now()})
+                     PERSON_CHANGED: utcnow().timestamp()})  # the database's clock, as a run's finish
         await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=str(token_id),
                      summary=f"Token '{token.name}' ({token.id}) network set to Any IP")

@@ -190,8 +190,7 @@ async def _save_values(request: Request, db: Any, found: Any, operator: Any, for
     typed = {name.removeprefix(INPUT): value for name, value in form.items() if name.startswith(INPUT)}
     try:
         saved = await service.save_inputs(db, playbook, found, typed, keys, actor_for(request, operator),
-                                          steps=steps, required_now=required_now, quiet=quiet,
-                                          now=state.clock.now())
+                                          steps=steps, required_now=required_now, quiet=quiet)
     except ValidationFailed as exc:
         errors = ValidationFailed({INPUT + key: error for key, error in exc.errors.items()}, exc.message)
         return await refused(request, db, found.id, errors, typed=form)
