@@ -100,3 +100,26 @@ def renew_words(view: OnboardingView, step: StepView) -> str:
     sign_in = "sign in to Okta as it" if relinked else "Sign in to Okta as the service account"
     return (f"{lost.words}. {first}{sign_in}, create a new API token, and paste it below on step "
             f"{step.step.number}; then {give_to_vendor(place)}.")
+
+
+def zoned(loaded: Loaded, sv: StepView) -> bool:
+    """Whether ``sv`` asks for a token that allows Any IP and the token verified is limited to network
+    zones: the step is not done, whatever the token's paste showed of the rest (it read "done" and the
+    card went on to the vendor's console: QA walk 17, M4)."""
+    facts = loaded.scope.facts
+    return bool(facts.get(TOKEN_VERIFIED)) and facts.get("service_token_network") not in (None, "ANYWHERE") \
+        and any(c.spec.kind == TOKEN_CHECK_KIND and c.spec.params.get("any_ip") is True for c in sv.checks)
+
+
+def zoned_token_step(view: OnboardingView, steps: list[StepView]) -> StepView | None:
+    """The step whose Any IP the verified token lacks, for the card to lead to first."""
+    return next((sv for sv in steps if zoned(view.loaded, sv)), None)
+
+
+def zoned_words(view: OnboardingView) -> str:
+    facts = view.loaded.scope.facts
+    shown = str(facts.get("service_token_network_text") or "network zones")
+    vendor = view.loaded.playbook.vendor
+    return (f"The token you pasted is limited to {shown[:1].lower()}{shown[1:]}; {vendor}'s document asks for "
+            f"Any IP, and {vendor} calls Okta from its own addresses. Set the token to Any IP below (the wizard "
+            "changes this token only), before you give it to the vendor.")

@@ -19,7 +19,7 @@ from app.engine.checks.library import ServiceToken, UserStatus
 from app.engine.requirements import Stale
 from app.engine.status import checked_only_before, timer_until
 from app.onboardings.dead_ends import attest_would_destroy
-from app.onboardings.lost_token import renew_words, token_to_replace
+from app.onboardings.lost_token import renew_words, token_to_replace, zoned_token_step, zoned_words
 from app.onboardings.person_steps import (
     failed_once_attested,
     held_by_a_wait,
@@ -146,6 +146,9 @@ def next_step(view: OnboardingView) -> NextStep:
         # The paste field, in the card: the step read "done" with the dead token (QA walk 12, H1).
         return NextStep(NextKind.person, f"Step {renew.step.number}: {renew.step.title}", renew_words(view, renew),
                         renew)
+    zoned = zoned_token_step(view, steps)
+    if zoned is not None:
+        return NextStep(NextKind.person, f"Step {zoned.step.number}: {zoned.step.title}", zoned_words(view), zoned)
     drifted = _drifted_since_completed(view, steps)
     if drifted is not None:
         # Not the step's first-time instructions (an activation link destroyed long ago): what changed.

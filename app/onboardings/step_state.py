@@ -10,6 +10,7 @@ from app.engine.checks.base import READ_AT, CheckOutcome
 from app.engine.checks.timers import declarer_named
 from app.engine.runtime import Loaded
 from app.engine.status import timer_until
+from app.onboardings.lost_token import zoned
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.statuses import GOOD, NOT_AGAINST, ActionState, CheckStatus, StepState
 
@@ -83,7 +84,7 @@ def shown_by_the_token(sv: StepView, loaded: Loaded) -> bool:
     it for the next verification to read; a failure brings it back. (It read "to do" and "not
     checked yet" beside "Done, as the token you pasted shows" until a verification: QA walk 14.)"""
     return sv.step.actor == "service_account" and bool(loaded.scope.facts.get(TOKEN_VERIFIED)) \
-        and bool(sv.checks) and all(c.status in NOT_AGAINST for c in sv.checks)
+        and bool(sv.checks) and all(c.status in NOT_AGAINST for c in sv.checks) and not zoned(loaded, sv)
 
 
 def step_state(view: StepView, loaded: Loaded) -> StepState:
@@ -110,6 +111,8 @@ def step_state(view: StepView, loaded: Loaded) -> StepState:
         return StepState.attention
     if shown_by_the_token(view, loaded):
         return StepState.done
+    if zoned(loaded, view):  # the token lacks the Any IP it asks for
+        return StepState.attention
     if attested_in_full(view) and not (view.step.task is not None and view.step.task.kind == "timer"):
         # Done, as attested: the badge, the section's count and the card agree with the status line
         # (Oort's step 4 read "to do" and was not counted beside "Done, as attested": QA, M4).

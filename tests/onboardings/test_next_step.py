@@ -160,6 +160,16 @@ def test_a_token_limited_to_zones_is_not_shown_as_fine_for_defender(j: Journey, 
     assert warned and "needs Any IP" in warned.group(1)
     assert not re.search(r'status--ok">Verified: token[^<]*(<code>[^<]*</code>[^<]*)*Network:', page)
     assert j.forms(page, "/token/any-ip", button="Set the token to Any IP")
+    # The step is not done, and the card stops there, before the vendor's console (it read "done" and
+    # went on to the steps that give Defender the token: QA walk 17, M4).
+    assert re.search(r'class="step step--attention[^"]*" id="step-create_token"', page)
+    assert "Done, as the token you pasted shows" not in page.split('id="step-create_token"', 1)[1].split('id="step-')[0]
+    card = _card(page)
+    assert "Step 4-5: Create Token, with a name and Any IP" in html.unescape(card)
+    assert "The token you pasted is limited to network zones" in html.unescape(card)
+    assert j.forms(card, "/token/any-ip", button="Set the token to Any IP")
+    after = j.submit(j.form(page, "/token/any-ip", button="Set the token to Any IP")).text
+    assert "Step 4-5: Create Token" not in html.unescape(_card(after))
 
 
 def test_what_a_verification_found_before_the_token_was_set_to_any_ip_is_not_current(
