@@ -100,6 +100,23 @@ class TestTheInstallTimeSecret:
         assert f"the one the wizard gave Authomize, the secret ending …{ours.value[-4:]} (secret id {ours.id}" \
             in result.found
 
+    def test_before_authomize_is_connected_the_other_secret_waits(self, w: Wizard, sandbox_org: SandboxOrg,
+                                                                  fake_clock: FakeClock) -> None:
+        """Verified before Authomize's steps, it read "failed … Keep the wizard's secret: Authomize was
+        given it" while the secret had not even been revealed (QA walk 17, M8): a second secret to
+        deactivate once Authomize connects is not a fault yet."""
+        oid, by_hand = adopted(w, sandbox_org, fake_clock)
+        ours = by_hand.secrets[1]
+        assert w.verify(oid).state == "succeeded"
+        result = last_results(w, oid)[CHECK]
+        assert result.status == "waiting"
+        assert (result.found or "").startswith(f"Besides the client secret the wizard made for Authomize, the secret "
+                                               f"ending …{ours.value[-4:]}")
+        assert (result.remedy or "").startswith(
+            f"Give Authomize the wizard's secret, the one ending …{ours.value[-4:]}")
+        assert "was given it" not in (result.remedy or "")
+        assert "Once Authomize shows Okta as connected, deactivate the other" in (result.remedy or "")
+
     def test_the_wizards_secret_deactivated_instead_is_named(self, w: Wizard, sandbox_org: SandboxOrg,
             fake_clock: FakeClock) -> None:
         oid, by_hand = adopted(w, sandbox_org, fake_clock)

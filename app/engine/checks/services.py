@@ -76,6 +76,10 @@ class SecretsParams(CheckParams):
     made: str
     name: str = "the integration"
     vendor: str = "the vendor"
+    # The attestation that the vendor shows Okta connected: until it is given, the vendor has not been
+    # given the wizard's secret, and another active one is to deactivate later, not a fault now (it
+    # read "failed … Authomize was given it" before the secret was even revealed: QA walk 17, M8).
+    connected: str | None = None
 
 
 def _listed(secrets: list[ApiServiceIntegrationSecret]) -> str:
@@ -137,6 +141,14 @@ class VendorSecretOnly(Check):
             made = f"the one the wizard gave {p.vendor}, {secret_named(active[0])}" if ours else \
                 f"{secret_named(active[0])}, the one Okta made when the wizard installed it"
             return CheckOutcome.passed(f"One client secret of {p.name} is active: {made}", **evidence)
+        if mine is not None and p.connected and p.connected not in state.attestations:
+            one = len(others) == 1
+            return CheckOutcome.waiting(
+                f"Besides the client secret the wizard made for {p.vendor}, {secret_named(mine)}, "
+                f"{counted(len(others), 'other client secret')} {'is' if one else 'are'} active: {_listed(others)}",
+                f"Give {p.vendor} the wizard's secret, {_short(mine)}, as this section's steps say. Once {p.vendor} "
+                f"shows Okta as connected, deactivate {'the other' if one else 'the others'} in {where}, then "
+                f"delete {'it' if one else 'them'}.", **evidence)
         if mine is not None:  # the wizard's, active, and others beside it
             one = len(others) == 1
             # The Admin Console lists secrets with their masked endings and dates: the page names
