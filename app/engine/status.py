@@ -186,7 +186,8 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
 def checked_only_before(loaded: Loaded, first: StepSpec) -> list[StepSpec]:
     """Before a step that hands values to the vendor in its console (Drata's drawer, C2), the steps
     the wizard only checks in Okta (no action, nothing for a person: Drata's P6, every user's email
-    domain). Verified before the vendor has the values: a prerequisite found wrong after (several
+    domain), and a person's step only Okta can confirm (Drata's O2, the group to sync). Verified
+    before the vendor has the values: a prerequisite found wrong after (several
     domains Drata must enable first) is found too late. The line and the card both ask it."""
     if first.actor != "vendor_console" or first.task is None or not first.task.paste:
         return []
@@ -200,8 +201,11 @@ def checked_only_before(loaded: Loaded, first: StepSpec) -> list[StepSpec]:
         checks = [check for check in step.checks if scope.condition(check.when)]
         return bool(checks) and not all(settles(answered_by_facts(check, scope, state)) for check in checks)
 
+    # A person's step whose only checks read Okta (Drata's O2, the group label) too: the label was
+    # offered to copy into Drata and found misspelt only at the verification after (QA walk 17, M5).
     return [step for step in order[:order.index(first)]
-            if step.actor == "wizard" and not step.actions and step.task is None and unknown(step)]
+            if (step.actor == "wizard" or all(check.kind != "attest" for check in step.checks))
+            and not step.actions and step.task is None and unknown(step)]
 
 
 def _waiting_for_attestation(loaded: Loaded, first: StepSpec, now: float

@@ -73,3 +73,22 @@ def test_a_credential_without_super_administrator_is_named_at_p1_before_any_veri
     assert re.search(r"Roles: Organization Administrator, as Okta reported when the Okta connection was checked, "
                      r"[^.]+\. Super Administrator is missing\.", page), page
     assert "assign it in Security > Administrators, then check the Okta connection again" in page
+
+
+def test_a_group_label_is_checked_in_okta_before_it_is_offered_to_copy_into_drata(j: Journey) -> None:
+    """A misspelt group label (O2) was offered, with a Copy button, in Drata's drawer (C2), and found
+    missing only at the verification after (QA walk 17, M5). O2 is only Okta's to confirm: it is a
+    prerequisite of the drawer, as P6 is; once verified, its finding leads."""
+    assert j.org.demo is not None
+    oid = j.start("drata", j.connect(j.org.demo.admin_token))
+    j.save_values(oid, "assign_app", app_users="ada.lovelace0@acme.example", app_groups="Drata Users",
+                  group_label="Engneering")
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Drata")
+    card = _card(j, oid)
+    assert "Steps P6 (All users' email domains match) and O2 (Optional: the group label to sync) are prerequisites " \
+        "the wizard checks against Okta" in card, card
+    j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/verify"))
+    j.wait_for_jobs()
+    page = html.unescape(j.get(f"/onboardings/{oid}").text)
+    assert "No Okta group is named 'Engneering'" in page
