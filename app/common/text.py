@@ -24,6 +24,17 @@ def first_sentence(text: str, limit: int = 240) -> str:
     return clip(_SENTENCE_END.split(" ".join(text.split()), 1)[0], limit)
 
 
+def error_parts(text: str) -> tuple[str, str, str]:
+    """An error as a page lays it out: what failed (its first sentence), what to do (the rest), and
+    the service's own words (after "Okta said: "), each drawn apart. Authomize's install by hand was
+    120 words of bold red, Okta's code among them (QA walk 17, M7)."""
+    said = ""
+    if " Okta said: " in text:
+        text, said = text.split(" Okta said: ", 1)
+    parts = _SENTENCE_END.split(" ".join(text.split()), 1)
+    return parts[0], parts[1] if len(parts) > 1 else "", said
+
+
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """"1 line", "2 lines", "0 lines": a number with its noun, never "line(s)"."""
     return f"{count} {noun if count == 1 else (plural or noun + 's')}"

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 
 from app.common.aws import AWS_REGIONS
 from app.common.moments import STAMP, STAMP_FORMAT, okta_moment, parse_stamp
-from app.common.text import counted
+from app.common.text import counted, error_parts
 from app.common.validation import in_sentence
 from app.settings import PROJECT_ROOT
 from app.store.statuses import (
@@ -192,7 +192,8 @@ def build_templates() -> Jinja2Templates:
     )
     env.filters.update({
         "time": _format_time, "ago": _relative_time, "epoch": _epoch, "local_times": _local_times,
-        "in_sentence": in_sentence, "counted": counted, "code_spans": _code_spans, "breakable": _breakable,
+        "in_sentence": in_sentence, "counted": counted, "error_parts": error_parts, "code_spans": _code_spans,
+        "breakable": _breakable,
         # An open alert's words and remedy on the pages (a person's remedy under way said, as of the
         # database: no Okta call to draw them).
         "alert_words": shown, "alert_remedy": shown_remedy, "poll_delay_ms": _poll_delay_ms,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.common.text import clip, counted, first_sentence
+from app.common.text import clip, counted, error_parts, first_sentence
 
 
 def test_the_first_sentence_of_an_error() -> None:
@@ -27,3 +27,11 @@ def test_a_count_reads_as_a_sentence() -> None:
     """The PDF said "(1 lines)", "1 action(s)", "0 time(s)" (QA)."""
     assert [counted(n, "line") for n in (0, 1, 2)] == ["0 lines", "1 line", "2 lines"]
     assert counted(3, "person", "people") == "3 people"
+
+
+def test_an_error_is_laid_out_as_what_failed_what_to_do_and_what_okta_said() -> None:
+    error = ("'Install' failed: Okta refused the catalog key 'x_y'. Install it by hand. Then select Retry. "
+             "Okta said: E0000001: Api validation failed: type")
+    assert error_parts(error) == ("'Install' failed: Okta refused the catalog key 'x_y'.",
+                                  "Install it by hand. Then select Retry.", "E0000001: Api validation failed: type")
+    assert error_parts("One sentence only.") == ("One sentence only.", "", "")

@@ -125,6 +125,11 @@ class TestRefusedKeyGuidesTheInstall:
         card = page[page.index('id="next-step"'):page.index('<nav class="next-step__progress"')]
         first_note = card.index('<p class="note">')
         assert card.index(escape(CLICKS)) < first_note < card.index("step__actions"), card
+        # What failed in red, the install by hand in plain words, Okta's own answer in small print
+        # (all of it was 120 words of bold red: QA walk 17, M7).
+        assert re.search(r'<p class="field-error">[^<]*Okta refused the catalog key [^<]*</p>\s*'
+                         r'<p class="action-error__todo">Install [^<]*</p>\s*'
+                         r'<p class="hint action-error__said">Okta said: [^<]*E0000001', card), card
         assert "Select Authomize Identity Security" not in page and "Select exactly these scopes" not in page
         # The failed action is named by what the plan said it would do, not by a generic sentence.
         view = w.view(oid)
