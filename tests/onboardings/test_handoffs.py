@@ -379,9 +379,10 @@ def test_the_summary_says_which_values_nobody_gave(w: Wizard, people: dict[str, 
                                             **{f"input_{key}": value for key, value in typed.items()}}, page=page)
     assert response.status_code == 303, response.text
     after = given()
-    # Saved: the value typed, and those saved as they were proposed, are the person's now.
+    # Saved: the value typed is the person's now; one sent as the box proposed it stays the wizard's
+    # (QA walk 17, L1: the pre-filled boxes read as given beside defaults marked as such).
     assert after["Service account username (an email address)"] == "mdi-svc@acme.example"
-    assert after["First name"] == "Microsoft Defender"
+    assert after["First name"] == "Microsoft Defender (the wizard's default: nobody typed or saved it)"
     assert after["Name of the custom role and resource set"].endswith(
         "(the wizard's default: nobody typed or saved it)")  # another step's, not saved
 
