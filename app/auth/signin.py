@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import os
 import uuid
 from collections.abc import Callable
@@ -84,10 +85,26 @@ async def _hashing(function: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(function, *args)
 
 
+def source_of(source_ip: str | None) -> str:
+    """The address failures count against: an IPv4 address, or an IPv6 address's /64, the block one
+    machine is given (each of its 2^64 addresses was a fresh budget: security probe, L5)."""
+    if not source_ip:
+        return "-"
+    try:
+        address = ipaddress.ip_address(source_ip)
+    except ValueError:
+        return source_ip[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def account_key(username: str, source_ip: str | None) -> str:
     """The lock counts failures per account *and* source address, so an attacker elsewhere cannot
     lock a person out. The name is hashed: a password typed into the username field is not kept."""
-    return f"a:{_digest(normalise_username(username))}|{source_ip or '-'}"
+    return f"a:{_digest(normalise_username(username))}|{source_of(source_ip)}"
 
 
 def account_prefix(username: str) -> str:
@@ -96,7 +113,7 @@ def account_prefix(username: str) -> str:
 
 def source_key(source_ip: str | None) -> str:
     """Failures from one address, whatever the account: a flood from one source is held back too."""
-    return f"s:{source_ip or '-'}"
+    return f"s:{source_of(source_ip)}"
 
 
 def _digest(text: str) -> str:

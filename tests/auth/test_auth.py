@@ -453,3 +453,14 @@ class TestAttemptsSentTogether:
         finally:
             engine.dispose()
         assert all(failures == 0 for _key, failures in counts), counts
+
+
+def test_failures_count_against_an_ipv6_address_s_block_of_64() -> None:
+    """Security probe, L5: each of an IPv6 /64's addresses had a budget of its own."""
+    from app.auth.signin import account_key, source_key
+
+    assert source_key("2001:db8:1:2::1") == source_key("2001:db8:1:2:ffff::9") == "s:2001:db8:1:2::/64"
+    assert source_key("2001:db8:1:3::1") != source_key("2001:db8:1:2::1")
+    assert account_key("ana", "2001:db8:1:2::1") == account_key("ana", "2001:db8:1:2:aaaa::1")
+    assert source_key("203.0.113.9") == "s:203.0.113.9" and source_key("::ffff:203.0.113.9") == "s:203.0.113.9"
+    assert source_key(None) == "s:-"

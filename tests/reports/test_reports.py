@@ -159,6 +159,11 @@ class TestReport:
         data = json.loads(web.get(f"/onboardings/{oid}/events.json").text)
         assert any(e["action"] == "export" and e["actor_name"] == "aud" for e in data["events"])
         assert any(e["outcome"] == "denied" and e["actor_name"] == "aud" for e in data["events"])
+        # Each export says which file left (the record read as the Audit page's export: QA walk 17, L6).
+        web.get(f"/onboardings/{oid}/events.csv")
+        summaries = [e["summary"] for e in json.loads(web.get(f"/onboardings/{oid}/events.json").text)["events"]]
+        assert {"Audit report downloaded as PDF", "Onboarding record and events exported as JSON",
+                "Onboarding events exported as CSV"} <= set(summaries)
         # Reading the record does not make the auditor one of those who did the onboarding (QA M3).
         page = web.get(f"/onboardings/{oid}/report").text
         involved = re.search(r"<dt>Operators involved</dt><dd>([^<]*)</dd>", page)

@@ -58,7 +58,11 @@ async def events_export(request: Request, db: DbSession, onboarding_id: str, fmt
     found = await onboarding_or_404(db, onboarding_id)
     async with state.db.session() as session:
         await record(session, action="export", actor=actor_for(request, operator), onboarding_id=found.id,
-                     subject_type="events", subject_id=fmt, summary=f"Audit events exported as {fmt.upper()}")
+                     subject_type="events", subject_id=fmt,
+                     # Which file left, as the page's links name them (it read as the Audit page's own
+                     # export: QA walk 17, L6).
+                     summary="Onboarding record and events exported as JSON" if fmt == "json"
+                     else "Onboarding events exported as CSV")
     # The CSV holds the events alone, beside the checklist's CSV: its name says so (QA walk 15, L10).
     name = _filename(found, "events.csv" if fmt == "csv" else fmt)
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
