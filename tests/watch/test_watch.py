@@ -5,6 +5,7 @@ later run no longer finds it; the service token's use is inferred from Okta's me
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -289,7 +290,11 @@ def test_the_health_page_shows_each_watched_onboarding_and_its_alerts(j: Journey
     # Nor the green of all well beside it (QA walk 11, M3): amber while an alert is open.
     assert '<span class="pill pill--waiting">Completed</span>' in head and "pill--completed" not in head
     assert "Re-verified by the watch" in page
-    assert "no Super Admin" in j.get("/health?health=alerting").text
+    alerting = j.get("/health?health=alerting").text
+    assert "no Super Admin" in alerting
+    # Whose it is, beside its alert: the person to act (QA walk 17, L3).
+    owner = j.onboarding(oid).assignee_id
+    assert owner is not None and re.search(r'class="hint health-owner">owner: [^<]+</span>', alerting)
     assert "No completed onboarding" not in (healthy := j.get("/health?health=healthy").text)
     assert "Nothing here" in healthy and "0 watched onboardings" in healthy
 
