@@ -268,6 +268,15 @@ class Notifier:
             f"({payload['onboarding']['vendor']}, {payload['onboarding']['org']}).\n"
         message.set_content(f"{payload['text']}\n{old}")
         password = sealed.get("password")
+        # Never to a link-local, multicast or reserved address (a cloud's metadata service answers on
+        # the link): a mail server on the company's network or this machine is usual, those are not,
+        # and "Send a test message" told open ports from closed there (security probe, L1).
+        host = str(settings["host"])
+        problem = destinations.address_problem(host, await self.resolver(host, int(settings["port"])),
+                                               private_ok=True, loopback_ok=True, service="the mail server",
+                                               private_choice="")
+        if problem:
+            raise Undeliverable(f"Not sent: {problem}")
 
         def send() -> None:
             with smtplib.SMTP(settings["host"], int(settings["port"]), timeout=seconds or self.timeout) as smtp:

@@ -103,6 +103,17 @@ def test_network_failures_read_as_what_to_check(j: Journey, sandbox_org: Sandbox
                       "database": database_bytes(j.state.settings.resolved_database_url)})
 
 
+def test_mail_is_never_sent_to_the_local_link(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """The SMTP server could be a link-local address (a cloud's metadata service answers there), and
+    "Send a test message" told an open port from a closed one there (security probe, L1): refused
+    before any connection, as a webhook is."""
+    _email(j, "Metadata", "169.254.169.254", 80)
+    _drifted(j, sandbox_org)
+    assert _deliver(j) == 0
+    assert _errors(j) == ["Not sent: 169.254.169.254 is an address on this machine's local link (where a cloud's "
+                          "metadata service answers with the server's own credentials); it is always refused."]
+
+
 def test_a_webhook_that_answers_404_says_its_address_is_not_known_there(
         j: Journey, sandbox_org: SandboxOrg, receiver: Receiver) -> None:
     _add_webhook(j, receiver.url)
