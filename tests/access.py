@@ -64,6 +64,7 @@ MATRIX: list[Entry] = [
     Entry("POST", "/connections/sandbox", ACTING),
     Entry("POST", "/connections/{connection_id}/check", ACTING, f"/connections/{ZERO_ID}/check"),
     Entry("POST", "/connections/{connection_id}/retire", ACTING, f"/connections/{ZERO_ID}/retire"),
+    Entry("POST", "/connections/{connection_id}/sharing", ACTING, f"/connections/{ZERO_ID}/sharing"),
     Entry("GET", "/settings", EVERYONE),
     Entry("POST", "/settings/domains", ADMIN),
     Entry("POST", "/settings/sign-in", ADMIN),

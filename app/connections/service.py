@@ -252,6 +252,23 @@ def require_manage(connection: OktaConnection, operator_id: uuid.UUID, role: str
                          "retire it.")
 
 
+async def set_sharing(session: AsyncSession, connection: OktaConnection, shareable: bool, actor: Actor) -> bool:
+    """Whether colleagues may use ``connection``'s credential (its owner and those taking over its
+    onboardings), as an administrator or its owner says: a Super Administrator's token any operator
+    could use was a way to make a Super Administrator of one's own (security probe, M1). Returns
+    whether anything changed; audited when it did."""
+    if connection.shareable == shareable:
+        return False
+    connection.shareable = shareable
+    await record(session, action="connection_sharing", actor=actor, subject_type="okta_connection",
+                 subject_id=str(connection.id),
+                 summary=f"Okta connection {connection.label}: " + (
+                     "colleagues may use its credential" if shareable else
+                     "its credential is its owner's only; colleagues continue with their own"),
+                 details={"shareable": shareable})
+    return True
+
+
 async def retire(session: AsyncSession, vault: Vault, connection_id: uuid.UUID, actor: Actor) -> OktaConnection:
     connection = await session.get(OktaConnection, connection_id)
     if connection is None:

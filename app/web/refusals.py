@@ -49,6 +49,7 @@ ATTEMPTS: dict[str, str] = {
     "connection_add_sandbox": "add the sandbox Okta connection",
     "connection_check": "check {}",
     "connection_retire": "retire {}",
+    "connection_sharing": "change who may use {}",
     "settings_domains": "change the custom Okta domains",
     "settings_playbook": "change the settings of {}",
     "settings_oidc": "change sign-in with the identity provider",

@@ -121,6 +121,44 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         assert w.row(OktaConnection, connection_id).retired_at is not None
         assert _actions(w, connection_id)[-1] == "connection_retire"
 
+    def test_an_administrator_keeps_a_credential_to_its_owner(self, w: Wizard) -> None:
+        """Any operator could start an onboarding on a colleague's Super Administrator token, and with
+        Defender's playbook make an account of their choosing a Super Administrator (security probe,
+        M1): the credential's use by colleagues was a flag nothing could turn off."""
+        connection_id = w.connect()  # added by ana.admin
+        web = _signed_in(w, "oli")
+        # Offered, and refused, to whoever is not its admin or owner.
+        assert "Colleagues may use it" in web.get("/connections").text
+        refused: Any = web.post(f"/connections/{connection_id}/sharing", {"shareable": "no"}, page="/connections")
+        assert refused.status_code == 403
+        web.sign_out()
+
+        web = _signed_in(w, "ana.admin")
+        kept: Any = web.post(f"/connections/{connection_id}/sharing", {"shareable": "no"}, page="/connections")
+        assert kept.status_code == 303
+        page = web.get("/connections").text
+        assert "its credential is yours only now" in page and "Used only by you" in page
+        assert "Let colleagues use it" in page
+        assert _actions(w, connection_id)[-2:] == ["access_refused", "connection_sharing"]
+        web.sign_out()
+
+        web = _signed_in(w, "oli")
+        listed = web.get("/connections").text
+        assert re.search(r"Used only by [^<]*Ana", listed)
+        assert f"/onboardings/new?connection={connection_id}" not in listed  # no start offered on it
+        assert f'value="{connection_id}"' not in web.get("/onboardings/new").text
+        started: Any = web.post("/onboardings", {"vendor": VENDOR, "connection": str(connection_id)},
+                                page="/onboardings/new")
+        assert started.status_code == 400 and "used only by whoever added it" in started.text
+        web.sign_out()
+
+        web = _signed_in(w, "ana.admin")
+        assert web.post(f"/connections/{connection_id}/sharing", {"shareable": "yes"},
+                        page="/connections").status_code == 303
+        web.sign_out()
+        web = _signed_in(w, "oli")
+        assert f'value="{connection_id}"' in web.get("/onboardings/new").text
+
     def test_checking_or_retiring_a_retired_connection_is_a_clear_page(self, w: Wizard) -> None:
         connection_id = w.connect()
         web = _signed_in(w, "ana.admin")

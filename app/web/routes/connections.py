@@ -12,6 +12,7 @@ from app.connections import service
 from app.okta.gateway import ConnectionUnusable
 from app.store.models import OktaConnection, Operator
 from app.store.repositories.onboardings import onboardings_using
+from app.store.repositories.operators import OperatorRepository
 from app.vault.redaction import REDACTOR
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_input, uuid_or_404
 from app.web.flash import set_flash
@@ -28,6 +29,7 @@ async def _page(request: Request, db: DbSession | ReadDbSession, *, status_code:
     state = app_state(request)
     return render(request, "connections/list.html", {
         "connections": await service.list_connections(db), "errors": errors or {}, "values": values or {},
+        "people": {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()},
         "message": message, "sandbox_available": state.sandbox is not None,
         "sandbox_url": state.settings.sandbox_url,
         # The connection just added: its row invites to start an onboarding on it.
@@ -129,6 +131,21 @@ async def connection_check(request: Request, db: ReadDbSession, connection_id: s
         return await _page(request, db, status_code=400, message=exc.message)
     response = redirect(request, str(request.url_for("connections")))
     set_flash(request, response, f"Preflight of {report.domain} passed.")
+    return response
+
+
+@router.post("/{connection_id}/sharing", name="connection_sharing")
+async def connection_sharing(request: Request, db: DbSession, connection_id: str, operator: ActingOperator) -> Response:
+    connection = await _manageable(db, connection_id, operator)
+    if connection.retired_at is not None:
+        return await _page(request, db, status_code=409, message=_retired(connection))
+    shareable = (await request.form()).get("shareable") == "yes"
+    await service.set_sharing(db, connection, shareable, actor_for(request, operator))
+    response = redirect(request, str(request.url_for("connections")))
+    set_flash(request, response, f"{connection.label}: " + (
+        "colleagues may use its credential." if shareable else
+        "its credential is yours only now. Colleagues taking over its onboardings continue with a connection "
+        "of their own to the org."))
     return response
 
 

@@ -19,7 +19,7 @@ from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
 from app.engine.status import timer_runs
-from app.onboardings import service
+from app.onboardings import handoffs, service
 from app.onboardings.run_ended import ENDED, STOPPED, run_ended_words
 from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
@@ -60,7 +60,7 @@ router = APIRouter(prefix="/onboardings")
 async def new_onboarding(request: Request, db: DbSession, operator: ActingOperator) -> Response:
     state = app_state(request)
     return render(request, "onboardings/new.html", {
-        "playbooks": state.library.all(), "connections": await list_connections(db), "errors": {},
+        "playbooks": state.library.all(), "connections": await _usable(db, operator), "errors": {},
         "chosen": request.query_params.get("vendor", ""), "sandbox_available": state.sandbox is not None,
         # Started from a connection's row ("Start an onboarding on it"): that org, chosen.
         "chosen_connection": request.query_params.get("connection", "")[:64]})
@@ -80,6 +80,11 @@ def _new_address(request: Request, vendor: str, connection: str) -> str:
     return request.url_for("onboarding_new").path + (f"?{urlencode(chosen)}" if chosen else "")
 
 
+async def _usable(db: Any, operator: Any) -> list[Any]:
+    """The connections whose credential this operator may use (one kept to its owner is not offered)."""
+    return [c for c in await list_connections(db) if handoffs.may_use_credential(c, operator.id)]
+
+
 @router.post("", name="onboarding_create")
 async def create_onboarding(request: Request, db: DbSession, operator: ActingOperator) -> Response:
     state = app_state(request)
@@ -95,9 +100,12 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
             connection = None
         if connection is None or connection.retired_at is not None:
             form.errors["connection"] = "Choose one of the listed Okta connections."
+        elif not handoffs.may_use_credential(connection, operator.id):
+            form.errors["connection"] = ("This connection's credential is used only by whoever added it: add a "
+                                         "connection of your own to this org, or choose another.")
     if form.errors:
         return render(request, "onboardings/new.html", {
-            "playbooks": state.library.all(), "connections": await list_connections(db), "errors": form.errors,
+            "playbooks": state.library.all(), "connections": await _usable(db, operator), "errors": form.errors,
             # What was chosen stays chosen (a vendor or connection not listed matches nothing).
             "chosen": vendor, "chosen_connection": connection_value,
             "sandbox_available": state.sandbox is not None}, status_code=400,
@@ -108,7 +116,7 @@ async def create_onboarding(request: Request, db: DbSession, operator: ActingOpe
     open_ones = await open_onboardings(db, vendor, connection.org_origin)
     if open_ones and not form.boolean("start_another"):
         return render(request, "onboardings/new.html", {
-            "playbooks": state.library.all(), "connections": await list_connections(db), "errors": {},
+            "playbooks": state.library.all(), "connections": await _usable(db, operator), "errors": {},
             "chosen": vendor, "chosen_connection": str(connection.id), "already_open": open_ones,
             "sandbox_available": state.sandbox is not None},  # a question, as the retire page asks its first
             page_url=_new_address(request, vendor, str(connection.id)))
