@@ -43,13 +43,17 @@ SERVER_WHO: dict[str, str] = {
 }
 
 
-def who(event: AuditEvent) -> str:
-    """The Who of an event: the operator's username, or the server's own actor in words. Only an
-    event with no operator and no address is the server's (an anonymous visitor has an address),
-    so nobody is shown as the wizard for signing in as "engine"."""
+def who(event: AuditEvent, people: Mapping[str, str] | None = None) -> str:
+    """The Who of an event: the operator as the Who filter names them ("Bob Helpdesk (bob)", from
+    ``people``, by id: the column read bare usernames beside the filter's full names: QA walk 17, L5),
+    else the username the event kept, or the server's own actor in words. Only an event with no
+    operator and no address is the server's (an anonymous visitor has an address), so nobody is
+    shown as the wizard for signing in as "engine"."""
     name = event.actor_name or "system"
     if event.actor_id is None and event.source_ip is None:
         return SYSTEM_ACTORS.get(name, name)
+    if people and event.actor_id is not None and str(event.actor_id) in people:
+        return people[str(event.actor_id)]
     return name
 
 

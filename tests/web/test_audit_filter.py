@@ -95,6 +95,16 @@ def test_who_names_the_wizards_background_work(auditor: Web) -> None:
     assert all(row["Who"] != "engine" or row["From"] != "—" for row in rows(auditor.get("/audit").text))
 
 
+def test_who_names_a_person_as_the_who_filter_does(auditor: Web, settings: Settings) -> None:
+    """The column read bare usernames ("bob") beside the filter's "Bob Helpdesk (bob)" (QA walk 17, L5)."""
+    bob = add_operator(settings, "bob", display_name="Bob Helpdesk")
+    in_database(settings, lambda session: record(session, action="take", summary="bob took the onboarding",
+                                                  actor=Actor(bob.id, "bob", "198.51.100.8")))
+    who = {row["What"]: row["Who"] for row in rows(auditor.get("/audit").text)}
+    assert who["bob took the onboarding"] == "Bob Helpdesk (bob)"
+    assert f'<option value="{bob.id}" >Bob Helpdesk (bob)</option>' in auditor.get("/audit").text
+
+
 def test_the_next_page_keeps_the_filter(settings: Settings) -> None:
     async def write(session: Any) -> None:
         for n in range(55):

@@ -123,8 +123,10 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     found = await vendors_of(db, [e.onboarding_id for e in page.events if e.onboarding_id])
     vendors = {str(oid): choices.vendors.get(vendor, vendor) for oid, vendor in found.items()}
     query = trail.query()
+    named = {str(person.id): choices.person(person) for person in choices.people}  # as the Who filter names them
     context = {
-        "events": page.events, "chain": chain, "who": who, "org_of": org_of, "vendors": vendors, "choices": choices,
+        "events": page.events, "chain": chain, "org_of": org_of,
+        "who": lambda event: who(event, named), "vendors": vendors, "choices": choices,
         "server_who": SERVER_WHO, "kinds": KINDS, "errors": errors,
         # What the person chose stays in the form, a refused choice too, so they can correct it; a
         # date field holds a date or nothing (its message quotes what was not one).
