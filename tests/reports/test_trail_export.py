@@ -115,7 +115,8 @@ def test_the_export_is_recorded_and_ends_before_its_own_record(auditor: Web, tra
     assert data["through_seq"] == int(recorded[0]["seq"]) - 1
     page = auditor.get("/audit", params={"action": "exported"}).text
     assert [(row["Who"], row["What"]) for row in rows(page)] == [
-        ("aud", "Audit trail exported as CSV: every event"), ("aud", "Audit trail exported as JSON: Who: Bob (bob)")]
+        ("Aud (aud)", "Audit trail exported as CSV: every event"),
+        ("Aud (aud)", "Audit trail exported as JSON: Who: Bob (bob)")]
 
 
 def test_a_large_trail_streams_in_batches(auditor: Web, trail: Trail, monkeypatch: pytest.MonkeyPatch) -> None:

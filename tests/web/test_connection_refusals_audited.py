@@ -34,17 +34,21 @@ def test_a_refused_connection_is_recorded_and_its_calls_name_the_org(settings: S
             # The token's box comes back empty, and the list at the top says so (QA walk 16, L2).
             summary = refused.text.split('error-summary" role="alert"', 1)[1].split("</div>", 1)[0]
             assert "Paste the API token again: it is never shown back." in summary
+            # A custom domain's refusal leads to where it is allowed (QA walk 16: "in Settings" was no link).
+            assert ('#domains-title">Allow the custom domain in Settings</a>' in refused.text) == \
+                typed.startswith("evil.example.com")
 
         shown = rows(j.get("/audit").text)
         refusals = [(r["Who"], r["What"], r["Result"]) for r in shown if r["What"].startswith("Okta connection to")]
+        ana = "Ana.Admin (ana.admin)"  # as the Who filter names her (QA walk 17, L5)
         assert refusals == [
-            ("ana.admin", "Okta connection to an address that is not a host name not added: The address is not a "
+            (ana, "Okta connection to an address that is not a host name not added: The address is not a "
                           "host name.", "Failed"),
-            ("ana.admin", "Okta connection to evil.example.com not added: evil.example.com is not an Okta domain "
+            (ana, "Okta connection to evil.example.com not added: evil.example.com is not an Okta domain "
                           "(okta.com, oktapreview.com, okta-emea.com, okta-gov.com, okta.mil, trexcloud.com). A "
                           "custom domain must first be allowed by an administrator in Settings. Enter your org's "
                           "address, for example acme.okta.com.", "Failed"),
-            ("ana.admin", f"Okta connection to {MISSING} not added: Could not connect to {MISSING}: the address does "
+            (ana, f"Okta connection to {MISSING} not added: Could not connect to {MISSING}: the address does "
                           "not resolve (DNS); check the org's address and try again.", "Failed"),
         ]
         # The check's calls say which org they went to (one try and the retries of a read).
