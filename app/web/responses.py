@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -10,8 +10,19 @@ from starlette.responses import RedirectResponse, Response
 from app.web.templating import is_htmx
 
 
+def _on_this_site(request: Request, url: str) -> str:
+    """A URL of this site as a path: the host of one built from the request is whatever its Host
+    header said, and a redirect to it sent the browser there (``Host: evil.example`` answered
+    ``303 http://evil.example/…``: security probe, L4). Another site's URL (an identity provider's) stays."""
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc == request.url.netloc:
+        return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    return url
+
+
 def redirect(request: Request, url: str) -> Response:
     """303 See Other for a browser; for htmx, ``HX-Redirect`` so the whole page navigates."""
+    url = _on_this_site(request, url)
     if request.headers.get("hx-request") == "true":
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)

@@ -159,6 +159,18 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         web = _signed_in(w, "oli")
         assert f'value="{connection_id}"' in web.get("/onboardings/new").text
 
+    def test_a_redirect_never_names_the_host_the_request_claimed(self, w: Wizard) -> None:
+        """Security probe, L4: ``Host: evil.example`` was answered ``303 http://evil.example/…``
+        (the redirect built from the request's host); a redirect on this site is a path."""
+        connection_id = w.connect()
+        web = _signed_in(w, "ana.admin")
+        web.get("/connections")
+        response = web.client.post(f"/connections/{connection_id}/sharing",
+                                   data={"csrf_token": web.last_csrf or "", "shareable": "no"},
+                                   headers={"host": "evil.example"})
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == "/connections"
+
     def test_checking_or_retiring_a_retired_connection_is_a_clear_page(self, w: Wizard) -> None:
         connection_id = w.connect()
         web = _signed_in(w, "ana.admin")
