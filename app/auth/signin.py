@@ -206,13 +206,18 @@ async def sign_in(
                 # Changed between the read and now (a reset, say): as if the password were wrong.
                 valid = False
             elif not operator.is_active:
+                # The right password: not a failure to count (retrying locked the person out).
+                await _release_source(session, settings, actor.source_ip, now)
+                await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
                 await record(session, action="sign_in", outcome=Outcome.denied, actor=actor,
                              summary=f"Sign-in refused for {shown}: account disabled",
                              subject_type="operator", subject_id=subject_id)
                 return SignInOutcome(None, ACCOUNT_DISABLED)
             else:
-                await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
+                # The address's row first, then the account's: the order _reserve takes them in (the
+                # other order let a right and a wrong password sent together deadlock on Postgres).
                 await _release_source(session, settings, actor.source_ip, now)
+                await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
                 operator.last_sign_in_at = now
                 if new_hash:
                     operator.password_hash = new_hash
@@ -325,8 +330,8 @@ async def check_current_password(db: Database, settings: Settings, username: str
     valid = await _hashing(verify_password, password_hash, password)
     async with db.session() as session:
         if valid:
+            await _release_source(session, settings, actor.source_ip, now)  # in _reserve's order
             await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
-            await _release_source(session, settings, actor.source_ip, now)
             return None
         throttle = await session.get(SignInThrottle, key)
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
