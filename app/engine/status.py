@@ -12,9 +12,10 @@ from app.engine.checks.base import answered_by_facts, settles
 from app.engine.requirements import INPUT_PREFIX, Stale, describe, unmet, waits_for_inputs
 from app.engine.runtime import Loaded
 from app.engine.scope import Scope
-from app.playbooks.schema import Playbook, StepSpec
+from app.playbooks.schema import CheckSpec, Playbook, StepSpec
 from app.playbooks.tasks import TOKEN_VERIFIED
-from app.store.models import OnboardingPlan, VerificationRun
+from app.playbooks.templates import references
+from app.store.models import CheckResult, OnboardingPlan, VerificationRun
 from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor, retired_note
 
 # What a draft's status line says (nothing is applied yet), as the page's card says it.
@@ -243,20 +244,47 @@ def _optional_attested_since(loaded: Loaded, run: VerificationRun) -> int:
                and given.attested_at > run.finished_at)
 
 
-# When a person last changed what the checks read, other than by an apply, a token or a timer: values
-# saved different, the token set to Any IP (a finding of the old value read as current beside the
-# fix: QA walk 17, M3).
+# What a person changed that checks read, other than by an apply, a token or a timer, and when: a
+# value saved different ("input:<key>"), the token set to Any IP ("token:network"). A finding a
+# check made of the old one is not current (it read as current beside the fix: QA walk 17, M3).
 PERSON_CHANGED = "person_changed_at"
+TOKEN_NETWORK = "token:network"  # noqa: S105 (a key of what changed, no secret)
+# The inputs saved as the wizard proposed them (its default, unchanged): "Values given" says so.
+AS_PROPOSED = "inputs_as_proposed"
+
+
+def reads_changed_since(loaded: Loaded, check: CheckSpec, moment: float) -> bool:
+    """Whether a person changed something ``check`` reads after ``moment``: a value its parameters
+    name, or (a token check) the token's network."""
+    stamps = loaded.scope.facts.get(PERSON_CHANGED) or {}
+    if not isinstance(stamps, dict) or not stamps:
+        return False
+    keys = [f"input:{name}" for space, name in references(check.params) if space == "input"]
+    if check.kind == "service_token":
+        keys.append(TOKEN_NETWORK)
+    return any(float(stamps.get(key) or 0) > moment for key in keys)
+
+
+def current_results(loaded: Loaded, results: Mapping[str, CheckResult], run: VerificationRun | None
+                    ) -> tuple[dict[str, CheckResult], bool]:
+    """``results`` without those of checks that read what a person changed since ``run`` (passed or
+    failed, they are of the old value: a misspelt label read as passed, "limited to network zones"
+    beside "The token now allows Any IP": QA walk 17, M3), and whether any was left out."""
+    if run is None:
+        return dict(results), False
+    checks = {check.key: check for _step, check in loaded.playbook.checks()}
+    moment = run.finished_at.timestamp()
+    kept = {key: result for key, result in results.items()
+            if key not in checks or not reads_changed_since(loaded, checks[key], moment)}
+    return kept, len(kept) != len(results)
 
 
 def changed_since(loaded: Loaded, moment: float) -> bool:
-    """Whether an action was applied, the service account's token verified, a timer started, or a
-    value or the token changed by a person after ``moment`` (a wait found "not started" before it
-    was is not one now)."""
+    """Whether an action was applied, the service account's token verified, or a timer started
+    after ``moment`` (a wait found "not started" before it was is not one now)."""
     facts = loaded.scope.facts
     stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
     stamps.append(float(facts.get("service_token_verified_at") or 0))
-    stamps.append(float(facts.get(PERSON_CHANGED) or 0))
     stamps += [float((facts.get(timer_fact(step.key)) or {}).get("recorded_at", 0))
                for _s, step in loaded.playbook.steps()]
     return max(stamps) > moment

@@ -22,7 +22,7 @@ from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs, plan_is_stale
 from app.engine.runtime import load
 from app.engine.scope import TemplateError
-from app.engine.status import DRAFT_NEW, PERSON_CHANGED, timer_fact
+from app.engine.status import AS_PROPOSED, DRAFT_NEW, PERSON_CHANGED, timer_fact
 from app.okta.errors import OktaError
 from app.onboardings.attestations import (
     input_label,
@@ -32,6 +32,7 @@ from app.onboardings.attestations import (
     withdraw_pasted,
 )
 from app.playbooks.schema import InputSpec, Playbook
+from app.playbooks.templates import references
 from app.store.base import utcnow
 from app.store.models import OktaConnection, Onboarding, OnboardingPlan
 from app.store.repositories.checkpoints import action_rows
@@ -172,19 +173,33 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
     # The page's one form sends every step's values: the trail names those this save changed (from
     # what was saved before, or else the default the page showed).
     changed = [key for key in keys if not same_value(values.get(key), used.get(key))]
-    # A value sent as its box showed it, the wizard's default, and never saved: not saved now either.
-    # It stays the default, and one made from another value follows that value (the e-mail that
-    # defaults to the login kept the old login's address when the login changed, and Okta made the
-    # account with an address nobody chose: QA walk 17, H1).
-    before = onboarding.inputs or {}
+    # A value sent as its box showed it, the wizard's default, never saved before: one made from
+    # another value is not saved, and follows that value (the e-mail that defaults to the login kept
+    # the old login's address when the login changed, and Okta made the account with an address
+    # nobody chose: QA walk 17, H1); any other is saved, as it was (one made from the connection's
+    # owner must not move when a colleague continues with their own connection), and kept as
+    # proposed: "Values given" says it is the wizard's default, unchanged.
+    before, facts = onboarding.inputs or {}, onboarding.facts or {}
+    proposed = set(facts.get(AS_PROPOSED) or []) - set(changed)
     for key in given:
-        if key not in changed and before.get(key) in (None, "") and playbook.input(key).default is not None:
+        default = playbook.input(key).default
+        if key in changed or before.get(key) not in (None, "") or default is None:
+            continue
+        if any(space == "input" for space, _name in references(default)):
             values.pop(key, None)
+        else:
+            proposed.add(key)
     await set_inputs(session, onboarding, values)
+    # What the last verification found of a value changed since is not current (the database's
+    # clock, as a verification run's finish): each changed value, when.
+    now = utcnow().timestamp()
+    stamps = {**(facts.get(PERSON_CHANGED) or {}), **{f"input:{key}": now for key in changed}}
+    learned: dict[str, Any] = {AS_PROPOSED: sorted(proposed)} \
+        if sorted(proposed) != sorted(facts.get(AS_PROPOSED) or []) else {}
     if changed:
-        # What the last verification found of the old values is not current now (the database's
-        # clock, as a verification run's finish).
-        await learn(session, onboarding, {PERSON_CHANGED: utcnow().timestamp()})
+        learned[PERSON_CHANGED] = stamps
+    if learned:
+        await learn(session, onboarding, learned)
     emptied = [playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])]
     if quiet and not changed and not emptied:
         # Make the plan sends the page's values with it: a press that changed none is the plan's alone

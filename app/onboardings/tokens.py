@@ -15,7 +15,7 @@ from app.common.validation import ValidationFailed
 from app.engine.checks.library import network_text
 from app.engine.engine import Engine
 from app.engine.runtime import Loaded, load
-from app.engine.status import PERSON_CHANGED
+from app.engine.status import PERSON_CHANGED, TOKEN_NETWORK
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
@@ -279,7 +279,9 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
     async with engine.db.session() as session:
         await learn(session, await get_onboarding(session, onboarding_id),
                     {"service_token_network": "ANYWHERE", "service_token_network_text": "Any IP",
-                     PERSON_CHANGED: utcnow().timestamp()})  # the database's clock, as a run's finish
+                     # the database's clock, as a run's finish
+                     PERSON_CHANGED: {**(loaded.scope.facts.get(PERSON_CHANGED) or {}),
+                                      TOKEN_NETWORK: utcnow().timestamp()}})
         await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=str(token_id),
                      summary=f"Token '{token.name}' ({token.id}) network set to Any IP")

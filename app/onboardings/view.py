@@ -25,7 +25,7 @@ from app.engine.requirements import (
     unmet,
 )
 from app.engine.runtime import Loaded, load
-from app.engine.status import changed_since
+from app.engine.status import changed_since, current_results
 from app.onboardings.console import CONSOLE_PAGE_NAMES, console_link, console_path
 from app.onboardings.dead_ends import attest_blocked_by
 from app.onboardings.lost_token import LostToken, lost_shown, lost_token
@@ -297,6 +297,7 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
     last_job = await latest_job(session, onboarding_id)
     job = last_job if last_job is not None and last_job.state in ACTIVE_JOBS else None
     last_run, results = await latest_results(session, onboarding_id)
+    results, person_changed = current_results(loaded, results, last_run)  # none of what a person changed since
     secrets = await kept_secret_rows(session, onboarding_id)
     by_purpose = {secret.purpose: secret for secret in secrets}
     # Every operator (a small table): names for the page, and the colleagues a handoff can go to.
@@ -392,9 +393,8 @@ async def build_view(session: AsyncSession, library: PlaybookLibrary, onboarding
             views.append(view)
         if views:
             sections.append((section, views))
-    inputs_locked = any(r.state in ACTED for r in loaded.records.values())
     alerts = await open_alerts(session, onboarding_id) if is_watched(loaded.onboarding) else []
     return OnboardingView(loaded=loaded, sections=sections, plan=plan, job=job, last_job=last_job, last_run=last_run,
-                          results=results, secrets=secrets, people=people, operators=operators,
-                          inputs_locked=inputs_locked, alerts=alerts, now=now, run_outdated=outdated, token_name=naming,
-                          lost_token=lost)
+                          results=results, secrets=secrets, people=people, operators=operators, lost_token=lost,
+                          inputs_locked=any(r.state in ACTED for r in loaded.records.values()), alerts=alerts,
+                          now=now, token_name=naming, run_outdated=outdated or person_changed)

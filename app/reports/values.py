@@ -11,6 +11,7 @@ from typing import Any
 
 from app.engine import asked_inputs
 from app.engine.runtime import Loaded
+from app.engine.status import AS_PROPOSED
 from app.onboardings.token_name import TOKEN_NAME_INPUT
 from app.playbooks.schema import InputSpec
 from app.playbooks.templates import references
@@ -27,7 +28,7 @@ class GivenValue:
 
     @property
     def words(self) -> str:
-        return f"{self.value} (the wizard's default: nobody typed or saved it)" if self.default else self.value
+        return f"{self.value} (the wizard's default, unchanged)" if self.default else self.value
 
 
 def in_words(spec: InputSpec, value: Any) -> str:
@@ -49,6 +50,7 @@ def given_values(loaded: Loaded) -> list[GivenValue]:
     """Each value once, at the first step of the document that asks for it, in the document's order."""
     scope, seen, given = loaded.scope, set[str](), list[GivenValue]()
     saved = loaded.onboarding.inputs or {}
+    proposed = set(loaded.scope.facts.get(AS_PROPOSED) or [])  # saved as the wizard proposed them
     for _section, step in loaded.playbook.steps():
         if not scope.condition(step.when):
             continue
@@ -64,7 +66,8 @@ def given_values(loaded: Loaded) -> list[GivenValue]:
                 continue
             seen.add(spec.key)
             value = in_words(spec, scope.inputs.get(spec.key))
-            unsaved = saved.get(spec.key) in (None, "") and scope.inputs.get(spec.key) not in (None, "", [])
+            unsaved = (saved.get(spec.key) in (None, "") or spec.key in proposed) \
+                and scope.inputs.get(spec.key) not in (None, "", [])
             if spec.key == TOKEN_NAME_INPUT:
                 value = _token_named(scope.facts, value)
                 unsaved = unsaved and not scope.facts.get(TOKEN_NAME_INPUT)  # the name of the token pasted

@@ -359,7 +359,7 @@ def test_the_summary_asks_only_about_steps_elsewhere_before_where_it_stands(
 def test_the_summary_says_which_values_nobody_gave(w: Wizard, people: dict[str, Any]) -> None:
     """"Values given" listed the playbook's defaults, in their boxes but never saved, as values someone
     had given: the taker could not tell what the sender chose from what the wizard proposed (QA walk
-    16, L1). A default says so until a person saves that step's values."""
+    16, L1). A default says so until a person changes it."""
     web = Web(w.client)
     oid = _started_by(w, web, "amy")
 
@@ -371,7 +371,7 @@ def test_the_summary_says_which_values_nobody_gave(w: Wizard, people: dict[str, 
 
     before = given()
     assert before["Service account username (an email address)"].endswith(
-        " (the wizard's default: nobody typed or saved it)"), before
+        " (the wizard's default, unchanged)"), before
     page = f"/onboardings/{oid}"
     typed = {"service_account_login": "mdi-svc@acme.example", "service_account_email": "mdi-svc@acme.example",
              "first_name": "Microsoft Defender", "last_name": "for Identity"}
@@ -382,9 +382,12 @@ def test_the_summary_says_which_values_nobody_gave(w: Wizard, people: dict[str, 
     # Saved: the value typed is the person's now; one sent as the box proposed it stays the wizard's
     # (QA walk 17, L1: the pre-filled boxes read as given beside defaults marked as such).
     assert after["Service account username (an email address)"] == "mdi-svc@acme.example"
-    assert after["First name"] == "Microsoft Defender (the wizard's default: nobody typed or saved it)"
+    assert after["First name"] == "Microsoft Defender (the wizard's default, unchanged)"
+    # Saved all the same: a default made from the connection's owner must not move if a colleague
+    # continues with a connection of their own (review); only one made from another value follows it.
+    assert w.onboarding(oid).inputs["first_name"] == "Microsoft Defender"
     assert after["Name of the custom role and resource set"].endswith(
-        "(the wizard's default: nobody typed or saved it)")  # another step's, not saved
+        "(the wizard's default, unchanged)")  # another step's, not saved
 
 
 def test_a_take_on_a_page_drawn_before_a_colleague_took_it_is_refused_and_the_record_says_who_took_it(

@@ -92,3 +92,18 @@ def test_a_group_label_is_checked_in_okta_before_it_is_offered_to_copy_into_drat
     j.wait_for_jobs()
     page = html.unescape(j.get(f"/onboardings/{oid}").text)
     assert "No Okta group is named 'Engneering'" in page
+    # Corrected: what the verification found of the old label is not shown as current (QA walk 17, M3),
+    # and a pass of one label is not a pass of the next (the review).
+    j.save_values(oid, "choose_group", group_label="Engineering")
+    page = html.unescape(j.get(f"/onboardings/{oid}").text)
+    assert "No Okta group is named 'Engneering'" not in page and "change of values" in page
+    j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/reverify"))
+    j.wait_for_jobs()
+
+    def o2() -> str:
+        page = html.unescape(j.get(f"/onboardings/{oid}").text)
+        return page.split('id="step-choose_group"', 1)[1].split('id="step-', 1)[0]
+
+    assert "pill--check-passed" in o2()
+    j.save_values(oid, "choose_group", group_label="Enginering")
+    assert "pill--check-passed" not in o2()

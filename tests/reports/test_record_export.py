@@ -62,7 +62,7 @@ def test_the_json_export_holds_the_record_the_report_shows(done: tuple[Wizard, u
     assert ("1 Create a dedicated Okta account", "Service account username (an email address)",
             "mdi-service@acme.example") in given
     # A default nobody saved is marked apart (the report says so in words).
-    assert [(v["step"], v["label"], v["given"] + (" (the wizard's default: nobody typed or saved it)"
+    assert [(v["step"], v["label"], v["given"] + (" (the wizard's default, unchanged)"
                                                   if v["default"] else "")) for v in data["values_given"]] == given
     assert {v["label"]: v["default"] for v in data["values_given"]}["Service account email"] is True
 

@@ -64,8 +64,8 @@ class TestReport:
         assert re.search(r'data-label="Given">mdi-service@acme\.example</td>', values)
         # A value a step uses without asking it there (the custom role's name), at that step.
         assert re.search(r'>1-6 Create the role with its three permissions</td><td data-label="Value">[^<]+</td>'
-                         r'<td data-label="Given">Microsoft Defender for Identity \(the wizard&#39;s default: nobody '
-                         r'typed or saved it\)</td>', values)  # proposed by the wizard, never saved on the page
+                         r'<td data-label="Given">Microsoft Defender for Identity \(the wizard&#39;s default, '
+                         r'unchanged\)</td>', values)  # proposed by the wizard, never saved on the page
 
     def test_the_report_holds_the_confirmed_plan_against_what_was_applied(self, done: tuple[Wizard, uuid.UUID]
                                                                           ) -> None:

@@ -197,7 +197,7 @@ class TestRefusedKeyGuidesTheInstall:
         assert re.search(r"create \(plan 2\) <span class=\"status status--ok\">as confirmed</span>", page)
         values = page.split('class="table table--stack given-values"', 1)[1].split("</table>", 1)[0]
         assert re.search(r">Name of the integration in Authomize</td><td data-label=\"Given\">Okta \(the wizard&#39;s "
-                         r"default: nobody typed or saved it\)</td>", values)
+                         r"default, unchanged\)</td>", values)
         pdf = pdf_text(web.get(f"/onboardings/{oid}/report.pdf").content)
         assert "Plan 1 was confirmed" in pdf and "Plan 2 was confirmed" in pdf
         assert "Values given" in pdf and "Name of the integration in Authomize" in pdf
