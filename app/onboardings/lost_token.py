@@ -19,6 +19,7 @@ from app.engine.checks.library import give_to_vendor
 from app.engine.runtime import Loaded
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.models import CheckResult, VerificationRun
+from app.store.statuses import CheckStatus
 from app.watch import findings
 from app.watch.findings import TOKEN_CHECK_KIND, check_kinds, token_lost
 
@@ -107,8 +108,11 @@ def zoned(loaded: Loaded, sv: StepView) -> bool:
     zones: the step is not done, whatever the token's paste showed of the rest (it read "done" and the
     card went on to the vendor's console: QA walk 17, M4)."""
     facts = loaded.scope.facts
+    asks = [c for c in sv.checks if c.spec.kind == TOKEN_CHECK_KIND and c.spec.params.get("any_ip") is True]
+    # The paste's reading, unless a verification since found the token allows Any IP (set so in the
+    # Admin Console: the card asked to press Set to Any IP over a check that passed: review).
     return bool(facts.get(TOKEN_VERIFIED)) and facts.get("service_token_network") not in (None, "ANYWHERE") \
-        and any(c.spec.kind == TOKEN_CHECK_KIND and c.spec.params.get("any_ip") is True for c in sv.checks)
+        and bool(asks) and not any(c.status == CheckStatus.passed for c in asks)
 
 
 def zoned_token_step(view: OnboardingView, steps: list[StepView]) -> StepView | None:
@@ -116,10 +120,12 @@ def zoned_token_step(view: OnboardingView, steps: list[StepView]) -> StepView | 
     return next((sv for sv in steps if zoned(view.loaded, sv)), None)
 
 
-def zoned_words(view: OnboardingView) -> str:
+def zoned_words(view: OnboardingView, who: str = "") -> str:
+    """The card's words; ``who``: for a reader, who sets it (they have no button)."""
     facts = view.loaded.scope.facts
     shown = str(facts.get("service_token_network_text") or "network zones")
     vendor = view.loaded.playbook.vendor
-    return (f"The token you pasted is limited to {shown[:1].lower()}{shown[1:]}; {vendor}'s document asks for "
-            f"Any IP, and {vendor} calls Okta from its own addresses. Set the token to Any IP below (the wizard "
-            "changes this token only), before you give it to the vendor.")
+    todo = f"{who}, before the token is given to {vendor}." if who else \
+        "Set the token to Any IP below (the wizard changes this token only), before you give it to the vendor."
+    return (f"The token pasted is limited to {shown[:1].lower()}{shown[1:]}; {vendor}'s document asks for "
+            f"Any IP, and {vendor} calls Okta from its own addresses. {todo}")

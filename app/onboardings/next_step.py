@@ -148,7 +148,8 @@ def next_step(view: OnboardingView) -> NextStep:
                         renew)
     zoned = zoned_token_step(view, steps)
     if zoned is not None:
-        return NextStep(NextKind.person, f"Step {zoned.step.number}: {zoned.step.title}", zoned_words(view), zoned)
+        return NextStep(NextKind.person, f"Step {zoned.step.number}: {zoned.step.title}", zoned_words(view), zoned,
+                        reader_detail=zoned_words(view, f"{_cap(WHO_ACTS)} sets it to Any IP"))
     drifted = _drifted_since_completed(view, steps)
     if drifted is not None:
         # Not the step's first-time instructions (an activation link destroyed long ago): what changed.

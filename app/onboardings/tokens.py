@@ -186,7 +186,9 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         TOKEN_EXPIRES: matched.expiresAt,
         "service_token_candidates": [], **probed,
         # When (the database's clock, as a verification run's): a failed result from before is out of date.
-        "service_token_verified_at": utcnow().timestamp()}
+        "service_token_verified_at": utcnow().timestamp(),
+        # and whatever a token check found of the token before, passed or failed (app/engine/status.py).
+        PERSON_CHANGED: {**(loaded.scope.facts.get(PERSON_CHANGED) or {}), TOKEN_NETWORK: utcnow().timestamp()}}
     how = ("picked by the operator among " if chosen else "named ") + (
         f"{len(tokens)} tokens of the account" if chosen else f"'{name}'" if name else "(no name given)")
     if not chosen and (matched.name or "").strip().casefold() != name.casefold():
