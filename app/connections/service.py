@@ -248,8 +248,8 @@ def may_manage(connection: OktaConnection, operator_id: uuid.UUID, role: str) ->
 
 def require_manage(connection: OktaConnection, operator_id: uuid.UUID, role: str) -> None:
     if not may_manage(connection, operator_id, role):
-        raise NotAllowed("Only an administrator or the person who added this Okta connection may check or "
-                         "retire it.")
+        raise NotAllowed("Only an administrator or the person who added this Okta connection may check it, "
+                         "retire it, or say who may use it.")
 
 
 async def set_sharing(session: AsyncSession, connection: OktaConnection, shareable: bool, actor: Actor) -> bool:

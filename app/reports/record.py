@@ -71,8 +71,8 @@ def _action(action: ActionRow) -> dict[str, Any]:
 def _line(entry: TimelineEntry) -> dict[str, Any]:
     line: dict[str, Any] = {"at": entry.at.isoformat(), "by": entry.actor, "action": entry.action,
                             "summary": entry.summary}
-    if entry.action == "handoff":
-        line["note"] = entry.note
+    if entry.action in HANDOFF_ACTIONS:
+        line["note"] = entry.note if entry.action == "handoff" else None  # a take has no note
     return line
 
 

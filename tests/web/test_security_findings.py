@@ -89,6 +89,13 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         web.sign_out()
         web = _signed_in(w, "ana.admin")
         assert web.post(f"/connections/{connection_id}/check", page="/connections").status_code == 303
+        # Kept to its owner by an administrator: its owner's, said so (it read "yours only": review).
+        assert web.post(f"/connections/{connection_id}/sharing", {"shareable": "no"},
+                        page="/connections").status_code == 303
+        assert "its credential is its owner&#39;s only now" in web.get("/connections").text
+        web.sign_out()
+        web = _signed_in(w, "oli")
+        assert f'value="{connection_id}"' in web.get("/onboardings/new").text  # still his to use
 
     def test_retiring_a_connection_in_use_lists_its_onboardings_and_needs_confirmation(self, w: Wizard) -> None:
         connection_id = w.connect()

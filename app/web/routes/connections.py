@@ -142,9 +142,10 @@ async def connection_sharing(request: Request, db: DbSession, connection_id: str
     shareable = (await request.form()).get("shareable") == "yes"
     await service.set_sharing(db, connection, shareable, actor_for(request, operator))
     response = redirect(request, str(request.url_for("connections")))
+    owner = "yours" if connection.created_by_id == operator.id else "its owner's"  # an administrator's press
     set_flash(request, response, f"{connection.label}: " + (
         "colleagues may use its credential." if shareable else
-        "its credential is yours only now. Colleagues taking over its onboardings continue with a connection "
+        f"its credential is {owner} only now. Others taking over its onboardings continue with a connection "
         "of their own to the org."))
     return response
 
