@@ -24,6 +24,10 @@ from collections.abc import Iterable
 
 LINK_LOCAL = ("an address on this machine's local link (where a cloud's metadata service answers with the server's "
               "own credentials); it is always refused")
+# Clouds' metadata services outside the link-local range, refused as those are: AWS's over IPv6 (a
+# unique local address) and Alibaba Cloud's (in the shared address space). A private network allowed
+# for a mail server or a webhook reached them (review).
+METADATA = frozenset({ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")})
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -47,7 +51,7 @@ def address_problem(host: str, addresses: Iterable[str], *, private_ok: bool, lo
             f"{host} resolves to {address or text},"
         if address is None:
             return f"{host} resolves to {text}, which is not an address."
-        if address.is_link_local:
+        if address.is_link_local or address in METADATA:
             return f"{said} {LINK_LOCAL}."
         if address.is_loopback:
             if loopback_ok:

@@ -72,7 +72,9 @@ def test_with_the_sandbox_a_receiver_on_this_machine_is_allowed_as_the_demo_need
 
 
 @pytest.mark.parametrize("url", ["https://169.254.169.254/latest/meta-data/", "https://169.254.169.254:8443/x",
-                                 "https://[::ffff:169.254.169.254]/x", "https://[fe80::1]/x"])
+                                 "https://[::ffff:169.254.169.254]/x", "https://[fe80::1]/x",
+                                 # AWS's over IPv6, Alibaba Cloud's: not link-local, refused as those (review)
+                                 "https://[fd00:ec2::254]/x", "https://100.100.100.200/x"])
 def test_the_metadata_service_is_refused_even_in_the_sandbox_and_on_the_private_network(j: Journey, url: str) -> None:
     refused = _add(j, url, webhook_private_network="on")
     assert METADATA in refused and "The webhook was not added." in refused
