@@ -438,6 +438,31 @@ class TestAttemptsSentTogether:
         assert right.operator is None and right.locked_until is not None
         assert "Too many failed sign-ins for this account" in (right.message or "")
 
+    def test_a_right_and_wrong_passwords_sent_together_all_get_an_answer(
+            self, settings: Settings) -> None:
+        """A success took the account's counter before the address's, the reverse of the reservation's
+        order: sent together with failures, Postgres could deadlock one of them into a 500 (review)."""
+        from app.audit import Actor
+        from app.auth import signin
+        from app.store.db import Database
+        from app.vault import Secret
+
+        add_operator(settings, "ana")
+        actor = Actor(None, "anonymous", "203.0.113.10", "test")
+
+        async def together() -> list[object]:
+            db = Database(settings.resolved_database_url)
+            try:
+                attempts = [signin.sign_in(db, settings, "ana", Secret(PASSWORD if n % 2 else f"guess {n}"), actor)
+                            for n in range(6)]
+                return list(await asyncio.gather(*attempts, return_exceptions=True))
+            finally:
+                await db.dispose()
+
+        outcomes = asyncio.run(together())
+        assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+        assert any(getattr(o, "operator", None) is not None for o in outcomes)  # the right password got in
+
     def test_a_success_gives_its_count_back_to_the_address(self, settings: Settings) -> None:
         """Each attempt is counted from its address before its check; one that signs in is not a failure."""
         add_operator(settings, "ana")
