@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from app.common.text import error_parts
 from app.okta.http import OktaHttp
 from app.okta.ratelimit import RateLimitPolicy
 from app.settings import Environment, Settings
@@ -247,7 +248,8 @@ def what_the_operator_sees(w: Wizard, web: Web, baseline: Baseline, cell: Cell, 
     assert onboarding.status == "blocked" and note.startswith(f"'{title}' failed: ") and len(note) <= 240, note
     assert error.startswith(note.removesuffix("…")) and (note.endswith((".", "…")) or note == error), note
     page = onboarding_page(web, oid)
-    assert error in html.unescape(page), "the page does not show the failure"
+    # All of it, laid out as what failed, what to do, and what Okta said (QA walk 17, M7).
+    assert all(part in html.unescape(page) for part in error_parts(error) if part), "the page does not show the failure"
     retry = re.search(r'<form method="post" action="([^"]+)"[^>]*>\s*<input[^>]+csrf[^>]+>\s*'
                       r'<button type="submit" class="[^"]*">Retry</button>', page)
     assert retry is not None, "the page offers no Retry"
