@@ -14,8 +14,10 @@ nothing. A verified address that changes at the provider follows at the next sig
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +28,7 @@ from app.auth.operators import USERNAME_PATTERN, role_label, sessions_ended
 from app.auth.sessions import end_all_sessions
 from app.common.validation import is_email_address
 from app.store.base import utcnow
-from app.store.models import Operator
+from app.store.models import AuditEvent, Operator
 from app.store.repositories.operators import OperatorRepository
 from app.store.statuses import Outcome, SessionEnd
 
@@ -159,6 +161,19 @@ async def sign_in_with_identity(session: AsyncSession, config: OidcConfig, ident
 _NO_ROLE = frozenset({"no_role", "no_claim"})
 
 
+def _refusal_words(failure: OidcFailure, provider: str) -> str:
+    return f"Sign-in with {provider} refused: {failure.reason.replace('_', ' ')}"
+
+
+async def recorded_lately(session: AsyncSession, failure: OidcFailure, provider: str) -> bool:
+    """Whether the same refusal was recorded in the last minute."""
+    since = utcnow() - timedelta(minutes=1)
+    found = await session.execute(select(AuditEvent.seq).where(
+        AuditEvent.occurred_at >= since, AuditEvent.action == "sign_in",
+        AuditEvent.summary == _refusal_words(failure, provider)).limit(1))
+    return found.first() is not None
+
+
 async def record_refusal(session: AsyncSession, failure: OidcFailure, actor: Actor, provider: str) -> None:
     """Audit a refused sign-in. When the provider says the person has no role any more (they left
     the mapped groups), an operator they already are loses access now: every session ends and the
@@ -178,6 +193,6 @@ async def record_refusal(session: AsyncSession, failure: OidcFailure, actor: Act
                          details={"method": "oidc", "reason": failure.reason, "sessions_ended": ended})
     await record(session, action="sign_in", outcome=failure.outcome, actor=actor, subject_type="operator",
                  subject_id=failure.operator_id,
-                 summary=f"Sign-in with {provider} refused: {failure.reason.replace('_', ' ')}",
+                 summary=_refusal_words(failure, provider),
                  details={"method": "oidc", "reason": failure.reason, **failure.details})
 

@@ -313,6 +313,17 @@ class TestRefusals:
         assert f"The identity provider at {sandbox_org.base_url} could not be reached" in answer.text
         assert "sign in with your username and password" in answer.text
 
+    def test_an_unreachable_provider_is_recorded_once_a_minute_not_at_each_visit(
+            self, settings: Settings, sandbox_org: SandboxOrg) -> None:
+        """Anyone may open the address: twenty visits wrote twenty events to the trail in 1.4 s while
+        the provider could not be reached (security probe, L3)."""
+        configure(settings, sandbox_org)
+        with oidc_client(settings, sandbox_org, transport=_Unreachable()) as web:
+            for _ in range(20):
+                assert web.start().status_code == 502
+        refused = [e for e in _audit(settings, "sign_in") if "refused" in (e.summary or "")]
+        assert len(refused) == 1, [e.summary for e in refused]
+
     def test_cancelling_at_the_provider_says_so(self, web: OidcWeb) -> None:
         started = web.start()
         back = web.provider.sign_in(started.headers["location"], SAM, action="cancel")
