@@ -326,7 +326,7 @@ async def check_current_password(db: Database, settings: Settings, username: str
                            _Found(None, username, password_hash, True, None, False), now)
     if found.locked_until is not None:
         return source_lock_message(found.locked_until, now) if found.source_locked else \
-            lock_message(found.locked_until, now)
+            _signed_in_lock(found.locked_until, now)
     valid = await _hashing(verify_password, password_hash, password)
     async with db.session() as session:
         if valid:
@@ -335,8 +335,21 @@ async def check_current_password(db: Database, settings: Settings, username: str
             return None
         throttle = await session.get(SignInThrottle, key)
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        return lock_message(throttle.locked_until, now)
-    return "This is not your current password."
+        return _signed_in_lock(throttle.locked_until, now)
+    failures = throttle.failures if throttle is not None else 0
+    left = settings.signin_lock_after - failures
+    # Said before the lock, as the sign-in page says it (the lock came unannounced: review).
+    warning = (f" {left} more wrong password{'s' if left != 1 else ''} will lock this account for "
+               f"{settings.signin_lock_minutes} minutes, here and at sign-in.")
+    return "This is not your current password." + (warning if failures >= settings.signin_slow_after else "")
+
+
+def _signed_in_lock(locked_until: datetime, now: datetime) -> str:
+    """The lock, in words for someone signed in (not "failed sign-ins": they typed their password here)."""
+    minutes = _minutes_until(locked_until, now)
+    return (f"Too many wrong passwords for this account. It is locked until {_until(locked_until)} (about "
+            f"{minutes} minute{'s' if minutes != 1 else ''}), here and at sign-in. Try again then, or ask an "
+            "administrator.")
 
 
 def source_lock_message(locked_until: datetime, now: datetime) -> str:

@@ -137,10 +137,13 @@ def test_the_current_password_cannot_be_guessed_from_a_session_left_open(setting
     said = [web.post("/account/password", {"current_password": f"guess {n}", "password": new, "password_again": new},
                      page="/account/password") for n in range(settings.signin_lock_after)]
     assert all(response.status_code == 400 for response in said)
-    assert "This is not your current password." in said[0].text
-    assert "Too many failed sign-ins for this account" in said[-1].text
+    assert "This is not your current password.</" in said[0].text
+    # Said before it comes, as the sign-in page says it (review), in words for someone signed in.
+    assert "This is not your current password. 1 more wrong password will lock this account for 15 minutes, here " \
+        "and at sign-in." in html.unescape(said[-2].text)
+    assert "Too many wrong passwords for this account. It is locked until" in said[-1].text
     right = web.post("/account/password", {"current_password": PASSWORD, "password": new, "password_again": new},
                      page="/account/password")
-    assert right.status_code == 400 and "Too many failed sign-ins for this account" in right.text
+    assert right.status_code == 400 and "Too many wrong passwords for this account" in right.text
     web.sign_out()
     assert web.sign_in("olga", PASSWORD).status_code == 429  # the account is locked, as after six failed sign-ins
