@@ -207,17 +207,13 @@ async def sign_in(
                 valid = False
             elif not operator.is_active:
                 # The right password: not a failure to count (retrying locked the person out).
-                await _release_source(session, settings, actor.source_ip, now)
-                await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
+                await _give_back(session, settings, key, actor.source_ip, now)
                 await record(session, action="sign_in", outcome=Outcome.denied, actor=actor,
                              summary=f"Sign-in refused for {shown}: account disabled",
                              subject_type="operator", subject_id=subject_id)
                 return SignInOutcome(None, ACCOUNT_DISABLED)
             else:
-                # The address's row first, then the account's: the order _reserve takes them in (the
-                # other order let a right and a wrong password sent together deadlock on Postgres).
-                await _release_source(session, settings, actor.source_ip, now)
-                await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
+                await _give_back(session, settings, key, actor.source_ip, now)
                 operator.last_sign_in_at = now
                 if new_hash:
                     operator.password_hash = new_hash
@@ -233,9 +229,9 @@ async def _reserve(db: Database, settings: Settings, key: str, source_ip: str | 
                    now: datetime) -> _Found:
     """Count this attempt as a failure, before its password is checked, in one short transaction
     that holds both counters' rows; the attempt that reaches a limit sets its lock then, so that
-    those sent beside it are refused without a check. A success gives its count back
-    (``_release_source``, and the account's row is deleted). Returns ``found`` with the lock that
-    refuses this attempt, if one does: one taken by the attempts before it."""
+    those sent beside it are refused without a check. A success gives its count back (``_give_back``).
+    Returns ``found`` with the lock that refuses this attempt, if one does: one taken by the attempts
+    before it."""
     window = timedelta(minutes=settings.signin_window_minutes)
     lock_for = timedelta(minutes=settings.signin_lock_minutes)
     async with db.session() as session:
@@ -264,6 +260,15 @@ async def _reserve(db: Database, settings: Settings, key: str, source_ip: str | 
         elif throttle.failures >= settings.signin_lock_after:
             throttle.locked_until = now + lock_for
     return found
+
+
+async def _give_back(session: AsyncSession, settings: Settings, key: str, source_ip: str | None,
+                     now: datetime) -> None:
+    """A right password gives back what its reservation counted: the account's row goes, and the
+    address's count drops by one. The address's row first, then the account's: the order _reserve
+    takes them in (the other order let a right and a wrong password sent together deadlock on Postgres)."""
+    await _release_source(session, settings, source_ip, now)
+    await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
 
 
 async def _release_source(session: AsyncSession, settings: Settings, source_ip: str | None, now: datetime) -> None:
@@ -330,8 +335,7 @@ async def check_current_password(db: Database, settings: Settings, username: str
     valid = await _hashing(verify_password, password_hash, password)
     async with db.session() as session:
         if valid:
-            await _release_source(session, settings, actor.source_ip, now)  # in _reserve's order
-            await session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
+            await _give_back(session, settings, key, actor.source_ip, now)
             return None
         throttle = await session.get(SignInThrottle, key)
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:

@@ -253,6 +253,12 @@ TOKEN_NETWORK = "token:network"  # noqa: S105 (a key of what changed, no secret)
 AS_PROPOSED = "inputs_as_proposed"
 
 
+def changed_now(facts: Mapping[str, Any], keys: list[str], now: float) -> dict[str, float]:
+    """The ``PERSON_CHANGED`` fact with ``keys`` changed at ``now`` (the database's clock, as a
+    verification run's finish)."""
+    return {**(facts.get(PERSON_CHANGED) or {}), **dict.fromkeys(keys, now)}
+
+
 def reads_changed_since(loaded: Loaded, check: CheckSpec, moment: float) -> bool:
     """Whether a person changed something ``check`` reads after ``moment``: a value its parameters
     name, or (a token check) the token's network."""

@@ -22,7 +22,7 @@ from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs, plan_is_stale
 from app.engine.runtime import load
 from app.engine.scope import TemplateError
-from app.engine.status import AS_PROPOSED, DRAFT_NEW, PERSON_CHANGED, timer_fact
+from app.engine.status import AS_PROPOSED, DRAFT_NEW, PERSON_CHANGED, changed_now, timer_fact
 from app.okta.errors import OktaError
 from app.onboardings.attestations import (
     input_label,
@@ -190,14 +190,11 @@ async def save_inputs(session: AsyncSession, playbook: Playbook, onboarding: Onb
         else:
             proposed.add(key)
     await set_inputs(session, onboarding, values)
-    # What the last verification found of a value changed since is not current (the database's
-    # clock, as a verification run's finish): each changed value, when.
-    now = utcnow().timestamp()
-    stamps = {**(facts.get(PERSON_CHANGED) or {}), **{f"input:{key}": now for key in changed}}
+    # What the last verification found of a value changed since is not current: each changed value, when.
     learned: dict[str, Any] = {AS_PROPOSED: sorted(proposed)} \
         if sorted(proposed) != sorted(facts.get(AS_PROPOSED) or []) else {}
     if changed:
-        learned[PERSON_CHANGED] = stamps
+        learned[PERSON_CHANGED] = changed_now(facts, [f"input:{key}" for key in changed], utcnow().timestamp())
     if learned:
         await learn(session, onboarding, learned)
     emptied = [playbook.input(key).label for key in skipped if used.get(key) not in (None, "", [])]

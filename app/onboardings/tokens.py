@@ -15,7 +15,7 @@ from app.common.validation import ValidationFailed
 from app.engine.checks.library import network_text
 from app.engine.engine import Engine
 from app.engine.runtime import Loaded, load
-from app.engine.status import PERSON_CHANGED, TOKEN_NETWORK
+from app.engine.status import PERSON_CHANGED, TOKEN_NETWORK, changed_now
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
@@ -188,7 +188,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         # When (the database's clock, as a verification run's): a failed result from before is out of date.
         "service_token_verified_at": utcnow().timestamp(),
         # and whatever a token check found of the token before, passed or failed (app/engine/status.py).
-        PERSON_CHANGED: {**(loaded.scope.facts.get(PERSON_CHANGED) or {}), TOKEN_NETWORK: utcnow().timestamp()}}
+        PERSON_CHANGED: changed_now(loaded.scope.facts, [TOKEN_NETWORK], utcnow().timestamp())}
     how = ("picked by the operator among " if chosen else "named ") + (
         f"{len(tokens)} tokens of the account" if chosen else f"'{name}'" if name else "(no name given)")
     if not chosen and (matched.name or "").strip().casefold() != name.casefold():
@@ -281,9 +281,7 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
     async with engine.db.session() as session:
         await learn(session, await get_onboarding(session, onboarding_id),
                     {"service_token_network": "ANYWHERE", "service_token_network_text": "Any IP",
-                     # the database's clock, as a run's finish
-                     PERSON_CHANGED: {**(loaded.scope.facts.get(PERSON_CHANGED) or {}),
-                                      TOKEN_NETWORK: utcnow().timestamp()}})
+                     PERSON_CHANGED: changed_now(loaded.scope.facts, [TOKEN_NETWORK], utcnow().timestamp())})
         await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=str(token_id),
                      summary=f"Token '{token.name}' ({token.id}) network set to Any IP")

@@ -62,5 +62,9 @@ class OperatorRepository:
         """Every operator's name as pages and reports show it, by id (removed ones included)."""
         return {op.id: op.display_name for op in await self.by_display_name()}
 
+    async def display_names_by_text_id(self) -> dict[str, str]:
+        """``display_names`` keyed by the id as text, as templates look an id up."""
+        return {str(op_id): name for op_id, name in (await self.display_names()).items()}
+
     def add(self, operator: Operator) -> None:
         self.session.add(operator)

@@ -29,7 +29,7 @@ async def _page(request: Request, db: DbSession | ReadDbSession, *, status_code:
     state = app_state(request)
     return render(request, "connections/list.html", {
         "connections": await service.list_connections(db), "errors": errors or {}, "values": values or {},
-        "people": {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()},
+        "people": await OperatorRepository(db).display_names_by_text_id(),
         "message": message, "sandbox_available": state.sandbox is not None,
         "sandbox_url": state.settings.sandbox_url,
         # The connection just added: its row invites to start an onboarding on it.

@@ -35,7 +35,7 @@ async def summary(request: Request, db: DbSession, onboarding_id: str, operator:
     state = app_state(request)
     view = await build_view(db, state.library, found.id, state.clock.now())
     history = await handoffs_of(db, found.id)
-    names = {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()}
+    names = await OperatorRepository(db).display_names_by_text_id()
     # The wizard's own steps whose work is done and whose checks against Okta never ran yet (the
     # service account made, a choice saved): to be confirmed, not work the taker must do again. So
     # too a person's step done as attested whose Okta side no verification has read yet. A person's

@@ -38,7 +38,7 @@ async def health_page(request: Request, db: ReadDbSession, operator: CurrentOper
     rows = await health_rows(db, state.library, state.watch.now(), state.watch.period, only,
                              "not_yet" if waiting else None)
     # Who owns each: the person to act on an alert (the page did not say: QA walk 17, L3).
-    names = {str(op_id): name for op_id, name in (await OperatorRepository(db).display_names()).items()}
+    names = await OperatorRepository(db).display_names_by_text_id()
     return render(request, "health.html", {
         "rows": rows, "not_getting_out": await failing_channels(db), "names": names,
         "chosen": only.value if only else ("first_call" if waiting else ""),
