@@ -43,6 +43,7 @@ from joserfc.jwk import KeySet
 from app.auth.oidc_config import OidcConfig, address_problem, issuer_problem, origin_of, resolve
 from app.common import network
 from app.common.clock import SYSTEM_CLOCK, Clock
+from app.common.destinations import PinnedTransport
 from app.store.statuses import Outcome
 from app.vault import SealContext, SealError, Secret, Vault
 
@@ -177,8 +178,12 @@ class RelyingParty:
     # Resolves a host name before every connection (tests give their own; see address_problem).
     resolver: Callable[[str], Awaitable[list[str]]] = resolve
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self, pin: tuple[str, list[str]] | None) -> httpx.AsyncClient:
+        """``pin``: the issuer's host and the addresses checked for it, which every request goes to
+        (None: the sandbox, on this machine)."""
         transport = self.transport_factory() if self.transport_factory else None
+        if pin is not None:
+            transport = PinnedTransport(transport or httpx.AsyncHTTPTransport(), *pin)
         return httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False,
                                  timeout=httpx.Timeout(self.timeout_seconds),
                                  headers={"Accept": "application/json", "User-Agent": USER_AGENT})
@@ -208,17 +213,20 @@ class RelyingParty:
         # On the issuer's own host: a provider's document cannot send the server elsewhere.
         return issuer_problem(url, None) is not None or origin_of(url) != origin_of(issuer)
 
-    async def _check_address(self, config: OidcConfig) -> None:
+    async def _check_address(self, config: OidcConfig) -> tuple[str, list[str]] | None:
         """Before connecting: the issuer's name must not resolve to this machine, its local link
-        or (unless an administrator allowed it) a private network."""
+        or (unless an administrator allowed it) a private network. Returns the host and the
+        addresses checked, which the connections then go to (None: the sandbox)."""
         if self._is_sandbox(config.issuer):
-            return
+            return None
         host = urlsplit(config.issuer).hostname or ""
-        problem = address_problem(host, await self.resolver(host), config.allow_private_network)
+        addresses = await self.resolver(host)
+        problem = address_problem(host, addresses, config.allow_private_network)
         if problem:
             raise OidcFailure("private_address", "Sign-in with the identity provider is refused: " + problem
                               + " Sign in with your username and password, and tell an administrator.", status=503,
                               details={"host": host})
+        return host, addresses
 
     async def _get_json(self, client: httpx.AsyncClient, url: str, what: str, issuer: str) -> dict[str, Any]:
         try:
@@ -269,8 +277,8 @@ class RelyingParty:
     async def begin(self, config: OidcConfig, redirect_uri: str, next_url: str) -> tuple[str, Flow]:
         """The provider's authorize URL to send the browser to, and the flow to keep for the callback."""
         self.check_config(config)
-        await self._check_address(config)
-        async with self._client() as client:
+        pin = await self._check_address(config)
+        async with self._client(pin) as client:
             metadata = await self.discover(client, config.issuer)
         flow = Flow(state=generate_token(32), nonce=generate_token(32), code_verifier=generate_token(64),
                     next_url=next_url, issuer=config.issuer, client_id=config.client_id,
@@ -308,8 +316,8 @@ class RelyingParty:
         except MissingCodeException:
             raise OidcFailure("no_code", "The identity provider sent this browser back without a sign-in code. "
                               + _START_AGAIN) from None
-        await self._check_address(config)
-        async with self._client() as client:
+        pin = await self._check_address(config)
+        async with self._client(pin) as client:
             metadata = await self.discover(client, config.issuer)
             tokens = await self._exchange(client, metadata, config, client_secret, str(answer["code"]), flow,
                                           redirect_uri)

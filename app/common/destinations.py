@@ -12,7 +12,10 @@ server against the network it sits in (server-side request forgery):
 - anywhere else on the internet.
 
 Each address a name resolves to is checked, when the address is set and again before each
-connection (a name may point elsewhere since).
+connection (a name may point elsewhere since); the connection is then made to the addresses
+checked (``PinnedTransport``, and the mail server's own connection), never to what the name
+resolves to a moment later: a name that answered a public address to the check and the metadata
+service's to the connection (DNS rebinding) reached it (security probe, left from the last session).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Iterable
+
+import httpx
 
 LINK_LOCAL = ("an address on this machine's local link (where a cloud's metadata service answers with the server's "
               "own credentials); it is always refused")
@@ -73,4 +78,39 @@ async def resolve(host: str, port: int = 443) -> list[str]:
         found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         return []
-    return sorted({str(info[4][0]) for info in found})
+    # In the resolver's order of preference (RFC 6724), each once: the connection tries them in turn.
+    return list(dict.fromkeys(str(info[4][0]) for info in found))
+
+
+def unresolved(host: str) -> OSError:
+    """The error a connection to a name that resolved to nothing fails with (said as a DNS failure)."""
+    return socket.gaierror(socket.EAI_NONAME, f"{host}: Name or service not known")
+
+
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """Sends each request for ``host`` to the ``addresses`` checked for it, in turn until one
+    connects, keeping the name for the Host header and for the TLS certificate's check (SNI).
+    A request for any other host is refused: the check covered this one only."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, host: str, addresses: Iterable[str]) -> None:
+        self.inner, self.host, self.addresses = inner, host.strip("[]").lower(), list(addresses)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host.lower() != self.host:
+            raise httpx.ConnectError(f"{request.url.host} was not checked; only {self.host} was", request=request)
+        if not self.addresses:
+            raise httpx.ConnectError(f"{self.host} does not resolve", request=request) from unresolved(self.host)
+        failure: httpx.ConnectError | None = None
+        for address in self.addresses:
+            pinned = httpx.Request(request.method, request.url.copy_with(host=address), headers=request.headers,
+                                   stream=request.stream,
+                                   extensions={**request.extensions, "sni_hostname": self.host})
+            try:
+                return await self.inner.handle_async_request(pinned)
+            except httpx.ConnectError as exc:  # this address did not take the connection: the next may
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

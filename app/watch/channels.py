@@ -119,8 +119,8 @@ async def read_webhook(request: WebhookRequest, *, loopback_ok: bool,
         host = parts.hostname or ""
         if parts.scheme not in ("https", "http") or not host or not _port_ok(url):
             form.errors["webhook_url"] = "Enter the webhook's full address, starting with https://."
-        elif problem := await destination_problem(url, private_ok=request.webhook_private_network,
-                                                  loopback_ok=loopback_ok, resolver=resolver):
+        elif (problem := (await destination(url, private_ok=request.webhook_private_network,
+                                            loopback_ok=loopback_ok, resolver=resolver))[0]):
             form.errors["webhook_url"] = problem
         elif parts.scheme == "http" and not _loopback(host):
             form.errors["webhook_url"] = ("Use https:// (plain http is allowed only to a receiver on this machine, "
@@ -147,14 +147,16 @@ def _port_ok(url: str) -> bool:
     return True
 
 
-async def destination_problem(url: str, *, private_ok: bool, loopback_ok: bool,
-                              resolver: Callable[[str, int], Awaitable[list[str]]]) -> str | None:
+async def destination(url: str, *, private_ok: bool, loopback_ok: bool,
+                      resolver: Callable[[str, int], Awaitable[list[str]]]) -> tuple[str | None, list[str]]:
     """Why the server must not post to the webhook at ``url``, where its name points now (None: it
-    may): when it is added, and again before each message (a name may point elsewhere since)."""
+    may), and the addresses it points to, which a message is then sent to: when it is added, and
+    again before each message (a name may point elsewhere since)."""
     host, port = webhook_place(url)
-    return destinations.address_problem(host, await resolver(host, port), private_ok=private_ok,
-                                        loopback_ok=loopback_ok, service=RECEIVER, private_choice=PRIVATE_CHOICE,
-                                        loopback_note=LOOPBACK_NOTE)
+    addresses = await resolver(host, port)
+    return destinations.address_problem(host, addresses, private_ok=private_ok, loopback_ok=loopback_ok,
+                                        service=RECEIVER, private_choice=PRIVATE_CHOICE,
+                                        loopback_note=LOOPBACK_NOTE), addresses
 
 
 def read_email(request: EmailRequest) -> ChannelInput:

@@ -25,6 +25,7 @@ import hmac
 import json
 import logging
 import smtplib
+import socket
 import ssl
 import uuid
 from collections.abc import Awaitable, Callable
@@ -51,7 +52,8 @@ from app.watch.channels import (
     WEBHOOK,
     channel_owner,
     channels,
-    destination_problem,
+    destination,
+    webhook_place,
 )
 from app.watch.delivery_words import Undeliverable, WebhookAnswered, failure_words
 from app.watch.findings import CONTINUES
@@ -146,6 +148,28 @@ async def sealed_of(session: AsyncSession, vault: Vault, channel: NotificationCh
     return sealed
 
 
+class _PinnedSMTP(smtplib.SMTP):
+    """An SMTP connection to the addresses checked for the mail server's name, in turn, not to what
+    the name resolves to a moment later (app/common/destinations.py); STARTTLS still checks the
+    certificate against the name."""
+
+    def __init__(self, host: str, port: int, addresses: list[str], *, timeout: float) -> None:
+        self.addresses = addresses
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        if not self.addresses:
+            raise destinations.unresolved(host)
+        failure: OSError | None = None
+        for address in self.addresses:
+            try:
+                return socket.create_connection((address, port), timeout, self.source_address)
+            except OSError as exc:  # this address did not take the connection: the next may
+                failure = exc
+        assert failure is not None
+        raise failure
+
+
 # An alert's raise before its update before its clearing when queued at the same moment (one run
 # raises and clears, a clock's resolution): Postgres returned ties in any order, and "[Resolved]"
 # could reach an inbox before the "[Alert]" it resolves.
@@ -231,8 +255,8 @@ class Notifier:
                        now: datetime, seconds: float) -> None:
         url = sealed["url"]
         # Where the name points now, not only when the webhook was added (app/common/destinations.py).
-        problem = await destination_problem(url, private_ok=bool((channel.settings or {}).get(PRIVATE_NETWORK)),
-                                            loopback_ok=self.loopback_ok, resolver=self.resolver)
+        problem, addresses = await destination(url, private_ok=bool((channel.settings or {}).get(PRIVATE_NETWORK)),
+                                               loopback_ok=self.loopback_ok, resolver=self.resolver)
         if problem:
             raise Undeliverable(f"Not sent: {problem}")
         body = json.dumps(payload, sort_keys=True).encode()
@@ -244,7 +268,9 @@ class Notifier:
         # URL is a credential (Slack's are). Redirects are not followed.
         request = httpx.Request("POST", url, content=body, headers=headers,
                                 extensions={"timeout": httpx.Timeout(seconds).as_dict()})
-        async with self.http_transport() if self.http_transport else httpx.AsyncHTTPTransport() as transport:
+        # To the addresses just checked, not to where the name points a moment later (DNS rebinding).
+        inner = self.http_transport() if self.http_transport else httpx.AsyncHTTPTransport()
+        async with destinations.PinnedTransport(inner, webhook_place(url)[0], addresses) as transport:
             response = await transport.handle_async_request(request)
             await response.aread()
         if not 200 <= response.status_code < 300:
@@ -271,15 +297,15 @@ class Notifier:
         # Never to a link-local, multicast or reserved address (a cloud's metadata service answers on
         # the link): a mail server on the company's network or this machine is usual, those are not,
         # and "Send a test message" told open ports from closed there (security probe, L1).
-        host = str(settings["host"])
-        problem = destinations.address_problem(host, await self.resolver(host, int(settings["port"])),
-                                               private_ok=True, loopback_ok=True, service="the mail server",
-                                               private_choice="")
+        host, port = str(settings["host"]), int(settings["port"])
+        addresses = await self.resolver(host, port)
+        problem = destinations.address_problem(host, addresses, private_ok=True, loopback_ok=True,
+                                               service="the mail server", private_choice="")
         if problem:
             raise Undeliverable(f"Not sent: {problem}")
 
         def send() -> None:
-            with smtplib.SMTP(settings["host"], int(settings["port"]), timeout=seconds or self.timeout) as smtp:
+            with _PinnedSMTP(host, port, addresses, timeout=seconds or self.timeout) as smtp:
                 if settings.get("starttls", True):
                     smtp.starttls(context=ssl.create_default_context())
                 if settings.get("username"):

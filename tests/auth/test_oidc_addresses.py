@@ -79,14 +79,18 @@ class TestTheSettingsRefuseInternalAddresses:
 
 
 class _Provider(httpx.AsyncBaseTransport):
-    """A provider whose discovery document is given; records every URL the server asked for."""
+    """A provider whose discovery document is given; records every URL the server asked for (by
+    the name it asked, its Host header) and each address it connected to (with the name its TLS
+    certificate is checked against)."""
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
         self.asked: list[str] = []
+        self.connected: list[tuple[str, str]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.asked.append(str(request.url))
+        self.asked.append(str(request.url.copy_with(netloc=request.headers["Host"].encode())))
+        self.connected.append((request.url.host, str(request.extensions.get("sni_hostname", ""))))
         return httpx.Response(200, json=self.document, request=request)
 
 
@@ -117,6 +121,22 @@ class TestTheServerNeverConnectsInside:
             asyncio.run(party.begin(config(), "https://wizard.acme.example/sign-in/oidc/callback", "/"))
         assert refused.value.reason == "bad_metadata" and endpoint in refused.value.message
         assert provider.asked == [f"{ISSUER}/.well-known/openid-configuration"]
+
+
+def test_the_server_connects_to_the_address_it_checked_not_to_a_new_answer() -> None:
+    """DNS rebinding: a name that resolves to a public address for the check and to the metadata
+    service a moment later, for the connection, reached the metadata service. The connection goes
+    to the address checked, the certificate checked against the name."""
+    answers = iter([["93.184.216.34"], ["169.254.169.254"]])
+
+    async def rebinding(host: str) -> list[str]:
+        return next(answers)
+    provider = _Provider(document())
+    party = RelyingParty(transport_factory=lambda: provider, resolver=rebinding)
+    url, _flow = asyncio.run(party.begin(config(), "https://wizard.acme.example/sign-in/oidc/callback", "/"))
+    assert url.startswith(f"{ISSUER}/authorize?")
+    assert provider.asked == [f"{ISSUER}/.well-known/openid-configuration"]
+    assert provider.connected == [("93.184.216.34", "login.acme.example")]
 
 
 def test_a_forged_error_description_is_not_shown_before_the_state_is_checked() -> None:

@@ -19,10 +19,18 @@ from app.settings import Settings
 from app.watch.channels import ChannelInput, add_channel
 from okta_sandbox import SandboxOrg, SandboxTransport
 from tests.page_journeys import Journey, journey
-from tests.watch.test_notifications import WEBHOOK_SECRET, Receiver, _settings_form, _words, receiver
+from tests.watch.test_notifications import (
+    WEBHOOK_SECRET,
+    Mailbox,
+    Receiver,
+    _settings_form,
+    _words,
+    mailbox,
+    receiver,
+)
 from tests.web.test_channel_test_message import _at
 
-__all__ = ["receiver"]
+__all__ = ["mailbox", "receiver"]
 
 METADATA = ("an address on this machine's local link (where a cloud's metadata service answers with the server's own "
             "credentials); it is always refused.")
@@ -110,6 +118,38 @@ def test_the_rule_holds_again_when_a_message_is_sent(j: Journey) -> None:
            f"{METADATA}" in said
     assert "secret-path" not in said
 
+
+def test_a_message_goes_to_the_addresses_checked_not_to_where_the_name_points_next(
+        j: Journey, receiver: Receiver, mailbox: tuple[Mailbox, int]) -> None:
+    """DNS rebinding: the name is checked, then the connection resolved it again, and a name
+    that answered a harmless address to the check could answer the metadata service's to the
+    connection. The names here resolve only through the server's own resolver (the operating
+    system's knows nothing of ``.invalid``): each message reaches its receiver, so it went to the
+    address checked; the receiver still sees the name it was sent to."""
+    box, smtp_port = mailbox
+    port = receiver.url.split(":")[2].split("/")[0]
+    _resolving(j, {"hooks.rebind.invalid": ["127.0.0.1"], "mail.rebind.invalid": ["127.0.0.1"]})
+
+    async def add() -> None:
+        async with j.state.db.session() as session:
+            await add_channel(session, j.state.vault, ChannelInput(
+                "webhook", "Rebound hook", "http://hooks.rebind.invalid/…", {},
+                {"url": f"http://hooks.rebind.invalid:{port}/services/T0", "secret": WEBHOOK_SECRET}),
+                Actor.system("test"))
+            await add_channel(session, j.state.vault, ChannelInput(
+                "email", "Rebound mail", "okta@acme.example", {
+                "sender": "wizard@acme.example", "host": "mail.rebind.invalid", "port": smtp_port,
+                "starttls": False, "username": ""}, {}), Actor.system("test"))
+    j.run(add)
+    page = j.get("/settings").text
+    for label in ("Rebound hook", "Rebound mail"):
+        [button] = j.forms(page, "/test", button=f"Send a test message to {label}")
+        said = _words(j.submit(button).text)
+        assert f"The test message reached '{label}'." in said, said
+    [sent] = receiver.received
+    assert sent["path"] == "/services/T0" and sent["headers"]["Host"] == f"hooks.rebind.invalid:{port}"
+    [message] = box.messages
+    assert message["To"] == "okta@acme.example"
 
 
 def test_a_receiver_on_this_machine_gets_nothing_once_the_sandbox_is_off(j_production: Journey,

@@ -1,0 +1,64 @@
+"""A connection goes to the addresses checked for its name (app/common/destinations.py): the next
+one when an address does not take the connection, none when the name resolved to nothing, and
+never to a host that was not checked (a redirect or a link to elsewhere)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from app.common import network
+from app.common.destinations import PinnedTransport
+
+
+class _Network(httpx.AsyncBaseTransport):
+    """Addresses that refuse the connection, and the ones asked, with the name the TLS check uses."""
+
+    def __init__(self, refusing: set[str]) -> None:
+        self.refusing = refusing
+        self.asked: list[tuple[str, str, object]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.asked.append((request.url.host, request.headers["Host"], request.extensions.get("sni_hostname")))
+        if request.url.host in self.refusing:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        return httpx.Response(204, request=request)
+
+
+def _get(transport: httpx.AsyncBaseTransport, url: str) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await client.get(url)
+    return asyncio.run(go())
+
+
+def test_the_next_address_is_tried_when_one_refuses_and_the_name_is_kept() -> None:
+    inner = _Network(refusing={"2001:db8::1"})
+    answer = _get(PinnedTransport(inner, "Hooks.Acme.Example", ["2001:db8::1", "203.0.113.7"]),
+                  "https://hooks.acme.example/x")
+    assert answer.status_code == 204
+    assert inner.asked == [("2001:db8::1", "hooks.acme.example", "hooks.acme.example"),
+                           ("203.0.113.7", "hooks.acme.example", "hooks.acme.example")]
+
+
+def test_every_address_refusing_is_said_as_refused() -> None:
+    inner = _Network(refusing={"203.0.113.7", "203.0.113.8"})
+    with pytest.raises(httpx.ConnectError) as failed:
+        _get(PinnedTransport(inner, "hooks.acme.example", ["203.0.113.7", "203.0.113.8"]), "https://hooks.acme.example/")
+    assert network.failure_of(failed.value) is network.Failure.REFUSED and len(inner.asked) == 2
+
+
+def test_a_name_that_resolved_to_nothing_is_not_resolved_again() -> None:
+    inner = _Network(refusing=set())
+    with pytest.raises(httpx.ConnectError) as failed:
+        _get(PinnedTransport(inner, "hooks.acme.example", []), "https://hooks.acme.example/")
+    assert network.cause(failed.value) == "the address does not resolve (DNS)" and inner.asked == []
+
+
+def test_a_host_that_was_not_checked_is_not_connected_to() -> None:
+    inner = _Network(refusing=set())
+    with pytest.raises(httpx.ConnectError, match=r"169\.254\.169\.254 was not checked"):
+        _get(PinnedTransport(inner, "hooks.acme.example", ["203.0.113.7"]), "http://169.254.169.254/latest/")
+    assert inner.asked == []
