@@ -148,6 +148,12 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
     # out of Completed); a required attestation withdrawn since undoes the completion.
     optional = [] if loaded.onboarding.completed_at is None or not all(step.optional for step in attest_steps) \
         else attest_steps
+    drift = loaded.onboarding.completed_at is not None and last_run is not None and last_run.failed \
+        and not changed_since(loaded, last_run.finished_at.timestamp())
+    if attest_steps and not optional and drift:
+        # What drifted first, as the card takes it ("Mend what changed in Okta"): the line asked for an
+        # attestation withdrawn since, beside a card asking to mend the drift (QA walk 17, L2).
+        return OnboardingStatus.in_progress, None, _failed_words(last_run)
     if attest_steps and not optional:
         unchecked = checked_only_before(loaded, attest_steps[0]) if last_run is None else []
         if unchecked:
@@ -166,11 +172,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         return after, None, "Steps were done since the last verification: verify again to see the checklist now."
     if last_run is not None and last_run.failed:
         # Re-verifying alone does not complete it (a role gone from Okta stays gone): say what failed.
-        # Several: the card names one at a time, the first to mend (it read "do what each says" beside a
-        # card naming one: QA walk 12, L5).
-        what = "do what it says" if last_run.failed == 1 else "mend the first the page names"
-        return after, None, f"{counted(last_run.failed, 'check')} failed at the last verification: {what}, then " \
-                            "re-verify."
+        return after, None, _failed_words(last_run)
     if last_run is not None and last_run.unchecked:
         return after, None, (f"{counted(last_run.unchecked, 'check')} went unanswered at the last verification (an "
                              "error on Okta's side, or its rate limit; nothing was found wrong): verify again in a "
@@ -182,6 +184,14 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         return after, None, "Every item of the checklist passed or was attested."
     return OnboardingStatus.in_progress, None, ("Re-verify to complete the onboarding." if last_run is not None
                                                 else "Verify to complete the onboarding.")
+
+
+def _failed_words(run: VerificationRun | None) -> str:
+    """The line for a verification that found checks failed. Several: the card names one at a time,
+    the first to mend (it read "do what each says" beside a card naming one: QA walk 12, L5)."""
+    failed = run.failed if run is not None else 0
+    what = "do what it says" if failed == 1 else "mend the first the page names"
+    return f"{counted(failed, 'check')} failed at the last verification: {what}, then re-verify."
 
 
 def checked_only_before(loaded: Loaded, first: StepSpec) -> list[StepSpec]:
