@@ -183,7 +183,7 @@ class RelyingParty:
         (None: the sandbox, on this machine)."""
         transport = self.transport_factory() if self.transport_factory else None
         if pin is not None:
-            transport = PinnedTransport(transport or httpx.AsyncHTTPTransport(), *pin)
+            transport = PinnedTransport(transport or httpx.AsyncHTTPTransport(trust_env=False), *pin)
         return httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False,
                                  timeout=httpx.Timeout(self.timeout_seconds),
                                  headers={"Accept": "application/json", "User-Agent": USER_AGENT})
@@ -223,9 +223,11 @@ class RelyingParty:
         addresses = await self.resolver(host)
         problem = address_problem(host, addresses, config.allow_private_network)
         if problem:
-            raise OidcFailure("private_address", "Sign-in with the identity provider is refused: " + problem
-                              + " Sign in with your username and password, and tell an administrator.", status=503,
-                              details={"host": host})
+            # Why, in the trail only: a visitor, signed out, read which private address the name has.
+            raise OidcFailure("private_address", "Sign-in with the identity provider is refused: its address is "
+                              "not one this server may call. Sign in with your username and password, and tell an "
+                              "administrator (the audit trail says why).", status=503,
+                              details={"host": host, "problem": problem})
         return host, addresses
 
     async def _get_json(self, client: httpx.AsyncClient, url: str, what: str, issuer: str) -> dict[str, Any]:

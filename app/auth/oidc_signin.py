@@ -162,7 +162,9 @@ _NO_ROLE = frozenset({"no_role", "no_claim"})
 
 
 def _refusal_words(failure: OidcFailure, provider: str) -> str:
-    return f"Sign-in with {provider} refused: {failure.reason.replace('_', ' ')}"
+    # Why an address was refused is for the trail's readers (signed in), not the visitor's page.
+    why = f": {failure.details['problem']}" if failure.details.get("problem") else ""
+    return f"Sign-in with {provider} refused: {failure.reason.replace('_', ' ')}{why}"
 
 
 async def recorded_lately(session: AsyncSession, failure: OidcFailure, provider: str) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 import httpx
 
@@ -40,8 +40,12 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         address = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
         return None
-    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:169.254.169.254 is that address
-    return mapped or address
+    if isinstance(address, ipaddress.IPv6Address):
+        # ::ffff:169.254.169.254 is that address; a 6to4 (2002::/16) or Teredo address reaches the IPv4
+        # address inside it, which the rule is applied to (review).
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        return embedded or address
+    return address
 
 
 def address_problem(host: str, addresses: Iterable[str], *, private_ok: bool, loopback_ok: bool,
@@ -64,9 +68,11 @@ def address_problem(host: str, addresses: Iterable[str], *, private_ok: bool, lo
             return f"{said} an address of this machine; the server is not made to call its own services{loopback_note}."
         if address.is_multicast or address.is_unspecified or address.is_reserved:
             return f"{said} a multicast, unspecified or reserved address; it is refused."
-        if not address.is_global and not private_ok:
+        # fec0::/10 (site-local, deprecated) is a private network's, as fc00::/7 is (review).
+        if (not address.is_global or getattr(address, "is_site_local", False)) and not private_ok:
             return (f"{said} a private address. If {service} really is on the company's private network, "
-                    f"tick “{private_choice}”.")
+                    f"tick “{private_choice}”.") if private_choice else \
+                f"{said} a private address; {service} is called only at a public one."
     return None
 
 
@@ -87,30 +93,80 @@ def unresolved(host: str) -> OSError:
     return socket.gaierror(socket.EAI_NONAME, f"{host}: Name or service not known")
 
 
+def ascii_host(host: str) -> str:
+    """The host as it goes on the wire: an internationalised name in its punycode form (httpx
+    reads ``xn--`` names back as Unicode), an IPv6 address without its brackets, lower case."""
+    bare = host.strip("[]")
+    if ":" in bare:
+        return bare.lower()
+    try:
+        return httpx.URL(f"https://{bare}/").raw_host.decode("ascii").lower()
+    except (httpx.InvalidURL, UnicodeError):
+        return bare.lower()
+
+
 class PinnedTransport(httpx.AsyncBaseTransport):
     """Sends each request for ``host`` to the ``addresses`` checked for it, in turn until one
     connects, keeping the name for the Host header and for the TLS certificate's check (SNI).
     A request for any other host is refused: the check covered this one only."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, host: str, addresses: Iterable[str]) -> None:
-        self.inner, self.host, self.addresses = inner, host.strip("[]").lower(), list(addresses)
+        self.inner, self.host, self.addresses = inner, ascii_host(host), list(addresses)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host.lower() != self.host:
+        asked = request.url.raw_host.decode("ascii").lower()
+        if asked != self.host:
             raise httpx.ConnectError(f"{request.url.host} was not checked; only {self.host} was", request=request)
         if not self.addresses:
             raise httpx.ConnectError(f"{self.host} does not resolve", request=request) from unresolved(self.host)
-        failure: httpx.ConnectError | None = None
+        failure: httpx.ConnectError | httpx.ConnectTimeout | None = None
+        try:  # a body already read goes as read (so that it can be read again); else its stream
+            body: bytes | None = request.content
+        except httpx.RequestNotRead:
+            body = None
         for address in self.addresses:
             pinned = httpx.Request(request.method, request.url.copy_with(host=address), headers=request.headers,
-                                   stream=request.stream,
+                                   content=body, stream=None if body is not None else request.stream,
                                    extensions={**request.extensions, "sni_hostname": self.host})
             try:
                 return await self.inner.handle_async_request(pinned)
-            except httpx.ConnectError as exc:  # this address did not take the connection: the next may
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # This address did not take the connection (nothing of the request was sent): the next
+                # may, as the connection tried each address the name had before (a silent IPv6 first).
                 failure = exc
         assert failure is not None
         raise failure
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class Refused(httpx.ConnectError):
+    """A connection the rule refused before it was made; its text says why, in a person's words."""
+
+
+class CheckedTransport(httpx.AsyncBaseTransport):
+    """Requests for ``host`` go to the addresses its name has when it is first asked, once
+    ``rule`` allows them (``address_problem``'s words, None: allowed), and to no others for the
+    life of this transport; requests for any other host pass as they are (an Okta org reached by
+    its custom domain links to its own Okta address, Okta's name to resolve)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, host: str,
+                 resolver: Callable[[str, int], Awaitable[list[str]]],
+                 rule: Callable[[str, list[str]], str | None]) -> None:
+        self.inner, self.host, self.resolver, self.rule = inner, ascii_host(host), resolver, rule
+        self.pinned: PinnedTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.raw_host.decode("ascii").lower() != self.host:
+            return await self.inner.handle_async_request(request)
+        if self.pinned is None:
+            addresses = await self.resolver(self.host, request.url.port or 443)
+            problem = self.rule(self.host, addresses)
+            if problem:
+                raise Refused(problem, request=request)
+            self.pinned = PinnedTransport(self.inner, self.host, addresses)
+        return await self.pinned.handle_async_request(request)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

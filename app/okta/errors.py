@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.common import network
+from app.common.destinations import Refused
 from app.okta.permissions import requirement_for
 
 
@@ -310,6 +311,9 @@ def transport_error(kind: str, *, write: bool, method: str, path: str, org: str 
         happened = "Okta did not answer in time"
     elif kind == "dropped":
         happened = "The connection to Okta dropped before Okta answered"
+    elif isinstance(cause, Refused):  # the address's rule, before any connection (an allowed custom domain's)
+        return OktaTransportError(f"Not called: {cause} Check the custom domain in Settings.", kind=kind,
+                                  method=method, path=path)
     else:
         return OktaTransportError(f"Could not connect to {org}: {connect_cause(cause)}; check the org's address "
                                   "and try again.", kind=kind, method=method, path=path)

@@ -7,12 +7,13 @@ record of the calls it made)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import httpx
 
 from app.audit import Actor, Entry, record_many
+from app.common import destinations
 from app.common.clock import Clock
 from app.okta.calllog import CallBatcher, EventHook, OktaCall
 from app.okta.client import OktaClient
@@ -33,6 +34,13 @@ class ConnectionUnusable(Exception):
     """The stored connection cannot be used (retired, credential destroyed, address refused)."""
 
 
+def custom_domain_problem(host: str, addresses: list[str]) -> str | None:
+    """Why the server must not call an org's custom domain at these addresses (None: it may)."""
+    problem = destinations.address_problem(host, addresses, private_ok=False, loopback_ok=False,
+                                           service="an Okta org's custom domain", private_choice="")
+    return problem
+
+
 @dataclass
 class OktaGateway:
     db: Database
@@ -42,6 +50,8 @@ class OktaGateway:
     sandbox_origin: str | None = None
     transport_factory: TransportFactory | None = None
     timeout_seconds: float = 30.0
+    # Where a custom domain's name points, checked before the first call of a client (tests give their own).
+    resolver: Callable[[str, int], Awaitable[list[str]]] = destinations.resolve
 
     def org(self, raw: str, allowed_custom_domains: Collection[str] = ()) -> OrgUrl:
         return normalise_org_url(raw, allowed_custom_domains=allowed_custom_domains,
@@ -103,6 +113,12 @@ class OktaGateway:
         on_call = CallBatcher(write)
 
         transport = self.transport_factory(org) if self.transport_factory else None
+        if org.kind == "custom":
+            # An administrator's name, unlike Okta's own: held to the rule of every address the server
+            # is given (never this machine, its local link or a private network), and called at the
+            # addresses checked (DNS rebinding; app/common/destinations.py).
+            transport = destinations.CheckedTransport(transport or httpx.AsyncHTTPTransport(trust_env=False),
+                                                      org.host, self.resolver, custom_domain_problem)
         timeout = min(self.timeout_seconds, patience.timeout_seconds or self.timeout_seconds)
         http = OktaHttp(org, credential, transport=transport, clock=self.clock,
                         limiter=self.limiters.for_org(org.origin), on_call=on_call, on_event=on_event,

@@ -16,6 +16,7 @@ import pytest
 from app.audit import Actor
 from app.auth.oidc import Flow, OidcFailure, RelyingParty
 from app.auth.oidc_config import OidcConfig, SignInSettings, save_config
+from app.auth.oidc_signin import _refusal_words
 from app.common.validation import ValidationFailed
 from app.settings import Settings
 from app.store.db import Database
@@ -111,6 +112,10 @@ class TestTheServerNeverConnectsInside:
         with pytest.raises(OidcFailure) as refused:
             asyncio.run(party.begin(config(), "https://wizard.acme.example/sign-in/oidc/callback", "/"))
         assert refused.value.reason == "private_address" and provider.asked == []
+        # The visitor, signed out, is not told where the name points; the trail's readers are.
+        assert "127.0.0.1" not in refused.value.message and "the audit trail says why" in refused.value.message
+        assert "login.acme.example resolves to 127.0.0.1, an address of this machine" in \
+            _refusal_words(refused.value, "Acme")
 
     @pytest.mark.parametrize("endpoint", ["token_endpoint", "jwks_uri", "authorization_endpoint"])
     def test_endpoints_on_another_host_are_refused(self, endpoint: str) -> None:

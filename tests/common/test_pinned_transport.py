@@ -62,3 +62,24 @@ def test_a_host_that_was_not_checked_is_not_connected_to() -> None:
     with pytest.raises(httpx.ConnectError, match=r"169\.254\.169\.254 was not checked"):
         _get(PinnedTransport(inner, "hooks.acme.example", ["203.0.113.7"]), "http://169.254.169.254/latest/")
     assert inner.asked == []
+
+
+def test_a_silent_address_is_passed_over_for_the_next() -> None:
+    class Silent(_Network):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.host == "2001:db8::1":
+                self.asked.append((request.url.host, request.headers["Host"], None))
+                raise httpx.ConnectTimeout("timed out", request=request)
+            return await super().handle_async_request(request)
+    inner = Silent(refusing=set())
+    answer = _get(PinnedTransport(inner, "hooks.acme.example", ["2001:db8::1", "203.0.113.7"]),
+                  "https://hooks.acme.example/x")
+    assert answer.status_code == 204 and [asked[0] for asked in inner.asked] == ["2001:db8::1", "203.0.113.7"]
+
+
+@pytest.mark.parametrize("given", ["münchen.example", "xn--mnchen-3ya.example", "MÜNCHEN.example"])
+def test_an_internationalised_name_is_checked_and_sent_in_its_punycode_form(given: str) -> None:
+    inner = _Network(refusing=set())
+    answer = _get(PinnedTransport(inner, given, ["203.0.113.7"]), "https://münchen.example/hook")
+    assert answer.status_code == 204
+    assert inner.asked == [("203.0.113.7", "xn--mnchen-3ya.example", "xn--mnchen-3ya.example")]

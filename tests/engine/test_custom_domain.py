@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from app.store.models import OktaConnection
 from okta_sandbox import SandboxOrg
@@ -15,9 +16,16 @@ from tests.engine.test_defender import LABEL, LOGIN, finish
 from tests.harness import Wizard
 
 CUSTOM = "login.acme.example"
+PUBLIC = "93.184.216.34"  # where the custom domain's name points (the sandbox answers whatever the address)
 
 
-def _connect(w: Wizard, sandbox_org: SandboxOrg) -> tuple[OktaConnection, Any]:
+def _resolving(table: dict[str, list[str]]) -> Any:
+    async def resolve(host: str, _port: int = 443) -> list[str]:
+        return table.get(host, [])
+    return resolve
+
+
+def _connect(w: Wizard, sandbox_org: SandboxOrg, *, points_at: str = PUBLIC) -> tuple[OktaConnection, Any]:
     from app.connections.service import NewConnection, add_connection
     from app.store.models import AppSetting
     from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY
@@ -28,6 +36,7 @@ def _connect(w: Wizard, sandbox_org: SandboxOrg) -> tuple[OktaConnection, Any]:
 
     w.run(allow)
     sandbox_org.custom_domain = CUSTOM
+    w.state.gateway.resolver = _resolving({CUSTOM: [points_at]})
     demo = sandbox_org.demo
     assert demo is not None
     form = NewConnection(org_url=f"https://{CUSTOM}", api_token=demo.admin_token, label="Acme")
@@ -81,8 +90,10 @@ class TestAnOrgReachedByItsCustomDomain:
         assert w.onboarding(oid).status == "completed"
         followed = [r.url for r in okta_requests if r.url.path.startswith("/api/v1/iam/") and "after" in r.url.params]
         assert followed, "no IAM next link was followed"
-        # Followed on the custom domain: nothing went to the Okta hosts the links named.
-        assert {r.url.host for r in okta_requests} == {CUSTOM}
+        # Followed on the custom domain: nothing went to the Okta hosts the links named; each went to
+        # the address checked for the custom domain's name, which it names in its Host header.
+        assert {r.headers["Host"] for r in okta_requests} == {CUSTOM}
+        assert {r.url.host for r in okta_requests} == {PUBLIC}
 
     def test_the_okta_address_it_learned_is_checked_like_any_other(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         connection, _ = _connect(w, sandbox_org)
@@ -93,3 +104,23 @@ class TestAnOrgReachedByItsCustomDomain:
             connection.preflight = {**connection.preflight, "okta_domain": stored}
             org = w.state.gateway.stored_org(connection, [CUSTOM])
             assert org.okta_org is None and org.link_on_org(f"{sandbox_org.base_url}/api/v1/users") is None
+
+
+@pytest.mark.parametrize(("points_at", "said"), [
+    ("169.254.169.254", "login.acme.example resolves to 169.254.169.254, an address on this machine's local link"),
+    ("10.0.0.8", "login.acme.example resolves to 10.0.0.8, a private address; an Okta org's custom domain is "
+                 "called only at a public one."),
+    ("127.0.0.1", "login.acme.example resolves to 127.0.0.1, an address of this machine"),
+])
+def test_a_custom_domain_that_points_inside_is_never_called(
+        w: Wizard, sandbox_org: SandboxOrg, okta_requests: list[httpx.Request], points_at: str, said: str) -> None:
+    """An administrator allows a custom domain; its name points at the metadata service, a private
+    address or this machine: the server calls nothing there (it carries the API token), and the
+    connection says why (review of the DNS-rebinding change, L3)."""
+    from app.common.validation import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        _connect(w, sandbox_org, points_at=points_at)
+    words = " ".join(str(message) for message in [refused.value, *refused.value.errors.values()])
+    assert f"Not called: {said}" in words and "Check the custom domain in Settings." in words, words
+    assert okta_requests == []
