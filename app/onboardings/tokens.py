@@ -19,7 +19,7 @@ from app.engine.status import PERSON_CHANGED, TOKEN_NETWORK, changed_now
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
-from app.okta.gateway import OktaGateway
+from app.okta.gateway import ConnectionUnusable, OktaGateway
 from app.okta.models import ApiToken
 from app.okta.ratelimit import INTERACTIVE
 from app.onboardings.attestations import withdraw_for_a_new_token
@@ -29,7 +29,7 @@ from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
-from app.store.repositories.watch import TOKEN_EXPIRES
+from app.store.repositories.watch import OWN_USE_EXPIRES, TOKEN_EXPIRES, holding_tokens
 from app.store.statuses import Outcome
 from app.vault import Secret
 
@@ -118,6 +118,21 @@ def _okta_failed(text: str, exc: OktaError) -> ValidationFailed:
     return ValidationFailed({"service_token": text}, OKTA_FAILED if exc.transient else None)
 
 
+async def _used_elsewhere(engine: Engine, loaded: Loaded, actor: Actor, account_id: str) -> None:
+    """The wizard just called Okta with a token of ``account_id``, pasted here by mistake, and Okta
+    moved that token's expiry: where it is another onboarding's service token, the watch read the
+    move as its vendor's use (QA walk 18, H1). The expiry the wizard's call set is kept there, and
+    only a move past it counts. One read of the account's tokens, on this mistake only."""
+    try:
+        async with engine.okta_for(loaded, actor) as admin:
+            expiries = {t.id: t.expiresAt for t in await admin.tokens.of_user(account_id) if t.expiresAt}
+    except (OktaError, ConnectionUnusable):
+        return  # the refusal is what the person needs; this is the watch's accuracy only
+    async with engine.db.session() as session:
+        for other in await holding_tokens(session, loaded.onboarding.org_origin, list(expiries)):
+            await learn(session, other, {OWN_USE_EXPIRES: expiries[str(other.facts["service_token_id"])]})
+
+
 async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor: Actor,
                   user_fact: str | None = None, *, token_name: str | None = None,
                   token_id: str | None = None) -> dict[str, Any]:
@@ -154,6 +169,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         except OktaError as exc:
             raise _okta_failed(f"The token could not be checked. {exc.message}", exc) from None
         if owner.id != service_account:
+            await _used_elsewhere(engine, loaded, actor, owner.id)
             raise ValidationFailed({"service_token": f"This token belongs to {owner.profile.login}, not to the "
                                     "service account. Sign in as the service account and create the token there."})
         probed: dict[str, bool] = {}

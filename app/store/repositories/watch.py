@@ -20,6 +20,9 @@ ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
 TOKEN_EXPIRES = "service_token_expires_at"  # noqa: S105 (a fact's name) the pasted token's expiry
 FIRST_CALL_SEEN = "vendor_first_call_seen_at"  # the fact set when the watch first sees the vendor's call
 VENDOR_EVIDENCE = "vendor_evidence"  # what the watch last found where the playbook's evidence shows
+# The token's expiry after the wizard itself called Okta with it, pasted by mistake in another onboarding:
+# Okta moves a token's expiry at each use, and that move is not its vendor's.
+OWN_USE_EXPIRES = "service_token_own_use_expires_at"
 
 
 def waiting_for_first_call(facts: Mapping[str, Any]) -> bool:
@@ -108,3 +111,12 @@ def add_alert(session: AsyncSession, onboarding_id: uuid.UUID, *, key: str, kind
                   details=details, raised_at=now, last_seen_at=now)
     session.add(alert)
     return alert
+
+
+async def holding_tokens(session: AsyncSession, org_origin: str, token_ids: Sequence[str]) -> list[Onboarding]:
+    """The onboardings of the org at ``org_origin`` whose verified service token is one of ``token_ids``."""
+    if not token_ids:
+        return []
+    return list((await session.execute(select(Onboarding).where(
+        Onboarding.org_origin == org_origin,
+        Onboarding.facts["service_token_id"].as_string().in_(list(token_ids))))).scalars())
