@@ -159,8 +159,20 @@ async def destination(url: str, *, private_ok: bool, loopback_ok: bool,
                                         loopback_note=LOOPBACK_NOTE), addresses
 
 
-def read_email(request: EmailRequest) -> ChannelInput:
-    """The e-mail channel the request describes, once its values are checked."""
+def mail_server_problem(host: str, addresses: list[str]) -> str | None:
+    """Why mail must not go to the SMTP server ``host`` at these addresses (None: it may). A mail
+    server on the company's network or this machine is usual; a link-local, multicast or reserved
+    address is not (a cloud's metadata service answers on the link, and "Send a test message"
+    told open ports from closed there: security probe, L1)."""
+    return destinations.address_problem(host, addresses, private_ok=True, loopback_ok=True,
+                                        service="the mail server", private_choice="")
+
+
+async def read_email(request: EmailRequest, *,
+                     resolver: Callable[[str, int], Awaitable[list[str]]]) -> ChannelInput:
+    """The e-mail channel the request describes, once its values are checked, where its SMTP
+    server's name points among them (the channel was saved at the metadata service's address and
+    refused only at its first message: QA walk 18, M3)."""
     form = Fields.of(request)
     label = form.text("email_label", label="Name", max_length=200)
     recipients = form.text("recipients", label="Recipients", max_length=1000)
@@ -188,6 +200,9 @@ def read_email(request: EmailRequest) -> ChannelInput:
         form.errors["starttls"] = "Keep STARTTLS on: without it the password and alerts cross the network in clear."
     if username and not password:
         form.errors["smtp_password"] = "Enter the SMTP password for this username."  # noqa: S105
+    if host and port and not form.errors.keys() & {"smtp_host", "smtp_port"} and \
+            (problem := mail_server_problem(host, await resolver(host, port))):
+        form.errors["smtp_host"] = problem
     form.raise_if_invalid("The e-mail channel was not added.")
     return ChannelInput(EMAIL, label, ", ".join(addresses),
                         {"host": host, "port": port, "username": username, "sender": sender, "starttls": starttls,

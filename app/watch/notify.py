@@ -53,6 +53,7 @@ from app.watch.channels import (
     channel_owner,
     channels,
     destination,
+    mail_server_problem,
     webhook_place,
 )
 from app.watch.delivery_words import Undeliverable, WebhookAnswered, failure_words
@@ -294,14 +295,10 @@ class Notifier:
             f"({payload['onboarding']['vendor']}, {payload['onboarding']['org']}).\n"
         message.set_content(f"{payload['text']}\n{old}")
         password = sealed.get("password")
-        # Never to a link-local, multicast or reserved address (a cloud's metadata service answers on
-        # the link): a mail server on the company's network or this machine is usual, those are not,
-        # and "Send a test message" told open ports from closed there (security probe, L1).
+        # Where the name points now, not only when the channel was added (mail_server_problem).
         host, port = str(settings["host"]), int(settings["port"])
         addresses = await self.resolver(host, port)
-        problem = destinations.address_problem(host, addresses, private_ok=True, loopback_ok=True,
-                                               service="the mail server", private_choice="")
-        if problem:
+        if problem := mail_server_problem(host, addresses):
             raise Undeliverable(f"Not sent: {problem}")
 
         def send() -> None:

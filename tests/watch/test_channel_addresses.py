@@ -5,6 +5,8 @@ IP address after the "@", which an operator's e-mail refused, and its message na
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from app.common.validation import ValidationFailed, is_email_address
@@ -15,8 +17,13 @@ FORM = {"email_label": "Security team", "recipients": "alerts@acme.example", "se
         "smtp_host": "smtp.acme.example", "smtp_port": "587", "starttls": "on"}
 
 
+async def _resolve(host: str, _port: int) -> list[str]:
+    return {"smtp.acme.example": ["203.0.113.25"], "metadata.acme.example": ["169.254.169.254"],
+            "relay.corp.acme.example": ["10.1.2.3"]}.get(host, [host] if host[0].isdigit() else [])
+
+
 def _read(**changed: str) -> ChannelInput:
-    return read_email(typed_input(EmailRequest, {**FORM, **changed}))
+    return asyncio.run(read_email(typed_input(EmailRequest, {**FORM, **changed}), resolver=_resolve))
 
 
 @pytest.mark.parametrize("recipients", ["alerts@acme.example", "alerts@acme.example, ops+okta@mail.acme.example",
@@ -45,3 +52,23 @@ def test_the_from_address_is_checked_the_same_way() -> None:
     with pytest.raises(ValidationFailed) as refused:
         _read(sender="wizard@acme.example.")
     assert refused.value.errors["sender"] == "Enter the from address like name@example.com."
+
+
+@pytest.mark.parametrize(("host", "said"), [
+    ("169.254.169.254", "169.254.169.254 is an address on this machine's local link"),
+    ("metadata.acme.example", "metadata.acme.example resolves to 169.254.169.254, an address on this machine's local "
+                              "link"),
+    ("100.100.100.200", "100.100.100.200 is an address on this machine's local link"),
+])
+def test_a_mail_server_at_the_metadata_service_is_refused_when_it_is_added(host: str, said: str) -> None:
+    """It was saved, and refused only at its first message (QA walk 18, M3), where a webhook at the
+    same address is refused on its form."""
+    with pytest.raises(ValidationFailed) as refused:
+        _read(smtp_host=host)
+    assert refused.value.errors["smtp_host"].startswith(said), refused.value.errors
+    assert str(refused.value) == "The e-mail channel was not added."
+
+
+def test_a_mail_server_on_the_private_network_or_this_machine_is_taken() -> None:
+    assert _read(smtp_host="relay.corp.acme.example").settings["host"] == "relay.corp.acme.example"
+    assert _read(smtp_host="127.0.0.1", starttls="").settings["host"] == "127.0.0.1"

@@ -106,12 +106,26 @@ def test_network_failures_read_as_what_to_check(j: Journey, sandbox_org: Sandbox
 def test_mail_is_never_sent_to_the_local_link(j: Journey, sandbox_org: SandboxOrg) -> None:
     """The SMTP server could be a link-local address (a cloud's metadata service answers there), and
     "Send a test message" told an open port from a closed one there (security probe, L1): refused
-    before any connection, as a webhook is."""
-    _email(j, "Metadata", "169.254.169.254", 80)
+    before any connection, as a webhook is; and on its form, where it was saved (QA walk 18, M3)."""
+    refused = _settings_form(j, "/settings/notifications/email", email_label="Metadata", recipients="okta@acme.example",
+                             sender="wizard@acme.example", smtp_host="169.254.169.254", smtp_port="80",
+                             starttls="on")
+    assert refused.status_code == 400 and "The e-mail channel was not added." in _words(refused.text)
+    assert "169.254.169.254 is an address on this machine's local link" in _words(refused.text)
+    # A name that pointed elsewhere when it was added, and at the metadata service now: not sent.
+    table = {"mail.acme.example": ["93.184.216.34"]}
+
+    async def resolve(host: str, _port: int = 25) -> list[str]:
+        return table.get(host, [host])
+    assert j.state.watch is not None
+    j.state.watch.notifier.resolver = resolve
+    _email(j, "Metadata", "mail.acme.example", 80)
+    table["mail.acme.example"] = ["169.254.169.254"]
     _drifted(j, sandbox_org)
     assert _deliver(j) == 0
-    assert _errors(j) == ["Not sent: 169.254.169.254 is an address on this machine's local link (where a cloud's "
-                          "metadata service answers with the server's own credentials); it is always refused."]
+    assert _errors(j) == ["Not sent: mail.acme.example resolves to 169.254.169.254, an address on this machine's "
+                          "local link (where a cloud's metadata service answers with the server's own credentials); it "
+                          "is always refused."]
 
 
 def test_a_webhook_that_answers_404_says_its_address_is_not_known_there(

@@ -51,7 +51,7 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
     try:
         given = await read_webhook(typed_input(WebhookRequest, values), loopback_ok=notifier.loopback_ok,
                                    resolver=notifier.resolver) if kind == "webhook" \
-            else read_email(typed_input(EmailRequest, values))
+            else await read_email(typed_input(EmailRequest, values), resolver=notifier.resolver)
     except ValidationFailed as exc:
         typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
         typed["webhook_host"] = _host_of(values.get("webhook_url", ""))
