@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import uuid
 
-from app.audit import record
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import Actor, record
+from app.common.text import counted
 from app.engine.actions import ActionError
 from app.engine.base import EngineBase, EngineError
 from app.engine.jobs import JobHandle
 from app.engine.runtime import Loaded
 from app.okta.errors import OktaError
+from app.store.base import utcnow
 from app.store.models import (
     Onboarding,
     OnboardingAction,
@@ -19,6 +23,7 @@ from app.store.models import (
 from app.store.repositories import checkpoints
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import set_status
+from app.store.repositories.watch import end_alerts
 from app.store.statuses import ACTED, FINISHED, ActionOutcome, ActionState, OnboardingStatus, Outcome
 
 
@@ -79,8 +84,19 @@ class UndoPhase(EngineBase):
                     "Everything this onboarding created was removed.")
             await set_status(session, handle.onboarding_id, OnboardingStatus.undone, note=note)
             await destroy_kept_secrets(session, self.vault, handle.onboarding_id)
+            await ended_alerts(session, handle.onboarding_id, actor, "the onboarding was undone")
             await record(session, action="undo", actor=actor, onboarding_id=handle.onboarding_id,
                          summary="Undo finished: the org is as it was before this onboarding")
+
+
+async def ended_alerts(session: AsyncSession, onboarding_id: uuid.UUID, actor: Actor, why: str) -> None:
+    """Close the watch's open alerts of an onboarding that ended, and say so in the trail (not as
+    resolved: what they found was not mended, the onboarding ended)."""
+    closed = await end_alerts(session, onboarding_id, utcnow(), why)
+    if closed:
+        await record(session, action="alert_closed", actor=actor, onboarding_id=onboarding_id, subject_type="alert",
+                     summary=f"{counted(len(closed), 'open alert')} closed, {why}: " + "; ".join(closed)[:400],
+                     details={"why": why, "alerts": len(closed)})
 
 
 def _undoable(loaded: Loaded) -> list[OnboardingAction]:

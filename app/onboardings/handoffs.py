@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.common.text import counted
 from app.common.validation import Fields, ValidationFailed
+from app.engine.undo import ended_alerts
 from app.onboardings.notes import written
 from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
@@ -161,6 +162,7 @@ async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, req
     reason = given.text
     destroyed = await destroy_kept_secrets(session, vault, onboarding.id)
     await set_status(session, onboarding.id, OnboardingStatus.closed, note=f"Closed: {reason}")
+    await ended_alerts(session, onboarding.id, actor, "the onboarding was closed")
     await record(session, action="close", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
                  subject_id=str(onboarding.id),
                  summary=f"Onboarding closed ({reason})"

@@ -107,6 +107,12 @@ class WatchEntry:
     raised_at: datetime
     cleared_at: datetime | None
     superseded: bool = False  # closed because a later alert speaks for it (a lost token), not resolved
+    ended: str = ""  # closed because the onboarding ended ("the onboarding was undone"), not resolved
+
+    @property
+    def closed_words(self) -> str:
+        """Why it closed without being resolved, before its time ("" when it was resolved)."""
+        return "superseded by a later alert, " if self.superseded else f"closed, {self.ended}, " if self.ended else ""
 
 
 @dataclass
@@ -238,7 +244,8 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
               if e.actor_id is not None and e.action != "export" and e.outcome != Outcome.denied}
     people = {names.get(i) or signed.get(i, "") for i in {*signed, *(h for h in handoff_people if h)}}
     watch = [WatchEntry(kind=a.kind, summary=a.summary, raised_at=a.raised_at, cleared_at=a.cleared_at,
-                        superseded=bool((a.details or {}).get("superseded_by")))
+                        superseded=bool((a.details or {}).get("superseded_by")),
+                        ended=str((a.details or {}).get("ended") or ""))
              for a in await alerts_of(session, onboarding_id)]
     watch_runs = await runs_of_kind(session, onboarding_id, "watch")
     again = await completed_again_at(session, onboarding_id)

@@ -30,10 +30,11 @@ def _to_the_second(moment: datetime) -> str:
 
 
 def _cleared(alert: WatchEntry) -> str:
-    """The page's words: "open", a time, or "superseded by a later alert, <time>"."""
+    """The page's words: "open", a time, or why it closed unresolved and when ("superseded by a later
+    alert, <time>", "closed, the onboarding was undone, <time>")."""
     if alert.cleared_at is None:
         return "open"
-    return f"superseded by a later alert, {_when(alert.cleared_at)}" if alert.superseded else _when(alert.cleared_at)
+    return alert.closed_words + _when(alert.cleared_at)
 
 
 class _Document(FPDF):

@@ -99,6 +99,17 @@ async def open_alerts_of(session: AsyncSession, onboarding_ids: Sequence[uuid.UU
     return found
 
 
+async def end_alerts(session: AsyncSession, onboarding_id: uuid.UUID, now: datetime, why: str) -> list[str]:
+    """Close the open alerts of an onboarding that ended (undone, closed): nothing is watched there
+    any more, so nothing would clear them, and the list went on counting them (QA walk 18, M1).
+    Closed, not resolved (no "[Resolved]" is sent); ``why`` kept on each. Returns their summaries."""
+    ended = await open_alerts(session, onboarding_id)
+    for alert in ended:
+        alert.cleared_at = now
+        alert.details = {**(alert.details or {}), "ended": why}
+    return [alert.summary for alert in ended]
+
+
 async def alerts_of(session: AsyncSession, onboarding_id: uuid.UUID) -> list[Alert]:
     """Every alert of the onboarding, open or cleared, oldest first (its watch history)."""
     return list((await session.execute(select(Alert).where(Alert.onboarding_id == onboarding_id)

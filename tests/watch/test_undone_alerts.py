@@ -1,0 +1,45 @@
+"""QA walk 18, M1: an onboarding undone (or closed) while the watch had an alert open on it. Nothing
+watches it any more, so nothing cleared the alert: the list went on saying "1 alert open", and the
+banner asked its owner to see it, while Health listed no watched onboarding. Its alerts close with
+it, said so in the trail and the report, and no "[Resolved]" goes out (what they found was not mended)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.store.models import AuditEvent, NotificationDelivery
+from okta_sandbox import SandboxOrg
+from tests.page_journeys import Journey
+from tests.watch.test_notifications import _words
+from tests.watch.test_watch import _drifted, _open_alerts, _rows
+
+
+def test_undo_closes_the_alerts_the_list_counted(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, _token = _drifted(j, sandbox_org)
+    listed = _words(j.get("/?view=all").text)
+    assert "1 alert open" in listed and "has an open alert" in _words(j.get("/").text)
+    deliveries = len(_rows(j, select(NotificationDelivery)))
+
+    j.submit(j.form(j.get(f"/onboardings/{oid}/undo").text, "/undo"))
+    j.wait_for_jobs()
+    assert j.onboarding(oid).status == "undone" and _open_alerts(j, oid) == []
+    listed = _words(j.get("/?view=all").text)
+    assert "Undone not watched" in listed and "1 alert open" not in listed
+    assert "has an open alert" not in _words(j.get("/").text)
+    [closed] = _rows(j, select(AuditEvent).where(AuditEvent.action == "alert_closed"))
+    assert closed.summary.startswith("1 open alert closed, the onboarding was undone: Super Administrator is assigned")
+    assert len(_rows(j, select(NotificationDelivery))) == deliveries  # nothing announced as resolved
+    report = _words(j.get(f"/onboardings/{oid}/report").text)
+    assert re.search(r"closed, the onboarding was undone, \d{4}-\d\d-\d\d \d\d:\d\d", report), report
+
+
+def test_closing_closes_the_alerts_too(j: Journey, sandbox_org: SandboxOrg) -> None:
+    oid, _token = _drifted(j, sandbox_org)
+    page = j.get(f"/onboardings/{oid}").text
+    j.submit(j.form(page, "/close"), reason="Defender is no longer used here")
+    assert j.onboarding(oid).status == "closed" and _open_alerts(j, oid) == []
+    [closed] = _rows(j, select(AuditEvent).where(AuditEvent.action == "alert_closed"))
+    assert closed.summary.startswith("1 open alert closed, the onboarding was closed: ")
+    assert "1 alert open" not in _words(j.get("/?view=all").text)
