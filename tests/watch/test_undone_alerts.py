@@ -31,6 +31,13 @@ def test_undo_closes_the_alerts_the_list_counted(j: Journey, sandbox_org: Sandbo
     [closed] = _rows(j, select(AuditEvent).where(AuditEvent.action == "alert_closed"))
     assert closed.summary.startswith("1 open alert closed, the onboarding was undone: Super Administrator is assigned")
     assert len(_rows(j, select(NotificationDelivery))) == deliveries  # nothing announced as resolved
+    # Its page: the record of what was, nothing to mend (it asked to fix an account undo had deleted,
+    # and its sections read "2 of 2 done": QA walk 18, M2).
+    page = _words(j.get(f"/onboardings/{oid}").text)
+    assert "Undone since: these are its last verification's counts, kept for the record." in page
+    assert "Drift that verification found: The account has exactly" in page
+    assert "Remove what must not be there" not in page and "Verify again" not in page
+    assert re.search(r"(\d) of \1 done, then undone", page) and not re.search(r"\d of \d done(?!, then undone)", page)
     report = _words(j.get(f"/onboardings/{oid}/report").text)
     assert re.search(r"closed, the onboarding was undone, \d{4}-\d\d-\d\d \d\d:\d\d", report), report
 
