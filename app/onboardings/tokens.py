@@ -170,8 +170,13 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
             raise _okta_failed(f"The token could not be checked. {exc.message}", exc) from None
         if owner.id != service_account:
             await _used_elsewhere(engine, loaded, actor, owner.id)
+            # What became of the token, for a person who pasted their own by mistake (a Super Administrator's:
+            # nothing said it was used, nor kept: QA walk 18, L6).
             raise ValidationFailed({"service_token": f"This token belongs to {owner.profile.login}, not to the "
-                                    "service account. Sign in as the service account and create the token there."})
+                                    "service account. Sign in as the service account and create the token there. "
+                                    "The wizard used the token pasted only to ask Okta whose it is, and did not keep "
+                                    "it; if it should not have been shared, revoke it in Okta (Security > API > "
+                                    "Tokens)."})
         probed: dict[str, bool] = {}
         for probe in task.probes:
             try:

@@ -78,3 +78,41 @@ def test_the_page_drawn_after_the_run_ended_drops_its_running_message(j: Journey
     assert "Verifying against Okta." not in page
     # What was pressed is still said, as done (a run quicker than the page said nothing of it).
     assert "The verification has ended: the checklist below is as Okta answered it." in page
+
+
+def test_no_plan_is_made_while_a_run_works_in_okta(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """"Plan again" was offered beside an apply waiting out Okta's rate limit, and pressed it said
+    "The plan could not be made: This org's Okta API calls are close to their limit", nothing of the
+    run (QA walk 18, M4). It is not offered while a run works; from a page left open, it is refused
+    in words that name the run, and no plan is made."""
+    from sqlalchemy import func, select
+
+    from app.store.models import OnboardingPlan as Plan
+
+    oid = _defender(j, sandbox_org)
+    url = f"/onboardings/{oid}"
+    sandbox_org.faults.add("server_error", method="POST", path="/api/v1/users", times=4)
+    j.plan_and_apply(oid)
+    left_open = j.get(url).text
+    plan_again = j.forms(left_open, "/plan")[0]
+
+    async def run_under_way() -> None:
+        async with j.state.db.session() as session:
+            session.add(Job(onboarding_id=oid, kind="apply", state=JobState.running, started_at=utcnow(),
+                            created_at=utcnow() + timedelta(seconds=1),
+                            progress={"step": "Create the account", "waiting": "waiting for Okta's rate limit",
+                                      "waiting_until": j.clock.now() + 45}))
+
+    async def plans() -> int:
+        async with j.state.db.sessions() as session:
+            return int((await session.execute(select(func.count()).select_from(Plan).where(
+                Plan.onboarding_id == oid))).scalar_one())
+
+    j.run(run_under_way)
+    made = j.run(plans)
+    page = j.get(url).text
+    assert "Plan again" not in page.split('aria-label="Onboarding actions"', 1)[1].split("</section>", 1)[0]
+    refused = j.submit(plan_again)
+    said = " ".join(re.sub(r"<[^>]+>", " ", refused.text).split())
+    assert "Not planned: applying the confirmed plan is under way. Make the plan again once it has stopped" in said
+    assert j.run(plans) == made

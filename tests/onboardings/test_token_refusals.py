@@ -31,6 +31,10 @@ def test_a_refused_token_paste_is_audited_without_the_token(w: Wizard, sandbox_o
     with pytest.raises(ValidationFailed) as refused:
         w.paste_token(oid, admins_own)
     assert "not to the service account" in refused.value.errors["service_token"]
+    # What became of it, for a person who pasted their own by mistake (QA walk 18, L6).
+    assert refused.value.errors["service_token"].endswith(
+        "The wizard used the token pasted only to ask Okta whose it is, and did not keep it; if it should not have "
+        "been shared, revoke it in Okta (Security > API > Tokens).")
 
     async def events() -> list[AuditEvent]:
         async with w.state.db.sessions() as session:
