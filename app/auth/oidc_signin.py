@@ -161,10 +161,14 @@ async def sign_in_with_identity(session: AsyncSession, config: OidcConfig, ident
 _NO_ROLE = frozenset({"no_role", "no_claim"})
 
 
+def _refusal_head(failure: OidcFailure, provider: str) -> str:
+    return f"Sign-in with {provider} refused: {failure.reason.replace('_', ' ')}"
+
+
 def _refusal_words(failure: OidcFailure, provider: str) -> str:
     # Why an address was refused is for the trail's readers (signed in), not the visitor's page.
     why = f": {failure.details['problem']}" if failure.details.get("problem") else ""
-    return f"Sign-in with {provider} refused: {failure.reason.replace('_', ' ')}{why}"
+    return _refusal_head(failure, provider) + why
 
 
 async def recorded_lately(session: AsyncSession, failure: OidcFailure, provider: str) -> bool:
@@ -172,7 +176,8 @@ async def recorded_lately(session: AsyncSession, failure: OidcFailure, provider:
     since = utcnow() - timedelta(minutes=1)
     found = await session.execute(select(AuditEvent.seq).where(
         AuditEvent.occurred_at >= since, AuditEvent.action == "sign_in",
-        AuditEvent.summary == _refusal_words(failure, provider)).limit(1))
+        # The same refusal, whatever address a name answered this time (round-robin DNS).
+        AuditEvent.summary.startswith(_refusal_head(failure, provider), autoescape=True)).limit(1))
     return found.first() is not None
 
 

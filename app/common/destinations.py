@@ -166,7 +166,13 @@ class CheckedTransport(httpx.AsyncBaseTransport):
             if problem:
                 raise Refused(problem, request=request)
             self.pinned = PinnedTransport(self.inner, self.host, addresses)
-        return await self.pinned.handle_async_request(request)
+        try:
+            return await self.pinned.handle_async_request(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            # Asked again, and checked again, at the next request: a lookup that failed once, or addresses
+            # that stopped answering, would otherwise fail the rest of a long job (review).
+            self.pinned = None
+            raise
 
     async def aclose(self) -> None:
         await self.inner.aclose()

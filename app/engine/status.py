@@ -150,7 +150,7 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
         else attest_steps
     drift = loaded.onboarding.completed_at is not None and last_run is not None and last_run.failed \
         and not changed_since(loaded, last_run.finished_at.timestamp())
-    if attest_steps and not optional and drift:
+    if attest_steps and not optional and drift and last_run is not None:
         # What drifted first, as the card takes it ("Mend what changed in Okta"): the line asked for an
         # attestation withdrawn since, beside a card asking to mend the drift (QA walk 17, L2).
         return OnboardingStatus.in_progress, None, _failed_words(last_run)
@@ -186,12 +186,11 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
                                                 else "Verify to complete the onboarding.")
 
 
-def _failed_words(run: VerificationRun | None) -> str:
+def _failed_words(run: VerificationRun) -> str:
     """The line for a verification that found checks failed. Several: the card names one at a time,
     the first to mend (it read "do what each says" beside a card naming one: QA walk 12, L5)."""
-    failed = run.failed if run is not None else 0
-    what = "do what it says" if failed == 1 else "mend the first the page names"
-    return f"{counted(failed, 'check')} failed at the last verification: {what}, then re-verify."
+    what = "do what it says" if run.failed == 1 else "mend the first the page names"
+    return f"{counted(run.failed, 'check')} failed at the last verification: {what}, then re-verify."
 
 
 def checked_only_before(loaded: Loaded, first: StepSpec) -> list[StepSpec]:

@@ -312,7 +312,8 @@ def transport_error(kind: str, *, write: bool, method: str, path: str, org: str 
     elif kind == "dropped":
         happened = "The connection to Okta dropped before Okta answered"
     elif isinstance(cause, Refused):  # the address's rule, before any connection (an allowed custom domain's)
-        return OktaTransportError(f"Not called: {cause} Check the custom domain in Settings.", kind=kind,
+        return OktaTransportError(f"Not called: {cause} Its name must point at Okta; an administrator can remove it "
+                                  "from the custom domains in Settings.", kind=kind,
                                   method=method, path=path)
     else:
         return OktaTransportError(f"Could not connect to {org}: {connect_cause(cause)}; check the org's address "

@@ -19,7 +19,7 @@ from app.engine.status import PERSON_CHANGED, TOKEN_NETWORK, changed_now
 from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError, OktaUnauthorized
-from app.okta.gateway import ConnectionUnusable, OktaGateway
+from app.okta.gateway import OktaGateway
 from app.okta.models import ApiToken
 from app.okta.ratelimit import INTERACTIVE
 from app.onboardings.attestations import withdraw_for_a_new_token
@@ -29,7 +29,7 @@ from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
-from app.store.repositories.watch import OWN_USE_EXPIRES, TOKEN_EXPIRES, holding_tokens
+from app.store.repositories.watch import TOKEN_EXPIRES, holding_token
 from app.store.statuses import Outcome
 from app.vault import Secret
 
@@ -118,19 +118,23 @@ def _okta_failed(text: str, exc: OktaError) -> ValidationFailed:
     return ValidationFailed({"service_token": text}, OKTA_FAILED if exc.transient else None)
 
 
-async def _used_elsewhere(engine: Engine, loaded: Loaded, actor: Actor, account_id: str) -> None:
-    """The wizard just called Okta with a token of ``account_id``, pasted here by mistake, and Okta
-    moved that token's expiry: where it is another onboarding's service token, the watch read the
-    move as its vendor's use (QA walk 18, H1). The expiry the wizard's call set is kept there, and
-    only a move past it counts. One read of the account's tokens, on this mistake only."""
-    try:
-        async with engine.okta_for(loaded, actor) as admin:
-            expiries = {t.id: t.expiresAt for t in await admin.tokens.of_user(account_id) if t.expiresAt}
-    except (OktaError, ConnectionUnusable):
-        return  # the refusal is what the person needs; this is the watch's accuracy only
-    async with engine.db.session() as session:
-        for other in await holding_tokens(session, loaded.onboarding.org_origin, list(expiries)):
-            await learn(session, other, {OWN_USE_EXPIRES: expiries[str(other.facts["service_token_id"])]})
+async def _not_anothers(engine: Engine, loaded: Loaded, token: Secret, service_account: str) -> None:
+    """Refuse, before any call to Okta, the service token another onboarding of this org keeps (by
+    its fingerprint) for another account: a call with it would move its expiry in Okta, which the
+    watch reads as that vendor's use ("Vendor connected: found", an unused-token alert resolved),
+    and revoking it, as the refusal advised, would cut that vendor off (QA walk 18, H1)."""
+    async with engine.db.sessions() as session:
+        other = await holding_token(session, loaded.onboarding.org_origin, token.fingerprint(),
+                                    but=loaded.onboarding.id)
+    facts = (other.facts or {}) if other is not None else {}
+    if other is None or facts.get("service_account_id") == service_account:
+        return
+    vendor = engine.library.get(other.vendor).name if other.vendor in engine.library else other.vendor
+    raise ValidationFailed({"service_token": (
+        f"This is the service token of the {vendor} onboarding #{str(other.id)[:8]} (its account "
+        f"{facts.get('service_token_owner') or facts.get('service_account_id')}), not this service account's: "
+        f"nothing was sent to Okta with it. Keep it: {vendor} uses it. Sign in as this onboarding's service "
+        "account and create its own token there.")})
 
 
 async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor: Actor,
@@ -155,6 +159,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
     chosen = (token_id or "").strip() or None
     if chosen is not None and not TOKEN_ID.fullmatch(chosen):
         raise ValidationFailed({"service_token_id": "Pick one of the tokens listed."})
+    await _not_anothers(engine, loaded, token, service_account)
     gateway: OktaGateway = engine.gateway
     org = gateway.stored_org(loaded.connection, loaded.custom_domains)
     # A person waits on the paste: Okta's rate limit or silence fails it within seconds (INTERACTIVE),
@@ -169,7 +174,6 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         except OktaError as exc:
             raise _okta_failed(f"The token could not be checked. {exc.message}", exc) from None
         if owner.id != service_account:
-            await _used_elsewhere(engine, loaded, actor, owner.id)
             # What became of the token, for a person who pasted their own by mistake (a Super Administrator's:
             # nothing said it was used, nor kept: QA walk 18, L6).
             raise ValidationFailed({"service_token": f"This token belongs to {owner.profile.login}, not to the "

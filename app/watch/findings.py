@@ -21,7 +21,7 @@ from app.engine.checks.base import reads_okta
 from app.engine.checks.library import NEW_TOKEN, ServiceToken, UserStatus
 from app.playbooks.schema import Playbook
 from app.store.models import CheckResult
-from app.store.repositories.watch import OWN_USE_EXPIRES, TOKEN_EXPIRES
+from app.store.repositories.watch import TOKEN_EXPIRES
 from app.store.statuses import NOT_ANSWERED, CheckStatus, FindingKind
 
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
@@ -76,12 +76,7 @@ def used_since_paste(expires_at: datetime, facts: Mapping[str, Any]) -> bool | N
     """Whether the token's expiry Okta lists now moved on since the paste (whose own calls came
     before its expiry was kept): someone, the vendor, called Okta with it. None: not kept then."""
     at_paste = okta_moment(facts.get(TOKEN_EXPIRES))
-    if at_paste is None:
-        return None
-    # Pasted by mistake in another onboarding, the wizard's own call moved it that far: only past it is
-    # the vendor's (a wrong paste read as "Vendor connected: found" here: QA walk 18, H1).
-    own = okta_moment(facts.get(OWN_USE_EXPIRES))
-    return expires_at > max(at_paste, own) if own is not None else expires_at > at_paste
+    return None if at_paste is None else expires_at > at_paste
 
 
 COULD_NOT_CHECK = "Could not check:"

@@ -83,3 +83,27 @@ def test_an_internationalised_name_is_checked_and_sent_in_its_punycode_form(give
     answer = _get(PinnedTransport(inner, given, ["203.0.113.7"]), "https://münchen.example/hook")
     assert answer.status_code == 204
     assert inner.asked == [("203.0.113.7", "xn--mnchen-3ya.example", "xn--mnchen-3ya.example")]
+
+
+def test_a_name_that_failed_to_resolve_is_asked_again_at_the_next_request() -> None:
+    """A custom domain's client lives for a whole job: one failed lookup failed every later request."""
+    from app.common.destinations import CheckedTransport
+
+    answers = [[], ["203.0.113.7"]]
+    asked: list[str] = []
+
+    async def resolve(host: str, _port: int) -> list[str]:
+        asked.append(host)
+        return answers.pop(0)
+
+    inner = _Network(refusing=set())
+
+    async def twice() -> tuple[str, int]:
+        transport = CheckedTransport(inner, "login.acme.example", resolve, lambda _host, _addresses: None)
+        async with httpx.AsyncClient(transport=transport) as client:
+            with pytest.raises(httpx.ConnectError) as failed:
+                await client.get("https://login.acme.example/api/v1/users/me")
+            answer = await client.get("https://login.acme.example/api/v1/users/me")
+        return network.cause(failed.value), answer.status_code
+    assert asyncio.run(twice()) == ("the address does not resolve (DNS)", 204)
+    assert asked == ["login.acme.example", "login.acme.example"]

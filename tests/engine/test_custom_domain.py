@@ -122,5 +122,6 @@ def test_a_custom_domain_that_points_inside_is_never_called(
     with pytest.raises(ValidationFailed) as refused:
         _connect(w, sandbox_org, points_at=points_at)
     words = " ".join(str(message) for message in [refused.value, *refused.value.errors.values()])
-    assert f"Not called: {said}" in words and "Check the custom domain in Settings." in words, words
+    assert f"Not called: {said}" in words and "Its name must point at Okta; an administrator can remove it from " \
+        "the custom domains in Settings." in words, words
     assert okta_requests == []

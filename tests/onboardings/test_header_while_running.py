@@ -114,5 +114,6 @@ def test_no_plan_is_made_while_a_run_works_in_okta(j: Journey, sandbox_org: Sand
     assert "Plan again" not in page.split('aria-label="Onboarding actions"', 1)[1].split("</section>", 1)[0]
     refused = j.submit(plan_again)
     said = " ".join(re.sub(r"<[^>]+>", " ", refused.text).split())
-    assert "Not planned: applying the confirmed plan is under way. Make the plan again once it has stopped" in said
+    assert "Not planned while a run works in Okta: Applying the confirmed plan. Make the plan again once it has " \
+           "stopped" in said
     assert j.run(plans) == made

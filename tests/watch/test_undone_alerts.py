@@ -32,12 +32,12 @@ def test_undo_closes_the_alerts_the_list_counted(j: Journey, sandbox_org: Sandbo
     assert closed.summary.startswith("1 open alert closed, the onboarding was undone: Super Administrator is assigned")
     assert len(_rows(j, select(NotificationDelivery))) == deliveries  # nothing announced as resolved
     # Its page: the record of what was, nothing to mend (it asked to fix an account undo had deleted,
-    # and its sections read "2 of 2 done": QA walk 18, M2).
+    # and its sections read "2 of 2 done" as if all were still in Okta: QA walk 18, M2).
     page = _words(j.get(f"/onboardings/{oid}").text)
     assert "Undone since: these are its last verification's counts, kept for the record." in page
     assert "Drift that verification found: The account has exactly" in page
     assert "Remove what must not be there" not in page and "Verify again" not in page
-    assert re.search(r"(\d) of \1 done, then undone", page) and not re.search(r"\d of \d done(?!, then undone)", page)
+    assert re.search(r"(\d) of \1 done before the undo", page) and not re.search(r"\d of \d done(?! before)", page)
     report = _words(j.get(f"/onboardings/{oid}/report").text)
     assert re.search(r"closed, the onboarding was undone, \d{4}-\d\d-\d\d \d\d:\d\d", report), report
 
@@ -50,3 +50,25 @@ def test_closing_closes_the_alerts_too(j: Journey, sandbox_org: SandboxOrg) -> N
     [closed] = _rows(j, select(AuditEvent).where(AuditEvent.action == "alert_closed"))
     assert closed.summary.startswith("1 open alert closed, the onboarding was closed: ")
     assert "1 alert open" not in _words(j.get("/?view=all").text)
+
+
+def test_an_alert_left_open_by_an_onboarding_undone_before_is_not_counted(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Undone before undo closed its alerts, an onboarding kept them open: the list and its banner
+    count only the alerts of onboardings the watch looks after (review)."""
+    from sqlalchemy import update
+
+    from app.store.models import Alert
+
+    oid, _token = _drifted(j, sandbox_org)
+    j.submit(j.form(j.get(f"/onboardings/{oid}/undo").text, "/undo"))
+    j.wait_for_jobs()
+
+    async def as_before() -> None:  # as a server of before this change left it
+        async with j.state.db.session() as session:
+            await session.execute(update(Alert).where(Alert.onboarding_id == oid).values(cleared_at=None))
+    j.run(as_before)
+    assert len(_open_alerts(j, oid)) == 1
+    listed = _words(j.get("/?view=all").text)
+    assert "Undone not watched" in listed and "1 alert open" not in listed
+    assert "has an open alert" not in _words(j.get("/").text)
+    assert f"/onboardings/{oid}" not in j.get("/?view=all&health=alerting").text

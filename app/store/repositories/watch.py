@@ -20,9 +20,6 @@ ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
 TOKEN_EXPIRES = "service_token_expires_at"  # noqa: S105 (a fact's name) the pasted token's expiry
 FIRST_CALL_SEEN = "vendor_first_call_seen_at"  # the fact set when the watch first sees the vendor's call
 VENDOR_EVIDENCE = "vendor_evidence"  # what the watch last found where the playbook's evidence shows
-# The token's expiry after the wizard itself called Okta with it, pasted by mistake in another onboarding:
-# Okta moves a token's expiry at each use, and that move is not its vendor's.
-OWN_USE_EXPIRES = "service_token_own_use_expires_at"
 
 
 def waiting_for_first_call(facts: Mapping[str, Any]) -> bool:
@@ -92,9 +89,12 @@ async def open_alerts(session: AsyncSession, onboarding_id: uuid.UUID) -> list[A
 
 
 async def open_alerts_of(session: AsyncSession, onboarding_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Alert]]:
+    """The open alerts of those of ``onboarding_ids`` the watch looks after (one undone or closed
+    before its alerts closed with it keeps them open, unwatched: not counted)."""
     found: dict[uuid.UUID, list[Alert]] = defaultdict(list)
-    for alert in (await session.execute(select(Alert).where(
-            Alert.onboarding_id.in_(onboarding_ids), Alert.cleared_at.is_(None)).order_by(Alert.raised_at))).scalars():
+    for alert in (await session.execute(select(Alert).join(Onboarding, Onboarding.id == Alert.onboarding_id).where(
+            Alert.onboarding_id.in_(onboarding_ids), Alert.cleared_at.is_(None), watched())
+            .order_by(Alert.raised_at))).scalars():
         found[alert.onboarding_id].append(alert)
     return found
 
@@ -124,10 +124,11 @@ def add_alert(session: AsyncSession, onboarding_id: uuid.UUID, *, key: str, kind
     return alert
 
 
-async def holding_tokens(session: AsyncSession, org_origin: str, token_ids: Sequence[str]) -> list[Onboarding]:
-    """The onboardings of the org at ``org_origin`` whose verified service token is one of ``token_ids``."""
-    if not token_ids:
-        return []
-    return list((await session.execute(select(Onboarding).where(
-        Onboarding.org_origin == org_origin,
-        Onboarding.facts["service_token_id"].as_string().in_(list(token_ids))))).scalars())
+async def holding_token(session: AsyncSession, org_origin: str, fingerprint: str, *,
+                        but: uuid.UUID) -> Onboarding | None:
+    """An onboarding of the org at ``org_origin``, other than ``but``, that keeps the service token
+    of this fingerprint (the newest first)."""
+    return (await session.execute(select(Onboarding).where(
+        Onboarding.org_origin == org_origin, Onboarding.id != but,
+        Onboarding.facts["service_token_fingerprint"].as_string() == fingerprint)
+        .order_by(Onboarding.created_at.desc()).limit(1))).scalars().first()

@@ -230,8 +230,8 @@ async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, 
         # Not while a run works in Okta: a plan would read it half-way, and Okta's rate limit the run
         # waits out refused it in words that said nothing of the run (QA walk 18, M4).
         doing = RUNNING_WORDS.get(job.kind, "The wizard is working in Okta.")
-        return back(request, onboarding_id, f"{done}Not planned: {doing[:1].lower()}{doing[1:-1]} is under way. Make "
-                    "the plan again once it has stopped, so that it reads Okta as the run leaves it.", "warning",
+        return back(request, onboarding_id, f"{done}Not planned while a run works in Okta: {doing} Make the plan "
+                    "again once it has stopped, so that it reads Okta as the run leaves it.", "warning",
                     anchor="#progress")
     try:
         plan = await state.engine.plan(onboarding_id, actor_for(request, operator))
