@@ -161,12 +161,6 @@ def open_flow(vault: Vault, cookie: str | None, now: float) -> Flow:
 
 # -- the relying party ------------------------------------------------------------------------
 
-def _kind(exc: httpx.HTTPError) -> str:
-    """Why the provider could not be reached, in the words every connection of the server uses (a
-    signed-out visitor reads it: an error none of them describes is not quoted)."""
-    return "the connection failed" if network.failure_of(exc) is network.Failure.OTHER else network.cause(exc)
-
-
 @dataclass
 class RelyingParty:
     """The wizard as an OpenID Connect client of the configured provider."""
@@ -179,8 +173,7 @@ class RelyingParty:
     resolver: Callable[[str], Awaitable[list[str]]] = resolve
 
     def _client(self, pin: tuple[str, list[str]] | None) -> httpx.AsyncClient:
-        """``pin``: the issuer's host and the addresses checked for it, which every request goes to
-        (None: the sandbox, on this machine)."""
+        """``pin``: the issuer's host and its addresses checked, where each request goes (None: the sandbox)."""
         transport = self.transport_factory() if self.transport_factory else None
         if pin is not None:
             transport = PinnedTransport(transport or httpx.AsyncHTTPTransport(trust_env=False), *pin)
@@ -214,15 +207,12 @@ class RelyingParty:
         return issuer_problem(url, None) is not None or origin_of(url) != origin_of(issuer)
 
     async def _check_address(self, config: OidcConfig) -> tuple[str, list[str]] | None:
-        """Before connecting: the issuer's name must not resolve to this machine, its local link
-        or (unless an administrator allowed it) a private network. Returns the host and the
-        addresses checked, which the connections then go to (None: the sandbox)."""
+        """Before connecting: the issuer's name must not resolve to this machine, its local link or
+        (unless allowed) a private network. The host and the addresses checked (None: the sandbox)."""
         if self._is_sandbox(config.issuer):
             return None
         host = urlsplit(config.issuer).hostname or ""
-        addresses = await self.resolver(host)
-        problem = address_problem(host, addresses, config.allow_private_network)
-        if problem:
+        if problem := address_problem(host, addresses := await self.resolver(host), config.allow_private_network):
             # Why, in the trail only: a visitor, signed out, read which private address the name has.
             raise OidcFailure("private_address", "Sign-in with the identity provider is refused: its address is "
                               "not one this server may call. Sign in with your username and password, and tell an "
@@ -235,8 +225,8 @@ class RelyingParty:
             response = await client.get(url)
         except httpx.HTTPError as exc:
             raise OidcFailure("unreachable", f"The identity provider at {issuer} could not be reached to read its "
-                              f"{what}: {_kind(exc)}. Try again in a minute; if it keeps failing, sign in with "
-                              "your username and password and tell an administrator.", status=502,
+                              f"{what}: {network.told_cause(exc)}. Try again in a minute; if it keeps failing, sign in "
+                              "with your username and password and tell an administrator.", status=502,
                               details={"url": url, "error": type(exc).__name__}) from None
         return self._json(response, what, issuer, url)
 
@@ -338,7 +328,7 @@ class RelyingParty:
             response = await client.post(metadata.token_endpoint, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise OidcFailure("unreachable", f"The identity provider at {config.issuer} could not be reached to "
-                              f"finish the sign-in: {_kind(exc)}. Try again in a minute.", status=502,
+                              f"finish the sign-in: {network.told_cause(exc)}. Try again in a minute.", status=502,
                               details={"url": metadata.token_endpoint, "error": type(exc).__name__}) from None
         if response.status_code != 200:
             error, description = "", ""

@@ -158,3 +158,9 @@ def could_not_reach(what: str, host: str, port: int, exc: BaseException | None, 
         why = f"it did not answer within {seconds:g} seconds"
     advice = ADVICE[kind].format(what=what, host=host)
     return f"Could not reach {what} at {place(host, port)}: {why}; {advice}."
+
+
+def told_cause(exc: BaseException | None) -> str:
+    """``cause`` for a reader who may not see an error's own text (a signed-out visitor): one none
+    of the kinds above describes is "the connection failed", not quoted."""
+    return "the connection failed" if failure_of(exc) is Failure.OTHER else cause(exc)
