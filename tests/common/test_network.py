@@ -13,7 +13,6 @@ import socket
 import httpx
 import pytest
 
-from app.auth.oidc import _kind
 from app.common import network
 from app.okta.errors import connect_cause
 
@@ -40,7 +39,7 @@ def test_a_refused_connection_reads_the_same_for_okta_the_provider_and_a_notific
     exc = _httpx_error(f"http://127.0.0.1:{port}/")
     assert str(exc) == "All connection attempts failed"  # all httpx itself says
     assert connect_cause(exc) == "the server refused the connection"
-    assert _kind(exc) == "the server refused the connection"
+    assert network.told_cause(exc) == "the server refused the connection"
     assert network.could_not_reach("the SMTP server", "127.0.0.1", port, exc) == (
         f"Could not reach the SMTP server at 127.0.0.1:{port}: the server refused the connection; check the port, "
         "and that the SMTP server is running.")
@@ -56,4 +55,4 @@ def test_a_name_that_does_not_resolve_reads_the_same_over_http_and_smtp() -> Non
 def test_an_error_none_of_the_kinds_describes_is_quoted_for_an_administrator_not_a_visitor() -> None:
     odd = httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'gopher://'.")
     assert connect_cause(odd) == "Request URL has an unsupported protocol 'gopher://'."
-    assert _kind(odd) == "the connection failed"
+    assert network.told_cause(odd) == "the connection failed"
