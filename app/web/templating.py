@@ -18,6 +18,7 @@ from app.common.aws import AWS_REGIONS
 from app.common.moments import STAMP, STAMP_FORMAT, okta_moment, parse_stamp
 from app.common.text import counted, error_parts
 from app.common.validation import in_sentence
+from app.reports.values import in_words
 from app.settings import PROJECT_ROOT
 from app.store.statuses import (
     ACTION_WORDS,
@@ -199,6 +200,7 @@ def build_templates() -> Jinja2Templates:
         "alert_words": shown, "alert_remedy": shown_remedy, "poll_delay_ms": _poll_delay_ms,
     })
     env.globals["applied_words"] = applied_words
+    env.globals["in_words"] = in_words  # a value given, as its form showed it (a choice by its text)
     env.globals["words"] = {"step": STEP_WORDS, "check": CHECK_WORDS, "action": ACTION_WORDS, "run": RUN_WORDS,
                             "health": HEALTH_WORDS, "evidence": EVIDENCE_WORDS, "onboarding": ONBOARDING_WORDS,
                             "waiting": WAITING_WORDS, "outcome": OUTCOME_WORDS,

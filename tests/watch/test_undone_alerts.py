@@ -72,3 +72,28 @@ def test_an_alert_left_open_by_an_onboarding_undone_before_is_not_counted(j: Jou
     assert "Undone not watched" in listed and "1 alert open" not in listed
     assert "has an open alert" not in _words(j.get("/").text)
     assert f"/onboardings/{oid}" not in j.get("/?view=all&health=alerting").text
+
+
+def test_an_onboarding_is_not_closed_while_a_run_works_and_the_reason_is_kept(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    """A run ending just after a close could raise an alert on the closed onboarding (review)."""
+    from datetime import timedelta
+
+    from app.store.base import utcnow
+    from app.store.models import Job
+    from app.store.statuses import JobState
+
+    oid, _token = _drifted(j, sandbox_org)
+    form = j.form(j.get(f"/onboardings/{oid}").text, "/close")
+
+    async def run_under_way() -> None:
+        async with j.state.db.session() as session:
+            session.add(Job(onboarding_id=oid, kind="reverify", state=JobState.running, started_at=utcnow(),
+                            created_at=utcnow() + timedelta(seconds=1), progress={}))
+    j.run(run_under_way)
+    refused = j.submit(form, reason="Defender is no longer used here")
+    said = _words(refused.text)
+    assert refused.status_code == 400 and "The onboarding was not closed." in said
+    assert "A run is working in Okta on this onboarding: close it once the run has stopped" in said
+    assert 'value="Defender is no longer used here"' in refused.text
+    assert j.onboarding(oid).status == "completed" and len(_open_alerts(j, oid)) == 1

@@ -102,8 +102,8 @@ async def close(request: Request, db: DbSession, onboarding_id: str, operator: A
     asked = await read_input(request, handoffs.CloseRequest)
     try:
         closed = await handoffs.close(db, state.vault, found, asked, actor_for(request, operator))
-    except ValidationFailed as exc:
-        return await refused(request, db, found.id, exc)
+    except ValidationFailed as exc:  # what was typed is kept (the reason of a close refused while a run works)
+        return await refused(request, db, found.id, exc, typed={"reason": notes.masked(asked.reason).text})
     return _told(request, found.id, closed.said, closed.masked,
                  where="your reason")
 
