@@ -13,7 +13,7 @@ server against the network it sits in (server-side request forgery):
 
 Each address a name resolves to is checked, when the address is set and again before each
 connection (a name may point elsewhere since); the connection is then made to the addresses
-checked (``PinnedTransport``, and the mail server's own connection), never to what the name
+checked (``PinnedTransport``, ``CheckedTransport``, the mail server's socket), never to what the name
 resolves to a moment later: a name that answered a public address to the check and the metadata
 service's to the connection (DNS rebinding) reached it (security probe, left from the last session).
 """

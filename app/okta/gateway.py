@@ -36,9 +36,8 @@ class ConnectionUnusable(Exception):
 
 def custom_domain_problem(host: str, addresses: list[str]) -> str | None:
     """Why the server must not call an org's custom domain at these addresses (None: it may)."""
-    problem = destinations.address_problem(host, addresses, private_ok=False, loopback_ok=False,
-                                           service="an Okta org's custom domain", private_choice="")
-    return problem
+    return destinations.address_problem(host, addresses, private_ok=False, loopback_ok=False,
+                                        service="an Okta org's custom domain", private_choice="")
 
 
 @dataclass

@@ -21,7 +21,7 @@ from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
 from app.store.models import Handoff, OktaConnection, Onboarding, Operator, OperatorRole
 from app.store.repositories.operators import OperatorRepository
-from app.store.repositories.progress import add_handoff, destroy_kept_secrets, latest_handoff, running_jobs_of
+from app.store.repositories.progress import active_job, add_handoff, destroy_kept_secrets, latest_handoff
 from app.store.repositories.state import assign, set_status, touch
 from app.store.statuses import OnboardingStatus, StepState
 from app.vault import Vault
@@ -158,7 +158,7 @@ async def close(session: AsyncSession, vault: Vault, onboarding: Onboarding, req
     form = Fields.of(request)
     given = written(form, "reason", label="Reason", max_length=1000, multiline=True,
                     missing="Say why the onboarding is closed (for the audit report).")
-    if onboarding.id in await running_jobs_of(session, [onboarding.id]):
+    if await active_job(session, onboarding.id) is not None:
         # A run ending after the close raised an alert on the closed onboarding (review).
         form.errors.setdefault("reason", "A run is working in Okta on this onboarding: close it once the run has "
                                          "stopped (your reason is kept here).")

@@ -146,6 +146,11 @@ async def latest_job(session: AsyncSession, onboarding_id: uuid.UUID) -> Job | N
     return found
 
 
+async def active_job(session: AsyncSession, onboarding_id: uuid.UUID) -> Job | None:
+    """The job queued or running for the onboarding, if it has one."""
+    return (await running_jobs_of(session, [onboarding_id])).get(onboarding_id)
+
+
 async def running_jobs_of(session: AsyncSession, onboarding_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Job]:
     """The job queued or running for each of ``onboarding_ids`` that has one (at most one each)."""
     jobs = (await session.execute(select(Job).where(Job.onboarding_id.in_(onboarding_ids),

@@ -24,7 +24,7 @@ from app.onboardings.run_ended import ENDED, STOPPED, run_ended_words
 from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import newest_plan
-from app.store.repositories.progress import latest_job, running_jobs_of
+from app.store.repositories.progress import active_job, latest_job
 from app.store.statuses import ACTIVE_JOBS, RUNNING_WORDS, OnboardingStatus, Verdict, WaitingFor
 from app.web.csrf import csrf_token
 from app.web.deps import (
@@ -225,7 +225,7 @@ async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, 
     # What the save said, unless it would crowd out the plan's own news (the message is kept short).
     done = f"{saved} " if len(saved) <= FLASH_LIMIT // 3 else "Values saved. " if saved else ""
     async with state.db.sessions() as session:
-        job = (await running_jobs_of(session, [onboarding_id])).get(onboarding_id)
+        job = await active_job(session, onboarding_id)
     if job is not None:
         # Not while a run works in Okta: a plan would read it half-way, and Okta's rate limit the run
         # waits out refused it in words that said nothing of the run (QA walk 18, M4).
