@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import re
 
-AWS_REGIONS = ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
-               "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
-               "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2")
+# The regions Okta streams to, each with the name AWS's console shows beside its code (an operator
+# looking at "eu-west-1" in a list may not know it is Ireland: the vendor's console names it).
+AWS_REGION_NAMES = {
+    "ap-northeast-1": "Asia Pacific (Tokyo)", "ap-northeast-2": "Asia Pacific (Seoul)",
+    "ap-northeast-3": "Asia Pacific (Osaka)", "ap-south-1": "Asia Pacific (Mumbai)",
+    "ap-southeast-1": "Asia Pacific (Singapore)", "ap-southeast-2": "Asia Pacific (Sydney)",
+    "ca-central-1": "Canada (Central)", "eu-central-1": "Europe (Frankfurt)", "eu-north-1": "Europe (Stockholm)",
+    "eu-west-1": "Europe (Ireland)", "eu-west-2": "Europe (London)", "eu-west-3": "Europe (Paris)",
+    "sa-east-1": "South America (São Paulo)", "us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)",
+    "us-west-1": "US West (N. California)", "us-west-2": "US West (Oregon)",
+}
+AWS_REGIONS = tuple(AWS_REGION_NAMES)
 AWS_ACCOUNT = re.compile(r"\d{12}")
 EVENT_SOURCE = re.compile(r"[A-Za-z0-9.\-_]{1,75}")
 

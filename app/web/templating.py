@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from app.common.aws import AWS_REGIONS
+from app.common.aws import AWS_REGION_NAMES
 from app.common.moments import STAMP, STAMP_FORMAT, okta_moment, parse_stamp
 from app.common.text import counted, error_parts
 from app.common.validation import in_sentence
@@ -208,7 +208,7 @@ def build_templates() -> Jinja2Templates:
     # Macros as a global rather than per-template imports, so a block rendered on its own for htmx
     # has them too (a template's top-level imports only run when the whole page renders).
     env.globals["ui"] = env.get_template("_macros.html").module
-    env.globals["aws_regions"] = [(region, region) for region in AWS_REGIONS]
+    env.globals["aws_regions"] = [(code, f"{name}: {code}") for code, name in AWS_REGION_NAMES.items()]
     from app.web.urls import template_url_for
 
     env.globals["url_for"] = template_url_for

@@ -70,6 +70,19 @@ def test_a_refused_save_redraws_every_value_as_typed(j: Journey) -> None:
     assert not j.onboarding(oid).inputs.get("event_source_name")
 
 
+def test_each_region_is_offered_by_its_name_and_its_code(j: Journey) -> None:
+    """Oort's region picker listed seventeen codes: "eu-west-1" does not say Ireland to everyone, and
+    AWS's console and the vendor's name a region by both (QA walk 18, review)."""
+    page = j.get(f"/onboardings/{_start(j, 'oort')}").text
+    picker = re.search(r'<select id="input_aws_region"[^>]*>(.*?)</select>', page, re.S)
+    assert picker is not None
+    options = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', picker.group(1)))
+    assert options["eu-west-1"] == "Europe (Ireland): eu-west-1"
+    assert options["us-east-2"] == "US East (Ohio): us-east-2"
+    assert html.unescape(options["sa-east-1"]) == "South America (São Paulo): sa-east-1"
+    assert len(options) == 17 and all(label.endswith(f": {code}") for code, label in options.items())
+
+
 def test_the_people_who_sign_in_are_logins(j: Journey) -> None:
     """Drata's people field took any text ("Ada Lovelace" went to the plan as a login)."""
     oid = _start(j, "drata")
