@@ -105,6 +105,23 @@ def ascii_host(host: str) -> str:
         return bare.lower()
 
 
+# The least time an address is given to take the connection when the request's connect timeout
+# is shared among several (a connection over a slow link takes well under it).
+LEAST_CONNECT_SHARE = 2.0
+
+
+def connect_shares(timeout: dict[str, float | None] | None, addresses: int) -> dict[str, object]:
+    """The request's timeouts with its connect timeout shared among ``addresses`` tried in turn, so
+    that silent ones take about the one connect timeout in all, as the connection racing a name's
+    addresses did, not one each (three silent addresses: three times the wait, before every retry);
+    each gets at least LEAST_CONNECT_SHARE. Nothing changes for one address or no connect timeout."""
+    connect = (timeout or {}).get("connect")
+    if addresses < 2 or connect is None:
+        return {}
+    share = max(connect / addresses, min(LEAST_CONNECT_SHARE, connect))
+    return {"timeout": {**(timeout or {}), "connect": share}}
+
+
 class PinnedTransport(httpx.AsyncBaseTransport):
     """Sends each request for ``host`` to the ``addresses`` checked for it, in turn until one
     connects, keeping the name for the Host header and for the TLS certificate's check (SNI).
@@ -124,10 +141,11 @@ class PinnedTransport(httpx.AsyncBaseTransport):
             body: bytes | None = request.content
         except httpx.RequestNotRead:
             body = None
+        timeouts = connect_shares(request.extensions.get("timeout"), len(self.addresses))
         for address in self.addresses:
             pinned = httpx.Request(request.method, request.url.copy_with(host=address), headers=request.headers,
                                    content=body, stream=None if body is not None else request.stream,
-                                   extensions={**request.extensions, "sni_hostname": self.host})
+                                   extensions={**request.extensions, "sni_hostname": self.host, **timeouts})
             try:
                 return await self.inner.handle_async_request(pinned)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:

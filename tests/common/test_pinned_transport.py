@@ -107,3 +107,32 @@ def test_a_name_that_failed_to_resolve_is_asked_again_at_the_next_request() -> N
         return network.cause(failed.value), answer.status_code
     assert asyncio.run(twice()) == ("the address does not resolve (DNS)", 204)
     assert asked == ["login.acme.example", "login.acme.example"]
+
+
+def test_silent_addresses_share_one_connect_timeout() -> None:
+    """Addresses are tried one at a time: three silent ones waited three connect timeouts, before each
+    of the client's retries, where the connection that raced a name's addresses waited one (review)."""
+    waited: list[float] = []
+
+    class Silent(_Network):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            waited.append(request.extensions["timeout"]["connect"])
+            if request.url.host != "203.0.113.9":
+                raise httpx.ConnectTimeout("timed out", request=request)
+            return await super().handle_async_request(request)
+
+    addresses = ["2001:db8::1", "203.0.113.7", "203.0.113.8", "203.0.113.9"]
+
+    async def go(limits: httpx.Timeout) -> int:
+        async with httpx.AsyncClient(transport=PinnedTransport(Silent(set()), "login.acme.example", addresses),
+                                     timeout=limits) as client:
+            return (await client.get("https://login.acme.example/")).status_code
+
+    assert asyncio.run(go(httpx.Timeout(30, connect=10))) == 204
+    assert waited == [2.5, 2.5, 2.5, 2.5]  # 10 s in all, the last address still reached
+    waited.clear()
+    assert asyncio.run(go(httpx.Timeout(4))) == 204
+    assert waited == [2.0, 2.0, 2.0, 2.0]  # each at least two seconds: a connection takes far less
+    waited.clear()
+    only = PinnedTransport(Silent(set()), "login.acme.example", ["203.0.113.9"])
+    assert _get(only, "https://login.acme.example/").status_code == 204 and waited == [5.0]  # httpx's default
