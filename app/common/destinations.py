@@ -118,8 +118,12 @@ def connect_shares(timeout: dict[str, float | None] | None, addresses: int) -> d
     connect = (timeout or {}).get("connect")
     if addresses < 2 or connect is None:
         return {}
-    share = max(connect / addresses, min(LEAST_CONNECT_SHARE, connect))
-    return {"timeout": {**(timeout or {}), "connect": share}}
+    return {"timeout": {**(timeout or {}), "connect": connect_share(connect, addresses)}}
+
+
+def connect_share(connect: float, addresses: int) -> float:
+    """One address's share of a connect timeout shared among ``addresses`` tried in turn."""
+    return connect if addresses < 2 else max(connect / addresses, min(LEAST_CONNECT_SHARE, connect))
 
 
 class PinnedTransport(httpx.AsyncBaseTransport):

@@ -162,11 +162,15 @@ class _PinnedSMTP(smtplib.SMTP):
         if not self.addresses:
             raise destinations.unresolved(host)
         failure: OSError | None = None
+        share = destinations.connect_share(timeout, len(self.addresses))  # silent ones: one timeout in all
         for address in self.addresses:
             try:
-                return socket.create_connection((address, port), timeout, self.source_address)
+                connected = socket.create_connection((address, port), share, self.source_address)
             except OSError as exc:  # this address did not take the connection: the next may
                 failure = exc
+                continue
+            connected.settimeout(timeout)  # the conversation's own, whole
+            return connected
         assert failure is not None
         raise failure
 

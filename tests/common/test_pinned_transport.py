@@ -136,3 +136,29 @@ def test_silent_addresses_share_one_connect_timeout() -> None:
     waited.clear()
     only = PinnedTransport(Silent(set()), "login.acme.example", ["203.0.113.9"])
     assert _get(only, "https://login.acme.example/").status_code == 204 and waited == [5.0]  # httpx's default
+
+
+def test_the_mail_servers_silent_addresses_share_one_connect_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SMTP connection tries the checked addresses in turn as well; the socket it keeps has the
+    conversation's whole timeout, not an address's share."""
+    from app.watch import notify
+
+    tried: list[tuple[str, float]] = []
+
+    class Connected:
+        timeout: float | None = None
+
+        def settimeout(self, value: float) -> None:
+            self.timeout = value
+
+    def connect(address: tuple[str, int], timeout: float, _source: object = None) -> Connected:
+        tried.append((address[0], timeout))
+        if address[0] != "203.0.113.9":
+            raise TimeoutError("timed out")
+        return Connected()
+
+    monkeypatch.setattr(notify.socket, "create_connection", connect)
+    smtp = notify._PinnedSMTP("", 0, ["2001:db8::1", "203.0.113.7", "203.0.113.9"], timeout=30)
+    sock = smtp._get_socket("mail.acme.example", 587, 30.0)
+    assert tried == [("2001:db8::1", 10.0), ("203.0.113.7", 10.0), ("203.0.113.9", 10.0)]
+    assert isinstance(sock, Connected) and sock.timeout == 30.0
