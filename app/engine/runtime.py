@@ -122,7 +122,7 @@ class Loaded:
     def check_state(self) -> CheckState:
         return CheckState(
             actions={key: {"state": row.state, "outcome": row.outcome, "object_id": row.object_id,
-                           "summary": row.summary} for key, row in self.records.items()},
+                           "summary": row.summary, "at": stamp(row.updated_at)} for key, row in self.records.items()},
             attestations={key: {"by": a.operator_name, "at": stamp(a.attested_at),
                                 "note": a.note, "operator_id": str(a.operator_id),
                                 **({"warning": a.warning} if a.warning else {})}

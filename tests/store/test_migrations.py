@@ -225,3 +225,41 @@ def test_the_channel_test_migration_keeps_the_channels_untested_and_goes_back(
                 {c["name"] for c in inspect(conn).get_columns("notification_channels")})
     finally:
         engine.dispose()
+
+
+def test_0019_keeps_an_actions_summary_whole_and_cuts_it_going_back(
+        empty_database_factory: Callable[[], str]) -> None:
+    """0019: an action's summary is kept whole (it was cut at 500 characters, mid-word: QA walk 19, M2);
+    going back cuts a longer one where it was cut before."""
+    url = empty_database_factory()
+    upgrade(url, "0018")
+    ids = {name: uuid.uuid4().hex for name in ("operator", "connection", "onboarding", "action")}
+    at = "2026-12-01 10:00:00"
+    engine = create_sync_engine(url)
+    summary = "Adopted 'Authomize Identity Security' installed by hand"
+    try:
+        with engine.begin() as conn:
+            _insert(conn, "operators", id=ids["operator"], username="ana.admin", display_name="Ana", role="admin",
+                    is_active=True, created_at=at, updated_at=at)
+            _insert(conn, "okta_connections", id=ids["connection"], label="Acme", org_origin="https://acme.okta.com",
+                    org_kind="okta", credential_kind="api_token", scopes="[]", preflight="{}", shareable=False,
+                    created_by_id=ids["operator"], created_at=at, updated_at=at)
+            _insert(conn, "onboardings", id=ids["onboarding"], vendor="authomize", playbook_version="1",
+                    connection_id=ids["connection"], org_origin="https://acme.okta.com", status="completed",
+                    created_by_id=ids["operator"], inputs="{}", facts="{}", last_activity_at=at, revision=1,
+                    created_at=at, updated_at=at)
+            _insert(conn, "onboarding_actions", id=ids["action"], onboarding_id=ids["onboarding"],
+                    step_key="install", action_key="integration", kind="okta_api_service", position=0, state="done",
+                    created_by_us=False, summary=summary, details="{}", attempts=1, updated_at=at)
+        upgrade(url, "0019")
+        whole = summary + ". " + "The client secret Okta showed at the install is still active. " * 12
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT summary FROM onboarding_actions")).scalar() == summary
+            conn.execute(text("UPDATE onboarding_actions SET summary = :s"), {"s": whole})
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT summary FROM onboarding_actions")).scalar() == whole
+        downgrade(url, "0018")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT summary FROM onboarding_actions")).scalar() == whole[:500]
+    finally:
+        engine.dispose()

@@ -163,6 +163,9 @@ class TestRefusedKeyGuidesTheInstall:
         assert (f"The client secret Okta showed at the install, the secret ending …{first.value[-4:]} (secret id "
                 f"{first.id}, created {stamp(first.created, seconds=True)}), is still active: once the vendor "
                 "connects with the one the wizard gives, deactivate it") in (action.summary or "")
+        # Whole, to where it says to go: cut at 500 characters, "… > Authomize Identity Securit" (QA walk 19, M2).
+        assert (action.summary or "").endswith(f"API Service Integrations > {by_hand.name}, its Client secrets"), \
+            action.summary
         # And a fresh plan of a new onboarding adopts it by name too.
         other = start(w)
         item = plan_item(w.draft_plan(other), "integration")

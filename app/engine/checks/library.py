@@ -62,7 +62,10 @@ class ActionDone(Check):
         p: ActionParams = self.params(ctx)
         record = state.actions.get(p.action)
         if record and record.get("state") == ActionState.done:
-            return CheckOutcome.passed(f"{record.get('summary') or 'Done'}"
+            # Dated: what the step found or left then ("still active: deactivate it") is a record of that
+            # moment, which a completed onboarding's checklist read as if said now (QA walk 19, M3).
+            when = f"When applied, {record['at']}: " if record.get("at") else ""
+            return CheckOutcome.passed(f"{when}{record.get('summary') or 'Done'}"
                                        + (f" (Okta id {record['object_id']})" if record.get("object_id") else ""),
                                        object_id=record.get("object_id"), outcome=record.get("outcome"))
         return CheckOutcome.failed("Not done yet", "Apply the plan: the wizard does this step.",

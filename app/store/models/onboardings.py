@@ -70,7 +70,7 @@ class OnboardingAction(UUIDPrimaryKey, OnboardingChild, Base):
     created_by_us: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     object_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     object_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    summary: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)  # whole: cut, it ended mid-word (QA walk 19)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

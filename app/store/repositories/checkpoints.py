@@ -53,7 +53,7 @@ async def mark_done(session: AsyncSession, onboarding_id: uuid.UUID, action_key:
     row.created_by_us = created_by_us
     row.object_type = object_type
     row.object_id = object_id
-    row.summary = summary[:500]
+    row.summary = summary
     row.details = dict(details)
     row.error = None
     if facts:
