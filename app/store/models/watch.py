@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.base import Base, UTCDateTime, UUIDPrimaryKey, utcnow
@@ -27,7 +27,7 @@ class Alert(UUIDPrimaryKey, OnboardingChild, Base):
 
     key: Mapped[str] = mapped_column(String(200), nullable=False)  # e.g. check:<check key>, token_expiry
     kind: Mapped[str] = mapped_column(String(32), nullable=False)  # app.store.statuses.FindingKind
-    summary: Mapped[str] = mapped_column(String(1000), nullable=False)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)  # whole: a finding may list many objects
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
