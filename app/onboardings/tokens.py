@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from app.audit import Actor, record
@@ -29,7 +30,7 @@ from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
-from app.store.repositories.watch import TOKEN_EXPIRES, holding_token
+from app.store.repositories.watch import FIRST_CALL_SEEN, TOKEN_EXPIRES, holding_token, watch_now
 from app.store.statuses import Outcome
 from app.vault import Secret
 
@@ -223,8 +224,12 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
     withdrawn: list[str] = []
     async with engine.db.session() as session:
         onboarding = await get_onboarding(session, onboarding_id)
-        await learn(session, onboarding, facts)
+        await learn(session, onboarding, {**facts, FIRST_CALL_SEEN: None} if was and was != matched.id else facts)
         if was and was != matched.id:
+            # A new token: the vendor's first call with it is yet to be seen, and the watch looks for it
+            # from the next tick on as often as after completion, not a day on (review, twenty-eighth
+            # session, M4).
+            await watch_now(session, onboarding_id, datetime.fromtimestamp(engine.clock.now(), UTC))
             withdrawn = await withdraw_for_a_new_token(session, loaded.playbook, onboarding, str(was),
                                                                 matched.id, actor)
         await record(session, action="service_token_verify", actor=actor, onboarding_id=onboarding_id,

@@ -116,3 +116,30 @@ def test_the_first_token_withdraws_nothing(j: Journey, sandbox_org: SandboxOrg) 
     oid: uuid.UUID = _completed(j, sandbox_org)[0]
     assert j.onboarding(oid).status == "completed"
     assert _audit(j, "attestation_withdrawn") == []
+
+
+def test_a_new_token_is_watched_for_the_vendors_first_call_with_it(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Review (twenty-eighth session), M4: once the vendor had called with the first token, a new token
+    pasted after it was lost kept "first call seen": the watch looked daily, not hourly, for the vendor's
+    call with the new one, and the list's "waiting for the vendor's first call" left it out while
+    Health's listed it."""
+    oid, made = _completed(j, sandbox_org)
+    _tick(j)
+    j.clock.advance(60)
+    assert tokens_domain.authenticate(sandbox_org, made["value"]) is not None  # the vendor calls, a minute on
+    j.clock.advance(3601)
+    assert _tick(j) == [oid] and j.onboarding(oid).facts.get("vendor_first_call_seen_at")
+    tokens_domain.revoke_user_tokens(sandbox_org, made["account"], actor=None)
+    j.clock.advance(DAY + 1)
+    _tick(j)
+    value = sandbox_org.issue_api_token(made["account"], "Defender for Identity 2")
+    pasted = j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/token"), service_token=value,
+                      service_token_name="")
+    assert "Token verified" in pasted.text, _words(pasted.text)
+    j.wait_for_jobs()
+    assert not j.onboarding(oid).facts.get("vendor_first_call_seen_at")
+    assert f"#{str(oid)[:8]}" in j.get("/?view=all&health=first_call").text
+    assert _tick(j) == [oid]  # at the next tick, not the day on its last run had set
+    assert f"#{str(oid)[:8]}" in j.get("/health?evidence=not_yet").text  # Health's filter agrees
+    j.clock.advance(3601)
+    assert _tick(j) == [oid]  # hourly, until the vendor calls with the new token

@@ -75,6 +75,13 @@ async def start_watching(session: AsyncSession, onboarding_id: uuid.UUID, first:
         Onboarding.id == onboarding_id, Onboarding.watch_next_at.is_(None)).values(watch_next_at=first))
 
 
+async def watch_now(session: AsyncSession, onboarding_id: uuid.UUID, now: datetime) -> None:
+    """Due at the next tick, whenever the last run set its next (a new service token: from that run
+    on, the period of an onboarding waiting for the vendor's first call with it)."""
+    await session.execute(update(Onboarding).where(
+        Onboarding.id == onboarding_id, Onboarding.watch_next_at.is_not(None)).values(watch_next_at=now))
+
+
 async def claim_due_run(session: AsyncSession, onboarding_id: uuid.UUID, now: datetime, then: datetime) -> bool:
     """Move the next run from a due time to ``then``: true for exactly one of any number of
     servers trying at once (the row is updated only while it is still due)."""
