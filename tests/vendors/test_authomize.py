@@ -149,6 +149,9 @@ class TestAuthomizeEndToEnd:
         assert secret not in database_text(w)
         assert "Client secret of the Authomize integration" not in web.get(f"/onboardings/{oid}").text
         assert client_secret_row(w, oid) == KEPT_NO_LONGER
+        # And not beside it, in the future: "Destroyed once you attest the last step …" (QA walk 19, L5).
+        page = web.get(f"/onboardings/{oid}").text
+        assert KEPT_NO_LONGER in page and "Destroyed once you attest" not in page
 
 
 class TestSmokeTest:
