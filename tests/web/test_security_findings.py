@@ -153,6 +153,8 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         listed = web.get("/connections").text
         assert re.search(r"Used only by [^<]*Ana", listed)
         assert f"/onboardings/new?connection={connection_id}" not in listed  # no start offered on it
+        # Its actions cell says why it is empty (it read empty: QA walk 19, L6).
+        assert "None for you: kept to whoever added it" in listed
         assert f'value="{connection_id}"' not in web.get("/onboardings/new").text
         started: Any = web.post("/onboardings", {"vendor": VENDOR, "connection": str(connection_id)},
                                 page="/onboardings/new")
@@ -165,6 +167,15 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         web.sign_out()
         web = _signed_in(w, "oli")
         assert f'value="{connection_id}"' in web.get("/onboardings/new").text
+
+    def test_an_auditor_reads_the_connections_without_a_column_of_actions(self, w: Wizard,
+                                                                          settings: Settings) -> None:
+        """The auditor's list had an "Actions" column with nothing in it (QA walk 19, L6)."""
+        w.connect()
+        add_operator(settings, "aud", "auditor")
+        listed = _signed_in(w, "aud").get("/connections").text
+        assert "Sandbox" in listed and ">Actions<" not in listed and 'data-label="Actions"' not in listed
+        assert "Check again" not in listed and "Start an onboarding" not in listed
 
     def test_a_redirect_never_names_the_host_the_request_claimed(self, w: Wizard) -> None:
         """Security probe, L4: ``Host: evil.example`` was answered ``303 http://evil.example/…``
