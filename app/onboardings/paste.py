@@ -42,7 +42,7 @@ def paste_row(scope: Scope, paste: PasteValue, written_at: dict[str, StepSpec],
         destroyed = kept is not None and kept.destroyed_at is not None
         text = NOT_KEPT_YET if kept is None else KEPT_NO_LONGER if destroyed else paste.where
         # Once destroyed, its note ("Destroyed once you attest …") is not said beside it (QA walk 19, L5).
-        return PasteRow(paste.label, text or "", None if destroyed else paste.note, copy=False,
+        return PasteRow(paste.label, text or "", "" if destroyed else paste.note, copy=False,
                         secret=paste.secret if text == paste.where else None)
     if paste.value is None:
         return PasteRow(paste.label, paste.where or "", paste.note, copy=False)

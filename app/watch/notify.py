@@ -181,6 +181,26 @@ class _PinnedSMTP(smtplib.SMTP):
 _IN_TURN = case({"raised": 0, "continued": 1, "cleared": 2}, value=NotificationDelivery.event, else_=3)
 
 
+async def _held(session: AsyncSession, cleared: NotificationDelivery, now: datetime) -> bool:
+    """Whether a clearing waits, or is given up, for its alert's raising to the same channel: still
+    retried (a receiver that was down), it goes first, then the "[Resolved]"; given up, the channel
+    never had the alert, so it gets no "[Resolved]" of it (review, twenty-eighth session, M1: it
+    came first, an hour before the "[Alert]" it resolved, or alone)."""
+    earlier = list((await session.execute(select(NotificationDelivery).where(
+        NotificationDelivery.alert_id == cleared.alert_id, NotificationDelivery.channel_id == cleared.channel_id,
+        NotificationDelivery.event.in_(("raised", "continued")), NotificationDelivery.delivered_at.is_(None))))
+        .scalars())
+    waiting = [delivery.next_attempt_at for delivery in earlier if delivery.attempts < MAX_ATTEMPTS]
+    if waiting:
+        cleared.next_attempt_at = max(max(waiting), now)  # the round that tries the raising then tries this after it
+        return True
+    if earlier:
+        cleared.attempts, cleared.last_attempt_at = MAX_ATTEMPTS, now
+        cleared.last_error = "Not sent: the alert it resolves never got through to this channel."
+        return True
+    return False
+
+
 class Notifier:
     """Sends what is due. ``loopback_ok``: a webhook may be on this machine (while the sandbox is
     enabled, as the demo and the tests run it: app/common/destinations.py); ``resolver``: the host
@@ -221,6 +241,8 @@ class Notifier:
                 return 0
             delivery = await session.get(NotificationDelivery, delivery_id)
             assert delivery is not None
+            if delivery.event == "cleared" and await _held(session, delivery, now):
+                return 0
             channel = await session.get(NotificationChannel, delivery.channel_id)
             sealed = await sealed_of(session, self.vault, channel) if channel is not None else {}
             payload, to = dict(delivery.payload), delivery.recipients
