@@ -18,14 +18,23 @@ from app.engine.context import Context
 from app.engine.jobs import JobHandle
 from app.engine.runtime import Loaded, rendered_settings
 from app.engine.scope import references
-from app.okta.errors import OktaError
+from app.okta.errors import OktaError, OktaForbidden
 from app.playbooks.schema import EvidenceSpec
 from app.store.models import CheckResult, VerificationRun
 from app.store.repositories.onboardings import tokens_verified_elsewhere
 from app.store.repositories.plans import confirmed_plans, settings_changed_names
 from app.store.repositories.progress import add_run, latest_results
 from app.store.repositories.state import get_onboarding, learn
-from app.store.statuses import CHECK_WORDS, GOOD, NOT_ANSWERED, RUN_WORDS, CheckStatus, Outcome
+from app.store.statuses import (
+    CHECK_WORDS,
+    COULD_NOT_CHECK,
+    GOOD,
+    NOT_ANSWERED,
+    REFUSED_REMEDY,
+    RUN_WORDS,
+    CheckStatus,
+    Outcome,
+)
 
 
 class VerifyPhase(EngineBase):
@@ -54,7 +63,10 @@ class VerifyPhase(EngineBase):
                         # wrong, so nothing a person did reads as undone, and no drift is raised.
                         return CheckOutcome(CheckStatus.unchecked, f"{NOT_ANSWERED} {exc.message}",
                                             "Verify again in a few minutes.")
-                    return CheckOutcome.failed(f"Could not check: {exc.message}", "Verify again later.")
+                    # Refused, not unanswered (a 403: the connection's credential may not read it): the
+                    # watch alerts on it, since verifying again later reads the same refusal (review, M3).
+                    return CheckOutcome.failed(f"{COULD_NOT_CHECK} {exc.message}", REFUSED_REMEDY
+                                               if isinstance(exc, OktaForbidden) else "Verify again later.")
 
             # Independent checks run together; reads they share are made once (the phase cache).
             outcomes = await asyncio.gather(*(evaluate(spec) for _step, spec in checks))

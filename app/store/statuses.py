@@ -105,6 +105,12 @@ GOOD = (CheckStatus.passed, CheckStatus.attested, CheckStatus.accepted)  # count
 BEFORE_A_CHANGE = (CheckStatus.failed, CheckStatus.waiting, CheckStatus.unchecked)
 # How an unchecked result's finding begins (what Okta answered follows).
 NOT_ANSWERED = "Not checked:"
+# How the finding of a check Okta refused begins (a 4xx to the connection's credential, say).
+COULD_NOT_CHECK = "Could not check:"
+# What to do about a check Okta refuses to the onboarding's connection (it may not read that).
+REFUSED_REMEDY = ("Okta refused this read to the onboarding's Okta connection: give the connection's administrator "
+                  "a role that may read it (a Super Administrator reads all of it), or choose another connection on "
+                  "the onboarding's page; then re-verify. Until then this item is not watched.")
 # Says nothing against a step whose actions are done (no result yet, or Okta did not answer).
 NOT_AGAINST: tuple[CheckStatus | None, ...] = (None, *GOOD, CheckStatus.unchecked)
 

@@ -22,7 +22,7 @@ from app.engine.checks.library import NEW_TOKEN, ServiceToken, UserStatus
 from app.playbooks.schema import Playbook
 from app.store.models import CheckResult
 from app.store.repositories.watch import TOKEN_EXPIRES
-from app.store.statuses import NOT_ANSWERED, CheckStatus, FindingKind
+from app.store.statuses import COULD_NOT_CHECK, NOT_ANSWERED, CheckStatus, FindingKind
 
 DEFAULT_TOKEN_WINDOW = timedelta(days=30)
 # An alert's details: the alerts it speaks for (their keys), each with the words it goes on in alone;
@@ -79,7 +79,7 @@ def used_since_paste(expires_at: datetime, facts: Mapping[str, Any]) -> bool | N
     return None if at_paste is None else expires_at > at_paste
 
 
-COULD_NOT_CHECK = "Could not check:"
+REFUSED_KEY = "refused:"  # an alert's key for a check Okta refuses: refused:<check key>
 
 
 def unreadable(results: Mapping[str, CheckResult]) -> set[str]:
@@ -87,6 +87,13 @@ def unreadable(results: Mapping[str, CheckResult]) -> set[str]:
     nothing about drift, so their alerts neither rise nor clear."""
     return {key for key, result in results.items() if result.status == CheckStatus.unchecked
             or (result.status == CheckStatus.failed and (result.found or "").startswith(COULD_NOT_CHECK))}
+
+
+def refused(results: Mapping[str, CheckResult]) -> set[str]:
+    """Among them, the checks Okta refused for good (a 403 to the connection's credential, say), not
+    left unanswered: verifying again later reads the same refusal, so each is alerted on its own."""
+    return {key for key, result in results.items() if result.status == CheckStatus.failed
+            and (result.found or "").startswith(COULD_NOT_CHECK)}
 
 
 def check_kinds(playbook: Playbook) -> dict[str, str]:
@@ -214,6 +221,13 @@ def findings(results: Mapping[str, CheckResult], labels: Mapping[str, str], kind
                      | (_speaks_for(result, lost.check, token_step) if down == key and lost else {}))
              for key, result in sorted(results.items()) if result.status == CheckStatus.failed and key not in unknown
              and not (down and lost and key == lost.check)]
+    # A check Okta refuses for good was neither raised nor cleared, so nothing of it was ever told, and
+    # the watch was blind to it (the token's revocation, expiry and use, when it was the token check).
+    found += [Finding(f"{REFUSED_KEY}{key}", FindingKind.credential,
+                      f"The watch cannot check “{labels.get(key, key)}”: "
+                      + (results[key].found or "").removeprefix(COULD_NOT_CHECK).strip(),
+                      {"check": key, "label": labels.get(key, key), "remedy": results[key].remedy})
+              for key in sorted(refused(results))]
     token_id = facts.get("service_token_id")
     use = token_use(results, kinds, facts)
     if use is not None:

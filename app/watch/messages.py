@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from app.common.moments import stamp
 from app.common.text import lasted
 from app.store.models import Alert, Onboarding
-from app.watch.findings import CONTINUES, ITEM_SAID, REACTIVATED
+from app.watch.findings import CONTINUES, ITEM_SAID, REACTIVATED, REFUSED_KEY
 
 
 def resolved(alert: Alert, onboarding: Onboarding) -> str:
@@ -26,6 +26,8 @@ def resolved(alert: Alert, onboarding: Onboarding) -> str:
                "expiry on in Okta."
     if alert.kind == "token_unused":
         return "Okta shows the vendor used the service account's API token again (inferred from its expiry)."
+    if alert.key.startswith(REFUSED_KEY):
+        return f"Okta answers the watch's check again: {details.get('label') or alert.summary}."
     if alert.kind == "credential":
         return "the watch can use this onboarding's Okta connection again."
     label = details.get("label")

@@ -49,9 +49,11 @@ from app.store.repositories.watch import (
 from app.watch.alerts import reconcile
 from app.watch.findings import (
     CONTINUES,
+    REFUSED_KEY,
     Finding,
     credential_finding,
     findings,
+    refused,
     superseded,
     token_lost,
     token_step,
@@ -231,7 +233,10 @@ def _looked_at(results: Mapping[str, CheckResult], specs: Mapping[str, CheckSpec
         return None
     if any(finding.key == "credential" for finding in found):
         return frozenset({"credential"})
-    keys = {f"check:{key}" for key in results if key not in unknown} | {"credential"}
+    # A refused check's own alert clears once Okta answers it (not on a run that left it unanswered).
+    answered = {key for key in results if key not in unknown} | refused(results)
+    keys = {f"check:{key}" for key in results if key not in unknown} | {"credential"} | \
+        {f"{REFUSED_KEY}{key}" for key in answered}
     if vouched:
         keys |= {"token_expiry", "token_unused"}
     return frozenset(keys)
