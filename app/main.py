@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -143,10 +144,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         try:
             yield
         finally:
-            await watch.stop()
-            # Running jobs get the grace period to end, the rest are cancelled (they resume at the
-            # next start); none is left in a session when the engine is disposed of below.
-            await jobs.stop()
+            # Together: running jobs get their grace period while the watch ends its round (it stops
+            # between two messages), not after it. Jobs still running are then cancelled (they
+            # resume at the next start); none is left in a session when the engine is disposed of below.
+            await asyncio.gather(watch.stop(), jobs.stop())
             if db is None:
                 await database.dispose()
 

@@ -25,6 +25,11 @@ class Ticker:
     def running(self) -> bool:
         return self._task is not None
 
+    @property
+    def stopping(self) -> bool:
+        """Asked to stop: a long step may end early (the next start does the rest)."""
+        return self._stopping is not None and self._stopping.is_set()
+
     def start(self) -> None:
         if self._task is None:
             self._stopping = asyncio.Event()

@@ -219,8 +219,11 @@ class Notifier:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.now(), UTC)
 
-    async def deliver_due(self) -> int:
-        """Send what is due (each delivery claimed by one server); returns how many were sent."""
+    async def deliver_due(self, stopping: Callable[[], bool] = lambda: False) -> int:
+        """Send what is due (each delivery claimed by one server); returns how many were sent.
+        ``stopping``: the server is stopping; what is left goes at its next start (a round is up to
+        BATCH sends of up to a timeout each: the stop waited for all of them, and a process manager's
+        kill cut one short, to be sent again once its lease ran out)."""
         now = self.now()
         async with self.db.sessions() as session:
             due = list((await session.execute(select(NotificationDelivery.id).where(
@@ -229,6 +232,8 @@ class Notifier:
                 .limit(BATCH))).scalars())
         sent = 0
         for delivery_id in due:
+            if stopping():
+                break
             sent += await self._deliver(delivery_id, now)
         return sent
 

@@ -205,7 +205,7 @@ class Watch:
         try:
             await self.tick()
         finally:
-            await self.notifier.deliver_due()
+            await self.notifier.deliver_due(lambda: self._loop.stopping)
 
     def start(self) -> None:
         if self.settings.watch_tick_seconds > 0:

@@ -14,7 +14,14 @@ from app.store.models import NotificationDelivery
 from app.watch.notify import MAX_ATTEMPTS
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
-from tests.watch.test_notifications import Receiver, _add_webhook, _deliver, receiver
+from tests.watch.test_notifications import (
+    WEBHOOK_SECRET,
+    Receiver,
+    _add_webhook,
+    _deliver,
+    _settings_form,
+    receiver,
+)
 from tests.watch.test_watch import _drifted, _rows, _take_super_admin
 
 __all__ = ["receiver"]  # the fixture, used by name
@@ -57,3 +64,18 @@ def test_a_clearing_is_given_up_with_the_raising(j: Journey, sandbox_org: Sandbo
     [cleared] = _rows(j, select(NotificationDelivery).where(NotificationDelivery.event == "cleared"))
     assert cleared.delivered_at is None and cleared.attempts == MAX_ATTEMPTS
     assert cleared.last_error == "Not sent: the alert it resolves never got through to this channel."
+
+
+def test_a_stopping_server_sends_no_more_of_the_round(j: Journey, sandbox_org: SandboxOrg, receiver: Receiver) -> None:
+    """Review (twenty-eighth session), M5: a round of up to twenty messages, each up to a timeout, was
+    sent whole before a stopping server let its jobs end: the stop ends the round between two messages;
+    what is left goes at the next start."""
+    _add_webhook(j, receiver.url)
+    _settings_form(j, "/settings/notifications/webhook", webhook_label="Second channel", webhook_url=receiver.url,
+                   webhook_secret=WEBHOOK_SECRET)
+    _drifted(j, sandbox_org)
+    watch = j.state.watch
+    assert watch is not None
+    sent = j.run(lambda: watch.notifier.deliver_due(lambda: len(receiver.received) >= 1))
+    assert sent == 1 and len(receiver.received) == 1
+    assert _deliver(j) == 1 and len(receiver.received) == 2  # the rest, at the next round
