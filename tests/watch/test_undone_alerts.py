@@ -12,8 +12,10 @@ from sqlalchemy import select
 from app.store.models import AuditEvent, NotificationDelivery
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
-from tests.watch.test_notifications import _words
+from tests.watch.test_notifications import Receiver, _add_webhook, _deliver, _words, receiver
 from tests.watch.test_watch import _drifted, _open_alerts, _rows
+
+__all__ = ["receiver"]  # the fixture, used by name
 
 
 def test_undo_closes_the_alerts_the_list_counted(j: Journey, sandbox_org: SandboxOrg) -> None:
@@ -97,3 +99,19 @@ def test_an_onboarding_is_not_closed_while_a_run_works_and_the_reason_is_kept(
     assert "A run is working in Okta on this onboarding: close it once the run has stopped" in said
     assert 'value="Defender is no longer used here"' in refused.text
     assert j.onboarding(oid).status == "completed" and len(_open_alerts(j, oid)) == 1
+
+
+def test_an_alert_not_sent_yet_is_not_sent_after_the_undo(j: Journey, sandbox_org: SandboxOrg,
+                                                          receiver: Receiver) -> None:
+    """Review (twenty-eighth session), L3: an "[Alert]" waiting for a receiver that was down went out
+    after its onboarding was undone, asking people to mend what nothing watches any more."""
+    _add_webhook(j, receiver.url)
+    receiver.statuses = [500]
+    oid, _token = _drifted(j, sandbox_org)
+    assert _deliver(j) == 0 and len(receiver.received) == 1  # tried once, to be tried again
+    j.submit(j.form(j.get(f"/onboardings/{oid}/undo").text, "/undo"))
+    j.wait_for_jobs()
+    assert j.onboarding(oid).status == "undone"
+    j.clock.advance(3600)
+    assert _deliver(j) == 0 and len(receiver.received) == 1
+    assert _rows(j, select(NotificationDelivery).where(NotificationDelivery.delivered_at.is_(None))) == []

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.store.models import Alert, OktaConnection, Onboarding
+from app.store.models import Alert, NotificationDelivery, OktaConnection, Onboarding
 from app.store.statuses import OnboardingStatus
 
 ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
@@ -114,6 +114,12 @@ async def end_alerts(session: AsyncSession, onboarding_id: uuid.UUID, now: datet
     for alert in ended:
         alert.cleared_at = now
         alert.details = {**(alert.details or {}), "ended": why}
+    if ended:
+        # Their messages not sent yet (a receiver down) are not sent after it: an "[Alert]" about an
+        # onboarding undone or closed asks people to mend what is no longer watched (review, L3).
+        await session.execute(delete(NotificationDelivery).where(
+            NotificationDelivery.alert_id.in_([alert.id for alert in ended]),
+            NotificationDelivery.delivered_at.is_(None)))
     return [alert.summary for alert in ended]
 
 
