@@ -495,6 +495,10 @@ class TestRunsThatCannotStart:
         health = web.get("/health").text
         assert "stopped" in health and "its Okta connection was retired" in health
         assert 'pill--health-alerting">stopped</span>' in health  # not "healthy" beside it (QA walk 4, L4)
+        # The list agrees: not "watched, no alert open", nor among the healthy (review, twenty-eighth session, L2).
+        listed = web.get("/?view=all").text
+        assert "watch stopped" in listed and "watched, no alert open" not in listed
+        assert f"/onboardings/{oid}" not in web.get("/?view=all&health=healthy").text
 
         new = w.connect()  # the same org, added again
         page = web.get(f"/onboardings/{oid}").text

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.store.models import Alert, Onboarding, Operator, VerificationRun
+from app.store.models import Alert, OktaConnection, Onboarding, Operator, VerificationRun
 from app.store.repositories.watch import awaiting_first_call, watched
 from app.store.statuses import FINISHED, OPEN, Health, OnboardingStatus
 
@@ -82,7 +82,9 @@ class ListQuery:
             unanswered = select(VerificationRun.onboarding_id).join(latest, (
                 VerificationRun.onboarding_id == latest.c.onboarding_id) & (VerificationRun.finished_at == latest.c.at)
             ).where(VerificationRun.unchecked > 0)
-            where.extend([watched(), Onboarding.id.not_in(alerting), Onboarding.id.not_in(unanswered)])
+            retired = select(OktaConnection.id).where(OktaConnection.retired_at.is_not(None))  # "stopped" there
+            where.extend([watched(), Onboarding.id.not_in(alerting), Onboarding.id.not_in(unanswered),
+                          Onboarding.connection_id.not_in(retired)])
         elif self.health == FIRST_CALL:
             where.append(awaiting_first_call())
         return where

@@ -14,7 +14,7 @@ from app.connections.service import list_connections
 from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import running_jobs_of
-from app.store.repositories.watch import is_watched, open_alerts_of
+from app.store.repositories.watch import is_watched, open_alerts_of, retired_connections
 from app.store.statuses import OnboardingStatus, WaitingFor
 from app.web.deps import CurrentOperator, DbSession
 from app.web.state import app_state
@@ -68,9 +68,12 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
     alerts = await open_alerts_of(db, [row.Onboarding.id for row in page.rows])
     # A run under way reads "In progress" as on the onboarding's page, not the status from before it.
     running = await running_jobs_of(db, [row.Onboarding.id for row in page.rows])
+    # Watched, except where its connection was retired: Health says "stopped" (review, L2).
+    stopped = await retired_connections(db)
     items = [{"onboarding": row.Onboarding, "assignee": row.assignee_name, "alerts": alerts.get(row.Onboarding.id, []),
               "running": row.Onboarding.id in running,
               "watched": is_watched(row.Onboarding),
+              "stopped": is_watched(row.Onboarding) and row.Onboarding.connection_id in stopped,
               "vendor": library.get(row.Onboarding.vendor).name if row.Onboarding.vendor in library
               else row.Onboarding.vendor} for row in page.rows]
     operators = await OperatorRepository(db).by_display_name(assignable=True)
