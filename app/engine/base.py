@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
@@ -19,7 +20,7 @@ from app.common.moments import stamp
 from app.common.text import clip, counted
 from app.engine.actions import Action, registry
 from app.engine.context import Context
-from app.engine.jobs import JobHandle, JobStopped
+from app.engine.jobs import DATABASE_ERROR, JobHandle, JobStopped
 from app.engine.requirements import Stale
 from app.engine.runtime import Loaded, load
 from app.engine.status import derive_status
@@ -179,7 +180,14 @@ class EngineBase:
             except EngineError:
                 raise
             except Exception as exc:
-                message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                if isinstance(exc, SQLAlchemyError):
+                    # Not the driver's text: it quotes the statement and its values (a finding, an address)
+                    # in a status line anyone signed in reads; the server's log has it (review).
+                    log.error("%s run of onboarding %s stopped on a database error", handle.kind,
+                              handle.onboarding_id, exc_info=exc)
+                    message = DATABASE_ERROR
+                else:
+                    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
                 note = clip(f"The {handle.kind} run stopped: {message}", 500)
                 await self._set_status(handle.onboarding_id, OnboardingStatus.blocked, note)
                 async with self.db.session() as session:

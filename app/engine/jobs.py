@@ -27,7 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.text import clip
@@ -92,6 +92,15 @@ class JobHandle:
 
 
 Handler = Callable[[JobHandle], Awaitable[None]]
+
+
+DATABASE_ERROR = "the database refused a write or a read; the server's log says why"
+
+
+def _kept_words(exc: BaseException) -> str:
+    """A failed job's error as its page shows it: a database error's text quotes the statement and
+    its values (a finding, an address), so the log keeps it, not the page."""
+    return DATABASE_ERROR if isinstance(exc, SQLAlchemyError) else str(exc)[:2000]
 
 
 class JobRunner:
@@ -223,10 +232,10 @@ class JobRunner:
                           job_id, job.kind, request_id, clip(str(exc), 500), exc_info=exc)
             else:
                 log.warning("job %s (%s) stopped: %s", job_id, job.kind, clip(str(exc), 500))
-            state, error = JobState.failed, str(exc)[:2000]
+            state, error = JobState.failed, _kept_words(exc)
         except Exception as exc:  # a bug: the traceback is what finds it
             log.exception("job %s (%s) failed", job_id, job.kind)
-            state, error = JobState.failed, str(exc)[:2000]
+            state, error = JobState.failed, _kept_words(exc)
         await beat.stop()
         async with self.db.session() as session:
             await session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self.owner)
