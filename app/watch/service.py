@@ -190,7 +190,11 @@ class Watch:
         try:
             found = await read(handle, spec, datetime.fromisoformat(started))
         except OktaError as exc:
-            found = {"state": "cannot_tell", "looked_for": f"the System Log could not be read: {exc.message}"}
+            before = (onboarding.facts or {}).get(VENDOR_EVIDENCE) or {}
+            # What an earlier look found stands (a 429 or a 5xx this time): "could not look" made it
+            # no longer awaited, looked at daily, not hourly, and off both "waiting" lists (review, L1).
+            found = {**before, "unread": exc.message} if before.get("state") in ("not_yet", "found") else \
+                {"state": "cannot_tell", "looked_for": f"the System Log could not be read: {exc.message}"}
         found["checked_at"] = self.now().isoformat()
         async with self.db.session() as session:
             row = await get_onboarding(session, handle.onboarding_id)

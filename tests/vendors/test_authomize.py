@@ -21,6 +21,7 @@ from app.onboardings.paste import KEPT_NO_LONGER, NOT_KEPT_YET
 from app.playbooks.loader import setting_key
 from app.settings import Settings
 from app.store.models import AppSetting, Onboarding
+from app.store.repositories.watch import waiting_for_first_call
 from okta_sandbox import SandboxOrg, SandboxTransport
 from okta_sandbox.domain import api_services as services_domain
 from okta_sandbox.domain import oauth as oauth_domain
@@ -379,6 +380,14 @@ class TestAuthomizeWatched:
         web.sign_in("ana.admin")
         health = web.get("/health").text
         assert "No such event yet" in health and "pill--evidence-not_yet" in health
+        # The System Log answers a 5xx at the next look: what was found stands, still awaited (it read
+        # "could not look", looked at daily and off the "waiting" lists: review, twenty-eighth session, L1).
+        sandbox_org.faults.add("server_error", method="GET", path="/api/v1/logs", times=None)
+        fake_clock.advance(86_400 + 1)
+        assert self._tick(w) == [oid]
+        assert self._evidence(w, oid)["state"] == "not_yet"
+        assert waiting_for_first_call(w.onboarding(oid).facts)
+        sandbox_org.faults.clear()
 
         # Authomize asks Okta for a token with the integration's credentials.
         [integration] = integrations(sandbox_org)
