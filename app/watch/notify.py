@@ -241,12 +241,14 @@ class Notifier:
         async with self.db.session() as session:
             claimed = await session.execute(update(NotificationDelivery).where(
                 NotificationDelivery.id == delivery_id, NotificationDelivery.delivered_at.is_(None),
-                NotificationDelivery.next_attempt_at <= now).values(next_attempt_at=now + SENDING_LEASE))
+                NotificationDelivery.next_attempt_at <= now).values(next_attempt_at=now + SENDING_LEASE,
+                                                                    sending_until=now + SENDING_LEASE))
             if (getattr(claimed, "rowcount", 0) or 0) != 1:
                 return 0
             delivery = await session.get(NotificationDelivery, delivery_id)
             assert delivery is not None
             if delivery.event == "cleared" and await _held(session, delivery, now):
+                delivery.sending_until = None
                 return 0
             channel = await session.get(NotificationChannel, delivery.channel_id)
             sealed = await sealed_of(session, self.vault, channel) if channel is not None else {}
@@ -263,7 +265,7 @@ class Notifier:
             if delivery is None:  # dropped while it was sent: its onboarding was undone or closed
                 return 1 if error is None else 0
             delivery.attempts += 1
-            delivery.last_attempt_at = now
+            delivery.last_attempt_at, delivery.sending_until = now, None
             if error is None:
                 delivery.delivered_at, delivery.last_error = now, None
             else:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
@@ -72,7 +72,10 @@ async def send_test(session: AsyncSession, notifier: Notifier, channel_id: uuid.
         made_due = await session.execute(update(NotificationDelivery).where(
             NotificationDelivery.channel_id == channel.id, NotificationDelivery.delivered_at.is_(None),
             NotificationDelivery.attempts > 0, NotificationDelivery.attempts < MAX_ATTEMPTS,
-            NotificationDelivery.next_attempt_at > now).values(next_attempt_at=now))
+            NotificationDelivery.next_attempt_at > now,
+            # Not one a server is sending now: it would go twice (review, L5).
+            or_(NotificationDelivery.sending_until.is_(None), NotificationDelivery.sending_until <= now))
+            .values(next_attempt_at=now))
         resent = getattr(made_due, "rowcount", 0) or 0
     channel.tested_at, channel.test_failure = now, failure  # the channel's row says so (QA M6)
     await record(session, action="notification_channel_test", actor=actor, subject_type="notification_channel",

@@ -79,3 +79,24 @@ def test_a_stopping_server_sends_no_more_of_the_round(j: Journey, sandbox_org: S
     sent = j.run(lambda: watch.notifier.deliver_due(lambda: len(receiver.received) >= 1))
     assert sent == 1 and len(receiver.received) == 1
     assert _deliver(j) == 1 and len(receiver.received) == 2  # the rest, at the next round
+
+
+def test_a_test_message_does_not_make_a_delivery_being_sent_due_again(j: Journey, sandbox_org: SandboxOrg,
+                                                                      receiver: Receiver) -> None:
+    """Review (twenty-eighth session), L5: a test message that got through made every delivery of its
+    channel waiting for a retry due at once, the one another server was sending among them, which then
+    went twice. One being sent is left to its server; one waiting for a retry goes at once."""
+    _add_webhook(j, receiver.url)
+    receiver.statuses = [500]
+    _drifted(j, sandbox_org)
+    assert _deliver(j) == 0  # failed once: waiting for its retry
+
+    async def claimed_elsewhere() -> None:  # another server claims it, as _deliver's claim does
+        async with j.state.db.session() as session:
+            [delivery] = (await session.execute(select(NotificationDelivery))).scalars().all()
+            delivery.next_attempt_at = delivery.sending_until = j.state.watch.notifier.now() + timedelta(minutes=5)
+
+    j.run(claimed_elsewhere)
+    page = j.submit(j.form(j.get("/settings").text, "/test", button="Send a test message to Security channel")).text
+    assert "The test message reached" in page and "waiting for it" not in page
+    assert _deliver(j) == 0 and len(receiver.received) == 2  # the failed try and the test: not sent twice

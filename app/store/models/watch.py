@@ -78,5 +78,7 @@ class NotificationDelivery(UUIDPrimaryKey, Base):
     # When it was last tried, whatever came of it: the channel's state ("last delivery failed at …")
     # and the Health page's "not getting out since" are read from these.
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # While a server sends it (claimed until its lease runs out): a test message does not make it due.
+    sending_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Why the last try failed, in the words the pages show (app/watch/delivery_words.py): no secret.
     last_error: Mapped[str | None] = mapped_column(String(1000), nullable=True)
