@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'‘“])")
 
@@ -49,3 +50,10 @@ def lasted(seconds: float) -> str:
     days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
     units = ((days, "day"), (hours, "hour")) if days else ((hours, "hour"), (minutes, "minute"))
     return " ".join(counted(n, unit) for n, unit in units if n)
+
+
+def and_list(items: Sequence[str]) -> str:
+    """A list as a sentence says it: "a", "a and b", "a, b and c"."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
+from app.common.text import and_list
 from app.engine import asked_inputs
 from app.engine.scope import Scope, references
 from app.playbooks.schema import ActionSpec, InputSpec, Playbook, StepSpec
@@ -60,7 +61,7 @@ def describe(playbook: Playbook, requirements: Iterable[str]) -> str:
         else:
             parts.append(FACT_LABELS.get(requirement, requirement.replace("_", " ") + " is known"))
     if values:
-        named = values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+        named = and_list(values)
         parts.insert(0, f"{named} {'is' if len(values) == 1 else 'are'} given")
     return " and ".join(parts)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.common.text import and_list
 from app.common.validation import Fields
 from app.vault.redaction import REDACTOR
 
@@ -36,7 +37,7 @@ def masked_words(masked: tuple[str, ...], where: str = "your note") -> str:
     """What the page says after a note with something masked in it ("" when nothing was)."""
     if not masked:
         return ""
-    what = masked[0] if len(masked) == 1 else ", ".join(masked[:-1]) + " and " + masked[-1]
+    what = and_list(masked)
     return f"Something in {where} looked like a secret ({what}) and was masked: it is not stored."
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
 from app.common.moments import stamp
+from app.common.text import and_list
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
 from app.engine.engine import Engine
@@ -101,12 +102,13 @@ def _logins(form: Fields, spec: InputSpec) -> list[str]:
     text = form.text(spec.key, label=spec.label, required=spec.required, max_length=spec.max_length,
                      multiline=True)
     logins = [entry.strip() for entry in LOGIN_SEPARATORS.split(text) if entry.strip()]
-    bad = next((login for login in logins if len(login) > OKTA_LOGIN_MAX or any(c.isspace() for c in login)), None)
-    if bad is not None and spec.key not in form.errors:
-        shown = bad if len(bad) <= 60 else bad[:59] + "…"
-        form.errors[spec.key] = (f"“{shown}” is not an Okta login: a login has no spaces and at most "
-                                 f"{OKTA_LOGIN_MAX} characters (usually an email address, like ada@acme.com). "
-                                 "Put one login on each line.")
+    bad = [login for login in logins if len(login) > OKTA_LOGIN_MAX or any(c.isspace() for c in login)]
+    if bad and spec.key not in form.errors:
+        # Every one, not the first only: the next was found at the next save (QA walk 19, L2).
+        shown = and_list([f"“{login if len(login) <= 60 else login[:59] + '…'}”" for login in bad])
+        form.errors[spec.key] = (f"{shown} {'is not an Okta login' if len(bad) == 1 else 'are not Okta logins'}: a "
+                                 f"login has no spaces and at most {OKTA_LOGIN_MAX} characters (usually an email "
+                                 "address, like ada@acme.com). Put one login on each line.")
     return logins
 
 

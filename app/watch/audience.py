@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.text import and_list
 from app.store.models import NotificationChannel, Onboarding, Operator
 from app.watch.channels import EMAIL, addresses, channels, kind_words, sends_to_assignee
 
@@ -51,17 +52,13 @@ def recipients(found: Sequence[NotificationChannel], assignee: Operator | None) 
     return given
 
 
-def _listed(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 async def told(session: AsyncSession, onboarding: Onboarding) -> str:
     """In one or two sentences, who an alert raised on ``onboarding`` now would be sent to."""
     found = await channels(session)
     if not found:
         return ("No notification channel is set (Settings), so alerts show only here, on the Health page and in "
                 "the audit trail.")
-    named = _listed([f"{channel.label} ({kind_words(channel.kind)})" for channel in found])
+    named = and_list([f"{channel.label} ({kind_words(channel.kind)})" for channel in found])
     if not any(sends_to_assignee(channel) for channel in found):
         return f"Alerts go to: {named}."
     assignee = await assignee_of(session, onboarding)
@@ -70,7 +67,7 @@ async def told(session: AsyncSession, onboarding: Onboarding) -> str:
         return f"Alerts go to: {named}. It is unassigned (in the help-desk queue), so only the channels are told."
     if address is not None:
         carriers = [channel.label for channel in found if sends_to_assignee(channel)]
-        each = f" (from each of {_listed(carriers)})" if len(carriers) > 1 else ""
+        each = f" (from each of {and_list(carriers)})" if len(carriers) > 1 else ""
         return f"Alerts go to: {named}, and {assignee.display_name} <{address}> as the assignee{each}."
     why = "is disabled" if not assignee.is_active else \
         "has no e-mail address (an administrator sets one on the Operators page)"

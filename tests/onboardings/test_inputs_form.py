@@ -92,6 +92,10 @@ def test_the_people_who_sign_in_are_logins(j: Journey) -> None:
     assert "“Ada Lovelace” is not an Okta login: a login has no spaces" in refused.text
     assert "ada.lovelace0@acme.example\nAda Lovelace" in refused.text  # kept as typed
     assert not j.onboarding(oid).inputs.get("app_users")
+    # Every one that is not, at once: the next was found only at the next save (QA walk 19, L2).
+    several = j.submit(_values_form(refused.text), at="assign_app",
+                       input_app_users="not an email\nada.lovelace0@acme.example, Ben Tanaka")
+    assert "“not an email” and “Ben Tanaka” are not Okta logins: a login has no spaces" in several.text, several.text
     # A pasted list of addresses, separated by commas or semicolons, is a list of logins.
     saved = j.submit(_values_form(refused.text), at="assign_app",
                      input_app_users="ada.lovelace0@acme.example, ben.tanaka1@acme.example;\ncarla@acme.example")
