@@ -218,6 +218,11 @@ def test_drata_takes_one_group_label_only(j: Journey) -> None:
     assert refused.status_code == 400
     assert "Name one group only: Drata connects one group at a time" in refused.text
     assert input_attributes(refused.text, "input_group_label")["value"] == "Engineering, Sales"
+    # Saved from another step (the page's one Save sends them all), the refusal names its step and field
+    # (it read as if it were the step just saved: QA walk 19, L3).
+    elsewhere = j.submit(_values_form(refused.text), at="assign_app", input_app_users="ada.lovelace0@acme.example")
+    summary = elsewhere.text.split('class="notice notice--error error-summary"', 1)[1].split("</div>", 1)[0]
+    assert re.search(r"Step O2, [^<:]*group[^<:]*: Name one group only", html.unescape(summary), re.I), summary
     saved = j.submit(_values_form(refused.text), at="choose_group", input_group_label="Engineering")
     assert "Values saved" in saved.text and j.onboarding(oid).inputs["group_label"] == "Engineering"
 
