@@ -131,6 +131,9 @@ class TestRefusedKeyGuidesTheInstall:
                          r'<p class="action-error__todo">Install [^<]*</p>\s*'
                          r'<p class="hint action-error__said">Okta said: [^<]*E0000001', card), card
         assert "Select Authomize Identity Security" not in page and "Select exactly these scopes" not in page
+        # The hand-off summary says what to do too, not only what failed (QA walk 19, L4).
+        summary = web.get(f"/onboardings/{oid}/summary").text
+        assert re.search(r'<p class="action-error__todo">What to do: Install [^<]*</p>', summary), summary
         # The failed action is named by what the plan said it would do, not by a generic sentence.
         view = w.view(oid)
         assert view.plan is not None
