@@ -63,6 +63,19 @@ def _insert(conn: Any, table: str, **row: Any) -> None:
     conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row)
 
 
+def _an_onboarding(conn: Any, ids: dict[str, str], at: str, vendor: str) -> None:
+    """An operator, a connection and a completed onboarding of ``vendor`` on it, with ``ids``' ids."""
+    _insert(conn, "operators", id=ids["operator"], username="ana.admin", display_name="Ana", role="admin",
+            is_active=True, created_at=at, updated_at=at)
+    _insert(conn, "okta_connections", id=ids["connection"], label="Acme", org_origin="https://acme.okta.com",
+            org_kind="okta", credential_kind="api_token", scopes="[]", preflight="{}", shareable=False,
+            created_by_id=ids["operator"], created_at=at, updated_at=at)
+    _insert(conn, "onboardings", id=ids["onboarding"], vendor=vendor, playbook_version="1",
+            connection_id=ids["connection"], org_origin="https://acme.okta.com", status="completed",
+            created_by_id=ids["operator"], inputs="{}", facts="{}", last_activity_at=at, revision=1,
+            created_at=at, updated_at=at)
+
+
 def test_0014_counts_a_result_an_attestation_accepted_apart_from_the_passes(
         empty_database_factory: Callable[[], str]) -> None:
     """Before 0014, Drata's email domains accepted on an attestation were stored "passed" and counted
@@ -78,15 +91,7 @@ def test_0014_counts_a_result_an_attestation_accepted_apart_from_the_passes(
              "2026-12-01 09:58 UTC)")
     engine = create_sync_engine(url)
     with engine.begin() as conn:
-        _insert(conn, "operators", id=ids["operator"], username="ana.admin", display_name="Ana", role="admin",
-                is_active=True, created_at=at, updated_at=at)
-        _insert(conn, "okta_connections", id=ids["connection"], label="Acme", org_origin="https://acme.okta.com",
-                org_kind="okta", credential_kind="api_token", scopes="[]", preflight="{}", shareable=False,
-                created_by_id=ids["operator"], created_at=at, updated_at=at)
-        _insert(conn, "onboardings", id=ids["onboarding"], vendor="drata", playbook_version="1",
-                connection_id=ids["connection"], org_origin="https://acme.okta.com", status="completed",
-                created_by_id=ids["operator"], inputs="{}", facts="{}", last_activity_at=at, revision=1,
-                created_at=at, updated_at=at)
+        _an_onboarding(conn, ids, at, "drata")
         for run, passed in (("run", 2), ("other_run", 1)):
             _insert(conn, "verification_runs", id=ids[run], onboarding_id=ids["onboarding"], kind="verify",
                     finished_at=at, passed=passed, failed=1 if run == "run" else 0, needs_attestation=0, drift="[]")
@@ -167,15 +172,7 @@ def test_the_last_attempt_migration_keeps_a_sent_deliverys_time_and_goes_back(
     engine = create_sync_engine(url)
     try:
         with engine.begin() as conn:
-            _insert(conn, "operators", id=ids["operator"], username="ana.admin", display_name="Ana", role="admin",
-                    is_active=True, created_at=at, updated_at=at)
-            _insert(conn, "okta_connections", id=ids["connection"], label="Acme", org_origin="https://acme.okta.com",
-                    org_kind="okta", credential_kind="api_token", scopes="[]", preflight="{}", shareable=False,
-                    created_by_id=ids["operator"], created_at=at, updated_at=at)
-            _insert(conn, "onboardings", id=ids["onboarding"], vendor="drata", playbook_version="1",
-                    connection_id=ids["connection"], org_origin="https://acme.okta.com", status="completed",
-                    created_by_id=ids["operator"], inputs="{}", facts="{}", last_activity_at=at, revision=1,
-                    created_at=at, updated_at=at)
+            _an_onboarding(conn, ids, at, "drata")
             _insert(conn, "alerts", id=ids["alert"], onboarding_id=ids["onboarding"], key="credential",
                     kind="credential", summary="The connection's token is refused", details="{}", raised_at=at,
                     last_seen_at=at)
@@ -239,15 +236,7 @@ def test_0019_keeps_an_actions_summary_whole_and_cuts_it_going_back(
     summary = "Adopted 'Authomize Identity Security' installed by hand"
     try:
         with engine.begin() as conn:
-            _insert(conn, "operators", id=ids["operator"], username="ana.admin", display_name="Ana", role="admin",
-                    is_active=True, created_at=at, updated_at=at)
-            _insert(conn, "okta_connections", id=ids["connection"], label="Acme", org_origin="https://acme.okta.com",
-                    org_kind="okta", credential_kind="api_token", scopes="[]", preflight="{}", shareable=False,
-                    created_by_id=ids["operator"], created_at=at, updated_at=at)
-            _insert(conn, "onboardings", id=ids["onboarding"], vendor="authomize", playbook_version="1",
-                    connection_id=ids["connection"], org_origin="https://acme.okta.com", status="completed",
-                    created_by_id=ids["operator"], inputs="{}", facts="{}", last_activity_at=at, revision=1,
-                    created_at=at, updated_at=at)
+            _an_onboarding(conn, ids, at, "authomize")
             _insert(conn, "onboarding_actions", id=ids["action"], onboarding_id=ids["onboarding"],
                     step_key="install", action_key="integration", kind="okta_api_service", position=0, state="done",
                     created_by_us=False, summary=summary, details="{}", attempts=1, updated_at=at)

@@ -7,25 +7,34 @@ refused check is now an alert of its own, which clears once Okta answers it agai
 from __future__ import annotations
 
 import re
+import uuid
 
+from app.store.models import Alert
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
 from tests.watch.test_notifications import _words
 from tests.watch.test_watch import DAY, _completed, _open_alerts, _take_super_admin, _tick
 
 
-def test_a_check_okta_refuses_is_alerted_and_clears_once_answered(j: Journey, sandbox_org: SandboxOrg) -> None:
+def _watched_as(j: Journey, sandbox_org: SandboxOrg, role: str) -> tuple[uuid.UUID, str, dict[str, Alert]]:
+    """A completed Defender onboarding, watched; then its connection's administrator holds ``role``
+    instead of Super Administrator, and the watch looks a day on: the onboarding, the administrator
+    and the open alerts by key."""
     assert sandbox_org.demo is not None
     oid, _token = _completed(j, sandbox_org)
     _tick(j)
     assert _open_alerts(j, oid) == []
-    # The connection's administrator is made a User Administrator: Okta refuses it the roles' reads.
     admin = sandbox_org.demo.admin_user_id
-    sandbox_org.assign_role(admin, "USER_ADMIN")
+    sandbox_org.assign_role(admin, role)
     _take_super_admin(sandbox_org, admin)
     j.clock.advance(DAY + 1)
     _tick(j)
-    alerts = {a.key: a for a in _open_alerts(j, oid)}
+    return oid, admin, {a.key: a for a in _open_alerts(j, oid)}
+
+
+def test_a_check_okta_refuses_is_alerted_and_clears_once_answered(j: Journey, sandbox_org: SandboxOrg) -> None:
+    # The connection's administrator is made a User Administrator: Okta refuses it the roles' reads.
+    oid, admin, alerts = _watched_as(j, sandbox_org, "USER_ADMIN")
     assert set(alerts) == {"refused:final_roles", "refused:role_permissions", "refused:resource_set_contents",
                            "refused:attributes_present", "refused:token_any_ip"}, alerts
     assert all(a.kind == "credential" for a in alerts.values())
@@ -52,18 +61,10 @@ def test_a_token_okta_no_longer_shows_the_connection_is_not_said_to_be_revoked(
     """Okta shows an API token only to a Super Administrator and to its owner: once the connection's
     administrator was a Read-Only Administrator, the vendor's working token read "revoked or has
     expired", an alarm telling people to make a new one."""
-    assert sandbox_org.demo is not None
-    oid, token = _completed(j, sandbox_org)
-    _tick(j)
-    admin = sandbox_org.demo.admin_user_id
-    sandbox_org.assign_role(admin, "READ_ONLY_ADMIN")
-    _take_super_admin(sandbox_org, admin)
-    j.clock.advance(DAY + 1)
-    _tick(j)
-    alerts = {a.key: a for a in _open_alerts(j, oid)}
+    oid, _admin, alerts = _watched_as(j, sandbox_org, "READ_ONLY_ADMIN")
     assert "check:token_any_ip" not in alerts and "token_unused" not in alerts, alerts
     alert = alerts["refused:token_any_ip"]
     assert "revoked" not in alert.summary, alert.summary
     assert alert.summary.endswith("Okta shows an API token only to a Super Administrator and to its owner, and the "
                                   "connection's administrator is not a Super Administrator now"), alert.summary
-    assert token["value"] and sandbox_org.api_tokens.get(j.onboarding(oid).facts["service_token_id"]) is not None
+    assert sandbox_org.api_tokens.get(j.onboarding(oid).facts["service_token_id"]) is not None  # it is live
