@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import BaseRoute
 
 from app.audit.keys import use_keys as use_audit_keys
@@ -117,7 +118,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         try:
             await engine.verify(handle)
         except Exception as exc:
-            if handle.kind == WATCH_JOB:  # the watch could not look at all: that is a finding too
+            # The watch could not look at all: that is a finding too, unless the database failed (not
+            # the Okta connection, and its text quotes the statement and its values: review).
+            if handle.kind == WATCH_JOB and not isinstance(exc, SQLAlchemyError):
                 await watch.after_run(handle.onboarding_id, error=str(exc) or type(exc).__name__)
             raise
         # An alert a person's Re-verify raises is theirs in the trail, not the watch's.
