@@ -234,10 +234,13 @@ class Notifier:
         for delivery_id in due:
             if stopping():
                 break
-            sent += await self._deliver(delivery_id, now)
+            sent += await self._deliver(delivery_id)
         return sent
 
-    async def _deliver(self, delivery_id: uuid.UUID, now: datetime) -> int:
+    async def _deliver(self, delivery_id: uuid.UUID) -> int:
+        # The moment of this send, not the round's: a round of slow sends outlasts a lease, and a claim
+        # from its start would be over already, for another server to send it too (review).
+        now = self.now()
         async with self.db.session() as session:
             claimed = await session.execute(update(NotificationDelivery).where(
                 NotificationDelivery.id == delivery_id, NotificationDelivery.delivered_at.is_(None),

@@ -100,3 +100,29 @@ def test_a_test_message_does_not_make_a_delivery_being_sent_due_again(j: Journey
     page = j.submit(j.form(j.get("/settings").text, "/test", button="Send a test message to Security channel")).text
     assert "The test message reached" in page and "waiting for it" not in page
     assert _deliver(j) == 0 and len(receiver.received) == 2  # the failed try and the test: not sent twice
+
+
+def test_each_message_of_a_round_is_claimed_at_its_own_moment(j: Journey, sandbox_org: SandboxOrg,
+                                                              receiver: Receiver) -> None:
+    """A round's messages were claimed with the round's first moment: a round of slow sends outlasted the
+    five-minute lease, so a later message's claim was over as it was made, for another server to send it
+    too (review of the session's change). Each is claimed, and stamped, when it is sent."""
+    _add_webhook(j, receiver.url)
+    _settings_form(j, "/settings/notifications/webhook", webhook_label="Second channel", webhook_url=receiver.url,
+                   webhook_secret=WEBHOOK_SECRET)
+    receiver.statuses = [200, 500]
+    _drifted(j, sandbox_org)
+    watch = j.state.watch
+    assert watch is not None
+    started = watch.notifier.now()
+    asked: list[int] = []
+
+    def slow_round() -> bool:  # each send of the round takes six minutes
+        if asked:
+            j.clock.advance(360)
+        asked.append(1)
+        return False
+
+    assert j.run(lambda: watch.notifier.deliver_due(slow_round)) == 1
+    [failed] = _rows(j, select(NotificationDelivery).where(NotificationDelivery.delivered_at.is_(None)))
+    assert failed.last_attempt_at == started + timedelta(minutes=6)
