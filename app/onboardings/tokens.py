@@ -30,7 +30,14 @@ from app.playbooks.tasks import TOKEN_VERIFIED
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
-from app.store.repositories.watch import FIRST_CALL_SEEN, TOKEN_EXPIRES, holding_token, watch_now
+from app.store.repositories.watch import (
+    FIRST_CALL_SEEN,
+    TOKEN_EXPIRES,
+    VENDOR_EVIDENCE,
+    WATCH_STARTED,
+    holding_token,
+    watch_now,
+)
 from app.store.statuses import Outcome
 from app.vault import Secret
 
@@ -224,7 +231,11 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
     withdrawn: list[str] = []
     async with engine.db.session() as session:
         onboarding = await get_onboarding(session, onboarding_id)
-        await learn(session, onboarding, {**facts, FIRST_CALL_SEEN: None} if was and was != matched.id else facts)
+        # A new token: its first use is yet to be seen, and evidence of the vendor's calls is looked for
+        # from now on (Drata's earlier token grants set "first call seen" again: review).
+        anew = {FIRST_CALL_SEEN: None, VENDOR_EVIDENCE: None,
+                WATCH_STARTED: datetime.fromtimestamp(engine.clock.now(), UTC).isoformat()}
+        await learn(session, onboarding, {**facts, **anew} if was and was != matched.id else facts)
         if was and was != matched.id:
             # A new token: the vendor's first call with it is yet to be seen, and the watch looks for it
             # from the next tick on as often as after completion, not a day on (review, twenty-eighth

@@ -39,6 +39,7 @@ from app.store.repositories.state import find_onboarding, get_onboarding, learn,
 from app.store.repositories.watch import (
     FIRST_CALL_SEEN,
     VENDOR_EVIDENCE,
+    WATCH_STARTED,
     claim_due_run,
     is_watched,
     retired_connections,
@@ -69,7 +70,6 @@ log = logging.getLogger("onboard.watch")
 EvidenceReader = Callable[[JobHandle, EvidenceSpec, datetime], Awaitable[dict[str, Any]]]
 
 WATCH_JOB = "watch"
-WATCH_STARTED = "watch_started_at"  # the fact: when the watch first saw the onboarding completed
 ACTOR = Actor.system("watch")
 
 

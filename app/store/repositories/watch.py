@@ -20,6 +20,9 @@ ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
 TOKEN_EXPIRES = "service_token_expires_at"  # noqa: S105 (a fact's name) the pasted token's expiry
 FIRST_CALL_SEEN = "vendor_first_call_seen_at"  # the fact set when the watch first sees the vendor's call
 VENDOR_EVIDENCE = "vendor_evidence"  # what the watch last found where the playbook's evidence shows
+# When the watch first saw the onboarding completed, or a new service token replaced the old: its
+# evidence is looked for since then (what came before says nothing of the vendor's use of the new one).
+WATCH_STARTED = "watch_started_at"
 
 
 def waiting_for_first_call(facts: Mapping[str, Any]) -> bool:
