@@ -181,22 +181,31 @@ class _PinnedSMTP(smtplib.SMTP):
 _IN_TURN = case({"raised": 0, "continued": 1, "cleared": 2}, value=NotificationDelivery.event, else_=3)
 
 
-async def _held(session: AsyncSession, cleared: NotificationDelivery, now: datetime) -> bool:
-    """Whether a clearing waits, or is given up, for its alert's raising to the same channel: still
-    retried (a receiver that was down), it goes first, then the "[Resolved]"; given up, the channel
-    never had the alert, so it gets no "[Resolved]" of it (review, twenty-eighth session, M1: it
-    came first, an hour before the "[Alert]" it resolved, or alone)."""
+async def _held(session: AsyncSession, delivery: NotificationDelivery, now: datetime) -> bool:
+    """Whether a clearing or an update waits for the raising it follows to the same channel (of its own
+    alert; of the alert it carries on): still retried (a receiver that was down), that goes first. A
+    clearing whose raising was given up is given up too: the channel never had the alert (review,
+    twenty-eighth session, M1: the "[Resolved]" came an hour before the "[Alert]" it resolved, or
+    alone). An update still goes: it says what is left of the problem now."""
+    if delivery.event == "cleared":
+        follows: uuid.UUID | None = delivery.alert_id
+    elif delivery.event == "continued":
+        alert = await session.get(Alert, delivery.alert_id)
+        carried = ((alert.details or {}).get(CONTINUES) or {}).get("id") if alert is not None else None
+        follows = uuid.UUID(str(carried)) if carried else None
+    else:
+        return False
     earlier = list((await session.execute(select(NotificationDelivery).where(
-        NotificationDelivery.alert_id == cleared.alert_id, NotificationDelivery.channel_id == cleared.channel_id,
+        NotificationDelivery.alert_id == follows, NotificationDelivery.channel_id == delivery.channel_id,
         NotificationDelivery.event.in_(("raised", "continued")), NotificationDelivery.delivered_at.is_(None))))
-        .scalars())
-    waiting = [delivery.next_attempt_at for delivery in earlier if delivery.attempts < MAX_ATTEMPTS]
+        .scalars()) if follows is not None else []
+    waiting = [before.next_attempt_at for before in earlier if before.attempts < MAX_ATTEMPTS]
     if waiting:
-        cleared.next_attempt_at = max(max(waiting), now)  # the round that tries the raising then tries this after it
+        delivery.next_attempt_at = max(max(waiting), now)  # the round that tries the raising then tries this after it
         return True
-    if earlier:
-        cleared.attempts, cleared.last_attempt_at = MAX_ATTEMPTS, now
-        cleared.last_error = "Not sent: the alert it resolves never got through to this channel."
+    if earlier and delivery.event == "cleared":
+        delivery.attempts, delivery.last_attempt_at = MAX_ATTEMPTS, now
+        delivery.last_error = "Not sent: the alert it resolves never got through to this channel."
         return True
     return False
 
@@ -250,7 +259,7 @@ class Notifier:
                 return 0
             delivery = await session.get(NotificationDelivery, delivery_id)
             assert delivery is not None
-            if delivery.event == "cleared" and await _held(session, delivery, now):
+            if await _held(session, delivery, now):
                 delivery.sending_until = None
                 return 0
             channel = await session.get(NotificationChannel, delivery.channel_id)

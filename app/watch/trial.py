@@ -71,7 +71,8 @@ async def send_test(session: AsyncSession, notifier: Notifier, channel_id: uuid.
     if failure is None:
         made_due = await session.execute(update(NotificationDelivery).where(
             NotificationDelivery.channel_id == channel.id, NotificationDelivery.delivered_at.is_(None),
-            NotificationDelivery.attempts > 0, NotificationDelivery.attempts < MAX_ATTEMPTS,
+            # Waiting for a retry, or held behind one (a "[Resolved]" behind its "[Alert]", never tried).
+            NotificationDelivery.attempts < MAX_ATTEMPTS,
             NotificationDelivery.next_attempt_at > now,
             # Not one a server is sending now: it would go twice (review, L5).
             or_(NotificationDelivery.sending_until.is_(None), NotificationDelivery.sending_until <= now))

@@ -22,6 +22,7 @@ from tests.watch.test_notifications import (
     _settings_form,
     receiver,
 )
+from tests.watch.test_reactivation import LINK_FORM, _deactivated
 from tests.watch.test_watch import _drifted, _rows, _take_super_admin
 
 __all__ = ["receiver"]  # the fixture, used by name
@@ -126,3 +127,35 @@ def test_each_message_of_a_round_is_claimed_at_its_own_moment(j: Journey, sandbo
     assert j.run(lambda: watch.notifier.deliver_due(slow_round)) == 1
     [failed] = _rows(j, select(NotificationDelivery).where(NotificationDelivery.delivered_at.is_(None)))
     assert failed.last_attempt_at == started + timedelta(minutes=6)
+
+
+def test_an_update_goes_after_the_alert_it_carries_on(j: Journey, sandbox_org: SandboxOrg,
+                                                      receiver: Receiver) -> None:
+    """The "[Update]" of an alert carried on by another (the account reactivated, its token still lost)
+    went at once while the "[Alert]" it carries on waited out its backoff (review of the session's
+    change, M3): it waits for it, as a "[Resolved]" does."""
+    _add_webhook(j, receiver.url)
+    receiver.statuses = [500]
+    oid, user = _deactivated(j, sandbox_org)
+    assert _deliver(j) == 0  # the account's alert: tried once, again in 30 s
+    j.post_form(j.form(j.get(f"/onboardings/{oid}").text, LINK_FORM), {}, revealed=True)  # Reactivate
+    sandbox_org.complete_activation(user.id)  # its person sets its password
+    j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/reverify"))
+    j.wait_for_jobs()
+    assert _deliver(j) == 0  # the update waits for the alert it carries on
+    assert _events(receiver) == ["alert_raised"]
+    j.clock.advance(31)
+    assert _deliver(j) == 2
+    assert _events(receiver) == ["alert_raised", "alert_raised", "alert_continued"]
+
+
+def test_a_test_message_brings_a_held_clearing_with_its_alert(j: Journey, sandbox_org: SandboxOrg,
+                                                              receiver: Receiver) -> None:
+    """A test message that got through made the waiting "[Alert]" due, but not the "[Resolved]" held behind
+    it, which waited hours more (review of the session's change, L3)."""
+    _cleared_while_the_raising_waits(j, sandbox_org, receiver, failures=1)
+    assert _deliver(j) == 0
+    page = j.submit(j.form(j.get("/settings").text, "/test", button="Send a test message to Security channel")).text
+    assert "The test message reached" in page
+    assert _deliver(j) == 2
+    assert _events(receiver) == ["alert_raised", "test", "alert_raised", "alert_cleared"]
