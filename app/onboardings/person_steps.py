@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.common.text import and_list
 from app.engine.status import held_by_waits, timer_until
 from app.onboardings.step_state import answered_by_the_token
 from app.store.statuses import GOOD, CheckStatus, StepState
@@ -118,7 +119,7 @@ def steps_named(person: StepView, svs: list[StepView]) -> tuple[str, int]:
             groups.append((sv, [sv.step.number]))
     said = []
     for first, numbers in groups:
-        listed = ", ".join(numbers[:-1]) + (" and " if len(numbers) > 1 else "") + numbers[-1]
+        listed = and_list(numbers)
         where = "" if first.section is person.section else f" of “{first.section.title}”"
         said.append(f"step{'s' if len(numbers) > 1 else ''} {listed}{where}")
     text = ", then ".join(said)

@@ -231,16 +231,16 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
     withdrawn: list[str] = []
     async with engine.db.session() as session:
         onboarding = await get_onboarding(session, onboarding_id)
-        # A new token: its first use is yet to be seen, and evidence of the vendor's calls is looked for
-        # from now on (Drata's earlier token grants set "first call seen" again: review).
-        anew = {FIRST_CALL_SEEN: None, VENDOR_EVIDENCE: None,
-                WATCH_STARTED: datetime.fromtimestamp(engine.clock.now(), UTC).isoformat()}
-        await learn(session, onboarding, {**facts, **anew} if was and was != matched.id else facts)
-        if was and was != matched.id:
-            # A new token: the vendor's first call with it is yet to be seen, and the watch looks for it
-            # from the next tick on as often as after completion, not a day on (review, twenty-eighth
-            # session, M4).
-            await watch_now(session, onboarding_id, datetime.fromtimestamp(engine.clock.now(), UTC))
+        if not was or was == matched.id:
+            await learn(session, onboarding, facts)
+        else:
+            # A new token: the vendor's first call with it is yet to be seen, evidence of its calls is
+            # looked for from now on (Drata's earlier grants set "first call seen" again), and the watch
+            # looks from the next tick on as often as after completion, not a day on (review, M4).
+            now = datetime.fromtimestamp(engine.clock.now(), UTC)
+            await learn(session, onboarding, {**facts, FIRST_CALL_SEEN: None, VENDOR_EVIDENCE: None,
+                                              WATCH_STARTED: now.isoformat()})
+            await watch_now(session, onboarding_id, now)
             withdrawn = await withdraw_for_a_new_token(session, loaded.playbook, onboarding, str(was),
                                                                 matched.id, actor)
         await record(session, action="service_token_verify", actor=actor, onboarding_id=onboarding_id,

@@ -82,18 +82,17 @@ def used_since_paste(expires_at: datetime, facts: Mapping[str, Any]) -> bool | N
 REFUSED_KEY = "refused:"  # an alert's key for a check Okta refuses: refused:<check key>
 
 
-def unreadable(results: Mapping[str, CheckResult]) -> set[str]:
-    """Checks Okta could not be asked about this time (an error, a timeout, no answer): they say
-    nothing about drift, so their alerts neither rise nor clear."""
-    return {key for key, result in results.items() if result.status == CheckStatus.unchecked
-            or (result.status == CheckStatus.failed and (result.found or "").startswith(COULD_NOT_CHECK))}
-
-
 def refused(results: Mapping[str, CheckResult]) -> set[str]:
-    """Among them, the checks Okta refused for good (a 403 to the connection's credential, say), not
-    left unanswered: verifying again later reads the same refusal, so each is alerted on its own."""
+    """The checks Okta refused for good (a 403 to the connection's credential, say), not left
+    unanswered: verifying again later reads the same refusal, so each is alerted on its own."""
     return {key for key, result in results.items() if result.status == CheckStatus.failed
             and (result.found or "").startswith(COULD_NOT_CHECK)}
+
+
+def unreadable(results: Mapping[str, CheckResult]) -> set[str]:
+    """Checks Okta could not be asked about this time (an error, a timeout, no answer) or refused:
+    they say nothing about drift, so their own alerts neither rise nor clear."""
+    return {key for key, result in results.items() if result.status == CheckStatus.unchecked} | refused(results)
 
 
 def check_kinds(playbook: Playbook) -> dict[str, str]:
