@@ -19,8 +19,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import NotificationChannel, NotificationDelivery
+from app.store.models.watch import MAX_ATTEMPTS
 from app.watch.channels import channels, receiver_place
-from app.watch.notify import MAX_ATTEMPTS
 
 D = NotificationDelivery
 # The moment a delivery was last tried; one tried before the time was kept, when it was queued.
@@ -54,14 +54,17 @@ class ChannelState:
 
 
 async def _state(session: AsyncSession, channel: NotificationChannel) -> ChannelState:
-    last = (await session.execute(select(D).where(D.channel_id == channel.id, D.attempts > 0)
+    # A delivery withdrawn before any try (``not_sent``, its attempts set to stop it) was never tried.
+    tried = or_(D.not_sent.is_(None), D.last_attempt_at.is_not(None))
+    last = (await session.execute(select(D).where(D.channel_id == channel.id, D.attempts > 0, tried)
                                   .order_by(_TRIED.desc()).limit(1))).scalars().first()
     if last is None:
         return ChannelState(channel)
     if last.delivered_at is not None:
         return ChannelState(channel, last_at=last.last_attempt_at or last.delivered_at, delivered=True)
     got_through = (await session.execute(select(func.max(D.delivered_at)).where(D.channel_id == channel.id))).scalar()
-    stuck = and_(D.channel_id == channel.id, D.delivered_at.is_(None), D.attempts > 0)
+    # Withdrawn ones are not alerts whose message is missing: nobody is to hear of them any more.
+    stuck = and_(D.channel_id == channel.id, D.delivered_at.is_(None), D.attempts > 0, D.not_sent.is_(None))
     if got_through is not None:
         stuck = and_(stuck, or_(D.attempts < MAX_ATTEMPTS, _TRIED > got_through))
     waiting, given_up, since, next_at = (await session.execute(select(

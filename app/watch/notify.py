@@ -42,6 +42,7 @@ from app.common.clock import Clock
 from app.common.text import clip
 from app.store.db import Database
 from app.store.models import Alert, NotificationChannel, NotificationDelivery, Onboarding
+from app.store.models.watch import MAX_ATTEMPTS
 from app.store.repositories.secrets import SecretRepository
 from app.vault import Secret, Vault
 from app.watch import messages
@@ -61,7 +62,6 @@ from app.watch.findings import CONTINUES
 
 log = logging.getLogger("onboard.notify")
 
-MAX_ATTEMPTS = 12
 BATCH = 20
 SENDING_LEASE = timedelta(minutes=5)
 SUBJECT_LIMIT = 200
@@ -204,8 +204,8 @@ async def _held(session: AsyncSession, delivery: NotificationDelivery, now: date
         delivery.next_attempt_at = max(max(waiting), now)  # the round that tries the raising then tries this after it
         return True
     if earlier and delivery.event == "cleared":
-        delivery.attempts, delivery.last_attempt_at = MAX_ATTEMPTS, now
-        delivery.last_error = "Not sent: the alert it resolves never got through to this channel."
+        # Never tried: the channel's last try and its words stay the raising's, the receiver's answer.
+        delivery.attempts, delivery.not_sent = MAX_ATTEMPTS, "the alert it resolves never got through to this channel"
         return True
     return False
 

@@ -24,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import Actor, record
 from app.common.moments import stamp
 from app.store.models import NotificationChannel, NotificationDelivery
+from app.store.models.watch import MAX_ATTEMPTS
 from app.store.statuses import Outcome
 from app.watch.channels import kind_words
-from app.watch.notify import MAX_ATTEMPTS, Notifier, sealed_of
+from app.watch.notify import Notifier, sealed_of
 
 # Each connection's time limit: the administrator waits for the answer (a delivery has 10 s).
 TEST_SECONDS = 5.0

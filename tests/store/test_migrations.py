@@ -252,3 +252,42 @@ def test_0019_keeps_an_actions_summary_whole_and_cuts_it_going_back(
             assert conn.execute(text("SELECT summary FROM onboarding_actions")).scalar() == whole[:500]
     finally:
         engine.dispose()
+
+
+def test_0021_marks_an_abandoned_clearing_untried_and_leaves_a_failing_delivery(
+        empty_database_factory: Callable[[], str]) -> None:
+    """0021: a "[Resolved]" given up because its "[Alert]" never got through was kept as a try that
+    failed in its own words, which the channel's row showed instead of the receiver's answer: it is
+    now not sent, untried; a delivery the receiver refused keeps its try and its words."""
+    url = empty_database_factory()
+    upgrade(url, "0020")
+    ids = {name: uuid.uuid4().hex for name in ("operator", "connection", "onboarding", "alert", "channel", "raised",
+                                                "cleared")}
+    at, tried = "2026-12-01 10:00:00", "2026-12-01 16:00:00"
+    engine = create_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            _an_onboarding(conn, ids, at, "drata")
+            _insert(conn, "alerts", id=ids["alert"], onboarding_id=ids["onboarding"], key="credential",
+                    kind="credential", summary="The connection's token is refused", details="{}", raised_at=at,
+                    last_seen_at=at, cleared_at=at)
+            _insert(conn, "notification_channels", id=ids["channel"], kind="webhook", label="Hook",
+                    target="https://hooks.acme.example/…", settings="{}", created_at=at)
+            for name, error in (("raised", "the receiver answered 503"),
+                                ("cleared", "Not sent: the alert it resolves never got through to this channel.")):
+                _insert(conn, "notification_deliveries", id=ids[name], channel_id=ids["channel"],
+                        alert_id=ids["alert"], event=name, payload="{}", created_at=at, attempts=12,
+                        next_attempt_at=at, last_attempt_at=tried, last_error=error)
+        upgrade(url, "0021")
+        with engine.connect() as conn:
+            rows = {row[0]: row[1:] for row in conn.execute(text(
+                "SELECT event, not_sent, last_error, last_attempt_at FROM notification_deliveries"))}
+        assert rows["cleared"] == ("the alert it resolves never got through to this channel", None, None)
+        assert rows["raised"][:2] == (None, "the receiver answered 503")
+        assert str(rows["raised"][2]).startswith("2026-12-01 16:00:00")
+        downgrade(url, "0020")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM notification_deliveries")).scalar() == 2
+            assert "not_sent" not in {c["name"] for c in inspect(conn).get_columns("notification_deliveries")}
+    finally:
+        engine.dispose()

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.store.models import NotificationDelivery
-from app.watch.notify import MAX_ATTEMPTS
+from app.store.models.watch import MAX_ATTEMPTS
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
 from tests.watch.test_notifications import (
@@ -20,6 +20,7 @@ from tests.watch.test_notifications import (
     _add_webhook,
     _deliver,
     _settings_form,
+    _words,
     receiver,
 )
 from tests.watch.test_reactivation import LINK_FORM, _deactivated
@@ -64,7 +65,12 @@ def test_a_clearing_is_given_up_with_the_raising(j: Journey, sandbox_org: Sandbo
     assert _events(receiver) == ["alert_raised"] * MAX_ATTEMPTS  # never a "[Resolved]"
     [cleared] = _rows(j, select(NotificationDelivery).where(NotificationDelivery.event == "cleared"))
     assert cleared.delivered_at is None and cleared.attempts == MAX_ATTEMPTS
-    assert cleared.last_error == "Not sent: the alert it resolves never got through to this channel."
+    page = _words(j.get("/settings").text)
+    assert "not sent: the alert it resolves never got through to this channel" in page
+    # The channel's row keeps the receiver's own answer (the clearing was never tried): it read
+    # "Not sent: the alert it resolves never got through" as the channel's last failure.
+    state = page.split("Last delivery failed", 1)[1].split("Recent deliveries", 1)[0]
+    assert "answered 500" in state and "never got through" not in state
 
 
 def test_a_stopping_server_sends_no_more_of_the_round(j: Journey, sandbox_org: SandboxOrg, receiver: Receiver) -> None:

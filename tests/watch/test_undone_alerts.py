@@ -114,4 +114,11 @@ def test_an_alert_not_sent_yet_is_not_sent_after_the_undo(j: Journey, sandbox_or
     assert j.onboarding(oid).status == "undone"
     j.clock.advance(3600)
     assert _deliver(j) == 0 and len(receiver.received) == 1
-    assert _rows(j, select(NotificationDelivery).where(NotificationDelivery.delivered_at.is_(None))) == []
+    # Kept, with its failed try: the receiver is still down, so the channel still reads as failing
+    # (it read as working once the message was deleted: review, twenty-eighth session, L1), and the
+    # message is neither waiting nor given up, but not sent, and why.
+    settings = _words(j.get("/settings").text)
+    state = settings.split("Last delivery failed", 1)[1].split("Recent deliveries", 1)[0]
+    assert "answered 500" in state and "waiting" not in state and "given up" not in state
+    assert "not sent: the onboarding was undone (its last try" in settings
+    assert "Alerts are not getting out" in j.get("/health").text

@@ -54,6 +54,10 @@ class NotificationChannel(UUIDPrimaryKey, Base):
     test_failure: Mapped[str | None] = mapped_column(String(1000), nullable=True)
 
 
+# How many times a delivery is tried before it is given up (backoff up to 6 hours between tries).
+MAX_ATTEMPTS = 12
+
+
 class NotificationDelivery(UUIDPrimaryKey, Base):
     """One alert (raised or cleared) to one channel. Written in the transaction that raised or
     cleared the alert, so it survives a restart; sent, and retried with backoff, by the watch."""
@@ -82,3 +86,8 @@ class NotificationDelivery(UUIDPrimaryKey, Base):
     sending_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Why the last try failed, in the words the pages show (app/watch/delivery_words.py): no secret.
     last_error: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # Why it will never be sent though it did not get through (its alert ended with its onboarding
+    # undone or closed; the alert a clearing resolves never reached this channel), set with attempts
+    # at MAX_ATTEMPTS so nothing tries it again. Not the channel's failure: its last real try, if
+    # any, keeps the receiver's answer, and it is not counted as an alert waiting or given up.
+    not_sent: Mapped[str | None] = mapped_column(String(300), nullable=True)

@@ -8,10 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import Alert, NotificationDelivery, OktaConnection, Onboarding
+from app.store.models.watch import MAX_ATTEMPTS
 from app.store.statuses import OnboardingStatus
 
 ENDED = (OnboardingStatus.undone, OnboardingStatus.closed)
@@ -120,9 +121,12 @@ async def end_alerts(session: AsyncSession, onboarding_id: uuid.UUID, now: datet
     if ended:
         # Their messages not sent yet (a receiver down) are not sent after it: an "[Alert]" about an
         # onboarding undone or closed asks people to mend what is no longer watched (review, L3).
-        await session.execute(delete(NotificationDelivery).where(
+        # Kept, not deleted: a try that failed is still the channel's last, so a receiver still down
+        # shows as failing (it read as working until the next alert: review, twenty-eighth session, L1).
+        await session.execute(update(NotificationDelivery).where(
             NotificationDelivery.alert_id.in_([alert.id for alert in ended]),
-            NotificationDelivery.delivered_at.is_(None)))
+            NotificationDelivery.delivered_at.is_(None), NotificationDelivery.attempts < MAX_ATTEMPTS)
+            .values(attempts=MAX_ATTEMPTS, not_sent=why[:300]))
     return [alert.summary for alert in ended]
 
 

@@ -19,10 +19,10 @@ from app.common.validation import Fields, ValidationFailed, has_control_characte
 from app.engine.runtime import overrides
 from app.playbooks.loader import setting_key
 from app.store.models import AppSetting
+from app.store.models.watch import MAX_ATTEMPTS
 from app.store.repositories.app_settings import ALLOWED_DOMAINS_KEY, allowed_custom_domains
 from app.store.repositories.watch import watched_of_vendor
 from app.watch.channel_state import channel_states, recent_changes
-from app.watch.notify import MAX_ATTEMPTS
 from app.web.deps import AdminOperator, CurrentOperator, DbSession, actor_for, form_values, read_form, typed_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
