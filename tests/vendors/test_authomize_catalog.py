@@ -208,6 +208,24 @@ class TestRefusedKeyGuidesTheInstall:
         assert "Plan 1 was confirmed" in pdf and "Plan 2 was confirmed" in pdf
         assert "Values given" in pdf and "Name of the integration in Authomize" in pdf
 
+        assert "create (plan 2): as confirmed" in pdf
+
+    def test_the_report_says_in_words_that_an_install_by_hand_differs_from_the_plan(
+            self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """The plan said "create"; Okta refused the key, a person installed it by hand, and Retry adopted
+        it. The report says so as the page does, not "create (DIFFERS)" (QA walk 19, L7)."""
+        oid = refused(w, sandbox_org)
+        install_by_hand(sandbox_org)
+        assert w.apply(oid).state == "succeeded"
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        page = web.get(f"/onboardings/{oid}/report").text
+        assert "1 action was applied differently from it</strong> (marked below)." in page
+        assert 'create <span class="status status--err">differs</span>' in page
+        pdf = pdf_text(web.get(f"/onboardings/{oid}/report.pdf").content)
+        assert "1 action was applied differently from it." in pdf
+        assert "create: differs, see Outcome changed" in pdf and "DIFFERS" not in pdf
+
 
 class TestAdoptedScopes:
     def test_a_superset_of_the_six_is_adopted_with_a_note_naming_the_extras(self, w: Wizard,
