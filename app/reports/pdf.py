@@ -126,7 +126,8 @@ def render_pdf(report: Report) -> bytes:
     pdf.rows((40, 65, 35, 25, 25), ["Step", "Action", "Okta object", "Confirmed plan", "Outcome"], (
         [a.step, a.summary, a.object_id or "—",
          (a.planned or "not in it") + (f" (plan {a.plan_number})" if several else "")
-         + {False: ": differs, see Outcome", True: ": as confirmed"}.get(a.as_planned, ""), a.outcome_words]
+         + ("" if a.as_planned is None else ": as confirmed" if a.as_planned else ": differs, see Outcome"),
+         a.outcome_words]
         for a in report.actions))
     if report.okta_changes:
         pdf.heading("Outside the plan", 11)
