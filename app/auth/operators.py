@@ -255,7 +255,7 @@ async def change_own_password(session: AsyncSession, operator_id: uuid.UUID, cha
     password = form.secret("password", label="New password", max_length=1024)
     again = form.secret("password_again", label="New password again", max_length=1024)
     # ``check``: the current password as the route checks it (counted as a sign-in attempt).
-    if current and (wrong := await check(operator, Secret(current))):
+    if current and (wrong := await check(operator, Secret(current, remember=False))):
         form.errors["current_password"] = wrong
     _refuse_weak_password(form, password, operator.username, operator.display_name, confirm=again, previous=current)
     form.raise_if_invalid("Your password was not changed.")

@@ -13,16 +13,26 @@ class Secret:
     :meth:`reveal` returns the value, so every place that uses the plaintext is greppable.
 
     Creating one also teaches the log redactor the value, so a plaintext that slips into a log
-    line or an error message anyway is masked there.
+    line or an error message anyway is masked there: every occurrence, in every log line, audit
+    event and export of the process. So what anyone may type unchecked is made with
+    ``remember=False`` (a sign-in's password; a pasted token, until Okta accepts it): an anonymous
+    sign-in with the password "signed in" masked those words in the audit trail's next sign-in, and
+    a flood of them rebuilt the redactor's pattern on every request (security review, H1).
     """
 
     __slots__ = ("__value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, *, remember: bool = True) -> None:
         if not isinstance(value, str):
             raise TypeError("Secret holds text")
         self.__value = value
-        REDACTOR.remember(value)
+        if remember:
+            REDACTOR.remember(value)
+
+    def remember(self) -> Secret:
+        """Teach the redactor the value now that it is known to be a secret (Okta accepted it)."""
+        REDACTOR.remember(self.__value)
+        return self
 
     def reveal(self) -> str:
         return self.__value
