@@ -29,8 +29,10 @@ from app.vault import Secret, Vault
 
 WEBHOOK, EMAIL = "webhook", "email"
 SECRET_PURPOSE = "notification_secret"  # noqa: S105 (a purpose's name)
-PRIVATE_NETWORK = "private_network"  # a webhook's setting: its receiver is on the company's private network
 PRIVATE_CHOICE = "The receiver is on our private network"
+MAIL_PRIVATE_CHOICE = "The mail server is on our private network or this machine"
+# A channel's setting: its webhook's receiver, or its mail server, is on the company's private network.
+PRIVATE_NETWORK = "private_network"
 RECEIVER = "the webhook's receiver"
 LOOPBACK_NOTE = " (a receiver on this machine is allowed only while the sandbox is enabled, as in the demo)"
 TO_ASSIGNEE = "to_assignee"  # an e-mail channel's setting: also to each onboarding's assignee
@@ -43,13 +45,19 @@ def kind_words(kind: str) -> str:
     return "webhook" if kind == WEBHOOK else "e-mail"
 
 
+def private_choice(kind: str) -> str:
+    """The box an administrator ticks to say a channel's receiver or mail server is on the private network."""
+    return PRIVATE_CHOICE if kind == WEBHOOK else MAIL_PRIVATE_CHOICE
+
+
 def receiver_place(channel: NotificationChannel) -> str:
-    """Where a webhook's receiver is, when it is not on the internet: "on this machine" (the sandbox's
-    demo receiver; a webhook added before the private-network tick is kept as ticked, and one at
-    127.0.0.1 read as on the private network: QA L7), "on our private network" when ticked, else ""."""
-    if channel.kind != WEBHOOK:
-        return ""
-    if _loopback(urlsplit(channel.target).hostname or ""):
+    """Where a webhook's receiver, or a mail server, is when not on the internet: "on this machine"
+    (the sandbox's demo receiver; a webhook added before the private-network tick is kept as ticked,
+    and one at 127.0.0.1 read as on the private network: QA L7), "on our private network" when
+    ticked, else ""."""
+    host = (urlsplit(channel.target).hostname or "") if channel.kind == WEBHOOK else \
+        str((channel.settings or {}).get("host", ""))
+    if _loopback(host):
         return "on this machine"
     return "on our private network" if (channel.settings or {}).get(PRIVATE_NETWORK) else ""
 
@@ -101,6 +109,8 @@ class EmailRequest:
     starttls: bool = True
     # Also send to the person each onboarding is assigned to (their address on the operators page).
     to_assignee: bool = False
+    # The SMTP server may be at a private address or on this machine (MAIL_PRIVATE_CHOICE).
+    smtp_private_network: bool = False
 
 
 async def read_webhook(request: WebhookRequest, *, loopback_ok: bool,
@@ -159,16 +169,19 @@ async def destination(url: str, *, private_ok: bool, loopback_ok: bool,
                                         loopback_note=LOOPBACK_NOTE), addresses
 
 
-def mail_server_problem(host: str, addresses: list[str]) -> str | None:
+def mail_server_problem(host: str, addresses: list[str], *, private_ok: bool, loopback_ok: bool) -> str | None:
     """Why mail must not go to the SMTP server ``host`` at these addresses (None: it may). A mail
-    server on the company's network or this machine is usual; a link-local, multicast or reserved
-    address is not (a cloud's metadata service answers on the link, and "Send a test message"
-    told open ports from closed there: security probe, L1)."""
-    return destinations.address_problem(host, addresses, private_ok=True, loopback_ok=True,
-                                        service="the mail server", private_choice="")
+    server on the company's network or this machine is usual, so an administrator may say so
+    (``private_ok``, which allows this machine too; ``loopback_ok``: the sandbox's demo); without
+    it, an address there let a channel's test message knock on any internal port and show its
+    banner to everyone who reads Settings (security review, M1). A link-local, multicast or
+    reserved address never (a cloud's metadata service answers on the link: security probe, L1)."""
+    return destinations.address_problem(host, addresses, private_ok=private_ok, loopback_ok=loopback_ok or private_ok,
+                                        service="the mail server", private_choice=MAIL_PRIVATE_CHOICE,
+                                        loopback_note=f" (unless “{MAIL_PRIVATE_CHOICE}” is ticked)")
 
 
-async def read_email(request: EmailRequest, *,
+async def read_email(request: EmailRequest, *, loopback_ok: bool,
                      resolver: Callable[[str, int], Awaitable[list[str]]]) -> ChannelInput:
     """The e-mail channel the request describes, once its values are checked, where its SMTP
     server's name points among them (the channel was saved at the metadata service's address and
@@ -201,12 +214,13 @@ async def read_email(request: EmailRequest, *,
     if username and not password:
         form.errors["smtp_password"] = "Enter the SMTP password for this username."  # noqa: S105
     if host and port and not form.errors.keys() & {"smtp_host", "smtp_port"} and \
-            (problem := mail_server_problem(host, await resolver(host, port))):
+            (problem := mail_server_problem(host, await resolver(host, port), private_ok=request.smtp_private_network,
+                                            loopback_ok=loopback_ok)):
         form.errors["smtp_host"] = problem
     form.raise_if_invalid("The e-mail channel was not added.")
     return ChannelInput(EMAIL, label, ", ".join(addresses),
                         {"host": host, "port": port, "username": username, "sender": sender, "starttls": starttls,
-                         TO_ASSIGNEE: request.to_assignee},
+                         TO_ASSIGNEE: request.to_assignee, PRIVATE_NETWORK: request.smtp_private_network},
                         {"password": password} if password else {})
 
 
@@ -223,8 +237,8 @@ async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, 
                  subject_id=str(channel.id),
                  summary=f"Notifications: {kind_words(given.kind)} '{given.label}' to {given.target}"
                          f"{ASSIGNEE_TOO if given.settings.get(TO_ASSIGNEE) else ''} added"
-                         f"{f', with “{PRIVATE_CHOICE}” ticked' if ticked else ''}",
-                 details={PRIVATE_NETWORK: ticked} if given.kind == WEBHOOK else None)
+                         f"{f', with “{private_choice(given.kind)}” ticked' if ticked else ''}",
+                 details={PRIVATE_NETWORK: ticked})
     return channel
 
 

@@ -90,6 +90,10 @@ def _smtp(host: str, port: int, exc: BaseException) -> str | None:
     if isinstance(exc, smtplib.SMTPDataError):
         return f"{server} refused the message ({_server_said(exc)})."
     if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError):
+        if not 400 <= exc.smtp_code < 600:
+            # Not an SMTP server's answer (an SSH or HTTP greeting, say): not quoted, or a test message
+            # read out any internal service's banner to everyone who reads Settings (security review, M1).
+            return f"{server} answered, but not as a mail server does; check the SMTP server and port."
         return f"{server} refused this server's connection ({_server_said(exc)})."
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{server} answered {_server_said(exc)}."

@@ -344,7 +344,8 @@ class Notifier:
         # Where the name points now, not only when the channel was added (mail_server_problem).
         host, port = str(settings["host"]), int(settings["port"])
         addresses = await self.resolver(host, port)
-        if problem := mail_server_problem(host, addresses):
+        if problem := mail_server_problem(host, addresses, private_ok=bool(settings.get(PRIVATE_NETWORK)),
+                                          loopback_ok=self.loopback_ok):
             raise Undeliverable(f"Not sent: {problem}")
 
         def send() -> None:

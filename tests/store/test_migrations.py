@@ -291,3 +291,34 @@ def test_0021_marks_an_abandoned_clearing_untried_and_leaves_a_failing_delivery(
             assert "not_sent" not in {c["name"] for c in inspect(conn).get_columns("notification_deliveries")}
     finally:
         engine.dispose()
+
+
+def test_0022_keeps_the_mail_servers_of_channels_added_before_and_goes_back(
+        empty_database_factory: Callable[[], str]) -> None:
+    """0022: an e-mail channel's mail server may be at a private address or on this machine only when
+    ticked (security review, M1); one added before, when any was taken, is kept as ticked, so it goes
+    on sending where it did. A webhook's own tick is left as it is."""
+    url = empty_database_factory()
+    upgrade(url, "0021")
+    ids = {name: uuid.uuid4().hex for name in ("email", "webhook")}
+    at = "2026-12-01 10:00:00"
+    engine = create_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            _insert(conn, "notification_channels", id=ids["email"], kind="email", label="Okta team",
+                    target="okta@acme.example", settings=json.dumps({"host": "10.1.2.3", "port": 25}), created_at=at)
+            _insert(conn, "notification_channels", id=ids["webhook"], kind="webhook", label="Hook",
+                    target="https://hooks.acme.example/…", settings=json.dumps({"private_network": False}),
+                    created_at=at)
+
+        def kept() -> dict[str, Any]:
+            with engine.connect() as conn:
+                return {kind: json.loads(value) if isinstance(value, str) else value for kind, value in conn.execute(
+                    text("SELECT kind, settings FROM notification_channels"))}
+        upgrade(url, "0022")
+        assert kept() == {"email": {"host": "10.1.2.3", "port": 25, "private_network": True},
+                          "webhook": {"private_network": False}}
+        downgrade(url, "0021")
+        assert kept() == {"email": {"host": "10.1.2.3", "port": 25}, "webhook": {"private_network": False}}
+    finally:
+        engine.dispose()

@@ -18,12 +18,13 @@ FORM = {"email_label": "Security team", "recipients": "alerts@acme.example", "se
 
 
 async def _resolve(host: str, _port: int) -> list[str]:
-    return {"smtp.acme.example": ["203.0.113.25"], "metadata.acme.example": ["169.254.169.254"],
+    return {"smtp.acme.example": ["93.184.215.14"], "metadata.acme.example": ["169.254.169.254"],
             "relay.corp.acme.example": ["10.1.2.3"]}.get(host, [host] if host[0].isdigit() else [])
 
 
-def _read(**changed: str) -> ChannelInput:
-    return asyncio.run(read_email(typed_input(EmailRequest, {**FORM, **changed}), resolver=_resolve))
+def _read(loopback_ok: bool = False, **changed: str) -> ChannelInput:
+    return asyncio.run(read_email(typed_input(EmailRequest, {**FORM, **changed}), loopback_ok=loopback_ok,
+                                  resolver=_resolve))
 
 
 @pytest.mark.parametrize("recipients", ["alerts@acme.example", "alerts@acme.example, ops+okta@mail.acme.example",
@@ -69,6 +70,27 @@ def test_a_mail_server_at_the_metadata_service_is_refused_when_it_is_added(host:
     assert str(refused.value) == "The e-mail channel was not added."
 
 
-def test_a_mail_server_on_the_private_network_or_this_machine_is_taken() -> None:
-    assert _read(smtp_host="relay.corp.acme.example").settings["host"] == "relay.corp.acme.example"
-    assert _read(smtp_host="127.0.0.1", starttls="").settings["host"] == "127.0.0.1"
+def test_a_mail_server_on_the_private_network_or_this_machine_is_taken_once_ticked() -> None:
+    taken = _read(smtp_host="relay.corp.acme.example", smtp_private_network="on")
+    assert taken.settings["host"] == "relay.corp.acme.example" and taken.settings["private_network"] is True
+    assert _read(smtp_host="127.0.0.1", starttls="", smtp_private_network="on").settings["host"] == "127.0.0.1"
+    assert _read(smtp_host="smtp.acme.example").settings["private_network"] is False
+
+
+@pytest.mark.parametrize(("host", "said"), [
+    ("relay.corp.acme.example", "relay.corp.acme.example resolves to 10.1.2.3, a private address. If the mail server "
+                                "really is on the company's private network, tick “The mail server is on our private "
+                                "network or this machine”."),
+    ("127.0.0.1", "127.0.0.1 is an address of this machine; the server is not made to call its own services (unless "
+                  "“The mail server is on our private network or this machine” is ticked)."),
+])
+def test_a_mail_server_on_the_private_network_or_this_machine_is_refused_unticked(host: str, said: str) -> None:
+    """Security review, M1: any was taken, so a channel's test message knocked on any internal port
+    (an SSH server's banner then read on Settings by every role); the webhook asks for the tick."""
+    with pytest.raises(ValidationFailed) as refused:
+        _read(smtp_host=host, starttls="")
+    assert refused.value.errors["smtp_host"] == said
+
+
+def test_a_mail_server_on_this_machine_is_taken_while_the_sandbox_is_enabled() -> None:
+    assert _read(loopback_ok=True, smtp_host="127.0.0.1", starttls="").settings["host"] == "127.0.0.1"

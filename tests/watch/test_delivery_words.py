@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -268,3 +269,49 @@ def test_an_ipv6_receiver_is_written_with_brackets_before_its_port(j: Journey, f
     said = _send_now(j, "Security channel", url, 2)
     assert said is not None and said.startswith(f"Could not reach the webhook's receiver at [::1]:{free_tcp_port}: "), \
         said
+
+
+@pytest.fixture
+def ssh_like_port() -> Iterator[int]:
+    """A service on this machine that greets as an SSH server does, its host's name in its banner."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)  # the stop is seen between two waits
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(10)
+            with conn:
+                conn.sendall(b"SSH-2.0-OpenSSH_9.6 internal-bastion-01 build 4711\r\n")
+                try:
+                    conn.recv(1024)
+                except OSError:
+                    pass
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        server.close()
+        thread.join(timeout=10)
+
+
+def test_a_service_that_is_no_mail_server_is_not_quoted(j: Journey, sandbox_org: SandboxOrg,
+                                                        ssh_like_port: int) -> None:
+    """Security review, M1: the SMTP server's greeting was quoted whatever answered, so a channel
+    pointed at an internal port read out its banner ("SSH-2.0-OpenSSH_9.6 internal-bastion-01") on
+    Settings and Health, to every role."""
+    _email(j, "Okta team", "127.0.0.1", ssh_like_port)
+    _drifted(j, sandbox_org)
+    assert _deliver(j) == 0
+    assert _errors(j) == [f"The SMTP server 127.0.0.1:{ssh_like_port} answered, but not as a mail server does; "
+                          "check the SMTP server and port."]
+    for page in (j.get("/settings").text, j.get("/health").text):
+        assert "OpenSSH" not in page and "bastion" not in page

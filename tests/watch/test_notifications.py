@@ -223,7 +223,7 @@ def test_a_finding_on_several_lines_still_makes_one_subject_line(j: Journey, mai
                                             "starttls": False, "username": ""})
     payload = {"text": "[Alert] Oort on acme: the stream\nstopped", "onboarding": {"id": "x", "vendor": "Oort",
                                                                                   "org": "acme"}}
-    notifier = Notifier(j.state.db, j.state.vault, j.clock)
+    notifier = Notifier(j.state.db, j.state.vault, j.clock, loopback_ok=True)  # as with the sandbox
     j.run(lambda: notifier._email(channel, payload, {}, notifier.now()))
     [message] = box.messages
     assert message["Subject"] == "[Alert] Oort on acme: the stream stopped"

@@ -51,11 +51,12 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
     try:
         given = await read_webhook(typed_input(WebhookRequest, values), loopback_ok=notifier.loopback_ok,
                                    resolver=notifier.resolver) if kind == "webhook" \
-            else await read_email(typed_input(EmailRequest, values), resolver=notifier.resolver)
+            else await read_email(typed_input(EmailRequest, values), loopback_ok=notifier.loopback_ok,
+                                  resolver=notifier.resolver)
     except ValidationFailed as exc:
         typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
         typed["webhook_host"] = _host_of(values.get("webhook_url", ""))
-        for box in ("starttls", "to_assignee", "webhook_private_network"):
+        for box in ("starttls", "to_assignee", "webhook_private_network", "smtp_private_network"):
             typed[box] = "on" if ticked(values.get(box, "")) else ""
         # What is never shown back, typed and fine, is to type again: said with what else to mend, in
         # the list at the top (a webhook took two refusals: the URL was asked for only once the secret
