@@ -211,6 +211,13 @@ async def save_config(session: AsyncSession, vault: Vault, given: SignInSettings
         current.client_secret_id)
     if enabled and not secret and not has_secret and "oidc_client_secret" not in form.errors:
         form.errors["oidc_client_secret"] = "Enter the client secret the provider showed for this app."  # noqa: S105
+    # The secret kept is sent only where it was given: a new issuer (or app) left the box empty sent
+    # it to whatever answered there, the client secret "never shown again" (security review, L1).
+    moved = bool(current.issuer) and (issuer.rstrip("/").lower() != current.issuer.rstrip("/").lower()
+                                      or client_id != current.client_id)
+    if has_secret and not secret and moved and (issuer or client_id) and "oidc_client_secret" not in form.errors:
+        form.errors["oidc_client_secret"] = ("Enter the client secret again: the one kept is sent only to the "  # noqa: S105
+                                             "issuer and client ID it was given for.")
     if enabled and not any(role_values.values()):
         form.errors["oidc_admin_values"] = ("Map at least one claim value to a role; with none, nobody could sign "
                                             "in with the identity provider.")

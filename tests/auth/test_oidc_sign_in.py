@@ -5,6 +5,7 @@ clear page, the session rotated like a password sign-in, and the client secret s
 from __future__ import annotations
 
 import base64
+import html
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -460,6 +461,23 @@ class TestSettingsPage:
         changes = [e.details["changed"] for e in _audit(settings, "settings_change")]
         assert changes == [["turned on", "provider name", "issuer", "client ID", "role mapping",
                             "client secret stored"], ["role mapping"], ["client secret replaced"]]
+
+    def test_the_secret_kept_is_not_sent_to_a_new_issuer_or_app(self, settings: Settings,
+                                                                sandbox_org: SandboxOrg) -> None:
+        """Security review, L1: a new issuer saved with the secret's box empty kept the secret, which
+        the next sign-in sent to the new issuer's token endpoint: one of the attacker's choosing."""
+        add_operator(settings, "ana.admin", "admin")
+        with oidc_client(settings, sandbox_org) as web:
+            web.sign_in("ana.admin")
+            assert web.post("/settings/sign-in", self._fields(sandbox_org)).status_code == 303
+            for moved in ({"oidc_issuer": "https://login.acme.example"}, {"oidc_client_id": "0oaSomeOtherApp"}):
+                refused = web.post("/settings/sign-in", self._fields(sandbox_org, oidc_client_secret="", **moved))
+                assert refused.status_code == 400
+                assert ("Enter the client secret again: the one kept is sent only to the issuer and client ID it was "
+                        "given for.") in html.unescape(refused.text)
+            # Nothing was saved: the provider's sign-in still works as set.
+            web.sign_out()
+            assert web.oidc_sign_in(SAM).status_code == 303
 
     @pytest.mark.parametrize(("change", "field", "message"), [
         ({"oidc_issuer": ""}, "oidc_issuer", "Enter the issuer URL"),
