@@ -156,7 +156,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     app = FastAPI(lifespan=lifespan, **_APP_OPTIONS)
     app.state.onboard = state
-    app.add_middleware(BrowserMiddleware)
+    app.add_middleware(BrowserMiddleware, https_public=settings.https_public)
     install_error_handlers(app)
     app.router.routes.extend(_route_table())
     return app

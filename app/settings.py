@@ -140,6 +140,14 @@ class Settings(BaseSettings):
         return self.key_file or (self.data_dir / "vault.key")
 
     @property
+    def https_public(self) -> bool:
+        """The wizard is reached over https (its public URL says so): its cookies are sent over https
+        only, and browsers are told to keep to it, whatever scheme a request arrived with (behind a
+        proxy that terminates TLS and is not trusted for its forwarded headers, every request read
+        as http, and the session cookie went out without Secure: security review, L2)."""
+        return bool(self.public_url) and str(self.public_url).lower().startswith("https://")
+
+    @property
     def resolved_public_url(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")

@@ -25,6 +25,7 @@ from app.engine.runtime import load
 from app.engine.scope import TemplateError
 from app.engine.status import AS_PROPOSED, DRAFT_NEW, PERSON_CHANGED, changed_now, timer_fact
 from app.okta.errors import OktaError
+from app.onboardings import notes
 from app.onboardings.attestations import (
     input_label,
     refuse_before_the_wizard,
@@ -64,7 +65,19 @@ async def create_onboarding(session: AsyncSession, playbook: Playbook, connectio
 
 
 def check_input(form: Fields, spec: InputSpec) -> Any:
-    """The input's value as the actions use it (a list of lines, a flag), or an error on the input."""
+    """The input's value as the actions use it (a list of lines, a flag), or an error on the input.
+    A value that holds a secret (an API token pasted into the wrong box) is refused: values are kept
+    as typed and shown on the page, the report and the exports (security review, L3)."""
+    value = _checked(form, spec)
+    text = "\n".join(value) if isinstance(value, list) else value if isinstance(value, str) else ""
+    found = notes.masked(text).masked if text else ()
+    if found and spec.key not in form.errors:
+        form.errors[spec.key] = (f"{spec.label} holds what looks like a secret ({and_list(found)}): it is not kept "
+                                 "here, where values are shown as typed. Paste a secret only where a step asks for it.")
+    return value
+
+
+def _checked(form: Fields, spec: InputSpec) -> Any:
     name, label = spec.key, spec.label
     if spec.kind == "email":
         return form.text(name, label=label, required=spec.required, max_length=spec.max_length, pattern=EMAIL,

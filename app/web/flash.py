@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.vault.keyring import Key
-from app.web.state import app_state
+from app.web.state import app_state, secure_cookies
 
 FLASH_COOKIE = "onboard_flash"
 LEVELS = ("success", "info", "warning", "error")
@@ -39,7 +39,7 @@ def set_flash(request: Request, response: Response, text: str, level: str = "suc
     payload = base64.urlsafe_b64encode(body).decode().rstrip("=")
     signature = _signature(app_state(request).keys.ring().primary, payload.encode())
     response.set_cookie(FLASH_COOKIE, f"{payload}.{signature}", max_age=60, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
+                        secure=secure_cookies(request), path="/")
     request.state.clear_flash = False  # a new message replaces the one this request showed
 
 

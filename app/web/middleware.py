@@ -51,8 +51,9 @@ def _cookie_header(name: str, value: str, *, secure: bool, max_age: int | None, 
 
 
 class BrowserMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https_public: bool = False) -> None:
         self.app = app
+        self.https_public = https_public  # Settings.https_public: cookies Secure and HSTS whatever the scheme
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,7 +74,7 @@ class BrowserMiddleware:
         else:
             new_csrf = new_token()
             state["csrf_seed"] = new_csrf
-        secure = scope.get("scheme") == "https"
+        secure = self.https_public or scope.get("scheme") == "https"
         path: str = scope.get("path", "")
         status_holder = {"status": 0}
 

@@ -51,3 +51,9 @@ class AppState:
 def app_state(request: Request) -> AppState:
     state: AppState = request.app.state.onboard
     return state
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether a cookie set now is sent over https only: the request came over https, or the
+    wizard's public URL is https (Settings.https_public)."""
+    return request.url.scheme == "https" or app_state(request).settings.https_public

@@ -14,7 +14,7 @@ from app.settings import Settings
 from app.store.base import utcnow
 from app.store.db import create_sync_engine
 from app.store.models import AuditEvent, SignInThrottle, WebSession
-from tests.support import PASSWORD, add_operator, no_sleep, web_client
+from tests.support import PASSWORD, add_operator, csrf_from, no_sleep, web_client
 
 
 def _set_cookie_headers(response: object) -> list[str]:
@@ -45,6 +45,25 @@ class TestSignIn:
             response = web.sign_in("ana")
         cookie = next(c for c in _set_cookie_headers(response) if c.startswith("onboard_session="))
         assert "Secure" in cookie
+        assert "strict-transport-security" in response.headers
+
+    def test_cookies_are_secure_when_the_public_url_is_https_behind_a_proxy(self, settings: Settings) -> None:
+        """Security review, L2: behind a proxy that ends TLS and is not trusted for its forwarded
+        headers, every request reads as http: the session, CSRF and flash cookies went out without
+        Secure, and no HSTS. The public URL says how people reach the wizard."""
+        add_operator(settings, "ana")
+        https = settings.model_copy(update={"public_url": "https://wizard.acme.example"})
+        with web_client(https) as web:  # the request itself arrives as http
+            first = web.client.get("/sign-in")
+            # A client keeps a Secure cookie off http: the browser behind the proxy speaks https.
+            csrf = next(c for c in _set_cookie_headers(first) if c.startswith("onboard_csrf="))
+            response = web.client.post("/sign-in", data={"username": "ana", "password": PASSWORD,
+                                                         "csrf_token": csrf_from(first.text)},
+                                       headers={"cookie": csrf.split(";", 1)[0]})
+        assert response.status_code == 303, response.text
+        cookies = _set_cookie_headers(first) + _set_cookie_headers(response)
+        assert {c.split("=", 1)[0] for c in cookies} >= {"onboard_session", "onboard_csrf"}, cookies
+        assert all("Secure" in c for c in cookies), cookies
         assert "strict-transport-security" in response.headers
 
     def test_username_is_case_insensitive(self, settings: Settings) -> None:

@@ -250,3 +250,19 @@ def test_a_default_made_from_another_value_follows_it_when_that_value_changes(j:
     url = f"/onboardings/{other}"
     planned = html.unescape(j.submit(j.form(j.get(url).text, "/plan")).text)
     assert "Create the user svc-drata@acme.example (" in planned and ", e-mail it-alerts@acme.example" in planned
+
+
+def test_a_token_pasted_into_a_value_is_refused_and_not_shown_back(j: Journey) -> None:
+    """Security review, L3: a value is kept as typed and shown on the page, the report and the
+    exports; an API token pasted into the groups' box by mistake was kept and shown in plain text."""
+    oid = _start(j, "drata")
+    token = "00" + "Qx7bK2mPz9WcR4tY1uHs6vJd3nLf8gAe5oBi0pZkMq"[:40]
+    refused = j.submit(_values_form(j.get(f"/onboardings/{oid}").text), at="assign_app",
+                       input_app_users="ada.lovelace0@acme.example", input_app_groups=f"Drata Users\n{token}")
+    assert refused.status_code == 400
+    assert ("Groups who sign in to Drata (names, one a line) holds what looks like a secret (an Okta API token): it "
+            "is not kept here, where values are shown as typed.") in html.unescape(refused.text)
+    assert token not in refused.text
+    assert "app_groups" not in (j.onboarding(oid).inputs or {})
+    # The rest of what was typed comes back as typed.
+    assert "Drata Users" in refused.text and "ada.lovelace0@acme.example" in refused.text

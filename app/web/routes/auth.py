@@ -26,7 +26,7 @@ from app.web.csrf import SESSION_COOKIE, for_no_session
 from app.web.deps import CurrentOperator, DbSession, ReadDbSession, actor_for, optional_operator, read_input
 from app.web.flash import set_flash
 from app.web.responses import redirect, safe_next
-from app.web.state import app_state
+from app.web.state import app_state, secure_cookies
 from app.web.templating import render
 
 router = APIRouter()
@@ -61,7 +61,7 @@ async def open_session(request: Request, db: AsyncSession, operator: Operator, n
                                 source_ip=actor_for(request, None).source_ip,
                                 user_agent=request.headers.get("user-agent"))
     response = redirect(request, next_url)
-    secure = request.url.scheme == "https"
+    secure = secure_cookies(request)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
     request.scope.setdefault("state", {})["rotate_csrf"] = new_token()
     return response

@@ -18,7 +18,7 @@ from app.auth.oidc_signin import record_refusal, recorded_lately, sign_in_with_i
 from app.web.deps import actor_for
 from app.web.responses import redirect, safe_next
 from app.web.routes.auth import open_session
-from app.web.state import app_state
+from app.web.state import app_state, secure_cookies
 from app.web.templating import render
 
 router = APIRouter(prefix=FLOW_COOKIE_PATH)
@@ -72,7 +72,7 @@ async def start(request: Request) -> Response:
         return await _refuse(request, failure, config.display_name, once_a_minute=True)
     response = redirect(request, url)
     response.set_cookie(FLOW_COOKIE, seal_flow(state.vault, flow), max_age=FLOW_SECONDS, path=FLOW_COOKIE_PATH,
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+                        httponly=True, samesite="lax", secure=secure_cookies(request))
     return response
 
 

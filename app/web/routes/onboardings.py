@@ -19,7 +19,7 @@ from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
 from app.engine.status import timer_runs
-from app.onboardings import handoffs, service
+from app.onboardings import handoffs, notes, service
 from app.onboardings.run_ended import ENDED, STOPPED, run_ended_words
 from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
@@ -201,7 +201,9 @@ async def _save_values(request: Request, db: Any, found: Any, operator: Any, for
                                           steps=steps, required_now=required_now, quiet=quiet)
     except ValidationFailed as exc:
         errors = ValidationFailed({INPUT + key: error for key, error in exc.errors.items()}, exc.message)
-        return await refused(request, db, found.id, errors, typed=form)
+        # What was typed comes back, a secret in it masked (never shown back: security review, L3).
+        return await refused(request, db, found.id, errors,
+                             typed={name: notes.masked(value).text for name, value in form.items()})
     await db.commit()  # the plan, and the status line, read the values in their own session
     if then_plan:
         return await _make_plan(request, found.id, operator, saved=saved.said())

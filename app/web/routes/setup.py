@@ -14,7 +14,7 @@ from app.web.csrf import SESSION_COOKIE
 from app.web.deps import DbSession, actor_for, form_values, typed_input
 from app.web.flash import set_flash
 from app.web.responses import redirect
-from app.web.state import app_state
+from app.web.state import app_state, secure_cookies
 from app.web.templating import render
 
 router = APIRouter()
@@ -54,7 +54,7 @@ async def setup_submit(request: Request, db: DbSession) -> Response:
                                         user_agent=request.headers.get("user-agent"))
     response = redirect(request, "/")
     response.set_cookie(SESSION_COOKIE, session_token, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
+                        secure=secure_cookies(request), path="/")
     request.scope.setdefault("state", {})["rotate_csrf"] = new_token()
     set_flash(request, response, f"Welcome, {operator.display_name}. You are the first administrator.")
     return response
