@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import BaseRoute
 
 from app.audit.keys import use_keys as use_audit_keys
@@ -18,7 +17,7 @@ from app.auth.oidc import RelyingParty
 from app.auth.oidc import TransportFactory as OidcTransportFactory
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.engine.engine import Engine
-from app.engine.jobs import JobHandle, JobRunner
+from app.engine.jobs import JobHandle, JobRunner, database_failed
 from app.engine.kinds import KINDS
 from app.okta.gateway import OktaGateway, TransportFactory
 from app.okta.ratelimit import RateLimiterRegistry, RateLimitPolicy
@@ -120,7 +119,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         except Exception as exc:
             # The watch could not look at all: that is a finding too, unless the database failed (not
             # the Okta connection, and its text quotes the statement and its values: review).
-            if handle.kind == WATCH_JOB and not isinstance(exc, SQLAlchemyError):
+            if handle.kind == WATCH_JOB and not database_failed(exc):
                 await watch.after_run(handle.onboarding_id, error=str(exc) or type(exc).__name__)
             raise
         # An alert a person's Re-verify raises is theirs in the trail, not the watch's.

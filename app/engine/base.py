@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
@@ -20,7 +19,7 @@ from app.common.moments import stamp
 from app.common.text import clip, counted
 from app.engine.actions import Action, registry
 from app.engine.context import Context
-from app.engine.jobs import DATABASE_ERROR, JobHandle, JobStopped
+from app.engine.jobs import DATABASE_ERROR, JobHandle, JobStopped, database_failed
 from app.engine.requirements import Stale
 from app.engine.runtime import Loaded, load
 from app.engine.status import derive_status
@@ -180,7 +179,7 @@ class EngineBase:
             except EngineError:
                 raise
             except Exception as exc:
-                if isinstance(exc, SQLAlchemyError):
+                if database_failed(exc):
                     # Not the driver's text: it quotes the statement and its values (a finding, an address)
                     # in a status line anyone signed in reads; the server's log has it (review).
                     log.error("%s run of onboarding %s stopped on a database error", handle.kind,

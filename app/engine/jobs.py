@@ -97,10 +97,16 @@ Handler = Callable[[JobHandle], Awaitable[None]]
 DATABASE_ERROR = "the database refused a write or a read; the server's log says why"
 
 
+def database_failed(exc: BaseException) -> bool:
+    """The run stopped on the database, not on Okta or the work: its text quotes the statement and
+    its values (a finding, an address), so the log keeps it, never a page, an alert or a channel; and
+    it says nothing of the Okta connection (the watch raises no credential alert for it)."""
+    return isinstance(exc, SQLAlchemyError)
+
+
 def _kept_words(exc: BaseException) -> str:
-    """A failed job's error as its page shows it: a database error's text quotes the statement and
-    its values (a finding, an address), so the log keeps it, not the page."""
-    return DATABASE_ERROR if isinstance(exc, SQLAlchemyError) else str(exc)[:2000]
+    """A failed job's error as its page shows it."""
+    return DATABASE_ERROR if database_failed(exc) else str(exc)[:2000]
 
 
 class JobRunner:
