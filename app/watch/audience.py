@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.text import and_list
 from app.store.models import NotificationChannel, Onboarding, Operator
+from app.watch.channel_state import failing_channels
 from app.watch.channels import EMAIL, addresses, channels, kind_words, sends_to_assignee
 
 
@@ -53,7 +54,18 @@ def recipients(found: Sequence[NotificationChannel], assignee: Operator | None) 
 
 
 async def told(session: AsyncSession, onboarding: Onboarding) -> str:
-    """In one or two sentences, who an alert raised on ``onboarding`` now would be sent to."""
+    """In one to three sentences, who an alert raised on ``onboarding`` now would be sent to, and
+    which of those channels' alerts are not getting out (the page said they went to channels whose
+    every delivery failed, which only Health and Settings said: QA walk 20, M4)."""
+    said = await _told(session, onboarding)
+    failing = [state.channel.label for state in await failing_channels(session)]
+    if not failing:
+        return said
+    return (f"{said} Alerts are not getting out to {and_list(failing)}: "
+            f"{'its' if len(failing) == 1 else 'their'} last delivery failed (Settings › Notifications says why).")
+
+
+async def _told(session: AsyncSession, onboarding: Onboarding) -> str:
     found = await channels(session)
     if not found:
         return ("No notification channel is set (Settings), so alerts show only here, on the Health page and in "

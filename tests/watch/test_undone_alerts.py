@@ -122,3 +122,15 @@ def test_an_alert_not_sent_yet_is_not_sent_after_the_undo(j: Journey, sandbox_or
     assert "answered 500" in state and "waiting" not in state and "given up" not in state
     assert "not sent: the onboarding was undone (its last try" in settings
     assert "Alerts are not getting out" in j.get("/health").text
+
+
+def test_the_onboarding_page_says_its_alerts_are_not_getting_out(j: Journey, sandbox_org: SandboxOrg,
+                                                                 receiver: Receiver) -> None:
+    """QA walk 20, M4: the owner's page said "Alerts go to: Security channel (webhook)." while every
+    delivery there failed; only Health and Settings said the alerts were not getting out."""
+    _add_webhook(j, receiver.url)
+    receiver.statuses = [500]
+    oid, _token = _drifted(j, sandbox_org)
+    assert _deliver(j) == 0
+    assert ("Alerts go to: Security channel (webhook). Alerts are not getting out to Security channel: its last "
+            "delivery failed (Settings › Notifications says why).") in _words(j.get(f"/onboardings/{oid}").text)
