@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
-from app.common.moments import stamp
 from app.common.text import and_list
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
@@ -23,13 +22,11 @@ from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs, plan_is_stale
 from app.engine.runtime import load
 from app.engine.scope import TemplateError
-from app.engine.status import AS_PROPOSED, DRAFT_NEW, PERSON_CHANGED, changed_now, timer_fact
+from app.engine.status import AS_PROPOSED, DRAFT_NEW, PERSON_CHANGED, changed_now
 from app.okta.errors import OktaError
 from app.onboardings import notes
 from app.onboardings.attestations import (
     input_label,
-    refuse_before_the_wizard,
-    refuse_during_a_wait,
     scope_of,
     withdraw_pasted,
 )
@@ -236,80 +233,6 @@ def saved_note(playbook: Playbook, plan: OnboardingPlan | None, onboarding: Onbo
     else:
         note = "Values saved. Make the plan to see what the wizard will do."
     return " ".join([note, *([saved.left_empty()] if saved.empty else []), *saved.reopened])
-
-
-# How long ago a person may say what a wait waits for was done: a day is past any wait a document
-# asks for, and the connector's backfill preview counts from it; a week-old "done earlier" is a
-# mistyped number more often than a memory.
-DECLARED_AGO_MINUTES = 24 * 60
-
-
-async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,
-                      now: float, actor: Actor, minutes_ago: str = "") -> dict[str, Any]:
-    """Start (or restart) the wait a step asks for; the page and the checks count down from it.
-    ``minutes_ago``: what it waits for began that long ago (a colleague assigned the Azure role
-    before handing over), so the wait is counted from then: any moment of the last day (at most the
-    timer's own length refused the Azure role assigned two hours before)."""
-    try:
-        step = playbook.step(step_key)
-    except KeyError:
-        raise LookupError("There is no such step.") from None
-    if step.task is None or step.task.kind != "timer" or not step.task.timer_minutes:
-        raise LookupError("This step has no timer.")
-    ago = minutes_ago.strip()
-    if ago and not (ago.isascii() and ago.isdigit() and int(ago) <= DECLARED_AGO_MINUTES):
-        raise ValidationFailed({"minutes_ago": f"Give whole minutes from 0 to {DECLARED_AGO_MINUTES} (a day ago), or "
-                                               "leave it empty to start the wait now."}, "The timer was not started.")
-    # Refused where its attestation would be (Sentinel's connector: before its token, during the
-    # Azure role's 15 minutes): the backfill preview counts from the moment it is started.
-    scope = await scope_of(session, playbook, onboarding)
-    await refuse_before_the_wizard(session, playbook, onboarding, step, scope, refused="Timer not started",
-                                   then="start the timer")
-    refuse_during_a_wait(playbook, step, scope, now, refused="Timer not started", then="start the timer")
-    started = now - int(ago or 0) * 60
-    # "recorded_at": the database's time, as verification runs are stamped (a run before it did not see it).
-    timer: dict[str, Any] = {"started": started, "until": started + step.task.timer_minutes * 60,
-                             "recorded_at": utcnow().timestamp()}
-    if ago and int(ago):
-        # A person's word, not the wizard's measure: the checklist and the exports name who declared
-        # it and when (they read "Waited 30 minutes" of an onboarding done in 2: QA walk 10, H2).
-        timer["declared"] = {"minutes": int(ago), "by": actor.name, "by_id": str(actor.id) if actor.id else None,
-                             "at": now}
-    await learn(session, onboarding, {timer_fact(step.key): timer}, activity=True)
-    await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
-                 subject_id=step.key, summary=_timer_summary(step.task.timer_minutes, step.title, timer, now, actor))
-    return timer
-
-
-def _timer_summary(minutes: int, title: str, timer: dict[str, Any], now: float, actor: Actor) -> str:
-    """The trail's words for a started wait; one counted from earlier says from when, and that it is
-    the person's word (it read "..., begun 120 minutes before", which nobody could place)."""
-    started = f"Started the {minutes}-minute wait of '{title}'"
-    if "declared" not in timer:
-        return started
-    ago = int(timer["declared"]["minutes"])
-    over = "; the wait was already over" if float(timer["until"]) <= now else ""
-    return f"{started}, counted from {stamp(float(timer['started']))} ({_span(ago)} earlier): {actor.name} " \
-           f"declared that what it waits for was done then{over}"
-
-
-def _span(minutes: int) -> str:
-    """A number of minutes as a person says it: "45 minutes", "2 hours", "1 hour 5 minutes"."""
-    hours, rest = divmod(minutes, 60)
-    parts = ([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []) + \
-        ([f"{rest} minute{'s' if rest != 1 else ''}"] if rest or not hours else [])
-    return " ".join(parts)
-
-
-def timer_started_note(timer: dict[str, Any], now: float) -> str:
-    """What the page says once a timer is started: the minutes left, or that a wait declared begun
-    long enough ago is over already (it read "Timer started: 0 minutes left.")."""
-    left = round((float(timer["until"]) - now) / 60)
-    if left > 0:
-        return f"Timer started: {left} minutes left."
-    minutes = round((float(timer["until"]) - float(timer["started"])) / 60)
-    return f"Timer started, counted from {_span(round((now - float(timer['started'])) / 60))} ago: the " \
-           f"{minutes}-minute wait is already over."
 
 
 async def reveal_secret(session: AsyncSession, vault: Vault, onboarding: Onboarding, purpose: str,

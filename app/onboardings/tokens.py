@@ -26,7 +26,7 @@ from app.okta.ratelimit import INTERACTIVE
 from app.onboardings.attestations import withdraw_for_a_new_token
 from app.onboardings.step_state import served_by_the_token
 from app.onboardings.token_name import token_name_of, token_task
-from app.playbooks.tasks import TOKEN_VERIFIED
+from app.playbooks.tasks import TOKEN_CREATED, TOKEN_VERIFIED
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
@@ -218,6 +218,8 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         # Okta moves a token's expiry at each use: the watch compares later runs with this one.
         TOKEN_EXPIRES: matched.expiresAt,
         "service_token_candidates": [], **probed,
+        # When Okta made it (Okta's clock): what the vendor does with it cannot have begun before.
+        TOKEN_CREATED: matched.created,
         # When (the database's clock, as a verification run's): a failed result from before is out of date.
         "service_token_verified_at": utcnow().timestamp(),
         # and whatever a token check found of the token before, passed or failed (app/engine/status.py).

@@ -6,6 +6,7 @@ event, the backfill preview counted across pages), idempotence and undo."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import math
 import re
@@ -24,7 +25,7 @@ from app.engine.checks.systemlog import SystemLogBackfill
 from app.engine.context import Context
 from app.engine.scope import Scope
 from app.okta.credentials import ApiTokenCredential, static_secret
-from app.onboardings import service
+from app.onboardings import service, timers
 from app.onboardings.person_steps import checked_by_okta, needs_person
 from app.settings import Settings
 from app.store.models import AuditEvent, Onboarding
@@ -50,7 +51,7 @@ def start_timer(w: Wizard, oid: uuid.UUID, step: str) -> dict[str, float]:
         async with w.state.db.session() as session:
             onboarding = await session.get(Onboarding, oid)
             assert onboarding is not None
-            timer = await service.start_timer(session, w.state.library.get(VENDOR), onboarding, step,
+            timer = await timers.start_timer(session, w.state.library.get(VENDOR), onboarding, step,
                                               w.state.clock.now(), w.actor)
         await w.state.engine.refresh_status(oid)
         return timer
@@ -651,6 +652,7 @@ class TestDeclaredWaits:
         assert "Timer started, counted from 15 minutes ago: the 15-minute wait is already over." in started.text
         assert "0 minutes left" not in started.text
         up_to_the_connector(w, oid, sandbox_org)
+        fake_clock.advance(30 * 60)  # the connector was made with the token half an hour ago
         declared = fake_clock.now()
         web.post(f"{url}/timers/connect", {"minutes_ago": "30"}, page=url, follow_redirects=True)
         w.attest_all(oid)
@@ -671,6 +673,28 @@ class TestDeclaredWaits:
         assert rows["15 minutes have passed since the roles were assigned"]["attested_by"] == "Ana.Admin (ana.admin)"
         pdf = " ".join(pdf_text(web.get(f"{url}/report.pdf").content).split())
         assert "Declared begun 30 minutes before by Ana.Admin (ana.admin)" in pdf and "Waited 30 minutes" not in pdf
+
+    def test_a_wait_cannot_be_declared_begun_before_the_token_it_needs(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """QA walk 20, M2: the connector, made with the service account's token, was declared made five
+        hours before, minutes after the token was: the backfill preview counted from then, and the
+        record said the 30 minutes had passed in an onboarding of four."""
+        oid = start(w, azure_roles_just_assigned=True)
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        url = f"/onboardings/{oid}"
+        web.post(f"{url}/timers/azure_propagation", {"minutes_ago": "15"}, page=url, follow_redirects=True)
+        up_to_the_connector(w, oid, sandbox_org)
+        fake_clock.advance(4 * 60)
+        made = datetime.fromtimestamp(fake_clock.now() - 4 * 60, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        refused = web.post(f"{url}/timers/connect", {"minutes_ago": "300"}, page=url)
+        assert refused.status_code == 400
+        said = re.sub(r"<[^>]+>", "", html.unescape(refused.text))
+        assert (f"It cannot have begun before Okta made the service account's token, {made}: give at most 4 "
+                "minutes, or leave it empty to start the wait now.") in said, said
+        assert "timer_connect" not in (w.onboarding(oid).facts or {})
+        started = web.post(f"{url}/timers/connect", {"minutes_ago": "4"}, page=url, follow_redirects=True)
+        assert "Timer started: 26 minutes left." in started.text, started.text
 
     def test_the_page_names_who_declared_a_wait_as_it_names_people(self, w: Wizard, settings: Settings) -> None:
         """The page's finding read "Declared begun 15 minutes before by bea.admin" where the report

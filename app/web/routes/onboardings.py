@@ -19,7 +19,7 @@ from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
 from app.engine.status import timer_runs
-from app.onboardings import handoffs, notes, service
+from app.onboardings import handoffs, notes, service, timers
 from app.onboardings.run_ended import ENDED, STOPPED, run_ended_words
 from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
@@ -333,7 +333,7 @@ async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_
     found = await acting(request, db, onboarding_id, operator)
     ago = (await form_values(request)).get("minutes_ago", "")
     try:
-        timer = await service.start_timer(db, state.library.get(found.vendor), found, step_key, state.clock.now(),
+        timer = await timers.start_timer(db, state.library.get(found.vendor), found, step_key, state.clock.now(),
                                           actor_for(request, operator), minutes_ago=ago)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
@@ -342,7 +342,7 @@ async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_
         errors = {field: exc.errors["minutes_ago"]} if exc.errors else {}  # else a wait or the token first
         return await refused(request, db, found.id, ValidationFailed(errors, exc.message), typed={field: ago})
     await settle(request, db, found.id)
-    return back(request, found.id, service.timer_started_note(timer, state.clock.now()), anchor=f"#step-{step_key}")
+    return back(request, found.id, timers.timer_started_note(timer, state.clock.now()), anchor=f"#step-{step_key}")
 
 
 @router.get("/{onboarding_id}/secrets/{purpose}", name="onboarding_reveal_again")
