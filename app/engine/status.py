@@ -26,6 +26,7 @@ APPLYING = "Applying the confirmed plan."
 CONFIRMED = "Plan confirmed; nothing applied yet."
 DRAFT_STALE = "Values changed after the plan was made: make the plan again."
 DRAFT_STALE_SETTINGS = "The vendor's settings changed after the plan was made: make the plan again."
+ATTESTATION_LINE = "Waiting for attestation: "  # and the step's title
 
 
 def draft_note(loaded: Loaded, plan: OnboardingPlan | None) -> str:
@@ -227,7 +228,7 @@ def _waiting_for_attestation(loaded: Loaded, first: StepSpec, now: float
     waiting = WaitingFor(said) if said in (WaitingFor.vendor_console, WaitingFor.timer) else WaitingFor.operator
     if waiting == WaitingFor.timer and not timer_runs(loaded.playbook, loaded.scope.facts, now):
         waiting = WaitingFor.operator  # the wait is over: the attestation is the person's to give now
-    return OnboardingStatus.waiting, waiting, f"Waiting for attestation: {first.title}"
+    return OnboardingStatus.waiting, waiting, f"{ATTESTATION_LINE}{first.title}"
 
 
 def _asked_at(playbook: Playbook, missing: list[str], gated: StepSpec) -> StepSpec:

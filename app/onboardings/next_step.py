@@ -17,7 +17,7 @@ from app.common.text import counted
 from app.engine.checks.base import MAKE_AGAIN
 from app.engine.checks.library import ServiceToken, UserStatus
 from app.engine.requirements import Stale
-from app.engine.status import checked_only_before, timer_until
+from app.engine.status import ATTESTATION_LINE, checked_only_before, timer_until
 from app.onboardings.dead_ends import attest_would_destroy
 from app.onboardings.lost_token import renew_words, token_to_replace, zoned_token_step, zoned_words
 from app.onboardings.person_steps import (
@@ -320,3 +320,18 @@ def _running_wait(view: OnboardingView, steps: list[StepView]) -> tuple[StepView
     waiting = [sv for sv in steps if sv.step.key == key or any(
         c.spec.kind == "timer_elapsed" and c.spec.params.get("step") == key for c in sv.checks)]
     return waiting[-1], until
+
+
+def header_line(view: OnboardingView) -> str:
+    """The line under the page's title: the status line kept (the lists show it), unless it names an
+    attestation while the card leads to another step first (a wait over, to verify; a timer to start;
+    the token to set to Any IP; a check of an earlier step failed): then the card's, so the page says
+    one thing to do, not two (QA walk 20, M1: "Waiting for attestation: Connect" above a card at
+    "Step b: Wait 15 minutes after assigning a role")."""
+    note = view.onboarding.status_note or ""
+    card = view.next
+    if note.startswith(ATTESTATION_LINE) and card.step is not None \
+            and card.kind in (NextKind.person, NextKind.wait, NextKind.verify) \
+            and note.removeprefix(ATTESTATION_LINE) != card.step.step.title:
+        return f"Next: {card.title}"
+    return note

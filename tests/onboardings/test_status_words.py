@@ -200,3 +200,28 @@ def test_a_confirmed_plan_reads_as_confirmed_not_as_waiting_to_be_confirmed(
     assert DRAFT_PLANNED not in confirmed and ">Draft<" not in confirmed
     assert APPLYING in confirmed or CONFIRMED in confirmed or "Waiting for" in confirmed
     j.wait_for_jobs()
+
+
+def test_the_line_under_the_title_names_the_step_the_card_leads_to(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk 20, M1: with Azure's 15 minutes over but not yet verified, the line under the title read
+    "Waiting for attestation: Connect, and start the 30-minute timer" above a card at "Step b: Wait 15
+    minutes after assigning a role" (its "The wait is over: verify"): two things to do."""
+    assert sandbox_org.demo is not None
+    oid = j.start(VENDOR, j.connect(sandbox_org.demo.admin_token))
+    url = f"/onboardings/{oid}"
+    j.save_values(oid, "azure_roles", azure_roles_just_assigned="1")
+    j.submit(j.form(j.get(url).text, "/timers/azure_propagation"), minutes_ago="20")
+    j.save_values(oid, "choose_workspace", workspace_name="sentinel-prod")
+    j.plan_and_apply(oid)
+    j.paste_service_token(oid, "Microsoft Sentinel")
+    for key in ("workspace_chosen", "azure_roles_held"):
+        j.attest(j.form(j.get(url).text, f"/attest/{key}"))
+    page = j.get(url).text
+    line = re.search(r'<p class="status-note[^"]*" role="status">([^<]*)</p>', page)
+    card = re.search(r'<h2 id="next-step-title">(.*?)</h2>', page, re.S)
+    assert line and card, page
+    title = " ".join(re.sub(r"<[^>]+>", " ", card.group(1)).split())
+    assert title == "Step b: Wait 15 minutes after assigning a role", title
+    assert line.group(1) == f"Next: {title}"
+    # The lists keep the status line, which names the attestation after it.
+    assert j.onboarding(oid).status_note == "Waiting for attestation: Connect, and start the 30-minute timer"

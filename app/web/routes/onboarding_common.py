@@ -17,6 +17,7 @@ from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
 from app.engine.status import held_by_waits, timer_until
 from app.onboardings import handoffs, reactivation
+from app.onboardings.next_step import header_line
 from app.onboardings.run_ended import STOPPED, run_ended_words
 from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
@@ -115,6 +116,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "held_waits": {key: (view.loaded.playbook.step(wait), timer_until(view.loaded.scope.facts, wait))
                        for key, wait in held_by_waits(view.loaded.playbook, view.loaded.scope, view.now).items()},
         "is_assignee": onboarding.assignee_id == me.id,
+        "line": header_line(view),  # the status line, or the card's step where they part
         # The service account found deactivated since its token: a new activation link, without e-mail.
         "reactivation": None if view.finished else reactivation.offered(view.loaded, view.results, view.last_run),
         "reactivation_purpose": reactivation.PURPOSE,
