@@ -75,12 +75,14 @@ class Engine(VerifyPhase, UndoPhase):
             ctx = self._context(okta, loaded)
             for step, spec in self._active_actions(loaded):
                 done = loaded.records.get(spec.key)
-                restore = None
+                restore = back = None
                 if done is not None and done.state == ActionState.done:
                     if drifted and self._instance(spec).may_restore():
                         restore = await self._restore_item(ctx, spec, done)
-                    item = restore or PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}",
-                                               object_type=done.object_type, object_id=done.object_id)
+                    elif drifted:
+                        back = await self._undone_since(ctx, spec, done)
+                    item = restore or back or PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}",
+                                                       object_type=done.object_type, object_id=done.object_id)
                 else:
                     action = self._instance(spec)
                     try:
@@ -139,6 +141,21 @@ class Engine(VerifyPhase, UndoPhase):
             return None
         item.summary = f"{_RESTORES[item.verdict]} since it was done ({done.summary}): {item.summary}"
         return item
+
+    async def _undone_since(self, ctx: Context, spec: ActionSpec, done: OnboardingAction) -> PlanItem | None:
+        """A removal done earlier whose object is back in Okta (Super Administrator given back to the
+        account), which applying again does not take away: the line says so, and what to do, where it
+        read "unchanged: Done earlier: Removed Super Administrator" under a card asking to remove it
+        (QA walk 20, M3). None: as done, or it cannot be read."""
+        try:
+            item = await self._instance(spec).plan(ctx)
+        except (ActionError, OktaError, TemplateError):
+            return None
+        if item.verdict != Verdict.remove:
+            return None
+        return PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}. Found back in Okta since, which applying "
+                        "again does not undo: remove it by hand (for a role, Security > Administrators), then "
+                        "verify again.", object_type=done.object_type, object_id=done.object_id)
 
     async def is_confirmed(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID) -> bool:
         """Whether the plan was confirmed already (a page left open shows it unconfirmed)."""

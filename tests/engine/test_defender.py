@@ -359,6 +359,22 @@ class TestDriftAndUndo:
         assert last_results(w, oid)["final_roles"].status == "passed"
         assert w.onboarding(oid).status == "completed"
 
+    def test_a_new_plan_says_super_admin_is_back_and_what_to_do(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """QA walk 20, M3: Super Administrator given back to the account, the plan made again read
+        "Remove the Super Admin role: unchanged, Done earlier: Removed Super Administrator", under a
+        card asking to remove it: the plan did not say what Okta shows now."""
+        oid = start(w)
+        svc = finish(w, oid, sandbox_org)
+        sandbox_org.assign_role(svc, "SUPER_ADMIN")
+        w.verify(oid, "reverify")
+        item = plan_item(w.plan(oid), "drop_super_admin")
+        assert item["verdict"] == "unchanged" and not item["restore"]
+        assert item["summary"] == ("Done earlier: Removed Super Administrator. Found back in Okta since, which applying "
+                                   "again does not undo: remove it by hand (for a role, Security > Administrators), "
+                                   "then verify again.")
+        assert w.apply(oid).state == "succeeded"
+        assert "SUPER_ADMIN" in {r["type"] for r in sandbox_org.user_roles(svc)}  # a person's to take away
+
     def test_a_repair_never_gives_super_admin_back(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         """Super Admin is held only while the token is made. With the token revoked since, its plan
         line would assign it again: a repair never does (nothing removes it afterwards)."""
