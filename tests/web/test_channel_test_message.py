@@ -112,7 +112,10 @@ def test_a_failing_channel_is_flagged_on_its_row_and_on_health_until_a_test_gets
            "since" in health
     assert f"has reached it. The last try, {_at(j)}, failed: {why} 1 alert waiting to be sent." in \
         health.replace(" UTC", "")
-    assert "Fix the channel and send it a test message under Settings › Notifications." in health
+    # A channel is not edited: the words say how its values are mended (QA walk 20, L3: "Fix the channel").
+    assert ("Mend what its failure names (the receiver or mail server, or the channel's values: a channel is not "
+            "edited, so remove it and add it again with the right ones), then send it a test message under "
+            "Settings › Notifications.") in health
     assert len(receiver.received) == seen  # the pages read the deliveries; they send nothing
 
     # The receiver is fixed; the test gets through, and the alert waiting for a retry goes at the next look.

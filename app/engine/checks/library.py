@@ -99,6 +99,7 @@ NEW_TOKEN = new_token()
 # and shows its new activation link (app/onboardings/reactivation.py): Okta's e-mail may never reach
 # an account the wizard made without one (QA walk 10, M3).
 REACTIVATE = "Reactivate the service account"
+ANY_IP_BUTTON = "Set the token to Any IP"  # the token step's button (templates/onboardings/_step.html)
 
 
 def since_active(status: str, place: str = "") -> str | None:
@@ -332,7 +333,7 @@ class ServiceToken(Check):
         network = network_text(token.network, facts.get("service_token_zone_names"))
         if p is not None and p.any_ip and token.network_connection != "ANYWHERE":
             return CheckOutcome.failed(f"Token '{token.name}' is limited to {network}; the vendor's document asks "
-                                       "for Any IP", "Use 'Set to Any IP' on this step.",
+                                       "for Any IP", f"Press “{ANY_IP_BUTTON}” on the token's step of the onboarding's page.",
                                        token_id=token_id, network=token.network,
                                        problem=f"The service account's API token is limited to {network}, where the "
                                                "vendor's document asks for Any IP")
