@@ -369,9 +369,9 @@ class TestDriftAndUndo:
         w.verify(oid, "reverify")
         item = plan_item(w.plan(oid), "drop_super_admin")
         assert item["verdict"] == "unchanged" and not item["restore"]
-        assert item["summary"] == ("Done earlier: Removed Super Administrator. Found back in Okta since, which applying "
-                                   "again does not undo: remove it by hand (for a role, Security > Administrators), "
-                                   "then verify again.")
+        assert item["summary"] == ("Done earlier: Removed Super Administrator. Found back in Okta since, which "
+                                   "applying again does not undo: remove it by hand (for a role, Security > "
+                                   "Administrators), then verify again.")
         assert w.apply(oid).state == "succeeded"
         assert "SUPER_ADMIN" in {r["type"] for r in sandbox_org.user_roles(svc)}  # a person's to take away
 

@@ -333,7 +333,8 @@ class ServiceToken(Check):
         network = network_text(token.network, facts.get("service_token_zone_names"))
         if p is not None and p.any_ip and token.network_connection != "ANYWHERE":
             return CheckOutcome.failed(f"Token '{token.name}' is limited to {network}; the vendor's document asks "
-                                       "for Any IP", f"Press “{ANY_IP_BUTTON}” on the token's step of the onboarding's page.",
+                                       "for Any IP",
+                                       f"Press “{ANY_IP_BUTTON}” on the token's step of the onboarding's page.",
                                        token_id=token_id, network=token.network,
                                        problem=f"The service account's API token is limited to {network}, where the "
                                                "vendor's document asks for Any IP")
