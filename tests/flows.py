@@ -63,6 +63,12 @@ def press_and_wait(page: Page, button: Locator) -> None:
     wait_for_job(page)
 
 
+# What the page says after the last attestation, which verifies at once: that the wizard is verifying,
+# or, when the verification ended before the page was drawn (a quick sandbox), that it has ended.
+VERIFYING_AFTER_THE_LAST = re.compile(r"Nothing else is left: the wizard is verifying the checklist against Okta\.|"
+                                      r"The verification has ended")
+
+
 def attest_all(page: Page, watch: Refusals | None = None) -> None:
     """Every attestation the page offers, in its order. One that proves the vendor connected warns
     when Okta shows no use of the token (a 409 page, which ``watch`` expects): confirmed despite it."""

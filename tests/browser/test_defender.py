@@ -15,6 +15,7 @@ from tests.browser.axe import assert_accessible, pages_for, preload
 from tests.browser.driver import Journey
 from tests.flows import (
     PLAN_CONFIRMED,
+    VERIFYING_AFTER_THE_LAST,
     activate_and_create_token,
     add_operator_in_ui,
     attest_all,
@@ -96,8 +97,7 @@ def test_defender_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     expect(card.get_by_role("button", name=licence)).to_be_visible()
     attest_all(page, watch)
     # The last attestation verifies at once: nothing is left to press (QA walk 9, M2).
-    verifying = "Nothing else is left: the wizard is verifying the checklist against Okta."
-    expect(page.get_by_text(verifying)).to_be_visible()
+    expect(page.get_by_text(VERIFYING_AFTER_THE_LAST).first).to_be_visible()
     wait_for_job(page)
     expect(page.get_by_role("heading", name="Completed: every item passed or was attested")).to_be_in_viewport()
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()

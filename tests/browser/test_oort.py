@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.browser.driver import Journey
 from tests.flows import (
     PLAN_CONFIRMED,
+    VERIFYING_AFTER_THE_LAST,
     activate_and_create_token,
     attest_all,
     paste_token,
@@ -125,8 +126,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     attest_all(page, watch)
     # The last attestation verifies at once: step 4's Okta check (the org's engine) is the verification's,
     # and the card no longer stopped at it for a "Done: check it in Okta" of its own.
-    expect(page.get_by_text("Nothing else is left: the wizard is verifying the checklist against Okta.")
-           ).to_be_visible()
+    expect(page.get_by_text(VERIFYING_AFTER_THE_LAST).first).to_be_visible()
     wait_for_job(page)
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
