@@ -67,6 +67,9 @@ class NextStep:
     # Nothing is left but to verify everything done since the last look: an attestation that leads
     # here verifies at once (the last one was followed by a "Verify again" to press: QA walk 9, M2).
     finishes: bool = False
+    # The token verified is limited to network zones: the step's own instructions, how to make a token,
+    # are folded (followed, they made a second token the wizard does not watch: QA walk 20, M5).
+    made_already: bool = False
 
 
 # Who may act on an onboarding (handoffs.may_act), as the card names them to someone who may not.
@@ -149,7 +152,7 @@ def next_step(view: OnboardingView) -> NextStep:
     zoned = zoned_token_step(view, steps)
     if zoned is not None:
         return NextStep(NextKind.person, f"Step {zoned.step.number}: {zoned.step.title}", zoned_words(view), zoned,
-                        reader_detail=zoned_words(view, f"{_cap(WHO_ACTS)} sets it to Any IP"))
+                        reader_detail=zoned_words(view, f"{_cap(WHO_ACTS)} sets it to Any IP"), made_already=True)
     drifted = _drifted_since_completed(view, steps)
     if drifted is not None:
         # Not the step's first-time instructions (an activation link destroyed long ago): what changed.
