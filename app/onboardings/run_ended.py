@@ -25,6 +25,8 @@ ENDED = {"apply": "The wizard's run has ended: what it did is below.",
          "undo_shared": "The undo has ended: what it removed is below."}
 
 
+_NAMED = 2  # at most this many actions are named, not counted
+
 STOPPED = "The run stopped before its end: this page says what went wrong, and what to do."
 
 
@@ -39,9 +41,15 @@ async def run_ended_words(session: AsyncSession, job: Job) -> str | None:
     if job.kind != "apply":
         return ENDED[job.kind]
     since = job.started_at or job.created_at
-    outcomes = Counter(row.outcome for row in (await action_rows(session, job.onboarding_id)).values()
-                       if row.state == ActionState.done and row.outcome and row.updated_at >= since)
-    done = [f"{outcomes[outcome]} {words}" for outcome, words in _OUTCOMES if outcomes[outcome]]
-    if not done:
+    rows = [row for row in (await action_rows(session, job.onboarding_id)).values()
+            if row.state == ActionState.done and row.outcome and row.updated_at >= since]
+    if not rows:
         return "The wizard's run has ended: nothing was left for it to do in Okta now."
+    said = [row.summary or "" for row in rows]
+    if len(rows) <= _NAMED and all(0 < len(words) <= 160 for words in said):
+        # One or two, named: "Applied in Okta: 1 removed." after the token's paste said nothing of
+        # what (Super Administrator taken from the service account: QA walk 20, L2).
+        return f"Applied in Okta: {'; '.join(words.rstrip('.') for words in said)}."
+    outcomes = Counter(row.outcome for row in rows)
+    done = [f"{outcomes[outcome]} {words}" for outcome, words in _OUTCOMES if outcomes[outcome]]
     return f"Applied in Okta: {', '.join(done)}. Each step below says what the wizard did there."

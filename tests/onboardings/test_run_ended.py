@@ -47,3 +47,16 @@ def test_a_run_that_stopped_does_not_read_as_applied(j: Journey, sandbox_org: Sa
     card = _card(j.get(f"/onboardings/{oid}").text)  # the run ended before the page was drawn
     assert "The run stopped before its end: this page says what went wrong, and what to do." in card, card
     assert "has applied it" not in card
+
+
+def test_a_run_of_one_or_two_actions_names_them(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk 20, L2: once the token was pasted, Super Administrator was taken from the service
+    account, and the page said only "Applied in Okta: 1 removed."."""
+    oid = _confirmed(j, sandbox_org)
+    url = f"/onboardings/{oid}"
+    j.wait_for_jobs()
+    j.paste_service_token(oid, "Defender for Identity")  # the removal that waited for it runs now
+    j.get(f"{url}/progress")
+    card = _card(j.get(url).text)
+    assert "Applied in Okta: Removed Super Administrator." in card, card
+    assert "1 removed" not in card
