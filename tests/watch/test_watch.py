@@ -5,6 +5,7 @@ later run no longer finds it; the service token's use is inferred from Okta's me
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import uuid
 from datetime import UTC, datetime
@@ -433,3 +434,18 @@ def test_a_log_stream_is_shown_as_okta_shows_it() -> None:
     stopped = {"log_stream_active": CheckResult(status="failed", found=inactive)}
     assert _with_streams(base, stopped, kinds).notes == (f"Log stream: {inactive}",)
     assert _with_streams(base, {}, kinds) == base  # a vendor without a stream
+
+
+def test_a_page_completed_before_the_watch_looked_says_when_it_will(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk 20, L7: right after completion the card said the wizard "checks it against Okta again on
+    its schedule", with no time: its first look, once the watch's next round sets it, is the pace's."""
+    def _words(page: str) -> str:
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+    oid, _token = _completed(j, sandbox_org)
+    page = _words(j.get(f"/onboardings/{oid}").text)
+    # Until the vendor's first call is seen the watch looks every hour (the settings' first-call pace).
+    assert "Watched: the wizard checks it against Okta again in about 1 hour (its first look is being " \
+           "scheduled); no alert is open" in page, page
+    _tick(j)
+    assert "its first look is being scheduled" not in _words(j.get(f"/onboardings/{oid}").text)

@@ -134,6 +134,8 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "first_call_hours": min(onboarding.watch_every_hours or state.settings.watch_every_hours,
                                 state.settings.watch_first_call_hours),
         "usual_hours": state.settings.watch_every_hours,  # the pace an empty "Check it every" keeps
+        # Its pace now (before its first look is set: "again on its schedule" said no time: QA walk 20, L7).
+        "pace_hours": (state.watch.period(onboarding).total_seconds() / 3600) if state.watch is not None else None,
         # A run announced by the last press that ended before this page was drawn: what it did.
         "run_ended": await _run_ended(request, db, view.job, onboarding_id), "STOPPED": STOPPED,
     }
