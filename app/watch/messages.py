@@ -5,11 +5,14 @@ what is left of the cause they were told of), not as a new alarm."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from app.common.moments import stamp
+from app.common.moments import okta_moment, stamp
 from app.common.text import lasted
+from app.playbooks.tasks import TOKEN_CREATED
 from app.store.models import Alert, Onboarding
 from app.watch.findings import CONTINUES, ITEM_SAID, REACTIVATED, REFUSED_KEY
 
@@ -34,22 +37,35 @@ def resolved(alert: Alert, onboarding: Onboarding) -> str:
     return f"this check passes again: {label}." if label else f"the watch no longer finds this: {alert.summary}"
 
 
-def shown(alert: Alert) -> str:
+def _token_since(note: Mapping[str, Any], facts: Mapping[str, Any] | None) -> bool:
+    """A new token was pasted since the reactivation ``note`` (Okta made the token verified after it)."""
+    made = okta_moment((facts or {}).get(TOKEN_CREATED))
+    return made is not None and made > datetime.fromisoformat(str(note["at"]))
+
+
+def shown(alert: Alert, facts: Mapping[str, Any] | None = None) -> str:
     """An open alert's words on the pages: as the last run found it, unless a person reactivated the
-    service account since (the pages said it was still deactivated until the next run)."""
+    service account since (the pages said it was still deactivated until the next run); and once a
+    new token is pasted (``facts``: the onboarding's), not that it still waits for its password (QA
+    walk 20, L6)."""
     note = (alert.details or {}).get(REACTIVATED)
     if not note:
         return alert.summary
     label = (alert.details or {}).get("label")
-    return (f"{note['login']} was reactivated in Okta by {note['by']} on {stamp(datetime.fromisoformat(note['at']))}: "
-            "it waits for its password to be set with its new activation link, and for the watch's next check"
-            + (f".{ITEM_SAID}{label}." if label else "."))
+    then = (": a new API token was pasted since, and the watch's next check, due now, clears this once Okta shows "
+            "the account active" if _token_since(note, facts) else
+            ": it waits for its password to be set with its new activation link, and for the watch's next check")
+    return (f"{note['login']} was reactivated in Okta by {note['by']} on {stamp(datetime.fromisoformat(note['at']))}"
+            + then + (f".{ITEM_SAID}{label}." if label else "."))
 
 
-def shown_remedy(alert: Alert) -> str | None:
+def shown_remedy(alert: Alert, facts: Mapping[str, Any] | None = None) -> str | None:
     """What to do about an open alert, on the pages: after a reactivation, what is left of it."""
     details = alert.details or {}
-    return str((details.get(REACTIVATED) or {}).get("remedy") or details.get("remedy") or "") or None
+    note = details.get(REACTIVATED) or {}
+    if note and _token_since(note, facts):
+        return "Give the vendor the new token, if that is not done yet; nothing else is left to do in Okta."
+    return str(note.get("remedy") or details.get("remedy") or "") or None
 
 
 def _said(event: str) -> str:

@@ -131,6 +131,14 @@ def test_the_owner_gets_a_new_activation_link_without_email_then_replaces_the_to
     pasted = j.submit(j.form(j.get(url).text, "/token"), service_token=value)
     assert "Token verified" in pasted.text, _words(pasted.text)
     j.wait_for_jobs()
+    # Until the watch's next check the alert says the new token was pasted, not that the account still
+    # waits for its password (QA walk 20, L6); Health says what is left to do.
+    said = _words(j.get(url).text)
+    assert f"{user.login} was reactivated in Okta by ana.admin on " in said
+    assert ": a new API token was pasted since, and the watch's next check, due now, clears this once Okta shows " \
+           "the account active." in said and "it waits for its password" not in said
+    assert "What to do: Give the vendor the new token, if that is not done yet; nothing else is left to do in Okta." \
+        in _words(j.get("/health").text)
     j.submit(j.form(j.get(url).text, "/reverify"))
     j.wait_for_jobs()
     assert _open_alerts(j, oid) == []
