@@ -26,7 +26,7 @@ from app.okta.ratelimit import INTERACTIVE
 from app.onboardings.attestations import withdraw_for_a_new_token
 from app.onboardings.step_state import served_by_the_token
 from app.onboardings.token_name import token_name_of, token_task
-from app.playbooks.tasks import TOKEN_CREATED, TOKEN_VERIFIED
+from app.playbooks.tasks import TOKEN_CREATED, TOKEN_VERIFIED, TOKEN_VERIFIED_AT
 from app.store.base import utcnow
 from app.store.repositories.progress import destroy_kept_secrets
 from app.store.repositories.state import get_onboarding, learn
@@ -221,7 +221,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         # When Okta made it (Okta's clock): what the vendor does with it cannot have begun before.
         TOKEN_CREATED: matched.created,
         # When (the database's clock, as a verification run's): a failed result from before is out of date.
-        "service_token_verified_at": utcnow().timestamp(),
+        TOKEN_VERIFIED_AT: utcnow().timestamp(),
         # and whatever a token check found of the token before, passed or failed (app/engine/status.py).
         PERSON_CHANGED: changed_now(loaded.scope.facts, [TOKEN_NETWORK], utcnow().timestamp())}
     how = ("picked by the operator among " if chosen else "named ") + (

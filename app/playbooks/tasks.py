@@ -42,6 +42,7 @@ class ServiceTokenTask(BaseModel):
 
 # The fact a verified service token sets (true): steps and actions that need the token wait for it.
 TOKEN_VERIFIED = "service_token_verified"  # noqa: S105 (a fact's name)
+TOKEN_VERIFIED_AT = "service_token_verified_at"  # noqa: S105 (a fact's name) when it was, the database's clock
 TOKEN_CREATED = "service_token_created"  # noqa: S105 (a fact's name) when Okta made the token verified
 
 # The facts a verified service token leaves (app/onboardings/service.py, verify_service_token),

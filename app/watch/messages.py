@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.common.moments import okta_moment, stamp
+from app.common.moments import stamp
 from app.common.text import lasted
-from app.playbooks.tasks import TOKEN_CREATED
+from app.playbooks.tasks import TOKEN_VERIFIED_AT
 from app.store.models import Alert, Onboarding
 from app.watch.findings import CONTINUES, ITEM_SAID, REACTIVATED, REFUSED_KEY
 
@@ -38,9 +38,9 @@ def resolved(alert: Alert, onboarding: Onboarding) -> str:
 
 
 def _token_since(note: Mapping[str, Any], facts: Mapping[str, Any] | None) -> bool:
-    """A new token was pasted since the reactivation ``note`` (Okta made the token verified after it)."""
-    made = okta_moment((facts or {}).get(TOKEN_CREATED))
-    return made is not None and made > datetime.fromisoformat(str(note["at"]))
+    """A token was pasted since the reactivation ``note`` (both moments the database's clock)."""
+    pasted = (facts or {}).get(TOKEN_VERIFIED_AT)
+    return pasted is not None and float(pasted) > datetime.fromisoformat(str(note["at"])).timestamp()
 
 
 def shown(alert: Alert, facts: Mapping[str, Any] | None = None) -> str:
