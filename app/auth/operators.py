@@ -127,7 +127,7 @@ async def create_operator(session: AsyncSession, new: NewOperator, actor: Actor,
         username=username,
         display_name=display_name,
         role=role,
-        password_hash=await asyncio.to_thread(hash_password, Secret(password)),
+        password_hash=await asyncio.to_thread(hash_password, Secret(password, remember=False)),
         is_active=True,
         must_change_password=password_given,  # the administrator knows this one
     )
@@ -213,7 +213,7 @@ async def reset_password(session: AsyncSession, operator_id: uuid.UUID, reset: P
     password = form.secret("password", label="New password", max_length=1024)
     _refuse_weak_password(form, password, operator.username, operator.display_name)
     form.raise_if_invalid()
-    operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
+    operator.password_hash = await asyncio.to_thread(hash_password, Secret(password, remember=False))
     operator.must_change_password = True  # the administrator knows this one
     await end_all_sessions(session, operator, SessionEnd.password_reset)
     locked = await signin.unlock(session, operator)  # a new password starts with a clean slate
@@ -259,7 +259,7 @@ async def change_own_password(session: AsyncSession, operator_id: uuid.UUID, cha
         form.errors["current_password"] = wrong
     _refuse_weak_password(form, password, operator.username, operator.display_name, confirm=again, previous=current)
     form.raise_if_invalid("Your password was not changed.")
-    operator.password_hash = await asyncio.to_thread(hash_password, Secret(password))
+    operator.password_hash = await asyncio.to_thread(hash_password, Secret(password, remember=False))
     operator.must_change_password = False
     ended = await end_all_sessions(session, operator, SessionEnd.password_changed, but=this_session)
     await _audit(session, actor, "operator_password_changed", operator,

@@ -93,7 +93,7 @@ async def complete_setup(session: AsyncSession, token: str, first: FirstAdminist
         username=username,
         display_name=display_name,
         role=OperatorRole.ADMIN.value,
-        password_hash=await asyncio.to_thread(hash_password, Secret(password)),
+        password_hash=await asyncio.to_thread(hash_password, Secret(password, remember=False)),
         is_active=True,
         last_sign_in_at=utcnow(),  # setup signs them in
     )
