@@ -212,10 +212,12 @@ async def save_config(session: AsyncSession, vault: Vault, given: SignInSettings
     if enabled and not secret and not has_secret and "oidc_client_secret" not in form.errors:
         form.errors["oidc_client_secret"] = "Enter the client secret the provider showed for this app."  # noqa: S105
     # The secret kept is sent only where it was given: a new issuer (or app) left the box empty sent
-    # it to whatever answered there, the client secret "never shown again" (security review, L1).
-    moved = bool(current.issuer) and (issuer.rstrip("/").lower() != current.issuer.rstrip("/").lower()
-                                      or client_id != current.client_id)
-    if has_secret and not secret and moved and (issuer or client_id) and "oidc_client_secret" not in form.errors:
+    # it to whatever answered there, the client secret "never shown again" (security review, L1). So
+    # another issuer or client ID, cleared too, asks for it again, or (turned off) lets it go: cleared
+    # while off, then set anew, kept it for the new issuer (review of this change, M2).
+    moved = has_secret and not secret and (issuer.rstrip("/").lower() != current.issuer.rstrip("/").lower()
+                                           or client_id != current.client_id)
+    if moved and enabled and "oidc_client_secret" not in form.errors:
         form.errors["oidc_client_secret"] = ("Enter the client secret again: the one kept is sent only to the "  # noqa: S105
                                              "issuer and client ID it was given for.")
     if enabled and not any(role_values.values()):
@@ -225,6 +227,11 @@ async def save_config(session: AsyncSession, vault: Vault, given: SignInSettings
 
     secret_id = current.client_secret_id
     repository = SecretRepository(session, vault)
+    dropped = moved and secret_id is not None
+    if dropped:
+        assert secret_id is not None
+        await repository.destroy(secret_id, purpose=SECRET_PURPOSE, owner=SECRET_OWNER)
+        secret_id = None
     if secret:
         replaced = False
         if secret_id is not None:
@@ -249,6 +256,8 @@ async def save_config(session: AsyncSession, vault: Vault, given: SignInSettings
     changes += [label for label, value in compared.items() if value(config) != value(current)]
     if secret:
         changes.append("client secret replaced" if has_secret else "client secret stored")
+    elif dropped:
+        changes.append("client secret destroyed (given for another issuer or client ID)")
     if not changes:
         return []
     row = await session.get(AppSetting, SETTINGS_KEY)
