@@ -30,24 +30,25 @@ DECLARED_AGO_MINUTES = 24 * 60
 CLOCKS_APART = 120
 
 
-def _earliest_start(playbook: Playbook, step: StepSpec, scope: Scope) -> tuple[float, str]:
+def _earliest_start(playbook: Playbook, step: StepSpec, scope: Scope) -> tuple[float, str, float]:
     """The earliest moment what ``step``'s timer waits for can have begun, and what happened then:
     a step at or after the one that takes the service account's token, not before Okta made the
     token (Sentinel's connector is made with it); a step a wait holds ("before proceeding"), not
-    before that wait ended. 0 when nothing bounds it (an Azure role assigned before the onboarding)."""
-    floor, after = 0.0, ""
+    before that wait ended. 0 when nothing bounds it (an Azure role assigned before the onboarding).
+    The last: how much earlier is let pass (the token's moment is Okta's clock: CLOCKS_APART)."""
+    floor, after, slack = 0.0, "", 0.0
     steps = [s for _section, s in playbook.steps() if scope.condition(s.when)]
     keys = [s.key for s in steps]
     taking = next((s for s in steps if s.task is not None and s.task.kind == "service_token"), None)
     created = okta_moment(scope.facts.get(TOKEN_CREATED))
     if taking is not None and created is not None and step.key in keys and keys.index(step.key) >= keys.index(
             taking.key):
-        floor, after = created.timestamp(), "Okta made the service account's token"
+        floor, after, slack = created.timestamp(), "Okta made the service account's token", CLOCKS_APART
     for wait in steps:
         until = timer_until(scope.facts, wait.key) if wait.task is not None and step.key in wait.task.holds else None
         if until is not None and until > floor:
-            floor, after = until, f"the wait of step {wait.number} ({wait.title}) ended"
-    return floor, after
+            floor, after, slack = until, f"the wait of step {wait.number} ({wait.title}) ended", 0.0
+    return floor, after, slack
 
 
 async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,
@@ -73,8 +74,9 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
                                    then="start the timer")
     refuse_during_a_wait(playbook, step, scope, now, refused="Timer not started", then="start the timer")
     started = now - int(ago or 0) * 60
-    floor, after = _earliest_start(playbook, step, scope)
-    if started < floor - CLOCKS_APART:
+    floor, after, slack = _earliest_start(playbook, step, scope)
+    # Only a moment declared: one started now is now, whatever Okta's clock says (review, L4).
+    if ago and int(ago) and started < floor - slack:
         # Five hours before the token it is made with, in an onboarding of minutes: the backfill
         # preview counted from then, and the record said the 30 minutes passed (QA walk 20, M2).
         most = max(int((now - floor) // 60), 0)

@@ -55,9 +55,11 @@ def receiver_place(channel: NotificationChannel) -> str:
     (the sandbox's demo receiver; a webhook added before the private-network tick is kept as ticked,
     and one at 127.0.0.1 read as on the private network: QA L7), "on our private network" when
     ticked, else ""."""
-    host = (urlsplit(channel.target).hostname or "") if channel.kind == WEBHOOK else \
-        str((channel.settings or {}).get("host", ""))
-    if _loopback(host):
+    if channel.kind != WEBHOOK:
+        # A mail server's tick only allows a private address (channels added before it are kept as
+        # ticked, smtp.sendgrid.net among them): it says nothing of where the server is.
+        return "on this machine" if _loopback(str((channel.settings or {}).get("host", ""))) else ""
+    if _loopback(urlsplit(channel.target).hostname or ""):
         return "on this machine"
     return "on our private network" if (channel.settings or {}).get(PRIVATE_NETWORK) else ""
 

@@ -36,5 +36,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # What is not sent reads so before: given up, in its words (a try's own words, if it had one, stay).
+    deliveries = sa.table("notification_deliveries", sa.column("last_error", sa.String()),
+                          sa.column("not_sent", sa.String()))
+    op.execute(deliveries.update().where(deliveries.c.not_sent.is_not(None), deliveries.c.last_error.is_(None))
+               .values(last_error="Not sent: " + deliveries.c.not_sent + "."))
     with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
         batch_op.drop_column('not_sent')

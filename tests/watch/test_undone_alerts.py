@@ -10,6 +10,7 @@ import re
 from sqlalchemy import select
 
 from app.store.models import AuditEvent, NotificationDelivery
+from app.store.models.watch import MAX_ATTEMPTS
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
 from tests.watch.test_notifications import Receiver, _add_webhook, _deliver, _words, receiver
@@ -134,3 +135,22 @@ def test_the_onboarding_page_says_its_alerts_are_not_getting_out(j: Journey, san
     assert _deliver(j) == 0
     assert ("Alerts go to: Security channel (webhook). Alerts are not getting out to Security channel: its last "
             "delivery failed (Settings › Notifications says why).") in _words(j.get(f"/onboardings/{oid}").text)
+
+
+def test_an_alert_given_up_before_the_undo_is_not_counted_after(j: Journey, sandbox_org: SandboxOrg,
+                                                                receiver: Receiver) -> None:
+    """Review of this session's change, L1: only the deliveries still tried were marked not sent; one
+    given up before the onboarding was undone still read "1 alert given up" on Settings and Health."""
+    _add_webhook(j, receiver.url)
+    receiver.statuses = [500] * MAX_ATTEMPTS
+    oid, _token = _drifted(j, sandbox_org)
+    for _ in range(MAX_ATTEMPTS):
+        _deliver(j)
+        j.clock.advance(7 * 3600)
+    assert "1 alert given up" in _words(j.get("/health").text)
+    j.submit(j.form(j.get(f"/onboardings/{oid}/undo").text, "/undo"))
+    j.wait_for_jobs()
+    assert "given up" not in _words(j.get("/health").text)
+    settings = _words(j.get("/settings").text)
+    state = settings.split("Last delivery failed", 1)[1].split("Recent deliveries", 1)[0]
+    assert "answered 500" in state and "given up" not in state

@@ -125,8 +125,8 @@ async def end_alerts(session: AsyncSession, onboarding_id: uuid.UUID, now: datet
         # shows as failing (it read as working until the next alert: review, twenty-eighth session, L1).
         await session.execute(update(NotificationDelivery).where(
             NotificationDelivery.alert_id.in_([alert.id for alert in ended]),
-            NotificationDelivery.delivered_at.is_(None), NotificationDelivery.attempts < MAX_ATTEMPTS)
-            .values(attempts=MAX_ATTEMPTS, not_sent=why[:300]))
+            NotificationDelivery.delivered_at.is_(None), NotificationDelivery.not_sent.is_(None))
+            .values(attempts=MAX_ATTEMPTS, not_sent=why[:300]))  # given up already too: not counted on
     return [alert.summary for alert in ended]
 
 
