@@ -274,15 +274,19 @@ class Notifier:
                 log.warning("notification %s to %s failed: %s", delivery_id, channel.kind, error)
         async with self.db.session() as session:
             delivery = await session.get(NotificationDelivery, delivery_id)
-            if delivery is None:  # dropped while it was sent: its onboarding was undone or closed
+            if delivery is None:  # its channel's rows went with it
                 return 1 if error is None else 0
-            delivery.attempts += 1
+            # Withdrawn while it was sent (its onboarding undone or closed: `end_alerts`): the try is
+            # still the channel's, and it is not tried again.
+            withdrawn = delivery.not_sent is not None
+            delivery.attempts = MAX_ATTEMPTS if withdrawn else delivery.attempts + 1
             delivery.last_attempt_at, delivery.sending_until = now, None
             if error is None:
-                delivery.delivered_at, delivery.last_error = now, None
+                delivery.delivered_at, delivery.last_error, delivery.not_sent = now, None, None
             else:
                 delivery.last_error = error[:1000]
-                delivery.next_attempt_at = now + backoff(delivery.attempts)
+                if not withdrawn:
+                    delivery.next_attempt_at = now + backoff(delivery.attempts)
         return 1 if error is None else 0
 
     async def send(self, channel: NotificationChannel, payload: dict[str, Any], sealed: dict[str, str],
