@@ -159,6 +159,15 @@ def test_the_owner_mail_migration_keeps_the_operators_and_goes_back(
         engine.dispose()
 
 
+def _an_alert_to_a_webhook(conn: Any, ids: dict[str, str], at: str, **alert: Any) -> None:
+    """A Drata onboarding with an alert (``ids``: onboarding, alert, channel...), and a webhook channel."""
+    _an_onboarding(conn, ids, at, "drata")
+    _insert(conn, "alerts", id=ids["alert"], onboarding_id=ids["onboarding"], key="credential", kind="credential",
+            summary="The connection's token is refused", details="{}", raised_at=at, last_seen_at=at, **alert)
+    _insert(conn, "notification_channels", id=ids["channel"], kind="webhook", label="Hook",
+            target="https://hooks.acme.example/…", settings="{}", created_at=at)
+
+
 def test_the_last_attempt_migration_keeps_a_sent_deliverys_time_and_goes_back(
         empty_database_factory: Callable[[], str]) -> None:
     """0017: a delivery keeps when it was last tried (a channel's row and the Health page read it);
@@ -172,12 +181,7 @@ def test_the_last_attempt_migration_keeps_a_sent_deliverys_time_and_goes_back(
     engine = create_sync_engine(url)
     try:
         with engine.begin() as conn:
-            _an_onboarding(conn, ids, at, "drata")
-            _insert(conn, "alerts", id=ids["alert"], onboarding_id=ids["onboarding"], key="credential",
-                    kind="credential", summary="The connection's token is refused", details="{}", raised_at=at,
-                    last_seen_at=at)
-            _insert(conn, "notification_channels", id=ids["channel"], kind="webhook", label="Hook",
-                    target="https://hooks.acme.example/…", settings="{}", created_at=at)
+            _an_alert_to_a_webhook(conn, ids, at)
             for name, delivered in (("sent", sent_at), ("failing", None)):
                 _insert(conn, "notification_deliveries", id=ids[name], channel_id=ids["channel"],
                         alert_id=ids["alert"], event="raised", payload="{}", created_at=at, attempts=1,
@@ -267,12 +271,7 @@ def test_0021_marks_an_abandoned_clearing_untried_and_leaves_a_failing_delivery(
     engine = create_sync_engine(url)
     try:
         with engine.begin() as conn:
-            _an_onboarding(conn, ids, at, "drata")
-            _insert(conn, "alerts", id=ids["alert"], onboarding_id=ids["onboarding"], key="credential",
-                    kind="credential", summary="The connection's token is refused", details="{}", raised_at=at,
-                    last_seen_at=at, cleared_at=at)
-            _insert(conn, "notification_channels", id=ids["channel"], kind="webhook", label="Hook",
-                    target="https://hooks.acme.example/…", settings="{}", created_at=at)
+            _an_alert_to_a_webhook(conn, ids, at, cleared_at=at)
             for name, error in (("raised", "the receiver answered 503"),
                                 ("cleared", "Not sent: the alert it resolves never got through to this channel.")):
                 _insert(conn, "notification_deliveries", id=ids[name], channel_id=ids["channel"],
