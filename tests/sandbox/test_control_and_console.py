@@ -182,3 +182,28 @@ class TestConsole:
     def test_the_stylesheet_is_served(self, connect: Connect) -> None:
         response = connect().get("/__sandbox__/console.css")
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
+
+
+class TestRevokingATokenInTheConsole:
+    def test_a_token_is_revoked_as_security_api_tokens_does(self, connect: Connect, sandbox_org: SandboxOrg,
+                                                           demo_org: DemoOrg) -> None:
+        """QA walk 20, L4: the wizard asks a person to revoke a token it does not watch in Security >
+        API > Tokens, and the demo's console had no way to."""
+        user = sandbox_org.add_user("svc.extra@acme.example")
+        sandbox_org.assign_role(user["id"], "READ_ONLY_ADMIN")
+        value = sandbox_org.issue_api_token(user["id"], "Second token")
+        [token] = [t for t in sandbox_org.api_tokens if t.user_id == user["id"]]
+        console = connect()
+        page = console.get("/__sandbox__/console").text
+        assert "Revoke Second token" in page
+        done = console.post("/__sandbox__/console/tokens/revoke", data={"token_id": token.id})
+        assert "The token “Second token” is revoked: Okta no longer accepts it." in done.text
+        assert tokens_domain.authenticate(sandbox_org, value) is None
+        assert sandbox_org.events_of("system.api_token.revoke")
+        again = console.post("/__sandbox__/console/tokens/revoke", data={"token_id": token.id})
+        assert again.status_code == 400 and "Choose a token." in again.text
+        # The demo's own administrator's token (the wizard's connection) is not offered.
+        [kept] = [t for t in sandbox_org.api_tokens if t.user_id == demo_org.admin_user_id][:1]
+        assert f"Revoke {kept.name}" not in console.get("/__sandbox__/console").text
+        refused = console.post("/__sandbox__/console/tokens/revoke", data={"token_id": kept.id})
+        assert refused.status_code == 400 and sandbox_org.api_tokens.get(kept.id) is not None
