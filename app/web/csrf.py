@@ -8,6 +8,10 @@ on ``<body hx-headers>``). A mismatching ``Origin`` header is refused as well.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+
 from starlette.requests import Request
 
 from app.auth.tokens import derive, same, token_hash
@@ -39,7 +43,20 @@ def csrf_token(request: Request) -> str:
     override = request.scope.get("state", {}).get("csrf_binding")
     if override is not None:
         binding = override
-    return derive(csrf_seed(request), binding)
+    # And the server's key: whoever can plant a cookie (a sibling subdomain) could make the token of
+    # the seed it planted, and sign a person in to an account of its own (security review, L2).
+    return derive(csrf_seed(request), f"{binding}|{_server_part(request)}")
+
+
+def _server_part(request: Request) -> str:
+    """A value only this server's key makes (its primary: a rotated key makes open forms out of date,
+    which the page explains and draws again)."""
+    return _of_key(request.app.state.onboard.keys.ring().primary.material)
+
+
+@functools.lru_cache(maxsize=4)
+def _of_key(material: bytes) -> str:
+    return hmac.new(material, b"onboard csrf", hashlib.sha256).hexdigest()
 
 
 _NO_SESSION = "anonymous"

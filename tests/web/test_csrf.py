@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.auth.tokens import derive
 from app.settings import Settings
 from app.store.db import create_sync_engine
 from app.store.models import Operator
-from tests.support import add_operator, csrf_from, web_client
+from tests.support import PASSWORD, add_operator, csrf_from, web_client
 
 NEW_OPERATOR = {"username": "newbie", "display_name": "New Person", "role": "operator",
                 "password": "a long enough password"}
@@ -116,3 +117,21 @@ def test_a_form_sent_after_signing_out_elsewhere_says_signed_out(settings: Setti
     assert 'href="/sign-in?next=%2Foperators">Sign in</a>' in response.text
     assert _operator_count(settings) == 1
     assert again.status_code == 303 and again.headers["location"] == "/sign-in"
+
+
+def test_a_token_made_from_a_planted_cookie_alone_is_refused(settings: Settings) -> None:
+    """Security review, L2: the token was an HMAC of the cookie alone, so whoever could plant the cookie
+    (a sibling subdomain) could make its token and sign a person in to an account of their own."""
+    add_operator(settings, "boss", "admin")
+    planted = "planted-seed-0123456789abcdef"
+    forged = derive(planted, "csrf|anonymous")  # what the cookie alone gives
+    with web_client(settings) as web:
+        refused = web.client.post("/sign-in", data={"username": "boss", "password": PASSWORD, "csrf_token": forged},
+                                  headers={"cookie": f"onboard_csrf={planted}"})
+        assert refused.status_code == 403 and "security token is missing or out of date" in refused.text
+        # The page's own token, for the same cookie, is taken.
+        page = web.client.get("/sign-in", headers={"cookie": f"onboard_csrf={planted}"})
+        taken = web.client.post("/sign-in", data={"username": "boss", "password": PASSWORD,
+                                                  "csrf_token": csrf_from(page.text)},
+                                headers={"cookie": f"onboard_csrf={planted}"})
+        assert taken.status_code == 303
