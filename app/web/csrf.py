@@ -1,7 +1,7 @@
 """CSRF protection for every state-changing request: forms and htmx alike.
 
-The token is an HMAC of a random per-browser cookie, bound to the current session cookie
-(a "signed double-submit" token): it changes at sign-in, and a page on another site can neither
+The token is an HMAC of a random per-browser cookie, bound to the current session cookie and to
+the server's key (a "signed double-submit" token): it changes at sign-in, and a page on another site can neither
 read nor forge it. Forms carry it in a hidden field; htmx sends it as ``X-CSRF-Token`` (set once
 on ``<body hx-headers>``). A mismatching ``Origin`` header is refused as well.
 """
