@@ -128,13 +128,20 @@ class Engine(VerifyPhase, UndoPhase):
                          details={"counts": counts})
         return plan
 
+    async def _plan_again(self, ctx: Context, spec: ActionSpec) -> PlanItem | None:
+        """What a done action's plan reads in Okta now, or None when it cannot be read (the line then
+        stays "done earlier")."""
+        try:
+            return await self._instance(spec).plan(ctx)
+        except (ActionError, OktaError, TemplateError):
+            return None
+
     async def _restore_item(self, ctx: Context, spec: ActionSpec, done: OnboardingAction) -> PlanItem | None:
         """The plan line that makes ``done`` again when Okta no longer has it, or puts it right when
         what it set differs since (a user type added with its own schema: the action's own change,
         never a conflict's), or None (it is as done, or cannot be read: the line stays "done earlier")."""
-        try:
-            item = await self._instance(spec).plan(ctx)
-        except (ActionError, OktaError, TemplateError):
+        item = await self._plan_again(ctx, spec)
+        if item is None:
             return None
         if item.verdict not in _RESTORES:
             ctx.scope.facts.update(item.facts)
@@ -147,11 +154,8 @@ class Engine(VerifyPhase, UndoPhase):
         account), which applying again does not take away: the line says so, and what to do, where it
         read "unchanged: Done earlier: Removed Super Administrator" under a card asking to remove it
         (QA walk 20, M3). None: as done, or it cannot be read."""
-        try:
-            item = await self._instance(spec).plan(ctx)
-        except (ActionError, OktaError, TemplateError):
-            return None
-        if item.verdict != Verdict.remove:
+        item = await self._plan_again(ctx, spec)
+        if item is None or item.verdict != Verdict.remove:
             return None
         return PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}. Found back in Okta since, which applying "
                         "again does not undo: remove it by hand (for a role, Security > Administrators), then "

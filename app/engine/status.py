@@ -13,7 +13,7 @@ from app.engine.requirements import INPUT_PREFIX, Stale, describe, unmet, waits_
 from app.engine.runtime import Loaded
 from app.engine.scope import Scope
 from app.playbooks.schema import CheckSpec, Playbook, StepSpec
-from app.playbooks.tasks import TOKEN_VERIFIED
+from app.playbooks.tasks import TOKEN_VERIFIED, TOKEN_VERIFIED_AT
 from app.playbooks.templates import references
 from app.store.models import CheckResult, OnboardingPlan, VerificationRun
 from app.store.statuses import ActionState, OnboardingStatus, Verdict, WaitingFor, retired_note
@@ -300,7 +300,7 @@ def changed_since(loaded: Loaded, moment: float) -> bool:
     after ``moment`` (a wait found "not started" before it was is not one now)."""
     facts = loaded.scope.facts
     stamps = [row.updated_at.timestamp() for row in loaded.records.values()]
-    stamps.append(float(facts.get("service_token_verified_at") or 0))
+    stamps.append(float(facts.get(TOKEN_VERIFIED_AT) or 0))
     stamps += [float((facts.get(timer_fact(step.key)) or {}).get("recorded_at", 0))
                for _s, step in loaded.playbook.steps()]
     return max(stamps) > moment

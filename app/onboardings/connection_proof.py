@@ -24,6 +24,7 @@ from app.okta.errors import OktaError
 from app.onboardings.attestations import KEPT_WARNINGS, attestable
 from app.onboardings.handoffs import may_use_credential
 from app.playbooks.schema import CheckSpec
+from app.playbooks.tasks import TOKEN_VERIFIED_AT
 from app.store.repositories.state import get_onboarding, learn
 from app.watch.findings import used_since_paste
 
@@ -92,7 +93,7 @@ async def _token_use(engine: Engine, loaded: Loaded, actor: Actor) -> str | None
     if used is None or expires is None:
         return ("Okta's expiry of the service account's API token at its paste was not kept, so the wizard cannot "
                 "tell whether it was used since")
-    pasted = facts.get("service_token_verified_at")
+    pasted = facts.get(TOKEN_VERIFIED_AT)
     return ("Okta shows no use of the service account's API token since it was pasted"
             + (f" on {stamp(float(pasted))}" if pasted else "")
             + f": its expiry, {stamp(expires)}, had not moved when the wizard read it on {stamp(engine.clock.now())}")

@@ -29,7 +29,7 @@ from app.okta.errors import OktaError
 from app.okta.models import User
 from app.onboardings.lost_token import RELINKED_AT, RELINKED_BY, relinked_since
 from app.onboardings.token_name import token_task
-from app.playbooks.tasks import TOKEN_VERIFIED
+from app.playbooks.tasks import TOKEN_VERIFIED, TOKEN_VERIFIED_AT
 from app.store.base import utcnow
 from app.store.models import CheckResult, VerificationRun
 from app.store.repositories.progress import latest_results
@@ -67,7 +67,7 @@ def offered(loaded: Loaded, results: Mapping[str, CheckResult], run: Verificatio
     account = facts.get(token_task(loaded).user_fact)
     if not account or not facts.get(TOKEN_VERIFIED):
         return None
-    if run is not None and float(facts.get("service_token_verified_at") or 0) > run.finished_at.timestamp():
+    if run is not None and float(facts.get(TOKEN_VERIFIED_AT) or 0) > run.finished_at.timestamp():
         return None  # a token pasted since: Okta accepted it, so the account is active again
     kinds = check_kinds(loaded.playbook)
     since = _since(facts)

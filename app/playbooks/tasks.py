@@ -50,7 +50,7 @@ TOKEN_CREATED = "service_token_created"  # noqa: S105 (a fact's name) when Okta 
 SERVICE_TOKEN_FACTS = frozenset({
     TOKEN_VERIFIED, "service_token_id", "service_token_fingerprint", "service_token_name",
     "service_token_network", "service_token_network_text", "service_token_owner", "service_token_any_ip_required",
-    "service_token_candidates", "service_token_verified_at"})
+    "service_token_candidates", TOKEN_VERIFIED_AT, TOKEN_CREATED})
 
 
 def timer_fact(step_key: str) -> str:

@@ -15,6 +15,7 @@ import hmac
 from starlette.requests import Request
 
 from app.auth.tokens import derive, same, token_hash
+from app.web.state import app_state
 
 CSRF_COOKIE = "onboard_csrf"
 SESSION_COOKIE = "onboard_session"
@@ -51,7 +52,7 @@ def csrf_token(request: Request) -> str:
 def _server_part(request: Request) -> str:
     """A value only this server's key makes (its primary: a rotated key makes open forms out of date,
     which the page explains and draws again)."""
-    return _of_key(request.app.state.onboard.keys.ring().primary.material)
+    return _of_key(app_state(request).keys.ring().primary.material)
 
 
 @functools.lru_cache(maxsize=4)
