@@ -6,6 +6,7 @@ import re
 from typing import Protocol
 from urllib.parse import urljoin
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from tests.live import LiveServer
@@ -52,6 +53,20 @@ def wait_for_job(page: Page) -> None:
     page half parsed: none, and the hand-off journey stopped with three attestations left)."""
     expect(page.locator("#progress-region")).to_have_count(0, timeout=30_000)
     page.wait_for_load_state("domcontentloaded")
+
+
+def page_html(page: Page) -> str:
+    """The page's HTML once it has stopped changing. A step that starts a job (a verified token runs
+    what waited for it) reloads the page when the job ends, at a moment no test knows: reading the
+    page then fails ("the page is navigating"), so it is read again once the new page is there."""
+    for _ in range(10):
+        try:
+            return page.content()
+        except PlaywrightError as exc:
+            if "navigating" not in str(exc):
+                raise
+            page.wait_for_load_state("domcontentloaded")
+    return page.content()
 
 
 def press_and_wait(page: Page, button: Locator) -> None:

@@ -17,6 +17,7 @@ from tests.flows import (
     PLAN_CONFIRMED,
     attest_all,
     create_token_in_console,
+    page_html,
     paste_token,
     press_and_wait,
     reveal_secret,
@@ -86,7 +87,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
 
     token = activate_and_create_token(page, onboarding_url)
     paste_token(page, "create_token", token)
-    assert token not in page.content()
+    assert token not in page_html(page)
 
     press_and_wait(page, page.get_by_role("button", name="Verify"))
     domains = page.locator("#step-email_domains")
@@ -102,7 +103,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     secret = reveal_secret(page, "Client secret of the Drata - OIDC app")
     assert len(secret) >= 14
     page.goto(onboarding_url)
-    assert secret not in page.content()
+    assert secret not in page_html(page)
 
     attest_all(page, watch)
     expect(page.get_by_role("region", name="Kept for a later step")
@@ -110,7 +111,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     press_and_wait(page, page.get_by_role("button", name="Re-verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
     expect(page.get_by_text("0 failed")).to_be_visible()
-    assert secret not in page.content()
+    assert secret not in page_html(page)
     watch.assert_clean()
 
     state = server.sandbox_state()

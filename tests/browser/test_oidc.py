@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.driver import Journey
+from tests.flows import page_html
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +44,7 @@ def test_sign_in_with_the_sandbox_as_identity_provider(admin_journey: Journey) -
     section.get_by_label("Auditor: claim values").fill("Sales")
     section.get_by_role("button", name="Save sign-in settings").click()
     expect(page.get_by_text("Identity provider sign-in saved: turned on")).to_be_visible()
-    assert client_secret not in page.content()
+    assert client_secret not in page_html(page)
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()

@@ -18,6 +18,7 @@ from tests.flows import (
     VERIFYING_AFTER_THE_LAST,
     activate_and_create_token,
     attest_all,
+    page_html,
     paste_token,
     start_onboarding,
     wait_for_job,
@@ -63,7 +64,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
 
     token = activate_and_create_token(page, SERVICE_LOGIN, ACCOUNT_PASSWORD, "Oort")
     paste_token(page, "copy_token_read_write", token)
-    assert token not in page.content()
+    assert token not in page_html(page)
 
     # Oort's console values, and the Advanced tab advice for this Identity Engine org.
     values = page.locator("#step-integration_values")
