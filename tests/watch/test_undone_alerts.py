@@ -6,7 +6,9 @@ it, said so in the trail and the report, and no "[Resolved]" goes out (what they
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from app.store.models import AuditEvent, NotificationDelivery
@@ -154,3 +156,35 @@ def test_an_alert_given_up_before_the_undo_is_not_counted_after(j: Journey, sand
     settings = _words(j.get("/settings").text)
     state = settings.split("Last delivery failed", 1)[1].split("Recent deliveries", 1)[0]
     assert "answered 500" in state and "given up" not in state
+
+
+def test_a_message_withdrawn_while_it_was_being_sent_keeps_its_try_and_is_not_sent_again(
+        j: Journey, sandbox_org: SandboxOrg, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The onboarding undone while its "[Alert]" was on its way to a receiver that then failed: the
+    failed try is still the channel's (Settings says why), and the message is not tried again."""
+    from datetime import UTC, datetime
+
+    from app.store.repositories.watch import end_alerts
+
+    _add_webhook(j, receiver.url)
+    receiver.statuses = [500]
+    oid, _token = _drifted(j, sandbox_org)
+    notifier = j.state.watch.notifier if j.state.watch is not None else None
+    assert notifier is not None
+    sending = notifier.send
+
+    async def undone_meanwhile(*args: Any, **kwargs: Any) -> str | None:
+        said = await sending(*args, **kwargs)
+        async with j.state.db.session() as session:  # as the undo does, while the message is out
+            await end_alerts(session, oid, datetime.fromtimestamp(j.clock.now(), UTC), "the onboarding was undone")
+        return said
+    monkeypatch.setattr(notifier, "send", undone_meanwhile)
+    assert _deliver(j) == 0 and len(receiver.received) == 1
+    [delivery] = _rows(j, select(NotificationDelivery).where(NotificationDelivery.event == "raised"))
+    assert delivery.attempts == MAX_ATTEMPTS and delivery.last_attempt_at is not None
+    assert "answered 500" in (delivery.last_error or "") and delivery.not_sent == "the onboarding was undone"
+    j.clock.advance(7 * 3600)
+    assert _deliver(j) == 0 and len(receiver.received) == 1  # not tried again
+    settings = _words(j.get("/settings").text)
+    state = settings.split("Last delivery failed", 1)[1].split("Recent deliveries", 1)[0]
+    assert "answered 500" in state and "waiting" not in state and "given up" not in state
