@@ -696,6 +696,25 @@ class TestDeclaredWaits:
         started = web.post(f"{url}/timers/connect", {"minutes_ago": "4"}, page=url, follow_redirects=True)
         assert "Timer started: 26 minutes left." in started.text, started.text
 
+    def test_a_wait_started_now_is_never_refused_when_oktas_clock_is_ahead(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """The token's moment is Okta's clock: ten minutes ahead of this server's, a wait started now
+        (or declared begun 0 minutes ago) is still started now; one declared earlier is refused."""
+        oid = start(w, azure_roles_just_assigned=True)
+        web = Web(w.client)
+        assert web.sign_in("ana.admin").status_code == 303
+        url = f"/onboardings/{oid}"
+        web.post(f"{url}/timers/azure_propagation", {"minutes_ago": "60"}, page=url, follow_redirects=True)
+        up_to_the_connector(w, oid, sandbox_org)
+        fake_clock.advance(-10 * 60)  # Okta made the token "ten minutes from now", as this server counts
+        refused = web.post(f"{url}/timers/connect", {"minutes_ago": "5"}, page=url)
+        said = re.sub(r"<[^>]+>", "", html.unescape(refused.text))
+        assert refused.status_code == 400 and "give at most 0 minutes" in said, said
+        for ago in ("0", ""):
+            started = web.post(f"{url}/timers/connect", {"minutes_ago": ago}, page=url, follow_redirects=True)
+            assert "Timer started: 30 minutes left." in started.text, started.text
+            assert float(w.onboarding(oid).facts["timer_connect"]["started"]) == fake_clock.now()
+
     def test_the_page_names_who_declared_a_wait_as_it_names_people(self, w: Wizard, settings: Settings) -> None:
         """The page's finding read "Declared begun 15 minutes before by bea.admin" where the report
         read "by Beatriz Lopes (bea.admin)": the page names people by name (its attestations too). A
