@@ -18,7 +18,7 @@ from app.engine.context import Context
 from app.engine.jobs import JobHandle
 from app.engine.runtime import Loaded, rendered_settings
 from app.engine.scope import references
-from app.okta.errors import OktaError, OktaForbidden
+from app.okta.errors import OktaError, OktaForbidden, OktaUnauthorized
 from app.playbooks.schema import EvidenceSpec
 from app.store.models import CheckResult, VerificationRun
 from app.store.repositories.onboardings import tokens_verified_elsewhere
@@ -30,6 +30,7 @@ from app.store.statuses import (
     COULD_NOT_CHECK,
     GOOD,
     NOT_ANSWERED,
+    REFUSED_CONNECTION,
     REFUSED_REMEDY,
     RUN_WORDS,
     CheckStatus,
@@ -58,6 +59,8 @@ class VerifyPhase(EngineBase):
                     outcome = await registry_[spec.kind](spec.key, spec.params).evaluate(ctx, state)
                     return await self._as_made(ctx, state, spec, outcome, then, loaded)
                 except OktaError as exc:
+                    if isinstance(exc, OktaUnauthorized):
+                        raise  # the connection's, not the check's: the run stops, below
                     if exc.transient:
                         # Okta did not answer (a 5xx, a 429 past its wait, a timeout): nothing is found
                         # wrong, so nothing a person did reads as undone, and no drift is raised.
@@ -69,7 +72,18 @@ class VerifyPhase(EngineBase):
                                                if isinstance(exc, OktaForbidden) else "Verify again later.")
 
             # Independent checks run together; reads they share are made once (the phase cache).
-            outcomes = await asyncio.gather(*(evaluate(spec) for _step, spec in checks))
+            # Okta not accepting the connection's credential (a token revoked, or expired after 30
+            # days unused) stops the run, and the others' calls, before it is recorded: a run of
+            # every check "failed" read as drift, "mend what changed in Okta", where nothing had
+            # changed; the last run found stays current, and the job says what to do.
+            try:
+                async with asyncio.TaskGroup() as group:
+                    tasks = [group.create_task(evaluate(spec)) for _step, spec in checks]
+            except* OktaUnauthorized as refused:
+                # Which connection Okta refused: the page asks for another until the onboarding uses one.
+                await handle.progress(**{REFUSED_CONNECTION: str(loaded.connection.id)})
+                raise refused.exceptions[0] from None
+            outcomes = [task.result() for task in tasks]
         async with self.db.session() as session:
             _previous, previous_results = await latest_results(session, handle.onboarding_id)
             # What each check last found when Okta answered: a run it did not answer says nothing, so

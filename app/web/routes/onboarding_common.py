@@ -17,7 +17,7 @@ from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
 from app.engine.status import held_by_waits, timer_until
 from app.onboardings import handoffs, reactivation
-from app.onboardings.next_step import header_line
+from app.onboardings.next_step import credential_refused, header_line
 from app.onboardings.run_ended import STOPPED, run_ended_words
 from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
@@ -96,7 +96,8 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
     labels = {check.key: check.label for _step, check in view.loaded.playbook.checks()}
     credential_ok = handoffs.may_use_credential(view.loaded.connection, me.id)
     retired = view.loaded.connection.retired_at is not None
-    own = [] if credential_ok and not retired else [
+    refused_now = credential_refused(view)
+    own = [] if credential_ok and not retired and not refused_now else [
         c for c in await list_connections(db)
         if c.org_origin == onboarding.org_origin and c.id != onboarding.connection_id
         and handoffs.may_use_credential(c, me.id)]
@@ -110,7 +111,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
                           and (latest.to_operator_id or onboarding.assignee_id) in (None, me.id),
         "handoff_targets": [op for op in people.values() if op.is_active and op.role != "auditor"
                             and op.id != onboarding.assignee_id],
-        "credential_ok": credential_ok, "own_connections": own,
+        "credential_ok": credential_ok, "own_connections": own, "credential_refused": refused_now,
         "token_to_pass_on": handoffs.token_to_pass_on(view),
         # Steps after a wait the document asks for, still running: their attestation waits too.
         "held_waits": {key: (view.loaded.playbook.step(wait), timer_until(view.loaded.scope.facts, wait))
