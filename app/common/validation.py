@@ -21,7 +21,7 @@ class ValidationFailed(Exception):
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 # The header an Okta API token is sent in, pasted with it: "SSWS ", "Authorization: SSWS ".
-_TOKEN_HEADER = re.compile(r"^(?:authorization\s*:\s*)?ssws\s+", re.IGNORECASE)
+_TOKEN_HEADER = re.compile(r"^(?:authorization\s*:\s*)?ssws(?:\s+|$)", re.IGNORECASE)
 
 
 # One e-mail address as a person types it (name@example.com): no name or angle brackets around it,
@@ -143,8 +143,17 @@ class Fields:
         """An Okta API token as people paste it: with the header it goes in copied too
         (``SSWS 00ab…``, ``Authorization: SSWS 00ab…``) it is the same token, and Okta's refusal of
         the whole text said to check it was copied whole, which it was."""
-        value = self.secret(name, label=label, max_length=max_length, missing=missing).strip()
-        return _TOKEN_HEADER.sub("", value, count=1)
+        value = _TOKEN_HEADER.sub("", self.secret(name, label=label, max_length=max_length, missing=missing).strip(),
+                                  count=1)
+        if name in self.errors:
+            return ""
+        # Only spaces (an empty clipboard, then a space) went to Okta as "SSWS " and failed the
+        # request (a 500 page: QA walk 21, H1); a letter no token has cannot go in a header at all.
+        self._first_problem(name, [
+            (not value, missing or f"Enter the {in_sentence(label)}."),
+            (not value.isascii(), f"{label} holds a character no Okta API token has: copy it again from Okta."),
+        ])
+        return value if name not in self.errors else ""
 
     def choice(self, name: str, *, label: str, choices: Iterable[str], required: bool = True) -> str:
         value = self._raw(name).strip()
