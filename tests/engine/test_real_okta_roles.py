@@ -197,6 +197,27 @@ class TestTheOrgsOrnPartition:
         w.apply_ok(oid)
 
 
+    def test_a_set_of_only_orns_is_not_sent_while_the_partition_is_unknown(
+            self, w: Wizard, sandbox_org: SandboxOrg, okta_requests: list[httpx.Request]) -> None:
+        """Review (thirtieth session), M1: every resource an ORN ('All users' written as one), the set
+        went to Okta as "orn::directory:…", which Okta refuses; Retry sent it again."""
+        _override(w, "users_resource", "orn:{org.partition}:directory:{org.id}:users")
+        oid = start(w)
+        item = next(i for i in w.draft_plan(oid) if i.get("object_type") == "resource_set")
+        assert item["verdict"] == "conflict" and "this org's ORN partition is not known yet" in item["detail"]
+        assert "name one resource by its URL (https://…/api/v1/users for all users)" in item["detail"]
+        assert not any(r.method == "POST" and r.url.path.endswith("/resource-sets") for r in okta_requests)
+        assert not [s for s in sandbox_org.resource_sets if s.label == LABEL]
+        # With the partition written out, as the words say, the set is made as set.
+        _override(w, "users_resource", "orn:okta:directory:{org.id}:users")
+        _override(w, "iam_resource", "orn:okta:iam:{org.id}:contained_resources")
+        w.plan(oid)
+        w.apply_ok(oid)
+        resource_set = next(s for s in sandbox_org.resource_sets if s.label == LABEL)
+        assert sorted(r.orn for r in resource_set.resources.values()) == [
+            f"orn:okta:directory:{sandbox_org.org_id}:users", f"orn:okta:iam:{sandbox_org.org_id}:contained_resources"]
+
+
 def _latest_checks(w: Wizard, oid: Any) -> dict[str, tuple[str, str]]:
     from sqlalchemy import select
 

@@ -125,6 +125,19 @@ _ADD_BY_HAND = ("Security > Administrators > Resources > '{label}' > Edit > Add 
                 "Management > All Identity and Access Management resources > Save changes; then Retry here.")
 
 
+def _unnamed(resources: list[str]) -> str:
+    """Why a set of only ORNs cannot be made while the org's ORN partition is unknown ("" when it
+    can): the partition is learned from the ORNs Okta gives the set's URL resources, never guessed,
+    and "orn::…" sent at creation is refused (a 400 on Apply, and the same on each Retry: review)."""
+    if any(not r.startswith("orn:") for r in resources) or not any(r.startswith(_NO_PARTITION) for r in resources):
+        return ""
+    return ("Every resource of the set is an ORN, and this org's ORN partition is not known yet (the wizard learns "
+            "it from the ORNs Okta gives a set's URL resources, and never guesses it): in the vendor's settings, "
+            "name one resource by its URL (https://…/api/v1/users for all users), or write each ORN with the "
+            "org's partition (orn:okta:… for a production org, orn:oktapreview:… for a preview org); then make "
+            "the plan again.")
+
+
 def _shown(resource: str) -> str:
     return resource.replace(_NO_PARTITION, "orn:{partition}:", 1) if resource.startswith(_NO_PARTITION) else resource
 
@@ -162,6 +175,9 @@ class EnsureResourceSet(Action):
     async def plan(self, ctx: Context) -> PlanItem:
         p: ResourceSetParams = self.params(ctx)
         found: ResourceSet | None = await ctx.cached(f"rs:{p.label}", lambda: _set_by_label(ctx, p.label))
+        if found is None and _unnamed(p.resources):
+            return PlanItem(Verdict.conflict, f"The resource set '{p.label}' cannot be created as set",
+                            object_type="resource_set", detail=_unnamed(p.resources))
         if found is None:
             return PlanItem(Verdict.create, f"Create the resource set '{p.label}' with {len(p.resources)} resources",
                             calls=self._create_calls(p), object_type="resource_set")
@@ -221,6 +237,8 @@ class EnsureResourceSet(Action):
             found = await ctx.look_again(lambda: _set_by_label(ctx, p.label))
         ours = record.intent == Intent.create or record.created_by_us
         if found is None:
+            if _unnamed(p.resources):
+                raise ActionError(_unnamed(p.resources), conflict=True)
             await ctx.intend(Intent.create, {"label": p.label})
             first, later = self._split(p.resources)
             try:
