@@ -11,6 +11,7 @@ import math
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select, update
 
@@ -285,6 +286,32 @@ class TestTheDrataApp:
         assert [g.scope_id for g in app.grants.values()] == ["okta.users.read.self"]
         assert set(app.users) == {first.id}  # ours removed, the one that was there kept
         assert app.groups == {}
+
+
+    def test_whether_the_chosen_people_have_the_app_costs_a_read_each_not_its_whole_list(
+            self, w: Wizard, sandbox_org: SandboxOrg, okta_requests: list[httpx.Request]) -> None:
+        """Okta review (thirtieth session), M2: the app's assignments were read whole, 50 a page, at
+        each plan, apply and verification: an app assigned to 10,000 people was 200 calls of the org's
+        shared /api/v1/apps limit, every day of the watch."""
+        from okta_sandbox.domain import apps as apps_domain
+        from okta_sandbox.domain.actors import Actor as SandboxActor
+
+        app = drata_app(sandbox_org)
+        for n in range(120):  # the rest of the company has it already
+            person = sandbox_org.add_user(f"person{n}@acme.example")
+            apps_domain.assign_user(sandbox_org, app, sandbox_org.users[person["id"]], {}, SandboxActor.system())
+        oid = start(w)
+        finish(w, oid, sandbox_org)
+        okta_requests.clear()
+        assert w.verify(oid).state == "succeeded"
+        reads = [r.url.path for r in okta_requests
+                 if r.method == "GET" and r.url.path.startswith(f"/api/v1/apps/{app.id}/")]
+        assert not [path for path in reads if path.endswith(("/users", "/groups"))], reads
+        assigned = [path for path in reads if "/users/" in path or "/groups/" in path]
+        assert len(assigned) == len(PEOPLE) + 1, reads  # each chosen person, and the group
+        found = last_results(w, oid)["app_assigned"]
+        assert found.status == "passed" and found.found == "Drata - OIDC is assigned to ada.lovelace0@acme.example, " \
+            "ben.tanaka1@acme.example, group Drata Users", found.found
 
 
 class TestEmailDomains:

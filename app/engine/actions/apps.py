@@ -304,13 +304,12 @@ class EnsureAppAssignments(Action):
         return users, groups
 
     @staticmethod
-    async def _current(ctx: Context, app_id: str, *, absent_ok: bool = False) -> tuple[set[str], set[str]]:
-        """The app's direct user and group assignments (``absent_ok``: undo asks, and an app gone
-        is an answer there, not a failure)."""
-        direct = {u.id for u in await ctx.okta.apps.users(app_id, absent_ok=absent_ok)
-                  if (u.scope or "USER") == "USER"}
-        groups = {g.id for g in await ctx.okta.apps.groups(app_id, absent_ok=absent_ok)}
-        return direct, groups
+    async def _current(ctx: Context, app_id: str, user_ids: list[str], group_ids: list[str]
+                       ) -> tuple[set[str], set[str]]:
+        """Which of these users are assigned the app directly, and which of these groups are
+        assigned (an app gone has none: undo's answer, not a failure)."""
+        users, groups = await ctx.okta.apps.assignments(app_id, user_ids, group_ids)
+        return {user_id for user_id, found in users.items() if (found.scope or "USER") == "USER"}, groups
 
     async def plan(self, ctx: Context) -> PlanItem:
         label = self.raw_params.get("app_label", "the app")
@@ -329,7 +328,7 @@ class EnsureAppAssignments(Action):
             return PlanItem(Verdict.create, f"Assign {label} to {who} (once the app is found)", calls=calls,
                             object_type="app_assignment")
         app_id = str(ctx.scope.render(self.raw_params["app"]))
-        direct, assigned_groups = await self._current(ctx, app_id)
+        direct, assigned_groups = await self._current(ctx, app_id, [u.id for u in users], [g.id for g in groups])
         missing = [u.profile.login or u.id for u in users if u.id not in direct] + \
             [f"group {g.name}" for g in groups if g.id not in assigned_groups]
         if not missing:
@@ -342,7 +341,7 @@ class EnsureAppAssignments(Action):
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p = self.params(ctx)
         users, groups = await self._resolve(ctx, p)
-        direct, assigned_groups = await self._current(ctx, p.app)
+        direct, assigned_groups = await self._current(ctx, p.app, [u.id for u in users], [g.id for g in groups])
         # Assignments an earlier attempt made (or was about to make when it failed): those stay ours.
         made_users = list(dict.fromkeys(str(u) for u in record.details.get("users", [])))
         made_groups = list(dict.fromkeys(str(g) for g in record.details.get("groups", [])))
@@ -372,10 +371,8 @@ class EnsureAppAssignments(Action):
         made_groups = list(dict.fromkeys(str(g) for g in record.details.get("groups", [])))
         if not app_id or not (made_users or made_groups):
             return None
-        try:
-            direct, assigned_groups = await self._current(ctx, app_id, absent_ok=True)
-        except OktaNotFound:
-            return None  # the app is gone, and its assignments with it
+        # An app gone has taken its assignments with it: none is found, none removed.
+        direct, assigned_groups = await self._current(ctx, app_id, made_users, made_groups)
         removed = 0
         for user_id in made_users:
             if user_id in direct:
