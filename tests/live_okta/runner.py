@@ -24,10 +24,13 @@ from fastapi.testclient import TestClient
 from app.audit import Actor
 from app.common.validation import ValidationFailed
 from app.connections.service import NewConnection, add_connection
+from app.engine.actions.apps import _same_label as same_app_label
 from app.engine.runtime import load
 from app.main import create_app
+from app.okta.client import OktaClient
 from app.okta.credentials import ApiTokenCredential, static_secret
 from app.okta.errors import OktaError
+from app.okta.models import CustomRole, ResourceSet, UserSchema
 from app.okta.orgurl import OrgUrl
 from app.onboardings import attestations, service, tokens
 from app.playbooks.tasks import TOKEN_VERIFIED
@@ -57,16 +60,25 @@ class VendorRun:
     inputs: dict[str, Any] = field(default_factory=dict)
     conflicts_expected: frozenset[str] = frozenset()
     admin_as: str = ""  # an input given the admin's own login when the environment gives none
+    # Inputs only the org's owner can give (ONBOARD_LIVE_INPUTS), with what they are for: without
+    # them the vendor is not run on a real org (no made-up value reaches Okta).
+    required: tuple[tuple[str, str], ...] = ()
+
+    def missing(self) -> list[str]:
+        """The required inputs not given, each with what it is for."""
+        return [f"{key} ({why})" for key, why in self.required if not str(self.inputs.get(key) or "").strip()]
 
 
 VENDORS: dict[str, VendorRun] = {
     "defender-for-identity": VendorRun("defender-for-identity", "Defender for Identity"),
     "sentinel-unified-connector": VendorRun("sentinel-unified-connector", "Microsoft Sentinel",
                                             {"workspace_name": "live-run-workspace"}),
-    # Okta creates the partner event source in the AWS account given: use one of yours
-    # (ONBOARD_LIVE_INPUTS) on a real org; undo deletes the log stream, and AWS then marks the source deleted.
-    "oort": VendorRun("oort", "Oort", {"aws_account_id": "123456789012", "event_source_name": "oort-live-run",
-                                       "aws_region": "us-east-1"}),
+    # Okta creates the partner event source in the AWS account given, so there is no default: on a
+    # real org it must be one of yours (ONBOARD_LIVE_INPUTS), or Oort is skipped. Undo deletes the log
+    # stream, and AWS then marks the source deleted.
+    "oort": VendorRun("oort", "Oort", {"event_source_name": "oort-live-run", "aws_region": "us-east-1"},
+                      required=(("aws_account_id", "your own 12-digit AWS account id, where Okta creates the "
+                                                   "partner event source"),)),
     # Authomize has no service account: no token. Okta does not publish its catalog key, so on most
     # orgs the person installs the integration by hand when asked, and uninstalls it at the end.
     "authomize": VendorRun("authomize", ""),
@@ -88,8 +100,46 @@ def vendor_run(vendor: str, overrides: str = "") -> VendorRun:
     return replace(run, inputs={**run.inputs, **given.get(vendor, {})})
 
 
+def inputs_hint(run: VendorRun) -> str:
+    """How to give ``run``'s required inputs, for the message that skips or refuses it."""
+    example = json.dumps({run.vendor: {key: "..." for key, _why in run.required}})
+    return f"{', '.join(run.missing())} not given: set ONBOARD_LIVE_INPUTS='{example}' (see README)"
+
+
 class LiveRunRefused(Exception):
     """The org already holds objects by the names the run would create, and the person said no."""
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What the onboarding names in the org, beyond what the snapshot lists whole: its accounts'
+    logins, the labels of its custom roles and resource sets, the catalog apps it finds (Okta's
+    search prefix, label and catalog key) and the people (logins) and groups (names) it assigns
+    them to. Read from the playbook with the run's inputs, so the same before and after whatever
+    the run did."""
+
+    logins: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    resource_sets: list[str] = field(default_factory=list)
+    apps: list[tuple[str, str, str]] = field(default_factory=list)
+    app_users: list[str] = field(default_factory=list)
+    app_groups: list[str] = field(default_factory=list)
+
+
+ABSENT = "(absent)"
+
+
+def narrowed(before: Any, after: Any) -> tuple[Any, Any]:
+    """``before`` and ``after`` with what is the same in both left out, key by key in dicts (a
+    missing key reads ``(absent)``), so a changed attribute of one user type is named alone."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return before, after
+    kept_before: dict[Any, Any] = {}
+    kept_after: dict[Any, Any] = {}
+    for key in sorted(set(before) | set(after), key=str):
+        if before.get(key, ABSENT) != after.get(key, ABSENT):
+            kept_before[key], kept_after[key] = narrowed(before.get(key, ABSENT), after.get(key, ABSENT))
+    return kept_before, kept_after
 
 
 @dataclass
@@ -106,9 +156,10 @@ class Report:
 
     @property
     def leftovers(self) -> dict[str, Any]:
-        """What differs from the org as it was found, per kind of object: {kind: (before, after)}."""
-        return {key: (self.before.get(key), self.after.get(key)) for key in sorted(set(self.before) | set(self.after))
-                if self.before.get(key) != self.after.get(key)}
+        """What differs from the org as it was found, per kind of object: {kind: (before, after)},
+        only the differing entries of a kind kept by name (see :func:`narrowed`)."""
+        return {key: narrowed(self.before.get(key), self.after.get(key))
+                for key in sorted(set(self.before) | set(self.after)) if self.before.get(key) != self.after.get(key)}
 
 
 def live_settings(data_dir: Path, *, sandbox_url: str | None) -> Settings:
@@ -139,27 +190,32 @@ class LiveRun(InApp):
 
     # -- the org, as the wizard sees it ------------------------------------------------------
 
-    def snapshot(self, connection_id: uuid.UUID, logins: list[str]) -> dict[str, Any]:
+    def snapshot(self, connection_id: uuid.UUID, watched: Watched) -> dict[str, Any]:
         """The objects a wizard onboarding can create or change, by name (ids and timestamps left
-        out), read with the admin token."""
+        out), read with the admin token. Org-wide lists are read whole; what is inside objects (a
+        role's permissions, a resource set's resources and bindings, an app's grants and
+        assignments) only for the objects ``watched`` names, to keep the calls few."""
         async def read() -> dict[str, Any]:
             org = await self._org(connection_id)
             credential = ApiTokenCredential(static_secret(Secret(self.admin_token)))
             async with self.state.gateway.client(org, credential, actor=self.actor, audit=False) as okta:
                 users = {}
-                for login in logins:
+                for login in watched.logins:
                     user = await okta.users.get(login)
                     users[login] = None if user is None else {
                         "status": user.status,
                         "roles": sorted(r.type for r in await okta.roles.of_user(user.id)),
                         "tokens": sorted(t.name or "" for t in await okta.tokens.of_user(user.id))}
-                schema = await okta.schemas.user_schema()
+                roles = await okta.iam.roles()
+                sets = await okta.iam.resource_sets()
                 return {
                     "users": users,
-                    "custom_roles": sorted(r.label for r in await okta.iam.roles()),
-                    "resource_sets": sorted(r.label for r in await okta.iam.resource_sets()),
-                    "custom_attributes": {name: prop.get("permissions") for name, prop
-                                          in sorted(schema.properties("custom").items())},
+                    "custom_roles": sorted(r.label for r in roles),
+                    "custom_role_permissions": await _role_permissions(okta, roles, watched.roles),
+                    "resource_sets": sorted(r.label for r in sets),
+                    "resource_set_contents": await _set_contents(okta, sets, roles, watched.resource_sets),
+                    "user_schemas": await _user_schemas(okta),
+                    "apps": await _apps(okta, watched),
                     "api_tokens": sorted(f"{t.name} ({t.userId})" for t in await okta.tokens.all()),
                     "api_service_integrations": sorted(f"{s.type} {sorted(s.grantedScopes)}"
                                                        for s in await okta.services.all()),
@@ -187,11 +243,40 @@ class LiveRun(InApp):
 
     def logins(self, onboarding_id: uuid.UUID) -> list[str]:
         """The logins of the accounts the onboarding creates, with the playbook's defaults filled in."""
-        async def go() -> list[str]:
+        return self.watched(onboarding_id).logins
+
+    def watched(self, onboarding_id: uuid.UUID) -> Watched:
+        """What the onboarding names in the org (see :class:`Watched`), rendered as the wizard
+        renders it; a name that needs a fact of the run (not known before it) is left out."""
+        async def go() -> Watched:
             async with self.state.db.sessions() as session:
                 loaded = await load(session, self.state.library, onboarding_id)
-            return sorted({str(value) for key, value in loaded.scope.inputs.items()
-                           if key.endswith("_login") and isinstance(value, str) and value})
+            scope = loaded.scope
+
+            def rendered(kind: str, param: str) -> list[str]:
+                """The names ``param`` of the ``kind`` actions gives: one, a list, or text of one a line."""
+                names: set[str] = set()
+                for _step, spec in loaded.playbook.actions():
+                    raw = spec.params.get(param)
+                    if spec.kind != kind or not raw or not scope.can_render(raw):
+                        continue
+                    value = scope.render(raw)
+                    items = value.splitlines() if isinstance(value, str) else value or []
+                    names.update(str(item).strip() for item in items if str(item).strip())
+                return sorted(names)
+
+            apps = [(str(scope.render(spec.params["search"])), str(scope.render(spec.params["label"])),
+                     str(scope.render(spec.params.get("name") or "")))
+                    for _step, spec in loaded.playbook.actions()
+                    if spec.kind == "okta_oin_app" and scope.can_render(spec.params)]
+            return Watched(
+                logins=sorted({str(value) for key, value in scope.inputs.items()
+                               if key.endswith("_login") and isinstance(value, str) and value}),
+                roles=rendered("okta_custom_role", "label"),
+                resource_sets=rendered("okta_resource_set", "label"),
+                apps=sorted(set(apps)),
+                app_users=rendered("okta_app_assignments", "users"),
+                app_groups=rendered("okta_app_assignments", "groups"))
 
         return self.run(go)
 
@@ -255,14 +340,17 @@ class LiveRun(InApp):
     # -- the whole run -----------------------------------------------------------------------
 
     def onboard(self, spec: VendorRun) -> Report:
+        if spec.missing():
+            raise LiveRunRefused(f"{spec.vendor}: {inputs_hint(spec)}")
         report = self.report = Report(spec.vendor)
         connection_id = self.connect()
         inputs = dict(spec.inputs)
         if spec.admin_as and not inputs.get(spec.admin_as):
             inputs[spec.admin_as] = [self.admin_login]  # the person running it: known to exist, taken back by undo
         oid = self.new_onboarding(spec.vendor, connection_id, inputs, self.actor)
-        logins = self.logins(oid)
-        report.before = self.snapshot(connection_id, logins)
+        watched = self.watched(oid)
+        logins = watched.logins
+        report.before = self.snapshot(connection_id, watched)
         plan_id, items = self.draft_plan(oid)
         report.plan = items
         conflicts = [f"{i['action_key']}: {i['summary']}" + (f" ({i['detail']})" if i.get("detail") else "")
@@ -311,7 +399,7 @@ class LiveRun(InApp):
                 # Undo keeps what it adopted; the person installed it for this run, so removes it.
                 self.person.uninstall_integration(integration)
             try:
-                report.after = self.snapshot(connection_id, logins)
+                report.after = self.snapshot(connection_id, watched)
             except OktaError as exc:
                 report.undo_error += f" (the org could not be read back: {exc.message})"
             if report.leftovers:
@@ -341,6 +429,81 @@ class LiveRun(InApp):
                     for _step, spec in loaded.playbook.actions() if spec.kind == "okta_api_service_integration"]
 
         return self.run(go)
+
+
+async def _role_permissions(okta: OktaClient, roles: list[CustomRole], labels: list[str]) -> dict[str, Any]:
+    """The permissions of each custom role by the wizard's labels (None: no such role)."""
+    by_label = {role.label: role for role in roles}
+    return {label: sorted(await okta.iam.permissions(by_label[label].id)) if label in by_label else None
+            for label in labels}
+
+
+async def _set_contents(okta: OktaClient, sets: list[ResourceSet], roles: list[CustomRole],
+                        labels: list[str]) -> dict[str, Any]:
+    """Each resource set by the wizard's labels: its resources (by ORN, else URL) and its bindings,
+    by role label, to their members (by the member's URL: a binding member's id is new each time)."""
+    by_label = {rs.label: rs for rs in sets}
+    role_labels = {role.id: role.label for role in roles}
+    found: dict[str, Any] = {}
+    for label in labels:
+        rs = by_label.get(label)
+        if rs is None:
+            found[label] = None
+            continue
+        bindings = {}
+        for binding in await okta.iam.bindings(rs.id):
+            members = await okta.iam.binding_members(rs.id, binding.id, absent_ok=True)
+            bindings[role_labels.get(binding.id, binding.id)] = sorted(m.link("self") or m.id for m in members)
+        found[label] = {"resources": sorted(r.orn or r.link("self") or r.id for r in await okta.iam.resources(rs.id)),
+                        "bindings": bindings}
+    return found
+
+
+async def _user_schemas(okta: OktaClient) -> dict[str, Any]:
+    """Every user type's schema, by the type's label: the end user's permission on each base
+    attribute (with ``required`` and ``master``, resent when the wizard changes a permission), and
+    each custom attribute's permissions."""
+    def attributes(schema: UserSchema) -> dict[str, Any]:
+        return {"base": {name: {"permissions": prop.get("permissions") or [], "required": bool(prop.get("required")),
+                                "master": (prop.get("master") or {}).get("type")}
+                         for name, prop in sorted(schema.properties("base").items()) if isinstance(prop, dict)},
+                "custom": {name: prop.get("permissions") or [] if isinstance(prop, dict) else prop
+                           for name, prop in sorted(schema.properties("custom").items())}}
+
+    found: dict[str, Any] = {"User (default)": attributes(await okta.schemas.user_schema())}
+    for user_type in await okta.schemas.user_types():
+        if user_type.default:
+            continue
+        schema_id = user_type.schema_id
+        found[user_type.label] = attributes(await okta.schemas.user_schema(schema_id)) if schema_id else None
+    return found
+
+
+async def _apps(okta: OktaClient, watched: Watched) -> dict[str, Any]:
+    """The catalog apps the onboarding finds (as the wizard finds them: its label, a dash or en
+    dash alike, or its catalog key): their status and Okta API scope grants, and how each person and
+    group the onboarding assigns them to has them (USER: directly, GROUP: through a group, None:
+    not). Only those people and groups are read, not the app's whole lists (one app may be assigned
+    to thousands); the admin the run assigns to Drata is one of them, so undo must take it back."""
+    users = {login: await okta.users.get(login, absent_ok=True) for login in watched.app_users}
+    groups = {name: await okta.groups.find_by_name(name) for name in watched.app_groups}
+    user_ids = {login: user.id for login, user in users.items() if user is not None}
+    group_ids = {name: group.id for name, group in groups.items() if group is not None}
+    found: dict[str, Any] = {}
+    for search, label, name in watched.apps:
+        for app in await okta.apps.search(search):
+            if not (same_app_label(app.label or "", label) or (name and app.name == name)):
+                continue
+            assigned, assigned_groups = await okta.apps.assignments(app.id, list(user_ids.values()),
+                                                                    list(group_ids.values()))
+            found[f"{app.label} ({app.id})"] = {
+                "status": app.status,
+                "grants": sorted(f"{g.scopeId} {g.status or ''} ({g.issuer or ''})"
+                                 for g in await okta.apps.grants(app.id)),
+                "users": {login: (assigned[user_ids[login]].scope or "USER") if user_ids.get(login) in assigned
+                          else None for login in watched.app_users},
+                "groups": {group: group_ids.get(group) in assigned_groups for group in watched.app_groups}}
+    return found
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -16,13 +17,20 @@ import yaml
 
 from app.common.validation import ValidationFailed
 from app.settings import PROJECT_ROOT
-from tests.live_okta.conftest import TOKEN_VARIABLE, URL_VARIABLE, SandboxServer
+from app.store.models import Job
+from tests.live_okta.conftest import INPUTS_VARIABLE, TOKEN_VARIABLE, URL_VARIABLE, VENDORS_VARIABLE, SandboxServer
 from tests.live_okta.person import SandboxPerson, TerminalPerson
 from tests.live_okta.recorder import Cassette, cassette_path
-from tests.live_okta.runner import VENDORS, LiveRunRefused, live_run, live_settings, vendor_run
+from tests.live_okta.runner import VENDORS, LiveRunRefused, VendorRun, live_run, live_settings, vendor_run
 
 DEFENDER = VENDORS["defender-for-identity"]
 LABEL = "Microsoft Defender for Identity"
+# The sandbox is no AWS: a made-up account is harmless there (a real org is never given one).
+SANDBOX_INPUTS = '{"oort": {"aws_account_id": "123456789012"}}'
+
+
+def sandbox_vendor(vendor: str) -> VendorRun:
+    return vendor_run(vendor, SANDBOX_INPUTS)
 
 
 def calls(path: Path) -> list[tuple[str, str, int]]:
@@ -72,7 +80,7 @@ def test_every_other_vendor_runs_end_to_end_and_leaves_the_org_as_found(vendor: 
     settings = live_settings(tmp_path / "wizard", sandbox_url=sandbox_server.url)
     before = sandbox_server.org.state()["counts"]
     with live_run(settings, person, cassette, sandbox_server.url, sandbox_server.admin_token) as run:
-        report = run.onboard(VENDORS[vendor])
+        report = run.onboard(sandbox_vendor(vendor))
     assert report.jobs["apply"] == "succeeded" and report.jobs["verify"] == "succeeded", report.jobs
     assert report.jobs["undo"] == "succeeded", report.undo_error
     assert report.leftovers == {}
@@ -165,6 +173,58 @@ def test_what_undo_could_not_remove_is_reported(sandbox_server: SandboxServer, t
     assert report.jobs["undo"] == "failed" and report.undo_error
     assert report.leftovers["custom_roles"] == ([], [LABEL])
     assert any(line.startswith("Left in the org after undo") and LABEL in line for line in person.log)
+
+
+def test_what_undo_left_inside_objects_is_reported_by_name(sandbox_server: SandboxServer, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drata changes objects it does not create: the app's scope grant and assignments, and the
+    email attribute's permission in every user type's schema. Undo failing on its first step (the
+    admin's assignment) leaves them all, and the report names each, in each user type."""
+    contractor = sandbox_server.org.add_user_type("contractor", "Contractor")
+    sandbox_server.org.set_base_permission("email", "HIDE")
+    sandbox_server.org.set_base_permission("email", "HIDE", type_id=contractor["id"])
+    person = SandboxPerson(sandbox_server.url, admin_token=sandbox_server.admin_token)
+    settings = live_settings(tmp_path / "wizard", sandbox_url=sandbox_server.url)
+    with live_run(settings, person, Cassette(), sandbox_server.url, sandbox_server.admin_token) as run:
+        original = run.job
+
+        def job(oid: uuid.UUID, kind: str) -> Job:
+            if kind == "undo":
+                httpx.post(f"{sandbox_server.url}/__sandbox__/faults", json={
+                    "kind": "server_error", "method": "DELETE", "path": "/api/v1/apps/{appId}/users/{userId}",
+                    "times": 20}).raise_for_status()
+            return original(oid, kind)
+
+        monkeypatch.setattr(run, "job", job)
+        report = run.onboard(sandbox_vendor("drata"))
+    assert report.jobs["undo"] == "failed"
+    (app, before), = report.leftovers["apps"][0].items()
+    after = report.leftovers["apps"][1][app]
+    assert app.startswith("Drata - OIDC (")
+    admin = run.admin_login
+    assert before == {"grants": [], "users": {admin: None}}
+    assert after["users"] == {admin: "USER"} and after["grants"][0].startswith("okta.users.read.self ACTIVE")
+    hidden, readable = ([{"principal": "SELF", "action": action}] for action in ("HIDE", "READ_ONLY"))
+    assert report.leftovers["user_schemas"] == (
+        {"Contractor": {"base": {"email": {"permissions": hidden}}},
+         "User (default)": {"base": {"email": {"permissions": hidden}}}},
+        {"Contractor": {"base": {"email": {"permissions": readable}}},
+         "User (default)": {"base": {"email": {"permissions": readable}}}})
+
+
+def test_oort_needs_an_aws_account_of_the_owner_and_is_skipped_without_one() -> None:
+    assert VENDORS["oort"].missing() and "aws_account_id" not in VENDORS["oort"].inputs
+    assert not vendor_run("oort", '{"oort": {"aws_account_id": "210987654321"}}').missing()
+    # The org's variables set (nothing is contacted: the skip comes first), no account given.
+    env = {k: v for k, v in os.environ.items() if k != INPUTS_VARIABLE}
+    env.update({URL_VARIABLE: "https://live-run.invalid", TOKEN_VARIABLE: "00notatoken", VENDORS_VARIABLE: "oort"})
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/live_okta/test_live_okta.py", "-m", "live_okta",
+                           "-rs", "-p", "no:cacheprovider"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 skipped" in done.stdout and "passed" not in done.stdout, done.stdout
+    assert "live oort run skipped: aws_account_id" in done.stdout
+    assert """ONBOARD_LIVE_INPUTS='{"oort": {"aws_account_id": "..."}}'""" in done.stdout
 
 
 def test_the_terminal_person_asks_and_insists_on_a_token() -> None:

@@ -14,7 +14,7 @@ import pytest
 from tests.live_okta.conftest import INPUTS_VARIABLE, VENDORS_VARIABLE, LiveOrg
 from tests.live_okta.person import TerminalPerson
 from tests.live_okta.recorder import Cassette, cassette_path
-from tests.live_okta.runner import VENDORS, live_run, live_settings, vendor_run
+from tests.live_okta.runner import VENDORS, inputs_hint, live_run, live_settings, vendor_run
 
 
 def selected_vendors() -> list[str]:
@@ -28,6 +28,11 @@ def test_onboarding_on_a_real_org_leaves_it_as_found(vendor: str, live_org: Live
     if vendor not in VENDORS:
         pytest.fail(f"{VENDORS_VARIABLE} names {vendor!r}; the live mode knows {', '.join(sorted(VENDORS))}",
                     pytrace=False)
+    spec = vendor_run(vendor, os.environ.get(INPUTS_VARIABLE, ""))
+    if spec.missing():
+        # A made-up value would reach the real org (Oort's AWS account: Okta would create the partner
+        # event source in whoever's account that is), so the vendor waits for the owner's own.
+        pytest.skip(f"live {vendor} run skipped: {inputs_hint(spec)}")
     person = TerminalPerson()
     cassette = Cassette()
     settings = live_settings(tmp_path / "wizard", sandbox_url=None)
@@ -35,7 +40,7 @@ def test_onboarding_on_a_real_org_leaves_it_as_found(vendor: str, live_org: Live
     person.tell(f"{vendor} on {live_org.url}: connect, plan, apply, your steps, verify, undo.")
     try:
         with live_run(settings, person, cassette, live_org.url, live_org.token) as run:
-            report = run.onboard(vendor_run(vendor, os.environ.get(INPUTS_VARIABLE, "")))
+            report = run.onboard(spec)
     finally:
         host = urlsplit(live_org.url if "://" in live_org.url else f"https://{live_org.url}").hostname or "org"
         path = cassette.save(cassette_path(live_org.recordings, vendor, host, stamp))
