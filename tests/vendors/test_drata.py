@@ -314,6 +314,22 @@ class TestTheDrataApp:
             "ben.tanaka1@acme.example, group Drata Users", found.found
 
 
+    def test_the_token_step_is_not_done_while_its_token_is_lost(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """QA walk 21, M1: with the token revoked, step 4b kept its "done" badge and read "Done, as the
+        token you pasted shows" above its own check's "Token … no longer exists in Okta", counted done."""
+        from okta_sandbox.domain import tokens as tokens_domain
+
+        oid = start(w)
+        svc = finish(w, oid, sandbox_org)
+        assert step_view(w, oid, "create_token").state == "done"
+        [token] = [t for t in sandbox_org.api_tokens if t.user_id == svc]
+        tokens_domain.revoke_token(sandbox_org, token, actor=None)
+        assert w.verify(oid, "reverify").state == "succeeded"
+        step = step_view(w, oid, "create_token")
+        assert step.state == "attention" and not step.as_token_shows
+        assert any(c.status == "failed" and "no longer exists in Okta" in (c.found or "") for c in step.checks)
+
+
 class TestEmailDomains:
     def test_several_domains_are_flagged_until_attested(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)
