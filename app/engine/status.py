@@ -190,7 +190,8 @@ def derive_status(loaded: Loaded, last_run: VerificationRun | None, now: float, 
 def _failed_words(run: VerificationRun) -> str:
     """The line for a verification that found checks failed. Several: the card names one at a time,
     the first to mend (it read "do what each says" beside a card naming one: QA walk 12, L5)."""
-    what = "do what it says" if run.failed == 1 else "mend the first the page names"
+    # Not "the first the page names": the line is read on the lists and in the PDF too (QA walk 21, L4).
+    what = "do what it says" if run.failed == 1 else "mend each (the onboarding's page takes them one at a time)"
     return f"{counted(run.failed, 'check')} failed at the last verification: {what}, then re-verify."
 
 

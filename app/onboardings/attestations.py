@@ -37,6 +37,19 @@ class NotAllowed(Exception):
     pass
 
 
+class AlreadyAttested(Exception):
+    """Given already (pressed again in a page drawn before it was: a second tab): nothing is
+    recorded a second time (the trail had two "Attested" a second apart: QA walk 21, L1)."""
+
+    def __init__(self, given: Attestation) -> None:
+        super().__init__("already attested")
+        self.given = given
+
+    def words(self, by: str) -> str:
+        """What the page says, ``by`` the name of who gave it as the page names people."""
+        return f"Already attested by {by} on {stamp(self.given.attested_at.timestamp())}: nothing was recorded again."
+
+
 # A fact: by attestation key, the warning the wizard gave as it was asked (app/onboardings/connection_proof.py),
 # drawn beside it until it is given.
 KEPT_WARNINGS = "attestation_warnings"
@@ -95,6 +108,9 @@ async def attestable(session: AsyncSession, playbook: Playbook, onboarding: Onbo
     step, check = found[0]
     if actor.id is None:
         raise NotAllowed("attestations need a named operator")
+    given = (await live_attestations(session, onboarding.id)).get(check.key)
+    if given is not None:
+        raise AlreadyAttested(given)
     scope = await scope_of(session, playbook, onboarding)
     empty = missing_required((playbook.input(key), scope.inputs.get(key)) for key in step.inputs)
     if empty:

@@ -164,8 +164,9 @@ class TestRefusedKeyGuidesTheInstall:
         first = sorted(by_hand.secrets, key=lambda secret: secret.created)[0]
         assert first.status == "ACTIVE"
         assert (f"The client secret Okta showed at the install, the secret ending …{first.value[-4:]} (secret id "
-                f"{first.id}, created {stamp(first.created, seconds=True)}), is still active: once the vendor "
-                "connects with the one the wizard gives, deactivate it") in (action.summary or "")
+                f"{first.id}, created {stamp(first.created, seconds=True)}), was still active then (the checklist says "
+                "whether it is now): once the vendor connects with the one the wizard gives, deactivate it") in (
+            action.summary or "")
         # Whole, to where it says to go: cut at 500 characters, "… > Authomize Identity Securit" (QA walk 19, M2).
         assert (action.summary or "").endswith(f"API Service Integrations > {by_hand.name}, its Client secrets"), \
             action.summary

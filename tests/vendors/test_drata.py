@@ -330,6 +330,18 @@ class TestTheDrataApp:
         assert any(c.status == "failed" and "no longer exists in Okta" in (c.found or "") for c in step.checks)
 
 
+    def test_the_card_says_the_steps_put_aside_do_not_need_the_token(self, w: Wizard) -> None:
+        """QA walk 21, L3: "Step P6 … can wait: what the wizard still has to do in Okta needs the
+        service account's token first" was read as P6, an e-mail domain a person attests, needing it."""
+        oid = start(w)
+        w.plan(oid)
+        w.apply_ok(oid)
+        w.verify(oid)  # P6 asks for an attestation once the scan finds several e-mail domains
+        detail = w.view(oid).next.detail or ""
+        assert "can wait until the token is pasted: it does not need it, but what the wizard still has to do in " \
+            "Okta does." in detail or "can wait until the token is pasted: they do not need it" in detail, detail
+
+
 class TestEmailDomains:
     def test_several_domains_are_flagged_until_attested(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)

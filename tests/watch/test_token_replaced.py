@@ -47,7 +47,8 @@ def test_after_reactivation_the_card_leads_to_a_new_token_and_the_vendor_is_aske
            "with it." in step
     assert "Token value" in step  # its field, unfolded
     # L5: one card, one "first"; the alert's time is a sentence of its own; the badge says no, not "cannot tell".
-    assert "2 checks failed at the last verification: mend the first the page names, then re-verify." in words
+    assert "2 checks failed at the last verification: mend each (the onboarding's page takes them one " \
+        "at a time), then re-verify." in words
     assert "Checklist item: The account is active. Open since" in words
     assert "Vendor connected, as Okta shows it: no Token revoked or expired in Okta: the vendor cannot connect" \
            in words and "cannot tell" not in words

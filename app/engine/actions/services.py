@@ -241,8 +241,11 @@ class EnsureServiceIntegration(Action):
             # secrets check keeps the onboarding open while it is active (QA walk 7, M4; walk 11, H1).
             named = "; ".join(secret_named(s) for s in left)
             where = CONSOLE_SECRETS.format(name=found.name or p.name)
-            summary += (f". The client secret Okta showed at the install, {named}, is still active: once the vendor "
-                        f"connects with the one the wizard gives, deactivate it, then delete it, in {where}")
+            # "Then": the record of what was applied stays read long after (an auditor's report read "is
+            # still active" beside the checklist's passed "only the wizard's secret is active": QA walk 21).
+            summary += (f". The client secret Okta showed at the install, {named}, was still active then (the "
+                        "checklist says whether it is now): once the vendor connects with the one the wizard gives, "
+                        f"deactivate it, then delete it, in {where}")
         # "changed": the integration now holds a secret this onboarding made, which undo removes.
         return Applied(ActionOutcome.changed, summary, object_type="api_service", object_id=found.id,
                        details={**details, "id": found.id, "adopted": True, "secret_id": secret_id,

@@ -13,7 +13,7 @@ from app.common.validation import Fields, ValidationFailed
 from app.engine.jobs import JobBusy
 from app.onboardings import attestations, connection_proof, handoffs, notes
 from app.onboardings.view import build_view
-from app.store.models import Onboarding
+from app.store.models import Onboarding, Operator
 from app.store.repositories.state import get_onboarding
 from app.web.deps import ActingOperator, DbSession, ReadDbSession, actor_for, form_values
 from app.web.routes.onboarding_common import acting, back, draw_page, settle
@@ -57,6 +57,11 @@ async def attest(request: Request, db: ReadDbSession, onboarding_id: str, check_
                                       now=state.clock.now(), warning=warning)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
+    except attestations.AlreadyAttested as exc:
+        given = exc.given
+        by = await db.get(Operator, given.operator_id) if given.operator_id is not None else None
+        return back(request, found.id, exc.words(by.display_name if by is not None else given.operator_name),
+                    "warning", anchor="#next-step")
     except ValidationFailed as exc:  # refused before anything is written (verify first): the page says why
         oid = found.id
         await db.rollback()  # drawn as it is now: a warning kept since this request began is shown
