@@ -155,7 +155,7 @@ class TestTheInstallTimeSecret:
         original = by_hand.secrets[0]
         summary = w.actions(oid)["integration"].summary or ""
         assert (f"The client secret Okta showed at the install, the secret ending …{original.value[-4:]} (secret id "
-                f"{original.id}, created {stamp(original.created, seconds=True)}), is still active") in summary
+                f"{original.id}, created {stamp(original.created, seconds=True)}), was still active then") in summary
         connected(w, oid)
         web = Web(w.client)
         assert web.sign_in("ana.admin").status_code == 303

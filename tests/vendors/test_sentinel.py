@@ -641,6 +641,19 @@ class TestWaitsBeforeProceeding:
         start_timer(w, oid, "connect")
 
 
+def _at_the_connector(w: Wizard, sandbox_org: SandboxOrg, *, azure_minutes_ago: int) -> tuple[Any, Web, str]:
+    """A Sentinel onboarding signed in on its page, the Azure role's wait declared begun
+    ``azure_minutes_ago``, up to the connector made with the token: (onboarding, browser, page)."""
+    oid = start(w, azure_roles_just_assigned=True)
+    web = Web(w.client)
+    assert web.sign_in("ana.admin").status_code == 303
+    url = f"/onboardings/{oid}"
+    web.post(f"{url}/timers/azure_propagation", {"minutes_ago": str(azure_minutes_ago)}, page=url,
+             follow_redirects=True)
+    up_to_the_connector(w, oid, sandbox_org)
+    return oid, web, url
+
+
 class TestDeclaredWaits:
     def test_a_wait_declared_begun_earlier_is_a_persons_word_in_the_record(
             self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
@@ -682,12 +695,7 @@ class TestDeclaredWaits:
         """QA walk 20, M2: the connector, made with the service account's token, was declared made five
         hours before, minutes after the token was: the backfill preview counted from then, and the
         record said the 30 minutes had passed in an onboarding of four."""
-        oid = start(w, azure_roles_just_assigned=True)
-        web = Web(w.client)
-        assert web.sign_in("ana.admin").status_code == 303
-        url = f"/onboardings/{oid}"
-        web.post(f"{url}/timers/azure_propagation", {"minutes_ago": "15"}, page=url, follow_redirects=True)
-        up_to_the_connector(w, oid, sandbox_org)
+        oid, web, url = _at_the_connector(w, sandbox_org, azure_minutes_ago=15)
         fake_clock.advance(4 * 60)
         made = datetime.fromtimestamp(fake_clock.now() - 4 * 60, UTC).strftime("%Y-%m-%d %H:%M UTC")
         refused = web.post(f"{url}/timers/connect", {"minutes_ago": "300"}, page=url)
@@ -703,12 +711,7 @@ class TestDeclaredWaits:
             self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
         """The token's moment is Okta's clock: ten minutes ahead of this server's, a wait started now
         (or declared begun 0 minutes ago) is still started now; one declared earlier is refused."""
-        oid = start(w, azure_roles_just_assigned=True)
-        web = Web(w.client)
-        assert web.sign_in("ana.admin").status_code == 303
-        url = f"/onboardings/{oid}"
-        web.post(f"{url}/timers/azure_propagation", {"minutes_ago": "60"}, page=url, follow_redirects=True)
-        up_to_the_connector(w, oid, sandbox_org)
+        oid, web, url = _at_the_connector(w, sandbox_org, azure_minutes_ago=60)
         fake_clock.advance(-10 * 60)  # Okta made the token "ten minutes from now", as this server counts
         refused = web.post(f"{url}/timers/connect", {"minutes_ago": "5"}, page=url)
         said = re.sub(r"<[^>]+>", "", html.unescape(refused.text))
