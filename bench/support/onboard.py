@@ -26,7 +26,7 @@ import httpx
 from app.common.clock import Clock, FakeClock
 from app.common.validation import ValidationFailed
 from app.okta.errors import OktaRateLimited
-from app.onboardings import service
+from app.onboardings import service, timers
 from app.onboardings.tokens import OKTA_FAILED
 from app.playbooks.loader import setting_key
 from app.settings import Environment, Settings
@@ -252,8 +252,8 @@ def _start_timer(b: Bench, oid: uuid.UUID, vendor: str, step: str) -> None:
         async with w.state.db.session() as session:
             onboarding = await session.get(Onboarding, oid)
             assert onboarding is not None
-            await service.start_timer(session, w.state.library.get(vendor), onboarding, step, w.state.clock.now(),
-                                      w.actor)
+            await timers.start_timer(session, w.state.library.get(vendor), onboarding, step, w.state.clock.now(),
+                                     w.actor)
         await w.state.engine.refresh_status(oid)
 
     w.run(go)
