@@ -318,7 +318,7 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
             service_account = loaded.scope.facts.get(token_task(loaded).user_fact)
             if token.userId != service_account:
                 raise ValidationFailed({}, f"Token {token.id} is not the service account's: nothing was changed.")
-            await admin.tokens.set_network(token.id, token.name or "API token", {"connection": "ANYWHERE"})
+            await admin.tokens.set_network(token, {"connection": "ANYWHERE"})
         except OktaError as exc:
             raise ValidationFailed({}, f"The token could not be set to Any IP. {exc.message}") from None
     async with engine.db.session() as session:

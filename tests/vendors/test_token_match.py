@@ -4,8 +4,10 @@ ambiguous the wizard asks, and "Set to Any IP" changes the matched token only.""
 
 from __future__ import annotations
 
+import json
 import re
 
+import httpx
 import pytest
 
 from app.common.clock import FakeClock
@@ -32,7 +34,8 @@ def network(org: SandboxOrg, token: str) -> str:
 
 class TestMatchedByName:
     def test_the_pasted_older_token_is_matched_not_the_newest_and_only_it_gets_any_ip(
-            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock,
+            okta_requests: list[httpx.Request]) -> None:
         oid, svc = w.activated_at_the_token(VENDOR)
         pasted = sandbox_org.issue_api_token(svc, "Oort", "ZONE", zones=["LegacyIpZone"])
         fake_clock.advance(3600)
@@ -45,6 +48,10 @@ class TestMatchedByName:
         assert facts["service_token_name"] == "Oort"
         w.run(lambda: tokens.set_token_any_ip(w.state.engine, oid, w.actor))
         assert network(sandbox_org, pasted_id) == "ANYWHERE"
+        # The body Okta's own tools were recorded sending (TestAccResourceAPITokenResource_basic): the
+        # owner too, not only the name and the network (Okta review, L3).
+        [put] = [r for r in okta_requests if r.method == "PUT"]
+        assert json.loads(put.content) == {"name": "Oort", "network": {"connection": "ANYWHERE"}, "userId": svc}
         assert network(sandbox_org, newer_id) == "ZONE"  # the other token was not touched
 
     def test_the_name_the_operator_typed_wins_over_the_proposal(self, w: Wizard, sandbox_org: SandboxOrg,

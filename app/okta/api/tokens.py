@@ -22,9 +22,13 @@ class Tokens(Area):
     async def get(self, token_id: str, *, absent_ok: bool = False) -> ApiToken | None:
         return await self.lookup(ApiToken, TOKEN, {"apiTokenId": token_id}, absent_ok=absent_ok)
 
-    async def set_network(self, token_id: str, name: str, network: dict[str, Any]) -> ApiToken:
-        response = await self.http.call("PUT", TOKEN, path_params={"apiTokenId": token_id},
-                                        json_body={"name": name, "network": network})
+    async def set_network(self, token: ApiToken, network: dict[str, Any]) -> ApiToken:
+        """The token's network condition, its name and owner sent as read: Okta's own tools (the
+        recorded Terraform runs) send the owner with it; only a body Okta was seen to take is sent."""
+        body: dict[str, Any] = {"name": token.name or "API token", "network": network}
+        if token.userId:
+            body["userId"] = token.userId
+        response = await self.http.call("PUT", TOKEN, path_params={"apiTokenId": token.id}, json_body=body)
         return self.parse(ApiToken, response.data)
 
     async def zone(self, zone_id: str) -> NetworkZone | None:
