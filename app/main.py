@@ -19,6 +19,7 @@ from app.common.clock import SYSTEM_CLOCK, Clock
 from app.engine.engine import Engine
 from app.engine.jobs import JobHandle, JobRunner, database_failed
 from app.engine.kinds import KINDS
+from app.okta.errors import OktaUnauthorized
 from app.okta.gateway import OktaGateway, TransportFactory
 from app.okta.ratelimit import RateLimiterRegistry, RateLimitPolicy
 from app.playbooks.loader import PlaybookLibrary
@@ -119,7 +120,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         except Exception as exc:
             # The watch could not look at all: that is a finding too, unless the database failed (not
             # the Okta connection, and its text quotes the statement and its values: review).
-            if handle.kind == WATCH_JOB and not database_failed(exc):
+            # A person's Re-verify that Okta refused the credential of is the watch's finding too: Health
+            # read "healthy" beside it until the next scheduled look (QA walk 22, M2).
+            if (handle.kind == WATCH_JOB and not database_failed(exc)) or isinstance(exc, OktaUnauthorized):
                 await watch.after_run(handle.onboarding_id, error=str(exc) or type(exc).__name__)
             raise
         # An alert a person's Re-verify raises is theirs in the trail, not the watch's.

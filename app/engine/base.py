@@ -25,16 +25,18 @@ from app.engine.runtime import Loaded, load
 from app.engine.status import derive_status
 from app.okta.calllog import RateLimitWait
 from app.okta.client import OktaClient
+from app.okta.errors import OktaUnauthorized
 from app.okta.gateway import OktaGateway
 from app.okta.ratelimit import BACKGROUND, INTERACTIVE
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
 from app.store.db import Database
+from app.store.models import Onboarding
 from app.store.repositories.onboardings import open_of_vendor
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import destroy_kept_secrets, latest_run, read_kept_secret
-from app.store.repositories.state import set_status
+from app.store.repositories.state import mark_refused, set_status
 from app.store.statuses import FINISHED, OnboardingStatus, Outcome
 from app.vault import Secret, Vault
 
@@ -188,6 +190,8 @@ class EngineBase:
                 else:
                     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
                 note = clip(f"The {handle.kind} run stopped: {message}", 500)
+                if isinstance(exc, OktaUnauthorized):
+                    await self.mark_refused(handle.onboarding_id)
                 await self._set_status(handle.onboarding_id, OnboardingStatus.blocked, note)
                 async with self.db.session() as session:
                     await record(session, action=handle.kind, outcome=Outcome.failed,
@@ -197,6 +201,14 @@ class EngineBase:
                 raise
 
         return handler
+
+    async def mark_refused(self, onboarding_id: uuid.UUID) -> None:
+        """Okta did not accept the credential of the onboarding's connection: its pages say so and
+        ask for a new token or another connection (``REFUSED_AT``)."""
+        async with self.db.session() as session:
+            onboarding = await session.get(Onboarding, onboarding_id)
+            if onboarding is not None and onboarding.connection_id is not None:
+                await mark_refused(session, onboarding.connection_id)
 
     async def job_actor(self, handle: JobHandle) -> Actor:
         if handle.started_by_id is None:  # started by the server itself: the watch, or a job resumed

@@ -88,6 +88,15 @@ class Context:
         tokens: list[ApiToken] = await self.cached("api_tokens", self.okta.tokens.all)
         return tokens
 
+    async def abandon(self) -> None:
+        """Stop the phase's shared reads still under way, and wait for them: a run stopping (Okta
+        refused the credential) closes its client next, and a read left running failed against it
+        unseen ("Task exception was never retrieved", logged whenever it was collected)."""
+        pending = [read for read in self.memo.values() if not read.done()]
+        for read in pending:
+            read.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     def forget(self, *prefixes: str) -> None:
         for key in list(self.memo):
             if key.startswith(prefixes):

@@ -30,7 +30,6 @@ from app.store.statuses import (
     COULD_NOT_CHECK,
     GOOD,
     NOT_ANSWERED,
-    REFUSED_CONNECTION,
     REFUSED_REMEDY,
     RUN_WORDS,
     CheckStatus,
@@ -76,14 +75,15 @@ class VerifyPhase(EngineBase):
             # days unused) stops the run, and the others' calls, before it is recorded: a run of
             # every check "failed" read as drift, "mend what changed in Okta", where nothing had
             # changed; the last run found stays current, and the job says what to do.
+            tasks = [asyncio.ensure_future(evaluate(spec)) for _step, spec in checks]
             try:
-                async with asyncio.TaskGroup() as group:
-                    tasks = [group.create_task(evaluate(spec)) for _step, spec in checks]
-            except* OktaUnauthorized as refused:
-                # Which connection Okta refused: the page asks for another until the onboarding uses one.
-                await handle.progress(**{REFUSED_CONNECTION: str(loaded.connection.id)})
-                raise refused.exceptions[0] from None
-            outcomes = [task.result() for task in tasks]
+                outcomes = await asyncio.gather(*tasks)  # the first failure as raised (a database's too)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await ctx.abandon()
+                raise  # Okta's refusal of the credential marks the connection (`guarded`)
         async with self.db.session() as session:
             _previous, previous_results = await latest_results(session, handle.onboarding_id)
             # What each check last found when Okta answered: a run it did not answer says nothing, so

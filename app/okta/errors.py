@@ -110,8 +110,8 @@ OKTA_ERROR_CODES: dict[str, CodeMeaning] = {
     "E0000010": CodeMeaning(C.SERVER, "The org is in read-only mode (maintenance); try again later."),
     "E0000011": CodeMeaning(C.BAD_CREDENTIAL,
                             "The API token is wrong, expired (30 days without use), revoked, or its owner was "
-                            "deactivated; create a new token and add it in Okta connections (one of the same "
-                            "account replaces the connection's token)."),
+                            "deactivated; create a new token and add it in Okta connections (added by whoever "
+                            "added the connection, one of the same account replaces its token)."),
     "E0000015": CodeMeaning(C.FEATURE_NOT_ENABLED,
                             "The feature this needs is not enabled on this org (it may need a licence or an "
                             "Early Access feature switched on). The credential is fine: ask your Okta "
@@ -274,8 +274,8 @@ def api_error(status: int, body: Any, *, method: str, path: str, request_id: str
         return OktaUnauthorized(
             f"Okta did not accept the credential ({said}). "
             + (advice or "The API token is wrong, expired (30 days without use), revoked, or its owner was "
-                         "deactivated; create a new token and add it in Okta connections (one of the same "
-                         "account replaces the connection's token)."), **kwargs)
+                         "deactivated; create a new token and add it in Okta connections (added by whoever "
+                         "added the connection, one of the same account replaces its token)."), **kwargs)
     if status in (401, 403):
         hint = (f" This call ({method} {path}) needs the {need.roles} role, or the {need.scope} scope "
                 "for an OAuth app." if need else "")

@@ -31,10 +31,9 @@ from app.onboardings.person_steps import (
     why_later,
 )
 from app.store.statuses import (
-    REFUSED_CONNECTION,
+    REFUSED_AT,
     ActionState,
     CheckStatus,
-    JobState,
     OnboardingStatus,
     StepState,
     Verdict,
@@ -85,14 +84,11 @@ WHO_ACTS = "the person it is assigned to, or an administrator,"
 
 
 def credential_refused(view: OnboardingView) -> bool:
-    """Whether the last run stopped because Okta did not accept the credential of the connection the
-    onboarding still uses, and no new token of it was accepted since (another connection chosen, or
-    a token renewed, is tried at the next run)."""
-    job, connection = view.last_job, view.loaded.connection
-    return job is not None and job.state == JobState.failed \
-        and (job.progress or {}).get(REFUSED_CONNECTION) == str(connection.id) \
-        and not (connection.checked_at is not None and job.finished_at is not None
-                 and connection.checked_at > job.finished_at)
+    """Whether Okta did not accept the credential of the connection the onboarding uses, the last
+    time it was asked (a run, a plan, a check on Okta connections), and no new token was accepted
+    since (``REFUSED_AT``: a new token writes a fresh preflight; another connection is another)."""
+    connection = view.loaded.connection
+    return connection.retired_at is None and bool((connection.preflight or {}).get(REFUSED_AT))
 
 
 def next_step(view: OnboardingView) -> NextStep:
@@ -112,11 +108,11 @@ def next_step(view: OnboardingView) -> NextStep:
         # Verifying again reads the same refusal: the card read "Verify again", and the checks of the
         # run before read as drift, "mend what changed in Okta" (the token of a person who left).
         return NextStep(NextKind.connection, "Renew the Okta connection's token",
-                        f"Okta did not accept the credential of the connection '{connection.label}' at the last run: "
+                        f"Okta did not accept the credential of the connection '{connection.label}' when last asked: "
                         "its API token was revoked, expired (30 days without use), or its owner was deactivated. "
-                        "Nothing can be verified or watched until Okta accepts it: create a new API token in Okta "
-                        "and add it in Okta connections (one of the same account replaces this connection's "
-                        f"token), or choose another connection to {onboarding.org_origin}; then re-verify.")
+                        "Nothing can be verified or watched until the onboarding uses a credential Okta accepts: "
+                        "create a new API token in Okta and add it in Okta connections, or choose another "
+                        f"connection to {onboarding.org_origin}; then re-verify.")
     if view.plan_stale:  # before a failed step: Retry would be refused until it is made again
         changed = ("An administrator changed this vendor's settings" if view.plan_stale == Stale.settings
                    else "Values were saved")

@@ -111,9 +111,10 @@ COULD_NOT_CHECK = "Could not check:"
 REFUSED_REMEDY = ("Okta refused this read to the onboarding's Okta connection: give the connection's administrator "
                   "a role that may read it (a Super Administrator reads all of it), or choose another connection on "
                   "the onboarding's page; then re-verify. Until then this item is not watched.")
-# A run's progress key: the connection whose credential Okta did not accept, which stopped the run
-# (app/engine/verify.py); the onboarding's page asks for another while it still uses that one.
-REFUSED_CONNECTION = "refused_connection"
+# A connection's preflight key: when Okta last did not accept its credential (a 401: the token revoked,
+# expired unused, or its owner deactivated), set by the run or plan it stopped and by a failed check on
+# Okta connections; a new token (which writes a fresh preflight) ends it. The pages ask for another.
+REFUSED_AT = "refused_at"
 # Says nothing against a step whose actions are done (no result yet, or Okta did not answer).
 NOT_AGAINST: tuple[CheckStatus | None, ...] = (None, *GOOD, CheckStatus.unchecked)
 

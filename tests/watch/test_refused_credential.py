@@ -7,6 +7,7 @@ stops, the last run found stays the checklist, and the card asks for a connectio
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.store.models import VerificationRun
@@ -36,11 +37,16 @@ def test_a_refused_connection_stops_the_run_and_asks_for_another(j: Journey, san
     assert "failed at the last verification" not in page and "Mend what changed in Okta" not in page
     assert "Drift" not in page and "Verify again later" not in page
     card = page.split("Next step", 1)[1].split("Prerequisites", 1)[0]
-    assert (f"{CARD} Okta did not accept the credential of the connection 'Sandbox' at the last run: its API token "
+    assert (f"{CARD} Okta did not accept the credential of the connection 'Sandbox' when last asked: its API token "
             "was revoked, expired (30 days without use), or its owner was deactivated.") in card, card
-    assert card.rstrip().endswith("then re-verify. Add the new token in Okta connections, then come back."), card
-    assert "create a new token and add it in Okta connections (one of the same account replaces the connection's " \
-        "token)" in page
+    assert card.rstrip().endswith("then re-verify. Add the new token in Okta connections: a token of the same Okta "
+                                  "account replaces this connection's, and the next run uses it."), card
+    assert "create a new token and add it in Okta connections (added by whoever added the connection, one of the " \
+        "same account replaces its token)" in page
+    # Okta connections says which one Okta refused, and offers no onboarding on it (QA walk 22, M1, H2).
+    listed = _words(j.get("/connections").text)
+    assert "Okta did not accept its token when last asked: add a new token of sam.super@acme.example below to " \
+        "renew it." in listed and "Start an onboarding" not in listed, listed
     assert "13 passed" in _words(j.get("/health").text)  # what the last answered run found
 
     # A new token of the same administrator, added in Okta connections, renews the connection's.
@@ -49,7 +55,9 @@ def test_a_refused_connection_stops_the_run_and_asks_for_another(j: Journey, san
                        label="Renewed")
     assert "You already had the connection 'Sandbox'" in _words(renewed.text)
     assert "it now uses the token just pasted" in _words(renewed.text)
-    assert CARD not in _words(j.get(f"/onboardings/{oid}").text)
+    renewed_page = _words(j.get(f"/onboardings/{oid}").text)
+    assert CARD not in renewed_page and "The watch run stopped" not in renewed_page  # its line too (M3)
+    assert "Okta did not accept its token" not in _words(j.get("/connections").text)
     j.clock.advance(DAY + 1)
     _tick(j)
     assert _open_alerts(j, oid) == []
@@ -69,10 +77,78 @@ def test_another_connection_to_the_org_may_be_chosen_instead(j: Journey, sandbox
     _tick(j)
     page = j.get(f"/onboardings/{oid}").text
     said = _words(page)
-    assert CARD in said and "Add the new token in Okta connections, then come back; or choose another connection " \
-        "above." in said, said
+    assert CARD in said and "a token of the same Okta account replaces this connection's, and the next run uses " \
+        "it; or choose another connection above." in said, said
     chosen = j.submit(j.form(page, "/connection"), connection=str(fresh))
-    assert "The onboarding now uses the connection" in _words(chosen.text) and CARD not in _words(chosen.text)
+    said = _words(chosen.text)
+    # Verified with it at once, not "Completed" from the run before (QA walk 22, H1).
+    assert "The onboarding now uses the connection 'Kim's'. The wizard is verifying the checklist against Okta " \
+        "with it." in said, said
+    j.wait_for_jobs()
+    assert CARD not in _words(j.get(f"/onboardings/{oid}").text)
+    assert _open_alerts(j, oid) == []  # that run cleared the alert
+
+
+def test_a_refused_connection_is_not_offered_and_a_plan_on_it_asks_for_another(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk 22, H2: a draft on a connection Okta refused said "The plan could not be made", cut
+    off mid-advice, then nothing after a reload; the connection was offered first for new ones."""
+    assert sandbox_org.demo is not None
+    refused_one = j.connect(sandbox_org.demo.admin_token)
+    oid = j.start("sentinel-unified-connector", refused_one)
+    other = sandbox_org.add_user("kim.admin@acme.example", first_name="Kim", last_name="Admin")
+    sandbox_org.assign_role(other["id"], "SUPER_ADMIN")
+    fresh = j.connect(sandbox_org.issue_api_token(other["id"], "Wizard"), "Kim's")
+    tokens_domain.revoke_user_tokens(sandbox_org, sandbox_org.demo.admin_user_id, actor=None)
+    planned = j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/plan"))
+    said = _words(planned.text)
+    assert "The plan could not be made: Okta did not accept the credential of this onboarding's Okta connection " \
+        "(E0000011: Invalid token provided)." in said, said
+    page = j.get(f"/onboardings/{oid}").text
+    assert CARD in _words(page)
+    new = j.get("/onboardings/new").text
+    assert f'value="{fresh}"' in new and f'value="{refused_one}"' not in new
+    stale = j.form(page, "/connection")
+    chosen = j.submit(stale, connection=str(fresh))
+    assert "The onboarding now uses the connection 'Kim's'." in _words(chosen.text)
+    assert j.onboarding(oid).connection_id == fresh
+    back = j.submit(stale, connection=str(refused_one))  # the one Okta refused, from a page drawn before
+    assert back.status_code == 400 and "Okta did not accept the token of 'Sandbox' when last asked" in \
+        _words(back.text).replace("&#39;", "'")
+
+
+def test_a_persons_reverify_refused_raises_the_alert_too(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk 22, M2: a person's Re-verify that Okta refused left Health "healthy" and the channels
+    unaware until the watch's next look, a day later."""
+    assert sandbox_org.demo is not None
+    oid, _token = _completed(j, sandbox_org)
+    _tick(j)
+    tokens_domain.revoke_user_tokens(sandbox_org, sandbox_org.demo.admin_user_id, actor=None)
+    j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/reverify"))
+    j.wait_for_jobs()
+    [alert] = _open_alerts(j, oid)
+    assert alert.key == "credential"
+    assert "alert open" in _words(j.get("/health").text)
+
+
+def test_a_database_failure_in_a_check_stops_the_run_as_itself(j: Journey, sandbox_org: SandboxOrg,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review (thirtieth session), M1: the checks ran in a task group, which wrapped any failure but
+    Okta's refusal in "unhandled errors in a TaskGroup": a database failure was no longer one, and
+    the watch raised a credential alert quoting that text, beside a status line saying the same."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.engine.checks.library import UserStatus
+    from app.engine.jobs import DATABASE_ERROR
+
+    oid, _token = _completed(j, sandbox_org)
+    _tick(j)
+
+    async def database_gone(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("the server closed the connection"))
+    monkeypatch.setattr(UserStatus, "evaluate", database_gone)
     j.clock.advance(DAY + 1)
     _tick(j)
-    assert _open_alerts(j, oid) == []
+    assert _open_alerts(j, oid) == []  # the database's, not the Okta connection's
+    note = j.onboarding(oid).status_note or ""
+    assert note == f"The watch run stopped: {DATABASE_ERROR}", note

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.text import clip
 from app.store.base import utcnow
-from app.store.models import Onboarding
-from app.store.statuses import OnboardingStatus, WaitingFor
+from app.store.models import OktaConnection, Onboarding
+from app.store.statuses import REFUSED_AT, OnboardingStatus, WaitingFor
 
 
 async def find_onboarding(session: AsyncSession, onboarding_id: uuid.UUID) -> Onboarding | None:
@@ -96,3 +96,10 @@ async def set_status(session: AsyncSession, onboarding_id: uuid.UUID, status: On
         await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id,
                                                        Onboarding.completed_at.is_(None))
                               .values(completed_at=utcnow()))
+
+
+async def mark_refused(session: AsyncSession, connection_id: uuid.UUID) -> None:
+    """Okta did not accept the connection's credential just now (``REFUSED_AT``)."""
+    connection = await session.get(OktaConnection, connection_id)
+    if connection is not None:
+        connection.preflight = {**(connection.preflight or {}), REFUSED_AT: utcnow().isoformat()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -13,6 +15,7 @@ from app.okta.gateway import ConnectionUnusable
 from app.store.models import OktaConnection, Operator
 from app.store.repositories.onboardings import onboardings_using
 from app.store.repositories.operators import OperatorRepository
+from app.store.statuses import OnboardingStatus
 from app.vault.redaction import REDACTOR
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_input, uuid_or_404
 from app.web.flash import set_flash
@@ -60,6 +63,8 @@ async def connection_add(request: Request, db: ReadDbSession, operator: ActingOp
             errors["api_token"] = "Paste the API token again: it is never shown back."  # noqa: S105
         return await _page(request, db, status_code=400, errors=errors, values=values,
                            message=REDACTOR.text(exc.message))
+    if report.replaced:
+        await _renewed(request, connection.id)
     response = redirect(request, f"{request.url_for('connections')}?added={connection.id}")
     typed = (new.label or "").strip()
     # The connection kept is the one there was: a name typed for a second one is not silently lost.
@@ -129,9 +134,21 @@ async def connection_check(request: Request, db: ReadDbSession, connection_id: s
         return await _page(request, db, status_code=409, message=str(exc))
     except ValidationFailed as exc:
         return await _page(request, db, status_code=400, message=exc.message)
+    await _renewed(request, connection.id)
     response = redirect(request, str(request.url_for("connections")))
     set_flash(request, response, f"Preflight of {report.domain} passed.")
     return response
+
+
+async def _renewed(request: Request, connection_id: uuid.UUID) -> None:
+    """Okta accepts the connection's token now: the onboardings a refusal of it blocked say so again
+    from their records (their line kept "create a new token" after one was added: QA walk 22, M3)."""
+    state = app_state(request)
+    async with state.db.sessions() as session:
+        blocked = [o.id for o in await onboardings_using(session, connection_id)
+                   if o.status == OnboardingStatus.blocked]
+    for onboarding_id in blocked:
+        await state.engine.refresh_status(onboarding_id)
 
 
 @router.post("/{connection_id}/sharing", name="connection_sharing")

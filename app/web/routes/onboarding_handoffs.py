@@ -3,6 +3,7 @@ summary, closing it, and switching it to the operator's own Okta credential."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from fastapi import APIRouter
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.common.validation import ValidationFailed
+from app.engine.jobs import JobBusy
 from app.onboardings import handoffs, notes
 from app.onboardings.elsewhere import guided_steps
 from app.onboardings.person_steps import checked_by_okta
@@ -127,4 +129,13 @@ async def switch_connection(request: Request, db: DbSession, onboarding_id: str,
     except ValidationFailed as exc:
         return await refused(request, db, found.id, exc)
     await settle(request, db, found.id)  # a retired connection blocked it
-    return back(request, found.id, f"The onboarding now uses the connection '{chosen.label}'.", anchor="#next-step")
+    said = f"The onboarding now uses the connection '{chosen.label}'."
+    if found.completed_at is not None:
+        # Asked of Okta with it now: its status came back "Completed" from the run before, with no
+        # call, even on a connection Okta refused too (QA walk 22, H1).
+        state = app_state(request)
+        with contextlib.suppress(JobBusy):
+            await state.jobs.submit(found.id, "reverify", operator.id)
+            return back(request, found.id, f"{said} The wizard is verifying the checklist against Okta with it.",
+                        anchor="#progress")
+    return back(request, found.id, said, anchor="#next-step")

@@ -19,13 +19,14 @@ from app.connections.service import list_connections
 from app.engine.engine import EngineError
 from app.engine.jobs import JobBusy
 from app.engine.status import timer_runs
+from app.okta.errors import OktaUnauthorized
 from app.onboardings import handoffs, notes, service, timers
 from app.onboardings.run_ended import ENDED, STOPPED, run_ended_words
 from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import active_job, latest_job
-from app.store.statuses import ACTIVE_JOBS, RUNNING_WORDS, OnboardingStatus, Verdict, WaitingFor
+from app.store.statuses import ACTIVE_JOBS, REFUSED_AT, RUNNING_WORDS, OnboardingStatus, Verdict, WaitingFor
 from app.web.csrf import csrf_token
 from app.web.deps import (
     ActingOperator,
@@ -81,8 +82,11 @@ def _new_address(request: Request, vendor: str, connection: str) -> str:
 
 
 async def _usable(db: Any, operator: Any) -> list[Any]:
-    """The connections whose credential this operator may use (one kept to its owner is not offered)."""
-    return [c for c in await list_connections(db) if handoffs.may_use_credential(c, operator.id)]
+    """The connections whose credential this operator may use (one kept to its owner is not offered),
+    and Okta accepts (one it refused was offered first, selected, for a draft that could do nothing:
+    QA walk 22, H2; Okta connections says how to renew it)."""
+    return [c for c in await list_connections(db) if handoffs.may_use_credential(c, operator.id)
+            and not (c.preflight or {}).get(REFUSED_AT)]
 
 
 @router.post("", name="onboarding_create")
@@ -239,6 +243,11 @@ async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, 
         plan = await state.engine.plan(onboarding_id, actor_for(request, operator))
     except Exception as exc:  # an Okta failure while reading: say so on the page
         message = getattr(exc, "message", None) or str(exc)
+        if isinstance(exc, OktaUnauthorized):
+            # The card asks for a new token or another connection; the whole advice here was cut off
+            # at the message's length (QA walk 22, H2).
+            await state.engine.mark_refused(onboarding_id)
+            message = f"Okta did not accept the credential of this onboarding's Okta connection ({exc.okta_said})."
         async with state.db.sessions() as session:
             earlier = await newest_plan(session, onboarding_id)
         if earlier is not None:
