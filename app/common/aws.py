@@ -22,6 +22,13 @@ AWS_REGION_NAMES = {
 }
 AWS_REGIONS = tuple(AWS_REGION_NAMES)
 AWS_ACCOUNT = re.compile(r"\d{12}")
+# As AWS's console shows it (1234-5678-9012), or typed in groups: the same 12 digits.
+AWS_ACCOUNT_TYPED = re.compile(r"\d{4}[ -]?\d{4}[ -]?\d{4}")
+
+
+def account_digits(typed: str) -> str:
+    """The 12 digits of an account id typed as ``AWS_ACCOUNT_TYPED`` allows."""
+    return re.sub(r"[ -]", "", typed)
 EVENT_SOURCE = re.compile(r"[A-Za-z0-9.\-_]{1,75}")
 
 

@@ -76,6 +76,9 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
                  note: str, actor: Actor, *, now: float, warning: str | None = None) -> Attestation:
     """``warning``: what the wizard warned of and the person confirmed despite (Okta showed no use of
     the service account's token: app/onboardings/connection_proof.py), kept with the attestation."""
+    # The onboarding's row first (its revision: an UPDATE), so a second press at the same moment waits
+    # for this one and then finds it given (review: two presses both found none, and both wrote).
+    await touch(session, onboarding.id)
     step, check = await attestable(session, playbook, onboarding, check_key, actor, now=now)
     attestation = Attestation(onboarding_id=onboarding.id, step_key=step.key, check_key=check.key,
                               operator_id=actor.id, operator_name=actor.name, note=note or None, warning=warning)
@@ -86,7 +89,6 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
                                                           if key != check.key}})
     # A secret kept for this step (a client secret to paste, say) is destroyed once it is attested.
     destroyed = await destroy_kept_secrets(session, vault, onboarding.id, check.destroys)
-    await touch(session, onboarding.id)
     await record(session, action="attest", actor=actor, onboarding_id=onboarding.id, subject_type="check",
                  subject_id=check.key, summary=f"Attested: {check.label}" + (f". {warning}" if warning else "")
                  + (f" ({note})" if note else ""), details={"warning": warning} if warning else None)

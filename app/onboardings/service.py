@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
-from app.common.aws import AWS_ACCOUNT, AWS_REGIONS, EVENT_SOURCE
+from app.common.aws import AWS_ACCOUNT_TYPED, AWS_REGIONS, EVENT_SOURCE, account_digits
 from app.common.text import and_list
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
@@ -84,8 +84,10 @@ def _checked(form: Fields, spec: InputSpec) -> Any:
     if spec.kind == "boolean":
         return form.boolean(name)
     if spec.kind == "aws_account":
-        return form.text(name, label=label, required=spec.required, max_length=12, pattern=AWS_ACCOUNT,
-                         pattern_hint="An AWS account id is exactly 12 digits.")
+        # "1234-5678-9012", as AWS shows it, read "must be at most 12 characters" (QA walk 22, L2).
+        return account_digits(form.text(name, label=label, required=spec.required, max_length=14,
+                                        pattern=AWS_ACCOUNT_TYPED,
+                                        pattern_hint="An AWS account id is exactly 12 digits."))
     if spec.kind == "aws_region":
         return form.choice(name, label=label, choices=AWS_REGIONS, required=spec.required)
     if spec.kind == "aws_event_source":

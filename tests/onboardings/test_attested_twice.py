@@ -26,3 +26,33 @@ def test_an_attestation_pressed_again_in_a_stale_tab_is_not_recorded_twice(j: Jo
     assert "Already attested by Ana.Admin on " in said and "nothing was recorded again." in said, said
     assert len(_rows(j, select(Attestation).where(Attestation.onboarding_id == oid))) == 1
     assert len(_rows(j, select(AuditEvent).where(AuditEvent.action == "attest"))) == 1
+
+
+def test_two_presses_at_the_same_moment_record_one_attestation(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Review (thirtieth session), M3: both presses read "not given yet" before either wrote."""
+    import asyncio
+
+    from app.audit import Actor
+    from app.onboardings import attestations
+    from app.store.repositories.state import get_onboarding
+
+    assert sandbox_org.demo is not None
+    oid = j.start("defender-for-identity", j.connect(sandbox_org.demo.admin_token))
+    operator_id = j.onboarding(oid).assignee_id
+    state = j.state
+
+    async def press() -> str:
+        try:
+            async with state.db.session() as session:
+                await attestations.attest(session, state.vault, state.library.get("defender-for-identity"),
+                                          await get_onboarding(session, oid), "licence_confirmed", "",
+                                          Actor(operator_id, "ana.admin"), now=state.clock.now())
+        except attestations.AlreadyAttested:
+            return "already"
+        return "given"
+
+    async def both() -> list[str]:
+        return sorted(await asyncio.gather(press(), press()))
+
+    assert j.run(both) == ["already", "given"]
+    assert len(_rows(j, select(Attestation).where(Attestation.onboarding_id == oid))) == 1

@@ -450,6 +450,14 @@ class TestLogStreamValues:
             assert [key for key in info.value.errors] == [field]
         assert not any(w.onboarding(oid).inputs.get(field) for field in AWS)
 
+    def test_an_account_id_typed_as_aws_shows_it_is_kept_as_its_digits(self, w: Wizard) -> None:
+        """QA walk 22, L2: "1234-5678-9012", as AWS's console shows it, read "must be at most 12
+        characters"."""
+        oid = start(w)
+        for typed in ("1234-5678-9012", " 1234 5678 9012 "):
+            save_inputs(w, oid, "event_streaming_tab", {**AWS, "log_stream_name": "Oort", "aws_account_id": typed})
+            assert w.onboarding(oid).inputs["aws_account_id"] == "123456789012"
+
     def test_an_existing_stream_with_other_settings_is_a_conflict(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         seeded = sandbox_org.add_log_stream("Oort", {**STREAM_SETTINGS, "region": "eu-west-1"})
         oid = start(w, **AWS)

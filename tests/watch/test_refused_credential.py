@@ -48,6 +48,7 @@ def test_a_refused_connection_stops_the_run_and_asks_for_another(j: Journey, san
     assert "Okta did not accept its token when last asked: add a new token of sam.super@acme.example below to " \
         "renew it." in listed and "Start an onboarding" not in listed, listed
     assert "13 passed" in _words(j.get("/health").text)  # what the last answered run found
+    assert "Okta did not accept this credential when last asked: what is above is what it showed" in page
 
     # A new token of the same administrator, added in Okta connections, renews the connection's.
     renewed = j.submit(j.form(j.get("/connections").text, "/connections"), org_url=sandbox_org.base_url,
