@@ -58,18 +58,23 @@ class ActionDone(Check):
     reads_okta = False
     params_model = ActionParams
 
+    def from_facts(self, scope: Scope, state: CheckState) -> CheckOutcome | None:
+        """Done as recorded, shown at once: Oort's "The service account exists" read "to do, not
+        checked yet" beside the account made, activated and its token verified (QA walk 22, L1)."""
+        record = state.actions.get(ActionParams.model_validate(self.raw_params).action)
+        if not record or record.get("state") != ActionState.done:
+            return None
+        # Dated: what the step found or left then ("still active: deactivate it") is a record of that
+        # moment, which a completed onboarding's checklist read as if said now (QA walk 19, M3).
+        when = f"When applied, {record['at']}: " if record.get("at") else ""
+        return CheckOutcome.passed(f"{when}{record.get('summary') or 'Done'}"
+                                   + (f" (Okta id {record['object_id']})" if record.get("object_id") else ""),
+                                   object_id=record.get("object_id"), outcome=record.get("outcome"))
+
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
-        p: ActionParams = self.params(ctx)
-        record = state.actions.get(p.action)
-        if record and record.get("state") == ActionState.done:
-            # Dated: what the step found or left then ("still active: deactivate it") is a record of that
-            # moment, which a completed onboarding's checklist read as if said now (QA walk 19, M3).
-            when = f"When applied, {record['at']}: " if record.get("at") else ""
-            return CheckOutcome.passed(f"{when}{record.get('summary') or 'Done'}"
-                                       + (f" (Okta id {record['object_id']})" if record.get("object_id") else ""),
-                                       object_id=record.get("object_id"), outcome=record.get("outcome"))
-        return CheckOutcome.failed("Not done yet", "Apply the plan: the wizard does this step.",
-                                   problem="The wizard's part of this step is not done")
+        return self.from_facts(ctx.scope, state) or CheckOutcome.failed(
+            "Not done yet", "Apply the plan: the wizard does this step.",
+            problem="The wizard's part of this step is not done")
 
 
 async def _user(ctx: Context, user_id: str) -> User | None:
