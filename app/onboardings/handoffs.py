@@ -23,7 +23,7 @@ from app.store.models import Handoff, OktaConnection, Onboarding, Operator, Oper
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import active_job, add_handoff, destroy_kept_secrets, latest_handoff
 from app.store.repositories.state import assign, set_status, touch
-from app.store.statuses import REFUSED_AT, OnboardingStatus, StepState
+from app.store.statuses import OnboardingStatus, StepState
 from app.vault import Vault
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ async def switch_connection(session: AsyncSession, onboarding: Onboarding, conne
         connection = None
     if connection is None or connection.retired_at is not None:
         raise ValidationFailed({"connection": "Choose one of your Okta connections."})
-    if (connection.preflight or {}).get(REFUSED_AT):
+    if connection.refused:
         raise ValidationFailed({"connection": f"Okta did not accept the token of '{connection.label}' when last asked: "
                                               "renew it in Okta connections, or choose another."})
     if connection.org_origin != onboarding.org_origin:

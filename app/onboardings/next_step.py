@@ -31,7 +31,6 @@ from app.onboardings.person_steps import (
     why_later,
 )
 from app.store.statuses import (
-    REFUSED_AT,
     ActionState,
     CheckStatus,
     OnboardingStatus,
@@ -88,7 +87,7 @@ def credential_refused(view: OnboardingView) -> bool:
     time it was asked (a run, a plan, a check on Okta connections), and no new token was accepted
     since (``REFUSED_AT``: a new token writes a fresh preflight; another connection is another)."""
     connection = view.loaded.connection
-    return connection.retired_at is None and bool((connection.preflight or {}).get(REFUSED_AT))
+    return connection.retired_at is None and connection.refused
 
 
 def next_step(view: OnboardingView) -> NextStep:

@@ -175,9 +175,10 @@ class EnsureResourceSet(Action):
     async def plan(self, ctx: Context) -> PlanItem:
         p: ResourceSetParams = self.params(ctx)
         found: ResourceSet | None = await ctx.cached(f"rs:{p.label}", lambda: _set_by_label(ctx, p.label))
-        if found is None and _unnamed(p.resources):
+        unnamed = _unnamed(p.resources) if found is None else ""
+        if unnamed:
             return PlanItem(Verdict.conflict, f"The resource set '{p.label}' cannot be created as set",
-                            object_type="resource_set", detail=_unnamed(p.resources))
+                            object_type="resource_set", detail=unnamed)
         if found is None:
             return PlanItem(Verdict.create, f"Create the resource set '{p.label}' with {len(p.resources)} resources",
                             calls=self._create_calls(p), object_type="resource_set")
@@ -237,8 +238,9 @@ class EnsureResourceSet(Action):
             found = await ctx.look_again(lambda: _set_by_label(ctx, p.label))
         ours = record.intent == Intent.create or record.created_by_us
         if found is None:
-            if _unnamed(p.resources):
-                raise ActionError(_unnamed(p.resources), conflict=True)
+            unnamed = _unnamed(p.resources)
+            if unnamed:
+                raise ActionError(unnamed, conflict=True)
             await ctx.intend(Intent.create, {"label": p.label})
             first, later = self._split(p.resources)
             try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from app.common.concurrency import together
 from app.engine.checks.base import (
     MAKE_AGAIN,
     START_AGAIN,
@@ -15,7 +16,6 @@ from app.engine.checks.base import (
     CheckParams,
     CheckState,
     register,
-    together,
 )
 from app.engine.context import Context
 from app.engine.scope import TemplateError

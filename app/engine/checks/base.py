@@ -3,9 +3,7 @@ with what was found and what to do), or asks a named person to attest what Okta 
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -120,20 +118,6 @@ class Check(ABC):
     async def check(self, ctx: Context, state: CheckState, params: Any) -> CheckOutcome:
         """The check itself, with its parameters rendered (checks that override `evaluate` skip it)."""
         raise NotImplementedError(f"{type(self).__name__} overrides neither check nor evaluate")
-
-
-async def together(*reads: Awaitable[Any], missing_first: bool = False) -> list[Any]:
-    """Reads that need nothing from each other, sent at the same time (a verification is as slow
-    as its longest chain of dependent calls, not as the sum of its calls). Every read is awaited to
-    the end; then the first failure is raised. With ``missing_first``, when the first read found
-    nothing (None: the object is gone) the others' failures (a 404 on its parts) are not raised."""
-    results = await asyncio.gather(*reads, return_exceptions=True)
-    if missing_first and results and results[0] is None:
-        return [None if isinstance(r, BaseException) else r for r in results]
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return list(results)
 
 
 CHECKS: KindRegistry[Check] = KindRegistry("check", "app.engine.checks")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from app.common.concurrency import together
 from app.okta.api.base import Area
 from app.okta.models import App, AppGroup, AppUser, Grant
 from app.vault import Secret
@@ -49,12 +49,8 @@ class Apps(Area):
         """Which of these users have the app (each with its assignment) and which of these groups are
         assigned to it: one read each, at once. Not the app's whole lists: an app assigned to 10,000
         people was 200 calls of the org's shared /api/v1/apps limit at each plan and verification."""
-        answers = await asyncio.gather(*(self.user(app_id, user_id) for user_id in user_ids),
-                                       *(self.group(app_id, group_id) for group_id in group_ids),
-                                       return_exceptions=True)
-        for answer in answers:  # every read awaited to its end, then the first failure said
-            if isinstance(answer, BaseException):
-                raise answer
+        answers = await together(*(self.user(app_id, user_id) for user_id in user_ids),
+                                 *(self.group(app_id, group_id) for group_id in group_ids))
         users = {user_id: answer for user_id, answer in zip(user_ids, answers[:len(user_ids)], strict=True)
                  if isinstance(answer, AppUser)}
         groups = {group_id for group_id, answer in zip(group_ids, answers[len(user_ids):], strict=True)

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
+from app.store.statuses import REFUSED_AT
 
 
 class OktaConnection(UUIDPrimaryKey, Timestamps, Base):
@@ -32,3 +33,8 @@ class OktaConnection(UUIDPrimaryKey, Timestamps, Base):
     # Whether another operator may use this stored credential after a handoff.
     shareable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    @property
+    def refused(self) -> bool:
+        """Okta did not accept its credential when last asked (``REFUSED_AT``, kept in the preflight)."""
+        return bool((self.preflight or {}).get(REFUSED_AT))

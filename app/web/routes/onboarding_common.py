@@ -23,7 +23,7 @@ from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
 from app.store.repositories.progress import latest_handoff, latest_job
 from app.store.repositories.state import find_onboarding
-from app.store.statuses import FINISHED, REFUSED_AT, Outcome
+from app.store.statuses import FINISHED, Outcome
 from app.vault.redaction import REDACTOR
 from app.watch.audience import told
 from app.watch.health import evidence_for
@@ -100,7 +100,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
     own = [] if credential_ok and not retired and not refused_now else [
         c for c in await list_connections(db)
         if c.org_origin == onboarding.org_origin and c.id != onboarding.connection_id
-        and handoffs.may_use_credential(c, me.id) and not (c.preflight or {}).get(REFUSED_AT)]
+        and handoffs.may_use_credential(c, me.id) and not c.refused]
     context = {
         "view": view, "errors": errors or {}, "typed": dict(typed or {}), "message": message, "revealed": revealed,
         "now": state.clock.now(),

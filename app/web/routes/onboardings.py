@@ -26,7 +26,7 @@ from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import newest_plan
 from app.store.repositories.progress import active_job, latest_job
-from app.store.statuses import ACTIVE_JOBS, REFUSED_AT, RUNNING_WORDS, OnboardingStatus, Verdict, WaitingFor
+from app.store.statuses import ACTIVE_JOBS, RUNNING_WORDS, OnboardingStatus, Verdict, WaitingFor
 from app.web.csrf import csrf_token
 from app.web.deps import (
     ActingOperator,
@@ -86,7 +86,7 @@ async def _usable(db: Any, operator: Any) -> list[Any]:
     and Okta accepts (one it refused was offered first, selected, for a draft that could do nothing:
     QA walk 22, H2; Okta connections says how to renew it)."""
     return [c for c in await list_connections(db) if handoffs.may_use_credential(c, operator.id)
-            and not (c.preflight or {}).get(REFUSED_AT)]
+            and not c.refused]
 
 
 @router.post("", name="onboarding_create")
