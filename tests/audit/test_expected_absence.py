@@ -133,3 +133,27 @@ def test_an_expected_404_reads_alike_on_the_page_in_the_filter_and_in_the_export
     # The onboarding's own export says it alike.
     mine = json.loads(web.get(f"/onboardings/{oid}/events.json").text)["events"]
     assert {e["result"] for e in mine if e["outcome"] == "not_found"} == {"Not found (expected)"}
+
+
+def test_a_missing_app_assignment_reads_failed_where_a_check_finds_it_missing(
+        w: Wizard, sandbox_org: SandboxOrg, settings: Settings) -> None:
+    """Review of the thirtieth session, L3: whether a chosen person has Drata's app is one read of
+    their assignment; the plan's read before assigning them (404: not yet) is an answer, but the
+    re-verification's read of an assignment someone removed is the failure the checklist names."""
+    from okta_sandbox.domain import apps as apps_domain
+    from tests.vendors import test_drata as drata
+
+    oid = drata.start(w)
+    drata.finish(w, oid, sandbox_org)
+    app = drata.drata_app(sandbox_org)
+    person = sandbox_org.find_user(drata.PEOPLE[1])  # not in the group Drata Users
+    assert person is not None
+    assigned = "GET /api/v1/apps/{appId}/users/{userId} → 404"
+    assert {(e.summary, e.outcome) for e in _calls(w, oid) if e.summary == assigned} == {(assigned, "not_found")}
+    apps_domain.unassign_user(sandbox_org, app, person["id"], None)
+    before = max(e.seq for e in _calls(w, oid))
+    assert w.verify(oid, "reverify").state == "succeeded"
+    assert [(e.summary, e.outcome) for e in _calls(w, oid, before) if e.details["status"] == 404] == [
+        (assigned, "failed")]
+    web = _auditor(w, settings)
+    assert (assigned, "Failed") in _results(web, "/users/{userId} → 404")

@@ -266,6 +266,22 @@ class TestTheDrataApp:
         item = plan_item(w.draft_plan(oid), "app_assignments")
         assert item["verdict"] == "conflict" and "at least one user or group" in item["detail"]
 
+    def test_an_app_deleted_after_it_was_found_is_not_planned_as_assign(self, w: Wizard,
+                                                                       sandbox_org: SandboxOrg) -> None:
+        """Review of the thirtieth session, L5: the apply stopped at the assignments; someone then
+        deleted the app. The next plan read "Assign Drata - OIDC to …", a write bound to a 404."""
+        oid = start(w)
+        w.plan(oid)
+        sandbox_org.faults.add("server_error", method="POST", path="/api/v1/apps/{appId}/users", times=None)
+        assert w.apply(oid).state == "failed"
+        sandbox_org.faults.clear()
+        app = drata_app(sandbox_org)
+        sandbox_org.apps.remove(app.id)
+        item = plan_item(w.draft_plan(oid), "app_assignments")
+        assert item["verdict"] == "conflict", item
+        assert item["detail"].startswith(f"Drata - OIDC ({app.id}), found earlier, is no longer in Okta. Install it "
+                                         "again from the catalog"), item["detail"]
+
     def test_an_existing_grant_and_assignment_are_adopted_and_kept_by_undo(self, w: Wizard,
                                                                          sandbox_org: SandboxOrg) -> None:
         from okta_sandbox.domain import apps as apps_domain

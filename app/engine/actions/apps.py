@@ -99,6 +99,7 @@ class FindInstalledApp(Action):
         if app is None:
             return PlanItem(Verdict.deferred, f"Find '{p.label}' once a person has installed it", object_type="app",
                             calls=[f"GET /api/v1/apps?q={p.search}"], detail=self._missing(p, others))
+        ctx.remember(f"app:{app.id}", app)  # for the later steps' "is it still there?"
         problem = self._usable(app, p)
         if problem:
             return PlanItem(Verdict.conflict, f"'{app.label}' is installed but unusable", object_type="app",
@@ -334,6 +335,13 @@ class EnsureAppAssignments(Action):
         if not missing:
             return PlanItem(Verdict.unchanged, f"{label} is already assigned to {who}", object_type="app_assignment",
                             object_id=app_id)
+        # None has it: perhaps because the app found earlier is gone (its assignments went with it),
+        # which "Assign…" would only learn from the 404 of its first write.
+        if await ctx.cached(f"app:{app_id}", partial(ctx.okta.apps.get, app_id, absent_ok=True)) is None:
+            return PlanItem(Verdict.conflict, f"Assign {label}", object_type="app_assignment", object_id=app_id,
+                            detail=f"{label} ({app_id}), found earlier, is no longer in Okta. Install it again "
+                                   "from the catalog, then undo this onboarding (it removes what the wizard made "
+                                   "that is left) and start a new one, which finds it again.")
         return PlanItem(Verdict.create, f"Assign {label} to {', '.join(missing)}",
                         calls=[call.replace("{appId}", app_id) for call in calls],
                         object_type="app_assignment", object_id=app_id)

@@ -99,7 +99,8 @@ class AppAssignments(Check):
         users: list[User | None] = found[:len(logins)]
         groups: list[Group | None] = found[len(logins):]
         app_users, assigned = await ctx.okta.apps.assignments(app_id, [u.id for u in users if u is not None],
-                                                              [g.id for g in groups if g is not None])
+                                                              [g.id for g in groups if g is not None],
+                                                              absent_ok=False)
         having = set(app_users)
         if (len(having) < sum(1 for u in users if u) or len(assigned) < sum(1 for g in groups if g)) \
                 and await ctx.okta.apps.get(app_id, absent_ok=True) is None:

@@ -33,24 +33,26 @@ class Apps(Area):
     async def revoke_grant(self, app_id: str, grant_id: str) -> None:
         await self.http.call("DELETE", APP + "/grants/{grantId}", path_params={"appId": app_id, "grantId": grant_id})
 
-    async def user(self, app_id: str, user_id: str) -> AppUser | None:
+    async def user(self, app_id: str, user_id: str, *, absent_ok: bool = True) -> AppUser | None:
         """The user's assignment to the app, direct (scope USER) or through a group (GROUP); None:
-        the user does not have the app (or the app is gone)."""
+        the user does not have the app (or the app is gone). ``absent_ok``: see :meth:`lookup`."""
         return await self.lookup(AppUser, APP + "/users/{userId}", {"appId": app_id, "userId": user_id},
-                                 absent_ok=True)
+                                 absent_ok=absent_ok)
 
-    async def group(self, app_id: str, group_id: str) -> AppGroup | None:
+    async def group(self, app_id: str, group_id: str, *, absent_ok: bool = True) -> AppGroup | None:
         """The group's assignment to the app; None: not assigned (or the app is gone)."""
         return await self.lookup(AppGroup, APP + "/groups/{groupId}", {"appId": app_id, "groupId": group_id},
-                                 absent_ok=True)
+                                 absent_ok=absent_ok)
 
-    async def assignments(self, app_id: str, user_ids: Sequence[str], group_ids: Sequence[str]
-                          ) -> tuple[dict[str, AppUser], set[str]]:
+    async def assignments(self, app_id: str, user_ids: Sequence[str], group_ids: Sequence[str], *,
+                          absent_ok: bool = True) -> tuple[dict[str, AppUser], set[str]]:
         """Which of these users have the app (each with its assignment) and which of these groups are
         assigned to it: one read each, at once. Not the app's whole lists: an app assigned to 10,000
-        people was 200 calls of the org's shared /api/v1/apps limit at each plan and verification."""
-        answers = await together(*(self.user(app_id, user_id) for user_id in user_ids),
-                                 *(self.group(app_id, group_id) for group_id in group_ids))
+        people was 200 calls of the org's shared /api/v1/apps limit at each plan and verification.
+        ``absent_ok``: a plan or an undo expects some not to have it; for a check, a missing
+        assignment is the fault, and its read reads Failed in the trail."""
+        answers = await together(*(self.user(app_id, user_id, absent_ok=absent_ok) for user_id in user_ids),
+                                 *(self.group(app_id, group_id, absent_ok=absent_ok) for group_id in group_ids))
         users = {user_id: answer for user_id, answer in zip(user_ids, answers[:len(user_ids)], strict=True)
                  if isinstance(answer, AppUser)}
         groups = {group_id for group_id, answer in zip(group_ids, answers[len(user_ids):], strict=True)
