@@ -160,6 +160,20 @@ def test_only_who_may_act_gets_the_link_and_only_with_the_form(j: Journey, sandb
         refused = j.client.post(f"{url}{LINK_FORM}", data={"csrf_token": csrf})
         assert refused.status_code == 403, (name, refused.status_code)
         assert "secret-value" not in refused.text
+    # Another administrator, who may act on it and use its connection: the link signs in as an Okta
+    # administrator, so it is the assignee's only, as a kept secret is (security review, L1).
+    add_operator(settings, "carl", "admin")
+    j.client.cookies.clear()
+    j.sign_in("carl", PASSWORD)
+    page = j.get(url).text
+    assert not j.forms(page, LINK_FORM)
+    assert "Only Ana.Admin, to whom this onboarding is assigned, can reveal the new activation link of the " \
+        "service account: to reveal it yourself, hand the onboarding to yourself (Hand off, below)." in _words(page)
+    csrf = dict(j.form(page, "/sign-out").fields)["csrf_token"]
+    refused = j.client.post(f"{url}{LINK_FORM}", data={"csrf_token": csrf, "since": ""})
+    assert refused.status_code == 403 and "secret-value" not in refused.text
+    assert [e.summary for e in _audit(j, "secret_reveal_refused")] == [
+        "Reveal refused: not the operator this onboarding is assigned to"]
     # The owner, without the form's CSRF token: refused too.
     j.client.cookies.clear()
     j.sign_in("ana.admin", "a long enough password")

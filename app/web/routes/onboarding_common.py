@@ -123,7 +123,7 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "line": header_line(view),  # the status line, or the card's step where they part
         # The service account found deactivated since its token: a new activation link, without e-mail.
         "reactivation": None if view.finished else reactivation.offered(view.loaded, view.results, view.last_run),
-        "reactivation_purpose": reactivation.PURPOSE,
+        "reactivation_purpose": reactivation.PURPOSE, "reactivation_label": reactivation.LINK_LABEL,
         "token_place": view.loaded.playbook.token_place,
         # Once completed: what Okta shows of the vendor's use (the watch's evidence), and the attestations
         # that it connected given despite Okta showing no use then (QA walk 16, M2).

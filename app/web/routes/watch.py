@@ -20,7 +20,7 @@ from app.watch.channel_state import failing_channels
 from app.watch.health import health_rows
 from app.watch.service import set_period
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, form_values, read_form
-from app.web.routes.onboarding_common import acting, back, draw_page, onboarding_or_404
+from app.web.routes.onboarding_common import acting, assignee_only, back, draw_page, onboarding_or_404
 from app.web.state import app_state
 from app.web.templating import render
 
@@ -73,6 +73,9 @@ async def reactivate(request: Request, db: ReadDbSession, onboarding_id: str, op
     once, in this response only: a reload goes back to the page without it (it is never kept)."""
     state = app_state(request)
     found = await acting(request, db, onboarding_id, operator, okta=True)
+    # The link signs in as an Okta administrator: like a kept secret, it goes to the assignee only
+    # (security review of the thirty-first session, L1); anyone else is refused before Okta is asked.
+    await assignee_only(request, db, found, operator, reactivation.PURPOSE)
     since = (await form_values(request)).get("since", "")
     try:
         label, link = await reactivation.new_activation_link(state.engine, found.id, actor_for(request, operator),
