@@ -217,12 +217,13 @@ async def recheck(db: Database, gateway: OktaGateway, connection_id: uuid.UUID, 
     org = gateway.stored_org(connection, custom_domains)
     async with gateway.client(org, gateway.stored_credential(connection), actor=actor,
                               patience=INTERACTIVE) as okta:  # a person waits on the Check button
+        asked_at = utcnow()
         try:
             report = await run_preflight(okta)
         except OktaError as exc:
             if isinstance(exc, OktaUnauthorized):
                 async with db.session() as session:  # its row and the onboardings using it say so
-                    await mark_refused(session, connection_id)
+                    await mark_refused(session, connection_id, asked_at)
             raise ValidationFailed({}, explain(exc)) from None
     async with db.session() as session:
         stored = await session.get(OktaConnection, connection_id)

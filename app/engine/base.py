@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from app.okta.gateway import OktaGateway
 from app.okta.ratelimit import BACKGROUND, INTERACTIVE
 from app.playbooks.loader import PlaybookLibrary
 from app.playbooks.schema import ActionSpec, StepSpec
+from app.store.base import utcnow
 from app.store.db import Database
 from app.store.models import Onboarding
 from app.store.repositories.onboardings import open_of_vendor
@@ -176,6 +178,7 @@ class EngineBase:
         the onboarding blocked with that reason, so the page says why instead of spinning."""
 
         async def handler(handle: JobHandle) -> None:
+            began = utcnow()
             try:
                 await run(handle)
             except EngineError:
@@ -191,7 +194,7 @@ class EngineBase:
                     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
                 note = clip(f"The {handle.kind} run stopped: {message}", 500)
                 if isinstance(exc, OktaUnauthorized):
-                    await self.mark_refused(handle.onboarding_id)
+                    await self.mark_refused(handle.onboarding_id, began)
                 await self._set_status(handle.onboarding_id, OnboardingStatus.blocked, note)
                 async with self.db.session() as session:
                     await record(session, action=handle.kind, outcome=Outcome.failed,
@@ -202,13 +205,13 @@ class EngineBase:
 
         return handler
 
-    async def mark_refused(self, onboarding_id: uuid.UUID) -> None:
-        """Okta did not accept the credential of the onboarding's connection: its pages say so and
-        ask for a new token or another connection (``REFUSED_AT``)."""
+    async def mark_refused(self, onboarding_id: uuid.UUID, asked_at: datetime) -> None:
+        """Okta did not accept the credential of the onboarding's connection, asked from ``asked_at``
+        on: its pages say so and ask for a new token or another connection (``REFUSED_AT``)."""
         async with self.db.session() as session:
             onboarding = await session.get(Onboarding, onboarding_id)
             if onboarding is not None and onboarding.connection_id is not None:
-                await mark_refused(session, onboarding.connection_id)
+                await mark_refused(session, onboarding.connection_id, asked_at)
 
     async def job_actor(self, handle: JobHandle) -> Actor:
         if handle.started_by_id is None:  # started by the server itself: the watch, or a job resumed

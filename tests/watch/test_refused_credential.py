@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.store.base import utcnow
 from app.store.models import VerificationRun
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import tokens as tokens_domain
@@ -63,6 +64,22 @@ def test_a_refused_connection_stops_the_run_and_asks_for_another(j: Journey, san
     _tick(j)
     assert _open_alerts(j, oid) == []
     assert len(_rows(j, select(VerificationRun.id).where(VerificationRun.onboarding_id == oid))) == runs + 1
+
+
+def test_a_refusal_of_the_token_renewed_since_the_run_began_is_not_kept(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Review of the thirtieth session, L2: a run that began with the old token ends refused after the
+    person renewed it; the renewed connection read refused, with the card, until the next run."""
+    assert sandbox_org.demo is not None
+    oid, _token = _completed(j, sandbox_org)
+    began = utcnow()
+    tokens_domain.revoke_user_tokens(sandbox_org, sandbox_org.demo.admin_user_id, actor=None)
+    j.submit(j.form(j.get("/connections").text, "/connections"), org_url=sandbox_org.base_url,
+             api_token=sandbox_org.issue_api_token(sandbox_org.demo.admin_user_id, "Wizard, renewed"), label="Renewed")
+    j.run(lambda: j.state.engine.mark_refused(oid, began))  # the run begun before, refused now
+    assert CARD not in _words(j.get(f"/onboardings/{oid}").text)
+    assert "Okta did not accept its token" not in _words(j.get("/connections").text)
+    j.run(lambda: j.state.engine.mark_refused(oid, utcnow()))  # a refusal of the token as it is now
+    assert "Okta did not accept its token" in _words(j.get("/connections").text)
 
 
 def test_another_connection_to_the_org_may_be_chosen_instead(j: Journey, sandbox_org: SandboxOrg) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -98,8 +99,11 @@ async def set_status(session: AsyncSession, onboarding_id: uuid.UUID, status: On
                               .values(completed_at=utcnow()))
 
 
-async def mark_refused(session: AsyncSession, connection_id: uuid.UUID) -> None:
-    """Okta did not accept the connection's credential just now (``REFUSED_AT``)."""
+async def mark_refused(session: AsyncSession, connection_id: uuid.UUID, asked_at: datetime) -> None:
+    """Okta did not accept the connection's credential just now (``REFUSED_AT``), when asked from
+    ``asked_at`` on. Not if the connection was checked since then: a new token (or a check that
+    passed) came after the credential Okta refused, and the refusal is not the new token's (a token
+    renewed while the refused run was still going read refused until the next run: review, L2)."""
     connection = await session.get(OktaConnection, connection_id)
-    if connection is not None:
+    if connection is not None and not (connection.checked_at is not None and connection.checked_at > asked_at):
         connection.preflight = {**(connection.preflight or {}), REFUSED_AT: utcnow().isoformat()}

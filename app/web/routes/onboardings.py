@@ -22,6 +22,7 @@ from app.engine.status import timer_runs
 from app.okta.errors import OktaUnauthorized
 from app.onboardings import handoffs, notes, service, timers
 from app.onboardings.run_ended import ENDED, STOPPED, run_ended_words
+from app.store.base import utcnow
 from app.store.models import OktaConnection
 from app.store.repositories.onboardings import open_onboardings
 from app.store.repositories.plans import newest_plan
@@ -239,6 +240,7 @@ async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, 
         return back(request, onboarding_id, f"{done}Not planned while a run works in Okta: {doing} Make the plan "
                     "again once it has stopped, so that it reads Okta as the run leaves it.", "warning",
                     anchor="#progress")
+    asked_at = utcnow()
     try:
         plan = await state.engine.plan(onboarding_id, actor_for(request, operator))
     except Exception as exc:  # an Okta failure while reading: say so on the page
@@ -246,7 +248,7 @@ async def _make_plan(request: Request, onboarding_id: uuid.UUID, operator: Any, 
         if isinstance(exc, OktaUnauthorized):
             # The card asks for a new token or another connection; the whole advice here was cut off
             # at the message's length (QA walk 22, H2).
-            await state.engine.mark_refused(onboarding_id)
+            await state.engine.mark_refused(onboarding_id, asked_at)
             message = f"Okta did not accept the credential of this onboarding's Okta connection ({exc.okta_said})."
         async with state.db.sessions() as session:
             earlier = await newest_plan(session, onboarding_id)
