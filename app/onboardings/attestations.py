@@ -202,7 +202,7 @@ async def withdraw_pasted(session: AsyncSession, playbook: Playbook, onboarding:
             continue
         names = " and ".join(f"'{label}'" for label in moved)
         for check, attestation in attested:
-            await withdraw_attestation(attestation)
+            await withdraw_attestation(session, attestation)
             await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
                          subject_type="check", subject_id=check.key,
                          summary=f"Attestation withdrawn: {check.label} ({names} changed since "
@@ -230,7 +230,7 @@ async def withdraw(session: AsyncSession, playbook: Playbook, onboarding: Onboar
 async def _withdrawn(session: AsyncSession, onboarding: Onboarding, check: CheckSpec, attestation: Attestation,
                      reason: str, actor: Actor) -> None:
     """Withdraw ``attestation`` of ``check`` for ``reason``, and say so in the trail."""
-    await withdraw_attestation(attestation)
+    await withdraw_attestation(session, attestation)
     await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,
                  subject_type="check", subject_id=check.key,
                  summary=f"Attestation withdrawn: {check.label} (given by {attestation.operator_name}; {reason})",

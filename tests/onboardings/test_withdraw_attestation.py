@@ -69,3 +69,26 @@ def test_only_a_live_attestation_is_withdrawn(j: Journey) -> None:
     missing = j.client.post(f"{url}/attest/licence_confirmed/withdraw",
                             data={"csrf_token": csrf.group(1), "reason": "never given"})
     assert missing.status_code == 404
+
+
+def test_a_duplicate_recorded_before_presses_were_serialised_is_withdrawn_with_it(j: Journey) -> None:
+    """Two presses at once recorded an attestation twice before they were serialised (thirtieth
+    session): withdrawing the one the page shows left the other live, and the step still counted it."""
+    oid = _defender(j)
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/attest/licence_confirmed"), note="P2 licence")
+    [given], _events = _rows(j, oid, "licence_confirmed")
+
+    async def duplicate() -> None:
+        async with j.state.db.session() as session:
+            session.add(Attestation(id=uuid.uuid4(), onboarding_id=oid, step_key=given.step_key,
+                                    check_key=given.check_key, operator_id=given.operator_id,
+                                    operator_name=given.operator_name, note=None, attested_at=given.attested_at))
+
+    j.run(duplicate)
+    page = j.get(url).text
+    done = j.submit(j.form(page, "/attest/licence_confirmed/withdraw"), reason="Pressed before the licence was checked")
+    assert "Attestation withdrawn: the step asks for it again." in html.unescape(done.text)
+    rows, _events = _rows(j, oid, "licence_confirmed")
+    assert len(rows) == 2 and all(row.withdrawn_at is not None for row in rows)
+    assert "I confirm: The Okta org has a Developer or Enterprise licence" in html.unescape(j.get(url).text)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.base import utcnow
@@ -49,10 +49,16 @@ async def add_attestation(session: AsyncSession, attestation: Attestation) -> No
     session.add(attestation)
 
 
-async def withdraw_attestation(attestation: Attestation) -> None:
+async def withdraw_attestation(session: AsyncSession, attestation: Attestation) -> None:
     """An attestation no longer true of what the page shows (a value pasted in the vendor's console
-    changed since): kept for the record, no longer counted."""
+    changed since): kept for the record, no longer counted. With it any other live one of the same
+    check: two presses at once recorded it twice before they were serialised, and withdrawing the
+    one the page showed left the other counted (review of the thirtieth session)."""
     attestation.withdrawn_at = utcnow()
+    await session.execute(update(Attestation).where(
+        Attestation.onboarding_id == attestation.onboarding_id, Attestation.check_key == attestation.check_key,
+        Attestation.withdrawn_at.is_(None), Attestation.id != attestation.id
+    ).values(withdrawn_at=attestation.withdrawn_at))
 
 
 async def add_handoff(session: AsyncSession, handoff: Handoff) -> None:
