@@ -86,7 +86,13 @@ class Watch:
 
     def period(self, onboarding: Onboarding) -> timedelta:
         every = onboarding.watch_every_hours or self.settings.watch_every_hours
-        if waiting_for_first_call(onboarding.facts or {}):
+        facts = onboarding.facts or {}
+        # Where the vendor's use shows only in the playbook's evidence (Authomize's and Drata's
+        # OAuth clients), nothing is awaited in the facts until a run has looked there: the first
+        # look, and the one after it, came a day apart instead of hourly (QA walk 24, M1).
+        unlooked = VENDOR_EVIDENCE not in facts and not facts.get(FIRST_CALL_SEEN) \
+            and onboarding.vendor in self.library and self.library.get(onboarding.vendor).evidence is not None
+        if unlooked or waiting_for_first_call(facts):
             # Waiting for the vendor's first call: look more often, until it is seen.
             every = min(every, self.settings.watch_first_call_hours)
         return timedelta(hours=every)

@@ -449,3 +449,24 @@ def test_a_page_completed_before_the_watch_looked_says_when_it_will(j: Journey, 
            "scheduled); no alert is open" in page, page
     _tick(j)
     assert "its first look is being scheduled" not in _words(j.get(f"/onboardings/{oid}").text)
+
+
+def test_an_evidence_vendor_is_looked_for_hourly_from_the_first_look(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk 24, M1: Authomize's use shows only in its OAuth client's grants, which nothing awaited
+    until a run had looked there: the first look came a day after completion and the second a day
+    after that, where Health said "every 1 hour while the vendor's first call is awaited"."""
+    from okta_sandbox.domain import api_services as services_domain
+    from tests.vendors.test_authomize import use_catalog_key
+
+    use_catalog_key(j, services_domain.AUTHOMIZE_TYPE)  # the sandbox's (the default is a guess)
+    assert sandbox_org.demo is not None
+    oid = j.start("authomize", j.connect(sandbox_org.demo.admin_token))
+    j.complete(oid)
+    j.clock.advance(60)  # the wizard's own test of the credentials is not the vendor's first call
+    assert _tick(j) == []  # first seen
+    j.clock.advance(3600 + 60)
+    assert _tick(j) == [oid]
+    j.wait_for_jobs()
+    assert j.onboarding(oid).facts["vendor_evidence"]["state"] == "not_yet"
+    j.clock.advance(3600 + 60)
+    assert _tick(j) == [oid]
