@@ -90,6 +90,17 @@ def credential_refused(view: OnboardingView) -> bool:
     return connection.retired_at is None and connection.refused
 
 
+def kept_to_its_owner(view: OnboardingView, owner: str) -> NextStep:
+    """The card of someone who may act on the onboarding but not use its connection's credential
+    (kept to the person who added it): every button that reads Okta would be refused, and "Make the
+    plan" led to a bare "Not allowed" page (QA walk 24, M4)."""
+    return NextStep(NextKind.connection, "Continue with your own Okta connection",
+                    f"The Okta credential this onboarding uses belongs to {owner}, who keeps it to themselves "
+                    "(Okta connections): nothing can be planned, applied, verified or undone with it by anyone "
+                    f"else. Choose a connection of yours to {view.onboarding.org_origin}; the onboarding continues "
+                    "where it stopped.")
+
+
 def next_step(view: OnboardingView) -> NextStep:
     onboarding = view.onboarding
     if view.finished:

@@ -149,6 +149,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 500 else ""
         if exc.status_code == 403:  # this person may not do this (their role, or whose onboarding it is)
             await record_refusal(request, message)
+            # Back to the onboarding whose button it was, not only "home" (QA walk 24, M4).
+            link = await _onboarding_link(request, "Back to the onboarding")
+            if link is not None:
+                return error_page(request, 403, message or _TITLES[403], title=_TITLES.get(403), link=link)
         if exc.status_code == 404:
             message = "There is nothing at this address. Check the link, or start from the home page."
         elif exc.status_code == 405:
@@ -233,15 +237,24 @@ async def _not_a_page(request: Request) -> Response:
         return error_page(request, 405, "This address does not accept that kind of request.",
                           title="Request not accepted")
     message = "This address is a button's action: it does its work when its button is pressed, not when it is opened."
-    named = _onboarding_named(request.url.path)
-    if named is not None and request.state.operator is not None:
-        async with app_state(request).db.sessions() as session:
-            found = await find_onboarding(session, named)
-        if found is not None:
-            url = str(request.url_for("onboarding", onboarding_id=str(found.id)))
-            return error_page(request, 405, message + " Open the onboarding instead, and press the button there.",
-                              link=(url, "Open the onboarding"))
+    link = await _onboarding_link(request, "Open the onboarding")
+    if link is not None:
+        return error_page(request, 405, message + " Open the onboarding instead, and press the button there.",
+                          link=link)
     return error_page(request, 405, message + " Go back to the page that has the button.")
+
+
+async def _onboarding_link(request: Request, label: str) -> tuple[str, str] | None:
+    """A link to the onboarding the address acts on, if it names one the signed-in person can open
+    (nobody signed out learns from this whether an onboarding exists)."""
+    named = _onboarding_named(request.url.path)
+    if named is None or getattr(request.state, "operator", None) is None:
+        return None
+    async with app_state(request).db.sessions() as session:
+        found = await find_onboarding(session, named)
+    if found is None:
+        return None
+    return str(request.url_for("onboarding", onboarding_id=str(found.id))), label
 
 
 def _is_connectivity(exc: DBAPIError) -> bool:

@@ -205,9 +205,13 @@ class TestSecretsAndCredentials:
         web.post(f"{page}/handoff", {"to": str(people["bob"].id), "note": "Over to you, Bob: plan next."}, page=page)
         web.sign_out()
         web.sign_in("bob")
-        assert "Continue with your own credential" in web.get(page).text
-        refused = web.post(f"{page}/plan", page=page)
+        # The card asks for his own connection; it offered "Make the plan", refused (QA walk 24, M4).
+        card = web.get(page).text.split('id="next-step"', 1)[1].split("</section>", 1)[0]
+        assert "Continue with your own Okta connection" in card and "belongs to Ana.Admin, who keeps it" in card, card
+        assert "/plan" not in card and "No other connection to this org is yours to use" in card
+        refused = web.post(f"{page}/plan", page=page)  # from a page drawn before
         assert refused.status_code == 403 and "belongs to someone else" in refused.text
+        assert f'href="http://testserver/onboardings/{oid}">Back to the onboarding</a>' in refused.text
         # Bob adds his own connection to the same org and switches to it.
         assert w.org.demo is not None
         web.post("/connections", {"org_url": w.org.base_url, "api_token": w.org.demo.admin_token, "label": "Bob's"},

@@ -17,7 +17,7 @@ from app.common.validation import ValidationFailed
 from app.connections.service import list_connections
 from app.engine.status import held_by_waits, timer_until
 from app.onboardings import handoffs, reactivation
-from app.onboardings.next_step import credential_refused, header_line
+from app.onboardings.next_step import credential_refused, header_line, kept_to_its_owner
 from app.onboardings.run_ended import STOPPED, run_ended_words
 from app.onboardings.view import build_view
 from app.store.models import OktaConnection, Onboarding, Operator
@@ -112,6 +112,9 @@ async def draw_page(request: Request, db: Any, onboarding_id: uuid.UUID, *, stat
         "handoff_targets": [op for op in people.values() if op.is_active and op.role != "auditor"
                             and op.id != onboarding.assignee_id],
         "credential_ok": credential_ok, "own_connections": own, "credential_refused": refused_now,
+        # Whoever may act on it but not use its credential: the card asks for their own connection.
+        "own_card": kept_to_its_owner(view, _added_by(view, people)) if handoffs.may_act(onboarding, me.id, me.role)
+        and not credential_ok and not retired and not view.finished and view.job is None else None,
         # A token added by the connection's creator, of the same account, replaces its token; anyone
         # else's is a connection of their own (app/connections/service.py, `_same_account`).
         "renews_connection": view.loaded.connection.created_by_id == me.id,
@@ -174,3 +177,9 @@ async def refused(request: Request, db: Any, onboarding_id: uuid.UUID, exc: Vali
     errors = {field: REDACTOR.text(message) for field, message in exc.errors.items()}
     return await draw_page(request, db, onboarding_id, status_code=400, errors=errors,
                            message=REDACTOR.text(exc.message), typed=typed)
+
+
+def _added_by(view: Any, people: Mapping[str, Operator]) -> str:
+    """Who added the onboarding's connection, by name."""
+    added = people.get(str(view.loaded.connection.created_by_id))
+    return added.display_name if added is not None else "another operator"
