@@ -114,16 +114,21 @@ async def take(session: AsyncSession, onboarding: Onboarding, actor: Actor, role
         raise NotYours("Auditors do not take onboardings.")
     if onboarding.assignee_id == actor.id:
         return  # a second press: it is theirs already
+    holder = None
     if onboarding.assignee_id is not None:
         holder = await OperatorRepository(session).get(onboarding.assignee_id)
-        name = holder.display_name if holder is not None else "A colleague"
-        raise NotYours(f"Only onboardings in the help-desk queue can be taken: {name} has this one now. "
-                       + ("To move it, hand it on from its page, with a note." if role == OperatorRole.ADMIN.value
-                          else "They, or an administrator, can hand it on."))
+        # Theirs who can no longer act on it (disabled, an auditor now) waits in the queue (QA walk 24, M2).
+        if holder is None or holder.holds_work:
+            name = holder.display_name if holder is not None else "A colleague"
+            raise NotYours(f"Only onboardings in the help-desk queue can be taken: {name} has this one now. "
+                           + ("To move it, hand it on from its page, with a note." if role == OperatorRole.ADMIN.value
+                              else "They, or an administrator, can hand it on."))
     await assign(session, onboarding, actor.id)
+    left = f" (left by {holder.display_name}, {holder.why_not_holding})" if holder is not None else ""
     await record(session, action="take", actor=actor, onboarding_id=onboarding.id, subject_type="onboarding",
-                 subject_id=str(onboarding.id), summary=f"{actor.name} took the onboarding from the help-desk queue",
-                 details={"from": QUEUE})
+                 subject_id=str(onboarding.id),
+                 summary=f"{actor.name} took the onboarding from the help-desk queue{left}",
+                 details={"from": str(holder.id) if holder is not None else QUEUE})
 
 
 async def acknowledge(session: AsyncSession, onboarding: Onboarding, actor: Actor) -> None:

@@ -25,7 +25,11 @@ async def assignee_of(session: AsyncSession, onboarding: Onboarding) -> Operator
 
 def owner_words(assignee: Operator | None) -> str:
     """Who the onboarding is assigned to, by name: the person a reader of the channel turns to."""
-    return assignee.display_name if assignee is not None else "nobody yet (it is in the help-desk queue)"
+    if assignee is None:
+        return "nobody yet (it is in the help-desk queue)"
+    if not assignee.holds_work:  # they can no longer act on it (QA walk 24, M2)
+        return f"{assignee.display_name}, {assignee.why_not_holding} (it waits in the help-desk queue)"
+    return assignee.display_name
 
 
 def reachable(assignee: Operator | None) -> str | None:

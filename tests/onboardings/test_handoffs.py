@@ -329,14 +329,25 @@ def test_disabling_an_owner_says_what_they_leave_behind(w: Wizard, people: dict[
     """Disabling (or making an auditor of) someone who owns onboardings said only that they were
     disabled: their onboardings waited, still naming them as owner, and nothing led anyone to them."""
     web = Web(w.client)
-    _started_by(w, web, "amy")
+    oid = _started_by(w, web, "amy")
     web.sign_out()
     assert web.sign_in("ana.admin").status_code == 303
     web.post(f"/operators/{people['amy'].id}/disable", page="/operators")
-    assert ("amy is disabled and signed out everywhere. They own 1 open onboarding: hand it to someone else from its "
-            "page") in html.unescape(web.get("/operators").text)
+    assert ("amy is disabled and signed out everywhere. They own 1 open onboarding: it waits in the help-desk queue "
+            "for a colleague to take, or hand it on from its page.") in html.unescape(web.get("/operators").text)
     web.post(f"/operators/{people['bob'].id}/disable", page="/operators")
     assert "bob is disabled and signed out everywhere.</" in web.get("/operators").text  # owns none: nothing more
+    # Where people look for work: the help-desk queue, naming her as disabled (QA walk 24, M2: it was on
+    # no list but its own page), and its page offers to take it.
+    queue = html.unescape(web.get("/?view=queue").text)
+    assert f"#{str(oid)[:8]}" in queue and "Amy, disabled" in queue, queue
+    page = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", web.get(f"/onboardings/{oid}").text)).split())
+    assert "Its owner, Amy, is disabled: it waits in the help-desk queue for someone to take it." in page
+    web.sign_out()
+    web.sign_in("cat")
+    assert web.post(f"/onboardings/{oid}/take", page=f"/onboardings/{oid}").status_code == 303
+    assert w.onboarding(oid).assignee_id == people["cat"].id
+    assert f"#{str(oid)[:8]}" not in web.get("/?view=queue").text
 
 
 def test_the_summary_asks_only_about_steps_elsewhere_before_where_it_stands(

@@ -150,6 +150,9 @@ def test_an_assignee_without_an_address_or_disabled_is_not_sent_it(
                              "channels are told.")
     _cleared(j, sandbox_org, token)
     assert _deliver(j) == 1 and box.envelopes[1] == [CHANNEL]
+    # The message names her as disabled, and where the onboarding waits (QA walk 24, M2).
+    assert "Owner: Olga Ops, disabled (it waits in the help-desk queue)" in box.messages[1].get_payload()
+    assert "owner: Olga Ops, disabled (it waits in the help-desk queue)" in j.get("/health").text
 
 
 def test_an_unassigned_onboarding_tells_the_channels_only(j: Journey, sandbox_org: SandboxOrg,

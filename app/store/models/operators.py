@@ -60,3 +60,15 @@ class Operator(UUIDPrimaryKey, Timestamps, Base):
     @property
     def role_enum(self) -> OperatorRole:
         return OperatorRole(self.role)
+
+    @property
+    def holds_work(self) -> bool:
+        """Whether the onboardings assigned to them have someone to act: a disabled account, or one
+        made an auditor since, leaves them in the help-desk queue for a colleague to take."""
+        return self.is_active and self.role != OperatorRole.AUDITOR
+
+    @property
+    def why_not_holding(self) -> str:
+        """Why not (``holds_work``), as the pages and alerts say it beside the name."""
+        return "disabled" if not self.is_active else "now an auditor" if self.role == OperatorRole.AUDITOR else ""
+

@@ -11,17 +11,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import Select, case, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.store.models import Alert, OktaConnection, Onboarding, Operator, VerificationRun
+from app.store.models import Alert, OktaConnection, Onboarding, Operator, OperatorRole, VerificationRun
 from app.store.repositories.watch import awaiting_first_call, watched
 from app.store.statuses import FINISHED, OPEN, Health, OnboardingStatus
 
 VIEWS = ("mine", "queue", "waiting", "completed", "all")
 FIRST_CALL = "first_call"  # the list's health filter: waiting for the vendor's first call
 PAGE_SIZE = 25
+
+
+def cannot_hold_work() -> Select[Any]:
+    """The ids of accounts whose onboardings wait in the help-desk queue (``Operator.holds_work``
+    false): disabled, or made an auditor since they were given them."""
+    return select(Operator.id).where(or_(Operator.is_active.is_(False), Operator.role == OperatorRole.AUDITOR.value))
 
 
 @dataclass
@@ -43,7 +49,9 @@ class ListQuery:
         if self.view == "mine" and self.me is not None:
             where.append(Onboarding.assignee_id == self.me)
         elif self.view == "queue":
-            where.append(Onboarding.assignee_id.is_(None))
+            # Nobody's, or theirs who can no longer act on it (disabled, or an auditor now: QA walk
+            # 24, M2, where such an onboarding was on no list but its own page).
+            where.append(or_(Onboarding.assignee_id.is_(None), Onboarding.assignee_id.in_(cannot_hold_work())))
             # Work to take: not completed, or completed with an alert open (what drifted since needs
             # someone, and the alert's notification says it is here).
             where.append(or_(Onboarding.status.not_in((OnboardingStatus.completed, *FINISHED)),
@@ -168,7 +176,11 @@ class OnboardingRepository:
 
     def _base(self, query: ListQuery) -> Select[Onboarding, str]:
         assignee = aliased(Operator)
-        return (select(Onboarding, assignee.display_name.label("assignee_name"))
+        # One who can no longer act on it is named so, as Health and the alerts do (QA walk 24, M2).
+        named = case((assignee.is_active.is_(False), assignee.display_name + ", disabled"),
+                     (assignee.role == OperatorRole.AUDITOR.value, assignee.display_name + ", now an auditor"),
+                     else_=assignee.display_name)
+        return (select(Onboarding, named.label("assignee_name"))
                 .outerjoin(assignee, assignee.id == Onboarding.assignee_id)
                 .where(*query.filters()))
 

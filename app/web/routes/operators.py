@@ -65,8 +65,9 @@ async def _owned(db: DbSession, operator: Operator) -> str:
     count = await owned_open(db, operator.id)
     if not count:
         return ""
-    return (f" They own {counted(count, 'open onboarding')}: hand {'it' if count == 1 else 'them'} to someone else "
-            f"from {'its' if count == 1 else 'each'} page (the Onboardings list filters by owner).")
+    return (f" They own {counted(count, 'open onboarding')}: {'it waits' if count == 1 else 'they wait'} in the "
+            "help-desk queue for a colleague to take, or hand "
+            f"{'it' if count == 1 else 'them'} on from {'its' if count == 1 else 'each'} page.")
 
 
 async def _row_action(request: Request, db: DbSession, operator_id: str, action: str, admin: AdminOperator) -> Response:

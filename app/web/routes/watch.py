@@ -16,6 +16,7 @@ from app.common.validation import ValidationFailed
 from app.onboardings import reactivation
 from app.store.repositories.operators import OperatorRepository
 from app.store.statuses import Health
+from app.watch.audience import owner_words
 from app.watch.channel_state import failing_channels
 from app.watch.health import health_rows
 from app.watch.service import set_period
@@ -38,7 +39,8 @@ async def health_page(request: Request, db: ReadDbSession, operator: CurrentOper
     rows = await health_rows(db, state.library, state.watch.now(), state.watch.period, only,
                              "not_yet" if waiting else None)
     # Who owns each: the person to act on an alert (the page did not say: QA walk 17, L3).
-    names = await OperatorRepository(db).display_names_by_text_id()
+    # One who can no longer act on it is named so: it waits in the help-desk queue (QA walk 24, M2).
+    names = {str(op.id): owner_words(op) for op in await OperatorRepository(db).by_display_name()}
     return render(request, "health.html", {
         "rows": rows, "not_getting_out": await failing_channels(db), "names": names,
         "chosen": only.value if only else ("first_call" if waiting else ""),
