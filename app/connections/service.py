@@ -29,7 +29,7 @@ from app.store.models import OktaConnection, OperatorRole
 from app.store.repositories.app_settings import allowed_custom_domains as allowed_custom_domains
 from app.store.repositories.onboardings import onboardings_using
 from app.store.repositories.secrets import CREDENTIAL_PURPOSE, SecretRepository, connection_owner
-from app.store.repositories.state import mark_refused, set_status
+from app.store.repositories.state import mark_check_failed, mark_refused, set_status
 from app.store.statuses import OnboardingStatus, Outcome, retired_note
 from app.vault import Secret, Vault
 
@@ -221,9 +221,11 @@ async def recheck(db: Database, gateway: OktaGateway, connection_id: uuid.UUID, 
         try:
             report = await run_preflight(okta)
         except OktaError as exc:
-            if isinstance(exc, OktaUnauthorized):
-                async with db.session() as session:  # its row and the onboardings using it say so
+            async with db.session() as session:  # its row (and the onboardings using it) say so
+                if isinstance(exc, OktaUnauthorized):
                     await mark_refused(session, connection_id, asked_at)
+                else:
+                    await mark_check_failed(session, connection_id, asked_at, explain(exc))
             raise ValidationFailed({}, explain(exc)) from None
     async with db.session() as session:
         stored = await session.get(OktaConnection, connection_id)

@@ -115,6 +115,11 @@ REFUSED_REMEDY = ("Okta refused this read to the onboarding's Okta connection: g
 # expired unused, or its owner deactivated), set by the run or plan it stopped and by a failed check on
 # Okta connections; a new token (which writes a fresh preflight) ends it. The pages ask for another.
 REFUSED_AT = "refused_at"
+# Another failure of "Check again" on Okta connections (the token's owner no longer Super Admin, Okta
+# unreachable): when, and what Okta answered, shown on the connection's row until a check passes. The
+# row read "Super Admin" from the check before, and the failure showed in the form to add one (QA walk
+# 24, M3).
+CHECK_FAILED = "check_failed"
 # Says nothing against a step whose actions are done (no result yet, or Okta did not answer).
 NOT_AGAINST: tuple[CheckStatus | None, ...] = (None, *GOOD, CheckStatus.unchecked)
 

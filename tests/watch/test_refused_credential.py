@@ -170,3 +170,27 @@ def test_a_database_failure_in_a_check_stops_the_run_as_itself(j: Journey, sandb
     assert _open_alerts(j, oid) == []  # the database's, not the Okta connection's
     note = j.onboarding(oid).status_note or ""
     assert note == f"The watch run stopped: {DATABASE_ERROR}", note
+
+
+def test_a_failed_check_again_is_said_on_the_connections_row(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """QA walk 24, M3: with the token's owner no longer a Super Administrator, "Check again" showed
+    its failure inside the form to add a connection, beside rows that still read "Super Admin", and
+    nothing said which connection had failed."""
+    from tests.watch.test_watch import _take_super_admin
+
+    assert sandbox_org.demo is not None
+    connection = j.connect(sandbox_org.demo.admin_token)
+    _take_super_admin(sandbox_org, sandbox_org.demo.admin_user_id)
+    checked = j.submit(j.form(j.get("/connections").text, f"/connections/{connection}/check"))
+    said = _words(checked.text)
+    assert f"The check of 'Sandbox' (#{str(connection)[:8]}) failed: The token works but its owner may not read " \
+        "their own roles" in said, said
+    row = said.split("Sandbox added", 1)[1]
+    assert "The last check failed just now: The token works but its owner may not read their own roles" in row
+    assert "What is shown is from the check before." in row
+    form = checked.text.split("Add an Okta connection", 1)[1]
+    assert "failed" not in _words(form)  # not in the form to add one
+    # A check that passes again clears it.
+    sandbox_org.assign_role(sandbox_org.demo.admin_user_id, "SUPER_ADMIN")
+    passed = j.submit(j.form(j.get("/connections").text, f"/connections/{connection}/check"))
+    assert "Preflight of" in _words(passed.text) and "The last check failed" not in _words(passed.text)

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
-from app.store.statuses import REFUSED_AT
+from app.store.statuses import CHECK_FAILED, REFUSED_AT
 
 
 class OktaConnection(UUIDPrimaryKey, Timestamps, Base):
@@ -33,6 +33,15 @@ class OktaConnection(UUIDPrimaryKey, Timestamps, Base):
     # Whether another operator may use this stored credential after a handoff.
     shareable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    @property
+    def check_failed(self) -> dict[str, Any] | None:
+        """The last "Check again" that failed other than by a refusal (``CHECK_FAILED``): when
+        (``at``) and what Okta answered (``said``)."""
+        found = (self.preflight or {}).get(CHECK_FAILED)
+        if not isinstance(found, dict):
+            return None
+        return {"at": datetime.fromisoformat(str(found.get("at"))), "said": str(found.get("said") or "")}
 
     @property
     def refused(self) -> bool:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.text import clip
 from app.store.base import utcnow
 from app.store.models import OktaConnection, Onboarding
-from app.store.statuses import REFUSED_AT, OnboardingStatus, WaitingFor
+from app.store.statuses import CHECK_FAILED, REFUSED_AT, OnboardingStatus, WaitingFor
 
 
 async def find_onboarding(session: AsyncSession, onboarding_id: uuid.UUID) -> Onboarding | None:
@@ -97,6 +97,15 @@ async def set_status(session: AsyncSession, onboarding_id: uuid.UUID, status: On
         await session.execute(update(Onboarding).where(Onboarding.id == onboarding_id,
                                                        Onboarding.completed_at.is_(None))
                               .values(completed_at=utcnow()))
+
+
+async def mark_check_failed(session: AsyncSession, connection_id: uuid.UUID, asked_at: datetime, said: str) -> None:
+    """A check of the connection's credential failed other than by a refusal (``CHECK_FAILED``), as
+    ``mark_refused`` keeps a refusal: not if it was checked since ``asked_at``."""
+    connection = await session.get(OktaConnection, connection_id)
+    if connection is not None and not (connection.checked_at is not None and connection.checked_at > asked_at):
+        connection.preflight = {**(connection.preflight or {}), CHECK_FAILED: {"at": utcnow().isoformat(),
+                                                                              "said": clip(said, 300)}}
 
 
 async def mark_refused(session: AsyncSession, connection_id: uuid.UUID, asked_at: datetime) -> None:
