@@ -46,6 +46,15 @@ def _admins(org: SandboxOrg) -> list[User]:
     return [user for user in org.users if user.status == "ACTIVE" and roles_domain.assignments_of(org, user.id)]
 
 
+def _role_table(org: SandboxOrg) -> list[User]:
+    """Whose Super Administrator the console gives or takes: the administrators, and the demo's own
+    one even once it holds no role (taken here, it could not be given back, and every connection
+    of the demo stayed refused: QA walk 24, M5)."""
+    admins = _admins(org)
+    return admins + [user for user in org.users if user.id in _keep(org) and user.status == "ACTIVE"
+                     and user not in admins]
+
+
 def _page(request: Request, *, status: int = 200, errors: dict[str, str] | None = None,
           created: dict[str, str] | None = None, form: dict[str, str] | None = None,
           done: str | None = None) -> HTMLResponse:
@@ -59,7 +68,8 @@ def _page(request: Request, *, status: int = 200, errors: dict[str, str] | None 
               for token in org.api_tokens]
     admins = _admins(org)
     html = templates.get_template("console.html").render(
-        org=org, admins=admins, zones=list(org.network_zones), tokens=tokens, errors=errors or {},
+        org=org, admins=admins, role_table=_role_table(org), zones=list(org.network_zones), tokens=tokens,
+        errors=errors or {},
         created=created, form=form or {}, action=request.url_for("console_create_token").path,
         super_admins={user.id for user in admins if "SUPER_ADMIN" in roles_domain.standard_types(org, user.id)},
         roles_action=request.url_for("console_roles").path, use_action=request.url_for("console_use_token").path,
@@ -120,7 +130,7 @@ async def super_admin(request: Request) -> Response:
     org = _org(request)
     form = await _form(request)
     user = org.users.get(form.get("user_id", ""))
-    if user is None or user not in _admins(org):
+    if user is None or user not in _role_table(org):
         return _page(request, status=400, errors={"roles": "Choose an administrator."})
     held = next((a for a in org.role_assignments if a.user_id == user.id and a.group_id is None
                  and a.type == "SUPER_ADMIN"), None)

@@ -124,6 +124,21 @@ class TestConsole:
         refused = console.post("/__sandbox__/console/roles", data={"user_id": stranger["id"], "grant": "1"})
         assert refused.status_code == 400 and "Choose an administrator." in refused.text
 
+    def test_the_demo_administrators_super_administrator_can_be_given_back(self, connect: Connect,
+                                                                            sandbox_org: SandboxOrg) -> None:
+        """QA walk 24, M5: taken from the demo's own administrator, whose token is the wizard's
+        connection, it could not be given back: they had no role left, so the console listed them nowhere."""
+        assert sandbox_org.demo is not None
+        admin = sandbox_org.demo.admin_user_id
+        console = connect()
+        taken = console.post("/__sandbox__/console/roles", data={"user_id": admin, "grant": "0"})
+        assert taken.status_code == 200 and not roles_domain.standard_types(sandbox_org, admin)
+        login = sandbox_org.demo.admin_login
+        assert f"Give Super Administrator to {login}" in taken.text
+        given = console.post("/__sandbox__/console/roles", data={"user_id": admin, "grant": "1"})
+        assert f"{login} is a Super Administrator now." in given.text
+        assert "SUPER_ADMIN" in roles_domain.standard_types(sandbox_org, admin)
+
     def test_deactivating_an_administrator_revokes_their_tokens(self, connect: Connect, sandbox_org: SandboxOrg,
                                                                demo_org: DemoOrg) -> None:
         """For the watch's demo: a service account someone deactivated (QA walk 6, L5)."""
