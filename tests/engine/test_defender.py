@@ -502,6 +502,11 @@ class TestRunsThatCannotStart:
         page = web.get(f"/onboardings/{oid}").text
         card = page.split('class="next-step', 1)[1].split("</section>", 1)[0]
         assert "Choose another Okta connection" in card and "add one in Okta connections" in card
+        # Nor does the toolbar offer what cannot be done with it (QA walk 24, L1: Verify started a run
+        # that stopped at once).
+        toolbar = page.split('class="toolbar"', 1)[1].split("</section>", 1)[0]
+        assert "/verify" not in toolbar and "/reverify" not in toolbar and "/plan" not in toolbar
+        assert "Undo" not in toolbar and "Summary" in toolbar
 
         # Not watched while it cannot be read: the Health page says it stopped, the watch queues no run.
         assert w.state.watch is not None
