@@ -279,6 +279,27 @@ class TestSystemLog:
         w.verify(oid)
         assert checks(w, oid)["recent_events"][0] == "passed"
 
+    def test_a_quiet_org_after_the_wait_passes_on_what_the_connector_ingests(
+            self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
+        """QA walk 23, M1: after the document's 30-minute wait the check looked back 15 minutes only, so
+        on a quiet org the last attestation's verification always failed ("Drift"), and the watch would
+        have read every quiet day as drift. Once the connector exists, the events it ingests count:
+        those of the hour before its creation, and since."""
+        oid = start(w)
+        up_to_the_connector(w, oid, sandbox_org)
+        created = start_timer(w, oid, "connect")["started"]
+        fake_clock.advance(31 * 60)
+        w.attest_all(oid)
+        assert w.verify(oid).state == "succeeded"
+        status, found, _remedy = checks(w, oid)["recent_events"]
+        assert status == "passed", found
+        assert w.onboarding(oid).status == "completed"
+        assert events_between(sandbox_org, created - 3600, fake_clock.now() - 15 * 60) > 0
+        assert events_between(sandbox_org, fake_clock.now() - 15 * 60, fake_clock.now() + 1) == 0  # quiet since
+        fake_clock.advance(24 * 3600)  # a quiet day later
+        w.verify(oid, "reverify")
+        assert checks(w, oid)["recent_events"][0] == "passed"
+
     def test_a_test_event_needs_a_check_that_offers_one(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
         oid = start(w)
         with pytest.raises(ValidationFailed, match="Create the service account first"):

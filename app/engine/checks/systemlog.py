@@ -38,6 +38,16 @@ class RecentParams(CheckParams):
     # The user whose profile title the "Generate a test event" button updates (a template such
     # as "{fact.service_account_id}"); without it the page offers no button.
     test_event_user: str | None = None
+    # Once the connector exists (the timer this step started as it was created), any event it
+    # ingests will do: those of the window before its creation (its backfill) and after. The last
+    # ``minutes`` alone failed on a quiet org after the document's 30-minute wait, and the watch
+    # would have read a quiet day as drift (QA walk 23, M1).
+    timer_step: str | None = None
+    window_minutes: int = Field(default=60, ge=1, le=24 * 60)
+
+
+# Okta keeps its System Log for 90 days: a query from further back is not asked.
+KEPT_SECONDS = 89 * 24 * 3600
 
 
 @register
@@ -47,16 +57,22 @@ class SystemLogRecent(Check):
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         p = RecentParams.model_validate(self.raw_params)
-        since = ctx.clock.now() - p.minutes * 60
+        now = ctx.clock.now()
+        since = now - p.minutes * 60
+        window = f"the last {p.minutes} minutes"
+        started = ((ctx.scope.facts.get(timer_fact(p.timer_step)) or {}).get("started") if p.timer_step else None)
+        if started:
+            since = max(min(since, float(started) - p.window_minutes * 60), now - KEPT_SECONDS)
+            window = "what the connector ingests: the hour before it was created, and since"
         latest: LogEvent | None = await ctx.cached(
-            f"syslog:recent:{p.minutes}", lambda: ctx.okta.logs.first(since=_moment(since)))
+            f"syslog:recent:{int(since)}", lambda: ctx.okta.logs.first(since=_moment(since)))
         if latest is None:
             remedy = "Do something Okta records (sign in to the Admin Console, say), then verify again."
             if p.test_event_user:
                 remedy = ("Use 'Generate a test event' on this step (it updates the service account's title, which "
                           "Okta records), then verify again.")
-            return CheckOutcome.failed(f"Okta wrote no System Log event since {stamp(since)} (the last "
-                                       f"{p.minutes} minutes)", remedy, since=since)
+            return CheckOutcome.failed(f"Okta wrote no System Log event since {stamp(since)} ({window})", remedy,
+                                       since=since)
         return CheckOutcome.passed(f"Okta is writing System Log events: the latest is {latest.eventType} at "
                                    f"{_published(latest.published)}", event_type=latest.eventType,
                                    published=latest.published)
