@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from app.auth.sessions import SESSION_ENDED, Ended, why_ended
 from app.store.repositories.state import find_onboarding
@@ -65,6 +66,15 @@ def _page_posted_from(path: str) -> str:
     return safe_next(found.group(0) if found else "/", "/")
 
 
+def _form_page(request: Request) -> str:
+    """The page a form was posted from: its own address when that is a page too (the password
+    form posts to the page that shows it), else the page its address names."""
+    scope = {**request.scope, "method": "GET"}
+    if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+        return safe_next(request.url.path, "/")
+    return _page_posted_from(request.url.path)
+
+
 def _page_of(request: Request) -> str | None:
     """The path (and query) of the page an htmx request came from, when it is this site's."""
     current = urlsplit(request.headers.get("hx-current-url", ""))
@@ -92,8 +102,13 @@ def install_error_handlers(app: FastAPI) -> None:
             # Why, in the sign-in page's words (a page or a panel goes there, which says it): an
             # operator disabled meanwhile read "Sign in again", and then could not.
             ended = await _why_ended(request) or Ended(SESSION_ENDED)
+            # Back to the page the form was on, signed in (it led "home" only, and what was typed
+            # there was lost with no word of how to keep it: QA walk 23, M3).
+            back = _page_of(request) or _form_page(request)
             return error_page(request, 401, f"{ended.words} Nothing was changed" + (
-                "; repeat the action once you are signed in." if ended.may_sign_in else "."), title="Signed out")
+                "; repeat the action once you are signed in. To keep what you typed, go back in your browser "
+                "and copy it first." if ended.may_sign_in else "."), title="Signed out",
+                link=("/sign-in?next=" + quote(back, safe=""), "Sign in") if ended.may_sign_in else None)
         return Response(status_code=303, headers={"location": url})
 
     @app.exception_handler(PasswordChangeRequired)

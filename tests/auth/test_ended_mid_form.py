@@ -58,6 +58,10 @@ def test_a_form_posted_after_the_session_ran_out_says_so_and_to_sign_in(settings
         web.sign_in("olga")
         assert web.get("/account/password").status_code == 200
         _age_sessions(settings, last_seen_at=utcnow() - timedelta(minutes=settings.session_idle_minutes + 1))
-        words = _words(web.post("/account/password", PASSWORD_FORM).text)
+        answer = web.post("/account/password", PASSWORD_FORM).text
+        words = _words(answer)
         assert (f"Your session has ended after {settings.session_idle_minutes} minutes without activity. Sign in "
                 "again. Nothing was changed; repeat the action once you are signed in.") in words, words
+        # How to keep what was typed, and a way back to the page, signed in (QA walk 23, M3).
+        assert "To keep what you typed, go back in your browser and copy it first." in words
+        assert 'href="/sign-in?next=%2Faccount%2Fpassword"' in answer, answer
