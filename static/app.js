@@ -197,3 +197,31 @@ window.addEventListener("pageshow", function (event) {
     signingOut = false;
   }
 });
+
+// A wait's "N min left", kept current: it stood unchanged past the wait's end until a reload (QA
+// walk 23, M2). Counted against the server's clock as the page was drawn (data-now), not the
+// browser's; once it has ended, the page is to be reloaded for what comes next.
+function minutesLeft() {
+  document.querySelectorAll(".minutes-left[data-until]").forEach(function (element) {
+    if (!element.dataset.offset) {
+      element.dataset.offset = String(parseFloat(element.dataset.now) - Date.now() / 1000);
+    }
+    var now = Date.now() / 1000 + parseFloat(element.dataset.offset);
+    var left = Math.ceil((parseFloat(element.dataset.until) - now) / 60);
+    if (left > 0) {
+      element.textContent = left + " min left";
+    } else if (!element.dataset.ended) {
+      element.dataset.ended = "1";
+      element.textContent = "the wait has ended: ";
+      var link = document.createElement("a");
+      link.href = window.location.pathname + window.location.search;
+      link.textContent = "reload the page";
+      element.appendChild(link);
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", function () {
+  minutesLeft();
+  window.setInterval(minutesLeft, 15000);
+});
+document.addEventListener("htmx:afterSwap", minutesLeft);

@@ -120,6 +120,12 @@ def test_sentinel_onboarding_in_the_browser(sandbox_journey: Journey, migrated_u
     connect.get_by_role("button", name="Start the 30-minute timer").click()
     expect(page.get_by_text("Timer started: 30 minutes left.")).to_be_visible()
     expect(page.locator("#step-connect").get_by_text(re.compile(r"Waiting until .* min left"))).to_be_visible()
+    # Kept current in the page: once the wait has ended it says so (QA walk 23, M2: "15 min left" stood
+    # past its end until a reload). The wait's end is moved to now, as the clock would.
+    left = page.locator("#step-connect .minutes-left")
+    left.evaluate("e => { e.dataset.until = String(parseFloat(e.dataset.now) - 1); minutesLeft(); }")
+    expect(left).to_have_text("the wait has ended: reload the page")
+    page.reload()
     attest_all(page, watch)
     # The table cannot be seen before the document's 30 minutes: its attestation waits for them.
     expect(page.locator("#step-oktasystemlogs_table .attest-waits")).to_contain_text(

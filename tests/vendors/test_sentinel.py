@@ -478,7 +478,8 @@ class TestTheCardsOrderInThePrerequisites:
         assert card.meanwhile == "b" and card.until == fake_clock.now() + 15 * 60
         web = Web(w.client)
         assert web.sign_in("ana.admin").status_code == 303
-        assert re.search(r"Meanwhile the wait of step b runs until <time[^>]*>[^<]+</time> \(15 min left\)\.",
+        assert re.search(r"Meanwhile the wait of step b runs until <time[^>]*>[^<]+</time> "
+                         r"\(<span class=\"minutes-left\"[^>]*>15 min left</span>\)\.",
                          web.get(f"/onboardings/{oid}").text)
         # The header agrees with the card: it said "Waiting for a timer" beside "Step e" (QA walk 10, L3).
         onboarding = w.onboarding(oid)
@@ -613,7 +614,7 @@ class TestWaitsBeforeProceeding:
         assert "Step b: Wait 15 minutes after assigning a role" in card_text and "Step 8" not in card_text
         assert "The document asks to let this wait pass before going on with “Configure an Okta connector to a " \
                "Sentinel workspace”. Nothing to do until it ends." in card_text
-        assert "Waiting until" in card_text and "(10 min left)" in card_text
+        assert "Waiting until" in card_text and "10 min left" in card_text
         # Step 8 says why, instead of offering its timer and its attestation.
         assert f"/onboardings/{oid}/timers/connect" not in page
         assert f"/onboardings/{oid}/attest/connector_created" not in page
