@@ -35,7 +35,7 @@ from okta_sandbox.domain import roles as sandbox_roles
 from okta_sandbox.domain import syslog
 from okta_sandbox.domain.actors import Actor as SandboxActor
 from tests.harness import Wizard
-from tests.page_journeys import pdf_text
+from tests.page_journeys import Journey, pdf_text
 from tests.support import Web, add_operator
 
 VENDOR = "sentinel-unified-connector"
@@ -773,3 +773,16 @@ class TestDeclaredWaits:
         values = web.get(f"/onboardings/{oid}/report").text.split('given-values">', 1)[1].split("</table>", 1)[0]
         assert ('<td data-label="Given">Sentinel connector key (the token verified; the name proposed was Microsoft '
                 'Sentinel)</td>') in values
+
+
+def test_a_workspace_address_is_not_taken_for_its_name(j: Journey) -> None:
+    """QA walk 23, L6: a whole Azure portal address was saved as the workspace and offered to paste."""
+    assert j.org.demo is not None
+    oid = j.start(VENDOR, j.connect(j.org.demo.admin_token))
+    [form] = j.forms(j.get(f"/onboardings/{oid}").text, "/inputs")
+    refused = j.post_form(form, {"at": "choose_workspace",
+                                 "input_workspace_name": "https://portal.azure.com/#@acme/resource/x"})
+    assert refused.status_code == 400
+    assert "not its address" in refused.text and not j.onboarding(oid).inputs.get("workspace_name")
+    j.save_values(oid, "choose_workspace", workspace_name="sentinel-prod")
+    assert j.onboarding(oid).inputs["workspace_name"] == "sentinel-prod"
