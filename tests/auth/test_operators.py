@@ -239,6 +239,12 @@ class TestPasswordReset:
             response = boss.post(f"/operators/{target.id}/password", {"password": "ana"}, page="/operators")
         assert response.status_code == 400
         assert "Use at least 12 characters." in response.text
+        # Its form open again, the reason beside the field, and a summary that leads to it (QA walk 24,
+        # L5: it reloaded folded shut, the reason far down the table).
+        assert '<details class="inline-details" open>\n          <summary>Reset password</summary>' in response.text
+        assert f'aria-invalid="true" aria-describedby="password-{target.id}-error"' in response.text
+        assert f'<a href="#password-{target.id}">Use at least 12 characters.' in response.text
+        assert "The password of ana was not reset." in response.text
 
 
 class TestGuessablePasswords:
