@@ -21,6 +21,12 @@ class OperatorRole(StrEnum):
         return {"admin": "Administrator", "operator": "Operator", "auditor": "Auditor"}[self.value]
 
 
+# Why an account no longer holds the onboardings assigned to it (``Operator.why_not_holding``), as
+# the pages, the lists' SQL and the alerts say it beside the name.
+DISABLED = "disabled"
+NOW_AUDITOR = "now an auditor"
+
+
 class Operator(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "operators"
     __table_args__ = (
@@ -70,5 +76,4 @@ class Operator(UUIDPrimaryKey, Timestamps, Base):
     @property
     def why_not_holding(self) -> str:
         """Why not (``holds_work``), as the pages and alerts say it beside the name."""
-        return "disabled" if not self.is_active else "now an auditor" if self.role == OperatorRole.AUDITOR else ""
-
+        return DISABLED if not self.is_active else NOW_AUDITOR if self.role == OperatorRole.AUDITOR else ""

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.store.models import Alert, OktaConnection, Onboarding, Operator, OperatorRole, VerificationRun
+from app.store.models.operators import DISABLED, NOW_AUDITOR
 from app.store.repositories.watch import awaiting_first_call, watched
 from app.store.statuses import FINISHED, OPEN, Health, OnboardingStatus
 
@@ -177,8 +178,8 @@ class OnboardingRepository:
     def _base(self, query: ListQuery) -> Select[Onboarding, str]:
         assignee = aliased(Operator)
         # One who can no longer act on it is named so, as Health and the alerts do (QA walk 24, M2).
-        named = case((assignee.is_active.is_(False), assignee.display_name + ", disabled"),
-                     (assignee.role == OperatorRole.AUDITOR.value, assignee.display_name + ", now an auditor"),
+        named = case((assignee.is_active.is_(False), assignee.display_name + f", {DISABLED}"),
+                     (assignee.role == OperatorRole.AUDITOR.value, assignee.display_name + f", {NOW_AUDITOR}"),
                      else_=assignee.display_name)
         return (select(Onboarding, named.label("assignee_name"))
                 .outerjoin(assignee, assignee.id == Onboarding.assignee_id)

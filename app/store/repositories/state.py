@@ -99,20 +99,23 @@ async def set_status(session: AsyncSession, onboarding_id: uuid.UUID, status: On
                               .values(completed_at=utcnow()))
 
 
-async def mark_check_failed(session: AsyncSession, connection_id: uuid.UUID, asked_at: datetime, said: str) -> None:
-    """A check of the connection's credential failed other than by a refusal (``CHECK_FAILED``), as
-    ``mark_refused`` keeps a refusal: not if it was checked since ``asked_at``."""
-    connection = await session.get(OktaConnection, connection_id)
-    if connection is not None and not (connection.checked_at is not None and connection.checked_at > asked_at):
-        connection.preflight = {**(connection.preflight or {}), CHECK_FAILED: {"at": utcnow().isoformat(),
-                                                                              "said": clip(said, 300)}}
-
-
-async def mark_refused(session: AsyncSession, connection_id: uuid.UUID, asked_at: datetime) -> None:
-    """Okta did not accept the connection's credential just now (``REFUSED_AT``), when asked from
-    ``asked_at`` on. Not if the connection was checked since then: a new token (or a check that
-    passed) came after the credential Okta refused, and the refusal is not the new token's (a token
+async def _note_failure(session: AsyncSession, connection_id: uuid.UUID, asked_at: datetime, key: str,
+                        value: Any) -> None:
+    """Keep ``value`` under ``key`` in the connection's preflight: what Okta answered a request made
+    from ``asked_at`` on. Not if the connection was checked since then: a new token (or a check that
+    passed) came after the credential Okta answered, and the answer is not the new token's (a token
     renewed while the refused run was still going read refused until the next run: review, L2)."""
     connection = await session.get(OktaConnection, connection_id)
     if connection is not None and not (connection.checked_at is not None and connection.checked_at > asked_at):
-        connection.preflight = {**(connection.preflight or {}), REFUSED_AT: utcnow().isoformat()}
+        connection.preflight = {**(connection.preflight or {}), key: value}
+
+
+async def mark_check_failed(session: AsyncSession, connection_id: uuid.UUID, asked_at: datetime, said: str) -> None:
+    """A check of the connection's credential failed other than by a refusal (``CHECK_FAILED``)."""
+    await _note_failure(session, connection_id, asked_at, CHECK_FAILED,
+                        {"at": utcnow().isoformat(), "said": clip(said, 300)})
+
+
+async def mark_refused(session: AsyncSession, connection_id: uuid.UUID, asked_at: datetime) -> None:
+    """Okta did not accept the connection's credential when asked from ``asked_at`` on (``REFUSED_AT``)."""
+    await _note_failure(session, connection_id, asked_at, REFUSED_AT, utcnow().isoformat())
