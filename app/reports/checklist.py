@@ -9,6 +9,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,10 +20,20 @@ from app.engine.checks.base import ACCEPTED_BY, UNMET
 from app.engine.checks.timers import declarer_named
 from app.engine.runtime import load
 from app.playbooks.loader import PlaybookLibrary
+from app.playbooks.schema import StepSpec
 from app.store.models import Attestation, OnboardingAction, VerificationRun
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import latest_results
-from app.store.statuses import CHECK_WORDS, CheckStatus
+from app.store.statuses import ACTION_WORDS, CHECK_WORDS, ActionState, CheckStatus, applied_words
+
+
+class ItemKind(StrEnum):
+    """What a row of the checklist is (the exports' ``kind``): see ``ChecklistItem.kind``."""
+
+    check = "check"
+    action = "action"
+    instructions = "instructions"
+    information = "information"
 
 
 @dataclass
@@ -56,6 +67,17 @@ class ChecklistItem:
     # and what Okta shows instead, said in the Result column, not left at the end of the evidence.
     accepted: Attestation | None = None
     unmet: str = ""
+    # What the row is: a check of the document's step ("check"), or a step with no check of its own:
+    # an action the wizard applied ("action", ``status`` its state), a person's step outside the
+    # wizard's reach ("instructions"), or a step only to read ("information").
+    kind: str = ItemKind.check
+
+    @property
+    def pill(self) -> str:
+        """The Result pill's style, as the onboarding's page colours a check, an action or a step."""
+        pills: dict[str, str] = {ItemKind.check: f"check-{self.status}", ItemKind.action: f"action-{self.status}",
+                                 ItemKind.instructions: "step-guide"}
+        return pills.get(self.kind, "step-info")
 
     @property
     def declared_at(self) -> datetime | None:
@@ -67,6 +89,8 @@ class ChecklistItem:
     def result(self) -> str:
         """The result as the report's Result column shows it: an accepted item says on whose word,
         and what Okta shows ("Accepted on attestation by Hana Helpdesk (hana): Okta shows 3 email domains")."""
+        if self.kind != ItemKind.check:
+            return STEP_RESULTS.get(self.kind) or ACTION_RESULTS.get(self.status, self.status)
         label = RESULT_LABELS.get(self.status, self.status)
         if self.status != CheckStatus.accepted:
             return label
@@ -100,6 +124,17 @@ STATUS_LABELS: dict[str, str] = {**CHECK_WORDS, CheckStatus.failed: "FAILED",
                                  CheckStatus.needs_attestation: "not attested",
                                  CheckStatus.unchecked: "unanswered"}
 RESULT_LABELS: dict[str, str] = {key: word[:1].upper() + word[1:] for key, word in STATUS_LABELS.items()}
+# The Result of a step with no check of its own: an action by its state (a failure in capitals, as a
+# failed check), a person's step and a step to read in the words the page's badges use.
+ACTION_RESULTS: dict[str, str] = {**{key: word[:1].upper() + word[1:] for key, word in ACTION_WORDS.items()},
+                                  ActionState.done: "Done by the wizard", ActionState.failed: "FAILED",
+                                  ActionState.pending: "Not done yet"}
+STEP_RESULTS: dict[str, str] = {ItemKind.instructions: "Not checked: instructions only",
+                                ItemKind.information: "For information"}
+# Where a person's step is done, as the report says it.
+DONE_WHERE: dict[str, str] = {
+    "okta_console": "in the Okta Admin Console", "service_account": "signed in to Okta as the service account",
+    "vendor_console": "in the vendor's console", "cloud_console": "in the cloud provider's console"}
 
 
 def count_line(counts: dict[str, int]) -> str:
@@ -253,9 +288,10 @@ def checklist_items(loaded: Any, results: dict[str, Any], names: dict[Any, str])
         for step in section.steps:
             if not loaded.scope.condition(step.when):
                 continue
-            for check in step.checks:
-                if not loaded.scope.condition(check.when):
-                    continue
+            checks = [check for check in step.checks if loaded.scope.condition(check.when)]
+            if not checks:  # the document's step is listed all the same, with how it was done
+                checklist += _unchecked_step(loaded, section.title, step, known)
+            for check in checks:
                 attestation = loaded.attestations.get(check.key)
                 result = results.get(check.key)
                 status: str
@@ -282,3 +318,43 @@ def checklist_items(loaded: Any, results: dict[str, Any], names: dict[Any, str])
                     found=found, evidence=evidence, attestation=attestation, attested_by=attested_by,
                     objects=objects, accepted=accepted, unmet=str(evidence.get(UNMET) or "")))
     return checklist
+
+
+def _unchecked_step(loaded: Any, section: str, step: StepSpec, known: dict[str, _Known]) -> list[ChecklistItem]:
+    """A step of the document with no check of its own, as the checklist lists it (the exports had
+    only checked items, and so left out the document's guided steps and the wizard's actions that a
+    later step checks: QA walk 23, M4): each action with its state and the object it made or found;
+    a person's step as instructions the wizard cannot check; else a step to read."""
+    rows = []
+    for action in step.actions:
+        if not loaded.scope.condition(action.when):
+            continue
+        record = loaded.records.get(action.key)
+        if record is None:
+            rows.append(_step_item(section, step, "The wizard's action, not planned yet", ItemKind.action,
+                                   ActionState.pending, "Not planned yet."))
+            continue
+        objects = []
+        if record.object_id and record.object_type != "schema_attribute":  # its summary names the attributes
+            found = known.get(record.object_id)
+            object_type = RECORDED_ID_TYPES.get(record.object_type or "", record.object_type or "")
+            objects.append(EvidenceObject(OBJECT_WORDS.get(object_type, "Okta object"), record.object_id,
+                                          found.label if found else None))
+        done = applied_words(record.outcome or ACTION_WORDS.get(record.state, record.state), record.created_by_us)
+        rows.append(_step_item(section, step, record.summary or action.key, ItemKind.action, record.state,
+                               f"{done[:1].upper()}{done[1:]}; no check of its own at this step", objects))
+    if rows:
+        return rows
+    if step.actor != "wizard" and step.task is not None:
+        return [_step_item(section, step, "A person's step", ItemKind.instructions, ItemKind.instructions,
+                           f"Done by the operator {DONE_WHERE.get(step.actor, 'outside the wizard')}, from the "
+                           "document's instructions the wizard showed; the wizard cannot check it")]
+    shown = [paste.label for paste in step.task.paste] if step.task is not None else []
+    return [_step_item(section, step, "To read", ItemKind.information, ItemKind.information,
+                       f"Shown to copy: {', '.join(shown)}" if shown else "Shown to the operator; nothing to do")]
+
+
+def _step_item(section: str, step: StepSpec, label: str, kind: ItemKind, status: str, found: str,
+               objects: list[EvidenceObject] | None = None) -> ChecklistItem:
+    return ChecklistItem(section=section, step=f"{step.number} {step.title}", label=label, status=status,
+                         found=found, evidence={}, objects=objects or [], kind=kind)

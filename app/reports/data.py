@@ -20,6 +20,7 @@ from app.engine.runtime import Loaded, load
 from app.playbooks.loader import PlaybookLibrary
 from app.reports.checklist import (
     ChecklistItem,
+    ItemKind,
     checklist_items,
     count_line,
 )
@@ -159,7 +160,8 @@ class Report:
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for item in self.checklist:
-            out[item.status] = out.get(item.status, 0) + 1
+            if item.kind == ItemKind.check:  # the page counts checks; a step without one is listed only
+                out[item.status] = out.get(item.status, 0) + 1
         return out
 
     @property

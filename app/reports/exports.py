@@ -26,8 +26,10 @@ from app.vault.redaction import REDACTOR
 COLUMNS = ["seq", "occurred_at", "category", "action", "outcome", "result", "actor_name", "actor_id", "subject_type",
            "subject_id", "summary", "source_ip", "user_agent", "details", "prev_hash", "hash"]
 BATCH = 1000
+# ``kind``: "check", or for a step of the document with no check of its own, "action" (the wizard's),
+# "instructions" (a person's step it cannot check) or "information" (`ItemKind`).
 CHECKLIST_COLUMNS = ["section", "step", "item", "result", "evidence", "attested_by", "attested_at",
-                     "attestation_note", "attestation_warning"]
+                     "attestation_note", "attestation_warning", "kind"]
 
 
 # Spreadsheets run a cell that starts with one of these as a formula (a full-width "＝" too, in some).
@@ -113,7 +115,8 @@ def checklist_rows(checklist: ChecklistOnly) -> list[dict[str, Any]]:
             "section": item.section, "step": item.step, "item": item.label, "result": item.result,
             "evidence": item.evidence_words(), "attested_by": item.attested_by or None,
             "attested_at": attested_at, "attestation_note": item.attestation.note if item.attestation else None,
-            "attestation_warning": item.attestation.warning if item.attestation else None}))
+            "attestation_warning": item.attestation.warning if item.attestation else None,
+            "kind": str(item.kind)}))
     return rows
 
 

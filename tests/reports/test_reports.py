@@ -93,7 +93,8 @@ class TestReport:
             pdf.close()
         for label in ("Checklist", "The dedicated account exists", "ObjectSid, ObjectGuid and DistinguishedName",
                       "The Okta instance appears in the Defender table as enabled", "ana.admin",
-                      "Vendor connected, as Okta shows it: not yet"):
+                      "Vendor connected, as Okta shows it: not yet",
+                      "Not checked: instructions only", "Done by the wizard"):  # steps with no check (walk 23, M4)
             assert label in text, label
 
     def test_events_export_as_json_and_csv(self, done: tuple[Wizard, uuid.UUID]) -> None:
@@ -132,7 +133,7 @@ class TestReport:
         assert f'/onboardings/{oid}/checklist.csv">checklist (CSV)</a>' in page
         rows = list(csv.DictReader(io.StringIO(web.get(f"/onboardings/{oid}/checklist.csv").text)))
         assert list(rows[0]) == ["section", "step", "item", "result", "evidence", "attested_by", "attested_at",
-                                 "attestation_note", "attestation_warning"]
+                                 "attestation_note", "attestation_warning", "kind"]
         role = next(r for r in rows if r["item"] == "The custom role has exactly the three permissions")
         assert role["section"] == "Create a custom Okta role" and role["step"].startswith("1-6 ")
         assert role["result"] == "Passed" and "okta.iam.read" in role["evidence"]
@@ -148,6 +149,35 @@ class TestReport:
         assert [(i["item"], i["result"]) for i in data["checklist"]] == [(r["item"], r["result"]) for r in rows]
         trail = json.loads(web.get(f"/onboardings/{oid}/events.json").text)["events"]
         assert any(e["summary"] == "Checklist exported as CSV" and e["actor_name"] == "aud" for e in trail)
+
+    def test_every_step_of_the_document_is_in_the_checklist(self, done: tuple[Wizard, uuid.UUID]) -> None:
+        """The exports listed only the items the wizard checks: the document's guided steps (the
+        token made as the service account, the Defender portal's) and the wizard's actions that a
+        later step checks were missing, though the page shows them (QA walk 23, M4)."""
+        w, oid = done
+        web = _auditor(w)
+        rows = list(csv.DictReader(io.StringIO(web.get(f"/onboardings/{oid}/checklist.csv").text)))
+        playbook = w.state.library.get("defender-for-identity")
+        numbers = [(section.title, step.number) for section, step in playbook.steps()]
+        assert list(dict.fromkeys((r["section"], r["step"].split(" ")[0]) for r in rows)) == numbers
+        by_step = {r["step"].split(" ", 1)[1]: r for r in rows if r["kind"] != "check"}
+        portal = by_step["Defender portal: Settings > Identities > Okta integration > Connect Okta instance"]
+        assert (portal["item"], portal["result"]) == ("A person's step", "Not checked: instructions only")
+        assert "the operator in the vendor's console" in portal["evidence"] and portal["kind"] == "instructions"
+        tokens = by_step["Admin > Security > API > Tokens"]
+        assert "signed in to Okta as the service account" in tokens["evidence"]
+        resource_set = by_step["Assign the resource set to the account"]
+        assert resource_set["kind"] == "action" and resource_set["result"] == "Done by the wizard"
+        assert resource_set["evidence"].startswith("Created; no check of its own at this step; Role assignment “")
+        assert re.search(r"\(id \w+\)$", resource_set["evidence"])
+        # The JSON's checklist has the same rows; the page and the PDF list them, and count checks only.
+        data = json.loads(web.get(f"/onboardings/{oid}/events.json").text)
+        assert [(i["item"], i["kind"]) for i in data["checklist"]] == [(r["item"], r["kind"]) for r in rows]
+        page = web.get(f"/onboardings/{oid}/report").text
+        assert '<span class="pill pill--step-guide">Not checked: instructions only</span>' in page
+        assert '<span class="pill pill--action-done">Done by the wizard</span>' in page
+        checks = [r for r in rows if r["kind"] == "check"]
+        assert f"{sum(r['result'] in ('Passed', 'Attested') for r in checks)} passed" in page
 
     def test_exports_are_audited(self, done: tuple[Wizard, uuid.UUID]) -> None:
         w, oid = done
