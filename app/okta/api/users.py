@@ -21,11 +21,20 @@ class Users(Area):
         return self.parse(User, (await self.http.call("GET", USER, path_params={"userId": "me"})).data)
 
     async def find_by_login(self, login: str) -> User | None:
-        # filter (not search) because it is strongly consistent: a user created a moment ago is found.
-        response = await self.http.call("GET", USERS, params={"filter": f"profile.login eq {quote_filter_value(login)}",
-                                                              "limit": 2})
-        users = self.parse_list(User, response.data)
-        return users[0] if users else None
+        """The user whose login is ``login`` in any case: Okta's logins are unique whatever their case,
+        and its look-up by login ignores case where its ``filter`` does not ("Filtering is case-sensitive
+        for ... query values", the spec): a login typed in another case was not found, and the plan
+        created a user Okta already had. A look-up, not ``search``, which is eventually consistent.
+        Okta also answers a look-up by a login's short name ("mdi-service" for
+        "mdi-service@acme.example"), which is another login; and cannot look up a login with a "/" in
+        it, which only the (case-sensitive) filter finds."""
+        if "/" in login:
+            response = await self.http.call("GET", USERS, params={
+                "filter": f"profile.login eq {quote_filter_value(login)}", "limit": 2})
+            users = self.parse_list(User, response.data)
+            return users[0] if users else None
+        user = await self.get(login, absent_ok=True)
+        return user if user is not None and user.profile.login.casefold() == login.casefold() else None
 
     async def create(self, profile: dict[str, Any], *, password: Secret | None = None, activate: bool = True) -> User:
         body: dict[str, Any] = {"profile": profile}
