@@ -135,7 +135,10 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         connection_id = w.connect()  # added by ana.admin
         web = _signed_in(w, "oli")
         # Offered, and refused, to whoever is not its admin or owner.
-        assert "Colleagues may use it" in web.get("/connections").text
+        shared = web.get("/connections").text
+        assert "Colleagues may use it" in shared
+        # Whose it is, on a shared row too (it said so only once kept to its owner: QA walk 24, L4).
+        assert re.search(r'<span class="hint">added <time [^>]*>[^<]*</time> by Ana', shared), shared
         refused: Any = web.post(f"/connections/{connection_id}/sharing", {"shareable": "no"}, page="/connections")
         assert refused.status_code == 403
         web.sign_out()
@@ -145,6 +148,7 @@ class TestConnectionsAreManagedByAdminsAndTheirCreator:
         assert kept.status_code == 303
         page = web.get("/connections").text
         assert "its credential is yours only now" in page and "Used only by you" in page
+        assert re.search(r'<span class="hint">added <time [^>]*>[^<]*</time> by you', page)
         assert "Let colleagues use it" in page
         assert _actions(w, connection_id)[-2:] == ["access_refused", "connection_sharing"]
         web.sign_out()
