@@ -34,7 +34,7 @@ class Users(Area):
             users = self.parse_list(User, response.data)
             return users[0] if users else None
         user = await self.get(login, absent_ok=True)
-        return user if user is not None and user.profile.login.casefold() == login.casefold() else None
+        return user if user is not None and (user.profile.login or "").casefold() == login.casefold() else None
 
     async def create(self, profile: dict[str, Any], *, password: Secret | None = None, activate: bool = True) -> User:
         body: dict[str, Any] = {"profile": profile}
