@@ -112,7 +112,8 @@ async def check_credential(gateway: OktaGateway, org: OrgUrl, token: Secret, act
 class NewConnection:
     org_url: str  # the org's address as the operator typed it
     api_token: str = field(repr=False)
-    label: str = ""
+    label: str = ""  # as typed: refused when another connection in use has it
+    default_label: str = ""  # the name when none is typed (the org's address if none): told apart if taken
 
 
 async def add_connection(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnection, actor: Actor,
@@ -160,6 +161,12 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
             org = gateway.org(raw_url, custom_domains)
         except OrgUrlError as exc:
             form.errors["org_url"] = str(exc)
+    async with db.sessions() as session:
+        names = await _names_in_use(session)
+    if label and org is not None and names.get(label.casefold(), (org.origin, actor.id)) != (org.origin, actor.id):
+        # Two connections of one name cannot be told apart where one is chosen (QA walk 24, L2); one's
+        # own to the same org may be the one whose token this renews.
+        form.errors["label"] = f"Another Okta connection is named “{label}”: choose a name that tells them apart."
     form.raise_if_invalid("The connection was not added.")
     assert org is not None
     token = Secret(token_text, remember=False)  # until Okta accepts it (security review, H1)
@@ -180,7 +187,12 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
                          summary=f"Okta connection {twin.label} to {org.display_domain}: token of "
                                  f"{report.owner.get('login')} replaced (fingerprint {token.fingerprint()})")
             return twin, report
-        connection = OktaConnection(id=uuid.uuid4(), label=label or org.display_domain, org_origin=org.origin,
+        if not label:  # the org's name, told apart from another's of that name by the token's owner, or who added it
+            base = new.default_label or org.display_domain
+            login = report.owner.get("login")
+            label = next(name for name in (base, f"{base} ({login})", f"{base} ({login}, added by {actor.name})",
+                                           f"{base} #{uuid.uuid4().hex[:6]}") if name.casefold() not in names)
+        connection = OktaConnection(id=uuid.uuid4(), label=label, org_origin=org.origin,
                                     org_kind=org.kind, credential_kind="api_token", scopes=[],
                                     preflight=report.as_dict(), checked_at=utcnow(), created_by_id=actor.id)
         connection.credential_secret_id = await SecretRepository(session, vault).store(
@@ -193,6 +205,13 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
                      details={"org": org.origin, "super_admin": report.is_super_admin,
                               "pipeline": report.pipeline})
     return connection, report
+
+
+async def _names_in_use(session: AsyncSession) -> dict[str, tuple[str, uuid.UUID | None]]:
+    """The names of the connections in use (not retired), folded, with each one's org and who added it."""
+    rows = (await session.execute(select(OktaConnection.label, OktaConnection.org_origin, OktaConnection.created_by_id)
+                                  .where(OktaConnection.retired_at.is_(None)))).all()
+    return {label.casefold(): (origin, added_by) for label, origin, added_by in rows}
 
 
 async def _same_account(session: AsyncSession, origin: str, report: PreflightReport,

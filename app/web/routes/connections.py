@@ -87,7 +87,7 @@ async def connection_add_sandbox(request: Request, db: ReadDbSession, operator: 
     if demo is None:
         raise HTTPException(404)
     new = service.NewConnection(org_url=state.settings.sandbox_url, api_token=demo.admin_token,
-                                label="Sandbox org (demo)")
+                                default_label="Sandbox org (demo)")
     try:
         connection, report = await service.add_connection(state.db, state.vault, state.gateway, new,
                                                           actor_for(request, operator), [])
