@@ -88,6 +88,9 @@ class ChannelInput:
     # Sealed in the vault, never printed: the webhook's URL (a Slack URL is a credential) and
     # signing secret, or the SMTP password.
     sealed: dict[str, str] = field(repr=False)
+    # The host the channel sends to, when it resolved to no address as it was added: it is added (a
+    # name may resolve later), and the administrator is told that nothing reaches it until then.
+    unresolved: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ async def read_webhook(request: WebhookRequest, *, loopback_ok: bool,
     address never allowed is said before plain http is: "use https://" for the metadata service read
     as if https would do there (QA L5)."""
     form = Fields.of(request)
+    unresolved = ""
     label = form.text("webhook_label", label="Name", max_length=200)
     url = form.text("webhook_url", label="Webhook URL", max_length=1000)
     secret = form.secret("webhook_secret", label="Signing secret", max_length=500)
@@ -131,9 +135,11 @@ async def read_webhook(request: WebhookRequest, *, loopback_ok: bool,
         host = parts.hostname or ""
         if parts.scheme not in ("https", "http") or not host or not _port_ok(url):
             form.errors["webhook_url"] = "Enter the webhook's full address, starting with https://."
-        elif (problem := (await destination(url, private_ok=request.webhook_private_network,
-                                            loopback_ok=loopback_ok, resolver=resolver))[0]):
+        elif (problem := (found := await destination(url, private_ok=request.webhook_private_network,
+                                                     loopback_ok=loopback_ok, resolver=resolver))[0]):
             form.errors["webhook_url"] = problem
+        elif not found[1]:
+            unresolved = host
         elif parts.scheme == "http" and not _loopback(host):
             form.errors["webhook_url"] = ("Use https:// (plain http is allowed only to a receiver on this machine, "
                                           "while the sandbox is enabled).")
@@ -142,7 +148,8 @@ async def read_webhook(request: WebhookRequest, *, loopback_ok: bool,
     form.raise_if_invalid("The webhook was not added.")
     parts = urlsplit(url)
     return ChannelInput(WEBHOOK, label, f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/…",
-                        {PRIVATE_NETWORK: request.webhook_private_network}, {"url": url, "secret": secret})
+                        {PRIVATE_NETWORK: request.webhook_private_network}, {"url": url, "secret": secret},
+                        unresolved=unresolved)
 
 
 def webhook_place(url: str) -> tuple[str, int]:
@@ -215,18 +222,29 @@ async def read_email(request: EmailRequest, *, loopback_ok: bool,
         form.errors["starttls"] = "Keep STARTTLS on: without it the password and alerts cross the network in clear."
     if username and not password:
         form.errors["smtp_password"] = "Enter the SMTP password for this username."  # noqa: S105
-    if host and port and not form.errors.keys() & {"smtp_host", "smtp_port"} and \
-            (problem := mail_server_problem(host, await resolver(host, port), private_ok=request.smtp_private_network,
-                                            loopback_ok=loopback_ok)):
-        form.errors["smtp_host"] = problem
+    resolved: list[str] | None = None
+    if host and port and not form.errors.keys() & {"smtp_host", "smtp_port"}:
+        resolved = await resolver(host, port)
+        if problem := mail_server_problem(host, resolved, private_ok=request.smtp_private_network,
+                                          loopback_ok=loopback_ok):
+            form.errors["smtp_host"] = problem
     form.raise_if_invalid("The e-mail channel was not added.")
     return ChannelInput(EMAIL, label, ", ".join(addresses),
                         {"host": host, "port": port, "username": username, "sender": sender, "starttls": starttls,
                          TO_ASSIGNEE: request.to_assignee, PRIVATE_NETWORK: request.smtp_private_network},
-                        {"password": password} if password else {})
+                        {"password": password} if password else {}, unresolved=host if resolved == [] else "")
 
 
 async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, actor: Actor) -> NotificationChannel:
+    """Keep the channel; one whose name another channel has is refused: an alert's delivery, the
+    channel list and the trail name channels by it (two were told apart by nothing: QA walk 24, L2)."""
+    names = (await session.execute(select(NotificationChannel.label).where(
+        NotificationChannel.removed_at.is_(None)))).scalars()
+    if given.label.casefold() in {name.casefold() for name in names}:
+        field_name = "webhook_label" if given.kind == WEBHOOK else "email_label"
+        raise ValidationFailed({field_name: f"Another channel is named “{given.label}”: choose a name that tells "
+                                            "them apart."}, "The webhook was not added." if given.kind == WEBHOOK
+                               else "The e-mail channel was not added.")
     channel = NotificationChannel(id=uuid.uuid4(), kind=given.kind, label=given.label, target=given.target,
                                   settings=given.settings, created_by_id=actor.id)
     session.add(channel)

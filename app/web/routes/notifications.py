@@ -53,6 +53,7 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
                                    resolver=notifier.resolver) if kind == "webhook" \
             else await read_email(typed_input(EmailRequest, values), loopback_ok=notifier.loopback_ok,
                                   resolver=notifier.resolver)
+        await add_channel(db, app_state(request).vault, given, actor_for(request, admin))
     except ValidationFailed as exc:
         typed = {name: values.get(name, "") for name in SHOWN_AGAIN}
         typed["webhook_host"] = _host_of(values.get("webhook_url", ""))
@@ -75,10 +76,14 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
                 else errors.get(name, words)
         return await settings_view(request, db, errors=errors, message=exc.message, status_code=400,
                                    notify_typed=typed)
-    await add_channel(db, app_state(request).vault, given, actor_for(request, admin))
     await db.commit()
     response = redirect(request, str(request.url_for("settings")) + "#notifications")
-    set_flash(request, response, f"Alerts now also go to '{given.label}'.")
+    if given.unresolved:  # added, but said: it read as a success (QA walk 24, L3)
+        set_flash(request, response, f"'{given.label}' was added, but {given.unresolved} does not resolve to an "
+                                     "address from this server now: nothing reaches it until it does. Check the "
+                                     "name, then send a test message.", "warning")
+    else:
+        set_flash(request, response, f"Alerts now also go to '{given.label}'.")
     return response
 
 
