@@ -19,6 +19,7 @@ from app.playbooks.tasks import TOKEN_CREATED
 from app.store.base import utcnow
 from app.store.models import Onboarding
 from app.store.repositories.state import learn
+from app.store.statuses import OnboardingStatus
 
 # How long ago a person may say what a wait waits for was done: a day is past any wait a document
 # asks for, and the connector's backfill preview counts from it; a week-old "done earlier" is a
@@ -52,7 +53,7 @@ def _earliest_start(playbook: Playbook, step: StepSpec, scope: Scope) -> tuple[f
 
 
 async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onboarding, step_key: str,
-                      now: float, actor: Actor, minutes_ago: str = "") -> dict[str, Any]:
+                      now: float, actor: Actor, minutes_ago: str = "", *, reopen: bool = False) -> dict[str, Any]:
     """Start (or restart) the wait a step asks for; the page and the checks count down from it.
     ``minutes_ago``: what it waits for began that long ago (a colleague assigned the Azure role
     before handing over), so the wait is counted from then: any moment of the last day (at most the
@@ -63,6 +64,12 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
         raise LookupError("There is no such step.") from None
     if step.task is None or step.task.kind != "timer" or not step.task.timer_minutes:
         raise LookupError("This step has no timer.")
+    if onboarding.status == OnboardingStatus.completed and not reopen:
+        # A wait restarted makes what counts from it wait again: the completed onboarding reopens, which
+        # one press inside its folded step did unasked (QA walk 23, L1).
+        raise ValidationFailed({"reopen": "Tick the box to restart the wait: this reopens the completed onboarding "
+                                          "until the checks that count from it pass again."},
+                               "The timer was not restarted.")
     ago = minutes_ago.strip()
     if ago and not (ago.isascii() and ago.isdigit() and int(ago) <= DECLARED_AGO_MINUTES):
         raise ValidationFailed({"minutes_ago": f"Give whole minutes from 0 to {DECLARED_AGO_MINUTES} (a day ago), or "

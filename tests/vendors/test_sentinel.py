@@ -786,3 +786,32 @@ def test_a_workspace_address_is_not_taken_for_its_name(j: Journey) -> None:
     assert "not its address" in refused.text and not j.onboarding(oid).inputs.get("workspace_name")
     j.save_values(oid, "choose_workspace", workspace_name="sentinel-prod")
     assert j.onboarding(oid).inputs["workspace_name"] == "sentinel-prod"
+
+
+def test_restarting_a_completed_onboardings_wait_asks_first(w: Wizard, sandbox_org: SandboxOrg,
+                                                           fake_clock: FakeClock) -> None:
+    """"Restart the 30-minute timer" inside the done connector step reopened the completed
+    onboarding at one press (QA walk 23, L1): the restart asks for a ticked box, and a refusal opens
+    the step with its reason."""
+    oid = start(w)
+    up_to_the_connector(w, oid, sandbox_org)
+    start_timer(w, oid, "connect")
+    fake_clock.advance(31 * 60)
+    w.attest_all(oid)
+    make_test_event(w, oid)
+    assert w.verify(oid).state == "succeeded"
+    assert w.onboarding(oid).status == "completed"
+    web = Web(w.client)
+    assert web.sign_in("ana.admin").status_code == 303
+    url = f"/onboardings/{oid}"
+    page = web.get(url).text
+    assert "Reopen the completed onboarding: the checks that count from this wait wait again" in page
+    refused: Any = web.post(f"{url}/timers/connect", page=url)
+    assert refused.status_code == 400
+    assert "Tick the box to restart the wait: this reopens the completed onboarding" in refused.text
+    step = refused.text.split('id="step-connect"', 1)[1].split('id="step-', 1)[0]
+    assert '<details class="step__fold" open>' in step and 'id="reopen-connect-error"' in step
+    assert w.onboarding(oid).status == "completed"
+    restarted: Any = web.post(f"{url}/timers/connect", {"reopen": "yes"}, page=url)
+    assert restarted.status_code == 303
+    assert w.onboarding(oid).status != "completed"

@@ -342,16 +342,20 @@ async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_
                       operator: ActingOperator) -> Response:
     state = app_state(request)
     found = await acting(request, db, onboarding_id, operator)
-    ago = (await form_values(request)).get("minutes_ago", "")
+    values = await form_values(request)
+    ago = values.get("minutes_ago", "")
     try:
         timer = await timers.start_timer(db, state.library.get(found.vendor), found, step_key, state.clock.now(),
-                                          actor_for(request, operator), minutes_ago=ago)
+                                          actor_for(request, operator), minutes_ago=ago,
+                                          reopen=values.get("reopen") == "yes")
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     except ValidationFailed as exc:
-        field = f"minutes_ago-{step_key}"  # the minutes given: said at the step's field (its id), as typed
-        errors = {field: exc.errors["minutes_ago"]} if exc.errors else {}  # else a wait or the token first
-        return await refused(request, db, found.id, ValidationFailed(errors, exc.message), typed={field: ago})
+        # Said at the step's own field (its id): the minutes given, as typed, or the box to tick; else a
+        # wait or the token first.
+        errors = {f"{name}-{step_key}": words for name, words in exc.errors.items()}
+        return await refused(request, db, found.id, ValidationFailed(errors, exc.message),
+                             typed={f"minutes_ago-{step_key}": ago})
     await settle(request, db, found.id)
     return back(request, found.id, timers.timer_started_note(timer, state.clock.now()), anchor=f"#step-{step_key}")
 
