@@ -125,7 +125,11 @@ function localTimes(root) {
     var withTime = /\d{2}:\d{2}/.test(text);
     var options = withTime ? { hour: "2-digit", minute: "2-digit", timeZoneName: "short" } : {};
     if (/\d{2}:\d{2}:\d{2}/.test(text)) { options.second = "2-digit"; }
-    if (withDate) { options.year = "numeric"; options.month = "short"; options.day = "numeric"; }
+    // A time of day alone ("until 14:05") on another day than the reader's today says its date: a
+    // wait that ended yesterday read as if today (QA walk 23, L2).
+    if (withDate || (withTime && at.toDateString() !== new Date().toDateString())) {
+      options.year = "numeric"; options.month = "short"; options.day = "numeric";
+    }
     element.textContent = at.toLocaleString(undefined, options);
   });
 }
