@@ -260,6 +260,12 @@ def _optional_attested_since(loaded: Loaded, run: VerificationRun) -> int:
 # check made of the old one is not current (it read as current beside the fix: QA walk 17, M3).
 PERSON_CHANGED = "person_changed_at"
 TOKEN_NETWORK = "token:network"  # noqa: S105 (a key of what changed, no secret)
+
+
+def event_made_for(check_key: str) -> str:
+    """The key of a test event Okta was made to write for ``check_key`` (Sentinel's "Generate a test
+    event"): the check's failure before it is not current (it read failed till a run: QA walk 23, L7)."""
+    return f"test_event:{check_key}"
 # The inputs saved as the wizard proposed them (its default, unchanged): "Values given" says so.
 AS_PROPOSED = "inputs_as_proposed"
 
@@ -279,6 +285,7 @@ def reads_changed_since(loaded: Loaded, check: CheckSpec, moment: float) -> bool
     keys = [f"input:{name}" for space, name in references(check.params) if space == "input"]
     if check.kind == "service_token":
         keys.append(TOKEN_NETWORK)
+    keys.append(event_made_for(check.key))
     return any(float(stamps.get(key) or 0) > moment for key in keys)
 
 

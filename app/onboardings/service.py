@@ -22,7 +22,7 @@ from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs, plan_is_stale
 from app.engine.runtime import load
 from app.engine.scope import TemplateError
-from app.engine.status import AS_PROPOSED, DRAFT_NEW, PERSON_CHANGED, changed_now
+from app.engine.status import AS_PROPOSED, DRAFT_NEW, PERSON_CHANGED, changed_now, event_made_for
 from app.okta.errors import OktaError
 from app.onboardings import notes
 from app.onboardings.attestations import (
@@ -40,7 +40,7 @@ from app.store.repositories.progress import (
     kept_secret_row,
 )
 from app.store.repositories.secrets import SecretDestroyed, SecretMismatch, SecretRepository, onboarding_owner
-from app.store.repositories.state import add_onboarding, learn, set_inputs, touch
+from app.store.repositories.state import add_onboarding, get_onboarding, learn, set_inputs, touch
 from app.store.statuses import OnboardingStatus, Outcome
 from app.vault import SealError, Secret, Vault
 
@@ -295,6 +295,9 @@ async def generate_test_event(engine: Engine, onboarding_id: uuid.UUID, check_ke
         except OktaError as exc:
             raise ValidationFailed({}, f"Okta did not take the test change: {exc.message}") from None
     async with engine.db.session() as session:
+        # What the check found before the event is not current: the page asks to verify again.
+        await learn(session, await get_onboarding(session, onboarding_id), {PERSON_CHANGED: changed_now(
+            loaded.scope.facts, [event_made_for(check_key)], utcnow().timestamp())})
         await record(session, action="test_event", actor=actor, onboarding_id=onboarding_id, subject_type="user",
                      subject_id=user.id, summary=f"Generated a System Log event: set the title of "
                                                  f"{user.profile.login} to '{title}'",
