@@ -21,7 +21,7 @@ from app.store.repositories.watch import (
     retired_connections,
     watched_onboardings,
 )
-from app.store.statuses import CheckStatus, Health
+from app.store.statuses import COULD_NOT_CHECK, CheckStatus, Health
 from app.watch.findings import TOKEN_CHECK_KIND, TokenLost, TokenUse, check_kinds, token_lost, token_use
 
 
@@ -64,6 +64,9 @@ class HealthRow:
     # The last check read the token's metadata and Okta no longer accepts the token (revoked or expired).
     lost: TokenLost | None = None
     has_token: bool = True  # the vendor's checklist has a service token to watch
+    # Of the last run's failures, those Okta would not let the connection read (a 403): they could
+    # not be checked, as the alert says, not found wrong (the row read "3 failed": QA walk 24, L6).
+    not_checked: int = 0
 
     @property
     def lost_words(self) -> str:
@@ -135,7 +138,9 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             days_to_expiry=None if token is None else _days_left(token.expires_at - now), lost=lost,
             has_token=TOKEN_CHECK_KIND in kinds.values(),
             evidence=seen, next_at=onboarding.watch_next_at or now + period(onboarding),
-            next_estimated=onboarding.watch_next_at is None, stopped=onboarding.connection_id in stopped))
+            next_estimated=onboarding.watch_next_at is None, stopped=onboarding.connection_id in stopped,
+            not_checked=sum(1 for r in results.values() if r.status == CheckStatus.failed
+                            and (r.found or "").startswith(COULD_NOT_CHECK))))
     return rows
 
 

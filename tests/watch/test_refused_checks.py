@@ -48,6 +48,8 @@ def test_a_check_okta_refuses_is_alerted_and_clears_once_answered(j: Journey, sa
     # The pages agree: an alert open, listed under it, and in the list.
     health = _words(j.get("/health").text)
     assert "The watch cannot check “" in health
+    # Counted as the alerts say them, not as found wrong (the row read "5 failed": QA walk 24, L6).
+    assert re.search(r"\d+ passed, 0 failed, 5 could not be checked \(Okta refused\)", health), health
     assert re.search(rf"#{str(oid)[:8]}", j.get("/?view=all&health=alerting").text)
     # Okta answers again: each clears, told as such.
     sandbox_org.assign_role(admin, "SUPER_ADMIN")
