@@ -119,7 +119,7 @@ def test_a_wait_begun_before_the_handover_counts_from_then(j: Journey, sandbox_o
     assert refused.status_code == 400
     assert "Give whole minutes from 0 to 1440 (a day ago), or leave it empty to start the wait now." in refused.text
     assert 'href="#minutes_ago-azure_propagation"' in refused.text
-    assert 'id="minutes_ago-azure_propagation" name="minutes_ago" inputmode="numeric" size="4" maxlength="4" ' \
+    assert 'id="minutes_ago-azure_propagation" name="minutes_ago" inputmode="numeric" size="4" maxlength="7" ' \
            'value="1441"' in refused.text
     assert j.submit(j.form(refused.text, "/timers/azure_propagation"), minutes_ago="2 h").status_code == 400
     started = j.submit(j.form(refused.text, "/timers/azure_propagation"), minutes_ago="10")
