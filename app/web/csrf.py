@@ -28,7 +28,8 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 class CsrfFailed(Exception):
     def __init__(self, reason: str, *, stale: bool = False) -> None:
         self.reason = reason
-        # Our own page's token, bound to another session than the request's (signed out since?).
+        # Our own page's token, bound to another session than the request's (signed out since?), or no
+        # cookie of ours sent at all (the browser dropped them: its session is what ended).
         self.stale = stale
         super().__init__(reason)
 
@@ -80,7 +81,10 @@ async def csrf_protect(request: Request) -> None:
     if origin is not None and origin != "null" and origin != own_origin(request):
         raise CsrfFailed("The request came from another site.")
     if not request.cookies.get(CSRF_COOKIE):
-        raise CsrfFailed("Your browser did not send the form's security cookie.")
+        # Neither cookie sent (the browser cleared them, or dropped them as it closed): the person's
+        # session is what ended, as they are told; the security cookie is not theirs to mend.
+        raise CsrfFailed("Your browser did not send the form's security cookie.",
+                         stale=not request.cookies.get(SESSION_COOKIE))
     submitted = request.headers.get(CSRF_HEADER)
     if not submitted and request.headers.get("content-type", "").startswith(_FORM_TYPES):
         form = await request.form()

@@ -145,7 +145,7 @@ def install_error_handlers(app: FastAPI) -> None:
             # Signed out meanwhile (in another tab): the form's token was bound to that session. It
             # read "The form's security token is missing or out of date" (QA walk 16, M4).
             ended = await _why_ended(request) or Ended(SESSION_ENDED)
-            back = _page_of(request) or _page_posted_from(request.url.path)
+            back = _page_of(request) or _form_page(request)
             return error_page(request, 401, f"{ended.words} Nothing was changed" + (
                 "; repeat the action once you are signed in." if ended.may_sign_in else "."), title="Signed out",
                 link=("/sign-in?next=" + quote(back, safe=""), "Sign in") if ended.may_sign_in else None)

@@ -65,3 +65,27 @@ def test_a_form_posted_after_the_session_ran_out_says_so_and_to_sign_in(settings
         # How to keep what was typed, and a way back to the page, signed in (QA walk 23, M3).
         assert "To keep what you typed, go back in your browser and copy it first." in words
         assert 'href="/sign-in?next=%2Faccount%2Fpassword"' in answer, answer
+
+
+def test_a_form_posted_by_a_browser_that_dropped_its_cookies_says_the_session_ended(settings: Settings) -> None:
+    """Both cookies gone (cleared, or dropped as the browser closed): the page spoke of the form's
+    "security cookie", nothing a person can mend, where their session is what ended (QA walk 23, L5)."""
+    add_operator(settings, "olga")
+    with web_client(settings) as web:
+        web.sign_in("olga")
+        page = web.get("/account/password").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        web.client.cookies.clear()
+        answer = web.client.post("/account/password", data={**PASSWORD_FORM, "csrf_token": token.group(1)},
+                                 headers={"Referer": "http://testserver/account/password"})
+        assert answer.status_code == 401
+        words = _words(answer.text)
+        assert "Your session has ended. Sign in again. Nothing was changed; repeat the action once you are signed " \
+               "in." in words, words
+        assert "security cookie" not in words
+        assert 'href="/sign-in?next=%2Faccount%2Fpassword"' in answer.text, re.findall(r"href=\"[^\"]*\"", answer.text)
+        # A sign-in posted without its cookie is still refused for the cookie: nobody was signed in.
+        web.client.cookies.clear()
+        refused = web.client.post("/sign-in", data={"username": "olga", "password": "x"})
+        assert refused.status_code == 403 and "security cookie" in _words(refused.text)
