@@ -71,6 +71,20 @@ def up_to_the_connector(w: Wizard, oid: uuid.UUID, org: SandboxOrg) -> str:
     return str(w.onboarding(oid).facts["service_account_id"])
 
 
+def completed(w: Wizard, org: SandboxOrg, clock: FakeClock) -> uuid.UUID:
+    """A Sentinel onboarding completed: the connector's 30 minutes waited, every item attested, a
+    test event made, verified."""
+    oid = start(w)
+    up_to_the_connector(w, oid, org)
+    start_timer(w, oid, "connect")
+    clock.advance(31 * 60)
+    w.attest_all(oid)
+    make_test_event(w, oid)
+    assert w.verify(oid).state == "succeeded"
+    assert w.onboarding(oid).status == "completed"
+    return oid
+
+
 def checks(w: Wizard, oid: uuid.UUID) -> dict[str, tuple[str | None, str | None, str | None]]:
     return {c.spec.key: (c.status, c.found, c.remedy)
             for _s, steps in w.view(oid).sections for sv in steps for c in sv.checks}
@@ -377,14 +391,7 @@ class TestSystemLog:
             self, w: Wizard, sandbox_org: SandboxOrg, fake_clock: FakeClock) -> None:
         """Ninety days after the connector was made, the backfill preview failed ("older than the 90
         days Okta keeps"): the watch would raise drift on every completed Sentinel onboarding."""
-        oid = start(w)
-        up_to_the_connector(w, oid, sandbox_org)
-        start_timer(w, oid, "connect")
-        fake_clock.advance(31 * 60)
-        w.attest_all(oid)
-        make_test_event(w, oid)
-        assert w.verify(oid).state == "succeeded"
-        assert w.onboarding(oid).status == "completed"
+        oid = completed(w, sandbox_org, fake_clock)
         counted = checks(w, oid)["backfill_counted"]
         assert counted[0] == "passed" and "backfill" in (counted[1] or "")
         # Re-verified as the watch does, so the connection's token is in use: unused for 30 days, Okta
@@ -797,14 +804,7 @@ def test_restarting_a_completed_onboardings_wait_asks_first(w: Wizard, sandbox_o
     """"Restart the 30-minute timer" inside the done connector step reopened the completed
     onboarding at one press (QA walk 23, L1): the restart asks for a ticked box, and a refusal opens
     the step with its reason."""
-    oid = start(w)
-    up_to_the_connector(w, oid, sandbox_org)
-    start_timer(w, oid, "connect")
-    fake_clock.advance(31 * 60)
-    w.attest_all(oid)
-    make_test_event(w, oid)
-    assert w.verify(oid).state == "succeeded"
-    assert w.onboarding(oid).status == "completed"
+    oid = completed(w, sandbox_org, fake_clock)
     web = Web(w.client)
     assert web.sign_in("ana.admin").status_code == 303
     url = f"/onboardings/{oid}"

@@ -301,3 +301,42 @@ def _retire(web: Any, connection_id: uuid.UUID) -> None:
     assert asked.status_code == 200 and "I understand that its credential is destroyed" in asked.text, asked.text
     assert web.post(url, {"confirming": "yes"}).status_code == 409  # the box not ticked: nothing retired
     assert web.post(url, {"confirming": "yes", "confirm": "yes"}).status_code == 303
+
+
+# -- connection names (QA walk 24, L2) ---------------------------------------------------------
+# Two connections of one name could not be told apart where one is chosen (a new onboarding's
+# picker, the onboarding's connection switch, the lists): a name typed that another connection in use
+# has is refused, and a name not typed is told apart from another's by the token's owner.
+
+def _names(page: str) -> list[str]:
+    return re.findall(r'<td data-label="Name">([^<]*)<br>', page)
+
+
+def test_a_name_in_use_is_refused_and_an_untyped_one_told_apart(w: Wizard, settings: Settings) -> None:
+    assert w.org.demo is not None
+    add_operator(settings, "amy", "operator")  # besides oli
+    w.connect()  # ana.admin's, named "Sandbox"
+    web = Web(w.client)
+    web.sign_in("oli")
+    typed = {"org_url": w.org.base_url, "api_token": w.org.demo.admin_token}
+    refused: Any = web.post("/connections", {**typed, "label": "sandbox"}, page="/connections")
+    assert refused.status_code == 400
+    assert "Another Okta connection is named “sandbox”: choose a name that tells them apart." in refused.text
+    assert 'value="sandbox"' in refused.text  # what was typed is kept
+    assert _names(web.get("/connections").text) == ["Sandbox"]
+
+    # Without a name: the demo's button, pressed by two people, names the second by its token's owner.
+    assert web.post("/connections/sandbox", page="/connections").status_code == 303
+    web.sign_out()
+    web.sign_in("amy")
+    assert web.post("/connections/sandbox", page="/connections").status_code == 303
+    names = _names(web.get("/connections").text)
+    login = w.org.demo.admin_login
+    assert sorted(names) == sorted(["Sandbox", "Sandbox org (demo)", f"Sandbox org (demo) ({login})"]), names
+
+    # Renewing one's own connection's token under its own name is no clash.
+    web.sign_out()
+    web.sign_in("ana.admin")
+    renewed: Any = web.post("/connections", {**typed, "label": "Sandbox"}, page="/connections")
+    assert renewed.status_code == 303, renewed.text
+    assert len(_names(web.get("/connections").text)) == 3
