@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.moments import stamp
+from app.engine.actions.base import registry as action_registry
 from app.engine.actions.roles import role_label
 from app.engine.checks.base import ACCEPTED_BY, UNMET
 from app.engine.checks.timers import declarer_named
@@ -324,34 +325,51 @@ def _unchecked_step(loaded: Any, section: str, step: StepSpec, known: dict[str, 
     """A step of the document with no check of its own, as the checklist lists it (the exports had
     only checked items, and so left out the document's guided steps and the wizard's actions that a
     later step checks: QA walk 23, M4): each action with its state and the object it made or found;
-    a person's step as instructions the wizard cannot check; else a step to read."""
+    a person's step as the instructions it is, which the wizard neither checks nor records as done;
+    else a step to read."""
     rows = []
     for action in step.actions:
         if not loaded.scope.condition(action.when):
             continue
         record = loaded.records.get(action.key)
-        if record is None:
-            rows.append(_step_item(section, step, "The wizard's action, not planned yet", ItemKind.action,
-                                   ActionState.pending, "Not planned yet."))
-            continue
+        # Named as the page names it: what applying said, else what it will do (not its key).
+        label = (record.summary if record is not None else None) or \
+            action_registry()[action.kind](action.params).preview(loaded.scope)
+        state = record.state if record is not None else ActionState.pending
         objects = []
-        if record.object_id and record.object_type != "schema_attribute":  # its summary names the attributes
-            found = known.get(record.object_id)
+        if record is not None and record.object_id and record.object_type != "schema_attribute":
+            found = known.get(record.object_id)  # (a schema attribute's summary names the attributes)
             object_type = RECORDED_ID_TYPES.get(record.object_type or "", record.object_type or "")
             objects.append(EvidenceObject(OBJECT_WORDS.get(object_type, "Okta object"), record.object_id,
                                           found.label if found else None))
-        done = applied_words(record.outcome or ACTION_WORDS.get(record.state, record.state), record.created_by_us)
-        rows.append(_step_item(section, step, record.summary or action.key, ItemKind.action, record.state,
-                               f"{done[:1].upper()}{done[1:]}; no check of its own at this step", objects))
+        rows.append(_step_item(section, step, label, ItemKind.action, state,
+                               f"{_action_words(record)}; no check of its own at this step", objects))
     if rows:
         return rows
     if step.actor != "wizard" and step.task is not None:
+        # Described, not claimed: the wizard has no record that a person did it (review).
+        where = DONE_WHERE.get(step.actor, "outside the wizard")
         return [_step_item(section, step, "A person's step", ItemKind.instructions, ItemKind.instructions,
-                           f"Done by the operator {DONE_WHERE.get(step.actor, 'outside the wizard')}, from the "
-                           "document's instructions the wizard showed; the wizard cannot check it")]
+                           f"The document's instructions for the operator {where}, as the wizard showed them; the "
+                           "wizard cannot check this step and keeps no record that it was done")]
     shown = [paste.label for paste in step.task.paste] if step.task is not None else []
     return [_step_item(section, step, "To read", ItemKind.information, ItemKind.information,
                        f"Shown to copy: {', '.join(shown)}" if shown else "Shown to the operator; nothing to do")]
+
+
+def _action_words(record: OnboardingAction | None) -> str:
+    """What became of a step's action, in words (its state, and for one applied, what applying did)."""
+    if record is None or record.state in (ActionState.pending, ActionState.applying):
+        return "Not applied yet"
+    if record.state == ActionState.done:
+        done = applied_words(record.outcome or record.state, record.created_by_us)
+        return done[:1].upper() + done[1:]
+    if record.state == ActionState.failed:
+        error = (record.error or "").strip().splitlines()
+        return "Failed when applied" + (f": {error[0][:200]}" if error else "")
+    words: dict[str, str] = {ActionState.undone: "Undone: removed from Okta by Undo",
+                             ActionState.kept: "Kept in Okta when the onboarding was undone"}
+    return words.get(record.state, record.state)
 
 
 def _step_item(section: str, step: StepSpec, label: str, kind: ItemKind, status: str, found: str,

@@ -138,11 +138,11 @@ async def read_webhook(request: WebhookRequest, *, loopback_ok: bool,
         elif (problem := (found := await destination(url, private_ok=request.webhook_private_network,
                                                      loopback_ok=loopback_ok, resolver=resolver))[0]):
             form.errors["webhook_url"] = problem
-        elif not found[1]:
-            unresolved = host
         elif parts.scheme == "http" and not _loopback(host):
             form.errors["webhook_url"] = ("Use https:// (plain http is allowed only to a receiver on this machine, "
                                           "while the sandbox is enabled).")
+        elif not found[1]:  # after the scheme's check: one not resolving yet is no reason to allow http (review)
+            unresolved = host
     if secret and "webhook_secret" not in form.errors and len(secret) < 16:
         form.errors["webhook_secret"] = "Use a signing secret of at least 16 characters (the receiver checks it)."  # noqa: S105
     form.raise_if_invalid("The webhook was not added.")

@@ -163,7 +163,10 @@ class TestReport:
         by_step = {r["step"].split(" ", 1)[1]: r for r in rows if r["kind"] != "check"}
         portal = by_step["Defender portal: Settings > Identities > Okta integration > Connect Okta instance"]
         assert (portal["item"], portal["result"]) == ("A person's step", "Not checked: instructions only")
-        assert "the operator in the vendor's console" in portal["evidence"] and portal["kind"] == "instructions"
+        # Described, not claimed done: the wizard keeps no record that a person did it (review).
+        assert portal["evidence"] == ("The document's instructions for the operator in the vendor's console, as the "
+                                      "wizard showed them; the wizard cannot check this step and keeps no record that "
+                                      "it was done") and portal["kind"] == "instructions"
         tokens = by_step["Admin > Security > API > Tokens"]
         assert "signed in to Okta as the service account" in tokens["evidence"]
         resource_set = by_step["Assign the resource set to the account"]
@@ -178,6 +181,20 @@ class TestReport:
         assert '<span class="pill pill--action-done">Done by the wizard</span>' in page
         checks = [r for r in rows if r["kind"] == "check"]
         assert f"{sum(r['result'] in ('Passed', 'Attested') for r in checks)} passed" in page
+
+    def test_an_action_not_applied_yet_is_named_as_the_page_names_it(self, w: Wizard) -> None:
+        """Before Apply reaches it, an action read "The wizard's action, not planned yet" beside a plan
+        confirmed (review)."""
+        oid = w.start("defender-for-identity", w.connect(), service_account_login="mdi-service@acme.example")
+        w.plan(oid)
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        rows = list(csv.DictReader(io.StringIO(web.get(f"/onboardings/{oid}/checklist.csv").text)))
+        actions = [r for r in rows if r["kind"] == "action"]
+        assert actions and all(r["result"] == "Not done yet" for r in actions), actions
+        assert all(r["evidence"] == "Not applied yet; no check of its own at this step" for r in actions), actions
+        resource_set = next(r for r in actions if r["step"].endswith("Assign the resource set to the account"))
+        assert "resource set" in resource_set["item"] and "action" not in resource_set["item"], resource_set
 
     def test_exports_are_audited(self, done: tuple[Wizard, uuid.UUID]) -> None:
         w, oid = done

@@ -54,3 +54,23 @@ def test_a_host_that_does_not_resolve_is_added_and_said_so(j: Journey) -> None:
             "nothing reaches it until it does. Check the name, then send a test message.") in said
     assert "Alerts now also go to" not in said
     assert _channels(j) == ["Relay"]
+
+
+def test_a_plain_http_webhook_is_refused_though_its_host_does_not_resolve(j: Journey) -> None:
+    """The unresolved host was let through before the scheme's check: once its name resolved, alerts
+    and their signature went over plain http (review)."""
+    assert j.state.watch is not None
+    j.state.watch.notifier.resolver = _resolve
+    refused = _words(_settings_form(j, "/settings/notifications/webhook", webhook_label="Later",
+                                    webhook_url="http://alerts.nowhere.acme.example/hooks/T0",
+                                    webhook_secret="a signing secret of 32 characters").text)
+    assert "The webhook was not added." in refused and "Use https://" in refused
+    assert _channels(j) == []
+
+
+def test_the_warning_of_a_long_name_is_said_whole(j: Journey) -> None:
+    assert j.state.watch is not None
+    j.state.watch.notifier.resolver = _resolve
+    said = _email(j, "Okta team " + "x" * 180, host="smtp." + "very-long-label." * 12 + "acme.example")
+    assert ("The channel was added, but its host does not resolve to an address from this server now: check the "
+            "name, then send a test message.") in said

@@ -79,9 +79,12 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
     await db.commit()
     response = redirect(request, str(request.url_for("settings")) + "#notifications")
     if given.unresolved:  # added, but said: it read as a success (QA walk 24, L3)
-        set_flash(request, response, f"'{given.label}' was added, but {given.unresolved} does not resolve to an "
-                                     "address from this server now: nothing reaches it until it does. Check the "
-                                     "name, then send a test message.", "warning")
+        said = f"'{given.label}' was added, but {given.unresolved} does not resolve to an address from this server " \
+               "now: nothing reaches it until it does. Check the name, then send a test message."
+        # Whole, or where it is whole: a long name and host cut the advice at the end (review).
+        set_flash(request, response, said if len(said) <= FLASH_LIMIT else
+                  "The channel was added, but its host does not resolve to an address from this server now: check "
+                  "the name, then send a test message.", "warning")
     else:
         set_flash(request, response, f"Alerts now also go to '{given.label}'.")
     return response
