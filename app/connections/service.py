@@ -163,10 +163,11 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
             form.errors["org_url"] = str(exc)
     async with db.sessions() as session:
         names = await _names_in_use(session)
-    if label and org is not None and names.get(label.casefold(), (org.origin, actor.id)) != (org.origin, actor.id):
+    holder = names.get(label.casefold()) if label else None
+    if holder is not None and org is not None and holder[:2] != (org.origin, actor.id):
         # Two connections of one name cannot be told apart where one is chosen (QA walk 24, L2); one's
         # own to the same org may be the one whose token this renews.
-        form.errors["label"] = f"Another Okta connection is named “{label}”: choose a name that tells them apart."
+        form.errors["label"] = _name_taken(holder[2])
     form.raise_if_invalid("The connection was not added.")
     assert org is not None
     token = Secret(token_text, remember=False)  # until Okta accepts it (security review, H1)
@@ -187,6 +188,8 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
                          summary=f"Okta connection {twin.label} to {org.display_domain}: token of "
                                  f"{report.owner.get('login')} replaced (fingerprint {token.fingerprint()})")
             return twin, report
+        if label and label.casefold() in names:  # one's own of that name, which this token did not renew
+            raise ValidationFailed({"label": _name_taken(names[label.casefold()][2])}, "The connection was not added.")
         if not label:  # the org's name, told apart from another's of that name by the token's owner, or who added it
             base = new.default_label or org.display_domain
             login = report.owner.get("login")
@@ -207,11 +210,17 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
     return connection, report
 
 
-async def _names_in_use(session: AsyncSession) -> dict[str, tuple[str, uuid.UUID | None]]:
-    """The names of the connections in use (not retired), folded, with each one's org and who added it."""
+def _name_taken(existing: str) -> str:
+    """The refusal of a name another connection has, named as that one is written (not as typed)."""
+    return f"Another Okta connection is named “{existing}”: choose a name that tells them apart."
+
+
+async def _names_in_use(session: AsyncSession) -> dict[str, tuple[str, uuid.UUID | None, str]]:
+    """The names of the connections in use (not retired), folded, with each one's org, who added it
+    and the name as written."""
     rows = (await session.execute(select(OktaConnection.label, OktaConnection.org_origin, OktaConnection.created_by_id)
                                   .where(OktaConnection.retired_at.is_(None)))).all()
-    return {label.casefold(): (origin, added_by) for label, origin, added_by in rows}
+    return {label.casefold(): (origin, added_by, label) for label, origin, added_by in rows}
 
 
 async def _same_account(session: AsyncSession, origin: str, report: PreflightReport,

@@ -240,9 +240,10 @@ async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, 
     channel list and the trail name channels by it (two were told apart by nothing: QA walk 24, L2)."""
     names = (await session.execute(select(NotificationChannel.label).where(
         NotificationChannel.removed_at.is_(None)))).scalars()
-    if given.label.casefold() in {name.casefold() for name in names}:
+    existing = next((name for name in names if name.casefold() == given.label.casefold()), None)
+    if existing is not None:  # named as that one is written, not as typed
         field_name = "webhook_label" if given.kind == WEBHOOK else "email_label"
-        raise ValidationFailed({field_name: f"Another channel is named “{given.label}”: choose a name that tells "
+        raise ValidationFailed({field_name: f"Another channel is named “{existing}”: choose a name that tells "
                                             "them apart."}, "The webhook was not added." if given.kind == WEBHOOK
                                else "The e-mail channel was not added.")
     channel = NotificationChannel(id=uuid.uuid4(), kind=given.kind, label=given.label, target=given.target,

@@ -37,12 +37,12 @@ def test_a_channel_name_in_use_is_refused(j: Journey) -> None:
     assert "Alerts now also go to 'Okta team'" in _email(j, "Okta team")
     refused = _email(j, "OKTA team")
     assert "The e-mail channel was not added." in refused
-    assert "Another channel is named “OKTA team”: choose a name that tells them apart." in refused
+    assert "Another channel is named “Okta team”: choose a name that tells them apart." in refused
     assert "Enter the SMTP password again: it is never shown back." in refused
     webhook = _words(_settings_form(j, "/settings/notifications/webhook", webhook_label="okta team",
                                     webhook_url="https://hooks.acme.example/T0/abc",
                                     webhook_secret="a signing secret of 32 characters").text)
-    assert "The webhook was not added." in webhook and "Another channel is named “okta team”" in webhook
+    assert "The webhook was not added." in webhook and "Another channel is named “Okta team”" in webhook
     assert _channels(j) == ["Okta team"]
 
 

@@ -321,8 +321,8 @@ def test_a_name_in_use_is_refused_and_an_untyped_one_told_apart(w: Wizard, setti
     typed = {"org_url": w.org.base_url, "api_token": w.org.demo.admin_token}
     refused: Any = web.post("/connections", {**typed, "label": "sandbox"}, page="/connections")
     assert refused.status_code == 400
-    assert "Another Okta connection is named “sandbox”: choose a name that tells them apart." in refused.text
-    assert 'value="sandbox"' in refused.text  # what was typed is kept
+    assert "Another Okta connection is named “Sandbox”: choose a name that tells them apart." in refused.text
+    assert 'value="sandbox"' in refused.text  # what was typed is kept (the refusal names the one that has it)
     assert _names(web.get("/connections").text) == ["Sandbox"]
 
     # Without a name: the demo's button, pressed by two people, names the second by its token's owner.
@@ -339,4 +339,12 @@ def test_a_name_in_use_is_refused_and_an_untyped_one_told_apart(w: Wizard, setti
     web.sign_in("ana.admin")
     renewed: Any = web.post("/connections", {**typed, "label": "Sandbox"}, page="/connections")
     assert renewed.status_code == 303, renewed.text
+    assert len(_names(web.get("/connections").text)) == 3
+    # ...but a token of another account, under one's own connection's name, is no renewal (review).
+    other = w.org.add_user("second.admin@acme.example")
+    w.org.assign_role(other["id"], "SUPER_ADMIN")
+    second: Any = web.post("/connections", {**typed, "api_token": w.org.issue_api_token(other["id"], "Second"),
+                                           "label": "sandbox"}, page="/connections")
+    assert second.status_code == 400
+    assert "Another Okta connection is named “Sandbox”: choose a name that tells them apart." in second.text
     assert len(_names(web.get("/connections").text)) == 3
