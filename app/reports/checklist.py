@@ -35,6 +35,7 @@ class ItemKind(StrEnum):
     action = "action"
     instructions = "instructions"
     information = "information"
+    not_needed = "not_needed"  # its checks and actions apply only with other values than those given
 
 
 @dataclass
@@ -131,7 +132,7 @@ ACTION_RESULTS: dict[str, str] = {**{key: word[:1].upper() + word[1:] for key, w
                                   ActionState.done: "Done by the wizard", ActionState.failed: "FAILED",
                                   ActionState.pending: "Not done yet"}
 STEP_RESULTS: dict[str, str] = {ItemKind.instructions: "Not checked: instructions only",
-                                ItemKind.information: "For information"}
+                                ItemKind.information: "For information", ItemKind.not_needed: "Not needed"}
 # Where a person's step is done, as the report says it.
 DONE_WHERE: dict[str, str] = {
     "okta_console": "in the Okta Admin Console", "service_account": "signed in to Okta as the service account",
@@ -327,6 +328,10 @@ def _unchecked_step(loaded: Any, section: str, step: StepSpec, known: dict[str, 
     later step checks: QA walk 23, M4): each action with its state and the object it made or found;
     a person's step as the instructions it is, which the wizard neither checks nor records as done;
     else a step to read."""
+    if (step.checks or step.actions) and not any(loaded.scope.condition(a.when) for a in step.actions):
+        # Sentinel's 15-minute wait after a role assigned, none assigned: not a person's step done (walk 25, M1).
+        return [_step_item(section, step, "Not needed here", ItemKind.not_needed, ItemKind.not_needed,
+                           "Its checks apply only with other values than those given (see the values given)")]
     rows = []
     for action in step.actions:
         if not loaded.scope.condition(action.when):

@@ -27,7 +27,7 @@ COLUMNS = ["seq", "occurred_at", "category", "action", "outcome", "result", "act
            "subject_id", "summary", "source_ip", "user_agent", "details", "prev_hash", "hash"]
 BATCH = 1000
 # ``kind``: "check", or for a step of the document with no check of its own, "action" (the wizard's),
-# "instructions" (a person's step it cannot check) or "information" (`ItemKind`).
+# "instructions" (a person's step it cannot check), "information" or "not_needed" (`ItemKind`).
 CHECKLIST_COLUMNS = ["section", "step", "item", "result", "evidence", "attested_by", "attested_at",
                      "attestation_note", "attestation_warning", "kind"]
 
