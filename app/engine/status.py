@@ -262,6 +262,11 @@ PERSON_CHANGED = "person_changed_at"
 TOKEN_NETWORK = "token:network"  # noqa: S105 (a key of what changed, no secret)
 
 
+def timer_started(step_key: str) -> str:
+    """The key of a wait started (or restarted) at ``step_key``."""
+    return f"timer:{step_key}"
+
+
 def event_made_for(check_key: str) -> str:
     """The key of a test event Okta was made to write for ``check_key`` (Sentinel's "Generate a test
     event"): the check's failure before it is not current (it read failed till a run: QA walk 23, L7)."""
@@ -286,6 +291,9 @@ def reads_changed_since(loaded: Loaded, check: CheckSpec, moment: float) -> bool
     if check.kind == "service_token":
         keys.append(TOKEN_NETWORK)
     keys.append(event_made_for(check.key))
+    # A wait (re)started since: what a check counting from it found is of the old one ("Waited 30
+    # minutes", passed, beside "Waiting until ...": QA walk 25, M3).
+    keys += [timer_started(str(check.params[name])) for name in ("step", "timer_step") if check.params.get(name)]
     return any(float(stamps.get(key) or 0) > moment for key in keys)
 
 

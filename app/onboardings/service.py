@@ -296,8 +296,9 @@ async def generate_test_event(engine: Engine, onboarding_id: uuid.UUID, check_ke
             raise ValidationFailed({}, f"Okta did not take the test change: {exc.message}") from None
     async with engine.db.session() as session:
         # What the check found before the event is not current: the page asks to verify again.
-        await learn(session, await get_onboarding(session, onboarding_id), {PERSON_CHANGED: changed_now(
-            loaded.scope.facts, [event_made_for(check_key)], utcnow().timestamp())})
+        onboarding = await get_onboarding(session, onboarding_id)  # its facts now, not as read before the call
+        await learn(session, onboarding, {PERSON_CHANGED: changed_now(
+            onboarding.facts or {}, [event_made_for(check_key)], utcnow().timestamp())})
         await record(session, action="test_event", actor=actor, onboarding_id=onboarding_id, subject_type="user",
                      subject_id=user.id, summary=f"Generated a System Log event: set the title of "
                                                  f"{user.profile.login} to '{title}'",

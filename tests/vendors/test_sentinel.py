@@ -808,6 +808,11 @@ def test_restarting_a_completed_onboardings_wait_asks_first(w: Wizard, sandbox_o
     web = Web(w.client)
     assert web.sign_in("ana.admin").status_code == 303
     url = f"/onboardings/{oid}"
+    # The Azure wait, no role assigned just now: the auditor's checklist says it was not needed, not
+    # that a person did it (QA walk 25, M1).
+    rows = list(csv.DictReader(io.StringIO(web.get(f"{url}/checklist.csv").text)))
+    wait = next(r for r in rows if r["step"] == "b Wait 15 minutes after assigning a role")
+    assert (wait["item"], wait["result"], wait["kind"]) == ("Not needed here", "Not needed", "not_needed"), wait
     page = web.get(url).text
     assert "Reopen the completed onboarding: the checks that count from this wait wait again" in page
     refused: Any = web.post(f"{url}/timers/connect", page=url)
@@ -816,6 +821,14 @@ def test_restarting_a_completed_onboardings_wait_asks_first(w: Wizard, sandbox_o
     step = refused.text.split('id="step-connect"', 1)[1].split('id="step-', 1)[0]
     assert '<details class="step__fold" open>' in step and 'id="reopen-connect-error"' in step
     assert w.onboarding(oid).status == "completed"
+    # Ticked, with minutes refused: the tick is kept for the next press (QA walk 25, L2).
+    minutes: Any = web.post(f"{url}/timers/connect", {"reopen": "yes", "minutes_ago": "100000"}, page=url)
+    assert minutes.status_code == 400 and 'name="reopen" value="yes" checked' in minutes.text
     restarted: Any = web.post(f"{url}/timers/connect", {"reopen": "yes"}, page=url)
     assert restarted.status_code == 303
     assert w.onboarding(oid).status != "completed"
+    # What counted from the old wait is not shown as current till a run (the card read
+    # "Waiting until ..." beside "passed: Waited 30 minutes": QA walk 25, M3).
+    now = checks(w, oid)
+    assert now["ingestion_time_passed"][0] != "passed", now["ingestion_time_passed"]
+    assert w.view(oid).run_outdated

@@ -355,7 +355,7 @@ async def start_timer(request: Request, db: DbSession, onboarding_id: str, step_
         # wait or the token first.
         errors = {f"{name}-{step_key}": words for name, words in exc.errors.items()}
         return await refused(request, db, found.id, ValidationFailed(errors, exc.message),
-                             typed={f"minutes_ago-{step_key}": ago})
+                             typed={f"minutes_ago-{step_key}": ago, f"reopen-{step_key}": values.get("reopen", "")})
     await settle(request, db, found.id)
     return back(request, found.id, timers.timer_started_note(timer, state.clock.now()), anchor=f"#step-{step_key}")
 
