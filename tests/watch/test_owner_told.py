@@ -46,3 +46,25 @@ def test_a_completed_onboarding_nobody_owns_is_in_the_queue(
     j.clock.advance(DAY + 1)
     _tick(j)
     assert f"/onboardings/{oid}" in j.get("/?view=queue").text
+
+
+def test_a_completed_onboarding_on_a_retired_connection_is_not_left_in_the_queue(
+        j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Its watch stopped with the connection: no alert will need an owner, and it stayed in the queue
+    for good (review)."""
+    from sqlalchemy import update
+
+    from app.store.base import utcnow
+    from app.store.models import OktaConnection
+    from tests.watch.test_watch import _completed
+
+    oid, _token = _completed(j, sandbox_org)
+    j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/handoff"), to="queue", note="Done; anyone may own it.")
+    assert f"/onboardings/{oid}" in j.get("/?view=queue").text
+
+    async def retire() -> None:
+        async with j.state.db.session() as session:
+            await session.execute(update(OktaConnection).values(retired_at=utcnow()))
+
+    j.run(retire)
+    assert f"/onboardings/{oid}" not in j.get("/?view=queue").text

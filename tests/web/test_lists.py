@@ -80,7 +80,8 @@ class TestLists:
             every = _walk(web, "/?view=all")
         assert sorted(every) == sorted(str(i) for i in ids)
         assert len(mine) == len([i for i in range(60) if i % 7 and i % 2 == 0])
-        assert len(queue) == len([i for i in range(60) if i % 7 == 0 and i % 4 != 3])
+        # Nobody's, whatever their status: a completed one too, whose alerts then go to no one (QA walk 23, L8).
+        assert len(queue) == len([i for i in range(60) if i % 7 == 0])
         assert len(waiting) == len([i for i in range(60) if i % 4 in (1, 2)])
         assert len(completed) == 15
 

@@ -56,6 +56,9 @@ class ListQuery:
             # Work to take: all but the finished (undone, closed). A completed one too: the watch's alerts
             # go to its owner, and one handed here was on no list until it drifted (QA walk 23, L8).
             where.append(Onboarding.status.not_in(FINISHED))
+            # ...but not one whose connection was retired: its watch stopped, no alert will need an owner (review).
+            retired = select(OktaConnection.id).where(OktaConnection.retired_at.is_not(None))
+            where.append(or_(Onboarding.status != OnboardingStatus.completed, Onboarding.connection_id.not_in(retired)))
         elif self.view == "waiting":
             where.append(Onboarding.status.in_((OnboardingStatus.waiting, OnboardingStatus.blocked)))
         elif self.view == "completed":
