@@ -39,7 +39,7 @@ class Wizard(InApp):
     def connect(self, token: str | None = None) -> uuid.UUID:
         demo = self.org.demo
         assert demo is not None
-        new = NewConnection(org_url=self.org.base_url, api_token=token or demo.admin_token, label="Sandbox")
+        new = NewConnection(org_url=self.org.base_url, api_token=token or demo.admin_token, default_label="Sandbox")
         connection, _report = self.run(lambda: add_connection(self.state.db, self.state.vault, self.state.gateway,
                                                               new, self.actor, []))
         return connection.id

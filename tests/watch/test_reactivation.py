@@ -181,7 +181,8 @@ def test_only_who_may_act_gets_the_link_and_only_with_the_form(j: Journey, sandb
     # Signed out: to the sign-in page.
     j.client.cookies.clear()
     signed_out = j.client.post(f"{url}{LINK_FORM}", data={}, follow_redirects=False)
-    assert signed_out.status_code in (303, 403)
+    # (No cookie of the site sent: told the session ended, with a way to sign in: QA walk 23, L5.)
+    assert signed_out.status_code == 401 and "/sign-in?next=" in signed_out.text
     # Nothing happened in Okta, and nothing was recorded as done.
     assert user.status == "DEPROVISIONED" and not sandbox_org.activation_tokens
     assert _audit(j, "service_account_reactivate") == []
