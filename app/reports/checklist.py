@@ -368,7 +368,7 @@ def _action_words(record: OnboardingAction | None) -> str:
         return "Not applied yet"
     if record.state == ActionState.done:
         done = applied_words(record.outcome or record.state, record.created_by_us)
-        return done[:1].upper() + done[1:]
+        return f"{done[:1].upper()}{done[1:]} on {stamp(record.updated_at)}"  # when, as a check's finding says it
     if record.state == ActionState.failed:
         error = (record.error or "").strip().splitlines()
         return "Failed when applied" + (f": {error[0][:200]}" if error else "")

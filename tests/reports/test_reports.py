@@ -172,7 +172,8 @@ class TestReport:
         assert "signed in to Okta as the service account" in tokens["evidence"]
         resource_set = by_step["Assign the resource set to the account"]
         assert resource_set["kind"] == "action" and resource_set["result"] == "Done by the wizard"
-        assert resource_set["evidence"].startswith("Created; no check of its own at this step; Role assignment “")
+        assert re.match(r"Created on \d{4}-\d\d-\d\d \d\d:\d\d UTC; no check of its own at this step; Role "
+                        r"assignment “", resource_set["evidence"]), resource_set
         assert re.search(r"\(id \w+\)$", resource_set["evidence"])
         # The JSON's checklist has the same rows; the page and the PDF list them, and count checks only.
         data = json.loads(web.get(f"/onboardings/{oid}/events.json").text)
