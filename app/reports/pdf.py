@@ -63,6 +63,8 @@ class _Document(FPDF):
                         f"{self.page_no()}/{{nb}}", align="C")
 
     def heading(self, text: str, size: int = 13) -> None:
+        if self.will_page_break(30):  # kept with what follows it: it stood alone at a page's foot (walk 25, L7)
+            self.add_page()
         self.ln(2)
         self.set_font("DejaVu", "B", size)
         self.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")

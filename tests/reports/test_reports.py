@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html import escape
+from typing import Any
 
 import pypdfium2
 import pytest
@@ -341,3 +342,20 @@ def test_an_action_applied_otherwise_than_confirmed_is_a_difference() -> None:
     assert compare_with_plan(row("created", at=earlier), {"action_key": "a", "verdict": "unchanged"}, confirmed)
     assert compare_with_plan(row("created"), None, confirmed) is False  # applied, though not in the plan
     assert compare_with_plan(row("created", at=earlier), None, confirmed) is None  # from before that plan
+
+
+def test_a_pdf_heading_near_a_pages_foot_starts_the_next_page() -> None:
+    """"What the wizard did in Okta" ended page 2, its table on page 3 (QA walk 25, L7)."""
+    from types import SimpleNamespace
+
+    from app.reports.pdf import _Document
+
+    report: Any = SimpleNamespace(vendor="Oort", org="https://acme.okta.com", generated_at=datetime.now(UTC),
+                                  generated_by="aud")
+    document = _Document(report)
+    document.add_page()
+    document.set_y(document.h - 40)
+    document.heading("What the wizard did in Okta")
+    assert document.page == 2
+    document.heading("Timeline")  # with room below it: where it is
+    assert document.page == 2
