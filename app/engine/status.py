@@ -255,11 +255,14 @@ def _optional_attested_since(loaded: Loaded, run: VerificationRun) -> int:
                and given.attested_at > run.finished_at)
 
 
-# What a person changed that checks read, other than by an apply, a token or a timer, and when: a
-# value saved different ("input:<key>"), the token set to Any IP ("token:network"). A finding a
-# check made of the old one is not current (it read as current beside the fix: QA walk 17, M3).
+# What a person changed that checks read, other than by an apply or a token, and when: a value
+# saved different ("input:<key>"), the token set to Any IP ("token:network"), a wait (re)started
+# ("timer:<step>"), a test event made ("test_event:<check>"). A finding a check made of the old one
+# is not current (it read as current beside the fix: QA walk 17, M3).
 PERSON_CHANGED = "person_changed_at"
 TOKEN_NETWORK = "token:network"  # noqa: S105 (a key of what changed, no secret)
+# The inputs saved as the wizard proposed them (its default, unchanged): "Values given" says so.
+AS_PROPOSED = "inputs_as_proposed"
 
 
 def timer_started(step_key: str) -> str:
@@ -271,8 +274,6 @@ def event_made_for(check_key: str) -> str:
     """The key of a test event Okta was made to write for ``check_key`` (Sentinel's "Generate a test
     event"): the check's failure before it is not current (it read failed till a run: QA walk 23, L7)."""
     return f"test_event:{check_key}"
-# The inputs saved as the wizard proposed them (its default, unchanged): "Values given" says so.
-AS_PROPOSED = "inputs_as_proposed"
 
 
 def changed_now(facts: Mapping[str, Any], keys: list[str], now: float) -> dict[str, float]:

@@ -71,7 +71,8 @@ class ChecklistItem:
     unmet: str = ""
     # What the row is: a check of the document's step ("check"), or a step with no check of its own:
     # an action the wizard applied ("action", ``status`` its state), a person's step outside the
-    # wizard's reach ("instructions"), or a step only to read ("information").
+    # wizard's reach ("instructions"), a step only to read ("information"), or one the values given
+    # leave out ("not_needed").
     kind: str = ItemKind.check
 
     @property
