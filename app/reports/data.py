@@ -33,7 +33,15 @@ from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.plans import confirmed_plans
 from app.store.repositories.progress import handoffs_of, latest_results, runs_of_kind
 from app.store.repositories.watch import alerts_of
-from app.store.statuses import ActionOutcome, ActionState, Outcome, Verdict, applied_words
+from app.store.statuses import (
+    ONBOARDING_WORDS,
+    ActionOutcome,
+    ActionState,
+    OnboardingStatus,
+    Outcome,
+    Verdict,
+    applied_words,
+)
 from app.watch.health import Evidence, evidence_for
 
 
@@ -163,6 +171,14 @@ class Report:
             if item.kind == ItemKind.check:  # the page counts checks; a step without one is listed only
                 out[item.status] = out.get(item.status, 0) + 1
         return out
+
+    @property
+    def since_completed(self) -> str:
+        """What the onboarding is now, when no longer completed since it was (a wait restarted, an
+        undo): the header's "completed <time>" read as if it still were (QA walk 25, M2)."""
+        if self.completed_at is None or self.status == OnboardingStatus.completed:
+            return ""
+        return f" (since then: {ONBOARDING_WORDS.get(self.status, self.status)})"
 
     @property
     def count_words(self) -> str:

@@ -95,7 +95,7 @@ def render_pdf(report: Report) -> bytes:
     again = f" (completed again; first completed {_when(report.first_completed_at)})" \
         if report.first_completed_at else ""
     pdf.para(f"Started {_when(report.started_at)} by {report.created_by}; completed {_when(report.completed_at)}"
-             f"{again}; owner {report.assignee}.")
+             f"{again}{report.since_completed}; owner {report.assignee}.")
     pdf.para(f"Operators involved: {', '.join(report.operators) or '—'}. Okta calls recorded: {report.okta_calls}.")
     pdf.para(report.chain_words)
 

@@ -29,6 +29,7 @@ from app.onboardings import service, timers
 from app.onboardings.person_steps import checked_by_okta, needs_person
 from app.settings import Settings
 from app.store.models import AuditEvent, Onboarding
+from app.store.statuses import ONBOARDING_WORDS
 from app.vault import Secret
 from okta_sandbox import SandboxOrg
 from okta_sandbox.domain import roles as sandbox_roles
@@ -832,3 +833,6 @@ def test_restarting_a_completed_onboardings_wait_asks_first(w: Wizard, sandbox_o
     now = checks(w, oid)
     assert now["ingestion_time_passed"][0] != "passed", now["ingestion_time_passed"]
     assert w.view(oid).run_outdated
+    # The report's "Completed" says what it is since (it read as still completed: QA walk 25, M2).
+    header = web.get(f"{url}/report").text.split("<dt>Completed</dt>", 1)[1].split("</dd>", 1)[0]
+    assert f"(since then: {ONBOARDING_WORDS[w.onboarding(oid).status]})" in header, header
