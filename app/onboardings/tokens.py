@@ -221,9 +221,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         # When Okta made it (Okta's clock): what the vendor does with it cannot have begun before.
         TOKEN_CREATED: matched.created,
         # When (the database's clock, as a verification run's): a failed result from before is out of date.
-        TOKEN_VERIFIED_AT: utcnow().timestamp(),
-        # and whatever a token check found of the token before, passed or failed (app/engine/status.py).
-        PERSON_CHANGED: changed_now(loaded.scope.facts, [TOKEN_NETWORK], utcnow().timestamp())}
+        TOKEN_VERIFIED_AT: utcnow().timestamp()}
     how = ("picked by the operator among " if chosen else "named ") + (
         f"{len(tokens)} tokens of the account" if chosen else f"'{name}'" if name else "(no name given)")
     if not chosen and (matched.name or "").strip().casefold() != name.casefold():
@@ -233,6 +231,9 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
     withdrawn: list[str] = []
     async with engine.db.session() as session:
         onboarding = await get_onboarding(session, onboarding_id)
+        # ...and whatever a token check found of the token before, passed or failed (app/engine/status.py):
+        # merged into the facts as they are now, not as read before the Okta calls (review).
+        facts[PERSON_CHANGED] = changed_now(onboarding.facts or {}, [TOKEN_NETWORK], utcnow().timestamp())
         if not was or was == matched.id:
             await learn(session, onboarding, facts)
         else:
@@ -322,9 +323,10 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
         except OktaError as exc:
             raise ValidationFailed({}, f"The token could not be set to Any IP. {exc.message}") from None
     async with engine.db.session() as session:
-        await learn(session, await get_onboarding(session, onboarding_id),
-                    {"service_token_network": "ANYWHERE", "service_token_network_text": "Any IP",
-                     PERSON_CHANGED: changed_now(loaded.scope.facts, [TOKEN_NETWORK], utcnow().timestamp())})
+        onboarding = await get_onboarding(session, onboarding_id)  # its facts now, not as read before the call
+        await learn(session, onboarding, {"service_token_network": "ANYWHERE", "service_token_network_text": "Any IP",
+                                          PERSON_CHANGED: changed_now(onboarding.facts or {}, [TOKEN_NETWORK],
+                                                                      utcnow().timestamp())})
         await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=str(token_id),
                      summary=f"Token '{token.name}' ({token.id}) network set to Any IP")
