@@ -5,6 +5,7 @@ onboardings they own have an open alert, and leads to them; nobody else is told 
 from __future__ import annotations
 
 import html
+import re
 
 from app.settings import Settings
 from okta_sandbox import SandboxOrg
@@ -41,6 +42,9 @@ def test_a_completed_onboarding_nobody_owns_is_in_the_queue(
     handed = j.submit(j.form(page, "/handoff"), to="queue", note="Done; the watch looks after it.")
     assert "Handed off to the help-desk queue." in handed.text
     assert f"/onboardings/{oid}" in j.get("/?view=queue").text  # nobody's: its alerts are to be owned
+    # Why it is there, said on its row: who handed it, when, and their note (QA walk 25, L9).
+    assert re.search(r'class="hint queue-handed">handed there by Ana\.Admin <time[^>]*>[^<]*</time>: '
+                     r'“Done; the watch looks after it\.”', j.get("/?view=queue").text)
     _tick(j)
     sandbox_org.assign_role(token["account"], "SUPER_ADMIN")
     j.clock.advance(DAY + 1)

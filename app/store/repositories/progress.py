@@ -170,6 +170,17 @@ async def handoffs_of(session: AsyncSession, onboarding_id: uuid.UUID) -> list[H
                                        .order_by(Handoff.created_at))).scalars())
 
 
+async def handed_to_the_queue(session: AsyncSession, onboarding_ids: list[uuid.UUID]) -> dict[uuid.UUID, Handoff]:
+    """Of these onboardings, those whose latest handoff was to the help-desk queue: that handoff."""
+    if not onboarding_ids:
+        return {}
+    latest: dict[uuid.UUID, Handoff] = {}
+    for handoff in (await session.execute(select(Handoff).where(Handoff.onboarding_id.in_(onboarding_ids))
+                                          .order_by(Handoff.created_at))).scalars():
+        latest[handoff.onboarding_id] = handoff
+    return {key: handoff for key, handoff in latest.items() if handoff.to_operator_id is None}
+
+
 async def latest_handoff(session: AsyncSession, onboarding_id: uuid.UUID) -> Handoff | None:
     found: Handoff | None = (await session.execute(select(Handoff).where(Handoff.onboarding_id == onboarding_id)
                                                    .order_by(Handoff.created_at.desc()).limit(1))).scalar_one_or_none()

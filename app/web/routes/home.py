@@ -13,7 +13,7 @@ from app.common.validation import without_control_characters
 from app.connections.service import list_connections
 from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
 from app.store.repositories.operators import OperatorRepository
-from app.store.repositories.progress import running_jobs_of
+from app.store.repositories.progress import handed_to_the_queue, running_jobs_of
 from app.store.repositories.watch import is_watched, open_alerts_of, retired_connections
 from app.store.statuses import OnboardingStatus, WaitingFor
 from app.web.deps import CurrentOperator, DbSession
@@ -70,8 +70,15 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
     running = await running_jobs_of(db, [row.Onboarding.id for row in page.rows])
     # Watched, except where its connection was retired: Health says "stopped" (review, L2).
     stopped = await retired_connections(db)
+    # Why one nobody holds is there, where someone handed it (a completed one read as any other: QA walk 25, L9).
+    handed = await handed_to_the_queue(db, [row.Onboarding.id for row in page.rows
+                                            if row.Onboarding.assignee_id is None])
+    names = await OperatorRepository(db).display_names() if handed else {}
     items = [{"onboarding": row.Onboarding, "assignee": row.assignee_name, "alerts": alerts.get(row.Onboarding.id, []),
               "running": row.Onboarding.id in running,
+              "handed": handed.get(row.Onboarding.id),
+              "handed_by": names.get(handed[row.Onboarding.id].from_operator_id, "")
+              if row.Onboarding.id in handed else "",
               "watched": is_watched(row.Onboarding),
               "stopped": is_watched(row.Onboarding) and row.Onboarding.connection_id in stopped,
               "vendor": library.get(row.Onboarding.vendor).name if row.Onboarding.vendor in library
