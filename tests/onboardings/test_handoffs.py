@@ -113,7 +113,8 @@ class TestHandOff:
         queued = web.get(page).text
         assert "in the help-desk queue" in queued
         # Its header says whose it is as the queue's list does (it read "owner —": QA walk 11, L7).
-        assert re.search(r'data-label="Owner">Help-desk queue<', queue)
+        assert re.search(r'data-label="Owner">Help-desk queue\s*<br><span class="hint queue-handed">handed there by '
+                         r'Amy [^“]*“Anyone: the vendor console step is left\.”', queue)
         assert "· owner: Help-desk queue\n" in queued and "owner —" not in queued
         # The card says how to do its step: take it (it said "The person it is assigned to does this").
         assert "Take it from the help-desk queue (above) to do this." in queued
