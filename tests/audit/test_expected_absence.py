@@ -25,6 +25,8 @@ from tests.web.test_audit_filter import rows
 ROLE = "GET /api/v1/iam/roles/{roleIdOrLabel} → 404"
 SET = "GET /api/v1/iam/resource-sets/{resourceSetIdOrLabel} → 404"
 PERMISSIONS = "GET /api/v1/iam/roles/{roleIdOrLabel}/permissions → 404"
+# The service account looked up by its login, in any case (Okta's look-up by login: not yet, 404).
+USER = "GET /api/v1/users/{userId} → 404"
 
 
 def _calls(w: Wizard, oid: uuid.UUID, after: int = 0) -> list[AuditEvent]:
@@ -55,10 +57,12 @@ def test_a_clean_onboarding_has_no_failed_okta_call(w: Wizard, sandbox_org: Sand
     finish(w, oid, sandbox_org)
     calls = _calls(w, oid)
     assert [e.summary for e in calls if e.outcome == "failed"] == []
-    # The plan and the apply each asked whether the role and the set exist yet (by label), then made them.
+    # The plan and the apply each asked whether the account (by login), the role and the set (by label)
+    # exist yet, then made them.
     assert [(e.summary, e.outcome) for e in calls if e.details["status"] == 404] == [
-        (ROLE, "not_found"), (SET, "not_found")] * 2
+        (USER, "not_found"), (ROLE, "not_found"), (SET, "not_found")] * 2
     web = _auditor(w, settings)
+    assert _results(web, "users/{userId} → 404") == [(USER, "Not found (expected)")] * 2
     assert _results(web, "roleIdOrLabel} → 404") == [(ROLE, "Not found (expected)")] * 2
     assert _results(web, "resourceSetIdOrLabel} → 404") == [(SET, "Not found (expected)")] * 2
     assert "Failed" not in {result for _what, result in _results(web, "/api/v1/")}
@@ -114,9 +118,9 @@ def test_an_expected_404_reads_alike_on_the_page_in_the_filter_and_in_the_export
     """The exports wrote "not_found" where the page says "Not found (expected)", and the Action
     filter found none of those rows by the words the page shows."""
     oid = start(w)
-    w.plan(oid)  # it asks whether the role and the resource set exist yet, by label: 404 each
+    w.plan(oid)  # it asks whether the account, the role and the resource set exist yet: 404 each
     web = _auditor(w, settings)
-    expected = [(SET, "Not found (expected)"), (ROLE, "Not found (expected)")]
+    expected = [(SET, "Not found (expected)"), (ROLE, "Not found (expected)"), (USER, "Not found (expected)")]
     for typed in ("Not found", "not found (EXPECTED)", "expected", "not_found"):
         assert _results(web, typed) == expected, typed
     # "Done" is the result of nearly every event: the word finds the descriptions that say it, as before.
@@ -125,10 +129,12 @@ def test_an_expected_404_reads_alike_on_the_page_in_the_filter_and_in_the_export
     response = web.get("/audit/events.csv", params={"action": "Not found"})
     table = list(csv.DictReader(io.StringIO(response.text)))
     assert [(row["summary"], row["result"], row["outcome"]) for row in table] == [
-        (ROLE, "Not found (expected)", "not_found"), (SET, "Not found (expected)", "not_found")]
+        (USER, "Not found (expected)", "not_found"), (ROLE, "Not found (expected)", "not_found"),
+        (SET, "Not found (expected)", "not_found")]
     data = json.loads(web.get("/audit/events.json", params={"action": "Not found"}).text)
     assert [(e["summary"], e["result"], e["outcome"]) for e in data["events"]] == [
-        (ROLE, "Not found (expected)", "not_found"), (SET, "Not found (expected)", "not_found"),
+        (USER, "Not found (expected)", "not_found"), (ROLE, "Not found (expected)", "not_found"),
+        (SET, "Not found (expected)", "not_found"),
         ("Audit trail exported as CSV: Action: “Not found”", "Done", "ok")]  # the CSV's record says the words too
     # The onboarding's own export says it alike.
     mine = json.loads(web.get(f"/onboardings/{oid}/events.json").text)["events"]
