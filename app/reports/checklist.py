@@ -330,9 +330,14 @@ def _unchecked_step(loaded: Any, section: str, step: StepSpec, known: dict[str, 
     a person's step as the instructions it is, which the wizard neither checks nor records as done;
     else a step to read."""
     if (step.checks or step.actions) and not any(loaded.scope.condition(a.when) for a in step.actions):
-        # Sentinel's 15-minute wait after a role assigned, none assigned: not a person's step done (walk 25, M1).
-        return [_step_item(section, step, "Not needed here", ItemKind.not_needed, ItemKind.not_needed,
-                           "Its checks apply only with other values than those given (see the values given)")]
+        conditions = [when for when in [*(c.when for c in step.checks), *(a.when for a in step.actions)] if when]
+        if conditions and all("input." in when and "fact." not in when for when in conditions):
+            # Sentinel's 15-minute wait after a role assigned, none assigned: not a person's step done (walk 25, M1).
+            return [_step_item(section, step, "Not needed here", ItemKind.not_needed, ItemKind.not_needed,
+                               "Its checks apply only with other values than those given (see the values given)")]
+        # Authomize's smoke test before the wizard keeps the client secret: not "not needed", not yet.
+        return [_step_item(section, step, "Not checked yet", ItemKind.information, ItemKind.information,
+                           "Its check is made once what an earlier step does is there (not yet)")]
     rows = []
     for action in step.actions:
         if not loaded.scope.condition(action.when):

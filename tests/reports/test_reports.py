@@ -202,6 +202,17 @@ class TestReport:
         resource_set = next(r for r in actions if r["step"].endswith("Assign the resource set to the account"))
         assert "resource set" in resource_set["item"] and "action" not in resource_set["item"], resource_set
 
+    def test_a_check_not_made_yet_is_not_called_not_needed(self, w: Wizard) -> None:
+        """Authomize's smoke test waits for the client secret the wizard keeps once it installs the
+        integration: before that its row is "not checked yet", not "not needed" (review)."""
+        oid = w.start("authomize", w.connect())
+        web = Web(w.client)
+        web.sign_in("ana.admin")
+        rows = list(csv.DictReader(io.StringIO(web.get(f"/onboardings/{oid}/checklist.csv").text)))
+        smoke = next(r for r in rows if r["step"].startswith("3 Smoke test"))
+        assert (smoke["item"], smoke["result"], smoke["kind"]) == ("Not checked yet", "For information", "information")
+        assert "not_needed" not in {r["kind"] for r in rows}
+
     def test_exports_are_audited(self, done: tuple[Wizard, uuid.UUID]) -> None:
         w, oid = done
         web = _auditor(w)
