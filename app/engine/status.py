@@ -256,18 +256,13 @@ def _optional_attested_since(loaded: Loaded, run: VerificationRun) -> int:
 
 
 # What a person changed that checks read, other than by an apply or a token, and when: a value
-# saved different ("input:<key>"), the token set to Any IP ("token:network"), a wait (re)started
-# ("timer:<step>"), a test event made ("test_event:<check>"). A finding a check made of the old one
-# is not current (it read as current beside the fix: QA walk 17, M3).
+# saved different ("input:<key>"), the token set to Any IP ("token:network"), a test event made
+# ("test_event:<check>"). A finding a check made of the old one is not current (it read as current
+# beside the fix: QA walk 17, M3). A wait restarted is read from its timer's own record instead.
 PERSON_CHANGED = "person_changed_at"
 TOKEN_NETWORK = "token:network"  # noqa: S105 (a key of what changed, no secret)
 # The inputs saved as the wizard proposed them (its default, unchanged): "Values given" says so.
 AS_PROPOSED = "inputs_as_proposed"
-
-
-def timer_started(step_key: str) -> str:
-    """The key of a wait started (or restarted) at ``step_key``."""
-    return f"timer:{step_key}"
 
 
 def event_made_for(check_key: str) -> str:
@@ -284,17 +279,20 @@ def changed_now(facts: Mapping[str, Any], keys: list[str], now: float) -> dict[s
 
 def reads_changed_since(loaded: Loaded, check: CheckSpec, moment: float) -> bool:
     """Whether a person changed something ``check`` reads after ``moment``: a value its parameters
-    name, or (a token check) the token's network."""
-    stamps = loaded.scope.facts.get(PERSON_CHANGED) or {}
+    name, (a token check) the token's network, a test event made for it, or the wait it counts from."""
+    facts = loaded.scope.facts
+    # A wait (re)started since, by its timer's own record: what a check counting from it found is of
+    # the old one ("Waited 30 minutes", passed, beside "Waiting until ...": QA walk 25, M3).
+    if any(float((facts.get(timer_fact(str(check.params[name]))) or {}).get("recorded_at", 0)) > moment
+           for name in ("step", "timer_step") if check.params.get(name)):
+        return True
+    stamps = facts.get(PERSON_CHANGED) or {}
     if not isinstance(stamps, dict) or not stamps:
         return False
     keys = [f"input:{name}" for space, name in references(check.params) if space == "input"]
     if check.kind == "service_token":
         keys.append(TOKEN_NETWORK)
     keys.append(event_made_for(check.key))
-    # A wait (re)started since: what a check counting from it found is of the old one ("Waited 30
-    # minutes", passed, beside "Waiting until ...": QA walk 25, M3).
-    keys += [timer_started(str(check.params[name])) for name in ("step", "timer_step") if check.params.get(name)]
     return any(float(stamps.get(key) or 0) > moment for key in keys)
 
 

@@ -12,7 +12,7 @@ from app.audit import Actor, record
 from app.common.moments import okta_moment, stamp
 from app.common.validation import ValidationFailed
 from app.engine.scope import Scope
-from app.engine.status import PERSON_CHANGED, changed_now, timer_fact, timer_started, timer_until
+from app.engine.status import timer_fact, timer_until
 from app.onboardings.attestations import refuse_before_the_wizard, refuse_during_a_wait, scope_of
 from app.playbooks.schema import Playbook, StepSpec
 from app.playbooks.tasks import TOKEN_CREATED
@@ -98,8 +98,7 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
         # it and when (they read "Waited 30 minutes" of an onboarding done in 2: QA walk 10, H2).
         timer["declared"] = {"minutes": int(ago), "by": actor.name, "by_id": str(actor.id) if actor.id else None,
                              "at": now}
-    await learn(session, onboarding, {timer_fact(step.key): timer, PERSON_CHANGED: changed_now(
-        onboarding.facts or {}, [timer_started(step.key)], timer["recorded_at"])}, activity=True)
+    await learn(session, onboarding, {timer_fact(step.key): timer}, activity=True)
     await record(session, action="timer_start", actor=actor, onboarding_id=onboarding.id, subject_type="step",
                  subject_id=step.key, summary=_timer_summary(step.task.timer_minutes, step.title, timer, now, actor))
     return timer
