@@ -348,11 +348,11 @@ def _unchecked_step(loaded: Any, section: str, step: StepSpec, known: dict[str, 
             action_registry()[action.kind](action.params).preview(loaded.scope)
         state = record.state if record is not None else ActionState.pending
         objects = []
-        if record is not None and record.object_id and record.object_type != "schema_attribute":
-            found = known.get(record.object_id)  # (a schema attribute's summary names the attributes)
-            object_type = RECORDED_ID_TYPES.get(record.object_type or "", record.object_type or "")
-            objects.append(EvidenceObject(OBJECT_WORDS.get(object_type, "Okta object"), record.object_id,
-                                          found.label if found else None))
+        found = known.get(record.object_id) if record is not None and record.object_id else None
+        if record is not None and found is not None and record.object_type != "schema_attribute":
+            # Named as the evidence names it (a schema attribute's summary names the attributes).
+            objects.append(EvidenceObject(OBJECT_WORDS.get(found.object_type, "Okta object"), str(record.object_id),
+                                          found.label))
         rows.append(_step_item(section, step, label, ItemKind.action, state,
                                f"{_action_words(record)}; no check of its own at this step", objects))
     if rows:

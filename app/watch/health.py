@@ -21,8 +21,16 @@ from app.store.repositories.watch import (
     retired_connections,
     watched_onboardings,
 )
-from app.store.statuses import COULD_NOT_CHECK, CheckStatus, Health
-from app.watch.findings import TOKEN_CHECK_KIND, TokenLost, TokenUse, check_kinds, token_lost, token_use
+from app.store.statuses import CheckStatus, Health
+from app.watch.findings import (
+    TOKEN_CHECK_KIND,
+    TokenLost,
+    TokenUse,
+    check_kinds,
+    refused,
+    token_lost,
+    token_use,
+)
 
 
 @dataclass(frozen=True)
@@ -139,8 +147,7 @@ async def health_rows(session: AsyncSession, library: PlaybookLibrary, now: date
             has_token=TOKEN_CHECK_KIND in kinds.values(),
             evidence=seen, next_at=onboarding.watch_next_at or now + period(onboarding),
             next_estimated=onboarding.watch_next_at is None, stopped=onboarding.connection_id in stopped,
-            not_checked=sum(1 for r in results.values() if r.status == CheckStatus.failed
-                            and (r.found or "").startswith(COULD_NOT_CHECK))))
+            not_checked=len(refused(results))))
     return rows
 
 
