@@ -364,9 +364,15 @@ def test_a_pdf_heading_near_a_pages_foot_starts_the_next_page() -> None:
     report: Any = SimpleNamespace(vendor="Oort", org="https://acme.okta.com", generated_at=datetime.now(UTC),
                                   generated_by="aud")
     document = _Document(report)
-    document.add_page()
-    document.set_y(document.h - 40)
-    document.heading("What the wizard did in Okta")
-    assert document.page == 2
-    document.heading("Timeline")  # with room below it: where it is
-    assert document.page == 2
+    try:
+        document.add_page()
+        document.set_y(document.h - 40)
+        document.heading("What the wizard did in Okta")
+        assert document.page == 2
+        document.heading("Timeline")  # with room below it: where it is
+        assert document.page == 2
+    finally:
+        # Never written out, its font files (read lazily) stay open: closed here, or a later test's
+        # garbage collection reported them as unclosed (a CI failure in test_graceful_stop).
+        for font in document.fonts.values():
+            font.close()
