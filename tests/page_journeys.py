@@ -9,6 +9,7 @@ account, create its token in the Admin Console) is done on the sandbox org direc
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -279,7 +280,8 @@ class Journey(InApp):
                                    label=label)
             if attempt == mistyped:
                 assert response.status_code == 400 and "Okta did not accept this API token" in response.text
-        assert "added: the token belongs to" in response.text, response.text
+        # The message names the connection as the lists will (the name typed, or the one chosen).
+        assert re.search(r"Connection “[^”]+” to \S+ added: the token belongs to", response.text), response.text
         new = self.get("/onboardings/new").text
         [connection] = [value for name, value in self.form(new, "/onboardings").fields if name == "connection"]
         return uuid.UUID(connection)

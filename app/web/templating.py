@@ -64,12 +64,14 @@ def _breakable(text: object) -> Markup:
     return Markup("<wbr>").join(escape(part) for part in _BREAK.split(str(text)))
 
 
-def _time_element(value: datetime, text: str, *, local: bool) -> Markup:
+def _time_element(value: datetime, text: str, *, local: bool, seconds: bool = True) -> Markup:
     """A moment as ``<time>``: the machine-readable instant, UTC on hover, and (``local``) the text
-    that static/app.js rewrites into the viewer's own time zone. Without the script it reads UTC."""
+    that static/app.js rewrites into the viewer's own time zone. Without the script it reads UTC.
+    A moment read from words to the minute (``seconds`` False) claims no seconds on hover (QA walk 26)."""
     at = value.astimezone(UTC)
     return Markup('<time datetime="{iso}" title="{utc}"{cls}>{text}</time>').format(
-        iso=at.strftime("%Y-%m-%dT%H:%M:%SZ"), utc=at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        iso=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        utc=at.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC"),
         cls=Markup(' class="local-time"') if local else "", text=text)
 
 
@@ -104,7 +106,7 @@ def _local_times(text: str, until: float | None) -> Markup:
     for index, part in enumerate(STAMP.split(text)):
         if index % 2:
             at = parse_stamp(part)
-            parts.append(_time_element(at, part, local=True))
+            parts.append(_time_element(at, part, local=True, seconds=False))
         elif end is not None:
             utc = end.strftime("%H:%M UTC")
             parts.append(_time_element(end, utc, local=True).join(escape(piece) for piece in part.split(utc)))

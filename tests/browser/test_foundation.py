@@ -46,10 +46,11 @@ def test_setup_add_operator_sign_out_and_in(journey: Journey) -> None:
     expect(busy).to_have_attribute("aria-busy", "true")
     page.reload()
     page.get_by_role("button", name="Use the sandbox org").click()
-    expect(page.get_by_text("Next: start an onboarding on it.")).to_be_visible()
+    expect(page.get_by_text("is ready to use, as the connection “Sandbox org (demo)”. Next: start an onboarding on it.")
+           ).to_be_visible()
     # Pressed again: the same org with the same account is not a second, indistinguishable connection.
     page.get_by_role("button", name="Use the sandbox org").click()
-    expect(page.get_by_text("You already had the connection 'Sandbox org (demo)' to the sandbox org")).to_be_visible()
+    expect(page.get_by_text("You already had the connection “Sandbox org (demo)” to the sandbox org")).to_be_visible()
     page.get_by_role("link", name="Start an onboarding on Sandbox org (demo)").click()
     expect(page.get_by_label("Okta connection").locator("option")).to_have_count(1)
     expect(page.get_by_label("Okta connection").locator("option:checked")).to_contain_text("Sandbox org (demo)")

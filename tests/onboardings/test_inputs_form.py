@@ -143,10 +143,10 @@ def test_the_same_org_and_account_twice_is_one_connection(j: Journey) -> None:
     page = j.get("/connections").text
     again = j.submit(j.form(page, "/connections"), org_url=j.org.base_url, api_token=j.org.demo.admin_token,
                      label="Sandbox again")
-    assert "You already had the connection &#39;Sandbox&#39;" in again.text
+    assert "You already had the connection “Sandbox”" in again.text
     assert "it now uses the token just pasted" in again.text
     # The name typed for it is not dropped without a word (QA walk 3, L3).
-    assert "Its name stays &#39;Sandbox&#39;, not &#39;Sandbox again&#39;." in again.text
+    assert "Its name stays “Sandbox”, not “Sandbox again”." in again.text
     new = j.get("/onboardings/new").text
     assert [value for name, value in j.form(new, "/onboardings").fields if name == "connection"] == [str(first)]
 

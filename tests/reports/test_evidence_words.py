@@ -247,9 +247,9 @@ def test_the_timeline_s_sentences_say_their_moments_in_the_reader_s_zone(done: t
     html = _auditor(w).get(f"/onboardings/{oid}/report").text
     [what] = [cell for cell in re.findall(r'<td data-label="What">(.*?)</td>', html.split("timeline-table", 1)[1])
               if "pasted on" in cell]
-    assert ("pasted on <time datetime=\"2026-12-06T13:22:00Z\" title=\"2026-12-06 13:22:00 UTC\" class=\"local-time\">"
+    assert ("pasted on <time datetime=\"2026-12-06T13:22:00Z\" title=\"2026-12-06 13:22 UTC\" class=\"local-time\">"
             "2026-12-06 13:22 UTC</time>: its expiry, <time datetime=\"2027-01-05T13:22:00Z\" "
-            "title=\"2027-01-05 13:22:00 UTC\" class=\"local-time\">2027-01-05 13:22 UTC</time>, had not moved") \
+            "title=\"2027-01-05 13:22 UTC\" class=\"local-time\">2027-01-05 13:22 UTC</time>, had not moved") \
         in what, what
     # Without a reader's zone, the PDF says it in UTC, as written.
     assert summary in pdf_text(_auditor(w).get(f"/onboardings/{oid}/report.pdf").content)

@@ -55,7 +55,7 @@ def test_a_refused_connection_stops_the_run_and_asks_for_another(j: Journey, san
     renewed = j.submit(j.form(j.get("/connections").text, "/connections"), org_url=sandbox_org.base_url,
                        api_token=sandbox_org.issue_api_token(sandbox_org.demo.admin_user_id, "Wizard, renewed"),
                        label="Renewed")
-    assert "You already had the connection 'Sandbox'" in _words(renewed.text)
+    assert "You already had the connection “Sandbox”" in _words(renewed.text)
     assert "it now uses the token just pasted" in _words(renewed.text)
     renewed_page = _words(j.get(f"/onboardings/{oid}").text)
     assert CARD not in renewed_page and "The watch run stopped" not in renewed_page  # its line too (M3)

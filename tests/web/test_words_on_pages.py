@@ -46,9 +46,9 @@ def test_a_timer_s_end_in_a_finding_is_a_local_time() -> None:
 def test_a_dated_moment_in_a_finding_is_a_local_time() -> None:
     """Authomize's "Proven on 2026-12-05 14:03 UTC" stood in UTC among local times."""
     shown = str(_local_times("Proven on 2026-12-05 14:03 UTC: <ok>. Attested by ana on 2026-12-05 15:00 UTC.", None))
-    assert shown == ('Proven on <time datetime="2026-12-05T14:03:00Z" title="2026-12-05 14:03:00 UTC" '
+    assert shown == ('Proven on <time datetime="2026-12-05T14:03:00Z" title="2026-12-05 14:03 UTC" '
                      'class="local-time">2026-12-05 14:03 UTC</time>: &lt;ok&gt;. Attested by ana on '
-                     '<time datetime="2026-12-05T15:00:00Z" title="2026-12-05 15:00:00 UTC" class="local-time">'
+                     '<time datetime="2026-12-05T15:00:00Z" title="2026-12-05 15:00 UTC" class="local-time">'
                      '2026-12-05 15:00 UTC</time>.')
 
 

@@ -68,11 +68,12 @@ async def connection_add(request: Request, db: ReadDbSession, operator: ActingOp
     response = redirect(request, f"{request.url_for('connections')}?added={connection.id}")
     typed = (new.label or "").strip()
     # The connection kept is the one there was: a name typed for a second one is not silently lost.
-    kept_name = (f" Its name stays '{report.replaced}', not '{typed}'."
+    kept_name = (f" Its name stays “{report.replaced}”, not “{typed}”."
                  if report.replaced and typed and typed != report.replaced else "")
-    done = (f"You already had the connection '{report.replaced}' to {report.domain} with this account: it now "
+    # Named as the lists and the new-onboarding form name it (QA walk 26): a name not typed was chosen here.
+    done = (f"You already had the connection “{report.replaced}” to {report.domain} with this account: it now "
             "uses the token just pasted, and the token" if report.replaced else
-            f"Connection to {report.domain} added: the token")
+            f"Connection “{connection.label}” to {report.domain} added: the token")
     set_flash(request, response, f"{done} belongs to {report.owner.get('login')}"
                                  + (" (Super Administrator)." if report.is_super_admin else
                                     " (not a Super Administrator: some steps will fail).")
@@ -95,9 +96,10 @@ async def connection_add_sandbox(request: Request, db: ReadDbSession, operator: 
         return await _page(request, db, status_code=400, errors={}, message=exc.message)
     response = redirect(request, f"{request.url_for('connections')}?added={connection.id}")
     set_flash(request, response,
-              f"You already had the connection '{report.replaced}' to the sandbox org at {report.domain}: no "
+              f"You already had the connection “{report.replaced}” to the sandbox org at {report.domain}: no "
               "second one was made. Next: start an onboarding on it." if report.replaced else
-              f"The sandbox org at {report.domain} is ready to use. Next: start an onboarding on it.")
+              f"The sandbox org at {report.domain} is ready to use, as the connection “{connection.label}”. "
+              "Next: start an onboarding on it.")
     return response
 
 
