@@ -107,4 +107,9 @@ def test_recent_deliveries_fit_the_screen_and_show_each_alert_once(settings: Set
         page.screenshot(path=str(shots / f"health-{name}.png"), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport[0], f"Health scrolls sideways at {viewport[0]} px ({width} px wide)"
+        if viewport == LAPTOP:  # an administrator's header (six links, name, role) on one line at 1280 px
+            page.set_viewport_size({"width": 1280, "height": 900})
+            brand, out = (box or {"y": 0.0, "height": 0.0} for box in (
+                page.locator(".brand").bounding_box(), page.get_by_role("button", name="Sign out").bounding_box()))
+            assert abs((brand["y"] + brand["height"] / 2) - (out["y"] + out["height"] / 2)) < 8, (brand, out)
         watch.assert_clean()
