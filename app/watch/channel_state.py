@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.store.models import NotificationChannel, NotificationDelivery
 from app.store.models.watch import MAX_ATTEMPTS
-from app.watch.channels import channels, receiver_place
+from app.watch.channels import UNRESOLVED, channels, receiver_place
 
 D = NotificationDelivery
 # The moment a delivery was last tried; one tried before the time was kept, when it was queued.
@@ -47,6 +47,14 @@ class ChannelState:
     def tested(self) -> bool:
         """A test message was sent to it (its outcome is the channel's ``test_failure``)."""
         return self.channel.tested_at is not None
+
+    @property
+    def unresolved(self) -> str:
+        """The host that resolved to no address as the channel was added, while nothing since (a
+        test message, a delivery's try) has told more about it."""
+        if self.last_at is not None or self.tested:
+            return ""
+        return str((self.channel.settings or {}).get(UNRESOLVED) or "")
 
     @property
     def failing(self) -> bool:

@@ -36,6 +36,7 @@ PRIVATE_NETWORK = "private_network"
 RECEIVER = "the webhook's receiver"
 LOOPBACK_NOTE = " (a receiver on this machine is allowed only while the sandbox is enabled, as in the demo)"
 TO_ASSIGNEE = "to_assignee"  # an e-mail channel's setting: also to each onboarding's assignee
+UNRESOLVED = "unresolved_when_added"  # the host that resolved to no address as the channel was added
 ASSIGNEE_TOO = " and each onboarding's assignee"
 HOST = re.compile(r"[A-Za-z0-9.-]{1,253}")
 
@@ -246,8 +247,10 @@ async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, 
         raise ValidationFailed({field_name: f"Another channel is named “{existing}”: choose a name that tells "
                                             "them apart."}, "The webhook was not added." if given.kind == WEBHOOK
                                else "The e-mail channel was not added.")
+    # Its row says so until a test message or a delivery tells more (the warning was shown once: QA walk 25, L6).
+    settings = {**given.settings, UNRESOLVED: given.unresolved} if given.unresolved else given.settings
     channel = NotificationChannel(id=uuid.uuid4(), kind=given.kind, label=given.label, target=given.target,
-                                  settings=given.settings, created_by_id=actor.id)
+                                  settings=settings, created_by_id=actor.id)
     session.add(channel)
     await session.flush()
     if given.sealed:

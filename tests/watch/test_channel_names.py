@@ -4,6 +4,8 @@ reach nothing until it does (it read as a plain success: QA walk 24, L3)."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.store.models import NotificationChannel
@@ -54,6 +56,16 @@ def test_a_host_that_does_not_resolve_is_added_and_said_so(j: Journey) -> None:
             "nothing reaches it until it does. Check the name, then send a test message.") in said
     assert "Alerts now also go to" not in said
     assert _channels(j) == ["Relay"]
+    # The channel's row keeps saying it (the warning was shown once, then the row read "Nothing sent
+    # yet": QA walk 25, L6) until a test message tells more.
+    row = _words(re.search(r'<tr id="channel-.*?</tr>', j.get("/settings").text, re.S).group(0))  # type: ignore[union-attr]
+    assert re.search(r"Nothing reaches it yet: when it was added .+, smtp\.nowhere\.acme\.example resolved to no "
+                     r"address from this server\. Check the name, then send a test message\.", row), row
+    assert "Nothing sent yet" not in row
+    j.submit(j.form(j.get("/settings").text, "/test", button="Send a test message to Relay"))
+    row = _words(re.search(r'<tr id="channel-.*?</tr>', j.get("/settings").text, re.S).group(0))  # type: ignore[union-attr]
+    assert "Test message failed" in row and "does not resolve" in row, row
+    assert "Nothing reaches it yet" not in row
 
 
 def test_a_plain_http_webhook_is_refused_though_its_host_does_not_resolve(j: Journey) -> None:
