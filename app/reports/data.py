@@ -149,6 +149,7 @@ class Report:
     chain: ChainReport
     chain_range: tuple[int, int] | None
     own_events: int = 0  # this onboarding's events in ``chain_range`` (the others are other work's)
+    exports: int = 0  # of those, the downloads of its record (the report's PDF, CSV and JSON)
     watch_runs: int = 0  # runs of the checklist the watch made after completion
     watch: list[WatchEntry] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
@@ -206,12 +207,19 @@ class Report:
                 else f"at event {chain.first_broken_seq}, "
             span = str(first) if first == last else f"{first} to {last}"
             return f"Audit trail BROKEN, checking this onboarding's events ({span}): {at}{problem}."
+        # The stretch first, then what it holds: this onboarding's events, the downloads of its record
+        # among them (each download adds one, so the count moves as an auditor exports: QA walk 25, L8),
+        # and other work's recorded in between.
         others = max(0, chain.events_checked - self.own_events)
-        counts = f"{counted(self.own_events, 'event')} and the {counted(others, 'other event')} recorded among them" \
-            if others else counted(self.own_events, "event")
-        verb = "was" if self.own_events + others == 1 else "were"
-        return f"Audit trail intact: this onboarding's {counts} ({stretch}) {verb} checked against the hash " \
-               f"chain.{chain.notes}"
+        verb = "was" if first == last else "were"
+        own = counted(self.own_events, "event") + " of this onboarding" if others else \
+            ("its one event" if self.own_events == 1 else f"all {self.own_events} of this onboarding")
+        downloads = f" ({self.exports} of them {'a download' if self.exports == 1 else 'downloads'} of its record)" \
+            if self.exports and self.own_events > 1 else ""
+        between = f", and {counted(others, 'event')} of other work recorded in between (sign-ins, other " \
+                  "onboardings)" if others else ""
+        return f"Audit trail intact: {stretch} {verb} checked against the hash chain: {own}{downloads}{between}." \
+               f"{chain.notes}"
 
 
 async def applied_actions(session: AsyncSession, loaded: Loaded, names: dict[Any, str]
@@ -251,7 +259,8 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
         select(AuditEvent).where(AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "operator")
         .order_by(AuditEvent.seq))).scalars().all()
     timeline = timeline_of(events, await rate_limit_waits(session, onboarding_id, names), names)
-    bounds = (await session.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq), func.count())
+    bounds = (await session.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq), func.count(),
+                                           func.count().filter(AuditEvent.action == "export"))
                                     .where(AuditEvent.onboarding_id == onboarding_id))).one()
     okta_calls = int((await session.execute(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.onboarding_id == onboarding_id, AuditEvent.category == "okta"))).scalar_one())
@@ -284,5 +293,6 @@ async def build_report(session: AsyncSession, library: PlaybookLibrary, onboardi
         else "the help-desk queue",
         verified_at=last_run.finished_at if last_run else None, checklist=checklist, actions=actions, plans=confirmed,
         timeline=timeline, okta_calls=okta_calls, operators=sorted(p for p in people if p), chain=chain,
-        chain_range=chain_range, own_events=int(bounds[2]), generated_by=generated_by, values=given_values(loaded),
+        chain_range=chain_range, own_events=int(bounds[2]), exports=int(bounds[3]), generated_by=generated_by,
+        values=given_values(loaded),
         vendor_use=evidence_for(library, onboarding, results))
