@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
@@ -21,7 +22,7 @@ from app.okta.errors import OktaError, OktaForbidden, OktaRateLimited, OktaTrans
 from app.okta.gateway import ConnectionUnusable, OktaGateway
 from app.okta.orgurl import OrgUrl, OrgUrlError, typed_host
 from app.okta.ratelimit import INTERACTIVE
-from app.store.base import utcnow
+from app.store.base import fold_name, name_taken, utcnow
 from app.store.db import Database
 from app.store.models import OktaConnection, OperatorRole
 
@@ -163,7 +164,7 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
             form.errors["org_url"] = str(exc)
     async with db.sessions() as session:
         names = await _names_in_use(session)
-    holder = names.get(label.casefold()) if label else None
+    holder = names.get(fold_name(label)) if label else None
     if holder is not None and org is not None and holder[:2] != (org.origin, actor.id):
         # Two connections of one name cannot be told apart where one is chosen (QA walk 24, L2); one's
         # own to the same org may be the one whose token this renews.
@@ -173,7 +174,23 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
     token = Secret(token_text, remember=False)  # until Okta accepts it (security review, H1)
     report = await check_credential(gateway, org, token, actor)
     token.remember()
+    try:
+        return await _keep(db, vault, org, report, token, new, label, actor)
+    except IntegrityError as exc:
+        if not name_taken(exc, OktaConnection.__tablename__):
+            raise
+    # Another add took the name after the names were read (two people at one moment, on Postgres; on
+    # SQLite writers queue): read again, so a name typed is refused and one chosen is told apart.
+    return await _keep(db, vault, org, report, token, new, label, actor)
+
+
+async def _keep(db: Database, vault: Vault, org: OrgUrl, report: PreflightReport, token: Secret, new: NewConnection,
+                label: str, actor: Actor) -> tuple[OktaConnection, PreflightReport]:
+    """The connection kept (or the token of this operator's twin renewed), with the names in use read
+    in the transaction that writes it: the preflight took seconds, in which a colleague may have added
+    one (the database's unique index refuses what this read cannot see yet)."""
     async with db.session() as session:
+        names = await _names_in_use(session)
         twin = await _same_account(session, org.origin, report, actor)
         if twin is not None and twin.credential_secret_id is not None:
             # Two connections to one org with one account's token cannot be told apart in the
@@ -188,16 +205,16 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
                          summary=f"Okta connection {twin.label} to {org.display_domain}: token of "
                                  f"{report.owner.get('login')} replaced (fingerprint {token.fingerprint()})")
             return twin, report
-        if label and label.casefold() in names:  # one's own of that name, which this token did not renew
-            raise ValidationFailed({"label": _name_taken(names[label.casefold()][2])}, "The connection was not added.")
+        if label and fold_name(label) in names:  # one's own of that name, which this token did not renew
+            raise ValidationFailed({"label": _name_taken(names[fold_name(label)][2])}, "The connection was not added.")
         if not label:  # the org's name, told apart from another's of that name by the token's owner, or who added it
             base = new.default_label or org.display_domain
             login = report.owner.get("login")
             # (Not by the owner when the one named so has the same: it told apart nothing, QA walk 25, L1.)
-            same_owner = names.get(base.casefold(), ("", None, "", ""))[3] == login
+            same_owner = names.get(fold_name(base), ("", None, "", ""))[3] == login
             candidates = (base, "" if same_owner else f"{base} ({login})", f"{base} (added by {actor.name})",
                           f"{base} ({login}, added by {actor.name})", f"{base} #{uuid.uuid4().hex[:6]}")
-            label = next(name for name in candidates if name and name.casefold() not in names)
+            label = next(name for name in candidates if name and fold_name(name) not in names)
         connection = OktaConnection(id=uuid.uuid4(), label=label, org_origin=org.origin,
                                     org_kind=org.kind, credential_kind="api_token", scopes=[],
                                     preflight=report.as_dict(), checked_at=utcnow(), created_by_id=actor.id)
@@ -223,7 +240,7 @@ async def _names_in_use(session: AsyncSession) -> dict[str, tuple[str, uuid.UUID
     the name as written and its token's owner."""
     rows = (await session.execute(select(OktaConnection.label, OktaConnection.org_origin, OktaConnection.created_by_id,
                                          OktaConnection.preflight).where(OktaConnection.retired_at.is_(None)))).all()
-    return {label.casefold(): (origin, added_by, label, str(((preflight or {}).get("owner") or {}).get("login") or ""))
+    return {fold_name(label): (origin, added_by, label, str(((preflight or {}).get("owner") or {}).get("login") or ""))
             for label, origin, added_by, preflight in rows}
 
 

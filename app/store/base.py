@@ -75,6 +75,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def fold_name(label: str) -> str:
+    """A name as two that read alike compare: "Okta team" and "OKTA team " are one name."""
+    return label.strip().casefold()
+
+
+def name_taken(refused: Exception, table: str) -> bool:
+    """Whether the database refused a row because another in use has its name: by the partial unique
+    index ``uq_<table>_name_in_use`` (Postgres names it; SQLite names the column)."""
+    said = str(getattr(refused, "orig", refused))
+    return f"uq_{table}_name_in_use" in said or f"{table}.name_key" in said
+
+
+def name_key(context: Any) -> str:
+    """The column default of a row's ``name_key``: its ``label``, folded (a partial unique index on
+    it keeps one row in use per name)."""
+    return fold_name(str(context.get_current_parameters()["label"]))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {

@@ -18,11 +18,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import Actor, record
 from app.common import destinations
 from app.common.validation import EMAIL_ADDRESS, Fields, ValidationFailed, is_email_address
+from app.store.base import fold_name, name_taken
 from app.store.models import NotificationChannel
 from app.store.repositories.secrets import SecretRepository
 from app.vault import Secret, Vault
@@ -236,23 +238,35 @@ async def read_email(request: EmailRequest, *, loopback_ok: bool,
                         {"password": password} if password else {}, unresolved=host if resolved == [] else "")
 
 
-async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, actor: Actor) -> NotificationChannel:
-    """Keep the channel; one whose name another channel has is refused: an alert's delivery, the
-    channel list and the trail name channels by it (two were told apart by nothing: QA walk 24, L2)."""
+async def _refuse_a_name_in_use(session: AsyncSession, given: ChannelInput) -> None:
     names = (await session.execute(select(NotificationChannel.label).where(
         NotificationChannel.removed_at.is_(None)))).scalars()
-    existing = next((name for name in names if name.casefold() == given.label.casefold()), None)
+    existing = next((name for name in names if fold_name(name) == fold_name(given.label)), None)
     if existing is not None:  # named as that one is written, not as typed
         field_name = "webhook_label" if given.kind == WEBHOOK else "email_label"
         raise ValidationFailed({field_name: f"Another channel is named “{existing}”: choose a name that tells "
                                             "them apart."}, "The webhook was not added." if given.kind == WEBHOOK
                                else "The e-mail channel was not added.")
+
+
+async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, actor: Actor) -> NotificationChannel:
+    """Keep the channel; one whose name another channel has is refused: an alert's delivery, the
+    channel list and the trail name channels by it (two were told apart by nothing: QA walk 24, L2)."""
+    await _refuse_a_name_in_use(session, given)
     # Its row says so until a test message or a delivery tells more (the warning was shown once: QA walk 25, L6).
     settings = {**given.settings, UNRESOLVED: given.unresolved} if given.unresolved else given.settings
     channel = NotificationChannel(id=uuid.uuid4(), kind=given.kind, label=given.label, target=given.target,
                                   settings=settings, created_by_id=actor.id)
-    session.add(channel)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # only this insert undone if refused, not the request's session
+            session.add(channel)
+            await session.flush()
+    except IntegrityError as exc:
+        if not name_taken(exc, NotificationChannel.__tablename__):
+            raise
+        # Added by another administrator since the names were read (the unique index saw it).
+        await _refuse_a_name_in_use(session, given)
+        raise
     if given.sealed:
         channel.secret_id = await SecretRepository(session, vault).store(
             SECRET_PURPOSE, Secret(json.dumps(given.sealed)), owner=channel_owner(channel.id))

@@ -8,10 +8,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from app.store.base import Base
 from app.store.db import create_sync_engine
@@ -322,5 +324,45 @@ def test_0022_keeps_the_mail_servers_of_channels_added_before_and_goes_back(
                           "webhook": {"private_network": False}}
         downgrade(url, "0021")
         assert kept() == {"email": {"host": "10.1.2.3", "port": 25}, "webhook": {"private_network": False}}
+    finally:
+        engine.dispose()
+
+
+def test_0023_keeps_one_name_in_use_renaming_the_later_ones(empty_database_factory: Callable[[], str]) -> None:
+    """0023: one connection in use per name, and one channel, held by a unique index (two people adding a
+    name at the same moment both got it: review). Names repeated before are told apart so the index can
+    be made: the oldest in use keeps its name; a retired connection or a removed channel keeps its own."""
+    url = empty_database_factory()
+    upgrade(url, "0022")
+    ids = {name: uuid.uuid4().hex for name in ("operator", "connection", "onboarding")}
+    engine = create_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            _an_onboarding(conn, ids, "2026-12-01 10:00:00", "drata")  # "Acme", the oldest
+            for n, (label, retired) in enumerate((("ACME ", None), ("Acme", "2026-12-03 10:00:00"), ("acme", None),
+                                                  ("Acme (2)", None))):
+                _insert(conn, "okta_connections", id=uuid.uuid4().hex, label=label, org_origin="https://acme.okta.com",
+                        org_kind="okta", credential_kind="api_token", scopes="[]", preflight="{}", shareable=False,
+                        retired_at=retired, created_at=f"2026-12-02 1{n}:00:00", updated_at="2026-12-02 10:00:00")
+            for n, (label, removed) in enumerate((("Okta team", None), ("okta TEAM", None), ("Okta team", "x"))):
+                _insert(conn, "notification_channels", id=uuid.uuid4().hex, kind="email", label=label,
+                        target="okta@acme.example", settings="{}", created_at=f"2026-12-02 1{n}:00:00",
+                        removed_at="2026-12-04 10:00:00" if removed else None)
+        upgrade(url, "0023")
+        with engine.connect() as conn:
+            connections = conn.execute(text("SELECT label, name_key, retired_at IS NULL FROM okta_connections "
+                                            "ORDER BY created_at")).all()
+            channels = conn.execute(text("SELECT label, removed_at IS NULL FROM notification_channels "
+                                         "ORDER BY created_at")).all()
+        assert [tuple(row) for row in connections] == [
+            ("Acme", "acme", True), ("ACME (3)", "acme (3)", True), ("Acme", "acme", False),
+            ("acme (4)", "acme (4)", True), ("Acme (2)", "acme (2)", True)]
+        assert [tuple(row) for row in channels] == [("Okta team", True), ("okta TEAM (2)", True), ("Okta team", False)]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            _insert(conn, "notification_channels", id=uuid.uuid4().hex, kind="email", label="OKTA TEAM",
+                    name_key="okta team", target="okta@acme.example", settings="{}", created_at="2026-12-05 10:00:00")
+        downgrade(url, "0022")
+        with engine.connect() as conn:
+            assert "name_key" not in {c["name"] for c in inspect(conn).get_columns("okta_connections")}
     finally:
         engine.dispose()

@@ -6,17 +6,22 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
+from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, name_key
 from app.store.statuses import CHECK_FAILED, REFUSED_AT
 
 
 class OktaConnection(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "okta_connections"
+    # Two connections in use of one name cannot be told apart where one is chosen: the service refuses
+    # a name in use, and this index refuses the second of two adds that checked at the same moment.
+    __table_args__ = (Index("uq_okta_connections_name_in_use", "name_key", unique=True,
+                            sqlite_where=text("retired_at IS NULL"), postgresql_where=text("retired_at IS NULL")),)
 
     label: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_key: Mapped[str] = mapped_column(String(800), nullable=False, default=name_key)  # the label, folded
     org_origin: Mapped[str] = mapped_column(String(300), nullable=False, index=True)
     org_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # okta, custom, sandbox
     credential_kind: Mapped[str] = mapped_column(String(32), nullable=False)  # api_token, service_app

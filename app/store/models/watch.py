@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.base import Base, UTCDateTime, UUIDPrimaryKey, utcnow
+from app.store.base import Base, UTCDateTime, UUIDPrimaryKey, name_key, utcnow
 from app.store.models.onboardings import OnboardingChild
 
 
@@ -39,9 +39,13 @@ class NotificationChannel(UUIDPrimaryKey, Base):
     e-mail over SMTP (its password sealed)."""
 
     __tablename__ = "notification_channels"
+    # Alerts' deliveries, the list and the trail name a channel by its name: one in use per name.
+    __table_args__ = (Index("uq_notification_channels_name_in_use", "name_key", unique=True,
+                            sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),)
 
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # webhook | email
     label: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_key: Mapped[str] = mapped_column(String(800), nullable=False, default=name_key)  # the label, folded
     target: Mapped[str] = mapped_column(String(1000), nullable=False)  # the webhook URL, or the recipients
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)  # SMTP host, port...
     secret_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sealed_secrets.id"), nullable=True)
