@@ -134,6 +134,23 @@ function localTimes(root) {
   });
 }
 document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
+
+// The audit trail's days are the viewer's, as its times are (a day picked as the table shows it was read
+// as a UTC day and found nothing: QA walk 27, M2). A zone the address already gives is kept.
+document.addEventListener("DOMContentLoaded", function () {
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (error) { zone = ""; }
+  // A shared link's zone stays (everyone it is sent to sees the same events); the page names it.
+  document.querySelectorAll("input[data-viewer-zone]").forEach(function (input) {
+    if (!input.value && zone && zone !== "UTC") {
+      input.value = zone;
+      document.querySelectorAll("[data-zone-name]").forEach(function (name) { name.textContent = zone; });
+    }
+    if (input.value && input.value === zone) {
+      document.querySelectorAll("[data-zone-day]").forEach(function (label) { label.textContent = "(local day)"; });
+    }
+  });
+});
 // The swapped-in element, which the event fires on: for an outerHTML swap (the progress panel's),
 // detail.target is the element it replaced, out of the page, so a rate-limit wait's "until" in a new
 // panel stayed in UTC beside times in the viewer's zone (QA walk 11, M5).

@@ -8,7 +8,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,14 +73,34 @@ def _anywhere(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, UTC)
+def _start_of(day: date, zone: str) -> datetime | None:
+    """The first moment of ``day`` in ``zone`` (UTC when none), in UTC as events are stored; None
+    past the calendar's ends (year 1 or 9999 in a zone away from UTC): no bound there."""
+    try:
+        return datetime.combine(day, time.min, _zone(zone)).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def viewer_zone(name: str) -> str:
+    """An IANA time zone name the browser gave ("Pacific/Auckland"), if this server knows it; "" is UTC.
+    The audit page's days are the viewer's, as its times are: a day picked as the table shows it found
+    nothing when it was read as a UTC day (QA walk 27, M2). Without the page's script, days are UTC."""
+    name = name.strip()[:64]
+    return name if name and name != "UTC" and _zone(name) is not UTC else ""
 
 
 @dataclass(frozen=True)
 class TrailFilter:
-    """What the person narrowed the trail to; an empty field is no filter. Days are whole UTC days,
-    as the table's times are UTC before the page draws them in the viewer's zone."""
+    """What the person narrowed the trail to; an empty field is no filter. Days are whole days in
+    ``zone``, the viewer's time zone, as the page draws the table's times (UTC when none)."""
 
     action: str = ""  # words of the description ("Verified") or of the result ("Not found"), or an internal key
     category: str = ""  # operator or okta
@@ -87,12 +108,18 @@ class TrailFilter:
     vendor: str = ""  # the vendor key of the onboarding the event belongs to
     since: date | None = None  # from the start of this day
     until: date | None = None  # to the end of this day
+    zone: str = ""  # the days' time zone (an IANA name), "" for UTC
+
+    @property
+    def zone_name(self) -> str:
+        return self.zone or "UTC"
 
     def query(self) -> dict[str, str]:
         """The filter as the address carries it: the older page's link and the export's keep it."""
+        days = self.since is not None or self.until is not None
         values = {"action": self.action, "category": self.category, "who": self.who, "vendor": self.vendor,
                   "from": self.since.isoformat() if self.since else "",
-                  "to": self.until.isoformat() if self.until else ""}
+                  "to": self.until.isoformat() if self.until else "", "tz": self.zone if days else ""}
         return {key: value for key, value in values.items() if value}
 
     def where(self) -> list[ColumnElement[bool]]:
@@ -114,10 +141,12 @@ class TrailFilter:
             where.append(_by(self.who))
         if self.vendor:
             where.append(AuditEvent.onboarding_id.in_(select(Onboarding.id).where(Onboarding.vendor == self.vendor)))
-        if self.since is not None:
-            where.append(AuditEvent.occurred_at >= _start_of(self.since))
-        if self.until is not None and self.until < date.max:
-            where.append(AuditEvent.occurred_at < _start_of(self.until + timedelta(days=1)))
+        start = _start_of(self.since, self.zone) if self.since is not None else None
+        if start is not None:
+            where.append(AuditEvent.occurred_at >= start)
+        end = _start_of(self.until + timedelta(days=1), self.zone) if self.until and self.until < date.max else None
+        if end is not None:
+            where.append(AuditEvent.occurred_at < end)
         return where
 
 
@@ -186,7 +215,8 @@ def read_filter(params: Mapping[str, str], *, people: Collection[uuid.UUID], ven
         since = until = None
     category = params.get("category", "")
     return TrailFilter(action=text("action", 64), category=category if category in CATEGORIES else "",
-                       who=who_, vendor=vendor, since=since, until=until), errors
+                       who=who_, vendor=vendor, since=since, until=until,
+                       zone=viewer_zone(params.get("tz", ""))), errors
 
 
 @dataclass(frozen=True)

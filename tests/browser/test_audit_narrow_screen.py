@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from app.audit import Actor, record
 from app.settings import Settings
-from tests.browser.driver import chromium, watched_page
+from tests.browser.driver import VIEWER_TIMEZONE, chromium, watched_page
 from tests.live import live_server
 from tests.support import PASSWORD, add_operator, in_database
 
@@ -60,6 +60,9 @@ def test_the_audit_trail_fits_a_phone(settings: Settings, vault_key: str, tmp_pa
         expect(page.get_by_text("Secrets destroyed")).to_be_visible()
         expect(page.get_by_text(LONG_PATH)).to_have_count(0)
         expect(page.get_by_role("listitem").filter(has_text="Who: The wizard (background run)")).to_be_visible()
+        # The day is the viewer's, as the table's times are (QA walk 27, M2): the page's script sent the zone.
+        expect(page.get_by_role("listitem").filter(has_text=f"00:00 {VIEWER_TIMEZONE}")).to_be_visible()
+        expect(page.locator("label[for=from]")).to_have_text("From (local day)")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE[0], f"the audit trail narrowed by who and day scrolls sideways ({width} px wide)"
         watch.assert_clean()

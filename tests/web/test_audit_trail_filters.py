@@ -1,6 +1,6 @@
 """The audit trail as an auditor proves who did what: narrowed by who (a person, or the server's own
-actors as the Who column names them), by vendor and by whole UTC days; the filters combine, stay on
-the older pages, show what is applied with a way to remove each, and a wrong date is said, not
+actors as the Who column names them), by vendor and by whole days (in the viewer's zone, which the
+page's script puts in the address; UTC without it); the filters combine, stay on the older pages, show what is applied with a way to remove each, and a wrong date is said, not
 silently dropped. Administrators and auditors only."""
 
 from __future__ import annotations
@@ -80,7 +80,38 @@ def test_dates_are_whole_days_in_utc(auditor: Web) -> None:
     assert what(_page(auditor, to="2025-03-09")) == ["Plan confirmed: 5 actions"]
     assert what(_page(auditor, **{"from": "2025-03-14", "to": "2025-03-14"})) == ["Signed out"]
     page = _page(auditor)
-    assert "From and To are whole days in UTC: from 00:00 UTC on From to the end of To." in page
+    assert ("From and To are whole days in <span data-zone-name>UTC</span>, as the table shows each time (hover "
+            "over a time for UTC): from 00:00 on From to the end of To.") in page
+
+
+def test_days_are_the_viewers_own_when_the_page_gives_its_zone(auditor: Web, trail: Trail) -> None:
+    """The page's script sends the viewer's zone: a day picked as the table shows it (in that zone)
+    found nothing when it was read as a UTC day (QA walk 27, M2)."""
+    auckland = {"tz": "Pacific/Auckland"}  # UTC+13 in March 2025
+    assert what(_page(auditor, **{"from": "2025-03-10", "to": "2025-03-10"}, **auckland)) == [
+        "Applied the plan: 5 done", "Plan confirmed: 5 actions"]
+    assert what(_page(auditor, **{"from": "2025-03-13", "to": "2025-03-13"}, **auckland)) == [
+        "Disabled carl: no group maps a role", '=HYPERLINK("http://attacker.example/","Click me")']
+    los_angeles = {"tz": "America/Los_Angeles"}  # UTC-7 from 9 March 2025
+    assert what(_page(auditor, to="2025-03-09", **los_angeles)) == ["Applied the plan: 5 done",
+                                                                      "Plan confirmed: 5 actions"]
+    page = _page(auditor, who=str(trail.ana), **{"from": "2025-03-10"}, **auckland)
+    applied = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.split('class="applied-filters"', 1)[1])).split())
+    assert "From: 2025-03-10, 00:00 Pacific/Auckland" in applied
+    assert "From <span class=\"optional\" data-zone-day>(day)</span>" in page  # the script says "local" if it is
+    assert 'name="tz" value="Pacific/Auckland"' in page
+    assert "whole days in <span data-zone-name>Pacific/Auckland</span>" in page
+    # Removing the only day keeps no zone in the address; the older page's and the exports' links keep it.
+    [without_from] = re.findall(r'<li>From:[^<]*<a href="([^"]*)"', page)
+    assert "tz=" not in without_from and "who=" in without_from
+    assert "tz=Pacific%2FAuckland" in page.split('class="report-links"', 1)[1].split("</p>", 1)[0]
+    # The calendar's ends in a zone away from UTC, and a zone this server does not know (read as UTC).
+    everything = what(_page(auditor))
+    assert what(_page(auditor, **{"from": "0001-01-01", "to": "9999-12-31"}, **auckland)) == everything
+    assert what(_page(auditor, **{"from": "0001-01-01", "to": "9999-12-31"}, **los_angeles)) == everything
+    unknown = _page(auditor, **{"from": "2025-03-14", "to": "2025-03-14", "tz": "../../etc/passwd"})
+    assert what(unknown) == ["Signed out"] and "From: 2025-03-14, 00:00 UTC" in " ".join(
+        html.unescape(re.sub(r"<[^>]+>", " ", unknown)).split())
 
 
 def test_the_ends_of_the_calendar_are_days_too(auditor: Web) -> None:

@@ -63,8 +63,8 @@ def _iso_day(text: str) -> str:
         return ""
 
 
-def _day(value: date | None, end: bool) -> str:
-    return f"{value.isoformat()}, {'end of the day' if end else '00:00'} UTC" if value else ""
+def _day(value: date | None, end: bool, zone: str) -> str:
+    return f"{value.isoformat()}, {'end of the day' if end else '00:00'} {zone}" if value else ""
 
 
 def _applied(trail: TrailFilter, choices: Choices) -> list[tuple[str, str, str]]:
@@ -72,7 +72,8 @@ def _applied(trail: TrailFilter, choices: Choices) -> list[tuple[str, str, str]]
     people = {str(p.id): choices.person(p) for p in choices.people}
     words = {"who": ("Who", SERVER_WHO.get(trail.who) or people.get(trail.who, trail.who)),
              "vendor": ("Vendor", f"{choices.vendors.get(trail.vendor, trail.vendor)} onboardings"),
-             "from": ("From", _day(trail.since, end=False)), "to": ("To", _day(trail.until, end=True)),
+             "from": ("From", _day(trail.since, end=False, zone=trail.zone_name)),
+             "to": ("To", _day(trail.until, end=True, zone=trail.zone_name)),
              "category": ("Kind", KINDS.get(trail.category, "")), "action": ("Action", f"“{trail.action}”")}
     query = trail.query()
     return [(key, label, text) for key, (label, text) in words.items() if key in query]
@@ -100,6 +101,12 @@ def _file_name(trail: TrailFilter, choices: Choices, at: datetime, through: int,
              "from": ("from", query.get("from", "")), "to": ("to", query.get("to", ""))}
     parts = [f"{label}-{_slug(value)}".rstrip("-") for key, (label, value) in named.items() if key in query]
     return "-".join([f"audit-trail-{at:%Y-%m-%d}-to-event-{through}", *parts]) + f".{fmt}"
+
+
+def _without(query: dict[str, str], key: str) -> dict[str, str]:
+    """The address's filters without one: with no day left, without the days' time zone too."""
+    rest = {k: v for k, v in query.items() if k != key}
+    return rest if rest.keys() & {"from", "to"} else {k: v for k, v in rest.items() if k != "tz"}
 
 
 def _link(request: Request, name: str, query: dict[str, str], **params: str) -> str:
@@ -131,9 +138,9 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
         # What the person chose stays in the form, a refused choice too, so they can correct it; a
         # date field holds a date or nothing (its message quotes what was not one).
         "typed": {**{key: params.get(key, "")[:64] for key in ("action", "category", "who", "vendor")},
-                  **{key: _iso_day(params.get(key, "")) for key in ("from", "to")}},
+                  **{key: _iso_day(params.get(key, "")) for key in ("from", "to")}, "tz": trail.zone},
         # Each filter in force with the address of the page without it.
-        "applied": [(label, text, _link(request, "audit", {k: v for k, v in query.items() if k != key}))
+        "applied": [(label, text, _link(request, "audit", _without(query, key)))
                     for key, label, text in _applied(trail, choices)],
         "older_url": _link(request, "audit", {**query, "before": str(page.next_before)}) if page.next_before else None,
         "exports": {fmt: _link(request, "audit_events", query, fmt=fmt) for fmt in FORMATS},
@@ -171,7 +178,7 @@ async def trail_export(request: Request, db: DbSession, fmt: str, operator: Audi
                                  headers=disposition)
     header = {"trail": "audit events of every onboarding and operator", "exported_by": operator.username,
               "exported_at": at.isoformat(), "filters": trail.query(), "filters_in_words": words,
-              "days_in": "UTC", "through_seq": through,
+              "days_in": trail.zone_name, "through_seq": through,
               # Verifying means reading the whole chain: not done for each export.
               "chain": "not verified by this export: verify it on the Audit trail page or with `onboard audit verify`"}
     return StreamingResponse(exports.json_stream(state.db, where, header), media_type="application/json",
