@@ -1,7 +1,8 @@
 """The audit trail as an auditor proves who did what: narrowed by who (a person, or the server's own
 actors as the Who column names them), by vendor and by whole days (in the viewer's zone, which the
-page's script puts in the address; UTC without it); the filters combine, stay on the older pages, show what is applied with a way to remove each, and a wrong date is said, not
-silently dropped. Administrators and auditors only."""
+page's script puts in the address; UTC without it); the filters combine, stay on the older pages,
+show what is applied with a way to remove each, and a wrong date is said, not silently dropped.
+Administrators and auditors only."""
 
 from __future__ import annotations
 
