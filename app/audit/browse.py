@@ -221,21 +221,37 @@ def read_filter(params: Mapping[str, str], *, people: Collection[uuid.UUID], ven
 
 @dataclass(frozen=True)
 class EventPage:
-    events: Sequence[AuditEvent]
+    events: Sequence[AuditEvent]  # newest first
     more: bool  # older events follow
+    newer: bool = False  # newer events than these match too (the page was reached by going back)
 
     @property
     def next_before(self) -> int | None:
         """Where the next (older) page starts, if there is one."""
         return self.events[-1].seq if self.events and self.more else None
 
+    @property
+    def previous_after(self) -> int | None:
+        """Where the previous (newer) page ends, if there is one."""
+        return self.events[0].seq if self.events and self.newer else None
+
 
 async def events_page(session: AsyncSession, trail: TrailFilter, *, before: int | None = None,
-                      size: int = 50) -> EventPage:
-    """Up to `size` events the filter keeps, older than sequence number `before` (the newest when
-    None), newest first."""
-    query = select(AuditEvent).where(*trail.where()).order_by(AuditEvent.seq.desc())
+                      after: int | None = None, size: int = 50) -> EventPage:
+    """Up to `size` events the filter keeps, newest first: older than sequence number `before`, or
+    (``after``, a newer page reached back from an older one) the oldest `size` newer than it; the
+    newest when neither. Each is one keyset read the (seq) index serves, however deep the page."""
+    where = trail.where()
+    if after is not None and before is None:
+        rows = (await session.execute(select(AuditEvent).where(*where, AuditEvent.seq > after)
+                                      .order_by(AuditEvent.seq.asc()).limit(size + 1))).scalars().all()
+        older = (await session.execute(select(AuditEvent.seq).where(*where, AuditEvent.seq <= after)
+                                       .limit(1))).first() is not None
+        return EventPage(events=list(reversed(rows[:size])), more=older, newer=len(rows) > size)
+    query = select(AuditEvent).where(*where).order_by(AuditEvent.seq.desc())
     if before is not None:
         query = query.where(AuditEvent.seq < before)
     events = (await session.execute(query.limit(size + 1))).scalars().all()
-    return EventPage(events=events[:size], more=len(events) > size)
+    newer = before is not None and (await session.execute(select(AuditEvent.seq).where(
+        *where, AuditEvent.seq >= before).limit(1))).first() is not None
+    return EventPage(events=events[:size], more=len(events) > size, newer=newer)

@@ -163,6 +163,14 @@ def test_the_older_page_keeps_every_filter(settings: Settings, auditor: Web, tra
     older = auditor.get(html.unescape(link.group(1)))
     assert what(older.text) == [f"Checked #{n} by ana" for n in range(9, -1, -1)]
     assert "Who: Ana Admin (ana)" in older.text and "To: 2025-03-20, end of the day UTC" in older.text
+    # And back: the older page had no way to the newer ones but the browser's (QA walk 27, M3).
+    assert "« Newest" not in first and "‹ Newer" not in first
+    newer = re.search(r'<a href="([^"]+)">‹ Newer</a>', older.text)
+    newest = re.search(r'<a href="([^"]+)">« Newest</a>', older.text)
+    assert newer and newest, "no way back from the older page"
+    assert what(auditor.get(html.unescape(newer.group(1))).text) == what(first)
+    assert what(auditor.get(html.unescape(newest.group(1))).text) == what(first)
+    assert "action=checked" in newer.group(1) and "who=" in newest.group(1)  # the filters kept
 
 
 def test_a_wrong_date_is_said_and_the_other_filters_still_apply(auditor: Web, trail: Trail) -> None:

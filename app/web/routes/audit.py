@@ -103,6 +103,12 @@ def _file_name(trail: TrailFilter, choices: Choices, at: datetime, through: int,
     return "-".join([f"audit-trail-{at:%Y-%m-%d}-to-event-{through}", *parts]) + f".{fmt}"
 
 
+def _seq(text: str) -> int | None:
+    """A page's sequence number from the address: ASCII digits only ("²" is a digit to str.isdigit
+    but not to int), and within a BIGINT."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def _without(query: dict[str, str], key: str) -> dict[str, str]:
     """The address's filters without one: with no day left, without the days' time zone too."""
     rest = {k: v for k, v in query.items() if k != key}
@@ -122,10 +128,8 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     params = request.query_params
     choices = await _choices(request, db)
     trail, errors = _read(request, choices)
-    before = params.get("before", "")
-    # ASCII digits only ("²" is a digit to str.isdigit but not to int), and within a BIGINT.
-    older_than = int(before) if before.isascii() and before.isdigit() and len(before) <= 18 else None
-    page = await events_page(db, trail, before=older_than, size=PAGE)
+    page = await events_page(db, trail, before=_seq(params.get("before", "")), after=_seq(params.get("after", "")),
+                             size=PAGE)
     # Each event's onboarding by its vendor's name (every link read "onboarding"): one query a page.
     found = await vendors_of(db, [e.onboarding_id for e in page.events if e.onboarding_id])
     vendors = {str(oid): choices.vendors.get(vendor, vendor) for oid, vendor in found.items()}
@@ -143,6 +147,10 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
         "applied": [(label, text, _link(request, "audit", _without(query, key)))
                     for key, label, text in _applied(trail, choices)],
         "older_url": _link(request, "audit", {**query, "before": str(page.next_before)}) if page.next_before else None,
+        # Back towards the newest (a page reached by Older had no way back but the browser's: QA walk 27, M3).
+        "newer_url": _link(request, "audit", {**query, "after": str(page.previous_after)})
+        if page.previous_after else None,
+        "newest_url": _link(request, "audit", query) if page.newer else None,
         "exports": {fmt: _link(request, "audit_events", query, fmt=fmt) for fmt in FORMATS},
     }
     return render(request, "audit.html", context, status_code=400 if errors else 200)
