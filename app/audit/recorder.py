@@ -40,6 +40,11 @@ def _clip(value: str | None, size: int) -> str | None:
     return value if len(value) <= size else value[: size - 1] + "…"
 
 
+# An event's summary is kept whole up to this (an action's record saying what is left to do ended
+# mid-sentence at 500: QA walk 27, L6).
+SUMMARY_LIMIT = 4000
+
+
 def _clip_words(value: str, size: int) -> str:
     """A summary that fits, cut between two words where it is cut ("… it is alwa…" read as garbled)."""
     return value if len(value) <= size else clip(value, size)
@@ -107,7 +112,7 @@ async def record_many(session: AsyncSession, entries: Sequence[Entry]) -> list[A
             onboarding_id=entry.onboarding_id,
             subject_type=entry.subject_type,
             subject_id=_clip(entry.subject_id, 200),
-            summary=_clip_words(REDACTOR.text(entry.summary), 500),
+            summary=_clip_words(REDACTOR.text(entry.summary), SUMMARY_LIMIT),
             details=REDACTOR.data(entry.details or {}),
             source_ip=_clip(actor.source_ip, 64),
             user_agent=_clip(actor.user_agent, 300),

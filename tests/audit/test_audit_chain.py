@@ -21,7 +21,7 @@ from app.settings import Settings
 from app.store.db import Database, create_sync_engine
 from app.store.models import AuditChainHead, AuditEvent
 from app.vault.keyring import Key, KeySource
-from tests.support import add_operator
+from tests.support import add_operator, in_database
 
 
 def _append(settings: Settings, n: int) -> None:
@@ -325,3 +325,23 @@ class TestKeys:
         finally:
             use_keys(saved)
         assert _rows(settings) == []
+
+
+def test_a_long_summary_is_kept_whole_and_a_huge_one_cut_between_words(settings: Settings) -> None:
+    """An action's record saying what the person must still do ended mid-sentence at 500 characters in
+    the report's timeline and the audit trail (QA walk 27, L6)."""
+    from app.audit.recorder import SUMMARY_LIMIT
+
+    long, huge = "Applied: " + "word " * 300 + "the end.", "Applied: " + "word " * 1000
+
+    async def write(session: Any) -> None:
+        for summary in (long, huge):
+            await record(session, action="apply", summary=summary, actor=Actor.system("engine"))
+
+    in_database(settings, write)
+    engine = create_sync_engine(settings.resolved_database_url)
+    with engine.connect() as conn:
+        kept = [row[0] for row in conn.execute(text("SELECT summary FROM audit_events ORDER BY seq"))]
+    engine.dispose()
+    assert kept[0] == long
+    assert len(kept[1]) <= SUMMARY_LIMIT and kept[1].endswith("word…"), kept[1][-20:]

@@ -366,3 +366,27 @@ def test_0023_keeps_one_name_in_use_renaming_the_later_ones(empty_database_facto
             assert "name_key" not in {c["name"] for c in inspect(conn).get_columns("okta_connections")}
     finally:
         engine.dispose()
+
+
+def test_0024_keeps_an_events_summary_whole_and_will_not_cut_it_going_back(
+        empty_database_factory: Callable[[], str]) -> None:
+    """0024: an audit event's summary is kept whole (QA walk 27, L6). Going back would cut a longer one,
+    which the hash chain covers: refused while one is there."""
+    url = empty_database_factory()
+    upgrade(url, "0024")
+    engine = create_sync_engine(url)
+    whole = "Applied: " + "word " * 200
+    try:
+        with engine.begin() as conn:
+            _insert(conn, "audit_events", seq=1, occurred_at="2026-12-01 10:00:00", category="operator",
+                    action="apply", outcome="ok", summary=whole, details="{}", prev_hash="0" * 64, hash="1" * 64)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT summary FROM audit_events")).scalar() == whole
+        with pytest.raises(RuntimeError, match="1 audit events hold a summary of more than 500 characters"):
+            downgrade(url, "0023")
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_events"))
+        downgrade(url, "0023")
+        assert current_revision(url) == "0023"
+    finally:
+        engine.dispose()

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Uuid, event
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, Uuid, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.base import Base, UTCDateTime
@@ -31,7 +31,7 @@ class AuditEvent(Base):
     onboarding_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True)
     subject_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     subject_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    summary: Mapped[str] = mapped_column(String(500), nullable=False)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)  # up to SUMMARY_LIMIT characters, whole
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     source_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
