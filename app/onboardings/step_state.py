@@ -122,6 +122,9 @@ def step_state(view: StepView, loaded: Loaded) -> StepState:
         return StepState.waiting
     if view.actions or view.checks:
         return StepState.todo
+    if view.step.task is None and view.step.inputs \
+            and not any(loaded.playbook.input(key).required for key in view.step.inputs):
+        return StepState.optional
     return StepState.guide if view.step.task is not None and view.step.actor != "wizard" else StepState.info
 
 

@@ -180,17 +180,20 @@ class StepState(StrEnum):
     # Something a person does (in a console) that the wizard cannot check at this step: not "for
     # information", which told people they could skip it; checked, if at all, by a later step.
     guide = "guide"
+    # A step that only asks for a value one may leave empty (Drata's group label to sync), none given:
+    # it read "for information" above its own box (QA walk 27, L11); once given, its check makes it "to do".
+    optional = "optional"
 
 
 # Steps that have no done/not-done of their own: not counted in progress, never "still to do".
-UNTRACKED_STEPS = frozenset({StepState.info, StepState.guide})
+UNTRACKED_STEPS = frozenset({StepState.info, StepState.guide, StepState.optional})
 
 
 # The words a person reads for each state, everywhere it is shown (pages, reports): one vocabulary.
 STEP_WORDS: dict[str, str] = {
     StepState.done: "done", StepState.failed: "failed", StepState.waiting: "waiting", StepState.todo: "to do",
     StepState.attention: "needs attention", StepState.info: "for information",
-    StepState.guide: "instructions"}
+    StepState.guide: "instructions", StepState.optional: "optional"}
 CHECK_WORDS: dict[str, str] = {
     CheckStatus.passed: "passed", CheckStatus.failed: "failed", CheckStatus.waiting: "waiting",
     CheckStatus.needs_attestation: "to attest", CheckStatus.attested: "attested",

@@ -106,7 +106,7 @@ def _local_times(text: str, until: float | None) -> Markup:
     for index, part in enumerate(STAMP.split(text)):
         if index % 2:
             at = parse_stamp(part)
-            parts.append(_time_element(at, part, local=True, seconds=False))
+            parts.append(_time_element(at, part, local=True, seconds=part.count(":") == 2))
         elif end is not None:
             utc = end.strftime("%H:%M UTC")
             parts.append(_time_element(end, utc, local=True).join(escape(piece) for piece in part.split(utc)))

@@ -225,3 +225,20 @@ def test_the_line_under_the_title_names_the_step_the_card_leads_to(j: Journey, s
     assert line.group(1) == f"Next: {title}"
     # The lists keep the status line, which names the attestation after it.
     assert j.onboarding(oid).status_note == "Waiting for attestation: Connect, and start the 30-minute timer"
+
+
+def test_a_step_that_only_asks_an_optional_value_reads_optional(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Drata's O2 asks for a group label one may leave empty: it read "for information" above its own
+    box (QA walk 27, L11). Once a group is named, its check makes it a step to do."""
+    assert sandbox_org.demo is not None
+    oid = j.start("drata", j.connect(sandbox_org.demo.admin_token))
+
+    def badge() -> str:
+        page = j.get(f"/onboardings/{oid}").text
+        found = re.search(r'id="step-choose_group".*?<span class="pill pill--step-(\w+)">([^<]*)</span>', page, re.S)
+        assert found, "no badge on step O2"
+        return f"{found.group(1)}: {found.group(2)}"
+
+    assert badge() == "optional: optional"
+    j.save_values(oid, "choose_group", group_label="Everyone")
+    assert badge() == "todo: to do"
