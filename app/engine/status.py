@@ -45,6 +45,13 @@ def timer_fact(step_key: str) -> str:
     return f"timer_{step_key}"
 
 
+def timer_started(facts: Mapping[str, Any], step_key: str) -> float | None:
+    """When a step's timer was started (None: not started): for Sentinel, the connector's creation
+    moment, which the System Log and backfill checks both count from."""
+    started = (facts.get(timer_fact(step_key)) or {}).get("started")
+    return float(started) if started else None
+
+
 def timer_until(facts: Mapping[str, Any], step_key: str) -> float | None:
     """When the wait a step's timer counts ends (None: not started)."""
     timer = facts.get(timer_fact(step_key)) or {}

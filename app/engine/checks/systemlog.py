@@ -13,7 +13,7 @@ from pydantic import Field
 from app.common.moments import stamp
 from app.engine.checks.base import Check, CheckOutcome, CheckParams, CheckState, register
 from app.engine.context import Context
-from app.engine.status import timer_fact
+from app.engine.status import timer_started
 from app.okta.models import LogEvent
 
 # Okta keeps the System Log for 90 days; older windows cannot be counted.
@@ -60,9 +60,9 @@ class SystemLogRecent(Check):
         now = ctx.clock.now()
         since = now - p.minutes * 60
         window = f"the last {p.minutes} minutes"
-        started = ((ctx.scope.facts.get(timer_fact(p.timer_step)) or {}).get("started") if p.timer_step else None)
+        started = timer_started(ctx.scope.facts, p.timer_step) if p.timer_step else None
         if started:
-            since = max(min(since, float(started) - p.window_minutes * 60), now - KEPT_SECONDS)
+            since = max(min(since, started - p.window_minutes * 60), now - KEPT_SECONDS)
             window = "what the connector ingests: the hour before it was created, and since"
         latest: LogEvent | None = await ctx.cached(
             f"syslog:recent:{int(since)}", lambda: ctx.okta.logs.first(since=_moment(since)))
@@ -118,12 +118,11 @@ class SystemLogBackfill(Check):
 
     async def evaluate(self, ctx: Context, state: CheckState) -> CheckOutcome:
         p = BackfillParams.model_validate(self.raw_params)
-        timer = ctx.scope.facts.get(timer_fact(p.timer_step)) or {}
-        if not timer.get("started"):
+        created = timer_started(ctx.scope.facts, p.timer_step)
+        if created is None:
             return CheckOutcome.waiting("The connector's creation time is not recorded yet",
                                        "Start the timer on the step where you select Connect, as you create the "
                                        "connector; the wizard takes that moment as its creation time.")
-        created = float(timer["started"])
         since = created - p.window_minutes * 60
         kept = ctx.scope.facts.get(p.fact) or {}
         if kept.get("created") == created and kept.get("since") == since:
