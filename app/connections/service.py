@@ -174,14 +174,16 @@ async def _add(db: Database, vault: Vault, gateway: OktaGateway, new: NewConnect
     token = Secret(token_text, remember=False)  # until Okta accepts it (security review, H1)
     report = await check_credential(gateway, org, token, actor)
     token.remember()
-    try:
-        return await _keep(db, vault, org, report, token, new, label, actor)
-    except IntegrityError as exc:
-        if not name_taken(exc, OktaConnection.__tablename__):
-            raise
-    # Another add took the name after the names were read (two people at one moment, on Postgres; on
+    # Another add may take the name after the names were read (two people at one moment, on Postgres; on
     # SQLite writers queue): read again, so a name typed is refused and one chosen is told apart.
-    return await _keep(db, vault, org, report, token, new, label, actor)
+    for _attempt in range(3):
+        try:
+            return await _keep(db, vault, org, report, token, new, label, actor)
+        except IntegrityError as exc:
+            if not name_taken(exc, OktaConnection.__tablename__):
+                raise
+    raise ValidationFailed({"label": "Other connections were being added with this name at the same moment: "
+                                     "add it again."}, "The connection was not added.")
 
 
 async def _keep(db: Database, vault: Vault, org: OrgUrl, report: PreflightReport, token: Secret, new: NewConnection,

@@ -114,7 +114,7 @@ async def verify_service_token(engine: Engine, onboarding_id: uuid.UUID, token: 
         async with engine.db.session() as session:
             await record(session, action="service_token_verify", outcome=Outcome.failed, actor=actor,
                          onboarding_id=onboarding_id, subject_type="service_token", subject_id="pasted",
-                         summary=f"Service account token refused: {reason}"[:500])
+                         summary=f"Service account token refused: {reason}")
         raise
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -76,8 +77,9 @@ def utcnow() -> datetime:
 
 
 def fold_name(label: str) -> str:
-    """A name as two that read alike compare: "Okta team" and "OKTA team " are one name."""
-    return label.strip().casefold()
+    """A name as two that read alike compare: "Okta team" and "OKTA team " are one name, and so are a
+    "Café" typed with é as one character or as e and an accent (Unicode NFKC, then case-folded)."""
+    return unicodedata.normalize("NFKC", label).strip().casefold()
 
 
 def name_taken(refused: Exception, table: str) -> bool:

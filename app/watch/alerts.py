@@ -49,7 +49,7 @@ async def reconcile(session: AsyncSession, onboarding_id: uuid.UUID, found: Sequ
                                 details=details, now=now))
         await record(session, action="alert_raised", actor=actor, onboarding_id=onboarding_id,
                      outcome=Outcome.failed, subject_type="alert", subject_id=finding.key[:64],
-                     summary=f"Alert: {finding.summary}"[:500],
+                     summary=f"Alert: {finding.summary}",
                      details={"kind": finding.kind} | ({"continues": went_on.key[:64]} if went_on else {}))
         if went_on is not None:
             closing[went_on.key] = finding.key
@@ -61,7 +61,7 @@ async def reconcile(session: AsyncSession, onboarding_id: uuid.UUID, found: Sequ
         alert.details = {**(alert.details or {}), "superseded_by": newer}
         await record(session, action="alert_superseded", actor=actor, onboarding_id=onboarding_id,
                      subject_type="alert", subject_id=key[:64],
-                     summary=f"Superseded: {alert.summary}"[:500], details={"kind": alert.kind, "by": newer[:64]})
+                     summary=f"Superseded: {alert.summary}", details={"kind": alert.kind, "by": newer[:64]})
     cleared: list[Alert] = []
     for key, alert in current.items():
         if looked_at is not None and key not in looked_at:
@@ -70,7 +70,7 @@ async def reconcile(session: AsyncSession, onboarding_id: uuid.UUID, found: Sequ
         cleared.append(alert)
         await record(session, action="alert_cleared", actor=actor, onboarding_id=onboarding_id,
                      subject_type="alert", subject_id=key[:64],
-                     summary=f"Cleared: {alert.summary}"[:500], details={"kind": alert.kind})
+                     summary=f"Cleared: {alert.summary}", details={"kind": alert.kind})
     return raised, cleared
 
 

@@ -266,7 +266,8 @@ async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, 
             raise
         # Added by another administrator since the names were read (the unique index saw it).
         await _refuse_a_name_in_use(session, given)
-        raise
+        raise ValidationFailed({}, "Another administrator changed the channels at the same moment: add it "
+                                   "again.") from None
     if given.sealed:
         channel.secret_id = await SecretRepository(session, vault).store(
             SECRET_PURPOSE, Secret(json.dumps(given.sealed)), owner=channel_owner(channel.id))

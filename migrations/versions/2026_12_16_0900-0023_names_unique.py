@@ -5,8 +5,8 @@ which SQLite's ``lower()`` does not do beyond ASCII), and a partial unique index
 (not retired, not removed) per key.
 
 Names given before the wizard refused them may repeat: the oldest in use keeps its name, and each
-later one is renamed "<name> (2)", "<name> (3)"... so the index can be made; the lists show the new
-names.
+later one is renamed "<name> (2)", "<name> (3)"... so the index can be made (each rename is logged,
+old name and new, as the upgrade runs); the lists show the new names. Going back keeps the new names.
 
 Revision ID: 0023
 Revises: 0022
@@ -15,6 +15,8 @@ Create Date: 2026-12-16 09:00:00.000000
 
 from __future__ import annotations
 
+import logging
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -25,13 +27,14 @@ down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_LOG = logging.getLogger("alembic.runtime.migration")
 # (table, the column that takes a row out of use, the index)
 _TABLES = (("okta_connections", "retired_at", "uq_okta_connections_name_in_use", "created_at"),
            ("notification_channels", "removed_at", "uq_notification_channels_name_in_use", "created_at"))
 
 
-def _fold(label: str) -> str:
-    return label.strip().casefold()
+def _fold(label: str) -> str:  # as app.store.base.fold_name folds it
+    return unicodedata.normalize("NFKC", label).strip().casefold()
 
 
 def upgrade() -> None:
@@ -53,6 +56,8 @@ def upgrade() -> None:
                     base = row.label.strip()[:190]
                     label = next(f"{base} ({n})" for n in range(2, len(rows) + 3) if _fold(f"{base} ({n})") not in taken)
                     taken.add(_fold(label))
+                    _LOG.warning("%s %s renamed from %r to %r: another in use had the name", table_name, row.id,
+                                 row.label, label)
                 seen.add(_fold(label))
             bind.execute(table.update().where(table.c.id == row.id).values(label=label, name_key=_fold(label)))
         with op.batch_alter_table(table_name, schema=None) as batch_op:

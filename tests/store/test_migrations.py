@@ -4,6 +4,7 @@ what the models declare, and a migration that converts older rows converts them.
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -344,7 +345,10 @@ def test_0023_keeps_one_name_in_use_renaming_the_later_ones(empty_database_facto
                 _insert(conn, "okta_connections", id=uuid.uuid4().hex, label=label, org_origin="https://acme.okta.com",
                         org_kind="okta", credential_kind="api_token", scopes="[]", preflight="{}", shareable=False,
                         retired_at=retired, created_at=f"2026-12-02 1{n}:00:00", updated_at="2026-12-02 10:00:00")
-            for n, (label, removed) in enumerate((("Okta team", None), ("okta TEAM", None), ("Okta team", "x"))):
+            long = "Security operations " * 10  # 200 characters: its second is cut to stay within 200
+            for n, (label, removed) in enumerate((("Okta team", None), ("okta TEAM", None), ("Okta team", "x"),
+                                                  ("Caf\u00e9", None), ("Cafe\u0301", None), (long, None),
+                                                  (long, None))):
                 _insert(conn, "notification_channels", id=uuid.uuid4().hex, kind="email", label=label,
                         target="okta@acme.example", settings="{}", created_at=f"2026-12-02 1{n}:00:00",
                         removed_at="2026-12-04 10:00:00" if removed else None)
@@ -357,7 +361,12 @@ def test_0023_keeps_one_name_in_use_renaming_the_later_ones(empty_database_facto
         assert [tuple(row) for row in connections] == [
             ("Acme", "acme", True), ("ACME (3)", "acme (3)", True), ("Acme", "acme", False),
             ("acme (4)", "acme (4)", True), ("Acme (2)", "acme (2)", True)]
-        assert [tuple(row) for row in channels] == [("Okta team", True), ("okta TEAM (2)", True), ("Okta team", False)]
+        assert [tuple(row) for row in channels] == [
+            ("Okta team", True), ("okta TEAM (2)", True), ("Okta team", False), ("Caf\u00e9", True),
+            ("Cafe\u0301 (2)", True), (long, True), (long.strip()[:190] + " (2)", True)]  # é as one or two: one name
+        with engine.connect() as conn:
+            keys = conn.execute(text("SELECT label, name_key FROM notification_channels")).all()
+        assert all(key == unicodedata.normalize("NFKC", label).strip().casefold() for label, key in keys), keys
         with pytest.raises(IntegrityError), engine.begin() as conn:
             _insert(conn, "notification_channels", id=uuid.uuid4().hex, kind="email", label="OKTA TEAM",
                     name_key="okta team", target="okta@acme.example", settings="{}", created_at="2026-12-05 10:00:00")

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, name_key
+from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, fold_name, name_key
 from app.store.statuses import CHECK_FAILED, REFUSED_AT
 
 
@@ -38,6 +38,12 @@ class OktaConnection(UUIDPrimaryKey, Timestamps, Base):
     # Whether another operator may use this stored credential after a handoff.
     shareable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    @validates("label")
+    def _keep_name_key(self, _key: str, label: str) -> str:
+        """The folded name follows the name, however it is set (the column default covers a plain insert)."""
+        self.name_key = fold_name(label)
+        return label
 
     @property
     def check_failed(self) -> dict[str, Any] | None:

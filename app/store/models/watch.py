@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from app.store.base import Base, UTCDateTime, UUIDPrimaryKey, name_key, utcnow
+from app.store.base import Base, UTCDateTime, UUIDPrimaryKey, fold_name, name_key, utcnow
 from app.store.models.onboardings import OnboardingChild
 
 
@@ -56,6 +56,13 @@ class NotificationChannel(UUIDPrimaryKey, Base):
     # get through (None: it did), in the words a failed delivery is kept in; the channel's row says so.
     tested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     test_failure: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+
+
+    @validates("label")
+    def _keep_name_key(self, _key: str, label: str) -> str:
+        """The folded name follows the name, however it is set (the column default covers a plain insert)."""
+        self.name_key = fold_name(label)
+        return label
 
 
 # How many times a delivery is tried before it is given up (backoff up to 6 hours between tries).

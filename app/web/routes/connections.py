@@ -18,7 +18,7 @@ from app.store.repositories.operators import OperatorRepository
 from app.store.statuses import OnboardingStatus
 from app.vault.redaction import REDACTOR
 from app.web.deps import ActingOperator, CurrentOperator, DbSession, ReadDbSession, actor_for, read_input, uuid_or_404
-from app.web.flash import set_flash
+from app.web.flash import FLASH_LIMIT, set_flash
 from app.web.responses import redirect
 from app.web.state import app_state
 from app.web.templating import render
@@ -71,13 +71,16 @@ async def connection_add(request: Request, db: ReadDbSession, operator: ActingOp
     kept_name = (f" Its name stays “{report.replaced}”, not “{typed}”."
                  if report.replaced and typed and typed != report.replaced else "")
     # Named as the lists and the new-onboarding form name it (QA walk 26): a name not typed was chosen here.
-    done = (f"You already had the connection “{report.replaced}” to {report.domain} with this account: it now "
-            "uses the token just pasted, and the token" if report.replaced else
-            f"Connection “{connection.label}” to {report.domain} added: the token")
-    set_flash(request, response, f"{done} belongs to {report.owner.get('login')}"
-                                 + (" (Super Administrator)." if report.is_super_admin else
-                                    " (not a Super Administrator: some steps will fail).")
-                                 + kept_name + " Next: start an onboarding on it.")
+    owner = f" belongs to {report.owner.get('login')}" + (" (Super Administrator)." if report.is_super_admin else
+                                                          " (not a Super Administrator: some steps will fail).")
+    said = ((f"You already had the connection “{report.replaced}” to {report.domain} with this account: it now "
+             "uses the token just pasted, and the token" if report.replaced else
+             f"Connection “{connection.label}” to {report.domain} added: the token") + owner + kept_name
+            + " Next: start an onboarding on it.")
+    if len(said) > FLASH_LIMIT:  # a long name would cut the warning and the next step: said without it (review)
+        said = ("Your connection to this org now uses the token just pasted, and the token" if report.replaced
+                else f"Connection to {report.domain} added: the token") + owner + " Next: start an onboarding on it."
+    set_flash(request, response, said)
     return response
 
 
