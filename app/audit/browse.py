@@ -5,11 +5,12 @@ and who each event names, in words a person reads."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,12 +90,21 @@ def _zone(name: str) -> tzinfo:
         return UTC
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    """The IANA zone names this server's time zone database holds (not its files such as ``localtime``,
+    which would read days in the server's own zone)."""
+    files = ("localtime", "posixrules", "Factory")
+    return frozenset(name for name in available_timezones()
+                     if name not in files and not name.startswith(("posix/", "right/")))
+
+
 def viewer_zone(name: str) -> str:
     """An IANA time zone name the browser gave ("Pacific/Auckland"), if this server knows it; "" is UTC.
     The audit page's days are the viewer's, as its times are: a day picked as the table shows it found
     nothing when it was read as a UTC day (QA walk 27, M2). Without the page's script, days are UTC."""
     name = name.strip()[:64]
-    return name if name and name != "UTC" and _zone(name) is not UTC else ""
+    return name if name and name != "UTC" and name in _known_zones() else ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,7 @@ class TrailFilter:
     since: date | None = None  # from the start of this day
     until: date | None = None  # to the end of this day
     zone: str = ""  # the days' time zone (an IANA name), "" for UTC
+    zone_refused: str = ""  # a zone the address gave that this server does not know (days read in UTC)
 
     @property
     def zone_name(self) -> str:
@@ -214,9 +225,11 @@ def read_filter(params: Mapping[str, str], *, people: Collection[uuid.UUID], ven
         errors["to"] = f"To ({until.isoformat()}) is before From ({since.isoformat()}): no day is in between."
         since = until = None
     category = params.get("category", "")
+    given_zone = text("tz", 64)
+    zone = viewer_zone(given_zone)
     return TrailFilter(action=text("action", 64), category=category if category in CATEGORIES else "",
-                       who=who_, vendor=vendor, since=since, until=until,
-                       zone=viewer_zone(params.get("tz", ""))), errors
+                       who=who_, vendor=vendor, since=since, until=until, zone=zone,
+                       zone_refused=given_zone if given_zone not in ("", "UTC", zone) else ""), errors
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,9 @@ def _file_name(trail: TrailFilter, choices: Choices, at: datetime, through: int,
     query = trail.query()
     named = {"category": ("kind", query.get("category", "")), "action": ("action", query.get("action", "")),
              "who": ("who", usernames.get(trail.who, trail.who)), "vendor": ("vendor", trail.vendor),
-             "from": ("from", query.get("from", "")), "to": ("to", query.get("to", ""))}
+             "from": ("from", query.get("from", "")), "to": ("to", query.get("to", "")),
+             # The days' zone, when not UTC: a CSV has no other place to say it (review).
+             "tz": ("tz", query.get("tz", ""))}
     parts = [f"{label}-{_slug(value)}".rstrip("-") for key, (label, value) in named.items() if key in query]
     return "-".join([f"audit-trail-{at:%Y-%m-%d}-to-event-{through}", *parts]) + f".{fmt}"
 
