@@ -24,6 +24,7 @@ from tests.support import PASSWORD, add_operator, in_database
 pytestmark = pytest.mark.browser
 
 PHONE, LAPTOP = (390, 844), (1366, 900)
+NAME = "Cara Montgomery-Fitzgerald"
 ONBOARDING = uuid.UUID("c044e788-5b1e-4c3e-9d7a-2f0c8e1b6a55")
 LINK = f"http://wizard.internal.acme-corporation.example:18613/onboardings/{ONBOARDING}"
 REFUSED = ("Could not reach the webhook's receiver at hooks.acme-corporation.example:443: the server refused the "
@@ -72,7 +73,7 @@ async def _seed(session: AsyncSession) -> None:
 @pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
 def test_recent_deliveries_fit_the_screen_and_show_each_alert_once(settings: Settings, vault_key: str,
                                                                   tmp_path: Path, viewport: tuple[int, int]) -> None:
-    add_operator(settings, "ana", "admin")
+    add_operator(settings, "ana", "admin", display_name=NAME)  # an administrator's header, with a long name
     in_database(settings, _seed)
     shots = Path(os.environ.get("ONBOARD_TEST_SHOTS") or tmp_path)
     with live_server(settings.resolved_database_url, tmp_path / "live", migrate=False,
@@ -109,7 +110,11 @@ def test_recent_deliveries_fit_the_screen_and_show_each_alert_once(settings: Set
         assert width <= viewport[0], f"Health scrolls sideways at {viewport[0]} px ({width} px wide)"
         if viewport == LAPTOP:  # an administrator's header (six links, name, role) on one line at 1280 px
             page.set_viewport_size({"width": 1280, "height": 900})
-            brand, out = (box or {"y": 0.0, "height": 0.0} for box in (
-                page.locator(".brand").bounding_box(), page.get_by_role("button", name="Sign out").bounding_box()))
+            brand = page.locator(".brand").bounding_box()
+            out = page.get_by_role("button", name="Sign out").bounding_box()
+            assert brand is not None and out is not None, "the header's name or its Sign out is not shown"
             assert abs((brand["y"] + brand["height"] / 2) - (out["y"] + out["height"] / 2)) < 8, (brand, out)
+            # A long name is cut, whole on hover, and leads to one's account (its password).
+            account = page.get_by_role("link", name=f"{NAME} (your account and password)")
+            expect(account).to_have_attribute("title", f"{NAME}: your account and password")
         watch.assert_clean()
