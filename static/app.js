@@ -140,9 +140,12 @@ document.addEventListener("DOMContentLoaded", function () { localTimes(document)
 document.addEventListener("DOMContentLoaded", function () {
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (error) { zone = ""; }
-  // A shared link's zone stays (everyone it is sent to sees the same events); the page names it.
+  // A shared link's zone stays (everyone it is sent to sees the same events); the page names it. Days
+  // already read from the address stay as the server read them (a link without a zone: UTC), so the
+  // labels say what the events shown are (review).
   document.querySelectorAll("input[data-viewer-zone]").forEach(function (input) {
-    if (!input.value && zone && zone !== "UTC") {
+    var days = new URLSearchParams(window.location.search);
+    if (!input.value && zone && zone !== "UTC" && !days.get("from") && !days.get("to")) {
       input.value = zone;
       document.querySelectorAll("[data-zone-name]").forEach(function (name) { name.textContent = zone; });
     }

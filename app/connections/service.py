@@ -24,7 +24,7 @@ from app.okta.orgurl import OrgUrl, OrgUrlError, typed_host
 from app.okta.ratelimit import INTERACTIVE
 from app.store.base import fold_name, name_taken, utcnow
 from app.store.db import Database
-from app.store.models import OktaConnection, OperatorRole
+from app.store.models import OktaConnection, Operator, OperatorRole
 
 # The routes ask this service which custom domains are allowed (the query lives with the settings).
 from app.store.repositories.app_settings import allowed_custom_domains as allowed_custom_domains
@@ -214,8 +214,11 @@ async def _keep(db: Database, vault: Vault, org: OrgUrl, report: PreflightReport
             login = report.owner.get("login")
             # (Not by the owner when the one named so has the same: it told apart nothing, QA walk 25, L1.)
             same_owner = names.get(fold_name(base), ("", None, "", ""))[3] == login
-            candidates = (base, "" if same_owner else f"{base} ({login})", f"{base} (added by {actor.name})",
-                          f"{base} ({login}, added by {actor.name})", f"{base} #{uuid.uuid4().hex[:6]}")
+            # Who added it as the lists name them (by their name, not their username: QA walk 28, L5).
+            adder = await session.get(Operator, actor.id) if actor.id else None
+            who = adder.display_name if adder is not None else actor.name
+            candidates = (base, "" if same_owner else f"{base} ({login})", f"{base} (added by {who})",
+                          f"{base} ({login}, added by {who})", f"{base} #{uuid.uuid4().hex[:6]}")
             label = next(name for name in candidates if name and fold_name(name) not in names)
         connection = OktaConnection(id=uuid.uuid4(), label=label, org_origin=org.origin,
                                     org_kind=org.kind, credential_kind="api_token", scopes=[],

@@ -200,26 +200,28 @@ class Report:
         if self.chain_range is None:
             return "No audit event of this onboarding is recorded yet."
         first, last = self.chain_range
-        chain, stretch = self.chain, f"event {first}" if first == last else f"events {first} to {last}"
+        chain = self.chain
         if not chain.ok:
             problem = str(chain.problem)
             at = "" if chain.first_broken_seq is None or problem.startswith("event") \
                 else f"at event {chain.first_broken_seq}, "
             span = str(first) if first == last else f"{first} to {last}"
             return f"Audit trail BROKEN, checking this onboarding's events ({span}): {at}{problem}."
-        # The stretch first, then what it holds: this onboarding's events, the downloads of its record
-        # among them (each download adds one, so the count moves as an auditor exports: QA walk 25, L8),
-        # and other work's recorded in between.
+        # One sentence, the stretch checked then what it holds: this onboarding's events, the downloads of
+        # its record among them (each download adds one, so the count moves as an auditor exports: QA walk
+        # 25, L8), and other work's in between (its two colons read poorly: QA walk 28, L7).
         others = max(0, chain.events_checked - self.own_events)
-        verb = "was" if first == last else "were"
-        own = counted(self.own_events, "event") + " of this onboarding" if others else \
-            ("its one event" if self.own_events == 1 else f"all {self.own_events} of this onboarding")
+        stretch = f"event #{first}" if first == last else f"events #{first} to #{last}"
         downloads = f" ({self.exports} of them {'a download' if self.exports == 1 else 'downloads'} of its record)" \
             if self.exports and self.own_events > 1 else ""
-        between = f", and {counted(others, 'event')} of other work recorded in between (sign-ins, other " \
-                  "onboardings)" if others else ""
-        return f"Audit trail intact: {stretch} {verb} checked against the hash chain: {own}{downloads}{between}." \
-               f"{chain.notes}"
+        if others:
+            holds = f", which hold this onboarding's {counted(self.own_events, 'event')}{downloads} and " \
+                    f"{counted(others, 'event')} of other work recorded in between (sign-ins, other onboardings)"
+        elif self.own_events == 1:
+            holds = ", this onboarding's only event"
+        else:
+            holds = f", all {self.own_events} of this onboarding{downloads}"
+        return f"Audit trail intact: the hash chain was checked over {stretch}{holds}.{chain.notes}"
 
 
 async def applied_actions(session: AsyncSession, loaded: Loaded, names: dict[Any, str]

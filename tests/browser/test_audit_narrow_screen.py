@@ -63,6 +63,10 @@ def test_the_audit_trail_fits_a_phone(settings: Settings, vault_key: str, tmp_pa
         # The day is the viewer's, as the table's times are (QA walk 27, M2): the page's script sent the zone.
         expect(page.get_by_role("listitem").filter(has_text=f"00:00 {VIEWER_TIMEZONE}")).to_be_visible()
         expect(page.locator("label[for=from]")).to_have_text("From (local day)")
+        # A link with days and no zone (an older bookmark) was read in UTC: the page says so, not "local".
+        page.goto(server.url + "/audit?from=" + datetime.now(UTC).date().isoformat())
+        expect(page.locator("label[for=from]")).to_have_text("From (UTC day)")
+        expect(page.locator("#a-days-hint")).to_contain_text("whole days in UTC")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE[0], f"the audit trail narrowed by who and day scrolls sideways ({width} px wide)"
         watch.assert_clean()

@@ -53,7 +53,7 @@ class TestReport:
         assert "The custom role has exactly the three permissions" in html
         assert "Attested by Ana.Admin (ana.admin)" in html
         assert "Custom role “Microsoft Defender for Identity” (id <code>cr0" in html  # Okta objects, ids beside
-        assert "Audit trail intact: events " in html
+        assert "Audit trail intact: the hash chain was checked over events #" in html
         assert "Service account token verified" in html  # the timeline
         # Its people named as the rest of the report names them, with the trail's username (QA walk 15, L8).
         timeline = html.split('class="table table--stack timeline-table">', 1)[1]
@@ -256,9 +256,9 @@ class TestReport:
         others = last - first + 1 - own
         assert others >= 1
         assert exports == 1  # the PDF's download: one of this onboarding's events, said as such (QA walk 25, L8)
-        said = (f"Audit trail intact: events {first} to {last} were checked against the hash chain: {own} events of "
-                f"this onboarding (1 of them a download of its record), and {others} event{'s' if others > 1 else ''}"
-                " of other work recorded in between (sign-ins, other onboardings).")
+        said = (f"Audit trail intact: the hash chain was checked over events #{first} to #{last}, which hold this "
+                f"onboarding's {own} events (1 of them a download of its record) and {others} "
+                f"event{'s' if others > 1 else ''} of other work recorded in between (sign-ins, other onboardings).")
         page = web.get(f"/onboardings/{oid}/report").text
         assert '<p class="notice notice--success">' + escape(said, quote=False).replace("'", "&#39;") + "</p>" in page
         assert "Audit chain" not in page
@@ -382,11 +382,12 @@ def test_a_pdf_heading_near_a_pages_foot_starts_the_next_page() -> None:
 
 
 @pytest.mark.parametrize(("events", "own", "exports", "said"), [
-    ((7, 7), 1, 0, "Audit trail intact: event 7 was checked against the hash chain: its one event."),
-    ((5, 9), 5, 2, "Audit trail intact: events 5 to 9 were checked against the hash chain: all 5 of this onboarding "
+    ((7, 7), 1, 0, "Audit trail intact: the hash chain was checked over event #7, this onboarding's only event."),
+    ((5, 9), 5, 2, "Audit trail intact: the hash chain was checked over events #5 to #9, all 5 of this onboarding "
                    "(2 of them downloads of its record)."),
-    ((5, 12), 6, 0, "Audit trail intact: events 5 to 12 were checked against the hash chain: 6 events of this "
-                    "onboarding, and 2 events of other work recorded in between (sign-ins, other onboardings)."),
+    ((5, 12), 6, 0, "Audit trail intact: the hash chain was checked over events #5 to #12, which hold this "
+                    "onboarding's 6 events and 2 events of other work recorded in between (sign-ins, other "
+                    "onboardings)."),
 ], ids=["one event", "only its own", "others between"])
 def test_the_chain_s_line_says_the_stretch_then_what_it_holds(events: tuple[int, int], own: int, exports: int,
                                                               said: str) -> None:

@@ -314,7 +314,7 @@ def _names(page: str) -> list[str]:
 
 def test_a_name_in_use_is_refused_and_an_untyped_one_told_apart(w: Wizard, settings: Settings) -> None:
     assert w.org.demo is not None
-    add_operator(settings, "amy", "operator")  # besides oli
+    add_operator(settings, "amy", "operator", display_name="Amy Operator")  # besides oli
     w.connect()  # ana.admin's, named "Sandbox"
     web = Web(w.client)
     web.sign_in("oli")
@@ -326,14 +326,16 @@ def test_a_name_in_use_is_refused_and_an_untyped_one_told_apart(w: Wizard, setti
     assert _names(web.get("/connections").text) == ["Sandbox"]
 
     # Without a name: the demo's button, pressed by two people, names the second by who added it (its
-    # token's owner is the same: "(sam.super@…)" told apart nothing, QA walk 25, L1).
+    # token's owner is the same: "(sam.super@…)" told apart nothing, QA walk 25, L1), by the name the
+    # lists give them, not their username (QA walk 28, L5).
     assert web.post("/connections/sandbox", page="/connections").status_code == 303
     web.sign_out()
     web.sign_in("amy")
     assert web.post("/connections/sandbox", page="/connections").status_code == 303
     names = _names(web.get("/connections").text)
     login = w.org.demo.admin_login
-    assert sorted(names) == sorted(["Sandbox", "Sandbox org (demo)", "Sandbox org (demo) (added by amy)"]), names
+    assert sorted(names) == sorted(["Sandbox", "Sandbox org (demo)", "Sandbox org (demo) (added by Amy Operator)"]), \
+        names
     assert login not in " ".join(names)
 
     # Renewing one's own connection's token under its own name is no clash.

@@ -140,7 +140,7 @@ async def _page(request: Request, db: DbSession, *, chain: object) -> Response:
     context = {
         "events": page.events, "chain": chain, "org_of": org_of,
         "who": lambda event: who(event, named), "vendors": vendors, "choices": choices,
-        "server_who": SERVER_WHO, "kinds": KINDS, "errors": errors,
+        "server_who": SERVER_WHO, "kinds": KINDS, "errors": errors, "zone_refused": trail.zone_refused,
         # What the person chose stays in the form, a refused choice too, so they can correct it; a
         # date field holds a date or nothing (its message quotes what was not one).
         "typed": {**{key: params.get(key, "")[:64] for key in ("action", "category", "who", "vendor")},
