@@ -408,9 +408,9 @@ class Journey(InApp):
                 self.get(url, follow=False)
                 seen[url] = self.shown[-1]
         page = seen["/audit"].text if shared else ""
-        while '<nav class="pager"' in page:
-            older = page.split('<nav class="pager"', 1)[1].split('href="', 1)[1].split('"', 1)[0]
-            page = self.get(older.replace("&amp;", "&").replace("http://testserver", "")).text
+        # Page by page to the oldest, by its "Older" link (a page also links back to the newer ones).
+        while older := re.search(r'<a href="([^"]+)">Older ›</a>', page):
+            page = self.get(older.group(1).replace("&amp;", "&").replace("http://testserver", "")).text
         return seen
 
     # -- searching --
