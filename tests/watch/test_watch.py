@@ -350,6 +350,10 @@ def test_the_lists_filter_on_the_first_call_reads_the_facts_as_the_watch_does(j:
     assert 0 < len(found) < len(FACTS)
     listed = j.get("/?view=all&health=first_call").text
     assert all((f"#{str(oid)[:8]}" in listed) == (oid in found) for oid in made)
+    # And each row of the whole list says it where it says "no alert open", which read as proven (QA walk 27, L8).
+    every = j.get("/?view=all").text
+    rows = {oid: every.split(f"#{str(oid)[:8]}", 1)[1].split("</tr>", 1)[0] for oid in made}
+    assert all(("vendor connected: not yet" in rows[oid]) == (oid in found) for oid in made), rows
 
 
 def test_the_audit_report_carries_the_watch_history(j: Journey, sandbox_org: SandboxOrg) -> None:

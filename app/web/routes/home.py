@@ -14,7 +14,7 @@ from app.connections.service import list_connections
 from app.store.repositories.onboardings import VIEWS, ListQuery, OnboardingRepository
 from app.store.repositories.operators import OperatorRepository
 from app.store.repositories.progress import handed_to_the_queue, running_jobs_of
-from app.store.repositories.watch import is_watched, open_alerts_of, retired_connections
+from app.store.repositories.watch import is_watched, open_alerts_of, retired_connections, waiting_for_first_call
 from app.store.statuses import OnboardingStatus, WaitingFor
 from app.web.deps import CurrentOperator, DbSession
 from app.web.state import app_state
@@ -80,6 +80,9 @@ async def home(request: Request, db: DbSession, operator: CurrentOperator) -> Re
               "handed_by": names.get(handed[row.Onboarding.id].from_operator_id, "")
               if row.Onboarding.id in handed else "",
               "watched": is_watched(row.Onboarding),
+              # Completed on a person's word that the vendor connected, and Okta shows no call of it yet: said
+              # beside "no alert open", which read as proven (QA walk 27, L8; Health's "Vendor connected").
+              "first_call": is_watched(row.Onboarding) and waiting_for_first_call(row.Onboarding.facts or {}),
               "stopped": is_watched(row.Onboarding) and row.Onboarding.connection_id in stopped,
               "vendor": library.get(row.Onboarding.vendor).name if row.Onboarding.vendor in library
               else row.Onboarding.vendor} for row in page.rows]
