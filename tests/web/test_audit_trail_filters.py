@@ -251,3 +251,15 @@ def test_a_middle_page_leads_both_ways(settings: Settings, auditor: Web, trail: 
     back = go(last, "‹ Newer")
     assert "Older ›" in back and "‹ Newer" in back and "« Newest" in back
     assert what(go(back, "‹ Newer")) == what(first) and what(go(back, "« Newest")) == what(first)
+
+
+def test_a_day_whose_midnight_the_clocks_skip_starts_when_it_begins() -> None:
+    """Chile moved its clocks from 00:00 to 01:00 on 7 September 2025: that day has no midnight, and
+    begins at 01:00 local (04:00 UTC); the day before ends there."""
+    from datetime import date
+
+    from app.audit.browse import TrailFilter
+
+    day = TrailFilter(since=date(2025, 9, 7), until=date(2025, 9, 7), zone="America/Santiago")
+    bounds = [str(condition.right.effective_value) for condition in day.where()]  # type: ignore[attr-defined]
+    assert bounds == ["2025-09-07 04:00:00+00:00", "2025-09-08 03:00:00+00:00"]
