@@ -81,8 +81,8 @@ def test_dates_are_whole_days_in_utc(auditor: Web) -> None:
     assert what(_page(auditor, to="2025-03-09")) == ["Plan confirmed: 5 actions"]
     assert what(_page(auditor, **{"from": "2025-03-14", "to": "2025-03-14"})) == ["Signed out"]
     page = _page(auditor)
-    assert ("From and To are whole days in <span data-zone-name>UTC</span>, as the table shows each time (hover "
-            "over a time for UTC): from 00:00 on From to the end of To.") in page
+    assert ("From and To are whole days in <span data-zone-name>UTC</span>, from 00:00 on From to the end of To. "
+            "The table shows each time in your own time zone; hover over it for UTC.") in page
 
 
 def test_days_are_the_viewers_own_when_the_page_gives_its_zone(auditor: Web, trail: Trail) -> None:
