@@ -28,7 +28,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _LOG = logging.getLogger("alembic.runtime.migration")
-# (table, the column that takes a row out of use, the index)
+# (table, the column that takes a row out of use, the index, the column that says which came first)
 _TABLES = (("okta_connections", "retired_at", "uq_okta_connections_name_in_use", "created_at"),
            ("notification_channels", "removed_at", "uq_notification_channels_name_in_use", "created_at"))
 

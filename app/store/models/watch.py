@@ -57,7 +57,6 @@ class NotificationChannel(UUIDPrimaryKey, Base):
     tested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     test_failure: Mapped[str | None] = mapped_column(String(1000), nullable=True)
 
-
     @validates("label")
     def _keep_name_key(self, _key: str, label: str) -> str:
         """The folded name follows the name, however it is set (the column default covers a plain insert)."""
