@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, String, Text, TypeDecorator, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from app.vault.redaction import REDACTOR
 
@@ -105,6 +105,20 @@ class Base(DeclarativeBase):
 
 class UUIDPrimaryKey:
     id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=uuid.uuid4)
+
+
+class NamedInUse:
+    """A row people choose by its name (an Okta connection, a notification channel): the name, and it
+    folded (``name_key``), which the table's partial unique index keeps to one row in use per name. The
+    folded name follows the name however it is set; the column default covers a plain insert."""
+
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_key: Mapped[str] = mapped_column(String(800), nullable=False, default=name_key)
+
+    @validates("label")
+    def _keep_name_key(self, _key: str, label: str) -> str:
+        self.name_key = fold_name(label)
+        return label
 
 
 class Timestamps:

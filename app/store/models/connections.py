@@ -7,21 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, fold_name, name_key
+from app.store.base import Base, NamedInUse, Timestamps, UTCDateTime, UUIDPrimaryKey
 from app.store.statuses import CHECK_FAILED, REFUSED_AT
 
 
-class OktaConnection(UUIDPrimaryKey, Timestamps, Base):
+class OktaConnection(UUIDPrimaryKey, NamedInUse, Timestamps, Base):
     __tablename__ = "okta_connections"
     # Two connections in use of one name cannot be told apart where one is chosen: the service refuses
     # a name in use, and this index refuses the second of two adds that checked at the same moment.
     __table_args__ = (Index("uq_okta_connections_name_in_use", "name_key", unique=True,
                             sqlite_where=text("retired_at IS NULL"), postgresql_where=text("retired_at IS NULL")),)
 
-    label: Mapped[str] = mapped_column(String(200), nullable=False)
-    name_key: Mapped[str] = mapped_column(String(800), nullable=False, default=name_key)  # the label, folded
     org_origin: Mapped[str] = mapped_column(String(300), nullable=False, index=True)
     org_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # okta, custom, sandbox
     credential_kind: Mapped[str] = mapped_column(String(32), nullable=False)  # api_token, service_app
@@ -38,12 +36,6 @@ class OktaConnection(UUIDPrimaryKey, Timestamps, Base):
     # Whether another operator may use this stored credential after a handoff.
     shareable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-    @validates("label")
-    def _keep_name_key(self, _key: str, label: str) -> str:
-        """The folded name follows the name, however it is set (the column default covers a plain insert)."""
-        self.name_key = fold_name(label)
-        return label
 
     @property
     def check_failed(self) -> dict[str, Any] | None:

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.base import Base, UTCDateTime, UUIDPrimaryKey, fold_name, name_key, utcnow
+from app.store.base import Base, NamedInUse, UTCDateTime, UUIDPrimaryKey, utcnow
 from app.store.models.onboardings import OnboardingChild
 
 
@@ -34,7 +34,7 @@ class Alert(UUIDPrimaryKey, OnboardingChild, Base):
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class NotificationChannel(UUIDPrimaryKey, Base):
+class NotificationChannel(UUIDPrimaryKey, NamedInUse, Base):
     """Where alerts are sent, set by an administrator: a webhook (its signing secret sealed) or
     e-mail over SMTP (its password sealed)."""
 
@@ -44,8 +44,6 @@ class NotificationChannel(UUIDPrimaryKey, Base):
                             sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),)
 
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # webhook | email
-    label: Mapped[str] = mapped_column(String(200), nullable=False)
-    name_key: Mapped[str] = mapped_column(String(800), nullable=False, default=name_key)  # the label, folded
     target: Mapped[str] = mapped_column(String(1000), nullable=False)  # the webhook URL, or the recipients
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)  # SMTP host, port...
     secret_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sealed_secrets.id"), nullable=True)
@@ -56,12 +54,6 @@ class NotificationChannel(UUIDPrimaryKey, Base):
     # get through (None: it did), in the words a failed delivery is kept in; the channel's row says so.
     tested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     test_failure: Mapped[str | None] = mapped_column(String(1000), nullable=True)
-
-    @validates("label")
-    def _keep_name_key(self, _key: str, label: str) -> str:
-        """The folded name follows the name, however it is set (the column default covers a plain insert)."""
-        self.name_key = fold_name(label)
-        return label
 
 
 # How many times a delivery is tried before it is given up (backoff up to 6 hours between tries).
