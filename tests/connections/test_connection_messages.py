@@ -3,17 +3,9 @@ whole: with a long name, the message lost its warning and its next step at the f
 
 from __future__ import annotations
 
-import html
-import re
-
 from okta_sandbox import SandboxOrg
 from tests.page_journeys import Journey
-
-
-def _flash(page: str) -> str:
-    found = re.search(r'<div class="notice notice--\w+" role="status">(.*?)</div>', page, re.S)
-    assert found, "no message"
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+from tests.web.test_webhook_destinations import _flash
 
 
 def _add(j: Journey, sandbox_org: SandboxOrg, label: str) -> str:
