@@ -160,7 +160,7 @@ def _subject(found: _Found) -> tuple[str | None, str]:
     typed when no such account exists (it may be a password typed into the wrong field)."""
     if found.operator_id is None:
         return None, "an unknown username"
-    return str(found.operator_id), f"'{found.username}'"
+    return str(found.operator_id), f"“{found.username}”"
 
 
 async def sign_in(

@@ -55,7 +55,7 @@ def describe(playbook: Playbook, requirements: Iterable[str]) -> str:
         if requirement.startswith(INPUT_PREFIX):
             name = requirement[len(INPUT_PREFIX):]
             try:
-                values.append(f"'{playbook.input(name).label}'")
+                values.append(f"“{playbook.input(name).label}”")
             except KeyError:
                 values.append(name)
         else:

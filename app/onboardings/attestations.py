@@ -95,7 +95,7 @@ async def attest(session: AsyncSession, vault: Vault, playbook: Playbook, onboar
     if destroyed:  # on record, as every other destruction: an auditor sees when the wizard stopped holding it
         await record(session, action="secrets_destroyed", actor=actor, onboarding_id=onboarding.id,
                      subject_type="onboarding", subject_id=str(onboarding.id),
-                     summary=f"Attested '{check.label}', so the {counted(destroyed, 'value')} kept for that step "
+                     summary=f"Attested “{check.label}”, so the {counted(destroyed, 'value')} kept for that step "
                              f"{'was' if destroyed == 1 else 'were'} destroyed")
     return attestation
 
@@ -117,7 +117,7 @@ async def attestable(session: AsyncSession, playbook: Playbook, onboarding: Onbo
     empty = missing_required((playbook.input(key), scope.inputs.get(key)) for key in step.inputs)
     if empty:
         # Sentinel's workspace: attesting its step would leave later steps with nothing to paste.
-        names = " and ".join(f"'{label}'" for label in empty)
+        names = " and ".join(f"“{label}”" for label in empty)
         raise ValidationFailed({}, f"Not attested: {names} is empty. Write it on step {step.number} and save, "
                                "then attest.")
     await refuse_before_the_wizard(session, playbook, onboarding, step, scope)
@@ -180,7 +180,7 @@ async def _refuse_a_dead_end(session: AsyncSession, playbook: Playbook, onboardi
     _run, results = await latest_results(session, onboarding.id)
     readers = dead_end_reads(playbook, check, kept, {key: result.status for key, result in results.items()})
     if readers:
-        raise ValidationFailed({}, f"Verify first: the check '{readers[0].label}' needs the value kept for this "
+        raise ValidationFailed({}, f"Verify first: the check “{readers[0].label}” needs the value kept for this "
                                "step, and attesting the step destroys it. Press Verify; once that check has "
                                "passed, attest.")
 
@@ -200,7 +200,7 @@ async def withdraw_pasted(session: AsyncSession, playbook: Playbook, onboarding:
         attested = [(check, live[check.key]) for check in step.checks if check.kind == "attest" and check.key in live]
         if not moved or not attested:
             continue
-        names = " and ".join(f"'{label}'" for label in moved)
+        names = " and ".join(f"“{label}”" for label in moved)
         for check, attestation in attested:
             await withdraw_attestation(session, attestation)
             await record(session, action="attestation_withdrawn", actor=actor, onboarding_id=onboarding.id,

@@ -190,7 +190,7 @@ async def switch_connection(session: AsyncSession, onboarding: Onboarding, conne
     if connection is None or connection.retired_at is not None:
         raise ValidationFailed({"connection": "Choose one of your Okta connections."})
     if connection.refused:
-        raise ValidationFailed({"connection": f"Okta did not accept the token of '{connection.label}' when last asked: "
+        raise ValidationFailed({"connection": f"Okta did not accept the token of “{connection.label}” when last asked: "
                                               "renew it in Okta connections, or choose another."})
     if connection.org_origin != onboarding.org_origin:
         raise ValidationFailed({"connection": "That connection is for another Okta org."})
@@ -199,7 +199,7 @@ async def switch_connection(session: AsyncSession, onboarding: Onboarding, conne
     await touch(session, onboarding.id, activity=False, connection_id=connection.id)
     await record(session, action="connection_switch", actor=actor, onboarding_id=onboarding.id,
                  subject_type="okta_connection", subject_id=str(connection.id),
-                 summary=f"Continuing with the credential of connection '{connection.label}'")
+                 summary=f"Continuing with the credential of connection “{connection.label}”")
     return connection
 
 

@@ -108,7 +108,7 @@ def next_step(view: OnboardingView) -> NextStep:
     connection = view.loaded.connection
     if connection.retired_at is not None:
         return NextStep(NextKind.connection, "Choose another Okta connection",
-                        f"The connection '{connection.label}' it used was retired and its credential destroyed: "
+                        f"The connection “{connection.label}” it used was retired and its credential destroyed: "
                         f"nothing can be applied, verified or undone until it uses another connection to "
                         f"{view.onboarding.org_origin}.")
     if view.job is not None:
@@ -118,7 +118,7 @@ def next_step(view: OnboardingView) -> NextStep:
         # Verifying again reads the same refusal: the card read "Verify again", and the checks of the
         # run before read as drift, "mend what changed in Okta" (the token of a person who left).
         return NextStep(NextKind.connection, "Renew the Okta connection's token",
-                        f"Okta did not accept the credential of the connection '{connection.label}' when last asked: "
+                        f"Okta did not accept the credential of the connection “{connection.label}” when last asked: "
                         "its API token was revoked, expired (30 days without use), or its owner was deactivated. "
                         "Nothing can be verified or watched until the onboarding uses a credential Okta accepts: "
                         "create a new API token in Okta and add it in Okta connections, or choose another "
@@ -216,9 +216,9 @@ def next_step(view: OnboardingView) -> NextStep:
         where = f"In “{person.section.title}”.{_first(person, before)}"
         return NextStep(NextKind.verify, f"Step {person.step.number}: {person.step.title}",
                         f"{where} Verify before you attest it: attesting destroys the value kept for it, which the "
-                        f"check '{blocked}' still needs and has not passed yet. Once that check has passed, attest.",
+                        f"check “{blocked}” still needs and has not passed yet. Once that check has passed, attest.",
                         person, before=before, reader_detail=f"{where} It is attested only once the check "
-                        f"'{blocked}' has passed (attesting destroys the value kept for it, which that check still "
+                        f"“{blocked}” has passed (attesting destroys the value kept for it, which that check still "
                         f"needs): {WHO_ACTS} verifies first.")
     if person is not None:
         unmet = failed_once_attested(person)

@@ -107,7 +107,7 @@ async def start_timer(session: AsyncSession, playbook: Playbook, onboarding: Onb
 def _timer_summary(minutes: int, title: str, timer: dict[str, Any], now: float, actor: Actor) -> str:
     """The trail's words for a started wait; one counted from earlier says from when, and that it is
     the person's word (it read "..., begun 120 minutes before", which nobody could place)."""
-    started = f"Started the {minutes}-minute wait of '{title}'"
+    started = f"Started the {minutes}-minute wait of “{title}”"
     if "declared" not in timer:
         return started
     ago = int(timer["declared"]["minutes"])

@@ -53,11 +53,11 @@ class TokenName:
         """Why the name is not the one given, in words ("" when it is)."""
         if not self.same:
             return ""
-        what = f"a token named '{self.given}'" if self.same == 1 else f"{self.same} tokens named '{self.given}'"
+        what = f"a token named “{self.given}”" if self.same == 1 else f"{self.same} tokens named “{self.given}”"
         moment = okta_moment(self.created)
         when = "" if moment is None else f" ({'' if self.same == 1 else 'the newest '}created {stamp(moment)})"
         return (f"The service account already has {what}{when}, made before this onboarding: name this one "
-                f"'{self.name}', so that the wizard can tell the token you paste from it.")
+                f"“{self.name}”, so that the wizard can tell the token you paste from it.")
 
 
 def propose(given: str, held: Sequence[Mapping[str, Any]]) -> TokenName:

@@ -223,9 +223,9 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
         # When (the database's clock, as a verification run's): a failed result from before is out of date.
         TOKEN_VERIFIED_AT: utcnow().timestamp()}
     how = ("picked by the operator among " if chosen else "named ") + (
-        f"{len(tokens)} tokens of the account" if chosen else f"'{name}'" if name else "(no name given)")
+        f"{len(tokens)} tokens of the account" if chosen else f"“{name}”" if name else "(no name given)")
     if not chosen and (matched.name or "").strip().casefold() != name.casefold():
-        how = f"the account's only token (named '{matched.name}', not '{name}')"
+        how = f"the account's only token (named “{matched.name}”, not “{name}”)"
     # The token the vendor was given, when another replaces it: what was attested of it is asked again.
     was = loaded.scope.facts.get("service_token_id") if loaded.scope.facts.get(TOKEN_VERIFIED) else None
     withdrawn: list[str] = []
@@ -248,7 +248,7 @@ async def _verify(engine: Engine, onboarding_id: uuid.UUID, token: Secret, actor
                                                                 matched.id, actor)
         await record(session, action="service_token_verify", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=matched.id,
-                     summary=f"Service account token verified: '{matched.name}' ({matched.id}), {how}, fingerprint "
+                     summary=f"Service account token verified: “{matched.name}” ({matched.id}), {how}, fingerprint "
                              f"{token.fingerprint()}, network {network_text(matched.network, zone_names)}"
                              + "".join(f"; {probe.path} {'readable' if probed[probe.fact] else 'refused (403)'}"
                                        for probe in task.probes),
@@ -287,9 +287,9 @@ async def _ask_which_token(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
     if chosen:
         message = "The token you picked is not one of the service account's tokens."
     elif same:
-        message = f"The service account has {same} tokens named '{name}': the wizard cannot tell which you pasted."
+        message = f"The service account has {same} tokens named “{name}”: the wizard cannot tell which you pasted."
     else:
-        message = f"None of the service account's {len(tokens)} tokens is named '{name}'."
+        message = f"None of the service account's {len(tokens)} tokens is named “{name}”."
     pick = "Pick the token you pasted (each is listed with when it was created), then paste it again."
     async with engine.db.session() as session:
         await learn(session, await get_onboarding(session, onboarding_id), {"service_token_candidates": candidates})
@@ -329,4 +329,4 @@ async def set_token_any_ip(engine: Engine, onboarding_id: uuid.UUID, actor: Acto
                                                                       utcnow().timestamp())})
         await record(session, action="token_network_fix", actor=actor, onboarding_id=onboarding_id,
                      subject_type="api_token", subject_id=str(token_id),
-                     summary=f"Token '{token.name}' ({token.id}) network set to Any IP")
+                     summary=f"Token “{token.name}” ({token.id}) network set to Any IP")

@@ -250,4 +250,4 @@ HEALTH_WORDS: dict[str, str] = {
 
 def retired_note(label: str) -> str:
     """The status line of an onboarding whose Okta connection was retired (its credential destroyed)."""
-    return f"Its Okta connection '{label}' was retired: choose another connection to this org on this page."
+    return f"Its Okta connection “{label}” was retired: choose another connection to this org on this page."

@@ -274,7 +274,7 @@ async def add_channel(session: AsyncSession, vault: Vault, given: ChannelInput, 
     ticked = bool(given.settings.get(PRIVATE_NETWORK))
     await record(session, action="notification_channel_add", actor=actor, subject_type="notification_channel",
                  subject_id=str(channel.id),
-                 summary=f"Notifications: {kind_words(given.kind)} '{given.label}' to {given.target}"
+                 summary=f"Notifications: {kind_words(given.kind)} “{given.label}” to {given.target}"
                          f"{ASSIGNEE_TOO if given.settings.get(TO_ASSIGNEE) else ''} added"
                          f"{f', with “{private_choice(given.kind)}” ticked' if ticked else ''}",
                  details={PRIVATE_NETWORK: ticked})
@@ -289,13 +289,13 @@ async def set_to_assignee(session: AsyncSession, channel_id: uuid.UUID, on: bool
     if channel is None or channel.removed_at is not None:
         return None
     if channel.kind != EMAIL:
-        raise ValidationFailed({}, f"'{channel.label}' is a webhook: only an e-mail channel sends to the assignee.")
+        raise ValidationFailed({}, f"“{channel.label}” is a webhook: only an e-mail channel sends to the assignee.")
     if sends_to_assignee(channel) == on:
         return channel
     channel.settings = {**(channel.settings or {}), TO_ASSIGNEE: on}  # a new dict: the JSON column sees the change
     await record(session, action="notification_channel_change", actor=actor, subject_type="notification_channel",
                  subject_id=str(channel.id),
-                 summary=f"Notifications: e-mail '{channel.label}' "
+                 summary=f"Notifications: e-mail “{channel.label}” "
                          f"{'now also sends' if on else 'no longer sends'} to each onboarding's assignee")
     return channel
 
@@ -320,7 +320,7 @@ async def remove_channel(session: AsyncSession, vault: Vault, channel_id: uuid.U
                                                        owner=channel_owner(channel.id))
     await record(session, action="notification_channel_remove", actor=actor, subject_type="notification_channel",
                  subject_id=str(channel.id),
-                 summary=f"Notifications: {kind_words(channel.kind)} '{channel.label}' removed (its secret destroyed)")
+                 summary=f"Notifications: {kind_words(channel.kind)} “{channel.label}” removed (its secret destroyed)")
     return channel
 
 

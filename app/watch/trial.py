@@ -82,6 +82,6 @@ async def send_test(session: AsyncSession, notifier: Notifier, channel_id: uuid.
     channel.tested_at, channel.test_failure = now, failure  # the channel's row says so (QA M6)
     await record(session, action="notification_channel_test", actor=actor, subject_type="notification_channel",
                  subject_id=str(channel.id), outcome=Outcome.ok if failure is None else Outcome.failed,
-                 summary=f"Notifications: test message to {kind_words(channel.kind)} '{channel.label}' "
+                 summary=f"Notifications: test message to {kind_words(channel.kind)} “{channel.label}” "
                          + ("got through" if failure is None else f"did not get through: {failure}"))
     return Trial(channel, failure, resent)

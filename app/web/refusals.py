@@ -115,9 +115,9 @@ def _named(request: Request, row: Any) -> str:
     if isinstance(row, Operator):
         return f"account {row.username}"
     if isinstance(row, OktaConnection):
-        return f"the Okta connection '{row.label}'"
+        return f"the Okta connection “{row.label}”"
     if isinstance(row, NotificationChannel):
-        return f"the notification channel '{row.label}'"
+        return f"the notification channel “{row.label}”"
     library = app_state(request).library
     return f"the {library.get(row.vendor).name if row.vendor in library else row.vendor} onboarding"
 
@@ -141,7 +141,7 @@ async def _subject(request: Request, session: AsyncSession) -> _Subject:
     if "playbook_key" in params:
         key = str(params["playbook_key"])[:64]
         library = app_state(request).library
-        return _Subject(library.get(key).name if key in library else f"the vendor '{key}'", "setting",
+        return _Subject(library.get(key).name if key in library else f"the vendor “{key}”", "setting",
                         f"playbook:{key}")
     return _Subject()
 

@@ -94,7 +94,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     page.get_by_role("button", name="Make the plan", exact=True).click()
     plan = page.locator("#plan")
     expect(plan.get_by_text("Not confirmed: nothing has been written to Okta.")).to_be_visible()
-    expect(plan.get_by_text("Install 'Authomize Identity Security'")).to_be_visible()
+    expect(plan.get_by_text("Install “Authomize Identity Security”")).to_be_visible()
     expect(plan.get_by_text("POST /integrations/api/v1/api-services")).to_be_visible()
     assert server.sandbox_state()["counts"]["apiServices"] == 0  # nothing written before confirming
 
@@ -102,7 +102,7 @@ def test_authomize_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
     expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
     wait_for_job(page)
     # Okta refused the guessed key: the page says what to click instead, and nothing was made.
-    expect(page.get_by_text("Okta refused the catalog key 'authomize_identity_security'").first).to_be_visible()
+    expect(page.get_by_text("Okta refused the catalog key “authomize_identity_security”").first).to_be_visible()
     expect(page.get_by_text(CLICKS).first).to_be_visible()
     assert server.sandbox_state()["counts"]["apiServices"] == 0
 

@@ -128,7 +128,7 @@ def test_every_page_keeps_to_the_content_security_policy(server: LiveServer, bro
         expect(page.get_by_text("Values saved.")).to_be_visible()
 
         page.get_by_role("button", name="Make the plan", exact=True).click()
-        expect(page.locator("#plan").get_by_text(f"Use the existing log stream '{STREAM}'",
+        expect(page.locator("#plan").get_by_text(f"Use the existing log stream “{STREAM}”",
                                                  exact=False)).to_be_visible()
         page.get_by_role("button", name="Confirm and apply").click()
         # The page after the click (not the plan page still shown under load) before waiting on its job.

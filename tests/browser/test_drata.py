@@ -74,7 +74,7 @@ def test_drata_onboarding_in_the_browser(sandbox_journey: Journey) -> None:
 
     page.get_by_role("button", name="Make the plan", exact=True).click()
     plan = page.locator("#plan")
-    expect(plan.get_by_text("Use 'Drata - OIDC' installed from the catalog")).to_be_visible()
+    expect(plan.get_by_text("Use “Drata - OIDC” installed from the catalog")).to_be_visible()
     expect(plan.get_by_text("Grant okta.users.read.self to Drata - OIDC")).to_be_visible()
     expect(plan.get_by_text(f"Assign Drata - OIDC to {PEOPLE[0]}")).to_be_visible()
     before = server.sandbox_state()

@@ -52,9 +52,9 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     plan = page.locator("#plan")
     expect(plan.get_by_text(f"Create the user {SERVICE_LOGIN}")).to_be_visible()
     expect(plan.get_by_text("Assign Help Desk Administrator to the new service account")).to_be_visible()
-    expect(plan.get_by_text("Create the custom role 'Oort Remediation' with 7 permissions")).to_be_visible()
-    expect(plan.get_by_text(re.compile("Create the AWS EventBridge log stream 'Oort' once"))).to_be_visible()
-    expect(plan.get_by_text("Runs after: 'AWS account id', 'Event source name' and 'Region' are given")).to_be_visible()
+    expect(plan.get_by_text("Create the custom role “Oort Remediation” with 7 permissions")).to_be_visible()
+    expect(plan.get_by_text(re.compile("Create the AWS EventBridge log stream “Oort” once"))).to_be_visible()
+    expect(plan.get_by_text("Runs after: “AWS account id”, “Event source name” and “Region” are given")).to_be_visible()
     assert server.sandbox_state()["counts"]["customRoles"] == 0  # nothing written before confirming
 
     page.get_by_role("button", name="Confirm and apply").click()
@@ -104,7 +104,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     page.get_by_role("button", name="Confirm and apply").click()
     expect(page.get_by_text(PLAN_CONFIRMED)).to_be_visible()
     wait_for_job(page)
-    expect(page.locator("#step-register_log_stream")).to_contain_text("Created the log stream 'Oort'")
+    expect(page.locator("#step-register_log_stream")).to_contain_text("Created the log stream “Oort”")
 
     # Step 4 attested is done: its badge, its checks (the engine as the connection read it, with when)
     # and its section's count agree with "the card and the line go on to 4.1" (they read "to do", "not
@@ -120,7 +120,7 @@ def test_oort_read_write_onboarding_in_the_browser(sandbox_journey: Journey) -> 
     expect(step_4.locator(".step__title .pill")).to_have_text("done")
     expect(step_4.locator(".check > .pill")).to_have_text(["passed", "attested"])
     expect(step_4.locator(".check--passed")).to_contain_text(
-        "Found: Okta reported Identity Engine (pipeline 'idx') when the Okta connection was checked, ")
+        "Found: Okta reported Identity Engine (pipeline “idx”) when the Okta connection was checked, ")
     # Counted with it: 4.5a, whose log stream the wizard created.
     expect(page.locator(".next-step__progress li", has_text="Oort Configuration")).to_contain_text("2 of 7 done")
 

@@ -97,7 +97,7 @@ def test_recent_deliveries_fit_the_screen_and_show_each_alert_once(settings: Set
         assert width <= viewport[0], f"Settings scrolls sideways at {viewport[0]} px ({width} px wide)"
         # A test message to a mailbox whose server's name does not resolve: said at once, in words.
         page.get_by_role("button", name="Send a test message to Okta team").click()
-        flash = page.get_by_role("status").filter(has_text="The test message did not reach 'Okta team'")
+        flash = page.get_by_role("status").filter(has_text="The test message did not reach “Okta team”")
         expect(flash).to_contain_text("Could not reach the SMTP server at smtp.acme-corporation.example:587: the "
                                       "address does not resolve (DNS); check the name.")
         page.screenshot(path=str(shots / f"test-message-{name}.png"))

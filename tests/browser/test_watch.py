@@ -92,7 +92,7 @@ def _journey(server: LiveServer, page: Page, database_url: str, receiver: Receiv
     page.get_by_label("Webhook URL").fill(receiver.url)
     page.get_by_label("Signing secret").fill("a signing secret the receiver knows")
     page.get_by_role("button", name="Add the webhook").click()
-    expect(page.get_by_text("Alerts now also go to 'Security channel'.")).to_be_visible()
+    expect(page.get_by_text("Alerts now also go to “Security channel”.")).to_be_visible()
     page.locator("summary", has_text="Add e-mail").click()
     email = page.locator("form[action$='/notifications/email']")
     email.get_by_label("Name", exact=True).fill("Okta team")
@@ -102,7 +102,7 @@ def _journey(server: LiveServer, page: Page, database_url: str, receiver: Receiv
     email.get_by_label("SMTP port").fill(str(port))
     email.get_by_label("Use STARTTLS").uncheck()  # a server on this machine's loopback
     page.get_by_role("button", name="Add e-mail").click()
-    expect(page.get_by_text("Alerts now also go to 'Okta team'.")).to_be_visible()
+    expect(page.get_by_text("Alerts now also go to “Okta team”.")).to_be_visible()
 
     # A Defender onboarding, completed.
     start_onboarding(page, "Microsoft Defender for Identity")

@@ -453,7 +453,7 @@ class TestASecondOnboarding:
         second = start(w)
         item = plan_item(w.draft_plan(second), "service_account")
         assert item["verdict"] == "adopt"
-        assert item["detail"] == (f"It already holds Read-Only Administrator, custom role '{LABEL}'. The plan adds "
+        assert item["detail"] == (f"It already holds Read-Only Administrator, custom role “{LABEL}”. The plan adds "
                                   "only the roles the document asks for and takes none away; another onboarding of "
                                   "this vendor may use the same account."), item
 
@@ -495,7 +495,7 @@ class TestRunsThatCannotStart:
         w.run(retire_it)
         onboarding = w.onboarding(oid)
         assert onboarding.status == "blocked"
-        assert onboarding.status_note == ("Its Okta connection 'Sandbox' was retired: choose another connection to "
+        assert onboarding.status_note == ("Its Okta connection “Sandbox” was retired: choose another connection to "
                                           "this org on this page.")
         web = Web(w.client)
         assert web.sign_in("ana.admin").status_code == 303

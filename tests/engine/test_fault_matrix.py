@@ -238,14 +238,14 @@ def what_the_operator_sees(w: Wizard, web: Web, baseline: Baseline, cell: Cell, 
     title, _kind = baseline.titles[cell.call.action]
     assert row.state == "failed", (row.state, row.error)
     error = row.error or ""
-    assert error.startswith(f"'{title}' failed: "), error  # the step's title, not the action's internal kind
+    assert error.startswith(f"“{title}” failed: "), error  # the step's title, not the action's internal kind
     assert cell.fault.clue is not None and cell.fault.clue in error, f"the message does not say what happened: {error}"
     # Told to retry once (a write Okta may have made says so itself: "Retry: the wizard checks ...").
     assert ("Retry continues from here." in error) != ("Retry: the wizard checks what exists" in error), error
     onboarding = w.onboarding(oid)
     # The status line: the error's first sentence, whole words only; the page shows all of it.
     note = onboarding.status_note or ""
-    assert onboarding.status == "blocked" and note.startswith(f"'{title}' failed: ") and len(note) <= 240, note
+    assert onboarding.status == "blocked" and note.startswith(f"“{title}” failed: ") and len(note) <= 240, note
     assert error.startswith(note.removesuffix("…")) and (note.endswith((".", "…")) or note == error), note
     page = onboarding_page(web, oid)
     # All of it, laid out as what failed, what to do, and what Okta said (QA walk 17, M7).

@@ -78,7 +78,7 @@ class TestTheTokenCheck:
         before, by_id = listings(okta_requests), reads_by_id(okta_requests)
         result = verified(w, oid)
         assert result.status == CheckStatus.passed, result.found
-        assert result.found.startswith("Token 'Defender for Identity' (")
+        assert result.found.startswith("Token “Defender for Identity” (")
         assert result.found.endswith("belongs to the service account; Any IP, as the vendor's document asks")
         assert "other live" not in result.found
         # One listing (the org's few tokens fit a page), which also finds the watched token: no read by id.
@@ -95,13 +95,13 @@ class TestTheTokenCheck:
         result = verified(w, oid)
 
         assert result.status == CheckStatus.failed
-        named = (f"'Spare' ({spare.id}, created {as_okta_writes(spare.created)}, expires "
+        named = (f"“Spare” ({spare.id}, created {as_okta_writes(spare.created)}, expires "
                  f"{as_okta_writes(tokens_domain.expires_at(spare))})")
         assert result.found.endswith(f"but the account has 1 other live API token the wizard does not watch: {named}")
         # The remedy names the token itself: it is shown on its own (QA walk 12, L4).
         assert result.remedy is not None and result.remedy.startswith(
-            f"In Okta (Security > API > Tokens), revoke the service account's other live token, 'Spare' ({spare.id}), "
-            "if the vendor does not use it, then re-verify. If the vendor uses it instead of 'Defender for Identity', "
+            f"In Okta (Security > API > Tokens), revoke the service account's other live token, “Spare” ({spare.id}), "
+            "if the vendor does not use it, then re-verify. If the vendor uses it instead of “Defender for Identity”, "
             "paste it on the token step with its name")
         assert "these tokens" not in result.remedy
         assert result.evidence["other_tokens"] == [{"id": spare.id, "name": "Spare", "created": result.evidence[
@@ -111,7 +111,7 @@ class TestTheTokenCheck:
         text = page(w, oid)
         assert f"1 other live API token the wizard does not watch: {named}" in text
         assert f"What to do: In Okta (Security > API > Tokens), revoke the service account's other live token, " \
-            f"'Spare' ({spare.id}), if the vendor does not use it" in text
+            f"“Spare” ({spare.id}), if the vendor does not use it" in text
         assert "1 check failed at the last verification: do what it says, then re-verify." in text
         assert secret not in text and secret not in repr(result.evidence)
 
@@ -141,7 +141,7 @@ class TestTheTokenCheck:
         before = listings(okta_requests)
         result = verified(w, oid)
         assert result.status == CheckStatus.failed
-        assert "does not watch: 'Spare' (" in result.found
+        assert "does not watch: “Spare” (" in result.found
         # Each page once (Okta's Link: rel="next"), in one run.
         assert listings(okta_requests) - before == pages
         nexts = [r for r in okta_requests[-pages:] if r.url.path == TOKENS and "after" in r.url.params]
@@ -183,7 +183,7 @@ class TestTheWatch:
         _tick(j)
         [alert] = [a for a in _open_alerts(j, oid) if a.key == f"check:{CHECK}"]
         assert alert.summary.startswith(
-            f"The service account has 1 other live API token the wizard does not watch: 'Spare' ({spare.id}, "
+            f"The service account has 1 other live API token the wizard does not watch: “Spare” ({spare.id}, "
             f"created {as_okta_writes(spare.created)}, expires "), alert.summary
         # The item names what failed: true of the watched token alone, it read as all well (QA walk 12, L4).
         assert alert.summary.endswith(". Checklist item: The token belongs to the dedicated account and allows "
@@ -191,10 +191,10 @@ class TestTheWatch:
         _deliver(j)
         [message] = [m for m in box.messages if _subject(m).startswith("[Alert]")]
         assert _subject(message).split(f"{urlsplit(sandbox_org.base_url).hostname}: ", 1)[1].startswith(
-            "The service account has 1 other live API token the wizard does not watch: 'Spare' (")
+            "The service account has 1 other live API token the wizard does not watch: “Spare” (")
         body = _body(message)
         assert ("What to do: In Okta (Security > API > Tokens), revoke the service account's other live token, "
-                f"'Spare' ({spare.id}), if the vendor does not use it") in " ".join(body.split())
+                f"“Spare” ({spare.id}), if the vendor does not use it") in " ".join(body.split())
         assert made["value"] not in body
 
 
@@ -218,5 +218,5 @@ def test_the_remedy_names_two_other_tokens_itself() -> None:
     from app.okta.models import ApiToken
     said = remedy([ApiToken(id="00Tone", name="Spare"), ApiToken(id="00Ttwo", name="Old sync")], "Defender")
     assert said.startswith("In Okta (Security > API > Tokens), revoke each of the service account's other live "
-                           "tokens the vendor does not use: 'Spare' (00Tone); 'Old sync' (00Ttwo); then re-verify.")
-    assert "instead of 'Defender'" in said and "these tokens" not in said
+                           "tokens the vendor does not use: “Spare” (00Tone); “Old sync” (00Ttwo); then re-verify.")
+    assert "instead of “Defender”" in said and "these tokens" not in said

@@ -20,7 +20,7 @@ def _stream(w: Wizard, **inputs: str) -> dict[str, object]:
 
 def test_the_values_awaited_are_named_until_they_are_given(w: Wizard) -> None:
     waiting = _stream(w)
-    assert waiting["requires_text"] == "'AWS account id', 'Event source name' and 'Region' are given"
+    assert waiting["requires_text"] == "“AWS account id”, “Event source name” and “Region” are given"
 
 
 def test_once_given_nothing_is_said_to_be_awaited(w: Wizard) -> None:

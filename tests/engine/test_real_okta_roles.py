@@ -106,7 +106,7 @@ class TestRolesHeldThroughAGroup:
         assert items["super_admin"]["verdict"] == "unchanged"
         assert "through a group" in items["super_admin"]["summary"]
         assert items["drop_super_admin"]["verdict"] == "conflict"
-        assert "through its membership of 'Okta Admins'" in items["drop_super_admin"]["detail"]
+        assert "through its membership of “Okta Admins”" in items["drop_super_admin"]["detail"]
 
     def test_apply_never_removes_a_groups_role_through_the_user(
             self, w: Wizard, sandbox_org: SandboxOrg, okta_requests: list[httpx.Request]) -> None:
@@ -121,7 +121,7 @@ class TestRolesHeldThroughAGroup:
         job = w.apply(oid)
 
         assert job.state == "failed"
-        assert "through its membership of 'Okta Admins'" in _failed_message(w, oid)
+        assert "through its membership of “Okta Admins”" in _failed_message(w, oid)
         # Its own Super Admin went; the group's stays where it was.
         assert [(r["type"], r["assignmentType"]) for r in sandbox_org.user_roles(svc)
                 if r["type"] == "SUPER_ADMIN"] == [("SUPER_ADMIN", "GROUP")]

@@ -115,7 +115,7 @@ def test_no_sign_of_use_warns_at_the_attestation_and_the_confirmation_is_on_reco
     # What it may mean, and where to check (the playbook's words, with this onboarding's values).
     assert "you may be looking at another place than the one set up here, or it may be connected with another " \
         "token or to another Okta org" in said
-    assert "check that you queried the OktaSystemLogs table of the workspace 'sentinel-prod', not of another " \
+    assert "check that you queried the OktaSystemLogs table of the workspace “sentinel-prod”, not of another " \
         "workspace" in said
     assert 'name="despite_no_use"' in warned.text and "I checked: record it despite this warning" in said
     assert 'value="rows in the table"' in warned.text  # the note typed is kept

@@ -200,7 +200,7 @@ def test_a_required_value_cleared_on_another_step_is_said_not_saved(j: Journey) 
     saved = j.submit(_values_form(page), at="choose_access", input_service_account_login="")
     assert saved.status_code == 200
     note = html.unescape(saved.text)
-    assert "'Service account username (an email address)' left empty, so not saved: it keeps the value shown." \
+    assert "“Service account username (an email address)” left empty, so not saved: it keeps the value shown." \
         in note, note
     assert "not saved: it keeps" in note and "not saved: they keep" not in note  # the username alone
     assert input_attributes(saved.text, "input_service_account_login")["value"] == default

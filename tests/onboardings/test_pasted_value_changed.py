@@ -47,7 +47,7 @@ def test_changing_a_pasted_value_reopens_the_attested_step(j: Journey, sandbox_o
     url = f"/onboardings/{oid}"
     saved = j.submit(j.form(j.get(url).text, "/inputs"), at="choose_group", input_group_label="Finance")
     text = html.unescape(saved.text)
-    assert ("Step C2 is open again: 'Group label to sync' changed after it was attested, and the vendor's "
+    assert ("Step C2 is open again: “Group label to sync” changed after it was attested, and the vendor's "
             "console still has the old value. Enter the new one there, then attest again.") in text, text
     page = j.get(url).text
     drawer = _step(page, "enter_drata_values")
@@ -66,7 +66,7 @@ def test_changing_a_pasted_value_reopens_the_attested_step(j: Journey, sandbox_o
     assert j.onboarding(oid).status == "completed"
     assert len(_rows(j, oid)[0]) == 2
     assert event.summary == ("Attestation withdrawn: Drata shows the Okta connection as connected "
-                             f"('Group label to sync' changed since {attestation.operator_name} attested it)")
+                             f"(“Group label to sync” changed since {attestation.operator_name} attested it)")
 
 
 def test_a_value_not_pasted_or_unchanged_leaves_attestations_alone(j: Journey, sandbox_org: SandboxOrg) -> None:

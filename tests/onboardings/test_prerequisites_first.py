@@ -91,12 +91,12 @@ def test_a_group_label_is_checked_in_okta_before_it_is_offered_to_copy_into_drat
     j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/verify"))
     j.wait_for_jobs()
     page = html.unescape(j.get(f"/onboardings/{oid}").text)
-    assert "No Okta group is named 'Engneering'" in page
+    assert "No Okta group is named “Engneering”" in page
     # Corrected: what the verification found of the old label is not shown as current (QA walk 17, M3),
     # and a pass of one label is not a pass of the next (the review).
     j.save_values(oid, "choose_group", group_label="Engineering")
     page = html.unescape(j.get(f"/onboardings/{oid}").text)
-    assert "No Okta group is named 'Engneering'" not in page and "change of values" in page
+    assert "No Okta group is named “Engneering”" not in page and "change of values" in page
     j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/reverify"))
     j.wait_for_jobs()
 

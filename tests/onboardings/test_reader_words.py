@@ -137,7 +137,7 @@ def test_an_auditor_reads_why_the_attestation_waits(j: Journey, settings: Settin
     j.submit(j.form(j.get(url).text, "/attest/authomize_admin"))
     add_operator(settings, "aud", "auditor")
     card = _as(j, "aud", url)
-    assert "It is attested only once the check 'The client credentials get an access token with the six scopes " \
-           "and read a user' has passed (attesting destroys the value kept for it, which that check still needs): " \
+    assert "It is attested only once the check “The client credentials get an access token with the six scopes " \
+           "and read a user” has passed (attesting destroys the value kept for it, which that check still needs): " \
            "the person it is assigned to, or an administrator, verifies first." in card, card
     assert "Verify before you attest it" not in card and "attest." not in card

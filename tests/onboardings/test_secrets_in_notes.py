@@ -225,6 +225,6 @@ def test_a_token_pasted_as_the_token_s_name_is_not_given_back(j: Journey, sandbo
     refused = j.submit(j.form(j.get(f"/onboardings/{oid}").text, "/token"), service_token=value,
                        service_token_name=OKTA_TOKEN)
     text = unescape(refused.text)
-    assert refused.status_code == 400 and "None of the service account's 2 tokens is named '***'." in text
+    assert refused.status_code == 400 and "None of the service account's 2 tokens is named “***”." in text
     assert re.search(r'<input id="service_token_name"[^>]*value="\*\*\*"', refused.text)
     assert_no_canary([OKTA_TOKEN, value], {"page": refused.text})

@@ -140,7 +140,7 @@ def test_a_wait_begun_hours_before_is_accepted_and_the_trail_says_when(j: Journe
     assert "Timer started, counted from 2 hours ago: the 15-minute wait is already over." in started.text
     trail = j.get("/audit?action=timer_start").text
     at = datetime.fromtimestamp(assigned, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    said = re.search(r"Started the 15-minute wait of &#39;Wait 15 minutes after assigning a role&#39;, counted from "
+    said = re.search(r"Started the 15-minute wait of “Wait 15 minutes after assigning a role”, counted from "
                      r"(?:<time[^>]*>)?([^<(]+?)(?:</time>)? \(2 hours earlier\): ana\.admin declared that what it "
                      r"waits for was done then; the wait was already over", trail)
     assert said and said.group(1) == at, trail

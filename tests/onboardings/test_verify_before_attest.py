@@ -39,7 +39,7 @@ def test_the_card_asks_to_verify_before_an_attestation_that_would_be_refused(
     # The step itself is in the card, with its values (the card asked to verify before the step had
     # been shown: QA walk 9, M3), and says to verify before attesting instead of offering the button.
     assert "Step 6: " in card and "Verify before you attest it: attesting destroys the value kept for it, which " \
-        "the check 'The client credentials get an access token with the six scopes and read a user' still needs " \
+        "the check “The client credentials get an access token with the six scopes and read a user” still needs " \
         "and has not passed yet. Once that check has passed, attest." in card, card
     assert "Client Secret" in card
     assert "I confirm: Authomize shows Okta as a connected app" not in card

@@ -200,7 +200,7 @@ class TestSmokeTest:
         # so the way forward stays open (restore the scopes, verify, then attest). Issue 14.
         with pytest.raises(ValidationFailed) as refused:
             w.attest_all(oid)
-        assert refused.value.message.startswith("Verify first: the check 'The client credentials get")
+        assert refused.value.message.startswith("Verify first: the check “The client credentials get")
         assert the_secret_is_kept(w, oid)
         assert w.onboarding(oid).status != "completed"
 

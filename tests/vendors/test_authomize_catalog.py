@@ -104,7 +104,7 @@ class TestRefusedKeyGuidesTheInstall:
         # The status line is one whole sentence (it was the error cut at 500 characters, mid-word,
         # with the action's internal kind); the step carries the whole error, once on the page.
         title = w.state.library.get(VENDOR).step("install_integration").title
-        assert onboarding.status_note == f"'{title}' failed: Okta refused the catalog key '{DEFAULT_KEY}'."
+        assert onboarding.status_note == f"“{title}” failed: Okta refused the catalog key “{DEFAULT_KEY}”."
         action = w.actions(oid)["integration"]
         assert action.state == "failed"
         error = action.error or ""
@@ -114,7 +114,7 @@ class TestRefusedKeyGuidesTheInstall:
         web = Web(w.client)
         assert web.sign_in("ana.admin").status_code == 303
         page = web.get(f"/onboardings/{oid}").text
-        refusal = escape(f"Okta refused the catalog key '{DEFAULT_KEY}'")
+        refusal = escape(f"Okta refused the catalog key “{DEFAULT_KEY}”")
         assert page.count(refusal) == 2  # the status line, the step's error (the card no longer repeats it)
         assert page.count(escape(CLICKS)) == 1 and "okta_api_service_integration" not in page
         # The install by hand is told once, by the error (the step's own instructions told it again,
@@ -358,8 +358,8 @@ class TestAdoptedSecret:
         w.plan(oid)
         assert w.apply(oid).state == "failed"
         note = w.onboarding(oid).status_note or ""
-        assert note.startswith(f"'{w.state.library.get(VENDOR).step('install_integration').title}' failed: The wizard "
-                               "needs to make 'Authomize Identity Security'") and note.endswith("…")
+        assert note.startswith(f"“{w.state.library.get(VENDOR).step('install_integration').title}” failed: The wizard "
+                               "needs to make “Authomize Identity Security”") and note.endswith("…")
         error = w.actions(oid)["integration"].error or ""
         assert "two client secrets at most" in error and "Retry" in error
         assert len(by_hand.secrets) == 2

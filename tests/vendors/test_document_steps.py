@@ -58,7 +58,7 @@ class TestAnyIpOnlyWhereTheDocumentAsks:
         else:
             assert result.status == "passed", result.found
             # Named as the person chose it in the console, by the name read once at the paste.
-            assert "network: network zones (include 'LegacyIpZone')" in (result.found or ""), result.found
+            assert "network: network zones (include “LegacyIpZone”)" in (result.found or ""), result.found
             assert zone not in (result.found or "") and "for information" in (result.found or "")
 
     def test_a_zone_that_cannot_be_read_is_named_by_its_id(self, w: Wizard, sandbox_org: SandboxOrg) -> None:

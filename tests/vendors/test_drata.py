@@ -174,7 +174,7 @@ class TestDrawerSecret:
             async with w.state.db.sessions() as session:
                 return [e.summary for e in (await session.execute(select(AuditEvent).where(
                     AuditEvent.onboarding_id == oid, AuditEvent.action == "secrets_destroyed"))).scalars()]
-        assert any(s.startswith("Attested 'Drata shows the Okta connection as connected', so the 1 value kept")
+        assert any(s.startswith("Attested “Drata shows the Okta connection as connected”, so the 1 value kept")
                    for s in w.run(events)), w.run(events)
         assert "is kept sealed" not in (w.actions(oid)["drata_app"].summary or "")
 
@@ -209,7 +209,7 @@ class TestTheDrataApp:
                     AuditEvent.onboarding_id == oid, AuditEvent.outcome == "failed"))).scalars())
 
         # The trail says why (it read "The app's client ID and client secret: failed").
-        assert w.run(failed) == ["The app's client ID and client secret: The app 'Drata - OIDC' is not installed "
+        assert w.run(failed) == ["The app's client ID and client secret: The app “Drata - OIDC” is not installed "
                                  "in Okta yet."]
         # Step 5a (adding the app by hand) is open on the page while 5b's action has not run: it was
         # folded away as instructions, so the apply stopped at 5b first.
@@ -225,8 +225,8 @@ class TestTheDrataApp:
         oid = start(w, app_users=["nobody@acme.example", "luis.alvarez11@acme-corp.example"], app_groups=["Ghosts"])
         item = plan_item(w.draft_plan(oid), "app_assignments")
         assert item["verdict"] == "conflict"
-        assert "no Okta user has the login 'nobody@acme.example'" in item["detail"]
-        assert "no Okta group is named 'Ghosts'" in item["detail"]
+        assert "no Okta user has the login “nobody@acme.example”" in item["detail"]
+        assert "no Okta group is named “Ghosts”" in item["detail"]
         assert "deactivated" in item["detail"]  # index 11 of the demo people is deactivated
         with pytest.raises(EngineError, match="conflicts"):
             w.plan(oid)
@@ -245,7 +245,7 @@ class TestTheDrataApp:
         assert next(item for item in plan if item["kind"] == "okta_oin_app")["calls"] == [
             f"GET /api/v1/apps/{app.id}/credentials/secrets"]
         email = next(item for item in plan if item["kind"] == "okta_base_attribute_permission")
-        assert email["summary"] == "The user permission of 'email' is already Read Only: nothing to change"
+        assert email["summary"] == "The user permission of “email” is already Read Only: nothing to change"
 
     def test_a_conflict_in_the_values_is_not_sent_to_okta_to_fix(self, w: Wizard) -> None:
         oid = start(w, app_users=["nobody@acme.example"], app_groups=[])
@@ -254,7 +254,7 @@ class TestTheDrataApp:
         page = web.get(f"/onboardings/{oid}").text
         web.post(f"/onboardings/{oid}/plan", page=f"/onboardings/{oid}")
         page = web.get(f"/onboardings/{oid}").text
-        assert "no Okta user has the login &#39;nobody@acme.example&#39;" in page
+        assert "no Okta user has the login “nobody@acme.example”" in page
         assert ("The plan has 1 conflict. Each line marked conflict says what to change: in Okta, or in this "
                 "onboarding's values.") in page
         assert "fix or rename it in Okta" not in page and "Confirm and apply" not in page
@@ -457,8 +457,8 @@ class TestOptionalValues:
         w.to_the_token(oid)
         w.verify(oid)
         result = last_results(w, oid)["group_label_exists"]
-        assert result.status == "failed" and "No Okta group is named 'Enginering'" in (result.found or "")
-        assert "Groups starting with 'Eng': Engineering." in (result.found or "")
+        assert result.status == "failed" and "No Okta group is named “Enginering”" in (result.found or "")
+        assert "Groups starting with “Eng”: Engineering." in (result.found or "")
 
 
 def contractors(org: SandboxOrg, email_permission: str) -> str:
@@ -491,7 +491,7 @@ class TestUserTypes:
 
         item = plan_item(w.draft_plan(oid), "email_readable")
         assert item["verdict"] == "change"
-        assert item["summary"] == ("Change the user permission of 'email' from Hide to Read Only in Contractor; "
+        assert item["summary"] == ("Change the user permission of “email” from Hide to Read Only in Contractor; "
                                    "leave User (default) (Read Only) as it is (nothing else on the attribute "
                                    "changes)")
         assert item["calls"] == [f"POST /api/v1/meta/schemas/user/{schema_id} (only email.permissions)"]
@@ -518,7 +518,7 @@ class TestUserTypes:
         type_id = contractors(sandbox_org, "HIDE")
         oid = start(w)
         item = plan_item(w.draft_plan(oid), "email_readable")
-        assert item["summary"] == ("Change the user permission of 'email' from Hide to Read Only in User (default); "
+        assert item["summary"] == ("Change the user permission of “email” from Hide to Read Only in User (default); "
                                    "from Hide to Read Only in Contractor (nothing else on the attribute changes)")
         assert len(item["calls"]) == 2
         finish(w, oid, sandbox_org)
@@ -533,7 +533,7 @@ class TestUserTypes:
         oid = start(w)
         item = plan_item(w.draft_plan(oid), "email_readable")
         assert item["verdict"] == "unchanged"
-        assert item["summary"] == ("The user permission of 'email' is already Read Only in User (default), "
+        assert item["summary"] == ("The user permission of “email” is already Read Only in User (default), "
                                    "Read-Write in Contractor: nothing to change")
 
 
@@ -561,8 +561,8 @@ class TestUserTypes:
         item = plan_item(w.plan(oid), "email_readable")
         assert item["verdict"] == "change" and item["restore"] is True
         assert item["summary"] == (
-            "Changed in Okta since it was done (User permission of 'email' is Read Only): "
-            "Change the user permission of 'email' from Hide to Read Only in Contractor; leave User (default) "
+            "Changed in Okta since it was done (User permission of “email” is Read Only): "
+            "Change the user permission of “email” from Hide to Read Only in Contractor; leave User (default) "
             "(Read Only) as it is (nothing else on the attribute changes)")
         assert item["calls"] == [f"POST /api/v1/meta/schemas/user/{schema_id} (only email.permissions)"]
         # The types and each type's schema are read once for the whole plan.
@@ -578,7 +578,7 @@ class TestUserTypes:
         assert okta_calls(w, "POST", "/api/v1/meta/schemas/user/{schemaId}") == writes + 1
         trail = w.run(lambda: _trail(w, oid))
         assert ("Profile Editor > User (default) and each user type: Primary email is Read Only or more: User "
-                "permission of 'email' is Read Only in User (default), changed from Hide to Read Only in "
+                "permission of “email” is Read Only in User (default), changed from Hide to Read Only in "
                 "Contractor") in trail, trail
         w.verify(oid, "reverify")
         assert last_results(w, oid)["email_permission_ok"].status == "passed"

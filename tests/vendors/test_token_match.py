@@ -80,7 +80,7 @@ class TestAmbiguousAsks:
 
         with pytest.raises(ValidationFailed) as asked:
             w.paste_token(oid, pasted)
-        assert "2 tokens named 'Oort'" in asked.value.message
+        assert "2 tokens named “Oort”" in asked.value.message
         facts = w.onboarding(oid).facts
         assert not facts.get("service_token_verified") and not facts.get("service_token_id")
         listed = facts["service_token_candidates"]
@@ -97,7 +97,7 @@ class TestAmbiguousAsks:
         sandbox_org.issue_api_token(svc, "second")
         with pytest.raises(ValidationFailed) as asked:
             w.paste_token(oid, pasted)
-        assert "None of the service account's 2 tokens is named 'Oort'" in asked.value.message
+        assert "None of the service account's 2 tokens is named “Oort”" in asked.value.message
 
     def test_a_picked_id_that_is_not_the_account_s_token_is_refused(self, w: Wizard,
                                                                     sandbox_org: SandboxOrg) -> None:
@@ -126,7 +126,7 @@ class TestAmbiguousAsks:
         asked = web.post(f"/onboardings/{oid}/token", {"service_token": pasted, "service_token_name": "Oort"},
                          page=f"/onboardings/{oid}")
         assert asked.status_code == 400
-        assert "2 tokens named &#39;Oort&#39;" in asked.text or "2 tokens named 'Oort'" in asked.text
+        assert "2 tokens named “Oort”" in asked.text
         ids = [t.id for t in sorted((t for t in sandbox_org.api_tokens if t.user_id == svc), key=lambda t: t.created)]
         for tid in ids:
             assert f'name="service_token_id" value="{tid}"' in asked.text
@@ -145,7 +145,7 @@ class TestAmbiguousAsks:
         sandbox_org.issue_api_token(svc, "Oort")
         asked = asked_which(w, oid, pasted)
         why = summary_heading(asked)
-        assert "2 tokens named &#39;Oort&#39;" in why
+        assert "2 tokens named “Oort”" in why
         assert asked.count(why) == 1
         picker = picker_of(asked)
         assert '<p class="field-error"><span class="visually-hidden">Error:</span> Pick the token you pasted' in picker

@@ -57,8 +57,8 @@ class TestTheSecondOnboardingProposesAFreeName:
 
         text, note = name_row(w, second)
         assert text == "Oort 2"
-        assert note.startswith("The service account already has a token named 'Oort' (created ")
-        assert "name this one 'Oort 2'" in note
+        assert note.startswith("The service account already has a token named “Oort” (created ")
+        assert "name this one “Oort 2”" in note
         assert token_listings(okta_requests) == before + 1  # drawing the page calls nothing
 
         # The person names the token as the step proposes, and pastes it with the name the form proposes.
@@ -93,7 +93,7 @@ class TestThePage:
         j.plan_and_apply(second)
         page = j.get(f"/onboardings/{second}").text
         assert re.search(r'<code id="paste-create_token_read_only-1">Oort 2</code>', page)
-        assert "The service account already has a token named &#39;Oort&#39; (created <time " in page
+        assert "The service account already has a token named “Oort” (created <time " in page
         assert re.search(r'name="service_token_name" type="text" value="Oort 2"', page)
 
         # The person names it "Oort" all the same: two of the account's tokens have that name.
@@ -101,7 +101,7 @@ class TestThePage:
         value = sandbox_org.issue_api_token(svc, "Oort")
         asked = j.submit(j.form(page, "/token"), service_token=value, service_token_name="Oort")
         assert asked.status_code == 400
-        why = "The service account has 2 tokens named &#39;Oort&#39;: the wizard cannot tell which you pasted."
+        why = "The service account has 2 tokens named “Oort”: the wizard cannot tell which you pasted."
         assert asked.text.count(why) == 1
         assert 'href="#service_token_id">Pick the token you pasted' in asked.text
         listed = j.onboarding(second).facts["service_token_candidates"]
@@ -137,8 +137,8 @@ class TestTheNameProposed:
         held = [{"name": "Oort", "created": "2026-11-02T09:30:00.000Z"},
                 {"name": "Oort", "created": "2026-12-01T10:15:00.000Z"}]
         assert propose("Oort", held).reason == (
-            "The service account already has 2 tokens named 'Oort' (the newest created 2026-12-01 10:15 UTC), made "
-            "before this onboarding: name this one 'Oort 2', so that the wizard can tell the token you paste from it.")
+            "The service account already has 2 tokens named “Oort” (the newest created 2026-12-01 10:15 UTC), made "
+            "before this onboarding: name this one “Oort 2”, so that the wizard can tell the token you paste from it.")
         assert propose("Oort", []).reason == ""
 
 
@@ -158,4 +158,4 @@ def test_without_a_free_name_the_paste_still_asks(w: Wizard, sandbox_org: Sandbo
     sandbox_org.issue_api_token(svc, "Oort")
     with pytest.raises(ValidationFailed) as asked:
         w.paste_token(second, sandbox_org.issue_api_token(svc, "Oort"))
-    assert "2 tokens named 'Oort'" in asked.value.message
+    assert "2 tokens named “Oort”" in asked.value.message

@@ -58,7 +58,7 @@ def _email_channel(j: Journey, port: int, *, recipients: str = CHANNEL, to_assig
     added = _settings_form(j, "/settings/notifications/email", email_label="Okta team", recipients=recipients,
                            sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None,
                            to_assignee="on" if to_assignee else None)
-    assert "Alerts now also go to 'Okta team'" in html.unescape(added.text), added.text
+    assert "Alerts now also go to “Okta team”" in html.unescape(added.text), added.text
     listed = _words(added)
     assert ("and the person each onboarding is assigned to" in listed) is to_assignee
 
@@ -203,7 +203,7 @@ def test_a_channel_sends_to_the_assignee_once_it_is_set_to(j: Journey, sandbox_o
     page = j.get("/settings").text
     turned = j.submit(j.form(page, "/assignee", button="Also send to the person each onboarding is assigned to"))
     words = _words(turned)
-    assert "'Okta team' now also sends each alert to the onboarding's assignee." in words
+    assert "“Okta team” now also sends each alert to the onboarding's assignee." in words
     assert f"{CHANNEL} and the person each onboarding is assigned to" in words
     _cleared(j, sandbox_org, token)
     assert _deliver(j) == 1 and box.envelopes[1] == [CHANNEL, ANA]
@@ -213,7 +213,7 @@ def _mail_channel(j: Journey, label: str, recipients: str, port: int) -> None:
     added = _settings_form(j, "/settings/notifications/email", email_label=label, recipients=recipients,
                            sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(port), starttls=None,
                            to_assignee="on")
-    assert f"Alerts now also go to '{label}'" in _words(added), _words(added)
+    assert f"Alerts now also go to “{label}”" in _words(added), _words(added)
 
 
 def test_the_assignee_is_told_through_the_next_channel_set_so_when_the_first_is_broken(

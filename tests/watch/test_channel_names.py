@@ -36,7 +36,7 @@ def _channels(j: Journey) -> list[str]:
 def test_a_channel_name_in_use_is_refused(j: Journey) -> None:
     assert j.state.watch is not None
     j.state.watch.notifier.resolver = _resolve
-    assert "Alerts now also go to 'Okta team'" in _email(j, "Okta team")
+    assert "Alerts now also go to “Okta team”" in _email(j, "Okta team")
     refused = _email(j, "OKTA team")
     assert "The e-mail channel was not added." in refused
     assert "Another channel is named “Okta team”: choose a name that tells them apart." in refused
@@ -52,7 +52,7 @@ def test_a_host_that_does_not_resolve_is_added_and_said_so(j: Journey) -> None:
     assert j.state.watch is not None
     j.state.watch.notifier.resolver = _resolve
     said = _email(j, "Relay", host="smtp.nowhere.acme.example")
-    assert ("'Relay' was added, but smtp.nowhere.acme.example does not resolve to an address from this server now: "
+    assert ("“Relay” was added, but smtp.nowhere.acme.example does not resolve to an address from this server now: "
             "nothing reaches it until it does. Check the name, then send a test message.") in said
     assert "Alerts now also go to" not in said
     assert _channels(j) == ["Relay"]

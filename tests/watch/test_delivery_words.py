@@ -67,7 +67,7 @@ def _email(j: Journey, label: str, host: str, port: int, *, recipients: str = "o
                           sender="wizard@acme.example", smtp_host=host, smtp_port=str(port),
                           starttls="on" if host != "127.0.0.1" else None, smtp_username=username,
                           smtp_password=password)
-    assert f"Alerts now also go to '{label}'" in _words(done.text), _words(done.text)
+    assert f"Alerts now also go to “{label}”" in _words(done.text), _words(done.text)
 
 
 def _assert_no_raw_words(page: str) -> None:
@@ -83,11 +83,11 @@ def test_network_failures_read_as_what_to_check(j: Journey, sandbox_org: Sandbox
     hook = _settings_form(j, "/settings/notifications/webhook", webhook_label="Slack", webhook_secret="x" * 20,
                           webhook_url=f"https://hooks.no-such-host.invalid{WEBHOOK_PATH}?token=canary-query-7d1")
     # Added, and said to reach nothing yet (it read as a plain success: QA walk 24, L3).
-    assert "'Slack' was added, but hooks.no-such-host.invalid does not resolve to an address" in _words(hook.text)
+    assert "“Slack” was added, but hooks.no-such-host.invalid does not resolve to an address" in _words(hook.text)
     mail = _settings_form(j, "/settings/notifications/email", email_label="Okta team", recipients="okta@acme.example",
                           sender="wizard@acme.example", smtp_host="smtp.no-such-host.invalid", smtp_port="587",
                           starttls="on")
-    assert "'Okta team' was added, but smtp.no-such-host.invalid does not resolve" in _words(mail.text)
+    assert "“Okta team” was added, but smtp.no-such-host.invalid does not resolve" in _words(mail.text)
     oid, _token = _drifted(j, sandbox_org)
     assert _deliver(j) == 0
 

@@ -38,7 +38,7 @@ def test_a_refused_connection_stops_the_run_and_asks_for_another(j: Journey, san
     assert "failed at the last verification" not in page and "Mend what changed in Okta" not in page
     assert "Drift" not in page and "Verify again later" not in page
     card = page.split("Next step", 1)[1].split("Prerequisites", 1)[0]
-    assert (f"{CARD} Okta did not accept the credential of the connection 'Sandbox' when last asked: its API token "
+    assert (f"{CARD} Okta did not accept the credential of the connection “Sandbox” when last asked: its API token "
             "was revoked, expired (30 days without use), or its owner was deactivated.") in card, card
     assert card.rstrip().endswith("then re-verify. Add the new token in Okta connections: a token of the same Okta "
                                   "account replaces this connection's, and the next run uses it."), card
@@ -100,7 +100,7 @@ def test_another_connection_to_the_org_may_be_chosen_instead(j: Journey, sandbox
     chosen = j.submit(j.form(page, "/connection"), connection=str(fresh))
     said = _words(chosen.text)
     # Verified with it at once, not "Completed" from the run before (QA walk 22, H1).
-    assert "The onboarding now uses the connection 'Kim's'. The wizard is verifying the checklist against Okta " \
+    assert "The onboarding now uses the connection “Kim's”. The wizard is verifying the checklist against Okta " \
         "with it." in said, said
     j.wait_for_jobs()
     assert CARD not in _words(j.get(f"/onboardings/{oid}").text)
@@ -128,11 +128,11 @@ def test_a_refused_connection_is_not_offered_and_a_plan_on_it_asks_for_another(
     assert f'value="{fresh}"' in new and f'value="{refused_one}"' not in new
     stale = j.form(page, "/connection")
     chosen = j.submit(stale, connection=str(fresh))
-    assert "The onboarding now uses the connection 'Kim's'." in _words(chosen.text)
+    assert "The onboarding now uses the connection “Kim's”." in _words(chosen.text)
     assert j.onboarding(oid).connection_id == fresh
     back = j.submit(stale, connection=str(refused_one))  # the one Okta refused, from a page drawn before
-    assert back.status_code == 400 and "Okta did not accept the token of 'Sandbox' when last asked" in \
-        _words(back.text).replace("&#39;", "'")
+    assert back.status_code == 400 and "Okta did not accept the token of “Sandbox” when last asked" in \
+        _words(back.text)
 
 
 def test_a_persons_reverify_refused_raises_the_alert_too(j: Journey, sandbox_org: SandboxOrg) -> None:
@@ -183,7 +183,7 @@ def test_a_failed_check_again_is_said_on_the_connections_row(j: Journey, sandbox
     _take_super_admin(sandbox_org, sandbox_org.demo.admin_user_id)
     checked = j.submit(j.form(j.get("/connections").text, f"/connections/{connection}/check"))
     said = _words(checked.text)
-    assert f"The check of 'Sandbox' (#{str(connection)[:8]}) failed: The token works but its owner may not read " \
+    assert f"The check of “Sandbox” (#{str(connection)[:8]}) failed: The token works but its owner may not read " \
         "their own roles" in said, said
     row = said.split("Sandbox added", 1)[1]
     assert "The last check failed just now: The token works but its owner may not read their own roles" in row

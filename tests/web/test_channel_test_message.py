@@ -65,7 +65,7 @@ def _tests_audited(run: Any, db: Any) -> list[tuple[str, str]]:
 def test_a_test_message_reaches_the_webhook_signed_and_raises_no_alert(j: Journey, receiver: Receiver) -> None:
     _add_webhook(j, receiver.url)
     page = _press_test(j, "Security channel")
-    assert "The test message reached 'Security channel'." in page
+    assert "The test message reached “Security channel”." in page
     [sent] = receiver.received
     body = json.loads(sent["body"])
     assert body["event"] == "test" and body["text"].startswith("[Test] The Okta onboarding wizard's alerts reach")
@@ -75,22 +75,22 @@ def test_a_test_message_reaches_the_webhook_signed_and_raises_no_alert(j: Journe
     assert sent["headers"]["X-Onboard-Signature"] == f"sha256={expected}"
     assert _count(j, Alert) == 0 and _count(j, NotificationDelivery) == 0
     assert _tests_audited(j.run, j.state.db) == [
-        ("ok", "Notifications: test message to webhook 'Security channel' got through")]
+        ("ok", "Notifications: test message to webhook “Security channel” got through")]
 
 
 def test_a_failing_test_says_why_on_the_page_and_in_the_trail(j: Journey, free_tcp_port: int) -> None:
     done = _settings_form(j, "/settings/notifications/email", email_label="Okta team", recipients="okta@acme.example",
                           sender="wizard@acme.example", smtp_host="127.0.0.1", smtp_port=str(free_tcp_port),
                           starttls=None)
-    assert "Alerts now also go to 'Okta team'" in _words(done.text)
+    assert "Alerts now also go to “Okta team”" in _words(done.text)
     page = _press_test(j, "Okta team")
     why = (f"Could not reach the SMTP server at 127.0.0.1:{free_tcp_port}: the server refused the connection; "
            "check the port, and that the SMTP server is running.")
-    assert f"The test message did not reach 'Okta team': {why}" in page
+    assert f"The test message did not reach “Okta team”: {why}" in page
     assert "Refused" not in page and "ConnectionRefusedError" not in page
     assert _count(j, Alert) == 0 and _count(j, NotificationDelivery) == 0
     assert _tests_audited(j.run, j.state.db) == [
-        ("failed", f"Notifications: test message to e-mail 'Okta team' did not get through: {why}")]
+        ("failed", f"Notifications: test message to e-mail “Okta team” did not get through: {why}")]
 
 
 def test_a_failing_channel_is_flagged_on_its_row_and_on_health_until_a_test_gets_its_alert_out(
@@ -120,7 +120,7 @@ def test_a_failing_channel_is_flagged_on_its_row_and_on_health_until_a_test_gets
 
     # The receiver is fixed; the test gets through, and the alert waiting for a retry goes at the next look.
     page = _press_test(j, "Security channel")
-    assert "The test message reached 'Security channel'. 1 alert waiting for it is sent again at the watch's next " \
+    assert "The test message reached “Security channel”. 1 alert waiting for it is sent again at the watch's next " \
            "look." in page
     assert _deliver(j) == 1  # no pause waited for
     assert json.loads(receiver.received[-1]["body"])["event"] == "alert_raised"
@@ -212,5 +212,5 @@ def test_an_administrator_sends_one_only_with_the_pages_csrf_token(settings: Set
         assert forged.status_code == 403 and receiver.received == []
         sent = web.post(f"/settings/notifications/{hook}/test", page="/settings")
         assert sent.status_code == 303
-        assert "The test message reached 'Security hook'." in _words(web.get("/settings").text)
+        assert "The test message reached “Security hook”." in _words(web.get("/settings").text)
     assert len(receiver.received) == 1

@@ -67,15 +67,15 @@ def test_an_administrator_turns_it_on_and_off(settings: Settings) -> None:
         on = web.post(f"/settings/notifications/{channel}/assignee", {"to_assignee": "on"}, page="/settings")
         assert on.status_code == 303
         page = _words(web.get("/settings"))
-        assert "'Okta team' now also sends each alert to the onboarding's assignee." in page
+        assert "“Okta team” now also sends each alert to the onboarding's assignee." in page
         assert f"okta@acme.example {WORDS}" in page and "Stop sending to the assignee" in page
         assert _setting(settings, channel) is True
         web.post(f"/settings/notifications/{channel}/assignee", {}, page="/settings")
         page = _words(web.get("/settings"))
-    assert "'Okta team' no longer sends alerts to the onboarding's assignee." in page and WORDS not in page
+    assert "“Okta team” no longer sends alerts to the onboarding's assignee." in page and WORDS not in page
     assert _setting(settings, channel) is False
-    assert _audited(settings) == ["Notifications: e-mail 'Okta team' now also sends to each onboarding's assignee",
-                                  "Notifications: e-mail 'Okta team' no longer sends to each onboarding's assignee"]
+    assert _audited(settings) == ["Notifications: e-mail “Okta team” now also sends to each onboarding's assignee",
+                                  "Notifications: e-mail “Okta team” no longer sends to each onboarding's assignee"]
 
 
 def test_a_webhook_has_no_such_setting(settings: Settings) -> None:
@@ -85,7 +85,7 @@ def test_a_webhook_has_no_such_setting(settings: Settings) -> None:
         web.sign_in("boss")
         refused = web.post(f"/settings/notifications/{hook}/assignee", {"to_assignee": "on"}, page="/settings")
     assert refused.status_code == 400
-    assert "'Security hook' is a webhook: only an e-mail channel sends to the assignee." in _words(refused)
+    assert "“Security hook” is a webhook: only an e-mail channel sends to the assignee." in _words(refused)
     assert _setting(settings, hook) is None and _audited(settings) == []
 
 

@@ -76,7 +76,7 @@ def test_without_the_sandbox_this_machine_is_refused_and_the_form_says_why(j_pro
 def test_with_the_sandbox_a_receiver_on_this_machine_is_allowed_as_the_demo_needs(j: Journey) -> None:
     page = _words(j.get("/settings").text)
     assert HINT + " (allowed while the sandbox is enabled, for a local test receiver)" in page
-    assert "Alerts now also go to 'Hook'." in _add(j, "https://127.0.0.1:9/hook")
+    assert "Alerts now also go to “Hook”." in _add(j, "https://127.0.0.1:9/hook")
 
 
 @pytest.mark.parametrize("url", ["https://169.254.169.254/latest/meta-data/", "https://169.254.169.254:8443/x",
@@ -100,7 +100,7 @@ def test_a_private_receiver_needs_the_administrators_word(j: Journey) -> None:
     assert "hooks.corp.acme.example resolves to 10.1.2.3, a private address. If the webhook's receiver really is on " \
            "the company's private network, tick “The receiver is on our private network”." in refused
     added = _add(j, "https://hooks.corp.acme.example/hook", webhook_private_network="on")
-    assert "Alerts now also go to 'Hook'." in added
+    assert "Alerts now also go to “Hook”." in added
     assert "Webhook (signed, HMAC-SHA256, on our private network)" in added
 
 
@@ -109,12 +109,12 @@ def test_the_rule_holds_again_when_a_message_is_sent(j: Journey) -> None:
     service now: nothing is sent there, and the test message's answer says why."""
     table = {"hooks.acme.example": ["93.184.216.34"]}
     _resolving(j, table)
-    assert "Alerts now also go to 'Hook'." in _add(j, "https://hooks.acme.example/services/T0/B0/secret-path")
+    assert "Alerts now also go to “Hook”." in _add(j, "https://hooks.acme.example/services/T0/B0/secret-path")
     table["hooks.acme.example"] = ["169.254.169.254"]
     page = j.get("/settings").text
     [button] = j.forms(page, "/test", button="Send a test message to Hook")
     said = _words(j.submit(button).text)
-    assert f"The test message did not reach 'Hook': Not sent: hooks.acme.example resolves to 169.254.169.254, " \
+    assert f"The test message did not reach “Hook”: Not sent: hooks.acme.example resolves to 169.254.169.254, " \
            f"{METADATA}" in said
     assert "secret-path" not in said
 
@@ -145,7 +145,7 @@ def test_a_message_goes_to_the_addresses_checked_not_to_where_the_name_points_ne
     for label in ("Rebound hook", "Rebound mail"):
         [button] = j.forms(page, "/test", button=f"Send a test message to {label}")
         said = _words(j.submit(button).text)
-        assert f"The test message reached '{label}'." in said, said
+        assert f"The test message reached “{label}”." in said, said
     [sent] = receiver.received
     assert sent["path"] == "/services/T0" and sent["headers"]["Host"] == f"hooks.rebind.invalid:{port}"
     [message] = box.messages
@@ -165,7 +165,7 @@ def test_a_receiver_on_this_machine_gets_nothing_once_the_sandbox_is_off(j_produ
     page = j_production.get("/settings").text
     [button] = j_production.forms(page, "/test", button="Send a test message to Local hook")
     said = _words(j_production.submit(button).text)
-    assert "The test message did not reach 'Local hook': Not sent: 127.0.0.1 is an address of this machine; the " \
+    assert "The test message did not reach “Local hook”: Not sent: 127.0.0.1 is an address of this machine; the " \
            "server is not made to call its own services (a receiver on this machine is allowed only while the " \
            "sandbox is enabled, as in the demo)." in said
     assert receiver.received == []
@@ -193,11 +193,11 @@ def test_a_long_refusal_is_never_cut_mid_sentence_or_mid_word(j: Journey) -> Non
     [button] = j.forms(page, "/test", button=f"Send a test message to {label}")
     answered = j.submit(button).text
     why = f"Not sent: {host} resolves to 169.254.169.254, {METADATA}"
-    assert _flash(answered) == f"The test message did not reach '{label}': its row under Notifications says why."
+    assert _flash(answered) == f"The test message did not reach “{label}”: its row under Notifications says why."
     assert f"Test message failed {_at(j)} UTC: {why}" in _words(answered)
     trail = _words(j.get("/audit").text)
     # Whole: an event's summary was cut at 500 characters (QA walk 27, L6).
-    assert f"Notifications: test message to webhook '{label}' did not get through: {why}" in trail, trail
+    assert f"Notifications: test message to webhook “{label}” did not get through: {why}" in trail, trail
 
 
 @pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]:8080/x",
@@ -226,7 +226,7 @@ def test_a_refused_webhook_keeps_what_was_typed_but_its_secret(j: Journey) -> No
     assert "Enter the signing secret again: it is never shown back." in words.split("Signing secret", 1)[1]
     again = j.submit(j.form(page.text, "/settings/notifications/webhook"), webhook_secret=WEBHOOK_SECRET,
                      webhook_url="https://hooks.corp.acme.example/services/T0/B0", webhook_private_network="on")
-    assert "Alerts now also go to 'Corp hook'." in _words(again.text)
+    assert "Alerts now also go to “Corp hook”." in _words(again.text)
 
 
 def test_a_receiver_on_this_machine_is_said_so_and_the_private_tick_is_in_the_trail(j: Journey) -> None:
@@ -243,11 +243,11 @@ def test_a_receiver_on_this_machine_is_said_so_and_the_private_tick_is_in_the_tr
     assert "Corp Webhook (signed, HMAC-SHA256, on our private network)" in kinds
     assert "Public Webhook (signed, HMAC-SHA256)" in kinds
     trail = _words(j.get("/audit").text)
-    assert "Notifications: webhook 'Hook' to http://127.0.0.1:9/… added, with “The receiver is on our private " \
+    assert "Notifications: webhook “Hook” to http://127.0.0.1:9/… added, with “The receiver is on our private " \
         "network” ticked" in trail
-    assert "Notifications: webhook 'Corp' to https://hooks.corp.acme.example/… added, with “The receiver is on our " \
+    assert "Notifications: webhook “Corp” to https://hooks.corp.acme.example/… added, with “The receiver is on our " \
         "private network” ticked" in trail
-    assert re.search(r"Notifications: webhook 'Public' to https://hooks\.acme\.example/… added(?!, with)", trail)
+    assert re.search(r"Notifications: webhook “Public” to https://hooks\.acme\.example/… added(?!, with)", trail)
     assert WEBHOOK_SECRET not in trail
 
 

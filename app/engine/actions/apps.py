@@ -67,27 +67,27 @@ class FindInstalledApp(Action):
         if not found and p.name:
             found = [a for a in apps if a.name == p.name]
         if len(found) > 1:
-            ids = ", ".join(f"'{a.label}' ({a.id})" for a in found)
-            raise ActionError(f"Several apps match '{p.label}': {ids}. Rename or remove the extra ones in "
+            ids = ", ".join(f"“{a.label}” ({a.id})" for a in found)
+            raise ActionError(f"Several apps match “{p.label}”: {ids}. Rename or remove the extra ones in "
                               "Applications > Applications, then plan again.", conflict=True)
         return (found[0] if found else None), apps
 
     def _missing(self, p: OinAppParams, others: list[App]) -> str:
-        message = (f"The app '{p.label}' is not installed in Okta yet. Install it by hand: {p.install_hint}. "
+        message = (f"The app “{p.label}” is not installed in Okta yet. Install it by hand: {p.install_hint}. "
                    "The wizard never installs it (Okta does not publish the catalog key it would need).")
         if others:
             message += " Apps whose name starts with '" + p.search + "': " + \
-                ", ".join(f"'{a.label}' ({a.id})" for a in others[:5]) + "; none is labelled as expected."
+                ", ".join(f"“{a.label}” ({a.id})" for a in others[:5]) + "; none is labelled as expected."
         return message
 
     @staticmethod
     def _usable(app: App, p: OinAppParams) -> str | None:
         if app.status != "ACTIVE":
-            return (f"'{app.label}' ({app.id}) is {app.status or 'not active'}: activate it in Applications > "
+            return (f"“{app.label}” ({app.id}) is {app.status or 'not active'}: activate it in Applications > "
                     "Applications, then plan again.")
         if app.client_id is None:
-            return (f"'{app.label}' ({app.id}) is not an OpenID Connect app, so it has no client id; install "
-                    f"'{p.label}' from the catalog.")
+            return (f"“{app.label}” ({app.id}) is not an OpenID Connect app, so it has no client id; install "
+                    f"“{p.label}” from the catalog.")
         return None
 
     async def plan(self, ctx: Context) -> PlanItem:
@@ -95,17 +95,17 @@ class FindInstalledApp(Action):
         try:
             app, others = await self._find(ctx, p)
         except ActionError as exc:
-            return PlanItem(Verdict.conflict, f"Find '{p.label}'", object_type="app", detail=exc.message)
+            return PlanItem(Verdict.conflict, f"Find “{p.label}”", object_type="app", detail=exc.message)
         if app is None:
-            return PlanItem(Verdict.deferred, f"Find '{p.label}' once a person has installed it", object_type="app",
+            return PlanItem(Verdict.deferred, f"Find “{p.label}” once a person has installed it", object_type="app",
                             calls=[f"GET /api/v1/apps?q={p.search}"], detail=self._missing(p, others))
         ctx.remember(f"app:{app.id}", app)  # for the later steps' "is it still there?"
         problem = self._usable(app, p)
         if problem:
-            return PlanItem(Verdict.conflict, f"'{app.label}' is installed but unusable", object_type="app",
+            return PlanItem(Verdict.conflict, f"“{app.label}” is installed but unusable", object_type="app",
                             object_id=app.id, detail=problem)
         reads = [f"GET /api/v1/apps/{app.id}/credentials/secrets"] if p.secret_purpose else []
-        return PlanItem(Verdict.adopt, f"Use '{app.label}' installed from the catalog (client id {app.client_id})"
+        return PlanItem(Verdict.adopt, f"Use “{app.label}” installed from the catalog (client id {app.client_id})"
                         + ("; read its client secret and keep it sealed until the vendor step is attested"
                            if p.secret_purpose else ""),
                         calls=reads, object_type="app", object_id=app.id,
@@ -120,7 +120,7 @@ class FindInstalledApp(Action):
         if problem:
             raise ActionError(problem, conflict=True)
         facts: dict[str, Any] = {p.fact: app.id, p.client_id_fact: app.client_id}
-        summary = f"Found '{app.label}' (client id {app.client_id})"
+        summary = f"Found “{app.label}” (client id {app.client_id})"
         if p.secret_purpose:
             note = await self._keep_secret(ctx, p, app)
             if note is None:
@@ -287,15 +287,15 @@ class EnsureAppAssignments(Action):
         for login in _unique(p.users):
             user: User | None = await ctx.cached(f"user:{login}", partial(ctx.okta.users.find_by_login, login))
             if user is None:
-                problems.append(f"no Okta user has the login '{login}'")
+                problems.append(f"no Okta user has the login “{login}”")
             elif user.status == "DEPROVISIONED":
-                problems.append(f"'{login}' is deactivated, and Okta assigns apps to active people only")
+                problems.append(f"“{login}” is deactivated, and Okta assigns apps to active people only")
             else:
                 users.append(user)
         for name in _unique(p.groups):
             group: Group | None = await ctx.cached(f"group:{name}", partial(ctx.okta.groups.find_by_name, name))
             if group is None:
-                problems.append(f"no Okta group is named '{name}'")
+                problems.append(f"no Okta group is named “{name}”")
             else:
                 groups.append(group)
         if problems:

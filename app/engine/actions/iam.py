@@ -76,15 +76,15 @@ class EnsureCustomRole(Action):
         role = await _role(ctx, p.label)
         body = f'POST /api/v1/iam/roles {{"label": "{p.label}", "permissions": [{", ".join(p.permissions)}]}}'
         if role is None:
-            return PlanItem(Verdict.create, f"Create the custom role '{p.label}' with {len(p.permissions)} permissions",
+            return PlanItem(Verdict.create, f"Create the custom role “{p.label}” with {len(p.permissions)} permissions",
                             calls=[body], object_type="custom_role")
         missing, extra = permission_gaps(p.permissions, await _role_permissions(ctx, role.id))
         if missing or extra:
-            return PlanItem(Verdict.conflict, f"A role labelled '{p.label}' exists with other permissions",
+            return PlanItem(Verdict.conflict, f"A role labelled “{p.label}” exists with other permissions",
                             object_type="custom_role", object_id=role.id,
                             detail=f"It {_describe_gaps(missing, extra)}. The wizard will not change it: rename "
                                    "or fix that role in the Admin Console, then plan again.")
-        return PlanItem(Verdict.adopt, f"Use the existing custom role '{p.label}' (same permissions)",
+        return PlanItem(Verdict.adopt, f"Use the existing custom role “{p.label}” (same permissions)",
                         object_type="custom_role", object_id=role.id, facts={p.fact: role.id})
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
@@ -107,8 +107,8 @@ class EnsureCustomRole(Action):
             ctx.forget(f"perms:{role.id}")
             missing, extra = permission_gaps(p.permissions, await _role_permissions(ctx, role.id))
             if missing or extra:
-                raise _differs(f"custom role '{p.label}'", "permissions", missing, extra)
-        return _ensured(ours, f"custom role '{p.label}'", "custom_role", role.id, p.label, p.fact)
+                raise _differs(f"custom role “{p.label}”", "permissions", missing, extra)
+        return _ensured(ours, f"custom role “{p.label}”", "custom_role", role.id, p.label, p.fact)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
         # Already gone is done: its 404 is an answer, not a failure.
@@ -121,7 +121,7 @@ class EnsureCustomRole(Action):
 # org's partition): the partition is learned from the ORNs Okta returns for the set's resources.
 _NO_PARTITION = "orn::"
 # Where an administrator adds a resource to a resource set by hand.
-_ADD_BY_HAND = ("Security > Administrators > Resources > '{label}' > Edit > Add resource > Identity and Access "
+_ADD_BY_HAND = ("Security > Administrators > Resources > “{label}” > Edit > Add resource > Identity and Access "
                 "Management > All Identity and Access Management resources > Save changes; then Retry here.")
 
 
@@ -177,17 +177,17 @@ class EnsureResourceSet(Action):
         found: ResourceSet | None = await ctx.cached(f"rs:{p.label}", lambda: _set_by_label(ctx, p.label))
         unnamed = _unnamed(p.resources) if found is None else ""
         if unnamed:
-            return PlanItem(Verdict.conflict, f"The resource set '{p.label}' cannot be created as set",
+            return PlanItem(Verdict.conflict, f"The resource set “{p.label}” cannot be created as set",
                             object_type="resource_set", detail=unnamed)
         if found is None:
-            return PlanItem(Verdict.create, f"Create the resource set '{p.label}' with {len(p.resources)} resources",
+            return PlanItem(Verdict.create, f"Create the resource set “{p.label}” with {len(p.resources)} resources",
                             calls=self._create_calls(p), object_type="resource_set")
         missing, extra = await self._compare(ctx, p, found.id)
         if missing or extra:
-            return PlanItem(Verdict.conflict, f"A resource set labelled '{p.label}' exists with other resources",
+            return PlanItem(Verdict.conflict, f"A resource set labelled “{p.label}” exists with other resources",
                             object_type="resource_set", object_id=found.id,
                             detail=f"It {_describe_gaps(missing, extra)}. The wizard will not change it.")
-        return PlanItem(Verdict.adopt, f"Use the existing resource set '{p.label}' (same resources)",
+        return PlanItem(Verdict.adopt, f"Use the existing resource set “{p.label}” (same resources)",
                         object_type="resource_set", object_id=found.id, facts={p.fact: found.id})
 
     @staticmethod
@@ -215,7 +215,7 @@ class EnsureResourceSet(Action):
             have = await ctx.cached(f"resources:{set_id}", lambda: settled(ctx, lambda: ctx.okta.iam.resources(set_id)))
             partition = _partition_of(have)
             if partition is None:
-                raise ActionError(f"Okta returned no ORN for the resources of '{p.label}', so the org's ORN "
+                raise ActionError(f"Okta returned no ORN for the resources of “{p.label}”, so the org's ORN "
                                   "partition is unknown and these resources cannot be named: "
                                   f"{', '.join(_shown(r) for r in wanted)}. Add them by hand: "
                                   + _ADD_BY_HAND.format(label=p.label))
@@ -227,7 +227,7 @@ class EnsureResourceSet(Action):
             await settled(ctx, lambda: ctx.okta.iam.add_resources(set_id, wanted))
         except (OktaBadRequest, OktaNotFound) as exc:
             raise ActionError(f"Okta refused the resource {', '.join(wanted)} (sent to the resource set "
-                              f"'{p.label}'). Add it by hand: " + _ADD_BY_HAND.format(label=p.label)
+                              f"“{p.label}”). Add it by hand: " + _ADD_BY_HAND.format(label=p.label)
                               + f" Okta said: {exc.okta_said}", conflict=True) from exc
         ctx.forget(f"resources:{set_id}")
 
@@ -263,8 +263,8 @@ class EnsureResourceSet(Action):
                 await self._add(ctx, p, found.id, [r for r in p.resources if canonical(
                     r, org_id=org.org_id if org else "") in missing])
             elif missing or extra:
-                raise _differs(f"resource set '{p.label}'", "resources", missing, extra)
-        return _ensured(ours, f"resource set '{p.label}'", "resource_set", found.id, p.label, p.fact)
+                raise _differs(f"resource set “{p.label}”", "resources", missing, extra)
+        return _ensured(ours, f"resource set “{p.label}”", "resource_set", found.id, p.label, p.fact)
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
         return await _delete(record, lambda i: ctx.okta.iam.resource_set(i, absent_ok=True),
@@ -282,4 +282,4 @@ async def _delete(record: Record, find: Callable[[str], Awaitable[object | None]
         await delete(record.object_id)
     except OktaApiError as exc:
         raise ActionError(f"Okta would not delete the {what} ({exc.okta_said}); {refusal}") from exc
-    return f"Deleted the {what} '{record.details.get('label', record.object_id)}'"
+    return f"Deleted the {what} “{record.details.get('label', record.object_id)}”"

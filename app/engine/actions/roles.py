@@ -107,7 +107,7 @@ async def existing_token(ctx: Context, user_id: str) -> ApiToken | None:
 
 
 def _not_needed(role: str, token: ApiToken) -> str:
-    return (f"{role_label(role)} is not needed: the account already has the API token '{token.name or token.id}', "
+    return (f"{role_label(role)} is not needed: the account already has the API token “{token.name or token.id}”, "
             f"and {role_label(role)} is assigned only while a token is created. If you no longer have that "
             "token's value, revoke it (Security > API > Tokens) and plan again.")
 
@@ -252,7 +252,7 @@ async def _through_group(ctx: Context, role: str, held: list[RoleAssignment]) ->
     names = []
     for group_id in sorted({r.group_id for r in held if r.via_group and r.group_id}):
         group = await ctx.okta.groups.get(group_id)
-        names.append(f"'{group.name}'" if group else group_id)
+        names.append(f"“{group.name}”" if group else group_id)
     groups = ", ".join(names) or "a group"
     return (f"The service account holds {role_label(role)} through its membership of {groups}. The wizard "
             "removes only roles assigned to the account itself. Remove the account from that group (Directory > "

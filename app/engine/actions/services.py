@@ -95,7 +95,7 @@ def _extras_note(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> s
 
 def _missing_message(found: ApiServiceIntegration, p: ServiceIntegrationParams, then: str = "plan again") -> str:
     """``then``: what follows the fix where the message is read (the plan's line, or a stopped apply's Retry)."""
-    return (f"'{found.name or p.name}' ({found.id}) lacks {', '.join(_missing(found, p))}. Okta's API cannot grant "
+    return (f"“{found.name or p.name}” ({found.id}) lacks {', '.join(_missing(found, p))}. Okta's API cannot grant "
             "scopes to an installed API service integration, and the wizard will not reinstall one it did not "
             f"install: in the Admin Console open Applications > API Service Integrations > {found.name or p.name}, "
             "grant the missing scopes on its Okta API Scopes tab (or uninstall it and install it again with "
@@ -105,7 +105,7 @@ def _missing_message(found: ApiServiceIntegration, p: ServiceIntegrationParams, 
 def _guided(p: ServiceIntegrationParams, okta_said: str = "") -> str:
     """The guided install shown when Okta refused the catalog key (what to click comes first: the
     onboarding's status line keeps only the start of a long message)."""
-    return (f"Okta refused the catalog key '{p.type}'. Install '{p.name}' by hand: in the Admin Console, "
+    return (f"Okta refused the catalog key “{p.type}”. Install “{p.name}” by hand: in the Admin Console, "
             f"{CONSOLE_INSTALL} > {p.name} > Install, with the scopes {', '.join(p.scopes)} (the wizard needs these "
             f"{len(p.scopes)}; any more are named, not removed, so select only these). Then select "
             "Retry (no need to copy the client secret Okta shows): the wizard finds it by name, adopts it and makes "
@@ -134,7 +134,7 @@ class EnsureServiceIntegration(Action):
         found = _matching(services, p)
         if len(found) > 1:
             ids = ", ".join(s.id for s in found)
-            raise ActionError(f"{len(found)} '{p.name}' integrations are installed ({ids}); the wizard cannot tell "
+            raise ActionError(f"{len(found)} “{p.name}” integrations are installed ({ids}); the wizard cannot tell "
                               "which one the vendor should use. Uninstall the extra ones in Applications > API "
                               "Service Integrations, then plan again.", conflict=True)
         return found[0] if found else None
@@ -144,14 +144,14 @@ class EnsureServiceIntegration(Action):
         try:
             found = await self._find(ctx, p)
         except ActionError as exc:
-            return PlanItem(Verdict.conflict, f"Install '{p.name}'", object_type="api_service", detail=exc.message)
+            return PlanItem(Verdict.conflict, f"Install “{p.name}”", object_type="api_service", detail=exc.message)
         if found is None:
             if any(_refused(record, p) for record in ctx.records.values() if isinstance(record, Record)):
                 return PlanItem(Verdict.deferred,
-                                f"Find '{p.name}' once a person has installed it in the Admin Console "
+                                f"Find “{p.name}” once a person has installed it in the Admin Console "
                                 "(Okta refused the catalog key)", object_type="api_service",
                                 calls=["GET /integrations/api/v1/api-services"], detail=_guided(p))
-            return PlanItem(Verdict.create, f"Install '{p.name}' (catalog type {p.type}) with the scopes "
+            return PlanItem(Verdict.create, f"Install “{p.name}” (catalog type {p.type}) with the scopes "
                             f"{', '.join(p.scopes)}; Okta shows its client secret once: the wizard keeps it sealed "
                             "until the vendor step is attested",
                             calls=[f'POST /integrations/api/v1/api-services {{"type": "{p.type}", "grantedScopes": '
@@ -160,9 +160,9 @@ class EnsureServiceIntegration(Action):
                                    "wizard stops here with the Admin Console steps to install the integration by "
                                    "hand, then finds it by name.")
         if _missing(found, p):
-            return PlanItem(Verdict.conflict, f"'{found.name or p.name}' is installed without scopes the vendor needs",
+            return PlanItem(Verdict.conflict, f"“{found.name or p.name}” is installed without scopes the vendor needs",
                             object_type="api_service", object_id=found.id, detail=_missing_message(found, p))
-        return PlanItem(Verdict.adopt, f"Use '{found.name or p.name}', installed by hand (client id {found.id}). Okta "
+        return PlanItem(Verdict.adopt, f"Use “{found.name or p.name}”, installed by hand (client id {found.id}). Okta "
                         "showed its client secret only to whoever installed it, so the wizard makes it a new client "
                         "secret and keeps that one sealed until the vendor step is attested",
                         calls=[SECRETS_CALL.replace("{apiServiceId}", found.id)], object_type="api_service",
@@ -190,12 +190,12 @@ class EnsureServiceIntegration(Action):
                 raise ActionError(_guided(p, exc.okta_said)) from exc
             facts = {p.fact: installed.id, **await self._keep(ctx, p, secret)}
             return Applied(ActionOutcome.created,
-                           f"Installed '{installed.name or p.name}' (client id {installed.id}) with "
+                           f"Installed “{installed.name or p.name}” (client id {installed.id}) with "
                            f"{len(installed.grantedScopes)} scopes", object_type="api_service",
                            object_id=installed.id, details={**details, "id": installed.id}, facts=facts)
         if ours:
             facts = {p.fact: found.id}
-            summary = f"Installed '{found.name or p.name}' (client id {found.id})"
+            summary = f"Installed “{found.name or p.name}” (client id {found.id})"
             if await ctx.read_secret(p.secret_purpose) is None:
                 # The install reached Okta but its answer, the only one carrying the secret, was lost:
                 # a new secret (an integration may hold two) takes the lost one's place.
@@ -229,7 +229,7 @@ class EnsureServiceIntegration(Action):
         except OktaBadRequest as exc:
             raise ActionError(f"{self._two_secrets(found, p)} Okta said: {exc.okta_said}") from exc
         facts: dict[str, Any] = {p.fact: found.id, **await self._keep(ctx, p, secret, secret_id)}
-        summary = (f"Adopted '{found.name or p.name}' installed by hand (client id {found.id}) and made it a new "
+        summary = (f"Adopted “{found.name or p.name}” installed by hand (client id {found.id}) and made it a new "
                    "client secret, kept sealed until the vendor step is attested")
         note = _extras_note(found, p)
         if note:
@@ -254,7 +254,7 @@ class EnsureServiceIntegration(Action):
     @staticmethod
     def _two_secrets(found: ApiServiceIntegration, p: ServiceIntegrationParams) -> str:
         name = found.name or p.name
-        return (f"The wizard needs to make '{name}' ({found.id}) a new client secret (the first one was shown only "
+        return (f"The wizard needs to make “{name}” ({found.id}) a new client secret (the first one was shown only "
                 "to whoever installed it), and an integration holds two client secrets at most. In the Admin "
                 f"Console, Applications > API Service Integrations > {name}: deactivate and delete a client secret "
                 "that nothing uses, then select Retry.")
@@ -287,7 +287,7 @@ class EnsureServiceIntegration(Action):
             secret_id = record.details.get("secret_id")
             if not secret_id or not await self._remove_secret(ctx, record.object_id, str(secret_id)):
                 return None
-            return f"Deactivated and deleted the client secret the wizard made for '{name}'; the integration stays"
+            return f"Deactivated and deleted the client secret the wizard made for “{name}”; the integration stays"
         # Uninstalling also revokes the scopes Okta granted at install.
         await ctx.okta.services.uninstall(record.object_id)
-        return f"Uninstalled '{name}'"
+        return f"Uninstalled “{name}”"

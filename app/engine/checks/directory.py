@@ -159,8 +159,8 @@ class GroupExists(Check):
         if group is None:
             # Suggest the org's groups that start like the name given (a typo is the usual cause).
             similar = await ctx.okta.groups.named_like(p.name[:3]) if p.name[:3].strip() else []
-            hint = f" Groups starting with '{p.name[:3]}': {', '.join(g.name for g in similar)}." if similar else ""
-            return CheckOutcome.failed(f"No Okta group is named '{p.name}'.{hint}",
+            hint = f" Groups starting with “{p.name[:3]}”: {', '.join(g.name for g in similar)}." if similar else ""
+            return CheckOutcome.failed(f"No Okta group is named “{p.name}”.{hint}",
                                        f"Correct {p.purpose} (as named in Directory > Groups), or leave it empty.",
                                        suggestions=[g.name for g in similar])
-        return CheckOutcome.passed(f"The group '{group.name}' exists ({group.id})", group_id=group.id)
+        return CheckOutcome.passed(f"The group “{group.name}” exists ({group.id})", group_id=group.id)

@@ -35,26 +35,26 @@ class LogStreamCheck(Check):
         streams: list[LogStream] = await ctx.cached("log_streams", ctx.okta.log_streams.all)
         stream = next((s for s in streams if s.name.lower() == p.name.lower()), None)
         if stream is None:
-            return CheckOutcome.failed(f"No log stream named '{p.name}' in Okta",
+            return CheckOutcome.failed(f"No log stream named “{p.name}” in Okta",
                                        "Apply the plan (again) to create it.",
-                                       problem=f"The log stream '{p.name}' is no longer in Okta: Okta sends the vendor "
+                                       problem=f"The log stream “{p.name}” is no longer in Okta: Okta sends the vendor "
                                                "no events")
         wanted = {"accountId": p.account_id, "eventSourceName": p.event_source_name, "region": p.region}
-        wrong = [f"{key} is {stream.settings.get(key)!r}, not {value!r}" for key, value in wanted.items()
+        wrong = [f"{key} is “{stream.settings.get(key)}”, not “{value}”" for key, value in wanted.items()
                  if stream.settings.get(key) != value]
         evidence = {"log_stream_id": stream.id, "status": stream.status, "settings": dict(stream.settings)}
         if stream.type != "aws_eventbridge" or wrong:
-            return CheckOutcome.failed(f"Log stream '{stream.name}' ({stream.type}): " + "; ".join(wrong or [
+            return CheckOutcome.failed(f"Log stream “{stream.name}” ({stream.type}): " + "; ".join(wrong or [
                 "not an AWS EventBridge stream"]), "Okta cannot change a stream's settings: delete it in Reports > "
                 "Log Streaming and apply again.", **evidence,
-                problem=f"The log stream '{stream.name}' does not send where the vendor reads: "
+                problem=f"The log stream “{stream.name}” does not send where the vendor reads: "
                         + "; ".join(wrong or ["it is not an AWS EventBridge stream"]))
         if stream.status != "ACTIVE":
-            return CheckOutcome.failed(f"Log stream '{stream.name}' is {stream.status}, so it sends nothing",
+            return CheckOutcome.failed(f"Log stream “{stream.name}” is {stream.status}, so it sends nothing",
                                        "Activate it in Reports > Log Streaming.", **evidence,
-                                       problem=f"The log stream '{stream.name}' is {stream.status} in Okta, so it "
+                                       problem=f"The log stream “{stream.name}” is {stream.status} in Okta, so it "
                                                "sends the vendor no events")
-        outcome = CheckOutcome.passed(f"Log stream '{stream.name}' is active, to AWS account {p.account_id}, "
+        outcome = CheckOutcome.passed(f"Log stream “{stream.name}” is active, to AWS account {p.account_id}, "
                                       f"event source {p.event_source_name}, region {p.region}", **evidence)
         if p.partner_source_fact and ctx.scope.org is not None:
             outcome.facts[p.partner_source_fact] = partner_event_source(ctx.scope.org.display_domain,

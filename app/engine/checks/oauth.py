@@ -92,7 +92,7 @@ class ClientCredentialsSmokeTest(Check):
                                        client_id=p.client_id, error=code)
         if code in ("invalid_dpop_proof", "use_dpop_nonce"):
             return CheckOutcome.failed(f"Okta wants a DPoP proof for this client ({exc.okta_said})",
-                                       f"Turn off 'Require DPoP' for {p.name} (the vendor's OIN integration does not "
+                                       f"Turn off “Require DPoP” for {p.name} (the vendor's OIN integration does not "
                                        "send one), then verify again.", client_id=p.client_id, error=code)
         return CheckOutcome.failed(f"Okta refused the token request ({exc.okta_said})", "Verify again later.",
                                    client_id=p.client_id, error=code)

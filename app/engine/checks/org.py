@@ -42,10 +42,10 @@ class OrgPipeline(Check):
 
     @staticmethod
     def _outcome(p: PipelineParams, found: str, when: str, **evidence: object) -> CheckOutcome:
-        label = ENGINES.get(found, f"an unknown engine ('{found}')")
+        label = ENGINES.get(found, f"an unknown engine (“{found}”)")
         if found == p.pipeline:
             reports = "reported" if when else "reports"
-            return CheckOutcome.passed(f"Okta {reports} {label} (pipeline '{found}'){when}", pipeline=found, **evidence)
+            return CheckOutcome.passed(f"Okta {reports} {label} (pipeline “{found}”){when}", pipeline=found, **evidence)
         return CheckOutcome.failed(
             f"Okta {'reported' if when else 'now reports'} {label}{when}, but this advice is for {ENGINES[p.pipeline]}",
             "Check the Okta connection again (Connections > Check) so the wizard reads the engine afresh, then "

@@ -39,7 +39,7 @@ def _when(value: str | None) -> str:
 def described(tokens: Sequence[ApiToken]) -> str:
     """The tokens as a person tells them apart in the Admin Console: name, created, expiry (Okta
     never returns a value, and none would be written here)."""
-    return "; ".join(f"'{t.name or t.id}' ({t.id}, created {_when(t.created)}, expires {_when(t.expiresAt)})"
+    return "; ".join(f"“{t.name or t.id}” ({t.id}, created {_when(t.created)}, expires {_when(t.expiresAt)})"
                      for t in tokens)
 
 
@@ -54,8 +54,8 @@ def unwatched(count: int) -> str:
 def remedy(others: Sequence[ApiToken], watched_name: str | None) -> str:
     """What to do, naming the tokens itself (name and id): the card, the alert and the e-mail show the
     remedy on its own, and "each of these tokens" pointed at a list shown elsewhere (QA walk 12, L4)."""
-    named = "; ".join(f"'{t.name or t.id}' ({t.id})" for t in others)
-    watched = f"'{watched_name or 'the token pasted here'}'"
+    named = "; ".join(f"“{t.name or t.id}” ({t.id})" for t in others)
+    watched = f"“{watched_name or 'the token pasted here'}”"
     if len(others) == 1:
         return (f"In Okta (Security > API > Tokens), revoke the service account's other live token, {named}, "
                 f"if the vendor does not use it, then re-verify. If the vendor uses it instead of {watched}, paste "

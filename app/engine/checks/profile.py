@@ -42,8 +42,8 @@ class UserProfileCheck(Check):
                                        problem="The service account is no longer in Okta (deleted?), and its API "
                                                "token went with it")
         seen = {attribute: _value(user, attribute) for attribute in p.contains}
-        described = ", ".join(f"{'name' if a == NAME else a} '{v or 'empty'}'" for a, v in seen.items())
-        wrong = [f"{'the name' if a == NAME else a} does not contain '{text}'" for a, text in p.contains.items()
+        described = ", ".join(f"{'name' if a == NAME else a} “{v or 'empty'}”" for a, v in seen.items())
+        wrong = [f"{'the name' if a == NAME else a} does not contain “{text}”" for a, text in p.contains.items()
                  if text.lower() not in seen[a].lower()]
         if wrong:
             return CheckOutcome.failed(f"{user.profile.login}: {described}; " + "; ".join(wrong),

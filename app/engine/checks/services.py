@@ -51,19 +51,19 @@ class ServiceIntegrationScopes(Check):
         have, want = set(found.grantedScopes), set(p.scopes)
         evidence = {"integration": found.id, "type": found.type, "scopes": sorted(have)}
         if p.extra_allowed and have > want:
-            return CheckOutcome.passed(f"'{found.name or p.name}' (client id {found.id}) has the {len(want)} scopes "
+            return CheckOutcome.passed(f"“{found.name or p.name}” (client id {found.id}) has the {len(want)} scopes "
                                        f"{', '.join(sorted(want))}, and also {', '.join(sorted(have - want))}, which "
                                        "the document does not list", extra=sorted(have - want), **evidence)
         if have != want:
             problems = ([f"missing {', '.join(sorted(want - have))}"] if want - have else []) + \
                 ([f"unexpected {', '.join(sorted(have - want))}"] if have - want else [])
             return CheckOutcome.failed(
-                f"'{found.name or p.name}' ({found.id}) has the scopes {', '.join(sorted(have)) or 'none'}; "
+                f"“{found.name or p.name}” ({found.id}) has the scopes {', '.join(sorted(have)) or 'none'}; "
                 + "; ".join(problems),
                 "Okta grants an integration's scopes when it is installed: uninstall it in Applications > API "
                 f"Services Integrations, then {START_AGAIN}.", **evidence,
                 problem=f"{found.name or p.name} does not have the scopes the vendor needs: " + "; ".join(problems))
-        return CheckOutcome.passed(f"'{found.name or p.name}' (client id {found.id}) has exactly the "
+        return CheckOutcome.passed(f"“{found.name or p.name}” (client id {found.id}) has exactly the "
                                    f"{len(want)} scopes: {', '.join(sorted(want))}", **evidence)
 
 

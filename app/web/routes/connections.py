@@ -140,7 +140,7 @@ async def connection_check(request: Request, db: ReadDbSession, connection_id: s
         # to add a connection, beside rows that still read "Super Admin" (QA walk 24, M3).
         response = redirect(request, str(request.url_for("connections")))
         said = exc.message if isinstance(exc, ValidationFailed) else str(exc)
-        set_flash(request, response, f"The check of '{connection.label}' (#{str(connection.id)[:8]}) failed: {said}",
+        set_flash(request, response, f"The check of “{connection.label}” (#{str(connection.id)[:8]}) failed: {said}",
                   "error")
         return response
     await _renewed(request, connection.id)

@@ -81,14 +81,14 @@ async def _add(request: Request, db: DbSession, admin: AdminOperator, kind: str)
     # scrolled the message out of sight: QA walk 28, L3).
     response = redirect(request, str(request.url_for("settings")))
     if given.unresolved:  # added, but said: it read as a success (QA walk 24, L3)
-        said = f"'{given.label}' was added, but {given.unresolved} does not resolve to an address from this server " \
+        said = f"“{given.label}” was added, but {given.unresolved} does not resolve to an address from this server " \
                "now: nothing reaches it until it does. Check the name, then send a test message."
         # Whole, or where it is whole: a long name and host cut the advice at the end (review).
         set_flash(request, response, said if len(said) <= FLASH_LIMIT else
                   "The channel was added, but its host does not resolve to an address from this server now: check "
                   "the name, then send a test message.", "warning")
     else:
-        set_flash(request, response, f"Alerts now also go to '{given.label}'.")
+        set_flash(request, response, f"Alerts now also go to “{given.label}”.")
     return response
 
 
@@ -118,7 +118,7 @@ async def remove(request: Request, db: DbSession, channel_id: str, admin: AdminO
                                    state.watch.now())
     await db.commit()
     response = redirect(request, str(request.url_for("settings")))
-    set_flash(request, response, f"'{removed.label}' removed: alerts no longer go there, and its secret is destroyed."
+    set_flash(request, response, f"“{removed.label}” removed: alerts no longer go there, and its secret is destroyed."
               if removed else "That channel was already removed.")
     return response
 
@@ -139,13 +139,13 @@ async def test(request: Request, db: DbSession, channel_id: str, admin: AdminOpe
     elif trial.failure is None:
         waiting = f" {counted(trial.resent, 'alert')} waiting for it {'is' if trial.resent == 1 else 'are'} sent " \
                   "again at the watch's next look." if trial.resent else ""
-        set_flash(request, response, f"The test message reached '{trial.channel.label}'.{waiting}")
+        set_flash(request, response, f"The test message reached “{trial.channel.label}”.{waiting}")
     else:
         # The words whole, or, when they do not fit the message, where they are whole: the channel's
         # row (a cut left "… Not sent…", the reason's start without its end: QA L3).
-        said = f"The test message did not reach '{trial.channel.label}': {trial.failure}"
+        said = f"The test message did not reach “{trial.channel.label}”: {trial.failure}"
         set_flash(request, response, said if len(said) <= FLASH_LIMIT else
-                  f"The test message did not reach '{trial.channel.label}': its row under Notifications says why.",
+                  f"The test message did not reach “{trial.channel.label}”: its row under Notifications says why.",
                   "error")
     return response
 
@@ -164,6 +164,6 @@ async def assignee(request: Request, db: DbSession, channel_id: str, admin: Admi
     if changed is None:
         set_flash(request, response, "That channel was removed.", "warning")
     else:
-        set_flash(request, response, f"'{changed.label}' now also sends each alert to the onboarding's assignee."
-                  if on else f"'{changed.label}' no longer sends alerts to the onboarding's assignee.")
+        set_flash(request, response, f"“{changed.label}” now also sends each alert to the onboarding's assignee."
+                  if on else f"“{changed.label}” no longer sends alerts to the onboarding's assignee.")
     return response

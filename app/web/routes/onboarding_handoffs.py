@@ -129,7 +129,7 @@ async def switch_connection(request: Request, db: DbSession, onboarding_id: str,
     except ValidationFailed as exc:
         return await refused(request, db, found.id, exc)
     await settle(request, db, found.id)  # a retired connection blocked it
-    said = f"The onboarding now uses the connection '{chosen.label}'."
+    said = f"The onboarding now uses the connection “{chosen.label}”."
     if found.completed_at is not None:
         # Asked of Okta with it now: its status came back "Completed" from the run before, with no
         # call, even on a connection Okta refused too (QA walk 22, H1).

@@ -45,7 +45,7 @@ async def paste_token(request: Request, db: ReadDbSession, onboarding_id: str, o
         # Read again (the tokens to pick from were just kept as a fact); the name typed stays, never the token.
         return await refused(request, db, found.id, exc, typed={"service_token_name": notes.masked(name).text})
     note = ("Token verified: it belongs to the service account. Its value was not kept. It is the account's token "
-            f"'{facts.get('service_token_name')}' ({facts.get('service_token_id')}).")
+            f"“{facts.get('service_token_name')}” ({facts.get('service_token_id')}).")
     note += tokens.asked_again(facts)  # the vendor still has the token it replaces (QA walk 12, M1)
     if facts.get("service_token_network") != "ANYWHERE":
         note += (" It is limited to network zones; the vendor's document asks for Any IP: set it on this step."
