@@ -38,7 +38,7 @@ async def _roles_held(ctx: Context, user_id: str) -> str | None:
     if not roles:
         return None
     named = sorted({role_label(r.type) for r in roles if r.type != "CUSTOM"}) + \
-        [f"custom role '{r.label}'" if r.label else "a custom role" for r in roles if r.type == "CUSTOM"]
+        [f"custom role “{r.label}”" if r.label else "a custom role" for r in roles if r.type == "CUSTOM"]
     return (f"It already holds {', '.join(named)}. The plan adds only the roles the document asks for and takes "
             "none away; another onboarding of this vendor may use the same account.")
 
@@ -58,6 +58,16 @@ async def _tokens_held(ctx: Context, user: User) -> list[dict[str, str | None]] 
     except OktaError:
         return None
     return [{"id": t.id, "name": t.name, "created": t.created} for t in tokens if t.userId == user.id]
+
+
+def _login_taken(exc: OktaBadRequest) -> bool:
+    """Okta's answer to a user created with a login it has: a 400 E0000001 whose cause names the
+    login ("login: An object with this field already exists in the current organization"). Okta
+    keeps its codes, not its words (api-map, errors): the cause's field is read first, the words
+    only as well, so a reworded answer still sends the retry after a lost answer to look the
+    account up (and adopt the one its first attempt made) rather than fail."""
+    names_login = exc.error_code == "E0000001" and any(c.lower().startswith("login:") for c in exc.error_causes)
+    return names_login or "already exists" in exc.okta_said.lower()
 
 
 @register
@@ -83,7 +93,7 @@ class EnsureUser(Action):
         if (user.profile.userType or "") != p.user_type:
             raise ActionError(
                 f"A user with the login {p.login} already exists and is not marked as a "
-                f"'{p.user_type}' (its user type is '{user.profile.userType or 'empty'}'). The wizard will not "
+                f"“{p.user_type}” (its user type is “{user.profile.userType or 'empty'}”). The wizard will not "
                 "change the roles of an existing person's account: choose another login, or set that "
                 "account's User Type to the service-account value first.", conflict=True)
 
@@ -116,7 +126,7 @@ class EnsureUser(Action):
         calls = ["POST /api/v1/users?activate=false", "POST /api/v1/users/{id}/lifecycle/activate?sendEmail=false"]
         # The address Okta sends the account's mail to, named where it is not the login (QA walk 17, H1).
         mail = "" if p.email.casefold() == p.login.casefold() else f", e-mail {p.email}"
-        summary = (f"Create the user {p.login} ({p.first_name} {p.last_name}{mail}, user type '{p.user_type}'), "
+        summary = (f"Create the user {p.login} ({p.first_name} {p.last_name}{mail}, user type “{p.user_type}”), "
                    "then activate it without email to get its activation link")
         if not required:
             return PlanItem(Verdict.create, summary, calls=calls, object_type="user", facts=facts)
@@ -128,7 +138,7 @@ class EnsureUser(Action):
                             facts=facts, detail="Give " + ", ".join(a.title for a in absent) + " in this step's "
                             "values (they are asked for now), save, then make the plan again.")
         return PlanItem(Verdict.create, f"{summary}. {found}: sent as given ("
-                        + ", ".join(f"{a.name}={ctx.scope.inputs[a.key]!r}" for a in required) + ")",
+                        + ", ".join(f"{a.name}=“{ctx.scope.inputs[a.key]}”" for a in required) + ")",
                         calls=calls, object_type="user", facts=facts)
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
@@ -151,7 +161,7 @@ class EnsureUser(Action):
                 user = await ctx.okta.users.create(profile, activate=False)
                 ctx.remember(f"roles:{user.id}", [])  # a user made a moment ago holds no admin role
             except OktaBadRequest as exc:
-                if "already exists" not in exc.okta_said.lower():
+                if not _login_taken(exc):
                     raise
                 user = await ctx.look_again(lambda: ctx.okta.users.find_by_login(p.login))
                 if user is None:
