@@ -18,6 +18,7 @@ from app.common.aws import AWS_ACCOUNT_TYPED, AWS_REGIONS, EVENT_SOURCE, account
 from app.common.text import and_list
 from app.common.validation import Fields, ValidationFailed
 from app.engine import asked_inputs
+from app.engine.checks.systemlog import LOG_DELAY_WORDS
 from app.engine.engine import Engine
 from app.engine.requirements import locked_inputs, plan_is_stale
 from app.engine.runtime import load
@@ -140,7 +141,7 @@ class Saved:
                         + self.reopened)
 
     def left_empty(self) -> str:
-        names = " and ".join(f"'{label}'" for label in self.empty)
+        names = " and ".join(f"“{label}”" for label in self.empty)
         keeps = "it keeps" if len(self.empty) == 1 else "they keep"
         return f"{names} left empty, so not saved: {keeps} the value shown."
 
@@ -301,7 +302,8 @@ async def generate_test_event(engine: Engine, onboarding_id: uuid.UUID, check_ke
             onboarding.facts or {}, [event_made_for(check_key)], utcnow().timestamp())})
         await record(session, action="test_event", actor=actor, onboarding_id=onboarding_id, subject_type="user",
                      subject_id=user.id, summary=f"Generated a System Log event: set the title of "
-                                                 f"{user.profile.login} to '{title}'",
+                                                 f"{user.profile.login} to “{title}”",
                      details={"check": check_key, "title": title})
     await engine.refresh_status(onboarding_id)
-    return f"Okta recorded a profile update of {user.profile.login}. Verify again to see it."
+    return (f"Okta recorded a profile update of {user.profile.login}. Verify again to see it ({LOG_DELAY_WORDS}: "
+            "if the check still finds none, verify again in a minute).")

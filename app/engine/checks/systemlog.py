@@ -18,6 +18,8 @@ from app.okta.models import LogEvent
 
 # Okta keeps the System Log for 90 days; older windows cannot be counted.
 RETENTION_SECONDS = 90 * 86_400
+# How a person is told that the System Log lags the event: a check right after it may miss it.
+LOG_DELAY_WORDS = "Okta's System Log can take up to a minute to show an event"
 
 
 def _moment(epoch: float) -> datetime:
@@ -67,10 +69,14 @@ class SystemLogRecent(Check):
         latest: LogEvent | None = await ctx.cached(
             f"syslog:recent:{int(since)}", lambda: ctx.okta.logs.first(since=_moment(since)))
         if latest is None:
-            remedy = "Do something Okta records (sign in to the Admin Console, say), then verify again."
+            # Okta's System Log shows an event moments after it, not at once (api-map, System Log):
+            # a verification run right after the event can miss it, and must not read as a fault.
+            remedy = ("Do something Okta records (sign in to the Admin Console, say), then verify again: "
+                      f"{LOG_DELAY_WORDS}.")
             if p.test_event_user:
-                remedy = ("Use 'Generate a test event' on this step (it updates the service account's title, which "
-                          "Okta records), then verify again.")
+                remedy = ("Use “Generate a test event” on this step (it updates the service account's title, which "
+                          f"Okta records), then verify again. If you just did: {LOG_DELAY_WORDS}, so verify "
+                          "again in a minute.")
             return CheckOutcome.failed(f"Okta wrote no System Log event since {stamp(since)} ({window})", remedy,
                                        since=since)
         return CheckOutcome.passed(f"Okta is writing System Log events: the latest is {latest.eventType} at "
