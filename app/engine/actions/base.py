@@ -137,6 +137,11 @@ class Action(ABC):
         something). Returns a summary, or None if there was nothing left to remove."""
         return None
 
+    def undo_words(self, record: Record) -> str | None:
+        """What undo will do, for its confirmation page, where "remove" (created) or "restore the
+        previous value" (changed) does not say it: None for those."""
+        return None
+
 
 async def settled(ctx: Context, read: Callable[[], Awaitable[T]]) -> T:
     """Read something that exists (an object this onboarding has just made, say). Okta serves

@@ -5,11 +5,12 @@ or in every user type's."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from app.engine.actions.base import Action, ActionError, Applied, Params, PlanItem, Record, register
 from app.engine.context import Context
+from app.okta.api.schemas import with_self_permission
 from app.okta.models import PERMISSION_RANK, UserSchema, permission_words, self_permission
 from app.store.statuses import ActionOutcome, Intent, Verdict
 
@@ -75,64 +76,132 @@ class EnsureAttributes(Action):
     shown: ClassVar[dict[str, Callable[[Any], str]]] = {
         "attributes": lambda attributes: ", ".join(str(a.get("name")) for a in attributes)}
 
-    def _sort(self, schema: UserSchema, p: AttributesParams) -> tuple[list[Attribute], list[str], list[str]]:
-        missing, present, conflicts = [], [], []
+    def _sort(self, schema: UserSchema, p: AttributesParams) -> _Sorted:
+        sorted_ = _Sorted()
         for attr in p.attributes:
             found = schema.custom_property(attr.name)
             if found is None:
-                missing.append(attr)
+                sorted_.missing.append(attr)
             elif found.get("type") != attr.type:
-                conflicts.append(f"{attr.name} exists with type {found.get('type')}, not {attr.type}")
+                sorted_.conflicts.append(f"{attr.name} exists with type {found.get('type')}, not {attr.type}")
+            elif self_permission(found) != attr.permission:
+                sorted_.loose.append((attr, found))
             else:
-                present.append(attr.name)
-        return missing, present, conflicts
+                sorted_.present.append(attr.name)
+        return sorted_
 
     async def plan(self, ctx: Context) -> PlanItem:
         p: AttributesParams = self.params(ctx)
-        missing, present, conflicts = self._sort(await _schema(ctx, p.schema_id), p)
-        if conflicts:
+        found = self._sort(await _schema(ctx, p.schema_id), p)
+        if found.conflicts:
             return PlanItem(Verdict.conflict, "Attributes exist with another type", object_type="schema_attribute",
-                            detail="; ".join(conflicts) + ". The wizard will not change them.")
-        if not missing:
-            return PlanItem(Verdict.unchanged, f"Attributes {', '.join(present)} already exist",
+                            detail="; ".join(found.conflicts) + ". The wizard will not change them.")
+        if not found.missing and not found.loose:
+            return PlanItem(Verdict.unchanged, f"Attributes {', '.join(found.present)} already exist",
                             object_type="schema_attribute")
-        return PlanItem(Verdict.create, "Add " + ", ".join(f"{a.name} ({a.type}, user permission "
-                                                     f"{a.permission.replace('_', ' ').title()})" for a in missing)
-                        + (f"; keep existing {', '.join(present)}" if present else ""),
-                        calls=[f"POST /api/v1/meta/schemas/user/{p.schema_id} (only "
-                               f"{', '.join(a.name for a in missing)})"], object_type="schema_attribute")
+        # An attribute that exists with another user permission than the document's (users could edit
+        # it) is set to it, and said before apply: the plan read "keep existing ObjectGuid" and only the
+        # verification after it found ObjectGuid Read-Write (QA walk 29, M1).
+        parts = (["Add " + ", ".join(f"{a.name} ({a.type}, user permission {permission_words(a.permission)})"
+                                      for a in found.missing)] if found.missing else []) + \
+            (["set the user permission of " + ", ".join(
+                f"{a.name} from {permission_words(self_permission(had))} to {permission_words(a.permission)}"
+                for a, had in found.loose) + f" (nothing else on {'it' if len(found.loose) == 1 else 'them'} "
+              "changes)"] if found.loose else []) + \
+            ([f"keep existing {', '.join(found.present)}"] if found.present else [])
+        summary = "; ".join(parts)
+        return PlanItem(Verdict.create if found.missing else Verdict.change, summary[0].upper() + summary[1:],
+                        calls=[f"POST /api/v1/meta/schemas/user/{p.schema_id} (only {', '.join(found.written)})"],
+                        object_type="schema_attribute")
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
         p: AttributesParams = self.params(ctx)
         # The phase's read of the schema is current: each schema write below replaces it.
-        missing, _present, conflicts = self._sort(await _schema(ctx, p.schema_id), p)
-        if conflicts:
-            raise ActionError("; ".join(conflicts) + ". They were not changed; fix them in the Profile Editor and "
-                              "retry.", conflict=True)
-        created = list(record.details.get("created", [])) if record.intent else []
-        if missing:
+        found = self._sort(await _schema(ctx, p.schema_id), p)
+        if found.conflicts:
+            raise ActionError("; ".join(found.conflicts) + ". They were not changed; fix them in the Profile Editor "
+                              "and retry.", conflict=True)
+        # What an earlier run or attempt added, and the permission each attribute had before the wizard
+        # first set it (an attempt's write may or may not have got through), are kept: a restore after
+        # drift added one attribute and undo then removed only that one of the three it had made.
+        created = [str(n) for n in record.details.get("created", [])]
+        previous: dict[str, str | None] = dict(record.details.get("permissions") or {})
+        if found.missing or found.loose:
             # An attribute an earlier attempt meant to add is named once, whether or not it got through.
-            created = list(dict.fromkeys([*created, *(a.name for a in missing)]))
-            await ctx.intend(Intent.create, {"created": created})
-            ctx.remember(f"schema:{p.schema_id}", await ctx.okta.schemas.add_custom_properties(
-                {a.name: a.body() for a in missing}, p.schema_id))
-        return Applied(ActionOutcome.created if created else ActionOutcome.unchanged,
-                       f"Attributes {', '.join(a.name for a in p.attributes)} present"
-                       + (f" (added {', '.join(created)})" if created else ""),
+            created = list(dict.fromkeys([*created, *(a.name for a in found.missing)]))
+            for attr, had in found.loose:
+                if attr.name not in created:
+                    previous.setdefault(attr.name, self_permission(had))
+            await ctx.intend(Intent.create if found.missing else Intent.change,
+                             {"created": created, "permissions": previous})
+            ctx.remember(f"schema:{p.schema_id}", await ctx.okta.schemas.write_custom_properties(
+                {**{a.name: a.body() for a in found.missing},
+                 **{a.name: with_self_permission(had, a.permission) for a, had in found.loose}}, p.schema_id))
+        set_words = ", ".join(f"{name} set to {permission_words(self._wanted(p, name))}, was "
+                              f"{permission_words(was)}" for name, was in previous.items())
+        said = "; ".join(([f"added {', '.join(created)}"] if created else [])
+                         + ([f"user permission of {set_words}"] if previous else []))
+        outcome = ActionOutcome.created if created else ActionOutcome.changed if previous else ActionOutcome.unchanged
+        return Applied(outcome, f"Attributes {', '.join(a.name for a in p.attributes)} present"
+                       + (f" ({said})" if said else ""),
                        object_type="schema_attribute", object_id=",".join(a.name for a in p.attributes),
-                       details={"created": created, "schema_id": p.schema_id})
+                       details={"created": created, "schema_id": p.schema_id, "permissions": previous})
+
+    @staticmethod
+    def _wanted(p: AttributesParams, name: str) -> str:
+        return next(a.permission for a in p.attributes if a.name == name)
+
+    def undo_words(self, record: Record) -> str | None:
+        """What undo does, for its confirmation: the attributes this onboarding added go, the ones it
+        found stay, a user permission it set goes back (the page said "remove" beside all three names
+        where undo removed one: QA walk 29, M4)."""
+        created = [str(n) for n in record.details.get("created", [])]
+        restored = _restored(record)
+        names = [n for n in str(record.object_id or "").split(",") if n]
+        kept = [n for n in names if n not in created]
+        parts = ([f"remove {', '.join(created)} (added by this onboarding)"] if created else []) + \
+            [f"restore the user permission of {name} to {permission_words(was)}" for name, was in restored.items()] \
+            + ([f"{', '.join(kept)} {'stays' if len(kept) == 1 else 'stay'}"] if kept and created else [])
+        return "; ".join(parts) if parts else None
 
     async def undo(self, ctx: Context, record: Record) -> str | None:
         created = [str(n) for n in record.details.get("created", [])]
-        if not created:
+        restored = _restored(record)
+        if not created and not restored:
             return None
         schema_id = str(record.details.get("schema_id", "default"))
         schema = await ctx.okta.schemas.user_schema(schema_id)
         still = [n for n in created if schema.custom_property(n) is not None]
-        if not still:
+        back = {n: (was, prop) for n, was in restored.items() if (prop := schema.custom_property(n)) is not None}
+        if not still and not back:
             return None
-        await ctx.okta.schemas.remove_custom_properties(still, schema_id)
-        return f"Removed the attributes {', '.join(still)}"
+        await ctx.okta.schemas.write_custom_properties(
+            {**{n: None for n in still}, **{n: with_self_permission(prop, was) for n, (was, prop) in back.items()}},
+            schema_id)
+        return "; ".join(([f"Removed the attributes {', '.join(still)}"] if still else [])
+                         + [f"restored the user permission of {n} to {permission_words(was)}" for n, (was, _p) in
+                            back.items()])
+
+
+@dataclass
+class _Sorted:
+    """The attributes a schema has of those asked for: missing, present as asked, present with
+    another user permission (and their definitions), and present with another type (conflicts)."""
+
+    missing: list[Attribute] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    loose: list[tuple[Attribute, dict[str, Any]]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def written(self) -> list[str]:
+        return [a.name for a in self.missing] + [a.name for a, _had in self.loose]
+
+
+def _restored(record: Record) -> dict[str, str]:
+    """The attributes whose user permission the wizard set, and the one each had before (a
+    permission it had none of is not put back: there was nothing to restore)."""
+    return {str(name): str(was) for name, was in (record.details.get("permissions") or {}).items() if was}
 
 
 class BasePermissionParams(Params):
@@ -169,7 +238,7 @@ class EnsureBasePermission(Action):
         for where in await type_schemas(ctx, None if p.every_user_type else p.schema_id):
             attribute = where.schema.base_property(p.attribute)
             if attribute is None:
-                raise ActionError(f"The user schema of {where.label} has no base attribute '{p.attribute}'.")
+                raise ActionError(f"The user schema of {where.label} has no base attribute “{p.attribute}”.")
             found.append(_Found(where, attribute, self_permission(attribute)))
         return found
 
@@ -181,14 +250,14 @@ class EnsureBasePermission(Action):
         named = len(found) > 1
         if not low:
             return PlanItem(Verdict.unchanged,
-                            f"The user permission of '{p.attribute}' is already "
+                            f"The user permission of “{p.attribute}” is already "
                             + (", ".join(f"{permission_words(f.current)} in {f.where.label}" for f in found)
                                if named else permission_words(found[0].current)) + ": nothing to change",
                             object_type="schema_attribute", object_id=p.attribute)
         changes = "; ".join(f"from {permission_words(f.current)} to {permission_words(p.set_to)}"
                             + (f" in {f.where.label}" if named else "") for f in low)
         kept = [f for f in found if not f.too_low(p)]
-        return PlanItem(Verdict.change, f"Change the user permission of '{p.attribute}' {changes}"
+        return PlanItem(Verdict.change, f"Change the user permission of “{p.attribute}” {changes}"
                         + (f"; leave {', '.join(f'{f.where.label} ({permission_words(f.current)})' for f in kept)}"
                            " as it is" if kept else "") + " (nothing else on the attribute changes)",
                         calls=[f"POST /api/v1/meta/schemas/user/{f.where.schema_id} (only {p.attribute}.permissions)"
@@ -215,7 +284,7 @@ class EnsureBasePermission(Action):
         parts = [(f"changed from {permission_words(f.current)} to {permission_words(p.set_to)}" if f in low
                   else f"is {permission_words(f.current)}") + (f" in {f.where.label}" if named else "") for f in found]
         return Applied(ActionOutcome.changed if changed else ActionOutcome.unchanged,
-                       f"User permission of '{p.attribute}' " + ", ".join(parts),
+                       f"User permission of “{p.attribute}” " + ", ".join(parts),
                        object_type="schema_attribute", object_id=p.attribute,
                        details={"schemas": changed,
                                 "now": {f.where.schema_id: p.set_to if f in low else f.current for f in found}})
@@ -236,7 +305,7 @@ class EnsureBasePermission(Action):
             restored.append(f"{previous} in {was.get('type') or schema_id}")
         if not restored:
             return None
-        return f"Restored the user permission of '{record.object_id}' to {', '.join(restored)}"
+        return f"Restored the user permission of “{record.object_id}” to {', '.join(restored)}"
 
 
 def _recorded(record: Record) -> dict[str, dict[str, Any]]:

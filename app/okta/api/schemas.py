@@ -24,7 +24,12 @@ class Schemas(Area):
         return await self.update_user_schema(_definitions("custom", properties), schema_id)
 
     async def remove_custom_properties(self, names: list[str], schema_id: str = "default") -> UserSchema:
-        return await self.update_user_schema(_definitions("custom", {name: None for name in names}), schema_id)
+        return await self.write_custom_properties({name: None for name in names}, schema_id)
+
+    async def write_custom_properties(self, properties: dict[str, dict[str, Any] | None],
+                                      schema_id: str = "default") -> UserSchema:
+        """Add or replace custom properties (whole definitions) and remove others (None), in one update."""
+        return await self.update_user_schema(_definitions("custom", properties), schema_id)
 
     async def set_base_permission(self, name: str, current: dict[str, Any], action: str,
                                   schema_id: str = "default") -> UserSchema:
@@ -39,6 +44,22 @@ class Schemas(Area):
 
     async def user_types(self) -> list[UserType]:
         return self.parse_list(UserType, (await self.http.call("GET", "/api/v1/meta/types/user")).data)
+
+
+# What Okta's Terraform provider sends of a custom property it updates (its recorded requests);
+# what Okta adds when it answers (``mutability``) is not sent back.
+_CUSTOM_KEYS = ("title", "description", "type", "enum", "oneOf", "items", "scope", "minLength", "maxLength",
+                "pattern", "unique", "externalName", "externalNamespace")
+
+
+def with_self_permission(current: dict[str, Any], action: str) -> dict[str, Any]:
+    """A custom property's definition as Okta has it, with only the end user's permission changed:
+    a property is replaced whole by an update, so nothing else of it (an enum, a length) is lost."""
+    attribute: dict[str, Any] = {key: current[key] for key in _CUSTOM_KEYS if current.get(key) is not None}
+    attribute["required"] = bool(current.get("required", False))
+    attribute["master"] = current.get("master") or {"type": "PROFILE_MASTER"}
+    attribute["permissions"] = [{"principal": "SELF", "action": action}]
+    return attribute
 
 
 def _definitions(section: str, properties: dict[str, Any]) -> dict[str, Any]:

@@ -322,6 +322,7 @@ async def undo_confirm(request: Request, db: DbSession, onboarding_id: str, oper
     items = await state.engine.undo_list(found.id)
     shared = await state.engine.shared_with(found.id)
     return render(request, "onboardings/undo.html", {"onboarding": found, "items": items, "shared": shared,
+                                                     "said": await state.engine.undo_words(found.id),
                                                      "playbook": state.library.get(found.vendor)})
 
 
