@@ -11,6 +11,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from app.audit import Actor, record
+from app.common.moments import stamp
 from app.common.text import first_sentence
 from app.engine.actions import ActionError, Applied, PlanItem
 from app.engine.asked_inputs import FACT as ASKED_INPUTS
@@ -77,10 +78,8 @@ class Engine(VerifyPhase, UndoPhase):
                 done = loaded.records.get(spec.key)
                 restore = back = None
                 if done is not None and done.state == ActionState.done:
-                    if drifted and self._instance(spec).may_restore():
-                        restore = await self._restore_item(ctx, spec, done)
-                    elif drifted:
-                        back = await self._undone_since(ctx, spec, done)
+                    if drifted:
+                        restore, back = await self._since(ctx, spec, done)
                     item = restore or back or PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}",
                                                        object_type=done.object_type, object_id=done.object_id)
                 else:
@@ -136,30 +135,38 @@ class Engine(VerifyPhase, UndoPhase):
         except (ActionError, OktaError, TemplateError):
             return None
 
-    async def _restore_item(self, ctx: Context, spec: ActionSpec, done: OnboardingAction) -> PlanItem | None:
-        """The plan line that makes ``done`` again when Okta no longer has it, or puts it right when
-        what it set differs since (a user type added with its own schema: the action's own change,
-        never a conflict's), or None (it is as done, or cannot be read: the line stays "done earlier")."""
+    async def _since(self, ctx: Context, spec: ActionSpec,
+                     done: OnboardingAction) -> tuple[PlanItem | None, PlanItem | None]:
+        """A done action read again after a verification found something wrong: (the line that makes
+        it again, or puts right what it set, when Okta no longer has it as done: its own create or
+        change, never a conflict's; the line saying what changed in Okta since that applying again
+        does not put right). (None, None): as done, or it cannot be read (the line stays "done
+        earlier")."""
         item = await self._plan_again(ctx, spec)
         if item is None:
-            return None
-        if item.verdict not in _RESTORES:
+            return None, None
+        if self._instance(spec).may_restore() and item.verdict in _RESTORES:
+            item.summary = f"{_RESTORES[item.verdict]} since it was done ({done.summary}): {item.summary}"
+            return item, None
+        if item.verdict == Verdict.conflict:
+            # What the wizard made differs in Okta now (a permission taken from its custom role, its log
+            # stream deactivated): said in red, with what to do, where the line read "unchanged: Done
+            # earlier" in the state it was made in (QA walk 29, M3).
+            return None, PlanItem(Verdict.conflict, f"Changed in Okta since it was done ({done.summary}): "
+                                  f"{item.summary}", detail=item.detail, object_type=done.object_type,
+                                  object_id=done.object_id)
+        if item.verdict == Verdict.remove and not self._instance(spec).may_restore():
+            # A removal done earlier whose object is back in Okta (Super Administrator given back to
+            # the account), which applying again does not take away: the line says so, and what to do,
+            # where it read "unchanged: Done earlier: Removed Super Administrator" under a card asking
+            # to remove it (QA walk 20, M3).
+            return None, PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}. Found back in Okta since, "
+                                  "which applying again does not undo: remove it by hand (for a role, Security > "
+                                  "Administrators), then verify again.", object_type=done.object_type,
+                                  object_id=done.object_id)
+        if self._instance(spec).may_restore():
             ctx.scope.facts.update(item.facts)
-            return None
-        item.summary = f"{_RESTORES[item.verdict]} since it was done ({done.summary}): {item.summary}"
-        return item
-
-    async def _undone_since(self, ctx: Context, spec: ActionSpec, done: OnboardingAction) -> PlanItem | None:
-        """A removal done earlier whose object is back in Okta (Super Administrator given back to the
-        account), which applying again does not take away: the line says so, and what to do, where it
-        read "unchanged: Done earlier: Removed Super Administrator" under a card asking to remove it
-        (QA walk 20, M3). None: as done, or it cannot be read."""
-        item = await self._plan_again(ctx, spec)
-        if item is None or item.verdict != Verdict.remove:
-            return None
-        return PlanItem(Verdict.unchanged, f"Done earlier: {done.summary}. Found back in Okta since, which applying "
-                        "again does not undo: remove it by hand (for a role, Security > Administrators), then "
-                        "verify again.", object_type=done.object_type, object_id=done.object_id)
+        return None, None
 
     async def is_confirmed(self, onboarding_id: uuid.UUID, plan_id: uuid.UUID) -> bool:
         """Whether the plan was confirmed already (a page left open shows it unconfirmed)."""
@@ -174,6 +181,11 @@ class Engine(VerifyPhase, UndoPhase):
             if plan is None or onboarding is None:
                 raise EngineError("That plan does not belong to this onboarding.")
             newest = await newest_plan(session, onboarding_id)
+            if newest is not None and newest.id != plan.id and newest.confirmed_at is not None:
+                # Sent again from a page left open: "review and confirm that one" sent the person to a
+                # plan confirmed and applied already (QA walk 29, L7).
+                raise EngineError(f"A newer plan was confirmed {stamp(newest.confirmed_at)}: the wizard applies "
+                                  "that one, and this one is kept only as a record.")
             if newest is None or newest.id != plan.id:
                 raise EngineError("A newer plan exists; review and confirm that one.")
             loaded = await load(session, self.library, onboarding_id)
@@ -328,7 +340,7 @@ class Engine(VerifyPhase, UndoPhase):
         async with self.db.session() as session:
             await set_status(session, onboarding_id, OnboardingStatus.blocked, note=first_sentence(message))
             # The trail says why in its line (it read "...: failed (failed)"); the whole message is in details.
-            reason = first_sentence(message.removeprefix(f"'{step.title}' failed: "))
+            reason = first_sentence(message.removeprefix(f"“{step.title}” failed: "))
             await record(session, action="apply_action", outcome=Outcome.failed, actor=actor,
                          onboarding_id=onboarding_id, subject_type=spec.kind, summary=f"{step.title}: {reason}",
                          details={"action": spec.key, "error": message})
@@ -341,5 +353,5 @@ def _failure_message(step: StepSpec, exc: Exception) -> str:
     # Said once: Okta's own message may already tell to retry ("Retry: the wizard checks what exists").
     retry = " Retry continues from here." if getattr(exc, "transient", False) and "Retry" not in what else ""
     request = getattr(exc, "request_id", None)
-    return f"'{step.title}' failed: {what}{retry}" + (f" [Okta request {request}]" if request else "")
+    return f"“{step.title}” failed: {what}{retry}" + (f" [Okta request {request}]" if request else "")
 

@@ -290,3 +290,19 @@ def test_confirm_pressed_again_on_a_page_left_open_applies_nothing_twice(j: Jour
             return sum(1 for job in jobs if job.kind == "apply")
 
     assert j.run(applies) == 1
+
+
+def test_an_older_plan_confirmed_after_a_newer_one_was_applied_says_so(j: Journey, sandbox_org: SandboxOrg) -> None:
+    """Confirm pressed on an older plan's page after a newer plan was made, confirmed and applied: it
+    said "A newer plan exists; review and confirm that one", of a plan confirmed already (QA walk 29, L7)."""
+    oid = _defender(j, FIRST)
+    url = f"/onboardings/{oid}"
+    j.submit(j.form(j.get(url).text, "/plan"))
+    older = j.form(j.get(url).text, "/confirm")
+    j.submit(j.form(j.get(url).text, "/plan"))
+    j.submit(j.form(j.get(url).text, "/confirm"))
+    j.wait_for_jobs()
+    said = html.unescape(re.sub(r"\s+", " ", j.submit(older).text))
+    assert "Not confirmed, nothing applied. A newer plan was confirmed " in said, said
+    assert ": the wizard applies that one, and this one is kept only as a record." in said
+    assert "review and confirm that one" not in said

@@ -166,6 +166,25 @@ class TestReadOnly:
         assert w.onboarding(oid).status != "completed"
 
 
+    def test_a_stream_deactivated_since_is_said_in_the_new_plan(self, w: Wizard, sandbox_org: SandboxOrg) -> None:
+        """The stream the wizard made was deactivated in Okta: the plan made after the verification read
+        "unchanged: Done earlier: Created the log stream (ACTIVE)" (QA walk 29, M3)."""
+        oid = start(w, **AWS)
+        finish(w, oid, sandbox_org)
+        [stream] = list(sandbox_org.log_streams)
+        stream.status = "INACTIVE"
+        w.verify(oid, "reverify")
+        assert checks(w, oid)["log_stream_active"][0] == "failed"
+        item = next(i for i in w.draft_plan(oid) if i["action_key"] == "log_stream")
+        assert item["verdict"] == "conflict", item
+        assert item["summary"] == ("Changed in Okta since it was done (Created the log stream “Oort” (ACTIVE)): The "
+                                   "log stream “Oort” exists with the same AWS settings but is INACTIVE, so it sends "
+                                   "the vendor nothing"), item
+        assert item["detail"] == "Activate it in Reports > Log Streaming, then make the plan again."
+        stream.status = "ACTIVE"
+        assert next(i for i in w.draft_plan(oid) if i["action_key"] == "log_stream")["verdict"] == "unchanged"
+
+
 class TestReadWrite:
     def test_read_write_adds_help_desk_and_the_custom_role_then_reapply_writes_nothing_and_undo_removes_it(
             self, w: Wizard, sandbox_org: SandboxOrg) -> None:
@@ -213,7 +232,7 @@ class TestAdvancedTabAdvice:
         finish(w, oid, sandbox_org)
         shown = steps_shown(w, oid)
         assert "advanced_classic" in shown and "advanced_identity_engine" not in shown
-        assert checks(w, oid)["engine_is_classic"] == ("passed", "Okta reports Classic Engine (pipeline 'v1')")
+        assert checks(w, oid)["engine_is_classic"] == ("passed", "Okta reports Classic Engine (pipeline “v1”)")
         assert w.onboarding(oid).status == "completed"
         # The org moves to Identity Engine: the advice given is no longer right, and verification says so.
         sandbox_org.pipeline = "idx"
@@ -257,7 +276,7 @@ class TestLogStreamValues:
         oid = start(w)
         item = next(i for i in w.plan(oid) if i["action_key"] == "log_stream")
         assert item["verdict"] == "create" and "once its AWS account" in item["summary"]
-        assert "'AWS account id', 'Event source name' and 'Region' are given" in item["requires_text"]
+        assert "“AWS account id”, “Event source name” and “Region” are given" in item["requires_text"]
         w.apply_ok(oid)
         assert "log_stream" not in w.actions(oid) and not sandbox_org.log_streams
         w.activate_and_paste(oid, "Oort")
@@ -266,7 +285,7 @@ class TestLogStreamValues:
         w.run(lambda: w.state.engine.refresh_status(oid))  # as the attest route does
         onboarding = w.onboarding(oid)
         assert (onboarding.status, onboarding.waiting_for) == ("waiting", "operator")
-        assert "'AWS account id', 'Event source name' and 'Region' are given" in (onboarding.status_note or "")
+        assert "“AWS account id”, “Event source name” and “Region” are given" in (onboarding.status_note or "")
         # The service account's values are fixed now; Oort's AWS values are not.
         page = w.view(oid)
         locks = {sv.step.key: sv.inputs_locked for _s, steps in page.sections for sv in steps}
@@ -285,8 +304,8 @@ class TestLogStreamValues:
         # event source associated (4.5b) and Collect Now (4.6) were accepted with no AWS values yet
         # and stayed in the completed record (QA walk 3, H2).
         for key in ("event_source_associated", "event_streaming_saved", "collection_started"):
-            with pytest.raises(ValidationFailed, match=r"comes after step 4\.5a .*which runs once 'AWS account id', "
-                                                       r"'Event source name' and 'Region' are given"):
+            with pytest.raises(ValidationFailed, match=r"comes after step 4\.5a .*which runs once “AWS account id”, "
+                                                       r"“Event source name” and “Region” are given"):
                 w.attest(oid, key)
         step = web.get(f"/onboardings/{oid}").text.split('id="step-associate_event_bus"', 1)[1]
         assert "To attest this, the wizard first does step 4.5a" in step.split('id="step-', 1)[0]
@@ -348,7 +367,7 @@ class TestLogStreamValues:
         # 4.4, the Event Streaming tab that shows them (QA).
         note, card = head_and_card()
         asked = "Edit settings &gt; Event Streaming: copy Oort&#39;s AWS values here"
-        assert note.endswith("Waiting until &#39;AWS account id&#39;, &#39;Event source name&#39; and &#39;Region&#39; "
+        assert note.endswith("Waiting until “AWS account id”, “Event source name” and “Region” "
                              f"are given: {asked}"), note
         assert card == f"Step 4.4: {asked}", card
 
@@ -414,7 +433,7 @@ class TestLogStreamValues:
         # Step 4 reads done, counted in its section, its engine as the connection read it (with when:
         # no Okta call was made for it) and its boxes as attested.
         step = page.split('id="step-advanced_', 1)[1].split('<li class="step ', 1)[0]
-        engine = {"idx": "Identity Engine (pipeline 'idx')", "v1": "Classic Engine (pipeline 'v1')"}[pipeline]
+        engine = {"idx": "Identity Engine (pipeline “idx”)", "v1": "Classic Engine (pipeline “v1”)"}[pipeline]
         assert f'{title} <span class="pill pill--step-done">done</span>' in step, step
         assert re.search(r'<span class="pill pill--check-passed">passed</span> Okta reports [^<]+ for this org '
                          rf'<p class="hint">Found: Okta reported {re.escape(engine)} when the Okta connection was '
@@ -463,7 +482,7 @@ class TestLogStreamValues:
         oid = start(w, **AWS)
         item = next(i for i in w.draft_plan(oid) if i["action_key"] == "log_stream")
         assert item["verdict"] == "conflict"
-        assert "'eu-west-1', not 'us-east-2'" in item["detail"] and "will not replace it" in item["detail"]
+        assert "“eu-west-1”, not “us-east-2”" in item["detail"] and "will not replace it" in item["detail"]
         with pytest.raises(EngineError, match="conflicts"):
             w.plan(oid)
         assert [(s.id, s.settings["region"]) for s in sandbox_org.log_streams] == [(seeded["id"], "eu-west-1")]

@@ -24,9 +24,9 @@ MAX_STREAMS = 2
 
 class EventBridgeParams(Params):
     name: str
-    account_id: Annotated[str, matching(AWS_ACCOUNT, "The AWS account id must be exactly 12 digits, not {value!r}.")]
+    account_id: Annotated[str, matching(AWS_ACCOUNT, "The AWS account id must be exactly 12 digits, not “{value}”.")]
     event_source_name: Annotated[str, matching(
-        EVENT_SOURCE, "The event source name {value!r} must be 1 to 75 letters, digits, dots, dashes or underscores, "
+        EVENT_SOURCE, "The event source name “{value}” must be 1 to 75 letters, digits, dots, dashes or underscores, "
         "with no spaces.")]
     region: str
     fact: str = "log_stream_id"
@@ -52,7 +52,7 @@ def _differences(stream: LogStream, p: EventBridgeParams) -> list[str]:
         found.append(f"it is of type {stream.type}, not AWS EventBridge")
     for key, value in wanted.items():
         if stream.settings.get(key) != value:
-            found.append(f"its {key} is {stream.settings.get(key)!r}, not {value!r}")
+            found.append(f"its {key} is “{stream.settings.get(key)}”, not “{value}”")
     return found
 
 
@@ -81,7 +81,7 @@ class EnsureEventBridgeLogStream(Action):
         return next((s for s in await self._streams(ctx) if s.name.lower() == name.lower()), None)
 
     def _conflict(self, stream: LogStream, p: EventBridgeParams) -> str:
-        return (f"A log stream named '{p.name}' already exists ({stream.id}) and {'; '.join(_differences(stream, p))}. "
+        return (f"A log stream named “{p.name}” already exists ({stream.id}) and {'; '.join(_differences(stream, p))}. "
                 "Okta cannot change a log stream's settings and the wizard will not replace it: choose another "
                 "name for this stream, or delete that one in Reports > Log Streaming, then plan again.")
 
@@ -91,25 +91,32 @@ class EnsureEventBridgeLogStream(Action):
         calls = ['POST /api/v1/logStreams {"type": "aws_eventbridge", "name": ..., "settings": {accountId, '
                  'eventSourceName, region}}']
         if not ctx.scope.can_render(self.raw_params):
-            return PlanItem(Verdict.create, f"Create the AWS EventBridge log stream '{name}' once its AWS account, "
+            return PlanItem(Verdict.create, f"Create the AWS EventBridge log stream “{name}” once its AWS account, "
                             "event source name and region are given", calls=calls, object_type="log_stream")
         try:
             p = self.params(ctx)
         except ActionError as exc:
-            return PlanItem(Verdict.conflict, f"Log stream '{name}'", object_type="log_stream", detail=exc.message)
+            return PlanItem(Verdict.conflict, f"Log stream “{name}”", object_type="log_stream", detail=exc.message)
         found = await self._named(ctx, p.name)
         if found is not None:
             if _differences(found, p):
-                return PlanItem(Verdict.conflict, f"A log stream named '{p.name}' exists with other settings",
+                return PlanItem(Verdict.conflict, f"A log stream named “{p.name}” exists with other settings",
                                 object_type="log_stream", object_id=found.id, detail=self._conflict(found, p))
-            return PlanItem(Verdict.adopt, f"Use the existing log stream '{p.name}' (same AWS settings, "
+            if found.status == "INACTIVE":
+                # It sends nothing: said before apply, and in a plan made after the wizard made it (the
+                # line read "Done earlier: Created the log stream (ACTIVE)": QA walk 29, M3).
+                return PlanItem(Verdict.conflict, f"The log stream “{p.name}” exists with the same AWS settings but "
+                                "is INACTIVE, so it sends the vendor nothing", object_type="log_stream",
+                                object_id=found.id, detail="Activate it in Reports > Log Streaming, then make "
+                                "the plan again.")
+            return PlanItem(Verdict.adopt, f"Use the existing log stream “{p.name}” (same AWS settings, "
                             f"{found.status or 'status unknown'})", object_type="log_stream", object_id=found.id,
                             facts={p.fact: found.id})
         if len(await self._streams(ctx)) >= MAX_STREAMS:
-            return PlanItem(Verdict.conflict, f"Create the log stream '{p.name}'", object_type="log_stream",
+            return PlanItem(Verdict.conflict, f"Create the log stream “{p.name}”", object_type="log_stream",
                             detail=f"The org already has {MAX_STREAMS} log streams, the most Okta allows. Remove one "
                                    "in Reports > Log Streaming, then plan again.")
-        return PlanItem(Verdict.create, f"Create the AWS EventBridge log stream '{p.name}' to account {p.account_id}, "
+        return PlanItem(Verdict.create, f"Create the AWS EventBridge log stream “{p.name}” to account {p.account_id}, "
                         f"event source {p.event_source_name}, region {p.region}", calls=calls,
                         object_type="log_stream")
 
@@ -136,7 +143,7 @@ class EnsureEventBridgeLogStream(Action):
         ctx.forget("log_streams")
         status = found.status or "status unknown"
         return Applied(ActionOutcome.created if ours else ActionOutcome.adopted,
-                       f"{'Created' if ours else 'Adopted'} the log stream '{p.name}' ({status})",
+                       f"{'Created' if ours else 'Adopted'} the log stream “{p.name}” ({status})",
                        object_type="log_stream", object_id=found.id,
                        details={"name": p.name, **p.settings()}, facts={p.fact: found.id, **self._partner(ctx, p)})
 
@@ -163,6 +170,6 @@ class EnsureEventBridgeLogStream(Action):
                 await ctx.okta.log_streams.deactivate(stream.id)
             await ctx.okta.log_streams.delete(stream.id)
         except OktaApiError as exc:
-            raise ActionError(f"Okta would not delete the log stream '{stream.name}' ({exc.okta_said}); delete it "
+            raise ActionError(f"Okta would not delete the log stream “{stream.name}” ({exc.okta_said}); delete it "
                               "in Reports > Log Streaming.") from exc
-        return f"Deleted the log stream '{record.details.get('name', stream.name)}'"
+        return f"Deleted the log stream “{record.details.get('name', stream.name)}”"
