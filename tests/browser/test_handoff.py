@@ -29,7 +29,9 @@ from tests.flows import (
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a long enough password"
-NOTE = "Plan applied. Waiting for someone to sign in as the service account and create its token."
+# With a long link (unbroken): the summary's note widened the page to 39,700 px (QA walk 29, L6).
+RUNBOOK = "https://wiki.acme.example/okta/" + "defender_for_identity_service_account_token_" * 6 + "runbook"
+NOTE = f"Plan applied. Waiting for someone to sign in as the service account and create its token. See {RUNBOOK}"
 
 
 def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, tmp_path: Path) -> None:
@@ -67,6 +69,7 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     page.get_by_role("button", name="Take it").click()
     expect(page.get_by_role("heading", name="Handoff notes")).to_be_visible()
     expect(page.get_by_text(NOTE)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     page.get_by_role("button", name="I have read this: continue the onboarding").click()
     token = activate_and_create_token(page, "defender-for-identity@acme.example", "Quiet-Harbor-42",
                                       "Defender for Identity")

@@ -210,28 +210,28 @@ def test_every_checks_alert_leads_with_what_went_wrong(j: Journey, sandbox_org: 
     assert _deliver(j) == 2
     titles = {a.key: a.summary for a in _open_alerts(j, oid)}
     assert titles["check:role_permissions"] == (
-        "The custom role 'Microsoft Defender for Identity' lacks the permissions okta.iam.read. Checklist item: The "
+        "The custom role “Microsoft Defender for Identity” lacks the permission okta.iam.read. Checklist item: The "
         "custom role has exactly the three permissions."), titles
-    assert re.fullmatch(r"The resource set 'Microsoft Defender for Identity' lacks the resources \S+:users\. "
+    assert re.fullmatch(r"The resource set “Microsoft Defender for Identity” lacks the resource \S+:users\. "
                         r"Checklist item: The resource set holds All users and All IAM resources\.",
                         titles["check:resource_set_contents"]), titles
     assert set(titles) == {"check:role_permissions", "check:resource_set_contents"}
     subjects = sorted(_alert_subjects(box, sandbox_org.base_url))
-    assert subjects[0].startswith("The custom role 'Microsoft Defender for Identity' lacks the permissions "
+    assert subjects[0].startswith("The custom role “Microsoft Defender for Identity” lacks the permission "
                                   "okta.iam.read."), subjects
-    assert subjects[1].startswith("The resource set 'Microsoft Defender for Identity' lacks the resources "), subjects
+    assert subjects[1].startswith("The resource set “Microsoft Defender for Identity” lacks the resource "), subjects
     health = _page(j, "/health")
-    assert "The custom role 'Microsoft Defender for Identity' lacks the permissions okta.iam.read." in health
+    assert "The custom role “Microsoft Defender for Identity” lacks the permission okta.iam.read." in health
     assert "The custom role has exactly the three permissions:" not in health + " ".join(subjects)
 
 
 def test_a_finding_that_says_what_went_wrong_leads_the_alert() -> None:
     """A check with no words of its own for the alert: its finding comes first, then the item."""
-    failed = CheckResult(check_key="group", status=CheckStatus.failed, found="No Okta group is named 'Auditors'.",
+    failed = CheckResult(check_key="group", status=CheckStatus.failed, found="No Okta group is named “Auditors”.",
                          remedy="Correct the group.", evidence={})
     [finding] = findings({"group": failed}, {"group": "The group chosen exists"}, {"group": "group_exists"}, {},
                          datetime.now(UTC), expiry_days=14, unused_days=30)
-    assert finding.summary == "No Okta group is named 'Auditors'. Checklist item: The group chosen exists."
+    assert finding.summary == "No Okta group is named “Auditors”. Checklist item: The group chosen exists."
 
 
 def test_a_resolution_goes_only_to_the_channels_told_of_the_alert(j: Journey, sandbox_org: SandboxOrg,

@@ -430,13 +430,13 @@ def test_the_evidence_shown_prefers_what_was_found() -> None:
 def test_a_log_stream_is_shown_as_okta_shows_it() -> None:
     base = Evidence("not_yet", "No use of the token since it was pasted")
     kinds = {"log_stream_active": "log_stream", "final_roles": "user_roles"}
-    active = {"log_stream_active": CheckResult(status="passed", found="Log stream 'Oort' is active"),
+    active = {"log_stream_active": CheckResult(status="passed", found="Log stream “Oort” is active"),
               "final_roles": CheckResult(status="passed", found="roles")}
     [note] = _with_streams(base, active, kinds).notes
     assert note == "Log stream active in Okta (Okta does not show whether its events reach the vendor)"
-    inactive = "Log stream 'Oort' is INACTIVE, so it sends nothing"
+    inactive = "Log stream “Oort” is INACTIVE, so it sends nothing"
     stopped = {"log_stream_active": CheckResult(status="failed", found=inactive)}
-    assert _with_streams(base, stopped, kinds).notes == (f"Log stream: {inactive}",)
+    assert _with_streams(base, stopped, kinds).notes == (inactive,)  # named once (QA walk 29, L8)
     assert _with_streams(base, {}, kinds) == base  # a vendor without a stream
 
 

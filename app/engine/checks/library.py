@@ -167,14 +167,17 @@ class UserStatus(Check):
 
 def _named(what: str, label: str) -> str:
     """An Okta object as an alert's sentence starts with it: "The custom role 'Defender'"."""
-    return f"The {what}" + ("" if label in ("", f"the {what}") else f" '{label}'")
+    return f"The {what}" + ("" if label in ("", f"the {what}") else f" “{label}”")
 
 
 def _gaps(subject: str, what: str, missing: Any, extra: Any) -> str:
     """What an alert says first of an object whose contents differ from what was made: what it lacks, then
     what it gained (a finding listing all it holds read as if all were well)."""
-    gaps = ([f"lacks the {what} {', '.join(sorted(missing))}"] if missing else []) + \
-        ([f"has the unexpected {what} {', '.join(sorted(extra))}"] if extra else [])
+    def listed(items: Any) -> str:  # "permission x", "permissions x, y" (QA walk 29, L8)
+        return f"{what}{'' if len(items) == 1 else 's'} {', '.join(sorted(items))}"
+
+    gaps = ([f"lacks the {listed(missing)}"] if missing else []) + \
+        ([f"has the unexpected {listed(extra)}"] if extra else [])
     return f"{subject} " + " and ".join(gaps)
 
 
@@ -204,14 +207,14 @@ class CustomRoleCheck(Check):
         missing, extra = permission_gaps(p.permissions, actual)
         if missing or extra:
             return CheckOutcome.failed(
-                f"'{p.label}' has permissions {', '.join(sorted(actual)) or 'none'}"
+                f"“{p.label}” has permissions {', '.join(sorted(actual)) or 'none'}"
                 + (f"; missing {', '.join(sorted(missing))}" if missing else "")
                 + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""),
                 "Restore the permissions in Security > Administrators > Roles. (The permissions expected are the "
                 "playbook's setting: if it was changed in Settings since the role was made, and Okta is as it was, "
                 "set it back there instead.)", role_id=p.role, permissions=sorted(actual),
-                problem=_gaps(_named("custom role", p.label), "permissions", missing, extra))
-        return CheckOutcome.passed(f"'{p.label}' has {', '.join(sorted(p.permissions))}", role_id=p.role,
+                problem=_gaps(_named("custom role", p.label), "permission", missing, extra))
+        return CheckOutcome.passed(f"“{p.label}” has {', '.join(sorted(p.permissions))}", role_id=p.role,
                                    permissions=sorted(actual))
 
 
@@ -244,13 +247,13 @@ class ResourceSetCheck(Check):
                                         org_id=org.org_id if org else "", partition=org.partition if org else "okta")
         listed = sorted(r.orn or r.id for r in have)
         if missing or extra:
-            return CheckOutcome.failed(f"'{p.label}' holds {', '.join(listed) or 'nothing'}"
+            return CheckOutcome.failed(f"“{p.label}” holds {', '.join(listed) or 'nothing'}"
                                        + (f"; missing {', '.join(sorted(missing))}" if missing else "")
                                        + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""),
                                        "Restore the resources in Security > Administrators > Resources.",
                                        resource_set_id=p.resource_set, resources=listed,
-                                       problem=_gaps(_named("resource set", p.label), "resources", missing, extra))
-        return CheckOutcome.passed(f"'{p.label}' holds exactly the {len(p.resources)} expected resources",
+                                       problem=_gaps(_named("resource set", p.label), "resource", missing, extra))
+        return CheckOutcome.passed(f"“{p.label}” holds exactly the {len(p.resources)} expected resources",
                                    resource_set_id=p.resource_set, resources=listed)
 
 
@@ -269,7 +272,7 @@ def network_text(network: dict[str, Any], zone_names: dict[str, str] | None = No
     names = zone_names or {}
 
     def zone(zone_id: Any) -> str:
-        return f"'{names[zone_id]}'" if zone_id in names else str(zone_id)
+        return f"“{names[zone_id]}”" if zone_id in names else str(zone_id)
 
     parts = [f"{key} {', '.join(zone(z) for z in network.get(key) or [])}" for key in ("include", "exclude")
              if network.get(key)]
@@ -324,7 +327,7 @@ class ServiceToken(Check):
         if expired is not None:
             # Okta may keep listing a token past its expiry (the sandbox does) but refuses it: the
             # metadata being readable proves nothing about whether the vendor can still connect.
-            return CheckOutcome.failed(f"Token '{token.name}' ({token_id}) expired on {stamp(expired)}: Okta refuses "
+            return CheckOutcome.failed(f"Token “{token.name}” ({token_id}) expired on {stamp(expired)}: Okta refuses "
                                        "it, so the vendor can no longer connect with it", new_token(ctx.token_place),
                                        token_id=token_id, lost="expired", expires_at=token.expiresAt,
                                        token_window=token.tokenWindow,
@@ -337,7 +340,7 @@ class ServiceToken(Check):
                                                f"{token_id} belongs to {token.userId}")
         network = network_text(token.network, facts.get("service_token_zone_names"))
         if p is not None and p.any_ip and token.network_connection != "ANYWHERE":
-            return CheckOutcome.failed(f"Token '{token.name}' is limited to {network}; the vendor's document asks "
+            return CheckOutcome.failed(f"Token “{token.name}” is limited to {network}; the vendor's document asks "
                                        "for Any IP",
                                        f"Press “{ANY_IP_BUTTON}” on the token's step of the onboarding's page.",
                                        token_id=token_id, network=token.network,
@@ -345,7 +348,7 @@ class ServiceToken(Check):
                                                "vendor's document asks for Any IP")
         about = "Any IP, as the vendor's document asks" if p is not None and p.any_ip else \
             f"network: {network} (for information: the vendor's document asks for no network setting)"
-        found = (f"Token '{token.name}' ({token_id}, fingerprint {facts.get('service_token_fingerprint', '?')}) "
+        found = (f"Token “{token.name}” ({token_id}, fingerprint {facts.get('service_token_fingerprint', '?')}) "
                  f"belongs to the service account; {about}")
         # ``token_live``: the watched token passed every test of its own, so the watch still reads
         # its expiry and use when the check fails only for the account's other tokens.
