@@ -172,13 +172,11 @@ def _named(what: str, label: str) -> str:
 
 def _gaps(subject: str, what: str, missing: Any, extra: Any) -> str:
     """What an alert says first of an object whose contents differ from what was made: what it lacks, then
-    what it gained (a finding listing all it holds read as if all were well)."""
-    def listed(items: Any) -> str:  # "permission x", "permissions x, y" (QA walk 29, L8)
-        return f"{what}{'' if len(items) == 1 else 's'} {', '.join(sorted(items))}"
-
-    gaps = ([f"lacks the {listed(missing)}"] if missing else []) + \
-        ([f"has the unexpected {listed(extra)}"] if extra else [])
-    return f"{subject} " + " and ".join(gaps)
+    what it gained (a finding listing all it holds read as if all were well). "permission x", "permissions
+    x, y": one is not plural (QA walk 29, L8)."""
+    listed = [f"{verb} {what}{'' if len(items) == 1 else 's'} {', '.join(sorted(items))}"
+              for verb, items in (("lacks the", missing), ("has the unexpected", extra)) if items]
+    return f"{subject} " + " and ".join(listed)
 
 
 class CustomRoleParams(CheckParams):
