@@ -78,6 +78,14 @@ def test_handoff_through_the_queue_and_the_auditors_pdf(admin_journey: Journey, 
     attest_all(page, watch)
     press_and_wait(page, page.get_by_role("button", name="Verify"))
     expect(page.locator(".onboarding-head").get_by_text("Completed")).to_be_visible()
+    # Undo's confirmation on a phone: its caption spans the stacked table (it was a column of four
+    # words beside nothing, QA walk 29); nothing is undone here.
+    page.goto(onboarding_url + "/undo")
+    page.set_viewport_size({"width": 390, "height": 844})
+    caption = page.get_by_text("What will be removed or restored, in this order")
+    assert (caption.bounding_box() or {"width": 0})["width"] > 300
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(onboarding_url)
     sign_out(page)
 
     # The auditor: the report names both operators; the PDF holds the checklist.
