@@ -127,3 +127,17 @@ def test_undo_after_a_restore_removes_every_attribute_the_onboarding_made(w: Wiz
     assert "DistinguishedName" in sandbox_org.schema_properties()
     assert w.job(oid, "undo").state == "succeeded"
     assert not [p for p in sandbox_org.schema_properties() if p in ("ObjectSid", "ObjectGuid", "DistinguishedName")]
+
+
+def test_where_the_document_names_only_the_attribute_its_permission_is_left_as_it_is(
+        w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """Drata's document names drataStartDate and its type, not who may edit it: an administrator's
+    own Read-Write one is kept as it is, not changed unasked (only Defender's are read-only)."""
+    from tests.vendors.test_drata import start as start_drata
+
+    _seed(sandbox_org, drataStartDate="READ_WRITE")
+    oid = start_drata(w)
+    item = plan_item(w.draft_plan(oid), "drata_attributes")
+    assert item["summary"] == ("Add drataContractor (boolean, user permission Read Only); keep existing "
+                               "drataStartDate"), item
+    assert item["calls"] == ["POST /api/v1/meta/schemas/user/default (only drataContractor)"]

@@ -31,6 +31,10 @@ class Attribute(Params):
 class AttributesParams(Params):
     attributes: list[Attribute]
     schema_id: str = "default"
+    # Whether an attribute the org already has is set to ``permission`` too: where the document asks
+    # for it (Defender's read-only attributes), not where it names only the attribute (Drata's), so an
+    # administrator's own choice is not changed unasked.
+    set_existing_permission: bool = False
 
 
 async def cached_schema(ctx: Context, schema_id: str) -> UserSchema:
@@ -84,7 +88,7 @@ class EnsureAttributes(Action):
                 sorted_.missing.append(attr)
             elif found.get("type") != attr.type:
                 sorted_.conflicts.append(f"{attr.name} exists with type {found.get('type')}, not {attr.type}")
-            elif self_permission(found) != attr.permission:
+            elif p.set_existing_permission and self_permission(found) != attr.permission:
                 sorted_.loose.append((attr, found))
             else:
                 sorted_.present.append(attr.name)
