@@ -90,7 +90,7 @@ class TestRequiredProfileAttributes:
         assert w.onboarding(oid).inputs["profile_badgeNumber"] == 7
 
         item = user_item(w.plan(oid))
-        assert item["verdict"] == "create" and "costCenterCode='CC-42'" in item["summary"]
+        assert item["verdict"] == "create" and "costCenterCode=“CC-42”, badgeNumber=7," in item["summary"]
         w.apply_ok(oid)
         account = next(u for u in sandbox_org.users if u.login == LOGIN)
         assert account.profile["costCenterCode"] == "CC-42"

@@ -60,6 +60,11 @@ async def _tokens_held(ctx: Context, user: User) -> list[dict[str, str | None]] 
     return [{"id": t.id, "name": t.name, "created": t.created} for t in tokens if t.userId == user.id]
 
 
+def _given(value: object) -> str:
+    """A value as sent, quoted when it is text: “CC-42”, 7, True."""
+    return f"“{value}”" if isinstance(value, str) else repr(value)
+
+
 def _login_taken(exc: OktaBadRequest) -> bool:
     """Okta's answer to a user created with a login it has: a 400 E0000001 whose cause names the
     login ("login: An object with this field already exists in the current organization"). Okta
@@ -138,7 +143,7 @@ class EnsureUser(Action):
                             facts=facts, detail="Give " + ", ".join(a.title for a in absent) + " in this step's "
                             "values (they are asked for now), save, then make the plan again.")
         return PlanItem(Verdict.create, f"{summary}. {found}: sent as given ("
-                        + ", ".join(f"{a.name}=“{ctx.scope.inputs[a.key]}”" for a in required) + ")",
+                        + ", ".join(f"{a.name}={_given(ctx.scope.inputs[a.key])}" for a in required) + ")",
                         calls=calls, object_type="user", facts=facts)
 
     async def apply(self, ctx: Context, record: Record) -> Applied:
