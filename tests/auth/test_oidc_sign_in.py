@@ -33,11 +33,12 @@ from tests.support import add_operator
 SAM = "sam.super@acme.example"  # in Engineering and Drata Users: an operator under MAPPING
 
 
-def _rows(settings: Settings, model: Any, *where: Any) -> list[Any]:
+def _rows(settings: Settings, model: Any, *where: Any, order: Any = None) -> list[Any]:
     engine = create_sync_engine(settings.resolved_database_url)
     try:
         with engine.connect() as conn:
-            return list(conn.execute(select(model).where(*where)).all())
+            statement = select(model).where(*where)
+            return list(conn.execute(statement if order is None else statement.order_by(order)).all())
     finally:
         engine.dispose()
 
@@ -48,7 +49,9 @@ def _operator(settings: Settings, username: str) -> Any:
 
 
 def _audit(settings: Settings, action: str) -> list[Any]:
-    return _rows(settings, AuditEvent, AuditEvent.action == action)
+    # In the trail's order: Postgres returns an unordered select in no promised order (a CI run read
+    # the second and third settings changes swapped).
+    return _rows(settings, AuditEvent, AuditEvent.action == action, order=AuditEvent.seq)
 
 
 def _execute(settings: Settings, statement: Any) -> None:
