@@ -99,20 +99,23 @@ def test_a_permission_changed_since_is_put_right_by_a_new_plan(w: Wizard, sandbo
     assert last_results(w, oid)["attributes_present"].status == "passed"
 
 
-def test_what_differs_in_a_way_the_wizard_does_not_overwrite_is_said_in_red(w: Wizard,
-                                                                            sandbox_org: SandboxOrg) -> None:
+def test_what_differs_in_a_way_the_wizard_does_not_overwrite_is_said(w: Wizard, sandbox_org: SandboxOrg) -> None:
     """A permission taken from the custom role the wizard made: the new plan read "unchanged: Done
-    earlier: Created the custom role" (QA walk 29, M3); it says what differs and what to do."""
+    earlier: Created the custom role" (QA walk 29, M3); it says what differs and what to do, without
+    blocking the plan (a setting changed since in the wizard differs the same way: review of this
+    change, M1)."""
     oid = start(w)
     finish(w, oid, sandbox_org)
     role = next(r for r in sandbox_org.custom_roles if r.label == LABEL)
     del role.permissions["okta.iam.read"]
     w.verify(oid, "reverify")
-    item = plan_item(w.draft_plan(oid), "role")
-    assert item["verdict"] == "conflict", item
-    assert item["summary"].startswith("Changed in Okta since it was done (Created the custom role "), item
-    assert item["summary"].endswith(f"A role labelled “{LABEL}” exists with other permissions"), item
-    assert "The wizard will not change it" in (item["detail"] or ""), item
+    items = w.draft_plan(oid)
+    item = plan_item(items, "role")
+    assert item["verdict"] == "unchanged", item
+    assert item["summary"] == (f"Done earlier: Created the custom role “{LABEL}”. Differs now: A role labelled "
+                               f"“{LABEL}” exists with other permissions, which applying again does not change"), item
+    assert "The wizard will not change it: rename or fix that role in the Admin Console" in (item["detail"] or "")
+    assert not [i for i in items if i["verdict"] == "conflict"], items
 
 
 def test_undo_after_a_restore_removes_every_attribute_the_onboarding_made(w: Wizard, sandbox_org: SandboxOrg) -> None:
@@ -141,3 +144,18 @@ def test_where_the_document_names_only_the_attribute_its_permission_is_left_as_i
     assert item["summary"] == ("Add drataContractor (boolean, user permission Read Only); keep existing "
                                "drataStartDate"), item
     assert item["calls"] == ["POST /api/v1/meta/schemas/user/default (only drataContractor)"]
+
+
+def test_an_attribute_set_read_only_then_deleted_and_made_again_is_removed_by_undo(
+        w: Wizard, sandbox_org: SandboxOrg) -> None:
+    """Its first permission was recorded to put back; made again by a repair, it is the onboarding's:
+    undo removed the other two and put this one back (review of this change, L1)."""
+    _seed(sandbox_org, ObjectGuid="READ_WRITE")
+    oid = start(w)
+    finish(w, oid, sandbox_org)
+    del sandbox_org.default_schema.custom["ObjectGuid"]
+    w.verify(oid, "reverify")
+    w.plan(oid)
+    w.apply_ok(oid)
+    assert w.job(oid, "undo").state == "succeeded"
+    assert not [p for p in sandbox_org.schema_properties() if p in ("ObjectSid", "ObjectGuid", "DistinguishedName")]

@@ -176,10 +176,10 @@ class TestReadOnly:
         w.verify(oid, "reverify")
         assert checks(w, oid)["log_stream_active"][0] == "failed"
         item = next(i for i in w.draft_plan(oid) if i["action_key"] == "log_stream")
-        assert item["verdict"] == "conflict", item
-        assert item["summary"] == ("Changed in Okta since it was done (Created the log stream “Oort” (ACTIVE)): The "
-                                   "log stream “Oort” exists with the same AWS settings but is INACTIVE, so it sends "
-                                   "the vendor nothing"), item
+        assert item["verdict"] == "unchanged", item
+        assert item["summary"] == ("Done earlier: Created the log stream “Oort” (ACTIVE). Differs now: The log "
+                                   "stream “Oort” exists with the same AWS settings but is INACTIVE, so it sends the "
+                                   "vendor nothing, which applying again does not change"), item
         assert item["detail"] == "Activate it in Reports > Log Streaming, then make the plan again."
         stream.status = "ACTIVE"
         assert next(i for i in w.draft_plan(oid) if i["action_key"] == "log_stream")["verdict"] == "unchanged"

@@ -76,7 +76,7 @@ class FindInstalledApp(Action):
         message = (f"The app “{p.label}” is not installed in Okta yet. Install it by hand: {p.install_hint}. "
                    "The wizard never installs it (Okta does not publish the catalog key it would need).")
         if others:
-            message += " Apps whose name starts with '" + p.search + "': " + \
+            message += " Apps whose name starts with “" + p.search + "”: " + \
                 ", ".join(f"“{a.label}” ({a.id})" for a in others[:5]) + "; none is labelled as expected."
         return message
 

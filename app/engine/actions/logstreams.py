@@ -38,7 +38,7 @@ class EventBridgeParams(Params):
     @classmethod
     def _region(cls, value: str) -> str:
         if value not in AWS_REGIONS:
-            raise ValueError(f"Okta cannot stream to the AWS region {value!r}; choose one of {', '.join(AWS_REGIONS)}.")
+            raise ValueError(f"Okta cannot stream to the AWS region “{value}”; choose one of {', '.join(AWS_REGIONS)}.")
         return value
 
     def settings(self) -> dict[str, str]:
@@ -52,7 +52,7 @@ def _differences(stream: LogStream, p: EventBridgeParams) -> list[str]:
         found.append(f"it is of type {stream.type}, not AWS EventBridge")
     for key, value in wanted.items():
         if stream.settings.get(key) != value:
-            found.append(f"its {key} is “{stream.settings.get(key)}”, not “{value}”")
+            found.append(f"its {key} is “{stream.settings.get(key) or 'not set'}”, not “{value}”")
     return found
 
 

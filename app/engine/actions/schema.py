@@ -133,6 +133,8 @@ class EnsureAttributes(Action):
         if found.missing or found.loose:
             # An attribute an earlier attempt meant to add is named once, whether or not it got through.
             created = list(dict.fromkeys([*created, *(a.name for a in found.missing)]))
+            for attr in found.missing:  # made by the wizard now: undo removes it, there is nothing to restore
+                previous.pop(attr.name, None)
             for attr, had in found.loose:
                 if attr.name not in created:
                     previous.setdefault(attr.name, self_permission(had))
@@ -153,7 +155,7 @@ class EnsureAttributes(Action):
 
     @staticmethod
     def _wanted(p: AttributesParams, name: str) -> str:
-        return next(a.permission for a in p.attributes if a.name == name)
+        return next((a.permission for a in p.attributes if a.name == name), "the document's")
 
     def undo_words(self, record: Record) -> str | None:
         """What undo does, for its confirmation: the attributes this onboarding added go, the ones it

@@ -40,7 +40,7 @@ class LogStreamCheck(Check):
                                        problem=f"The log stream “{p.name}” is no longer in Okta: Okta sends the vendor "
                                                "no events")
         wanted = {"accountId": p.account_id, "eventSourceName": p.event_source_name, "region": p.region}
-        wrong = [f"{key} is “{stream.settings.get(key)}”, not “{value}”" for key, value in wanted.items()
+        wrong = [f"{key} is “{stream.settings.get(key) or 'not set'}”, not “{value}”" for key, value in wanted.items()
                  if stream.settings.get(key) != value]
         evidence = {"log_stream_id": stream.id, "status": stream.status, "settings": dict(stream.settings)}
         if stream.type != "aws_eventbridge" or wrong:
